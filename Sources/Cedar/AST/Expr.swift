@@ -1,0 +1,118 @@
+/// The four request variables.
+enum Variable: String, Hashable, Sendable, CaseIterable {
+    case principal, action, resource, context
+}
+
+/// Template slots.
+public enum SlotID: String, Hashable, Sendable {
+    /// `?principal`
+    case principal = "?principal"
+    /// `?resource`
+    case resource = "?resource"
+}
+
+/// Binary operators and built-in two-operand methods.
+enum BinaryOp: String, Hashable, Sendable {
+    case eq = "==", notEq = "!=", less = "<", lessEq = "<=", greater = ">", greaterEq = ">="
+    case `in`, add = "+", sub = "-", mul = "*"
+    case contains, containsAll, containsAny, hasTag, getTag
+
+    var isMethod: Bool {
+        switch self {
+        case .contains, .containsAll, .containsAny, .hasTag, .getTag: true
+        default: false
+        }
+    }
+}
+
+/// One element of a `like` pattern.
+enum PatternElement: Hashable, Sendable {
+    case wildcard
+    case literal(Unicode.Scalar)
+}
+
+/// A `like` pattern.
+struct Pattern: Hashable, Sendable {
+    var elements: [PatternElement]
+
+    /// Matches on Unicode scalars, anchored at both ends (greedy backtracking on the last `*`).
+    func matches(_ text: CedarString) -> Bool {
+        let s = Array(text.value.unicodeScalars)
+        let p = elements
+        var si = 0
+        var pi = 0
+        var starP = -1
+        var starS = 0
+        while si < s.count {
+            if pi < p.count, case .literal(let c) = p[pi], c == s[si] {
+                si += 1
+                pi += 1
+            } else if pi < p.count, p[pi] == .wildcard {
+                starP = pi
+                starS = si
+                pi += 1
+            } else if starP >= 0 {
+                pi = starP + 1
+                starS += 1
+                si = starS
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == .wildcard { pi += 1 }
+        return pi == p.count
+    }
+}
+
+/// A field of a record literal, in source order.
+struct RecordField: Hashable, Sendable {
+    var key: CedarString
+    var value: Expr
+}
+
+/// A Cedar expression (the AST). Desugared as the reference parser does: `has a.b` becomes a
+/// chain of `&&`, `is T in x` becomes `(e is T) && (e in x)`, `-` on an integer literal folds.
+indirect enum Expr: Hashable, Sendable {
+    case literal(CedarValue)
+    case variable(Variable)
+    case slot(SlotID)
+    case not(Expr)
+    case negate(Expr)
+    case and(Expr, Expr)
+    case or(Expr, Expr)
+    case ifThenElse(Expr, Expr, Expr)
+    case binary(BinaryOp, Expr, Expr)
+    case getAttr(Expr, CedarString)
+    case hasAttr(Expr, CedarString)
+    case like(Expr, Pattern)
+    case isType(Expr, EntityType)
+    case isEmpty(Expr)
+    case set([Expr])
+    case record([RecordField])
+    case call(ExtensionFunction, [Expr])
+}
+
+/// Extension functions: constructors (function style) and methods (receiver first).
+enum ExtensionFunction: String, Hashable, Sendable, CaseIterable {
+    case decimal, lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual
+    case ip, isIpv4, isIpv6, isLoopback, isMulticast, isInRange
+    case datetime, duration, offset, durationSince, toDate, toTime
+    case toMilliseconds, toSeconds, toMinutes, toHours, toDays
+
+    var isConstructor: Bool {
+        switch self {
+        case .decimal, .ip, .datetime, .duration: true
+        default: false
+        }
+    }
+
+    /// The number of arguments, receiver included.
+    var arity: Int {
+        switch self {
+        case .decimal, .ip, .datetime, .duration: 1
+        case .isIpv4, .isIpv6, .isLoopback, .isMulticast, .toDate, .toTime: 1
+        case .toMilliseconds, .toSeconds, .toMinutes, .toHours, .toDays: 1
+        default: 2
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/// A fixed-size set of policy indices.
+struct PolicyBits: Sendable {
+    var words: [UInt64]
+
+    init(count: Int) { words = Array(repeating: 0, count: (count + 63) / 64) }
+
+    mutating func insert(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
+
+    mutating func formUnion(_ other: PolicyBits) {
+        for i in words.indices { words[i] |= other.words[i] }
+    }
+
+    mutating func formIntersection(_ other: PolicyBits) {
+        for i in words.indices { words[i] &= other.words[i] }
+    }
+
+    func forEach(_ body: (Int) -> Void) {
+        for (w, word) in words.enumerated() {
+            var bits = word
+            while bits != 0 {
+                let b = bits.trailingZeroBitCount
+                body(w << 6 | b)
+                bits &= bits - 1
+            }
+        }
+    }
+}
+
+/// For one scope variable: which policies can match a given entity. A request evaluates only
+/// the intersection of the three candidate sets; scope constraints never error, so skipping a
+/// policy whose scope cannot match changes neither the decision nor the reported errors.
+struct ScopeIndex: Sendable {
+    private var unconstrained: PolicyBits
+    private var byType: [EntityType: PolicyBits] = [:]
+    private var byEntity: [EntityUID: PolicyBits] = [:]
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        unconstrained = PolicyBits(count: count)
+    }
+
+    mutating func addUnconstrained(_ i: Int) { unconstrained.insert(i) }
+
+    mutating func add(_ i: Int, type: EntityType) {
+        byType[type, default: PolicyBits(count: count)].insert(i)
+    }
+
+    mutating func add(_ i: Int, entity: EntityUID) {
+        byEntity[entity, default: PolicyBits(count: count)].insert(i)
+    }
+
+    /// Every policy whose constraint on this variable may hold for `uid`.
+    func candidates(for uid: EntityUID, in store: EntityStore) -> PolicyBits {
+        var bits = unconstrained
+        if let t = byType[uid.type] { bits.formUnion(t) }
+        if byEntity.isEmpty { return bits }
+        if let e = byEntity[uid] { bits.formUnion(e) }
+        if let entity = store[uid] {
+            if entity.ancestors.count <= byEntity.count {
+                for a in entity.ancestors {
+                    if let e = byEntity[a] { bits.formUnion(e) }
+                }
+            } else {
+                for (key, e) in byEntity where entity.ancestors.contains(key) { bits.formUnion(e) }
+            }
+        }
+        return bits
+    }
+}

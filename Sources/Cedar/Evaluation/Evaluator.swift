@@ -1,0 +1,195 @@
+/// Evaluates expressions against one request and an entity store (digest §6).
+///
+/// Pure and synchronous. Every error is an ``EvaluationError`` value; nothing traps.
+struct Evaluator {
+    let principal: EntityUID
+    let action: EntityUID
+    let resource: EntityUID
+    let context: CedarValue
+    let entities: EntityStore
+
+    init(request: AuthorizationRequest, entities: EntityStore) {
+        principal = request.principal
+        action = request.action
+        resource = request.resource
+        context = .record(request.context)
+        self.entities = entities
+    }
+
+    func evaluateBool(_ e: Expr) throws(EvaluationError) -> Bool {
+        let v = try evaluate(e)
+        guard case .bool(let b) = v else { throw .typeError(expected: "bool", got: v) }
+        return b
+    }
+
+    func evaluate(_ e: Expr) throws(EvaluationError) -> CedarValue {
+        switch e {
+        case .literal(let v): return v
+        case .variable(let v):
+            switch v {
+            case .principal: return .entity(principal)
+            case .action: return .entity(action)
+            case .resource: return .entity(resource)
+            case .context: return context
+            }
+        case .slot(let s): throw EvaluationError(.unlinkedSlot, "template slot \(s.rawValue) is not linked")
+        case .not(let a): return .bool(!(try evaluateBool(a)))
+        case .negate(let a):
+            let v = try long(a)
+            let (r, o) = Int64(0).subtractingReportingOverflow(v)
+            if o { throw .overflow("negate", v) }
+            return .long(r)
+        case .and(let a, let b):
+            guard try evaluateBool(a) else { return .bool(false) }
+            return .bool(try evaluateBool(b))
+        case .or(let a, let b):
+            if try evaluateBool(a) { return .bool(true) }
+            return .bool(try evaluateBool(b))
+        case .ifThenElse(let c, let t, let f):
+            return try evaluateBool(c) ? try evaluate(t) : try evaluate(f)
+        case .binary(let op, let a, let b):
+            return try binary(op, a, b)
+        case .getAttr(let a, let key):
+            return try attribute(try evaluate(a), key)
+        case .hasAttr(let a, let key):
+            let v = try evaluate(a)
+            switch v {
+            case .record(let r): return .bool(r[key] != nil)
+            case .entity(let uid): return .bool(entities[uid]?.attributes[key] != nil)
+            default: throw .typeError(expected: "entity or record", got: v)
+            }
+        case .like(let a, let pattern):
+            let v = try evaluate(a)
+            guard case .string(let s) = v else { throw .typeError(expected: "string", got: v) }
+            return .bool(pattern.matches(s))
+        case .isType(let a, let type):
+            let v = try evaluate(a)
+            guard case .entity(let uid) = v else { throw .typeError(expected: "entity", got: v) }
+            return .bool(uid.type == type)
+        case .isEmpty(let a):
+            return .bool(try set(a).isEmpty)
+        case .set(let items):
+            var s = Set<CedarValue>(minimumCapacity: items.count)
+            for item in items { s.insert(try evaluate(item)) }
+            return .set(s)
+        case .record(let fields):
+            var r: [CedarString: CedarValue] = [:]
+            r.reserveCapacity(fields.count)
+            for f in fields { r[f.key] = try evaluate(f.value) }
+            return .record(r)
+        case .call(let fn, let args):
+            var values: [CedarValue] = []
+            values.reserveCapacity(args.count)
+            for a in args { values.append(try evaluate(a)) }
+            return try Self.callExtension(fn, values).get()
+        }
+    }
+
+    private func long(_ e: Expr) throws(EvaluationError) -> Int64 {
+        let v = try evaluate(e)
+        guard case .long(let n) = v else { throw .typeError(expected: "long", got: v) }
+        return n
+    }
+
+    private func set(_ e: Expr) throws(EvaluationError) -> Set<CedarValue> {
+        let v = try evaluate(e)
+        guard case .set(let s) = v else { throw .typeError(expected: "set", got: v) }
+        return s
+    }
+
+    private func attribute(_ v: CedarValue, _ key: CedarString) throws(EvaluationError) -> CedarValue {
+        switch v {
+        case .record(let r):
+            guard let x = r[key] else {
+                throw EvaluationError(.attributeDoesNotExist, "record does not have the attribute `\(key)`")
+            }
+            return x
+        case .entity(let uid):
+            guard let entity = entities[uid] else {
+                throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
+            }
+            guard let x = entity.attributes[key] else {
+                throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(key)`")
+            }
+            return x
+        default:
+            throw .typeError(expected: "entity or record", got: v)
+        }
+    }
+
+    private func compare(_ a: CedarValue, _ b: CedarValue) throws(EvaluationError) -> (Int64, Int64) {
+        switch (a, b) {
+        case (.long(let x), .long(let y)): return (x, y)
+        case (.extensionValue(.datetime(let x)), .extensionValue(.datetime(let y))): return (x, y)
+        case (.extensionValue(.duration(let x)), .extensionValue(.duration(let y))): return (x, y)
+        default:
+            let bad = (a.kindName == "long" || a.kindName == "datetime" || a.kindName == "duration") ? b : a
+            throw EvaluationError(
+                .typeError, "type error: expected one of [long, datetime, duration] (both of the same kind), got \(bad.kindName)"
+            )
+        }
+    }
+
+    private func binary(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr) throws(EvaluationError) -> CedarValue {
+        let a = try evaluate(lhs)
+        let b = try evaluate(rhs)
+        switch op {
+        case .eq: return .bool(a == b)
+        case .notEq: return .bool(a != b)
+        case .less:
+            let (x, y) = try compare(a, b)
+            return .bool(x < y)
+        case .lessEq:
+            let (x, y) = try compare(a, b)
+            return .bool(x <= y)
+        case .greater:
+            let (x, y) = try compare(a, b)
+            return .bool(x > y)
+        case .greaterEq:
+            let (x, y) = try compare(a, b)
+            return .bool(x >= y)
+        case .add, .sub, .mul:
+            guard case .long(let x) = a else { throw .typeError(expected: "long", got: a) }
+            guard case .long(let y) = b else { throw .typeError(expected: "long", got: b) }
+            let (r, o): (Int64, Bool)
+            let name: String
+            switch op {
+            case .add: ((r, o), name) = (x.addingReportingOverflow(y), "add")
+            case .sub: ((r, o), name) = (x.subtractingReportingOverflow(y), "subtract")
+            default: ((r, o), name) = (x.multipliedReportingOverflow(by: y), "multiply")
+            }
+            if o { throw .overflow(name, x, y) }
+            return .long(r)
+        case .in:
+            guard case .entity(let uid) = a else { throw .typeError(expected: "entity", got: a) }
+            switch b {
+            case .entity(let target): return .bool(entities.isDescendant(uid, of: target))
+            case .set(let targets):
+                var found = false
+                for t in targets {
+                    guard case .entity(let target) = t else { throw .typeError(expected: "entity", got: t) }
+                    if !found, entities.isDescendant(uid, of: target) { found = true }
+                }
+                return .bool(found)
+            default: throw .typeError(expected: "entity or set of entities", got: b)
+            }
+        case .contains:
+            guard case .set(let s) = a else { throw .typeError(expected: "set", got: a) }
+            return .bool(s.contains(b))
+        case .containsAll, .containsAny:
+            guard case .set(let s) = a else { throw .typeError(expected: "set", got: a) }
+            guard case .set(let t) = b else { throw .typeError(expected: "set", got: b) }
+            return .bool(op == .containsAll ? t.isSubset(of: s) : !s.isDisjoint(with: t))
+        case .hasTag, .getTag:
+            guard case .entity(let uid) = a else { throw .typeError(expected: "entity", got: a) }
+            guard case .string(let key) = b else { throw .typeError(expected: "string", got: b) }
+            let entity = entities[uid]
+            if op == .hasTag { return .bool(entity?.tags[key] != nil) }
+            guard let entity else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
+            guard let v = entity.tags[key] else {
+                throw EvaluationError(.tagDoesNotExist, "`\(uid)` does not have the tag `\(key)`")
+            }
+            return v
+        }
+    }
+}

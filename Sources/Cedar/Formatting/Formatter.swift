@@ -1,0 +1,165 @@
+/// Prints policies in Cedar syntax. The output re-parses to the same AST (the formatter is the
+/// parser's inverse): parentheses are added exactly where precedence requires them.
+public enum Formatter {
+    /// Formats every policy and template of a set (static, templates, in id order of the source).
+    public static func format(_ set: PolicySet) -> String {
+        let all = (set.staticPolicies + set.templates).sorted { lhs, rhs in
+            switch (lhs.location, rhs.location) {
+            case (let a?, let b?): (a.line, a.column) < (b.line, b.column)
+            default: lhs.id < rhs.id
+            }
+        }
+        return all.map(format).joined(separator: "\n\n") + (all.isEmpty ? "" : "\n")
+    }
+
+    /// Formats one policy or template.
+    public static func format(_ policy: Policy) -> String {
+        var out = ""
+        for a in policy.annotations { out += "@\(a.key)(\(quote(a.value)))\n" }
+        out += "\(policy.effect.rawValue) (\n"
+        out += "  \(scope("principal", policy.principal)),\n"
+        out += "  \(actionScope(policy.action)),\n"
+        out += "  \(scope("resource", policy.resource))\n)"
+        for c in policy.conditions {
+            out += "\n\(c.isWhen ? "when" : "unless") { \(expression(c.body)) }"
+        }
+        return out + ";"
+    }
+
+    /// Quotes a string as a Cedar string literal.
+    public static func quote(_ s: String) -> String {
+        "\"" + escape(s.unicodeScalars.map { PatternElement.literal($0) }, pattern: false) + "\""
+    }
+
+    static func scope(_ name: String, _ c: ScopeConstraint) -> String {
+        func ref(_ r: EntityReference) -> String {
+            switch r {
+            case .entity(let e): e.description
+            case .slot(let s): s.rawValue
+            }
+        }
+        switch c {
+        case .any: return name
+        case .equals(let r): return "\(name) == \(ref(r))"
+        case .in(let r): return "\(name) in \(ref(r))"
+        case .is(let t): return "\(name) is \(t.name)"
+        case .isIn(let t, let r): return "\(name) is \(t.name) in \(ref(r))"
+        }
+    }
+
+    static func actionScope(_ c: ActionConstraint) -> String {
+        switch c {
+        case .any: "action"
+        case .equals(let e): "action == \(e)"
+        case .in(let e): "action in \(e)"
+        case .inSet(let list): "action in [\(list.map(\.description).joined(separator: ", "))]"
+        }
+    }
+
+    private static func escape(_ elements: [PatternElement], pattern: Bool) -> String {
+        var out = ""
+        for el in elements {
+            switch el {
+            case .wildcard: out += "*"
+            case .literal(let c):
+                switch c {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\0": out += "\\0"
+                case "*" where pattern: out += "\\*"
+                default:
+                    if c.value < 0x20 || c.value == 0x7F || c.properties.isWhitespace && c != " " {
+                        out += "\\u{\(String(c.value, radix: 16))}"
+                    } else {
+                        out.unicodeScalars.append(c)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    // MARK: - Expressions
+
+    private static func precedence(_ e: Expr) -> Int {
+        switch e {
+        case .ifThenElse: 1
+        case .or: 2
+        case .and: 3
+        case .binary(let op, _, _):
+            switch op {
+            case .add, .sub: 5
+            case .mul: 6
+            case .contains, .containsAll, .containsAny, .hasTag, .getTag: 8
+            default: 4
+            }
+        case .hasAttr, .like, .isType: 4
+        case .not, .negate: 7
+        case .literal(.long(let v)) where v < 0: 7
+        case .getAttr, .isEmpty: 8
+        case .call(let fn, _): fn.isConstructor ? 9 : 8
+        default: 9
+        }
+    }
+
+    static func expression(_ e: Expr, _ minimum: Int = 1) -> String {
+        let text = render(e)
+        return precedence(e) < minimum ? "(\(text))" : text
+    }
+
+    private static func name(_ key: CedarString) -> String? {
+        Lexer.isUsableName(key.value) ? key.value : nil
+    }
+
+    private static func render(_ e: Expr) -> String {
+        switch e {
+        case .literal(let v): return literal(v)
+        case .variable(let v): return v.rawValue
+        case .slot(let s): return s.rawValue
+        case .not(let a): return "!" + expression(a, 8)
+        case .negate(let a):
+            if case .literal(.long) = a { return "-(\(render(a)))" }
+            return "-" + expression(a, 8)
+        case .and(let a, let b): return "\(expression(a, 3)) && \(expression(b, 4))"
+        case .or(let a, let b): return "\(expression(a, 2)) || \(expression(b, 3))"
+        case .ifThenElse(let c, let t, let f): return "if \(expression(c)) then \(expression(t)) else \(expression(f))"
+        case .binary(let op, let a, let b):
+            switch op {
+            case .add, .sub: return "\(expression(a, 5)) \(op.rawValue) \(expression(b, 6))"
+            case .mul: return "\(expression(a, 6)) * \(expression(b, 7))"
+            case .contains, .containsAll, .containsAny, .hasTag, .getTag:
+                return "\(expression(a, 8)).\(op.rawValue)(\(expression(b)))"
+            default: return "\(expression(a, 5)) \(op.rawValue) \(expression(b, 5))"
+            }
+        case .getAttr(let a, let k):
+            if let n = name(k) { return "\(expression(a, 8)).\(n)" }
+            return "\(expression(a, 8))[\(quote(k.value))]"
+        case .hasAttr(let a, let k): return "\(expression(a, 5)) has \(name(k) ?? quote(k.value))"
+        case .like(let a, let p): return "\(expression(a, 5)) like \"\(escape(p.elements, pattern: true))\""
+        case .isType(let a, let t): return "\(expression(a, 5)) is \(t.name)"
+        case .isEmpty(let a): return "\(expression(a, 8)).isEmpty()"
+        case .set(let items): return "[" + items.map { expression($0) }.joined(separator: ", ") + "]"
+        case .record(let fields):
+            return "{" + fields.map { "\(name($0.key) ?? quote($0.key.value)): \(expression($0.value))" }.joined(separator: ", ") + "}"
+        case .call(let fn, let args):
+            if fn.isConstructor || args.isEmpty {
+                return "\(fn.rawValue)(\(args.map { expression($0) }.joined(separator: ", ")))"
+            }
+            let rest = args.dropFirst().map { expression($0) }.joined(separator: ", ")
+            return "\(expression(args[0], 8)).\(fn.rawValue)(\(rest))"
+        }
+    }
+
+    private static func literal(_ v: CedarValue) -> String {
+        switch v {
+        case .set(let s): return "[" + s.map(literal).sorted().joined(separator: ", ") + "]"
+        case .record(let r):
+            return "{" + r.sorted { $0.key < $1.key }.map { "\(name($0.key) ?? quote($0.key.value)): \(literal($0.value))" }
+                .joined(separator: ", ") + "}"
+        default: return v.description
+        }
+    }
+}

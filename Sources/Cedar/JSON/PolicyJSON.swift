@@ -1,0 +1,385 @@
+/// Cedar's JSON policy format (EST, digest §12), both ways.
+enum PolicyJSON {
+    struct Failure: Error {
+        var message: String
+    }
+
+    static let maxHasPath = 64
+
+    // MARK: - Encoding
+
+    static func encode(_ p: Policy) -> JSONValue {
+        var members: [JSONMember] = [
+            JSONMember(key: "effect", value: .string(p.effect.rawValue)),
+            JSONMember(key: "principal", value: encodeScope(p.principal)),
+            JSONMember(key: "action", value: encodeAction(p.action)),
+            JSONMember(key: "resource", value: encodeScope(p.resource)),
+            JSONMember(
+                key: "conditions",
+                value: .array(
+                    p.conditions.map { .object(["kind": .string($0.isWhen ? "when" : "unless"), "body": encode($0.body)]) }
+                )
+            ),
+        ]
+        if !p.annotations.isEmpty {
+            members.append(JSONMember(key: "annotations", value: .object(p.annotations.map { JSONMember(key: $0.key, value: .string($0.value)) })))
+        }
+        return .object(members)
+    }
+
+    private static func encodeRef(_ r: EntityReference) -> JSONMember {
+        switch r {
+        case .entity(let e): JSONMember(key: "entity", value: ValueJSON.encodeUID(e))
+        case .slot(let s): JSONMember(key: "slot", value: .string(s.rawValue))
+        }
+    }
+
+    private static func encodeScope(_ c: ScopeConstraint) -> JSONValue {
+        switch c {
+        case .any: .object(["op": .string("All")])
+        case .equals(let r): .object([JSONMember(key: "op", value: .string("==")), encodeRef(r)])
+        case .in(let r): .object([JSONMember(key: "op", value: .string("in")), encodeRef(r)])
+        case .is(let t): .object(["op": .string("is"), "entity_type": .string(t.name)])
+        case .isIn(let t, let r):
+            .object([
+                JSONMember(key: "op", value: .string("is")), JSONMember(key: "entity_type", value: .string(t.name)),
+                JSONMember(key: "in", value: .object([encodeRef(r)])),
+            ])
+        }
+    }
+
+    private static func encodeAction(_ c: ActionConstraint) -> JSONValue {
+        switch c {
+        case .any: .object(["op": .string("All")])
+        case .equals(let e): .object(["op": .string("=="), "entity": ValueJSON.encodeUID(e)])
+        case .in(let e): .object(["op": .string("in"), "entity": ValueJSON.encodeUID(e)])
+        case .inSet(let list): .object(["op": .string("in"), "entities": .array(list.map(ValueJSON.encodeUID))])
+        }
+    }
+
+    static func encode(_ e: Expr) -> JSONValue {
+        func one(_ key: String, _ value: JSONValue) -> JSONValue { .object([JSONMember(key: key, value: value)]) }
+        switch e {
+        case .literal(let v): return one("Value", ValueJSON.encode(v))
+        case .variable(let v): return one("Var", .string(v.rawValue))
+        case .slot(let s): return one("Slot", .string(s.rawValue))
+        case .not(let a): return one("!", .object(["arg": encode(a)]))
+        case .negate(let a): return one("neg", .object(["arg": encode(a)]))
+        case .isEmpty(let a): return one("isEmpty", .object(["arg": encode(a)]))
+        case .and(let a, let b): return one("&&", .object(["left": encode(a), "right": encode(b)]))
+        case .or(let a, let b): return one("||", .object(["left": encode(a), "right": encode(b)]))
+        case .binary(let op, let a, let b): return one(op.rawValue, .object(["left": encode(a), "right": encode(b)]))
+        case .ifThenElse(let c, let t, let f):
+            return one("if-then-else", .object(["if": encode(c), "then": encode(t), "else": encode(f)]))
+        case .getAttr(let a, let k): return one(".", .object(["left": encode(a), "attr": .string(k.value)]))
+        case .hasAttr(let a, let k): return one("has", .object(["left": encode(a), "attr": .string(k.value)]))
+        case .like(let a, let p):
+            var parts: [JSONValue] = []
+            var pending = ""
+            for el in p.elements {
+                switch el {
+                case .wildcard:
+                    if !pending.isEmpty { parts.append(one("Literal", .string(pending))) }
+                    pending = ""
+                    parts.append(.string("Wildcard"))
+                case .literal(let c): pending.unicodeScalars.append(c)
+                }
+            }
+            if !pending.isEmpty { parts.append(one("Literal", .string(pending))) }
+            return one("like", .object(["left": encode(a), "pattern": .array(parts)]))
+        case .isType(let a, let t): return one("is", .object(["left": encode(a), "entity_type": .string(t.name)]))
+        case .set(let items): return one("Set", .array(items.map(encode)))
+        case .record(let fields): return one("Record", .object(fields.map { JSONMember(key: $0.key.value, value: encode($0.value)) }))
+        case .call(let fn, let args): return one(fn.rawValue, .array(args.map(encode)))
+        }
+    }
+
+    // MARK: - Decoding
+
+    static func decodePolicy(_ json: JSONValue, id: String) throws(Failure) -> Policy {
+        guard case .object(let members) = json else { throw Failure(message: "a policy must be a JSON object") }
+        var effect: Effect?
+        var principal: ScopeConstraint?
+        var action: ActionConstraint?
+        var resource: ScopeConstraint?
+        var conditions: [Condition] = []
+        var annotations: [Annotation] = []
+        for m in members {
+            switch m.key {
+            case "effect":
+                guard let s = m.value.stringValue, let e = Effect(rawValue: s) else { throw Failure(message: "invalid `effect`") }
+                effect = e
+            case "principal": principal = try decodeScope(m.value, slot: .principal)
+            case "resource": resource = try decodeScope(m.value, slot: .resource)
+            case "action": action = try decodeAction(m.value)
+            case "conditions":
+                guard let list = m.value.arrayValue else { throw Failure(message: "`conditions` must be an array") }
+                for c in list {
+                    guard let kind = c["kind"]?.stringValue, kind == "when" || kind == "unless", let body = c["body"] else {
+                        throw Failure(message: "a condition needs `kind` (when/unless) and `body`")
+                    }
+                    conditions.append(Condition(isWhen: kind == "when", body: try decodeExpr(body, depth: 0)))
+                }
+            case "annotations":
+                guard case .object(let list) = m.value else { throw Failure(message: "`annotations` must be an object") }
+                for a in list {
+                    switch a.value {
+                    case .string(let s): annotations.append(Annotation(key: a.key, value: s))
+                    case .null: annotations.append(Annotation(key: a.key, value: ""))
+                    default: throw Failure(message: "annotation values must be strings or null")
+                    }
+                }
+            default: throw Failure(message: "unexpected field `\(m.key)` in policy")
+            }
+        }
+        guard let effect, let principal, let action, let resource else {
+            throw Failure(message: "a policy needs `effect`, `principal`, `action` and `resource`")
+        }
+        return Policy(
+            id: id, effect: effect, annotations: annotations, principal: principal, action: action, resource: resource,
+            conditions: conditions, location: nil
+        )
+    }
+
+    private static func uid(_ json: JSONValue) throws(Failure) -> EntityUID {
+        do throws(ValueJSON.Failure) {
+            return try ValueJSON.decodeUID(json)
+        } catch {
+            throw Failure(message: error.message)
+        }
+    }
+
+    private static func decodeRef(_ json: JSONValue, slot: SlotID) throws(Failure) -> EntityReference {
+        if let e = json["entity"] { return .entity(try uid(e)) }
+        if let s = json["slot"]?.stringValue {
+            guard s == slot.rawValue else { throw Failure(message: "invalid slot `\(s)`") }
+            return .slot(slot)
+        }
+        throw Failure(message: "expected `entity` or `slot`")
+    }
+
+    private static func decodeScope(_ json: JSONValue, slot: SlotID) throws(Failure) -> ScopeConstraint {
+        guard let op = json["op"]?.stringValue else { throw Failure(message: "a scope constraint needs `op`") }
+        switch op {
+        case "All": return .any
+        case "==": return .equals(try decodeRef(json, slot: slot))
+        case "in": return .in(try decodeRef(json, slot: slot))
+        case "is":
+            guard let t = json["entity_type"]?.stringValue, let type = EntityType(validating: t) else {
+                throw Failure(message: "`is` needs a valid `entity_type`")
+            }
+            if let inner = json["in"] { return .isIn(type, try decodeRef(inner, slot: slot)) }
+            return .is(type)
+        default: throw Failure(message: "invalid scope operator `\(op)`")
+        }
+    }
+
+    private static func decodeAction(_ json: JSONValue) throws(Failure) -> ActionConstraint {
+        guard let op = json["op"]?.stringValue else { throw Failure(message: "a scope constraint needs `op`") }
+        func action(_ j: JSONValue) throws(Failure) -> EntityUID {
+            let u = try uid(j)
+            guard u.type.isActionType else { throw Failure(message: "expected an entity uid with type `Action` but got `\(u)`") }
+            return u
+        }
+        switch op {
+        case "All": return .any
+        case "==":
+            guard let e = json["entity"] else { throw Failure(message: "`==` needs `entity`") }
+            return .equals(try action(e))
+        case "in":
+            if let e = json["entity"] { return .in(try action(e)) }
+            guard let list = json["entities"]?.arrayValue else { throw Failure(message: "`in` needs `entity` or `entities`") }
+            var out: [EntityUID] = []
+            for e in list { out.append(try action(e)) }
+            return .inSet(out)
+        default: throw Failure(message: "invalid action scope operator `\(op)`")
+        }
+    }
+
+    /// A JSON value as an expression: escapes become entity literals and constructor calls.
+    private static func valueExpr(_ json: JSONValue) throws(Failure) -> Expr {
+        switch json {
+        case .array(let items):
+            var out: [Expr] = []
+            for i in items { out.append(try valueExpr(i)) }
+            return .set(out)
+        case .object(let members):
+            if members.count == 1, members[0].key == "__entity" { return .literal(.entity(try uid(members[0].value))) }
+            if members.count == 1, members[0].key == "__extn" {
+                let inner = members[0].value
+                guard let fnName = inner["fn"]?.stringValue, let fn = ExtensionFunction(rawValue: fnName) else {
+                    throw Failure(message: "invalid `__extn`")
+                }
+                var args: [Expr] = []
+                if let a = inner["arg"] {
+                    args = [try valueExpr(a)]
+                } else if let list = inner["args"]?.arrayValue {
+                    for a in list { args.append(try valueExpr(a)) }
+                }
+                return .call(fn, args)
+            }
+            var fields: [RecordField] = []
+            for m in members { fields.append(RecordField(key: CedarString(m.key), value: try valueExpr(m.value))) }
+            return .record(fields)
+        default:
+            do throws(ValueJSON.Failure) {
+                return .literal(try ValueJSON.decode(json))
+            } catch {
+                throw Failure(message: error.message)
+            }
+        }
+    }
+
+    static func decodeExpr(_ json: JSONValue, depth: Int) throws(Failure) -> Expr {
+        guard depth < Parser.maxDepth else { throw Failure(message: "expression is nested too deeply") }
+        guard case .object(let members) = json, members.count == 1 else {
+            throw Failure(message: "an expression must be an object with exactly one key")
+        }
+        let key = members[0].key
+        let body = members[0].value
+        func sub(_ k: String) throws(Failure) -> Expr {
+            guard let v = body[k] else { throw Failure(message: "`\(key)` needs `\(k)`") }
+            return try decodeExpr(v, depth: depth + 1)
+        }
+        func string(_ k: String) throws(Failure) -> String {
+            guard let v = body[k]?.stringValue else { throw Failure(message: "`\(key)` needs a string `\(k)`") }
+            return v
+        }
+        switch key {
+        case "Value": return try valueExpr(body)
+        case "Var":
+            guard let s = body.stringValue, let v = Variable(rawValue: s) else { throw Failure(message: "invalid `Var`") }
+            return .variable(v)
+        case "Slot":
+            guard let s = body.stringValue, let v = SlotID(rawValue: s) else { throw Failure(message: "invalid `Slot`") }
+            return .slot(v)
+        case "Unknown": throw Failure(message: "`Unknown` (partial evaluation) is not supported")
+        case "!": return .not(try sub("arg"))
+        case "neg": return .negate(try sub("arg"))
+        case "isEmpty": return .isEmpty(try sub("arg"))
+        case "&&": return .and(try sub("left"), try sub("right"))
+        case "||": return .or(try sub("left"), try sub("right"))
+        case "if-then-else": return .ifThenElse(try sub("if"), try sub("then"), try sub("else"))
+        case ".": return .getAttr(try sub("left"), CedarString(try string("attr")))
+        case "has":
+            let left = try sub("left")
+            if let list = body["attr"]?.arrayValue {
+                guard !list.isEmpty, list.count <= maxHasPath else { throw Failure(message: "invalid `has` attribute list") }
+                var names: [CedarString] = []
+                for n in list {
+                    guard let s = n.stringValue else { throw Failure(message: "`has` attributes must be strings") }
+                    names.append(CedarString(s))
+                }
+                var result = Expr.hasAttr(left, names[0])
+                var base = left
+                for i in 1..<names.count {
+                    base = .getAttr(base, names[i - 1])
+                    result = .and(result, .hasAttr(base, names[i]))
+                }
+                return result
+            }
+            return .hasAttr(left, CedarString(try string("attr")))
+        case "like":
+            guard let parts = body["pattern"]?.arrayValue else { throw Failure(message: "`like` needs `pattern`") }
+            var elements: [PatternElement] = []
+            for p in parts {
+                if p.stringValue == "Wildcard" {
+                    elements.append(.wildcard)
+                } else if let lit = p["Literal"]?.stringValue {
+                    elements += lit.unicodeScalars.map { .literal($0) }
+                } else {
+                    throw Failure(message: "invalid `like` pattern element")
+                }
+            }
+            return .like(try sub("left"), Pattern(elements: elements))
+        case "is":
+            guard let type = EntityType(validating: try string("entity_type")) else { throw Failure(message: "invalid `entity_type`") }
+            let left = try sub("left")
+            if body["in"] != nil { return .and(.isType(left, type), .binary(.in, left, try sub("in"))) }
+            return .isType(left, type)
+        case "Set":
+            guard let items = body.arrayValue else { throw Failure(message: "`Set` needs an array") }
+            var out: [Expr] = []
+            for i in items { out.append(try decodeExpr(i, depth: depth + 1)) }
+            return .set(out)
+        case "Record":
+            guard case .object(let fields) = body else { throw Failure(message: "`Record` needs an object") }
+            var out: [RecordField] = []
+            for f in fields { out.append(RecordField(key: CedarString(f.key), value: try decodeExpr(f.value, depth: depth + 1))) }
+            return .record(out)
+        default:
+            if let op = BinaryOp(rawValue: key) { return .binary(op, try sub("left"), try sub("right")) }
+            guard let fn = ExtensionFunction(rawValue: key), let list = body.arrayValue else {
+                throw Failure(message: "`\(key)` is not a valid expression")
+            }
+            var args: [Expr] = []
+            for a in list { args.append(try decodeExpr(a, depth: depth + 1)) }
+            return .call(fn, args)
+        }
+    }
+}
+
+extension PolicySet {
+    /// Parses the JSON policy format: a policy-set object (`staticPolicies`, `templates`,
+    /// `templateLinks`) or a single policy object (which gets the id `policy0`).
+    ///
+    /// - Throws: ``CedarParseError`` with code ``CedarParseError/Code/policyJSON``.
+    public init(json text: String) throws(CedarParseError) {
+        let parsed: JSONValue
+        switch JSONReader.parse(text) {
+        case .success(let v): parsed = v
+        case .failure(let f): throw CedarParseError(.policyJSON, f.message)
+        }
+        self.init()
+        func json<T>(_ body: () throws(PolicyJSON.Failure) -> T) throws(CedarParseError) -> T {
+            do throws(PolicyJSON.Failure) {
+                return try body()
+            } catch {
+                throw CedarParseError(.policyJSON, error.message)
+            }
+        }
+        if parsed["effect"] != nil {
+            try add(json { () throws(PolicyJSON.Failure) in try PolicyJSON.decodePolicy(parsed, id: "policy0") })
+            return
+        }
+        for m in parsed["staticPolicies"]?.objectMembers ?? [] {
+            try add(json { () throws(PolicyJSON.Failure) in try PolicyJSON.decodePolicy(m.value, id: m.key) })
+        }
+        for m in parsed["templates"]?.objectMembers ?? [] {
+            try add(json { () throws(PolicyJSON.Failure) in try PolicyJSON.decodePolicy(m.value, id: m.key) })
+        }
+        for l in parsed["templateLinks"]?.arrayValue ?? [] {
+            guard let t = l["templateId"]?.stringValue, let n = l["newId"]?.stringValue, let vals = l["values"]?.objectMembers else {
+                throw CedarParseError(.policyJSON, "a template link needs `templateId`, `newId` and `values`")
+            }
+            var values: [SlotID: EntityUID] = [:]
+            for v in vals {
+                guard let slot = SlotID(rawValue: v.key) else { throw CedarParseError(.policyJSON, "invalid slot `\(v.key)`") }
+                do throws(ValueJSON.Failure) {
+                    values[slot] = try ValueJSON.decodeUID(v.value)
+                } catch {
+                    throw CedarParseError(.policyJSON, error.message)
+                }
+            }
+            try link(template: t, newID: n, values: values)
+        }
+    }
+
+    /// The set in the JSON policy format (`staticPolicies`, `templates`, `templateLinks`).
+    public func jsonString(pretty: Bool = true) -> String {
+        let links: [JSONValue] = links.map { l in
+            .object([
+                "templateId": .string(l.templateID), "newId": .string(l.newID),
+                "values": .object(l.values.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                    JSONMember(key: $0.key.rawValue, value: ValueJSON.encodeUID($0.value))
+                }),
+            ])
+        }
+        let doc = JSONValue.object([
+            "staticPolicies": .object(staticPolicies.map { JSONMember(key: $0.id, value: PolicyJSON.encode($0)) }),
+            "templates": .object(templates.map { JSONMember(key: $0.id, value: PolicyJSON.encode($0)) }),
+            "templateLinks": .array(links),
+        ])
+        return JSONWriter.write(doc, pretty: pretty)
+    }
+}
