@@ -1,0 +1,269 @@
+public import Foundation
+
+/// Signs HTTP requests and responses (RFC 9421 §3.1) and attaches `Signature-Input` and `Signature` (§4).
+///
+/// ```swift
+/// let signer = HTTPMessageSigner(key: try HTTPSigningKey(jwk: clientJWK), configuration: .gnap, now: { Date() })
+/// try signer.sign(&request, components: [.method, .targetURI])   // adds Content-Digest, tag="gnap", nonce
+/// ```
+///
+/// Several signatures with different labels can be added to one message; each call appends one member to each
+/// field (§4.3).
+public struct HTTPMessageSigner: Sendable {
+    /// How the signer fills in parameters and content digests.
+    public struct Configuration: Sendable {
+        /// The label for signatures (RFC 9421 §4.1); lower-case, unique in the message.
+        public var label: String = "sig1"
+        /// Add `created` with the current time (RECOMMENDED, §2.3).
+        public var includeCreated: Bool = true
+        /// Add `expires` this long after `created`.
+        public var expiresAfter: Duration?
+        /// Add the key's `keyid` (the signing key's ``HTTPSigningKey/keyID``).
+        public var includeKeyID: Bool = true
+        /// Add `alg` (only for registered algorithms; GNAP forbids it).
+        public var includeAlgorithm: Bool = false
+        /// The `tag` to add, e.g. `gnap`.
+        public var tag: String?
+        /// Generates a `nonce` per signature; `nil` adds none.
+        public var nonce: (@Sendable () -> String)?
+        /// When the message has content: add `Content-Digest` with these algorithms if the field is absent, and
+        /// cover `content-digest` (RFC 9421 §7.2.8). Empty disables this.
+        public var contentDigestAlgorithms: [ContentDigest.Algorithm] = [.sha256]
+        /// Types of structured fields for the `sf` parameter, beyond the well-known ones.
+        public var structuredFieldTypes: [String: StructuredFieldType] = [:]
+
+        /// The defaults: label `sig1`, `created` and `keyid`, SHA-256 `Content-Digest` for content.
+        public init() {}
+
+        /// The GNAP profile (RFC 9635 §7.3.1): `tag="gnap"`, `created`, `keyid`, a random `nonce`, no `alg`,
+        /// and `Content-Digest` (SHA-256) covered whenever there is content.
+        public static var gnap: Self {
+            var configuration = Self()
+            configuration.tag = "gnap"
+            configuration.nonce = { HTTPMessageSigner.randomNonce() }
+            return configuration
+        }
+    }
+
+    /// The key every signature is made with.
+    public let key: HTTPSigningKey
+    /// The signer's configuration.
+    public var configuration: Configuration
+    private let now: @Sendable () -> Date
+
+    /// Creates a signer.
+    ///
+    /// - Parameters:
+    ///   - key: The signing key; its algorithm is the signature algorithm.
+    ///   - configuration: Parameter and digest choices.
+    ///   - now: The wall clock for `created`/`expires`.
+    public init(key: HTTPSigningKey, configuration: Configuration = .init(), now: @escaping @Sendable () -> Date) {
+        self.key = key
+        self.configuration = configuration
+        self.now = now
+    }
+
+    // MARK: - Requests
+
+    /// Signs a request with parameters chosen by ``configuration`` and adds the signature fields.
+    ///
+    /// - Parameters:
+    ///   - request: The request; `Content-Digest` (if configured), `Signature-Input` and `Signature` are appended.
+    ///   - components: The covered components, in order (RFC 9421 §3.1 step 3).
+    ///   - label: Overrides ``Configuration/label``.
+    /// - Returns: The parameters used.
+    /// - Throws: ``HTTPSignatureError`` if a component cannot be computed or the label is taken.
+    @discardableResult
+    public func sign(
+        _ request: inout HTTPSignatureRequest,
+        components: [HTTPSignatureComponent],
+        label: String? = nil
+    ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
+        var covered = components
+        if let body = request.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
+            if request.headerValue("content-digest") == nil {
+                request.appendHeader(
+                    name: "Content-Digest",
+                    value: ContentDigest.fieldValue(for: body, algorithms: configuration.contentDigestAlgorithms)
+                )
+            }
+            if !covered.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
+                covered.append(.field("content-digest"))
+            }
+        }
+        let parameters = makeParameters()
+        try sign(&request, components: covered, parameters: parameters, label: label)
+        return parameters
+    }
+
+    /// Signs a request with exactly the given parameters (nothing added), e.g. to reproduce a test vector.
+    public func sign(
+        _ request: inout HTTPSignatureRequest,
+        components: [HTTPSignatureComponent],
+        parameters: HTTPSignatureParameters,
+        label: String? = nil
+    ) throws(HTTPSignatureError) {
+        let label = label ?? configuration.label
+        let fields = try signatureFields(for: .request(request), components: components, parameters: parameters, label: label)
+        request.headerFields.append(fields.input)
+        request.headerFields.append(fields.signature)
+    }
+
+    // MARK: - Responses
+
+    /// Signs a response with parameters chosen by ``configuration``. Components with `req` are taken from
+    /// ``HTTPSignatureResponse/request`` (RFC 9421 §2.4).
+    @discardableResult
+    public func sign(
+        _ response: inout HTTPSignatureResponse,
+        components: [HTTPSignatureComponent],
+        label: String? = nil
+    ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
+        var covered = components
+        if let body = response.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
+            if response.headerValue("content-digest") == nil {
+                response.appendHeader(
+                    name: "Content-Digest",
+                    value: ContentDigest.fieldValue(for: body, algorithms: configuration.contentDigestAlgorithms)
+                )
+            }
+            if !covered.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
+                covered.append(.field("content-digest"))
+            }
+        }
+        let parameters = makeParameters()
+        try sign(&response, components: covered, parameters: parameters, label: label)
+        return parameters
+    }
+
+    /// Signs a response with exactly the given parameters.
+    public func sign(
+        _ response: inout HTTPSignatureResponse,
+        components: [HTTPSignatureComponent],
+        parameters: HTTPSignatureParameters,
+        label: String? = nil
+    ) throws(HTTPSignatureError) {
+        let label = label ?? configuration.label
+        let fields = try signatureFields(for: .response(response), components: components, parameters: parameters, label: label)
+        response.headerFields.append(fields.input)
+        response.headerFields.append(fields.signature)
+    }
+
+    // MARK: - Signature base
+
+    /// The signature base (RFC 9421 §2.5) a request signature would cover, as text; for diagnostics and tests.
+    public static func signatureBase(
+        for request: HTTPSignatureRequest,
+        components: [HTTPSignatureComponent],
+        parameters: HTTPSignatureParameters,
+        structuredFieldTypes: [String: StructuredFieldType] = [:]
+    ) throws(HTTPSignatureError) -> String {
+        let base = try SignatureBase.build(
+            components: components,
+            parameters: parameters,
+            message: .request(request),
+            structuredFieldTypes: structuredFieldTypes
+        )
+        return String(decoding: base.bytes, as: UTF8.self)
+    }
+
+    /// The signature base (RFC 9421 §2.5) a response signature would cover, as text.
+    public static func signatureBase(
+        for response: HTTPSignatureResponse,
+        components: [HTTPSignatureComponent],
+        parameters: HTTPSignatureParameters,
+        structuredFieldTypes: [String: StructuredFieldType] = [:]
+    ) throws(HTTPSignatureError) -> String {
+        let base = try SignatureBase.build(
+            components: components,
+            parameters: parameters,
+            message: .response(response),
+            structuredFieldTypes: structuredFieldTypes
+        )
+        return String(decoding: base.bytes, as: UTF8.self)
+    }
+
+    /// A 128-bit random nonce, base64url without padding (suitable for `nonce`, RFC 9421 §2.3).
+    public static func randomNonce() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for _ in 0..<2 {
+            let word = generator.next() as UInt64
+            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        var encoded: [UInt8] = []
+        Base64.encode(bytes, into: &encoded)
+        var out: [UInt8] = []
+        for byte in encoded {
+            switch byte {
+            case UInt8(ascii: "+"): out.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "="): continue
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: - Private
+
+    private func makeParameters() -> HTTPSignatureParameters {
+        let created = Int64(now().timeIntervalSince1970.rounded(.down))
+        var expires: Int64?
+        if let expiresAfter = configuration.expiresAfter { expires = created + expiresAfter.components.seconds }
+        return HTTPSignatureParameters(
+            created: configuration.includeCreated ? created : nil,
+            expires: expires,
+            nonce: configuration.nonce?(),
+            algorithm: configuration.includeAlgorithm && key.algorithm.isRegistered ? key.algorithm : nil,
+            keyID: configuration.includeKeyID ? key.keyID : nil,
+            tag: configuration.tag
+        )
+    }
+
+    private func signatureFields(
+        for message: SignatureMessage,
+        components: [HTTPSignatureComponent],
+        parameters: HTTPSignatureParameters,
+        label: String
+    ) throws(HTTPSignatureError) -> (input: HTTPSignatureField, signature: HTTPSignatureField) {
+        try parameters.validateTypes()
+        if let alg = parameters.algorithmName {
+            guard let named = HTTPSignatureAlgorithm(registryName: alg), named == key.algorithm else {
+                throw HTTPSignatureError(.algorithmMismatch, "alg \"\(alg)\" does not name the key's algorithm \(key.algorithm)")
+            }
+        }
+        var labelBytes: [UInt8] = []
+        do {
+            try StructuredFieldSerializer.serializeKey(label, into: &labelBytes)
+        } catch {
+            throw HTTPSignatureError(.invalidParameter, "label \"\(label)\" is not a valid structured field key")
+        }
+        if !message.headerFields.values(named: "signature-input").isEmpty {
+            let existing = try SignatureFields.parse(fields: message.headerFields)
+            guard !existing.contains(where: { $0.label == label }) else {
+                throw HTTPSignatureError(.duplicateLabel, "the message already has a signature labelled \"\(label)\"")
+            }
+        }
+        let base = try SignatureBase.build(
+            components: components,
+            parameters: parameters,
+            message: message,
+            structuredFieldTypes: configuration.structuredFieldTypes
+        )
+        let signature = try key.sign(base.bytes)
+
+        var input = labelBytes
+        input.append(UInt8(ascii: "="))
+        input.append(contentsOf: base.signatureParams)
+        var value = labelBytes
+        value.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: ":")])
+        Base64.encode(signature, into: &value)
+        value.append(UInt8(ascii: ":"))
+        return (
+            HTTPSignatureField(name: "signature-input", value: String(decoding: input, as: UTF8.self)),
+            HTTPSignatureField(name: "signature", value: String(decoding: value, as: UTF8.self))
+        )
+    }
+}

@@ -1,0 +1,101 @@
+/// Standard base64 (RFC 4648 §4) as Structured Field Byte Sequences use it (RFC 9651 §3.3.5), plus the base64url
+/// form JWKs use (RFC 4648 §5). Kept local so the hot path does not round-trip through `Data` and `String`.
+enum Base64 {
+    private static let standardAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    private static let decodeTable: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, byte) in standardAlphabet.enumerated() { table[Int(byte)] = UInt8(value) }
+        return table
+    }()
+
+    static func isAlphabetOrPadding(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "=") || decodeTable[Int(byte)] != 0xFF
+    }
+
+    static func encode(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
+        var iterator = bytes.makeIterator()
+        while let b0 = iterator.next() {
+            let b1 = iterator.next()
+            let b2 = iterator.next()
+            out.append(standardAlphabet[Int(b0 >> 2)])
+            out.append(standardAlphabet[Int((b0 & 0x03) << 4 | (b1 ?? 0) >> 4)])
+            if let b1 {
+                out.append(standardAlphabet[Int((b1 & 0x0F) << 2 | (b2 ?? 0) >> 6)])
+            } else {
+                out.append(UInt8(ascii: "="))
+            }
+            if let b2 {
+                out.append(standardAlphabet[Int(b2 & 0x3F)])
+            } else {
+                out.append(UInt8(ascii: "="))
+            }
+        }
+    }
+
+    static func encode(_ bytes: some Collection<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        encode(bytes, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes standard base64. Padding may be missing (RFC 9651 §4.2.7 says parsers SHOULD accept that), but any
+    /// character outside the alphabet, misplaced padding or non-zero trailing bits is rejected.
+    static func decode(_ input: some Collection<UInt8>) -> [UInt8]? {
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count / 4 * 3 + 3)
+        var accumulator: UInt32 = 0
+        var pending = 0
+        var padding = 0
+        for byte in input {
+            if byte == UInt8(ascii: "=") {
+                padding += 1
+                continue
+            }
+            guard padding == 0 else { return nil }
+            let value = decodeTable[Int(byte)]
+            guard value != 0xFF else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            pending += 1
+            if pending == 4 {
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 16))
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 8))
+                output.append(UInt8(truncatingIfNeeded: accumulator))
+                accumulator = 0
+                pending = 0
+            }
+        }
+        switch pending {
+        case 0:
+            guard padding == 0 else { return nil }
+        case 2:
+            guard padding == 0 || padding == 2, accumulator & 0x0F == 0 else { return nil }
+            output.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+        case 3:
+            guard padding == 0 || padding == 1, accumulator & 0x03 == 0 else { return nil }
+            output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
+            output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+        default:
+            return nil
+        }
+        return output
+    }
+
+    static func decode(_ string: String) -> [UInt8]? { decode(Array(string.utf8)) }
+
+    /// Decodes base64url without padding (RFC 7515 §2), as used by JWK members.
+    static func decodeURL(_ string: String) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(string.utf8.count)
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "-"): bytes.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): bytes.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "+"), UInt8(ascii: "/"): return nil
+            default: bytes.append(byte)
+            }
+        }
+        return decode(bytes)
+    }
+}
