@@ -1,0 +1,132 @@
+import ArgumentParser
+import Cedar
+import Foundation
+
+/// `tessera cedar …`: run the Cedar engine from the command line. Parses arguments, calls the
+/// `Cedar` library, prints; nothing else.
+struct CedarCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cedar",
+        abstract: "Evaluate, check, format and test Cedar policies.",
+        subcommands: [Authorize.self, Check.self, Format.self, Test.self, Bench.self]
+    )
+}
+
+extension CedarCommand {
+    static func readFile(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            printError("cannot read \(path)")
+            throw ExitCode.failure
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    static func loadPolicies(_ path: String) throws -> PolicySet {
+        let text = try readFile(path)
+        do {
+            return path.hasSuffix(".json") ? try PolicySet(json: text) : try PolicySet(parsing: text, filename: path)
+        } catch {
+            printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+
+    /// `tessera cedar authorize`: prints the answer as JSON; exit 0 allow, 2 deny, 1 error.
+    struct Authorize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Authorize one request; prints the answer as JSON (exit 0 allow, 2 deny, 1 error)."
+        )
+
+        @Option(help: "Policy file (Cedar text, or the JSON policy format when it ends in .json).")
+        var policies: String
+        @Option(help: "Entities JSON file.")
+        var entities: String
+        @Option(help: "Request JSON file: {principal, action, resource, context}.")
+        var request: String
+
+        func run() async throws {
+            let set = try CedarCommand.loadPolicies(policies)
+            let entitiesText = try CedarCommand.readFile(entities)
+            let requestText = try CedarCommand.readFile(request)
+            let store: EntityStore
+            let req: AuthorizationRequest
+            do {
+                store = try EntityStore(json: entitiesText)
+                req = try AuthorizationRequest(json: requestText)
+            } catch {
+                CedarCommand.printError(error.description)
+                throw ExitCode.failure
+            }
+            let response = Authorizer(policies: set).isAuthorized(req, entities: store)
+            print(response.jsonString())
+            if response.decision == .deny { throw ExitCode(2) }
+        }
+    }
+
+    /// `tessera cedar check`: parses a policy file and reports every error with line:column.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Parse a policy file and report errors (exit 1 if any).")
+
+        @Argument(help: "Policy file (Cedar text, or JSON policy format when it ends in .json).")
+        var file: String
+
+        func run() async throws {
+            let set = try CedarCommand.loadPolicies(file)
+            print("\(file): \(set.staticPolicies.count) policies, \(set.templates.count) templates, \(set.links.count) links: OK")
+        }
+    }
+
+    /// `tessera cedar format`: prints policies in canonical Cedar syntax (or as JSON).
+    struct Format: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a policy file in canonical Cedar syntax.")
+
+        @Argument(help: "Policy file (Cedar text, or JSON policy format when it ends in .json).")
+        var file: String
+        @Flag(help: "Print the JSON policy format instead.")
+        var json = false
+
+        func run() async throws {
+            let set = try CedarCommand.loadPolicies(file)
+            print(json ? set.jsonString() : Formatter.format(set), terminator: json ? "\n" : "")
+        }
+    }
+
+    /// `tessera cedar test`: runs integration-format tests and ends with `N passed, M failed`.
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run Cedar integration-format test files (a file, or every *.json test under a folder)."
+        )
+
+        @Argument(help: "Test files or folders.")
+        var paths: [String]
+
+        func run() async throws {
+            var passed = 0
+            var failed = 0
+            for file in IntegrationTestRunner.testFiles(in: paths) {
+                let report = IntegrationTestRunner.run(file: file)
+                if let e = report.fileError {
+                    print("FAIL \(file): \(e)")
+                    failed += 1
+                    continue
+                }
+                for r in report.requests {
+                    if r.passed {
+                        passed += 1
+                        continue
+                    }
+                    failed += 1
+                    print("FAIL \(file) [\(r.description)]")
+                    print("  expected: \(r.expected)")
+                    print("  actual:   \(r.actual.map(\.description) ?? "input error: \(r.inputError ?? "")")")
+                }
+            }
+            print("\(passed) passed, \(failed) failed")
+            if failed > 0 { throw ExitCode.failure }
+        }
+    }
+}
