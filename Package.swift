@@ -1,0 +1,143 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Dependencies, and why each one (all come from the machine's local package list):
+// - hummingbird: the HTTP server (small, async/await, Swift 6 native, has an in-process test client).
+// - GRDB.swift: SQLite with WAL, pools and migrations; the embedded default store.
+// - jwt-kit + swift-crypto: JOSE (JWS/JWK) and primitives instead of hand-written crypto.
+// - async-http-client: fetching client jwks_uri documents (and, later, peer metadata).
+// - swift-argument-parser: the `tessera` CLI.
+// - swift-log, swift-metrics, swift-prometheus, swift-service-lifecycle: logs, /metrics, graceful shutdown.
+// - Yams: the YAML configuration file.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// The standalone language modules also opt into strict memory safety.
+let strictSwiftSettings: [SwiftSetting] = swiftSettings + [.strictMemorySafety()]
+
+let package = Package(
+    name: "tessera",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Cedar", targets: ["Cedar"]),
+        .library(name: "TesseraProtocol", targets: ["TesseraProtocol"]),
+        .library(name: "TesseraStorage", targets: ["TesseraStorage"]),
+        .library(name: "TesseraEngine", targets: ["TesseraEngine"]),
+        .library(name: "TesseraServer", targets: ["TesseraServer"]),
+        .executable(name: "tessera", targets: ["tessera"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+    ],
+    targets: [
+        .target(name: "Cedar", swiftSettings: strictSwiftSettings),
+        .testTarget(name: "CedarTests", dependencies: ["Cedar"], swiftSettings: strictSwiftSettings),
+        .target(
+            name: "TesseraProtocol",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TesseraStorage",
+            dependencies: [
+                "TesseraProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TesseraEngine",
+            dependencies: [
+                "TesseraProtocol",
+                "TesseraStorage",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TesseraServer",
+            dependencies: [
+                "TesseraEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TesseraTesting",
+            dependencies: [
+                "TesseraServer",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "tessera",
+            dependencies: [
+                "TesseraServer",
+                "Cedar",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TesseraProtocolTests",
+            dependencies: ["TesseraProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TesseraStorageTests",
+            dependencies: ["TesseraStorage", "TesseraTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TesseraEngineTests",
+            dependencies: ["TesseraEngine", "TesseraTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TesseraServerTests",
+            dependencies: ["TesseraServer", "TesseraTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "TesseraTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

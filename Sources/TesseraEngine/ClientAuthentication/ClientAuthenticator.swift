@@ -1,0 +1,151 @@
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+/// Authenticates clients at the token, introspection and revocation endpoints (RFC 6749 §2.3,
+/// RFC 7523 §2.2 and §3).
+///
+/// Every failure is `invalid_client` with the same description whether the client is unknown or
+/// the credential is wrong, so the endpoint does not reveal which client ids exist.
+public struct ClientAuthenticator: Sendable {
+    public struct Configuration: Sendable {
+        /// Our issuer identifier: an accepted client-assertion `aud`.
+        public var issuer: String
+        /// The token endpoint URL: also accepted as `aud` (RFC 7523 §3 item 3).
+        public var tokenEndpoint: String
+        /// Allowed clock difference for `exp`, `nbf` and `iat`.
+        public var clockSkew: TimeInterval = 60
+        /// The longest lifetime an assertion may claim (`exp` − now), so a stolen one cannot live long.
+        public var maximumAssertionLifetime: TimeInterval = 600
+
+        public init(issuer: String, tokenEndpoint: String) {
+            self.issuer = issuer
+            self.tokenEndpoint = tokenEndpoint
+        }
+    }
+
+    private static let failed = "client authentication failed"
+
+    let configuration: Configuration
+    let clients: any ClientStore
+    let replay: any ReplayCache
+    let keyCache: ClientKeyCache
+    let now: @Sendable () -> Date
+
+    public init(
+        configuration: Configuration,
+        clients: any ClientStore,
+        replay: any ReplayCache,
+        keyCache: ClientKeyCache,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.configuration = configuration
+        self.clients = clients
+        self.replay = replay
+        self.keyCache = keyCache
+        self.now = now
+    }
+
+    /// Checks the credentials against the registered client.
+    /// - Parameter allowPublic: whether a public client (`client_id` only, method `none`) is acceptable here.
+    /// - Throws: ``OAuthError`` `invalid_client`; store failures propagate.
+    public func authenticate(_ credentials: ClientCredentials, allowPublic: Bool) async throws -> AuthenticatedClient {
+        switch credentials {
+        case .basic(let id, let secret):
+            return try await authenticateSecret(id: id, secret: secret, method: .clientSecretBasic)
+        case .post(let id, let secret):
+            return try await authenticateSecret(id: id, secret: secret, method: .clientSecretPost)
+        case .assertion(let id, let assertion):
+            return try await authenticateAssertion(assertion, claimedID: id)
+        case .clientIDOnly(let id):
+            guard let record = try await clients.client(id: id) else { throw OAuthError.invalidClient(Self.failed) }
+            guard record.authMethod == .none else {
+                throw OAuthError.invalidClient("this client must authenticate with \(record.authMethod)")
+            }
+            guard allowPublic else { throw OAuthError.invalidClient("public clients cannot use this endpoint") }
+            return AuthenticatedClient(record: record, method: .none)
+        case .none:
+            throw OAuthError.invalidClient("client authentication is required")
+        }
+    }
+
+    private func authenticateSecret(id: String, secret: String, method: ClientAuthenticationMethod) async throws -> AuthenticatedClient {
+        guard let record = try await clients.client(id: id), let stored = record.secretHash else {
+            // Spend the same work as a real check so timing does not reveal unknown ids.
+            _ = ClientSecret.verify(secret, against: Self.decoyHash)
+            throw OAuthError.invalidClient(Self.failed)
+        }
+        guard ClientSecret.verify(secret, against: stored) else { throw OAuthError.invalidClient(Self.failed) }
+        guard record.authMethod == method else {
+            throw OAuthError.invalidClient("this client is registered for \(record.authMethod), not \(method)")
+        }
+        return AuthenticatedClient(record: record, method: method)
+    }
+
+    private func authenticateAssertion(_ assertion: String, claimedID: String?) async throws -> AuthenticatedClient {
+        let jws: CompactJWS
+        do { jws = try CompactJWS(parsing: assertion) } catch {
+            throw OAuthError.invalidClient("client_assertion is not a valid JWS: \(error.message)")
+        }
+        if let typ = jws.header.typ, !["jwt", ClientAssertionClaims.type].contains(typ.lowercased().replacingOccurrences(of: "application/", with: "")) {
+            throw OAuthError.invalidClient("client_assertion has typ '\(typ.prefix(40))', not \(ClientAssertionClaims.type)")
+        }
+        guard let unverified = try? JSONDecoder().decode(ClientAssertionClaims.self, from: jws.payload), let issuer = unverified.iss else {
+            throw OAuthError.invalidClient("client_assertion payload must be a JSON object with an 'iss' claim")
+        }
+        if let claimedID, claimedID != issuer {
+            throw OAuthError.invalidClient("client_id differs from the client_assertion issuer")
+        }
+        guard let record = try await clients.client(id: issuer), record.authMethod == .privateKeyJWT else {
+            throw OAuthError.invalidClient(Self.failed)
+        }
+        let verifier: JWSVerifier
+        do {
+            if let jwks = record.jwks {
+                verifier = try await JWSVerifier(keys: try JSONDecoder().decode(PublicJWKSet.self, from: Data(jwks.utf8)))
+            } else if let uri = record.jwksURI {
+                verifier = try await keyCache.verifier(for: uri, kid: jws.header.kid)
+            } else {
+                throw OAuthError.invalidClient("the client has no keys registered")
+            }
+        } catch let error as OAuthError {
+            throw error
+        } catch {
+            throw OAuthError.invalidClient("the client's keys could not be loaded")
+        }
+        do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidClient("client_assertion rejected: \(error.message)") }
+        try await checkClaims(unverified, clientID: record.id)
+        return AuthenticatedClient(record: record, method: .privateKeyJWT)
+    }
+
+    /// RFC 7523 §3, in the digest's recommended order, after the signature verified.
+    private func checkClaims(_ claims: ClientAssertionClaims, clientID: String) async throws {
+        guard claims.sub == clientID else { throw OAuthError.invalidClient("client_assertion 'sub' must equal 'iss' (the client_id)") }
+        guard let audience = claims.aud, audience.contains(configuration.issuer) || audience.contains(configuration.tokenEndpoint)
+        else { throw OAuthError.invalidClient("client_assertion 'aud' must name this authorization server's issuer") }
+        let current = now().timeIntervalSince1970
+        guard let exp = claims.exp else { throw OAuthError.invalidClient("client_assertion has no 'exp'") }
+        guard Double(exp) + configuration.clockSkew > current else { throw OAuthError.invalidClient("client_assertion has expired") }
+        guard Double(exp) - current <= configuration.maximumAssertionLifetime + configuration.clockSkew else {
+            throw OAuthError.invalidClient("client_assertion 'exp' is too far in the future")
+        }
+        if let nbf = claims.nbf, Double(nbf) > current + configuration.clockSkew {
+            throw OAuthError.invalidClient("client_assertion is not valid yet ('nbf')")
+        }
+        if let iat = claims.iat, Double(iat) > current + configuration.clockSkew {
+            throw OAuthError.invalidClient("client_assertion 'iat' is in the future")
+        }
+        guard let jti = claims.jti, !jti.isEmpty, jti.utf8.count <= 256 else {
+            throw OAuthError.invalidClient("client_assertion needs a 'jti' of at most 256 bytes")
+        }
+        let fresh = try await replay.insertIfAbsent(
+            namespace: "client_assertion:\(clientID)",
+            value: jti,
+            expiresAt: Date(timeIntervalSince1970: Double(exp) + configuration.clockSkew),
+            now: now()
+        )
+        guard fresh else { throw OAuthError.invalidClient("client_assertion 'jti' was already used") }
+    }
+
+    private static let decoyHash = ClientSecret.hash("decoy-secret-for-unknown-clients-xxxxxxxx")
+}

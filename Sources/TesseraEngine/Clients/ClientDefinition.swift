@@ -1,0 +1,142 @@
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+/// A client as an operator describes it (config file or `tessera clients add`), before validation.
+public struct ClientDefinition: Sendable, Hashable, Codable {
+    public var id: String
+    public var auth: String
+    public var secret: String?
+    /// The JWK Set as JSON text.
+    public var jwks: String?
+    public var jwksURI: String?
+    public var grantTypes: [String]
+    /// Space-separated, as in OAuth.
+    public var scopes: String
+
+    public init(
+        id: String,
+        auth: String,
+        secret: String? = nil,
+        jwks: String? = nil,
+        jwksURI: String? = nil,
+        grantTypes: [String],
+        scopes: String
+    ) {
+        self.id = id
+        self.auth = auth
+        self.secret = secret
+        self.jwks = jwks
+        self.jwksURI = jwksURI
+        self.grantTypes = grantTypes
+        self.scopes = scopes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, auth, secret, jwks
+        case jwksURI = "jwks_uri"
+        case grantTypes = "grant_types"
+        case scopes
+    }
+}
+
+/// A validated client definition, ready to store, with the secret to show once when Tessera generated it.
+public struct ValidatedClient: Sendable {
+    public var record: ClientRecord
+    /// The plaintext secret when Tessera generated it; shown once, never stored.
+    public var generatedSecret: String?
+}
+
+/// Why a client definition was refused; ``field`` names the offending field.
+public struct ClientDefinitionError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public init(field: String, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { "client field '\(field)': \(message)" }
+}
+
+extension ClientDefinition {
+    /// The grant types a client may be registered for.
+    public static let supportedGrantTypes: [GrantType] = [.clientCredentials, .refreshToken]
+
+    /// Validates the definition and hashes (or generates) its secret.
+    /// - Throws: ``ClientDefinitionError`` naming the first field that is wrong.
+    public func validated(now: Date) throws(ClientDefinitionError) -> ValidatedClient {
+        guard !id.isEmpty, id.utf8.count <= 255, id.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw ClientDefinitionError(field: "id", "must be 1 to 255 printable ASCII characters without spaces")
+        }
+        let method = ClientAuthenticationMethod(rawValue: auth)
+        guard ClientAuthenticationMethod.supported.contains(method) else {
+            throw ClientDefinitionError(field: "auth", "must be one of \(ClientAuthenticationMethod.supported.map(\.rawValue).joined(separator: ", "))")
+        }
+        var types: [GrantType] = []
+        for raw in grantTypes {
+            let type = GrantType(rawValue: raw.trimmingCharacters(in: .whitespaces))
+            guard Self.supportedGrantTypes.contains(type) else {
+                throw ClientDefinitionError(field: "grant_types", "'\(raw)' is not supported (supported: \(Self.supportedGrantTypes.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if !types.contains(type) { types.append(type) }
+        }
+        guard !types.isEmpty else { throw ClientDefinitionError(field: "grant_types", "at least one grant type is required") }
+        if method == .none, types.contains(.clientCredentials) {
+            throw ClientDefinitionError(field: "grant_types", "client_credentials needs an authenticated client (RFC 6749 §4.4), not auth 'none'")
+        }
+        let scope: Scope
+        do { scope = try Scope(parsing: scopes) } catch {
+            throw ClientDefinitionError(field: "scopes", "contains a character RFC 6749 §3.3 does not allow")
+        }
+
+        var record = ClientRecord(id: id, authMethod: method, grantTypes: types, scopes: scope.tokens, createdAt: now)
+        var generated: String?
+        if method.usesSharedSecret {
+            guard jwks == nil, jwksURI == nil else { throw ClientDefinitionError(field: "jwks", "only private_key_jwt clients have keys") }
+            if let secret {
+                guard secret.count >= ClientSecret.minimumLength else {
+                    throw ClientDefinitionError(field: "secret", "must be at least \(ClientSecret.minimumLength) characters (omit it to have one generated)")
+                }
+                record.secretHash = ClientSecret.hash(secret)
+            } else {
+                let fresh = ClientSecret.generate()
+                generated = fresh
+                record.secretHash = ClientSecret.hash(fresh)
+            }
+        } else if method == .privateKeyJWT {
+            guard secret == nil else { throw ClientDefinitionError(field: "secret", "private_key_jwt clients have no secret") }
+            switch (jwks, jwksURI) {
+            case (let jwks?, nil):
+                record.jwks = try Self.validateJWKS(jwks)
+            case (nil, let uri?):
+                guard let url = URL(string: uri), url.scheme == "https" || url.scheme == "http", url.host != nil, url.fragment == nil
+                else { throw ClientDefinitionError(field: "jwks_uri", "must be an absolute http(s) URL without a fragment") }
+                record.jwksURI = uri
+            case (nil, nil):
+                throw ClientDefinitionError(field: "jwks", "private_key_jwt needs jwks or jwks_uri")
+            case (.some, .some):
+                throw ClientDefinitionError(field: "jwks", "give jwks or jwks_uri, not both")
+            }
+        } else {
+            guard secret == nil, jwks == nil, jwksURI == nil else {
+                throw ClientDefinitionError(field: "auth", "a public client (auth none) has no secret and no keys")
+            }
+        }
+        return ValidatedClient(record: record, generatedSecret: generated)
+    }
+
+    private static func validateJWKS(_ text: String) throws(ClientDefinitionError) -> String {
+        let set: PublicJWKSet
+        do { set = try JSONDecoder().decode(PublicJWKSet.self, from: Data(text.utf8)) } catch {
+            throw ClientDefinitionError(field: "jwks", "is not a JWK Set ({\"keys\": [...]})")
+        }
+        guard !set.keys.isEmpty else { throw ClientDefinitionError(field: "jwks", "has no keys") }
+        for key in set.keys {
+            guard JWSAlgorithm.asymmetricKeyTypes.contains(key.kty) else {
+                throw ClientDefinitionError(field: "jwks", "key type '\(key.kty)' is not an asymmetric signing key")
+            }
+            do { _ = try key.thumbprint() } catch { throw ClientDefinitionError(field: "jwks", error.message) }
+        }
+        return text
+    }
+}

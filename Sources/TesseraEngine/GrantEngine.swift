@@ -1,0 +1,152 @@
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+/// The grant engine: one entry point per operation, answering both front doors (ARCHITECTURE
+/// "two front doors, one engine"). No HTTP types: the server extracts credentials and form
+/// parameters, calls the engine and encodes the outcome.
+///
+/// Protocol refusals are thrown as ``OAuthError``; anything else thrown is an infrastructure failure.
+public struct GrantEngine: Sendable {
+    public struct Configuration: Sendable {
+        /// Our issuer identifier (RFC 8414 §2): also the default token audience.
+        public var issuer: String
+        public var tokenEndpoint: String
+        public var accessTokenLifetime: TimeInterval = 3600
+        public var refreshTokenLifetime: TimeInterval = 30 * 86_400
+
+        public init(issuer: String, tokenEndpoint: String) {
+            self.issuer = issuer
+            self.tokenEndpoint = tokenEndpoint
+        }
+    }
+
+    public let configuration: Configuration
+    public let stores: Stores
+    public let keyRing: KeyRing
+    public let authenticator: ClientAuthenticator
+    let context: GrantContext
+    let handlers: [GrantType: any GrantHandler]
+    let now: @Sendable () -> Date
+
+    public init(
+        configuration: Configuration,
+        stores: Stores,
+        keyRing: KeyRing,
+        jwksFetcher: any JWKSFetcher,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.configuration = configuration
+        self.stores = stores
+        self.keyRing = keyRing
+        self.now = now
+        self.authenticator = ClientAuthenticator(
+            configuration: .init(issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint),
+            clients: stores.clients,
+            replay: stores.replay,
+            keyCache: ClientKeyCache(fetcher: jwksFetcher, now: now),
+            now: now
+        )
+        var issuerConfiguration = TokenIssuer.Configuration(issuer: configuration.issuer)
+        issuerConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
+        issuerConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+        self.context = GrantContext(
+            issuer: TokenIssuer(configuration: issuerConfiguration, keyRing: keyRing, now: now),
+            tokens: stores.tokens,
+            defaultAudience: [configuration.issuer],
+            now: now
+        )
+        let handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
+        self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
+    }
+
+    /// The grant types this engine can answer, for metadata.
+    public var supportedGrantTypes: [GrantType] { handlers.keys.sorted { $0.rawValue < $1.rawValue } }
+
+    // MARK: - Token endpoint (RFC 6749 §3.2)
+
+    /// Answers a token request. The response is returned only after its tokens are durably recorded.
+    public func token(form: FormParameters, credentials: ClientCredentials) async throws -> TokenResponse {
+        let request = try TokenRequest(form: form)
+        let client = try await authenticator.authenticate(credentials, allowPublic: true)
+        guard let handler = handlers[request.grantType] else {
+            throw OAuthError.unsupportedGrantType("grant_type '\(FormParameters.printableValue(request.grantType.rawValue))' is not supported")
+        }
+        guard client.record.grantTypes.contains(request.grantType) else {
+            throw OAuthError.unauthorizedClient("this client is not allowed to use grant_type \(request.grantType)")
+        }
+        return try await handler.handle(request, client: client, context: context)
+    }
+
+    // MARK: - Introspection (RFC 7662)
+
+    /// Introspects a token for an authenticated confidential client.
+    ///
+    /// Access tokens may be introspected by any confidential client (resource servers are
+    /// registered as clients); refresh tokens only by the client they were issued to. Anything
+    /// else — unknown, expired, revoked, not ours — is `{"active": false}` (RFC 7662 §2.2).
+    public func introspect(token: String, hint: TokenTypeHint?, credentials: ClientCredentials) async throws -> IntrospectionResponse {
+        let caller = try await authenticator.authenticate(credentials, allowPublic: false)
+        let now = now()
+        if let access = try await accessTokenRecord(token), access.isActive(at: now) {
+            return IntrospectionResponse(
+                active: true,
+                scope: access.scope.isEmpty ? nil : access.scope,
+                clientID: access.clientID,
+                tokenType: "Bearer",
+                exp: Int(access.expiresAt.timeIntervalSince1970),
+                iat: Int(access.issuedAt.timeIntervalSince1970),
+                sub: access.subject,
+                aud: access.audience,
+                iss: configuration.issuer,
+                jti: access.jti
+            )
+        }
+        if let refresh = try await stores.tokens.refreshToken(hash: TokenIssuer.hashToken(token)), refresh.isActive(at: now),
+            refresh.clientID == caller.id
+        {
+            return IntrospectionResponse(
+                active: true,
+                scope: refresh.scope.isEmpty ? nil : refresh.scope,
+                clientID: refresh.clientID,
+                tokenType: "refresh_token",
+                exp: Int(refresh.expiresAt.timeIntervalSince1970),
+                iat: Int(refresh.issuedAt.timeIntervalSince1970),
+                sub: refresh.subject,
+                aud: refresh.audience,
+                iss: configuration.issuer
+            )
+        }
+        return .inactive
+    }
+
+    // MARK: - Revocation (RFC 7009)
+
+    /// Revokes an access or refresh token of the calling client. Unknown tokens succeed silently
+    /// (RFC 7009 §2.2); revoking a refresh token revokes every token of its grant.
+    /// - Throws: ``OAuthError`` `unauthorized_client` when the token belongs to another client.
+    public func revoke(token: String, hint: TokenTypeHint?, credentials: ClientCredentials) async throws {
+        let caller = try await authenticator.authenticate(credentials, allowPublic: true)
+        let now = now()
+        if let refresh = try await stores.tokens.refreshToken(hash: TokenIssuer.hashToken(token)) {
+            guard refresh.clientID == caller.id else { throw OAuthError.unauthorizedClient("the token was not issued to this client") }
+            try await stores.tokens.revokeGrant(id: refresh.grantID, at: now)
+            return
+        }
+        if let access = try await accessTokenRecord(token) {
+            guard access.clientID == caller.id else { throw OAuthError.unauthorizedClient("the token was not issued to this client") }
+            try await stores.tokens.revokeAccessToken(jti: access.jti, at: now)
+        }
+    }
+
+    /// The record of an access token this server signed, after checking the signature.
+    private func accessTokenRecord(_ token: String) async throws -> AccessTokenRecord? {
+        guard token.utf8.count <= CompactJWS.maximumSize, token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
+            let jws = try? CompactJWS(parsing: token)
+        else { return nil }
+        guard (try? await keyRing.tokenVerifier().verify(jws, expectedType: AccessTokenClaims.type)) != nil,
+            let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: jws.payload), claims.iss == configuration.issuer
+        else { return nil }
+        return try await stores.tokens.accessToken(jti: claims.jti)
+    }
+}

@@ -1,0 +1,25 @@
+import TesseraStorage
+import TesseraProtocol
+
+/// The client credentials grant (RFC 6749 §4.4): the client acts for itself, so `sub` is its id
+/// (RFC 9068 §2.2). A refresh token is added only when the client is registered for `refresh_token`.
+struct ClientCredentialsGrant: GrantHandler {
+    let grantType: GrantType = .clientCredentials
+
+    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+        let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: Scope(client.record.scopes))
+        let audience = try context.resourceCheck.audience(for: request.resources)
+        let minted = try await context.issuer.mint(
+            TokenIssuer.Grant(
+                grantID: TokenIssuer.randomIdentifier(),
+                clientID: client.id,
+                subject: client.id,
+                scope: scope,
+                audience: audience,
+                includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
+            )
+        )
+        try await context.tokens.record(minted.issuance)
+        return minted.response
+    }
+}

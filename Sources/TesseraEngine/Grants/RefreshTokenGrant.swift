@@ -1,0 +1,54 @@
+import TesseraStorage
+import TesseraProtocol
+
+/// The refresh token grant (RFC 6749 §6) with rotation: every use returns a new refresh token and
+/// a second use of an old one revokes the whole family (RFC 9700 §4.14.2).
+struct RefreshTokenGrant: GrantHandler {
+    let grantType: GrantType = .refreshToken
+
+    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+        let presented = try request.parameters.require("refresh_token")
+        let hash = TokenIssuer.hashToken(presented)
+        let now = context.now()
+        guard let record = try await context.tokens.refreshToken(hash: hash), record.clientID == client.id else {
+            throw OAuthError.invalidGrant("refresh token is unknown, or was issued to another client")
+        }
+        if record.usedAt != nil {
+            try await context.tokens.revokeGrant(id: record.grantID, at: now)
+            throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is now revoked")
+        }
+        guard record.isActive(at: now) else { throw OAuthError.invalidGrant("refresh token has expired or was revoked") }
+
+        let grantScope = Scope(record.scope.split(separator: " ").map(String.init))
+        let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: grantScope)
+        var audience = record.audience
+        if !request.resources.isEmpty {
+            let requested = try context.resourceCheck.audience(for: request.resources)
+            guard Set(requested).isSubset(of: Set(record.audience)) else {
+                throw OAuthError.invalidTarget("a refresh request may only narrow the grant's resources (RFC 8707 §2.2)")
+            }
+            audience = requested
+        }
+        let minted = try await context.issuer.mint(
+            TokenIssuer.Grant(
+                grantID: record.grantID,
+                clientID: client.id,
+                subject: record.subject,
+                scope: scope,
+                audience: audience,
+                includeRefreshToken: true,
+                refreshScope: grantScope
+            )
+        )
+        var issuance = minted.issuance
+        issuance.refreshToken?.audience = record.audience
+        switch try await context.tokens.rotateRefreshToken(hash: hash, at: now, replacement: issuance) {
+        case .rotated:
+            return minted.response
+        case .reuseDetected:
+            throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is now revoked")
+        case .invalid:
+            throw OAuthError.invalidGrant("refresh token has expired or was revoked")
+        }
+    }
+}

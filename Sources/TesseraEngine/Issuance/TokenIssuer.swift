@@ -1,0 +1,126 @@
+import Crypto
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+/// Mints JWT access tokens (RFC 9068) and opaque refresh tokens, and the records that describe them.
+///
+/// Minting does not store: the caller writes the ``TokenIssuance`` (through the store, in one
+/// transaction) before anything reaches the client.
+public struct TokenIssuer: Sendable {
+    public struct Configuration: Sendable {
+        public var issuer: String
+        public var accessTokenLifetime: TimeInterval = 3600
+        public var refreshTokenLifetime: TimeInterval = 30 * 86_400
+        public init(issuer: String) { self.issuer = issuer }
+    }
+
+    /// What a grant decided to issue.
+    public struct Grant: Sendable {
+        public var grantID: String
+        public var clientID: String
+        public var subject: String
+        public var scope: Scope
+        public var audience: [String]
+        public var includeRefreshToken: Bool
+        /// The scope a new refresh token carries (the whole grant's); defaults to ``scope``.
+        public var refreshScope: Scope?
+
+        public init(
+            grantID: String,
+            clientID: String,
+            subject: String,
+            scope: Scope,
+            audience: [String],
+            includeRefreshToken: Bool,
+            refreshScope: Scope? = nil
+        ) {
+            self.grantID = grantID
+            self.clientID = clientID
+            self.subject = subject
+            self.scope = scope
+            self.audience = audience
+            self.includeRefreshToken = includeRefreshToken
+            self.refreshScope = refreshScope
+        }
+    }
+
+    /// Signed tokens plus the records to store before sending them.
+    public struct Minted: Sendable {
+        public var response: TokenResponse
+        public var issuance: TokenIssuance
+    }
+
+    public let configuration: Configuration
+    let keyRing: KeyRing
+    let now: @Sendable () -> Date
+
+    public init(configuration: Configuration, keyRing: KeyRing, now: @escaping @Sendable () -> Date) {
+        self.configuration = configuration
+        self.keyRing = keyRing
+        self.now = now
+    }
+
+    public func mint(_ grant: Grant) async throws -> Minted {
+        let issuedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
+        let expiresAt = issuedAt.addingTimeInterval(configuration.accessTokenLifetime)
+        let jti = Self.randomIdentifier()
+        let claims = AccessTokenClaims(
+            iss: configuration.issuer,
+            sub: grant.subject,
+            aud: Audience(grant.audience),
+            exp: Int(expiresAt.timeIntervalSince1970),
+            iat: Int(issuedAt.timeIntervalSince1970),
+            jti: jti,
+            clientID: grant.clientID,
+            scope: grant.scope.isEmpty ? nil : grant.scope.description
+        )
+        let accessToken = try await keyRing.signer().sign(claims, type: AccessTokenClaims.type)
+        let accessRecord = AccessTokenRecord(
+            jti: jti,
+            grantID: grant.grantID,
+            clientID: grant.clientID,
+            subject: grant.subject,
+            scope: grant.scope.description,
+            audience: grant.audience,
+            issuedAt: issuedAt,
+            expiresAt: expiresAt
+        )
+        var refreshToken: String?
+        var refreshRecord: RefreshTokenRecord?
+        if grant.includeRefreshToken {
+            let token = Self.randomIdentifier()
+            refreshToken = token
+            refreshRecord = RefreshTokenRecord(
+                tokenHash: Self.hashToken(token),
+                grantID: grant.grantID,
+                clientID: grant.clientID,
+                subject: grant.subject,
+                scope: (grant.refreshScope ?? grant.scope).description,
+                audience: grant.audience,
+                issuedAt: issuedAt,
+                expiresAt: issuedAt.addingTimeInterval(configuration.refreshTokenLifetime)
+            )
+        }
+        return Minted(
+            response: TokenResponse(
+                accessToken: accessToken,
+                tokenType: "Bearer",
+                expiresIn: Int(configuration.accessTokenLifetime),
+                refreshToken: refreshToken,
+                scope: grant.scope.isEmpty ? nil : grant.scope.description
+            ),
+            issuance: TokenIssuance(accessToken: accessRecord, refreshToken: refreshRecord)
+        )
+    }
+
+    /// 256 random bits, base64url: token identifiers and refresh tokens.
+    public static func randomIdentifier() -> String {
+        Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+    }
+
+    /// How bearer secrets (refresh tokens) are stored: SHA-256, base64url. They are random, so no salt is needed.
+    public static func hashToken(_ token: String) -> String {
+        Base64URL.encode(SHA256.hash(data: Data(token.utf8)))
+    }
+}

@@ -1,0 +1,135 @@
+/// A strictly parsed `application/x-www-form-urlencoded` body (RFC 6749 §3.2, Appendix B).
+///
+/// Strict where OAuth asks for it: a parameter sent twice is rejected (RFC 6749 §3.2 "Request
+/// and response parameters MUST NOT be included more than once"), except the parameters
+/// listed as repeatable (`resource`, RFC 8707 §2). An empty value counts as absent.
+public struct FormParameters: Sendable, Hashable {
+    /// The largest body accepted, in bytes.
+    public static let maximumBodySize = 64 * 1024
+
+    private var values: [String: [String]]
+
+    /// Parses a form body.
+    /// - Parameter repeatable: the names that may occur more than once.
+    /// - Throws: ``OAuthError`` `invalid_request` for a repeated parameter, bad percent-encoding or an oversized body.
+    public init(parsing body: some Collection<UInt8>, repeatable: Set<String> = ["resource"]) throws(OAuthError) {
+        guard body.count <= Self.maximumBodySize else {
+            throw OAuthError.invalidRequest("request body is larger than \(Self.maximumBodySize) bytes")
+        }
+        var values: [String: [String]] = [:]
+        for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = try Self.decode(parts[0])
+            let value = parts.count > 1 ? try Self.decode(parts[1]) : ""
+            guard !name.isEmpty else { throw OAuthError.invalidRequest("form body has a parameter without a name") }
+            if values[name] != nil, !repeatable.contains(name) {
+                throw OAuthError.invalidRequest("parameter '\(Self.printable(name))' is included more than once")
+            }
+            if value.isEmpty { continue }
+            values[name, default: []].append(value)
+        }
+        self.values = values
+    }
+
+    /// Builds parameters from pairs (for clients and tests).
+    public init(_ pairs: [(String, String)]) {
+        var values: [String: [String]] = [:]
+        for (name, value) in pairs where !value.isEmpty { values[name, default: []].append(value) }
+        self.values = values
+    }
+
+    /// The single value of a parameter, or `nil` when absent or empty.
+    public subscript(name: String) -> String? { values[name]?.first }
+
+    /// Every value of a repeatable parameter.
+    public func all(_ name: String) -> [String] { values[name] ?? [] }
+
+    /// The value of a required parameter.
+    /// - Throws: ``OAuthError`` `invalid_request` naming the missing parameter.
+    public func require(_ name: String) throws(OAuthError) -> String {
+        guard let value = self[name] else { throw OAuthError.invalidRequest("missing required parameter '\(name)'") }
+        return value
+    }
+
+    public var names: Set<String> { Set(values.keys) }
+
+    /// The encoded body, parameters in name order.
+    public var encoded: String {
+        values.keys.sorted().flatMap { name in
+            values[name, default: []].map { "\(Self.encode(name))=\(Self.encode($0))" }
+        }.joined(separator: "&")
+    }
+
+    /// Percent-encodes with the form rules (space as `+`, unreserved characters kept).
+    public static func encode(_ string: String) -> String {
+        var out = ""
+        out.reserveCapacity(string.utf8.count)
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: " "):
+                out.append("+")
+            default:
+                out.append("%")
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0xF))
+            }
+        }
+        return out
+    }
+
+    /// Decodes one form-urlencoded component (as in the Basic credentials of RFC 6749 §2.3.1).
+    public static func decodeComponent(_ string: String) throws(OAuthError) -> String { try decode(Array(string.utf8)) }
+
+    /// Decodes one name or value: `+` is a space, `%XX` a byte; the result must be UTF-8.
+    static func decode(_ bytes: some Collection<UInt8>) throws(OAuthError) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%") {
+                let high = bytes.index(after: index)
+                guard high != bytes.endIndex else { throw OAuthError.invalidRequest("form body has a truncated percent-escape") }
+                let low = bytes.index(after: high)
+                guard low != bytes.endIndex, let h = hexValue(bytes[high]), let l = hexValue(bytes[low]) else {
+                    throw OAuthError.invalidRequest("form body has an invalid percent-escape")
+                }
+                out.append(h << 4 | l)
+                index = low
+            } else {
+                out.append(byte)
+            }
+            index = bytes.index(after: index)
+        }
+        guard let string = String(validating: out, as: UTF8.self) else {
+            throw OAuthError.invalidRequest("form body is not valid UTF-8")
+        }
+        return string
+    }
+
+    /// A parameter value made safe to echo in an error description: printable ASCII, at most 64 characters.
+    public static func printableValue(_ value: String) -> String { printable(value) }
+
+    /// A parameter name made safe to echo in an error description.
+    static func printable(_ name: String) -> String {
+        String(name.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F && $0 != "'" }.prefix(64))
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    private static func hexDigit(_ value: UInt8) -> Character {
+        Character(Unicode.Scalar(value < 10 ? value + 48 : value + 55))
+    }
+}

@@ -1,0 +1,34 @@
+public import Foundation
+
+/// A JWS in compact serialization (RFC 7515 §7.1), split and decoded but not yet verified.
+public struct CompactJWS: Sendable {
+    /// The largest compact JWS accepted, in bytes: assertions and tokens are far smaller.
+    public static let maximumSize = 16 * 1024
+
+    public let header: JOSEHeader
+    public let payload: Data
+    public let signature: Data
+    /// `BASE64URL(header) || '.' || BASE64URL(payload)`: the bytes the signature covers.
+    public let signingInput: Data
+
+    /// Splits and decodes a compact JWS.
+    /// - Throws: ``JOSEError`` `malformed` for anything that is not three base64url parts with a JSON header.
+    public init(parsing token: String) throws(JOSEError) {
+        guard token.utf8.count <= Self.maximumSize else { throw .malformed("the JWS is larger than \(Self.maximumSize) bytes") }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3 else {
+            throw .malformed(parts.count == 5 ? "encrypted JWTs (JWE) are not accepted" : "a JWS has three dot-separated parts")
+        }
+        guard let headerBytes = Base64URL.decode(parts[0]), let payload = Base64URL.decode(parts[1]),
+            let signature = Base64URL.decode(parts[2])
+        else { throw .malformed("a JWS part is not unpadded base64url") }
+        do {
+            self.header = try JSONDecoder().decode(JOSEHeader.self, from: headerBytes)
+        } catch {
+            throw .malformed("the JWS header is not a JSON object with a string 'alg'")
+        }
+        self.payload = payload
+        self.signature = signature
+        self.signingInput = Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+    }
+}

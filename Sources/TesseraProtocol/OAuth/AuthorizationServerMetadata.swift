@@ -1,0 +1,60 @@
+/// Authorization server metadata (RFC 8414 §2), limited to what Tessera implements.
+public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
+    public var issuer: String
+    public var tokenEndpoint: String
+    public var jwksURI: String
+    public var introspectionEndpoint: String
+    public var revocationEndpoint: String
+    public var grantTypesSupported: [String]
+    public var responseTypesSupported: [String]
+    public var scopesSupported: [String]?
+    public var tokenEndpointAuthMethodsSupported: [String]
+    public var tokenEndpointAuthSigningAlgValuesSupported: [String]
+    public var introspectionEndpointAuthMethodsSupported: [String]
+    public var revocationEndpointAuthMethodsSupported: [String]
+    public var accessTokenSigningAlgValuesSupported: [String]
+
+    public init(
+        issuer: String,
+        tokenEndpoint: String,
+        jwksURI: String,
+        introspectionEndpoint: String,
+        revocationEndpoint: String,
+        grantTypesSupported: [String],
+        responseTypesSupported: [String],
+        scopesSupported: [String]?,
+        tokenEndpointAuthMethodsSupported: [String],
+        tokenEndpointAuthSigningAlgValuesSupported: [String],
+        accessTokenSigningAlgValuesSupported: [String]
+    ) {
+        self.issuer = issuer
+        self.tokenEndpoint = tokenEndpoint
+        self.jwksURI = jwksURI
+        self.introspectionEndpoint = introspectionEndpoint
+        self.revocationEndpoint = revocationEndpoint
+        self.grantTypesSupported = grantTypesSupported
+        self.responseTypesSupported = responseTypesSupported
+        self.scopesSupported = scopesSupported
+        self.tokenEndpointAuthMethodsSupported = tokenEndpointAuthMethodsSupported
+        self.tokenEndpointAuthSigningAlgValuesSupported = tokenEndpointAuthSigningAlgValuesSupported
+        self.introspectionEndpointAuthMethodsSupported = tokenEndpointAuthMethodsSupported.filter { $0 != "none" }
+        self.revocationEndpointAuthMethodsSupported = tokenEndpointAuthMethodsSupported
+        self.accessTokenSigningAlgValuesSupported = accessTokenSigningAlgValuesSupported
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case issuer
+        case tokenEndpoint = "token_endpoint"
+        case jwksURI = "jwks_uri"
+        case introspectionEndpoint = "introspection_endpoint"
+        case revocationEndpoint = "revocation_endpoint"
+        case grantTypesSupported = "grant_types_supported"
+        case responseTypesSupported = "response_types_supported"
+        case scopesSupported = "scopes_supported"
+        case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
+        case tokenEndpointAuthSigningAlgValuesSupported = "token_endpoint_auth_signing_alg_values_supported"
+        case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
+        case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
+        case accessTokenSigningAlgValuesSupported = "access_token_signing_alg_values_supported"
+    }
+}

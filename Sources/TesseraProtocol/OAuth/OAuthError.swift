@@ -1,0 +1,86 @@
+/// An OAuth 2.0 error as sent on the wire (RFC 6749 §5.2) and its extensions.
+///
+/// The code is open: SDKs can parse any server's errors, and the server adds new codes
+/// (`invalid_target`, `invalid_authorization_details`, …) without breaking callers.
+/// ``description`` is safe to send to a client; it never carries secrets.
+public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The `error` member: an open set of ASCII codes.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(stringLiteral value: String) { self.init(rawValue: value) }
+        public var description: String { rawValue }
+
+        /// RFC 6749 §5.2.
+        public static let invalidRequest: Self = "invalid_request"
+        /// RFC 6749 §5.2 — sent with HTTP 401.
+        public static let invalidClient: Self = "invalid_client"
+        /// RFC 6749 §5.2.
+        public static let invalidGrant: Self = "invalid_grant"
+        /// RFC 6749 §5.2.
+        public static let unauthorizedClient: Self = "unauthorized_client"
+        /// RFC 6749 §5.2.
+        public static let unsupportedGrantType: Self = "unsupported_grant_type"
+        /// RFC 6749 §5.2.
+        public static let invalidScope: Self = "invalid_scope"
+        /// RFC 8707 §2.
+        public static let invalidTarget: Self = "invalid_target"
+        /// RFC 7009 §2.2.1.
+        public static let unsupportedTokenType: Self = "unsupported_token_type"
+        /// RFC 6749 §4.1.2.1 — used for infrastructure failures.
+        public static let serverError: Self = "server_error"
+        /// RFC 6749 §4.1.2.1 — the server cannot handle the request now (store unavailable).
+        public static let temporarilyUnavailable: Self = "temporarily_unavailable"
+        /// RFC 6750 §3.1 — a protected endpoint was called without a valid access token.
+        public static let invalidToken: Self = "invalid_token"
+    }
+
+    public let code: Code
+    /// The `error_description`: human readable, ASCII, safe to show a client.
+    public let message: String
+    /// The `error_uri`, when one is known.
+    public let uri: String?
+
+    public init(_ code: Code, _ message: String, uri: String? = nil) {
+        self.code = code
+        self.message = message
+        self.uri = uri
+    }
+
+    public var description: String { "\(code): \(message)" }
+
+    public static func invalidRequest(_ message: String) -> Self { Self(.invalidRequest, message) }
+    public static func invalidClient(_ message: String) -> Self { Self(.invalidClient, message) }
+    public static func invalidGrant(_ message: String) -> Self { Self(.invalidGrant, message) }
+    public static func unauthorizedClient(_ message: String) -> Self { Self(.unauthorizedClient, message) }
+    public static func unsupportedGrantType(_ message: String) -> Self { Self(.unsupportedGrantType, message) }
+    public static func invalidScope(_ message: String) -> Self { Self(.invalidScope, message) }
+    public static func invalidTarget(_ message: String) -> Self { Self(.invalidTarget, message) }
+    public static func serverError(_ message: String = "the server could not complete the request") -> Self {
+        Self(.serverError, message)
+    }
+    public static func temporarilyUnavailable(_ message: String) -> Self { Self(.temporarilyUnavailable, message) }
+
+    /// Equality uses the code only, so tests can write `#expect(throws: OAuthError.invalidClient(""))`.
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}
+
+/// The JSON body of an OAuth error response (RFC 6749 §5.2).
+public struct OAuthErrorBody: Codable, Sendable, Hashable {
+    public var error: String
+    public var errorDescription: String?
+    public var errorURI: String?
+
+    public init(_ error: OAuthError) {
+        self.error = error.code.rawValue
+        self.errorDescription = error.message
+        self.errorURI = error.uri
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case error
+        case errorDescription = "error_description"
+        case errorURI = "error_uri"
+    }
+}

@@ -1,0 +1,35 @@
+/// A successful access token response (RFC 6749 §5.1).
+public struct TokenResponse: Codable, Sendable, Hashable {
+    public var accessToken: String
+    public var tokenType: String
+    public var expiresIn: Int?
+    public var refreshToken: String?
+    public var scope: String?
+    /// RFC 8693 §2.2.1, present for token exchange.
+    public var issuedTokenType: String?
+
+    public init(
+        accessToken: String,
+        tokenType: String,
+        expiresIn: Int?,
+        refreshToken: String? = nil,
+        scope: String? = nil,
+        issuedTokenType: String? = nil
+    ) {
+        self.accessToken = accessToken
+        self.tokenType = tokenType
+        self.expiresIn = expiresIn
+        self.refreshToken = refreshToken
+        self.scope = scope
+        self.issuedTokenType = issuedTokenType
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token"
+        case tokenType = "token_type"
+        case expiresIn = "expires_in"
+        case refreshToken = "refresh_token"
+        case scope
+        case issuedTokenType = "issued_token_type"
+    }
+}

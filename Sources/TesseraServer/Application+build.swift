@@ -1,0 +1,105 @@
+public import Foundation
+public import Hummingbird
+import AsyncHTTPClient
+public import Logging
+import ServiceLifecycle
+public import TesseraEngine
+import TesseraStorage
+
+/// What the application takes from its environment: the clock, the logger, outbound HTTP.
+public struct ServerDependencies: Sendable {
+    public var now: @Sendable () -> Date
+    public var logger: Logger
+    /// Fetches client `jwks_uri` documents; `nil` uses AsyncHTTPClient.
+    public var jwksFetcher: (any JWKSFetcher)?
+
+    public init(now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "tessera"), jwksFetcher: (any JWKSFetcher)? = nil) {
+        self.now = now
+        self.logger = logger
+        self.jwksFetcher = jwksFetcher
+    }
+}
+
+/// A built server: the Hummingbird application plus what callers (the CLI, tests) need to know.
+public struct TesseraApplication: Sendable {
+    public let application: Application<RouterResponder<TesseraRequestContext>>
+    public let engine: GrantEngine
+    /// The port the server will listen on (resolved when the configuration said 0).
+    public let port: Int
+    public let baseURL: String
+
+    /// Runs until SIGINT or SIGTERM, then shuts down gracefully: in-flight requests finish.
+    public func run() async throws {
+        try await application.runService()
+    }
+}
+
+/// Builds the application `tessera serve` runs and tests drive: opens the store (migrations
+/// included), applies config-file clients, loads or creates the signing keys, and wires routes.
+/// - Throws: ``ConfigurationError`` for bad settings, ``StorageError`` when the store cannot be opened.
+public func buildApplication(_ configuration: ServerConfiguration, dependencies: ServerDependencies = .init()) async throws
+    -> TesseraApplication
+{
+    try configuration.validate()
+    let logger = dependencies.logger
+    let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
+    let issuer = configuration.effectiveIssuer(port: port)
+    let stores = try await SQLiteDatabase.openStores(url: configuration.databaseURL)
+
+    for definition in configuration.clients {
+        do {
+            try await stores.clients.upsert(try definition.validated(now: dependencies.now()).record)
+        } catch let error as ClientDefinitionError {
+            throw ConfigurationError(field: "clients.\(error.field)", error.message)
+        }
+    }
+
+    var keyConfiguration = KeyRing.Configuration()
+    keyConfiguration.algorithm = configuration.signingAlgorithm
+    keyConfiguration.retiredKeyPublication = max(86_400, configuration.accessTokenLifetime * 2)
+    let keyRing = KeyRing(store: stores.keys, configuration: keyConfiguration, now: dependencies.now)
+    try await keyRing.loadOrCreate()
+
+    var services: [any Service] = []
+    let jwksFetcher: any JWKSFetcher
+    if let fetcher = dependencies.jwksFetcher {
+        jwksFetcher = fetcher
+    } else {
+        var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(5)))
+        clientConfiguration.httpVersion = .http1Only
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        jwksFetcher = HTTPJWKSFetcher(client: httpClient, timeout: .seconds(10))
+        services.append(HTTPClientShutdownService(client: httpClient))
+    }
+
+    let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+    var engineConfiguration = GrantEngine.Configuration(issuer: issuer, tokenEndpoint: base + Endpoints.token)
+    engineConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
+    engineConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+    let engine = GrantEngine(configuration: engineConfiguration, stores: stores, keyRing: keyRing, jwksFetcher: jwksFetcher, now: dependencies.now)
+
+    let metrics = ServerMetrics()
+    let router = Router(context: TesseraRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    TokenRoute(engine: engine, metrics: metrics).addRoutes(to: router)
+    IntrospectionRoute(engine: engine).addRoutes(to: router)
+    RevocationRoute(engine: engine).addRoutes(to: router)
+    MetadataRoute(engine: engine).addRoutes(to: router)
+    OperationsRoute(engine: engine, metrics: metrics).addRoutes(to: router)
+
+    services.append(KeyRefreshService(keyRing: keyRing, logger: logger))
+    services.append(ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger))
+
+    let databaseName = stores.displayName
+    let application = Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+        configuration: .init(address: .hostname(configuration.host, port: port)),
+        services: services,
+        onServerRunning: { _ in
+            logger.info("Tessera listening on \(base) (issuer \(issuer), database \(databaseName))")
+        },
+        logger: logger
+    )
+    return TesseraApplication(application: application, engine: engine, port: port, baseURL: base)
+}

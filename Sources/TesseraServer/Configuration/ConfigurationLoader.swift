@@ -1,0 +1,172 @@
+public import Foundation
+import TesseraEngine
+import TesseraProtocol
+import Yams
+
+/// Builds a ``ServerConfiguration`` from defaults, a YAML (or JSON) file and environment variables,
+/// in that order of precedence (later wins). Command-line flags are applied by the caller last.
+public enum ConfigurationLoader {
+    /// The environment variables read, with the config-file key each overrides.
+    public static let environmentKeys: [(variable: String, key: String)] = [
+        ("TESSERA_HOST", "host"), ("TESSERA_PORT", "port"), ("TESSERA_ISSUER", "issuer"), ("TESSERA_DATABASE", "database"),
+        ("TESSERA_DATA_DIR", "data_dir"), ("TESSERA_ACCESS_TOKEN_LIFETIME", "access_token_lifetime"),
+        ("TESSERA_REFRESH_TOKEN_LIFETIME", "refresh_token_lifetime"), ("TESSERA_SIGNING_ALGORITHM", "signing_algorithm"),
+        ("TESSERA_LOG_LEVEL", "log_level"),
+    ]
+
+    /// - Parameters:
+    ///   - file: the config file's contents, or `nil`.
+    ///   - environment: the process environment (only `TESSERA_*` is read).
+    /// - Throws: ``ConfigurationError`` naming the field that is wrong.
+    public static func load(file: String?, environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        if let file {
+            let document: FileDocument
+            do {
+                document = try YAMLDecoder().decode(FileDocument.self, from: file)
+            } catch let DecodingError.keyNotFound(key, context) {
+                throw ConfigurationError(field: path(context.codingPath + [key]), "is required")
+            } catch let DecodingError.typeMismatch(_, context) {
+                throw ConfigurationError(field: path(context.codingPath), "has the wrong type")
+            } catch let DecodingError.dataCorrupted(context) {
+                throw ConfigurationError(field: path(context.codingPath), "is not valid: \(context.debugDescription)")
+            } catch {
+                throw ConfigurationError(field: "(file)", "is not valid YAML or JSON: \(error)")
+            }
+            try document.apply(to: &configuration)
+        }
+        for (variable, key) in environmentKeys {
+            guard let value = environment[variable] else { continue }
+            try apply(key: key, value: value, to: &configuration, source: variable)
+        }
+        return configuration
+    }
+
+    /// Applies one setting given as text (environment variable or flag).
+    public static func apply(key: String, value: String, to configuration: inout ServerConfiguration, source: String) throws(ConfigurationError) {
+        switch key {
+        case "host": configuration.host = value
+        case "port":
+            guard let port = Int(value) else { throw ConfigurationError(field: source, "must be a port number") }
+            configuration.port = port
+        case "issuer": configuration.issuer = value
+        case "database": configuration.database = value
+        case "data_dir": configuration.dataDirectory = value
+        case "access_token_lifetime":
+            guard let seconds = TimeInterval(value) else { throw ConfigurationError(field: source, "must be a number of seconds") }
+            configuration.accessTokenLifetime = seconds
+        case "refresh_token_lifetime":
+            guard let seconds = TimeInterval(value) else { throw ConfigurationError(field: source, "must be a number of seconds") }
+            configuration.refreshTokenLifetime = seconds
+        case "signing_algorithm": configuration.signingAlgorithm = JWSAlgorithm(rawValue: value)
+        case "log_level": configuration.logLevel = value
+        default: throw ConfigurationError(field: source, "is not a known setting")
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+
+    /// The file's shape: snake_case keys, every member optional.
+    private struct FileDocument: Decodable {
+        var host: String?
+        var port: Int?
+        var issuer: String?
+        var database: String?
+        var dataDir: String?
+        var accessTokenLifetime: Double?
+        var refreshTokenLifetime: Double?
+        var signingAlgorithm: String?
+        var logLevel: String?
+        var clients: [FileClient]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case host, port, issuer, database
+            case dataDir = "data_dir"
+            case accessTokenLifetime = "access_token_lifetime"
+            case refreshTokenLifetime = "refresh_token_lifetime"
+            case signingAlgorithm = "signing_algorithm"
+            case logLevel = "log_level"
+            case clients
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            let known = Set(CodingKeys.allCases.map(\.rawValue))
+            if let unknown = container.allKeys.first(where: { !known.contains($0.stringValue) }) {
+                throw DecodingError.dataCorrupted(.init(codingPath: [unknown], debugDescription: "unknown setting"))
+            }
+            let keyed = try decoder.container(keyedBy: CodingKeys.self)
+            host = try keyed.decodeIfPresent(String.self, forKey: .host)
+            port = try keyed.decodeIfPresent(Int.self, forKey: .port)
+            issuer = try keyed.decodeIfPresent(String.self, forKey: .issuer)
+            database = try keyed.decodeIfPresent(String.self, forKey: .database)
+            dataDir = try keyed.decodeIfPresent(String.self, forKey: .dataDir)
+            accessTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .accessTokenLifetime)
+            refreshTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .refreshTokenLifetime)
+            signingAlgorithm = try keyed.decodeIfPresent(String.self, forKey: .signingAlgorithm)
+            logLevel = try keyed.decodeIfPresent(String.self, forKey: .logLevel)
+            clients = try keyed.decodeIfPresent([FileClient].self, forKey: .clients)
+        }
+
+        func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
+            if let host { configuration.host = host }
+            if let port { configuration.port = port }
+            if let issuer { configuration.issuer = issuer }
+            if let database { configuration.database = database }
+            if let dataDir { configuration.dataDirectory = dataDir }
+            if let accessTokenLifetime { configuration.accessTokenLifetime = accessTokenLifetime }
+            if let refreshTokenLifetime { configuration.refreshTokenLifetime = refreshTokenLifetime }
+            if let signingAlgorithm { configuration.signingAlgorithm = JWSAlgorithm(rawValue: signingAlgorithm) }
+            if let logLevel { configuration.logLevel = logLevel }
+            if let clients { configuration.clients = clients.map(\.definition) }
+        }
+    }
+
+    private struct FileClient: Decodable {
+        var definition: ClientDefinition
+
+        enum CodingKeys: String, CodingKey {
+            case id, auth, secret, jwks
+            case jwksURI = "jwks_uri"
+            case grantTypes = "grant_types"
+            case scopes
+        }
+
+        init(from decoder: any Decoder) throws {
+            let keyed = try decoder.container(keyedBy: CodingKeys.self)
+            // `jwks` may be written inline as a mapping or as a JSON string.
+            var jwks: String?
+            if let text = try? keyed.decodeIfPresent(String.self, forKey: .jwks) {
+                jwks = text
+            } else if let set = try keyed.decodeIfPresent(PublicJWKSet.self, forKey: .jwks) {
+                jwks = String(decoding: try JSONEncoder().encode(set), as: UTF8.self)
+            }
+            // `grant_types` may be a list or a comma-separated string, like the CLI flag.
+            var grantTypes: [String]
+            if let list = try? keyed.decode([String].self, forKey: .grantTypes) {
+                grantTypes = list
+            } else {
+                grantTypes = try keyed.decode(String.self, forKey: .grantTypes).split(separator: ",").map(String.init)
+            }
+            grantTypes = grantTypes.map { $0.trimmingCharacters(in: .whitespaces) }
+            definition = ClientDefinition(
+                id: try keyed.decode(String.self, forKey: .id),
+                auth: try keyed.decode(String.self, forKey: .auth),
+                secret: try keyed.decodeIfPresent(String.self, forKey: .secret),
+                jwks: jwks,
+                jwksURI: try keyed.decodeIfPresent(String.self, forKey: .jwksURI),
+                grantTypes: grantTypes,
+                scopes: try keyed.decodeIfPresent(String.self, forKey: .scopes) ?? ""
+            )
+        }
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}

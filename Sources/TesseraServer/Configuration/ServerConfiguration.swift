@@ -1,0 +1,73 @@
+public import Foundation
+public import TesseraEngine
+public import TesseraProtocol
+
+/// Everything `tessera serve` can be told. Every member has a working default, so the server
+/// starts with no configuration at all.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (logged at start).
+    public var port = 8080
+    /// The issuer identifier; defaults to the server's own base URL, `http://host:port`.
+    public var issuer: String?
+    /// `sqlite:PATH`, `sqlite::memory:`; defaults to `sqlite:<dataDirectory>/tessera.sqlite`.
+    public var database: String?
+    public var dataDirectory = "./tessera-data"
+    public var accessTokenLifetime: TimeInterval = 3600
+    public var refreshTokenLifetime: TimeInterval = 30 * 86_400
+    /// Algorithm of the key generated on first start.
+    public var signingAlgorithm: JWSAlgorithm = .es256
+    public var clients: [ClientDefinition] = []
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// The database URL in effect.
+    public var databaseURL: String {
+        database ?? "sqlite:" + URL(fileURLWithPath: dataDirectory).appendingPathComponent("tessera.sqlite").path
+    }
+
+    /// The issuer in effect once the port is known.
+    public func effectiveIssuer(port: Int) -> String {
+        issuer ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    /// Checks the settings that the types cannot.
+    /// - Throws: ``ConfigurationError`` naming the field.
+    public func validate() throws(ConfigurationError) {
+        guard (0...65_535).contains(port) else { throw ConfigurationError(field: "port", "must be 0 to 65535") }
+        if let issuer {
+            guard let url = URLComponents(string: issuer), url.scheme == "https" || url.scheme == "http", url.host?.isEmpty == false,
+                url.query == nil, url.fragment == nil
+            else { throw ConfigurationError(field: "issuer", "must be an http(s) URL without query or fragment (RFC 8414 §2)") }
+        }
+        guard accessTokenLifetime >= 1, accessTokenLifetime <= 86_400 else {
+            throw ConfigurationError(field: "access_token_lifetime", "must be 1 to 86400 seconds")
+        }
+        guard refreshTokenLifetime >= 60 else { throw ConfigurationError(field: "refresh_token_lifetime", "must be at least 60 seconds") }
+        guard SigningKeyGenerator.supportedAlgorithms.contains(signingAlgorithm) else {
+            throw ConfigurationError(field: "signing_algorithm", "must be one of \(SigningKeyGenerator.supportedAlgorithms.map(\.rawValue).joined(separator: ", "))")
+        }
+        var seen = Set<String>()
+        for (index, client) in clients.enumerated() {
+            guard seen.insert(client.id).inserted else { throw ConfigurationError(field: "clients[\(index)].id", "'\(client.id)' is listed twice") }
+            if ClientAuthenticationMethod(rawValue: client.auth).usesSharedSecret, client.secret == nil {
+                throw ConfigurationError(field: "clients[\(index)].secret", "is required for \(client.auth) clients in the config file")
+            }
+            do { _ = try client.validated(now: Date(timeIntervalSince1970: 0)) } catch {
+                throw ConfigurationError(field: "clients[\(index)].\(error.field)", error.message)
+            }
+        }
+    }
+}
+
+/// A configuration value that is wrong; ``field`` names it as the config file spells it.
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public init(field: String, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { "configuration '\(field)': \(message)" }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+import TesseraProtocol
+
+/// Encodes OAuth outcomes as HTTP responses (RFC 6749 §5.1, §5.2; RFC 6750 §3).
+enum OAuthResponses {
+    static let noStoreJSON: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+
+    /// A JSON body with `Cache-Control: no-store`.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data(#"{"error":"server_error"}"#.utf8)
+        return Response(status: status, headers: noStoreJSON, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The RFC 6749 §5.2 error response: 400, or 401 with `WWW-Authenticate` for `invalid_client`
+    /// (required when the client used the `Authorization` header, harmless otherwise), 503 for
+    /// `temporarily_unavailable`.
+    static func error(_ error: OAuthError) -> Response {
+        let status: HTTPResponse.Status =
+            switch error.code {
+            case .invalidClient: .unauthorized
+            case .serverError: .internalServerError
+            case .temporarilyUnavailable: .serviceUnavailable
+            default: .badRequest
+            }
+        var response = json(OAuthErrorBody(error), status: status)
+        if error.code == .invalidClient {
+            response.headers[.wwwAuthenticate] = #"Basic realm="tessera""#
+        }
+        return response
+    }
+}

@@ -1,0 +1,26 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TesseraEngine
+import TesseraProtocol
+
+/// Fetches client JWK Sets with AsyncHTTPClient: GET only, no redirects, a timeout and a size cap.
+///
+/// `jwks_uri` values come from operators registering clients, not from requests; the SSRF
+/// guard for URLs that clients choose belongs to the Client ID Metadata Document fetcher.
+struct HTTPJWKSFetcher: JWKSFetcher {
+    static let maximumSize = 64 * 1024
+    let client: HTTPClient
+    let timeout: TimeAmount
+
+    func fetchJWKS(from url: String) async throws -> PublicJWKSet {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers.add(name: "Accept", value: "application/jwk-set+json, application/json")
+        let response = try await client.execute(request, timeout: timeout)
+        guard response.status == .ok else { throw OAuthError.invalidClient("jwks_uri answered HTTP \(response.status.code)") }
+        let body = try await response.body.collect(upTo: Self.maximumSize)
+        return try JSONDecoder().decode(PublicJWKSet.self, from: Data(body.readableBytesView))
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TesseraProtocol
+
+/// Reads a strict form body (STYLE §7): the content type must be `application/x-www-form-urlencoded`.
+enum FormBody {
+    static func parse(_ request: Request, context: TesseraRequestContext) async throws -> FormParameters {
+        guard let contentType = request.headers[.contentType],
+            contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+                == "application/x-www-form-urlencoded"
+        else {
+            throw OAuthError.invalidRequest("the request body must be application/x-www-form-urlencoded")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: FormParameters.maximumBodySize)
+        } catch {
+            throw OAuthError.invalidRequest("request body is larger than \(FormParameters.maximumBodySize) bytes")
+        }
+        return try FormParameters(parsing: buffer.readableBytesView)
+    }
+}

@@ -1,0 +1,44 @@
+import Hummingbird
+import TesseraEngine
+import TesseraProtocol
+
+/// Authorization server metadata (RFC 8414 §3) and the JWK Set (RFC 7517 §5).
+struct MetadataRoute: Sendable {
+    let engine: GrantEngine
+
+    func addRoutes(to router: Router<TesseraRequestContext>) {
+        router.get(RouterPath(Endpoints.metadata), use: metadata)
+        router.get(RouterPath(Endpoints.jwks), use: jwks)
+    }
+
+    @Sendable func metadata(_ request: Request, context: TesseraRequestContext) async -> Response {
+        var response = OAuthResponses.json(Self.document(for: engine))
+        response.headers[.cacheControl] = "public, max-age=300"
+        return response
+    }
+
+    @Sendable func jwks(_ request: Request, context: TesseraRequestContext) async -> Response {
+        var response = OAuthResponses.json(await engine.keyRing.jwks())
+        response.headers[.contentType] = "application/jwk-set+json"
+        response.headers[.cacheControl] = "public, max-age=60"
+        return response
+    }
+
+    /// The metadata document: exactly the endpoints, grants, methods and algorithms that work.
+    static func document(for engine: GrantEngine) -> AuthorizationServerMetadata {
+        let base = engine.configuration.issuer.hasSuffix("/") ? String(engine.configuration.issuer.dropLast()) : engine.configuration.issuer
+        return AuthorizationServerMetadata(
+            issuer: engine.configuration.issuer,
+            tokenEndpoint: base + Endpoints.token,
+            jwksURI: base + Endpoints.jwks,
+            introspectionEndpoint: base + Endpoints.introspection,
+            revocationEndpoint: base + Endpoints.revocation,
+            grantTypesSupported: engine.supportedGrantTypes.map(\.rawValue),
+            responseTypesSupported: [],
+            scopesSupported: nil,
+            tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.supported.map(\.rawValue),
+            tokenEndpointAuthSigningAlgValuesSupported: JWSAlgorithm.asymmetric.map(\.rawValue).sorted(),
+            accessTokenSigningAlgValuesSupported: SigningKeyGenerator.supportedAlgorithms.map(\.rawValue)
+        )
+    }
+}

@@ -1,0 +1,11 @@
+/// The paths of Tessera's endpoints; all of them are published in the metadata document.
+enum Endpoints {
+    static let token = "/token"
+    static let introspection = "/introspect"
+    static let revocation = "/revoke"
+    static let jwks = "/jwks"
+    static let metadata = "/.well-known/oauth-authorization-server"
+    static let health = "/healthz"
+    static let ready = "/readyz"
+    static let metrics = "/metrics"
+}

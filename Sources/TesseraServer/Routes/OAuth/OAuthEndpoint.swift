@@ -1,0 +1,33 @@
+import Hummingbird
+import Logging
+import TesseraProtocol
+import TesseraStorage
+
+/// Runs an OAuth endpoint body and turns every failure into an RFC 6749 §5.2 response:
+/// protocol refusals as themselves, an unreachable store as `temporarily_unavailable` (503), and
+/// anything else as a bare `server_error` — never a stack trace.
+enum OAuthEndpoint {
+    static func run(logger: Logger, _ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as OAuthError {
+            return OAuthResponses.error(error)
+        } catch let error as StorageError where error.code == .unavailable {
+            logger.error("store unavailable", metadata: ["tessera.error": "\(error)"])
+            return OAuthResponses.error(.temporarilyUnavailable("the authorization server's store is unavailable; retry later"))
+        } catch {
+            logger.error("request failed", metadata: ["tessera.error": "\(error)"])
+            if isDatabaseUnavailable(error) {
+                return OAuthResponses.error(.temporarilyUnavailable("the authorization server's store is unavailable; retry later"))
+            }
+            return OAuthResponses.error(.serverError())
+        }
+    }
+
+    /// SQLite busy/locked/IO errors mean "try again", not "broken request".
+    private static func isDatabaseUnavailable(_ error: any Error) -> Bool {
+        let text = String(describing: error)
+        return text.contains("SQLITE_BUSY") || text.contains("SQLITE_LOCKED") || text.contains("SQLITE_IOERR")
+            || text.contains("SQLITE_FULL") || text.contains("SQLITE_CANTOPEN")
+    }
+}

@@ -1,0 +1,23 @@
+public import Foundation
+
+/// A server signing key as stored. The private JWK stays in the store; only public parts are published.
+public struct SigningKeyRecord: Sendable, Hashable {
+    public var kid: String
+    public var algorithm: String
+    /// The private key as a JWK (JSON text with `d`).
+    public var privateJWK: String
+    /// The public key as a JWK (JSON text), as published at the JWKS endpoint.
+    public var publicJWK: String
+    public var createdAt: Date
+    /// When the key stopped signing; it stays published until ``retiredAt`` + the longest token lifetime.
+    public var retiredAt: Date?
+
+    public init(kid: String, algorithm: String, privateJWK: String, publicJWK: String, createdAt: Date, retiredAt: Date? = nil) {
+        self.kid = kid
+        self.algorithm = algorithm
+        self.privateJWK = privateJWK
+        self.publicJWK = publicJWK
+        self.createdAt = createdAt
+        self.retiredAt = retiredAt
+    }
+}

@@ -1,0 +1,104 @@
+public import Foundation
+
+/// What is recorded about an issued access token (by `jti`), for introspection and revocation.
+public struct AccessTokenRecord: Sendable, Hashable {
+    public var jti: String
+    /// The grant (token family) the token belongs to; revoking the grant revokes the token.
+    public var grantID: String
+    public var clientID: String
+    public var subject: String
+    public var scope: String
+    public var audience: [String]
+    public var issuedAt: Date
+    public var expiresAt: Date
+    public var revokedAt: Date?
+
+    public init(
+        jti: String,
+        grantID: String,
+        clientID: String,
+        subject: String,
+        scope: String,
+        audience: [String],
+        issuedAt: Date,
+        expiresAt: Date,
+        revokedAt: Date? = nil
+    ) {
+        self.jti = jti
+        self.grantID = grantID
+        self.clientID = clientID
+        self.subject = subject
+        self.scope = scope
+        self.audience = audience
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Active: not revoked and not expired at `now` (RFC 7662 §2.2).
+    public func isActive(at now: Date) -> Bool { revokedAt == nil && now < expiresAt }
+}
+
+/// What is recorded about a refresh token. Only a hash of the token is stored.
+public struct RefreshTokenRecord: Sendable, Hashable {
+    /// SHA-256 of the token, base64url.
+    public var tokenHash: String
+    public var grantID: String
+    public var clientID: String
+    public var subject: String
+    /// The scope of the whole grant; a refresh request may narrow it for one access token.
+    public var scope: String
+    public var audience: [String]
+    public var issuedAt: Date
+    public var expiresAt: Date
+    /// Set when the token was exchanged for a new one (RFC 9700 §4.14.2 rotation).
+    public var usedAt: Date?
+    public var revokedAt: Date?
+
+    public init(
+        tokenHash: String,
+        grantID: String,
+        clientID: String,
+        subject: String,
+        scope: String,
+        audience: [String],
+        issuedAt: Date,
+        expiresAt: Date,
+        usedAt: Date? = nil,
+        revokedAt: Date? = nil
+    ) {
+        self.tokenHash = tokenHash
+        self.grantID = grantID
+        self.clientID = clientID
+        self.subject = subject
+        self.scope = scope
+        self.audience = audience
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.usedAt = usedAt
+        self.revokedAt = revokedAt
+    }
+
+    public func isActive(at now: Date) -> Bool { revokedAt == nil && usedAt == nil && now < expiresAt }
+}
+
+/// Everything one token response hands out, written in one transaction before the response is sent.
+public struct TokenIssuance: Sendable, Hashable {
+    public var accessToken: AccessTokenRecord
+    public var refreshToken: RefreshTokenRecord?
+
+    public init(accessToken: AccessTokenRecord, refreshToken: RefreshTokenRecord?) {
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+    }
+}
+
+/// The outcome of an atomic refresh-token rotation.
+public enum RefreshRotation: Sendable, Hashable {
+    /// The old token was marked used and the replacement recorded.
+    case rotated
+    /// The token had already been used: the whole grant was revoked (RFC 9700 §4.14.2).
+    case reuseDetected(grantID: String)
+    /// Unknown, expired or revoked.
+    case invalid
+}

@@ -1,0 +1,78 @@
+public import Foundation
+import GRDB
+
+/// Opens the SQLite database behind every store: WAL mode, full synchronous commits, migrations applied.
+///
+/// `synchronous = FULL` makes each commit durable before the call returns, which is what lets the
+/// server promise that a token it hands out is on disk. Concurrent writers are grouped into one
+/// transaction by ``SQLiteWriteBatcher``, so durability does not cost one fsync per request.
+public enum SQLiteDatabase {
+    /// Parses `sqlite:PATH`, `sqlite://PATH` or `sqlite::memory:` and opens the stores.
+    /// - Throws: ``StorageError`` `invalidURL` for another scheme, `unavailable` when the file cannot be opened.
+    public static func openStores(url: String) async throws -> Stores {
+        let location = try Location(url: url)
+        let writer: any DatabaseWriter
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            switch location {
+            case .memory:
+                writer = try DatabaseQueue(configuration: configuration)
+            case .file(let path):
+                let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                writer = try DatabasePool(path: path, configuration: configuration)
+            }
+            try SQLiteMigrations.migrator.migrate(writer)
+        } catch {
+            throw StorageError(.unavailable, "cannot open SQLite database at \(location): \(error)")
+        }
+        let batcher = SQLiteWriteBatcher(writer: writer)
+        return Stores(
+            clients: SQLiteClientStore(writer: writer),
+            tokens: SQLiteTokenStore(writer: writer, batcher: batcher),
+            replay: SQLiteReplayCache(writer: writer, batcher: batcher),
+            keys: SQLiteKeyStore(writer: writer),
+            health: {
+                (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+            },
+            displayName: "sqlite:\(location)"
+        )
+    }
+
+    enum Location: CustomStringConvertible {
+        case memory
+        case file(String)
+
+        init(url: String) throws {
+            guard url.hasPrefix("sqlite:") else {
+                throw StorageError(.invalidURL, "database URL must start with sqlite: (or postgres:// once that backend is enabled)")
+            }
+            var rest = String(url.dropFirst("sqlite:".count))
+            if rest.hasPrefix("//") { rest.removeFirst(2) }
+            if rest == ":memory:" {
+                self = .memory
+            } else if rest.isEmpty {
+                throw StorageError(.invalidURL, "sqlite: URL needs a file path or :memory:")
+            } else {
+                self = .file(rest)
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .memory: ":memory:"
+            case .file(let path): path
+            }
+        }
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, the column format for every timestamp.
+    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}

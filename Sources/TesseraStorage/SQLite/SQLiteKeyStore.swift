@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+
+/// ``KeyStore`` on SQLite.
+struct SQLiteKeyStore: KeyStore {
+    let writer: any DatabaseWriter
+
+    func insert(_ key: SigningKeyRecord) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO signing_keys (kid, algorithm, private_jwk, public_jwk, created_at, retired_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [key.kid, key.algorithm, key.privateJWK, key.publicJWK, key.createdAt.millis, key.retiredAt?.millis]
+            )
+        }
+    }
+
+    func all() async throws -> [SigningKeyRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM signing_keys ORDER BY created_at DESC, kid").map { row in
+                SigningKeyRecord(
+                    kid: row["kid"],
+                    algorithm: row["algorithm"],
+                    privateJWK: row["private_jwk"],
+                    publicJWK: row["public_jwk"],
+                    createdAt: Date(millis: row["created_at"]),
+                    retiredAt: (row["retired_at"] as Int64?).map(Date.init(millis:))
+                )
+            }
+        }
+    }
+
+    func retireAll(except kid: String, at now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE signing_keys SET retired_at = ? WHERE kid <> ? AND retired_at IS NULL",
+                arguments: [now.millis, kid]
+            )
+        }
+    }
+}

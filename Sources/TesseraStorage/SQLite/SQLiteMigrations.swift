@@ -1,0 +1,67 @@
+import GRDB
+
+/// Schema migrations: append-only, named, never edited once shipped.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001-clients-tokens-keys-replay") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE clients (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        auth_method TEXT NOT NULL,
+                        secret_hash TEXT,
+                        jwks TEXT,
+                        jwks_uri TEXT,
+                        grant_types TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE access_tokens (
+                        jti TEXT PRIMARY KEY NOT NULL,
+                        grant_id TEXT NOT NULL,
+                        client_id TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        audience TEXT NOT NULL,
+                        issued_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX access_tokens_grant ON access_tokens(grant_id);
+                    CREATE INDEX access_tokens_expiry ON access_tokens(expires_at);
+                    CREATE TABLE refresh_tokens (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        grant_id TEXT NOT NULL,
+                        client_id TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        audience TEXT NOT NULL,
+                        issued_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        used_at INTEGER,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX refresh_tokens_grant ON refresh_tokens(grant_id);
+                    CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);
+                    CREATE TABLE signing_keys (
+                        kid TEXT PRIMARY KEY NOT NULL,
+                        algorithm TEXT NOT NULL,
+                        private_jwk TEXT NOT NULL,
+                        public_jwk TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        retired_at INTEGER
+                    );
+                    CREATE TABLE replay_cache (
+                        namespace TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        PRIMARY KEY (namespace, value)
+                    );
+                    CREATE INDEX replay_cache_expiry ON replay_cache(expires_at);
+                    """
+            )
+        }
+        return migrator
+    }
+}

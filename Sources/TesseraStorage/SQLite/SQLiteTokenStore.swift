@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+
+/// ``TokenStore`` on SQLite. Writes go through the batcher so concurrent token responses share a commit.
+struct SQLiteTokenStore: TokenStore {
+    let writer: any DatabaseWriter
+    let batcher: SQLiteWriteBatcher
+
+    func record(_ issuance: TokenIssuance) async throws {
+        try await batcher.write { db in try Self.insert(issuance, db) }
+    }
+
+    func accessToken(jti: String) async throws -> AccessTokenRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM access_tokens WHERE jti = ?", arguments: [jti]).map(Self.accessRecord)
+        }
+    }
+
+    func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?", arguments: [hash]).map(Self.refreshRecord)
+        }
+    }
+
+    func rotateRefreshToken(hash: String, at now: Date, replacement: TokenIssuance) async throws -> RefreshRotation {
+        try await batcher.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE refresh_tokens SET used_at = ?
+                    WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?
+                    """,
+                arguments: [now.millis, hash, now.millis]
+            )
+            if db.changesCount == 1 {
+                try Self.insert(replacement, db)
+                return .rotated
+            }
+            guard let row = try Row.fetchOne(db, sql: "SELECT grant_id, used_at FROM refresh_tokens WHERE token_hash = ?", arguments: [hash])
+            else { return .invalid }
+            let grantID: String = row["grant_id"]
+            if (row["used_at"] as Int64?) != nil {
+                try Self.revokeGrant(grantID, at: now, db)
+                return .reuseDetected(grantID: grantID)
+            }
+            return .invalid
+        }
+    }
+
+    func revokeGrant(id: String, at now: Date) async throws -> Int {
+        try await batcher.write { db in try Self.revokeGrant(id, at: now, db) }
+    }
+
+    func revokeAccessToken(jti: String, at now: Date) async throws -> Bool {
+        try await batcher.write { db in
+            try db.execute(
+                sql: "UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL",
+                arguments: [now.millis, jti]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    func deleteExpired(before date: Date) async throws -> Int {
+        try await batcher.write { db in
+            var removed = 0
+            for table in ["access_tokens", "refresh_tokens", "replay_cache"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE expires_at < ?", arguments: [date.millis])
+                removed += db.changesCount
+            }
+            return removed
+        }
+    }
+
+    // MARK: - Rows
+
+    private static func insert(_ issuance: TokenIssuance, _ db: Database) throws {
+        let access = issuance.accessToken
+        try db.execute(
+            sql: """
+                INSERT INTO access_tokens (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                access.jti, access.grantID, access.clientID, access.subject, access.scope, encode(access.audience),
+                access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis,
+            ]
+        )
+        if let refresh = issuance.refreshToken {
+            try db.execute(
+                sql: """
+                    INSERT INTO refresh_tokens
+                    (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    refresh.tokenHash, refresh.grantID, refresh.clientID, refresh.subject, refresh.scope, encode(refresh.audience),
+                    refresh.issuedAt.millis, refresh.expiresAt.millis, refresh.usedAt?.millis, refresh.revokedAt?.millis,
+                ]
+            )
+        }
+    }
+
+    private static func revokeGrant(_ grantID: String, at now: Date, _ db: Database) throws -> Int {
+        try db.execute(
+            sql: "UPDATE access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+            arguments: [now.millis, grantID]
+        )
+        var count = db.changesCount
+        try db.execute(
+            sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+            arguments: [now.millis, grantID]
+        )
+        count += db.changesCount
+        return count
+    }
+
+    private static func accessRecord(_ row: Row) -> AccessTokenRecord {
+        AccessTokenRecord(
+            jti: row["jti"],
+            grantID: row["grant_id"],
+            clientID: row["client_id"],
+            subject: row["subject"],
+            scope: row["scope"],
+            audience: decode(row["audience"]),
+            issuedAt: Date(millis: row["issued_at"]),
+            expiresAt: Date(millis: row["expires_at"]),
+            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
+        )
+    }
+
+    private static func refreshRecord(_ row: Row) -> RefreshTokenRecord {
+        RefreshTokenRecord(
+            tokenHash: row["token_hash"],
+            grantID: row["grant_id"],
+            clientID: row["client_id"],
+            subject: row["subject"],
+            scope: row["scope"],
+            audience: decode(row["audience"]),
+            issuedAt: Date(millis: row["issued_at"]),
+            expiresAt: Date(millis: row["expires_at"]),
+            usedAt: (row["used_at"] as Int64?).map(Date.init(millis:)),
+            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
+        )
+    }
+
+    /// Audiences are URIs (RFC 8707 §2: absolute, no spaces), so a newline-joined column is unambiguous.
+    private static func encode(_ audience: [String]) -> String { audience.joined(separator: "\n") }
+    private static func decode(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+}

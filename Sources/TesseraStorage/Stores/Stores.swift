@@ -1,0 +1,27 @@
+/// Every store the engine needs, from one database.
+public struct Stores: Sendable {
+    public var clients: any ClientStore
+    public var tokens: any TokenStore
+    public var replay: any ReplayCache
+    public var keys: any KeyStore
+    /// Answers whether the database can be reached (`/readyz`).
+    public var health: @Sendable () async -> Bool
+    /// A short description for logs, without credentials (e.g. `sqlite:tessera-data/tessera.sqlite`).
+    public var displayName: String
+
+    public init(
+        clients: any ClientStore,
+        tokens: any TokenStore,
+        replay: any ReplayCache,
+        keys: any KeyStore,
+        health: @escaping @Sendable () async -> Bool,
+        displayName: String
+    ) {
+        self.clients = clients
+        self.tokens = tokens
+        self.replay = replay
+        self.keys = keys
+        self.health = health
+        self.displayName = displayName
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import TesseraEngine
+import TesseraServer
+import TesseraStorage
+
+extension Tessera {
+    /// `tessera clients`: register, list and remove OAuth clients in the server's database.
+    struct Clients: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Manage registered clients (in the same database the server uses).",
+            subcommands: [Add.self, List.self, Remove.self]
+        )
+    }
+}
+
+extension Tessera.Clients {
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a client.",
+            discussion: "Without --secret, a shared-secret client gets a generated 256-bit secret, printed once."
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "The client_id.")
+        var id: String
+
+        @Option(help: "client_secret_basic, client_secret_post, private_key_jwt or none.")
+        var auth: String
+
+        @Option(help: "The client secret (at least 32 characters); omit to generate one.")
+        var secret: String?
+
+        @Option(help: "File with the client's public JWK Set (private_key_jwt).")
+        var jwks: String?
+
+        @Option(name: .customLong("jwks-uri"), help: "URL of the client's JWK Set (private_key_jwt).")
+        var jwksURI: String?
+
+        @Option(name: .customLong("grant-types"), help: "Comma-separated grant types, e.g. client_credentials,refresh_token.")
+        var grantTypes: String
+
+        @Option(help: "Space-separated scopes the client may request, e.g. \"read write\".")
+        var scopes: String = ""
+
+        func run() async throws {
+            var jwksText: String?
+            if let jwks {
+                do { jwksText = try String(contentsOfFile: jwks, encoding: .utf8) } catch {
+                    throw ValidationError("cannot read --jwks file \(jwks)")
+                }
+            }
+            let definition = ClientDefinition(
+                id: id,
+                auth: auth,
+                secret: secret,
+                jwks: jwksText,
+                jwksURI: jwksURI,
+                grantTypes: grantTypes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                scopes: scopes
+            )
+            let validated: ValidatedClient
+            do { validated = try definition.validated(now: Date()) } catch { throw ValidationError(error.description) }
+            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
+            do {
+                try await stores.clients.insert(validated.record)
+            } catch let error as StorageError where error.code == .conflict {
+                throw ValidationError(error.message)
+            }
+            print("registered client \(validated.record.id) (\(validated.record.authMethod))")
+            if let secret = validated.generatedSecret {
+                print("client_secret: \(secret)")
+                print("Store this secret now: Tessera keeps only a hash of it and cannot show it again.")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List registered clients.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
+            let clients = try await stores.clients.all()
+            if clients.isEmpty { print("no clients registered") }
+            for client in clients {
+                let grants = client.grantTypes.map(\.rawValue).joined(separator: ",")
+                print("\(client.id)\tauth=\(client.authMethod)\tgrant_types=\(grants)\tscopes=\"\(client.scopes.joined(separator: " "))\"")
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a client.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The client_id to remove.") var id: String
+
+        func run() async throws {
+            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
+            guard try await stores.clients.remove(id: id) else { throw ValidationError("no client with id '\(id)'") }
+            print("removed client \(id)")
+        }
+    }
+}

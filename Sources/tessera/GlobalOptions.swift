@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import TesseraServer
+
+/// Options every command shares: where the configuration and the database are.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML (or JSON) configuration file. Env: TESSERA_CONFIG.")
+    var config: String?
+
+    @Option(name: .long, help: "Database URL: sqlite:PATH or sqlite::memory:. Env: TESSERA_DATABASE. Default: sqlite:<data-dir>/tessera.sqlite.")
+    var database: String?
+
+    @Option(name: .customLong("data-dir"), help: "Folder for the default SQLite database. Env: TESSERA_DATA_DIR. Default: ./tessera-data.")
+    var dataDirectory: String?
+
+    /// Defaults, then the config file, then the environment, then these flags.
+    func loadConfiguration() throws -> ServerConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        let path = config ?? environment["TESSERA_CONFIG"]
+        var text: String?
+        if let path {
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read config file \(path): \(error.localizedDescription)")
+            }
+        }
+        do {
+            var configuration = try ConfigurationLoader.load(file: text, environment: environment)
+            if let database { configuration.database = database }
+            if let dataDirectory { configuration.dataDirectory = dataDirectory }
+            return configuration
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}

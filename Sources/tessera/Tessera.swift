@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `tessera` command: the server and its administration.
+@main
+struct Tessera: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tessera",
+        abstract: "Tessera: an OAuth 2 / GNAP authorization server with Cedar policies.",
+        discussion: """
+            Every setting can come from a YAML config file (--config), from environment variables
+            (TESSERA_HOST, TESSERA_PORT, TESSERA_ISSUER, TESSERA_DATABASE, TESSERA_DATA_DIR,
+            TESSERA_ACCESS_TOKEN_LIFETIME, TESSERA_REFRESH_TOKEN_LIFETIME, TESSERA_SIGNING_ALGORITHM,
+            TESSERA_LOG_LEVEL, TESSERA_CONFIG) or from flags; later sources win, flags last.
+            """,
+        subcommands: [Serve.self, Clients.self, Keys.self, CedarCommand.self]
+    )
+}
