@@ -155,12 +155,15 @@ struct BenchWorkload {
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// A request mix with realistic outcomes: many principals own or share what they ask for.
     mutating func randomRequest() -> Request {
-        let user = next(Self.users)
+        var user = next(Self.users)
         let payment = next(4) == 0
         let action = payment ? (next(3) == 0 ? "refund" : "pay") : Self.docActions[next(Self.docActions.count)]
-        let (rtype, rid) = payment ? ("Account", "acct-\(next(Self.accounts))") : ("Doc", "doc-\(next(Self.docs))")
-        let amount = next(12_000)
+        let resourceIndex = next(payment ? Self.accounts : Self.docs)
+        let (rtype, rid) = payment ? ("Account", "acct-\(resourceIndex)") : ("Doc", "doc-\(resourceIndex)")
+        if next(2) == 0 { user = payment ? (resourceIndex * 3) % Self.users : (resourceIndex * 7) % Self.users }
+        let amount = next(3) == 0 ? next(12_000) : next(1000)
         let mfa = next(5) != 0
         let risk = next(100)
         let payee = next(2) == 0 ? "store@shop.example" : "someone@else.example"

@@ -31,8 +31,41 @@ struct Lexer {
 
     /// Whether `path` is a normalised name: identifiers joined by `::`, no reserved words.
     static func isNormalizedPath(_ path: String) -> Bool {
-        let parts = path.split(separator: "::", omittingEmptySubsequences: false)
-        return !parts.isEmpty && parts.allSatisfy { isUsableName(String($0)) } && !path.contains("__cedar")
+        // Byte scan: identifiers separated by `::`; reserved words and `__cedar` are checked
+        // only when a segment could be one (this runs for every uid in entity JSON).
+        var segmentStart = true
+        var segmentLength = 0
+        var sawUnderscores = false
+        var previousColon = false
+        var shortSegmentsToCheck = false
+        for b in path.utf8 {
+            if previousColon {
+                guard b == 0x3A else { return false }
+                previousColon = false
+                segmentStart = true
+                if segmentLength <= 5 { shortSegmentsToCheck = true }
+                segmentLength = 0
+                continue
+            }
+            if b == 0x3A {
+                guard !segmentStart else { return false }
+                previousColon = true
+                continue
+            }
+            let isAlpha = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+            let isDigit = b >= 0x30 && b <= 0x39
+            guard isAlpha || (isDigit && !segmentStart) else { return false }
+            if b == 0x5F { sawUnderscores = true }
+            segmentStart = false
+            segmentLength += 1
+        }
+        guard !segmentStart, !previousColon else { return false }
+        if segmentLength <= 5 { shortSegmentsToCheck = true }
+        if sawUnderscores, path.contains("__cedar") { return false }
+        if shortSegmentsToCheck {
+            for part in path.split(separator: "::") where reservedWords.contains(String(part)) { return false }
+        }
+        return true
     }
 
     /// Tokenises the whole text.

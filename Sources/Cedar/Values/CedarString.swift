@@ -20,12 +20,13 @@ public struct CedarString: Sendable, CustomStringConvertible, ExpressibleByStrin
 
 extension CedarString: Hashable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.value.utf8.elementsEqual(rhs.value.utf8)
+        lhs.value.utf8.count == rhs.value.utf8.count && lhs.value.utf8.elementsEqual(rhs.value.utf8)
     }
 
+    /// Byte-equal strings are canonically equivalent, so String's own (normalising) hash is a
+    /// valid hash for byte equality: equal values always hash equally.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(value.utf8.count)
-        for byte in value.utf8 { hasher.combine(byte) }
+        hasher.combine(value)
     }
 }
 
