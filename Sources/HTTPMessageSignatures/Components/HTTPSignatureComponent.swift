@@ -18,6 +18,28 @@ public struct HTTPSignatureComponent: Sendable, CustomStringConvertible {
         self.parameters = parameters
     }
 
+    /// Parses a serialized component identifier, e.g. `"@query-param";name="Pet"` or `"example-dict";key="a"`
+    /// (RFC 9421 §2). Text without a leading `"` is taken as a bare name: `content-type`, `@method`.
+    ///
+    /// - Throws: ``HTTPSignatureError/Code/invalidComponent`` if the text is not a String item with parameters.
+    public init(parsing text: String) throws(HTTPSignatureError) {
+        guard text.utf8.first == UInt8(ascii: "\"") else {
+            self.init(name: text.utf8.first == UInt8(ascii: "@") ? text : HTTPSignatureField.lowercased(text), parameters: [])
+            return
+        }
+        var parser = StructuredFieldParser(text)
+        let item: StructuredFieldItem
+        do {
+            item = try parser.parseItem()
+        } catch {
+            throw HTTPSignatureError(.invalidComponent, "not a component identifier: \(error.reason)")
+        }
+        guard case .string(let name) = item.bareItem else {
+            throw HTTPSignatureError(.invalidComponent, "a component identifier is a String")
+        }
+        self.init(name: name, parameters: item.parameters)
+    }
+
     /// `@method` (RFC 9421 §2.2.1).
     public static let method = Self(name: "@method", parameters: [])
     /// `@target-uri` (RFC 9421 §2.2.2).
