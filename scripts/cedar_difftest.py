@@ -433,6 +433,66 @@ def run(tessera, cases, per_case, seed, keep=None, est=True, verbose=True):
     return compared, disagreements, failures, proc.stderr
 
 
+TOKEN_RE = re.compile(r'"(?:\\.|[^"\\])*"|[A-Za-z_][A-Za-z0-9_]*|[0-9]+|::|==|!=|<=|>=|&&|\|\||\?[a-z]+|\S')
+INSERTS = ["(", ")", ",", ";", "==", "in", "is", "has", "like", "if", "then", "else", "!", "-", "[", "]", "{", "}", ".", "::",
+           "?principal", "?resource", "?x", "@a", "@b(\"v\")", "1", "9223372036854775808", '"s"', "when", "unless", "&&", "||",
+           "<", "*", "/", "%", "=", ":", "__cedar", "principal", "action", "resource", "context", "true", "User", "Action",
+           '"\\q"', '"\\u{110000}"', "isEmpty()", "contains", "ip", "decimal", "\u00e9", "e"]
+
+
+def mutate(rng, text):
+    toks = TOKEN_RE.findall(text)
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        if not toks:
+            break
+        i = rng.randrange(len(toks))
+        op = rng.randrange(4)
+        if op == 0:
+            del toks[i]
+        elif op == 1:
+            toks.insert(i, toks[i])
+        elif op == 2 and i + 1 < len(toks):
+            toks[i], toks[i + 1] = toks[i + 1], toks[i]
+        else:
+            toks.insert(i, rng.choice(INSERTS))
+    return " ".join(toks)
+
+
+def syntax_run(tessera, count, seed, workdir, verbose=True):
+    """Mutated policy texts: both engines must agree on accept / reject."""
+    rng = random.Random(seed)
+    gen = Gen(rng)
+    os.makedirs(workdir, exist_ok=True)
+    files, expected = [], {}
+    for c in range(count):
+        text = mutate(rng, "\n".join(gen.policy() for _ in range(rng.randint(1, 2))))
+        try:
+            cedarpy.PolicySet.from_str(text)
+            ok = True
+        except Exception:
+            ok = False
+        path = os.path.join(workdir, "syntax-%05d.cedar" % c)
+        with open(path, "w") as f:
+            f.write(text)
+        files.append(path)
+        expected[path] = ok
+    got = {}
+    for i in range(0, len(files), 500):
+        proc = subprocess.run([tessera, "cedar", "check"] + files[i:i + 500], capture_output=True, text=True)
+        for line in proc.stdout.splitlines():
+            m = re.match(r"^(.*\.cedar): (OK|ERROR)", line)
+            if m:
+                got[m.group(1)] = m.group(2) == "OK"
+    bad = [f for f in files if got.get(f) != expected[f]]
+    if verbose:
+        for f in bad[:30]:
+            print("SYNTAX DISAGREEMENT: reference %s, tessera %s: %s" % (
+                "accepts" if expected[f] else "rejects", {True: "accepts", False: "rejects", None: "?"}[got.get(f)], f))
+    accepted = sum(1 for f in files if expected[f])
+    print("%d mutated policy texts compared (%d accepted by the reference), %d disagreements" % (len(files), accepted, len(bad)))
+    return len(files), bad
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tessera", default=os.environ.get("TESSERA_BIN", ".build/debug/tessera"))
@@ -441,9 +501,14 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", help="write the generated cases here and keep them")
     ap.add_argument("--no-est", action="store_true", help="skip the JSON-policy-format pass")
+    ap.add_argument("--syntax", type=int, default=1000, help="mutated policy texts for the accept/reject comparison")
     a = ap.parse_args()
     _, disagreements, _, _ = run(a.tessera, a.cases, a.requests_per_case, a.seed, a.keep, est=not a.no_est)
-    return 1 if disagreements else 0
+    syntax_dir = os.path.join(a.keep, "syntax") if a.keep else tempfile.mkdtemp(prefix="cedar-syntax-")
+    _, bad = syntax_run(a.tessera, a.syntax, a.seed, syntax_dir)
+    if not a.keep and not bad:
+        shutil.rmtree(syntax_dir, ignore_errors=True)
+    return 1 if disagreements or bad else 0
 
 
 if __name__ == "__main__":

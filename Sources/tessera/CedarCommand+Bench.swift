@@ -28,8 +28,10 @@ extension CedarCommand {
                 let elapsed = try clock.measure { store = try EntityStore(json: entitiesJSON) }
                 best = min(best, BenchWorkload.seconds(elapsed))
             }
-            print("entity store from JSON: \(store.count) entities, best of 5 \(String(format: "%.1f", best * 1000)) ms, "
-                + "\(Int(Double(store.count) / best)) entities/s")
+            print(
+                "entity store from JSON: \(store.count) entities, best of 5 \(String(format: "%.1f", best * 1000)) ms, "
+                    + "\(Int(Double(store.count) / best)) entities/s"
+            )
 
             for count in [100, 1000] {
                 let text = workload.policies(count: count)
@@ -53,8 +55,10 @@ extension CedarCommand {
                 let p90 = samples[samples.count * 9 / 10]
                 let p99 = samples[samples.count * 99 / 100]
                 let mean = samples.reduce(0, +) / Double(samples.count)
-                print("\(count) policies: \(requestList.count) requests, \(allows) allow, median \(String(format: "%.2f", median)) µs, "
-                    + "p90 \(String(format: "%.2f", p90)) µs, p99 \(String(format: "%.2f", p99)) µs, mean \(String(format: "%.2f", mean)) µs")
+                print(
+                    "\(count) policies: \(requestList.count) requests, \(allows) allow, median \(String(format: "%.2f", median)) µs, "
+                        + "p90 \(String(format: "%.2f", p90)) µs, p99 \(String(format: "%.2f", p99)) µs, mean \(String(format: "%.2f", mean)) µs"
+                )
                 if let emit {
                     try text.write(toFile: "\(emit)/bench-\(count).cedar", atomically: true, encoding: .utf8)
                 }
@@ -142,13 +146,21 @@ struct BenchWorkload {
             let user = next(Self.users)
             switch n % 4 {
             case 0:
-                out.append(#"permit(principal in Group::"team-\#(team)", action in [Action::"view", Action::"comment"], resource in Folder::"f-\#(next(Self.folders))");"#)
+                out.append(
+                    #"permit(principal in Group::"team-\#(team)", action in [Action::"view", Action::"comment"], resource in Folder::"f-\#(next(Self.folders))");"#
+                )
             case 1:
-                out.append(#"permit(principal == User::"u-\#(user)", action == Action::"edit", resource == Doc::"doc-\#(next(Self.docs))");"#)
+                out.append(
+                    #"permit(principal == User::"u-\#(user)", action == Action::"edit", resource == Doc::"doc-\#(next(Self.docs))");"#
+                )
             case 2:
-                out.append(#"forbid(principal in Group::"team-\#(team)", action == Action::"share", resource in Drive::"d-\#(next(Self.drives))") when { resource.classification == "secret" };"#)
+                out.append(
+                    #"forbid(principal in Group::"team-\#(team)", action == Action::"share", resource in Drive::"d-\#(next(Self.drives))") when { resource.classification == "secret" };"#
+                )
             default:
-                out.append(#"permit(principal == User::"u-\#(user)", action == Action::"pay", resource == Account::"acct-\#(next(Self.accounts))") when { context.amount <= 500 && context.payee like "*@shop.example" };"#)
+                out.append(
+                    #"permit(principal == User::"u-\#(user)", action == Action::"pay", resource == Account::"acct-\#(next(Self.accounts))") when { context.amount <= 500 && context.payee like "*@shop.example" };"#
+                )
             }
             n += 1
         }
@@ -172,10 +184,13 @@ struct BenchWorkload {
             "payee": .string(payee),
         ]
         let request = AuthorizationRequest(
-            principal: EntityUID("User", "u-\(user)"), action: EntityUID("Action", action), resource: EntityUID(rtype, rid),
+            principal: EntityUID("User", "u-\(user)"),
+            action: EntityUID("Action", action),
+            resource: EntityUID(rtype, rid),
             context: context
         )
-        let json = #"{"principal":{"type":"User","id":"u-\#(user)"},"action":{"type":"Action","id":"\#(action)"},"#
+        let json =
+            #"{"principal":{"type":"User","id":"u-\#(user)"},"action":{"type":"Action","id":"\#(action)"},"#
             + #""resource":{"type":"\#(rtype)","id":"\#(rid)"},"context":{"amount":\#(amount),"currency":"EUR","mfa":\#(mfa),"#
             + #""risk":\#(risk),"payee":"\#(payee)"}}"#
         return Request(request: request, json: json)

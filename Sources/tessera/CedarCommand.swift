@@ -67,16 +67,27 @@ extension CedarCommand {
         }
     }
 
-    /// `tessera cedar check`: parses a policy file and reports every error with line:column.
+    /// `tessera cedar check`: parses policy files and reports every error with line:column.
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Parse a policy file and report errors (exit 1 if any).")
+        static let configuration = CommandConfiguration(abstract: "Parse policy files and report errors (exit 1 if any).")
 
-        @Argument(help: "Policy file (Cedar text, or JSON policy format when it ends in .json).")
-        var file: String
+        @Argument(help: "Policy files (Cedar text, or JSON policy format when the name ends in .json).")
+        var files: [String]
 
         func run() async throws {
-            let set = try CedarCommand.loadPolicies(file)
-            print("\(file): \(set.staticPolicies.count) policies, \(set.templates.count) templates, \(set.links.count) links: OK")
+            var failed = false
+            for file in files {
+                let text = try CedarCommand.readFile(file)
+                do {
+                    let set = file.hasSuffix(".json") ? try PolicySet(json: text) : try PolicySet(parsing: text, filename: file)
+                    print("\(file): OK (\(set.staticPolicies.count) policies, \(set.templates.count) templates, \(set.links.count) links)")
+                } catch {
+                    failed = true
+                    print("\(file): ERROR")
+                    for d in error.diagnostics { print("  \(d)") }
+                }
+            }
+            if failed { throw ExitCode.failure }
         }
     }
 

@@ -13,7 +13,10 @@ import Testing
 
     static let handWritten: [String] = [
         #"@id("a\"b") @flag permit(principal is User in ?principal, action in [Action::"a", NS::Action::"b"], resource is Doc in ?resource) when { principal has "x y" } unless { false };"#,
-        #"permit(principal, action, resource) when { -(5) == -5 && -(-5) == 5 && (-5).foo == 1 && !(-x.y) };"#.replacingOccurrences(of: "x.y", with: "context.y"),
+        #"permit(principal, action, resource) when { -(5) == -5 && -(-5) == 5 && (-5).foo == 1 && !(-x.y) };"#.replacingOccurrences(
+            of: "x.y",
+            with: "context.y"
+        ),
         #"permit(principal, action, resource) when { if (if true then false else true) then 1 + 2 * 3 - (4 - 5) else (6 * (7 + 8)) == 0 };"#,
         #"permit(principal, action, resource) when { (principal has a.b.c || context["if"] like "a*\*\u{e9}\n") && principal.getTag("t").contains(1) };"#,
         #"permit(principal, action, resource) when { {"a b": [1, {c: ip("1.2.3.4").isInRange(ip("1.0.0.0/8"))}], d: decimal("1.5")} == context };"#,
@@ -61,11 +64,17 @@ import Testing
 
     @Test func readsReferenceJSON() throws {
         // Produced by cedarpy.policies_to_json_str (extended `has` desugared, like pattern pieces).
-        let json = #"{"templates":{},"staticPolicies":{"policy0":{"effect":"permit","principal":{"op":"==","entity":{"type":"User","id":"a"}},"action":{"op":"All"},"resource":{"op":"All"},"conditions":[{"kind":"when","body":{"&&":{"left":{"has":{"left":{"Var":"principal"},"attr":"a"}},"right":{"like":{"left":{".":{"left":{"Var":"context"},"attr":"x"}},"pattern":[{"Literal":"a"},"Wildcard",{"Literal":"*"},{"Literal":"b"}]}}}}}]}},"templateLinks":[]}"#
+        let json =
+            #"{"templates":{},"staticPolicies":{"policy0":{"effect":"permit","principal":{"op":"==","entity":{"type":"User","id":"a"}},"action":{"op":"All"},"resource":{"op":"All"},"conditions":[{"kind":"when","body":{"&&":{"left":{"has":{"left":{"Var":"principal"},"attr":"a"}},"right":{"like":{"left":{".":{"left":{"Var":"context"},"attr":"x"}},"pattern":[{"Literal":"a"},"Wildcard",{"Literal":"*"},{"Literal":"b"}]}}}}}]}},"templateLinks":[]}"#
         let set = try PolicySet(json: json)
-        let text = try PolicySet(parsing: #"permit(principal == User::"a", action, resource) when { principal has a && context.x like "a*\*b" };"#)
+        let text = try PolicySet(
+            parsing: #"permit(principal == User::"a", action, resource) when { principal has a && context.x like "a*\*b" };"#
+        )
         #expect(set.staticPolicies[0].sameAST(as: text.staticPolicies[0]))
-        let ext = try PolicySet(json: #"{"effect":"permit","principal":{"op":"All"},"action":{"op":"All"},"resource":{"op":"All"},"conditions":[{"kind":"when","body":{"has":{"left":{"Var":"principal"},"attr":["a","b"]}}}]}"#)
+        let ext = try PolicySet(
+            json:
+                #"{"effect":"permit","principal":{"op":"All"},"action":{"op":"All"},"resource":{"op":"All"},"conditions":[{"kind":"when","body":{"has":{"left":{"Var":"principal"},"attr":["a","b"]}}}]}"#
+        )
         let ref = try PolicySet(parsing: "permit(principal, action, resource) when { principal has a.b };")
         #expect(ext.staticPolicies[0].sameAST(as: ref.staticPolicies[0]))
     }
@@ -92,7 +101,8 @@ enum ExprGenerator {
             case 0: return .literal(.long(Int64(r.next(2000)) - 1000))
             case 1: return .literal(.bool(r.next(2) == 0))
             case 2: return .literal(.string(strings[r.next(strings.count)]))
-            case 3: return .literal(.entity(EntityUID(type: EntityType(["User", "NS::Doc"][r.next(2)]), id: strings[r.next(strings.count)])))
+            case 3:
+                return .literal(.entity(EntityUID(type: EntityType(["User", "NS::Doc"][r.next(2)]), id: strings[r.next(strings.count)])))
             case 4: return .variable([.principal, .action, .resource, .context][r.next(4)])
             default: return .literal(.long(r.next(3) == 0 ? Int64.min : Int64.max))
             }
@@ -105,7 +115,10 @@ enum ExprGenerator {
         case 3: return .or(make(&r, depth: d), make(&r, depth: d))
         case 4: return .ifThenElse(make(&r, depth: d), make(&r, depth: d), make(&r, depth: d))
         case 5:
-            let ops: [BinaryOp] = [.eq, .notEq, .less, .lessEq, .greater, .greaterEq, .in, .add, .sub, .mul, .contains, .containsAll, .containsAny, .hasTag, .getTag]
+            let ops: [BinaryOp] = [
+                .eq, .notEq, .less, .lessEq, .greater, .greaterEq, .in, .add, .sub, .mul, .contains, .containsAll, .containsAny, .hasTag,
+                .getTag,
+            ]
             return .binary(ops[r.next(ops.count)], make(&r, depth: d), make(&r, depth: d))
         case 6: return .getAttr(make(&r, depth: d), strings[r.next(strings.count)])
         case 7: return .hasAttr(make(&r, depth: d), strings[r.next(strings.count)])

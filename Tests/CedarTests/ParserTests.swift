@@ -48,6 +48,9 @@ import Testing
         "permit(principal, action, resource) when { {if: 1} == {} };",
         "permit(principal, action, resource) when { principal.__cedar == 1 };",
         "permit(principal == __cedar::User::\"a\", action, resource);",
+        "permit(principal, action, resource) when { A::__cedar::\"a\" == principal };",
+        "permit(principal, action, resource) when { principal has __cedar };",
+        "permit(principal, action, resource) when { principal is X::__cedar };",
         "permit(principal, action, resource) when { \"\\q\" == \"\" };",
         "permit(principal, action, resource) when { \"\\x80\" == \"\" };",
         "permit(principal, action, resource) when { \"\\u{}\" == \"\" };",
@@ -88,6 +91,9 @@ import Testing
         "permit(principal, action, resource) when { !!!!true && ----1 == 1 };",
         "permit(principal, action, resource) when { 007 == 7 };",
         "permit(principal, action, resource) when { \"line\nbreak\" != \"\" };",
+        // Found by the differential syntax fuzzer: only the whole name `__cedar` is reserved.
+        "permit(principal, action, resource) when { context.a__cedar && principal.__cedar_x };",
+        "permit(principal, action, resource) when { principal is A__cedar || __cedarX::\"a\" == principal };",
     ])
     func accepts(_ text: String) {
         let error = Fixture.parseFails(text)
@@ -95,14 +101,17 @@ import Testing
     }
 
     @Test func errorsCarryLineAndColumn() throws {
-        let error = try #require(Fixture.parseFails("permit(principal, action, resource);\npermit(principal, action, resource) when { 1 < 2 < 3 };"))
+        let error = try #require(
+            Fixture.parseFails("permit(principal, action, resource);\npermit(principal, action, resource) when { 1 < 2 < 3 };")
+        )
         let d = try #require(error.diagnostics.first)
         #expect(d.location == SourceLocation(line: 2, column: 50))
         #expect(d.message.contains("multiple relational operators"))
     }
 
     @Test func everyBadPolicyIsReported() throws {
-        let text = "permit(principal, action, resource) when { foo };\npermit(principal, action, resource);\nforbid(principal, actoin, resource);"
+        let text =
+            "permit(principal, action, resource) when { foo };\npermit(principal, action, resource);\nforbid(principal, actoin, resource);"
         let error = try #require(Fixture.parseFails(text))
         #expect(error.diagnostics.map { $0.location?.line } == [1, 3])
     }
@@ -121,7 +130,10 @@ import Testing
     }
 
     @Test func policyIDsArePositionalIncludingTemplates() throws {
-        let set = try PolicySet(parsing: "@id(\"x\") permit(principal, action, resource); permit(principal == ?principal, action, resource); forbid(principal, action, resource);")
+        let set = try PolicySet(
+            parsing:
+                "@id(\"x\") permit(principal, action, resource); permit(principal == ?principal, action, resource); forbid(principal, action, resource);"
+        )
         #expect(set.staticPolicies.map(\.id) == ["policy0", "policy2"])
         #expect(set.templates.map(\.id) == ["policy1"])
         #expect(set.staticPolicies[0].annotation("id") == "x")
@@ -129,8 +141,10 @@ import Testing
 
     @Test func desugarsLikeTheReference() throws {
         #expect(try Parser.parseExpression("context has b.c").get() == Parser.parseExpression("context has b && context.b has c").get())
-        #expect(try Parser.parseExpression("principal is User in Group::\"g\"").get()
-            == Parser.parseExpression("principal is User && principal in Group::\"g\"").get())
+        #expect(
+            try Parser.parseExpression("principal is User in Group::\"g\"").get()
+                == Parser.parseExpression("principal is User && principal in Group::\"g\"").get()
+        )
         #expect(try Parser.parseExpression("-5").get() == .literal(.long(-5)))
         #expect(try Parser.parseExpression("-(5)").get() == .negate(.literal(.long(5))))
     }

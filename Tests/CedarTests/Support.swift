@@ -28,11 +28,16 @@ enum Fixture {
     }()
 
     static func request(
-        _ principal: String, _ action: String, resource: EntityUID = EntityUID("Doc", "plan"),
+        _ principal: String,
+        _ action: String,
+        resource: EntityUID = EntityUID("Doc", "plan"),
         context: [CedarString: CedarValue] = [:]
     ) -> AuthorizationRequest {
         AuthorizationRequest(
-            principal: EntityUID("User", principal), action: EntityUID("Action", action), resource: resource, context: context
+            principal: EntityUID("User", principal),
+            action: EntityUID("Action", action),
+            resource: resource,
+            context: context
         )
     }
 
@@ -48,6 +53,13 @@ enum Fixture {
             return .success(try evaluator.evaluate(e))
         } catch {
             return .failure(error)
+        }
+    }
+
+    static func extensionValue(_ fn: ExtensionFunction, _ argument: String) -> CedarValue {
+        switch Evaluator.callExtension(fn, [.string(argument)]) {
+        case .success(let v): v
+        case .failure: .bool(false)
         }
     }
 

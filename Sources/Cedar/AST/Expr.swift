@@ -13,8 +13,16 @@ public enum SlotID: String, Hashable, Sendable {
 
 /// Binary operators and built-in two-operand methods.
 enum BinaryOp: String, Hashable, Sendable {
-    case eq = "==", notEq = "!=", less = "<", lessEq = "<=", greater = ">", greaterEq = ">="
-    case `in`, add = "+", sub = "-", mul = "*"
+    case eq = "=="
+    case notEq = "!="
+    case less = "<"
+    case lessEq = "<="
+    case greater = ">"
+    case greaterEq = ">="
+    case `in`
+    case add = "+"
+    case sub = "-"
+    case mul = "*"
     case contains, containsAll, containsAny, hasTag, getTag
 
     var isMethod: Bool {

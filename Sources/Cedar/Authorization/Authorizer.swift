@@ -30,8 +30,12 @@ public struct Authorizer: Sendable {
         let policies = set.policies
         compiled = policies.map {
             CompiledPolicy(
-                id: $0.id, isPermit: $0.effect == .permit, principal: $0.principal, action: $0.action,
-                resource: $0.resource, conditions: $0.conditions.map { Condition(isWhen: $0.isWhen, body: Compiler.fold($0.body)) }
+                id: $0.id,
+                isPermit: $0.effect == .permit,
+                principal: $0.principal,
+                action: $0.action,
+                resource: $0.resource,
+                conditions: $0.conditions.map { Condition(isWhen: $0.isWhen, body: Compiler.fold($0.body)) }
             )
         }
         var p = ScopeIndex(count: compiled.count)
@@ -74,13 +78,11 @@ public struct Authorizer: Sendable {
         var permits: Set<String> = []
         var forbids: Set<String> = []
         var errors: [PolicyEvaluationFailure] = []
-        candidates.forEach { i in
+        for i in candidates {
             let policy = compiled[i]
-            guard Self.scopeMatches(policy, request, entities) else { return }
+            guard Self.scopeMatches(policy, request, entities) else { continue }
             do throws(EvaluationError) {
-                for condition in policy.conditions {
-                    guard try evaluator.evaluateBool(condition.body) == condition.isWhen else { return }
-                }
+                guard try Self.conditionsHold(policy, evaluator) else { continue }
                 if policy.isPermit { permits.insert(policy.id) } else { forbids.insert(policy.id) }
             } catch {
                 errors.append(PolicyEvaluationFailure(policyID: policy.id, error: error))
@@ -91,6 +93,14 @@ public struct Authorizer: Sendable {
             return AuthorizationResponse(decision: .allow, diagnostics: .init(reasons: permits, errors: errors))
         }
         return AuthorizationResponse(decision: .deny, diagnostics: .init(reasons: forbids, errors: errors))
+    }
+
+    /// `c1 && c2 && …` left to right, short-circuiting; `unless` bodies are negated.
+    private static func conditionsHold(_ policy: CompiledPolicy, _ evaluator: Evaluator) throws(EvaluationError) -> Bool {
+        for condition in policy.conditions {
+            guard try evaluator.evaluateBool(condition.body) == condition.isWhen else { return false }
+        }
+        return true
     }
 
     private static func scopeMatches(_ p: CompiledPolicy, _ r: AuthorizationRequest, _ store: EntityStore) -> Bool {

@@ -14,16 +14,31 @@ struct PolicyBits: Sendable {
         for i in words.indices { words[i] &= other.words[i] }
     }
 
-    func forEach(_ body: (Int) -> Void) {
-        for (w, word) in words.enumerated() {
-            var bits = word
-            while bits != 0 {
-                let b = bits.trailingZeroBitCount
-                body(w << 6 | b)
-                bits &= bits - 1
+    struct Iterator: IteratorProtocol {
+        let words: [UInt64]
+        var wordIndex = 0
+        var current: UInt64
+
+        init(words: [UInt64]) {
+            self.words = words
+            current = words.first ?? 0
+        }
+
+        mutating func next() -> Int? {
+            while current == 0 {
+                wordIndex += 1
+                guard wordIndex < words.count else { return nil }
+                current = words[wordIndex]
             }
+            let bit = current.trailingZeroBitCount
+            current &= current - 1
+            return wordIndex << 6 | bit
         }
     }
+}
+
+extension PolicyBits: Sequence {
+    func makeIterator() -> Iterator { Iterator(words: words) }
 }
 
 /// For one scope variable: which policies can match a given entity. A request evaluates only

@@ -67,8 +67,14 @@ public struct PolicySet: Sendable {
             throw CedarParseError(.templateLink, "a slot was left unbound")
         }
         let policy = Policy(
-            id: newID, effect: template.effect, annotations: template.annotations, principal: principal,
-            action: template.action, resource: resource, conditions: template.conditions, location: template.location
+            id: newID,
+            effect: template.effect,
+            annotations: template.annotations,
+            principal: principal,
+            action: template.action,
+            resource: resource,
+            conditions: template.conditions,
+            location: template.location
         )
         linkedPolicies.append(policy)
         links.append(TemplateLink(templateID: templateID, newID: newID, values: values))

@@ -13,7 +13,9 @@ public struct Entity: Sendable, Hashable {
 
     /// Creates an entity; ``EntityStore`` computes its ancestors.
     public init(
-        uid: EntityUID, attributes: [CedarString: CedarValue] = [:], parents: Set<EntityUID> = [],
+        uid: EntityUID,
+        attributes: [CedarString: CedarValue] = [:],
+        parents: Set<EntityUID> = [],
         tags: [CedarString: CedarValue] = [:]
     ) {
         self.uid = uid

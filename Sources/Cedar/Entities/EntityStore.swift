@@ -73,7 +73,7 @@ public struct EntityStore: Sendable {
                 for p in ps { set.insert(try ValueJSON.decodeUID(p)) }
                 parents = set
             default:
-                throw ValueJSON.Failure(message: "unexpected field `\(m.key)` in entity")
+                continue  // the reference ignores unknown fields
             }
         }
         guard let uid else { throw ValueJSON.Failure(message: "an entity needs a `uid`") }

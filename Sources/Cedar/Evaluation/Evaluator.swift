@@ -125,7 +125,8 @@ struct Evaluator {
         default:
             let bad = (a.kindName == "long" || a.kindName == "datetime" || a.kindName == "duration") ? b : a
             throw EvaluationError(
-                .typeError, "type error: expected one of [long, datetime, duration] (both of the same kind), got \(bad.kindName)"
+                .typeError,
+                "type error: expected one of [long, datetime, duration] (both of the same kind), got \(bad.kindName)"
             )
         }
     }

@@ -157,7 +157,8 @@ public enum Formatter {
         switch v {
         case .set(let s): return "[" + s.map(literal).sorted().joined(separator: ", ") + "]"
         case .record(let r):
-            return "{" + r.sorted { $0.key < $1.key }.map { "\(name($0.key) ?? quote($0.key.value)): \(literal($0.value))" }
+            return "{"
+                + r.sorted { $0.key < $1.key }.map { "\(name($0.key) ?? quote($0.key.value)): \(literal($0.value))" }
                 .joined(separator: ", ") + "}"
         default: return v.description
         }

@@ -104,7 +104,8 @@ public enum IntegrationTestRunner {
         var store = EntityStore()
         if let p = resolve(policiesPath, from: path), let policyText = read(p) {
             do throws(CedarParseError) {
-                let set = json["policyFormat"]?.stringValue == "json"
+                let set =
+                    json["policyFormat"]?.stringValue == "json"
                     ? try PolicySet(json: policyText) : try PolicySet(parsing: policyText, filename: policiesPath)
                 authorizer = Authorizer(policies: set)
             } catch {
@@ -130,14 +131,18 @@ public enum IntegrationTestRunner {
                 errors: Set((r["errors"]?.arrayValue ?? []).compactMap(\.stringValue))
             )
             var outcome = RequestOutcome(
-                description: r["description"]?.stringValue ?? "request \(n)", expected: expected, actual: nil, inputError: setupError
+                description: r["description"]?.stringValue ?? "request \(n)",
+                expected: expected,
+                actual: nil,
+                inputError: setupError
             )
             if let authorizer, setupError == nil {
                 do throws(CedarParseError) {
                     let request = try AuthorizationRequest(jsonValue: r)
                     let answer = authorizer.isAuthorized(request, entities: store)
                     outcome.actual = Answer(
-                        decision: answer.decision, reasons: answer.diagnostics.reasons,
+                        decision: answer.decision,
+                        reasons: answer.diagnostics.reasons,
                         errors: Set(answer.diagnostics.errors.map(\.policyID))
                     )
                 } catch {

@@ -22,7 +22,9 @@ enum PolicyJSON {
             ),
         ]
         if !p.annotations.isEmpty {
-            members.append(JSONMember(key: "annotations", value: .object(p.annotations.map { JSONMember(key: $0.key, value: .string($0.value)) })))
+            members.append(
+                JSONMember(key: "annotations", value: .object(p.annotations.map { JSONMember(key: $0.key, value: .string($0.value)) }))
+            )
         }
         return .object(members)
     }
@@ -136,8 +138,14 @@ enum PolicyJSON {
             throw Failure(message: "a policy needs `effect`, `principal`, `action` and `resource`")
         }
         return Policy(
-            id: id, effect: effect, annotations: annotations, principal: principal, action: action, resource: resource,
-            conditions: conditions, location: nil
+            id: id,
+            effect: effect,
+            annotations: annotations,
+            principal: principal,
+            action: action,
+            resource: resource,
+            conditions: conditions,
+            location: nil
         )
     }
 
@@ -370,9 +378,11 @@ extension PolicySet {
         let links: [JSONValue] = links.map { l in
             .object([
                 "templateId": .string(l.templateID), "newId": .string(l.newID),
-                "values": .object(l.values.sorted { $0.key.rawValue < $1.key.rawValue }.map {
-                    JSONMember(key: $0.key.rawValue, value: ValueJSON.encodeUID($0.value))
-                }),
+                "values": .object(
+                    l.values.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                        JSONMember(key: $0.key.rawValue, value: ValueJSON.encodeUID($0.value))
+                    }
+                ),
             ])
         }
         let doc = JSONValue.object([

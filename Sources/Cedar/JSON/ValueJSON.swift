@@ -10,7 +10,10 @@ enum ValueJSON {
         case .null: throw Failure(message: "JSON `null`s are not allowed in Cedar")
         case .bool(let b): return .bool(b)
         case .number(let text):
-            guard let v = Int64(text) else { throw Failure(message: "`\(text)` is not a valid Cedar integer (Long)") }
+            // serde reads `-0` as a float, so the reference rejects it like any non-integer.
+            guard text != "-0", let v = Int64(text) else {
+                throw Failure(message: "`\(text)` is not a valid Cedar integer (Long)")
+            }
             return .long(v)
         case .string(let s): return .string(CedarString(s))
         case .array(let items):
@@ -18,12 +21,17 @@ enum ValueJSON {
             for item in items { set.insert(try decode(item)) }
             return .set(set)
         case .object(let members):
+            // Escapes are tried in order, as the reference's untagged enum does: an escape whose
+            // content has the wrong shape is an ordinary record.
             if members.count == 1 {
                 let m = members[0]
                 switch m.key {
-                case "__entity": return .entity(try decodeUID(m.value))
-                case "__extn": return try decodeExtension(m.value)
-                case "__expr": throw Failure(message: "the `__expr` escape is no longer supported")
+                case "__entity" where m.value["type"]?.stringValue != nil && m.value["id"]?.stringValue != nil:
+                    return .entity(try decodeUID(m.value))
+                case "__extn" where m.value["fn"]?.stringValue != nil && (m.value["arg"] != nil || m.value["args"]?.arrayValue != nil):
+                    return try decodeExtension(m.value)
+                case "__expr" where m.value.stringValue != nil:
+                    throw Failure(message: "the `__expr` escape is no longer supported")
                 default: break
                 }
             }
@@ -48,7 +56,7 @@ enum ValueJSON {
             switch m.key {
             case "type": type = m.value.stringValue
             case "id": id = m.value.stringValue
-            default: throw Failure(message: "unexpected field `\(m.key)` in entity reference")
+            default: continue  // the reference ignores unknown fields
             }
         }
         guard let type, let id else { throw Failure(message: "an entity reference needs string fields `type` and `id`") }

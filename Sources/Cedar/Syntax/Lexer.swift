@@ -24,9 +24,9 @@ struct Lexer {
         return s.unicodeScalars.allSatisfy(isIdentContinue)
     }
 
-    /// Whether `name` is usable as an attribute name / path segment (not reserved).
+    /// Whether `name` is usable as an attribute name / path segment (not reserved; `__cedar` is reserved as a whole name, `a__cedar` is fine).
     static func isUsableName(_ s: String) -> Bool {
-        isIdentifier(s) && !reservedWords.contains(s) && !s.contains("__cedar")
+        isIdentifier(s) && !reservedWords.contains(s) && s != "__cedar"
     }
 
     /// Whether `path` is a normalised name: identifiers joined by `::`, no reserved words.
@@ -61,9 +61,8 @@ struct Lexer {
         }
         guard !segmentStart, !previousColon else { return false }
         if segmentLength <= 5 { shortSegmentsToCheck = true }
-        if sawUnderscores, path.contains("__cedar") { return false }
-        if shortSegmentsToCheck {
-            for part in path.split(separator: "::") where reservedWords.contains(String(part)) { return false }
+        if shortSegmentsToCheck || sawUnderscores {
+            for part in path.split(separator: "::") where reservedWords.contains(String(part)) || part == "__cedar" { return false }
         }
         return true
     }

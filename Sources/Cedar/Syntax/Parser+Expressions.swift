@@ -228,7 +228,10 @@ extension Parser {
     }
 
     private mutating func methodCall(
-        _ receiver: Expr, _ name: String, _ args: [Expr], _ location: SourceLocation
+        _ receiver: Expr,
+        _ name: String,
+        _ args: [Expr],
+        _ location: SourceLocation
     ) throws(SyntaxError) -> Expr {
         let builtins: [String: BinaryOp] = [
             "contains": .contains, "containsAll": .containsAll, "containsAny": .containsAny,
@@ -277,7 +280,10 @@ extension Parser {
             bump()
             return .literal(.string(CedarString(s)))
         case .slot(let name):
-            throw SyntaxError(message: "found template slot ?\(name) in a condition; slots may only appear in the scope", location: location)
+            throw SyntaxError(
+                message: "found template slot ?\(name) in a condition; slots may only appear in the scope",
+                location: location
+            )
         case .punct("("):
             bump()
             try enter()
@@ -379,7 +385,9 @@ extension Parser {
         var out: [PatternElement] = []
         out.reserveCapacity(s.count)
         var i = 0
-        func bad(_ what: String) -> SyntaxError { SyntaxError(message: "invalid escape sequence \(what) in string literal", location: location) }
+        func bad(_ what: String) -> SyntaxError {
+            SyntaxError(message: "invalid escape sequence \(what) in string literal", location: location)
+        }
         func emit(_ c: Unicode.Scalar) { out.append(pattern && c == "*" ? .wildcard : .literal(c)) }
         while i < s.count {
             let c = s[i]

@@ -160,8 +160,14 @@ struct Parser {
         }
         try expectPunct(";")
         return Policy(
-            id: "", effect: effect, annotations: annotations, principal: principal, action: action,
-            resource: resource, conditions: conditions, location: location
+            id: "",
+            effect: effect,
+            annotations: annotations,
+            principal: principal,
+            action: action,
+            resource: resource,
+            conditions: conditions,
+            location: location
         )
     }
 
@@ -180,7 +186,8 @@ struct Parser {
         guard found == name else {
             if ["principal", "action", "resource", "context"].contains(found) {
                 throw SyntaxError(
-                    message: "found the variable \(found) where the variable \(name) must be used", location: current.location
+                    message: "found the variable \(found) where the variable \(name) must be used",
+                    location: current.location
                 )
             }
             throw unexpected("`\(name)`")
@@ -233,7 +240,8 @@ struct Parser {
     private mutating func parseEntityOrSlot(_ slot: SlotID) throws(SyntaxError) -> EntityReference {
         if case .slot(let name) = current.kind {
             guard "?\(name)" == slot.rawValue else {
-                let message = ["principal", "resource"].contains(name)
+                let message =
+                    ["principal", "resource"].contains(name)
                     ? "the slot ?\(name) may not be used here" : "`?\(name)` is not a valid template slot"
                 throw SyntaxError(message: message, location: current.location)
             }
@@ -325,7 +333,7 @@ struct Parser {
         if Lexer.reservedWords.contains(name) {
             throw SyntaxError(message: "`\(name)` is a reserved identifier", location: current.location)
         }
-        if name.contains("__cedar") {
+        if name == "__cedar" {
             throw SyntaxError(message: "`__cedar` is reserved and may not be used in a name", location: current.location)
         }
     }

@@ -1,0 +1,109 @@
+import Testing
+
+@testable import Cedar
+
+@Suite struct EntityStoreTests {
+    private static func entity(attrs: String = "{}", extra: String = "") -> String {
+        #"[{"uid": {"type": "User", "id": "a"}, "attrs": \#(attrs), "parents": []\#(extra)}]"#
+    }
+
+    /// Entity JSON the reference rejects.
+    @Test(arguments: [
+        entity(attrs: #"{"x": null}"#),
+        entity(attrs: #"{"x": 1.5}"#),
+        entity(attrs: #"{"x": 1e3}"#),
+        entity(attrs: #"{"x": -0}"#),
+        entity(attrs: #"{"x": 9223372036854775808}"#),
+        entity(attrs: #"{"x": 1, "x": 2}"#),
+        entity(attrs: #"{"x": {"__entity": {"type": "User ", "id": "b"}}}"#),
+        entity(attrs: #"{"x": {"__extn": {"fn": "ip", "arg": "1.2.3"}}}"#),
+        entity(attrs: #"{"x": {"__extn": {"fn": "nope", "arg": "1"}}}"#),
+        entity(attrs: #"{"x": {"__expr": "1"}}"#),
+        #"[{"uid": {"type": "User", "id": "a"}, "parents": []}]"#,
+        #"[{"uid": {"type": "User", "id": "a"}, "attrs": {}}]"#,
+        #"[{"uid": {"type": "User", "id": "a"}, "attrs": {}, "parents": [{"type": "User", "id": "a"}]}]"#,
+        #"[{"uid": {"type": "G", "id": "a"}, "attrs": {}, "parents": [{"type": "G", "id": "b"}]}, {"uid": {"type": "G", "id": "b"}, "attrs": {}, "parents": [{"type": "G", "id": "a"}]}]"#,
+        #"[{"uid": {"type": "User", "id": "a"}, "attrs": {"x": 1}, "parents": []}, {"uid": {"type": "User", "id": "a"}, "attrs": {"x": 2}, "parents": []}]"#,
+        #"[{"uid": {"type": "__cedar::X", "id": "x"}, "attrs": {}, "parents": []}]"#,
+        #"[{"uid": {"type": "if", "id": "x"}, "attrs": {}, "parents": []}]"#,
+        #"[{"uid": {"type": "A:: B", "id": "x"}, "attrs": {}, "parents": []}]"#,
+        "{}",
+    ])
+    func rejects(_ json: String) {
+        #expect(throws: CedarParseError.self) { try EntityStore(json: json) }
+    }
+
+    /// Entity JSON the reference accepts (several found by the differential entity probe).
+    @Test(arguments: [
+        "[]",
+        entity(),
+        entity(extra: #", "tags": {"t": 1}"#),
+        entity(extra: #", "extra": 1"#),
+        #"[{"uid": {"type": "User", "id": "a", "x": 1}, "attrs": {}, "parents": []}]"#,
+        #"[{"uid": {"__entity": {"type": "User", "id": "a"}}, "attrs": {}, "parents": []}]"#,
+        #"[{"uid": {"type": "a__cedar", "id": "x"}, "attrs": {}, "parents": []}]"#,
+        #"[{"uid": {"type": "User", "id": "a"}, "attrs": {}, "parents": []}, {"uid": {"type": "User", "id": "a"}, "attrs": {}, "parents": []}]"#,
+        entity(attrs: #"{"x": {"__extn": {"fn": "ip"}}}"#),
+        entity(attrs: #"{"x": {"__entity": "User::\"b\""}}"#),
+        entity(attrs: #"{"x": {"__expr": 5}}"#),
+        entity(
+            attrs:
+                #"{"x": {"__extn": {"fn": "offset", "args": [{"__extn": {"fn": "datetime", "arg": "2024-01-01"}}, {"__extn": {"fn": "duration", "arg": "1h"}}]}}}"#
+        ),
+    ])
+    func accepts(_ json: String) {
+        #expect(throws: Never.self) { try EntityStore(json: json) }
+    }
+
+    @Test func malformedEscapesAreRecords() throws {
+        let store = try EntityStore(
+            json: Self.entity(attrs: #"{"x": {"__extn": {"fn": "ip"}}, "y": {"__entity": {"type": "User", "id": "b", "z": 1}}}"#)
+        )
+        let a = try #require(store[EntityUID("User", "a")])
+        #expect(a.attributes["x"] == .record(["__extn": .record(["fn": .string("ip")])]))
+        #expect(a.attributes["y"] == .entity(EntityUID("User", "b")))
+    }
+
+    @Test func ancestorsAreTransitiveAndIncludeUnstoredParents() throws {
+        let store = try EntityStore(
+            json: #"""
+                [{"uid": {"type": "U", "id": "a"}, "attrs": {}, "parents": [{"type": "G", "id": "1"}]},
+                 {"uid": {"type": "G", "id": "1"}, "attrs": {}, "parents": [{"type": "G", "id": "2"}]},
+                 {"uid": {"type": "G", "id": "2"}, "attrs": {}, "parents": [{"type": "G", "id": "3"}]}]
+                """#
+        )
+        let a = EntityUID("U", "a")
+        #expect(store.isDescendant(a, of: EntityUID("G", "3")))
+        #expect(store.isDescendant(a, of: a))
+        #expect(!store.isDescendant(EntityUID("G", "3"), of: a))
+    }
+
+    @Test func typeAndIdObjectInAttrsIsARecord() throws {
+        let store = try EntityStore(json: Self.entity(attrs: #"{"m": {"type": "User", "id": "a"}}"#))
+        let a = try #require(store[EntityUID("User", "a")])
+        #expect(a.attributes["m"] == .record(["type": .string("User"), "id": .string("a")]))
+    }
+
+    @Test func stringsAreComparedByScalars() throws {
+        let store = try EntityStore(json: #"[{"uid": {"type": "U", "id": "\u00e9"}, "attrs": {"e\u0301": 1}, "parents": []}]"#)
+        #expect(store[EntityUID("U", "e\u{301}")] == nil)
+        let e = try #require(store[EntityUID("U", "\u{e9}")])
+        #expect(e.attributes["\u{e9}"] == nil)
+        #expect(e.attributes["e\u{301}"] == .long(1))
+    }
+
+    @Test func requestJSONAcceptsEveryEntityForm() throws {
+        let r = try AuthorizationRequest(
+            json:
+                #"{"principal": "User::\"a\"", "action": {"__entity": {"type": "Action", "id": "v"}}, "resource": {"type": "D", "id": "d"}, "context": {"n": 1}}"#
+        )
+        #expect(r.principal == EntityUID("User", "a"))
+        #expect(r.action == EntityUID("Action", "v"))
+        #expect(r.context["n"] == .long(1))
+        #expect(throws: CedarParseError.self) {
+            try AuthorizationRequest(
+                json: #"{"principal": "User::\"a\"", "action": "Action::\"v\"", "resource": "D::\"d\"", "context": 1}"#
+            )
+        }
+    }
+}
