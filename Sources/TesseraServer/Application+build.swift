@@ -26,6 +26,7 @@ public struct TesseraApplication: Sendable {
     public let engine: GrantEngine
     /// The port the server will listen on (resolved when the configuration said 0).
     public let port: Int
+    /// Where the server listens (`http://host:port`); the issuer may differ.
     public let baseURL: String
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully: in-flight requests finish.
@@ -65,11 +66,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     if let fetcher = dependencies.jwksFetcher {
         jwksFetcher = fetcher
     } else {
-        var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(5)))
-        clientConfiguration.httpVersion = .http1Only
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-        jwksFetcher = HTTPJWKSFetcher(client: httpClient, timeout: .seconds(10))
-        services.append(HTTPClientShutdownService(client: httpClient))
+        jwksFetcher = HTTPJWKSFetcher(client: HTTPJWKSFetcher.sharedClient, timeout: .seconds(10))
     }
 
     let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
@@ -91,15 +88,16 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     services.append(ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger))
 
     let databaseName = stores.displayName
+    let listenURL = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
     let application = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(30))),
         configuration: .init(address: .hostname(configuration.host, port: port)),
         services: services,
         onServerRunning: { _ in
-            logger.info("Tessera listening on \(base) (issuer \(issuer), database \(databaseName))")
+            logger.info("Tessera listening on \(listenURL) (issuer \(issuer), database \(databaseName))")
         },
         logger: logger
     )
-    return TesseraApplication(application: application, engine: engine, port: port, baseURL: base)
+    return TesseraApplication(application: application, engine: engine, port: port, baseURL: listenURL)
 }

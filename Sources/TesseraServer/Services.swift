@@ -1,18 +1,7 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import ServiceLifecycle
 import TesseraStorage
-
-/// Shuts the outbound HTTP client down when the application stops.
-struct HTTPClientShutdownService: Service {
-    let client: HTTPClient
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
-    }
-}
 
 /// Deletes token and replay records that expired more than a day ago, every ten minutes.
 struct ExpiredTokenSweeper: Service {

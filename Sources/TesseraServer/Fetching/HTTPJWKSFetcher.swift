@@ -11,6 +11,14 @@ import TesseraProtocol
 /// guard for URLs that clients choose belongs to the Client ID Metadata Document fetcher.
 struct HTTPJWKSFetcher: JWKSFetcher {
     static let maximumSize = 64 * 1024
+
+    /// One client for the process, like `HTTPClient.shared` (which lives forever and needs no
+    /// shutdown) but configured never to follow redirects.
+    static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(5)))
+        configuration.httpVersion = .http1Only
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
     let client: HTTPClient
     let timeout: TimeAmount
 

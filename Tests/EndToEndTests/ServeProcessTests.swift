@@ -1,0 +1,116 @@
+import TesseraProtocol
+import TesseraEngine
+import HTTPTypes
+import Foundation
+import Testing
+import TesseraTesting
+
+/// `tessera serve` as a real process on a loopback port, driven over HTTP.
+@Suite(.serialized) struct ServeProcessTests {
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func configFile(in directory: URL) throws -> String {
+        let path = directory.appendingPathComponent("tessera.yaml").path
+        try """
+        clients:
+          - id: \(TestClients.secretClientID)
+            auth: client_secret_basic
+            secret: \(TestClients.secret)
+            grant_types: [client_credentials, refresh_token]
+            scopes: read write
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func issuesTokensAndKeepsStateAcrossARestart() async throws {
+        let directory = try Self.temporaryDirectory()
+        let config = try Self.configFile(in: directory)
+        // A fixed issuer: with --port 0 the default issuer (the base URL) would change on restart.
+        let arguments = ["--config", config, "--data-dir", directory.path, "--issuer", "http://tessera.test"]
+
+        let first = try await TesseraProcess(arguments)
+        #expect(first.log.contains("database sqlite:"))
+        let (status, issued) = try await Web.post(first.baseURL + "/token", form: "grant_type=client_credentials&scope=read", basic: TestClients.basicAuthorization())
+        #expect(status == 200)
+        let access = try #require(issued["access_token"] as? String)
+        let refresh = try #require(issued["refresh_token"] as? String)
+        let (_, jwksBefore) = try await Web.get(first.baseURL + "/jwks")
+        #expect(try await first.stop() == 0)
+
+        // Same data folder, new process (and port): keys, clients and token records survive.
+        let second = try await TesseraProcess(arguments)
+        let (_, jwksAfter) = try await Web.get(second.baseURL + "/jwks")
+        #expect((jwksBefore["keys"] as? [[String: Any]])?.first?["kid"] as? String == (jwksAfter["keys"] as? [[String: Any]])?.first?["kid"] as? String)
+        let (_, introspected) = try await Web.post(second.baseURL + "/introspect", form: "token=\(access)", basic: TestClients.basicAuthorization())
+        #expect(introspected["active"] as? Bool == true)
+        let (refreshStatus, _) = try await Web.post(second.baseURL + "/token", form: "grant_type=refresh_token&refresh_token=\(refresh)", basic: TestClients.basicAuthorization())
+        #expect(refreshStatus == 200)
+        try await second.stop()
+    }
+
+    @Test func cliRegisteredClientsAndRotatedKeysReachTheServer() async throws {
+        let directory = try Self.temporaryDirectory()
+        let (addStatus, addOutput) = try TesseraProcess.run([
+            "clients", "add", "--data-dir", directory.path, "--id", "cli-client", "--auth", "client_secret_post",
+            "--grant-types", "client_credentials", "--scopes", "read",
+        ])
+        #expect(addStatus == 0)
+        let secret = try #require(addOutput.split(separator: "\n").first { $0.hasPrefix("client_secret: ") }).dropFirst("client_secret: ".count)
+        let (listStatus, listOutput) = try TesseraProcess.run(["clients", "list", "--data-dir", directory.path])
+        #expect(listStatus == 0 && listOutput.contains("cli-client"))
+        let (duplicateStatus, _) = try TesseraProcess.run([
+            "clients", "add", "--data-dir", directory.path, "--id", "cli-client", "--auth", "none", "--grant-types", "refresh_token",
+        ])
+        #expect(duplicateStatus != 0)
+
+        let server = try await TesseraProcess(["--data-dir", directory.path])
+        let (status, _) = try await Web.post(server.baseURL + "/token", form: "grant_type=client_credentials&client_id=cli-client&client_secret=\(secret)")
+        #expect(status == 200)
+        let (_, before) = try await Web.get(server.baseURL + "/jwks")
+        let (rotateStatus, rotateOutput) = try TesseraProcess.run(["keys", "rotate", "--data-dir", directory.path])
+        #expect(rotateStatus == 0)
+        let newKid = String(rotateOutput.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        var published: [String] = []
+        for _ in 0..<30 {
+            let (_, after) = try await Web.get(server.baseURL + "/jwks")
+            published = (after["keys"] as? [[String: Any]] ?? []).compactMap { $0["kid"] as? String }
+            if published.contains(newKid) { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(published.contains(newKid))
+        #expect(published.count == ((before["keys"] as? [Any])?.count ?? 0) + 1)
+        let (_, removeOutput) = try TesseraProcess.run(["clients", "remove", "cli-client", "--data-dir", directory.path])
+        #expect(removeOutput.contains("removed"))
+        try await server.stop()
+    }
+
+    @Test func badConfigurationIsRefusedNamingTheField() throws {
+        let directory = try Self.temporaryDirectory()
+        let path = directory.appendingPathComponent("bad.yaml").path
+        try "port: 8080\nclients:\n  - id: x\n    auth: client_secret_basic\n    secret: short\n    grant_types: [client_credentials]\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = TesseraProcess.binary
+        process.arguments = ["serve", "--config", path, "--data-dir", directory.path]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(output.contains("clients[0].secret"))
+    }
+
+    @Test func helpDocumentsEveryCommand() throws {
+        let (status, output) = try TesseraProcess.run(["--help"])
+        #expect(status == 0)
+        for command in ["serve", "clients", "keys"] { #expect(output.contains(command)) }
+        let (_, serveHelp) = try TesseraProcess.run(["serve", "--help"])
+        for flag in ["--config", "--host", "--port", "--database", "--issuer", "--data-dir"] { #expect(serveHelp.contains(flag)) }
+    }
+}

@@ -1,0 +1,93 @@
+import TesseraStorage
+import HTTPTypes
+import Foundation
+import Testing
+import TesseraEngine
+import TesseraProtocol
+import TesseraServer
+import TesseraTesting
+
+/// Client authentication attacks, run against the engine the server uses.
+@Suite struct ClientAuthenticatorTests {
+    let now = Fixtures.epoch
+
+    func engine() async throws -> GrantEngine {
+        let epoch = now
+        return try await TestServer.build(now: { epoch }).engine
+    }
+
+    func authenticate(_ engine: GrantEngine, _ credentials: ClientCredentials) async throws -> AuthenticatedClient {
+        try await engine.authenticator.authenticate(credentials, allowPublic: false)
+    }
+
+    @Test func acceptsTheRightSecretAndRefusesAWrongOne() async throws {
+        let engine = try await engine()
+        let client = try await authenticate(engine, .basic(clientID: TestClients.secretClientID, secret: TestClients.secret))
+        #expect(client.method == .clientSecretBasic)
+        await #expect(throws: OAuthError.invalidClient("")) {
+            try await authenticate(engine, .basic(clientID: TestClients.secretClientID, secret: TestClients.secret + "x"))
+        }
+        await #expect(throws: OAuthError.invalidClient("")) {
+            try await authenticate(engine, .basic(clientID: "nobody", secret: TestClients.secret))
+        }
+    }
+
+    @Test func refusesASecretSentWithTheWrongMethod() async throws {
+        let engine = try await engine()
+        await #expect(throws: OAuthError.invalidClient("")) {
+            try await authenticate(engine, .post(clientID: TestClients.secretClientID, secret: TestClients.secret))
+        }
+    }
+
+    @Test func acceptsAValidClientAssertionOnce() async throws {
+        let engine = try await engine()
+        let assertion = try await TestClients.assertion(audience: engine.configuration.issuer, now: now, jti: "once")
+        let client = try await authenticate(engine, .assertion(clientID: nil, assertion: assertion))
+        #expect(client.id == TestClients.jwtClientID)
+        await #expect(throws: OAuthError.invalidClient("")) {
+            try await authenticate(engine, .assertion(clientID: nil, assertion: assertion))
+        }
+    }
+
+    @Test func acceptsTheTokenEndpointAsAudience() async throws {
+        let engine = try await engine()
+        let assertion = try await TestClients.assertion(audience: engine.configuration.tokenEndpoint, now: now)
+        #expect(try await authenticate(engine, .assertion(clientID: TestClients.jwtClientID, assertion: assertion)).id == TestClients.jwtClientID)
+    }
+
+    @Test func refusesAssertionAttacks() async throws {
+        let engine = try await engine()
+        let issuer = engine.configuration.issuer
+        let attacks: [(String, String)] = [
+            ("expired", try await TestClients.assertion(audience: issuer, now: now.addingTimeInterval(-3600))),
+            ("wrong audience", try await TestClients.assertion(audience: "https://other-as.example", now: now)),
+            ("sub differs from iss", try await TestClients.assertion(audience: issuer, now: now, sub: "someone-else")),
+            ("no jti", try await TestClients.assertion(audience: issuer, now: now, jti: nil)),
+            ("lifetime too long", try await TestClients.assertion(audience: issuer, now: now, lifetime: 86_400)),
+            ("unknown kid", try await TestClients.assertion(audience: issuer, now: now, kid: "other-key")),
+            ("access token typ", try await TestClients.assertion(audience: issuer, now: now, typ: "at+jwt")),
+            ("unknown client", try await TestClients.assertion(audience: issuer, now: now, iss: "ghost", sub: "ghost")),
+            ("alg none", Self.unsigned(#"{"alg":"none"}"#, issuer: issuer, now: now)),
+            ("HS256", Self.unsigned(#"{"alg":"HS256","kid":"client-key-1"}"#, issuer: issuer, now: now, signature: "c2lnbmF0dXJl")),
+        ]
+        for (name, assertion) in attacks {
+            await #expect(throws: OAuthError.invalidClient(""), "\(name)") {
+                try await authenticate(engine, .assertion(clientID: nil, assertion: assertion))
+            }
+        }
+    }
+
+    @Test func refusesAPublicClientWhereConfidentialIsRequired() async throws {
+        let engine = try await engine()
+        await #expect(throws: OAuthError.invalidClient("")) {
+            try await authenticate(engine, .clientIDOnly(TestClients.publicClientID))
+        }
+        let allowed = try await engine.authenticator.authenticate(.clientIDOnly(TestClients.publicClientID), allowPublic: true)
+        #expect(allowed.method == .none)
+    }
+
+    static func unsigned(_ header: String, issuer: String, now: Date, signature: String = "") -> String {
+        let claims = #"{"iss":"service-jwt","sub":"service-jwt","aud":"\#(issuer)","exp":\#(Int(now.timeIntervalSince1970) + 60),"jti":"\#(UUID().uuidString)"}"#
+        return TestClients.base64url(Data(header.utf8)) + "." + TestClients.base64url(Data(claims.utf8)) + "." + signature
+    }
+}

@@ -1,0 +1,69 @@
+import TesseraStorage
+import NIOFoundationCompat
+import TesseraEngine
+import HTTPTypes
+import Foundation
+import HummingbirdTesting
+import NIOCore
+import Testing
+import TesseraProtocol
+import TesseraServer
+import TesseraTesting
+
+@Suite struct DiscoveryTests {
+    @Test func metadataListsExactlyWhatIsImplemented() async throws {
+        let app = try await TestServer.build()
+        let issuer = app.engine.configuration.issuer
+        try await app.application.test(.router) { client in
+            try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) { response in
+                #expect(response.status == .ok)
+                let metadata = try JSONDecoder().decode(AuthorizationServerMetadata.self, from: Data(buffer: response.body))
+                #expect(metadata.issuer == issuer)
+                #expect(metadata.tokenEndpoint == issuer + "/token")
+                #expect(metadata.jwksURI == issuer + "/jwks")
+                #expect(Set(metadata.grantTypesSupported) == ["client_credentials", "refresh_token"])
+                #expect(Set(metadata.tokenEndpointAuthMethodsSupported) == ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"])
+                #expect(!metadata.tokenEndpointAuthSigningAlgValuesSupported.contains("none"))
+            }
+        }
+    }
+
+    @Test func jwksPublishesPublicKeysOnly() async throws {
+        let app = try await TestServer.build()
+        try await app.application.test(.router) { client in
+            try await client.execute(uri: "/jwks", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(!text.contains("\"d\""))
+                let set = try JSONDecoder().decode(PublicJWKSet.self, from: Data(buffer: response.body))
+                #expect(set.keys.count == 1)
+                #expect(set.keys[0].alg == "ES256")
+            }
+        }
+    }
+
+    @Test func rotatedKeysSignNewTokensWhileOldOnesStayPublished() async throws {
+        let app = try await TestServer.build()
+        let old = try await app.engine.keyRing.signer().kid
+        let new = try await app.engine.keyRing.rotate()
+        #expect(old != new)
+        #expect(try await app.engine.keyRing.signer().kid == new)
+        #expect(Set(await app.engine.keyRing.jwks().keys.compactMap(\.kid)) == [old, new])
+    }
+
+    @Test func healthReadinessAndMetrics() async throws {
+        let app = try await TestServer.build()
+        try await app.application.test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(
+                uri: "/token", method: .post, headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization()),
+                body: ByteBuffer(string: "grant_type=client_credentials")
+            ) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"tessera_tokens_issued_total{grant_type="client_credentials"} 1"#))
+                #expect(text.contains("tessera_http_request_duration_seconds"))
+            }
+        }
+    }
+}
