@@ -54,6 +54,8 @@ public struct HTTPSignatureComponent: Sendable, CustomStringConvertible {
     public static let path = Self(name: "@path", parameters: [])
     /// `@query` (RFC 9421 §2.2.7).
     public static let query = Self(name: "@query", parameters: [])
+    static let contentDigest = Self(name: "content-digest", parameters: [])
+
     /// `@status` (RFC 9421 §2.2.9), responses only.
     public static let status = Self(name: "@status", parameters: [])
 

@@ -15,6 +15,12 @@ public struct HTTPSignatureField: Hashable, Sendable {
         self.value = value
     }
 
+    /// For names known to be lower-case already (constants), skipping the check.
+    init(lowercasedName: String, value: String) {
+        self.name = lowercasedName
+        self.value = value
+    }
+
     static func lowercased(_ name: String) -> String {
         for byte in name.utf8 where byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
             return String(decoding: name.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)

@@ -15,28 +15,30 @@ struct SignatureBase {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         var context = ComponentContext(message: message, structuredFieldTypes: structuredFieldTypes)
+        var signatureParams: [UInt8] = []
+        signatureParams.reserveCapacity(160)
+        signatureParams.append(UInt8(ascii: "("))
         for (position, component) in components.enumerated() {
             for earlier in components[..<position] where earlier == component {
                 throw HTTPSignatureError(.duplicateComponent, "\(component) is covered twice")
             }
+            let start = out.count
             do {
                 try component.serialize(into: &out)
             } catch {
                 throw HTTPSignatureError(.invalidComponent, "cannot serialize \(component.name): \(error.reason)")
             }
+            // The inner list of @signature-params holds the same identifier bytes (§2.3).
+            if position > 0 { signatureParams.append(UInt8(ascii: " ")) }
+            signatureParams.append(contentsOf: out[start...])
             out.append(UInt8(ascii: ":"))
             out.append(UInt8(ascii: " "))
             try context.appendValue(of: component, to: &out)
             out.append(UInt8(ascii: "\n"))
         }
-        var signatureParams: [UInt8] = []
-        signatureParams.reserveCapacity(160)
+        signatureParams.append(UInt8(ascii: ")"))
         do {
-            try StructuredFieldSerializer.serializeInnerList(
-                components.map(\.item),
-                parameters: parameters.entries,
-                into: &signatureParams
-            )
+            try StructuredFieldSerializer.serializeParameters(parameters.entries, into: &signatureParams)
         } catch {
             throw HTTPSignatureError(.invalidParameter, "cannot serialize @signature-params: \(error.reason)")
         }
@@ -52,13 +54,28 @@ struct SignatureBase {
 
 /// Computes component values (RFC 9421 §2.1, §2.2) for one message.
 struct ComponentContext {
-    let message: SignatureMessage
     let structuredFieldTypes: [String: StructuredFieldType]
+    /// The message's own fields.
+    private let headerFields: [HTTPSignatureField]
+    private let trailerFields: [HTTPSignatureField]
+    /// The request whose control data derived components read when `req` is absent (requests only).
+    private let ownRequest: HTTPSignatureRequest?
+    /// The request that caused a response, for `req` (§2.4).
+    private let causingRequest: HTTPSignatureRequest?
+    private let isResponse: Bool
+    private let status: Int?
     private var targetCache: TargetURI?
 
     init(message: SignatureMessage, structuredFieldTypes: [String: StructuredFieldType]) {
-        self.message = message
         self.structuredFieldTypes = structuredFieldTypes
+        switch message {
+        case .request(let request):
+            (headerFields, trailerFields, ownRequest, causingRequest) = (request.headerFields, request.trailerFields, request, nil)
+            (isResponse, status) = (false, nil)
+        case .response(let response):
+            (headerFields, trailerFields, ownRequest, causingRequest) = (response.headerFields, response.trailerFields, nil, response.request)
+            (isResponse, status) = (true, response.status)
+        }
     }
 
     private static let fieldParameters: Set<String> = ["sf", "key", "bs", "tr", "req"]
@@ -83,17 +100,13 @@ struct ComponentContext {
             }
         }
         // §2.4: `req` only in response signatures, and the request must be known.
-        let target: SignatureMessage
         if fromRequest {
-            guard case .response(let response) = message else {
+            guard isResponse else {
                 throw HTTPSignatureError(.invalidComponent, "\"req\" is not allowed in a request signature")
             }
-            guard let request = response.request else {
+            guard causingRequest != nil else {
                 throw HTTPSignatureError(.invalidComponent, "\(component.name);req needs the request that caused the response")
             }
-            target = .request(request)
-        } else {
-            target = message
         }
 
         if component.isDerived {
@@ -104,7 +117,7 @@ struct ComponentContext {
                 throw HTTPSignatureError(.invalidComponent, "\"name\" is only allowed on @query-param")
             }
             let start = out.count
-            try appendDerived(component.name, queryName: queryName, target: target, fromRequest: fromRequest, to: &out)
+            try appendDerived(component.name, queryName: queryName, fromRequest: fromRequest, to: &out)
             // §2.2: derived values are printable ASCII and spaces, without leading or trailing whitespace.
             for byte in out[start...] where byte < 0x20 || byte > 0x7E {
                 throw HTTPSignatureError(.invalidComponentValue, "\(component.name) has a non-printable value")
@@ -119,31 +132,44 @@ struct ComponentContext {
         guard !component.name.isEmpty, component.name == HTTPSignatureField.lowercased(component.name) else {
             throw HTTPSignatureError(.invalidComponent, "field names must be lower-case")
         }
-        let lines = (trailer ? target.trailerFields : target.headerFields).values(named: component.name)
+        let fields: [HTTPSignatureField]
+        if fromRequest, let causingRequest {
+            fields = trailer ? causingRequest.trailerFields : causingRequest.headerFields
+        } else {
+            fields = trailer ? trailerFields : headerFields
+        }
+        if !structured && dictionaryKey == nil && !byteSequence {
+            // Hot path: plain field, canonicalized straight into the base.
+            var found = false
+            for field in fields where field.name == component.name {
+                if found { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
+                found = true
+                try Self.canonicalize(field.value, component: component.name, requireASCII: true, into: &out)
+            }
+            guard found else {
+                throw HTTPSignatureError(.missingComponent, "field \"\(component.name)\" is absent\(trailer ? " from the trailers" : "")")
+            }
+            return
+        }
+        let lines = fields.values(named: component.name)
         guard !lines.isEmpty else {
             throw HTTPSignatureError(.missingComponent, "field \"\(component.name)\" is absent\(trailer ? " from the trailers" : "")")
         }
         if byteSequence {
             for (position, line) in lines.enumerated() {
                 if position > 0 { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
-                let canonical = try Self.canonicalize(line, component: component.name, requireASCII: false)
+                var canonical: [UInt8] = []
+                try Self.canonicalize(line, component: component.name, requireASCII: false, into: &canonical)
                 out.append(UInt8(ascii: ":"))
                 Base64.encode(canonical, into: &out)
                 out.append(UInt8(ascii: ":"))
             }
             return
         }
-        if !structured && dictionaryKey == nil {
-            for (position, line) in lines.enumerated() {
-                if position > 0 { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
-                out.append(contentsOf: try Self.canonicalize(line, component: component.name, requireASCII: true))
-            }
-            return
-        }
         var combined: [UInt8] = []
         for (position, line) in lines.enumerated() {
             if position > 0 { combined.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
-            combined.append(contentsOf: try Self.canonicalize(line, component: component.name, requireASCII: true))
+            try Self.canonicalize(line, component: component.name, requireASCII: true, into: &combined)
         }
         try appendStructured(combined, name: component.name, dictionaryKey: dictionaryKey, to: &out)
     }
@@ -189,21 +215,20 @@ struct ComponentContext {
     private mutating func appendDerived(
         _ name: String,
         queryName: String?,
-        target: SignatureMessage,
         fromRequest: Bool,
         to out: inout [UInt8]
     ) throws(HTTPSignatureError) {
         if name == "@status" {
-            guard case .response(let response) = target, !fromRequest else {
+            guard let status, !fromRequest else {
                 throw HTTPSignatureError(.invalidComponent, "@status only applies to responses")
             }
-            guard (100...999).contains(response.status) else {
+            guard (100...999).contains(status) else {
                 throw HTTPSignatureError(.invalidComponentValue, "status is not a three-digit code")
             }
-            out.append(contentsOf: String(response.status).utf8)
+            out.append(contentsOf: String(status).utf8)
             return
         }
-        guard case .request(let request) = target else {
+        guard let request = fromRequest ? causingRequest : ownRequest else {
             if name == "@signature-params" {
                 throw HTTPSignatureError(.invalidComponent, "@signature-params cannot be covered")
             }
@@ -218,12 +243,12 @@ struct ComponentContext {
         }
         switch name {
         case "@method": out.append(contentsOf: request.method.utf8)
-        case "@target-uri": out.append(contentsOf: uri.targetURI(request: request).utf8)
-        case "@authority": out.append(contentsOf: uri.normalizedAuthority.utf8)
+        case "@target-uri": uri.appendTargetURI(request: request, to: &out)
+        case "@authority": uri.appendNormalizedAuthority(to: &out)
         case "@scheme": out.append(contentsOf: uri.scheme.utf8)
         case "@request-target": out.append(contentsOf: request.requestTarget.utf8)
         case "@path": out.append(contentsOf: uri.normalizedPath.utf8)
-        case "@query": out.append(contentsOf: uri.queryComponent.utf8)
+        case "@query": uri.appendQuery(to: &out)
         case "@query-param":
             guard let queryName else { throw HTTPSignatureError(.invalidComponent, "@query-param needs a \"name\" parameter") }
             let wanted = Array(queryName.utf8)
@@ -246,10 +271,24 @@ struct ComponentContext {
 
     /// Canonicalizes one field line (RFC 9421 §2.1): trims leading and trailing whitespace and replaces each
     /// obs-fold (RFC 9112 §5.2) with a single space. A bare newline that is not a fold is an error.
-    static func canonicalize(_ value: String, component: String, requireASCII: Bool) throws(HTTPSignatureError) -> [UInt8] {
+    static func canonicalize(
+        _ value: String,
+        component: String,
+        requireASCII: Bool,
+        into out: inout [UInt8]
+    ) throws(HTTPSignatureError) {
+        // Fast path: a value that needs no change (no surrounding whitespace, no folds, printable ASCII) is copied
+        // as is. Most field values are like that.
+        let utf8 = value.utf8
+        guard let first = utf8.first, let last = utf8.last else { return }
+        let clean =
+            first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 && utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7E }
+        if clean {
+            out.append(contentsOf: value.utf8)
+            return
+        }
         let bytes = value.utf8
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
+        let start = out.count
         var index = bytes.startIndex
         while index < bytes.endIndex, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") {
             index = bytes.index(after: index)
@@ -267,7 +306,9 @@ struct ComponentContext {
                 guard next < bytes.endIndex, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: "\t") else {
                     throw HTTPSignatureError(.invalidComponentValue, "\(component) contains a newline")
                 }
-                while let last = out.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { out.removeLast() }
+                while out.count > start, let last = out.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+                    out.removeLast()
+                }
                 while next < bytes.endIndex, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: "\t") {
                     next = bytes.index(after: next)
                 }
@@ -282,7 +323,6 @@ struct ComponentContext {
             out.append(byte)
             index = bytes.index(after: index)
         }
-        while let last = out.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { out.removeLast() }
-        return out
+        while out.count > start, let last = out.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { out.removeLast() }
     }
 }

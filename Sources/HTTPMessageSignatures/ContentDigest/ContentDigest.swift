@@ -30,9 +30,10 @@ public enum ContentDigest {
         }
 
         func digest(_ body: [UInt8]) -> [UInt8] {
+            // The buffer-pointer entry point skips the generic DataProtocol region walk.
             switch value {
-            case .sha256: Array(SHA256.hash(data: body))
-            case .sha512: Array(SHA512.hash(data: body))
+            case .sha256: unsafe body.withUnsafeBytes { unsafe Array(SHA256.hash(data: $0)) }
+            case .sha512: unsafe body.withUnsafeBytes { unsafe Array(SHA512.hash(data: $0)) }
             }
         }
     }
@@ -40,7 +41,7 @@ public enum ContentDigest {
     /// The `Content-Digest` field value for `body`, e.g. `sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:`
     /// (RFC 9530 §2).
     public static func fieldValue(for body: some Collection<UInt8>, algorithms: [Algorithm] = [.sha256]) -> String {
-        let bytes = Array(body)
+        let bytes = body as? [UInt8] ?? Array(body)
         var out: [UInt8] = []
         out.reserveCapacity(100 * algorithms.count)
         for (position, algorithm) in algorithms.enumerated() {
@@ -74,7 +75,7 @@ public enum ContentDigest {
         } catch {
             throw HTTPSignatureError(.malformedContentDigest, "Content-Digest is not a valid Dictionary: \(error.reason)")
         }
-        let bytes = Array(body)
+        let bytes = body as? [UInt8] ?? Array(body)
         var checked: [Algorithm] = []
         for entry in entries {
             guard let algorithm = Algorithm(key: entry.key), accepted.contains(algorithm) else { continue }

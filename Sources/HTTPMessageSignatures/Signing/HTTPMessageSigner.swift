@@ -1,3 +1,4 @@
+import Crypto
 public import Foundation
 
 /// Signs HTTP requests and responses (RFC 9421 §3.1) and attaches `Signature-Input` and `Signature` (§4).
@@ -40,7 +41,8 @@ public struct HTTPMessageSigner: Sendable {
         public static var gnap: Self {
             var configuration = Self()
             configuration.tag = "gnap"
-            configuration.nonce = { HTTPMessageSigner.randomNonce() }
+            let generator = NonceGenerator()
+            configuration.nonce = { generator.next() }
             return configuration
         }
     }
@@ -81,14 +83,16 @@ public struct HTTPMessageSigner: Sendable {
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
         var covered = components
         if let body = request.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
-            if request.headerValue("content-digest") == nil {
-                request.appendHeader(
-                    name: "Content-Digest",
-                    value: ContentDigest.fieldValue(for: body, algorithms: configuration.contentDigestAlgorithms)
+            if !request.headerFields.contains(where: { $0.name == "content-digest" }) {
+                request.headerFields.append(
+                    HTTPSignatureField(
+                        lowercasedName: "content-digest",
+                        value: ContentDigest.fieldValue(for: body, algorithms: configuration.contentDigestAlgorithms)
+                    )
                 )
             }
             if !covered.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
-                covered.append(.field("content-digest"))
+                covered.append(HTTPSignatureComponent.contentDigest)
             }
         }
         let parameters = makeParameters()
@@ -121,14 +125,16 @@ public struct HTTPMessageSigner: Sendable {
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
         var covered = components
         if let body = response.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
-            if response.headerValue("content-digest") == nil {
-                response.appendHeader(
-                    name: "Content-Digest",
-                    value: ContentDigest.fieldValue(for: body, algorithms: configuration.contentDigestAlgorithms)
+            if !response.headerFields.contains(where: { $0.name == "content-digest" }) {
+                response.headerFields.append(
+                    HTTPSignatureField(
+                        lowercasedName: "content-digest",
+                        value: ContentDigest.fieldValue(for: body, algorithms: configuration.contentDigestAlgorithms)
+                    )
                 )
             }
             if !covered.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
-                covered.append(.field("content-digest"))
+                covered.append(HTTPSignatureComponent.contentDigest)
             }
         }
         let parameters = makeParameters()
@@ -185,25 +191,8 @@ public struct HTTPMessageSigner: Sendable {
 
     /// A 128-bit random nonce, base64url without padding (suitable for `nonce`, RFC 9421 §2.3).
     public static func randomNonce() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for _ in 0..<2 {
-            let word = generator.next() as UInt64
-            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
-        }
-        var encoded: [UInt8] = []
-        Base64.encode(bytes, into: &encoded)
-        var out: [UInt8] = []
-        for byte in encoded {
-            switch byte {
-            case UInt8(ascii: "+"): out.append(UInt8(ascii: "-"))
-            case UInt8(ascii: "/"): out.append(UInt8(ascii: "_"))
-            case UInt8(ascii: "="): continue
-            default: out.append(byte)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        let bytes = unsafe SymmetricKey(size: .bits128).withUnsafeBytes { unsafe Array($0) }
+        return NonceGenerator.base64URL(bytes)
     }
 
     // MARK: - Private
@@ -240,7 +229,7 @@ public struct HTTPMessageSigner: Sendable {
         } catch {
             throw HTTPSignatureError(.invalidParameter, "label \"\(label)\" is not a valid structured field key")
         }
-        if !message.headerFields.values(named: "signature-input").isEmpty {
+        if message.headerFields.contains(where: { $0.name == "signature-input" }) {
             let existing = try SignatureFields.parse(fields: message.headerFields)
             guard !existing.contains(where: { $0.label == label }) else {
                 throw HTTPSignatureError(.duplicateLabel, "the message already has a signature labelled \"\(label)\"")
@@ -262,8 +251,8 @@ public struct HTTPMessageSigner: Sendable {
         Base64.encode(signature, into: &value)
         value.append(UInt8(ascii: ":"))
         return (
-            HTTPSignatureField(name: "signature-input", value: String(decoding: input, as: UTF8.self)),
-            HTTPSignatureField(name: "signature", value: String(decoding: value, as: UTF8.self))
+            HTTPSignatureField(lowercasedName: "signature-input", value: String(decoding: input, as: UTF8.self)),
+            HTTPSignatureField(lowercasedName: "signature", value: String(decoding: value, as: UTF8.self))
         )
     }
 }

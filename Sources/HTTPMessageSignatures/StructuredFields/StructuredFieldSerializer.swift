@@ -93,7 +93,7 @@ enum StructuredFieldSerializer {
             guard value >= -999_999_999_999_999 && value <= 999_999_999_999_999 else {
                 throw SerializationFailure(reason: "integer out of range")
             }
-            out.append(contentsOf: String(value).utf8)
+            appendDecimalDigits(value, into: &out)
         case .decimal(let thousandths):
             guard thousandths.magnitude <= 999_999_999_999_999 else { throw SerializationFailure(reason: "decimal out of range") }
             if thousandths < 0 { out.append(UInt8(ascii: "-")) }
@@ -143,6 +143,18 @@ enum StructuredFieldSerializer {
             }
             out.append(UInt8(ascii: "\""))
         }
+    }
+
+    /// Appends `value` in plain decimal without allocating a String.
+    static func appendDecimalDigits(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
     }
 
     static func serializeString(_ string: String, into out: inout [UInt8]) throws(SerializationFailure) {
