@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Cedar", targets: ["Cedar"]),
+        .library(name: "HTTPMessageSignatures", targets: ["HTTPMessageSignatures"]),
         .library(name: "TesseraProtocol", targets: ["TesseraProtocol"]),
         .library(name: "TesseraStorage", targets: ["TesseraStorage"]),
         .library(name: "TesseraEngine", targets: ["TesseraEngine"]),
@@ -42,13 +43,36 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         .target(name: "Cedar", swiftSettings: strictSwiftSettings),
         .testTarget(name: "CedarTests", dependencies: ["Cedar"], swiftSettings: strictSwiftSettings),
         .target(
+            name: "HTTPMessageSignatures",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strictSwiftSettings
+        ),
+        .executableTarget(
+            name: "httpsig-tool",
+            dependencies: ["HTTPMessageSignatures", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwiftSettings
+        ),
+        .testTarget(
+            name: "HTTPMessageSignaturesTests",
+            dependencies: ["HTTPMessageSignatures", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwiftSettings
+        ),
+        .target(
             name: "TesseraProtocol",
             dependencies: [
+                "HTTPMessageSignatures",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -59,6 +83,9 @@ let package = Package(
             dependencies: [
                 "TesseraProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,91 @@
+/// One element of a GNAP `access` array (RFC 9635 §8): an opaque reference string, or an object
+/// whose `type` decides what the other members mean. The object form means the cross product of
+/// its members; the granted rights are the union of all elements.
+public enum GNAPAccessRight: Sendable, Hashable, Codable {
+    case reference(String)
+    case object(GNAPAccessObject)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let reference = try? container.decode(String.self) {
+            self = .reference(reference)
+        } else {
+            self = .object(try container.decode(GNAPAccessObject.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .reference(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .object(let object): try object.encode(to: encoder)
+        }
+    }
+
+    /// The `type` of an object, or the reference string: what policy keys on.
+    public var typeOrReference: String {
+        switch self {
+        case .reference(let value): value
+        case .object(let object): object.type
+        }
+    }
+}
+
+/// The object form of an access right (RFC 9635 §8.1). API-specific members are kept in ``extra``.
+public struct GNAPAccessObject: Sendable, Hashable, Codable {
+    public var type: String
+    public var actions: [String]?
+    public var locations: [String]?
+    public var datatypes: [String]?
+    public var identifier: String?
+    public var privileges: [String]?
+    public var extra: [String: JSONValue]
+
+    public init(
+        type: String,
+        actions: [String]? = nil,
+        locations: [String]? = nil,
+        datatypes: [String]? = nil,
+        identifier: String? = nil,
+        privileges: [String]? = nil,
+        extra: [String: JSONValue] = [:]
+    ) {
+        self.type = type
+        self.actions = actions
+        self.locations = locations
+        self.datatypes = datatypes
+        self.identifier = identifier
+        self.privileges = privileges
+        self.extra = extra
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case type, actions, locations, datatypes, identifier, privileges
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        type = try keyed.decode(String.self, forKey: .type)
+        actions = try keyed.decodeIfPresent([String].self, forKey: .actions)
+        locations = try keyed.decodeIfPresent([String].self, forKey: .locations)
+        datatypes = try keyed.decodeIfPresent([String].self, forKey: .datatypes)
+        identifier = try keyed.decodeIfPresent(String.self, forKey: .identifier)
+        privileges = try keyed.decodeIfPresent([String].self, forKey: .privileges)
+        let all = try decoder.singleValueContainer().decode([String: JSONValue].self)
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        extra = all.filter { !known.contains($0.key) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var all = extra
+        all["type"] = .string(type)
+        if let actions { all["actions"] = .array(actions.map(JSONValue.string)) }
+        if let locations { all["locations"] = .array(locations.map(JSONValue.string)) }
+        if let datatypes { all["datatypes"] = .array(datatypes.map(JSONValue.string)) }
+        if let identifier { all["identifier"] = .string(identifier) }
+        if let privileges { all["privileges"] = .array(privileges.map(JSONValue.string)) }
+        var container = encoder.singleValueContainer()
+        try container.encode(all)
+    }
+}
