@@ -90,20 +90,32 @@ public struct GNAPAccessToken: Sendable, Hashable, Codable {
     public var access: [GNAPAccessRight]
     public var expiresIn: Int?
     public var flags: [String]?
+    /// The key the token is bound to when it differs from the client's key (RFC 9635 §3.2.1).
+    /// Never together with the `bearer` flag.
+    public var key: GNAPKeyReference?
 
-    public init(value: String, label: String?, manage: GNAPManage?, access: [GNAPAccessRight], expiresIn: Int?, flags: [String]?) {
+    public init(
+        value: String,
+        label: String?,
+        manage: GNAPManage?,
+        access: [GNAPAccessRight],
+        expiresIn: Int?,
+        flags: [String]?,
+        key: GNAPKeyReference? = nil
+    ) {
         self.value = value
         self.label = label
         self.manage = manage
         self.access = access
         self.expiresIn = expiresIn
         self.flags = flags
+        self.key = key
     }
 
     enum CodingKeys: String, CodingKey {
         case value, label, manage, access
         case expiresIn = "expires_in"
-        case flags
+        case flags, key
     }
 
     /// Whether the token carries the `bearer` flag (unbound).
