@@ -493,6 +493,150 @@ def syntax_run(tessera, count, seed, workdir, verbose=True):
     return len(files), bad
 
 
+EXT_SEEDS = {
+    "ip": IPS + ["255.255.255.255/32", "1.2.3.4/0", "::", "1::", "::2:3", "a:b:c:d:e:f:0:1", "A:B::C/64", "1:2:3:4:5:6:7:8",
+                 "fe80::1/10", "127.1.1.1/8"],
+    "decimal": DECIMALS + ["0.0", "-1.2345", "12.34", "00.10", "-0.0001", "100.5"],
+    "datetime": DATETIMES + ["2000-02-29", "1900-02-29", "2024-12-31T23:59:59Z", "0000-01-01", "2024-01-01T00:00:00.999+2359",
+                             "2024-06-15T12:00:00-0130"],
+    "duration": DURATIONS + ["1d", "2h30m", "-0ms", "100ms", "1s500ms", "24h", "-1ms", "5m5s", "1d1ms"],
+}
+EXT_CHARS = "0123456789.:-+TZ/abfxhmsd_ "
+EXT_CHECKS = {
+    "ip": ['%s == %s', '%s.isIpv4()', '%s.isIpv6()', '%s.isLoopback()', '%s.isMulticast()', '%s.isInRange(ip("10.0.0.0/8"))',
+           '%s.isInRange(ip("0.0.0.0/0"))', '%s.isInRange(ip("::/0"))', '%s.isInRange(ip("1.2.3.0/24"))', '%s.isInRange(ip("a::/16"))',
+           'ip("1.2.3.4").isInRange(%s)', 'ip("1.2.3.4/24").isInRange(%s)', 'ip("::1").isInRange(%s)', 'ip("a:b::1").isInRange(%s)',
+           '%s == ip("1.2.3.4")', '%s == ip("::1")'],
+    "decimal": ['%s == %s', '%s.lessThan(decimal("0.0"))', '%s.lessThan(decimal("1.0"))', '%s.lessThan(decimal("12.3400"))',
+                '%s.greaterThan(decimal("-1.2345"))', '%s.lessThanOrEqual(decimal("0.0001"))', '%s.greaterThanOrEqual(decimal("100.5"))',
+                '%s == decimal("1.0")', '%s == decimal("-0.5")', '%s.lessThan(decimal("922337203685477.5807"))',
+                '%s.greaterThan(decimal("-922337203685477.5808"))'],
+    "datetime": ['%s == %s', '%s < datetime("1970-01-01")', '%s < datetime("2024-10-15T11:38:02Z")', '%s <= datetime("2024-10-15")',
+                 '%s.toTime() < duration("12h")', '%s.toTime() == duration("0ms")', '%s.toDate() == datetime("2024-10-15")',
+                 '%s.offset(duration("1d")) > datetime("2024-10-15")', '%s.durationSince(datetime("2024-01-01")) < duration("100d")',
+                 '%s.toTime().toMilliseconds() < 40000000', '%s.toTime().toSeconds() < 3600', '%s.toDate() < datetime("2000-01-01")'],
+    "duration": ['%s == %s', '%s < duration("0ms")', '%s < duration("1h")', '%s.toMilliseconds() < 1000', '%s.toSeconds() == 0',
+                 '%s.toMinutes() < 60', '%s.toHours() < 24', '%s.toDays() == 1', '%s == duration("24h")', '%s.toMilliseconds() == -1',
+                 'datetime("2024-01-01").offset(%s) < datetime("2024-01-02")', '%s > duration("-1d")'],
+}
+
+
+def ext_run(tessera, count, seed, workdir, verbose=True):
+    """Extension constructors on mutated strings: both engines must agree on the value or error."""
+    rng = random.Random(seed)
+    os.makedirs(workdir, exist_ok=True)
+    compared = 0
+    for c in range(count):
+        fn = rng.choice(sorted(EXT_SEEDS))
+        text = rng.choice(EXT_SEEDS[fn])
+        for _ in range(rng.choice([0, 1, 1, 2, 3])):
+            i = rng.randint(0, len(text))
+            op = rng.randrange(3)
+            if op == 0:
+                text = text[:i] + rng.choice(EXT_CHARS) + text[i:]
+            elif op == 1 and text:
+                text = text[:i] + text[i + 1:]
+            elif text:
+                text = text[:i] + rng.choice(EXT_CHARS) + text[i + 1:]
+        call = '%s("%s")' % (fn, text.replace("\\", "\\\\").replace('"', '\\"'))
+        policies = "\n".join("permit(principal, action, resource) when { %s };" % (check.replace("%s", call))
+                             for check in EXT_CHECKS[fn])
+        req = {"principal": {"type": "User", "id": "a"}, "action": {"type": "Action", "id": "v"},
+               "resource": {"type": "D", "id": "d"}, "context": {}}
+        ((dec, reasons, errors),) = oracle([req], policies, [])
+        name = "ext-%05d" % c
+        with open(os.path.join(workdir, name + ".cedar"), "w") as f:
+            f.write(policies + "\n")
+        with open(os.path.join(workdir, name + ".entities.json"), "w") as f:
+            f.write("[]")
+        t = dict(req, description=call, decision=dec.lower(), reason=reasons, errors=errors)
+        with open(os.path.join(workdir, name + ".json"), "w") as f:
+            json.dump({"policies": name + ".cedar", "entities": name + ".entities.json", "schema": "none", "requests": [t]}, f)
+        compared += len(EXT_CHECKS[fn])
+    proc = subprocess.run([tessera, "cedar", "test", workdir], capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    failures = [l for l in lines if l.startswith("FAIL")]
+    if verbose:
+        for l in lines[:-1][:45]:
+            print(l)
+    print("%d extension-constructor checks compared (%d strings), %d disagreeing strings" % (compared, count, len(failures)))
+    return compared, failures
+
+
+WEIRD_VALUES = [
+    '{"__entity": "User::\\"bob\\""}', '{"__extn": {"fn": "ip"}}', '{"__entity": {"type": "User", "id": "bob"}, "k": 1}',
+    '{"__expr": 5}', '{"__expr": "1"}', '-0', '1.0', 'null', '{"__extn": {"fn": "decimal", "arg": "1.0", "args": []}}',
+    '{"__extn": {"fn": "offset", "args": [{"__extn": {"fn": "datetime", "arg": "2024-01-01"}}, {"__extn": {"fn": "duration", "arg": "1h"}}]}}',
+    '{"__extn": {"fn": "ip", "arg": {"__extn": {"fn": "ip", "arg": "1.2.3.4"}}}}', '{"__entity": {"type": "User", "id": "bob", "z": 1}}',
+    '{"__entity": {"type": "User "}}', '{"__extn": "x"}', '{"__extn": {"fn": "nope", "arg": "x"}}', '{"__entity": {"type": "a__cedar", "id": "x"}}',
+    '{"type": "User", "id": "bob"}', '[{"__entity": {"type": "User", "id": "bob"}}, 1, 1]', '{"a": {"__extn": {"fn": "ip", "args": ["1.2.3.4"]}}}',
+    '9223372036854775807', '-9223372036854775808', '9223372036854775808', '1e2', '"\\u00e9"', '{"__entity": {"id": "x", "type": "User"}}',
+    '{"__extn": {"arg": "1.5", "fn": "decimal"}}', '{"__entity": {"type": "User", "id": 5}}', '{"__extn": {"fn": "ip", "arg": "1.2.3.4", "x": 1}}',
+]
+PROBES = ['principal.%s == principal.%s', 'principal.%s is User', 'principal.%s has __entity', 'principal.%s has __extn',
+          'principal.%s.isEmpty()', 'principal.%s like "*"', 'principal.%s < 5', 'principal.%s.isIpv4()', 'principal.%s == User::"bob"',
+          'principal.%s.lessThan(decimal("1.0"))', 'principal.%s has type', 'principal.%s.contains(1)']
+
+
+def entity_run(tessera, count, seed, workdir, verbose=True):
+    """Mutated entity JSON: both engines must agree on accept/reject and on what the values are."""
+    rng = random.Random(seed)
+    os.makedirs(workdir, exist_ok=True)
+    names = ["w0", "w1", "w2"]
+    policies = "\n".join("permit(principal, action, resource) when { %s };" % (p.replace("%s", n)) for n in names for p in PROBES)
+    with open(os.path.join(workdir, "probes.cedar"), "w") as f:
+        f.write(policies + "\n")
+    compared, rejected, bad = 0, 0, []
+    for c in range(count):
+        attrs = ", ".join('"%s": %s' % (n, rng.choice(WEIRD_VALUES)) for n in names if rng.random() < 0.8)
+        alice = '{"uid": {"type": "User", "id": "alice"}, "attrs": {%s}, "parents": []%s}' % (
+            attrs, rng.choice(["", "", ', "tags": {}', ', "tags": null', ', "extra": 1', ', "parents": []']))
+        others = ['{"uid": {"type": "User", "id": "bob"}, "attrs": {}, "parents": []}']
+        if rng.random() < 0.1:
+            others.append(rng.choice(['{"uid": {"type": "User", "id": "alice"}, "attrs": {}, "parents": []}',
+                                      '{"uid": {"__entity": {"type": "G", "id": "g"}}, "attrs": {}, "parents": ["G::\\"h\\""]}',
+                                      '{"uid": {"type": "G", "id": "g", "x": 1}, "attrs": {}, "parents": [{"__entity": {"type": "G", "id": "h"}}]}']))
+        text = "[" + ", ".join([alice] + others) + "]"
+        req = {"principal": {"type": "User", "id": "alice"}, "action": {"type": "Action", "id": "v"},
+               "resource": {"type": "D", "id": "d"}, "context": {}}
+        try:
+            ents = cedarpy.Entities.from_json_str(text)
+        except Exception:
+            ents = None
+        name = "ent-%05d" % c
+        with open(os.path.join(workdir, name + ".entities.json"), "w") as f:
+            f.write(text)
+        if ents is None:
+            rc = subprocess.run([tessera, "cedar", "authorize", "--policies", os.path.join(workdir, "probes.cedar"), "--entities",
+                                 os.path.join(workdir, name + ".entities.json"), "--request", "/dev/stdin"],
+                                input=json.dumps(req), capture_output=True, text=True).returncode
+            if rc != 1:
+                bad.append("reference rejects, tessera accepts: " + os.path.join(workdir, name + ".entities.json"))
+            rejected += 1
+            continue
+        ((dec, reasons, errors),) = _oracle_handles([req], policies, ents)
+        t = dict(req, description=name, decision=dec.lower(), reason=reasons, errors=errors)
+        with open(os.path.join(workdir, name + ".json"), "w") as f:
+            json.dump({"policies": "probes.cedar", "entities": name + ".entities.json", "schema": "none", "requests": [t]}, f)
+        compared += 1
+    proc = subprocess.run([tessera, "cedar", "test", workdir], capture_output=True, text=True)
+    bad += [l for l in proc.stdout.splitlines() if l.startswith("FAIL")]
+    if verbose:
+        for l in bad[:30]:
+            print(l)
+    print("%d mutated entity files compared (%d rejected by the reference), %d disagreements" % (compared + rejected, rejected, len(bad)))
+    return compared + rejected, bad
+
+
+def _oracle_handles(requests, policies_text, ents):
+    pset = cedarpy.PolicySet.from_str(policies_text)
+    out = []
+    for res in cedarpy.is_authorized_batch(requests, pset, ents):
+        resp = res._authz_resp
+        out.append((resp.get("decision"), sorted(resp.get("diagnostics", {}).get("reason", []) or []), sorted(_error_ids(resp))))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tessera", default=os.environ.get("TESSERA_BIN", ".build/debug/tessera"))
@@ -502,13 +646,23 @@ def main():
     ap.add_argument("--keep", help="write the generated cases here and keep them")
     ap.add_argument("--no-est", action="store_true", help="skip the JSON-policy-format pass")
     ap.add_argument("--syntax", type=int, default=1000, help="mutated policy texts for the accept/reject comparison")
+    ap.add_argument("--ext", type=int, default=1000, help="mutated extension-constructor strings")
+    ap.add_argument("--entities", type=int, default=300, help="mutated entity JSON files")
     a = ap.parse_args()
     _, disagreements, _, _ = run(a.tessera, a.cases, a.requests_per_case, a.seed, a.keep, est=not a.no_est)
     syntax_dir = os.path.join(a.keep, "syntax") if a.keep else tempfile.mkdtemp(prefix="cedar-syntax-")
     _, bad = syntax_run(a.tessera, a.syntax, a.seed, syntax_dir)
     if not a.keep and not bad:
         shutil.rmtree(syntax_dir, ignore_errors=True)
-    return 1 if disagreements or bad else 0
+    ext_dir = os.path.join(a.keep, "ext") if a.keep else tempfile.mkdtemp(prefix="cedar-ext-")
+    _, ext_bad = ext_run(a.tessera, a.ext, a.seed, ext_dir)
+    if not a.keep and not ext_bad:
+        shutil.rmtree(ext_dir, ignore_errors=True)
+    ent_dir = os.path.join(a.keep, "entities") if a.keep else tempfile.mkdtemp(prefix="cedar-entities-")
+    _, ent_bad = entity_run(a.tessera, a.entities, a.seed, ent_dir)
+    if not a.keep and not ent_bad:
+        shutil.rmtree(ent_dir, ignore_errors=True)
+    return 1 if disagreements or bad or ext_bad or ent_bad else 0
 
 
 if __name__ == "__main__":

@@ -107,3 +107,42 @@ import Testing
         }
     }
 }
+
+@Suite struct EntityJSONEscapeTests {
+    @Test func attrsAndTagsAreMapsNotEscapes() throws {
+        let store = try EntityStore(
+            json:
+                #"[{"uid": {"type": "User", "id": "a"}, "attrs": {"__entity": {"type": "User", "id": "b"}}, "tags": {"__extn": {"fn": "ip", "arg": "1.2.3.4"}}, "parents": []}]"#
+        )
+        let a = try #require(store[EntityUID("User", "a")])
+        #expect(a.attributes["__entity"] == .record(["type": .string("User"), "id": .string("b")]))
+        #expect(a.tags["__extn"] == .record(["fn": .string("ip"), "arg": .string("1.2.3.4")]))
+    }
+
+    @Test func contextEscapeIsNotARecord() {
+        #expect(throws: CedarParseError.self) {
+            try AuthorizationRequest(
+                json:
+                    #"{"principal": "U::\"a\"", "action": "Action::\"v\"", "resource": "D::\"d\"", "context": {"__entity": {"type": "U", "id": "b"}}}"#
+            )
+        }
+    }
+
+    @Test func escapeKeysBesideOtherKeysAreRecordFields() throws {
+        let store = try EntityStore(
+            json:
+                #"[{"uid": {"type": "U", "id": "a"}, "attrs": {"x": {"__entity": {"type": "U", "id": "b"}, "__extn": 1, "k": 2}}, "parents": []}]"#
+        )
+        let a = try #require(store[EntityUID("U", "a")])
+        #expect(
+            a.attributes["x"]
+                == .record(["__entity": .record(["type": .string("U"), "id": .string("b")]), "__extn": .long(1), "k": .long(2)])
+        )
+        #expect(throws: CedarParseError.self) {
+            try EntityStore(
+                json:
+                    #"[{"uid": {"type": "U", "id": "a"}, "attrs": {"x": {"__entity": {"type": "U", "id": "b"}, "__entity": {"type": "U", "id": "c"}}}, "parents": []}]"#
+            )
+        }
+    }
+}

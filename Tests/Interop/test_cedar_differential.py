@@ -43,3 +43,27 @@ def test_swift_engine_agrees_with_reference(seed, tmp_path):
     assert compared >= 1500, "too few requests compared: %d" % compared
     assert disagreements == 0, "disagreements with cedarpy (cases kept in %s):\n%s\n%s" % (
         tmp_path, "\n".join(failures[:20]), stderr)
+
+
+def test_parser_accepts_and_rejects_what_the_reference_does(tmp_path):
+    import cedar_difftest
+
+    count, bad = cedar_difftest.syntax_run(_tessera(), 1500, seed=21, workdir=str(tmp_path), verbose=False)
+    assert count == 1500
+    assert not bad, "syntax disagreements: %s" % bad[:20]
+
+
+def test_extension_constructors_agree_with_reference(tmp_path):
+    import cedar_difftest
+
+    count, bad = cedar_difftest.ext_run(_tessera(), 600, seed=22, workdir=str(tmp_path), verbose=False)
+    assert count > 6000
+    assert not bad, "extension disagreements: %s" % bad[:20]
+
+
+def test_entity_json_agrees_with_reference(tmp_path):
+    import cedar_difftest
+
+    count, bad = cedar_difftest.entity_run(_tessera(), 300, seed=23, workdir=str(tmp_path), verbose=False)
+    assert count == 300
+    assert not bad, "entity JSON disagreements: %s" % bad[:20]

@@ -71,13 +71,13 @@ struct ScopeIndex: Sendable {
         if let t = byType[uid.type] { bits.formUnion(t) }
         if byEntity.isEmpty { return bits }
         if let e = byEntity[uid] { bits.formUnion(e) }
-        if let entity = store[uid] {
-            if entity.ancestors.count <= byEntity.count {
-                for a in entity.ancestors {
+        if let ancestors = store.ancestors(of: uid) {
+            if ancestors.count <= byEntity.count {
+                for a in ancestors {
                     if let e = byEntity[a] { bits.formUnion(e) }
                 }
             } else {
-                for (key, e) in byEntity where entity.ancestors.contains(key) { bits.formUnion(e) }
+                for (key, e) in byEntity where ancestors.contains(key) { bits.formUnion(e) }
             }
         }
         return bits

@@ -5,28 +5,34 @@
 /// let store = try EntityStore(json: #"[{"uid": {"type": "User", "id": "alice"}, "attrs": {}, "parents": []}]"#)
 /// ```
 public struct EntityStore: Sendable {
-    private var entities: [EntityUID: Entity]
+    private var entities: [Entity]
+    private var index: [EntityUID: Int]
 
     /// An empty store.
-    public init() { entities = [:] }
+    public init() {
+        entities = []
+        index = [:]
+    }
 
     /// Builds a store, computing the transitive closure of the parent graph.
     ///
     /// - Throws: ``CedarParseError`` with code ``CedarParseError/Code/entities`` when two different
     ///   entities share a uid or the parent graph has a cycle.
     public init(_ list: [Entity]) throws(CedarParseError) {
-        var map: [EntityUID: Entity] = [:]
-        map.reserveCapacity(list.count)
+        entities = []
+        entities.reserveCapacity(list.count)
+        index = [:]
+        index.reserveCapacity(list.count)
         for e in list {
-            if let existing = map[e.uid] {
-                guard existing.sameContent(as: e) else {
+            if let existing = index[e.uid] {
+                guard entities[existing].sameContent(as: e) else {
                     throw CedarParseError(.entities, "duplicate entity entry `\(e.uid)`")
                 }
                 continue
             }
-            map[e.uid] = e
+            index[e.uid] = entities.count
+            entities.append(e)
         }
-        entities = map
         try computeAncestors()
     }
 
@@ -34,12 +40,10 @@ public struct EntityStore: Sendable {
     ///
     /// - Throws: ``CedarParseError`` with code ``CedarParseError/Code/entities``.
     public init(json text: String) throws(CedarParseError) {
-        let parsed: JSONValue
-        switch JSONReader.parse(text) {
-        case .success(let v): parsed = v
+        switch JSONReader.parseEntities(text) {
+        case .success(let list): try self.init(list)
         case .failure(let f): throw CedarParseError(.entities, f.message)
         }
-        try self.init(jsonValue: parsed)
     }
 
     init(jsonValue: JSONValue) throws(CedarParseError) {
@@ -90,52 +94,85 @@ public struct EntityStore: Sendable {
         return map
     }
 
+    /// Transitive closure of the parent graph over integer node ids (iterative DFS, so deep
+    /// hierarchies cannot overflow the stack); a cycle is an error, as in the reference.
     private mutating func computeAncestors() throws(CedarParseError) {
-        enum Mark { case visiting, done }
-        var marks: [EntityUID: Mark] = [:]
-        marks.reserveCapacity(entities.count)
-        var closure: [EntityUID: Set<EntityUID>] = [:]
-        closure.reserveCapacity(entities.count)
-        // Iterative DFS so deep hierarchies cannot overflow the stack.
-        for root in entities.keys where marks[root] == nil {
-            var stack: [(EntityUID, [EntityUID], Int)] = [(root, Array(entities[root]?.parents ?? []), 0)]
-            marks[root] = .visiting
-            while let (node, parents, next) = stack.last {
-                if next < parents.count {
-                    stack[stack.count - 1].2 += 1
-                    let p = parents[next]
-                    switch marks[p] {
-                    case .visiting: throw CedarParseError(.entities, "input graph has a cycle containing vertex `\(p)`")
-                    case .done: continue
-                    case nil:
-                        marks[p] = .visiting
-                        stack.append((p, Array(entities[p]?.parents ?? []), 0))
+        let storedCount = entities.count
+        var uids: [EntityUID] = entities.map(\.uid)
+        var nodes = index
+        var parents: [[Int]] = []
+        parents.reserveCapacity(storedCount)
+        for i in 0..<storedCount {
+            var list: [Int] = []
+            list.reserveCapacity(entities[i].parents.count)
+            for p in entities[i].parents {
+                if let j = nodes[p] {
+                    list.append(j)
+                } else {
+                    nodes[p] = uids.count
+                    list.append(uids.count)
+                    uids.append(p)
+                }
+            }
+            parents.append(list)
+        }
+        while parents.count < uids.count { parents.append([]) }
+        // 0 = unvisited, 1 = on the DFS stack, 2 = done.
+        var state = [UInt8](repeating: 0, count: uids.count)
+        var closure = [[Int]](repeating: [], count: uids.count)
+        var stack: [(node: Int, next: Int)] = []
+        for root in 0..<storedCount where state[root] == 0 {
+            state[root] = 1
+            stack.append((root, 0))
+            while let top = stack.last {
+                let ps = parents[top.node]
+                if top.next < ps.count {
+                    stack[stack.count - 1].next += 1
+                    let p = ps[top.next]
+                    switch state[p] {
+                    case 1: throw CedarParseError(.entities, "input graph has a cycle containing vertex `\(uids[p])`")
+                    case 2: continue
+                    default:
+                        state[p] = 1
+                        stack.append((p, 0))
                     }
                 } else {
-                    var all = Set(parents)
-                    for p in parents { all.formUnion(closure[p] ?? []) }
-                    closure[node] = all
-                    marks[node] = .done
+                    var all = ps
+                    for p in ps { all += closure[p] }
+                    if ps.count > 1 || all.count != Set(all).count { all = Array(Set(all)) }
+                    closure[top.node] = all
+                    state[top.node] = 2
                     stack.removeLast()
                 }
             }
         }
-        for (uid, ancestors) in closure where entities[uid] != nil {
-            entities[uid]?.ancestors = ancestors
+        for i in 0..<storedCount where !closure[i].isEmpty {
+            entities[i].ancestors = Set(closure[i].map { uids[$0] })
         }
     }
 
     /// The entity with this uid, if stored.
-    public subscript(uid: EntityUID) -> Entity? { entities[uid] }
+    public subscript(uid: EntityUID) -> Entity? { index[uid].map { entities[$0] } }
+
+    /// The attributes of a stored entity (no copy of the whole entity).
+    func attributes(of uid: EntityUID) -> [CedarString: CedarValue]? { index[uid].map { entities[$0].attributes } }
+
+    /// The tags of a stored entity.
+    func tags(of uid: EntityUID) -> [CedarString: CedarValue]? { index[uid].map { entities[$0].tags } }
+
+    /// The ancestors of a stored entity.
+    func ancestors(of uid: EntityUID) -> Set<EntityUID>? { index[uid].map { entities[$0].ancestors } }
 
     /// How many entities are stored.
     public var count: Int { entities.count }
 
     /// Every stored entity, in no particular order.
-    public var all: some Collection<Entity> { entities.values }
+    public var all: [Entity] { entities }
 
     /// Cedar's `in` for two entity references: equal, or `ancestor` is an ancestor of `uid`.
     public func isDescendant(_ uid: EntityUID, of ancestor: EntityUID) -> Bool {
-        uid == ancestor || (entities[uid]?.ancestors.contains(ancestor) ?? false)
+        guard uid != ancestor else { return true }
+        guard let i = index[uid] else { return false }
+        return entities[i].ancestors.contains(ancestor)
     }
 }

@@ -55,7 +55,7 @@ struct Evaluator {
             let v = try evaluate(a)
             switch v {
             case .record(let r): return .bool(r[key] != nil)
-            case .entity(let uid): return .bool(entities[uid]?.attributes[key] != nil)
+            case .entity(let uid): return .bool(entities.attributes(of: uid)?[key] != nil)
             default: throw .typeError(expected: "entity or record", got: v)
             }
         case .like(let a, let pattern):
@@ -105,10 +105,10 @@ struct Evaluator {
             }
             return x
         case .entity(let uid):
-            guard let entity = entities[uid] else {
+            guard let attributes = entities.attributes(of: uid) else {
                 throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
             }
-            guard let x = entity.attributes[key] else {
+            guard let x = attributes[key] else {
                 throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(key)`")
             }
             return x
@@ -184,10 +184,10 @@ struct Evaluator {
         case .hasTag, .getTag:
             guard case .entity(let uid) = a else { throw .typeError(expected: "entity", got: a) }
             guard case .string(let key) = b else { throw .typeError(expected: "string", got: b) }
-            let entity = entities[uid]
-            if op == .hasTag { return .bool(entity?.tags[key] != nil) }
-            guard let entity else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
-            guard let v = entity.tags[key] else {
+            let tags = entities.tags(of: uid)
+            if op == .hasTag { return .bool(tags?[key] != nil) }
+            guard let tags else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
+            guard let v = tags[key] else {
                 throw EvaluationError(.tagDoesNotExist, "`\(uid)` does not have the tag `\(key)`")
             }
             return v

@@ -55,9 +55,9 @@ struct JSONMember: Sendable, Hashable {
 struct JSONReader {
     static let maxDepth = 256
 
-    private let bytes: [UInt8]
-    private var i = 0
-    private var depth = 0
+    let bytes: [UInt8]
+    var i = 0
+    var depth = 0
 
     struct Failure: Error {
         var message: String
@@ -80,22 +80,22 @@ struct JSONReader {
         }
     }
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8]) { self.bytes = bytes }
 
-    private func fail(_ message: String) -> Failure { Failure(message: "invalid JSON at byte \(i): \(message)") }
+    func fail(_ message: String) -> Failure { Failure(message: "invalid JSON at byte \(i): \(message)") }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
-    private mutating func literal(_ word: String, _ v: JSONValue) throws(Failure) -> JSONValue {
+    mutating func literal(_ word: String, _ v: JSONValue) throws(Failure) -> JSONValue {
         let w = Array(word.utf8)
         guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { throw fail("invalid literal") }
         i += w.count
         return v
     }
 
-    private mutating func value() throws(Failure) -> JSONValue {
+    mutating func value() throws(Failure) -> JSONValue {
         guard i < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[i] {
         case UInt8(ascii: "{"):
@@ -176,7 +176,7 @@ struct JSONReader {
         }
     }
 
-    private mutating func string() throws(Failure) -> String {
+    mutating func string() throws(Failure) -> String {
         i += 1
         let start = i
         while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\") {

@@ -31,41 +31,41 @@ struct Lexer {
 
     /// Whether `path` is a normalised name: identifiers joined by `::`, no reserved words.
     static func isNormalizedPath(_ path: String) -> Bool {
-        // Byte scan: identifiers separated by `::`; reserved words and `__cedar` are checked
-        // only when a segment could be one (this runs for every uid in entity JSON).
+        // Byte scan (this runs for every uid in entity JSON): identifiers separated by `::`.
+        // Segments of at most 8 bytes are packed into a UInt64 and compared with the packed
+        // reserved words, so no substring is ever allocated.
         var segmentStart = true
-        var segmentLength = 0
-        var sawUnderscores = false
+        var packed: UInt64 = 0
+        var length = 0
         var previousColon = false
-        var shortSegmentsToCheck = false
         for b in path.utf8 {
             if previousColon {
                 guard b == 0x3A else { return false }
                 previousColon = false
                 segmentStart = true
-                if segmentLength <= 5 { shortSegmentsToCheck = true }
-                segmentLength = 0
+                packed = 0
+                length = 0
                 continue
             }
             if b == 0x3A {
-                guard !segmentStart else { return false }
+                guard !segmentStart, !reservedPacked.contains(length <= 8 ? packed : 0) else { return false }
                 previousColon = true
                 continue
             }
             let isAlpha = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
             let isDigit = b >= 0x30 && b <= 0x39
             guard isAlpha || (isDigit && !segmentStart) else { return false }
-            if b == 0x5F { sawUnderscores = true }
             segmentStart = false
-            segmentLength += 1
+            if length < 8 { packed = packed << 8 | UInt64(b) }
+            length += 1
         }
-        guard !segmentStart, !previousColon else { return false }
-        if segmentLength <= 5 { shortSegmentsToCheck = true }
-        if shortSegmentsToCheck || sawUnderscores {
-            for part in path.split(separator: "::") where reservedWords.contains(String(part)) || part == "__cedar" { return false }
-        }
-        return true
+        return !segmentStart && !previousColon && !reservedPacked.contains(length <= 8 ? packed : 0)
     }
+
+    private static func pack(_ word: String) -> UInt64 { word.utf8.reduce(0) { $0 << 8 | UInt64($1) } }
+
+    /// Reserved words and `__cedar`, packed as in ``isNormalizedPath(_:)``.
+    private static let reservedPacked: Set<UInt64> = Set((reservedWords.union(["__cedar"])).map(pack))
 
     /// Tokenises the whole text.
     mutating func tokenize() -> Result<[Token], SyntaxError> {
