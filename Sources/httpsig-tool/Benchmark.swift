@@ -92,6 +92,41 @@ enum Benchmark {
                 return
             }
 
+            // HTTPSIG_BENCH_PARTS=1 prints the cost of the pieces of a sign, to see where overhead goes.
+            if ProcessInfo.processInfo.environment["HTTPSIG_BENCH_PARTS"] != nil {
+                let body = unsigned.body ?? []
+                let nonce = HTTPMessageSigner.Configuration.gnap.nonce
+                var withDigest = unsigned
+                withDigest.appendHeader(name: "Content-Digest", value: ContentDigest.fieldValue(for: body))
+                let parts: [(String, () -> Void)] = [
+                    ("content-digest", { blackHole(ContentDigest.fieldValue(for: body).utf8.count) }),
+                    ("nonce", { blackHole(nonce?().utf8.count ?? 0) }),
+                    (
+                        "signature base (as String)",
+                        {
+                            blackHole(
+                                try! HTTPMessageSigner.signatureBase(for: signed, components: components, parameters: parameters).utf8.count
+                            )
+                        }
+                    ),
+                    (
+                        "sign, exact parameters",
+                        {
+                            var request = withDigest
+                            try! signer.sign(&request, components: components, parameters: parameters)
+                            blackHole(request.headerFields.count)
+                        }
+                    ),
+                    ("raw primitive", { blackHole(rawSign(base).count) }),
+                ]
+                for (label, body) in parts {
+                    var best = Double.infinity
+                    for _ in 0..<20 { best = min(best, measure(max(iterations / 20, 1), body)) }
+                    print("\(name) \(label): \(format(best)) µs")
+                }
+                continue
+            }
+
             // HTTPSIG_BENCH_PROFILE=sign|verify|raw-sign|raw-verify loops on one operation only, for `perf record`
             // or for counting instructions with `valgrind --tool=callgrind` (stable on a shared machine).
             if let profile = ProcessInfo.processInfo.environment["HTTPSIG_BENCH_PROFILE"] {
@@ -103,6 +138,10 @@ enum Benchmark {
                         blackHole(request.headerFields.count)
                     case "verify":
                         if case .valid = try! await verifier.verify(signed) { blackHole(1) }
+                    case "base":
+                        blackHole(
+                            try! HTTPMessageSigner.signatureBase(for: signed, components: components, parameters: parameters).utf8.count
+                        )
                     case "raw-sign":
                         blackHole(rawSign(base).count)
                     default:

@@ -18,7 +18,8 @@ struct SignatureBase {
         var signatureParams: [UInt8] = []
         signatureParams.reserveCapacity(160)
         signatureParams.append(UInt8(ascii: "("))
-        for (position, component) in components.enumerated() {
+        for position in components.indices {
+            let component = components[position]
             for earlier in components[..<position] where earlier == component {
                 throw HTTPSignatureError(.duplicateComponent, "\(component) is covered twice")
             }
@@ -44,11 +45,19 @@ struct SignatureBase {
         }
         out.append(contentsOf: #""@signature-params": "#.utf8)
         out.append(contentsOf: signatureParams)
-        // §2.5 step 4: the base is ASCII. Field values were checked; this also covers parameters.
-        for byte in out where byte > 0x7E {
-            throw HTTPSignatureError(.invalidComponentValue, "signature base contains a non-ASCII byte")
-        }
+        // §2.5 step 4 (the base is ASCII) holds by construction: field values are checked in `canonicalize`,
+        // derived values in `appendValue`, and everything structured goes through the strict serializer.
         return SignatureBase(bytes: out, signatureParams: signatureParams)
+    }
+}
+
+/// A request and its parsed target URI, shared by reference so that derived components do not copy the request.
+private final class RequestContext {
+    let request: HTTPSignatureRequest
+    private(set) lazy var target = TargetURI(request: request)
+
+    init(_ request: HTTPSignatureRequest) {
+        self.request = request
     }
 }
 
@@ -59,21 +68,21 @@ struct ComponentContext {
     private let headerFields: [HTTPSignatureField]
     private let trailerFields: [HTTPSignatureField]
     /// The request whose control data derived components read when `req` is absent (requests only).
-    private let ownRequest: HTTPSignatureRequest?
+    private let ownRequest: RequestContext?
     /// The request that caused a response, for `req` (§2.4).
-    private let causingRequest: HTTPSignatureRequest?
+    private let causingRequest: RequestContext?
     private let isResponse: Bool
     private let status: Int?
-    private var targetCache: TargetURI?
 
     init(message: SignatureMessage, structuredFieldTypes: [String: StructuredFieldType]) {
         self.structuredFieldTypes = structuredFieldTypes
         switch message {
         case .request(let request):
-            (headerFields, trailerFields, ownRequest, causingRequest) = (request.headerFields, request.trailerFields, request, nil)
+            (headerFields, trailerFields, ownRequest, causingRequest) = (request.headerFields, request.trailerFields, RequestContext(request), nil)
             (isResponse, status) = (false, nil)
         case .response(let response):
-            (headerFields, trailerFields, ownRequest, causingRequest) = (response.headerFields, response.trailerFields, nil, response.request)
+            (headerFields, trailerFields, ownRequest) = (response.headerFields, response.trailerFields, nil)
+            causingRequest = response.request.map(RequestContext.init)
             (isResponse, status) = (true, response.status)
         }
     }
@@ -129,22 +138,24 @@ struct ComponentContext {
         guard !(byteSequence && (structured || dictionaryKey != nil)) else {
             throw HTTPSignatureError(.invalidComponent, "\"bs\" cannot be combined with \"sf\" or \"key\"")
         }
-        guard !component.name.isEmpty, component.name == HTTPSignatureField.lowercased(component.name) else {
+        guard !component.name.isEmpty,
+            !component.name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })
+        else {
             throw HTTPSignatureError(.invalidComponent, "field names must be lower-case")
         }
         let fields: [HTTPSignatureField]
         if fromRequest, let causingRequest {
-            fields = trailer ? causingRequest.trailerFields : causingRequest.headerFields
+            fields = trailer ? causingRequest.request.trailerFields : causingRequest.request.headerFields
         } else {
             fields = trailer ? trailerFields : headerFields
         }
         if !structured && dictionaryKey == nil && !byteSequence {
             // Hot path: plain field, canonicalized straight into the base.
             var found = false
-            for field in fields where field.name == component.name {
+            for index in fields.indices where fields[index].name == component.name {
                 if found { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
                 found = true
-                try Self.canonicalize(field.value, component: component.name, requireASCII: true, into: &out)
+                try Self.canonicalize(fields[index].value, component: component.name, requireASCII: true, into: &out)
             }
             guard found else {
                 throw HTTPSignatureError(.missingComponent, "field \"\(component.name)\" is absent\(trailer ? " from the trailers" : "")")
@@ -228,25 +239,26 @@ struct ComponentContext {
             out.append(contentsOf: String(status).utf8)
             return
         }
-        guard let request = fromRequest ? causingRequest : ownRequest else {
+        guard let context = fromRequest ? causingRequest : ownRequest else {
             if name == "@signature-params" {
                 throw HTTPSignatureError(.invalidComponent, "@signature-params cannot be covered")
             }
             throw HTTPSignatureError(.invalidComponent, "\(name) needs a request; use \(name);req in a response")
         }
-        let uri: TargetURI
-        if !fromRequest, let cached = targetCache {
-            uri = cached
-        } else {
-            uri = TargetURI(request: request)
-            if !fromRequest { targetCache = uri }
-        }
         switch name {
-        case "@method": out.append(contentsOf: request.method.utf8)
-        case "@target-uri": uri.appendTargetURI(request: request, to: &out)
+        case "@method":
+            out.append(contentsOf: context.request.method.utf8)
+            return
+        case "@request-target":
+            out.append(contentsOf: context.request.requestTarget.utf8)
+            return
+        default: break
+        }
+        let uri = context.target
+        switch name {
+        case "@target-uri": uri.appendTargetURI(requestTarget: context.request.requestTarget, to: &out)
         case "@authority": uri.appendNormalizedAuthority(to: &out)
         case "@scheme": out.append(contentsOf: uri.scheme.utf8)
-        case "@request-target": out.append(contentsOf: request.requestTarget.utf8)
         case "@path": out.append(contentsOf: uri.normalizedPath.utf8)
         case "@query": uri.appendQuery(to: &out)
         case "@query-param":

@@ -79,7 +79,7 @@ struct TargetURI {
     }
 
     /// Appends `@target-uri` (RFC 9421 §2.2.2).
-    func appendTargetURI(request: HTTPSignatureRequest, to out: inout [UInt8]) {
+    func appendTargetURI(requestTarget: String, to out: inout [UInt8]) {
         if let absoluteTarget {
             out.append(contentsOf: absoluteTarget.utf8)
             return
@@ -87,7 +87,7 @@ struct TargetURI {
         out.append(contentsOf: scheme.utf8)
         out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "/")])
         out.append(contentsOf: authority.utf8)
-        if request.requestTarget.utf8.first == UInt8(ascii: "/") { out.append(contentsOf: request.requestTarget.utf8) }
+        if requestTarget.utf8.first == UInt8(ascii: "/") { out.append(contentsOf: requestTarget.utf8) }
     }
 
     /// Appends `@authority` (RFC 9421 §2.2.3): lower-cased host, default port removed (RFC 9110 §4.2.3).

@@ -29,6 +29,13 @@ public enum ContentDigest {
             self.value = value
         }
 
+        func appendBase64Digest(_ body: [UInt8], into out: inout [UInt8]) {
+            switch value {
+            case .sha256: Base64.encode(sequence: unsafe body.withUnsafeBytes { unsafe SHA256.hash(data: $0) }, into: &out)
+            case .sha512: Base64.encode(sequence: unsafe body.withUnsafeBytes { unsafe SHA512.hash(data: $0) }, into: &out)
+            }
+        }
+
         func digest(_ body: [UInt8]) -> [UInt8] {
             // The buffer-pointer entry point skips the generic DataProtocol region walk.
             switch value {
@@ -48,7 +55,7 @@ public enum ContentDigest {
             if position > 0 { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
             out.append(contentsOf: algorithm.key.utf8)
             out.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: ":")])
-            Base64.encode(algorithm.digest(bytes), into: &out)
+            algorithm.appendBase64Digest(bytes, into: &out)
             out.append(UInt8(ascii: ":"))
         }
         return String(decoding: out, as: UTF8.self)

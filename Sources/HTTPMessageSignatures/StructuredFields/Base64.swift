@@ -14,6 +14,10 @@ enum Base64 {
     }
 
     static func encode(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
+        encode(sequence: bytes, into: &out)
+    }
+
+    static func encode(sequence bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
         var iterator = bytes.makeIterator()
         while let b0 = iterator.next() {
             let b1 = iterator.next()

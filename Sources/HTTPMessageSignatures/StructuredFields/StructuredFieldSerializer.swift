@@ -73,18 +73,14 @@ enum StructuredFieldSerializer {
     }
 
     static func serializeKey(_ key: String, into out: inout [UInt8]) throws(SerializationFailure) {
-        var first = true
-        for byte in key.utf8 {
-            let valid =
-                first
-                ? (StructuredFieldParser.isLCAlpha(byte) || byte == UInt8(ascii: "*"))
-                : (StructuredFieldParser.isLCAlpha(byte) || StructuredFieldParser.isDigit(byte) || byte == UInt8(ascii: "_")
-                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "*"))
-            guard valid else { throw SerializationFailure(reason: "invalid key \"\(key)\"") }
-            first = false
-            out.append(byte)
-        }
-        guard !first else { throw SerializationFailure(reason: "empty key") }
+        guard let first = key.utf8.first else { throw SerializationFailure(reason: "empty key") }
+        guard StructuredFieldParser.isLCAlpha(first) || first == UInt8(ascii: "*"),
+            key.utf8.allSatisfy({
+                StructuredFieldParser.isLCAlpha($0) || StructuredFieldParser.isDigit($0) || $0 == UInt8(ascii: "_")
+                    || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "*")
+            })
+        else { throw SerializationFailure(reason: "invalid key \"\(key)\"") }
+        out.append(contentsOf: key.utf8)
     }
 
     static func serializeBareItem(_ bare: StructuredFieldBareItem, into out: inout [UInt8]) throws(SerializationFailure) {
@@ -159,6 +155,12 @@ enum StructuredFieldSerializer {
 
     static func serializeString(_ string: String, into out: inout [UInt8]) throws(SerializationFailure) {
         out.append(UInt8(ascii: "\""))
+        // Fast path: printable ASCII with nothing to escape is copied in one go.
+        if string.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out.append(contentsOf: string.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             guard byte >= 0x20 && byte <= 0x7E else {
                 throw SerializationFailure(reason: "string contains a non-printable or non-ASCII character")
