@@ -45,7 +45,7 @@ extension CedarCommand {
                 samples.reserveCapacity(requestList.count)
                 allows = 0
                 for r in requestList {
-                    var decision = Decision.deny
+                    var decision = AuthorizationResponse.Decision.deny
                     let elapsed = clock.measure { decision = authorizer.isAuthorized(r.request, entities: store).decision }
                     if decision == .allow { allows += 1 }
                     samples.append(BenchWorkload.seconds(elapsed) * 1e6)

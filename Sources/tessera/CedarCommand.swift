@@ -102,7 +102,7 @@ extension CedarCommand {
 
         func run() async throws {
             let set = try CedarCommand.loadPolicies(file)
-            print(json ? set.jsonString() : Formatter.format(set), terminator: json ? "\n" : "")
+            print(json ? set.jsonString() : PolicyFormatter.format(set), terminator: json ? "\n" : "")
         }
     }
 

@@ -9,7 +9,7 @@ import Testing
         var principal: String
         var action: String
         var context: [CedarString: CedarValue] = [:]
-        var decision: Decision
+        var decision: AuthorizationResponse.Decision
         var reasons: Set<String>
         var errors: Set<String> = []
         var testDescription: String { name }

@@ -1,11 +1,3 @@
-/// `permit` or `forbid`.
-public enum Effect: String, Hashable, Sendable {
-    /// Grants access when satisfied.
-    case permit
-    /// Denies access when satisfied; overrides every permit.
-    case forbid
-}
-
 /// An entity in a scope constraint: a literal or a template slot.
 enum EntityReference: Hashable, Sendable {
     case entity(EntityUID)
@@ -55,19 +47,27 @@ struct Condition: Hashable, Sendable {
     var body: Expr
 }
 
-/// One annotation `@key("value")`.
-public struct Annotation: Hashable, Sendable {
-    /// The annotation's key.
-    public var key: String
-    /// The annotation's value (`""` when written without one).
-    public var value: String
-}
-
 /// A policy or template: its id, effect, scope, conditions and annotations.
 ///
 /// The scope and conditions are kept internal; the formatter, the JSON encoder and the
 /// authorizer read them.
 public struct Policy: Hashable, Sendable {
+    /// `permit` or `forbid`.
+    public enum Effect: String, Hashable, Sendable {
+        /// Grants access when satisfied.
+        case permit
+        /// Denies access when satisfied; overrides every permit.
+        case forbid
+    }
+
+    /// One annotation `@key("value")`.
+    public struct Annotation: Hashable, Sendable {
+        /// The annotation's key.
+        public var key: String
+        /// The annotation's value (`""` when written without one).
+        public var value: String
+    }
+
     /// The policy id (positional, `policy0`, … when parsed from text).
     public internal(set) var id: String
     /// `permit` or `forbid`.

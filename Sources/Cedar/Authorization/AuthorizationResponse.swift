@@ -1,11 +1,3 @@
-/// The outcome of authorizing a request.
-public enum Decision: String, Sendable, Hashable {
-    /// At least one permit was satisfied and no forbid.
-    case allow
-    /// Otherwise (default deny, or a satisfied forbid).
-    case deny
-}
-
 /// A policy whose evaluation failed; the authorizer skipped it (digest §7, "skip on error").
 public struct PolicyEvaluationFailure: Sendable, Hashable {
     /// The id of the policy that failed.
@@ -26,6 +18,14 @@ public struct AuthorizationResponse: Sendable, Hashable {
 
     /// Allow or deny.
     public let decision: Decision
+
+    /// The outcome of authorizing a request.
+    public enum Decision: String, Sendable, Hashable {
+        /// At least one permit was satisfied and no forbid.
+        case allow
+        /// Otherwise (default deny, or a satisfied forbid).
+        case deny
+    }
     /// Reasons and errors.
     public let diagnostics: Diagnostics
 }

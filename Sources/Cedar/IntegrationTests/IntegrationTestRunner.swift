@@ -11,7 +11,7 @@ public enum IntegrationTestRunner {
     /// The expected or actual answer to one request.
     public struct Answer: Sendable, Hashable, CustomStringConvertible {
         /// `allow` or `deny`.
-        public var decision: Decision
+        public var decision: AuthorizationResponse.Decision
         /// Determining policy ids.
         public var reasons: Set<String>
         /// Erroring policy ids.

@@ -100,16 +100,16 @@ enum PolicyJSON {
 
     static func decodePolicy(_ json: JSONValue, id: String) throws(Failure) -> Policy {
         guard case .object(let members) = json else { throw Failure(message: "a policy must be a JSON object") }
-        var effect: Effect?
+        var effect: Policy.Effect?
         var principal: ScopeConstraint?
         var action: ActionConstraint?
         var resource: ScopeConstraint?
         var conditions: [Condition] = []
-        var annotations: [Annotation] = []
+        var annotations: [Policy.Annotation] = []
         for m in members {
             switch m.key {
             case "effect":
-                guard let s = m.value.stringValue, let e = Effect(rawValue: s) else { throw Failure(message: "invalid `effect`") }
+                guard let s = m.value.stringValue, let e = Policy.Effect(rawValue: s) else { throw Failure(message: "invalid `effect`") }
                 effect = e
             case "principal": principal = try decodeScope(m.value, slot: .principal)
             case "resource": resource = try decodeScope(m.value, slot: .resource)
@@ -126,8 +126,8 @@ enum PolicyJSON {
                 guard case .object(let list) = m.value else { throw Failure(message: "`annotations` must be an object") }
                 for a in list {
                     switch a.value {
-                    case .string(let s): annotations.append(Annotation(key: a.key, value: s))
-                    case .null: annotations.append(Annotation(key: a.key, value: ""))
+                    case .string(let s): annotations.append(Policy.Annotation(key: a.key, value: s))
+                    case .null: annotations.append(Policy.Annotation(key: a.key, value: ""))
                     default: throw Failure(message: "annotation values must be strings or null")
                     }
                 }

@@ -105,7 +105,7 @@ struct Parser {
 
     mutating func parsePolicy() throws(SyntaxError) -> Policy {
         let location = current.location
-        var annotations: [Annotation] = []
+        var annotations: [Policy.Annotation] = []
         while isPunct("@") {
             bump()
             guard case .identifier(let key) = current.kind else { throw unexpected("an annotation name") }
@@ -122,9 +122,9 @@ struct Parser {
             if annotations.contains(where: { $0.key == key }) {
                 throw SyntaxError(message: "duplicate annotation: @\(key)", location: keyLocation)
             }
-            annotations.append(Annotation(key: key, value: value))
+            annotations.append(Policy.Annotation(key: key, value: value))
         }
-        let effect: Effect
+        let effect: Policy.Effect
         if isIdent("permit") {
             effect = .permit
         } else if isIdent("forbid") {

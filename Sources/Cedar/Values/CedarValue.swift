@@ -84,11 +84,11 @@ extension CedarValue: CustomStringConvertible {
         switch self {
         case .bool(let b): b ? "true" : "false"
         case .long(let v): String(v)
-        case .string(let s): Formatter.quote(s.value)
+        case .string(let s): PolicyFormatter.quote(s.value)
         case .entity(let uid): uid.description
         case .set(let s): "[" + s.map(\.description).sorted().joined(separator: ", ") + "]"
         case .record(let r):
-            "{" + r.sorted { $0.key < $1.key }.map { "\(Formatter.quote($0.key.value)): \($0.value)" }.joined(separator: ", ") + "}"
+            "{" + r.sorted { $0.key < $1.key }.map { "\(PolicyFormatter.quote($0.key.value)): \($0.value)" }.joined(separator: ", ") + "}"
         case .extensionValue(let e): e.description
         }
     }

@@ -41,5 +41,5 @@ public struct EntityUID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Cedar syntax, for example `User::"alice"`.
-    public var description: String { "\(type.name)::\(Formatter.quote(id.value))" }
+    public var description: String { "\(type.name)::\(PolicyFormatter.quote(id.value))" }
 }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Cedar
 
-@Suite struct FormatterTests {
+@Suite struct PolicyFormatterTests {
     static var corpusPolicyFiles: [String] {
         guard let root = CedarTestData.root else { return [] }
         let dir = root + "/corpus-tests"
@@ -26,15 +26,15 @@ import Testing
 
     private func roundTrips(_ text: String) throws {
         let set = try PolicySet(parsing: text)
-        let formatted = Formatter.format(set)
+        let formatted = PolicyFormatter.format(set)
         let again = try PolicySet(parsing: formatted)
         let before = set.staticPolicies + set.templates
         let after = again.staticPolicies + again.templates
         #expect(before.count == after.count)
         for (a, b) in zip(before, after) {
-            #expect(a.sameAST(as: b), "format did not round-trip:\n\(Formatter.format(a))")
+            #expect(a.sameAST(as: b), "format did not round-trip:\n\(PolicyFormatter.format(a))")
         }
-        #expect(Formatter.format(again) == formatted, "format is not idempotent")
+        #expect(PolicyFormatter.format(again) == formatted, "format is not idempotent")
         // JSON policy format both ways.
         let viaJSON = try PolicySet(json: set.jsonString())
         for (a, b) in zip(set.staticPolicies, viaJSON.staticPolicies) { #expect(a.sameAST(as: b)) }
@@ -56,7 +56,7 @@ import Testing
         var rng = SplitMix(seed: 7)
         for _ in 0..<2000 {
             let e = ExprGenerator.make(&rng, depth: 5)
-            let text = Formatter.expression(e)
+            let text = PolicyFormatter.expression(e)
             let parsed = try Parser.parseExpression(text).get()
             #expect(parsed == e, "\(text)")
         }

@@ -1,13 +1,11 @@
 /// Prints policies in Cedar syntax. The output re-parses to the same AST (the formatter is the
 /// parser's inverse): parentheses are added exactly where precedence requires them.
-public enum Formatter {
-    /// Formats every policy and template of a set (static, templates, in id order of the source).
+public enum PolicyFormatter {
+    /// Formats every policy and template of a set, in source order (static then templates for JSON input).
     public static func format(_ set: PolicySet) -> String {
-        let all = (set.staticPolicies + set.templates).sorted { lhs, rhs in
-            switch (lhs.location, rhs.location) {
-            case (let a?, let b?): (a.line, a.column) < (b.line, b.column)
-            default: lhs.id < rhs.id
-            }
+        var all = set.staticPolicies + set.templates
+        if all.allSatisfy({ $0.location != nil }) {
+            all.sort { ($0.location?.line ?? 0, $0.location?.column ?? 0) < ($1.location?.line ?? 0, $1.location?.column ?? 0) }
         }
         return all.map(format).joined(separator: "\n\n") + (all.isEmpty ? "" : "\n")
     }
