@@ -36,6 +36,7 @@ public enum SQLiteDatabase {
             tokens: SQLiteTokenStore(writer: writer, batcher: batcher),
             replay: SQLiteReplayCache(writer: writer, batcher: batcher),
             keys: SQLiteKeyStore(writer: writer),
+            gnap: SQLiteGNAPStore(writer: writer, batcher: batcher),
             health: {
                 (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
             },

@@ -62,6 +62,40 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0002-gnap-grants-tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE gnap_grants (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        state TEXT NOT NULL,
+                        client_key TEXT NOT NULL,
+                        key_thumbprint TEXT NOT NULL,
+                        instance_id TEXT,
+                        request TEXT NOT NULL,
+                        continuation_hash TEXT UNIQUE,
+                        continue_after INTEGER NOT NULL,
+                        subject TEXT,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX gnap_grants_state ON gnap_grants(state);
+                    CREATE TABLE gnap_tokens (
+                        manage_id TEXT PRIMARY KEY NOT NULL,
+                        management_hash TEXT NOT NULL UNIQUE,
+                        grant_id TEXT NOT NULL,
+                        jti TEXT NOT NULL,
+                        label TEXT,
+                        access TEXT NOT NULL,
+                        flags TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX gnap_tokens_grant ON gnap_tokens(grant_id);
+                    CREATE INDEX gnap_tokens_jti ON gnap_tokens(jti);
+                    """
+            )
+        }
         return migrator
     }
 }

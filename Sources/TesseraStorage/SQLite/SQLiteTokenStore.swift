@@ -73,7 +73,7 @@ struct SQLiteTokenStore: TokenStore {
 
     // MARK: - Rows
 
-    private static func insert(_ issuance: TokenIssuance, _ db: Database) throws {
+    static func insert(_ issuance: TokenIssuance, _ db: Database) throws {
         let access = issuance.accessToken
         try db.execute(
             sql: """
@@ -100,7 +100,7 @@ struct SQLiteTokenStore: TokenStore {
         }
     }
 
-    private static func revokeGrant(_ grantID: String, at now: Date, _ db: Database) throws -> Int {
+    static func revokeGrant(_ grantID: String, at now: Date, _ db: Database) throws -> Int {
         try db.execute(
             sql: "UPDATE access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
             arguments: [now.millis, grantID]

@@ -4,6 +4,7 @@ public struct Stores: Sendable {
     public var tokens: any TokenStore
     public var replay: any ReplayCache
     public var keys: any KeyStore
+    public var gnap: any GNAPStore
     /// Answers whether the database can be reached (`/readyz`).
     public var health: @Sendable () async -> Bool
     /// A short description for logs, without credentials (e.g. `sqlite:tessera-data/tessera.sqlite`).
@@ -14,6 +15,7 @@ public struct Stores: Sendable {
         tokens: any TokenStore,
         replay: any ReplayCache,
         keys: any KeyStore,
+        gnap: any GNAPStore,
         health: @escaping @Sendable () async -> Bool,
         displayName: String
     ) {
@@ -21,6 +23,7 @@ public struct Stores: Sendable {
         self.tokens = tokens
         self.replay = replay
         self.keys = keys
+        self.gnap = gnap
         self.health = health
         self.displayName = displayName
     }

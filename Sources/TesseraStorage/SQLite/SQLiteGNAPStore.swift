@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+
+/// ``GNAPStore`` on SQLite. Writes share the group-commit batcher with the token store.
+struct SQLiteGNAPStore: GNAPStore {
+    let writer: any DatabaseWriter
+    let batcher: SQLiteWriteBatcher
+
+    func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken]) async throws {
+        try await batcher.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
+                        continue_after, subject, created_at, updated_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: Self.arguments(grant)
+            )
+            try Self.insert(issued, db)
+        }
+    }
+
+    func grant(id: String) async throws -> GNAPGrantRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM gnap_grants WHERE id = ?", arguments: [id]).map(Self.grantRecord)
+        }
+    }
+
+    func updateGrant(_ grant: GNAPGrantRecord, expectedContinuationHash: String?, issued: [GNAPIssuedToken]) async throws -> Bool {
+        try await batcher.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE gnap_grants SET state = ?, request = ?, continuation_hash = ?, continue_after = ?, subject = ?,
+                        updated_at = ?, expires_at = ?
+                    WHERE id = ? AND continuation_hash IS ? AND state <> 'finalized'
+                    """,
+                arguments: [
+                    grant.state.rawValue, grant.request, grant.continuationHash, grant.continueAfter.millis, grant.subject,
+                    grant.updatedAt.millis, grant.expiresAt.millis, grant.id, expectedContinuationHash,
+                ]
+            )
+            guard db.changesCount == 1 else { return false }
+            try Self.insert(issued, db)
+            if grant.state == .finalized {
+                _ = try SQLiteTokenStore.revokeGrant(grant.id, at: grant.updatedAt, db)
+                try db.execute(
+                    sql: "UPDATE gnap_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+                    arguments: [grant.updatedAt.millis, grant.id]
+                )
+            }
+            return true
+        }
+    }
+
+    func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
+        try await batcher.write { db in
+            try db.execute(
+                sql: "UPDATE gnap_grants SET state = ?, subject = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
+                arguments: [approve ? "approved" : "denied", subject, now.millis, grantID]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord] {
+        try await writer.read { db in
+            if let state {
+                return try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants WHERE state = ? ORDER BY created_at", arguments: [state.rawValue])
+                    .map(Self.grantRecord)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at").map(Self.grantRecord)
+        }
+    }
+
+    func token(manageID: String) async throws -> GNAPTokenRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM gnap_tokens WHERE manage_id = ?", arguments: [manageID]).map(Self.tokenRecord)
+        }
+    }
+
+    func token(jti: String) async throws -> GNAPTokenRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM gnap_tokens WHERE jti = ?", arguments: [jti]).map(Self.tokenRecord)
+        }
+    }
+
+    func rotateToken(manageID: String, expectedManagementHash: String, replacement: GNAPIssuedToken, at now: Date) async throws -> Bool {
+        try await batcher.write { db in
+            guard let old = try String.fetchOne(
+                db,
+                sql: "SELECT jti FROM gnap_tokens WHERE manage_id = ? AND management_hash = ? AND revoked_at IS NULL",
+                arguments: [manageID, expectedManagementHash]
+            ) else { return false }
+            try db.execute(
+                sql: "UPDATE gnap_tokens SET management_hash = ?, jti = ? WHERE manage_id = ? AND management_hash = ?",
+                arguments: [replacement.token.managementHash, replacement.accessToken.jti, manageID, expectedManagementHash]
+            )
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL", arguments: [now.millis, old])
+            try SQLiteTokenStore.insert(TokenIssuance(accessToken: replacement.accessToken, refreshToken: nil), db)
+            return true
+        }
+    }
+
+    func revokeToken(manageID: String, at now: Date) async throws -> Bool {
+        try await batcher.write { db in
+            guard let jti = try String.fetchOne(
+                db, sql: "SELECT jti FROM gnap_tokens WHERE manage_id = ? AND revoked_at IS NULL", arguments: [manageID]
+            ) else { return false }
+            try db.execute(sql: "UPDATE gnap_tokens SET revoked_at = ? WHERE manage_id = ?", arguments: [now.millis, manageID])
+            try db.execute(sql: "UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL", arguments: [now.millis, jti])
+            return true
+        }
+    }
+
+    // MARK: - Rows
+
+    private static func insert(_ issued: [GNAPIssuedToken], _ db: Database) throws {
+        for item in issued {
+            try SQLiteTokenStore.insert(TokenIssuance(accessToken: item.accessToken, refreshToken: nil), db)
+            let token = item.token
+            try db.execute(
+                sql: """
+                    INSERT INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    token.manageID, token.managementHash, token.grantID, token.jti, token.label, token.access,
+                    token.flags.joined(separator: " "), token.createdAt.millis, token.revokedAt?.millis,
+                ]
+            )
+        }
+    }
+
+    private static func arguments(_ grant: GNAPGrantRecord) -> StatementArguments {
+        [
+            grant.id, grant.state.rawValue, grant.clientKey, grant.keyThumbprint, grant.instanceID, grant.request, grant.continuationHash,
+            grant.continueAfter.millis, grant.subject, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis,
+        ]
+    }
+
+    private static func grantRecord(_ row: Row) -> GNAPGrantRecord {
+        GNAPGrantRecord(
+            id: row["id"],
+            state: GNAPGrantRecord.State(rawValue: row["state"]) ?? .finalized,
+            clientKey: row["client_key"],
+            keyThumbprint: row["key_thumbprint"],
+            instanceID: row["instance_id"],
+            request: row["request"],
+            continuationHash: row["continuation_hash"],
+            continueAfter: Date(millis: row["continue_after"]),
+            subject: row["subject"],
+            createdAt: Date(millis: row["created_at"]),
+            updatedAt: Date(millis: row["updated_at"]),
+            expiresAt: Date(millis: row["expires_at"])
+        )
+    }
+
+    private static func tokenRecord(_ row: Row) -> GNAPTokenRecord {
+        GNAPTokenRecord(
+            manageID: row["manage_id"],
+            managementHash: row["management_hash"],
+            grantID: row["grant_id"],
+            jti: row["jti"],
+            label: row["label"],
+            access: row["access"],
+            flags: (row["flags"] as String).split(separator: " ").map(String.init),
+            createdAt: Date(millis: row["created_at"]),
+            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
+        )
+    }
+}
