@@ -1,29 +1,30 @@
 import Crypto
 import Foundation
+import HTTPMessageSignatures
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import HTTPMessageSignatures
 
 /// `httpsig-tool bench`: the whole sign/verify of a typical GNAP grant request against the raw signature primitive
 /// over the same signature base, in one process and one run.
 enum Benchmark {
     /// A grant request with a ~1 KB JSON body; 5 covered components including `content-digest`.
-    static func grantRequest() -> HTTPSignatureRequest {
+    static func grantRequest() throws -> HTTPSignatureRequest {
         var access: [String] = []
         for index in 0..<14 {
             access.append(
                 #"{"type":"photo-api","actions":["read","write"],"locations":["https://server.example.net/\#(index)"],"datatypes":["metadata"]}"#
             )
         }
-        var body = #"{"access_token":{"access":[\#(access.joined(separator: ","))]},"client":"client-541-ab","interact":{"start":["redirect"]}}"#
+        var body =
+            #"{"access_token":{"access":[\#(access.joined(separator: ","))]},"client":"client-541-ab","interact":{"start":["redirect"]}}"#
         while body.utf8.count < 1024 { body.append(" ") }
         let bytes = Array(body.utf8.prefix(1024))
         // Keep the body valid JSON-ish; its exact content does not matter for the timing.
-        return try! HTTPSignatureRequest(
+        return try HTTPSignatureRequest(
             method: "POST",
             targetURI: "https://server.example.com/gnap",
             headerFields: [
@@ -48,24 +49,24 @@ enum Benchmark {
         var ratio: Double { ours / raw }
     }
 
-    static func run(iterations: Int) async {
+    static func run(iterations: Int) async throws {
         let created = Date(timeIntervalSince1970: 1_700_000_000)
         let clock: @Sendable () -> Date = { created }
         var rows: [Row] = []
 
         let edKey = Curve25519.Signing.PrivateKey()
         let p256Key = P256.Signing.PrivateKey()
-        let cases: [(String, HTTPSigningKey, (([UInt8]) -> [UInt8]), (([UInt8], [UInt8]) -> Bool))] = [
+        let cases: [(String, HTTPSigningKey, (([UInt8]) throws -> [UInt8]), (([UInt8], [UInt8]) throws -> Bool))] = [
             (
                 "ed25519", HTTPSigningKey(ed25519: edKey, keyID: "bench"),
-                { base in Array(try! edKey.signature(for: base)) },
+                { base in Array(try edKey.signature(for: base)) },
                 { signature, base in edKey.publicKey.isValidSignature(signature, for: base) }
             ),
             (
                 "ecdsa-p256-sha256", HTTPSigningKey(p256: p256Key, keyID: "bench"),
-                { base in Array(try! p256Key.signature(for: base).rawRepresentation) },
+                { base in Array(try p256Key.signature(for: base).rawRepresentation) },
                 { signature, base in
-                    p256Key.publicKey.isValidSignature(try! P256.Signing.ECDSASignature(rawRepresentation: signature), for: base)
+                    p256Key.publicKey.isValidSignature(try P256.Signing.ECDSASignature(rawRepresentation: signature), for: base)
                 }
             ),
         ]
@@ -79,15 +80,15 @@ enum Benchmark {
                 replayCache: AcceptAllNonces(),
                 now: clock
             )
-            let unsigned = grantRequest()
+            let unsigned = try grantRequest()
             var signed = unsigned
-            let parameters = try! signer.sign(&signed, components: components)
+            let parameters = try signer.sign(&signed, components: components)
             let coveredWithDigest = components
             let base = Array(
-                try! HTTPMessageSigner.signatureBase(for: signed, components: coveredWithDigest, parameters: parameters).utf8
+                try HTTPMessageSigner.signatureBase(for: signed, components: coveredWithDigest, parameters: parameters).utf8
             )
-            let rawSignature = rawSign(base)
-            guard case .valid = try! await verifier.verify(signed), rawVerify(rawSignature, base) else {
+            let rawSignature = try rawSign(base)
+            guard case .valid = try await verifier.verify(signed), try rawVerify(rawSignature, base) else {
                 print("\(name): self-check failed")
                 return
             }
@@ -98,14 +99,14 @@ enum Benchmark {
                 let nonce = HTTPMessageSigner.Configuration.gnap.nonce
                 var withDigest = unsigned
                 withDigest.appendHeader(name: "Content-Digest", value: ContentDigest.fieldValue(for: body))
-                let parts: [(String, () -> Void)] = [
+                let parts: [(String, () throws -> Void)] = [
                     ("content-digest", { blackHole(ContentDigest.fieldValue(for: body).utf8.count) }),
                     ("nonce", { blackHole(nonce?().utf8.count ?? 0) }),
                     (
                         "signature base (as String)",
                         {
                             blackHole(
-                                try! HTTPMessageSigner.signatureBase(for: signed, components: components, parameters: parameters).utf8.count
+                                try HTTPMessageSigner.signatureBase(for: signed, components: components, parameters: parameters).utf8.count
                             )
                         }
                     ),
@@ -113,15 +114,15 @@ enum Benchmark {
                         "sign, exact parameters",
                         {
                             var request = withDigest
-                            try! signer.sign(&request, components: components, parameters: parameters)
+                            try signer.sign(&request, components: components, parameters: parameters)
                             blackHole(request.headerFields.count)
                         }
                     ),
-                    ("raw primitive", { blackHole(rawSign(base).count) }),
+                    ("raw primitive", { blackHole(try rawSign(base).count) }),
                 ]
                 for (label, body) in parts {
                     var best = Double.infinity
-                    for _ in 0..<20 { best = min(best, measure(max(iterations / 20, 1), body)) }
+                    for _ in 0..<20 { best = min(best, try measure(max(iterations / 20, 1), body)) }
                     print("\(name) \(label): \(format(best)) µs")
                 }
                 continue
@@ -134,18 +135,18 @@ enum Benchmark {
                     switch profile {
                     case "sign":
                         var request = unsigned
-                        _ = try! signer.sign(&request, components: components)
+                        _ = try signer.sign(&request, components: components)
                         blackHole(request.headerFields.count)
                     case "verify":
-                        if case .valid = try! await verifier.verify(signed) { blackHole(1) }
+                        if case .valid = try await verifier.verify(signed) { blackHole(1) }
                     case "base":
                         blackHole(
-                            try! HTTPMessageSigner.signatureBase(for: signed, components: components, parameters: parameters).utf8.count
+                            try HTTPMessageSigner.signatureBase(for: signed, components: components, parameters: parameters).utf8.count
                         )
                     case "raw-sign":
-                        blackHole(rawSign(base).count)
+                        blackHole(try rawSign(base).count)
                     default:
-                        blackHole(rawVerify(rawSignature, base) ? 1 : 0)
+                        blackHole(try rawVerify(rawSignature, base) ? 1 : 0)
                     }
                 }
                 continue
@@ -161,19 +162,19 @@ enum Benchmark {
             let batch = max(iterations / batches, 1)
             for _ in 0..<batches {
                 oursSign.append(
-                    measure(batch) {
+                    try measure(batch) {
                         var request = unsigned
-                        _ = try! signer.sign(&request, components: components)
+                        _ = try signer.sign(&request, components: components)
                         blackHole(request.headerFields.count)
                     }
                 )
-                rawSignTimes.append(measure(batch) { blackHole(rawSign(base).count) })
+                rawSignTimes.append(try measure(batch) { blackHole(try rawSign(base).count) })
                 oursVerify.append(
-                    await measureAsync(batch) {
-                        if case .valid = try! await verifier.verify(signed) { blackHole(1) }
+                    try await measureAsync(batch) {
+                        if case .valid = try await verifier.verify(signed) { blackHole(1) }
                     }
                 )
-                rawVerifyTimes.append(measure(batch) { blackHole(rawVerify(rawSignature, base) ? 1 : 0) })
+                rawVerifyTimes.append(try measure(batch) { blackHole(try rawVerify(rawSignature, base) ? 1 : 0) })
             }
             rows.append(Row(name: "\(name) sign", ours: oursSign.min() ?? 0, raw: rawSignTimes.min() ?? 0))
             rows.append(Row(name: "\(name) verify", ours: oursVerify.min() ?? 0, raw: rawVerifyTimes.min() ?? 0))
@@ -198,15 +199,15 @@ enum Benchmark {
         return Double(spec.tv_sec) * 1e6 + Double(spec.tv_nsec) / 1e3
     }
 
-    static func measure(_ count: Int, _ body: () -> Void) -> Double {
+    static func measure(_ count: Int, _ body: () throws -> Void) rethrows -> Double {
         let start = cpuMicroseconds()
-        for _ in 0..<count { body() }
+        for _ in 0..<count { try body() }
         return (cpuMicroseconds() - start) / Double(count)
     }
 
-    static func measureAsync(_ count: Int, _ body: () async -> Void) async -> Double {
+    static func measureAsync(_ count: Int, _ body: () async throws -> Void) async rethrows -> Double {
         let start = cpuMicroseconds()
-        for _ in 0..<count { await body() }
+        for _ in 0..<count { try await body() }
         return (cpuMicroseconds() - start) / Double(count)
     }
 

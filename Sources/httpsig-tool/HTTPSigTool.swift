@@ -30,7 +30,12 @@ struct HTTPSigTool {
         switch mode {
         case "bench":
             let iterations = arguments.dropFirst().first.flatMap { Int($0) } ?? 20_000
-            await Benchmark.run(iterations: iterations)
+            do {
+                try await Benchmark.run(iterations: iterations)
+            } catch {
+                FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
+                exit(1)
+            }
         case "sign", "verify":
             let input = FileHandle.standardInput.readDataToEndOfFile()
             let output: [String: Any]

@@ -82,7 +82,10 @@ import Testing
         let request = Self.request(fields: [("Example-Dict", "  a=1, b=2;x=1;y=2, c=(a   b    c), d")])
         let lines = try Self.lines(
             request,
-            [.field("example-dict", key: "a"), .field("example-dict", key: "d"), .field("example-dict", key: "b"), .field("example-dict", key: "c")]
+            [
+                .field("example-dict", key: "a"), .field("example-dict", key: "d"), .field("example-dict", key: "b"),
+                .field("example-dict", key: "c"),
+            ]
         )
         #expect(
             lines == [

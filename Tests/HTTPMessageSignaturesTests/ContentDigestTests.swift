@@ -6,7 +6,9 @@ import Testing
     static let hello = Array(#"{"hello": "world"}"#.utf8)
 
     @Test func sampleDigestValues() {
-        #expect(ContentDigest.fieldValue(for: Self.hello, algorithms: [.sha256]) == "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:")
+        #expect(
+            ContentDigest.fieldValue(for: Self.hello, algorithms: [.sha256]) == "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:"
+        )
         #expect(
             ContentDigest.fieldValue(for: Self.hello, algorithms: [.sha512])
                 == "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:"
@@ -40,7 +42,11 @@ import Testing
             try ContentDigest.verify(fieldValue: #"sha-256="X48E""#, body: Self.hello)
         }
         #expect(throws: HTTPSignatureError(.unsupportedDigestAlgorithm)) {
-            try ContentDigest.verify(fieldValue: ContentDigest.fieldValue(for: Self.hello, algorithms: [.sha512]), body: Self.hello, accepted: [.sha256])
+            try ContentDigest.verify(
+                fieldValue: ContentDigest.fieldValue(for: Self.hello, algorithms: [.sha512]),
+                body: Self.hello,
+                accepted: [.sha256]
+            )
         }
     }
 }

@@ -9,26 +9,43 @@ enum Fixtures {
         var alg: String
         var keyid: String
         var message: String
-        var signature_input: String
+        var signatureInput: String
         var signature: String
-        var signature_base: String
+        var signatureBase: String
         var deterministic: Bool
         var description: String { id }
+
+        private enum CodingKeys: String, CodingKey {
+            case id, alg, keyid, message, signature, deterministic
+            case signatureInput = "signature_input"
+            case signatureBase = "signature_base"
+        }
     }
 
     struct Message: Decodable {
         var method: String?
-        var target_uri: String?
+        var targetURI: String?
         var status: Int?
         var headers: [[String]]
         var body: String
+
+        private enum CodingKeys: String, CodingKey {
+            case method, status, headers, body
+            case targetURI = "target_uri"
+        }
     }
 
     struct Key: Decodable {
-        var pem_public: String?
-        var pem_private: String?
+        var pemPublic: String?
+        var pemPrivate: String?
         var jwk: [String: String]?
         var base64: String?
+
+        private enum CodingKeys: String, CodingKey {
+            case jwk, base64
+            case pemPublic = "pem_public"
+            case pemPrivate = "pem_private"
+        }
 
         var jwkJSON: String {
             let data = (try? JSONEncoder().encode(jwk ?? [:])) ?? Data()
@@ -90,7 +107,7 @@ enum Fixtures {
         let message = file.messages["test-request"]!
         return try! HTTPSignatureRequest(
             method: message.method!,
-            targetURI: message.target_uri!,
+            targetURI: message.targetURI!,
             headerFields: fields(message.headers),
             body: Array(message.body.utf8)
         )
@@ -214,7 +231,7 @@ enum Fixtures {
     static func verificationKey(_ id: String, algorithm: HTTPSignatureAlgorithm) throws -> HTTPVerificationKey {
         let key = file.keys[id]!
         if let secret = key.base64 { return try HTTPVerificationKey(hmacSecret: Data(base64Encoded: secret)!, keyID: id) }
-        return try HTTPVerificationKey(pem: key.pem_public!, algorithm: algorithm, keyID: id)
+        return try HTTPVerificationKey(pem: key.pemPublic!, algorithm: algorithm, keyID: id)
     }
 
     static var sharedSecret: [UInt8] { Array(Data(base64Encoded: file.keys["test-shared-secret"]!.base64!)!) }

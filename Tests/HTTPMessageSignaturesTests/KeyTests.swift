@@ -6,7 +6,7 @@ import Testing
 /// Key import (JWK, PEM) and sign/verify round trips for every algorithm (RFC 9421 §3.3, Appendix B.1).
 @Suite struct KeyTests {
     static let cases: [(id: String, algorithm: HTTPSignatureAlgorithm)] = [
-        ("test-key-rsa", .rsaV1_5SHA256), ("test-key-rsa-pss", .rsaPSSSHA512), ("test-key-ecc-p256", .ecdsaP256SHA256),
+        ("test-key-rsa", .rsaPKCS1v15SHA256), ("test-key-rsa-pss", .rsaPSSSHA512), ("test-key-ecc-p256", .ecdsaP256SHA256),
         ("test-key-ed25519", .ed25519),
     ]
 
@@ -22,9 +22,9 @@ import Testing
         for (id, algorithm) in Self.cases {
             let fixture = try #require(Fixtures.file.keys[id])
             let fromJWK = try HTTPSigningKey(jwk: fixture.jwkJSON, algorithm: algorithm)
-            let fromPEM = try HTTPSigningKey(pem: fixture.pem_private!, algorithm: algorithm, keyID: id)
+            let fromPEM = try HTTPSigningKey(pem: fixture.pemPrivate!, algorithm: algorithm, keyID: id)
             #expect(fromJWK.keyID == id)
-            let publicPEM = try HTTPVerificationKey(pem: fixture.pem_public!, algorithm: algorithm)
+            let publicPEM = try HTTPVerificationKey(pem: fixture.pemPublic!, algorithm: algorithm)
             let publicJWK = try HTTPVerificationKey(jwk: fixture.jwkJSON, algorithm: algorithm)
             // Each import signs, and every import of the public half verifies.
             for signer in [fromJWK, fromPEM] {
@@ -71,7 +71,7 @@ import Testing
             let rebound = try HTTPVerificationKey(jwk: Fixtures.file.keys["test-key-rsa-pss"]!.jwkJSON, algorithm: other)
             let wrong = HTTPMessageVerifier(
                 policy: policy,
-                keys: HTTPSignatureKeySet([HTTPVerificationKeyWithID(rebound, "k")]),
+                keys: HTTPSignatureKeySet([keyWithID(rebound, "k")]),
                 now: { Date(timeIntervalSince1970: 1_618_884_480) }
             )
             #expect(try await wrong.verify(request).error?.code == .signatureMismatch)
@@ -80,20 +80,27 @@ import Testing
 
     @Test func keyMaterialErrors() {
         #expect(throws: HTTPSignatureError(.invalidKey)) { try HTTPSigningKey(jwk: "{not json") }
-        #expect(throws: HTTPSignatureError(.invalidKey)) { try HTTPSigningKey(pem: "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----") }
+        #expect(throws: HTTPSignatureError(.invalidKey)) {
+            try HTTPSigningKey(pem: "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----")
+        }
         #expect(throws: HTTPSignatureError(.unknownAlgorithm)) { try HTTPSigningKey(jwk: Fixtures.file.keys["test-key-rsa"]!.jwkJSON) }
-        #expect(throws: HTTPSignatureError(.unknownAlgorithm)) { try HTTPVerificationKey(jwk: #"{"kty":"EC","crv":"P-256","alg":"none","x":"AA","y":"AA"}"#) }
+        #expect(throws: HTTPSignatureError(.unknownAlgorithm)) {
+            try HTTPVerificationKey(jwk: #"{"kty":"EC","crv":"P-256","alg":"none","x":"AA","y":"AA"}"#)
+        }
         #expect(throws: HTTPSignatureError(.algorithmMismatch)) {
-            try HTTPVerificationKey(jwk: #"{"kty":"OKP","crv":"Ed25519","alg":"ES256","x":"JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs"}"#, algorithm: .ed25519)
+            try HTTPVerificationKey(
+                jwk: #"{"kty":"OKP","crv":"Ed25519","alg":"ES256","x":"JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs"}"#,
+                algorithm: .ed25519
+            )
         }
         #expect(throws: HTTPSignatureError(.unsuitableKey)) { try HTTPSigningKey(hmacSecret: [1, 2, 3]) }
         #expect(throws: HTTPSignatureError(.unsuitableKey)) {
-            try HTTPVerificationKey(pem: Fixtures.file.keys["test-key-ed25519"]!.pem_public!, algorithm: .ecdsaP256SHA256)
+            try HTTPVerificationKey(pem: Fixtures.file.keys["test-key-ed25519"]!.pemPublic!, algorithm: .ecdsaP256SHA256)
         }
     }
 }
 
-func HTTPVerificationKeyWithID(_ key: HTTPVerificationKey, _ id: String) -> HTTPVerificationKey {
+func keyWithID(_ key: HTTPVerificationKey, _ id: String) -> HTTPVerificationKey {
     var copy = key
     copy.keyID = id
     return copy

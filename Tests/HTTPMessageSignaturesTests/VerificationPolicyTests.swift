@@ -62,7 +62,10 @@ import Testing
         var configuration = HTTPMessageSigner.Configuration.gnap
         configuration.contentDigestAlgorithms = []
         var request = Self.grantRequest()
-        try HTTPMessageSigner(key: Self.ed25519, configuration: configuration, now: Self.clock).sign(&request, components: [.method, .targetURI])
+        try HTTPMessageSigner(key: Self.ed25519, configuration: configuration, now: Self.clock).sign(
+            &request,
+            components: [.method, .targetURI]
+        )
         #expect(try await Self.verify(request).error?.code == .missingContentDigest)
     }
 
@@ -183,8 +186,16 @@ import Testing
         let intruder = HTTPSigningKey(ed25519: Curve25519.Signing.PrivateKey(), keyID: "client-key")
         // First signature by the wrong key, second by the right one; labels are meaningless (§4.3).
         var twoSignatures = Self.grantRequest()
-        try HTTPMessageSigner(key: intruder, configuration: .gnap, now: Self.clock).sign(&twoSignatures, components: [.method, .targetURI], label: "a")
-        try HTTPMessageSigner(key: Self.ed25519, configuration: .gnap, now: Self.clock).sign(&twoSignatures, components: [.method, .targetURI], label: "b")
+        try HTTPMessageSigner(key: intruder, configuration: .gnap, now: Self.clock).sign(
+            &twoSignatures,
+            components: [.method, .targetURI],
+            label: "a"
+        )
+        try HTTPMessageSigner(key: Self.ed25519, configuration: .gnap, now: Self.clock).sign(
+            &twoSignatures,
+            components: [.method, .targetURI],
+            label: "b"
+        )
         let verified = try #require(try await Self.verify(twoSignatures).signature)
         #expect(verified.label == "b")
         #expect(throws: HTTPSignatureError(.duplicateLabel)) {
@@ -197,15 +208,24 @@ import Testing
         let key = try Fixtures.verificationKey("test-key-ed25519", algorithm: .ed25519)
         var policy = HTTPSignatureVerificationPolicy()
         policy.maximumAge = nil
-        let verifier = HTTPMessageVerifier(policy: policy, keys: HTTPSignatureKeySet([key]), now: { Date(timeIntervalSince1970: 1_618_884_480) })
-        func check(_ target: String, method: String = "GET", authority: String = "example.org", fields: [(String, String)]) async throws -> Bool {
+        let verifier = HTTPMessageVerifier(
+            policy: policy,
+            keys: HTTPSignatureKeySet([key]),
+            now: { Date(timeIntervalSince1970: 1_618_884_480) }
+        )
+        func check(
+            _ target: String,
+            method: String = "GET",
+            authority: String = "example.org",
+            fields: [(String, String)]
+        ) async throws -> Bool {
             let request = HTTPSignatureRequest(
                 method: method,
                 scheme: "https",
                 authority: authority,
                 requestTarget: target,
                 headerFields: fields.map { HTTPSignatureField(name: $0.0, value: $0.1) } + [
-                    .init(name: "Signature-Input", value: vector.signature_input), .init(name: "Signature", value: vector.signature),
+                    .init(name: "Signature-Input", value: vector.signatureInput), .init(name: "Signature", value: vector.signature),
                 ]
             )
             return try await verifier.verify(request).signature != nil

@@ -73,6 +73,7 @@ public struct HTTPSignatureComponent: Sendable, CustomStringConvertible {
     ///   - key: `key`: the value of one member of a Dictionary field (§2.1.2).
     ///   - byteSequence: `bs`: wrap each field line as a Byte Sequence (§2.1.3).
     ///   - trailer: `tr`: take the value from the trailers (§2.1.4).
+    /// - Returns: The component identifier, parameters in the order `sf`, `key`, `bs`, `tr`.
     public static func field(
         _ name: String,
         structured: Bool = false,

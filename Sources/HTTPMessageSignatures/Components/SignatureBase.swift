@@ -78,7 +78,9 @@ struct ComponentContext {
         self.structuredFieldTypes = structuredFieldTypes
         switch message {
         case .request(let request):
-            (headerFields, trailerFields, ownRequest, causingRequest) = (request.headerFields, request.trailerFields, RequestContext(request), nil)
+            (headerFields, trailerFields, ownRequest, causingRequest) = (
+                request.headerFields, request.trailerFields, RequestContext(request), nil
+            )
             (isResponse, status) = (false, nil)
         case .response(let response):
             (headerFields, trailerFields, ownRequest) = (response.headerFields, response.trailerFields, nil)

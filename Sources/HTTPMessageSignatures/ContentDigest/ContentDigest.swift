@@ -10,7 +10,10 @@ public enum ContentDigest {
     /// A hash algorithm key from the "Hash Algorithms for HTTP Digest Fields" registry (RFC 9530 §7.2). Only the
     /// Active, collision-resistant ones are supported, as RFC 9530 §5 requires in adversarial settings.
     public struct Algorithm: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: String { case sha256 = "sha-256", sha512 = "sha-512" }
+        private enum Value: String {
+            case sha256 = "sha-256"
+            case sha512 = "sha-512"
+        }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 

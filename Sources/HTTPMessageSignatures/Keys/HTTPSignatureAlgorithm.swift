@@ -14,7 +14,7 @@ public struct HTTPSignatureAlgorithm: Hashable, Sendable, CustomStringConvertibl
     /// `rsa-pss-sha512` (RFC 9421 §3.3.1): RSASSA-PSS, SHA-512, MGF1-SHA-512, 64-byte salt.
     public static let rsaPSSSHA512 = Self(.rsaPSSSHA512)
     /// `rsa-v1_5-sha256` (RFC 9421 §3.3.2): RSASSA-PKCS1-v1_5 with SHA-256.
-    public static let rsaV1_5SHA256 = Self(.rsaPKCS1SHA256)
+    public static let rsaPKCS1v15SHA256 = Self(.rsaPKCS1SHA256)
     /// `hmac-sha256` (RFC 9421 §3.3.3).
     public static let hmacSHA256 = Self(.hmacSHA256)
     /// `ecdsa-p256-sha256` (RFC 9421 §3.3.4), raw `r‖s` signatures.
@@ -29,10 +29,10 @@ public struct HTTPSignatureAlgorithm: Hashable, Sendable, CustomStringConvertibl
 
     /// Every algorithm in the HTTP Signature Algorithms registry.
     public static let registered: Set<Self> = [
-        .rsaPSSSHA512, .rsaV1_5SHA256, .hmacSHA256, .ecdsaP256SHA256, .ecdsaP384SHA384, .ed25519,
+        .rsaPSSSHA512, .rsaPKCS1v15SHA256, .hmacSHA256, .ecdsaP256SHA256, .ecdsaP384SHA384, .ed25519,
     ]
     /// The asymmetric registry algorithms: a safe default allow-list when no shared secrets are in use (§7.3.6).
-    public static let asymmetric: Set<Self> = [.rsaPSSSHA512, .rsaV1_5SHA256, .ecdsaP256SHA256, .ecdsaP384SHA384, .ed25519]
+    public static let asymmetric: Set<Self> = [.rsaPSSSHA512, .rsaPKCS1v15SHA256, .ecdsaP256SHA256, .ecdsaP384SHA384, .ed25519]
 
     /// The name: the registry name, or the JWS name for JOSE-only algorithms.
     public var name: String {
@@ -57,7 +57,7 @@ public struct HTTPSignatureAlgorithm: Hashable, Sendable, CustomStringConvertibl
         case "ecdsa-p256-sha256": self = .ecdsaP256SHA256
         case "ecdsa-p384-sha384": self = .ecdsaP384SHA384
         case "rsa-pss-sha512": self = .rsaPSSSHA512
-        case "rsa-v1_5-sha256": self = .rsaV1_5SHA256
+        case "rsa-v1_5-sha256": self = .rsaPKCS1v15SHA256
         case "hmac-sha256": self = .hmacSHA256
         default: return nil
         }
@@ -71,7 +71,7 @@ public struct HTTPSignatureAlgorithm: Hashable, Sendable, CustomStringConvertibl
         case "ES256": self = .ecdsaP256SHA256
         case "ES384": self = .ecdsaP384SHA384
         case "PS512": self = .rsaPSSSHA512
-        case "RS256": self = .rsaV1_5SHA256
+        case "RS256": self = .rsaPKCS1v15SHA256
         case "HS256": self = .hmacSHA256
         case "PS256": self = .jwsPS256
         default: return nil

@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Unguessable, unique nonces for `nonce` (RFC 9421 §2.3, §7.2.2), 128 bits each, base64url without padding.
 ///

@@ -1,5 +1,3 @@
-
-
 /// A bare item of a Structured Field (RFC 9651 §3.3; RFC 8941 §3.3 for everything RFC 9421 uses).
 ///
 /// Byte sequences hold the decoded bytes; they are re-encoded with standard, padded base64 when serialized
@@ -22,11 +20,6 @@ enum StructuredFieldBareItem: Hashable, Sendable {
 struct StructuredFieldParameter: Hashable, Sendable {
     var key: String
     var value: StructuredFieldBareItem
-
-    init(key: String, value: StructuredFieldBareItem) {
-        self.key = key
-        self.value = value
-    }
 }
 
 /// An item with its parameters (RFC 9651 §3.3).
@@ -50,11 +43,6 @@ enum StructuredFieldMember: Hashable, Sendable {
 struct StructuredFieldDictionaryEntry: Hashable, Sendable {
     var key: String
     var member: StructuredFieldMember
-
-    init(key: String, member: StructuredFieldMember) {
-        self.key = key
-        self.member = member
-    }
 }
 
 /// The top-level type of a structured field, used by the `sf` component parameter (RFC 9421 §2.1.1).
@@ -85,4 +73,3 @@ public struct StructuredFieldType: Hashable, Sendable, CustomStringConvertible {
         "client-cert": .item, "client-cert-chain": .list,
     ]
 }
-

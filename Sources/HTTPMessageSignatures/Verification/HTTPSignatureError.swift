@@ -109,8 +109,8 @@ public struct HTTPSignatureError: Error, Sendable, Hashable, CustomStringConvert
     func labelled(_ label: String) -> Self { Self(code, message, label: label) }
 
     public var description: String {
-        let where_ = label.map { " (signature \"\($0)\")" } ?? ""
-        return "HTTPSignatureError.\(code): \(message)\(where_)"
+        let location = label.map { " (signature \"\($0)\")" } ?? ""
+        return "HTTPSignatureError.\(code): \(message)\(location)"
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
