@@ -203,6 +203,33 @@ import Testing
         }
     }
 
+    @Test func gnapKeyRotationSignsTheOldSignature() async throws {
+        // RFC 9635 §7.3.1.1: old key signs (tag gnap), new key signs again covering the old signature.
+        let newKey = HTTPSigningKey(p256: P256.Signing.PrivateKey(), keyID: "new-key")
+        var request = Self.grantRequest().adding("Authorization", "GNAP rotate-token")
+        try HTTPMessageSigner(key: Self.ed25519, configuration: .gnap, now: Self.clock)
+            .sign(&request, components: [.method, .targetURI, .field("authorization")], label: "old-key")
+        var rotate = HTTPMessageSigner.Configuration.gnap
+        rotate.tag = "gnap-rotate"
+        try HTTPMessageSigner(key: newKey, configuration: rotate, now: Self.clock)
+            .sign(
+                &request,
+                components: [
+                    .method, .targetURI, .field("authorization"), .field("content-digest"),
+                    .field("signature", key: "old-key"), .field("signature-input", key: "old-key"),
+                ],
+                label: "new-key"
+            )
+        let keys = [Self.ed25519.verificationKey, newKey.verificationKey]
+        #expect(try await Self.verify(request, keys: keys).signature?.label == "old-key")
+        var rotation = HTTPSignatureVerificationPolicy.gnap
+        rotation.requiredTag = "gnap-rotate"
+        rotation.requiredComponents += [.field("signature", key: "old-key"), .field("signature-input", key: "old-key")]
+        let verified = try #require(try await Self.verify(request, policy: rotation, keys: keys).signature)
+        #expect(verified.label == "new-key")
+        #expect(verified.key.algorithm == .ecdsaP256SHA256)
+    }
+
     @Test func transformationsFromAppendixB4() async throws {
         let vector = try #require(Fixtures.vectors.first { $0.id == "B.4" })
         let key = try Fixtures.verificationKey("test-key-ed25519", algorithm: .ed25519)
