@@ -109,3 +109,52 @@ import Testing
         #expect(e.message.contains("decimal"))
     }
 }
+
+@Suite struct CompilerTests {
+    /// Flattened chains must evaluate exactly like the parsed (nested) form, errors included.
+    @Test(arguments: [
+        "1 + 2 - 3 + 4 == 4",
+        "context.n + 1 + 2",
+        "9223372036854775807 - 1 + 1 + 1",
+        "false || false || true",
+        "false || 1 || true",
+        "true || 1 || 2",
+        "true && true && false && 1",
+        "true && 1 && false",
+        "principal.addr.city == \"DC\"",
+        "principal.addr.zip.x",
+        "[1].contains(1).isEmpty()",
+        "ip(\"10.0.0.1\").isInRange(ip(\"10.0.0.0/8\"))",
+        "datetime(\"2024-10-15\").offset(duration(\"1d\")).offset(duration(\"1d\")).toDate() == datetime(\"2024-10-17\")",
+        "principal has addr.city && principal.addr.city like \"D*\"",
+        "(principal is User).isEmpty()",
+    ])
+    func compiledMatchesInterpreted(_ text: String) throws {
+        let e = try Parser.parseExpression(text).get()
+        let evaluator = Evaluator(request: Fixture.request("alice", "view", context: ["n": .long(1)]), entities: Fixture.store)
+        func run(_ x: Expr) -> Result<CedarValue, EvaluationError> {
+            do throws(EvaluationError) {
+                return .success(try evaluator.evaluate(x))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let plain = run(e)
+        let compiled = run(Compiler.fold(e))
+        switch (plain, compiled) {
+        case (.success(let a), .success(let b)): #expect(a == b, "\(text)")
+        case (.failure(let a), .failure(let b)): #expect(a.code == b.code && a.message == b.message, "\(text)")
+        default: Issue.record("\(text): \(plain) vs \(compiled)")
+        }
+        #expect(Compiler.expand(Compiler.fold(e)) == Compiler.expand(Compiler.fold(Compiler.expand(Compiler.fold(e)))))
+    }
+
+    @Test func methodWithoutReceiverFromJSONIsAnArityErrorNotACrash() throws {
+        let set = try PolicySet(
+            json:
+                #"{"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"}, "conditions": [{"kind": "when", "body": {"isIpv4": []}}]}"#
+        )
+        let r = Authorizer(policies: set).isAuthorized(Fixture.request("alice", "view"), entities: Fixture.store)
+        #expect(r.diagnostics.errors.map(\.error.code) == [.wrongArity])
+    }
+}

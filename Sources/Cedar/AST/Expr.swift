@@ -98,6 +98,27 @@ indirect enum Expr: Hashable, Sendable {
     case set([Expr])
     case record([RecordField])
     case call(ExtensionFunction, [Expr])
+
+    // Produced only by ``Compiler`` (never by the parser): long left-associative chains
+    // flattened so that evaluation iterates instead of recursing once per operand.
+    /// `e1 && e2 && …`, left to right.
+    case allOf([Expr])
+    /// `e1 || e2 || …`, left to right.
+    case anyOf([Expr])
+    /// A base followed by postfix/binary steps applied left to right (`a + b - c`, `a.b.c`, `a.f().g()`).
+    case steps(Expr, [ChainStep])
+}
+
+/// One step of a flattened left-associative chain (see ``Expr/steps(_:_:)``).
+enum ChainStep: Hashable, Sendable {
+    case binary(BinaryOp, Expr)
+    case getAttr(CedarString)
+    case hasAttr(CedarString)
+    case like(Pattern)
+    case isType(EntityType)
+    case isEmpty
+    /// A method call: the receiver is the accumulated value, these are the other arguments.
+    case call(ExtensionFunction, [Expr])
 }
 
 /// Extension functions: constructors (function style) and methods (receiver first).

@@ -1,21 +1,22 @@
-/// Precompiles expressions: literal sets and records and extension constructors on literal
-/// strings become values once, instead of on every request. A constructor call that fails is
-/// kept, so it errors at evaluation time as the reference does.
+/// Precompiles expressions:
+///
+/// - literal sets and records and extension constructors on literal strings become values once,
+///   instead of on every request (a constructor call that fails is kept, so it errors at
+///   evaluation time as the reference does);
+/// - long left-associative chains (`a || b || …`, `a && …`, `a + b - …`, `a.b.c…`, method chains)
+///   are flattened into ``Expr/anyOf(_:)``, ``Expr/allOf(_:)`` and ``Expr/steps(_:_:)`` so the
+///   evaluator iterates over them. Folding itself walks chains iteratively, so its recursion depth
+///   is the nesting depth, which the parser bounds.
 enum Compiler {
     static func fold(_ e: Expr) -> Expr {
         switch e {
         case .literal, .variable, .slot: return e
         case .not(let a): return .not(fold(a))
         case .negate(let a): return .negate(fold(a))
-        case .and(let a, let b): return .and(fold(a), fold(b))
-        case .or(let a, let b): return .or(fold(a), fold(b))
+        case .and, .or: return foldLogic(e)
         case .ifThenElse(let c, let t, let f): return .ifThenElse(fold(c), fold(t), fold(f))
-        case .binary(let op, let a, let b): return .binary(op, fold(a), fold(b))
-        case .getAttr(let a, let k): return .getAttr(fold(a), k)
-        case .hasAttr(let a, let k): return .hasAttr(fold(a), k)
-        case .like(let a, let p): return .like(fold(a), p)
-        case .isType(let a, let t): return .isType(fold(a), t)
-        case .isEmpty(let a): return .isEmpty(fold(a))
+        case .binary, .getAttr, .hasAttr, .like, .isType, .isEmpty: return foldSteps(e)
+        case .call(let fn, let args) where !fn.isConstructor && !args.isEmpty: return foldSteps(e)
         case .set(let items):
             let folded = items.map(fold)
             var values = Set<CedarValue>()
@@ -34,12 +35,100 @@ enum Compiler {
             return .literal(.record(values))
         case .call(let fn, let args):
             let folded = args.map(fold)
-            if fn.isConstructor, folded.count == 1, case .literal(let v) = folded[0],
-                case .success(let value) = Evaluator.callExtension(fn, [v])
-            {
+            if folded.count == 1, case .literal(let v) = folded[0], case .success(let value) = Evaluator.callExtension(fn, [v]) {
                 return .literal(value)
             }
             return .call(fn, folded)
+        case .allOf, .anyOf, .steps: return e
+        }
+    }
+
+    private static func foldLogic(_ e: Expr) -> Expr {
+        let isAnd: Bool
+        if case .and = e { isAnd = true } else { isAnd = false }
+        var rights: [Expr] = []
+        var current = e
+        while true {
+            if isAnd, case .and(let l, let r) = current {
+                rights.append(r)
+                current = l
+            } else if !isAnd, case .or(let l, let r) = current {
+                rights.append(r)
+                current = l
+            } else {
+                break
+            }
+        }
+        var items = [fold(current)]
+        for r in rights.reversed() { items.append(fold(r)) }
+        if items.count == 2 { return isAnd ? .and(items[0], items[1]) : .or(items[0], items[1]) }
+        return isAnd ? .allOf(items) : .anyOf(items)
+    }
+
+    private static func foldSteps(_ e: Expr) -> Expr {
+        var steps: [ChainStep] = []
+        var current = e
+        loop: while true {
+            switch current {
+            case .binary(let op, let l, let r):
+                steps.append(.binary(op, fold(r)))
+                current = l
+            case .getAttr(let l, let k):
+                steps.append(.getAttr(k))
+                current = l
+            case .hasAttr(let l, let k):
+                steps.append(.hasAttr(k))
+                current = l
+            case .like(let l, let p):
+                steps.append(.like(p))
+                current = l
+            case .isType(let l, let t):
+                steps.append(.isType(t))
+                current = l
+            case .isEmpty(let l):
+                steps.append(.isEmpty)
+                current = l
+            case .call(let fn, let args) where !fn.isConstructor && !args.isEmpty:
+                steps.append(.call(fn, args.dropFirst().map(fold)))
+                current = args[0]
+            default:
+                break loop
+            }
+        }
+        let base = fold(current)
+        steps.reverse()
+        guard steps.count == 1 else { return .steps(base, steps) }
+        switch steps[0] {
+        case .binary(let op, let r): return .binary(op, base, r)
+        case .getAttr(let k): return .getAttr(base, k)
+        case .hasAttr(let k): return .hasAttr(base, k)
+        case .like(let p): return .like(base, p)
+        case .isType(let t): return .isType(base, t)
+        case .isEmpty: return .isEmpty(base)
+        case .call(let fn, let rest): return .call(fn, [base] + rest)
+        }
+    }
+
+    /// The parser-shaped expression for a compiled one (for printing compiled expressions).
+    static func expand(_ e: Expr) -> Expr {
+        switch e {
+        case .allOf(let items): return items.dropFirst().reduce(items.first ?? .literal(.bool(true))) { .and($0, $1) }
+        case .anyOf(let items): return items.dropFirst().reduce(items.first ?? .literal(.bool(false))) { .or($0, $1) }
+        case .steps(let base, let steps):
+            var acc = base
+            for step in steps {
+                switch step {
+                case .binary(let op, let r): acc = .binary(op, acc, r)
+                case .getAttr(let k): acc = .getAttr(acc, k)
+                case .hasAttr(let k): acc = .hasAttr(acc, k)
+                case .like(let p): acc = .like(acc, p)
+                case .isType(let t): acc = .isType(acc, t)
+                case .isEmpty: acc = .isEmpty(acc)
+                case .call(let fn, let rest): acc = .call(fn, [acc] + rest)
+                }
+            }
+            return acc
+        default: return e
         }
     }
 }

@@ -48,26 +48,41 @@ struct Evaluator {
         case .ifThenElse(let c, let t, let f):
             return try evaluateBool(c) ? try evaluate(t) : try evaluate(f)
         case .binary(let op, let a, let b):
-            return try binary(op, a, b)
+            let left = try evaluate(a)
+            return try binary(op, left, try evaluate(b))
         case .getAttr(let a, let key):
             return try attribute(try evaluate(a), key)
         case .hasAttr(let a, let key):
-            let v = try evaluate(a)
-            switch v {
-            case .record(let r): return .bool(r[key] != nil)
-            case .entity(let uid): return .bool(entities.attributes(of: uid)?[key] != nil)
-            default: throw .typeError(expected: "entity or record", got: v)
-            }
+            return try has(try evaluate(a), key)
         case .like(let a, let pattern):
-            let v = try evaluate(a)
-            guard case .string(let s) = v else { throw .typeError(expected: "string", got: v) }
-            return .bool(pattern.matches(s))
+            return try like(try evaluate(a), pattern)
         case .isType(let a, let type):
-            let v = try evaluate(a)
-            guard case .entity(let uid) = v else { throw .typeError(expected: "entity", got: v) }
-            return .bool(uid.type == type)
+            return try isType(try evaluate(a), type)
         case .isEmpty(let a):
-            return .bool(try set(a).isEmpty)
+            return try isEmpty(try evaluate(a))
+        case .allOf(let items):
+            for item in items where !(try evaluateBool(item)) { return .bool(false) }
+            return .bool(true)
+        case .anyOf(let items):
+            for item in items where try evaluateBool(item) { return .bool(true) }
+            return .bool(false)
+        case .steps(let base, let steps):
+            var acc = try evaluate(base)
+            for step in steps {
+                switch step {
+                case .binary(let op, let r): acc = try binary(op, acc, try evaluate(r))
+                case .getAttr(let k): acc = try attribute(acc, k)
+                case .hasAttr(let k): acc = try has(acc, k)
+                case .like(let p): acc = try like(acc, p)
+                case .isType(let t): acc = try isType(acc, t)
+                case .isEmpty: acc = try isEmpty(acc)
+                case .call(let fn, let rest):
+                    var values = [acc]
+                    for a in rest { values.append(try evaluate(a)) }
+                    acc = try Self.callExtension(fn, values).get()
+                }
+            }
+            return acc
         case .set(let items):
             var s = Set<CedarValue>(minimumCapacity: items.count)
             for item in items { s.insert(try evaluate(item)) }
@@ -85,16 +100,33 @@ struct Evaluator {
         }
     }
 
+    private func has(_ v: CedarValue, _ key: CedarString) throws(EvaluationError) -> CedarValue {
+        switch v {
+        case .record(let r): return .bool(r[key] != nil)
+        case .entity(let uid): return .bool(entities.attributes(of: uid)?[key] != nil)
+        default: throw .typeError(expected: "entity or record", got: v)
+        }
+    }
+
+    private func like(_ v: CedarValue, _ pattern: Pattern) throws(EvaluationError) -> CedarValue {
+        guard case .string(let s) = v else { throw .typeError(expected: "string", got: v) }
+        return .bool(pattern.matches(s))
+    }
+
+    private func isType(_ v: CedarValue, _ type: EntityType) throws(EvaluationError) -> CedarValue {
+        guard case .entity(let uid) = v else { throw .typeError(expected: "entity", got: v) }
+        return .bool(uid.type == type)
+    }
+
+    private func isEmpty(_ v: CedarValue) throws(EvaluationError) -> CedarValue {
+        guard case .set(let s) = v else { throw .typeError(expected: "set", got: v) }
+        return .bool(s.isEmpty)
+    }
+
     private func long(_ e: Expr) throws(EvaluationError) -> Int64 {
         let v = try evaluate(e)
         guard case .long(let n) = v else { throw .typeError(expected: "long", got: v) }
         return n
-    }
-
-    private func set(_ e: Expr) throws(EvaluationError) -> Set<CedarValue> {
-        let v = try evaluate(e)
-        guard case .set(let s) = v else { throw .typeError(expected: "set", got: v) }
-        return s
     }
 
     private func attribute(_ v: CedarValue, _ key: CedarString) throws(EvaluationError) -> CedarValue {
@@ -131,9 +163,7 @@ struct Evaluator {
         }
     }
 
-    private func binary(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr) throws(EvaluationError) -> CedarValue {
-        let a = try evaluate(lhs)
-        let b = try evaluate(rhs)
+    private func binary(_ op: BinaryOp, _ a: CedarValue, _ b: CedarValue) throws(EvaluationError) -> CedarValue {
         switch op {
         case .eq: return .bool(a == b)
         case .notEq: return .bool(a != b)

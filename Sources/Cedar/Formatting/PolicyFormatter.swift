@@ -99,6 +99,7 @@ public enum PolicyFormatter {
         case .literal(.long(let v)) where v < 0: 7
         case .getAttr, .isEmpty: 8
         case .call(let fn, _): fn.isConstructor ? 9 : 8
+        case .allOf, .anyOf, .steps: precedence(Compiler.expand(e))
         default: 9
         }
     }
@@ -114,6 +115,7 @@ public enum PolicyFormatter {
 
     private static func render(_ e: Expr) -> String {
         switch e {
+        case .allOf, .anyOf, .steps: return render(Compiler.expand(e))
         case .literal(let v): return literal(v)
         case .variable(let v): return v.rawValue
         case .slot(let s): return s.rawValue

@@ -93,6 +93,7 @@ enum PolicyJSON {
         case .set(let items): return one("Set", .array(items.map(encode)))
         case .record(let fields): return one("Record", .object(fields.map { JSONMember(key: $0.key.value, value: encode($0.value)) }))
         case .call(let fn, let args): return one(fn.rawValue, .array(args.map(encode)))
+        case .allOf, .anyOf, .steps: return encode(Compiler.expand(e))
         }
     }
 

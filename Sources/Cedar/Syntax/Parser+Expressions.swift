@@ -1,8 +1,19 @@
 extension Parser {
+    /// Nesting (parentheses, brackets, `if`, arguments) is bounded by ``Parser/maxDepth``; the
+    /// operands of left-associative chains (`a || b || …`, `a + b + …`, `a.b.c…`) are counted
+    /// separately, up to ``Parser/maxChain``. Together they bound the AST depth, and so every
+    /// recursion over it (evaluation, formatting, JSON, equality), to a few thousand levels.
     private mutating func enter() throws(SyntaxError) {
         depth += 1
         if depth > Self.maxDepth {
             throw SyntaxError(message: "expression is nested too deeply (limit \(Self.maxDepth))", location: current.location)
+        }
+    }
+
+    private mutating func enterChain() throws(SyntaxError) {
+        chain += 1
+        if chain > Self.maxChain {
+            throw SyntaxError(message: "expression chain is too long (limit \(Self.maxChain) operands)", location: current.location)
         }
     }
 
@@ -27,11 +38,11 @@ extension Parser {
 
     private mutating func parseOr() throws(SyntaxError) -> Expr {
         var lhs = try parseAnd()
-        let saved = depth
-        defer { depth = saved }
+        let saved = chain
+        defer { chain = saved }
         while isPunct("||") {
             bump()
-            try enter()
+            try enterChain()
             lhs = .or(lhs, try parseAnd())
         }
         return lhs
@@ -39,11 +50,11 @@ extension Parser {
 
     private mutating func parseAnd() throws(SyntaxError) -> Expr {
         var lhs = try parseRelation()
-        let saved = depth
-        defer { depth = saved }
+        let saved = chain
+        defer { chain = saved }
         while isPunct("&&") {
             bump()
-            try enter()
+            try enterChain()
             lhs = .and(lhs, try parseRelation())
         }
         return lhs
@@ -133,12 +144,12 @@ extension Parser {
 
     private mutating func parseAdd() throws(SyntaxError) -> Expr {
         var lhs = try parseMult()
-        let saved = depth
-        defer { depth = saved }
+        let saved = chain
+        defer { chain = saved }
         while isPunct("+") || isPunct("-") {
             let op: BinaryOp = isPunct("+") ? .add : .sub
             bump()
-            try enter()
+            try enterChain()
             lhs = .binary(op, lhs, try parseMult())
         }
         return lhs
@@ -146,13 +157,13 @@ extension Parser {
 
     private mutating func parseMult() throws(SyntaxError) -> Expr {
         var lhs = try parseUnary()
-        let saved = depth
-        defer { depth = saved }
+        let saved = chain
+        defer { chain = saved }
         while isPunct("*") || isPunct("/") || isPunct("%") {
             if isPunct("/") { throw SyntaxError(message: "division is not supported", location: current.location) }
             if isPunct("%") { throw SyntaxError(message: "remainder/modulo is not supported", location: current.location) }
             bump()
-            try enter()
+            try enterChain()
             lhs = .binary(.mul, lhs, try parseUnary())
         }
         return lhs
@@ -194,15 +205,15 @@ extension Parser {
 
     private mutating func parseMember() throws(SyntaxError) -> Expr {
         var expr = try parsePrimary()
-        let saved = depth
-        defer { depth = saved }
+        let saved = chain
+        defer { chain = saved }
         while true {
             if isPunct(".") {
                 bump()
                 guard case .identifier(let name) = current.kind else { throw unexpected("an attribute or method name") }
                 let nameLocation = current.location
                 bump()
-                try enter()
+                try enterChain()
                 if isPunct("(") {
                     bump()
                     let args = try parseArguments()
@@ -219,7 +230,7 @@ extension Parser {
                 let key = try unescape(raw, at: current.location)
                 bump()
                 try expectPunct("]")
-                try enter()
+                try enterChain()
                 expr = .getAttr(expr, CedarString(key))
             } else {
                 return expr

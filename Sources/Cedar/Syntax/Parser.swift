@@ -11,10 +11,13 @@ struct SyntaxError: Error {
 struct Parser {
     /// The deepest expression nesting accepted.
     static let maxDepth = 200
+    /// The longest left-associative chain accepted (the reference accepts 5,000-operand `||` chains).
+    static let maxChain = 2500
 
     var tokens: [Token]
     var pos = 0
     var depth = 0
+    var chain = 0
 
     init(tokens: [Token]) { self.tokens = tokens }
 
@@ -42,6 +45,7 @@ struct Parser {
             } catch {
                 diagnostics.append(Diagnostic(message: error.message, location: error.location, filename: filename))
                 parser.depth = 0
+                parser.chain = 0
                 parser.recover(from: start)
             }
         }
