@@ -333,6 +333,23 @@ class Gen:
             conds += " %s { %s }" % (self.pick(["when", "when", "unless"]), self.gen("bool", self.r.randint(1, 3)))
         return "%s%s(%s, %s, %s)%s;" % (ann, effect, self.scope("principal"), self.scope("action"), self.scope("resource"), conds)
 
+    def template(self):
+        while True:
+            p = self.pick(["principal == ?principal", "principal in ?principal", "principal is User in ?principal", "principal",
+                           "principal == User::\"alice\""])
+            r = self.pick(["resource == ?resource", "resource in ?resource", "resource is Doc in ?resource", "resource"])
+            if "?" in p + r:
+                break
+        conds = ""
+        for _ in range(self.r.choice([0, 1, 1, 2])):
+            conds += " %s { %s }" % (self.pick(["when", "unless"]), self.gen("bool", self.r.randint(1, 3)))
+        return "%s(%s, %s, %s)%s;" % (self.pick(["permit", "permit", "forbid"]), p, self.scope("action"), r, conds)
+
+    def slot_value(self, slot):
+        if slot == "?principal":
+            return self.pick([self.uid("User", self.pick(self.users)), self.uid("Group", self.pick(self.groups))])
+        return self.pick([self.uid("Doc", self.pick(self.docs)), self.uid("Folder", "f0"), {"__entity": self.uid("Doc", "d0")}])
+
     def context(self):
         ctx = {}
         for k in self.r.sample(["n", "s", "flag", "list", "rec", "ip", "dt", "dec", "dur", "who"], self.r.randint(0, 8)):
@@ -344,6 +361,43 @@ class Gen:
         res = self.pick([("Doc", self.pick(self.docs))] * 3 + [("User", self.pick(self.users)), ("Folder", "f0"), ("Doc", "missing")])
         return {"principal": self.uid(*p), "action": self.uid("Action", self.pick(self.actions)), "resource": self.uid(*res),
                 "context": self.context()}
+
+
+def linked_case(gen, rng, policies, entities, reqs, workdir, name):
+    """Templates linked through the JSON policy format's templateLinks."""
+    text = policies + "\n" + "\n".join(gen.template() for _ in range(rng.randint(1, 3)))
+    try:
+        est = json.loads(cedarpy.policies_to_json_str(text))
+    except Exception:
+        return 0
+    links = []
+    for tid, t in est.get("templates", {}).items():
+        slots = [t[v]["slot"] for v in ("principal", "resource") if "slot" in t[v]]
+        slots += [t[v]["in"]["slot"] for v in ("principal", "resource") if "slot" in t[v].get("in", {})]
+        for k in range(rng.randint(0, 2)):
+            links.append({"templateId": tid, "newId": "%s-link%d" % (tid, k), "values": {s: gen.slot_value(s) for s in slots}})
+    est["templateLinks"] = links
+    doc = json.dumps(est)
+    try:
+        pset = cedarpy.PolicySet.from_json_str(doc)
+    except Exception:
+        return 0
+    ents = cedarpy.Entities.from_json_str(json.dumps(entities))
+    test_reqs = []
+    for i, (rq, res) in enumerate(zip(reqs, cedarpy.is_authorized_batch(reqs, pset, ents))):
+        resp = res._authz_resp
+        if resp.get("decision") not in ("Allow", "Deny"):
+            continue
+        t = dict(rq)
+        t.update({"description": "%s linked request %d" % (name, i), "decision": resp["decision"].lower(),
+                  "reason": sorted(resp["diagnostics"].get("reason", [])), "errors": sorted(_error_ids(resp))})
+        test_reqs.append(t)
+    with open(os.path.join(workdir, name + ".linked.json.txt"), "w") as f:
+        f.write(doc)
+    with open(os.path.join(workdir, name + "-linked.json"), "w") as f:
+        json.dump({"policies": name + ".linked.json.txt", "policyFormat": "json", "entities": name + ".entities.json",
+                   "schema": "none", "requests": test_reqs}, f, ensure_ascii=False, indent=1)
+    return len(test_reqs)
 
 
 def _error_ids(resp):
@@ -415,6 +469,8 @@ def run(tessera, cases, per_case, seed, keep=None, est=True, verbose=True):
             with open(os.path.join(workdir, name + "-est.json"), "w") as f:
                 json.dump(test_json, f, ensure_ascii=False, indent=1)
             compared += len(test_reqs)
+        if est and rng.random() < 0.3:
+            compared += linked_case(gen, rng, policies, entities, reqs, workdir, name)
     proc = subprocess.run([tessera, "cedar", "test", workdir], capture_output=True, text=True)
     lines = proc.stdout.strip().splitlines()
     summary = lines[-1] if lines else ""
