@@ -141,7 +141,7 @@ struct ComponentContext {
             throw HTTPSignatureError(.invalidComponent, "\"bs\" cannot be combined with \"sf\" or \"key\"")
         }
         guard !component.name.isEmpty,
-            !component.name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })
+            ASCIIBytes.all(component.name, { $0 < UInt8(ascii: "A") || $0 > UInt8(ascii: "Z") })
         else {
             throw HTTPSignatureError(.invalidComponent, "field names must be lower-case")
         }
@@ -296,7 +296,7 @@ struct ComponentContext {
         let utf8 = value.utf8
         guard let first = utf8.first, let last = utf8.last else { return }
         let clean =
-            first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 && utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7E }
+            first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 && ASCIIBytes.all(value) { $0 >= 0x20 && $0 <= 0x7E }
         if clean {
             out.append(contentsOf: value.utf8)
             return

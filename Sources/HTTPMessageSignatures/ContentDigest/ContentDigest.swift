@@ -34,8 +34,8 @@ public enum ContentDigest {
 
         func appendBase64Digest(_ body: [UInt8], into out: inout [UInt8]) {
             switch value {
-            case .sha256: Base64.encode(sequence: unsafe body.withUnsafeBytes { unsafe SHA256.hash(data: $0) }, into: &out)
-            case .sha512: Base64.encode(sequence: unsafe body.withUnsafeBytes { unsafe SHA512.hash(data: $0) }, into: &out)
+            case .sha256: Base64.encode(digest(body), into: &out)
+            case .sha512: Base64.encode(digest(body), into: &out)
             }
         }
 

@@ -82,6 +82,8 @@ public struct HTTPMessageSigner: Sendable {
         label: String? = nil
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
         var covered = components
+        // Content-Digest, Signature-Input and Signature are appended: grow the field list once.
+        request.headerFields.reserveCapacity(request.headerFields.count + 3)
         if let body = request.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
             if !request.headerFields.contains(where: { $0.name == "content-digest" }) {
                 request.headerFields.append(
@@ -124,6 +126,7 @@ public struct HTTPMessageSigner: Sendable {
         label: String? = nil
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
         var covered = components
+        response.headerFields.reserveCapacity(response.headerFields.count + 3)
         if let body = response.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
             if !response.headerFields.contains(where: { $0.name == "content-digest" }) {
                 response.headerFields.append(

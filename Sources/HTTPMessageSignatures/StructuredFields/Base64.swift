@@ -17,6 +17,23 @@ enum Base64 {
         encode(sequence: bytes, into: &out)
     }
 
+    /// The array case, used for signatures, digests and nonces: whole 3-byte groups by index.
+    static func encode(_ bytes: [UInt8], into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let b0 = bytes[index]
+            let b1 = bytes[index + 1]
+            let b2 = bytes[index + 2]
+            out.append(standardAlphabet[Int(b0 >> 2)])
+            out.append(standardAlphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
+            out.append(standardAlphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)])
+            out.append(standardAlphabet[Int(b2 & 0x3F)])
+            index += 3
+        }
+        if index < bytes.count { encode(sequence: bytes[index...], into: &out) }
+    }
+
     static func encode(sequence bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
         var iterator = bytes.makeIterator()
         while let b0 = iterator.next() {

@@ -75,10 +75,13 @@ enum StructuredFieldSerializer {
     static func serializeKey(_ key: String, into out: inout [UInt8]) throws(SerializationFailure) {
         guard let first = key.utf8.first else { throw SerializationFailure(reason: "empty key") }
         guard StructuredFieldParser.isLCAlpha(first) || first == UInt8(ascii: "*"),
-            key.utf8.allSatisfy({
-                StructuredFieldParser.isLCAlpha($0) || StructuredFieldParser.isDigit($0) || $0 == UInt8(ascii: "_")
-                    || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "*")
-            })
+            ASCIIBytes.all(
+                key,
+                {
+                    StructuredFieldParser.isLCAlpha($0) || StructuredFieldParser.isDigit($0) || $0 == UInt8(ascii: "_")
+                        || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "*")
+                }
+            )
         else { throw SerializationFailure(reason: "invalid key \"\(key)\"") }
         out.append(contentsOf: key.utf8)
     }
@@ -156,7 +159,7 @@ enum StructuredFieldSerializer {
     static func serializeString(_ string: String, into out: inout [UInt8]) throws(SerializationFailure) {
         out.append(UInt8(ascii: "\""))
         // Fast path: printable ASCII with nothing to escape is copied in one go.
-        if string.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        if ASCIIBytes.all(string, { $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
             out.append(contentsOf: string.utf8)
             out.append(UInt8(ascii: "\""))
             return
