@@ -693,6 +693,82 @@ def _oracle_handles(requests, policies_text, ents):
     return out
 
 
+EST_KEYS = ["effect", "principal", "action", "resource", "conditions", "annotations", "op", "entity", "entities", "slot",
+            "entity_type", "in", "kind", "body", "left", "right", "arg", "attr", "pattern", "Value", "Var", "Slot", "if", "then",
+            "else", "Set", "Record", "extra", "Literal", "Wildcard", "==", "&&", "!", "neg", "has", "like", "is", "isEmpty",
+            "getTag", "ip", "decimal", "isInRange"]
+EST_VALUES = [None, 1, "x", [], {}, "principal", "All", "==", "in", "?principal", "?resource", {"type": "User", "id": "a"},
+              ["a", "b"], "Wildcard", {"entity": {"type": "User", "id": "a"}}, {"slot": "?principal"}]
+
+
+def _mutate_json(rng, o):
+    if isinstance(o, dict) and o:
+        k = rng.choice(list(o.keys()))
+        op = rng.randrange(6)
+        if op == 0:
+            del o[k]
+        elif op == 1:
+            o[rng.choice(EST_KEYS)] = json.loads(json.dumps(o[k]))
+        elif op == 2:
+            o[rng.choice(EST_KEYS)] = o.pop(k)
+        elif op == 3:
+            o[k] = rng.choice(EST_VALUES)
+        else:
+            _mutate_json(rng, o[k])
+    elif isinstance(o, list) and o:
+        i = rng.randrange(len(o))
+        r = rng.random()
+        if r < 0.3:
+            del o[i]
+        elif r < 0.5:
+            o.append(json.loads(json.dumps(o[i])))
+        elif isinstance(o[i], (dict, list)):
+            _mutate_json(rng, o[i])
+        else:
+            o[i] = rng.choice([None, 1, "x", {"Literal": "a"}, "Wildcard", {}])
+
+
+def est_run(tessera, count, seed, workdir, verbose=True):
+    """Mutated JSON policies (EST): both engines must agree on accept / reject."""
+    rng = random.Random(seed)
+    gen = Gen(rng)
+    os.makedirs(workdir, exist_ok=True)
+    files, expected = [], {}
+    for c in range(count):
+        try:
+            est = json.loads(cedarpy.policies_to_json_str("\n".join(gen.policy() for _ in range(rng.randint(1, 2)))))
+        except Exception:
+            continue
+        doc = json.loads(json.dumps(rng.choice(list(est["staticPolicies"].values()))))
+        for _ in range(rng.choice([1, 1, 2])):
+            _mutate_json(rng, doc)
+        text = json.dumps({"staticPolicies": {"p": doc}, "templates": {}, "templateLinks": []})
+        try:
+            cedarpy.PolicySet.from_json_str(text)
+            ok = True
+        except Exception:
+            ok = False
+        path = os.path.join(workdir, "est-%05d.json" % c)
+        with open(path, "w") as f:
+            f.write(text)
+        files.append(path)
+        expected[path] = ok
+    got = {}
+    for i in range(0, len(files), 500):
+        proc = subprocess.run([tessera, "cedar", "check"] + files[i:i + 500], capture_output=True, text=True)
+        for line in proc.stdout.splitlines():
+            m = re.match(r"^(.*\.json): (OK|ERROR)", line)
+            if m:
+                got[m.group(1)] = m.group(2) == "OK"
+    bad = [f for f in files if got.get(f) != expected[f]]
+    if verbose:
+        for f in bad[:30]:
+            print("EST DISAGREEMENT: reference %s: %s" % ("accepts" if expected[f] else "rejects", f))
+    print("%d mutated JSON policies compared (%d accepted by the reference), %d disagreements"
+          % (len(files), sum(expected.values()), len(bad)))
+    return len(files), bad
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tessera", default=os.environ.get("TESSERA_BIN", ".build/debug/tessera"))
@@ -704,6 +780,7 @@ def main():
     ap.add_argument("--syntax", type=int, default=1000, help="mutated policy texts for the accept/reject comparison")
     ap.add_argument("--ext", type=int, default=1000, help="mutated extension-constructor strings")
     ap.add_argument("--entities", type=int, default=300, help="mutated entity JSON files")
+    ap.add_argument("--est", type=int, default=1000, help="mutated JSON policies (accept/reject)")
     a = ap.parse_args()
     _, disagreements, _, _ = run(a.tessera, a.cases, a.requests_per_case, a.seed, a.keep, est=not a.no_est)
     syntax_dir = os.path.join(a.keep, "syntax") if a.keep else tempfile.mkdtemp(prefix="cedar-syntax-")
@@ -718,7 +795,11 @@ def main():
     _, ent_bad = entity_run(a.tessera, a.entities, a.seed, ent_dir)
     if not a.keep and not ent_bad:
         shutil.rmtree(ent_dir, ignore_errors=True)
-    return 1 if disagreements or bad or ext_bad or ent_bad else 0
+    est_dir = os.path.join(a.keep, "est") if a.keep else tempfile.mkdtemp(prefix="cedar-est-")
+    _, est_bad = est_run(a.tessera, a.est, a.seed, est_dir)
+    if not a.keep and not est_bad:
+        shutil.rmtree(est_dir, ignore_errors=True)
+    return 1 if disagreements or bad or ext_bad or ent_bad or est_bad else 0
 
 
 if __name__ == "__main__":

@@ -146,3 +146,41 @@ import Testing
         }
     }
 }
+
+@Suite struct JSONQuirkTests {
+    /// Found by the differential fuzzers: serde reads `{type, id}` from a two-element array too.
+    @Test func entityReferencesMayBeTypeIdPairs() throws {
+        let store = try EntityStore(
+            json: #"[{"uid": ["User", "a"], "attrs": {"x": {"__entity": ["User", "b"]}}, "parents": [["G", "g"]]}]"#
+        )
+        let a = try #require(store[EntityUID("User", "a")])
+        #expect(a.attributes["x"] == .entity(EntityUID("User", "b")))
+        #expect(store.isDescendant(EntityUID("User", "a"), of: EntityUID("G", "g")))
+    }
+
+    private static func policy(_ principal: String, annotations: String = "") -> String {
+        #"{"staticPolicies": {"p": {"effect": "permit", "principal": \#(principal), "action": {"op": "All"}, "resource": {"op": "All"}, "conditions": []\#(annotations)}}, "templates": {}, "templateLinks": []}"#
+    }
+
+    @Test func policyJSONStrictnessMatchesTheReference() throws {
+        // Accepted by the reference.
+        _ = try PolicySet(json: Self.policy(#"{"op": "==", "entity": ["User", "a"]}"#))
+        _ = try PolicySet(json: Self.policy(#"{"op": "All", "extra": 1}"#))
+        _ = try PolicySet(json: Self.policy(#"{"op": "is", "entity_type": "User", "in": null}"#))
+        // Rejected by the reference.
+        #expect(throws: CedarParseError.self) { try PolicySet(json: Self.policy(#"{"op": "is", "entity_type": "User", "x": 1}"#)) }
+        #expect(throws: CedarParseError.self) {
+            try PolicySet(json: Self.policy(#"{"op": "All"}"#, annotations: #", "annotations": {"!": "x"}"#))
+        }
+        #expect(throws: CedarParseError.self) { try PolicySet(json: #"{"staticPolicies": {}}"#) }
+        #expect(throws: CedarParseError.self) {
+            try PolicySet(json: #"{"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"}}"#)
+        }
+        #expect(throws: CedarParseError.self) {
+            try PolicySet(
+                json:
+                    #"{"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"}, "conditions": [{"kind": "when", "body": {"==": {"left": {"Value": 1}, "right": {"Value": 1}, "x": 1}}}]}"#
+            )
+        }
+    }
+}

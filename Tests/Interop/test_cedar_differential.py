@@ -67,3 +67,11 @@ def test_entity_json_agrees_with_reference(tmp_path):
     count, bad = cedar_difftest.entity_run(_tessera(), 300, seed=23, workdir=str(tmp_path), verbose=False)
     assert count == 300
     assert not bad, "entity JSON disagreements: %s" % bad[:20]
+
+
+def test_json_policy_format_strictness_agrees_with_reference(tmp_path):
+    import cedar_difftest
+
+    count, bad = cedar_difftest.est_run(_tessera(), 800, seed=24, workdir=str(tmp_path), verbose=False)
+    assert count > 700
+    assert not bad, "JSON policy disagreements: %s" % bad[:20]

@@ -6,6 +6,14 @@ enum PolicyJSON {
 
     static let maxHasPath = 64
 
+    /// The reference rejects unknown members in `is` scope constraints, conditions and operator bodies.
+    private static func onlyKeys(_ json: JSONValue, _ allowed: Set<String>, _ what: String) throws(Failure) {
+        guard case .object(let members) = json else { throw Failure(message: "\(what) must be an object") }
+        for m in members where !allowed.contains(m.key) {
+            throw Failure(message: "unexpected field `\(m.key)` in \(what)")
+        }
+    }
+
     // MARK: - Encoding
 
     static func encode(_ p: Policy) -> JSONValue {
@@ -107,6 +115,7 @@ enum PolicyJSON {
         var resource: ScopeConstraint?
         var conditions: [Condition] = []
         var annotations: [Policy.Annotation] = []
+        var sawConditions = false
         for m in members {
             switch m.key {
             case "effect":
@@ -116,8 +125,10 @@ enum PolicyJSON {
             case "resource": resource = try decodeScope(m.value, slot: .resource)
             case "action": action = try decodeAction(m.value)
             case "conditions":
+                sawConditions = true
                 guard let list = m.value.arrayValue else { throw Failure(message: "`conditions` must be an array") }
                 for c in list {
+                    try onlyKeys(c, ["kind", "body"], "a condition")
                     guard let kind = c["kind"]?.stringValue, kind == "when" || kind == "unless", let body = c["body"] else {
                         throw Failure(message: "a condition needs `kind` (when/unless) and `body`")
                     }
@@ -126,6 +137,7 @@ enum PolicyJSON {
             case "annotations":
                 guard case .object(let list) = m.value else { throw Failure(message: "`annotations` must be an object") }
                 for a in list {
+                    guard Lexer.isIdentifier(a.key) else { throw Failure(message: "`\(a.key)` is not a valid annotation name") }
                     switch a.value {
                     case .string(let s): annotations.append(Policy.Annotation(key: a.key, value: s))
                     case .null: annotations.append(Policy.Annotation(key: a.key, value: ""))
@@ -135,8 +147,8 @@ enum PolicyJSON {
             default: throw Failure(message: "unexpected field `\(m.key)` in policy")
             }
         }
-        guard let effect, let principal, let action, let resource else {
-            throw Failure(message: "a policy needs `effect`, `principal`, `action` and `resource`")
+        guard let effect, let principal, let action, let resource, sawConditions else {
+            throw Failure(message: "a policy needs `effect`, `principal`, `action`, `resource` and `conditions`")
         }
         return Policy(
             id: id,
@@ -170,14 +182,16 @@ enum PolicyJSON {
     private static func decodeScope(_ json: JSONValue, slot: SlotID) throws(Failure) -> ScopeConstraint {
         guard let op = json["op"]?.stringValue else { throw Failure(message: "a scope constraint needs `op`") }
         switch op {
+        // Like the reference: unknown members are ignored except in the `is` form.
         case "All": return .any
         case "==": return .equals(try decodeRef(json, slot: slot))
         case "in": return .in(try decodeRef(json, slot: slot))
         case "is":
+            try onlyKeys(json, ["op", "entity_type", "in"], "a scope constraint")
             guard let t = json["entity_type"]?.stringValue, let type = EntityType(validating: t) else {
                 throw Failure(message: "`is` needs a valid `entity_type`")
             }
-            if let inner = json["in"] { return .isIn(type, try decodeRef(inner, slot: slot)) }
+            if let inner = json["in"], inner != .null { return .isIn(type, try decodeRef(inner, slot: slot)) }
             return .is(type)
         default: throw Failure(message: "invalid scope operator `\(op)`")
         }
@@ -253,6 +267,16 @@ enum PolicyJSON {
         func string(_ k: String) throws(Failure) -> String {
             guard let v = body[k]?.stringValue else { throw Failure(message: "`\(key)` needs a string `\(k)`") }
             return v
+        }
+        switch key {
+        case "!", "neg", "isEmpty": try onlyKeys(body, ["arg"], "`\(key)`")
+        case "if-then-else": try onlyKeys(body, ["if", "then", "else"], "`if-then-else`")
+        case ".": try onlyKeys(body, ["left", "attr"], "`.`")
+        case "like": try onlyKeys(body, ["left", "pattern"], "`like`")
+        case "is": try onlyKeys(body, ["left", "entity_type", "in"], "`is`")
+        case "&&", "||": try onlyKeys(body, ["left", "right"], "`\(key)`")
+        default:
+            if BinaryOp(rawValue: key) != nil { try onlyKeys(body, ["left", "right"], "`\(key)`") }
         }
         switch key {
         case "Value": return try valueExpr(body)
@@ -347,9 +371,18 @@ extension PolicySet {
                 throw CedarParseError(.policyJSON, error.message)
             }
         }
-        if parsed["effect"] != nil {
+        let policyKeys = ["effect", "principal", "action", "resource", "conditions", "annotations"]
+        if parsed.objectMembers?.contains(where: { policyKeys.contains($0.key) }) == true {
             try add(json { () throws(PolicyJSON.Failure) in try PolicyJSON.decodePolicy(parsed, id: "policy0") })
             return
+        }
+        // Like the reference, the set form needs exactly these three members.
+        let setKeys = ["staticPolicies", "templates", "templateLinks"]
+        guard let members = parsed.objectMembers, members.count == 3, members.allSatisfy({ setKeys.contains($0.key) }),
+            parsed["staticPolicies"]?.objectMembers != nil, parsed["templates"]?.objectMembers != nil,
+            parsed["templateLinks"]?.arrayValue != nil
+        else {
+            throw CedarParseError(.policyJSON, "a JSON policy set needs exactly `staticPolicies`, `templates` and `templateLinks`")
         }
         for m in parsed["staticPolicies"]?.objectMembers ?? [] {
             try add(json { () throws(PolicyJSON.Failure) in try PolicyJSON.decodePolicy(m.value, id: m.key) })

@@ -26,7 +26,7 @@ enum ValueJSON {
             if members.count == 1 {
                 let m = members[0]
                 switch m.key {
-                case "__entity" where m.value["type"]?.stringValue != nil && m.value["id"]?.stringValue != nil:
+                case "__entity" where isUIDShaped(m.value):
                     return .entity(try decodeUID(m.value))
                 case "__extn" where m.value["fn"]?.stringValue != nil && (m.value["arg"] != nil || m.value["args"]?.arrayValue != nil):
                     return try decodeExtension(m.value)
@@ -44,6 +44,13 @@ enum ValueJSON {
 
     /// `{"type": T, "id": I}` or `{"__entity": {...}}`.
     static func decodeUID(_ json: JSONValue) throws(Failure) -> EntityUID {
+        // serde also reads a struct from a sequence, so the reference accepts `["User", "alice"]`.
+        if case .array(let items) = json, items.count == 2, let t = items[0].stringValue, let id = items[1].stringValue {
+            guard let type = EntityType(validating: t) else {
+                throw Failure(message: "`\(t)` is not a valid (normalized) entity type name")
+            }
+            return EntityUID(type: type, id: CedarString(id))
+        }
         guard case .object(var members) = json else {
             throw Failure(message: "expected an entity reference object, got \(json.kindName)")
         }
@@ -64,6 +71,11 @@ enum ValueJSON {
             throw Failure(message: "`\(type)` is not a valid (normalized) entity type name")
         }
         return EntityUID(type: t, id: CedarString(id))
+    }
+
+    private static func isUIDShaped(_ json: JSONValue) -> Bool {
+        if case .array(let items) = json { return items.count == 2 && items.allSatisfy { $0.stringValue != nil } }
+        return json["type"]?.stringValue != nil && json["id"]?.stringValue != nil
     }
 
     static func decodeExtension(_ json: JSONValue) throws(Failure) -> CedarValue {
