@@ -77,13 +77,17 @@ public struct HTTPSignatureParameters: Sendable, Hashable {
     /// Checks the types RFC 9421 §2.3 gives each registered parameter.
     func validateTypes() throws(HTTPSignatureError) {
         for entry in entries {
-            switch (entry.key, entry.value) {
-            case ("created", .integer), ("expires", .integer): continue
-            case ("nonce", .string), ("alg", .string), ("keyid", .string), ("tag", .string): continue
-            case ("created", _), ("expires", _): throw HTTPSignatureError(.invalidParameter, "\(entry.key) must be an Integer")
-            case ("nonce", _), ("alg", _), ("keyid", _), ("tag", _):
-                throw HTTPSignatureError(.invalidParameter, "\(entry.key) must be a String")
-            default: continue
+            switch entry.key {
+            case "created", "expires":
+                guard case .integer = entry.value else {
+                    throw HTTPSignatureError(.invalidParameter, "\(entry.key) must be an Integer")
+                }
+            case "nonce", "alg", "keyid", "tag":
+                guard case .string = entry.value else {
+                    throw HTTPSignatureError(.invalidParameter, "\(entry.key) must be a String")
+                }
+            default:
+                continue
             }
         }
     }
