@@ -181,6 +181,40 @@ import Testing
         #expect(try await Self.verify(duplicated).error?.code == .duplicateLabel)
     }
 
+    @Test func mutatedSignatureFieldsNeverCrashAndRarelyVerify() async throws {
+        let signed = try Self.signed()
+        let input = Array(signed.headerValue("signature-input")!.utf8)
+        let signature = Array(signed.headerValue("signature")!.utf8)
+        var generator = SeededGenerator(seed: 421)
+        let alphabet = Array(#"();=:,"\ @*-.abz019AZ+/?"#.utf8)
+        var accepted = 0
+        for round in 0..<600 {
+            var mutatedInput = input
+            var mutatedSignature = signature
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                var target = round.isMultiple(of: 2) ? mutatedInput : mutatedSignature
+                let position = Int.random(in: 0..<target.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: target[position] = alphabet[Int.random(in: 0..<alphabet.count, using: &generator)]
+                case 1: target.remove(at: position)
+                default: target.insert(alphabet[Int.random(in: 0..<alphabet.count, using: &generator)], at: position)
+                }
+                if round.isMultiple(of: 2) { mutatedInput = target } else { mutatedSignature = target }
+            }
+            var request = signed
+            request.headerFields = request.headerFields.map { field in
+                switch field.name {
+                case "signature-input": HTTPSignatureField(name: field.name, value: String(decoding: mutatedInput, as: UTF8.self))
+                case "signature": HTTPSignatureField(name: field.name, value: String(decoding: mutatedSignature, as: UTF8.self))
+                default: field
+                }
+            }
+            if try await Self.verify(request).signature != nil { accepted += 1 }
+        }
+        // Only mutations the signature does not cover (the label, optional whitespace, base64 padding) can pass.
+        #expect(accepted < 60)
+    }
+
     @Test func everySignatureIsExaminedUntilOneIsAcceptable() async throws {
         var request = try Self.signed()
         let intruder = HTTPSigningKey(ed25519: Curve25519.Signing.PrivateKey(), keyID: "client-key")
