@@ -1,5 +1,18 @@
 /// One problem found while parsing, with where it is.
 public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
+    /// How serious a diagnostic is (an open set, so new levels are not breaking changes).
+    public struct Severity: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        /// The input cannot be used.
+        public static let error = Severity("error")
+        /// The input is usable but suspicious.
+        public static let warning = Severity("warning")
+        public var description: String { name }
+    }
+
+    /// How serious it is (every parse problem today is an ``Severity/error``).
+    public let severity: Severity
     /// What is wrong, for a policy author.
     public let message: String
     /// Where (`nil` for JSON input, where ``path`` says where instead).
@@ -8,7 +21,8 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public let filename: String?
 
     /// Creates a diagnostic.
-    public init(message: String, location: SourceLocation?, filename: String? = nil) {
+    public init(message: String, location: SourceLocation?, filename: String? = nil, severity: Severity = .error) {
+        self.severity = severity
         self.message = message
         self.location = location
         self.filename = filename
@@ -18,7 +32,7 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var prefix = filename.map { "\($0):" } ?? ""
         if let location { prefix += "\(location):" }
-        return prefix.isEmpty ? "error: \(message)" : "\(prefix) error: \(message)"
+        return prefix.isEmpty ? "\(severity): \(message)" : "\(prefix) \(severity): \(message)"
     }
 }
 
