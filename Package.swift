@@ -28,6 +28,8 @@ let package = Package(
         .library(name: "TesseraStorage", targets: ["TesseraStorage"]),
         .library(name: "TesseraEngine", targets: ["TesseraEngine"]),
         .library(name: "TesseraServer", targets: ["TesseraServer"]),
+        .library(name: "TesseraClient", targets: ["TesseraClient"]),
+        .library(name: "TesseraResource", targets: ["TesseraResource"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [
@@ -126,10 +128,57 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // GNAP client SDK (RFC 9635): signing, continuation, token management; AsyncHTTPClient transport.
+        .target(
+            name: "TesseraClient",
+            dependencies: [
+                "TesseraProtocol",
+                "HTTPMessageSignatures",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Resource-server SDK: GNAP introspection (RFC 9767), key-proof verification, RS-first discovery.
+        .target(
+            name: "TesseraResource",
+            dependencies: [
+                "TesseraProtocol",
+                "HTTPMessageSignatures",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TesseraClientTests",
+            dependencies: ["TesseraClient", "HTTPMessageSignatures", "TesseraProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TesseraResourceTests",
+            dependencies: ["TesseraResource", "HTTPMessageSignatures", "TesseraProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        // GNAP load generator for scripts/bench: pre-signed grant requests at fixed concurrency.
+        .executableTarget(
+            name: "tessera-load",
+            dependencies: [
+                "TesseraClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tessera",
             dependencies: [
                 "TesseraServer",
+                "TesseraClient",
                 "Cedar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -160,6 +209,8 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "TesseraTesting",
+                "TesseraClient",
+                "TesseraResource",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
