@@ -684,6 +684,56 @@ def entity_run(tessera, count, seed, workdir, verbose=True):
     return compared + rejected, bad
 
 
+def context_run(tessera, count, seed, workdir, verbose=True):
+    """Mutated request contexts: both engines must agree on accept/reject and on the values."""
+    rng = random.Random(seed)
+    os.makedirs(workdir, exist_ok=True)
+    names = ["w0", "w1", "w2"]
+    policies = "\n".join("permit(principal, action, resource) when { %s };" % (p.replace("principal.%s", "context.%s").replace("%s", n))
+                         for n in names for p in PROBES)
+    with open(os.path.join(workdir, "probes.cedar"), "w") as f:
+        f.write(policies + "\n")
+    with open(os.path.join(workdir, "entities.json"), "w") as f:
+        f.write("[]")
+    pset = cedarpy.PolicySet.from_str(policies)
+    ents = cedarpy.Entities.from_json_str("[]")
+    compared, rejected, bad = 0, 0, []
+    for c in range(count):
+        fields = ", ".join('"%s": %s' % (n, rng.choice(WEIRD_VALUES)) for n in names if rng.random() < 0.8)
+        context_text = rng.choice(["{%s}" % fields] * 8 + ['{"__entity": {"type": "User", "id": "b"}}', "[]", "1", "null"])
+        request_text = ('{"principal": {"type": "User", "id": "alice"}, "action": {"type": "Action", "id": "v"}, '
+                        '"resource": {"type": "D", "id": "d"}, "context": %s}' % context_text)
+        name = "ctx-%05d" % c
+        req_path = os.path.join(workdir, name + ".request.json")
+        with open(req_path, "w") as f:
+            f.write(request_text)
+        try:
+            req = json.loads(request_text)
+            res = cedarpy.is_authorized_batch([req], pset, ents)[0]._authz_resp
+            dec = res.get("decision")
+        except Exception:
+            dec = None
+        if dec not in ("Allow", "Deny"):
+            rc = subprocess.run([tessera, "cedar", "authorize", "--policies", os.path.join(workdir, "probes.cedar"), "--entities",
+                                 os.path.join(workdir, "entities.json"), "--request", req_path], capture_output=True).returncode
+            if rc != 1:
+                bad.append("reference rejects, tessera accepts: " + req_path)
+            rejected += 1
+            continue
+        t = dict(req, description=name, decision=dec.lower(), reason=sorted(res["diagnostics"].get("reason", [])),
+                 errors=sorted(_error_ids(res)))
+        with open(os.path.join(workdir, name + ".json"), "w") as f:
+            json.dump({"policies": "probes.cedar", "entities": "entities.json", "schema": "none", "requests": [t]}, f)
+        compared += 1
+    proc = subprocess.run([tessera, "cedar", "test", workdir], capture_output=True, text=True)
+    bad += [l for l in proc.stdout.splitlines() if l.startswith("FAIL")]
+    if verbose:
+        for l in bad[:30]:
+            print(l)
+    print("%d mutated request contexts compared (%d rejected by the reference), %d disagreements" % (compared + rejected, rejected, len(bad)))
+    return compared + rejected, bad
+
+
 def _oracle_handles(requests, policies_text, ents):
     pset = cedarpy.PolicySet.from_str(policies_text)
     out = []
@@ -781,6 +831,7 @@ def main():
     ap.add_argument("--ext", type=int, default=1000, help="mutated extension-constructor strings")
     ap.add_argument("--entities", type=int, default=300, help="mutated entity JSON files")
     ap.add_argument("--est", type=int, default=1000, help="mutated JSON policies (accept/reject)")
+    ap.add_argument("--contexts", type=int, default=300, help="mutated request contexts")
     a = ap.parse_args()
     _, disagreements, _, _ = run(a.tessera, a.cases, a.requests_per_case, a.seed, a.keep, est=not a.no_est)
     syntax_dir = os.path.join(a.keep, "syntax") if a.keep else tempfile.mkdtemp(prefix="cedar-syntax-")
@@ -799,7 +850,11 @@ def main():
     _, est_bad = est_run(a.tessera, a.est, a.seed, est_dir)
     if not a.keep and not est_bad:
         shutil.rmtree(est_dir, ignore_errors=True)
-    return 1 if disagreements or bad or ext_bad or ent_bad or est_bad else 0
+    ctx_dir = os.path.join(a.keep, "contexts") if a.keep else tempfile.mkdtemp(prefix="cedar-contexts-")
+    _, ctx_bad = context_run(a.tessera, a.contexts, a.seed, ctx_dir)
+    if not a.keep and not ctx_bad:
+        shutil.rmtree(ctx_dir, ignore_errors=True)
+    return 1 if disagreements or bad or ext_bad or ent_bad or est_bad or ctx_bad else 0
 
 
 if __name__ == "__main__":

@@ -75,3 +75,11 @@ def test_json_policy_format_strictness_agrees_with_reference(tmp_path):
     count, bad = cedar_difftest.est_run(_tessera(), 800, seed=24, workdir=str(tmp_path), verbose=False)
     assert count > 700
     assert not bad, "JSON policy disagreements: %s" % bad[:20]
+
+
+def test_request_contexts_agree_with_reference(tmp_path):
+    import cedar_difftest
+
+    count, bad = cedar_difftest.context_run(_tessera(), 300, seed=25, workdir=str(tmp_path), verbose=False)
+    assert count == 300
+    assert not bad, "context disagreements: %s" % bad[:20]

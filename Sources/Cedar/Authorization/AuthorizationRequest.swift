@@ -47,7 +47,8 @@ public struct AuthorizationRequest: Sendable, Hashable {
         action = try uid("action")
         resource = try uid("resource")
         context = [:]
-        if let c = json["context"] {
+        // A missing or `null` context is the empty record (as cedarpy, the reference binding, reads it).
+        if let c = json["context"], c != .null {
             do throws(ValueJSON.Failure) {
                 guard case .record(let r) = try ValueJSON.decode(c) else {
                     throw ValueJSON.Failure(message: "the context must be a record")
