@@ -184,3 +184,24 @@ import Testing
         }
     }
 }
+
+@Suite struct RequestJSONTests {
+    /// Found by the context fuzzer: the reference binding reads a null context as the empty record.
+    @Test func nullContextIsEmpty() throws {
+        let r = try AuthorizationRequest(
+            json: #"{"principal": "User::\"a\"", "action": "Action::\"v\"", "resource": "D::\"d\"", "context": null}"#
+        )
+        #expect(r.context.isEmpty)
+        let missing = try AuthorizationRequest(json: #"{"principal": "User::\"a\"", "action": "Action::\"v\"", "resource": "D::\"d\""}"#)
+        #expect(missing.context.isEmpty)
+    }
+
+    @Test(arguments: ["[]", "1", "\"x\"", #"{"__entity": {"type": "U", "id": "b"}}"#, #"{"a": null}"#, #"{"a": -0}"#])
+    func contextMustBeARecordOfCedarValues(_ context: String) {
+        #expect(throws: CedarParseError.self) {
+            try AuthorizationRequest(
+                json: #"{"principal": "User::\"a\"", "action": "Action::\"v\"", "resource": "D::\"d\"", "context": \#(context)}"#
+            )
+        }
+    }
+}
