@@ -155,7 +155,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraClientTests",
-            dependencies: ["TesseraClient", "HTTPMessageSignatures", "TesseraProtocol"],
+            dependencies: [
+                "TesseraClient", "HTTPMessageSignatures", "TesseraProtocol",
+                // A live loopback AS stub checks the AsyncHTTPClient transport on the wire.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
