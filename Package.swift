@@ -121,7 +121,9 @@ let package = Package(
             name: "TesseraTesting",
             dependencies: [
                 "TesseraServer",
+                "HTTPMessageSignatures",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -25,6 +25,8 @@ public struct GrantEngine: Sendable {
     public let stores: Stores
     public let keyRing: KeyRing
     public let authenticator: ClientAuthenticator
+    /// The GNAP front door (RFC 9635, RFC 9767) on the same issuer, keys and stores.
+    public let gnap: GNAPService
     let context: GrantContext
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
@@ -34,6 +36,7 @@ public struct GrantEngine: Sendable {
         stores: Stores,
         keyRing: KeyRing,
         jwksFetcher: any JWKSFetcher,
+        gnap: GNAPConfiguration = .init(),
         now: @escaping @Sendable () -> Date
     ) {
         self.configuration = configuration
@@ -56,6 +59,7 @@ public struct GrantEngine: Sendable {
             defaultAudience: [configuration.issuer],
             now: now
         )
+        self.gnap = GNAPService(configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing, now: now)
         let handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
     }

@@ -73,7 +73,14 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     var engineConfiguration = GrantEngine.Configuration(issuer: issuer, tokenEndpoint: base + Endpoints.token)
     engineConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
     engineConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
-    let engine = GrantEngine(configuration: engineConfiguration, stores: stores, keyRing: keyRing, jwksFetcher: jwksFetcher, now: dependencies.now)
+    let engine = GrantEngine(
+        configuration: engineConfiguration,
+        stores: stores,
+        keyRing: keyRing,
+        jwksFetcher: jwksFetcher,
+        gnap: configuration.gnap,
+        now: dependencies.now
+    )
 
     let metrics = ServerMetrics()
     let router = Router(context: TesseraRequestContext.self)
@@ -83,6 +90,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     RevocationRoute(engine: engine).addRoutes(to: router)
     MetadataRoute(engine: engine).addRoutes(to: router)
     OperationsRoute(engine: engine, metrics: metrics).addRoutes(to: router)
+    GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer)).addRoutes(to: router)
 
     services.append(KeyRefreshService(keyRing: keyRing, logger: logger))
     services.append(ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger))

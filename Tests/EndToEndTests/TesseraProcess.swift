@@ -44,10 +44,10 @@ final class TesseraProcess: Sendable {
     }
 
     /// Starts `tessera serve --port 0 ARGS` and waits for the log line that names the port.
-    init(_ arguments: [String], environment: [String: String] = [:]) async throws {
+    init(_ arguments: [String], environment: [String: String] = [:], port: String = "0") async throws {
         let process = Process()
         process.executableURL = Self.binary
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"] + arguments
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", port] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardError = pipe

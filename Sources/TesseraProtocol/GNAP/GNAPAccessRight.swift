@@ -1,9 +1,12 @@
 /// One element of a GNAP `access` array (RFC 9635 §8): an opaque reference string, or an object
 /// whose `type` decides what the other members mean. The object form means the cross product of
 /// its members; the granted rights are the union of all elements.
-public enum GNAPAccessRight: Sendable, Hashable, Codable {
+public enum GNAPAccessRight: Sendable, Hashable, Codable, ExpressibleByStringLiteral {
     case reference(String)
     case object(GNAPAccessObject)
+
+    /// A reference right from a string literal: `"photos"`.
+    public init(stringLiteral value: String) { self = .reference(value) }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -80,6 +80,7 @@ public enum ConfigurationLoader {
         var signingAlgorithm: String?
         var logLevel: String?
         var clients: [FileClient]?
+        var gnap: FileGNAP?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -88,7 +89,7 @@ public enum ConfigurationLoader {
             case refreshTokenLifetime = "refresh_token_lifetime"
             case signingAlgorithm = "signing_algorithm"
             case logLevel = "log_level"
-            case clients
+            case clients, gnap
         }
 
         init(from decoder: any Decoder) throws {
@@ -108,6 +109,7 @@ public enum ConfigurationLoader {
             signingAlgorithm = try keyed.decodeIfPresent(String.self, forKey: .signingAlgorithm)
             logLevel = try keyed.decodeIfPresent(String.self, forKey: .logLevel)
             clients = try keyed.decodeIfPresent([FileClient].self, forKey: .clients)
+            gnap = try keyed.decodeIfPresent(FileGNAP.self, forKey: .gnap)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -121,6 +123,59 @@ public enum ConfigurationLoader {
             if let signingAlgorithm { configuration.signingAlgorithm = JWSAlgorithm(rawValue: signingAlgorithm) }
             if let logLevel { configuration.logLevel = logLevel }
             if let clients { configuration.clients = clients.map(\.definition) }
+            if let gnap { gnap.apply(to: &configuration.gnap) }
+        }
+    }
+
+    /// The `gnap:` section.
+    private struct FileGNAP: Decodable {
+        struct Instance: Decodable {
+            var id: String
+            var key: GNAPKey
+            var displayName: String?
+            var allowedAccess: [String]?
+            var allowBearer: Bool?
+            enum CodingKeys: String, CodingKey {
+                case id, key
+                case displayName = "display_name"
+                case allowedAccess = "allowed_access"
+                case allowBearer = "allow_bearer"
+            }
+        }
+        struct ResourceServer: Decodable {
+            var id: String
+            var key: GNAPKey
+            var audiences: [String]
+        }
+        var continuationWait: Int?
+        var allowUnknownClients: Bool?
+        var grantLifetime: Double?
+        var instances: [Instance]?
+        var resourceServers: [ResourceServer]?
+
+        enum CodingKeys: String, CodingKey {
+            case continuationWait = "continuation_wait"
+            case allowUnknownClients = "allow_unknown_clients"
+            case grantLifetime = "grant_lifetime"
+            case instances
+            case resourceServers = "resource_servers"
+        }
+
+        func apply(to gnap: inout GNAPConfiguration) {
+            if let continuationWait { gnap.continuationWait = continuationWait }
+            if let allowUnknownClients { gnap.allowUnknownClients = allowUnknownClients }
+            if let grantLifetime { gnap.grantLifetime = grantLifetime }
+            if let instances {
+                gnap.instances = instances.map {
+                    GNAPConfiguration.Instance(
+                        id: $0.id, key: $0.key, displayName: $0.displayName, allowedAccess: Set($0.allowedAccess ?? []),
+                        allowBearer: $0.allowBearer ?? false
+                    )
+                }
+            }
+            if let resourceServers {
+                gnap.resourceServers = resourceServers.map { GNAPConfiguration.ResourceServer(id: $0.id, key: $0.key, audiences: Set($0.audiences)) }
+            }
         }
     }
 

@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     /// Algorithm of the key generated on first start.
     public var signingAlgorithm: JWSAlgorithm = .es256
     public var clients: [ClientDefinition] = []
+    /// The GNAP front door: registered instances, resource servers, wait and proof window.
+    public var gnap = GNAPConfiguration()
     public var logLevel = "info"
 
     public init() {}
@@ -47,6 +49,17 @@ public struct ServerConfiguration: Sendable {
         guard refreshTokenLifetime >= 60 else { throw ConfigurationError(field: "refresh_token_lifetime", "must be at least 60 seconds") }
         guard SigningKeyGenerator.supportedAlgorithms.contains(signingAlgorithm) else {
             throw ConfigurationError(field: "signing_algorithm", "must be one of \(SigningKeyGenerator.supportedAlgorithms.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard (0...3600).contains(gnap.continuationWait) else { throw ConfigurationError(field: "gnap.continuation_wait", "must be 0 to 3600 seconds") }
+        for (index, instance) in gnap.instances.enumerated() {
+            guard instance.key.proof.method == "httpsig", let jwk = instance.key.jwk, jwk.alg != nil, jwk.kid != nil,
+                (try? jwk.thumbprint()) != nil
+            else { throw ConfigurationError(field: "gnap.instances[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid") }
+        }
+        for (index, server) in gnap.resourceServers.enumerated() {
+            guard server.key.proof.method == "httpsig", let jwk = server.key.jwk, jwk.alg != nil, jwk.kid != nil, (try? jwk.thumbprint()) != nil
+            else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid") }
+            guard !server.audiences.isEmpty else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].audiences", "must list at least one audience") }
         }
         var seen = Set<String>()
         for (index, client) in clients.enumerated() {

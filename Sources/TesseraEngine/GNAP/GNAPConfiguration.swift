@@ -1,0 +1,68 @@
+public import Foundation
+public import TesseraProtocol
+
+/// How the GNAP front door decides, and what it knows about client instances and resource servers.
+public struct GNAPConfiguration: Sendable {
+    /// A pre-registered client instance (RFC 9635 §2.3.1): referenced by `instance_id`, or recognised by its key.
+    public struct Instance: Sendable, Hashable {
+        public var id: String
+        public var key: GNAPKey
+        public var displayName: String?
+        /// Access types or references this instance may be granted for itself, with no resource owner involved.
+        public var allowedAccess: Set<String>
+        /// Whether the instance may ask for bearer tokens (`flags: ["bearer"]`).
+        public var allowBearer: Bool
+
+        public init(id: String, key: GNAPKey, displayName: String? = nil, allowedAccess: Set<String>, allowBearer: Bool = false) {
+            self.id = id
+            self.key = key
+            self.displayName = displayName
+            self.allowedAccess = allowedAccess
+            self.allowBearer = allowBearer
+        }
+    }
+
+    /// A resource server allowed to introspect (RFC 9767 §3.3) tokens whose audience it serves.
+    public struct ResourceServer: Sendable, Hashable {
+        public var id: String
+        public var key: GNAPKey
+        /// Token audiences (access `locations`) this RS answers for.
+        public var audiences: Set<String>
+
+        public init(id: String, key: GNAPKey, audiences: Set<String>) {
+            self.id = id
+            self.key = key
+            self.audiences = audiences
+        }
+    }
+
+    public var instances: [Instance] = []
+    public var resourceServers: [ResourceServer] = []
+    /// Whether clients presenting an unknown key may start grants (trust on first use, RFC 9635 §2.3);
+    /// their grants always wait for a resource owner.
+    public var allowUnknownClients = true
+    /// `wait` in continuation responses, seconds (RFC 9635 §3.1 recommends at least 5).
+    public var continuationWait = 5
+    /// How long a grant may stay pending or continuable.
+    public var grantLifetime: TimeInterval = 86_400
+    /// Allowed clock difference for `created` in key proofs.
+    public var proofWindow: Duration = .seconds(60)
+
+    public init() {}
+}
+
+/// The GNAP URLs, derived from the issuer.
+public struct GNAPEndpoints: Sendable, Hashable {
+    public let grant: String
+    public let continuationBase: String
+    public let tokenBase: String
+    public let introspection: String
+
+    public init(issuer: String) {
+        let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        grant = base + "/gnap"
+        continuationBase = base + "/gnap/continue/"
+        tokenBase = base + "/gnap/token/"
+        introspection = base + "/gnap/introspect"
+    }
+}

@@ -1,0 +1,128 @@
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+extension GNAPService {
+    /// What a continuation call produced.
+    public enum ContinuationOutcome: Sendable {
+        /// A grant response (200).
+        case response(GNAPGrantResponse)
+        /// The grant was revoked (204, RFC 9635 §5.4).
+        case revoked
+    }
+
+    /// The HTTP method of a continuation call (RFC 9635 §5).
+    public enum ContinuationMethod: Sendable {
+        case post
+        case patch
+        case delete
+    }
+
+    /// Continues a grant: poll or post an interaction reference (`POST`), modify (`PATCH`) or revoke
+    /// (`DELETE`). The continuation token is single use: every response carries a new one.
+    public func continueGrant(id: String, method: ContinuationMethod, _ presented: GNAPPresentedRequest) async throws -> ContinuationOutcome {
+        guard let token = presented.token else {
+            throw GNAPError(.invalidContinuation, "continuation needs Authorization: GNAP <continuation token> (RFC 9635 §5)")
+        }
+        let presentedHash = TokenIssuer.hashToken(token)
+        guard var grant = try await stores.gnap.grant(id: id), let expected = grant.continuationHash,
+            ConstantTime.equals(Array(expected.utf8), Array(presentedHash.utf8))
+        else { throw GNAPError(.invalidContinuation, "the continuation URI and token do not match an active grant") }
+        try await proofs.verify(presented, key: try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))
+        let current = now()
+        guard grant.state != .finalized else { throw GNAPError(.invalidContinuation, "the grant is finalized") }
+        guard current < grant.expiresAt else {
+            _ = try await finalize(&grant, expected: presentedHash)
+            throw GNAPError(.invalidContinuation, "the grant expired")
+        }
+
+        if method == .delete {
+            guard try await finalize(&grant, expected: presentedHash) else {
+                throw GNAPError(.invalidContinuation, "the grant could not be revoked")
+            }
+            return .revoked
+        }
+
+        var request = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
+        if method == .patch {
+            let patch = try Self.decode(GNAPGrantRequest.self, from: presented.body)
+            guard patch.client == nil, patch.interactRef == nil else {
+                throw GNAPError(.invalidRequest, "a modification must not carry 'client' or 'interact_ref' (RFC 9635 §5.3)")
+            }
+            guard grant.state == .pending || grant.state == .approved else {
+                throw GNAPError(.invalidContinuation, "only pending or approved grants can be modified")
+            }
+            let instance = grant.instanceID.flatMap { id in configuration.instances.first { $0.id == id } }
+            let before = Set((request.accessToken?.requests ?? []).flatMap(\.access).map(\.typeOrReference))
+            if let tokens = patch.accessToken { request.accessToken = tokens }
+            if let subject = patch.subject { request.subject = subject }
+            if let user = patch.user { request.user = user }
+            if let interact = patch.interact { request.interact = interact }
+            try validate(request, instance: instance)
+            let after = Set((request.accessToken?.requests ?? []).flatMap(\.access).map(\.typeOrReference))
+            let decision = decide(request, instance: instance)
+            // A resource owner's approval still covers a narrower request (RFC 9635 §5.3).
+            if decision.state == .approved {
+                (grant.state, grant.subject) = (.approved, decision.subject)
+            } else if grant.state == .approved, grant.subject != grant.instanceID, after.isSubset(of: before), request.subject == nil {
+                grant.state = .approved
+            } else {
+                (grant.state, grant.subject) = (.pending, nil)
+            }
+        } else if !presented.body.isEmpty {
+            let body = try Self.decode(GNAPGrantRequest.self, from: presented.body)
+            guard body.accessToken == nil, body.client == nil, body.subject == nil, body.interact == nil else {
+                throw GNAPError(.invalidRequest, "a continuation POST carries only interact_ref; use PATCH to modify (RFC 9635 §5)")
+            }
+            if body.interactRef != nil {
+                guard grant.state == .pending else {
+                    _ = try await finalize(&grant, expected: presentedHash)
+                    throw GNAPError(.tooManyAttempts, "interact_ref on a grant that is not pending (RFC 9635 §5.1)")
+                }
+                throw GNAPError(.invalidInteraction, "no interaction was started for this grant")
+            }
+        }
+        if method == .post, current < grant.continueAfter {
+            throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)")
+        }
+        if grant.state == .denied {
+            _ = try await finalize(&grant, expected: presentedHash)
+            throw GNAPError(.userDenied, "the resource owner denied the request")
+        }
+
+        let continuation = TokenIssuer.randomIdentifier()
+        grant.request = try Self.encode(request)
+        grant.continuationHash = TokenIssuer.hashToken(continuation)
+        grant.continueAfter = current.addingTimeInterval(TimeInterval(configuration.continuationWait))
+        grant.updatedAt = current
+        var response = GNAPGrantResponse(continue: continueMember(grantID: grant.id, token: continuation), instanceID: grant.instanceID)
+        var issued: [GNAPIssuedToken] = []
+        if grant.state == .approved {
+            (response.accessToken, issued) = try await mintTokens(for: request, grant: grant)
+            response.subject = subjectResponse(for: request, grant: grant)
+        }
+        guard try await stores.gnap.updateGrant(grant, expectedContinuationHash: presentedHash, issued: issued) else {
+            throw GNAPError(.invalidContinuation, "the continuation token was already used")
+        }
+        return .response(response)
+    }
+
+    /// Subject identifiers of the resource owner who approved, in the formats asked for (RFC 9635 §3.4).
+    private func subjectResponse(for request: GNAPGrantRequest, grant: GNAPGrantRecord) -> GNAPSubjectResponse? {
+        guard let formats = request.subject?.subIDFormats, let subject = grant.subject, subject != grant.instanceID else { return nil }
+        var identifiers: [[String: JSONValue]] = []
+        if formats.contains("opaque") { identifiers.append(["format": .string("opaque"), "id": .string(subject)]) }
+        if formats.contains("iss_sub") {
+            identifiers.append(["format": .string("iss_sub"), "iss": .string(issuerID), "sub": .string(subject)])
+        }
+        return identifiers.isEmpty ? nil : GNAPSubjectResponse(subIDs: identifiers)
+    }
+
+    /// Moves the grant to `finalized` (terminal) and revokes its tokens.
+    private func finalize(_ grant: inout GNAPGrantRecord, expected: String) async throws -> Bool {
+        grant.state = .finalized
+        grant.continuationHash = nil
+        grant.updatedAt = now()
+        return try await stores.gnap.updateGrant(grant, expectedContinuationHash: expected, issued: [])
+    }
+}

@@ -1,0 +1,127 @@
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+extension GNAPService {
+    /// Mints the tokens a grant asks for, in the request's cardinality (RFC 9635 §3.2): bound to the
+    /// client key (`cnf.jkt`) unless `bearer` was asked and allowed, audience-restricted to the
+    /// rights' `locations`, each with its own management URI and token.
+    func mintTokens(for request: GNAPGrantRequest, grant: GNAPGrantRecord) async throws -> (GNAPTokenResponses?, [GNAPIssuedToken]) {
+        guard let tokens = request.accessToken else { return (nil, []) }
+        var minted: [GNAPAccessToken] = []
+        var issued: [GNAPIssuedToken] = []
+        for token in tokens.requests {
+            let (response, record) = try await mint(token, grant: grant, manageID: TokenIssuer.randomIdentifier())
+            minted.append(response)
+            issued.append(record)
+        }
+        switch tokens {
+        case .single: return (minted.first.map(GNAPTokenResponses.single), issued)
+        case .multiple: return (.multiple(minted), issued)
+        }
+    }
+
+    /// Mints one token value and its management token under `manageID`.
+    func mint(_ token: GNAPTokenRequest, grant: GNAPGrantRecord, manageID: String) async throws -> (GNAPAccessToken, GNAPIssuedToken) {
+        let bearer = token.flags?.contains("bearer") == true
+        let issuedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
+        let lifetime = issuer.configuration.accessTokenLifetime
+        let expiresAt = issuedAt.addingTimeInterval(lifetime)
+        let jti = TokenIssuer.randomIdentifier()
+        let locations = token.access.flatMap { right -> [String] in
+            if case .object(let object) = right { return object.locations ?? [] }
+            return []
+        }
+        let audience = locations.isEmpty ? [issuerID] : Array(NSOrderedSet(array: locations)).compactMap { $0 as? String }
+        let subject = grant.subject ?? grant.instanceID ?? grant.keyThumbprint
+        let claims = AccessTokenClaims(
+            iss: issuerID,
+            sub: subject,
+            aud: Audience(audience),
+            exp: Int(expiresAt.timeIntervalSince1970),
+            iat: Int(issuedAt.timeIntervalSince1970),
+            jti: jti,
+            clientID: grant.instanceID ?? grant.keyThumbprint,
+            scope: nil,
+            cnf: bearer ? nil : Confirmation(jkt: grant.keyThumbprint),
+            access: token.access
+        )
+        let value = try await keyRing.signer().sign(claims, type: AccessTokenClaims.type)
+        let management = TokenIssuer.randomIdentifier()
+        let flags = bearer ? ["bearer"] : []
+        let record = GNAPIssuedToken(
+            token: GNAPTokenRecord(
+                manageID: manageID,
+                managementHash: TokenIssuer.hashToken(management),
+                grantID: grant.id,
+                jti: jti,
+                label: token.label,
+                access: try Self.encode(token.access),
+                flags: flags,
+                createdAt: issuedAt
+            ),
+            accessToken: AccessTokenRecord(
+                jti: jti,
+                grantID: grant.id,
+                clientID: grant.instanceID ?? grant.keyThumbprint,
+                subject: subject,
+                scope: "",
+                audience: audience,
+                issuedAt: issuedAt,
+                expiresAt: expiresAt
+            )
+        )
+        let response = GNAPAccessToken(
+            value: value,
+            label: token.label,
+            manage: GNAPManage(uri: endpoints.tokenBase + manageID, accessToken: GNAPTokenValue(value: management)),
+            access: token.access,
+            expiresIn: Int(lifetime),
+            flags: flags.isEmpty ? nil : flags
+        )
+        return (response, record)
+    }
+
+    // MARK: - Token management (RFC 9635 §6)
+
+    /// Rotates (`POST`) the token behind `manageID`: a new value with the same access, the old one revoked.
+    public func rotateToken(manageID: String, _ presented: GNAPPresentedRequest) async throws -> GNAPGrantResponse {
+        let (record, grant, presentedHash) = try await authorizeManagement(manageID: manageID, presented, errorCode: .invalidRotation)
+        if !presented.body.isEmpty {
+            if let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(presented.body)), object["key"] != nil {
+                throw GNAPError(.keyRotationNotSupported, "this server does not rotate token keys (RFC 9635 §6.1.1)")
+            }
+            throw GNAPError(.invalidRequest, "a rotation request has no body, or only 'key'")
+        }
+        guard record.revokedAt == nil else { throw GNAPError(.invalidRotation, "the token was revoked") }
+        guard grant.state != .finalized else { throw GNAPError(.invalidRotation, "the grant was revoked") }
+        let access = try Self.decode([GNAPAccessRight].self, from: Array(record.access.utf8))
+        let request = GNAPTokenRequest(access: access, label: record.label, flags: record.flags.isEmpty ? nil : record.flags)
+        let (token, replacement) = try await mint(request, grant: grant, manageID: manageID)
+        guard try await stores.gnap.rotateToken(manageID: manageID, expectedManagementHash: presentedHash, replacement: replacement, at: now())
+        else { throw GNAPError(.invalidRotation, "the management token was already used") }
+        return GNAPGrantResponse(accessToken: .single(token))
+    }
+
+    /// Revokes (`DELETE`) the token behind `manageID` (RFC 9635 §6.2); already revoked is success.
+    public func revokeToken(manageID: String, _ presented: GNAPPresentedRequest) async throws {
+        _ = try await authorizeManagement(manageID: manageID, presented, errorCode: .invalidRequest)
+        _ = try await stores.gnap.revokeToken(manageID: manageID, at: now())
+    }
+
+    /// The management token must match the URI, and the request must prove the grant's key.
+    private func authorizeManagement(
+        manageID: String,
+        _ presented: GNAPPresentedRequest,
+        errorCode: GNAPError.Code
+    ) async throws -> (GNAPTokenRecord, GNAPGrantRecord, String) {
+        guard let token = presented.token else { throw GNAPError(.invalidRequest, "token management needs Authorization: GNAP <management token>") }
+        let hash = TokenIssuer.hashToken(token)
+        guard let record = try await stores.gnap.token(manageID: manageID),
+            ConstantTime.equals(Array(record.managementHash.utf8), Array(hash.utf8)),
+            let grant = try await stores.gnap.grant(id: record.grantID)
+        else { throw GNAPError(errorCode, "unknown token management URI or token") }
+        try await proofs.verify(presented, key: try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))
+        return (record, grant, hash)
+    }
+}

@@ -1,0 +1,207 @@
+import Crypto
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+/// The GNAP front door of the grant engine (RFC 9635): grant requests, continuation, token
+/// management, and the RS-facing introspection of RFC 9767. It shares the token issuer, key ring
+/// and stores with the OAuth front door, so a GNAP token is the same signed, recorded JWT.
+///
+/// Protocol refusals are thrown as ``GNAPError``; anything else thrown is an infrastructure failure.
+public struct GNAPService: Sendable {
+    public let configuration: GNAPConfiguration
+    public let endpoints: GNAPEndpoints
+    let stores: Stores
+    let issuer: TokenIssuer
+    let keyRing: KeyRing
+    let proofs: GNAPProofVerifier
+    let issuerID: String
+    let now: @Sendable () -> Date
+
+    /// Limits on one request, so a request cannot make the server do unbounded work.
+    static let maximumTokensPerRequest = 10
+    static let maximumRightsPerToken = 50
+
+    init(configuration: GNAPConfiguration, issuerID: String, stores: Stores, issuer: TokenIssuer, keyRing: KeyRing, now: @escaping @Sendable () -> Date) {
+        self.configuration = configuration
+        self.endpoints = GNAPEndpoints(issuer: issuerID)
+        self.stores = stores
+        self.issuer = issuer
+        self.keyRing = keyRing
+        self.issuerID = issuerID
+        self.now = now
+        self.proofs = GNAPProofVerifier(replay: stores.replay, window: configuration.proofWindow, now: now)
+    }
+
+    /// The AS discovery document (RFC 9635 §9).
+    public var discovery: GNAPDiscovery {
+        GNAPDiscovery(
+            grantRequestEndpoint: endpoints.grant,
+            interactionStartModesSupported: [],
+            interactionFinishMethodsSupported: [],
+            keyProofsSupported: ["httpsig"],
+            subIDFormatsSupported: ["opaque", "iss_sub"],
+            assertionFormatsSupported: [],
+            keyRotationSupported: false
+        )
+    }
+
+    // MARK: - Grant endpoint (RFC 9635 §2, §3)
+
+    /// Answers a grant request: tokens at once when policy allows, otherwise a pending grant to
+    /// continue once a resource owner decides. The grant and any tokens are stored before returning.
+    public func requestGrant(_ presented: GNAPPresentedRequest) async throws -> GNAPGrantResponse {
+        guard presented.token == nil else {
+            throw GNAPError(.invalidRequest, "the grant endpoint takes no access token (RFC 9635 §2)")
+        }
+        let request = try Self.decode(GNAPGrantRequest.self, from: presented.body)
+        guard request.interactRef == nil else { throw GNAPError(.invalidRequest, "interact_ref belongs in a continuation request") }
+        guard let client = request.client else { throw GNAPError(.invalidRequest, "the initial grant request needs 'client' (RFC 9635 §2.3)") }
+        let (key, instance) = try identify(client)
+        try await proofs.verify(presented, key: key)
+        try validate(request, instance: instance)
+
+        let current = now()
+        var stored = request
+        stored.client = nil
+        let decision = decide(stored, instance: instance)
+        let grantID = TokenIssuer.randomIdentifier()
+        let continuation = TokenIssuer.randomIdentifier()
+        let thumbprint = try Self.thumbprint(of: key)
+        let grant = GNAPGrantRecord(
+            id: grantID,
+            state: decision.state,
+            clientKey: try Self.encode(key),
+            keyThumbprint: thumbprint,
+            instanceID: instance?.id,
+            request: try Self.encode(stored),
+            continuationHash: TokenIssuer.hashToken(continuation),
+            continueAfter: current.addingTimeInterval(TimeInterval(configuration.continuationWait)),
+            subject: decision.subject,
+            createdAt: current,
+            updatedAt: current,
+            expiresAt: current.addingTimeInterval(configuration.grantLifetime)
+        )
+        var response = GNAPGrantResponse(continue: continueMember(grantID: grantID, token: continuation), instanceID: instance?.id)
+        var issued: [GNAPIssuedToken] = []
+        if decision.state == .approved {
+            (response.accessToken, issued) = try await mintTokens(for: stored, grant: grant)
+        }
+        try await stores.gnap.createGrant(grant, issued: issued)
+        return response
+    }
+
+    // MARK: - Out-of-band decisions
+
+    /// A resource owner approves (as `subject`) or denies a pending grant — the party authorizing
+    /// access need not be the party operating the client (RFC 9635 §1.4).
+    /// - Returns: `false` when the grant does not exist or is not pending.
+    public func decide(grantID: String, approve: Bool, subject: String?) async throws -> Bool {
+        try await stores.gnap.decide(grantID: grantID, approve: approve, subject: subject, at: now())
+    }
+
+    /// Grants, optionally in one state, for operators.
+    public func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord] {
+        try await stores.gnap.grants(state: state)
+    }
+
+    // MARK: - Shared pieces
+
+    /// The client's key and its registered instance, if any (RFC 9635 §2.3).
+    func identify(_ client: GNAPClientReference) throws(GNAPError) -> (GNAPKey, GNAPConfiguration.Instance?) {
+        switch client {
+        case .instance(let id):
+            guard let instance = configuration.instances.first(where: { $0.id == id }) else {
+                throw GNAPError(.invalidClient, "unknown instance_id")
+            }
+            return (instance.key, instance)
+        case .value(let value):
+            let key = value.key
+            guard key.jwk != nil, key.cert == nil, key.certS256 == nil else {
+                throw GNAPError(.invalidClient, "the client key must be exactly one JWK (RFC 9635 §7.1)")
+            }
+            guard key.jwk?.alg != nil, key.jwk?.kid != nil else {
+                throw GNAPError(.invalidClient, "the client JWK must carry 'alg' and 'kid' (RFC 9635 §7.1)")
+            }
+            let thumbprint = try Self.thumbprint(of: key)
+            if let instance = configuration.instances.first(where: { (try? Self.thumbprint(of: $0.key)) == thumbprint }) {
+                return (instance.key, instance)
+            }
+            guard configuration.allowUnknownClients else { throw GNAPError(.invalidClient, "this client key is not registered") }
+            return (key, nil)
+        }
+    }
+
+    func validate(_ request: GNAPGrantRequest, instance: GNAPConfiguration.Instance?) throws(GNAPError) {
+        guard request.accessToken != nil || request.subject != nil else {
+            throw GNAPError(.invalidRequest, "the request asks for neither access_token nor subject")
+        }
+        if let tokens = request.accessToken {
+            let list = tokens.requests
+            guard !list.isEmpty, list.count <= Self.maximumTokensPerRequest else {
+                throw GNAPError(.invalidRequest, "access_token must request 1 to \(Self.maximumTokensPerRequest) tokens")
+            }
+            if case .multiple = tokens {
+                let labels = list.compactMap(\.label)
+                guard labels.count == list.count, Set(labels).count == labels.count else {
+                    throw GNAPError(.invalidRequest, "every token in a multi-token request needs a unique label (RFC 9635 §2.1.2)")
+                }
+            }
+            for token in list {
+                guard !token.access.isEmpty, token.access.count <= Self.maximumRightsPerToken else {
+                    throw GNAPError(.invalidRequest, "each token's access must list 1 to \(Self.maximumRightsPerToken) rights")
+                }
+                for right in token.access where right.typeOrReference.isEmpty {
+                    throw GNAPError(.invalidRequest, "an access right has an empty type or reference")
+                }
+                let flags = token.flags ?? []
+                guard Set(flags).count == flags.count else { throw GNAPError(.invalidFlag, "a flag appears twice (RFC 9635 §2.1.1)") }
+                for flag in flags where flag != "bearer" {
+                    throw GNAPError(.invalidFlag, "flag '\(flag.prefix(32))' cannot be requested (only 'bearer')")
+                }
+                if flags.contains("bearer"), instance?.allowBearer != true {
+                    throw GNAPError(.invalidFlag, "this client may not request bearer tokens; omit the flag for a key-bound token")
+                }
+            }
+        }
+        if let formats = request.subject?.subIDFormats, formats.count > 20 {
+            throw GNAPError(.invalidRequest, "too many sub_id_formats")
+        }
+    }
+
+    /// Policy: a registered instance acting for itself, within its allowed access, is approved at once;
+    /// everything else waits for a resource owner.
+    func decide(_ request: GNAPGrantRequest, instance: GNAPConfiguration.Instance?) -> (state: GNAPGrantRecord.State, subject: String?) {
+        guard let instance, request.subject == nil, request.user == nil, let tokens = request.accessToken else { return (.pending, nil) }
+        let wanted = Set(tokens.requests.flatMap(\.access).map(\.typeOrReference))
+        return wanted.isSubset(of: instance.allowedAccess) ? (.approved, instance.id) : (.pending, nil)
+    }
+
+    func continueMember(grantID: String, token: String) -> GNAPContinue {
+        GNAPContinue(accessToken: GNAPTokenValue(value: token), uri: endpoints.continuationBase + grantID, wait: configuration.continuationWait)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(GNAPError) -> T {
+        guard !body.isEmpty else { throw GNAPError(.invalidRequest, "the request needs a JSON object body") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw GNAPError(.invalidRequest, "missing member '\(key.stringValue)'")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw GNAPError(.invalidRequest, "member '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+        } catch {
+            throw GNAPError(.invalidRequest, "the body is not a valid GNAP JSON object")
+        }
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func thumbprint(of key: GNAPKey) throws(GNAPError) -> String {
+        guard let jwk = key.jwk else { throw GNAPError(.invalidClient, "the key has no JWK") }
+        do { return try jwk.thumbprint() } catch { throw GNAPError(.invalidClient, "the client JWK is not valid: \(error.message)") }
+    }
+}

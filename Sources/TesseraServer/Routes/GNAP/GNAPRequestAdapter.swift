@@ -1,0 +1,56 @@
+import Foundation
+import HTTPMessageSignatures
+import Hummingbird
+import NIOCore
+import TesseraEngine
+import TesseraProtocol
+
+/// Turns a Hummingbird request into the framework-free message a GNAP key proof covers.
+///
+/// `@target-uri` must be the URI the client signed — the external one (RFC 9421 §7.4.3) — so the
+/// scheme and authority come from the issuer, not from whatever `Host` the request carried.
+struct GNAPRequestAdapter: Sendable {
+    let issuer: String
+    static let maximumBody = 64 * 1024
+
+    func presented(_ request: Request, context: TesseraRequestContext) async throws -> GNAPPresentedRequest {
+        var request = request
+        let body: [UInt8]
+        do {
+            let buffer = try await request.collectBody(upTo: Self.maximumBody)
+            body = Array(buffer.readableBytesView)
+        } catch {
+            throw GNAPError(.invalidRequest, "the request body is larger than \(Self.maximumBody) bytes")
+        }
+        if !body.isEmpty {
+            let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard type == "application/json" else { throw GNAPError(.invalidRequest, "GNAP request bodies are application/json") }
+        }
+        let fields = request.headers.map { HTTPSignatureField(name: $0.name.canonicalName, value: $0.value) }
+        guard let components = URLComponents(string: issuer), let scheme = components.scheme, let host = components.host else {
+            throw GNAPError(.invalidRequest, "the server's issuer is not an absolute URL")
+        }
+        let authority = components.port.map { "\(host):\($0)" } ?? host
+        let message = HTTPSignatureRequest(
+            method: request.method.rawValue,
+            scheme: scheme,
+            authority: authority,
+            requestTarget: request.uri.description,
+            headerFields: fields,
+            body: body.isEmpty ? nil : body
+        )
+        return GNAPPresentedRequest(message: message, token: try Self.token(request))
+    }
+
+    /// `Authorization: GNAP <token>` (RFC 9635 §7.2); any other scheme is refused.
+    static func token(_ request: Request) throws -> String? {
+        let values = request.headers[values: .authorization]
+        guard let header = values.first else { return nil }
+        guard values.count == 1 else { throw GNAPError(.invalidRequest, "more than one Authorization header") }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0] == "GNAP" else {
+            throw GNAPError(.invalidRequest, "tokens are presented as 'Authorization: GNAP <token>' here (RFC 9635 §7.2)")
+        }
+        return String(parts[1])
+    }
+}

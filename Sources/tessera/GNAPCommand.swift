@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import TesseraServer
+import TesseraStorage
+
+/// `tessera gnap`: GNAP grants seen from the resource owner's and operator's side.
+struct GNAPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gnap",
+        abstract: "GNAP grants: list them, approve or deny pending ones.",
+        subcommands: [GNAPRequestCommand.self, Grants.self, Approve.self]
+    )
+}
+
+extension GNAPCommand {
+    struct Grants: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List GNAP grants (newest last).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only grants in this state: pending, approved, denied or finalized.") var state: String?
+
+        func run() async throws {
+            var filter: GNAPGrantRecord.State?
+            if let state {
+                guard let parsed = GNAPGrantRecord.State(rawValue: state) else {
+                    throw ValidationError("state must be pending, approved, denied or finalized")
+                }
+                filter = parsed
+            }
+            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
+            let grants = try await stores.gnap.grants(state: filter)
+            if grants.isEmpty { print("no grants") }
+            let formatter = ISO8601DateFormatter()
+            for grant in grants {
+                let access = Self.summary(of: grant.request)
+                print("\(grant.id)\t\(grant.state.rawValue)\tclient=\(grant.instanceID ?? "key:" + grant.keyThumbprint.prefix(12))\t\(access)\tcreated \(formatter.string(from: grant.createdAt))")
+            }
+        }
+
+        /// The requested access types and references, for a person deciding.
+        static func summary(of request: String) -> String {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(request.utf8)) as? [String: Any] else { return "" }
+            let tokens = (object["access_token"] as? [[String: Any]]) ?? (object["access_token"] as? [String: Any]).map { [$0] } ?? []
+            let rights = tokens.flatMap { ($0["access"] as? [Any]) ?? [] }.map { right -> String in
+                if let reference = right as? String { return reference }
+                let object = right as? [String: Any] ?? [:]
+                let actions = (object["actions"] as? [String])?.joined(separator: ",") ?? "*"
+                return "\(object["type"] as? String ?? "?")[\(actions)]"
+            }
+            return "access=" + rights.joined(separator: " ")
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve (or --deny) a pending grant as a resource owner.",
+            discussion: "The client receives its tokens on its next continuation request."
+        )
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The grant id (from `tessera gnap grants`).") var grant: String
+        @Option(help: "The resource owner approving: becomes the tokens' subject.") var subject: String?
+        @Flag(help: "Deny instead of approve.") var deny = false
+
+        func validate() throws {
+            if !deny, (subject ?? "").isEmpty { throw ValidationError("--subject is required to approve") }
+        }
+
+        func run() async throws {
+            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
+            guard try await stores.gnap.decide(grantID: grant, approve: !deny, subject: deny ? nil : subject, at: Date()) else {
+                throw ValidationError("no pending grant with id \(grant)")
+            }
+            print(deny ? "denied grant \(grant)" : "approved grant \(grant) as \(subject ?? "")")
+        }
+    }
+}
