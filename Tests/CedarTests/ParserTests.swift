@@ -165,7 +165,7 @@ import Testing
         #expect(try Parser.parseExpression("context has b.c").get() == Parser.parseExpression("context has b && context.b has c").get())
         #expect(
             try Parser.parseExpression("principal is User in Group::\"g\"").get()
-                == Parser.parseExpression("principal is User && principal in Group::\"g\"").get()
+                == .isIn(.variable(.principal), EntityType("User"), .literal(.entity(EntityUID("Group", "g"))))
         )
         #expect(try Parser.parseExpression("-5").get() == .literal(.long(-5)))
         #expect(try Parser.parseExpression("-(5)").get() == .negate(.literal(.long(5))))

@@ -125,7 +125,9 @@ enum ExprGenerator {
         case 8:
             let els: [PatternElement] = [.wildcard, .literal("a"), .literal("*"), .literal("\u{e9}"), .literal("\\")]
             return .like(make(&r, depth: d), Pattern(elements: (0..<r.next(4)).map { _ in els[r.next(els.count)] }))
-        case 9: return .isType(make(&r, depth: d), EntityType(["User", "A::B"][r.next(2)]))
+        case 9:
+            if r.next(2) == 0 { return .isIn(make(&r, depth: d), EntityType("User"), make(&r, depth: d)) }
+            return .isType(make(&r, depth: d), EntityType(["User", "A::B"][r.next(2)]))
         case 10: return .isEmpty(make(&r, depth: d))
         case 11: return .set((0..<r.next(3)).map { _ in make(&r, depth: d) })
         case 12:

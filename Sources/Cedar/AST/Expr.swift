@@ -79,7 +79,7 @@ struct RecordField: Hashable, Sendable {
 }
 
 /// A Cedar expression (the AST). Desugared as the reference parser does: `has a.b` becomes a
-/// chain of `&&`, `is T in x` becomes `(e is T) && (e in x)`, `-` on an integer literal folds.
+/// chain of `&&`, `-` on an integer literal folds.
 indirect enum Expr: Hashable, Sendable {
     case literal(CedarValue)
     case variable(Variable)
@@ -94,6 +94,8 @@ indirect enum Expr: Hashable, Sendable {
     case hasAttr(Expr, CedarString)
     case like(Expr, Pattern)
     case isType(Expr, EntityType)
+    /// `e is T in x` ≡ `e is T && e in x`, kept as one node as the reference does.
+    case isIn(Expr, EntityType, Expr)
     case isEmpty(Expr)
     case set([Expr])
     case record([RecordField])

@@ -66,6 +66,9 @@ public struct Policy: Hashable, Sendable {
         public var key: String
         /// The annotation's value (`""` when written without one).
         public var value: String
+        /// Whether a value was written (`@flag` vs `@flag("")`); they mean the same, but the
+        /// formatter and the JSON format (`null`) keep the difference, as the reference does.
+        var hasValue = true
     }
 
     /// The policy id (positional, `policy0`, … when parsed from text).

@@ -15,6 +15,7 @@ enum Compiler {
         case .negate(let a): return .negate(fold(a))
         case .and, .or: return foldLogic(e)
         case .ifThenElse(let c, let t, let f): return .ifThenElse(fold(c), fold(t), fold(f))
+        case .isIn(let a, let t, let x): return .isIn(fold(a), t, fold(x))
         case .binary, .getAttr, .hasAttr, .like, .isType, .isEmpty: return foldSteps(e)
         case .call(let fn, let args) where !fn.isConstructor && !args.isEmpty: return foldSteps(e)
         case .set(let items):

@@ -58,6 +58,10 @@ struct Evaluator {
             return try like(try evaluate(a), pattern)
         case .isType(let a, let type):
             return try isType(try evaluate(a), type)
+        case .isIn(let a, let type, let x):
+            let v = try evaluate(a)
+            guard case .bool(true) = try isType(v, type) else { return .bool(false) }
+            return try binary(.in, v, try evaluate(x))
         case .isEmpty(let a):
             return try isEmpty(try evaluate(a))
         case .allOf(let items):

@@ -13,7 +13,7 @@ public enum PolicyFormatter {
     /// Formats one policy or template.
     public static func format(_ policy: Policy) -> String {
         var out = ""
-        for a in policy.annotations { out += "@\(a.key)(\(quote(a.value)))\n" }
+        for a in policy.annotations { out += a.hasValue ? "@\(a.key)(\(quote(a.value)))\n" : "@\(a.key)\n" }
         out += "\(policy.effect.rawValue) (\n"
         out += "  \(scope("principal", policy.principal)),\n"
         out += "  \(actionScope(policy.action)),\n"
@@ -94,7 +94,7 @@ public enum PolicyFormatter {
             case .contains, .containsAll, .containsAny, .hasTag, .getTag: 8
             default: 4
             }
-        case .hasAttr, .like, .isType: 4
+        case .hasAttr, .like, .isType, .isIn: 4
         case .not, .negate: 7
         case .literal(.long(let v)) where v < 0: 7
         case .getAttr, .isEmpty: 8
@@ -140,6 +140,7 @@ public enum PolicyFormatter {
         case .hasAttr(let a, let k): return "\(expression(a, 5)) has \(name(k) ?? quote(k.value))"
         case .like(let a, let p): return "\(expression(a, 5)) like \"\(escape(p.elements, pattern: true))\""
         case .isType(let a, let t): return "\(expression(a, 5)) is \(t.name)"
+        case .isIn(let a, let t, let x): return "\(expression(a, 5)) is \(t.name) in \(expression(x, 5))"
         case .isEmpty(let a): return "\(expression(a, 8)).isEmpty()"
         case .set(let items): return "[" + items.map { expression($0) }.joined(separator: ", ") + "]"
         case .record(let fields):

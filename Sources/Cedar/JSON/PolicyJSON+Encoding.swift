@@ -14,7 +14,10 @@ extension PolicyJSON {
         ]
         if !p.annotations.isEmpty {
             members.append(
-                JSONMember(key: "annotations", value: .object(p.annotations.map { JSONMember(key: $0.key, value: .string($0.value)) }))
+                JSONMember(
+                    key: "annotations",
+                    value: .object(p.annotations.map { JSONMember(key: $0.key, value: $0.hasValue ? .string($0.value) : .null) })
+                )
             )
         }
         return .object(members)
@@ -67,20 +70,17 @@ extension PolicyJSON {
         case .getAttr(let a, let k): return one(".", .object(["left": encode(a), "attr": .string(k.value)]))
         case .hasAttr(let a, let k): return one("has", .object(["left": encode(a), "attr": .string(k.value)]))
         case .like(let a, let p):
-            var parts: [JSONValue] = []
-            var pending = ""
-            for el in p.elements {
+            // One `Literal` per Unicode scalar, exactly as the reference writes patterns.
+            let parts: [JSONValue] = p.elements.map { el in
                 switch el {
-                case .wildcard:
-                    if !pending.isEmpty { parts.append(one("Literal", .string(pending))) }
-                    pending = ""
-                    parts.append(.string("Wildcard"))
-                case .literal(let c): pending.unicodeScalars.append(c)
+                case .wildcard: .string("Wildcard")
+                case .literal(let c): one("Literal", .string(String(Character(c))))
                 }
             }
-            if !pending.isEmpty { parts.append(one("Literal", .string(pending))) }
             return one("like", .object(["left": encode(a), "pattern": .array(parts)]))
         case .isType(let a, let t): return one("is", .object(["left": encode(a), "entity_type": .string(t.name)]))
+        case .isIn(let a, let t, let x):
+            return one("is", .object(["left": encode(a), "entity_type": .string(t.name), "in": encode(x)]))
         case .set(let items): return one("Set", .array(items.map(encode)))
         case .record(let fields): return one("Record", .object(fields.map { JSONMember(key: $0.key.value, value: encode($0.value)) }))
         case .call(let fn, let args): return one(fn.rawValue, .array(args.map(encode)))

@@ -49,7 +49,7 @@ enum PolicyJSON {
                     guard Lexer.isIdentifier(a.key) else { throw Failure(message: "`\(a.key)` is not a valid annotation name") }
                     switch a.value {
                     case .string(let s): annotations.append(Policy.Annotation(key: a.key, value: s))
-                    case .null: annotations.append(Policy.Annotation(key: a.key, value: ""))
+                    case .null: annotations.append(Policy.Annotation(key: a.key, value: "", hasValue: false))
                     default: throw Failure(message: "annotation values must be strings or null")
                     }
                 }
@@ -123,7 +123,7 @@ enum PolicyJSON {
             guard let list = json["entities"]?.arrayValue else { throw Failure(message: "`in` needs `entity` or `entities`") }
             var out: [EntityUID] = []
             for e in list { out.append(try action(e)) }
-            return .inSet(out)
+            return out.count == 1 ? .in(out[0]) : .inSet(out)
         default: throw Failure(message: "invalid action scope operator `\(op)`")
         }
     }
@@ -237,7 +237,7 @@ enum PolicyJSON {
         case "is":
             guard let type = EntityType(validating: try string("entity_type")) else { throw Failure(message: "invalid `entity_type`") }
             let left = try sub("left")
-            if body["in"] != nil { return .and(.isType(left, type), .binary(.in, left, try sub("in"))) }
+            if body["in"] != nil { return .isIn(left, type, try sub("in")) }
             return .isType(left, type)
         case "Set":
             guard let items = body.arrayValue else { throw Failure(message: "`Set` needs an array") }

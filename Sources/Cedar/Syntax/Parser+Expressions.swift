@@ -99,7 +99,7 @@ extension Parser {
             let type = try parseTypePath()
             if isIdent("in") {
                 bump()
-                result = .and(.isType(lhs, type), .binary(.in, lhs, try parseAdd()))
+                result = .isIn(lhs, type, try parseAdd())
             } else {
                 result = .isType(lhs, type)
             }

@@ -116,7 +116,9 @@ struct Parser {
             let keyLocation = current.location
             bump()
             var value = ""
+            var hasValue = false
             if isPunct("(") {
+                hasValue = true
                 bump()
                 guard case .string(let raw) = current.kind else { throw unexpected("a string") }
                 value = try unescape(raw, at: current.location)
@@ -126,7 +128,7 @@ struct Parser {
             if annotations.contains(where: { $0.key == key }) {
                 throw SyntaxError(message: "duplicate annotation: @\(key)", location: keyLocation)
             }
-            annotations.append(Policy.Annotation(key: key, value: value))
+            annotations.append(Policy.Annotation(key: key, value: value, hasValue: hasValue))
         }
         let effect: Policy.Effect
         if isIdent("permit") {
@@ -271,7 +273,8 @@ struct Parser {
                     if isPunct(",") { bump() } else { break }
                 }
                 try expectPunct("]")
-                return .inSet(list)
+                // The reference keeps a list of one as `action in A` (same meaning).
+                return list.count == 1 ? .in(list[0]) : .inSet(list)
             }
             return .in(try parseActionEntity())
         }
