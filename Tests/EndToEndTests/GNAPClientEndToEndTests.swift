@@ -1,0 +1,236 @@
+import Foundation
+import HTTPMessageSignatures
+import Testing
+import TesseraClient
+import TesseraProtocol
+import TesseraResource
+
+/// The GNAP SDKs against `tessera serve` as a real process over loopback HTTP: the client SDK's grants,
+/// continuation, approval by a person with the CLI, rotation and revocation; the RS SDK's introspection and
+/// proof checks. No sleeping: the server's `continuation_wait` is 0.
+@Suite(.serialized) struct GNAPClientEndToEndTests {
+    let agent = GNAPKeyPair.generate(.ed25519, keyID: "agent-1")
+    let rsKey = GNAPKeyPair.generate(.ed25519, keyID: "rs-1")
+
+    struct Server {
+        let process: TesseraProcess
+        let directory: URL
+        var base: String { process.baseURL }
+    }
+
+    /// Runs `body` against a fresh server and stops the server afterwards, whatever happens.
+    func withServer(_ body: (Server) async throws -> Void) async throws {
+        let server = try await start()
+        do {
+            try await body(server)
+        } catch {
+            try await server.process.stop()
+            throw error
+        }
+        try await server.process.stop()
+    }
+
+    func start() async throws -> Server {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-gnap-sdk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let agentJWK = String(decoding: try JSONEncoder().encode(agent.publicJWK), as: UTF8.self)
+        let rsJWK = String(decoding: try JSONEncoder().encode(rsKey.publicJWK), as: UTF8.self)
+        let config = directory.appendingPathComponent("tessera.yaml").path
+        try """
+        gnap:
+          continuation_wait: 0
+          instances:
+            - id: e2e-agent
+              display_name: E2E agent
+              key: {"proof": "httpsig", "jwk": \(agentJWK)}
+              allowed_access: [photo-api, billing]
+              allow_bearer: true
+          resource_servers:
+            - id: photos-rs
+              key: {"proof": "httpsig", "jwk": \(rsJWK)}
+              audiences: ["https://rs.example/"]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let process = try await TesseraProcess(["--config", config, "--data-dir", directory.path])
+        return Server(process: process, directory: directory)
+    }
+
+    static let photos = GNAPAccessRight.object(GNAPAccessObject(type: "photo-api", actions: ["read"], locations: ["https://rs.example/"]))
+    static let twoTokens = GNAPTokenRequests.multiple([
+        GNAPTokenRequest(access: [photos], label: "photos"),
+        GNAPTokenRequest(access: [.object(GNAPAccessObject(type: "billing", actions: ["read"], locations: ["https://rs.example/"]))], label: "billing"),
+    ])
+
+    func client(_ server: Server, key: GNAPKeyPair? = nil) -> GNAPClient {
+        GNAPClient(grantEndpoint: server.base + "/gnap", key: key ?? agent, sleep: { _ in })
+    }
+
+    func resourceServer(_ server: Server) -> GNAPResourceServer {
+        var configuration = GNAPResourceServer.Configuration(asBaseURL: server.base, resourceServer: .instance("photos-rs"))
+        configuration.introspectionCacheLifetime = .zero
+        return GNAPResourceServer(configuration: configuration, key: rsKey)
+    }
+
+    static func claims(_ jwt: String) throws -> [String: Any] {
+        let parts = jwt.split(separator: ".")
+        guard parts.count == 3 else { return [:] }
+        var payload = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while payload.count % 4 != 0 { payload += "=" }
+        let data = try #require(Data(base64Encoded: payload))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test func registeredInstanceGetsTwoBoundTokensThenRotatesAndRevokes() async throws {
+        try await withServer { server in
+            let gnap = client(server)
+
+            let discovery = try await gnap.discover()
+            #expect(discovery.keyProofsSupported.contains("httpsig"))
+
+            let grant = try await gnap.requestGrant(GNAPGrantRequest(accessToken: Self.twoTokens))
+            #expect(!grant.isPending)
+            #expect(grant.tokens.count == 2)
+            let photos = try #require(grant.token(labelled: "photos"))
+            let billing = try #require(grant.token(labelled: "billing"))
+            for token in [photos, billing] {
+                #expect(!token.isBearer)
+                let cnf = try #require(try Self.claims(token.value)["cnf"] as? [String: Any])
+                #expect(cnf["jkt"] as? String == (try agent.thumbprint()))
+            }
+
+            let rs = resourceServer(server)
+            #expect(try await rs.introspect(token: photos.value, proof: "httpsig").active)
+            let rotated = try await gnap.rotate(photos)
+            #expect(rotated.value != photos.value)
+            #expect(rotated.label == "photos")
+            #expect(try await rs.introspect(token: photos.value, proof: "httpsig").active == false)
+            #expect(try await rs.introspect(token: rotated.value, proof: "httpsig").active)
+            // The old management token was replaced by the rotation.
+            await #expect(throws: GNAPClientError.self) { try await gnap.rotate(photos) }
+
+            try await gnap.revoke(billing)
+            #expect(try await rs.introspect(token: billing.value, proof: "httpsig").active == false)
+            await #expect(throws: GNAPClientError.self) { try await gnap.rotate(billing) }
+
+            if let continuation = grant.continuation {
+                try await gnap.cancelGrant(continuation)
+                #expect(try await rs.introspect(token: rotated.value, proof: "httpsig").active == false)
+            }
+        }
+    }
+
+    @Test func pendingGrantIsApprovedWithTheCLIAndPolledWithTheNewestToken() async throws {
+        try await withServer { server in
+            let stranger = GNAPKeyPair.generate(.p256)
+            let gnap = client(server, key: stranger)
+            let requested = GNAPTokenRequests.single(GNAPTokenRequest(access: [Self.photos]))
+            let pending = try await gnap.requestGrant(GNAPGrantRequest(accessToken: requested))
+            #expect(pending.isPending)
+            let first = try #require(pending.continuation)
+
+            // Polling before approval rotates the continuation token; the old one is then refused.
+            let stillPending = try await gnap.continueGrant(first, requested: requested)
+            #expect(stillPending.isPending)
+            let newest = try #require(stillPending.continuation)
+            #expect(newest.accessToken != first.accessToken)
+            do {
+                _ = try await gnap.continueGrant(first, requested: requested)
+                Issue.record("a used continuation token must be refused")
+            } catch let error as GNAPClientError {
+                #expect(error.gnapError?.code == .invalidContinuation)
+            }
+
+            let grantID = URL(string: newest.uri)?.lastPathComponent ?? ""
+            let (status, _) = try TesseraProcess.run(["gnap", "approve", grantID, "--subject", "alice", "--data-dir", server.directory.path])
+            #expect(status == 0)
+            let approved = try await gnap.awaitApproval(stillPending, requested: requested, maximumPolls: 3)
+            let token = try #require(approved.tokens.first)
+            #expect(try Self.claims(token.value)["sub"] as? String == "alice")
+        }
+    }
+
+    @Test func deniedGrantEndsWithUserDenied() async throws {
+        try await withServer { server in
+            let gnap = client(server, key: GNAPKeyPair.generate(.ed25519))
+            let pending = try await gnap.requestGrant(GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [Self.photos]))))
+            let grantID = URL(string: pending.continuation?.uri ?? "")?.lastPathComponent ?? ""
+            let (status, _) = try TesseraProcess.run(["gnap", "approve", grantID, "--deny", "--data-dir", server.directory.path])
+            #expect(status == 0)
+            do {
+                _ = try await gnap.awaitApproval(pending, maximumPolls: 3)
+                Issue.record("expected user_denied")
+            } catch let error as GNAPClientError {
+                #expect(error.gnapError?.code == .userDenied)
+            }
+        }
+    }
+
+    @Test func resourceServerVerifiesBoundTokensAndRefusesReplaysAndOtherKeys() async throws {
+        try await withServer { server in
+            let gnap = client(server)
+            let grant = try await gnap.requestGrant(
+                GNAPGrantRequest(accessToken: .multiple([
+                    GNAPTokenRequest(access: [Self.photos], label: "bound"),
+                    GNAPTokenRequest(access: [Self.photos], label: "bearer", flags: ["bearer"]),
+                ]))
+            )
+            let bound = try #require(grant.token(labelled: "bound"))
+            let bearer = try #require(grant.token(labelled: "bearer"))
+            #expect(bearer.isBearer)
+
+            let discovered = try await GNAPResourceServer.discover(asBaseURL: server.base)
+            #expect(discovered.introspectionEndpoint == server.base + "/gnap/introspect")
+            let rs = resourceServer(server)
+            let needed: [GNAPAccessRight] = [.object(GNAPAccessObject(type: "photo-api", actions: ["read"]))]
+
+            var request = try HTTPSignatureRequest(method: "GET", targetURI: "https://rs.example/photos/1")
+            try gnap.authorize(&request, with: bound)
+            guard case .authorized(let granted) = await rs.verify(request, requiredAccess: needed) else {
+                Issue.record("a bound token with the client's signature must be accepted")
+                return
+            }
+            #expect(granted.allows("photo-api", action: "read"))
+            #expect(granted.introspection.instanceID == "e2e-agent")
+
+            guard case .refused(let replay) = await rs.verify(request, requiredAccess: needed) else {
+                Issue.record("a replayed signature must be refused")
+                return
+            }
+            #expect(replay.reason == .invalidSignature)
+            #expect(replay.challenge.hasPrefix("GNAP as_uri=\(server.base)/gnap"))
+
+            let impostor = GNAPClient(grantEndpoint: server.base + "/gnap", key: GNAPKeyPair.generate(.ed25519, keyID: "agent-1"))
+            var stolen = try HTTPSignatureRequest(method: "GET", targetURI: "https://rs.example/photos/1")
+            try impostor.authorize(&stolen, with: bound)
+            guard case .refused(let wrongKey) = await rs.verify(stolen, requiredAccess: needed) else {
+                Issue.record("a signature by another key must be refused")
+                return
+            }
+            #expect(wrongKey.reason == .invalidSignature)
+
+            let tooMuch: [GNAPAccessRight] = [.object(GNAPAccessObject(type: "photo-api", actions: ["delete"]))]
+            var fresh = try HTTPSignatureRequest(method: "GET", targetURI: "https://rs.example/photos/1")
+            try gnap.authorize(&fresh, with: bound)
+            guard case .refused(let insufficient) = await rs.verify(fresh, requiredAccess: tooMuch) else {
+                Issue.record("a token without the needed access must be refused")
+                return
+            }
+            #expect(insufficient.reason == .inactiveToken)
+
+            var bearerRequest = try HTTPSignatureRequest(method: "GET", targetURI: "https://rs.example/photos/1")
+            try gnap.authorize(&bearerRequest, with: bearer)
+            guard case .authorized = await rs.verify(bearerRequest, requiredAccess: needed) else {
+                Issue.record("a bearer token must be accepted as Bearer")
+                return
+            }
+
+            try await gnap.revoke(bound)
+            var afterRevoke = try HTTPSignatureRequest(method: "GET", targetURI: "https://rs.example/photos/1")
+            try gnap.authorize(&afterRevoke, with: bound)
+            guard case .refused(let revoked) = await rs.verify(afterRevoke, requiredAccess: needed) else {
+                Issue.record("a revoked token must be refused at once")
+                return
+            }
+            #expect(revoked.reason == .inactiveToken)
+        }
+    }
+}
