@@ -46,54 +46,6 @@ public struct EntityStore: Sendable {
         }
     }
 
-    init(jsonValue: JSONValue) throws(CedarParseError) {
-        guard case .array(let items) = jsonValue else {
-            throw CedarParseError(.entities, "entities JSON must be an array")
-        }
-        var list: [Entity] = []
-        list.reserveCapacity(items.count)
-        do throws(ValueJSON.Failure) {
-            for item in items { list.append(try Self.decodeEntity(item)) }
-        } catch {
-            throw CedarParseError(.entities, error.message)
-        }
-        try self.init(list)
-    }
-
-    private static func decodeEntity(_ json: JSONValue) throws(ValueJSON.Failure) -> Entity {
-        guard case .object(let members) = json else { throw ValueJSON.Failure(message: "an entity must be a JSON object") }
-        var uid: EntityUID?
-        var attrs: [CedarString: CedarValue]?
-        var parents: Set<EntityUID>?
-        var tags: [CedarString: CedarValue] = [:]
-        for m in members {
-            switch m.key {
-            case "uid": uid = try ValueJSON.decodeUID(m.value)
-            case "attrs": attrs = try decodeMap(m.value, "attrs")
-            case "tags": tags = try decodeMap(m.value, "tags")
-            case "parents":
-                guard case .array(let ps) = m.value else { throw ValueJSON.Failure(message: "`parents` must be an array") }
-                var set = Set<EntityUID>(minimumCapacity: ps.count)
-                for p in ps { set.insert(try ValueJSON.decodeUID(p)) }
-                parents = set
-            default:
-                continue  // the reference ignores unknown fields
-            }
-        }
-        guard let uid else { throw ValueJSON.Failure(message: "an entity needs a `uid`") }
-        guard let attrs else { throw ValueJSON.Failure(message: "entity `\(uid)` is missing `attrs`") }
-        guard let parents else { throw ValueJSON.Failure(message: "entity `\(uid)` is missing `parents`") }
-        return Entity(uid: uid, attributes: attrs, parents: parents, tags: tags)
-    }
-
-    private static func decodeMap(_ json: JSONValue, _ field: String) throws(ValueJSON.Failure) -> [CedarString: CedarValue] {
-        guard case .object(let members) = json else { throw ValueJSON.Failure(message: "`\(field)` must be an object") }
-        var map: [CedarString: CedarValue] = [:]
-        map.reserveCapacity(members.count)
-        for m in members { map[CedarString(m.key)] = try ValueJSON.decode(m.value) }
-        return map
-    }
-
     /// Transitive closure of the parent graph over integer node ids (iterative DFS, so deep
     /// hierarchies cannot overflow the stack); a cycle is an error, as in the reference.
     private mutating func computeAncestors() throws(CedarParseError) {
