@@ -7,7 +7,7 @@ import TesseraResource
 
 /// The GNAP SDKs against `tessera serve` as a real process over loopback HTTP: the client SDK's grants,
 /// continuation, approval by a person with the CLI, rotation and revocation; the RS SDK's introspection and
-/// proof checks. No sleeping: the server's `continuation_wait` is 0.
+/// proof checks. The server's `continuation_wait` is 0 (1 s for the CLI test, whose process really waits).
 @Suite(.serialized) struct GNAPClientEndToEndTests {
     let agent = GNAPKeyPair.generate(.ed25519, keyID: "agent-1")
     let rsKey = GNAPKeyPair.generate(.ed25519, keyID: "rs-1")
@@ -19,8 +19,8 @@ import TesseraResource
     }
 
     /// Runs `body` against a fresh server and stops the server afterwards, whatever happens.
-    func withServer(_ body: (Server) async throws -> Void) async throws {
-        let server = try await start()
+    func withServer(wait: Int = 0, _ body: (Server) async throws -> Void) async throws {
+        let server = try await start(wait: wait)
         do {
             try await body(server)
         } catch {
@@ -30,7 +30,7 @@ import TesseraResource
         try await server.process.stop()
     }
 
-    func start() async throws -> Server {
+    func start(wait: Int = 0) async throws -> Server {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-gnap-sdk-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let agentJWK = String(decoding: try JSONEncoder().encode(agent.publicJWK), as: UTF8.self)
@@ -38,7 +38,7 @@ import TesseraResource
         let config = directory.appendingPathComponent("tessera.yaml").path
         try """
         gnap:
-          continuation_wait: 0
+          continuation_wait: \(wait)
           instances:
             - id: e2e-agent
               display_name: E2E agent
@@ -145,6 +145,44 @@ import TesseraResource
             let approved = try await gnap.awaitApproval(stillPending, requested: requested, maximumPolls: 3)
             let token = try #require(approved.tokens.first)
             #expect(try Self.claims(token.value)["sub"] as? String == "alice")
+        }
+    }
+
+    /// `tessera gnap request --poll` as a person would run it: it prints the grant id while pending, a second
+    /// person approves it with `tessera gnap approve`, and the command prints both labelled tokens.
+    @Test func cliRequestFollowsTheGrantUntilApproved() async throws {
+        try await withServer(wait: 1) { server in
+            let keyFile = server.directory.appendingPathComponent("client.jwk").path
+            let process = Process()
+            process.executableURL = TesseraProcess.binary
+            process.arguments = [
+                "gnap", "request", "--as", server.base, "--access", "photo-api:read", "--access", "ref:billing",
+                "--label", "a", "--label", "b", "--key", keyFile, "--poll", "--max-polls", "60",
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var grantID: String?
+            for _ in 0..<100 where grantID == nil {
+                let (_, listing) = try TesseraProcess.run(["gnap", "grants", "--state", "pending", "--data-dir", server.directory.path])
+                // One line per grant: ID<TAB>state<TAB>…; "no grants" when there is none yet.
+                grantID = listing.split(separator: "\n").first { $0.contains("\tpending\t") }?.split(separator: "\t").first.map(String.init)
+                if grantID == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let id = try #require(grantID)
+            let (status, _) = try TesseraProcess.run(["gnap", "approve", id, "--subject", "bob", "--data-dir", server.directory.path])
+            #expect(status == 0)
+            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            #expect(printed.contains("token [a]: ey"))
+            #expect(printed.contains("token [b]: ey"))
+            // The key was written for the next run, private to the user.
+            let saved = try GNAPKeyPair(privateJWK: String(contentsOfFile: keyFile, encoding: .utf8))
+            let attributes = try FileManager.default.attributesOfItem(atPath: keyFile)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+            #expect(saved.kind == .ed25519)
         }
     }
 
