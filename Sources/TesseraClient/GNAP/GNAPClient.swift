@@ -261,8 +261,8 @@ public struct GNAPClient: Sendable {
             return
         }
         if let bound = token.key {
-            guard case .value(let boundKey) = bound, let jwk = boundKey.jwk,
-                (try? jwk.thumbprint()) == (try? key.thumbprint()), boundKey.proof.method == "httpsig"
+            guard case .value(let boundKey) = bound, let jwk = boundKey.jwk, boundKey.proof.method == "httpsig",
+                let theirs = try? jwk.thumbprint(), let ours = try? key.thumbprint(), theirs == ours
             else {
                 throw GNAPClientError(.unsupportedTokenKey, "the token is bound to a key this client does not hold")
             }
