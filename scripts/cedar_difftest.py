@@ -514,6 +514,18 @@ def mutate(rng, text):
     return " ".join(toks)
 
 
+def _check_files(tessera, files):
+    """`tessera cedar check` on many files: {path: accepted}."""
+    got = {}
+    for i in range(0, len(files), 500):
+        proc = subprocess.run([tessera, "cedar", "check"] + files[i:i + 500], capture_output=True, text=True)
+        for line in proc.stdout.splitlines():
+            m = re.match(r"^(.*\.(?:cedar|json)): (OK|ERROR)", line)
+            if m:
+                got[m.group(1)] = m.group(2) == "OK"
+    return got
+
+
 def syntax_run(tessera, count, seed, workdir, verbose=True):
     """Mutated policy texts: both engines must agree on accept / reject."""
     rng = random.Random(seed)
@@ -532,13 +544,7 @@ def syntax_run(tessera, count, seed, workdir, verbose=True):
             f.write(text)
         files.append(path)
         expected[path] = ok
-    got = {}
-    for i in range(0, len(files), 500):
-        proc = subprocess.run([tessera, "cedar", "check"] + files[i:i + 500], capture_output=True, text=True)
-        for line in proc.stdout.splitlines():
-            m = re.match(r"^(.*\.cedar): (OK|ERROR)", line)
-            if m:
-                got[m.group(1)] = m.group(2) == "OK"
+    got = _check_files(tessera, files)
     bad = [f for f in files if got.get(f) != expected[f]]
     if verbose:
         for f in bad[:30]:
@@ -803,13 +809,7 @@ def est_run(tessera, count, seed, workdir, verbose=True):
             f.write(text)
         files.append(path)
         expected[path] = ok
-    got = {}
-    for i in range(0, len(files), 500):
-        proc = subprocess.run([tessera, "cedar", "check"] + files[i:i + 500], capture_output=True, text=True)
-        for line in proc.stdout.splitlines():
-            m = re.match(r"^(.*\.json): (OK|ERROR)", line)
-            if m:
-                got[m.group(1)] = m.group(2) == "OK"
+    got = _check_files(tessera, files)
     bad = [f for f in files if got.get(f) != expected[f]]
     if verbose:
         for f in bad[:30]:
