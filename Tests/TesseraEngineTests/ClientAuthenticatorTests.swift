@@ -32,6 +32,22 @@ import TesseraTesting
         }
     }
 
+    @Test(.bug(id: 12, "client_id with NUL authenticated as the id before the NUL"))
+    func refusesClientIDsNoClientCanHave() async throws {
+        let engine = try await engine()
+        let id = TestClients.secretClientID
+        for presented in [id + "\u{0}", id + "\u{0}x", id + " ", "\u{FF56}" + id.dropFirst(), ""] {
+            await #expect(throws: OAuthError.invalidClient("")) {
+                try await authenticate(engine, .basic(clientID: presented, secret: TestClients.secret))
+            }
+        }
+        let assertion = try await TestClients.assertion(audience: engine.configuration.issuer, now: now, jti: "nul-claimed-id")
+        await #expect(throws: OAuthError.invalidClient("")) {
+            try await authenticate(engine, .assertion(clientID: TestClients.jwtClientID + "\u{0}", assertion: assertion))
+        }
+        #expect(try await authenticate(engine, .basic(clientID: id, secret: TestClients.secret)).id == id)
+    }
+
     @Test func refusesASecretSentWithTheWrongMethod() async throws {
         let engine = try await engine()
         await #expect(throws: OAuthError.invalidClient("")) {

@@ -58,7 +58,9 @@ public struct ClientAuthenticator: Sendable {
         case .assertion(let id, let assertion):
             return try await authenticateAssertion(assertion, claimedID: id)
         case .clientIDOnly(let id):
-            guard let record = try await clients.client(id: id) else { throw OAuthError.invalidClient(Self.failed) }
+            guard Self.canNameAClient(id), let record = try await clients.client(id: id) else {
+                throw OAuthError.invalidClient(Self.failed)
+            }
             guard record.authMethod == .none else {
                 throw OAuthError.invalidClient("this client must authenticate with \(record.authMethod)")
             }
@@ -70,7 +72,7 @@ public struct ClientAuthenticator: Sendable {
     }
 
     private func authenticateSecret(id: String, secret: String, method: ClientAuthenticationMethod) async throws -> AuthenticatedClient {
-        guard let record = try await clients.client(id: id), let stored = record.secretHash else {
+        guard Self.canNameAClient(id), let record = try await clients.client(id: id), let stored = record.secretHash else {
             // Spend the same work as a real check so timing does not reveal unknown ids.
             _ = ClientSecret.verify(secret, against: Self.decoyHash)
             throw OAuthError.invalidClient(Self.failed)
@@ -96,7 +98,7 @@ public struct ClientAuthenticator: Sendable {
         if let claimedID, claimedID != issuer {
             throw OAuthError.invalidClient("client_id differs from the client_assertion issuer")
         }
-        guard let record = try await clients.client(id: issuer), record.authMethod == .privateKeyJWT else {
+        guard Self.canNameAClient(issuer), let record = try await clients.client(id: issuer), record.authMethod == .privateKeyJWT else {
             throw OAuthError.invalidClient(Self.failed)
         }
         let verifier: JWSVerifier
@@ -145,6 +147,13 @@ public struct ClientAuthenticator: Sendable {
             now: now()
         )
         guard fresh else { throw OAuthError.invalidClient("client_assertion 'jti' was already used") }
+    }
+
+    /// Whether a presented id could be a registered one (``ClientDefinition`` allows 1–255 printable ASCII
+    /// characters). Anything else is refused before the store sees it: SQLite reads a bound string only up to its
+    /// first NUL, so `victim\u{0}x` would otherwise find the client `victim`.
+    static func canNameAClient(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 255 && id.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
     }
 
     private static let decoyHash = ClientSecret.hash("decoy-secret-for-unknown-clients-xxxxxxxx")
