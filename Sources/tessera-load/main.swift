@@ -22,6 +22,8 @@ struct Options {
     var clients = 64
     var keyType = GNAPKeyPair.Kind.ed25519
     var json = false
+    var keyFile: String?
+    var printConfig = false
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -39,8 +41,18 @@ struct Options {
             case "--clients": options.clients = Int(value()) ?? options.clients
             case "--key-type": options.keyType = GNAPKeyPair.Kind(value()) ?? .ed25519
             case "--json": options.json = true
+            case "--key-file": options.keyFile = value()
+            case "--print-config": options.printConfig = true
             case "-h", "--help":
-                print("usage: tessera-load [--url URL] [--requests N] [--warmup N] [--concurrency C] [--clients K] [--key-type ed25519|p256] [--json]")
+                print(
+                    """
+                    usage: tessera-load [--url URL] [--requests N] [--warmup N] [--concurrency C] [--clients K]
+                                        [--key-type ed25519|p256] [--key-file FILE] [--print-config] [--json]
+                    --key-file FILE  client keys, one private JWK per line (created with K keys if missing)
+                    --print-config   print a tessera config registering the keys as GNAP instances allowed
+                                     'bench-api' (so grants are issued without a person), then exit
+                    """
+                )
                 exit(0)
             default: fail("unknown argument \(argument)")
             }
@@ -76,15 +88,42 @@ final class Cursor: Sendable {
 
 let options = Options.parse(CommandLine.arguments)
 let total = options.requests + options.warmup
-let keys = (0..<options.clients).map { _ in GNAPKeyPair.generate(options.keyType) }
+/// The client keys: from `--key-file` (one private JWK per line) or generated (and saved there).
+func loadKeys() throws -> [GNAPKeyPair] {
+    if let path = options.keyFile, FileManager.default.fileExists(atPath: path) {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
+        return try lines.map { try GNAPKeyPair(privateJWK: String($0)) }
+    }
+    let generated = (0..<options.clients).map { _ in GNAPKeyPair.generate(options.keyType) }
+    if let path = options.keyFile {
+        let text = generated.map { $0.privateJWKJSON() }.joined(separator: "\n") + "\n"
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            fail("cannot write \(path)")
+        }
+    }
+    return generated
+}
+
+let keys = try loadKeys()
+if options.printConfig {
+    var config = "gnap:\n  instances:\n"
+    for (index, key) in keys.enumerated() {
+        let jwk = String(decoding: try JSONEncoder().encode(key.publicJWK), as: UTF8.self)
+        config += "    - id: bench-\(index)\n"
+        config += "      key: {\"proof\": \"httpsig\", \"jwk\": \(jwk)}\n"
+        config += "      allowed_access: [bench-api]\n"
+    }
+    print(config, terminator: "")
+    exit(0)
+}
 let bodies = try keys.map(body(for:))
 let signers = keys.map { $0.signer(now: { Date() }) }
 
-FileHandle.standardError.write(Data("tessera-load: pre-signing \(total) requests with \(options.clients) \(options.keyType) keys…\n".utf8))
+FileHandle.standardError.write(Data("tessera-load: pre-signing \(total) requests with \(keys.count) client keys…\n".utf8))
 var prepared: [HTTPClientRequest] = []
 prepared.reserveCapacity(total)
 for index in 0..<total {
-    let client = index % options.clients
+    let client = index % keys.count
     var signed = try HTTPSignatureRequest(
         method: "POST",
         targetURI: options.url,
