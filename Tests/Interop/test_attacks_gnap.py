@@ -273,3 +273,26 @@ def test_oversized_grant_request_body_is_refused(gnap_server, agent):
     body = json.loads(grant_body(agent))
     body["client"]["display"]["name"] = "x" * (70 * 1024)
     gnap_error(send(agent.signed("POST", gnap_server.base_url + "/gnap", json.dumps(body).encode())), 400, "invalid_request")
+
+
+def test_oversized_chunked_grant_request_is_refused(gnap_server, agent):
+    def chunks():
+        for _ in range(200):
+            yield b"a" * 65536
+
+    response = requests.post(gnap_server.base_url + "/gnap", data=chunks(), headers={"Content-Type": "application/json"}, timeout=30)
+    gnap_error(response, 400, "invalid_request")
+
+
+def test_too_many_sub_id_formats_are_refused(gnap_server, agent):
+    body = json.loads(grant_body(agent))
+    body["subject"] = {"sub_id_formats": [f"format-{i}" for i in range(21)]}
+    gnap_error(send(agent.signed("POST", gnap_server.base_url + "/gnap", json.dumps(body).encode())), 400, "invalid_request")
+
+
+def test_signature_input_with_too_many_members_is_refused(gnap_server, agent):
+    """1,025+ Structured Field members (StructuredFieldParser.maximumMembers): refused before any crypto."""
+    prepared = sign(agent, "POST", gnap_server.base_url + "/gnap", grant_body(agent))
+    padding = ", ".join(f"x{i}=()" for i in range(1100))
+    prepared.headers["Signature-Input"] = padding + ", " + prepared.headers["Signature-Input"]
+    gnap_error(send(prepared), 401, "invalid_client")
