@@ -1,0 +1,668 @@
+/// A type as written, before names are resolved.
+indirect enum RawSchemaType: Sendable {
+    case path([String], SourceLocation?)
+    case set(RawSchemaType)
+    case record([(name: String, required: Bool, type: RawSchemaType)])
+    /// A JSON-format `{"type": "Entity", "name": …}`: an entity type, never a common type.
+    case entityOnly([String], SourceLocation?)
+    case long, string, bool
+    case ext(String)
+}
+
+/// Declarations gathered from either schema format, resolved into a ``Schema``.
+struct SchemaBuilder {
+    struct RawEntity {
+        var namespace: [String]
+        var name: String
+        var memberOf: [[String]]
+        var shape: RawSchemaType?
+        var tags: RawSchemaType?
+        var enumIDs: [String]?
+        var location: SourceLocation?
+    }
+    struct RawAction {
+        var namespace: [String]
+        var name: String
+        /// (action type path or nil for "same namespace", id)
+        var memberOf: [([String]?, String)]
+        var principals: [[String]]?
+        var resources: [[String]]?
+        var context: RawSchemaType?
+        var location: SourceLocation?
+    }
+    var entities: [RawEntity] = []
+    var actions: [RawAction] = []
+    var commonTypes: [String: (namespace: [String], type: RawSchemaType)] = [:]
+
+    static let builtins: Set<String> = ["Long", "String", "Bool", "Boolean", "ipaddr", "decimal", "datetime", "duration"]
+
+    static func qualify(_ ns: [String], _ name: String) -> String { (ns + [name]).joined(separator: "::") }
+
+    func build() throws(SchemaError) -> Schema {
+        let entityNames = Set(entities.map { Self.qualify($0.namespace, $0.name) })
+        var resolving: Set<String> = []
+
+        func resolveEntityName(_ path: [String], _ ns: [String], _ loc: SourceLocation?) throws(SchemaError) -> EntityType {
+            if path.count == 1 {
+                let local = Self.qualify(ns, path[0])
+                if entityNames.contains(local) { return EntityType(local) }
+            }
+            let full = path.joined(separator: "::")
+            if entityNames.contains(full) { return EntityType(full) }
+            throw SchemaError("unknown entity type `\(full)`", at: loc)
+        }
+
+        func resolve(_ raw: RawSchemaType, _ ns: [String]) throws(SchemaError) -> SchemaType {
+            switch raw {
+            case .long: return .long
+            case .string: return .string
+            case .bool: return .bool
+            case .ext(let n): return .extension(n)
+            case .set(let e): return .set(try resolve(e, ns))
+            case .record(let fields):
+                var attrs: [String: AttributeType] = [:]
+                for f in fields {
+                    guard attrs[f.name] == nil else { throw SchemaError("duplicate attribute `\(f.name)`") }
+                    attrs[f.name] = AttributeType(try resolve(f.type, ns), isRequired: f.required)
+                }
+                return .record(RecordType(attrs))
+            case .entityOnly(let path, let loc):
+                return .entity(try resolveEntityName(path, ns, loc))
+            case .path(let path, let loc):
+                var candidates: [String] = []
+                if path.count == 1 {
+                    candidates.append(Self.qualify(ns, path[0]))
+                    if !ns.isEmpty { candidates.append(path[0]) }
+                } else {
+                    candidates.append(path.joined(separator: "::"))
+                }
+                for c in candidates {
+                    if let common = commonTypes[c] {
+                        guard resolving.insert(c).inserted else { throw SchemaError("common type `\(c)` refers to itself", at: loc) }
+                        defer { resolving.remove(c) }
+                        return try resolve(common.type, common.namespace)
+                    }
+                    if entityNames.contains(c) { return .entity(EntityType(c)) }
+                }
+                var name = path.joined(separator: "::")
+                if path.count == 2, path[0] == "__cedar" { name = path[1] }
+                switch name {
+                case "Long": return .long
+                case "String": return .string
+                case "Bool", "Boolean": return .bool
+                case "ipaddr", "decimal", "datetime", "duration": return .extension(name)
+                default: throw SchemaError("unknown type `\(path.joined(separator: "::"))`", at: loc)
+                }
+            }
+        }
+
+        var entityDecls: [EntityType: EntityTypeDeclaration] = [:]
+        for e in entities {
+            let name = EntityType(Self.qualify(e.namespace, e.name))
+            guard entityDecls[name] == nil else { throw SchemaError("entity type `\(name)` is declared twice", at: e.location) }
+            var attrs = RecordType()
+            if let shape = e.shape {
+                guard case .record(let r) = try resolve(shape, e.namespace) else {
+                    throw SchemaError("the shape of entity type `\(name)` must be a record", at: e.location)
+                }
+                attrs = r
+            }
+            var parents: [EntityType] = []
+            for p in e.memberOf { parents.append(try resolveEntityName(p, e.namespace, e.location)) }
+            entityDecls[name] = EntityTypeDeclaration(
+                name: name,
+                memberOfTypes: parents,
+                attributes: attrs,
+                tags: try e.tags.map { (t: RawSchemaType) throws(SchemaError) in try resolve(t, e.namespace) },
+                enumeratedIDs: e.enumIDs
+            )
+        }
+        var actionDecls: [EntityUID: ActionDeclaration] = [:]
+        for a in actions {
+            let actionType = EntityType(Self.qualify(a.namespace, "Action"))
+            let uid = EntityUID(type: actionType, id: CedarString(a.name))
+            guard actionDecls[uid] == nil else { throw SchemaError("action `\(uid)` is declared twice", at: a.location) }
+            var context = RecordType()
+            if let c = a.context {
+                guard case .record(let r) = try resolve(c, a.namespace) else {
+                    throw SchemaError("the context of action `\(uid)` must be a record", at: a.location)
+                }
+                context = r
+            }
+            var principals: [EntityType] = []
+            for p in a.principals ?? [] { principals.append(try resolveEntityName(p, a.namespace, a.location)) }
+            var resources: [EntityType] = []
+            for r in a.resources ?? [] { resources.append(try resolveEntityName(r, a.namespace, a.location)) }
+            let memberOf = a.memberOf.map { (path, id) in
+                EntityUID(type: path.map { EntityType($0.joined(separator: "::")) } ?? actionType, id: CedarString(id))
+            }
+            actionDecls[uid] = ActionDeclaration(
+                uid: uid,
+                memberOf: memberOf,
+                principalTypes: principals,
+                resourceTypes: resources,
+                context: context
+            )
+        }
+        return try Schema(entityTypes: entityDecls, actions: actionDecls)
+    }
+}
+
+/// Parses the human-readable `.cedarschema` syntax.
+struct SchemaTextParser {
+    enum Kind: Equatable {
+        case ident(String)
+        case string(String)
+        case punct(String)
+        case end
+    }
+    struct Tok {
+        var kind: Kind
+        var location: SourceLocation
+    }
+
+    var tokens: [Tok] = []
+    var pos = 0
+    var builder = SchemaBuilder()
+
+    static func parse(_ text: String) throws(SchemaError) -> Schema {
+        var p = SchemaTextParser()
+        p.tokens = try tokenize(text)
+        try p.schema()
+        return try p.builder.build()
+    }
+
+    static func tokenize(_ text: String) throws(SchemaError) -> [Tok] {
+        let s = Array(text.unicodeScalars)
+        var out: [Tok] = []
+        var i = 0
+        var line = 1
+        var col = 1
+        func adv() {
+            if s[i] == "\n" {
+                line += 1
+                col = 1
+            } else {
+                col += 1
+            }
+            i += 1
+        }
+        while true {
+            while i < s.count {
+                if s[i].properties.isWhitespace {
+                    adv()
+                } else if s[i] == "/", i + 1 < s.count, s[i + 1] == "/" {
+                    while i < s.count, s[i] != "\n" { adv() }
+                } else {
+                    break
+                }
+            }
+            let loc = SourceLocation(line: line, column: col)
+            guard i < s.count else {
+                out.append(Tok(kind: .end, location: loc))
+                return out
+            }
+            let c = s[i]
+            if Lexer.isIdentStart(c) {
+                var id = String.UnicodeScalarView()
+                while i < s.count, Lexer.isIdentContinue(s[i]) {
+                    id.append(s[i])
+                    adv()
+                }
+                out.append(Tok(kind: .ident(String(id)), location: loc))
+            } else if c == "\"" {
+                adv()
+                var str = String.UnicodeScalarView()
+                while true {
+                    guard i < s.count else { throw SchemaError("unterminated string literal", at: loc) }
+                    let d = s[i]
+                    adv()
+                    if d == "\"" { break }
+                    if d == "\\" {
+                        guard i < s.count else { throw SchemaError("unterminated string literal", at: loc) }
+                        let e = s[i]
+                        adv()
+                        switch e {
+                        case "n": str.append("\n")
+                        case "r": str.append("\r")
+                        case "t": str.append("\t")
+                        case "0": str.append("\0")
+                        case "\\", "\"", "'", "*": str.append(e)
+                        case "u":
+                            guard i < s.count, s[i] == "{" else { throw SchemaError("invalid escape in string literal", at: loc) }
+                            adv()
+                            var hex = ""
+                            while i < s.count, s[i] != "}" {
+                                hex.unicodeScalars.append(s[i])
+                                adv()
+                            }
+                            guard i < s.count, let v = UInt32(hex, radix: 16), let u = Unicode.Scalar(v) else {
+                                throw SchemaError("invalid escape in string literal", at: loc)
+                            }
+                            adv()
+                            str.append(u)
+                        default: throw SchemaError("invalid escape `\\\(e)` in string literal", at: loc)
+                        }
+                    } else {
+                        str.append(d)
+                    }
+                }
+                out.append(Tok(kind: .string(String(str)), location: loc))
+            } else if c == ":", i + 1 < s.count, s[i + 1] == ":" {
+                adv()
+                adv()
+                out.append(Tok(kind: .punct("::"), location: loc))
+            } else if "{}[]<>(),;:=?@".unicodeScalars.contains(c) {
+                adv()
+                out.append(Tok(kind: .punct(String(c)), location: loc))
+            } else {
+                throw SchemaError("unexpected character `\(c)`", at: loc)
+            }
+        }
+    }
+
+    var peek: Tok { tokens[min(pos, tokens.count - 1)] }
+    func peekKind(_ n: Int) -> Kind { tokens[min(pos + n, tokens.count - 1)].kind }
+
+    mutating func fail(_ expected: String) -> SchemaError {
+        let found: String
+        switch peek.kind {
+        case .ident(let s): found = "`\(s)`"
+        case .string(let s): found = "\"\(s)\""
+        case .punct(let p): found = "`\(p)`"
+        case .end: found = "end of input"
+        }
+        return SchemaError("expected \(expected), found \(found)", at: peek.location)
+    }
+
+    mutating func accept(_ p: String) -> Bool {
+        if peek.kind == .punct(p) {
+            pos += 1
+            return true
+        }
+        return false
+    }
+
+    mutating func expect(_ p: String) throws(SchemaError) {
+        guard accept(p) else { throw fail("`\(p)`") }
+    }
+
+    mutating func ident() throws(SchemaError) -> String {
+        guard case .ident(let s) = peek.kind else { throw fail("an identifier") }
+        pos += 1
+        return s
+    }
+
+    mutating func isKeyword(_ k: String) -> Bool { peek.kind == .ident(k) }
+
+    mutating func name() throws(SchemaError) -> String {
+        switch peek.kind {
+        case .ident(let s), .string(let s):
+            pos += 1
+            return s
+        default: throw fail("a name")
+        }
+    }
+
+    mutating func path() throws(SchemaError) -> [String] {
+        var parts = [try ident()]
+        while peek.kind == .punct("::"), case .ident = peekKind(1) {
+            pos += 1
+            parts.append(try ident())
+        }
+        return parts
+    }
+
+    mutating func annotations() throws(SchemaError) {
+        while accept("@") {
+            _ = try ident()
+            if accept("(") {
+                guard case .string = peek.kind else { throw fail("a string") }
+                pos += 1
+                try expect(")")
+            }
+        }
+    }
+
+    mutating func schema() throws(SchemaError) {
+        while true {
+            try annotations()
+            if peek.kind == .end { return }
+            if isKeyword("namespace") {
+                pos += 1
+                let ns = try path()
+                try expect("{")
+                while true {
+                    try annotations()
+                    if accept("}") { break }
+                    try declaration(ns)
+                }
+            } else {
+                try declaration([])
+            }
+        }
+    }
+
+    mutating func declaration(_ ns: [String]) throws(SchemaError) {
+        let loc = peek.location
+        if isKeyword("entity") {
+            pos += 1
+            var names = [try ident()]
+            while accept(",") { names.append(try ident()) }
+            if isKeyword("enum") {
+                pos += 1
+                try expect("[")
+                var ids: [String] = []
+                repeat {
+                    guard case .string(let s) = peek.kind else { throw fail("a string") }
+                    pos += 1
+                    ids.append(s)
+                } while accept(",")
+                try expect("]")
+                try expect(";")
+                for n in names {
+                    builder.entities.append(.init(namespace: ns, name: n, memberOf: [], shape: nil, tags: nil, enumIDs: ids, location: loc))
+                }
+                return
+            }
+            var parents: [[String]] = []
+            if isKeyword("in") {
+                pos += 1
+                if accept("[") {
+                    if !accept("]") {
+                        repeat { parents.append(try path()) } while accept(",")
+                        try expect("]")
+                    }
+                } else {
+                    parents.append(try path())
+                }
+            }
+            var shape: RawSchemaType?
+            _ = accept("=")
+            if peek.kind == .punct("{") { shape = try recordType() }
+            var tags: RawSchemaType?
+            if isKeyword("tags") {
+                pos += 1
+                tags = try type()
+            }
+            try expect(";")
+            for n in names {
+                builder.entities.append(.init(namespace: ns, name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: nil, location: loc))
+            }
+        } else if isKeyword("action") {
+            pos += 1
+            var names = [try name()]
+            while accept(",") { names.append(try name()) }
+            var memberOf: [([String]?, String)] = []
+            if isKeyword("in") {
+                pos += 1
+                if accept("[") {
+                    if !accept("]") {
+                        repeat { memberOf.append(try actionRef()) } while accept(",")
+                        try expect("]")
+                    }
+                } else {
+                    memberOf.append(try actionRef())
+                }
+            }
+            var principals: [[String]]?
+            var resources: [[String]]?
+            var context: RawSchemaType?
+            if isKeyword("appliesTo") {
+                pos += 1
+                try expect("{")
+                principals = []
+                resources = []
+                while !accept("}") {
+                    let key = try ident()
+                    try expect(":")
+                    switch key {
+                    case "principal": principals = try typeList()
+                    case "resource": resources = try typeList()
+                    case "context": context = try type()
+                    default: throw SchemaError("unexpected `\(key)` in appliesTo", at: loc)
+                    }
+                    if !accept(",") {
+                        try expect("}")
+                        break
+                    }
+                }
+            }
+            if isKeyword("attributes") { throw SchemaError("action attributes are not supported", at: peek.location) }
+            try expect(";")
+            for n in names {
+                builder.actions.append(
+                    .init(namespace: ns, name: n, memberOf: memberOf, principals: principals, resources: resources, context: context, location: loc)
+                )
+            }
+        } else if isKeyword("type") {
+            pos += 1
+            let n = try ident()
+            guard !["Bool", "Boolean", "Entity", "Extension", "Long", "Record", "Set", "String"].contains(n) else {
+                throw SchemaError("`\(n)` is a reserved type name", at: loc)
+            }
+            try expect("=")
+            let t = try type()
+            try expect(";")
+            let key = SchemaBuilder.qualify(ns, n)
+            guard builder.commonTypes[key] == nil else { throw SchemaError("common type `\(key)` is declared twice", at: loc) }
+            builder.commonTypes[key] = (ns, t)
+        } else {
+            throw fail("`entity`, `action`, `type` or `namespace`")
+        }
+    }
+
+    mutating func actionRef() throws(SchemaError) -> ([String]?, String) {
+        if case .string(let s) = peek.kind {
+            pos += 1
+            return (nil, s)
+        }
+        var parts = [try ident()]
+        while accept("::") {
+            if case .string(let s) = peek.kind {
+                pos += 1
+                return (parts, s)
+            }
+            parts.append(try ident())
+        }
+        guard parts.count == 1 else { throw fail("an action reference") }
+        return (nil, parts[0])
+    }
+
+    mutating func typeList() throws(SchemaError) -> [[String]] {
+        if accept("[") {
+            var out: [[String]] = []
+            if accept("]") { return out }
+            repeat { out.append(try path()) } while accept(",")
+            try expect("]")
+            return out
+        }
+        return [try path()]
+    }
+
+    mutating func type() throws(SchemaError) -> RawSchemaType {
+        if peek.kind == .punct("{") { return try recordType() }
+        let loc = peek.location
+        if isKeyword("Set"), peekKind(1) == .punct("<") {
+            pos += 2
+            let e = try type()
+            try expect(">")
+            return .set(e)
+        }
+        return .path(try path(), loc)
+    }
+
+    mutating func recordType() throws(SchemaError) -> RawSchemaType {
+        try expect("{")
+        var fields: [(name: String, required: Bool, type: RawSchemaType)] = []
+        while true {
+            try annotations()
+            if accept("}") { break }
+            let n = try name()
+            let optional = accept("?")
+            try expect(":")
+            fields.append((n, !optional, try type()))
+            if !accept(",") {
+                try expect("}")
+                break
+            }
+        }
+        return .record(fields)
+    }
+}
+
+extension Schema {
+    /// Parses a schema in the human-readable `.cedarschema` syntax.
+    ///
+    /// - Throws: ``SchemaError`` with the line and column of the first problem.
+    public init(parsing text: String) throws(SchemaError) {
+        self = try SchemaTextParser.parse(text)
+    }
+
+    /// Parses a schema in the JSON schema format (`{"NS": {"entityTypes": …, "actions": …, "commonTypes": …}}`).
+    ///
+    /// - Throws: ``SchemaError``.
+    public init(json text: String) throws(SchemaError) {
+        self = try SchemaJSONParser.parse(text)
+    }
+
+    /// Parses either format: JSON when the text starts with `{`, `.cedarschema` otherwise.
+    public init(text: String) throws(SchemaError) {
+        if text.drop(while: { $0.isWhitespace }).first == "{" {
+            self = try SchemaJSONParser.parse(text)
+        } else {
+            self = try SchemaTextParser.parse(text)
+        }
+    }
+}
+
+/// Parses the JSON schema format.
+enum SchemaJSONParser {
+    static func parse(_ text: String) throws(SchemaError) -> Schema {
+        guard case .success(let json) = JSONReader.parse(text), let namespaces = json.objectMembers else {
+            throw SchemaError("a JSON schema must be an object of namespaces")
+        }
+        var b = SchemaBuilder()
+        for ns in namespaces {
+            let nsPath = ns.key.isEmpty ? [] : split(ns.key)
+            guard let body = ns.value.objectMembers else { throw SchemaError("namespace `\(ns.key)` must be an object") }
+            for member in body {
+                switch member.key {
+                case "commonTypes":
+                    for ct in member.value.objectMembers ?? [] {
+                        b.commonTypes[SchemaBuilder.qualify(nsPath, ct.key)] = (nsPath, try type(ct.value))
+                    }
+                case "entityTypes":
+                    for et in member.value.objectMembers ?? [] {
+                        let v = et.value
+                        var ids: [String]?
+                        if let e = v["enum"]?.arrayValue { ids = e.compactMap(\.stringValue) }
+                        b.entities.append(
+                            .init(
+                                namespace: nsPath,
+                                name: et.key,
+                                memberOf: (v["memberOfTypes"]?.arrayValue ?? []).compactMap(\.stringValue).map(split),
+                                shape: try v["shape"].map(type),
+                                tags: try v["tags"].map(type),
+                                enumIDs: ids,
+                                location: nil
+                            )
+                        )
+                    }
+                case "actions":
+                    for a in member.value.objectMembers ?? [] {
+                        let v = a.value
+                        var memberOf: [([String]?, String)] = []
+                        for m in v["memberOf"]?.arrayValue ?? [] {
+                            guard let id = m["id"]?.stringValue else { throw SchemaError("`memberOf` entries need an `id`") }
+                            memberOf.append((m["type"]?.stringValue.map(split), id))
+                        }
+                        var principals: [[String]]?
+                        var resources: [[String]]?
+                        var context: RawSchemaType?
+                        if let applies = v["appliesTo"], applies != .null {
+                            principals = (applies["principalTypes"]?.arrayValue ?? []).compactMap(\.stringValue).map(split)
+                            resources = (applies["resourceTypes"]?.arrayValue ?? []).compactMap(\.stringValue).map(split)
+                            context = try applies["context"].map(type)
+                        }
+                        b.actions.append(
+                            .init(
+                                namespace: nsPath,
+                                name: a.key,
+                                memberOf: memberOf,
+                                principals: principals,
+                                resources: resources,
+                                context: context,
+                                location: nil
+                            )
+                        )
+                    }
+                case "annotations": continue
+                default: throw SchemaError("unexpected `\(member.key)` in namespace `\(ns.key)`")
+                }
+            }
+        }
+        return try b.build()
+    }
+
+    static func split(_ s: String) -> [String] { s.split(separator: "::", omittingEmptySubsequences: false).map(String.init) }
+
+    static func type(_ json: JSONValue) throws(SchemaError) -> RawSchemaType {
+        guard let kind = json["type"]?.stringValue else { throw SchemaError("a type needs a `type`") }
+        switch kind {
+        case "Long": return .long
+        case "String": return .string
+        case "Boolean": return .bool
+        case "Set":
+            guard let e = json["element"] else { throw SchemaError("a `Set` type needs an `element`") }
+            return .set(try type(e))
+        case "Record":
+            var fields: [(name: String, required: Bool, type: RawSchemaType)] = []
+            for a in json["attributes"]?.objectMembers ?? [] {
+                var required = true
+                if case .bool(let r) = a.value["required"] { required = r }
+                fields.append((a.key, required, try type(a.value)))
+            }
+            return .record(fields)
+        case "Entity":
+            guard let n = json["name"]?.stringValue else { throw SchemaError("an `Entity` type needs a `name`") }
+            return .entityOnly(split(n), nil)
+        case "Extension":
+            guard let n = json["name"]?.stringValue else { throw SchemaError("an `Extension` type needs a `name`") }
+            return .ext(n)
+        case "EntityOrCommon":
+            guard let n = json["name"]?.stringValue else { throw SchemaError("an `EntityOrCommon` type needs a `name`") }
+            return .path(split(n), nil)
+        default:
+            return .path(split(kind), nil)
+        }
+    }
+}
+
+/// Prints a ``Schema`` in the human-readable syntax.
+public enum SchemaPrinter {
+    static func name(_ n: String) -> String { Lexer.isIdentifier(n) ? n : PolicyFormatter.quote(n) }
+
+    /// The schema in `.cedarschema` syntax (fully qualified names, no namespaces, sorted).
+    public static func cedarschema(_ schema: Schema) -> String {
+        var out = ""
+        for decl in schema.entityTypes.values.sorted(by: { $0.name.name < $1.name.name }) {
+            out += "entity \(decl.name)"
+            if let ids = decl.enumeratedIDs {
+                out += " enum [" + ids.map { PolicyFormatter.quote($0) }.joined(separator: ", ") + "];\n"
+                continue
+            }
+            if !decl.memberOfTypes.isEmpty { out += " in [" + decl.memberOfTypes.map(\.name).joined(separator: ", ") + "]" }
+            out += " \(decl.attributes)"
+            if let tags = decl.tags { out += " tags \(tags)" }
+            out += ";\n"
+        }
+        for decl in schema.actions.values.sorted(by: { $0.uid.description < $1.uid.description }) {
+            out += "action \(decl.uid)"
+            if !decl.memberOf.isEmpty { out += " in [" + decl.memberOf.map(\.description).joined(separator: ", ") + "]" }
+            out += " appliesTo { principal: [" + decl.principalTypes.map(\.name).joined(separator: ", ") + "], resource: ["
+            out += decl.resourceTypes.map(\.name).joined(separator: ", ") + "], context: \(decl.context) };\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,668 @@
+/// How strictly the validator types policies.
+public enum ValidationMode: String, Sendable, Hashable, CaseIterable {
+    /// The default: mixed entity types, records of different shapes, empty set literals and
+    /// non-literal extension constructor arguments are errors.
+    case strict
+    /// Allows unions of entity types and records of different shapes.
+    case permissive
+}
+
+/// One validation error in one policy.
+public struct ValidationError: Sendable, Hashable, CustomStringConvertible {
+    /// The policy's id.
+    public let policyID: String
+    /// Where the policy starts (`nil` for policies parsed from JSON).
+    public let location: SourceLocation?
+    /// What is wrong.
+    public let message: String
+    /// The offending expression, in Cedar syntax, when there is one.
+    public let expression: String?
+
+    /// `policy0 (3:1): message in `expr``.
+    public var description: String {
+        var s = "policy `\(policyID)`"
+        if let location { s += " at \(location)" }
+        s += ": \(message)"
+        if let expression { s += " in `\(expression)`" }
+        return s
+    }
+}
+
+/// The validator's verdict on a policy set.
+public struct ValidationReport: Sendable, Hashable {
+    /// Every error, in policy order.
+    public let errors: [ValidationError]
+    /// The ids of every policy checked, in order.
+    public let policyIDs: [String]
+
+    /// Whether no policy has an error.
+    public var isValid: Bool { errors.isEmpty }
+
+    /// Whether the policy with this id passed.
+    public func isValid(policy id: String) -> Bool { !errors.contains { $0.policyID == id } }
+}
+
+/// Type-checks policies against a ``Schema`` (Cedar's validator): unknown entity types and
+/// actions, unknown or unguarded optional attributes and tags, operator type mismatches,
+/// empty set literals, invalid extension constructor arguments and policies whose scope no
+/// action of the schema applies to.
+///
+/// ```swift
+/// let report = Validator(schema: schema).validate(policies)
+/// for e in report.errors { print(e) }
+/// ```
+public struct Validator: Sendable {
+    /// The schema policies are checked against.
+    public let schema: Schema
+    /// Strict (default) or permissive.
+    public let mode: ValidationMode
+
+    /// Creates a validator.
+    public init(schema: Schema, mode: ValidationMode = .strict) {
+        self.schema = schema
+        self.mode = mode
+    }
+
+    /// Validates every static policy and template of a set (linked policies are checked through their templates).
+    public func validate(_ set: PolicySet) -> ValidationReport {
+        var errors: [ValidationError] = []
+        var ids: [String] = []
+        for p in set.staticPolicies + set.templates {
+            ids.append(p.id)
+            errors += validate(p)
+        }
+        return ValidationReport(errors: errors, policyIDs: ids)
+    }
+
+    /// Validates one policy or template; returns its errors (deduplicated, in order found).
+    public func validate(_ policy: Policy) -> [ValidationError] {
+        var checker = TypeChecker(schema: schema, strict: mode == .strict, policy: policy)
+        checker.run()
+        var seen = Set<String>()
+        return checker.errors.filter { seen.insert($0.message + "\u{0}" + ($0.expression ?? "")).inserted }
+    }
+}
+
+/// A type as the checker sees it.
+indirect enum VType: Hashable, Sendable, CustomStringConvertible {
+    enum BoolKind: Hashable, Sendable { case any, tt, ff }
+    /// The element type of an empty set: compatible with everything.
+    case never
+    case bool(BoolKind)
+    case long
+    case string
+    case entity(Set<EntityType>)
+    case set(VType)
+    case record([String: VAttr], open: Bool)
+    case ext(String)
+
+    static let anyBool = VType.bool(.any)
+
+    var description: String {
+        switch self {
+        case .never: "Never"
+        case .bool(.any): "Bool"
+        case .bool(.tt): "__cedar::internal::True"
+        case .bool(.ff): "__cedar::internal::False"
+        case .long: "Long"
+        case .string: "String"
+        case .entity(let s): s.map(\.name).sorted().joined(separator: " | ")
+        case .set(let e): "Set<\(e)>"
+        case .record(let a, _):
+            "{" + a.sorted { $0.key < $1.key }.map { "\($0.key)\($0.value.required ? "" : "?"): \($0.value.type)" }.joined(separator: ", ") + "}"
+        case .ext(let n): n
+        }
+    }
+
+    var kind: String {
+        switch self {
+        case .never: "Never"
+        case .bool: "Bool"
+        case .long: "Long"
+        case .string: "String"
+        case .entity: "Entity"
+        case .set: "Set"
+        case .record: "Record"
+        case .ext(let n): n
+        }
+    }
+
+    init(_ t: SchemaType) {
+        switch t {
+        case .bool: self = .anyBool
+        case .long: self = .long
+        case .string: self = .string
+        case .entity(let e): self = .entity([e])
+        case .set(let e): self = .set(VType(e))
+        case .record(let r): self = .record(r.attributes.mapValues { VAttr(type: VType($0.type), required: $0.isRequired) }, open: false)
+        case .extension(let n): self = .ext(n)
+        }
+    }
+}
+
+struct VAttr: Hashable, Sendable {
+    var type: VType
+    var required: Bool
+}
+
+/// What is known to hold when an expression is true: `e has a` and `e.hasTag(k)` facts.
+enum Capability: Hashable {
+    case attr(Expr, CedarString)
+    case tag(Expr, Expr)
+}
+
+struct Typed {
+    var type: VType?
+    var caps: Set<Capability> = []
+    static let failed = Typed(type: nil)
+}
+
+struct TypeChecker {
+    struct Environment {
+        var principal: EntityType?
+        var action: ActionDeclaration
+        var resource: EntityType?
+    }
+
+    let schema: Schema
+    let strict: Bool
+    let policy: Policy
+    var errors: [ValidationError] = []
+    var env: Environment?
+
+    init(schema: Schema, strict: Bool, policy: Policy) {
+        self.schema = schema
+        self.strict = strict
+        self.policy = policy
+    }
+
+    mutating func error(_ message: String, _ e: Expr? = nil) {
+        errors.append(
+            ValidationError(
+                policyID: policy.id,
+                location: policy.location,
+                message: message,
+                expression: e.map { PolicyFormatter.expression($0) }
+            )
+        )
+    }
+
+    // MARK: Scope
+
+    mutating func checkKnown(_ uid: EntityUID) -> Bool {
+        if uid.type.isActionType && schema.actionTypes.contains(uid.type) || uid.type.isActionType && schema.entityTypes[uid.type] == nil {
+            guard schema.actions[uid] != nil else {
+                error("unrecognized action `\(uid)`")
+                return false
+            }
+            return true
+        }
+        guard let decl = schema.entityTypes[uid.type] else {
+            error("unrecognized entity type `\(uid.type)`")
+            return false
+        }
+        if let ids = decl.enumeratedIDs, !ids.contains(where: { CedarString($0) == uid.id }) {
+            error("entity `\(uid)` is not one of the values of the enumerated entity type `\(uid.type)`")
+            return false
+        }
+        return true
+    }
+
+    /// The types a scope constraint allows, from `candidates`; `nil` when an entity in it is unknown.
+    mutating func filter(_ c: ScopeConstraint, _ candidates: [EntityType]) -> [EntityType]? {
+        switch c {
+        case .any, .equals(.slot), .in(.slot): return candidates
+        case .equals(.entity(let uid)):
+            guard checkKnown(uid) else { return nil }
+            return candidates.filter { $0 == uid.type }
+        case .in(.entity(let uid)):
+            guard checkKnown(uid) else { return nil }
+            return candidates.filter { schema.mayBeIn($0, uid.type) }
+        case .is(let t):
+            guard schema.isKnown(t) else {
+                error("unrecognized entity type `\(t)`")
+                return nil
+            }
+            return candidates.filter { $0 == t }
+        case .isIn(let t, let r):
+            guard schema.isKnown(t) else {
+                error("unrecognized entity type `\(t)`")
+                return nil
+            }
+            if case .entity(let uid) = r {
+                guard checkKnown(uid) else { return nil }
+                return candidates.filter { $0 == t && schema.mayBeIn($0, uid.type) }
+            }
+            return candidates.filter { $0 == t }
+        }
+    }
+
+    mutating func environments() -> [Environment]? {
+        var actions: [ActionDeclaration]
+        switch policy.action {
+        case .any: actions = Array(schema.actions.values)
+        case .equals(let uid):
+            guard checkKnown(uid), let a = schema.actions[uid] else { return nil }
+            actions = [a]
+        case .in(let uid):
+            guard checkKnown(uid) else { return nil }
+            actions = schema.actions.values.filter { $0.uid == uid || schema.actionAncestors[$0.uid]?.contains(uid) == true }
+        case .inSet(let uids):
+            var ok = true
+            for u in uids where !checkKnown(u) { ok = false }
+            guard ok else { return nil }
+            let set = Set(uids)
+            actions = schema.actions.values.filter { set.contains($0.uid) || !(schema.actionAncestors[$0.uid] ?? []).isDisjoint(with: set) }
+        }
+        actions.sort { $0.uid.description < $1.uid.description }
+        var out: [Environment] = []
+        var scopeOK = true
+        for a in actions {
+            guard let ps = filter(policy.principal, a.principalTypes), let rs = filter(policy.resource, a.resourceTypes) else {
+                scopeOK = false
+                break
+            }
+            for p in ps { for r in rs { out.append(Environment(principal: p, action: a, resource: r)) } }
+        }
+        guard scopeOK else { return nil }
+        return out
+    }
+
+    mutating func run() {
+        guard let envs = environments() else { return }
+        if envs.isEmpty {
+            error("unable to find an applicable action given the policy scope constraints")
+            return
+        }
+        for e in envs {
+            env = e
+            for c in policy.conditions {
+                let t = check(c.body, [])
+                _ = expect(t, c.body, "Bool")
+            }
+        }
+    }
+
+    // MARK: Types
+
+    func lub(_ a: VType, _ b: VType) -> VType? {
+        switch (a, b) {
+        case (.never, _): return b
+        case (_, .never): return a
+        case (.bool(let x), .bool(let y)): return .bool(x == y ? x : .any)
+        case (.long, .long): return .long
+        case (.string, .string): return .string
+        case (.ext(let x), .ext(let y)): return x == y ? a : nil
+        case (.entity(let x), .entity(let y)):
+            if x == y { return a }
+            return strict ? nil : .entity(x.union(y))
+        case (.set(let x), .set(let y)): return lub(x, y).map { .set($0) }
+        case (.record(let x, let ox), .record(let y, let oy)):
+            if strict {
+                guard Set(x.keys) == Set(y.keys), ox == oy else { return nil }
+            }
+            var out: [String: VAttr] = [:]
+            for (k, ax) in x {
+                guard let ay = y[k] else { continue }
+                if strict && ax.required != ay.required { return nil }
+                guard let t = lub(ax.type, ay.type) else { return nil }
+                out[k] = VAttr(type: t, required: ax.required && ay.required)
+            }
+            return .record(out, open: ox || oy || out.count != x.count || out.count != y.count)
+        default: return nil
+        }
+    }
+
+    /// Checks that `t` has the kind named `kind` (`Bool`, `Long`, `String`, `Entity`, `Set`, `Record` or an extension name).
+    mutating func expect(_ t: Typed, _ e: Expr, _ kind: String) -> Bool {
+        guard let type = t.type else { return false }
+        if type.kind == kind || type == .never { return true }
+        error("unexpected type: expected \(kind) but saw \(type)", e)
+        return false
+    }
+
+    mutating func unify(_ a: VType?, _ b: VType?, _ e: Expr) -> VType? {
+        guard let a, let b else { return nil }
+        if let t = lub(a, b) { return t }
+        error("the types \(a) and \(b) are not compatible", e)
+        return nil
+    }
+
+    mutating func check(_ e: Expr, _ caps: Set<Capability>) -> Typed {
+        guard let env else { return .failed }
+        switch e {
+        case .literal(let v): return Typed(type: literalType(v, e))
+        case .variable(.principal): return Typed(type: env.principal.map { .entity([$0]) })
+        case .variable(.resource): return Typed(type: env.resource.map { .entity([$0]) })
+        case .variable(.action): return Typed(type: .entity([env.action.uid.type]))
+        case .variable(.context): return Typed(type: VType(.record(env.action.context)))
+        case .slot(.principal): return Typed(type: env.principal.map { .entity([$0]) })
+        case .slot(.resource): return Typed(type: env.resource.map { .entity([$0]) })
+        case .not(let x):
+            let t = check(x, caps)
+            guard expect(t, x, "Bool"), case .bool(let k)? = t.type else { return .failed }
+            return Typed(type: .bool(k == .tt ? .ff : k == .ff ? .tt : .any))
+        case .negate(let x):
+            let t = check(x, caps)
+            return expect(t, x, "Long") ? Typed(type: .long) : .failed
+        case .and(let a, let b):
+            let ta = check(a, caps)
+            let okA = expect(ta, a, "Bool")
+            if case .bool(.ff)? = ta.type { return Typed(type: .bool(.ff)) }
+            let tb = check(b, caps.union(ta.caps))
+            let okB = expect(tb, b, "Bool")
+            guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return .failed }
+            let k: VType.BoolKind = kb == .ff ? .ff : (ka == .tt && kb == .tt ? .tt : .any)
+            return Typed(type: .bool(k), caps: ta.caps.union(tb.caps))
+        case .or(let a, let b):
+            let ta = check(a, caps)
+            let okA = expect(ta, a, "Bool")
+            if case .bool(.tt)? = ta.type { return Typed(type: .bool(.tt), caps: ta.caps) }
+            let tb = check(b, caps)
+            let okB = expect(tb, b, "Bool")
+            guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return .failed }
+            if ka == .ff { return tb }
+            let k: VType.BoolKind = kb == .tt ? .tt : .any
+            return Typed(type: .bool(k), caps: kb == .ff ? ta.caps : ta.caps.intersection(tb.caps))
+        case .ifThenElse(let c, let a, let b):
+            let tc = check(c, caps)
+            guard expect(tc, c, "Bool"), case .bool(let kc)? = tc.type else {
+                _ = check(a, caps)
+                _ = check(b, caps)
+                return .failed
+            }
+            if kc == .tt {
+                var t = check(a, caps.union(tc.caps))
+                t.caps.formUnion(tc.caps)
+                return t
+            }
+            if kc == .ff { return check(b, caps) }
+            let ta = check(a, caps.union(tc.caps))
+            let tb = check(b, caps)
+            guard let t = unify(ta.type, tb.type, e) else { return .failed }
+            return Typed(type: t, caps: tc.caps.union(ta.caps).intersection(tb.caps))
+        case .binary(let op, let a, let b): return binary(op, a, b, e, caps)
+        case .getAttr(let x, let name):
+            let t = check(x, caps)
+            guard let type = t.type else { return .failed }
+            switch attribute(of: type, name) {
+            case .notRecordOrEntity:
+                error("unexpected type: expected Entity or Record but saw \(type)", x)
+                return .failed
+            case .missing(let owner):
+                error("attribute `\(name.value)` on \(owner) not found", e)
+                return .failed
+            case .found(let a):
+                if !a.required && !caps.contains(.attr(x, name)) {
+                    error("unable to guarantee safety of access to optional attribute `\(name.value)`", e)
+                    return .failed
+                }
+                return Typed(type: a.type)
+            }
+        case .hasAttr(let x, let name):
+            let t = check(x, caps)
+            guard let type = t.type else { return .failed }
+            let cap = Capability.attr(x, name)
+            if caps.contains(cap) { return Typed(type: .bool(.tt), caps: [cap]) }
+            switch attribute(of: type, name) {
+            case .notRecordOrEntity:
+                error("unexpected type: expected Entity or Record but saw \(type)", x)
+                return .failed
+            case .missing:
+                if case .record(_, true) = type { return Typed(type: .anyBool, caps: [cap]) }
+                if case .entity(let ts) = type, ts.contains(where: { hasAttribute($0, name) }) {
+                    return Typed(type: .anyBool, caps: [cap])
+                }
+                return Typed(type: .bool(.ff))
+            case .found(let a):
+                if case .record = type, a.required { return Typed(type: .bool(.tt), caps: [cap]) }
+                return Typed(type: .anyBool, caps: [cap])
+            }
+        case .like(let x, _):
+            return expect(check(x, caps), x, "String") ? Typed(type: .anyBool) : .failed
+        case .isType(let x, let t):
+            let tx = check(x, caps)
+            guard schema.isKnown(t) else {
+                error("unrecognized entity type `\(t)`", e)
+                return .failed
+            }
+            guard expect(tx, x, "Entity"), case .entity(let ts)? = tx.type else { return .failed }
+            if ts == [t] { return Typed(type: .bool(.tt)) }
+            return Typed(type: .bool(ts.contains(t) ? .any : .ff))
+        case .isIn(let x, let t, let y):
+            let isPart = check(.isType(x, t), caps)
+            let inPart = binary(.in, x, y, e, caps)
+            guard case .bool(let k1)? = isPart.type, case .bool(let k2)? = inPart.type else { return .failed }
+            if k1 == .ff || k2 == .ff { return Typed(type: .bool(.ff)) }
+            return Typed(type: .bool(k1 == .tt && k2 == .tt ? .tt : .any))
+        case .isEmpty(let x):
+            return expect(check(x, caps), x, "Set") ? Typed(type: .anyBool) : .failed
+        case .set(let elements):
+            if elements.isEmpty {
+                if strict {
+                    error("empty set literals are forbidden in policies", e)
+                    return .failed
+                }
+                return Typed(type: .set(.never))
+            }
+            var result: VType? = .never
+            var failed = false
+            for el in elements {
+                let t = check(el, caps)
+                guard let type = t.type else {
+                    failed = true
+                    continue
+                }
+                if let r = result { result = unify(r, type, e) }
+            }
+            guard !failed, let result else { return .failed }
+            return Typed(type: .set(result))
+        case .record(let fields):
+            var attrs: [String: VAttr] = [:]
+            var failed = false
+            for f in fields {
+                guard let t = check(f.value, caps).type else {
+                    failed = true
+                    continue
+                }
+                attrs[f.key.value] = VAttr(type: t, required: true)
+            }
+            return failed ? .failed : Typed(type: .record(attrs, open: false))
+        case .call(let fn, let args): return call(fn, args, e, caps)
+        case .allOf, .anyOf, .steps: return .failed
+        }
+    }
+
+    func hasAttribute(_ t: EntityType, _ name: CedarString) -> Bool {
+        schema.entityTypes[t]?.attributes.attributes[name.value] != nil
+    }
+
+    enum AttributeLookup {
+        case notRecordOrEntity
+        case missing(String)
+        case found(VAttr)
+    }
+
+    func attribute(of type: VType, _ name: CedarString) -> AttributeLookup {
+        switch type {
+        case .record(let attrs, _):
+            guard let a = attrs[name.value] else { return .missing("record type \(type)") }
+            return .found(a)
+        case .entity(let ts):
+            var result: VAttr?
+            for t in ts.sorted(by: { $0.name < $1.name }) {
+                guard let decl = schema.entityTypes[t], let a = decl.attributes.attributes[name.value] else {
+                    return .missing("entity type `\(t)`")
+                }
+                let v = VAttr(type: VType(a.type), required: a.isRequired)
+                if let r = result {
+                    guard let l = lub(r.type, v.type) else { return .missing("entity type `\(t)`") }
+                    result = VAttr(type: l, required: r.required && v.required)
+                } else {
+                    result = v
+                }
+            }
+            return result.map { .found($0) } ?? .missing("entity type")
+        default: return .notRecordOrEntity
+        }
+    }
+
+    mutating func literalType(_ v: CedarValue, _ e: Expr) -> VType? {
+        switch v {
+        case .bool(let b): return .bool(b ? .tt : .ff)
+        case .long: return .long
+        case .string: return .string
+        case .entity(let uid):
+            guard checkKnown(uid) else { return nil }
+            return .entity([uid.type])
+        case .set(let s):
+            var r: VType = .never
+            for x in s {
+                guard let t = literalType(x, e), let l = unify(r, t, e) else { return nil }
+                r = l
+            }
+            return .set(r)
+        case .record(let r):
+            var attrs: [String: VAttr] = [:]
+            for (k, x) in r {
+                guard let t = literalType(x, e) else { return nil }
+                attrs[k.value] = VAttr(type: t, required: true)
+            }
+            return .record(attrs, open: false)
+        case .extensionValue(let x): return .ext(x.typeName)
+        }
+    }
+
+    mutating func binary(_ op: BinaryOp, _ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let ta = check(a, caps)
+        let tb = check(b, caps)
+        switch op {
+        case .eq, .notEq:
+            if case .literal(.entity(let x)) = a, case .literal(.entity(let y)) = b, ta.type != nil, tb.type != nil {
+                return Typed(type: .bool((x == y) == (op == .eq) ? .tt : .ff))
+            }
+            guard let x = ta.type, let y = tb.type else { return .failed }
+            if lub(x, y) == nil {
+                if strict {
+                    error("the types \(x) and \(y) are not compatible", e)
+                    return .failed
+                }
+                return Typed(type: .bool(op == .eq ? .ff : .tt))
+            }
+            return Typed(type: .anyBool)
+        case .less, .lessEq, .greater, .greaterEq:
+            guard let x = ta.type, let y = tb.type else { return .failed }
+            switch (x, y) {
+            case (.long, .long), (.ext("datetime"), .ext("datetime")), (.ext("duration"), .ext("duration")):
+                return Typed(type: .anyBool)
+            default:
+                if x.kind == "Long" || x.kind == "datetime" || x.kind == "duration" {
+                    error("the types \(x) and \(y) are not compatible", e)
+                } else {
+                    error("unexpected type: expected Long, datetime or duration but saw \(x)", a)
+                }
+                return .failed
+            }
+        case .add, .sub, .mul:
+            let okA = expect(ta, a, "Long")
+            let okB = expect(tb, b, "Long")
+            return okA && okB ? Typed(type: .long) : .failed
+        case .in:
+            let okA = expect(ta, a, "Entity")
+            guard let y = tb.type else { return .failed }
+            var rhsTypes: Set<EntityType>
+            switch y {
+            case .entity(let ts): rhsTypes = ts
+            case .set(.entity(let ts)): rhsTypes = ts
+            case .set(.never): rhsTypes = []
+            default:
+                error("unexpected type: expected Entity or Set<Entity> but saw \(y)", b)
+                return .failed
+            }
+            guard okA, case .entity(let lhsTypes)? = ta.type else { return .failed }
+            let possible = lhsTypes.contains { l in rhsTypes.contains { r in schema.mayBeIn(l, r) } }
+            return Typed(type: .bool(possible ? .any : .ff))
+        case .contains:
+            guard expect(ta, a, "Set"), case .set(let el)? = ta.type, let y = tb.type else { return .failed }
+            // Permissive mode allows any element type (the reference's behaviour).
+            guard !strict || unify(el, y, e) != nil else { return .failed }
+            return Typed(type: .anyBool)
+        case .containsAll, .containsAny:
+            let okA = expect(ta, a, "Set")
+            let okB = expect(tb, b, "Set")
+            guard okA, okB, case .set(let x)? = ta.type, case .set(let y)? = tb.type else { return .failed }
+            guard !strict || unify(.set(x), .set(y), e) != nil else { return .failed }
+            return Typed(type: .anyBool)
+        case .hasTag, .getTag:
+            let okA = expect(ta, a, "Entity")
+            let okB = expect(tb, b, "String")
+            guard okA, okB, case .entity(let ts)? = ta.type else { return .failed }
+            let cap = Capability.tag(a, b)
+            var tagType: VType?
+            var allHaveTags = true
+            for t in ts.sorted(by: { $0.name < $1.name }) {
+                guard let tags = schema.entityTypes[t]?.tags else {
+                    allHaveTags = false
+                    continue
+                }
+                if let r = tagType {
+                    tagType = lub(r, VType(tags))
+                } else {
+                    tagType = VType(tags)
+                }
+            }
+            if op == .hasTag {
+                if caps.contains(cap) { return Typed(type: .bool(.tt), caps: [cap]) }
+                return tagType == nil ? Typed(type: .bool(.ff)) : Typed(type: .anyBool, caps: [cap])
+            }
+            guard caps.contains(cap), allHaveTags, let tagType else {
+                error("unable to guarantee safety of access to tag `\(PolicyFormatter.expression(b))` on entity type `\(ts.map(\.name).sorted().joined(separator: " | "))`", e)
+                return .failed
+            }
+            return Typed(type: tagType)
+        }
+    }
+
+    mutating func call(_ fn: ExtensionFunction, _ args: [Expr], _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let typed = args.map { check($0, caps) }
+        guard args.count == fn.arity else {
+            error("wrong number of arguments in extension function application. Expected \(fn.arity), got \(args.count)", e)
+            return .failed
+        }
+        if fn.isConstructor {
+            let result: VType =
+                switch fn {
+                case .decimal: .ext("decimal")
+                case .ip: .ext("ipaddr")
+                case .datetime: .ext("datetime")
+                default: .ext("duration")
+                }
+            guard case .literal(.string(let s)) = args[0] else {
+                if strict {
+                    error("extension constructors may not be called with non-literal expressions", e)
+                    return .failed
+                }
+                return expect(typed[0], args[0], "String") ? Typed(type: result) : .failed
+            }
+            if case .failure(let err) = Evaluator.callExtension(fn, [.string(s)]) {
+                error("error during extension function argument validation: \(err)", e)
+                return .failed
+            }
+            return Typed(type: result)
+        }
+        let (params, result): ([String], VType) =
+            switch fn {
+            case .lessThan, .lessThanOrEqual, .greaterThan, .greaterThanOrEqual: (["decimal", "decimal"], .anyBool)
+            case .isIpv4, .isIpv6, .isLoopback, .isMulticast: (["ipaddr"], .anyBool)
+            case .isInRange: (["ipaddr", "ipaddr"], .anyBool)
+            case .offset: (["datetime", "duration"], .ext("datetime"))
+            case .durationSince: (["datetime", "datetime"], .ext("duration"))
+            case .toDate: (["datetime"], .ext("datetime"))
+            case .toTime: (["datetime"], .ext("duration"))
+            default: (["duration"], .long)
+            }
+        var ok = true
+        for (i, p) in params.enumerated() where !expect(typed[i], args[i], p) { ok = false }
+        return ok ? Typed(type: result) : .failed
+    }
+}
