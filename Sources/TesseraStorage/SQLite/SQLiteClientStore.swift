@@ -19,7 +19,10 @@ struct SQLiteClientStore: ClientStore {
     }
 
     func client(id: String) async throws -> ClientRecord? {
-        try await writer.read { db in try ClientRow.fetchOne(db, key: id) }?.record()
+        // A cached statement: this runs on every token request, and building the query each time showed in profiles.
+        try await writer.read { db in
+            try ClientRow.fetchOne(try db.cachedStatement(sql: "SELECT * FROM clients WHERE id = ?"), arguments: [id])
+        }?.record()
     }
 
     func all() async throws -> [ClientRecord] {

@@ -39,7 +39,7 @@ struct SQLiteTokenStore: TokenStore {
             else { return .invalid }
             let grantID: String = row["grant_id"]
             if (row["used_at"] as Int64?) != nil {
-                try Self.revokeGrant(grantID, at: now, db)
+                _ = try Self.revokeGrant(grantID, at: now, db)
                 return .reuseDetected(grantID: grantID)
             }
             return .invalid
@@ -75,23 +75,26 @@ struct SQLiteTokenStore: TokenStore {
 
     static func insert(_ issuance: TokenIssuance, _ db: Database) throws {
         let access = issuance.accessToken
-        try db.execute(
+        // Cached statements: these run for every token issued.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO access_tokens (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 access.jti, access.grantID, access.clientID, access.subject, access.scope, encode(access.audience),
                 access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis,
             ]
         )
         if let refresh = issuance.refreshToken {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO refresh_tokens
                     (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     refresh.tokenHash, refresh.grantID, refresh.clientID, refresh.subject, refresh.scope, encode(refresh.audience),
                     refresh.issuedAt.millis, refresh.expiresAt.millis, refresh.usedAt?.millis, refresh.revokedAt?.millis,
