@@ -114,16 +114,22 @@ extension CedarCommand {
 
         @Argument(help: "Test files or folders.")
         var paths: [String]
+        @Flag(help: "Use each test's schema: schema-based entity/context parsing, check shouldValidate and validateRequest.")
+        var schema = false
 
         func run() async throws {
             var passed = 0
             var failed = 0
             for file in IntegrationTestRunner.testFiles(in: paths) {
-                let report = IntegrationTestRunner.run(file: file)
+                let report = IntegrationTestRunner.run(file: file, useSchema: schema)
                 if let e = report.fileError {
                     print("FAIL \(file): \(e)")
                     failed += 1
                     continue
+                }
+                if let m = report.validationMismatch {
+                    print("FAIL \(file) [validation]: \(m)")
+                    failed += 1
                 }
                 for r in report.requests {
                     if r.passed {

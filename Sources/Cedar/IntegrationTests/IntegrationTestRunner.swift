@@ -44,6 +44,8 @@ public enum IntegrationTestRunner {
         public var requests: [RequestOutcome]
         /// Set when the file itself could not be read.
         public var fileError: String?
+        /// With a schema: set when the validator's verdict on the policies differs from `shouldValidate`.
+        public var validationMismatch: String? = nil
     }
 
     /// Expands paths: files as given, folders to every `*.json` test file below them (sorted).
@@ -91,8 +93,11 @@ public enum IntegrationTestRunner {
         return FileManager.default.fileExists(atPath: cwd) ? cwd : nil
     }
 
-    /// Runs one test file.
-    public static func run(file path: String) -> FileReport {
+    /// Runs one test file. With `useSchema`, the file's schema is loaded: entities and contexts
+    /// are parsed against it (implicit entity references and extension values, action entities
+    /// from the schema), the policies are validated (strict) and the verdict compared with
+    /// `shouldValidate`, and requests marked `validateRequest` are validated.
+    public static func run(file path: String, useSchema: Bool = false) -> FileReport {
         guard let text = read(path) else { return FileReport(path: path, requests: [], fileError: "cannot read \(path)") }
         guard case .success(let json) = JSONReader.parse(text), let requests = json["requests"]?.arrayValue,
             let policiesPath = json["policies"]?.stringValue, let entitiesPath = json["entities"]?.stringValue
@@ -102,12 +107,34 @@ public enum IntegrationTestRunner {
         var setupError: String?
         var authorizer: Authorizer?
         var store = EntityStore()
+        var schema: Schema?
+        if useSchema {
+            if let schemaPath = json["schema"]?.stringValue, let s = resolve(schemaPath, from: path), let schemaText = read(s) {
+                do throws(SchemaError) {
+                    schema = try Schema(text: schemaText)
+                } catch {
+                    setupError = "schema: \(error)"
+                }
+            } else {
+                setupError = "cannot read the schema"
+            }
+        }
+        var validationMismatch: String?
         if let p = resolve(policiesPath, from: path), let policyText = read(p) {
             do throws(CedarParseError) {
                 let set =
                     json["policyFormat"]?.stringValue == "json"
                     ? try PolicySet(json: policyText) : try PolicySet(parsing: policyText, filename: policiesPath)
                 authorizer = Authorizer(policies: set)
+                if let schema {
+                    let report = Validator(schema: schema).validate(set)
+                    var expected = true
+                    if case .bool(let b)? = json["shouldValidate"] { expected = b }
+                    if report.isValid != expected {
+                        let errors = report.errors.map(\.description).joined(separator: "; ")
+                        validationMismatch = "shouldValidate is \(expected), the validator says \(report.isValid) \(errors)"
+                    }
+                }
             } catch {
                 setupError = "policies: \(error)"
             }
@@ -116,7 +143,11 @@ public enum IntegrationTestRunner {
         }
         if let e = resolve(entitiesPath, from: path), let entityText = read(e) {
             do throws(CedarParseError) {
-                store = try EntityStore(json: entityText)
+                if let schema {
+                    store = try schema.entityStore(json: entityText)
+                } else {
+                    store = try EntityStore(json: entityText)
+                }
             } catch {
                 setupError = setupError ?? "entities: \(error)"
             }
@@ -138,7 +169,14 @@ public enum IntegrationTestRunner {
             )
             if let authorizer, setupError == nil {
                 do throws(CedarParseError) {
-                    let request = try AuthorizationRequest(jsonValue: r)
+                    var validate = true
+                    if case .bool(let b)? = r["validateRequest"] { validate = b }
+                    let request: AuthorizationRequest
+                    if let schema {
+                        request = try schema.request(jsonValue: r, validate: validate)
+                    } else {
+                        request = try AuthorizationRequest(jsonValue: r)
+                    }
                     let answer = authorizer.isAuthorized(request, entities: store)
                     outcome.actual = Answer(
                         decision: answer.decision,
@@ -151,6 +189,6 @@ public enum IntegrationTestRunner {
             }
             outcomes.append(outcome)
         }
-        return FileReport(path: path, requests: outcomes, fileError: nil)
+        return FileReport(path: path, requests: outcomes, fileError: nil, validationMismatch: validationMismatch)
     }
 }

@@ -643,26 +643,44 @@ enum SchemaJSONParser {
 public enum SchemaPrinter {
     static func name(_ n: String) -> String { Lexer.isIdentifier(n) ? n : PolicyFormatter.quote(n) }
 
-    /// The schema in `.cedarschema` syntax (fully qualified names, no namespaces, sorted).
+    /// The schema in `.cedarschema` syntax: one `namespace` block per namespace, references fully qualified, sorted.
     public static func cedarschema(_ schema: Schema) -> String {
-        var out = ""
+        func split(_ name: String) -> (String, String) {
+            let parts = name.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count > 1 else { return ("", name) }
+            return (parts.dropLast().joined(separator: "::"), parts[parts.count - 1])
+        }
+        var blocks: [String: [String]] = [:]
         for decl in schema.entityTypes.values.sorted(by: { $0.name.name < $1.name.name }) {
-            out += "entity \(decl.name)"
+            let (ns, local) = split(decl.name.name)
+            var out = "entity \(local)"
             if let ids = decl.enumeratedIDs {
-                out += " enum [" + ids.map { PolicyFormatter.quote($0) }.joined(separator: ", ") + "];\n"
-                continue
+                out += " enum [" + ids.map { PolicyFormatter.quote($0) }.joined(separator: ", ") + "];"
+            } else {
+                if !decl.memberOfTypes.isEmpty { out += " in [" + decl.memberOfTypes.map(\.name).joined(separator: ", ") + "]" }
+                out += " \(decl.attributes)"
+                if let tags = decl.tags { out += " tags \(tags)" }
+                out += ";"
             }
-            if !decl.memberOfTypes.isEmpty { out += " in [" + decl.memberOfTypes.map(\.name).joined(separator: ", ") + "]" }
-            out += " \(decl.attributes)"
-            if let tags = decl.tags { out += " tags \(tags)" }
-            out += ";\n"
+            blocks[ns, default: []].append(out)
         }
         for decl in schema.actions.values.sorted(by: { $0.uid.description < $1.uid.description }) {
-            out += "action \(decl.uid)"
+            let (ns, _) = split(decl.uid.type.name)
+            var out = "action \(PolicyFormatter.quote(decl.uid.id.value))"
             if !decl.memberOf.isEmpty { out += " in [" + decl.memberOf.map(\.description).joined(separator: ", ") + "]" }
             out += " appliesTo { principal: [" + decl.principalTypes.map(\.name).joined(separator: ", ") + "], resource: ["
-            out += decl.resourceTypes.map(\.name).joined(separator: ", ") + "], context: \(decl.context) };\n"
+            out += decl.resourceTypes.map(\.name).joined(separator: ", ") + "], context: \(decl.context) };"
+            blocks[ns, default: []].append(out)
         }
-        return out
+        var text = ""
+        for ns in blocks.keys.sorted() {
+            let lines = blocks[ns] ?? []
+            if ns.isEmpty {
+                text += lines.joined(separator: "\n") + "\n"
+            } else {
+                text += "namespace \(ns) {\n" + lines.map { "    " + $0 }.joined(separator: "\n") + "\n}\n"
+            }
+        }
+        return text
     }
 }
