@@ -8,7 +8,7 @@ struct CedarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cedar",
         abstract: "Evaluate, check, format and test Cedar policies.",
-        subcommands: [Authorize.self, Check.self, Format.self, Test.self, Bench.self]
+        subcommands: [Authorize.self, Check.self, Validate.self, Format.self, Test.self, Bench.self]
     )
 }
 
@@ -35,6 +35,45 @@ extension CedarCommand {
         }
     }
 
+    static func loadSchema(_ path: String) throws -> Schema {
+        let text = try readFile(path)
+        do {
+            return path.hasSuffix(".json") ? try Schema(json: text) : try Schema(text: text)
+        } catch {
+            printError("\(path):\(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// `tessera cedar validate`: type-checks policies against a schema; exit 1 if any policy is invalid.
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate policies against a schema (exit 0 valid, 1 invalid or unreadable)."
+        )
+
+        @Option(help: "Schema file (.cedarschema, or the JSON schema format when it ends in .json).")
+        var schema: String
+        @Option(help: "Policy file (Cedar text, or the JSON policy format when it ends in .json).")
+        var policies: String
+        @Flag(help: "Permissive mode instead of strict.")
+        var permissive = false
+
+        func run() async throws {
+            let s = try CedarCommand.loadSchema(schema)
+            let set = try CedarCommand.loadPolicies(policies)
+            let report = Validator(schema: s, mode: permissive ? .permissive : .strict).validate(set)
+            for id in report.policyIDs {
+                let errors = report.errors.filter { $0.policyID == id }
+                print("\(id): \(errors.isEmpty ? "valid" : "INVALID")")
+                for e in errors {
+                    print("  \(policies):\(e.location.map { "\($0): " } ?? "")\(e.message)\(e.expression.map { " in `\($0)`" } ?? "")")
+                }
+            }
+            print(report.isValid ? "valid" : "invalid: \(report.errors.count) error(s)")
+            if !report.isValid { throw ExitCode.failure }
+        }
+    }
+
     /// `tessera cedar authorize`: prints the answer as JSON; exit 0 allow, 2 deny, 1 error.
     struct Authorize: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -47,6 +86,8 @@ extension CedarCommand {
         var entities: String
         @Option(help: "Request JSON file: {principal, action, resource, context}.")
         var request: String
+        @Option(help: "Schema file: entities and context are parsed and validated against it, and the policies validated (strict).")
+        var schema: String?
 
         func run() async throws {
             let set = try CedarCommand.loadPolicies(policies)
@@ -55,9 +96,22 @@ extension CedarCommand {
             let store: EntityStore
             let req: AuthorizationRequest
             do {
-                store = try EntityStore(json: entitiesText)
-                req = try AuthorizationRequest(json: requestText)
-            } catch {
+                if let schema {
+                    let s = try CedarCommand.loadSchema(schema)
+                    let report = Validator(schema: s).validate(set)
+                    guard report.isValid else {
+                        for e in report.errors { CedarCommand.printError("\(policies): \(e)") }
+                        throw ExitCode.failure
+                    }
+                    store = try s.entityStore(json: entitiesText)
+                    req = try s.request(json: requestText)
+                } else {
+                    store = try EntityStore(json: entitiesText)
+                    req = try AuthorizationRequest(json: requestText)
+                }
+            } catch let error as ExitCode {
+                throw error
+            } catch let error as CedarParseError {
                 CedarCommand.printError(error.description)
                 throw ExitCode.failure
             }
