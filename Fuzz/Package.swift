@@ -14,9 +14,7 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 let package = Package(
     name: "tessera-fuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [
-        .package(path: ".."),
-    ],
+    dependencies: [.package(path: "..")],
     targets: [
         .target(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),

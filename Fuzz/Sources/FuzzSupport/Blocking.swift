@@ -20,5 +20,5 @@ private final class ResultBox<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var result: Result<T, any Error>?
     func store(_ value: Result<T, any Error>) { lock.withLock { result = value } }
-    func load() -> Result<T, any Error> { lock.withLock { result! } }
+    func load() -> Result<T, any Error> { lock.withLock { result } ?? .failure(CancellationError()) }
 }

@@ -1,5 +1,5 @@
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import TesseraProtocol
 
 /// GNAP grant request JSON (RFC 9635 §2) as `POST /gnap` decodes it: decode or throw; what decodes re-encodes
