@@ -247,3 +247,49 @@ private let appSchemaJSON = """
         }
     }
 }
+
+/// Disagreements with cedarpy's `validate_policies` found by scripts/cedar_validate_difftest.py, kept as regressions.
+@Suite struct ValidatorDifferentialRegressions {
+    static let schemaText = """
+        entity Group;
+        entity User in [Group] { level?: Long, flag: Bool, dec: decimal, addr: { city: String } } tags String;
+        entity Doc { level: Long };
+        entity Folder;
+        action read appliesTo { principal: [User, Group], resource: [Doc, Group], context: { who: User } };
+        action view in [read] appliesTo { principal: User, resource: Doc };
+        """
+
+    @Test(arguments: [
+        // The conditions are one `&&` chain: an always-false condition makes the rest unreachable.
+        (#"permit(principal, action, resource) when { false } when { principal.nope };"#, true),
+        (#"permit(principal, action, resource) unless { User::"a" is User } when { principal.nope };"#, true),
+        (#"permit(principal, action, resource) when { (-3) == (3037000500) } when { principal.level > 5 };"#, true),
+        (#"permit(principal, action, resource) when { principal has level } when { principal.level > 5 };"#, true),
+        // `e is T in x` stops after a false `is`.
+        (#"permit(principal, action == Action::"view", resource) when { principal is Doc in principal.dec };"#, true),
+        // Entities of different types may be compared; literals of different kinds too.
+        (#"permit(principal in Group::"g", action == Action::"read", resource is Group) unless { principal != resource };"#, true),
+        (#"permit(principal, action, resource) when { principal == action && "a" != 1 };"#, true),
+        (#"permit(principal, action, resource) when { {a: principal} == {a: action} };"#, false),
+        (#"permit(principal, action, resource) when { [principal, action].contains(principal) };"#, false),
+        // Unreachable code is not type-checked, but its entity types and actions must exist.
+        (#"permit(principal, action, resource) when { false && ip("bad").isIpv4() && [] == [1] };"#, true),
+        (#"permit(principal, action, resource) when { false } when { NS::User::"a" in [principal] };"#, false),
+        (#"permit(principal, action, resource) when { false && Action::"zz" == action };"#, false),
+        (#"permit(principal, action, resource) when { false && principal is Nope };"#, false),
+        // Record keys compare by Unicode scalars: "é" (U+00E9) is not "e\u{301}", so `has` is false and the
+        // `unless` does not end the chain.
+        (#"permit(principal, action, resource) unless { {"\u{e9}": 42} has "e\u{301}" } when { ip("010.0.0.1").isIpv4() };"#, false),
+        (#"permit(principal, action, resource) unless { {"\u{e9}": 42} has "\u{e9}" } when { ip("010.0.0.1").isIpv4() };"#, true),
+    ])
+    func verdictMatchesReference(_ text: String, _ valid: Bool) throws {
+        let schema = try Schema(parsing: Self.schemaText)
+        let report = Validator(schema: schema).validate(try PolicySet(parsing: text))
+        #expect(report.isValid == valid, "\(report.errors)")
+    }
+
+    @Test func namespacedDefinitionsMayNotShadowGlobalOnes() {
+        #expect(throws: SchemaError.self) { try Schema(parsing: "entity User; namespace NS { entity User; }") }
+        #expect(throws: SchemaError.self) { try Schema(parsing: "type T = Long; namespace NS { type T = String; }") }
+    }
+}

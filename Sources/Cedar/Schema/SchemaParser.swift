@@ -40,6 +40,17 @@ struct SchemaBuilder {
 
     func build() throws(SchemaError) -> Schema {
         let entityNames = Set(entities.map { Self.qualify($0.namespace, $0.name) })
+        // A namespaced definition may not shadow an empty-namespace one of the same name (as in the reference).
+        let global = Set(entities.filter { $0.namespace.isEmpty }.map(\.name) + commonTypes.filter { $0.value.namespace.isEmpty }.map(\.key))
+        for e in entities where !e.namespace.isEmpty && global.contains(e.name) {
+            throw SchemaError("definition of `\(Self.qualify(e.namespace, e.name))` illegally shadows the existing definition of `\(e.name)`", at: e.location)
+        }
+        for (key, c) in commonTypes where !c.namespace.isEmpty {
+            let local = String(key.split(separator: "::").last ?? "")
+            if global.contains(local) {
+                throw SchemaError("definition of `\(key)` illegally shadows the existing definition of `\(local)`")
+            }
+        }
         var resolving: Set<String> = []
 
         func resolveEntityName(_ path: [String], _ ns: [String], _ loc: SourceLocation?) throws(SchemaError) -> EntityType {

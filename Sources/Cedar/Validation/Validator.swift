@@ -93,7 +93,8 @@ indirect enum VType: Hashable, Sendable, CustomStringConvertible {
     case string
     case entity(Set<EntityType>)
     case set(VType)
-    case record([String: VAttr], open: Bool)
+    /// Keys compare by Unicode scalars (`CedarString`), as Cedar does, not by canonical equivalence.
+    case record([CedarString: VAttr], open: Bool)
     case ext(String)
 
     static let anyBool = VType.bool(.any)
@@ -109,7 +110,7 @@ indirect enum VType: Hashable, Sendable, CustomStringConvertible {
         case .entity(let s): s.map(\.name).sorted().joined(separator: " | ")
         case .set(let e): "Set<\(e)>"
         case .record(let a, _):
-            "{" + a.sorted { $0.key < $1.key }.map { "\($0.key)\($0.value.required ? "" : "?"): \($0.value.type)" }.joined(separator: ", ") + "}"
+            "{" + a.sorted { $0.key.value < $1.key.value }.map { "\($0.key.value)\($0.value.required ? "" : "?"): \($0.value.type)" }.joined(separator: ", ") + "}"
         case .ext(let n): n
         }
     }
@@ -134,7 +135,10 @@ indirect enum VType: Hashable, Sendable, CustomStringConvertible {
         case .string: self = .string
         case .entity(let e): self = .entity([e])
         case .set(let e): self = .set(VType(e))
-        case .record(let r): self = .record(r.attributes.mapValues { VAttr(type: VType($0.type), required: $0.isRequired) }, open: false)
+        case .record(let r):
+            var attrs: [CedarString: VAttr] = [:]
+            for (k, a) in r.attributes { attrs[CedarString(k)] = VAttr(type: VType(a.type), required: a.isRequired) }
+            self = .record(attrs, open: false)
         case .extension(let n): self = .ext(n)
         }
     }
@@ -268,17 +272,64 @@ struct TypeChecker {
         return out
     }
 
+    /// Entity literals and `is` types anywhere in the conditions (reachable or not) must be declared, as in the reference.
+    mutating func checkNames(_ e: Expr) {
+        switch e {
+        case .literal(let v): checkNames(v)
+        case .variable, .slot: break
+        case .not(let x), .negate(let x), .getAttr(let x, _), .hasAttr(let x, _), .like(let x, _), .isEmpty(let x): checkNames(x)
+        case .isType(let x, let t):
+            checkNames(x)
+            if !schema.isKnown(t) { error("unrecognized entity type `\(t)`") }
+        case .isIn(let x, let t, let y):
+            checkNames(x)
+            checkNames(y)
+            if !schema.isKnown(t) { error("unrecognized entity type `\(t)`") }
+        case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b):
+            checkNames(a)
+            checkNames(b)
+        case .ifThenElse(let a, let b, let c):
+            checkNames(a)
+            checkNames(b)
+            checkNames(c)
+        case .set(let xs), .call(_, let xs), .allOf(let xs), .anyOf(let xs): for x in xs { checkNames(x) }
+        case .record(let fields): for f in fields { checkNames(f.value) }
+        case .steps(let x, _): checkNames(x)
+        }
+    }
+
+    mutating func checkNames(_ v: CedarValue) {
+        switch v {
+        case .entity(let uid): _ = checkKnown(uid)
+        case .set(let s): for x in s { checkNames(x) }
+        case .record(let r): for x in r.values { checkNames(x) }
+        default: break
+        }
+    }
+
     mutating func run() {
-        guard let envs = environments() else { return }
+        let before = errors.count
+        for c in policy.conditions { checkNames(c.body) }
+        guard let envs = environments(), errors.count == before else { return }
         if envs.isEmpty {
             error("unable to find an applicable action given the policy scope constraints")
             return
         }
         for e in envs {
             env = e
+            // The conditions form one `&&` chain (as the reference desugars them): facts from
+            // earlier conditions hold in later ones, and a condition that is always false
+            // (`when { false }`, `unless { true }`) makes the rest unreachable.
+            var caps: Set<Capability> = []
             for c in policy.conditions {
-                let t = check(c.body, [])
-                _ = expect(t, c.body, "Bool")
+                let t = check(c.body, caps)
+                guard expect(t, c.body, "Bool"), case .bool(let k)? = t.type else { continue }
+                if c.isWhen {
+                    if k == .ff { break }
+                    caps.formUnion(t.caps)
+                } else if k == .tt {
+                    break
+                }
             }
         }
     }
@@ -301,7 +352,7 @@ struct TypeChecker {
             if strict {
                 guard Set(x.keys) == Set(y.keys), ox == oy else { return nil }
             }
-            var out: [String: VAttr] = [:]
+            var out: [CedarString: VAttr] = [:]
             for (k, ax) in x {
                 guard let ay = y[k] else { continue }
                 if strict && ax.required != ay.required { return nil }
@@ -431,6 +482,7 @@ struct TypeChecker {
             return Typed(type: .bool(ts.contains(t) ? .any : .ff))
         case .isIn(let x, let t, let y):
             let isPart = check(.isType(x, t), caps)
+            if case .bool(.ff)? = isPart.type { return isPart }
             let inPart = binary(.in, x, y, e, caps)
             guard case .bool(let k1)? = isPart.type, case .bool(let k2)? = inPart.type else { return .failed }
             if k1 == .ff || k2 == .ff { return Typed(type: .bool(.ff)) }
@@ -458,14 +510,14 @@ struct TypeChecker {
             guard !failed, let result else { return .failed }
             return Typed(type: .set(result))
         case .record(let fields):
-            var attrs: [String: VAttr] = [:]
+            var attrs: [CedarString: VAttr] = [:]
             var failed = false
             for f in fields {
                 guard let t = check(f.value, caps).type else {
                     failed = true
                     continue
                 }
-                attrs[f.key.value] = VAttr(type: t, required: true)
+                attrs[f.key] = VAttr(type: t, required: true)
             }
             return failed ? .failed : Typed(type: .record(attrs, open: false))
         case .call(let fn, let args): return call(fn, args, e, caps)
@@ -486,7 +538,7 @@ struct TypeChecker {
     func attribute(of type: VType, _ name: CedarString) -> AttributeLookup {
         switch type {
         case .record(let attrs, _):
-            guard let a = attrs[name.value] else { return .missing("record type \(type)") }
+            guard let a = attrs[name] else { return .missing("record type \(type)") }
             return .found(a)
         case .entity(let ts):
             var result: VAttr?
@@ -523,10 +575,10 @@ struct TypeChecker {
             }
             return .set(r)
         case .record(let r):
-            var attrs: [String: VAttr] = [:]
+            var attrs: [CedarString: VAttr] = [:]
             for (k, x) in r {
                 guard let t = literalType(x, e) else { return nil }
-                attrs[k.value] = VAttr(type: t, required: true)
+                attrs[k] = VAttr(type: t, required: true)
             }
             return .record(attrs, open: false)
         case .extensionValue(let x): return .ext(x.typeName)
@@ -538,10 +590,14 @@ struct TypeChecker {
         let tb = check(b, caps)
         switch op {
         case .eq, .notEq:
-            if case .literal(.entity(let x)) = a, case .literal(.entity(let y)) = b, ta.type != nil, tb.type != nil {
+            if case .literal(let x) = a, case .literal(let y) = b, ta.type != nil, tb.type != nil {
                 return Typed(type: .bool((x == y) == (op == .eq) ? .tt : .ff))
             }
             guard let x = ta.type, let y = tb.type else { return .failed }
+            // Entities of any two types may be compared (the reference types it false when disjoint).
+            if case .entity(let l) = x, case .entity(let r) = y {
+                return Typed(type: l.isDisjoint(with: r) ? .bool(op == .eq ? .ff : .tt) : .anyBool)
+            }
             if lub(x, y) == nil {
                 if strict {
                     error("the types \(x) and \(y) are not compatible", e)
