@@ -71,6 +71,11 @@ clients:
     secret: {RS_SECRET}
     grant_types: [client_credentials]
     scopes: read
+  - id: 'o''neil";DROP-TABLE-clients;--'
+    auth: client_secret_basic
+    secret: {SECRET}
+    grant_types: [client_credentials]
+    scopes: read
   - id: jwt-client
     auth: private_key_jwt
     jwks: '{public_jwks}'
@@ -545,6 +550,15 @@ def test_sql_injection_in_token_lookup_finds_nothing(endpoints):
         assert_oauth_error(refresh, 400, "invalid_grant")
     # Nothing was revoked or dropped by the payloads.
     assert introspect(endpoints, live["access_token"])["active"] is True
+
+
+def test_sql_metacharacters_in_a_stored_client_id_are_data(endpoints):
+    """A registered id full of SQL metacharacters is stored and matched literally, and nothing else changes."""
+    stored = "o'neil\";DROP-TABLE-clients;--"
+    tokens = client_credentials(endpoints, auth=(stored, SECRET))
+    assert introspect(endpoints, tokens["access_token"])["client_id"] == stored
+    assert_oauth_error(post(endpoints.token, {"grant_type": "client_credentials"}, auth=("o'neil", SECRET)), 401, "invalid_client")
+    client_credentials(endpoints)
 
 
 def test_sql_injection_in_assertion_jti_is_stored_as_data(endpoints, client_key):

@@ -227,6 +227,23 @@ def test_malformed_and_deeply_nested_grant_json_is_refused(gnap_server, agent):
         gnap_error(send(agent.signed("POST", gnap_server.base_url + "/gnap", body)), 400, "invalid_request")
 
 
+def test_sql_injection_through_stored_grant_fields_is_data(gnap_server, agent):
+    """Display name, label, access type and identifier are stored with the grant; SQL in them stays data."""
+    payload = "x'); DROP TABLE grants; --"
+    stranger = Client("attack-sql-" + b64u(os.urandom(4)))
+    body = json.loads(grant_body(stranger))
+    body["client"]["display"]["name"] = payload
+    body["access_token"][0]["label"] = payload
+    body["access_token"][0]["access"] = [{"type": payload, "actions": [payload], "identifier": payload}]
+    response = send(stranger.signed("POST", gnap_server.base_url + "/gnap", json.dumps(body).encode()))
+    assert response.status_code == 200, response.text
+    cont = response.json()["continue"]
+    polled = send(stranger.signed("POST", cont["uri"], token=cont["access_token"]["value"]))
+    assert polled.status_code == 200, polled.text
+    # The grant table is intact: a new grant still works.
+    assert send(agent.signed("POST", gnap_server.base_url + "/gnap", grant_body(agent))).status_code == 200
+
+
 # MARK: - Introspection (RFC 9767 §3.3)
 
 
