@@ -8,6 +8,7 @@ must still be active.
 Uses TESSERA_RELEASE_BIN when set (scripts/bench builds one), else the binary the other suites use.
 docs/ROBUSTNESS.md records the rounds.
 """
+import json
 import os
 import re
 import signal
@@ -211,5 +212,70 @@ def test_sigterm_under_load_finishes_in_flight_requests_and_exits_cleanly():
             response = requests.post(server.base_url + "/introspect", data={"token": body["access_token"]}, auth=auth, timeout=10)
             assert response.json()["active"] is True, "a token issued during shutdown was lost"
         print(f"sigterm: {len(issued)} tokens issued around the SIGTERM, all active after restart; exit code {exit_code}")
+    finally:
+        server.stop()
+
+
+def test_acknowledged_gnap_grants_survive_sigkill_under_load():
+    """The GNAP half: concurrent signed grant requests from a registered instance, SIGKILL mid-load, restart. Every
+    grant whose response arrived still has its tokens: each `photos` token introspects active at /gnap/introspect
+    (RFC 9767 §3.3, by the registered RS) and its management URI rotates it (RFC 9635 §6.1)."""
+    from test_gnap_interop import Client, grant_body, send
+
+    agent, rs = Client("crash-agent-1"), Client("crash-rs-1")
+    server = KillableServer()
+    server.config.write_text(
+        f"""
+issuer: {server.base_url}
+gnap:
+  continuation_wait: 0
+  instances:
+    - id: crash-agent
+      key: {{"proof": "httpsig", "jwk": {json.dumps(agent.jwk)}}}
+      allowed_access: [photo-api, billing]
+  resource_servers:
+    - id: crash-rs
+      key: {{"proof": "httpsig", "jwk": {json.dumps(rs.jwk)}}}
+      audiences: ["https://rs.example/"]
+"""
+    )
+    grants: list[dict] = []
+    lock = threading.Lock()
+    try:
+        server.start()
+        for _ in range(max(2, ROUNDS // 2)):
+            stop = threading.Event()
+
+            def worker():
+                while not stop.is_set():
+                    try:
+                        response = send(agent.signed("POST", server.base_url + "/gnap", grant_body(agent)))
+                    except (requests.ConnectionError, requests.Timeout):
+                        return
+                    assert response.status_code == 200, response.text
+                    with lock:
+                        grants.append(response.json())
+
+            threads = [threading.Thread(target=worker) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            time.sleep(1.5)
+            server.kill()
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=10)
+            server.start()
+
+        assert len(grants) > 4, len(grants)
+        for grant in grants:
+            photos = next(token for token in grant["access_token"] if token["label"] == "photos")
+            body = json.dumps({"access_token": photos["value"], "resource_server": "crash-rs"}).encode()
+            introspection = send(rs.signed("POST", server.base_url + "/gnap/introspect", body))
+            assert introspection.status_code == 200 and introspection.json()["active"] is True, ("acknowledged GNAP token lost", introspection.text)
+        for grant in grants[:: max(1, len(grants) // 50)]:
+            manage = next(token for token in grant["access_token"] if token["label"] == "photos")["manage"]
+            rotated = send(agent.signed("POST", manage["uri"], token=manage["access_token"]["value"]))
+            assert rotated.status_code == 200, ("acknowledged management token lost", rotated.text)
+        print(f"gnap crash safety: {max(2, ROUNDS // 2)} SIGKILL rounds, {len(grants)} acknowledged grants, 0 lost")
     finally:
         server.stop()
