@@ -438,6 +438,32 @@ def test_forged_access_tokens_introspect_inactive(endpoints, attacker_key):
     assert introspect(endpoints, genuine)["active"] is True
 
 
+def test_token_from_another_trust_domain_is_inactive(endpoints):
+    """Another Tessera (its own keys and issuer) with a client of the same id and secret: its tokens mean nothing
+    here, whether presented as they are or with the `iss` rewritten to ours."""
+    other = TesseraServer(
+        f"""
+clients:
+  - id: victim
+    auth: client_secret_basic
+    secret: {SECRET}
+    grant_types: [client_credentials, refresh_token]
+    scopes: read write
+"""
+    )
+    try:
+        foreign = requests.post(other.base_url + "/token", data={"grant_type": "client_credentials"}, auth=("victim", SECRET), timeout=20).json()
+    finally:
+        other.stop()
+    header, payload, signature = foreign["access_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    rewritten = f"{header}.{b64url_json({**claims, 'iss': endpoints.issuer})}.{signature}"
+    for token in [foreign["access_token"], rewritten]:
+        assert introspect(endpoints, token) == {"active": False}
+    refresh = post(endpoints.token, {"grant_type": "refresh_token", "refresh_token": foreign["refresh_token"]}, auth=("victim", SECRET))
+    assert_oauth_error(refresh, 400, "invalid_grant")
+
+
 # MARK: - Client secrets (RFC 6749 §2.3.1, §2.3; RFC 9700 §2.5)
 
 
