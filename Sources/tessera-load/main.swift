@@ -24,6 +24,7 @@ struct Options {
     var json = false
     var keyFile: String?
     var printConfig = false
+    var chunk = 10_000
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -43,6 +44,7 @@ struct Options {
             case "--json": options.json = true
             case "--key-file": options.keyFile = value()
             case "--print-config": options.printConfig = true
+            case "--chunk": options.chunk = max(1, Int(value()) ?? options.chunk)
             case "-h", "--help":
                 print(
                     """
@@ -119,25 +121,29 @@ if options.printConfig {
 let bodies = try keys.map(body(for:))
 let signers = keys.map { $0.signer(now: { Date() }) }
 
-FileHandle.standardError.write(Data("tessera-load: pre-signing \(total) requests with \(keys.count) client keys…\n".utf8))
-var prepared: [HTTPClientRequest] = []
-prepared.reserveCapacity(total)
-for index in 0..<total {
-    let client = index % keys.count
-    var signed = try HTTPSignatureRequest(
-        method: "POST",
-        targetURI: options.url,
-        headerFields: [HTTPSignatureField(name: "Content-Type", value: "application/json")],
-        body: bodies[client]
-    )
-    try signers[client].sign(&signed)
-    var request = HTTPClientRequest(url: options.url)
-    request.method = .POST
-    for field in signed.headerFields { request.headers.add(name: field.name, value: field.value) }
-    request.body = .bytes(ByteBuffer(bytes: bodies[client]))
-    prepared.append(request)
+/// Signs `count` requests just before they are sent (a signature's `created` must be within the AS's window,
+/// ±60 s, so a long run signs in chunks; signing time is not measured).
+func prepare(_ count: Int, offset: Int) throws -> [HTTPClientRequest] {
+    var prepared: [HTTPClientRequest] = []
+    prepared.reserveCapacity(count)
+    for index in offset..<(offset + count) {
+        let client = index % keys.count
+        var signed = try HTTPSignatureRequest(
+            method: "POST",
+            targetURI: options.url,
+            headerFields: [HTTPSignatureField(name: "Content-Type", value: "application/json")],
+            body: bodies[client]
+        )
+        try signers[client].sign(&signed)
+        var request = HTTPClientRequest(url: options.url)
+        request.method = .POST
+        for field in signed.headerFields { request.headers.add(name: field.name, value: field.value) }
+        request.body = .bytes(ByteBuffer(bytes: bodies[client]))
+        prepared.append(request)
+    }
+    return prepared
 }
-let requests = prepared
+FileHandle.standardError.write(Data("tessera-load: \(total) requests with \(keys.count) client keys, pre-signed in chunks of \(options.chunk)\n".utf8))
 
 var configuration = HTTPClient.Configuration()
 configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
@@ -151,7 +157,8 @@ struct WorkerResult: Sendable {
     var sample: String?
 }
 
-func runPhase(_ range: Range<Int>) async -> (results: [WorkerResult], seconds: Double) {
+func runPhase(_ requests: [HTTPClientRequest]) async -> (results: [WorkerResult], seconds: Double) {
+    let range = 0..<requests.count
     let cursor = Cursor()
     let start = ContinuousClock.now
     let results = await withTaskGroup(of: WorkerResult.self) { group in
@@ -190,8 +197,18 @@ func runPhase(_ range: Range<Int>) async -> (results: [WorkerResult], seconds: D
     return (results, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 
-if options.warmup > 0 { _ = await runPhase(0..<options.warmup) }
-let (results, seconds) = await runPhase(options.warmup..<total)
+if options.warmup > 0 { _ = await runPhase(try prepare(options.warmup, offset: 0)) }
+var results: [WorkerResult] = []
+var seconds = 0.0
+var sent = 0
+while sent < options.requests {
+    let count = min(options.chunk, options.requests - sent)
+    let chunk = try prepare(count, offset: options.warmup + sent)
+    let (chunkResults, chunkSeconds) = await runPhase(chunk)
+    results += chunkResults
+    seconds += chunkSeconds
+    sent += count
+}
 try await httpClient.shutdown()
 
 let latencies = results.flatMap(\.latencies).sorted()
