@@ -14,8 +14,12 @@ struct GNAPProofVerifier: Sendable {
 
     /// - Throws: ``GNAPError`` with `errorCode` (`invalid_client` on the grant endpoint, the context's code elsewhere).
     func verify(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code = .invalidClient) async throws {
+        if key.proof.method == "jwsd" {
+            try await verifyDetachedJWS(request, key: key, errorCode: errorCode)
+            return
+        }
         guard key.proof.method == "httpsig" else {
-            throw GNAPError(errorCode, "key proof method '\(key.proof.method.prefix(32))' is not supported here (supported: httpsig)")
+            throw GNAPError(errorCode, "key proof method '\(key.proof.method.prefix(32))' is not supported here (supported: httpsig, jwsd)")
         }
         guard let jwk = key.jwk, let kid = jwk.kid else {
             throw GNAPError(errorCode, "httpsig needs a JWK with 'kid' and 'alg' (RFC 9635 §7.1)")
@@ -53,6 +57,74 @@ struct GNAPProofVerifier: Sendable {
         if let failure = result.error {
             throw GNAPError(errorCode, "key proof rejected: \(failure.message.isEmpty ? failure.code.description : failure.message)")
         }
+    }
+
+    /// `jwsd` (RFC 9635 §7.3.3): a detached JWS in `Detached-JWS` whose protected header binds the
+    /// method (`htm`), target URI (`uri`), time (`created`) and presented token (`ath`), and whose
+    /// payload is the base64url SHA-256 of the body. The payload may be sent detached (`header..sig`).
+    private func verifyDetachedJWS(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code) async throws {
+        guard let jwk = key.jwk, let kid = jwk.kid, let alg = jwk.alg, alg != "none", !alg.hasPrefix("HS") else {
+            throw GNAPError(errorCode, "jwsd needs a public JWK with 'kid' and an asymmetric 'alg' (RFC 9635 §7.1)")
+        }
+        let headers = request.message.headerFields.filter { $0.name.lowercased() == "detached-jws" }
+        guard headers.count == 1, let detached = headers.first?.value else {
+            throw GNAPError(errorCode, "jwsd requests carry exactly one Detached-JWS header (RFC 9635 §7.3.3)")
+        }
+        let body = request.body
+        let payload = body.isEmpty ? "" : Base64URL.encode(SHA256.hash(data: Data(body)))
+        var parts = detached.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3 else { throw GNAPError(errorCode, "Detached-JWS is not a compact JWS") }
+        if parts[1].isEmpty {
+            parts[1] = payload
+        } else if parts[1] != payload {
+            throw GNAPError(errorCode, "the Detached-JWS payload is not the SHA-256 of the body")
+        }
+        let jws: CompactJWS
+        do { jws = try CompactJWS(parsing: parts.joined(separator: ".")) } catch {
+            throw GNAPError(errorCode, "Detached-JWS: \(error.message)")
+        }
+        guard jws.header.alg == alg, jws.header.kid == kid else {
+            throw GNAPError(errorCode, "Detached-JWS 'alg' and 'kid' must be the client key's")
+        }
+        do {
+            let verifier = try await JWSVerifier(keys: PublicJWKSet(keys: [jwk]))
+            _ = try verifier.verify(jws)
+        } catch {
+            throw GNAPError(errorCode, "Detached-JWS signature does not verify")
+        }
+        guard let header = try? JSONDecoder().decode(DetachedHeader.self, from: Base64URL.decode(parts[0]) ?? Data()) else {
+            throw GNAPError(errorCode, "Detached-JWS header lacks typ, htm, uri or created")
+        }
+        guard header.typ == "gnap-binding-jwsd" || header.typ == "gnap-binding+jwsd" else {
+            throw GNAPError(errorCode, "Detached-JWS 'typ' must be gnap-binding-jwsd")
+        }
+        let target = request.message.scheme + "://" + request.message.authority + request.message.requestTarget
+        guard header.htm == request.message.method, header.uri == target else {
+            throw GNAPError(errorCode, "Detached-JWS 'htm' and 'uri' must name this request's method and target URI")
+        }
+        let age = abs(now().timeIntervalSince1970 - Double(header.created))
+        guard age <= Double(window.components.seconds) else { throw GNAPError(errorCode, "Detached-JWS 'created' is outside the allowed window") }
+        if let token = request.token {
+            guard header.ath == Base64URL.encode(SHA256.hash(data: Data(token.utf8))) else {
+                throw GNAPError(errorCode, "Detached-JWS 'ath' does not match the presented token")
+            }
+        }
+        // The signature value is single use, like an httpsig nonce.
+        let fresh = try await replay.insertIfAbsent(
+            namespace: "jwsd:" + ((try? jwk.thumbprint()) ?? kid),
+            value: parts[2],
+            expiresAt: now().addingTimeInterval(Double(window.components.seconds) * 2 + 60),
+            now: now()
+        )
+        guard fresh else { throw GNAPError(errorCode, "Detached-JWS was already used") }
+    }
+
+    private struct DetachedHeader: Decodable {
+        var typ: String
+        var htm: String
+        var uri: String
+        var created: Int64
+        var ath: String?
     }
 
     /// The signature algorithm: from the proof object's `alg`, else from the JWK `alg` (RFC 9635 §7.3.1).

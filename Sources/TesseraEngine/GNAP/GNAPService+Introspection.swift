@@ -9,7 +9,7 @@ extension GNAPService {
             grantRequestEndpoint: endpoints.grant,
             introspectionEndpoint: endpoints.introspection,
             tokenFormatsSupported: ["jwt-signed"],
-            keyProofsSupported: ["httpsig"]
+            keyProofsSupported: ["httpsig", "jwsd"]
         )
     }
 
@@ -41,7 +41,7 @@ extension GNAPService {
 
         let bearer = token.flags.contains("bearer")
         if let proof = request.proof {
-            guard !bearer, proof == "httpsig" else { return .inactive }
+            guard !bearer, proof == (try? Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))?.proof.method else { return .inactive }
         }
         let access = (try? Self.decode([GNAPAccessRight].self, from: Array(token.access.utf8))) ?? []
         if let needed = request.access, !Self.covers(access, needed) { return .inactive }

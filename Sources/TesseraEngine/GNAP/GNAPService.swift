@@ -39,7 +39,7 @@ public struct GNAPService: Sendable {
             grantRequestEndpoint: endpoints.grant,
             interactionStartModesSupported: [],
             interactionFinishMethodsSupported: [],
-            keyProofsSupported: ["httpsig"],
+            keyProofsSupported: ["httpsig", "jwsd"],
             subIDFormatsSupported: ["opaque", "iss_sub"],
             assertionFormatsSupported: [],
             keyRotationSupported: false
