@@ -155,9 +155,10 @@ def unsigned_token(header, claims, signature=b""):
     return f"{b64url_json(header)}.{b64url_json(claims)}.{b64url(signature)}"
 
 
-def hs256_token(header, claims, secret: bytes):
+def hmac_token(header, claims, secret: bytes, digest=hashlib.sha256):
+    """A correctly computed HS256/384/512 JWS: what an attacker who treats a public key as the secret sends."""
     signing_input = f"{b64url_json(header)}.{b64url_json(claims)}"
-    return signing_input + "." + b64url(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
+    return signing_input + "." + b64url(hmac.new(secret, signing_input.encode(), digest).digest())
 
 
 # MARK: - Sanity: the legitimate paths work, so every refusal below is a refusal and not an outage.
@@ -192,10 +193,8 @@ def test_assertion_hs256_with_public_key_as_secret_is_refused(endpoints, client_
         base64.urlsafe_b64decode(public["x"] + "=="),
     ]
     for secret in candidates:
-        for alg in ["HS256", "HS384", "HS512"]:
-            token = hs256_token({"alg": alg, "kid": "k1"}, assertion_claims(endpoints), secret) if alg == "HS256" else unsigned_token(
-                {"alg": alg, "kid": "k1"}, assertion_claims(endpoints), hmac.new(secret, b"x", hashlib.sha512).digest()
-            )
+        for alg, digest in [("HS256", hashlib.sha256), ("HS384", hashlib.sha384), ("HS512", hashlib.sha512)]:
+            token = hmac_token({"alg": alg, "kid": "k1"}, assertion_claims(endpoints), secret, digest)
             assert_oauth_error(assertion_request(endpoints, token), 401, "invalid_client")
 
 
@@ -424,13 +423,14 @@ def test_forged_access_tokens_introspect_inactive(endpoints, attacker_key):
     header = json.loads(base64.urlsafe_b64decode(genuine.split(".")[0] + "=="))
     claims = json.loads(base64.urlsafe_b64decode(genuine.split(".")[1] + "=="))
     claims["scope"] = "read write admin"
-    jwks = requests.get(endpoints.base + "/.well-known/jwks.json", timeout=10)
-    public = json.dumps(jwks.json()["keys"][0]).encode() if jwks.status_code == 200 else b"public"
+    jwks_uri = requests.get(endpoints.base + "/.well-known/oauth-authorization-server", timeout=10).json()["jwks_uri"]
+    published = next(key for key in requests.get(jwks_uri, timeout=10).json()["keys"] if key.get("kid") == header["kid"])
+    public = json.dumps(published).encode()
     forgeries = {
         "alg none": unsigned_token({**header, "alg": "none"}, claims),
         "stripped signature": unsigned_token(header, claims),
         "payload swapped": f"{genuine.split('.')[0]}.{b64url_json(claims)}.{genuine.split('.')[2]}",
-        "HS256 with published key": hs256_token({**header, "alg": "HS256"}, claims, public),
+        "HS256 with published key": hmac_token({**header, "alg": "HS256"}, claims, public),
         "attacker key, server kid": jwt.encode({**header, "alg": "ES256"}, claims, attacker_key),
     }
     for name, token in forgeries.items():
