@@ -85,7 +85,11 @@ func body(for key: GNAPKeyPair) throws -> [UInt8] {
 
 final class Cursor: Sendable {
     let next = Mutex(0)
-    func take() -> Int { next.withLock { value in defer { value += 1 }; return value } }
+    func take() -> Int {
+        next.withLock { value in
+            defer { value += 1 }; return value
+        }
+    }
 }
 
 let options = Options.parse(CommandLine.arguments)
@@ -143,7 +147,9 @@ func prepare(_ count: Int, offset: Int) throws -> [HTTPClientRequest] {
     }
     return prepared
 }
-FileHandle.standardError.write(Data("tessera-load: \(total) requests with \(keys.count) client keys, pre-signed in chunks of \(options.chunk)\n".utf8))
+FileHandle.standardError.write(
+    Data("tessera-load: \(total) requests with \(keys.count) client keys, pre-signed in chunks of \(options.chunk)\n".utf8)
+)
 
 var configuration = HTTPClient.Configuration()
 configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
@@ -232,9 +238,21 @@ if options.json {
     let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 } else {
-    print(String(format: "grants: %d ok of %d in %.2f s = %.0f grants/s (%d tokens issued)", okCount, options.requests, seconds, rate, tokens))
-    print(String(format: "latency: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms", percentile(0.5), percentile(0.9), percentile(0.99), latencies.last ?? 0))
-    print("statuses: \(statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), transport failures: \(failures)")
+    print(
+        String(format: "grants: %d ok of %d in %.2f s = %.0f grants/s (%d tokens issued)", okCount, options.requests, seconds, rate, tokens)
+    )
+    print(
+        String(
+            format: "latency: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
+            percentile(0.5),
+            percentile(0.9),
+            percentile(0.99),
+            latencies.last ?? 0
+        )
+    )
+    print(
+        "statuses: \(statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), transport failures: \(failures)"
+    )
 }
 if okCount == 0 || statuses.keys.contains(where: { $0 != 200 }) {
     if let sample = results.compactMap(\.sample).first(where: { $0.hasPrefix("HTTP") }) ?? results.compactMap(\.sample).first {

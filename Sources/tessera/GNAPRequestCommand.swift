@@ -112,7 +112,12 @@ struct GNAPRequestCommand: AsyncParsableCommand {
             }
         }
         let generated = GNAPKeyPair.generate(kind)
-        guard FileManager.default.createFile(atPath: key, contents: Data(generated.privateJWKJSON().utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: key,
+                contents: Data(generated.privateJWKJSON().utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
         else {
             throw ValidationError("cannot write \(key)")
         }

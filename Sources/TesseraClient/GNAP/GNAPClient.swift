@@ -114,13 +114,16 @@ public struct GNAPClient: Sendable {
     ///   - referrer: From an RS-first challenge (RFC 9635 §9.1): sent as the `Referer` header.
     /// - Throws: ``GNAPClientError``: `grantError` with the AS's error, `invalidResponse` when the response breaks
     ///   RFC 9635 §3 (e.g. a token with both `bearer` and `key`), `invalidRequest` for a malformed request.
+    /// - Returns: The grant: tokens if approved at once, else the continuation to poll.
     public func requestGrant(_ request: GNAPGrantRequest, referrer: String? = nil) async throws -> GNAPGrant {
         var request = request
         if request.client == nil {
             if let instanceID = configuration.instanceID {
                 request.client = .instance(instanceID)
             } else {
-                request.client = .value(GNAPClientInstance(key: key.gnapKey, classID: configuration.classID, display: configuration.display))
+                request.client = .value(
+                    GNAPClientInstance(key: key.gnapKey, classID: configuration.classID, display: configuration.display)
+                )
             }
         }
         guard request.interactRef == nil else {
@@ -141,6 +144,9 @@ public struct GNAPClient: Sendable {
     ///   - continuation: The **newest** continuation (from the last response for this grant).
     ///   - interactRef: The interaction reference from the finish callback (RFC 9635 §5.1); `nil` polls (§5.2).
     ///   - requested: The original `access_token` request, to check the response's cardinality and labels.
+    /// - Returns: The grant with the new continuation (whose token replaces the one used).
+    /// - Throws: ``GNAPClientError`` `grantError` (e.g. `invalid_continuation`, `too_fast`, `user_denied`),
+    ///   `invalidResponse`.
     public func continueGrant(
         _ continuation: GNAPContinuation,
         interactRef: String? = nil,
@@ -160,6 +166,7 @@ public struct GNAPClient: Sendable {
     ///   - requested: The original `access_token` request (to validate the eventual tokens).
     ///   - maximumPolls: Give up after this many polls (default ``Configuration/maximumPolls``).
     ///   - onPending: Called with each pending state (e.g. to show the grant to a person).
+    /// - Returns: The first grant state that is no longer pending.
     /// - Throws: ``GNAPClientError`` `grantError` (e.g. `user_denied`), `pollingLimit`.
     public func awaitApproval(
         _ grant: GNAPGrant,
@@ -189,7 +196,12 @@ public struct GNAPClient: Sendable {
         }
         try Self.validate(changes.accessToken)
         try await waitUntil(continuation.notBefore)
-        let response = try await send(method: "PATCH", uri: continuation.uri, body: try Self.encode(changes), token: continuation.accessToken)
+        let response = try await send(
+            method: "PATCH",
+            uri: continuation.uri,
+            body: try Self.encode(changes),
+            token: continuation.accessToken
+        )
         return try processGrantResponse(response, requested: changes.accessToken)
     }
 
@@ -294,7 +306,14 @@ public struct GNAPClient: Sendable {
         try await sleep(duration)
     }
 
-    private func makeRequest(method: String, uri: String, body: [UInt8]?, token: String?, sign: Bool, extraHeaders: [HTTPSignatureField] = [])
+    private func makeRequest(
+        method: String,
+        uri: String,
+        body: [UInt8]?,
+        token: String?,
+        sign: Bool,
+        extraHeaders: [HTTPSignatureField] = []
+    )
         throws -> HTTPSignatureRequest
     {
         var headers: [HTTPSignatureField] = [HTTPSignatureField(name: "Accept", value: "application/json")]
@@ -317,7 +336,13 @@ public struct GNAPClient: Sendable {
         return request
     }
 
-    private func send(method: String, uri: String, body: [UInt8]?, token: String?, extraHeaders: [HTTPSignatureField] = [])
+    private func send(
+        method: String,
+        uri: String,
+        body: [UInt8]?,
+        token: String?,
+        extraHeaders: [HTTPSignatureField] = []
+    )
         async throws -> TesseraHTTPResponse
     {
         let request = try makeRequest(method: method, uri: uri, body: body, token: token, sign: true, extraHeaders: extraHeaders)

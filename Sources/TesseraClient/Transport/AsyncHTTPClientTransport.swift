@@ -1,8 +1,8 @@
 public import AsyncHTTPClient
 public import HTTPMessageSignatures
-public import TesseraProtocol
 import NIOCore
 import NIOHTTP1
+public import TesseraProtocol
 
 /// The default ``TesseraTransport``: AsyncHTTPClient (`HTTPClient.shared` unless one is injected).
 public struct AsyncHTTPClientTransport: TesseraTransport {

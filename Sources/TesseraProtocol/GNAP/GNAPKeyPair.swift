@@ -85,7 +85,9 @@ public struct GNAPKeyPair: Sendable {
     /// - Throws: ``JOSEError`` `invalidKey` when the JSON is not such a key, or the public members do not
     ///   match the private key.
     public init(privateJWK json: String) throws(JOSEError) {
-        struct PrivateJWK: Decodable { var kty: String; var crv: String?; var x: String?; var y: String?; var d: String?; var kid: String?; var alg: String? }
+        struct PrivateJWK: Decodable {
+            var kty: String; var crv: String?; var x: String?; var y: String?; var d: String?; var kid: String?; var alg: String?
+        }
         let jwk: PrivateJWK
         do {
             jwk = try JSONDecoder().decode(PrivateJWK.self, from: Data(json.utf8))
@@ -157,6 +159,7 @@ public struct GNAPKeyPair: Sendable {
     /// - Parameters:
     ///   - request: The request to sign; `Content-Digest`, `Signature-Input` and `Signature` are appended.
     ///   - now: The wall clock for `created`.
+    /// - Throws: ``HTTPSignatureError`` if a covered component cannot be computed.
     public func sign(_ request: inout HTTPSignatureRequest, now: @escaping @Sendable () -> Date) throws(HTTPSignatureError) {
         try signer(now: now).sign(&request)
     }

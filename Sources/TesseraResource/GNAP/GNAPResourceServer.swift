@@ -1,7 +1,7 @@
 public import Foundation
 public import HTTPMessageSignatures
-public import TesseraProtocol
 import Synchronization
+public import TesseraProtocol
 
 /// The resource-server side of GNAP: verifies client requests that present tokens (RFC 9635 §7.2) by
 /// introspecting them at the AS (RFC 9767 §3.3) and checking the request signature with the key the token is
@@ -108,8 +108,11 @@ public struct GNAPResourceServer: Sendable {
         let base = asBaseURL.hasSuffix("/") ? String(asBaseURL.dropLast()) : asBaseURL
         let request: HTTPSignatureRequest
         do {
-            request = try HTTPSignatureRequest(method: "GET", targetURI: base + "/.well-known/gnap-as-rs",
-                                               headerFields: [HTTPSignatureField(name: "Accept", value: "application/json")])
+            request = try HTTPSignatureRequest(
+                method: "GET",
+                targetURI: base + "/.well-known/gnap-as-rs",
+                headerFields: [HTTPSignatureField(name: "Accept", value: "application/json")]
+            )
         } catch {
             throw GNAPResourceError(.invalidResponse, "not an absolute URL: \(asBaseURL)")
         }
@@ -128,6 +131,7 @@ public struct GNAPResourceServer: Sendable {
     ///
     /// - Parameter access: An access reference (e.g. from ``register(_:tokenFormats:introspectionRequired:)``)
     ///   enough for the attempted action.
+    /// - Returns: `GNAP as_uri=…[;access=…][;referrer=…]`.
     public func challenge(access: String? = nil) -> String {
         GNAPChallenge(asURI: configuration.grantEndpoint, access: access, referrer: configuration.referrer).headerValue
     }
@@ -177,7 +181,9 @@ public struct GNAPResourceServer: Sendable {
             guard introspection.isBearer, introspection.key == nil else {
                 return refuse(.wrongScheme, "a bound token must be presented with the GNAP scheme and a key proof")
             }
-            return .authorized(GNAPAuthorizedRequest(token: token, access: introspection.access ?? [], introspection: introspection, signature: nil))
+            return .authorized(
+                GNAPAuthorizedRequest(token: token, access: introspection.access ?? [], introspection: introspection, signature: nil)
+            )
         }
         guard !introspection.isBearer else { return refuse(.wrongScheme, "a bearer token must use the Bearer scheme") }
         guard case .value(let boundKey)? = introspection.key, let jwk = boundKey.jwk else {
@@ -208,7 +214,12 @@ public struct GNAPResourceServer: Sendable {
             switch try await verifier.verify(request) {
             case .valid(let signature):
                 return .authorized(
-                    GNAPAuthorizedRequest(token: token, access: introspection.access ?? [], introspection: introspection, signature: signature)
+                    GNAPAuthorizedRequest(
+                        token: token,
+                        access: introspection.access ?? [],
+                        introspection: introspection,
+                        signature: signature
+                    )
                 )
             case .invalid(let error):
                 return refuse(.invalidSignature, "the request signature was refused: \(error.code)")
