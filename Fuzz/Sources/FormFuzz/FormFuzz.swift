@@ -16,6 +16,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
     }
     _ = try? FormParameters.decodeComponent(String(decoding: bytes, as: UTF8.self))
+    if let scope = parameters["scope"], let parsed = try? Scope(parsing: scope) {
+        guard (try? Scope(parsing: parsed.description)) == parsed else { fatalError("scope round trip failed") }
+    }
     return 0
 }
 
