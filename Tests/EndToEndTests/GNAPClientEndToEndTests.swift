@@ -1,9 +1,9 @@
 import Foundation
 import HTTPMessageSignatures
-import Testing
 import TesseraClient
 import TesseraProtocol
 import TesseraResource
+import Testing
 
 /// The GNAP SDKs against `tessera serve` as a real process over loopback HTTP: the client SDK's grants,
 /// continuation, approval by a person with the CLI, rotation and revocation; the RS SDK's introspection and
@@ -57,7 +57,10 @@ import TesseraResource
     static let photos = GNAPAccessRight.object(GNAPAccessObject(type: "photo-api", actions: ["read"], locations: ["https://rs.example/"]))
     static let twoTokens = GNAPTokenRequests.multiple([
         GNAPTokenRequest(access: [photos], label: "photos"),
-        GNAPTokenRequest(access: [.object(GNAPAccessObject(type: "billing", actions: ["read"], locations: ["https://rs.example/"]))], label: "billing"),
+        GNAPTokenRequest(
+            access: [.object(GNAPAccessObject(type: "billing", actions: ["read"], locations: ["https://rs.example/"]))],
+            label: "billing"
+        ),
     ])
 
     func client(_ server: Server, key: GNAPKeyPair? = nil) -> GNAPClient {
@@ -140,7 +143,9 @@ import TesseraResource
             }
 
             let grantID = URL(string: newest.uri)?.lastPathComponent ?? ""
-            let (status, _) = try TesseraProcess.run(["gnap", "approve", grantID, "--subject", "alice", "--data-dir", server.directory.path])
+            let (status, _) = try TesseraProcess.run([
+                "gnap", "approve", grantID, "--subject", "alice", "--data-dir", server.directory.path,
+            ])
             #expect(status == 0)
             let approved = try await gnap.awaitApproval(stillPending, requested: requested, maximumPolls: 3)
             let token = try #require(approved.tokens.first)
@@ -206,10 +211,12 @@ import TesseraResource
         try await withServer { server in
             let gnap = client(server)
             let grant = try await gnap.requestGrant(
-                GNAPGrantRequest(accessToken: .multiple([
-                    GNAPTokenRequest(access: [Self.photos], label: "bound"),
-                    GNAPTokenRequest(access: [Self.photos], label: "bearer", flags: ["bearer"]),
-                ]))
+                GNAPGrantRequest(
+                    accessToken: .multiple([
+                        GNAPTokenRequest(access: [Self.photos], label: "bound"),
+                        GNAPTokenRequest(access: [Self.photos], label: "bearer", flags: ["bearer"]),
+                    ])
+                )
             )
             let bound = try #require(grant.token(labelled: "bound"))
             let bearer = try #require(grant.token(labelled: "bearer"))

@@ -1,8 +1,8 @@
-import Synchronization
 import Foundation
 import HTTPMessageSignatures
-import Testing
+import Synchronization
 import TesseraProtocol
+import Testing
 
 @testable import TesseraClient
 
@@ -64,10 +64,14 @@ import TesseraProtocol
         let transport = StubTransport { request, index in
             switch index {
             case 0:
-                return Stub.json(#"{"continue": {"uri": "https://as.example/gnap/continue/g1", "wait": 30, "access_token": {"value": "C1"}}}"#)
+                return Stub.json(
+                    #"{"continue": {"uri": "https://as.example/gnap/continue/g1", "wait": 30, "access_token": {"value": "C1"}}}"#
+                )
             case 1:
                 #expect(request.headerValue("authorization") == "GNAP C1")
-                return Stub.json(#"{"continue": {"uri": "https://as.example/gnap/continue/g1", "wait": 10, "access_token": {"value": "C2"}}}"#)
+                return Stub.json(
+                    #"{"continue": {"uri": "https://as.example/gnap/continue/g1", "wait": 10, "access_token": {"value": "C2"}}}"#
+                )
             default:
                 #expect(request.headerValue("authorization") == "GNAP C2")
                 return Stub.json(
@@ -103,7 +107,9 @@ import TesseraProtocol
         let transport = StubTransport { _, _ in
             Stub.json(#"{"continue": {"uri": "https://as.example/gnap/continue/g1", "access_token": {"value": "C1"}}}"#)
         }
-        let grant = try await client(transport).requestGrant(GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [.reference("x")]))))
+        let grant = try await client(transport).requestGrant(
+            GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [.reference("x")])))
+        )
         #expect(grant.continuation?.wait == .seconds(5))
         #expect(grant.continuation?.notBefore == Stub.epoch.addingTimeInterval(5))
     }
@@ -139,7 +145,9 @@ import TesseraProtocol
 
     @Test func multiTokenResponsesMustEchoRequestedLabels() async throws {
         let unknownLabel = StubTransport { _, _ in
-            Stub.json(#"{"access_token": [{"value": "A", "label": "photos", "access": ["x"]}, {"value": "B", "label": "other", "access": ["x"]}]}"#)
+            Stub.json(
+                #"{"access_token": [{"value": "A", "label": "photos", "access": ["x"]}, {"value": "B", "label": "other", "access": ["x"]}]}"#
+            )
         }
         await #expect(throws: GNAPClientError(.invalidResponse, "")) {
             try await client(unknownLabel).requestGrant(GNAPGrantRequest(accessToken: Self.twoTokens))
@@ -152,11 +160,15 @@ import TesseraProtocol
 
     @Test func malformedRequestsAreRefusedBeforeSending() async throws {
         let transport = StubTransport { _, _ in Stub.json(Self.approvedTwo) }
-        let noLabel = GNAPTokenRequests.multiple([GNAPTokenRequest(access: [.reference("a")], label: "a"), GNAPTokenRequest(access: [.reference("b")])])
+        let noLabel = GNAPTokenRequests.multiple([
+            GNAPTokenRequest(access: [.reference("a")], label: "a"), GNAPTokenRequest(access: [.reference("b")]),
+        ])
         await #expect(throws: GNAPClientError(.invalidRequest, "")) {
             try await client(transport).requestGrant(GNAPGrantRequest(accessToken: noLabel))
         }
-        let duplicate = GNAPTokenRequests.multiple([GNAPTokenRequest(access: [.reference("a")], label: "a"), GNAPTokenRequest(access: [.reference("b")], label: "a")])
+        let duplicate = GNAPTokenRequests.multiple([
+            GNAPTokenRequest(access: [.reference("a")], label: "a"), GNAPTokenRequest(access: [.reference("b")], label: "a"),
+        ])
         await #expect(throws: GNAPClientError(.invalidRequest, "")) {
             try await client(transport).requestGrant(GNAPGrantRequest(accessToken: duplicate))
         }
@@ -175,7 +187,9 @@ import TesseraProtocol
             )
         }
         do {
-            _ = try await client(transport).requestGrant(GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [.reference("x")]))))
+            _ = try await client(transport).requestGrant(
+                GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [.reference("x")])))
+            )
             Issue.record("expected an error")
         } catch let error as GNAPClientError {
             #expect(error.code == .grantError)
@@ -187,7 +201,9 @@ import TesseraProtocol
         await #expect(throws: GNAPClientError(.grantError, "", gnapError: GNAPError(.invalidClient, ""))) {
             try await client(stringForm).requestGrant(GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [.reference("x")]))))
         }
-        let extraMembers = StubTransport { _, _ in Stub.json(#"{"error": "request_denied", "access_token": {"value": "A", "access": []}}"#, status: 403) }
+        let extraMembers = StubTransport { _, _ in
+            Stub.json(#"{"error": "request_denied", "access_token": {"value": "A", "access": []}}"#, status: 403)
+        }
         await #expect(throws: GNAPClientError(.invalidResponse, "")) {
             try await client(extraMembers).requestGrant(GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [.reference("x")]))))
         }
@@ -225,15 +241,21 @@ import TesseraProtocol
         #expect(signature.components.map(\.name).contains("authorization"))
 
         let unchanged = StubTransport { _, _ in
-            Stub.json(#"{"access_token": {"value": "AT1.photos", "access": [{"type": "photo-api", "actions": ["read"]}], "manage": {"uri": "https://as.example/m", "access_token": {"value": "MT2"}}}}"#)
+            Stub.json(
+                #"{"access_token": {"value": "AT1.photos", "access": [{"type": "photo-api", "actions": ["read"]}], "manage": {"uri": "https://as.example/m", "access_token": {"value": "MT2"}}}}"#
+            )
         }
         await #expect(throws: GNAPClientError(.invalidResponse, "")) { try await client(unchanged).rotate(token) }
         let widened = StubTransport { _, _ in
-            Stub.json(#"{"access_token": {"value": "AT9", "access": ["admin"], "manage": {"uri": "https://as.example/m", "access_token": {"value": "MT2"}}}}"#)
+            Stub.json(
+                #"{"access_token": {"value": "AT9", "access": ["admin"], "manage": {"uri": "https://as.example/m", "access_token": {"value": "MT2"}}}}"#
+            )
         }
         await #expect(throws: GNAPClientError(.invalidResponse, "")) { try await client(widened).rotate(token) }
         let refused = StubTransport { _, _ in Stub.json(#"{"error": "invalid_rotation"}"#, status: 400) }
-        await #expect(throws: GNAPClientError(.grantError, "", gnapError: GNAPError(.invalidRotation, ""))) { try await client(refused).rotate(token) }
+        await #expect(throws: GNAPClientError(.grantError, "", gnapError: GNAPError(.invalidRotation, ""))) {
+            try await client(refused).rotate(token)
+        }
         let noManage = GNAPAccessToken(value: "X", label: nil, manage: nil, access: [], expiresIn: nil, flags: nil)
         await #expect(throws: GNAPClientError(.notManageable, "")) { try await client(refused).rotate(noManage) }
     }
@@ -250,7 +272,9 @@ import TesseraProtocol
             flags: nil
         )
         try await gnap.revoke(token)
-        try await gnap.cancelGrant(GNAPContinuation(uri: "https://as.example/gnap/continue/g1", accessToken: "C1", wait: .zero, notBefore: Stub.epoch))
+        try await gnap.cancelGrant(
+            GNAPContinuation(uri: "https://as.example/gnap/continue/g1", accessToken: "C1", wait: .zero, notBefore: Stub.epoch)
+        )
         let sent = transport.sent
         #expect(sent.map(\.method) == ["DELETE", "DELETE"])
         #expect(sent.map { $0.headerValue("authorization") } == ["GNAP MT1", "GNAP C1"])
@@ -258,7 +282,9 @@ import TesseraProtocol
 
         let failing = StubTransport { _, _ in Stub.json(#"{"error": "invalid_continuation"}"#, status: 400) }
         await #expect(throws: GNAPClientError(.grantError, "", gnapError: GNAPError(.invalidContinuation, ""))) {
-            try await client(failing).cancelGrant(GNAPContinuation(uri: "https://as.example/c", accessToken: "C", wait: .zero, notBefore: Stub.epoch))
+            try await client(failing).cancelGrant(
+                GNAPContinuation(uri: "https://as.example/c", accessToken: "C", wait: .zero, notBefore: Stub.epoch)
+            )
         }
     }
 
@@ -290,14 +316,26 @@ import TesseraProtocol
         #expect(signature.components.map(\.name) == ["@method", "@target-uri", "authorization"])
 
         var bearerRequest = try HTTPSignatureRequest(method: "GET", targetURI: "https://rs.example/photos/1")
-        let bearer = GNAPAccessToken(value: "AT-bearer", label: nil, manage: nil, access: [.reference("x")], expiresIn: nil, flags: ["bearer"])
+        let bearer = GNAPAccessToken(
+            value: "AT-bearer",
+            label: nil,
+            manage: nil,
+            access: [.reference("x")],
+            expiresIn: nil,
+            flags: ["bearer"]
+        )
         try gnap.authorize(&bearerRequest, with: bearer)
         #expect(bearerRequest.headerValue("authorization") == "Bearer AT-bearer")
         #expect(bearerRequest.headerValue("signature") == nil)
 
         var other = try HTTPSignatureRequest(method: "GET", targetURI: "https://rs.example/photos/1")
         let elsewhere = GNAPAccessToken(
-            value: "AT", label: nil, manage: nil, access: [], expiresIn: nil, flags: nil,
+            value: "AT",
+            label: nil,
+            manage: nil,
+            access: [],
+            expiresIn: nil,
+            flags: nil,
             key: .value(GNAPKeyPair.generate(.p256).gnapKey)
         )
         #expect(throws: GNAPClientError(.unsupportedTokenKey, "")) { try gnap.authorize(&other, with: elsewhere) }

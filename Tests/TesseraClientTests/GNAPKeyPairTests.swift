@@ -1,7 +1,7 @@
 import Foundation
 import HTTPMessageSignatures
-import Testing
 import TesseraProtocol
+import Testing
 
 @Suite struct GNAPKeyPairTests {
     @Test(arguments: [GNAPKeyPair.Kind.ed25519, .p256])

@@ -4,8 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Synchronization
-import Testing
 import TesseraProtocol
+import Testing
 
 @testable import TesseraClient
 
@@ -26,7 +26,11 @@ import TesseraProtocol
                 clientJWK.withLock { $0 = String(decoding: (try? JSONEncoder().encode(key)) ?? Data(), as: UTF8.self) }
             }
             guard let jwk = clientJWK.withLock({ $0 }) else { return false }
-            let verifier = HTTPMessageVerifier(policy: .gnap, keys: HTTPSignatureKeySet([try HTTPVerificationKey(jwk: jwk)]), now: { Date() })
+            let verifier = HTTPMessageVerifier(
+                policy: .gnap,
+                keys: HTTPSignatureKeySet([try HTTPVerificationKey(jwk: jwk)]),
+                now: { Date() }
+            )
             let ok = try await verifier.verify(signed).signature != nil
             if ok { verified.withLock { $0.append("\(request.method.rawValue) \(request.uri.path)") } }
             return ok
@@ -45,7 +49,8 @@ import TesseraProtocol
                 return Response(status: .unauthorized)
             }
             let port = portBox.withLock { $0 }
-            let json = #"{"access_token": {"value": "AT", "access": ["photos"], "manage": {"uri": "http://127.0.0.1:\#(port)/gnap/token/m1", "access_token": {"value": "M1"}}}}"#
+            let json =
+                #"{"access_token": {"value": "AT", "access": ["photos"], "manage": {"uri": "http://127.0.0.1:\#(port)/gnap/token/m1", "access_token": {"value": "M1"}}}}"#
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
         }
         router.delete("/gnap/token/m1") { request, _ -> Response in

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPMessageSignatures
 import Synchronization
-import Testing
 import TesseraProtocol
+import Testing
 
 @testable import TesseraResource
 
@@ -173,9 +173,15 @@ import TesseraProtocol
 
     @Test func registrationReturnsTheResourceReference() async throws {
         let rs = resourceServer(asStub())
-        let registered = try await rs.register([.object(GNAPAccessObject(type: "photo-api", actions: ["read"]))], introspectionRequired: true)
+        let registered = try await rs.register(
+            [.object(GNAPAccessObject(type: "photo-api", actions: ["read"]))],
+            introspectionRequired: true
+        )
         #expect(registered.resourceReference == "FWWIKYBQ6U56NL1")
-        #expect(rs.challenge(access: registered.resourceReference) == "GNAP as_uri=https://as.example/gnap;access=FWWIKYBQ6U56NL1;referrer=https://rs.example")
+        #expect(
+            rs.challenge(access: registered.resourceReference)
+                == "GNAP as_uri=https://as.example/gnap;access=FWWIKYBQ6U56NL1;referrer=https://rs.example"
+        )
     }
 
     @Test func asErrorsAreTyped() async throws {
