@@ -45,11 +45,13 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     let logger = dependencies.logger
     let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
     let issuer = configuration.effectiveIssuer(port: port)
-    let stores = try await SQLiteDatabase.openStores(url: configuration.databaseURL)
+    let connection = try await TesseraDatabase.open(url: configuration.databaseURL, logger: logger)
+    let stores = connection.stores
 
+    var configuredClients: [ClientRecord] = []
     for definition in configuration.clients {
         do {
-            try await stores.clients.upsert(try definition.validated(now: dependencies.now()).record)
+            configuredClients.append(try definition.validated(now: dependencies.now()).record)
         } catch let error as ClientDefinitionError {
             throw ConfigurationError(field: "clients.\(error.field)", error.message)
         }
@@ -59,9 +61,21 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     keyConfiguration.algorithm = configuration.signingAlgorithm
     keyConfiguration.retiredKeyPublication = max(86_400, configuration.accessTokenLifetime * 2)
     let keyRing = KeyRing(store: stores.keys, configuration: keyConfiguration, now: dependencies.now)
-    try await keyRing.loadOrCreate()
 
+    // Migrations, config-file clients and signing keys. SQLite is ready now; PostgreSQL's pool only
+    // serves while its service runs, so there this happens before the server starts listening.
+    let clientsToApply = configuredClients
+    let prepareStores: @Sendable () async throws -> Void = {
+        _ = try await connection.migrate()
+        for client in clientsToApply { try await stores.clients.upsert(client) }
+        try await keyRing.loadOrCreate()
+    }
     var services: [any Service] = []
+    if let databaseService = connection.service {
+        services.append(databaseService)
+    } else {
+        try await prepareStores()
+    }
     let jwksFetcher: any JWKSFetcher
     if let fetcher = dependencies.jwksFetcher {
         jwksFetcher = fetcher
@@ -97,7 +111,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
 
     let databaseName = stores.displayName
     let listenURL = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
-    let application = Application(
+    var application = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(30))),
         configuration: .init(address: .hostname(configuration.host, port: port)),
@@ -107,5 +121,8 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         },
         logger: logger
     )
+    if connection.service != nil {
+        application.beforeServerStarts(perform: prepareStores)
+    }
     return TesseraApplication(application: application, engine: engine, port: port, baseURL: listenURL)
 }

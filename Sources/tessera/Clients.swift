@@ -62,9 +62,11 @@ extension Tessera.Clients {
             )
             let validated: ValidatedClient
             do { validated = try definition.validated(now: Date()) } catch { throw ValidationError(error.description) }
-            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
+            let record = validated.record
             do {
-                try await stores.clients.insert(validated.record)
+                try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+                    try await connection.stores.clients.insert(record)
+                }
             } catch let error as StorageError where error.code == .conflict {
                 throw ValidationError(error.message)
             }
@@ -81,8 +83,9 @@ extension Tessera.Clients {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
-            let clients = try await stores.clients.all()
+            let clients = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+                try await connection.stores.clients.all()
+            }
             if clients.isEmpty { print("no clients registered") }
             for client in clients {
                 let grants = client.grantTypes.map(\.rawValue).joined(separator: ",")
@@ -97,8 +100,11 @@ extension Tessera.Clients {
         @Argument(help: "The client_id to remove.") var id: String
 
         func run() async throws {
-            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
-            guard try await stores.clients.remove(id: id) else { throw ValidationError("no client with id '\(id)'") }
+            let id = self.id
+            let removed = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+                try await connection.stores.clients.remove(id: id)
+            }
+            guard removed else { throw ValidationError("no client with id '\(id)'") }
             print("removed client \(id)")
         }
     }

@@ -26,9 +26,11 @@ extension Tessera.Keys {
 
         func run() async throws {
             let configuration = try global.loadConfiguration()
-            let stores = try await SQLiteDatabase.openStores(url: configuration.databaseURL)
-            let ring = KeyRing(store: stores.keys, now: { Date() })
-            let kid = try await ring.rotate(algorithm: JWSAlgorithm(rawValue: algorithm ?? configuration.signingAlgorithm.rawValue))
+            let chosen = JWSAlgorithm(rawValue: algorithm ?? configuration.signingAlgorithm.rawValue)
+            let kid = try await TesseraDatabase.withConnection(url: configuration.databaseURL) { connection in
+                let ring = KeyRing(store: connection.stores.keys, now: { Date() })
+                return try await ring.rotate(algorithm: chosen)
+            }
             print("new current signing key: \(kid)")
         }
     }
@@ -38,9 +40,11 @@ extension Tessera.Keys {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
+            let keys = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+                try await connection.stores.keys.all()
+            }
             let formatter = ISO8601DateFormatter()
-            for key in try await stores.keys.all() {
+            for key in keys {
                 let state = key.retiredAt.map { "retired \(formatter.string(from: $0))" } ?? "current"
                 print("\(key.kid)\t\(key.algorithm)\tcreated \(formatter.string(from: key.createdAt))\t\(state)")
             }

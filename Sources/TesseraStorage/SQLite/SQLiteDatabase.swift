@@ -10,6 +10,11 @@ public enum SQLiteDatabase {
     /// Parses `sqlite:PATH`, `sqlite://PATH` or `sqlite::memory:` and opens the stores.
     /// - Throws: ``StorageError`` `invalidURL` for another scheme, `unavailable` when the file cannot be opened.
     public static func openStores(url: String) async throws -> Stores {
+        try await open(url: url).stores
+    }
+
+    /// Opens the database (migrations applied) with its snapshot reader/writer.
+    static func open(url: String) async throws -> StoreConnection {
         let location = try Location(url: url)
         let writer: any DatabaseWriter
         var configuration = Configuration()
@@ -31,7 +36,7 @@ public enum SQLiteDatabase {
             throw StorageError(.unavailable, "cannot open SQLite database at \(location): \(error)")
         }
         let batcher = SQLiteWriteBatcher(writer: writer)
-        return Stores(
+        let stores = Stores(
             clients: SQLiteClientStore(writer: writer),
             tokens: SQLiteTokenStore(writer: writer, batcher: batcher),
             replay: SQLiteReplayCache(writer: writer, batcher: batcher),
@@ -42,6 +47,9 @@ public enum SQLiteDatabase {
             },
             displayName: "sqlite:\(location)"
         )
+        let snapshots = SQLiteSnapshots(writer: writer, clients: SQLiteClientStore(writer: writer), keys: SQLiteKeyStore(writer: writer))
+        let version = SQLiteMigrations.migrator.migrations.count
+        return StoreConnection(stores: stores, snapshots: snapshots, service: nil, migrate: { version })
     }
 
     enum Location: CustomStringConvertible {
@@ -50,7 +58,7 @@ public enum SQLiteDatabase {
 
         init(url: String) throws {
             guard url.hasPrefix("sqlite:") else {
-                throw StorageError(.invalidURL, "database URL must start with sqlite: (or postgres:// once that backend is enabled)")
+                throw StorageError(.invalidURL, "database URL must start with sqlite:, postgres:// or postgresql://")
             }
             var rest = String(url.dropFirst("sqlite:".count))
             if rest.hasPrefix("//") { rest.removeFirst(2) }

@@ -1,0 +1,179 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The PostgreSQL connection pool behind every PostgreSQL store, with the rules every call follows:
+/// a deadline (``PostgresURL/requestTimeout``) so that a vanished server costs seconds, not minutes,
+/// and one mapping of driver errors to ``StorageError`` (`unavailable` → HTTP 503, `conflict`).
+///
+/// The pool is a `PostgresClient`, which only hands out connections while its `run()` is active:
+/// ``service`` runs it, inside the application's service group or ``TesseraDatabase/withConnection(url:logger:_:)``.
+final class PostgresDatabase: Sendable {
+    let client: PostgresClient
+    let url: PostgresURL
+    let logger: Logger
+
+    init(url: PostgresURL, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: url.host,
+            port: url.port,
+            username: url.username,
+            password: url.password,
+            database: url.database,
+            tls: Self.tls(url.tls)
+        )
+        configuration.options.connectTimeout = url.connectTimeout
+        configuration.options.maximumConnections = url.maxConnections
+        configuration.options.minimumConnections = 0
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(15))
+        var parameters: [(String, String)] = [
+            ("statement_timeout", "\(Self.milliseconds(url.statementTimeout))"),
+            ("application_name", "tessera"),
+        ]
+        if let schema = url.schema { parameters.append(("search_path", schema)) }
+        configuration.options.additionalStartupParameters = parameters
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.url = url
+        self.logger = logger
+    }
+
+    /// Runs the pool until cancelled or, in a service group, until graceful shutdown.
+    var service: any Service { client }
+
+    /// Runs `body` with one pooled connection, under the request deadline; errors mapped to ``StorageError``.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await deadline(url.requestTimeout) {
+            try await self.client.withConnection { connection in try await body(connection) }
+        }
+    }
+
+    /// Runs `body` in one transaction (committed before this returns), under the request deadline.
+    func transaction<T: Sendable>(
+        timeout: Duration? = nil,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let logger = self.logger
+        return try await deadline(timeout ?? url.requestTimeout) {
+            // A serialization failure or deadlock rolled everything back: running again is safe.
+            var attempt = 1
+            while true {
+                do {
+                    return try await self.client.withConnection { connection in
+                        try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+                    }
+                } catch where attempt < 3 && Self.isRetryable(error) {
+                    attempt += 1
+                }
+            }
+        }
+    }
+
+    /// SQLSTATE 40001 (serialization failure) and 40P01 (deadlock detected): the transaction was
+    /// rolled back as a whole and may simply run again.
+    static func isRetryable(_ error: any Error) -> Bool {
+        var error = error
+        if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError ?? transaction.commitError {
+            error = inner
+        }
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        let state = error.serverInfo?[.sqlState]
+        return state == "40001" || state == "40P01"
+    }
+
+    /// Answers whether the server can run `SELECT 1` within the deadline (`/readyz`).
+    func isReachable() async -> Bool {
+        do {
+            return try await withConnection { connection in
+                let rows = try await connection.query("SELECT 1::INT4", logger: self.logger)
+                for try await value in rows.decode(Int32.self) { return value == 1 }
+                return false
+            }
+        } catch {
+            return false
+        }
+    }
+
+    /// Runs `operation`, failing with `unavailable` when it does not finish within the request timeout.
+    ///
+    /// Waiting for a pooled connection is cancellable, which is where a call waits when the server is
+    /// gone; a statement already on the wire ends through the server's `statement_timeout` or the
+    /// connection closing.
+    private func deadline<T: Sendable>(
+        _ timeout: Duration,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await withThrowingTaskGroup(of: Race<T>.self) { group in
+                group.addTask { .finished(try await operation()) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return .timedOut
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else {
+                    throw StorageError(.unavailable, "PostgreSQL call did not run")
+                }
+                switch first {
+                case .finished(let value): return value
+                case .timedOut: throw StorageError(.unavailable, "PostgreSQL did not answer within \(timeout)")
+                }
+            }
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    private enum Race<T: Sendable>: Sendable {
+        case finished(T)
+        case timedOut
+    }
+
+    /// Driver errors as ``StorageError``: connection trouble and transient server states are
+    /// `unavailable` (retry later); a unique-key violation is `conflict`; anything else (a bug in a
+    /// statement, say) is passed on unchanged and answered as a plain server error.
+    static func map(_ error: any Error) -> any Error {
+        switch error {
+        case let error as StorageError:
+            return error
+        case let error as PostgresTransactionError:
+            if let inner = error.closureError { return map(inner) }
+            if let inner = error.beginError ?? error.commitError { return map(inner) }
+            return StorageError(.unavailable, "PostgreSQL transaction failed")
+        case let error as PSQLError:
+            if error.code == .server {
+                let state = error.serverInfo?[.sqlState] ?? ""
+                if state == "23505" { return StorageError(.conflict, "a row with this key already exists") }
+                // 08: connection exception, 53: insufficient resources, 57: operator intervention
+                // (shutdown, statement timeout), 40001/40P01: serialization failure and deadlock.
+                if state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57") || state == "40001" || state == "40P01" {
+                    return StorageError(.unavailable, "PostgreSQL is unavailable (SQLSTATE \(state))")
+                }
+                return error
+            }
+            if error.code == .tooManyParameters || error.code == .invalidCommandTag {
+                return error
+            }
+            return StorageError(.unavailable, "PostgreSQL connection failed (\(error.code))")
+        case is PostgresDecodingError:
+            return StorageError(.corrupt, "a PostgreSQL row could not be decoded")
+        case is CancellationError:
+            return error
+        default:
+            // Channel, socket and pool errors: the server cannot be used right now.
+            return StorageError(.unavailable, "PostgreSQL connection failed")
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    private static func tls(_ mode: PostgresURL.TLSMode) -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import PostgresNIO
+
+/// ``GNAPStore`` on PostgreSQL. Continuation and management tokens are compare-and-swap on their
+/// hash inside one transaction: of two instances continuing the same grant (or rotating the same
+/// token) at once, the second waits for the first's row lock, re-reads the committed hash, and loses.
+struct PostgresGNAPStore: GNAPStore {
+    let database: PostgresDatabase
+
+    func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken]) async throws {
+        let logger = database.logger
+        try await database.transaction { connection in
+            let (continueAfter, createdAt, updatedAt, expiresAt) = (
+                grant.continueAfter.millis, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis
+            )
+            try await connection.run(
+                """
+                INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
+                    continue_after, subject, created_at, updated_at, expires_at)
+                VALUES (\(grant.id), \(grant.state.rawValue), \(grant.clientKey), \(grant.keyThumbprint), \(grant.instanceID),
+                    \(grant.request), \(grant.continuationHash), \(continueAfter), \(grant.subject), \(createdAt), \(updatedAt), \(expiresAt))
+                """,
+                logger: logger
+            )
+            try await Self.insert(issued, connection, logger)
+        }
+    }
+
+    func grant(id: String) async throws -> GNAPGrantRecord? {
+        try await database.withConnection { connection in
+            let rows = try await connection.query("SELECT \(unescaped: Self.grantColumns) FROM gnap_grants WHERE id = \(id)", logger: database.logger)
+            for try await row in rows { return try Self.grantRecord(row) }
+            return nil
+        }
+    }
+
+    func updateGrant(_ grant: GNAPGrantRecord, expectedContinuationHash: String?, issued: [GNAPIssuedToken]) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            let (continueAfter, updatedAt, expiresAt) = (grant.continueAfter.millis, grant.updatedAt.millis, grant.expiresAt.millis)
+            let rows = try await connection.query(
+                """
+                UPDATE gnap_grants SET state = \(grant.state.rawValue), request = \(grant.request),
+                    continuation_hash = \(grant.continuationHash), continue_after = \(continueAfter), subject = \(grant.subject),
+                    updated_at = \(updatedAt), expires_at = \(expiresAt)
+                WHERE id = \(grant.id) AND continuation_hash IS NOT DISTINCT FROM \(expectedContinuationHash) AND state <> 'finalized'
+                RETURNING id
+                """,
+                logger: logger
+            )
+            var updated = false
+            for try await _ in rows { updated = true }
+            guard updated else { return false }
+            try await Self.insert(issued, connection, logger)
+            if grant.state == .finalized {
+                _ = try await PostgresTokenStore.revokeGrant(grant.id, at: updatedAt, connection, logger)
+                try await connection.run(
+                    "UPDATE gnap_tokens SET revoked_at = \(updatedAt) WHERE grant_id = \(grant.id) AND revoked_at IS NULL",
+                    logger: logger
+                )
+            }
+            return true
+        }
+    }
+
+    func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
+        let (state, millis) = (approve ? "approved" : "denied", now.millis)
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE gnap_grants SET state = \(state), subject = \(subject), updated_at = \(millis)
+                WHERE id = \(grantID) AND state = 'pending' RETURNING id
+                """,
+                logger: database.logger
+            )
+            var decided = false
+            for try await _ in rows { decided = true }
+            return decided
+        }
+    }
+
+    func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord] {
+        let wanted = state?.rawValue
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
+                WHERE \(wanted)::TEXT IS NULL OR state = \(wanted) ORDER BY created_at, id
+                """,
+                logger: database.logger
+            )
+            var grants: [GNAPGrantRecord] = []
+            for try await row in rows { grants.append(try Self.grantRecord(row)) }
+            return grants
+        }
+    }
+
+    func token(manageID: String) async throws -> GNAPTokenRecord? {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE manage_id = \(manageID)",
+                logger: database.logger
+            )
+            for try await row in rows { return try Self.tokenRecord(row) }
+            return nil
+        }
+    }
+
+    func token(jti: String) async throws -> GNAPTokenRecord? {
+        try await database.withConnection { connection in
+            let rows = try await connection.query("SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE jti = \(jti)", logger: database.logger)
+            for try await row in rows { return try Self.tokenRecord(row) }
+            return nil
+        }
+    }
+
+    func rotateToken(manageID: String, expectedManagementHash: String, replacement: GNAPIssuedToken, at now: Date) async throws -> Bool {
+        let logger = database.logger
+        let millis = now.millis
+        return try await database.transaction { connection in
+            // FOR UPDATE: a concurrent rotation waits here, then re-checks the hash against the committed row.
+            let current = try await connection.query(
+                """
+                SELECT jti FROM gnap_tokens
+                WHERE manage_id = \(manageID) AND management_hash = \(expectedManagementHash) AND revoked_at IS NULL
+                FOR UPDATE
+                """,
+                logger: logger
+            )
+            var old: String?
+            for try await jti in current.decode(String.self) { old = jti }
+            guard let old else { return false }
+            try await connection.run(
+                """
+                UPDATE gnap_tokens SET management_hash = \(replacement.token.managementHash), jti = \(replacement.accessToken.jti)
+                WHERE manage_id = \(manageID)
+                """,
+                logger: logger
+            )
+            try await connection.run(
+                "UPDATE access_tokens SET revoked_at = \(millis) WHERE jti = \(old) AND revoked_at IS NULL",
+                logger: logger
+            )
+            try await PostgresTokenStore.insert(TokenIssuance(accessToken: replacement.accessToken, refreshToken: nil), connection, logger)
+            return true
+        }
+    }
+
+    func revokeToken(manageID: String, at now: Date) async throws -> Bool {
+        let logger = database.logger
+        let millis = now.millis
+        return try await database.transaction { connection in
+            let revoked = try await connection.query(
+                "UPDATE gnap_tokens SET revoked_at = \(millis) WHERE manage_id = \(manageID) AND revoked_at IS NULL RETURNING jti",
+                logger: logger
+            )
+            var jti: String?
+            for try await value in revoked.decode(String.self) { jti = value }
+            guard let jti else { return false }
+            try await connection.run("UPDATE access_tokens SET revoked_at = \(millis) WHERE jti = \(jti) AND revoked_at IS NULL", logger: logger)
+            return true
+        }
+    }
+
+    // MARK: - Rows
+
+    /// Constant column lists (no input reaches them).
+    private static let grantColumns = """
+        id, state, client_key, key_thumbprint, instance_id, request, continuation_hash, continue_after, subject, created_at, updated_at, expires_at
+        """
+    private static let tokenColumns = "manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at"
+
+    private static func insert(_ issued: [GNAPIssuedToken], _ connection: PostgresConnection, _ logger: Logger) async throws {
+        for item in issued {
+            try await PostgresTokenStore.insert(TokenIssuance(accessToken: item.accessToken, refreshToken: nil), connection, logger)
+            let token = item.token
+            let (createdAt, revokedAt) = (token.createdAt.millis, token.revokedAt?.millis)
+            try await connection.run(
+                """
+                INSERT INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
+                VALUES (\(token.manageID), \(token.managementHash), \(token.grantID), \(token.jti), \(token.label), \(token.access),
+                    \(token.flags), \(createdAt), \(revokedAt))
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    private static func grantRecord(_ row: PostgresRow) throws -> GNAPGrantRecord {
+        let (id, state, clientKey, thumbprint, instanceID, request, continuationHash, continueAfter, subject, createdAt, updatedAt, expiresAt) =
+            try row.decode((String, String, String, String, String?, String, String?, Int64, String?, Int64, Int64, Int64).self)
+        return GNAPGrantRecord(
+            id: id,
+            state: GNAPGrantRecord.State(rawValue: state) ?? .finalized,
+            clientKey: clientKey,
+            keyThumbprint: thumbprint,
+            instanceID: instanceID,
+            request: request,
+            continuationHash: continuationHash,
+            continueAfter: Date(millis: continueAfter),
+            subject: subject,
+            createdAt: Date(millis: createdAt),
+            updatedAt: Date(millis: updatedAt),
+            expiresAt: Date(millis: expiresAt)
+        )
+    }
+
+    private static func tokenRecord(_ row: PostgresRow) throws -> GNAPTokenRecord {
+        let (manageID, managementHash, grantID, jti, label, access, flags, createdAt, revokedAt) =
+            try row.decode((String, String, String, String, String?, String, [String], Int64, Int64?).self)
+        return GNAPTokenRecord(
+            manageID: manageID,
+            managementHash: managementHash,
+            grantID: grantID,
+            jti: jti,
+            label: label,
+            access: access,
+            flags: flags,
+            createdAt: Date(millis: createdAt),
+            revokedAt: revokedAt.map(Date.init(millis:))
+        )
+    }
+}

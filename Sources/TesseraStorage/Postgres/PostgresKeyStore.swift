@@ -1,0 +1,55 @@
+import Foundation
+import PostgresNIO
+
+/// ``KeyStore`` on PostgreSQL.
+struct PostgresKeyStore: KeyStore {
+    let database: PostgresDatabase
+
+    func insert(_ key: SigningKeyRecord) async throws {
+        let (createdAt, retiredAt) = (key.createdAt.millis, key.retiredAt?.millis)
+        try await database.withConnection { connection in
+            try await connection.run(
+                """
+                INSERT INTO signing_keys (kid, algorithm, private_jwk, public_jwk, created_at, retired_at)
+                VALUES (\(key.kid), \(key.algorithm), \(key.privateJWK), \(key.publicJWK), \(createdAt), \(retiredAt))
+                """,
+                logger: database.logger
+            )
+        }
+    }
+
+    func all() async throws -> [SigningKeyRecord] {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT kid, algorithm, private_jwk, public_jwk, created_at, retired_at FROM signing_keys ORDER BY created_at DESC, kid",
+                logger: database.logger
+            )
+            var keys: [SigningKeyRecord] = []
+            for try await (kid, algorithm, privateJWK, publicJWK, createdAt, retiredAt) in rows.decode(
+                (String, String, String, String, Int64, Int64?).self
+            ) {
+                keys.append(
+                    SigningKeyRecord(
+                        kid: kid,
+                        algorithm: algorithm,
+                        privateJWK: privateJWK,
+                        publicJWK: publicJWK,
+                        createdAt: Date(millis: createdAt),
+                        retiredAt: retiredAt.map(Date.init(millis:))
+                    )
+                )
+            }
+            return keys
+        }
+    }
+
+    func retireAll(except kid: String, at now: Date) async throws {
+        let millis = now.millis
+        try await database.withConnection { connection in
+            try await connection.run(
+                "UPDATE signing_keys SET retired_at = \(millis) WHERE kid <> \(kid) AND retired_at IS NULL",
+                logger: database.logger
+            )
+        }
+    }
+}

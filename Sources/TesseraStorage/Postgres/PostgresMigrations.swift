@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// PostgreSQL schema migrations: append-only, numbered, never edited once shipped (the same tables
+/// as ``SQLiteMigrations``; timestamps are milliseconds since 1970 in `BIGINT`, lists are `TEXT[]`).
+///
+/// ``migrate(_:)`` applies the missing ones in one transaction that first takes a transaction-scoped
+/// advisory lock, so when several instances start at once one migrates and the others wait, then
+/// find nothing left to do.
+enum PostgresMigrations {
+    struct Migration: Sendable {
+        var version: Int32
+        var name: String
+        var statements: [PostgresQuery]
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1,
+            name: "clients-tokens-keys-replay",
+            statements: [
+                """
+                CREATE TABLE clients (
+                    id TEXT PRIMARY KEY,
+                    auth_method TEXT NOT NULL,
+                    secret_hash TEXT,
+                    jwks TEXT,
+                    jwks_uri TEXT,
+                    grant_types TEXT[] NOT NULL,
+                    scopes TEXT[] NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE access_tokens (
+                    jti TEXT PRIMARY KEY,
+                    grant_id TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    audience TEXT[] NOT NULL,
+                    issued_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX access_tokens_grant ON access_tokens (grant_id)",
+                "CREATE INDEX access_tokens_expiry ON access_tokens (expires_at)",
+                """
+                CREATE TABLE refresh_tokens (
+                    token_hash TEXT PRIMARY KEY,
+                    grant_id TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    audience TEXT[] NOT NULL,
+                    issued_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id)",
+                "CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at)",
+                """
+                CREATE TABLE signing_keys (
+                    kid TEXT PRIMARY KEY,
+                    algorithm TEXT NOT NULL,
+                    private_jwk TEXT NOT NULL,
+                    public_jwk TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    retired_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE replay_cache (
+                    namespace TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    PRIMARY KEY (namespace, value)
+                )
+                """,
+                "CREATE INDEX replay_cache_expiry ON replay_cache (expires_at)",
+            ]
+        ),
+        Migration(
+            version: 2,
+            name: "gnap-grants-tokens",
+            statements: [
+                """
+                CREATE TABLE gnap_grants (
+                    id TEXT PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    client_key TEXT NOT NULL,
+                    key_thumbprint TEXT NOT NULL,
+                    instance_id TEXT,
+                    request TEXT NOT NULL,
+                    continuation_hash TEXT UNIQUE,
+                    continue_after BIGINT NOT NULL,
+                    subject TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX gnap_grants_state ON gnap_grants (state)",
+                """
+                CREATE TABLE gnap_tokens (
+                    manage_id TEXT PRIMARY KEY,
+                    management_hash TEXT NOT NULL UNIQUE,
+                    grant_id TEXT NOT NULL,
+                    jti TEXT NOT NULL,
+                    label TEXT,
+                    access TEXT NOT NULL,
+                    flags TEXT[] NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX gnap_tokens_grant ON gnap_tokens (grant_id)",
+                "CREATE INDEX gnap_tokens_jti ON gnap_tokens (jti)",
+            ]
+        ),
+    ]
+
+    /// The newest schema version this build knows.
+    static var latestVersion: Int32 { all.map(\.version).max() ?? 0 }
+
+    /// Applies every migration the database lacks. - Returns: the schema version afterwards.
+    /// - Throws: ``StorageError`` `unavailable`, or `corrupt` when the database is newer than this build.
+    static func migrate(_ database: PostgresDatabase) async throws -> Int32 {
+        let schema = database.url.schema
+        let logger = database.logger
+        return try await database.transaction(timeout: .seconds(120)) { connection in
+            // Migrations may wait on the lock and build indexes: no statement deadline inside.
+            try await connection.run("SET LOCAL statement_timeout = 0", logger: logger)
+            let lockName = "tessera-migrations:" + (schema ?? "public")
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(lockName)))", logger: logger)
+            if let schema {
+                // The one identifier written into SQL: PostgresURL admits only [a-z_][a-z0-9_]* here, and
+                // DDL cannot take a bind parameter.
+                try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            }
+            try await connection.run(
+                """
+                CREATE TABLE IF NOT EXISTS tessera_schema_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL
+                )
+                """,
+                logger: logger
+            )
+            var applied = Set<Int32>()
+            for try await version in try await connection.query("SELECT version FROM tessera_schema_migrations", logger: logger)
+                .decode(Int32.self)
+            {
+                applied.insert(version)
+            }
+            if let newest = applied.max(), newest > latestVersion {
+                throw StorageError(.corrupt, "the database schema (version \(newest)) is newer than this Tessera (\(latestVersion))")
+            }
+            for migration in all where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.run(statement, logger: logger)
+                }
+                let now = Date().millis
+                try await connection.run(
+                    "INSERT INTO tessera_schema_migrations (version, name, applied_at) VALUES (\(migration.version), \(migration.name), \(now))",
+                    logger: logger
+                )
+                logger.info("applied PostgreSQL migration", metadata: ["tessera.migration": "\(migration.version)-\(migration.name)"])
+            }
+            return latestVersion
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import TesseraProtocol
+import PostgresNIO
+
+/// ``StoreSnapshotting`` on PostgreSQL: export reads in one REPEATABLE READ transaction (a consistent
+/// view); import writes in one transaction.
+struct PostgresSnapshots: StoreSnapshotting {
+    let database: PostgresDatabase
+
+    func exportSnapshot() async throws -> StoreSnapshot {
+        let logger = database.logger
+        return try await database.transaction(timeout: .seconds(600)) { connection in
+            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
+            var clients: [ClientRecord] = []
+            let clientRows = try await connection.query(
+                "SELECT id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at FROM clients ORDER BY id",
+                logger: logger
+            )
+            for try await (id, auth, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt) in clientRows.decode(
+                (String, String, String?, String?, String?, [String], [String], Int64).self
+            ) {
+                clients.append(
+                    ClientRecord(
+                        id: id,
+                        authMethod: .init(rawValue: auth),
+                        secretHash: secretHash,
+                        jwks: jwks,
+                        jwksURI: jwksURI,
+                        grantTypes: grantTypes.map { .init(rawValue: $0) },
+                        scopes: scopes,
+                        createdAt: Date(millis: createdAt)
+                    )
+                )
+            }
+            var keys: [SigningKeyRecord] = []
+            let keyRows = try await connection.query(
+                "SELECT kid, algorithm, private_jwk, public_jwk, created_at, retired_at FROM signing_keys ORDER BY created_at DESC, kid",
+                logger: logger
+            )
+            for try await (kid, algorithm, privateJWK, publicJWK, createdAt, retiredAt) in keyRows.decode(
+                (String, String, String, String, Int64, Int64?).self
+            ) {
+                keys.append(
+                    SigningKeyRecord(
+                        kid: kid,
+                        algorithm: algorithm,
+                        privateJWK: privateJWK,
+                        publicJWK: publicJWK,
+                        createdAt: Date(millis: createdAt),
+                        retiredAt: retiredAt.map(Date.init(millis:))
+                    )
+                )
+            }
+            var access: [AccessTokenRecord] = []
+            let accessRows = try await connection.query(
+                """
+                SELECT jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at
+                FROM access_tokens ORDER BY issued_at, jti
+                """,
+                logger: logger
+            )
+            for try await (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt) in accessRows.decode(
+                (String, String, String, String, String, [String], Int64, Int64, Int64?).self
+            ) {
+                access.append(
+                    AccessTokenRecord(
+                        jti: jti,
+                        grantID: grantID,
+                        clientID: clientID,
+                        subject: subject,
+                        scope: scope,
+                        audience: audience,
+                        issuedAt: Date(millis: issuedAt),
+                        expiresAt: Date(millis: expiresAt),
+                        revokedAt: revokedAt.map(Date.init(millis:))
+                    )
+                )
+            }
+            var refresh: [RefreshTokenRecord] = []
+            let refreshRows = try await connection.query(
+                """
+                SELECT token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at
+                FROM refresh_tokens ORDER BY issued_at, token_hash
+                """,
+                logger: logger
+            )
+            for try await row in refreshRows { refresh.append(try PostgresTokenStore.refreshRecord(row)) }
+            return StoreSnapshot(clients: clients, signingKeys: keys, accessTokens: access, refreshTokens: refresh)
+        }
+    }
+
+    func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts {
+        let logger = database.logger
+        return try await database.transaction(timeout: .seconds(600)) { connection in
+            var counts = StoreSnapshot.Counts()
+            func count(_ rows: PostgresRowSequence) async throws -> Int {
+                var added = 0
+                for try await _ in rows { added += 1 }
+                return added
+            }
+            for client in snapshot.clients {
+                counts.clients += try await count(
+                    connection.query(
+                        """
+                        INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at)
+                        VALUES (\(client.id), \(client.authMethod), \(client.secretHash), \(client.jwks), \(client.jwksURI),
+                                \(client.grantTypes), \(client.scopes), \(client.createdAt))
+                        ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
+                            jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
+                            scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at
+                        RETURNING 1
+                        """,
+                        logger: logger
+                    )
+                )
+            }
+            for key in snapshot.signingKeys {
+                counts.signingKeys += try await count(
+                    connection.query(
+                        """
+                        INSERT INTO signing_keys (kid, algorithm, private_jwk, public_jwk, created_at, retired_at)
+                        VALUES (\(key.kid), \(key.algorithm), \(key.privateJWK), \(key.publicJWK), \(key.createdAt), \(key.retiredAt))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """,
+                        logger: logger
+                    )
+                )
+            }
+            for token in snapshot.accessTokens {
+                counts.accessTokens += try await count(
+                    connection.query(
+                        """
+                        INSERT INTO access_tokens (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at)
+                        VALUES (\(token.jti), \(token.grantID), \(token.clientID), \(token.subject), \(token.scope), \(token.audience),
+                                \(token.issuedAt), \(token.expiresAt), \(token.revokedAt))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """,
+                        logger: logger
+                    )
+                )
+            }
+            for token in snapshot.refreshTokens {
+                counts.refreshTokens += try await count(
+                    connection.query(
+                        """
+                        INSERT INTO refresh_tokens
+                        (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at)
+                        VALUES (\(token.tokenHash), \(token.grantID), \(token.clientID), \(token.subject), \(token.scope),
+                                \(token.audience), \(token.issuedAt), \(token.expiresAt), \(token.usedAt), \(token.revokedAt))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """,
+                        logger: logger
+                    )
+                )
+            }
+            return counts
+        }
+    }
+}

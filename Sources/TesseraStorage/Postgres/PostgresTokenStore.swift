@@ -1,0 +1,202 @@
+import Foundation
+import PostgresNIO
+
+/// ``TokenStore`` on PostgreSQL. Every write is one transaction committed before the call returns.
+///
+/// Refresh-token rotation is a conditional `UPDATE … RETURNING`: under READ COMMITTED a second
+/// instance racing on the same token waits for the first one's row lock, re-checks `used_at IS NULL`
+/// against the committed row and gets nothing back, so exactly one rotation wins and the loser sees
+/// reuse (RFC 9700 §4.14.2).
+struct PostgresTokenStore: TokenStore {
+    let database: PostgresDatabase
+
+    func record(_ issuance: TokenIssuance) async throws {
+        let logger = database.logger
+        if issuance.refreshToken == nil {
+            // One statement is its own transaction: skip BEGIN/COMMIT round trips on the hot path.
+            try await database.withConnection { connection in try await Self.insert(issuance, connection, logger) }
+        } else {
+            try await database.transaction { connection in try await Self.insert(issuance, connection, logger) }
+        }
+    }
+
+    func accessToken(jti: String) async throws -> AccessTokenRecord? {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at
+                FROM access_tokens WHERE jti = \(jti)
+                """,
+                logger: database.logger
+            )
+            for try await (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt) in rows.decode(
+                (String, String, String, String, String, [String], Int64, Int64, Int64?).self
+            ) {
+                return AccessTokenRecord(
+                    jti: jti,
+                    grantID: grantID,
+                    clientID: clientID,
+                    subject: subject,
+                    scope: scope,
+                    audience: audience,
+                    issuedAt: Date(millis: issuedAt),
+                    expiresAt: Date(millis: expiresAt),
+                    revokedAt: revokedAt.map(Date.init(millis:))
+                )
+            }
+            return nil
+        }
+    }
+
+    func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at
+                FROM refresh_tokens WHERE token_hash = \(hash)
+                """,
+                logger: database.logger
+            )
+            for try await row in rows { return try Self.refreshRecord(row) }
+            return nil
+        }
+    }
+
+    func rotateRefreshToken(hash: String, at now: Date, replacement: TokenIssuance) async throws -> RefreshRotation {
+        let logger = database.logger
+        let millis = now.millis
+        return try await database.transaction { connection in
+            let claimed = try await connection.query(
+                """
+                UPDATE refresh_tokens SET used_at = \(millis)
+                WHERE token_hash = \(hash) AND used_at IS NULL AND revoked_at IS NULL AND expires_at > \(millis)
+                RETURNING grant_id
+                """,
+                logger: logger
+            )
+            var won = false
+            for try await _ in claimed { won = true }
+            if won {
+                try await Self.insert(replacement, connection, logger)
+                return .rotated
+            }
+            let existing = try await connection.query(
+                "SELECT grant_id, used_at FROM refresh_tokens WHERE token_hash = \(hash)",
+                logger: logger
+            )
+            var found: (grantID: String, usedAt: Int64?)?
+            for try await (grantID, usedAt) in existing.decode((String, Int64?).self) { found = (grantID, usedAt) }
+            guard let found else { return .invalid }
+            if found.usedAt != nil {
+                _ = try await Self.revokeGrant(found.grantID, at: millis, connection, logger)
+                return .reuseDetected(grantID: found.grantID)
+            }
+            return .invalid
+        }
+    }
+
+    func revokeGrant(id: String, at now: Date) async throws -> Int {
+        let logger = database.logger
+        let millis = now.millis
+        return try await database.transaction { connection in try await Self.revokeGrant(id, at: millis, connection, logger) }
+    }
+
+    func revokeAccessToken(jti: String, at now: Date) async throws -> Bool {
+        let millis = now.millis
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "UPDATE access_tokens SET revoked_at = \(millis) WHERE jti = \(jti) AND revoked_at IS NULL RETURNING jti",
+                logger: database.logger
+            )
+            var revoked = false
+            for try await _ in rows { revoked = true }
+            return revoked
+        }
+    }
+
+    func deleteExpired(before date: Date) async throws -> Int {
+        let millis = date.millis
+        return try await database.transaction { connection in
+            let rows = try await connection.query(
+                """
+                WITH a AS (DELETE FROM access_tokens WHERE expires_at < \(millis) RETURNING 1),
+                     r AS (DELETE FROM refresh_tokens WHERE expires_at < \(millis) RETURNING 1),
+                     c AS (DELETE FROM replay_cache WHERE expires_at < \(millis) RETURNING 1)
+                SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r) + (SELECT count(*) FROM c))::INT8
+                """,
+                logger: database.logger
+            )
+            var removed: Int64 = 0
+            for try await count in rows.decode(Int64.self) { removed = count }
+            return Int(removed)
+        }
+    }
+
+    // MARK: - Rows
+
+    static func insert(_ issuance: TokenIssuance, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let access = issuance.accessToken
+        let (issuedAt, expiresAt, revokedAt) = (access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis)
+        try await connection.run(
+            """
+            INSERT INTO access_tokens (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at)
+            VALUES (\(access.jti), \(access.grantID), \(access.clientID), \(access.subject), \(access.scope), \(access.audience),
+                    \(issuedAt), \(expiresAt), \(revokedAt))
+            """,
+            logger: logger
+        )
+        if let refresh = issuance.refreshToken {
+            try await insert(refresh, connection, logger)
+        }
+    }
+
+    static func insert(_ refresh: RefreshTokenRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let (issuedAt, expiresAt) = (refresh.issuedAt.millis, refresh.expiresAt.millis)
+        let (usedAt, revokedAt) = (refresh.usedAt?.millis, refresh.revokedAt?.millis)
+        try await connection.run(
+            """
+            INSERT INTO refresh_tokens
+            (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at)
+            VALUES (\(refresh.tokenHash), \(refresh.grantID), \(refresh.clientID), \(refresh.subject), \(refresh.scope),
+                    \(refresh.audience), \(issuedAt), \(expiresAt), \(usedAt), \(revokedAt))
+            """,
+            logger: logger
+        )
+    }
+
+    static func refreshRecord(_ row: PostgresRow) throws -> RefreshTokenRecord {
+        let (tokenHash, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, usedAt, revokedAt) = try row.decode(
+            (String, String, String, String, String, [String], Int64, Int64, Int64?, Int64?).self
+        )
+        return RefreshTokenRecord(
+            tokenHash: tokenHash,
+            grantID: grantID,
+            clientID: clientID,
+            subject: subject,
+            scope: scope,
+            audience: audience,
+            issuedAt: Date(millis: issuedAt),
+            expiresAt: Date(millis: expiresAt),
+            usedAt: usedAt.map(Date.init(millis:)),
+            revokedAt: revokedAt.map(Date.init(millis:))
+        )
+    }
+
+    static func revokeGrant(_ grantID: String, at millis: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
+        // Revocations of one grant take turns (until commit): two instances revoking the same family at
+        // once — every loser of a rotation race does — would otherwise lock its rows in different orders.
+        let lockName = "tessera-grant:" + grantID
+        try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(lockName)))", logger: logger)
+        let rows = try await connection.query(
+            """
+            WITH a AS (UPDATE access_tokens SET revoked_at = \(millis) WHERE grant_id = \(grantID) AND revoked_at IS NULL RETURNING 1),
+                 r AS (UPDATE refresh_tokens SET revoked_at = \(millis) WHERE grant_id = \(grantID) AND revoked_at IS NULL RETURNING 1)
+            SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r))::INT8
+            """,
+            logger: logger
+        )
+        var count: Int64 = 0
+        for try await value in rows.decode(Int64.self) { count = value }
+        return Int(count)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+
+/// ``StoreSnapshotting`` on SQLite: reads in one snapshot transaction, imports in one write transaction.
+struct SQLiteSnapshots: StoreSnapshotting {
+    let writer: any DatabaseWriter
+    let clients: SQLiteClientStore
+    let keys: SQLiteKeyStore
+
+    func exportSnapshot() async throws -> StoreSnapshot {
+        let clients = try await clients.all()
+        let keys = try await keys.all()
+        let (access, refresh) = try await writer.read { db in
+            let access = try Row.fetchAll(db, sql: "SELECT * FROM access_tokens ORDER BY issued_at, jti").map { row in
+                AccessTokenRecord(
+                    jti: row["jti"],
+                    grantID: row["grant_id"],
+                    clientID: row["client_id"],
+                    subject: row["subject"],
+                    scope: row["scope"],
+                    audience: (row["audience"] as String).split(separator: "\n").map(String.init),
+                    issuedAt: Date(millis: row["issued_at"]),
+                    expiresAt: Date(millis: row["expires_at"]),
+                    revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
+                )
+            }
+            let refresh = try Row.fetchAll(db, sql: "SELECT * FROM refresh_tokens ORDER BY issued_at, token_hash").map { row in
+                RefreshTokenRecord(
+                    tokenHash: row["token_hash"],
+                    grantID: row["grant_id"],
+                    clientID: row["client_id"],
+                    subject: row["subject"],
+                    scope: row["scope"],
+                    audience: (row["audience"] as String).split(separator: "\n").map(String.init),
+                    issuedAt: Date(millis: row["issued_at"]),
+                    expiresAt: Date(millis: row["expires_at"]),
+                    usedAt: (row["used_at"] as Int64?).map(Date.init(millis:)),
+                    revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
+                )
+            }
+            return (access, refresh)
+        }
+        return StoreSnapshot(clients: clients, signingKeys: keys, accessTokens: access, refreshTokens: refresh)
+    }
+
+    func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts {
+        try await writer.write { db in
+            var counts = StoreSnapshot.Counts()
+            for client in snapshot.clients {
+                let grantTypes = client.grantTypes.joined(separator: " ")
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        client.id, client.authMethod, client.secretHash, client.jwks, client.jwksURI, grantTypes,
+                        client.scopes.joined(separator: " "), client.createdAt,
+                    ]
+                )
+                counts.clients += db.changesCount
+            }
+            for key in snapshot.signingKeys {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO signing_keys (kid, algorithm, private_jwk, public_jwk, created_at, retired_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [key.kid, key.algorithm, key.privateJWK, key.publicJWK, key.createdAt, key.retiredAt]
+                )
+                counts.signingKeys += db.changesCount
+            }
+            for token in snapshot.accessTokens {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO access_tokens
+                        (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        token.jti, token.grantID, token.clientID, token.subject, token.scope, token.audience.joined(separator: "\n"),
+                        token.issuedAt, token.expiresAt, token.revokedAt,
+                    ]
+                )
+                counts.accessTokens += db.changesCount
+            }
+            for token in snapshot.refreshTokens {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO refresh_tokens
+                        (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        token.tokenHash, token.grantID, token.clientID, token.subject, token.scope, token.audience.joined(separator: "\n"),
+                        token.issuedAt, token.expiresAt, token.usedAt, token.revokedAt,
+                    ]
+                )
+                counts.refreshTokens += db.changesCount
+            }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,254 @@
+public import Foundation
+import TesseraProtocol
+
+/// Everything an installation holds that must survive a move between databases: clients, signing
+/// keys and issued tokens (`tessera export` / `tessera import`).
+///
+/// Replay-cache entries are not carried: they protect a few minutes at most, and a move is done
+/// with the servers stopped. Timestamps are milliseconds since 1970, the stores' own precision.
+/// The JSON holds private signing keys and secret hashes: treat an export like the database itself.
+public struct StoreSnapshot: Sendable, Hashable, Codable {
+    /// The format of this document; bumped when a field changes meaning.
+    public var format: Int
+    public var clients: [Client]
+    public var signingKeys: [SigningKey]
+    public var accessTokens: [AccessToken]
+    public var refreshTokens: [RefreshToken]
+
+    /// The format this build writes and reads.
+    public static let currentFormat = 1
+
+    public init(clients: [ClientRecord], signingKeys: [SigningKeyRecord], accessTokens: [AccessTokenRecord], refreshTokens: [RefreshTokenRecord]) {
+        self.format = Self.currentFormat
+        self.clients = clients.map(Client.init)
+        self.signingKeys = signingKeys.map(SigningKey.init)
+        self.accessTokens = accessTokens.map(AccessToken.init)
+        self.refreshTokens = refreshTokens.map(RefreshToken.init)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format
+        case clients
+        case signingKeys = "signing_keys"
+        case accessTokens = "access_tokens"
+        case refreshTokens = "refresh_tokens"
+    }
+
+    /// How many rows an import added (rows already present are left as they are, clients excepted: they are replaced).
+    public struct Counts: Sendable, Hashable, CustomStringConvertible {
+        public var clients = 0
+        public var signingKeys = 0
+        public var accessTokens = 0
+        public var refreshTokens = 0
+        public init() {}
+        public var description: String {
+            "\(clients) clients, \(signingKeys) signing keys, \(accessTokens) access tokens, \(refreshTokens) refresh tokens"
+        }
+    }
+
+    /// A client as exported.
+    public struct Client: Sendable, Hashable, Codable {
+        public var id: String
+        public var authMethod: String
+        public var secretHash: String?
+        public var jwks: String?
+        public var jwksURI: String?
+        public var grantTypes: [String]
+        public var scopes: [String]
+        public var createdAt: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case authMethod = "auth_method"
+            case secretHash = "secret_hash"
+            case jwks
+            case jwksURI = "jwks_uri"
+            case grantTypes = "grant_types"
+            case scopes
+            case createdAt = "created_at"
+        }
+
+        init(_ record: ClientRecord) {
+            id = record.id
+            authMethod = record.authMethod.rawValue
+            secretHash = record.secretHash
+            jwks = record.jwks
+            jwksURI = record.jwksURI
+            grantTypes = record.grantTypes.map(\.rawValue)
+            scopes = record.scopes
+            createdAt = record.createdAt.millis
+        }
+
+        /// The store record.
+        public var record: ClientRecord {
+            ClientRecord(
+                id: id,
+                authMethod: .init(rawValue: authMethod),
+                secretHash: secretHash,
+                jwks: jwks,
+                jwksURI: jwksURI,
+                grantTypes: grantTypes.map { .init(rawValue: $0) },
+                scopes: scopes,
+                createdAt: Date(millis: createdAt)
+            )
+        }
+    }
+
+    /// A signing key as exported (private part included).
+    public struct SigningKey: Sendable, Hashable, Codable {
+        public var kid: String
+        public var algorithm: String
+        public var privateJWK: String
+        public var publicJWK: String
+        public var createdAt: Int64
+        public var retiredAt: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case kid
+            case algorithm
+            case privateJWK = "private_jwk"
+            case publicJWK = "public_jwk"
+            case createdAt = "created_at"
+            case retiredAt = "retired_at"
+        }
+
+        init(_ record: SigningKeyRecord) {
+            kid = record.kid
+            algorithm = record.algorithm
+            privateJWK = record.privateJWK
+            publicJWK = record.publicJWK
+            createdAt = record.createdAt.millis
+            retiredAt = record.retiredAt?.millis
+        }
+
+        /// The store record.
+        public var record: SigningKeyRecord {
+            SigningKeyRecord(
+                kid: kid,
+                algorithm: algorithm,
+                privateJWK: privateJWK,
+                publicJWK: publicJWK,
+                createdAt: Date(millis: createdAt),
+                retiredAt: retiredAt.map(Date.init(millis:))
+            )
+        }
+    }
+
+    /// An access-token record as exported.
+    public struct AccessToken: Sendable, Hashable, Codable {
+        public var jti: String
+        public var grantID: String
+        public var clientID: String
+        public var subject: String
+        public var scope: String
+        public var audience: [String]
+        public var issuedAt: Int64
+        public var expiresAt: Int64
+        public var revokedAt: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case jti
+            case grantID = "grant_id"
+            case clientID = "client_id"
+            case subject
+            case scope
+            case audience
+            case issuedAt = "issued_at"
+            case expiresAt = "expires_at"
+            case revokedAt = "revoked_at"
+        }
+
+        init(_ record: AccessTokenRecord) {
+            jti = record.jti
+            grantID = record.grantID
+            clientID = record.clientID
+            subject = record.subject
+            scope = record.scope
+            audience = record.audience
+            issuedAt = record.issuedAt.millis
+            expiresAt = record.expiresAt.millis
+            revokedAt = record.revokedAt?.millis
+        }
+
+        /// The store record.
+        public var record: AccessTokenRecord {
+            AccessTokenRecord(
+                jti: jti,
+                grantID: grantID,
+                clientID: clientID,
+                subject: subject,
+                scope: scope,
+                audience: audience,
+                issuedAt: Date(millis: issuedAt),
+                expiresAt: Date(millis: expiresAt),
+                revokedAt: revokedAt.map(Date.init(millis:))
+            )
+        }
+    }
+
+    /// A refresh-token record as exported (hash only, never the token).
+    public struct RefreshToken: Sendable, Hashable, Codable {
+        public var tokenHash: String
+        public var grantID: String
+        public var clientID: String
+        public var subject: String
+        public var scope: String
+        public var audience: [String]
+        public var issuedAt: Int64
+        public var expiresAt: Int64
+        public var usedAt: Int64?
+        public var revokedAt: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case tokenHash = "token_hash"
+            case grantID = "grant_id"
+            case clientID = "client_id"
+            case subject
+            case scope
+            case audience
+            case issuedAt = "issued_at"
+            case expiresAt = "expires_at"
+            case usedAt = "used_at"
+            case revokedAt = "revoked_at"
+        }
+
+        init(_ record: RefreshTokenRecord) {
+            tokenHash = record.tokenHash
+            grantID = record.grantID
+            clientID = record.clientID
+            subject = record.subject
+            scope = record.scope
+            audience = record.audience
+            issuedAt = record.issuedAt.millis
+            expiresAt = record.expiresAt.millis
+            usedAt = record.usedAt?.millis
+            revokedAt = record.revokedAt?.millis
+        }
+
+        /// The store record.
+        public var record: RefreshTokenRecord {
+            RefreshTokenRecord(
+                tokenHash: tokenHash,
+                grantID: grantID,
+                clientID: clientID,
+                subject: subject,
+                scope: scope,
+                audience: audience,
+                issuedAt: Date(millis: issuedAt),
+                expiresAt: Date(millis: expiresAt),
+                usedAt: usedAt.map(Date.init(millis:)),
+                revokedAt: revokedAt.map(Date.init(millis:))
+            )
+        }
+    }
+}
+
+/// Reads and writes a whole ``StoreSnapshot``; each database implements it over its own tables.
+public protocol StoreSnapshotting: Sendable {
+    /// Every client, signing key and token record.
+    func exportSnapshot() async throws -> StoreSnapshot
+    /// Adds the snapshot's rows in one transaction: clients are upserted, keys and tokens already
+    /// present (same key) are left unchanged, so an import can be repeated.
+    /// - Returns: the rows added.
+    func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts
+}

@@ -1,0 +1,248 @@
+import Foundation
+import Testing
+import TesseraTesting
+
+/// Several `tessera serve` processes on one PostgreSQL database, as operators run them behind a
+/// load balancer, and one server living through a database outage.
+@Suite(.serialized) struct PostgresServeTests {
+    static let issuer = "http://tessera.test"
+
+    /// A fresh schema on the suite's database (TESSERA_POSTGRES_URL, set by scripts/test).
+    static func freshDatabaseURL() throws -> String {
+        guard let base = ProcessInfo.processInfo.environment["TESSERA_POSTGRES_URL"], !base.isEmpty else {
+            throw TesseraProcess.Failure(description: "TESSERA_POSTGRES_URL is not set: run scripts/test, which starts a private PostgreSQL")
+        }
+        return base + (base.contains("?") ? "&" : "?") + "schema=e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
+
+    static func configFile() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-pg-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("tessera.yaml").path
+        let jwks = TestClients.jwtClientJWKS.replacingOccurrences(of: "'", with: "''")
+        try """
+        issuer: \(issuer)
+        clients:
+          - id: \(TestClients.secretClientID)
+            auth: client_secret_basic
+            secret: \(TestClients.secret)
+            grant_types: [client_credentials, refresh_token]
+            scopes: read write
+          - id: \(TestClients.jwtClientID)
+            auth: private_key_jwt
+            jwks: '\(jwks)'
+            grant_types: [client_credentials]
+            scopes: read
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let basic = TestClients.basicAuthorization()
+
+    static func kids(_ server: TesseraProcess) async throws -> Set<String> {
+        let (_, jwks) = try await Web.get(server.baseURL + "/jwks")
+        return Set((jwks["keys"] as? [[String: Any]] ?? []).compactMap { $0["kid"] as? String })
+    }
+
+    @Test func twoInstancesOnOneDatabaseActAsOneServer() async throws {
+        let database = try Self.freshDatabaseURL()
+        let config = try Self.configFile()
+        // The config names the database too, through the environment, to show both routes work.
+        async let startA = TesseraProcess(["--config", config, "--database", database])
+        async let startB = TesseraProcess(["--config", config], environment: ["TESSERA_DATABASE": database])
+        let (a, b) = try await (startA, startB)
+        defer { a.process.terminate(); b.process.terminate() }
+        #expect(a.log.contains("database postgres://tessera@"))
+        #expect(!a.log.contains("tessera-test-password") && !b.log.contains("tessera-test-password"))
+
+        // Issued on A; introspected and revoked on B; seen revoked on A.
+        let (status, issued) = try await Web.post(a.baseURL + "/token", form: "grant_type=client_credentials&scope=read", basic: Self.basic)
+        #expect(status == 200)
+        let access = try #require(issued["access_token"] as? String)
+        let refresh = try #require(issued["refresh_token"] as? String)
+        let (_, onB) = try await Web.post(b.baseURL + "/introspect", form: "token=\(access)", basic: Self.basic)
+        #expect(onB["active"] as? Bool == true)
+        let (revokeStatus, _) = try await Web.post(b.baseURL + "/revoke", form: "token=\(access)", basic: Self.basic)
+        #expect(revokeStatus == 200)
+        let (_, onA) = try await Web.post(a.baseURL + "/introspect", form: "token=\(access)", basic: Self.basic)
+        #expect(onA["active"] as? Bool == false)
+
+        // A refresh token rotated on A is refused on B (and that reuse revokes the new family).
+        let (rotated, fresh) = try await Web.post(a.baseURL + "/token", form: "grant_type=refresh_token&refresh_token=\(refresh)", basic: Self.basic)
+        #expect(rotated == 200)
+        let (reused, refusal) = try await Web.post(b.baseURL + "/token", form: "grant_type=refresh_token&refresh_token=\(refresh)", basic: Self.basic)
+        #expect(reused == 400)
+        #expect(refusal["error"] as? String == "invalid_grant")
+        let newAccess = try #require(fresh["access_token"] as? String)
+        let (_, afterReuse) = try await Web.post(a.baseURL + "/introspect", form: "token=\(newAccess)", basic: Self.basic)
+        #expect(afterReuse["active"] as? Bool == false)
+
+        // A client assertion accepted by A is a replay on B.
+        let assertion = try await TestClients.assertion(audience: Self.issuer, now: Date())
+        let form = "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="
+        let (first, _) = try await Web.post(a.baseURL + "/token", form: form + assertion)
+        #expect(first == 200)
+        let (replayed, replayError) = try await Web.post(b.baseURL + "/token", form: form + assertion)
+        #expect(replayed == 401)
+        #expect(replayError["error"] as? String == "invalid_client")
+
+        // Both publish the same keys; a key rotated through the CLI is published by both.
+        let (kidsA, kidsB) = (try await Self.kids(a), try await Self.kids(b))
+        #expect(kidsA == kidsB)
+        let (rotateStatus, rotateOutput) = try TesseraProcess.run(["keys", "rotate", "--database", database])
+        #expect(rotateStatus == 0)
+        let newKid = String(rotateOutput.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        var published = (Set<String>(), Set<String>())
+        for _ in 0..<40 {
+            published = (try await Self.kids(a), try await Self.kids(b))
+            if published.0.contains(newKid) && published.1.contains(newKid) { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(published.0.contains(newKid) && published.1.contains(newKid))
+        #expect(try await a.stop() == 0)
+        #expect(try await b.stop() == 0)
+    }
+
+    @Test func anOutageFailsFastWith503AndTheServerRecoversWithoutARestart() async throws {
+        // Its own cluster: stopping the shared one would break tests running beside this one.
+        let script = TesseraProcess.repositoryRoot.appendingPathComponent("scripts/lib/postgres.sh").path
+        let info = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-pg-\(UUID().uuidString).txt").path
+        let started = try Self.shell(["bash", script, "start", info])
+        let lines = (try? String(contentsOfFile: info, encoding: .utf8)) ?? ""
+        let parts = lines.split(separator: "\n").map(String.init)
+        try #require(started == 0 && parts.count == 2, "could not start a private PostgreSQL: \(lines)")
+        let (database, pgctl) = (parts[0] + "&request_timeout=2", parts[1])
+        defer { _ = try? Self.shell(["bash", script, "destroy", pgctl]) }
+
+        let server = try await TesseraProcess(["--config", try Self.configFile(), "--database", database])
+        defer { server.process.terminate() }
+        let base = server.baseURL
+
+        // A load run across the outage: every token the server acknowledged must survive it.
+        let load = Task { @Sendable () -> (acknowledged: [String], unavailable: Int, other: [String]) in
+            var acknowledged: [String] = []
+            var unavailable = 0
+            var other: [String] = []
+            let deadline = ContinuousClock.now + .seconds(90)
+            while !Task.isCancelled && ContinuousClock.now < deadline {
+                switch try? await Self.token(base) {
+                case (200, let body)?: if let access = body["access_token"] as? String { acknowledged.append(access) }
+                case (503, let body)? where body["error"] as? String == "temporarily_unavailable": unavailable += 1
+                case (let status, let body)?: other.append("\(status) \(body["error"] ?? "")")
+                case nil where Task.isCancelled: break  // the request the test's cancellation cut short
+                case nil: other.append("no response")
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return (acknowledged, unavailable, other)
+        }
+        try await Task.sleep(for: .seconds(1))
+
+        #expect(try Self.shell([pgctl, "stop", "-m", "fast"]) == 0)
+        let before = ContinuousClock.now
+        let (status, body) = try await Self.token(base)
+        let elapsed = ContinuousClock.now - before
+        #expect(status == 503)
+        #expect(body["error"] as? String == "temporarily_unavailable")
+        #expect(elapsed < .seconds(5), "a request during the outage took \(elapsed)")
+        let (ready, _) = try await Web.get(server.baseURL + "/readyz")
+        #expect(ready == 503)
+        try await Task.sleep(for: .seconds(2))
+
+        #expect(try Self.shell([pgctl, "start"]) == 0)
+        var recovered = false
+        for _ in 0..<120 {
+            if case (200, _) = try await Self.token(base) {
+                recovered = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(recovered, "the server did not recover after PostgreSQL came back")
+        let (readyAgain, _) = try await Web.get(server.baseURL + "/readyz")
+        #expect(readyAgain == 200)
+        try await Task.sleep(for: .seconds(1))
+        load.cancel()
+        let run = await load.value
+        #expect(run.unavailable > 0, "the load run never saw the outage")
+        #expect(run.other.isEmpty, "requests failed other than with 503 temporarily_unavailable: \(run.other)")
+        #expect(run.acknowledged.count > 10)
+        for access in run.acknowledged {
+            let (_, introspected) = try await Web.post(server.baseURL + "/introspect", form: "token=\(access)", basic: Self.basic)
+            #expect(introspected["active"] as? Bool == true, "an acknowledged token was lost")
+        }
+        #expect(try await server.stop() == 0)
+    }
+
+    @Test func migrateExportAndImportMoveAnInstallationFromSQLiteToPostgreSQL() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-move-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let sqlite = "sqlite:" + directory.appendingPathComponent("old.sqlite").path
+        let postgres = try Self.freshDatabaseURL()
+        let config = try Self.configFile()
+
+        // An installation on SQLite with a client, keys and live tokens.
+        let old = try await TesseraProcess(["--config", config, "--database", sqlite])
+        let (_, issued) = try await Web.post(old.baseURL + "/token", form: "grant_type=client_credentials&scope=read", basic: Self.basic)
+        let access = try #require(issued["access_token"] as? String)
+        let refresh = try #require(issued["refresh_token"] as? String)
+        let kidsBefore = try await Self.kids(old)
+        #expect(try await old.stop() == 0)
+        #expect(try TesseraProcess.run(["clients", "add", "--database", sqlite, "--id", "moved", "--auth", "none", "--grant-types", "refresh_token"]).0 == 0)
+
+        let (migrateStatus, migrated) = try TesseraProcess.run(["migrate", "--database", postgres])
+        #expect(migrateStatus == 0 && migrated.contains("is at schema version "))
+        #expect(!migrated.contains("tessera-test-password"))
+        let file = directory.appendingPathComponent("export.json").path
+        #expect(try TesseraProcess.run(["export", "--database", sqlite, "--output", file]).0 == 0)
+        let permissions = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        let (importStatus, imported) = try TesseraProcess.run(["import", "--database", postgres, "--input", file])
+        #expect(importStatus == 0 && imported.contains("1 access tokens, 1 refresh tokens"))
+        let (_, listed) = try TesseraProcess.run(["clients", "list", "--database", postgres])
+        #expect(listed.contains("moved") && listed.contains(TestClients.secretClientID))
+
+        // The new server on PostgreSQL knows the old tokens and keys.
+        let moved = try await TesseraProcess(["--config", config, "--database", postgres])
+        let kidsAfter = try await Self.kids(moved)
+        #expect(kidsAfter == kidsBefore)
+        let (_, introspected) = try await Web.post(moved.baseURL + "/introspect", form: "token=\(access)", basic: Self.basic)
+        #expect(introspected["active"] as? Bool == true)
+        let (refreshed, _) = try await Web.post(moved.baseURL + "/token", form: "grant_type=refresh_token&refresh_token=\(refresh)", basic: Self.basic)
+        #expect(refreshed == 200)
+        #expect(try await moved.stop() == 0)
+    }
+
+    static func token(_ base: String) async throws -> (Int, [String: Any]) {
+        try await Web.post(base + "/token", form: "grant_type=client_credentials&scope=read", basic: basic)
+    }
+
+    /// Runs a command to completion (output discarded: a started server must hold no pipe of ours); returns its status.
+    static func shell(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        // Children inherit this test process's blocked signal mask, and a blocked SIGCHLD hangs the
+        // shells inside initdb and pg_ctl: start the command through python3 with an empty mask.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
+        ] + arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Reap the child ourselves: Foundation's exit notification does not always arrive in this
+        // test process, and waitUntilExit would then wait forever on a finished child.
+        let pid = process.processIdentifier
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f) }
+            if reaped < 0 { return process.isRunning ? -1 : process.terminationStatus }
+            usleep(50_000)
+        }
+        process.terminate()
+        return -1
+    }
+}
