@@ -57,10 +57,13 @@ public struct Validator: Sendable {
     /// Strict (default) or permissive.
     public let mode: ValidationMode
 
-    /// Creates a validator.
+    let tables: TypeTables
+
+    /// Creates a validator (precomputing the schema's types once).
     public init(schema: Schema, mode: ValidationMode = .strict) {
         self.schema = schema
         self.mode = mode
+        self.tables = TypeTables(schema)
     }
 
     /// Validates every static policy and template of a set (linked policies are checked through their templates).
@@ -76,7 +79,7 @@ public struct Validator: Sendable {
 
     /// Validates one policy or template; returns its errors (deduplicated, in order found).
     public func validate(_ policy: Policy) -> [ValidationError] {
-        var checker = TypeChecker(schema: schema, strict: mode == .strict, policy: policy)
+        var checker = TypeChecker(schema: schema, tables: tables, strict: mode == .strict, policy: policy)
         checker.run()
         var seen = Set<String>()
         return checker.errors.filter { seen.insert($0.message + "\u{0}" + ($0.expression ?? "")).inserted }
@@ -84,7 +87,7 @@ public struct Validator: Sendable {
 }
 
 /// A type as the checker sees it.
-indirect enum VType: Hashable, Sendable, CustomStringConvertible {
+enum VType: Hashable, Sendable, CustomStringConvertible {
     enum BoolKind: Hashable, Sendable { case any, tt, ff }
     /// The element type of an empty set: compatible with everything.
     case never
@@ -92,7 +95,7 @@ indirect enum VType: Hashable, Sendable, CustomStringConvertible {
     case long
     case string
     case entity(Set<EntityType>)
-    case set(VType)
+    indirect case set(VType)
     /// Keys compare by Unicode scalars (`CedarString`), as Cedar does, not by canonical equivalence.
     case record([CedarString: VAttr], open: Bool)
     case ext(String)
@@ -144,6 +147,35 @@ indirect enum VType: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// The schema's types converted once for the checker.
+struct TypeTables: Sendable {
+    var attributes: [EntityType: [CedarString: VAttr]] = [:]
+    var tags: [EntityType: VType] = [:]
+    var contexts: [EntityUID: VType] = [:]
+    /// Actions with equal contexts share an id.
+    var contextIDs: [EntityUID: Int] = [:]
+    /// Every action, in a fixed order (by uid text).
+    var sortedActions: [ActionDeclaration] = []
+
+    init(_ schema: Schema) {
+        var ids: [RecordType: Int] = [:]
+        for (uid, decl) in schema.actions {
+            if let id = ids[decl.context] {
+                contextIDs[uid] = id
+            } else {
+                ids[decl.context] = ids.count
+                contextIDs[uid] = ids.count - 1
+            }
+        }
+        for (t, decl) in schema.entityTypes {
+            if case .record(let attrs, _) = VType(.record(decl.attributes)) { attributes[t] = attrs }
+            if let tag = decl.tags { tags[t] = VType(tag) }
+        }
+        for (uid, decl) in schema.actions { contexts[uid] = VType(.record(decl.context)) }
+        sortedActions = schema.actions.values.map { ($0.uid.description, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+}
+
 struct VAttr: Hashable, Sendable {
     var type: VType
     var required: Bool
@@ -164,18 +196,27 @@ struct Typed {
 struct TypeChecker {
     struct Environment {
         var principal: EntityType?
-        var action: ActionDeclaration
+        var action: EntityUID
         var resource: EntityType?
     }
 
     let schema: Schema
+    let tables: TypeTables
     let strict: Bool
     let policy: Policy
     var errors: [ValidationError] = []
     var env: Environment?
+    /// Constructor calls with literal arguments that do not parse (found once per policy, not per environment).
+    var badLiterals: [Expr: String] = [:]
+    /// The current environment's variable types, built once per environment.
+    var principalType: VType?
+    var resourceType: VType?
+    var actionType: VType?
+    var contextType: VType?
 
-    init(schema: Schema, strict: Bool, policy: Policy) {
+    init(schema: Schema, tables: TypeTables, strict: Bool, policy: Policy) {
         self.schema = schema
+        self.tables = tables
         self.strict = strict
         self.policy = policy
     }
@@ -244,21 +285,20 @@ struct TypeChecker {
     mutating func environments() -> [Environment]? {
         var actions: [ActionDeclaration]
         switch policy.action {
-        case .any: actions = Array(schema.actions.values)
+        case .any: actions = tables.sortedActions
         case .equals(let uid):
             guard checkKnown(uid), let a = schema.actions[uid] else { return nil }
             actions = [a]
         case .in(let uid):
             guard checkKnown(uid) else { return nil }
-            actions = schema.actions.values.filter { $0.uid == uid || schema.actionAncestors[$0.uid]?.contains(uid) == true }
+            actions = tables.sortedActions.filter { $0.uid == uid || schema.actionAncestors[$0.uid]?.contains(uid) == true }
         case .inSet(let uids):
             var ok = true
             for u in uids where !checkKnown(u) { ok = false }
             guard ok else { return nil }
             let set = Set(uids)
-            actions = schema.actions.values.filter { set.contains($0.uid) || !(schema.actionAncestors[$0.uid] ?? []).isDisjoint(with: set) }
+            actions = tables.sortedActions.filter { set.contains($0.uid) || !(schema.actionAncestors[$0.uid] ?? []).isDisjoint(with: set) }
         }
-        actions.sort { $0.uid.description < $1.uid.description }
         var out: [Environment] = []
         var scopeOK = true
         for a in actions {
@@ -266,10 +306,33 @@ struct TypeChecker {
                 scopeOK = false
                 break
             }
-            for p in ps { for r in rs { out.append(Environment(principal: p, action: a, resource: r)) } }
+            for p in ps { for r in rs { out.append(Environment(principal: p, action: a.uid, resource: r)) } }
         }
         guard scopeOK else { return nil }
         return out
+    }
+
+    /// The request variables (and slots, as their variables) an expression mentions.
+    static func variables(_ e: Expr, into used: inout Set<Variable>) {
+        switch e {
+        case .literal: break
+        case .variable(let v): used.insert(v)
+        case .slot(.principal): used.insert(.principal)
+        case .slot(.resource): used.insert(.resource)
+        case .not(let x), .negate(let x), .getAttr(let x, _), .hasAttr(let x, _), .like(let x, _), .isEmpty(let x), .isType(let x, _):
+            variables(x, into: &used)
+        case .isIn(let x, _, let y), .and(let x, let y), .or(let x, let y), .binary(_, let x, let y):
+            variables(x, into: &used)
+            variables(y, into: &used)
+        case .ifThenElse(let a, let b, let c):
+            variables(a, into: &used)
+            variables(b, into: &used)
+            variables(c, into: &used)
+        case .set(let xs), .call(_, let xs), .allOf(let xs), .anyOf(let xs): for x in xs { variables(x, into: &used) }
+        case .record(let fields): for f in fields { variables(f.value, into: &used) }
+        case .steps(let x, _): used = Set(Variable.allCases)
+            _ = x
+        }
     }
 
     /// Entity literals and `is` types anywhere in the conditions (reachable or not) must be declared, as in the reference.
@@ -292,7 +355,14 @@ struct TypeChecker {
             checkNames(a)
             checkNames(b)
             checkNames(c)
-        case .set(let xs), .call(_, let xs), .allOf(let xs), .anyOf(let xs): for x in xs { checkNames(x) }
+        case .call(let fn, let xs):
+            if fn.isConstructor, xs.count == 1, case .literal(.string(let str)) = xs[0],
+                case .failure(let err) = Evaluator.callExtension(fn, [.string(str)])
+            {
+                badLiterals[e] = "\(err)"
+            }
+            for x in xs { checkNames(x) }
+        case .set(let xs), .allOf(let xs), .anyOf(let xs): for x in xs { checkNames(x) }
         case .record(let fields): for f in fields { checkNames(f.value) }
         case .steps(let x, _): checkNames(x)
         }
@@ -315,8 +385,31 @@ struct TypeChecker {
             error("unable to find an applicable action given the policy scope constraints")
             return
         }
+        // Checking depends on the action only through its entity type and context, so actions
+        // that agree on both share one run per (principal, resource) pair.
+        // Variables the conditions never mention do not matter either.
+        struct Key: Hashable {
+            var principal: EntityType?
+            var resource: EntityType?
+            var actionType: EntityType?
+            var context: Int
+        }
+        var used = Set<Variable>()
+        for c in policy.conditions { Self.variables(c.body, into: &used) }
+        var seen = Set<Key>()
         for e in envs {
+            let key = Key(
+                principal: used.contains(.principal) ? e.principal : nil,
+                resource: used.contains(.resource) ? e.resource : nil,
+                actionType: used.contains(.action) ? e.action.type : nil,
+                context: used.contains(.context) ? tables.contextIDs[e.action] ?? -1 : 0
+            )
+            guard seen.insert(key).inserted else { continue }
             env = e
+            principalType = e.principal.map { .entity([$0]) }
+            resourceType = e.resource.map { .entity([$0]) }
+            actionType = .entity([e.action.type])
+            contextType = tables.contexts[e.action]
             // The conditions form one `&&` chain (as the reference desugars them): facts from
             // earlier conditions hold in later ones, and a condition that is always false
             // (`when { false }`, `unless { true }`) makes the rest unreachable.
@@ -380,15 +473,15 @@ struct TypeChecker {
     }
 
     mutating func check(_ e: Expr, _ caps: Set<Capability>) -> Typed {
-        guard let env else { return .failed }
+        guard env != nil else { return .failed }
         switch e {
         case .literal(let v): return Typed(type: literalType(v, e))
-        case .variable(.principal): return Typed(type: env.principal.map { .entity([$0]) })
-        case .variable(.resource): return Typed(type: env.resource.map { .entity([$0]) })
-        case .variable(.action): return Typed(type: .entity([env.action.uid.type]))
-        case .variable(.context): return Typed(type: VType(.record(env.action.context)))
-        case .slot(.principal): return Typed(type: env.principal.map { .entity([$0]) })
-        case .slot(.resource): return Typed(type: env.resource.map { .entity([$0]) })
+        case .variable(.principal): return Typed(type: principalType)
+        case .variable(.resource): return Typed(type: resourceType)
+        case .variable(.action): return Typed(type: actionType)
+        case .variable(.context): return Typed(type: contextType)
+        case .slot(.principal): return Typed(type: principalType)
+        case .slot(.resource): return Typed(type: resourceType)
         case .not(let x):
             let t = check(x, caps)
             guard expect(t, x, "Bool"), case .bool(let k)? = t.type else { return .failed }
@@ -526,7 +619,7 @@ struct TypeChecker {
     }
 
     func hasAttribute(_ t: EntityType, _ name: CedarString) -> Bool {
-        schema.entityTypes[t]?.attributes.attributes[name.value] != nil
+        tables.attributes[t]?[name] != nil
     }
 
     enum AttributeLookup {
@@ -543,10 +636,7 @@ struct TypeChecker {
         case .entity(let ts):
             var result: VAttr?
             for t in ts.sorted(by: { $0.name < $1.name }) {
-                guard let decl = schema.entityTypes[t], let a = decl.attributes.attributes[name.value] else {
-                    return .missing("entity type `\(t)`")
-                }
-                let v = VAttr(type: VType(a.type), required: a.isRequired)
+                guard let v = tables.attributes[t]?[name] else { return .missing("entity type `\(t)`") }
                 if let r = result {
                     guard let l = lub(r.type, v.type) else { return .missing("entity type `\(t)`") }
                     result = VAttr(type: l, required: r.required && v.required)
@@ -657,14 +747,14 @@ struct TypeChecker {
             var tagType: VType?
             var allHaveTags = true
             for t in ts.sorted(by: { $0.name < $1.name }) {
-                guard let tags = schema.entityTypes[t]?.tags else {
+                guard let tags = tables.tags[t] else {
                     allHaveTags = false
                     continue
                 }
                 if let r = tagType {
-                    tagType = lub(r, VType(tags))
+                    tagType = lub(r, tags)
                 } else {
-                    tagType = VType(tags)
+                    tagType = tags
                 }
             }
             if op == .hasTag {
@@ -700,7 +790,8 @@ struct TypeChecker {
                 }
                 return expect(typed[0], args[0], "String") ? Typed(type: result) : .failed
             }
-            if case .failure(let err) = Evaluator.callExtension(fn, [.string(s)]) {
+            _ = s
+            if !badLiterals.isEmpty, let err = badLiterals[e] {
                 error("error during extension function argument validation: \(err)", e)
                 return .failed
             }
