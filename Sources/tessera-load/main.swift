@@ -163,6 +163,14 @@ struct WorkerResult: Sendable {
     var sample: String?
 }
 
+/// How many labelled tokens (`read`, `write`) a grant response carries.
+func issuedTokens(_ body: [UInt8]) -> Int {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+        let tokens = object["access_token"] as? [[String: Any]]
+    else { return 0 }
+    return tokens.filter { ($0["label"] as? String).map { ["read", "write"].contains($0) } ?? false && $0["value"] is String }.count
+}
+
 func runPhase(_ requests: [HTTPClientRequest]) async -> (results: [WorkerResult], seconds: Double) {
     let range = 0..<requests.count
     let cursor = Cursor()
@@ -182,10 +190,11 @@ func runPhase(_ requests: [HTTPClientRequest]) async -> (results: [WorkerResult]
                         let elapsed = ContinuousClock.now - began
                         result.latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
                         result.statuses[Int(response.status.code), default: 0] += 1
-                        if response.status == .ok, let text = body.getString(at: body.readerIndex, length: body.readableBytes) {
-                            if text.contains("\"write\""), text.contains("\"read\"") { result.tokens += 2 }
+                        let text = body.getString(at: body.readerIndex, length: body.readableBytes) ?? ""
+                        if response.status == .ok {
+                            result.tokens += issuedTokens(Array(text.utf8))
                             if result.sample == nil { result.sample = text }
-                        } else if result.sample == nil, let text = body.getString(at: body.readerIndex, length: body.readableBytes) {
+                        } else if result.sample == nil {
                             result.sample = "HTTP \(response.status.code): \(text)"
                         }
                     } catch {
@@ -254,7 +263,7 @@ if options.json {
         "statuses: \(statuses.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), transport failures: \(failures)"
     )
 }
-if okCount == 0 || statuses.keys.contains(where: { $0 != 200 }) {
+if okCount == 0 || tokens != 2 * okCount || statuses.keys.contains(where: { $0 != 200 }) {
     if let sample = results.compactMap(\.sample).first(where: { $0.hasPrefix("HTTP") }) ?? results.compactMap(\.sample).first {
         FileHandle.standardError.write(Data("sample response: \(sample.prefix(600))\n".utf8))
     }
