@@ -277,6 +277,14 @@ private let appSchemaJSON = """
         (#"permit(principal, action, resource) when { false } when { NS::User::"a" in [principal] };"#, false),
         (#"permit(principal, action, resource) when { false && Action::"zz" == action };"#, false),
         (#"permit(principal, action, resource) when { false && principal is Nope };"#, false),
+        // The request's action is known per environment: `action == literal` and `action in literals`
+        // are decided, so the rest of the chain is checked only where the action matches.
+        (#"permit(principal, action, resource) when { action == 5 && "x" != action };"#, true),
+        (#"permit(principal, action, resource) when { action == Action::"view" && resource.level > 1 };"#, true),
+        (#"permit(principal, action, resource) when { action in [Action::"view"] && resource.level > 1 };"#, true),
+        (#"permit(principal, action, resource) when { action != Action::"view" || resource.level > 1 };"#, true),
+        (#"permit(principal, action, resource) when { resource.level > 1 };"#, false),
+        (#"permit(principal, action, resource) when { action == principal.level };"#, false),
         // Record keys compare by Unicode scalars: "é" (U+00E9) is not "e\u{301}", so `has` is false and the
         // `unless` does not end the chain.
         (#"permit(principal, action, resource) unless { {"\u{e9}": 42} has "e\u{301}" } when { ip("010.0.0.1").isIpv4() };"#, false),

@@ -675,9 +675,40 @@ struct TypeChecker {
         }
     }
 
+    /// The action entity literals of an `action in …` right-hand side, if it is made only of them.
+    func actionLiterals(_ e: Expr) -> [EntityUID]? {
+        switch e {
+        case .literal(.entity(let uid)): return [uid]
+        case .set(let xs):
+            var out: [EntityUID] = []
+            for x in xs {
+                guard case .literal(.entity(let uid)) = x else { return nil }
+                out.append(uid)
+            }
+            return out
+        default: return nil
+        }
+    }
+
     mutating func binary(_ op: BinaryOp, _ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
         let ta = check(a, caps)
         let tb = check(b, caps)
+        // The request's action is known in each environment: comparing it with literals, or testing
+        // it against literal action groups, has a known outcome (as in the reference).
+        if let action = env?.action, ta.type != nil, tb.type != nil {
+            switch (op, a, b) {
+            case (.eq, .variable(.action), .literal(let v)), (.eq, .literal(let v), .variable(.action)):
+                return Typed(type: .bool(v == .entity(action) ? .tt : .ff))
+            case (.notEq, .variable(.action), .literal(let v)), (.notEq, .literal(let v), .variable(.action)):
+                return Typed(type: .bool(v == .entity(action) ? .ff : .tt))
+            case (.in, .variable(.action), _):
+                if let groups = actionLiterals(b) {
+                    let ancestors = schema.actionAncestors[action] ?? []
+                    return Typed(type: .bool(groups.contains { $0 == action || ancestors.contains($0) } ? .tt : .ff))
+                }
+            default: break
+            }
+        }
         switch op {
         case .eq, .notEq:
             if case .literal(let x) = a, case .literal(let y) = b, ta.type != nil, tb.type != nil {
