@@ -168,6 +168,7 @@ import Testing
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
+            defer { if process.isRunning { process.terminate() } }
             var grantID: String?
             for _ in 0..<100 where grantID == nil {
                 let (_, listing) = try TesseraProcess.run(["gnap", "grants", "--state", "pending", "--data-dir", server.directory.path])
