@@ -48,9 +48,10 @@ import TesseraTesting
         let database = try Self.freshDatabaseURL()
         let config = try Self.configFile()
         // The config names the database too, through the environment, to show both routes work.
-        async let startA = TesseraProcess(["--config", config, "--database", database])
-        async let startB = TesseraProcess(["--config", config], environment: ["TESSERA_DATABASE": database])
-        let (a, b) = try await (startA, startB)
+        // One after the other: with --port 0 each picks a free port before it binds, and two picking
+        // at the same moment could pick the same one.
+        let a = try await TesseraProcess(["--config", config, "--database", database])
+        let b = try await TesseraProcess(["--config", config], environment: ["TESSERA_DATABASE": database])
         defer { a.process.terminate(); b.process.terminate() }
         #expect(a.log.contains("database postgres://tessera@"))
         #expect(!a.log.contains("tessera-test-password") && !b.log.contains("tessera-test-password"))
