@@ -169,6 +169,13 @@ def run(tessera, cases, per_case, seed, keep=None, verbose=True):
         schema_text = SchemaGen.json(*parts) if use_json else SchemaGen.text(*parts)
         # cedarpy names a policy by its @id annotation, so annotations are dropped to keep ids positional.
         policies = [re.sub(r'^(@\w+(\("(?:[^"\\]|\\.)*"\))?\s*)+', "", gen.policy()) for _ in range(per_case)]
+        # Conditions on the request's action (decided per request environment by the validator).
+        for i, p in enumerate(policies):
+            if rng.random() < 0.25:
+                guard = rng.choice(["action == Action::%s" % '"%s"' % rng.choice(gen.actions),
+                                    "action in [Action::%s]" % '"%s"' % rng.choice(gen.actions),
+                                    "action != Action::%s" % '"%s"' % rng.choice(gen.actions)])
+                policies[i] = p[:-1] + " when { %s %s %s };" % (guard, rng.choice(["&&", "||"]), gen.gen("bool", 2))
         text = "\n".join(policies) + "\n"
         try:
             res = cedarpy.validate_policies(text, schema_text)

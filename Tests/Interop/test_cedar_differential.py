@@ -90,6 +90,17 @@ def test_json_policy_format_strictness_agrees_with_reference(tmp_path):
     assert not bad, "JSON policy disagreements: %s" % bad[:20]
 
 
+@pytest.mark.parametrize("seed", [31, 32])
+def test_validator_agrees_with_reference(seed, tmp_path):
+    import cedar_validate_difftest
+
+    checked, disagreements = cedar_validate_difftest.run(
+        _tessera(), cases=120, per_case=8, seed=seed, keep=str(tmp_path), verbose=False
+    )
+    assert checked >= 500, "too few policies compared: %d" % checked
+    assert not disagreements, "validator disagreements with cedarpy (cases kept in %s): %s" % (tmp_path, disagreements[:10])
+
+
 def test_request_contexts_agree_with_reference(tmp_path):
     import cedar_difftest
 

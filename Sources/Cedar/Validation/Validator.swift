@@ -391,7 +391,7 @@ struct TypeChecker {
         struct Key: Hashable {
             var principal: EntityType?
             var resource: EntityType?
-            var actionType: EntityType?
+            var action: EntityUID?
             var context: Int
         }
         var used = Set<Variable>()
@@ -401,7 +401,7 @@ struct TypeChecker {
             let key = Key(
                 principal: used.contains(.principal) ? e.principal : nil,
                 resource: used.contains(.resource) ? e.resource : nil,
-                actionType: used.contains(.action) ? e.action.type : nil,
+                action: used.contains(.action) ? e.action : nil,
                 context: used.contains(.context) ? tables.contextIDs[e.action] ?? -1 : 0
             )
             guard seen.insert(key).inserted else { continue }
