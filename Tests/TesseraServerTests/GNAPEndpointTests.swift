@@ -51,6 +51,14 @@ import TesseraTesting
         }
     }
 
+    /// An RS-facing introspection call signed with the resource server's key (RFC 9767 §3.3).
+    static func introspect(
+        _ client: any TestClientProtocol, _ app: TesseraApplication, _ rs: GNAPTestSigner, _ candidate: String, _ access: [GNAPAccessRight]?
+    ) async throws -> Exchange {
+        let request = GNAPIntrospectionRequest(accessToken: candidate, proof: "httpsig", resourceServer: .instance("rs-1"), access: access)
+        return try await send(client, app, rs, method: .post, path: "/gnap/introspect", body: try GNAPTestSigner.body(request))
+    }
+
     static func errorCode(_ json: [String: Any]) -> String? { (json["error"] as? [String: Any])?["code"] as? String }
 
     static func grantBody(client: GNAPClientReference, tokens: GNAPTokenRequests, subject: GNAPSubjectRequest? = nil) throws -> [UInt8] {
@@ -161,34 +169,30 @@ import TesseraTesting
             let managePath = String((manage["uri"] as? String ?? "").dropFirst(app.engine.configuration.issuer.count))
             let manageToken = try #require((manage["access_token"] as? [String: Any])?["value"] as? String)
 
-            let introspect = { (candidate: String, access: [GNAPAccessRight]?) async throws -> Exchange in
-                let request = GNAPIntrospectionRequest(accessToken: candidate, proof: "httpsig", resourceServer: .instance("rs-1"), access: access)
-                return try await Self.send(client, app, rs, method: .post, path: "/gnap/introspect", body: try GNAPTestSigner.body(request))
-            }
-            let active = try await introspect(value, nil)
+            let active = try await Self.introspect(client, app, rs, value, nil)
             #expect(active.json["active"] as? Bool == true)
             #expect((active.json["key"] as? [String: Any])?["proof"] as? String == "httpsig")
             #expect(active.json["iss"] as? String == app.engine.configuration.issuer + "/gnap")
             let wider = GNAPAccessRight.object(GNAPAccessObject(type: "backup-api", actions: ["delete"]))
-            #expect(try await introspect(value, [wider]).json as NSDictionary == ["active": false] as NSDictionary)
+            #expect(try await Self.introspect(client, app, rs, value, [wider]).json as NSDictionary == ["active": false] as NSDictionary)
 
             let rotated = try await Self.send(client, app, signer, method: .post, path: managePath, body: nil, token: manageToken)
             #expect(rotated.status == .ok)
             let newToken = try #require(rotated.json["access_token"] as? [String: Any])
             let newValue = try #require(newToken["value"] as? String)
             #expect(newValue != value)
-            #expect(try await introspect(value, nil).json["active"] as? Bool == false)
-            #expect(try await introspect(newValue, nil).json["active"] as? Bool == true)
+            #expect(try await Self.introspect(client, app, rs, value, nil).json["active"] as? Bool == false)
+            #expect(try await Self.introspect(client, app, rs, newValue, nil).json["active"] as? Bool == true)
             let replayedManagement = try await Self.send(client, app, signer, method: .post, path: managePath, body: nil, token: manageToken)
             #expect(Self.errorCode(replayedManagement.json) == "invalid_rotation")
 
             let newManage = try #require(((newToken["manage"] as? [String: Any])?["access_token"] as? [String: Any])?["value"] as? String)
             let revoked = try await Self.send(client, app, signer, method: .delete, path: managePath, body: nil, token: newManage)
             #expect(revoked.status == .noContent)
-            #expect(try await introspect(newValue, nil).json["active"] as? Bool == false)
+            #expect(try await Self.introspect(client, app, rs, newValue, nil).json["active"] as? Bool == false)
             // Continuation tokens are never active at the RS (RFC 9767 §2.1.14).
             let continuation = ((grant.json["continue"] as? [String: Any])?["access_token"] as? [String: Any])?["value"] as? String ?? ""
-            #expect(try await introspect(continuation, nil).json["active"] as? Bool == false)
+            #expect(try await Self.introspect(client, app, rs, continuation, nil).json["active"] as? Bool == false)
         }
     }
 

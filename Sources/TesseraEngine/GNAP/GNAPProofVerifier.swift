@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 import HTTPMessageSignatures
+import Synchronization
 public import TesseraProtocol
 import TesseraStorage
 
@@ -11,6 +12,8 @@ struct GNAPProofVerifier: Sendable {
     let replay: any ReplayCache
     let window: Duration
     let now: @Sendable () -> Date
+    /// Imported keys by thumbprint and algorithm: safe to lose, it only saves re-importing a JWK per request.
+    let keys = VerificationKeyCache()
 
     /// - Throws: ``GNAPError`` with `errorCode` (`invalid_client` on the grant endpoint, the context's code elsewhere).
     func verify(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code = .invalidClient) async throws {
@@ -30,12 +33,18 @@ struct GNAPProofVerifier: Sendable {
         } catch {
             throw GNAPError(errorCode, error.message)
         }
+        let thumbprint = (try? jwk.thumbprint()) ?? kid
         var verificationKey: HTTPVerificationKey
-        do {
-            let json = String(decoding: try JSONEncoder().encode(jwk), as: UTF8.self)
-            verificationKey = try HTTPVerificationKey(jwk: json, algorithm: algorithm)
-        } catch {
-            throw GNAPError(errorCode, "the client key cannot be used for \(algorithm)")
+        if let cached = keys.key(thumbprint + "|" + algorithm.description) {
+            verificationKey = cached
+        } else {
+            do {
+                let json = String(decoding: try JSONEncoder().encode(jwk), as: UTF8.self)
+                verificationKey = try HTTPVerificationKey(jwk: json, algorithm: algorithm)
+            } catch {
+                throw GNAPError(errorCode, "the client key cannot be used for \(algorithm)")
+            }
+            keys.store(verificationKey, for: thumbprint + "|" + algorithm.description)
         }
         verificationKey.keyID = kid
         var policy = HTTPSignatureVerificationPolicy.gnap
@@ -45,7 +54,7 @@ struct GNAPProofVerifier: Sendable {
         let verifier = HTTPMessageVerifier(
             policy: policy,
             keys: HTTPSignatureKeySet([verificationKey]),
-            replayCache: NonceCache(replay: replay, namespace: "httpsig:" + ((try? jwk.thumbprint()) ?? kid), now: now),
+            replayCache: NonceCache(replay: replay, namespace: "httpsig:" + thumbprint, now: now),
             now: now
         )
         let result: HTTPSignatureVerificationResult
@@ -149,6 +158,21 @@ struct GNAPProofVerifier: Sendable {
 
         func insertIfAbsent(nonce: String, keyID: String?, expiresAt: Date) async throws -> Bool {
             try await replay.insertIfAbsent(namespace: namespace, value: nonce, expiresAt: max(expiresAt, now().addingTimeInterval(300)), now: now())
+        }
+    }
+}
+
+/// A bounded cache of imported verification keys (a few thousand client keys at most).
+final class VerificationKeyCache: Sendable {
+    private let entries = Mutex<[String: HTTPVerificationKey]>([:])
+    private static let capacity = 4096
+
+    func key(_ id: String) -> HTTPVerificationKey? { entries.withLock { $0[id] } }
+
+    func store(_ key: HTTPVerificationKey, for id: String) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[id] = key
         }
     }
 }

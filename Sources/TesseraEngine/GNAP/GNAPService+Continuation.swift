@@ -25,21 +25,42 @@ extension GNAPService {
             throw GNAPError(.invalidContinuation, "continuation needs Authorization: GNAP <continuation token> (RFC 9635 §5)")
         }
         let presentedHash = TokenIssuer.hashToken(token)
-        guard var grant = try await stores.gnap.grant(id: id), let expected = grant.continuationHash,
+        guard let grant = try await stores.gnap.grant(id: id), let expected = grant.continuationHash,
             ConstantTime.equals(Array(expected.utf8), Array(presentedHash.utf8))
         else { throw GNAPError(.invalidContinuation, "the continuation URI and token do not match an active grant") }
+        // The key proof is checked once: its nonce is single use, so a retry below must not re-check it.
         try await proofs.verify(presented, key: try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))
+        // A resource owner may decide while this request runs; the store refuses to overwrite that
+        // decision, and the request is answered from the new state instead.
+        var current = grant
+        for _ in 0..<3 {
+            if let outcome = try await advance(current, method: method, presented, presentedHash: presentedHash) { return outcome }
+            guard let reread = try await stores.gnap.grant(id: id), reread.continuationHash == presentedHash else {
+                throw GNAPError(.invalidContinuation, "the continuation token was already used")
+            }
+            current = reread
+        }
+        throw GNAPError(.invalidContinuation, "the grant kept changing; continue again")
+    }
+
+    /// One attempt at moving the grant on. Returns `nil` when the stored grant changed since it was read.
+    private func advance(
+        _ grant: GNAPGrantRecord,
+        method: ContinuationMethod,
+        _ presented: GNAPPresentedRequest,
+        presentedHash: String
+    ) async throws -> ContinuationOutcome? {
+        var grant = grant
+        let readState = grant.state
         let current = now()
         guard grant.state != .finalized else { throw GNAPError(.invalidContinuation, "the grant is finalized") }
         guard current < grant.expiresAt else {
-            _ = try await finalize(&grant, expected: presentedHash)
+            _ = try await finalize(&grant, expected: presentedHash, state: readState)
             throw GNAPError(.invalidContinuation, "the grant expired")
         }
 
         if method == .delete {
-            guard try await finalize(&grant, expected: presentedHash) else {
-                throw GNAPError(.invalidContinuation, "the grant could not be revoked")
-            }
+            guard try await finalize(&grant, expected: presentedHash, state: readState) else { return nil }
             return .revoked
         }
 
@@ -52,7 +73,7 @@ extension GNAPService {
             guard grant.state == .pending || grant.state == .approved else {
                 throw GNAPError(.invalidContinuation, "only pending or approved grants can be modified")
             }
-            let instance = grant.instanceID.flatMap { id in configuration.instances.first { $0.id == id } }
+            let instance = grant.instanceID.flatMap { instancesByID[$0] }
             let before = Set((request.accessToken?.requests ?? []).flatMap(\.access).map(\.typeOrReference))
             if let tokens = patch.accessToken { request.accessToken = tokens }
             if let subject = patch.subject { request.subject = subject }
@@ -76,7 +97,7 @@ extension GNAPService {
             }
             if body.interactRef != nil {
                 guard grant.state == .pending else {
-                    _ = try await finalize(&grant, expected: presentedHash)
+                    _ = try await finalize(&grant, expected: presentedHash, state: readState)
                     throw GNAPError(.tooManyAttempts, "interact_ref on a grant that is not pending (RFC 9635 §5.1)")
                 }
                 throw GNAPError(.invalidInteraction, "no interaction was started for this grant")
@@ -86,7 +107,7 @@ extension GNAPService {
             throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)")
         }
         if grant.state == .denied {
-            _ = try await finalize(&grant, expected: presentedHash)
+            guard try await finalize(&grant, expected: presentedHash, state: readState) else { return nil }
             throw GNAPError(.userDenied, "the resource owner denied the request")
         }
 
@@ -101,9 +122,8 @@ extension GNAPService {
             (response.accessToken, issued) = try await mintTokens(for: request, grant: grant)
             response.subject = subjectResponse(for: request, grant: grant)
         }
-        guard try await stores.gnap.updateGrant(grant, expectedContinuationHash: presentedHash, issued: issued) else {
-            throw GNAPError(.invalidContinuation, "the continuation token was already used")
-        }
+        guard try await stores.gnap.updateGrant(grant, expectedContinuationHash: presentedHash, expectedState: readState, issued: issued)
+        else { return nil }
         return .response(response)
     }
 
@@ -119,10 +139,10 @@ extension GNAPService {
     }
 
     /// Moves the grant to `finalized` (terminal) and revokes its tokens.
-    private func finalize(_ grant: inout GNAPGrantRecord, expected: String) async throws -> Bool {
+    private func finalize(_ grant: inout GNAPGrantRecord, expected: String, state: GNAPGrantRecord.State) async throws -> Bool {
         grant.state = .finalized
         grant.continuationHash = nil
         grant.updatedAt = now()
-        return try await stores.gnap.updateGrant(grant, expectedContinuationHash: expected, issued: [])
+        return try await stores.gnap.updateGrant(grant, expectedContinuationHash: expected, expectedState: state, issued: [])
     }
 }

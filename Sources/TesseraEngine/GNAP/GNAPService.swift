@@ -17,6 +17,10 @@ public struct GNAPService: Sendable {
     let proofs: GNAPProofVerifier
     let issuerID: String
     let now: @Sendable () -> Date
+    /// Registered instances by id and by key thumbprint, computed once: looking a key up must not
+    /// cost a thumbprint per registered instance on every request.
+    let instancesByID: [String: GNAPConfiguration.Instance]
+    let instancesByThumbprint: [String: GNAPConfiguration.Instance]
 
     /// Limits on one request, so a request cannot make the server do unbounded work.
     static let maximumTokensPerRequest = 10
@@ -31,6 +35,11 @@ public struct GNAPService: Sendable {
         self.issuerID = issuerID
         self.now = now
         self.proofs = GNAPProofVerifier(replay: stores.replay, window: configuration.proofWindow, now: now)
+        self.instancesByID = Dictionary(configuration.instances.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.instancesByThumbprint = Dictionary(
+            configuration.instances.compactMap { instance in (try? Self.thumbprint(of: instance.key)).map { ($0, instance) } },
+            uniquingKeysWith: { first, _ in first }
+        )
     }
 
     /// The AS discovery document (RFC 9635 §9).
@@ -111,7 +120,7 @@ public struct GNAPService: Sendable {
     func identify(_ client: GNAPClientReference) throws(GNAPError) -> (GNAPKey, GNAPConfiguration.Instance?) {
         switch client {
         case .instance(let id):
-            guard let instance = configuration.instances.first(where: { $0.id == id }) else {
+            guard let instance = instancesByID[id] else {
                 throw GNAPError(.invalidClient, "unknown instance_id")
             }
             return (instance.key, instance)
@@ -124,7 +133,7 @@ public struct GNAPService: Sendable {
                 throw GNAPError(.invalidClient, "the client JWK must carry 'alg' and 'kid' (RFC 9635 §7.1)")
             }
             let thumbprint = try Self.thumbprint(of: key)
-            if let instance = configuration.instances.first(where: { (try? Self.thumbprint(of: $0.key)) == thumbprint }) {
+            if let instance = instancesByThumbprint[thumbprint] {
                 return (instance.key, instance)
             }
             guard configuration.allowUnknownClients else { throw GNAPError(.invalidClient, "this client key is not registered") }

@@ -34,7 +34,12 @@ struct PostgresGNAPStore: GNAPStore {
         }
     }
 
-    func updateGrant(_ grant: GNAPGrantRecord, expectedContinuationHash: String?, issued: [GNAPIssuedToken]) async throws -> Bool {
+    func updateGrant(
+        _ grant: GNAPGrantRecord,
+        expectedContinuationHash: String?,
+        expectedState: GNAPGrantRecord.State,
+        issued: [GNAPIssuedToken]
+    ) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
             let (continueAfter, updatedAt, expiresAt) = (grant.continueAfter.millis, grant.updatedAt.millis, grant.expiresAt.millis)
@@ -43,7 +48,8 @@ struct PostgresGNAPStore: GNAPStore {
                 UPDATE gnap_grants SET state = \(grant.state.rawValue), request = \(grant.request),
                     continuation_hash = \(grant.continuationHash), continue_after = \(continueAfter), subject = \(grant.subject),
                     updated_at = \(updatedAt), expires_at = \(expiresAt)
-                WHERE id = \(grant.id) AND continuation_hash IS NOT DISTINCT FROM \(expectedContinuationHash) AND state <> 'finalized'
+                WHERE id = \(grant.id) AND continuation_hash IS NOT DISTINCT FROM \(expectedContinuationHash)
+                    AND state = \(expectedState.rawValue) AND state <> 'finalized'
                 RETURNING id
                 """,
                 logger: logger

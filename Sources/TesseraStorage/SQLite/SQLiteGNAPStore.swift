@@ -26,17 +26,22 @@ struct SQLiteGNAPStore: GNAPStore {
         }
     }
 
-    func updateGrant(_ grant: GNAPGrantRecord, expectedContinuationHash: String?, issued: [GNAPIssuedToken]) async throws -> Bool {
+    func updateGrant(
+        _ grant: GNAPGrantRecord,
+        expectedContinuationHash: String?,
+        expectedState: GNAPGrantRecord.State,
+        issued: [GNAPIssuedToken]
+    ) async throws -> Bool {
         try await batcher.write { db in
             try db.execute(
                 sql: """
                     UPDATE gnap_grants SET state = ?, request = ?, continuation_hash = ?, continue_after = ?, subject = ?,
                         updated_at = ?, expires_at = ?
-                    WHERE id = ? AND continuation_hash IS ? AND state <> 'finalized'
+                    WHERE id = ? AND continuation_hash IS ? AND state = ? AND state <> 'finalized'
                     """,
                 arguments: [
                     grant.state.rawValue, grant.request, grant.continuationHash, grant.continueAfter.millis, grant.subject,
-                    grant.updatedAt.millis, grant.expiresAt.millis, grant.id, expectedContinuationHash,
+                    grant.updatedAt.millis, grant.expiresAt.millis, grant.id, expectedContinuationHash, expectedState.rawValue,
                 ]
             )
             guard db.changesCount == 1 else { return false }

@@ -6,9 +6,15 @@ public protocol GNAPStore: Sendable {
     /// Stores a new grant with the tokens issued in its first response.
     func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken]) async throws
     func grant(id: String) async throws -> GNAPGrantRecord?
-    /// Replaces the grant if its continuation hash is still `expectedContinuationHash`, and stores
-    /// the tokens issued in this response. - Returns: `false` when another call used the token first.
-    func updateGrant(_ grant: GNAPGrantRecord, expectedContinuationHash: String?, issued: [GNAPIssuedToken]) async throws -> Bool
+    /// Replaces the grant if its continuation hash is still `expectedContinuationHash` and its state
+    /// still `expectedState` (so a resource owner's decision made meanwhile is never overwritten),
+    /// and stores the tokens issued in this response. - Returns: `false` when either changed first.
+    func updateGrant(
+        _ grant: GNAPGrantRecord,
+        expectedContinuationHash: String?,
+        expectedState: GNAPGrantRecord.State,
+        issued: [GNAPIssuedToken]
+    ) async throws -> Bool
     /// Out-of-band decision by a resource owner: `pending` → `approved` (with `subject`) or `denied`.
     /// - Returns: `false` when the grant is not pending.
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TesseraStorage
+
+/// The GNAP store's contract on both backends: continuation and management tokens are compare-and-
+/// swap, and a resource owner's decision is never overwritten by a continuation that read earlier.
+@Suite struct GNAPStoreConformanceTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func grant(_ id: String, state: GNAPGrantRecord.State = .pending, continuation: String? = "c1") -> GNAPGrantRecord {
+        GNAPGrantRecord(
+            id: id, state: state, clientKey: "{}", keyThumbprint: "t", instanceID: nil, request: "{}", continuationHash: continuation,
+            continueAfter: now, subject: nil, createdAt: now, updatedAt: now, expiresAt: now.addingTimeInterval(3600)
+        )
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func continuationIsSingleUse(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            try await stores.gnap.createGrant(Self.grant("g1"), issued: [])
+            var next = Self.grant("g1", continuation: "c2")
+            next.updatedAt = Self.now.addingTimeInterval(1)
+            #expect(try await stores.gnap.updateGrant(next, expectedContinuationHash: "c1", expectedState: .pending, issued: []))
+            #expect(try await !stores.gnap.updateGrant(next, expectedContinuationHash: "c1", expectedState: .pending, issued: []))
+            #expect(try await stores.gnap.grant(id: "g1")?.continuationHash == "c2")
+        }
+    }
+
+    /// Regression: a poll that read `pending` must not write `pending` back over an approval made meanwhile.
+    @Test(arguments: StoreBackend.allCases)
+    func aDecisionMadeMeanwhileIsNotOverwritten(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            try await stores.gnap.createGrant(Self.grant("g2"), issued: [])
+            #expect(try await stores.gnap.decide(grantID: "g2", approve: true, subject: "alice", at: Self.now))
+            let stalePoll = Self.grant("g2", state: .pending, continuation: "c2")
+            #expect(try await !stores.gnap.updateGrant(stalePoll, expectedContinuationHash: "c1", expectedState: .pending, issued: []))
+            let stored = try #require(try await stores.gnap.grant(id: "g2"))
+            #expect(stored.state == .approved && stored.subject == "alice" && stored.continuationHash == "c1")
+            #expect(try await !stores.gnap.decide(grantID: "g2", approve: false, subject: nil, at: Self.now))
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func finalizedGrantsStayFinalized(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            try await stores.gnap.createGrant(Self.grant("g3"), issued: [])
+            let finalized = Self.grant("g3", state: .finalized, continuation: nil)
+            #expect(try await stores.gnap.updateGrant(finalized, expectedContinuationHash: "c1", expectedState: .pending, issued: []))
+            let revived = Self.grant("g3", state: .approved, continuation: "c9")
+            #expect(try await !stores.gnap.updateGrant(revived, expectedContinuationHash: nil, expectedState: .finalized, issued: []))
+            #expect(try await stores.gnap.grant(id: "g3")?.state == .finalized)
+        }
+    }
+}
