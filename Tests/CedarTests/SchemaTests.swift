@@ -110,7 +110,8 @@ private let appSchemaJSON = """
             return
         }
         let policies = try PolicySet(
-            parsing: #"permit(principal, action in App::Action::"read", resource) when { context.ip.isInRange(ip("10.0.0.0/8")) && resource.owner == principal };"#
+            parsing:
+                #"permit(principal, action in App::Action::"read", resource) when { context.ip.isInRange(ip("10.0.0.0/8")) && resource.owner == principal };"#
         )
         #expect(Authorizer(policies: policies).isAuthorized(request, entities: store).decision == .allow)
     }
@@ -134,10 +135,22 @@ private let appSchemaJSON = """
     }
 
     @Test(arguments: [
-        (#"{"principal": {"type": "App::Doc", "id": "d"}, "action": {"type": "App::Action", "id": "view"}, "resource": {"type": "App::Doc", "id": "d"}, "context": {"mfa": true, "ip": "10.0.0.1"}}"#, "principal type"),
-        (#"{"principal": {"type": "App::User", "id": "a"}, "action": {"type": "App::Action", "id": "nope"}, "resource": {"type": "App::Doc", "id": "d"}}"#, "not declared"),
-        (#"{"principal": {"type": "App::User", "id": "a"}, "action": {"type": "App::Action", "id": "view"}, "resource": {"type": "App::Doc", "id": "d"}, "context": {"mfa": true, "ip": "nope"}}"#, "context"),
-        (#"{"principal": {"type": "App::User", "id": "a"}, "action": {"type": "App::Action", "id": "view"}, "resource": {"type": "App::Doc", "id": "d"}, "context": {"mfa": true}}"#, "ip"),
+        (
+            #"{"principal": {"type": "App::Doc", "id": "d"}, "action": {"type": "App::Action", "id": "view"}, "resource": {"type": "App::Doc", "id": "d"}, "context": {"mfa": true, "ip": "10.0.0.1"}}"#,
+            "principal type"
+        ),
+        (
+            #"{"principal": {"type": "App::User", "id": "a"}, "action": {"type": "App::Action", "id": "nope"}, "resource": {"type": "App::Doc", "id": "d"}}"#,
+            "not declared"
+        ),
+        (
+            #"{"principal": {"type": "App::User", "id": "a"}, "action": {"type": "App::Action", "id": "view"}, "resource": {"type": "App::Doc", "id": "d"}, "context": {"mfa": true, "ip": "nope"}}"#,
+            "context"
+        ),
+        (
+            #"{"principal": {"type": "App::User", "id": "a"}, "action": {"type": "App::Action", "id": "view"}, "resource": {"type": "App::Doc", "id": "d"}, "context": {"mfa": true}}"#,
+            "ip"
+        ),
     ])
     func invalidRequestsAreRejected(_ json: String, _ fragment: String) throws {
         let schema = try Schema(parsing: appSchema)

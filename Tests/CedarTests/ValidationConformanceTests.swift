@@ -41,7 +41,9 @@ enum ValidationData {
                 let got = report.isValid(policy: member.key)
                 if got != want {
                     let why = report.errors.filter { $0.policyID == member.key }.map(\.description).joined(separator: "; ")
-                    out.append("\(id) \(member.key) \(mode): expected \(want ? "valid" : "invalid"), got \(got ? "valid" : "invalid") \(why)")
+                    out.append(
+                        "\(id) \(member.key) \(mode): expected \(want ? "valid" : "invalid"), got \(got ? "valid" : "invalid") \(why)"
+                    )
                 }
             }
         }

@@ -149,7 +149,8 @@ public struct Schema: Sendable, Hashable {
 
     /// Whether an entity of type `child` may be (transitively) in an entity of type `ancestor`.
     func mayBeIn(_ child: EntityType, _ ancestor: EntityType) -> Bool {
-        child == ancestor || ancestorTypes[child]?.contains(ancestor) == true || (actionTypes.contains(child) && actionTypes.contains(ancestor))
+        child == ancestor || ancestorTypes[child]?.contains(ancestor) == true
+            || (actionTypes.contains(child) && actionTypes.contains(ancestor))
     }
 
     /// The action entities the schema implies, with their group memberships (added to an

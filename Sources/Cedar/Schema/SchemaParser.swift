@@ -41,9 +41,14 @@ struct SchemaBuilder {
     func build() throws(SchemaError) -> Schema {
         let entityNames = Set(entities.map { Self.qualify($0.namespace, $0.name) })
         // A namespaced definition may not shadow an empty-namespace one of the same name (as in the reference).
-        let global = Set(entities.filter { $0.namespace.isEmpty }.map(\.name) + commonTypes.filter { $0.value.namespace.isEmpty }.map(\.key))
+        let global = Set(
+            entities.filter { $0.namespace.isEmpty }.map(\.name) + commonTypes.filter { $0.value.namespace.isEmpty }.map(\.key)
+        )
         for e in entities where !e.namespace.isEmpty && global.contains(e.name) {
-            throw SchemaError("definition of `\(Self.qualify(e.namespace, e.name))` illegally shadows the existing definition of `\(e.name)`", at: e.location)
+            throw SchemaError(
+                "definition of `\(Self.qualify(e.namespace, e.name))` illegally shadows the existing definition of `\(e.name)`",
+                at: e.location
+            )
         }
         for (key, c) in commonTypes where !c.namespace.isEmpty {
             let local = String(key.split(separator: "::").last ?? "")
@@ -398,7 +403,9 @@ struct SchemaTextParser {
             }
             try expect(";")
             for n in names {
-                builder.entities.append(.init(namespace: ns, name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: nil, location: loc))
+                builder.entities.append(
+                    .init(namespace: ns, name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: nil, location: loc)
+                )
             }
         } else if isKeyword("action") {
             pos += 1
@@ -443,7 +450,15 @@ struct SchemaTextParser {
             try expect(";")
             for n in names {
                 builder.actions.append(
-                    .init(namespace: ns, name: n, memberOf: memberOf, principals: principals, resources: resources, context: context, location: loc)
+                    .init(
+                        namespace: ns,
+                        name: n,
+                        memberOf: memberOf,
+                        principals: principals,
+                        resources: resources,
+                        context: context,
+                        location: loc
+                    )
                 )
             }
         } else if isKeyword("type") {

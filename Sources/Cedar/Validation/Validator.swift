@@ -113,7 +113,9 @@ enum VType: Hashable, Sendable, CustomStringConvertible {
         case .entity(let s): s.map(\.name).sorted().joined(separator: " | ")
         case .set(let e): "Set<\(e)>"
         case .record(let a, _):
-            "{" + a.sorted { $0.key.value < $1.key.value }.map { "\($0.key.value)\($0.value.required ? "" : "?"): \($0.value.type)" }.joined(separator: ", ") + "}"
+            "{"
+                + a.sorted { $0.key.value < $1.key.value }.map { "\($0.key.value)\($0.value.required ? "" : "?"): \($0.value.type)" }
+                .joined(separator: ", ") + "}"
         case .ext(let n): n
         }
     }
@@ -330,7 +332,8 @@ struct TypeChecker {
             variables(c, into: &used)
         case .set(let xs), .call(_, let xs), .allOf(let xs), .anyOf(let xs): for x in xs { variables(x, into: &used) }
         case .record(let fields): for f in fields { variables(f.value, into: &used) }
-        case .steps(let x, _): used = Set(Variable.allCases)
+        case .steps(let x, _):
+            used = Set(Variable.allCases)
             _ = x
         }
     }
@@ -571,7 +574,7 @@ struct TypeChecker {
                 return .failed
             }
             guard expect(tx, x, "Entity"), case .entity(let ts)? = tx.type else { return .failed }
-            if ts == [t] { return Typed(type: .bool(.tt)) }
+            if ts.count == 1 && ts.contains(t) { return Typed(type: .bool(.tt)) }
             return Typed(type: .bool(ts.contains(t) ? .any : .ff))
         case .isIn(let x, let t, let y):
             let isPart = check(.isType(x, t), caps)
@@ -634,6 +637,10 @@ struct TypeChecker {
             guard let a = attrs[name] else { return .missing("record type \(type)") }
             return .found(a)
         case .entity(let ts):
+            if ts.count == 1, let t = ts.first {
+                guard let v = tables.attributes[t]?[name] else { return .missing("entity type `\(t)`") }
+                return .found(v)
+            }
             var result: VAttr?
             for t in ts.sorted(by: { $0.name < $1.name }) {
                 guard let v = tables.attributes[t]?[name] else { return .missing("entity type `\(t)`") }
@@ -777,7 +784,7 @@ struct TypeChecker {
             let cap = Capability.tag(a, b)
             var tagType: VType?
             var allHaveTags = true
-            for t in ts.sorted(by: { $0.name < $1.name }) {
+            for t in ts.count == 1 ? Array(ts) : ts.sorted(by: { $0.name < $1.name }) {
                 guard let tags = tables.tags[t] else {
                     allHaveTags = false
                     continue
@@ -793,7 +800,10 @@ struct TypeChecker {
                 return tagType == nil ? Typed(type: .bool(.ff)) : Typed(type: .anyBool, caps: [cap])
             }
             guard caps.contains(cap), allHaveTags, let tagType else {
-                error("unable to guarantee safety of access to tag `\(PolicyFormatter.expression(b))` on entity type `\(ts.map(\.name).sorted().joined(separator: " | "))`", e)
+                error(
+                    "unable to guarantee safety of access to tag `\(PolicyFormatter.expression(b))` on entity type `\(ts.map(\.name).sorted().joined(separator: " | "))`",
+                    e
+                )
                 return .failed
             }
             return Typed(type: tagType)
