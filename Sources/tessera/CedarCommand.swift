@@ -8,7 +8,7 @@ struct CedarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cedar",
         abstract: "Evaluate, check, format and test Cedar policies.",
-        subcommands: [Authorize.self, Check.self, Validate.self, Format.self, Test.self, Bench.self]
+        subcommands: [Authorize.self, Check.self, Validate.self, Schema.self, Format.self, Test.self, Bench.self]
     )
 }
 
@@ -35,10 +35,10 @@ extension CedarCommand {
         }
     }
 
-    static func loadSchema(_ path: String) throws -> Schema {
+    static func loadSchema(_ path: String) throws -> Cedar.Schema {
         let text = try readFile(path)
         do {
-            return path.hasSuffix(".json") ? try Schema(json: text) : try Schema(text: text)
+            return path.hasSuffix(".json") ? try Cedar.Schema(json: text) : try Cedar.Schema(text: text)
         } catch {
             printError("\(path):\(error)")
             throw ExitCode.failure
@@ -71,6 +71,23 @@ extension CedarCommand {
             }
             print(report.isValid ? "valid" : "invalid: \(report.errors.count) error(s)")
             if !report.isValid { throw ExitCode.failure }
+        }
+    }
+
+    /// `tessera cedar schema`: checks a schema and prints it in either format (converting between them).
+    struct Schema: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Parse a schema (.cedarschema or JSON) and print it as .cedarschema text, or as JSON with --json."
+        )
+
+        @Argument(help: "Schema file (.cedarschema, or the JSON schema format when it ends in .json).")
+        var file: String
+        @Flag(help: "Print the JSON schema format instead.")
+        var json = false
+
+        func run() async throws {
+            let s = try CedarCommand.loadSchema(file)
+            print(json ? SchemaPrinter.json(s) : SchemaPrinter.cedarschema(s), terminator: json ? "\n" : "")
         }
     }
 

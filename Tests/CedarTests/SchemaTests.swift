@@ -56,6 +56,15 @@ private let appSchemaJSON = """
         #expect(view.context.attributes["ip"]?.type == .extension("ipaddr"))
     }
 
+    @Test func jsonPrintedSchemaParsesBackToTheSameSchema() throws {
+        for text in [appSchema, ValidatorDifferentialRegressions.schemaText] {
+            let a = try Schema(parsing: text)
+            let b = try Schema(json: SchemaPrinter.json(a))
+            #expect(a.entityTypes == b.entityTypes)
+            #expect(a.actions == b.actions)
+        }
+    }
+
     @Test func printedSchemaParsesBackToTheSameSchema() throws {
         let a = try Schema(parsing: appSchema)
         let b = try Schema(parsing: SchemaPrinter.cedarschema(a))
