@@ -176,7 +176,7 @@ private let appSchemaJSON = """
 
     init() throws { schema = try Schema(parsing: appSchema) }
 
-    func errors(_ text: String, _ mode: ValidationMode = .strict) throws -> [ValidationError] {
+    func errors(_ text: String, _ mode: ValidationMode = .strict) throws -> [PolicyValidationError] {
         Validator(schema: schema, mode: mode).validate(try PolicySet(parsing: text)).errors
     }
 

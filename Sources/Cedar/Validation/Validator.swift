@@ -8,7 +8,7 @@ public enum ValidationMode: String, Sendable, Hashable, CaseIterable {
 }
 
 /// One validation error in one policy.
-public struct ValidationError: Sendable, Hashable, CustomStringConvertible {
+public struct PolicyValidationError: Sendable, Hashable, CustomStringConvertible {
     /// The policy's id.
     public let policyID: String
     /// Where the policy starts (`nil` for policies parsed from JSON).
@@ -31,7 +31,7 @@ public struct ValidationError: Sendable, Hashable, CustomStringConvertible {
 /// The validator's verdict on a policy set.
 public struct ValidationReport: Sendable, Hashable {
     /// Every error, in policy order.
-    public let errors: [ValidationError]
+    public let errors: [PolicyValidationError]
     /// The ids of every policy checked, in order.
     public let policyIDs: [String]
 
@@ -68,7 +68,7 @@ public struct Validator: Sendable {
 
     /// Validates every static policy and template of a set (linked policies are checked through their templates).
     public func validate(_ set: PolicySet) -> ValidationReport {
-        var errors: [ValidationError] = []
+        var errors: [PolicyValidationError] = []
         var ids: [String] = []
         for p in set.staticPolicies + set.templates {
             ids.append(p.id)
@@ -78,7 +78,7 @@ public struct Validator: Sendable {
     }
 
     /// Validates one policy or template; returns its errors (deduplicated, in order found).
-    public func validate(_ policy: Policy) -> [ValidationError] {
+    public func validate(_ policy: Policy) -> [PolicyValidationError] {
         var checker = TypeChecker(schema: schema, tables: tables, strict: mode == .strict, policy: policy)
         checker.run()
         var seen = Set<String>()
@@ -206,7 +206,7 @@ struct TypeChecker {
     let tables: TypeTables
     let strict: Bool
     let policy: Policy
-    var errors: [ValidationError] = []
+    var errors: [PolicyValidationError] = []
     var env: Environment?
     /// Constructor calls with literal arguments that do not parse (found once per policy, not per environment).
     var badLiterals: [Expr: String] = [:]
@@ -225,7 +225,7 @@ struct TypeChecker {
 
     mutating func error(_ message: String, _ e: Expr? = nil) {
         errors.append(
-            ValidationError(
+            PolicyValidationError(
                 policyID: policy.id,
                 location: policy.location,
                 message: message,
