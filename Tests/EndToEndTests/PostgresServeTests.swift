@@ -12,7 +12,9 @@ import TesseraTesting
         guard let base = ProcessInfo.processInfo.environment["TESSERA_POSTGRES_URL"], !base.isEmpty else {
             throw TesseraProcess.Failure(description: "TESSERA_POSTGRES_URL is not set: run scripts/test, which starts a private PostgreSQL")
         }
-        return base + (base.contains("?") ? "&" : "?") + "schema=e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let schema = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        // A generous deadline: these tests check behaviour across instances on a loaded machine.
+        return base + (base.contains("?") ? "&" : "?") + "schema=\(schema)&request_timeout=20"
     }
 
     static func configFile() throws -> String {

@@ -33,9 +33,11 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `base` with `schema=NAME` added to its query.
+    /// `base` with `schema=NAME` added to its query, and a deadline generous enough for a machine
+    /// loaded by the tests running beside this one (these tests check semantics; the deadline itself
+    /// is tested in `PostgresInstancesTests` and the end-to-end outage test).
     static func postgres(_ base: String, schema: String) -> String {
-        base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+        base + (base.contains("?") ? "&" : "?") + "schema=\(schema)&request_timeout=20"
     }
 
     /// Opens a fresh database of this backend (migrated, pool running) for the duration of `body`.

@@ -42,6 +42,7 @@ final class PostgresDatabase: Sendable {
     var service: any Service { client }
 
     /// Runs `body` with one pooled connection, under the request deadline; errors mapped to ``StorageError``.
+    @discardableResult
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await deadline(url.requestTimeout) {
             try await self.client.withConnection { connection in try await body(connection) }
@@ -49,6 +50,7 @@ final class PostgresDatabase: Sendable {
     }
 
     /// Runs `body` in one transaction (committed before this returns), under the request deadline.
+    @discardableResult
     func transaction<T: Sendable>(
         timeout: Duration? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T

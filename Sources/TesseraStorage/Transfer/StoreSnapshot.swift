@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import TesseraProtocol
 
 /// Everything an installation holds that must survive a move between databases: clients, signing
