@@ -201,7 +201,7 @@ import TesseraTesting
         let permissions = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
         let (importStatus, imported) = try TesseraProcess.run(["import", "--database", postgres, "--input", file])
-        #expect(importStatus == 0 && imported.contains("1 access tokens, 1 refresh tokens"))
+        #expect(importStatus == 0 && imported.contains("1 access tokens, 1 refresh tokens, 0 GNAP grants"))
         let (_, listed) = try TesseraProcess.run(["clients", "list", "--database", postgres])
         #expect(listed.contains("moved") && listed.contains(TestClients.secretClientID))
 

@@ -16,6 +16,21 @@ import TesseraStorage
         _ = try await stores.tokens.rotateRefreshToken(hash: "r1", at: F.now, replacement: F.issuance(jti: "a2", grant: "g1", refreshHash: "r2"))
         try await stores.tokens.record(F.issuance(jti: "a3", grant: "g3"))
         _ = try await stores.tokens.revokeAccessToken(jti: "a3", at: F.now)
+        let grant = GNAPGrantRecord(
+            id: "gnap-1", state: .approved, clientKey: #"{"jwk":{}}"#, keyThumbprint: "tp", instanceID: "inst", request: "{}",
+            continuationHash: "cont", continueAfter: F.now, subject: "alice", createdAt: F.now, updatedAt: F.now,
+            expiresAt: F.now.addingTimeInterval(600)
+        )
+        let token = GNAPTokenRecord(
+            manageID: "m1", managementHash: "mh", grantID: "gnap-1", jti: "gnap-at-1", label: "l", access: "[]", flags: ["bearer"], createdAt: F.now
+        )
+        try await stores.gnap.createGrant(grant, issued: [GNAPIssuedToken(token: token, accessToken: F.issuance(jti: "gnap-at-1", grant: "gnap-1").accessToken)])
+    }
+
+    @Test func exportsOfEarlierBuildsWithoutGNAPStillImport() throws {
+        let json = #"{"format":1,"clients":[],"signing_keys":[],"access_tokens":[],"refresh_tokens":[]}"#
+        let snapshot = try JSONDecoder().decode(StoreSnapshot.self, from: Data(json.utf8))
+        #expect(snapshot.gnapGrants.isEmpty && snapshot.gnapTokens.isEmpty)
     }
 
     @Test(arguments: [(StoreBackend.sqlite, StoreBackend.postgres), (.postgres, .sqlite), (.sqlite, .sqlite), (.postgres, .postgres)])
@@ -25,18 +40,22 @@ import TesseraStorage
             return try await connection.snapshots.exportSnapshot()
         }
         #expect(exported.clients.count == 2 && exported.signingKeys.count == 2)
-        #expect(exported.accessTokens.count == 3 && exported.refreshTokens.count == 2)
+        #expect(exported.accessTokens.count == 4 && exported.refreshTokens.count == 2)
+        #expect(exported.gnapGrants.count == 1 && exported.gnapTokens.count == 1)
         // Through JSON, as the CLI does.
         let decoded = try JSONDecoder().decode(StoreSnapshot.self, from: try JSONEncoder().encode(exported))
         #expect(decoded == exported)
 
         try await TesseraDatabase.withConnection(url: try target.freshURL()) { connection in
             let counts = try await connection.snapshots.importSnapshot(decoded)
-            #expect(counts.accessTokens == 3 && counts.refreshTokens == 2 && counts.signingKeys == 2)
+            #expect(counts.accessTokens == 4 && counts.refreshTokens == 2 && counts.signingKeys == 2)
+            #expect(counts.gnapGrants == 1 && counts.gnapTokens == 1)
+            #expect(try await connection.stores.gnap.grant(id: "gnap-1")?.continuationHash == "cont")
+            #expect(try await connection.stores.gnap.token(manageID: "m1")?.flags == ["bearer"])
             #expect(try await connection.snapshots.exportSnapshot() == exported)
             // Repeating the import adds nothing and changes nothing.
             let again = try await connection.snapshots.importSnapshot(decoded)
-            #expect(again.accessTokens == 0 && again.refreshTokens == 0 && again.signingKeys == 0)
+            #expect(again.accessTokens == 0 && again.refreshTokens == 0 && again.signingKeys == 0 && again.gnapGrants == 0)
             #expect(try await connection.snapshots.exportSnapshot() == exported)
             // The imported state behaves: r1 was used, so presenting it again is reuse.
             let rotation = try await connection.stores.tokens.rotateRefreshToken(hash: "r1", at: F.now, replacement: F.issuance(jti: "x"))

@@ -171,10 +171,10 @@ struct PostgresGNAPStore: GNAPStore {
     // MARK: - Rows
 
     /// Constant column lists (no input reaches them).
-    private static let grantColumns = """
+    static let grantColumns = """
         id, state, client_key, key_thumbprint, instance_id, request, continuation_hash, continue_after, subject, created_at, updated_at, expires_at
         """
-    private static let tokenColumns = "manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at"
+    static let tokenColumns = "manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at"
 
     private static func insert(_ issued: [GNAPIssuedToken], _ connection: PostgresConnection, _ logger: Logger) async throws {
         for item in issued {
@@ -192,7 +192,7 @@ struct PostgresGNAPStore: GNAPStore {
         }
     }
 
-    private static func grantRecord(_ row: PostgresRow) throws -> GNAPGrantRecord {
+    static func grantRecord(_ row: PostgresRow) throws -> GNAPGrantRecord {
         let (id, state, clientKey, thumbprint, instanceID, request, continuationHash, continueAfter, subject, createdAt, updatedAt, expiresAt) =
             try row.decode((String, String, String, String, String?, String, String?, Int64, String?, Int64, Int64, Int64).self)
         return GNAPGrantRecord(
@@ -211,7 +211,7 @@ struct PostgresGNAPStore: GNAPStore {
         )
     }
 
-    private static func tokenRecord(_ row: PostgresRow) throws -> GNAPTokenRecord {
+    static func tokenRecord(_ row: PostgresRow) throws -> GNAPTokenRecord {
         let (manageID, managementHash, grantID, jti, label, access, flags, createdAt, revokedAt) =
             try row.decode((String, String, String, String, String?, String, [String], Int64, Int64?).self)
         return GNAPTokenRecord(

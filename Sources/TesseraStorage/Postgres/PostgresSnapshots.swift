@@ -85,7 +85,21 @@ struct PostgresSnapshots: StoreSnapshotting {
                 logger: logger
             )
             for try await row in refreshRows { refresh.append(try PostgresTokenStore.refreshRecord(row)) }
-            return StoreSnapshot(clients: clients, signingKeys: keys, accessTokens: access, refreshTokens: refresh)
+            var grants: [GNAPGrantRecord] = []
+            let grantRows = try await connection.query(
+                "SELECT \(unescaped: PostgresGNAPStore.grantColumns) FROM gnap_grants ORDER BY created_at, id",
+                logger: logger
+            )
+            for try await row in grantRows { grants.append(try PostgresGNAPStore.grantRecord(row)) }
+            var gnapTokens: [GNAPTokenRecord] = []
+            let tokenRows = try await connection.query(
+                "SELECT \(unescaped: PostgresGNAPStore.tokenColumns) FROM gnap_tokens ORDER BY created_at, manage_id",
+                logger: logger
+            )
+            for try await row in tokenRows { gnapTokens.append(try PostgresGNAPStore.tokenRecord(row)) }
+            return StoreSnapshot(
+                clients: clients, signingKeys: keys, accessTokens: access, refreshTokens: refresh, gnapGrants: grants, gnapTokens: gnapTokens
+            )
         }
     }
 
@@ -147,6 +161,34 @@ struct PostgresSnapshots: StoreSnapshotting {
                         (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at)
                         VALUES (\(token.tokenHash), \(token.grantID), \(token.clientID), \(token.subject), \(token.scope),
                                 \(token.audience), \(token.issuedAt), \(token.expiresAt), \(token.usedAt), \(token.revokedAt))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """,
+                        logger: logger
+                    )
+                )
+            }
+            for grant in snapshot.gnapGrants {
+                counts.gnapGrants += try await count(
+                    connection.query(
+                        """
+                        INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
+                            continue_after, subject, created_at, updated_at, expires_at)
+                        VALUES (\(grant.id), \(grant.state), \(grant.clientKey), \(grant.keyThumbprint), \(grant.instanceID), \(grant.request),
+                            \(grant.continuationHash), \(grant.continueAfter), \(grant.subject), \(grant.createdAt), \(grant.updatedAt),
+                            \(grant.expiresAt))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """,
+                        logger: logger
+                    )
+                )
+            }
+            for token in snapshot.gnapTokens {
+                counts.gnapTokens += try await count(
+                    connection.query(
+                        """
+                        INSERT INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
+                        VALUES (\(token.manageID), \(token.managementHash), \(token.grantID), \(token.jti), \(token.label), \(token.access),
+                            \(token.flags), \(token.createdAt), \(token.revokedAt))
                         ON CONFLICT DO NOTHING RETURNING 1
                         """,
                         logger: logger

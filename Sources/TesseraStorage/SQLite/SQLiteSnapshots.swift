@@ -10,7 +10,7 @@ struct SQLiteSnapshots: StoreSnapshotting {
     func exportSnapshot() async throws -> StoreSnapshot {
         let clients = try await clients.all()
         let keys = try await keys.all()
-        let (access, refresh) = try await writer.read { db in
+        let (access, refresh, grants, gnapTokens) = try await writer.read { db in
             let access = try Row.fetchAll(db, sql: "SELECT * FROM access_tokens ORDER BY issued_at, jti").map { row in
                 AccessTokenRecord(
                     jti: row["jti"],
@@ -38,9 +38,40 @@ struct SQLiteSnapshots: StoreSnapshotting {
                     revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
                 )
             }
-            return (access, refresh)
+            let grants = try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at, id").map { row in
+                GNAPGrantRecord(
+                    id: row["id"],
+                    state: GNAPGrantRecord.State(rawValue: row["state"]) ?? .finalized,
+                    clientKey: row["client_key"],
+                    keyThumbprint: row["key_thumbprint"],
+                    instanceID: row["instance_id"],
+                    request: row["request"],
+                    continuationHash: row["continuation_hash"],
+                    continueAfter: Date(millis: row["continue_after"]),
+                    subject: row["subject"],
+                    createdAt: Date(millis: row["created_at"]),
+                    updatedAt: Date(millis: row["updated_at"]),
+                    expiresAt: Date(millis: row["expires_at"])
+                )
+            }
+            let gnapTokens = try Row.fetchAll(db, sql: "SELECT * FROM gnap_tokens ORDER BY created_at, manage_id").map { row in
+                GNAPTokenRecord(
+                    manageID: row["manage_id"],
+                    managementHash: row["management_hash"],
+                    grantID: row["grant_id"],
+                    jti: row["jti"],
+                    label: row["label"],
+                    access: row["access"],
+                    flags: (row["flags"] as String).split(separator: " ").map(String.init),
+                    createdAt: Date(millis: row["created_at"]),
+                    revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
+                )
+            }
+            return (access, refresh, grants, gnapTokens)
         }
-        return StoreSnapshot(clients: clients, signingKeys: keys, accessTokens: access, refreshTokens: refresh)
+        return StoreSnapshot(
+            clients: clients, signingKeys: keys, accessTokens: access, refreshTokens: refresh, gnapGrants: grants, gnapTokens: gnapTokens
+        )
     }
 
     func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts {
@@ -97,6 +128,33 @@ struct SQLiteSnapshots: StoreSnapshotting {
                     ]
                 )
                 counts.refreshTokens += db.changesCount
+            }
+            for grant in snapshot.gnapGrants {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
+                            continue_after, subject, created_at, updated_at, expires_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        grant.id, grant.state, grant.clientKey, grant.keyThumbprint, grant.instanceID, grant.request, grant.continuationHash,
+                        grant.continueAfter, grant.subject, grant.createdAt, grant.updatedAt, grant.expiresAt,
+                    ]
+                )
+                counts.gnapGrants += db.changesCount
+            }
+            for token in snapshot.gnapTokens {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        token.manageID, token.managementHash, token.grantID, token.jti, token.label, token.access,
+                        token.flags.joined(separator: " "), token.createdAt, token.revokedAt,
+                    ]
+                )
+                counts.gnapTokens += db.changesCount
             }
             return counts
         }

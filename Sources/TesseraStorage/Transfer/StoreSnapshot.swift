@@ -14,16 +14,29 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
     public var signingKeys: [SigningKey]
     public var accessTokens: [AccessToken]
     public var refreshTokens: [RefreshToken]
+    /// GNAP grants (RFC 9635) with their continuation state; absent from files of older builds.
+    public var gnapGrants: [GNAPGrant]
+    /// GNAP token-management records; absent from files of older builds.
+    public var gnapTokens: [GNAPToken]
 
     /// The format this build writes and reads.
     public static let currentFormat = 1
 
-    public init(clients: [ClientRecord], signingKeys: [SigningKeyRecord], accessTokens: [AccessTokenRecord], refreshTokens: [RefreshTokenRecord]) {
+    public init(
+        clients: [ClientRecord],
+        signingKeys: [SigningKeyRecord],
+        accessTokens: [AccessTokenRecord],
+        refreshTokens: [RefreshTokenRecord],
+        gnapGrants: [GNAPGrantRecord] = [],
+        gnapTokens: [GNAPTokenRecord] = []
+    ) {
         self.format = Self.currentFormat
         self.clients = clients.map(Client.init)
         self.signingKeys = signingKeys.map(SigningKey.init)
         self.accessTokens = accessTokens.map(AccessToken.init)
         self.refreshTokens = refreshTokens.map(RefreshToken.init)
+        self.gnapGrants = gnapGrants.map(GNAPGrant.init)
+        self.gnapTokens = gnapTokens.map(GNAPToken.init)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -32,6 +45,19 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         case signingKeys = "signing_keys"
         case accessTokens = "access_tokens"
         case refreshTokens = "refresh_tokens"
+        case gnapGrants = "gnap_grants"
+        case gnapTokens = "gnap_tokens"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        format = try container.decode(Int.self, forKey: .format)
+        clients = try container.decode([Client].self, forKey: .clients)
+        signingKeys = try container.decode([SigningKey].self, forKey: .signingKeys)
+        accessTokens = try container.decode([AccessToken].self, forKey: .accessTokens)
+        refreshTokens = try container.decode([RefreshToken].self, forKey: .refreshTokens)
+        gnapGrants = try container.decodeIfPresent([GNAPGrant].self, forKey: .gnapGrants) ?? []
+        gnapTokens = try container.decodeIfPresent([GNAPToken].self, forKey: .gnapTokens) ?? []
     }
 
     /// How many rows an import added (rows already present are left as they are, clients excepted: they are replaced).
@@ -40,9 +66,12 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var signingKeys = 0
         public var accessTokens = 0
         public var refreshTokens = 0
+        public var gnapGrants = 0
+        public var gnapTokens = 0
         public init() {}
         public var description: String {
-            "\(clients) clients, \(signingKeys) signing keys, \(accessTokens) access tokens, \(refreshTokens) refresh tokens"
+            "\(clients) clients, \(signingKeys) signing keys, \(accessTokens) access tokens, \(refreshTokens) refresh tokens, "
+                + "\(gnapGrants) GNAP grants, \(gnapTokens) GNAP tokens"
         }
     }
 
@@ -239,6 +268,85 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
                 usedAt: usedAt.map(Date.init(millis:)),
                 revokedAt: revokedAt.map(Date.init(millis:))
             )
+        }
+    }
+}
+
+extension StoreSnapshot {
+    /// A GNAP grant as exported (the continuation token only as its hash).
+    public struct GNAPGrant: Sendable, Hashable, Codable {
+        public var id: String
+        public var state: String
+        public var clientKey: String
+        public var keyThumbprint: String
+        public var instanceID: String?
+        public var request: String
+        public var continuationHash: String?
+        public var continueAfter: Int64
+        public var subject: String?
+        public var createdAt: Int64
+        public var updatedAt: Int64
+        public var expiresAt: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case id, state, request, subject
+            case clientKey = "client_key"
+            case keyThumbprint = "key_thumbprint"
+            case instanceID = "instance_id"
+            case continuationHash = "continuation_hash"
+            case continueAfter = "continue_after"
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
+            case expiresAt = "expires_at"
+        }
+
+        init(_ record: GNAPGrantRecord) {
+            id = record.id
+            state = record.state.rawValue
+            clientKey = record.clientKey
+            keyThumbprint = record.keyThumbprint
+            instanceID = record.instanceID
+            request = record.request
+            continuationHash = record.continuationHash
+            continueAfter = record.continueAfter.millis
+            subject = record.subject
+            createdAt = record.createdAt.millis
+            updatedAt = record.updatedAt.millis
+            expiresAt = record.expiresAt.millis
+        }
+    }
+
+    /// A GNAP token-management record as exported (the management token only as its hash).
+    public struct GNAPToken: Sendable, Hashable, Codable {
+        public var manageID: String
+        public var managementHash: String
+        public var grantID: String
+        public var jti: String
+        public var label: String?
+        public var access: String
+        public var flags: [String]
+        public var createdAt: Int64
+        public var revokedAt: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case jti, label, access, flags
+            case manageID = "manage_id"
+            case managementHash = "management_hash"
+            case grantID = "grant_id"
+            case createdAt = "created_at"
+            case revokedAt = "revoked_at"
+        }
+
+        init(_ record: GNAPTokenRecord) {
+            manageID = record.manageID
+            managementHash = record.managementHash
+            grantID = record.grantID
+            jti = record.jti
+            label = record.label
+            access = record.access
+            flags = record.flags
+            createdAt = record.createdAt.millis
+            revokedAt = record.revokedAt?.millis
         }
     }
 }
