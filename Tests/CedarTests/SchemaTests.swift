@@ -306,6 +306,10 @@ private let appSchemaJSON = """
         (#"permit(principal, action, resource) when { action in [Action::"view"] && resource.level > 1 };"#, true),
         (#"permit(principal, action, resource) when { action != Action::"view" || resource.level > 1 };"#, true),
         (#"permit(principal, action, resource) when { resource.level > 1 };"#, false),
+        (#"permit(principal, action, resource) when { Action::"read" in action && resource.level > 1 };"#, false),
+        (#"permit(principal, action, resource) when { Action::"view" in action && resource.level > 1 };"#, false),
+        (#"permit(principal, action, resource) when { action in action } when { principal.nope };"#, false),
+        (#"permit(principal, action, resource) unless { action in action } when { principal.nope };"#, true),
         (#"permit(principal, action, resource) when { action == principal.level };"#, false),
         // Record keys compare by Unicode scalars: "é" (U+00E9) is not "e\u{301}", so `has` is false and the
         // `unless` does not end the chain.

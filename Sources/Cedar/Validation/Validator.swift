@@ -682,19 +682,26 @@ struct TypeChecker {
         }
     }
 
-    /// The action entity literals of an `action in …` right-hand side, if it is made only of them.
-    func actionLiterals(_ e: Expr) -> [EntityUID]? {
+    /// The action an expression certainly denotes in the current environment: the `action`
+    /// variable, or an action entity literal.
+    func knownAction(_ e: Expr) -> EntityUID? {
         switch e {
-        case .literal(.entity(let uid)): return [uid]
-        case .set(let xs):
-            var out: [EntityUID] = []
-            for x in xs {
-                guard case .literal(.entity(let uid)) = x else { return nil }
-                out.append(uid)
-            }
-            return out
+        case .variable(.action): return env?.action
+        case .literal(.entity(let uid)) where schema.actions[uid] != nil: return uid
         default: return nil
         }
+    }
+
+    /// The actions of an `in` right-hand side made only of known actions.
+    func knownActions(_ e: Expr) -> [EntityUID]? {
+        if let a = knownAction(e) { return [a] }
+        guard case .set(let xs) = e else { return nil }
+        var out: [EntityUID] = []
+        for x in xs {
+            guard let a = knownAction(x) else { return nil }
+            out.append(a)
+        }
+        return out
     }
 
     mutating func binary(_ op: BinaryOp, _ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
@@ -708,10 +715,12 @@ struct TypeChecker {
                 return Typed(type: .bool(v == .entity(action) ? .tt : .ff))
             case (.notEq, .variable(.action), .literal(let v)), (.notEq, .literal(let v), .variable(.action)):
                 return Typed(type: .bool(v == .entity(action) ? .ff : .tt))
-            case (.in, .variable(.action), _):
-                if let groups = actionLiterals(b) {
-                    let ancestors = schema.actionAncestors[action] ?? []
-                    return Typed(type: .bool(groups.contains { $0 == action || ancestors.contains($0) } ? .tt : .ff))
+            case (.eq, .variable(.action), .variable(.action)): return Typed(type: .bool(.tt))
+            case (.notEq, .variable(.action), .variable(.action)): return Typed(type: .bool(.ff))
+            case (.in, _, _):
+                if let member = knownAction(a), let groups = knownActions(b) {
+                    let ancestors = schema.actionAncestors[member] ?? []
+                    return Typed(type: .bool(groups.contains { $0 == member || ancestors.contains($0) } ? .tt : .ff))
                 }
             default: break
             }
