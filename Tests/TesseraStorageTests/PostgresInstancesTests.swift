@@ -71,18 +71,19 @@ import TesseraStorage
     @Test func anUnreachableServerFailsFastAsUnavailable() async throws {
         // Port 1 on loopback: nothing listens, connections are refused.
         let url = "postgres://tessera:secret-password@127.0.0.1:1/tessera?sslmode=disable&request_timeout=1&connect_timeout=1"
-        // A deadline of 1 s; the bound allows for a machine loaded by the tests running beside this one.
+        // A deadline of 1 s; the bound allows for a machine loaded by the tests running beside this one
+        // (the end-to-end outage test measures the real figure in a process of its own: 2.0 s for 2 s).
         // Without the deadline each call would wait for a connection until the pool gave up: never.
         try await TesseraDatabase.withConnection(url: url, migrate: false) { connection in
             var started = ContinuousClock.now
             await #expect(throws: StorageError(.unavailable, "")) { try await connection.stores.tokens.accessToken(jti: "x") }
-            #expect(ContinuousClock.now - started < .seconds(5), "a read took \(ContinuousClock.now - started)")
+            #expect(ContinuousClock.now - started < .seconds(10), "a read took \(ContinuousClock.now - started)")
             started = ContinuousClock.now
             await #expect(throws: StorageError(.unavailable, "")) { try await connection.stores.tokens.record(F.issuance()) }
-            #expect(ContinuousClock.now - started < .seconds(5), "a write took \(ContinuousClock.now - started)")
+            #expect(ContinuousClock.now - started < .seconds(10), "a write took \(ContinuousClock.now - started)")
             started = ContinuousClock.now
             #expect(await connection.stores.health() == false)
-            #expect(ContinuousClock.now - started < .seconds(5), "a health check took \(ContinuousClock.now - started)")
+            #expect(ContinuousClock.now - started < .seconds(10), "a health check took \(ContinuousClock.now - started)")
         }
     }
 
