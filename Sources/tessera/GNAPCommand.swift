@@ -26,8 +26,10 @@ extension GNAPCommand {
                 }
                 filter = parsed
             }
-            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
-            let grants = try await stores.gnap.grants(state: filter)
+            let wanted = filter
+            let grants = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+                try await connection.stores.gnap.grants(state: wanted)
+            }
             if grants.isEmpty { print("no grants") }
             let formatter = ISO8601DateFormatter()
             for grant in grants {
@@ -65,8 +67,11 @@ extension GNAPCommand {
         }
 
         func run() async throws {
-            let stores = try await SQLiteDatabase.openStores(url: try global.loadConfiguration().databaseURL)
-            guard try await stores.gnap.decide(grantID: grant, approve: !deny, subject: deny ? nil : subject, at: Date()) else {
+            let (grantID, approve, owner) = (grant, !deny, deny ? nil : subject)
+            let decided = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+                try await connection.stores.gnap.decide(grantID: grantID, approve: approve, subject: owner, at: Date())
+            }
+            guard decided else {
                 throw ValidationError("no pending grant with id \(grant)")
             }
             print(deny ? "denied grant \(grant)" : "approved grant \(grant) as \(subject ?? "")")
