@@ -54,7 +54,13 @@ final class TesseraProcess: Sendable {
         process.standardOutput = FileHandle.nullDevice
         let output = LogBuffer()
         pipe.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = String(decoding: handle.availableData, as: UTF8.self)
+            let data = handle.availableData
+            // At end of file the handler fires again and again with no data: stop it, or it spins a core.
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            let chunk = String(decoding: data, as: UTF8.self)
             output.text.withLock { $0 += chunk }
         }
         try process.run()
