@@ -158,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "TesseraClientTests",
             dependencies: [
-                "TesseraClient", "HTTPMessageSignatures", "TesseraProtocol",
+                "TesseraClient", "HTTPMessageSignatures", "TesseraProtocol", "TesseraTesting",
                 // A live loopback AS stub checks the AsyncHTTPClient transport on the wire.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraResourceTests",
-            dependencies: ["TesseraResource", "HTTPMessageSignatures", "TesseraProtocol"],
+            dependencies: ["TesseraResource", "HTTPMessageSignatures", "TesseraProtocol", "TesseraTesting"],
             swiftSettings: swiftSettings
         ),
         // GNAP load generator for scripts/bench: pre-signed grant requests at fixed concurrency.
