@@ -66,6 +66,11 @@ struct PostgresTokenStore: TokenStore {
         let logger = database.logger
         let millis = now.millis
         return try await database.transaction { connection in
+            // Rotations of one refresh token take turns (until commit). Without this, the losers of a race
+            // each go on to revoke the family while others still wait on the token's row lock, and
+            // PostgreSQL can find a deadlock among them (seen in the two-instance race test).
+            let lockName = "tessera-refresh:" + hash
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(lockName)))", logger: logger)
             let claimed = try await connection.query(
                 """
                 UPDATE refresh_tokens SET used_at = \(millis)

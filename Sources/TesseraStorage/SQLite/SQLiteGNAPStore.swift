@@ -144,7 +144,7 @@ struct SQLiteGNAPStore: GNAPStore {
         ]
     }
 
-    private static func grantRecord(_ row: Row) -> GNAPGrantRecord {
+    static func grantRecord(_ row: Row) -> GNAPGrantRecord {
         GNAPGrantRecord(
             id: row["id"],
             state: GNAPGrantRecord.State(rawValue: row["state"]) ?? .finalized,
@@ -161,7 +161,7 @@ struct SQLiteGNAPStore: GNAPStore {
         )
     }
 
-    private static func tokenRecord(_ row: Row) -> GNAPTokenRecord {
+    static func tokenRecord(_ row: Row) -> GNAPTokenRecord {
         GNAPTokenRecord(
             manageID: row["manage_id"],
             managementHash: row["management_hash"],

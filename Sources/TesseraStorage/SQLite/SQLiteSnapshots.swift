@@ -11,62 +11,13 @@ struct SQLiteSnapshots: StoreSnapshotting {
         let clients = try await clients.all()
         let keys = try await keys.all()
         let (access, refresh, grants, gnapTokens) = try await writer.read { db in
-            let access = try Row.fetchAll(db, sql: "SELECT * FROM access_tokens ORDER BY issued_at, jti").map { row in
-                AccessTokenRecord(
-                    jti: row["jti"],
-                    grantID: row["grant_id"],
-                    clientID: row["client_id"],
-                    subject: row["subject"],
-                    scope: row["scope"],
-                    audience: (row["audience"] as String).split(separator: "\n").map(String.init),
-                    issuedAt: Date(millis: row["issued_at"]),
-                    expiresAt: Date(millis: row["expires_at"]),
-                    revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
-                )
-            }
-            let refresh = try Row.fetchAll(db, sql: "SELECT * FROM refresh_tokens ORDER BY issued_at, token_hash").map { row in
-                RefreshTokenRecord(
-                    tokenHash: row["token_hash"],
-                    grantID: row["grant_id"],
-                    clientID: row["client_id"],
-                    subject: row["subject"],
-                    scope: row["scope"],
-                    audience: (row["audience"] as String).split(separator: "\n").map(String.init),
-                    issuedAt: Date(millis: row["issued_at"]),
-                    expiresAt: Date(millis: row["expires_at"]),
-                    usedAt: (row["used_at"] as Int64?).map(Date.init(millis:)),
-                    revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
-                )
-            }
-            let grants = try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at, id").map { row in
-                GNAPGrantRecord(
-                    id: row["id"],
-                    state: GNAPGrantRecord.State(rawValue: row["state"]) ?? .finalized,
-                    clientKey: row["client_key"],
-                    keyThumbprint: row["key_thumbprint"],
-                    instanceID: row["instance_id"],
-                    request: row["request"],
-                    continuationHash: row["continuation_hash"],
-                    continueAfter: Date(millis: row["continue_after"]),
-                    subject: row["subject"],
-                    createdAt: Date(millis: row["created_at"]),
-                    updatedAt: Date(millis: row["updated_at"]),
-                    expiresAt: Date(millis: row["expires_at"])
-                )
-            }
-            let gnapTokens = try Row.fetchAll(db, sql: "SELECT * FROM gnap_tokens ORDER BY created_at, manage_id").map { row in
-                GNAPTokenRecord(
-                    manageID: row["manage_id"],
-                    managementHash: row["management_hash"],
-                    grantID: row["grant_id"],
-                    jti: row["jti"],
-                    label: row["label"],
-                    access: row["access"],
-                    flags: (row["flags"] as String).split(separator: " ").map(String.init),
-                    createdAt: Date(millis: row["created_at"]),
-                    revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
-                )
-            }
+            // The same row readers the stores use, so an export reads exactly what the stores read.
+            let access = try Row.fetchAll(db, sql: "SELECT * FROM access_tokens ORDER BY issued_at, jti").map(SQLiteTokenStore.accessRecord)
+            let refresh = try Row.fetchAll(db, sql: "SELECT * FROM refresh_tokens ORDER BY issued_at, token_hash")
+                .map(SQLiteTokenStore.refreshRecord)
+            let grants = try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at, id").map(SQLiteGNAPStore.grantRecord)
+            let gnapTokens = try Row.fetchAll(db, sql: "SELECT * FROM gnap_tokens ORDER BY created_at, manage_id")
+                .map(SQLiteGNAPStore.tokenRecord)
             return (access, refresh, grants, gnapTokens)
         }
         return StoreSnapshot(

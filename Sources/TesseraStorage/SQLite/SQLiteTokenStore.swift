@@ -117,7 +117,7 @@ struct SQLiteTokenStore: TokenStore {
         return count
     }
 
-    private static func accessRecord(_ row: Row) -> AccessTokenRecord {
+    static func accessRecord(_ row: Row) -> AccessTokenRecord {
         AccessTokenRecord(
             jti: row["jti"],
             grantID: row["grant_id"],
@@ -131,7 +131,7 @@ struct SQLiteTokenStore: TokenStore {
         )
     }
 
-    private static func refreshRecord(_ row: Row) -> RefreshTokenRecord {
+    static func refreshRecord(_ row: Row) -> RefreshTokenRecord {
         RefreshTokenRecord(
             tokenHash: row["token_hash"],
             grantID: row["grant_id"],
