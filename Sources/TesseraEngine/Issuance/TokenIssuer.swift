@@ -25,6 +25,12 @@ public struct TokenIssuer: Sendable {
         public var includeRefreshToken: Bool
         /// The scope a new refresh token carries (the whole grant's); defaults to ``scope``.
         public var refreshScope: Scope?
+        /// Key binding for a sender-constrained token (RFC 7800 §3.1, RFC 9449 §6.1).
+        public var confirmation: Confirmation?
+        /// The delegation chain (RFC 8693 §4.1).
+        public var actor: ActorClaim?
+        /// Rich authorization details granted (RFC 9396 §7), echoed in the response and the token.
+        public var authorizationDetails: [JSONValue]?
 
         public init(
             grantID: String,
@@ -73,7 +79,10 @@ public struct TokenIssuer: Sendable {
             iat: Int(issuedAt.timeIntervalSince1970),
             jti: jti,
             clientID: grant.clientID,
-            scope: grant.scope.isEmpty ? nil : grant.scope.description
+            scope: grant.scope.isEmpty ? nil : grant.scope.description,
+            cnf: grant.confirmation,
+            act: grant.actor,
+            authorizationDetails: grant.authorizationDetails
         )
         let accessToken = try await keyRing.signer().sign(claims, type: AccessTokenClaims.type)
         let accessRecord = AccessTokenRecord(
@@ -105,10 +114,11 @@ public struct TokenIssuer: Sendable {
         return Minted(
             response: TokenResponse(
                 accessToken: accessToken,
-                tokenType: "Bearer",
+                tokenType: grant.confirmation?.jkt == nil ? "Bearer" : "DPoP",
                 expiresIn: Int(configuration.accessTokenLifetime),
                 refreshToken: refreshToken,
-                scope: grant.scope.isEmpty ? nil : grant.scope.description
+                scope: grant.scope.isEmpty ? nil : grant.scope.description,
+                authorizationDetails: grant.authorizationDetails
             ),
             issuance: TokenIssuance(accessToken: accessRecord, refreshToken: refreshRecord)
         )

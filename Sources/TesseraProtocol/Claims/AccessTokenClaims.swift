@@ -15,6 +15,10 @@ public struct AccessTokenClaims: Codable, Sendable, Hashable {
     public var cnf: Confirmation?
     /// GNAP access rights granted (RFC 9635 §8), for tokens issued through the GNAP front door.
     public var access: [GNAPAccessRight]?
+    /// The acting party for delegation (RFC 8693 §4.1): the current actor, nesting prior ones.
+    public var act: ActorClaim?
+    /// Rich authorization details granted (RFC 9396 §9.1).
+    public var authorizationDetails: [JSONValue]?
 
     public init(
         iss: String,
@@ -26,7 +30,9 @@ public struct AccessTokenClaims: Codable, Sendable, Hashable {
         clientID: String,
         scope: String?,
         cnf: Confirmation? = nil,
-        access: [GNAPAccessRight]? = nil
+        access: [GNAPAccessRight]? = nil,
+        act: ActorClaim? = nil,
+        authorizationDetails: [JSONValue]? = nil
     ) {
         self.iss = iss
         self.sub = sub
@@ -38,12 +44,15 @@ public struct AccessTokenClaims: Codable, Sendable, Hashable {
         self.scope = scope
         self.cnf = cnf
         self.access = access
+        self.act = act
+        self.authorizationDetails = authorizationDetails
     }
 
     enum CodingKeys: String, CodingKey {
         case iss, sub, aud, exp, iat, jti
         case clientID = "client_id"
-        case scope, cnf, access
+        case scope, cnf, access, act
+        case authorizationDetails = "authorization_details"
     }
 }
 
@@ -51,4 +60,50 @@ public struct AccessTokenClaims: Codable, Sendable, Hashable {
 public struct Confirmation: Codable, Sendable, Hashable {
     public var jkt: String?
     public init(jkt: String?) { self.jkt = jkt }
+}
+
+/// The `act` claim (RFC 8693 §4.1): who acts for the subject. Prior actors nest inside, the
+/// outermost being the current one (RFC 8693 §4.1, "a chain of delegation").
+public struct ActorClaim: Codable, Sendable, Hashable {
+    public var sub: String
+    public var iss: String?
+    public var clientID: String?
+    /// The actor before this one, if the delegation is itself delegated.
+    public var act: Box?
+
+    public init(sub: String, iss: String? = nil, clientID: String? = nil, prior: ActorClaim? = nil) {
+        self.sub = sub
+        self.iss = iss
+        self.clientID = clientID
+        self.act = prior.map(Box.init)
+    }
+
+    /// The actor before this one.
+    public var prior: ActorClaim? { act?.value }
+
+    /// Every actor from the current one back to the first.
+    public var chain: [ActorClaim] {
+        var actors = [self]
+        var next = prior
+        while let actor = next {
+            actors.append(actor)
+            next = actor.prior
+        }
+        return actors
+    }
+
+    /// Indirection so a claim can nest one of its own kind.
+    public final class Box: Codable, Sendable, Hashable {
+        public let value: ActorClaim
+        public init(_ value: ActorClaim) { self.value = value }
+        public required init(from decoder: any Decoder) throws { value = try ActorClaim(from: decoder) }
+        public func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+        public static func == (lhs: Box, rhs: Box) -> Bool { lhs.value == rhs.value }
+        public func hash(into hasher: inout Hasher) { hasher.combine(value) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sub, iss, act
+        case clientID = "client_id"
+    }
 }

@@ -7,6 +7,8 @@ public struct TokenResponse: Codable, Sendable, Hashable {
     public var scope: String?
     /// RFC 8693 §2.2.1, present for token exchange.
     public var issuedTokenType: String?
+    /// RFC 9396 §7: the authorization details granted.
+    public var authorizationDetails: [JSONValue]?
 
     public init(
         accessToken: String,
@@ -14,7 +16,8 @@ public struct TokenResponse: Codable, Sendable, Hashable {
         expiresIn: Int?,
         refreshToken: String? = nil,
         scope: String? = nil,
-        issuedTokenType: String? = nil
+        issuedTokenType: String? = nil,
+        authorizationDetails: [JSONValue]? = nil
     ) {
         self.accessToken = accessToken
         self.tokenType = tokenType
@@ -22,6 +25,7 @@ public struct TokenResponse: Codable, Sendable, Hashable {
         self.refreshToken = refreshToken
         self.scope = scope
         self.issuedTokenType = issuedTokenType
+        self.authorizationDetails = authorizationDetails
     }
 
     enum CodingKeys: String, CodingKey {
@@ -31,5 +35,6 @@ public struct TokenResponse: Codable, Sendable, Hashable {
         case refreshToken = "refresh_token"
         case scope
         case issuedTokenType = "issued_token_type"
+        case authorizationDetails = "authorization_details"
     }
 }
