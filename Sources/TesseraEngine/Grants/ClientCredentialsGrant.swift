@@ -9,16 +9,16 @@ struct ClientCredentialsGrant: GrantHandler {
     func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
         let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: Scope(client.record.scopes))
         let audience = try context.resourceCheck.audience(for: request.resources)
-        let minted = try await context.issuer.mint(
-            TokenIssuer.Grant(
-                grantID: TokenIssuer.randomIdentifier(),
-                clientID: client.id,
-                subject: client.id,
-                scope: scope,
-                audience: audience,
-                includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
-            )
+        var grant = TokenIssuer.Grant(
+            grantID: TokenIssuer.randomIdentifier(),
+            clientID: client.id,
+            subject: client.id,
+            scope: scope,
+            audience: audience,
+            includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
+        grant.confirmation = request.confirmation
+        let minted = try await context.issuer.mint(grant)
         try await context.tokens.record(minted.issuance)
         return minted.response
     }

@@ -9,6 +9,9 @@ public struct TokenRequest: Sendable {
     public var resources: [String]
     /// Every parameter, for grant-specific members (`refresh_token`, …).
     public var parameters: FormParameters
+    /// The key the client proved possession of with this request (a verified DPoP proof,
+    /// RFC 9449 §4.3), which the issued tokens are bound to. `nil` for bearer requests.
+    public var confirmation: Confirmation?
 
     /// - Throws: ``OAuthError`` `invalid_request` when `grant_type` is missing.
     public init(form: FormParameters) throws(OAuthError) {
