@@ -95,6 +95,8 @@ let package = Package(
             name: "TesseraEngine",
             dependencies: [
                 "TesseraProtocol",
+                // Cedar policies over incoming JWT authorization grants (identity chaining).
+                "Cedar",
                 "TesseraStorage",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -189,6 +191,12 @@ let package = Package(
                 "TesseraClient",
                 "Cedar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `tessera demo chaining` talks to its two servers over HTTP.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -27,6 +27,8 @@ public struct GrantEngine: Sendable {
     public let authenticator: ClientAuthenticator
     /// The GNAP front door (RFC 9635, RFC 9767) on the same issuer, keys and stores.
     public let gnap: GNAPService
+    /// Trust in other domains: token exchange targets, peers' grants (identity chaining).
+    public let trust: TrustConfiguration
     let context: GrantContext
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
@@ -37,8 +39,10 @@ public struct GrantEngine: Sendable {
         keyRing: KeyRing,
         jwksFetcher: any JWKSFetcher,
         gnap: GNAPConfiguration = .init(),
+        trust: TrustConfiguration = .init(),
         now: @escaping @Sendable () -> Date
     ) {
+        self.trust = trust
         self.configuration = configuration
         self.stores = stores
         self.keyRing = keyRing
@@ -60,7 +64,8 @@ public struct GrantEngine: Sendable {
             now: now
         )
         self.gnap = GNAPService(configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing, now: now)
-        let handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
+        var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
+        handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, fetcher: jwksFetcher, now: now)
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
     }
 

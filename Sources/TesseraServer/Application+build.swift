@@ -93,6 +93,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         keyRing: keyRing,
         jwksFetcher: jwksFetcher,
         gnap: configuration.gnap,
+        trust: configuration.chaining,
         now: dependencies.now
     )
 

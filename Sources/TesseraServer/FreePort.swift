@@ -5,12 +5,12 @@ import Darwin
 #endif
 
 /// Finds a free TCP port by binding port 0 and reading back what the kernel chose.
-enum FreePort {
+public enum FreePort {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    static func find(host: String) throws -> Int {
+    public static func find(host: String) throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot create a socket to find a free port") }
         defer { close(fd) }

@@ -1,3 +1,4 @@
+import Foundation
 import TesseraStorage
 import TesseraProtocol
 import TesseraEngine
@@ -46,6 +47,85 @@ import TesseraServer
             try ConfigurationLoader.load(file: nil, environment: ["TESSERA_PORT": "eighty"])
         } throws: { error in
             (error as? ConfigurationError)?.field == "TESSERA_PORT"
+        }
+    }
+}
+
+@Suite struct ChainingConfigurationTests {
+    static let peer = """
+        chaining:
+          grant_lifetime: 30
+          policy_file: /nonexistent/policy.cedar
+        """
+
+    @Test func fullSectionLoads() throws {
+        let yaml = """
+            issuer: https://as-a.test
+            chaining:
+              domain: a.example
+              grant_lifetime: 30
+              impersonation_clients: []
+              peers:
+                - name: b
+                  issuer: https://as-b.test
+                  jwks_uri: https://as-b.test/jwks
+                  audiences: [https://as-b.test, https://as-b.test/token]
+                  scopes: read write
+                  outbound:
+                    subject_map: {alice: alice@b}
+                    claims: [department]
+                  inbound:
+                    subject_claim: email
+                    require_subject_mapping: false
+                    claims: ["*"]
+                    claim_prefix: "b/"
+                    remove: [ssn]
+              subject_token_issuers:
+                - issuer: https://idp.test
+                  jwks: {keys: [{kty: EC, crv: P-256, x: "MXfMrj_tgPJHxkfmDAx0m74E-T-DuLYCNdmuqtpfP_E", y: "YX82bI52OPBED1h_1HpsxAyWzrQ7DChAAVX9Q9E8uYQ", kid: "2813308004"}]}
+                  algorithms: [ES256]
+            """
+        let configuration = try ConfigurationLoader.load(file: yaml, environment: [:])
+        try configuration.validate()
+        let trust = configuration.chaining
+        #expect(trust.domain == "a.example")
+        #expect(trust.grantLifetime == 30)
+        #expect(trust.peers.first?.audiences == ["https://as-b.test", "https://as-b.test/token"])
+        #expect(trust.peers.first?.outbound.subjectMap == ["alice": "alice@b"])
+        #expect(trust.peers.first?.inbound.claimPrefix == "b/")
+        #expect(trust.subjectTokenIssuers.first?.jwks?.keys.first?.kid == "2813308004")
+    }
+
+    @Test(arguments: [
+        ("chaining:\n  grant_lifetime: 0", "chaining.grant_lifetime"),
+        ("chaining:\n  colour: blue", "chaining.colour"),
+        ("chaining:\n  policy_file: /nonexistent/policy.cedar", "chaining.policy_file"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: ftp://b", "chaining.peers[0].issuer"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      jwks_uri: https://b.test/jwks\n      jwks: {keys: [{kty: EC}]}", "chaining.peers[0].jwks"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n    - name: b\n      issuer: https://c.test", "chaining.peers[1].name"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      algorithms: [HS256]", "chaining.peers[0].algorithms"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {require_subject_mapping: true}", "chaining.peers[0].inbound.require_subject_mapping"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {claims: [sub]}", "chaining.peers[0].inbound.claims[0]"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {subjekt: x}", "chaining.peers[0].inbound.subjekt"),
+        ("chaining:\n  subject_token_issuers:\n    - issuer: https://idp.test", "chaining.subject_token_issuers[0].jwks"),
+        ("issuer: https://a.test\nchaining:\n  peers:\n    - name: self\n      issuer: https://a.test", "chaining.peers[0].issuer"),
+    ])
+    func badChainingSettingsNameTheirField(_ yaml: String, _ field: String) {
+        #expect {
+            try ConfigurationLoader.load(file: yaml, environment: [:]).validate()
+        } throws: { error in
+            (error as? ConfigurationError)?.field.hasPrefix(field) == true
+        }
+    }
+
+    @Test func invalidPolicyIsRefusedWithTheParserMessage() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("chaining-\(UUID().uuidString).cedar").path
+        try "permit (principal, action, resource".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            try ConfigurationLoader.load(file: "chaining:\n  policy_file: \(path)", environment: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.field == "chaining.policy_file"
         }
     }
 }

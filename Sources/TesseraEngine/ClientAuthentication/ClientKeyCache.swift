@@ -15,9 +15,10 @@ public actor ClientKeyCache {
     public var timeToLive: TimeInterval = 300
     public var minimumRefetchInterval: TimeInterval = 30
 
-    public init(fetcher: any JWKSFetcher, now: @escaping @Sendable () -> Date) {
+    public init(fetcher: any JWKSFetcher, now: @escaping @Sendable () -> Date, minimumRefetchInterval: TimeInterval = 30) {
         self.fetcher = fetcher
         self.now = now
+        self.minimumRefetchInterval = minimumRefetchInterval
     }
 
     /// A verifier for the keys at `url`; refetched when stale, or when `kid` is unknown and the last fetch is old enough.

@@ -60,7 +60,7 @@ public struct ClientDefinitionError: Error, Sendable, Hashable, CustomStringConv
 
 extension ClientDefinition {
     /// The grant types a client may be registered for.
-    public static let supportedGrantTypes: [GrantType] = [.clientCredentials, .refreshToken]
+    public static let supportedGrantTypes: [GrantType] = [.clientCredentials, .refreshToken, .tokenExchange, .jwtBearer]
 
     /// Validates the definition and hashes (or generates) its secret.
     /// - Throws: ``ClientDefinitionError`` naming the first field that is wrong.
@@ -83,6 +83,9 @@ extension ClientDefinition {
         guard !types.isEmpty else { throw ClientDefinitionError(field: "grant_types", "at least one grant type is required") }
         if method == .none, types.contains(.clientCredentials) {
             throw ClientDefinitionError(field: "grant_types", "client_credentials needs an authenticated client (RFC 6749 §4.4), not auth 'none'")
+        }
+        if method == .none, types.contains(.tokenExchange) {
+            throw ClientDefinitionError(field: "grant_types", "token exchange needs an authenticated client (RFC 8693 §2.1; identity chaining §5.3), not auth 'none'")
         }
         let scope: Scope
         do { scope = try Scope(parsing: scopes) } catch {

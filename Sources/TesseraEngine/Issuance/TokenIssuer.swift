@@ -31,6 +31,10 @@ public struct TokenIssuer: Sendable {
         public var actor: ActorClaim?
         /// Rich authorization details granted (RFC 9396 §7), echoed in the response and the token.
         public var authorizationDetails: [JSONValue]?
+        /// Claims imported from another trust domain (already namespaced by the claims
+        /// transcription, draft-ietf-oauth-identity-chaining §2.5). They never replace a claim
+        /// the token already has.
+        public var additionalClaims: [String: JSONValue] = [:]
 
         public init(
             grantID: String,
@@ -84,7 +88,14 @@ public struct TokenIssuer: Sendable {
             act: grant.actor,
             authorizationDetails: grant.authorizationDetails
         )
-        let accessToken = try await keyRing.signer().sign(claims, type: AccessTokenClaims.type)
+        let accessToken: String
+        if grant.additionalClaims.isEmpty {
+            accessToken = try await keyRing.signer().sign(claims, type: AccessTokenClaims.type)
+        } else {
+            guard case .object(var merged) = JWTClaimSet.jsonValue(claims) else { throw JOSEError(.malformed, "the token claims could not be encoded") }
+            for (name, value) in grant.additionalClaims where merged[name] == nil { merged[name] = value }
+            accessToken = try await keyRing.signer().sign(merged, type: AccessTokenClaims.type)
+        }
         let accessRecord = AccessTokenRecord(
             jti: jti,
             grantID: grant.grantID,

@@ -2,7 +2,7 @@
 ///
 /// Strict where OAuth asks for it: a parameter sent twice is rejected (RFC 6749 §3.2 "Request
 /// and response parameters MUST NOT be included more than once"), except the parameters
-/// listed as repeatable (`resource`, RFC 8707 §2). An empty value counts as absent.
+/// listed as repeatable (`resource`, RFC 8707 §2; `audience`, RFC 8693 §2.1). An empty value counts as absent.
 public struct FormParameters: Sendable, Hashable {
     /// The largest body accepted, in bytes.
     public static let maximumBodySize = 64 * 1024
@@ -12,7 +12,7 @@ public struct FormParameters: Sendable, Hashable {
     /// Parses a form body.
     /// - Parameter repeatable: the names that may occur more than once.
     /// - Throws: ``OAuthError`` `invalid_request` for a repeated parameter, bad percent-encoding or an oversized body.
-    public init(parsing body: some Collection<UInt8>, repeatable: Set<String> = ["resource"]) throws(OAuthError) {
+    public init(parsing body: some Collection<UInt8>, repeatable: Set<String> = ["resource", "audience"]) throws(OAuthError) {
         guard body.count <= Self.maximumBodySize else {
             throw OAuthError.invalidRequest("request body is larger than \(Self.maximumBodySize) bytes")
         }

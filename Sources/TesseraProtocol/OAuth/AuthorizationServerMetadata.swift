@@ -13,6 +13,8 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
     public var introspectionEndpointAuthMethodsSupported: [String]
     public var revocationEndpointAuthMethodsSupported: [String]
     public var accessTokenSigningAlgValuesSupported: [String]
+    /// Token types a token exchange may request for identity chaining (draft-ietf-oauth-identity-chaining §3).
+    public var identityChainingRequestedTokenTypesSupported: [String]?
 
     public init(
         issuer: String,
@@ -56,5 +58,6 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
         case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
         case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
         case accessTokenSigningAlgValuesSupported = "access_token_signing_alg_values_supported"
+        case identityChainingRequestedTokenTypesSupported = "identity_chaining_requested_token_types_supported"
     }
 }

@@ -81,6 +81,7 @@ public enum ConfigurationLoader {
         var logLevel: String?
         var clients: [FileClient]?
         var gnap: FileGNAP?
+        var chaining: FileChaining?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -89,7 +90,7 @@ public enum ConfigurationLoader {
             case refreshTokenLifetime = "refresh_token_lifetime"
             case signingAlgorithm = "signing_algorithm"
             case logLevel = "log_level"
-            case clients, gnap
+            case clients, gnap, chaining
         }
 
         init(from decoder: any Decoder) throws {
@@ -110,6 +111,7 @@ public enum ConfigurationLoader {
             logLevel = try keyed.decodeIfPresent(String.self, forKey: .logLevel)
             clients = try keyed.decodeIfPresent([FileClient].self, forKey: .clients)
             gnap = try keyed.decodeIfPresent(FileGNAP.self, forKey: .gnap)
+            chaining = try keyed.decodeIfPresent(FileChaining.self, forKey: .chaining)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -124,6 +126,7 @@ public enum ConfigurationLoader {
             if let logLevel { configuration.logLevel = logLevel }
             if let clients { configuration.clients = clients.map(\.definition) }
             if let gnap { gnap.apply(to: &configuration.gnap) }
+            if let chaining { try chaining.apply(to: &configuration.chaining) }
         }
     }
 
@@ -218,7 +221,7 @@ public enum ConfigurationLoader {
         }
     }
 
-    private struct AnyKey: CodingKey {
+    struct AnyKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
         init(stringValue: String) { self.stringValue = stringValue }

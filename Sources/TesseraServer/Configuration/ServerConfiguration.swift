@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var clients: [ClientDefinition] = []
     /// The GNAP front door: registered instances, resource servers, wait and proof window.
     public var gnap = GNAPConfiguration()
+    /// Trust domains: peers for identity chaining and trusted subject-token issuers.
+    public var chaining = TrustConfiguration()
     public var logLevel = "info"
 
     public init() {}
@@ -61,6 +63,7 @@ public struct ServerConfiguration: Sendable {
             else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid") }
             guard !server.audiences.isEmpty else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].audiences", "must list at least one audience") }
         }
+        try validateChaining()
         var seen = Set<String>()
         for (index, client) in clients.enumerated() {
             guard seen.insert(client.id).inserted else { throw ConfigurationError(field: "clients[\(index)].id", "'\(client.id)' is listed twice") }

@@ -27,7 +27,7 @@ struct MetadataRoute: Sendable {
     /// The metadata document: exactly the endpoints, grants, methods and algorithms that work.
     static func document(for engine: GrantEngine) -> AuthorizationServerMetadata {
         let base = engine.configuration.issuer.hasSuffix("/") ? String(engine.configuration.issuer.dropLast()) : engine.configuration.issuer
-        return AuthorizationServerMetadata(
+        var document = AuthorizationServerMetadata(
             issuer: engine.configuration.issuer,
             tokenEndpoint: base + Endpoints.token,
             jwksURI: base + Endpoints.jwks,
@@ -40,5 +40,7 @@ struct MetadataRoute: Sendable {
             tokenEndpointAuthSigningAlgValuesSupported: JWSAlgorithm.asymmetric.map(\.rawValue).sorted(),
             accessTokenSigningAlgValuesSupported: SigningKeyGenerator.supportedAlgorithms.map(\.rawValue)
         )
+        document.identityChainingRequestedTokenTypesSupported = engine.identityChainingTokenTypes
+        return document
     }
 }

@@ -1,0 +1,125 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+/// Validates the `subject_token` and `actor_token` of a token exchange (RFC 8693 §2.1).
+///
+/// - `access_token`: only ours — signature by our keys, `typ: at+jwt`, our `iss`, not expired,
+///   recorded and not revoked.
+/// - `jwt`, `id_token`: ours (as above), or a configured trusted issuer's — full JOSE checks
+///   (RFC 8725): `alg` allow-list, signature, `iss`, `aud`, `exp`/`nbf`/`iat` with bounded skew.
+///
+/// Every refusal is `invalid_request` (RFC 8693 §2.2.2: "if either the subject_token or
+/// actor_token are invalid for any reason").
+struct ExchangeTokenValidator: Sendable {
+    let issuer: String
+    let tokenEndpoint: String
+    let keyRing: KeyRing
+    let tokens: any TokenStore
+    let trust: TrustConfiguration
+    let keys: TrustKeys
+    let now: @Sendable () -> Date
+
+    /// `typ` values that identify JWTs which are never subject tokens.
+    static let refusedTypes: Set<String> = ["dpop+jwt", "client-authentication+jwt", "logout+jwt", "secevent+jwt", "txntoken+jwt"]
+
+    func validate(_ token: String, type: String, role: String) async throws -> PresentedToken {
+        switch type {
+        case TokenTypeIdentifier.accessToken, TokenTypeIdentifier.jwt, TokenTypeIdentifier.idToken: break
+        case TokenTypeIdentifier.refreshToken:
+            throw OAuthError.invalidRequest("\(role)_type refresh_token is not accepted: present an access token or a JWT")
+        default:
+            throw OAuthError.invalidRequest("\(role)_type '\(FormParameters.printableValue(type))' is not supported")
+        }
+        let jws: CompactJWS
+        do { jws = try CompactJWS(parsing: token) } catch {
+            throw OAuthError.invalidRequest("\(role) is not a JWT: \(error.message)")
+        }
+        let unverified = try claims(jws, role: role)
+        guard let tokenIssuer = unverified.string("iss") else { throw OAuthError.invalidRequest("\(role) has no 'iss' claim") }
+        if tokenIssuer == issuer {
+            return try await validateOurs(jws, role: role)
+        }
+        guard type != TokenTypeIdentifier.accessToken else {
+            throw OAuthError.invalidRequest("\(role) is not an access token issued by this server")
+        }
+        guard let trusted = trust.subjectTokenIssuer(tokenIssuer) else {
+            throw OAuthError.invalidRequest("\(role) issuer '\(FormParameters.printableValue(tokenIssuer))' is not trusted")
+        }
+        return try await validateTrusted(jws, claims: unverified, issuer: trusted, type: type, role: role)
+    }
+
+    private func claims(_ jws: CompactJWS, role: String) throws -> JWTClaimSet {
+        do { return try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidRequest("\(role) claims are not a JSON object") }
+    }
+
+    /// One of our access tokens: signed by our keys, `at+jwt`, active in the token store.
+    private func validateOurs(_ jws: CompactJWS, role: String) async throws -> PresentedToken {
+        do { _ = try await keyRing.tokenVerifier().verify(jws, expectedType: AccessTokenClaims.type) } catch {
+            throw OAuthError.invalidRequest("\(role) is not an access token of this server: \(error.message)")
+        }
+        let claims = try claims(jws, role: role)
+        guard let jti = claims.string("jti"), let subject = claims.string("sub"), let exp = claims.numericDate("exp") else {
+            throw OAuthError.invalidRequest("\(role) lacks 'jti', 'sub' or 'exp'")
+        }
+        let current = now()
+        guard Double(exp) > current.timeIntervalSince1970 else { throw OAuthError.invalidRequest("\(role) has expired") }
+        guard let record = try await tokens.accessToken(jti: jti), record.isActive(at: current) else {
+            throw OAuthError.invalidRequest("\(role) was revoked or is unknown")
+        }
+        return PresentedToken(
+            issuer: issuer,
+            subject: subject,
+            clientID: claims.string("client_id"),
+            audience: claims.audience,
+            scope: claims.scope,
+            actor: claims.decode("act", as: ActorClaim.self),
+            mayAct: claims.decode("may_act", as: ActorClaim.self),
+            claims: claims,
+            isOurs: true
+        )
+    }
+
+    /// A trusted issuer's JWT (ID token or other JWT): RFC 8725 checks, then the JWT claims (RFC 7519 §4.1).
+    private func validateTrusted(
+        _ jws: CompactJWS, claims: JWTClaimSet, issuer trusted: TrustConfiguration.SubjectTokenIssuer, type: String, role: String
+    ) async throws -> PresentedToken {
+        guard trusted.algorithms.contains(JWSAlgorithm(rawValue: jws.header.alg)) else {
+            throw OAuthError.invalidRequest("\(role) algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for its issuer")
+        }
+        if let typ = jws.header.typ?.lowercased().replacingOccurrences(of: "application/", with: "") {
+            if Self.refusedTypes.contains(typ) || (type == TokenTypeIdentifier.idToken && typ != "jwt") {
+                throw OAuthError.invalidRequest("\(role) has typ '\(FormParameters.printableValue(typ))', which is not a \(role) type")
+            }
+        }
+        let verifier = try await keys.verifier(
+            owner: trusted.issuer, jwks: trusted.jwks, jwksURI: trusted.jwksURI, kid: jws.header.kid, code: .invalidRequest
+        )
+        do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidRequest("\(role) signature rejected: \(error.message)") }
+        let accepted = trusted.audiences.isEmpty ? [issuer, tokenEndpoint] : trusted.audiences
+        guard claims.audience.contains(where: accepted.contains) else {
+            throw OAuthError.invalidRequest("\(role) 'aud' does not name this authorization server")
+        }
+        let current = now().timeIntervalSince1970
+        guard let exp = claims.numericDate("exp") else { throw OAuthError.invalidRequest("\(role) has no 'exp'") }
+        guard Double(exp) + trust.clockSkew > current else { throw OAuthError.invalidRequest("\(role) has expired") }
+        if let nbf = claims.numericDate("nbf"), Double(nbf) > current + trust.clockSkew {
+            throw OAuthError.invalidRequest("\(role) is not valid yet ('nbf')")
+        }
+        if let iat = claims.numericDate("iat"), Double(iat) > current + trust.clockSkew {
+            throw OAuthError.invalidRequest("\(role) 'iat' is in the future")
+        }
+        guard let subject = claims.string("sub"), !subject.isEmpty else { throw OAuthError.invalidRequest("\(role) has no 'sub'") }
+        return PresentedToken(
+            issuer: trusted.issuer,
+            subject: subject,
+            clientID: claims.string("client_id") ?? claims.string("azp"),
+            audience: claims.audience,
+            scope: claims.scope,
+            actor: claims.decode("act", as: ActorClaim.self),
+            mayAct: claims.decode("may_act", as: ActorClaim.self),
+            claims: claims,
+            isOurs: false
+        )
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+extension GrantEngine {
+    /// Token exchange (always: exchanges within this domain need no peers) and, when some peer's
+    /// keys are known, the jwt-bearer grant for its JWT authorization grants.
+    static func chainingHandlers(
+        configuration: Configuration, trust: TrustConfiguration, stores: Stores, keyRing: KeyRing, fetcher: any JWKSFetcher,
+        now: @escaping @Sendable () -> Date
+    ) -> [any GrantHandler] {
+        let keys = TrustKeys(fetcher: fetcher, refetchInterval: trust.jwksRefetchInterval, now: now)
+        let validator = ExchangeTokenValidator(
+            issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint, keyRing: keyRing, tokens: stores.tokens, trust: trust,
+            keys: keys, now: now
+        )
+        let minter = AuthorizationGrantMinter(issuer: configuration.issuer, keyRing: keyRing, tokens: stores.tokens, lifetime: trust.grantLifetime, now: now)
+        var handlers: [any GrantHandler] = [TokenExchangeGrant(validator: validator, minter: minter, trust: trust)]
+        if trust.acceptsGrants {
+            handlers.append(
+                JWTBearerGrant(issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint, trust: trust, keys: keys, replay: stores.replay)
+            )
+        }
+        return handlers
+    }
+
+    /// The token types a chaining token exchange may request, for metadata (identity chaining §3);
+    /// `nil` when no peer is configured.
+    public var identityChainingTokenTypes: [String]? {
+        trust.peers.isEmpty ? nil : TrustConfiguration.chainingTokenTypes
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+/// The JWT bearer authorization grant (RFC 7523 §2.1, §3) for JWT authorization grants minted by
+/// a peer AS in another trust domain (draft-ietf-oauth-identity-chaining §2.4).
+///
+/// Checks, in order: a JWS that is not another kind of token (`typ`), an `iss` that is a trusted
+/// peer, an allowed `alg`, the signature with the peer's keys (refetched on an unknown `kid`),
+/// `aud` naming us (issuer or token endpoint), `exp`/`nbf`/`iat` with bounded skew and a maximum
+/// lifetime, `sub`, a single-use `jti`; then the subject mapping (fails closed), the scope (only
+/// narrows: the grant's, the peer's cap, the client's), the Cedar policy, and `requested_cnf`.
+/// Every refusal of the grant itself is `invalid_grant` (RFC 7523 §3.1). No refresh token is
+/// issued (identity chaining §5.4).
+struct JWTBearerGrant: GrantHandler {
+    let grantType: GrantType = .jwtBearer
+    let issuer: String
+    let tokenEndpoint: String
+    let trust: TrustConfiguration
+    let keys: TrustKeys
+    let replay: any ReplayCache
+
+    /// `typ` values that identify JWTs which are never authorization grants.
+    static let refusedTypes: Set<String> = [
+        "at+jwt", "dpop+jwt", "client-authentication+jwt", "logout+jwt", "secevent+jwt", "txntoken+jwt", "oauth-id-jag+jwt",
+    ]
+
+    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+        let assertion = try request.parameters.require("assertion")
+        let jws: CompactJWS
+        do { jws = try CompactJWS(parsing: assertion) } catch { throw OAuthError.invalidGrant("assertion is not a JWS: \(error.message)") }
+        if let typ = jws.header.typ?.lowercased().replacingOccurrences(of: "application/", with: ""), Self.refusedTypes.contains(typ) {
+            throw OAuthError.invalidGrant(
+                typ == "at+jwt" ? "assertion is an access token (typ at+jwt), not an authorization grant" : "assertion has typ '\(typ)', not an authorization grant"
+            )
+        }
+        let claims: JWTClaimSet
+        do { claims = try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidGrant("assertion claims are not a JSON object") }
+        guard let grantIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("assertion has no 'iss'") }
+        guard let peer = trust.peer(forIssuer: grantIssuer) else {
+            throw OAuthError.invalidGrant("assertion issuer '\(FormParameters.printableValue(grantIssuer))' is not a trusted peer")
+        }
+        guard peer.algorithms.contains(JWSAlgorithm(rawValue: jws.header.alg)) else {
+            throw OAuthError.invalidGrant("assertion algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for peer '\(peer.name)'")
+        }
+        let verifier = try await keys.verifier(owner: peer.issuer, jwks: peer.jwks, jwksURI: peer.jwksURI, kid: jws.header.kid, code: .invalidGrant)
+        do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidGrant("assertion signature rejected: \(error.message)") }
+
+        let (jti, exp) = try checkClaims(claims, now: context.now())
+        let fresh = try await replay.insertIfAbsent(
+            namespace: "jwt_grant:\(peer.issuer)", value: jti, expiresAt: Date(timeIntervalSince1970: Double(exp) + trust.clockSkew), now: context.now()
+        )
+        guard fresh else { throw OAuthError.invalidGrant("assertion 'jti' was already used: a grant is redeemed once") }
+
+        guard let subject = peer.inbound.subject(of: claims) else {
+            throw OAuthError.invalidGrant("the grant's subject cannot be mapped to a subject of this domain")
+        }
+        let scope = try grantedScope(request.scope, claims: claims, peer: peer, client: client)
+        if let policy = trust.policy {
+            let policyContext = Self.policyContext(claims: claims, subject: subject, client: client)
+            for token in scope.tokens where !policy.permits(peer: peer.name, scope: token, context: policyContext) {
+                throw OAuthError.invalidScope("policy does not allow peer '\(peer.name)' the scope '\(token)'")
+            }
+        }
+        let confirmation = try confirmation(claims: claims, proven: request.confirmation)
+
+        var grant = TokenIssuer.Grant(
+            grantID: TokenIssuer.randomIdentifier(),
+            clientID: client.id,
+            subject: subject,
+            scope: scope,
+            audience: try context.resourceCheck.audience(for: request.resources),
+            includeRefreshToken: false
+        )
+        grant.actor = claims.decode("act", as: ActorClaim.self)
+        grant.confirmation = confirmation
+        grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
+        let minted = try await context.issuer.mint(grant)
+        try await context.tokens.record(minted.issuance)
+        return minted.response
+    }
+
+    /// RFC 7523 §3 items 2–7 after the signature verified. Returns the `jti` and `exp`.
+    private func checkClaims(_ claims: JWTClaimSet, now date: Date) throws -> (String, Int) {
+        guard let subject = claims.string("sub"), !subject.isEmpty else { throw OAuthError.invalidGrant("assertion has no 'sub'") }
+        let audience = claims.audience
+        guard audience.contains(issuer) || audience.contains(tokenEndpoint) else {
+            throw OAuthError.invalidGrant("assertion 'aud' does not name this authorization server")
+        }
+        let current = date.timeIntervalSince1970
+        guard let exp = claims.numericDate("exp") else { throw OAuthError.invalidGrant("assertion has no 'exp'") }
+        guard Double(exp) + trust.clockSkew > current else { throw OAuthError.invalidGrant("assertion has expired") }
+        guard Double(exp) - current <= trust.maximumGrantLifetime + trust.clockSkew else {
+            throw OAuthError.invalidGrant("assertion 'exp' is too far in the future (at most \(Int(trust.maximumGrantLifetime)) s)")
+        }
+        if let nbf = claims.numericDate("nbf"), Double(nbf) > current + trust.clockSkew {
+            throw OAuthError.invalidGrant("assertion is not valid yet ('nbf')")
+        }
+        if let iat = claims.numericDate("iat") {
+            guard Double(iat) <= current + trust.clockSkew else { throw OAuthError.invalidGrant("assertion 'iat' is in the future") }
+            guard Double(exp - iat) <= trust.maximumGrantLifetime else {
+                throw OAuthError.invalidGrant("assertion lifetime exceeds \(Int(trust.maximumGrantLifetime)) s")
+            }
+        }
+        guard let jti = claims.string("jti"), !jti.isEmpty, jti.utf8.count <= 256 else {
+            throw OAuthError.invalidGrant("assertion needs a 'jti' of at most 256 bytes (grants are single use)")
+        }
+        return (jti, exp)
+    }
+
+    /// The requested scope, or the grant's; never more than the grant, the peer's cap or the client's scopes.
+    private func grantedScope(_ requested: String?, claims: JWTClaimSet, peer: TrustConfiguration.Peer, client: AuthenticatedClient) throws -> Scope {
+        let grantScope = claims.scope
+        let clientScope = Scope(client.record.scopes)
+        guard let requested else {
+            var scope = Set(grantScope.tokens).intersection(clientScope.tokens)
+            if let cap = peer.scopes { scope.formIntersection(cap.tokens) }
+            return Scope(scope)
+        }
+        let scope = try Scope(parsing: requested)
+        let beyondGrant = scope.subtracting(grantScope)
+        guard beyondGrant.isEmpty else { throw OAuthError.invalidScope("scope exceeds the grant's scope: \(beyondGrant.description)") }
+        if let cap = peer.scopes {
+            let beyondPeer = scope.subtracting(cap)
+            guard beyondPeer.isEmpty else { throw OAuthError.invalidScope("scope not allowed for peer '\(peer.name)': \(beyondPeer.description)") }
+        }
+        let beyondClient = scope.subtracting(clientScope)
+        guard beyondClient.isEmpty else { throw OAuthError.invalidScope("scope not allowed for this client: \(beyondClient.description)") }
+        return scope
+    }
+
+    /// `requested_cnf` (the client's key, relayed by the peer AS) becomes the token's `cnf`; a key
+    /// proven at this request too must be the same one.
+    private func confirmation(claims: JWTClaimSet, proven: Confirmation?) throws -> Confirmation? {
+        let requested: Confirmation?
+        if claims["requested_cnf"] != nil {
+            guard let value = claims.decode("requested_cnf", as: Confirmation.self), let jkt = value.jkt, !jkt.isEmpty else {
+                throw OAuthError.invalidGrant("assertion 'requested_cnf' must carry a 'jkt'")
+            }
+            requested = value
+        } else {
+            requested = nil
+        }
+        if let requested, let proven, proven.jkt != requested.jkt {
+            throw OAuthError.invalidGrant("the key proven with this request is not the grant's requested_cnf key")
+        }
+        return requested ?? proven
+    }
+
+    private static func policyContext(claims: JWTClaimSet, subject: String, client: AuthenticatedClient) -> [String: JSONValue] {
+        var context: [String: JSONValue] = [
+            "issuer": claims["iss"] ?? .null,
+            "subject": .string(subject),
+            "client_id": claims["client_id"] ?? .string(""),
+            "redeeming_client": .string(client.id),
+            "claims": .object(claims.values),
+        ]
+        context["actor"] = claims.decode("act", as: ActorClaim.self).map { .string($0.sub) } ?? .string("")
+        return context
+    }
+}

@@ -1,0 +1,64 @@
+public import Foundation
+
+/// The claims of a JWT (RFC 7519 §4) read as an open JSON object, for tokens whose members vary
+/// by issuer: subject tokens from other issuers, JWT authorization grants from peer domains.
+public struct JWTClaimSet: Sendable, Hashable {
+    /// The registered and protocol claims a transcription never copies as an extra claim.
+    public static let protocolClaims: Set<String> = [
+        "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "azp", "scope", "scp", "act", "may_act", "cnf",
+        "requested_cnf", "access", "authorization_details", "nonce", "at_hash", "c_hash", "auth_time", "acr", "amr", "sid",
+    ]
+
+    public let values: [String: JSONValue]
+
+    public init(_ values: [String: JSONValue]) { self.values = values }
+
+    /// Decodes a JWS payload.
+    /// - Throws: ``JOSEError`` `malformed` when the payload is not a JSON object.
+    public init(payload: Data) throws(JOSEError) {
+        do {
+            values = try JSONDecoder().decode([String: JSONValue].self, from: payload)
+        } catch {
+            throw JOSEError(.malformed, "the JWT claims are not a JSON object")
+        }
+    }
+
+    public subscript(name: String) -> JSONValue? { values[name] }
+
+    /// A string claim; `nil` when absent or not a string.
+    public func string(_ name: String) -> String? { values[name]?.stringValue }
+
+    /// A NumericDate claim (RFC 7519 §2) as whole seconds; `nil` when absent or not a number.
+    public func numericDate(_ name: String) -> Int? {
+        guard case .number(let value) = values[name], value.isFinite, abs(value) < 1e12 else { return nil }
+        return Int(value.rounded(.down))
+    }
+
+    /// The `aud` claim (RFC 7519 §4.1.3): a string or an array of strings.
+    public var audience: [String] {
+        switch values["aud"] {
+        case .string(let value): [value]
+        case .array(let items): items.compactMap(\.stringValue)
+        default: []
+        }
+    }
+
+    /// The scope a token carries: `scope` (RFC 8693 §4.2, space-delimited) or, failing that, an `scp` array.
+    public var scope: Scope {
+        if let text = string("scope"), let scope = try? Scope(parsing: text) { return scope }
+        if case .array(let items) = values["scp"] { return Scope(items.compactMap(\.stringValue)) }
+        return .empty
+    }
+
+    /// A claim decoded into a `Decodable` type (for `act`, `may_act`, `requested_cnf`); `nil` when absent or malformed.
+    public func decode<T: Decodable>(_ name: String, as type: T.Type) -> T? {
+        guard let value = values[name], let data = try? JSONEncoder().encode(value) else { return nil }
+        return try? JSONDecoder().decode(type, from: data)
+    }
+
+    /// Any `Encodable` value as a ``JSONValue`` (for building claim sets).
+    public static func jsonValue(_ value: some Encodable) -> JSONValue? {
+        guard let data = try? JSONEncoder().encode(value) else { return nil }
+        return try? JSONDecoder().decode(JSONValue.self, from: data)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import TesseraEngine
+import TesseraProtocol
+
+extension ServerConfiguration {
+    /// Checks the `chaining:` section: every peer and issuer well formed, nothing ambiguous.
+    /// - Throws: ``ConfigurationError`` naming the field.
+    func validateChaining() throws(ConfigurationError) {
+        let trust = chaining
+        guard (1...300).contains(trust.grantLifetime) else { throw ConfigurationError(field: "chaining.grant_lifetime", "must be 1 to 300 seconds") }
+        guard (10...3600).contains(trust.maximumGrantLifetime) else {
+            throw ConfigurationError(field: "chaining.maximum_grant_lifetime", "must be 10 to 3600 seconds")
+        }
+        guard (0...300).contains(trust.clockSkew) else { throw ConfigurationError(field: "chaining.clock_skew", "must be 0 to 300 seconds") }
+        guard (0...3600).contains(trust.jwksRefetchInterval) else {
+            throw ConfigurationError(field: "chaining.jwks_refetch_interval", "must be 0 to 3600 seconds")
+        }
+        var names = Set<String>()
+        var issuers = Set<String>()
+        var targets = Set<String>()
+        for (index, peer) in trust.peers.enumerated() {
+            let field = "chaining.peers[\(index)]"
+            guard !peer.name.isEmpty, peer.name.utf8.count <= 64, peer.name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+                throw ConfigurationError(field: field + ".name", "must be 1 to 64 printable ASCII characters")
+            }
+            guard names.insert(peer.name).inserted else { throw ConfigurationError(field: field + ".name", "'\(peer.name)' is listed twice") }
+            try Self.checkURL(peer.issuer, field: field + ".issuer")
+            if let issuer, peer.issuer == issuer { throw ConfigurationError(field: field + ".issuer", "is this server's own issuer") }
+            guard issuers.insert(peer.issuer).inserted else { throw ConfigurationError(field: field + ".issuer", "is listed for two peers") }
+            try Self.checkKeys(peer.jwks, peer.jwksURI, field: field, required: false)
+            for (position, target) in peer.audiences.enumerated() {
+                guard !target.isEmpty, target.utf8.count <= 2048 else { throw ConfigurationError(field: field + ".audiences[\(position)]", "must not be empty") }
+                guard targets.insert(target).inserted else {
+                    throw ConfigurationError(field: field + ".audiences[\(position)]", "'\(target)' already names another peer")
+                }
+            }
+            try Self.checkAlgorithms(peer.algorithms, field: field + ".algorithms")
+            try Self.checkTranscription(peer.outbound, field: field + ".outbound")
+            try Self.checkTranscription(peer.inbound, field: field + ".inbound")
+        }
+        var trustedIssuers = Set<String>()
+        for (index, trusted) in trust.subjectTokenIssuers.enumerated() {
+            let field = "chaining.subject_token_issuers[\(index)]"
+            try Self.checkURL(trusted.issuer, field: field + ".issuer")
+            if let issuer, trusted.issuer == issuer { throw ConfigurationError(field: field + ".issuer", "is this server's own issuer (our tokens are always accepted)") }
+            guard trustedIssuers.insert(trusted.issuer).inserted else { throw ConfigurationError(field: field + ".issuer", "is listed twice") }
+            try Self.checkKeys(trusted.jwks, trusted.jwksURI, field: field, required: true)
+            try Self.checkAlgorithms(trusted.algorithms, field: field + ".algorithms")
+        }
+        let known = Set(clients.map(\.id))
+        for (name, list) in [("impersonation_clients", trust.impersonationClients), ("delegation_clients", trust.delegationClients)] {
+            if !clients.isEmpty, let unknown = list.sorted().first(where: { !known.contains($0) }) {
+                throw ConfigurationError(field: "chaining.\(name)", "'\(unknown)' is not a client in this file")
+            }
+        }
+    }
+
+    private static func checkURL(_ value: String, field: String) throws(ConfigurationError) {
+        guard let url = URLComponents(string: value), url.scheme == "https" || url.scheme == "http", url.host?.isEmpty == false, url.fragment == nil
+        else { throw ConfigurationError(field: field, "must be an http(s) URL without a fragment") }
+    }
+
+    private static func checkKeys(_ jwks: PublicJWKSet?, _ jwksURI: String?, field: String, required: Bool) throws(ConfigurationError) {
+        if jwks != nil, jwksURI != nil { throw ConfigurationError(field: field + ".jwks_uri", "give jwks or jwks_uri, not both") }
+        if required, jwks == nil, jwksURI == nil { throw ConfigurationError(field: field + ".jwks", "jwks or jwks_uri is required") }
+        if let jwksURI { try checkURL(jwksURI, field: field + ".jwks_uri") }
+        if let jwks {
+            guard !jwks.keys.isEmpty else { throw ConfigurationError(field: field + ".jwks", "must hold at least one key") }
+            for (index, key) in jwks.keys.enumerated() {
+                guard JWSAlgorithm.asymmetricKeyTypes.contains(key.kty), (try? key.thumbprint()) != nil else {
+                    throw ConfigurationError(field: field + ".jwks.keys[\(index)]", "is not a usable public EC, OKP or RSA key")
+                }
+            }
+        }
+    }
+
+    private static func checkAlgorithms(_ algorithms: Set<JWSAlgorithm>, field: String) throws(ConfigurationError) {
+        guard !algorithms.isEmpty else { throw ConfigurationError(field: field, "must list at least one algorithm") }
+        if let refused = algorithms.first(where: { !JWSAlgorithm.asymmetric.contains($0) }) {
+            throw ConfigurationError(field: field, "'\(refused.rawValue)' is not allowed (use \(JWSAlgorithm.asymmetric.map(\.rawValue).sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private static func checkTranscription(_ transcription: ClaimsTranscription, field: String) throws(ConfigurationError) {
+        if transcription.requireSubjectMapping, transcription.subjectMap.isEmpty, transcription.subjectClaim == nil {
+            throw ConfigurationError(field: field + ".require_subject_mapping", "needs a subject_map or a subject_claim")
+        }
+        if let claim = transcription.subjectClaim, claim.isEmpty { throw ConfigurationError(field: field + ".subject_claim", "must not be empty") }
+        for (index, name) in transcription.claims.enumerated() where name != "*" && JWTClaimSet.protocolClaims.contains(name) {
+            throw ConfigurationError(field: field + ".claims[\(index)]", "'\(name)' is a protocol claim and cannot be transcribed")
+        }
+    }
+}
