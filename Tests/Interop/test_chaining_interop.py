@@ -200,3 +200,41 @@ def test_joserfc_grant_from_a_statically_trusted_peer_is_accepted(domains, pytho
     # The peer's scope cap: this peer may only ever yield "read".
     capped = token(b, grant_type=JWT_BEARER, assertion=python_grant(python_key, scope="read write"), scope="read write")
     assert capped.status_code == 400 and capped.json()["error"] == "invalid_scope"
+
+
+def b64(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_forged_grants_are_refused(domains, python_key):
+    """alg none, HS256 keyed with the peer's public key, a payload swapped under a valid signature."""
+    import hashlib
+    import hmac
+
+    _, b = domains
+    now = int(time.time())
+    claims = {"iss": PYTHON_AS, "sub": "bob", "aud": ISSUER_B, "exp": now + 60, "jti": str(uuid.uuid4()), "scope": "read"}
+    body = b64(json.dumps(claims).encode())
+    none = b64(json.dumps({"alg": "none", "typ": "JWT"}).encode()) + "." + body + "."
+    public = json.dumps(python_key.as_dict(private=False)).encode()
+    hs_header = b64(json.dumps({"alg": "HS256", "kid": "python-as-1", "typ": "JWT"}).encode())
+    hs256 = hs_header + "." + body + "." + b64(hmac.new(public, f"{hs_header}.{body}".encode(), hashlib.sha256).digest())
+    genuine = python_grant(python_key).split(".")
+    swapped = genuine[0] + "." + b64(json.dumps(dict(claims, sub="admin")).encode()) + "." + genuine[2]
+    for forged in (none, hs256, swapped):
+        response = token(b, grant_type=JWT_BEARER, assertion=forged)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == "invalid_grant"
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_concurrent_redemptions_of_one_grant_succeed_once(domains, python_key):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, b = domains
+    grant = python_grant(python_key)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: token(b, grant_type=JWT_BEARER, assertion=grant).status_code, range(8)))
+    assert sorted(statuses) == [200] + [400] * 7
