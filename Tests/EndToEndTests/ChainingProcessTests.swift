@@ -10,7 +10,7 @@ import Glibc
 
 /// Two `tessera serve` processes configured as two trust domains (draft-ietf-oauth-identity-chaining):
 /// a client of domain A exchanges its token at AS-A for a JWT authorization grant for AS-B and
-/// redeems it at AS-B over real HTTP; then the attacks.
+/// redeems it at AS-B over real HTTP (AS-B finds AS-A's keys through AS-A's RFC 8414 metadata); then the attacks.
 @Suite(.serialized) struct ChainingProcessTests {
     static let secret = TestClients.secret
     static let exchange = GrantType.tokenExchange.rawValue
@@ -79,7 +79,7 @@ import Glibc
           peers:
             - name: a
               issuer: \(issuerA)
-              jwks_uri: \(issuerA)/jwks
+              metadata_url: \(issuerA)/.well-known/oauth-authorization-server
               inbound:
                 subject_map: {app: app@a}
         """.write(toFile: configB, atomically: true, encoding: .utf8)

@@ -419,3 +419,33 @@ import TesseraTesting
         }
     }
 }
+
+/// Peer keys found through the peer's RFC 8414 metadata document.
+@Suite struct ChainingMetadataDiscoveryTests {
+    typealias F = ChainingFixture
+
+    @Test func peerKeysComeFromItsMetadata() async throws {
+        let fixture = try await F.make(configureB: { configuration in
+            configuration.chaining.peers[0].jwksURI = nil
+            configuration.chaining.peers[0].metadataURL = F.issuerA + "/.well-known/oauth-authorization-server"
+        })
+        try await fixture.run { a, b in
+            let grant = try #require(try await F.exchange(a, subject: try await F.accessToken(a)).json["access_token"] as? String)
+            let response = try await F.redeem(b, grant: grant)
+            #expect(response.status == .ok, "\(response.json)")
+        }
+    }
+
+    @Test func metadataNamingAnotherIssuerIsRefused() async throws {
+        let fixture = try await F.make(configureB: { configuration in
+            configuration.chaining.peers[0].jwksURI = nil
+            configuration.chaining.peers[0].metadataURL = "https://impostor.test/metadata"
+        })
+        try await fixture.run { a, b in
+            let grant = try #require(try await F.exchange(a, subject: try await F.accessToken(a)).json["access_token"] as? String)
+            let response = try await F.redeem(b, grant: grant)
+            #expect(response.error == "invalid_grant")
+            #expect(response.description.contains("another issuer"))
+        }
+    }
+}

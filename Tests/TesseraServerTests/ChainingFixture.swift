@@ -18,11 +18,21 @@ struct ChainingFixture {
     static let secret = TestClients.secret
 
     /// Returns A's published keys.
-    struct KeyRingFetcher: JWKSFetcher {
+    struct KeyRingFetcher: JWKSFetcher, AuthorizationServerMetadataFetcher {
         let keyRing: KeyRing
         func fetchJWKS(from url: String) async throws -> PublicJWKSet {
             guard url == ChainingFixture.issuerA + "/jwks" else { throw OAuthError.invalidClient("unknown jwks_uri") }
             return await keyRing.jwks()
+        }
+        func fetchMetadata(from url: String) async throws -> [String: JSONValue] {
+            switch url {
+            case ChainingFixture.issuerA + "/.well-known/oauth-authorization-server":
+                ["issuer": .string(ChainingFixture.issuerA), "jwks_uri": .string(ChainingFixture.issuerA + "/jwks")]
+            case "https://impostor.test/metadata":
+                ["issuer": .string("https://impostor.test"), "jwks_uri": .string(ChainingFixture.issuerA + "/jwks")]
+            default:
+                throw OAuthError.invalidClient("unknown metadata URL")
+            }
         }
     }
 

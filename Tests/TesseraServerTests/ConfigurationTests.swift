@@ -108,6 +108,7 @@ import TesseraServer
         ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {claims: [sub]}", "chaining.peers[0].inbound.claims[0]"),
         ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {subjekt: x}", "chaining.peers[0].inbound.subjekt"),
         ("chaining:\n  subject_token_issuers:\n    - issuer: https://idp.test", "chaining.subject_token_issuers[0].jwks"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      jwks_uri: https://b.test/jwks\n      metadata_url: https://b.test/.well-known/oauth-authorization-server", "chaining.peers[0].metadata_url"),
         ("issuer: https://a.test\nchaining:\n  peers:\n    - name: self\n      issuer: https://a.test", "chaining.peers[0].issuer"),
     ])
     func badChainingSettingsNameTheirField(_ yaml: String, _ field: String) {

@@ -43,7 +43,9 @@ struct JWTBearerGrant: GrantHandler {
         guard peer.algorithms.contains(JWSAlgorithm(rawValue: jws.header.alg)) else {
             throw OAuthError.invalidGrant("assertion algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for peer '\(peer.name)'")
         }
-        let verifier = try await keys.verifier(owner: peer.issuer, jwks: peer.jwks, jwksURI: peer.jwksURI, kid: jws.header.kid, code: .invalidGrant)
+        let verifier = try await keys.verifier(
+            owner: peer.issuer, jwks: peer.jwks, jwksURI: peer.jwksURI, metadataURL: peer.metadataURL, kid: jws.header.kid, code: .invalidGrant
+        )
         do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidGrant("assertion signature rejected: \(error.message)") }
 
         let (jti, exp) = try checkClaims(claims, now: context.now())

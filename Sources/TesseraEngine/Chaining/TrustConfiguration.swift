@@ -39,6 +39,9 @@ public struct TrustConfiguration: Sendable {
         public var jwks: PublicJWKSet?
         /// …or fetched from its JWK Set URL (cached, refetched on an unknown `kid`).
         public var jwksURI: String?
+        /// …or found through its metadata document (RFC 8414 §3): the document's `issuer` must equal
+        /// ``issuer`` (RFC 8414 §3.3), its `jwks_uri` is then used as above.
+        public var metadataURL: String?
         /// The `resource`/`audience` values that name this peer in a token exchange request.
         /// Defaults to the issuer.
         public var audiences: [String]
@@ -58,7 +61,7 @@ public struct TrustConfiguration: Sendable {
         }
 
         /// Whether we accept grants from this peer (we know its keys).
-        public var acceptsGrants: Bool { jwks != nil || jwksURI != nil }
+        public var acceptsGrants: Bool { jwks != nil || jwksURI != nil || metadataURL != nil }
     }
 
     /// An issuer whose JWTs (`jwt`, `id_token`) are accepted as subject or actor tokens.

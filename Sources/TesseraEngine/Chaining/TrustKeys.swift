@@ -6,17 +6,47 @@ import TesseraProtocol
 /// JWT names an unknown `kid`, at most once per refetch interval).
 actor TrustKeys {
     private let cache: ClientKeyCache
+    private let fetcher: any JWKSFetcher
+    private let now: @Sendable () -> Date
     private var staticVerifiers: [String: JSONKeyEntry] = [:]
+    /// `jwks_uri` found in peers' metadata, by metadata URL, with when it was read.
+    private var discovered: [String: (jwksURI: String, fetchedAt: Date)] = [:]
+    /// How long a discovered `jwks_uri` is used before the metadata is read again.
+    let metadataTimeToLive: TimeInterval = 3600
 
     private struct JSONKeyEntry { let verifier: JWSVerifier }
 
     init(fetcher: any JWKSFetcher, refetchInterval: TimeInterval, now: @escaping @Sendable () -> Date) {
         cache = ClientKeyCache(fetcher: fetcher, now: now, minimumRefetchInterval: refetchInterval)
+        self.fetcher = fetcher
+        self.now = now
+    }
+
+    /// The `jwks_uri` of the AS whose metadata is at `url`, after checking the document names `issuer` (RFC 8414 §3.3).
+    func jwksURI(metadataURL url: String, issuer: String, code: OAuthError.Code) async throws -> String {
+        if let entry = discovered[url], now().timeIntervalSince(entry.fetchedAt) < metadataTimeToLive { return entry.jwksURI }
+        guard let metadataFetcher = fetcher as? any AuthorizationServerMetadataFetcher else {
+            throw OAuthError(code, "the metadata of \(issuer) cannot be fetched here")
+        }
+        let document: [String: JSONValue]
+        do { document = try await metadataFetcher.fetchMetadata(from: url) } catch {
+            throw OAuthError(code, "the metadata of \(issuer) could not be fetched")
+        }
+        guard document["issuer"]?.stringValue == issuer else {
+            throw OAuthError(code, "the metadata at the configured URL names another issuer than \(issuer)")
+        }
+        guard let jwksURI = document["jwks_uri"]?.stringValue, let components = URLComponents(string: jwksURI),
+            components.scheme == "https" || components.scheme == "http", components.host?.isEmpty == false
+        else { throw OAuthError(code, "the metadata of \(issuer) has no usable jwks_uri") }
+        discovered[url] = (jwksURI, now())
+        return jwksURI
     }
 
     /// The verifier for `owner`'s keys.
     /// - Throws: ``OAuthError`` with `code` when the keys cannot be loaded (never the fetch error's text).
-    func verifier(owner: String, jwks: PublicJWKSet?, jwksURI: String?, kid: String?, code: OAuthError.Code) async throws -> JWSVerifier {
+    func verifier(
+        owner: String, jwks: PublicJWKSet?, jwksURI configuredURI: String?, metadataURL: String? = nil, kid: String?, code: OAuthError.Code
+    ) async throws -> JWSVerifier {
         if let jwks {
             if let entry = staticVerifiers[owner] { return entry.verifier }
             do {
@@ -27,6 +57,8 @@ actor TrustKeys {
                 throw OAuthError(code, "the keys configured for \(owner) are not usable")
             }
         }
+        var jwksURI = configuredURI
+        if jwksURI == nil, let metadataURL { jwksURI = try await self.jwksURI(metadataURL: metadataURL, issuer: owner, code: code) }
         guard let jwksURI else { throw OAuthError(code, "no keys are configured for \(owner)") }
         do {
             return try await cache.verifier(for: jwksURI, kid: kid)

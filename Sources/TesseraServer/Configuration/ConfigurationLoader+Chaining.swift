@@ -117,6 +117,7 @@ struct FileChaining: Decodable {
         var issuer: String
         var jwks: PublicJWKSet?
         var jwksURI: String?
+        var metadataURL: String?
         var audiences: [String]?
         var algorithms: [String]?
         var scopes: String?
@@ -126,6 +127,7 @@ struct FileChaining: Decodable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, issuer, jwks
             case jwksURI = "jwks_uri"
+            case metadataURL = "metadata_url"
             case audiences, algorithms, scopes, outbound, inbound
         }
 
@@ -136,6 +138,7 @@ struct FileChaining: Decodable {
             issuer = try keyed.decode(String.self, forKey: .issuer)
             jwks = try decodeJWKS(keyed, .jwks)
             jwksURI = try keyed.decodeIfPresent(String.self, forKey: .jwksURI)
+            metadataURL = try keyed.decodeIfPresent(String.self, forKey: .metadataURL)
             audiences = try keyed.decodeIfPresent([String].self, forKey: .audiences)
             algorithms = try keyed.decodeIfPresent([String].self, forKey: .algorithms)
             scopes = try keyed.decodeIfPresent(String.self, forKey: .scopes)
@@ -147,6 +150,7 @@ struct FileChaining: Decodable {
             var peer = TrustConfiguration.Peer(name: name, issuer: issuer, audiences: audiences ?? [])
             peer.jwks = jwks
             peer.jwksURI = jwksURI
+            peer.metadataURL = metadataURL
             if let algorithms { peer.algorithms = Set(algorithms.map(JWSAlgorithm.init(rawValue:))) }
             if let scopes {
                 do { peer.scopes = try Scope(parsing: scopes) } catch { throw ConfigurationError(field: field + ".scopes", "contains a character RFC 6749 §3.3 does not allow") }

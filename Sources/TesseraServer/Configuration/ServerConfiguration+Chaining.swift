@@ -28,6 +28,12 @@ extension ServerConfiguration {
             if let issuer, peer.issuer == issuer { throw ConfigurationError(field: field + ".issuer", "is this server's own issuer") }
             guard issuers.insert(peer.issuer).inserted else { throw ConfigurationError(field: field + ".issuer", "is listed for two peers") }
             try Self.checkKeys(peer.jwks, peer.jwksURI, field: field, required: false)
+            if let metadataURL = peer.metadataURL {
+                guard peer.jwks == nil, peer.jwksURI == nil else {
+                    throw ConfigurationError(field: field + ".metadata_url", "give one of jwks, jwks_uri and metadata_url")
+                }
+                try Self.checkURL(metadataURL, field: field + ".metadata_url")
+            }
             for (position, target) in peer.audiences.enumerated() {
                 guard !target.isEmpty, target.utf8.count <= 2048 else { throw ConfigurationError(field: field + ".audiences[\(position)]", "must not be empty") }
                 guard targets.insert(target).inserted else {

@@ -5,11 +5,12 @@ import NIOHTTP1
 import TesseraEngine
 import TesseraProtocol
 
-/// Fetches client JWK Sets with AsyncHTTPClient: GET only, no redirects, a timeout and a size cap.
+/// Fetches client JWK Sets (and peer ASes' RFC 8414 metadata) with AsyncHTTPClient: GET only, no
+/// redirects, a timeout and a size cap.
 ///
 /// `jwks_uri` values come from operators registering clients, not from requests; the SSRF
 /// guard for URLs that clients choose belongs to the Client ID Metadata Document fetcher.
-struct HTTPJWKSFetcher: JWKSFetcher {
+struct HTTPJWKSFetcher: JWKSFetcher, AuthorizationServerMetadataFetcher {
     static let maximumSize = 64 * 1024
 
     /// One client for the process, like `HTTPClient.shared` (which lives forever and needs no
@@ -30,5 +31,15 @@ struct HTTPJWKSFetcher: JWKSFetcher {
         guard response.status == .ok else { throw OAuthError.invalidClient("jwks_uri answered HTTP \(response.status.code)") }
         let body = try await response.body.collect(upTo: Self.maximumSize)
         return try JSONDecoder().decode(PublicJWKSet.self, from: Data(body.readableBytesView))
+    }
+
+    func fetchMetadata(from url: String) async throws -> [String: JSONValue] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await client.execute(request, timeout: timeout)
+        guard response.status == .ok else { throw OAuthError.serverError("metadata answered HTTP \(response.status.code)") }
+        let body = try await response.body.collect(upTo: Self.maximumSize)
+        return try JSONDecoder().decode([String: JSONValue].self, from: Data(body.readableBytesView))
     }
 }
