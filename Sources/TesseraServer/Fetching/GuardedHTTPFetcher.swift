@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+public import Foundation
+public import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Fetches a URL that a client chose without letting the client aim Tessera at the inside of its
+/// network (SSRF; CIMD §6 and RFC 9700 §4.16): it resolves the host itself, refuses the fetch when
+/// any resolved address is special-use (``OutboundAddressPolicy``), then connects to the address it
+/// checked — AsyncHTTPClient's DNS override, so there is no second lookup to race — with TLS still
+/// verified against the host name. No redirects, `https` only (plain `http` only to an operator's
+/// allow-listed networks), a total timeout and a size cap.
+public struct GuardedHTTPFetcher: Sendable {
+    /// What came back.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: Data
+
+        /// The first value of a header, case-insensitively.
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        }
+    }
+
+    /// Why a fetch did not happen or did not finish; ``description`` is safe to show to the client.
+    public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    public let policy: OutboundAddressPolicy
+    public var timeout: TimeAmount
+    /// Resolves a host name to addresses; `getaddrinfo` unless a test replaces it.
+    let resolve: @Sendable (String) async throws -> [IPAddress]
+
+    public init(policy: OutboundAddressPolicy, timeout: TimeAmount = .seconds(5)) {
+        self.init(policy: policy, timeout: timeout, resolve: Self.systemResolve)
+    }
+
+    /// With a replacement resolver (tests: a host that resolves to a mix of public and private addresses).
+    public init(policy: OutboundAddressPolicy, timeout: TimeAmount, resolve: @escaping @Sendable (String) async throws -> [IPAddress]) {
+        self.policy = policy
+        self.timeout = timeout
+        self.resolve = resolve
+    }
+
+    /// GETs `url`, reading at most `maximumBytes` of body.
+    /// - Throws: ``Refusal`` for a forbidden URL or address, a redirect, a timeout, an oversized body
+    ///   or a connection failure.
+    public func get(_ url: String, accept: String, maximumBytes: Int) async throws(Refusal) -> Response {
+        let target = try await checkedTarget(url)
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: timeout, read: timeout)
+        )
+        configuration.httpVersion = .http1Only
+        configuration.dnsOverride = target.isLiteral ? [:] : [target.host: target.address.description]
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let response = try await perform(url: url, accept: accept, maximumBytes: maximumBytes, client: client)
+            try? await client.shutdown()
+            return response
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func perform(url: String, accept: String, maximumBytes: Int, client: HTTPClient) async throws(Refusal) -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers.add(name: "Accept", value: accept)
+        request.headers.add(name: "User-Agent", value: "Tessera")
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            if (300..<400).contains(Int(response.status.code)) {
+                throw Refusal("the URL answered with a redirect (HTTP \(response.status.code)), which is not followed")
+            }
+            let body = try await response.body.collect(upTo: maximumBytes)
+            return Response(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: Data(body.readableBytesView)
+            )
+        } catch let refusal as Refusal {
+            throw refusal
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw Refusal("the response is larger than \(maximumBytes) bytes")
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            throw Refusal("the URL did not answer within \(timeout.nanoseconds / 1_000_000_000) s")
+        } catch {
+            throw Refusal("the URL could not be fetched")
+        }
+    }
+
+    struct Target {
+        var host: String
+        var address: IPAddress
+        var isLiteral: Bool
+    }
+
+    /// URL grammar and address checks; the address to connect to.
+    func checkedTarget(_ url: String) async throws(Refusal) -> Target {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
+            throw Refusal("the URL is not an absolute https URL")
+        }
+        guard scheme == "https" || scheme == "http" else { throw Refusal("only https URLs are fetched") }
+        guard var host = components.host, !host.isEmpty else { throw Refusal("the URL is not an absolute https URL") }
+        guard components.user == nil, components.password == nil else { throw Refusal("the URL must not carry credentials") }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let addresses: [IPAddress]
+        let isLiteral: Bool
+        if let literal = IPAddress(host) {
+            addresses = [literal]
+            isLiteral = true
+        } else {
+            do { addresses = try await resolve(host) } catch { throw Refusal("the host name '\(host.prefix(100))' could not be resolved") }
+            isLiteral = false
+        }
+        guard let first = addresses.first else { throw Refusal("the host name '\(host.prefix(100))' has no addresses") }
+        for address in addresses where !policy.permits(address) {
+            throw Refusal("'\(host.prefix(100))' resolves to \(address), a special-use address that is never fetched")
+        }
+        if scheme == "http", !addresses.allSatisfy(policy.isExplicitlyAllowed) {
+            throw Refusal("only https URLs are fetched")
+        }
+        return Target(host: host, address: first, isLiteral: isLiteral)
+    }
+
+    /// `getaddrinfo` on a thread that may block, every A and AAAA record.
+    @Sendable static func systemResolve(_ host: String) async throws -> [IPAddress] {
+        try await Task.detached {
+            var hints = addrinfo()
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var list: UnsafeMutablePointer<addrinfo>?
+            let status = getaddrinfo(host, nil, &hints, &list)
+            guard status == 0, let first = list else { throw Refusal("resolution failed") }
+            defer { freeaddrinfo(first) }
+            var addresses: [IPAddress] = []
+            var cursor: UnsafeMutablePointer<addrinfo>? = first
+            while let entry = cursor {
+                if let socket = entry.pointee.ai_addr {
+                    switch Int32(entry.pointee.ai_family) {
+                    case AF_INET:
+                        let address = socket.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                        addresses.append(.v4(withUnsafeBytes(of: address) { Array($0) }))
+                    case AF_INET6:
+                        let address = socket.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                        addresses.append(.v6(withUnsafeBytes(of: address) { Array($0) }))
+                    default:
+                        break
+                    }
+                }
+                cursor = entry.pointee.ai_next
+            }
+            var seen = Set<IPAddress>()
+            return addresses.filter { seen.insert($0).inserted }
+        }.value
+    }
+}
