@@ -48,6 +48,8 @@ public enum TesseraDatabase {
                 replay: PostgresReplayCache(database: database),
                 keys: PostgresKeyStore(database: database),
                 gnap: PostgresGNAPStore(database: database),
+                clientMetadata: PostgresClientMetadataStore(database: database),
+                challenges: PostgresClientChallengeStore(database: database),
                 health: { await database.isReachable() },
                 displayName: database.url.displayName
             )

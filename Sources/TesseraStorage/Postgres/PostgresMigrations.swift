@@ -122,6 +122,36 @@ enum PostgresMigrations {
                 "CREATE INDEX gnap_tokens_jti ON gnap_tokens (jti)",
             ]
         ),
+        Migration(
+            version: 7,
+            name: "metadata-clients-challenges",
+            statements: [
+                """
+                CREATE TABLE metadata_clients (
+                    client_id TEXT PRIMARY KEY,
+                    first_seen_at BIGINT NOT NULL,
+                    last_fetched_at BIGINT NOT NULL,
+                    keys_fingerprint TEXT NOT NULL,
+                    redirect_uris_fingerprint TEXT NOT NULL,
+                    keys_changed_at BIGINT,
+                    redirect_uris_changed_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE client_challenges (
+                    session_hash TEXT PRIMARY KEY,
+                    client_id TEXT NOT NULL,
+                    key_thumbprint TEXT,
+                    request_digest TEXT NOT NULL,
+                    requirement TEXT NOT NULL,
+                    issued_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                "CREATE INDEX client_challenges_expiry ON client_challenges (expires_at)",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -42,6 +42,8 @@ public enum SQLiteDatabase {
             replay: SQLiteReplayCache(writer: writer, batcher: batcher),
             keys: SQLiteKeyStore(writer: writer),
             gnap: SQLiteGNAPStore(writer: writer, batcher: batcher),
+            clientMetadata: SQLiteClientMetadataStore(writer: writer),
+            challenges: SQLiteClientChallengeStore(writer: writer, batcher: batcher),
             health: {
                 (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
             },

@@ -96,6 +96,32 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0007-metadata-clients-challenges") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE metadata_clients (
+                        client_id TEXT PRIMARY KEY NOT NULL,
+                        first_seen_at INTEGER NOT NULL,
+                        last_fetched_at INTEGER NOT NULL,
+                        keys_fingerprint TEXT NOT NULL,
+                        redirect_uris_fingerprint TEXT NOT NULL,
+                        keys_changed_at INTEGER,
+                        redirect_uris_changed_at INTEGER
+                    );
+                    CREATE TABLE client_challenges (
+                        session_hash TEXT PRIMARY KEY NOT NULL,
+                        client_id TEXT NOT NULL,
+                        key_thumbprint TEXT,
+                        request_digest TEXT NOT NULL,
+                        requirement TEXT NOT NULL,
+                        issued_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        used_at INTEGER
+                    );
+                    CREATE INDEX client_challenges_expiry ON client_challenges(expires_at);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -5,6 +5,10 @@ public struct Stores: Sendable {
     public var replay: any ReplayCache
     public var keys: any KeyStore
     public var gnap: any GNAPStore
+    /// Clients known by metadata document URL: first sight and changes.
+    public var clientMetadata: any ClientMetadataStore
+    /// Outstanding client challenges.
+    public var challenges: any ClientChallengeStore
     /// Answers whether the database can be reached (`/readyz`).
     public var health: @Sendable () async -> Bool
     /// A short description for logs, without credentials (e.g. `sqlite:tessera-data/tessera.sqlite`).
@@ -16,6 +20,8 @@ public struct Stores: Sendable {
         replay: any ReplayCache,
         keys: any KeyStore,
         gnap: any GNAPStore,
+        clientMetadata: any ClientMetadataStore,
+        challenges: any ClientChallengeStore,
         health: @escaping @Sendable () async -> Bool,
         displayName: String
     ) {
@@ -24,6 +30,8 @@ public struct Stores: Sendable {
         self.replay = replay
         self.keys = keys
         self.gnap = gnap
+        self.clientMetadata = clientMetadata
+        self.challenges = challenges
         self.health = health
         self.displayName = displayName
     }

@@ -1,0 +1,117 @@
+import Foundation
+import PostgresNIO
+
+/// ``ClientMetadataStore`` on PostgreSQL: one upsert statement, so instances fetching the same
+/// document at once agree on the first sighting.
+struct PostgresClientMetadataStore: ClientMetadataStore {
+    let database: PostgresDatabase
+    static let columns =
+        "client_id, first_seen_at, last_fetched_at, keys_fingerprint, redirect_uris_fingerprint, keys_changed_at, redirect_uris_changed_at"
+
+    func observe(clientID: String, keysFingerprint: String, redirectURIsFingerprint: String, at now: Date) async throws
+        -> MetadataClientObservation
+    {
+        let millis = now.millis
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO metadata_clients AS m (client_id, first_seen_at, last_fetched_at, keys_fingerprint, redirect_uris_fingerprint)
+                VALUES (\(clientID), \(millis), \(millis), \(keysFingerprint), \(redirectURIsFingerprint))
+                ON CONFLICT (client_id) DO UPDATE SET
+                    last_fetched_at = EXCLUDED.last_fetched_at,
+                    keys_changed_at = CASE WHEN m.keys_fingerprint <> EXCLUDED.keys_fingerprint
+                        THEN EXCLUDED.last_fetched_at ELSE m.keys_changed_at END,
+                    redirect_uris_changed_at = CASE WHEN m.redirect_uris_fingerprint <> EXCLUDED.redirect_uris_fingerprint
+                        THEN EXCLUDED.last_fetched_at ELSE m.redirect_uris_changed_at END,
+                    keys_fingerprint = EXCLUDED.keys_fingerprint,
+                    redirect_uris_fingerprint = EXCLUDED.redirect_uris_fingerprint
+                RETURNING \(unescaped: Self.columns)
+                """,
+                logger: database.logger
+            )
+            for try await row in rows { return try Self.observation(row) }
+            throw StorageError(.unavailable, "metadata client upsert returned no row")
+        }
+    }
+
+    func observation(clientID: String) async throws -> MetadataClientObservation? {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM metadata_clients WHERE client_id = \(clientID)",
+                logger: database.logger
+            )
+            for try await row in rows { return try Self.observation(row) }
+            return nil
+        }
+    }
+
+    static func observation(_ row: PostgresRow) throws -> MetadataClientObservation {
+        let (clientID, firstSeen, lastFetched, keys, redirects, keysChanged, redirectsChanged) =
+            try row.decode((String, Int64, Int64, String, String, Int64?, Int64?).self)
+        return MetadataClientObservation(
+            clientID: clientID,
+            firstSeenAt: Date(millis: firstSeen),
+            lastFetchedAt: Date(millis: lastFetched),
+            keysFingerprint: keys,
+            redirectURIsFingerprint: redirects,
+            keysChangedAt: keysChanged.map(Date.init(millis:)),
+            redirectURIsChangedAt: redirectsChanged.map(Date.init(millis:))
+        )
+    }
+}
+
+/// ``ClientChallengeStore`` on PostgreSQL: consumption is one conditional UPDATE on the row, so of
+/// two instances handling retries with one session, exactly one sees it unused.
+struct PostgresClientChallengeStore: ClientChallengeStore {
+    let database: PostgresDatabase
+    static let columns = "session_hash, client_id, key_thumbprint, request_digest, requirement, issued_at, expires_at, used_at"
+
+    func insert(_ challenge: ClientChallengeRecord) async throws {
+        let (issuedAt, expiresAt) = (challenge.issuedAt.millis, challenge.expiresAt.millis)
+        try await database.withConnection { connection in
+            try await connection.run(
+                """
+                INSERT INTO client_challenges (session_hash, client_id, key_thumbprint, request_digest, requirement, issued_at, expires_at)
+                VALUES (\(challenge.sessionHash), \(challenge.clientID), \(challenge.keyThumbprint), \(challenge.requestDigest),
+                    \(challenge.requirement), \(issuedAt), \(expiresAt))
+                """,
+                logger: database.logger
+            )
+        }
+    }
+
+    func consume(sessionHash: String, at now: Date) async throws -> ClientChallengeConsumption {
+        let millis = now.millis
+        return try await database.withConnection { connection in
+            let updated = try await connection.query(
+                """
+                UPDATE client_challenges SET used_at = \(millis) WHERE session_hash = \(sessionHash) AND used_at IS NULL
+                RETURNING \(unescaped: Self.columns)
+                """,
+                logger: database.logger
+            )
+            for try await row in updated { return .consumed(try Self.record(row)) }
+            let existing = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM client_challenges WHERE session_hash = \(sessionHash)",
+                logger: database.logger
+            )
+            for try await row in existing { return .alreadyUsed(try Self.record(row)) }
+            return .unknown
+        }
+    }
+
+    static func record(_ row: PostgresRow) throws -> ClientChallengeRecord {
+        let (sessionHash, clientID, thumbprint, digest, requirement, issuedAt, expiresAt, usedAt) =
+            try row.decode((String, String, String?, String, String, Int64, Int64, Int64?).self)
+        return ClientChallengeRecord(
+            sessionHash: sessionHash,
+            clientID: clientID,
+            keyThumbprint: thumbprint,
+            requestDigest: digest,
+            requirement: requirement,
+            issuedAt: Date(millis: issuedAt),
+            expiresAt: Date(millis: expiresAt),
+            usedAt: usedAt.map(Date.init(millis:))
+        )
+    }
+}

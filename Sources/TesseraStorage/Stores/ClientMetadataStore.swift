@@ -1,0 +1,27 @@
+public import Foundation
+
+/// First sight and change history of clients identified by metadata document URLs.
+public protocol ClientMetadataStore: Sendable {
+    /// Records a successful fetch: creates the observation on first sight, otherwise keeps
+    /// `firstSeenAt` and stamps `keysChangedAt` / `redirectURIsChangedAt` when a fingerprint differs
+    /// from the stored one. - Returns: the observation as stored afterwards.
+    func observe(clientID: String, keysFingerprint: String, redirectURIsFingerprint: String, at now: Date) async throws
+        -> MetadataClientObservation
+    func observation(clientID: String) async throws -> MetadataClientObservation?
+}
+
+/// Outstanding client challenges.
+public protocol ClientChallengeStore: Sendable {
+    func insert(_ challenge: ClientChallengeRecord) async throws
+    /// Marks the challenge used, atomically, so two retries with one session cannot both pass.
+    func consume(sessionHash: String, at now: Date) async throws -> ClientChallengeConsumption
+}
+
+/// What ``ClientChallengeStore/consume(sessionHash:at:)`` found.
+public enum ClientChallengeConsumption: Sendable, Hashable {
+    /// Unused until now, and now used. The record may still be expired; the caller checks.
+    case consumed(ClientChallengeRecord)
+    /// It was used before.
+    case alreadyUsed(ClientChallengeRecord)
+    case unknown
+}

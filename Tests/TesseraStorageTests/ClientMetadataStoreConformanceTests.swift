@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import TesseraStorage
+
+/// ``ClientMetadataStore`` and ``ClientChallengeStore`` contracts on SQLite and PostgreSQL.
+@Suite struct ClientMetadataStoreConformanceTests {
+    static func at(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+
+    @Test(arguments: StoreBackend.allCases)
+    func firstSightIsKeptAndChangesAreStamped(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let url = "https://agent.example/client.json"
+            #expect(try await stores.clientMetadata.observation(clientID: url) == nil)
+            let first = try await stores.clientMetadata.observe(clientID: url, keysFingerprint: "k1", redirectURIsFingerprint: "r1", at: Self.at(100))
+            #expect(first.firstSeenAt == Self.at(100))
+            #expect(first.keysChangedAt == nil && first.redirectURIsChangedAt == nil)
+
+            let same = try await stores.clientMetadata.observe(clientID: url, keysFingerprint: "k1", redirectURIsFingerprint: "r1", at: Self.at(200))
+            #expect(same.firstSeenAt == Self.at(100) && same.lastFetchedAt == Self.at(200))
+            #expect(same.keysChangedAt == nil && same.redirectURIsChangedAt == nil)
+
+            let rotated = try await stores.clientMetadata.observe(clientID: url, keysFingerprint: "k2", redirectURIsFingerprint: "r1", at: Self.at(300))
+            #expect(rotated.keysChangedAt == Self.at(300) && rotated.keysFingerprint == "k2")
+            #expect(rotated.redirectURIsChangedAt == nil)
+
+            let moved = try await stores.clientMetadata.observe(clientID: url, keysFingerprint: "k2", redirectURIsFingerprint: "r2", at: Self.at(400))
+            #expect(moved.keysChangedAt == Self.at(300) && moved.redirectURIsChangedAt == Self.at(400))
+            #expect(try await stores.clientMetadata.observation(clientID: url) == moved)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aChallengeIsConsumedOnce(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let record = ClientChallengeRecord(
+                sessionHash: "s1",
+                clientID: "https://agent.example/client.json",
+                keyThumbprint: "jkt",
+                requestDigest: "d1",
+                requirement: #"{"type":"urn:x"}"#,
+                issuedAt: Self.at(10),
+                expiresAt: Self.at(310)
+            )
+            try await stores.challenges.insert(record)
+            #expect(try await stores.challenges.consume(sessionHash: "nope", at: Self.at(20)) == .unknown)
+            var used = record
+            used.usedAt = Self.at(20)
+            #expect(try await stores.challenges.consume(sessionHash: "s1", at: Self.at(20)) == .consumed(used))
+            #expect(try await stores.challenges.consume(sessionHash: "s1", at: Self.at(30)) == .alreadyUsed(used))
+            await #expect(throws: (any Error).self) { try await stores.challenges.insert(record) }
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func concurrentRetriesConsumeOnlyOnce(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let record = ClientChallengeRecord(
+                sessionHash: "race", clientID: "c", keyThumbprint: nil, requestDigest: "d", requirement: "{}",
+                issuedAt: Self.at(0), expiresAt: Self.at(600)
+            )
+            try await stores.challenges.insert(record)
+            let outcomes = try await withThrowingTaskGroup(of: ClientChallengeConsumption.self) { group in
+                for _ in 0..<8 { group.addTask { try await stores.challenges.consume(sessionHash: "race", at: Self.at(1)) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { if case .consumed = $0 { true } else { false } }.count == 1)
+        }
+    }
+}
