@@ -29,6 +29,8 @@ public struct GrantEngine: Sendable {
     public let gnap: GNAPService
     /// Trust in other domains: token exchange targets, peers' grants (identity chaining).
     public let trust: TrustConfiguration
+    /// Client challenges (draft-kahrer-oauth-client-challenge-protocol-00), when a policy is configured.
+    public var challenges: ClientChallengeService?
     let context: GrantContext
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
@@ -38,8 +40,10 @@ public struct GrantEngine: Sendable {
         stores: Stores,
         keyRing: KeyRing,
         jwksFetcher: any JWKSFetcher,
+        peerJWKSFetcher: (any JWKSFetcher)? = nil,
         gnap: GNAPConfiguration = .init(),
         trust: TrustConfiguration = .init(),
+        metadataClients: ClientMetadataResolver? = nil,
         now: @escaping @Sendable () -> Date
     ) {
         self.trust = trust
@@ -52,6 +56,7 @@ public struct GrantEngine: Sendable {
             clients: stores.clients,
             replay: stores.replay,
             keyCache: ClientKeyCache(fetcher: jwksFetcher, now: now),
+            metadataClients: metadataClients,
             now: now
         )
         var issuerConfiguration = TokenIssuer.Configuration(issuer: configuration.issuer)
@@ -65,9 +70,12 @@ public struct GrantEngine: Sendable {
         )
         self.gnap = GNAPService(configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing, now: now)
         var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
-        handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, fetcher: jwksFetcher, now: now)
+        handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, fetcher: peerJWKSFetcher ?? jwksFetcher, now: now)
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
     }
+
+    /// Whether a `client_id` that is a URL is resolved as a Client ID Metadata Document.
+    public var acceptsClientMetadataDocuments: Bool { authenticator.metadataClients != nil }
 
     /// The grant types this engine can answer, for metadata.
     public var supportedGrantTypes: [GrantType] { handlers.keys.sorted { $0.rawValue < $1.rawValue } }
@@ -84,6 +92,7 @@ public struct GrantEngine: Sendable {
         guard client.record.grantTypes.contains(request.grantType) else {
             throw OAuthError.unauthorizedClient("this client is not allowed to use grant_type \(request.grantType)")
         }
+        if let challenges { try await challenges.admit(request, client: client) }
         return try await handler.handle(request, client: client, context: context)
     }
 

@@ -80,20 +80,45 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     if let fetcher = dependencies.jwksFetcher {
         jwksFetcher = fetcher
     } else {
-        jwksFetcher = HTTPJWKSFetcher(client: HTTPJWKSFetcher.sharedClient, timeout: .seconds(10))
+        jwksFetcher = GuardedJWKSFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy))
     }
 
     let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
     var engineConfiguration = GrantEngine.Configuration(issuer: issuer, tokenEndpoint: base + Endpoints.token)
     engineConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
     engineConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
-    let engine = GrantEngine(
+    // Peer authorization servers are the operator's choice and may live on an internal network,
+    // so their key sets are fetched without the client-URL guard.
+    let peerJWKSFetcher: any JWKSFetcher
+    if let fetcher = dependencies.jwksFetcher {
+        peerJWKSFetcher = fetcher
+    } else {
+        peerJWKSFetcher = HTTPJWKSFetcher(client: HTTPJWKSFetcher.sharedClient, timeout: .seconds(10))
+    }
+    // Clients met on the fly (CIMD): their documents and key sets are fetched under the SSRF guard.
+    let metadataClients = configuration.clientMetadataDocumentsEnabled
+        ? ClientMetadataResolver(
+            configuration: configuration.clientMetadata,
+            fetcher: GuardedClientMetadataFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy)),
+            store: stores.clientMetadata,
+            now: dependencies.now
+        ) : nil
+    var engine = GrantEngine(
         configuration: engineConfiguration,
         stores: stores,
         keyRing: keyRing,
         jwksFetcher: jwksFetcher,
+        peerJWKSFetcher: peerJWKSFetcher,
         gnap: configuration.gnap,
         trust: configuration.chaining,
+        metadataClients: metadataClients,
+        now: dependencies.now
+    )
+    engine.challenges = try await ClientChallengeService.make(
+        configuration: configuration.clientChallenges,
+        issuer: issuer,
+        stores: stores,
+        authenticator: engine.authenticator,
         now: dependencies.now
     )
 

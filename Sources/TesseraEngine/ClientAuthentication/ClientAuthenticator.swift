@@ -30,6 +30,8 @@ public struct ClientAuthenticator: Sendable {
     let clients: any ClientStore
     let replay: any ReplayCache
     let keyCache: ClientKeyCache
+    /// Resolves `client_id`s that are metadata document URLs; `nil` when the server does not accept them.
+    let metadataClients: ClientMetadataResolver?
     let now: @Sendable () -> Date
 
     public init(
@@ -37,13 +39,26 @@ public struct ClientAuthenticator: Sendable {
         clients: any ClientStore,
         replay: any ReplayCache,
         keyCache: ClientKeyCache,
+        metadataClients: ClientMetadataResolver? = nil,
         now: @escaping @Sendable () -> Date
     ) {
         self.configuration = configuration
         self.clients = clients
         self.replay = replay
         self.keyCache = keyCache
+        self.metadataClients = metadataClients
         self.now = now
+    }
+
+    /// A registered client, or — for a URL `client_id` when metadata documents are accepted — the
+    /// client its document describes. Registered clients win: an operator may pre-register a URL.
+    /// - Throws: ``OAuthError`` `invalid_client` when a document cannot be used (its reason is
+    ///   safe to show: it is about the client's own document).
+    func lookup(_ id: String) async throws -> (ClientRecord, MetadataClient?)? {
+        if let record = try await clients.client(id: id) { return (record, nil) }
+        guard let metadataClients, ClientIDMetadataURL.isCandidate(id) else { return nil }
+        let client = try await metadataClients.client(id: id)
+        return (client.record, client)
     }
 
     /// Checks the credentials against the registered client.
@@ -58,14 +73,14 @@ public struct ClientAuthenticator: Sendable {
         case .assertion(let id, let assertion):
             return try await authenticateAssertion(assertion, claimedID: id)
         case .clientIDOnly(let id):
-            guard Self.canNameAClient(id), let record = try await clients.client(id: id) else {
+            guard Self.canNameAClient(id), case let (record, metadata)? = try await lookup(id) else {
                 throw OAuthError.invalidClient(Self.failed)
             }
             guard record.authMethod == .none else {
                 throw OAuthError.invalidClient("this client must authenticate with \(record.authMethod)")
             }
             guard allowPublic else { throw OAuthError.invalidClient("public clients cannot use this endpoint") }
-            return AuthenticatedClient(record: record, method: .none)
+            return AuthenticatedClient(record: record, method: .none, metadata: metadata)
         case .none:
             throw OAuthError.invalidClient("client authentication is required")
         }
@@ -98,26 +113,32 @@ public struct ClientAuthenticator: Sendable {
         if let claimedID, claimedID != issuer {
             throw OAuthError.invalidClient("client_id differs from the client_assertion issuer")
         }
-        guard Self.canNameAClient(issuer), let record = try await clients.client(id: issuer), record.authMethod == .privateKeyJWT else {
+        guard Self.canNameAClient(issuer), case let (record, metadata)? = try await lookup(issuer), record.authMethod == .privateKeyJWT else {
             throw OAuthError.invalidClient(Self.failed)
         }
-        let verifier: JWSVerifier
+        let verifier = try await keyVerifier(record: record, fromMetadataDocument: metadata != nil, kid: jws.header.kid)
+        do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidClient("client_assertion rejected: \(error.message)") }
+        try await checkClaims(unverified, clientID: record.id)
+        return AuthenticatedClient(record: record, method: .privateKeyJWT, metadata: metadata)
+    }
+
+    /// A verifier for the client's own public keys (registered `jwks`, or `jwks_uri` through the
+    /// cache — the guarded one for metadata-document clients).
+    /// - Throws: ``OAuthError`` `invalid_client` when the client has no usable keys.
+    func keyVerifier(record: ClientRecord, fromMetadataDocument: Bool, kid: String?) async throws(OAuthError) -> JWSVerifier {
         do {
             if let jwks = record.jwks {
-                verifier = try await JWSVerifier(keys: try JSONDecoder().decode(PublicJWKSet.self, from: Data(jwks.utf8)))
+                return try await JWSVerifier(keys: try JSONDecoder().decode(PublicJWKSet.self, from: Data(jwks.utf8)))
             } else if let uri = record.jwksURI {
-                verifier = try await keyCache.verifier(for: uri, kid: jws.header.kid)
-            } else {
-                throw OAuthError.invalidClient("the client has no keys registered")
+                let cache = fromMetadataDocument ? (metadataClients?.keyCache ?? keyCache) : keyCache
+                return try await cache.verifier(for: uri, kid: kid)
             }
         } catch let error as OAuthError {
             throw error
         } catch {
             throw OAuthError.invalidClient("the client's keys could not be loaded")
         }
-        do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidClient("client_assertion rejected: \(error.message)") }
-        try await checkClaims(unverified, clientID: record.id)
-        return AuthenticatedClient(record: record, method: .privateKeyJWT)
+        throw OAuthError.invalidClient("the client has no keys registered")
     }
 
     /// RFC 7523 §3, in the digest's recommended order, after the signature verified.

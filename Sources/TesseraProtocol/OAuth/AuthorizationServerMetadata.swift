@@ -15,6 +15,8 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
     public var accessTokenSigningAlgValuesSupported: [String]
     /// Token types a token exchange may request for identity chaining (draft-ietf-oauth-identity-chaining §3).
     public var identityChainingRequestedTokenTypesSupported: [String]?
+    /// draft-ietf-oauth-client-id-metadata-document-01 §5: `client_id` may be a metadata document URL.
+    public var clientIDMetadataDocumentSupported: Bool?
 
     public init(
         issuer: String,
@@ -59,5 +61,6 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
         case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
         case accessTokenSigningAlgValuesSupported = "access_token_signing_alg_values_supported"
         case identityChainingRequestedTokenTypesSupported = "identity_chaining_requested_token_types_supported"
+        case clientIDMetadataDocumentSupported = "client_id_metadata_document_supported"
     }
 }

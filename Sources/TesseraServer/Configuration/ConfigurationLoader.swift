@@ -82,6 +82,9 @@ public enum ConfigurationLoader {
         var clients: [FileClient]?
         var gnap: FileGNAP?
         var chaining: FileChaining?
+        var outbound: FileOutbound?
+        var clientIDMetadataDocuments: FileClientMetadata?
+        var clientChallenges: FileClientChallenges?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -91,6 +94,9 @@ public enum ConfigurationLoader {
             case signingAlgorithm = "signing_algorithm"
             case logLevel = "log_level"
             case clients, gnap, chaining
+            case outbound
+            case clientIDMetadataDocuments = "client_id_metadata_documents"
+            case clientChallenges = "client_challenges"
         }
 
         init(from decoder: any Decoder) throws {
@@ -112,6 +118,9 @@ public enum ConfigurationLoader {
             clients = try keyed.decodeIfPresent([FileClient].self, forKey: .clients)
             gnap = try keyed.decodeIfPresent(FileGNAP.self, forKey: .gnap)
             chaining = try keyed.decodeIfPresent(FileChaining.self, forKey: .chaining)
+            outbound = try keyed.decodeIfPresent(FileOutbound.self, forKey: .outbound)
+            clientIDMetadataDocuments = try keyed.decodeIfPresent(FileClientMetadata.self, forKey: .clientIDMetadataDocuments)
+            clientChallenges = try keyed.decodeIfPresent(FileClientChallenges.self, forKey: .clientChallenges)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -127,6 +136,9 @@ public enum ConfigurationLoader {
             if let clients { configuration.clients = clients.map(\.definition) }
             if let gnap { gnap.apply(to: &configuration.gnap) }
             if let chaining { try chaining.apply(to: &configuration.chaining) }
+            try outbound?.apply(to: &configuration)
+            clientIDMetadataDocuments?.apply(to: &configuration)
+            try clientChallenges?.apply(to: &configuration)
         }
     }
 

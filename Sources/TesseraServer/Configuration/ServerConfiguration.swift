@@ -23,6 +23,15 @@ public struct ServerConfiguration: Sendable {
     /// Trust domains: peers for identity chaining and trusted subject-token issuers.
     public var chaining = TrustConfiguration()
     public var logLevel = "info"
+    /// Networks the server may reach when fetching a URL a client chose, although special-use
+    /// (e.g. loopback for tests); everything else special-use is refused.
+    public var outboundPolicy = OutboundAddressPolicy()
+    /// Whether a `client_id` that is an https URL is resolved as a Client ID Metadata Document.
+    public var clientMetadataDocumentsEnabled = false
+    /// Bounds for metadata-document clients: grant types, scopes, caching.
+    public var clientMetadata = ClientMetadataResolver.Configuration()
+    /// The policy that may challenge token requests for more client evidence.
+    public var clientChallenges = ClientChallengeConfiguration()
 
     public init() {}
 
@@ -64,6 +73,32 @@ public struct ServerConfiguration: Sendable {
             guard !server.audiences.isEmpty else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].audiences", "must list at least one audience") }
         }
         try validateChaining()
+        if clientMetadata.allowHTTP, outboundPolicy.allowedNetworks.isEmpty {
+            throw ConfigurationError(
+                field: "client_id_metadata_documents.allow_http",
+                "needs outbound.allowed_networks: plain http is only fetched from allow-listed networks"
+            )
+        }
+        guard clientMetadata.minimumCacheLifetime >= 0, clientMetadata.maximumCacheLifetime >= clientMetadata.minimumCacheLifetime else {
+            throw ConfigurationError(field: "client_id_metadata_documents.maximum_cache_lifetime", "must be at least minimum_cache_lifetime (and both ≥ 0)")
+        }
+        guard (10...3600).contains(clientChallenges.sessionLifetime) else {
+            throw ConfigurationError(field: "client_challenges.session_lifetime", "must be 10 to 3600 seconds")
+        }
+        guard (10...3600).contains(clientChallenges.maximumEvidenceAge) else {
+            throw ConfigurationError(field: "client_challenges.maximum_evidence_age", "must be 10 to 3600 seconds")
+        }
+        if let policy = clientChallenges.policy {
+            do { _ = try ClientChallengePolicy(text: policy, filename: clientChallenges.policyFile) } catch {
+                throw ConfigurationError(field: "client_challenges.policy", "is not valid Cedar: \(error)")
+            }
+        }
+        for (index, signer) in clientChallenges.attesters.enumerated() where signer.jwks.keys.isEmpty {
+            throw ConfigurationError(field: "client_challenges.attesters[\(index)].jwks", "must hold at least one key")
+        }
+        for (index, signer) in clientChallenges.mandateIssuers.enumerated() where signer.jwks.keys.isEmpty {
+            throw ConfigurationError(field: "client_challenges.mandate_issuers[\(index)].jwks", "must hold at least one key")
+        }
         var seen = Set<String>()
         for (index, client) in clients.enumerated() {
             guard seen.insert(client.id).inserted else { throw ConfigurationError(field: "clients[\(index)].id", "'\(client.id)' is listed twice") }

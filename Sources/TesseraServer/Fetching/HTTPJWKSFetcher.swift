@@ -5,11 +5,12 @@ import NIOHTTP1
 import TesseraEngine
 import TesseraProtocol
 
-/// Fetches client JWK Sets (and peer ASes' RFC 8414 metadata) with AsyncHTTPClient: GET only, no
-/// redirects, a timeout and a size cap.
+/// Fetches peer authorization servers' JWK Sets and RFC 8414 metadata with AsyncHTTPClient: GET
+/// only, no redirects, a timeout and a size cap.
 ///
-/// `jwks_uri` values come from operators registering clients, not from requests; the SSRF
-/// guard for URLs that clients choose belongs to the Client ID Metadata Document fetcher.
+/// Peer URLs come from the operator's trust configuration and may legitimately point at an
+/// internal network; URLs that clients choose (their `jwks_uri`, metadata documents) go through
+/// ``GuardedHTTPFetcher`` instead.
 struct HTTPJWKSFetcher: JWKSFetcher, AuthorizationServerMetadataFetcher {
     static let maximumSize = 64 * 1024
 

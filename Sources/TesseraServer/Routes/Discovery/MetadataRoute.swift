@@ -41,6 +41,7 @@ struct MetadataRoute: Sendable {
             accessTokenSigningAlgValuesSupported: SigningKeyGenerator.supportedAlgorithms.map(\.rawValue)
         )
         document.identityChainingRequestedTokenTypesSupported = engine.identityChainingTokenTypes
+        document.clientIDMetadataDocumentSupported = engine.acceptsClientMetadataDocuments
         return document
     }
 }

@@ -12,6 +12,9 @@ enum OAuthEndpoint {
             return try await body()
         } catch let error as OAuthError {
             return OAuthResponses.error(error)
+        } catch let challenge as InsufficientClientAuthorization {
+            // draft-kahrer-oauth-client-challenge-protocol-00 §4: 403, no-store.
+            return OAuthResponses.json(challenge, status: .forbidden)
         } catch let error as StorageError where error.code == .unavailable {
             logger.error("store unavailable", metadata: ["tessera.error": "\(error)"])
             return OAuthResponses.error(.temporarilyUnavailable("the authorization server's store is unavailable; retry later"))

@@ -1,0 +1,63 @@
+import Cedar
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+/// The Cedar `context` of a token request for ``ClientChallengePolicy`` (documented in
+/// docs/client-challenge.md).
+enum ChallengeContext {
+    static func build(request: TokenRequest, client: AuthenticatedClient, satisfied: Set<String>, now: Date) -> [CedarString: CedarValue] {
+        let requested = (request.scope ?? "").split(separator: " ").map(String.init)
+        let declared = client.metadata.map { Set(($0.document.scope ?? "").split(separator: " ").map(String.init)) }
+        let firstSeen = client.metadata?.observation.firstSeenAt ?? client.record.createdAt
+        let keysChanged = client.metadata?.observation.keysChangedAt.map { now.timeIntervalSince($0) < 86_400 } ?? false
+        let details = parsedDetails(request.parameters["authorization_details"])
+        return [
+            "grant_type": .string(CedarString(request.grantType.rawValue)),
+            "scopes": strings(requested),
+            "resources": strings(request.resources),
+            "client_age_seconds": .long(Int64(max(0, now.timeIntervalSince(firstSeen)).rounded(.down))),
+            "metadata_document_client": .bool(client.metadata != nil),
+            "scope_beyond_metadata": .bool(declared.map { !Set(requested).isSubset(of: $0) } ?? false),
+            "keys_changed_recently": .bool(keysChanged),
+            "sender_constrained": .bool(request.confirmation != nil),
+            "authorization_details_types": strings(details.compactMap { if case .string(let type) = $0["type"] { type } else { nil } }),
+            "largest_amount": .long(details.map(largestAmount).max() ?? 0),
+            "evidence": strings(Array(satisfied)),
+        ]
+    }
+
+    static func strings(_ values: [String]) -> CedarValue {
+        .set(Set(values.map { .string(CedarString($0)) }))
+    }
+
+    static func parsedDetails(_ text: String?) -> [[String: JSONValue]] {
+        guard let text, text.utf8.count <= 64 * 1024,
+            let value = try? JSONDecoder().decode([JSONValue].self, from: Data(text.utf8))
+        else { return [] }
+        return value.compactMap { if case .object(let object) = $0 { object } else { nil } }
+    }
+
+    /// The integer part of the largest `amount` member anywhere in a detail (RAR payment examples
+    /// put it in `instructedAmount.amount`, as a string or a number).
+    static func largestAmount(_ object: [String: JSONValue]) -> Int64 {
+        var largest: Int64 = 0
+        func visit(_ value: JSONValue, key: String?) {
+            switch value {
+            case .object(let members): for (name, member) in members { visit(member, key: name) }
+            case .array(let items): for item in items { visit(item, key: key) }
+            case .number(let number) where key == "amount" && number.isFinite:
+                largest = max(largest, Int64(clamping: Int(number.clamped(to: -9e15...9e15))))
+            case .string(let text) where key == "amount":
+                if let number = Double(text), number.isFinite { largest = max(largest, Int64(number.clamped(to: -9e15...9e15))) }
+            default: break
+            }
+        }
+        visit(.object(object), key: nil)
+        return largest
+    }
+}
+
+extension Double {
+    fileprivate func clamped(to range: ClosedRange<Double>) -> Double { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
+}

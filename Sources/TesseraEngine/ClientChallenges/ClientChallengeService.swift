@@ -1,0 +1,167 @@
+import Cedar
+import Crypto
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+/// Client challenges at the token endpoint (draft-kahrer-oauth-client-challenge-protocol-00):
+/// decides each token request with the AS's ``ClientChallengePolicy``; when it says "challenge",
+/// stores a single-use session bound to the client, its DPoP key and the request, and answers
+/// ``InsufficientClientAuthorization``; on the retry, consumes the session, verifies the evidence
+/// for the requirement type and decides again with that type satisfied.
+public struct ClientChallengeService: Sendable {
+    let configuration: ClientChallengeConfiguration
+    let policy: ClientChallengePolicy
+    let issuer: String
+    let store: any ClientChallengeStore
+    let replay: any ReplayCache
+    let authenticator: ClientAuthenticator
+    let attesters: [String: JWSVerifier]
+    let mandateIssuers: [String: JWSVerifier]
+    let now: @Sendable () -> Date
+
+    /// - Returns: `nil` when no challenge policy is configured.
+    /// - Throws: ``CedarParseError`` for a policy that does not parse; ``JOSEError`` for unusable keys.
+    public static func make(
+        configuration: ClientChallengeConfiguration,
+        issuer: String,
+        stores: Stores,
+        authenticator: ClientAuthenticator,
+        now: @escaping @Sendable () -> Date
+    ) async throws -> ClientChallengeService? {
+        guard let text = configuration.policy else { return nil }
+        let policy = try ClientChallengePolicy(text: text, filename: configuration.policyFile)
+        var attesters: [String: JWSVerifier] = [:]
+        for signer in configuration.attesters { attesters[signer.issuer] = try await JWSVerifier(keys: signer.jwks) }
+        var mandateIssuers: [String: JWSVerifier] = [:]
+        for signer in configuration.mandateIssuers { mandateIssuers[signer.issuer] = try await JWSVerifier(keys: signer.jwks) }
+        return ClientChallengeService(
+            configuration: configuration,
+            policy: policy,
+            issuer: issuer,
+            store: stores.challenges,
+            replay: stores.replay,
+            authenticator: authenticator,
+            attesters: attesters,
+            mandateIssuers: mandateIssuers,
+            now: now
+        )
+    }
+
+    /// Lets the request through, or throws.
+    /// - Throws: ``InsufficientClientAuthorization`` (a challenge, already stored); ``OAuthError``
+    ///   `unauthorized_client` for a refusal, a bad retry or a client that cannot be challenged.
+    public func admit(_ request: TokenRequest, client: AuthenticatedClient) async throws {
+        var satisfied: Set<String> = []
+        if let session = request.parameters[ChallengeRequirement.sessionParameter] {
+            satisfied = try await redeem(session: session, request: request, client: client)
+        }
+        let context = ChallengeContext.build(request: request, client: client, satisfied: satisfied, now: now())
+        switch policy.evaluate(clientID: client.id, issuer: issuer, context: context, satisfied: satisfied) {
+        case .permit:
+            return
+        case .deny(let reason):
+            throw OAuthError.unauthorizedClient("the authorization server's policy refuses this request: \(reason)")
+        case .challenge(let type):
+            throw try await challenge(type: type, request: request, client: client, satisfied: satisfied)
+        }
+    }
+
+    // MARK: - Issuing
+
+    /// What the stored `requirement` column holds besides the object sent.
+    struct Envelope: Codable {
+        var requirement: [String: JSONValue]
+        var nonce: String
+        /// Types already proven in earlier rounds of this request.
+        var satisfied: [String]
+    }
+
+    func challenge(type: String, request: TokenRequest, client: AuthenticatedClient, satisfied: Set<String>) async throws -> any Error {
+        // §7: only clients that say they understand challenges get one; today that is said in a
+        // Client ID Metadata Document.
+        guard client.metadata?.document.insufficientClientAuthorizationSupported == true else {
+            return OAuthError.unauthorizedClient(
+                "this request needs evidence of type \(type), and the client does not declare insufficient_client_authorization_supported"
+            )
+        }
+        guard ChallengeRequirement.all.contains(type) else {
+            return OAuthError.unauthorizedClient("this request needs evidence of type \(type), which this server cannot verify")
+        }
+        let session = TokenIssuer.randomIdentifier()
+        let nonce = TokenIssuer.randomIdentifier()
+        var requirement: [String: JSONValue] = ["type": .string(type), "nonce": .string(nonce), "audience": .string(issuer)]
+        switch type {
+        case ChallengeRequirement.clientAttestation:
+            requirement["attesters"] = .array(configuration.attesters.map { .string($0.issuer) })
+        default:
+            requirement["issuers"] = .array(configuration.mandateIssuers.map { .string($0.issuer) })
+            if let scope = request.scope { requirement["scope"] = .string(scope) }
+        }
+        let issuedAt = now()
+        let envelope = Envelope(requirement: requirement, nonce: nonce, satisfied: satisfied.sorted())
+        try await store.insert(
+            ClientChallengeRecord(
+                sessionHash: TokenIssuer.hashToken(session),
+                clientID: client.id,
+                keyThumbprint: request.confirmation?.jkt,
+                requestDigest: Self.digest(request),
+                requirement: String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self),
+                issuedAt: issuedAt,
+                expiresAt: issuedAt.addingTimeInterval(configuration.sessionLifetime)
+            )
+        )
+        return InsufficientClientAuthorization(
+            requirement: requirement,
+            challengeSession: session,
+            expiresIn: Int(configuration.sessionLifetime),
+            description: "the client must supply evidence of type \(type) and repeat the request with challenge_session"
+        )
+    }
+
+    // MARK: - Redeeming
+
+    func redeem(session: String, request: TokenRequest, client: AuthenticatedClient) async throws -> Set<String> {
+        func refuse(_ why: String) -> OAuthError { .unauthorizedClient("challenge_session rejected: \(why)") }
+        guard session.utf8.count <= 128 else { throw refuse("it is not one this server issued") }
+        let record: ClientChallengeRecord
+        switch try await store.consume(sessionHash: TokenIssuer.hashToken(session), at: now()) {
+        case .unknown: throw refuse("it is not one this server issued")
+        case .alreadyUsed: throw refuse("it was already used")
+        case .consumed(let found): record = found
+        }
+        guard record.clientID == client.id else { throw refuse("it was issued to another client") }
+        guard record.expiresAt > now() else { throw refuse("it has expired") }
+        guard record.keyThumbprint == request.confirmation?.jkt else {
+            throw refuse("the request is not proven with the key the challenged request used (DPoP)")
+        }
+        guard record.requestDigest == Self.digest(request) else {
+            throw refuse("the retried request differs from the challenged one (same grant, scope, resources and details required)")
+        }
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(record.requirement.utf8)),
+            case .string(let type) = envelope.requirement["type"]
+        else { throw refuse("its stored requirement is unreadable") }
+        guard let evidence = request.parameters[ChallengeRequirement.evidenceParameter] else {
+            throw refuse("the retry carries no \(ChallengeRequirement.evidenceParameter)")
+        }
+        let verifier = EvidenceVerifier(service: self, client: client, request: request, nonce: envelope.nonce, challengedAt: record.issuedAt)
+        do {
+            try await verifier.verify(evidence, type: type)
+        } catch let error as OAuthError {
+            throw OAuthError.unauthorizedClient("evidence for \(type) rejected: \(error.message)")
+        }
+        return Set(envelope.satisfied).union([type])
+    }
+
+    /// SHA-256 over the request's grant parameters, minus client authentication and the challenge's own.
+    static func digest(_ request: TokenRequest) -> String {
+        let excluded: Set<String> = [
+            "client_id", "client_secret", "client_assertion", "client_assertion_type",
+            ChallengeRequirement.sessionParameter, ChallengeRequirement.evidenceParameter,
+        ]
+        let lines = request.parameters.names.subtracting(excluded).sorted().map { name in
+            name + "=" + request.parameters.all(name).map(FormParameters.encode).joined(separator: "&")
+        }
+        return Base64URL.encode(SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)))
+    }
+}
