@@ -280,3 +280,76 @@ def test_malformed_client_id_urls_are_refused_without_fetching(tessera, client_i
     response = requests.post(tessera.base_url + "/token", data={"grant_type": "client_credentials", "client_id": client_id}, timeout=10)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
+IDP = "https://idp.challenge.interop"
+
+
+def test_token_exchange_by_an_agent_needs_the_users_current_mandate(documents, home_key):
+    """The seed's agent case: an agent met on the fly exchanges the user's ID token (enterprise SSO)
+    for an access token; the AS's policy wants the user's home AS to confirm the mandate first."""
+    idp_key = ECKey.generate_key("P-256", parameters={"kid": "idp-1", "alg": "ES256"}, private=True)
+    agent = Agent(documents, "/agents/exchanger.json", grant_types=["client_credentials", EXCHANGE])
+    home_jwks = json.dumps({"keys": [home_key.as_dict(private=False)]})
+    idp_jwks = json.dumps({"keys": [idp_key.as_dict(private=False)]})
+    server = TesseraServer(
+        f"""
+issuer: {ISSUER}
+outbound:
+  allowed_networks: ["127.0.0.1/32"]
+client_id_metadata_documents:
+  enabled: true
+  allow_http: true
+  allowed_grant_types: ["{EXCHANGE}"]
+chaining:
+  subject_token_issuers:
+    - issuer: {IDP}
+      jwks: '{idp_jwks}'
+      audiences: ["{agent.id}"]
+      algorithms: [ES256]
+client_challenges:
+  policy: |
+    @challenge("{MANDATE}")
+    forbid(principal, action, resource) when {{ context.grant_type == "{EXCHANGE}" && context.metadata_document_client }};
+  mandate_issuers:
+    - issuer: {HOME_AS}
+      jwks: {home_jwks}
+"""
+    )
+    try:
+        now = int(time.time())
+        id_token = jwt.encode(
+            {"alg": "ES256", "kid": "idp-1"},
+            {"iss": IDP, "sub": "alice", "aud": agent.id, "azp": agent.id, "iat": now, "exp": now + 300},
+            idp_key,
+        )
+
+        def exchange(**extra):
+            form = {
+                "grant_type": EXCHANGE, "subject_token": id_token, "subject_token_type": ID_TOKEN,
+                "client_id": agent.id, "client_assertion_type": ASSERTION_TYPE, "client_assertion": agent.assertion(), **extra,
+            }
+            return requests.post(server.base_url + "/token", data=form, timeout=10)
+
+        challenged = exchange()
+        assert challenged.status_code == 403, challenged.text
+        body = challenged.json()
+        assert body["authorization_requirement"]["type"] == MANDATE
+        # A mandate that names another client is refused, and burns the session.
+        mandate_claims = {"iss": HOME_AS, "sub": "alice", "aud": ISSUER, "client_id": agent.id,
+                          "nonce": body["authorization_requirement"]["nonce"], "iat": now, "exp": now + 60}
+        wrong = jwt.encode({"alg": "ES256", "kid": "home-1"}, {**mandate_claims, "client_id": "someone-else", "jti": str(uuid.uuid4())}, home_key)
+        refused = exchange(challenge_session=body["challenge_session"], challenge_evidence=wrong)
+        assert refused.status_code == 400 and "does not name this client" in refused.json()["error_description"]
+
+        body = exchange().json()
+        good = jwt.encode({"alg": "ES256", "kid": "home-1"},
+                          {**mandate_claims, "nonce": body["authorization_requirement"]["nonce"], "jti": str(uuid.uuid4())}, home_key)
+        issued = exchange(challenge_session=body["challenge_session"], challenge_evidence=good)
+        assert issued.status_code == 200, issued.text
+        claims = verify_access_token(server, issued.json()["access_token"])
+        assert claims["sub"] == "alice" and claims["client_id"] == agent.id
+    finally:
+        server.stop()
