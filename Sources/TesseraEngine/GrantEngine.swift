@@ -31,6 +31,8 @@ public struct GrantEngine: Sendable {
     public let trust: TrustConfiguration
     /// Client challenges (draft-kahrer-oauth-client-challenge-protocol-00), when a policy is configured.
     public var challenges: ClientChallengeService?
+    /// DPoP proof verification for the token endpoint (RFC 9449 §5).
+    public let dpop: DPoPService
     let context: GrantContext
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
@@ -44,6 +46,7 @@ public struct GrantEngine: Sendable {
         gnap: GNAPConfiguration = .init(),
         trust: TrustConfiguration = .init(),
         metadataClients: ClientMetadataResolver? = nil,
+        dpop: DPoPConfiguration = .init(),
         now: @escaping @Sendable () -> Date
     ) {
         self.trust = trust
@@ -68,6 +71,7 @@ public struct GrantEngine: Sendable {
             defaultAudience: [configuration.issuer],
             now: now
         )
+        self.dpop = DPoPService(configuration: dpop, replay: stores.replay, now: now)
         self.gnap = GNAPService(configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing, now: now)
         var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
         handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, fetcher: peerJWKSFetcher ?? jwksFetcher, now: now)
@@ -83,9 +87,12 @@ public struct GrantEngine: Sendable {
     // MARK: - Token endpoint (RFC 6749 §3.2)
 
     /// Answers a token request. The response is returned only after its tokens are durably recorded.
-    public func token(form: FormParameters, credentials: ClientCredentials) async throws -> TokenResponse {
-        let request = try TokenRequest(form: form)
+    /// - Parameter dpopProofs: every `DPoP` header value of the request (RFC 9449 §5). A verified
+    ///   proof fills ``TokenRequest/confirmation``, so whatever the grant type, its tokens are bound to that key.
+    public func token(form: FormParameters, credentials: ClientCredentials, dpopProofs: [String] = []) async throws -> TokenResponse {
+        var request = try TokenRequest(form: form)
         let client = try await authenticator.authenticate(credentials, allowPublic: true)
+        request.confirmation = try await dpop.confirmation(headerValues: dpopProofs, method: "POST", uri: configuration.tokenEndpoint)
         guard let handler = handlers[request.grantType] else {
             throw OAuthError.unsupportedGrantType("grant_type '\(FormParameters.printableValue(request.grantType.rawValue))' is not supported")
         }
@@ -106,12 +113,13 @@ public struct GrantEngine: Sendable {
     public func introspect(token: String, hint: TokenTypeHint?, credentials: ClientCredentials) async throws -> IntrospectionResponse {
         let caller = try await authenticator.authenticate(credentials, allowPublic: false)
         let now = now()
-        if let access = try await accessTokenRecord(token), access.isActive(at: now) {
-            return IntrospectionResponse(
+        if let (access, claims) = try await accessToken(token), access.isActive(at: now) {
+            // A DPoP-bound token reports its key and type (RFC 9449 §6.2); the RS checks the proof.
+            var answer = IntrospectionResponse(
                 active: true,
                 scope: access.scope.isEmpty ? nil : access.scope,
                 clientID: access.clientID,
-                tokenType: "Bearer",
+                tokenType: claims.cnf?.jkt == nil ? "Bearer" : "DPoP",
                 exp: Int(access.expiresAt.timeIntervalSince1970),
                 iat: Int(access.issuedAt.timeIntervalSince1970),
                 sub: access.subject,
@@ -119,6 +127,8 @@ public struct GrantEngine: Sendable {
                 iss: configuration.issuer,
                 jti: access.jti
             )
+            answer.cnf = claims.cnf
+            return answer
         }
         if let refresh = try await stores.tokens.refreshToken(hash: TokenIssuer.hashToken(token)), refresh.isActive(at: now),
             refresh.clientID == caller.id
@@ -151,20 +161,20 @@ public struct GrantEngine: Sendable {
             try await stores.tokens.revokeGrant(id: refresh.grantID, at: now)
             return
         }
-        if let access = try await accessTokenRecord(token) {
+        if let (access, _) = try await accessToken(token) {
             guard access.clientID == caller.id else { throw OAuthError.unauthorizedClient("the token was not issued to this client") }
             try await stores.tokens.revokeAccessToken(jti: access.jti, at: now)
         }
     }
 
-    /// The record of an access token this server signed, after checking the signature.
-    private func accessTokenRecord(_ token: String) async throws -> AccessTokenRecord? {
+    /// The record and verified claims of an access token this server signed.
+    private func accessToken(_ token: String) async throws -> (AccessTokenRecord, AccessTokenClaims)? {
         guard token.utf8.count <= CompactJWS.maximumSize, token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
             let jws = try? CompactJWS(parsing: token)
         else { return nil }
         guard (try? await keyRing.tokenVerifier().verify(jws, expectedType: AccessTokenClaims.type)) != nil,
             let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: jws.payload), claims.iss == configuration.issuer
         else { return nil }
-        return try await stores.tokens.accessToken(jti: claims.jti)
+        return try await stores.tokens.accessToken(jti: claims.jti).map { ($0, claims) }
     }
 }

@@ -112,6 +112,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         gnap: configuration.gnap,
         trust: configuration.chaining,
         metadataClients: metadataClients,
+        dpop: configuration.dpop,
         now: dependencies.now
     )
     engine.challenges = try await ClientChallengeService.make(

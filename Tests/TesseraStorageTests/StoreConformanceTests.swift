@@ -46,6 +46,25 @@ import TesseraStorage
     // MARK: - Tokens
 
     @Test(arguments: StoreBackend.allCases)
+    func refreshTokenKeyBindingIsStoredAndSurvivesRotation(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            var bound = F.issuance(jti: "b1", refreshHash: "bound1")
+            bound.refreshToken?.jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+            try await stores.tokens.record(bound)
+            #expect(try await stores.tokens.refreshToken(hash: "bound1")?.jkt == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I")
+            #expect(try await stores.tokens.refreshToken(hash: "bound1") == bound.refreshToken)
+
+            var replacement = F.issuance(jti: "b2", refreshHash: "bound2")
+            replacement.refreshToken?.jkt = "another-thumbprint"
+            #expect(try await stores.tokens.rotateRefreshToken(hash: "bound1", at: F.now, replacement: replacement) == .rotated)
+            #expect(try await stores.tokens.refreshToken(hash: "bound2")?.jkt == "another-thumbprint")
+
+            try await stores.tokens.record(F.issuance(jti: "u1", refreshHash: "unbound"))
+            #expect(try await stores.tokens.refreshToken(hash: "unbound")?.jkt == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func recordedTokensReadBackExactly(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in
             let issuance = F.issuance(jti: "j1", refreshHash: "h1")

@@ -18,6 +18,7 @@ struct ClientCredentialsGrant: GrantHandler {
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
         grant.confirmation = request.confirmation
+        grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request)
         let minted = try await context.issuer.mint(grant)
         try await context.tokens.record(minted.issuance)
         return minted.response

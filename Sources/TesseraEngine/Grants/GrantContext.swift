@@ -10,6 +10,13 @@ public struct GrantContext: Sendable {
     let scopeCheck = ScopeCheck()
     let resourceCheck: ResourceCheck
 
+    /// The DPoP key a new refresh token must be bound to (RFC 9449 §5): the proven key when the
+    /// client is public. Confidential clients' refresh tokens are already constrained by client
+    /// authentication, so they stay unbound and the client may change DPoP keys.
+    public func refreshTokenBinding(client: AuthenticatedClient, request: TokenRequest) -> String? {
+        client.record.authMethod == .none ? request.confirmation?.jkt : nil
+    }
+
     init(issuer: TokenIssuer, tokens: any TokenStore, defaultAudience: [String], now: @escaping @Sendable () -> Date) {
         self.issuer = issuer
         self.tokens = tokens

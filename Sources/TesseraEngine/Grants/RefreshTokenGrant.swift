@@ -18,6 +18,15 @@ struct RefreshTokenGrant: GrantHandler {
             throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is now revoked")
         }
         guard record.isActive(at: now) else { throw OAuthError.invalidGrant("refresh token has expired or was revoked") }
+        // RFC 9449 §5: a bound refresh token is only usable with a proof from the same key.
+        if let boundKey = record.jkt {
+            guard let proven = request.confirmation?.jkt else {
+                throw OAuthError(.invalidDPoPProof, "this refresh token is bound to a DPoP key; send a DPoP proof signed with that key")
+            }
+            guard ConstantTime.equals(Array(proven.utf8), Array(boundKey.utf8)) else {
+                throw OAuthError.invalidGrant("this refresh token is bound to a different DPoP key")
+            }
+        }
 
         let grantScope = Scope(record.scope.split(separator: " ").map(String.init))
         let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: grantScope)
@@ -29,17 +38,18 @@ struct RefreshTokenGrant: GrantHandler {
             }
             audience = requested
         }
-        let minted = try await context.issuer.mint(
-            TokenIssuer.Grant(
-                grantID: record.grantID,
-                clientID: client.id,
-                subject: record.subject,
-                scope: scope,
-                audience: audience,
-                includeRefreshToken: true,
-                refreshScope: grantScope
-            )
+        var grant = TokenIssuer.Grant(
+            grantID: record.grantID,
+            clientID: client.id,
+            subject: record.subject,
+            scope: scope,
+            audience: audience,
+            includeRefreshToken: true,
+            refreshScope: grantScope
         )
+        grant.confirmation = request.confirmation
+        grant.refreshTokenBinding = record.jkt ?? context.refreshTokenBinding(client: client, request: request)
+        let minted = try await context.issuer.mint(grant)
         var issuance = minted.issuance
         issuance.refreshToken?.audience = record.audience
         switch try await context.tokens.rotateRefreshToken(hash: hash, at: now, replacement: issuance) {

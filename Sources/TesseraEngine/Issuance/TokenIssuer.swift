@@ -27,6 +27,9 @@ public struct TokenIssuer: Sendable {
         public var refreshScope: Scope?
         /// Key binding for a sender-constrained token (RFC 7800 §3.1, RFC 9449 §6.1).
         public var confirmation: Confirmation?
+        /// The DPoP key thumbprint a new refresh token is bound to (RFC 9449 §5); see
+        /// ``GrantContext/refreshTokenBinding(client:request:)``.
+        public var refreshTokenBinding: String?
         /// The delegation chain (RFC 8693 §4.1).
         public var actor: ActorClaim?
         /// Rich authorization details granted (RFC 9396 §7), echoed in the response and the token.
@@ -119,7 +122,8 @@ public struct TokenIssuer: Sendable {
                 scope: (grant.refreshScope ?? grant.scope).description,
                 audience: grant.audience,
                 issuedAt: issuedAt,
-                expiresAt: issuedAt.addingTimeInterval(configuration.refreshTokenLifetime)
+                expiresAt: issuedAt.addingTimeInterval(configuration.refreshTokenLifetime),
+                jkt: grant.refreshTokenBinding
             )
         }
         return Minted(

@@ -17,6 +17,8 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
     public var identityChainingRequestedTokenTypesSupported: [String]?
     /// draft-ietf-oauth-client-id-metadata-document-01 §5: `client_id` may be a metadata document URL.
     public var clientIDMetadataDocumentSupported: Bool?
+    /// JWS algorithms accepted in DPoP proofs (RFC 9449 §5.1).
+    public var dpopSigningAlgValuesSupported: [String]?
 
     public init(
         issuer: String,
@@ -62,5 +64,6 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
         case accessTokenSigningAlgValuesSupported = "access_token_signing_alg_values_supported"
         case identityChainingRequestedTokenTypesSupported = "identity_chaining_requested_token_types_supported"
         case clientIDMetadataDocumentSupported = "client_id_metadata_document_supported"
+        case dpopSigningAlgValuesSupported = "dpop_signing_alg_values_supported"
     }
 }

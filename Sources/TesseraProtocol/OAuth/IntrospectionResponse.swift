@@ -12,6 +12,8 @@ public struct IntrospectionResponse: Codable, Sendable, Hashable {
     public var aud: [String]?
     public var iss: String?
     public var jti: String?
+    /// The key a DPoP-bound token is bound to (RFC 9449 §6.2, RFC 7800 §3.1).
+    public var cnf: Confirmation?
 
     public init(
         active: Bool,
@@ -44,6 +46,6 @@ public struct IntrospectionResponse: Codable, Sendable, Hashable {
         case active, scope
         case clientID = "client_id"
         case tokenType = "token_type"
-        case exp, iat, sub, aud, iss, jti
+        case exp, iat, sub, aud, iss, jti, cnf
     }
 }

@@ -33,6 +33,12 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let temporarilyUnavailable: Self = "temporarily_unavailable"
         /// RFC 6750 §3.1 — a protected endpoint was called without a valid access token.
         public static let invalidToken: Self = "invalid_token"
+        /// RFC 9449 §5, §7.1 — the DPoP proof is missing, malformed or fails a check.
+        public static let invalidDPoPProof: Self = "invalid_dpop_proof"
+        /// RFC 9449 §8, §9 — the server requires a (fresh) nonce in the DPoP proof; sent with `DPoP-Nonce`.
+        public static let useDPoPNonce: Self = "use_dpop_nonce"
+        /// RFC 6750 §3.1 — the token lacks the scope the resource requires.
+        public static let insufficientScope: Self = "insufficient_scope"
     }
 
     public let code: Code

@@ -85,6 +85,7 @@ public enum ConfigurationLoader {
         var outbound: FileOutbound?
         var clientIDMetadataDocuments: FileClientMetadata?
         var clientChallenges: FileClientChallenges?
+        var dpop: FileDPoP?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -97,6 +98,7 @@ public enum ConfigurationLoader {
             case outbound
             case clientIDMetadataDocuments = "client_id_metadata_documents"
             case clientChallenges = "client_challenges"
+            case dpop
         }
 
         init(from decoder: any Decoder) throws {
@@ -121,6 +123,7 @@ public enum ConfigurationLoader {
             outbound = try keyed.decodeIfPresent(FileOutbound.self, forKey: .outbound)
             clientIDMetadataDocuments = try keyed.decodeIfPresent(FileClientMetadata.self, forKey: .clientIDMetadataDocuments)
             clientChallenges = try keyed.decodeIfPresent(FileClientChallenges.self, forKey: .clientChallenges)
+            dpop = try keyed.decodeIfPresent(FileDPoP.self, forKey: .dpop)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -139,6 +142,7 @@ public enum ConfigurationLoader {
             try outbound?.apply(to: &configuration)
             clientIDMetadataDocuments?.apply(to: &configuration)
             try clientChallenges?.apply(to: &configuration)
+            if let dpop { try dpop.apply(to: &configuration.dpop) }
         }
     }
 

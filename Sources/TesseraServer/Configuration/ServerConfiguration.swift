@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var gnap = GNAPConfiguration()
     /// Trust domains: peers for identity chaining and trusted subject-token issuers.
     public var chaining = TrustConfiguration()
+    /// DPoP at the token endpoint (RFC 9449): proof window and server nonces.
+    public var dpop = DPoPConfiguration()
     public var logLevel = "info"
     /// Networks the server may reach when fetching a URL a client chose, although special-use
     /// (e.g. loopback for tests); everything else special-use is refused.
@@ -99,6 +101,7 @@ public struct ServerConfiguration: Sendable {
         for (index, signer) in clientChallenges.mandateIssuers.enumerated() where signer.jwks.keys.isEmpty {
             throw ConfigurationError(field: "client_challenges.mandate_issuers[\(index)].jwks", "must hold at least one key")
         }
+        try validateDPoP()
         var seen = Set<String>()
         for (index, client) in clients.enumerated() {
             guard seen.insert(client.id).inserted else { throw ConfigurationError(field: "clients[\(index)].id", "'\(client.id)' is listed twice") }

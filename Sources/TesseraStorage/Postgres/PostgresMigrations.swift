@@ -123,6 +123,12 @@ enum PostgresMigrations {
             ]
         ),
         Migration(
+            version: 5,
+            name: "refresh-token-dpop-binding",
+            // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+            statements: ["ALTER TABLE refresh_tokens ADD COLUMN jkt TEXT"]
+        ),
+        Migration(
             version: 7,
             name: "metadata-clients-challenges",
             statements: [

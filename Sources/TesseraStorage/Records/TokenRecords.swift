@@ -54,6 +54,9 @@ public struct RefreshTokenRecord: Sendable, Hashable {
     /// Set when the token was exchanged for a new one (RFC 9700 §4.14.2 rotation).
     public var usedAt: Date?
     public var revokedAt: Date?
+    /// The JWK SHA-256 thumbprint of the DPoP key the token is bound to (RFC 9449 §5): every use
+    /// must carry a proof signed with that key. `nil` for unbound tokens.
+    public var jkt: String?
 
     public init(
         tokenHash: String,
@@ -65,7 +68,8 @@ public struct RefreshTokenRecord: Sendable, Hashable {
         issuedAt: Date,
         expiresAt: Date,
         usedAt: Date? = nil,
-        revokedAt: Date? = nil
+        revokedAt: Date? = nil,
+        jkt: String? = nil
     ) {
         self.tokenHash = tokenHash
         self.grantID = grantID
@@ -77,6 +81,7 @@ public struct RefreshTokenRecord: Sendable, Hashable {
         self.expiresAt = expiresAt
         self.usedAt = usedAt
         self.revokedAt = revokedAt
+        self.jkt = jkt
     }
 
     public func isActive(at now: Date) -> Bool { revokedAt == nil && usedAt == nil && now < expiresAt }

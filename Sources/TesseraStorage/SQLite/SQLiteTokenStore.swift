@@ -91,13 +91,13 @@ struct SQLiteTokenStore: TokenStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO refresh_tokens
-                    (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(
                 arguments: [
                     refresh.tokenHash, refresh.grantID, refresh.clientID, refresh.subject, refresh.scope, encode(refresh.audience),
-                    refresh.issuedAt.millis, refresh.expiresAt.millis, refresh.usedAt?.millis, refresh.revokedAt?.millis,
+                    refresh.issuedAt.millis, refresh.expiresAt.millis, refresh.usedAt?.millis, refresh.revokedAt?.millis, refresh.jkt,
                 ]
             )
         }
@@ -142,7 +142,8 @@ struct SQLiteTokenStore: TokenStore {
             issuedAt: Date(millis: row["issued_at"]),
             expiresAt: Date(millis: row["expires_at"]),
             usedAt: (row["used_at"] as Int64?).map(Date.init(millis:)),
-            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
+            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:)),
+            jkt: row["jkt"]
         )
     }
 

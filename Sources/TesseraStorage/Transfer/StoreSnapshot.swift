@@ -227,6 +227,8 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var expiresAt: Int64
         public var usedAt: Int64?
         public var revokedAt: Int64?
+        /// The DPoP key binding (RFC 9449 §5); absent from files of older builds.
+        public var jkt: String?
 
         enum CodingKeys: String, CodingKey {
             case tokenHash = "token_hash"
@@ -239,6 +241,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             case expiresAt = "expires_at"
             case usedAt = "used_at"
             case revokedAt = "revoked_at"
+            case jkt
         }
 
         init(_ record: RefreshTokenRecord) {
@@ -252,6 +255,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             expiresAt = record.expiresAt.millis
             usedAt = record.usedAt?.millis
             revokedAt = record.revokedAt?.millis
+            jkt = record.jkt
         }
 
         /// The store record.
@@ -266,7 +270,8 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
                 issuedAt: Date(millis: issuedAt),
                 expiresAt: Date(millis: expiresAt),
                 usedAt: usedAt.map(Date.init(millis:)),
-                revokedAt: revokedAt.map(Date.init(millis:))
+                revokedAt: revokedAt.map(Date.init(millis:)),
+                jkt: jkt
             )
         }
     }

@@ -42,6 +42,7 @@ struct MetadataRoute: Sendable {
         )
         document.identityChainingRequestedTokenTypesSupported = engine.identityChainingTokenTypes
         document.clientIDMetadataDocumentSupported = engine.acceptsClientMetadataDocuments
+        document.dpopSigningAlgValuesSupported = engine.dpop.supportedAlgorithms
         return document
     }
 }

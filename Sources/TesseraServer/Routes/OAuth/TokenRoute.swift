@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import TesseraEngine
 import TesseraProtocol
@@ -12,12 +13,18 @@ struct TokenRoute: Sendable {
     }
 
     @Sendable func token(_ request: Request, context: TesseraRequestContext) async -> Response {
-        await OAuthEndpoint.run(logger: context.logger) {
+        var response = await OAuthEndpoint.run(logger: context.logger) {
             let form = try await FormBody.parse(request, context: context)
             let credentials = try ClientCredentials(basic: try BasicAuthorization.credentials(from: request), form: form)
-            let response = try await engine.token(form: form, credentials: credentials)
+            let dpopProofs = request.headers[values: .dpop]
+            let response = try await engine.token(form: form, credentials: credentials, dpopProofs: dpopProofs)
             metrics.tokenIssued(grantType: form["grant_type"] ?? "")
             return OAuthResponses.json(response)
         }
+        // RFC 9449 §8: the nonce to use next, on use_dpop_nonce errors and (proactively) on success.
+        if let nonce = engine.dpop.currentNonce {
+            response.headers[.dpopNonce] = nonce
+        }
+        return response
     }
 }
