@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "TesseraServer", targets: ["TesseraServer"]),
         .library(name: "TesseraClient", targets: ["TesseraClient"]),
         .library(name: "TesseraResource", targets: ["TesseraResource"]),
+        .library(name: "TesseraResourceHummingbird", targets: ["TesseraResourceHummingbird"]),
         .executable(name: "tessera", targets: ["tessera"]),
     ],
     dependencies: [
@@ -169,9 +170,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Hummingbird middleware and metadata route for TesseraResource's OAuth part; the SDK itself stays framework-free.
+        .target(
+            name: "TesseraResourceHummingbird",
+            dependencies: [
+                "TesseraResource", "TesseraProtocol", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TesseraResourceTests",
-            dependencies: ["TesseraResource", "HTTPMessageSignatures", "TesseraProtocol", "TesseraTesting"],
+            dependencies: [
+                "TesseraResource", "TesseraResourceHummingbird", "TesseraClient", "HTTPMessageSignatures", "TesseraProtocol", "TesseraTesting",
+                "TesseraServer", "TesseraEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The resource-server SDK example of docs/resource-server-sdk.md, also driven by the DPoP interop suite.
+        .executableTarget(
+            name: "tessera-resource-example",
+            dependencies: ["TesseraResource", "TesseraResourceHummingbird", "TesseraProtocol", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Examples/ResourceServer",
             swiftSettings: swiftSettings
         ),
         // GNAP load generator for scripts/bench: pre-signed grant requests at fixed concurrency.

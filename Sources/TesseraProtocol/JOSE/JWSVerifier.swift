@@ -73,7 +73,7 @@ public struct JWSVerifier: Sendable {
     /// The number of usable keys.
     public var keyCount: Int { entries.count }
 
-    static func algorithms(for key: PublicJWK) -> [JWSAlgorithm] {
+    package static func algorithms(for key: PublicJWK) -> [JWSAlgorithm] {
         switch (key.kty, key.crv) {
         case ("EC", "P-256"): [.es256]
         case ("EC", "P-384"): [.es384]

@@ -1,0 +1,164 @@
+public import Foundation
+public import HTTPMessageSignatures
+import Synchronization
+public import TesseraProtocol
+
+/// A small OAuth 2 client (RFC 6749) with DPoP (RFC 9449): requests tokens at a token endpoint,
+/// answers `use_dpop_nonce` by retrying with the server's nonce, and calls resource servers with
+/// `Authorization: DPoP` and a proof bound to the token (`ath`).
+///
+/// ```swift
+/// let client = OAuthClient(tokenEndpoint: metadata.tokenEndpoint, clientID: "svc", authentication: .clientSecretBasic("…"))
+/// let token = try await client.clientCredentials(scope: "read")          // token_type DPoP, cnf.jkt = client.dpop.thumbprint
+/// let answer = try await client.call(method: "GET", url: "https://api.example/data", token: token)
+/// ```
+public struct OAuthClient: Sendable {
+    /// How the client authenticates at the token endpoint (RFC 6749 §2.3).
+    public enum Authentication: Sendable, Hashable {
+        /// A public client: `client_id` in the form.
+        case none
+        /// `Authorization: Basic` with the client secret.
+        case clientSecretBasic(String)
+    }
+
+    public let tokenEndpoint: String
+    public let clientID: String
+    public let authentication: Authentication
+    /// The DPoP key; `nil` for a bearer-only client.
+    public let dpop: DPoPProofSigner?
+    private let transport: any TesseraTransport
+    private let nonces = NonceStore()
+    private let now: @Sendable () -> Date
+
+    public init(
+        tokenEndpoint: String,
+        clientID: String,
+        authentication: Authentication = .none,
+        dpop: DPoPProofSigner? = DPoPProofSigner(),
+        transport: (any TesseraTransport)? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.tokenEndpoint = tokenEndpoint
+        self.clientID = clientID
+        self.authentication = authentication
+        self.dpop = dpop
+        self.transport = transport ?? AsyncHTTPClientTransport()
+        self.now = now
+    }
+
+    // MARK: - Token endpoint
+
+    /// The client credentials grant (RFC 6749 §4.4).
+    public func clientCredentials(scope: String? = nil, resources: [String] = []) async throws -> TokenResponse {
+        var form: [(String, String)] = [("grant_type", "client_credentials")]
+        if let scope { form.append(("scope", scope)) }
+        for resource in resources { form.append(("resource", resource)) }
+        return try await requestToken(form)
+    }
+
+    /// The refresh token grant (RFC 6749 §6); with DPoP, a public client's refresh token only works with this key.
+    public func refresh(_ refreshToken: String, scope: String? = nil) async throws -> TokenResponse {
+        var form: [(String, String)] = [("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
+        if let scope { form.append(("scope", scope)) }
+        return try await requestToken(form)
+    }
+
+    /// Any grant: the form parameters as given, plus client authentication and a DPoP proof.
+    /// Retries once with the server's nonce when told `use_dpop_nonce` (RFC 9449 §8).
+    /// - Throws: ``OAuthError`` as the server sent it, or ``OAuthClientError``.
+    public func requestToken(_ parameters: [(String, String)]) async throws -> TokenResponse {
+        var form = parameters
+        var headers = [HTTPSignatureField(name: "Content-Type", value: "application/x-www-form-urlencoded"), HTTPSignatureField(name: "Accept", value: "application/json")]
+        switch authentication {
+        case .none:
+            form.append(("client_id", clientID))
+        case .clientSecretBasic(let secret):
+            let pair = "\(FormParameters.encode(clientID)):\(FormParameters.encode(secret))"
+            headers.append(HTTPSignatureField(name: "Authorization", value: "Basic " + Data(pair.utf8).base64EncodedString()))
+        }
+        let body = Array(form.map { "\(FormParameters.encode($0.0))=\(FormParameters.encode($0.1))" }.joined(separator: "&").utf8)
+        var response = try await send("POST", tokenEndpoint, headers: headers, body: body, accessToken: nil)
+        if response.status == 400, oauthError(response)?.code == .useDPoPNonce, response.headerValue("dpop-nonce") != nil {
+            response = try await send("POST", tokenEndpoint, headers: headers, body: body, accessToken: nil)
+        }
+        guard response.status == 200 else {
+            throw oauthError(response) ?? OAuthClientError("the token endpoint answered HTTP \(response.status)")
+        }
+        do {
+            let token = try JSONDecoder().decode(TokenResponse.self, from: Data(response.body))
+            if dpop != nil, token.tokenType.lowercased() != "dpop" {
+                throw OAuthClientError("the server issued a '\(token.tokenType)' token, not a DPoP-bound one")
+            }
+            return token
+        } catch let error as OAuthClientError {
+            throw error
+        } catch {
+            throw OAuthClientError("the token response is not valid JSON (RFC 6749 §5.1)")
+        }
+    }
+
+    // MARK: - Resource calls
+
+    /// Calls a resource with the token: `Authorization: DPoP` plus a proof covering this request and
+    /// token for DPoP tokens, `Authorization: Bearer` otherwise. Retries once on an RS `use_dpop_nonce`.
+    public func call(method: String, url: String, token: TokenResponse, headers: [HTTPSignatureField] = [], body: [UInt8]? = nil) async throws
+        -> TesseraHTTPResponse
+    {
+        let isDPoP = token.tokenType.lowercased() == "dpop"
+        var fields = headers
+        fields.append(HTTPSignatureField(name: "Authorization", value: (isDPoP ? "DPoP " : "Bearer ") + token.accessToken))
+        let bound = isDPoP ? token.accessToken : nil
+        let response = try await send(method, url, headers: fields, body: body, accessToken: bound)
+        if isDPoP, response.status == 401, let challenge = response.headerValue("www-authenticate"),
+            AuthenticationChallenge.parse(challenge).contains(where: { $0["error"] == OAuthError.Code.useDPoPNonce.rawValue }),
+            response.headerValue("dpop-nonce") != nil
+        {
+            return try await send(method, url, headers: fields, body: body, accessToken: bound)
+        }
+        return response
+    }
+
+    // MARK: - Wire
+
+    private func send(_ method: String, _ url: String, headers: [HTTPSignatureField], body: [UInt8]?, accessToken: String?) async throws
+        -> TesseraHTTPResponse
+    {
+        var fields = headers
+        let origin = Self.origin(url)
+        if let dpop, accessToken != nil || url == tokenEndpoint {
+            let proof = dpop.proof(method: method, uri: url, accessToken: accessToken, nonce: nonces.nonce(for: origin), now: now())
+            fields.append(HTTPSignatureField(name: "DPoP", value: proof))
+        }
+        let request: HTTPSignatureRequest
+        do { request = try HTTPSignatureRequest(method: method, targetURI: url, headerFields: fields, body: body) } catch {
+            throw OAuthClientError("not an absolute http(s) URL: \(url)")
+        }
+        let response = try await transport.send(request)
+        if let nonce = response.headerValue("dpop-nonce") { nonces.remember(nonce, for: origin) }
+        return response
+    }
+
+    private func oauthError(_ response: TesseraHTTPResponse) -> OAuthError? {
+        guard let body = try? JSONDecoder().decode(OAuthErrorBody.self, from: Data(response.body)) else { return nil }
+        return OAuthError(OAuthError.Code(rawValue: body.error), body.errorDescription ?? "", uri: body.errorURI)
+    }
+
+    static func origin(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return url }
+        return scheme.lowercased() + "://" + host.lowercased() + (components.port.map { ":\($0)" } ?? "")
+    }
+
+    /// The latest nonce each server sent (RFC 9449 §8: one per server, AS and RS nonces kept apart).
+    private final class NonceStore: Sendable {
+        private let nonces = Mutex([String: String]())
+        func nonce(for origin: String) -> String? { nonces.withLock { $0[origin] } }
+        func remember(_ nonce: String, for origin: String) { nonces.withLock { $0[origin] = nonce } }
+    }
+}
+
+/// A failure of ``OAuthClient`` or ``ProtectedResourceDiscovery`` that is not a server's OAuth error.
+public struct OAuthClientError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "OAuthClientError: \(message)" }
+}
