@@ -25,6 +25,7 @@ import Testing
     }
 
     struct Stack {
+        let engine: GrantEngine
         let issuer: String
         let resource: String
         let rs: OAuthResourceServer
@@ -69,7 +70,7 @@ import Testing
             defer { group.cancelAll() }
             try await Self.waitUntilServing(issuer + "/.well-known/oauth-authorization-server", transport)
             try await Self.waitUntilServing(resource + "/.well-known/oauth-protected-resource", transport)
-            try await body(Stack(issuer: issuer, resource: resource, rs: rs, transport: transport))
+            try await body(Stack(engine: asApp.engine, issuer: issuer, resource: resource, rs: rs, transport: transport))
         }
     }
 
@@ -231,6 +232,25 @@ import Testing
         }
     }
 
+    @Test func anUnknownKidAfterKeyRotationRefetchesTheKeySet() async throws {
+        try await withStack(configure: { $0.jwksMinimumRefreshInterval = 0 }) { stack in
+            let client = stack.client()
+            let before = try await client.clientCredentials(scope: "read", resources: [stack.resource])
+            #expect(try await client.call(method: "GET", url: stack.resource + "/api/hello", token: before).status == 200)
+            let newKid = try await stack.engine.keyRing.rotate()
+            let after = try await client.clientCredentials(scope: "read", resources: [stack.resource])
+            #expect(try CompactJWS(parsing: after.accessToken).header.kid == newKid)
+            #expect(try await client.call(method: "GET", url: stack.resource + "/api/hello", token: after).status == 200)
+            // A kid the AS never published still fails after the refetch.
+            let parts = after.accessToken.split(separator: ".")
+            let forgedHeader = Base64URLForTests.encode(#"{"alg":"ES256","kid":"nobody","typ":"at+jwt"}"#)
+            var forged = after
+            forged.accessToken = [forgedHeader, String(parts[1]), String(parts[2])].joined(separator: ".")
+            let refused = try await Self.raw(stack, "/api/hello", [("Authorization", "Bearer " + forged.accessToken)])
+            #expect(refused.status == 401)
+        }
+    }
+
     @Test func challengesParseAndRenderSafely() {
         let header = #"DPoP error="invalid_token", error_description="a \"quoted\" value", algs="ES256 PS256", Bearer realm=api"#
         let parsed = AuthenticationChallenge.parse(header)
@@ -240,5 +260,12 @@ import Testing
         #expect(AuthenticationChallenge.parse(parsed[0].description) == [parsed[0]])
         #expect(ProtectedResourceMetadata.metadataURL(for: "https://rs.example/api/v1") == "https://rs.example/.well-known/oauth-protected-resource/api/v1")
         #expect(ProtectedResourceMetadata.metadataURL(for: "https://rs.example/") == "https://rs.example/.well-known/oauth-protected-resource")
+    }
+}
+
+enum Base64URLForTests {
+    static func encode(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 }
