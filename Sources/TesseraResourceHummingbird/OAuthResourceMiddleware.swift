@@ -1,4 +1,4 @@
-public import HTTPTypes
+import HTTPTypes
 public import Hummingbird
 public import TesseraProtocol
 public import TesseraResource

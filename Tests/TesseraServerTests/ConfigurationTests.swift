@@ -130,3 +130,43 @@ import TesseraServer
         }
     }
 }
+
+@Suite struct DPoPConfigurationTests {
+    @Test func theSectionLoads() throws {
+        let secret = String(repeating: "A", count: 43)
+        let yaml = """
+            dpop:
+              require_nonce: true
+              nonce_secret: \(secret)
+              nonce_period: 120
+              proof_window: 30
+              algorithms: [ES256, EdDSA]
+            """
+        let configuration = try ConfigurationLoader.load(file: yaml, environment: [:])
+        try configuration.validate()
+        #expect(configuration.dpop.requireNonce)
+        #expect(configuration.dpop.nonceSecret?.count == 32)
+        #expect(configuration.dpop.noncePeriod == 120)
+        #expect(configuration.dpop.proofWindow == 30)
+        #expect(configuration.dpop.algorithms == [.es256, .edDSA])
+        #expect(ServerConfiguration().dpop.requireNonce == false)
+    }
+
+    @Test(arguments: [
+        ("dpop:\n  algorithms: [ES256, HS256]", "dpop.algorithms"),
+        ("dpop:\n  algorithms: [none]", "dpop.algorithms"),
+        ("dpop:\n  algorithms: []", "dpop.algorithms"),
+        ("dpop:\n  proof_window: 0", "dpop.proof_window"),
+        ("dpop:\n  nonce_period: 1", "dpop.nonce_period"),
+        ("dpop:\n  nonce_secret: c2hvcnQ", "dpop.nonce_secret"),
+        ("dpop:\n  nonce_secret: \"not base64url!\"", "dpop.nonce_secret"),
+        ("dpop:\n  require_nonces: true", "dpop.require_nonces"),
+    ])
+    func badSettingsNameTheirField(_ yaml: String, _ field: String) {
+        #expect {
+            try ConfigurationLoader.load(file: yaml, environment: [:]).validate()
+        } throws: { error in
+            (error as? ConfigurationError)?.field.hasPrefix(field) == true
+        }
+    }
+}

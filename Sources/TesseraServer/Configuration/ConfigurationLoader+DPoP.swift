@@ -19,12 +19,27 @@ struct FileDPoP: Decodable {
     var proofWindow: Double?
     var algorithms: [String]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case requireNonce = "require_nonce"
         case nonceSecret = "nonce_secret"
         case noncePeriod = "nonce_period"
         case proofWindow = "proof_window"
         case algorithms
+    }
+
+    init(from decoder: any Decoder) throws {
+        // A misspelt setting is an error, not silently ignored.
+        let any = try decoder.container(keyedBy: ConfigurationLoader.AnyKey.self)
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: any.codingPath + [unknown], debugDescription: "unknown setting"))
+        }
+        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        requireNonce = try keyed.decodeIfPresent(Bool.self, forKey: .requireNonce)
+        nonceSecret = try keyed.decodeIfPresent(String.self, forKey: .nonceSecret)
+        noncePeriod = try keyed.decodeIfPresent(Double.self, forKey: .noncePeriod)
+        proofWindow = try keyed.decodeIfPresent(Double.self, forKey: .proofWindow)
+        algorithms = try keyed.decodeIfPresent([String].self, forKey: .algorithms)
     }
 
     func apply(to dpop: inout DPoPConfiguration) throws(ConfigurationError) {
