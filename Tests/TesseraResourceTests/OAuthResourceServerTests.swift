@@ -22,6 +22,8 @@ import Testing
         var scopes: String
         var kind: String
         var jkt: String?
+        var actors: [String]
+        var details: [JSONValue]?
     }
 
     struct Stack {
@@ -59,7 +61,10 @@ import Testing
         router.group("api").add(middleware: OAuthResourceMiddleware(rs, requiredScopes: Scope(["read"])))
             .get("hello") { _, context -> Response in
                 let token = try #require(context.accessToken)
-                let echo = Echo(subject: token.subject, clientID: token.clientID, scopes: token.scopes.description, kind: token.kind.rawValue, jkt: token.confirmation?.jkt)
+                let echo = Echo(
+                    subject: token.subject, clientID: token.clientID, scopes: token.scopes.description, kind: token.kind.rawValue, jkt: token.confirmation?.jkt,
+                    actors: token.actorChain.map(\.sub), details: token.authorizationDetails
+                )
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(echo))))
             }
         router.group("admin").add(middleware: OAuthResourceMiddleware(rs, requiredScopes: Scope(["admin"]))).get("x") { _, _ in "secret" }
@@ -248,6 +253,41 @@ import Testing
             forged.accessToken = [forgedHeader, String(parts[1]), String(parts[2])].joined(separator: ".")
             let refused = try await Self.raw(stack, "/api/hello", [("Authorization", "Bearer " + forged.accessToken)])
             #expect(refused.status == 401)
+        }
+    }
+
+    @Test func theApplicationSeesTheDelegationChainAndAuthorizationDetails() async throws {
+        try await withStack { stack in
+            // A token as token exchange and RAR mint them, signed with the AS's own key.
+            let now = Int(Date().timeIntervalSince1970)
+            let details: [JSONValue] = [.object(["type": .string("payment_initiation"), "amount": .number(42)])]
+            let claims = AccessTokenClaims(
+                iss: stack.issuer, sub: "alice", aud: Audience([stack.resource]), exp: now + 300, iat: now, jti: UUID().uuidString,
+                clientID: "service-b", scope: "read",
+                act: ActorClaim(sub: "service-b", prior: ActorClaim(sub: "service-a")),
+                authorizationDetails: details
+            )
+            let token = try await stack.engine.keyRing.signer().sign(claims, type: AccessTokenClaims.type)
+            let response = try await Self.raw(stack, "/api/hello", [("Authorization", "Bearer " + token)])
+            #expect(response.status == 200)
+            let echo = try Self.echo(response)
+            #expect(echo.subject == "alice")
+            #expect(echo.actors == ["service-b", "service-a"])
+            #expect(echo.details == details)
+
+            // The same claims from another issuer, or expired, are refused.
+            var foreign = claims
+            foreign.iss = "https://evil.example"
+            let foreignToken = try await stack.engine.keyRing.signer().sign(foreign, type: AccessTokenClaims.type)
+            #expect(try await Self.raw(stack, "/api/hello", [("Authorization", "Bearer " + foreignToken)]).status == 401)
+            var expired = claims
+            expired.exp = now - 120
+            let expiredToken = try await stack.engine.keyRing.signer().sign(expired, type: AccessTokenClaims.type)
+            let refused = try await Self.raw(stack, "/api/hello", [("Authorization", "Bearer " + expiredToken)])
+            #expect(Self.challenge(refused, "Bearer")?["error_description"]?.contains("expired") == true)
+            // A JWT of another type (not at+jwt) is not an access token.
+            let wrongType = try await stack.engine.keyRing.signer().sign(claims, type: "JWT")
+            #expect(try await Self.raw(stack, "/api/hello", [("Authorization", "Bearer " + wrongType)]).status == 401)
         }
     }
 
