@@ -291,6 +291,42 @@ import Testing
         }
     }
 
+    @Test func discoveryRefusesMetadataFromElsewhereOrAboutAnotherResource() async throws {
+        func challenge(_ url: String) -> TesseraHTTPResponse {
+            TesseraHTTPResponse(status: 401, headerFields: [HTTPSignatureField(name: "www-authenticate", value: #"Bearer resource_metadata="\#(url)""#)])
+        }
+        let lying = StubTransport { _, _ in Stub.json(#"{"resource": "https://other.example/api", "authorization_servers": ["https://evil.example"]}"#) }
+        // Metadata on another origin is never fetched.
+        await #expect(throws: OAuthClientError.self) {
+            try await ProtectedResourceDiscovery.discover(
+                from: challenge("https://evil.example/.well-known/oauth-protected-resource"), requestedURL: "https://api.example/data", transport: lying
+            )
+        }
+        #expect(lying.sent.isEmpty)
+        // Metadata describing another resource is not used.
+        let other = StubTransport { _, _ in Stub.json(#"{"resource": "https://api.example/other", "authorization_servers": ["https://evil.example"]}"#) }
+        await #expect(throws: OAuthClientError.self) {
+            try await ProtectedResourceDiscovery.discover(
+                from: challenge("https://api.example/.well-known/oauth-protected-resource/other"), requestedURL: "https://api.example/data", transport: other
+            )
+        }
+        // A prefix at a segment boundary is the same resource; a longer name is not.
+        let prefix = StubTransport { _, _ in Stub.json(#"{"resource": "https://api.example/v1", "authorization_servers": ["https://as.example"]}"#) }
+        let found = try await ProtectedResourceDiscovery.discover(
+            from: challenge("https://api.example/.well-known/oauth-protected-resource/v1"), requestedURL: "https://api.example/v1/photos", transport: prefix
+        )
+        #expect(found.authorizationServers == ["https://as.example"])
+        await #expect(throws: OAuthClientError.self) {
+            try await ProtectedResourceDiscovery.discover(
+                from: challenge("https://api.example/.well-known/oauth-protected-resource/v1"), requestedURL: "https://api.example/v10/photos", transport: prefix
+            )
+        }
+        // No resource_metadata at all.
+        await #expect(throws: OAuthClientError.self) {
+            try await ProtectedResourceDiscovery.discover(from: TesseraHTTPResponse(status: 401), requestedURL: "https://api.example/data", transport: prefix)
+        }
+    }
+
     @Test func challengesParseAndRenderSafely() {
         let header = #"DPoP error="invalid_token", error_description="a \"quoted\" value", algs="ES256 PS256", Bearer realm=api"#
         let parsed = AuthenticationChallenge.parse(header)
