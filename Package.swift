@@ -95,6 +95,7 @@ let package = Package(
         .target(
             name: "TesseraEngine",
             dependencies: [
+                "Cedar",
                 "TesseraProtocol",
                 // Cedar policies over incoming JWT authorization grants (identity chaining).
                 "Cedar",
@@ -125,6 +126,7 @@ let package = Package(
             name: "TesseraTesting",
             dependencies: [
                 "TesseraServer",
+                "Cedar",
                 "HTTPMessageSignatures",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -151,8 +153,10 @@ let package = Package(
         .target(
             name: "TesseraResource",
             dependencies: [
+                "Cedar",
                 "TesseraProtocol",
                 "HTTPMessageSignatures",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -183,7 +187,7 @@ let package = Package(
             name: "TesseraResourceTests",
             dependencies: [
                 "TesseraResource", "TesseraResourceHummingbird", "TesseraClient", "HTTPMessageSignatures", "TesseraProtocol", "TesseraTesting",
-                "TesseraServer", "TesseraEngine",
+                "TesseraServer", "TesseraEngine", "Cedar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -195,6 +199,30 @@ let package = Package(
             name: "tessera-resource-example",
             dependencies: ["TesseraResource", "TesseraResourceHummingbird", "TesseraProtocol", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Examples/ResourceServer",
+            swiftSettings: swiftSettings
+        ),
+        // Example bank API (seed 003): a Hummingbird resource server that enforces the Cedar policy sets
+        // granted in Tessera access tokens with TesseraResource's GrantedPolicyEnforcer.
+        .target(
+            name: "BankExample",
+            dependencies: [
+                "Cedar",
+                "TesseraProtocol",
+                "TesseraResource",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Examples/BankAPI/Sources/BankExample",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "bank-example",
+            dependencies: ["BankExample", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Examples/BankAPI/Sources/bank-example",
             swiftSettings: swiftSettings
         ),
         // GNAP load generator for scripts/bench: pre-signed grant requests at fixed concurrency.
@@ -213,6 +241,7 @@ let package = Package(
             dependencies: [
                 "TesseraServer",
                 "TesseraClient",
+                "TesseraResource",
                 "Cedar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `tessera demo chaining` talks to its two servers over HTTP.
@@ -237,7 +266,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraEngineTests",
-            dependencies: ["TesseraEngine", "TesseraTesting"],
+            dependencies: ["TesseraEngine", "TesseraTesting", "Cedar"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -251,6 +280,10 @@ let package = Package(
                 "TesseraTesting",
                 "TesseraClient",
                 "TesseraResource",
+                "Cedar",
+                "BankExample",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -14,6 +14,8 @@ public struct GrantEngine: Sendable {
         public var tokenEndpoint: String
         public var accessTokenLifetime: TimeInterval = 3600
         public var refreshTokenLifetime: TimeInterval = 30 * 86_400
+        /// The `authorization_details` types this AS knows (RFC 9396 §2); none by default.
+        public var authorizationDetailsTypes: [AuthorizationDetailsType] = []
 
         public init(issuer: String, tokenEndpoint: String) {
             self.issuer = issuer
@@ -69,6 +71,7 @@ public struct GrantEngine: Sendable {
             issuer: TokenIssuer(configuration: issuerConfiguration, keyRing: keyRing, now: now),
             tokens: stores.tokens,
             defaultAudience: [configuration.issuer],
+            authorizationDetails: AuthorizationDetailsProcessor(types: configuration.authorizationDetailsTypes, now: now),
             now: now
         )
         self.dpop = DPoPService(configuration: dpop, replay: stores.replay, now: now)
@@ -83,6 +86,9 @@ public struct GrantEngine: Sendable {
 
     /// The grant types this engine can answer, for metadata.
     public var supportedGrantTypes: [GrantType] { handlers.keys.sorted { $0.rawValue < $1.rawValue } }
+
+    /// The `authorization_details` types known, for `authorization_details_types_supported` (RFC 9396 §10).
+    public var authorizationDetailsTypes: [String] { context.authorizationDetails.supportedTypes }
 
     // MARK: - Token endpoint (RFC 6749 §3.2)
 
@@ -128,6 +134,7 @@ public struct GrantEngine: Sendable {
                 jti: access.jti
             )
             answer.cnf = claims.cnf
+            answer.authorizationDetails = claims.authorizationDetails
             return answer
         }
         if let refresh = try await stores.tokens.refreshToken(hash: TokenIssuer.hashToken(token)), refresh.isActive(at: now),

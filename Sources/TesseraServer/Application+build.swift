@@ -103,6 +103,9 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
             store: stores.clientMetadata,
             now: dependencies.now
         ) : nil
+    for (index, definition) in configuration.authorizationDetailsTypes.enumerated() {
+        engineConfiguration.authorizationDetailsTypes.append(try definition.resolved(field: "authorization_details_types[\(index)]"))
+    }
     var engine = GrantEngine(
         configuration: engineConfiguration,
         stores: stores,

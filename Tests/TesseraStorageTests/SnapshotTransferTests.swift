@@ -13,7 +13,9 @@ import TesseraStorage
         try await stores.keys.insert(F.key("k2", created: 2))
         try await stores.keys.retireAll(except: "k2", at: Date(timeIntervalSince1970: 3))
         try await stores.tokens.record(F.issuance(jti: "a1", grant: "g1", refreshHash: "r1"))
-        _ = try await stores.tokens.rotateRefreshToken(hash: "r1", at: F.now, replacement: F.issuance(jti: "a2", grant: "g1", refreshHash: "r2"))
+        var replacement = F.issuance(jti: "a2", grant: "g1", refreshHash: "r2")
+        replacement.refreshToken?.authorizationDetails = #"[{"type":"customer_information","actions":["read"]}]"#
+        _ = try await stores.tokens.rotateRefreshToken(hash: "r1", at: F.now, replacement: replacement)
         try await stores.tokens.record(F.issuance(jti: "a3", grant: "g3"))
         _ = try await stores.tokens.revokeAccessToken(jti: "a3", at: F.now)
         let grant = GNAPGrantRecord(

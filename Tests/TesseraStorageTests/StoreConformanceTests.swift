@@ -77,6 +77,25 @@ import TesseraStorage
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func refreshTokensRememberTheirAuthorizationDetails(_ backend: StoreBackend) async throws {
+        // Migration 0004: RFC 9396 details (here a Cedar policy set with quotes and line breaks) survive
+        // recording and rotation byte for byte.
+        let details = #"[{"policySet":"permit (\n  principal == BankA::User::\"u'1\",\n  action,\n  resource\n);","rarFormat":"cedar","type":"payment_initiation"}]"#
+        try await backend.withStores { stores in
+            var issuance = F.issuance(jti: "d1", refreshHash: "rd1")
+            issuance.refreshToken?.authorizationDetails = details
+            try await stores.tokens.record(issuance)
+            #expect(try await stores.tokens.refreshToken(hash: "rd1")?.authorizationDetails == details)
+            var replacement = F.issuance(jti: "d2", refreshHash: "rd2")
+            replacement.refreshToken?.authorizationDetails = details
+            #expect(try await stores.tokens.rotateRefreshToken(hash: "rd1", at: F.now, replacement: replacement) == .rotated)
+            #expect(try await stores.tokens.refreshToken(hash: "rd2") == replacement.refreshToken)
+            try await stores.tokens.record(F.issuance(jti: "d3", refreshHash: "rd3"))
+            #expect(try await stores.tokens.refreshToken(hash: "rd3")?.authorizationDetails == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func rotationIsSingleUseAndReuseRevokesTheGrant(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in
             try await stores.tokens.record(F.issuance(jti: "a1", refreshHash: "r1"))

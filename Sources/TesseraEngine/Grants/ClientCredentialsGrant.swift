@@ -19,6 +19,9 @@ struct ClientCredentialsGrant: GrantHandler {
         )
         grant.confirmation = request.confirmation
         grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request)
+        if let requested = request.authorizationDetails {
+            grant.authorizationDetails = try context.authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: client.id))
+        }
         let minted = try await context.issuer.mint(grant)
         try await context.tokens.record(minted.issuance)
         return minted.response

@@ -7,6 +7,8 @@ public struct GrantContext: Sendable {
     public let issuer: TokenIssuer
     public let tokens: any TokenStore
     public let now: @Sendable () -> Date
+    /// Rich authorization requests (RFC 9396): validation, decision, Cedar narrowing.
+    public let authorizationDetails: AuthorizationDetailsProcessor
     let scopeCheck = ScopeCheck()
     let resourceCheck: ResourceCheck
 
@@ -17,10 +19,17 @@ public struct GrantContext: Sendable {
         client.record.authMethod == .none ? request.confirmation?.jkt : nil
     }
 
-    init(issuer: TokenIssuer, tokens: any TokenStore, defaultAudience: [String], now: @escaping @Sendable () -> Date) {
+    init(
+        issuer: TokenIssuer,
+        tokens: any TokenStore,
+        defaultAudience: [String],
+        authorizationDetails: AuthorizationDetailsProcessor,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.issuer = issuer
         self.tokens = tokens
         self.now = now
+        self.authorizationDetails = authorizationDetails
         self.resourceCheck = ResourceCheck(defaultAudience: defaultAudience)
     }
 }

@@ -38,6 +38,19 @@ struct RefreshTokenGrant: GrantHandler {
             }
             audience = requested
         }
+        // RFC 9396 §7: the grant's details are remembered with the refresh token; a refresh
+        // request may ask for a subset of them for this access token, never for more.
+        let grantDetails: [JSONValue]?
+        do { grantDetails = try TokenIssuer.decodeDetails(record.authorizationDetails) } catch {
+            throw OAuthError.serverError("the stored authorization_details of this grant cannot be read")
+        }
+        var details = grantDetails
+        if let requested = request.authorizationDetails {
+            guard let grantDetails else {
+                throw OAuthError.invalidAuthorizationDetails("this grant holds no authorization_details; a refresh may only narrow")
+            }
+            details = try context.authorizationDetails.narrow(requested, within: grantDetails)
+        }
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
             clientID: client.id,
@@ -49,6 +62,8 @@ struct RefreshTokenGrant: GrantHandler {
         )
         grant.confirmation = request.confirmation
         grant.refreshTokenBinding = record.jkt ?? context.refreshTokenBinding(client: client, request: request)
+        grant.authorizationDetails = details
+        grant.refreshAuthorizationDetails = grantDetails
         let minted = try await context.issuer.mint(grant)
         var issuance = minted.issuance
         issuance.refreshToken?.audience = record.audience

@@ -38,6 +38,8 @@ public struct TokenIssuer: Sendable {
         /// transcription, draft-ietf-oauth-identity-chaining §2.5). They never replace a claim
         /// the token already has.
         public var additionalClaims: [String: JSONValue] = [:]
+        /// The details a new refresh token remembers (the whole grant's); defaults to ``authorizationDetails``.
+        public var refreshAuthorizationDetails: [JSONValue]?
 
         public init(
             grantID: String,
@@ -123,7 +125,8 @@ public struct TokenIssuer: Sendable {
                 audience: grant.audience,
                 issuedAt: issuedAt,
                 expiresAt: issuedAt.addingTimeInterval(configuration.refreshTokenLifetime),
-                jkt: grant.refreshTokenBinding
+                jkt: grant.refreshTokenBinding,
+                authorizationDetails: try Self.encodeDetails(grant.refreshAuthorizationDetails ?? grant.authorizationDetails)
             )
         }
         return Minted(
@@ -137,6 +140,20 @@ public struct TokenIssuer: Sendable {
             ),
             issuance: TokenIssuance(accessToken: accessRecord, refreshToken: refreshRecord)
         )
+    }
+
+    /// Authorization details as stored with a refresh token (JSON text), `nil` when there are none.
+    public static func encodeDetails(_ details: [JSONValue]?) throws -> String? {
+        guard let details else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(details), as: UTF8.self)
+    }
+
+    /// Authorization details read back from a refresh token record.
+    public static func decodeDetails(_ text: String?) throws -> [JSONValue]? {
+        guard let text else { return nil }
+        return try JSONDecoder().decode([JSONValue].self, from: Data(text.utf8))
     }
 
     /// 256 random bits, base64url: token identifiers and refresh tokens.

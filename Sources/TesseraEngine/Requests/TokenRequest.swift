@@ -12,6 +12,9 @@ public struct TokenRequest: Sendable {
     /// The key the client proved possession of with this request (a verified DPoP proof,
     /// RFC 9449 §4.3), which the issued tokens are bound to. `nil` for bearer requests.
     public var confirmation: Confirmation?
+    /// `authorization_details` (RFC 9396 §6), checked for shape; each grant decides what is
+    /// granted with ``GrantContext/authorizationDetails``.
+    public var authorizationDetails: [JSONValue]?
 
     /// - Throws: ``OAuthError`` `invalid_request` when `grant_type` is missing.
     public init(form: FormParameters) throws(OAuthError) {
@@ -20,5 +23,8 @@ public struct TokenRequest: Sendable {
         self.scope = form["scope"]
         self.resources = form.all("resource")
         self.parameters = form
+        if let details = form["authorization_details"] {
+            self.authorizationDetails = try AuthorizationDetailsProcessor.parse(details)
+        }
     }
 }

@@ -19,6 +19,8 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
     public var clientIDMetadataDocumentSupported: Bool?
     /// JWS algorithms accepted in DPoP proofs (RFC 9449 §5.1).
     public var dpopSigningAlgValuesSupported: [String]?
+    /// RFC 9396 §10: the `authorization_details` types this AS knows (absent when none).
+    public var authorizationDetailsTypesSupported: [String]?
 
     public init(
         issuer: String,
@@ -65,5 +67,6 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
         case identityChainingRequestedTokenTypesSupported = "identity_chaining_requested_token_types_supported"
         case clientIDMetadataDocumentSupported = "client_id_metadata_document_supported"
         case dpopSigningAlgValuesSupported = "dpop_signing_alg_values_supported"
+        case authorizationDetailsTypesSupported = "authorization_details_types_supported"
     }
 }

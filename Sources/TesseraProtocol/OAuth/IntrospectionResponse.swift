@@ -14,6 +14,8 @@ public struct IntrospectionResponse: Codable, Sendable, Hashable {
     public var jti: String?
     /// The key a DPoP-bound token is bound to (RFC 9449 §6.2, RFC 7800 §3.1).
     public var cnf: Confirmation?
+    /// RFC 9396 §9.2: the authorization details of the token, as in the token.
+    public var authorizationDetails: [JSONValue]?
 
     public init(
         active: Bool,
@@ -47,5 +49,6 @@ public struct IntrospectionResponse: Codable, Sendable, Hashable {
         case clientID = "client_id"
         case tokenType = "token_type"
         case exp, iat, sub, aud, iss, jti, cnf
+        case authorizationDetails = "authorization_details"
     }
 }

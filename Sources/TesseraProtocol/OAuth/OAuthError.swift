@@ -39,6 +39,9 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let useDPoPNonce: Self = "use_dpop_nonce"
         /// RFC 6750 §3.1 — the token lacks the scope the resource requires.
         public static let insufficientScope: Self = "insufficient_scope"
+        /// RFC 9396 §5 — `authorization_details` with an unknown type, a missing or malformed member,
+        /// or (Cedar profile) a policy set that does not parse, validate or may not be delegated.
+        public static let invalidAuthorizationDetails: Self = "invalid_authorization_details"
     }
 
     public let code: Code
@@ -66,6 +69,7 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
         Self(.serverError, message)
     }
     public static func temporarilyUnavailable(_ message: String) -> Self { Self(.temporarilyUnavailable, message) }
+    public static func invalidAuthorizationDetails(_ message: String) -> Self { Self(.invalidAuthorizationDetails, message) }
 
     /// Equality uses the code only, so tests can write `#expect(throws: OAuthError.invalidClient(""))`.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }

@@ -86,6 +86,7 @@ public enum ConfigurationLoader {
         var clientIDMetadataDocuments: FileClientMetadata?
         var clientChallenges: FileClientChallenges?
         var dpop: FileDPoP?
+        var authorizationDetailsTypes: [AuthorizationDetailsTypeDefinition]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -99,6 +100,7 @@ public enum ConfigurationLoader {
             case clientIDMetadataDocuments = "client_id_metadata_documents"
             case clientChallenges = "client_challenges"
             case dpop
+            case authorizationDetailsTypes = "authorization_details_types"
         }
 
         init(from decoder: any Decoder) throws {
@@ -124,6 +126,7 @@ public enum ConfigurationLoader {
             clientIDMetadataDocuments = try keyed.decodeIfPresent(FileClientMetadata.self, forKey: .clientIDMetadataDocuments)
             clientChallenges = try keyed.decodeIfPresent(FileClientChallenges.self, forKey: .clientChallenges)
             dpop = try keyed.decodeIfPresent(FileDPoP.self, forKey: .dpop)
+            authorizationDetailsTypes = try keyed.decodeIfPresent([AuthorizationDetailsTypeDefinition].self, forKey: .authorizationDetailsTypes)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -143,6 +146,7 @@ public enum ConfigurationLoader {
             clientIDMetadataDocuments?.apply(to: &configuration)
             try clientChallenges?.apply(to: &configuration)
             if let dpop { try dpop.apply(to: &configuration.dpop) }
+            if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
         }
     }
 

@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var clientMetadata = ClientMetadataResolver.Configuration()
     /// The policy that may challenge token requests for more client evidence.
     public var clientChallenges = ClientChallengeConfiguration()
+    /// `authorization_details` types the AS knows (RFC 9396), with their Cedar profiles.
+    public var authorizationDetailsTypes: [AuthorizationDetailsTypeDefinition] = []
 
     public init() {}
 
@@ -102,6 +104,12 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError(field: "client_challenges.mandate_issuers[\(index)].jwks", "must hold at least one key")
         }
         try validateDPoP()
+        var types = Set<String>()
+        for (index, definition) in authorizationDetailsTypes.enumerated() {
+            guard types.insert(definition.type).inserted else {
+                throw ConfigurationError(field: "authorization_details_types[\(index)].type", "'\(definition.type)' is listed twice")
+            }
+        }
         var seen = Set<String>()
         for (index, client) in clients.enumerated() {
             guard seen.insert(client.id).inserted else { throw ConfigurationError(field: "clients[\(index)].id", "'\(client.id)' is listed twice") }

@@ -123,6 +123,12 @@ enum PostgresMigrations {
             ]
         ),
         Migration(
+            version: 4,
+            name: "refresh-authorization-details",
+            // RFC 9396 §7: a refresh token remembers the rich authorization details its grant holds.
+            statements: ["ALTER TABLE refresh_tokens ADD COLUMN authorization_details TEXT"]
+        ),
+        Migration(
             version: 5,
             name: "refresh-token-dpop-binding",
             // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.

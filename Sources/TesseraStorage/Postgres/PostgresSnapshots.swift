@@ -79,7 +79,7 @@ struct PostgresSnapshots: StoreSnapshotting {
             var refresh: [RefreshTokenRecord] = []
             let refreshRows = try await connection.query(
                 """
-                SELECT token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt
+                SELECT token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt, authorization_details
                 FROM refresh_tokens ORDER BY issued_at, token_hash
                 """,
                 logger: logger
@@ -158,9 +158,11 @@ struct PostgresSnapshots: StoreSnapshotting {
                     connection.query(
                         """
                         INSERT INTO refresh_tokens
-                        (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt)
+                        (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt,
+                         authorization_details)
                         VALUES (\(token.tokenHash), \(token.grantID), \(token.clientID), \(token.subject), \(token.scope),
-                                \(token.audience), \(token.issuedAt), \(token.expiresAt), \(token.usedAt), \(token.revokedAt), \(token.jkt))
+                                \(token.audience), \(token.issuedAt), \(token.expiresAt), \(token.usedAt), \(token.revokedAt), \(token.jkt),
+                                \(token.authorizationDetails))
                         ON CONFLICT DO NOTHING RETURNING 1
                         """,
                         logger: logger

@@ -52,7 +52,7 @@ struct PostgresTokenStore: TokenStore {
         try await database.withConnection { connection in
             let rows = try await connection.query(
                 """
-                SELECT token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt
+                SELECT token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt, authorization_details
                 FROM refresh_tokens WHERE token_hash = \(hash)
                 """,
                 logger: database.logger
@@ -161,17 +161,18 @@ struct PostgresTokenStore: TokenStore {
         try await connection.run(
             """
             INSERT INTO refresh_tokens
-            (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt)
+            (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt,
+             authorization_details)
             VALUES (\(refresh.tokenHash), \(refresh.grantID), \(refresh.clientID), \(refresh.subject), \(refresh.scope),
-                    \(refresh.audience), \(issuedAt), \(expiresAt), \(usedAt), \(revokedAt), \(refresh.jkt))
+                    \(refresh.audience), \(issuedAt), \(expiresAt), \(usedAt), \(revokedAt), \(refresh.jkt), \(refresh.authorizationDetails))
             """,
             logger: logger
         )
     }
 
     static func refreshRecord(_ row: PostgresRow) throws -> RefreshTokenRecord {
-        let (tokenHash, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, usedAt, revokedAt, jkt) = try row.decode(
-            (String, String, String, String, String, [String], Int64, Int64, Int64?, Int64?, String?).self
+        let (tokenHash, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, usedAt, revokedAt, jkt, details) = try row.decode(
+            (String, String, String, String, String, [String], Int64, Int64, Int64?, Int64?, String?, String?).self
         )
         return RefreshTokenRecord(
             tokenHash: tokenHash,
@@ -184,7 +185,8 @@ struct PostgresTokenStore: TokenStore {
             expiresAt: Date(millis: expiresAt),
             usedAt: usedAt.map(Date.init(millis:)),
             revokedAt: revokedAt.map(Date.init(millis:)),
-            jkt: jkt
+            jkt: jkt,
+            authorizationDetails: details
         )
     }
 

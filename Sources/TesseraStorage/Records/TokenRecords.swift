@@ -57,6 +57,8 @@ public struct RefreshTokenRecord: Sendable, Hashable {
     /// The JWK SHA-256 thumbprint of the DPoP key the token is bound to (RFC 9449 §5): every use
     /// must carry a proof signed with that key. `nil` for unbound tokens.
     public var jkt: String?
+    /// The grant's rich authorization details (RFC 9396), as JSON text; a refresh may narrow them.
+    public var authorizationDetails: String?
 
     public init(
         tokenHash: String,
@@ -69,8 +71,10 @@ public struct RefreshTokenRecord: Sendable, Hashable {
         expiresAt: Date,
         usedAt: Date? = nil,
         revokedAt: Date? = nil,
-        jkt: String? = nil
+        jkt: String? = nil,
+        authorizationDetails: String? = nil
     ) {
+        self.authorizationDetails = authorizationDetails
         self.tokenHash = tokenHash
         self.grantID = grantID
         self.clientID = clientID

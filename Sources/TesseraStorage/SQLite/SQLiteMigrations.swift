@@ -96,6 +96,10 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0004-refresh-authorization-details") { db in
+            // RFC 9396 §7: a refresh token remembers the rich authorization details its grant holds.
+            try db.execute(sql: "ALTER TABLE refresh_tokens ADD COLUMN authorization_details TEXT")
+        }
         migrator.registerMigration("0005-refresh-token-dpop-binding") { db in
             // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
             try db.execute(sql: "ALTER TABLE refresh_tokens ADD COLUMN jkt TEXT")

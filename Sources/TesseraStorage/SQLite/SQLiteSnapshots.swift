@@ -70,12 +70,13 @@ struct SQLiteSnapshots: StoreSnapshotting {
                 try db.execute(
                     sql: """
                         INSERT OR IGNORE INTO refresh_tokens
-                        (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt,
+                         authorization_details)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         token.tokenHash, token.grantID, token.clientID, token.subject, token.scope, token.audience.joined(separator: "\n"),
-                        token.issuedAt, token.expiresAt, token.usedAt, token.revokedAt, token.jkt,
+                        token.issuedAt, token.expiresAt, token.usedAt, token.revokedAt, token.jkt, token.authorizationDetails,
                     ]
                 )
                 counts.refreshTokens += db.changesCount

@@ -91,13 +91,15 @@ struct SQLiteTokenStore: TokenStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO refresh_tokens
-                    (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt,
+                     authorization_details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(
                 arguments: [
                     refresh.tokenHash, refresh.grantID, refresh.clientID, refresh.subject, refresh.scope, encode(refresh.audience),
                     refresh.issuedAt.millis, refresh.expiresAt.millis, refresh.usedAt?.millis, refresh.revokedAt?.millis, refresh.jkt,
+                    refresh.authorizationDetails,
                 ]
             )
         }
@@ -143,7 +145,8 @@ struct SQLiteTokenStore: TokenStore {
             expiresAt: Date(millis: row["expires_at"]),
             usedAt: (row["used_at"] as Int64?).map(Date.init(millis:)),
             revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:)),
-            jkt: row["jkt"]
+            jkt: row["jkt"],
+            authorizationDetails: row["authorization_details"]
         )
     }
 

@@ -229,8 +229,11 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var revokedAt: Int64?
         /// The DPoP key binding (RFC 9449 §5); absent from files of older builds.
         public var jkt: String?
+        /// RFC 9396 details of the grant (JSON text); absent in exports made before migration 0004.
+        public var authorizationDetails: String?
 
         enum CodingKeys: String, CodingKey {
+            case authorizationDetails = "authorization_details"
             case tokenHash = "token_hash"
             case grantID = "grant_id"
             case clientID = "client_id"
@@ -256,6 +259,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             usedAt = record.usedAt?.millis
             revokedAt = record.revokedAt?.millis
             jkt = record.jkt
+            authorizationDetails = record.authorizationDetails
         }
 
         /// The store record.
@@ -271,7 +275,8 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
                 expiresAt: Date(millis: expiresAt),
                 usedAt: usedAt.map(Date.init(millis:)),
                 revokedAt: revokedAt.map(Date.init(millis:)),
-                jkt: jkt
+                jkt: jkt,
+                authorizationDetails: authorizationDetails
             )
         }
     }

@@ -43,6 +43,8 @@ struct MetadataRoute: Sendable {
         document.identityChainingRequestedTokenTypesSupported = engine.identityChainingTokenTypes
         document.clientIDMetadataDocumentSupported = engine.acceptsClientMetadataDocuments
         document.dpopSigningAlgValuesSupported = engine.dpop.supportedAlgorithms
+        let detailTypes = engine.authorizationDetailsTypes
+        document.authorizationDetailsTypesSupported = detailTypes.isEmpty ? nil : detailTypes
         return document
     }
 }

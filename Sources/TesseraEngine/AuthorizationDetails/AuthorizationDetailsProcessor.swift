@@ -1,0 +1,191 @@
+public import Foundation
+public import TesseraProtocol
+
+/// Rich Authorization Requests (RFC 9396) for every grant and front door: parses the
+/// `authorization_details` parameter, validates each entry against the types the AS knows,
+/// decides (and for the Cedar profile narrows) what is granted, and checks that a later request
+/// only narrows an earlier grant.
+///
+/// Every refusal is ``OAuthError`` `invalid_authorization_details` (RFC 9396 §5) whose description
+/// names the entry (`authorization_details[1]`) and what is wrong with it.
+public struct AuthorizationDetailsProcessor: Sendable {
+    /// The most entries one request may carry.
+    public static let maximumEntries = 32
+    /// The common members RFC 9396 §2.2 defines, with their shapes.
+    static let stringArrayMembers: Set<String> = ["locations", "actions", "datatypes", "privileges"]
+
+    let types: [String: AuthorizationDetailsType]
+    let now: @Sendable () -> Date
+
+    public init(types: [AuthorizationDetailsType], now: @escaping @Sendable () -> Date) {
+        var byName: [String: AuthorizationDetailsType] = [:]
+        for type in types { byName[type.type] = type }
+        self.types = byName
+        self.now = now
+    }
+
+    /// The types known, for `authorization_details_types_supported` (RFC 9396 §10).
+    public var supportedTypes: [String] { types.keys.sorted() }
+
+    /// Who the details are granted to, for the decision and for pinning the principal.
+    public struct Party: Sendable {
+        public var clientID: String
+        /// The token's subject (the client itself for `client_credentials`).
+        public var subject: String
+        public init(clientID: String, subject: String) {
+            self.clientID = clientID
+            self.subject = subject
+        }
+    }
+
+    // MARK: - Parsing (RFC 9396 §2)
+
+    /// Parses the `authorization_details` parameter: a JSON array of objects, each with a
+    /// non-empty string `type`. Type-specific checks happen in ``grant(_:to:)``.
+    public static func parse(_ text: String) throws(OAuthError) -> [JSONValue] {
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch {
+            throw .invalidAuthorizationDetails("authorization_details is not valid JSON")
+        }
+        guard case .array(let entries) = value else { throw .invalidAuthorizationDetails("authorization_details must be a JSON array of objects") }
+        try checkShape(entries)
+        return entries
+    }
+
+    /// The structural checks of ``parse(_:)`` for details already decoded (GNAP access arrays,
+    /// JWT claims).
+    public static func checkShape(_ entries: [JSONValue]) throws(OAuthError) {
+        guard !entries.isEmpty else { throw .invalidAuthorizationDetails("authorization_details must not be empty") }
+        guard entries.count <= maximumEntries else {
+            throw .invalidAuthorizationDetails("authorization_details has more than \(maximumEntries) entries")
+        }
+        for (index, entry) in entries.enumerated() {
+            guard case .object(let members) = entry else { throw .invalidAuthorizationDetails("authorization_details[\(index)] must be a JSON object") }
+            guard let type = members["type"] else { throw .invalidAuthorizationDetails("authorization_details[\(index)] has no 'type'") }
+            guard case .string(let name) = type, !name.isEmpty else {
+                throw .invalidAuthorizationDetails("authorization_details[\(index)].type must be a non-empty string")
+            }
+        }
+    }
+
+    // MARK: - Granting
+
+    /// Validates requested details and returns what is granted: non-Cedar entries as asked,
+    /// Cedar entries narrowed by the AS's delegation policies and the type's rules.
+    public func grant(_ requested: [JSONValue], to party: Party) throws(OAuthError) -> [JSONValue] {
+        try Self.checkShape(requested)
+        var granted: [JSONValue] = []
+        for (index, entry) in requested.enumerated() {
+            let label = "authorization_details[\(index)]"
+            guard case .object(let members) = entry, let typeName = members["type"]?.stringValue else { continue }
+            let printable = FormParameters.printableValue(typeName)
+            guard let type = types[typeName] else { throw .invalidAuthorizationDetails("\(label): unknown type '\(printable)'") }
+            if let clients = type.clients, !clients.contains(party.clientID) {
+                throw .invalidAuthorizationDetails("\(label): this client may not request type '\(printable)'")
+            }
+            try checkMembers(members, of: type, label: label)
+            if members["rarFormat"] != nil {
+                guard let cedar = type.cedar else {
+                    throw .invalidAuthorizationDetails("\(label): type '\(printable)' does not accept rarFormat (no Cedar profile is configured for it)")
+                }
+                let policySet = members["policySet"]!.stringValue!
+                let narrowed = try CedarDetailsGranter(profile: cedar, label: label, type: typeName).grant(policySet: policySet, to: party, at: now())
+                var out = members
+                out["policySet"] = .string(narrowed)
+                granted.append(.object(out))
+            } else {
+                // A Cedar type takes only Cedar entries: a plain entry would bypass the delegation policies.
+                guard type.cedar == nil else {
+                    throw .invalidAuthorizationDetails("\(label): type '\(printable)' requires \"rarFormat\": \"cedar\" with a policySet")
+                }
+                granted.append(entry)
+            }
+        }
+        return granted
+    }
+
+    /// Checks that `requested` asks for no more than `granted` (a refresh request, RFC 9396 §7):
+    /// each requested entry must be covered by one granted entry of its type. Returns what the
+    /// new token carries.
+    public func narrow(_ requested: [JSONValue], within granted: [JSONValue]) throws(OAuthError) -> [JSONValue] {
+        try Self.checkShape(requested)
+        var result: [JSONValue] = []
+        for (index, entry) in requested.enumerated() {
+            let label = "authorization_details[\(index)]"
+            guard case .object(let members) = entry, let typeName = members["type"]?.stringValue else { continue }
+            let candidates = granted.compactMap { g -> [String: JSONValue]? in
+                guard case .object(let m) = g, m["type"]?.stringValue == typeName else { return nil }
+                return m
+            }
+            if members["rarFormat"] != nil {
+                guard members["rarFormat"] == .string("cedar"), let text = members["policySet"]?.stringValue else {
+                    throw .invalidAuthorizationDetails("\(label): rarFormat must be \"cedar\" with a policySet string")
+                }
+                var covered: String?
+                for candidate in candidates {
+                    guard let grantedText = candidate["policySet"]?.stringValue else { continue }
+                    if let subset = try CedarDetailsGranter.subset(requested: text, of: grantedText, label: label) {
+                        covered = subset
+                        break
+                    }
+                }
+                guard let covered else {
+                    throw .invalidAuthorizationDetails("\(label): asks for policies the grant does not hold (a refresh may only narrow)")
+                }
+                var out = members
+                out["policySet"] = .string(covered)
+                result.append(.object(out))
+            } else {
+                guard candidates.contains(where: { Self.covers($0, members) }) else {
+                    throw .invalidAuthorizationDetails("\(label): asks for more than the grant holds (a refresh may only narrow)")
+                }
+                result.append(entry)
+            }
+        }
+        return result
+    }
+
+    // MARK: - Helpers
+
+    private func checkMembers(_ members: [String: JSONValue], of type: AuthorizationDetailsType, label: String) throws(OAuthError) {
+        for name in type.requiredMembers where members[name] == nil {
+            throw .invalidAuthorizationDetails("\(label): missing required member '\(name)' for type '\(type.type)'")
+        }
+        for name in Self.stringArrayMembers {
+            guard let value = members[name] else { continue }
+            guard case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw .invalidAuthorizationDetails("\(label).\(name) must be an array of strings")
+            }
+        }
+        if let identifier = members["identifier"], identifier.stringValue == nil {
+            throw .invalidAuthorizationDetails("\(label).identifier must be a string")
+        }
+        var allowed: Set<String>? = type.allowedMembers.map { $0.union(type.requiredMembers).union(["type"]) }
+        if let rarFormat = members["rarFormat"] {
+            guard rarFormat == .string("cedar") else {
+                throw .invalidAuthorizationDetails("\(label).rarFormat must be \"cedar\" (the only format this server knows)")
+            }
+            guard let policySet = members["policySet"] else { throw .invalidAuthorizationDetails("\(label): rarFormat cedar requires a 'policySet'") }
+            guard policySet.stringValue != nil else { throw .invalidAuthorizationDetails("\(label).policySet must be a string of Cedar policies") }
+            allowed?.formUnion(["rarFormat", "policySet"])
+        } else if members["policySet"] != nil {
+            throw .invalidAuthorizationDetails("\(label): 'policySet' requires \"rarFormat\": \"cedar\"")
+        }
+        if let allowed, let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw .invalidAuthorizationDetails("\(label): unknown member '\(FormParameters.printableValue(unknown))' for type '\(type.type)'")
+        }
+    }
+
+    /// Whether a granted non-Cedar entry covers a requested one: every requested member is in
+    /// the grant, arrays as subsets (RFC 9396 §2: an entry grants the product of its arrays), other
+    /// values equal.
+    static func covers(_ granted: [String: JSONValue], _ requested: [String: JSONValue]) -> Bool {
+        requested.allSatisfy { name, value in
+            guard let held = granted[name] else { return false }
+            if case .array(let asked) = value, case .array(let have) = held {
+                return asked.allSatisfy(have.contains)
+            }
+            return held == value
+        }
+    }
+}

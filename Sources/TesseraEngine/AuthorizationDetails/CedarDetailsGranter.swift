@@ -1,0 +1,124 @@
+import Cedar
+import Foundation
+import TesseraProtocol
+
+/// The Cedar profile for RAR (draft-cecchetti-oauth-rar-cedar §2, §7) for one entry: parses the
+/// requested `policySet`, validates it against the type's schema, asks the AS's delegation
+/// policies which actions may be delegated, and returns the narrowed set as canonical Cedar text.
+///
+/// Narrowing rules (docs/rar-cedar.md): `forbid` policies are kept as asked (they only take
+/// away); each `permit` keeps only the actions the delegation policies allow, is pinned to the
+/// token subject when the type says so, and gets the type's extra `when` conditions and expiry.
+struct CedarDetailsGranter {
+    /// Entity type of the client in delegation requests.
+    static let clientType = EntityType("Tessera::Client")
+    /// The delegation request's resource when the requested policy names none (`resource`); for
+    /// `resource is T` it is `T::"*"`, so the AS's `resource is T` matches and `resource == T::"x"` does not.
+    static let unconstrainedResource = EntityUID("Tessera::Resource", "*")
+
+    let profile: AuthorizationDetailsType.CedarProfile
+    let label: String
+    let type: String
+
+    /// Parses and checks a requested or granted policy set: syntax, templates, emptiness.
+    static func parse(_ text: String, label: String) throws(OAuthError) -> PolicySet {
+        let set: PolicySet
+        do { set = try PolicySet(parsing: text) } catch {
+            let problems = error.diagnostics.prefix(3).map { d in
+                (d.location.map { "line \($0.line), column \($0.column): " } ?? "") + d.message
+            }
+            throw .invalidAuthorizationDetails("\(label).policySet has a Cedar syntax error at \(problems.joined(separator: "; "))")
+        }
+        if let template = set.templates.first {
+            throw .invalidAuthorizationDetails(
+                "\(label).policySet: the policy at \(where_(template)) is a template (\(template.slots.map(\.rawValue).joined(separator: ", "))); template slots cannot be granted"
+            )
+        }
+        guard !set.staticPolicies.isEmpty else { throw .invalidAuthorizationDetails("\(label).policySet holds no policy") }
+        return set
+    }
+
+    /// Decides and narrows a requested policy set for `party`; returns the granted Cedar text.
+    func grant(policySet text: String, to party: AuthorizationDetailsProcessor.Party, at now: Date) throws(OAuthError) -> String {
+        let set = try Self.parse(text, label: label)
+        guard set.staticPolicies.count <= profile.maximumPolicies else {
+            throw .invalidAuthorizationDetails("\(label).policySet has \(set.staticPolicies.count) policies; at most \(profile.maximumPolicies) are accepted")
+        }
+        if let schema = profile.schema {
+            let report = Validator(schema: schema, mode: .strict).validate(set)
+            if let first = report.errors.first {
+                let at = first.location.map { "line \($0.line), column \($0.column)" } ?? first.policyID
+                var message = "\(label).policySet does not validate against the schema of type '\(type)': the policy at \(at): \(first.message)"
+                if let expression = first.expression { message += " in `\(expression)`" }
+                throw .invalidAuthorizationDetails(message)
+            }
+        }
+        var extra = profile.conditions
+        if let validFor = profile.validFor {
+            let until = Int64((now.timeIntervalSince1970 + validFor).rounded(.down)) * 1000
+            // The text is built from an integer timestamp, so it always parses.
+            if let expiry = try? PolicyCondition(parsing: "context.now < \(ExtensionValue.datetime(until))") { extra.append(expiry) }
+        }
+        let pinned = profile.pinPrincipalType.map { EntityUID(type: $0, id: CedarString(party.subject)) }
+        var granted: [Policy] = []
+        var refused: [String] = []
+        for policy in set.staticPolicies {
+            if policy.effect == .forbid {
+                granted.append(policy)
+                continue
+            }
+            guard let actions = policy.actionEntities else {
+                throw .invalidAuthorizationDetails(
+                    "\(label).policySet: the policy at \(Self.where_(policy)) must name the actions to delegate (action == … or action in [ … ])"
+                )
+            }
+            if let pinned, let named = policy.principalEntity, named != pinned {
+                throw .invalidAuthorizationDetails("\(label).policySet: the policy at \(Self.where_(policy)) names principal \(named), but this token's subject is \(pinned)")
+            }
+            let allowed = actions.filter { mayDelegate($0, of: policy, to: party) }
+            for action in actions where !allowed.contains(action) { refused.append("\(action) (policy at \(Self.where_(policy)))") }
+            guard !allowed.isEmpty, let narrowed = policy.narrowed(principal: pinned, actions: allowed, conditions: extra) else { continue }
+            granted.append(narrowed)
+        }
+        guard granted.contains(where: { $0.effect == .permit }) else {
+            throw .invalidAuthorizationDetails("\(label): nothing in the policy set may be delegated to this client; refused: \(refused.joined(separator: ", "))")
+        }
+        do { return PolicyFormatter.format(try PolicySet(policies: granted)) } catch {
+            throw .invalidAuthorizationDetails("\(label).policySet: \(error.description)")
+        }
+    }
+
+    /// One delegation question to the AS's policies: may this client be delegated `action` on the
+    /// policy's resource? Errors in the AS's policies count as "no" (fail closed).
+    private func mayDelegate(_ action: EntityUID, of policy: Policy, to party: AuthorizationDetailsProcessor.Party) -> Bool {
+        var context: [CedarString: CedarValue] = [
+            "type": .string(type),
+            "subject": .string(party.subject),
+            "resourceIsExact": .bool(policy.resourceIsSingleEntity),
+        ]
+        if let principal = policy.principalEntity { context["principal"] = .entity(principal) }
+        let request = AuthorizationRequest(
+            principal: EntityUID(type: Self.clientType, id: CedarString(party.clientID)),
+            action: action,
+            resource: policy.resourceEntity ?? policy.resourceType.map { EntityUID(type: $0, id: "*") } ?? Self.unconstrainedResource,
+            context: context
+        )
+        let answer = profile.delegation.isAuthorized(request, entities: EntityStore())
+        return answer.decision == .allow && answer.diagnostics.errors.isEmpty
+    }
+
+    /// For a refresh: the requested set if every one of its policies is in the granted set
+    /// (compared as canonical Cedar text), else `nil`.
+    static func subset(requested: String, of granted: String, label: String) throws(OAuthError) -> String? {
+        let asked = try parse(requested, label: label)
+        guard let held = try? PolicySet(parsing: granted) else { return nil }
+        let heldTexts = Set(held.staticPolicies.map { PolicyFormatter.format($0) })
+        guard asked.staticPolicies.allSatisfy({ heldTexts.contains(PolicyFormatter.format($0)) }) else { return nil }
+        return PolicyFormatter.format(asked)
+    }
+
+    /// `line L, column C` of a policy in its policy set text.
+    private static func where_(_ policy: Policy) -> String {
+        policy.location.map { "line \($0.line), column \($0.column)" } ?? policy.id
+    }
+}
