@@ -327,6 +327,18 @@ import Testing
         }
     }
 
+    @Test func jwtThenIntrospectionVerifiesJWTsLocallyAndIntrospectsOpaqueTokens() async throws {
+        try await withStack(configure: { $0.validation = .jwtThenIntrospection(clientID: TestClients.secretClientID, clientSecret: TestClients.secret) }) { stack in
+            let client = stack.client()
+            let token = try await client.clientCredentials(scope: "read", resources: [stack.resource])
+            #expect(try await client.call(method: "GET", url: stack.resource + "/api/hello", token: token).status == 200)
+            // An opaque value goes to the AS, which does not know it.
+            let opaque = try await Self.raw(stack, "/api/hello", [("Authorization", "Bearer opaque-value-the-as-never-issued")])
+            #expect(opaque.status == 401)
+            #expect(Self.challenge(opaque, "Bearer")?["error_description"] == "the access token is not active")
+        }
+    }
+
     @Test func challengesParseAndRenderSafely() {
         let header = #"DPoP error="invalid_token", error_description="a \"quoted\" value", algs="ES256 PS256", Bearer realm=api"#
         let parsed = AuthenticationChallenge.parse(header)
