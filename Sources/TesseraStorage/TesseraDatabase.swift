@@ -50,6 +50,8 @@ public enum TesseraDatabase {
                 gnap: PostgresGNAPStore(database: database),
                 clientMetadata: PostgresClientMetadataStore(database: database),
                 challenges: PostgresClientChallengeStore(database: database),
+                people: PostgresPeopleStore(database: database),
+                interactions: PostgresInteractionStore(database: database),
                 health: { await database.isReachable() },
                 displayName: database.url.displayName
             )

@@ -164,6 +164,51 @@ enum PostgresMigrations {
                 "CREATE INDEX client_challenges_expiry ON client_challenges (expires_at)",
             ]
         ),
+        Migration(
+            version: 3,
+            name: "users-sessions-gnap-interactions",
+            statements: [
+                """
+                CREATE TABLE users (
+                    username TEXT PRIMARY KEY,
+                    password_hash TEXT NOT NULL,
+                    display_name TEXT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE sessions (
+                    id_hash TEXT PRIMARY KEY,
+                    username TEXT,
+                    csrf_token TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX sessions_user ON sessions (username)",
+                "CREATE INDEX sessions_expiry ON sessions (expires_at)",
+                """
+                CREATE TABLE gnap_interactions (
+                    id TEXT PRIMARY KEY,
+                    grant_id TEXT NOT NULL UNIQUE,
+                    user_code TEXT UNIQUE,
+                    finish_method TEXT,
+                    finish_uri TEXT,
+                    client_nonce TEXT,
+                    server_nonce TEXT NOT NULL,
+                    hash_method TEXT NOT NULL,
+                    owner TEXT,
+                    client_name TEXT,
+                    client_uri TEXT,
+                    state TEXT NOT NULL,
+                    interact_ref_hash TEXT,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX gnap_interactions_expiry ON gnap_interactions (expires_at)",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

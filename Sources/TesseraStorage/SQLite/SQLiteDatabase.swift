@@ -44,6 +44,8 @@ public enum SQLiteDatabase {
             gnap: SQLiteGNAPStore(writer: writer, batcher: batcher),
             clientMetadata: SQLiteClientMetadataStore(writer: writer),
             challenges: SQLiteClientChallengeStore(writer: writer, batcher: batcher),
+            people: SQLitePeopleStore(writer: writer, batcher: batcher),
+            interactions: SQLiteInteractionStore(writer: writer, batcher: batcher),
             health: {
                 (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
             },

@@ -130,6 +130,45 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0003-users-sessions-gnap-interactions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        username TEXT PRIMARY KEY NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        display_name TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE sessions (
+                        id_hash TEXT PRIMARY KEY NOT NULL,
+                        username TEXT,
+                        csrf_token TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX sessions_user ON sessions(username);
+                    CREATE INDEX sessions_expiry ON sessions(expires_at);
+                    CREATE TABLE gnap_interactions (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        grant_id TEXT NOT NULL UNIQUE,
+                        user_code TEXT UNIQUE,
+                        finish_method TEXT,
+                        finish_uri TEXT,
+                        client_nonce TEXT,
+                        server_nonce TEXT NOT NULL,
+                        hash_method TEXT NOT NULL,
+                        owner TEXT,
+                        client_name TEXT,
+                        client_uri TEXT,
+                        state TEXT NOT NULL,
+                        interact_ref_hash TEXT,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX gnap_interactions_expiry ON gnap_interactions(expires_at);
+                    """
+            )
+        }
         return migrator
     }
 }

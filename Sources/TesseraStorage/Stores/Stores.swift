@@ -9,6 +9,10 @@ public struct Stores: Sendable {
     public var clientMetadata: any ClientMetadataStore
     /// Outstanding client challenges.
     public var challenges: any ClientChallengeStore
+    /// Users and browser sessions of the interaction pages.
+    public var people: any PeopleStore
+    /// GNAP interactions (RFC 9635 §4).
+    public var interactions: any GNAPInteractionStore
     /// Answers whether the database can be reached (`/readyz`).
     public var health: @Sendable () async -> Bool
     /// A short description for logs, without credentials (e.g. `sqlite:tessera-data/tessera.sqlite`).
@@ -22,6 +26,8 @@ public struct Stores: Sendable {
         gnap: any GNAPStore,
         clientMetadata: any ClientMetadataStore,
         challenges: any ClientChallengeStore,
+        people: any PeopleStore,
+        interactions: any GNAPInteractionStore,
         health: @escaping @Sendable () async -> Bool,
         displayName: String
     ) {
@@ -32,6 +38,8 @@ public struct Stores: Sendable {
         self.gnap = gnap
         self.clientMetadata = clientMetadata
         self.challenges = challenges
+        self.people = people
+        self.interactions = interactions
         self.health = health
         self.displayName = displayName
     }

@@ -1,0 +1,107 @@
+import Foundation
+import PostgresNIO
+
+/// ``PeopleStore`` on PostgreSQL.
+struct PostgresPeopleStore: PeopleStore {
+    let database: PostgresDatabase
+
+    func upsertUser(_ user: UserRecord) async throws {
+        let createdAt = user.createdAt.millis
+        try await database.withConnection { connection in
+            try await connection.run(
+                """
+                INSERT INTO users (username, password_hash, display_name, created_at)
+                VALUES (\(user.username), \(user.passwordHash), \(user.displayName), \(createdAt))
+                ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, display_name = EXCLUDED.display_name
+                """,
+                logger: database.logger
+            )
+        }
+    }
+
+    func user(username: String) async throws -> UserRecord? {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT username, password_hash, display_name, created_at FROM users WHERE username = \(username)",
+                logger: database.logger
+            )
+            for try await row in rows { return try Self.user(row) }
+            return nil
+        }
+    }
+
+    func users() async throws -> [UserRecord] {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT username, password_hash, display_name, created_at FROM users ORDER BY username",
+                logger: database.logger
+            )
+            var users: [UserRecord] = []
+            for try await row in rows { users.append(try Self.user(row)) }
+            return users
+        }
+    }
+
+    func removeUser(username: String) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            let removed = try await connection.run("DELETE FROM users WHERE username = \(username) RETURNING username", logger: logger)
+            try await connection.run("DELETE FROM sessions WHERE username = \(username)", logger: logger)
+            return removed == 1
+        }
+    }
+
+    func createSession(_ session: SessionRecord) async throws {
+        let (createdAt, expiresAt) = (session.createdAt.millis, session.expiresAt.millis)
+        try await database.withConnection { connection in
+            try await connection.run(
+                """
+                INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at)
+                VALUES (\(session.idHash), \(session.username), \(session.csrfToken), \(createdAt), \(expiresAt))
+                """,
+                logger: database.logger
+            )
+        }
+    }
+
+    func session(idHash: String, at now: Date) async throws -> SessionRecord? {
+        let millis = now.millis
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT id_hash, username, csrf_token, created_at, expires_at FROM sessions
+                WHERE id_hash = \(idHash) AND expires_at > \(millis)
+                """,
+                logger: database.logger
+            )
+            for try await (idHash, username, csrf, createdAt, expiresAt) in rows.decode((String, String?, String, Int64, Int64).self) {
+                return SessionRecord(
+                    idHash: idHash,
+                    username: username,
+                    csrfToken: csrf,
+                    createdAt: Date(millis: createdAt),
+                    expiresAt: Date(millis: expiresAt)
+                )
+            }
+            return nil
+        }
+    }
+
+    func deleteSession(idHash: String) async throws {
+        try await database.withConnection { connection in
+            try await connection.run("DELETE FROM sessions WHERE id_hash = \(idHash)", logger: database.logger)
+        }
+    }
+
+    func deleteExpiredSessions(before cutoff: Date) async throws -> Int {
+        let millis = cutoff.millis
+        return try await database.withConnection { connection in
+            try await connection.run("DELETE FROM sessions WHERE expires_at < \(millis) RETURNING id_hash", logger: database.logger)
+        }
+    }
+
+    private static func user(_ row: PostgresRow) throws -> UserRecord {
+        let (username, hash, displayName, createdAt) = try row.decode((String, String, String?, Int64).self)
+        return UserRecord(username: username, passwordHash: hash, displayName: displayName, createdAt: Date(millis: createdAt))
+    }
+}

@@ -1,0 +1,39 @@
+public import Foundation
+
+/// A person who can sign in to the AS's pages and act as a resource owner (RFC 9635 §1.2).
+public struct UserRecord: Sendable, Hashable {
+    /// The sign-in name; also the subject of tokens this person approves.
+    public var username: String
+    /// The password's KDF output in its self-describing stored form (never the password).
+    public var passwordHash: String
+    public var displayName: String?
+    public var createdAt: Date
+
+    public init(username: String, passwordHash: String, displayName: String?, createdAt: Date) {
+        self.username = username
+        self.passwordHash = passwordHash
+        self.displayName = displayName
+        self.createdAt = createdAt
+    }
+}
+
+/// A browser session. The cookie carries a random identifier; only its SHA-256 is stored, so a copy
+/// of the database does not let anyone take over a session.
+public struct SessionRecord: Sendable, Hashable {
+    /// SHA-256 (base64url) of the session identifier in the cookie.
+    public var idHash: String
+    /// The signed-in person; `nil` for a session that only carries a CSRF token for the sign-in form.
+    public var username: String?
+    /// The synchronizer token every form of this session must echo.
+    public var csrfToken: String
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    public init(idHash: String, username: String?, csrfToken: String, createdAt: Date, expiresAt: Date) {
+        self.idHash = idHash
+        self.username = username
+        self.csrfToken = csrfToken
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}

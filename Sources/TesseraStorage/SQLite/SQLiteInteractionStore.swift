@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+
+/// ``GNAPInteractionStore`` on SQLite. A decision reads and writes inside one write transaction
+/// (GRDB serialises writers), so its checks and updates are atomic.
+struct SQLiteInteractionStore: GNAPInteractionStore {
+    let writer: any DatabaseWriter
+    let batcher: SQLiteWriteBatcher
+
+    func createInteraction(_ interaction: GNAPInteractionRecord) async throws {
+        try await batcher.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO gnap_interactions (id, grant_id, user_code, finish_method, finish_uri, client_nonce, server_nonce,
+                        hash_method, owner, client_name, client_uri, state, interact_ref_hash, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    interaction.id, interaction.grantID, interaction.userCode, interaction.finishMethod, interaction.finishURI,
+                    interaction.clientNonce, interaction.serverNonce, interaction.hashMethod, interaction.owner,
+                    interaction.clientName, interaction.clientURI,
+                    interaction.state.rawValue, interaction.interactRefHash, interaction.createdAt.millis, interaction.expiresAt.millis,
+                ]
+            )
+        }
+    }
+
+    func interaction(id: String) async throws -> GNAPInteractionRecord? {
+        try await fetch("id", id)
+    }
+
+    func interaction(userCode: String) async throws -> GNAPInteractionRecord? {
+        try await fetch("user_code", userCode)
+    }
+
+    func interaction(grantID: String) async throws -> GNAPInteractionRecord? {
+        try await fetch("grant_id", grantID)
+    }
+
+    func decide(interactionID: String, _ decision: GNAPInteractionDecision, at now: Date) async throws -> Bool {
+        try await batcher.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT grant_id FROM gnap_interactions WHERE id = ? AND state = 'waiting' AND expires_at > ?",
+                    arguments: [interactionID, now.millis]
+                )
+            else { return false }
+            let grantID: String = row["grant_id"]
+            try db.execute(
+                sql: """
+                    UPDATE gnap_grants SET state = ?, subject = ?, request = COALESCE(?, request), updated_at = ?
+                    WHERE id = ? AND state = 'pending'
+                    """,
+                arguments: [decision.approve ? "approved" : "denied", decision.subject, decision.narrowedRequest, now.millis, grantID]
+            )
+            guard db.changesCount == 1 else { return false }
+            try db.execute(
+                sql: "UPDATE gnap_interactions SET state = 'finished', interact_ref_hash = ? WHERE id = ?",
+                arguments: [decision.interactRefHash, interactionID]
+            )
+            return true
+        }
+    }
+
+    func consume(grantID: String, interactRefHash: String) async throws -> Bool {
+        try await batcher.write { db in
+            try db.execute(
+                sql: "UPDATE gnap_interactions SET state = 'used' WHERE grant_id = ? AND interact_ref_hash = ? AND state = 'finished'",
+                arguments: [grantID, interactRefHash]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    func deleteExpiredInteractions(before cutoff: Date) async throws -> Int {
+        try await batcher.write { db in
+            try db.execute(sql: "DELETE FROM gnap_interactions WHERE expires_at < ?", arguments: [cutoff.millis])
+            return db.changesCount
+        }
+    }
+
+    /// `column` is one of three constants above, never input.
+    private func fetch(_ column: String, _ value: String) async throws -> GNAPInteractionRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM gnap_interactions WHERE \(column) = ?", arguments: [value]).map { row in
+                GNAPInteractionRecord(
+                    id: row["id"],
+                    grantID: row["grant_id"],
+                    userCode: row["user_code"],
+                    finishMethod: row["finish_method"],
+                    finishURI: row["finish_uri"],
+                    clientNonce: row["client_nonce"],
+                    serverNonce: row["server_nonce"],
+                    hashMethod: row["hash_method"],
+                    owner: row["owner"],
+                    clientName: row["client_name"],
+                    clientURI: row["client_uri"],
+                    state: GNAPInteractionRecord.State(rawValue: row["state"]) ?? .used,
+                    interactRefHash: row["interact_ref_hash"],
+                    createdAt: Date(millis: row["created_at"]),
+                    expiresAt: Date(millis: row["expires_at"])
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+
+/// ``PeopleStore`` on SQLite.
+struct SQLitePeopleStore: PeopleStore {
+    let writer: any DatabaseWriter
+    let batcher: SQLiteWriteBatcher
+
+    func upsertUser(_ user: UserRecord) async throws {
+        try await batcher.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO users (username, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, display_name = excluded.display_name
+                    """,
+                arguments: [user.username, user.passwordHash, user.displayName, user.createdAt.millis]
+            )
+        }
+    }
+
+    func user(username: String) async throws -> UserRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user)
+        }
+    }
+
+    func users() async throws -> [UserRecord] {
+        try await writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(Self.user) }
+    }
+
+    func removeUser(username: String) async throws -> Bool {
+        try await batcher.write { db in
+            try db.execute(sql: "DELETE FROM users WHERE username = ?", arguments: [username])
+            let removed = db.changesCount == 1
+            try db.execute(sql: "DELETE FROM sessions WHERE username = ?", arguments: [username])
+            return removed
+        }
+    }
+
+    func createSession(_ session: SessionRecord) async throws {
+        try await batcher.write { db in
+            try db.execute(
+                sql: "INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [session.idHash, session.username, session.csrfToken, session.createdAt.millis, session.expiresAt.millis]
+            )
+        }
+    }
+
+    func session(idHash: String, at now: Date) async throws -> SessionRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?", arguments: [idHash, now.millis])
+                .map { row in
+                    SessionRecord(
+                        idHash: row["id_hash"],
+                        username: row["username"],
+                        csrfToken: row["csrf_token"],
+                        createdAt: Date(millis: row["created_at"]),
+                        expiresAt: Date(millis: row["expires_at"])
+                    )
+                }
+        }
+    }
+
+    func deleteSession(idHash: String) async throws {
+        try await batcher.write { db in try db.execute(sql: "DELETE FROM sessions WHERE id_hash = ?", arguments: [idHash]) }
+    }
+
+    func deleteExpiredSessions(before cutoff: Date) async throws -> Int {
+        try await batcher.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [cutoff.millis])
+            return db.changesCount
+        }
+    }
+
+    private static func user(_ row: Row) -> UserRecord {
+        UserRecord(
+            username: row["username"],
+            passwordHash: row["password_hash"],
+            displayName: row["display_name"],
+            createdAt: Date(millis: row["created_at"])
+        )
+    }
+}

@@ -1,0 +1,38 @@
+public import Foundation
+
+/// People who sign in to the AS's pages, and their browser sessions.
+public protocol PeopleStore: Sendable {
+    /// Adds the user, or replaces the password hash and display name of an existing one.
+    func upsertUser(_ user: UserRecord) async throws
+    func user(username: String) async throws -> UserRecord?
+    func users() async throws -> [UserRecord]
+    /// Removes the user and ends their sessions. - Returns: whether the user existed.
+    func removeUser(username: String) async throws -> Bool
+
+    func createSession(_ session: SessionRecord) async throws
+    /// The session with this identifier hash, if it has not expired at `now`.
+    func session(idHash: String, at now: Date) async throws -> SessionRecord?
+    func deleteSession(idHash: String) async throws
+    /// Deletes sessions that expired before `cutoff`. - Returns: how many.
+    func deleteExpiredSessions(before cutoff: Date) async throws -> Int
+}
+
+/// GNAP interactions (RFC 9635 §4). Every transition is a compare-and-swap, so an interaction is
+/// decided once and its `interact_ref` is accepted once.
+public protocol GNAPInteractionStore: Sendable {
+    func createInteraction(_ interaction: GNAPInteractionRecord) async throws
+    func interaction(id: String) async throws -> GNAPInteractionRecord?
+    /// The interaction whose normalised user code is `userCode`.
+    func interaction(userCode: String) async throws -> GNAPInteractionRecord?
+    func interaction(grantID: String) async throws -> GNAPInteractionRecord?
+    /// Applies a resource owner's decision in one transaction: the interaction moves `waiting` →
+    /// `finished` with the `interact_ref` hash, and its grant `pending` → `approved` (subject, narrowed
+    /// request) or `denied`. - Returns: `false`, changing nothing, when the interaction is not waiting,
+    /// has expired at `now`, or its grant is not pending.
+    func decide(interactionID: String, _ decision: GNAPInteractionDecision, at now: Date) async throws -> Bool
+    /// Marks the finished interaction of `grantID` whose `interact_ref` hashes to `interactRefHash` as used.
+    /// - Returns: `false` when there is no such finished interaction (unknown, or already used).
+    func consume(grantID: String, interactRefHash: String) async throws -> Bool
+    /// Deletes interactions that expired before `cutoff`. - Returns: how many.
+    func deleteExpiredInteractions(before cutoff: Date) async throws -> Int
+}

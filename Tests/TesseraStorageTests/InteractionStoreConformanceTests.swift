@@ -1,0 +1,113 @@
+import Foundation
+import TesseraStorage
+import Testing
+
+/// Users, sessions and GNAP interactions (migration 0003) on both backends: an interaction is
+/// decided once, its grant only while pending, and its `interact_ref` accepted once.
+@Suite struct InteractionStoreConformanceTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func interaction(_ id: String, grant: String, code: String? = nil, expires: TimeInterval = 600) -> GNAPInteractionRecord {
+        GNAPInteractionRecord(
+            id: id,
+            grantID: grant,
+            userCode: code,
+            finishMethod: "redirect",
+            finishURI: "https://client.example/cb",
+            clientNonce: "cn",
+            serverNonce: "sn",
+            hashMethod: "sha-256",
+            owner: "alice",
+            state: .waiting,
+            interactRefHash: nil,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(expires)
+        )
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func usersAreAddedReplacedListedAndRemoved(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            try await stores.people.upsertUser(UserRecord(username: "bob", passwordHash: "h1", displayName: nil, createdAt: Self.now))
+            try await stores.people.upsertUser(UserRecord(username: "alice", passwordHash: "h2", displayName: "Alice", createdAt: Self.now))
+            try await stores.people.upsertUser(UserRecord(username: "bob", passwordHash: "h3", displayName: "Bob", createdAt: Self.now))
+            #expect(try await stores.people.users().map(\.username) == ["alice", "bob"])
+            #expect(try await stores.people.user(username: "bob")?.passwordHash == "h3")
+            try await stores.people.createSession(
+                SessionRecord(
+                    idHash: "s1",
+                    username: "bob",
+                    csrfToken: "x",
+                    createdAt: Self.now,
+                    expiresAt: Self.now.addingTimeInterval(60)
+                )
+            )
+            #expect(try await stores.people.removeUser(username: "bob"))
+            #expect(try await !stores.people.removeUser(username: "bob"))
+            #expect(try await stores.people.user(username: "bob") == nil)
+            #expect(try await stores.people.session(idHash: "s1", at: Self.now) == nil, "removing a user ends their sessions")
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func sessionsExpireAndAreDeleted(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let session = SessionRecord(
+                idHash: "s2",
+                username: nil,
+                csrfToken: "csrf",
+                createdAt: Self.now,
+                expiresAt: Self.now.addingTimeInterval(60)
+            )
+            try await stores.people.createSession(session)
+            #expect(try await stores.people.session(idHash: "s2", at: Self.now) == session)
+            #expect(try await stores.people.session(idHash: "s2", at: Self.now.addingTimeInterval(61)) == nil)
+            #expect(try await stores.people.deleteExpiredSessions(before: Self.now.addingTimeInterval(120)) == 1)
+            try await stores.people.createSession(session)
+            try await stores.people.deleteSession(idHash: "s2")
+            #expect(try await stores.people.session(idHash: "s2", at: Self.now) == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func anInteractionIsDecidedOnceAndItsReferenceUsedOnce(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            try await stores.gnap.createGrant(GNAPStoreConformanceTests.grant("g1"), issued: [])
+            try await stores.interactions.createInteraction(Self.interaction("i1", grant: "g1", code: "ABCD2345"))
+            #expect(try await stores.interactions.interaction(userCode: "ABCD2345")?.id == "i1")
+            #expect(try await stores.interactions.interaction(grantID: "g1")?.id == "i1")
+            let decision = GNAPInteractionDecision(
+                approve: true,
+                subject: "alice",
+                narrowedRequest: "{\"narrow\":1}",
+                interactRefHash: "r1"
+            )
+            #expect(try await stores.interactions.decide(interactionID: "i1", decision, at: Self.now))
+            #expect(try await !stores.interactions.decide(interactionID: "i1", decision, at: Self.now), "decided twice")
+            let grant = try #require(try await stores.gnap.grant(id: "g1"))
+            #expect(grant.state == .approved && grant.subject == "alice" && grant.request == "{\"narrow\":1}")
+            #expect(try await stores.interactions.interaction(id: "i1")?.state == .finished)
+            #expect(try await !stores.interactions.consume(grantID: "g1", interactRefHash: "wrong"))
+            #expect(try await stores.interactions.consume(grantID: "g1", interactRefHash: "r1"))
+            #expect(try await !stores.interactions.consume(grantID: "g1", interactRefHash: "r1"), "replayed interact_ref")
+            #expect(try await stores.interactions.interaction(id: "i1")?.state == .used)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func expiredInteractionsAndDecidedGrantsRefuseDecisions(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            try await stores.gnap.createGrant(GNAPStoreConformanceTests.grant("g2"), issued: [])
+            try await stores.interactions.createInteraction(Self.interaction("i2", grant: "g2", expires: 10))
+            let deny = GNAPInteractionDecision(approve: false, subject: "alice", narrowedRequest: nil, interactRefHash: "r2")
+            #expect(try await !stores.interactions.decide(interactionID: "i2", deny, at: Self.now.addingTimeInterval(11)), "expired")
+            // An operator decided out of band first: the interaction must not decide again.
+            #expect(try await stores.gnap.decide(grantID: "g2", approve: true, subject: "op", at: Self.now))
+            #expect(try await !stores.interactions.decide(interactionID: "i2", deny, at: Self.now))
+            #expect(try await stores.interactions.interaction(id: "i2")?.state == .waiting)
+            #expect(try await stores.gnap.grant(id: "g2")?.state == .approved)
+            #expect(try await stores.interactions.deleteExpiredInteractions(before: Self.now.addingTimeInterval(60)) == 1)
+            #expect(try await stores.interactions.interaction(id: "i2") == nil)
+        }
+    }
+}
