@@ -65,9 +65,25 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     // Migrations, config-file clients and signing keys. SQLite is ready now; PostgreSQL's pool only
     // serves while its service runs, so there this happens before the server starts listening.
     let clientsToApply = configuredClients
+    let people = PeopleService(store: stores.people, now: dependencies.now)
+    let usersToApply = configuration.users
     let prepareStores: @Sendable () async throws -> Void = {
         _ = try await connection.migrate()
         for client in clientsToApply { try await stores.clients.upsert(client) }
+        for user in usersToApply {
+            if let hash = user.passwordHash {
+                try await people.addUser(username: user.username, passwordHash: hash, displayName: user.displayName)
+            } else if let password = user.password {
+                // Skip the slow KDF when the stored hash already matches the configured password.
+                if let stored = try await people.user(username: user.username),
+                    PasswordHasher.verify(password, against: stored.passwordHash),
+                    stored.displayName == user.displayName
+                {
+                    continue
+                }
+                try await people.addUser(username: user.username, password: password, displayName: user.displayName)
+            }
+        }
         try await keyRing.loadOrCreate()
     }
     var services: [any Service] = []
@@ -135,9 +151,18 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     MetadataRoute(engine: engine).addRoutes(to: router)
     OperationsRoute(engine: engine, metrics: metrics).addRoutes(to: router)
     GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer)).addRoutes(to: router)
+    InteractionRoutes(
+        service: engine.gnap,
+        people: people,
+        cookie: SessionCookie(issuer: issuer),
+        pusher: FinishPusher(
+            allowedHosts: configuration.gnap.interaction.pushAllowedHosts,
+            timeout: configuration.gnap.interaction.pushTimeout
+        )
+    ).addRoutes(to: router)
 
     services.append(KeyRefreshService(keyRing: keyRing, logger: logger))
-    services.append(ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger))
+    services.append(ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger, gnap: engine.gnap, people: people))
 
     let databaseName = stores.displayName
     let listenURL = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import TesseraEngine
 import TesseraStorage
 
 /// Deletes token and replay records that expired more than a day ago, every ten minutes.
@@ -8,6 +9,9 @@ struct ExpiredTokenSweeper: Service {
     let tokens: any TokenStore
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Interactions and browser sessions are swept with the tokens.
+    var gnap: GNAPService?
+    var people: PeopleService?
     var interval: Duration = .seconds(600)
 
     func run() async throws {
@@ -15,7 +19,9 @@ struct ExpiredTokenSweeper: Service {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
                 do {
-                    let removed = try await tokens.deleteExpired(before: now().addingTimeInterval(-86_400))
+                    var removed = try await tokens.deleteExpired(before: now().addingTimeInterval(-86_400))
+                    removed += try await gnap?.sweepInteractions(before: now().addingTimeInterval(-86_400)) ?? 0
+                    removed += try await people?.sweepSessions(before: now()) ?? 0
                     logger.debug("swept expired records", metadata: ["tessera.removed": "\(removed)"])
                 } catch {
                     logger.warning("could not sweep expired records", metadata: ["tessera.error": "\(error)"])

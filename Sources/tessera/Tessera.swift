@@ -12,6 +12,6 @@ struct Tessera: AsyncParsableCommand {
             TESSERA_ACCESS_TOKEN_LIFETIME, TESSERA_REFRESH_TOKEN_LIFETIME, TESSERA_SIGNING_ALGORITHM,
             TESSERA_LOG_LEVEL, TESSERA_CONFIG) or from flags; later sources win, flags last.
             """,
-        subcommands: [Serve.self, Clients.self, Keys.self, GNAPCommand.self, Migrate.self, Export.self, Import.self, CedarCommand.self, Demo.self]
+        subcommands: [Serve.self, Clients.self, Users.self, Keys.self, GNAPCommand.self, Migrate.self, Export.self, Import.self, CedarCommand.self, Demo.self]
     )
 }

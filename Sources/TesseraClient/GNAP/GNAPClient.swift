@@ -152,7 +152,8 @@ public struct GNAPClient: Sendable {
         interactRef: String? = nil,
         requested: GNAPTokenRequests? = nil
     ) async throws -> GNAPGrant {
-        try await waitUntil(continuation.notBefore)
+        // After an interaction the client continues at once (RFC 9635 §5.1); `wait` governs polling.
+        if interactRef == nil { try await waitUntil(continuation.notBefore) }
         let body = try interactRef.map { try Self.encode(GNAPGrantRequest(interactRef: $0)) }
         let response = try await send(method: "POST", uri: continuation.uri, body: body, token: continuation.accessToken)
         return try processGrantResponse(response, requested: requested)

@@ -8,7 +8,7 @@ public struct GNAPClientError: Error, Sendable, Hashable, CustomStringConvertibl
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String {
             case grantError, invalidResponse, unexpectedStatus, invalidRequest, signingFailed, noContinuation, pollingLimit,
-                notManageable, unsupportedTokenKey
+                notManageable, unsupportedTokenKey, interactionHashMismatch
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -30,6 +30,9 @@ public struct GNAPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let notManageable = Code(.notManageable)
         /// The token is bound to a key this client does not hold (RFC 9635 §7.2).
         public static let unsupportedTokenKey = Code(.unsupportedTokenKey)
+        /// The `hash` sent to the finish URI does not match (RFC 9635 §4.2.3): the callback is not from this
+        /// AS for this grant, so the `interact_ref` was not sent anywhere.
+        public static let interactionHashMismatch = Code(.interactionHashMismatch)
         public var description: String { value.rawValue }
     }
 

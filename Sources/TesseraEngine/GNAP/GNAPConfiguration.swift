@@ -36,7 +36,25 @@ public struct GNAPConfiguration: Sendable {
         }
     }
 
+    /// Interaction with a person (RFC 9635 §4).
+    public struct Interaction: Sendable, Hashable {
+        /// How long interaction URLs and user codes stay usable, seconds.
+        public var lifetime: TimeInterval = 600
+        /// Routing policy: a pending grant asking for this access type or reference goes to this
+        /// resource owner (username), who alone may approve it — unless the request's `user` or
+        /// `subject` names the owner first.
+        public var resourceOwners: [String: String] = [:]
+        /// Hosts or IP addresses a `push` finish may reach although they are loopback, private,
+        /// link-local or otherwise special-use (for tests and single-machine setups only).
+        public var pushAllowedHosts: Set<String> = []
+        /// How long the AS waits for a client's push endpoint.
+        public var pushTimeout: Duration = .seconds(5)
+
+        public init() {}
+    }
+
     public var instances: [Instance] = []
+    public var interaction = Interaction()
     public var resourceServers: [ResourceServer] = []
     /// Whether clients presenting an unknown key may start grants (trust on first use, RFC 9635 §2.3);
     /// their grants always wait for a resource owner.
@@ -57,6 +75,10 @@ public struct GNAPEndpoints: Sendable, Hashable {
     public let continuationBase: String
     public let tokenBase: String
     public let introspection: String
+    /// The interaction pages: `interactBase + id` is the redirect start URL, `userCode` the code entry page.
+    public let interactBase: String
+    public let userCode: String
+    public let signIn: String
 
     public init(issuer: String) {
         let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
@@ -64,5 +86,8 @@ public struct GNAPEndpoints: Sendable, Hashable {
         continuationBase = base + "/gnap/continue/"
         tokenBase = base + "/gnap/token/"
         introspection = base + "/gnap/introspect"
+        interactBase = base + "/interact/"
+        userCode = base + "/device"
+        signIn = base + "/signin"
     }
 }

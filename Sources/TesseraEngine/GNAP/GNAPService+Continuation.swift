@@ -32,9 +32,30 @@ extension GNAPService {
         try await proofs.verify(presented, key: try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))
         // A resource owner may decide while this request runs; the store refuses to overwrite that
         // decision, and the request is answered from the new state instead.
+        // An interaction reference is single use (RFC 9635 §5.1): accepted once, for this grant only.
+        var interacted = false
+        if method == .post, !presented.body.isEmpty {
+            let body = try Self.decode(GNAPGrantRequest.self, from: presented.body)
+            if let interactRef = body.interactRef {
+                guard try await consumeInteractRef(interactRef, grant: grant) else {
+                    guard grant.state == .pending else {
+                        var finalized = grant
+                        _ = try await finalize(&finalized, expected: presentedHash, state: grant.state)
+                        throw GNAPError(
+                            .tooManyAttempts,
+                            "this interact_ref is unknown or was already used; the grant is finalized (RFC 9635 §5.1)"
+                        )
+                    }
+                    throw GNAPError(.invalidInteraction, "no finished interaction of this grant has this interact_ref")
+                }
+                interacted = true
+            }
+        }
         var current = grant
         for _ in 0..<3 {
-            if let outcome = try await advance(current, method: method, presented, presentedHash: presentedHash) { return outcome }
+            if let outcome = try await advance(current, method: method, presented, presentedHash: presentedHash, interacted: interacted) {
+                return outcome
+            }
             guard let reread = try await stores.gnap.grant(id: id), reread.continuationHash == presentedHash else {
                 throw GNAPError(.invalidContinuation, "the continuation token was already used")
             }
@@ -48,7 +69,8 @@ extension GNAPService {
         _ grant: GNAPGrantRecord,
         method: ContinuationMethod,
         _ presented: GNAPPresentedRequest,
-        presentedHash: String
+        presentedHash: String,
+        interacted: Bool
     ) async throws -> ContinuationOutcome? {
         var grant = grant
         let readState = grant.state
@@ -95,16 +117,16 @@ extension GNAPService {
             guard body.accessToken == nil, body.client == nil, body.subject == nil, body.interact == nil else {
                 throw GNAPError(.invalidRequest, "a continuation POST carries only interact_ref; use PATCH to modify (RFC 9635 §5)")
             }
-            if body.interactRef != nil {
-                guard grant.state == .pending else {
-                    _ = try await finalize(&grant, expected: presentedHash, state: readState)
-                    throw GNAPError(.tooManyAttempts, "interact_ref on a grant that is not pending (RFC 9635 §5.1)")
-                }
-                throw GNAPError(.invalidInteraction, "no interaction was started for this grant")
-            }
         }
-        if method == .post, current < grant.continueAfter {
-            throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)")
+        if method == .post, !interacted {
+            if current < grant.continueAfter { throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)") }
+            // A person decided through an interaction with a finish method: the client learns of it, and
+            // continues, only with the interact_ref sent to its finish URI (RFC 9635 §3.3, §4.2).
+            if grant.state != .pending, let interaction = try await stores.interactions.interaction(grantID: grant.id),
+                interaction.state == .finished, interaction.finishMethod != nil
+            {
+                throw GNAPError(.invalidInteraction, "continue with the interact_ref sent to the finish URI (RFC 9635 §5.1)")
+            }
         }
         if grant.state == .denied {
             guard try await finalize(&grant, expected: presentedHash, state: readState) else { return nil }
@@ -139,7 +161,7 @@ extension GNAPService {
     }
 
     /// Moves the grant to `finalized` (terminal) and revokes its tokens.
-    private func finalize(_ grant: inout GNAPGrantRecord, expected: String, state: GNAPGrantRecord.State) async throws -> Bool {
+    func finalize(_ grant: inout GNAPGrantRecord, expected: String, state: GNAPGrantRecord.State) async throws -> Bool {
         grant.state = .finalized
         grant.continuationHash = nil
         grant.updatedAt = now()

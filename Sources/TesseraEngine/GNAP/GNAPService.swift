@@ -46,8 +46,8 @@ public struct GNAPService: Sendable {
     public var discovery: GNAPDiscovery {
         GNAPDiscovery(
             grantRequestEndpoint: endpoints.grant,
-            interactionStartModesSupported: [],
-            interactionFinishMethodsSupported: [],
+            interactionStartModesSupported: Self.supportedStartModes,
+            interactionFinishMethodsSupported: Self.supportedFinishMethods,
             keyProofsSupported: ["httpsig", "jwsd"],
             subIDFormatsSupported: ["opaque", "iss_sub"],
             assertionFormatsSupported: [],
@@ -69,6 +69,7 @@ public struct GNAPService: Sendable {
         let (key, instance) = try identify(client)
         try await proofs.verify(presented, key: key)
         try validate(request, instance: instance)
+        try validateInteract(request.interact)
 
         let current = now()
         var stored = request
@@ -95,6 +96,11 @@ public struct GNAPService: Sendable {
         var issued: [GNAPIssuedToken] = []
         if decision.state == .approved {
             (response.accessToken, issued) = try await mintTokens(for: stored, grant: grant)
+        } else {
+            var display: GNAPDisplay?
+            if case .value(let value) = client { display = value.display }
+            // Stored before the grant: an interaction URL handed out always finds its record.
+            response.interact = try await startInteraction(stored, grantID: grantID, display: display, at: current)
         }
         try await stores.gnap.createGrant(grant, issued: issued)
         return response

@@ -87,6 +87,7 @@ public enum ConfigurationLoader {
         var clientChallenges: FileClientChallenges?
         var dpop: FileDPoP?
         var authorizationDetailsTypes: [AuthorizationDetailsTypeDefinition]?
+        var users: [FileUser]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -101,6 +102,7 @@ public enum ConfigurationLoader {
             case clientChallenges = "client_challenges"
             case dpop
             case authorizationDetailsTypes = "authorization_details_types"
+            case users
         }
 
         init(from decoder: any Decoder) throws {
@@ -127,6 +129,7 @@ public enum ConfigurationLoader {
             clientChallenges = try keyed.decodeIfPresent(FileClientChallenges.self, forKey: .clientChallenges)
             dpop = try keyed.decodeIfPresent(FileDPoP.self, forKey: .dpop)
             authorizationDetailsTypes = try keyed.decodeIfPresent([AuthorizationDetailsTypeDefinition].self, forKey: .authorizationDetailsTypes)
+            users = try keyed.decodeIfPresent([FileUser].self, forKey: .users)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -147,6 +150,38 @@ public enum ConfigurationLoader {
             try clientChallenges?.apply(to: &configuration)
             if let dpop { try dpop.apply(to: &configuration.dpop) }
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
+            if let users {
+                configuration.users = users.map {
+                    UserDefinition(username: $0.username, password: $0.password, passwordHash: $0.passwordHash, displayName: $0.displayName)
+                }
+            }
+        }
+    }
+
+    /// An entry of `users:`.
+    private struct FileUser: Decodable {
+        var username: String
+        var password: String?
+        var passwordHash: String?
+        var displayName: String?
+        enum CodingKeys: String, CodingKey {
+            case username, password
+            case passwordHash = "password_hash"
+            case displayName = "display_name"
+        }
+    }
+
+    /// `gnap.interaction:`.
+    private struct FileInteraction: Decodable {
+        var lifetime: Double?
+        var resourceOwners: [String: String]?
+        var pushAllowedHosts: [String]?
+        var pushTimeout: Double?
+        enum CodingKeys: String, CodingKey {
+            case lifetime
+            case resourceOwners = "resource_owners"
+            case pushAllowedHosts = "push_allowed_hosts"
+            case pushTimeout = "push_timeout"
         }
     }
 
@@ -175,6 +210,7 @@ public enum ConfigurationLoader {
         var grantLifetime: Double?
         var instances: [Instance]?
         var resourceServers: [ResourceServer]?
+        var interaction: FileInteraction?
 
         enum CodingKeys: String, CodingKey {
             case continuationWait = "continuation_wait"
@@ -182,6 +218,7 @@ public enum ConfigurationLoader {
             case grantLifetime = "grant_lifetime"
             case instances
             case resourceServers = "resource_servers"
+            case interaction
         }
 
         func apply(to gnap: inout GNAPConfiguration) {
@@ -194,6 +231,14 @@ public enum ConfigurationLoader {
                         id: $0.id, key: $0.key, displayName: $0.displayName, allowedAccess: Set($0.allowedAccess ?? []),
                         allowBearer: $0.allowBearer ?? false
                     )
+                }
+            }
+            if let interaction {
+                if let lifetime = interaction.lifetime { gnap.interaction.lifetime = lifetime }
+                if let owners = interaction.resourceOwners { gnap.interaction.resourceOwners = owners }
+                if let hosts = interaction.pushAllowedHosts { gnap.interaction.pushAllowedHosts = Set(hosts.map { $0.lowercased() }) }
+                if let timeout = interaction.pushTimeout {
+                    gnap.interaction.pushTimeout = .milliseconds(Int64(max(0.1, min(timeout, 30)) * 1000))
                 }
             }
             if let resourceServers {

@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     public var clientChallenges = ClientChallengeConfiguration()
     /// `authorization_details` types the AS knows (RFC 9396), with their Cedar profiles.
     public var authorizationDetailsTypes: [AuthorizationDetailsTypeDefinition] = []
+    /// People who sign in to the interaction pages (added or updated at start).
+    public var users: [UserDefinition] = []
 
     public init() {}
 
@@ -110,6 +112,27 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError(field: "authorization_details_types[\(index)].type", "'\(definition.type)' is listed twice")
             }
         }
+        var usernames = Set<String>()
+        for (index, user) in users.enumerated() {
+            do { try PeopleService.validate(username: user.username) } catch {
+                throw ConfigurationError(field: "users[\(index)].username", error.message)
+            }
+            guard usernames.insert(user.username).inserted else {
+                throw ConfigurationError(field: "users[\(index)].username", "'\(user.username)' is listed twice")
+            }
+            guard (user.password == nil) != (user.passwordHash == nil) else {
+                throw ConfigurationError(field: "users[\(index)]", "needs exactly one of password or password_hash")
+            }
+            if let password = user.password, password.count < PasswordHasher.minimumLength {
+                throw ConfigurationError(field: "users[\(index)].password", "must be at least \(PasswordHasher.minimumLength) characters")
+            }
+            if let hash = user.passwordHash, !hash.hasPrefix("pbkdf2-sha256$") {
+                throw ConfigurationError(field: "users[\(index)].password_hash", "must be a pbkdf2-sha256$… value (tessera users hash)")
+            }
+        }
+        guard gnap.interaction.lifetime >= 1, gnap.interaction.lifetime <= 86_400 else {
+            throw ConfigurationError(field: "gnap.interaction.lifetime", "must be 1 to 86400 seconds")
+        }
         var seen = Set<String>()
         for (index, client) in clients.enumerated() {
             guard seen.insert(client.id).inserted else { throw ConfigurationError(field: "clients[\(index)].id", "'\(client.id)' is listed twice") }
@@ -120,6 +143,21 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError(field: "clients[\(index)].\(error.field)", error.message)
             }
         }
+    }
+}
+
+/// A person defined in the config file: a password (hashed at start) or a `password_hash`.
+public struct UserDefinition: Sendable, Hashable {
+    public var username: String
+    public var password: String?
+    public var passwordHash: String?
+    public var displayName: String?
+
+    public init(username: String, password: String? = nil, passwordHash: String? = nil, displayName: String? = nil) {
+        self.username = username
+        self.password = password
+        self.passwordHash = passwordHash
+        self.displayName = displayName
     }
 }
 

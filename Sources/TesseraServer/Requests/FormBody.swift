@@ -5,7 +5,11 @@ import TesseraProtocol
 
 /// Reads a strict form body (STYLE §7): the content type must be `application/x-www-form-urlencoded`.
 enum FormBody {
-    static func parse(_ request: Request, context: TesseraRequestContext) async throws -> FormParameters {
+    static func parse(
+        _ request: Request,
+        context: TesseraRequestContext,
+        repeatable: Set<String> = ["resource"]
+    ) async throws -> FormParameters {
         guard let contentType = request.headers[.contentType],
             contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
                 == "application/x-www-form-urlencoded"
@@ -19,6 +23,6 @@ enum FormBody {
         } catch {
             throw OAuthError.invalidRequest("request body is larger than \(FormParameters.maximumBodySize) bytes")
         }
-        return try FormParameters(parsing: buffer.readableBytesView)
+        return try FormParameters(parsing: buffer.readableBytesView, repeatable: repeatable)
     }
 }

@@ -1,0 +1,298 @@
+import Crypto
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+extension GNAPService {
+    /// Start modes Tessera answers (RFC 9635 §2.5.1).
+    static let supportedStartModes = ["redirect", "app", "user_code", "user_code_uri"]
+    /// Finish methods Tessera carries out (RFC 9635 §2.5.2).
+    static let supportedFinishMethods = ["redirect", "push"]
+    /// User codes: no look-alike glyphs (no I, O, 0, 1), 8 characters = 40 bits (RFC 9635 §4.1.2).
+    static let userCodeAlphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+
+    // MARK: - Starting (grant endpoint)
+
+    /// Checks `interact` (RFC 9635 §2.5): finish method, URI and nonce, hash method.
+    func validateInteract(_ interact: GNAPInteractRequest?) throws(GNAPError) {
+        guard let interact else { return }
+        guard interact.start.count <= 10 else { throw GNAPError(.invalidRequest, "interact.start lists too many modes") }
+        guard let finish = interact.finish else { return }
+        guard Self.supportedFinishMethods.contains(finish.method) else {
+            throw GNAPError(.invalidInteraction, "finish method '\(finish.method.prefix(32))' is not supported (redirect, push)")
+        }
+        guard let uri = finish.uri, uri.utf8.count <= 2048, let url = URLComponents(string: uri), let scheme = url.scheme?.lowercased(),
+            let host = url.host, !host.isEmpty, url.fragment == nil, url.user == nil, url.password == nil
+        else {
+            throw GNAPError(
+                .invalidRequest,
+                "interact.finish.uri must be an absolute URI without fragment or credentials (RFC 9635 §2.5.2)"
+            )
+        }
+        switch finish.method {
+        case "push":
+            guard scheme == "https" || scheme == "http" else {
+                throw GNAPError(.invalidRequest, "a push finish URI must be http(s) (RFC 9635 §4.2.2)")
+            }
+        default:
+            // RFC 9635 §2.5.2: HTTPS, a host local to the browser, or an app-specific scheme.
+            if scheme == "http", !["localhost", "127.0.0.1", "[::1]", "::1"].contains(host.lowercased()) {
+                throw GNAPError(.invalidRequest, "a redirect finish URI must be https, loopback http, or an app scheme (RFC 9635 §2.5.2)")
+            }
+            guard !["javascript", "data", "file", "vbscript", "blob"].contains(scheme) else {
+                throw GNAPError(.invalidRequest, "the finish URI scheme '\(scheme)' is refused")
+            }
+        }
+        let nonce = finish.nonce
+        guard (8...256).contains(nonce.utf8.count), nonce.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw GNAPError(.invalidRequest, "interact.finish.nonce must be 8 to 256 printable ASCII characters (RFC 9635 §2.5.2)")
+        }
+        if let method = finish.hashMethod, !GNAPInteractionHash.supportedMethods.contains(method) {
+            throw GNAPError(
+                .invalidRequest,
+                "hash_method '\(method.prefix(32))' is not supported (\(GNAPInteractionHash.supportedMethods.joined(separator: ", ")))"
+            )
+        }
+    }
+
+    /// Creates and stores the interaction of a pending grant and returns the `interact` member of
+    /// the response (RFC 9635 §3.3) — only the modes the client asked for; `nil` when it asked for none
+    /// Tessera supports and no finish (the grant then waits for out-of-band approval).
+    func startInteraction(
+        _ request: GNAPGrantRequest,
+        grantID: String,
+        display: GNAPDisplay?,
+        at now: Date
+    ) async throws -> [String: JSONValue]? {
+        guard let interact = request.interact else { return nil }
+        let modes = Set(interact.startModes).intersection(Self.supportedStartModes)
+        guard !modes.isEmpty else {
+            guard interact.finish == nil else {
+                throw GNAPError(
+                    .invalidInteraction,
+                    "none of the requested start modes is supported (redirect, app, user_code, user_code_uri)"
+                )
+            }
+            return nil
+        }
+        let id = TokenIssuer.randomIdentifier()
+        let needsCode = modes.contains("user_code") || modes.contains("user_code_uri")
+        let code = needsCode ? Self.newUserCode() : nil
+        let serverNonce = TokenIssuer.randomIdentifier()
+        let lifetime = configuration.interaction.lifetime
+        let record = GNAPInteractionRecord(
+            id: id,
+            grantID: grantID,
+            userCode: code,
+            finishMethod: interact.finish?.method,
+            finishURI: interact.finish?.uri,
+            clientNonce: interact.finish?.nonce,
+            serverNonce: serverNonce,
+            hashMethod: interact.finish?.hashMethod ?? "sha-256",
+            owner: resourceOwner(for: request),
+            clientName: display?.name.map { String($0.prefix(200)) },
+            clientURI: display?.uri.map { String($0.prefix(500)) },
+            state: .waiting,
+            interactRefHash: nil,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(lifetime)
+        )
+        try await stores.interactions.createInteraction(record)
+        var response: [String: JSONValue] = ["expires_in": .number(lifetime.rounded(.down))]
+        if modes.contains("redirect") { response["redirect"] = .string(endpoints.interactBase + id) }
+        if modes.contains("app") { response["app"] = .string(endpoints.interactBase + id) }
+        if let code {
+            let shown = Self.display(code)
+            if modes.contains("user_code") { response["user_code"] = .string(shown) }
+            if modes.contains("user_code_uri") {
+                response["user_code_uri"] = .object(["code": .string(shown), "uri": .string(endpoints.userCode)])
+            }
+        }
+        if interact.finish != nil { response["finish"] = .string(serverNonce) }
+        return response
+    }
+
+    /// Who alone may approve: the `user` hint, else an identifier in `subject.sub_ids`, else the
+    /// configured owner of the first requested access type (``GNAPConfiguration/Interaction/resourceOwners``).
+    func resourceOwner(for request: GNAPGrantRequest) -> String? {
+        func named(_ identifiers: [[String: JSONValue]]?) -> String? {
+            for identifier in identifiers ?? [] {
+                switch identifier["format"]?.stringValue {
+                case "opaque": if let id = identifier["id"]?.stringValue { return id }
+                case "iss_sub" where identifier["iss"]?.stringValue == issuerID: if let sub = identifier["sub"]?.stringValue { return sub }
+                default: continue
+                }
+            }
+            return nil
+        }
+        if case .value(let subIDs, _)? = request.user, let owner = named(subIDs) { return owner }
+        if let owner = named(request.subject?.subIDs) { return owner }
+        for right in (request.accessToken?.requests ?? []).flatMap(\.access) {
+            if let owner = configuration.interaction.resourceOwners[right.typeOrReference] { return owner }
+        }
+        return nil
+    }
+
+    static func newUserCode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<8).map { _ in userCodeAlphabet[Int(generator.next(upperBound: UInt32(userCodeAlphabet.count)))] })
+    }
+
+    /// `ABCD-EFGH`, as shown to people.
+    static func display(_ code: String) -> String { code.count == 8 ? "\(code.prefix(4))-\(code.suffix(4))" : code }
+
+    /// RFC 9635 §4.1.2: strip what is not a code character, compare case-insensitively.
+    public static func normalizeUserCode(_ input: String) -> String {
+        String(input.uppercased().filter { userCodeAlphabet.contains($0) || $0 == "I" || $0 == "O" || $0 == "0" || $0 == "1" }.prefix(16))
+    }
+
+    // MARK: - The person's side (consent pages)
+
+    /// Why an interaction cannot be shown or decided; each has its own page.
+    public enum InteractionProblem: Error, Sendable, Equatable {
+        case unknown
+        case expired
+        case alreadyUsed
+        /// The grant was decided elsewhere, finalized or revoked.
+        case notPending
+        /// The grant is routed to another resource owner.
+        case wrongOwner
+    }
+
+    /// What the consent page shows.
+    public struct InteractionView: Sendable {
+        public let interaction: GNAPInteractionRecord
+        public let grant: GNAPGrantRecord
+        public let request: GNAPGrantRequest
+        /// Self-asserted display information of the client, or the registered instance's name.
+        public let clientName: String?
+        public let clientURI: String?
+        /// `instance:<id>` or `key:<thumbprint>` — something stable a person can compare.
+        public let clientIdentity: String
+    }
+
+    /// The interaction behind an interaction URL, checked for the signed-in `username`.
+    public func interaction(id: String, for username: String) async throws -> InteractionView {
+        guard let interaction = try await stores.interactions.interaction(id: id) else { throw InteractionProblem.unknown }
+        return try await view(interaction, for: username)
+    }
+
+    /// The interaction behind a user code as typed (RFC 9635 §4.1.2), checked for `username`.
+    public func interaction(userCode: String, for username: String) async throws -> InteractionView {
+        let code = Self.normalizeUserCode(userCode)
+        guard code.count == 8, let interaction = try await stores.interactions.interaction(userCode: code) else {
+            throw InteractionProblem.unknown
+        }
+        return try await view(interaction, for: username)
+    }
+
+    private func view(_ interaction: GNAPInteractionRecord, for username: String) async throws -> InteractionView {
+        guard interaction.state == .waiting else { throw InteractionProblem.alreadyUsed }
+        guard now() < interaction.expiresAt else { throw InteractionProblem.expired }
+        guard let grant = try await stores.gnap.grant(id: interaction.grantID) else { throw InteractionProblem.unknown }
+        guard grant.state == .pending, now() < grant.expiresAt else { throw InteractionProblem.notPending }
+        if let owner = interaction.owner, owner != username { throw InteractionProblem.wrongOwner }
+        let request = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
+        let instance = grant.instanceID.flatMap { instancesByID[$0] }
+        return InteractionView(
+            interaction: interaction,
+            grant: grant,
+            request: request,
+            clientName: instance?.displayName ?? interaction.clientName,
+            clientURI: interaction.clientURI,
+            clientIdentity: grant.instanceID.map { "instance \($0)" } ?? "key \(grant.keyThumbprint.prefix(16))"
+        )
+    }
+
+    /// How the client learns that the interaction finished (RFC 9635 §4.2).
+    public enum InteractionFinish: Sendable, Equatable {
+        /// Send the browser here with 303 (RFC 9635 §4.2.1, §11.19).
+        case redirect(String)
+        /// POST this JSON to this URI (RFC 9635 §4.2.2).
+        case push(uri: String, body: [UInt8])
+        /// No finish method: the person returns to the client, which polls.
+        case none
+    }
+
+    /// Records the person's decision and returns how to tell the client. `approvedRights` holds the
+    /// keys (``rightKey(token:right:)``) of the rights the person ticked; `nil` approves everything.
+    /// Approving nothing is a denial. Stored before the client is told anything.
+    public func decideInteraction(
+        id: String,
+        username: String,
+        approve: Bool,
+        approvedRights: Set<String>?
+    ) async throws -> InteractionFinish {
+        let view = try await interaction(id: id, for: username)
+        var narrowed: String?
+        var approve = approve
+        if approve, let approvedRights, var tokens = view.request.accessToken {
+            tokens = Self.narrow(tokens, to: approvedRights)
+            if tokens.requests.isEmpty {
+                approve = view.request.subject != nil
+            }
+            var request = view.request
+            request.accessToken = tokens.requests.isEmpty ? nil : tokens
+            narrowed = try Self.encode(request)
+        }
+        let interactRef = TokenIssuer.randomIdentifier()
+        let decision = GNAPInteractionDecision(
+            approve: approve,
+            subject: username,
+            narrowedRequest: approve ? narrowed : nil,
+            interactRefHash: TokenIssuer.hashToken(interactRef)
+        )
+        guard try await stores.interactions.decide(interactionID: id, decision, at: now()) else { throw InteractionProblem.notPending }
+        let interaction = view.interaction
+        guard let method = interaction.finishMethod, let uri = interaction.finishURI, let clientNonce = interaction.clientNonce,
+            let hash = GNAPInteractionHash.compute(
+                clientNonce: clientNonce,
+                serverNonce: interaction.serverNonce,
+                interactRef: interactRef,
+                grantEndpoint: endpoints.grant,
+                method: interaction.hashMethod
+            )
+        else { return .none }
+        if method == "push" {
+            let body = try Self.encode(["hash": hash, "interact_ref": interactRef])
+            return .push(uri: uri, body: Array(body.utf8))
+        }
+        guard var components = URLComponents(string: uri) else { return .none }
+        components.queryItems =
+            (components.queryItems ?? []) + [
+                URLQueryItem(name: "hash", value: hash), URLQueryItem(name: "interact_ref", value: interactRef),
+            ]
+        return components.string.map(InteractionFinish.redirect) ?? .none
+    }
+
+    /// The form key of one access right: `t<token index>r<right index>`.
+    public static func rightKey(token: Int, right: Int) -> String { "t\(token)r\(right)" }
+
+    /// The tokens with only the approved rights; tokens left with none are dropped.
+    static func narrow(_ tokens: GNAPTokenRequests, to approved: Set<String>) -> GNAPTokenRequests {
+        let kept = tokens.requests.enumerated().compactMap { tokenIndex, token -> GNAPTokenRequest? in
+            var token = token
+            token.access = token.access.enumerated().filter { approved.contains(rightKey(token: tokenIndex, right: $0.offset)) }.map(
+                \.element
+            )
+            return token.access.isEmpty ? nil : token
+        }
+        switch tokens {
+        case .single: return kept.first.map(GNAPTokenRequests.single) ?? .multiple([])
+        case .multiple: return .multiple(kept)
+        }
+    }
+
+    // MARK: - Continuation with interact_ref (RFC 9635 §5.1)
+
+    /// Accepts the `interact_ref` once: it must be the one the person's decision produced for this grant.
+    func consumeInteractRef(_ interactRef: String, grant: GNAPGrantRecord) async throws -> Bool {
+        guard interactRef.utf8.count <= 256 else { return false }
+        return try await stores.interactions.consume(grantID: grant.id, interactRefHash: TokenIssuer.hashToken(interactRef))
+    }
+
+    /// Removes interactions and sessions long expired (called by the server's sweeper).
+    public func sweepInteractions(before cutoff: Date) async throws -> Int {
+        try await stores.interactions.deleteExpiredInteractions(before: cutoff)
+    }
+}

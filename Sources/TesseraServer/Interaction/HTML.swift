@@ -1,0 +1,41 @@
+/// HTML built by string interpolation that escapes every interpolated `String` (HTML5 text and
+/// attribute contexts: `& < > " '`). Only another ``HTML`` value is inserted as-is, so markup can be
+/// composed but text from a request can never become markup.
+struct HTML: Sendable, ExpressibleByStringInterpolation {
+    let text: String
+
+    init(stringLiteral value: String) { text = value }
+    init(stringInterpolation: StringInterpolation) { text = stringInterpolation.text }
+    private init(raw: String) { text = raw }
+
+    static let empty = HTML(stringLiteral: "")
+
+    /// Joins fragments.
+    static func join(_ parts: [HTML]) -> HTML { HTML(raw: parts.map(\.text).joined()) }
+
+    struct StringInterpolation: StringInterpolationProtocol {
+        var text = ""
+        init(literalCapacity: Int, interpolationCount: Int) { text.reserveCapacity(literalCapacity * 2) }
+        mutating func appendLiteral(_ literal: String) { text += literal }
+        mutating func appendInterpolation(_ value: String) { text += HTML.escape(value) }
+        mutating func appendInterpolation(_ value: Int) { text += String(value) }
+        mutating func appendInterpolation(_ value: HTML) { text += value.text }
+        mutating func appendInterpolation(_ values: [HTML]) { text += values.map(\.text).joined() }
+    }
+
+    static func escape(_ value: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(value.utf8.count)
+        for character in value.unicodeScalars {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.unicodeScalars.append(character)
+            }
+        }
+        return escaped
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TesseraEngine
+import TesseraProtocol
+import TesseraStorage
+
+/// The pages a person uses to take part in a GNAP interaction (RFC 9635 §4): sign-in, the consent
+/// page behind an interaction URL (`redirect`/`app` start), the user-code page (`user_code`,
+/// `user_code_uri`), and the finish (`redirect` with 303, or `push`). Every form carries the
+/// session's CSRF token; every decision is stored before the client is told.
+struct InteractionRoutes: Sendable {
+    let service: GNAPService
+    let people: PeopleService
+    let cookie: SessionCookie
+    let pusher: FinishPusher
+
+    func addRoutes(to router: Router<TesseraRequestContext>) {
+        router.get("/assets/tessera.css") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: PageLayout.stylesheet))
+            )
+        }
+        router.get("/signin") { request, context in await page(context) { try await signInPage(request) } }
+        router.post("/signin") { request, context in await page(context) { try await signIn(request, context: context) } }
+        router.post("/signout") { request, context in await page(context) { try await signOut(request, context: context) } }
+        router.get("/device") { request, context in await page(context) { try await userCodePage(request) } }
+        router.post("/device") { request, context in await page(context) { try await enterUserCode(request, context: context) } }
+        router.get("/interact/:id") { request, context in
+            await page(context) { try await consentPage(request, id: try context.parameters.require("id")) }
+        }
+        router.post("/interact/:id") { request, context in
+            await page(context) { try await decide(request, context: context, id: try context.parameters.require("id")) }
+        }
+    }
+
+    // MARK: - Sign-in
+
+    private func signInPage(_ request: Request) async throws -> Response {
+        let next = Self.safeNext(request.uri.queryParameters.get("next"))
+        let session = try await currentSession(request)
+        if session?.username != nil { return Self.seeOther(next) }
+        if let session { return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: false)) }
+        let (value, fresh) = try await people.startSession(username: nil)
+        return PageLayout.response(
+            InteractionPages.signIn(csrf: fresh.csrfToken, next: next, failed: false),
+            headers: [.setCookie: cookie.set(value, maxAge: PeopleService.anonymousSessionLifetime)]
+        )
+    }
+
+    private func signIn(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let form = try await FormBody.parse(request, context: context)
+        guard let session = try await currentSession(request), PeopleService.checkCSRF(form["csrf"], session: session) else {
+            return Self.csrfFailure()
+        }
+        let next = Self.safeNext(form["next"])
+        guard let user = try await people.authenticate(username: form["username"] ?? "", password: form["password"] ?? "") else {
+            context.logger.notice(
+                "sign-in refused",
+                metadata: ["tessera.username": "\(FormParameters.printableValue(String((form["username"] ?? "").prefix(64))))"]
+            )
+            return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true), status: .unauthorized)
+        }
+        // A new session identifier on sign-in: a session fixed before sign-in is worth nothing after.
+        try await people.endSession(session)
+        let (value, _) = try await people.startSession(username: user.username)
+        var response = Self.seeOther(next)
+        response.headers[.setCookie] = cookie.set(value, maxAge: PeopleService.sessionLifetime)
+        return response
+    }
+
+    private func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let form = try await FormBody.parse(request, context: context)
+        guard let session = try await currentSession(request), PeopleService.checkCSRF(form["csrf"], session: session) else {
+            return Self.csrfFailure()
+        }
+        try await people.endSession(session)
+        var response = Self.seeOther("/signin")
+        response.headers[.setCookie] = cookie.clear()
+        return response
+    }
+
+    // MARK: - User code (RFC 9635 §4.1.2, §4.1.3)
+
+    private func userCodePage(_ request: Request) async throws -> Response {
+        guard let session = try await currentSession(request), let username = session.username else { return Self.signInFirst("/device") }
+        return PageLayout.response(InteractionPages.userCode(csrf: session.csrfToken, username: username, failed: false))
+    }
+
+    private func enterUserCode(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let form = try await FormBody.parse(request, context: context)
+        guard let session = try await currentSession(request), let username = session.username else { return Self.signInFirst("/device") }
+        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure() }
+        do {
+            let view = try await service.interaction(userCode: form["user_code"] ?? "", for: username)
+            return Self.seeOther("/interact/" + view.interaction.id)
+        } catch GNAPService.InteractionProblem.unknown {
+            // An unknown code never leads anywhere but this page (RFC 9635 §4.1.2).
+            return PageLayout.response(
+                InteractionPages.userCode(csrf: session.csrfToken, username: username, failed: true),
+                status: .badRequest
+            )
+        } catch let problem as GNAPService.InteractionProblem {
+            return Self.problemPage(problem)
+        }
+    }
+
+    // MARK: - Consent (RFC 9635 §4.1.1) and finish (§4.2)
+
+    private func consentPage(_ request: Request, id: String) async throws -> Response {
+        guard let session = try await currentSession(request), let username = session.username else {
+            return Self.signInFirst("/interact/" + id)
+        }
+        do {
+            let view = try await service.interaction(id: id, for: username)
+            return PageLayout.response(InteractionPages.consent(view, csrf: session.csrfToken, username: username))
+        } catch let problem as GNAPService.InteractionProblem {
+            return Self.problemPage(problem)
+        }
+    }
+
+    private func decide(_ request: Request, context: TesseraRequestContext, id: String) async throws -> Response {
+        let form = try await FormBody.parse(request, context: context, repeatable: ["right"])
+        guard let session = try await currentSession(request), let username = session.username else {
+            return Self.signInFirst("/interact/" + id)
+        }
+        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure() }
+        let finish: GNAPService.InteractionFinish
+        let approve: Bool
+        do {
+            switch form["decision"] {
+            case "approve_all":
+                approve = true
+                finish = try await service.decideInteraction(id: id, username: username, approve: true, approvedRights: nil)
+            case "approve":
+                approve = true
+                finish = try await service.decideInteraction(
+                    id: id,
+                    username: username,
+                    approve: true,
+                    approvedRights: Set(form.all("right"))
+                )
+            case "deny":
+                approve = false
+                finish = try await service.decideInteraction(id: id, username: username, approve: false, approvedRights: nil)
+            default:
+                return PageLayout.message(
+                    title: "Something went wrong",
+                    "The form was incomplete. Go back and choose Approve or Deny.",
+                    status: .badRequest,
+                    kind: "error"
+                )
+            }
+        } catch let problem as GNAPService.InteractionProblem {
+            return Self.problemPage(problem)
+        }
+        context.logger.info("interaction decided", metadata: ["tessera.approved": "\(approve)", "tessera.user": "\(username)"])
+        let outcome = approve ? "You approved the request." : "You denied the request."
+        switch finish {
+        case .redirect(let location):
+            // 303, never 307: the browser must not re-post this form to the client (RFC 9635 §11.19).
+            return Self.seeOther(location)
+        case .push(let uri, let body):
+            do {
+                try await pusher.push(uri: uri, body: body)
+            } catch {
+                context.logger.warning("push finish failed", metadata: ["tessera.error": "\(error)"])
+                return PageLayout.message(
+                    title: "The application could not be told",
+                    "\(outcome) Tessera could not reach the application to tell it, so it cannot continue; start again from the application.",
+                    status: .badGateway,
+                    kind: "error"
+                )
+            }
+            return PageLayout.message(title: "Done", "\(outcome) The application has been told; you can close this page and return to it.")
+        case .none:
+            return PageLayout.message(title: "Done", "\(outcome) You can close this page and return to the application.")
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func currentSession(_ request: Request) async throws -> SessionRecord? {
+        guard let value = cookie.value(in: request) else { return nil }
+        return try await people.session(cookie: value)
+    }
+
+    static func problemPage(_ problem: GNAPService.InteractionProblem) -> Response {
+        switch problem {
+        case .unknown:
+            PageLayout.message(
+                title: "Unknown request",
+                "This link or code does not match any request. Start again from the application.",
+                status: .notFound,
+                kind: "error"
+            )
+        case .expired:
+            PageLayout.message(
+                title: "This request has expired",
+                "It was not answered in time. Start again from the application.",
+                status: .gone,
+                kind: "error"
+            )
+        case .alreadyUsed:
+            PageLayout.message(
+                title: "Already answered",
+                "This request was already approved or denied; it cannot be used again.",
+                status: .gone,
+                kind: "error"
+            )
+        case .notPending:
+            PageLayout.message(
+                title: "No longer waiting",
+                "This request was decided elsewhere, cancelled or has expired.",
+                status: .conflict,
+                kind: "error"
+            )
+        case .wrongOwner:
+            PageLayout.message(
+                title: "Not yours to approve",
+                "This request is waiting for another person. Sign in as that person to answer it.",
+                status: .forbidden,
+                kind: "error"
+            )
+        }
+    }
+
+    static func csrfFailure() -> Response {
+        PageLayout.message(
+            title: "Form expired",
+            "This form is no longer valid (its security token is missing or out of date). Go back, reload the page and try again.",
+            status: .forbidden,
+            kind: "error"
+        )
+    }
+
+    static func signInFirst(_ next: String) -> Response {
+        seeOther("/signin?next=" + FormParameters.encode(next))
+    }
+
+    static func seeOther(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    /// Only a local path of the interaction pages: never another site (no open redirect).
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), next.count <= 200,
+            next.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/-_.~".unicodeScalars.contains($0))
+            }),
+            next == "/device" || next.hasPrefix("/interact/")
+        else { return "/device" }
+        return next
+    }
+
+    /// Every failure becomes a page — never a stack trace.
+    private func page(_ context: TesseraRequestContext, _ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as OAuthError {
+            return PageLayout.message(title: "Something went wrong", error.message, status: .badRequest, kind: "error")
+        } catch let error as StorageError where error.code == .unavailable {
+            context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"])
+            return PageLayout.message(
+                title: "Try again later",
+                "The server cannot reach its database.",
+                status: .serviceUnavailable,
+                kind: "error"
+            )
+        } catch {
+            context.logger.error("interaction page failed", metadata: ["tessera.error": "\(error)"])
+            return PageLayout.message(
+                title: "Something went wrong",
+                "The server could not complete this request.",
+                status: .internalServerError,
+                kind: "error"
+            )
+        }
+    }
+}
