@@ -1,0 +1,287 @@
+"""GNAP interaction in a real browser (RFC 9635 §4): headless Chromium, driven by Selenium (Debian
+`chromium` + `chromium-driver`, Selenium pinned in requirements-dev.txt), signs in on Tessera's pages,
+reads the consent page and approves part of a request, denies another, and enters a user code. The
+client is the Python GNAP client of test_gnap_interop (http-message-signatures): it checks the
+interaction hash (§4.2.3) itself and continues with the interact_ref. Screenshots of every page are
+saved under .build/screenshots/ (or $TESSERA_SCREENSHOTS).
+"""
+
+import base64
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from conftest import REPO_ROOT, TesseraServer, tessera_binary
+from test_gnap_interop import Client, b64u, send
+
+pytestmark = pytest.mark.skipif(not os.path.exists(tessera_binary()), reason=f"tessera not built ({tessera_binary()})")
+
+SCREENSHOTS = Path(os.environ.get("TESSERA_SCREENSHOTS") or REPO_ROOT / ".build" / "screenshots")
+USER, PASSWORD = "carol", "carol-password-1"
+PHOTOS = {"type": "photo-api", "actions": ["read", "write"], "locations": ["https://photos.example/"], "datatypes": ["image"]}
+BILLING = {
+    "type": "billing",
+    "actions": ["read"],
+    "locations": ["https://billing.example/"],
+    "policySet": 'permit(principal, action == Action::"read", resource in Folder::"invoices");',
+}
+
+
+def chromium_driver_path():
+    for candidate in ("/usr/bin/chromedriver", shutil.which("chromedriver") or ""):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    driver_path = chromium_driver_path()
+    if driver_path is None:
+        pytest.skip("chromium-driver is not installed (apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    for binary in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if os.path.exists(binary):
+            options.binary_location = binary
+            break
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=420,900"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(30)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = TesseraServer(
+        f"""
+users:
+  - username: {USER}
+    password: {PASSWORD}
+    display_name: Carol
+gnap:
+  continuation_wait: 0
+"""
+    )
+    yield server
+    server.stop()
+
+
+class CallbackServer:
+    """The client's redirect finish URI: a page on a loopback port that records the query it got."""
+
+    def __init__(self):
+        self.hits = []
+        hits = self.hits
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                hits.append(self.path)
+                body = b"<!doctype html><title>Client</title><h1>Back at the client</h1>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def callback():
+    server = CallbackServer()
+    yield server
+    server.stop()
+
+
+def shot(browser, name):
+    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def interaction_hash(client_nonce, server_nonce, interact_ref, grant_endpoint):
+    base = "\n".join([client_nonce, server_nonce, interact_ref, grant_endpoint]).encode()
+    return b64u(hashlib.sha256(base).digest())
+
+
+def request_grant(server, client, interact, tokens=None):
+    body = {
+        "access_token": tokens
+        or [{"label": "photos", "access": [PHOTOS]}, {"label": "billing", "access": [BILLING]}],
+        "subject": {"sub_id_formats": ["opaque"]},
+        "client": {"key": {"proof": "httpsig", "jwk": client.jwk}, "display": {"name": "Browser test client", "uri": "https://client.example/"}},
+        "interact": interact,
+    }
+    response = send(client.signed("POST", server.base_url + "/gnap", json.dumps(body).encode()))
+    assert response.status_code == 200, response.text
+    grant = response.json()
+    assert "interact" in grant and "access_token" not in grant
+    return grant
+
+
+def continue_grant(client, grant, body=None):
+    payload = json.dumps(body).encode() if body is not None else None
+    return send(client.signed("POST", grant["continue"]["uri"], payload, token=grant["continue"]["access_token"]["value"]))
+
+
+def jwt_claims(value):
+    payload = value.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def click_and_wait(browser, element_id):
+    """Clicks a submit button and waits until the next page has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    button = browser.find_element(By.ID, element_id)
+    button.click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(button))
+
+
+def sign_in(browser):
+    from selenium.webdriver.common.by import By
+
+    assert "Sign in" in browser.title
+    shot(browser, "01-sign-in")
+    browser.find_element(By.ID, "username").send_keys(USER)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    click_and_wait(browser, "sign-in")
+
+
+def sign_out(browser):
+    from selenium.webdriver.common.by import By
+
+    buttons = browser.find_elements(By.ID, "sign-out")
+    if buttons:
+        buttons[0].click()
+
+
+def redirect_flow(server, browser, callback, client, decide):
+    """Starts a redirect interaction, lets `decide(browser)` act on the consent page, and returns the
+    grant, the client nonce and the parsed callback query."""
+    nonce = b64u(os.urandom(16))
+    finish_uri = f"http://127.0.0.1:{callback.port}/return/{b64u(os.urandom(6))}"
+    grant = request_grant(server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": finish_uri, "nonce": nonce}})
+    browser.delete_all_cookies()
+    browser.get(grant["interact"]["redirect"])
+    sign_in(browser)
+    decide(browser)
+    deadline = time.time() + 10
+    while not browser.current_url.startswith(finish_uri) and time.time() < deadline:
+        time.sleep(0.1)
+    assert browser.current_url.startswith(finish_uri), browser.current_url
+    query = parse_qs(urlparse(browser.current_url).query)
+    return grant, nonce, query
+
+
+def test_partial_approval_in_the_browser_issues_exactly_the_approved_rights(server, browser, callback):
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-1")
+
+    def approve_photos_only(browser):
+        assert "Allow access?" in browser.title
+        page = browser.find_element(By.TAG_NAME, "main").text
+        assert "Browser test client" in page and "https://client.example/" in page
+        assert "photo-api" in page and "billing" in page and "read, write" in page and "https://photos.example/" in page
+        assert "image" in page, "datatypes are shown"
+        policy = browser.find_element(By.TAG_NAME, "pre").text
+        assert 'resource in Folder::"invoices"' in policy, "the Cedar policy set is shown readably"
+        assert "your account identifier" in page, "the subject information asked for is shown"
+        shot(browser, "02-consent")
+        billing_box = browser.find_element(By.ID, "t1r0")
+        assert billing_box.is_selected()
+        billing_box.click()
+        click_and_wait(browser, "approve")
+
+    grant, nonce, query = redirect_flow(server, browser, callback, client, approve_photos_only)
+    shot(browser, "03-back-at-client")
+    interact_ref, received_hash = query["interact_ref"][0], query["hash"][0]
+    assert received_hash == interaction_hash(nonce, grant["interact"]["finish"], interact_ref, server.base_url + "/gnap")
+
+    response = continue_grant(client, grant, {"interact_ref": interact_ref})
+    assert response.status_code == 200, response.text
+    tokens = response.json()["access_token"]
+    assert [token["label"] for token in tokens] == ["photos"]
+    assert tokens[0]["access"] == [PHOTOS]
+    claims = jwt_claims(tokens[0]["value"])
+    assert claims["access"] == [PHOTOS] and claims["sub"] == USER
+    assert response.json()["subject"]["sub_ids"] == [{"format": "opaque", "id": USER}]
+
+
+def test_deny_in_the_browser_ends_with_user_denied(server, browser, callback):
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-2")
+
+    def deny(browser):
+        assert "Allow access?" in browser.title
+        click_and_wait(browser, "deny")
+
+    grant, nonce, query = redirect_flow(server, browser, callback, client, deny)
+    interact_ref = query["interact_ref"][0]
+    assert query["hash"][0] == interaction_hash(nonce, grant["interact"]["finish"], interact_ref, server.base_url + "/gnap")
+    response = continue_grant(client, grant, {"interact_ref": interact_ref})
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["code"] == "user_denied"
+
+
+def test_user_code_page_in_the_browser(server, browser):
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-3")
+    grant = request_grant(server, client, {"start": ["user_code"]}, tokens={"access": [PHOTOS]})
+    code = grant["interact"]["user_code"]
+    browser.delete_all_cookies()
+    browser.get(server.base_url + "/device")
+    sign_in(browser)
+    assert "Enter your code" in browser.title
+    field = browser.find_element(By.ID, "user_code")
+    field.send_keys("WRONG-CODE")
+    click_and_wait(browser, "continue")
+    assert "not valid" in browser.find_element(By.TAG_NAME, "main").text
+    shot(browser, "04-user-code-wrong")
+    field = browser.find_element(By.ID, "user_code")
+    field.send_keys(code.lower().replace("-", " "))
+    shot(browser, "05-user-code")
+    click_and_wait(browser, "continue")
+    assert "Allow access?" in browser.title
+    click_and_wait(browser, "approve-all")
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "You approved the request" in main
+    shot(browser, "06-done")
+
+    response = continue_grant(client, grant)
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    assert token["access"] == [PHOTOS] and jwt_claims(token["value"])["sub"] == USER
+
+    # The same code again: already answered.
+    browser.get(server.base_url + "/device")
+    browser.find_element(By.ID, "user_code").send_keys(code)
+    click_and_wait(browser, "continue")
+    assert "Already answered" in browser.find_element(By.TAG_NAME, "main").text
+    shot(browser, "07-already-used")
