@@ -156,8 +156,10 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         people: people,
         cookie: SessionCookie(issuer: issuer),
         pusher: FinishPusher(
-            allowedHosts: configuration.gnap.interaction.pushAllowedHosts,
-            timeout: configuration.gnap.interaction.pushTimeout
+            fetcher: GuardedHTTPFetcher(
+                policy: configuration.outboundPolicy,
+                timeout: .milliseconds(Int64(configuration.gnap.interaction.pushTimeout.components.seconds) * 1000)
+            )
         )
     ).addRoutes(to: router)
 

@@ -50,11 +50,12 @@ import Testing
             password: \(Self.alice.1)
           - username: \(Self.bob.0)
             password: \(Self.bob.1)
+        outbound:
+          allowed_networks: [\(allowLoopbackPush ? "127.0.0.1/32" : "")]
         gnap:
           continuation_wait: 0
           interaction:
             lifetime: \(lifetime)
-            push_allowed_hosts: [\(allowLoopbackPush ? "127.0.0.1" : "")]
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let process = try await TesseraProcess(["--config", config, "--data-dir", directory.path], port: port)
         return Server(process: process, directory: directory, config: config)

@@ -16,7 +16,6 @@ import Testing
               interaction:
                 lifetime: 120
                 resource_owners: {payroll-api: alice}
-                push_allowed_hosts: [127.0.0.1]
                 push_timeout: 2
             """
         let configuration = try ConfigurationLoader.load(file: yaml, environment: [:])
@@ -25,7 +24,6 @@ import Testing
         #expect(configuration.users[0].displayName == "Alice" && configuration.users[1].passwordHash?.hasPrefix("pbkdf2-sha256$") == true)
         #expect(configuration.gnap.interaction.lifetime == 120)
         #expect(configuration.gnap.interaction.resourceOwners == ["payroll-api": "alice"])
-        #expect(configuration.gnap.interaction.pushAllowedHosts == ["127.0.0.1"])
         #expect(configuration.gnap.interaction.pushTimeout == .seconds(2))
     }
 

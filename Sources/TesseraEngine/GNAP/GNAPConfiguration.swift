@@ -44,9 +44,6 @@ public struct GNAPConfiguration: Sendable {
         /// resource owner (username), who alone may approve it — unless the request's `user` or
         /// `subject` names the owner first.
         public var resourceOwners: [String: String] = [:]
-        /// Hosts or IP addresses a `push` finish may reach although they are loopback, private,
-        /// link-local or otherwise special-use (for tests and single-machine setups only).
-        public var pushAllowedHosts: Set<String> = []
         /// How long the AS waits for a client's push endpoint.
         public var pushTimeout: Duration = .seconds(5)
 

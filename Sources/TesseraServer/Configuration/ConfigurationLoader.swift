@@ -175,12 +175,10 @@ public enum ConfigurationLoader {
     private struct FileInteraction: Decodable {
         var lifetime: Double?
         var resourceOwners: [String: String]?
-        var pushAllowedHosts: [String]?
         var pushTimeout: Double?
         enum CodingKeys: String, CodingKey {
             case lifetime
             case resourceOwners = "resource_owners"
-            case pushAllowedHosts = "push_allowed_hosts"
             case pushTimeout = "push_timeout"
         }
     }
@@ -236,9 +234,8 @@ public enum ConfigurationLoader {
             if let interaction {
                 if let lifetime = interaction.lifetime { gnap.interaction.lifetime = lifetime }
                 if let owners = interaction.resourceOwners { gnap.interaction.resourceOwners = owners }
-                if let hosts = interaction.pushAllowedHosts { gnap.interaction.pushAllowedHosts = Set(hosts.map { $0.lowercased() }) }
                 if let timeout = interaction.pushTimeout {
-                    gnap.interaction.pushTimeout = .milliseconds(Int64(max(0.1, min(timeout, 30)) * 1000))
+                    gnap.interaction.pushTimeout = .seconds(Int64(max(1, min(timeout, 30))))
                 }
             }
             if let resourceServers {

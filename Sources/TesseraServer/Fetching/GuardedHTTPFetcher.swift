@@ -54,6 +54,16 @@ public struct GuardedHTTPFetcher: Sendable {
     /// - Throws: ``Refusal`` for a forbidden URL or address, a redirect, a timeout, an oversized body
     ///   or a connection failure.
     public func get(_ url: String, accept: String, maximumBytes: Int) async throws(Refusal) -> Response {
+        try await send(url, accept: accept, maximumBytes: maximumBytes, post: nil)
+    }
+
+    /// POSTs `body` as `contentType` to `url` (the GNAP `push` finish, RFC 9635 §4.2.2), with the same
+    /// checks as ``get(_:accept:maximumBytes:)``.
+    public func post(_ url: String, contentType: String, body: [UInt8], accept: String, maximumBytes: Int) async throws(Refusal) -> Response {
+        try await send(url, accept: accept, maximumBytes: maximumBytes, post: (contentType, body))
+    }
+
+    private func send(_ url: String, accept: String, maximumBytes: Int, post: (String, [UInt8])?) async throws(Refusal) -> Response {
         let target = try await checkedTarget(url)
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
@@ -63,7 +73,7 @@ public struct GuardedHTTPFetcher: Sendable {
         configuration.dnsOverride = target.isLiteral ? [:] : [target.host: target.address.description]
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let response = try await perform(url: url, accept: accept, maximumBytes: maximumBytes, client: client)
+            let response = try await perform(url: url, accept: accept, maximumBytes: maximumBytes, client: client, post: post)
             try? await client.shutdown()
             return response
         } catch {
@@ -72,9 +82,20 @@ public struct GuardedHTTPFetcher: Sendable {
         }
     }
 
-    private func perform(url: String, accept: String, maximumBytes: Int, client: HTTPClient) async throws(Refusal) -> Response {
+    private func perform(
+        url: String,
+        accept: String,
+        maximumBytes: Int,
+        client: HTTPClient,
+        post: (String, [UInt8])?
+    ) async throws(Refusal) -> Response {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
+        if let (contentType, body) = post {
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
         request.headers.add(name: "Accept", value: accept)
         request.headers.add(name: "User-Agent", value: "Tessera")
         do {

@@ -8,7 +8,7 @@ enum FormBody {
     static func parse(
         _ request: Request,
         context: TesseraRequestContext,
-        repeatable: Set<String> = ["resource"]
+        repeatable extra: Set<String> = []  // empty: the OAuth default (resource, audience)
     ) async throws -> FormParameters {
         guard let contentType = request.headers[.contentType],
             contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
@@ -23,6 +23,7 @@ enum FormBody {
         } catch {
             throw OAuthError.invalidRequest("request body is larger than \(FormParameters.maximumBodySize) bytes")
         }
-        return try FormParameters(parsing: buffer.readableBytesView, repeatable: repeatable)
+        guard !extra.isEmpty else { return try FormParameters(parsing: buffer.readableBytesView) }
+        return try FormParameters(parsing: buffer.readableBytesView, repeatable: extra)
     }
 }
