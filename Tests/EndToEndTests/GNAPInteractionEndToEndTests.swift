@@ -1,6 +1,9 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import Synchronization
 import TesseraClient
 import TesseraProtocol
@@ -340,6 +343,58 @@ import Testing
         }
     }
 
+    @Test func usersCommandsManageWhoCanSignIn() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-users-\(UUID().uuidString)")
+        let data = ["--data-dir", directory.path]
+        let (added, addOutput) = try TesseraProcess.run(["users", "add", "dave", "--password", "dave-password-1", "--display-name", "Dave"] + data)
+        #expect(added == 0 && addOutput.contains("saved user dave"))
+        let (generated, generatedOutput) = try TesseraProcess.run(["users", "add", "erin"] + data)
+        #expect(generated == 0 && generatedOutput.contains("password: "), "a generated password is printed once")
+        let (short, _) = try TesseraProcess.run(["users", "add", "frank", "--password", "short"] + data)
+        #expect(short != 0)
+        let (_, listed) = try TesseraProcess.run(["users", "list"] + data)
+        #expect(listed.contains("dave\tDave") && listed.contains("erin") && !listed.contains("frank"))
+        #expect(!listed.contains("pbkdf2"), "hashes are never printed")
+
+        let process = try await TesseraProcess(data)
+        do {
+            let dave = InteractionPageDriver(base: process.baseURL)
+            #expect(try await dave.signIn(username: "dave", password: "dave-password-1").status == 303)
+            let (removed, _) = try TesseraProcess.run(["users", "remove", "dave"] + data)
+            #expect(removed == 0)
+            #expect(try await dave.get("/device").status == 303, "removing a user ends their sessions")
+            #expect(try await InteractionPageDriver(base: process.baseURL).signIn(username: "dave", password: "dave-password-1").status == 401)
+            // Discovery advertises what the pages support (RFC 9635 §9).
+            let (status, discovery) = try await Web.options(process.baseURL + "/gnap")
+            #expect(status == 200)
+            #expect(discovery["interaction_start_modes_supported"] as? [String] == ["redirect", "app", "user_code", "user_code_uri"])
+            #expect(discovery["interaction_finish_methods_supported"] as? [String] == ["redirect", "push"])
+        } catch {
+            try await process.stop()
+            throw error
+        }
+        try await process.stop()
+        let (missing, _) = try TesseraProcess.run(["users", "remove", "dave"] + data)
+        #expect(missing != 0)
+    }
+
+    @Test func appAndRedirectModesShareOneSingleUseInteraction() async throws {
+        try await withServer { server in
+            let client = client(server)
+            let grant = try await client.requestGrant(Self.request(start: ["redirect", "app", "unknown_mode"], finish: nil))
+            let redirect = try #require(grant.interact?["redirect"]?.stringValue)
+            #expect(grant.interact?["app"]?.stringValue == redirect)
+            #expect(grant.interact?["user_code"] == nil, "no mode the client did not ask for (RFC 9635 §3.3)")
+            #expect(grant.interact?["finish"] == nil && grant.interact?["expires_in"] != nil)
+            let browser = InteractionPageDriver(base: server.base)
+            try await browser.signIn(username: Self.alice.0, password: Self.alice.1)
+            #expect(try await browser.decide(consentPath: Self.path(of: redirect), decision: "deny").status == 200)
+            await #expect(throws: GNAPClientError(.grantError, "", gnapError: GNAPError(.userDenied, ""))) {
+                _ = try await client.continueGrant(try #require(grant.continuation))
+            }
+        }
+    }
+
     @Test func demoCommandRunsToCompletionWithAutoApprove() throws {
         let (status, output) = try TesseraProcess.run(["demo", "gnap", "--auto-approve", "--timeout", "120"])
         #expect(status == 0, "\(output)")
@@ -392,5 +447,17 @@ final class PushReceiver: Sendable {
         func record(_ path: String, _ body: [UInt8]) {
             target.withLock { $0?.received.withLock { $0[path] = body } }
         }
+    }
+}
+
+extension Web {
+    /// `OPTIONS url` with its JSON body (GNAP discovery, RFC 9635 §9).
+    static func options(_ url: String) async throws -> (Int, [String: Any]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .OPTIONS
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        return (Int(response.status.code), json)
     }
 }
