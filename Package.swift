@@ -210,12 +210,11 @@ let package = Package(
                 "Cedar",
                 "TesseraProtocol",
                 "TesseraResource",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "TesseraResourceHummingbird",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Examples/BankAPI/Sources/BankExample",
             swiftSettings: swiftSettings

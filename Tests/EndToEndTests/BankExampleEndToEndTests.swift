@@ -28,8 +28,10 @@ import TesseraTesting
         return path
     }
 
+    static let resource = "https://bank.example"
+
     static func token(_ tessera: TesseraProcess, details: String) async throws -> String {
-        let form = FormParameters([("grant_type", "client_credentials"), ("authorization_details", details)]).encoded
+        let form = FormParameters([("grant_type", "client_credentials"), ("authorization_details", details), ("resource", resource)]).encoded
         let (status, body) = try await Web.post(tessera.baseURL + "/token", form: form, basic: basic)
         guard status == 200, let token = body["access_token"] as? String else { throw TesseraProcess.Failure(description: "token: \(status) \(body)") }
         return token
@@ -51,8 +53,7 @@ import TesseraTesting
         let paymentToken = try await Self.token(tessera, details: figure2)
         let combinedToken = try await Self.token(tessera, details: SeedFigures.json(SeedFigures.figure3))
 
-        let keys = try await BearerTokenVerifier.fetchKeys(issuer: tessera.baseURL)
-        let api = try await BankAPI(configuration: .init(issuer: tessera.baseURL), keys: keys)
+        let api = try BankAPI(configuration: .init(issuer: tessera.baseURL, resource: Self.resource))
         let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             func call(_ method: HTTPRequest.Method, _ path: String, token: String?, user: String = Self.user, body: ByteBuffer? = nil) async throws
@@ -92,9 +93,13 @@ import TesseraTesting
             #expect(try await call(.get, "/accounts/balances", token: combinedToken).0 == .ok)
             #expect(try await call(.get, "/accounts/transactions", token: combinedToken).0 == .forbidden)
 
-            // No token, or a tampered one: 401.
+            // No token, a tampered one, or one for another resource: 401.
             #expect(try await call(.post, "/payments", token: nil, body: Self.payment()).0 == .unauthorized)
             #expect(try await call(.post, "/payments", token: paymentToken + "x", body: Self.payment()).0 == .unauthorized)
+            let form = FormParameters([("grant_type", "client_credentials"), ("authorization_details", figure2)]).encoded
+            let (_, other) = try await Web.post(tessera.baseURL + "/token", form: form, basic: Self.basic)
+            let elsewhere = try #require(other["access_token"] as? String)
+            #expect(try await call(.post, "/payments", token: elsewhere, body: Self.payment()).0 == .unauthorized)
         }
         try await tessera.stop()
     }
@@ -111,8 +116,7 @@ import TesseraTesting
             as: UTF8.self
         )
         let token = try await Self.token(tessera, details: details)
-        let keys = try await BearerTokenVerifier.fetchKeys(issuer: tessera.baseURL)
-        let api = try await BankAPI(configuration: .init(issuer: tessera.baseURL), keys: keys)
+        let api = try BankAPI(configuration: .init(issuer: tessera.baseURL, resource: Self.resource))
         let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             func pay(_ amount: String) async throws -> HTTPResponse.Status {

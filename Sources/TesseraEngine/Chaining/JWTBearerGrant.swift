@@ -77,6 +77,10 @@ struct JWTBearerGrant: GrantHandler {
         grant.actor = claims.decode("act", as: ActorClaim.self)
         grant.confirmation = confirmation
         grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
+        if let requested = request.authorizationDetails {
+            // RFC 9396 §6: decided (and Cedar sets narrowed) by this AS's policies for the mapped subject.
+            grant.authorizationDetails = try context.authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: subject))
+        }
         let minted = try await context.issuer.mint(grant)
         try await context.tokens.record(minted.issuance)
         return minted.response

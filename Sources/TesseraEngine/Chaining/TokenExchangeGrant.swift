@@ -55,6 +55,11 @@ struct TokenExchangeGrant: GrantHandler {
 
         switch target {
         case .peer(let peer):
+            if request.authorizationDetails != nil {
+                throw OAuthError.invalidAuthorizationDetails(
+                    "authorization_details are not carried into a JWT authorization grant for a peer AS; ask the peer AS for them"
+                )
+            }
             return try await minter.mint(
                 .init(peer: peer, subject: subject, client: client, scope: scope, actor: actor, confirmation: request.confirmation)
             )
@@ -69,6 +74,10 @@ struct TokenExchangeGrant: GrantHandler {
             )
             grant.actor = actor
             grant.confirmation = request.confirmation
+            if let requested = request.authorizationDetails {
+                // RFC 9396 §6: decided (and Cedar sets narrowed) for the token's subject, as for every grant.
+                grant.authorizationDetails = try context.authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: subject.subject))
+            }
             let minted = try await context.issuer.mint(grant)
             try await context.tokens.record(minted.issuance)
             var response = minted.response

@@ -4,31 +4,34 @@ import HTTPTypes
 public import Hummingbird
 import NIOCore
 import NIOFoundationCompat
-public import TesseraProtocol
+import TesseraProtocol
 import TesseraResource
+public import TesseraResourceHummingbird
 
 /// An example open-banking resource server (seed 003): payment initiation (`initiate`, `status`,
 /// `cancel`) and account information (`list_accounts`, `read_balances`, `read_transactions`),
 /// each allowed only when the Cedar policies granted in the caller's Tessera access token — and
 /// the bank's own policies — allow that exact request.
 ///
-/// The Cedar request is built from the HTTP call: principal `BankA::User::"<PSU-ID header>"` (the
-/// payment service user, as in open-banking APIs), action from the route, resource the creditor
-/// (`Creditor::"<creditor>"`) or `BankA::"https://example.com/accounts"`, and context the payment
-/// (`instructedAmount.currency`, `instructedAmount.amount` as a `decimal`,
-/// `remittanceInformationUnstructured`).
+/// Tokens are checked by the SDK's ``OAuthResourceServer`` (signature with the AS keys, `iss`,
+/// `aud` = the bank's resource identifier, `exp`, DPoP binding) in ``OAuthResourceMiddleware``;
+/// each handler then asks ``GrantedPolicyEnforcer`` about the concrete request built from the call:
+/// principal `BankA::User::"<PSU-ID header>"` (the payment service user, as in open-banking APIs),
+/// action from the route, resource the creditor (`Creditor::"<creditor>"`) or
+/// `BankA::"https://example.com/accounts"`, and context the payment (`instructedAmount.currency`,
+/// `instructedAmount.amount` as a `decimal`, `remittanceInformationUnstructured`).
 public struct BankAPI: Sendable {
     public struct Configuration: Sendable {
         /// The authorization server's issuer; tokens must carry it as `iss`.
         public var issuer: String
-        /// The audience tokens must carry (`aud`), when set.
-        public var audience: String?
+        /// The bank's resource identifier (RFC 8707): tokens must carry it in `aud`.
+        public var resource: String
         /// The bank's own Cedar policies (both they and the token's grant must allow).
         public var ownPolicies: String?
 
-        public init(issuer: String, audience: String? = nil, ownPolicies: String? = BankAPI.defaultOwnPolicies) {
+        public init(issuer: String, resource: String, ownPolicies: String? = BankAPI.defaultOwnPolicies) {
             self.issuer = issuer
-            self.audience = audience
+            self.resource = resource
             self.ownPolicies = ownPolicies
         }
     }
@@ -44,43 +47,38 @@ public struct BankAPI: Sendable {
     public static let accountsResource = "https://example.com/accounts"
 
     let configuration: Configuration
-    let tokens: BearerTokenVerifier
+    let resourceServer: OAuthResourceServer
     let enforcer: GrantedPolicyEnforcer
     let creditors: EntityStore
 
     /// - Parameters:
-    ///   - keys: the AS's JWK Set (see ``BearerTokenVerifier/fetchKeys(issuer:)``).
     ///   - creditors: the creditors the bank knows, as Cedar entity JSON; defaults to ``CreditorDirectory/example``.
-    public init(configuration: Configuration, keys: PublicJWKSet, creditors: String = CreditorDirectory.example, now: @escaping @Sendable () -> Date = { Date() })
-        async throws
-    {
+    public init(configuration: Configuration, creditors: String = CreditorDirectory.example, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.configuration = configuration
-        self.tokens = try await BearerTokenVerifier(issuer: configuration.issuer, audience: configuration.audience, keys: keys, now: now)
+        self.resourceServer = OAuthResourceServer(configuration: .init(issuer: configuration.issuer, resource: configuration.resource), now: now)
         self.enforcer = try GrantedPolicyEnforcer(ownPolicies: configuration.ownPolicies, now: now)
         self.creditors = try EntityStore(json: creditors)
     }
 
     /// The routes: `POST /payments`, `POST /payments/status`, `POST /payments/cancel`,
-    /// `GET /accounts`, `GET /accounts/balances`, `GET /accounts/transactions`.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.post("/payments") { request, context in await self.payment("initiate", request, context, created: true) }
-        router.post("/payments/status") { request, context in await self.payment("status", request, context) }
-        router.post("/payments/cancel") { request, context in await self.payment("cancel", request, context) }
-        router.get("/accounts") { request, _ in self.accounts("list_accounts", request) }
-        router.get("/accounts/balances") { request, _ in self.accounts("read_balances", request) }
-        router.get("/accounts/transactions") { request, _ in self.accounts("read_transactions", request) }
+    /// `GET /accounts`, `GET /accounts/balances`, `GET /accounts/transactions`, and the RFC 9728 metadata.
+    public func router() -> Router<OAuthResourceContext> {
+        let router = Router(context: OAuthResourceContext.self)
+        router.addProtectedResourceMetadata(resourceServer)
+        let api = router.group().add(middleware: OAuthResourceMiddleware(resourceServer))
+        api.post("/payments") { request, context in await self.payment("initiate", request, context, created: true) }
+        api.post("/payments/status") { request, context in await self.payment("status", request, context) }
+        api.post("/payments/cancel") { request, context in await self.payment("cancel", request, context) }
+        api.get("/accounts") { request, context in self.accounts("list_accounts", request, context) }
+        api.get("/accounts/balances") { request, context in self.accounts("read_balances", request, context) }
+        api.get("/accounts/transactions") { request, context in self.accounts("read_transactions", request, context) }
         return router
     }
 
     // MARK: - Handlers
 
-    private func payment(_ action: String, _ request: Request, _ context: BasicRequestContext, created: Bool = false) async -> Response {
-        let token: VerifiedToken
-        switch tokens.verify(authorization: request.headers[.authorization]) {
-        case .success(let t): token = t
-        case .failure(let refusal): return refusal.response
-        }
+    private func payment(_ action: String, _ request: Request, _ context: OAuthResourceContext, created: Bool = false) async -> Response {
+        guard let token = context.accessToken else { return BankRefusal(status: .unauthorized, error: "invalid_token", description: "no verified token").response }
         guard let user = request.headers[HTTPField.Name("PSU-ID")!], !user.isEmpty else {
             return BankRefusal(status: .badRequest, error: "invalid_request", description: "the PSU-ID header names the payment service user").response
         }
@@ -97,20 +95,16 @@ public struct BankAPI: Sendable {
         guard let cedarRequest = payment.cedarRequest(user: user, action: action) else {
             return BankRefusal(status: .badRequest, error: "invalid_request", description: "instructedAmount.amount must be a decimal with at most four fraction digits").response
         }
-        let decision = enforcer.authorize(cedarRequest, entities: creditors, grant: token.grant)
-        guard decision.isAllowed else { return BankRefusal.insufficient(decision.reason ?? "not allowed").response }
+        let decision = enforcer.authorize(cedarRequest, entities: creditors, token: token)
+        if let refusal = decision.refusal(for: token, realm: "bank") { return Self.response(for: refusal) }
         let status = action == "cancel" ? "CANC" : "RCVD"
         var answer: [String: String] = ["transactionStatus": status, "creditor": payment.creditor, "amount": payment.instructedAmount.amount]
         if created { answer["paymentId"] = UUID().uuidString }
         return Self.json(answer, status: created ? .created : (action == "cancel" ? .accepted : .ok))
     }
 
-    private func accounts(_ action: String, _ request: Request) -> Response {
-        let token: VerifiedToken
-        switch tokens.verify(authorization: request.headers[.authorization]) {
-        case .success(let t): token = t
-        case .failure(let refusal): return refusal.response
-        }
+    private func accounts(_ action: String, _ request: Request, _ context: OAuthResourceContext) -> Response {
+        guard let token = context.accessToken else { return BankRefusal(status: .unauthorized, error: "invalid_token", description: "no verified token").response }
         guard let user = request.headers[HTTPField.Name("PSU-ID")!], !user.isEmpty else {
             return BankRefusal(status: .badRequest, error: "invalid_request", description: "the PSU-ID header names the payment service user").response
         }
@@ -119,9 +113,16 @@ public struct BankAPI: Sendable {
             action: EntityUID("BankA::Action", action),
             resource: EntityUID("BankA", Self.accountsResource)
         )
-        let decision = enforcer.authorize(cedarRequest, entities: creditors, grant: token.grant)
-        guard decision.isAllowed else { return BankRefusal.insufficient(decision.reason ?? "not allowed").response }
+        let decision = enforcer.authorize(cedarRequest, entities: creditors, token: token)
+        if let refusal = decision.refusal(for: token, realm: "bank") { return Self.response(for: refusal) }
         return Self.json(["action": action, "accounts": "DE02100100109307118603"])
+    }
+
+    /// A 403 with the SDK's challenge and the reason also in a JSON body, for people reading it.
+    static func response(for refusal: ResourceRefusal) -> Response {
+        var response = BankRefusal(status: .forbidden, error: refusal.error?.code.rawValue ?? "insufficient_scope", description: refusal.error?.message ?? "").response
+        response.headers[.wwwAuthenticate] = refusal.wwwAuthenticate.first
+        return response
     }
 
     static func json(_ value: [String: String], status: HTTPResponse.Status = .ok) -> Response {

@@ -9,9 +9,6 @@ struct BankRefusal: Error, Sendable {
     var error: String
     var description: String
 
-    /// 403 `insufficient_scope` (RFC 6750 §3.1): the token is valid but its grant does not cover the request.
-    static func insufficient(_ reason: String) -> Self { Self(status: .forbidden, error: "insufficient_scope", description: reason) }
-
     var response: Response {
         var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
         if status == .unauthorized || status == .forbidden {
