@@ -160,7 +160,8 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
                 policy: configuration.outboundPolicy,
                 timeout: .milliseconds(Int64(configuration.gnap.interaction.pushTimeout.components.seconds) * 1000)
             )
-        )
+        ),
+        now: dependencies.now
     ).addRoutes(to: router)
 
     services.append(KeyRefreshService(keyRing: keyRing, logger: logger))

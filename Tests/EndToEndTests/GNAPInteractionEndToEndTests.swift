@@ -395,6 +395,33 @@ import Testing
         }
     }
 
+    @Test func guessingPasswordsAndCodesIsSlowedDown() async throws {
+        try await withServer { server in
+            let attacker = InteractionPageDriver(base: server.base)
+            for _ in 0..<5 {
+                #expect(try await attacker.signIn(username: Self.bob.0, password: "guess-password").status == 401)
+            }
+            // The sixth try is refused before the password is even checked — the right one too.
+            let blocked = try await attacker.signIn(username: Self.bob.0, password: Self.bob.1)
+            #expect(blocked.status == 429 && blocked.body.contains("Too many attempts"))
+            // Other accounts are unaffected.
+            let alice = InteractionPageDriver(base: server.base)
+            #expect(try await alice.signIn(username: Self.alice.0, password: Self.alice.1).status == 303)
+            for _ in 0..<5 {
+                #expect(try await alice.enterUserCode("ZZZZ-ZZZZ").status == 400)
+            }
+            let client = client(server)
+            let grant = try await client.requestGrant(Self.request(start: ["user_code"], finish: nil))
+            let code = try #require(grant.interact?["user_code"]?.stringValue)
+            let sixth = try await alice.enterUserCode(code)
+            #expect(sixth.status == 429 && sixth.body.contains("Too many attempts"), "even the right code, after five wrong ones")
+            // A fresh session of the same person is not blocked by the guessing one.
+            let fresh = InteractionPageDriver(base: server.base)
+            try await fresh.signIn(username: Self.alice.0, password: Self.alice.1)
+            #expect(try await fresh.enterUserCode(code).status == 303)
+        }
+    }
+
     @Test func demoCommandRunsToCompletionWithAutoApprove() throws {
         let (status, output) = try TesseraProcess.run(["demo", "gnap", "--auto-approve", "--timeout", "120"])
         #expect(status == 0, "\(output)")

@@ -116,6 +116,14 @@ def callback():
     server.stop()
 
 
+def page_text(browser):
+    """The page's visible text, for assertion messages (a failing run shows what the person saw)."""
+    from selenium.webdriver.common.by import By
+
+    shot(browser, "last-page-read")
+    return browser.title + ": " + browser.find_element(By.TAG_NAME, "body").text
+
+
 def shot(browser, name):
     browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
@@ -152,13 +160,16 @@ def jwt_claims(value):
 
 def click_and_wait(browser, element_id):
     """Clicks a submit button and waits until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     button = browser.find_element(By.ID, element_id)
     button.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(button))
+    # Mid-navigation chromedriver may answer "node does not belong to the document" instead of
+    # "stale element": that is not the answer yet, so ask again.
+    WebDriverWait(browser, 15, ignored_exceptions=(WebDriverException,)).until(expected_conditions.staleness_of(button))
 
 
 def sign_in(browser):
@@ -258,20 +269,20 @@ def test_user_code_page_in_the_browser(server, browser):
     browser.delete_all_cookies()
     browser.get(server.base_url + "/device")
     sign_in(browser)
-    assert "Enter your code" in browser.title
+    assert "Enter your code" in browser.title, page_text(browser)
     field = browser.find_element(By.ID, "user_code")
     field.send_keys("WRONG-CODE")
     click_and_wait(browser, "continue")
-    assert "not valid" in browser.find_element(By.TAG_NAME, "main").text
+    assert "not valid" in page_text(browser)
     shot(browser, "04-user-code-wrong")
     field = browser.find_element(By.ID, "user_code")
     field.send_keys(code.lower().replace("-", " "))
     shot(browser, "05-user-code")
     click_and_wait(browser, "continue")
-    assert "Allow access?" in browser.title
+    assert "Allow access?" in browser.title, (code, page_text(browser))
     click_and_wait(browser, "approve-all")
-    main = browser.find_element(By.TAG_NAME, "main").text
-    assert "You approved the request" in main
+    main = page_text(browser)
+    assert "You approved the request" in main, main
     shot(browser, "06-done")
 
     response = continue_grant(client, grant)

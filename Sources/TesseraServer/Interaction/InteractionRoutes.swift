@@ -15,6 +15,10 @@ struct InteractionRoutes: Sendable {
     let people: PeopleService
     let cookie: SessionCookie
     let pusher: FinishPusher
+    /// Five wrong passwords per username, five wrong codes per session, per five minutes.
+    let signInThrottle = AttemptThrottle(limit: 5, window: 300)
+    let codeThrottle = AttemptThrottle(limit: 5, window: 300)
+    let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<TesseraRequestContext>) {
         router.get("/assets/tessera.css") { _, _ in
@@ -57,13 +61,24 @@ struct InteractionRoutes: Sendable {
             return Self.csrfFailure()
         }
         let next = Self.safeNext(form["next"])
+        let throttleKey = (form["username"] ?? "").lowercased()
+        guard signInThrottle.allows(throttleKey, at: now()) else {
+            return PageLayout.message(
+                title: "Too many attempts",
+                "Too many wrong passwords for this account. Wait a few minutes, then try again.",
+                status: .tooManyRequests,
+                kind: "error"
+            )
+        }
         guard let user = try await people.authenticate(username: form["username"] ?? "", password: form["password"] ?? "") else {
+            signInThrottle.recordFailure(throttleKey, at: now())
             context.logger.notice(
                 "sign-in refused",
                 metadata: ["tessera.username": "\(FormParameters.printableValue(String((form["username"] ?? "").prefix(64))))"]
             )
             return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true), status: .unauthorized)
         }
+        signInThrottle.reset(throttleKey)
         // A new session identifier on sign-in: a session fixed before sign-in is worth nothing after.
         try await people.endSession(session)
         let (value, _) = try await people.startSession(username: user.username)
@@ -94,11 +109,20 @@ struct InteractionRoutes: Sendable {
         let form = try await FormBody.parse(request, context: context)
         guard let session = try await currentSession(request), let username = session.username else { return Self.signInFirst("/device") }
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure() }
+        guard codeThrottle.allows(session.idHash, at: now()) else {
+            return PageLayout.message(
+                title: "Too many attempts",
+                "Too many wrong codes. Wait a few minutes, then enter the code shown by the application again.",
+                status: .tooManyRequests,
+                kind: "error"
+            )
+        }
         do {
             let view = try await service.interaction(userCode: form["user_code"] ?? "", for: username)
             return Self.seeOther("/interact/" + view.interaction.id)
         } catch GNAPService.InteractionProblem.unknown {
             // An unknown code never leads anywhere but this page (RFC 9635 §4.1.2).
+            codeThrottle.recordFailure(session.idHash, at: now())
             return PageLayout.response(
                 InteractionPages.userCode(csrf: session.csrfToken, username: username, failed: true),
                 status: .badRequest
