@@ -52,6 +52,7 @@ public enum TesseraDatabase {
                 challenges: PostgresClientChallengeStore(database: database),
                 people: PostgresPeopleStore(database: database),
                 interactions: PostgresInteractionStore(database: database),
+                resourceSets: PostgresGNAPResourceSetStore(database: database),
                 health: { await database.isReachable() },
                 displayName: database.url.displayName
             )

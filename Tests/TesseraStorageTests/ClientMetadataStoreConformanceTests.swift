@@ -67,3 +67,21 @@ import TesseraStorage
         }
     }
 }
+
+/// ``GNAPResourceSetStore`` on SQLite and PostgreSQL.
+@Suite struct GNAPResourceSetStoreConformanceTests {
+    @Test(arguments: StoreBackend.allCases)
+    func theSameSetKeepsItsFirstReference(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let first = GNAPResourceSetRecord(reference: "r1", resourceServerID: "rs", setHash: "h1", access: #"["a"]"#, createdAt: Date(timeIntervalSince1970: 1))
+            let stored = try await stores.resourceSets.register(first)
+            #expect(stored == first)
+            var again = first
+            again.reference = "r2"
+            let existing = try await stores.resourceSets.register(again)
+            #expect(existing == first, "same set hash: the stored reference wins")
+            #expect(try await stores.resourceSets.resourceSet(reference: "r1") == first)
+            #expect(try await stores.resourceSets.resourceSet(reference: "r2") == nil)
+        }
+    }
+}

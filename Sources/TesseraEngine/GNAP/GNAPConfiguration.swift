@@ -76,6 +76,8 @@ public struct GNAPEndpoints: Sendable, Hashable {
     public let interactBase: String
     public let userCode: String
     public let signIn: String
+    /// RFC 9767 §3.4.
+    public let resourceRegistration: String
 
     public init(issuer: String) {
         let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
@@ -86,5 +88,6 @@ public struct GNAPEndpoints: Sendable, Hashable {
         interactBase = base + "/interact/"
         userCode = base + "/device"
         signIn = base + "/signin"
+        resourceRegistration = base + "/gnap/resource"
     }
 }

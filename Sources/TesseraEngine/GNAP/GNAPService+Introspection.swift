@@ -9,6 +9,7 @@ extension GNAPService {
             grantRequestEndpoint: endpoints.grant,
             introspectionEndpoint: endpoints.introspection,
             tokenFormatsSupported: ["jwt-signed"],
+            resourceRegistrationEndpoint: endpoints.resourceRegistration,
             keyProofsSupported: ["httpsig", "jwsd"]
         )
     }
@@ -19,15 +20,7 @@ extension GNAPService {
     /// tokens are never active here (RFC 9767 §2.1.14).
     public func introspect(_ presented: GNAPPresentedRequest) async throws -> GNAPIntrospectionResponse {
         let request = try Self.decode(GNAPIntrospectionRequest.self, from: presented.body)
-        let server: GNAPConfiguration.ResourceServer?
-        switch request.resourceServer {
-        case .instance(let id):
-            server = configuration.resourceServers.first { $0.id == id }
-        case .key(let key):
-            let thumbprint = try? key.jwk?.thumbprint()
-            server = configuration.resourceServers.first { thumbprint != nil && (try? $0.key.jwk?.thumbprint()) == thumbprint }
-        }
-        guard let server else { throw GNAPError(.invalidResourceServer, "the resource server is not registered") }
+        let server = try resourceServer(request.resourceServer)
         try await proofs.verify(presented, key: server.key, errorCode: .invalidResourceServer)
 
         guard let jws = try? CompactJWS(parsing: request.accessToken),

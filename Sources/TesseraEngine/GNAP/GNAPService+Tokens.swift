@@ -32,7 +32,9 @@ extension GNAPService {
             if case .object(let object) = right { return object.locations ?? [] }
             return []
         }
-        let audience = locations.isEmpty ? [issuerID] : Array(NSOrderedSet(array: locations)).compactMap { $0 as? String }
+        // Each location once, in request order (NSOrderedSet does not deduplicate bridged Strings on Linux).
+        var seen = Set<String>()
+        let audience = locations.isEmpty ? [issuerID] : locations.filter { seen.insert($0).inserted }
         let subject = grant.subject ?? grant.instanceID ?? grant.keyThumbprint
         let claims = AccessTokenClaims(
             iss: issuerID,

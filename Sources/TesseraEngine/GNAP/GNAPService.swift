@@ -72,7 +72,7 @@ public struct GNAPService: Sendable {
         try validateInteract(request.interact)
 
         let current = now()
-        var stored = request
+        var stored = try await expandRegisteredReferences(in: request)
         stored.client = nil
         let decision = decide(stored, instance: instance)
         let grantID = TokenIssuer.randomIdentifier()

@@ -209,6 +209,21 @@ enum PostgresMigrations {
                 "CREATE INDEX gnap_interactions_expiry ON gnap_interactions (expires_at)",
             ]
         ),
+        Migration(
+            version: 8,
+            name: "gnap-resource-sets",
+            statements: [
+                """
+                CREATE TABLE gnap_resource_sets (
+                    reference TEXT PRIMARY KEY,
+                    resource_server_id TEXT NOT NULL,
+                    set_hash TEXT NOT NULL UNIQUE,
+                    access TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -46,6 +46,7 @@ public enum SQLiteDatabase {
             challenges: SQLiteClientChallengeStore(writer: writer, batcher: batcher),
             people: SQLitePeopleStore(writer: writer, batcher: batcher),
             interactions: SQLiteInteractionStore(writer: writer, batcher: batcher),
+            resourceSets: SQLiteGNAPResourceSetStore(writer: writer),
             health: {
                 (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
             },

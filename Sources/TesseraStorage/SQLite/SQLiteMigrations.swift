@@ -166,6 +166,16 @@ enum SQLiteMigrations {
                         expires_at INTEGER NOT NULL
                     );
                     CREATE INDEX gnap_interactions_expiry ON gnap_interactions(expires_at);
+        migrator.registerMigration("0008-gnap-resource-sets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE gnap_resource_sets (
+                        reference TEXT PRIMARY KEY NOT NULL,
+                        resource_server_id TEXT NOT NULL,
+                        set_hash TEXT NOT NULL UNIQUE,
+                        access TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
                     """
             )
         }

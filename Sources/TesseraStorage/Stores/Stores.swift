@@ -13,6 +13,8 @@ public struct Stores: Sendable {
     public var people: any PeopleStore
     /// GNAP interactions (RFC 9635 §4).
     public var interactions: any GNAPInteractionStore
+    /// Resource sets registered by GNAP resource servers (RFC 9767 §3.4).
+    public var resourceSets: any GNAPResourceSetStore
     /// Answers whether the database can be reached (`/readyz`).
     public var health: @Sendable () async -> Bool
     /// A short description for logs, without credentials (e.g. `sqlite:tessera-data/tessera.sqlite`).
@@ -28,6 +30,7 @@ public struct Stores: Sendable {
         challenges: any ClientChallengeStore,
         people: any PeopleStore,
         interactions: any GNAPInteractionStore,
+        resourceSets: any GNAPResourceSetStore,
         health: @escaping @Sendable () async -> Bool,
         displayName: String
     ) {
@@ -40,6 +43,7 @@ public struct Stores: Sendable {
         self.challenges = challenges
         self.people = people
         self.interactions = interactions
+        self.resourceSets = resourceSets
         self.health = health
         self.displayName = displayName
     }

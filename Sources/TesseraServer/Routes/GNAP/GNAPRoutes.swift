@@ -41,6 +41,9 @@ struct GNAPRoutes: Sendable {
         router.post("/gnap/introspect") { request, context in
             await run(context) { encode(try await service.introspect(try await adapter.presented(request, context: context))) }
         }
+        router.post("/gnap/resource") { request, context in
+            await run(context) { encode(try await service.registerResourceSet(try await adapter.presented(request, context: context))) }
+        }
         router.get("/.well-known/gnap-as-rs") { _, _ in json(service.resourceServerDiscovery, cache: true) }
     }
 
