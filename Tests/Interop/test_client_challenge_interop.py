@@ -81,6 +81,9 @@ client_id_metadata_documents:
   allow_http: true
   allowed_grant_types: [client_credentials]
   allowed_scopes: [payments, read]
+authorization_details_types:
+  - type: payment_initiation
+    required_members: [instructedAmount]
 client_challenges:
   policy: |
     @challenge("{ATTESTATION}")

@@ -219,6 +219,7 @@ import TesseraTesting
         let homeKeys = PublicJWKSet(keys: [home.publicJWK])
         try await withServers(policy: policy, clock: clock, configure: { configuration in
             configuration.clientChallenges.mandateIssuers = [.init(issuer: home.id, jwks: homeKeys)]
+            configuration.authorizationDetailsTypes = [AuthorizationDetailsTypeDefinition(type: "payment_initiation", requiredMembers: ["instructedAmount"])]
         }) { documents, base, client in
             let agent = Agent(id: base + "/agents/payer.json")
             documents.set("/agents/payer.json", json: agent.document())
