@@ -14,11 +14,14 @@ public import TesseraProtocol
 /// ```
 public struct OAuthClient: Sendable {
     /// How the client authenticates at the token endpoint (RFC 6749 §2.3).
-    public enum Authentication: Sendable, Hashable {
+    public enum Authentication: Sendable {
         /// A public client: `client_id` in the form.
         case none
         /// `Authorization: Basic` with the client secret.
         case clientSecretBasic(String)
+        /// A fresh client assertion per request (RFC 7523 §2.2), signed with the client's key —
+        /// the method of clients known by a metadata document URL.
+        case privateKeyJWT(JWSSigner)
     }
 
     public let tokenEndpoint: String
@@ -26,6 +29,8 @@ public struct OAuthClient: Sendable {
     public let authentication: Authentication
     /// The DPoP key; `nil` for a bearer-only client.
     public let dpop: DPoPProofSigner?
+    /// Evidence providers for client challenges, by requirement type.
+    public let challengeResponders: [any ClientChallengeResponder]
     private let transport: any TesseraTransport
     private let nonces = NonceStore()
     private let now: @Sendable () -> Date
@@ -35,6 +40,7 @@ public struct OAuthClient: Sendable {
         clientID: String,
         authentication: Authentication = .none,
         dpop: DPoPProofSigner? = DPoPProofSigner(),
+        challengeResponders: [any ClientChallengeResponder] = [],
         transport: (any TesseraTransport)? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -42,6 +48,7 @@ public struct OAuthClient: Sendable {
         self.clientID = clientID
         self.authentication = authentication
         self.dpop = dpop
+        self.challengeResponders = challengeResponders
         self.transport = transport ?? AsyncHTTPClientTransport()
         self.now = now
     }
@@ -64,37 +71,82 @@ public struct OAuthClient: Sendable {
     }
 
     /// Any grant: the form parameters as given, plus client authentication and a DPoP proof.
-    /// Retries once with the server's nonce when told `use_dpop_nonce` (RFC 9449 §8).
-    /// - Throws: ``OAuthError`` as the server sent it, or ``OAuthClientError``.
+    /// Retries once with the server's nonce when told `use_dpop_nonce` (RFC 9449 §8). When the
+    /// server answers with a client challenge (`insufficient_client_authorization`), asks the
+    /// responder for its requirement type for evidence and repeats the request with
+    /// `challenge_session` and `challenge_evidence` — once per requirement type, at most three.
+    /// - Throws: ``OAuthError`` as the server sent it, ``UnsatisfiedClientChallenge`` when a
+    ///   challenge cannot be answered, or ``OAuthClientError``.
     public func requestToken(_ parameters: [(String, String)]) async throws -> TokenResponse {
-        var form = parameters
+        var extra: [(String, String)] = []
+        var answered: Set<String> = []
+        while true {
+            let response = try await post(parameters + extra)
+            if response.status == 403, let challenge = try? JSONDecoder().decode(InsufficientClientAuthorization.self, from: Data(response.body)),
+                challenge.error == InsufficientClientAuthorization.code
+            {
+                let type = challenge.requirementType ?? ""
+                guard let responder = challengeResponders.first(where: { $0.type == type }) else {
+                    throw UnsatisfiedClientChallenge(challenge: challenge, reason: "no responder for requirement type '\(type)'")
+                }
+                guard answered.insert(type).inserted, answered.count <= 3 else {
+                    throw UnsatisfiedClientChallenge(challenge: challenge, reason: "the server challenged again for '\(type)' after it was answered")
+                }
+                let evidence = try await responder.evidence(for: challenge.authorizationRequirement, clientID: clientID)
+                extra = [("challenge_session", challenge.challengeSession), ("challenge_evidence", evidence)]
+                continue
+            }
+            guard response.status == 200 else {
+                throw oauthError(response) ?? OAuthClientError("the token endpoint answered HTTP \(response.status)")
+            }
+            do {
+                let token = try JSONDecoder().decode(TokenResponse.self, from: Data(response.body))
+                if dpop != nil, token.tokenType.lowercased() != "dpop" {
+                    throw OAuthClientError("the server issued a '\(token.tokenType)' token, not a DPoP-bound one")
+                }
+                return token
+            } catch let error as OAuthClientError {
+                throw error
+            } catch {
+                throw OAuthClientError("the token response is not valid JSON (RFC 6749 §5.1)")
+            }
+        }
+    }
+
+    /// One token request with client authentication (a fresh assertion each time) and a DPoP proof,
+    /// retried once on `use_dpop_nonce`.
+    private func post(_ parameters: [(String, String)]) async throws -> TesseraHTTPResponse {
+        func encoded(_ form: [(String, String)]) -> [UInt8] {
+            Array(form.map { "\(FormParameters.encode($0.0))=\(FormParameters.encode($0.1))" }.joined(separator: "&").utf8)
+        }
+        func form() throws -> [(String, String)] {
+            switch authentication {
+            case .none:
+                return parameters + [("client_id", clientID)]
+            case .clientSecretBasic:
+                return parameters
+            case .privateKeyJWT(let signer):
+                let issuedAt = now().timeIntervalSince1970.rounded(.down)
+                let claims: [String: JSONValue] = [
+                    "iss": .string(clientID), "sub": .string(clientID), "aud": .string(tokenEndpoint),
+                    "jti": .string(UUID().uuidString), "iat": .number(issuedAt), "exp": .number(issuedAt + 60),
+                ]
+                return parameters + [
+                    ("client_id", clientID), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                    ("client_assertion", try signer.sign(claims, type: nil)),
+                ]
+            }
+        }
         var headers = [HTTPSignatureField(name: "Content-Type", value: "application/x-www-form-urlencoded"), HTTPSignatureField(name: "Accept", value: "application/json")]
-        switch authentication {
-        case .none:
-            form.append(("client_id", clientID))
-        case .clientSecretBasic(let secret):
+        if case .clientSecretBasic(let secret) = authentication {
             let pair = "\(FormParameters.encode(clientID)):\(FormParameters.encode(secret))"
             headers.append(HTTPSignatureField(name: "Authorization", value: "Basic " + Data(pair.utf8).base64EncodedString()))
         }
-        let body = Array(form.map { "\(FormParameters.encode($0.0))=\(FormParameters.encode($0.1))" }.joined(separator: "&").utf8)
-        var response = try await send("POST", tokenEndpoint, headers: headers, body: body, accessToken: nil)
+        let response = try await send("POST", tokenEndpoint, headers: headers, body: encoded(try form()), accessToken: nil)
         if response.status == 400, oauthError(response)?.code == .useDPoPNonce, response.headerValue("dpop-nonce") != nil {
-            response = try await send("POST", tokenEndpoint, headers: headers, body: body, accessToken: nil)
+            return try await send("POST", tokenEndpoint, headers: headers, body: encoded(try form()), accessToken: nil)
         }
-        guard response.status == 200 else {
-            throw oauthError(response) ?? OAuthClientError("the token endpoint answered HTTP \(response.status)")
-        }
-        do {
-            let token = try JSONDecoder().decode(TokenResponse.self, from: Data(response.body))
-            if dpop != nil, token.tokenType.lowercased() != "dpop" {
-                throw OAuthClientError("the server issued a '\(token.tokenType)' token, not a DPoP-bound one")
-            }
-            return token
-        } catch let error as OAuthClientError {
-            throw error
-        } catch {
-            throw OAuthClientError("the token response is not valid JSON (RFC 6749 §5.1)")
-        }
+        return response
     }
 
     // MARK: - Resource calls
