@@ -166,6 +166,9 @@ enum SQLiteMigrations {
                         expires_at INTEGER NOT NULL
                     );
                     CREATE INDEX gnap_interactions_expiry ON gnap_interactions(expires_at);
+                    """
+            )
+        }
         migrator.registerMigration("0008-gnap-resource-sets") { db in
             try db.execute(
                 sql: """
