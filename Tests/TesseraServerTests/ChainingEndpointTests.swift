@@ -264,6 +264,11 @@ import TesseraTesting
                 "jti": .string("n1"),
             ])
             #expect(try await F.redeem(b, grant: future).description.contains("nbf"))
+            let badActor = try await F.signed([
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "exp": .number(now + 60), "jti": .string("a1"),
+                "act": .string("not-an-object"),
+            ])
+            #expect(try await F.redeem(b, grant: badActor).description.contains("act"))
         }
     }
 

@@ -38,7 +38,7 @@ struct ExchangeTokenValidator: Sendable {
         let unverified = try claims(jws, role: role)
         guard let tokenIssuer = unverified.string("iss") else { throw OAuthError.invalidRequest("\(role) has no 'iss' claim") }
         if tokenIssuer == issuer {
-            return try await validateOurs(jws, role: role)
+            return try await validateOurs(jws, claims: unverified, role: role)
         }
         guard type != TokenTypeIdentifier.accessToken else {
             throw OAuthError.invalidRequest("\(role) is not an access token issued by this server")
@@ -49,16 +49,24 @@ struct ExchangeTokenValidator: Sendable {
         return try await validateTrusted(jws, claims: unverified, issuer: trusted, type: type, role: role)
     }
 
+    /// The `act` chain (RFC 8693 §4.1); one that does not decode is refused rather than dropped, so a
+    /// delegation chain is never silently lost. (`may_act` only widens who may act, so a malformed one is ignored.)
+    private func actor(_ claims: JWTClaimSet, role: String) throws -> ActorClaim? {
+        guard claims["act"] != nil else { return nil }
+        guard let actor = claims.decode("act", as: ActorClaim.self) else { throw OAuthError.invalidRequest("\(role) has a malformed 'act' claim") }
+        return actor
+    }
+
     private func claims(_ jws: CompactJWS, role: String) throws -> JWTClaimSet {
         do { return try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidRequest("\(role) claims are not a JSON object") }
     }
 
     /// One of our access tokens: signed by our keys, `at+jwt`, active in the token store.
-    private func validateOurs(_ jws: CompactJWS, role: String) async throws -> PresentedToken {
+    /// `claims` were parsed from `jws.payload` before the signature was checked; once it verifies they are the signed ones.
+    private func validateOurs(_ jws: CompactJWS, claims: JWTClaimSet, role: String) async throws -> PresentedToken {
         do { _ = try await keyRing.tokenVerifier().verify(jws, expectedType: AccessTokenClaims.type) } catch {
             throw OAuthError.invalidRequest("\(role) is not an access token of this server: \(error.message)")
         }
-        let claims = try claims(jws, role: role)
         guard let jti = claims.string("jti"), let subject = claims.string("sub"), let exp = claims.numericDate("exp") else {
             throw OAuthError.invalidRequest("\(role) lacks 'jti', 'sub' or 'exp'")
         }
@@ -73,7 +81,7 @@ struct ExchangeTokenValidator: Sendable {
             clientID: claims.string("client_id"),
             audience: claims.audience,
             scope: claims.scope,
-            actor: claims.decode("act", as: ActorClaim.self),
+            actor: try actor(claims, role: role),
             mayAct: claims.decode("may_act", as: ActorClaim.self),
             claims: claims,
             isOurs: true
@@ -116,7 +124,7 @@ struct ExchangeTokenValidator: Sendable {
             clientID: claims.string("client_id") ?? claims.string("azp"),
             audience: claims.audience,
             scope: claims.scope,
-            actor: claims.decode("act", as: ActorClaim.self),
+            actor: try actor(claims, role: role),
             mayAct: claims.decode("may_act", as: ActorClaim.self),
             claims: claims,
             isOurs: false

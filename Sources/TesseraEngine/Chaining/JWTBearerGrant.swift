@@ -74,7 +74,10 @@ struct JWTBearerGrant: GrantHandler {
             audience: try context.resourceCheck.audience(for: request.resources),
             includeRefreshToken: false
         )
-        grant.actor = claims.decode("act", as: ActorClaim.self)
+        if claims["act"] != nil {
+            guard let actor = claims.decode("act", as: ActorClaim.self) else { throw OAuthError.invalidGrant("assertion has a malformed 'act' claim") }
+            grant.actor = actor
+        }
         grant.confirmation = confirmation
         grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
         if let requested = request.authorizationDetails {
