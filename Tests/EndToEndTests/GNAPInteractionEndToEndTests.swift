@@ -355,6 +355,17 @@ import Testing
         let (_, listed) = try TesseraProcess.run(["users", "list"] + data)
         #expect(listed.contains("dave\tDave") && listed.contains("erin") && !listed.contains("frank"))
         #expect(!listed.contains("pbkdf2"), "hashes are never printed")
+        // Export carries the users (hashes only); import into another installation lets them sign in there.
+        let exportFile = directory.appendingPathComponent("export.json").path
+        let (exported, _) = try TesseraProcess.run(["export", "--output", exportFile] + data)
+        #expect(exported == 0)
+        let exportText = try String(contentsOfFile: exportFile, encoding: .utf8)
+        #expect(exportText.contains("\"username\" : \"dave\"") && exportText.contains("pbkdf2-sha256$") && !exportText.contains("dave-password-1"))
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-users-import-\(UUID().uuidString)")
+        let (imported, importOutput) = try TesseraProcess.run(["import", "--input", exportFile, "--data-dir", other.path])
+        #expect(imported == 0 && importOutput.contains("2 users"))
+        let (_, otherList) = try TesseraProcess.run(["users", "list", "--data-dir", other.path])
+        #expect(otherList.contains("dave\tDave") && otherList.contains("erin"))
 
         let process = try await TesseraProcess(data)
         do {

@@ -18,6 +18,8 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
     public var gnapGrants: [GNAPGrant]
     /// GNAP token-management records; absent from files of older builds.
     public var gnapTokens: [GNAPToken]
+    /// People who sign in to the interaction pages (password hashes only); absent from files of older builds.
+    public var users: [User] = []
 
     /// The format this build writes and reads.
     public static let currentFormat = 1
@@ -47,6 +49,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         case refreshTokens = "refresh_tokens"
         case gnapGrants = "gnap_grants"
         case gnapTokens = "gnap_tokens"
+        case users
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +61,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         refreshTokens = try container.decode([RefreshToken].self, forKey: .refreshTokens)
         gnapGrants = try container.decodeIfPresent([GNAPGrant].self, forKey: .gnapGrants) ?? []
         gnapTokens = try container.decodeIfPresent([GNAPToken].self, forKey: .gnapTokens) ?? []
+        users = try container.decodeIfPresent([User].self, forKey: .users) ?? []
     }
 
     /// How many rows an import added (rows already present are left as they are, clients excepted: they are replaced).
@@ -369,4 +373,32 @@ public protocol StoreSnapshotting: Sendable {
     /// present (same key) are left unchanged, so an import can be repeated.
     /// - Returns: the rows added.
     func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts
+}
+
+extension StoreSnapshot {
+    /// A user as exported: the password's KDF output, never the password.
+    public struct User: Sendable, Hashable, Codable {
+        public var username: String
+        public var passwordHash: String
+        public var displayName: String?
+        public var createdAt: Int64
+
+        public init(_ record: UserRecord) {
+            username = record.username
+            passwordHash = record.passwordHash
+            displayName = record.displayName
+            createdAt = record.createdAt.millis
+        }
+
+        public var record: UserRecord {
+            UserRecord(username: username, passwordHash: passwordHash, displayName: displayName, createdAt: Date(millis: createdAt))
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case username
+            case passwordHash = "password_hash"
+            case displayName = "display_name"
+            case createdAt = "created_at"
+        }
+    }
 }
