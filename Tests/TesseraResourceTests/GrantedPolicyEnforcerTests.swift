@@ -104,3 +104,30 @@ import TesseraTesting
         }
     }
 }
+
+/// Cedar skips an erroring policy; where that policy is a `forbid`, Tessera's decisions fail closed.
+@Suite struct PolicyFailClosedTests {
+    @Test func anErroringForbidInTheGrantedSetDenies() throws {
+        let text = """
+            permit (principal, action, resource);
+            forbid (principal, action, resource) when { context.noSuchMember == "x" };
+            """
+        let enforcer = try GrantedPolicyEnforcer()
+        let grant = GrantedPolicyEnforcer.Grant(cacheKey: "fail-closed-1", authorizationDetails: GrantedPolicyEnforcerTests.details(text))
+        let decision = enforcer.authorize(try BankFixtures.payment(), entities: try BankFixtures.entities(), grant: grant)
+        #expect(!decision.isAllowed)
+        #expect(decision.reason?.contains("could not be evaluated") == true, "\(decision.reason ?? "")")
+    }
+
+    @Test func anErroringForbidInTheResourceServersOwnPoliciesDenies() throws {
+        let own = """
+            permit (principal, action, resource);
+            forbid (principal, action, resource) when { resource.noSuchAttribute };
+            """
+        let enforcer = try GrantedPolicyEnforcer(ownPolicies: own)
+        let grant = GrantedPolicyEnforcer.Grant(cacheKey: "fail-closed-2", authorizationDetails: try GrantedPolicyEnforcerTests.figure4())
+        let decision = enforcer.authorize(try BankFixtures.payment(), entities: try BankFixtures.entities(), grant: grant)
+        #expect(!decision.isAllowed)
+        #expect(decision.reason?.contains("own policies could not be evaluated") == true, "\(decision.reason ?? "")")
+    }
+}

@@ -26,14 +26,17 @@ public struct ChainingPolicy: Sendable {
     }
 
     /// Whether the policy permits `peer` to obtain `scope` with a grant carrying `claims`.
-    func permits(peer: String, scope: String, context: [String: JSONValue]) -> Bool {
+    public func permits(peer: String, scope: String, context: [String: JSONValue]) -> Bool {
         let request = AuthorizationRequest(
             principal: EntityUID("Peer", peer),
             action: EntityUID("Action", "request_scope"),
             resource: EntityUID("Scope", scope),
             context: Dictionary(uniqueKeysWithValues: context.compactMap { key, value in Self.cedar(value).map { (CedarString(key), $0) } })
         )
-        return authorizer.isAuthorized(request, entities: EntityStore()).decision == .allow
+        let answer = authorizer.isAuthorized(request, entities: EntityStore())
+        // Cedar skips a policy that errors (e.g. a forbid on a claim the grant lacks), which would fail
+        // open; any evaluation error refuses the scope instead.
+        return answer.decision == .allow && answer.diagnostics.errors.isEmpty
     }
 
     /// JSON → Cedar values; `null` and non-integral numbers have no Cedar form and are left out.

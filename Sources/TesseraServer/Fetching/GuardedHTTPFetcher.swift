@@ -2,6 +2,7 @@ import AsyncHTTPClient
 public import Foundation
 public import NIOCore
 import NIOHTTP1
+public import TesseraProtocol
 
 #if canImport(Glibc)
 import Glibc

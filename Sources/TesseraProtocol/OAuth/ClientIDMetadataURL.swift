@@ -1,5 +1,4 @@
 import Foundation
-public import TesseraProtocol
 
 /// Grammar checks for a `client_id` that is a metadata document URL
 /// (draft-ietf-oauth-client-id-metadata-document-01 §3), made before anything is fetched.
