@@ -244,7 +244,10 @@ let package = Package(
                 "TesseraResource",
                 "Cedar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // `tessera demo chaining` talks to its two servers over HTTP.
+                // `tessera demo chaining` talks to its servers over HTTP and runs a resource server of domain b.
+                "TesseraResource",
+                "TesseraResourceHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

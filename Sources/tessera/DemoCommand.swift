@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import Hummingbird
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -8,6 +9,8 @@ import NIOHTTP1
 import ServiceLifecycle
 import TesseraEngine
 import TesseraProtocol
+import TesseraResource
+import TesseraResourceHummingbird
 import TesseraServer
 
 extension Tessera {
@@ -25,13 +28,15 @@ extension Tessera.Demo {
     /// (draft-ietf-oauth-identity-chaining), on two in-memory servers on loopback ports.
     struct Chaining: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Identity chaining: token at AS-A, token exchange for a grant, jwt-bearer at AS-B.",
+            abstract: "Identity chaining: token at AS-A, token exchange for a grant, jwt-bearer at AS-B, call to RS-B.",
             discussion: """
-                Starts AS-A (trust domain a) and AS-B (trust domain b) on free loopback ports with
-                in-memory databases, then walks the flow, printing every request and the decoded tokens:
-                a client of domain A gets a token at AS-A, exchanges it at AS-A (RFC 8693) for a JWT
-                authorization grant whose audience is AS-B, and redeems that grant at AS-B (RFC 7523)
-                for an access token of domain B. Ends with the attacks AS-B refuses. Nothing is written to disk.
+                Starts AS-A (trust domain a), AS-B (trust domain b) and a resource server RS-B on free
+                loopback ports with in-memory databases, then walks the flow, printing every request and
+                the decoded tokens: a client of domain A gets a token at AS-A, exchanges it at AS-A
+                (RFC 8693, with a DPoP proof) for a JWT authorization grant whose audience is AS-B and
+                which carries the client's key as requested_cnf, redeems that grant at AS-B (RFC 7523)
+                for a DPoP-bound access token of domain B, and calls RS-B with it. Ends with the
+                attacks that are refused. Nothing is written to disk.
                 """
         )
 
@@ -54,8 +59,12 @@ extension Tessera.Demo {
 struct ChainingWalk {
     let issuerA: String
     let issuerB: String
+    let resourceB: String
     let serverA: TesseraApplication
     let serverB: TesseraApplication
+    let resourceServer: Application<RouterResponder<OAuthResourceContext>>
+    /// The client's DPoP key (RFC 9449): AS-A relays it to AS-B, which binds its token to it.
+    let dpop = DPoPProofSigner()
     let secretA = TokenIssuer.randomIdentifier()
     let secretB = TokenIssuer.randomIdentifier()
     static let clientID = "travel-app"
@@ -72,6 +81,8 @@ struct ChainingWalk {
         let portB = try FreePort.find(host: host)
         issuerA = "http://\(host):\(portA)"
         issuerB = "http://\(host):\(portB)"
+        let portRS = try FreePort.find(host: host)
+        resourceB = "http://\(host):\(portRS)"
 
         var a = ServerConfiguration()
         a.host = host
@@ -104,18 +115,43 @@ struct ChainingWalk {
         let logger = Logger(label: "tessera-demo")
         serverA = try await buildApplication(a, dependencies: ServerDependencies(logger: logger))
         serverB = try await buildApplication(b, dependencies: ServerDependencies(logger: logger))
+        resourceServer = Self.bookingsAPI(issuer: issuerB, resource: resourceB, host: host, port: portRS, logger: logger)
+    }
+
+    /// RS-B: a protected API of domain b, built with the resource-server SDK in a few lines.
+    static func bookingsAPI(issuer: String, resource: String, host: String, port: Int, logger: Logger)
+        -> Application<RouterResponder<OAuthResourceContext>>
+    {
+        var configuration = OAuthResourceServer.Configuration(issuer: issuer, resource: resource)
+        configuration.resourceName = "Bookings API (domain b)"
+        let rs = OAuthResourceServer(configuration: configuration)
+        let router = Router(context: OAuthResourceContext.self)
+        router.addProtectedResourceMetadata(rs)
+        router.group("api").add(middleware: OAuthResourceMiddleware(rs, requiredScopes: Scope(["read"])))
+            .get("bookings") { _, context -> String in
+                guard let token = context.accessToken else { return "{}" }
+                let answer: [String: Any] = [
+                    "bookings_of": token.subject, "client_id": token.clientID ?? "", "scope": token.scopes.description,
+                    "bound_to_key": token.confirmation?.jkt ?? "", "presented_as": token.kind.rawValue,
+                    "actors": token.actorChain.map(\.sub),
+                ]
+                let data = (try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+                return String(decoding: data, as: UTF8.self)
+            }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
     }
 
     func run() async throws {
         // Both servers in one service group, so the walk ends with a graceful shutdown of both.
         let services = ServiceGroup(
-            configuration: .init(services: [serverA.application, serverB.application], logger: Logger(label: "tessera-demo"))
+            configuration: .init(services: [serverA.application, serverB.application, resourceServer], logger: Logger(label: "tessera-demo"))
         )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await services.run() }
             do {
                 try await waitUntilReady(issuerA)
                 try await waitUntilReady(issuerB)
+                try await waitUntilReady(resourceB, path: "/.well-known/oauth-protected-resource")
                 try await walk()
             } catch {
                 await services.triggerGracefulShutdown()
@@ -131,7 +167,9 @@ struct ChainingWalk {
             Identity and authorization chaining across trust domains (draft-ietf-oauth-identity-chaining)
               AS-A (domain a): \(issuerA)
               AS-B (domain b): \(issuerB)   trusts AS-A's keys from \(issuerA)/jwks
-              client '\(Self.clientID)' is registered at both; AS-B's Cedar policy:
+              RS-B (domain b): \(resourceB)/api/bookings   trusts AS-B, needs scope "read"
+              client '\(Self.clientID)' is registered at both ASes and holds a DPoP key (jkt \(dpop.thumbprint));
+              AS-B's Cedar policy:
             \(Self.policy.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
 
             """)
@@ -140,31 +178,36 @@ struct ChainingWalk {
         let accessA = try require(tokenA, "access_token")
         show(token: accessA)
 
-        step(2, "Token exchange at AS-A (RFC 8693): audience = AS-B, scope narrowed to what domain B needs")
+        step(2, "Token exchange at AS-A (RFC 8693) with a DPoP proof: audience = AS-B, scope narrowed to what domain B needs")
         let exchanged = try await post(
             issuerA, secret: secretA,
             [
                 "grant_type": GrantType.tokenExchange.rawValue, "subject_token": accessA, "subject_token_type": TokenTypeIdentifier.accessToken,
                 "audience": issuerB, "scope": "read book",
-            ]
+            ],
+            dpop: true
         )
         let grant = try require(exchanged, "access_token")
-        print("  AS-A returns a JWT authorization grant: token_type N_A, lifetime 60 s, aud = AS-B only, subject mapped for domain b")
+        print("  AS-A returns a JWT authorization grant: token_type N_A, lifetime 60 s, aud = AS-B only, subject mapped for")
+        print("  domain b, and requested_cnf = the key the client proved (the seed's \"AS acting as client\" flow)")
         show(token: grant)
 
-        step(3, "The client redeems the grant at AS-B (RFC 7523 jwt-bearer)")
-        let redeemed = try await post(issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": grant, "scope": "read book"])
+        step(3, "The client redeems the grant at AS-B (RFC 7523 jwt-bearer), for RS-B")
+        let redeemed = try await post(
+            issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": grant, "scope": "read book", "resource": resourceB]
+        )
         let accessB = try require(redeemed, "access_token")
-        print("  AS-B checked the signature with AS-A's keys, aud, exp, the single-use jti and its Cedar policy; no refresh token is issued")
+        print("  AS-B checked the signature with AS-A's keys, aud, exp, the single-use jti and its Cedar policy, and bound")
+        print("  its token to requested_cnf (token_type DPoP, cnf.jkt); no refresh token is issued")
         show(token: accessB)
 
-        step(4, "The same grant presented again")
+        step(4, "The client calls RS-B with the token and a DPoP proof of its key")
+        _ = try await get(resourceB + "/api/bookings", token: accessB, dpop: true)
+
+        step(5, "Attacks: the same grant again; AS-A's access token as a grant; more scope than the subject token;")
+        print("  the domain-b token without the key (as a Bearer token)")
         _ = try await post(issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": grant])
-
-        step(5, "AS-A's own access token presented to AS-B as a grant")
         _ = try await post(issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": accessA])
-
-        step(6, "Asking AS-A for more than the subject token carries")
         _ = try await post(
             issuerA, secret: secretA,
             [
@@ -172,23 +215,37 @@ struct ChainingWalk {
                 "audience": issuerB, "scope": "read book admin",
             ]
         )
-        print("""
+        _ = try await get(resourceB + "/api/bookings", token: accessB, dpop: false)
+        print("\nDone: the user, the granted scope and the client's key crossed from domain a to a resource of domain b.")
+    }
 
-            Done. The access token from AS-B is what a resource server in domain b accepts: verify it
-            with \(issuerB)/jwks (iss \(issuerB), typ at+jwt). A resource-server step joins this walk
-            once the resource-server SDK can verify JWT access tokens.
-            """)
+    private func get(_ url: String, token: String, dpop withProof: Bool) async throws -> Int {
+        print("  GET \(url)")
+        var request = HTTPClientRequest(url: url)
+        if withProof {
+            request.headers.add(name: "Authorization", value: "DPoP " + token)
+            request.headers.add(name: "DPoP", value: dpop.proof(method: "GET", uri: url, accessToken: token))
+            print("  Authorization: DPoP <token>    DPoP: <proof: htm GET, htu, ath = hash of the token>")
+        } else {
+            request.headers.add(name: "Authorization", value: "Bearer " + token)
+            print("  Authorization: Bearer <token>")
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = String(decoding: Data(buffer: try await response.body.collect(upTo: 1 << 20)), as: UTF8.self)
+        let challenge = response.headers["WWW-Authenticate"].first.map { "  WWW-Authenticate: \($0)" } ?? ""
+        print("  → HTTP \(response.status.code) \(body)\(challenge.isEmpty ? "" : "\n" + challenge)")
+        return Int(response.status.code)
     }
 
     private func step(_ number: Int, _ title: String) {
         print("\n── Step \(number): \(title)")
     }
 
-    private func post(_ issuer: String, secret: String, _ parameters: [String: String]) async throws -> [String: Any] {
+    private func post(_ issuer: String, secret: String, _ parameters: [String: String], dpop withProof: Bool = false) async throws -> [String: Any] {
         let url = issuer + "/token"
         let body = parameters.sorted { $0.key < $1.key }.map { "\(FormParameters.encode($0.key))=\(FormParameters.encode($0.value))" }.joined(separator: "&")
         print("  POST \(url)")
-        print("  Authorization: Basic <\(Self.clientID):secret>")
+        print("  Authorization: Basic <\(Self.clientID):secret>" + (withProof ? "    DPoP: <proof: htm POST, htu \(url)>" : ""))
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
             print("    \(name)=\(value.count > 60 ? String(value.prefix(40)) + "…" : value)")
         }
@@ -196,6 +253,7 @@ struct ChainingWalk {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         request.headers.add(name: "Authorization", value: "Basic " + Data("\(Self.clientID):\(secret)".utf8).base64EncodedString())
+        if withProof { request.headers.add(name: "DPoP", value: dpop.proof(method: "POST", uri: url)) }
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let data = Data(buffer: try await response.body.collect(upTo: 1 << 20))
@@ -223,9 +281,9 @@ struct ChainingWalk {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private func waitUntilReady(_ base: String) async throws {
+    private func waitUntilReady(_ base: String, path: String = "/healthz") async throws {
         for _ in 0..<100 {
-            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(1)), response.status == .ok {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + path), timeout: .seconds(1)), response.status == .ok {
                 return
             }
             try await Task.sleep(for: .milliseconds(100))

@@ -1,7 +1,12 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import Testing
 import TesseraEngine
 import TesseraProtocol
+import TesseraResource
 import TesseraTesting
 
 #if canImport(Glibc)
@@ -201,5 +206,72 @@ import Glibc
             throw error
         }
         try await domains.stop()
+    }
+
+    /// The seed's appendix "authorization server acting as client": the client proves its DPoP key
+    /// at AS-A, AS-A relays it in the grant as `requested_cnf`, AS-B binds its token to it (`cnf.jkt`),
+    /// and a resource server of domain B (the resource-server SDK) accepts the token only with a
+    /// proof from that key.
+    @Test func authorizationServerActingAsClientCarriesTheClientsKey() async throws {
+        let domains = try await Self.start()
+        do {
+            let key = DPoPProofSigner()
+            let token = try await Self.accessToken(domains)
+            var request = HTTPClientRequest(url: domains.issuerA + "/token")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.headers.add(name: "Authorization", value: Self.basic())
+            request.headers.add(name: "DPoP", value: key.proof(method: "POST", uri: domains.issuerA + "/token"))
+            request.body = .bytes(ByteBuffer(string: Self.form([
+                ("grant_type", Self.exchange), ("subject_token", token), ("subject_token_type", TokenTypeIdentifier.accessToken), ("audience", domains.issuerB),
+            ])))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any] ?? [:]
+            #expect(response.status.code == 200, "\(body)")
+            let grant = try #require(body["access_token"] as? String)
+            #expect(try Self.claims(grant).decode("requested_cnf", as: TesseraProtocol.Confirmation.self)?.jkt == key.thumbprint)
+
+            let resource = "https://rs.b.test/api"
+            let (status, redeemed) = try await Self.redeem(domains, grant: grant, extra: [("resource", resource)])
+            #expect(status == 200, "\(redeemed)")
+            #expect(redeemed["token_type"] as? String == "DPoP")
+            let accessB = try #require(redeemed["access_token"] as? String)
+            #expect(try Self.claims(accessB).decode("cnf", as: TesseraProtocol.Confirmation.self)?.jkt == key.thumbprint)
+
+            let rs = OAuthResourceServer(configuration: .init(issuer: domains.issuerB, resource: resource))
+            let url = resource + "/bookings"
+            let withProof = ResourceRequest(
+                method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [key.proof(method: "GET", uri: url, accessToken: accessB)]
+            )
+            switch await rs.authorize(withProof, requiredScopes: Scope(["read"])) {
+            case .success(let verified):
+                #expect(verified.subject == "app@a")
+                #expect(verified.confirmation?.jkt == key.thumbprint)
+            case .failure(let refusal):
+                Issue.record("RS-B refused the bound token: \(refusal)")
+            }
+            // Another key, or no proof at all: refused.
+            let thief = DPoPProofSigner()
+            let stolen = ResourceRequest(
+                method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [thief.proof(method: "GET", uri: url, accessToken: accessB)]
+            )
+            if case .success = await rs.authorize(stolen) { Issue.record("a proof from another key was accepted") }
+            if case .success = await rs.authorize(ResourceRequest(method: "GET", uri: url, authorization: ["Bearer " + accessB])) {
+                Issue.record("the DPoP-bound token was accepted as a bearer token")
+            }
+        } catch {
+            try await domains.stop()
+            throw error
+        }
+        try await domains.stop()
+    }
+
+    /// `tessera demo chaining` runs from a fresh checkout (in-memory servers) and ends with RS-B's answer.
+    @Test func demoWalksTheWholeFlow() throws {
+        let (status, output) = try TesseraProcess.run(["demo", "chaining"])
+        #expect(status == 0)
+        #expect(output.contains("\"presented_as\":\"DPoP\""))
+        #expect(output.contains("was already used"))
+        #expect(output.contains("HTTP 401"))
     }
 }
