@@ -246,7 +246,7 @@ import TesseraTesting
                 #expect(answer.status.code < 500, "\(name)")
             }
             let discovery = try await client.execute(uri: "/gnap", method: .options) { try HTTPHelpers.json($0.body) }
-            #expect(discovery["key_proofs_supported"] as? [String] == ["httpsig", "jwsd"])
+            #expect(discovery["key_proofs_supported"] as? [String] == ["httpsig", "jwsd", "jws"])
             let unknownRS = GNAPIntrospectionRequest(accessToken: "x", proof: nil, resourceServer: .instance("ghost"))
             let refused = try await Self.send(client, app, signer, method: .post, path: "/gnap/introspect", body: try GNAPTestSigner.body(unknownRS))
             #expect(Self.errorCode(refused.json) == "invalid_resource_server")

@@ -17,12 +17,27 @@ struct GNAPProofVerifier: Sendable {
 
     /// - Throws: ``GNAPError`` with `errorCode` (`invalid_client` on the grant endpoint, the context's code elsewhere).
     func verify(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code = .invalidClient) async throws {
-        if key.proof.method == "jwsd" {
-            try await verifyDetachedJWS(request, key: key, errorCode: errorCode)
-            return
+        if request.attachedJWS != nil, key.proof.method != "jws" {
+            throw GNAPError(errorCode, "an application/jose body is only for the jws proof method; this key proves with \(key.proof.method.prefix(32))")
         }
-        guard key.proof.method == "httpsig" else {
-            throw GNAPError(errorCode, "key proof method '\(key.proof.method.prefix(32))' is not supported here (supported: httpsig, jwsd)")
+        switch key.proof.method {
+        case "jwsd":
+            try await verifyDetachedJWS(request, key: key, errorCode: errorCode, typ: "gnap-binding-jwsd")
+            return
+        case "jws":
+            if let attached = request.attachedJWS {
+                try await verifyAttachedJWS(attached, request, key: key, errorCode: errorCode)
+            } else {
+                guard request.body.isEmpty else {
+                    throw GNAPError(errorCode, "with the jws proof a request body is sent as application/jose (RFC 9635 §7.3.4)")
+                }
+                try await verifyDetachedJWS(request, key: key, errorCode: errorCode, typ: "gnap-binding-jws")
+            }
+            return
+        case "httpsig":
+            break
+        default:
+            throw GNAPError(errorCode, "key proof method '\(key.proof.method.prefix(32))' is not supported here (supported: httpsig, jwsd, jws)")
         }
         guard let jwk = key.jwk, let kid = jwk.kid else {
             throw GNAPError(errorCode, "httpsig needs a JWK with 'kid' and 'alg' (RFC 9635 §7.1)")
@@ -71,7 +86,7 @@ struct GNAPProofVerifier: Sendable {
     /// `jwsd` (RFC 9635 §7.3.3): a detached JWS in `Detached-JWS` whose protected header binds the
     /// method (`htm`), target URI (`uri`), time (`created`) and presented token (`ath`), and whose
     /// payload is the base64url SHA-256 of the body. The payload may be sent detached (`header..sig`).
-    private func verifyDetachedJWS(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code) async throws {
+    private func verifyDetachedJWS(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code, typ expectedType: String) async throws {
         guard let jwk = key.jwk, let kid = jwk.kid, let alg = jwk.alg, alg != "none", !alg.hasPrefix("HS") else {
             throw GNAPError(errorCode, "jwsd needs a public JWK with 'kid' and an asymmetric 'alg' (RFC 9635 §7.1)")
         }
@@ -101,31 +116,61 @@ struct GNAPProofVerifier: Sendable {
         } catch {
             throw GNAPError(errorCode, "Detached-JWS signature does not verify")
         }
-        guard let header = try? JSONDecoder().decode(DetachedHeader.self, from: Base64URL.decode(parts[0]) ?? Data()) else {
-            throw GNAPError(errorCode, "Detached-JWS header lacks typ, htm, uri or created")
+        try await checkBinding(header: parts[0], signature: parts[2], request, jwk: jwk, kid: kid, typ: expectedType, errorCode: errorCode, what: "Detached-JWS")
+    }
+
+    /// `jws` (RFC 9635 §7.3.4) with a body: the body is a compact JWS whose payload is the JSON
+    /// request, signed by the client key, its header binding method, URI, time and token as for jwsd.
+    private func verifyAttachedJWS(_ attached: String, _ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code) async throws {
+        guard let jwk = key.jwk, let kid = jwk.kid, let alg = jwk.alg, alg != "none", !alg.hasPrefix("HS") else {
+            throw GNAPError(errorCode, "jws needs a public JWK with 'kid' and an asymmetric 'alg' (RFC 9635 §7.1)")
         }
-        guard header.typ == "gnap-binding-jwsd" || header.typ == "gnap-binding+jwsd" else {
-            throw GNAPError(errorCode, "Detached-JWS 'typ' must be gnap-binding-jwsd")
+        let jws: CompactJWS
+        do { jws = try CompactJWS(parsing: attached) } catch { throw GNAPError(errorCode, "the attached JWS: \(error.message)") }
+        guard jws.header.alg == alg, jws.header.kid == kid else {
+            throw GNAPError(errorCode, "the attached JWS 'alg' and 'kid' must be the client key's")
+        }
+        do {
+            _ = try await JWSVerifier(keys: PublicJWKSet(keys: [jwk])).verify(jws)
+        } catch {
+            throw GNAPError(errorCode, "the attached JWS signature does not verify")
+        }
+        let parts = attached.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        try await checkBinding(header: parts[0], signature: parts[2], request, jwk: jwk, kid: kid, typ: "gnap-binding-jws", errorCode: errorCode, what: "the attached JWS")
+    }
+
+    /// The JOSE header fields both JWS proofs share (RFC 9635 §7.3.3): `typ`, `htm`, `uri`,
+    /// `created` within the window, `ath` for a presented token; then the signature is spent.
+    private func checkBinding(
+        header encoded: String, signature: String, _ request: GNAPPresentedRequest, jwk: PublicJWK, kid: String, typ expectedType: String,
+        errorCode: GNAPError.Code, what: String
+    ) async throws {
+        guard let header = try? JSONDecoder().decode(DetachedHeader.self, from: Base64URL.decode(encoded) ?? Data()) else {
+            throw GNAPError(errorCode, "\(what) header lacks typ, htm, uri or created")
+        }
+        // The RFC's examples use the pre-publication '+' spelling; accept it on input.
+        guard header.typ == expectedType || header.typ == expectedType.replacingOccurrences(of: "binding-", with: "binding+") else {
+            throw GNAPError(errorCode, "\(what) 'typ' must be \(expectedType)")
         }
         let target = request.message.scheme + "://" + request.message.authority + request.message.requestTarget
         guard header.htm == request.message.method, header.uri == target else {
-            throw GNAPError(errorCode, "Detached-JWS 'htm' and 'uri' must name this request's method and target URI")
+            throw GNAPError(errorCode, "\(what) 'htm' and 'uri' must name this request's method and target URI")
         }
         let age = abs(now().timeIntervalSince1970 - Double(header.created))
-        guard age <= Double(window.components.seconds) else { throw GNAPError(errorCode, "Detached-JWS 'created' is outside the allowed window") }
+        guard age <= Double(window.components.seconds) else { throw GNAPError(errorCode, "\(what) 'created' is outside the allowed window") }
         if let token = request.token {
             guard header.ath == Base64URL.encode(SHA256.hash(data: Data(token.utf8))) else {
-                throw GNAPError(errorCode, "Detached-JWS 'ath' does not match the presented token")
+                throw GNAPError(errorCode, "\(what) 'ath' does not match the presented token")
             }
         }
         // The signature value is single use, like an httpsig nonce.
         let fresh = try await replay.insertIfAbsent(
             namespace: "jwsd:" + ((try? jwk.thumbprint()) ?? kid),
-            value: parts[2],
+            value: signature,
             expiresAt: now().addingTimeInterval(Double(window.components.seconds) * 2 + 60),
             now: now()
         )
-        guard fresh else { throw GNAPError(errorCode, "Detached-JWS was already used") }
+        guard fresh else { throw GNAPError(errorCode, "\(what) was already used") }
     }
 
     private struct DetachedHeader: Decodable {

@@ -48,7 +48,7 @@ public struct GNAPService: Sendable {
             grantRequestEndpoint: endpoints.grant,
             interactionStartModesSupported: Self.supportedStartModes,
             interactionFinishMethodsSupported: Self.supportedFinishMethods,
-            keyProofsSupported: ["httpsig", "jwsd"],
+            keyProofsSupported: ["httpsig", "jwsd", "jws"],
             subIDFormatsSupported: ["opaque", "iss_sub"],
             assertionFormatsSupported: [],
             keyRotationSupported: false

@@ -22,9 +22,13 @@ struct GNAPRequestAdapter: Sendable {
         } catch {
             throw GNAPError(.invalidRequest, "the request body is larger than \(Self.maximumBody) bytes")
         }
+        var attached = false
         if !body.isEmpty {
             let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-            guard type == "application/json" else { throw GNAPError(.invalidRequest, "GNAP request bodies are application/json") }
+            attached = type == "application/jose"
+            guard type == "application/json" || attached else {
+                throw GNAPError(.invalidRequest, "GNAP request bodies are application/json, or application/jose for the jws proof")
+            }
         }
         let fields = request.headers.map { HTTPSignatureField(name: $0.name.canonicalName, value: $0.value) }
         guard let components = URLComponents(string: issuer), let scheme = components.scheme, let host = components.host else {
@@ -39,6 +43,9 @@ struct GNAPRequestAdapter: Sendable {
             headerFields: fields,
             body: body.isEmpty ? nil : body
         )
+        if attached {
+            return try GNAPPresentedRequest(message: message, token: try Self.token(request), attachedJWS: String(decoding: body, as: UTF8.self))
+        }
         return GNAPPresentedRequest(message: message, token: try Self.token(request))
     }
 
