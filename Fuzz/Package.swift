@@ -39,6 +39,10 @@ let package = Package(
             dependencies: ["FuzzSupport", .product(name: "TesseraProtocol", package: root)]
         ),
         .executableTarget(
+            name: "OAuthExtensionsFuzz",
+            dependencies: ["FuzzSupport", .product(name: "TesseraProtocol", package: root)]
+        ),
+        .executableTarget(
             name: "GNAPRequestFuzz",
             dependencies: ["FuzzSupport", .product(name: "TesseraProtocol", package: root)]
         ),
