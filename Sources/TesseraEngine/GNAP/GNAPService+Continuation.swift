@@ -142,22 +142,44 @@ extension GNAPService {
         var issued: [GNAPIssuedToken] = []
         if grant.state == .approved {
             (response.accessToken, issued) = try await mintTokens(for: request, grant: grant)
-            response.subject = subjectResponse(for: request, grant: grant)
+            response.subject = try await subjectResponse(for: request, grant: grant)
         }
         guard try await stores.gnap.updateGrant(grant, expectedContinuationHash: presentedHash, expectedState: readState, issued: issued)
         else { return nil }
         return .response(response)
     }
 
-    /// Subject identifiers of the resource owner who approved, in the formats asked for (RFC 9635 §3.4).
-    private func subjectResponse(for request: GNAPGrantRequest, grant: GNAPGrantRecord) -> GNAPSubjectResponse? {
-        guard let formats = request.subject?.subIDFormats, let subject = grant.subject, subject != grant.instanceID else { return nil }
+    /// Subject identifiers and assertions about the resource owner who approved, in the formats
+    /// asked for (RFC 9635 §3.4) — only when a person approved, never for a client acting for itself.
+    private func subjectResponse(for request: GNAPGrantRequest, grant: GNAPGrantRecord) async throws -> GNAPSubjectResponse? {
+        guard let subjectRequest = request.subject, let subject = grant.subject, subject != grant.instanceID else { return nil }
+        let formats = subjectRequest.subIDFormats ?? []
         var identifiers: [[String: JSONValue]] = []
         if formats.contains("opaque") { identifiers.append(["format": .string("opaque"), "id": .string(subject)]) }
         if formats.contains("iss_sub") {
             identifiers.append(["format": .string("iss_sub"), "iss": .string(issuerID), "sub": .string(subject)])
         }
-        return identifiers.isEmpty ? nil : GNAPSubjectResponse(subIDs: identifiers)
+        var assertions: [[String: JSONValue]] = []
+        if subjectRequest.assertionFormats?.contains("id_token") == true {
+            assertions.append(["format": .string("id_token"), "value": .string(try await idTokenAssertion(subject: subject, grant: grant))])
+        }
+        guard !identifiers.isEmpty || !assertions.isEmpty else { return nil }
+        return GNAPSubjectResponse(subIDs: identifiers.isEmpty ? nil : identifiers, assertions: assertions.isEmpty ? nil : assertions)
+    }
+
+    /// An `id_token` assertion (RFC 9635 §3.4; OpenID Connect Core §2): signed with the server's
+    /// keys, `aud` = the client instance (its id, or its key thumbprint), five minutes of life.
+    private func idTokenAssertion(subject: String, grant: GNAPGrantRecord) async throws -> String {
+        let issuedAt = now().timeIntervalSince1970.rounded(.down)
+        let claims: [String: JSONValue] = [
+            "iss": .string(issuerID),
+            "sub": .string(subject),
+            "aud": .string(grant.instanceID ?? grant.keyThumbprint),
+            "iat": .number(issuedAt),
+            "exp": .number(issuedAt + 300),
+            "auth_time": .number(grant.updatedAt.timeIntervalSince1970.rounded(.down)),
+        ]
+        return try await keyRing.signer().sign(claims, type: "JWT")
     }
 
     /// Moves the grant to `finalized` (terminal) and revokes its tokens.

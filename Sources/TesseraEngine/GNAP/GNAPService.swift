@@ -50,7 +50,7 @@ public struct GNAPService: Sendable {
             interactionFinishMethodsSupported: Self.supportedFinishMethods,
             keyProofsSupported: ["httpsig", "jwsd", "jws"],
             subIDFormatsSupported: ["opaque", "iss_sub"],
-            assertionFormatsSupported: [],
+            assertionFormatsSupported: ["id_token"],
             keyRotationSupported: false
         )
     }
