@@ -83,8 +83,7 @@ struct ExchangeTokenValidator: Sendable {
             scope: claims.scope,
             actor: try actor(claims, role: role),
             mayAct: claims.decode("may_act", as: ActorClaim.self),
-            claims: claims,
-            isOurs: true
+            claims: claims
         )
     }
 
@@ -126,8 +125,7 @@ struct ExchangeTokenValidator: Sendable {
             scope: claims.scope,
             actor: try actor(claims, role: role),
             mayAct: claims.decode("may_act", as: ActorClaim.self),
-            claims: claims,
-            isOurs: false
+            claims: claims
         )
     }
 }

@@ -15,8 +15,6 @@ struct PresentedToken: Sendable {
     /// Who may act for the subject (RFC 8693 §4.4).
     var mayAct: ActorClaim?
     var claims: JWTClaimSet
-    /// Whether this server issued it.
-    var isOurs: Bool
 
     /// Whether the token was issued to (or is about, or is addressed to) this client: the
     /// "entitled to present it" check of identity chaining §5.3.
