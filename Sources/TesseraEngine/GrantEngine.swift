@@ -16,6 +16,10 @@ public struct GrantEngine: Sendable {
         public var refreshTokenLifetime: TimeInterval = 30 * 86_400
         /// The `authorization_details` types this AS knows (RFC 9396 §2); none by default.
         public var authorizationDetailsTypes: [AuthorizationDetailsType] = []
+        /// Every client must push its authorization requests (RFC 9126 §5).
+        public var requirePushedAuthorizationRequests = false
+        /// How long ID tokens are valid (OpenID Connect Core §2 `exp`).
+        public var idTokenLifetime: TimeInterval = 300
 
         public init(issuer: String, tokenEndpoint: String) {
             self.issuer = issuer
@@ -35,6 +39,8 @@ public struct GrantEngine: Sendable {
     public var challenges: ClientChallengeService?
     /// DPoP proof verification for the token endpoint (RFC 9449 §5).
     public let dpop: DPoPService
+    /// The OAuth authorization endpoint and pushed requests (RFC 6749 §4.1, RFC 9126).
+    public let authorization: AuthorizationCodeService
     let context: GrantContext
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
@@ -76,7 +82,18 @@ public struct GrantEngine: Sendable {
         )
         self.dpop = DPoPService(configuration: dpop, replay: stores.replay, now: now)
         self.gnap = GNAPService(configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing, now: now)
+        var authorizationConfiguration = AuthorizationCodeService.Configuration(issuer: configuration.issuer)
+        authorizationConfiguration.requirePushedAuthorizationRequests = configuration.requirePushedAuthorizationRequests
+        self.authorization = AuthorizationCodeService(
+            configuration: authorizationConfiguration,
+            stores: stores,
+            authenticator: authenticator,
+            resourceCheck: context.resourceCheck,
+            now: now
+        )
+        let idTokens = IDTokenIssuer(issuer: configuration.issuer, keyRing: keyRing, lifetime: configuration.idTokenLifetime, now: now)
         var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
+        handlers.append(AuthorizationCodeGrant(store: stores.authorizationCodes, idTokens: idTokens))
         handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, fetcher: peerJWKSFetcher ?? jwksFetcher, now: now)
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
     }
@@ -175,7 +192,7 @@ public struct GrantEngine: Sendable {
     }
 
     /// The record and verified claims of an access token this server signed.
-    private func accessToken(_ token: String) async throws -> (AccessTokenRecord, AccessTokenClaims)? {
+    func accessToken(_ token: String) async throws -> (AccessTokenRecord, AccessTokenClaims)? {
         guard token.utf8.count <= CompactJWS.maximumSize, token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
             let jws = try? CompactJWS(parsing: token)
         else { return nil }

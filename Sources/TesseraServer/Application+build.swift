@@ -103,6 +103,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     var engineConfiguration = GrantEngine.Configuration(issuer: issuer, tokenEndpoint: base + Endpoints.token)
     engineConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
     engineConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+    engineConfiguration.requirePushedAuthorizationRequests = configuration.requirePushedAuthorizationRequests
     // Peer authorization servers are the operator's choice and may live on an internal network,
     // so their key sets are fetched without the client-URL guard.
     let peerJWKSFetcher: any JWKSFetcher
@@ -163,9 +164,14 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         ),
         now: dependencies.now
     ).addRoutes(to: router)
+    AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
+    PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
+    UserInfoRoute(engine: engine).addRoutes(to: router)
 
     services.append(KeyRefreshService(keyRing: keyRing, logger: logger))
-    services.append(ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger, gnap: engine.gnap, people: people))
+    var sweeper = ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger, gnap: engine.gnap, people: people)
+    sweeper.authorizationCodes = stores.authorizationCodes
+    services.append(sweeper)
 
     let databaseName = stores.displayName
     let listenURL = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"

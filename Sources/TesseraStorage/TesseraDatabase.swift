@@ -53,6 +53,7 @@ public enum TesseraDatabase {
                 people: PostgresPeopleStore(database: database),
                 interactions: PostgresInteractionStore(database: database),
                 resourceSets: PostgresGNAPResourceSetStore(database: database),
+                authorizationCodes: PostgresAuthorizationCodeStore(database: database),
                 health: { await database.isReachable() },
                 displayName: database.url.displayName
             )

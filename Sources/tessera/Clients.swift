@@ -44,6 +44,12 @@ extension Tessera.Clients {
         @Option(help: "Space-separated scopes the client may request, e.g. \"read write\".")
         var scopes: String = ""
 
+        @Option(name: .customLong("redirect-uri"), help: "A redirect URI for authorization_code (repeat for several); matched exactly.")
+        var redirectURIs: [String] = []
+
+        @Flag(name: .customLong("require-par"), help: "Require pushed authorization requests (RFC 9126) from this client.")
+        var requirePAR = false
+
         func run() async throws {
             var jwksText: String?
             if let jwks {
@@ -51,7 +57,7 @@ extension Tessera.Clients {
                     throw ValidationError("cannot read --jwks file \(jwks)")
                 }
             }
-            let definition = ClientDefinition(
+            var definition = ClientDefinition(
                 id: id,
                 auth: auth,
                 secret: secret,
@@ -60,6 +66,8 @@ extension Tessera.Clients {
                 grantTypes: grantTypes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                 scopes: scopes
             )
+            definition.redirectURIs = redirectURIs
+            definition.requirePushedAuthorizationRequests = requirePAR
             let validated: ValidatedClient
             do { validated = try definition.validated(now: Date()) } catch { throw ValidationError(error.description) }
             let record = validated.record
@@ -89,7 +97,8 @@ extension Tessera.Clients {
             if clients.isEmpty { print("no clients registered") }
             for client in clients {
                 let grants = client.grantTypes.map(\.rawValue).joined(separator: ",")
-                print("\(client.id)\tauth=\(client.authMethod)\tgrant_types=\(grants)\tscopes=\"\(client.scopes.joined(separator: " "))\"")
+                print("\(client.id)\tauth=\(client.authMethod)\tgrant_types=\(grants)\tscopes=\"\(client.scopes.joined(separator: " "))\""
+                    + (client.redirectURIs.isEmpty ? "" : "\tredirect_uris=\(client.redirectURIs.joined(separator: ","))"))
             }
         }
     }

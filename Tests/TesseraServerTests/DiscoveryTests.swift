@@ -22,7 +22,10 @@ import TesseraTesting
                 #expect(metadata.tokenEndpoint == issuer + "/token")
                 #expect(metadata.jwksURI == issuer + "/jwks")
                 // Token exchange works within the domain without configuration; jwt-bearer needs a trusted peer.
-                #expect(Set(metadata.grantTypesSupported) == ["client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"])
+                #expect(
+                    Set(metadata.grantTypesSupported)
+                        == ["authorization_code", "client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"]
+                )
                 #expect(metadata.identityChainingRequestedTokenTypesSupported == nil)
                 #expect(Set(metadata.tokenEndpointAuthMethodsSupported) == ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"])
                 #expect(!metadata.tokenEndpointAuthSigningAlgValuesSupported.contains("none"))

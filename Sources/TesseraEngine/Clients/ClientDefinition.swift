@@ -13,6 +13,10 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
     public var grantTypes: [String]
     /// Space-separated, as in OAuth.
     public var scopes: String
+    /// Redirection endpoints for the authorization code grant (RFC 6749 §3.1.2), matched exactly.
+    public var redirectURIs: [String] = []
+    /// Whether the client must use pushed authorization requests (RFC 9126 §6).
+    public var requirePushedAuthorizationRequests: Bool = false
 
     public init(
         id: String,
@@ -37,6 +41,21 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
         case jwksURI = "jwks_uri"
         case grantTypes = "grant_types"
         case scopes
+        case redirectURIs = "redirect_uris"
+        case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        id = try keyed.decode(String.self, forKey: .id)
+        auth = try keyed.decode(String.self, forKey: .auth)
+        secret = try keyed.decodeIfPresent(String.self, forKey: .secret)
+        jwks = try keyed.decodeIfPresent(String.self, forKey: .jwks)
+        jwksURI = try keyed.decodeIfPresent(String.self, forKey: .jwksURI)
+        grantTypes = try keyed.decode([String].self, forKey: .grantTypes)
+        scopes = try keyed.decode(String.self, forKey: .scopes)
+        redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
+        requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
     }
 }
 
@@ -60,7 +79,7 @@ public struct ClientDefinitionError: Error, Sendable, Hashable, CustomStringConv
 
 extension ClientDefinition {
     /// The grant types a client may be registered for.
-    public static let supportedGrantTypes: [GrantType] = [.clientCredentials, .refreshToken, .tokenExchange, .jwtBearer]
+    public static let supportedGrantTypes: [GrantType] = [.authorizationCode, .clientCredentials, .refreshToken, .tokenExchange, .jwtBearer]
 
     /// Validates the definition and hashes (or generates) its secret.
     /// - Throws: ``ClientDefinitionError`` naming the first field that is wrong.
@@ -93,6 +112,11 @@ extension ClientDefinition {
         }
 
         var record = ClientRecord(id: id, authMethod: method, grantTypes: types, scopes: scope.tokens, createdAt: now)
+        record.redirectURIs = try Self.validateRedirectURIs(redirectURIs)
+        if types.contains(.authorizationCode), record.redirectURIs.isEmpty {
+            throw ClientDefinitionError(field: "redirect_uris", "authorization_code needs at least one registered redirect URI (RFC 6749 §3.1.2.2)")
+        }
+        record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests
         var generated: String?
         if method.usesSharedSecret {
             guard jwks == nil, jwksURI == nil else { throw ClientDefinitionError(field: "jwks", "only private_key_jwt clients have keys") }
@@ -126,6 +150,37 @@ extension ClientDefinition {
             }
         }
         return ValidatedClient(record: record, generatedSecret: generated)
+    }
+
+    /// Absolute URIs without a fragment (RFC 6749 §3.1.2): `https`, `http` only on a loopback
+    /// host (RFC 8252 §7.3), or a private-use scheme with a dot (RFC 8252 §7.1). No spaces (they
+    /// are stored space-separated) and never `javascript:`, `data:` or `file:`.
+    static func validateRedirectURIs(_ uris: [String]) throws(ClientDefinitionError) -> [String] {
+        var valid: [String] = []
+        for uri in uris {
+            guard uri.utf8.count <= 2000, !uri.contains(" "), !uri.contains("#"),
+                uri.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }),
+                let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased()
+            else { throw ClientDefinitionError(field: "redirect_uris", "'\(uri)' is not an absolute URI without a fragment") }
+            switch scheme {
+            case "https":
+                guard let host = components.host, !host.isEmpty else {
+                    throw ClientDefinitionError(field: "redirect_uris", "'\(uri)' has no host")
+                }
+            case "http":
+                guard let host = components.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()) else {
+                    throw ClientDefinitionError(field: "redirect_uris", "'\(uri)': plain http is only allowed to a loopback host (RFC 8252 §7.3)")
+                }
+            case "javascript", "data", "file", "vbscript", "blob":
+                throw ClientDefinitionError(field: "redirect_uris", "'\(uri)' uses a scheme that is never a redirect target")
+            default:
+                guard scheme.contains(".") else {
+                    throw ClientDefinitionError(field: "redirect_uris", "'\(uri)': a private-use scheme must be a reversed domain name (RFC 8252 §7.1)")
+                }
+            }
+            if !valid.contains(uri) { valid.append(uri) }
+        }
+        return valid
     }
 
     private static func validateJWKS(_ text: String) throws(ClientDefinitionError) -> String {

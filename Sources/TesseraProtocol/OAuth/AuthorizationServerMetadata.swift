@@ -21,6 +21,24 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
     public var dpopSigningAlgValuesSupported: [String]?
     /// RFC 9396 §10: the `authorization_details` types this AS knows (absent when none).
     public var authorizationDetailsTypesSupported: [String]?
+    /// RFC 8414 §2: the authorization endpoint (authorization code grant).
+    public var authorizationEndpoint: String?
+    /// RFC 9126 §5.
+    public var pushedAuthorizationRequestEndpoint: String?
+    /// RFC 9126 §5: whether every client must push its authorization requests.
+    public var requirePushedAuthorizationRequests: Bool?
+    /// RFC 8414 §2 (RFC 7636): only `S256`.
+    public var codeChallengeMethodsSupported: [String]?
+    /// RFC 9207 §3: authorization responses carry `iss`.
+    public var authorizationResponseIssParameterSupported: Bool?
+    /// OpenID Connect Discovery 1.0 §3.
+    public var userinfoEndpoint: String?
+    /// OpenID Connect Discovery 1.0 §3.
+    public var subjectTypesSupported: [String]?
+    /// OpenID Connect Discovery 1.0 §3.
+    public var idTokenSigningAlgValuesSupported: [String]?
+    /// OpenID Connect Discovery 1.0 §3.
+    public var claimsSupported: [String]?
 
     public init(
         issuer: String,
@@ -68,5 +86,14 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
         case clientIDMetadataDocumentSupported = "client_id_metadata_document_supported"
         case dpopSigningAlgValuesSupported = "dpop_signing_alg_values_supported"
         case authorizationDetailsTypesSupported = "authorization_details_types_supported"
+        case authorizationEndpoint = "authorization_endpoint"
+        case pushedAuthorizationRequestEndpoint = "pushed_authorization_request_endpoint"
+        case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
+        case codeChallengeMethodsSupported = "code_challenge_methods_supported"
+        case authorizationResponseIssParameterSupported = "authorization_response_iss_parameter_supported"
+        case userinfoEndpoint = "userinfo_endpoint"
+        case subjectTypesSupported = "subject_types_supported"
+        case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
+        case claimsSupported = "claims_supported"
     }
 }

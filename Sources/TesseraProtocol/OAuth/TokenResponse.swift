@@ -9,6 +9,8 @@ public struct TokenResponse: Codable, Sendable, Hashable {
     public var issuedTokenType: String?
     /// RFC 9396 §7: the authorization details granted.
     public var authorizationDetails: [JSONValue]?
+    /// OpenID Connect Core §3.1.3.3: present when the `openid` scope was granted.
+    public var idToken: String?
 
     public init(
         accessToken: String,
@@ -36,5 +38,6 @@ public struct TokenResponse: Codable, Sendable, Hashable {
         case scope
         case issuedTokenType = "issued_token_type"
         case authorizationDetails = "authorization_details"
+        case idToken = "id_token"
     }
 }

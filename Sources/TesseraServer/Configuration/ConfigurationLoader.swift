@@ -88,6 +88,7 @@ public enum ConfigurationLoader {
         var dpop: FileDPoP?
         var authorizationDetailsTypes: [AuthorizationDetailsTypeDefinition]?
         var users: [FileUser]?
+        var requirePushedAuthorizationRequests: Bool?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -103,6 +104,7 @@ public enum ConfigurationLoader {
             case dpop
             case authorizationDetailsTypes = "authorization_details_types"
             case users
+            case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
         }
 
         init(from decoder: any Decoder) throws {
@@ -130,6 +132,7 @@ public enum ConfigurationLoader {
             dpop = try keyed.decodeIfPresent(FileDPoP.self, forKey: .dpop)
             authorizationDetailsTypes = try keyed.decodeIfPresent([AuthorizationDetailsTypeDefinition].self, forKey: .authorizationDetailsTypes)
             users = try keyed.decodeIfPresent([FileUser].self, forKey: .users)
+            requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -138,6 +141,7 @@ public enum ConfigurationLoader {
             if let issuer { configuration.issuer = issuer }
             if let database { configuration.database = database }
             if let dataDir { configuration.dataDirectory = dataDir }
+            if let requirePushedAuthorizationRequests { configuration.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests }
             if let accessTokenLifetime { configuration.accessTokenLifetime = accessTokenLifetime }
             if let refreshTokenLifetime { configuration.refreshTokenLifetime = refreshTokenLifetime }
             if let signingAlgorithm { configuration.signingAlgorithm = JWSAlgorithm(rawValue: signingAlgorithm) }
@@ -252,6 +256,8 @@ public enum ConfigurationLoader {
             case jwksURI = "jwks_uri"
             case grantTypes = "grant_types"
             case scopes
+            case redirectURIs = "redirect_uris"
+            case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
         }
 
         init(from decoder: any Decoder) throws {
@@ -280,6 +286,9 @@ public enum ConfigurationLoader {
                 grantTypes: grantTypes,
                 scopes: try keyed.decodeIfPresent(String.self, forKey: .scopes) ?? ""
             )
+            definition.redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
+            definition.requirePushedAuthorizationRequests =
+                try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
         }
     }
 

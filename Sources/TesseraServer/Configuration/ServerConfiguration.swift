@@ -18,6 +18,9 @@ public struct ServerConfiguration: Sendable {
     /// Algorithm of the key generated on first start.
     public var signingAlgorithm: JWSAlgorithm = .es256
     public var clients: [ClientDefinition] = []
+    /// Every client must push its authorization requests (RFC 9126 §5); a client can also be
+    /// required to on its own (`require_pushed_authorization_requests` in its definition).
+    public var requirePushedAuthorizationRequests = false
     /// The GNAP front door: registered instances, resource servers, wait and proof window.
     public var gnap = GNAPConfiguration()
     /// Trust domains: peers for identity chaining and trusted subject-token issuers.

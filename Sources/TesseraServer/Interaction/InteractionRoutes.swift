@@ -269,13 +269,13 @@ struct InteractionRoutes: Sendable {
         Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 
-    /// Only a local path of the interaction pages: never another site (no open redirect).
+    /// Only a local path of the interaction or authorization pages: never another site (no open redirect).
     static func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), next.count <= 200,
             next.unicodeScalars.allSatisfy({
                 $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/-_.~".unicodeScalars.contains($0))
             }),
-            next == "/device" || next.hasPrefix("/interact/")
+            next == "/device" || next.hasPrefix("/interact/") || next.hasPrefix("/authorize/")
         else { return "/device" }
         return next
     }

@@ -47,7 +47,7 @@ struct PostgresClientStore: ClientStore {
     // MARK: - Rows
 
     /// A constant column list (no input reaches it).
-    private static let columns = "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at"
+    private static let columns = "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
         let grantTypes = client.grantTypes.map(\.rawValue)
@@ -55,17 +55,18 @@ struct PostgresClientStore: ClientStore {
         let query: PostgresQuery =
             upsert
             ? """
-            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at)
+            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
-                    \(grantTypes), \(client.scopes), \(createdAt))
+                    \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests))
             ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
                 jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
-                scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at
+                scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
+                redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par
             """
             : """
-            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at)
+            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
-                    \(grantTypes), \(client.scopes), \(createdAt))
+                    \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests))
             """
         try await database.withConnection { connection in
             try await connection.run(query, logger: database.logger)
@@ -73,10 +74,10 @@ struct PostgresClientStore: ClientStore {
     }
 
     private static func record(_ row: PostgresRow) throws -> ClientRecord {
-        let (id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt) = try row.decode(
-            (String, String, String?, String?, String?, [String], [String], Int64).self
+        let (id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR) = try row.decode(
+            (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool).self
         )
-        return ClientRecord(
+        var record = ClientRecord(
             id: id,
             authMethod: ClientAuthenticationMethod(rawValue: authMethod),
             secretHash: secretHash,
@@ -86,5 +87,8 @@ struct PostgresClientStore: ClientStore {
             scopes: scopes,
             createdAt: Date(millis: createdAt)
         )
+        record.redirectURIs = redirectURIs
+        record.requirePushedAuthorizationRequests = requirePAR
+        return record
     }
 }

@@ -224,6 +224,40 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        Migration(
+            version: 9,
+            name: "authorization-codes",
+            // RFC 6749 §4.1 and RFC 9126: registered redirect URIs, per-client PAR requirement,
+            // held authorization requests and single-use codes (hashes only).
+            statements: [
+                "ALTER TABLE clients ADD COLUMN redirect_uris TEXT[] NOT NULL DEFAULT '{}'",
+                "ALTER TABLE clients ADD COLUMN require_par BOOLEAN NOT NULL DEFAULT FALSE",
+                """
+                CREATE TABLE authorization_requests (
+                    id_hash TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    parameters TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                "CREATE INDEX authorization_requests_expiry ON authorization_requests (expires_at)",
+                """
+                CREATE TABLE authorization_codes (
+                    code_hash TEXT PRIMARY KEY,
+                    client_id TEXT NOT NULL,
+                    grant_id TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                "CREATE INDEX authorization_codes_expiry ON authorization_codes (expires_at)",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -13,14 +13,13 @@ struct PostgresSnapshots: StoreSnapshotting {
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
             var clients: [ClientRecord] = []
             let clientRows = try await connection.query(
-                "SELECT id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at FROM clients ORDER BY id",
+                "SELECT id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par FROM clients ORDER BY id",
                 logger: logger
             )
-            for try await (id, auth, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt) in clientRows.decode(
-                (String, String, String?, String?, String?, [String], [String], Int64).self
+            for try await (id, auth, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR) in clientRows.decode(
+                (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool).self
             ) {
-                clients.append(
-                    ClientRecord(
+                var client = ClientRecord(
                         id: id,
                         authMethod: .init(rawValue: auth),
                         secretHash: secretHash,
@@ -30,7 +29,9 @@ struct PostgresSnapshots: StoreSnapshotting {
                         scopes: scopes,
                         createdAt: Date(millis: createdAt)
                     )
-                )
+                client.redirectURIs = redirectURIs
+                client.requirePushedAuthorizationRequests = requirePAR
+                clients.append(client)
             }
             var keys: [SigningKeyRecord] = []
             let keyRows = try await connection.query(
@@ -116,12 +117,14 @@ struct PostgresSnapshots: StoreSnapshotting {
                 counts.clients += try await count(
                     connection.query(
                         """
-                        INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at)
+                        INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par)
                         VALUES (\(client.id), \(client.authMethod), \(client.secretHash), \(client.jwks), \(client.jwksURI),
-                                \(client.grantTypes), \(client.scopes), \(client.createdAt))
+                                \(client.grantTypes), \(client.scopes), \(client.createdAt), \(client.redirectURIs ?? []),
+                                \(client.requirePushedAuthorizationRequests ?? false))
                         ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
                             jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
-                            scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at
+                            scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
+                            redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par
                         RETURNING 1
                         """,
                         logger: logger

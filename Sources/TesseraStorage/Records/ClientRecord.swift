@@ -14,6 +14,10 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     public var grantTypes: [GrantType]
     public var scopes: [String]
     public var createdAt: Date
+    /// The registered redirection endpoints (RFC 6749 §3.1.2), compared exactly (RFC 9700 §4.1.3).
+    public var redirectURIs: [String] = []
+    /// Whether this client must push its authorization requests (RFC 9126 §6).
+    public var requirePushedAuthorizationRequests: Bool = false
 
     public init(
         id: String,
@@ -33,5 +37,24 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         self.grantTypes = grantTypes
         self.scopes = scopes
         self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests
+    }
+
+    /// Records written before redirect URIs existed decode with none.
+    public init(from decoder: any Decoder) throws {
+        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        id = try keyed.decode(String.self, forKey: .id)
+        authMethod = try keyed.decode(ClientAuthenticationMethod.self, forKey: .authMethod)
+        secretHash = try keyed.decodeIfPresent(String.self, forKey: .secretHash)
+        jwks = try keyed.decodeIfPresent(String.self, forKey: .jwks)
+        jwksURI = try keyed.decodeIfPresent(String.self, forKey: .jwksURI)
+        grantTypes = try keyed.decode([GrantType].self, forKey: .grantTypes)
+        scopes = try keyed.decode([String].self, forKey: .scopes)
+        createdAt = try keyed.decode(Date.self, forKey: .createdAt)
+        redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
+        requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
     }
 }

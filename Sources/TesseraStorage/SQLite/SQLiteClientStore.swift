@@ -45,6 +45,9 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
     var grantTypes: String
     var scopes: String
     var createdAt: Int64
+    /// Space-separated (a redirect URI holds no space).
+    var redirectURIs: String
+    var requirePAR: Bool
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -55,6 +58,8 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         case grantTypes = "grant_types"
         case scopes
         case createdAt = "created_at"
+        case redirectURIs = "redirect_uris"
+        case requirePAR = "require_par"
     }
 
     init(_ client: ClientRecord) {
@@ -66,10 +71,12 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         grantTypes = client.grantTypes.map(\.rawValue).joined(separator: " ")
         scopes = client.scopes.joined(separator: " ")
         createdAt = client.createdAt.millis
+        redirectURIs = client.redirectURIs.joined(separator: " ")
+        requirePAR = client.requirePushedAuthorizationRequests
     }
 
     func record() throws -> ClientRecord {
-        ClientRecord(
+        var record = ClientRecord(
             id: id,
             authMethod: ClientAuthenticationMethod(rawValue: authMethod),
             secretHash: secretHash,
@@ -79,5 +86,8 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
             scopes: scopes.split(separator: " ").map(String.init),
             createdAt: Date(millis: createdAt)
         )
+        record.redirectURIs = redirectURIs.split(separator: " ").map(String.init)
+        record.requirePushedAuthorizationRequests = requirePAR
+        return record
     }
 }

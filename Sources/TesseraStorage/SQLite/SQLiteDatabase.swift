@@ -47,6 +47,7 @@ public enum SQLiteDatabase {
             people: SQLitePeopleStore(writer: writer, batcher: batcher),
             interactions: SQLiteInteractionStore(writer: writer, batcher: batcher),
             resourceSets: SQLiteGNAPResourceSetStore(writer: writer),
+            authorizationCodes: SQLiteAuthorizationCodeStore(writer: writer),
             health: {
                 (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
             },

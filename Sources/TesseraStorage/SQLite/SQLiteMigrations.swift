@@ -182,6 +182,34 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0009-authorization-codes") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE clients ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE clients ADD COLUMN require_par INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE authorization_requests (
+                        id_hash TEXT PRIMARY KEY NOT NULL,
+                        kind TEXT NOT NULL,
+                        client_id TEXT NOT NULL,
+                        parameters TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        used_at INTEGER
+                    );
+                    CREATE INDEX authorization_requests_expiry ON authorization_requests(expires_at);
+                    CREATE TABLE authorization_codes (
+                        code_hash TEXT PRIMARY KEY NOT NULL,
+                        client_id TEXT NOT NULL,
+                        grant_id TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        used_at INTEGER
+                    );
+                    CREATE INDEX authorization_codes_expiry ON authorization_codes(expires_at);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -15,6 +15,8 @@ public struct Stores: Sendable {
     public var interactions: any GNAPInteractionStore
     /// Resource sets registered by GNAP resource servers (RFC 9767 §3.4).
     public var resourceSets: any GNAPResourceSetStore
+    /// Authorization requests and codes of the OAuth authorization endpoint (RFC 6749 §4.1, RFC 9126).
+    public var authorizationCodes: any AuthorizationCodeStore
     /// Answers whether the database can be reached (`/readyz`).
     public var health: @Sendable () async -> Bool
     /// A short description for logs, without credentials (e.g. `sqlite:tessera-data/tessera.sqlite`).
@@ -31,6 +33,7 @@ public struct Stores: Sendable {
         people: any PeopleStore,
         interactions: any GNAPInteractionStore,
         resourceSets: any GNAPResourceSetStore,
+        authorizationCodes: any AuthorizationCodeStore,
         health: @escaping @Sendable () async -> Bool,
         displayName: String
     ) {
@@ -44,6 +47,7 @@ public struct Stores: Sendable {
         self.people = people
         self.interactions = interactions
         self.resourceSets = resourceSets
+        self.authorizationCodes = authorizationCodes
         self.health = health
         self.displayName = displayName
     }

@@ -89,8 +89,13 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var grantTypes: [String]
         public var scopes: [String]
         public var createdAt: Int64
+        /// Absent in snapshots written before migration 0009.
+        public var redirectURIs: [String]?
+        public var requirePushedAuthorizationRequests: Bool?
 
         enum CodingKeys: String, CodingKey {
+            case redirectURIs = "redirect_uris"
+            case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case id
             case authMethod = "auth_method"
             case secretHash = "secret_hash"
@@ -110,11 +115,13 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             grantTypes = record.grantTypes.map(\.rawValue)
             scopes = record.scopes
             createdAt = record.createdAt.millis
+            redirectURIs = record.redirectURIs
+            requirePushedAuthorizationRequests = record.requirePushedAuthorizationRequests
         }
 
         /// The store record.
         public var record: ClientRecord {
-            ClientRecord(
+            var record = ClientRecord(
                 id: id,
                 authMethod: .init(rawValue: authMethod),
                 secretHash: secretHash,
@@ -124,6 +131,9 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
                 scopes: scopes,
                 createdAt: Date(millis: createdAt)
             )
+            record.redirectURIs = redirectURIs ?? []
+            record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests ?? false
+            return record
         }
     }
 

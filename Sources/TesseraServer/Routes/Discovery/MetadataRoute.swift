@@ -8,6 +8,7 @@ struct MetadataRoute: Sendable {
 
     func addRoutes(to router: Router<TesseraRequestContext>) {
         router.get(RouterPath(Endpoints.metadata), use: metadata)
+        router.get(RouterPath(Endpoints.openIDConfiguration), use: metadata)
         router.get(RouterPath(Endpoints.jwks), use: jwks)
     }
 
@@ -34,7 +35,7 @@ struct MetadataRoute: Sendable {
             introspectionEndpoint: base + Endpoints.introspection,
             revocationEndpoint: base + Endpoints.revocation,
             grantTypesSupported: engine.supportedGrantTypes.map(\.rawValue),
-            responseTypesSupported: [],
+            responseTypesSupported: ["code"],
             scopesSupported: nil,
             tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.supported.map(\.rawValue),
             tokenEndpointAuthSigningAlgValuesSupported: JWSAlgorithm.asymmetric.map(\.rawValue).sorted(),
@@ -45,6 +46,16 @@ struct MetadataRoute: Sendable {
         document.dpopSigningAlgValuesSupported = engine.dpop.supportedAlgorithms
         let detailTypes = engine.authorizationDetailsTypes
         document.authorizationDetailsTypesSupported = detailTypes.isEmpty ? nil : detailTypes
+        // The authorization code flow (RFC 6749 §4.1, RFC 7636, RFC 9126, RFC 9207) and OpenID Connect.
+        document.authorizationEndpoint = base + Endpoints.authorization
+        document.pushedAuthorizationRequestEndpoint = base + Endpoints.pushedAuthorization
+        document.requirePushedAuthorizationRequests = engine.authorization.configuration.requirePushedAuthorizationRequests
+        document.codeChallengeMethodsSupported = ["S256"]
+        document.authorizationResponseIssParameterSupported = true
+        document.userinfoEndpoint = base + Endpoints.userInfo
+        document.subjectTypesSupported = ["public"]
+        document.idTokenSigningAlgValuesSupported = SigningKeyGenerator.supportedAlgorithms.map(\.rawValue)
+        document.claimsSupported = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "name", "preferred_username"]
         return document
     }
 }

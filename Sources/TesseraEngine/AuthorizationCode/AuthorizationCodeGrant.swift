@@ -1,0 +1,65 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+/// The authorization code grant at the token endpoint (RFC 6749 §4.1.3) with PKCE verification
+/// (RFC 7636 §4.6). A code is redeemed once; a second use revokes every token issued from it
+/// (RFC 6749 §4.1.2). With the `openid` scope the response also carries an ID token.
+struct AuthorizationCodeGrant: GrantHandler {
+    let grantType: GrantType = .authorizationCode
+    let store: any AuthorizationCodeStore
+    let idTokens: IDTokenIssuer
+
+    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+        let code = try request.parameters.require("code")
+        guard code.utf8.count <= 128 else { throw OAuthError.invalidGrant("the authorization code is unknown, expired or already used") }
+        let now = context.now()
+        let record: AuthorizationCodeRecord
+        switch try await store.redeemCode(hash: TokenIssuer.hashToken(code), at: now) {
+        case .invalid:
+            throw OAuthError.invalidGrant("the authorization code is unknown, expired or already used")
+        case .replayed(let used):
+            try await context.tokens.revokeGrant(id: used.grantID, at: now)
+            throw OAuthError.invalidGrant("the authorization code was already used; the tokens issued from it are now revoked")
+        case .redeemed(let redeemed):
+            record = redeemed
+        }
+        // The code is spent from here on, whatever fails below (a wrong verifier burns it).
+        guard record.clientID == client.id else { throw OAuthError.invalidGrant("the authorization code was issued to another client") }
+        let approved: ApprovedAuthorization
+        do { approved = try JSONDecoder().decode(ApprovedAuthorization.self, from: Data(record.payload.utf8)) } catch {
+            throw OAuthError.serverError("the stored authorization cannot be read")
+        }
+        guard let redirectURI = request.parameters["redirect_uri"], redirectURI == approved.request.redirectURI else {
+            throw OAuthError.invalidGrant("redirect_uri must be the one used in the authorization request (RFC 6749 §4.1.3)")
+        }
+        guard let verifier = request.parameters["code_verifier"] else {
+            throw OAuthError.invalidRequest("code_verifier is required (RFC 7636 §4.5)")
+        }
+        guard approved.request.verifies(verifier) else {
+            throw OAuthError.invalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
+        }
+        var grant = TokenIssuer.Grant(
+            grantID: record.grantID,
+            clientID: client.id,
+            subject: approved.subject,
+            scope: Scope(approved.scope),
+            audience: approved.request.audience,
+            includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
+        )
+        grant.confirmation = request.confirmation
+        grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request)
+        let minted = try await context.issuer.mint(grant)
+        var response = minted.response
+        if approved.scope.contains("openid") {
+            response.idToken = try await idTokens.mint(
+                subject: approved.subject,
+                clientID: client.id,
+                nonce: approved.request.nonce,
+                authTime: approved.authTime
+            )
+        }
+        try await context.tokens.record(minted.issuance)
+        return response
+    }
+}

@@ -1,0 +1,274 @@
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+/// The browser door for OAuth clients: the authorization endpoint (RFC 6749 §4.1) with PKCE S256
+/// for every client (RFC 7636), pushed authorization requests (RFC 9126) and the `iss`
+/// authorization response parameter (RFC 9207). The person signs in and decides on the same pages
+/// as for GNAP; this service holds the request meanwhile and makes the single-use code.
+public struct AuthorizationCodeService: Sendable {
+    public struct Configuration: Sendable {
+        public var issuer: String
+        /// How long a request may wait for sign-in and consent.
+        public var requestLifetime: TimeInterval = 600
+        /// How long a `request_uri` stays usable (RFC 9126 §2.2: short).
+        public var pushedRequestLifetime: TimeInterval = 90
+        /// How long a code stays redeemable (RFC 6749 §4.1.2: "10 minutes maximum"; we use 1).
+        public var codeLifetime: TimeInterval = 60
+        /// Every client must push its requests (RFC 9126 §5 `require_pushed_authorization_requests`).
+        public var requirePushedAuthorizationRequests = false
+
+        public init(issuer: String) { self.issuer = issuer }
+    }
+
+    /// The URN prefix of a `request_uri` (RFC 9126 §2.2).
+    public static let requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
+
+    /// What the authorization endpoint does next.
+    public enum Outcome: Sendable, Hashable {
+        /// The request is held under this random identifier until the person decides.
+        case consent(id: String)
+        /// An error that may go back to the client: the redirect URI was verified (RFC 6749 §4.1.2.1).
+        case redirect(String)
+        /// An error shown to the person and never redirected: no verified redirect URI.
+        case errorPage(String)
+    }
+
+    /// A held request, for the consent page.
+    public struct Pending: Sendable {
+        public var request: OAuthAuthorizationRequest
+        public var client: ClientRecord
+    }
+
+    /// Why a held request cannot be decided.
+    public enum Problem: Error, Sendable, Hashable {
+        case unknownOrExpired
+    }
+
+    public let configuration: Configuration
+    let clients: any ClientStore
+    let store: any AuthorizationCodeStore
+    let authenticator: ClientAuthenticator
+    let resourceCheck: ResourceCheck
+    let now: @Sendable () -> Date
+
+    init(
+        configuration: Configuration,
+        stores: Stores,
+        authenticator: ClientAuthenticator,
+        resourceCheck: ResourceCheck,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.configuration = configuration
+        self.clients = stores.clients
+        self.store = stores.authorizationCodes
+        self.authenticator = authenticator
+        self.resourceCheck = resourceCheck
+        self.now = now
+    }
+
+    // MARK: - Authorization endpoint (RFC 6749 §4.1.1)
+
+    /// Validates an authorization request from the browser. Until the client and its redirect URI
+    /// are verified, every problem is an error page (RFC 6749 §4.1.2.1, RFC 9700 §4.11.2: no open
+    /// redirector); after that, problems go back to the client with `state` and `iss`.
+    public func authorize(query: FormParameters) async throws -> Outcome {
+        guard let clientID = query["client_id"] else { return .errorPage("The request does not name an application (client_id is missing).") }
+        guard clientID.utf8.count <= 255, let client = try await clients.client(id: clientID) else {
+            return .errorPage("The application that sent you here is not registered with this server.")
+        }
+        if let requestURI = query["request_uri"] {
+            // RFC 9126 §4: the pushed request replaces the query; it is used once.
+            guard requestURI.hasPrefix(Self.requestURIPrefix), requestURI.utf8.count <= 200,
+                let record = try await store.consumeRequest(idHash: TokenIssuer.hashToken(requestURI), at: now()),
+                record.kind == AuthorizationRequestRecord.pushed, record.clientID == client.id,
+                let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
+            else {
+                return .errorPage("This sign-in link has expired or was already used. Start again from the application.")
+            }
+            return .consent(id: try await hold(request))
+        }
+        guard let redirectURI = query["redirect_uri"], client.redirectURIs.contains(redirectURI) else {
+            return .errorPage(
+                "The application asked to send you to an address it has not registered, so you were not sent anywhere."
+            )
+        }
+        let state = query["state"]
+        if configuration.requirePushedAuthorizationRequests || client.requirePushedAuthorizationRequests {
+            return .redirect(
+                Self.errorRedirect(
+                    redirectURI,
+                    OAuthError.invalidRequest("this client must use pushed authorization requests (RFC 9126)"),
+                    state: state,
+                    issuer: configuration.issuer
+                )
+            )
+        }
+        do {
+            let request = try validate(query, client: client, redirectURI: redirectURI)
+            return .consent(id: try await hold(request))
+        } catch let error as OAuthError {
+            return .redirect(Self.errorRedirect(redirectURI, error, state: state, issuer: configuration.issuer))
+        }
+    }
+
+    /// The held request behind a consent page, if it is still waiting.
+    public func pending(id: String) async throws -> Pending? {
+        guard id.utf8.count <= 64, let record = try await store.request(idHash: TokenIssuer.hashToken(id), at: now()),
+            record.kind == AuthorizationRequestRecord.pending,
+            let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8)),
+            let client = try await clients.client(id: request.clientID)
+        else { return nil }
+        return Pending(request: request, client: client)
+    }
+
+    /// Records the person's decision and returns where the browser goes (RFC 6749 §4.1.2): the
+    /// redirect URI with `code`, `state` and `iss`, or with `error=access_denied`.
+    /// - Parameters:
+    ///   - approvedScope: the scope tokens left ticked; `nil` approves all that was asked.
+    ///   - authTime: when the person signed in.
+    /// - Throws: ``Problem/unknownOrExpired`` when the request was already decided or expired.
+    public func decide(id: String, username: String, approve: Bool, approvedScope: Set<String>?, authTime: Date) async throws -> String {
+        guard id.utf8.count <= 64, let record = try await store.consumeRequest(idHash: TokenIssuer.hashToken(id), at: now()),
+            record.kind == AuthorizationRequestRecord.pending,
+            let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
+        else { throw Problem.unknownOrExpired }
+        guard approve else {
+            return Self.errorRedirect(
+                request.redirectURI,
+                OAuthError("access_denied", "the resource owner denied the request"),
+                state: request.state,
+                issuer: configuration.issuer
+            )
+        }
+        let scope = approvedScope.map { approved in request.scope.filter { approved.contains($0) } } ?? request.scope
+        let code = TokenIssuer.randomIdentifier()
+        let current = now()
+        let approved = ApprovedAuthorization(request: request, subject: username, scope: scope, authTime: Int(authTime.timeIntervalSince1970))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try await store.createCode(
+            AuthorizationCodeRecord(
+                codeHash: TokenIssuer.hashToken(code),
+                clientID: request.clientID,
+                grantID: TokenIssuer.randomIdentifier(),
+                payload: String(decoding: try encoder.encode(approved), as: UTF8.self),
+                createdAt: current,
+                expiresAt: current.addingTimeInterval(configuration.codeLifetime)
+            )
+        )
+        var parameters = [("code", code)]
+        if let state = request.state { parameters.append(("state", state)) }
+        parameters.append(("iss", configuration.issuer))
+        return Self.appending(parameters, to: request.redirectURI)
+    }
+
+    // MARK: - Pushed authorization requests (RFC 9126 §2)
+
+    /// Stores a pushed request from an authenticated client and returns its single-use `request_uri`.
+    public func push(form: FormParameters, credentials: ClientCredentials) async throws -> PushedAuthorizationResponse {
+        let authenticated = try await authenticator.authenticate(credentials, allowPublic: true)
+        let client = authenticated.record
+        guard form["request_uri"] == nil else {
+            throw OAuthError.invalidRequest("request_uri is not allowed in a pushed authorization request (RFC 9126 §2.1)")
+        }
+        if let named = form["client_id"], named != client.id {
+            throw OAuthError.invalidRequest("client_id does not match the authenticated client")
+        }
+        guard let redirectURI = form["redirect_uri"] else { throw OAuthError.invalidRequest("redirect_uri is required") }
+        guard client.redirectURIs.contains(redirectURI) else {
+            throw OAuthError.invalidRequest("redirect_uri is not one of this client's registered redirect URIs (exact match)")
+        }
+        let request = try validate(form, client: client, redirectURI: redirectURI)
+        let requestURI = Self.requestURIPrefix + TokenIssuer.randomIdentifier()
+        let current = now()
+        try await store.createRequest(
+            AuthorizationRequestRecord(
+                idHash: TokenIssuer.hashToken(requestURI),
+                kind: AuthorizationRequestRecord.pushed,
+                clientID: client.id,
+                parameters: try Self.encode(request),
+                createdAt: current,
+                expiresAt: current.addingTimeInterval(configuration.pushedRequestLifetime)
+            )
+        )
+        return PushedAuthorizationResponse(requestURI: requestURI, expiresIn: Int(configuration.pushedRequestLifetime))
+    }
+
+    // MARK: - Validation
+
+    /// The checks after the redirect URI is verified (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 8707 §2).
+    func validate(_ parameters: FormParameters, client: ClientRecord, redirectURI: String) throws(OAuthError) -> OAuthAuthorizationRequest {
+        guard let responseType = parameters["response_type"] else { throw OAuthError.invalidRequest("response_type is required") }
+        guard responseType == "code" else {
+            throw OAuthError("unsupported_response_type", "only response_type=code is supported")
+        }
+        guard client.grantTypes.contains(.authorizationCode) else {
+            throw OAuthError.unauthorizedClient("this client is not allowed to use the authorization code grant")
+        }
+        guard let challenge = parameters["code_challenge"] else {
+            throw OAuthError.invalidRequest("code_challenge is required: PKCE (RFC 7636) with S256 is mandatory for every client")
+        }
+        guard parameters["code_challenge_method"] == "S256" else {
+            throw OAuthError.invalidRequest("code_challenge_method must be S256; plain is not accepted")
+        }
+        guard challenge.utf8.count == 43, challenge.unicodeScalars.allSatisfy({
+            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_".unicodeScalars.contains($0))
+        }) else { throw OAuthError.invalidRequest("code_challenge must be a base64url SHA-256 hash (43 characters)") }
+        let scope = try ScopeCheck().grantedScope(requested: parameters["scope"], allowed: Scope(client.scopes))
+        let resources = parameters.all("resource")
+        let audience = try resourceCheck.audience(for: resources)
+        if let state = parameters["state"], state.utf8.count > 2048 { throw OAuthError.invalidRequest("state is longer than 2048 bytes") }
+        if let nonce = parameters["nonce"], nonce.utf8.count > 512 { throw OAuthError.invalidRequest("nonce is longer than 512 bytes") }
+        if parameters["request"] != nil { throw OAuthError("request_not_supported", "request objects are not supported; use PAR") }
+        if parameters["authorization_details"] != nil {
+            throw OAuthError.invalidAuthorizationDetails("authorization_details is not yet supported at the authorization endpoint")
+        }
+        return OAuthAuthorizationRequest(
+            clientID: client.id,
+            redirectURI: redirectURI,
+            scope: scope.tokens,
+            resources: resources,
+            audience: audience,
+            state: parameters["state"],
+            nonce: parameters["nonce"],
+            codeChallenge: challenge
+        )
+    }
+
+    private func hold(_ request: OAuthAuthorizationRequest) async throws -> String {
+        let id = TokenIssuer.randomIdentifier()
+        let current = now()
+        try await store.createRequest(
+            AuthorizationRequestRecord(
+                idHash: TokenIssuer.hashToken(id),
+                kind: AuthorizationRequestRecord.pending,
+                clientID: request.clientID,
+                parameters: try Self.encode(request),
+                createdAt: current,
+                expiresAt: current.addingTimeInterval(configuration.requestLifetime)
+            )
+        )
+        return id
+    }
+
+    static func encode(_ request: OAuthAuthorizationRequest) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(request), as: UTF8.self)
+    }
+
+    /// RFC 6749 §4.1.2.1 with RFC 9207 §2: `error`, `error_description`, `state` and `iss`.
+    static func errorRedirect(_ redirectURI: String, _ error: OAuthError, state: String?, issuer: String) -> String {
+        var parameters = [("error", error.code.rawValue), ("error_description", error.message)]
+        if let state { parameters.append(("state", state)) }
+        parameters.append(("iss", issuer))
+        return appending(parameters, to: redirectURI)
+    }
+
+    /// Adds query parameters to a registered URI, keeping its own query (RFC 6749 §3.1.2).
+    static func appending(_ parameters: [(String, String)], to uri: String) -> String {
+        let query = parameters.map { FormParameters.encode($0.0) + "=" + FormParameters.encode($0.1) }.joined(separator: "&")
+        return uri + (uri.contains("?") ? "&" : "?") + query
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import TesseraEngine
+import TesseraProtocol
+import TesseraStorage
+
+/// The consent page of the OAuth authorization endpoint (RFC 6749 §4.1.1): the same layout,
+/// buttons and CSRF token as the GNAP consent page, listing scopes and resources instead of
+/// GNAP access rights. Every value is escaped by ``HTML``.
+enum AuthorizationPages {
+    static func consent(_ pending: AuthorizationCodeService.Pending, id: String, csrf: String, username: String) -> HTML {
+        let request = pending.request
+        var rights: [HTML] = []
+        for (index, scope) in request.scope.enumerated() {
+            let key = "scope-\(index)"
+            let meaning: HTML = Self.describe(scope).map { text -> HTML in "<dl><dt>Means</dt><dd>\(text)</dd></dl>" } ?? .empty
+            rights.append(
+                """
+                <div class="right"><input type="checkbox" name="scope" value="\(scope)" id="\(key)" checked>
+                <label for="\(key)">\(scope)</label>\(meaning)</div>
+                """
+            )
+        }
+        let access: HTML = rights.isEmpty ? "<p>No specific permissions.</p>" : "\(rights)"
+        let resources: HTML =
+            request.resources.isEmpty
+            ? .empty
+            : "<h2>At</h2><ul>\(request.resources.map { resource -> HTML in "<li>\(resource)</li>" })</ul>"
+        let host = URLComponents(string: request.redirectURI)?.host ?? request.redirectURI
+        return PageLayout.page(
+            title: "Allow access?",
+            body: """
+                <h1>Allow access?</h1>
+                <p><strong>An application</strong> asks for access on your behalf.</p>
+                <dl class="client"><dt>Identified by</dt><dd>\(pending.client.id)</dd></dl>
+                <form method="post" action="/authorize/\(id)">
+                <input type="hidden" name="csrf" value="\(csrf)">
+                <h2>Access</h2>
+                \(access)
+                \(resources)
+                <p class="note">Untick what you do not want to share; the application gets only what stays ticked.</p>
+                <p class="note">You will then be sent back to <strong>\(host)</strong>.</p>
+                <button type="submit" name="decision" value="approve" class="primary" id="approve">Approve selected</button>
+                <button type="submit" name="decision" value="approve_all" id="approve-all">Approve all</button>
+                <button type="submit" name="decision" value="deny" id="deny">Deny</button>
+                </form>
+                \(InteractionPages.signedIn(username, csrf: csrf))
+                """
+        )
+    }
+
+    /// Plain words for the OpenID Connect scopes (Core §5.4); other scopes are shown as they are.
+    static func describe(_ scope: String) -> String? {
+        switch scope {
+        case "openid": "confirm who you are (your account identifier)"
+        case "profile": "your name and username"
+        case "offline_access": "keep access while you are away"
+        default: nil
+        }
+    }
+}

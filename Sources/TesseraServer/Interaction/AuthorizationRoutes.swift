@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TesseraEngine
+import TesseraProtocol
+import TesseraStorage
+
+/// The OAuth authorization endpoint (RFC 6749 §4.1) on the interaction pages: `GET /authorize`
+/// checks the request and holds it, the person signs in on the shared sign-in page and decides on
+/// `/authorize/{id}` (CSRF-protected), and the browser goes back with `code`, `state` and `iss`
+/// (RFC 9207). Errors before the redirect URI is verified are pages, never redirects.
+struct AuthorizationRoutes: Sendable {
+    let service: AuthorizationCodeService
+    let people: PeopleService
+
+    let cookie: SessionCookie
+
+    func addRoutes(to router: Router<TesseraRequestContext>) {
+        router.get(RouterPath(Endpoints.authorization)) { request, context in await page(context) { try await authorize(request) } }
+        router.get("/authorize/:id") { request, context in
+            await page(context) { try await consentPage(request, id: try context.parameters.require("id")) }
+        }
+        router.post("/authorize/:id") { request, context in
+            await page(context) { try await decide(request, context: context, id: try context.parameters.require("id")) }
+        }
+    }
+
+    private func authorize(_ request: Request) async throws -> Response {
+        let parsed = Result { () throws(OAuthError) -> FormParameters in
+            try FormParameters(parsing: Array((request.uri.query ?? "").utf8), repeatable: ["resource"])
+        }
+        guard case .success(let query) = parsed else {
+            if case .failure(let error) = parsed { return Self.errorPage("The request is malformed: \(error.message)") }
+            return Self.errorPage("The request is malformed.")
+        }
+        switch try await service.authorize(query: query) {
+        case .consent(let id):
+            return InteractionRoutes.seeOther("/authorize/" + id)
+        case .redirect(let location):
+            return Self.found(location)
+        case .errorPage(let message):
+            return Self.errorPage(message)
+        }
+    }
+
+    private func consentPage(_ request: Request, id: String) async throws -> Response {
+        guard let session = try await currentSession(request), let username = session.username else {
+            return InteractionRoutes.signInFirst("/authorize/" + id)
+        }
+        guard let pending = try await service.pending(id: id) else { return Self.expired() }
+        return PageLayout.response(AuthorizationPages.consent(pending, id: id, csrf: session.csrfToken, username: username))
+    }
+
+    private func decide(_ request: Request, context: TesseraRequestContext, id: String) async throws -> Response {
+        let form = try await FormBody.parse(request, context: context, repeatable: ["scope"])
+        guard let session = try await currentSession(request), let username = session.username else {
+            return InteractionRoutes.signInFirst("/authorize/" + id)
+        }
+        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return InteractionRoutes.csrfFailure() }
+        let approve: Bool
+        let scope: Set<String>?
+        switch form["decision"] {
+        case "approve_all": (approve, scope) = (true, nil)
+        case "approve": (approve, scope) = (true, Set(form.all("scope")))
+        case "deny": (approve, scope) = (false, nil)
+        default:
+            return PageLayout.message(
+                title: "Something went wrong",
+                "The form was incomplete. Go back and choose Approve or Deny.",
+                status: .badRequest,
+                kind: "error"
+            )
+        }
+        do {
+            let location = try await service.decide(id: id, username: username, approve: approve, approvedScope: scope, authTime: session.createdAt)
+            context.logger.info("authorization decided", metadata: ["tessera.approved": "\(approve)", "tessera.user": "\(username)"])
+            // 303: the browser must not re-post the form to the client.
+            return InteractionRoutes.seeOther(location)
+        } catch AuthorizationCodeService.Problem.unknownOrExpired {
+            return Self.expired()
+        }
+    }
+
+    private func currentSession(_ request: Request) async throws -> SessionRecord? {
+        guard let value = cookie.value(in: request) else { return nil }
+        return try await people.session(cookie: value)
+    }
+
+    static func found(_ location: String) -> Response {
+        Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    static func errorPage(_ message: String) -> Response {
+        PageLayout.message(title: "This request cannot continue", message, status: .badRequest, kind: "error")
+    }
+
+    static func expired() -> Response {
+        PageLayout.message(
+            title: "This request has expired",
+            "It was already answered or not answered in time. Start again from the application.",
+            status: .gone,
+            kind: "error"
+        )
+    }
+
+    /// Every failure becomes a page — never a stack trace, never a redirect.
+    private func page(_ context: TesseraRequestContext, _ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as OAuthError {
+            return PageLayout.message(title: "Something went wrong", error.message, status: .badRequest, kind: "error")
+        } catch {
+            context.logger.error("authorization page failed", metadata: ["tessera.error": "\(error)"])
+            return PageLayout.message(title: "Something went wrong", "The server could not complete this request.", status: .internalServerError, kind: "error")
+        }
+    }
+}

@@ -1,0 +1,18 @@
+public import Foundation
+
+/// Authorization requests (pushed or pending) and authorization codes (RFC 6749 §4.1, RFC 9126).
+/// Every use is a compare-and-swap, so a `request_uri`, a pending request and a code are each
+/// accepted once.
+public protocol AuthorizationCodeStore: Sendable {
+    func createRequest(_ request: AuthorizationRequestRecord) async throws
+    /// The unused, unexpired request with this identifier hash, without using it (the consent page).
+    func request(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord?
+    /// Marks the request used and returns it. - Returns: `nil`, changing nothing, when it is unknown,
+    /// already used or expired at `now`.
+    func consumeRequest(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord?
+    func createCode(_ code: AuthorizationCodeRecord) async throws
+    /// Marks the code used. A used code answers ``CodeRedemption/replayed(_:)``.
+    func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption
+    /// Deletes requests and codes that expired before `cutoff`. - Returns: how many.
+    func deleteExpiredAuthorizations(before cutoff: Date) async throws -> Int
+}

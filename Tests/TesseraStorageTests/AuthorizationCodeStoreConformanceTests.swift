@@ -1,0 +1,79 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+import Testing
+
+/// Held authorization requests, codes and client redirect URIs (migration 0009) on both backends:
+/// a request and a code are each accepted once, and not after they expire.
+@Suite struct AuthorizationCodeStoreConformanceTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func request(_ idHash: String, kind: String = AuthorizationRequestRecord.pushed, lifetime: TimeInterval = 90) -> AuthorizationRequestRecord {
+        AuthorizationRequestRecord(
+            idHash: idHash, kind: kind, clientID: "web", parameters: #"{"a":1}"#, createdAt: now, expiresAt: now.addingTimeInterval(lifetime)
+        )
+    }
+
+    static func code(_ hash: String, grant: String = "g1") -> AuthorizationCodeRecord {
+        AuthorizationCodeRecord(codeHash: hash, clientID: "web", grantID: grant, payload: "{}", createdAt: now, expiresAt: now.addingTimeInterval(60))
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aRequestIsConsumedOnceAndNotAfterExpiry(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let store = stores.authorizationCodes
+            try await store.createRequest(Self.request("r1"))
+            try await store.createRequest(Self.request("r2", kind: AuthorizationRequestRecord.pending))
+            #expect(try await store.request(idHash: "r1", at: Self.now)?.parameters == #"{"a":1}"#)
+            let consumed = try await store.consumeRequest(idHash: "r1", at: Self.now)
+            #expect(consumed?.clientID == "web")
+            #expect(consumed?.usedAt == Self.now)
+            #expect(try await store.consumeRequest(idHash: "r1", at: Self.now) == nil, "single use")
+            #expect(try await store.request(idHash: "r1", at: Self.now) == nil)
+            #expect(try await store.consumeRequest(idHash: "r2", at: Self.now.addingTimeInterval(91)) == nil, "expired")
+            #expect(try await store.request(idHash: "r2", at: Self.now)?.kind == AuthorizationRequestRecord.pending)
+            #expect(try await store.consumeRequest(idHash: "unknown", at: Self.now) == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aCodeIsRedeemedOnceThenReportedAsReplayed(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let store = stores.authorizationCodes
+            try await store.createCode(Self.code("c1"))
+            guard case .redeemed(let record) = try await store.redeemCode(hash: "c1", at: Self.now) else {
+                Issue.record("the first use must redeem")
+                return
+            }
+            #expect(record.grantID == "g1")
+            guard case .replayed(let replayed) = try await store.redeemCode(hash: "c1", at: Self.now) else {
+                Issue.record("the second use must be a replay")
+                return
+            }
+            #expect(replayed.grantID == "g1")
+            #expect(try await store.redeemCode(hash: "unknown", at: Self.now) == .invalid)
+            try await store.createCode(Self.code("c2", grant: "g2"))
+            #expect(try await store.redeemCode(hash: "c2", at: Self.now.addingTimeInterval(61)) == .invalid, "expired, never used")
+            #expect(try await store.deleteExpiredAuthorizations(before: Self.now.addingTimeInterval(120)) == 2)
+            #expect(try await store.redeemCode(hash: "c1", at: Self.now) == .invalid)
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func clientsKeepTheirRedirectURIsAndPARRequirement(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            var client = ClientRecord(id: "web", authMethod: .none, grantTypes: [.authorizationCode], scopes: ["openid"], createdAt: Self.now)
+            client.redirectURIs = ["https://app.example/cb", "com.example.app:/cb"]
+            client.requirePushedAuthorizationRequests = true
+            try await stores.clients.insert(client)
+            let stored = try await stores.clients.client(id: "web")
+            #expect(stored?.redirectURIs == ["https://app.example/cb", "com.example.app:/cb"])
+            #expect(stored?.requirePushedAuthorizationRequests == true)
+            client.redirectURIs = []
+            client.requirePushedAuthorizationRequests = false
+            try await stores.clients.upsert(client)
+            #expect(try await stores.clients.client(id: "web")?.redirectURIs == [])
+            #expect(try await stores.clients.client(id: "web")?.requirePushedAuthorizationRequests == false)
+        }
+    }
+}
