@@ -89,6 +89,7 @@ public struct GrantEngine: Sendable {
             stores: stores,
             authenticator: authenticator,
             resourceCheck: context.resourceCheck,
+            authorizationDetails: context.authorizationDetails,
             now: now
         )
         let idTokens = IDTokenIssuer(issuer: configuration.issuer, keyRing: keyRing, lifetime: configuration.idTokenLifetime, now: now)

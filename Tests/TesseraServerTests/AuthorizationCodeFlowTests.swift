@@ -36,6 +36,10 @@ import Testing
         pushOnly.requirePushedAuthorizationRequests = true
         configuration.clients += [web, spa, pushOnly]
         configuration.users = [UserDefinition(username: "alice", password: "alice-password", displayName: "Alice Liddell")]
+        configuration.authorizationDetailsTypes = [
+            AuthorizationDetailsTypeDefinition(type: "photo-api", requiredMembers: ["actions"]),
+            AuthorizationDetailsTypeDefinition(type: "billing"),
+        ]
     }
 
     func withApp(_ body: @escaping @Sendable (any TestClientProtocol, TesseraApplication) async throws -> Void) async throws {
@@ -234,6 +238,52 @@ import Testing
         }
     }
 
+    @Test func authorizationDetailsAreShownAndNarrowedByPartialApproval() async throws {
+        let basic = webBasic
+        try await withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signIn()
+            let details = #"[{"type":"photo-api","actions":["read","write"],"locations":["https://photos.example/"]},{"type":"billing","policy":{"max":5}}]"#
+            let start = try await browser.request(Self.authorizeURI(scope: "read", extra: [("authorization_details", details)]))
+            let consentPath = try #require(start.location)
+            let consent = try await browser.request(consentPath)
+            #expect(consent.body.contains("photo-api"))
+            #expect(consent.body.contains("read, write"))
+            #expect(consent.body.contains("https://photos.example/"))
+            #expect(consent.body.contains("billing"))
+            #expect(consent.body.contains("&quot;max&quot; : 5"))
+            let decided = try await browser.request(
+                consentPath, method: .post, form: [("csrf", consent.csrf ?? ""), ("decision", "approve"), ("scope", "read"), ("detail", "0")]
+            )
+            let location = try #require(decided.location)
+            let code = try #require(Self.query(location)["code"])
+            let (status, body) = try await Self.redeem(client, code: code, auth: basic)
+            #expect(status == .ok)
+            let granted = try #require(body["authorization_details"] as? [[String: Any]])
+            #expect(granted.count == 1)
+            #expect(granted.first?["type"] as? String == "photo-api")
+            let access = try #require(body["access_token"] as? String)
+            let claims = try JSONDecoder().decode(AccessTokenClaims.self, from: try CompactJWS(parsing: access).payload)
+            #expect(claims.authorizationDetails?.count == 1)
+
+            // An unknown type or a missing required member goes back to the client.
+            let unknown = try await browser.request(Self.authorizeURI(scope: "read", extra: [("authorization_details", #"[{"type":"nope"}]"#)]))
+            let unknownLocation = try #require(unknown.location)
+            #expect(Self.query(unknownLocation)["error"] == "invalid_authorization_details")
+            let missing = try await browser.request(Self.authorizeURI(scope: "read", extra: [("authorization_details", #"[{"type":"photo-api"}]"#)]))
+            let missingLocation = try #require(missing.location)
+            #expect(Self.query(missingLocation)["error"] == "invalid_authorization_details")
+
+            // Unticking everything is a denial.
+            let again = try await browser.request(Self.authorizeURI(scope: "read", extra: [("authorization_details", details)]))
+            let path = try #require(again.location)
+            let page = try await browser.request(path)
+            let none = try await browser.request(path, method: .post, form: [("csrf", page.csrf ?? ""), ("decision", "approve")])
+            let noneLocation = try #require(none.location)
+            #expect(Self.query(noneLocation)["error"] == "access_denied")
+        }
+    }
+
     // MARK: - Attacks at the authorization endpoint
 
     @Test(arguments: [
@@ -288,7 +338,8 @@ import Testing
             let none = try await browser.request(
                 "/authorize?" + FormParameters([("response_type", "code"), ("client_id", Self.web), ("redirect_uri", Self.callback)]).encoded
             )
-            #expect(Self.query(try #require(none.location))["error"] == "invalid_request")
+            let noneLocation = try #require(none.location)
+            #expect(Self.query(noneLocation)["error"] == "invalid_request")
             let token = try await browser.request(Self.authorizeURI(extra: []).replacingOccurrences(of: "response_type=code", with: "response_type=token"))
             #expect(Self.query(try #require(token.location))["error"] == "unsupported_response_type")
             let scope = try await browser.request(Self.authorizeURI(scope: "admin"))

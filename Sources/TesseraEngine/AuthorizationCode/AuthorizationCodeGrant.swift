@@ -49,6 +49,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         )
         grant.confirmation = request.confirmation
         grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request)
+        grant.authorizationDetails = approved.authorizationDetails
         let minted = try await context.issuer.mint(grant)
         var response = minted.response
         if approved.scope.contains("openid") {

@@ -50,6 +50,7 @@ public struct AuthorizationCodeService: Sendable {
     let store: any AuthorizationCodeStore
     let authenticator: ClientAuthenticator
     let resourceCheck: ResourceCheck
+    let authorizationDetails: AuthorizationDetailsProcessor
     let now: @Sendable () -> Date
 
     init(
@@ -57,8 +58,10 @@ public struct AuthorizationCodeService: Sendable {
         stores: Stores,
         authenticator: ClientAuthenticator,
         resourceCheck: ResourceCheck,
+        authorizationDetails: AuthorizationDetailsProcessor,
         now: @escaping @Sendable () -> Date
     ) {
+        self.authorizationDetails = authorizationDetails
         self.configuration = configuration
         self.clients = stores.clients
         self.store = stores.authorizationCodes
@@ -126,9 +129,17 @@ public struct AuthorizationCodeService: Sendable {
     /// redirect URI with `code`, `state` and `iss`, or with `error=access_denied`.
     /// - Parameters:
     ///   - approvedScope: the scope tokens left ticked; `nil` approves all that was asked.
+    ///   - approvedDetails: the indexes of the `authorization_details` entries left ticked; `nil` approves all.
     ///   - authTime: when the person signed in.
     /// - Throws: ``Problem/unknownOrExpired`` when the request was already decided or expired.
-    public func decide(id: String, username: String, approve: Bool, approvedScope: Set<String>?, authTime: Date) async throws -> String {
+    public func decide(
+        id: String,
+        username: String,
+        approve: Bool,
+        approvedScope: Set<String>?,
+        approvedDetails: Set<Int>? = nil,
+        authTime: Date
+    ) async throws -> String {
         guard id.utf8.count <= 64, let record = try await store.consumeRequest(idHash: TokenIssuer.hashToken(id), at: now()),
             record.kind == AuthorizationRequestRecord.pending,
             let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
@@ -142,9 +153,29 @@ public struct AuthorizationCodeService: Sendable {
             )
         }
         let scope = approvedScope.map { approved in request.scope.filter { approved.contains($0) } } ?? request.scope
+        var details: [JSONValue]?
+        if let requested = request.authorizationDetails {
+            let kept = requested.enumerated().filter { approvedDetails?.contains($0.offset) ?? true }.map(\.element)
+            if !kept.isEmpty {
+                // RFC 9396 §7: granted for this person now that they are known (Cedar pins the principal).
+                do { details = try authorizationDetails.grant(kept, to: .init(clientID: request.clientID, subject: username)) } catch {
+                    return Self.errorRedirect(request.redirectURI, error, state: request.state, issuer: configuration.issuer)
+                }
+            }
+        }
+        // Approving nothing of what was asked is a denial.
+        if scope.isEmpty, details == nil, !request.scope.isEmpty || request.authorizationDetails != nil {
+            return Self.errorRedirect(
+                request.redirectURI,
+                OAuthError("access_denied", "the resource owner approved none of the requested access"),
+                state: request.state,
+                issuer: configuration.issuer
+            )
+        }
         let code = TokenIssuer.randomIdentifier()
         let current = now()
-        let approved = ApprovedAuthorization(request: request, subject: username, scope: scope, authTime: Int(authTime.timeIntervalSince1970))
+        var approved = ApprovedAuthorization(request: request, subject: username, scope: scope, authTime: Int(authTime.timeIntervalSince1970))
+        approved.authorizationDetails = details
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         try await store.createCode(
@@ -221,8 +252,13 @@ public struct AuthorizationCodeService: Sendable {
         if let state = parameters["state"], state.utf8.count > 2048 { throw OAuthError.invalidRequest("state is longer than 2048 bytes") }
         if let nonce = parameters["nonce"], nonce.utf8.count > 512 { throw OAuthError.invalidRequest("nonce is longer than 512 bytes") }
         if parameters["request"] != nil { throw OAuthError("request_not_supported", "request objects are not supported; use PAR") }
-        if parameters["authorization_details"] != nil {
-            throw OAuthError.invalidAuthorizationDetails("authorization_details is not yet supported at the authorization endpoint")
+        var details: [JSONValue]?
+        if let text = parameters["authorization_details"] {
+            let requested = try AuthorizationDetailsProcessor.parse(text)
+            // Types, members and client restrictions are checked now (errors go back to the client);
+            // the grant itself is made for the person who approves.
+            _ = try authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: client.id))
+            details = requested
         }
         return OAuthAuthorizationRequest(
             clientID: client.id,
@@ -232,7 +268,8 @@ public struct AuthorizationCodeService: Sendable {
             audience: audience,
             state: parameters["state"],
             nonce: parameters["nonce"],
-            codeChallenge: challenge
+            codeChallenge: challenge,
+            authorizationDetails: details
         )
     }
 

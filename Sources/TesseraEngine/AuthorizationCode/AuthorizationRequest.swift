@@ -17,12 +17,15 @@ public struct OAuthAuthorizationRequest: Codable, Sendable, Hashable {
     public var nonce: String?
     /// RFC 7636 §4.2: BASE64URL(SHA256(code_verifier)); only S256 is accepted.
     public var codeChallenge: String
+    /// RFC 9396 §2: the rich authorization details asked for, checked against the known types.
+    public var authorizationDetails: [JSONValue]?
 
     enum CodingKeys: String, CodingKey {
         case clientID = "client_id"
         case redirectURI = "redirect_uri"
         case scope, resources, audience, state, nonce
         case codeChallenge = "code_challenge"
+        case authorizationDetails = "authorization_details"
     }
 
     /// Whether this is an OpenID Connect request (OpenID Connect Core §3.1.2.1).
@@ -50,6 +53,8 @@ struct ApprovedAuthorization: Codable, Sendable {
     var scope: [String]
     /// When the person signed in (OpenID Connect Core §2 `auth_time`), seconds since 1970.
     var authTime: Int
+    /// The details granted (RFC 9396 §7): the entries left ticked, narrowed for this person.
+    var authorizationDetails: [JSONValue]?
 }
 
 /// The response of the pushed authorization request endpoint (RFC 9126 §2.2).

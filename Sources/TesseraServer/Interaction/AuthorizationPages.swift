@@ -20,6 +20,17 @@ enum AuthorizationPages {
                 """
             )
         }
+        // RFC 9396: each authorization_details entry with its members, readable, and a checkbox.
+        for (index, entry) in (request.authorizationDetails ?? []).enumerated() {
+            guard case .object(let members) = entry else { continue }
+            let key = "detail-\(index)"
+            rights.append(
+                """
+                <div class="right"><input type="checkbox" name="detail" value="\(index)" id="\(key)" checked>
+                <label for="\(key)">\(members["type"]?.stringValue ?? "access")</label>\(describe(members))</div>
+                """
+            )
+        }
         let access: HTML = rights.isEmpty ? "<p>No specific permissions.</p>" : "\(rights)"
         let resources: HTML =
             request.resources.isEmpty
@@ -46,6 +57,23 @@ enum AuthorizationPages {
                 \(InteractionPages.signedIn(username, csrf: csrf))
                 """
         )
+    }
+
+    /// An `authorization_details` entry's members (RFC 9396 §2.2), shown as the GNAP consent page shows rights.
+    static func describe(_ members: [String: JSONValue]) -> HTML {
+        var rows: [HTML] = []
+        var blocks: [HTML] = []
+        for (name, value) in members.sorted(by: { $0.key < $1.key }) where name != "type" {
+            if case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) {
+                rows.append("<dt>\(name)</dt><dd>\(items.compactMap(\.stringValue).joined(separator: ", "))</dd>")
+            } else if let text = value.stringValue, name != "policySet" {
+                rows.append("<dt>\(name)</dt><dd>\(text)</dd>")
+            } else {
+                let title = name == "policySet" ? "Cedar policies" : name
+                blocks.append("<p><strong>\(title)</strong></p><pre>\(InteractionPages.readable(value))</pre>")
+            }
+        }
+        return "<dl>\(rows)</dl>\(blocks)"
     }
 
     /// Plain words for the OpenID Connect scopes (Core §5.4); other scopes are shown as they are.

@@ -53,17 +53,18 @@ struct AuthorizationRoutes: Sendable {
     }
 
     private func decide(_ request: Request, context: TesseraRequestContext, id: String) async throws -> Response {
-        let form = try await FormBody.parse(request, context: context, repeatable: ["scope"])
+        let form = try await FormBody.parse(request, context: context, repeatable: ["scope", "detail"])
         guard let session = try await currentSession(request), let username = session.username else {
             return InteractionRoutes.signInFirst("/authorize/" + id)
         }
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return InteractionRoutes.csrfFailure() }
         let approve: Bool
         let scope: Set<String>?
+        let details: Set<Int>?
         switch form["decision"] {
-        case "approve_all": (approve, scope) = (true, nil)
-        case "approve": (approve, scope) = (true, Set(form.all("scope")))
-        case "deny": (approve, scope) = (false, nil)
+        case "approve_all": (approve, scope, details) = (true, nil, nil)
+        case "approve": (approve, scope, details) = (true, Set(form.all("scope")), Set(form.all("detail").compactMap { Int($0) }))
+        case "deny": (approve, scope, details) = (false, nil, nil)
         default:
             return PageLayout.message(
                 title: "Something went wrong",
@@ -73,7 +74,14 @@ struct AuthorizationRoutes: Sendable {
             )
         }
         do {
-            let location = try await service.decide(id: id, username: username, approve: approve, approvedScope: scope, authTime: session.createdAt)
+            let location = try await service.decide(
+                id: id,
+                username: username,
+                approve: approve,
+                approvedScope: scope,
+                approvedDetails: details,
+                authTime: session.createdAt
+            )
             context.logger.info("authorization decided", metadata: ["tessera.approved": "\(approve)", "tessera.user": "\(username)"])
             // 303: the browser must not re-post the form to the client.
             return InteractionRoutes.seeOther(location)
