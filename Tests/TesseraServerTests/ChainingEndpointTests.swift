@@ -454,3 +454,24 @@ import TesseraTesting
         }
     }
 }
+
+/// A trusted subject-token issuer's keys found through its discovery document.
+@Suite struct ChainingSubjectIssuerDiscoveryTests {
+    typealias F = ChainingFixture
+
+    @Test func idTokenIssuerKeysComeFromItsMetadata() async throws {
+        let fixture = try await F.make(configureA: { configuration in
+            configuration.chaining.subjectTokenIssuers[0].jwks = nil
+            configuration.chaining.subjectTokenIssuers[0].metadataURL = F.externalIssuer + "/.well-known/openid-configuration"
+        })
+        try await fixture.run { a, _ in
+            let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
+            let idToken = try await F.signed([
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerA), "azp": .string("app"),
+                "iat": .number(now), "exp": .number(now + 300), "scope": .string("read"),
+            ])
+            let response = try await F.exchange(a, subject: idToken, type: TokenTypeIdentifier.idToken)
+            #expect(response.status == .ok, "\(response.json)")
+        }
+    }
+}

@@ -21,6 +21,7 @@ struct ChainingFixture {
     struct KeyRingFetcher: JWKSFetcher, AuthorizationServerMetadataFetcher {
         let keyRing: KeyRing
         func fetchJWKS(from url: String) async throws -> PublicJWKSet {
+            if url == ChainingFixture.externalIssuer + "/jwks" { return PublicJWKSet(keys: [TestClients.jwtClientPublicJWK]) }
             guard url == ChainingFixture.issuerA + "/jwks" else { throw OAuthError.invalidClient("unknown jwks_uri") }
             return await keyRing.jwks()
         }
@@ -28,11 +29,25 @@ struct ChainingFixture {
             switch url {
             case ChainingFixture.issuerA + "/.well-known/oauth-authorization-server":
                 ["issuer": .string(ChainingFixture.issuerA), "jwks_uri": .string(ChainingFixture.issuerA + "/jwks")]
+            case ChainingFixture.externalIssuer + "/.well-known/openid-configuration":
+                ["issuer": .string(ChainingFixture.externalIssuer), "jwks_uri": .string(ChainingFixture.externalIssuer + "/jwks")]
             case "https://impostor.test/metadata":
                 ["issuer": .string("https://impostor.test"), "jwks_uri": .string(ChainingFixture.issuerA + "/jwks")]
             default:
                 throw OAuthError.invalidClient("unknown metadata URL")
             }
+        }
+    }
+
+    /// Domain A's view of the external IdP: its metadata and keys (the test key).
+    struct ExternalIssuerFetcher: JWKSFetcher, AuthorizationServerMetadataFetcher {
+        func fetchJWKS(from url: String) async throws -> PublicJWKSet {
+            guard url == ChainingFixture.externalIssuer + "/jwks" else { throw OAuthError.invalidClient("unknown jwks_uri") }
+            return PublicJWKSet(keys: [TestClients.jwtClientPublicJWK])
+        }
+        func fetchMetadata(from url: String) async throws -> [String: JSONValue] {
+            guard url == ChainingFixture.externalIssuer + "/.well-known/openid-configuration" else { throw OAuthError.invalidClient("unknown metadata URL") }
+            return ["issuer": .string(ChainingFixture.externalIssuer), "jwks_uri": .string(ChainingFixture.externalIssuer + "/jwks")]
         }
     }
 
@@ -75,7 +90,7 @@ struct ChainingFixture {
         idp.algorithms = [.es256]
         configA.chaining.subjectTokenIssuers = [idp]
         configureA(&configA)
-        let a = try await buildApplication(configA, dependencies: ServerDependencies(now: clock.closure))
+        let a = try await buildApplication(configA, dependencies: ServerDependencies(now: clock.closure, jwksFetcher: ExternalIssuerFetcher()))
 
         var configB = Fixtures.configuration()
         configB.issuer = issuerB

@@ -100,7 +100,8 @@ struct ExchangeTokenValidator: Sendable {
             }
         }
         let verifier = try await keys.verifier(
-            owner: trusted.issuer, jwks: trusted.jwks, jwksURI: trusted.jwksURI, kid: jws.header.kid, code: .invalidRequest
+            owner: trusted.issuer, jwks: trusted.jwks, jwksURI: trusted.jwksURI, metadataURL: trusted.metadataURL, kid: jws.header.kid,
+            code: .invalidRequest
         )
         do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidRequest("\(role) signature rejected: \(error.message)") }
         let accepted = trusted.audiences.isEmpty ? [issuer, tokenEndpoint] : trusted.audiences

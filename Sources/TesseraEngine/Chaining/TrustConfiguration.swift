@@ -69,6 +69,8 @@ public struct TrustConfiguration: Sendable {
         public var issuer: String
         public var jwks: PublicJWKSet?
         public var jwksURI: String?
+        /// …or its metadata document (RFC 8414 §3 / OpenID Connect Discovery), whose `issuer` must equal ``issuer``.
+        public var metadataURL: String?
         /// Accepted `aud` values; empty = our issuer identifier or token endpoint.
         public var audiences: [String] = []
         public var algorithms: Set<JWSAlgorithm> = JWSAlgorithm.asymmetric

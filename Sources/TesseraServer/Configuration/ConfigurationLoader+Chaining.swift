@@ -165,12 +165,14 @@ struct FileChaining: Decodable {
         var issuer: String
         var jwks: PublicJWKSet?
         var jwksURI: String?
+        var metadataURL: String?
         var audiences: [String]?
         var algorithms: [String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case issuer, jwks
             case jwksURI = "jwks_uri"
+            case metadataURL = "metadata_url"
             case audiences, algorithms
         }
 
@@ -180,6 +182,7 @@ struct FileChaining: Decodable {
             issuer = try keyed.decode(String.self, forKey: .issuer)
             jwks = try decodeJWKS(keyed, .jwks)
             jwksURI = try keyed.decodeIfPresent(String.self, forKey: .jwksURI)
+            metadataURL = try keyed.decodeIfPresent(String.self, forKey: .metadataURL)
             audiences = try keyed.decodeIfPresent([String].self, forKey: .audiences)
             algorithms = try keyed.decodeIfPresent([String].self, forKey: .algorithms)
         }
@@ -188,6 +191,7 @@ struct FileChaining: Decodable {
             var result = TrustConfiguration.SubjectTokenIssuer(issuer: issuer)
             result.jwks = jwks
             result.jwksURI = jwksURI
+            result.metadataURL = metadataURL
             result.audiences = audiences ?? []
             if let algorithms { result.algorithms = Set(algorithms.map(JWSAlgorithm.init(rawValue:))) }
             return result

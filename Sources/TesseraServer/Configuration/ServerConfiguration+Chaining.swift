@@ -50,7 +50,14 @@ extension ServerConfiguration {
             try Self.checkURL(trusted.issuer, field: field + ".issuer")
             if let issuer, trusted.issuer == issuer { throw ConfigurationError(field: field + ".issuer", "is this server's own issuer (our tokens are always accepted)") }
             guard trustedIssuers.insert(trusted.issuer).inserted else { throw ConfigurationError(field: field + ".issuer", "is listed twice") }
-            try Self.checkKeys(trusted.jwks, trusted.jwksURI, field: field, required: true)
+            if let metadataURL = trusted.metadataURL {
+                guard trusted.jwks == nil, trusted.jwksURI == nil else {
+                    throw ConfigurationError(field: field + ".metadata_url", "give one of jwks, jwks_uri and metadata_url")
+                }
+                try Self.checkURL(metadataURL, field: field + ".metadata_url")
+            } else {
+                try Self.checkKeys(trusted.jwks, trusted.jwksURI, field: field, required: true)
+            }
             try Self.checkAlgorithms(trusted.algorithms, field: field + ".algorithms")
         }
         let known = Set(clients.map(\.id))
