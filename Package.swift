@@ -95,10 +95,9 @@ let package = Package(
         .target(
             name: "TesseraEngine",
             dependencies: [
+                // Cedar: the AS's own policies (client challenges, chaining, RAR delegation).
                 "Cedar",
                 "TesseraProtocol",
-                // Cedar policies over incoming JWT authorization grants (identity chaining).
-                "Cedar",
                 "TesseraStorage",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -245,7 +244,6 @@ let package = Package(
                 "Cedar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `tessera demo chaining` talks to its servers over HTTP and runs a resource server of domain b.
-                "TesseraResource",
                 "TesseraResourceHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -288,7 +286,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
