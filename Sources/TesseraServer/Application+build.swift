@@ -52,7 +52,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     for definition in configuration.clients {
         do {
             configuredClients.append(try definition.validated(now: dependencies.now()).record)
-        } catch let error as ClientDefinitionError {
+        } catch {
             throw ConfigurationError(field: "clients.\(error.field)", error.message)
         }
     }

@@ -6,11 +6,11 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Tessera: an OAuth 2 / GNAP authorization server with Cedar policies.",
+        // One paragraph per line: ArgumentParser wraps the text itself.
         discussion: """
-            Every setting can come from a YAML config file (--config), from environment variables
-            (TESSERA_HOST, TESSERA_PORT, TESSERA_ISSUER, TESSERA_DATABASE, TESSERA_DATA_DIR,
-            TESSERA_ACCESS_TOKEN_LIFETIME, TESSERA_REFRESH_TOKEN_LIFETIME, TESSERA_SIGNING_ALGORITHM,
-            TESSERA_LOG_LEVEL, TESSERA_CONFIG) or from flags; later sources win, flags last.
+            Start with `tessera serve` (no configuration needed), then `tessera demo gnap` or `tessera demo chaining` to see the flows.
+
+            Every setting can come from a YAML config file (--config), from environment variables (TESSERA_HOST, TESSERA_PORT, TESSERA_ISSUER, TESSERA_DATABASE, TESSERA_DATA_DIR, TESSERA_ACCESS_TOKEN_LIFETIME, TESSERA_REFRESH_TOKEN_LIFETIME, TESSERA_SIGNING_ALGORITHM, TESSERA_LOG_LEVEL, TESSERA_CONFIG) or from flags; later sources win, flags last.
             """,
         subcommands: [Serve.self, Clients.self, Users.self, Keys.self, GNAPCommand.self, Migrate.self, Export.self, Import.self, CedarCommand.self, Demo.self]
     )
