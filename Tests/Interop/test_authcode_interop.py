@@ -197,3 +197,54 @@ def test_a_wrong_verifier_is_refused(server, browser, redirect_uri):
         timeout=10,
     )
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+
+
+def test_an_id_token_from_this_flow_is_a_subject_token_in_another_domain(server, browser, redirect_uri):
+    """The seeds' enterprise-SSO case: Tessera as the identity provider, another Tessera trusting its
+    ID tokens (`chaining.subject_token_issuers`, keys from its jwks_uri) exchanges one for its own
+    access token (RFC 8693, `urn:ietf:params:oauth:token-type:id_token`)."""
+    app_domain = TesseraServer(
+        f"""
+clients:
+  - id: {CLIENT_ID}
+    auth: client_secret_basic
+    secret: {CLIENT_SECRET}
+    grant_types: ["urn:ietf:params:oauth:grant-type:token-exchange"]
+    scopes: read
+chaining:
+  subject_token_issuers:
+    - issuer: {server.base_url}
+      jwks_uri: {server.base_url}/jwks
+      audiences: [{CLIENT_ID}]
+"""
+    )
+    try:
+        document = metadata(server)
+        client = session(server, redirect_uri)
+        verifier = secrets.token_urlsafe(48)
+        url, _ = client.create_authorization_url(document["authorization_endpoint"], code_verifier=verifier, nonce="sso")
+        back = browse_and_approve(server, browser, url, redirect_uri, "sso")
+        id_token = client.fetch_token(document["token_endpoint"], authorization_response=back, code_verifier=verifier)["id_token"]
+        exchange = {
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "subject_token": id_token,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
+        }
+        exchanged = requests.post(app_domain.base_url + "/token", data=exchange, auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+        assert exchanged.status_code == 200, exchanged.text
+        from joserfc import jwt
+        from joserfc.jwk import KeySet
+
+        keys = KeySet.import_key_set(requests.get(app_domain.base_url + "/jwks", timeout=10).json())
+        claims = jwt.decode(exchanged.json()["access_token"], keys, algorithms=["ES256"]).claims
+        assert claims["sub"] == USER and claims["iss"] == app_domain.base_url
+        # An ID token carries identity, not scope: asking for scope on top is down-scoping's refusal.
+        widened = requests.post(app_domain.base_url + "/token", data=dict(exchange, scope="read"), auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+        assert widened.status_code == 400 and widened.json()["error"] == "invalid_scope"
+
+        # A tampered ID token is refused.
+        tampered = dict(exchange, subject_token=id_token[:-4] + ("AAAA" if not id_token.endswith("AAAA") else "BBBB"))
+        refused = requests.post(app_domain.base_url + "/token", data=tampered, auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
+    finally:
+        app_domain.stop()
