@@ -408,6 +408,23 @@ import Testing
         }
     }
 
+    @Test func concurrentRedemptionsOfOneCodeSucceedOnce() async throws {
+        let basic = webBasic
+        try await withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signIn()
+            let code = try #require(Self.query(try await Self.approve(browser, Self.authorizeURI()))["code"])
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<6 { group.addTask { try await Self.redeem(client, code: code, auth: basic).0 } }
+                var all: [HTTPResponse.Status] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.filter { $0 == .ok }.count <= 1)
+            #expect(statuses.filter { $0 == .badRequest }.count >= 5)
+        }
+    }
+
     @Test func aCodeIsOnlyForItsClientAndItsRedirectURI() async throws {
         let basic = webBasic
         try await withApp { client, _ in
