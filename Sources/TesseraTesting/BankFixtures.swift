@@ -61,8 +61,9 @@ public enum BankFixtures {
         return answer.decision == .allow
     }
 
+    /// A JSON string literal (encoding a String cannot fail; the fallback keeps this crash-free).
     private static func quoted(_ s: String) -> String {
-        String(decoding: try! JSONEncoder().encode(s), as: UTF8.self)
+        (try? JSONEncoder().encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
     }
 }
 
