@@ -51,6 +51,7 @@ public struct GrantEngine: Sendable {
         keyRing: KeyRing,
         jwksFetcher: any JWKSFetcher,
         peerJWKSFetcher: (any JWKSFetcher)? = nil,
+        peerTokenClient: (any PeerTokenClient)? = nil,
         gnap: GNAPConfiguration = .init(),
         trust: TrustConfiguration = .init(),
         metadataClients: ClientMetadataResolver? = nil,
@@ -95,7 +96,7 @@ public struct GrantEngine: Sendable {
         let idTokens = IDTokenIssuer(issuer: configuration.issuer, keyRing: keyRing, lifetime: configuration.idTokenLifetime, now: now)
         var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
         handlers.append(AuthorizationCodeGrant(store: stores.authorizationCodes, idTokens: idTokens))
-        handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, fetcher: peerJWKSFetcher ?? jwksFetcher, now: now)
+        handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, fetcher: peerJWKSFetcher ?? jwksFetcher, peerTokenClient: peerTokenClient, now: now)
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
     }
 

@@ -129,6 +129,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         keyRing: keyRing,
         jwksFetcher: jwksFetcher,
         peerJWKSFetcher: peerJWKSFetcher,
+        peerTokenClient: HTTPPeerTokenClient(client: HTTPJWKSFetcher.sharedClient, timeout: .seconds(10)),
         gnap: configuration.gnap,
         trust: configuration.chaining,
         metadataClients: metadataClients,

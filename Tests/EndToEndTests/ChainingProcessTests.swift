@@ -49,7 +49,7 @@ import Glibc
     }
 
     static func start() async throws -> Domains {
-        let (portA, portB) = (try freePort(), try freePort())
+        let (portA, portB, portDown) = (try freePort(), try freePort(), try freePort())
         let issuerA = "http://127.0.0.1:\(portA)"
         let issuerB = "http://127.0.0.1:\(portB)"
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-chaining-\(UUID().uuidString)")
@@ -62,21 +62,35 @@ import Glibc
         clients:
           - {id: app, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
           - {id: other, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
+          - {id: rs-a, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
         chaining:
           domain: a
           grant_lifetime: 5
+          delegation_clients: [rs-a]
           peers:
             - name: b
               issuer: \(issuerB)
               audiences: [\(issuerB), \(issuerB)/token]
+              metadata_url: \(issuerB)/.well-known/oauth-authorization-server
+              redeem: {client_id: as-a, authentication: private_key_jwt}
             - name: c
               issuer: https://as-c.test
+            - name: down
+              issuer: https://as-down.test
+              redeem: {client_id: as-a, authentication: client_secret_basic, client_secret: x, token_endpoint: "http://127.0.0.1:\(portDown)/token"}
+            - name: strict
+              issuer: https://as-strict.test
+              redeem: {client_id: as-a, authentication: client_secret_basic, client_secret: wrong, token_endpoint: "\(issuerB)/token"}
         """.write(toFile: configA, atomically: true, encoding: .utf8)
         let configB = directoryB.appendingPathComponent("tessera.yaml").path
         try """
         issuer: \(issuerB)
         clients:
           - {id: app, auth: client_secret_basic, secret: \(secret), grant_types: ["\(jwtBearer)"], scopes: read write}
+          - {id: rs-a, auth: client_secret_basic, secret: \(secret), grant_types: ["\(jwtBearer)"], scopes: read}
+          - {id: as-a, auth: private_key_jwt, jwks_uri: "\(issuerA)/jwks", grant_types: ["\(jwtBearer)"], scopes: read}
+        outbound:
+          allowed_networks: ["127.0.0.1/32"]
         chaining:
           domain: b
           clock_skew: 1
@@ -117,6 +131,19 @@ import Glibc
 
     static func redeem(_ domains: Domains, grant: String, extra: [(String, String)] = []) async throws -> (Int, [String: Any]) {
         try await Web.post(domains.issuerB + "/token", form: form([("grant_type", jwtBearer), ("assertion", grant)] + extra), basic: basic())
+    }
+
+    /// POSTs a form with a DPoP proof of `key` for `url`.
+    static func postDPoP(_ url: String, form pairs: [(String, String)], basic: String, key: DPoPProofSigner) async throws -> (Int, [String: Any]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Authorization", value: basic)
+        request.headers.add(name: "DPoP", value: key.proof(method: "POST", uri: url))
+        request.body = .bytes(ByteBuffer(string: form(pairs)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+        let body = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any] ?? [:]
+        return (Int(response.status.code), body)
     }
 
     static func claims(_ token: String) throws -> JWTClaimSet { try JWTClaimSet(payload: try CompactJWS(parsing: token).payload) }
@@ -259,6 +286,159 @@ import Glibc
             if case .success = await rs.authorize(ResourceRequest(method: "GET", uri: url, authorization: ["Bearer " + accessB])) {
                 Issue.record("the DPoP-bound token was accepted as a bearer token")
             }
+        } catch {
+            try await domains.stop()
+            throw error
+        }
+        try await domains.stop()
+    }
+
+    /// Appendix B.2 carried through: AS-A itself presents the grant at AS-B (as AS-B's client `as-a`,
+    /// `private_key_jwt` with AS-A's own key, AS-B's token endpoint found in its metadata) and hands the
+    /// client AS-B's DPoP-bound access token; AS-B's refusals and absence become clear errors at AS-A.
+    @Test func authorizationServerRedeemsTheGrantItself() async throws {
+        let domains = try await Self.start()
+        do {
+            let key = DPoPProofSigner()
+            let token = try await Self.accessToken(domains)
+            func exchange(audience: String, scope: String = "read", type: String? = TokenTypeIdentifier.accessToken) async throws -> (Int, [String: Any]) {
+                var pairs = [
+                    ("grant_type", Self.exchange), ("subject_token", token), ("subject_token_type", TokenTypeIdentifier.accessToken),
+                    ("audience", audience), ("scope", scope),
+                ]
+                if let type { pairs.append(("requested_token_type", type)) }
+                return try await Self.postDPoP(domains.issuerA + "/token", form: pairs, basic: Self.basic(), key: key)
+            }
+            let (status, body) = try await exchange(audience: domains.issuerB)
+            #expect(status == 200, "\(body)")
+            #expect(body["token_type"] as? String == "DPoP")
+            #expect(body["issued_token_type"] as? String == TokenTypeIdentifier.accessToken)
+            #expect((body["expires_in"] as? Int ?? 0) > 0)
+            #expect(body["refresh_token"] == nil)
+            let accessB = try #require(body["access_token"] as? String)
+            let claims = try Self.claims(accessB)
+            #expect(claims.string("iss") == domains.issuerB)
+            #expect(claims.string("sub") == "app@a")
+            #expect(claims.string("client_id") == "as-a")
+            #expect(claims.string("scope") == "read")
+            #expect(try claims.decode("cnf", as: TesseraProtocol.Confirmation.self)?.jkt == key.thumbprint)
+
+            let rs = OAuthResourceServer(configuration: .init(issuer: domains.issuerB, resource: domains.issuerB))
+            let url = "https://rs.b.test/api/bookings"
+            let proven = ResourceRequest(method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [key.proof(method: "GET", uri: url, accessToken: accessB)])
+            switch await rs.authorize(proven, requiredScopes: Scope(["read"])) {
+            case .success(let verified): #expect(verified.subject == "app@a")
+            case .failure(let refusal): Issue.record("RS-B refused the token AS-A obtained: \(refusal)")
+            }
+            let thief = DPoPProofSigner()
+            let stolen = ResourceRequest(method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [thief.proof(method: "GET", uri: url, accessToken: accessB)])
+            if case .success = await rs.authorize(stolen) { Issue.record("a proof from another key was accepted") }
+            if case .success = await rs.authorize(ResourceRequest(method: "GET", uri: url, authorization: ["Bearer " + accessB])) {
+                Issue.record("the DPoP-bound token was accepted as a bearer token")
+            }
+
+            // Without requested_token_type, or asking for jwt: the grant itself, as before.
+            for type in [nil, TokenTypeIdentifier.jwt] {
+                let (_, grant) = try await exchange(audience: domains.issuerB, type: type)
+                #expect(grant["token_type"] as? String == "N_A")
+                #expect(grant["issued_token_type"] as? String == TokenTypeIdentifier.jwt)
+            }
+            // A peer without redeem: only a grant.
+            let (_, notRedeemed) = try await exchange(audience: "https://as-c.test")
+            #expect(notRedeemed["error"] as? String == "invalid_request")
+
+            // AS-B refuses (as-a may only get read there): invalid_target at A, naming the peer and B's error.
+            let (refusedStatus, refused) = try await exchange(audience: domains.issuerB, scope: "write")
+            #expect(refusedStatus == 400)
+            #expect(refused["error"] as? String == "invalid_target")
+            #expect((refused["error_description"] as? String)?.contains("peer 'b' refused the authorization grant: invalid_scope") == true, "\(refused)")
+            // AS-B refuses the client authentication.
+            let (_, strict) = try await exchange(audience: "https://as-strict.test")
+            #expect(strict["error"] as? String == "invalid_target")
+            #expect((strict["error_description"] as? String)?.contains("invalid_client") == true, "\(strict)")
+            // AS-B unreachable: temporarily_unavailable (HTTP 503), never a 500.
+            let (downStatus, down) = try await exchange(audience: "https://as-down.test")
+            #expect(downStatus == 503)
+            #expect(down["error"] as? String == "temporarily_unavailable")
+            #expect((down["error_description"] as? String)?.contains("peer 'down' could not be reached") == true, "\(down)")
+
+            // Metadata says access tokens can be requested for peers.
+            let (_, metadata) = try await Web.get(domains.issuerA + "/.well-known/oauth-authorization-server")
+            #expect((metadata["identity_chaining_requested_token_types_supported"] as? [String])?.contains(TokenTypeIdentifier.accessToken) == true)
+        } catch {
+            try await domains.stop()
+            throw error
+        }
+        try await domains.stop()
+    }
+
+    /// Appendix B.1, "resource server acting as client": RS-A, serving a request with an inbound
+    /// access token of domain A, exchanges it at AS-A (delegation: its own token as `actor_token`,
+    /// its DPoP key proven), redeems the grant at AS-B itself, and calls RS-B, which sees the user
+    /// and RS-A in the `act` chain and accepts the token only with RS-A's key.
+    @Test func resourceServerActingAsClient() async throws {
+        let domains = try await Self.start()
+        do {
+            let resourceA = "https://rs.a.test/api"
+            let (_, userToken) = try await Web.post(
+                domains.issuerA + "/token", form: Self.form([("grant_type", "client_credentials"), ("scope", "read"), ("resource", resourceA)]), basic: Self.basic()
+            )
+            let inbound = try #require(userToken["access_token"] as? String)
+            let rsA = OAuthResourceServer(configuration: .init(issuer: domains.issuerA, resource: resourceA))
+            guard case .success(let caller) = await rsA.authorize(
+                ResourceRequest(method: "GET", uri: resourceA + "/trips", authorization: ["Bearer " + inbound]), requiredScopes: Scope(["read"])
+            ) else {
+                Issue.record("RS-A refused the inbound token")
+                try await domains.stop()
+                return
+            }
+            #expect(caller.subject == "app")
+
+            let key = DPoPProofSigner()
+            let own = try await Self.accessToken(domains, as: "rs-a", scope: "read")
+            let (exchangeStatus, exchanged) = try await Self.postDPoP(
+                domains.issuerA + "/token",
+                form: [
+                    ("grant_type", Self.exchange), ("subject_token", inbound), ("subject_token_type", TokenTypeIdentifier.accessToken),
+                    ("actor_token", own), ("actor_token_type", TokenTypeIdentifier.accessToken), ("audience", domains.issuerB), ("scope", "read"),
+                ],
+                basic: Self.basic("rs-a"), key: key
+            )
+            #expect(exchangeStatus == 200, "\(exchanged)")
+            let grant = try #require(exchanged["access_token"] as? String)
+            let grantClaims = try Self.claims(grant)
+            #expect(try grantClaims.decode("act", as: ActorClaim.self)?.sub == "rs-a")
+            #expect(try grantClaims.decode("requested_cnf", as: TesseraProtocol.Confirmation.self)?.jkt == key.thumbprint)
+
+            let resourceB = "https://rs.b.test/api"
+            let (redeemStatus, redeemed) = try await Self.postDPoP(
+                domains.issuerB + "/token", form: [("grant_type", Self.jwtBearer), ("assertion", grant), ("resource", resourceB)], basic: Self.basic("rs-a"), key: key
+            )
+            #expect(redeemStatus == 200, "\(redeemed)")
+            #expect(redeemed["token_type"] as? String == "DPoP")
+            let accessB = try #require(redeemed["access_token"] as? String)
+
+            let rsB = OAuthResourceServer(configuration: .init(issuer: domains.issuerB, resource: resourceB))
+            let url = resourceB + "/bookings"
+            switch await rsB.authorize(
+                ResourceRequest(method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [key.proof(method: "GET", uri: url, accessToken: accessB)]),
+                requiredScopes: Scope(["read"])
+            ) {
+            case .success(let verified):
+                #expect(verified.subject == "app@a")
+                #expect(verified.actor?.sub == "rs-a")
+                #expect(verified.confirmation?.jkt == key.thumbprint)
+            case .failure(let refusal):
+                Issue.record("RS-B refused RS-A's token: \(refusal)")
+            }
+            // The inbound domain-A token is worthless at RS-B, and RS-B's token needs RS-A's key.
+            if case .success = await rsB.authorize(ResourceRequest(method: "GET", uri: url, authorization: ["Bearer " + inbound])) {
+                Issue.record("RS-B accepted a domain-A token")
+            }
+            let other = DPoPProofSigner()
+            if case .success = await rsB.authorize(
+                ResourceRequest(method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [other.proof(method: "GET", uri: url, accessToken: accessB)])
+            ) { Issue.record("RS-B accepted RS-A's token with another key") }
         } catch {
             try await domains.stop()
             throw error

@@ -110,6 +110,14 @@ import TesseraServer
         ("chaining:\n  subject_token_issuers:\n    - issuer: https://idp.test", "chaining.subject_token_issuers[0].jwks"),
         ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      jwks_uri: https://b.test/jwks\n      metadata_url: https://b.test/.well-known/oauth-authorization-server", "chaining.peers[0].metadata_url"),
         ("issuer: https://a.test\nchaining:\n  peers:\n    - name: self\n      issuer: https://a.test", "chaining.peers[0].issuer"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: none, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem.authentication"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: client_secret_basic, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem.client_secret"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt, client_secret: s, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem.client_secret"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt}", "chaining.peers[0].redeem.token_endpoint"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt, token_endpoint: ftp://b.test/token}", "chaining.peers[0].redeem.token_endpoint"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: \"\", authentication: private_key_jwt, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem.client_id"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt, token_endpoint: https://b.test/token, secret: s}", "chaining.peers[0].redeem.secret"),
+        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {authentication: private_key_jwt, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem"),
     ])
     func badChainingSettingsNameTheirField(_ yaml: String, _ field: String) {
         #expect {
@@ -117,6 +125,31 @@ import TesseraServer
         } throws: { error in
             (error as? ConfigurationError)?.field.hasPrefix(field) == true
         }
+    }
+
+    @Test func redeemBlockLoads() throws {
+        let yaml = """
+            issuer: https://as-a.test
+            chaining:
+              peers:
+                - name: b
+                  issuer: https://as-b.test
+                  metadata_url: https://as-b.test/.well-known/oauth-authorization-server
+                  redeem: {client_id: as-a, authentication: private_key_jwt}
+                - name: c
+                  issuer: https://as-c.test
+                  redeem: {client_id: as-a, authentication: client_secret_basic, client_secret: s3cret, token_endpoint: https://as-c.test/token}
+            """
+        let configuration = try ConfigurationLoader.load(file: yaml, environment: [:])
+        try configuration.validate()
+        let (b, c) = (try #require(configuration.chaining.peers.first?.redeem), try #require(configuration.chaining.peers.last?.redeem))
+        #expect(b.clientID == "as-a")
+        #expect(b.tokenEndpoint == nil)
+        guard case .privateKeyJWT = b.authentication else { Issue.record("b: \(b.authentication)"); return }
+        #expect(c.tokenEndpoint == "https://as-c.test/token")
+        guard case .clientSecretBasic(let secret) = c.authentication else { Issue.record("c: \(c.authentication)"); return }
+        #expect(secret == "s3cret")
+        #expect(configuration.chaining.chainingTokenTypes == [TokenTypeIdentifier.jwt, TokenTypeIdentifier.accessToken])
     }
 
     @Test func invalidPolicyIsRefusedWithTheParserMessage() throws {

@@ -7,7 +7,7 @@ extension GrantEngine {
     /// keys are known, the jwt-bearer grant for its JWT authorization grants.
     static func chainingHandlers(
         configuration: Configuration, trust: TrustConfiguration, stores: Stores, keyRing: KeyRing, fetcher: any JWKSFetcher,
-        now: @escaping @Sendable () -> Date
+        peerTokenClient: (any PeerTokenClient)?, now: @escaping @Sendable () -> Date
     ) -> [any GrantHandler] {
         let keys = TrustKeys(fetcher: fetcher, refetchInterval: trust.jwksRefetchInterval, now: now)
         let validator = ExchangeTokenValidator(
@@ -15,7 +15,12 @@ extension GrantEngine {
             keys: keys, now: now
         )
         let minter = AuthorizationGrantMinter(issuer: configuration.issuer, keyRing: keyRing, tokens: stores.tokens, lifetime: trust.grantLifetime, now: now)
-        var handlers: [any GrantHandler] = [TokenExchangeGrant(validator: validator, minter: minter, trust: trust)]
+        let redeemer = peerTokenClient.map {
+            GrantRedeemer(
+                issuer: configuration.issuer, keyRing: keyRing, client: $0, metadata: fetcher as? any AuthorizationServerMetadataFetcher, now: now
+            )
+        }
+        var handlers: [any GrantHandler] = [TokenExchangeGrant(validator: validator, minter: minter, trust: trust, redeemer: redeemer)]
         if trust.acceptsGrants {
             handlers.append(
                 JWTBearerGrant(issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint, trust: trust, keys: keys, replay: stores.replay)
@@ -27,6 +32,6 @@ extension GrantEngine {
     /// The token types a chaining token exchange may request, for metadata (identity chaining §3);
     /// `nil` when no peer is configured.
     public var identityChainingTokenTypes: [String]? {
-        trust.peers.isEmpty ? nil : TrustConfiguration.chainingTokenTypes
+        trust.peers.isEmpty ? nil : trust.chainingTokenTypes
     }
 }

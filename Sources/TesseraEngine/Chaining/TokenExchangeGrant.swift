@@ -14,6 +14,8 @@ struct TokenExchangeGrant: GrantHandler {
     let validator: ExchangeTokenValidator
     let minter: AuthorizationGrantMinter
     let trust: TrustConfiguration
+    /// Redeems grants at peers configured with `redeem` (Appendix B.2); `nil` when no HTTP client is available.
+    let redeemer: GrantRedeemer?
 
     private enum Target {
         case peer(TrustConfiguration.Peer)
@@ -60,9 +62,13 @@ struct TokenExchangeGrant: GrantHandler {
                     "authorization_details are not carried into a JWT authorization grant for a peer AS; ask the peer AS for them"
                 )
             }
-            return try await minter.mint(
+            let minted = try await minter.mint(
                 .init(peer: peer, subject: subject, client: client, scope: scope, actor: actor, confirmation: request.confirmation)
             )
+            guard issuedType == TokenTypeIdentifier.accessToken else { return minted }
+            // Appendix B.2: we present the grant ourselves and hand over the peer's access token.
+            guard let redeemer else { throw OAuthError.temporarilyUnavailable("this server cannot reach peer '\(peer.name)' to redeem the grant") }
+            return try await redeemer.redeem(grant: minted.accessToken, scope: scope, peer: peer, bound: request.confirmation)
         case .local(let audience):
             var grant = TokenIssuer.Grant(
                 grantID: TokenIssuer.randomIdentifier(),
@@ -129,8 +135,10 @@ struct TokenExchangeGrant: GrantHandler {
     private func issuedTokenType(requested: String?, target: Target) throws -> String {
         switch (target, requested) {
         case (.peer, nil), (.peer, TokenTypeIdentifier.jwt?): return TokenTypeIdentifier.jwt
-        case (.peer, let other?):
-            throw OAuthError.invalidRequest("requested_token_type '\(FormParameters.printableValue(other))' is not issued for another domain (supported: \(TokenTypeIdentifier.jwt))")
+        case (.peer(let peer), TokenTypeIdentifier.accessToken?) where peer.redeem != nil: return TokenTypeIdentifier.accessToken
+        case (.peer(let peer), let other?):
+            let supported = peer.redeem == nil ? TokenTypeIdentifier.jwt : "\(TokenTypeIdentifier.jwt), \(TokenTypeIdentifier.accessToken)"
+            throw OAuthError.invalidRequest("requested_token_type '\(FormParameters.printableValue(other))' is not issued for peer '\(peer.name)' (supported: \(supported))")
         case (.local, nil), (.local, TokenTypeIdentifier.accessToken?): return TokenTypeIdentifier.accessToken
         case (.local, TokenTypeIdentifier.jwt?): return TokenTypeIdentifier.jwt
         case (.local, let other?):

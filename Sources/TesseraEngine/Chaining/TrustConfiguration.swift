@@ -53,6 +53,32 @@ public struct TrustConfiguration: Sendable {
         public var outbound = ClaimsTranscription()
         /// Claims transcription for this peer's grants redeemed here.
         public var inbound = ClaimsTranscription()
+        /// When set, we redeem the grants we mint for this peer ourselves and hand our client the
+        /// peer's access token (identity chaining Appendix B.2, "authorization server acting as client").
+        public var redeem: Redemption?
+
+        /// How we redeem our grants at a peer, as its OAuth client.
+        public struct Redemption: Sendable {
+            /// How we authenticate to the peer's token endpoint.
+            public enum Authentication: Sendable {
+                /// RFC 7523 §2.2, signed with our own signing key (the peer knows our `jwks_uri`).
+                case privateKeyJWT
+                /// RFC 6749 §2.3.1.
+                case clientSecretBasic(secret: String)
+            }
+
+            /// Our client ID at the peer.
+            public var clientID: String
+            /// The peer's token endpoint; `nil` = the `token_endpoint` of its metadata (``Peer/metadataURL``).
+            public var tokenEndpoint: String?
+            public var authentication: Authentication
+
+            public init(clientID: String, tokenEndpoint: String? = nil, authentication: Authentication) {
+                self.clientID = clientID
+                self.tokenEndpoint = tokenEndpoint
+                self.authentication = authentication
+            }
+        }
 
         public init(name: String, issuer: String, audiences: [String] = []) {
             self.name = name
@@ -90,6 +116,9 @@ public struct TrustConfiguration: Sendable {
     /// Whether any peer's grants are accepted (the jwt-bearer grant is offered).
     public var acceptsGrants: Bool { peers.contains(where: \.acceptsGrants) }
 
-    /// The token types a chaining token exchange may request (identity chaining §3).
-    public static let chainingTokenTypes = [TokenTypeIdentifier.jwt]
+    /// The token types a chaining token exchange may request (identity chaining §3): a JWT
+    /// authorization grant, and — when some peer's grants are redeemed here — the peer's access token.
+    public var chainingTokenTypes: [String] {
+        peers.contains { $0.redeem != nil } ? [TokenTypeIdentifier.jwt, TokenTypeIdentifier.accessToken] : [TokenTypeIdentifier.jwt]
+    }
 }

@@ -123,12 +123,13 @@ struct FileChaining: Decodable {
         var scopes: String?
         var outbound: FileTranscription?
         var inbound: FileTranscription?
+        var redeem: FileRedeem?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, issuer, jwks
             case jwksURI = "jwks_uri"
             case metadataURL = "metadata_url"
-            case audiences, algorithms, scopes, outbound, inbound
+            case audiences, algorithms, scopes, outbound, inbound, redeem
         }
 
         init(from decoder: any Decoder) throws {
@@ -144,6 +145,7 @@ struct FileChaining: Decodable {
             scopes = try keyed.decodeIfPresent(String.self, forKey: .scopes)
             outbound = try keyed.decodeIfPresent(FileTranscription.self, forKey: .outbound)
             inbound = try keyed.decodeIfPresent(FileTranscription.self, forKey: .inbound)
+            redeem = try keyed.decodeIfPresent(FileRedeem.self, forKey: .redeem)
         }
 
         func peer(field: String) throws(ConfigurationError) -> TrustConfiguration.Peer {
@@ -157,7 +159,51 @@ struct FileChaining: Decodable {
             }
             if let outbound { peer.outbound = outbound.transcription }
             if let inbound { peer.inbound = inbound.transcription }
+            if let redeem { peer.redeem = try redeem.redemption(field: field + ".redeem") }
             return peer
+        }
+    }
+
+    /// `redeem:` of a peer — we present our grants at the peer ourselves (identity chaining Appendix B.2).
+    struct FileRedeem: Decodable {
+        var tokenEndpoint: String?
+        var clientID: String
+        var authentication: String
+        var clientSecret: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case tokenEndpoint = "token_endpoint"
+            case clientID = "client_id"
+            case authentication
+            case clientSecret = "client_secret"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try rejectUnknownKeys(decoder, CodingKeys.allCases.map(\.rawValue))
+            let keyed = try decoder.container(keyedBy: CodingKeys.self)
+            tokenEndpoint = try keyed.decodeIfPresent(String.self, forKey: .tokenEndpoint)
+            clientID = try keyed.decode(String.self, forKey: .clientID)
+            authentication = try keyed.decode(String.self, forKey: .authentication)
+            clientSecret = try keyed.decodeIfPresent(String.self, forKey: .clientSecret)
+        }
+
+        func redemption(field: String) throws(ConfigurationError) -> TrustConfiguration.Peer.Redemption {
+            let method: TrustConfiguration.Peer.Redemption.Authentication
+            switch authentication {
+            case "private_key_jwt":
+                guard clientSecret == nil else {
+                    throw ConfigurationError(field: field + ".client_secret", "is not used with private_key_jwt (we sign with our own key)")
+                }
+                method = .privateKeyJWT
+            case "client_secret_basic":
+                guard let clientSecret, !clientSecret.isEmpty else {
+                    throw ConfigurationError(field: field + ".client_secret", "is required with client_secret_basic")
+                }
+                method = .clientSecretBasic(secret: clientSecret)
+            default:
+                throw ConfigurationError(field: field + ".authentication", "must be private_key_jwt or client_secret_basic")
+            }
+            return .init(clientID: clientID, tokenEndpoint: tokenEndpoint, authentication: method)
         }
     }
 

@@ -43,6 +43,16 @@ extension ServerConfiguration {
             try Self.checkAlgorithms(peer.algorithms, field: field + ".algorithms")
             try Self.checkTranscription(peer.outbound, field: field + ".outbound")
             try Self.checkTranscription(peer.inbound, field: field + ".inbound")
+            if let redeem = peer.redeem {
+                guard !redeem.clientID.isEmpty, redeem.clientID.utf8.count <= 255,
+                    redeem.clientID.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F })
+                else { throw ConfigurationError(field: field + ".redeem.client_id", "must be 1 to 255 printable ASCII characters") }
+                if let endpoint = redeem.tokenEndpoint {
+                    try Self.checkURL(endpoint, field: field + ".redeem.token_endpoint")
+                } else if peer.metadataURL == nil {
+                    throw ConfigurationError(field: field + ".redeem.token_endpoint", "is required unless the peer has a metadata_url")
+                }
+            }
         }
         var trustedIssuers = Set<String>()
         for (index, trusted) in trust.subjectTokenIssuers.enumerated() {
