@@ -81,6 +81,9 @@ import Glibc
             - name: strict
               issuer: https://as-strict.test
               redeem: {client_id: as-a, authentication: client_secret_basic, client_secret: wrong, token_endpoint: "\(issuerB)/token"}
+            - name: misrouted
+              issuer: https://as-misrouted.test
+              redeem: {client_id: as-a, authentication: private_key_jwt, token_endpoint: "\(issuerB)/no-such-endpoint"}
         """.write(toFile: configA, atomically: true, encoding: .utf8)
         let configB = directoryB.appendingPathComponent("tessera.yaml").path
         try """
@@ -356,6 +359,10 @@ import Glibc
             let (_, strict) = try await exchange(audience: "https://as-strict.test")
             #expect(strict["error"] as? String == "invalid_target")
             #expect((strict["error_description"] as? String)?.contains("invalid_client") == true, "\(strict)")
+            // A token endpoint that answers 404 without a JSON body.
+            let (_, misrouted) = try await exchange(audience: "https://as-misrouted.test")
+            #expect(misrouted["error"] as? String == "invalid_target")
+            #expect((misrouted["error_description"] as? String)?.contains("HTTP 404") == true, "\(misrouted)")
             // AS-B unreachable: temporarily_unavailable (HTTP 503), never a 500.
             let (downStatus, down) = try await exchange(audience: "https://as-down.test")
             #expect(downStatus == 503)

@@ -5,8 +5,8 @@ public import TesseraProtocol
 /// The server supplies an HTTP implementation (POST only, no redirects, a timeout and a size cap).
 public protocol PeerTokenClient: Sendable {
     /// POSTs `form` (already `application/x-www-form-urlencoded`) with the extra `headers`.
-    /// - Returns: the HTTP status and the JSON object the peer answered with.
-    /// - Throws: any error when the peer cannot be reached or its answer is not a JSON object.
+    /// - Returns: the HTTP status and the JSON object the peer answered with (empty when the body is not one).
+    /// - Throws: any error when the peer cannot be reached, times out or answers more than the size cap.
     func postTokenRequest(to url: String, form: String, headers: [(name: String, value: String)]) async throws -> PeerTokenReply
 }
 

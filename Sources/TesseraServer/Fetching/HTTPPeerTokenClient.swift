@@ -26,7 +26,9 @@ struct HTTPPeerTokenClient: PeerTokenClient {
         request.body = .bytes(ByteBuffer(string: form))
         let response = try await client.execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: Self.maximumSize)
-        let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(body.readableBytesView))
+        // A body that is not a JSON object (a proxy's HTML error page, say) still carries its status:
+        // the engine turns a 4xx into a refusal and anything else into "unavailable".
+        let object = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(body.readableBytesView))) ?? [:]
         return PeerTokenReply(status: Int(response.status.code), body: object)
     }
 }
