@@ -82,7 +82,10 @@ public struct GrantEngine: Sendable {
             now: now
         )
         self.dpop = DPoPService(configuration: dpop, replay: stores.replay, now: now)
-        self.gnap = GNAPService(configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing, now: now)
+        self.gnap = GNAPService(
+            configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing,
+            authorizationDetails: context.authorizationDetails, now: now
+        )
         var authorizationConfiguration = AuthorizationCodeService.Configuration(issuer: configuration.issuer)
         authorizationConfiguration.requirePushedAuthorizationRequests = configuration.requirePushedAuthorizationRequests
         self.authorization = AuthorizationCodeService(

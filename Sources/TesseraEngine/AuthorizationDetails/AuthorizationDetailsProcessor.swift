@@ -104,6 +104,31 @@ public struct AuthorizationDetailsProcessor: Sendable {
         return granted
     }
 
+    /// The checks that do not depend on who is asking (for a request whose subject is decided
+    /// later, such as a GNAP grant awaiting approval): types, members, and for Cedar entries the
+    /// syntax, templates, emptiness, size and schema. ``grant(_:to:)`` repeats them and decides.
+    public func check(_ requested: [JSONValue], clientID: String?) throws(OAuthError) {
+        try Self.checkShape(requested)
+        for (index, entry) in requested.enumerated() {
+            let label = "authorization_details[\(index)]"
+            guard case .object(let members) = entry, let typeName = members["type"]?.stringValue else { continue }
+            let printable = FormParameters.printableValue(typeName)
+            guard let type = types[typeName] else { throw .invalidAuthorizationDetails("\(label): unknown type '\(printable)'") }
+            if let clientID, let clients = type.clients, !clients.contains(clientID) {
+                throw .invalidAuthorizationDetails("\(label): this client may not request type '\(printable)'")
+            }
+            try checkMembers(members, of: type, label: label)
+            if members["rarFormat"] != nil {
+                guard let cedar = type.cedar else {
+                    throw .invalidAuthorizationDetails("\(label): type '\(printable)' does not accept rarFormat (no Cedar profile is configured for it)")
+                }
+                _ = try CedarDetailsGranter(profile: cedar, label: label, type: typeName).validated(policySet: members["policySet"]!.stringValue!)
+            } else if type.cedar != nil {
+                throw .invalidAuthorizationDetails("\(label): type '\(printable)' requires \"rarFormat\": \"cedar\" with a policySet")
+            }
+        }
+    }
+
     /// Checks that `requested` asks for no more than `granted` (a refresh request, RFC 9396 §7):
     /// each requested entry must be covered by one granted entry of its type. Returns what the
     /// new token carries.

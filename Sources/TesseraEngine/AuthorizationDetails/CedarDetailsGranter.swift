@@ -40,6 +40,12 @@ struct CedarDetailsGranter {
 
     /// Decides and narrows a requested policy set for `party`; returns the granted Cedar text.
     func grant(policySet text: String, to party: AuthorizationDetailsProcessor.Party, at now: Date) throws(OAuthError) -> String {
+        let set = try validated(policySet: text)
+        return try grant(set, to: party, at: now)
+    }
+
+    /// The checks that need no party: syntax, templates, emptiness, size, the schema.
+    func validated(policySet text: String) throws(OAuthError) -> PolicySet {
         let set = try Self.parse(text, label: label)
         guard set.staticPolicies.count <= profile.maximumPolicies else {
             throw .invalidAuthorizationDetails("\(label).policySet has \(set.staticPolicies.count) policies; at most \(profile.maximumPolicies) are accepted")
@@ -53,6 +59,10 @@ struct CedarDetailsGranter {
                 throw .invalidAuthorizationDetails(message)
             }
         }
+        return set
+    }
+
+    private func grant(_ set: PolicySet, to party: AuthorizationDetailsProcessor.Party, at now: Date) throws(OAuthError) -> String {
         var extra = profile.conditions
         if let validFor = profile.validFor {
             let until = Int64((now.timeIntervalSince1970 + validFor).rounded(.down)) * 1000

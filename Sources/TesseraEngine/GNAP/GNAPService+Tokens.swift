@@ -11,7 +11,10 @@ extension GNAPService {
         var minted: [GNAPAccessToken] = []
         var issued: [GNAPIssuedToken] = []
         for token in tokens.requests {
-            let (response, record) = try await mint(token, grant: grant, manageID: TokenIssuer.randomIdentifier())
+            // Cedar-profile rights are decided and narrowed once, here; rotation re-mints what was granted.
+            var granted = token
+            granted.access = try grantedAccess(token.access, grant: grant, subject: grant.subject ?? grant.instanceID ?? grant.keyThumbprint)
+            let (response, record) = try await mint(granted, grant: grant, manageID: TokenIssuer.randomIdentifier())
             minted.append(response)
             issued.append(record)
         }

@@ -21,12 +21,23 @@ public struct GNAPService: Sendable {
     /// cost a thumbprint per registered instance on every request.
     let instancesByID: [String: GNAPConfiguration.Instance]
     let instancesByThumbprint: [String: GNAPConfiguration.Instance]
+    /// RFC 9396 types (with their Cedar profiles) for Cedar-profile access rights; `nil` accepts none.
+    let authorizationDetails: AuthorizationDetailsProcessor?
 
     /// Limits on one request, so a request cannot make the server do unbounded work.
     static let maximumTokensPerRequest = 10
     static let maximumRightsPerToken = 50
 
-    init(configuration: GNAPConfiguration, issuerID: String, stores: Stores, issuer: TokenIssuer, keyRing: KeyRing, now: @escaping @Sendable () -> Date) {
+    init(
+        configuration: GNAPConfiguration,
+        issuerID: String,
+        stores: Stores,
+        issuer: TokenIssuer,
+        keyRing: KeyRing,
+        authorizationDetails: AuthorizationDetailsProcessor? = nil,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.authorizationDetails = authorizationDetails
         self.configuration = configuration
         self.endpoints = GNAPEndpoints(issuer: issuerID)
         self.stores = stores
@@ -169,6 +180,7 @@ public struct GNAPService: Sendable {
                 for right in token.access where right.typeOrReference.isEmpty {
                     throw GNAPError(.invalidRequest, "an access right has an empty type or reference")
                 }
+                try checkCedarRights(token.access, instance: instance)
                 let flags = token.flags ?? []
                 guard Set(flags).count == flags.count else { throw GNAPError(.invalidFlag, "a flag appears twice (RFC 9635 §2.1.1)") }
                 for flag in flags where flag != "bearer" {
