@@ -1,3 +1,4 @@
+import Cedar
 import Crypto
 public import Foundation
 public import TesseraProtocol
@@ -221,13 +222,14 @@ extension GNAPService {
         id: String,
         username: String,
         approve: Bool,
-        approvedRights: Set<String>?
+        approvedRights: Set<String>?,
+        approvedPolicies: Set<String>? = nil
     ) async throws -> InteractionFinish {
         let view = try await interaction(id: id, for: username)
         var narrowed: String?
         var approve = approve
         if approve, let approvedRights, var tokens = view.request.accessToken {
-            tokens = Self.narrow(tokens, to: approvedRights)
+            tokens = Self.narrow(tokens, to: approvedRights, policies: approvedPolicies)
             if tokens.requests.isEmpty {
                 approve = view.request.subject != nil
             }
@@ -268,13 +270,32 @@ extension GNAPService {
     /// The form key of one access right: `t<token index>r<right index>`.
     public static func rightKey(token: Int, right: Int) -> String { "t\(token)r\(right)" }
 
-    /// The tokens with only the approved rights; tokens left with none are dropped.
-    static func narrow(_ tokens: GNAPTokenRequests, to approved: Set<String>) -> GNAPTokenRequests {
+    /// The key of one policy inside a Cedar right's `policySet`, as the consent form names it.
+    public static func policyKey(token: Int, right: Int, policy: Int) -> String { "t\(token)r\(right)p\(policy)" }
+
+    /// The policies of a Cedar-profile right (`rarFormat: cedar`), one by one, formatted; `nil` for
+    /// any other right or a set that does not parse (it is then approved or not as a whole).
+    public static func cedarPolicies(of right: GNAPAccessRight) -> [String]? {
+        guard case .object(let object) = right, object.extra["rarFormat"] == .string("cedar"),
+            case .string(let text)? = object.extra["policySet"], let set = try? PolicySet(parsing: text), !set.staticPolicies.isEmpty
+        else { return nil }
+        return set.staticPolicies.map(PolicyFormatter.format)
+    }
+
+    /// The tokens with only the approved rights; tokens left with none are dropped. When `policies`
+    /// is given, a Cedar-profile right keeps only the ticked policies of its set (seed 003: partial
+    /// approval narrows the set), and a Cedar right with none ticked is dropped.
+    static func narrow(_ tokens: GNAPTokenRequests, to approved: Set<String>, policies: Set<String>? = nil) -> GNAPTokenRequests {
         let kept = tokens.requests.enumerated().compactMap { tokenIndex, token -> GNAPTokenRequest? in
             var token = token
-            token.access = token.access.enumerated().filter { approved.contains(rightKey(token: tokenIndex, right: $0.offset)) }.map(
-                \.element
-            )
+            token.access = token.access.enumerated().compactMap { rightIndex, right -> GNAPAccessRight? in
+                guard approved.contains(rightKey(token: tokenIndex, right: rightIndex)) else { return nil }
+                guard let policies, let texts = cedarPolicies(of: right), case .object(var object) = right else { return right }
+                let chosen = texts.enumerated().filter { policies.contains(policyKey(token: tokenIndex, right: rightIndex, policy: $0.offset)) }
+                guard !chosen.isEmpty else { return nil }
+                object.extra["policySet"] = .string(chosen.map(\.element).joined(separator: "\n\n"))
+                return .object(object)
+            }
             return token.access.isEmpty ? nil : token
         }
         switch tokens {

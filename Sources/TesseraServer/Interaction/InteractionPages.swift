@@ -67,7 +67,7 @@ enum InteractionPages {
                 rights.append(
                     """
                     <div class="right"><input type="checkbox" name="right" value="\(key)" id="\(key)" checked>
-                    <label for="\(key)">\(right.typeOrReference)</label>\(describe(right))</div>
+                    <label for="\(key)">\(right.typeOrReference)</label>\(describe(right, token: tokenIndex, right: rightIndex))</div>
                     """
                 )
             }
@@ -112,8 +112,9 @@ enum InteractionPages {
         )
     }
 
-    /// A right's members, readable: Cedar `policySet` (or any other structured member) as indented JSON.
-    static func describe(_ right: GNAPAccessRight) -> HTML {
+    /// A right's members, readable: a Cedar-profile `policySet` as one tickable policy each (partial
+    /// approval narrows the set), any other structured member as indented JSON.
+    static func describe(_ right: GNAPAccessRight, token: Int, right rightIndex: Int) -> HTML {
         guard case .object(let object) = right else { return "<dl><dt>Reference</dt><dd>a predefined access right</dd></dl>" }
         var rows: [HTML] = []
         func list(_ name: String, _ values: [String]?) {
@@ -125,7 +126,20 @@ enum InteractionPages {
         if let identifier = object.identifier { rows.append("<dt>Identifier</dt><dd>\(identifier)</dd>") }
         list("Privileges", object.privileges)
         var blocks: [HTML] = []
-        for (name, value) in object.extra.sorted(by: { $0.key < $1.key }) {
+        let policies = GNAPService.cedarPolicies(of: right)
+        if let policies {
+            blocks.append("<p><strong>Cedar policies</strong> (untick a policy to leave it out)</p>")
+            for (index, policy) in policies.enumerated() {
+                let key = GNAPService.policyKey(token: token, right: rightIndex, policy: index)
+                blocks.append(
+                    """
+                    <div class="policy"><input type="checkbox" name="policy" value="\(key)" id="\(key)" checked>
+                    <label for="\(key)">policy \(index + 1)</label><pre>\(policy)</pre></div>
+                    """
+                )
+            }
+        }
+        for (name, value) in object.extra.sorted(by: { $0.key < $1.key }) where !(policies != nil && name == "policySet") {
             let title = name == "policySet" ? "Cedar policies" : name
             blocks.append("<p><strong>\(title)</strong></p><pre>\(readable(value))</pre>")
         }

@@ -165,7 +165,8 @@ struct InteractionRoutes: Sendable {
                     id: id,
                     username: username,
                     approve: true,
-                    approvedRights: Set(form.all("right"))
+                    approvedRights: Set(form.all("right")),
+                    approvedPolicies: Set(form.all("policy"))
                 )
             case "deny":
                 approve = false
