@@ -131,3 +131,18 @@ import TesseraTesting
         #expect(decision.reason?.contains("own policies could not be evaluated") == true, "\(decision.reason ?? "")")
     }
 }
+
+/// Cedar grants are enforced the same way for GNAP tokens: Cedar-profile access rights become the grant.
+@Suite struct GNAPGrantedPolicyTests {
+    @Test func aGNAPCedarRightIsEnforcedLikeAuthorizationDetails() throws {
+        let right = GNAPAccessRight.object(
+            GNAPAccessObject(type: "payment_initiation", extra: ["rarFormat": .string("cedar"), "policySet": .string(try SeedFigures.policySet(SeedFigures.figure4))])
+        )
+        let grant = GrantedPolicyEnforcer.Grant(gnapAccess: [right, .reference("photos")])
+        let enforcer = try GrantedPolicyEnforcer()
+        let entities = try BankFixtures.entities()
+        #expect(enforcer.authorize(try BankFixtures.payment(), entities: entities, grant: grant).isAllowed)
+        #expect(!enforcer.authorize(try BankFixtures.payment(amount: "999.00"), entities: entities, grant: grant).isAllowed)
+        #expect(!enforcer.authorize(try BankFixtures.payment(currency: "USD"), entities: entities, grant: grant).isAllowed)
+    }
+}
