@@ -166,6 +166,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         now: dependencies.now
     ).addRoutes(to: router)
     AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
+    AccountRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
     PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
     UserInfoRoute(engine: engine).addRoutes(to: router)
 

@@ -84,11 +84,11 @@ import Testing
             return page
         }
 
-        func signIn(password: String = "alice-password") async throws {
+        func signIn(username: String = "alice", password: String = "alice-password") async throws {
             let form = try await request("/signin")
             let done = try await request(
                 "/signin", method: .post,
-                form: [("csrf", form.csrf ?? ""), ("username", "alice"), ("password", password), ("next", "/device")]
+                form: [("csrf", form.csrf ?? ""), ("username", username), ("password", password), ("next", "/device")]
             )
             #expect(done.status == .seeOther)
         }
@@ -111,13 +111,16 @@ import Testing
         return values
     }
 
-    /// Runs authorize → consent → approve and returns the redirect back to the client.
+    /// Runs authorize → consent → approve and returns the redirect back to the client (for "approve_all",
+    /// a consent remembered from an earlier approval may skip the page).
     static func approve(_ browser: Browser, _ uri: String, decision: String = "approve_all", scopes: [String] = []) async throws -> String {
         let start = try await browser.request(uri)
         #expect(start.status == .seeOther)
         let consentPath = try #require(start.location)
         #expect(consentPath.hasPrefix("/authorize/"))
         let consent = try await browser.request(consentPath)
+        // A remembered consent (an earlier "Approve all" of the same request) answers without a page.
+        if decision == "approve_all", consent.status == .seeOther, let location = consent.location, !location.hasPrefix("/") { return location }
         #expect(consent.status == .ok)
         var form = [("csrf", consent.csrf ?? ""), ("decision", decision)]
         form += scopes.map { ("scope", $0) }

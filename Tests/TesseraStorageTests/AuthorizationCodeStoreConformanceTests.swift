@@ -76,4 +76,38 @@ import Testing
             #expect(try await stores.clients.client(id: "web")?.requirePushedAuthorizationRequests == false)
         }
     }
+
+    /// Migration 0010: consents are listed per person until withdrawn; only their owner can
+    /// withdraw one, once, and withdrawing returns the grants issued under it.
+    @Test(arguments: StoreBackend.allCases)
+    func consentsAreListedPerPersonAndWithdrawnOnceByTheirOwner(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let store = stores.authorizationCodes
+            let details = #"[{"type":"billing"}]"#
+            let older = ConsentRecord(
+                id: "c1", subject: "alice", clientID: "web", scope: ["openid", "read"], resources: ["https://api.example/"],
+                authorizationDetails: details, createdAt: Self.now
+            )
+            let newer = ConsentRecord(
+                id: "c2", subject: "alice", clientID: "spa", scope: [], resources: [], authorizationDetails: nil, createdAt: Self.now.addingTimeInterval(5)
+            )
+            try await store.createConsent(older)
+            try await store.createConsent(newer)
+            try await store.createConsent(ConsentRecord(id: "c3", subject: "bob", clientID: "web", scope: ["read"], resources: [], authorizationDetails: nil, createdAt: Self.now))
+            #expect(try await store.consents(subject: "alice") == [newer, older], "newest first, every column kept")
+            #expect(try await store.consents(subject: "carol") == [])
+            try await store.linkConsent(id: "c1", grantID: "g1")
+            try await store.linkConsent(id: "c1", grantID: "g2")
+            try await store.linkConsent(id: "c1", grantID: "g2")
+            try await store.linkConsent(id: "c3", grantID: "g3")
+            #expect(try await store.withdrawConsent(id: "c1", subject: "bob", at: Self.now) == nil, "not bob's")
+            #expect(try await store.consents(subject: "alice").count == 2)
+            #expect(try await store.withdrawConsent(id: "c1", subject: "alice", at: Self.now) == ["g1", "g2"])
+            #expect(try await store.withdrawConsent(id: "c1", subject: "alice", at: Self.now) == nil, "once")
+            #expect(try await store.withdrawConsent(id: "c2", subject: "alice", at: Self.now) == [], "no grants yet")
+            #expect(try await store.withdrawConsent(id: "unknown", subject: "alice", at: Self.now) == nil)
+            #expect(try await store.consents(subject: "alice") == [])
+            #expect(try await store.consents(subject: "bob").map(\.id) == ["c3"])
+        }
+    }
 }

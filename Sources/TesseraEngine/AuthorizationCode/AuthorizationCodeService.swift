@@ -48,6 +48,7 @@ public struct AuthorizationCodeService: Sendable {
     public let configuration: Configuration
     let clients: any ClientStore
     let store: any AuthorizationCodeStore
+    let tokens: any TokenStore
     let authenticator: ClientAuthenticator
     let resourceCheck: ResourceCheck
     let authorizationDetails: AuthorizationDetailsProcessor
@@ -65,6 +66,7 @@ public struct AuthorizationCodeService: Sendable {
         self.configuration = configuration
         self.clients = stores.clients
         self.store = stores.authorizationCodes
+        self.tokens = stores.tokens
         self.authenticator = authenticator
         self.resourceCheck = resourceCheck
         self.now = now
@@ -140,6 +142,28 @@ public struct AuthorizationCodeService: Sendable {
         approvedDetails: Set<Int>? = nil,
         authTime: Date
     ) async throws -> String {
+        try await decide(
+            id: id,
+            username: username,
+            approve: approve,
+            approvedScope: approvedScope,
+            approvedDetails: approvedDetails,
+            authTime: authTime,
+            rememberedConsent: nil
+        )
+    }
+
+    /// ``decide(id:username:approve:approvedScope:approvedDetails:authTime:)``, under a remembered
+    /// consent when `rememberedConsent` names one; otherwise an approval is remembered as a new consent.
+    func decide(
+        id: String,
+        username: String,
+        approve: Bool,
+        approvedScope: Set<String>?,
+        approvedDetails: Set<Int>?,
+        authTime: Date,
+        rememberedConsent: String?
+    ) async throws -> String {
         guard id.utf8.count <= 64, let record = try await store.consumeRequest(idHash: TokenIssuer.hashToken(id), at: now()),
             record.kind == AuthorizationRequestRecord.pending,
             let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
@@ -154,8 +178,10 @@ public struct AuthorizationCodeService: Sendable {
         }
         let scope = approvedScope.map { approved in request.scope.filter { approved.contains($0) } } ?? request.scope
         var details: [JSONValue]?
+        var keptDetails: [JSONValue] = []
         if let requested = request.authorizationDetails {
             let kept = requested.enumerated().filter { approvedDetails?.contains($0.offset) ?? true }.map(\.element)
+            keptDetails = kept
             if !kept.isEmpty {
                 // RFC 9396 §7: granted for this person now that they are known (Cedar pins the principal).
                 do { details = try authorizationDetails.grant(kept, to: .init(clientID: request.clientID, subject: username)) } catch {
@@ -173,7 +199,18 @@ public struct AuthorizationCodeService: Sendable {
             )
         }
         let code = TokenIssuer.randomIdentifier()
+        let grantID = TokenIssuer.randomIdentifier()
         let current = now()
+        // Remembered before the code leaves: withdrawing the consent must find this grant.
+        let consentID = try await rememberConsent(
+            rememberedConsent,
+            request: request,
+            subject: username,
+            scope: scope,
+            details: keptDetails,
+            at: current
+        )
+        try await store.linkConsent(id: consentID, grantID: grantID)
         var approved = ApprovedAuthorization(request: request, subject: username, scope: scope, authTime: Int(authTime.timeIntervalSince1970))
         approved.authorizationDetails = details
         let encoder = JSONEncoder()
@@ -182,7 +219,7 @@ public struct AuthorizationCodeService: Sendable {
             AuthorizationCodeRecord(
                 codeHash: TokenIssuer.hashToken(code),
                 clientID: request.clientID,
-                grantID: TokenIssuer.randomIdentifier(),
+                grantID: grantID,
                 payload: String(decoding: try encoder.encode(approved), as: UTF8.self),
                 createdAt: current,
                 expiresAt: current.addingTimeInterval(configuration.codeLifetime)

@@ -48,6 +48,10 @@ struct AuthorizationRoutes: Sendable {
         guard let session = try await currentSession(request), let username = session.username else {
             return InteractionRoutes.signInFirst("/authorize/" + id)
         }
+        // A remembered consent that covers the request answers it without asking again.
+        if let location = try await service.decideIfRemembered(id: id, username: username, authTime: session.createdAt) {
+            return InteractionRoutes.seeOther(location)
+        }
         guard let pending = try await service.pending(id: id) else { return Self.expired() }
         return PageLayout.response(AuthorizationPages.consent(pending, id: id, csrf: session.csrfToken, username: username))
     }

@@ -157,6 +157,7 @@ enum InteractionPages {
     static func signedIn(_ username: String, csrf: String) -> HTML {
         """
         <form method="post" action="/signout" class="note">Signed in as <strong>\(username)</strong>.
+        <a href="/account" id="account">Your account and the access you gave</a>.
         <input type="hidden" name="csrf" value="\(csrf)"><button type="submit" id="sign-out">Sign out</button></form>
         """
     }

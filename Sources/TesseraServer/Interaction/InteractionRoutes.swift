@@ -276,7 +276,7 @@ struct InteractionRoutes: Sendable {
             next.unicodeScalars.allSatisfy({
                 $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/-_.~".unicodeScalars.contains($0))
             }),
-            next == "/device" || next.hasPrefix("/interact/") || next.hasPrefix("/authorize/")
+            next == "/device" || next == "/account" || next.hasPrefix("/interact/") || next.hasPrefix("/authorize/")
         else { return "/device" }
         return next
     }

@@ -258,6 +258,34 @@ enum PostgresMigrations {
                 "CREATE INDEX authorization_codes_expiry ON authorization_codes (expires_at)",
             ]
         ),
+        Migration(
+            version: 10,
+            name: "consents",
+            // Remembered consent per person, client and approved access, and the grants issued
+            // under each (so withdrawing it revokes their tokens).
+            statements: [
+                """
+                CREATE TABLE consents (
+                    id TEXT PRIMARY KEY,
+                    subject TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    resources TEXT NOT NULL,
+                    authorization_details TEXT,
+                    created_at BIGINT NOT NULL,
+                    withdrawn_at BIGINT
+                )
+                """,
+                "CREATE INDEX consents_subject ON consents (subject, client_id)",
+                """
+                CREATE TABLE consent_grants (
+                    consent_id TEXT NOT NULL,
+                    grant_id TEXT NOT NULL,
+                    PRIMARY KEY (consent_id, grant_id)
+                )
+                """,
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -210,6 +210,28 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0010-consents") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE consents (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        subject TEXT NOT NULL,
+                        client_id TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        resources TEXT NOT NULL,
+                        authorization_details TEXT,
+                        created_at INTEGER NOT NULL,
+                        withdrawn_at INTEGER
+                    );
+                    CREATE INDEX consents_subject ON consents(subject, client_id);
+                    CREATE TABLE consent_grants (
+                        consent_id TEXT NOT NULL,
+                        grant_id TEXT NOT NULL,
+                        PRIMARY KEY (consent_id, grant_id)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

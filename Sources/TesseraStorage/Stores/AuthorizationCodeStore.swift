@@ -15,4 +15,16 @@ public protocol AuthorizationCodeStore: Sendable {
     func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption
     /// Deletes requests and codes that expired before `cutoff`. - Returns: how many.
     func deleteExpiredAuthorizations(before cutoff: Date) async throws -> Int
+
+    // MARK: Remembered consent (migration 0010)
+
+    func createConsent(_ consent: ConsentRecord) async throws
+    /// The person's consents that are not withdrawn, newest first.
+    func consents(subject: String) async throws -> [ConsentRecord]
+    /// Records that the grant (token family) `grantID` was issued under the consent `consentID`.
+    func linkConsent(id consentID: String, grantID: String) async throws
+    /// Marks the consent withdrawn, only when it belongs to `subject` and is not withdrawn yet.
+    /// - Returns: the grant identifiers issued under it (to revoke), or `nil`, changing nothing,
+    ///   when there is no such consent for this subject.
+    func withdrawConsent(id: String, subject: String, at now: Date) async throws -> [String]?
 }

@@ -1,0 +1,110 @@
+public import Foundation
+public import TesseraProtocol
+public import TesseraStorage
+
+/// Remembered consent (RFC 6749 §4.1.1 leaves the decision to the server; OpenID Connect Core
+/// §3.1.2.4): an approval is kept per person, client and approved access; a later request that asks
+/// for no more than a kept consent is answered without asking again; the person can withdraw a
+/// consent, which revokes every token issued under it (RFC 6749 §10.4, RFC 7009 §2.1).
+extension AuthorizationCodeService {
+    /// A remembered consent as the account page shows it.
+    public struct Consent: Sendable, Hashable {
+        public var id: String
+        public var clientID: String
+        public var scope: [String]
+        public var resources: [String]
+        public var authorizationDetails: [JSONValue]
+        public var createdAt: Date
+    }
+
+    /// When the signed-in person already consented to everything the held request asks for, decides
+    /// it under that consent and returns where the browser goes; otherwise `nil` (ask on the page).
+    public func decideIfRemembered(id: String, username: String, authTime: Date) async throws -> String? {
+        guard let pending = try await pending(id: id) else { return nil }
+        let remembered = try await store.consents(subject: username).first { Self.covers($0, pending.request) }
+        guard let remembered else { return nil }
+        do {
+            return try await decide(
+                id: id,
+                username: username,
+                approve: true,
+                approvedScope: nil,
+                approvedDetails: nil,
+                authTime: authTime,
+                rememberedConsent: remembered.id
+            )
+        } catch Problem.unknownOrExpired {
+            return nil
+        }
+    }
+
+    /// The person's consents that are still in force, newest first.
+    public func consents(of username: String) async throws -> [Consent] {
+        try await store.consents(subject: username).map { record in
+            Consent(
+                id: record.id,
+                clientID: record.clientID,
+                scope: record.scope,
+                resources: record.resources,
+                authorizationDetails: Self.entries(record.authorizationDetails),
+                createdAt: record.createdAt
+            )
+        }
+    }
+
+    /// Withdraws one of the person's consents and revokes every access and refresh token issued
+    /// under it. - Returns: `false`, changing nothing, when the person has no such consent in force.
+    public func withdrawConsent(id: String, username: String) async throws -> Bool {
+        guard id.utf8.count <= 64, let grants = try await store.withdrawConsent(id: id, subject: username, at: now()) else { return false }
+        let current = now()
+        for grant in grants { try await tokens.revokeGrant(id: grant, at: current) }
+        return true
+    }
+
+    /// The consent a decision is made under: the remembered one, or a new one recording what was
+    /// approved (the scope after partial approval, the resources, the ticked details as asked).
+    func rememberConsent(
+        _ remembered: String?,
+        request: OAuthAuthorizationRequest,
+        subject: String,
+        scope: [String],
+        details: [JSONValue],
+        at current: Date
+    ) async throws -> String {
+        if let remembered { return remembered }
+        let id = TokenIssuer.randomIdentifier()
+        try await store.createConsent(
+            ConsentRecord(
+                id: id,
+                subject: subject,
+                clientID: request.clientID,
+                scope: scope,
+                resources: request.resources,
+                authorizationDetails: details.isEmpty ? nil : Self.canonical(details),
+                createdAt: current
+            )
+        )
+        return id
+    }
+
+    /// A consent covers a request when it is for the same client and the request asks for no
+    /// scope, resource or `authorization_details` entry (compared as canonical JSON) beyond it.
+    static func covers(_ consent: ConsentRecord, _ request: OAuthAuthorizationRequest) -> Bool {
+        guard consent.clientID == request.clientID, consent.withdrawnAt == nil else { return false }
+        guard Set(request.scope).isSubset(of: consent.scope), Set(request.resources).isSubset(of: consent.resources) else { return false }
+        let granted = Set(entries(consent.authorizationDetails).map { canonical([$0]) })
+        return (request.authorizationDetails ?? []).allSatisfy { granted.contains(canonical([$0])) }
+    }
+
+    /// Entries as canonical JSON text (sorted keys): how consents store and compare them.
+    public static func canonical(_ entries: [JSONValue]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(entries)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func entries(_ text: String?) -> [JSONValue] {
+        guard let text else { return [] }
+        return (try? JSONDecoder().decode([JSONValue].self, from: Data(text.utf8))) ?? []
+    }
+}

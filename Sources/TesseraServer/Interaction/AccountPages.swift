@@ -1,0 +1,48 @@
+import Foundation
+import TesseraEngine
+import TesseraProtocol
+
+/// The account page: the consents the signed-in person gave, each with a withdraw button (a POST
+/// carrying the session's CSRF token). Every value is escaped by ``HTML``.
+enum AccountPages {
+    static func account(_ consents: [AuthorizationCodeService.Consent], username: String, csrf: String, notice: String? = nil) -> HTML {
+        let formatter = ISO8601DateFormatter()
+        let items: [HTML] = consents.map { consent in
+            let scope: HTML =
+                consent.scope.isEmpty
+                ? .empty : "<dt>Scope</dt><dd>\(consent.scope.joined(separator: " "))</dd>"
+            let resources: HTML =
+                consent.resources.isEmpty
+                ? .empty : "<dt>At</dt><dd>\(consent.resources.joined(separator: ", "))</dd>"
+            let details: HTML = HTML.join(
+                consent.authorizationDetails.map { entry -> HTML in
+                    let type: String = if case .object(let members) = entry { members["type"]?.stringValue ?? "access" } else { "access" }
+                    return "<dt>Details</dt><dd>\(type)<pre>\(AuthorizationCodeService.canonical([entry]))</pre></dd>"
+                }
+            )
+            return """
+                <div class="right consent"><dl><dt>Application</dt><dd>\(consent.clientID)</dd>\(scope)\(resources)\(details)
+                <dt>Given</dt><dd>\(formatter.string(from: consent.createdAt))</dd></dl>
+                <form method="post" action="/account/consents/\(consent.id)/withdraw">
+                <input type="hidden" name="csrf" value="\(csrf)">
+                <button type="submit" id="withdraw-\(consent.id)" class="withdraw">Withdraw</button></form></div>
+                """
+        }
+        let list: HTML =
+            items.isEmpty
+            ? "<p id=\"no-consents\">You have not given any application access.</p>"
+            : "\(items)"
+        let shown: HTML = notice.map { text -> HTML in "<p class=\"note\" id=\"notice\">\(text)</p>" } ?? .empty
+        return PageLayout.page(
+            title: "Your account",
+            body: """
+                <h1>Your account</h1>
+                \(shown)
+                <h2>Access you gave to applications</h2>
+                <p class="note">Withdrawing ends that access now: the application's tokens stop working and it must ask you again.</p>
+                \(list)
+                \(InteractionPages.signedIn(username, csrf: csrf))
+                """
+        )
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import PostgresNIO
+
+/// Remembered consent on PostgreSQL (migration 0010): withdrawing is one `UPDATE … RETURNING`, so
+/// it happens once.
+extension PostgresAuthorizationCodeStore {
+    func createConsent(_ consent: ConsentRecord) async throws {
+        let scope = consent.scope.joined(separator: " ")
+        let resources = ConsentColumns.encode(consent.resources)
+        let createdAt = consent.createdAt.millis
+        try await database.withConnection { connection in
+            try await connection.run(
+                """
+                INSERT INTO consents (id, subject, client_id, scope, resources, authorization_details, created_at)
+                VALUES (\(consent.id), \(consent.subject), \(consent.clientID), \(scope), \(resources), \(consent.authorizationDetails), \(createdAt))
+                """,
+                logger: database.logger
+            )
+        }
+    }
+
+    func consents(subject: String) async throws -> [ConsentRecord] {
+        try await database.withConnection { connection in
+            var found: [ConsentRecord] = []
+            for try await row in try await connection.query(
+                """
+                SELECT id, subject, client_id, scope, resources, authorization_details, created_at, withdrawn_at FROM consents
+                WHERE subject = \(subject) AND withdrawn_at IS NULL ORDER BY created_at DESC, id
+                """,
+                logger: database.logger
+            ) {
+                let (id, subject, clientID, scope, resources, details, createdAt, withdrawnAt) = try row.decode(
+                    (String, String, String, String, String, String?, Int64, Int64?).self
+                )
+                found.append(
+                    ConsentRecord(
+                        id: id,
+                        subject: subject,
+                        clientID: clientID,
+                        scope: ConsentColumns.scope(scope),
+                        resources: ConsentColumns.decode(resources),
+                        authorizationDetails: details,
+                        createdAt: Date(millis: createdAt),
+                        withdrawnAt: withdrawnAt.map(Date.init(millis:))
+                    )
+                )
+            }
+            return found
+        }
+    }
+
+    func linkConsent(id consentID: String, grantID: String) async throws {
+        try await database.withConnection { connection in
+            try await connection.run(
+                "INSERT INTO consent_grants (consent_id, grant_id) VALUES (\(consentID), \(grantID)) ON CONFLICT DO NOTHING",
+                logger: database.logger
+            )
+        }
+    }
+
+    func withdrawConsent(id: String, subject: String, at now: Date) async throws -> [String]? {
+        let millis = now.millis
+        return try await database.withConnection { connection in
+            var withdrawn = false
+            for try await _ in try await connection.query(
+                """
+                UPDATE consents SET withdrawn_at = \(millis)
+                WHERE id = \(id) AND subject = \(subject) AND withdrawn_at IS NULL RETURNING id
+                """,
+                logger: database.logger
+            ) {
+                withdrawn = true
+            }
+            guard withdrawn else { return nil }
+            var grants: [String] = []
+            for try await row in try await connection.query(
+                "SELECT grant_id FROM consent_grants WHERE consent_id = \(id) ORDER BY grant_id",
+                logger: database.logger
+            ) {
+                grants.append(try row.decode(String.self))
+            }
+            return grants
+        }
+    }
+}

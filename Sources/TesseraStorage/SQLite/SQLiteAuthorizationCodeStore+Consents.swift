@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+
+/// Remembered consent on SQLite (migration 0010).
+extension SQLiteAuthorizationCodeStore {
+    func createConsent(_ consent: ConsentRecord) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO consents (id, subject, client_id, scope, resources, authorization_details, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    consent.id, consent.subject, consent.clientID, consent.scope.joined(separator: " "),
+                    ConsentColumns.encode(consent.resources), consent.authorizationDetails, consent.createdAt.millis,
+                ]
+            )
+        }
+    }
+
+    func consents(subject: String) async throws -> [ConsentRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM consents WHERE subject = ? AND withdrawn_at IS NULL ORDER BY created_at DESC, id",
+                arguments: [subject]
+            ).map { row in
+                ConsentRecord(
+                    id: row["id"],
+                    subject: row["subject"],
+                    clientID: row["client_id"],
+                    scope: ConsentColumns.scope(row["scope"]),
+                    resources: ConsentColumns.decode(row["resources"]),
+                    authorizationDetails: row["authorization_details"],
+                    createdAt: Date(millis: row["created_at"]),
+                    withdrawnAt: (row["withdrawn_at"] as Int64?).map(Date.init(millis:))
+                )
+            }
+        }
+    }
+
+    func linkConsent(id consentID: String, grantID: String) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO consent_grants (consent_id, grant_id) VALUES (?, ?)",
+                arguments: [consentID, grantID]
+            )
+        }
+    }
+
+    func withdrawConsent(id: String, subject: String, at now: Date) async throws -> [String]? {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE consents SET withdrawn_at = ? WHERE id = ? AND subject = ? AND withdrawn_at IS NULL",
+                arguments: [now.millis, id, subject]
+            )
+            guard db.changesCount == 1 else { return nil }
+            return try String.fetchAll(db, sql: "SELECT grant_id FROM consent_grants WHERE consent_id = ? ORDER BY grant_id", arguments: [id])
+        }
+    }
+}
+
+/// How the consent columns are written on both backends.
+enum ConsentColumns {
+    static func encode(_ values: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(values)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+
+    static func scope(_ text: String) -> [String] {
+        text.split(separator: " ").map(String.init)
+    }
+}
