@@ -83,22 +83,30 @@ def session(server, redirect_uri, public=False):
     )
 
 
-def browse_and_approve(server, browser, url, redirect_uri, name):
-    """The person: opens the authorization URL, signs in, approves; returns the callback URL."""
+def browse_and_approve(server, browser, url, redirect_uri, name, expect_consent=None, signed_in=False):
+    """The person: opens the authorization URL, signs in, approves; returns the callback URL.
+    A consent remembered from an earlier approval skips the consent page: `expect_consent` True or
+    False asserts which happened (None accepts either, so each test also runs alone)."""
     from selenium.webdriver.common.by import By
 
-    browser.delete_all_cookies()
+    if not signed_in:
+        browser.delete_all_cookies()
     browser.get(url)
-    assert "Sign in" in browser.title, page_text(browser)
-    shot(browser, f"authcode-{name}-01-sign-in")
-    browser.find_element(By.ID, "username").send_keys(USER)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    click_and_wait(browser, "sign-in")
-    assert "Allow access?" in browser.title, page_text(browser)
-    page = browser.find_element(By.TAG_NAME, "main").text
-    assert "openid" in page and "read" in page
-    shot(browser, f"authcode-{name}-02-consent")
-    click_and_wait(browser, "approve-all")
+    if not signed_in:
+        assert "Sign in" in browser.title, page_text(browser)
+        shot(browser, f"authcode-{name}-01-sign-in")
+        browser.find_element(By.ID, "username").send_keys(USER)
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        click_and_wait(browser, "sign-in")
+    asked = not browser.current_url.startswith(redirect_uri)
+    if expect_consent is not None:
+        assert asked == expect_consent, page_text(browser) if asked else browser.current_url
+    if asked:
+        assert "Allow access?" in browser.title, page_text(browser)
+        page = browser.find_element(By.TAG_NAME, "main").text
+        assert "openid" in page and "read" in page
+        shot(browser, f"authcode-{name}-02-consent")
+        click_and_wait(browser, "approve-all")
     deadline = time.time() + 10
     while not browser.current_url.startswith(redirect_uri) and time.time() < deadline:
         time.sleep(0.1)
@@ -134,7 +142,7 @@ def test_authorization_code_with_pkce_in_the_browser(server, browser, redirect_u
     nonce = secrets.token_urlsafe(16)
     url, state = client.create_authorization_url(document["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
     assert "code_challenge_method=S256" in url
-    back = browse_and_approve(server, browser, url, redirect_uri, "direct")
+    back = browse_and_approve(server, browser, url, redirect_uri, "direct", expect_consent=True)
     query = parse_qs(urlparse(back).query)
     assert query["state"] == [state]
     assert query["iss"] == [server.base_url], "RFC 9207: the response names its issuer"
@@ -248,3 +256,43 @@ chaining:
         assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
     finally:
         app_domain.stop()
+
+
+def test_the_account_page_withdraws_a_remembered_consent_and_revokes_its_tokens(server, browser, redirect_uri):
+    """Consent is remembered per person, client and access: the same request again goes straight
+    back to the client; withdrawing it on /account revokes the tokens issued under it (UserInfo 401,
+    refresh refused) and the next request asks again."""
+    from selenium.webdriver.common.by import By
+
+    document = metadata(server)
+
+    def authorize(name, expect_consent, signed_in):
+        client = session(server, redirect_uri)
+        verifier = secrets.token_urlsafe(48)
+        url, _ = client.create_authorization_url(document["authorization_endpoint"], code_verifier=verifier, nonce=name)
+        back = browse_and_approve(server, browser, url, redirect_uri, name, expect_consent=expect_consent, signed_in=signed_in)
+        return client, client.fetch_token(document["token_endpoint"], authorization_response=back, code_verifier=verifier)
+
+    authorize("account-first", None, signed_in=False)
+    client, token = authorize("account-remembered", False, signed_in=True)
+    assert client.get(document["userinfo_endpoint"]).status_code == 200
+
+    browser.get(server.base_url + "/account")
+    assert "Your account" in browser.title, page_text(browser)
+    entry = browser.find_element(By.XPATH, f"//div[contains(@class, 'consent')][.//dd[text()='{CLIENT_ID}']]")
+    assert "openid profile read" in entry.text
+    shot(browser, "authcode-account-01-consents")
+    click_and_wait(browser, entry.find_element(By.CLASS_NAME, "withdraw").get_attribute("id"))
+    assert "Access withdrawn" in browser.find_element(By.ID, "notice").text, page_text(browser)
+    assert CLIENT_ID not in [dd.text for dd in browser.find_elements(By.XPATH, "//div[contains(@class, 'consent')]//dd")]
+    shot(browser, "authcode-account-02-withdrawn")
+
+    assert client.get(document["userinfo_endpoint"]).status_code == 401
+    refreshed = requests.post(
+        document["token_endpoint"],
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=10,
+    )
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+    authorize("account-asked-again", True, signed_in=True)
