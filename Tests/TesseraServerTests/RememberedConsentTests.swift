@@ -146,6 +146,22 @@ import Testing
         }
     }
 
+    @Test func aCodeIssuedUnderAConsentIsRefusedAfterTheConsentIsWithdrawn() async throws {
+        let basic = basic
+        try await withApp { client in
+            let browser = Flow.Browser(client)
+            try await browser.signIn()
+            let code = try #require(Flow.query(try await Flow.approve(browser, Flow.authorizeURI()))["code"])
+            let account = try await browser.request("/account")
+            let id = try #require(Self.consentIDs(account.body).first)
+            let withdrawn = try await browser.request("/account/consents/\(id)/withdraw", method: .post, form: [("csrf", account.csrf ?? "")])
+            #expect(withdrawn.status == .ok)
+            let (status, body) = try await Flow.redeem(client, code: code, auth: basic)
+            #expect(status == .badRequest)
+            #expect(body["error"] as? String == "invalid_grant")
+        }
+    }
+
     @Test func anotherPersonsConsentCannotBeWithdrawnAndCSRFIsRequired() async throws {
         let basic = basic
         try await withApp { client in

@@ -100,10 +100,20 @@ import Testing
             try await store.linkConsent(id: "c1", grantID: "g2")
             try await store.linkConsent(id: "c1", grantID: "g2")
             try await store.linkConsent(id: "c3", grantID: "g3")
+            try await store.createCode(Self.code("k1", grant: "g1"))
+            try await store.createCode(Self.code("k3", grant: "g3"))
             #expect(try await store.withdrawConsent(id: "c1", subject: "bob", at: Self.now) == nil, "not bob's")
             #expect(try await store.consents(subject: "alice").count == 2)
             #expect(try await store.withdrawConsent(id: "c1", subject: "alice", at: Self.now) == ["g1", "g2"])
             #expect(try await store.withdrawConsent(id: "c1", subject: "alice", at: Self.now) == nil, "once")
+            guard case .replayed = try await store.redeemCode(hash: "k1", at: Self.now) else {
+                Issue.record("a code issued under a withdrawn consent is spent")
+                return
+            }
+            guard case .redeemed = try await store.redeemCode(hash: "k3", at: Self.now) else {
+                Issue.record("another consent's code is untouched")
+                return
+            }
             #expect(try await store.withdrawConsent(id: "c2", subject: "alice", at: Self.now) == [], "no grants yet")
             #expect(try await store.withdrawConsent(id: "unknown", subject: "alice", at: Self.now) == nil)
             #expect(try await store.consents(subject: "alice") == [])

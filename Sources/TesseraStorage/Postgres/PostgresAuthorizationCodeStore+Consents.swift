@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 /// Remembered consent on PostgreSQL (migration 0010): withdrawing is one `UPDATE … RETURNING`, so
-/// it happens once.
+/// it happens once, in one transaction with spending the codes issued under it.
 extension PostgresAuthorizationCodeStore {
     func createConsent(_ consent: ConsentRecord) async throws {
         let scope = consent.scope.joined(separator: " ")
@@ -60,22 +60,32 @@ extension PostgresAuthorizationCodeStore {
 
     func withdrawConsent(id: String, subject: String, at now: Date) async throws -> [String]? {
         let millis = now.millis
-        return try await database.withConnection { connection in
+        let logger = database.logger
+        return try await database.transaction { connection in
             var withdrawn = false
             for try await _ in try await connection.query(
                 """
                 UPDATE consents SET withdrawn_at = \(millis)
                 WHERE id = \(id) AND subject = \(subject) AND withdrawn_at IS NULL RETURNING id
                 """,
-                logger: database.logger
+                logger: logger
             ) {
                 withdrawn = true
             }
             guard withdrawn else { return nil }
+            // A code issued under it and not yet redeemed is spent: redeeming it now is a replay.
+            try await connection.run(
+                """
+                UPDATE authorization_codes SET used_at = \(millis)
+                WHERE used_at IS NULL AND grant_id IN (SELECT grant_id FROM consent_grants WHERE consent_id = \(id))
+                RETURNING code_hash
+                """,
+                logger: logger
+            )
             var grants: [String] = []
             for try await row in try await connection.query(
                 "SELECT grant_id FROM consent_grants WHERE consent_id = \(id) ORDER BY grant_id",
-                logger: database.logger
+                logger: logger
             ) {
                 grants.append(try row.decode(String.self))
             }

@@ -55,6 +55,14 @@ extension SQLiteAuthorizationCodeStore {
                 arguments: [now.millis, id, subject]
             )
             guard db.changesCount == 1 else { return nil }
+            // A code issued under it and not yet redeemed is spent: redeeming it now is a replay.
+            try db.execute(
+                sql: """
+                    UPDATE authorization_codes SET used_at = ?
+                    WHERE used_at IS NULL AND grant_id IN (SELECT grant_id FROM consent_grants WHERE consent_id = ?)
+                    """,
+                arguments: [now.millis, id]
+            )
             return try String.fetchAll(db, sql: "SELECT grant_id FROM consent_grants WHERE consent_id = ? ORDER BY grant_id", arguments: [id])
         }
     }
