@@ -33,7 +33,10 @@ import Testing
 
     static func introspect(_ client: any TestClientProtocol, _ token: String, auth: String) async throws -> Bool? {
         try await client.execute(
-            uri: "/introspect", method: .post, headers: HTTPHelpers.form(authorization: auth), body: ByteBuffer(string: "token=\(token)")
+            uri: "/introspect",
+            method: .post,
+            headers: HTTPHelpers.form(authorization: auth),
+            body: ByteBuffer(string: "token=\(token)")
         ) { try HTTPHelpers.json($0.body)["active"] as? Bool }
     }
 
@@ -69,11 +72,17 @@ import Testing
             #expect(wider.status == .ok)
             #expect(wider.body.contains("Allow access?"))
             let details = #"[{"type":"billing"}]"#
-            let (_, withDetails) = try await Self.open(browser, Flow.authorizeURI(scope: "read", extra: [("authorization_details", details)]))
+            let (_, withDetails) = try await Self.open(
+                browser,
+                Flow.authorizeURI(scope: "read", extra: [("authorization_details", details)])
+            )
             #expect(withDetails.status == .ok)
             #expect(withDetails.body.contains("Allow access?"))
             // Another client is not covered by this client's consent.
-            let (_, otherClient) = try await Self.open(browser, Flow.authorizeURI(client: Flow.spa, redirect: Flow.spaCallback, scope: "read"))
+            let (_, otherClient) = try await Self.open(
+                browser,
+                Flow.authorizeURI(client: Flow.spa, redirect: Flow.spaCallback, scope: "read")
+            )
             #expect(otherClient.status == .ok)
             // Another person is asked for their own consent.
             let bob = Flow.Browser(client)
@@ -90,7 +99,10 @@ import Testing
             try await browser.signIn()
             let details = #"[{"type":"photo-api","actions":["read"]},{"type":"billing"}]"#
             _ = try await Flow.approve(browser, Flow.authorizeURI(scope: "read", extra: [("authorization_details", details)]))
-            let (_, same) = try await Self.open(browser, Flow.authorizeURI(scope: "read", extra: [("authorization_details", #"[{"type":"billing"}]"#)]))
+            let (_, same) = try await Self.open(
+                browser,
+                Flow.authorizeURI(scope: "read", extra: [("authorization_details", #"[{"type":"billing"}]"#)])
+            )
             #expect(same.status == .seeOther)
             let sameLocation = try #require(same.location)
             #expect(Flow.query(sameLocation)["code"] != nil)
@@ -114,10 +126,16 @@ import Testing
             let (_, second) = try await Flow.redeem(client, code: secondCode, auth: basic)
             let firstRefresh = try #require(first["refresh_token"] as? String)
             // A rotated refresh token stays in the family.
-            let (rotatedStatus, rotated) = try await Flow.token(client, [("grant_type", "refresh_token"), ("refresh_token", firstRefresh)], auth: basic)
+            let (rotatedStatus, rotated) = try await Flow.token(
+                client,
+                [("grant_type", "refresh_token"), ("refresh_token", firstRefresh)],
+                auth: basic
+            )
             #expect(rotatedStatus == .ok)
-            let tokens = try [first["access_token"], second["access_token"], second["refresh_token"], rotated["access_token"], rotated["refresh_token"]]
-                .map { try #require($0 as? String) }
+            let tokens = try [
+                first["access_token"], second["access_token"], second["refresh_token"], rotated["access_token"], rotated["refresh_token"],
+            ]
+            .map { try #require($0 as? String) }
             for token in tokens { #expect(try await Self.introspect(client, token, auth: basic) == true) }
 
             let account = try await browser.request("/account")
@@ -127,13 +145,19 @@ import Testing
             let ids = Self.consentIDs(account.body)
             #expect(ids.count == 1, "one consent, remembered once")
             let id = try #require(ids.first)
-            let withdrawn = try await browser.request("/account/consents/\(id)/withdraw", method: .post, form: [("csrf", account.csrf ?? "")])
+            let withdrawn = try await browser.request(
+                "/account/consents/\(id)/withdraw",
+                method: .post,
+                form: [("csrf", account.csrf ?? "")]
+            )
             #expect(withdrawn.status == .ok)
             #expect(withdrawn.body.contains("no-consents"))
 
             for token in tokens { #expect(try await Self.introspect(client, token, auth: basic) == false) }
             let (refused, refusedBody) = try await Flow.token(
-                client, [("grant_type", "refresh_token"), ("refresh_token", tokens[4])], auth: basic
+                client,
+                [("grant_type", "refresh_token"), ("refresh_token", tokens[4])],
+                auth: basic
             )
             #expect(refused == .badRequest)
             #expect(refusedBody["error"] as? String == "invalid_grant")
@@ -154,7 +178,11 @@ import Testing
             let code = try #require(Flow.query(try await Flow.approve(browser, Flow.authorizeURI()))["code"])
             let account = try await browser.request("/account")
             let id = try #require(Self.consentIDs(account.body).first)
-            let withdrawn = try await browser.request("/account/consents/\(id)/withdraw", method: .post, form: [("csrf", account.csrf ?? "")])
+            let withdrawn = try await browser.request(
+                "/account/consents/\(id)/withdraw",
+                method: .post,
+                form: [("csrf", account.csrf ?? "")]
+            )
             #expect(withdrawn.status == .ok)
             let (status, body) = try await Flow.redeem(client, code: code, auth: basic)
             #expect(status == .badRequest)

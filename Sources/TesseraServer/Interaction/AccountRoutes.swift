@@ -45,7 +45,12 @@ struct AccountRoutes: Sendable {
         context.logger.info("consent withdrawn", metadata: ["tessera.user": "\(username)"])
         let consents = try await service.consents(of: username)
         return PageLayout.response(
-            AccountPages.account(consents, username: username, csrf: session.csrfToken, notice: "Access withdrawn; its tokens no longer work.")
+            AccountPages.account(
+                consents,
+                username: username,
+                csrf: session.csrfToken,
+                notice: "Access withdrawn; its tokens no longer work."
+            )
         )
     }
 
@@ -62,7 +67,12 @@ struct AccountRoutes: Sendable {
             return PageLayout.message(title: "Something went wrong", error.message, status: .badRequest, kind: "error")
         } catch {
             context.logger.error("account page failed", metadata: ["tessera.error": "\(error)"])
-            return PageLayout.message(title: "Something went wrong", "The server could not complete this request.", status: .internalServerError, kind: "error")
+            return PageLayout.message(
+                title: "Something went wrong",
+                "The server could not complete this request.",
+                status: .internalServerError,
+                kind: "error"
+            )
         }
     }
 }

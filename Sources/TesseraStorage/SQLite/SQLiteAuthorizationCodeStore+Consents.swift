@@ -63,7 +63,11 @@ extension SQLiteAuthorizationCodeStore {
                     """,
                 arguments: [now.millis, id]
             )
-            return try String.fetchAll(db, sql: "SELECT grant_id FROM consent_grants WHERE consent_id = ? ORDER BY grant_id", arguments: [id])
+            return try String.fetchAll(
+                db,
+                sql: "SELECT grant_id FROM consent_grants WHERE consent_id = ? ORDER BY grant_id",
+                arguments: [id]
+            )
         }
     }
 }
