@@ -173,7 +173,7 @@ import Glibc
             // The grant replayed.
             let (_, replayed) = try await Self.redeem(domains, grant: grant)
             #expect(replayed["error"] as? String == "invalid_grant")
-            #expect((replayed["error_description"] as? String)?.contains("jti") == true)
+            #expect((replayed["error_description"] as? String)?.contains("jti") == true, "\(replayed)")
 
             // A grant for another audience (peer c) presented at B.
             let (_, forC) = try await Self.exchangeFor(domains, subject: token, extra: [("audience", "https://as-c.test")])
