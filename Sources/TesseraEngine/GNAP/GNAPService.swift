@@ -86,7 +86,7 @@ public struct GNAPService: Sendable {
         var stored = try await expandRegisteredReferences(in: request)
         stored.client = nil
         let decision = decide(stored, instance: instance)
-        let grantID = TokenIssuer.randomIdentifier()
+        let grantID = TokenIssuer.randomHandle()
         let continuation = TokenIssuer.randomIdentifier()
         let thumbprint = try Self.thumbprint(of: key)
         let grant = GNAPGrantRecord(

@@ -161,6 +161,22 @@ public struct TokenIssuer: Sendable {
         Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
     }
 
+    /// 128 random bits as lowercase hex: identifiers people type or paste into a shell (GNAP grant
+    /// ids for `tessera gnap approve`). A base64url value may begin with `-`, which a command line
+    /// reads as an option.
+    public static func randomHandle() -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return SymmetricKey(size: .bits128).withUnsafeBytes { bytes in
+            var hex: [UInt8] = []
+            hex.reserveCapacity(bytes.count * 2)
+            for byte in bytes {
+                hex.append(digits[Int(byte >> 4)])
+                hex.append(digits[Int(byte & 0x0F)])
+            }
+            return String(decoding: hex, as: UTF8.self)
+        }
+    }
+
     /// How bearer secrets (refresh tokens) are stored: SHA-256, base64url. They are random, so no salt is needed.
     public static func hashToken(_ token: String) -> String {
         Base64URL.encode(SHA256.hash(data: Data(token.utf8)))
