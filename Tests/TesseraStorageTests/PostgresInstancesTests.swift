@@ -73,17 +73,19 @@ import TesseraStorage
         let url = "postgres://tessera:secret-password@127.0.0.1:1/tessera?sslmode=disable&request_timeout=1&connect_timeout=1"
         // A deadline of 1 s; the bound allows for a machine loaded by the tests running beside this one
         // (the end-to-end outage test measures the real figure in a process of its own: 2.0 s for 2 s).
-        // Without the deadline each call would wait for a connection until the pool gave up: never.
+        // In the full suite on 2 cores the cooperative pool is shared with hundreds of tests, some of
+        // which wait on child processes, and one run measured 10.2 s here; 30 s still tells "fails" from
+        // "hangs". Without the deadline each call would wait for a connection until the pool gave up: never.
         try await TesseraDatabase.withConnection(url: url, migrate: false) { connection in
             var started = ContinuousClock.now
             await #expect(throws: StorageError(.unavailable, "")) { try await connection.stores.tokens.accessToken(jti: "x") }
-            #expect(ContinuousClock.now - started < .seconds(10), "a read took \(ContinuousClock.now - started)")
+            #expect(ContinuousClock.now - started < .seconds(30), "a read took \(ContinuousClock.now - started)")
             started = ContinuousClock.now
             await #expect(throws: StorageError(.unavailable, "")) { try await connection.stores.tokens.record(F.issuance()) }
-            #expect(ContinuousClock.now - started < .seconds(10), "a write took \(ContinuousClock.now - started)")
+            #expect(ContinuousClock.now - started < .seconds(30), "a write took \(ContinuousClock.now - started)")
             started = ContinuousClock.now
             #expect(await connection.stores.health() == false)
-            #expect(ContinuousClock.now - started < .seconds(10), "a health check took \(ContinuousClock.now - started)")
+            #expect(ContinuousClock.now - started < .seconds(30), "a health check took \(ContinuousClock.now - started)")
         }
     }
 
