@@ -75,9 +75,21 @@ public struct GNAPAccessObject: Sendable, Hashable, Codable {
         datatypes = try keyed.decodeIfPresent([String].self, forKey: .datatypes)
         identifier = try keyed.decodeIfPresent(String.self, forKey: .identifier)
         privileges = try keyed.decodeIfPresent([String].self, forKey: .privileges)
-        let all = try decoder.singleValueContainer().decode([String: JSONValue].self)
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        extra = all.filter { !known.contains($0.key) }
+        // Only the API-specific members are decoded as JSONValue; the known ones were read above.
+        let members = try decoder.container(keyedBy: MemberKey.self)
+        var extra: [String: JSONValue] = [:]
+        for key in members.allKeys where CodingKeys(rawValue: key.stringValue) == nil {
+            extra[key.stringValue] = try members.decode(JSONValue.self, forKey: key)
+        }
+        self.extra = extra
+    }
+
+    /// Any member name, for the API-specific members.
+    struct MemberKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     public func encode(to encoder: any Encoder) throws {
