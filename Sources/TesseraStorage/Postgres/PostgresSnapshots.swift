@@ -54,29 +54,10 @@ struct PostgresSnapshots: StoreSnapshotting {
             }
             var access: [AccessTokenRecord] = []
             let accessRows = try await connection.query(
-                """
-                SELECT jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at
-                FROM access_tokens ORDER BY issued_at, jti
-                """,
+                "SELECT \(unescaped: PostgresTokenStore.accessColumns) FROM access_tokens ORDER BY issued_at, jti",
                 logger: logger
             )
-            for try await (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt) in accessRows.decode(
-                (String, String, String, String, String, [String], Int64, Int64, Int64?).self
-            ) {
-                access.append(
-                    AccessTokenRecord(
-                        jti: jti,
-                        grantID: grantID,
-                        clientID: clientID,
-                        subject: subject,
-                        scope: scope,
-                        audience: audience,
-                        issuedAt: Date(millis: issuedAt),
-                        expiresAt: Date(millis: expiresAt),
-                        revokedAt: revokedAt.map(Date.init(millis:))
-                    )
-                )
-            }
+            for try await row in accessRows { access.append(try PostgresTokenStore.accessRecord(row)) }
             var refresh: [RefreshTokenRecord] = []
             let refreshRows = try await connection.query(
                 """

@@ -23,27 +23,10 @@ struct PostgresTokenStore: TokenStore {
     func accessToken(jti: String) async throws -> AccessTokenRecord? {
         try await database.withConnection { connection in
             let rows = try await connection.query(
-                """
-                SELECT jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at
-                FROM access_tokens WHERE jti = \(jti)
-                """,
+                "SELECT \(unescaped: Self.accessColumns) FROM access_tokens WHERE jti = \(jti)",
                 logger: database.logger
             )
-            for try await (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt) in rows.decode(
-                (String, String, String, String, String, [String], Int64, Int64, Int64?).self
-            ) {
-                return AccessTokenRecord(
-                    jti: jti,
-                    grantID: grantID,
-                    clientID: clientID,
-                    subject: subject,
-                    scope: scope,
-                    audience: audience,
-                    issuedAt: Date(millis: issuedAt),
-                    expiresAt: Date(millis: expiresAt),
-                    revokedAt: revokedAt.map(Date.init(millis:))
-                )
-            }
+            for try await row in rows { return try Self.accessRecord(row) }
             return nil
         }
     }
@@ -167,6 +150,26 @@ struct PostgresTokenStore: TokenStore {
                     \(refresh.audience), \(issuedAt), \(expiresAt), \(usedAt), \(revokedAt), \(refresh.jkt), \(refresh.authorizationDetails))
             """,
             logger: logger
+        )
+    }
+
+    /// The columns ``accessRecord(_:)`` reads, in its order.
+    static let accessColumns = "jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at"
+
+    static func accessRecord(_ row: PostgresRow) throws -> AccessTokenRecord {
+        let (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt) = try row.decode(
+            (String, String, String, String, String, [String], Int64, Int64, Int64?).self
+        )
+        return AccessTokenRecord(
+            jti: jti,
+            grantID: grantID,
+            clientID: clientID,
+            subject: subject,
+            scope: scope,
+            audience: audience,
+            issuedAt: Date(millis: issuedAt),
+            expiresAt: Date(millis: expiresAt),
+            revokedAt: revokedAt.map(Date.init(millis:))
         )
     }
 
