@@ -3,55 +3,88 @@
 struct SignatureBase {
     /// The bytes to sign or verify.
     var bytes: [UInt8]
-    /// The serialized `@signature-params` value, which is also the `Signature-Input` member value (§4.1).
-    var signatureParams: [UInt8]
+    /// Where the serialized `@signature-params` value starts in ``bytes`` (it runs to the end).
+    private var signatureParamsStart: Int
 
+    /// The serialized `@signature-params` value, which is also the `Signature-Input` member value (§4.1).
+    var signatureParams: ArraySlice<UInt8> { bytes[signatureParamsStart...] }
+
+    /// Builds the base over `components`, followed by `appending` when given (the signer adds `content-digest`
+    /// this way without copying the caller's list).
     static func build(
         components: [HTTPSignatureComponent],
+        appending extra: HTTPSignatureComponent? = nil,
         parameters: HTTPSignatureParameters,
         message: SignatureMessage,
         structuredFieldTypes: [String: StructuredFieldType]
     ) throws(HTTPSignatureError) -> SignatureBase {
         var out: [UInt8] = []
         out.reserveCapacity(512)
+        // The inner list of @signature-params holds the same identifier bytes (§2.3), collected as we go.
+        var identifiers: [UInt8] = [UInt8(ascii: "(")]
+        identifiers.reserveCapacity(128)
         var context = ComponentContext(message: message, structuredFieldTypes: structuredFieldTypes)
-        var signatureParams: [UInt8] = []
-        signatureParams.reserveCapacity(160)
-        signatureParams.append(UInt8(ascii: "("))
         for position in components.indices {
-            let component = components[position]
-            for earlier in components[..<position] where earlier == component {
-                throw HTTPSignatureError(.duplicateComponent, "\(component) is covered twice")
-            }
-            let start = out.count
-            do {
-                try component.serialize(into: &out)
-            } catch {
-                throw HTTPSignatureError(.invalidComponent, "cannot serialize \(component.name): \(error.reason)")
-            }
-            // The inner list of @signature-params holds the same identifier bytes (§2.3).
-            if position > 0 { signatureParams.append(UInt8(ascii: " ")) }
-            signatureParams.append(contentsOf: out[start...])
-            out.append(UInt8(ascii: ":"))
-            out.append(UInt8(ascii: " "))
-            try context.appendValue(of: component, to: &out)
-            out.append(UInt8(ascii: "\n"))
+            try checkNotCoveredEarlier(components[position], in: components[..<position])
+            try append(components[position], first: position == 0, to: &out, identifiers: &identifiers, context: &context)
         }
-        signatureParams.append(UInt8(ascii: ")"))
-        do {
-            try StructuredFieldSerializer.serializeParameters(parameters.entries, into: &signatureParams)
+        if let extra {
+            try checkNotCoveredEarlier(extra, in: components[...])
+            try append(extra, first: components.isEmpty, to: &out, identifiers: &identifiers, context: &context)
+        }
+        identifiers.append(UInt8(ascii: ")"))
+        do throws(StructuredFieldSerializer.SerializationFailure) {
+            try StructuredFieldSerializer.serializeParameters(parameters.entries, into: &identifiers)
         } catch {
             throw HTTPSignatureError(.invalidParameter, "cannot serialize @signature-params: \(error.reason)")
         }
         out.append(contentsOf: #""@signature-params": "#.utf8)
-        out.append(contentsOf: signatureParams)
+        let paramsStart = out.count
+        out.append(contentsOf: identifiers)
         // §2.5 step 4 (the base is ASCII) holds by construction: field values are checked in `canonicalize`,
         // derived values in `appendValue`, and everything structured goes through the strict serializer.
-        return SignatureBase(bytes: out, signatureParams: signatureParams)
+        return SignatureBase(bytes: out, signatureParamsStart: paramsStart)
+    }
+
+    /// §2.5 step 2.1: a component may be covered once.
+    private static func checkNotCoveredEarlier(
+        _ component: HTTPSignatureComponent,
+        in earlier: ArraySlice<HTTPSignatureComponent>
+    ) throws(HTTPSignatureError) {
+        let length = component.name.utf8.count
+        for index in earlier.indices {
+            // Length first: a cheap filter before the parameter-order-insensitive comparison.
+            if earlier[index].name.utf8.count == length, earlier[index] == component {
+                throw HTTPSignatureError(.duplicateComponent, "\(component) is covered twice")
+            }
+        }
+    }
+
+    /// Appends the `"identifier": value` line of one component and its identifier to the inner list.
+    private static func append(
+        _ component: HTTPSignatureComponent,
+        first: Bool,
+        to out: inout [UInt8],
+        identifiers: inout [UInt8],
+        context: inout ComponentContext
+    ) throws(HTTPSignatureError) {
+        if !first { identifiers.append(UInt8(ascii: " ")) }
+        let start = identifiers.count
+        do throws(StructuredFieldSerializer.SerializationFailure) {
+            try component.serialize(into: &identifiers)
+        } catch {
+            throw HTTPSignatureError(.invalidComponent, "cannot serialize \(component.name): \(error.reason)")
+        }
+        out.append(contentsOf: identifiers[start...])
+        out.append(UInt8(ascii: ":"))
+        out.append(UInt8(ascii: " "))
+        try context.appendValue(of: component, to: &out)
+        out.append(UInt8(ascii: "\n"))
     }
 }
 
-/// A request and its parsed target URI, shared by reference so that derived components do not copy the request.
+/// A request and its target URI, parsed on first use (most signatures cover `@method` and an origin-form
+/// `@target-uri`, which need no parse). A reference, so that derived components do not copy the request.
 private final class RequestContext {
     let request: HTTPSignatureRequest
     private(set) lazy var target = TargetURI(request: request)
@@ -253,6 +286,10 @@ struct ComponentContext {
             return
         case "@request-target":
             out.append(contentsOf: context.request.requestTarget.utf8)
+            return
+        case "@target-uri" where context.request.requestTarget.utf8.first == UInt8(ascii: "/"):
+            // Origin form, the usual case: scheme (lower-cased) "://" authority target, with no URI parse.
+            TargetURI.appendOriginFormTargetURI(of: context.request, to: &out)
             return
         default: break
         }

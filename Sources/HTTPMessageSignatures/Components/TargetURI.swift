@@ -90,6 +90,17 @@ struct TargetURI {
         if requestTarget.utf8.first == UInt8(ascii: "/") { out.append(contentsOf: requestTarget.utf8) }
     }
 
+    /// Appends `@target-uri` for an origin-form request target (`/path?query`) straight from the request's control
+    /// data: the same bytes as ``appendTargetURI(requestTarget:to:)`` without building a ``TargetURI``.
+    static func appendOriginFormTargetURI(of request: HTTPSignatureRequest, to out: inout [UInt8]) {
+        for byte in request.scheme.utf8 {
+            out.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+        }
+        out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "/")])
+        out.append(contentsOf: request.authority.utf8)
+        out.append(contentsOf: request.requestTarget.utf8)
+    }
+
     /// Appends `@authority` (RFC 9421 §2.2.3): lower-cased host, default port removed (RFC 9110 §4.2.3).
     func appendNormalizedAuthority(to out: inout [UInt8]) {
         let bytes = authority.utf8

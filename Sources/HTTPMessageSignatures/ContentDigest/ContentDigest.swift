@@ -32,19 +32,24 @@ public enum ContentDigest {
             self.value = value
         }
 
-        func appendBase64Digest(_ body: [UInt8], into out: inout [UInt8]) {
+        /// The digest length in bytes.
+        var digestLength: Int {
             switch value {
-            case .sha256: Base64.encode(digest(body), into: &out)
-            case .sha512: Base64.encode(digest(body), into: &out)
+            case .sha256: SHA256.byteCount
+            case .sha512: SHA512.byteCount
+            }
+        }
+
+        /// Hands the digest of `content` to `body` without copying it into an array.
+        func withDigest<Result>(of content: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+            switch value {
+            case .sha256: unsafe SHA256.hash(data: content).withUnsafeBytes { unsafe body($0) }
+            case .sha512: unsafe SHA512.hash(data: content).withUnsafeBytes { unsafe body($0) }
             }
         }
 
         func digest(_ body: [UInt8]) -> [UInt8] {
-            // The buffer-pointer entry point skips the generic DataProtocol region walk.
-            switch value {
-            case .sha256: unsafe body.withUnsafeBytes { unsafe Array(SHA256.hash(data: $0)) }
-            case .sha512: unsafe body.withUnsafeBytes { unsafe Array(SHA512.hash(data: $0)) }
-            }
+            unsafe body.withUnsafeBytes { content in unsafe withDigest(of: content) { unsafe Array($0) } }
         }
     }
 
@@ -52,16 +57,34 @@ public enum ContentDigest {
     /// (RFC 9530 §2).
     public static func fieldValue(for body: some Collection<UInt8>, algorithms: [Algorithm] = [.sha256]) -> String {
         let bytes = body as? [UInt8] ?? Array(body)
-        var out: [UInt8] = []
-        out.reserveCapacity(100 * algorithms.count)
-        for (position, algorithm) in algorithms.enumerated() {
-            if position > 0 { out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
-            out.append(contentsOf: algorithm.key.utf8)
-            out.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: ":")])
-            algorithm.appendBase64Digest(bytes, into: &out)
-            out.append(UInt8(ascii: ":"))
+        // One allocation: the digests are encoded straight into the string's storage.
+        var capacity = max(0, 2 * (algorithms.count - 1))
+        for algorithm in algorithms {
+            capacity += algorithm.key.utf8.count + 3 + Base64.paddedLength(algorithm.digestLength)
         }
-        return String(decoding: out, as: UTF8.self)
+        return unsafe String(unsafeUninitializedCapacity: capacity) { buffer in
+            var position = 0
+            for (index, algorithm) in algorithms.enumerated() {
+                if index > 0 {
+                    unsafe buffer[position] = UInt8(ascii: ",")
+                    unsafe buffer[position + 1] = UInt8(ascii: " ")
+                    position += 2
+                }
+                for byte in algorithm.key.utf8 {
+                    unsafe buffer[position] = byte
+                    position += 1
+                }
+                unsafe buffer[position] = UInt8(ascii: "=")
+                unsafe buffer[position + 1] = UInt8(ascii: ":")
+                position += 2
+                position = unsafe bytes.withUnsafeBytes { content in
+                    unsafe algorithm.withDigest(of: content) { digest in unsafe Base64.write(digest, to: buffer, at: position) }
+                }
+                unsafe buffer[position] = UInt8(ascii: ":")
+                position += 1
+            }
+            return position
+        }
     }
 
     /// Verifies a `Content-Digest` field value against the content (RFC 9530 §2, RFC 9421 §7.2.8).

@@ -1,5 +1,6 @@
 public import Crypto
 public import _CryptoExtras
+import Foundation
 
 /// A private (or shared) key bound to exactly one signature algorithm (RFC 9421 §3.3, §7.3.6).
 ///
@@ -157,19 +158,20 @@ public struct HTTPSigningKey: Sendable {
     }
 
     /// `HTTP_SIGN` (RFC 9421 §3.3) over the signature base.
-    func sign(_ base: [UInt8]) throws(HTTPSignatureError) -> [UInt8] {
+    /// The signature over `base`, as the primitive returns it (no copy into an array).
+    func sign(_ base: [UInt8]) throws(HTTPSignatureError) -> Data {
         do {
             switch backing {
-            case .ed25519(let key): return Array(try key.signature(for: base))
-            case .p256(let key): return Array(try key.signature(for: base).rawRepresentation)
-            case .p384(let key): return Array(try key.signature(for: base).rawRepresentation)
-            case .hmac(let key): return Array(HMAC<SHA256>.authenticationCode(for: base, using: key))
+            case .ed25519(let key): return try key.signature(for: base)
+            case .p256(let key): return try key.signature(for: base).rawRepresentation
+            case .p384(let key): return try key.signature(for: base).rawRepresentation
+            case .hmac(let key): return Data(HMAC<SHA256>.authenticationCode(for: base, using: key))
             case .rsa(let key):
                 switch algorithm.kind {
-                case .rsaPSSSHA512: return Array(try key.signature(for: SHA512.hash(data: base), padding: .PSS).rawRepresentation)
-                case .rsaPSSSHA256: return Array(try key.signature(for: SHA256.hash(data: base), padding: .PSS).rawRepresentation)
+                case .rsaPSSSHA512: return try key.signature(for: SHA512.hash(data: base), padding: .PSS).rawRepresentation
+                case .rsaPSSSHA256: return try key.signature(for: SHA256.hash(data: base), padding: .PSS).rawRepresentation
                 default:
-                    return Array(try key.signature(for: SHA256.hash(data: base), padding: .insecurePKCS1v1_5).rawRepresentation)
+                    return try key.signature(for: SHA256.hash(data: base), padding: .insecurePKCS1v1_5).rawRepresentation
                 }
             }
         } catch {

@@ -81,7 +81,7 @@ public struct HTTPMessageSigner: Sendable {
         components: [HTTPSignatureComponent],
         label: String? = nil
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
-        var covered = components
+        var extra: HTTPSignatureComponent?
         // Content-Digest, Signature-Input and Signature are appended: grow the field list once.
         request.headerFields.reserveCapacity(request.headerFields.count + 3)
         if let body = request.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
@@ -93,12 +93,20 @@ public struct HTTPMessageSigner: Sendable {
                     )
                 )
             }
-            if !covered.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
-                covered.append(HTTPSignatureComponent.contentDigest)
+            if !components.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
+                extra = HTTPSignatureComponent.contentDigest
             }
         }
         let parameters = makeParameters()
-        try sign(&request, components: covered, parameters: parameters, label: label)
+        let fields = try signatureFields(
+            for: .request(request),
+            components: components,
+            appending: extra,
+            parameters: parameters,
+            label: label ?? configuration.label
+        )
+        request.headerFields.append(fields.input)
+        request.headerFields.append(fields.signature)
         return parameters
     }
 
@@ -125,7 +133,7 @@ public struct HTTPMessageSigner: Sendable {
         components: [HTTPSignatureComponent],
         label: String? = nil
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
-        var covered = components
+        var extra: HTTPSignatureComponent?
         response.headerFields.reserveCapacity(response.headerFields.count + 3)
         if let body = response.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
             if !response.headerFields.contains(where: { $0.name == "content-digest" }) {
@@ -136,12 +144,20 @@ public struct HTTPMessageSigner: Sendable {
                     )
                 )
             }
-            if !covered.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
-                covered.append(HTTPSignatureComponent.contentDigest)
+            if !components.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
+                extra = HTTPSignatureComponent.contentDigest
             }
         }
         let parameters = makeParameters()
-        try sign(&response, components: covered, parameters: parameters, label: label)
+        let fields = try signatureFields(
+            for: .response(response),
+            components: components,
+            appending: extra,
+            parameters: parameters,
+            label: label ?? configuration.label
+        )
+        response.headerFields.append(fields.input)
+        response.headerFields.append(fields.signature)
         return parameters
     }
 
@@ -217,6 +233,7 @@ public struct HTTPMessageSigner: Sendable {
     private func signatureFields(
         for message: SignatureMessage,
         components: [HTTPSignatureComponent],
+        appending extra: HTTPSignatureComponent? = nil,
         parameters: HTTPSignatureParameters,
         label: String
     ) throws(HTTPSignatureError) -> (input: HTTPSignatureField, signature: HTTPSignatureField) {
@@ -226,10 +243,7 @@ public struct HTTPMessageSigner: Sendable {
                 throw HTTPSignatureError(.algorithmMismatch, "alg \"\(alg)\" does not name the key's algorithm \(key.algorithm)")
             }
         }
-        var labelBytes: [UInt8] = []
-        do {
-            try StructuredFieldSerializer.serializeKey(label, into: &labelBytes)
-        } catch {
+        guard StructuredFieldSerializer.isValidKey(label) else {
             throw HTTPSignatureError(.invalidParameter, "label \"\(label)\" is not a valid structured field key")
         }
         if message.headerFields.contains(where: { $0.name == "signature-input" }) {
@@ -240,22 +254,36 @@ public struct HTTPMessageSigner: Sendable {
         }
         let base = try SignatureBase.build(
             components: components,
+            appending: extra,
             parameters: parameters,
             message: message,
             structuredFieldTypes: configuration.structuredFieldTypes
         )
         let signature = try key.sign(base.bytes)
 
-        var input = labelBytes
-        input.append(UInt8(ascii: "="))
-        input.append(contentsOf: base.signatureParams)
-        var value = labelBytes
-        value.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: ":")])
-        Base64.encode(signature, into: &value)
-        value.append(UInt8(ascii: ":"))
+        // Each field value is written straight into its string's storage: `label=(…);…` and `label=:base64:`.
+        let labelLength = label.utf8.count
+        let input = unsafe String(unsafeUninitializedCapacity: labelLength + 1 + base.signatureParams.count) { buffer in
+            var position = unsafe buffer.initialize(fromContentsOf: label.utf8)
+            unsafe buffer[position] = UInt8(ascii: "=")
+            position += 1
+            for byte in base.signatureParams {
+                unsafe buffer[position] = byte
+                position += 1
+            }
+            return position
+        }
+        let value = unsafe String(unsafeUninitializedCapacity: labelLength + 3 + Base64.paddedLength(signature.count)) { buffer in
+            var position = unsafe buffer.initialize(fromContentsOf: label.utf8)
+            unsafe buffer[position] = UInt8(ascii: "=")
+            unsafe buffer[position + 1] = UInt8(ascii: ":")
+            position = unsafe signature.withUnsafeBytes { unsafe Base64.write($0, to: buffer, at: position + 2) }
+            unsafe buffer[position] = UInt8(ascii: ":")
+            return position + 1
+        }
         return (
-            HTTPSignatureField(lowercasedName: "signature-input", value: String(decoding: input, as: UTF8.self)),
-            HTTPSignatureField(lowercasedName: "signature", value: String(decoding: value, as: UTF8.self))
+            HTTPSignatureField(lowercasedName: "signature-input", value: input),
+            HTTPSignatureField(lowercasedName: "signature", value: value)
         )
     }
 }

@@ -29,6 +29,7 @@ public struct HTTPSignatureParameters: Sendable, Hashable {
         tag: String? = nil
     ) {
         var entries: [StructuredFieldParameter] = []
+        entries.reserveCapacity(6)
         if let created { entries.append(StructuredFieldParameter(key: "created", value: .integer(created))) }
         if let keyID { entries.append(StructuredFieldParameter(key: "keyid", value: .string(keyID))) }
         if let algorithm { entries.append(StructuredFieldParameter(key: "alg", value: .string(algorithm.name))) }

@@ -12,26 +12,32 @@ import Darwin
 /// time so that a signature does not pay a system call for its nonce. Each byte is handed out once.
 final class NonceGenerator: Sendable {
     private struct Pool {
-        var bytes: [UInt8] = []
-        var offset = 0
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var offset = 4096
 
-        mutating func take(_ count: Int) -> [UInt8] {
+        /// The next `count` unused bytes, encoded as base64url straight into a new string (one allocation).
+        mutating func nextEncoded(_ count: Int) -> String {
             if offset + count > bytes.count {
-                bytes = [UInt8](repeating: 0, count: 4096)
                 unsafe bytes.withUnsafeMutableBytes { buffer in
                     if let base = buffer.baseAddress { unsafe arc4random_buf(base, buffer.count) }
                 }
                 offset = 0
             }
             defer { offset += count }
-            return Array(bytes[offset..<(offset + count)])
+            let start = offset
+            return unsafe bytes.withUnsafeBytes { pool in
+                let slice = unsafe UnsafeRawBufferPointer(rebasing: pool[start..<(start + count)])
+                return unsafe String(unsafeUninitializedCapacity: Base64.unpaddedLength(count)) { buffer in
+                    unsafe Base64.write(slice, url: true, to: buffer, at: 0)
+                }
+            }
         }
     }
 
     private let pool = Mutex(Pool())
 
     func next() -> String {
-        Self.base64URL(pool.withLock { $0.take(16) })
+        pool.withLock { $0.nextEncoded(16) }
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {

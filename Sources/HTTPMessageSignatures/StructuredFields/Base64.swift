@@ -34,6 +34,60 @@ enum Base64 {
         if index < bytes.count { encode(sequence: bytes[index...], into: &out) }
     }
 
+    private static let urlAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// The length of the standard (padded) encoding of `count` bytes.
+    static func paddedLength(_ count: Int) -> Int { (count + 2) / 3 * 4 }
+
+    /// The length of the base64url (unpadded) encoding of `count` bytes.
+    static func unpaddedLength(_ count: Int) -> Int { count / 3 * 4 + [0, 2, 3][count % 3] }
+
+    /// Writes the encoding of `bytes` into `buffer` from `offset` and returns the offset after it: standard base64
+    /// with padding, or base64url without padding (RFC 4648 §5) when `url` is set. For building a field value in
+    /// one allocation (`String(unsafeUninitializedCapacity:)`); `buffer` must have room for ``paddedLength(_:)``
+    /// or ``unpaddedLength(_:)`` bytes from `offset`.
+    static func write(
+        _ bytes: UnsafeRawBufferPointer,
+        url: Bool = false,
+        to buffer: UnsafeMutableBufferPointer<UInt8>,
+        at offset: Int
+    ) -> Int {
+        let alphabet = url ? urlAlphabet : standardAlphabet
+        var position = offset
+        var index = 0
+        let count = bytes.count
+        while index + 3 <= count {
+            let b0 = unsafe bytes[index]
+            let b1 = unsafe bytes[index + 1]
+            let b2 = unsafe bytes[index + 2]
+            unsafe buffer[position] = alphabet[Int(b0 >> 2)]
+            unsafe buffer[position + 1] = alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)]
+            unsafe buffer[position + 2] = alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)]
+            unsafe buffer[position + 3] = alphabet[Int(b2 & 0x3F)]
+            position += 4
+            index += 3
+        }
+        let remaining = count - index
+        if remaining > 0 {
+            let b0 = unsafe bytes[index]
+            let b1: UInt8 = remaining == 2 ? unsafe bytes[index + 1] : 0
+            unsafe buffer[position] = alphabet[Int(b0 >> 2)]
+            unsafe buffer[position + 1] = alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)]
+            position += 2
+            if remaining == 2 {
+                unsafe buffer[position] = alphabet[Int((b1 & 0x0F) << 2)]
+                position += 1
+            }
+            if !url {
+                for _ in 0..<(3 - remaining) {
+                    unsafe buffer[position] = UInt8(ascii: "=")
+                    position += 1
+                }
+            }
+        }
+        return position
+    }
+
     static func encode(sequence bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
         var iterator = bytes.makeIterator()
         while let b0 = iterator.next() {

@@ -73,17 +73,21 @@ enum StructuredFieldSerializer {
     }
 
     static func serializeKey(_ key: String, into out: inout [UInt8]) throws(SerializationFailure) {
-        guard let first = key.utf8.first else { throw SerializationFailure(reason: "empty key") }
-        guard StructuredFieldParser.isLCAlpha(first) || first == UInt8(ascii: "*"),
-            ASCIIBytes.all(
-                key,
-                {
-                    StructuredFieldParser.isLCAlpha($0) || StructuredFieldParser.isDigit($0) || $0 == UInt8(ascii: "_")
-                        || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "*")
-                }
-            )
-        else { throw SerializationFailure(reason: "invalid key \"\(key)\"") }
+        guard !key.isEmpty else { throw SerializationFailure(reason: "empty key") }
+        guard isValidKey(key) else { throw SerializationFailure(reason: "invalid key \"\(key)\"") }
         out.append(contentsOf: key.utf8)
+    }
+
+    /// Whether `key` is a Structured Field key (RFC 9651 §3.1.2): `( lcalpha / "*" ) *( lcalpha / DIGIT / "_" /
+    /// "-" / "." / "*" )`.
+    static func isValidKey(_ key: String) -> Bool {
+        guard let first = key.utf8.first, StructuredFieldParser.isLCAlpha(first) || first == UInt8(ascii: "*") else {
+            return false
+        }
+        return ASCIIBytes.all(key) {
+            StructuredFieldParser.isLCAlpha($0) || StructuredFieldParser.isDigit($0) || $0 == UInt8(ascii: "_")
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "*")
+        }
     }
 
     static func serializeBareItem(_ bare: StructuredFieldBareItem, into out: inout [UInt8]) throws(SerializationFailure) {
