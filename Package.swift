@@ -9,6 +9,10 @@ import PackageDescription
 // - swift-argument-parser: the `tessera` CLI.
 // - swift-log, swift-metrics, swift-prometheus, swift-service-lifecycle: logs, /metrics, graceful shutdown.
 // - Yams: the YAML configuration file.
+// - swift-nio-ssl (via HummingbirdTLS) and swift-certificates: TLS termination with client certificates for
+//   the GNAP `mtls` proof (RFC 9635 §7.3.2, RFC 8705). Both were already in the graph (AsyncHTTPClient uses
+//   NIOSSL, HummingbirdTLS is Hummingbird's own TLS channel); X509 parses and builds certificates instead of
+//   hand-written DER.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -48,6 +52,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
     ],
     targets: [
         .target(name: "Cedar", swiftSettings: strictSwiftSettings),
@@ -76,6 +83,9 @@ let package = Package(
             name: "TesseraProtocol",
             dependencies: [
                 "HTTPMessageSignatures",
+                // X.509 certificates of GNAP `mtls` keys (RFC 9635 §7.1 `cert`, RFC 8705 `x5t#S256`).
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -112,6 +122,10 @@ let package = Package(
             dependencies: [
                 "TesseraEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Native TLS termination (`tls:`), with client certificates for GNAP mtls.
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,6 +147,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                // Self-signed server and client certificates for the mTLS tests.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -146,6 +163,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // A client certificate and key on the TLS connection for the GNAP mtls proof.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -290,6 +309,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 public import Foundation
 public import Hummingbird
+import HummingbirdCore
 import AsyncHTTPClient
 public import Logging
 import ServiceLifecycle
@@ -123,6 +124,8 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     for (index, definition) in configuration.authorizationDetailsTypes.enumerated() {
         engineConfiguration.authorizationDetailsTypes.append(try definition.resolved(field: "authorization_details_types[\(index)]"))
     }
+    var gnapConfiguration = configuration.gnap
+    gnapConfiguration.mutualTLS = configuration.seesClientCertificates
     var engine = GrantEngine(
         configuration: engineConfiguration,
         stores: stores,
@@ -130,7 +133,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         jwksFetcher: jwksFetcher,
         peerJWKSFetcher: peerJWKSFetcher,
         peerTokenClient: HTTPPeerTokenClient(client: HTTPJWKSFetcher.sharedClient, timeout: .seconds(10)),
-        gnap: configuration.gnap,
+        gnap: gnapConfiguration,
         trust: configuration.chaining,
         metadataClients: metadataClients,
         dpop: configuration.dpop,
@@ -152,7 +155,8 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     RevocationRoute(engine: engine).addRoutes(to: router)
     MetadataRoute(engine: engine).addRoutes(to: router)
     OperationsRoute(engine: engine, metrics: metrics).addRoutes(to: router)
-    GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer)).addRoutes(to: router)
+    let certificates = ClientCertificateSource(fromTLS: configuration.tls?.clientCertificates == .optional, trustedProxies: configuration.trustedProxies)
+    GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer, certificates: certificates)).addRoutes(to: router)
     InteractionRoutes(
         service: engine.gnap,
         people: people,
@@ -176,10 +180,12 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     services.append(sweeper)
 
     let databaseName = stores.displayName
-    let listenURL = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+    let listenURL = "\(configuration.tls == nil ? "http" : "https")://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+    var server: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: .seconds(30)))
+    if let tls = configuration.tls { server = try ServerTLS.server(tls, http: server) }
     var application = Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: port)),
         services: services,
         onServerRunning: { _ in

@@ -1,11 +1,16 @@
 public import Hummingbird
+public import NIOCore
 
 /// The request context of every Tessera route.
 public struct TesseraRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The connection the request came on: its peer address (trusted proxies) and, under TLS, the
+    /// client certificate (GNAP mtls, RFC 9635 §7.3.2).
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 
     /// Form and JSON bodies are small; 64 KiB is far above any legitimate OAuth request.

@@ -32,6 +32,10 @@ public struct GNAPClient: Sendable {
         public var maximumPolls: Int = 120
         /// Waits longer than this are refused instead of slept (a guard against a hostile `wait`).
         public var maximumWait: Duration = .seconds(3600)
+        /// Prove with `mtls` (RFC 9635 §7.3.2) instead of httpsig: the key is sent as this certificate and
+        /// requests are not signed, because TLS proves the key. The transport must present the certificate
+        /// and its private key on every connection (``AsyncHTTPClientTransport/mutualTLS(certificateChainPEM:privateKeyPEM:trustRootsPEM:)``).
+        public var mutualTLSCertificate: GNAPCertificate?
 
         /// Creates a configuration for `grantEndpoint`.
         public init(grantEndpoint: String) { self.grantEndpoint = grantEndpoint }
@@ -122,7 +126,7 @@ public struct GNAPClient: Sendable {
                 request.client = .instance(instanceID)
             } else {
                 request.client = .value(
-                    GNAPClientInstance(key: key.gnapKey, classID: configuration.classID, display: configuration.display)
+                    GNAPClientInstance(key: presentedKey, classID: configuration.classID, display: configuration.display)
                 )
             }
         }
@@ -273,6 +277,16 @@ public struct GNAPClient: Sendable {
             request.appendHeader(name: "Authorization", value: "Bearer \(token.value)")
             return
         }
+        if let certificate = configuration.mutualTLSCertificate {
+            // mtls: the TLS connection proves the key; the token is only named (RFC 9635 §7.2, §7.3.2).
+            if let bound = token.key {
+                guard case .value(let boundKey) = bound, boundKey.proof.method == "mtls", certificate.matches(boundKey) else {
+                    throw GNAPClientError(.unsupportedTokenKey, "the token is bound to a key this client does not hold")
+                }
+            }
+            request.appendHeader(name: "Authorization", value: "GNAP \(token.value)")
+            return
+        }
         if let bound = token.key {
             guard case .value(let boundKey) = bound, let jwk = boundKey.jwk, boundKey.proof.method == "httpsig",
                 let theirs = try? jwk.thumbprint(), let ours = try? key.thumbprint(), theirs == ours
@@ -293,6 +307,12 @@ public struct GNAPClient: Sendable {
         var request = request
         try authorize(&request, with: token)
         return try await transport.send(request)
+    }
+
+    /// The key as sent in `client`: the httpsig JWK, or the certificate with `proof: mtls`.
+    public var presentedKey: GNAPKey {
+        guard let certificate = configuration.mutualTLSCertificate else { return key.gnapKey }
+        return GNAPKey(proof: GNAPProof(method: "mtls"), cert: certificate.pem)
     }
 
     // MARK: - Private
@@ -327,7 +347,7 @@ public struct GNAPClient: Sendable {
         } catch {
             throw GNAPClientError(.invalidRequest, "not an absolute http(s) URI: \(uri)")
         }
-        if sign {
+        if sign, configuration.mutualTLSCertificate == nil {
             do {
                 try signer.sign(&request)
             } catch {

@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 public import HTTPMessageSignatures
 import NIOCore
+public import NIOSSL
 import NIOHTTP1
 public import TesseraProtocol
 
@@ -33,5 +34,26 @@ public struct AsyncHTTPClientTransport: TesseraTransport {
             headerFields: response.headers.map { HTTPSignatureField(name: $0.name, value: $0.value) },
             body: Array(buffer: body)
         )
+    }
+
+    /// A transport whose TLS connections present a client certificate, for the GNAP `mtls` proof
+    /// (RFC 9635 §7.3.2). The server's certificate is still fully verified (system roots, or
+    /// `trustRootsPEM` when given). Call ``shutdown()`` when done.
+    /// - Throws: `NIOSSLError` when the PEM texts are not a certificate chain and a matching private key.
+    public static func mutualTLS(certificateChainPEM: String, privateKeyPEM: String, trustRootsPEM: String? = nil) throws -> AsyncHTTPClientTransport {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificateChainPEM.utf8)).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem))
+        if let trustRootsPEM {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(trustRootsPEM.utf8)))
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        return AsyncHTTPClientTransport(client: client)
+    }
+
+    /// Shuts down a client this transport created (``mutualTLS(certificateChainPEM:privateKeyPEM:trustRootsPEM:)``);
+    /// never call it on `HTTPClient.shared`.
+    public func shutdown() async throws {
+        try await client.shutdown()
     }
 }

@@ -62,6 +62,9 @@ public struct GNAPConfiguration: Sendable {
     public var grantLifetime: TimeInterval = 86_400
     /// Allowed clock difference for `created` in key proofs.
     public var proofWindow: Duration = .seconds(60)
+    /// Whether requests can carry client certificates (native TLS asking for them, or trusted
+    /// TLS-terminating proxies), so the `mtls` proof (RFC 9635 §7.3.2) is offered and accepted.
+    public var mutualTLS = false
 
     public init() {}
 }

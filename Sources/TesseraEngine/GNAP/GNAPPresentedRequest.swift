@@ -6,6 +6,9 @@ public import TesseraProtocol
 public struct GNAPPresentedRequest: Sendable {
     public var message: HTTPSignatureRequest
     public var token: String?
+    /// The client certificate the request arrived with — from this server's TLS handshake, or from a
+    /// trusted TLS-terminating proxy's `Client-Cert` field (RFC 9440) — for the `mtls` proof (RFC 9635 §7.3.2).
+    public var clientCertificate: GNAPCertificate?
     /// An `application/jose` body (the `jws` proof, RFC 9635 §7.3.4): the compact JWS whose payload
     /// is the request's JSON. Set by ``init(message:token:attachedJWS:)`` only once its payload decoded;
     /// the signature is checked by the key proof.

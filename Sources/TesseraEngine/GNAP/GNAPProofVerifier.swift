@@ -8,12 +8,18 @@ import TesseraStorage
 /// Checks that a request proves possession of a key (RFC 9635 §7.3), for the `httpsig` method
 /// (§7.3.1): the profile's covered components, `tag="gnap"`, a fresh `created`, no `alg`, `keyid`
 /// equal to the JWK `kid`, Content-Digest over the body, and single-use nonces.
+/// `mtls` (§7.3.2) compares the presented TLS client certificate with the key's.
 struct GNAPProofVerifier: Sendable {
     let replay: any ReplayCache
     let window: Duration
     let now: @Sendable () -> Date
     /// Imported keys by thumbprint and algorithm: safe to lose, it only saves re-importing a JWK per request.
     let keys = VerificationKeyCache()
+
+    /// Whether the server can see client certificates (native TLS or a trusted proxy), so `mtls` is offered.
+    var mutualTLS = false
+
+    var supportedMethods: [String] { mutualTLS ? ["httpsig", "mtls", "jwsd", "jws"] : ["httpsig", "jwsd", "jws"] }
 
     /// - Throws: ``GNAPError`` with `errorCode` (`invalid_client` on the grant endpoint, the context's code elsewhere).
     func verify(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code = .invalidClient) async throws {
@@ -34,10 +40,13 @@ struct GNAPProofVerifier: Sendable {
                 try await verifyDetachedJWS(request, key: key, errorCode: errorCode, typ: "gnap-binding-jws")
             }
             return
+        case "mtls":
+            try verifyMutualTLS(request, key: key, errorCode: errorCode)
+            return
         case "httpsig":
             break
         default:
-            throw GNAPError(errorCode, "key proof method '\(key.proof.method.prefix(32))' is not supported here (supported: httpsig, jwsd, jws)")
+            throw GNAPError(errorCode, "key proof method '\(key.proof.method.prefix(32))' is not supported here (supported: \(supportedMethods.joined(separator: ", ")))")
         }
         guard let jwk = key.jwk, let kid = jwk.kid else {
             throw GNAPError(errorCode, "httpsig needs a JWK with 'kid' and 'alg' (RFC 9635 §7.1)")
@@ -80,6 +89,23 @@ struct GNAPProofVerifier: Sendable {
         }
         if let failure = result.error {
             throw GNAPError(errorCode, "key proof rejected: \(failure.message.isEmpty ? failure.code.description : failure.message)")
+        }
+    }
+
+    /// `mtls` (RFC 9635 §7.3.2): the TLS client certificate of this request must be the key's `cert`
+    /// (or have its `cert#S256` thumbprint). TLS covers the whole message, so nothing else is checked.
+    private func verifyMutualTLS(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code) throws(GNAPError) {
+        guard mutualTLS else {
+            throw GNAPError(errorCode, "key proof method 'mtls' is not supported here: this server sees no client certificates (supported: \(supportedMethods.joined(separator: ", ")))")
+        }
+        guard key.cert != nil || key.certS256 != nil else {
+            throw GNAPError(errorCode, "the mtls proof needs a key in the 'cert' or 'cert#S256' format (RFC 9635 §7.1)")
+        }
+        guard let presented = request.clientCertificate else {
+            throw GNAPError(errorCode, "the mtls proof needs a TLS client certificate on the connection, and none was presented (RFC 9635 §7.3.2)")
+        }
+        guard presented.matches(key) else {
+            throw GNAPError(errorCode, "the TLS client certificate is not the key's certificate (RFC 9635 §7.3.2)")
         }
     }
 

@@ -10,7 +10,7 @@ extension GNAPService {
             introspectionEndpoint: endpoints.introspection,
             tokenFormatsSupported: ["jwt-signed"],
             resourceRegistrationEndpoint: endpoints.resourceRegistration,
-            keyProofsSupported: ["httpsig", "jwsd", "jws"]
+            keyProofsSupported: proofs.supportedMethods
         )
     }
 

@@ -4,7 +4,7 @@ public import TesseraStorage
 
 extension GNAPService {
     /// Mints the tokens a grant asks for, in the request's cardinality (RFC 9635 §3.2): bound to the
-    /// client key (`cnf.jkt`) unless `bearer` was asked and allowed, audience-restricted to the
+    /// client key (`cnf.jkt`, or `cnf.x5t#S256` for an mtls certificate) unless `bearer` was asked and allowed, audience-restricted to the
     /// rights' `locations`, each with its own management URI and token.
     func mintTokens(for request: GNAPGrantRequest, grant: GNAPGrantRecord) async throws -> (GNAPTokenResponses?, [GNAPIssuedToken]) {
         guard let tokens = request.accessToken else { return (nil, []) }
@@ -48,7 +48,7 @@ extension GNAPService {
             jti: jti,
             clientID: grant.instanceID ?? grant.keyThumbprint,
             scope: nil,
-            cnf: bearer ? nil : Confirmation(jkt: grant.keyThumbprint),
+            cnf: bearer ? nil : try confirmation(for: grant),
             access: token.access
         )
         let value = try await keyRing.signer().sign(claims, type: AccessTokenClaims.type)
@@ -85,6 +85,14 @@ extension GNAPService {
             flags: flags.isEmpty ? nil : flags
         )
         return (response, record)
+    }
+
+    /// The token's key binding: `cnf.jkt` for a JWK, `cnf.x5t#S256` for an mtls certificate (RFC 8705 §3.1).
+    private func confirmation(for grant: GNAPGrantRecord) throws -> Confirmation {
+        // Only certificate keys are stored with a "cert" member; JWK keys skip decoding the key.
+        guard grant.clientKey.contains("\"cert") else { return Confirmation(jkt: grant.keyThumbprint) }
+        let key = try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8))
+        return key.jwk == nil ? Confirmation(jkt: nil, x5tS256: grant.keyThumbprint) : Confirmation(jkt: grant.keyThumbprint)
     }
 
     // MARK: - Token management (RFC 9635 §6)

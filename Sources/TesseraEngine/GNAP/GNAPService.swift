@@ -45,7 +45,9 @@ public struct GNAPService: Sendable {
         self.keyRing = keyRing
         self.issuerID = issuerID
         self.now = now
-        self.proofs = GNAPProofVerifier(replay: stores.replay, window: configuration.proofWindow, now: now)
+        var proofs = GNAPProofVerifier(replay: stores.replay, window: configuration.proofWindow, now: now)
+        proofs.mutualTLS = configuration.mutualTLS
+        self.proofs = proofs
         self.instancesByID = Dictionary(configuration.instances.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.instancesByThumbprint = Dictionary(
             configuration.instances.compactMap { instance in (try? Self.thumbprint(of: instance.key)).map { ($0, instance) } },
@@ -59,7 +61,7 @@ public struct GNAPService: Sendable {
             grantRequestEndpoint: endpoints.grant,
             interactionStartModesSupported: Self.supportedStartModes,
             interactionFinishMethodsSupported: Self.supportedFinishMethods,
-            keyProofsSupported: ["httpsig", "jwsd", "jws"],
+            keyProofsSupported: proofs.supportedMethods,
             subIDFormatsSupported: ["opaque", "iss_sub"],
             assertionFormatsSupported: ["id_token"],
             keyRotationSupported: false
@@ -77,8 +79,13 @@ public struct GNAPService: Sendable {
         let request = try Self.decode(GNAPGrantRequest.self, from: presented.body)
         guard request.interactRef == nil else { throw GNAPError(.invalidRequest, "interact_ref belongs in a continuation request") }
         guard let client = request.client else { throw GNAPError(.invalidRequest, "the initial grant request needs 'client' (RFC 9635 §2.3)") }
-        let (key, instance) = try identify(client)
+        var (key, instance) = try identify(client)
         try await proofs.verify(presented, key: key)
+        // An mtls key named by thumbprint is stored with the certificate that proved it, so the
+        // RS-facing introspection can hand the RS the certificate (RFC 9767 §3.3).
+        if key.proof.method == "mtls", let certificate = presented.clientCertificate {
+            key = GNAPKey(proof: key.proof, cert: certificate.pem)
+        }
         try validate(request, instance: instance)
         try validateInteract(request.interact)
 
@@ -143,11 +150,21 @@ public struct GNAPService: Sendable {
             return (instance.key, instance)
         case .value(let value):
             let key = value.key
-            guard key.jwk != nil, key.cert == nil, key.certS256 == nil else {
-                throw GNAPError(.invalidClient, "the client key must be exactly one JWK (RFC 9635 §7.1)")
+            let formats = [key.jwk != nil, key.cert != nil, key.certS256 != nil].filter { $0 }.count
+            guard formats == 1 else {
+                throw GNAPError(.invalidClient, "the client key must be in exactly one format: jwk, cert or cert#S256 (RFC 9635 §7.1)")
             }
-            guard key.jwk?.alg != nil, key.jwk?.kid != nil else {
-                throw GNAPError(.invalidClient, "the client JWK must carry 'alg' and 'kid' (RFC 9635 §7.1)")
+            if key.proof.method == "mtls" {
+                guard key.jwk == nil else {
+                    throw GNAPError(.invalidClient, "an mtls key is a certificate: send 'cert' or 'cert#S256', not 'jwk' (RFC 9635 §7.3.2)")
+                }
+            } else {
+                guard key.jwk != nil else {
+                    throw GNAPError(.invalidClient, "a 'cert' or 'cert#S256' key proves with mtls; \(key.proof.method.prefix(32)) needs a JWK (RFC 9635 §7.1)")
+                }
+                guard key.jwk?.alg != nil, key.jwk?.kid != nil else {
+                    throw GNAPError(.invalidClient, "the client JWK must carry 'alg' and 'kid' (RFC 9635 §7.1)")
+                }
             }
             let thumbprint = try Self.thumbprint(of: key)
             if let instance = instancesByThumbprint[thumbprint] {
@@ -227,7 +244,20 @@ public struct GNAPService: Sendable {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// The key's identity: the RFC 7638 JWK thumbprint, or for a certificate the RFC 8705 SHA-256
+    /// thumbprint of its DER (what `cert#S256` already is).
     static func thumbprint(of key: GNAPKey) throws(GNAPError) -> String {
+        if let cert = key.cert {
+            do { return try GNAPCertificate(pem: cert).thumbprint } catch {
+                throw GNAPError(.invalidClient, "the client 'cert' is not valid: \(error.message) (RFC 9635 §7.1)")
+            }
+        }
+        if let certS256 = key.certS256 {
+            guard certS256.utf8.count == 43, Base64URL.decode(certS256)?.count == 32 else {
+                throw GNAPError(.invalidClient, "'cert#S256' must be the base64url SHA-256 of the certificate (RFC 8705 §3.1)")
+            }
+            return certS256
+        }
         guard let jwk = key.jwk else { throw GNAPError(.invalidClient, "the key has no JWK") }
         do { return try jwk.thumbprint() } catch { throw GNAPError(.invalidClient, "the client JWK is not valid: \(error.message)") }
     }

@@ -59,7 +59,18 @@ public struct AccessTokenClaims: Codable, Sendable, Hashable {
 /// The `cnf` claim (RFC 7800 §3.1): the key a token is bound to, by JWK thumbprint (RFC 7638).
 public struct Confirmation: Codable, Sendable, Hashable {
     public var jkt: String?
-    public init(jkt: String?) { self.jkt = jkt }
+    /// The SHA-256 thumbprint of the client certificate the token is bound to (RFC 8705 §3.1), for
+    /// GNAP `mtls` keys (RFC 9635 §7.3.2).
+    public var x5tS256: String?
+    public init(jkt: String?, x5tS256: String? = nil) {
+        self.jkt = jkt
+        self.x5tS256 = x5tS256
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jkt
+        case x5tS256 = "x5t#S256"
+    }
 }
 
 /// The `act` claim (RFC 8693 §4.1): who acts for the subject. Prior actors nest inside, the

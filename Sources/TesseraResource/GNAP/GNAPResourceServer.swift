@@ -147,8 +147,17 @@ public struct GNAPResourceServer: Sendable {
     ///    `created`, unseen nonce, covering `@method`, `@target-uri`, `authorization`, `content-digest`) with the
     ///    key the AS reports. Never cached.
     ///
+    /// A token bound to an `mtls` key (RFC 9635 §7.3.2) is verified instead against `clientCertificate`, the DER
+    /// certificate the client presented on the TLS connection (or that a trusted TLS-terminating proxy forwarded in
+    /// RFC 9440 `Client-Cert`): it must be the certificate the AS reports for the token. Pass it whenever the
+    /// connection has one; a request with a client certificate and no `Signature` field is checked as mtls.
+    ///
     /// Refusals are values (with the challenge to send); only programming errors throw.
-    public func verify(_ request: HTTPSignatureRequest, requiredAccess: [GNAPAccessRight]? = nil) async -> GNAPVerificationResult {
+    public func verify(
+        _ request: HTTPSignatureRequest,
+        clientCertificate: [UInt8]? = nil,
+        requiredAccess: [GNAPAccessRight]? = nil
+    ) async -> GNAPVerificationResult {
         let challenge = self.challenge()
         func refuse(_ reason: GNAPVerificationFailure.Reason, _ message: String) -> GNAPVerificationResult {
             .refused(GNAPVerificationFailure(reason: reason, message: message, challenge: challenge))
@@ -161,9 +170,10 @@ public struct GNAPResourceServer: Sendable {
             return refuse(.missingToken, "the Authorization field is not GNAP or Bearer")
         }
         let bound = scheme == "gnap"
+        let mutualTLS = bound && clientCertificate != nil && !request.headerFields.contains { $0.name.lowercased() == "signature" }
         let introspection: GNAPIntrospectionResponse
         do {
-            introspection = try await introspect(token: token, proof: bound ? "httpsig" : nil, access: requiredAccess)
+            introspection = try await introspect(token: token, proof: bound ? (mutualTLS ? "mtls" : "httpsig") : nil, access: requiredAccess)
         } catch {
             return refuse(.introspectionFailed, "the AS could not be asked: \(error)")
         }
@@ -186,6 +196,15 @@ public struct GNAPResourceServer: Sendable {
             )
         }
         guard !introspection.isBearer else { return refuse(.wrongScheme, "a bearer token must use the Bearer scheme") }
+        if mutualTLS, let clientCertificate {
+            guard case .value(let boundKey)? = introspection.key, boundKey.proof.method == "mtls" else {
+                return refuse(.unsupportedKey, "the token is not bound to a certificate (mtls)")
+            }
+            guard let presented = try? GNAPCertificate(der: clientCertificate), presented.matches(boundKey) else {
+                return refuse(.invalidSignature, "the TLS client certificate is not the one the token is bound to (RFC 9635 §7.3.2)")
+            }
+            return .authorized(GNAPAuthorizedRequest(token: token, access: introspection.access ?? [], introspection: introspection, signature: nil))
+        }
         guard case .value(let boundKey)? = introspection.key, let jwk = boundKey.jwk else {
             return refuse(.unsupportedKey, "the token's key is not a JWK by value")
         }

@@ -157,6 +157,18 @@ public struct OAuthResourceServer: Sendable {
         let boundKey = verified.confirmation?.jkt
         switch scheme {
         case .bearer:
+            if let x5t = verified.confirmation?.x5tS256 {
+                // RFC 8705 §3: a certificate-bound token is used only over TLS with that certificate.
+                guard let certificate = request.clientCertificate,
+                    ConstantTime.equals(Array(GNAPCertificate.thumbprint(of: certificate).utf8), Array(x5t.utf8))
+                else {
+                    throw refusal(
+                        401,
+                        OAuthError(.invalidToken, "this token is bound to a client certificate (cnf x5t#S256) that this request did not present (RFC 8705 §3)"),
+                        scheme: .bearer
+                    )
+                }
+            }
             guard boundKey == nil else {
                 // RFC 9449 §7.2: a DPoP-bound token presented as bearer is a downgrade.
                 throw refusal(401, OAuthError(.invalidToken, "this token is DPoP-bound; present it with 'Authorization: DPoP' and a DPoP proof"), scheme: .dpop)

@@ -9,11 +9,15 @@ public struct ResourceRequest: Sendable, Hashable {
     public var authorization: [String]
     /// Every `DPoP` field value.
     public var dpop: [String]
+    /// The DER client certificate of the TLS connection (or of a trusted proxy's RFC 9440 `Client-Cert`),
+    /// for tokens bound to a certificate (`cnf.x5t#S256`, RFC 8705 §3).
+    public var clientCertificate: [UInt8]?
 
-    public init(method: String, uri: String, authorization: [String], dpop: [String] = []) {
+    public init(method: String, uri: String, authorization: [String], dpop: [String] = [], clientCertificate: [UInt8]? = nil) {
         self.method = method
         self.uri = uri
         self.authorization = authorization
         self.dpop = dpop
+        self.clientCertificate = clientCertificate
     }
 }

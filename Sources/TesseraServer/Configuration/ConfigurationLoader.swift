@@ -89,6 +89,8 @@ public enum ConfigurationLoader {
         var authorizationDetailsTypes: [AuthorizationDetailsTypeDefinition]?
         var users: [FileUser]?
         var requirePushedAuthorizationRequests: Bool?
+        var tls: FileTLS?
+        var trustedProxies: [String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -105,6 +107,8 @@ public enum ConfigurationLoader {
             case authorizationDetailsTypes = "authorization_details_types"
             case users
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
+            case tls
+            case trustedProxies = "trusted_proxies"
         }
 
         init(from decoder: any Decoder) throws {
@@ -133,6 +137,8 @@ public enum ConfigurationLoader {
             authorizationDetailsTypes = try keyed.decodeIfPresent([AuthorizationDetailsTypeDefinition].self, forKey: .authorizationDetailsTypes)
             users = try keyed.decodeIfPresent([FileUser].self, forKey: .users)
             requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests)
+            tls = try keyed.decodeIfPresent(FileTLS.self, forKey: .tls)
+            trustedProxies = try keyed.decodeIfPresent([String].self, forKey: .trustedProxies)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -153,6 +159,8 @@ public enum ConfigurationLoader {
             clientIDMetadataDocuments?.apply(to: &configuration)
             try clientChallenges?.apply(to: &configuration)
             if let dpop { try dpop.apply(to: &configuration.dpop) }
+            if let tls { configuration.tls = try tls.settings() }
+            if let trustedProxies { configuration.trustedProxies = try FileTLS.networks(trustedProxies) }
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
             if let users {
                 configuration.users = users.map {

@@ -41,6 +41,10 @@ public struct ServerConfiguration: Sendable {
     public var authorizationDetailsTypes: [AuthorizationDetailsTypeDefinition] = []
     /// People who sign in to the interaction pages (added or updated at start).
     public var users: [UserDefinition] = []
+    /// Native TLS termination (`tls:`), optionally asking clients for certificates (GNAP mtls).
+    public var tls: TLSSettings?
+    /// TLS-terminating proxies whose RFC 9440 `Client-Cert` field is believed (`trusted_proxies:`).
+    public var trustedProxies: [IPNetwork] = []
 
     public init() {}
 
@@ -49,9 +53,9 @@ public struct ServerConfiguration: Sendable {
         database ?? "sqlite:" + URL(fileURLWithPath: dataDirectory).appendingPathComponent("tessera.sqlite").path
     }
 
-    /// The issuer in effect once the port is known.
+    /// The issuer in effect once the port is known (`https` when the server terminates TLS).
     public func effectiveIssuer(port: Int) -> String {
-        issuer ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        issuer ?? "\(tls == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
     /// Checks the settings that the types cannot.
@@ -72,10 +76,15 @@ public struct ServerConfiguration: Sendable {
         }
         guard (0...3600).contains(gnap.continuationWait) else { throw ConfigurationError(field: "gnap.continuation_wait", "must be 0 to 3600 seconds") }
         for (index, instance) in gnap.instances.enumerated() {
+            if instance.key.proof.method == "mtls" {
+                try validateMutualTLSInstance(instance.key, field: "gnap.instances[\(index)].key")
+                continue
+            }
             guard instance.key.proof.method == "httpsig", let jwk = instance.key.jwk, jwk.alg != nil, jwk.kid != nil,
                 (try? jwk.thumbprint()) != nil
             else { throw ConfigurationError(field: "gnap.instances[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid") }
         }
+        try validateTLS()
         for (index, server) in gnap.resourceServers.enumerated() {
             guard server.key.proof.method == "httpsig", let jwk = server.key.jwk, jwk.alg != nil, jwk.kid != nil, (try? jwk.thumbprint()) != nil
             else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid") }

@@ -11,6 +11,8 @@ import TesseraProtocol
 /// scheme and authority come from the issuer, not from whatever `Host` the request carried.
 struct GNAPRequestAdapter: Sendable {
     let issuer: String
+    /// Where the `mtls` proof's client certificate comes from.
+    var certificates = ClientCertificateSource()
     static let maximumBody = 64 * 1024
 
     func presented(_ request: Request, context: TesseraRequestContext) async throws -> GNAPPresentedRequest {
@@ -43,10 +45,14 @@ struct GNAPRequestAdapter: Sendable {
             headerFields: fields,
             body: body.isEmpty ? nil : body
         )
+        var presented: GNAPPresentedRequest
         if attached {
-            return try GNAPPresentedRequest(message: message, token: try Self.token(request), attachedJWS: String(decoding: body, as: UTF8.self))
+            presented = try GNAPPresentedRequest(message: message, token: try Self.token(request), attachedJWS: String(decoding: body, as: UTF8.self))
+        } else {
+            presented = GNAPPresentedRequest(message: message, token: try Self.token(request))
         }
-        return GNAPPresentedRequest(message: message, token: try Self.token(request))
+        presented.clientCertificate = try await certificates.certificate(request, channel: context.channel)
+        return presented
     }
 
     /// `Authorization: GNAP <token>` (RFC 9635 §7.2); any other scheme is refused.
