@@ -87,10 +87,17 @@ import Testing
             let grant = try #require(try await stores.gnap.grant(id: "g1"))
             #expect(grant.state == .approved && grant.subject == "alice" && grant.request == "{\"narrow\":1}")
             #expect(try await stores.interactions.interaction(id: "i1")?.state == .finished)
-            #expect(try await !stores.interactions.consume(grantID: "g1", interactRefHash: "wrong"))
-            #expect(try await stores.interactions.consume(grantID: "g1", interactRefHash: "r1"))
-            #expect(try await !stores.interactions.consume(grantID: "g1", interactRefHash: "r1"), "replayed interact_ref")
+            // The reference is spent only together with the grant update it pays for (one transaction).
+            let next = GNAPStoreConformanceTests.grant("g1", state: .approved, continuation: "c2")
+            #expect(try await !stores.gnap.updateGrant(next, expectedContinuationHash: "c1", expectedState: .approved, issued: [], consumingInteractRef: "wrong"))
+            #expect(try await !stores.gnap.updateGrant(next, expectedContinuationHash: "stale", expectedState: .approved, issued: [], consumingInteractRef: "r1"))
+            #expect(try await stores.interactions.interaction(id: "i1")?.state == .finished, "a refused grant update spends nothing")
+            #expect(try await stores.gnap.grant(id: "g1")?.continuationHash == "c1", "a refused reference moves nothing")
+            #expect(try await stores.gnap.updateGrant(next, expectedContinuationHash: "c1", expectedState: .approved, issued: [], consumingInteractRef: "r1"))
             #expect(try await stores.interactions.interaction(id: "i1")?.state == .used)
+            let replay = GNAPStoreConformanceTests.grant("g1", state: .approved, continuation: "c3")
+            #expect(try await !stores.gnap.updateGrant(replay, expectedContinuationHash: "c2", expectedState: .approved, issued: [], consumingInteractRef: "r1"), "replayed interact_ref")
+            #expect(try await stores.gnap.grant(id: "g1")?.continuationHash == "c2")
         }
     }
 

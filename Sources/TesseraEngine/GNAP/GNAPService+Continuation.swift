@@ -33,14 +33,19 @@ extension GNAPService {
         // A resource owner may decide while this request runs; the store refuses to overwrite that
         // decision, and the request is answered from the new state instead.
         // An interaction reference is single use (RFC 9635 §5.1): accepted once, for this grant only.
-        var interacted = false
+        var interactRef: String?
         if method == .post, !presented.body.isEmpty {
-            let body = try Self.decode(GNAPGrantRequest.self, from: presented.body)
-            if let interactRef = body.interactRef {
-                guard try await consumeInteractRef(interactRef, grant: grant) else {
-                    guard grant.state == .pending else {
-                        var finalized = grant
-                        _ = try await finalize(&finalized, expected: presentedHash, state: grant.state)
+            interactRef = try Self.decode(GNAPGrantRequest.self, from: presented.body).interactRef
+        }
+        var current = grant
+        for _ in 0..<3 {
+            var spending: String?
+            if let interactRef {
+                spending = try await usableInteractRef(interactRef, grant: current)
+                guard spending != nil else {
+                    guard current.state == .pending else {
+                        var finalized = current
+                        _ = try await finalize(&finalized, expected: presentedHash, state: current.state)
                         throw GNAPError(
                             .tooManyAttempts,
                             "this interact_ref is unknown or was already used; the grant is finalized (RFC 9635 §5.1)"
@@ -48,14 +53,9 @@ extension GNAPService {
                     }
                     throw GNAPError(.invalidInteraction, "no finished interaction of this grant has this interact_ref")
                 }
-                interacted = true
             }
-        }
-        var current = grant
-        for _ in 0..<3 {
-            if let outcome = try await advance(current, method: method, presented, presentedHash: presentedHash, interacted: interacted) {
-                return outcome
-            }
+            let outcome = try await advance(current, method: method, presented, presentedHash: presentedHash, spending: spending)
+            if let outcome { return outcome }
             guard let reread = try await stores.gnap.grant(id: id), reread.continuationHash == presentedHash else {
                 throw GNAPError(.invalidContinuation, "the continuation token was already used")
             }
@@ -64,14 +64,16 @@ extension GNAPService {
         throw GNAPError(.invalidContinuation, "the grant kept changing; continue again")
     }
 
-    /// One attempt at moving the grant on. Returns `nil` when the stored grant changed since it was read.
+    /// One attempt at moving the grant on. Returns `nil` when the stored grant changed since it was read
+    /// (or the interaction reference being spent, the hash in `spending`, was spent meanwhile).
     private func advance(
         _ grant: GNAPGrantRecord,
         method: ContinuationMethod,
         _ presented: GNAPPresentedRequest,
         presentedHash: String,
-        interacted: Bool
+        spending: String?
     ) async throws -> ContinuationOutcome? {
+        let interacted = spending != nil
         var grant = grant
         let readState = grant.state
         let current = now()
@@ -144,7 +146,10 @@ extension GNAPService {
             (response.accessToken, issued) = try await mintTokens(for: request, grant: grant)
             response.subject = try await subjectResponse(for: request, grant: grant)
         }
-        guard try await stores.gnap.updateGrant(grant, expectedContinuationHash: presentedHash, expectedState: readState, issued: issued)
+        guard
+            try await stores.gnap.updateGrant(
+                grant, expectedContinuationHash: presentedHash, expectedState: readState, issued: issued, consumingInteractRef: spending
+            )
         else { return nil }
         return .response(response)
     }

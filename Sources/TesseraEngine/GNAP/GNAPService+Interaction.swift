@@ -306,10 +306,16 @@ extension GNAPService {
 
     // MARK: - Continuation with interact_ref (RFC 9635 §5.1)
 
-    /// Accepts the `interact_ref` once: it must be the one the person's decision produced for this grant.
-    func consumeInteractRef(_ interactRef: String, grant: GNAPGrantRecord) async throws -> Bool {
-        guard interactRef.utf8.count <= 256 else { return false }
-        return try await stores.interactions.consume(grantID: grant.id, interactRefHash: TokenIssuer.hashToken(interactRef))
+    /// The hash of `interactRef` when it is the one the person's decision produced for this grant and
+    /// it has not been spent. Spending it happens with the grant update that answers the call
+    /// (`GNAPStore.updateGrant(…consumingInteractRef:)`), in one transaction, so it is accepted once.
+    func usableInteractRef(_ interactRef: String, grant: GNAPGrantRecord) async throws -> String? {
+        guard interactRef.utf8.count <= 256 else { return nil }
+        let presented = TokenIssuer.hashToken(interactRef)
+        guard let interaction = try await stores.interactions.interaction(grantID: grant.id), interaction.state == .finished,
+            let expected = interaction.interactRefHash, ConstantTime.equals(Array(expected.utf8), Array(presented.utf8))
+        else { return nil }
+        return presented
     }
 
     /// Removes interactions and sessions long expired (called by the server's sweeper).

@@ -38,7 +38,8 @@ struct PostgresGNAPStore: GNAPStore {
         _ grant: GNAPGrantRecord,
         expectedContinuationHash: String?,
         expectedState: GNAPGrantRecord.State,
-        issued: [GNAPIssuedToken]
+        issued: [GNAPIssuedToken],
+        consumingInteractRef interactRefHash: String?
     ) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
@@ -50,6 +51,9 @@ struct PostgresGNAPStore: GNAPStore {
                     updated_at = \(updatedAt), expires_at = \(expiresAt)
                 WHERE id = \(grant.id) AND continuation_hash IS NOT DISTINCT FROM \(expectedContinuationHash)
                     AND state = \(expectedState.rawValue) AND state <> 'finalized'
+                    AND (\(interactRefHash)::text IS NULL OR EXISTS (
+                        SELECT 1 FROM gnap_interactions
+                        WHERE grant_id = gnap_grants.id AND interact_ref_hash = \(interactRefHash) AND state = 'finished'))
                 RETURNING id
                 """,
                 logger: logger
@@ -57,6 +61,17 @@ struct PostgresGNAPStore: GNAPStore {
             var updated = false
             for try await _ in rows { updated = true }
             guard updated else { return false }
+            // The grant row is locked now; only a transaction that moved it could have spent the reference.
+            if let interactRefHash {
+                let spent = try await connection.run(
+                    """
+                    UPDATE gnap_interactions SET state = 'used'
+                    WHERE grant_id = \(grant.id) AND interact_ref_hash = \(interactRefHash) AND state = 'finished' RETURNING id
+                    """,
+                    logger: logger
+                )
+                guard spent == 1 else { throw StorageError(.conflict, "the interact_ref was spent concurrently") }
+            }
             try await Self.insert(issued, connection, logger)
             if grant.state == .finalized {
                 _ = try await PostgresTokenStore.revokeGrant(grant.id, at: updatedAt, connection, logger)

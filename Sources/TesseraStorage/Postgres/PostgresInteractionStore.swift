@@ -71,18 +71,6 @@ struct PostgresInteractionStore: GNAPInteractionStore {
         }
     }
 
-    func consume(grantID: String, interactRefHash: String) async throws -> Bool {
-        try await database.withConnection { connection in
-            try await connection.run(
-                """
-                UPDATE gnap_interactions SET state = 'used'
-                WHERE grant_id = \(grantID) AND interact_ref_hash = \(interactRefHash) AND state = 'finished' RETURNING id
-                """,
-                logger: database.logger
-            ) == 1
-        }
-    }
-
     func deleteExpiredInteractions(before cutoff: Date) async throws -> Int {
         let millis = cutoff.millis
         return try await database.withConnection { connection in

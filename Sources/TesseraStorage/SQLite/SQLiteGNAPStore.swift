@@ -30,21 +30,34 @@ struct SQLiteGNAPStore: GNAPStore {
         _ grant: GNAPGrantRecord,
         expectedContinuationHash: String?,
         expectedState: GNAPGrantRecord.State,
-        issued: [GNAPIssuedToken]
+        issued: [GNAPIssuedToken],
+        consumingInteractRef interactRefHash: String?
     ) async throws -> Bool {
         try await batcher.write { db in
+            // The grant moves only if the reference (when one is spent) still belongs to a finished
+            // interaction of it; writes are serialized, so the interaction update below then succeeds.
             try db.execute(
                 sql: """
                     UPDATE gnap_grants SET state = ?, request = ?, continuation_hash = ?, continue_after = ?, subject = ?,
                         updated_at = ?, expires_at = ?
                     WHERE id = ? AND continuation_hash IS ? AND state = ? AND state <> 'finalized'
+                        AND (? IS NULL OR EXISTS (
+                            SELECT 1 FROM gnap_interactions
+                            WHERE grant_id = gnap_grants.id AND interact_ref_hash = ? AND state = 'finished'))
                     """,
                 arguments: [
                     grant.state.rawValue, grant.request, grant.continuationHash, grant.continueAfter.millis, grant.subject,
                     grant.updatedAt.millis, grant.expiresAt.millis, grant.id, expectedContinuationHash, expectedState.rawValue,
+                    interactRefHash, interactRefHash,
                 ]
             )
             guard db.changesCount == 1 else { return false }
+            if let interactRefHash {
+                try db.execute(
+                    sql: "UPDATE gnap_interactions SET state = 'used' WHERE grant_id = ? AND interact_ref_hash = ? AND state = 'finished'",
+                    arguments: [grant.id, interactRefHash]
+                )
+            }
             try Self.insert(issued, db)
             if grant.state == .finalized {
                 _ = try SQLiteTokenStore.revokeGrant(grant.id, at: grant.updatedAt, db)

@@ -63,16 +63,6 @@ struct SQLiteInteractionStore: GNAPInteractionStore {
         }
     }
 
-    func consume(grantID: String, interactRefHash: String) async throws -> Bool {
-        try await batcher.write { db in
-            try db.execute(
-                sql: "UPDATE gnap_interactions SET state = 'used' WHERE grant_id = ? AND interact_ref_hash = ? AND state = 'finished'",
-                arguments: [grantID, interactRefHash]
-            )
-            return db.changesCount == 1
-        }
-    }
-
     func deleteExpiredInteractions(before cutoff: Date) async throws -> Int {
         try await batcher.write { db in
             try db.execute(sql: "DELETE FROM gnap_interactions WHERE expires_at < ?", arguments: [cutoff.millis])

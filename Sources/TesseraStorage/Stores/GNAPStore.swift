@@ -8,12 +8,19 @@ public protocol GNAPStore: Sendable {
     func grant(id: String) async throws -> GNAPGrantRecord?
     /// Replaces the grant if its continuation hash is still `expectedContinuationHash` and its state
     /// still `expectedState` (so a resource owner's decision made meanwhile is never overwritten),
-    /// and stores the tokens issued in this response. - Returns: `false` when either changed first.
+    /// and stores the tokens issued in this response.
+    ///
+    /// With `consumingInteractRef`, the same transaction also spends the grant's finished interaction
+    /// whose `interact_ref` hashes to it (RFC 9635 §5.1: a reference is accepted once), so a crash can
+    /// never leave the reference spent while the grant still waits for the tokens it was exchanged for.
+    /// - Returns: `false`, changing nothing, when the continuation hash or the state changed first, or
+    ///   the reference is not (or no longer) that of a finished interaction of this grant.
     func updateGrant(
         _ grant: GNAPGrantRecord,
         expectedContinuationHash: String?,
         expectedState: GNAPGrantRecord.State,
-        issued: [GNAPIssuedToken]
+        issued: [GNAPIssuedToken],
+        consumingInteractRef interactRefHash: String?
     ) async throws -> Bool
     /// Out-of-band decision by a resource owner: `pending` → `approved` (with `subject`) or `denied`.
     /// - Returns: `false` when the grant is not pending.
@@ -26,4 +33,18 @@ public protocol GNAPStore: Sendable {
     func rotateToken(manageID: String, expectedManagementHash: String, replacement: GNAPIssuedToken, at now: Date) async throws -> Bool
     /// Revokes one token (access token and management). - Returns: whether it was active.
     func revokeToken(manageID: String, at now: Date) async throws -> Bool
+}
+
+extension GNAPStore {
+    /// ``updateGrant(_:expectedContinuationHash:expectedState:issued:consumingInteractRef:)`` without an interaction reference.
+    public func updateGrant(
+        _ grant: GNAPGrantRecord,
+        expectedContinuationHash: String?,
+        expectedState: GNAPGrantRecord.State,
+        issued: [GNAPIssuedToken]
+    ) async throws -> Bool {
+        try await updateGrant(
+            grant, expectedContinuationHash: expectedContinuationHash, expectedState: expectedState, issued: issued, consumingInteractRef: nil
+        )
+    }
 }

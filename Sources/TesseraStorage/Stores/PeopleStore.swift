@@ -30,9 +30,8 @@ public protocol GNAPInteractionStore: Sendable {
     /// request) or `denied`. - Returns: `false`, changing nothing, when the interaction is not waiting,
     /// has expired at `now`, or its grant is not pending.
     func decide(interactionID: String, _ decision: GNAPInteractionDecision, at now: Date) async throws -> Bool
-    /// Marks the finished interaction of `grantID` whose `interact_ref` hashes to `interactRefHash` as used.
-    /// - Returns: `false` when there is no such finished interaction (unknown, or already used).
-    func consume(grantID: String, interactRefHash: String) async throws -> Bool
+    // An `interact_ref` is spent together with the grant update it pays for:
+    // GNAPStore.updateGrant(_:expectedContinuationHash:expectedState:issued:consumingInteractRef:).
     /// Deletes interactions that expired before `cutoff`. - Returns: how many.
     func deleteExpiredInteractions(before cutoff: Date) async throws -> Int
 }
