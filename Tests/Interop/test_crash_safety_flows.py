@@ -299,3 +299,223 @@ gnap:
         )
     finally:
         server.stop()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# 2. Authorization code + PKCE (RFC 6749 §4.1, RFC 7636; docs/authorization-code.md)
+
+CODE_CLIENT, CODE_SECRET = "crash-web", "crash-web-secret-0123456789-abcdefghijkl"
+CODE_REDIRECT = "http://127.0.0.1:9/cb"  # never contacted: the client reads the code from the Location header
+CODE_LIFETIME = 60
+
+
+class IssuedCode:
+    def __init__(self, code, verifier):
+        self.code, self.verifier, self.issued_at = code, verifier, time.time()
+        self.tokens = None  # the acknowledged token response
+        self.in_flight = False
+
+
+def test_authorization_codes_survive_sigkill_and_stay_single_use():
+    """Codes issued under load (the redirect carrying the code reached the client) and then SIGKILL: a code not yet
+    redeemed still redeems once after the restart; a code redeemed before the kill stays spent (a replay is refused
+    with invalid_grant and, as RFC 6749 §4.1.2 asks, revokes the tokens issued from it); every acknowledged access and
+    refresh token is active until then."""
+    server = KillableServer()
+    server.config.write_text(
+        f"""
+issuer: {server.base_url}
+users:
+  - username: {ALICE[0]}
+    password: {ALICE[1]}
+clients:
+  - id: {CODE_CLIENT}
+    auth: client_secret_basic
+    secret: {CODE_SECRET}
+    grant_types: [authorization_code, refresh_token]
+    scopes: read write
+    redirect_uris: ["{CODE_REDIRECT}"]
+"""
+    )
+    auth = (CODE_CLIENT, CODE_SECRET)
+    codes: list[IssuedCode] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def issue(person):
+        verifier = b64u(os.urandom(32))
+        query = {
+            "response_type": "code", "client_id": CODE_CLIENT, "redirect_uri": CODE_REDIRECT, "scope": "read",
+            "state": b64u(os.urandom(8)), "code_challenge": b64u(hashlib.sha256(verifier.encode()).digest()), "code_challenge_method": "S256",
+        }
+        held = person.get("/authorize?" + urlencode(query))
+        assert held.status_code == 303 and held.headers["Location"].startswith("/authorize/"), (held.status_code, held.text[:300])
+        page = person.get(held.headers["Location"])
+        if page.status_code == 200:  # no remembered consent yet: the consent page
+            page = person.post(held.headers["Location"], {"decision": "approve_all"})
+        assert page.status_code == 303 and page.headers["Location"].startswith(CODE_REDIRECT), (page.status_code, page.text[:300])
+        parameters = parse_qs(urlparse(page.headers["Location"]).query)
+        assert parameters["state"] == [query["state"]], parameters
+        return IssuedCode(parameters["code"][0], verifier)
+
+    def redeem(issued):
+        form = {"grant_type": "authorization_code", "code": issued.code, "redirect_uri": CODE_REDIRECT, "code_verifier": issued.verifier}
+        return requests.post(server.base_url + "/token", data=form, auth=auth, timeout=10)
+
+    def introspect(token):
+        return requests.post(server.base_url + "/introspect", data={"token": token}, auth=auth, timeout=10).json()
+
+    try:
+        server.start()
+        people = [Person(server.base_url, *ALICE) for _ in range(4)]
+
+        def work(stop, index):
+            rng = random.Random(index * 104729 + len(codes))
+            while not stop.is_set():
+                issued = issue(people[index])
+                with lock:
+                    codes.append(issued)
+                if rng.random() < 0.4:
+                    continue  # held back: redeemed only after the restart
+                issued.in_flight = True
+                response = redeem(issued)
+                assert response.status_code == 200, response.text
+                issued.tokens, issued.in_flight = response.json(), False
+
+        run_rounds(server, FLOW_ROUNDS, len(people), work, errors)
+        redeemed = [issued for issued in codes if issued.tokens is not None]
+        held = [issued for issued in codes if issued.tokens is None and not issued.in_flight]
+        in_flight = [issued for issued in codes if issued.in_flight]
+        assert len(redeemed) > FLOW_ROUNDS and len(held) > FLOW_ROUNDS, (len(redeemed), len(held))
+
+        for issued in redeemed:
+            for kind in ("access_token", "refresh_token"):
+                assert introspect(issued.tokens[kind])["active"] is True, ("acknowledged token lost", kind)
+        fresh = 0
+        for issued in held:
+            response = redeem(issued)
+            if time.time() - issued.issued_at < CODE_LIFETIME - 5:
+                assert response.status_code == 200, ("acknowledged code lost", response.text)
+                issued.tokens = response.json()
+                assert introspect(issued.tokens["access_token"])["active"] is True
+                fresh += 1
+            else:  # a long run (many rounds) outlived the code: it must then be refused, never half-accepted
+                assert response.status_code == 400 and response.json()["error"] == "invalid_grant", response.text
+        for issued in in_flight:
+            # The redemption may have committed with its response lost: refused as a replay then, else redeemed now.
+            response = redeem(issued)
+            assert response.status_code == 200 or response.json()["error"] == "invalid_grant", response.text
+        # Single use survives the crash: every redeemed code is refused again, and the replay revokes its tokens.
+        for issued in redeemed + [issued for issued in held if issued.tokens is not None]:
+            replay = redeem(issued)
+            assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant", ("code redeemed twice", replay.text)
+            assert introspect(issued.tokens["access_token"])["active"] is False, "a replayed code's access token stayed active"
+            assert introspect(issued.tokens["refresh_token"])["active"] is False, "a replayed code's refresh token stayed active"
+        print(
+            f"authorization code crash safety: {FLOW_ROUNDS} SIGKILL rounds, {len(codes)} codes issued, {len(redeemed)} redeemed before a kill "
+            f"(tokens active, replay refused), {fresh} held across a kill and redeemed once after, {len(in_flight)} in flight, 0 lost"
+        )
+    finally:
+        server.stop()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# 3. Chaining: token exchange (RFC 8693) and the jwt-bearer grant (RFC 7523 §2.1; docs/chaining.md)
+
+EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+PEER_ISSUER = "https://peer-as.crash"
+CHAIN_CLIENT, CHAIN_SECRET = "crash-chain", "crash-chain-secret-0123456789-abcdefghij"
+
+
+def test_chained_tokens_survive_sigkill_and_jwt_grants_stay_single_use():
+    """Token exchange and jwt-bearer redemption under load, SIGKILL, restart: every token whose response arrived
+    (the client-credentials subject token, the exchanged token, the token a JWT grant was redeemed for) introspects
+    active, and every JWT grant redeemed before a kill is refused again afterwards (its `jti` stays used)."""
+    from joserfc import jwt
+    from joserfc.jwk import ECKey
+
+    peer_key = ECKey.generate_key("P-256", parameters={"kid": "peer-1", "alg": "ES256"}, private=True)
+    server = KillableServer()
+    server.config.write_text(
+        f"""
+issuer: {server.base_url}
+clients:
+  - id: {CHAIN_CLIENT}
+    auth: client_secret_basic
+    secret: {CHAIN_SECRET}
+    grant_types: [client_credentials, "{EXCHANGE}", "{JWT_BEARER}"]
+    scopes: read write
+chaining:
+  peers:
+    - name: peer
+      issuer: {PEER_ISSUER}
+      jwks: '{json.dumps({"keys": [peer_key.as_dict(private=False)]})}'
+      algorithms: [ES256]
+      scopes: read
+"""
+    )
+    auth = (CHAIN_CLIENT, CHAIN_SECRET)
+    tokens: list[str] = []
+    redeemed: list[str] = []  # JWT grants whose redemption was acknowledged
+    in_flight: list[str] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def post(**form):
+        return requests.post(server.base_url + "/token", data=form, auth=auth, timeout=10)
+
+    def peer_grant():
+        now = int(time.time())
+        claims = {"iss": PEER_ISSUER, "sub": f"user-{uuid.uuid4().hex[:8]}", "aud": server.base_url, "iat": now, "exp": now + 240,
+                  "jti": str(uuid.uuid4()), "scope": "read"}
+        return jwt.encode({"alg": "ES256", "kid": "peer-1", "typ": "JWT"}, claims, peer_key)
+
+    def introspect(token):
+        return requests.post(server.base_url + "/introspect", data={"token": token}, auth=auth, timeout=10).json()
+
+    try:
+        server.start()
+
+        def work(stop, index):
+            while not stop.is_set():
+                subject = post(grant_type="client_credentials", scope="read write")
+                assert subject.status_code == 200, subject.text
+                with lock:
+                    tokens.append(subject.json()["access_token"])
+                exchanged = post(grant_type=EXCHANGE, subject_token=subject.json()["access_token"], subject_token_type=ACCESS_TOKEN_TYPE,
+                                 scope="read", requested_token_type=ACCESS_TOKEN_TYPE)
+                assert exchanged.status_code == 200, exchanged.text
+                with lock:
+                    tokens.append(exchanged.json()["access_token"])
+                grant = peer_grant()
+                with lock:
+                    in_flight.append(grant)
+                response = post(grant_type=JWT_BEARER, assertion=grant)
+                assert response.status_code == 200, response.text
+                with lock:
+                    in_flight.remove(grant)
+                    redeemed.append(grant)
+                    tokens.append(response.json()["access_token"])
+
+        run_rounds(server, FLOW_ROUNDS, 4, work, errors)
+        assert len(redeemed) > FLOW_ROUNDS, len(redeemed)
+        for token in tokens:
+            assert introspect(token)["active"] is True, "acknowledged chained token lost"
+        for grant in redeemed:
+            replay = post(grant_type=JWT_BEARER, assertion=grant)
+            assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant", ("JWT grant redeemed twice", replay.text)
+            assert "already used" in replay.json()["error_description"], replay.text
+        for grant in in_flight:
+            # Redeemed or only spent before the kill (the response never arrived): refused as used; else redeemed now.
+            retry = post(grant_type=JWT_BEARER, assertion=grant)
+            assert retry.status_code == 200 or retry.json()["error"] == "invalid_grant", retry.text
+        fresh = post(grant_type=JWT_BEARER, assertion=peer_grant())
+        assert fresh.status_code == 200, fresh.text  # the refusals above are about the jti, not the peer or its key
+        print(
+            f"chaining crash safety: {FLOW_ROUNDS} SIGKILL rounds, {len(tokens)} acknowledged tokens active "
+            f"(client credentials, exchanged, jwt-bearer), {len(redeemed)} redeemed JWT grants refused on replay, {len(in_flight)} in flight, 0 lost"
+        )
+    finally:
+        server.stop()
