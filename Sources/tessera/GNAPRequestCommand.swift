@@ -18,6 +18,11 @@ struct GNAPRequestCommand: AsyncParsableCommand {
             access reference string (ref:photos). Repeat --access for several rights. Repeat --label to ask for one \
             token per label, each with all the given rights.
 
+            With --cert FILE and --cert-key FILE (PEM) the client proves with mtls instead (RFC 9635 §7.3.2): the \
+            key is the certificate, sent on every TLS connection, and nothing is signed. The AS must terminate TLS \
+            with client_certificates: optional (or sit behind a trusted proxy). --ca FILE adds the PEM certificates \
+            that the AS's TLS certificate is checked against (e.g. a self-signed one).
+
             With --poll, a pending grant is polled (honouring the server's wait) until it is approved, for example \
             with `tessera gnap approve GRANT_ID --subject USER`.
             """
@@ -41,6 +46,15 @@ struct GNAPRequestCommand: AsyncParsableCommand {
     @Option(name: .customLong("key-type"), help: "Key type to generate: ed25519 or p256.")
     var keyType: String = "ed25519"
 
+    @Option(name: .long, help: "PEM client certificate (chain, leaf first): prove with mtls instead of httpsig.")
+    var cert: String?
+
+    @Option(name: .customLong("cert-key"), help: "PEM private key of --cert.")
+    var certKey: String?
+
+    @Option(name: .long, help: "PEM certificates to trust for the AS's TLS certificate (instead of the system roots).")
+    var ca: String?
+
     @Option(name: .long, help: "A user hint: an opaque subject identifier (user.sub_ids).")
     var user: String?
 
@@ -57,6 +71,8 @@ struct GNAPRequestCommand: AsyncParsableCommand {
         guard !access.isEmpty else { throw ValidationError("give at least one --access") }
         guard GNAPKeyPair.Kind(keyType) != nil else { throw ValidationError("--key-type must be ed25519 or p256") }
         guard Set(label).count == label.count else { throw ValidationError("--label values must be unique") }
+        guard (cert == nil) == (certKey == nil) else { throw ValidationError("--cert and --cert-key go together") }
+        guard cert == nil || key == nil else { throw ValidationError("--key (httpsig) and --cert (mtls) are alternatives") }
         for right in access where right.isEmpty || right.hasPrefix(":") {
             throw ValidationError("--access \(right) has no type")
         }
@@ -65,7 +81,36 @@ struct GNAPRequestCommand: AsyncParsableCommand {
     func run() async throws {
         let keyPair = try loadOrCreateKey()
         let endpoint = Self.grantEndpoint(authorizationServer)
-        let client = GNAPClient(grantEndpoint: endpoint, key: keyPair)
+        var configuration = GNAPClient.Configuration(grantEndpoint: endpoint)
+        var transport = AsyncHTTPClientTransport()
+        var ownsTransport = false
+        if let cert, let certKey {
+            let certificatePEM = try Self.read(cert), keyPEM = try Self.read(certKey)
+            do {
+                configuration.mutualTLSCertificate = try GNAPCertificate(pem: certificatePEM)
+                transport = try .mutualTLS(certificateChainPEM: certificatePEM, privateKeyPEM: keyPEM, trustRootsPEM: try ca.map(Self.read))
+            } catch {
+                throw ValidationError("--cert/--cert-key: \(error)")
+            }
+            ownsTransport = true
+        } else if let ca {
+            do { transport = try .trusting(rootsPEM: Self.read(ca)) } catch { throw ValidationError("--ca: \(error)") }
+            ownsTransport = true
+        }
+        let client = GNAPClient(configuration: configuration, key: keyPair, transport: transport)
+        do {
+            try await exchange(client)
+        } catch {
+            if ownsTransport { try? await transport.shutdown() }
+            throw error
+        }
+        if ownsTransport { try await transport.shutdown() }
+    }
+
+    /// Sends the grant request and prints what comes back.
+    private func exchange(_ client: GNAPClient) async throws {
+        let keyPair = client.key
+        let configuration = client.configuration
         let rights = access.map(Self.parseRight)
         let flags = bearer ? ["bearer"] : nil
         let tokens: GNAPTokenRequests =
@@ -76,7 +121,11 @@ struct GNAPRequestCommand: AsyncParsableCommand {
         if let user { request.user = .value(subIDs: [["format": .string("opaque"), "id": .string(user)]], assertions: nil) }
         if !subjectFormat.isEmpty { request.subject = GNAPSubjectRequest(subIDFormats: subjectFormat) }
 
-        printErr("client key kid=\(keyPair.publicJWK.kid ?? "-") thumbprint=\((try? keyPair.thumbprint()) ?? "-")")
+        if let certificate = configuration.mutualTLSCertificate {
+            printErr("client certificate (mtls) x5t#S256=\(certificate.thumbprint)")
+        } else {
+            printErr("client key kid=\(keyPair.publicJWK.kid ?? "-") thumbprint=\((try? keyPair.thumbprint()) ?? "-")")
+        }
         var grant: GNAPGrant
         do {
             grant = try await client.requestGrant(request)
@@ -123,6 +172,10 @@ struct GNAPRequestCommand: AsyncParsableCommand {
         }
         printErr("wrote a new private key to \(key)")
         return generated
+    }
+
+    private static func read(_ path: String) throws -> String {
+        do { return try String(contentsOfFile: path, encoding: .utf8) } catch { throw ValidationError("cannot read \(path)") }
     }
 
     /// `https://as` → `https://as/gnap`; a URL already ending in `/gnap` is kept.

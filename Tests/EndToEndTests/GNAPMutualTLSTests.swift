@@ -267,6 +267,55 @@ import Testing
     }
 }
 
+/// `tessera serve` with `tls:` from its config file, and `tessera gnap request --cert` proving with mtls.
+@Suite struct GNAPMutualTLSProcessTests {
+    @Test func theCLIGetsACertificateBoundTokenFromTheServerOverMutualTLS() async throws {
+        let server = try TestCertificate.selfSigned(commonName: "localhost", server: true)
+        let agent = try TestCertificate.selfSigned(commonName: "cli-agent")
+        let serverFiles = try server.writeFiles(), agentFiles = try agent.writeFiles()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-mtls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("tessera.yaml").path
+        let pem = agent.certificatePEM.replacingOccurrences(of: "\n", with: "\\n")
+        try """
+        tls:
+          certificate_chain: \(serverFiles.certificate)
+          private_key: \(serverFiles.key)
+          client_certificates: optional
+        gnap:
+          instances:
+            - id: cli-agent
+              key: {"proof": "mtls", "cert": "\(pem)"}
+              allowed_access: [photo-api]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let process = try await TesseraProcess(["--config", config, "--data-dir", directory.path])
+        do {
+            #expect(process.baseURL.hasPrefix("https://127.0.0.1:"))
+            let (status, output) = try TesseraProcess.run([
+                "gnap", "request", "--as", process.baseURL, "--access", "photo-api:read",
+                "--cert", agentFiles.certificate, "--cert-key", agentFiles.key, "--ca", serverFiles.certificate,
+            ])
+            #expect(status == 0, "\(output)")
+            let token = try #require(output.split(separator: "\n").first { $0.hasPrefix("token: ") }.map { String($0.dropFirst(7)) })
+            #expect(
+                (try GNAPMutualTLSTests.claims(token)["cnf"] as? [String: String]) == [
+                    "x5t#S256": GNAPCertificate.thumbprint(of: agent.der)
+                ]
+            )
+            // Without a certificate the same instance gets nothing: an httpsig key it is not.
+            let (refusedStatus, refusedOutput) = try TesseraProcess.run([
+                "gnap", "request", "--as", process.baseURL, "--access", "photo-api:read", "--ca", serverFiles.certificate,
+            ])
+            #expect(refusedStatus == 0)
+            #expect(!refusedOutput.contains("token: "), "an unknown httpsig key must not get tokens at once")
+        } catch {
+            try await process.stop()
+            throw error
+        }
+        try await process.stop()
+    }
+}
+
 /// RFC 9440 `Client-Cert` from a TLS-terminating proxy: believed only from `trusted_proxies`.
 @Suite struct GNAPClientCertHeaderTests {
     static let photos = GNAPMutualTLSTests.photos

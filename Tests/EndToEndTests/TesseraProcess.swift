@@ -67,7 +67,7 @@ final class TesseraProcess: Sendable {
         var base: String?
         for _ in 0..<300 {
             let text = output.text.withLock { $0 }
-            if let range = text.range(of: #"listening on (http://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
+            if let range = text.range(of: #"listening on (https?://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
                 base = String(text[range].dropFirst("listening on ".count))
                 break
             }

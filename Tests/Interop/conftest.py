@@ -41,7 +41,7 @@ class TesseraServer:
         )
         deadline = time.time() + 30
         while time.time() < deadline:
-            match = re.search(r"listening on (http://[0-9.]+:[0-9]+)", self.log_path.read_text())
+            match = re.search(r"listening on (https?://[0-9.]+:[0-9]+)", self.log_path.read_text())
             if match:
                 self.base_url = match.group(1)
                 return

@@ -51,7 +51,18 @@ public struct AsyncHTTPClientTransport: TesseraTransport {
         return AsyncHTTPClientTransport(client: client)
     }
 
-    /// Shuts down a client this transport created (``mutualTLS(certificateChainPEM:privateKeyPEM:trustRootsPEM:)``);
+    /// A transport that checks the server's TLS certificate against `rootsPEM` instead of the system roots
+    /// (e.g. an AS with a self-signed certificate). Call ``shutdown()`` when done.
+    /// - Throws: `NIOSSLError` when `rootsPEM` holds no PEM certificate.
+    public static func trusting(rootsPEM: String) throws -> AsyncHTTPClientTransport {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(rootsPEM.utf8)))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        return AsyncHTTPClientTransport(client: client)
+    }
+
+    /// Shuts down a client this transport created (``mutualTLS(certificateChainPEM:privateKeyPEM:trustRootsPEM:)``,
+    /// ``trusting(rootsPEM:)``);
     /// never call it on `HTTPClient.shared`.
     public func shutdown() async throws {
         try await client.shutdown()
