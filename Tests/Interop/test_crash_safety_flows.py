@@ -176,10 +176,11 @@ gnap:
         if kind == "finish":
             interact["finish"] = {"method": "redirect", "uri": FINISH_URI, "nonce": nonce}
         body = {"access_token": {"access": [GNAP_RIGHT]}, "client": {"key": {"proof": "httpsig", "jwk": client.jwk}}, "interact": interact}
-        response = send(client.signed("POST", server.base_url + "/gnap", json.dumps(body).encode()))
+        prepared = client.signed("POST", server.base_url + "/gnap", json.dumps(body).encode())
+        response = send(prepared)
         assert response.status_code == 200 and "continue" in response.json(), response.text
         grant = PendingGrant(kind, response.json())
-        grant.nonce, grant.client = nonce, client  # continuing needs the key that created the grant
+        grant.nonce, grant.client, grant.signed_request = nonce, client, prepared  # continuing needs the creating key
         return grant
 
     def approve(person, grant):
@@ -287,6 +288,11 @@ gnap:
                     stats["in_flight_committed"] += 1
                     # Committed before the kill: the acknowledged token was rotated away by a response that was lost.
                     assert error_code(retry) == "invalid_continuation", ("half-written continuation", retry.status_code, retry.text)
+        # A signed request the server answered stays answered: its signature nonce is refused after the restart.
+        for grant in grants[:: max(1, len(grants) // 50)]:
+            replay = send(grant.signed_request)
+            assert replay.status_code == 401 and error_code(replay) == "invalid_client", ("signed request replayed", replay.text)
+            assert "nonce was already used" in replay.text, replay.text
         # An interact_ref already used stays used: a replay is refused and finalizes the grant (RFC 9635 §5.1).
         for grant in done + approved + pending:
             if grant.kind == "finish":
@@ -295,7 +301,8 @@ gnap:
         print(
             f"gnap interaction crash safety: {FLOW_ROUNDS} SIGKILL rounds, {len(grants)} grants, {len(done)} collected before a kill, "
             f"{len(approved)} approved and uncollected, {len(pending)} pending, {len(in_flight)} in flight ({stats['in_flight_retried']} continued on retry, {stats['in_flight_committed']} committed), {stats['polls']} rotating polls, "
-            f"{sum(len(g.spent) for g in grants)} spent continuation tokens refused, 0 lost"
+            f"{sum(len(g.spent) for g in grants)} spent continuation tokens refused, "
+            f"{len(grants[:: max(1, len(grants) // 50)])} signed requests refused on replay (nonce), 0 lost"
         )
     finally:
         server.stop()
@@ -519,3 +526,148 @@ chaining:
         )
     finally:
         server.stop()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# 4. Client challenges (draft-kahrer-oauth-client-challenge-protocol; docs/client-challenge.md) and DPoP proofs
+#    (RFC 9449 §11.1: a proof's jti is accepted once within its window)
+
+CHALLENGE_ISSUER = "https://as.crash-challenge.interop"
+ATTESTATION = "urn:tessera:params:client-challenge:client-attestation"
+
+
+def test_challenge_sessions_and_dpop_proofs_stay_single_use_across_sigkill():
+    """Agents known by their Client ID Metadata Document are challenged for an attestation on every token request,
+    each request proven with DPoP. Under load and SIGKILL: a challenge session whose 403 reached the agent and was
+    not yet answered is answered once after the restart (a second answer is refused); a session answered before the
+    kill stays used; every DPoP proof whose request was answered (200 or the 403 challenge) is refused as a replay
+    after the restart (`proof_window` 300 s, so the refusal is for the `jti`, not the age); every acknowledged token is
+    active and DPoP-bound."""
+    from joserfc import jwt
+    from joserfc.jwk import ECKey
+    from test_client_challenge_interop import ASSERTION_TYPE, DocumentServer
+    from test_dpop_interop import proof
+
+    documents = DocumentServer()
+    server = KillableServer()
+    token_endpoint = CHALLENGE_ISSUER + "/token"  # the htu every proof must carry: derived from the issuer
+    server.config.write_text(
+        f"""
+issuer: {CHALLENGE_ISSUER}
+outbound:
+  allowed_networks: ["127.0.0.1/32"]
+client_id_metadata_documents:
+  enabled: true
+  allow_http: true
+  allowed_grant_types: [client_credentials]
+  allowed_scopes: [payments]
+dpop:
+  proof_window: 300
+client_challenges:
+  policy: |
+    @challenge("{ATTESTATION}")
+    forbid(principal, action, resource) when {{ context.metadata_document_client && context.client_age_seconds < 600 }};
+"""
+    )
+
+    class Agent:
+        def __init__(self, index):
+            self.key = ECKey.generate_key("P-256", parameters={"kid": "agent-1", "alg": "ES256"}, private=True)
+            self.dpop = ECKey.generate_key("P-256", private=True)
+            self.id = documents.base + f"/crash-agents/{index}.json"
+            documents.put(f"/crash-agents/{index}.json", {
+                "client_id": self.id, "client_name": f"crash agent {index}", "token_endpoint_auth_method": "private_key_jwt",
+                "grant_types": ["client_credentials"], "scope": "payments", "jwks": {"keys": [self.key.as_dict(private=False)]},
+                "insufficient_client_authorization_supported": True,
+            })
+
+        def signed(self, **claims):
+            now = int(time.time())
+            return jwt.encode({"alg": "ES256", "kid": "agent-1"},
+                              {"iss": self.id, "sub": self.id, "aud": CHALLENGE_ISSUER, "jti": str(uuid.uuid4()), "iat": now, "exp": now + 60, **claims},
+                              self.key)
+
+        def token(self, dpop_proof=None, endpoint="/token", **extra):
+            form = {"grant_type": "client_credentials", "scope": "payments", "client_id": self.id,
+                    "client_assertion_type": ASSERTION_TYPE, "client_assertion": self.signed(), **extra}
+            dpop_proof = dpop_proof or proof(self.dpop, "POST", token_endpoint)
+            return dpop_proof, requests.post(server.base_url + endpoint, data=form, headers={"DPoP": dpop_proof}, timeout=10)
+
+        def answer(self, challenge, dpop_proof=None):
+            evidence = self.signed(nonce=challenge["authorization_requirement"]["nonce"])
+            return self.token(dpop_proof, challenge_session=challenge["challenge_session"], challenge_evidence=evidence)
+
+        def introspect(self, token):
+            form = {"token": token, "client_id": self.id, "client_assertion_type": ASSERTION_TYPE,
+                    "client_assertion": jwt.encode({"alg": "ES256", "kid": "agent-1"}, {
+                        "iss": self.id, "sub": self.id, "aud": CHALLENGE_ISSUER, "jti": str(uuid.uuid4()),
+                        "iat": int(time.time()), "exp": int(time.time()) + 60}, self.key)}
+            return requests.post(server.base_url + "/introspect", data=form, timeout=10)
+
+    agents = [Agent(index) for index in range(4)]
+    held: list[tuple] = []  # (agent, challenge) acknowledged, not answered before the kill
+    used: list[tuple] = []  # (agent, challenge) answered with an acknowledged 200
+    in_flight: list[tuple] = []
+    proofs: list[tuple] = []  # (agent, proof) whose request was answered
+    tokens: list[tuple] = []  # (agent, access token)
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    try:
+        server.start()
+
+        def work(stop, index):
+            agent = agents[index]
+            rng = random.Random(index * 31337 + len(proofs))
+            while not stop.is_set():
+                sent, challenged = agent.token()
+                assert challenged.status_code == 403 and challenged.json()["error"] == "insufficient_client_authorization", challenged.text
+                challenge = challenged.json()
+                with lock:
+                    proofs.append((agent, sent))
+                if rng.random() < 0.4:
+                    with lock:
+                        held.append((agent, challenge))
+                    continue
+                with lock:
+                    in_flight.append((agent, challenge))
+                sent, answered = agent.answer(challenge)
+                assert answered.status_code == 200 and answered.json()["token_type"] == "DPoP", answered.text
+                with lock:
+                    in_flight.remove((agent, challenge))
+                    used.append((agent, challenge))
+                    proofs.append((agent, sent))
+                    tokens.append((agent, answered.json()["access_token"]))
+
+        run_rounds(server, FLOW_ROUNDS, len(agents), work, errors)
+        assert len(held) > FLOW_ROUNDS and len(used) > FLOW_ROUNDS, (len(held), len(used))
+
+        for agent, token in tokens:
+            introspection = agent.introspect(token)
+            assert introspection.status_code == 200, introspection.text
+            assert introspection.json()["active"] is True and introspection.json()["cnf"]["jkt"], ("acknowledged token lost", introspection.text)
+        for agent, sent in proofs:
+            _, replay = agent.token(dpop_proof=sent)
+            assert replay.status_code == 400 and replay.json()["error"] == "invalid_dpop_proof", ("DPoP proof accepted twice", replay.text)
+            assert "already used" in replay.json()["error_description"], replay.text
+        for agent, challenge in used:
+            _, replay = agent.answer(challenge)
+            assert replay.status_code == 400 and replay.json()["error"] == "unauthorized_client", ("challenge session used twice", replay.text)
+            assert "already used" in replay.json()["error_description"], replay.text
+        for agent, challenge in held:
+            _, answered = agent.answer(challenge)
+            assert answered.status_code == 200 and answered.json()["token_type"] == "DPoP", ("acknowledged challenge session lost", answered.text)
+            assert agent.introspect(answered.json()["access_token"]).json()["active"] is True
+            _, again = agent.answer(challenge)
+            assert again.status_code == 400 and "already used" in again.json()["error_description"], again.text
+        for agent, challenge in in_flight:
+            _, retry = agent.answer(challenge)
+            assert retry.status_code == 200 or retry.json()["error"] == "unauthorized_client", retry.text
+        print(
+            f"challenge/DPoP crash safety: {FLOW_ROUNDS} SIGKILL rounds, {len(held)} sessions held across a kill and answered once after, "
+            f"{len(used)} used sessions refused again, {len(proofs)} acknowledged DPoP proofs refused on replay, {len(tokens)} DPoP-bound tokens active, "
+            f"{len(in_flight)} in flight, 0 lost"
+        )
+    finally:
+        server.stop()
+        documents.stop()
