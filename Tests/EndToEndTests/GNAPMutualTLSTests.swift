@@ -383,6 +383,8 @@ import Testing
         try await withServer(trustedProxies: ["127.0.0.1/32", "::1/128"]) { client in
             for value in [
                 Data(Self.agent.der).base64EncodedString(), ":not base64!:", ":" + Data("garbage".utf8).base64EncodedString() + ":", "::",
+                // Larger than any real certificate (ROBUSTNESS.md): refused before parsing.
+                ":" + Data(repeating: 0x30, count: 20_000).base64EncodedString() + ":",
             ] {
                 let (status, json) = try await Self.grant(client, clientCert: value)
                 #expect(status == .badRequest, "\(value)")
