@@ -60,7 +60,7 @@ clients:
         self.starts += 1
         log_path = Path(self.directory) / f"server-{self.starts}.log"
         log = open(log_path, "w")
-        binary = os.environ.get("TESSERA_RELEASE_BIN") or tessera_binary()
+        binary = self.binary()
         self.process = subprocess.Popen(
             [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--config", str(self.config), "--data-dir", self.directory],
             stdout=log,
@@ -73,6 +73,10 @@ clients:
             assert self.process.poll() is None, "tessera exited on restart:\n" + log_path.read_text()
             time.sleep(0.05)
         raise AssertionError("tessera did not start:\n" + log_path.read_text())
+
+    @staticmethod
+    def binary():
+        return os.environ.get("TESSERA_RELEASE_BIN") or tessera_binary()
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)
