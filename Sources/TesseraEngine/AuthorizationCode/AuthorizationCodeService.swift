@@ -199,7 +199,7 @@ public struct AuthorizationCodeService: Sendable {
             )
         }
         let code = TokenIssuer.randomIdentifier()
-        let grantID = TokenIssuer.randomIdentifier()
+        let grantID = TokenIssuer.sortableIdentifier()
         let current = now()
         // Remembered before the code leaves: withdrawing the consent must find this grant.
         let consentID = try await rememberConsent(

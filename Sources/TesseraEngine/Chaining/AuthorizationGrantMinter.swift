@@ -31,7 +31,7 @@ struct AuthorizationGrantMinter: Sendable {
         }
         let issuedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
         let expiresAt = issuedAt.addingTimeInterval(lifetime)
-        let jti = TokenIssuer.randomIdentifier()
+        let jti = TokenIssuer.sortableIdentifier()
         var claims = request.peer.outbound.transcribedClaims(of: request.subject.claims)
         claims["iss"] = .string(issuer)
         claims["sub"] = .string(subject)

@@ -67,7 +67,7 @@ struct JWTBearerGrant: GrantHandler {
         let confirmation = try confirmation(claims: claims, proven: request.confirmation)
 
         var grant = TokenIssuer.Grant(
-            grantID: TokenIssuer.randomIdentifier(),
+            grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,
             subject: subject,
             scope: scope,

@@ -71,7 +71,7 @@ struct TokenExchangeGrant: GrantHandler {
             return try await redeemer.redeem(grant: minted.accessToken, scope: scope, peer: peer, bound: request.confirmation)
         case .local(let audience):
             var grant = TokenIssuer.Grant(
-                grantID: TokenIssuer.randomIdentifier(),
+                grantID: TokenIssuer.sortableIdentifier(),
                 clientID: client.id,
                 subject: subject.subject,
                 scope: scope,

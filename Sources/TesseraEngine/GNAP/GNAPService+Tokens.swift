@@ -14,7 +14,7 @@ extension GNAPService {
             // Cedar-profile rights are decided and narrowed once, here; rotation re-mints what was granted.
             var granted = token
             granted.access = try grantedAccess(token.access, grant: grant, subject: grant.subject ?? grant.instanceID ?? grant.keyThumbprint)
-            let (response, record) = try await mint(granted, grant: grant, manageID: TokenIssuer.randomIdentifier())
+            let (response, record) = try await mint(granted, grant: grant, manageID: TokenIssuer.sortableIdentifier())
             minted.append(response)
             issued.append(record)
         }
@@ -30,7 +30,7 @@ extension GNAPService {
         let issuedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
         let lifetime = issuer.configuration.accessTokenLifetime
         let expiresAt = issuedAt.addingTimeInterval(lifetime)
-        let jti = TokenIssuer.randomIdentifier()
+        let jti = TokenIssuer.sortableIdentifier()
         let locations = token.access.flatMap { right -> [String] in
             if case .object(let object) = right { return object.locations ?? [] }
             return []

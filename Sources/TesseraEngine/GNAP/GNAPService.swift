@@ -93,7 +93,7 @@ public struct GNAPService: Sendable {
         var stored = try await expandRegisteredReferences(in: request)
         stored.client = nil
         let decision = decide(stored, instance: instance)
-        let grantID = TokenIssuer.randomHandle()
+        let grantID = TokenIssuer.sortableIdentifier()
         let continuation = TokenIssuer.randomIdentifier()
         let thumbprint = try Self.thumbprint(of: key)
         let grant = GNAPGrantRecord(

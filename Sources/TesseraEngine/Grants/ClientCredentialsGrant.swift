@@ -10,7 +10,7 @@ struct ClientCredentialsGrant: GrantHandler {
         let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: Scope(client.record.scopes))
         let audience = try context.resourceCheck.audience(for: request.resources)
         var grant = TokenIssuer.Grant(
-            grantID: TokenIssuer.randomIdentifier(),
+            grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,
             subject: client.id,
             scope: scope,

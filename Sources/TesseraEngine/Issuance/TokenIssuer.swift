@@ -79,7 +79,7 @@ public struct TokenIssuer: Sendable {
     public func mint(_ grant: Grant) async throws -> Minted {
         let issuedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
         let expiresAt = issuedAt.addingTimeInterval(configuration.accessTokenLifetime)
-        let jti = Self.randomIdentifier()
+        let jti = Self.sortableIdentifier()
         let claims = AccessTokenClaims(
             iss: configuration.issuer,
             sub: grant.subject,
@@ -156,25 +156,48 @@ public struct TokenIssuer: Sendable {
         return try JSONDecoder().decode([JSONValue].self, from: Data(text.utf8))
     }
 
-    /// 256 random bits, base64url: token identifiers and refresh tokens.
+    /// 256 random bits, base64url: secrets (refresh, management and continuation tokens, codes, cookies).
     public static func randomIdentifier() -> String {
-        Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+        SecureRandom.withBytes(32) { Base64URL.encode($0) }
     }
 
-    /// 128 random bits as lowercase hex: identifiers people type or paste into a shell (GNAP grant
-    /// ids for `tessera gnap approve`). A base64url value may begin with `-`, which a command line
-    /// reads as an option.
+    /// 128 random bits as lowercase hex: identifiers people type or paste into a shell. A base64url value may
+    /// begin with `-`, which a command line reads as an option.
     public static func randomHandle() -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return SymmetricKey(size: .bits128).withUnsafeBytes { bytes in
+        SecureRandom.withBytes(16) { bytes in
             var hex: [UInt8] = []
-            hex.reserveCapacity(bytes.count * 2)
-            for byte in bytes {
-                hex.append(digits[Int(byte >> 4)])
-                hex.append(digits[Int(byte & 0x0F)])
-            }
+            hex.reserveCapacity(32)
+            for byte in bytes { appendHex(byte, to: &hex) }
             return String(decoding: hex, as: UTF8.self)
         }
+    }
+
+    /// A unique identifier that is not a secret (a token's `jti`, a grant id, a management URI's id): 32
+    /// lowercase hex digits, the first 12 the creation time in Unix milliseconds and the other 20 random (80
+    /// bits), like a UUIDv7 (RFC 9562 §5.7).
+    ///
+    /// Ids made in time order land next to each other in the stores' indexes, so a batch of grants committed
+    /// together touches a few index pages instead of one random page per id (a GNAP grant indexes six ids).
+    /// The time is not hidden, which is fine for identifiers whose tokens carry `iat` anyway; never use this
+    /// for a secret.
+    public static func sortableIdentifier(at date: Date = Date()) -> String {
+        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        var hex: [UInt8] = []
+        hex.reserveCapacity(32)
+        for shift in stride(from: 40, through: 0, by: -8) {
+            appendHex(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift)), to: &hex)
+        }
+        SecureRandom.withBytes(10) { bytes in
+            for byte in bytes { appendHex(byte, to: &hex) }
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func appendHex(_ byte: UInt8, to hex: inout [UInt8]) {
+        hex.append(hexDigits[Int(byte >> 4)])
+        hex.append(hexDigits[Int(byte & 0x0F)])
     }
 
     /// How bearer secrets (refresh tokens) are stored: SHA-256, base64url. They are random, so no salt is needed.

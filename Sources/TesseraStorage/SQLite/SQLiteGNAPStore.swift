@@ -8,14 +8,14 @@ struct SQLiteGNAPStore: GNAPStore {
 
     func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken]) async throws {
         try await batcher.write { db in
-            try db.execute(
+            // Cached statements here and in `insert`: they run for every grant.
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
                         continue_after, subject, created_at, updated_at, expires_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: Self.arguments(grant)
-            )
+                    """
+            ).execute(arguments: Self.arguments(grant))
             try Self.insert(issued, db)
         }
     }
@@ -137,11 +137,12 @@ struct SQLiteGNAPStore: GNAPStore {
         for item in issued {
             try SQLiteTokenStore.insert(TokenIssuance(accessToken: item.accessToken, refreshToken: nil), db)
             let token = item.token
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     token.manageID, token.managementHash, token.grantID, token.jti, token.label, token.access,
                     token.flags.joined(separator: " "), token.createdAt.millis, token.revokedAt?.millis,

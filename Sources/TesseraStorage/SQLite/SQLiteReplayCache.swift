@@ -9,14 +9,12 @@ struct SQLiteReplayCache: ReplayCache {
     func insertIfAbsent(namespace: String, value: String, expiresAt: Date, now: Date) async throws -> Bool {
         try await batcher.write { db in
             // An expired entry no longer protects anything; drop it so the value can be used again.
-            try db.execute(
-                sql: "DELETE FROM replay_cache WHERE namespace = ? AND value = ? AND expires_at <= ?",
-                arguments: [namespace, value, now.millis]
-            )
-            try db.execute(
-                sql: "INSERT INTO replay_cache (namespace, value, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                arguments: [namespace, value, expiresAt.millis]
-            )
+            // Cached statements: this runs for every signed request and every DPoP proof.
+            try db.cachedStatement(sql: "DELETE FROM replay_cache WHERE namespace = ? AND value = ? AND expires_at <= ?")
+                .execute(arguments: [namespace, value, now.millis])
+            try db.cachedStatement(
+                sql: "INSERT INTO replay_cache (namespace, value, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+            ).execute(arguments: [namespace, value, expiresAt.millis])
             return db.changesCount == 1
         }
     }
