@@ -93,14 +93,18 @@ public struct GNAPAccessObject: Sendable, Hashable, Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var all = extra
-        all["type"] = .string(type)
-        if let actions { all["actions"] = .array(actions.map(JSONValue.string)) }
-        if let locations { all["locations"] = .array(locations.map(JSONValue.string)) }
-        if let datatypes { all["datatypes"] = .array(datatypes.map(JSONValue.string)) }
-        if let identifier { all["identifier"] = .string(identifier) }
-        if let privileges { all["privileges"] = .array(privileges.map(JSONValue.string)) }
-        var container = encoder.singleValueContainer()
-        try container.encode(all)
+        // Straight into one keyed container: access objects are encoded several times per grant (the response,
+        // each token's claims, the stored records). An `extra` member named like a known one (which decoding
+        // never produces) is not written, so a member never appears twice.
+        var container = encoder.container(keyedBy: MemberKey.self)
+        try container.encode(type, forKey: MemberKey(stringValue: "type"))
+        try container.encodeIfPresent(actions, forKey: MemberKey(stringValue: "actions"))
+        try container.encodeIfPresent(locations, forKey: MemberKey(stringValue: "locations"))
+        try container.encodeIfPresent(datatypes, forKey: MemberKey(stringValue: "datatypes"))
+        try container.encodeIfPresent(identifier, forKey: MemberKey(stringValue: "identifier"))
+        try container.encodeIfPresent(privileges, forKey: MemberKey(stringValue: "privileges"))
+        for (name, value) in extra where CodingKeys(rawValue: name) == nil {
+            try container.encode(value, forKey: MemberKey(stringValue: name))
+        }
     }
 }
