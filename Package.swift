@@ -302,6 +302,7 @@ let package = Package(
                 "TesseraTesting",
                 "TesseraClient",
                 "TesseraResource",
+                "TesseraResourceHummingbird",
                 "Cedar",
                 "BankExample",
                 .product(name: "Hummingbird", package: "hummingbird"),

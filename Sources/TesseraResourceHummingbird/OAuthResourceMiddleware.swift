@@ -35,11 +35,19 @@ public struct OAuthResourceContext: OAuthResourceRequestContext {
 public struct OAuthResourceMiddleware<Context: OAuthResourceRequestContext>: RouterMiddleware {
     public let resourceServer: OAuthResourceServer
     public let requiredScopes: Scope
+    /// The DER client certificate of a request (its TLS connection's, or a trusted proxy's RFC 9440
+    /// `Client-Cert`), for tokens bound with `cnf.x5t#S256` (RFC 8705 §3); without it such tokens are refused.
+    public let clientCertificate: (@Sendable (Request, Context) async -> [UInt8]?)?
     private let origin: String
 
-    public init(_ resourceServer: OAuthResourceServer, requiredScopes: Scope = .empty) {
+    public init(
+        _ resourceServer: OAuthResourceServer,
+        requiredScopes: Scope = .empty,
+        clientCertificate: (@Sendable (Request, Context) async -> [UInt8]?)? = nil
+    ) {
         self.resourceServer = resourceServer
         self.requiredScopes = requiredScopes
+        self.clientCertificate = clientCertificate
         self.origin = Self.origin(of: resourceServer.configuration.resource)
     }
 
@@ -49,7 +57,8 @@ public struct OAuthResourceMiddleware<Context: OAuthResourceRequestContext>: Rou
             method: request.method.rawValue,
             uri: origin + request.uri.path,
             authorization: request.headers[values: .authorization],
-            dpop: request.headers[values: HTTPField.Name("DPoP")!]
+            dpop: request.headers[values: HTTPField.Name("DPoP")!],
+            clientCertificate: await clientCertificate?(request, context)
         )
         switch await resourceServer.authorize(resourceRequest, requiredScopes: requiredScopes) {
         case .success(let token):

@@ -10,6 +10,7 @@ import TesseraClient
 import TesseraEngine
 import TesseraProtocol
 import TesseraResource
+import TesseraResourceHummingbird
 import TesseraServer
 import TesseraTesting
 import Testing
@@ -184,6 +185,29 @@ import Testing
                 }
                 #expect(refusal.status == 401)
                 #expect(refusal.description.contains("x5t#S256"))
+            }
+
+            // The same through the Hummingbird middleware, the certificate handed over by the application.
+            let router = Router(context: OAuthResourceContext.self)
+            router.group("api")
+                .add(
+                    middleware: OAuthResourceMiddleware(oauthRS) { request, _ in
+                        request.headers[HTTPField.Name("X-Test-Client-Cert")!].flatMap { Data(base64Encoded: $0) }.map { Array($0) }
+                    }
+                )
+                .get("photos") { _, _ in "ok" }
+            try await Application(router: router).test(.router) { client in
+                let bearer: HTTPFields = [.authorization: "Bearer \(token.value)"]
+                var withCert = bearer
+                withCert[HTTPField.Name("X-Test-Client-Cert")!] = Data(agent.der).base64EncodedString()
+                var withOther = bearer
+                withOther[HTTPField.Name("X-Test-Client-Cert")!] = Data(other.der).base64EncodedString()
+                let accepted = try await client.execute(uri: "/api/photos", method: .get, headers: withCert) { $0.status }
+                let otherCertificate = try await client.execute(uri: "/api/photos", method: .get, headers: withOther) { $0.status }
+                let noCertificate = try await client.execute(uri: "/api/photos", method: .get, headers: bearer) { $0.status }
+                #expect(accepted == .ok)
+                #expect(otherCertificate == .unauthorized)
+                #expect(noCertificate == .unauthorized)
             }
 
             // Rotation and revocation over mTLS.
