@@ -285,8 +285,19 @@ import Testing
             let revokedAnonymously = await Self.refusal { try await anonymous.revoke(token) }
             #expect(revokedAnonymously?.code == .invalidClient)
             // The holder still can: the refusals did not spend the tokens.
-            #expect(try await gnap.continueGrant(continuation).tokens.count == 1)
+            let next = try await gnap.continueGrant(continuation)
+            #expect(next.tokens.count == 1)
             #expect(try await gnap.rotate(token).value != token.value)
+            // Modification (PATCH) and cancellation (DELETE) follow the same rule.
+            let latest = try #require(next.continuation)
+            let modifiedByThief = await Self.refusal {
+                _ = try await impostor.modifyGrant(latest, GNAPGrantRequest(accessToken: request.accessToken))
+            }
+            #expect(modifiedByThief?.code == .invalidClient)
+            let cancelledAnonymously = await Self.refusal { try await anonymous.cancelGrant(latest) }
+            #expect(cancelledAnonymously?.code == .invalidClient)
+            let modified = try await gnap.modifyGrant(latest, GNAPGrantRequest(accessToken: request.accessToken))
+            try await gnap.cancelGrant(try #require(modified.continuation))
         }
     }
 }
