@@ -31,6 +31,9 @@ import Testing
 
     /// Runs `body` against an in-process server terminating TLS with `client_certificates: optional`, with one
     /// registered instance proving with `mtls` by `registered`'s certificate.
+    /// A resource server that proves its own key with mtls at introspection (RFC 9767 §3.3).
+    static let rsCertificate = try! TestCertificate.selfSigned(commonName: "photos-rs-mtls")
+
     func withTLSServer(registered: TestCertificate, _ body: @escaping @Sendable (Fixture) async throws -> Void) async throws {
         let server = try TestCertificate.selfSigned(commonName: "localhost", server: true)
         let files = try server.writeFiles()
@@ -49,7 +52,14 @@ import Testing
                     allowedAccess: ["photo-api"]
                 )
             ]
-            configuration.gnap.resourceServers = [.init(id: "photos-rs", key: rsKey.gnapKey, audiences: ["https://rs.example/"])]
+            configuration.gnap.resourceServers = [
+                .init(id: "photos-rs", key: rsKey.gnapKey, audiences: ["https://rs.example/"]),
+                .init(
+                    id: "photos-rs-mtls",
+                    key: GNAPKey(proof: GNAPProof(method: "mtls"), cert: Self.rsCertificate.certificatePEM),
+                    audiences: ["https://rs.example/"]
+                ),
+            ]
         })
         #expect(app.baseURL.hasPrefix("https://"))
         let fixture = Fixture(base: app.baseURL, serverCertificate: server, engine: app.engine)
@@ -222,6 +232,55 @@ import Testing
                 return
             }
             #expect(revoked.reason == .inactiveToken)
+        }
+    }
+
+    @Test func aResourceServerProvesItsOwnCertificateAtIntrospectionAndRegistration() async throws {
+        let agent = try TestCertificate.selfSigned(commonName: "mtls-agent")
+        try await withTLSServer(registered: agent) { fixture in
+            let (gnap, agentTransport) = try Self.client(fixture, certificate: agent, presenting: agent)
+            let rsTransport = try AsyncHTTPClientTransport.mutualTLS(
+                certificateChainPEM: Self.rsCertificate.certificatePEM,
+                privateKeyPEM: Self.rsCertificate.privateKeyPEM,
+                trustRootsPEM: fixture.serverCertificate.certificatePEM
+            )
+            // The agent's transport presents a certificate the AS does not know as a resource server's.
+            defer {
+                Task {
+                    try? await agentTransport.shutdown()
+                    try? await rsTransport.shutdown()
+                }
+            }
+            let token = try #require(
+                try await gnap.requestGrant(GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [Self.photos])))).tokens.first
+            )
+            func rs(_ reference: GNAPResourceServerReference, _ transport: AsyncHTTPClientTransport) -> GNAPResourceServer {
+                var configuration = GNAPResourceServer.Configuration(asBaseURL: fixture.base, resourceServer: reference)
+                configuration.introspectionCacheLifetime = .zero
+                configuration.proveWithMutualTLS = true
+                return GNAPResourceServer(configuration: configuration, key: .generate(), transport: transport)
+            }
+            let rsKey = GNAPKey(proof: GNAPProof(method: "mtls"), certS256: GNAPCertificate.thumbprint(of: Self.rsCertificate.der))
+            for reference in [GNAPResourceServerReference.instance("photos-rs-mtls"), .key(rsKey)] {
+                let server = rs(reference, rsTransport)
+                let answer = try await server.introspect(token: token.value, proof: "mtls")
+                #expect(answer.active)
+                var request = try HTTPSignatureRequest(method: "GET", targetURI: "https://rs.example/photos/1")
+                try gnap.authorize(&request, with: token)
+                guard case .authorized = await server.verify(request, clientCertificate: agent.der) else {
+                    Issue.record("the mtls RS must accept the token with the bound certificate")
+                    return
+                }
+                let reference = try await server.register([Self.photos])
+                #expect(!reference.resourceReference.isEmpty)
+            }
+            // The RS named, the wrong certificate presented: refused as the RS-facing error.
+            do {
+                _ = try await rs(.instance("photos-rs-mtls"), agentTransport).introspect(token: token.value, proof: "mtls")
+                Issue.record("introspection with another certificate must be refused")
+            } catch let error as GNAPResourceError {
+                #expect(error.gnapError?.code == .invalidResourceServer)
+            }
         }
     }
 

@@ -51,6 +51,10 @@ import Testing
             "trusted_proxies: [10.0.0.5]\ngnap:\n  instances:\n    - id: a\n      key: {proof: mtls, cert#S256: short}\n      allowed_access: [x]",
             "gnap.instances[0].key.cert#S256"
         ),
+        (
+            "gnap:\n  resource_servers:\n    - id: rs\n      key: {proof: mtls, cert#S256: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA}\n      audiences: [x]",
+            "gnap.resource_servers[0].key"
+        ),
     ])
     func mistakesNameTheirField(_ yaml: String, _ field: String) {
         #expect {

@@ -12,8 +12,9 @@ extension GNAPService {
         case .instance(let id):
             server = configuration.resourceServers.first { $0.id == id }
         case .key(let key):
-            let thumbprint = try? key.jwk?.thumbprint()
-            server = configuration.resourceServers.first { thumbprint != nil && (try? $0.key.jwk?.thumbprint()) == thumbprint }
+            // A JWK by its RFC 7638 thumbprint, an mtls certificate by its RFC 8705 one.
+            let thumbprint = try? Self.thumbprint(of: key)
+            server = configuration.resourceServers.first { thumbprint != nil && (try? Self.thumbprint(of: $0.key)) == thumbprint }
         }
         guard let server else { throw GNAPError(.invalidResourceServer, "the resource server is not registered") }
         return server

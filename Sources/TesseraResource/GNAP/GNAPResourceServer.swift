@@ -45,6 +45,10 @@ public struct GNAPResourceServer: Sendable {
         public var signaturePolicy: HTTPSignatureVerificationPolicy
         /// The RS URI to put in challenges as `referrer` (RFC 9635 §9.1).
         public var referrer: String?
+        /// Prove the RS's key with `mtls` (RFC 9635 §7.3.2) instead of httpsig on calls to the AS: nothing is
+        /// signed, and the transport must present the RS's client certificate
+        /// (`AsyncHTTPClientTransport.mutualTLS`); `resourceServer` names the RS by instance id or by that certificate.
+        public var proveWithMutualTLS = false
 
         /// Creates a configuration using Tessera's endpoint paths under `asBaseURL`.
         public init(asBaseURL: String, resourceServer: GNAPResourceServerReference) {
@@ -319,7 +323,7 @@ public struct GNAPResourceServer: Sendable {
                 ],
                 body: bytes
             )
-            try signer.sign(&request)
+            if !configuration.proveWithMutualTLS { try signer.sign(&request) }
         } catch {
             throw GNAPResourceError(.signingFailed, "the RS request could not be built or signed: \(error)")
         }

@@ -86,8 +86,12 @@ public struct ServerConfiguration: Sendable {
         }
         try validateTLS()
         for (index, server) in gnap.resourceServers.enumerated() {
-            guard server.key.proof.method == "httpsig", let jwk = server.key.jwk, jwk.alg != nil, jwk.kid != nil, (try? jwk.thumbprint()) != nil
-            else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid") }
+            if server.key.proof.method == "mtls" {
+                try validateMutualTLSInstance(server.key, field: "gnap.resource_servers[\(index)].key")
+            } else {
+                guard server.key.proof.method == "httpsig", let jwk = server.key.jwk, jwk.alg != nil, jwk.kid != nil, (try? jwk.thumbprint()) != nil
+                else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid, or an mtls certificate") }
+            }
             guard !server.audiences.isEmpty else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].audiences", "must list at least one audience") }
         }
         try validateChaining()
