@@ -527,6 +527,20 @@ import Testing
             #expect((options["key_proofs_supported"] as? [String])?.contains("mtls") == false)
             let rs = try await client.execute(uri: "/.well-known/gnap-as-rs", method: .get) { try HTTPHelpers.json($0.body) }
             #expect((rs["key_proofs_supported"] as? [String])?.contains("mtls") == false)
+            // With nothing configured, a Client-Cert field is still refused, and an mtls key is not supported.
+            let (spoofed, spoofedBody) = try await Self.grant(client, clientCert: Self.header)
+            #expect(spoofed == .badRequest)
+            #expect((spoofedBody["error"] as? [String: Any])?["code"] as? String == "invalid_request")
+            let body =
+                #"{"access_token": {"access": ["photo-api"]}, "client": {"key": {"proof": "mtls", "cert": "\#(Data(Self.agent.der).base64EncodedString())"}}}"#
+            let (status, json) = try await client.execute(
+                uri: "/gnap",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: body)
+            ) { response in (response.status, (try? HTTPHelpers.json(response.body)) ?? [:]) }
+            #expect(status == .unauthorized)
+            #expect(((json["error"] as? [String: Any])?["description"] as? String)?.contains("'mtls' is not supported here") == true)
         }
     }
 }

@@ -26,6 +26,8 @@ struct ClientCertificateSource: Sendable {
     /// - Throws: ``GNAPError`` `invalid_request` for a `Client-Cert` field from an untrusted peer, more
     ///   than one, or one that is not a byte sequence holding one DER certificate.
     func certificate(_ request: Request, channel: any Channel) async throws(GNAPError) -> GNAPCertificate? {
+        // The common case (no TLS client certificates, no proxies, no field) costs one header lookup.
+        if !fromTLS, trustedProxies.isEmpty, request.headers[Self.header] == nil { return nil }
         let values = request.headers[values: Self.header]
         if isTrustedProxy(channel.remoteAddress) {
             guard values.count <= 1 else { throw GNAPError(.invalidRequest, "more than one Client-Cert field (RFC 9440 §2.2)") }
