@@ -49,6 +49,12 @@ struct GNAPRoutes: Sendable {
 
     private func encode(_ value: some Encodable) -> Response { OAuthResponses.json(value) }
 
+    /// Grant responses, the hot path, through their hand-written JSON (``JSONOutput``).
+    private func encode(_ value: GNAPGrantResponse) -> Response {
+        guard let bytes = try? value.jsonBytes() else { return OAuthResponses.json(value) }
+        return Response(status: .ok, headers: OAuthResponses.noStoreJSON, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     private func json(_ value: some Encodable, cache: Bool) -> Response {
         var response = OAuthResponses.json(value)
         if cache { response.headers[.cacheControl] = "public, max-age=300" }
