@@ -83,14 +83,25 @@ struct SignatureBase {
     }
 }
 
-/// A request and its target URI, parsed on first use (most signatures cover `@method` and an origin-form
-/// `@target-uri`, which need no parse). A reference, so that derived components do not copy the request.
-private final class RequestContext {
-    let request: HTTPSignatureRequest
-    private(set) lazy var target = TargetURI(request: request)
+/// The control data that derived components read (RFC 9421 §2.2), copied out of a request — four short strings,
+/// most stored inline — with its target URI parsed on first use (most signatures cover only `@method` and an
+/// origin-form `@target-uri`, which need no parse).
+private struct ControlData {
+    let method: String
+    let scheme: String
+    let authority: String
+    let requestTarget: String
+    private var parsedTarget: TargetURI?
 
     init(_ request: HTTPSignatureRequest) {
-        self.request = request
+        (method, scheme, authority, requestTarget) = (request.method, request.scheme, request.authority, request.requestTarget)
+    }
+
+    mutating func target() -> TargetURI {
+        if let parsedTarget { return parsedTarget }
+        let target = TargetURI(scheme: scheme, authority: authority, requestTarget: requestTarget)
+        parsedTarget = target
+        return target
     }
 }
 
@@ -100,10 +111,12 @@ struct ComponentContext {
     /// The message's own fields.
     private let headerFields: [HTTPSignatureField]
     private let trailerFields: [HTTPSignatureField]
-    /// The request whose control data derived components read when `req` is absent (requests only).
-    private let ownRequest: RequestContext?
-    /// The request that caused a response, for `req` (§2.4).
-    private let causingRequest: RequestContext?
+    /// The control data of the request itself, when `req` is absent (requests only).
+    private var own: ControlData?
+    /// The request that caused a response, for `req` (§2.4): its control data and fields.
+    private var causing: ControlData?
+    private let causingHeaderFields: [HTTPSignatureField]
+    private let causingTrailerFields: [HTTPSignatureField]
     private let isResponse: Bool
     private let status: Int?
 
@@ -111,13 +124,13 @@ struct ComponentContext {
         self.structuredFieldTypes = structuredFieldTypes
         switch message {
         case .request(let request):
-            (headerFields, trailerFields, ownRequest, causingRequest) = (
-                request.headerFields, request.trailerFields, RequestContext(request), nil
-            )
+            (headerFields, trailerFields, own, causing) = (request.headerFields, request.trailerFields, ControlData(request), nil)
+            (causingHeaderFields, causingTrailerFields) = ([], [])
             (isResponse, status) = (false, nil)
         case .response(let response):
-            (headerFields, trailerFields, ownRequest) = (response.headerFields, response.trailerFields, nil)
-            causingRequest = response.request.map(RequestContext.init)
+            (headerFields, trailerFields, own) = (response.headerFields, response.trailerFields, nil)
+            causing = response.request.map(ControlData.init)
+            (causingHeaderFields, causingTrailerFields) = (response.request?.headerFields ?? [], response.request?.trailerFields ?? [])
             (isResponse, status) = (true, response.status)
         }
     }
@@ -148,7 +161,7 @@ struct ComponentContext {
             guard isResponse else {
                 throw HTTPSignatureError(.invalidComponent, "\"req\" is not allowed in a request signature")
             }
-            guard causingRequest != nil else {
+            guard causing != nil else {
                 throw HTTPSignatureError(.invalidComponent, "\(component.name);req needs the request that caused the response")
             }
         }
@@ -179,8 +192,8 @@ struct ComponentContext {
             throw HTTPSignatureError(.invalidComponent, "field names must be lower-case")
         }
         let fields: [HTTPSignatureField]
-        if fromRequest, let causingRequest {
-            fields = trailer ? causingRequest.request.trailerFields : causingRequest.request.headerFields
+        if fromRequest {
+            fields = trailer ? causingTrailerFields : causingHeaderFields
         } else {
             fields = trailer ? trailerFields : headerFields
         }
@@ -274,7 +287,7 @@ struct ComponentContext {
             out.append(contentsOf: String(status).utf8)
             return
         }
-        guard let context = fromRequest ? causingRequest : ownRequest else {
+        guard let control = fromRequest ? causing : own else {
             if name == "@signature-params" {
                 throw HTTPSignatureError(.invalidComponent, "@signature-params cannot be covered")
             }
@@ -282,20 +295,23 @@ struct ComponentContext {
         }
         switch name {
         case "@method":
-            out.append(contentsOf: context.request.method.utf8)
+            out.append(contentsOf: control.method.utf8)
             return
         case "@request-target":
-            out.append(contentsOf: context.request.requestTarget.utf8)
+            out.append(contentsOf: control.requestTarget.utf8)
             return
-        case "@target-uri" where context.request.requestTarget.utf8.first == UInt8(ascii: "/"):
+        case "@target-uri" where control.requestTarget.utf8.first == UInt8(ascii: "/"):
             // Origin form, the usual case: scheme (lower-cased) "://" authority target, with no URI parse.
-            TargetURI.appendOriginFormTargetURI(of: context.request, to: &out)
+            TargetURI.appendOriginFormTargetURI(scheme: control.scheme, authority: control.authority, target: control.requestTarget, to: &out)
             return
         default: break
         }
-        let uri = context.target
+        // Parsed in place, once, so that further URI components of the same request reuse it.
+        guard let uri = fromRequest ? causing?.target() : own?.target() else {
+            throw HTTPSignatureError(.invalidComponent, "\(name) needs a request")
+        }
         switch name {
-        case "@target-uri": uri.appendTargetURI(requestTarget: context.request.requestTarget, to: &out)
+        case "@target-uri": uri.appendTargetURI(requestTarget: control.requestTarget, to: &out)
         case "@authority": uri.appendNormalizedAuthority(to: &out)
         case "@scheme": out.append(contentsOf: uri.scheme.utf8)
         case "@path": out.append(contentsOf: uri.normalizedPath.utf8)

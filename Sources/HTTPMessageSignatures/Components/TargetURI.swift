@@ -53,10 +53,14 @@ struct TargetURI {
 
     /// Builds the target URI of a request from its control data (RFC 9110 §7.1).
     init(request: HTTPSignatureRequest) {
-        let target = request.requestTarget
+        self.init(scheme: request.scheme, authority: request.authority, requestTarget: request.requestTarget)
+    }
+
+    /// Builds the target URI from a request's scheme, authority and request target (RFC 9110 §7.1).
+    init(scheme: String, authority: String, requestTarget target: String) {
         if target.utf8.first == UInt8(ascii: "/") {
-            self.scheme = HTTPSignatureField.lowercased(request.scheme)
-            self.authority = request.authority
+            self.scheme = HTTPSignatureField.lowercased(scheme)
+            self.authority = authority
             if let questionMark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
                 self.path = target[..<questionMark]
                 self.query = target[target.index(after: questionMark)...]
@@ -70,8 +74,8 @@ struct TargetURI {
             self = absolute
         } else {
             // authority-form (CONNECT) and asterisk-form (OPTIONS *): no path, no query.
-            self.scheme = HTTPSignatureField.lowercased(request.scheme)
-            self.authority = request.authority
+            self.scheme = HTTPSignatureField.lowercased(scheme)
+            self.authority = authority
             self.path = ""
             self.query = nil
             self.absoluteTarget = nil
@@ -92,13 +96,13 @@ struct TargetURI {
 
     /// Appends `@target-uri` for an origin-form request target (`/path?query`) straight from the request's control
     /// data: the same bytes as ``appendTargetURI(requestTarget:to:)`` without building a ``TargetURI``.
-    static func appendOriginFormTargetURI(of request: HTTPSignatureRequest, to out: inout [UInt8]) {
-        for byte in request.scheme.utf8 {
+    static func appendOriginFormTargetURI(scheme: String, authority: String, target: String, to out: inout [UInt8]) {
+        for byte in scheme.utf8 {
             out.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
         }
         out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "/")])
-        out.append(contentsOf: request.authority.utf8)
-        out.append(contentsOf: request.requestTarget.utf8)
+        out.append(contentsOf: authority.utf8)
+        out.append(contentsOf: target.utf8)
     }
 
     /// Appends `@authority` (RFC 9421 §2.2.3): lower-cased host, default port removed (RFC 9110 §4.2.3).
