@@ -687,3 +687,54 @@ client_challenges:
     finally:
         server.stop()
         documents.stop()
+
+
+def test_dpop_server_nonces_across_sigkill():
+    """DPoP server nonces (RFC 9449 §8) are stateless HMACs. With `dpop.nonce_secret` configured, a nonce handed out
+    before a SIGKILL is still accepted after the restart; without it (a random secret per process) the old nonce is
+    answered with `use_dpop_nonce` and a fresh `DPoP-Nonce`, with which the client's retry succeeds: a round trip,
+    never a lost request."""
+    from joserfc.jwk import ECKey
+    from test_dpop_interop import proof
+
+    key = ECKey.generate_key("P-256", private=True)
+    secret = b64u(os.urandom(32))
+    for configured in (True, False):
+        server = KillableServer()
+        server.config.write_text(
+            f"""
+issuer: {server.base_url}
+clients:
+  - id: crash-dpop
+    auth: client_secret_basic
+    secret: {CHAIN_SECRET}
+    grant_types: [client_credentials]
+    scopes: read
+dpop:
+  require_nonce: true
+"""
+            + (f"  nonce_secret: \"{secret}\"\n" if configured else "")
+        )
+        url = server.base_url + "/token"
+
+        def token(nonce=None):
+            return requests.post(url, data={"grant_type": "client_credentials", "scope": "read"}, auth=("crash-dpop", CHAIN_SECRET),
+                                 headers={"DPoP": proof(key, "POST", url, nonce=nonce)}, timeout=10)
+
+        try:
+            server.start()
+            first = token()
+            assert first.status_code == 400 and first.json()["error"] == "use_dpop_nonce", first.text
+            nonce = first.headers["DPoP-Nonce"]
+            assert token(nonce).status_code == 200
+            server.kill()
+            server.start()
+            after = token(nonce)
+            if configured:
+                assert after.status_code == 200, after.text
+            else:
+                assert after.status_code == 400 and after.json()["error"] == "use_dpop_nonce", after.text
+                retry = token(after.headers["DPoP-Nonce"])
+                assert retry.status_code == 200 and retry.json()["token_type"] == "DPoP", retry.text
+        finally:
+            server.stop()
