@@ -61,7 +61,7 @@ extension GNAPService {
                 grantID: grant.id,
                 jti: jti,
                 label: token.label,
-                access: try Self.encode(token.access),
+                access: try Self.encodeAccess(token.access),
                 flags: flags,
                 createdAt: issuedAt
             ),
@@ -93,6 +93,16 @@ extension GNAPService {
         guard grant.clientKey.contains("\"cert") else { return Confirmation(jkt: grant.keyThumbprint) }
         let key = try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8))
         return key.jwk == nil ? Confirmation(jkt: nil, x5tS256: grant.keyThumbprint) : Confirmation(jkt: grant.keyThumbprint)
+    }
+
+    /// A token's access rights as stored with it: read back as JSON for rotation and introspection, never hashed
+    /// or compared as text, so the hand-written form (``JSONOutput``) does.
+    static func encodeAccess(_ access: [GNAPAccessRight]) throws -> String {
+        var out = JSONOutput(capacity: 512)
+        try out.array { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
+            for right in access { try right.write(to: &out) }
+        }
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     // MARK: - Token management (RFC 9635 §6)
