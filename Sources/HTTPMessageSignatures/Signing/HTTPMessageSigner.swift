@@ -81,22 +81,7 @@ public struct HTTPMessageSigner: Sendable {
         components: [HTTPSignatureComponent],
         label: String? = nil
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
-        var extra: HTTPSignatureComponent?
-        // Content-Digest, Signature-Input and Signature are appended: grow the field list once.
-        request.headerFields.reserveCapacity(request.headerFields.count + 3)
-        if let body = request.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
-            if !request.headerFields.contains(where: { $0.name == "content-digest" }) {
-                request.headerFields.append(
-                    HTTPSignatureField(
-                        lowercasedName: "content-digest",
-                        value: ContentDigest.fieldValue(for: body, algorithms: configuration.contentDigestAlgorithms)
-                    )
-                )
-            }
-            if !components.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
-                extra = HTTPSignatureComponent.contentDigest
-            }
-        }
+        let extra = addContentDigest(to: &request.headerFields, body: request.body, covering: components)
         let parameters = makeParameters()
         let fields = try signatureFields(
             for: .request(request),
@@ -133,21 +118,7 @@ public struct HTTPMessageSigner: Sendable {
         components: [HTTPSignatureComponent],
         label: String? = nil
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
-        var extra: HTTPSignatureComponent?
-        response.headerFields.reserveCapacity(response.headerFields.count + 3)
-        if let body = response.body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty {
-            if !response.headerFields.contains(where: { $0.name == "content-digest" }) {
-                response.headerFields.append(
-                    HTTPSignatureField(
-                        lowercasedName: "content-digest",
-                        value: ContentDigest.fieldValue(for: body, algorithms: configuration.contentDigestAlgorithms)
-                    )
-                )
-            }
-            if !components.contains(where: { $0.name == "content-digest" && !$0.isFromRequest }) {
-                extra = HTTPSignatureComponent.contentDigest
-            }
-        }
+        let extra = addContentDigest(to: &response.headerFields, body: response.body, covering: components)
         let parameters = makeParameters()
         let fields = try signatureFields(
             for: .response(response),
@@ -215,6 +186,28 @@ public struct HTTPMessageSigner: Sendable {
     }
 
     // MARK: - Private
+
+    /// Adds `Content-Digest` (if configured, the message has content and the field is absent) and grows the field
+    /// list once for it and the two signature fields. Returns `content-digest` when the caller's components do not
+    /// already cover it (RFC 9421 §7.2.8), to be covered after them.
+    private func addContentDigest(
+        to headerFields: inout [HTTPSignatureField],
+        body: [UInt8]?,
+        covering components: [HTTPSignatureComponent]
+    ) -> HTTPSignatureComponent? {
+        headerFields.reserveCapacity(headerFields.count + 3)
+        guard let body, !body.isEmpty, !configuration.contentDigestAlgorithms.isEmpty else { return nil }
+        if !headerFields.contains(where: { $0.name == "content-digest" }) {
+            headerFields.append(
+                HTTPSignatureField(
+                    lowercasedName: "content-digest",
+                    value: ContentDigest.fieldValue(for: body, algorithms: configuration.contentDigestAlgorithms)
+                )
+            )
+        }
+        let covered = components.contains { $0.name == "content-digest" && !$0.isFromRequest }
+        return covered ? nil : HTTPSignatureComponent.contentDigest
+    }
 
     private func makeParameters() -> HTTPSignatureParameters {
         let created = Int64(now().timeIntervalSince1970.rounded(.down))
