@@ -5,7 +5,8 @@ import TesseraProtocol
 /// The parsers added for clients met on the fly and sender constraining: IP address and CIDR text
 /// (the SSRF guard's allow-list and resolved addresses), `client_id` metadata URL grammar, Client ID
 /// Metadata Documents and client-challenge responses (JSON from the network), and DPoP proofs
-/// (a header every token request may carry). Parse or refuse, never crash; what parses round-trips.
+/// (a header every token request may carry), and GNAP mtls certificates (DER and PEM). Parse or refuse, never
+/// crash; what parses round-trips.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Data(UnsafeBufferPointer(start: data, count: size))
@@ -32,6 +33,16 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         guard let encoded = try? JSONEncoder().encode(challenge),
             (try? JSONDecoder().decode(InsufficientClientAuthorization.self, from: encoded))?.challengeSession == challenge.challengeSession
         else { fatalError("challenge round trip failed") }
+    }
+    // GNAP `mtls` certificates (RFC 9635 §7.3.2): DER from TLS or an RFC 9440 `Client-Cert` field, PEM from a
+    // client's `cert` key. Whatever parses re-parses from its own PEM to the same certificate.
+    if let certificate = try? GNAPCertificate(der: Array(bytes)) {
+        guard let again = try? GNAPCertificate(pem: certificate.pem), again == certificate else {
+            fatalError("certificate PEM round trip failed")
+        }
+    }
+    if let certificate = try? GNAPCertificate(pem: text) {
+        guard certificate.thumbprint == GNAPCertificate.thumbprint(of: certificate.der) else { fatalError("thumbprint mismatch") }
     }
     if size <= CompactJWS.maximumSize {
         _ = fuzzBlocking {
