@@ -176,6 +176,9 @@ def test_a_stolen_session_is_useless_to_another_agent(tessera, documents):
     stolen = thief.token(tessera, challenge_session=body["challenge_session"], challenge_evidence=thief.attestation(body["authorization_requirement"]["nonce"]))
     assert stolen.status_code == 400
     assert "another client" in stolen.json()["error_description"]
+    # The thief's attempt spent nothing: the victim's own retry still succeeds.
+    retry = victim.token(tessera, challenge_session=body["challenge_session"], challenge_evidence=victim.attestation(body["authorization_requirement"]["nonce"]))
+    assert retry.status_code == 200, retry.text
 
 
 def test_high_value_payment_needs_a_mandate_from_the_home_as(tessera, documents, home_key):

@@ -179,6 +179,8 @@ import TesseraTesting
 
             (session, nonce) = try await Self.openChallenge(client, agent, issuer: issuer, now: clock.now)
             #expect(try await retry(other, session: session, evidence: try await other.attestation(issuer: issuer, nonce: nonce, now: clock.now)).contains("another client"))
+            // ...and did not burn it: the rightful client's retry (with a request that differs) is judged on its own.
+            #expect(try await retry(agent, session: session, evidence: try await agent.attestation(issuer: issuer, nonce: nonce, now: clock.now), scope: "read").contains("differs"))
 
             (session, nonce) = try await Self.openChallenge(client, agent, issuer: issuer, now: clock.now)
             #expect(try await retry(agent, session: session, evidence: try await other.attestation(issuer: issuer, nonce: nonce, now: clock.now)).contains("neither"))

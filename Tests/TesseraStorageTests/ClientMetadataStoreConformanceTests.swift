@@ -42,11 +42,15 @@ import TesseraStorage
                 expiresAt: Self.at(310)
             )
             try await stores.challenges.insert(record)
-            #expect(try await stores.challenges.consume(sessionHash: "nope", at: Self.at(20)) == .unknown)
+            let owner = record.clientID
+            #expect(try await stores.challenges.consume(sessionHash: "nope", clientID: owner, at: Self.at(20)) == .unknown)
+            // Another client presenting the session spends nothing.
+            #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: "https://thief.example/c.json", at: Self.at(15)) == .issuedToAnotherClient)
             var used = record
             used.usedAt = Self.at(20)
-            #expect(try await stores.challenges.consume(sessionHash: "s1", at: Self.at(20)) == .consumed(used))
-            #expect(try await stores.challenges.consume(sessionHash: "s1", at: Self.at(30)) == .alreadyUsed(used))
+            #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: owner, at: Self.at(20)) == .consumed(used))
+            #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: owner, at: Self.at(30)) == .alreadyUsed(used))
+            #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: "https://thief.example/c.json", at: Self.at(30)) == .issuedToAnotherClient)
             await #expect(throws: (any Error).self) { try await stores.challenges.insert(record) }
         }
     }
@@ -60,7 +64,7 @@ import TesseraStorage
             )
             try await stores.challenges.insert(record)
             let outcomes = try await withThrowingTaskGroup(of: ClientChallengeConsumption.self) { group in
-                for _ in 0..<8 { group.addTask { try await stores.challenges.consume(sessionHash: "race", at: Self.at(1)) } }
+                for _ in 0..<8 { group.addTask { try await stores.challenges.consume(sessionHash: "race", clientID: "c", at: Self.at(1)) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(outcomes.filter { if case .consumed = $0 { true } else { false } }.count == 1)

@@ -125,8 +125,10 @@ public struct ClientChallengeService: Sendable {
         func refuse(_ why: String) -> OAuthError { .unauthorizedClient("challenge_session rejected: \(why)") }
         guard session.utf8.count <= 128 else { throw refuse("it is not one this server issued") }
         let record: ClientChallengeRecord
-        switch try await store.consume(sessionHash: TokenIssuer.hashToken(session), at: now()) {
+        // Spent only for the client it was issued to, so another client presenting it cannot burn the retry.
+        switch try await store.consume(sessionHash: TokenIssuer.hashToken(session), clientID: client.id, at: now()) {
         case .unknown: throw refuse("it is not one this server issued")
+        case .issuedToAnotherClient: throw refuse("it was issued to another client")
         case .alreadyUsed: throw refuse("it was already used")
         case .consumed(let found): record = found
         }

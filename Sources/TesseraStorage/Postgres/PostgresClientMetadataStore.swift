@@ -80,12 +80,13 @@ struct PostgresClientChallengeStore: ClientChallengeStore {
         }
     }
 
-    func consume(sessionHash: String, at now: Date) async throws -> ClientChallengeConsumption {
+    func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption {
         let millis = now.millis
         return try await database.withConnection { connection in
             let updated = try await connection.query(
                 """
-                UPDATE client_challenges SET used_at = \(millis) WHERE session_hash = \(sessionHash) AND used_at IS NULL
+                UPDATE client_challenges SET used_at = \(millis)
+                WHERE session_hash = \(sessionHash) AND client_id = \(clientID) AND used_at IS NULL
                 RETURNING \(unescaped: Self.columns)
                 """,
                 logger: database.logger
@@ -95,7 +96,10 @@ struct PostgresClientChallengeStore: ClientChallengeStore {
                 "SELECT \(unescaped: Self.columns) FROM client_challenges WHERE session_hash = \(sessionHash)",
                 logger: database.logger
             )
-            for try await row in existing { return .alreadyUsed(try Self.record(row)) }
+            for try await row in existing {
+                let record = try Self.record(row)
+                return record.clientID == clientID ? .alreadyUsed(record) : .issuedToAnotherClient
+            }
             return .unknown
         }
     }

@@ -70,17 +70,18 @@ struct SQLiteClientChallengeStore: ClientChallengeStore {
         }
     }
 
-    func consume(sessionHash: String, at now: Date) async throws -> ClientChallengeConsumption {
+    func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption {
         try await batcher.write { db in
             try db.execute(
-                sql: "UPDATE client_challenges SET used_at = ? WHERE session_hash = ? AND used_at IS NULL",
-                arguments: [now.millis, sessionHash]
+                sql: "UPDATE client_challenges SET used_at = ? WHERE session_hash = ? AND client_id = ? AND used_at IS NULL",
+                arguments: [now.millis, sessionHash, clientID]
             )
             let consumed = db.changesCount == 1
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM client_challenges WHERE session_hash = ?", arguments: [sessionHash])
             else { return .unknown }
             let record = Self.record(row)
-            return consumed ? .consumed(record) : .alreadyUsed(record)
+            if consumed { return .consumed(record) }
+            return record.clientID == clientID ? .alreadyUsed(record) : .issuedToAnotherClient
         }
     }
 

@@ -13,15 +13,18 @@ public protocol ClientMetadataStore: Sendable {
 /// Outstanding client challenges.
 public protocol ClientChallengeStore: Sendable {
     func insert(_ challenge: ClientChallengeRecord) async throws
-    /// Marks the challenge used, atomically, so two retries with one session cannot both pass.
-    func consume(sessionHash: String, at now: Date) async throws -> ClientChallengeConsumption
+    /// Marks the challenge used, atomically, so two retries with one session cannot both pass — but only for the
+    /// client it was issued to: another client presenting it spends nothing (it cannot burn the rightful retry).
+    func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption
 }
 
-/// What ``ClientChallengeStore/consume(sessionHash:at:)`` found.
+/// What ``ClientChallengeStore/consume(sessionHash:clientID:at:)`` found.
 public enum ClientChallengeConsumption: Sendable, Hashable {
     /// Unused until now, and now used. The record may still be expired; the caller checks.
     case consumed(ClientChallengeRecord)
     /// It was used before.
     case alreadyUsed(ClientChallengeRecord)
+    /// It was issued to another client; nothing was spent.
+    case issuedToAnotherClient
     case unknown
 }
