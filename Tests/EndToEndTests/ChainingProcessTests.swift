@@ -216,7 +216,7 @@ import Glibc
             #expect((expired["error_description"] as? String)?.contains("expired") == true)
 
             // Key rotation at A: B meets an unknown kid, refetches A's JWKS and accepts the grant.
-            let (rotateStatus, rotateOutput) = try TesseraProcess.run(["keys", "rotate", "--data-dir", domains.directoryA.path])
+            let (rotateStatus, rotateOutput) = try await TesseraProcess.run(["keys", "rotate", "--data-dir", domains.directoryA.path])
             #expect(rotateStatus == 0)
             let newKid = String(rotateOutput.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             var rotatedGrant: String?
@@ -454,8 +454,8 @@ import Glibc
     }
 
     /// `tessera demo chaining` runs from a fresh checkout (in-memory servers) and ends with RS-B's answer.
-    @Test func demoWalksTheWholeFlow() throws {
-        let (status, output) = try TesseraProcess.run(["demo", "chaining"])
+    @Test func demoWalksTheWholeFlow() async throws {
+        let (status, output) = try await TesseraProcess.run(["demo", "chaining"])
         #expect(status == 0)
         #expect(output.contains("\"presented_as\":\"DPoP\""))
         #expect(output.contains("was already used"))

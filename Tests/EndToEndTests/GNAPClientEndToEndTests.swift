@@ -143,7 +143,7 @@ import Testing
             }
 
             let grantID = URL(string: newest.uri)?.lastPathComponent ?? ""
-            let (status, _) = try TesseraProcess.run([
+            let (status, _) = try await TesseraProcess.run([
                 "gnap", "approve", grantID, "--subject", "alice", "--data-dir", server.directory.path,
             ])
             #expect(status == 0)
@@ -171,13 +171,13 @@ import Testing
             defer { if process.isRunning { process.terminate() } }
             var grantID: String?
             for _ in 0..<100 where grantID == nil {
-                let (_, listing) = try TesseraProcess.run(["gnap", "grants", "--state", "pending", "--data-dir", server.directory.path])
+                let (_, listing) = try await TesseraProcess.run(["gnap", "grants", "--state", "pending", "--data-dir", server.directory.path])
                 // One line per grant: ID<TAB>state<TAB>…; "no grants" when there is none yet.
                 grantID = listing.split(separator: "\n").first { $0.contains("\tpending\t") }?.split(separator: "\t").first.map(String.init)
                 if grantID == nil { try await Task.sleep(for: .milliseconds(100)) }
             }
             let id = try #require(grantID)
-            let (status, _) = try TesseraProcess.run(["gnap", "approve", id, "--subject", "bob", "--data-dir", server.directory.path])
+            let (status, _) = try await TesseraProcess.run(["gnap", "approve", id, "--subject", "bob", "--data-dir", server.directory.path])
             #expect(status == 0)
             let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
@@ -197,7 +197,7 @@ import Testing
             let gnap = client(server, key: GNAPKeyPair.generate(.ed25519))
             let pending = try await gnap.requestGrant(GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [Self.photos]))))
             let grantID = URL(string: pending.continuation?.uri ?? "")?.lastPathComponent ?? ""
-            let (status, _) = try TesseraProcess.run(["gnap", "approve", grantID, "--deny", "--data-dir", server.directory.path])
+            let (status, _) = try await TesseraProcess.run(["gnap", "approve", grantID, "--deny", "--data-dir", server.directory.path])
             #expect(status == 0)
             do {
                 _ = try await gnap.awaitApproval(pending, maximumPolls: 3)

@@ -349,32 +349,32 @@ import Testing
     @Test func usersCommandsManageWhoCanSignIn() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-users-\(UUID().uuidString)")
         let data = ["--data-dir", directory.path]
-        let (added, addOutput) = try TesseraProcess.run(["users", "add", "dave", "--password", "dave-password-1", "--display-name", "Dave"] + data)
+        let (added, addOutput) = try await TesseraProcess.run(["users", "add", "dave", "--password", "dave-password-1", "--display-name", "Dave"] + data)
         #expect(added == 0 && addOutput.contains("saved user dave"))
-        let (generated, generatedOutput) = try TesseraProcess.run(["users", "add", "erin"] + data)
+        let (generated, generatedOutput) = try await TesseraProcess.run(["users", "add", "erin"] + data)
         #expect(generated == 0 && generatedOutput.contains("password: "), "a generated password is printed once")
-        let (short, _) = try TesseraProcess.run(["users", "add", "frank", "--password", "short"] + data)
+        let (short, _) = try await TesseraProcess.run(["users", "add", "frank", "--password", "short"] + data)
         #expect(short != 0)
-        let (_, listed) = try TesseraProcess.run(["users", "list"] + data)
+        let (_, listed) = try await TesseraProcess.run(["users", "list"] + data)
         #expect(listed.contains("dave\tDave") && listed.contains("erin") && !listed.contains("frank"))
         #expect(!listed.contains("pbkdf2"), "hashes are never printed")
         // Export carries the users (hashes only); import into another installation lets them sign in there.
         let exportFile = directory.appendingPathComponent("export.json").path
-        let (exported, _) = try TesseraProcess.run(["export", "--output", exportFile] + data)
+        let (exported, _) = try await TesseraProcess.run(["export", "--output", exportFile] + data)
         #expect(exported == 0)
         let exportText = try String(contentsOfFile: exportFile, encoding: .utf8)
         #expect(exportText.contains("\"username\" : \"dave\"") && exportText.contains("pbkdf2-sha256$") && !exportText.contains("dave-password-1"))
         let other = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-users-import-\(UUID().uuidString)")
-        let (imported, importOutput) = try TesseraProcess.run(["import", "--input", exportFile, "--data-dir", other.path])
+        let (imported, importOutput) = try await TesseraProcess.run(["import", "--input", exportFile, "--data-dir", other.path])
         #expect(imported == 0 && importOutput.contains("2 users"))
-        let (_, otherList) = try TesseraProcess.run(["users", "list", "--data-dir", other.path])
+        let (_, otherList) = try await TesseraProcess.run(["users", "list", "--data-dir", other.path])
         #expect(otherList.contains("dave\tDave") && otherList.contains("erin"))
 
         let process = try await TesseraProcess(data)
         do {
             let dave = InteractionPageDriver(base: process.baseURL)
             #expect(try await dave.signIn(username: "dave", password: "dave-password-1").status == 303)
-            let (removed, _) = try TesseraProcess.run(["users", "remove", "dave"] + data)
+            let (removed, _) = try await TesseraProcess.run(["users", "remove", "dave"] + data)
             #expect(removed == 0)
             #expect(try await dave.get("/device").status == 303, "removing a user ends their sessions")
             #expect(try await InteractionPageDriver(base: process.baseURL).signIn(username: "dave", password: "dave-password-1").status == 401)
@@ -388,7 +388,7 @@ import Testing
             throw error
         }
         try await process.stop()
-        let (missing, _) = try TesseraProcess.run(["users", "remove", "dave"] + data)
+        let (missing, _) = try await TesseraProcess.run(["users", "remove", "dave"] + data)
         #expect(missing != 0)
     }
 
@@ -436,8 +436,8 @@ import Testing
         }
     }
 
-    @Test func demoCommandRunsToCompletionWithAutoApprove() throws {
-        let (status, output) = try TesseraProcess.run(["demo", "gnap", "--auto-approve", "--timeout", "120"])
+    @Test func demoCommandRunsToCompletionWithAutoApprove() async throws {
+        let (status, output) = try await TesseraProcess.run(["demo", "gnap", "--auto-approve", "--timeout", "120"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("enter code:") && output.contains("token main: photo-api[read,write] calendar[read]"))
         #expect(output.contains("approved by: demo") && output.contains("demo finished"))

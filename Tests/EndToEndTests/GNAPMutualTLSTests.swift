@@ -385,7 +385,7 @@ import Testing
         let process = try await TesseraProcess(["--config", config, "--data-dir", directory.path])
         do {
             #expect(process.baseURL.hasPrefix("https://127.0.0.1:"))
-            let (status, output) = try TesseraProcess.run([
+            let (status, output) = try await TesseraProcess.run([
                 "gnap", "request", "--as", process.baseURL, "--access", "photo-api:read",
                 "--cert", agentFiles.certificate, "--cert-key", agentFiles.key, "--ca", serverFiles.certificate,
             ])
@@ -397,7 +397,7 @@ import Testing
                 ]
             )
             // Without a certificate the same instance gets nothing: an httpsig key it is not.
-            let (refusedStatus, refusedOutput) = try TesseraProcess.run([
+            let (refusedStatus, refusedOutput) = try await TesseraProcess.run([
                 "gnap", "request", "--as", process.baseURL, "--access", "photo-api:read", "--ca", serverFiles.certificate,
             ])
             #expect(refusedStatus == 0)

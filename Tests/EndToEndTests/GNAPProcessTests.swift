@@ -53,11 +53,11 @@ import TesseraTesting
         let token = try #require((cont["access_token"] as? [String: Any])?["value"] as? String)
         try await first.stop()
 
-        let (listStatus, listing) = try TesseraProcess.run(["gnap", "grants", "--state", "pending", "--data-dir", directory.path])
+        let (listStatus, listing) = try await TesseraProcess.run(["gnap", "grants", "--state", "pending", "--data-dir", directory.path])
         #expect(listStatus == 0)
         let grantID = try #require(listing.split(separator: "\t").first.map(String.init))
         #expect(listing.contains("photo-api[read]"))
-        let (approveStatus, _) = try TesseraProcess.run(["gnap", "approve", grantID, "--subject", "alice", "--data-dir", directory.path])
+        let (approveStatus, _) = try await TesseraProcess.run(["gnap", "approve", grantID, "--subject", "alice", "--data-dir", directory.path])
         #expect(approveStatus == 0)
 
         let second = try await TesseraProcess(fixed, port: port)

@@ -49,10 +49,10 @@ extension PostgresServeTests {
         #expect(replayed == 400 || replayed == 401, "\(replayError)")
 
         // Approved by the resource owner through the CLI, on the shared database.
-        let (listStatus, listing) = try TesseraProcess.run(["gnap", "grants", "--state", "pending", "--database", database])
+        let (listStatus, listing) = try await TesseraProcess.run(["gnap", "grants", "--state", "pending", "--database", database])
         #expect(listStatus == 0)
         let grantID = try #require(listing.split(separator: "\t").first.map(String.init))
-        let (approveStatus, _) = try TesseraProcess.run(["gnap", "approve", grantID, "--subject", "alice", "--database", database])
+        let (approveStatus, _) = try await TesseraProcess.run(["gnap", "approve", grantID, "--subject", "alice", "--database", database])
         #expect(approveStatus == 0)
 
         // Continued on B: the token comes from the grant A began.

@@ -92,7 +92,7 @@ import TesseraTesting
         // Both publish the same keys; a key rotated through the CLI is published by both.
         let (kidsA, kidsB) = (try await Self.kids(a), try await Self.kids(b))
         #expect(kidsA == kidsB)
-        let (rotateStatus, rotateOutput) = try TesseraProcess.run(["keys", "rotate", "--database", database])
+        let (rotateStatus, rotateOutput) = try await TesseraProcess.run(["keys", "rotate", "--database", database])
         #expect(rotateStatus == 0)
         let newKid = String(rotateOutput.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         var published = (Set<String>(), Set<String>())
@@ -191,18 +191,18 @@ import TesseraTesting
         let refresh = try #require(issued["refresh_token"] as? String)
         let kidsBefore = try await Self.kids(old)
         #expect(try await old.stop() == 0)
-        #expect(try TesseraProcess.run(["clients", "add", "--database", sqlite, "--id", "moved", "--auth", "none", "--grant-types", "refresh_token"]).0 == 0)
+        #expect(try await TesseraProcess.run(["clients", "add", "--database", sqlite, "--id", "moved", "--auth", "none", "--grant-types", "refresh_token"]).0 == 0)
 
-        let (migrateStatus, migrated) = try TesseraProcess.run(["migrate", "--database", postgres])
+        let (migrateStatus, migrated) = try await TesseraProcess.run(["migrate", "--database", postgres])
         #expect(migrateStatus == 0 && migrated.contains("is at schema version "))
         #expect(!migrated.contains("tessera-test-password"))
         let file = directory.appendingPathComponent("export.json").path
-        #expect(try TesseraProcess.run(["export", "--database", sqlite, "--output", file]).0 == 0)
+        #expect(try await TesseraProcess.run(["export", "--database", sqlite, "--output", file]).0 == 0)
         let permissions = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
-        let (importStatus, imported) = try TesseraProcess.run(["import", "--database", postgres, "--input", file])
+        let (importStatus, imported) = try await TesseraProcess.run(["import", "--database", postgres, "--input", file])
         #expect(importStatus == 0 && imported.contains("1 access tokens, 1 refresh tokens, 0 GNAP grants"))
-        let (_, listed) = try TesseraProcess.run(["clients", "list", "--database", postgres])
+        let (_, listed) = try await TesseraProcess.run(["clients", "list", "--database", postgres])
         #expect(listed.contains("moved") && listed.contains(TestClients.secretClientID))
 
         // The new server on PostgreSQL knows the old tokens and keys.

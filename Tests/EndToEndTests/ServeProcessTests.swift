@@ -54,15 +54,15 @@ import TesseraTesting
 
     @Test func cliRegisteredClientsAndRotatedKeysReachTheServer() async throws {
         let directory = try Self.temporaryDirectory()
-        let (addStatus, addOutput) = try TesseraProcess.run([
+        let (addStatus, addOutput) = try await TesseraProcess.run([
             "clients", "add", "--data-dir", directory.path, "--id", "cli-client", "--auth", "client_secret_post",
             "--grant-types", "client_credentials", "--scopes", "read",
         ])
         #expect(addStatus == 0)
         let secret = try #require(addOutput.split(separator: "\n").first { $0.hasPrefix("client_secret: ") }).dropFirst("client_secret: ".count)
-        let (listStatus, listOutput) = try TesseraProcess.run(["clients", "list", "--data-dir", directory.path])
+        let (listStatus, listOutput) = try await TesseraProcess.run(["clients", "list", "--data-dir", directory.path])
         #expect(listStatus == 0 && listOutput.contains("cli-client"))
-        let (duplicateStatus, _) = try TesseraProcess.run([
+        let (duplicateStatus, _) = try await TesseraProcess.run([
             "clients", "add", "--data-dir", directory.path, "--id", "cli-client", "--auth", "none", "--grant-types", "refresh_token",
         ])
         #expect(duplicateStatus != 0)
@@ -71,7 +71,7 @@ import TesseraTesting
         let (status, _) = try await Web.post(server.baseURL + "/token", form: "grant_type=client_credentials&client_id=cli-client&client_secret=\(secret)")
         #expect(status == 200)
         let (_, before) = try await Web.get(server.baseURL + "/jwks")
-        let (rotateStatus, rotateOutput) = try TesseraProcess.run(["keys", "rotate", "--data-dir", directory.path])
+        let (rotateStatus, rotateOutput) = try await TesseraProcess.run(["keys", "rotate", "--data-dir", directory.path])
         #expect(rotateStatus == 0)
         let newKid = String(rotateOutput.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         var published: [String] = []
@@ -83,7 +83,7 @@ import TesseraTesting
         }
         #expect(published.contains(newKid))
         #expect(published.count == ((before["keys"] as? [Any])?.count ?? 0) + 1)
-        let (_, removeOutput) = try TesseraProcess.run(["clients", "remove", "cli-client", "--data-dir", directory.path])
+        let (_, removeOutput) = try await TesseraProcess.run(["clients", "remove", "cli-client", "--data-dir", directory.path])
         #expect(removeOutput.contains("removed"))
         try await server.stop()
     }
@@ -106,11 +106,11 @@ import TesseraTesting
         #expect(output.contains("clients[0].secret"))
     }
 
-    @Test func helpDocumentsEveryCommand() throws {
-        let (status, output) = try TesseraProcess.run(["--help"])
+    @Test func helpDocumentsEveryCommand() async throws {
+        let (status, output) = try await TesseraProcess.run(["--help"])
         #expect(status == 0)
         for command in ["serve", "clients", "keys"] { #expect(output.contains(command)) }
-        let (_, serveHelp) = try TesseraProcess.run(["serve", "--help"])
+        let (_, serveHelp) = try await TesseraProcess.run(["serve", "--help"])
         for flag in ["--config", "--host", "--port", "--database", "--issuer", "--data-dir"] { #expect(serveHelp.contains(flag)) }
     }
 }

@@ -24,81 +24,42 @@ final class TesseraProcess: Sendable {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }
 
-    let process: Process
+    let child: ChildProcess
     let baseURL: String
-    private let output: LogBuffer
 
-    /// Runs `tessera ARGS` to completion and returns its exit status and stdout.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    var process: Process { child.process }
+
+    /// Runs `tessera ARGS` to completion and returns its exit status and stdout (see ``ChildProcess``:
+    /// awaited, not waited for on a thread of the cooperative pool).
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
+        try await ChildProcess.run(binary, arguments, environment: environment, capture: .standardOutput)
     }
 
     /// Starts `tessera serve --port 0 ARGS` and waits for the log line that names the port.
     init(_ arguments: [String], environment: [String: String] = [:], port: String = "0") async throws {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", port] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        let output = LogBuffer()
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            // At end of file the handler fires again and again with no data: stop it, or it spins a core.
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                return
-            }
-            let chunk = String(decoding: data, as: UTF8.self)
-            output.text.withLock { $0 += chunk }
+        let child = try ChildProcess(
+            Self.binary, ["serve", "--host", "127.0.0.1", "--port", port] + arguments, environment: environment, capture: .standardError
+        )
+        let pattern = #"listening on (https?://[0-9.]+:[0-9]+)"#
+        guard let line = await child.firstMatch(of: pattern, within: Self.startTimeout) else {
+            child.kill()
+            throw Failure(description: "tessera did not start within \(Self.startTimeout): \(child.output)")
         }
-        try process.run()
-        var base: String?
-        for _ in 0..<300 {
-            let text = output.text.withLock { $0 }
-            if let range = text.range(of: #"listening on (https?://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
-                base = String(text[range].dropFirst("listening on ".count))
-                break
-            }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        guard let base else {
-            process.terminate()
-            throw Failure(description: "tessera did not start: \(output.text.withLock { $0 })")
-        }
-        self.process = process
-        self.baseURL = base
-        self.output = output
+        self.child = child
+        self.baseURL = String(line.dropFirst("listening on ".count))
     }
 
-    var log: String { output.text.withLock { $0 } }
+    /// How long a server may take to print its address (it runs its migrations and loads its keys first).
+    static let startTimeout = Duration.seconds(15)
 
-    /// Sends SIGTERM and waits for exit; returns the exit status.
+    var log: String { child.output }
+
+    /// Sends SIGTERM, gives the server 10 s to exit, then SIGKILL; returns the exit status.
     @discardableResult func stop() async throws -> Int32 {
-        if process.isRunning { process.terminate() }
-        for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
+        try await child.stop(grace: .seconds(10))
     }
 
     struct Failure: Error, CustomStringConvertible { let description: String }
-
-    final class LogBuffer: Sendable {
-        let text = Mutex("")
-    }
 }
 
 /// A small HTTP helper over AsyncHTTPClient for the end-to-end tests.
