@@ -158,17 +158,15 @@ import Testing
     @Test func cliRequestFollowsTheGrantUntilApproved() async throws {
         try await withServer(wait: 1) { server in
             let keyFile = server.directory.appendingPathComponent("client.jwk").path
-            let process = Process()
-            process.executableURL = TesseraProcess.binary
-            process.arguments = [
-                "gnap", "request", "--as", server.base, "--access", "photo-api:read", "--access", "ref:billing",
-                "--label", "a", "--label", "b", "--key", keyFile, "--poll", "--max-polls", "60",
-            ]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            defer { if process.isRunning { process.terminate() } }
+            let request = try ChildProcess(
+                TesseraProcess.binary,
+                [
+                    "gnap", "request", "--as", server.base, "--access", "photo-api:read", "--access", "ref:billing",
+                    "--label", "a", "--label", "b", "--key", keyFile, "--poll", "--max-polls", "60",
+                ],
+                capture: .standardOutput
+            )
+            defer { request.terminate() }
             var grantID: String?
             for _ in 0..<100 where grantID == nil {
                 let (_, listing) = try await TesseraProcess.run(["gnap", "grants", "--state", "pending", "--data-dir", server.directory.path])
@@ -179,9 +177,8 @@ import Testing
             let id = try #require(grantID)
             let (status, _) = try await TesseraProcess.run(["gnap", "approve", id, "--subject", "bob", "--data-dir", server.directory.path])
             #expect(status == 0)
-            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            let (requestStatus, printed) = try await request.completion(within: .seconds(120))
+            #expect(requestStatus == 0)
             #expect(printed.contains("token [a]: ey"))
             #expect(printed.contains("token [b]: ey"))
             // The key was written for the next run, private to the user.

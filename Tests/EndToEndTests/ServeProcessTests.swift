@@ -88,21 +88,15 @@ import TesseraTesting
         try await server.stop()
     }
 
-    @Test func badConfigurationIsRefusedNamingTheField() throws {
+    @Test func badConfigurationIsRefusedNamingTheField() async throws {
         let directory = try Self.temporaryDirectory()
         let path = directory.appendingPathComponent("bad.yaml").path
         try "port: 8080\nclients:\n  - id: x\n    auth: client_secret_basic\n    secret: short\n    grant_types: [client_credentials]\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = TesseraProcess.binary
-        process.arguments = ["serve", "--config", path, "--data-dir", directory.path]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
+        let (status, output) = try await ChildProcess.run(
+            TesseraProcess.binary, ["serve", "--config", path, "--data-dir", directory.path], capture: .both
+        )
+        #expect(status != 0)
         #expect(output.contains("clients[0].secret"))
     }
 
