@@ -106,17 +106,29 @@ import TesseraTesting
         #expect(try await b.stop() == 0)
     }
 
-    @Test func anOutageFailsFastWith503AndTheServerRecoversWithoutARestart() async throws {
-        // Its own cluster: stopping the shared one would break tests running beside this one.
+    /// Runs `body` with a PostgreSQL cluster of its own (its URL and its pg_ctl command), destroyed afterwards.
+    static func withPrivateCluster(_ body: (_ database: String, _ pgctl: String) async throws -> Void) async throws {
         let script = TesseraProcess.repositoryRoot.appendingPathComponent("scripts/lib/postgres.sh").path
         let info = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-pg-\(UUID().uuidString).txt").path
-        let started = try Self.shell(["bash", script, "start", info])
+        let started = try await shell(["bash", script, "start", info])
         let lines = (try? String(contentsOfFile: info, encoding: .utf8)) ?? ""
         let parts = lines.split(separator: "\n").map(String.init)
         try #require(started == 0 && parts.count == 2, "could not start a private PostgreSQL: \(lines)")
-        let (database, pgctl) = (parts[0] + "&request_timeout=2", parts[1])
-        defer { _ = try? Self.shell(["bash", script, "destroy", pgctl]) }
+        do {
+            try await body(parts[0], parts[1])
+        } catch {
+            _ = try? await shell(["bash", script, "destroy", parts[1]])
+            throw error
+        }
+        _ = try? await shell(["bash", script, "destroy", parts[1]])
+    }
 
+    @Test func anOutageFailsFastWith503AndTheServerRecoversWithoutARestart() async throws {
+        // Its own cluster: stopping the shared one would break tests running beside this one.
+        try await Self.withPrivateCluster { url, pgctl in try await Self.outage(database: url + "&request_timeout=2", pgctl: pgctl) }
+    }
+
+    static func outage(database: String, pgctl: String) async throws {
         let server = try await TesseraProcess(["--config", try Self.configFile(), "--database", database])
         defer { server.process.terminate() }
         let base = server.baseURL
@@ -141,7 +153,7 @@ import TesseraTesting
         }
         try await Task.sleep(for: .seconds(1))
 
-        #expect(try Self.shell([pgctl, "stop", "-m", "fast"]) == 0)
+        #expect(try await Self.shell([pgctl, "stop", "-m", "fast"]) == 0)
         let before = ContinuousClock.now
         let (status, body) = try await Self.token(base)
         let elapsed = ContinuousClock.now - before
@@ -152,7 +164,7 @@ import TesseraTesting
         #expect(ready == 503)
         try await Task.sleep(for: .seconds(2))
 
-        #expect(try Self.shell([pgctl, "start"]) == 0)
+        #expect(try await Self.shell([pgctl, "start"]) == 0)
         var recovered = false
         for _ in 0..<120 {
             if case (200, _) = try await Self.token(base) {
@@ -221,31 +233,21 @@ import TesseraTesting
     }
 
     /// Runs a command to completion (output discarded: a started server must hold no pipe of ours); returns its status.
-    static func shell(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
+    static func shell(_ arguments: [String]) async throws -> Int32 {
         // Children inherit this test process's blocked signal mask, and a blocked SIGCHLD hangs the
         // shells inside initdb and pg_ctl: start the command through python3 with an empty mask.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
-        ] + arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Reap the child ourselves: Foundation's exit notification does not always arrive in this
-        // test process, and waitUntilExit would then wait forever on a finished child.
-        let pid = process.processIdentifier
-        var status: Int32 = 0
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f) }
-            if reaped < 0 { return process.isRunning ? -1 : process.terminationStatus }
-            usleep(50_000)
-        }
-        process.terminate()
+        let child = try ChildProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3", "-c",
+                "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])",
+            ] + arguments,
+            capture: .nothing
+        )
+        // Reaped by waitpid: `pg_ctl start` leaves a server behind that holds the socket Foundation
+        // watches for the exit (ChildProcess.reap).
+        if let status = await child.reap(within: .seconds(120)) { return status }
+        child.terminate()
         return -1
     }
 }
