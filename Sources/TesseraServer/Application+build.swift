@@ -44,7 +44,10 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
 {
     try configuration.validate()
     let logger = dependencies.logger
-    let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
+    // Port 0: a free port held until the server has bound it (FreePort.reserve), so that nothing
+    // takes it during the migrations and key loading that come first.
+    let reservation = configuration.port == 0 ? try FreePort.reserve(host: configuration.host) : nil
+    let port = reservation?.port ?? configuration.port
     let issuer = configuration.effectiveIssuer(port: port)
     let connection = try await TesseraDatabase.open(url: configuration.databaseURL, logger: logger)
     let stores = connection.stores
@@ -189,6 +192,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         configuration: .init(address: .hostname(configuration.host, port: port)),
         services: services,
         onServerRunning: { _ in
+            reservation?.release()
             logger.info("Tessera listening on \(listenURL) (issuer \(issuer), database \(databaseName))")
         },
         logger: logger
