@@ -179,14 +179,15 @@ import TesseraTesting
         try await Task.sleep(for: .seconds(1))
         load.cancel()
         let run = await load.value
-        #expect(run.unavailable > 0, "the load run never saw the outage")
+        #expect(run.unavailable > 0, "the load run never saw the outage (\(run.acknowledged.count) acknowledged); server log: \(server.log.suffix(3000))")
         #expect(run.other.isEmpty, "requests failed other than with 503 temporarily_unavailable: \(run.other)")
         #expect(run.acknowledged.count > 10)
         for access in run.acknowledged {
             let (_, introspected) = try await Web.post(server.baseURL + "/introspect", form: "token=\(access)", basic: Self.basic)
             #expect(introspected["active"] as? Bool == true, "an acknowledged token was lost")
         }
-        #expect(try await server.stop() == 0)
+        let exitStatus = try await server.stop()
+        #expect(exitStatus == 0, "server log: \(server.log.suffix(3000))")
     }
 
     @Test func migrateExportAndImportMoveAnInstallationFromSQLiteToPostgreSQL() async throws {
