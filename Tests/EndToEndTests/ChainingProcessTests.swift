@@ -7,6 +7,7 @@ import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraResource
+import TesseraServer
 import TesseraTesting
 
 #if canImport(Glibc)
@@ -21,35 +22,26 @@ import Glibc
     static let exchange = GrantType.tokenExchange.rawValue
     static let jwtBearer = GrantType.jwtBearer.rawValue
 
-    /// A port nobody listens on now (bind to 0, read it back, close).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        guard bound == 0, named == 0 else { throw TesseraProcess.Failure(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     struct Domains {
         let a: TesseraProcess
         let b: TesseraProcess
         let directoryA: URL
         let issuerA: String
         let issuerB: String
+        /// A's, B's and the down peer's ports, held from before the servers start (FreePort.reserve):
+        /// nothing else takes them meanwhile, and nothing ever listens on the down peer's.
+        let ports: [FreePort.Reservation]
 
         func stop() async throws {
             try await a.stop()
             try await b.stop()
+            for port in ports { port.release() }
         }
     }
 
     static func start() async throws -> Domains {
-        let (portA, portB, portDown) = (try freePort(), try freePort(), try freePort())
+        let ports = try (0..<3).map { _ in try FreePort.reserve(host: "127.0.0.1") }
+        let (portA, portB, portDown) = (ports[0].port, ports[1].port, ports[2].port)
         let issuerA = "http://127.0.0.1:\(portA)"
         let issuerB = "http://127.0.0.1:\(portB)"
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-chaining-\(UUID().uuidString)")
@@ -107,7 +99,7 @@ import Glibc
         """.write(toFile: configB, atomically: true, encoding: .utf8)
         let a = try await TesseraProcess(["--config", configA, "--data-dir", directoryA.path], port: "\(portA)")
         let b = try await TesseraProcess(["--config", configB, "--data-dir", directoryB.path], port: "\(portB)")
-        return Domains(a: a, b: b, directoryA: directoryA, issuerA: issuerA, issuerB: issuerB)
+        return Domains(a: a, b: b, directoryA: directoryA, issuerA: issuerA, issuerB: issuerB, ports: ports)
     }
 
     static func basic(_ id: String = "app") -> String { TestClients.basicAuthorization(id: id, secret: secret) }

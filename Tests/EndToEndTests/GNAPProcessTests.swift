@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import TesseraProtocol
+import TesseraServer
 import TesseraTesting
 
 /// A GNAP grant against `tessera serve` as a process, approved by a person with the CLI, and a
@@ -31,10 +32,10 @@ import TesseraTesting
         let config = directory.appendingPathComponent("tessera.yaml").path
         try "gnap:\n  continuation_wait: 0\n".write(toFile: config, atomically: true, encoding: .utf8)
         // The issuer must be the URL clients sign; with a free port it is known only after start, so
-        // pin the port: find one, then pass it explicitly.
-        let probe = try await TesseraProcess(["--data-dir", directory.path])
-        let port = String(probe.baseURL.split(separator: ":").last ?? "")
-        try await probe.stop()
+        // pin the port: reserve one (nothing else can take it between the two servers), pass it explicitly.
+        let reservation = try FreePort.reserve(host: "127.0.0.1")
+        defer { reservation.release() }
+        let port = String(reservation.port)
         let fixed = ["--config", config, "--data-dir", directory.path, "--issuer", "http://127.0.0.1:\(port)"]
 
         let signer = GNAPTestSigner(now: { Date() })
