@@ -283,7 +283,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraStorageTests",
-            dependencies: ["TesseraStorage", "TesseraTesting"],
+            // PostgresNIO directly: one test holds a lock from a raw session to stall a store call.
+            dependencies: ["TesseraStorage", "TesseraTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

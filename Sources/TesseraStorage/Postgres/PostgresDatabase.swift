@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Logging
 import PostgresNIO
@@ -98,37 +99,36 @@ final class PostgresDatabase: Sendable {
 
     /// Runs `operation`, failing with `unavailable` when it does not finish within the request timeout.
     ///
-    /// Waiting for a pooled connection is cancellable, which is where a call waits when the server is
-    /// gone; a statement already on the wire ends through the server's `statement_timeout` or the
-    /// connection closing.
+    /// The caller gets its answer at the deadline even when the operation cannot stop then: a statement already
+    /// on the wire to a vanished server ends only through `statement_timeout` or the connection closing. So the
+    /// operation runs in a task of its own that is cancelled, not awaited, at the deadline (a task group would
+    /// wait for it, holding the request — and a graceful shutdown — open past the deadline).
     private func deadline<T: Sendable>(
         _ timeout: Duration,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        do {
-            return try await withThrowingTaskGroup(of: Race<T>.self) { group in
-                group.addTask { .finished(try await operation()) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return .timedOut
+        let outcome = DeadlineOutcome<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                outcome.install(continuation)
+                let work = Task {
+                    do {
+                        outcome.finish(.success(try await operation()))
+                    } catch {
+                        outcome.finish(.failure(Self.map(error)))
+                    }
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else {
-                    throw StorageError(.unavailable, "PostgreSQL call did not run")
+                let timer = Task {
+                    try? await Task.sleep(for: timeout)
+                    guard !Task.isCancelled else { return }
+                    outcome.finish(.failure(StorageError(.unavailable, "PostgreSQL did not answer within \(timeout)")))
+                    work.cancel()
                 }
-                switch first {
-                case .finished(let value): return value
-                case .timedOut: throw StorageError(.unavailable, "PostgreSQL did not answer within \(timeout)")
-                }
+                outcome.onFinish { timer.cancel() }
             }
-        } catch {
-            throw Self.map(error)
+        } onCancel: {
+            outcome.finish(.failure(CancellationError()))
         }
-    }
-
-    private enum Race<T: Sendable>: Sendable {
-        case finished(T)
-        case timedOut
     }
 
     /// Driver errors as ``StorageError``: connection trouble and transient server states are
@@ -177,5 +177,53 @@ final class PostgresDatabase: Sendable {
         case .prefer: .prefer(.makeClientConfiguration())
         case .require: .require(.makeClientConfiguration())
         }
+    }
+}
+
+/// The one answer a deadline-bound call gives: the first of the operation's result, the deadline and the caller's
+/// cancellation resumes the caller; later ones are dropped.
+private final class DeadlineOutcome<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var early: Result<T, any Error>?
+        var finished = false
+        var onFinish: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
+
+    func install(_ continuation: CheckedContinuation<T, any Error>) {
+        let early: Result<T, any Error>? = state.withLock { state in
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    /// Runs `action` once the outcome is known (at once if it already is).
+    func onFinish(_ action: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { state in
+            if state.finished { return true }
+            state.onFinish = action
+            return false
+        }
+        if runNow { action() }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, action): (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) = state.withLock { state in
+            guard !state.finished else { return (nil, nil) }
+            state.finished = true
+            let action = state.onFinish
+            state.onFinish = nil
+            guard let continuation = state.continuation else {
+                state.early = result
+                return (nil, action)
+            }
+            state.continuation = nil
+            return (continuation, action)
+        }
+        continuation?.resume(with: result)
+        action?()
     }
 }
