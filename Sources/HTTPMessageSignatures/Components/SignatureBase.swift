@@ -238,8 +238,6 @@ struct ComponentContext {
         }
     }
 
-    private static let fieldParameters: Set<String> = ["sf", "key", "bs", "tr", "req"]
-
     mutating func appendValue(of component: HTTPSignatureComponent, to out: inout [UInt8]) throws(HTTPSignatureError) {
         var fromRequest = false
         var structured = false

@@ -51,11 +51,6 @@ struct TargetURI {
         self.absoluteTarget = nil
     }
 
-    /// Builds the target URI of a request from its control data (RFC 9110 §7.1).
-    init(request: HTTPSignatureRequest) {
-        self.init(scheme: request.scheme, authority: request.authority, requestTarget: request.requestTarget)
-    }
-
     /// Builds the target URI from a request's scheme, authority and request target (RFC 9110 §7.1).
     init(scheme: String, authority: String, requestTarget target: String) {
         if target.utf8.first == UInt8(ascii: "/") {
