@@ -147,7 +147,8 @@ struct InteractionRoutes: Sendable {
     }
 
     private func decide(_ request: Request, context: TesseraRequestContext, id: String) async throws -> Response {
-        let form = try await FormBody.parse(request, context: context, repeatable: ["right"])
+        // Every ticked right and every ticked Cedar policy arrives as its own `right` / `policy` field.
+        let form = try await FormBody.parse(request, context: context, repeatable: ["right", "policy"])
         guard let session = try await currentSession(request), let username = session.username else {
             return Self.signInFirst("/interact/" + id)
         }
