@@ -1,11 +1,11 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// Seed 003 through a person's consent: the consent form lists a Cedar right's policies one by one;
 /// approving some narrows the granted set to those (then the AS's own narrowing applies).
@@ -37,9 +37,11 @@ extension GNAPCedarRightsTests {
             let token = try #require((cont["access_token"] as? [String: Any])?["value"] as? String)
 
             // What the consent form posts when only the second policy stays ticked.
+            let shown = try await app.engine.gnap.interaction(id: interactionID, for: "alice").rightsDigest
             _ = try await app.engine.gnap.decideInteraction(
                 id: interactionID,
                 username: "alice",
+                shownDigest: shown,
                 approve: true,
                 approvedRights: [GNAPService.rightKey(token: 0, right: 0)],
                 approvedPolicies: [GNAPService.policyKey(token: 0, right: 0, policy: 1)]

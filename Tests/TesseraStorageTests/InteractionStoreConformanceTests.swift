@@ -69,6 +69,26 @@ import Testing
         }
     }
 
+    /// A grant modified while its consent page is open (RFC 9635 §5.3, issue 18): the open
+    /// interaction is replaced (or removed), so a decision on the old page changes nothing.
+    @Test(arguments: StoreBackend.allCases)
+    func replacingAnInteractionCancelsTheOpenOne(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            try await stores.gnap.createGrant(GNAPStoreConformanceTests.grant("g9"), issued: [])
+            try await stores.interactions.createInteraction(Self.interaction("old", grant: "g9", code: "WXYZ2345"))
+            try await stores.interactions.replaceInteraction(grantID: "g9", with: Self.interaction("new", grant: "g9"))
+            #expect(try await stores.interactions.interaction(id: "old") == nil)
+            #expect(try await stores.interactions.interaction(userCode: "WXYZ2345") == nil)
+            #expect(try await stores.interactions.interaction(grantID: "g9")?.id == "new")
+            let decision = GNAPInteractionDecision(approve: true, subject: "alice", narrowedRequest: nil, interactRefHash: "h")
+            #expect(try await !stores.interactions.decide(interactionID: "old", decision, at: Self.now), "the old page decides nothing")
+            try await stores.interactions.replaceInteraction(grantID: "g9", with: nil)
+            #expect(try await stores.interactions.interaction(grantID: "g9") == nil)
+            #expect(try await !stores.interactions.decide(interactionID: "new", decision, at: Self.now))
+            #expect(try await stores.gnap.grant(id: "g9")?.state == .pending)
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func anInteractionIsDecidedOnceAndItsReferenceUsedOnce(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in

@@ -61,10 +61,13 @@ package actor InteractionPageDriver {
         return try await post("/device", form: [("csrf", form.csrf ?? ""), ("user_code", code)])
     }
 
-    /// Opens a consent page and submits `decision` (`approve`, `approve_all` or `deny`) with the ticked rights.
+    /// Opens a consent page and submits `decision` (`approve`, `approve_all` or `deny`) with the ticked
+    /// rights and the digest of the rights the page showed (a decision is about those rights only).
     package func decide(consentPath: String, decision: String, rights: [String]? = nil) async throws -> Page {
         let page = try await get(consentPath)
-        var form = [("csrf", page.csrf ?? ""), ("decision", decision)]
+        var form = [
+            ("csrf", page.csrf ?? ""), ("rights_digest", Page.hidden("rights_digest", in: page.body) ?? ""), ("decision", decision),
+        ]
         for right in rights ?? [] { form.append(("right", right)) }
         return try await post(consentPath, form: form)
     }

@@ -41,8 +41,9 @@ public struct GNAPConfiguration: Sendable {
         /// How long interaction URLs and user codes stay usable, seconds.
         public var lifetime: TimeInterval = 600
         /// Routing policy: a pending grant asking for this access type or reference goes to this
-        /// resource owner (username), who alone may approve it — unless the request's `user` or
-        /// `subject` names the owner first.
+        /// resource owner (username), who alone may approve it. The request's `user` or `subject`
+        /// hint is used only when no requested right has a configured owner; a request whose rights
+        /// have two or more owners is refused (``GNAPService`` `resourceOwner(for:)`).
         public var resourceOwners: [String: String] = [:]
         /// How long the AS waits for a client's push endpoint.
         public var pushTimeout: Duration = .seconds(5)

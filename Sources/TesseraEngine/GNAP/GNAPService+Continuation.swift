@@ -89,6 +89,7 @@ extension GNAPService {
         }
 
         var request = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
+        var interaction: (record: GNAPInteractionRecord?, response: [String: JSONValue]?)?
         if method == .patch {
             let patch = try Self.decode(GNAPGrantRequest.self, from: presented.body)
             guard patch.client == nil, patch.interactRef == nil else {
@@ -98,21 +99,16 @@ extension GNAPService {
                 throw GNAPError(.invalidContinuation, "only pending or approved grants can be modified")
             }
             let instance = grant.instanceID.flatMap { instancesByID[$0] }
-            let before = Set((request.accessToken?.requests ?? []).flatMap(\.access).map(\.typeOrReference))
+            let approved = grant.state == .approved ? request : nil
             if let tokens = patch.accessToken { request.accessToken = tokens }
             if let subject = patch.subject { request.subject = subject }
             if let user = patch.user { request.user = user }
             if let interact = patch.interact { request.interact = interact }
             try validate(request, instance: instance)
-            let after = Set((request.accessToken?.requests ?? []).flatMap(\.access).map(\.typeOrReference))
-            let decision = decide(request, instance: instance)
-            // A resource owner's approval still covers a narrower request (RFC 9635 §5.3).
-            if decision.state == .approved {
-                (grant.state, grant.subject) = (.approved, decision.subject)
-            } else if grant.state == .approved, grant.subject != grant.instanceID, after.isSubset(of: before), request.subject == nil {
-                grant.state = .approved
-            } else {
-                (grant.state, grant.subject) = (.pending, nil)
+            try validateInteract(patch.interact)
+            request = try await expandRegisteredReferences(in: request)
+            if let outcome = try await modify(&grant, to: request, approved: approved, patch: patch, instance: instance, at: current) {
+                interaction = outcome
             }
         } else if !presented.body.isEmpty {
             let body = try Self.decode(GNAPGrantRequest.self, from: presented.body)
@@ -141,6 +137,11 @@ extension GNAPService {
         grant.continueAfter = current.addingTimeInterval(TimeInterval(configuration.continuationWait))
         grant.updatedAt = current
         var response = GNAPGrantResponse(continue: continueMember(grantID: grant.id, token: continuation), instanceID: grant.instanceID)
+        if let interaction {
+            // Before the grant changes: a person deciding on the old page meanwhile finds it gone.
+            try await stores.interactions.replaceInteraction(grantID: grant.id, with: interaction.record)
+            response.interact = interaction.response
+        }
         var issued: [GNAPIssuedToken] = []
         if grant.state == .approved {
             (response.accessToken, issued) = try await mintTokens(for: request, grant: grant)
@@ -152,6 +153,54 @@ extension GNAPService {
             )
         else { return nil }
         return .response(response)
+    }
+
+    /// Decides a modification (RFC 9635 §5.3) of a pending or approved grant into `request`.
+    ///
+    /// - A registered instance's own policy approves it as it would a new request.
+    /// - An approval stays only if every right (and subject information) now asked for is covered
+    ///   by what was approved (``GNAPRightsCoverage``); a narrower request stays approved.
+    /// - Anything else needs a person again: the grant goes back to pending, and the `interact` of
+    ///   the modification starts a new interaction. Without `interact`, widening an approved grant
+    ///   is refused (`request_denied`) and the grant is left as it was.
+    ///
+    /// Any interaction still open for the grant is cancelled by every modification that leaves the
+    /// grant pending: its page showed other rights. - Returns: the interaction to store in place of
+    /// the grant's current one (`record` `nil`: cancel it), or `nil` to leave interactions alone.
+    private func modify(
+        _ grant: inout GNAPGrantRecord,
+        to request: GNAPGrantRequest,
+        approved: GNAPGrantRequest?,
+        patch: GNAPGrantRequest,
+        instance: GNAPConfiguration.Instance?,
+        at current: Date
+    ) async throws -> (record: GNAPInteractionRecord?, response: [String: JSONValue]?)? {
+        let decision = decide(request, instance: instance)
+        if decision.state == .approved {
+            (grant.state, grant.subject) = (.approved, decision.subject)
+            return nil
+        }
+        if let approved, grant.subject == nil || grant.subject != grant.instanceID,
+            GNAPRightsCoverage.covers(approved.accessToken, request.accessToken),
+            GNAPRightsCoverage.covers(approved.subject, request.subject),
+            patch.user == nil || patch.user == approved.user
+        {
+            return nil
+        }
+        _ = try resourceOwner(for: request)
+        let previous = try await stores.interactions.interaction(grantID: grant.id)
+        var started: (record: GNAPInteractionRecord, response: [String: JSONValue])?
+        if patch.interact != nil {
+            started = try newInteraction(request, grantID: grant.id, clientName: previous?.clientName, clientURI: previous?.clientURI, at: current)
+        }
+        if approved != nil, started == nil {
+            throw GNAPError(
+                .requestDenied,
+                "the modification asks for more than was approved; include 'interact' so the resource owner can approve it (RFC 9635 §5.3)"
+            )
+        }
+        (grant.state, grant.subject) = (.pending, nil)
+        return (started?.record, started?.response)
     }
 
     /// Subject identifiers and assertions about the resource owner who approved, in the formats

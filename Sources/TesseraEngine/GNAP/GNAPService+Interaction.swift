@@ -65,6 +65,22 @@ extension GNAPService {
         display: GNAPDisplay?,
         at now: Date
     ) async throws -> [String: JSONValue]? {
+        guard let made = try newInteraction(request, grantID: grantID, clientName: display?.name, clientURI: display?.uri, at: now) else {
+            return nil
+        }
+        try await stores.interactions.createInteraction(made.record)
+        return made.response
+    }
+
+    /// A new interaction for a pending grant and the `interact` member announcing it (RFC 9635 §3.3),
+    /// not yet stored; `nil` when the request asks for no mode Tessera supports and no finish.
+    func newInteraction(
+        _ request: GNAPGrantRequest,
+        grantID: String,
+        clientName: String?,
+        clientURI: String?,
+        at now: Date
+    ) throws(GNAPError) -> (record: GNAPInteractionRecord, response: [String: JSONValue])? {
         guard let interact = request.interact else { return nil }
         let modes = Set(interact.startModes).intersection(Self.supportedStartModes)
         guard !modes.isEmpty else {
@@ -90,15 +106,14 @@ extension GNAPService {
             clientNonce: interact.finish?.nonce,
             serverNonce: serverNonce,
             hashMethod: interact.finish?.hashMethod ?? "sha-256",
-            owner: resourceOwner(for: request),
-            clientName: display?.name.map { String($0.prefix(200)) },
-            clientURI: display?.uri.map { String($0.prefix(500)) },
+            owner: try resourceOwner(for: request),
+            clientName: clientName.map { String($0.prefix(200)) },
+            clientURI: clientURI.map { String($0.prefix(500)) },
             state: .waiting,
             interactRefHash: nil,
             createdAt: now,
             expiresAt: now.addingTimeInterval(lifetime)
         )
-        try await stores.interactions.createInteraction(record)
         var response: [String: JSONValue] = ["expires_in": .number(lifetime.rounded(.down))]
         if modes.contains("redirect") { response["redirect"] = .string(endpoints.interactBase + id) }
         if modes.contains("app") { response["app"] = .string(endpoints.interactBase + id) }
@@ -110,12 +125,30 @@ extension GNAPService {
             }
         }
         if interact.finish != nil { response["finish"] = .string(serverNonce) }
-        return response
+        return (record, response)
     }
 
-    /// Who alone may approve: the `user` hint, else an identifier in `subject.sub_ids`, else the
-    /// configured owner of the first requested access type (``GNAPConfiguration/Interaction/resourceOwners``).
-    func resourceOwner(for request: GNAPGrantRequest) -> String? {
+    /// Who alone may approve, decided from the request as it stands (at the start of an interaction
+    /// and again when the person decides): the configured owner of the requested access types or
+    /// references (``GNAPConfiguration/Interaction/resourceOwners``) always; only when none of the
+    /// rights has a configured owner, the client's `user` hint, else an identifier in `subject.sub_ids`.
+    /// A hint never overrides configured ownership (the client operator is not the authorizing party,
+    /// RFC 9635 §1.4).
+    /// - Throws: ``GNAPError`` `request_denied` when the rights belong to more than one configured
+    ///   owner: one person's approval never decides for another's resources, so such a request is
+    ///   refused (the client asks for each owner's rights in its own grant).
+    func resourceOwner(for request: GNAPGrantRequest) throws(GNAPError) -> String? {
+        var owners = Set<String>()
+        for right in (request.accessToken?.requests ?? []).flatMap(\.access) {
+            if let owner = configuration.interaction.resourceOwners[right.typeOrReference] { owners.insert(owner) }
+        }
+        guard owners.count <= 1 else {
+            throw GNAPError(
+                .requestDenied,
+                "the requested rights belong to different resource owners; request each owner's rights in a separate grant (RFC 9635 §1.4)"
+            )
+        }
+        if let owner = owners.first { return owner }
         func named(_ identifiers: [[String: JSONValue]]?) -> String? {
             for identifier in identifiers ?? [] {
                 switch identifier["format"]?.stringValue {
@@ -127,11 +160,7 @@ extension GNAPService {
             return nil
         }
         if case .value(let subIDs, _)? = request.user, let owner = named(subIDs) { return owner }
-        if let owner = named(request.subject?.subIDs) { return owner }
-        for right in (request.accessToken?.requests ?? []).flatMap(\.access) {
-            if let owner = configuration.interaction.resourceOwners[right.typeOrReference] { return owner }
-        }
-        return nil
+        return named(request.subject?.subIDs)
     }
 
     static func newUserCode() -> String {
@@ -158,6 +187,9 @@ extension GNAPService {
         case notPending
         /// The grant is routed to another resource owner.
         case wrongOwner
+        /// The rights changed since the page was shown (or the form names no rights digest): the
+        /// person must see the request as it stands before deciding.
+        case changed
     }
 
     /// What the consent page shows.
@@ -170,6 +202,16 @@ extension GNAPService {
         public let clientURI: String?
         /// `instance:<id>` or `key:<thumbprint>` — something stable a person can compare.
         public let clientIdentity: String
+        /// ``consentDigest(of:)`` of ``request``: the consent form carries it, and a decision is
+        /// accepted only while the grant still asks for exactly what the page showed.
+        public let rightsDigest: String
+    }
+
+    /// A digest of exactly what the consent page shows and a decision approves: the requested
+    /// tokens (labels, rights, flags) and subject information, as canonical JSON (sorted keys).
+    public static func consentDigest(of request: GNAPGrantRequest) throws -> String {
+        let shown = try encode(request.accessToken) + "\n" + encode(request.subject)
+        return Base64URL.encode(SHA256.hash(data: Data(shown.utf8)))
     }
 
     /// The interaction behind an interaction URL, checked for the signed-in `username`.
@@ -192,8 +234,12 @@ extension GNAPService {
         guard now() < interaction.expiresAt else { throw InteractionProblem.expired }
         guard let grant = try await stores.gnap.grant(id: interaction.grantID) else { throw InteractionProblem.unknown }
         guard grant.state == .pending, now() < grant.expiresAt else { throw InteractionProblem.notPending }
-        if let owner = interaction.owner, owner != username { throw InteractionProblem.wrongOwner }
         let request = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
+        // The approver is decided from the grant as it stands now, never trusted from the start of
+        // the interaction; a request that can no longer be routed is no one's to approve.
+        let owner: String?
+        do { owner = try resourceOwner(for: request) } catch { throw InteractionProblem.wrongOwner }
+        if let owner, owner != username { throw InteractionProblem.wrongOwner }
         let instance = grant.instanceID.flatMap { instancesByID[$0] }
         return InteractionView(
             interaction: interaction,
@@ -201,7 +247,8 @@ extension GNAPService {
             request: request,
             clientName: instance?.displayName ?? interaction.clientName,
             clientURI: interaction.clientURI,
-            clientIdentity: grant.instanceID.map { "instance \($0)" } ?? "key \(grant.keyThumbprint.prefix(16))"
+            clientIdentity: grant.instanceID.map { "instance \($0)" } ?? "key \(grant.keyThumbprint.prefix(16))",
+            rightsDigest: try Self.consentDigest(of: request)
         )
     }
 
@@ -218,25 +265,32 @@ extension GNAPService {
     /// Records the person's decision and returns how to tell the client. `approvedRights` holds the
     /// keys (``rightKey(token:right:)``) of the rights the person ticked; `nil` approves everything.
     /// Approving nothing is a denial. Stored before the client is told anything.
+    ///
+    /// `shownDigest` is the ``InteractionView/rightsDigest`` of the page the person saw: a decision
+    /// about rights other than those shown is refused (``InteractionProblem/changed``), and the
+    /// grant is approved with exactly the shown (and ticked) rights, whatever happens meanwhile.
+    /// The resource owner is checked again here, from the grant as it stands.
     public func decideInteraction(
         id: String,
         username: String,
+        shownDigest: String,
         approve: Bool,
         approvedRights: Set<String>?,
         approvedPolicies: Set<String>? = nil
     ) async throws -> InteractionFinish {
         let view = try await interaction(id: id, for: username)
-        var narrowed: String?
+        guard ConstantTime.equals(Array(shownDigest.utf8), Array(view.rightsDigest.utf8)) else { throw InteractionProblem.changed }
+        var request = view.request
         var approve = approve
         if approve, let approvedRights, var tokens = view.request.accessToken {
             tokens = Self.narrow(tokens, to: approvedRights, policies: approvedPolicies)
             if tokens.requests.isEmpty {
                 approve = view.request.subject != nil
             }
-            var request = view.request
             request.accessToken = tokens.requests.isEmpty ? nil : tokens
-            narrowed = try Self.encode(request)
         }
+        // Always the request as shown (narrowed by the ticks), never "whatever the grant holds now".
+        let narrowed = try Self.encode(request)
         let interactRef = TokenIssuer.randomIdentifier()
         let decision = GNAPInteractionDecision(
             approve: approve,

@@ -115,6 +115,8 @@ public struct GNAPService: Sendable {
         if decision.state == .approved {
             (response.accessToken, issued) = try await mintTokens(for: stored, grant: grant)
         } else {
+            // Routed before anything is stored: a request spanning several owners is refused.
+            _ = try resourceOwner(for: stored)
             var display: GNAPDisplay?
             if case .value(let value) = client { display = value.display }
             // Stored before the grant: an interaction URL handed out always finds its record.

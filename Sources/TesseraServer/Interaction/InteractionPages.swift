@@ -99,6 +99,7 @@ enum InteractionPages {
                 \(client)
                 <form method="post" action="/interact/\(view.interaction.id)">
                 <input type="hidden" name="csrf" value="\(csrf)">
+                <input type="hidden" name="rights_digest" value="\(view.rightsDigest)">
                 \(tokens)
                 \(subject)
                 <p class="note">Untick what you do not want to share; the application gets only what stays ticked.</p>

@@ -155,23 +155,38 @@ struct InteractionRoutes: Sendable {
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure() }
         let finish: GNAPService.InteractionFinish
         let approve: Bool
+        // The digest of the rights the page showed: the decision applies to those or to nothing.
+        let shown = form["rights_digest"] ?? ""
         do {
             switch form["decision"] {
             case "approve_all":
                 approve = true
-                finish = try await service.decideInteraction(id: id, username: username, approve: true, approvedRights: nil)
+                finish = try await service.decideInteraction(
+                    id: id,
+                    username: username,
+                    shownDigest: shown,
+                    approve: true,
+                    approvedRights: nil
+                )
             case "approve":
                 approve = true
                 finish = try await service.decideInteraction(
                     id: id,
                     username: username,
+                    shownDigest: shown,
                     approve: true,
                     approvedRights: Set(form.all("right")),
                     approvedPolicies: Set(form.all("policy"))
                 )
             case "deny":
                 approve = false
-                finish = try await service.decideInteraction(id: id, username: username, approve: false, approvedRights: nil)
+                finish = try await service.decideInteraction(
+                    id: id,
+                    username: username,
+                    shownDigest: shown,
+                    approve: false,
+                    approvedRights: nil
+                )
             default:
                 return PageLayout.message(
                     title: "Something went wrong",
@@ -249,6 +264,13 @@ struct InteractionRoutes: Sendable {
                 title: "Not yours to approve",
                 "This request is waiting for another person. Sign in as that person to answer it.",
                 status: .forbidden,
+                kind: "error"
+            )
+        case .changed:
+            PageLayout.message(
+                title: "The request changed",
+                "The application changed what it asks for after this page was shown, so nothing was approved. Reload the page to see the request as it stands.",
+                status: .conflict,
                 kind: "error"
             )
         }

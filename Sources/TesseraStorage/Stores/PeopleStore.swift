@@ -25,6 +25,10 @@ public protocol GNAPInteractionStore: Sendable {
     /// The interaction whose normalised user code is `userCode`.
     func interaction(userCode: String) async throws -> GNAPInteractionRecord?
     func interaction(grantID: String) async throws -> GNAPInteractionRecord?
+    /// Removes the grant's interaction, whatever its state, and stores `interaction` (when given) in
+    /// its place, in one transaction — a grant modified while its consent page is open (RFC 9635
+    /// §5.3) cancels that page: a decision on it then finds no waiting interaction.
+    func replaceInteraction(grantID: String, with interaction: GNAPInteractionRecord?) async throws
     /// Applies a resource owner's decision in one transaction: the interaction moves `waiting` →
     /// `finished` with the `interact_ref` hash, and its grant `pending` → `approved` (subject, narrowed
     /// request) or `denied`. - Returns: `false`, changing nothing, when the interaction is not waiting,

@@ -1,0 +1,91 @@
+import Cedar
+import Foundation
+import TesseraProtocol
+
+/// Whether requested GNAP access rights stay within rights already approved (RFC 9635 §5.3: a
+/// modification never gains access nobody approved). Used when a grant is modified and when a
+/// person's decision is applied, so the same rule decides everywhere.
+///
+/// The rule is conservative — when in doubt, a right is *not* covered and needs a new approval:
+/// - a reference right is covered only by the same reference;
+/// - an object right is covered by one approved object of the same `type` whose `actions`,
+///   `locations`, `datatypes` and `privileges` each hold the requested ones; a member the
+///   approved right omits (unrestricted, or meaning whatever the API's default is) covers only a
+///   request that omits it too, and a member the approved right lists must be listed (an omitted
+///   member would widen it, e.g. no `locations` turns into another token audience);
+/// - `identifier` must be equal; any other API-specific member must be equal;
+/// - a Cedar-profile right (`"rarFormat": "cedar"`) is covered when every requested policy is one
+///   of the approved set (``CedarDetailsGranter/subset(requested:of:label:)``) and every approved
+///   `forbid` is still asked for, so the requested set permits nothing the approved one did not.
+enum GNAPRightsCoverage {
+    /// Whether every right of `wanted` is covered by some right of `approved`.
+    static func covers(_ approved: [GNAPAccessRight], _ wanted: [GNAPAccessRight]) -> Bool {
+        wanted.allSatisfy { want in approved.contains { have in covers(have, want) } }
+    }
+
+    /// Whether a whole (modified) token request stays within an approved one: every token's rights
+    /// within the union of the approved tokens' rights, and `bearer` only if an approved token was
+    /// bearer (a key-bound grant never turns into bearer tokens, RFC 9635 §2.1.1).
+    static func covers(_ approved: GNAPTokenRequests?, _ wanted: GNAPTokenRequests?) -> Bool {
+        guard let wanted else { return true }
+        guard let approved else { return false }
+        let held = approved.requests.flatMap(\.access)
+        let bearerApproved = approved.requests.contains { $0.flags?.contains("bearer") == true }
+        return wanted.requests.allSatisfy { token in
+            (bearerApproved || token.flags?.contains("bearer") != true) && covers(held, token.access)
+        }
+    }
+
+    /// Whether the subject information asked for (RFC 9635 §2.2) was all asked for when approved.
+    static func covers(_ approved: GNAPSubjectRequest?, _ wanted: GNAPSubjectRequest?) -> Bool {
+        guard let wanted else { return true }
+        guard let approved else { return false }
+        func within(_ asked: [String]?, _ held: [String]?) -> Bool { Set(asked ?? []).isSubset(of: Set(held ?? [])) }
+        return within(wanted.subIDFormats, approved.subIDFormats) && within(wanted.assertionFormats, approved.assertionFormats)
+            && (wanted.subIDs == nil || wanted.subIDs == approved.subIDs)
+    }
+
+    static func covers(_ have: GNAPAccessRight, _ want: GNAPAccessRight) -> Bool {
+        switch (have, want) {
+        case (.reference(let a), .reference(let b)): return Array(a.utf8) == Array(b.utf8)
+        case (.object(let a), .object(let b)): return covers(a, b)
+        default: return false
+        }
+    }
+
+    static func covers(_ have: GNAPAccessObject, _ want: GNAPAccessObject) -> Bool {
+        guard Array(have.type.utf8) == Array(want.type.utf8), have.identifier == want.identifier,
+            within(want.actions, have.actions), within(want.locations, have.locations),
+            within(want.datatypes, have.datatypes), within(want.privileges, have.privileges)
+        else { return false }
+        var haveExtra = have.extra
+        var wantExtra = want.extra
+        guard have.extra["rarFormat"] != nil || want.extra["rarFormat"] != nil else { return haveExtra == wantExtra }
+        guard have.extra["rarFormat"] == .string("cedar"), want.extra["rarFormat"] == .string("cedar"),
+            let heldSet = have.extra["policySet"]?.stringValue, let askedSet = want.extra["policySet"]?.stringValue,
+            cedarCovers(approved: heldSet, requested: askedSet)
+        else { return false }
+        haveExtra["policySet"] = nil
+        wantExtra["policySet"] = nil
+        return haveExtra == wantExtra
+    }
+
+    /// A listed member within the approved one; an omitted (or empty) member only within an omitted one.
+    private static func within(_ wanted: [String]?, _ held: [String]?) -> Bool {
+        let wanted = wanted ?? []
+        let held = held ?? []
+        if held.isEmpty { return wanted.isEmpty }
+        return !wanted.isEmpty && Set(wanted).isSubset(of: Set(held))
+    }
+
+    /// The requested Cedar set permits nothing the approved set did not: its policies are among the
+    /// approved ones (compared as canonical text) and it keeps every approved `forbid` (dropping a
+    /// forbid would widen). Anything that does not parse is not covered.
+    static func cedarCovers(approved: String, requested: String) -> Bool {
+        guard (try? CedarDetailsGranter.subset(requested: requested, of: approved, label: "access")) != nil,
+            let held = try? PolicySet(parsing: approved), let asked = try? PolicySet(parsing: requested)
+        else { return false }
+        let askedTexts = Set(asked.staticPolicies.map { PolicyFormatter.format($0) })
+        return held.staticPolicies.allSatisfy { $0.effect != .forbid || askedTexts.contains(PolicyFormatter.format($0)) }
+    }
+}

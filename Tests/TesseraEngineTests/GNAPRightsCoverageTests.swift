@@ -1,0 +1,79 @@
+import TesseraProtocol
+import Testing
+
+@testable import TesseraEngine
+
+/// The coverage rule behind GNAP modification (RFC 9635 §5.3, issue 18): a requested right is
+/// covered only by an approved right that holds all of it; when in doubt it is not covered.
+@Suite struct GNAPRightsCoverageTests {
+    static let read = GNAPAccessObject(
+        type: "photo-api",
+        actions: ["read"],
+        locations: ["https://a.example/"],
+        datatypes: ["image"],
+        identifier: "album-1"
+    )
+
+    static func with(_ change: (inout GNAPAccessObject) -> Void) -> GNAPAccessRight {
+        var object = read
+        change(&object)
+        return .object(object)
+    }
+
+    @Test func narrowerOrEqualObjectRightsAreCovered() {
+        var wide = Self.read
+        wide.actions = ["read", "write"]
+        wide.locations = ["https://a.example/", "https://b.example/"]
+        #expect(GNAPRightsCoverage.covers([.object(wide)], [.object(Self.read)]))
+        #expect(GNAPRightsCoverage.covers([.object(Self.read)], [.object(Self.read)]))
+        #expect(GNAPRightsCoverage.covers(["ref-1"], ["ref-1"]))
+    }
+
+    @Test(arguments: [
+        ("more actions", GNAPRightsCoverageTests.with { $0.actions = ["read", "delete"] }),
+        ("other location", GNAPRightsCoverageTests.with { $0.locations = ["https://b.example/"] }),
+        ("actions omitted", GNAPRightsCoverageTests.with { $0.actions = nil }),
+        ("locations empty", GNAPRightsCoverageTests.with { $0.locations = [] }),
+        ("identifier omitted", GNAPRightsCoverageTests.with { $0.identifier = nil }),
+        ("other identifier", GNAPRightsCoverageTests.with { $0.identifier = "album-2" }),
+        ("more datatypes", GNAPRightsCoverageTests.with { $0.datatypes = ["image", "video"] }),
+        ("privileges", GNAPRightsCoverageTests.with { $0.privileges = ["admin"] }),
+        ("other type", GNAPRightsCoverageTests.with { $0.type = "photo-admin" }),
+        ("unknown member", GNAPRightsCoverageTests.with { $0.extra["scope"] = .string("all") }),
+    ])
+    func widerObjectRightsAreNotCovered(_ label: String, _ wanted: GNAPAccessRight) {
+        #expect(!GNAPRightsCoverage.covers([.object(Self.read)], [wanted]), "\(label)")
+    }
+
+    @Test func anUnrestrictedApprovedMemberCoversOnlyAnOmittedOne() {
+        let unrestricted = GNAPAccessObject(type: "photo-api")
+        #expect(GNAPRightsCoverage.covers([.object(unrestricted)], [.object(unrestricted)]))
+        #expect(!GNAPRightsCoverage.covers([.object(unrestricted)], [.object(Self.read)]), "conservative: the API's default is unknown")
+        #expect(!GNAPRightsCoverage.covers(["ref-1"], [.object(unrestricted)]))
+        #expect(!GNAPRightsCoverage.covers([.object(unrestricted)], ["photo-api"]))
+    }
+
+    static let status = #"permit (principal, action == BankA::Action::"status", resource is Creditor);"#
+    static let initiate = #"permit (principal, action == BankA::Action::"initiate", resource is Creditor);"#
+    static let notOther = #"forbid (principal, action == BankA::Action::"initiate", resource == Creditor::"https://example.com/other");"#
+
+    @Test func cedarSetsOnlyNarrow() {
+        #expect(GNAPRightsCoverage.cedarCovers(approved: Self.status + "\n" + Self.initiate, requested: Self.status))
+        #expect(GNAPRightsCoverage.cedarCovers(approved: Self.initiate + "\n" + Self.notOther, requested: Self.notOther + Self.initiate))
+        #expect(!GNAPRightsCoverage.cedarCovers(approved: Self.status, requested: Self.status + "\n" + Self.initiate), "a permit added")
+        #expect(!GNAPRightsCoverage.cedarCovers(approved: Self.initiate + "\n" + Self.notOther, requested: Self.initiate), "a forbid dropped")
+        #expect(!GNAPRightsCoverage.cedarCovers(approved: Self.status, requested: "permit (principal, action,"), "unparsable")
+    }
+
+    @Test func bearerAndSubjectInformationMustHaveBeenApproved() {
+        let bound = GNAPTokenRequests.single(GNAPTokenRequest(access: [.object(Self.read)]))
+        let bearer = GNAPTokenRequests.single(GNAPTokenRequest(access: [.object(Self.read)], flags: ["bearer"]))
+        #expect(GNAPRightsCoverage.covers(bound, bound))
+        #expect(!GNAPRightsCoverage.covers(bound, bearer))
+        #expect(GNAPRightsCoverage.covers(bearer, bound))
+        let opaque = GNAPSubjectRequest(subIDFormats: ["opaque"])
+        #expect(GNAPRightsCoverage.covers(opaque, nil))
+        #expect(!GNAPRightsCoverage.covers(nil, opaque))
+        #expect(!GNAPRightsCoverage.covers(opaque, GNAPSubjectRequest(subIDFormats: ["opaque"], assertionFormats: ["id_token"])))
+    }
+}
