@@ -79,6 +79,9 @@ class Person:
         path = "/" + url.split("/", 3)[3]
         page = self.session.get(self.base + path, timeout=10)
         data = {"decision": decision}
+        shown = re.search(r'name="rights_digest" value="([^"]+)"', page.text)
+        if shown:
+            data["rights_digest"] = shown.group(1)
         if token:
             # The session's token, from this page or (when it has no form) from the code page.
             data["csrf"] = csrf(page.text) or csrf(self.session.get(self.base + "/device", timeout=10).text)

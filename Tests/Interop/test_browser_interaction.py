@@ -296,3 +296,45 @@ def test_user_code_page_in_the_browser(server, browser):
     click_and_wait(browser, "continue")
     assert "Already answered" in browser.find_element(By.TAG_NAME, "main").text
     shot(browser, "07-already-used")
+
+
+def test_rights_added_while_the_consent_page_is_open_are_never_approved(server, browser, callback):
+    """Issue 18, RFC 9635 §5.3 and §4: the page shows `read`; while it is open the client PATCHes the
+    grant to `read, delete`; the person clicks Approve on what they saw. The client must not get
+    `delete` — the modification cancelled the page the person was looking at."""
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-slip")
+    read = {"type": "photo-api", "actions": ["read"], "locations": ["https://photos.example/"]}
+    nonce = b64u(os.urandom(16))
+    finish_uri = f"http://127.0.0.1:{callback.port}/return/{b64u(os.urandom(6))}"
+    grant = request_grant(
+        server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": finish_uri, "nonce": nonce}}, tokens={"access": [read]}
+    )
+    browser.delete_all_cookies()
+    browser.get(grant["interact"]["redirect"])
+    sign_in(browser)
+    assert "Allow access?" in browser.title, page_text(browser)
+    shown = browser.find_element(By.TAG_NAME, "main").text
+    assert "read" in shown and "delete" not in shown
+    shot(browser, "08-consent-before-patch")
+
+    patch = json.dumps({"access_token": {"access": [{**read, "actions": ["read", "delete"]}]}}).encode()
+    patched = send(client.signed("PATCH", grant["continue"]["uri"], patch, token=grant["continue"]["access_token"]["value"]))
+    assert patched.status_code == 200, patched.text
+
+    click_and_wait(browser, "approve-all")
+    shot(browser, "09-after-stale-approve")
+    if browser.current_url.startswith(finish_uri):
+        # Sent back to the client: whatever it continues with must not carry `delete`.
+        interact_ref = parse_qs(urlparse(browser.current_url).query)["interact_ref"][0]
+        response = continue_grant(client, patched.json(), {"interact_ref": interact_ref})
+    else:
+        main = page_text(browser)
+        assert "Unknown request" in main or "changed" in main, main
+        response = continue_grant(client, patched.json())
+    assert response.status_code == 200, response.text
+    tokens = response.json().get("access_token", [])
+    for token in tokens if isinstance(tokens, list) else [tokens]:
+        assert "delete" not in json.dumps(token["access"]), token
+        assert "delete" not in json.dumps(jwt_claims(token["value"]).get("access")), token

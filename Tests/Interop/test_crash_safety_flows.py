@@ -189,7 +189,9 @@ gnap:
 
     def approve(person, grant):
         grant.in_flight = "approve"
-        decided = person.post(grant.interaction, {"decision": "approve_all"})
+        # The form carries the digest of the rights its page showed; a decision is about those rights.
+        shown = re.search(r'name="rights_digest" value="([^"]+)"', person.get(grant.interaction).text)
+        decided = person.post(grant.interaction, {"decision": "approve_all", "rights_digest": shown.group(1) if shown else ""})
         if grant.kind == "finish":
             assert decided.status_code == 303, (decided.status_code, decided.text[:300])
             returned = parse_qs(urlparse(decided.headers["Location"]).query)
