@@ -191,7 +191,8 @@ extension GNAPService {
         let previous = try await stores.interactions.interaction(grantID: grant.id)
         var started: (record: GNAPInteractionRecord, response: [String: JSONValue])?
         if patch.interact != nil {
-            started = try newInteraction(request, grantID: grant.id, clientName: previous?.clientName, clientURI: previous?.clientURI, at: current)
+            let (name, uri) = (previous?.clientName, previous?.clientURI)
+            started = try newInteraction(request, grantID: grant.id, clientName: name, clientURI: uri, at: current)
         }
         if approved != nil, started == nil {
             throw GNAPError(
