@@ -100,6 +100,31 @@ import TesseraTesting
         #expect(output.contains("clients[0].secret"))
     }
 
+    /// A configuration error is the operator's, not CLI misuse: the message alone, no usage text
+    /// pointing at `--help`, and exit status 1 (ArgumentParser's 64 is for a malformed command line).
+    @Test(arguments: [
+        // Found when the server is built from the settings (`serve` only).
+        ("port: 8080\nclients:\n  - id: x\n    auth: client_secret_basic\n    secret: short\n    grant_types: [client_credentials]\n", [["serve"]]),
+        // Found when the file is read (every command).
+        ("no_such_setting: 1\n", [["serve"], ["clients", "list"], ["migrate"]]),
+        ("outbound_network:\n  allowed_networks: [\"10.0.0.0/99\"]\n", [["serve"], ["migrate"]]),
+    ])
+    func aConfigurationErrorPrintsOnlyItsMessage(_ yaml: String, _ commands: [[String]]) async throws {
+        let directory = try Self.temporaryDirectory()
+        let path = directory.appendingPathComponent("bad.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        for command in commands {
+            let (status, output) = try await ChildProcess.run(
+                TesseraProcess.binary, command + ["--config", path, "--data-dir", directory.path], capture: .both
+            )
+            #expect(status == 1, "\(command): \(output)")
+            #expect(output.contains("configuration '"), "\(command): \(output)")
+            #expect(!output.contains("Usage:") && !output.contains("--help"), "\(command): \(output)")
+        }
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["serve", "--no-such-flag"], capture: .both)
+        #expect(status != 0 && output.contains("Usage:"), "real CLI misuse still shows the usage")
+    }
+
     @Test func helpDocumentsEveryCommand() async throws {
         let (status, output) = try await TesseraProcess.run(["--help"])
         #expect(status == 0)
