@@ -123,6 +123,28 @@ import TesseraTesting
         }
     }
 
+    /// `action in [A]` — a list of one, the form docs/rar-cedar.md names — is a list of actions to
+    /// delegate; `action in A` may name an action group and stays refused.
+    @Test func aOneElementActionListIsDelegable() async throws {
+        let basic = basic
+        try await withApp { client in
+            func ask(_ action: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+                let policy = #"permit (principal, \#(action), resource == Creditor::"\#(BankFixtures.payments)");"#
+                let details = String(decoding: try JSONSerialization.data(withJSONObject: [["type": "payment_initiation", "rarFormat": "cedar", "policySet": policy]]), as: UTF8.self)
+                return try await Self.call(client, "/token", [("grant_type", "client_credentials"), ("authorization_details", details)], auth: basic)
+            }
+            let (status, body) = try await ask(#"action in [BankA::Action::"initiate"]"#)
+            #expect(status == .ok, "\(body)")
+            let granted = try #require(Self.policySet(body["authorization_details"]))
+            #expect(try BankFixtures.allows(granted, BankFixtures.payment()))
+            #expect(try !BankFixtures.allows(granted, BankFixtures.payment(action: "status")))
+
+            let (groupStatus, group) = try await ask(#"action in BankA::Action::"initiate""#)
+            #expect(groupStatus == .badRequest)
+            #expect(group["error"] as? String == "invalid_authorization_details")
+        }
+    }
+
     /// docs/rar-cedar.md "Request size": a body over 64 KiB is `invalid_request`, refused before
     /// the details are read; one just under is read (and judged on its details).
     @Test func aBodyOver64KiBIsInvalidRequest() async throws {
