@@ -116,6 +116,19 @@ private let appSchemaJSON = """
         #expect(deep.entityTypes[EntityType("E")] != nil)
     }
 
+    /// Cedar 4.13+ (RFC 99): `ipaddr.isInRange` takes one range or more, each an ipaddr.
+    @Test func variadicIsInRangeValidates() throws {
+        let schema = try Schema(parsing: "entity U; action a appliesTo { principal: U, resource: U, context: { src: ipaddr } };")
+        func errors(_ condition: String) throws -> Int {
+            let set = try PolicySet(parsing: "permit(principal, action, resource) when { \(condition) };")
+            return Validator(schema: schema, mode: .strict).validate(set).errors.count
+        }
+        #expect(try errors(#"context.src.isInRange(ip("10.0.0.0/8"))"#) == 0)
+        #expect(try errors(#"context.src.isInRange(ip("10.0.0.0/8"), ip("192.168.0.0/16"), ip("fd00::/8"))"#) == 0)
+        #expect(try errors(#"context.src.isInRange(ip("10.0.0.0/8"), "192.168.0.0/16")"#) > 0)
+        #expect(try errors("context.src.isInRange()") > 0)
+    }
+
     @Test func syntaxErrorsHaveLocations() {
         do {
             _ = try Schema(parsing: "entity A;\nentity B {\n  x Long };")
