@@ -294,7 +294,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraServerTests",
-            dependencies: ["TesseraServer", "TesseraTesting"],
+            dependencies: ["TesseraServer", "TesseraTesting", "Cedar"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

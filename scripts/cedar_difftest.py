@@ -233,7 +233,10 @@ class Gen:
             if c == 17:
                 return "%s.getTag(%s) == %s" % (self.post(self.gen("entity", d - 1)), q(self.pick(["team", "level", "flag", "nope"])), self.gen(self.pick(["string", "long", "bool"]), 0))
             if c == 18:
-                return "ip(%s).isInRange(%s)" % (q(self.pick(IPS)), ", ".join("ip(%s)" % q(self.pick(IPS)) for _ in range(r.choice([0, 1, 1, 1, 2]))))
+                # The 4.12 subset: no range (an arity error in every version) or one. Several ranges are
+                # Cedar 4.13+'s variadic isInRange, which the cedarpy 4.12 oracle answers with an arity
+                # error; it is checked by hand-written vectors (EvaluatorTests, SchemaTests) instead.
+                return "ip(%s).isInRange(%s)" % (q(self.pick(IPS)), ", ".join("ip(%s)" % q(self.pick(IPS)) for _ in range(r.choice([0, 1, 1, 1, 1]))))
             if c == 19:
                 return "%s has %s" % (self.paren(self.gen("record", d - 1)), self.has_ref())
             if c == 20:

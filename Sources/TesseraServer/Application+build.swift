@@ -44,6 +44,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
 {
     try configuration.validate()
     let logger = dependencies.logger
+    for notice in configuration.deprecationNotices { logger.warning("\(notice)") }
     // Port 0: a free port held until the server has bound it (FreePort.reserve), so that nothing
     // takes it during the migrations and key loading that come first.
     let reservation = configuration.port == 0 ? try FreePort.reserve(host: configuration.host) : nil

@@ -70,10 +70,11 @@ public enum BankFixtures {
 extension BankFixtures {
     /// The AS's `authorization_details_types` for the seed's bank: `payment_initiation` and
     /// `account_information` as Cedar types with the bank schema and ``SeedFigures/delegationPolicies(client:)``,
-    /// plus a plain `customer_information` type.
+    /// plus a plain `customer_information` type. With `validFor` the schema declares `context.now`
+    /// (``SeedFigures/bankSchemaDeclaringNow``), as the AS requires.
     public static func detailTypes(client: String = "service-a", conditions: [String] = [], validFor: Double? = nil) -> [AuthorizationDetailsTypeDefinition] {
         let cedar = AuthorizationDetailsTypeDefinition.Cedar(
-            schema: SeedFigures.bankSchema,
+            schema: validFor == nil ? SeedFigures.bankSchema : SeedFigures.bankSchemaDeclaringNow,
             policies: SeedFigures.delegationPolicies(client: client),
             conditions: conditions,
             validFor: validFor

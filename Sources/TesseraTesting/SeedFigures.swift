@@ -188,6 +188,23 @@ public enum SeedFigures {
         }
         """
 
+    /// ``bankSchema`` with a required `now: datetime` in every action's context, as a type with
+    /// `valid_for` needs (the granted permits test `context.now`; docs/rar-cedar.md).
+    public static let bankSchemaDeclaringNow = """
+        entity BankA;
+        entity Creditor = {
+          creditorName: String,
+          creditorAccount: { bic: String, iban: String },
+        };
+        namespace BankA {
+          entity User;
+          type Amount = { currency: String, amount: decimal };
+          type PaymentContext = { instructedAmount: Amount, remittanceInformationUnstructured: String, now: datetime };
+          action initiate, status, cancel appliesTo { principal: User, resource: Creditor, context: PaymentContext };
+          action list_accounts, read_balances, read_transactions appliesTo { principal: User, resource: BankA, context: { now: datetime } };
+        }
+        """
+
     /// The AS's delegation policies in the tests: `client` may be delegated payment initiation and
     /// status on any creditor (never cancel), and listing accounts and balances (never transactions).
     public static func delegationPolicies(client: String) -> String {

@@ -47,7 +47,7 @@ struct GNAPDemo: AsyncParsableCommand {
         do {
             server = try await buildApplication(configuration, dependencies: ServerDependencies(logger: Logger(label: "tessera")))
         } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
         let base = server.baseURL
         let (username, autoApprove, timeout) = (self.username, self.autoApprove, self.timeout)

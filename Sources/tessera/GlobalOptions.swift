@@ -22,7 +22,7 @@ struct GlobalOptions: ParsableArguments {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw ValidationError("cannot read config file \(path): \(error.localizedDescription)")
+                throw CommandFailure("cannot read config file \(path): \(error.localizedDescription)")
             }
         }
         do {
@@ -31,7 +31,7 @@ struct GlobalOptions: ParsableArguments {
             if let dataDirectory { configuration.dataDirectory = dataDirectory }
             return configuration
         } catch {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
     }
 }

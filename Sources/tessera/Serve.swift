@@ -36,7 +36,7 @@ extension Tessera {
             if let issuer { configuration.issuer = issuer }
             if let logLevel { configuration.logLevel = logLevel }
             guard let level = Logger.Level(rawValue: configuration.logLevel) else {
-                throw ValidationError("log level '\(configuration.logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+                throw CommandFailure("configuration 'log_level': '\(configuration.logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
             }
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
@@ -48,7 +48,7 @@ extension Tessera {
                 let server = try await buildApplication(configuration, dependencies: ServerDependencies(logger: logger))
                 try await server.run()
             } catch let error as ConfigurationError {
-                throw ValidationError(error.description)
+                throw CommandFailure(error.description)
             }
         }
     }

@@ -55,6 +55,31 @@ import Testing
         #expect(any.narrowed(actions: [EntityUID("Action", "read")]) == nil)
     }
 
+    /// `action in [A]` names the action A itself (delegable), `action in A` may name a group (not
+    /// delegable): the AST keeps the two apart, while they stay equal, evaluate alike, format as
+    /// written and are written to JSON as the reference writes both (`"entity"`).
+    @Test func aListOfOneActionStaysAListOfActions() throws {
+        let read = EntityUID("Action", "read")
+        let list = try #require(try PolicySet(parsing: #"permit (principal, action in [Action::"read"], resource);"#).staticPolicies.first)
+        let group = try #require(try PolicySet(parsing: #"permit (principal, action in Action::"read", resource);"#).staticPolicies.first)
+        #expect(list.actionEntities == [read])
+        #expect(group.actionEntities == nil)
+        #expect(list == group && list.hashValue == group.hashValue, "one meaning, one AST equality")
+        #expect(PolicyFormatter.format(list).contains(#"action in [Action::"read"]"#))
+        #expect(PolicyFormatter.format(group).contains(#"action in Action::"read""#))
+        let json = #"{"op":"in","entity":{"type":"Action","id":"read"}}"#
+        for policy in [list, group] {
+            let encoded = String(try PolicySet(policies: [policy]).jsonString(pretty: false).filter { $0 != " " })
+            #expect(encoded.contains(json), "\(encoded)")
+        }
+        for action in ["read", "write"] {
+            #expect(try allows(list, principal: "bob", action: action) == allows(group, principal: "bob", action: action))
+        }
+        #expect(try allows(list, principal: "bob", action: "read"))
+        let narrowed = try #require(list.narrowed(actions: [read]))
+        #expect(narrowed.actionEntities == [read])
+    }
+
     @Test func conditionsMustBeOneExpression() {
         #expect(throws: CedarParseError.self) { try PolicyCondition(parsing: "true }; permit(principal, action, resource) when { true") }
         #expect(throws: CedarParseError.self) { try PolicyCondition(parsing: "context.amount <=") }

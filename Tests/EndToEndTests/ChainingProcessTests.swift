@@ -84,7 +84,7 @@ import Glibc
           - {id: app, auth: client_secret_basic, secret: \(secret), grant_types: ["\(jwtBearer)"], scopes: read write}
           - {id: rs-a, auth: client_secret_basic, secret: \(secret), grant_types: ["\(jwtBearer)"], scopes: read}
           - {id: as-a, auth: private_key_jwt, jwks_uri: "\(issuerA)/jwks", grant_types: ["\(jwtBearer)"], scopes: read}
-        outbound:
+        outbound_network:
           allowed_networks: ["127.0.0.1/32"]
         chaining:
           domain: b

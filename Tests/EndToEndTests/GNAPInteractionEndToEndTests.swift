@@ -53,7 +53,7 @@ import Testing
             password: \(Self.alice.1)
           - username: \(Self.bob.0)
             password: \(Self.bob.1)
-        outbound:
+        outbound_network:
           allowed_networks: [\(allowLoopbackPush ? "127.0.0.1/32" : "")]
         gnap:
           continuation_wait: 0

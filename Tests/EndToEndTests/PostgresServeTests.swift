@@ -229,6 +229,41 @@ import TesseraTesting
         #expect(try await moved.stop() == 0)
     }
 
+    /// docs/postgres.md, "Creating the role and the database": a role that owns only its schema and
+    /// has no CREATE on the database migrates it and serves from it; `tessera migrate` applies the
+    /// migrations in ascending order and reports the newest version.
+    @Test func aRoleOwningOnlyItsSchemaMigratesAndServes() async throws {
+        guard let base = ProcessInfo.processInfo.environment["TESSERA_POSTGRES_URL"], !base.isEmpty,
+            var components = URLComponents(string: base)
+        else { throw TesseraProcess.Failure(description: "TESSERA_POSTGRES_URL is not set: run scripts/test, which starts a private PostgreSQL") }
+        let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        let (role, schema, password) = ("tessera_app_\(suffix)", "tessera_\(suffix)", "app-password-\(suffix)")
+        let setup = """
+            CREATE ROLE \(role) LOGIN PASSWORD '\(password)';
+            CREATE SCHEMA \(schema) AUTHORIZATION \(role);
+            """
+        #expect(try await Self.shell(["psql", "-v", "ON_ERROR_STOP=1", "-q", base.replacingOccurrences(of: "postgres://", with: "postgresql://"), "-c", setup]) == 0)
+        components.user = role
+        components.password = password
+        components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "schema", value: schema)]
+        let database = try #require(components.string)
+
+        // The result on standard output, one log line per migration applied on standard error.
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["migrate", "--database", database], capture: .both)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("is at schema version 10"), "\(output)")
+        let applied = output.split(separator: "\n").compactMap { line -> Int? in
+            guard let range = line.range(of: "tessera.migration=") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(applied == [1, 2, 3, 4, 5, 7, 8, 9, 10], "\(output)")
+
+        let server = try await TesseraProcess(["--config", try Self.configFile(), "--database", database])
+        let (tokenStatus, _) = try await Self.token(server.baseURL)
+        #expect(tokenStatus == 200)
+        #expect(try await server.stop() == 0)
+    }
+
     static func token(_ base: String) async throws -> (Int, [String: Any]) {
         try await Web.post(base + "/token", form: "grant_type=client_credentials&scope=read", basic: basic)
     }

@@ -100,6 +100,65 @@ import TesseraTesting
         #expect(output.contains("clients[0].secret"))
     }
 
+    /// A configuration error is the operator's, not CLI misuse: the message alone, no usage text
+    /// pointing at `--help`, and exit status 1 (ArgumentParser's 64 is for a malformed command line).
+    @Test(arguments: [
+        // Found when the server is built from the settings (`serve` only).
+        ("port: 8080\nclients:\n  - id: x\n    auth: client_secret_basic\n    secret: short\n    grant_types: [client_credentials]\n", [["serve"]]),
+        // Found when the file is read (every command).
+        ("no_such_setting: 1\n", [["serve"], ["clients", "list"], ["migrate"]]),
+        ("outbound_network:\n  allowed_networks: [\"10.0.0.0/99\"]\n", [["serve"], ["migrate"]]),
+    ])
+    func aConfigurationErrorPrintsOnlyItsMessage(_ yaml: String, _ commands: [[String]]) async throws {
+        let directory = try Self.temporaryDirectory()
+        let path = directory.appendingPathComponent("bad.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        for command in commands {
+            let (status, output) = try await ChildProcess.run(
+                TesseraProcess.binary, command + ["--config", path, "--data-dir", directory.path], capture: .both
+            )
+            #expect(status == 1, "\(command): \(output)")
+            #expect(output.contains("configuration '"), "\(command): \(output)")
+            #expect(!output.contains("Usage:") && !output.contains("--help"), "\(command): \(output)")
+        }
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["serve", "--no-such-flag"], capture: .both)
+        #expect(status != 0 && output.contains("Usage:"), "real CLI misuse still shows the usage")
+    }
+
+    /// A private_key_jwt client whose `jwks_uri` is on loopback (a second AS on the same host, as in
+    /// identity chaining Appendix B.2): refused until `outbound_network.allowed_networks` lists the
+    /// network, and the refusal names that setting; the former name `outbound:` still works and the
+    /// log says it is deprecated.
+    @Test func aLoopbackJWKSURIIsRefusedNamingTheSettingThatAllowsIt() async throws {
+        let issuer = "http://tessera.test"
+        for (section, deprecated) in [("", false), ("outbound_network", false), ("outbound", true)] {
+            let directory = try Self.temporaryDirectory()
+            let path = directory.appendingPathComponent("tessera.yaml").path
+            var yaml = """
+                clients:
+                  - {id: loop, auth: private_key_jwt, jwks_uri: "http://127.0.0.1:9/jwks", grant_types: [client_credentials], scopes: read}
+
+                """
+            if !section.isEmpty { yaml += "\(section):\n  allowed_networks: [\"127.0.0.1/32\"]\n" }
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            let server = try await TesseraProcess(["--config", path, "--data-dir", directory.path, "--issuer", issuer])
+            let assertion = try await TestClients.assertion(audience: issuer + "/token", now: Date(), iss: "loop", sub: "loop")
+            let (status, body) = try await Web.post(
+                server.baseURL + "/token",
+                form: "grant_type=client_credentials&client_id=loop&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=\(assertion)"
+            )
+            #expect(status == 401 && body["error"] as? String == "invalid_client", "\(section): \(body)")
+            let description = body["error_description"] as? String ?? ""
+            if section.isEmpty {
+                #expect(description.contains("outbound_network.allowed_networks"), "\(description)")
+            } else {
+                #expect(!description.contains("special-use"), "\(section) lets the fetch reach loopback: \(description)")
+            }
+            #expect(server.log.contains("'outbound' is deprecated") == deprecated, "\(section): \(server.log)")
+            try await server.stop()
+        }
+    }
+
     @Test func helpDocumentsEveryCommand() async throws {
         let (status, output) = try await TesseraProcess.run(["--help"])
         #expect(status == 0)

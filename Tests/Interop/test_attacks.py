@@ -684,6 +684,23 @@ def test_deeply_nested_cedar_entities_are_refused_not_crashed(tmp_path):
     assert result.returncode == 1, (result.returncode, result.stdout[-500:], result.stderr[-2000:])
 
 
+@pytest.mark.parametrize("shape", ["record", "set", "common-type chain"])
+def test_deeply_nested_cedar_schema_is_refused_not_crashed(tmp_path, shape):
+    """A schema (authorization_details_types, `tessera cedar validate|schema`) nesting without end is a parse
+    error, not a stack overflow (the process used to die with SIGSEGV)."""
+    n = 100_000
+    text = {
+        "record": "entity E = { a: " + "{ a: " * n + "Long" + " }" * n + " };",
+        "set": "entity E = { a: " + "Set<" * n + "Long" + ">" * n + " };",
+        "common-type chain": "\n".join("type T%d = T%d;" % (i, i + 1) for i in range(5_000)) + "\ntype T5000 = Long;\nentity E = { a: T0 };",
+    }[shape]
+    schema = tmp_path / "deep.cedarschema"
+    schema.write_text(text)
+    result = subprocess.run([tessera_binary(), "cedar", "schema", str(schema)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
+    assert "nested too deeply" in (result.stdout + result.stderr)
+
+
 # MARK: - Policy fail-open (Cedar skip-on-error)
 
 

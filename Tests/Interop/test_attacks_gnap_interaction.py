@@ -21,7 +21,7 @@ RIGHT = {"type": "photo-api", "actions": ["read"]}
 
 @pytest.fixture(scope="module")
 def server():
-    # No outbound.allowed_networks: every special-use address is off limits for the push finish.
+    # No outbound_network.allowed_networks: every special-use address is off limits for the push finish.
     server = TesseraServer(
         f"""
 users:

@@ -74,7 +74,7 @@ def tessera(home_key):
     server = TesseraServer(
         f"""
 issuer: {ISSUER}
-outbound:
+outbound_network:
   allowed_networks: ["127.0.0.1/32"]
 client_id_metadata_documents:
   enabled: true
@@ -303,7 +303,7 @@ def test_token_exchange_by_an_agent_needs_the_users_current_mandate(documents, h
     server = TesseraServer(
         f"""
 issuer: {ISSUER}
-outbound:
+outbound_network:
   allowed_networks: ["127.0.0.1/32"]
 client_id_metadata_documents:
   enabled: true

@@ -575,7 +575,7 @@ def test_challenge_sessions_and_dpop_proofs_stay_single_use_across_sigkill():
     server.config.write_text(
         f"""
 issuer: {CHALLENGE_ISSUER}
-outbound:
+outbound_network:
   allowed_networks: ["127.0.0.1/32"]
 client_id_metadata_documents:
   enabled: true

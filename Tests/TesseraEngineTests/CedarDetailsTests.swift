@@ -185,11 +185,28 @@ import TesseraTesting
 
     @Test func expiryIsAddedAndEnforcedThroughContextNow() throws {
         let details = try AuthorizationDetailsProcessor.parse(SeedFigures.json(SeedFigures.figure2))
-        let granted = try granted(try processor(try profile(validFor: 600)).grant(details, to: party))
+        let granted = try granted(try processor(try profile(schema: SeedFigures.bankSchemaDeclaringNow, validFor: 600)).grant(details, to: party))
+        let report = Validator(schema: try Schema(text: SeedFigures.bankSchemaDeclaringNow), mode: .strict).validate(try PolicySet(parsing: granted))
+        #expect(report.errors.isEmpty, "the granted set validates against the type's schema: \(report.errors)")
         #expect(granted.contains(#"context.now < datetime("2027-01-15T08:10:00.000Z")"#), "\(granted)")
         #expect(try BankFixtures.allows(granted, BankFixtures.payment(), now: Fixtures.epoch.addingTimeInterval(599)))
         #expect(try !BankFixtures.allows(granted, BankFixtures.payment(), now: Fixtures.epoch.addingTimeInterval(600)))
         #expect(try !BankFixtures.allows(granted, BankFixtures.payment()))  // no `now`: the condition errors, so no permit
+    }
+
+    /// `valid_for` makes every granted permit test `context.now`: a schema whose actions do not
+    /// declare it would make the granted set fail validation at the RS, so the profile is refused.
+    @Test func validForNeedsASchemaDeclaringNow() throws {
+        let refused = #expect(throws: CedarProfileError.self) { try profile(validFor: 600) }
+        #expect(refused?.field == "valid_for")
+        #expect(refused?.message.contains(#"BankA::Action::"list_accounts""#) == true, "\(String(describing: refused))")
+        let optional = SeedFigures.bankSchemaDeclaringNow.replacingOccurrences(of: "now: datetime }", with: "now?: datetime }")
+        #expect(throws: CedarProfileError.self) { try profile(schema: optional, validFor: 600) }
+        let wrongType = SeedFigures.bankSchemaDeclaringNow.replacingOccurrences(of: "String, now: datetime", with: "String, now: Long")
+        #expect(throws: CedarProfileError.self) { try profile(schema: wrongType, validFor: 600) }
+        _ = try profile(schema: SeedFigures.bankSchemaDeclaringNow, validFor: 600)
+        _ = try profile(schema: nil, validFor: 600)
+        _ = try profile(validFor: nil)
     }
 
     @Test func principalIsPinnedToTheSubject() throws {

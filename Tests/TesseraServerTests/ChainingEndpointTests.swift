@@ -455,6 +455,47 @@ import TesseraTesting
     }
 }
 
+/// A peer whose keys cannot be fetched right now: the grant may be good, so the client is told to
+/// retry (`503 temporarily_unavailable`, RFC 6749 §5.2 as the B.2 redeem path answers), not that
+/// its grant is bad (`invalid_grant`).
+@Suite struct ChainingUnreachablePeerKeysTests {
+    typealias F = ChainingFixture
+
+    @Test(arguments: [
+        ("https://unreachable.test/jwks", nil),
+        (nil, "https://unreachable.test/.well-known/oauth-authorization-server"),
+    ] as [(String?, String?)])
+    func anUnreachablePeerKeySetIsTemporarilyUnavailable(_ jwksURI: String?, _ metadataURL: String?) async throws {
+        let fixture = try await F.make(configureB: { configuration in
+            configuration.chaining.peers[0].jwksURI = jwksURI
+            configuration.chaining.peers[0].metadataURL = metadataURL
+        })
+        try await fixture.run { a, b in
+            let grant = try #require(try await F.exchange(a, subject: try await F.accessToken(a)).json["access_token"] as? String)
+            let response = try await F.redeem(b, grant: grant)
+            #expect(response.status == .serviceUnavailable, "\(response.json)")
+            #expect(response.error == "temporarily_unavailable")
+        }
+    }
+
+    @Test func anUnreachableSubjectTokenIssuerIsTemporarilyUnavailable() async throws {
+        let fixture = try await F.make(configureA: { configuration in
+            configuration.chaining.subjectTokenIssuers[0].jwks = nil
+            configuration.chaining.subjectTokenIssuers[0].jwksURI = "https://unreachable.test/jwks"
+        })
+        try await fixture.run { a, _ in
+            let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
+            let idToken = try await F.signed([
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerA), "azp": .string("app"),
+                "exp": .number(now + 60), "iat": .number(now),
+            ])
+            let response = try await F.exchange(a, subject: idToken, type: TokenTypeIdentifier.idToken)
+            #expect(response.status == .serviceUnavailable, "\(response.json)")
+            #expect(response.error == "temporarily_unavailable")
+        }
+    }
+}
+
 /// A trusted subject-token issuer's keys found through its discovery document.
 @Suite struct ChainingSubjectIssuerDiscoveryTests {
     typealias F = ChainingFixture

@@ -3,11 +3,11 @@ import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 
-/// The `outbound:`, `client_id_metadata_documents:` and `client_challenges:` config sections.
+/// The `outbound_network:`, `client_id_metadata_documents:` and `client_challenges:` config sections.
 @Suite struct ClientTrustConfigurationTests {
     @Test func theSectionsParse() throws {
         let yaml = """
-            outbound:
+            outbound_network:
               allowed_networks: ["127.0.0.1/32", "fd00::/8"]
             client_id_metadata_documents:
               enabled: true
@@ -36,8 +36,20 @@ import TesseraServer
         #expect(configuration.clientChallenges.policy?.contains("client_age_seconds") == true)
     }
 
+    /// `outbound:` is the former name of `outbound_network:` (it read like a peer's claims
+    /// transcription `chaining.peers[].outbound`): still applied, with a notice the server logs.
+    @Test func theFormerNameOfOutboundNetworkStillWorksWithANotice() throws {
+        let old = try ConfigurationLoader.load(file: "outbound:\n  allowed_networks: [\"127.0.0.1/32\"]", environment: [:])
+        #expect(old.outboundPolicy.allowedNetworks.map(\.description) == ["127.0.0.1/32"])
+        #expect(old.deprecationNotices.count == 1 && old.deprecationNotices[0].contains("outbound_network"))
+        let new = try ConfigurationLoader.load(file: "outbound_network:\n  allowed_networks: [\"127.0.0.1/32\"]", environment: [:])
+        #expect(new.outboundPolicy == old.outboundPolicy && new.deprecationNotices.isEmpty)
+    }
+
     @Test(arguments: [
+        ("outbound_network:\n  allowed_networks: [\"10.0.0.0/99\"]", "outbound_network.allowed_networks[0]"),
         ("outbound:\n  allowed_networks: [\"10.0.0.0/99\"]", "outbound.allowed_networks[0]"),
+        ("outbound_network:\n  allowed_networks: []\noutbound:\n  allowed_networks: []", "outbound"),
         ("client_id_metadata_documents:\n  allow_http: true", "client_id_metadata_documents.allow_http"),
         ("client_id_metadata_documents:\n  minimum_cache_lifetime: 100\n  maximum_cache_lifetime: 10", "client_id_metadata_documents.maximum_cache_lifetime"),
         ("client_challenges:\n  policy: \"forbid(principal action, resource);\"", "client_challenges.policy"),

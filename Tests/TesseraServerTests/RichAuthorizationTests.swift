@@ -1,3 +1,4 @@
+import Cedar
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -90,6 +91,74 @@ import TesseraTesting
             #expect(try BankFixtures.allows(accounts, BankFixtures.accountRequest(action: "read_balances")))
             #expect(try !BankFixtures.allows(accounts, BankFixtures.accountRequest(action: "read_transactions")))
             #expect(try BankFixtures.allows(payments, BankFixtures.payment(action: "status")))
+        }
+    }
+
+    /// `valid_for` adds `context.now` to every granted permit: the server refuses to start with a
+    /// type schema that does not declare it (resource servers validating the granted set against
+    /// the schema would fail), and with one that does, the granted set validates against it.
+    @Test func validForNeedsTheSchemaToDeclareNowAndTheGrantedSetValidates() async throws {
+        let refused = await #expect(throws: ConfigurationError.self) {
+            _ = try await TestServer.build(now: { Fixtures.epoch }) { configuration in
+                var types = BankFixtures.detailTypes(validFor: 600)
+                types[0].cedar?.schema = SeedFigures.bankSchema
+                configuration.authorizationDetailsTypes = types
+            }
+        }
+        #expect(refused?.field == "authorization_details_types[0].cedar.valid_for", "\(String(describing: refused))")
+
+        let app = try await TestServer.build(now: { Fixtures.epoch }) { configuration in
+            configuration.authorizationDetailsTypes = BankFixtures.detailTypes(validFor: 600)
+        }
+        let basic = basic
+        try await app.application.test(.router) { client in
+            let (status, body) = try await Self.call(
+                client, "/token", [("grant_type", "client_credentials"), ("authorization_details", SeedFigures.json(SeedFigures.figure2))], auth: basic
+            )
+            #expect(status == .ok, "\(body)")
+            let granted = try #require(Self.policySet(body["authorization_details"]))
+            #expect(granted.contains("context.now < datetime("))
+            let report = Validator(schema: try Schema(text: SeedFigures.bankSchemaDeclaringNow), mode: .strict).validate(try PolicySet(parsing: granted))
+            #expect(report.errors.isEmpty, "\(report.errors)")
+        }
+    }
+
+    /// `action in [A]` — a list of one, the form docs/rar-cedar.md names — is a list of actions to
+    /// delegate; `action in A` may name an action group and stays refused.
+    @Test func aOneElementActionListIsDelegable() async throws {
+        let basic = basic
+        try await withApp { client in
+            func ask(_ action: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+                let policy = #"permit (principal, \#(action), resource == Creditor::"\#(BankFixtures.payments)");"#
+                let details = String(decoding: try JSONSerialization.data(withJSONObject: [["type": "payment_initiation", "rarFormat": "cedar", "policySet": policy]]), as: UTF8.self)
+                return try await Self.call(client, "/token", [("grant_type", "client_credentials"), ("authorization_details", details)], auth: basic)
+            }
+            let (status, body) = try await ask(#"action in [BankA::Action::"initiate"]"#)
+            #expect(status == .ok, "\(body)")
+            let granted = try #require(Self.policySet(body["authorization_details"]))
+            #expect(try BankFixtures.allows(granted, BankFixtures.payment()))
+            #expect(try !BankFixtures.allows(granted, BankFixtures.payment(action: "status")))
+
+            let (groupStatus, group) = try await ask(#"action in BankA::Action::"initiate""#)
+            #expect(groupStatus == .badRequest)
+            #expect(group["error"] as? String == "invalid_authorization_details")
+        }
+    }
+
+    /// docs/rar-cedar.md "Request size": a body over 64 KiB is `invalid_request`, refused before
+    /// the details are read; one just under is read (and judged on its details).
+    @Test func aBodyOver64KiBIsInvalidRequest() async throws {
+        let basic = basic
+        try await withApp { client in
+            let overhead = "grant_type=client_credentials&authorization_details=".utf8.count
+            for (size, code) in [(FormParameters.maximumBodySize + 1, "invalid_request"), (FormParameters.maximumBodySize, "invalid_authorization_details")] {
+                let padding = String(repeating: "a", count: size - overhead)
+                let (status, body) = try await Self.call(
+                    client, "/token", [("grant_type", "client_credentials"), ("authorization_details", padding)], auth: basic
+                )
+                #expect(status == .badRequest)
+                #expect(body["error"] as? String == code, "\(size) bytes: \(body)")
+            }
         }
     }
 

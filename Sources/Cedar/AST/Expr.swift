@@ -137,7 +137,17 @@ enum ExtensionFunction: String, Hashable, Sendable, CaseIterable {
         }
     }
 
-    /// The number of arguments, receiver included.
+    /// Whether a call with `count` arguments (receiver included) is well formed: ``arity`` exactly,
+    /// except `ipaddr.isInRange(r1, r2, …)`, which takes one range or more (Cedar 4.13+, RFC 99:
+    /// true when the address is in any of them).
+    func accepts(_ count: Int) -> Bool {
+        self == .isInRange ? count >= arity : count == arity
+    }
+
+    /// The expected argument count in messages: `2`, or `at least 2` for variadic functions.
+    var arityDescription: String { self == .isInRange ? "at least \(arity)" : "\(arity)" }
+
+    /// The number of arguments, receiver included (the least, for ``isInRange``).
     var arity: Int {
         switch self {
         case .decimal, .ip, .datetime, .duration: 1

@@ -34,11 +34,36 @@ enum ScopeConstraint: Hashable, Sendable {
 }
 
 /// The action scope constraint.
+///
+/// `action in [A]` (``inSet(_:)`` of one) and `action in A` (``in(_:)``) mean the same and compare
+/// equal (the reference's AST has one form for both); they stay distinct cases because the list
+/// form names actions while the plain form may name an action group — RAR delegation
+/// (`Policy.actionEntities`) accepts the first and refuses the second — and the formatter keeps
+/// what was written.
 enum ActionConstraint: Hashable, Sendable {
     case any
     case equals(EntityUID)
     case `in`(EntityUID)
     case inSet([EntityUID])
+
+    /// The form equality and hashing use: a list of one as `in`.
+    private var normalized: Normalized {
+        switch self {
+        case .any: .any
+        case .equals(let e): .equals(e)
+        case .in(let e): .in([e])
+        case .inSet(let list): .in(list)
+        }
+    }
+
+    private enum Normalized: Hashable {
+        case any
+        case equals(EntityUID)
+        case `in`([EntityUID])
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool { lhs.normalized == rhs.normalized }
+    func hash(into hasher: inout Hasher) { hasher.combine(normalized) }
 }
 
 /// `when { … }` or `unless { … }`.

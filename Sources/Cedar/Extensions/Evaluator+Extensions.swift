@@ -1,11 +1,11 @@
 extension Evaluator {
     /// Calls an extension function on evaluated arguments (receiver first), digest §9.
     static func callExtension(_ fn: ExtensionFunction, _ args: [CedarValue]) -> Result<CedarValue, EvaluationError> {
-        guard args.count == fn.arity else {
+        guard fn.accepts(args.count) else {
             return .failure(
                 EvaluationError(
                     .wrongArity,
-                    "wrong number of arguments provided to extension function `\(fn.rawValue)`: expected \(fn.arity), got \(args.count)"
+                    "wrong number of arguments provided to extension function `\(fn.rawValue)`: expected \(fn.arityDescription), got \(args.count)"
                 )
             )
         }
@@ -58,7 +58,15 @@ extension Evaluator {
         case .isIpv6: return .bool(try !ip(args[0]).isIPv4)
         case .isLoopback: return .bool(try ip(args[0]).isLoopback)
         case .isMulticast: return .bool(try ip(args[0]).isMulticast)
-        case .isInRange: return .bool(try ip(args[0]).isInRange(try ip(args[1])))
+        case .isInRange:
+            // Every range is checked to be an ipaddr, also after one matched (no short circuit, RFC 99).
+            let address = try ip(args[0])
+            var inAny = false
+            for range in args.dropFirst() {
+                let network = try ip(range)
+                if address.isInRange(network) { inAny = true }
+            }
+            return .bool(inAny)
         case .datetime: return .extensionValue(.datetime(try DatetimeExtension.parseDatetime(try string(args[0])).get()))
         case .duration: return .extensionValue(.duration(try DatetimeExtension.parseDuration(try string(args[0])).get()))
         case .offset:

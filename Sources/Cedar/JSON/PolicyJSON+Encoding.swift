@@ -49,6 +49,8 @@ extension PolicyJSON {
         case .any: .object(["op": .string("All")])
         case .equals(let e): .object(["op": .string("=="), "entity": ValueJSON.encodeUID(e)])
         case .in(let e): .object(["op": .string("in"), "entity": ValueJSON.encodeUID(e)])
+        // A list of one is written as `entity`, as the reference writes `action in [A]`.
+        case .inSet(let list) where list.count == 1: .object(["op": .string("in"), "entity": ValueJSON.encodeUID(list[0])])
         case .inSet(let list): .object(["op": .string("in"), "entities": .array(list.map(ValueJSON.encodeUID))])
         }
     }

@@ -123,7 +123,7 @@ enum PolicyJSON {
             guard let list = json["entities"]?.arrayValue else { throw Failure(message: "`in` needs `entity` or `entities`") }
             var out: [EntityUID] = []
             for e in list { out.append(try action(e)) }
-            return out.count == 1 ? .in(out[0]) : .inSet(out)
+            return .inSet(out)
         default: throw Failure(message: "invalid action scope operator `\(op)`")
         }
     }

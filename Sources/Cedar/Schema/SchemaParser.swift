@@ -36,6 +36,15 @@ struct SchemaBuilder {
 
     static let builtins: Set<String> = ["Long", "String", "Bool", "Boolean", "ipaddr", "decimal", "datetime", "duration"]
 
+    /// The deepest a type may nest — records, sets and common types referring to common types,
+    /// counted together — so that no schema can exhaust the stack while it is parsed or resolved,
+    /// or later while policies are validated against it (every recursion over a ``SchemaType``).
+    static let maxTypeDepth = Parser.maxDepth
+
+    static func tooDeep(at location: SourceLocation?) -> SchemaError {
+        SchemaError("type is nested too deeply (limit \(maxTypeDepth) levels of records, sets and common types)", at: location)
+    }
+
     static func qualify(_ ns: [String], _ name: String) -> String { (ns + [name]).joined(separator: "::") }
 
     func build() throws(SchemaError) -> Schema {
@@ -68,18 +77,22 @@ struct SchemaBuilder {
             throw SchemaError("unknown entity type `\(full)`", at: loc)
         }
 
-        func resolve(_ raw: RawSchemaType, _ ns: [String]) throws(SchemaError) -> SchemaType {
+        func resolve(_ raw: RawSchemaType, _ ns: [String], depth: Int = 1) throws(SchemaError) -> SchemaType {
+            guard depth <= Self.maxTypeDepth else {
+                if case .path(_, let location) = raw { throw Self.tooDeep(at: location) }
+                throw Self.tooDeep(at: nil)
+            }
             switch raw {
             case .long: return .long
             case .string: return .string
             case .bool: return .bool
             case .ext(let n): return .extension(n)
-            case .set(let e): return .set(try resolve(e, ns))
+            case .set(let e): return .set(try resolve(e, ns, depth: depth + 1))
             case .record(let fields):
                 var attrs: [String: AttributeType] = [:]
                 for f in fields {
                     guard attrs[f.name] == nil else { throw SchemaError("duplicate attribute `\(f.name)`") }
-                    attrs[f.name] = AttributeType(try resolve(f.type, ns), isRequired: f.required)
+                    attrs[f.name] = AttributeType(try resolve(f.type, ns, depth: depth + 1), isRequired: f.required)
                 }
                 return .record(RecordType(attrs))
             case .entityOnly(let path, let loc):
@@ -96,7 +109,7 @@ struct SchemaBuilder {
                     if let common = commonTypes[c] {
                         guard resolving.insert(c).inserted else { throw SchemaError("common type `\(c)` refers to itself", at: loc) }
                         defer { resolving.remove(c) }
-                        return try resolve(common.type, common.namespace)
+                        return try resolve(common.type, common.namespace, depth: depth + 1)
                     }
                     if entityNames.contains(c) { return .entity(EntityType(c)) }
                 }
@@ -180,6 +193,8 @@ struct SchemaTextParser {
     var tokens: [Tok] = []
     var pos = 0
     var builder = SchemaBuilder()
+    /// How deeply the type being read nests (``SchemaBuilder/maxTypeDepth``).
+    var depth = 0
 
     static func parse(_ text: String) throws(SchemaError) -> Schema {
         var p = SchemaTextParser()
@@ -507,6 +522,9 @@ struct SchemaTextParser {
     }
 
     mutating func type() throws(SchemaError) -> RawSchemaType {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= SchemaBuilder.maxTypeDepth else { throw SchemaBuilder.tooDeep(at: peek.location) }
         if peek.kind == .punct("{") { return try recordType() }
         let loc = peek.location
         if isKeyword("Set"), peekKind(1) == .punct("<") {

@@ -273,8 +273,10 @@ struct Parser {
                     if isPunct(",") { bump() } else { break }
                 }
                 try expectPunct("]")
-                // The reference keeps a list of one as `action in A` (same meaning).
-                return list.count == 1 ? .in(list[0]) : .inSet(list)
+                // A list of one stays a list: it means what `action in A` means (and compares equal
+                // to it, ``ActionConstraint``), but it names the actions themselves, which is what
+                // RAR delegation asks for, where `action in A` may name a group; the formatter keeps it.
+                return .inSet(list)
             }
             return .in(try parseActionEntity())
         }

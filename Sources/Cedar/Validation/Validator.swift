@@ -821,8 +821,8 @@ struct TypeChecker {
 
     mutating func call(_ fn: ExtensionFunction, _ args: [Expr], _ e: Expr, _ caps: Set<Capability>) -> Typed {
         let typed = args.map { check($0, caps) }
-        guard args.count == fn.arity else {
-            error("wrong number of arguments in extension function application. Expected \(fn.arity), got \(args.count)", e)
+        guard fn.accepts(args.count) else {
+            error("wrong number of arguments in extension function application. Expected \(fn.arityDescription), got \(args.count)", e)
             return .failed
         }
         if fn.isConstructor {
@@ -851,7 +851,7 @@ struct TypeChecker {
             switch fn {
             case .lessThan, .lessThanOrEqual, .greaterThan, .greaterThanOrEqual: (["decimal", "decimal"], .anyBool)
             case .isIpv4, .isIpv6, .isLoopback, .isMulticast: (["ipaddr"], .anyBool)
-            case .isInRange: (["ipaddr", "ipaddr"], .anyBool)
+            case .isInRange: (Array(repeating: "ipaddr", count: args.count), .anyBool)
             case .offset: (["datetime", "duration"], .ext("datetime"))
             case .durationSince: (["datetime", "datetime"], .ext("duration"))
             case .toDate: (["datetime"], .ext("datetime"))

@@ -81,6 +81,7 @@ public struct AuthorizationDetailsType: Sendable {
                 }
             }
             if let validFor, validFor < 1 { throw CedarProfileError(field: "valid_for", "must be at least 1 second") }
+            if validFor != nil, let parsedSchema { try Self.checkDeclaresNow(parsedSchema) }
             guard (1...100).contains(maximumPolicies) else { throw CedarProfileError(field: "max_policies", "must be 1 to 100") }
             self.schema = parsedSchema
             self.delegation = Authorizer(policies: set)
@@ -88,6 +89,25 @@ public struct AuthorizationDetailsType: Sendable {
             self.conditions = parsedConditions
             self.validFor = validFor
             self.maximumPolicies = maximumPolicies
+        }
+
+        /// `valid_for` adds `when { context.now < datetime("…") }` to every granted permit, so the
+        /// granted set validates against the type's schema — as resource servers check it, and as
+        /// they check their requests — only when every action that applies to requests declares a
+        /// required `now: datetime` in its context. Refused at start rather than found by an RS.
+        static func checkDeclaresNow(_ schema: Schema) throws(CedarProfileError) {
+            let now = AttributeType(.extension("datetime"), isRequired: true)
+            let lacking = schema.actions.values
+                .filter { !$0.principalTypes.isEmpty && !$0.resourceTypes.isEmpty && $0.context.attributes["now"] != now }
+                .map(\.uid.description)
+                .sorted()
+            guard !lacking.isEmpty else { return }
+            let named = lacking.prefix(5).joined(separator: ", ") + (lacking.count > 5 ? " and \(lacking.count - 5) more" : "")
+            throw CedarProfileError(
+                field: "valid_for",
+                "adds `context.now < datetime(…)` to every granted permit, so the schema must declare `now: datetime` (required) "
+                    + "in the context of every action; it does not for \(named)"
+            )
         }
     }
 }

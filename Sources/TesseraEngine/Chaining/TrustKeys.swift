@@ -30,7 +30,7 @@ actor TrustKeys {
         }
         let document: [String: JSONValue]
         do { document = try await metadataFetcher.fetchMetadata(from: url) } catch {
-            throw OAuthError(code, "the metadata of \(issuer) could not be fetched")
+            throw OAuthError.temporarilyUnavailable("the metadata of \(issuer) could not be fetched; retry later")
         }
         guard document["issuer"]?.stringValue == issuer else {
             throw OAuthError(code, "the metadata at the configured URL names another issuer than \(issuer)")
@@ -43,7 +43,10 @@ actor TrustKeys {
     }
 
     /// The verifier for `owner`'s keys.
-    /// - Throws: ``OAuthError`` with `code` when the keys cannot be loaded (never the fetch error's text).
+    /// - Throws: ``OAuthError`` with `code` when the keys are not configured or not usable, and
+    ///   `temporarily_unavailable` (RFC 6749 §5.2, 503) when the owner's metadata or key set cannot be
+    ///   fetched now — the JWT may be good, so the client may retry, as on the Appendix B.2 redeem
+    ///   path (never the fetch error's text).
     func verifier(
         owner: String, jwks: PublicJWKSet?, jwksURI configuredURI: String?, metadataURL: String? = nil, kid: String?, code: OAuthError.Code
     ) async throws -> JWSVerifier {
@@ -62,8 +65,10 @@ actor TrustKeys {
         guard let jwksURI else { throw OAuthError(code, "no keys are configured for \(owner)") }
         do {
             return try await cache.verifier(for: jwksURI, kid: kid)
+        } catch is JOSEError {
+            throw OAuthError(code, "the keys published by \(owner) are not usable")
         } catch {
-            throw OAuthError(code, "the keys of \(owner) could not be fetched")
+            throw OAuthError.temporarilyUnavailable("the keys of \(owner) could not be fetched; retry later")
         }
     }
 }

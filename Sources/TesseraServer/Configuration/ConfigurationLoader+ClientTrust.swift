@@ -2,19 +2,21 @@ import Foundation
 import TesseraEngine
 import TesseraProtocol
 
-/// The config-file sections for clients met on the fly: `outbound:`, `client_id_metadata_documents:`
+/// The config-file sections for clients met on the fly: `outbound_network:`, `client_id_metadata_documents:`
 /// and `client_challenges:` (docs/client-challenge.md).
 extension ConfigurationLoader {
-    /// `outbound:` — where the server may connect when it fetches a URL a client chose.
+    /// `outbound_network:` (formerly `outbound:`, still read with a deprecation notice) — where the
+    /// server may connect when it fetches a URL a client chose.
     struct FileOutbound: Decodable {
         var allowedNetworks: [String]?
         enum CodingKeys: String, CodingKey { case allowedNetworks = "allowed_networks" }
 
-        func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
+        /// - Parameter section: the key the section was written under, for error messages.
+        func apply(to configuration: inout ServerConfiguration, section: String) throws(ConfigurationError) {
             guard let allowedNetworks else { return }
             configuration.outboundPolicy.allowedNetworks = try allowedNetworks.enumerated().map { index, text throws(ConfigurationError) in
                 guard let network = IPNetwork(text) else {
-                    throw ConfigurationError(field: "outbound.allowed_networks[\(index)]", "must be an IP address or CIDR block such as 127.0.0.1/32")
+                    throw ConfigurationError(field: "\(section).allowed_networks[\(index)]", "must be an IP address or CIDR block such as 127.0.0.1/32")
                 }
                 return network
             }

@@ -82,7 +82,9 @@ public enum ConfigurationLoader {
         var clients: [FileClient]?
         var gnap: FileGNAP?
         var chaining: FileChaining?
-        var outbound: FileOutbound?
+        var outboundNetwork: FileOutbound?
+        /// The former name of `outbound_network:`, which read like `chaining.peers[].outbound` (claims transcription).
+        var deprecatedOutbound: FileOutbound?
         var clientIDMetadataDocuments: FileClientMetadata?
         var clientChallenges: FileClientChallenges?
         var dpop: FileDPoP?
@@ -100,7 +102,8 @@ public enum ConfigurationLoader {
             case signingAlgorithm = "signing_algorithm"
             case logLevel = "log_level"
             case clients, gnap, chaining
-            case outbound
+            case outboundNetwork = "outbound_network"
+            case deprecatedOutbound = "outbound"
             case clientIDMetadataDocuments = "client_id_metadata_documents"
             case clientChallenges = "client_challenges"
             case dpop
@@ -130,7 +133,8 @@ public enum ConfigurationLoader {
             clients = try keyed.decodeIfPresent([FileClient].self, forKey: .clients)
             gnap = try keyed.decodeIfPresent(FileGNAP.self, forKey: .gnap)
             chaining = try keyed.decodeIfPresent(FileChaining.self, forKey: .chaining)
-            outbound = try keyed.decodeIfPresent(FileOutbound.self, forKey: .outbound)
+            outboundNetwork = try keyed.decodeIfPresent(FileOutbound.self, forKey: .outboundNetwork)
+            deprecatedOutbound = try keyed.decodeIfPresent(FileOutbound.self, forKey: .deprecatedOutbound)
             clientIDMetadataDocuments = try keyed.decodeIfPresent(FileClientMetadata.self, forKey: .clientIDMetadataDocuments)
             clientChallenges = try keyed.decodeIfPresent(FileClientChallenges.self, forKey: .clientChallenges)
             dpop = try keyed.decodeIfPresent(FileDPoP.self, forKey: .dpop)
@@ -155,7 +159,7 @@ public enum ConfigurationLoader {
             if let clients { configuration.clients = clients.map(\.definition) }
             if let gnap { gnap.apply(to: &configuration.gnap) }
             if let chaining { try chaining.apply(to: &configuration.chaining) }
-            try outbound?.apply(to: &configuration)
+            try applyOutboundNetwork(to: &configuration)
             clientIDMetadataDocuments?.apply(to: &configuration)
             try clientChallenges?.apply(to: &configuration)
             if let dpop { try dpop.apply(to: &configuration.dpop) }
@@ -166,6 +170,23 @@ public enum ConfigurationLoader {
                 configuration.users = users.map {
                     UserDefinition(username: $0.username, password: $0.password, passwordHash: $0.passwordHash, displayName: $0.displayName)
                 }
+            }
+        }
+
+        /// `outbound_network:`, or its deprecated name `outbound:` with a notice for the log; both at once is an error.
+        private func applyOutboundNetwork(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
+            switch (outboundNetwork, deprecatedOutbound) {
+            case (.some, .some):
+                throw ConfigurationError(field: "outbound", "is the deprecated name of outbound_network; give only outbound_network")
+            case (let section?, nil):
+                try section.apply(to: &configuration, section: "outbound_network")
+            case (nil, let section?):
+                configuration.deprecationNotices.append(
+                    "configuration 'outbound' is deprecated: rename it 'outbound_network' (it is the network allow-list, unrelated to chaining.peers[].outbound)"
+                )
+                try section.apply(to: &configuration, section: "outbound")
+            case (nil, nil):
+                break
             }
         }
     }

@@ -31,6 +31,8 @@ public struct ServerConfiguration: Sendable {
     /// Networks the server may reach when fetching a URL a client chose, although special-use
     /// (e.g. loopback for tests); everything else special-use is refused.
     public var outboundPolicy = OutboundAddressPolicy()
+    /// Settings read under a deprecated name, one sentence each; the server logs them at start as warnings.
+    public var deprecationNotices: [String] = []
     /// Whether a `client_id` that is an https URL is resolved as a Client ID Metadata Document.
     public var clientMetadataDocumentsEnabled = false
     /// Bounds for metadata-document clients: grant types, scopes, caching.
@@ -98,7 +100,7 @@ public struct ServerConfiguration: Sendable {
         if clientMetadata.allowHTTP, outboundPolicy.allowedNetworks.isEmpty {
             throw ConfigurationError(
                 field: "client_id_metadata_documents.allow_http",
-                "needs outbound.allowed_networks: plain http is only fetched from allow-listed networks"
+                "needs outbound_network.allowed_networks: plain http is only fetched from allow-listed networks"
             )
         }
         guard clientMetadata.minimumCacheLifetime >= 0, clientMetadata.maximumCacheLifetime >= clientMetadata.minimumCacheLifetime else {

@@ -148,7 +148,7 @@ public struct GuardedHTTPFetcher: Sendable {
         }
         guard let first = addresses.first else { throw Refusal("the host name '\(host.prefix(100))' has no addresses") }
         for address in addresses where !policy.permits(address) {
-            throw Refusal("'\(host.prefix(100))' resolves to \(address), a special-use address that is never fetched")
+            throw Refusal("'\(host.prefix(100))' resolves to \(address), a special-use address that is never fetched unless the operator lists its network in outbound_network.allowed_networks")
         }
         if scheme == "http", !addresses.allSatisfy(policy.isExplicitlyAllowed) {
             throw Refusal("only https URLs are fetched")

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The URI is the client's choice, so it goes through ``GuardedHTTPFetcher`` (RFC 9635 §11.34):
 /// the host is resolved and refused when any address is special-use (loopback, private,
-/// link-local, …) unless `outbound.allowed_networks` lists it; the connection goes to the checked
+/// link-local, …) unless `outbound_network.allowed_networks` lists it; the connection goes to the checked
 /// address; `https` only (plain `http` only to allow-listed networks); no redirects; a deadline.
 struct FinishPusher: Sendable {
     let fetcher: GuardedHTTPFetcher

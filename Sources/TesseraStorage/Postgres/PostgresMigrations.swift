@@ -15,7 +15,11 @@ enum PostgresMigrations {
         var statements: [PostgresQuery]
     }
 
-    static let all: [Migration] = [
+    /// Every migration, applied in ascending version order (they were written down in the order
+    /// their branches landed, 7 before 3; 6 was never used).
+    static let all: [Migration] = written.sorted { $0.version < $1.version }
+
+    private static let written: [Migration] = [
         Migration(
             version: 1,
             name: "clients-tokens-keys-replay",
@@ -302,9 +306,18 @@ enum PostgresMigrations {
             let lockName = "tessera-migrations:" + (schema ?? "public")
             try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(lockName)))", logger: logger)
             if let schema {
-                // The one identifier written into SQL: PostgresURL admits only [a-z_][a-z0-9_]* here, and
-                // DDL cannot take a bind parameter.
-                try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+                // Created only when missing: PostgreSQL checks CREATE on the database before it looks
+                // for an existing schema, and a role given just its own schema (docs/postgres.md) has no
+                // CREATE on the database.
+                var exists = false
+                for try await _ in try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger) {
+                    exists = true
+                }
+                if !exists {
+                    // The one identifier written into SQL: PostgresURL admits only [a-z_][a-z0-9_]* here, and
+                    // DDL cannot take a bind parameter.
+                    try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+                }
             }
             try await connection.run(
                 """
