@@ -201,7 +201,7 @@ public struct GrantEngine: Sendable {
         guard token.utf8.count <= CompactJWS.maximumSize, token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
             let jws = try? CompactJWS(parsing: token)
         else { return nil }
-        guard (try? await keyRing.tokenVerifier().verify(jws, expectedType: AccessTokenClaims.type)) != nil,
+        guard (try? await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: configuration.issuer)) != nil,
             let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: jws.payload), claims.iss == configuration.issuer
         else { return nil }
         return try await stores.tokens.accessToken(jti: claims.jti).map { ($0, claims) }

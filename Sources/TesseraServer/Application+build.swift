@@ -62,10 +62,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         }
     }
 
-    var keyConfiguration = KeyRing.Configuration()
-    keyConfiguration.algorithm = configuration.signingAlgorithm
-    keyConfiguration.retiredKeyPublication = max(86_400, configuration.accessTokenLifetime * 2)
-    let keyRing = KeyRing(store: stores.keys, configuration: keyConfiguration, now: dependencies.now)
+    let keyRing = KeyRing(store: stores.keys, configuration: configuration.keyRingConfiguration, now: dependencies.now)
 
     // Migrations, config-file clients and signing keys. SQLite is ready now; PostgreSQL's pool only
     // serves while its service runs, so there this happens before the server starts listening.
@@ -90,6 +87,13 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
             }
         }
         try await keyRing.loadOrCreate()
+        let plaintext = await keyRing.unencryptedKeyIDs()
+        if configuration.keys.encryptionKey != nil, !plaintext.isEmpty {
+            logger.warning(
+                "signing keys are stored unencrypted although a key-encryption key is configured: run `tessera keys encrypt`",
+                metadata: ["tessera.keys": "\(plaintext.joined(separator: ","))"]
+            )
+        }
     }
     var services: [any Service] = []
     if let databaseService = connection.service {
@@ -158,7 +162,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     IntrospectionRoute(engine: engine).addRoutes(to: router)
     RevocationRoute(engine: engine).addRoutes(to: router)
     MetadataRoute(engine: engine).addRoutes(to: router)
-    OperationsRoute(engine: engine, metrics: metrics).addRoutes(to: router)
+    OperationsRoute(engine: engine, metrics: metrics, exposure: configuration.metrics).addRoutes(to: router)
     let certificates = ClientCertificateSource(fromTLS: configuration.tls?.clientCertificates == .optional, trustedProxies: configuration.trustedProxies)
     GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer, certificates: certificates)).addRoutes(to: router)
     InteractionRoutes(
@@ -178,7 +182,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
     UserInfoRoute(engine: engine).addRoutes(to: router)
 
-    services.append(KeyRefreshService(keyRing: keyRing, logger: logger))
+    services.append(KeyRefreshService(keyRing: keyRing, interval: .milliseconds(Int64(configuration.keys.refreshInterval * 1000)), logger: logger))
     var sweeper = ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger, gnap: engine.gnap, people: people)
     sweeper.authorizationCodes = stores.authorizationCodes
     services.append(sweeper)

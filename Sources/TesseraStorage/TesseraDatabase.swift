@@ -64,7 +64,7 @@ public enum TesseraDatabase {
                 migrate: { Int(try await PostgresMigrations.migrate(database)) }
             )
         }
-        return try await SQLiteDatabase.open(url: url)
+        return try await SQLiteDatabase.open(url: url, logger: logger)
     }
 
     /// Opens the database, runs its background service, applies migrations, runs `body`, then stops

@@ -134,22 +134,26 @@ import TesseraTesting
         let base = server.baseURL
 
         // A load run across the outage: every token the server acknowledged must survive it.
-        let load = Task { @Sendable () -> (acknowledged: [String], unavailable: Int, other: [String]) in
+        let load = Task { @Sendable () -> (acknowledged: [String], unavailable: Int, other: [String], refusals: [Duration]) in
             var acknowledged: [String] = []
             var unavailable = 0
             var other: [String] = []
+            var refusals: [Duration] = []
             let deadline = ContinuousClock.now + .seconds(90)
             while !Task.isCancelled && ContinuousClock.now < deadline {
+                let sent = ContinuousClock.now
                 switch try? await Self.token(base) {
                 case (200, let body)?: if let access = body["access_token"] as? String { acknowledged.append(access) }
-                case (503, let body)? where body["error"] as? String == "temporarily_unavailable": unavailable += 1
+                case (503, let body)? where body["error"] as? String == "temporarily_unavailable":
+                    unavailable += 1
+                    refusals.append(ContinuousClock.now - sent)
                 case (let status, let body)?: other.append("\(status) \(body["error"] ?? "")")
                 case nil where Task.isCancelled: break  // the request the test's cancellation cut short
                 case nil: other.append("no response")
                 }
                 try? await Task.sleep(for: .milliseconds(20))
             }
-            return (acknowledged, unavailable, other)
+            return (acknowledged, unavailable, other, refusals)
         }
         try await Task.sleep(for: .seconds(1))
 
@@ -182,6 +186,16 @@ import TesseraTesting
         #expect(run.unavailable > 0, "the load run never saw the outage (\(run.acknowledged.count) acknowledged); server log: \(server.log.suffix(3000))")
         #expect(run.other.isEmpty, "requests failed other than with 503 temporarily_unavailable: \(run.other)")
         #expect(run.acknowledged.count > 10)
+        // The circuit breaker: once the pool knows the database is down, a request is refused in
+        // milliseconds instead of waiting out request_timeout (2 s here), and the outage is logged once.
+        let sorted = run.refusals.sorted()
+        let median = sorted.isEmpty ? Duration.zero : sorted[sorted.count / 2]
+        print("outage: \(run.unavailable) refusals, median \(median), p90 \(sorted.isEmpty ? .zero : sorted[sorted.count * 9 / 10]), max \(sorted.last ?? .zero)")
+        #expect(median < .milliseconds(100), "median refusal during the outage took \(median)")
+        let perRequestLines = server.log.components(separatedBy: "store unavailable").count - 1
+        #expect(perRequestLines < 5, "\(perRequestLines) 'store unavailable' lines for \(run.unavailable) refusals")
+        #expect(server.log.components(separatedBy: "PostgreSQL is unreachable").count - 1 == 1, "\(server.log.suffix(3000))")
+        #expect(server.log.contains("PostgreSQL answers again"))
         for access in run.acknowledged {
             let (_, introspected) = try await Web.post(server.baseURL + "/introspect", form: "token=\(access)", basic: Self.basic)
             #expect(introspected["active"] as? Bool == true, "an acknowledged token was lost")

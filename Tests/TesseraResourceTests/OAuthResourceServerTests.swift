@@ -242,7 +242,7 @@ import Testing
             let client = stack.client()
             let before = try await client.clientCredentials(scope: "read", resources: [stack.resource])
             #expect(try await client.call(method: "GET", url: stack.resource + "/api/hello", token: before).status == 200)
-            let newKid = try await stack.engine.keyRing.rotate()
+            let newKid = try await stack.engine.keyRing.rotate(publishDelay: 0).kid
             let after = try await client.clientCredentials(scope: "read", resources: [stack.resource])
             #expect(try CompactJWS(parsing: after.accessToken).header.kid == newKid)
             #expect(try await client.call(method: "GET", url: stack.resource + "/api/hello", token: after).status == 200)

@@ -141,7 +141,7 @@ import TesseraTesting
         try await fixture.run { a, b in
             let first = try #require(try await F.exchange(a, subject: try await F.accessToken(a)).json["access_token"] as? String)
             #expect(try await F.redeem(b, grant: first).status == .ok)
-            let newKid = try await fixture.a.engine.keyRing.rotate()
+            let newKid = try await fixture.a.engine.keyRing.rotate(publishDelay: 0).kid
             fixture.clock.advance(by: 31)
             let second = try #require(try await F.exchange(a, subject: try await F.accessToken(a)).json["access_token"] as? String)
             #expect(try CompactJWS(parsing: second).header.kid == newKid)

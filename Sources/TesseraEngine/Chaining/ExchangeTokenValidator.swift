@@ -64,7 +64,7 @@ struct ExchangeTokenValidator: Sendable {
     /// One of our access tokens: signed by our keys, `at+jwt`, active in the token store.
     /// `claims` were parsed from `jws.payload` before the signature was checked; once it verifies they are the signed ones.
     private func validateOurs(_ jws: CompactJWS, claims: JWTClaimSet, role: String) async throws -> PresentedToken {
-        do { _ = try await keyRing.tokenVerifier().verify(jws, expectedType: AccessTokenClaims.type) } catch {
+        do { _ = try await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: issuer) } catch {
             throw OAuthError.invalidRequest("\(role) is not an access token of this server: \(error.message)")
         }
         guard let jti = claims.string("jti"), let subject = claims.string("sub"), let exp = claims.numericDate("exp") else {

@@ -24,7 +24,7 @@ extension GNAPService {
         try await proofs.verify(presented, key: server.key, errorCode: .invalidResourceServer)
 
         guard let jws = try? CompactJWS(parsing: request.accessToken),
-            (try? await keyRing.tokenVerifier().verify(jws, expectedType: AccessTokenClaims.type)) != nil,
+            (try? await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: issuerID)) != nil,
             let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: jws.payload), claims.iss == issuerID,
             let record = try await stores.tokens.accessToken(jti: claims.jti), record.isActive(at: now()),
             let token = try await stores.gnap.token(jti: claims.jti), token.revokedAt == nil,

@@ -12,6 +12,7 @@ public enum ConfigurationLoader {
         ("TESSERA_DATA_DIR", "data_dir"), ("TESSERA_ACCESS_TOKEN_LIFETIME", "access_token_lifetime"),
         ("TESSERA_REFRESH_TOKEN_LIFETIME", "refresh_token_lifetime"), ("TESSERA_SIGNING_ALGORITHM", "signing_algorithm"),
         ("TESSERA_LOG_LEVEL", "log_level"),
+        ("TESSERA_KEY_ENCRYPTION_KEY_FILE", "keys.encryption_key_file"), ("TESSERA_KEY_ENCRYPTION_KEY", "keys.encryption_key"),
     ]
 
     /// - Parameters:
@@ -60,6 +61,8 @@ public enum ConfigurationLoader {
             configuration.refreshTokenLifetime = seconds
         case "signing_algorithm": configuration.signingAlgorithm = JWSAlgorithm(rawValue: value)
         case "log_level": configuration.logLevel = value
+        case "keys.encryption_key_file": configuration.keys.encryptionKey = try KeySettings.encryptionKey(file: value, field: source)
+        case "keys.encryption_key": configuration.keys.encryptionKey = try KeySettings.encryptionKey(text: value, field: source)
         default: throw ConfigurationError(field: source, "is not a known setting")
         }
     }
@@ -93,6 +96,8 @@ public enum ConfigurationLoader {
         var requirePushedAuthorizationRequests: Bool?
         var tls: FileTLS?
         var trustedProxies: [String]?
+        var keys: FileKeys?
+        var metrics: FileMetrics?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -112,6 +117,7 @@ public enum ConfigurationLoader {
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case tls
             case trustedProxies = "trusted_proxies"
+            case keys, metrics
         }
 
         init(from decoder: any Decoder) throws {
@@ -143,6 +149,8 @@ public enum ConfigurationLoader {
             requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests)
             tls = try keyed.decodeIfPresent(FileTLS.self, forKey: .tls)
             trustedProxies = try keyed.decodeIfPresent([String].self, forKey: .trustedProxies)
+            keys = try keyed.decodeIfPresent(FileKeys.self, forKey: .keys)
+            metrics = try keyed.decodeIfPresent(FileMetrics.self, forKey: .metrics)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -165,6 +173,8 @@ public enum ConfigurationLoader {
             if let dpop { try dpop.apply(to: &configuration.dpop) }
             if let tls { configuration.tls = try tls.settings() }
             if let trustedProxies { configuration.trustedProxies = try FileTLS.networks(trustedProxies) }
+            try keys?.apply(to: &configuration.keys)
+            try metrics?.apply(to: &configuration.metrics)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
             if let users {
                 configuration.users = users.map {
@@ -187,6 +197,40 @@ public enum ConfigurationLoader {
                 try section.apply(to: &configuration, section: "outbound")
             case (nil, nil):
                 break
+            }
+        }
+    }
+
+    /// The `keys:` section.
+    private struct FileKeys: Decodable {
+        var refreshInterval: Double?
+        var publishDelay: Double?
+        var encryptionKeyFile: String?
+        enum CodingKeys: String, CodingKey {
+            case refreshInterval = "refresh_interval"
+            case publishDelay = "publish_delay"
+            case encryptionKeyFile = "encryption_key_file"
+        }
+
+        func apply(to settings: inout KeySettings) throws(ConfigurationError) {
+            if let refreshInterval { settings.refreshInterval = refreshInterval }
+            if let publishDelay { settings.publishDelay = publishDelay }
+            if let encryptionKeyFile { settings.encryptionKey = try KeySettings.encryptionKey(file: encryptionKeyFile, field: "keys.encryption_key_file") }
+        }
+    }
+
+    /// The `metrics:` section.
+    private struct FileMetrics: Decodable {
+        var allowedNetworks: [String]?
+        enum CodingKeys: String, CodingKey { case allowedNetworks = "allowed_networks" }
+
+        func apply(to exposure: inout MetricsExposure) throws(ConfigurationError) {
+            guard let allowedNetworks else { return }
+            exposure.allowedNetworks = try allowedNetworks.enumerated().map { index, text throws(ConfigurationError) in
+                guard let network = IPNetwork(text) else {
+                    throw ConfigurationError(field: "metrics.allowed_networks[\(index)]", "must be an IP address or CIDR block such as 10.0.0.0/8")
+                }
+                return network
             }
         }
     }

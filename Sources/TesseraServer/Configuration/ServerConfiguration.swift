@@ -47,6 +47,10 @@ public struct ServerConfiguration: Sendable {
     public var tls: TLSSettings?
     /// TLS-terminating proxies whose RFC 9440 `Client-Cert` field is believed (`trusted_proxies:`).
     public var trustedProxies: [IPNetwork] = []
+    /// Signing keys across instances (refresh, publish-before-sign) and at rest (`keys:`).
+    public var keys = KeySettings()
+    /// Who may read `/metrics` (`metrics:`); loopback only by default.
+    public var metrics = MetricsExposure()
 
     public init() {}
 
@@ -87,6 +91,7 @@ public struct ServerConfiguration: Sendable {
             else { throw ConfigurationError(field: "gnap.instances[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid") }
         }
         try validateTLS()
+        try validateKeys()
         for (index, server) in gnap.resourceServers.enumerated() {
             if server.key.proof.method == "mtls" {
                 try validateMutualTLSInstance(server.key, field: "gnap.resource_servers[\(index)].key")

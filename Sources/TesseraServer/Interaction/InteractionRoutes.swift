@@ -311,7 +311,7 @@ struct InteractionRoutes: Sendable {
         } catch let error as OAuthError {
             return PageLayout.message(title: "Something went wrong", error.message, status: .badRequest, kind: "error")
         } catch let error as StorageError where error.code == .unavailable {
-            context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"])
+            if !error.isKnownOutage { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
             return PageLayout.message(
                 title: "Try again later",
                 "The server cannot reach its database.",

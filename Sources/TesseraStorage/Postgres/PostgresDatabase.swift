@@ -14,6 +14,8 @@ final class PostgresDatabase: Sendable {
     let client: PostgresClient
     let url: PostgresURL
     let logger: Logger
+    /// Fails calls at once while the server is known to be down (see ``PostgresCircuitBreaker``).
+    let breaker: PostgresCircuitBreaker
 
     init(url: PostgresURL, logger: Logger) {
         var configuration = PostgresClient.Configuration(
@@ -37,6 +39,10 @@ final class PostgresDatabase: Sendable {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.url = url
         self.logger = logger
+        self.breaker = PostgresCircuitBreaker(
+            logger: logger,
+            probe: PostgresCircuitBreaker.sessionProbe(url: url, timeout: min(url.connectTimeout, url.requestTimeout), logger: logger)
+        )
     }
 
     /// Runs the pool until cancelled or, in a service group, until graceful shutdown.
@@ -97,7 +103,9 @@ final class PostgresDatabase: Sendable {
         }
     }
 
-    /// Runs `operation`, failing with `unavailable` when it does not finish within the request timeout.
+    /// Runs `operation`, failing with `unavailable` when it does not finish within the request timeout —
+    /// or at once when the circuit breaker knows the server is down: before the call, and while it
+    /// waits (a probe after ``PostgresCircuitBreaker/suspicionDelay``).
     ///
     /// The caller gets its answer at the deadline even when the operation cannot stop then: a statement already
     /// on the wire to a vanished server ends only through `statement_timeout` or the connection closing. So the
@@ -107,6 +115,8 @@ final class PostgresDatabase: Sendable {
         _ timeout: Duration,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
+        let breaker = self.breaker
+        if let refusal = breaker.refusal() { throw refusal }
         let outcome = DeadlineOutcome<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -115,7 +125,10 @@ final class PostgresDatabase: Sendable {
                     do {
                         outcome.finish(.success(try await operation()))
                     } catch {
-                        outcome.finish(.failure(Self.map(error)))
+                        let mapped = Self.map(error)
+                        // A dropped connection: check at once whether the server is gone, so the next calls need not wait.
+                        if (mapped as? StorageError)?.code == .unavailable { Task { _ = await breaker.isDown() } }
+                        outcome.finish(.failure(mapped))
                     }
                 }
                 let timer = Task {
@@ -124,7 +137,18 @@ final class PostgresDatabase: Sendable {
                     outcome.finish(.failure(StorageError(.unavailable, "PostgreSQL did not answer within \(timeout)")))
                     work.cancel()
                 }
-                outcome.onFinish { timer.cancel() }
+                let suspicion = Task {
+                    try? await Task.sleep(for: breaker.suspicionDelay)
+                    guard !Task.isCancelled else { return }
+                    if await breaker.isDown(), let refusal = breaker.refusal() {
+                        outcome.finish(.failure(refusal))
+                        work.cancel()
+                    }
+                }
+                outcome.onFinish {
+                    timer.cancel()
+                    suspicion.cancel()
+                }
             }
         } onCancel: {
             outcome.finish(.failure(CancellationError()))

@@ -4,10 +4,14 @@ public import Foundation
 public struct SigningKeyRecord: Sendable, Hashable {
     public var kid: String
     public var algorithm: String
-    /// The private key as a JWK (JSON text with `d`).
+    /// The private key as a JWK (JSON text with `d`), or that JWK encrypted under a key-encryption key
+    /// (a `tessera-kek:` envelope, see `PrivateKeyEnvelope` in TesseraEngine).
     public var privateJWK: String
     /// The public key as a JWK (JSON text), as published at the JWKS endpoint.
     public var publicJWK: String
+    /// When the key starts signing. A rotated key is written with a time a publish delay ahead: it is
+    /// published from the moment it is stored and signs only from then, so every instance has
+    /// published it before any token carries its `kid`.
     public var createdAt: Date
     /// When the key stopped signing; it stays published until ``retiredAt`` + the longest token lifetime.
     public var retiredAt: Date?
@@ -20,4 +24,7 @@ public struct SigningKeyRecord: Sendable, Hashable {
         self.createdAt = createdAt
         self.retiredAt = retiredAt
     }
+
+    /// When the key starts signing (stored as ``createdAt``).
+    public var signsFrom: Date { createdAt }
 }

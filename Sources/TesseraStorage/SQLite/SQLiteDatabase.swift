@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import Logging
 
 /// Opens the SQLite database behind every store: WAL mode, full synchronous commits, migrations applied.
 ///
@@ -14,7 +15,7 @@ public enum SQLiteDatabase {
     }
 
     /// Opens the database (migrations applied) with its snapshot reader/writer.
-    static func open(url: String) async throws -> StoreConnection {
+    static func open(url: String, logger: Logger = Logger(label: "tessera.storage")) async throws -> StoreConnection {
         let location = try Location(url: url)
         let writer: any DatabaseWriter
         var configuration = Configuration()
@@ -32,8 +33,7 @@ public enum SQLiteDatabase {
             case .memory:
                 writer = try DatabaseQueue(configuration: configuration)
             case .file(let path):
-                let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try SQLiteFilePermissions.prepare(path: path, logger: logger)
                 writer = try DatabasePool(path: path, configuration: configuration)
             }
             try SQLiteMigrations.migrator.migrate(writer)

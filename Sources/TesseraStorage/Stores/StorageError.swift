@@ -17,10 +17,14 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// An `unavailable` refused at once because the database is known to be down (the circuit
+    /// breaker is open): the outage was logged once when it began, so callers need not log this one.
+    public let isKnownOutage: Bool
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, knownOutage: Bool = false) {
         self.code = code
         self.message = message
+        self.isKnownOutage = knownOutage
     }
 
     public var description: String { "StorageError.\(code): \(message)" }

@@ -68,7 +68,7 @@ struct GNAPRoutes: Sendable {
         } catch let error as GNAPError {
             return OAuthResponses.json(GNAPErrorBody(error), status: HTTPResponse.Status(code: error.httpStatus))
         } catch let error as StorageError where error.code == .unavailable {
-            context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"])
+            if !error.isKnownOutage { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
             return OAuthResponses.json(GNAPErrorBody(GNAPError("request_denied", "the server's store is unavailable; retry later")), status: .serviceUnavailable)
         } catch {
             context.logger.error("GNAP request failed", metadata: ["tessera.error": "\(error)"])

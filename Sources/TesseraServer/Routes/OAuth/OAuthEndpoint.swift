@@ -16,7 +16,7 @@ enum OAuthEndpoint {
             // draft-kahrer-oauth-client-challenge-protocol-00 §4: 403, no-store.
             return OAuthResponses.json(challenge, status: .forbidden)
         } catch let error as StorageError where error.code == .unavailable {
-            logger.error("store unavailable", metadata: ["tessera.error": "\(error)"])
+            if !error.isKnownOutage { logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
             return OAuthResponses.error(.temporarilyUnavailable("the authorization server's store is unavailable; retry later"))
         } catch {
             logger.error("request failed", metadata: ["tessera.error": "\(error)"])
