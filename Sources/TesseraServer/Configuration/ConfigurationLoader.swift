@@ -91,6 +91,7 @@ public enum ConfigurationLoader {
         var requirePushedAuthorizationRequests: Bool?
         var tls: FileTLS?
         var trustedProxies: [String]?
+        var signIn: FileSignIn?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -109,6 +110,7 @@ public enum ConfigurationLoader {
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case tls
             case trustedProxies = "trusted_proxies"
+            case signIn = "sign_in"
         }
 
         init(from decoder: any Decoder) throws {
@@ -139,6 +141,7 @@ public enum ConfigurationLoader {
             requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests)
             tls = try keyed.decodeIfPresent(FileTLS.self, forKey: .tls)
             trustedProxies = try keyed.decodeIfPresent([String].self, forKey: .trustedProxies)
+            signIn = try keyed.decodeIfPresent(FileSignIn.self, forKey: .signIn)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -161,6 +164,7 @@ public enum ConfigurationLoader {
             if let dpop { try dpop.apply(to: &configuration.dpop) }
             if let tls { configuration.tls = try tls.settings() }
             if let trustedProxies { configuration.trustedProxies = try FileTLS.networks(trustedProxies) }
+            signIn?.apply(to: &configuration.signIn)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
             if let users {
                 configuration.users = users.map {

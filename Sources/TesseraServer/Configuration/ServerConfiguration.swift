@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var tls: TLSSettings?
     /// TLS-terminating proxies whose RFC 9440 `Client-Cert` field is believed (`trusted_proxies:`).
     public var trustedProxies: [IPNetwork] = []
+    /// Sign-in throttles, the password-hashing pool and the anonymous-session bound (`sign_in:`).
+    public var signIn = SignInConfiguration()
 
     public init() {}
 
@@ -122,6 +124,7 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError(field: "client_challenges.mandate_issuers[\(index)].jwks", "must hold at least one key")
         }
         try validateDPoP()
+        try validateSignIn()
         var types = Set<String>()
         for (index, definition) in authorizationDetailsTypes.enumerated() {
             guard types.insert(definition.type).inserted else {
