@@ -67,7 +67,12 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     // Migrations, config-file clients and signing keys. SQLite is ready now; PostgreSQL's pool only
     // serves while its service runs, so there this happens before the server starts listening.
     let clientsToApply = configuredClients
-    let people = PeopleService(store: stores.people, now: dependencies.now)
+    let people = PeopleService(
+        store: stores.people,
+        now: dependencies.now,
+        hashing: PasswordHashingPool(configuration: configuration.signIn.hashing),
+        anonymousSessionLimit: configuration.signIn.anonymousSessions
+    )
     let usersToApply = configuration.users
     let prepareStores: @Sendable () async throws -> Void = {
         _ = try await connection.migrate()
@@ -175,6 +180,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
                 timeout: .milliseconds(Int64(configuration.gnap.interaction.pushTimeout.components.seconds) * 1000)
             )
         ),
+        signIn: configuration.signIn,
         now: dependencies.now
     ).addRoutes(to: router)
     AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)

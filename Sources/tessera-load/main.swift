@@ -5,6 +5,7 @@
 // then reports requests/s and latency percentiles.
 //
 //   tessera-load --url http://127.0.0.1:8080/gnap --requests 40000 --concurrency 64
+//   tessera-load --signin-flood http://127.0.0.1:8080 --concurrency 16 --duration 10   (SignInFlood.swift)
 import AsyncHTTPClient
 import Foundation
 import HTTPMessageSignatures
@@ -53,6 +54,8 @@ struct Options {
                     --key-file FILE  client keys, one private JWK per line (created with K keys if missing)
                     --print-config   print a tessera config registering the keys as GNAP instances allowed
                                      'bench-api' (so grants are issued without a person), then exit
+                    tessera-load --signin-flood BASE_URL [--concurrency C] [--duration S]
+                                     post random usernames to BASE_URL/signin from C connections for S seconds
                     """
                 )
                 exit(0)
@@ -92,6 +95,11 @@ final class Cursor: Sendable {
     }
 }
 
+// `--signin-flood BASE_URL`: the sign-in flood of scripts/bench signin-flood (SignInFlood.swift).
+if let flood = SignInFlood.parse(CommandLine.arguments) {
+    try await SignInFlood.run(flood)
+    exit(0)
+}
 let options = Options.parse(CommandLine.arguments)
 let total = options.requests + options.warmup
 /// The client keys: from `--key-file` (one private JWK per line) or generated (and saved there).

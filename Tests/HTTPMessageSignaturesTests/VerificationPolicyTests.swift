@@ -111,6 +111,22 @@ import Testing
         #expect(try await Self.verify(noNonce, policy: policy).error?.code == .missingRequiredParameter)
     }
 
+    @Test(.bug(id: 23, "a nonce-less GNAP signature was replayable for its whole window"))
+    func aNonceLessSignatureBaseIsSingleUse() async throws {
+        let noNonce = try Self.signed(configure: { $0.nonce = nil })
+        let cache = TestReplayCache()
+        #expect(try await Self.verify(noNonce, cache: cache).signature != nil)
+        #expect(try await Self.verify(noNonce, cache: cache).error?.code == .replayedNonce)
+        // Another base (another second) from the same key is new.
+        #expect(try await Self.verify(try Self.signed(configure: { $0.nonce = nil }, at: Self.now - 1), cache: cache).signature != nil)
+        // Off outside the GNAP profile: the generic policy leaves nonce-less signatures to the application.
+        var generic = HTTPSignatureVerificationPolicy.gnap
+        generic.singleUseSignatureBase = false
+        let other = TestReplayCache()
+        #expect(try await Self.verify(noNonce, policy: generic, cache: other).signature != nil)
+        #expect(try await Self.verify(noNonce, policy: generic, cache: other).signature != nil)
+    }
+
     @Test func algorithmRules() async throws {
         let withAlg = try Self.signed(configure: { $0.includeAlgorithm = true })
         #expect(try await Self.verify(withAlg).error?.code == .algorithmParameterForbidden)

@@ -112,6 +112,15 @@ def test_http_signature_nonce_replay_is_refused(gnap_server, agent):
     gnap_error(send(prepared), 401, "invalid_client")
 
 
+def test_http_signature_without_nonce_is_single_use(gnap_server, agent):
+    # Issue 23: without a nonce the same signed request was accepted twice (two grants). The nonce is only a
+    # SHOULD in RFC 9635 §7.3.1, so nonce-less requests stay accepted once: their signature base is single use.
+    prepared = sign(agent, "POST", gnap_server.base_url + "/gnap", grant_body(agent), nonce=None)
+    assert "nonce" not in prepared.headers["Signature-Input"]
+    assert send(prepared).status_code == 200
+    gnap_error(send(prepared), 401, "invalid_client")
+
+
 def test_signature_without_gnap_tag_is_refused(gnap_server, agent):
     for tag in [None, "not-gnap"]:
         gnap_error(send(sign(agent, "POST", gnap_server.base_url + "/gnap", grant_body(agent), tag=tag)), 401, "invalid_client")

@@ -89,6 +89,31 @@ import Testing
         }
     }
 
+    @Test(.bug(id: 23, "anonymous sessions were unbounded rows"), arguments: StoreBackend.allCases)
+    func anonymousSessionsAreBoundedOldestFirstAndExpiredOnesGo(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            func anonymous(_ index: Int, at time: Date) -> SessionRecord {
+                SessionRecord(idHash: "a\(index)", username: nil, csrfToken: "c", createdAt: time, expiresAt: time.addingTimeInterval(60))
+            }
+            let signedIn = SessionRecord(idHash: "u1", username: "bob", csrfToken: "c", createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))
+            try await stores.people.createSession(signedIn)
+            for index in 0..<5 {
+                let time = Self.now.addingTimeInterval(Double(index))
+                try await stores.people.createAnonymousSession(anonymous(index, at: time), limit: 3, at: time)
+            }
+            let later = Self.now.addingTimeInterval(5)
+            #expect(try await stores.people.anonymousSessionCount(at: later) == 3)
+            #expect(try await stores.people.session(idHash: "a0", at: later) == nil, "the oldest went first")
+            #expect(try await stores.people.session(idHash: "a1", at: later) == nil)
+            #expect(try await stores.people.session(idHash: "a4", at: later) != nil)
+            #expect(try await stores.people.session(idHash: "u1", at: later) != nil, "signed-in sessions do not count and stay")
+            // Expired anonymous sessions are deleted by the next creation, not kept until the sweeper runs.
+            let muchLater = Self.now.addingTimeInterval(600)
+            try await stores.people.createAnonymousSession(anonymous(9, at: muchLater), limit: 3, at: muchLater)
+            #expect(try await stores.people.deleteExpiredSessions(before: muchLater) == 1, "only the signed-in one was left expired")
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func anInteractionIsDecidedOnceAndItsReferenceUsedOnce(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in

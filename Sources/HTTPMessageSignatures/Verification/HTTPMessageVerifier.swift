@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 
 /// A signature that passed verification and the policy.
 public struct VerifiedHTTPSignature: Sendable {
@@ -169,9 +170,15 @@ public struct HTTPMessageVerifier: Sendable {
         }
 
         // §7.2.2: record the nonce last, so that invalid signatures cannot burn nonces.
+        // Replays are recognised by what was signed (the nonce, or the whole base), never by the signature
+        // bytes: an ECDSA signature (r, s) has a twin (r, n−s) that verifies just as well.
         if let nonce = parameters.nonce, let replayCache {
             let fresh = try await replayCache.insertIfAbsent(nonce: nonce, keyID: parameters.keyID, expiresAt: nonceExpiry(parameters))
             guard fresh else { return .invalid(HTTPSignatureError(.replayedNonce, "the nonce was already used")) }
+        } else if policy.singleUseSignatureBase, let replayCache {
+            let digest = NonceGenerator.base64URL(Array(SHA256.hash(data: base.bytes)))
+            let fresh = try await replayCache.insertIfAbsent(signatureBaseDigest: digest, keyID: parameters.keyID, expiresAt: nonceExpiry(parameters))
+            guard fresh else { return .invalid(HTTPSignatureError(.replayedNonce, "this signature base was already used (no nonce)")) }
         }
         return .valid(
             VerifiedHTTPSignature(

@@ -14,6 +14,20 @@ public protocol HTTPSignatureReplayCache: Sendable {
     ///
     /// - Returns: `true` if the nonce was new, `false` if it was seen before (a replay).
     func insertIfAbsent(nonce: String, keyID: String?, expiresAt: Date) async throws -> Bool
+
+    /// Records the digest of a nonce-less signature's base for `keyID` until `expiresAt`
+    /// (``HTTPSignatureVerificationPolicy/singleUseSignatureBase``).
+    ///
+    /// - Returns: `true` if the base was new, `false` if it was seen before (a replay).
+    func insertIfAbsent(signatureBaseDigest: String, keyID: String?, expiresAt: Date) async throws -> Bool
+}
+
+extension HTTPSignatureReplayCache {
+    /// Records the digest beside the nonces, under a prefix no generated nonce has. A signer choosing that
+    /// prefix as a nonce can only collide with its own signatures (the caches are per key).
+    public func insertIfAbsent(signatureBaseDigest: String, keyID: String?, expiresAt: Date) async throws -> Bool {
+        try await insertIfAbsent(nonce: "sha-256:" + signatureBaseDigest, keyID: keyID, expiresAt: expiresAt)
+    }
 }
 
 /// A fixed set of verification keys, looked up by `keyid`.

@@ -29,6 +29,12 @@ public struct HTTPSignatureVerificationPolicy: Sendable {
     public var requireExpires: Bool = false
     /// `nonce` must be present (it is checked against the replay cache whenever present and a cache is set).
     public var requireNonce: Bool = false
+    /// A signature without a `nonce` is single use too: the SHA-256 of its signature base is recorded in the
+    /// replay cache (``HTTPSignatureReplayCache/insertIfAbsent(signatureBaseDigest:keyID:expiresAt:)``) until
+    /// `created` + ``maximumAge`` + ``clockSkew``, so a byte-identical replay — or one whose signature bytes
+    /// differ, such as the (r, n−s) twin of an ECDSA signature — is refused (RFC 9421 §7.2.2). Two honest
+    /// requests signed in the same second with the same covered content collide: such a signer needs a nonce.
+    public var singleUseSignatureBase: Bool = false
     /// `keyid` must be present.
     public var requireKeyID: Bool = true
     /// Algorithms accepted (RFC 9421 §3.2 step 6). Defaults to the asymmetric registry algorithms; add
@@ -47,9 +53,11 @@ public struct HTTPSignatureVerificationPolicy: Sendable {
 
     /// The GNAP profile verifier rules (RFC 9635 §7.3.1): `tag="gnap"`; `@method`, `@target-uri` covered;
     /// `authorization` covered when present; `content-digest` covered and checked when there is content; `created`
-    /// within ±60 s; no `alg` parameter; algorithms from the key, including JWS `PS256`.
+    /// within ±60 s; no `alg` parameter; algorithms from the key, including JWS `PS256`; a `nonce` is
+    /// single use and, without one, the signature base is (``singleUseSignatureBase``).
     public static var gnap: Self {
         var policy = Self()
+        policy.singleUseSignatureBase = true
         policy.requiredTag = "gnap"
         policy.requiredComponents = [.method, .targetURI]
         policy.requiredFieldsWhenPresent = ["authorization"]

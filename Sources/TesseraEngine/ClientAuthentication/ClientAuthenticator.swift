@@ -174,7 +174,7 @@ public struct ClientAuthenticator: Sendable {
     /// characters). Anything else is refused before the store sees it: SQLite reads a bound string only up to its
     /// first NUL, so `victim\u{0}x` would otherwise find the client `victim`.
     static func canNameAClient(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 255 && id.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
+        PresentedIdentifier.isCanonical(id, as: .clientID)
     }
 
     private static let decoyHash = ClientSecret.hash("decoy-secret-for-unknown-clients-xxxxxxxx")

@@ -142,7 +142,7 @@ struct GNAPProofVerifier: Sendable {
         } catch {
             throw GNAPError(errorCode, "Detached-JWS signature does not verify")
         }
-        try await checkBinding(header: parts[0], signature: parts[2], request, jwk: jwk, kid: kid, typ: expectedType, errorCode: errorCode, what: "Detached-JWS")
+        try await checkBinding(header: parts[0], signingInput: jws.signingInput, request, jwk: jwk, kid: kid, typ: expectedType, errorCode: errorCode, what: "Detached-JWS")
     }
 
     /// `jws` (RFC 9635 §7.3.4) with a body: the body is a compact JWS whose payload is the JSON
@@ -162,13 +162,13 @@ struct GNAPProofVerifier: Sendable {
             throw GNAPError(errorCode, "the attached JWS signature does not verify")
         }
         let parts = attached.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        try await checkBinding(header: parts[0], signature: parts[2], request, jwk: jwk, kid: kid, typ: "gnap-binding-jws", errorCode: errorCode, what: "the attached JWS")
+        try await checkBinding(header: parts[0], signingInput: jws.signingInput, request, jwk: jwk, kid: kid, typ: "gnap-binding-jws", errorCode: errorCode, what: "the attached JWS")
     }
 
     /// The JOSE header fields both JWS proofs share (RFC 9635 §7.3.3): `typ`, `htm`, `uri`,
-    /// `created` within the window, `ath` for a presented token; then the signature is spent.
+    /// `created` within the window, `ath` for a presented token; then what was signed is spent.
     private func checkBinding(
-        header encoded: String, signature: String, _ request: GNAPPresentedRequest, jwk: PublicJWK, kid: String, typ expectedType: String,
+        header encoded: String, signingInput: Data, _ request: GNAPPresentedRequest, jwk: PublicJWK, kid: String, typ expectedType: String,
         errorCode: GNAPError.Code, what: String
     ) async throws {
         guard let header = try? JSONDecoder().decode(DetachedHeader.self, from: Base64URL.decode(encoded) ?? Data()) else {
@@ -189,10 +189,11 @@ struct GNAPProofVerifier: Sendable {
                 throw GNAPError(errorCode, "\(what) 'ath' does not match the presented token")
             }
         }
-        // The signature value is single use, like an httpsig nonce.
+        // What was signed is single use, like an httpsig nonce. Never key this on the signature bytes: an
+        // ECDSA signature (r, s) has a twin (r, n−s) that verifies over the same input (docs/SECURITY.md).
         let fresh = try await replay.insertIfAbsent(
             namespace: "jwsd:" + ((try? jwk.thumbprint()) ?? kid),
-            value: signature,
+            value: "sha-256:" + Base64URL.encode(SHA256.hash(data: signingInput)),
             expiresAt: now().addingTimeInterval(Double(window.components.seconds) * 2 + 60),
             now: now()
         )

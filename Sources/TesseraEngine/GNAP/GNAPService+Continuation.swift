@@ -25,7 +25,8 @@ extension GNAPService {
             throw GNAPError(.invalidContinuation, "continuation needs Authorization: GNAP <continuation token> (RFC 9635 §5)")
         }
         let presentedHash = TokenIssuer.hashToken(token)
-        guard let grant = try await stores.gnap.grant(id: id), let expected = grant.continuationHash,
+        guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier), let grant = try await stores.gnap.grant(id: id),
+            let expected = grant.continuationHash,
             ConstantTime.equals(Array(expected.utf8), Array(presentedHash.utf8))
         else { throw GNAPError(.invalidContinuation, "the continuation URI and token do not match an active grant") }
         // The key proof is checked once: its nonce is single use, so a retry below must not re-check it.

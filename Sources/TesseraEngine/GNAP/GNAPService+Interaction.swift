@@ -216,12 +216,16 @@ extension GNAPService {
 
     /// The interaction behind an interaction URL, checked for the signed-in `username`.
     public func interaction(id: String, for username: String) async throws -> InteractionView {
-        guard let interaction = try await stores.interactions.interaction(id: id) else { throw InteractionProblem.unknown }
+        guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier), let interaction = try await stores.interactions.interaction(id: id) else {
+            throw InteractionProblem.unknown
+        }
         return try await view(interaction, for: username)
     }
 
     /// The interaction behind a user code as typed (RFC 9635 §4.1.2), checked for `username`.
     public func interaction(userCode: String, for username: String) async throws -> InteractionView {
+        // A typed code may carry separators and any case, never control characters (PresentedIdentifier).
+        guard PresentedIdentifier.isCanonical(userCode, as: .userCode) else { throw InteractionProblem.unknown }
         let code = Self.normalizeUserCode(userCode)
         guard code.count == 8, let interaction = try await stores.interactions.interaction(userCode: code) else {
             throw InteractionProblem.unknown

@@ -140,7 +140,7 @@ extension GNAPService {
     ) async throws -> (GNAPTokenRecord, GNAPGrantRecord, String) {
         guard let token = presented.token else { throw GNAPError(.invalidRequest, "token management needs Authorization: GNAP <management token>") }
         let hash = TokenIssuer.hashToken(token)
-        guard let record = try await stores.gnap.token(manageID: manageID),
+        guard PresentedIdentifier.isCanonical(manageID, as: .serverIdentifier), let record = try await stores.gnap.token(manageID: manageID),
             ConstantTime.equals(Array(record.managementHash.utf8), Array(hash.utf8)),
             let grant = try await stores.gnap.grant(id: record.grantID)
         else { throw GNAPError(errorCode, "unknown token management URI or token") }

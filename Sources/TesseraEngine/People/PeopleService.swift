@@ -12,12 +12,26 @@ public struct PeopleService: Sendable {
     /// How long a session that only holds a sign-in form's CSRF token lasts.
     public static let anonymousSessionLifetime: TimeInterval = 30 * 60
 
+    /// The most anonymous sessions kept by default (docs/ROBUSTNESS.md, "Sign-in").
+    public static let defaultAnonymousSessionLimit = 10_000
+
     let store: any PeopleStore
     let now: @Sendable () -> Date
+    /// Where every sign-in's password hash runs: never on the request's own thread.
+    public let hashing: PasswordHashingPool
+    /// Anonymous sessions kept at most (oldest dropped first).
+    let anonymousSessionLimit: Int
 
-    public init(store: any PeopleStore, now: @escaping @Sendable () -> Date) {
+    public init(
+        store: any PeopleStore,
+        now: @escaping @Sendable () -> Date,
+        hashing: PasswordHashingPool = PasswordHashingPool(),
+        anonymousSessionLimit: Int = PeopleService.defaultAnonymousSessionLimit
+    ) {
         self.store = store
         self.now = now
+        self.hashing = hashing
+        self.anonymousSessionLimit = max(1, anonymousSessionLimit)
     }
 
     /// A new or changed user. - Throws: ``UserDefinitionError`` for a bad name or short password.
@@ -26,9 +40,10 @@ public struct PeopleService: Sendable {
         guard password.count >= PasswordHasher.minimumLength else {
             throw UserDefinitionError("the password must be at least \(PasswordHasher.minimumLength) characters")
         }
-        try await store.upsertUser(
-            UserRecord(username: username, passwordHash: try PasswordHasher.hash(password), displayName: displayName, createdAt: now())
-        )
+        // Operator work (start-up, `tessera users add`), not a request: hashed here, at normal priority, so a
+        // start-up under load is not slowed by the sign-in pool's lowered priority.
+        let hash = try PasswordHasher.hash(password)
+        try await store.upsertUser(UserRecord(username: username, passwordHash: hash, displayName: displayName, createdAt: now()))
     }
 
     /// A user whose password hash was made elsewhere (config file `password_hash`).
@@ -38,19 +53,28 @@ public struct PeopleService: Sendable {
         try await store.upsertUser(UserRecord(username: username, passwordHash: passwordHash, displayName: displayName, createdAt: now()))
     }
 
-    /// Usernames are 1 to 64 characters of letters, digits, `.`, `_`, `-`, `@`.
+    /// Usernames are 1 to 64 ASCII letters, digits, `.`, `_`, `-`, `@` (``PresentedIdentifier/Kind/username``).
     public static func validate(username: String) throws(UserDefinitionError) {
-        guard (1...64).contains(username.count),
-            username.unicodeScalars.allSatisfy({
-                CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-@".unicodeScalars.contains($0)
-            })
-        else { throw UserDefinitionError("a username is 1 to 64 ASCII letters, digits, '.', '_', '-' or '@'") }
+        do { _ = try PresentedIdentifier.canonical(username, as: .username) } catch {
+            throw UserDefinitionError(error.message)
+        }
     }
 
-    /// The user if `password` is theirs. An unknown name costs the same KDF work as a wrong password.
+    /// The user if `password` is theirs.
+    ///
+    /// The name is canonicalized first (``PresentedIdentifier``): a name no user can have — a NUL, a
+    /// control character, another normalization form — is refused before the store sees it, because
+    /// the store and the throttle must agree on who is named. The KDF runs on ``hashing``; an unknown
+    /// name costs the same KDF work as a wrong password (a decoy hash), so timing does not reveal who exists.
+    ///
+    /// - Throws: ``PresentedIdentifier/Refusal`` for an impossible name, ``PasswordHashingPool/Busy`` when
+    ///   too many hashes are already waiting.
     public func authenticate(username: String, password: String) async throws -> UserRecord? {
-        let user = username.count <= 64 ? try await store.user(username: username) : nil
-        let matches = PasswordHasher.verify(String(password.prefix(1024)), against: user?.passwordHash ?? PasswordHasher.decoy)
+        let name = try PresentedIdentifier.canonical(username, as: .username)
+        let user = try await store.user(username: name)
+        let stored = user?.passwordHash
+        let candidate = String(password.prefix(1024))
+        let matches = try await hashing.submit { PasswordHasher.verify(candidate, against: stored ?? PasswordHasher.decoy) }
         return matches ? user : nil
     }
 
@@ -65,7 +89,11 @@ public struct PeopleService: Sendable {
             createdAt: current,
             expiresAt: current.addingTimeInterval(username == nil ? Self.anonymousSessionLifetime : Self.sessionLifetime)
         )
-        try await store.createSession(session)
+        if username == nil {
+            try await store.createAnonymousSession(session, limit: anonymousSessionLimit, at: current)
+        } else {
+            try await store.createSession(session)
+        }
         return (cookie, session)
     }
 
@@ -85,9 +113,19 @@ public struct PeopleService: Sendable {
         return ConstantTime.equals(Array(presented.utf8), Array(session.csrfToken.utf8))
     }
 
+    /// Live sessions that hold no user yet (bounded by the anonymous-session limit).
+    public func anonymousSessionCount() async throws -> Int { try await store.anonymousSessionCount(at: now()) }
+
     public func users() async throws -> [UserRecord] { try await store.users() }
-    public func removeUser(username: String) async throws -> Bool { try await store.removeUser(username: username) }
-    public func user(username: String) async throws -> UserRecord? { try await store.user(username: username) }
+    public func removeUser(username: String) async throws -> Bool {
+        guard PresentedIdentifier.isCanonical(username, as: .username) else { return false }
+        return try await store.removeUser(username: username)
+    }
+
+    public func user(username: String) async throws -> UserRecord? {
+        guard PresentedIdentifier.isCanonical(username, as: .username) else { return nil }
+        return try await store.user(username: username)
+    }
     public func sweepSessions(before cutoff: Date) async throws -> Int { try await store.deleteExpiredSessions(before: cutoff) }
 }
 

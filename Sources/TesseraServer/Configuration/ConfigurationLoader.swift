@@ -98,6 +98,7 @@ public enum ConfigurationLoader {
         var trustedProxies: [String]?
         var keys: FileKeys?
         var metrics: FileMetrics?
+        var signIn: FileSignIn?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -118,6 +119,7 @@ public enum ConfigurationLoader {
             case tls
             case trustedProxies = "trusted_proxies"
             case keys, metrics
+            case signIn = "sign_in"
         }
 
         init(from decoder: any Decoder) throws {
@@ -151,6 +153,7 @@ public enum ConfigurationLoader {
             trustedProxies = try keyed.decodeIfPresent([String].self, forKey: .trustedProxies)
             keys = try keyed.decodeIfPresent(FileKeys.self, forKey: .keys)
             metrics = try keyed.decodeIfPresent(FileMetrics.self, forKey: .metrics)
+            signIn = try keyed.decodeIfPresent(FileSignIn.self, forKey: .signIn)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -175,6 +178,7 @@ public enum ConfigurationLoader {
             if let trustedProxies { configuration.trustedProxies = try FileTLS.networks(trustedProxies) }
             try keys?.apply(to: &configuration.keys)
             try metrics?.apply(to: &configuration.metrics)
+            signIn?.apply(to: &configuration.signIn)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
             if let users {
                 configuration.users = users.map {

@@ -52,6 +52,9 @@ public struct ServerConfiguration: Sendable {
     /// Who may read `/metrics` (`metrics:`); loopback only by default.
     public var metrics = MetricsExposure()
 
+    /// Sign-in throttles, the password-hashing pool and the anonymous-session bound (`sign_in:`).
+    public var signIn = SignInConfiguration()
+
     public init() {}
 
     /// The database URL in effect.
@@ -129,6 +132,7 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError(field: "client_challenges.mandate_issuers[\(index)].jwks", "must hold at least one key")
         }
         try validateDPoP()
+        try validateSignIn()
         var types = Set<String>()
         for (index, definition) in authorizationDetailsTypes.enumerated() {
             guard types.insert(definition.type).inserted else {

@@ -24,6 +24,24 @@ final class AttemptThrottle: Sendable {
         }
     }
 
+    /// Counts an attempt *before* its outcome is known and says whether it may go ahead, in one step: an
+    /// attempt that waits for a slow check (a password hash) holds its place, so concurrent attempts cannot
+    /// all pass ``allows(_:at:)`` before the first failure is recorded. Call ``forgive(_:)`` when it succeeds.
+    func begin(_ key: String, at now: Date) -> Bool {
+        guard allows(key, at: now) else { return false }
+        recordFailure(key, at: now)
+        return true
+    }
+
+    /// Takes back the most recent attempt counted for `key` (it did not fail after all).
+    func forgive(_ key: String) {
+        failures.withLock { table in
+            guard var dates = table[key], !dates.isEmpty else { return }
+            dates.removeLast()
+            table[key] = dates.isEmpty ? nil : dates
+        }
+    }
+
     func recordFailure(_ key: String, at now: Date) {
         failures.withLock { table in
             if table.count >= Self.maximumKeys {

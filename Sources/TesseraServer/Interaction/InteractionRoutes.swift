@@ -15,10 +15,25 @@ struct InteractionRoutes: Sendable {
     let people: PeopleService
     let cookie: SessionCookie
     let pusher: FinishPusher
-    /// Five wrong passwords per username, five wrong codes per session, per five minutes.
-    let signInThrottle = AttemptThrottle(limit: 5, window: 300)
+    /// Wrong passwords per canonical username, and failed sign-ins per client address (`sign_in:`).
+    let nameThrottle: AttemptThrottle
+    let addressThrottle: AttemptThrottle
+    /// Five wrong codes per session per five minutes.
     let codeThrottle = AttemptThrottle(limit: 5, window: 300)
     let now: @Sendable () -> Date
+
+    init(
+        service: GNAPService, people: PeopleService, cookie: SessionCookie, pusher: FinishPusher, signIn: SignInConfiguration,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.service = service
+        self.people = people
+        self.cookie = cookie
+        self.pusher = pusher
+        self.nameThrottle = AttemptThrottle(limit: signIn.attemptsPerName, window: signIn.window)
+        self.addressThrottle = AttemptThrottle(limit: signIn.attemptsPerAddress, window: signIn.window)
+        self.now = now
+    }
 
     func addRoutes(to router: Router<TesseraRequestContext>) {
         router.get("/assets/tessera.css") { _, _ in
@@ -55,36 +70,71 @@ struct InteractionRoutes: Sendable {
         )
     }
 
+    /// `POST /signin`. Every check that costs nothing runs before the one that costs a KDF: the client
+    /// address's budget, the CSRF token, the name's canonical form (a name no user can have is refused without
+    /// touching the store: the store and the throttles must agree on who is named), the name's budget;
+    /// only then is the password hashed, on the bounded pool (503 at once when it is full).
     private func signIn(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        // First what costs nothing at all: a flood from one address is turned away before any I/O.
+        let address = ClientAddressKey.of(context.channel.remoteAddress)
+        guard addressThrottle.allows(address, at: now()) else {
+            return Self.tooManyAttempts("Too many failed sign-ins from your network. Wait a few minutes, then try again.")
+        }
         let form = try await FormBody.parse(request, context: context)
         guard let session = try await currentSession(request), PeopleService.checkCSRF(form["csrf"], session: session) else {
             return Self.csrfFailure()
         }
         let next = Self.safeNext(form["next"])
-        let throttleKey = (form["username"] ?? "").lowercased()
-        guard signInThrottle.allows(throttleKey, at: now()) else {
-            return PageLayout.message(
-                title: "Too many attempts",
-                "Too many wrong passwords for this account. Wait a few minutes, then try again.",
-                status: .tooManyRequests,
+        let name: String
+        do {
+            name = try PresentedIdentifier.canonical(form["username"] ?? "", as: .username)
+        } catch {
+            addressThrottle.recordFailure(address, at: now())
+            return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true), status: .badRequest)
+        }
+        let nameKey = PresentedIdentifier.throttleKey(username: name)
+        guard nameThrottle.allows(nameKey, at: now()) else {
+            return Self.tooManyAttempts("Too many wrong passwords for this account. Wait a few minutes, then try again.")
+        }
+        // Both budgets are charged before the hash, so attempts waiting on the pool cannot all slip under them.
+        guard addressThrottle.begin(address, at: now()) else {
+            return Self.tooManyAttempts("Too many failed sign-ins from your network. Wait a few minutes, then try again.")
+        }
+        guard nameThrottle.begin(nameKey, at: now()) else {
+            addressThrottle.forgive(address)
+            return Self.tooManyAttempts("Too many wrong passwords for this account. Wait a few minutes, then try again.")
+        }
+        let user: UserRecord?
+        do {
+            user = try await people.authenticate(username: name, password: form["password"] ?? "")
+        } catch is PasswordHashingPool.Busy {
+            // Nothing was tried for this name; the address keeps the charge (a flood from it runs out).
+            nameThrottle.forgive(nameKey)
+            var response = PageLayout.message(
+                title: "Try again in a moment",
+                "The server is busy checking other sign-ins. Try again in a few seconds.",
+                status: .serviceUnavailable,
                 kind: "error"
             )
+            response.headers[.retryAfter] = "2"
+            return response
         }
-        guard let user = try await people.authenticate(username: form["username"] ?? "", password: form["password"] ?? "") else {
-            signInThrottle.recordFailure(throttleKey, at: now())
-            context.logger.notice(
-                "sign-in refused",
-                metadata: ["tessera.username": "\(FormParameters.printableValue(String((form["username"] ?? "").prefix(64))))"]
-            )
+        guard let user else {
+            context.logger.notice("sign-in refused", metadata: ["tessera.username": "\(name)"])
             return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true), status: .unauthorized)
         }
-        signInThrottle.reset(throttleKey)
+        nameThrottle.reset(nameKey)
+        addressThrottle.forgive(address)
         // A new session identifier on sign-in: a session fixed before sign-in is worth nothing after.
         try await people.endSession(session)
         let (value, _) = try await people.startSession(username: user.username)
         var response = Self.seeOther(next)
         response.headers[.setCookie] = cookie.set(value, maxAge: PeopleService.sessionLifetime)
         return response
+    }
+
+    static func tooManyAttempts(_ text: String) -> Response {
+        PageLayout.message(title: "Too many attempts", text, status: .tooManyRequests, kind: "error")
     }
 
     private func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {

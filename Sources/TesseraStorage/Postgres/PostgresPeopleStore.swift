@@ -64,6 +64,47 @@ struct PostgresPeopleStore: PeopleStore {
         }
     }
 
+    func createAnonymousSession(_ session: SessionRecord, limit: Int, at now: Date) async throws {
+        let (createdAt, expiresAt, current) = (session.createdAt.millis, session.expiresAt.millis, now.millis)
+        let logger = database.logger
+        try await database.transaction { connection in
+            try await connection.run("DELETE FROM sessions WHERE username IS NULL AND expires_at <= \(current)", logger: logger)
+            var live = 0
+            let rows = try await connection.query("SELECT COUNT(*) FROM sessions WHERE username IS NULL", logger: logger)
+            for try await row in rows { live = Int(try row.decode(Int64.self)) }
+            if live >= limit {
+                let excess = live - limit + 1
+                try await connection.run(
+                    """
+                    DELETE FROM sessions WHERE id_hash IN (
+                        SELECT id_hash FROM sessions WHERE username IS NULL ORDER BY created_at, id_hash LIMIT \(excess))
+                    """,
+                    logger: logger
+                )
+            }
+            try await connection.run(
+                """
+                INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at)
+                VALUES (\(session.idHash), NULL, \(session.csrfToken), \(createdAt), \(expiresAt))
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    func anonymousSessionCount(at now: Date) async throws -> Int {
+        let current = now.millis
+        return try await database.withConnection { connection in
+            var live = 0
+            let rows = try await connection.query(
+                "SELECT COUNT(*) FROM sessions WHERE username IS NULL AND expires_at > \(current)",
+                logger: database.logger
+            )
+            for try await row in rows { live = Int(try row.decode(Int64.self)) }
+            return live
+        }
+    }
+
     func session(idHash: String, at now: Date) async throws -> SessionRecord? {
         let millis = now.millis
         return try await database.withConnection { connection in

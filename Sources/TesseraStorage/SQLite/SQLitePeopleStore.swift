@@ -46,6 +46,32 @@ struct SQLitePeopleStore: PeopleStore {
         }
     }
 
+    func createAnonymousSession(_ session: SessionRecord, limit: Int, at now: Date) async throws {
+        try await batcher.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE username IS NULL AND expires_at <= ?", arguments: [now.millis])
+            let live = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions WHERE username IS NULL") ?? 0
+            if live >= limit {
+                try db.execute(
+                    sql: """
+                        DELETE FROM sessions WHERE id_hash IN (
+                            SELECT id_hash FROM sessions WHERE username IS NULL ORDER BY created_at, id_hash LIMIT ?)
+                        """,
+                    arguments: [live - limit + 1]
+                )
+            }
+            try db.execute(
+                sql: "INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, NULL, ?, ?, ?)",
+                arguments: [session.idHash, session.csrfToken, session.createdAt.millis, session.expiresAt.millis]
+            )
+        }
+    }
+
+    func anonymousSessionCount(at now: Date) async throws -> Int {
+        try await writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions WHERE username IS NULL AND expires_at > ?", arguments: [now.millis]) ?? 0
+        }
+    }
+
     func session(idHash: String, at now: Date) async throws -> SessionRecord? {
         try await writer.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?", arguments: [idHash, now.millis])

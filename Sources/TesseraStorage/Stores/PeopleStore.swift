@@ -10,6 +10,13 @@ public protocol PeopleStore: Sendable {
     func removeUser(username: String) async throws -> Bool
 
     func createSession(_ session: SessionRecord) async throws
+    /// Creates a session that holds no user yet (a sign-in form's CSRF token), keeping such sessions bounded:
+    /// in one transaction, expired anonymous sessions are deleted and, when `limit` live ones remain, the
+    /// oldest are deleted to make room. Anyone can create these with a GET, so without the bound they would
+    /// be unbounded rows (docs/ROBUSTNESS.md, "Sign-in").
+    func createAnonymousSession(_ session: SessionRecord, limit: Int, at now: Date) async throws
+    /// Live sessions that hold no user, at `now`.
+    func anonymousSessionCount(at now: Date) async throws -> Int
     /// The session with this identifier hash, if it has not expired at `now`.
     func session(idHash: String, at now: Date) async throws -> SessionRecord?
     func deleteSession(idHash: String) async throws

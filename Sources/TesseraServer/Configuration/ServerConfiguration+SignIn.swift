@@ -1,0 +1,95 @@
+public import Foundation
+public import TesseraEngine
+
+/// How the sign-in page defends itself against guessing and floods (docs/ROBUSTNESS.md, "Sign-in").
+public struct SignInConfiguration: Sendable, Hashable {
+    /// Wrong passwords per canonical username per ``window`` (then 429 for that name).
+    public var attemptsPerName = 5
+    /// Failed sign-ins (wrong password, unknown or impossible name) per client address per ``window``
+    /// (then 429 for that address). IPv6 addresses count per /64.
+    public var attemptsPerAddress = 30
+    /// The sliding window of both budgets, in seconds.
+    public var window: TimeInterval = 300
+    /// The bounded pool that runs the password KDF off the event loops.
+    public var hashing = PasswordHashingPool.Configuration()
+    /// Sessions created by `GET /signin` kept at most; the oldest go first.
+    public var anonymousSessions = PeopleService.defaultAnonymousSessionLimit
+
+    public init() {}
+}
+
+extension ServerConfiguration {
+    /// Checks the `sign_in:` settings. - Throws: ``ConfigurationError`` naming the field.
+    func validateSignIn() throws(ConfigurationError) {
+        guard (1...1000).contains(signIn.attemptsPerName) else {
+            throw ConfigurationError(field: "sign_in.attempts_per_name", "must be 1 to 1000")
+        }
+        guard (1...100_000).contains(signIn.attemptsPerAddress) else {
+            throw ConfigurationError(field: "sign_in.attempts_per_address", "must be 1 to 100000")
+        }
+        guard (1...86_400).contains(signIn.window) else { throw ConfigurationError(field: "sign_in.window", "must be 1 to 86400 seconds") }
+        guard (1...64).contains(signIn.hashing.concurrency) else {
+            throw ConfigurationError(field: "sign_in.hashing_concurrency", "must be 1 to 64")
+        }
+        guard (1...10_000).contains(signIn.hashing.queueLimit) else {
+            throw ConfigurationError(field: "sign_in.hashing_queue", "must be 1 to 10000")
+        }
+        guard (100...10_000_000).contains(signIn.anonymousSessions) else {
+            throw ConfigurationError(field: "sign_in.anonymous_sessions", "must be 100 to 10000000")
+        }
+    }
+}
+
+/// The `sign_in:` section of the config file:
+///
+/// ```yaml
+/// sign_in:
+///   attempts_per_name: 5         # wrong passwords per username per window
+///   attempts_per_address: 30     # failed sign-ins per client address (IPv6: per /64) per window
+///   window: 300                  # seconds
+///   hashing_concurrency: 1       # PBKDF2 threads (default: half the cores)
+///   hashing_queue: 16            # sign-ins waiting for a thread; more get 503 at once
+///   anonymous_sessions: 10000    # sign-in form sessions kept at most
+/// ```
+struct FileSignIn: Decodable {
+    var attemptsPerName: Int?
+    var attemptsPerAddress: Int?
+    var window: Double?
+    var hashingConcurrency: Int?
+    var hashingQueue: Int?
+    var anonymousSessions: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case attemptsPerName = "attempts_per_name"
+        case attemptsPerAddress = "attempts_per_address"
+        case window
+        case hashingConcurrency = "hashing_concurrency"
+        case hashingQueue = "hashing_queue"
+        case anonymousSessions = "anonymous_sessions"
+    }
+
+    init(from decoder: any Decoder) throws {
+        // A misspelt setting is an error, not silently ignored.
+        let any = try decoder.container(keyedBy: ConfigurationLoader.AnyKey.self)
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: any.codingPath + [unknown], debugDescription: "unknown setting"))
+        }
+        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        attemptsPerName = try keyed.decodeIfPresent(Int.self, forKey: .attemptsPerName)
+        attemptsPerAddress = try keyed.decodeIfPresent(Int.self, forKey: .attemptsPerAddress)
+        window = try keyed.decodeIfPresent(Double.self, forKey: .window)
+        hashingConcurrency = try keyed.decodeIfPresent(Int.self, forKey: .hashingConcurrency)
+        hashingQueue = try keyed.decodeIfPresent(Int.self, forKey: .hashingQueue)
+        anonymousSessions = try keyed.decodeIfPresent(Int.self, forKey: .anonymousSessions)
+    }
+
+    func apply(to signIn: inout SignInConfiguration) {
+        if let attemptsPerName { signIn.attemptsPerName = attemptsPerName }
+        if let attemptsPerAddress { signIn.attemptsPerAddress = attemptsPerAddress }
+        if let window { signIn.window = window }
+        if let hashingConcurrency { signIn.hashing.concurrency = hashingConcurrency }
+        if let hashingQueue { signIn.hashing.queueLimit = hashingQueue }
+        if let anonymousSessions { signIn.anonymousSessions = anonymousSessions }
+    }
+}
