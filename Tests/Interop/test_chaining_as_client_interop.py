@@ -154,7 +154,9 @@ def test_as_a_returns_the_python_peers_dpop_token(domains):
     assert body["expires_in"] == 120
     assert "refresh_token" not in body
     assert peer.last_grant["requested_cnf"] == {"jkt": key.thumbprint()}
-    assert peer.last_grant["client_id"] == "py-app"
+    # The grant names the client that redeems it at the peer: AS-A itself (RFC 7523 §3; a peer that binds
+    # grants to their client, as Tessera does, refuses a grant naming a client other than the redeeming one).
+    assert peer.last_grant["client_id"] == "tessera-a"
 
 
 def test_without_requested_token_type_the_client_gets_the_grant(domains):
