@@ -58,6 +58,8 @@ struct JWTBearerGrant: GrantHandler {
         {
             throw OAuthError.invalidGrant("the grant was minted for another client ('client_id'/'azp'); only that client may redeem it")
         }
+        // The key binding too, so a party without the grant's key cannot burn it either.
+        let confirmation = try confirmation(claims: claims, proven: request.confirmation)
         let fresh = try await replay.insertIfAbsent(
             namespace: "jwt_grant:\(peer.issuer)", value: jti, expiresAt: Date(timeIntervalSince1970: Double(exp) + trust.clockSkew), now: context.now()
         )
@@ -73,7 +75,6 @@ struct JWTBearerGrant: GrantHandler {
                 throw OAuthError.invalidScope("policy does not allow peer '\(peer.name)' the scope '\(token)'")
             }
         }
-        let confirmation = try confirmation(claims: claims, proven: request.confirmation)
 
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
