@@ -135,13 +135,14 @@ public struct GrantEngine: Sendable {
 
     /// Introspects a token for an authenticated confidential client.
     ///
-    /// Access tokens may be introspected by any confidential client (resource servers are
-    /// registered as clients); refresh tokens only by the client they were issued to. Anything
-    /// else — unknown, expired, revoked, not ours — is `{"active": false}` (RFC 7662 §2.2).
+    /// The AS authorizes the caller (RFC 7662 §4): an access token is described only to a resource
+    /// server registered for one of its audiences (`introspection_audiences`), or to the OAuth client
+    /// it was issued to; a refresh token only to the client it was issued to. Anything else — unknown,
+    /// expired, revoked, not ours, or not the caller's business — is `{"active": false}` (RFC 7662 §2.2).
     public func introspect(token: String, hint: TokenTypeHint?, credentials: ClientCredentials) async throws -> IntrospectionResponse {
         let caller = try await authenticator.authenticate(credentials, allowPublic: false)
         let now = now()
-        if let (access, claims) = try await accessToken(token), access.isActive(at: now) {
+        if let (access, claims) = try await accessToken(token), access.isActive(at: now), try await mayIntrospect(access, caller: caller) {
             // A DPoP-bound token reports its key and type (RFC 9449 §6.2); the RS checks the proof.
             var answer = IntrospectionResponse(
                 active: true,
@@ -194,6 +195,17 @@ public struct GrantEngine: Sendable {
             guard access.clientID == caller.id else { throw OAuthError.unauthorizedClient("the token was not issued to this client") }
             try await stores.tokens.revokeAccessToken(jti: access.jti, at: now)
         }
+    }
+
+    /// Whether `caller` may learn what `access` carries (RFC 7662 §4): a resource server for one of its
+    /// audiences, or the OAuth client it was issued to. A GNAP token's `client_id` names a GNAP
+    /// instance or key, not an OAuth client, so for those only the resource-server rule applies.
+    func mayIntrospect(_ access: AccessTokenRecord, caller: AuthenticatedClient) async throws -> Bool {
+        if !caller.record.introspectionAudiences.isEmpty, !Set(access.audience).isDisjoint(with: caller.record.introspectionAudiences) {
+            return true
+        }
+        guard ConstantTime.equals(Array(access.clientID.utf8), Array(caller.id.utf8)) else { return false }
+        return try await stores.gnap.token(jti: access.jti) == nil
     }
 
     /// The record and verified claims of an access token this server signed.

@@ -47,6 +47,12 @@ extension Tessera.Clients {
         @Option(name: .customLong("redirect-uri"), help: "A redirect URI for authorization_code (repeat for several); matched exactly.")
         var redirectURIs: [String] = []
 
+        @Option(
+            name: .customLong("introspection-audience"),
+            help: "A token audience this client serves as a resource server (repeat for several): it may introspect tokens for it (RFC 7662 §4)."
+        )
+        var introspectionAudiences: [String] = []
+
         @Flag(name: .customLong("require-par"), help: "Require pushed authorization requests (RFC 9126) from this client.")
         var requirePAR = false
 
@@ -68,6 +74,7 @@ extension Tessera.Clients {
             )
             definition.redirectURIs = redirectURIs
             definition.requirePushedAuthorizationRequests = requirePAR
+            definition.introspectionAudiences = introspectionAudiences
             let validated: ValidatedClient
             do { validated = try definition.validated(now: Date()) } catch { throw ValidationError(error.description) }
             let record = validated.record
@@ -98,7 +105,8 @@ extension Tessera.Clients {
             for client in clients {
                 let grants = client.grantTypes.map(\.rawValue).joined(separator: ",")
                 print("\(client.id)\tauth=\(client.authMethod)\tgrant_types=\(grants)\tscopes=\"\(client.scopes.joined(separator: " "))\""
-                    + (client.redirectURIs.isEmpty ? "" : "\tredirect_uris=\(client.redirectURIs.joined(separator: ","))"))
+                    + (client.redirectURIs.isEmpty ? "" : "\tredirect_uris=\(client.redirectURIs.joined(separator: ","))")
+                    + (client.introspectionAudiences.isEmpty ? "" : "\tintrospection_audiences=\(client.introspectionAudiences.joined(separator: ","))"))
             }
         }
     }

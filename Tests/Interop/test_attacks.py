@@ -29,6 +29,7 @@ from conftest import TesseraServer, tessera_binary
 SECRET = "attack-secret-attack-secret-0123456789ab"
 OTHER_SECRET = "other-secret-other-secret-0123456789abcd"
 RS_SECRET = "resource-server-secret-0123456789abcdef"
+API = "https://api.attacks.test/"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
@@ -71,6 +72,7 @@ clients:
     secret: {RS_SECRET}
     grant_types: [client_credentials]
     scopes: read
+    introspection_audiences: ["{API}"]
   - id: 'o''neil";DROP-TABLE-clients;--'
     auth: client_secret_basic
     secret: {SECRET}
@@ -110,7 +112,8 @@ def post(url, data=None, auth=None, **kwargs):
 
 
 def client_credentials(endpoints, auth=("victim", SECRET), scope="read"):
-    response = post(endpoints.token, {"grant_type": "client_credentials", "scope": scope}, auth=auth)
+    """A token for the API that `resource-server` serves (its `introspection_audiences`)."""
+    response = post(endpoints.token, {"grant_type": "client_credentials", "scope": scope, "resource": API}, auth=auth)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -145,7 +148,7 @@ def signed_assertion(key, claims, header=None):
 
 
 def assertion_request(endpoints, assertion, client_id=None):
-    form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion}
+    form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion, "resource": API}
     if client_id is not None:
         form["client_id"] = client_id
     return post(endpoints.token, form)
@@ -410,6 +413,17 @@ def test_introspecting_another_clients_refresh_token_reveals_nothing(endpoints):
     refresh = client_credentials(endpoints)["refresh_token"]
     assert introspect(endpoints, refresh, auth=("intruder", OTHER_SECRET)) == {"active": False}
     assert introspect(endpoints, refresh, auth=("victim", SECRET))["active"] is True
+
+
+def test_introspecting_another_clients_access_token_reveals_nothing(endpoints):
+    """RFC 7662 §4: the AS authorizes the caller. Another client (not a resource server for the token's
+    audience) learns nothing; the token's own client and its resource server do."""
+    access = client_credentials(endpoints)["access_token"]
+    assert introspect(endpoints, access, auth=("intruder", OTHER_SECRET)) == {"active": False}
+    assert introspect(endpoints, access, auth=("victim", SECRET))["active"] is True
+    assert introspect(endpoints, access)["sub"] == "victim"
+    elsewhere = post(endpoints.token, {"grant_type": "client_credentials", "scope": "read", "resource": "https://other.attacks.test/"}, auth=("victim", SECRET))
+    assert introspect(endpoints, elsewhere.json()["access_token"]) == {"active": False}
 
 
 def test_introspection_requires_client_authentication(endpoints):

@@ -42,6 +42,7 @@ class PythonAuthorizationServer:
         self.jwks_url = None  # AS-A's /jwks, known once AS-A runs
         self.requests = []
         self.refuse = False
+        self.scope = None  # when set, answered instead of the grant's scope
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -86,7 +87,7 @@ class PythonAuthorizationServer:
             assert grant.claims["exp"] > now
         except Exception as error:  # noqa: BLE001
             return 400, {"error": "invalid_grant", "error_description": str(error)[:100]}
-        body = {"access_token": "py-" + str(uuid.uuid4()), "expires_in": 120, "scope": grant.claims.get("scope", ""), "token_type": "Bearer"}
+        body = {"access_token": "py-" + str(uuid.uuid4()), "expires_in": 120, "scope": self.scope or grant.claims.get("scope", ""), "token_type": "Bearer"}
         if "requested_cnf" in grant.claims:
             body["token_type"] = "DPoP"
         self.last_grant = grant.claims
@@ -154,7 +155,9 @@ def test_as_a_returns_the_python_peers_dpop_token(domains):
     assert body["expires_in"] == 120
     assert "refresh_token" not in body
     assert peer.last_grant["requested_cnf"] == {"jkt": key.thumbprint()}
-    assert peer.last_grant["client_id"] == "py-app"
+    # The grant names the client that redeems it at the peer: AS-A itself (RFC 7523 §3; a peer that binds
+    # grants to their client, as Tessera does, refuses a grant naming a client other than the redeeming one).
+    assert peer.last_grant["client_id"] == "tessera-a"
 
 
 def test_without_requested_token_type_the_client_gets_the_grant(domains):
@@ -183,3 +186,16 @@ def test_an_unreachable_peer_is_temporarily_unavailable(domains):
     response = exchange(a, "https://down.interop", requested_token_type=ACCESS_TOKEN)
     assert response.status_code == 503
     assert response.json()["error"] == "temporarily_unavailable"
+
+
+def test_a_peer_token_with_more_scope_than_the_grant_is_not_handed_over(domains):
+    """Issue 18: the peer's token is a derived token too; AS-A does not pass on one holding more than the grant (RFC 8693 §2.1)."""
+    a, peer = domains
+    peer.scope = "read write admin"
+    try:
+        response = exchange(a, PEER_ISSUER, requested_token_type=ACCESS_TOKEN, scope="read")
+    finally:
+        peer.scope = None
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_target"
+    assert "scope beyond the grant" in response.json()["error_description"]

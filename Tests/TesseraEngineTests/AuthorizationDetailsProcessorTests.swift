@@ -88,7 +88,7 @@ import TesseraTesting
         let subset = try parsed(#"[{"type": "customer_information", "actions": ["read"], "locations": ["https://b/"]}]"#)
         #expect(try processor().narrow(subset, within: granted) == subset)
         let more = try parsed(#"[{"type": "customer_information", "actions": ["read", "delete"]}]"#)
-        #expect(refusal { _ = try processor().narrow(more, within: granted) } == "authorization_details[0]: asks for more than the grant holds (a refresh may only narrow)")
+        #expect(refusal { _ = try processor().narrow(more, within: granted) } == "authorization_details[0]: asks for more than the grant holds (a derived token may only narrow its parent)")
         let otherType = try parsed(#"[{"type": "open"}]"#)
         #expect(refusal { _ = try processor().narrow(otherType, within: granted) } != nil)
         let extraMember = try parsed(#"[{"type": "customer_information", "actions": ["read"], "datatypes": ["x"]}]"#)

@@ -256,7 +256,7 @@ import TesseraTesting
             _ = try p.narrow(details, within: grant)
             Issue.record("a refresh widened the grant")
         } catch {
-            #expect(error.message == "authorization_details[0]: asks for policies the grant does not hold (a refresh may only narrow)")
+            #expect(error.message == "authorization_details[0]: asks for policies the grant does not hold (a derived token may only narrow its parent)")
         }
     }
 

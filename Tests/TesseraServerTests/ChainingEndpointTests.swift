@@ -167,7 +167,9 @@ import TesseraTesting
     @Test func clientScopesCapTheRedeemedToken() async throws {
         let fixture = try await F.make()
         try await fixture.run { a, b in
-            let grant = try #require(try await F.exchange(a, subject: try await F.accessToken(a)).json["access_token"] as? String)
+            // The grant is minted for "reader" (only it may redeem it); B registers "reader" for "read" only.
+            let subject = try await F.accessToken(a, as: "reader")
+            let grant = try #require(try await F.exchange(a, subject: subject, as: "reader").json["access_token"] as? String)
             let response = try await F.redeem(b, grant: grant, as: "reader")
             #expect(response.status == .ok)
             #expect(response.json["scope"] as? String == "read")

@@ -79,6 +79,7 @@ struct ChainingFixture {
             client("other", ["client_credentials", GrantType.tokenExchange.rawValue]),
             client("delegate", ["client_credentials", GrantType.tokenExchange.rawValue]),
             client("impersonator", [GrantType.tokenExchange.rawValue]),
+            client("reader", ["client_credentials", GrantType.tokenExchange.rawValue]),
         ]
         var peerB = TrustConfiguration.Peer(name: "b", issuer: issuerB, audiences: [issuerB, issuerB + "/token"])
         peerB.outbound.claims = ["department"]

@@ -240,15 +240,17 @@ import Testing
         }
     }
 
-    @Test func aConfidentialClientsRefreshTokenStaysUnboundButNewTokensAreBound() async throws {
+    @Test func aConfidentialClientsRefreshTokenMayMoveToANewKeyButNewTokensAreBound() async throws {
         let (basic, clock) = (basic, clock)
         try await withApp { client, app in
             let endpoint = app.engine.configuration.tokenEndpoint
+            let firstKey = DPoPProofSigner()
             let first = try await Self.token(
-                client, "grant_type=client_credentials&scope=read", auth: basic, dpop: [DPoPProofSigner().proof(method: "POST", uri: endpoint, now: clock.now)]
+                client, "grant_type=client_credentials&scope=read", auth: basic, dpop: [firstKey.proof(method: "POST", uri: endpoint, now: clock.now)]
             )
             let refresh = try #require(first.body["refresh_token"] as? String)
-            #expect(try await app.engine.stores.tokens.refreshToken(hash: TokenIssuer.hashToken(refresh))?.jkt == nil)
+            // The grant remembers it is key-bound (issue 18: a derived token is never bearer when its parent was bound).
+            #expect(try await app.engine.stores.tokens.refreshToken(hash: TokenIssuer.hashToken(refresh))?.jkt == firstKey.thumbprint)
             let rotatedKey = DPoPProofSigner()
             let second = try await Self.token(
                 client, "grant_type=refresh_token&refresh_token=\(refresh)", auth: basic, dpop: [rotatedKey.proof(method: "POST", uri: endpoint, now: clock.now)]

@@ -75,7 +75,7 @@ import TesseraTesting
             )
             #expect(status3 == .badRequest)
             #expect(widened["error"] as? String == "invalid_authorization_details")
-            #expect(widened["error_description"] as? String == "authorization_details[0]: asks for policies the grant does not hold (a refresh may only narrow)")
+            #expect(widened["error_description"] as? String == "authorization_details[0]: asks for policies the grant does not hold (a derived token may only narrow its parent)")
         }
     }
 

@@ -129,7 +129,8 @@ public struct AuthorizationDetailsProcessor: Sendable {
         }
     }
 
-    /// Checks that `requested` asks for no more than `granted` (a refresh request, RFC 9396 §7):
+    /// Checks that `requested` asks for no more than `granted` (a refresh, RFC 9396 §7, or any token
+    /// derived from another, RFC 8693 §2.1):
     /// each requested entry must be covered by one granted entry of its type. Returns what the
     /// new token carries.
     public func narrow(_ requested: [JSONValue], within granted: [JSONValue]) throws(OAuthError) -> [JSONValue] {
@@ -155,14 +156,14 @@ public struct AuthorizationDetailsProcessor: Sendable {
                     }
                 }
                 guard let covered else {
-                    throw .invalidAuthorizationDetails("\(label): asks for policies the grant does not hold (a refresh may only narrow)")
+                    throw .invalidAuthorizationDetails("\(label): asks for policies the grant does not hold (a derived token may only narrow its parent)")
                 }
                 var out = members
                 out["policySet"] = .string(covered)
                 result.append(.object(out))
             } else {
                 guard candidates.contains(where: { Self.covers($0, members) }) else {
-                    throw .invalidAuthorizationDetails("\(label): asks for more than the grant holds (a refresh may only narrow)")
+                    throw .invalidAuthorizationDetails("\(label): asks for more than the grant holds (a derived token may only narrow its parent)")
                 }
                 result.append(entry)
             }
@@ -201,11 +202,12 @@ public struct AuthorizationDetailsProcessor: Sendable {
         }
     }
 
-    /// Whether a granted non-Cedar entry covers a requested one: every requested member is in
-    /// the grant, arrays as subsets (RFC 9396 §2: an entry grants the product of its arrays), other
-    /// values equal.
+    /// Whether a granted non-Cedar entry covers a requested one: both have the same members (a
+    /// member left out is a constraint dropped, which widens the entry), arrays as subsets (RFC 9396
+    /// §2: an entry grants the product of its arrays), other values equal.
     static func covers(_ granted: [String: JSONValue], _ requested: [String: JSONValue]) -> Bool {
-        requested.allSatisfy { name, value in
+        guard Set(granted.keys) == Set(requested.keys) else { return false }
+        return requested.allSatisfy { name, value in
             guard let held = granted[name] else { return false }
             if case .array(let asked) = value, case .array(let have) = held {
                 return asked.allSatisfy(have.contains)

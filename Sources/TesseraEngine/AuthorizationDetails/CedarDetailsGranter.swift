@@ -117,14 +117,22 @@ struct CedarDetailsGranter {
         return answer.decision == .allow && answer.diagnostics.errors.isEmpty
     }
 
-    /// For a refresh: the requested set if every one of its policies is in the granted set
-    /// (compared as canonical Cedar text), else `nil`.
+    /// For a derived token (refresh, exchange): the requested set if every one of its policies is in
+    /// the granted set (compared as canonical Cedar text), with every `forbid` of the granted set
+    /// kept — dropping one would permit what the granted set forbids — else `nil`. So the result
+    /// permits nothing the granted set does not.
     static func subset(requested: String, of granted: String, label: String) throws(OAuthError) -> String? {
         let asked = try parse(requested, label: label)
         guard let held = try? PolicySet(parsing: granted) else { return nil }
         let heldTexts = Set(held.staticPolicies.map { PolicyFormatter.format($0) })
         guard asked.staticPolicies.allSatisfy({ heldTexts.contains(PolicyFormatter.format($0)) }) else { return nil }
-        return PolicyFormatter.format(asked)
+        let askedTexts = Set(asked.staticPolicies.map { PolicyFormatter.format($0) })
+        let forbids = held.staticPolicies.filter { $0.effect == .forbid && !askedTexts.contains(PolicyFormatter.format($0)) }
+        guard !forbids.isEmpty else { return PolicyFormatter.format(asked) }
+        // Re-parsed from text so the two sets' policy ids cannot clash.
+        let text = ([PolicyFormatter.format(asked)] + forbids.map { PolicyFormatter.format($0) }).joined(separator: "\n")
+        guard let combined = try? PolicySet(parsing: text) else { return nil }
+        return PolicyFormatter.format(combined)
     }
 
     /// `line L, column C` of a policy in its policy set text.

@@ -23,6 +23,9 @@ struct AuthorizationGrantMinter: Sendable {
         var scope: Scope
         var actor: ActorClaim?
         var confirmation: Confirmation?
+        /// The `client_id` the grant names: the client that will redeem it at the peer (RFC 7523 §3,
+        /// identity chaining §2.3.3) — our client, or this AS itself when it redeems (Appendix B.2).
+        var redeemingClientID: String
     }
 
     func mint(_ request: Request) async throws -> TokenResponse {
@@ -39,7 +42,7 @@ struct AuthorizationGrantMinter: Sendable {
         claims["iat"] = .number(issuedAt.timeIntervalSince1970)
         claims["exp"] = .number(expiresAt.timeIntervalSince1970)
         claims["jti"] = .string(jti)
-        claims["client_id"] = .string(request.client.id)
+        claims["client_id"] = .string(request.redeemingClientID)
         if !request.scope.isEmpty { claims["scope"] = .string(request.scope.description) }
         if let actor = request.actor { claims["act"] = JWTClaimSet.jsonValue(actor) }
         if let jkt = request.confirmation?.jkt { claims["requested_cnf"] = .object(["jkt": .string(jkt)]) }

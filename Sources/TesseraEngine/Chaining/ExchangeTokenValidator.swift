@@ -83,7 +83,8 @@ struct ExchangeTokenValidator: Sendable {
             scope: claims.scope,
             actor: try actor(claims, role: role),
             mayAct: claims.decode("may_act", as: ActorClaim.self),
-            claims: claims
+            claims: claims,
+            isOurs: true
         )
     }
 

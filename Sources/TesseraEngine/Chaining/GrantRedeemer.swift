@@ -78,6 +78,12 @@ actor GrantRedeemer {
         if bound?.jkt != nil, tokenType.lowercased() != "dpop" {
             throw OAuthError.invalidTarget("peer '\(peer.name)' did not bind its access token to the DPoP key proven here (token_type \(tokenType))")
         }
+        // The peer's token is handed over only if it holds no scope beyond the grant's (RFC 8693 §2.1).
+        if let answered = reply.body["scope"]?.stringValue {
+            guard let granted = try? Scope(parsing: answered), granted.subtracting(scope).isEmpty else {
+                throw OAuthError.invalidTarget("peer '\(peer.name)' answered with scope beyond the grant's (\(Self.printable(answered, limit: 200) ?? "unprintable"))")
+            }
+        }
         var expiresIn: Int?
         if case .number(let seconds)? = reply.body["expires_in"], seconds.isFinite, seconds >= 0, seconds < 1e9 { expiresIn = Int(seconds) }
         let grantedScope = reply.body["scope"]?.stringValue ?? (scope.isEmpty ? nil : scope.description)

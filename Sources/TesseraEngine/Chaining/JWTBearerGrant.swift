@@ -8,8 +8,10 @@ import TesseraStorage
 /// Checks, in order: a JWS that is not another kind of token (`typ`), an `iss` that is a trusted
 /// peer, an allowed `alg`, the signature with the peer's keys (refetched on an unknown `kid`),
 /// `aud` naming us (issuer or token endpoint), `exp`/`nbf`/`iat` with bounded skew and a maximum
-/// lifetime, `sub`, a single-use `jti`; then the subject mapping (fails closed), the scope (only
-/// narrows: the grant's, the peer's cap, the client's), the Cedar policy, and `requested_cnf`.
+/// lifetime, `sub`, the client the grant names (`client_id`, else `azp`: only that client redeems
+/// it), a single-use `jti`; then the subject mapping (fails closed), the scope (only narrows: the
+/// grant's, the peer's cap, the client's), the Cedar policy, `authorization_details` (only a
+/// narrowing of the grant's), and the key binding (`requested_cnf`, or `cnf` proven here).
 /// Every refusal of the grant itself is `invalid_grant` (RFC 7523 §3.1). No refresh token is
 /// issued (identity chaining §5.4).
 struct JWTBearerGrant: GrantHandler {
@@ -49,6 +51,15 @@ struct JWTBearerGrant: GrantHandler {
         do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidGrant("assertion signature rejected: \(error.message)") }
 
         let (jti, exp) = try checkClaims(claims, now: context.now())
+        // RFC 7523 §3 and identity chaining §2.3.3 / ID-JAG: a grant minted for a client is redeemed by
+        // that client only. Checked before the `jti` is spent, so another client cannot burn the grant.
+        if let named = claims.string("client_id") ?? claims.string("azp"),
+            !ConstantTime.equals(Array(named.utf8), Array(client.id.utf8))
+        {
+            throw OAuthError.invalidGrant("the grant was minted for another client ('client_id'/'azp'); only that client may redeem it")
+        }
+        // The key binding too, so a party without the grant's key cannot burn it either.
+        let confirmation = try confirmation(claims: claims, proven: request.confirmation)
         let fresh = try await replay.insertIfAbsent(
             namespace: "jwt_grant:\(peer.issuer)", value: jti, expiresAt: Date(timeIntervalSince1970: Double(exp) + trust.clockSkew), now: context.now()
         )
@@ -64,7 +75,6 @@ struct JWTBearerGrant: GrantHandler {
                 throw OAuthError.invalidScope("policy does not allow peer '\(peer.name)' the scope '\(token)'")
             }
         }
-        let confirmation = try confirmation(claims: claims, proven: request.confirmation)
 
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
@@ -81,8 +91,15 @@ struct JWTBearerGrant: GrantHandler {
         grant.confirmation = confirmation
         grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
         if let requested = request.authorizationDetails {
-            // RFC 9396 §6: decided (and Cedar sets narrowed) by this AS's policies for the mapped subject.
-            grant.authorizationDetails = try context.authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: subject))
+            // Only a narrowing of the grant's own `authorization_details` (a Cedar set keeps only policies the
+            // grant's set holds), then decided (and Cedar sets narrowed further) by this AS's policies for the mapped subject.
+            guard case .array(let held)? = claims["authorization_details"], !held.isEmpty else {
+                throw OAuthError.invalidAuthorizationDetails(
+                    "the grant carries no authorization_details; a token redeemed from it may only narrow the grant's (RFC 8693 §2.1, RFC 9396 §7)"
+                )
+            }
+            let narrowed = try context.authorizationDetails.narrow(requested, within: held)
+            grant.authorizationDetails = try context.authorizationDetails.grant(narrowed, to: .init(clientID: client.id, subject: subject))
         }
         let minted = try await context.issuer.mint(grant)
         try await context.tokens.record(minted.issuance)
@@ -139,8 +156,20 @@ struct JWTBearerGrant: GrantHandler {
     }
 
     /// `requested_cnf` (the client's key, relayed by the peer AS) becomes the token's `cnf`; a key
-    /// proven at this request too must be the same one.
+    /// proven at this request too must be the same one. A grant that is itself bound (`cnf`, as an
+    /// ID-JAG) is redeemed only with a proof of that key, and the token stays bound to it.
     private func confirmation(claims: JWTClaimSet, proven: Confirmation?) throws -> Confirmation? {
+        if claims["cnf"] != nil {
+            guard let bound = claims.decode("cnf", as: Confirmation.self)?.jkt, !bound.isEmpty else {
+                throw OAuthError.invalidGrant("assertion 'cnf' must carry a 'jkt' (a DPoP key): no other binding can be proven here")
+            }
+            guard let key = proven?.jkt else {
+                throw OAuthError.invalidGrant("the grant is bound to a DPoP key ('cnf'); redeem it with a DPoP proof signed with that key")
+            }
+            guard ConstantTime.equals(Array(key.utf8), Array(bound.utf8)) else {
+                throw OAuthError.invalidGrant("the key proven with this request is not the grant's 'cnf' key")
+            }
+        }
         let requested: Confirmation?
         if claims["requested_cnf"] != nil {
             guard let value = claims.decode("requested_cnf", as: Confirmation.self), let jkt = value.jkt, !jkt.isEmpty else {

@@ -15,6 +15,24 @@ struct PresentedToken: Sendable {
     /// Who may act for the subject (RFC 8693 §4.4).
     var mayAct: ActorClaim?
     var claims: JWTClaimSet
+    /// Whether this server issued it (one of our access tokens): only then are its audience and
+    /// `authorization_details` rights at our resource servers that a derived token may keep or narrow.
+    var isOurs = false
+
+    /// The key the token is bound to (`cnf`: DPoP `jkt`, RFC 9449 §6.1; certificate `x5t#S256`,
+    /// RFC 8705 §3.1; a GNAP client key, RFC 9635 §7.3), whoever issued it. A `cnf` that does not
+    /// decode still counts as a binding, with neither member set, so it can never be dropped.
+    var confirmation: Confirmation? {
+        guard claims["cnf"] != nil else { return nil }
+        return claims.decode("cnf", as: Confirmation.self) ?? Confirmation(jkt: nil)
+    }
+
+    /// The rights the token holds as RFC 9396 `authorization_details`: ours only (another issuer's
+    /// details name types and policies this server never decided).
+    var authorizationDetails: [JSONValue]? {
+        guard isOurs, case .array(let entries)? = claims["authorization_details"], !entries.isEmpty else { return nil }
+        return entries
+    }
 
     /// Whether the token was issued to (or is about, or is addressed to) this client: the
     /// "entitled to present it" check of identity chaining §5.3.

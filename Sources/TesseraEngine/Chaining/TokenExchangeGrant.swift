@@ -7,8 +7,11 @@ import TesseraStorage
 /// grant for that AS (draft-ietf-oauth-identity-chaining §2.3).
 ///
 /// Rules: the client is authenticated and entitled to present the subject token (identity
-/// chaining §5.3); scopes only narrow (§2.5); an unknown or untrusted target is `invalid_target`
-/// (RFC 8693 §2.2.2); nothing exchanged carries a refresh token.
+/// chaining §5.3); the new token never exceeds the subject token (RFC 8693 §2.1, §5; RFC 9700
+/// §4.8) — scope, audience and `authorization_details` only narrow, and a key-bound subject token
+/// needs a proof of its key and yields a token bound to the proven key (``DerivedTokenRules``); an
+/// unknown or untrusted target is `invalid_target` (RFC 8693 §2.2.2); nothing exchanged carries a
+/// refresh token.
 struct TokenExchangeGrant: GrantHandler {
     let grantType: GrantType = .tokenExchange
     let validator: ExchangeTokenValidator
@@ -19,7 +22,15 @@ struct TokenExchangeGrant: GrantHandler {
 
     private enum Target {
         case peer(TrustConfiguration.Peer)
-        case local([String])
+        /// Our own resources: the audience asked for, or `nil` when the request names none.
+        case local([String]?)
+    }
+
+    /// Who presents the subject token: its holder (or an impersonator) as its own, or a delegate
+    /// that becomes the new token's `act` (RFC 8693 §1.1).
+    private struct Delegation {
+        var actor: ActorClaim?
+        var delegated: Bool
     }
 
     func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
@@ -42,7 +53,16 @@ struct TokenExchangeGrant: GrantHandler {
         if let actorToken, let actorType {
             actingParty = try await validator.validate(actorToken, type: actorType, role: "actor_token")
         }
-        let actor = try delegation(subject: subject, actingParty: actingParty, client: client)
+        let presenter = try delegation(subject: subject, actingParty: actingParty, client: client)
+        let actor = presenter.actor
+        // The holder proves the subject token's key; a delegate proves its own (its actor token's,
+        // when bound). Either way a bound parent yields a bound token.
+        let confirmation = try DerivedTokenRules.confirmation(
+            required: presenter.delegated ? actingParty?.confirmation : subject.confirmation,
+            parentBound: subject.confirmation != nil || actingParty?.confirmation != nil,
+            proven: request.confirmation,
+            role: presenter.delegated && actingParty?.confirmation != nil ? "actor_token" : "subject_token"
+        )
 
         let scope: Scope
         if let requested = request.scope {
@@ -63,13 +83,22 @@ struct TokenExchangeGrant: GrantHandler {
                 )
             }
             let minted = try await minter.mint(
-                .init(peer: peer, subject: subject, client: client, scope: scope, actor: actor, confirmation: request.confirmation)
+                .init(
+                    peer: peer, subject: subject, client: client, scope: scope, actor: actor, confirmation: confirmation,
+                    // Appendix B.2: this AS redeems the grant itself, as the peer's client `redeem.client_id`.
+                    redeemingClientID: issuedType == TokenTypeIdentifier.accessToken ? (peer.redeem?.clientID ?? client.id) : client.id
+                )
             )
             guard issuedType == TokenTypeIdentifier.accessToken else { return minted }
             // Appendix B.2: we present the grant ourselves and hand over the peer's access token.
             guard let redeemer else { throw OAuthError.temporarilyUnavailable("this server cannot reach peer '\(peer.name)' to redeem the grant") }
-            return try await redeemer.redeem(grant: minted.accessToken, scope: scope, peer: peer, bound: request.confirmation)
-        case .local(let audience):
+            return try await redeemer.redeem(grant: minted.accessToken, scope: scope, peer: peer, bound: confirmation)
+        case .local(let requested):
+            // A trusted issuer's JWT is addressed to this AS, not to our resource servers: its parent
+            // audience is our default one (docs/chaining.md, "Derived tokens").
+            let audience = try DerivedTokenRules.audience(
+                requested: requested, within: subject.isOurs ? subject.audience : context.resourceCheck.defaultAudience
+            )
             var grant = TokenIssuer.Grant(
                 grantID: TokenIssuer.sortableIdentifier(),
                 clientID: client.id,
@@ -79,10 +108,18 @@ struct TokenExchangeGrant: GrantHandler {
                 includeRefreshToken: false
             )
             grant.actor = actor
-            grant.confirmation = request.confirmation
+            grant.confirmation = confirmation
+            // RFC 9396 §7 as for a refresh: the subject token's details, or a narrowing of them (a Cedar
+            // set only keeps policies the subject token's set holds); never details it does not carry.
             if let requested = request.authorizationDetails {
-                // RFC 9396 §6: decided (and Cedar sets narrowed) for the token's subject, as for every grant.
-                grant.authorizationDetails = try context.authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: subject.subject))
+                guard let held = subject.authorizationDetails else {
+                    throw OAuthError.invalidAuthorizationDetails(
+                        "the subject_token carries no authorization_details; an exchanged token may only narrow its subject token's (RFC 8693 §2.1)"
+                    )
+                }
+                grant.authorizationDetails = try context.authorizationDetails.narrow(requested, within: held)
+            } else {
+                grant.authorizationDetails = subject.authorizationDetails
             }
             let minted = try await context.issuer.mint(grant)
             try await context.tokens.record(minted.issuance)
@@ -94,13 +131,13 @@ struct TokenExchangeGrant: GrantHandler {
 
     /// The acting party the new token names, after checking the client may present the subject
     /// token (RFC 8693 §1.1, §4.1, §4.4; identity chaining §5.3).
-    private func delegation(subject: PresentedToken, actingParty: PresentedToken?, client: AuthenticatedClient) throws -> ActorClaim? {
+    private func delegation(subject: PresentedToken, actingParty: PresentedToken?, client: AuthenticatedClient) throws -> Delegation {
         guard let actingParty else {
-            if subject.belongs(to: client.id) { return subject.actor }
+            if subject.belongs(to: client.id) { return Delegation(actor: subject.actor, delegated: false) }
             if subject.mayBeActedFor(by: client.id, issuer: nil) {
-                return ActorClaim(sub: client.id, clientID: client.id, prior: subject.actor)
+                return Delegation(actor: ActorClaim(sub: client.id, clientID: client.id, prior: subject.actor), delegated: true)
             }
-            if trust.impersonationClients.contains(client.id) { return subject.actor }
+            if trust.impersonationClients.contains(client.id) { return Delegation(actor: subject.actor, delegated: false) }
             throw OAuthError.invalidRequest("subject_token was not issued to this client, and this client may not act for its subject")
         }
         guard actingParty.belongs(to: client.id) else {
@@ -111,7 +148,7 @@ struct TokenExchangeGrant: GrantHandler {
         else {
             throw OAuthError.invalidRequest("the subject_token's may_act does not name the actor, and this client may not delegate for it")
         }
-        return ActorClaim(sub: actingParty.subject, iss: actingParty.issuer, clientID: client.id, prior: subject.actor)
+        return Delegation(actor: ActorClaim(sub: actingParty.subject, iss: actingParty.issuer, clientID: client.id, prior: subject.actor), delegated: true)
     }
 
     /// `resource` and `audience` (RFC 8693 §2.1, RFC 8707): one peer AS, or targets of ours.
@@ -128,7 +165,9 @@ struct TokenExchangeGrant: GrantHandler {
         for audience in audiences where !context.resourceCheck.defaultAudience.contains(audience) {
             throw OAuthError.invalidTarget("audience '\(FormParameters.printableValue(audience))' is neither a trusted peer nor this server")
         }
-        return .local(try context.resourceCheck.audience(for: resources))
+        if !resources.isEmpty { return .local(try context.resourceCheck.audience(for: resources)) }
+        if !audiences.isEmpty { return .local(audiences.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }) }
+        return .local(nil)
     }
 
     /// `requested_token_type` (RFC 8693 §2.1): a JWT grant for a peer; an access token (a JWT) here.

@@ -43,12 +43,16 @@ struct EvidenceVerifier {
             if let attester = service.attesters[issuer] {
                 guard claims.sub == client.id else { throw OAuthError.invalidRequest("the attestation's 'sub' is not this client") }
                 verifier = attester
-            } else if issuer == client.id {
+            } else if issuer == client.id, service.attesters.isEmpty {
+                // The client vouching for itself counts only while the operator trusts no attester:
+                // once attesters are configured, the evidence must come from one of them.
                 verifier = try await service.authenticator.keyVerifier(
                     record: client.record,
                     fromMetadataDocument: client.metadata != nil,
                     kid: jws.header.kid
                 )
+            } else if issuer == client.id {
+                throw OAuthError.invalidRequest("it is signed by the client itself, but this server accepts attestations only from its configured attesters")
             } else {
                 throw OAuthError.invalidRequest("it is signed neither by a trusted attester nor by the client")
             }

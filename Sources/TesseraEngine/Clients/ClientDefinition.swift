@@ -17,6 +17,9 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
     public var redirectURIs: [String] = []
     /// Whether the client must use pushed authorization requests (RFC 9126 §6).
     public var requirePushedAuthorizationRequests: Bool = false
+    /// The token audiences this client serves as a resource server: it may introspect tokens
+    /// addressed to one of them (RFC 7662 §4, the AS authorizes the caller). Empty for ordinary clients.
+    public var introspectionAudiences: [String] = []
 
     public init(
         id: String,
@@ -43,6 +46,7 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
         case scopes
         case redirectURIs = "redirect_uris"
         case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
+        case introspectionAudiences = "introspection_audiences"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +60,7 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
         scopes = try keyed.decode(String.self, forKey: .scopes)
         redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
         requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
+        introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
     }
 }
 
@@ -117,6 +122,7 @@ extension ClientDefinition {
             throw ClientDefinitionError(field: "redirect_uris", "authorization_code needs at least one registered redirect URI (RFC 6749 §3.1.2.2)")
         }
         record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests
+        record.introspectionAudiences = try Self.validateIntrospectionAudiences(introspectionAudiences)
         var generated: String?
         if method.usesSharedSecret {
             guard jwks == nil, jwksURI == nil else { throw ClientDefinitionError(field: "jwks", "only private_key_jwt clients have keys") }
@@ -179,6 +185,20 @@ extension ClientDefinition {
                 }
             }
             if !valid.contains(uri) { valid.append(uri) }
+        }
+        return valid
+    }
+
+    /// Token audiences as they appear in `aud` (RFC 7519 §4.1.3): at most 32 values of 1 to 2048
+    /// printable ASCII characters without spaces (they are stored space-separated).
+    static func validateIntrospectionAudiences(_ audiences: [String]) throws(ClientDefinitionError) -> [String] {
+        guard audiences.count <= 32 else { throw ClientDefinitionError(field: "introspection_audiences", "at most 32 audiences") }
+        var valid: [String] = []
+        for audience in audiences {
+            guard !audience.isEmpty, audience.utf8.count <= 2048, audience.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+                throw ClientDefinitionError(field: "introspection_audiences", "'\(audience.prefix(100))' must be 1 to 2048 printable ASCII characters without spaces")
+            }
+            if !valid.contains(audience) { valid.append(audience) }
         }
         return valid
     }

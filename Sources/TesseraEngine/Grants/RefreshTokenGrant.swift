@@ -18,12 +18,14 @@ struct RefreshTokenGrant: GrantHandler {
             throw OAuthError.invalidGrant("refresh token was already used; every token of its grant is now revoked")
         }
         guard record.isActive(at: now) else { throw OAuthError.invalidGrant("refresh token has expired or was revoked") }
-        // RFC 9449 §5: a bound refresh token is only usable with a proof from the same key.
+        // RFC 9449 §5: a bound refresh token is only usable with a DPoP proof — from the same key for a
+        // public client; a confidential client may prove another key. Never without one: the grant's
+        // tokens were key-bound, so the new ones are too (RFC 9700 §4.8).
         if let boundKey = record.jkt {
             guard let proven = request.confirmation?.jkt else {
-                throw OAuthError(.invalidDPoPProof, "this refresh token is bound to a DPoP key; send a DPoP proof signed with that key")
+                throw OAuthError(.invalidDPoPProof, "this refresh token's grant is bound to a DPoP key; send a DPoP proof (RFC 9449 §5)")
             }
-            guard ConstantTime.equals(Array(proven.utf8), Array(boundKey.utf8)) else {
+            guard client.record.authMethod != .none || ConstantTime.equals(Array(proven.utf8), Array(boundKey.utf8)) else {
                 throw OAuthError.invalidGrant("this refresh token is bound to a different DPoP key")
             }
         }
@@ -61,7 +63,7 @@ struct RefreshTokenGrant: GrantHandler {
             refreshScope: grantScope
         )
         grant.confirmation = request.confirmation
-        grant.refreshTokenBinding = record.jkt ?? context.refreshTokenBinding(client: client, request: request)
+        grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request) ?? record.jkt
         grant.authorizationDetails = details
         grant.refreshAuthorizationDetails = grantDetails
         let minted = try await context.issuer.mint(grant)

@@ -335,6 +335,7 @@ public enum ConfigurationLoader {
             case scopes
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
+            case introspectionAudiences = "introspection_audiences"
         }
 
         init(from decoder: any Decoder) throws {
@@ -366,6 +367,7 @@ public enum ConfigurationLoader {
             definition.redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
             definition.requirePushedAuthorizationRequests =
                 try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
+            definition.introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
         }
     }
 

@@ -51,7 +51,6 @@ public struct ServerConfiguration: Sendable {
     public var keys = KeySettings()
     /// Who may read `/metrics` (`metrics:`); loopback only by default.
     public var metrics = MetricsExposure()
-
     /// Sign-in throttles, the password-hashing pool and the anonymous-session bound (`sign_in:`).
     public var signIn = SignInConfiguration()
 

@@ -47,7 +47,7 @@ struct PostgresClientStore: ClientStore {
     // MARK: - Rows
 
     /// A constant column list (no input reaches it).
-    private static let columns = "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par"
+    private static let columns = "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
         let grantTypes = client.grantTypes.map(\.rawValue)
@@ -55,18 +55,23 @@ struct PostgresClientStore: ClientStore {
         let query: PostgresQuery =
             upsert
             ? """
-            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par)
+            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
+                                 introspection_audiences)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
-                    \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests))
+                    \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
+                    \(client.introspectionAudiences))
             ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
                 jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
                 scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
-                redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par
+                redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par,
+                introspection_audiences = EXCLUDED.introspection_audiences
             """
             : """
-            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par)
+            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
+                                 introspection_audiences)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
-                    \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests))
+                    \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
+                    \(client.introspectionAudiences))
             """
         try await database.withConnection { connection in
             try await connection.run(query, logger: database.logger)
@@ -74,8 +79,8 @@ struct PostgresClientStore: ClientStore {
     }
 
     private static func record(_ row: PostgresRow) throws -> ClientRecord {
-        let (id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR) = try row.decode(
-            (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool).self
+        let (id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences) = try row.decode(
+            (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String]).self
         )
         var record = ClientRecord(
             id: id,
@@ -89,6 +94,7 @@ struct PostgresClientStore: ClientStore {
         )
         record.redirectURIs = redirectURIs
         record.requirePushedAuthorizationRequests = requirePAR
+        record.introspectionAudiences = introspectionAudiences
         return record
     }
 }

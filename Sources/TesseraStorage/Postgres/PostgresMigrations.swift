@@ -290,6 +290,12 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        Migration(
+            version: 11,
+            name: "client-introspection-audiences",
+            // RFC 7662 §4: which token audiences a client serves as a resource server, so it may introspect their tokens.
+            statements: ["ALTER TABLE clients ADD COLUMN introspection_audiences TEXT[] NOT NULL DEFAULT '{}'"]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -18,6 +18,9 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     public var redirectURIs: [String] = []
     /// Whether this client must push its authorization requests (RFC 9126 §6).
     public var requirePushedAuthorizationRequests: Bool = false
+    /// The token audiences this client serves as a resource server, whose tokens it may introspect
+    /// (RFC 7662 §4). Empty for clients that are not resource servers.
+    public var introspectionAudiences: [String] = []
 
     public init(
         id: String,
@@ -40,7 +43,7 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests
+        case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests, introspectionAudiences
     }
 
     /// Records written before redirect URIs existed decode with none.
@@ -56,5 +59,6 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         createdAt = try keyed.decode(Date.self, forKey: .createdAt)
         redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
         requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
+        introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
     }
 }

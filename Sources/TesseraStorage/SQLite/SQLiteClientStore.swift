@@ -48,6 +48,8 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
     /// Space-separated (a redirect URI holds no space).
     var redirectURIs: String
     var requirePAR: Bool
+    /// Space-separated (an audience holds no space).
+    var introspectionAudiences: String
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -60,6 +62,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         case createdAt = "created_at"
         case redirectURIs = "redirect_uris"
         case requirePAR = "require_par"
+        case introspectionAudiences = "introspection_audiences"
     }
 
     init(_ client: ClientRecord) {
@@ -73,6 +76,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         createdAt = client.createdAt.millis
         redirectURIs = client.redirectURIs.joined(separator: " ")
         requirePAR = client.requirePushedAuthorizationRequests
+        introspectionAudiences = client.introspectionAudiences.joined(separator: " ")
     }
 
     func record() throws -> ClientRecord {
@@ -88,6 +92,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         )
         record.redirectURIs = redirectURIs.split(separator: " ").map(String.init)
         record.requirePushedAuthorizationRequests = requirePAR
+        record.introspectionAudiences = introspectionAudiences.split(separator: " ").map(String.init)
         return record
     }
 }

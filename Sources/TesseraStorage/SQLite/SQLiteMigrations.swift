@@ -232,6 +232,10 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0011-client-introspection-audiences") { db in
+            // RFC 7662 §4: which token audiences a client serves as a resource server, so it may introspect their tokens.
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN introspection_audiences TEXT NOT NULL DEFAULT '';")
+        }
         return migrator
     }
 }

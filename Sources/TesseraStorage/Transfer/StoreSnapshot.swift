@@ -92,10 +92,13 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         /// Absent in snapshots written before migration 0009.
         public var redirectURIs: [String]?
         public var requirePushedAuthorizationRequests: Bool?
+        /// Absent in snapshots written before migration 0011.
+        public var introspectionAudiences: [String]?
 
         enum CodingKeys: String, CodingKey {
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
+            case introspectionAudiences = "introspection_audiences"
             case id
             case authMethod = "auth_method"
             case secretHash = "secret_hash"
@@ -117,6 +120,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             createdAt = record.createdAt.millis
             redirectURIs = record.redirectURIs
             requirePushedAuthorizationRequests = record.requirePushedAuthorizationRequests
+            introspectionAudiences = record.introspectionAudiences.isEmpty ? nil : record.introspectionAudiences
         }
 
         /// The store record.
@@ -133,6 +137,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             )
             record.redirectURIs = redirectURIs ?? []
             record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests ?? false
+            record.introspectionAudiences = introspectionAudiences ?? []
             return record
         }
     }
