@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// Issue 18 item 5: a JWT authorization grant minted for one client is redeemed only by that client
 /// (RFC 7523 §3; draft-ietf-oauth-identity-chaining §2.3.3 `client_id`), over the real routes.

@@ -2,11 +2,11 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// Issue 18 item 4 at the chaining edges: a trusted issuer's subject token reaches no resource of ours
 /// beyond the AS's default audience, and a key-bound JWT authorization grant (`cnf`) is redeemed only with
@@ -22,7 +22,12 @@ import TesseraTesting
                 "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerA), "azp": .string("app"),
                 "iat": .number(now), "exp": .number(now + 300), "scope": .string("read"),
             ])
-            let toResource = try await F.exchange(a, subject: idToken, type: TokenTypeIdentifier.idToken, extra: [("resource", "https://rs1.test/")])
+            let toResource = try await F.exchange(
+                a,
+                subject: idToken,
+                type: TokenTypeIdentifier.idToken,
+                extra: [("resource", "https://rs1.test/")]
+            )
             #expect(toResource.status == .badRequest, "\(toResource.json)")
             #expect(toResource.error == "invalid_target")
             let untargeted = try await F.exchange(a, subject: idToken, type: TokenTypeIdentifier.idToken, extra: [])
@@ -30,7 +35,9 @@ import TesseraTesting
             #expect(try F.claims(try #require(untargeted.json["access_token"] as? String)).audience == [F.issuerA])
             // Nor does it carry authorization_details of ours to narrow.
             let details = try await F.exchange(
-                a, subject: idToken, type: TokenTypeIdentifier.idToken,
+                a,
+                subject: idToken,
+                type: TokenTypeIdentifier.idToken,
                 extra: [("authorization_details", #"[{"type": "customer_information", "actions": ["read"]}]"#)]
             )
             #expect(details.error == "invalid_authorization_details")
@@ -48,8 +55,10 @@ import TesseraTesting
         try await fixture.run { _, b in
             let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
             let grant = try await F.signed([
-                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "iat": .number(now), "exp": .number(now + 60),
-                "jti": .string("bound-1"), "scope": .string("read"), "client_id": .string("app"), "cnf": .object(["jkt": .string(key.thumbprint)]),
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "iat": .number(now),
+                "exp": .number(now + 60),
+                "jti": .string("bound-1"), "scope": .string("read"), "client_id": .string("app"),
+                "cnf": .object(["jkt": .string(key.thumbprint)]),
             ])
             func redeem(_ proof: String?) async throws -> F.Response {
                 var headers = HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: "app", secret: F.secret))

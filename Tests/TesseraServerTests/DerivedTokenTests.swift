@@ -2,11 +2,11 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// Issue 18 item 4: a token derived by token exchange (RFC 8693 §2.1, §5; RFC 9700 §4.8) never
 /// carries more than its subject token — rights, audiences or freedom from its key — over the real route.
@@ -27,8 +27,11 @@ import TesseraTesting
         let app = try await TestServer.build(now: { Fixtures.epoch }) { configuration in
             configuration.clients = [
                 ClientDefinition(
-                    id: "service-a", auth: "client_secret_basic", secret: secret,
-                    grantTypes: ["client_credentials", "refresh_token", GrantType.tokenExchange.rawValue], scopes: "read write"
+                    id: "service-a",
+                    auth: "client_secret_basic",
+                    secret: secret,
+                    grantTypes: ["client_credentials", "refresh_token", GrantType.tokenExchange.rawValue],
+                    scopes: "read write"
                 )
             ]
             configuration.authorizationDetailsTypes = BankFixtures.detailTypes()
@@ -39,7 +42,12 @@ import TesseraTesting
     static func token(_ client: any TestClientProtocol, _ form: [(String, String)], dpop: String? = nil) async throws -> Answer {
         var headers = HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: "service-a", secret: secret))
         if let dpop { headers[HTTPField.Name("DPoP")!] = dpop }
-        return try await client.execute(uri: "/token", method: .post, headers: headers, body: ByteBuffer(string: FormParameters(form).encoded)) { response in
+        return try await client.execute(
+            uri: "/token",
+            method: .post,
+            headers: headers,
+            body: ByteBuffer(string: FormParameters(form).encoded)
+        ) { response in
             Answer(status: response.status, json: (try? HTTPHelpers.json(response.body)) ?? [:])
         }
     }
@@ -58,7 +66,10 @@ import TesseraTesting
     @Test func aReadOnlyTokenIsNotExchangedForAPaymentPermit() async throws {
         try await Self.withApp { client, _ in
             let readOnly = try #require(try await Self.token(client, [("grant_type", "client_credentials"), ("scope", "read")]).token)
-            let attack = try await Self.token(client, Self.exchange(readOnly, [("authorization_details", SeedFigures.json(SeedFigures.figure2))]))
+            let attack = try await Self.token(
+                client,
+                Self.exchange(readOnly, [("authorization_details", SeedFigures.json(SeedFigures.figure2))])
+            )
             #expect(attack.status == .badRequest, "\(attack.json)")
             #expect(attack.error == "invalid_authorization_details")
             #expect(attack.token == nil)
@@ -67,7 +78,10 @@ import TesseraTesting
 
     @Test func exchangedDetailsOnlyNarrowTheSubjectTokens() async throws {
         try await Self.withApp { client, _ in
-            let granted = try await Self.token(client, [("grant_type", "client_credentials"), ("authorization_details", SeedFigures.json(SeedFigures.figure2))])
+            let granted = try await Self.token(
+                client,
+                [("grant_type", "client_credentials"), ("authorization_details", SeedFigures.json(SeedFigures.figure2))]
+            )
             let subject = try #require(granted.token)
             let parentDetails = try #require(try Self.claims(subject).authorizationDetails)
             // Without authorization_details the exchanged token keeps the subject token's, as it keeps its scope.
@@ -75,7 +89,10 @@ import TesseraTesting
             #expect(kept.status == .ok, "\(kept.json)")
             #expect(try Self.claims(try #require(kept.token)).authorizationDetails == parentDetails)
             // Asking again for the full figure 2 (with `cancel`, which the subject's set dropped) is refused.
-            let wider = try await Self.token(client, Self.exchange(subject, [("authorization_details", SeedFigures.json(SeedFigures.figure2))]))
+            let wider = try await Self.token(
+                client,
+                Self.exchange(subject, [("authorization_details", SeedFigures.json(SeedFigures.figure2))])
+            )
             #expect(wider.error == "invalid_authorization_details", "\(wider.json)")
             // Asking for exactly the subject's set is allowed.
             let same = String(decoding: try JSONEncoder().encode(parentDetails), as: UTF8.self)
@@ -87,7 +104,9 @@ import TesseraTesting
 
     @Test func anExchangedTokenNeverReachesAnAudienceItsSubjectCouldNot() async throws {
         try await Self.withApp { client, app in
-            let subject = try #require(try await Self.token(client, [("grant_type", "client_credentials"), ("scope", "read"), ("resource", Self.rs1)]).token)
+            let subject = try #require(
+                try await Self.token(client, [("grant_type", "client_credentials"), ("scope", "read"), ("resource", Self.rs1)]).token
+            )
             let otherResource = try await Self.token(client, Self.exchange(subject, [("resource", Self.bank)]))
             #expect(otherResource.status == .badRequest, "\(otherResource.json)")
             #expect(otherResource.error == "invalid_target")
@@ -107,7 +126,9 @@ import TesseraTesting
             let endpoint = app.engine.configuration.tokenEndpoint
             let key = DPoPProofSigner()
             let bound = try await Self.token(
-                client, [("grant_type", "client_credentials"), ("scope", "read")], dpop: key.proof(method: "POST", uri: endpoint, now: Fixtures.epoch)
+                client,
+                [("grant_type", "client_credentials"), ("scope", "read")],
+                dpop: key.proof(method: "POST", uri: endpoint, now: Fixtures.epoch)
             )
             let subject = try #require(bound.token)
             #expect(bound.json["token_type"] as? String == "DPoP")
@@ -118,11 +139,19 @@ import TesseraTesting
             #expect(unproven.token == nil)
 
             let other = DPoPProofSigner()
-            let wrongKey = try await Self.token(client, Self.exchange(subject), dpop: other.proof(method: "POST", uri: endpoint, now: Fixtures.epoch))
+            let wrongKey = try await Self.token(
+                client,
+                Self.exchange(subject),
+                dpop: other.proof(method: "POST", uri: endpoint, now: Fixtures.epoch)
+            )
             #expect(wrongKey.status == .badRequest, "\(wrongKey.json)")
             #expect(wrongKey.error == "invalid_request")
 
-            let proven = try await Self.token(client, Self.exchange(subject), dpop: key.proof(method: "POST", uri: endpoint, now: Fixtures.epoch))
+            let proven = try await Self.token(
+                client,
+                Self.exchange(subject),
+                dpop: key.proof(method: "POST", uri: endpoint, now: Fixtures.epoch)
+            )
             #expect(proven.status == .ok, "\(proven.json)")
             #expect(proven.json["token_type"] as? String == "DPoP")
             #expect(try Self.claims(try #require(proven.token)).cnf?.jkt == key.thumbprint)
@@ -135,7 +164,9 @@ import TesseraTesting
             let endpoint = app.engine.configuration.tokenEndpoint
             let key = DPoPProofSigner()
             let bound = try await Self.token(
-                client, [("grant_type", "client_credentials"), ("scope", "read")], dpop: key.proof(method: "POST", uri: endpoint, now: Fixtures.epoch)
+                client,
+                [("grant_type", "client_credentials"), ("scope", "read")],
+                dpop: key.proof(method: "POST", uri: endpoint, now: Fixtures.epoch)
             )
             let refresh = try #require(bound.json["refresh_token"] as? String)
             let unproven = try await Self.token(client, [("grant_type", "refresh_token"), ("refresh_token", refresh)])
@@ -143,7 +174,9 @@ import TesseraTesting
             #expect(unproven.error == "invalid_dpop_proof")
             #expect(unproven.token == nil)
             let proven = try await Self.token(
-                client, [("grant_type", "refresh_token"), ("refresh_token", refresh)], dpop: key.proof(method: "POST", uri: endpoint, now: Fixtures.epoch)
+                client,
+                [("grant_type", "refresh_token"), ("refresh_token", refresh)],
+                dpop: key.proof(method: "POST", uri: endpoint, now: Fixtures.epoch)
             )
             #expect(proven.status == .ok, "\(proven.json)")
             #expect(try Self.claims(try #require(proven.token)).cnf?.jkt == key.thumbprint)

@@ -3,11 +3,11 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// Issue 18 item 7: the AS authorizes the introspecting caller (RFC 7662 §4). Only the token's own
 /// client or a resource server registered for one of its audiences learns what a token carries;
@@ -25,13 +25,28 @@ import TesseraTesting
         let rs = GNAPTestSigner(kid: "rs-1", privateKey: rsKey, now: clock.closure)
         let otherRS = GNAPTestSigner(kid: "rs-2", privateKey: otherRSKey, now: clock.closure)
         return try await TestServer.build(now: clock.closure) { configuration in
-            var resourceServer = ClientDefinition(id: "rs-backup", auth: "client_secret_basic", secret: Self.secret, grantTypes: ["client_credentials"], scopes: "")
+            var resourceServer = ClientDefinition(
+                id: "rs-backup",
+                auth: "client_secret_basic",
+                secret: Self.secret,
+                grantTypes: ["client_credentials"],
+                scopes: ""
+            )
             resourceServer.introspectionAudiences = [Self.backup]
-            configuration.clients = TestClients.definitions + [
-                ClientDefinition(id: "nosy", auth: "client_secret_basic", secret: Self.secret, grantTypes: ["client_credentials"], scopes: "read"),
-                resourceServer,
+            configuration.clients =
+                TestClients.definitions + [
+                    ClientDefinition(
+                        id: "nosy",
+                        auth: "client_secret_basic",
+                        secret: Self.secret,
+                        grantTypes: ["client_credentials"],
+                        scopes: "read"
+                    ),
+                    resourceServer,
+                ]
+            configuration.gnap.instances = [
+                .init(id: "agent-1", key: agent.key, displayName: "Agent", allowedAccess: ["backup-api"], allowBearer: false)
             ]
-            configuration.gnap.instances = [.init(id: "agent-1", key: agent.key, displayName: "Agent", allowedAccess: ["backup-api"], allowBearer: false)]
             configuration.gnap.resourceServers = [
                 .init(id: "rs-1", key: rs.key, audiences: [Self.backup]),
                 .init(id: "rs-2", key: otherRS.key, audiences: ["https://photos.example/"]),
@@ -41,7 +56,9 @@ import TesseraTesting
 
     static func introspect(_ client: any TestClientProtocol, _ token: String, as id: String) async throws -> [String: Any] {
         try await client.execute(
-            uri: "/introspect", method: .post, headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: id, secret: secret)),
+            uri: "/introspect",
+            method: .post,
+            headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: id, secret: secret)),
             body: ByteBuffer(string: FormParameters([("token", token)]).encoded)
         ) { response in
             #expect(response.status == .ok)
@@ -53,7 +70,9 @@ import TesseraTesting
         var form = [("grant_type", "client_credentials"), ("scope", "read")]
         if let resource { form.append(("resource", resource)) }
         return try await client.execute(
-            uri: "/token", method: .post, headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization()),
+            uri: "/token",
+            method: .post,
+            headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization()),
             body: ByteBuffer(string: FormParameters(form).encoded)
         ) { response in try #require(try HTTPHelpers.json(response.body)["access_token"] as? String) }
     }
@@ -89,13 +108,23 @@ import TesseraTesting
 
             // OAuth introspection by an unrelated confidential client.
             #expect(try await Self.introspect(client, value, as: "nosy") as NSDictionary == ["active": false] as NSDictionary)
-            #expect(try await Self.introspect(client, value, as: TestClients.secretClientID) as NSDictionary == ["active": false] as NSDictionary)
+            #expect(
+                try await Self.introspect(client, value, as: TestClients.secretClientID) as NSDictionary == ["active": false]
+                    as NSDictionary
+            )
             #expect(try await Self.introspect(client, value, as: "rs-backup")["active"] as? Bool == true)
 
             // GNAP introspection (RFC 9767 §3.3) by a resource server of another audience.
             func gnapIntrospect(_ signer: GNAPTestSigner, _ id: String) async throws -> [String: Any] {
                 let request = GNAPIntrospectionRequest(accessToken: value, proof: "httpsig", resourceServer: .instance(id), access: nil)
-                return try await GNAPEndpointTests.send(client, app, signer, method: .post, path: "/gnap/introspect", body: try GNAPTestSigner.body(request)).json
+                return try await GNAPEndpointTests.send(
+                    client,
+                    app,
+                    signer,
+                    method: .post,
+                    path: "/gnap/introspect",
+                    body: try GNAPTestSigner.body(request)
+                ).json
             }
             #expect(try await gnapIntrospect(otherRS, "rs-2") as NSDictionary == ["active": false] as NSDictionary)
             #expect(try await gnapIntrospect(rs, "rs-1")["active"] as? Bool == true)

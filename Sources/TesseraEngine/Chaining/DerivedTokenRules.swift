@@ -29,7 +29,12 @@ enum DerivedTokenRules {
     /// Only DPoP proofs reach the token endpoint, so a certificate-bound token (`x5t#S256`) cannot be
     /// proven here and is refused.
     /// - Returns: the key the derived token is bound to: the one proven with this request.
-    static func confirmation(required: Confirmation?, parentBound: Bool, proven: Confirmation?, role: String) throws(OAuthError) -> Confirmation? {
+    static func confirmation(
+        required: Confirmation?,
+        parentBound: Bool,
+        proven: Confirmation?,
+        role: String
+    ) throws(OAuthError) -> Confirmation? {
         if let required {
             guard let bound = required.jkt, !bound.isEmpty else {
                 throw OAuthError.invalidRequest(
@@ -39,7 +44,10 @@ enum DerivedTokenRules {
                 )
             }
             guard let key = proven?.jkt else {
-                throw OAuthError(.invalidDPoPProof, "\(role) is bound to a DPoP key (cnf.jkt); send a DPoP proof signed with that key (RFC 9449 §5)")
+                throw OAuthError(
+                    .invalidDPoPProof,
+                    "\(role) is bound to a DPoP key (cnf.jkt); send a DPoP proof signed with that key (RFC 9449 §5)"
+                )
             }
             guard ConstantTime.equals(Array(key.utf8), Array(bound.utf8)) else {
                 throw OAuthError.invalidRequest("\(role) is bound to another key than the one this request's DPoP proof shows")
