@@ -207,8 +207,9 @@ import Glibc
             let (_, expired) = try await Self.redeem(domains, grant: try #require(late["access_token"] as? String))
             #expect((expired["error_description"] as? String)?.contains("expired") == true)
 
-            // Key rotation at A: B meets an unknown kid, refetches A's JWKS and accepts the grant.
-            let (rotateStatus, rotateOutput) = try await TesseraProcess.run(["keys", "rotate", "--data-dir", domains.directoryA.path])
+            // Key rotation at A: B meets an unknown kid, refetches A's JWKS and accepts the grant. (Signing at
+            // once: with the default publish delay A would sign with it only after 60 s.)
+            let (rotateStatus, rotateOutput) = try await TesseraProcess.run(["keys", "rotate", "--publish-delay", "0", "--data-dir", domains.directoryA.path])
             #expect(rotateStatus == 0)
             let newKid = String(rotateOutput.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             var rotatedGrant: String?
