@@ -83,6 +83,7 @@ public enum ConfigurationLoader {
         var gnap: FileGNAP?
         var chaining: FileChaining?
         var outbound: FileOutbound?
+        var outboundTLS: FileOutboundTLS?
         var clientIDMetadataDocuments: FileClientMetadata?
         var clientChallenges: FileClientChallenges?
         var dpop: FileDPoP?
@@ -101,6 +102,7 @@ public enum ConfigurationLoader {
             case logLevel = "log_level"
             case clients, gnap, chaining
             case outbound
+            case outboundTLS = "outbound_tls"
             case clientIDMetadataDocuments = "client_id_metadata_documents"
             case clientChallenges = "client_challenges"
             case dpop
@@ -131,6 +133,7 @@ public enum ConfigurationLoader {
             gnap = try keyed.decodeIfPresent(FileGNAP.self, forKey: .gnap)
             chaining = try keyed.decodeIfPresent(FileChaining.self, forKey: .chaining)
             outbound = try keyed.decodeIfPresent(FileOutbound.self, forKey: .outbound)
+            outboundTLS = try keyed.decodeIfPresent(FileOutboundTLS.self, forKey: .outboundTLS)
             clientIDMetadataDocuments = try keyed.decodeIfPresent(FileClientMetadata.self, forKey: .clientIDMetadataDocuments)
             clientChallenges = try keyed.decodeIfPresent(FileClientChallenges.self, forKey: .clientChallenges)
             dpop = try keyed.decodeIfPresent(FileDPoP.self, forKey: .dpop)
@@ -156,6 +159,7 @@ public enum ConfigurationLoader {
             if let gnap { gnap.apply(to: &configuration.gnap) }
             if let chaining { try chaining.apply(to: &configuration.chaining) }
             try outbound?.apply(to: &configuration)
+            outboundTLS?.apply(to: &configuration)
             clientIDMetadataDocuments?.apply(to: &configuration)
             try clientChallenges?.apply(to: &configuration)
             if let dpop { try dpop.apply(to: &configuration.dpop) }

@@ -31,6 +31,8 @@ public struct ServerConfiguration: Sendable {
     /// Networks the server may reach when fetching a URL a client chose, although special-use
     /// (e.g. loopback for tests); everything else special-use is refused.
     public var outboundPolicy = OutboundAddressPolicy()
+    /// CA certificates trusted for outbound TLS besides the system roots (`outbound_tls:`).
+    public var outboundTLS = OutboundTLSSettings()
     /// Whether a `client_id` that is an https URL is resolved as a Client ID Metadata Document.
     public var clientMetadataDocumentsEnabled = false
     /// Bounds for metadata-document clients: grant types, scopes, caching.
@@ -95,6 +97,7 @@ public struct ServerConfiguration: Sendable {
             guard !server.audiences.isEmpty else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].audiences", "must list at least one audience") }
         }
         try validateChaining()
+        _ = try outboundTLS.clientConfiguration()
         if clientMetadata.allowHTTP, outboundPolicy.allowedNetworks.isEmpty {
             throw ConfigurationError(
                 field: "client_id_metadata_documents.allow_http",
