@@ -68,6 +68,7 @@ public struct ServerConfiguration: Sendable {
             guard let url = URLComponents(string: issuer), url.scheme == "https" || url.scheme == "http", url.host?.isEmpty == false,
                 url.query == nil, url.fragment == nil
             else { throw ConfigurationError(field: "issuer", "must be an http(s) URL without query or fragment (RFC 8414 §2)") }
+            try Self.checkCanonical(issuer: issuer)
         }
         guard accessTokenLifetime >= 1, accessTokenLifetime <= 86_400 else {
             throw ConfigurationError(field: "access_token_lifetime", "must be 1 to 86400 seconds")
