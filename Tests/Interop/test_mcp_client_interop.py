@@ -490,3 +490,78 @@ def test_metadata_document_behind_an_untrusted_certificate_fails_fast(tessera, r
     token = requests.post(tessera.base_url + "/token", data={"grant_type": "client_credentials", "client_id": client_id}, timeout=30)
     assert token.status_code == 401 and token.json()["error"] == "invalid_client"
     assert "certificate" in token.json()["error_description"]
+
+
+# --- The CA bundle for peers: key sets of peer authorization servers over private-CA TLS -------
+
+PEER_ISSUER = "https://peer-as.interop"
+ROGUE_PEER = "https://rogue-as.interop"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+@pytest.fixture(scope="module")
+def peer_key():
+    from joserfc.jwk import ECKey
+
+    return ECKey.generate_key("P-256", parameters={"kid": "peer-1", "alg": "ES256"}, private=True)
+
+
+@pytest.fixture(scope="module")
+def resource_as(pki, documents, rogue_documents, peer_key):
+    """An AS that trusts two peers whose key sets live behind TLS: one under the private CA in
+    `outbound_tls.ca_bundle`, one under a CA it does not trust."""
+    _, (ca, _, _), _ = pki
+    jwks = {"keys": [peer_key.as_dict(private=False)]}
+    documents.documents["/peer-jwks"] = jwks
+    rogue_documents.documents["/peer-jwks"] = jwks
+    server = TesseraServer(
+        f"""
+clients:
+  - {{id: rs-app, auth: client_secret_basic, secret: {CLIENT_SECRET}, grant_types: ["{JWT_BEARER}"], scopes: read}}
+outbound_tls:
+  ca_bundle: {ca}
+chaining:
+  peers:
+    - name: peer
+      issuer: {PEER_ISSUER}
+      jwks_uri: {documents.base_url}/peer-jwks
+      algorithms: [ES256]
+      scopes: read
+    - name: rogue
+      issuer: {ROGUE_PEER}
+      jwks_uri: {rogue_documents.base_url}/peer-jwks
+      algorithms: [ES256]
+      scopes: read
+"""
+    )
+    yield server
+    server.stop()
+
+
+def peer_grant(key, issuer, audience):
+    import time
+    import uuid
+
+    from joserfc import jwt as jose_jwt
+
+    now = int(time.time())
+    claims = {"iss": issuer, "sub": "bob", "aud": audience, "iat": now, "exp": now + 60, "jti": str(uuid.uuid4()), "scope": "read"}
+    return jose_jwt.encode({"alg": "ES256", "kid": "peer-1", "typ": "JWT"}, claims, key)
+
+
+def test_peer_key_sets_behind_a_private_ca_are_trusted_through_the_bundle(resource_as, peer_key):
+    import time
+
+    redeem = lambda issuer: requests.post(  # noqa: E731
+        resource_as.base_url + "/token",
+        data={"grant_type": JWT_BEARER, "assertion": peer_grant(peer_key, issuer, resource_as.base_url)},
+        auth=("rs-app", CLIENT_SECRET),
+        timeout=30,
+    )
+    trusted = redeem(PEER_ISSUER)
+    assert trusted.status_code == 200, trusted.text
+    started = time.monotonic()
+    refused = redeem(ROGUE_PEER)
+    elapsed = time.monotonic() - started
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant", refused.text
+    assert elapsed < 2.5, f"took {elapsed:.1f} s"
