@@ -41,7 +41,9 @@ import Testing
         let documents = ClientMetadataDocumentServer()
         try await documents.run { base in
             try await withApp(documents: base) { client, app in
-                let document = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) { try HTTPHelpers.json($0.body) }
+                let document = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) {
+                    try HTTPHelpers.json($0.body)
+                }
                 let issuer = app.engine.configuration.issuer
                 #expect(document["issuer"] as? String == issuer)
                 #expect(document["authorization_endpoint"] as? String == issuer + "/authorize")
@@ -126,7 +128,9 @@ import Testing
             // The refresh grant with the same resource keeps the audience (RFC 8707 §2.2).
             let refresh = try #require(body["refresh_token"] as? String)
             let (refreshed, again) = try await Flow.token(
-                client, [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", Flow.web), ("resource", Self.mcpResource)], auth: basic
+                client,
+                [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", Flow.web), ("resource", Self.mcpResource)],
+                auth: basic
             )
             #expect(refreshed == .ok, "\(again)")
             #expect(again["token_type"] as? String == "Bearer")
@@ -165,7 +169,8 @@ import Testing
                 let consent = try await browser.request(consentPath)
                 #expect(consent.body.contains("“Agent &lt;Smith&gt;”</strong> (as it names itself, unverified)"))
                 #expect(consent.body.contains("runs on your own computer"))
-                let decided = try await browser.request(consentPath, method: .post, form: [("csrf", consent.csrf ?? ""), ("decision", "approve_all")])
+                let form = [("csrf", consent.csrf ?? ""), ("decision", "approve_all")]
+                let decided = try await browser.request(consentPath, method: .post, form: form)
                 let location = try #require(decided.location)
                 let code = try #require(Flow.query(location)["code"])
                 let (status, body) = try await Flow.redeem(client, code: code, redirect: Flow.spaCallback, auth: nil, clientID: clientID)
@@ -187,7 +192,8 @@ import Testing
                         ("client_id", clientID), ("response_type", "code"), ("redirect_uri", redirect), ("scope", "read"),
                         ("code_challenge", Flow.challenge), ("code_challenge_method", "S256"),
                     ]
-                    return try await client.execute(uri: "/par", method: .post, headers: HTTPHelpers.form, body: ByteBuffer(string: FormParameters(form).encoded)) {
+                    let body = ByteBuffer(string: FormParameters(form).encoded)
+                    return try await client.execute(uri: "/par", method: .post, headers: HTTPHelpers.form, body: body) {
                         ($0.status, try HTTPHelpers.json($0.body))
                     }
                 }
@@ -198,7 +204,8 @@ import Testing
                 let requestURI = try #require(pushed["request_uri"] as? String)
                 let browser = Flow.Browser(client)
                 try await browser.signIn()
-                let start = try await browser.request("/authorize?" + FormParameters([("client_id", clientID), ("request_uri", requestURI)]).encoded)
+                let query = FormParameters([("client_id", clientID), ("request_uri", requestURI)]).encoded
+                let start = try await browser.request("/authorize?" + query)
                 #expect(start.location?.hasPrefix("/authorize/") == true)
             }
         }
@@ -212,7 +219,8 @@ import Testing
             documents.set("/machine.json", json: Self.document(base, path: "/machine.json", grants: ["client_credentials"]))
             try await withApp(documents: base) { client, app in
                 let browser = Flow.Browser(client)
-                let page = try await browser.request(Flow.authorizeURI(client: base + "/machine.json", redirect: Flow.spaCallback, scope: "read"))
+                let uri = Flow.authorizeURI(client: base + "/machine.json", redirect: Flow.spaCallback, scope: "read")
+                let page = try await browser.request(uri)
                 #expect(page.status == .found)
                 let answer = Flow.query(try #require(page.location))
                 #expect(answer["error"] == "unauthorized_client" && answer["iss"] == app.engine.configuration.issuer)

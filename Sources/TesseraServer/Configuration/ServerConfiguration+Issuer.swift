@@ -9,8 +9,8 @@ extension ServerConfiguration {
     /// - Throws: ``ConfigurationError`` for `issuer`, giving the canonical spelling.
     static func checkCanonical(issuer: String) throws(ConfigurationError) {
         // IPv6 literals are left to the URL grammar check: their canonical text form is not this check's business.
-        guard let components = URLComponents(string: issuer), let scheme = components.scheme, let host = components.host, !host.contains(":"),
-            !host.hasPrefix("[")
+        guard let components = URLComponents(string: issuer), let scheme = components.scheme, let host = components.host,
+            !host.contains(":"), !host.hasPrefix("[")
         else { return }
         var canonical = URLComponents()
         canonical.scheme = scheme.lowercased()

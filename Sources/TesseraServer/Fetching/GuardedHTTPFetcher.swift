@@ -128,7 +128,8 @@ public struct GuardedHTTPFetcher: Sendable {
         } catch is NIOSSLError, is NIOSSLExtraError {
             let host = URLComponents(string: url)?.host ?? url
             throw Refusal(
-                "the TLS certificate of '\(host.prefix(100))' is not trusted (not issued by a CA in the system roots or outbound_tls.ca_bundle, expired, or not for this host)"
+                "the TLS certificate of '\(host.prefix(100))' is not trusted (not issued by a CA in the system roots or "
+                    + "outbound_tls.ca_bundle, expired, or not for this host)"
             )
         } catch {
             throw Refusal("the URL could not be fetched")

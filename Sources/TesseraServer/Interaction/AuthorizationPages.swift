@@ -77,8 +77,12 @@ enum AuthorizationPages {
             let host = (URLComponents(string: uri)?.host ?? "").lowercased()
             return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1"
         }
-        let warning: HTML = loopbackOnly
-            ? "<p class=\"note warning\">This application runs on your own computer. Any program on it could use the same name: continue only if you just started it yourself.</p>"
+        let warning: HTML =
+            loopbackOnly
+            ? """
+                <p class="note warning">This application runs on your own computer. Any program on it could use the same name: \
+                continue only if you just started it yourself.</p>
+                """
             : .empty
         return """
             <p>\(named) asks for access on your behalf.</p>
