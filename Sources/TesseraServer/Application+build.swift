@@ -106,11 +106,14 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     } else {
         try await prepareStores()
     }
+    // Outbound TLS: the system roots plus the operator's CA bundle (`outbound_tls:`).
+    let outboundTLS = try configuration.outboundTLS.clientConfiguration()
+    let peerClient = try OutboundHTTPClients.peers(configuration.outboundTLS)
     let jwksFetcher: any JWKSFetcher
     if let fetcher = dependencies.jwksFetcher {
         jwksFetcher = fetcher
     } else {
-        jwksFetcher = GuardedJWKSFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy))
+        jwksFetcher = GuardedJWKSFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, tls: outboundTLS))
     }
 
     let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
@@ -124,13 +127,13 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     if let fetcher = dependencies.jwksFetcher {
         peerJWKSFetcher = fetcher
     } else {
-        peerJWKSFetcher = HTTPJWKSFetcher(client: HTTPJWKSFetcher.sharedClient, timeout: .seconds(10))
+        peerJWKSFetcher = HTTPJWKSFetcher(client: peerClient, timeout: .seconds(10))
     }
     // Clients met on the fly (CIMD): their documents and key sets are fetched under the SSRF guard.
     let metadataClients = configuration.clientMetadataDocumentsEnabled
         ? ClientMetadataResolver(
             configuration: configuration.clientMetadata,
-            fetcher: GuardedClientMetadataFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy)),
+            fetcher: GuardedClientMetadataFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, tls: outboundTLS)),
             store: stores.clientMetadata,
             now: dependencies.now
         ) : nil
@@ -145,7 +148,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         keyRing: keyRing,
         jwksFetcher: jwksFetcher,
         peerJWKSFetcher: peerJWKSFetcher,
-        peerTokenClient: HTTPPeerTokenClient(client: HTTPJWKSFetcher.sharedClient, timeout: .seconds(10)),
+        peerTokenClient: HTTPPeerTokenClient(client: peerClient, timeout: .seconds(10)),
         gnap: gnapConfiguration,
         trust: configuration.chaining,
         metadataClients: metadataClients,
@@ -177,7 +180,8 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         pusher: FinishPusher(
             fetcher: GuardedHTTPFetcher(
                 policy: configuration.outboundPolicy,
-                timeout: .milliseconds(Int64(configuration.gnap.interaction.pushTimeout.components.seconds) * 1000)
+                timeout: .milliseconds(Int64(configuration.gnap.interaction.pushTimeout.components.seconds) * 1000),
+                tls: outboundTLS
             )
         ),
         signIn: configuration.signIn,

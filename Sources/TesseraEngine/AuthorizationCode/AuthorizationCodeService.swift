@@ -38,6 +38,9 @@ public struct AuthorizationCodeService: Sendable {
     public struct Pending: Sendable {
         public var request: OAuthAuthorizationRequest
         public var client: ClientRecord
+        /// The client's own metadata document when it is known only by one (CIMD): what it says
+        /// about itself (`client_name`) is unverified and shown as such.
+        public var document: ClientMetadataDocument?
     }
 
     /// Why a held request cannot be decided.
@@ -79,8 +82,15 @@ public struct AuthorizationCodeService: Sendable {
     /// redirector); after that, problems go back to the client with `state` and `iss`.
     public func authorize(query: FormParameters) async throws -> Outcome {
         guard let clientID = query["client_id"] else { return .errorPage("The request does not name an application (client_id is missing).") }
-        guard clientID.utf8.count <= 255, let client = try await clients.client(id: clientID) else {
-            return .errorPage("The application that sent you here is not registered with this server.")
+        let client: ClientRecord
+        do {
+            guard clientID.utf8.count <= 255, let found = try await self.client(id: clientID) else {
+                return .errorPage("The application that sent you here is not registered with this server.")
+            }
+            client = found.record
+        } catch let error as OAuthError {
+            // A metadata document that cannot be used: its reason is about the client's own document.
+            return .errorPage("The application that sent you here could not be identified: \(error.message).")
         }
         if let requestURI = query["request_uri"] {
             // RFC 9126 §4: the pushed request replaces the query; it is used once.
@@ -122,9 +132,18 @@ public struct AuthorizationCodeService: Sendable {
         guard id.utf8.count <= 64, let record = try await store.request(idHash: TokenIssuer.hashToken(id), at: now()),
             record.kind == AuthorizationRequestRecord.pending,
             let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8)),
-            let client = try await clients.client(id: request.clientID)
+            let client = try await self.client(id: request.clientID)
         else { return nil }
-        return Pending(request: request, client: client)
+        return Pending(request: request, client: client.record, document: client.metadata?.document)
+    }
+
+    /// A registered client or, when metadata documents are accepted, the client a URL `client_id`'s
+    /// document describes (draft-ietf-oauth-client-id-metadata-document §4): the same lookup as the
+    /// token endpoint's, so both doors know the same clients.
+    /// - Throws: ``OAuthError`` `invalid_client` when a document cannot be fetched or used.
+    func client(id: String) async throws -> (record: ClientRecord, metadata: MetadataClient?)? {
+        guard ClientAuthenticator.canNameAClient(id), let (record, metadata) = try await authenticator.lookup(id) else { return nil }
+        return (record, metadata)
     }
 
     /// Records the person's decision and returns where the browser goes (RFC 6749 §4.1.2): the

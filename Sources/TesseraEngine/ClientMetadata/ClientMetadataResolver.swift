@@ -133,11 +133,12 @@ public actor ClientMetadataResolver {
                 throw refuse("redirect_uris must be absolute URLs without fragments")
             }
         }
+        if (document.clientName ?? "").utf8.count > 200 { throw refuse("client_name is longer than 200 bytes") }
         let declaredGrants = (document.grantTypes ?? ["authorization_code"]).map(GrantType.init(rawValue:))
         var grants = declaredGrants.filter(configuration.allowedGrantTypes.contains)
         if method == .none { grants.removeAll { $0 == .clientCredentials } }
         let declaredScopes = (document.scope ?? "").split(separator: " ").map(String.init)
-        return ClientRecord(
+        var record = ClientRecord(
             id: url,
             authMethod: method,
             jwks: jwksText,
@@ -146,6 +147,9 @@ public actor ClientMetadataResolver {
             scopes: declaredScopes.filter(configuration.allowedScopes.contains),
             createdAt: now()
         )
+        // Matched exactly at the authorization endpoint and PAR (CIMD §4.2, RFC 9700 §4.1.3).
+        record.redirectURIs = document.redirectURIs ?? []
+        return record
     }
 
     static func fingerprint(keys document: ClientMetadataDocument) -> String {

@@ -88,6 +88,7 @@ public enum ConfigurationLoader {
         var outboundNetwork: FileOutbound?
         /// The former name of `outbound_network:`, which read like `chaining.peers[].outbound` (claims transcription).
         var deprecatedOutbound: FileOutbound?
+        var outboundTLS: FileOutboundTLS?
         var clientIDMetadataDocuments: FileClientMetadata?
         var clientChallenges: FileClientChallenges?
         var dpop: FileDPoP?
@@ -110,6 +111,7 @@ public enum ConfigurationLoader {
             case clients, gnap, chaining
             case outboundNetwork = "outbound_network"
             case deprecatedOutbound = "outbound"
+            case outboundTLS = "outbound_tls"
             case clientIDMetadataDocuments = "client_id_metadata_documents"
             case clientChallenges = "client_challenges"
             case dpop
@@ -143,6 +145,7 @@ public enum ConfigurationLoader {
             chaining = try keyed.decodeIfPresent(FileChaining.self, forKey: .chaining)
             outboundNetwork = try keyed.decodeIfPresent(FileOutbound.self, forKey: .outboundNetwork)
             deprecatedOutbound = try keyed.decodeIfPresent(FileOutbound.self, forKey: .deprecatedOutbound)
+            outboundTLS = try keyed.decodeIfPresent(FileOutboundTLS.self, forKey: .outboundTLS)
             clientIDMetadataDocuments = try keyed.decodeIfPresent(FileClientMetadata.self, forKey: .clientIDMetadataDocuments)
             clientChallenges = try keyed.decodeIfPresent(FileClientChallenges.self, forKey: .clientChallenges)
             dpop = try keyed.decodeIfPresent(FileDPoP.self, forKey: .dpop)
@@ -171,6 +174,7 @@ public enum ConfigurationLoader {
             if let gnap { gnap.apply(to: &configuration.gnap) }
             if let chaining { try chaining.apply(to: &configuration.chaining) }
             try applyOutboundNetwork(to: &configuration)
+            outboundTLS?.apply(to: &configuration)
             clientIDMetadataDocuments?.apply(to: &configuration)
             try clientChallenges?.apply(to: &configuration)
             if let dpop { try dpop.apply(to: &configuration.dpop) }

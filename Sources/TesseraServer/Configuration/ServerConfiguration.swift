@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var outboundPolicy = OutboundAddressPolicy()
     /// Settings read under a deprecated name, one sentence each; the server logs them at start as warnings.
     public var deprecationNotices: [String] = []
+
+    /// CA certificates trusted for outbound TLS besides the system roots (`outbound_tls:`).
+    public var outboundTLS = OutboundTLSSettings()
     /// Whether a `client_id` that is an https URL is resolved as a Client ID Metadata Document.
     public var clientMetadataDocumentsEnabled = false
     /// Bounds for metadata-document clients: grant types, scopes, caching.
@@ -74,6 +77,7 @@ public struct ServerConfiguration: Sendable {
             guard let url = URLComponents(string: issuer), url.scheme == "https" || url.scheme == "http", url.host?.isEmpty == false,
                 url.query == nil, url.fragment == nil
             else { throw ConfigurationError(field: "issuer", "must be an http(s) URL without query or fragment (RFC 8414 §2)") }
+            try Self.checkCanonical(issuer: issuer)
         }
         guard accessTokenLifetime >= 1, accessTokenLifetime <= 86_400 else {
             throw ConfigurationError(field: "access_token_lifetime", "must be 1 to 86400 seconds")
@@ -104,6 +108,7 @@ public struct ServerConfiguration: Sendable {
             guard !server.audiences.isEmpty else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].audiences", "must list at least one audience") }
         }
         try validateChaining()
+        _ = try outboundTLS.clientConfiguration()
         if clientMetadata.allowHTTP, outboundPolicy.allowedNetworks.isEmpty {
             throw ConfigurationError(
                 field: "client_id_metadata_documents.allow_http",

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 public import Foundation
 public import NIOCore
 import NIOHTTP1
+public import NIOSSL
 public import TesseraProtocol
 
 #if canImport(Glibc)
@@ -37,11 +38,14 @@ public struct GuardedHTTPFetcher: Sendable {
 
     public let policy: OutboundAddressPolicy
     public var timeout: TimeAmount
+    /// The TLS client configuration (`outbound_tls:` adds CA certificates); the system's default when `nil`.
+    public var tls: TLSConfiguration?
     /// Resolves a host name to addresses; `getaddrinfo` unless a test replaces it.
     let resolve: @Sendable (String) async throws -> [IPAddress]
 
-    public init(policy: OutboundAddressPolicy, timeout: TimeAmount = .seconds(5)) {
+    public init(policy: OutboundAddressPolicy, timeout: TimeAmount = .seconds(5), tls: TLSConfiguration? = nil) {
         self.init(policy: policy, timeout: timeout, resolve: Self.systemResolve)
+        self.tls = tls
     }
 
     /// With a replacement resolver (tests: a host that resolves to a mix of public and private addresses).
@@ -71,6 +75,10 @@ public struct GuardedHTTPFetcher: Sendable {
             timeout: .init(connect: timeout, read: timeout)
         )
         configuration.httpVersion = .http1Only
+        configuration.tlsConfiguration = tls
+        // One attempt: a refused connection or a certificate that is not trusted fails now, with
+        // its reason, instead of being retried until the timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.dnsOverride = target.isLiteral ? [:] : [target.host: target.address.description]
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
@@ -117,6 +125,12 @@ public struct GuardedHTTPFetcher: Sendable {
             throw Refusal("the response is larger than \(maximumBytes) bytes")
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw Refusal("the URL did not answer within \(timeout.nanoseconds / 1_000_000_000) s")
+        } catch is NIOSSLError, is NIOSSLExtraError {
+            let host = URLComponents(string: url)?.host ?? url
+            throw Refusal(
+                "the TLS certificate of '\(host.prefix(100))' is not trusted (not issued by a CA in the system roots or "
+                    + "outbound_tls.ca_bundle, expired, or not for this host)"
+            )
         } catch {
             throw Refusal("the URL could not be fetched")
         }

@@ -41,8 +41,7 @@ enum AuthorizationPages {
             title: "Allow access?",
             body: """
                 <h1>Allow access?</h1>
-                <p><strong>An application</strong> asks for access on your behalf.</p>
-                <dl class="client"><dt>Identified by</dt><dd>\(pending.client.id)</dd></dl>
+                \(Self.who(pending))
                 <form method="post" action="/authorize/\(id)">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <h2>Access</h2>
@@ -57,6 +56,40 @@ enum AuthorizationPages {
                 \(InteractionPages.signedIn(username, csrf: csrf))
                 """
         )
+    }
+
+    /// Who asks. A registered client is named by its id; a client known only by its metadata
+    /// document (CIMD) is shown as it names itself, marked unverified, with the host that published
+    /// the document — and a warning when it only ever returns to this computer, where any local
+    /// program could use the same `client_id` (MCP security considerations, "localhost impersonation").
+    static func who(_ pending: AuthorizationCodeService.Pending) -> HTML {
+        guard let document = pending.document else {
+            return """
+                <p><strong>An application</strong> asks for access on your behalf.</p>
+                <dl class="client"><dt>Identified by</dt><dd>\(pending.client.id)</dd></dl>
+                """
+        }
+        let name = document.clientName.map { $0.isEmpty ? nil : $0 } ?? nil
+        let publisher = URLComponents(string: pending.client.id)?.host ?? pending.client.id
+        let named: HTML = name.map { name -> HTML in "<strong>“\(name)”</strong> (as it names itself, unverified)" }
+            ?? "<strong>An application</strong> (unverified)"
+        let loopbackOnly = !pending.client.redirectURIs.isEmpty && pending.client.redirectURIs.allSatisfy { uri in
+            let host = (URLComponents(string: uri)?.host ?? "").lowercased()
+            return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1"
+        }
+        let warning: HTML =
+            loopbackOnly
+            ? """
+                <p class="note warning">This application runs on your own computer. Any program on it could use the same name: \
+                continue only if you just started it yourself.</p>
+                """
+            : .empty
+        return """
+            <p>\(named) asks for access on your behalf.</p>
+            <dl class="client"><dt>Identified by</dt><dd>\(pending.client.id)</dd>
+            <dt>Described by</dt><dd>a document published at \(publisher), not registered with this server</dd></dl>
+            \(warning)
+            """
     }
 
     /// An `authorization_details` entry's members (RFC 9396 §2.2), shown as the GNAP consent page shows rights.
