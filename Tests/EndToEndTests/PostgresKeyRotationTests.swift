@@ -160,4 +160,26 @@ extension PostgresServeTests {
         #expect(try await a.stop() == 0)
         #expect(try await b.stop() == 0)
     }
+
+    @Test func keysAreSealedUnderTheKeyEncryptionKeyOnPostgreSQLToo() async throws {
+        let database = try Self.freshDatabaseURL()
+        let config = try Self.configFile()
+        let kek = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-kek-\(UUID().uuidString)").path
+        try String(repeating: "5a", count: 32).write(toFile: kek, atomically: true, encoding: .utf8)
+        let sealed = ["TESSERA_KEY_ENCRYPTION_KEY_FILE": kek]
+
+        let server = try await TesseraProcess(["--config", config, "--database", database], environment: sealed)
+        let (status, _) = try await Self.token(server.baseURL)
+        #expect(status == 200)
+        #expect(try await server.stop() == 0)
+        let (_, listed) = try await TesseraProcess.run(["keys", "list", "--database", database])
+        #expect(listed.contains("encrypted (KEK ") && !listed.contains("plaintext"), "\(listed)")
+
+        let (refused, output) = try await ChildProcess.run(
+            TesseraProcess.binary, ["serve", "--port", "0", "--config", config, "--database", database], capture: .both, timeout: .seconds(60)
+        )
+        #expect(refused == 1, "\(output)")
+        #expect(output.contains("is encrypted under key-encryption key") && output.contains("none is configured"), "\(output)")
+        #expect(!output.contains("tessera-test-password"))
+    }
 }

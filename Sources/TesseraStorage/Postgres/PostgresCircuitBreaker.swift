@@ -138,8 +138,8 @@ final class PostgresCircuitBreaker: Sendable {
 }
 
 extension PostgresCircuitBreaker {
-    /// A probe that opens one session outside the pool and runs `SELECT 1`: refused or failing → down;
-    /// no answer within `timeout` → unknown.
+    /// A probe that opens one session outside the pool and runs `SELECT 1`: refused, dropped, or the server
+    /// shutting down → down; no answer within `timeout`, or another server error → unknown.
     static func sessionProbe(url: PostgresURL, timeout: Duration, logger: Logger) -> @Sendable () async -> ProbeResult {
         {
             await withTaskGroup(of: ProbeResult.self) { group in
@@ -159,6 +159,12 @@ extension PostgresCircuitBreaker {
                         }
                         try? await connection.close()
                         return .up
+                    } catch let error as PSQLError where error.code == .server {
+                        // The server answered: down only when it says it is shutting down, starting up or
+                        // cannot take connections (57P, 08); a full max_connections (53300) or a refused
+                        // login does not stop the pool's open connections from working.
+                        let state = error.serverInfo?[.sqlState] ?? ""
+                        return state.hasPrefix("57P") || state.hasPrefix("08") ? .down("SQLSTATE \(state)") : .unknown
                     } catch {
                         return .down("\(PostgresDatabase.map(error))")
                     }
