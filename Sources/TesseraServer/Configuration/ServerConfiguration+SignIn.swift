@@ -10,6 +10,9 @@ public struct SignInConfiguration: Sendable, Hashable {
     public var attemptsPerAddress = 30
     /// The sliding window of both budgets, in seconds.
     public var window: TimeInterval = 300
+    /// Seconds a sign-in refused for a spent budget waits before its 429 is sent (0 sends it at once). The wait
+    /// costs no CPU; it bounds a flood from one address to one refusal per connection per delay.
+    public var refusalDelay: TimeInterval = 1
     /// The bounded pool that runs the password KDF off the event loops.
     public var hashing = PasswordHashingPool.Configuration()
     /// Sessions created by `GET /signin` kept at most; the oldest go first.
@@ -28,6 +31,9 @@ extension ServerConfiguration {
             throw ConfigurationError(field: "sign_in.attempts_per_address", "must be 1 to 100000")
         }
         guard (1...86_400).contains(signIn.window) else { throw ConfigurationError(field: "sign_in.window", "must be 1 to 86400 seconds") }
+        guard (0...10).contains(signIn.refusalDelay) else {
+            throw ConfigurationError(field: "sign_in.refusal_delay", "must be 0 to 10 seconds")
+        }
         guard (1...64).contains(signIn.hashing.concurrency) else {
             throw ConfigurationError(field: "sign_in.hashing_concurrency", "must be 1 to 64")
         }
@@ -47,6 +53,7 @@ extension ServerConfiguration {
 ///   attempts_per_name: 5         # wrong passwords per username per window
 ///   attempts_per_address: 30     # failed sign-ins per client address (IPv6: per /64) per window
 ///   window: 300                  # seconds
+///   refusal_delay: 1             # seconds a throttled sign-in waits for its 429
 ///   hashing_concurrency: 1       # PBKDF2 threads (default: half the cores)
 ///   hashing_queue: 16            # sign-ins waiting for a thread; more get 503 at once
 ///   anonymous_sessions: 10000    # sign-in form sessions kept at most
@@ -55,6 +62,7 @@ struct FileSignIn: Decodable {
     var attemptsPerName: Int?
     var attemptsPerAddress: Int?
     var window: Double?
+    var refusalDelay: Double?
     var hashingConcurrency: Int?
     var hashingQueue: Int?
     var anonymousSessions: Int?
@@ -63,6 +71,7 @@ struct FileSignIn: Decodable {
         case attemptsPerName = "attempts_per_name"
         case attemptsPerAddress = "attempts_per_address"
         case window
+        case refusalDelay = "refusal_delay"
         case hashingConcurrency = "hashing_concurrency"
         case hashingQueue = "hashing_queue"
         case anonymousSessions = "anonymous_sessions"
@@ -79,6 +88,7 @@ struct FileSignIn: Decodable {
         attemptsPerName = try keyed.decodeIfPresent(Int.self, forKey: .attemptsPerName)
         attemptsPerAddress = try keyed.decodeIfPresent(Int.self, forKey: .attemptsPerAddress)
         window = try keyed.decodeIfPresent(Double.self, forKey: .window)
+        refusalDelay = try keyed.decodeIfPresent(Double.self, forKey: .refusalDelay)
         hashingConcurrency = try keyed.decodeIfPresent(Int.self, forKey: .hashingConcurrency)
         hashingQueue = try keyed.decodeIfPresent(Int.self, forKey: .hashingQueue)
         anonymousSessions = try keyed.decodeIfPresent(Int.self, forKey: .anonymousSessions)
@@ -88,6 +98,7 @@ struct FileSignIn: Decodable {
         if let attemptsPerName { signIn.attemptsPerName = attemptsPerName }
         if let attemptsPerAddress { signIn.attemptsPerAddress = attemptsPerAddress }
         if let window { signIn.window = window }
+        if let refusalDelay { signIn.refusalDelay = refusalDelay }
         if let hashingConcurrency { signIn.hashing.concurrency = hashingConcurrency }
         if let hashingQueue { signIn.hashing.queueLimit = hashingQueue }
         if let anonymousSessions { signIn.anonymousSessions = anonymousSessions }

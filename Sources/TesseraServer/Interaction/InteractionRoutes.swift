@@ -20,6 +20,8 @@ struct InteractionRoutes: Sendable {
     let addressThrottle: AttemptThrottle
     /// Five wrong codes per session per five minutes.
     let codeThrottle = AttemptThrottle(limit: 5, window: 300)
+    /// How long a throttled sign-in waits for its 429 (`sign_in.refusal_delay`).
+    let refusalDelay: Duration
     let now: @Sendable () -> Date
 
     init(
@@ -32,6 +34,7 @@ struct InteractionRoutes: Sendable {
         self.pusher = pusher
         self.nameThrottle = AttemptThrottle(limit: signIn.attemptsPerName, window: signIn.window)
         self.addressThrottle = AttemptThrottle(limit: signIn.attemptsPerAddress, window: signIn.window)
+        self.refusalDelay = .milliseconds(Int64(signIn.refusalDelay * 1000))
         self.now = now
     }
 
@@ -78,7 +81,7 @@ struct InteractionRoutes: Sendable {
         // First what costs nothing at all: a flood from one address is turned away before any I/O.
         let address = ClientAddressKey.of(context.channel.remoteAddress)
         guard addressThrottle.allows(address, at: now()) else {
-            return Self.tooManyAttempts("Too many failed sign-ins from your network. Wait a few minutes, then try again.")
+            return await refuse("Too many failed sign-ins from your network. Wait a few minutes, then try again.")
         }
         let form = try await FormBody.parse(request, context: context)
         guard let session = try await currentSession(request), PeopleService.checkCSRF(form["csrf"], session: session) else {
@@ -94,15 +97,15 @@ struct InteractionRoutes: Sendable {
         }
         let nameKey = PresentedIdentifier.throttleKey(username: name)
         guard nameThrottle.allows(nameKey, at: now()) else {
-            return Self.tooManyAttempts("Too many wrong passwords for this account. Wait a few minutes, then try again.")
+            return await refuse("Too many wrong passwords for this account. Wait a few minutes, then try again.")
         }
         // Both budgets are charged before the hash, so attempts waiting on the pool cannot all slip under them.
         guard addressThrottle.begin(address, at: now()) else {
-            return Self.tooManyAttempts("Too many failed sign-ins from your network. Wait a few minutes, then try again.")
+            return await refuse("Too many failed sign-ins from your network. Wait a few minutes, then try again.")
         }
         guard nameThrottle.begin(nameKey, at: now()) else {
             addressThrottle.forgive(address)
-            return Self.tooManyAttempts("Too many wrong passwords for this account. Wait a few minutes, then try again.")
+            return await refuse("Too many wrong passwords for this account. Wait a few minutes, then try again.")
         }
         let user: UserRecord?
         do {
@@ -131,6 +134,14 @@ struct InteractionRoutes: Sendable {
         var response = Self.seeOther(next)
         response.headers[.setCookie] = cookie.set(value, maxAge: PeopleService.sessionLifetime)
         return response
+    }
+
+    /// A 429 for a spent budget, sent after ``refusalDelay``: a client that keeps posting after being told to
+    /// stop gets one answer per delay per connection, so a flood from one address costs a sleeping task per
+    /// connection instead of a stream of requests competing with the protocol endpoints (docs/ROBUSTNESS.md).
+    private func refuse(_ text: String) async -> Response {
+        if refusalDelay > .zero { try? await Task.sleep(for: refusalDelay) }
+        return Self.tooManyAttempts(text)
     }
 
     static func tooManyAttempts(_ text: String) -> Response {
