@@ -153,8 +153,8 @@ extension ExplanationContext {
         return [e]
     }
 
-    mutating func clauses(_ body: Expr) -> [PolicyExplanation.Clause] {
-        let parts = Self.conjuncts(body)
+    /// The clauses for conjuncts that must all hold.
+    mutating func clauses(_ parts: [Expr]) -> [PolicyExplanation.Clause] {
         let comparisons = parts.map(Comparison.init)
         var consumed = Set<Int>()
         var out: [PolicyExplanation.Clause] = []
@@ -213,8 +213,7 @@ extension ExplanationContext {
             return "\(subject(full)) is given"
         case .like(let a, let pattern):
             guard let p = Path(a), !p.names.isEmpty else { return nil }
-            let text = PolicyFormatter.expression(.like(.literal(.string("")), pattern))
-            let quoted = String(text.drop { $0 != "\"" })
+            let quoted = Self.patternLiteral(pattern)
             mention(quoted, shown: quoted)
             return "\(subject(p)) matches the pattern \(quoted) (where * stands for any text)"
         case .not(let inner):
@@ -333,6 +332,12 @@ extension ExplanationContext {
         return "\(d) \(months[Int(m) - 1]) \(y), \(time) UTC"
     }
 
+    /// A `like` pattern as written in Cedar (`"*x*"`, a literal `*` escaped).
+    static func patternLiteral(_ p: Pattern) -> String {
+        let text = PolicyFormatter.expression(.like(.variable(.context), p))
+        return String(text.dropFirst("context like ".count))
+    }
+
     // MARK: - Code
 
     /// Records every constant of an expression shown as code (its Cedar form is what is shown).
@@ -359,8 +364,7 @@ extension ExplanationContext {
             mentionAll(a)
         case .like(let a, let p):
             mentionAll(a)
-            let text = PolicyFormatter.expression(.like(.literal(.string("")), p))
-            let quoted = String(text.drop { $0 != "\"" })
+            let quoted = Self.patternLiteral(p)
             mention(quoted, shown: quoted)
         case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b), .isIn(let a, _, let b):
             mentionAll(a)

@@ -38,12 +38,10 @@ public struct PolicyExplainer: Sendable {
         let sentence = "\(principal) \(verb) \(actionText) on \(resource)"
 
         ctx.scope = .init(principal: principalType, resource: resourceType, actions: actions)
-        var conditions: [PolicyExplanation.Clause] = []
-        var exceptions: [[PolicyExplanation.Clause]] = []
-        for c in policy.conditions {
-            let clauses = ctx.clauses(c.body)
-            if c.isWhen { conditions += clauses } else { exceptions.append(clauses) }
-        }
+        // Every `when` block's conjuncts together (an amount and its currency may be in different
+        // blocks, as when the AS adds a limit); each `unless` block is an exception of its own.
+        let conditions = ctx.clauses(policy.conditions.filter(\.isWhen).flatMap { ExplanationContext.conjuncts($0.body) })
+        let exceptions = policy.conditions.filter { !$0.isWhen }.map { ctx.clauses(ExplanationContext.conjuncts($0.body)) }
         return PolicyExplanation(
             policyID: policy.id,
             effect: policy.effect,
