@@ -176,6 +176,11 @@ import Testing
                 == .code(#"context.remittanceInformationUnstructured like "*x*" || context.instructedAmount.amount.greaterThan(decimal("5.00"))"#)
         )
         #expect(e.hasCode)
+        // A comparison method applied to a datetime is a type error, not a time limit.
+        let method = try #require(
+            try Self.explain(#"permit (principal, action, resource) when { context.now.lessThan(datetime("2026-12-06")) };"#).first
+        )
+        #expect(method.conditions == [.code(#"context.now.lessThan(datetime("2026-12-06"))"#)])
         #expect(e.text.contains("as Cedar code (not put into words): context.remittanceInformationUnstructured like"))
         #expect(Set(e.constants.map(\.cedar)).isSuperset(of: [#""*x*""#, #"decimal("5.00")"#]))
     }

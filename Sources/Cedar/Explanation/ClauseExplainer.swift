@@ -138,7 +138,8 @@ extension ExplanationContext {
                     return nil
                 }
             case .call(let fn, let args) where args.count == 2:
-                guard let r = Relation(fn), let p = Path(args[0]), let c = Constant(args[1]) else { return nil }
+                // The comparison methods are `decimal`'s (datetimes compare with operators).
+                guard let r = Relation(fn), let p = Path(args[0]), let c = Constant(args[1]), case .decimal = c else { return nil }
                 (path, relation, constant) = (p, r, c)
             default: return nil
             }
