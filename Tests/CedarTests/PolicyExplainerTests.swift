@@ -216,6 +216,7 @@ import Testing
             #expect(s.actions[EntityUID(type: EntityType("Action"), id: "view")]?.annotations == ["label": "look"])
         }
         #expect(text == json)
+        #expect(throws: SchemaError.self) { try Schema(parsing: #"@label("a") @label("b") entity User;"#) }
         let bare = try Schema(parsing: "entity User = { name: String };")
         #expect(bare.entityTypes[EntityType("User")]?.attributes == text.entityTypes[EntityType("User")]?.attributes)
     }
