@@ -8,7 +8,7 @@ struct CedarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cedar",
         abstract: "Evaluate, check, format and test Cedar policies.",
-        subcommands: [Authorize.self, Check.self, Validate.self, Schema.self, Format.self, Test.self, Bench.self, GrantBench.self]
+        subcommands: [Authorize.self, Check.self, Validate.self, Schema.self, Format.self, Explain.self, Test.self, Bench.self, GrantBench.self]
     )
 }
 
@@ -163,6 +163,26 @@ extension CedarCommand {
     }
 
     /// `tessera cedar format`: prints policies in canonical Cedar syntax (or as JSON).
+    /// `tessera cedar explain`: each policy in plain language, from the schema's display names
+    /// (`@label`, `@doc`; docs/cedar.md "Explaining policies"). Clauses that cannot be put into
+    /// words are printed as Cedar code.
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain policies in plain language, using a schema's display names."
+        )
+
+        @Option(help: "Schema file (.cedarschema, or the JSON schema format when it ends in .json).")
+        var schema: String
+        @Argument(help: "Policy file (Cedar text, or JSON policy format when it ends in .json).")
+        var policies: String
+
+        func run() async throws {
+            let s = try CedarCommand.loadSchema(schema)
+            let set = try CedarCommand.loadPolicies(policies)
+            print(PolicyExplanation.text(PolicyExplainer(schema: s).explain(set)), terminator: "")
+        }
+    }
+
     struct Format: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a policy file in canonical Cedar syntax.")
 

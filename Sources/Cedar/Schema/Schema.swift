@@ -47,6 +47,12 @@ public struct AttributeType: Hashable, Sendable {
 public struct RecordType: Hashable, Sendable, CustomStringConvertible {
     /// The declared attributes.
     public var attributes: [String: AttributeType]
+    /// Each attribute's annotations (`@doc("…")`, `@label("…")`), by attribute name. Documentation
+    /// only: ignored by equality and hashing, so annotated and bare types are the same type.
+    public var annotations: [String: [String: String]] = [:]
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.attributes == rhs.attributes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(attributes) }
 
     /// Creates a record type.
     public init(_ attributes: [String: AttributeType] = [:]) { self.attributes = attributes }
@@ -73,6 +79,8 @@ public struct EntityTypeDeclaration: Hashable, Sendable {
     public var tags: SchemaType?
     /// The allowed ids of an enumerated entity type (`entity Color enum ["red", "blue"]`).
     public var enumeratedIDs: [String]?
+    /// The declaration's annotations (`@doc("…")`, `@label("…")`), by key.
+    public var annotations: [String: String] = [:]
 }
 
 /// One action declared by a schema.
@@ -87,6 +95,8 @@ public struct ActionDeclaration: Hashable, Sendable {
     public var resourceTypes: [EntityType]
     /// The context's type.
     public var context: RecordType
+    /// The declaration's annotations (`@doc("…")`, `@label("…")`), by key.
+    public var annotations: [String: String] = [:]
 }
 
 /// A Cedar schema: entity types, actions and what each action applies to, parsed from the

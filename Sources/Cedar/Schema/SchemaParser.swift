@@ -2,11 +2,19 @@
 indirect enum RawSchemaType: Sendable {
     case path([String], SourceLocation?)
     case set(RawSchemaType)
-    case record([(name: String, required: Bool, type: RawSchemaType)])
+    case record([RawField])
     /// A JSON-format `{"type": "Entity", "name": …}`: an entity type, never a common type.
     case entityOnly([String], SourceLocation?)
     case long, string, bool
     case ext(String)
+}
+
+/// A record field as written: name, whether required, type and its annotations (`@doc`, `@label`, …).
+struct RawField: Sendable {
+    var name: String
+    var required: Bool
+    var type: RawSchemaType
+    var annotations: [String: String] = [:]
 }
 
 /// Declarations gathered from either schema format, resolved into a ``Schema``.
@@ -19,6 +27,7 @@ struct SchemaBuilder {
         var tags: RawSchemaType?
         var enumIDs: [String]?
         var location: SourceLocation?
+        var annotations: [String: String] = [:]
     }
     struct RawAction {
         var namespace: [String]
@@ -29,6 +38,7 @@ struct SchemaBuilder {
         var resources: [[String]]?
         var context: RawSchemaType?
         var location: SourceLocation?
+        var annotations: [String: String] = [:]
     }
     var entities: [RawEntity] = []
     var actions: [RawAction] = []
@@ -90,11 +100,15 @@ struct SchemaBuilder {
             case .set(let e): return .set(try resolve(e, ns, depth: depth + 1))
             case .record(let fields):
                 var attrs: [String: AttributeType] = [:]
+                var annotations: [String: [String: String]] = [:]
                 for f in fields {
                     guard attrs[f.name] == nil else { throw SchemaError("duplicate attribute `\(f.name)`") }
                     attrs[f.name] = AttributeType(try resolve(f.type, ns, depth: depth + 1), isRequired: f.required)
+                    if !f.annotations.isEmpty { annotations[f.name] = f.annotations }
                 }
-                return .record(RecordType(attrs))
+                var record = RecordType(attrs)
+                record.annotations = annotations
+                return .record(record)
             case .entityOnly(let path, let loc):
                 return .entity(try resolveEntityName(path, ns, loc))
             case .path(let path, let loc):
@@ -143,7 +157,8 @@ struct SchemaBuilder {
                 memberOfTypes: parents,
                 attributes: attrs,
                 tags: try e.tags.map { (t: RawSchemaType) throws(SchemaError) in try resolve(t, e.namespace) },
-                enumeratedIDs: e.enumIDs
+                enumeratedIDs: e.enumIDs,
+                annotations: e.annotations
             )
         }
         var actionDecls: [EntityUID: ActionDeclaration] = [:]
@@ -170,7 +185,8 @@ struct SchemaBuilder {
                 memberOf: memberOf,
                 principalTypes: principals,
                 resourceTypes: resources,
-                context: context
+                context: context,
+                annotations: a.annotations
             )
         }
         return try Schema(entityTypes: entityDecls, actions: actionDecls)
@@ -344,37 +360,45 @@ struct SchemaTextParser {
         return parts
     }
 
-    mutating func annotations() throws(SchemaError) {
+    /// Reads `@key` / `@key("value")` annotations; a key written twice is an error, as in the reference.
+    @discardableResult
+    mutating func annotations() throws(SchemaError) -> [String: String] {
+        var out: [String: String] = [:]
         while accept("@") {
-            _ = try ident()
+            let loc = peek.location
+            let key = try ident()
+            var value = ""
             if accept("(") {
-                guard case .string = peek.kind else { throw fail("a string") }
+                guard case .string(let s) = peek.kind else { throw fail("a string") }
                 pos += 1
+                value = s
                 try expect(")")
             }
+            guard out.updateValue(value, forKey: key) == nil else { throw SchemaError("duplicate annotation `@\(key)`", at: loc) }
         }
+        return out
     }
 
     mutating func schema() throws(SchemaError) {
         while true {
-            try annotations()
+            let leading = try annotations()
             if peek.kind == .end { return }
             if isKeyword("namespace") {
                 pos += 1
                 let ns = try path()
                 try expect("{")
                 while true {
-                    try annotations()
+                    let annotations = try annotations()
                     if accept("}") { break }
-                    try declaration(ns)
+                    try declaration(ns, annotations: annotations)
                 }
             } else {
-                try declaration([])
+                try declaration([], annotations: leading)
             }
         }
     }
 
-    mutating func declaration(_ ns: [String]) throws(SchemaError) {
+    mutating func declaration(_ ns: [String], annotations: [String: String] = [:]) throws(SchemaError) {
         let loc = peek.location
         if isKeyword("entity") {
             pos += 1
@@ -392,7 +416,9 @@ struct SchemaTextParser {
                 try expect("]")
                 try expect(";")
                 for n in names {
-                    builder.entities.append(.init(namespace: ns, name: n, memberOf: [], shape: nil, tags: nil, enumIDs: ids, location: loc))
+                    builder.entities.append(
+                        .init(namespace: ns, name: n, memberOf: [], shape: nil, tags: nil, enumIDs: ids, location: loc, annotations: annotations)
+                    )
                 }
                 return
             }
@@ -419,7 +445,10 @@ struct SchemaTextParser {
             try expect(";")
             for n in names {
                 builder.entities.append(
-                    .init(namespace: ns, name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: nil, location: loc)
+                    .init(
+                        namespace: ns, name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: nil, location: loc,
+                        annotations: annotations
+                    )
                 )
             }
         } else if isKeyword("action") {
@@ -472,7 +501,8 @@ struct SchemaTextParser {
                         principals: principals,
                         resources: resources,
                         context: context,
-                        location: loc
+                        location: loc,
+                        annotations: annotations
                     )
                 )
             }
@@ -538,14 +568,14 @@ struct SchemaTextParser {
 
     mutating func recordType() throws(SchemaError) -> RawSchemaType {
         try expect("{")
-        var fields: [(name: String, required: Bool, type: RawSchemaType)] = []
+        var fields: [RawField] = []
         while true {
-            try annotations()
+            let annotations = try annotations()
             if accept("}") { break }
             let n = try name()
             let optional = accept("?")
             try expect(":")
-            fields.append((n, !optional, try type()))
+            fields.append(RawField(name: n, required: !optional, type: try type(), annotations: annotations))
             if !accept(",") {
                 try expect("}")
                 break
@@ -609,7 +639,8 @@ enum SchemaJSONParser {
                                 shape: try v["shape"].map(type),
                                 tags: try v["tags"].map(type),
                                 enumIDs: ids,
-                                location: nil
+                                location: nil,
+                                annotations: annotations(v)
                             )
                         )
                     }
@@ -637,7 +668,8 @@ enum SchemaJSONParser {
                                 principals: principals,
                                 resources: resources,
                                 context: context,
-                                location: nil
+                                location: nil,
+                                annotations: annotations(v)
                             )
                         )
                     }
@@ -647,6 +679,13 @@ enum SchemaJSONParser {
             }
         }
         return try b.build()
+    }
+
+    /// A declaration's `"annotations": {"key": "value"}` (string values only).
+    static func annotations(_ json: JSONValue) -> [String: String] {
+        var out: [String: String] = [:]
+        for m in json["annotations"]?.objectMembers ?? [] { out[m.key] = m.value.stringValue ?? "" }
+        return out
     }
 
     static func split(_ s: String) -> [String] { s.split(separator: "::", omittingEmptySubsequences: false).map(String.init) }
@@ -661,11 +700,11 @@ enum SchemaJSONParser {
             guard let e = json["element"] else { throw SchemaError("a `Set` type needs an `element`") }
             return .set(try type(e))
         case "Record":
-            var fields: [(name: String, required: Bool, type: RawSchemaType)] = []
+            var fields: [RawField] = []
             for a in json["attributes"]?.objectMembers ?? [] {
                 var required = true
                 if case .bool(let r) = a.value["required"] { required = r }
-                fields.append((a.key, required, try type(a.value)))
+                fields.append(RawField(name: a.key, required: required, type: try type(a.value), annotations: annotations(a.value)))
             }
             return .record(fields)
         case "Entity":

@@ -1,0 +1,149 @@
+/// Puts Cedar policies into plain language using a schema's display names (see
+/// ``PolicyExplanation`` and, for the `@label`/`@doc` convention, docs/cedar.md).
+///
+/// ```swift
+/// let explainer = PolicyExplainer(schema: schema)
+/// print(PolicyExplanation.text(explainer.explain(policySet)))
+/// ```
+///
+/// The explanation is conservative: a condition is put into words only when it has one of the
+/// shapes below, and otherwise shown as Cedar code (``PolicyExplanation/Clause/code(_:)``).
+/// Recognized: an attribute compared with a constant (`==`, `!=`, `<`, `<=`, `>`, `>=`, and the
+/// `decimal`/`datetime` comparison methods), `has`, `like`, a Boolean attribute or its negation, and
+/// an `amount`/`currency` pair of the same record (the RAR Cedar profile's amounts).
+public struct PolicyExplainer: Sendable {
+    let labels: SchemaLabels
+
+    /// An explainer reading display names from `schema` (or from identifiers alone without one).
+    public init(schema: Schema? = nil) { labels = SchemaLabels(schema: schema) }
+
+    /// Every policy and template of the set, static policies first, in order.
+    public func explain(_ set: PolicySet) -> [PolicyExplanation] {
+        (set.staticPolicies + set.linkedPolicies + set.templates).map(explain)
+    }
+
+    /// One policy or template.
+    public func explain(_ policy: Policy) -> PolicyExplanation {
+        var ctx = ExplanationContext(labels: labels)
+        let principalType = Self.type(of: policy.principal)
+        let resourceType = Self.type(of: policy.resource)
+        var principal = ctx.principal(policy.principal)
+        let (actionText, actions) = ctx.actions(policy.action)
+        let resource = ctx.resource(policy.resource)
+        var verb = "may"
+        if policy.effect == .forbid {
+            // A forbid overrides every permit; "No one may" rather than "Anyone may not".
+            if principal == "Anyone" { principal = "No one" } else { verb = "may not" }
+        }
+        let sentence = "\(principal) \(verb) \(actionText) on \(resource)"
+
+        ctx.scope = .init(principal: principalType, resource: resourceType, actions: actions)
+        // Every `when` block's conjuncts together (an amount and its currency may be in different
+        // blocks, as when the AS adds a limit); each `unless` block is an exception of its own.
+        let conditions = ctx.clauses(policy.conditions.filter(\.isWhen).flatMap { ExplanationContext.conjuncts($0.body) })
+        let exceptions = policy.conditions.filter { !$0.isWhen }.map { ctx.clauses(ExplanationContext.conjuncts($0.body)) }
+        return PolicyExplanation(
+            policyID: policy.id,
+            effect: policy.effect,
+            sentence: sentence,
+            conditions: conditions,
+            exceptions: exceptions,
+            actions: actions,
+            constants: ctx.constants
+        )
+    }
+
+    static func type(of scope: ScopeConstraint) -> EntityType? {
+        switch scope {
+        case .equals(.entity(let e)): e.type
+        case .is(let t), .isIn(let t, _): t
+        default: nil
+        }
+    }
+}
+
+/// What the conditions' attributes are read from: the types the scope fixes, and its actions.
+struct ExplanationScope {
+    var principal: EntityType?
+    var resource: EntityType?
+    var actions: [EntityUID]
+}
+
+/// The state of one explanation: the constants mentioned so far (in order, without repeats).
+struct ExplanationContext {
+    let labels: SchemaLabels
+    var scope = ExplanationScope(actions: [])
+    private(set) var constants: [PolicyExplanation.Constant] = []
+
+    mutating func mention(_ cedar: String, shown: String) {
+        let c = PolicyExplanation.Constant(cedar: cedar, shown: shown)
+        if !constants.contains(c) { constants.append(c) }
+    }
+
+    // MARK: - Scope
+
+    mutating func entity(_ uid: EntityUID) -> String {
+        let shown = PolicyFormatter.quote(uid.id.value)
+        mention(uid.description, shown: shown)
+        return "\(labels.entityType(uid.type)) \(shown)"
+    }
+
+    mutating func reference(_ r: EntityReference, _ role: String) -> String {
+        switch r {
+        case .entity(let e): entity(e)
+        case .slot: "the \(role) this template is linked to"
+        }
+    }
+
+    mutating func principal(_ c: ScopeConstraint) -> String {
+        let text: String
+        switch c {
+        case .any: text = "anyone"
+        case .equals(let r): text = reference(r, "principal")
+        case .in(let r): text = "anyone in \(reference(r, "principal"))"
+        case .is(let t): text = "any \(labels.entityType(t))"
+        case .isIn(let t, let r): text = "any \(labels.entityType(t)) in \(reference(r, "principal"))"
+        }
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+
+    mutating func resource(_ c: ScopeConstraint) -> String {
+        switch c {
+        case .any: "any resource"
+        case .equals(let r): reference(r, "resource")
+        case .in(let r): "anything in \(reference(r, "resource"))"
+        case .is(let t): "any \(labels.entityType(t))"
+        case .isIn(let t, let r): "any \(labels.entityType(t)) in \(reference(r, "resource"))"
+        }
+    }
+
+    /// The actions in words, and the action uids the scope names. `action in A` also covers the
+    /// actions in group `A`: with a schema they are listed, without one it is said.
+    func actions(_ c: ActionConstraint) -> (String, [EntityUID]) {
+        func list(_ names: [String]) -> String {
+            guard names.count > 1 else { return names.first ?? "" }
+            return names.dropLast().joined(separator: ", ") + " or " + names[names.count - 1]
+        }
+        switch c {
+        case .any: return ("do any action", [])
+        case .equals(let a): return (labels.action(a), [a])
+        case .in(let a): return (inList([a], list), [a])
+        case .inSet(let all): return (inList(all, list), all)
+        }
+    }
+
+    private func inList(_ named: [EntityUID], _ list: ([String]) -> String) -> String {
+        var covered: [EntityUID] = []
+        var unknown: [EntityUID] = []
+        for a in named {
+            if let members = labels.actionsIn(a) {
+                for m in members where !covered.contains(m) { covered.append(m) }
+            } else {
+                unknown.append(a)
+            }
+        }
+        var names = covered.map(labels.action)
+        names += unknown.map { "\(labels.action($0)) (or any action in it)" }
+        return list(names)
+    }
+}
