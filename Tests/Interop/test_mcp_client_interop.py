@@ -563,5 +563,7 @@ def test_peer_key_sets_behind_a_private_ca_are_trusted_through_the_bundle(resour
     started = time.monotonic()
     refused = redeem(ROGUE_PEER)
     elapsed = time.monotonic() - started
-    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant", refused.text
+    # A key set that cannot be fetched is 503 temporarily_unavailable (issue 23: the grant may be good),
+    # and the fetch error's own text is never echoed; what matters here is that it is refused at once.
+    assert refused.status_code == 503 and refused.json()["error"] == "temporarily_unavailable", refused.text
     assert elapsed < 2.5, f"took {elapsed:.1f} s"
