@@ -106,6 +106,12 @@ public struct EntityStore: Sendable {
     /// The entity with this uid, if stored.
     public subscript(uid: EntityUID) -> Entity? { index[uid].map { entities[$0] } }
 
+    /// What evaluation reads of a stored entity, in one lookup (no copy of its uid and parents).
+    func stored(_ uid: EntityUID) -> StoredEntity? {
+        guard let i = index[uid] else { return nil }
+        return StoredEntity(attributes: entities[i].attributes, ancestors: entities[i].ancestors, tags: entities[i].tags)
+    }
+
     /// The attributes of a stored entity (no copy of the whole entity).
     func attributes(of uid: EntityUID) -> [CedarString: CedarValue]? { index[uid].map { entities[$0].attributes } }
 
@@ -127,4 +133,12 @@ public struct EntityStore: Sendable {
         guard let i = index[uid] else { return false }
         return entities[i].ancestors.contains(ancestor)
     }
+}
+
+/// A stored entity's attributes, ancestors and tags: what the evaluator keeps of the request's
+/// principal and resource.
+struct StoredEntity: Sendable {
+    let attributes: [CedarString: CedarValue]
+    let ancestors: Set<EntityUID>
+    let tags: [CedarString: CedarValue]
 }

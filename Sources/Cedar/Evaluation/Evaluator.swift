@@ -1,19 +1,59 @@
 /// Evaluates expressions against one request and an entity store (digest §6).
 ///
 /// Pure and synchronous. Every error is an ``EvaluationError`` value; nothing traps.
+///
+/// The request's principal and resource are looked up in the store once, when the evaluator is
+/// made, and their attributes, ancestors and tags are read from that copy (most attribute reads
+/// and `in` tests of a policy set are on them); other entities are looked up on use.
 struct Evaluator {
     let principal: EntityUID
     let action: EntityUID
     let resource: EntityUID
     let context: CedarValue
     let entities: EntityStore
+    /// The stored principal and resource (`nil` when not in the store, or when not cached).
+    let principalEntity: StoredEntity?
+    let resourceEntity: StoredEntity?
+    private let cachesRequestEntities: Bool
 
-    init(request: AuthorizationRequest, entities: EntityStore) {
+    /// - Parameter cachingRequestEntities: `false` reads every entity from the store on use (the
+    ///   plain evaluator the tests compare the cached one against).
+    init(request: AuthorizationRequest, entities: EntityStore, cachingRequestEntities: Bool = true) {
         principal = request.principal
         action = request.action
         resource = request.resource
         context = .record(request.context)
         self.entities = entities
+        cachesRequestEntities = cachingRequestEntities
+        principalEntity = cachingRequestEntities ? entities.stored(request.principal) : nil
+        resourceEntity = cachingRequestEntities ? entities.stored(request.resource) : nil
+    }
+
+    /// The attributes of `uid`, `nil` when it is not stored.
+    private func attributes(of uid: EntityUID) -> [CedarString: CedarValue]? {
+        if cachesRequestEntities {
+            if uid == principal { return principalEntity?.attributes }
+            if uid == resource { return resourceEntity?.attributes }
+        }
+        return entities.attributes(of: uid)
+    }
+
+    /// The tags of `uid`, `nil` when it is not stored.
+    private func tags(of uid: EntityUID) -> [CedarString: CedarValue]? {
+        if cachesRequestEntities {
+            if uid == principal { return principalEntity?.tags }
+            if uid == resource { return resourceEntity?.tags }
+        }
+        return entities.tags(of: uid)
+    }
+
+    /// Cedar's `in` on two entities: equal, or `target` is an ancestor of `uid`.
+    private func isDescendant(_ uid: EntityUID, of target: EntityUID) -> Bool {
+        if cachesRequestEntities {
+            if uid == principal { return uid == target || (principalEntity?.ancestors.contains(target) ?? false) }
+            if uid == resource { return uid == target || (resourceEntity?.ancestors.contains(target) ?? false) }
+        }
+        return entities.isDescendant(uid, of: target)
     }
 
     func evaluateBool(_ e: Expr) throws(EvaluationError) -> Bool {
@@ -107,7 +147,7 @@ struct Evaluator {
     private func has(_ v: CedarValue, _ key: CedarString) throws(EvaluationError) -> CedarValue {
         switch v {
         case .record(let r): return .bool(r[key] != nil)
-        case .entity(let uid): return .bool(entities.attributes(of: uid)?[key] != nil)
+        case .entity(let uid): return .bool(attributes(of: uid)?[key] != nil)
         default: throw .typeError(expected: "entity or record", got: v)
         }
     }
@@ -141,7 +181,7 @@ struct Evaluator {
             }
             return x
         case .entity(let uid):
-            guard let attributes = entities.attributes(of: uid) else {
+            guard let attributes = self.attributes(of: uid) else {
                 throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
             }
             guard let x = attributes[key] else {
@@ -167,7 +207,7 @@ struct Evaluator {
         }
     }
 
-    private func binary(_ op: BinaryOp, _ a: CedarValue, _ b: CedarValue) throws(EvaluationError) -> CedarValue {
+    func binary(_ op: BinaryOp, _ a: CedarValue, _ b: CedarValue) throws(EvaluationError) -> CedarValue {
         switch op {
         case .eq: return .bool(a == b)
         case .notEq: return .bool(a != b)
@@ -198,12 +238,12 @@ struct Evaluator {
         case .in:
             guard case .entity(let uid) = a else { throw .typeError(expected: "entity", got: a) }
             switch b {
-            case .entity(let target): return .bool(entities.isDescendant(uid, of: target))
+            case .entity(let target): return .bool(isDescendant(uid, of: target))
             case .set(let targets):
                 var found = false
                 for t in targets {
                     guard case .entity(let target) = t else { throw .typeError(expected: "entity", got: t) }
-                    if !found, entities.isDescendant(uid, of: target) { found = true }
+                    if !found, isDescendant(uid, of: target) { found = true }
                 }
                 return .bool(found)
             default: throw .typeError(expected: "entity or set of entities", got: b)
@@ -218,7 +258,7 @@ struct Evaluator {
         case .hasTag, .getTag:
             guard case .entity(let uid) = a else { throw .typeError(expected: "entity", got: a) }
             guard case .string(let key) = b else { throw .typeError(expected: "string", got: b) }
-            let tags = entities.tags(of: uid)
+            let tags = self.tags(of: uid)
             if op == .hasTag { return .bool(tags?[key] != nil) }
             guard let tags else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
             guard let v = tags[key] else {
