@@ -61,8 +61,8 @@ struct ScopeIndex: Sendable {
     }
 
     private var unconstrained: PolicyBits
-    /// `is T`.
-    private var byType: [EntityType: PolicyBits] = [:]
+    /// `is T`: a short list (a set has few entity types), scanned without hashing the name.
+    private var byType: [(type: EntityType, bits: PolicyBits)] = []
     /// Every constraint naming an entity, so a request looks each of its entity's ancestors up once.
     private var byEntity: [EntityUID: Buckets] = [:]
     private let count: Int
@@ -75,7 +75,13 @@ struct ScopeIndex: Sendable {
     mutating func addUnconstrained(_ i: Int) { unconstrained.insert(i) }
 
     mutating func add(_ i: Int, type: EntityType) {
-        byType[type, default: PolicyBits(count: count)].insert(i)
+        if let k = byType.firstIndex(where: { $0.type == type }) {
+            byType[k].bits.insert(i)
+        } else {
+            var bits = PolicyBits(count: count)
+            bits.insert(i)
+            byType.append((type, bits))
+        }
     }
 
     mutating func add(_ i: Int, equal entity: EntityUID) {
@@ -104,7 +110,7 @@ struct ScopeIndex: Sendable {
     /// store; `nil` when `uid` is not stored) are given.
     func candidates(for uid: EntityUID, ancestors: Set<EntityUID>?) -> PolicyBits {
         var bits = unconstrained
-        if !byType.isEmpty, let t = byType[uid.type] { bits.formUnion(t) }
+        for (t, b) in byType where t == uid.type { bits.formUnion(b) }
         if byEntity.isEmpty { return bits }
         if let b = byEntity[uid] {
             if let e = b.equal { bits.formUnion(e) }

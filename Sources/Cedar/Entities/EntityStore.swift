@@ -106,11 +106,20 @@ public struct EntityStore: Sendable {
     /// The entity with this uid, if stored.
     public subscript(uid: EntityUID) -> Entity? { index[uid].map { entities[$0] } }
 
-    /// What evaluation reads of a stored entity, in one lookup (no copy of its uid and parents).
-    func stored(_ uid: EntityUID) -> StoredEntity? {
-        guard let i = index[uid] else { return nil }
-        return StoredEntity(attributes: entities[i].attributes, ancestors: entities[i].ancestors, tags: entities[i].tags)
-    }
+    /// Where a stored entity is, for the reads below (one lookup, then none per read).
+    func slot(of uid: EntityUID) -> Int? { index[uid] }
+
+    /// Attribute `key` of the entity at `slot`, read in place.
+    func attribute(at slot: Int, _ key: CedarString) -> CedarValue? { entities[slot].attributes[key] }
+
+    /// Tag `key` of the entity at `slot`, read in place.
+    func tag(at slot: Int, _ key: CedarString) -> CedarValue? { entities[slot].tags[key] }
+
+    /// Whether `target` is an ancestor of the entity at `slot`.
+    func hasAncestor(at slot: Int, _ target: EntityUID) -> Bool { entities[slot].ancestors.contains(target) }
+
+    /// The ancestors of the entity at `slot`.
+    func ancestors(at slot: Int) -> Set<EntityUID> { entities[slot].ancestors }
 
     /// The attributes of a stored entity (no copy of the whole entity).
     func attributes(of uid: EntityUID) -> [CedarString: CedarValue]? { index[uid].map { entities[$0].attributes } }
@@ -135,10 +144,3 @@ public struct EntityStore: Sendable {
     }
 }
 
-/// A stored entity's attributes, ancestors and tags: what the evaluator keeps of the request's
-/// principal and resource.
-struct StoredEntity: Sendable {
-    let attributes: [CedarString: CedarValue]
-    let ancestors: Set<EntityUID>
-    let tags: [CedarString: CedarValue]
-}

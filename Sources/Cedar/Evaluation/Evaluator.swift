@@ -3,7 +3,7 @@
 /// Pure and synchronous. Every error is an ``EvaluationError`` value; nothing traps.
 ///
 /// The request's principal and resource are looked up in the store once, when the evaluator is
-/// made, and their attributes, ancestors and tags are read from that copy (most attribute reads
+/// made, and their attributes, ancestors and tags are then read in place (most attribute reads
 /// and `in` tests of a policy set are on them); other entities are looked up on use.
 struct Evaluator {
     let principal: EntityUID
@@ -11,9 +11,9 @@ struct Evaluator {
     let resource: EntityUID
     let context: CedarValue
     let entities: EntityStore
-    /// The stored principal and resource (`nil` when not in the store, or when not cached).
-    let principalEntity: StoredEntity?
-    let resourceEntity: StoredEntity?
+    /// Where the principal and resource are in the store (`nil` when not stored, or not cached).
+    let principalSlot: Int?
+    let resourceSlot: Int?
     private let cachesRequestEntities: Bool
 
     /// - Parameter cachingRequestEntities: `false` reads every entity from the store on use (the
@@ -25,33 +25,36 @@ struct Evaluator {
         context = .record(request.context)
         self.entities = entities
         cachesRequestEntities = cachingRequestEntities
-        principalEntity = cachingRequestEntities ? entities.stored(request.principal) : nil
-        resourceEntity = cachingRequestEntities ? entities.stored(request.resource) : nil
+        principalSlot = cachingRequestEntities ? entities.slot(of: request.principal) : nil
+        resourceSlot = cachingRequestEntities ? entities.slot(of: request.resource) : nil
     }
 
-    /// The attributes of `uid`, `nil` when it is not stored.
-    private func attributes(of uid: EntityUID) -> [CedarString: CedarValue]? {
-        if cachesRequestEntities {
-            if uid == principal { return principalEntity?.attributes }
-            if uid == resource { return resourceEntity?.attributes }
-        }
-        return entities.attributes(of: uid)
+    /// Where `uid` is stored: `.some(nil)` when it is the principal or resource and not stored,
+    /// `nil` when it is neither (or nothing is cached).
+    private func requestSlot(_ uid: EntityUID) -> Int?? {
+        guard cachesRequestEntities else { return nil }
+        if uid == principal { return .some(principalSlot) }
+        if uid == resource { return .some(resourceSlot) }
+        return nil
     }
 
-    /// The tags of `uid`, `nil` when it is not stored.
-    private func tags(of uid: EntityUID) -> [CedarString: CedarValue]? {
-        if cachesRequestEntities {
-            if uid == principal { return principalEntity?.tags }
-            if uid == resource { return resourceEntity?.tags }
-        }
-        return entities.tags(of: uid)
+    /// Attribute `key` of `uid`: `nil` when `uid` is not stored, `.some(nil)` when it lacks the attribute.
+    private func attribute(of uid: EntityUID, _ key: CedarString) -> CedarValue?? {
+        if let known = requestSlot(uid) { return known.map { entities.attribute(at: $0, key) } }
+        return entities.attributes(of: uid).map { $0[key] }
+    }
+
+    /// Tag `key` of `uid`: `nil` when `uid` is not stored, `.some(nil)` when it lacks the tag.
+    private func tag(of uid: EntityUID, _ key: CedarString) -> CedarValue?? {
+        if let known = requestSlot(uid) { return known.map { entities.tag(at: $0, key) } }
+        return entities.tags(of: uid).map { $0[key] }
     }
 
     /// Cedar's `in` on two entities: equal, or `target` is an ancestor of `uid`.
     private func isDescendant(_ uid: EntityUID, of target: EntityUID) -> Bool {
-        if cachesRequestEntities {
-            if uid == principal { return uid == target || (principalEntity?.ancestors.contains(target) ?? false) }
-            if uid == resource { return uid == target || (resourceEntity?.ancestors.contains(target) ?? false) }
+        if let known = requestSlot(uid) {
+            guard uid != target else { return true }
+            return known.map { entities.hasAncestor(at: $0, target) } ?? false
         }
         return entities.isDescendant(uid, of: target)
     }
@@ -147,7 +150,7 @@ struct Evaluator {
     private func has(_ v: CedarValue, _ key: CedarString) throws(EvaluationError) -> CedarValue {
         switch v {
         case .record(let r): return .bool(r[key] != nil)
-        case .entity(let uid): return .bool(attributes(of: uid)?[key] != nil)
+        case .entity(let uid): return .bool((attribute(of: uid, key) ?? nil) != nil)
         default: throw .typeError(expected: "entity or record", got: v)
         }
     }
@@ -181,10 +184,10 @@ struct Evaluator {
             }
             return x
         case .entity(let uid):
-            guard let attributes = self.attributes(of: uid) else {
+            guard let found = attribute(of: uid, key) else {
                 throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
             }
-            guard let x = attributes[key] else {
+            guard let x = found else {
                 throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(key)`")
             }
             return x
@@ -258,10 +261,10 @@ struct Evaluator {
         case .hasTag, .getTag:
             guard case .entity(let uid) = a else { throw .typeError(expected: "entity", got: a) }
             guard case .string(let key) = b else { throw .typeError(expected: "string", got: b) }
-            let tags = self.tags(of: uid)
-            if op == .hasTag { return .bool(tags?[key] != nil) }
-            guard let tags else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
-            guard let v = tags[key] else {
+            let found = tag(of: uid, key)
+            if op == .hasTag { return .bool((found ?? nil) != nil) }
+            guard let found else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
+            guard let v = found else {
                 throw EvaluationError(.tagDoesNotExist, "`\(uid)` does not have the tag `\(key)`")
             }
             return v
