@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "TesseraResource", targets: ["TesseraResource"]),
         .library(name: "TesseraResourceHummingbird", targets: ["TesseraResourceHummingbird"]),
         .executable(name: "tessera", targets: ["tessera"]),
+        .executable(name: "cedar-bench", targets: ["cedar-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -59,6 +60,9 @@ let package = Package(
     targets: [
         .target(name: "Cedar", swiftSettings: strictSwiftSettings),
         .testTarget(name: "CedarTests", dependencies: ["Cedar"], swiftSettings: strictSwiftSettings),
+        // Cedar authorization benchmark (friendly and realistic workloads, issue 22): depends only on
+        // Cedar, so a release build takes a minute, not the whole server.
+        .executableTarget(name: "cedar-bench", dependencies: ["Cedar"], path: "Benchmarks/CedarBench", swiftSettings: swiftSettings),
         .target(
             name: "HTTPMessageSignatures",
             dependencies: [

@@ -3,7 +3,10 @@
 ///
 /// Building an authorizer compiles the policies once (constant folding) and indexes them by
 /// scope, so a request evaluates only policies whose principal, action and resource constraints
-/// can match it.
+/// match it (the index is exact: no scope constraint is evaluated per policy). Conditions are
+/// split into atoms shared across the set (``ConditionAtoms``), so a request evaluates each
+/// distinct atom at most once, and the evaluator reads the request's principal and resource
+/// (attributes, ancestors, tags) from the store once per request.
 ///
 /// ```swift
 /// let authorizer = Authorizer(policies: try PolicySet(parsing: text))
@@ -14,13 +17,11 @@ public struct Authorizer: Sendable {
     struct CompiledPolicy: Sendable {
         var id: String
         var isPermit: Bool
-        var principal: ScopeConstraint
-        var action: ActionConstraint
-        var resource: ScopeConstraint
-        var conditions: [Condition]
+        var tests: [AtomTest]
     }
 
     private let compiled: [CompiledPolicy]
+    private let atoms: ConditionAtoms
     private let principalIndex: ScopeIndex
     private let actionIndex: ScopeIndex
     private let resourceIndex: ScopeIndex
@@ -28,39 +29,41 @@ public struct Authorizer: Sendable {
     /// Compiles and indexes the set's static and linked policies (unlinked templates are ignored).
     public init(policies set: PolicySet) {
         let policies = set.policies
-        compiled = policies.map {
-            CompiledPolicy(
-                id: $0.id,
-                isPermit: $0.effect == .permit,
-                principal: $0.principal,
-                action: $0.action,
-                resource: $0.resource,
-                conditions: $0.conditions.map { Condition(isWhen: $0.isWhen, body: Compiler.fold($0.body)) }
-            )
-        }
-        var p = ScopeIndex(count: compiled.count)
-        var a = ScopeIndex(count: compiled.count)
-        var r = ScopeIndex(count: compiled.count)
-        for (i, c) in compiled.enumerated() {
-            Self.index(i, c.principal, into: &p)
-            Self.index(i, c.resource, into: &r)
-            switch c.action {
+        var table = ConditionAtoms()
+        var compiled: [CompiledPolicy] = []
+        compiled.reserveCapacity(policies.count)
+        var p = ScopeIndex(count: policies.count)
+        var a = ScopeIndex(count: policies.count)
+        var r = ScopeIndex(count: policies.count)
+        for (i, policy) in policies.enumerated() {
+            let folded = policy.conditions.map { Condition(isWhen: $0.isWhen, body: Compiler.fold($0.body)) }
+            compiled.append(CompiledPolicy(id: policy.id, isPermit: policy.effect == .permit, tests: table.tests(for: folded)))
+            Self.index(i, policy.principal, into: &p)
+            Self.index(i, policy.resource, into: &r)
+            switch policy.action {
             case .any: a.addUnconstrained(i)
-            case .equals(let e), .in(let e): a.add(i, entity: e)
-            case .inSet(let list): for e in list { a.add(i, entity: e) }
+            case .equals(let e): a.add(i, equal: e)
+            case .in(let e): a.add(i, in: e)
+            case .inSet(let list): for e in list { a.add(i, in: e) }
             }
         }
+        self.compiled = compiled
+        atoms = table
         principalIndex = p
         actionIndex = a
         resourceIndex = r
     }
 
+    /// Indexes one scope constraint. A constraint on an unlinked slot matches nothing (it is in no
+    /// bucket), as it never holds.
     private static func index(_ i: Int, _ c: ScopeConstraint, into index: inout ScopeIndex) {
         switch c {
         case .any: index.addUnconstrained(i)
-        case .equals(.entity(let e)), .in(.entity(let e)), .isIn(_, .entity(let e)): index.add(i, entity: e)
+        case .equals(.entity(let e)): index.add(i, equal: e)
+        case .in(.entity(let e)): index.add(i, in: e)
         case .is(let t): index.add(i, type: t)
-        case .equals(.slot), .in(.slot), .isIn(_, .slot): index.addUnconstrained(i)
+        case .isIn(let t, .entity(let e)): index.add(i, type: t, in: e)
+        case .equals(.slot), .in(.slot), .isIn(_, .slot): break
         }
     }
 
@@ -71,59 +74,33 @@ public struct Authorizer: Sendable {
     ///   - entities: the entity store the policies read.
     /// - Returns: the decision, the determining policy ids and the policies that errored.
     public func isAuthorized(_ request: AuthorizationRequest, entities: EntityStore) -> AuthorizationResponse {
-        var candidates = principalIndex.candidates(for: request.principal, in: entities)
-        candidates.formIntersection(actionIndex.candidates(for: request.action, in: entities))
-        candidates.formIntersection(resourceIndex.candidates(for: request.resource, in: entities))
         let evaluator = Evaluator(request: request, entities: entities)
-        var permits: Set<String> = []
-        var forbids: Set<String> = []
+        var candidates = principalIndex.candidates(for: request.principal, ancestors: evaluator.principalSlot.map(entities.ancestors(at:)))
+        candidates.formIntersection(actionIndex.candidates(for: request.action, ancestors: entities.ancestors(of: request.action)))
+        candidates.formIntersection(resourceIndex.candidates(for: request.resource, ancestors: evaluator.resourceSlot.map(entities.ancestors(at:))))
+        var memo = AtomMemo(atoms: atoms.atoms.count, operands: atoms.operands.count)
+        var permits: [Int] = []
+        var forbids: [Int] = []
         var errors: [PolicyEvaluationFailure] = []
         for i in candidates {
             let policy = compiled[i]
-            guard Self.scopeMatches(policy, request, entities) else { continue }
             do throws(EvaluationError) {
-                guard try Self.conditionsHold(policy, evaluator) else { continue }
-                if policy.isPermit { permits.insert(policy.id) } else { forbids.insert(policy.id) }
+                guard try memo.holds(policy.tests, atoms, evaluator) else { continue }
+                if policy.isPermit { permits.append(i) } else { forbids.append(i) }
             } catch {
                 errors.append(PolicyEvaluationFailure(policyID: policy.id, error: error))
             }
         }
-        errors.sort { $0.policyID < $1.policyID }
+        if errors.count > 1 { errors.sort { $0.policyID < $1.policyID } }
         if forbids.isEmpty, !permits.isEmpty {
-            return AuthorizationResponse(decision: .allow, diagnostics: .init(reasons: permits, errors: errors))
+            return AuthorizationResponse(decision: .allow, diagnostics: .init(reasons: ids(permits), errors: errors))
         }
-        return AuthorizationResponse(decision: .deny, diagnostics: .init(reasons: forbids, errors: errors))
+        return AuthorizationResponse(decision: .deny, diagnostics: .init(reasons: ids(forbids), errors: errors))
     }
 
-    /// `c1 && c2 && …` left to right, short-circuiting; `unless` bodies are negated.
-    private static func conditionsHold(_ policy: CompiledPolicy, _ evaluator: Evaluator) throws(EvaluationError) -> Bool {
-        for condition in policy.conditions {
-            guard try evaluator.evaluateBool(condition.body) == condition.isWhen else { return false }
-        }
-        return true
-    }
-
-    private static func scopeMatches(_ p: CompiledPolicy, _ r: AuthorizationRequest, _ store: EntityStore) -> Bool {
-        matches(p.principal, r.principal, store) && actionMatches(p.action, r.action, store) && matches(p.resource, r.resource, store)
-    }
-
-    private static func matches(_ c: ScopeConstraint, _ uid: EntityUID, _ store: EntityStore) -> Bool {
-        switch c {
-        case .any: true
-        case .equals(.entity(let e)): uid == e
-        case .in(.entity(let e)): store.isDescendant(uid, of: e)
-        case .is(let t): uid.type == t
-        case .isIn(let t, .entity(let e)): uid.type == t && store.isDescendant(uid, of: e)
-        case .equals(.slot), .in(.slot), .isIn(_, .slot): false
-        }
-    }
-
-    private static func actionMatches(_ c: ActionConstraint, _ uid: EntityUID, _ store: EntityStore) -> Bool {
-        switch c {
-        case .any: true
-        case .equals(let e): uid == e
-        case .in(let e): store.isDescendant(uid, of: e)
-        case .inSet(let list): list.contains { store.isDescendant(uid, of: $0) }
-        }
+    private func ids(_ indices: [Int]) -> Set<String> {
+        var out = Set<String>(minimumCapacity: indices.count)
+        for i in indices { out.insert(compiled[i].id) }
+        return out
     }
 }

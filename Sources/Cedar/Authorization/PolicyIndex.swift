@@ -41,13 +41,30 @@ extension PolicyBits: Sequence {
     func makeIterator() -> Iterator { Iterator(words: words) }
 }
 
-/// For one scope variable: which policies can match a given entity. A request evaluates only
-/// the intersection of the three candidate sets; scope constraints never error, so skipping a
-/// policy whose scope cannot match changes neither the decision nor the reported errors.
+/// For one scope variable: exactly the policies whose constraint on this variable holds for a
+/// given entity. A request evaluates only the intersection of the three candidate sets, and
+/// evaluates no scope constraint itself: scope constraints never error, so skipping a policy whose
+/// scope cannot match changes neither the decision nor the reported errors, and every candidate's
+/// scope is known to match.
+///
+/// Exactness matters: `principal == E` is kept apart from `principal in E` (an entity *below* `E`
+/// matches the second only), and `is T in E` is keyed by type and entity together.
 struct ScopeIndex: Sendable {
+    /// The policies keyed by one entity `E`.
+    private struct Buckets: Sendable {
+        /// `== E`.
+        var equal: PolicyBits?
+        /// `in E`: the entity `E` itself or any entity below it.
+        var within: PolicyBits?
+        /// `is T in E`, per type `T`.
+        var typedWithin: [(type: EntityType, bits: PolicyBits)] = []
+    }
+
     private var unconstrained: PolicyBits
-    private var byType: [EntityType: PolicyBits] = [:]
-    private var byEntity: [EntityUID: PolicyBits] = [:]
+    /// `is T`: a short list (a set has few entity types), scanned without hashing the name.
+    private var byType: [(type: EntityType, bits: PolicyBits)] = []
+    /// Every constraint naming an entity, so a request looks each of its entity's ancestors up once.
+    private var byEntity: [EntityUID: Buckets] = [:]
     private let count: Int
 
     init(count: Int) {
@@ -58,28 +75,70 @@ struct ScopeIndex: Sendable {
     mutating func addUnconstrained(_ i: Int) { unconstrained.insert(i) }
 
     mutating func add(_ i: Int, type: EntityType) {
-        byType[type, default: PolicyBits(count: count)].insert(i)
+        if let k = byType.firstIndex(where: { $0.type == type }) {
+            byType[k].bits.insert(i)
+        } else {
+            var bits = PolicyBits(count: count)
+            bits.insert(i)
+            byType.append((type, bits))
+        }
     }
 
-    mutating func add(_ i: Int, entity: EntityUID) {
-        byEntity[entity, default: PolicyBits(count: count)].insert(i)
+    mutating func add(_ i: Int, equal entity: EntityUID) {
+        let n = count
+        byEntity[entity, default: Buckets()].equal.insert(i, count: n)
     }
 
-    /// Every policy whose constraint on this variable may hold for `uid`.
-    func candidates(for uid: EntityUID, in store: EntityStore) -> PolicyBits {
+    mutating func add(_ i: Int, in entity: EntityUID) {
+        let n = count
+        byEntity[entity, default: Buckets()].within.insert(i, count: n)
+    }
+
+    mutating func add(_ i: Int, type: EntityType, in entity: EntityUID) {
+        var buckets = byEntity[entity, default: Buckets()]
+        if let k = buckets.typedWithin.firstIndex(where: { $0.type == type }) {
+            buckets.typedWithin[k].bits.insert(i)
+        } else {
+            var bits = PolicyBits(count: count)
+            bits.insert(i)
+            buckets.typedWithin.append((type, bits))
+        }
+        byEntity[entity] = buckets
+    }
+
+    /// Every policy whose constraint on this variable holds for `uid`, whose ancestors (from the
+    /// store; `nil` when `uid` is not stored) are given.
+    func candidates(for uid: EntityUID, ancestors: Set<EntityUID>?) -> PolicyBits {
         var bits = unconstrained
-        if let t = byType[uid.type] { bits.formUnion(t) }
+        for (t, b) in byType where t == uid.type { bits.formUnion(b) }
         if byEntity.isEmpty { return bits }
-        if let e = byEntity[uid] { bits.formUnion(e) }
-        if let ancestors = store.ancestors(of: uid) {
-            if ancestors.count <= byEntity.count {
-                for a in ancestors {
-                    if let e = byEntity[a] { bits.formUnion(e) }
-                }
-            } else {
-                for (key, e) in byEntity where ancestors.contains(key) { bits.formUnion(e) }
+        if let b = byEntity[uid] {
+            if let e = b.equal { bits.formUnion(e) }
+            Self.unionWithin(b, uid.type, into: &bits)
+        }
+        guard let ancestors, !ancestors.isEmpty else { return bits }
+        if ancestors.count <= byEntity.count {
+            for a in ancestors {
+                if let b = byEntity[a] { Self.unionWithin(b, uid.type, into: &bits) }
             }
+        } else {
+            for (key, b) in byEntity where ancestors.contains(key) { Self.unionWithin(b, uid.type, into: &bits) }
         }
         return bits
+    }
+
+    /// The `in E` and `is T in E` policies of `E`'s buckets, for an entity of type `type` that is `E` or below it.
+    private static func unionWithin(_ b: Buckets, _ type: EntityType, into bits: inout PolicyBits) {
+        if let e = b.within { bits.formUnion(e) }
+        for (t, e) in b.typedWithin where t == type { bits.formUnion(e) }
+    }
+}
+
+extension PolicyBits? {
+    /// Inserts `i`, making an empty set of `count` policies first if there is none.
+    fileprivate mutating func insert(_ i: Int, count: Int) {
+        var bits = self ?? PolicyBits(count: count)
+        bits.insert(i)
+        self = bits
     }
 }

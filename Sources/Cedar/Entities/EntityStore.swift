@@ -106,6 +106,21 @@ public struct EntityStore: Sendable {
     /// The entity with this uid, if stored.
     public subscript(uid: EntityUID) -> Entity? { index[uid].map { entities[$0] } }
 
+    /// Where a stored entity is, for the reads below (one lookup, then none per read).
+    func slot(of uid: EntityUID) -> Int? { index[uid] }
+
+    /// Attribute `key` of the entity at `slot`, read in place.
+    func attribute(at slot: Int, _ key: CedarString) -> CedarValue? { entities[slot].attributes[key] }
+
+    /// Tag `key` of the entity at `slot`, read in place.
+    func tag(at slot: Int, _ key: CedarString) -> CedarValue? { entities[slot].tags[key] }
+
+    /// Whether `target` is an ancestor of the entity at `slot`.
+    func hasAncestor(at slot: Int, _ target: EntityUID) -> Bool { entities[slot].ancestors.contains(target) }
+
+    /// The ancestors of the entity at `slot`.
+    func ancestors(at slot: Int) -> Set<EntityUID> { entities[slot].ancestors }
+
     /// The attributes of a stored entity (no copy of the whole entity).
     func attributes(of uid: EntityUID) -> [CedarString: CedarValue]? { index[uid].map { entities[$0].attributes } }
 
@@ -128,3 +143,4 @@ public struct EntityStore: Sendable {
         return entities[i].ancestors.contains(ancestor)
     }
 }
+

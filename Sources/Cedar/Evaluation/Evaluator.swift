@@ -1,19 +1,62 @@
 /// Evaluates expressions against one request and an entity store (digest §6).
 ///
 /// Pure and synchronous. Every error is an ``EvaluationError`` value; nothing traps.
+///
+/// The request's principal and resource are looked up in the store once, when the evaluator is
+/// made, and their attributes, ancestors and tags are then read in place (most attribute reads
+/// and `in` tests of a policy set are on them); other entities are looked up on use.
 struct Evaluator {
     let principal: EntityUID
     let action: EntityUID
     let resource: EntityUID
     let context: CedarValue
     let entities: EntityStore
+    /// Where the principal and resource are in the store (`nil` when not stored, or not cached).
+    let principalSlot: Int?
+    let resourceSlot: Int?
+    private let cachesRequestEntities: Bool
 
-    init(request: AuthorizationRequest, entities: EntityStore) {
+    /// - Parameter cachingRequestEntities: `false` reads every entity from the store on use (the
+    ///   plain evaluator the tests compare the cached one against).
+    init(request: AuthorizationRequest, entities: EntityStore, cachingRequestEntities: Bool = true) {
         principal = request.principal
         action = request.action
         resource = request.resource
         context = .record(request.context)
         self.entities = entities
+        cachesRequestEntities = cachingRequestEntities
+        principalSlot = cachingRequestEntities ? entities.slot(of: request.principal) : nil
+        resourceSlot = cachingRequestEntities ? entities.slot(of: request.resource) : nil
+    }
+
+    /// Where `uid` is stored: `.some(nil)` when it is the principal or resource and not stored,
+    /// `nil` when it is neither (or nothing is cached).
+    private func requestSlot(_ uid: EntityUID) -> Int?? {
+        guard cachesRequestEntities else { return nil }
+        if uid == principal { return .some(principalSlot) }
+        if uid == resource { return .some(resourceSlot) }
+        return nil
+    }
+
+    /// Attribute `key` of `uid`: `nil` when `uid` is not stored, `.some(nil)` when it lacks the attribute.
+    private func attribute(of uid: EntityUID, _ key: CedarString) -> CedarValue?? {
+        if let known = requestSlot(uid) { return known.map { entities.attribute(at: $0, key) } }
+        return entities.attributes(of: uid).map { $0[key] }
+    }
+
+    /// Tag `key` of `uid`: `nil` when `uid` is not stored, `.some(nil)` when it lacks the tag.
+    private func tag(of uid: EntityUID, _ key: CedarString) -> CedarValue?? {
+        if let known = requestSlot(uid) { return known.map { entities.tag(at: $0, key) } }
+        return entities.tags(of: uid).map { $0[key] }
+    }
+
+    /// Cedar's `in` on two entities: equal, or `target` is an ancestor of `uid`.
+    private func isDescendant(_ uid: EntityUID, of target: EntityUID) -> Bool {
+        if let known = requestSlot(uid) {
+            guard uid != target else { return true }
+            return known.map { entities.hasAncestor(at: $0, target) } ?? false
+        }
+        return entities.isDescendant(uid, of: target)
     }
 
     func evaluateBool(_ e: Expr) throws(EvaluationError) -> Bool {
@@ -107,7 +150,7 @@ struct Evaluator {
     private func has(_ v: CedarValue, _ key: CedarString) throws(EvaluationError) -> CedarValue {
         switch v {
         case .record(let r): return .bool(r[key] != nil)
-        case .entity(let uid): return .bool(entities.attributes(of: uid)?[key] != nil)
+        case .entity(let uid): return .bool((attribute(of: uid, key) ?? nil) != nil)
         default: throw .typeError(expected: "entity or record", got: v)
         }
     }
@@ -141,10 +184,10 @@ struct Evaluator {
             }
             return x
         case .entity(let uid):
-            guard let attributes = entities.attributes(of: uid) else {
+            guard let found = attribute(of: uid, key) else {
                 throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist")
             }
-            guard let x = attributes[key] else {
+            guard let x = found else {
                 throw EvaluationError(.attributeDoesNotExist, "`\(uid)` does not have the attribute `\(key)`")
             }
             return x
@@ -167,7 +210,7 @@ struct Evaluator {
         }
     }
 
-    private func binary(_ op: BinaryOp, _ a: CedarValue, _ b: CedarValue) throws(EvaluationError) -> CedarValue {
+    func binary(_ op: BinaryOp, _ a: CedarValue, _ b: CedarValue) throws(EvaluationError) -> CedarValue {
         switch op {
         case .eq: return .bool(a == b)
         case .notEq: return .bool(a != b)
@@ -198,12 +241,12 @@ struct Evaluator {
         case .in:
             guard case .entity(let uid) = a else { throw .typeError(expected: "entity", got: a) }
             switch b {
-            case .entity(let target): return .bool(entities.isDescendant(uid, of: target))
+            case .entity(let target): return .bool(isDescendant(uid, of: target))
             case .set(let targets):
                 var found = false
                 for t in targets {
                     guard case .entity(let target) = t else { throw .typeError(expected: "entity", got: t) }
-                    if !found, entities.isDescendant(uid, of: target) { found = true }
+                    if !found, isDescendant(uid, of: target) { found = true }
                 }
                 return .bool(found)
             default: throw .typeError(expected: "entity or set of entities", got: b)
@@ -218,10 +261,10 @@ struct Evaluator {
         case .hasTag, .getTag:
             guard case .entity(let uid) = a else { throw .typeError(expected: "entity", got: a) }
             guard case .string(let key) = b else { throw .typeError(expected: "string", got: b) }
-            let tags = entities.tags(of: uid)
-            if op == .hasTag { return .bool(tags?[key] != nil) }
-            guard let tags else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
-            guard let v = tags[key] else {
+            let found = tag(of: uid, key)
+            if op == .hasTag { return .bool((found ?? nil) != nil) }
+            guard let found else { throw EvaluationError(.entityDoesNotExist, "entity `\(uid)` does not exist") }
+            guard let v = found else {
                 throw EvaluationError(.tagDoesNotExist, "`\(uid)` does not have the tag `\(key)`")
             }
             return v

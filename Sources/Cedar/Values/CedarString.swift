@@ -19,14 +19,29 @@ public struct CedarString: Sendable, CustomStringConvertible, ExpressibleByStrin
 }
 
 extension CedarString: Hashable {
+    /// Byte equality. Native strings are compared as contiguous UTF-8 buffers (the generic
+    /// `UTF8View` walk is several times slower, and this comparison runs on every attribute
+    /// and entity lookup).
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.value.utf8.count == rhs.value.utf8.count && lhs.value.utf8.elementsEqual(rhs.value.utf8)
+        let l = lhs.value.utf8
+        let r = rhs.value.utf8
+        guard l.count == r.count else { return false }
+        let fast: Bool?? = unsafe l.withContiguousStorageIfAvailable { a in
+            unsafe r.withContiguousStorageIfAvailable { b in unsafe a.elementsEqual(b) }
+        }
+        if let fast, let equal = fast { return equal }
+        return l.elementsEqual(r)
     }
 
-    /// Byte-equal strings are canonically equivalent, so String's own (normalising) hash is a
-    /// valid hash for byte equality: equal values always hash equally.
+    /// Hashes the UTF-8 bytes: equal values (byte-equal) hash equally, and no Unicode
+    /// normalisation is done (String's own hash normalises strings not known to be NFC).
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(value)
+        let utf8 = value.utf8
+        let done: Void? = unsafe utf8.withContiguousStorageIfAvailable { unsafe hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            for b in utf8 { hasher.combine(b) }
+        }
+        hasher.combine(utf8.count)
     }
 }
 

@@ -3,7 +3,11 @@
 /// Equality is Cedar's structural equality (language digest §5): values of different kinds are
 /// unequal, sets and records ignore order, strings compare by Unicode scalars and extension
 /// values compare by their semantic value.
-public indirect enum CedarValue: Hashable, Sendable {
+///
+/// Only ``extensionValue(_:)`` is boxed (an `ipaddr` is 33 bytes): every other case is stored
+/// inline, so producing a `bool`, `long`, string or entity value allocates nothing — the
+/// evaluator produces one per operator. Sets and records already hold their elements out of line.
+public enum CedarValue: Hashable, Sendable {
     /// `true` or `false`.
     case bool(Bool)
     /// A signed 64-bit integer.
@@ -17,7 +21,7 @@ public indirect enum CedarValue: Hashable, Sendable {
     /// A record: string keys to values.
     case record([CedarString: CedarValue])
     /// A value of an extension type (`decimal`, `ipaddr`, `datetime`, `duration`).
-    case extensionValue(ExtensionValue)
+    indirect case extensionValue(ExtensionValue)
 
     /// A string value.
     public static func string(_ value: String) -> Self { .string(CedarString(value)) }

@@ -22,23 +22,38 @@ public struct EntityType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// An entity reference `Type::"id"`.
+///
+/// The hash of the type and id is computed once, when the reference is made: entity references
+/// are dictionary and set keys on every request (the store's index, ancestor sets, the
+/// authorizer's scope index), and are made far less often than they are looked up.
 public struct EntityUID: Hashable, Sendable, CustomStringConvertible {
     /// The entity's type.
     public let type: EntityType
     /// The entity's id (any string, compared by Unicode scalars).
     public let id: CedarString
+    /// `type` and `id` hashed (with this process's seed); equal references have equal values.
+    private let hashOfContent: Int
 
     /// Creates an entity reference.
     public init(type: EntityType, id: CedarString) {
         self.type = type
         self.id = id
+        var hasher = Hasher()
+        hasher.combine(type)
+        hasher.combine(id)
+        hashOfContent = hasher.finalize()
     }
 
     /// Creates an entity reference from a type name and an id.
     public init(_ type: String, _ id: String) {
-        self.type = EntityType(type)
-        self.id = CedarString(id)
+        self.init(type: EntityType(type), id: CedarString(id))
     }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.hashOfContent == rhs.hashOfContent && lhs.id == rhs.id && lhs.type == rhs.type
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hashOfContent) }
 
     /// Cedar syntax, for example `User::"alice"`.
     public var description: String { "\(type.name)::\(PolicyFormatter.quote(id.value))" }
