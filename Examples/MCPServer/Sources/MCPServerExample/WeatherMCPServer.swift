@@ -84,6 +84,11 @@ public struct WeatherMCPServer: Sendable {
     func handle(_ request: Request, context: OAuthResourceContext) async throws -> Response {
         guard let token = context.accessToken else { return Response(status: .unauthorized) }
         let mcpRequest = try await MCPTransportAdapter.mcpRequest(request)
+        if let refusal = ToolScopes.refusal(
+            for: mcpRequest.body, token: token, tools: calls.tools, endpointScopes: configuration.requiredScopes, metadataURL: resourceServer.metadataURL
+        ) {
+            return OAuthResourceMiddleware<OAuthResourceContext>.response(for: refusal)
+        }
         let answer = await serve(mcpRequest, token: token)
         return MCPTransportAdapter.response(answer)
     }

@@ -1,4 +1,5 @@
 public import MCP
+public import TesseraProtocol
 
 /// A tool of the example server: what MCP clients see in `tools/list`, the parameters its
 /// arguments are checked against, and the Cedar entity it is (`Weather::Tool::"<name>"`, with its
@@ -12,6 +13,10 @@ public struct WeatherTool: Sendable {
     public var readOnly: Bool
     /// MCP `destructiveHint`, and the Cedar attribute `destructive`.
     public var destructive: Bool
+    /// Scopes a token needs to call this tool, besides the endpoint's: a call without them is
+    /// answered HTTP 403 `insufficient_scope` naming every scope needed, so the client can step
+    /// up (MCP authorization, "Runtime Insufficient Scope Errors").
+    public var requiredScopes: Scope
     let run: @Sendable ([String: ToolArgument]) async -> CallTool.Result
 
     public init(
@@ -21,6 +26,7 @@ public struct WeatherTool: Sendable {
         parameters: [ToolParameter],
         readOnly: Bool,
         destructive: Bool,
+        requiredScopes: Scope = .empty,
         run: @escaping @Sendable ([String: ToolArgument]) async -> CallTool.Result
     ) {
         self.name = name
@@ -29,6 +35,7 @@ public struct WeatherTool: Sendable {
         self.parameters = parameters
         self.readOnly = readOnly
         self.destructive = destructive
+        self.requiredScopes = requiredScopes
         self.run = run
     }
 

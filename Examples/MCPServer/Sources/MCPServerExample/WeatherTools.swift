@@ -1,4 +1,5 @@
 import MCP
+import TesseraProtocol
 
 /// The example's tools: two read-only ones and a destructive one, over an in-memory cache of
 /// made-up forecasts (the example is about authorization, not meteorology).
@@ -50,7 +51,8 @@ public enum WeatherTools {
                 description: "Forgets every cached forecast.",
                 parameters: [],
                 readOnly: false,
-                destructive: true
+                destructive: true,
+                requiredScopes: Scope(["weather:admin"])
             ) { _ in
                 let removed = await cache.removeAll()
                 return CallTool.Result(

@@ -20,15 +20,17 @@ import Testing
         let resource: String
         let transport: AsyncHTTPClientTransport
 
-        func client(dpop: Bool) -> OAuthClient {
+        func client(dpop: Bool, id: String = TestClients.secretClientID) -> OAuthClient {
             OAuthClient(
-                tokenEndpoint: issuer + "/token", clientID: TestClients.secretClientID, authentication: .clientSecretBasic(TestClients.secret),
+                tokenEndpoint: issuer + "/token", clientID: id, authentication: .clientSecretBasic(TestClients.secret),
                 dpop: dpop ? DPoPProofSigner() : nil, transport: transport
             )
         }
 
-        func token(dpop: Bool, scope: String = "mcp:tools", policySet: String? = nil) async throws -> (OAuthClient, TokenResponse) {
-            let client = client(dpop: dpop)
+        func token(dpop: Bool, scope: String = "mcp:tools", policySet: String? = nil, client id: String = TestClients.secretClientID) async throws
+            -> (OAuthClient, TokenResponse)
+        {
+            let client = client(dpop: dpop, id: id)
             var form = [("grant_type", "client_credentials"), ("scope", scope), ("resource", resource)]
             if let policySet {
                 let entry: [String: String] = ["type": ToolAuthorizer.detailsType, "rarFormat": "cedar", "policySet": policySet]
@@ -48,6 +50,13 @@ import Testing
                     id: client.id, auth: "client_secret_basic", secret: TestClients.secret, grantTypes: ["client_credentials"], scopes: "mcp:tools read"
                 )
             }
+            // The operators' console: the only client delegation.cedar lets have delete_forecast_cache.
+            configuration.clients.append(
+                ClientDefinition(
+                    id: "weather-ops", auth: "client_secret_basic", secret: TestClients.secret, grantTypes: ["client_credentials"],
+                    scopes: "mcp:tools weather:admin"
+                )
+            )
             configuration.authorizationDetailsTypes = [
                 AuthorizationDetailsTypeDefinition(
                     type: ToolAuthorizer.detailsType,
@@ -173,6 +182,33 @@ import Testing
             await #expect(throws: OAuthError.self) {
                 try await stack.token(dpop: true, policySet: #"permit (principal, action == Weather::Action::"delete_forecast_cache", resource);"#)
             }
+        }
+    }
+
+    @Test func aToolThatNeedsAnotherScopeGets403NamingEveryScopeItNeeds() async throws {
+        try await withStack { stack in
+            let grant = #"permit (principal, action in [Weather::Action::"get_forecast", Weather::Action::"delete_forecast_cache"], resource);"#
+            let (client, token) = try await stack.token(dpop: false, policySet: grant, client: "weather-ops")
+            let delete = Self.callTool("delete_forecast_cache", "{}")
+            let refused = try await client.call(method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: delete)
+            #expect(refused.status == 403)
+            let challenge = try #require(Self.challenges(refused).first)
+            #expect(challenge.scheme == "Bearer" && challenge["error"] == "insufficient_scope")
+            #expect(challenge["scope"] == "mcp:tools weather:admin")
+            #expect(challenge["resource_metadata"]?.hasSuffix("/.well-known/oauth-protected-resource/mcp") == true)
+            // A batch hiding the call among others is refused the same way.
+            let batch = Array("[\(String(decoding: Self.rpc("tools/list", "{}", id: 1), as: UTF8.self)),\(String(decoding: delete, as: UTF8.self))]".utf8)
+            #expect(try await client.call(method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: batch).status == 403)
+            // Tools that need no more than the endpoint's scope are not affected.
+            let forecast = try await client.call(
+                method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: Self.callTool("get_forecast", #"{"city":"Lyon"}"#)
+            )
+            #expect(try Self.result(forecast)["isError"] as? Bool != true)
+
+            // Stepped up: the same grant with the scope runs the tool.
+            let (admin, adminToken) = try await stack.token(dpop: false, scope: "mcp:tools weather:admin", policySet: grant, client: "weather-ops")
+            let deleted = try Self.result(try await admin.call(method: "POST", url: stack.resource, token: adminToken, headers: Self.mcpHeaders, body: delete))
+            #expect(deleted["isError"] as? Bool != true, "\(deleted)")
         }
     }
 
