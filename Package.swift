@@ -37,6 +37,8 @@ let package = Package(
         .library(name: "TesseraResourceHummingbird", targets: ["TesseraResourceHummingbird"]),
         .executable(name: "tessera", targets: ["tessera"]),
         .executable(name: "cedar-bench", targets: ["cedar-bench"]),
+
+        .executable(name: "mcp-server-example", targets: ["mcp-server-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -56,6 +58,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
+        // The official MCP Swift SDK, for Examples/MCPServer only (its Streamable HTTP server transport).
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", exact: "0.12.1"),
     ],
     targets: [
         .target(name: "Cedar", swiftSettings: strictSwiftSettings),
@@ -249,6 +253,43 @@ let package = Package(
             name: "bank-example",
             dependencies: ["BankExample", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Examples/BankAPI/Sources/bank-example",
+            swiftSettings: swiftSettings
+        ),
+        // Example MCP server (issue 20): the official MCP Swift SDK's Streamable HTTP transport behind Hummingbird,
+        // protected by TesseraResource, with each tool call decided in Cedar against the token's granted policies.
+        // The only targets that depend on the MCP SDK.
+        .target(
+            name: "MCPServerExample",
+            dependencies: [
+                "Cedar",
+                "TesseraProtocol",
+                "TesseraResource",
+                "TesseraResourceHummingbird",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Examples/MCPServer/Sources/MCPServerExample",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mcp-server-example",
+            dependencies: ["MCPServerExample", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Examples/MCPServer/Sources/mcp-server-example",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MCPServerExampleTests",
+            dependencies: [
+                "MCPServerExample", "Cedar", "TesseraResource", "TesseraProtocol", "TesseraTesting",
+                // A Tessera in process issues real (DPoP-bound) tokens; the client SDK presents them.
+                "TesseraServer", "TesseraEngine", "TesseraClient", "HTTPMessageSignatures",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/MCPServer/Tests/MCPServerExampleTests",
             swiftSettings: swiftSettings
         ),
         // GNAP load generator for scripts/bench: pre-signed grant requests at fixed concurrency.
