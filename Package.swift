@@ -37,7 +37,6 @@ let package = Package(
         .library(name: "TesseraResourceHummingbird", targets: ["TesseraResourceHummingbird"]),
         .executable(name: "tessera", targets: ["tessera"]),
         .executable(name: "cedar-bench", targets: ["cedar-bench"]),
-
         .executable(name: "mcp-server-example", targets: ["mcp-server-example"]),
     ],
     dependencies: [
