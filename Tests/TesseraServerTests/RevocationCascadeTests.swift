@@ -242,14 +242,23 @@ import Testing
     /// the subject token at A revokes the grant and the token B issued from it.
     @Test func aTokenRedeemedFromAJWTGrantDiesWithTheGrantsSubjectToken() async throws {
         let database = try Ledger.sqlite.url()
+        // One ledger, one client registry: both domains declare the same clients.
+        let exchange = GrantType.tokenExchange.rawValue
+        let clients = [
+            ChainingFixture.client("app", ["client_credentials", "refresh_token", exchange, GrantType.jwtBearer.rawValue]),
+            ChainingFixture.client("other", ["client_credentials", exchange]),
+            ChainingFixture.client("delegate", ["client_credentials", exchange]),
+            ChainingFixture.client("impersonator", [exchange]),
+            ChainingFixture.client("reader", ["client_credentials", exchange]),
+        ]
         let fixture = try await ChainingFixture.make(
             configureA: { configuration in
                 configuration.database = database
-                configuration.clients = [ChainingFixture.client("app", ["client_credentials", GrantType.tokenExchange.rawValue, GrantType.jwtBearer.rawValue])]
+                configuration.clients = clients
             },
             configureB: { configuration in
                 configuration.database = database
-                configuration.clients = [ChainingFixture.client("app", ["client_credentials", GrantType.tokenExchange.rawValue, GrantType.jwtBearer.rawValue])]
+                configuration.clients = clients
             }
         )
         try await fixture.run { clientA, clientB in
