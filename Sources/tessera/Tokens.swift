@@ -59,10 +59,6 @@ struct TokenTrace {
         var client: String
         var audience: [String]
         var children: [Node]?
-
-        enum CodingKeys: String, CodingKey {
-            case jti, state, kind, parent, grant, client, audience, children
-        }
     }
 
     struct Document: Encodable {

@@ -270,7 +270,7 @@ import TesseraTesting
             guard let range = line.range(of: "tessera.migration=") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }
-        #expect(applied == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11], "\(output)")
+        #expect(applied == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12], "\(output)")
 
         let server = try await TesseraProcess(["--config", try Self.configFile(), "--database", database])
         let (tokenStatus, _) = try await Self.token(server.baseURL)
