@@ -113,6 +113,29 @@ import TesseraStorage
         }
     }
 
+    /// Children recorded while their parent is being revoked (on PostgreSQL from other pool connections, at the
+    /// same moment): each is either reached by the cascade or recorded revoked — none survives.
+    @Test(arguments: StoreBackend.allCases)
+    func aChildRecordedWhileItsParentIsRevokedNeverSurvives(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            for round in 0..<5 {
+                let root = "race\(round)"
+                try await stores.tokens.record(Self.token(root, grant: "g-" + root))
+                let children = (0..<24).map { "\(root)-c\($0)" }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (index, child) in children.enumerated() {
+                        group.addTask { try await stores.tokens.record(Self.exchanged(child, from: root)) }
+                        if index == children.count / 2 {
+                            group.addTask { _ = try await stores.tokens.revokeAccessToken(jti: root, at: Self.now) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                #expect(try await Self.active(stores, [root] + children).isEmpty, "round \(round)")
+            }
+        }
+    }
+
     /// Expired parents stay while a descendant does, so a cascade from further up still finds the descendant.
     @Test(arguments: StoreBackend.allCases)
     func expiredParentsAreKeptWhileTheirDescendantsLive(_ backend: StoreBackend) async throws {
