@@ -181,7 +181,8 @@ public struct GrantEngine: Sendable {
     // MARK: - Revocation (RFC 7009)
 
     /// Revokes an access or refresh token of the calling client. Unknown tokens succeed silently
-    /// (RFC 7009 §2.2); revoking a refresh token revokes every token of its grant.
+    /// (RFC 7009 §2.2); revoking a refresh token revokes every token of its grant, and either revokes every
+    /// token derived from what it revokes (the store's cascade, docs/SECURITY.md).
     /// - Throws: ``OAuthError`` `unauthorized_client` when the token belongs to another client.
     public func revoke(token: String, hint: TokenTypeHint?, credentials: ClientCredentials) async throws {
         let caller = try await authenticator.authenticate(credentials, allowPublic: true)

@@ -119,11 +119,11 @@ struct ChainingFixture {
         }
     }
 
-    static func post(_ client: any TestClientProtocol, _ form: [(String, String)], as id: String? = "app") async throws -> Response {
+    static func post(_ client: any TestClientProtocol, _ form: [(String, String)], as id: String? = "app", path: String = "/token") async throws -> Response {
         let body = form.map { "\(FormParameters.encode($0.0))=\(FormParameters.encode($0.1))" }.joined(separator: "&")
         var headers = HTTPHelpers.form
         if let id { headers[.authorization] = TestClients.basicAuthorization(id: id, secret: secret) }
-        return try await client.execute(uri: "/token", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
             Response(status: response.status, json: (try? HTTPHelpers.json(response.body)) ?? [:])
         }
     }

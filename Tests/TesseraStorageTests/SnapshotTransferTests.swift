@@ -15,8 +15,11 @@ import TesseraStorage
         try await stores.tokens.record(F.issuance(jti: "a1", grant: "g1", refreshHash: "r1"))
         var replacement = F.issuance(jti: "a2", grant: "g1", refreshHash: "r2")
         replacement.refreshToken?.authorizationDetails = #"[{"type":"customer_information","actions":["read"]}]"#
+        replacement.accessToken.parent = TokenParent(.refresh)
         _ = try await stores.tokens.rotateRefreshToken(hash: "r1", at: F.now, replacement: replacement)
-        try await stores.tokens.record(F.issuance(jti: "a3", grant: "g3"))
+        var exchanged = F.issuance(jti: "a3", grant: "g3")
+        exchanged.accessToken.parent = TokenParent(.exchange, "a1")  // the lineage moves too (issue 19)
+        try await stores.tokens.record(exchanged)
         _ = try await stores.tokens.revokeAccessToken(jti: "a3", at: F.now)
         let grant = GNAPGrantRecord(
             id: "gnap-1", state: .approved, clientKey: #"{"jwk":{}}"#, keyThumbprint: "tp", instanceID: "inst", request: "{}",
@@ -44,6 +47,7 @@ import TesseraStorage
         #expect(exported.clients.count == 2 && exported.signingKeys.count == 2)
         #expect(exported.accessTokens.count == 4 && exported.refreshTokens.count == 2)
         #expect(exported.gnapGrants.count == 1 && exported.gnapTokens.count == 1)
+        #expect(exported.accessTokens.first { $0.jti == "a3" }?.record.parent == TokenParent(.exchange, "a1"))
         // Through JSON, as the CLI does.
         let decoded = try JSONDecoder().decode(StoreSnapshot.self, from: try JSONEncoder().encode(exported))
         #expect(decoded == exported)

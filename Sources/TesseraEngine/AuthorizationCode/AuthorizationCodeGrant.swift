@@ -50,6 +50,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         grant.confirmation = request.confirmation
         grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request)
         grant.authorizationDetails = approved.authorizationDetails
+        grant.parent = approved.consentID.map { TokenParent(.consent, $0) }
         let minted = try await context.issuer.mint(grant)
         var response = minted.response
         if approved.scope.contains("openid") {

@@ -232,6 +232,7 @@ public struct AuthorizationCodeService: Sendable {
         try await store.linkConsent(id: consentID, grantID: grantID)
         var approved = ApprovedAuthorization(request: request, subject: username, scope: scope, authTime: Int(authTime.timeIntervalSince1970))
         approved.authorizationDetails = details
+        approved.consentID = consentID
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         try await store.createCode(

@@ -55,6 +55,8 @@ struct ApprovedAuthorization: Codable, Sendable {
     var authTime: Int
     /// The details granted (RFC 9396 §7): the entries left ticked, narrowed for this person.
     var authorizationDetails: [JSONValue]?
+    /// The consent the code was issued under: its tokens' ledger parent (absent in codes issued before issue 19).
+    var consentID: String?
 }
 
 /// The response of the pushed authorization request endpoint (RFC 9126 §2.2).

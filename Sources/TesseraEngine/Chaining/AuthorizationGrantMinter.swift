@@ -57,7 +57,8 @@ struct AuthorizationGrantMinter: Sendable {
                     scope: request.scope.description,
                     audience: [request.peer.issuer],
                     issuedAt: issuedAt,
-                    expiresAt: expiresAt
+                    expiresAt: expiresAt,
+                    parent: DerivedTokenRules.parent(request.subject)
                 ),
                 refreshToken: nil
             )

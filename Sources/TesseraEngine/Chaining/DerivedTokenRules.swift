@@ -1,5 +1,6 @@
 import Foundation
 import TesseraProtocol
+import TesseraStorage
 
 /// What a token derived from another may carry: never more than its parent (RFC 8693 §2.1, §5;
 /// RFC 9700 §4.8 "privilege restriction"; RFC 8707 §2.2). Scope and `authorization_details` are
@@ -17,6 +18,13 @@ enum DerivedTokenRules {
             )
         }
         return requested
+    }
+
+    /// The ledger parent of a token derived from `subject` (issue 19): our own token's `jti`, so revoking it
+    /// revokes the derived token; none for another issuer's token (its revocation never reaches our ledger).
+    static func parent(_ subject: PresentedToken) -> TokenParent? {
+        guard subject.isOurs, let jti = subject.claims.string("jti") else { return nil }
+        return TokenParent(.exchange, jti)
     }
 
     /// The key binding of a derived token (RFC 9449 §5, RFC 8705 §3, RFC 9700 §4.8).

@@ -89,6 +89,7 @@ struct JWTBearerGrant: GrantHandler {
             grant.actor = actor
         }
         grant.confirmation = confirmation
+        grant.parent = TokenParent(.jwtGrant, jti)
         grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
         if let requested = request.authorizationDetails {
             // Only a narrowing of the grant's own `authorization_details` (a Cedar set keeps only policies the

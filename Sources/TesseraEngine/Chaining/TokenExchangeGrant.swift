@@ -109,6 +109,7 @@ struct TokenExchangeGrant: GrantHandler {
             )
             grant.actor = actor
             grant.confirmation = confirmation
+            grant.parent = DerivedTokenRules.parent(subject)
             // RFC 9396 §7 as for a refresh: the subject token's details, or a narrowing of them (a Cedar
             // set only keeps policies the subject token's set holds); never details it does not carry.
             if let requested = request.authorizationDetails {

@@ -73,7 +73,8 @@ extension GNAPService {
                 scope: "",
                 audience: audience,
                 issuedAt: issuedAt,
-                expiresAt: expiresAt
+                expiresAt: expiresAt,
+                parent: TokenParent(.gnap)
             )
         )
         let response = GNAPAccessToken(

@@ -66,6 +66,7 @@ struct RefreshTokenGrant: GrantHandler {
         grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request) ?? record.jkt
         grant.authorizationDetails = details
         grant.refreshAuthorizationDetails = grantDetails
+        grant.parent = TokenParent(.refresh)
         let minted = try await context.issuer.mint(grant)
         var issuance = minted.issuance
         issuance.refreshToken?.audience = record.audience

@@ -40,6 +40,8 @@ public struct TokenIssuer: Sendable {
         public var additionalClaims: [String: JSONValue] = [:]
         /// The details a new refresh token remembers (the whole grant's); defaults to ``authorizationDetails``.
         public var refreshAuthorizationDetails: [JSONValue]?
+        /// What the access token derives from, recorded in the ledger: revoking it revokes this token (issue 19).
+        public var parent: TokenParent?
 
         public init(
             grantID: String,
@@ -109,7 +111,8 @@ public struct TokenIssuer: Sendable {
             scope: grant.scope.description,
             audience: grant.audience,
             issuedAt: issuedAt,
-            expiresAt: expiresAt
+            expiresAt: expiresAt,
+            parent: grant.parent
         )
         var refreshToken: String?
         var refreshRecord: RefreshTokenRecord?

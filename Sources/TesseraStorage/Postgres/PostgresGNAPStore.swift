@@ -158,10 +158,7 @@ struct PostgresGNAPStore: GNAPStore {
                 """,
                 logger: logger
             )
-            try await connection.run(
-                "UPDATE access_tokens SET revoked_at = \(millis) WHERE jti = \(old) AND revoked_at IS NULL",
-                logger: logger
-            )
+            _ = try await PostgresTokenStore.revokeToken(old, at: millis, connection, logger)
             try await PostgresTokenStore.insert(TokenIssuance(accessToken: replacement.accessToken, refreshToken: nil), connection, logger)
             return true
         }
@@ -178,7 +175,7 @@ struct PostgresGNAPStore: GNAPStore {
             var jti: String?
             for try await value in revoked.decode(String.self) { jti = value }
             guard let jti else { return false }
-            try await connection.run("UPDATE access_tokens SET revoked_at = \(millis) WHERE jti = \(jti) AND revoked_at IS NULL", logger: logger)
+            _ = try await PostgresTokenStore.revokeToken(jti, at: millis, connection, logger)
             return true
         }
     }

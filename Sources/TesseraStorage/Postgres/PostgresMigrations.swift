@@ -296,6 +296,16 @@ enum PostgresMigrations {
             // RFC 7662 §4: which token audiences a client serves as a resource server, so it may introspect their tokens.
             statements: ["ALTER TABLE clients ADD COLUMN introspection_audiences TEXT[] NOT NULL DEFAULT '{}'"]
         ),
+        Migration(
+            version: 12,
+            name: "token-lineage",
+            // Issue 19: each access token's parent (TokenParent), indexed for the cascade's walk from parent to children.
+            statements: [
+                "ALTER TABLE access_tokens ADD COLUMN parent_kind TEXT",
+                "ALTER TABLE access_tokens ADD COLUMN parent_id TEXT",
+                "CREATE INDEX access_tokens_parent ON access_tokens (parent_id) WHERE parent_id IS NOT NULL",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

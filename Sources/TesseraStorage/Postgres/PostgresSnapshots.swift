@@ -128,9 +128,10 @@ struct PostgresSnapshots: StoreSnapshotting {
                 counts.accessTokens += try await count(
                     connection.query(
                         """
-                        INSERT INTO access_tokens (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at)
+                        INSERT INTO access_tokens
+                        (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
                         VALUES (\(token.jti), \(token.grantID), \(token.clientID), \(token.subject), \(token.scope), \(token.audience),
-                                \(token.issuedAt), \(token.expiresAt), \(token.revokedAt))
+                                \(token.issuedAt), \(token.expiresAt), \(token.revokedAt), \(token.parentKind), \(token.parentID))
                         ON CONFLICT DO NOTHING RETURNING 1
                         """,
                         logger: logger

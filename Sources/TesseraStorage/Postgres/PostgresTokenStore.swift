@@ -90,30 +90,37 @@ struct PostgresTokenStore: TokenStore {
     }
 
     func revokeAccessToken(jti: String, at now: Date) async throws -> Bool {
+        let logger = database.logger
         let millis = now.millis
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "UPDATE access_tokens SET revoked_at = \(millis) WHERE jti = \(jti) AND revoked_at IS NULL RETURNING jti",
-                logger: database.logger
-            )
-            var revoked = false
-            for try await _ in rows { revoked = true }
-            return revoked
+        return try await database.transaction { connection in try await Self.revokeToken(jti, at: millis, connection, logger) }
+    }
+
+    func descendants(of jti: String) async throws -> [AccessTokenRecord] {
+        try await database.withConnection { connection in
+            var binds = PostgresBindings()
+            binds.append(jti)
+            let sql = TokenLineageSQL.derived(from: TokenLineageSQL.children(of: "$1"))
+                + " SELECT \(Self.accessColumns) FROM access_tokens WHERE grant_id IN (SELECT grant_id FROM derived) ORDER BY issued_at, jti"
+            var records: [AccessTokenRecord] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: database.logger) {
+                records.append(try Self.accessRecord(row))
+            }
+            return records
         }
     }
 
     func deleteExpired(before date: Date) async throws -> Int {
-        let millis = date.millis
+        var bindings = PostgresBindings()
+        bindings.append(date.millis)
+        let binds = bindings
+        let sql = """
+            WITH a AS (\(TokenLineageSQL.deleteExpiredAccessTokens(before: "$1")) RETURNING 1),
+                 r AS (DELETE FROM refresh_tokens WHERE expires_at < $1 RETURNING 1),
+                 c AS (DELETE FROM replay_cache WHERE expires_at < $1 RETURNING 1)
+            SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r) + (SELECT count(*) FROM c))::INT8
+            """
         return try await database.transaction { connection in
-            let rows = try await connection.query(
-                """
-                WITH a AS (DELETE FROM access_tokens WHERE expires_at < \(millis) RETURNING 1),
-                     r AS (DELETE FROM refresh_tokens WHERE expires_at < \(millis) RETURNING 1),
-                     c AS (DELETE FROM replay_cache WHERE expires_at < \(millis) RETURNING 1)
-                SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r) + (SELECT count(*) FROM c))::INT8
-                """,
-                logger: database.logger
-            )
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: database.logger)
             var removed: Int64 = 0
             for try await count in rows.decode(Int64.self) { removed = count }
             return Int(removed)
@@ -125,14 +132,31 @@ struct PostgresTokenStore: TokenStore {
     static func insert(_ issuance: TokenIssuance, _ connection: PostgresConnection, _ logger: Logger) async throws {
         let access = issuance.accessToken
         let (issuedAt, expiresAt, revokedAt) = (access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis)
-        try await connection.run(
-            """
-            INSERT INTO access_tokens (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at)
-            VALUES (\(access.jti), \(access.grantID), \(access.clientID), \(access.subject), \(access.scope), \(access.audience),
-                    \(issuedAt), \(expiresAt), \(revokedAt))
-            """,
-            logger: logger
-        )
+        let (kind, parentID) = (access.parent?.derivation.rawValue, access.parent?.id)
+        if let parentToken = access.parent?.tokenID {
+            // A token derived from a revoked token is recorded revoked. The parent's row is share-locked until this
+            // commits: a cascade revoking it meanwhile waits, then its next pass finds this token (issue 19).
+            try await connection.run(
+                """
+                INSERT INTO access_tokens
+                (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
+                VALUES (\(access.jti), \(access.grantID), \(access.clientID), \(access.subject), \(access.scope), \(access.audience),
+                        \(issuedAt), \(expiresAt),
+                        COALESCE(\(revokedAt), (SELECT revoked_at FROM access_tokens WHERE jti = \(parentToken) FOR SHARE)), \(kind), \(parentID))
+                """,
+                logger: logger
+            )
+        } else {
+            try await connection.run(
+                """
+                INSERT INTO access_tokens
+                (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
+                VALUES (\(access.jti), \(access.grantID), \(access.clientID), \(access.subject), \(access.scope), \(access.audience),
+                        \(issuedAt), \(expiresAt), \(revokedAt), \(kind), \(parentID))
+                """,
+                logger: logger
+            )
+        }
         if let refresh = issuance.refreshToken {
             try await insert(refresh, connection, logger)
         }
@@ -154,11 +178,11 @@ struct PostgresTokenStore: TokenStore {
     }
 
     /// The columns ``accessRecord(_:)`` reads, in its order.
-    static let accessColumns = "jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at"
+    static let accessColumns = "jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id"
 
     static func accessRecord(_ row: PostgresRow) throws -> AccessTokenRecord {
-        let (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt) = try row.decode(
-            (String, String, String, String, String, [String], Int64, Int64, Int64?).self
+        let (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt, parentKind, parentID) = try row.decode(
+            (String, String, String, String, String, [String], Int64, Int64, Int64?, String?, String?).self
         )
         return AccessTokenRecord(
             jti: jti,
@@ -169,7 +193,8 @@ struct PostgresTokenStore: TokenStore {
             audience: audience,
             issuedAt: Date(millis: issuedAt),
             expiresAt: Date(millis: expiresAt),
-            revokedAt: revokedAt.map(Date.init(millis:))
+            revokedAt: revokedAt.map(Date.init(millis:)),
+            parent: TokenParent(kind: parentKind, id: parentID)
         )
     }
 
@@ -198,16 +223,43 @@ struct PostgresTokenStore: TokenStore {
         // once — every loser of a rotation race does — would otherwise lock its rows in different orders.
         let lockName = "tessera-grant:" + grantID
         try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(lockName)))", logger: logger)
+        return try await revokeDerived(anchor: "SELECT $1::TEXT", root: grantID, at: millis, connection, logger)
+    }
+
+    /// Revokes the access token and every grant derived from it (issue 19). - Returns: whether the token itself was active.
+    static func revokeToken(_ jti: String, at millis: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
         let rows = try await connection.query(
-            """
-            WITH a AS (UPDATE access_tokens SET revoked_at = \(millis) WHERE grant_id = \(grantID) AND revoked_at IS NULL RETURNING 1),
-                 r AS (UPDATE refresh_tokens SET revoked_at = \(millis) WHERE grant_id = \(grantID) AND revoked_at IS NULL RETURNING 1)
-            SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r))::INT8
-            """,
+            "UPDATE access_tokens SET revoked_at = \(millis) WHERE jti = \(jti) AND revoked_at IS NULL RETURNING jti",
             logger: logger
         )
-        var count: Int64 = 0
-        for try await value in rows.decode(Int64.self) { count = value }
-        return Int(count)
+        var revoked = false
+        for try await _ in rows { revoked = true }
+        _ = try await revokeDerived(anchor: TokenLineageSQL.children(of: "$1"), root: jti, at: millis, connection, logger)
+        return revoked
+    }
+
+    /// Revokes the access and refresh tokens of `anchor`'s grants and of every grant derived from them, in passes
+    /// until one finds nothing: a token derived meanwhile on another instance commits only after this transaction
+    /// has revoked its parent (it share-locks the parent, see ``insert(_:_:_:)``), so the next pass's snapshot holds it.
+    static func revokeDerived(anchor: String, root: String, at millis: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
+        var binds = PostgresBindings()
+        binds.append(root)
+        binds.append(millis)
+        let sql = TokenLineageSQL.derived(from: anchor) + """
+            ,
+            a AS (UPDATE access_tokens SET revoked_at = $2 WHERE revoked_at IS NULL AND grant_id IN (SELECT grant_id FROM derived) RETURNING 1),
+            r AS (UPDATE refresh_tokens SET revoked_at = $2 WHERE revoked_at IS NULL AND grant_id IN (SELECT grant_id FROM derived) RETURNING 1)
+            SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r))::INT8
+            """
+        var total = 0
+        for _ in 0..<4 {
+            var count: Int64 = 0
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Int64.self) {
+                count = value
+            }
+            total += Int(count)
+            if count == 0 { break }
+        }
+        return total
     }
 }

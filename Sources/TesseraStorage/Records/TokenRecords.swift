@@ -12,6 +12,8 @@ public struct AccessTokenRecord: Sendable, Hashable {
     public var issuedAt: Date
     public var expiresAt: Date
     public var revokedAt: Date?
+    /// What the token derives from: revoking that parent revokes this token (issue 19). `nil` for a root.
+    public var parent: TokenParent?
 
     public init(
         jti: String,
@@ -22,8 +24,10 @@ public struct AccessTokenRecord: Sendable, Hashable {
         audience: [String],
         issuedAt: Date,
         expiresAt: Date,
-        revokedAt: Date? = nil
+        revokedAt: Date? = nil,
+        parent: TokenParent? = nil
     ) {
+        self.parent = parent
         self.jti = jti
         self.grantID = grantID
         self.clientID = clientID
@@ -37,6 +41,46 @@ public struct AccessTokenRecord: Sendable, Hashable {
 
     /// Active: not revoked and not expired at `now` (RFC 7662 §2.2).
     public func isActive(at now: Date) -> Bool { revokedAt == nil && now < expiresAt }
+}
+
+/// How a token was derived from its parent: the edge revocation cascades along (docs/SECURITY.md,
+/// "Revocation cascades along derivation edges").
+public enum TokenDerivation: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Refreshed within its family (RFC 6749 §6): the parent is the token's own grant.
+    case refresh
+    /// Issued from an authorization code under a remembered consent (RFC 6749 §4.1); the parent id is the consent's.
+    case consent
+    /// Issued for a GNAP grant (RFC 9635 §3.2): the parent is the token's own grant.
+    case gnap
+    /// Exchanged from a subject token (RFC 8693 §2.1), or a JWT authorization grant minted from one
+    /// (identity chaining §2.3): the parent id is the subject token's `jti`.
+    case exchange
+    /// Redeemed from a JWT authorization grant (RFC 7523 §2.1): the parent id is the grant's `jti`.
+    case jwtGrant = "jwt_grant"
+
+    /// Whether the parent is a token (its `jti`): revoking that token revokes this token's whole grant.
+    public var parentIsToken: Bool { self == .exchange || self == .jwtGrant }
+}
+
+/// A token's parent in the ledger: the derivation edge and, unless the parent is the token's own grant, its id.
+public struct TokenParent: Sendable, Hashable {
+    public var derivation: TokenDerivation
+    /// A `jti` (``TokenDerivation/parentIsToken``), a consent id, or `nil` when the parent is the token's grant.
+    public var id: String?
+
+    public init(_ derivation: TokenDerivation, _ id: String? = nil) {
+        self.derivation = derivation
+        self.id = id
+    }
+
+    /// The parent read back from the ledger's two columns; an unknown kind reads as no parent.
+    public init?(kind: String?, id: String?) {
+        guard let kind, let derivation = TokenDerivation(rawValue: kind) else { return nil }
+        self.init(derivation, id)
+    }
+
+    /// The parent token's `jti`, when the parent is a token.
+    public var tokenID: String? { derivation.parentIsToken ? id : nil }
 }
 
 /// What is recorded about a refresh token. Only a hash of the token is stored.

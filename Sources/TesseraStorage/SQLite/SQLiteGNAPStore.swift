@@ -114,7 +114,7 @@ struct SQLiteGNAPStore: GNAPStore {
                 arguments: [replacement.token.managementHash, replacement.accessToken.jti, manageID, expectedManagementHash]
             )
             guard db.changesCount == 1 else { return false }
-            try db.execute(sql: "UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL", arguments: [now.millis, old])
+            _ = try SQLiteTokenStore.revokeToken(old, at: now, db)
             try SQLiteTokenStore.insert(TokenIssuance(accessToken: replacement.accessToken, refreshToken: nil), db)
             return true
         }
@@ -126,7 +126,7 @@ struct SQLiteGNAPStore: GNAPStore {
                 db, sql: "SELECT jti FROM gnap_tokens WHERE manage_id = ? AND revoked_at IS NULL", arguments: [manageID]
             ) else { return false }
             try db.execute(sql: "UPDATE gnap_tokens SET revoked_at = ? WHERE manage_id = ?", arguments: [now.millis, manageID])
-            try db.execute(sql: "UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL", arguments: [now.millis, jti])
+            _ = try SQLiteTokenStore.revokeToken(jti, at: now, db)
             return true
         }
     }

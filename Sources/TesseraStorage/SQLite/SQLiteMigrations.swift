@@ -236,6 +236,16 @@ enum SQLiteMigrations {
             // RFC 7662 §4: which token audiences a client serves as a resource server, so it may introspect their tokens.
             try db.execute(sql: "ALTER TABLE clients ADD COLUMN introspection_audiences TEXT NOT NULL DEFAULT '';")
         }
+        migrator.registerMigration("0012-token-lineage") { db in
+            // Issue 19: each access token's parent (TokenParent), indexed for the cascade's walk from parent to children.
+            try db.execute(
+                sql: """
+                    ALTER TABLE access_tokens ADD COLUMN parent_kind TEXT;
+                    ALTER TABLE access_tokens ADD COLUMN parent_id TEXT;
+                    CREATE INDEX access_tokens_parent ON access_tokens(parent_id) WHERE parent_id IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 }

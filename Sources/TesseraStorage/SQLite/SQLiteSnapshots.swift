@@ -56,12 +56,12 @@ struct SQLiteSnapshots: StoreSnapshotting {
                 try db.execute(
                     sql: """
                         INSERT OR IGNORE INTO access_tokens
-                        (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         token.jti, token.grantID, token.clientID, token.subject, token.scope, token.audience.joined(separator: "\n"),
-                        token.issuedAt, token.expiresAt, token.revokedAt,
+                        token.issuedAt, token.expiresAt, token.revokedAt, token.parentKind, token.parentID,
                     ]
                 )
                 counts.accessTokens += db.changesCount

@@ -51,19 +51,25 @@ struct SQLiteTokenStore: TokenStore {
     }
 
     func revokeAccessToken(jti: String, at now: Date) async throws -> Bool {
-        try await batcher.write { db in
-            try db.execute(
-                sql: "UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL",
-                arguments: [now.millis, jti]
-            )
-            return db.changesCount == 1
+        try await batcher.write { db in try Self.revokeToken(jti, at: now, db) }
+    }
+
+    func descendants(of jti: String) async throws -> [AccessTokenRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: TokenLineageSQL.derived(from: TokenLineageSQL.children(of: "?"))
+                    + " SELECT * FROM access_tokens WHERE grant_id IN (SELECT grant_id FROM derived) ORDER BY issued_at, jti",
+                arguments: [jti]
+            ).map(Self.accessRecord)
         }
     }
 
     func deleteExpired(before date: Date) async throws -> Int {
         try await batcher.write { db in
-            var removed = 0
-            for table in ["access_tokens", "refresh_tokens", "replay_cache"] {
+            try db.execute(sql: TokenLineageSQL.deleteExpiredAccessTokens(before: "?"), arguments: [date.millis])
+            var removed = db.changesCount
+            for table in ["refresh_tokens", "replay_cache"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE expires_at < ?", arguments: [date.millis])
                 removed += db.changesCount
             }
@@ -75,16 +81,19 @@ struct SQLiteTokenStore: TokenStore {
 
     static func insert(_ issuance: TokenIssuance, _ db: Database) throws {
         let access = issuance.accessToken
-        // Cached statements: these run for every token issued.
+        // Cached statements: these run for every token issued. A token derived from a revoked token is
+        // recorded revoked: writes are serialized, so no cascade can miss it (issue 19).
         try db.cachedStatement(
             sql: """
-                INSERT INTO access_tokens (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO access_tokens
+                (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT revoked_at FROM access_tokens WHERE jti = ?)), ?, ?)
                 """
         ).execute(
             arguments: [
                 access.jti, access.grantID, access.clientID, access.subject, access.scope, encode(access.audience),
-                access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis,
+                access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis, access.parent?.tokenID,
+                access.parent?.derivation.rawValue, access.parent?.id,
             ]
         )
         if let refresh = issuance.refreshToken {
@@ -105,17 +114,29 @@ struct SQLiteTokenStore: TokenStore {
         }
     }
 
+    /// Revokes every access and refresh token of the grant and of every grant derived from its tokens (issue 19).
     static func revokeGrant(_ grantID: String, at now: Date, _ db: Database) throws -> Int {
-        try db.execute(
-            sql: "UPDATE access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
-            arguments: [now.millis, grantID]
-        )
-        var count = db.changesCount
-        try db.execute(
-            sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
-            arguments: [now.millis, grantID]
-        )
-        count += db.changesCount
+        try revokeDerived(anchor: "SELECT ?", root: grantID, at: now, db)
+    }
+
+    /// Revokes the access token and every grant derived from it. - Returns: whether the token itself was active.
+    static func revokeToken(_ jti: String, at now: Date, _ db: Database) throws -> Bool {
+        try db.execute(sql: "UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL", arguments: [now.millis, jti])
+        let wasActive = db.changesCount == 1
+        _ = try revokeDerived(anchor: TokenLineageSQL.children(of: "?"), root: jti, at: now, db)
+        return wasActive
+    }
+
+    private static func revokeDerived(anchor: String, root: String, at now: Date, _ db: Database) throws -> Int {
+        var count = 0
+        for table in ["access_tokens", "refresh_tokens"] {
+            try db.execute(
+                sql: TokenLineageSQL.derived(from: anchor)
+                    + " UPDATE \(table) SET revoked_at = ? WHERE revoked_at IS NULL AND grant_id IN (SELECT grant_id FROM derived)",
+                arguments: [root, now.millis]
+            )
+            count += db.changesCount
+        }
         return count
     }
 
@@ -129,7 +150,8 @@ struct SQLiteTokenStore: TokenStore {
             audience: decode(row["audience"]),
             issuedAt: Date(millis: row["issued_at"]),
             expiresAt: Date(millis: row["expires_at"]),
-            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
+            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:)),
+            parent: TokenParent(kind: row["parent_kind"], id: row["parent_id"])
         )
     }
 

@@ -1,6 +1,8 @@
 public import Foundation
 
-/// Issued tokens: access tokens by `jti`, refresh tokens by hash, grouped by grant for cascade revocation.
+/// Issued tokens: access tokens by `jti`, refresh tokens by hash, grouped by grant, each access token with
+/// its parent (``TokenParent``): revoking a node revokes its descendants (docs/SECURITY.md, "Revocation
+/// cascades along derivation edges").
 public protocol TokenStore: Sendable {
     /// Durably records everything a token response hands out, in one transaction.
     func record(_ issuance: TokenIssuance) async throws
@@ -9,10 +11,28 @@ public protocol TokenStore: Sendable {
     /// Atomically marks the refresh token used and records `replacement`. When the token was already
     /// used, revokes every token of its grant instead (RFC 9700 §4.14.2) and records nothing.
     func rotateRefreshToken(hash: String, at now: Date, replacement: TokenIssuance) async throws -> RefreshRotation
-    /// Revokes every access and refresh token of the grant. - Returns: the number of tokens revoked.
+    /// Revokes every access and refresh token of the grant and, in the same transaction, of every grant
+    /// derived from its tokens, at any depth. - Returns: the number of tokens revoked.
     @discardableResult func revokeGrant(id: String, at now: Date) async throws -> Int
-    /// Revokes one access token. - Returns: whether it was active.
+    /// Revokes one access token and, in the same transaction, every grant derived from it at any depth (not
+    /// the token's own grant). - Returns: whether the token itself was active.
     @discardableResult func revokeAccessToken(jti: String, at now: Date) async throws -> Bool
+    /// Every access token derived from this one at any depth (the tokens of the grants derived from it), oldest first.
+    func descendants(of jti: String) async throws -> [AccessTokenRecord]
     /// Deletes records that expired before `date`. - Returns: the number deleted.
     func deleteExpired(before date: Date) async throws -> Int
+}
+
+extension TokenStore {
+    /// The token's ancestors through token edges (``TokenParent/tokenID``), root first, at most `limit`; the
+    /// walk stops at a parent the ledger does not hold (another domain's grant, or one removed after expiry).
+    public func ancestry(of jti: String, limit: Int = 64) async throws -> [AccessTokenRecord] {
+        var chain: [AccessTokenRecord] = []
+        var next = try await accessToken(jti: jti)?.parent?.tokenID
+        while let parent = next, chain.count < limit, let record = try await accessToken(jti: parent) {
+            chain.insert(record, at: 0)
+            next = record.parent?.tokenID
+        }
+        return chain
+    }
 }

@@ -193,8 +193,13 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var issuedAt: Int64
         public var expiresAt: Int64
         public var revokedAt: Int64?
+        /// The token's parent (issue 19); absent in snapshots written before migration 0012.
+        public var parentKind: String?
+        public var parentID: String?
 
         enum CodingKeys: String, CodingKey {
+            case parentKind = "parent_kind"
+            case parentID = "parent_id"
             case jti
             case grantID = "grant_id"
             case clientID = "client_id"
@@ -216,6 +221,8 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             issuedAt = record.issuedAt.millis
             expiresAt = record.expiresAt.millis
             revokedAt = record.revokedAt?.millis
+            parentKind = record.parent?.derivation.rawValue
+            parentID = record.parent?.id
         }
 
         /// The store record.
@@ -229,7 +236,8 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
                 audience: audience,
                 issuedAt: Date(millis: issuedAt),
                 expiresAt: Date(millis: expiresAt),
-                revokedAt: revokedAt.map(Date.init(millis:))
+                revokedAt: revokedAt.map(Date.init(millis:)),
+                parent: TokenParent(kind: parentKind, id: parentID)
             )
         }
     }
