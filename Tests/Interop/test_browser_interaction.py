@@ -65,6 +65,21 @@ def browser():
     driver.quit()
 
 
+# The resource server that introspects GNAP tokens (RFC 9767) in the account-page test.
+RS = Client("browser-rs")
+EXAMPLE = REPO_ROOT / "Examples" / "BankAPI"
+# Figure 2 of draft-cecchetti-oauth-rar-cedar: initiate, status and cancel one payment.
+FIGURE2_POLICY = (
+    'permit (principal == BankA::User::"696d28c8-8912-41d2-b182-aa7087323318", '
+    'action in [BankA::Action::"initiate", BankA::Action::"status", BankA::Action::"cancel"], '
+    'resource == Creditor::"https://example.com/payments") when { '
+    'context.instructedAmount.currency == "EUR" && context.instructedAmount.amount == decimal("123.50") && '
+    'resource.creditorName == "Merchant A" && resource.creditorAccount.iban == "DE02100100109307118603" && '
+    'context.remittanceInformationUnstructured == "Ref Number Merchant" };'
+)
+PAYMENT = {"type": "payment_initiation", "rarFormat": "cedar", "policySet": FIGURE2_POLICY}
+
+
 @pytest.fixture(scope="module")
 def server():
     server = TesseraServer(
@@ -75,6 +90,19 @@ users:
     display_name: Carol
 gnap:
   continuation_wait: 0
+  resource_servers:
+    - id: browser-rs
+      key: {{"proof": "httpsig", "jwk": {json.dumps(RS.jwk)}}}
+      audiences: ["https://photos.example/"]
+authorization_details_types:
+  - type: payment_initiation
+    cedar:
+      schema_file: {EXAMPLE / "bank.cedarschema"}
+      policies: |
+        permit (principal, action in [BankA::Action::"initiate", BankA::Action::"status"], resource is Creditor);
+      conditions:
+        - 'context.instructedAmount.amount.lessThanOrEqual(decimal("1000.00"))'
+      valid_for: 600
 """
     )
     yield server
@@ -190,12 +218,12 @@ def sign_out(browser):
         buttons[0].click()
 
 
-def redirect_flow(server, browser, callback, client, decide):
+def redirect_flow(server, browser, callback, client, decide, tokens=None):
     """Starts a redirect interaction, lets `decide(browser)` act on the consent page, and returns the
     grant, the client nonce and the parsed callback query."""
     nonce = b64u(os.urandom(16))
     finish_uri = f"http://127.0.0.1:{callback.port}/return/{b64u(os.urandom(6))}"
-    grant = request_grant(server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": finish_uri, "nonce": nonce}})
+    grant = request_grant(server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": finish_uri, "nonce": nonce}}, tokens=tokens)
     browser.delete_all_cookies()
     browser.get(grant["interact"]["redirect"])
     sign_in(browser)
@@ -280,7 +308,7 @@ def test_user_code_page_in_the_browser(server, browser):
     shot(browser, "05-user-code")
     click_and_wait(browser, "continue")
     assert "Allow access?" in browser.title, (code, page_text(browser))
-    click_and_wait(browser, "approve-all")
+    click_and_wait(browser, "approve")
     main = page_text(browser)
     assert "You approved the request" in main, main
     shot(browser, "06-done")
@@ -323,7 +351,7 @@ def test_rights_added_while_the_consent_page_is_open_are_never_approved(server, 
     patched = send(client.signed("PATCH", grant["continue"]["uri"], patch, token=grant["continue"]["access_token"]["value"]))
     assert patched.status_code == 200, patched.text
 
-    click_and_wait(browser, "approve-all")
+    click_and_wait(browser, "approve")
     shot(browser, "09-after-stale-approve")
     if browser.current_url.startswith(finish_uri):
         # Sent back to the client: whatever it continues with must not carry `delete`.
@@ -338,3 +366,92 @@ def test_rights_added_while_the_consent_page_is_open_are_never_approved(server, 
     for token in tokens if isinstance(tokens, list) else [tokens]:
         assert "delete" not in json.dumps(token["access"]), token
         assert "delete" not in json.dumps(jwt_claims(token["value"]).get("access")), token
+
+
+def test_cedar_consent_card_explains_the_policy_and_the_narrowing_before_approval(server, browser, callback):
+    """Issue 21: the person reads Figure 2 in plain language (the example schema's display names), sees
+    what the server will not grant and what it adds before approving, and finds the exact Cedar behind
+    "Show the exact policy". The token then carries what the page said."""
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-cedar")
+
+    def read_and_approve(browser):
+        assert "Allow access?" in browser.title, page_text(browser)
+        main = browser.find_element(By.TAG_NAME, "main")
+        shown = main.text
+        assert "may initiate the payment, check its status or cancel it" in shown, shown
+        assert "the amount is exactly 123.50 EUR" in shown and "DE02 1001 0010 9307 1186 03" in shown, shown
+        assert "rarFormat" not in browser.page_source
+        narrowing = browser.find_element(By.ID, "narrowing-t0r0p0").text
+        assert "cancel it" in narrowing and "the amount is at most 1000.00 EUR" in narrowing and "until" in narrowing, narrowing
+        # The exact policy is behind the disclosure: not visible until the person opens it.
+        assert "DE02100100109307118603" not in shown, shown
+        shot(browser, "10-consent-cedar")
+        details = browser.find_element(By.CSS_SELECTOR, "#card-t0r0p0 details")
+        details.find_element(By.TAG_NAME, "summary").click()
+        assert 'resource.creditorAccount.iban == "DE02100100109307118603"' in details.text, details.text
+        shot(browser, "11-consent-cedar-exact-policy")
+        assert browser.find_element(By.ID, "t0r0p0").is_selected(), "each policy can still be unticked"
+        assert "Carol" in shown, "the person is greeted by display name"
+        click_and_wait(browser, "approve")
+
+    grant, nonce, query = redirect_flow(server, browser, callback, client, read_and_approve, tokens={"access": [PAYMENT]})
+    response = continue_grant(client, grant, {"interact_ref": query["interact_ref"][0]})
+    assert response.status_code == 200, response.text
+    granted = response.json()["access_token"]["access"][0]["policySet"]
+    assert "cancel" not in granted and "1000.00" in granted and "context.now <" in granted, granted
+
+
+def test_the_account_page_withdraws_a_gnap_grant_and_its_token_goes_inactive(server, browser, callback):
+    """Issue 21: the account page lists the GNAP grant the person approved; withdrawing it finalizes the
+    grant, and its token is inactive at introspection (RFC 9767) at once."""
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-account")
+    read = {"type": "photo-api", "actions": ["read"], "locations": ["https://photos.example/"]}
+
+    def approve(browser):
+        click_and_wait(browser, "approve")
+
+    grant, nonce, query = redirect_flow(server, browser, callback, client, approve, tokens={"access": [read]})
+    response = continue_grant(client, grant, {"interact_ref": query["interact_ref"][0]})
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]["value"]
+
+    def introspect():
+        body = json.dumps({"access_token": token, "resource_server": "browser-rs"}).encode()
+        answer = send(RS.signed("POST", server.base_url + "/gnap/introspect", body))
+        assert answer.status_code == 200, answer.text
+        return answer.json()["active"]
+
+    assert introspect() is True
+    browser.get(server.base_url + "/account")
+    assert "Your account" in browser.title, page_text(browser)
+    grant_id = grant["continue"]["uri"].rstrip("/").split("/")[-1]
+    card = browser.find_element(By.ID, f"grant-{grant_id}")
+    assert "Browser test client" in card.text and "as it names itself" in card.text and "photo-api" in card.text, card.text
+    shot(browser, "12-account-gnap-grant")
+    click_and_wait(browser, f"withdraw-grant-{grant_id}")
+    assert "Access withdrawn" in page_text(browser)
+    assert not browser.find_elements(By.ID, f"grant-{grant_id}")
+    shot(browser, "13-account-withdrawn")
+    assert introspect() is False
+
+
+def test_sign_in_names_the_application_and_keeps_the_username_after_a_wrong_password(server, browser, callback):
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-signin")
+    nonce = b64u(os.urandom(16))
+    finish_uri = f"http://127.0.0.1:{callback.port}/return/{b64u(os.urandom(6))}"
+    grant = request_grant(server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": finish_uri, "nonce": nonce}}, tokens={"access": [PHOTOS]})
+    browser.delete_all_cookies()
+    browser.get(grant["interact"]["redirect"])
+    assert "Browser test client" in browser.find_element(By.ID, "asking").text
+    browser.find_element(By.ID, "username").send_keys(USER)
+    browser.find_element(By.ID, "password").send_keys("not-the-password")
+    click_and_wait(browser, "sign-in")
+    assert "Wrong username or password" in browser.find_element(By.CSS_SELECTOR, "p.error").text
+    assert browser.find_element(By.ID, "username").get_attribute("value") == USER
+    shot(browser, "14-sign-in-wrong-password")
