@@ -391,6 +391,7 @@ def test_cedar_consent_card_explains_the_policy_and_the_narrowing_before_approva
         details = browser.find_element(By.CSS_SELECTOR, "#card-t0r0p0 details")
         details.find_element(By.TAG_NAME, "summary").click()
         assert 'resource.creditorAccount.iban == "DE02100100109307118603"' in details.text, details.text
+        browser.execute_script("arguments[0].scrollIntoView()", browser.find_element(By.ID, "narrowing-t0r0p0"))
         shot(browser, "11-consent-cedar-exact-policy")
         assert browser.find_element(By.ID, "t0r0p0").is_selected(), "each policy can still be unticked"
         assert "Carol" in shown, "the person is greeted by display name"
@@ -455,3 +456,48 @@ def test_sign_in_names_the_application_and_keeps_the_username_after_a_wrong_pass
     assert "Wrong username or password" in browser.find_element(By.CSS_SELECTOR, "p.error").text
     assert browser.find_element(By.ID, "username").get_attribute("value") == USER
     shot(browser, "14-sign-in-wrong-password")
+
+
+def contrast(foreground, background):
+    """WCAG 2.1 contrast ratio of two sRGB colours given as (r, g, b) 0-255."""
+
+    def luminance(rgb):
+        def channel(c):
+            c = c / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(c) for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def rgb(css):
+    inside = css[css.index("(") + 1 : css.index(")")]
+    return tuple(int(float(part)) for part in inside.split(",")[:3])
+
+
+@pytest.mark.parametrize("scheme,canvas", [("light", (255, 255, 255)), ("dark", (18, 18, 18))])
+def test_grey_text_is_readable_in_light_and_dark_mode(server, browser, scheme, canvas):
+    """Issue 21 item 4: the stylesheet opts into dark mode (`color-scheme: light dark`), where the grey
+    text was 4.12:1 on Chromium's dark canvas (#121212). Every grey (muted) text must reach WCAG AA
+    (4.5:1) on the page background in both schemes."""
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    try:
+        browser.delete_all_cookies()
+        browser.get(server.base_url + "/signin")
+        assert browser.execute_script("return matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+        background = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        # A transparent body shows the browser's canvas: white, or #121212 in Chromium's dark scheme.
+        base = canvas if background.replace(" ", "") == "rgba(0,0,0,0)" else rgb(background)
+        for selector in (".brand", "label", "h1"):
+            element = browser.find_element(By.CSS_SELECTOR, selector)
+            color = rgb(element.value_of_css_property("color"))
+            ratio = contrast(color, base)
+            assert ratio >= 4.5, f"{selector} in {scheme} mode: {color} on {base} is {ratio:.2f}:1"
+        shot(browser, f"15-sign-in-{scheme}")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
