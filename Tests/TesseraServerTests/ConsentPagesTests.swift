@@ -27,7 +27,9 @@ import Testing
     }
 
     static let amountLimit = #"context.instructedAmount.amount.lessThanOrEqual(decimal("1000.00"))"#
-    static let backupRead = GNAPAccessRight.object(GNAPAccessObject(type: "backup-api", actions: ["read"], locations: ["https://backup.example/"]))
+    static let backupRead = GNAPAccessRight.object(
+        GNAPAccessObject(type: "backup-api", actions: ["read"], locations: ["https://backup.example/"])
+    )
 
     var agent: GNAPTestSigner { GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure) }
     var rs: GNAPTestSigner { GNAPTestSigner(kid: "rs-1", privateKey: rsKey, now: clock.closure) }
@@ -136,11 +138,21 @@ import Testing
             let decided = try await browser.request(
                 grant.interaction,
                 method: .post,
-                form: [("csrf", page.csrf ?? ""), ("rights_digest", Self.hidden(page.body, "rights_digest") ?? ""), ("decision", "approve"),
-                       ("right", "t0r0"), ("policy", "t0r0p0")]
+                form: [
+                    ("csrf", page.csrf ?? ""), ("rights_digest", Self.hidden(page.body, "rights_digest") ?? ""), ("decision", "approve"),
+                    ("right", "t0r0"), ("policy", "t0r0p0"),
+                ]
             )
             #expect(decided.status == .ok, "\(decided.body)")
-            let approved = try await GNAPEndpointTests.send(client, app, agent, method: .post, path: grant.continuation, body: nil, token: grant.token)
+            let approved = try await GNAPEndpointTests.send(
+                client,
+                app,
+                agent,
+                method: .post,
+                path: grant.continuation,
+                body: nil,
+                token: grant.token
+            )
             #expect(approved.status == .ok, "\(approved.json)")
             let granted = try #require((approved.json["access_token"] as? [String: Any])?["access"] as? [[String: Any]])
             let text = try #require(granted.first?["policySet"] as? String)
@@ -162,7 +174,11 @@ import Testing
             #expect(page.body.contains(Flow.web), "the client is named")
             // A plain entry is a readable card of its members, not JSON.
             let plain = #"[{"type":"photo-api","actions":["read","write"],"locations":["https://photos.example/"]}]"#
-            let other = try await browser.request(try #require(try await browser.request(Flow.authorizeURI(scope: "read", extra: [("authorization_details", plain)])).location))
+            let other = try await browser.request(
+                try #require(
+                    try await browser.request(Flow.authorizeURI(scope: "read", extra: [("authorization_details", plain)])).location
+                )
+            )
             #expect(other.body.contains("<dt>Actions</dt><dd>read, write</dd>"), "\(other.body)")
             #expect(other.body.contains("<dt>Locations</dt><dd>https://photos.example/</dd>"))
         }
@@ -204,7 +220,10 @@ import Testing
             let gnapBrowser = Flow.Browser(client)
             let redirected = try await gnapBrowser.request(grant.interaction)
             let gnapSignIn = try await gnapBrowser.request(try #require(redirected.location))
-            #expect(Self.section(gnapSignIn.body, from: "id=\"asking\"", to: "</p>")?.contains("Fintech agent") == true, "\(gnapSignIn.body)")
+            #expect(
+                Self.section(gnapSignIn.body, from: "id=\"asking\"", to: "</p>")?.contains("Fintech agent") == true,
+                "\(gnapSignIn.body)"
+            )
         }
     }
 
@@ -218,10 +237,21 @@ import Testing
             let decided = try await alice.request(
                 grant.interaction,
                 method: .post,
-                form: [("csrf", page.csrf ?? ""), ("rights_digest", Self.hidden(page.body, "rights_digest") ?? ""), ("decision", "approve_all")]
+                form: [
+                    ("csrf", page.csrf ?? ""), ("rights_digest", Self.hidden(page.body, "rights_digest") ?? ""),
+                    ("decision", "approve_all"),
+                ]
             )
             #expect(decided.status == .ok)
-            let approved = try await GNAPEndpointTests.send(client, app, agent, method: .post, path: grant.continuation, body: nil, token: grant.token)
+            let approved = try await GNAPEndpointTests.send(
+                client,
+                app,
+                agent,
+                method: .post,
+                path: grant.continuation,
+                body: nil,
+                token: grant.token
+            )
             let value = try #require((approved.json["access_token"] as? [String: Any])?["value"] as? String)
             #expect(try await GNAPEndpointTests.introspect(client, app, rs, value, nil).json["active"] as? Bool == true)
 
@@ -240,7 +270,10 @@ import Testing
             #expect(try await bob.request(action, method: .post, form: [("csrf", bobAccount.csrf ?? "")]).status == .notFound)
             #expect(try await alice.request(action, method: .post, form: [("csrf", "forged")]).status == .forbidden)
             // An id no server mints (a control character) is refused before any lookup.
-            #expect(try await alice.request("/account/grants/\(grant.grantID)%00/withdraw", method: .post, form: [("csrf", account.csrf ?? "")]).status == .notFound)
+            #expect(
+                try await alice.request("/account/grants/\(grant.grantID)%00/withdraw", method: .post, form: [("csrf", account.csrf ?? "")])
+                    .status == .notFound
+            )
             #expect(try await GNAPEndpointTests.introspect(client, app, rs, value, nil).json["active"] as? Bool == true)
 
             let withdrawn = try await alice.request(action, method: .post, form: [("csrf", account.csrf ?? "")])
@@ -248,7 +281,15 @@ import Testing
             #expect(!withdrawn.body.contains("action=\"\(action)\""))
             #expect(try await GNAPEndpointTests.introspect(client, app, rs, value, nil).json["active"] as? Bool == false)
             // The grant is finalized: its continuation is refused.
-            let after = try await GNAPEndpointTests.send(client, app, agent, method: .post, path: grant.continuation, body: nil, token: grant.token)
+            let after = try await GNAPEndpointTests.send(
+                client,
+                app,
+                agent,
+                method: .post,
+                path: grant.continuation,
+                body: nil,
+                token: grant.token
+            )
             #expect(GNAPEndpointTests.errorCode(after.json) != nil)
             #expect(try await alice.request(action, method: .post, form: [("csrf", account.csrf ?? "")]).status == .notFound)
         }

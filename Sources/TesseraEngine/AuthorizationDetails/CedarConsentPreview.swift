@@ -66,7 +66,13 @@ extension AuthorizationDetailsProcessor {
             let explainer = PolicyExplainer()
             let reason = "this server has no Cedar profile for the type '\(FormParameters.printableValue(typeName))'"
             return CedarConsentPreview(
-                items: set.staticPolicies.map { CedarConsentPreview.Item(cedar: PolicyFormatter.format($0), explanation: explainer.explain($0), outcome: .refused(reason)) },
+                items: set.staticPolicies.map {
+                    CedarConsentPreview.Item(
+                        cedar: PolicyFormatter.format($0),
+                        explanation: explainer.explain($0),
+                        outcome: .refused(reason)
+                    )
+                },
                 problem: reason
             )
         }
@@ -85,7 +91,8 @@ extension AuthorizationDetailsProcessor {
                 let decision: CedarDetailsGranter.PolicyDecision
                 switch Result(catching: { () throws(OAuthError) in try granter.decide(policy, to: party, at: at) }) {
                 case .success(let decided): decision = decided
-                case .failure(let error): return .init(cedar: PolicyFormatter.format(policy), explanation: requested, outcome: .refused(error.message))
+                case .failure(let error):
+                    return .init(cedar: PolicyFormatter.format(policy), explanation: requested, outcome: .refused(error.message))
                 }
                 switch decision {
                 case .kept:

@@ -30,7 +30,9 @@ extension GNAPService {
             } else {
                 client.name = try await stores.interactions.interaction(grantID: grant.id)?.clientName
             }
-            result.append(ApprovedGrant(id: grant.id, client: client, tokens: request?.accessToken?.requests ?? [], approvedAt: grant.updatedAt))
+            result.append(
+                ApprovedGrant(id: grant.id, client: client, tokens: request?.accessToken?.requests ?? [], approvedAt: grant.updatedAt)
+            )
         }
         return result
     }

@@ -21,7 +21,9 @@ struct AccountRoutes: Sendable {
             await page(context) { try await withdraw(request, context: context, id: try context.parameters.require("id"), kind: .consent) }
         }
         router.post("/account/grants/:id/withdraw") { request, context in
-            await page(context) { try await withdraw(request, context: context, id: try context.parameters.require("id"), kind: .gnapGrant) }
+            await page(context) {
+                try await withdraw(request, context: context, id: try context.parameters.require("id"), kind: .gnapGrant)
+            }
         }
     }
 

@@ -150,7 +150,8 @@ enum ConsentCards {
 
     /// A GNAP access object's members as JSON values (the typed members and the others alike).
     static func members(of object: GNAPAccessObject) -> [String: JSONValue] {
-        guard let data = try? JSONEncoder().encode(object), case .object(let members)? = try? JSONDecoder().decode(JSONValue.self, from: data)
+        guard let data = try? JSONEncoder().encode(object),
+            case .object(let members)? = try? JSONDecoder().decode(JSONValue.self, from: data)
         else { return ["type": .string(object.type)] }
         return members
     }

@@ -10,7 +10,9 @@ enum InteractionPages {
     /// `asking` names the application whose request brought them here.
     static func signIn(csrf: String, next: String, failed: Bool, username: String = "", asking who: ClientPresentation? = nil) -> HTML {
         let error: HTML =
-            failed ? "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">Wrong username or password. Check them and try again.</p>" : .empty
+            failed
+            ? "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">Wrong username or password. Check them and try again.</p>"
+            : .empty
         var asking: HTML = .empty
         if let who {
             let publisher: HTML = who.publisher.map { host -> HTML in ", described by a document published at \(host)" } ?? .empty
@@ -164,7 +166,8 @@ enum InteractionPages {
                 }
             )
         }
-        return "\(ConsentCards.members(members))<p class=\"note\">Each policy below is one permission; untick a policy to leave it out.</p>\(cards)"
+        let note: HTML = "<p class=\"note\">Each policy below is one permission; untick a policy to leave it out.</p>"
+        return "\(ConsentCards.members(members))\(note)\(cards)"
     }
 
     /// A string as-is (Cedar policy text), anything else as indented JSON.
