@@ -175,6 +175,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer, certificates: certificates)).addRoutes(to: router)
     InteractionRoutes(
         service: engine.gnap,
+        authorization: engine.authorization,
         people: people,
         cookie: SessionCookie(issuer: issuer),
         pusher: FinishPusher(
@@ -188,7 +189,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         now: dependencies.now
     ).addRoutes(to: router)
     AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
-    AccountRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
+    AccountRoutes(service: engine.authorization, gnap: engine.gnap, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
     PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
     UserInfoRoute(engine: engine).addRoutes(to: router)
 

@@ -143,6 +143,23 @@ import Testing
         #expect(e.conditions == [.text("the amount is at most 1000.00 EUR"), .text("until 6 December 2026, 18:00 UTC")])
     }
 
+    /// An exact amount the client asked for and the limit the AS adds share the one currency
+    /// condition: both read with it (the consent page's narrowing showed "the amount of the amount
+    /// is at most 1000.00" before).
+    @Test(.bug("issue 21: the consent page's narrowing")) func anExactAmountAndAnAddedLimitBothReadWithTheirCurrency() throws {
+        let e = try #require(
+            try Self.explain(
+                """
+                permit (principal == BankA::User::"u", action == BankA::Action::"initiate", resource == Creditor::"c")
+                when { context.instructedAmount.currency == "EUR" && context.instructedAmount.amount == decimal("123.50") }
+                when { context.instructedAmount.amount.lessThanOrEqual(decimal("1000.00")) };
+                """
+            ).first
+        )
+        #expect(e.conditions == [.text("the amount is exactly 123.50 EUR"), .text("the amount is at most 1000.00 EUR")])
+        #expect(!e.hasCode)
+    }
+
     @Test func unconstrainedScopesAreSaidAndForbidsAndUnlessAreExceptions() throws {
         let all = try Self.explain(
             """

@@ -106,7 +106,7 @@ def browse_and_approve(server, browser, url, redirect_uri, name, expect_consent=
         page = browser.find_element(By.TAG_NAME, "main").text
         assert "openid" in page and "read" in page
         shot(browser, f"authcode-{name}-02-consent")
-        click_and_wait(browser, "approve-all")
+        click_and_wait(browser, "approve")
     deadline = time.time() + 10
     while not browser.current_url.startswith(redirect_uri) and time.time() < deadline:
         time.sleep(0.1)

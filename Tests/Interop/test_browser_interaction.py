@@ -65,6 +65,21 @@ def browser():
     driver.quit()
 
 
+# The resource server that introspects GNAP tokens (RFC 9767) in the account-page test.
+RS = Client("browser-rs")
+EXAMPLE = REPO_ROOT / "Examples" / "BankAPI"
+# Figure 2 of draft-cecchetti-oauth-rar-cedar: initiate, status and cancel one payment.
+FIGURE2_POLICY = (
+    'permit (principal == BankA::User::"696d28c8-8912-41d2-b182-aa7087323318", '
+    'action in [BankA::Action::"initiate", BankA::Action::"status", BankA::Action::"cancel"], '
+    'resource == Creditor::"https://example.com/payments") when { '
+    'context.instructedAmount.currency == "EUR" && context.instructedAmount.amount == decimal("123.50") && '
+    'resource.creditorName == "Merchant A" && resource.creditorAccount.iban == "DE02100100109307118603" && '
+    'context.remittanceInformationUnstructured == "Ref Number Merchant" };'
+)
+PAYMENT = {"type": "payment_initiation", "rarFormat": "cedar", "policySet": FIGURE2_POLICY}
+
+
 @pytest.fixture(scope="module")
 def server():
     server = TesseraServer(
@@ -75,6 +90,19 @@ users:
     display_name: Carol
 gnap:
   continuation_wait: 0
+  resource_servers:
+    - id: browser-rs
+      key: {{"proof": "httpsig", "jwk": {json.dumps(RS.jwk)}}}
+      audiences: ["https://photos.example/"]
+authorization_details_types:
+  - type: payment_initiation
+    cedar:
+      schema_file: {EXAMPLE / "bank.cedarschema"}
+      policies: |
+        permit (principal, action in [BankA::Action::"initiate", BankA::Action::"status"], resource is Creditor);
+      conditions:
+        - 'context.instructedAmount.amount.lessThanOrEqual(decimal("1000.00"))'
+      valid_for: 600
 """
     )
     yield server
@@ -190,12 +218,12 @@ def sign_out(browser):
         buttons[0].click()
 
 
-def redirect_flow(server, browser, callback, client, decide):
+def redirect_flow(server, browser, callback, client, decide, tokens=None):
     """Starts a redirect interaction, lets `decide(browser)` act on the consent page, and returns the
     grant, the client nonce and the parsed callback query."""
     nonce = b64u(os.urandom(16))
     finish_uri = f"http://127.0.0.1:{callback.port}/return/{b64u(os.urandom(6))}"
-    grant = request_grant(server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": finish_uri, "nonce": nonce}})
+    grant = request_grant(server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": finish_uri, "nonce": nonce}}, tokens=tokens)
     browser.delete_all_cookies()
     browser.get(grant["interact"]["redirect"])
     sign_in(browser)
@@ -280,7 +308,7 @@ def test_user_code_page_in_the_browser(server, browser):
     shot(browser, "05-user-code")
     click_and_wait(browser, "continue")
     assert "Allow access?" in browser.title, (code, page_text(browser))
-    click_and_wait(browser, "approve-all")
+    click_and_wait(browser, "approve")
     main = page_text(browser)
     assert "You approved the request" in main, main
     shot(browser, "06-done")
@@ -323,7 +351,7 @@ def test_rights_added_while_the_consent_page_is_open_are_never_approved(server, 
     patched = send(client.signed("PATCH", grant["continue"]["uri"], patch, token=grant["continue"]["access_token"]["value"]))
     assert patched.status_code == 200, patched.text
 
-    click_and_wait(browser, "approve-all")
+    click_and_wait(browser, "approve")
     shot(browser, "09-after-stale-approve")
     if browser.current_url.startswith(finish_uri):
         # Sent back to the client: whatever it continues with must not carry `delete`.
@@ -338,3 +366,138 @@ def test_rights_added_while_the_consent_page_is_open_are_never_approved(server, 
     for token in tokens if isinstance(tokens, list) else [tokens]:
         assert "delete" not in json.dumps(token["access"]), token
         assert "delete" not in json.dumps(jwt_claims(token["value"]).get("access")), token
+
+
+def test_cedar_consent_card_explains_the_policy_and_the_narrowing_before_approval(server, browser, callback):
+    """Issue 21: the person reads Figure 2 in plain language (the example schema's display names), sees
+    what the server will not grant and what it adds before approving, and finds the exact Cedar behind
+    "Show the exact policy". The token then carries what the page said."""
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-cedar")
+
+    def read_and_approve(browser):
+        assert "Allow access?" in browser.title, page_text(browser)
+        main = browser.find_element(By.TAG_NAME, "main")
+        shown = main.text
+        assert "may initiate the payment, check its status or cancel it" in shown, shown
+        assert "the amount is exactly 123.50 EUR" in shown and "DE02 1001 0010 9307 1186 03" in shown, shown
+        assert "rarFormat" not in browser.page_source
+        narrowing = browser.find_element(By.ID, "narrowing-t0r0p0").text
+        assert "cancel it" in narrowing and "the amount is at most 1000.00 EUR" in narrowing and "until" in narrowing, narrowing
+        # The exact policy is behind the disclosure: not visible until the person opens it.
+        assert "DE02100100109307118603" not in shown, shown
+        shot(browser, "10-consent-cedar")
+        details = browser.find_element(By.CSS_SELECTOR, "#card-t0r0p0 details")
+        details.find_element(By.TAG_NAME, "summary").click()
+        assert 'resource.creditorAccount.iban == "DE02100100109307118603"' in details.text, details.text
+        browser.execute_script("arguments[0].scrollIntoView()", browser.find_element(By.ID, "narrowing-t0r0p0"))
+        shot(browser, "11-consent-cedar-exact-policy")
+        assert browser.find_element(By.ID, "t0r0p0").is_selected(), "each policy can still be unticked"
+        assert "Carol" in shown, "the person is greeted by display name"
+        click_and_wait(browser, "approve")
+
+    grant, nonce, query = redirect_flow(server, browser, callback, client, read_and_approve, tokens={"access": [PAYMENT]})
+    response = continue_grant(client, grant, {"interact_ref": query["interact_ref"][0]})
+    assert response.status_code == 200, response.text
+    granted = response.json()["access_token"]["access"][0]["policySet"]
+    assert "cancel" not in granted and "1000.00" in granted and "context.now <" in granted, granted
+
+
+def test_the_account_page_withdraws_a_gnap_grant_and_its_token_goes_inactive(server, browser, callback):
+    """Issue 21: the account page lists the GNAP grant the person approved; withdrawing it finalizes the
+    grant, and its token is inactive at introspection (RFC 9767) at once."""
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-account")
+    read = {"type": "photo-api", "actions": ["read"], "locations": ["https://photos.example/"]}
+
+    def approve(browser):
+        click_and_wait(browser, "approve")
+
+    grant, nonce, query = redirect_flow(server, browser, callback, client, approve, tokens={"access": [read]})
+    response = continue_grant(client, grant, {"interact_ref": query["interact_ref"][0]})
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]["value"]
+
+    def introspect():
+        body = json.dumps({"access_token": token, "resource_server": "browser-rs"}).encode()
+        answer = send(RS.signed("POST", server.base_url + "/gnap/introspect", body))
+        assert answer.status_code == 200, answer.text
+        return answer.json()["active"]
+
+    assert introspect() is True
+    browser.get(server.base_url + "/account")
+    assert "Your account" in browser.title, page_text(browser)
+    grant_id = grant["continue"]["uri"].rstrip("/").split("/")[-1]
+    card = browser.find_element(By.ID, f"grant-{grant_id}")
+    assert "Browser test client" in card.text and "as it names itself" in card.text and "photo-api" in card.text, card.text
+    shot(browser, "12-account-gnap-grant")
+    click_and_wait(browser, f"withdraw-grant-{grant_id}")
+    assert "Access withdrawn" in page_text(browser)
+    assert not browser.find_elements(By.ID, f"grant-{grant_id}")
+    shot(browser, "13-account-withdrawn")
+    assert introspect() is False
+
+
+def test_sign_in_names_the_application_and_keeps_the_username_after_a_wrong_password(server, browser, callback):
+    from selenium.webdriver.common.by import By
+
+    client = Client("browser-client-signin")
+    nonce = b64u(os.urandom(16))
+    finish_uri = f"http://127.0.0.1:{callback.port}/return/{b64u(os.urandom(6))}"
+    grant = request_grant(server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": finish_uri, "nonce": nonce}}, tokens={"access": [PHOTOS]})
+    browser.delete_all_cookies()
+    browser.get(grant["interact"]["redirect"])
+    assert "Browser test client" in browser.find_element(By.ID, "asking").text
+    browser.find_element(By.ID, "username").send_keys(USER)
+    browser.find_element(By.ID, "password").send_keys("not-the-password")
+    click_and_wait(browser, "sign-in")
+    assert "Wrong username or password" in browser.find_element(By.CSS_SELECTOR, "p.error").text
+    assert browser.find_element(By.ID, "username").get_attribute("value") == USER
+    shot(browser, "14-sign-in-wrong-password")
+
+
+def contrast(foreground, background):
+    """WCAG 2.1 contrast ratio of two sRGB colours given as (r, g, b) 0-255."""
+
+    def luminance(rgb):
+        def channel(c):
+            c = c / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(c) for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def rgb(css):
+    inside = css[css.index("(") + 1 : css.index(")")]
+    return tuple(int(float(part)) for part in inside.split(",")[:3])
+
+
+@pytest.mark.parametrize("scheme,canvas", [("light", (255, 255, 255)), ("dark", (18, 18, 18))])
+def test_grey_text_is_readable_in_light_and_dark_mode(server, browser, scheme, canvas):
+    """Issue 21 item 4: the stylesheet opts into dark mode (`color-scheme: light dark`), where the grey
+    text was 4.12:1 on Chromium's dark canvas (#121212). Every grey (muted) text must reach WCAG AA
+    (4.5:1) on the page background in both schemes."""
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    try:
+        browser.delete_all_cookies()
+        browser.get(server.base_url + "/signin")
+        assert browser.execute_script("return matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+        background = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        # A transparent body shows the browser's canvas: white, or #121212 in Chromium's dark scheme.
+        base = canvas if background.replace(" ", "") == "rgba(0,0,0,0)" else rgb(background)
+        for selector in (".brand", "label", "h1"):
+            element = browser.find_element(By.CSS_SELECTOR, selector)
+            color = rgb(element.value_of_css_property("color"))
+            ratio = contrast(color, base)
+            assert ratio >= 4.5, f"{selector} in {scheme} mode: {color} on {base} is {ratio:.2f}:1"
+        shot(browser, f"15-sign-in-{scheme}")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})

@@ -51,4 +51,28 @@ import TesseraStorage
             #expect(try await stores.gnap.grant(id: "g3")?.state == .finalized)
         }
     }
+
+    /// The account page's query (issue 21): a person's approved grants, newest first, and no one else's.
+    @Test(arguments: StoreBackend.allCases)
+    func approvedGrantsAreListedByTheirSubject(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            for (id, offset) in [("a1", 0.0), ("a2", 10.0), ("b1", 5.0), ("p1", 1.0)] {
+                var grant = Self.grant(id, continuation: "c-" + id)
+                grant.createdAt = Self.now.addingTimeInterval(offset)
+                try await stores.gnap.createGrant(grant, issued: [])
+            }
+            #expect(try await stores.gnap.decide(grantID: "a1", approve: true, subject: "alice", at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "a2", approve: true, subject: "alice", at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "b1", approve: true, subject: "bob", at: Self.now))
+            #expect(try await stores.gnap.grants(subject: "alice", state: .approved).map(\.id) == ["a2", "a1"])
+            #expect(try await stores.gnap.grants(subject: "bob", state: .approved).map(\.id) == ["b1"])
+            #expect(try await stores.gnap.grants(subject: "alice", state: .pending).isEmpty)
+            // Withdrawn (finalized): no longer listed as approved.
+            var finalized = try #require(try await stores.gnap.grant(id: "a1"))
+            finalized.state = .finalized
+            finalized.continuationHash = nil
+            #expect(try await stores.gnap.updateGrant(finalized, expectedContinuationHash: "c-a1", expectedState: .approved, issued: []))
+            #expect(try await stores.gnap.grants(subject: "alice", state: .approved).map(\.id) == ["a2"])
+        }
+    }
 }

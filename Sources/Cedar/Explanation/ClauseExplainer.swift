@@ -28,7 +28,8 @@ extension ExplanationContext {
     }
 
     /// An `amount` comparison with a decimal and an `amount`'s sibling `currency == "…"` among the
-    /// conjuncts (one of them at `i`).
+    /// conjuncts (one of them at `i`). A currency already paired pairs again with another amount of the
+    /// same record (an exact amount and a limit the AS added: both hold, in that currency).
     func amountPair(_ i: Int, _ comparisons: [Comparison?], _ consumed: Set<Int>) -> (amount: Int, currency: Int)? {
         guard let c = comparisons[i], let last = c.path.names.last, last == "amount" || last == "currency" else { return nil }
         let isAmount = { (x: Comparison) in
@@ -39,8 +40,9 @@ extension ExplanationContext {
             if case .string = x.constant { return x.path.names.last == "currency" && x.relation == .eq }
             return false
         }
-        for (j, other) in comparisons.enumerated() where j != i && !consumed.contains(j) {
+        for (j, other) in comparisons.enumerated() where j != i {
             guard let other, other.path.parent == c.path.parent, other.path.names.count > 1 else { continue }
+            guard !consumed.contains(j) || (isAmount(c) && isCurrency(other)) else { continue }
             if isAmount(c) && isCurrency(other) { return (i, j) }
             if isCurrency(c) && isAmount(other) { return (j, i) }
         }

@@ -17,6 +17,11 @@ public struct PolicyExplainer: Sendable {
     /// An explainer reading display names from `schema` (or from identifiers alone without one).
     public init(schema: Schema? = nil) { labels = SchemaLabels(schema: schema) }
 
+    /// The display name of an action in sentences: its `@label`, a short `@doc`, or its id in words
+    /// ("cancel it" for `BankA::Action::"cancel"` labelled so). For saying which actions an
+    /// authorization server will not grant.
+    public func name(of action: EntityUID) -> String { labels.action(action) }
+
     /// Every policy and template of the set, static policies first, in order.
     public func explain(_ set: PolicySet) -> [PolicyExplanation] {
         (set.staticPolicies + set.linkedPolicies + set.templates).map(explain)

@@ -63,32 +63,18 @@ struct CedarDetailsGranter {
     }
 
     private func grant(_ set: PolicySet, to party: AuthorizationDetailsProcessor.Party, at now: Date) throws(OAuthError) -> String {
-        var extra = profile.conditions
-        if let validFor = profile.validFor {
-            let until = Int64((now.timeIntervalSince1970 + validFor).rounded(.down)) * 1000
-            // The text is built from an integer timestamp, so it always parses.
-            if let expiry = try? PolicyCondition(parsing: "context.now < \(ExtensionValue.datetime(until))") { extra.append(expiry) }
-        }
-        let pinned = profile.pinPrincipalType.map { EntityUID(type: $0, id: CedarString(party.subject)) }
         var granted: [Policy] = []
         var refused: [String] = []
         for policy in set.staticPolicies {
-            if policy.effect == .forbid {
-                granted.append(policy)
-                continue
+            switch try decide(policy, to: party, at: now) {
+            case .kept(let kept):
+                granted.append(kept)
+            case .narrowed(let narrowed, let dropped):
+                for action in dropped { refused.append("\(action) (policy at \(Self.where_(policy)))") }
+                granted.append(narrowed)
+            case .refused(let dropped):
+                for action in dropped { refused.append("\(action) (policy at \(Self.where_(policy)))") }
             }
-            guard let actions = policy.actionEntities else {
-                throw .invalidAuthorizationDetails(
-                    "\(label).policySet: the policy at \(Self.where_(policy)) must name the actions to delegate (action == … or action in [ … ])"
-                )
-            }
-            if let pinned, let named = policy.principalEntity, named != pinned {
-                throw .invalidAuthorizationDetails("\(label).policySet: the policy at \(Self.where_(policy)) names principal \(named), but this token's subject is \(pinned)")
-            }
-            let allowed = actions.filter { mayDelegate($0, of: policy, to: party) }
-            for action in actions where !allowed.contains(action) { refused.append("\(action) (policy at \(Self.where_(policy)))") }
-            guard !allowed.isEmpty, let narrowed = policy.narrowed(principal: pinned, actions: allowed, conditions: extra) else { continue }
-            granted.append(narrowed)
         }
         guard granted.contains(where: { $0.effect == .permit }) else {
             throw .invalidAuthorizationDetails("\(label): nothing in the policy set may be delegated to this client; refused: \(refused.joined(separator: ", "))")
@@ -96,6 +82,46 @@ struct CedarDetailsGranter {
         do { return PolicyFormatter.format(try PolicySet(policies: granted)) } catch {
             throw .invalidAuthorizationDetails("\(label).policySet: \(error.description)")
         }
+    }
+
+    /// What the AS does with one requested policy: the single rule both issuance and the consent
+    /// page's preview (``AuthorizationDetailsProcessor/preview(_:to:)``) use.
+    enum PolicyDecision {
+        /// A `forbid`, kept as asked (it only takes away).
+        case kept(Policy)
+        /// A `permit` granted as this policy: the actions the delegation policies refused are dropped,
+        /// the principal pinned, the type's conditions and expiry added.
+        case narrowed(Policy, droppedActions: [EntityUID])
+        /// A `permit` none of whose actions may be delegated: left out.
+        case refused(droppedActions: [EntityUID])
+    }
+
+    /// Decides one policy of a validated set for `party` at `now`.
+    /// - Throws: ``OAuthError`` `invalid_authorization_details` when the policy names no actions or
+    ///   another principal than the pinned one.
+    func decide(_ policy: Policy, to party: AuthorizationDetailsProcessor.Party, at now: Date) throws(OAuthError) -> PolicyDecision {
+        if policy.effect == .forbid { return .kept(policy) }
+        var extra = profile.conditions
+        if let validFor = profile.validFor {
+            let until = Int64((now.timeIntervalSince1970 + validFor).rounded(.down)) * 1000
+            // The text is built from an integer timestamp, so it always parses.
+            if let expiry = try? PolicyCondition(parsing: "context.now < \(ExtensionValue.datetime(until))") { extra.append(expiry) }
+        }
+        let pinned = profile.pinPrincipalType.map { EntityUID(type: $0, id: CedarString(party.subject)) }
+        guard let actions = policy.actionEntities else {
+            throw .invalidAuthorizationDetails(
+                "\(label).policySet: the policy at \(Self.where_(policy)) must name the actions to delegate (action == … or action in [ … ])"
+            )
+        }
+        if let pinned, let named = policy.principalEntity, named != pinned {
+            throw .invalidAuthorizationDetails("\(label).policySet: the policy at \(Self.where_(policy)) names principal \(named), but this token's subject is \(pinned)")
+        }
+        let allowed = actions.filter { mayDelegate($0, of: policy, to: party) }
+        let dropped = actions.filter { !allowed.contains($0) }
+        guard !allowed.isEmpty, let narrowed = policy.narrowed(principal: pinned, actions: allowed, conditions: extra) else {
+            return .refused(droppedActions: dropped)
+        }
+        return .narrowed(narrowed, droppedActions: dropped)
     }
 
     /// One delegation question to the AS's policies: may this client be delegated `action` on the

@@ -47,7 +47,7 @@ extension GNAPService {
         }
     }
 
-    private static func json(_ object: GNAPAccessObject) throws -> JSONValue {
+    static func json(_ object: GNAPAccessObject) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(object))
     }
 }

@@ -199,12 +199,19 @@ extension GNAPService {
         public let request: GNAPGrantRequest
         /// Self-asserted display information of the client, or the registered instance's name.
         public let clientName: String?
+        /// Whether ``clientName`` is the operator's (a registered instance's display name) rather than
+        /// what the client says of itself in `client.display` (RFC 9635 §2.3.2: not verified).
+        public let clientNameVerified: Bool
         public let clientURI: String?
         /// `instance:<id>` or `key:<thumbprint>` — something stable a person can compare.
         public let clientIdentity: String
         /// ``consentDigest(of:)`` of ``request``: the consent form carries it, and a decision is
         /// accepted only while the grant still asks for exactly what the page showed.
         public let rightsDigest: String
+        /// The Cedar-profile rights in plain language, with the narrowing the AS will apply when it
+        /// issues them to this client for the signed-in person, keyed by ``rightKey(token:right:)``.
+        /// Rendering only: the decision is about ``request`` (``rightsDigest``).
+        public let cedarPreviews: [String: CedarConsentPreview]
     }
 
     /// A digest of exactly what the consent page shows and a decision approves: the requested
@@ -250,9 +257,44 @@ extension GNAPService {
             grant: grant,
             request: request,
             clientName: instance?.displayName ?? interaction.clientName,
+            clientNameVerified: instance?.displayName != nil,
             clientURI: interaction.clientURI,
             clientIdentity: grant.instanceID.map { "instance \($0)" } ?? "key \(grant.keyThumbprint.prefix(16))",
-            rightsDigest: try Self.consentDigest(of: request)
+            rightsDigest: try Self.consentDigest(of: request),
+            cedarPreviews: try cedarPreviews(request, grant: grant, subject: username)
+        )
+    }
+
+    /// ``InteractionView/cedarPreviews``: each Cedar-profile right decided as
+    /// ``grantedAccess(_:grant:subject:)`` will decide it, for the same client and subject.
+    private func cedarPreviews(_ request: GNAPGrantRequest, grant: GNAPGrantRecord, subject: String) throws -> [String: CedarConsentPreview] {
+        let processor = authorizationDetails ?? AuthorizationDetailsProcessor(types: [], now: now)
+        let party = AuthorizationDetailsProcessor.Party(clientID: grant.instanceID ?? grant.keyThumbprint, subject: subject)
+        var previews: [String: CedarConsentPreview] = [:]
+        for (tokenIndex, token) in (request.accessToken?.requests ?? []).enumerated() {
+            for (rightIndex, right) in token.access.enumerated() {
+                guard case .object(let object) = right, object.extra["rarFormat"] != nil,
+                    let preview = processor.preview(try Self.json(object), to: party)
+                else { continue }
+                previews[Self.rightKey(token: tokenIndex, right: rightIndex)] = preview
+            }
+        }
+        return previews
+    }
+
+    /// Who asks, for the sign-in page in front of an interaction: the registered instance's name, or
+    /// the name the client gives itself (unverified); `nil` for an unknown or finished interaction.
+    public func requester(ofInteraction id: String) async throws -> ClientPresentation? {
+        guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier), let interaction = try await stores.interactions.interaction(id: id),
+            interaction.state == .waiting, now() < interaction.expiresAt, let grant = try await stores.gnap.grant(id: interaction.grantID)
+        else { return nil }
+        if let instance = grant.instanceID.flatMap({ instancesByID[$0] }), let name = instance.displayName {
+            return ClientPresentation(name: name, nameIsVerified: true, identity: "instance \(instance.id)")
+        }
+        return ClientPresentation(
+            name: interaction.clientName,
+            nameIsVerified: false,
+            identity: grant.instanceID.map { "instance \($0)" } ?? "key \(grant.keyThumbprint.prefix(16))"
         )
     }
 

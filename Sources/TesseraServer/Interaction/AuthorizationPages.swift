@@ -7,7 +7,13 @@ import TesseraStorage
 /// buttons and CSRF token as the GNAP consent page, listing scopes and resources instead of
 /// GNAP access rights. Every value is escaped by ``HTML``.
 enum AuthorizationPages {
-    static func consent(_ pending: AuthorizationCodeService.Pending, id: String, csrf: String, username: String) -> HTML {
+    static func consent(
+        _ pending: AuthorizationCodeService.Pending,
+        previews: [Int: CedarConsentPreview],
+        id: String,
+        csrf: String,
+        person: Person
+    ) -> HTML {
         let request = pending.request
         var rights: [HTML] = []
         for (index, scope) in request.scope.enumerated() {
@@ -20,14 +26,23 @@ enum AuthorizationPages {
                 """
             )
         }
-        // RFC 9396: each authorization_details entry with its members, readable, and a checkbox.
+        // RFC 9396: each authorization_details entry readable, with a checkbox; a Cedar-profile entry
+        // as one explained card per policy (approved with its entry).
         for (index, entry) in (request.authorizationDetails ?? []).enumerated() {
-            guard case .object(let members) = entry else { continue }
+            guard case .object(var members) = entry else { continue }
             let key = "detail-\(index)"
+            var body: HTML
+            if let preview = previews[index] {
+                members["policySet"] = nil
+                let cards = ConsentCards.cedar(preview, id: { "d\(index)p\($0)" }, tickable: false)
+                body = "\(ConsentCards.members(members))\(cards)"
+            } else {
+                body = ConsentCards.members(members)
+            }
             rights.append(
                 """
                 <div class="right"><input type="checkbox" name="detail" value="\(index)" id="\(key)" checked>
-                <label for="\(key)">\(members["type"]?.stringValue ?? "access")</label>\(describe(members))</div>
+                <label for="\(key)">\(members["type"]?.stringValue ?? "access")</label>\(body)</div>
                 """
             )
         }
@@ -41,19 +56,17 @@ enum AuthorizationPages {
             title: "Allow access?",
             body: """
                 <h1>Allow access?</h1>
+                \(InteractionPages.greeting(person))
                 \(Self.who(pending))
                 <form method="post" action="/authorize/\(id)">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <h2>Access</h2>
                 \(access)
                 \(resources)
-                <p class="note">Untick what you do not want to share; the application gets only what stays ticked.</p>
                 <p class="note">You will then be sent back to <strong>\(host)</strong>.</p>
-                <button type="submit" name="decision" value="approve" class="primary" id="approve">Approve selected</button>
-                <button type="submit" name="decision" value="approve_all" id="approve-all">Approve all</button>
-                <button type="submit" name="decision" value="deny" id="deny">Deny</button>
+                \(InteractionPages.decisionButtons)
                 </form>
-                \(InteractionPages.signedIn(username, csrf: csrf))
+                \(InteractionPages.signedIn(person, csrf: csrf))
                 """
         )
     }
@@ -63,16 +76,14 @@ enum AuthorizationPages {
     /// the document — and a warning when it only ever returns to this computer, where any local
     /// program could use the same `client_id` (MCP security considerations, "localhost impersonation").
     static func who(_ pending: AuthorizationCodeService.Pending) -> HTML {
-        guard let document = pending.document else {
+        let who = pending.presentation
+        guard let publisher = who.publisher else {
             return """
-                <p><strong>An application</strong> asks for access on your behalf.</p>
-                <dl class="client"><dt>Identified by</dt><dd>\(pending.client.id)</dd></dl>
+                <p>\(InteractionPages.asking(who)) asks for access on your behalf.</p>
+                <dl class="client"><dt>Identified by</dt><dd>\(who.identity)</dd></dl>
                 """
         }
-        let name = document.clientName.map { $0.isEmpty ? nil : $0 } ?? nil
-        let publisher = URLComponents(string: pending.client.id)?.host ?? pending.client.id
-        let named: HTML = name.map { name -> HTML in "<strong>“\(name)”</strong> (as it names itself, unverified)" }
-            ?? "<strong>An application</strong> (unverified)"
+        let named: HTML = who.name == nil ? "<strong>An application</strong> (unverified)" : InteractionPages.asking(who)
         let loopbackOnly = !pending.client.redirectURIs.isEmpty && pending.client.redirectURIs.allSatisfy { uri in
             let host = (URLComponents(string: uri)?.host ?? "").lowercased()
             return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1"
@@ -86,27 +97,10 @@ enum AuthorizationPages {
             : .empty
         return """
             <p>\(named) asks for access on your behalf.</p>
-            <dl class="client"><dt>Identified by</dt><dd>\(pending.client.id)</dd>
+            <dl class="client"><dt>Identified by</dt><dd>\(who.identity)</dd>
             <dt>Described by</dt><dd>a document published at \(publisher), not registered with this server</dd></dl>
             \(warning)
             """
-    }
-
-    /// An `authorization_details` entry's members (RFC 9396 §2.2), shown as the GNAP consent page shows rights.
-    static func describe(_ members: [String: JSONValue]) -> HTML {
-        var rows: [HTML] = []
-        var blocks: [HTML] = []
-        for (name, value) in members.sorted(by: { $0.key < $1.key }) where name != "type" {
-            if case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) {
-                rows.append("<dt>\(name)</dt><dd>\(items.compactMap(\.stringValue).joined(separator: ", "))</dd>")
-            } else if let text = value.stringValue, name != "policySet" {
-                rows.append("<dt>\(name)</dt><dd>\(text)</dd>")
-            } else {
-                let title = name == "policySet" ? "Cedar policies" : name
-                blocks.append("<p><strong>\(title)</strong></p><pre>\(InteractionPages.readable(value))</pre>")
-            }
-        }
-        return "<dl>\(rows)</dl>\(blocks)"
     }
 
     /// Plain words for the OpenID Connect scopes (Core §5.4); other scopes are shown as they are.

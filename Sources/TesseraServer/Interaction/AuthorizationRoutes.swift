@@ -53,7 +53,16 @@ struct AuthorizationRoutes: Sendable {
             return InteractionRoutes.seeOther(location)
         }
         guard let pending = try await service.pending(id: id) else { return Self.expired() }
-        return PageLayout.response(AuthorizationPages.consent(pending, id: id, csrf: session.csrfToken, username: username))
+        let person = Person(username: username, displayName: try await people.user(username: username)?.displayName)
+        return PageLayout.response(
+            AuthorizationPages.consent(
+                pending,
+                previews: service.cedarPreviews(of: pending, for: username),
+                id: id,
+                csrf: session.csrfToken,
+                person: person
+            )
+        )
     }
 
     private func decide(_ request: Request, context: TesseraRequestContext, id: String) async throws -> Response {

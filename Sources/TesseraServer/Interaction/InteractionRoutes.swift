@@ -12,6 +12,8 @@ import TesseraStorage
 /// session's CSRF token; every decision is stored before the client is told.
 struct InteractionRoutes: Sendable {
     let service: GNAPService
+    /// The OAuth door, so the sign-in page can say which application's request it is in front of.
+    let authorization: AuthorizationCodeService?
     let people: PeopleService
     let cookie: SessionCookie
     let pusher: FinishPusher
@@ -25,10 +27,11 @@ struct InteractionRoutes: Sendable {
     let now: @Sendable () -> Date
 
     init(
-        service: GNAPService, people: PeopleService, cookie: SessionCookie, pusher: FinishPusher, signIn: SignInConfiguration,
-        now: @escaping @Sendable () -> Date
+        service: GNAPService, authorization: AuthorizationCodeService? = nil, people: PeopleService, cookie: SessionCookie, pusher: FinishPusher,
+        signIn: SignInConfiguration, now: @escaping @Sendable () -> Date
     ) {
         self.service = service
+        self.authorization = authorization
         self.people = people
         self.cookie = cookie
         self.pusher = pusher
@@ -65,10 +68,11 @@ struct InteractionRoutes: Sendable {
         let next = Self.safeNext(request.uri.queryParameters.get("next"))
         let session = try await currentSession(request)
         if session?.username != nil { return Self.seeOther(next) }
-        if let session { return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: false)) }
+        let who = try await requester(next)
+        if let session { return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: false, asking: who)) }
         let (value, fresh) = try await people.startSession(username: nil)
         return PageLayout.response(
-            InteractionPages.signIn(csrf: fresh.csrfToken, next: next, failed: false),
+            InteractionPages.signIn(csrf: fresh.csrfToken, next: next, failed: false, asking: who),
             headers: [.setCookie: cookie.set(value, maxAge: PeopleService.anonymousSessionLifetime)]
         )
     }
@@ -88,12 +92,16 @@ struct InteractionRoutes: Sendable {
             return Self.csrfFailure()
         }
         let next = Self.safeNext(form["next"])
+        let typed = form["username"] ?? ""
         let name: String
         do {
-            name = try PresentedIdentifier.canonical(form["username"] ?? "", as: .username)
+            name = try PresentedIdentifier.canonical(typed, as: .username)
         } catch {
             addressThrottle.recordFailure(address, at: now())
-            return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true), status: .badRequest)
+            return PageLayout.response(
+                InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true, username: typed, asking: try await requester(next)),
+                status: .badRequest
+            )
         }
         let nameKey = PresentedIdentifier.throttleKey(username: name)
         guard nameThrottle.allows(nameKey, at: now()) else {
@@ -124,7 +132,10 @@ struct InteractionRoutes: Sendable {
         }
         guard let user else {
             context.logger.notice("sign-in refused", metadata: ["tessera.username": "\(name)"])
-            return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true), status: .unauthorized)
+            return PageLayout.response(
+                InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true, username: typed, asking: try await requester(next)),
+                status: .unauthorized
+            )
         }
         nameThrottle.reset(nameKey)
         addressThrottle.forgive(address)
@@ -163,7 +174,7 @@ struct InteractionRoutes: Sendable {
 
     private func userCodePage(_ request: Request) async throws -> Response {
         guard let session = try await currentSession(request), let username = session.username else { return Self.signInFirst("/device") }
-        return PageLayout.response(InteractionPages.userCode(csrf: session.csrfToken, username: username, failed: false))
+        return PageLayout.response(InteractionPages.userCode(csrf: session.csrfToken, person: try await person(username), failed: false))
     }
 
     private func enterUserCode(_ request: Request, context: TesseraRequestContext) async throws -> Response {
@@ -185,7 +196,7 @@ struct InteractionRoutes: Sendable {
             // An unknown code never leads anywhere but this page (RFC 9635 §4.1.2).
             codeThrottle.recordFailure(session.idHash, at: now())
             return PageLayout.response(
-                InteractionPages.userCode(csrf: session.csrfToken, username: username, failed: true),
+                InteractionPages.userCode(csrf: session.csrfToken, person: try await person(username), failed: true),
                 status: .badRequest
             )
         } catch let problem as GNAPService.InteractionProblem {
@@ -201,7 +212,7 @@ struct InteractionRoutes: Sendable {
         }
         do {
             let view = try await service.interaction(id: id, for: username)
-            return PageLayout.response(InteractionPages.consent(view, csrf: session.csrfToken, username: username))
+            return PageLayout.response(InteractionPages.consent(view, csrf: session.csrfToken, person: try await person(username)))
         } catch let problem as GNAPService.InteractionProblem {
             return Self.problemPage(problem)
         }
@@ -284,6 +295,21 @@ struct InteractionRoutes: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// The signed-in person, with their display name for greeting.
+    private func person(_ username: String) async throws -> Person {
+        Person(username: username, displayName: try await people.user(username: username)?.displayName)
+    }
+
+    /// Which application's request the sign-in page is in front of (`next` is a local path, checked
+    /// by ``safeNext(_:)``); `nil` for the device page, the account page, or a request that is over.
+    private func requester(_ next: String) async throws -> ClientPresentation? {
+        if next.hasPrefix("/interact/") { return try await service.requester(ofInteraction: String(next.dropFirst("/interact/".count))) }
+        if next.hasPrefix("/authorize/"), let authorization {
+            return try await authorization.requester(ofRequest: String(next.dropFirst("/authorize/".count)))
+        }
+        return nil
+    }
 
     private func currentSession(_ request: Request) async throws -> SessionRecord? {
         guard let value = cookie.value(in: request) else { return nil }

@@ -48,7 +48,7 @@ enum PageLayout {
     }
 
     static let stylesheet = """
-        :root { color-scheme: light dark; --accent: #1f6feb; --muted: #6e7781; --border: #d0d7de; }
+        :root { color-scheme: light dark; --accent: #1f6feb; --muted: #57606a; --border: #d0d7de; --danger: #cf222e; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
         main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
@@ -66,7 +66,27 @@ enum PageLayout {
         .right dd { margin: 0; overflow-wrap: anywhere; }
         pre { white-space: pre-wrap; overflow-wrap: anywhere; background: rgba(127,127,127,.12); padding: .5rem; border-radius: 6px; font-size: .85rem; }
         .code { font: 600 2rem/1.2 ui-monospace, monospace; letter-spacing: .15em; }
-        .error h1 { color: #cf222e; }
+        .error h1 { color: var(--danger); }
         .note { color: var(--muted); font-size: .9rem; }
+        p.error, p.notice { border: 1px solid; border-left-width: 4px; border-radius: 6px; padding: .6rem .8rem; }
+        p.error { color: var(--danger); border-color: var(--danger); background: rgba(207,34,46,.08); }
+        p.notice { border-color: var(--accent); background: rgba(31,111,235,.08); }
+        .greeting { font-weight: 600; }
+        .asking { border: 1px solid var(--border); border-radius: 8px; padding: .6rem .8rem; }
+        .actions { margin-top: 1rem; }
+        .actions button.primary { font-weight: 600; padding: .7rem 1.6rem; }
+        .card { border: 1px solid var(--border); border-radius: 8px; padding: .6rem .75rem; margin: .6rem 0; }
+        .card.forbid { border-left: 4px solid var(--danger); }
+        .card .sentence { display: inline; font-weight: 600; }
+        .card .lead { margin: .4rem 0 .2rem; }
+        .card ul { margin: .2rem 0; padding-left: 1.25rem; }
+        .code-clause code { font: .85rem ui-monospace, monospace; overflow-wrap: anywhere; }
+        .narrowing { border-left: 4px solid var(--accent); padding: .2rem .6rem; margin: .5rem 0; background: rgba(31,111,235,.08); border-radius: 4px; }
+        .narrowing.refused { border-left-color: var(--danger); background: rgba(207,34,46,.08); }
+        details.exact summary { cursor: pointer; color: var(--accent); margin-top: .4rem; }
+        @media (prefers-color-scheme: dark) {
+          :root { --muted: #a8b1bb; --border: #4a525b; --accent: #58a6ff; --danger: #ff7b72; }
+          button.primary { color: #0d1117; }
+        }
         """
 }

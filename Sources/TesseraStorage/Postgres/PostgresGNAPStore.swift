@@ -116,6 +116,21 @@ struct PostgresGNAPStore: GNAPStore {
         }
     }
 
+    func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord] {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
+                WHERE state = \(state.rawValue) AND subject = \(subject) ORDER BY created_at DESC, id DESC
+                """,
+                logger: database.logger
+            )
+            var grants: [GNAPGrantRecord] = []
+            for try await row in rows { grants.append(try Self.grantRecord(row)) }
+            return grants
+        }
+    }
+
     func token(manageID: String) async throws -> GNAPTokenRecord? {
         try await database.withConnection { connection in
             let rows = try await connection.query(

@@ -90,6 +90,16 @@ struct SQLiteGNAPStore: GNAPStore {
         }
     }
 
+    func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM gnap_grants WHERE state = ? AND subject = ? ORDER BY created_at DESC, id DESC",
+                arguments: [state.rawValue, subject]
+            ).map(Self.grantRecord)
+        }
+    }
+
     func token(manageID: String) async throws -> GNAPTokenRecord? {
         try await writer.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM gnap_tokens WHERE manage_id = ?", arguments: [manageID]).map(Self.tokenRecord)

@@ -26,6 +26,8 @@ public protocol GNAPStore: Sendable {
     /// - Returns: `false` when the grant is not pending.
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool
     func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord]
+    /// The grants in `state` whose resource owner is `subject`, newest first (the account page).
+    func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord]
     func token(manageID: String) async throws -> GNAPTokenRecord?
     func token(jti: String) async throws -> GNAPTokenRecord?
     /// Swaps a token's value: the old access token is revoked, the new one recorded, the management

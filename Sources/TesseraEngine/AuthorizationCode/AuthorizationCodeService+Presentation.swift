@@ -1,0 +1,40 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+/// What the sign-in and consent pages show about a held request (issue 21): who asks, and each
+/// Cedar-profile `authorization_details` entry in plain language with the narrowing the grant will
+/// apply. Rendering only: a decision is still about the held request.
+extension AuthorizationCodeService.Pending {
+    /// Who asks. A client known only by its metadata document (CIMD) names itself: unverified, with
+    /// the host that published the document. A registered client is named by its `client_id`.
+    public var presentation: ClientPresentation {
+        guard let document else { return ClientPresentation(name: nil, nameIsVerified: false, identity: client.id) }
+        let name = document.clientName.flatMap { $0.isEmpty ? nil : $0 }
+        return ClientPresentation(
+            name: name,
+            nameIsVerified: false,
+            identity: client.id,
+            publisher: URLComponents(string: client.id)?.host ?? client.id
+        )
+    }
+}
+
+extension AuthorizationCodeService {
+    /// Each Cedar-profile entry of the held request, keyed by its index, as
+    /// ``decide(id:username:approve:approvedScope:approvedDetails:authTime:)`` will grant it to
+    /// `username` (RFC 9396 §7; the same ``AuthorizationDetailsProcessor`` decision).
+    public func cedarPreviews(of pending: Pending, for username: String) -> [Int: CedarConsentPreview] {
+        let party = AuthorizationDetailsProcessor.Party(clientID: pending.request.clientID, subject: username)
+        var previews: [Int: CedarConsentPreview] = [:]
+        for (index, entry) in (pending.request.authorizationDetails ?? []).enumerated() {
+            if let preview = authorizationDetails.preview(entry, to: party) { previews[index] = preview }
+        }
+        return previews
+    }
+
+    /// Who asks behind a held request's id, for the sign-in page; `nil` when it is unknown or over.
+    public func requester(ofRequest id: String) async throws -> ClientPresentation? {
+        try await pending(id: id)?.presentation
+    }
+}
