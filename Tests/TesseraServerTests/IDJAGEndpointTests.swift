@@ -278,6 +278,21 @@ import TesseraTesting
         }
     }
 
+    /// Draft §8 (ID-JAGs are for confidential clients) and EMA §7.7 (client authentication MUST be enforced).
+    @Test func aPublicClientCannotRedeemAnIDJAG() async throws {
+        let fixture = try await Self.make(configureB: { configuration in
+            configuration.clients.append(ClientDefinition(id: "pub", auth: "none", grantTypes: [GrantType.jwtBearer.rawValue], scopes: "read"))
+        })
+        try await fixture.run { _, b in
+            let grant = try await Self.forged(fixture, ["client_id": .string("pub")])
+            let response = try await F.post(
+                b, [("grant_type", GrantType.jwtBearer.rawValue), ("assertion", grant), ("client_id", "pub"), ("resource", Self.resource)], as: nil
+            )
+            #expect(response.status == .unauthorized, "\(response.json)")
+            #expect(response.error == "invalid_client")
+        }
+    }
+
     @Test func aReplayedJTIIsRefused() async throws {
         let fixture = try await Self.make()
         try await fixture.run { a, b in

@@ -5,7 +5,8 @@ import TesseraStorage
 /// The resource AS role of draft-ietf-oauth-identity-assertion-authz-grant (§4.4): the jwt-bearer
 /// grant (RFC 7523 §2.1) with an ID-JAG (`typ: oauth-id-jag+jwt`) as its assertion.
 ///
-/// Checks, in order, each refusal `invalid_grant` naming what failed (RFC 7523 §3.1): not our own
+/// The client must have authenticated (`invalid_client`: draft §8, EMA §7.7). Then checks, in
+/// order, each refusal `invalid_grant` naming what failed (RFC 7523 §3.1): not our own
 /// ID-JAG (§8: an IdP never redeems what it issued); an `iss` that is a trusted IdP (a peer with
 /// ``IDJAGTrust`` settings and keys); its `alg` and signature; `aud` exactly our issuer, a string or
 /// a one-element array (§4.4.1, audience injection); `exp` (≤ the accepted lifetime), `nbf`,
@@ -22,6 +23,10 @@ struct IDJAGRedeemer: Sendable {
     let replay: any ReplayCache
 
     func redeem(_ jws: CompactJWS, request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+        // Draft §8: ID-JAGs are for confidential clients; EMA §7.7: client authentication MUST be enforced.
+        guard client.method != .none else {
+            throw OAuthError.invalidClient("redeeming an ID-JAG needs an authenticated client (draft-ietf-oauth-identity-assertion-authz-grant §8)")
+        }
         let claims: JWTClaimSet
         do { claims = try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidGrant("ID-JAG claims are not a JSON object") }
         guard let grantIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("ID-JAG has no 'iss'") }
