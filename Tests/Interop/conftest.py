@@ -28,14 +28,14 @@ def tessera_binary() -> str:
 class TesseraServer:
     """`tessera serve` on a free loopback port with a given YAML config, stopped by the test."""
 
-    def __init__(self, config_yaml: str):
+    def __init__(self, config_yaml: str, port: int = 0):
         self.directory = tempfile.mkdtemp(prefix="tessera-interop-")
         config = Path(self.directory) / "tessera.yaml"
         config.write_text(config_yaml)
         self.log_path = Path(self.directory) / "server.log"
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [tessera_binary(), "serve", "--host", "127.0.0.1", "--port", "0", "--config", str(config), "--data-dir", self.directory],
+            [tessera_binary(), "serve", "--host", "127.0.0.1", "--port", str(port), "--config", str(config), "--data-dir", self.directory],
             stdout=self.log,
             stderr=self.log,
         )

@@ -27,10 +27,28 @@ public struct ChainingPolicy: Sendable {
 
     /// Whether the policy permits `peer` to obtain `scope` with a grant carrying `claims`.
     public func permits(peer: String, scope: String, context: [String: JSONValue]) -> Bool {
+        decide(EntityUID("Peer", peer), "request_scope", EntityUID("Scope", scope), context)
+    }
+
+    /// ID-JAG issuance (draft-ietf-oauth-identity-assertion-authz-grant §4.3.3, "administrator
+    /// policy"): principal `Client::"<client>"`, action `Action::"request_id_jag"`, resource
+    /// `Peer::"<resource AS>"`, context `{ audience, resource (set), subject, subject_issuer, claims }`
+    /// where `claims` are the ID token's.
+    public func permitsIDJAG(client: String, peer: String, context: [String: JSONValue]) -> Bool {
+        decide(EntityUID("Client", client), "request_id_jag", EntityUID("Peer", peer), context)
+    }
+
+    /// One scope of an ID-JAG: principal `Client::"<client>"`, action `Action::"request_scope"`,
+    /// resource `Scope::"<scope>"`, the context of ``permitsIDJAG(client:peer:context:)`` plus `peer`.
+    public func permitsIDJAGScope(client: String, scope: String, context: [String: JSONValue]) -> Bool {
+        decide(EntityUID("Client", client), "request_scope", EntityUID("Scope", scope), context)
+    }
+
+    private func decide(_ principal: EntityUID, _ action: String, _ resource: EntityUID, _ context: [String: JSONValue]) -> Bool {
         let request = AuthorizationRequest(
-            principal: EntityUID("Peer", peer),
-            action: EntityUID("Action", "request_scope"),
-            resource: EntityUID("Scope", scope),
+            principal: principal,
+            action: EntityUID("Action", action),
+            resource: resource,
             context: Dictionary(uniqueKeysWithValues: context.compactMap { key, value in Self.cedar(value).map { (CedarString(key), $0) } })
         )
         let answer = authorizer.isAuthorized(request, entities: EntityStore())

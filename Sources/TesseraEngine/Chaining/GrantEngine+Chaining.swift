@@ -20,10 +20,20 @@ extension GrantEngine {
                 issuer: configuration.issuer, keyRing: keyRing, client: $0, metadata: fetcher as? any AuthorizationServerMetadataFetcher, now: now
             )
         }
-        var handlers: [any GrantHandler] = [TokenExchangeGrant(validator: validator, minter: minter, trust: trust, redeemer: redeemer)]
+        let idJAGIssuer = IDJAGIssuer(
+            issuer: configuration.issuer, keyRing: keyRing, tokens: stores.tokens, trust: trust, policy: try? trust.idJAGIssuancePolicy(),
+            subjects: IDJAGSubjectValidator(issuer: configuration.issuer, keyRing: keyRing, trust: trust, keys: keys, now: now), now: now
+        )
+        var handlers: [any GrantHandler] = [
+            TokenExchangeGrant(validator: validator, minter: minter, trust: trust, redeemer: redeemer, idJAG: idJAGIssuer)
+        ]
         if trust.acceptsGrants {
+            let idJAGRedeemer = IDJAGRedeemer(issuer: configuration.issuer, trust: trust, keys: keys, replay: stores.replay)
             handlers.append(
-                JWTBearerGrant(issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint, trust: trust, keys: keys, replay: stores.replay)
+                JWTBearerGrant(
+                    issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint, trust: trust, keys: keys, replay: stores.replay,
+                    idJAG: idJAGRedeemer
+                )
             )
         }
         return handlers
@@ -33,5 +43,11 @@ extension GrantEngine {
     /// `nil` when no peer is configured.
     public var identityChainingTokenTypes: [String]? {
         trust.peers.isEmpty ? nil : trust.chainingTokenTypes
+    }
+
+    /// The authorization grant profiles this AS redeems (draft-ietf-oauth-identity-assertion-authz-grant
+    /// §7.2); `nil` when it redeems no ID-JAGs.
+    public var authorizationGrantProfiles: [String]? {
+        trust.redeemsIDJAGs ? [IDJAGTrust.grantProfile] : nil
     }
 }

@@ -21,6 +21,8 @@ struct JWTBearerGrant: GrantHandler {
     let trust: TrustConfiguration
     let keys: TrustKeys
     let replay: any ReplayCache
+    /// Redeems ID-JAGs (`typ: oauth-id-jag+jwt`, draft-ietf-oauth-identity-assertion-authz-grant §4.4).
+    let idJAG: IDJAGRedeemer
 
     /// `typ` values that identify JWTs which are never authorization grants.
     static let refusedTypes: Set<String> = [
@@ -31,7 +33,9 @@ struct JWTBearerGrant: GrantHandler {
         let assertion = try request.parameters.require("assertion")
         let jws: CompactJWS
         do { jws = try CompactJWS(parsing: assertion) } catch { throw OAuthError.invalidGrant("assertion is not a JWS: \(error.message)") }
-        if let typ = jws.header.typ?.lowercased().replacingOccurrences(of: "application/", with: ""), Self.refusedTypes.contains(typ) {
+        let typ = jws.header.typ?.lowercased().replacingOccurrences(of: "application/", with: "")
+        if typ == IDJAGTrust.type { return try await idJAG.redeem(jws, request: request, client: client, context: context) }
+        if let typ, Self.refusedTypes.contains(typ) {
             throw OAuthError.invalidGrant(
                 typ == "at+jwt" ? "assertion is an access token (typ at+jwt), not an authorization grant" : "assertion has typ '\(typ)', not an authorization grant"
             )

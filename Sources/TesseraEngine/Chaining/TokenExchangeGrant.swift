@@ -19,6 +19,8 @@ struct TokenExchangeGrant: GrantHandler {
     let trust: TrustConfiguration
     /// Redeems grants at peers configured with `redeem` (Appendix B.2); `nil` when no HTTP client is available.
     let redeemer: GrantRedeemer?
+    /// Mints ID-JAGs (`requested_token_type` id-jag, draft-ietf-oauth-identity-assertion-authz-grant §4.3).
+    let idJAG: IDJAGIssuer
 
     private enum Target {
         case peer(TrustConfiguration.Peer)
@@ -38,6 +40,8 @@ struct TokenExchangeGrant: GrantHandler {
             throw OAuthError.invalidClient("token exchange needs an authenticated client")
         }
         let form = request.parameters
+        // An ID-JAG is a profile of its own: an identity assertion in, the issuance policy deciding the access.
+        if form["requested_token_type"] == TokenTypeIdentifier.idJAG { return try await idJAG.issue(request, client: client) }
         let subjectToken = try form.require("subject_token")
         let subjectType = try form.require("subject_token_type")
         let actorToken = form["actor_token"]

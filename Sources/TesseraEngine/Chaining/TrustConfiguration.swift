@@ -25,6 +25,11 @@ public struct TrustConfiguration: Sendable {
     public var delegationClients: Set<String> = []
     /// A Cedar policy over incoming grants: which peers may receive which scopes.
     public var policy: ChainingPolicy?
+    /// Lifetime of the ID-JAGs we mint (draft-ietf-oauth-identity-assertion-authz-grant §4.3.4; at most 300 s).
+    public var idJAGLifetime: TimeInterval = 300
+    /// The Cedar policy deciding which clients get ID-JAGs for which resource authorization servers,
+    /// resources and scopes; `nil` = the policy written from the peers' ``IDJAGTrust`` settings.
+    public var idJAGPolicy: ChainingPolicy?
 
     public init() {}
 
@@ -56,6 +61,9 @@ public struct TrustConfiguration: Sendable {
         /// When set, we redeem the grants we mint for this peer ourselves and hand our client the
         /// peer's access token (identity chaining Appendix B.2, "authorization server acting as client").
         public var redeem: Redemption?
+        /// ID-JAGs exchanged with this peer (draft-ietf-oauth-identity-assertion-authz-grant): we mint
+        /// them for it as a resource AS, and redeem its own when we know its keys. `nil` = neither.
+        public var idJAG: IDJAGTrust?
 
         /// How we redeem our grants at a peer, as its OAuth client.
         public struct Redemption: Sendable {
@@ -119,6 +127,9 @@ public struct TrustConfiguration: Sendable {
     /// The token types a chaining token exchange may request (identity chaining §3): a JWT
     /// authorization grant, and — when some peer's grants are redeemed here — the peer's access token.
     public var chainingTokenTypes: [String] {
-        peers.contains { $0.redeem != nil } ? [TokenTypeIdentifier.jwt, TokenTypeIdentifier.accessToken] : [TokenTypeIdentifier.jwt]
+        var types = peers.contains { $0.redeem != nil } ? [TokenTypeIdentifier.jwt, TokenTypeIdentifier.accessToken] : [TokenTypeIdentifier.jwt]
+        // draft-ietf-oauth-identity-assertion-authz-grant §7.1: an IdP lists the ID-JAG token type.
+        if peers.contains(where: { $0.idJAG != nil }) { types.append(TokenTypeIdentifier.idJAG) }
+        return types
     }
 }

@@ -15,6 +15,9 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
     public var accessTokenSigningAlgValuesSupported: [String]
     /// Token types a token exchange may request for identity chaining (draft-ietf-oauth-identity-chaining §3).
     public var identityChainingRequestedTokenTypesSupported: [String]?
+    /// Authorization grant profiles whose processing rules this AS implements at its token endpoint
+    /// (draft-ietf-oauth-identity-assertion-authz-grant §7.2): `urn:ietf:params:oauth:grant-profile:id-jag`.
+    public var authorizationGrantProfilesSupported: [String]?
     /// draft-ietf-oauth-client-id-metadata-document-01 §5: `client_id` may be a metadata document URL.
     public var clientIDMetadataDocumentSupported: Bool?
     /// JWS algorithms accepted in DPoP proofs (RFC 9449 §5.1).
@@ -83,6 +86,7 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
         case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
         case accessTokenSigningAlgValuesSupported = "access_token_signing_alg_values_supported"
         case identityChainingRequestedTokenTypesSupported = "identity_chaining_requested_token_types_supported"
+        case authorizationGrantProfilesSupported = "authorization_grant_profiles_supported"
         case clientIDMetadataDocumentSupported = "client_id_metadata_document_supported"
         case dpopSigningAlgValuesSupported = "dpop_signing_alg_values_supported"
         case authorizationDetailsTypesSupported = "authorization_details_types_supported"

@@ -10,4 +10,7 @@ public enum TokenTypeIdentifier {
     /// A JWT (RFC 7519; RFC 8693 §3): what a JWT authorization grant for another domain is issued as
     /// (draft-ietf-oauth-identity-chaining §2.3.3).
     public static let jwt = "urn:ietf:params:oauth:token-type:jwt"
+    /// An Identity Assertion JWT Authorization Grant (draft-ietf-oauth-identity-assertion-authz-grant §4.3.1):
+    /// the `requested_token_type` and `issued_token_type` of the token exchange that mints one.
+    public static let idJAG = "urn:ietf:params:oauth:token-type:id-jag"
 }

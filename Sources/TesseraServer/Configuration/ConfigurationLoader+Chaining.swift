@@ -12,6 +12,8 @@ struct FileChaining: Decodable {
     var impersonationClients: [String]?
     var delegationClients: [String]?
     var policyFile: String?
+    var idJAGLifetime: Double?
+    var idJAGPolicyFile: String?
     var peers: [FilePeer]?
     var subjectTokenIssuers: [FileIssuer]?
 
@@ -24,6 +26,8 @@ struct FileChaining: Decodable {
         case impersonationClients = "impersonation_clients"
         case delegationClients = "delegation_clients"
         case policyFile = "policy_file"
+        case idJAGLifetime = "id_jag_lifetime"
+        case idJAGPolicyFile = "id_jag_policy_file"
         case peers
         case subjectTokenIssuers = "subject_token_issuers"
     }
@@ -39,6 +43,8 @@ struct FileChaining: Decodable {
         impersonationClients = try keyed.decodeIfPresent([String].self, forKey: .impersonationClients)
         delegationClients = try keyed.decodeIfPresent([String].self, forKey: .delegationClients)
         policyFile = try keyed.decodeIfPresent(String.self, forKey: .policyFile)
+        idJAGLifetime = try keyed.decodeIfPresent(Double.self, forKey: .idJAGLifetime)
+        idJAGPolicyFile = try keyed.decodeIfPresent(String.self, forKey: .idJAGPolicyFile)
         peers = try keyed.decodeIfPresent([FilePeer].self, forKey: .peers)
         subjectTokenIssuers = try keyed.decodeIfPresent([FileIssuer].self, forKey: .subjectTokenIssuers)
     }
@@ -58,6 +64,16 @@ struct FileChaining: Decodable {
             }
             do { trust.policy = try ChainingPolicy(text: text, source: policyFile) } catch {
                 throw ConfigurationError(field: "chaining.policy_file", "is not a valid Cedar policy set: \(error.message)")
+            }
+        }
+        if let idJAGLifetime { trust.idJAGLifetime = idJAGLifetime }
+        if let idJAGPolicyFile {
+            let text: String
+            do { text = try String(contentsOfFile: idJAGPolicyFile, encoding: .utf8) } catch {
+                throw ConfigurationError(field: "chaining.id_jag_policy_file", "cannot be read: \(idJAGPolicyFile)")
+            }
+            do { trust.idJAGPolicy = try ChainingPolicy(text: text, source: idJAGPolicyFile) } catch {
+                throw ConfigurationError(field: "chaining.id_jag_policy_file", "is not a valid Cedar policy set: \(error.message)")
             }
         }
         if let peers {
@@ -124,12 +140,14 @@ struct FileChaining: Decodable {
         var outbound: FileTranscription?
         var inbound: FileTranscription?
         var redeem: FileRedeem?
+        var idJAG: FileIDJAG?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, issuer, jwks
             case jwksURI = "jwks_uri"
             case metadataURL = "metadata_url"
             case audiences, algorithms, scopes, outbound, inbound, redeem
+            case idJAG = "id_jag"
         }
 
         init(from decoder: any Decoder) throws {
@@ -146,6 +164,7 @@ struct FileChaining: Decodable {
             outbound = try keyed.decodeIfPresent(FileTranscription.self, forKey: .outbound)
             inbound = try keyed.decodeIfPresent(FileTranscription.self, forKey: .inbound)
             redeem = try keyed.decodeIfPresent(FileRedeem.self, forKey: .redeem)
+            idJAG = try keyed.decodeIfPresent(FileIDJAG.self, forKey: .idJAG)
         }
 
         func peer(field: String) throws(ConfigurationError) -> TrustConfiguration.Peer {
@@ -160,7 +179,41 @@ struct FileChaining: Decodable {
             if let outbound { peer.outbound = outbound.transcription }
             if let inbound { peer.inbound = inbound.transcription }
             if let redeem { peer.redeem = try redeem.redemption(field: field + ".redeem") }
+            if let idJAG { peer.idJAG = try idJAG.trust(field: field + ".id_jag") }
             return peer
+        }
+    }
+
+    /// `id_jag:` of a peer — ID-JAGs exchanged with it (draft-ietf-oauth-identity-assertion-authz-grant).
+    struct FileIDJAG: Decodable {
+        var resources: [String]?
+        var clients: [String]?
+        var scopes: String?
+        var clientIDs: [String: String]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case resources, clients, scopes
+            case clientIDs = "client_ids"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try rejectUnknownKeys(decoder, CodingKeys.allCases.map(\.rawValue))
+            let keyed = try decoder.container(keyedBy: CodingKeys.self)
+            resources = try keyed.decodeIfPresent([String].self, forKey: .resources)
+            clients = try keyed.decodeIfPresent([String].self, forKey: .clients)
+            scopes = try keyed.decodeIfPresent(String.self, forKey: .scopes)
+            clientIDs = try keyed.decodeIfPresent([String: String].self, forKey: .clientIDs)
+        }
+
+        func trust(field: String) throws(ConfigurationError) -> IDJAGTrust {
+            var result = IDJAGTrust()
+            result.resources = resources ?? []
+            result.clients = clients ?? []
+            if let scopes {
+                do { result.scopes = try Scope(parsing: scopes) } catch { throw ConfigurationError(field: field + ".scopes", "contains a character RFC 6749 §3.3 does not allow") }
+            }
+            result.clientIDs = clientIDs ?? [:]
+            return result
         }
     }
 

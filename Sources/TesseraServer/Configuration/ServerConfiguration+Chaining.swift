@@ -54,6 +54,7 @@ extension ServerConfiguration {
                 }
             }
         }
+        try validateIDJAG()
         var trustedIssuers = Set<String>()
         for (index, trusted) in trust.subjectTokenIssuers.enumerated() {
             let field = "chaining.subject_token_issuers[\(index)]"
@@ -74,6 +75,31 @@ extension ServerConfiguration {
         for (name, list) in [("impersonation_clients", trust.impersonationClients), ("delegation_clients", trust.delegationClients)] {
             if !clients.isEmpty, let unknown = list.sorted().first(where: { !known.contains($0) }) {
                 throw ConfigurationError(field: "chaining.\(name)", "'\(unknown)' is not a client in this file")
+            }
+        }
+    }
+
+    /// The ID-JAG settings (draft-ietf-oauth-identity-assertion-authz-grant): lifetime ≤ 300 s (§4.3.4),
+    /// resources absolute URIs (RFC 8707), listed clients known, and a default policy that parses.
+    private func validateIDJAG() throws(ConfigurationError) {
+        let trust = chaining
+        guard (1...300).contains(trust.idJAGLifetime) else { throw ConfigurationError(field: "chaining.id_jag_lifetime", "must be 1 to 300 seconds") }
+        let known = Set(clients.map(\.id))
+        for (index, peer) in trust.peers.enumerated() {
+            guard let settings = peer.idJAG else { continue }
+            let field = "chaining.peers[\(index)].id_jag"
+            for (position, resource) in settings.resources.enumerated() {
+                guard let url = URLComponents(string: resource), url.scheme?.isEmpty == false, url.fragment == nil, resource.utf8.count <= 2048 else {
+                    throw ConfigurationError(field: field + ".resources[\(position)]", "must be an absolute URI without a fragment (RFC 8707 §2)")
+                }
+            }
+            if !clients.isEmpty, let unknown = settings.clients.first(where: { !known.contains($0) }) {
+                throw ConfigurationError(field: field + ".clients", "'\(unknown)' is not a client in this file")
+            }
+        }
+        if trust.idJAGPolicy == nil {
+            do { _ = try trust.idJAGIssuancePolicy() } catch {
+                throw ConfigurationError(field: "chaining.peers[].id_jag", "the policy written from these settings does not parse: \(error.message)")
             }
         }
     }

@@ -42,6 +42,7 @@ struct MetadataRoute: Sendable {
             accessTokenSigningAlgValuesSupported: SigningKeyGenerator.supportedAlgorithms.map(\.rawValue)
         )
         document.identityChainingRequestedTokenTypesSupported = engine.identityChainingTokenTypes
+        document.authorizationGrantProfilesSupported = engine.authorizationGrantProfiles
         document.clientIDMetadataDocumentSupported = engine.acceptsClientMetadataDocuments
         document.dpopSigningAlgValuesSupported = engine.dpop.supportedAlgorithms
         let detailTypes = engine.authorizationDetailsTypes

@@ -1,0 +1,111 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+/// The IdP role of draft-ietf-oauth-identity-assertion-authz-grant (§4.3): a token exchange
+/// (RFC 8693) with `requested_token_type=urn:ietf:params:oauth:token-type:id-jag` turns the ID token
+/// the client holds into an Identity Assertion JWT Authorization Grant for one resource AS.
+///
+/// Rules: the client is authenticated; the subject token is an ID token issued to it
+/// (``IDJAGSubjectValidator``); `audience` names exactly one peer with ``IDJAGTrust`` settings and
+/// each `resource` is in that peer's table (`invalid_target`, EMA §7.6); the issuance policy permits
+/// this client an ID-JAG for that peer (`invalid_target`) and each requested scope (`invalid_scope`).
+/// The ID-JAG is `typ: oauth-id-jag+jwt` (§3.1) with `iss`, `sub`, `aud`, `client_id` (the client's
+/// identifier at the resource AS, §5), `jti`, `iat`, `exp` (≤ 300 s), the granted `resource` and
+/// `scope`, and `cnf.jkt` when the request proved a DPoP key (§8.6). The response is `N_A` with
+/// `issued_token_type` id-jag and never a refresh token (§4.3.4).
+struct IDJAGIssuer: Sendable {
+    let issuer: String
+    let keyRing: KeyRing
+    let tokens: any TokenStore
+    let trust: TrustConfiguration
+    /// The issuance policy; `nil` (a policy that did not parse) refuses every ID-JAG.
+    let policy: ChainingPolicy?
+    let subjects: IDJAGSubjectValidator
+    let now: @Sendable () -> Date
+
+    /// OpenID Connect authentication claims an ID-JAG carries over from the ID token (draft §3.1).
+    static let authenticationClaims = ["auth_time", "acr", "amr"]
+
+    func issue(_ request: TokenRequest, client: AuthenticatedClient) async throws -> TokenResponse {
+        let form = request.parameters
+        let subjectToken = try form.require("subject_token")
+        let subjectType = try form.require("subject_token_type")
+        guard subjectType == TokenTypeIdentifier.idToken else {
+            throw OAuthError.invalidRequest(
+                "an ID-JAG is minted from an ID token: subject_token_type must be \(TokenTypeIdentifier.idToken) (draft-ietf-oauth-identity-assertion-authz-grant §4.3.1)"
+            )
+        }
+        if form["actor_token"] != nil || form["actor_token_type"] != nil {
+            throw OAuthError.invalidRequest("actor_token is not processed when minting an ID-JAG")
+        }
+        if request.authorizationDetails != nil {
+            throw OAuthError.invalidAuthorizationDetails("authorization_details are not carried into an ID-JAG here; ask the resource AS for them")
+        }
+        let audiences = form.all("audience")
+        guard audiences.count == 1, let audience = audiences.first else {
+            throw OAuthError.invalidRequest("an ID-JAG request names exactly one 'audience': the issuer of the resource authorization server (§4.3.1)")
+        }
+        guard let peer = trust.idJAGAudience(audience), let settings = peer.idJAG else {
+            throw OAuthError.invalidTarget("audience '\(FormParameters.printableValue(audience))' is not a resource authorization server this server issues ID-JAGs for")
+        }
+        let resources = request.resources.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        if let unknown = resources.first(where: { !settings.resources.contains($0) }) {
+            throw OAuthError.invalidTarget(
+                "resource '\(FormParameters.printableValue(unknown))' is not a resource of '\(peer.name)' that ID-JAGs may name (MCP Enterprise-Managed Authorization §7.6)"
+            )
+        }
+
+        let identity = try await subjects.validate(subjectToken, client: client.id)
+        guard let subject = peer.outbound.subject(of: identity) else {
+            throw OAuthError.invalidGrant("the subject cannot be mapped to an identity at '\(peer.name)'")
+        }
+        var context: [String: JSONValue] = [
+            "audience": .string(peer.issuer),
+            "resource": .array(resources.map(JSONValue.string)),
+            "subject": .string(subject),
+            "subject_issuer": identity["iss"] ?? .null,
+            "claims": .object(identity.values),
+        ]
+        guard let policy, policy.permitsIDJAG(client: client.id, peer: peer.name, context: context) else {
+            throw OAuthError.invalidTarget("policy does not allow client '\(client.id)' an ID-JAG for '\(peer.name)'\(resources.isEmpty ? "" : " and this resource")")
+        }
+        // An ID token carries no authorization, so its scope is no ceiling: the policy decides each scope.
+        let scope = try request.scope.map { try Scope(parsing: $0) } ?? Scope([String]())
+        context["peer"] = .string(peer.name)
+        if let refused = scope.tokens.first(where: { !policy.permitsIDJAGScope(client: client.id, scope: $0, context: context) }) {
+            throw OAuthError.invalidScope("policy does not allow client '\(client.id)' the scope '\(refused)' in an ID-JAG for '\(peer.name)'")
+        }
+
+        let lifetime = min(trust.idJAGLifetime, 300)
+        let issuedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
+        let expiresAt = issuedAt.addingTimeInterval(lifetime)
+        let jti = TokenIssuer.sortableIdentifier()
+        var claims = peer.outbound.transcribedClaims(of: identity)
+        for name in Self.authenticationClaims { if let value = identity[name] { claims[name] = value } }
+        claims["iss"] = .string(issuer)
+        claims["sub"] = .string(subject)
+        claims["aud"] = .string(peer.issuer)
+        claims["client_id"] = .string(settings.clientIDs[client.id] ?? client.id)
+        claims["jti"] = .string(jti)
+        claims["iat"] = .number(issuedAt.timeIntervalSince1970)
+        claims["exp"] = .number(expiresAt.timeIntervalSince1970)
+        if resources.count == 1 { claims["resource"] = .string(resources[0]) } else if !resources.isEmpty { claims["resource"] = .array(resources.map(JSONValue.string)) }
+        if !scope.isEmpty { claims["scope"] = .string(scope.description) }
+        if let jkt = request.confirmation?.jkt { claims["cnf"] = .object(["jkt": .string(jkt)]) }
+        let grant = try await keyRing.signer().sign(claims, type: IDJAGTrust.type)
+        try await tokens.record(
+            TokenIssuance(
+                accessToken: AccessTokenRecord(
+                    jti: jti, grantID: "id-jag:" + jti, clientID: client.id, subject: subject, scope: scope.description,
+                    audience: [peer.issuer], issuedAt: issuedAt, expiresAt: expiresAt
+                ),
+                refreshToken: nil
+            )
+        )
+        return TokenResponse(
+            accessToken: grant, tokenType: "N_A", expiresIn: Int(lifetime), scope: scope.isEmpty ? nil : scope.description,
+            issuedTokenType: TokenTypeIdentifier.idJAG
+        )
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+/// The resource AS role of draft-ietf-oauth-identity-assertion-authz-grant (§4.4): the jwt-bearer
+/// grant (RFC 7523 §2.1) with an ID-JAG (`typ: oauth-id-jag+jwt`) as its assertion.
+///
+/// The client must have authenticated (`invalid_client`: draft §8, EMA §7.7). Then checks, in
+/// order, each refusal `invalid_grant` naming what failed (RFC 7523 §3.1): not our own
+/// ID-JAG (§8: an IdP never redeems what it issued); an `iss` that is a trusted IdP (a peer with
+/// ``IDJAGTrust`` settings and keys); its `alg` and signature; `aud` exactly our issuer, a string or
+/// a one-element array (§4.4.1, audience injection); `exp` (≤ the accepted lifetime), `nbf`,
+/// `iat`, `sub`, `jti`; `client_id` = the authenticated client (§4.4.1); the `cnf` key proven
+/// (§8.6); `resource` within the peer's table and covering the requested ones (EMA §7.6); then
+/// the `jti` is spent (single use per issuer, durable, until `exp`; EMA §7.4.2). The subject is
+/// mapped as for chaining, the scope is the ID-JAG's ∩ the requested ∩ the client's ∩ the peer's
+/// cap ∩ the chaining policy, the access token's `aud` is the granted resource (EMA §5.1), and no
+/// refresh token is issued (§4.4.2).
+struct IDJAGRedeemer: Sendable {
+    let issuer: String
+    let trust: TrustConfiguration
+    let keys: TrustKeys
+    let replay: any ReplayCache
+
+    func redeem(_ jws: CompactJWS, request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+        // Draft §8: ID-JAGs are for confidential clients; EMA §7.7: client authentication MUST be enforced.
+        guard client.method != .none else {
+            throw OAuthError.invalidClient("redeeming an ID-JAG needs an authenticated client (draft-ietf-oauth-identity-assertion-authz-grant §8)")
+        }
+        let claims: JWTClaimSet
+        do { claims = try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidGrant("ID-JAG claims are not a JSON object") }
+        guard let grantIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("ID-JAG has no 'iss'") }
+        guard grantIssuer != issuer else {
+            throw OAuthError.invalidGrant("the ID-JAG was issued by this server; an IdP does not redeem its own ID-JAGs (draft-ietf-oauth-identity-assertion-authz-grant §8)")
+        }
+        guard let peer = trust.idJAGIssuer(grantIssuer), let settings = peer.idJAG else {
+            throw OAuthError.invalidGrant("ID-JAG issuer '\(FormParameters.printableValue(grantIssuer))' is not a trusted identity provider")
+        }
+        guard peer.algorithms.contains(JWSAlgorithm(rawValue: jws.header.alg)) else {
+            throw OAuthError.invalidGrant("ID-JAG algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for '\(peer.name)'")
+        }
+        let verifier = try await keys.verifier(
+            owner: peer.issuer, jwks: peer.jwks, jwksURI: peer.jwksURI, metadataURL: peer.metadataURL, kid: jws.header.kid, code: .invalidGrant
+        )
+        do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidGrant("ID-JAG signature rejected: \(error.message)") }
+
+        guard claims.audience == [issuer], Self.audienceShapeIsValid(claims["aud"]) else {
+            throw OAuthError.invalidGrant("ID-JAG 'aud' must be exactly this server's issuer identifier (§4.4.1)")
+        }
+        let (jti, exp) = try checkTimes(claims, now: context.now())
+        guard let named = claims.string("client_id") else { throw OAuthError.invalidGrant("ID-JAG has no 'client_id'") }
+        guard ConstantTime.equals(Array(named.utf8), Array(client.id.utf8)) else {
+            throw OAuthError.invalidGrant("ID-JAG 'client_id' is not the authenticated client; only the client it was issued for redeems it (§4.4.1)")
+        }
+        let confirmation = try confirmation(claims, proven: request.confirmation)
+        let audience = try grantedResources(claims, requested: request.resources, settings: settings, context: context)
+        // Spent only after every check a third party could fail, so nobody else can burn the ID-JAG.
+        let fresh = try await replay.insertIfAbsent(
+            namespace: "id_jag:\(peer.issuer)", value: jti, expiresAt: Date(timeIntervalSince1970: Double(exp) + trust.clockSkew), now: context.now()
+        )
+        guard fresh else { throw OAuthError.invalidGrant("ID-JAG 'jti' was already used: an ID-JAG is redeemed once") }
+
+        guard let subject = peer.inbound.subject(of: claims) else {
+            throw OAuthError.invalidGrant("the ID-JAG's subject cannot be mapped to a subject of this domain")
+        }
+        let scope = try grantedScope(request.scope, claims: claims, peer: peer, client: client, subject: subject)
+        var grant = TokenIssuer.Grant(
+            grantID: TokenIssuer.sortableIdentifier(), clientID: client.id, subject: subject, scope: scope, audience: audience,
+            includeRefreshToken: false
+        )
+        if claims["act"] != nil {
+            guard let actor = claims.decode("act", as: ActorClaim.self) else { throw OAuthError.invalidGrant("ID-JAG has a malformed 'act' claim") }
+            grant.actor = actor
+        }
+        grant.confirmation = confirmation
+        grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
+        let minted = try await context.issuer.mint(grant)
+        try await context.tokens.record(minted.issuance)
+        return minted.response
+    }
+
+    /// `aud` as a string or an array of exactly one string (§4.4.1).
+    private static func audienceShapeIsValid(_ value: JSONValue?) -> Bool {
+        switch value {
+        case .string?: true
+        case .array(let items)?: items.count == 1
+        default: false
+        }
+    }
+
+    /// RFC 7523 §3 items 4–7 and the `jti` the profile requires. Returns the `jti` and `exp`.
+    private func checkTimes(_ claims: JWTClaimSet, now date: Date) throws -> (String, Int) {
+        guard let subject = claims.string("sub"), !subject.isEmpty else { throw OAuthError.invalidGrant("ID-JAG has no 'sub'") }
+        let current = date.timeIntervalSince1970
+        guard let exp = claims.numericDate("exp") else { throw OAuthError.invalidGrant("ID-JAG has no 'exp'") }
+        guard Double(exp) + trust.clockSkew > current else { throw OAuthError.invalidGrant("ID-JAG has expired") }
+        guard Double(exp) - current <= trust.maximumGrantLifetime + trust.clockSkew else {
+            throw OAuthError.invalidGrant("ID-JAG 'exp' is too far in the future (at most \(Int(trust.maximumGrantLifetime)) s)")
+        }
+        if let nbf = claims.numericDate("nbf"), Double(nbf) > current + trust.clockSkew { throw OAuthError.invalidGrant("ID-JAG is not valid yet ('nbf')") }
+        guard let iat = claims.numericDate("iat") else { throw OAuthError.invalidGrant("ID-JAG has no 'iat'") }
+        guard Double(iat) <= current + trust.clockSkew else { throw OAuthError.invalidGrant("ID-JAG 'iat' is in the future") }
+        guard Double(exp - iat) <= trust.maximumGrantLifetime else {
+            throw OAuthError.invalidGrant("ID-JAG lifetime exceeds \(Int(trust.maximumGrantLifetime)) s")
+        }
+        guard let jti = claims.string("jti"), !jti.isEmpty, jti.utf8.count <= 256 else {
+            throw OAuthError.invalidGrant("ID-JAG needs a 'jti' of at most 256 bytes (single use, EMA §7.4.2)")
+        }
+        return (jti, exp)
+    }
+
+    /// §8.6: a `cnf` ID-JAG is redeemed only with a proof of that key, and the token stays bound to
+    /// it; without `cnf`, a proven key binds the new token.
+    private func confirmation(_ claims: JWTClaimSet, proven: Confirmation?) throws -> Confirmation? {
+        guard claims["cnf"] != nil else { return proven }
+        guard let bound = claims.decode("cnf", as: Confirmation.self)?.jkt, !bound.isEmpty else {
+            throw OAuthError.invalidGrant("ID-JAG 'cnf' must carry a 'jkt' (a DPoP key): no other binding can be proven here")
+        }
+        guard let key = proven?.jkt else {
+            throw OAuthError.invalidGrant("the ID-JAG is bound to a DPoP key ('cnf'); proof of possession is required: redeem it with a DPoP proof of that key")
+        }
+        guard ConstantTime.equals(Array(key.utf8), Array(bound.utf8)) else {
+            throw OAuthError.invalidGrant("the key proven with this request is not the ID-JAG's 'cnf' key")
+        }
+        return proven
+    }
+
+    /// The access token's audience (EMA §5.1): the requested resources, each named by the ID-JAG;
+    /// else the ID-JAG's; each in the peer's table. An ID-JAG without `resource` yields our default audience.
+    private func grantedResources(_ claims: JWTClaimSet, requested: [String], settings: IDJAGTrust, context: GrantContext) throws -> [String] {
+        let named: [String]
+        switch claims["resource"] {
+        case nil: named = []
+        case .string(let value)?: named = [value]
+        case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }) && !items.isEmpty: named = items.compactMap(\.stringValue)
+        default: throw OAuthError.invalidGrant("ID-JAG 'resource' must be a URI or an array of URIs")
+        }
+        if let unknown = named.first(where: { !settings.resources.contains($0) }) {
+            throw OAuthError.invalidGrant("ID-JAG 'resource' '\(FormParameters.printableValue(unknown))' is not a resource this server issues tokens for from this IdP")
+        }
+        if let beyond = requested.first(where: { !named.contains($0) }) {
+            throw OAuthError.invalidGrant(
+                named.isEmpty
+                    ? "the ID-JAG names no 'resource', so it cannot be redeemed for '\(FormParameters.printableValue(beyond))'"
+                    : "resource '\(FormParameters.printableValue(beyond))' is not the ID-JAG's 'resource'"
+            )
+        }
+        let targets = requested.isEmpty ? named : requested
+        do { return try context.resourceCheck.audience(for: targets) } catch { throw OAuthError.invalidGrant(error.message) }
+    }
+
+    /// EMA §7.2.1 read as an intersection: the requested scope (or the ID-JAG's when none is asked
+    /// for) within the ID-JAG's, the client's and the peer's cap, each scope permitted by the chaining policy.
+    private func grantedScope(_ requested: String?, claims: JWTClaimSet, peer: TrustConfiguration.Peer, client: AuthenticatedClient, subject: String) throws -> Scope {
+        let carried = claims.scope
+        var scope: Set<String>
+        if let requested {
+            let asked = try Scope(parsing: requested)
+            let beyond = asked.subtracting(carried)
+            guard beyond.isEmpty else { throw OAuthError.invalidScope("scope exceeds the ID-JAG's scope: \(beyond.description)") }
+            scope = Set(asked.tokens)
+        } else {
+            scope = Set(carried.tokens)
+        }
+        scope.formIntersection(client.record.scopes)
+        if let cap = peer.scopes { scope.formIntersection(cap.tokens) }
+        if let policy = trust.policy {
+            let context: [String: JSONValue] = [
+                "issuer": .string(peer.issuer), "subject": .string(subject), "client_id": claims["client_id"] ?? .string(""),
+                "redeeming_client": .string(client.id), "claims": .object(claims.values),
+                "actor": claims.decode("act", as: ActorClaim.self).map { .string($0.sub) } ?? .string(""),
+            ]
+            if let refused = scope.sorted().first(where: { !policy.permits(peer: peer.name, scope: $0, context: context) }) {
+                throw OAuthError.invalidScope("policy does not allow peer '\(peer.name)' the scope '\(refused)'")
+            }
+        }
+        return Scope(scope)
+    }
+}

@@ -1,0 +1,75 @@
+public import TesseraProtocol
+
+/// What one peer and this server agree on for Identity Assertion JWT Authorization Grants
+/// (draft-ietf-oauth-identity-assertion-authz-grant; MCP Enterprise-Managed Authorization §7.6).
+///
+/// The same settings serve both roles: as the IdP we mint ID-JAGs whose `aud` is the peer (a
+/// resource AS); as the resource AS we redeem the peer's ID-JAGs (an IdP) when its keys are known.
+public struct IDJAGTrust: Sendable, Hashable {
+    /// The protected resources (RFC 8707) an ID-JAG between us and this peer may name: the
+    /// (`audience`, `resource`) table the IdP keeps and the resources the resource AS accepts.
+    /// Empty = ID-JAGs name no `resource`.
+    public var resources: [String] = []
+    /// For the default issuance policy: the clients that may obtain ID-JAGs for this peer.
+    public var clients: [String] = []
+    /// For the default issuance policy: the scopes those ID-JAGs may carry.
+    public var scopes = Scope([String]())
+    /// Our clients' identifiers at the peer (draft §5, "client ID mapping"); a client not listed
+    /// keeps its own identifier.
+    public var clientIDs: [String: String] = [:]
+
+    public init() {}
+
+    /// The `typ` of an ID-JAG (draft §3.1; RFC 8725 §3.11).
+    public static let type = "oauth-id-jag+jwt"
+    /// The authorization grant profile a resource AS advertises (draft §7.2).
+    public static let grantProfile = "urn:ietf:params:oauth:grant-profile:id-jag"
+}
+
+extension TrustConfiguration {
+    /// The Cedar policy that decides ID-JAG issuance: the configured one, or one written from each
+    /// peer's ``IDJAGTrust/clients`` and ``IDJAGTrust/scopes`` (nothing listed, nothing permitted).
+    public func idJAGIssuancePolicy() throws(ChainingPolicyError) -> ChainingPolicy {
+        if let idJAGPolicy { return idJAGPolicy }
+        return try ChainingPolicy(text: Self.defaultIDJAGPolicy(peers: peers), source: "chaining.peers[].id_jag")
+    }
+
+    /// `permit` statements (public so configuration loading can check they parse) for the ``ChainingPolicy`` ID-JAG vocabulary, one per (client, peer) and (client, scope, peer).
+    static func defaultIDJAGPolicy(peers: [Peer]) -> String {
+        var text = "// Written from the id_jag settings of the chaining peers.\n"
+        for peer in peers {
+            guard let settings = peer.idJAG else { continue }
+            for client in settings.clients {
+                text += "permit(principal == Client::\(cedarString(client)), action == Action::\"request_id_jag\", resource == Peer::\(cedarString(peer.name)));\n"
+                for scope in settings.scopes.tokens {
+                    text += "permit(principal == Client::\(cedarString(client)), action == Action::\"request_scope\", resource == Scope::\(cedarString(scope)))"
+                    text += " when { context.peer == \(cedarString(peer.name)) };\n"
+                }
+            }
+        }
+        return text
+    }
+
+    /// A Cedar string literal.
+    private static func cedarString(_ value: String) -> String {
+        var escaped = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case _ where scalar.value < 0x20 || scalar.value > 0x7E: escaped += "\\u{\(String(scalar.value, radix: 16))}"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped + "\""
+    }
+
+    /// The peer a token exchange `audience` names as an ID-JAG audience.
+    func idJAGAudience(_ audience: String) -> Peer? { peers.first { $0.idJAG != nil && $0.audiences.contains(audience) } }
+
+    /// The peer whose ID-JAGs (`iss`) we redeem: one with ``IDJAGTrust`` settings and known keys.
+    func idJAGIssuer(_ issuer: String) -> Peer? { peers.first { $0.idJAG != nil && $0.issuer == issuer && $0.acceptsGrants } }
+
+    /// Whether we redeem some peer's ID-JAGs (metadata `authorization_grant_profiles_supported`, draft §7.2).
+    public var redeemsIDJAGs: Bool { peers.contains { $0.idJAG != nil && $0.acceptsGrants } }
+}
