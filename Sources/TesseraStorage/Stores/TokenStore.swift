@@ -13,6 +13,9 @@ public protocol TokenStore: Sendable {
     @discardableResult func revokeGrant(id: String, at now: Date) async throws -> Int
     /// Revokes one access token. - Returns: whether it was active.
     @discardableResult func revokeAccessToken(jti: String, at now: Date) async throws -> Bool
+    /// Revokes every access and refresh token issued to the client (its registration was deleted,
+    /// RFC 7592 §2.3). - Returns: the number of tokens revoked.
+    @discardableResult func revokeTokens(clientID: String, at now: Date) async throws -> Int
     /// Deletes records that expired before `date`. - Returns: the number deleted.
     func deleteExpired(before date: Date) async throws -> Int
 }
