@@ -162,6 +162,11 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         authenticator: engine.authenticator,
         now: dependencies.now
     )
+    if configuration.registration.isEnabled {
+        engine.registration = ClientRegistrationService(
+            configuration: configuration.registration, endpoint: base + Endpoints.registration, stores: stores, now: dependencies.now
+        )
+    }
 
     let metrics = ServerMetrics()
     let router = Router(context: TesseraRequestContext.self)
@@ -191,6 +196,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     AccountRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
     PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
     UserInfoRoute(engine: engine).addRoutes(to: router)
+    if let registration = engine.registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: router) }
 
     services.append(KeyRefreshService(keyRing: keyRing, interval: .milliseconds(Int64(configuration.keys.refreshInterval * 1000)), logger: logger))
     var sweeper = ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger, gnap: engine.gnap, people: people)

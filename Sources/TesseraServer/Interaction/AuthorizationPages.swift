@@ -63,6 +63,7 @@ enum AuthorizationPages {
     /// the document — and a warning when it only ever returns to this computer, where any local
     /// program could use the same `client_id` (MCP security considerations, "localhost impersonation").
     static func who(_ pending: AuthorizationCodeService.Pending) -> HTML {
+        if pending.client.registration != nil { return selfRegistered(pending.client) }
         guard let document = pending.document else {
             return """
                 <p><strong>An application</strong> asks for access on your behalf.</p>

@@ -56,6 +56,8 @@ struct MetadataRoute: Sendable {
         document.subjectTypesSupported = ["public"]
         document.idTokenSigningAlgValuesSupported = SigningKeyGenerator.supportedAlgorithms.map(\.rawValue)
         document.claimsSupported = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "name", "preferred_username"]
+        // RFC 8414 §2: only when dynamic registration (RFC 7591) is on.
+        if let registration = engine.registration, registration.configuration.isEnabled { document.registrationEndpoint = registration.endpoint }
         return document
     }
 }
