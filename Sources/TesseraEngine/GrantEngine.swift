@@ -37,8 +37,6 @@ public struct GrantEngine: Sendable {
     public let trust: TrustConfiguration
     /// Client challenges (draft-kahrer-oauth-client-challenge-protocol-00), when a policy is configured.
     public var challenges: ClientChallengeService?
-    /// Dynamic client registration (RFC 7591/7592), when the operator turned it on.
-    public var registration: ClientRegistrationService?
     /// DPoP proof verification for the token endpoint (RFC 9449 §5).
     public let dpop: DPoPService
     /// The OAuth authorization endpoint and pushed requests (RFC 6749 §4.1, RFC 9126).

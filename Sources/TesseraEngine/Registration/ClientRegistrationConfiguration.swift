@@ -26,8 +26,6 @@ public struct ClientRegistrationConfiguration: Sendable, Hashable {
     public var attemptsPerAddress = 20
     /// The sliding window of ``attemptsPerAddress``, in seconds.
     public var window: TimeInterval = 3600
-    /// How long an issued client secret lives; 0: it does not expire (`client_secret_expires_at: 0`).
-    public var clientSecretLifetime: TimeInterval = 0
 
     public init() {}
 
