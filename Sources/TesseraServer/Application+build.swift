@@ -162,6 +162,11 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         authenticator: engine.authenticator,
         now: dependencies.now
     )
+    // Dynamic client registration (RFC 7591/7592), only when the operator turned it on.
+    let registration: ClientRegistrationService? =
+        configuration.registration.isEnabled
+        ? ClientRegistrationService(configuration: configuration.registration, endpoint: base + Endpoints.registration, stores: stores, now: dependencies.now)
+        : nil
 
     let metrics = ServerMetrics()
     let router = Router(context: TesseraRequestContext.self)
@@ -169,7 +174,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     TokenRoute(engine: engine, metrics: metrics).addRoutes(to: router)
     IntrospectionRoute(engine: engine).addRoutes(to: router)
     RevocationRoute(engine: engine).addRoutes(to: router)
-    MetadataRoute(engine: engine).addRoutes(to: router)
+    MetadataRoute(engine: engine, registrationEndpoint: registration?.endpoint).addRoutes(to: router)
     OperationsRoute(engine: engine, metrics: metrics, exposure: configuration.metrics).addRoutes(to: router)
     let certificates = ClientCertificateSource(fromTLS: configuration.tls?.clientCertificates == .optional, trustedProxies: configuration.trustedProxies)
     GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer, certificates: certificates)).addRoutes(to: router)
@@ -192,6 +197,7 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     AccountRoutes(service: engine.authorization, gnap: engine.gnap, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
     PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
     UserInfoRoute(engine: engine).addRoutes(to: router)
+    if let registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: router) }
 
     services.append(KeyRefreshService(keyRing: keyRing, interval: .milliseconds(Int64(configuration.keys.refreshInterval * 1000)), logger: logger))
     var sweeper = ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger, gnap: engine.gnap, people: people)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TesseraEngine
 import TesseraServer
+import TesseraProtocol
 import TesseraStorage
 
 extension Tessera {
@@ -9,7 +10,7 @@ extension Tessera {
     struct Clients: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Manage registered clients (in the same database the server uses).",
-            subcommands: [Add.self, List.self, Remove.self]
+            subcommands: [Add.self, List.self, Remove.self, RegistrationToken.self]
         )
     }
 }
@@ -94,8 +95,16 @@ extension Tessera.Clients {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List registered clients.")
+        static let configuration = CommandConfiguration(abstract: "List registered clients (self-registered ones are marked dynamic).")
         @OptionGroup var global: GlobalOptions
+
+        /// The name a self-registered client gave itself (RFC 7591 `client_name`), quoted: nobody verified it.
+        static func name(of client: ClientRecord) -> String {
+            guard let metadata = client.registration?.metadata,
+                let name = (try? JSONDecoder().decode(ClientRegistrationMetadata.self, from: Data(metadata.utf8)))?.clientName
+            else { return "" }
+            return "\tclient_name=\"\(String(name.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init)))\""
+        }
 
         func run() async throws {
             let clients = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
@@ -106,23 +115,28 @@ extension Tessera.Clients {
                 let grants = client.grantTypes.map(\.rawValue).joined(separator: ",")
                 print("\(client.id)\tauth=\(client.authMethod)\tgrant_types=\(grants)\tscopes=\"\(client.scopes.joined(separator: " "))\""
                     + (client.redirectURIs.isEmpty ? "" : "\tredirect_uris=\(client.redirectURIs.joined(separator: ","))")
-                    + (client.introspectionAudiences.isEmpty ? "" : "\tintrospection_audiences=\(client.introspectionAudiences.joined(separator: ","))"))
+                    + (client.introspectionAudiences.isEmpty ? "" : "\tintrospection_audiences=\(client.introspectionAudiences.joined(separator: ","))")
+                    + (client.registration == nil ? "" : "\tdynamic (self-registered, unverified)\(Self.name(of: client))"))
             }
         }
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a client.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a client and revoke the tokens issued to it.",
+            aliases: ["delete"]
+        )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The client_id to remove.") var id: String
 
         func run() async throws {
             let id = self.id
-            let removed = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.stores.clients.remove(id: id)
+            let (removed, revoked) = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+                guard try await connection.stores.clients.remove(id: id) else { return (false, 0) }
+                return (true, try await connection.stores.tokens.revokeTokens(clientID: id, at: Date()))
             }
             guard removed else { throw ValidationError("no client with id '\(id)'") }
-            print("removed client \(id)")
+            print("removed client \(id) (revoked \(revoked) tokens)")
         }
     }
 }

@@ -11,6 +11,9 @@ Two clients: a pre-registered confidential one (`client_secret_basic`, with `cli
 body as the SDK sends it) and a Client ID Metadata Document client. The SDK demands an https
 document URL, so the document is served by a local TLS server whose certificate comes from a test
 CA generated here; Tessera trusts that CA only through `outbound_tls.ca_bundle`.
+
+A third: with neither, the SDK registers itself (RFC 7591) at a second Tessera with `registration:
+open`; a third Tessera requires initial access tokens minted with the CLI.
 """
 
 import asyncio
@@ -22,6 +25,7 @@ import os
 import re
 import socket
 import ssl
+import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -490,6 +494,109 @@ def test_metadata_document_behind_an_untrusted_certificate_fails_fast(tessera, r
     token = requests.post(tessera.base_url + "/token", data={"grant_type": "client_credentials", "client_id": client_id}, timeout=30)
     assert token.status_code == 401 and token.json()["error"] == "invalid_client"
     assert "certificate" in token.json()["error_description"]
+
+
+# --- Dynamic client registration (RFC 7591): the SDK registers itself -------------------------
+
+
+@pytest.fixture(scope="module")
+def registering_tessera():
+    """A Tessera that lets clients register themselves (`registration: open`), within a scope ceiling."""
+    server = TesseraServer(
+        f"""
+users:
+  - username: {USER}
+    password: {PASSWORD}
+    display_name: Mona
+registration:
+  mode: open
+  allowed_scopes: [{SCOPE}]
+"""
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def registering_mcp_server(registering_tessera):
+    server = MCPResourceServer(registering_tessera.base_url)
+    yield server
+    server.stop()
+
+
+def test_dynamically_registered_client_calls_a_tool(registering_tessera, registering_mcp_server):
+    """No client information and no metadata document URL: the SDK finds `registration_endpoint` in
+    the metadata, registers (RFC 7591), and uses the generated credentials for the whole flow."""
+    from mcp.shared.auth import OAuthMetadata
+
+    document = requests.get(registering_tessera.base_url + "/.well-known/oauth-authorization-server", timeout=10).json()
+    assert OAuthMetadata.model_validate(document).registration_endpoint is not None
+    assert document["registration_endpoint"] == registering_tessera.base_url + "/register"
+
+    storage = MemoryStorage()
+    person = Person(registering_tessera)
+    result, redirected = asyncio.run(call_tool_with_sdk(registering_mcp_server.url, person, storage))
+    assert not result.is_error, result
+    assert result.structured_content == {"result": 42} or "42" in result.content[0].text
+    info = storage.client_info
+    assert info is not None and info.client_id and info.client_secret
+    assert info.token_endpoint_auth_method == "client_secret_basic" and info.client_secret_expires_at == 0
+    assert str(info.issuer) == registering_tessera.base_url
+    query = authorization_query(redirected)
+    assert query["client_id"] == [info.client_id] and query["resource"] == [registering_mcp_server.url]
+    consent = person.consent_pages[-1]
+    # Shown as it names itself and marked unverified, like a metadata-document client.
+    assert "MCP interop client" in consent and "unverified" in consent.lower()
+    claims = registering_mcp_server.verifier.accepted[-1]
+    assert claims["client_id"] == info.client_id and claims["scope"] == SCOPE
+    assert claims["aud"] in (registering_mcp_server.url, [registering_mcp_server.url])
+    # The operator sees it, marked as dynamic.
+    listed = subprocess.run(
+        [tessera_binary(), "clients", "list", "--data-dir", registering_tessera.directory], capture_output=True, text=True, timeout=30
+    )
+    assert listed.returncode == 0, listed.stderr
+    line = next(line for line in listed.stdout.splitlines() if line.startswith(info.client_id))
+    assert "dynamic" in line and 'client_name="MCP interop client"' in line
+
+
+def test_registration_refuses_what_the_rules_forbid(registering_tessera):
+    """RFC 7591 §3.2.2 error codes the SDK surfaces as `OAuthRegistrationError`."""
+    register = lambda metadata: requests.post(registering_tessera.base_url + "/register", json=metadata, timeout=10)  # noqa: E731
+    base = {"client_name": "x", "application_type": "native", "redirect_uris": [REDIRECT_URI], "scope": SCOPE}
+    wider = register({**base, "scope": SCOPE + " admin"})
+    assert wider.status_code == 400 and wider.json()["error"] == "invalid_client_metadata"
+    remote_http = register({**base, "redirect_uris": ["http://evil.example/callback"]})
+    assert remote_http.status_code == 400 and remote_http.json()["error"] == "invalid_redirect_uri"
+    web_loopback = register({**base, "application_type": "web"})
+    assert web_loopback.status_code == 400 and web_loopback.json()["error"] == "invalid_redirect_uri"
+
+
+def test_initial_access_tokens_minted_by_the_operator_gate_registration():
+    """`registration: initial_access_token`: the CLI mints a token (printed once, stored hashed) that
+    allows exactly the registrations it was minted for; `clients delete` removes the client."""
+    server = TesseraServer("registration:\n  mode: initial_access_token\n  allowed_scopes: [mcp:tools]\n")
+    try:
+        cli = lambda *args: subprocess.run(  # noqa: E731
+            [tessera_binary(), "clients", *args, "--data-dir", server.directory], capture_output=True, text=True, timeout=30
+        )
+        minted = cli("registration-token", "create", "--label", "interop", "--uses", "1")
+        assert minted.returncode == 0, minted.stderr
+        token = re.search(r"initial_access_token: (\S+)", minted.stdout).group(1)
+        metadata = {"client_name": "gated", "application_type": "native", "redirect_uris": [REDIRECT_URI]}
+        register = lambda bearer: requests.post(  # noqa: E731
+            server.base_url + "/register", json=metadata, headers={"Authorization": f"Bearer {bearer}"} if bearer else {}, timeout=10
+        )
+        assert register(None).status_code == 401 and register(None).json()["error"] == "invalid_token"
+        registered = register(token)
+        assert registered.status_code == 201, registered.text
+        assert register(token).status_code == 401  # its one use is spent
+        assert "uses_left=0" in cli("registration-token", "list").stdout
+        client_id = registered.json()["client_id"]
+        deleted = cli("delete", client_id)
+        assert deleted.returncode == 0 and client_id in deleted.stdout, deleted.stderr
+        assert client_id not in cli("list").stdout
+    finally:
+        server.stop()
 
 
 # --- The CA bundle for peers: key sets of peer authorization servers over private-CA TLS -------

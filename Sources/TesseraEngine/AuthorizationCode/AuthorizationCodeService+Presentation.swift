@@ -7,8 +7,15 @@ import TesseraStorage
 /// apply. Rendering only: a decision is still about the held request.
 extension AuthorizationCodeService.Pending {
     /// Who asks. A client known only by its metadata document (CIMD) names itself: unverified, with
-    /// the host that published the document. A registered client is named by its `client_id`.
+    /// the host that published the document; so does a self-registered one (RFC 7591). A client the
+    /// operator registered is named by its `client_id`.
     public var presentation: ClientPresentation {
+        if let registration = client.registration {
+            // RFC 7591 §5: a self-registered client names itself; nobody vouched for the name.
+            let metadata = try? JSONDecoder().decode(ClientRegistrationMetadata.self, from: Data(registration.metadata.utf8))
+            let name = metadata?.clientName.flatMap { $0.isEmpty ? nil : $0 }
+            return ClientPresentation(name: name, nameIsVerified: false, identity: client.id)
+        }
         guard let document else { return ClientPresentation(name: nil, nameIsVerified: false, identity: client.id) }
         let name = document.clientName.flatMap { $0.isEmpty ? nil : $0 }
         return ClientPresentation(

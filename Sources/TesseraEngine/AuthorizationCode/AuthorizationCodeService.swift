@@ -103,7 +103,7 @@ public struct AuthorizationCodeService: Sendable {
             }
             return .consent(id: try await hold(request))
         }
-        guard let redirectURI = query["redirect_uri"], client.redirectURIs.contains(redirectURI) else {
+        guard let redirectURI = query["redirect_uri"], RedirectURIMatch.accepts(redirectURI, for: client) else {
             return .errorPage(
                 "The application asked to send you to an address it has not registered, so you were not sent anywhere."
             )
@@ -264,7 +264,7 @@ public struct AuthorizationCodeService: Sendable {
             throw OAuthError.invalidRequest("client_id does not match the authenticated client")
         }
         guard let redirectURI = form["redirect_uri"] else { throw OAuthError.invalidRequest("redirect_uri is required") }
-        guard client.redirectURIs.contains(redirectURI) else {
+        guard RedirectURIMatch.accepts(redirectURI, for: client) else {
             throw OAuthError.invalidRequest("redirect_uri is not one of this client's registered redirect URIs (exact match)")
         }
         let request = try validate(form, client: client, redirectURI: redirectURI)

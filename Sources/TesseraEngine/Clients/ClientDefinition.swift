@@ -203,7 +203,7 @@ extension ClientDefinition {
         return valid
     }
 
-    private static func validateJWKS(_ text: String) throws(ClientDefinitionError) -> String {
+    static func validateJWKS(_ text: String) throws(ClientDefinitionError) -> String {
         let set: PublicJWKSet
         do { set = try JSONDecoder().decode(PublicJWKSet.self, from: Data(text.utf8)) } catch {
             throw ClientDefinitionError(field: "jwks", "is not a JWK Set ({\"keys\": [...]})")

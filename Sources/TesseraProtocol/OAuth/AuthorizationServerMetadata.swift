@@ -42,6 +42,8 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
     public var idTokenSigningAlgValuesSupported: [String]?
     /// OpenID Connect Discovery 1.0 §3.
     public var claimsSupported: [String]?
+    /// RFC 8414 §2 / RFC 7591 §3: present only when dynamic client registration is enabled.
+    public var registrationEndpoint: String?
 
     public init(
         issuer: String,
@@ -99,5 +101,6 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
         case subjectTypesSupported = "subject_types_supported"
         case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
         case claimsSupported = "claims_supported"
+        case registrationEndpoint = "registration_endpoint"
     }
 }

@@ -42,6 +42,12 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
         /// RFC 9396 §5 — `authorization_details` with an unknown type, a missing or malformed member,
         /// or (Cedar profile) a policy set that does not parse, validate or may not be delegated.
         public static let invalidAuthorizationDetails: Self = "invalid_authorization_details"
+        /// RFC 7591 §3.2.2 — a registered redirect URI is not acceptable.
+        public static let invalidRedirectURI: Self = "invalid_redirect_uri"
+        /// RFC 7591 §3.2.2 — a client metadata member is invalid or not allowed.
+        public static let invalidClientMetadata: Self = "invalid_client_metadata"
+        /// RFC 7591 §3.2.2 — the software statement is not accepted.
+        public static let invalidSoftwareStatement: Self = "invalid_software_statement"
     }
 
     public let code: Code

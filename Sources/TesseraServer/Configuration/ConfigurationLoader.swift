@@ -100,6 +100,7 @@ public enum ConfigurationLoader {
         var keys: FileKeys?
         var metrics: FileMetrics?
         var signIn: FileSignIn?
+        var registration: FileRegistration?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -122,6 +123,7 @@ public enum ConfigurationLoader {
             case trustedProxies = "trusted_proxies"
             case keys, metrics
             case signIn = "sign_in"
+            case registration
         }
 
         init(from decoder: any Decoder) throws {
@@ -157,6 +159,7 @@ public enum ConfigurationLoader {
             keys = try keyed.decodeIfPresent(FileKeys.self, forKey: .keys)
             metrics = try keyed.decodeIfPresent(FileMetrics.self, forKey: .metrics)
             signIn = try keyed.decodeIfPresent(FileSignIn.self, forKey: .signIn)
+            registration = try keyed.decodeIfPresent(FileRegistration.self, forKey: .registration)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -183,6 +186,7 @@ public enum ConfigurationLoader {
             try keys?.apply(to: &configuration.keys)
             try metrics?.apply(to: &configuration.metrics)
             signIn?.apply(to: &configuration.signIn)
+            try registration?.apply(to: &configuration.registration)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
             if let users {
                 configuration.users = users.map {

@@ -56,6 +56,8 @@ public struct ServerConfiguration: Sendable {
     public var metrics = MetricsExposure()
     /// Sign-in throttles, the password-hashing pool and the anonymous-session bound (`sign_in:`).
     public var signIn = SignInConfiguration()
+    /// Dynamic client registration, RFC 7591/7592 (`registration:`); off by default.
+    public var registration = ClientRegistrationConfiguration()
 
     public init() {}
 
@@ -137,6 +139,7 @@ public struct ServerConfiguration: Sendable {
         }
         try validateDPoP()
         try validateSignIn()
+        try validateRegistration()
         var types = Set<String>()
         for (index, definition) in authorizationDetailsTypes.enumerated() {
             guard types.insert(definition.type).inserted else {

@@ -76,6 +76,7 @@ enum AuthorizationPages {
     /// the document — and a warning when it only ever returns to this computer, where any local
     /// program could use the same `client_id` (MCP security considerations, "localhost impersonation").
     static func who(_ pending: AuthorizationCodeService.Pending) -> HTML {
+        if pending.client.registration != nil { return selfRegistered(pending.client) }
         let who = pending.presentation
         guard let publisher = who.publisher else {
             return """

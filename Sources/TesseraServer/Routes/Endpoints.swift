@@ -9,6 +9,8 @@ enum Endpoints {
     static let authorization = "/authorize"
     static let pushedAuthorization = "/par"
     static let userInfo = "/userinfo"
+    /// RFC 7591 §3; a client's configuration endpoint (RFC 7592) is below it.
+    static let registration = "/register"
     static let health = "/healthz"
     static let ready = "/readyz"
     static let metrics = "/metrics"

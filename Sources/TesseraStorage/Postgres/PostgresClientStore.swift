@@ -47,31 +47,34 @@ struct PostgresClientStore: ClientStore {
     // MARK: - Rows
 
     /// A constant column list (no input reaches it).
-    private static let columns = "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences"
+    private static let columns =
+        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
         let grantTypes = client.grantTypes.map(\.rawValue)
         let createdAt = client.createdAt.millis
+        let (registrationMetadata, registrationTokenHash) = (client.registration?.metadata, client.registration?.accessTokenHash)
         let query: PostgresQuery =
             upsert
             ? """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences)
+                                 introspection_audiences, registration_metadata, registration_token_hash)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
-                    \(client.introspectionAudiences))
+                    \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash))
             ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
                 jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
                 scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
                 redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par,
-                introspection_audiences = EXCLUDED.introspection_audiences
+                introspection_audiences = EXCLUDED.introspection_audiences,
+                registration_metadata = EXCLUDED.registration_metadata, registration_token_hash = EXCLUDED.registration_token_hash
             """
             : """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences)
+                                 introspection_audiences, registration_metadata, registration_token_hash)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
-                    \(client.introspectionAudiences))
+                    \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash))
             """
         try await database.withConnection { connection in
             try await connection.run(query, logger: database.logger)
@@ -79,9 +82,8 @@ struct PostgresClientStore: ClientStore {
     }
 
     private static func record(_ row: PostgresRow) throws -> ClientRecord {
-        let (id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences) = try row.decode(
-            (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String]).self
-        )
+        let (id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences, registrationMetadata, registrationTokenHash) =
+            try row.decode((String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String], String?, String?).self)
         var record = ClientRecord(
             id: id,
             authMethod: ClientAuthenticationMethod(rawValue: authMethod),
@@ -95,6 +97,71 @@ struct PostgresClientStore: ClientStore {
         record.redirectURIs = redirectURIs
         record.requirePushedAuthorizationRequests = requirePAR
         record.introspectionAudiences = introspectionAudiences
+        if let registrationMetadata, let registrationTokenHash {
+            record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
+        }
         return record
+    }
+
+    // MARK: - Initial access tokens
+
+    func insertRegistrationToken(_ token: RegistrationTokenRecord) async throws {
+        let (createdAt, expiresAt, uses) = (token.createdAt.millis, token.expiresAt.millis, Int32(token.remainingUses))
+        do {
+            try await database.withConnection { connection in
+                try await connection.run(
+                    """
+                    INSERT INTO registration_tokens (id, token_hash, label, created_at, expires_at, remaining_uses)
+                    VALUES (\(token.id), \(token.tokenHash), \(token.label), \(createdAt), \(expiresAt), \(uses))
+                    """,
+                    logger: database.logger
+                )
+            }
+        } catch let error as StorageError where error.code == .conflict {
+            throw StorageError(.conflict, "a registration token with id '\(token.id)' already exists")
+        }
+    }
+
+    func spendRegistrationToken(hash: String, at now: Date) async throws -> Bool {
+        let millis = now.millis
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE registration_tokens SET remaining_uses = remaining_uses - 1
+                WHERE token_hash = \(hash) AND remaining_uses > 0 AND expires_at > \(millis) RETURNING id
+                """,
+                logger: database.logger
+            )
+            var spent = false
+            for try await _ in rows { spent = true }
+            return spent
+        }
+    }
+
+    func registrationTokens() async throws -> [RegistrationTokenRecord] {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT id, token_hash, label, created_at, expires_at, remaining_uses FROM registration_tokens ORDER BY created_at, id",
+                logger: database.logger
+            )
+            var tokens: [RegistrationTokenRecord] = []
+            for try await (id, hash, label, createdAt, expiresAt, uses) in rows.decode((String, String, String, Int64, Int64, Int32).self) {
+                tokens.append(
+                    RegistrationTokenRecord(
+                        id: id, tokenHash: hash, label: label, createdAt: Date(millis: createdAt), expiresAt: Date(millis: expiresAt), remainingUses: Int(uses)
+                    )
+                )
+            }
+            return tokens
+        }
+    }
+
+    func removeRegistrationToken(id: String) async throws -> Bool {
+        try await database.withConnection { connection in
+            let rows = try await connection.query("DELETE FROM registration_tokens WHERE id = \(id) RETURNING id", logger: database.logger)
+            var removed = false
+            for try await _ in rows { removed = true }
+            return removed
+        }
     }
 }

@@ -306,6 +306,26 @@ enum PostgresMigrations {
                 "CREATE INDEX access_tokens_parent ON access_tokens (parent_id) WHERE parent_id IS NOT NULL",
             ]
         ),
+        Migration(
+            version: 13,
+            name: "dynamic-client-registration",
+            // RFC 7591/7592: self-registered clients carry their metadata and the hash of their
+            // registration access token; operators mint initial access tokens, kept hashed.
+            statements: [
+                "ALTER TABLE clients ADD COLUMN registration_metadata TEXT",
+                "ALTER TABLE clients ADD COLUMN registration_token_hash TEXT",
+                """
+                CREATE TABLE registration_tokens (
+                    id TEXT PRIMARY KEY,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    label TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    remaining_uses INTEGER NOT NULL
+                )
+                """,
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

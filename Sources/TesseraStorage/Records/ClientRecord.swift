@@ -21,6 +21,9 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     /// The token audiences this client serves as a resource server, whose tokens it may introspect
     /// (RFC 7662 §4). Empty for clients that are not resource servers.
     public var introspectionAudiences: [String] = []
+    /// Set when the client registered itself (RFC 7591): it is unverified, and manageable with
+    /// its registration access token (RFC 7592). `nil` for clients an operator registered.
+    public var registration: ClientRegistration?
 
     public init(
         id: String,
@@ -43,7 +46,7 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests, introspectionAudiences
+        case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests, introspectionAudiences, registration
     }
 
     /// Records written before redirect URIs existed decode with none.
@@ -60,5 +63,6 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
         requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
         introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
+        registration = try keyed.decodeIfPresent(ClientRegistration.self, forKey: .registration)
     }
 }

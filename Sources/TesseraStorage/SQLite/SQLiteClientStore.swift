@@ -32,6 +32,49 @@ struct SQLiteClientStore: ClientStore {
     func remove(id: String) async throws -> Bool {
         try await writer.write { db in try ClientRow.deleteOne(db, key: id) }
     }
+
+    // MARK: - Initial access tokens
+
+    func insertRegistrationToken(_ token: RegistrationTokenRecord) async throws {
+        do {
+            try await writer.write { db in
+                try db.execute(
+                    sql: "INSERT INTO registration_tokens (id, token_hash, label, created_at, expires_at, remaining_uses) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [token.id, token.tokenHash, token.label, token.createdAt.millis, token.expiresAt.millis, token.remainingUses]
+                )
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StorageError(.conflict, "a registration token with id '\(token.id)' already exists")
+        }
+    }
+
+    func spendRegistrationToken(hash: String, at now: Date) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE registration_tokens SET remaining_uses = remaining_uses - 1 WHERE token_hash = ? AND remaining_uses > 0 AND expires_at > ?",
+                arguments: [hash, now.millis]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    func registrationTokens() async throws -> [RegistrationTokenRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, token_hash, label, created_at, expires_at, remaining_uses FROM registration_tokens ORDER BY created_at, id")
+                .map { row in
+                    RegistrationTokenRecord(
+                        id: row[0], tokenHash: row[1], label: row[2], createdAt: Date(millis: row[3]), expiresAt: Date(millis: row[4]), remainingUses: row[5]
+                    )
+                }
+        }
+    }
+
+    func removeRegistrationToken(id: String) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM registration_tokens WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
 }
 
 private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
@@ -50,6 +93,9 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
     var requirePAR: Bool
     /// Space-separated (an audience holds no space).
     var introspectionAudiences: String
+    /// RFC 7591 dynamic registrations only (migration 13).
+    var registrationMetadata: String?
+    var registrationTokenHash: String?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -63,6 +109,8 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         case redirectURIs = "redirect_uris"
         case requirePAR = "require_par"
         case introspectionAudiences = "introspection_audiences"
+        case registrationMetadata = "registration_metadata"
+        case registrationTokenHash = "registration_token_hash"
     }
 
     init(_ client: ClientRecord) {
@@ -77,6 +125,8 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         redirectURIs = client.redirectURIs.joined(separator: " ")
         requirePAR = client.requirePushedAuthorizationRequests
         introspectionAudiences = client.introspectionAudiences.joined(separator: " ")
+        registrationMetadata = client.registration?.metadata
+        registrationTokenHash = client.registration?.accessTokenHash
     }
 
     func record() throws -> ClientRecord {
@@ -93,6 +143,9 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         record.redirectURIs = redirectURIs.split(separator: " ").map(String.init)
         record.requirePushedAuthorizationRequests = requirePAR
         record.introspectionAudiences = introspectionAudiences.split(separator: " ").map(String.init)
+        if let registrationMetadata, let registrationTokenHash {
+            record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
+        }
         return record
     }
 }

@@ -246,6 +246,24 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0013-dynamic-client-registration") { db in
+            // RFC 7591/7592: self-registered clients carry their metadata and the hash of their
+            // registration access token; operators mint initial access tokens, kept hashed.
+            try db.execute(
+                sql: """
+                    ALTER TABLE clients ADD COLUMN registration_metadata TEXT;
+                    ALTER TABLE clients ADD COLUMN registration_token_hash TEXT;
+                    CREATE TABLE registration_tokens (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        label TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        remaining_uses INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -19,6 +19,10 @@ public protocol TokenStore: Sendable {
     @discardableResult func revokeAccessToken(jti: String, at now: Date) async throws -> Bool
     /// Every access token derived from this one at any depth (the tokens of the grants derived from it), oldest first.
     func descendants(of jti: String) async throws -> [AccessTokenRecord]
+
+    /// Revokes every access and refresh token issued to the client (its registration was deleted,
+    /// RFC 7592 §2.3). - Returns: the number of tokens revoked.
+    @discardableResult func revokeTokens(clientID: String, at now: Date) async throws -> Int
     /// Deletes records that expired before `date`. - Returns: the number deleted.
     func deleteExpired(before date: Date) async throws -> Int
 }

@@ -5,6 +5,8 @@ import TesseraProtocol
 /// Authorization server metadata (RFC 8414 §3) and the JWK Set (RFC 7517 §5).
 struct MetadataRoute: Sendable {
     let engine: GrantEngine
+    /// RFC 7591's endpoint when dynamic registration is on; `nil` leaves it out of the metadata.
+    var registrationEndpoint: String? = nil
 
     func addRoutes(to router: Router<TesseraRequestContext>) {
         router.get(RouterPath(Endpoints.metadata), use: metadata)
@@ -13,7 +15,9 @@ struct MetadataRoute: Sendable {
     }
 
     @Sendable func metadata(_ request: Request, context: TesseraRequestContext) async -> Response {
-        var response = OAuthResponses.json(Self.document(for: engine))
+        var document = Self.document(for: engine)
+        document.registrationEndpoint = registrationEndpoint
+        var response = OAuthResponses.json(document)
         response.headers[.cacheControl] = "public, max-age=300"
         return response
     }
