@@ -245,6 +245,11 @@ import Testing
             #expect(body["error"] as? String == "invalid_request")
             #expect(body["access_token"] == nil)
             #expect(try await Self.oauthIntrospect(client, stolen.value, as: "agent-1") as NSDictionary == ["active": false] as NSDictionary)
+            // Nor may it revoke the GNAP token (RFC 7009 §2.1): the token stays active for its RS.
+            let (revokeStatus, revoked) = try await Self.form(client, "/revoke", [("token", stolen.value)], id: "agent-1")
+            #expect(revokeStatus == .badRequest, "\(revoked)")
+            #expect(revoked["error"] as? String == "unauthorized_client")
+            #expect(try await gnapIntrospect(client, app, stolen.value)["active"] as? Bool == true)
 
             // Its own OAuth tokens are exchangeable by it: the refusal is about whose token it is, not the client.
             let (_, own) = try await Self.form(client, "/token", [("grant_type", "client_credentials"), ("scope", "read")], id: "agent-1")
