@@ -41,6 +41,8 @@ public struct GrantEngine: Sendable {
     public let dpop: DPoPService
     /// The OAuth authorization endpoint and pushed requests (RFC 6749 §4.1, RFC 9126).
     public let authorization: AuthorizationCodeService
+    /// "Is this our active access token, with what rights", for every door (issue 19).
+    public let ledger: TokenLedger
     let context: GrantContext
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
@@ -82,8 +84,10 @@ public struct GrantEngine: Sendable {
             now: now
         )
         self.dpop = DPoPService(configuration: dpop, replay: stores.replay, now: now)
+        let ledger = TokenLedger(issuer: configuration.issuer, keyRing: keyRing, stores: stores, now: now)
+        self.ledger = ledger
         self.gnap = GNAPService(
-            configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing,
+            configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing, ledger: ledger,
             authorizationDetails: context.authorizationDetails, now: now
         )
         var authorizationConfiguration = AuthorizationCodeService.Configuration(issuer: configuration.issuer)
@@ -99,7 +103,7 @@ public struct GrantEngine: Sendable {
         let idTokens = IDTokenIssuer(issuer: configuration.issuer, keyRing: keyRing, lifetime: configuration.idTokenLifetime, now: now)
         var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
         handlers.append(AuthorizationCodeGrant(store: stores.authorizationCodes, idTokens: idTokens))
-        handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, fetcher: peerJWKSFetcher ?? jwksFetcher, peerTokenClient: peerTokenClient, now: now)
+        handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, ledger: ledger, fetcher: peerJWKSFetcher ?? jwksFetcher, peerTokenClient: peerTokenClient, now: now)
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
     }
 
@@ -139,25 +143,28 @@ public struct GrantEngine: Sendable {
     /// server registered for one of its audiences (`introspection_audiences`), or to the OAuth client
     /// it was issued to; a refresh token only to the client it was issued to. Anything else — unknown,
     /// expired, revoked, not ours, or not the caller's business — is `{"active": false}` (RFC 7662 §2.2).
+    /// GNAP tokens answer as OAuth ones do, their rights as `authorization_details` and `scope` (issue 19).
     public func introspect(token: String, hint: TokenTypeHint?, credentials: ClientCredentials) async throws -> IntrospectionResponse {
         let caller = try await authenticator.authenticate(credentials, allowPublic: false)
         let now = now()
-        if let (access, claims) = try await accessToken(token), access.isActive(at: now), try await mayIntrospect(access, caller: caller) {
-            // A DPoP-bound token reports its key and type (RFC 9449 §6.2); the RS checks the proof.
+        if let entry = try await ledger.entry(for: token), entry.active, Self.mayIntrospect(entry, caller: caller) {
+            let scope = entry.scope
+            // The binding gives the type (RFC 9449 §6.2 for DPoP) and `cnf`; the RS checks the proof.
             var answer = IntrospectionResponse(
                 active: true,
-                scope: access.scope.isEmpty ? nil : access.scope,
-                clientID: access.clientID,
-                tokenType: claims.cnf?.jkt == nil ? "Bearer" : "DPoP",
-                exp: Int(access.expiresAt.timeIntervalSince1970),
-                iat: Int(access.issuedAt.timeIntervalSince1970),
-                sub: access.subject,
-                aud: access.audience,
+                scope: scope.isEmpty ? nil : scope.description,
+                clientID: entry.holder.claimedClientID,
+                tokenType: entry.binding.tokenType,
+                exp: Int(entry.expiresAt.timeIntervalSince1970),
+                iat: Int(entry.issuedAt.timeIntervalSince1970),
+                sub: entry.subject,
+                aud: entry.audience,
                 iss: configuration.issuer,
-                jti: access.jti
+                jti: entry.jti
             )
-            answer.cnf = claims.cnf
-            answer.authorizationDetails = claims.authorizationDetails
+            answer.cnf = entry.confirmation
+            let details = entry.authorizationDetails
+            answer.authorizationDetails = details.isEmpty ? nil : details
             return answer
         }
         if let refresh = try await stores.tokens.refreshToken(hash: TokenIssuer.hashToken(token)), refresh.isActive(at: now),
@@ -192,31 +199,18 @@ public struct GrantEngine: Sendable {
             try await stores.tokens.revokeGrant(id: refresh.grantID, at: now)
             return
         }
-        if let (access, _) = try await accessToken(token) {
-            guard access.clientID == caller.id else { throw OAuthError.unauthorizedClient("the token was not issued to this client") }
+        if let access = try await ledger.entry(for: token) {
+            guard access.holder.isOAuthClient(caller.id) else { throw OAuthError.unauthorizedClient("the token was not issued to this client") }
             try await stores.tokens.revokeAccessToken(jti: access.jti, at: now)
         }
     }
 
-    /// Whether `caller` may learn what `access` carries (RFC 7662 §4): a resource server for one of its
-    /// audiences, or the OAuth client it was issued to. A GNAP token's `client_id` names a GNAP
-    /// instance or key, not an OAuth client, so for those only the resource-server rule applies.
-    func mayIntrospect(_ access: AccessTokenRecord, caller: AuthenticatedClient) async throws -> Bool {
-        if !caller.record.introspectionAudiences.isEmpty, !Set(access.audience).isDisjoint(with: caller.record.introspectionAudiences) {
+    /// Whether `caller` may learn what a token carries (RFC 7662 §4): a resource server for one of its
+    /// audiences, or the OAuth client it was issued to — never a GNAP instance's namesake.
+    static func mayIntrospect(_ entry: LedgerEntry, caller: AuthenticatedClient) -> Bool {
+        if !caller.record.introspectionAudiences.isEmpty, !Set(entry.audience).isDisjoint(with: caller.record.introspectionAudiences) {
             return true
         }
-        guard ConstantTime.equals(Array(access.clientID.utf8), Array(caller.id.utf8)) else { return false }
-        return try await stores.gnap.token(jti: access.jti) == nil
-    }
-
-    /// The record and verified claims of an access token this server signed.
-    func accessToken(_ token: String) async throws -> (AccessTokenRecord, AccessTokenClaims)? {
-        guard token.utf8.count <= CompactJWS.maximumSize, token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
-            let jws = try? CompactJWS(parsing: token)
-        else { return nil }
-        guard (try? await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: configuration.issuer)) != nil,
-            let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: jws.payload), claims.iss == configuration.issuer
-        else { return nil }
-        return try await stores.tokens.accessToken(jti: claims.jti).map { ($0, claims) }
+        return entry.holder.isOAuthClient(caller.id)
     }
 }

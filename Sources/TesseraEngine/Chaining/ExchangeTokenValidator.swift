@@ -4,8 +4,8 @@ import TesseraStorage
 
 /// Validates the `subject_token` and `actor_token` of a token exchange (RFC 8693 §2.1).
 ///
-/// - `access_token`: only ours — signature by our keys, `typ: at+jwt`, our `iss`, not expired,
-///   recorded and not revoked.
+/// - `access_token`: only ours, as the ``TokenLedger`` answers for every door — signature by our
+///   keys, `typ: at+jwt`, our `iss`, recorded, not expired or revoked; an OAuth or a GNAP token.
 /// - `jwt`, `id_token`: ours (as above), or a configured trusted issuer's — full JOSE checks
 ///   (RFC 8725): `alg` allow-list, signature, `iss`, `aud`, `exp`/`nbf`/`iat` with bounded skew.
 ///
@@ -14,8 +14,7 @@ import TesseraStorage
 struct ExchangeTokenValidator: Sendable {
     let issuer: String
     let tokenEndpoint: String
-    let keyRing: KeyRing
-    let tokens: any TokenStore
+    let ledger: TokenLedger
     let trust: TrustConfiguration
     let keys: TrustKeys
     let now: @Sendable () -> Date
@@ -38,7 +37,7 @@ struct ExchangeTokenValidator: Sendable {
         let unverified = try claims(jws, role: role)
         guard let tokenIssuer = unverified.string("iss") else { throw OAuthError.invalidRequest("\(role) has no 'iss' claim") }
         if tokenIssuer == issuer {
-            return try await validateOurs(jws, claims: unverified, role: role)
+            return try await validateOurs(token, role: role)
         }
         guard type != TokenTypeIdentifier.accessToken else {
             throw OAuthError.invalidRequest("\(role) is not an access token issued by this server")
@@ -61,29 +60,25 @@ struct ExchangeTokenValidator: Sendable {
         do { return try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidRequest("\(role) claims are not a JSON object") }
     }
 
-    /// One of our access tokens: signed by our keys, `at+jwt`, active in the token store.
-    /// `claims` were parsed from `jws.payload` before the signature was checked; once it verifies they are the signed ones.
-    private func validateOurs(_ jws: CompactJWS, claims: JWTClaimSet, role: String) async throws -> PresentedToken {
-        do { _ = try await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: issuer) } catch {
-            throw OAuthError.invalidRequest("\(role) is not an access token of this server: \(error.message)")
+    /// One of our access tokens, as the ledger knows it: its holder is an OAuth client or a GNAP
+    /// instance, never confused (a GNAP token's `client_id` does not name an OAuth client).
+    private func validateOurs(_ token: String, role: String) async throws -> PresentedToken {
+        guard let entry = try await ledger.entry(for: token) else {
+            throw OAuthError.invalidRequest("\(role) is not an access token of this server")
         }
-        guard let jti = claims.string("jti"), let subject = claims.string("sub"), let exp = claims.numericDate("exp") else {
-            throw OAuthError.invalidRequest("\(role) lacks 'jti', 'sub' or 'exp'")
-        }
-        let current = now()
-        guard Double(exp) > current.timeIntervalSince1970 else { throw OAuthError.invalidRequest("\(role) has expired") }
-        guard let record = try await tokens.accessToken(jti: jti), record.isActive(at: current) else {
-            throw OAuthError.invalidRequest("\(role) was revoked or is unknown")
-        }
+        guard entry.expiresAt > now() else { throw OAuthError.invalidRequest("\(role) has expired") }
+        guard entry.active else { throw OAuthError.invalidRequest("\(role) was revoked or is unknown") }
+        let details = entry.authorizationDetails
         return PresentedToken(
             issuer: issuer,
-            subject: subject,
-            clientID: claims.string("client_id"),
-            audience: claims.audience,
-            scope: claims.scope,
-            actor: try actor(claims, role: role),
-            mayAct: claims.decode("may_act", as: ActorClaim.self),
-            claims: claims,
+            subject: entry.subject,
+            holder: entry.holder,
+            audience: entry.audience,
+            scope: entry.scope,
+            actor: try actor(entry.claims, role: role),
+            mayAct: entry.claims.decode("may_act", as: ActorClaim.self),
+            claims: entry.claims,
+            authorizationDetails: details.isEmpty ? nil : details,
             isOurs: true
         )
     }
@@ -122,7 +117,7 @@ struct ExchangeTokenValidator: Sendable {
         return PresentedToken(
             issuer: trusted.issuer,
             subject: subject,
-            clientID: claims.string("client_id") ?? claims.string("azp"),
+            holder: (claims.string("client_id") ?? claims.string("azp")).map(TokenHolder.oauthClient),
             audience: claims.audience,
             scope: claims.scope,
             actor: try actor(claims, role: role),

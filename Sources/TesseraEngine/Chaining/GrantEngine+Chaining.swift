@@ -6,13 +6,12 @@ extension GrantEngine {
     /// Token exchange (always: exchanges within this domain need no peers) and, when some peer's
     /// keys are known, the jwt-bearer grant for its JWT authorization grants.
     static func chainingHandlers(
-        configuration: Configuration, trust: TrustConfiguration, stores: Stores, keyRing: KeyRing, fetcher: any JWKSFetcher,
+        configuration: Configuration, trust: TrustConfiguration, stores: Stores, keyRing: KeyRing, ledger: TokenLedger, fetcher: any JWKSFetcher,
         peerTokenClient: (any PeerTokenClient)?, now: @escaping @Sendable () -> Date
     ) -> [any GrantHandler] {
         let keys = TrustKeys(fetcher: fetcher, refetchInterval: trust.jwksRefetchInterval, now: now)
         let validator = ExchangeTokenValidator(
-            issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint, keyRing: keyRing, tokens: stores.tokens, trust: trust,
-            keys: keys, now: now
+            issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint, ledger: ledger, trust: trust, keys: keys, now: now
         )
         let minter = AuthorizationGrantMinter(issuer: configuration.issuer, keyRing: keyRing, tokens: stores.tokens, lifetime: trust.grantLifetime, now: now)
         let redeemer = peerTokenClient.map {

@@ -1,6 +1,5 @@
-public import Foundation
+import Foundation
 public import TesseraProtocol
-public import TesseraStorage
 
 extension GNAPService {
     /// The RS-facing discovery document (RFC 9767 §3.1).
@@ -18,37 +17,30 @@ extension GNAPService {
     /// key; a token is active only if ours, unrevoked, unexpired, bound with the stated proof method,
     /// meant for this RS, and sufficient for the `access` asked about. Continuation and management
     /// tokens are never active here (RFC 9767 §2.1.14).
+    ///
+    /// OAuth tokens answer as GNAP ones do (issue 19): `access` is their scope tokens as references and
+    /// their `authorization_details` as objects; a DPoP-bound one's `key` is its `jkt` as a key reference, proof `dpop`.
     public func introspect(_ presented: GNAPPresentedRequest) async throws -> GNAPIntrospectionResponse {
         let request = try Self.decode(GNAPIntrospectionRequest.self, from: presented.body)
         let server = try resourceServer(request.resourceServer)
         try await proofs.verify(presented, key: server.key, errorCode: .invalidResourceServer)
 
-        guard let jws = try? CompactJWS(parsing: request.accessToken),
-            (try? await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: issuerID)) != nil,
-            let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: jws.payload), claims.iss == issuerID,
-            let record = try await stores.tokens.accessToken(jti: claims.jti), record.isActive(at: now()),
-            let token = try await stores.gnap.token(jti: claims.jti), token.revokedAt == nil,
-            let grant = try await stores.gnap.grant(id: token.grantID), grant.state != .finalized,
-            !Set(record.audience).isDisjoint(with: server.audiences)
+        guard let entry = try await ledger.entry(for: request.accessToken), entry.active, !Set(entry.audience).isDisjoint(with: server.audiences)
         else { return .inactive }
-
-        let bearer = token.flags.contains("bearer")
-        if let proof = request.proof {
-            guard !bearer, proof == (try? Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))?.proof.method else { return .inactive }
-        }
-        let access = (try? Self.decode([GNAPAccessRight].self, from: Array(token.access.utf8))) ?? []
+        if let proof = request.proof, proof != entry.binding.proofMethod { return .inactive }
+        let access = entry.gnapAccess
         if let needed = request.access, !Self.covers(access, needed) { return .inactive }
         return GNAPIntrospectionResponse(
             active: true,
             access: access,
-            key: bearer ? nil : (try? Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8))).map(GNAPKeyReference.value),
-            flags: token.flags.isEmpty ? nil : token.flags,
-            exp: claims.exp,
-            iat: claims.iat,
-            aud: record.audience.count == 1 ? .one(record.audience[0]) : .many(record.audience),
-            sub: claims.sub,
+            key: entry.binding.gnapKey,
+            flags: entry.binding == .bearer ? ["bearer"] : nil,
+            exp: Int(entry.expiresAt.timeIntervalSince1970),
+            iat: Int(entry.issuedAt.timeIntervalSince1970),
+            aud: entry.audience.count == 1 ? .one(entry.audience[0]) : .many(entry.audience),
+            sub: entry.subject,
             iss: endpoints.grant,
-            instanceID: grant.instanceID
+            instanceID: entry.holder.instanceID
         )
     }
 

@@ -14,6 +14,8 @@ public struct GNAPService: Sendable {
     let stores: Stores
     let issuer: TokenIssuer
     let keyRing: KeyRing
+    /// The one answer about our access tokens, shared with the OAuth door (issue 19).
+    let ledger: TokenLedger
     let proofs: GNAPProofVerifier
     let issuerID: String
     let now: @Sendable () -> Date
@@ -34,9 +36,11 @@ public struct GNAPService: Sendable {
         stores: Stores,
         issuer: TokenIssuer,
         keyRing: KeyRing,
+        ledger: TokenLedger,
         authorizationDetails: AuthorizationDetailsProcessor? = nil,
         now: @escaping @Sendable () -> Date
     ) {
+        self.ledger = ledger
         self.authorizationDetails = authorizationDetails
         self.configuration = configuration
         self.endpoints = GNAPEndpoints(issuer: issuerID)

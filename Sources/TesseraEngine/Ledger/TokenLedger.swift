@@ -1,0 +1,57 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+/// The one answer to "is this our access token, is it active, with what rights" (issue 19) for OAuth
+/// introspection (RFC 7662), GNAP introspection (RFC 9767 §3.3), token exchange (RFC 8693 §2.1),
+/// revocation (RFC 7009) and UserInfo. It verifies our signature, `typ: at+jwt` (RFC 9068 §2.1) and
+/// `iss` once, then reads the access-token record and, for a GNAP token, its management record and grant.
+public struct TokenLedger: Sendable {
+    let issuer: String
+    let keyRing: KeyRing
+    let stores: Stores
+    let now: @Sendable () -> Date
+
+    /// The entry of an access token this server signed and recorded, active or not; `nil` for anything else.
+    public func entry(for token: String) async throws -> LedgerEntry? {
+        guard token.utf8.count <= CompactJWS.maximumSize, token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
+            let jws = try? CompactJWS(parsing: token),
+            let payload = try? await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: issuer),
+            let claims = try? JWTClaimSet(payload: payload), claims.string("iss") == issuer, let jti = claims.string("jti"),
+            let record = try await stores.tokens.accessToken(jti: jti)
+        else { return nil }
+        var entry = LedgerEntry(
+            jti: jti, holder: .oauthClient(record.clientID), subject: record.subject, audience: record.audience, rights: [], binding: .bearer,
+            confirmation: claims.confirmation, issuedAt: record.issuedAt, expiresAt: record.expiresAt, active: record.isActive(at: now()),
+            claims: claims
+        )
+        if let management = try await stores.gnap.token(jti: jti) {
+            // GNAP (RFC 9635 §8): the rights of the management record, the grant's key unless `bearer`.
+            let grant = try await stores.gnap.grant(id: management.grantID)
+            guard let access = try? JSONDecoder().decode([GNAPAccessRight].self, from: Data(management.access.utf8)) else { return nil }
+            for right in access {
+                switch right {
+                case .reference(let value): entry.rights.append(.simple(value))
+                case .object(let object):
+                    guard let detail = JWTClaimSet.jsonValue(object) else { return nil }
+                    entry.rights.append(.detail(detail))
+                }
+            }
+            if !management.flags.contains("bearer") {
+                guard let key = try? JSONDecoder().decode(GNAPKey.self, from: Data((grant?.clientKey ?? "").utf8)) else { return nil }
+                entry.binding = .gnapKey(key)
+            }
+            entry.holder = grant?.instanceID.map(TokenHolder.gnapInstance) ?? .gnapKey(thumbprint: record.clientID)
+            entry.active = entry.active && management.revokedAt == nil && grant.map { $0.state != .finalized } == true
+            return entry
+        }
+        // OAuth: scope and `authorization_details` (RFC 9396 §9.1); bound by DPoP only, so another `cnf` is not ours to describe.
+        entry.rights = Scope(record.scope.split(separator: " ").map(String.init)).tokens.map(LedgerEntry.Right.simple)
+        if case .array(let details)? = claims["authorization_details"] { entry.rights += details.map(LedgerEntry.Right.detail) }
+        if let cnf = entry.confirmation {
+            guard let jkt = cnf.jkt else { return nil }
+            entry.binding = .dpop(jkt: jkt)
+        }
+        return entry
+    }
+}
