@@ -304,6 +304,33 @@ import TesseraTesting
         }
     }
 
+    /// An ID-JAG is a grant for jwt-bearer only: offered to token exchange as a `jwt` subject token it
+    /// would dodge the single-use `jti`, the `client_id` binding and the resource table.
+    @Test func anIDJAGIsNotASubjectTokenForTokenExchange() async throws {
+        let fixture = try await Self.make(configureB: { configuration in
+            // The IdP is trusted here both as an ID-JAG issuer and as an issuer of subject tokens.
+            configuration.clients[0] = F.client("app", [GrantType.jwtBearer.rawValue, GrantType.tokenExchange.rawValue])
+            var idp = TrustConfiguration.SubjectTokenIssuer(issuer: F.issuerA)
+            idp.jwksURI = F.issuerA + "/jwks"
+            configuration.chaining.subjectTokenIssuers = [idp]
+        })
+        try await fixture.run { a, b in
+            let grant = try await Self.idJAG(a, fixture)
+            for _ in 0..<2 {
+                let exchange = try await Self.post(
+                    b,
+                    [
+                        ("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", grant), ("subject_token_type", TokenTypeIdentifier.jwt),
+                    ]
+                )
+                #expect(exchange.error == "invalid_request", "\(exchange.json)")
+                #expect(exchange.description.contains("oauth-id-jag+jwt"), "\(exchange.json)")
+                #expect(exchange.json["access_token"] == nil)
+            }
+            #expect(try await Self.redeem(b, grant).status == .ok)
+        }
+    }
+
     @Test func anExpiredIDJAGIsRefused() async throws {
         let fixture = try await Self.make()
         try await fixture.run { a, b in

@@ -20,7 +20,12 @@ struct ExchangeTokenValidator: Sendable {
     let now: @Sendable () -> Date
 
     /// `typ` values that identify JWTs which are never subject tokens.
-    static let refusedTypes: Set<String> = ["dpop+jwt", "client-authentication+jwt", "logout+jwt", "secevent+jwt", "txntoken+jwt"]
+    static let refusedTypes: Set<String> = [
+        "dpop+jwt", "client-authentication+jwt", "logout+jwt", "secevent+jwt", "txntoken+jwt",
+        // An ID-JAG is a grant for jwt-bearer alone (draft-ietf-oauth-identity-assertion-authz-grant §4.3): as a
+        // subject token it would dodge its single-use `jti`, its `client_id` binding and the resource table.
+        IDJAGTrust.type,
+    ]
 
     func validate(_ token: String, type: String, role: String) async throws -> PresentedToken {
         switch type {
