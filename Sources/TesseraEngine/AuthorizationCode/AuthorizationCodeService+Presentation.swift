@@ -14,7 +14,10 @@ extension AuthorizationCodeService.Pending {
             // RFC 7591 §5: a self-registered client names itself; nobody vouched for the name.
             let metadata = try? JSONDecoder().decode(ClientRegistrationMetadata.self, from: Data(registration.metadata.utf8))
             let name = metadata?.clientName.flatMap { $0.isEmpty ? nil : $0 }
-            return ClientPresentation(name: name, nameIsVerified: false, identity: client.id)
+            return ClientPresentation(
+                name: name, nameIsVerified: false, identity: client.id, isSelfRegistered: true,
+                returnsOnlyToThisComputer: ClientPresentation.loopbackOnly(client.redirectURIs)
+            )
         }
         guard let document else { return ClientPresentation(name: nil, nameIsVerified: false, identity: client.id) }
         let name = document.clientName.flatMap { $0.isEmpty ? nil : $0 }
@@ -22,7 +25,8 @@ extension AuthorizationCodeService.Pending {
             name: name,
             nameIsVerified: false,
             identity: client.id,
-            publisher: URLComponents(string: client.id)?.host ?? client.id
+            publisher: URLComponents(string: client.id)?.host ?? client.id,
+            returnsOnlyToThisComputer: ClientPresentation.loopbackOnly(client.redirectURIs)
         )
     }
 }

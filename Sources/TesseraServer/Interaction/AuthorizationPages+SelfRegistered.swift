@@ -1,21 +1,14 @@
-import Foundation
-import TesseraProtocol
-import TesseraStorage
+import TesseraEngine
 
 extension AuthorizationPages {
     /// Who asks, for a client that registered itself (RFC 7591): like a metadata-document client,
     /// shown as it names itself and marked unverified, since nobody vouched for that name (RFC 7591
     /// §5: "the authorization server SHOULD display … that the client was dynamically registered").
-    static func selfRegistered(_ client: ClientRecord) -> HTML {
-        let metadata = client.registration.flatMap { try? JSONDecoder().decode(ClientRegistrationMetadata.self, from: Data($0.metadata.utf8)) }
-        let name = metadata?.clientName.flatMap { $0.isEmpty ? nil : $0 }
-        let named: HTML = name.map { name -> HTML in "<strong>“\(name)”</strong> (as it names itself, unverified)" }
+    static func selfRegistered(_ who: ClientPresentation) -> HTML {
+        let named: HTML = who.name.map { name -> HTML in "<strong>“\(name)”</strong> (as it names itself, unverified)" }
             ?? "<strong>An application</strong> (unverified)"
-        let loopbackOnly = !client.redirectURIs.isEmpty && client.redirectURIs.allSatisfy { uri in
-            ["localhost", "127.0.0.1", "[::1]", "::1"].contains((URLComponents(string: uri)?.host ?? "").lowercased())
-        }
         let warning: HTML =
-            loopbackOnly
+            who.returnsOnlyToThisComputer
             ? """
                 <p class="note warning">This application runs on your own computer. Any program on it could register the same name: \
                 continue only if you just started it yourself.</p>
@@ -23,7 +16,7 @@ extension AuthorizationPages {
             : .empty
         return """
             <p>\(named) asks for access on your behalf.</p>
-            <dl class="client"><dt>Identified by</dt><dd>\(client.id)</dd>
+            <dl class="client"><dt>Identified by</dt><dd>\(who.identity)</dd>
             <dt>Registered by</dt><dd>the application itself (dynamic registration), not by this server's operator</dd></dl>
             \(warning)
             """

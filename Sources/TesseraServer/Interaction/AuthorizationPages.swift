@@ -76,8 +76,8 @@ enum AuthorizationPages {
     /// the document — and a warning when it only ever returns to this computer, where any local
     /// program could use the same `client_id` (MCP security considerations, "localhost impersonation").
     static func who(_ pending: AuthorizationCodeService.Pending) -> HTML {
-        if pending.client.registration != nil { return selfRegistered(pending.client) }
         let who = pending.presentation
+        if who.isSelfRegistered { return selfRegistered(who) }
         guard let publisher = who.publisher else {
             return """
                 <p>\(InteractionPages.asking(who)) asks for access on your behalf.</p>
@@ -85,12 +85,8 @@ enum AuthorizationPages {
                 """
         }
         let named: HTML = who.name == nil ? "<strong>An application</strong> (unverified)" : InteractionPages.asking(who)
-        let loopbackOnly = !pending.client.redirectURIs.isEmpty && pending.client.redirectURIs.allSatisfy { uri in
-            let host = (URLComponents(string: uri)?.host ?? "").lowercased()
-            return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1"
-        }
         let warning: HTML =
-            loopbackOnly
+            who.returnsOnlyToThisComputer
             ? """
                 <p class="note warning">This application runs on your own computer. Any program on it could use the same name: \
                 continue only if you just started it yourself.</p>
