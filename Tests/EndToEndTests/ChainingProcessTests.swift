@@ -57,7 +57,7 @@ import Glibc
           - {id: rs-a, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
         chaining:
           domain: a
-          grant_lifetime: 5
+          grant_lifetime: 20
           delegation_clients: [rs-a]
           peers:
             - name: b
@@ -201,9 +201,10 @@ import Glibc
             let (_, refresh) = try await Web.post(domains.issuerB + "/token", form: "grant_type=refresh_token&refresh_token=x", basic: Self.basic())
             #expect(refresh["error"] as? String == "unauthorized_client")
 
-            // An expired grant (A mints for 5 s; B allows 1 s of skew).
+            // An expired grant (A mints for 20 s, long enough for the happy path above on a loaded CI
+            // machine — 5 s was not; B allows 1 s of skew). Real processes keep real time: wait it out.
             let (_, late) = try await Self.exchangeFor(domains, subject: token)
-            try await Task.sleep(for: .seconds(7))
+            try await Task.sleep(for: .seconds(22))
             let (_, expired) = try await Self.redeem(domains, grant: try #require(late["access_token"] as? String))
             #expect((expired["error_description"] as? String)?.contains("expired") == true)
 
