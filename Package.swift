@@ -65,7 +65,8 @@ let package = Package(
         .testTarget(name: "CedarTests", dependencies: ["Cedar"], swiftSettings: strictSwiftSettings),
         // Cedar authorization benchmark (friendly and realistic workloads, issue 22): depends only on
         // Cedar, so a release build takes a minute, not the whole server.
-        .executableTarget(name: "cedar-bench", dependencies: ["Cedar"], path: "Benchmarks/CedarBench", swiftSettings: swiftSettings),
+        .target(name: "CedarWorkloads", dependencies: ["Cedar"], path: "Benchmarks/CedarWorkloads", swiftSettings: swiftSettings),
+        .executableTarget(name: "cedar-bench", dependencies: ["Cedar", "CedarWorkloads"], path: "Benchmarks/CedarBench", swiftSettings: swiftSettings),
         .target(
             name: "HTTPMessageSignatures",
             dependencies: [
@@ -309,6 +310,8 @@ let package = Package(
                 "TesseraClient",
                 "TesseraResource",
                 "Cedar",
+                // `tessera cedar bench` shares its workload generator with `cedar-bench`.
+                "CedarWorkloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `tessera demo chaining` talks to its servers over HTTP and runs a resource server of domain b.
                 "TesseraResourceHummingbird",

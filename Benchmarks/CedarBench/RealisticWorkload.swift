@@ -1,10 +1,5 @@
 import Cedar
-
-/// One request of a workload, with its JSON form for the reference engine (cedarpy).
-struct BenchRequest {
-    var request: AuthorizationRequest
-    var json: String
-}
+import CedarWorkloads
 
 /// A realistic workload where the scope index prunes little (issue 22 item 4): 10,000 entities in
 /// org → group → user and drive → folder → document hierarchies (groups and folders nested),

@@ -1,4 +1,5 @@
 import Cedar
+import CedarWorkloads
 import Foundation
 
 /// `cedar-bench`: times `Authorizer.isAuthorized` at 100 and 1,000 policies on the friendly

@@ -1,15 +1,26 @@
-import Cedar
+public import Cedar
 
-/// The friendly workload of `tessera cedar bench` (a copy of its generator, same seed, same output: keep
-/// the two in step): the scope index prunes almost every policy, so it measures the index, not evaluation.
-struct FriendlyWorkload {
+/// One request of a workload, with its JSON form for the reference engine (cedarpy).
+public struct BenchRequest {
+    public var request: AuthorizationRequest
+    public var json: String
+
+    public init(request: AuthorizationRequest, json: String) {
+        self.request = request
+        self.json = json
+    }
+}
+
+/// The friendly workload of `tessera cedar bench` and `cedar-bench` (one generator for both, deterministic
+/// per seed): the scope index prunes almost every policy, so it measures the index, not evaluation.
+public struct FriendlyWorkload {
     private var state: UInt64
-    static let users = 5000, teams = 100, departments = 10, drives = 10, folders = 100, docs = 4000, accounts = 770
-    static let docActions = ["view", "comment", "edit", "delete", "share"]
+    public static let users = 5000, teams = 100, departments = 10, drives = 10, folders = 100, docs = 4000, accounts = 770
+    public static let docActions = ["view", "comment", "edit", "delete", "share"]
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next(_ bound: Int) -> Int {
+    public mutating func next(_ bound: Int) -> Int {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -18,7 +29,7 @@ struct FriendlyWorkload {
     }
 
     /// 10,000 entities: users → teams → departments → org; docs → folders → drives; accounts; actions.
-    func entitiesJSON() -> String {
+    public func entitiesJSON() -> String {
         var items: [String] = []
         func uid(_ t: String, _ id: String) -> String { #"{"type":"\#(t)","id":"\#(id)"}"# }
         func entity(_ t: String, _ id: String, attrs: String = "{}", parents: [String] = []) {
@@ -49,7 +60,7 @@ struct FriendlyWorkload {
     }
 
     /// `count` policies: a fixed core plus generated sharing and payment grants, permits and forbids.
-    mutating func policies(count: Int) -> String {
+    public mutating func policies(count: Int) -> String {
         var out = [
             #"permit(principal, action in Action::"read", resource is Doc) when { resource.owner == principal };"#,
             #"permit(principal, action, resource is Doc) when { resource.owner == principal };"#,
@@ -87,7 +98,7 @@ struct FriendlyWorkload {
     }
 
     /// A request mix with realistic outcomes: many principals own or share what they ask for.
-    mutating func randomRequest() -> BenchRequest {
+    public mutating func randomRequest() -> BenchRequest {
         var user = next(Self.users)
         let payment = next(4) == 0
         let action = payment ? (next(3) == 0 ? "refund" : "pay") : Self.docActions[next(Self.docActions.count)]
