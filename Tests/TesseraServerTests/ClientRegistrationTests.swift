@@ -259,6 +259,12 @@ import Testing
             }
             let unknown = try await Self.send(client, "/register/no-such-client", method: .get, bearer: token)
             #expect(unknown.status == .unauthorized && unknown.error == "invalid_token")
+            // A client id that is not canonical (a NUL, a newline, a space, too long) never becomes a lookup key.
+            let clientID = try #require(first.json["client_id"] as? String)
+            for suffix in ["%00", "%0A", "%20", String(repeating: "a", count: 300)] {
+                let odd = try await Self.send(client, "/register/\(clientID)\(suffix)", method: .get, bearer: token)
+                #expect(odd.status == .unauthorized && odd.error == "invalid_token", "\(suffix)")
+            }
             // An operator-registered client has no configuration endpoint.
             let operatorClient = try await Self.send(client, "/register/\(Flow.web)", method: .get, bearer: token)
             #expect(operatorClient.status == .unauthorized)

@@ -114,7 +114,9 @@ public struct ClientRegistrationService: Sendable {
     /// client. Unknown clients and wrong tokens get the same answer (§2.1: do not reveal which).
     private func authorize(clientID: String, accessToken: String?) async throws -> ClientRecord {
         let refused = OAuthError(.invalidToken, "the registration access token is not valid for this client")
-        guard let accessToken, !accessToken.isEmpty, accessToken.utf8.count <= 512, clientID.utf8.count <= 255 else { throw refused }
+        // The client id comes from the URL path: canonical before it becomes a lookup key, like at the token endpoint.
+        guard let accessToken, !accessToken.isEmpty, accessToken.utf8.count <= 512, PresentedIdentifier.isCanonical(clientID, as: .clientID)
+        else { throw refused }
         let presented = Array(TokenIssuer.hashToken(accessToken).utf8)
         let found = try await clients.client(id: clientID)
         let stored = Array((found?.registration?.accessTokenHash ?? TokenIssuer.hashToken("no registration")).utf8)
