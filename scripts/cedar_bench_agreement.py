@@ -4,7 +4,7 @@
 policies compared as sets.
 
     .build/release/cedar-bench --emit /tmp/cedar-bench
-    /work/main/.venv/bin/python scripts/cedar_bench_agreement.py /tmp/cedar-bench
+    .venv/bin/python scripts/cedar_bench_agreement.py /tmp/cedar-bench
 
 `cedar-bench --emit DIR` writes DIR/<workload>/ (entities.json, requests.json, bench-N.cedar and
 answers-N.json, the Swift answers). Exit status 0 when every answer agrees.
