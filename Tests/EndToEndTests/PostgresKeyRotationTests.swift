@@ -36,10 +36,15 @@ extension PostgresServeTests {
         var revocationsLost: [String] = []
     }
 
-    static func load(_ a: String, _ b: String, until deadline: ContinuousClock.Instant) async throws -> RotationRun {
+    /// Runs rounds until `deadline` has passed and the run has covered the rotation (at least
+    /// `minimumIssued` tokens, signed by at least two keys), or until `cap` — how many rounds fit in a
+    /// second depends on how busy the machine is, what the run must cover does not.
+    static func load(
+        _ a: String, _ b: String, until deadline: ContinuousClock.Instant, minimumIssued: Int, cap: ContinuousClock.Instant
+    ) async throws -> RotationRun {
         var run = RotationRun()
         var round = 0
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < cap, ContinuousClock.now < deadline || run.issued < minimumIssued || run.kids.count < 2 {
             round += 1
             let (issuer, other) = round.isMultiple(of: 2) ? (a, b) : (b, a)
             let (status, body) = try await Self.token(issuer)
@@ -79,7 +84,8 @@ extension PostgresServeTests {
 
         let (base, other) = (a.baseURL, b.baseURL)
         // Load before, across and after the rotation: publish delay (3 s) plus two refreshes and margin.
-        let load = Task { try await Self.load(base, other, until: ContinuousClock.now + .seconds(12)) }
+        let start = ContinuousClock.now
+        let load = Task { try await Self.load(base, other, until: start + .seconds(12), minimumIssued: 21, cap: start + .seconds(90)) }
         try await Task.sleep(for: .seconds(1))
         let (rotateStatus, rotateOutput) = try await TesseraProcess.run(["keys", "rotate", "--config", config, "--database", database])
         #expect(rotateStatus == 0, "\(rotateOutput)")
