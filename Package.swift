@@ -66,7 +66,12 @@ let package = Package(
         // Cedar authorization benchmark (friendly and realistic workloads, issue 22): depends only on
         // Cedar, so a release build takes a minute, not the whole server.
         .target(name: "CedarWorkloads", dependencies: ["Cedar"], path: "Benchmarks/CedarWorkloads", swiftSettings: swiftSettings),
-        .executableTarget(name: "cedar-bench", dependencies: ["Cedar", "CedarWorkloads"], path: "Benchmarks/CedarBench", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "cedar-bench",
+            dependencies: ["Cedar", "CedarWorkloads"],
+            path: "Benchmarks/CedarBench",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HTTPMessageSignatures",
             dependencies: [
@@ -215,7 +220,8 @@ let package = Package(
         .testTarget(
             name: "TesseraResourceTests",
             dependencies: [
-                "TesseraResource", "TesseraResourceHummingbird", "TesseraClient", "HTTPMessageSignatures", "TesseraProtocol", "TesseraTesting",
+                "TesseraResource", "TesseraResourceHummingbird", "TesseraClient", "HTTPMessageSignatures", "TesseraProtocol",
+                "TesseraTesting",
                 "TesseraServer", "TesseraEngine", "Cedar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -228,7 +234,9 @@ let package = Package(
         // The resource-server SDK example of docs/resource-server-sdk.md, also driven by the DPoP interop suite.
         .executableTarget(
             name: "tessera-resource-example",
-            dependencies: ["TesseraResource", "TesseraResourceHummingbird", "TesseraProtocol", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "TesseraResource", "TesseraResourceHummingbird", "TesseraProtocol", .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Examples/ResourceServer",
             swiftSettings: swiftSettings
         ),

@@ -74,7 +74,10 @@ func run(workload name: String, entitiesJSON: String, requests: [BenchRequest], 
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try entitiesJSON.write(toFile: "\(folder)/entities.json", atomically: true, encoding: .utf8)
         try ("[\n" + requests.map(\.json).joined(separator: ",\n") + "\n]\n").write(
-            toFile: "\(folder)/requests.json", atomically: true, encoding: .utf8)
+            toFile: "\(folder)/requests.json",
+            atomically: true,
+            encoding: .utf8
+        )
     }
     let clock = ContinuousClock()
     for count in [100, 1000] {
@@ -114,7 +117,10 @@ func run(workload name: String, entitiesJSON: String, requests: [BenchRequest], 
         if let folder {
             try text.write(toFile: "\(folder)/bench-\(count).cedar", atomically: true, encoding: .utf8)
             try ("[\n" + answers.joined(separator: ",\n") + "\n]\n").write(
-                toFile: "\(folder)/answers-\(count).json", atomically: true, encoding: .utf8)
+                toFile: "\(folder)/answers-\(count).json",
+                atomically: true,
+                encoding: .utf8
+            )
         }
     }
 }

@@ -40,8 +40,12 @@ case "serve":
             // 3. The handler sees who is calling, with which scopes, key and delegation chain.
             let token = context.accessToken!
             return Hello(
-                subject: token.subject, clientID: token.clientID, scope: token.scopes.description, tokenType: token.kind.rawValue,
-                jkt: token.confirmation?.jkt, actors: token.actorChain.map(\.sub)
+                subject: token.subject,
+                clientID: token.clientID,
+                scope: token.scopes.description,
+                tokenType: token.kind.rawValue,
+                jkt: token.confirmation?.jkt,
+                actors: token.actorChain.map(\.sub)
             )
         }
     let app = Application(

@@ -87,8 +87,14 @@ public struct GrantEngine: Sendable {
         let ledger = TokenLedger(issuer: configuration.issuer, keyRing: keyRing, stores: stores, now: now)
         self.ledger = ledger
         self.gnap = GNAPService(
-            configuration: gnap, issuerID: configuration.issuer, stores: stores, issuer: context.issuer, keyRing: keyRing, ledger: ledger,
-            authorizationDetails: context.authorizationDetails, now: now
+            configuration: gnap,
+            issuerID: configuration.issuer,
+            stores: stores,
+            issuer: context.issuer,
+            keyRing: keyRing,
+            ledger: ledger,
+            authorizationDetails: context.authorizationDetails,
+            now: now
         )
         var authorizationConfiguration = AuthorizationCodeService.Configuration(issuer: configuration.issuer)
         authorizationConfiguration.requirePushedAuthorizationRequests = configuration.requirePushedAuthorizationRequests
@@ -103,7 +109,16 @@ public struct GrantEngine: Sendable {
         let idTokens = IDTokenIssuer(issuer: configuration.issuer, keyRing: keyRing, lifetime: configuration.idTokenLifetime, now: now)
         var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
         handlers.append(AuthorizationCodeGrant(store: stores.authorizationCodes, idTokens: idTokens))
-        handlers += Self.chainingHandlers(configuration: configuration, trust: trust, stores: stores, keyRing: keyRing, ledger: ledger, fetcher: peerJWKSFetcher ?? jwksFetcher, peerTokenClient: peerTokenClient, now: now)
+        handlers += Self.chainingHandlers(
+            configuration: configuration,
+            trust: trust,
+            stores: stores,
+            keyRing: keyRing,
+            ledger: ledger,
+            fetcher: peerJWKSFetcher ?? jwksFetcher,
+            peerTokenClient: peerTokenClient,
+            now: now
+        )
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
     }
 
@@ -126,7 +141,9 @@ public struct GrantEngine: Sendable {
         let client = try await authenticator.authenticate(credentials, allowPublic: true)
         request.confirmation = try await dpop.confirmation(headerValues: dpopProofs, method: "POST", uri: configuration.tokenEndpoint)
         guard let handler = handlers[request.grantType] else {
-            throw OAuthError.unsupportedGrantType("grant_type '\(FormParameters.printableValue(request.grantType.rawValue))' is not supported")
+            throw OAuthError.unsupportedGrantType(
+                "grant_type '\(FormParameters.printableValue(request.grantType.rawValue))' is not supported"
+            )
         }
         guard client.record.grantTypes.contains(request.grantType) else {
             throw OAuthError.unauthorizedClient("this client is not allowed to use grant_type \(request.grantType)")
@@ -200,7 +217,9 @@ public struct GrantEngine: Sendable {
             return
         }
         if let access = try await ledger.entry(for: token) {
-            guard access.holder.isOAuthClient(caller.id) else { throw OAuthError.unauthorizedClient("the token was not issued to this client") }
+            guard access.holder.isOAuthClient(caller.id) else {
+                throw OAuthError.unauthorizedClient("the token was not issued to this client")
+            }
             try await stores.tokens.revokeAccessToken(jti: access.jti, at: now)
         }
     }

@@ -1,8 +1,8 @@
+import Foundation
 import HTTPTypes
 public import Hummingbird
 public import TesseraProtocol
 public import TesseraResource
-import Foundation
 
 /// A request context that carries the verified access token to handlers.
 public protocol OAuthResourceRequestContext: RequestContext {
@@ -79,7 +79,9 @@ public struct OAuthResourceMiddleware<Context: OAuthResourceRequestContext>: Rou
     }
 
     static func origin(of resource: String) -> String {
-        guard let components = URLComponents(string: resource), let scheme = components.scheme, let host = components.host else { return resource }
+        guard let components = URLComponents(string: resource), let scheme = components.scheme, let host = components.host else {
+            return resource
+        }
         return scheme + "://" + host + (components.port.map { ":\($0)" } ?? "")
     }
 }

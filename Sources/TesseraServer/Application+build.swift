@@ -1,7 +1,7 @@
+import AsyncHTTPClient
 public import Foundation
 public import Hummingbird
 import HummingbirdCore
-import AsyncHTTPClient
 public import Logging
 import ServiceLifecycle
 public import TesseraEngine
@@ -14,7 +14,11 @@ public struct ServerDependencies: Sendable {
     /// Fetches client `jwks_uri` documents; `nil` uses AsyncHTTPClient.
     public var jwksFetcher: (any JWKSFetcher)?
 
-    public init(now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "tessera"), jwksFetcher: (any JWKSFetcher)? = nil) {
+    public init(
+        now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "tessera"),
+        jwksFetcher: (any JWKSFetcher)? = nil
+    ) {
         self.now = now
         self.logger = logger
         self.jwksFetcher = jwksFetcher
@@ -39,7 +43,10 @@ public struct TesseraApplication: Sendable {
 /// Builds the application `tessera serve` runs and tests drive: opens the store (migrations
 /// included), applies config-file clients, loads or creates the signing keys, and wires routes.
 /// - Throws: ``ConfigurationError`` for bad settings, ``StorageError`` when the store cannot be opened.
-public func buildApplication(_ configuration: ServerConfiguration, dependencies: ServerDependencies = .init()) async throws
+public func buildApplication(
+    _ configuration: ServerConfiguration,
+    dependencies: ServerDependencies = .init()
+) async throws
     -> TesseraApplication
 {
     try configuration.validate()
@@ -130,7 +137,8 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         peerJWKSFetcher = HTTPJWKSFetcher(client: peerClient, timeout: .seconds(10))
     }
     // Clients met on the fly (CIMD): their documents and key sets are fetched under the SSRF guard.
-    let metadataClients = configuration.clientMetadataDocumentsEnabled
+    let metadataClients =
+        configuration.clientMetadataDocumentsEnabled
         ? ClientMetadataResolver(
             configuration: configuration.clientMetadata,
             fetcher: GuardedClientMetadataFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, tls: outboundTLS)),
@@ -165,7 +173,12 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     // Dynamic client registration (RFC 7591/7592), only when the operator turned it on.
     let registration: ClientRegistrationService? =
         configuration.registration.isEnabled
-        ? ClientRegistrationService(configuration: configuration.registration, endpoint: base + Endpoints.registration, stores: stores, now: dependencies.now)
+        ? ClientRegistrationService(
+            configuration: configuration.registration,
+            endpoint: base + Endpoints.registration,
+            stores: stores,
+            now: dependencies.now
+        )
         : nil
 
     let metrics = ServerMetrics()
@@ -176,7 +189,10 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
     RevocationRoute(engine: engine).addRoutes(to: router)
     MetadataRoute(engine: engine, registrationEndpoint: registration?.endpoint).addRoutes(to: router)
     OperationsRoute(engine: engine, metrics: metrics, exposure: configuration.metrics).addRoutes(to: router)
-    let certificates = ClientCertificateSource(fromTLS: configuration.tls?.clientCertificates == .optional, trustedProxies: configuration.trustedProxies)
+    let certificates = ClientCertificateSource(
+        fromTLS: configuration.tls?.clientCertificates == .optional,
+        trustedProxies: configuration.trustedProxies
+    )
     GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer, certificates: certificates)).addRoutes(to: router)
     InteractionRoutes(
         service: engine.gnap,
@@ -194,18 +210,23 @@ public func buildApplication(_ configuration: ServerConfiguration, dependencies:
         now: dependencies.now
     ).addRoutes(to: router)
     AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
-    AccountRoutes(service: engine.authorization, gnap: engine.gnap, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
+    AccountRoutes(service: engine.authorization, gnap: engine.gnap, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(
+        to: router
+    )
     PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
     UserInfoRoute(engine: engine).addRoutes(to: router)
     if let registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: router) }
 
-    services.append(KeyRefreshService(keyRing: keyRing, interval: .milliseconds(Int64(configuration.keys.refreshInterval * 1000)), logger: logger))
+    services.append(
+        KeyRefreshService(keyRing: keyRing, interval: .milliseconds(Int64(configuration.keys.refreshInterval * 1000)), logger: logger)
+    )
     var sweeper = ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger, gnap: engine.gnap, people: people)
     sweeper.authorizationCodes = stores.authorizationCodes
     services.append(sweeper)
 
     let databaseName = stores.displayName
-    let listenURL = "\(configuration.tls == nil ? "http" : "https")://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+    let listenURL =
+        "\(configuration.tls == nil ? "http" : "https")://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
     var server: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: .seconds(30)))
     if let tls = configuration.tls { server = try ServerTLS.server(tls, http: server) }
     var application = Application(

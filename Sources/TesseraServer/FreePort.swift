@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Finds a free TCP port by binding port 0 and reading back what the kernel chose.
 public enum FreePort {
@@ -74,7 +75,11 @@ public enum FreePort {
 
         /// Closes the socket (once): call after the server has bound the port.
         public func release() {
-            if let fd = descriptor.withLock({ fd in defer { fd = nil }; return fd }) { close(fd) }
+            if let fd = descriptor.withLock({ fd in
+                defer { fd = nil }; return fd
+            }) {
+                close(fd)
+            }
         }
 
         deinit { release() }

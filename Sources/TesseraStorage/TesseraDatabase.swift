@@ -14,7 +14,12 @@ public struct StoreConnection: Sendable {
     /// already migrated when it opened; PostgreSQL migrates here, so ``service`` must be running.
     public let migrate: @Sendable () async throws -> Int
 
-    package init(stores: Stores, snapshots: any StoreSnapshotting, service: (any Service)?, migrate: @escaping @Sendable () async throws -> Int) {
+    package init(
+        stores: Stores,
+        snapshots: any StoreSnapshotting,
+        service: (any Service)?,
+        migrate: @escaping @Sendable () async throws -> Int
+    ) {
         self.stores = stores
         self.snapshots = snapshots
         self.service = service

@@ -72,7 +72,11 @@ extension BankFixtures {
     /// `account_information` as Cedar types with the bank schema and ``SeedFigures/delegationPolicies(client:)``,
     /// plus a plain `customer_information` type. With `validFor` the schema declares `context.now`
     /// (``SeedFigures/bankSchemaDeclaringNow``), as the AS requires.
-    public static func detailTypes(client: String = "service-a", conditions: [String] = [], validFor: Double? = nil) -> [AuthorizationDetailsTypeDefinition] {
+    public static func detailTypes(
+        client: String = "service-a",
+        conditions: [String] = [],
+        validFor: Double? = nil
+    ) -> [AuthorizationDetailsTypeDefinition] {
         let cedar = AuthorizationDetailsTypeDefinition.Cedar(
             schema: validFor == nil ? SeedFigures.bankSchema : SeedFigures.bankSchemaDeclaringNow,
             policies: SeedFigures.delegationPolicies(client: client),

@@ -20,12 +20,24 @@ public struct GNAPTestSigner: Sendable {
     public var key: GNAPKey {
         GNAPKey(
             proof: .httpsig,
-            jwk: PublicJWK(kty: "OKP", crv: "Ed25519", x: TestClients.base64url(privateKey.publicKey.rawRepresentation), kid: kid, alg: "EdDSA")
+            jwk: PublicJWK(
+                kty: "OKP",
+                crv: "Ed25519",
+                x: TestClients.base64url(privateKey.publicKey.rawRepresentation),
+                kid: kid,
+                alg: "EdDSA"
+            )
         )
     }
 
     /// Headers for a signed request to `url` (`Content-Type`, `Content-Digest`, `Authorization`, `Signature-Input`, `Signature`).
-    public func headers(method: String, url: String, body: [UInt8]?, token: String? = nil, configure: (inout HTTPMessageSigner.Configuration) -> Void = { _ in }) throws -> HTTPFields {
+    public func headers(
+        method: String,
+        url: String,
+        body: [UInt8]?,
+        token: String? = nil,
+        configure: (inout HTTPMessageSigner.Configuration) -> Void = { _ in }
+    ) throws -> HTTPFields {
         var fields: [HTTPSignatureField] = []
         if body != nil { fields.append(HTTPSignatureField(name: "Content-Type", value: "application/json")) }
         if let token { fields.append(HTTPSignatureField(name: "Authorization", value: "GNAP \(token)")) }

@@ -45,7 +45,11 @@ public enum Stub {
     }
 
     /// Verifies a request's GNAP signature with `key` (the GNAP verifier profile, nonce required).
-    public static func verify(_ request: HTTPSignatureRequest, with key: GNAPKeyPair, now: Date = epoch) async throws -> VerifiedHTTPSignature? {
+    public static func verify(
+        _ request: HTTPSignatureRequest,
+        with key: GNAPKeyPair,
+        now: Date = epoch
+    ) async throws -> VerifiedHTTPSignature? {
         var policy = HTTPSignatureVerificationPolicy.gnap
         policy.requireNonce = true
         let verifier = HTTPMessageVerifier(

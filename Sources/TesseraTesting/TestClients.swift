@@ -20,7 +20,14 @@ public enum TestClients {
 
     public static var jwtClientPublicJWK: PublicJWK {
         let point = jwtClientKey.publicKey.x963Representation.dropFirst()
-        return PublicJWK(kty: "EC", crv: "P-256", x: base64url(point.prefix(32)), y: base64url(point.suffix(32)), kid: "client-key-1", alg: "ES256")
+        return PublicJWK(
+            kty: "EC",
+            crv: "P-256",
+            x: base64url(point.prefix(32)),
+            y: base64url(point.suffix(32)),
+            kid: "client-key-1",
+            alg: "ES256"
+        )
     }
 
     public static var jwtClientJWKS: String {
@@ -30,13 +37,26 @@ public enum TestClients {
     /// The private JWK of the private_key_jwt client, for signing assertions.
     public static var jwtClientPrivateJWK: String {
         let jwk = jwtClientPublicJWK
-        return #"{"kty":"EC","crv":"P-256","x":"\#(jwk.x ?? "")","y":"\#(jwk.y ?? "")","d":"\#(base64url(jwtClientKey.rawRepresentation))"}"#
+        return
+            #"{"kty":"EC","crv":"P-256","x":"\#(jwk.x ?? "")","y":"\#(jwk.y ?? "")","d":"\#(base64url(jwtClientKey.rawRepresentation))"}"#
     }
 
     public static let definitions: [ClientDefinition] = [
-        ClientDefinition(id: secretClientID, auth: "client_secret_basic", secret: secret, grantTypes: ["client_credentials", "refresh_token"], scopes: "read write"),
+        ClientDefinition(
+            id: secretClientID,
+            auth: "client_secret_basic",
+            secret: secret,
+            grantTypes: ["client_credentials", "refresh_token"],
+            scopes: "read write"
+        ),
         ClientDefinition(id: postClientID, auth: "client_secret_post", secret: secret, grantTypes: ["client_credentials"], scopes: "read"),
-        ClientDefinition(id: jwtClientID, auth: "private_key_jwt", jwks: jwtClientJWKS, grantTypes: ["client_credentials"], scopes: "read write"),
+        ClientDefinition(
+            id: jwtClientID,
+            auth: "private_key_jwt",
+            jwks: jwtClientJWKS,
+            grantTypes: ["client_credentials"],
+            scopes: "read write"
+        ),
         ClientDefinition(id: publicClientID, auth: "none", grantTypes: ["refresh_token"], scopes: "read"),
     ]
 

@@ -70,8 +70,17 @@ enum SignInFlood {
         try await client.shutdown()
         let total = statuses.values.reduce(0, +)
         print(
-            String(format: "sign-in flood: %d posts in %.0f s = %.0f/s over %d connections; ", total, options.duration, Double(total) / options.duration, options.concurrency)
-                + "statuses: " + statuses.sorted { $0.key < $1.key }.map { "\($0.key == 0 ? "failed" : String($0.key))=\($0.value)" }.joined(separator: " ")
+            String(
+                format: "sign-in flood: %d posts in %.0f s = %.0f/s over %d connections; ",
+                total,
+                options.duration,
+                Double(total) / options.duration,
+                options.concurrency
+            )
+                + "statuses: "
+                + statuses.sorted { $0.key < $1.key }.map { "\($0.key == 0 ? "failed" : String($0.key))=\($0.value)" }.joined(
+                    separator: " "
+                )
         )
     }
 
@@ -80,7 +89,9 @@ enum SignInFlood {
         let body = try await response.body.collect(upTo: 1 << 20)
         let text = body.getString(at: body.readerIndex, length: body.readableBytes) ?? ""
         var session = Session()
-        if let set = response.headers.first(name: "set-cookie"), let pair = set.split(separator: ";").first { session.cookie = String(pair) }
+        if let set = response.headers.first(name: "set-cookie"), let pair = set.split(separator: ";").first {
+            session.cookie = String(pair)
+        }
         if let range = text.range(of: "name=\"csrf\" value=\"") { session.csrf = String(text[range.upperBound...].prefix { $0 != "\"" }) }
         return session
     }

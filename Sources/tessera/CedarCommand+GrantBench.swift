@@ -23,12 +23,15 @@ extension CedarCommand {
             let clock = ContinuousClock()
             for size in [1, 5, 10] {
                 let details: [JSONValue] = [
-                    .object(["type": .string("payment_initiation"), "rarFormat": .string("cedar"), "policySet": .string(Self.policies(size))])
+                    .object([
+                        "type": .string("payment_initiation"), "rarFormat": .string("cedar"), "policySet": .string(Self.policies(size)),
+                    ])
                 ]
                 let enforcer = try GrantedPolicyEnforcer(ownPolicies: Self.ownPolicies)
                 let grant = GrantedPolicyEnforcer.Grant(cacheKey: "bench-\(size)", authorizationDetails: details)
                 // Alternate allowed and refused requests: the matching creditor (allowed) and amounts off by a cent.
-                let requestsToTime = try (0..<64).map { i in try Self.payment(creditor: i % size, amount: i % 2 == 0 ? "123.50" : "123.51") }
+                let requestsToTime = try (0..<64).map { i in try Self.payment(creditor: i % size, amount: i % 2 == 0 ? "123.50" : "123.51")
+                }
                 var allows = 0
                 for r in requestsToTime where enforcer.authorize(r, entities: entities, grant: grant).isAllowed { allows += 1 }
                 guard allows == 32 else { throw ValidationError("the workload should allow half its requests, allowed \(allows) of 64") }

@@ -8,7 +8,9 @@ struct CedarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cedar",
         abstract: "Evaluate, check, format and test Cedar policies.",
-        subcommands: [Authorize.self, Check.self, Validate.self, Schema.self, Format.self, Explain.self, Test.self, Bench.self, GrantBench.self]
+        subcommands: [
+            Authorize.self, Check.self, Validate.self, Schema.self, Format.self, Explain.self, Test.self, Bench.self, GrantBench.self,
+        ]
     )
 }
 

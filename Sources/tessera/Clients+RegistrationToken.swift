@@ -63,7 +63,9 @@ extension Tessera.Clients.RegistrationToken {
             if tokens.isEmpty { print("no registration tokens") }
             let formatter = ISO8601DateFormatter()
             for token in tokens {
-                print("\(token.id)\tuses_left=\(token.remainingUses)\texpires=\(formatter.string(from: token.expiresAt))\tlabel=\"\(token.label)\"")
+                print(
+                    "\(token.id)\tuses_left=\(token.remainingUses)\texpires=\(formatter.string(from: token.expiresAt))\tlabel=\"\(token.label)\""
+                )
             }
         }
     }

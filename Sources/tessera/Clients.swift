@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import TesseraEngine
-import TesseraServer
 import TesseraProtocol
+import TesseraServer
 import TesseraStorage
 
 extension Tessera {
@@ -50,7 +50,8 @@ extension Tessera.Clients {
 
         @Option(
             name: .customLong("introspection-audience"),
-            help: "A token audience this client serves as a resource server (repeat for several): it may introspect tokens for it (RFC 7662 §4)."
+            help:
+                "A token audience this client serves as a resource server (repeat for several): it may introspect tokens for it (RFC 7662 §4)."
         )
         var introspectionAudiences: [String] = []
 
@@ -113,10 +114,13 @@ extension Tessera.Clients {
             if clients.isEmpty { print("no clients registered") }
             for client in clients {
                 let grants = client.grantTypes.map(\.rawValue).joined(separator: ",")
-                print("\(client.id)\tauth=\(client.authMethod)\tgrant_types=\(grants)\tscopes=\"\(client.scopes.joined(separator: " "))\""
-                    + (client.redirectURIs.isEmpty ? "" : "\tredirect_uris=\(client.redirectURIs.joined(separator: ","))")
-                    + (client.introspectionAudiences.isEmpty ? "" : "\tintrospection_audiences=\(client.introspectionAudiences.joined(separator: ","))")
-                    + (client.registration == nil ? "" : "\tdynamic (self-registered, unverified)\(Self.name(of: client))"))
+                print(
+                    "\(client.id)\tauth=\(client.authMethod)\tgrant_types=\(grants)\tscopes=\"\(client.scopes.joined(separator: " "))\""
+                        + (client.redirectURIs.isEmpty ? "" : "\tredirect_uris=\(client.redirectURIs.joined(separator: ","))")
+                        + (client.introspectionAudiences.isEmpty
+                            ? "" : "\tintrospection_audiences=\(client.introspectionAudiences.joined(separator: ","))")
+                        + (client.registration == nil ? "" : "\tdynamic (self-registered, unverified)\(Self.name(of: client))")
+                )
             }
         }
     }
@@ -131,7 +135,8 @@ extension Tessera.Clients {
 
         func run() async throws {
             let id = self.id
-            let (removed, revoked) = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+            let (removed, revoked) = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) {
+                connection in
                 guard try await connection.stores.clients.remove(id: id) else { return (false, 0) }
                 return (true, try await connection.stores.tokens.revokeTokens(clientID: id, at: Date()))
             }

@@ -90,8 +90,11 @@ struct ChainingWalk {
         a.database = "sqlite::memory:"
         a.clients = [
             ClientDefinition(
-                id: Self.clientID, auth: "client_secret_basic", secret: secretA,
-                grantTypes: ["client_credentials", GrantType.tokenExchange.rawValue], scopes: "read book"
+                id: Self.clientID,
+                auth: "client_secret_basic",
+                secret: secretA,
+                grantTypes: ["client_credentials", GrantType.tokenExchange.rawValue],
+                scopes: "read book"
             )
         ]
         a.chaining.domain = "a"
@@ -104,7 +107,13 @@ struct ChainingWalk {
         b.port = portB
         b.database = "sqlite::memory:"
         b.clients = [
-            ClientDefinition(id: Self.clientID, auth: "client_secret_basic", secret: secretB, grantTypes: [GrantType.jwtBearer.rawValue], scopes: "read book")
+            ClientDefinition(
+                id: Self.clientID,
+                auth: "client_secret_basic",
+                secret: secretB,
+                grantTypes: [GrantType.jwtBearer.rawValue],
+                scopes: "read book"
+            )
         ]
         b.chaining.domain = "b"
         var peerA = TrustConfiguration.Peer(name: "a", issuer: issuerA)
@@ -119,7 +128,13 @@ struct ChainingWalk {
     }
 
     /// RS-B: a protected API of domain b, built with the resource-server SDK in a few lines.
-    static func bookingsAPI(issuer: String, resource: String, host: String, port: Int, logger: Logger)
+    static func bookingsAPI(
+        issuer: String,
+        resource: String,
+        host: String,
+        port: Int,
+        logger: Logger
+    )
         -> Application<RouterResponder<OAuthResourceContext>>
     {
         var configuration = OAuthResourceServer.Configuration(issuer: issuer, resource: resource)
@@ -144,7 +159,10 @@ struct ChainingWalk {
     func run() async throws {
         // Both servers in one service group, so the walk ends with a graceful shutdown of both.
         let services = ServiceGroup(
-            configuration: .init(services: [serverA.application, serverB.application, resourceServer], logger: Logger(label: "tessera-demo"))
+            configuration: .init(
+                services: [serverA.application, serverB.application, resourceServer],
+                logger: Logger(label: "tessera-demo")
+            )
         )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await services.run() }
@@ -163,7 +181,8 @@ struct ChainingWalk {
     }
 
     private func walk() async throws {
-        print("""
+        print(
+            """
             Identity and authorization chaining across trust domains (draft-ietf-oauth-identity-chaining)
               AS-A (domain a): \(issuerA)
               AS-B (domain b): \(issuerB)   trusts AS-A's keys from \(issuerA)/jwks
@@ -172,7 +191,8 @@ struct ChainingWalk {
               AS-B's Cedar policy:
             \(Self.policy.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
 
-            """)
+            """
+        )
         step(1, "The client gets an access token from its own AS (client_credentials at AS-A)")
         let tokenA = try await post(issuerA, secret: secretA, ["grant_type": "client_credentials", "scope": "read book"])
         let accessA = try require(tokenA, "access_token")
@@ -180,9 +200,11 @@ struct ChainingWalk {
 
         step(2, "Token exchange at AS-A (RFC 8693) with a DPoP proof: audience = AS-B, scope narrowed to what domain B needs")
         let exchanged = try await post(
-            issuerA, secret: secretA,
+            issuerA,
+            secret: secretA,
             [
-                "grant_type": GrantType.tokenExchange.rawValue, "subject_token": accessA, "subject_token_type": TokenTypeIdentifier.accessToken,
+                "grant_type": GrantType.tokenExchange.rawValue, "subject_token": accessA,
+                "subject_token_type": TokenTypeIdentifier.accessToken,
                 "audience": issuerB, "scope": "read book",
             ],
             dpop: true
@@ -194,7 +216,9 @@ struct ChainingWalk {
 
         step(3, "The client redeems the grant at AS-B (RFC 7523 jwt-bearer), for RS-B")
         let redeemed = try await post(
-            issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": grant, "scope": "read book", "resource": resourceB]
+            issuerB,
+            secret: secretB,
+            ["grant_type": GrantType.jwtBearer.rawValue, "assertion": grant, "scope": "read book", "resource": resourceB]
         )
         let accessB = try require(redeemed, "access_token")
         print("  AS-B checked the signature with AS-A's keys, aud, exp, the single-use jti and its Cedar policy, and bound")
@@ -209,9 +233,11 @@ struct ChainingWalk {
         _ = try await post(issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": grant])
         _ = try await post(issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": accessA])
         _ = try await post(
-            issuerA, secret: secretA,
+            issuerA,
+            secret: secretA,
             [
-                "grant_type": GrantType.tokenExchange.rawValue, "subject_token": accessA, "subject_token_type": TokenTypeIdentifier.accessToken,
+                "grant_type": GrantType.tokenExchange.rawValue, "subject_token": accessA,
+                "subject_token_type": TokenTypeIdentifier.accessToken,
                 "audience": issuerB, "scope": "read book admin",
             ]
         )
@@ -241,9 +267,15 @@ struct ChainingWalk {
         print("\n── Step \(number): \(title)")
     }
 
-    private func post(_ issuer: String, secret: String, _ parameters: [String: String], dpop withProof: Bool = false) async throws -> [String: Any] {
+    private func post(
+        _ issuer: String,
+        secret: String,
+        _ parameters: [String: String],
+        dpop withProof: Bool = false
+    ) async throws -> [String: Any] {
         let url = issuer + "/token"
-        let body = parameters.sorted { $0.key < $1.key }.map { "\(FormParameters.encode($0.key))=\(FormParameters.encode($0.value))" }.joined(separator: "&")
+        let body = parameters.sorted { $0.key < $1.key }.map { "\(FormParameters.encode($0.key))=\(FormParameters.encode($0.value))" }
+            .joined(separator: "&")
         print("  POST \(url)")
         print("  Authorization: Basic <\(Self.clientID):secret>" + (withProof ? "    DPoP: <proof: htm POST, htu \(url)>" : ""))
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
@@ -277,13 +309,17 @@ struct ChainingWalk {
     }
 
     private static func pretty(_ object: [String: Any]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "\(object)" }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return "\(object)"
+        }
         return String(decoding: data, as: UTF8.self)
     }
 
     private func waitUntilReady(_ base: String, path: String = "/healthz") async throws {
         for _ in 0..<100 {
-            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + path), timeout: .seconds(1)), response.status == .ok {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + path), timeout: .seconds(1)),
+                response.status == .ok
+            {
                 return
             }
             try await Task.sleep(for: .milliseconds(100))

@@ -34,7 +34,9 @@ extension GNAPCommand {
             let formatter = ISO8601DateFormatter()
             for grant in grants {
                 let access = Self.summary(of: grant.request)
-                print("\(grant.id)\t\(grant.state.rawValue)\tclient=\(grant.instanceID ?? "key:" + grant.keyThumbprint.prefix(12))\t\(access)\tcreated \(formatter.string(from: grant.createdAt))")
+                print(
+                    "\(grant.id)\t\(grant.state.rawValue)\tclient=\(grant.instanceID ?? "key:" + grant.keyThumbprint.prefix(12))\t\(access)\tcreated \(formatter.string(from: grant.createdAt))"
+                )
             }
         }
 

@@ -7,7 +7,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "YAML (or JSON) configuration file. Env: TESSERA_CONFIG.")
     var config: String?
 
-    @Option(name: .long, help: "Database URL: sqlite:PATH, sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DB. Env: TESSERA_DATABASE. Default: sqlite:<data-dir>/tessera.sqlite.")
+    @Option(
+        name: .long,
+        help:
+            "Database URL: sqlite:PATH, sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DB. Env: TESSERA_DATABASE. Default: sqlite:<data-dir>/tessera.sqlite."
+    )
     var database: String?
 
     @Option(name: .customLong("data-dir"), help: "Folder for the default SQLite database. Env: TESSERA_DATA_DIR. Default: ./tessera-data.")

@@ -1,8 +1,8 @@
-import TesseraServer
 import ArgumentParser
 import Foundation
 import TesseraEngine
 import TesseraProtocol
+import TesseraServer
 import TesseraStorage
 
 extension Tessera {
@@ -18,7 +18,8 @@ extension Tessera {
 extension Tessera.Keys {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add a new signing key: published at once, signing after keys.publish_delay; older keys stay published so their tokens keep verifying.",
+            abstract:
+                "Add a new signing key: published at once, signing after keys.publish_delay; older keys stay published so their tokens keep verifying.",
             discussion: """
                 Every running instance publishes the new key at its next refresh (keys.refresh_interval, default 10 s) and \
                 signs with it from keys.publish_delay (default 60 s) on, so no token carries a key that an instance's JWKS lacks.
@@ -26,7 +27,10 @@ extension Tessera.Keys {
         )
         @OptionGroup var global: GlobalOptions
         @Option(help: "ES256, ES384 or EdDSA. Default: the configured signing algorithm.") var algorithm: String?
-        @Option(name: .customLong("publish-delay"), help: "Seconds between publishing the key and signing with it. Default: keys.publish_delay (60).")
+        @Option(
+            name: .customLong("publish-delay"),
+            help: "Seconds between publishing the key and signing with it. Default: keys.publish_delay (60)."
+        )
         var publishDelay: Double?
 
         func run() async throws {
@@ -38,7 +42,10 @@ extension Tessera.Keys {
             let ring = configuration.keyRingConfiguration
             let delay = publishDelay
             let (kid, signsFrom) = try await TesseraDatabase.withConnection(url: configuration.databaseURL) { connection in
-                try await KeyRing(store: connection.stores.keys, configuration: ring, now: { Date() }).rotate(algorithm: chosen, publishDelay: delay)
+                try await KeyRing(store: connection.stores.keys, configuration: ring, now: { Date() }).rotate(
+                    algorithm: chosen,
+                    publishDelay: delay
+                )
             }
             print("new signing key, published now and signing from \(ISO8601DateFormatter().string(from: signsFrom)): \(kid)")
         }
@@ -56,9 +63,9 @@ extension Tessera.Keys {
             let now = Date()
             for key in keys {
                 let state =
-                    if let retired = key.retiredAt, retired <= now { "retired \(formatter.string(from: retired))" }
-                    else if key.signsFrom > now { "published, not yet signing" }
-                    else { "current" }
+                    if let retired = key.retiredAt, retired <= now {
+                        "retired \(formatter.string(from: retired))"
+                    } else if key.signsFrom > now { "published, not yet signing" } else { "current" }
                 let protection = PrivateKeyEnvelope.keyID(of: key.privateJWK).map { "encrypted (KEK \($0))" } ?? "plaintext"
                 print("\(key.kid)\t\(key.algorithm)\tsigns from \(formatter.string(from: key.signsFrom))\t\(state)\t\(protection)")
             }
@@ -70,7 +77,8 @@ extension Tessera.Keys {
     /// `tessera keys encrypt`: seals every stored private key under the configured key-encryption key.
     struct Encrypt: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Encrypt the stored private keys with the configured key-encryption key (AES-256-GCM), or re-encrypt them under a new one.",
+            abstract:
+                "Encrypt the stored private keys with the configured key-encryption key (AES-256-GCM), or re-encrypt them under a new one.",
             discussion: """
                 The key-encryption key (32 random bytes, base64 or hex) comes from keys.encryption_key_file, \
                 TESSERA_KEY_ENCRYPTION_KEY_FILE or TESSERA_KEY_ENCRYPTION_KEY. Plaintext keys are sealed; keys sealed under \
@@ -80,7 +88,10 @@ extension Tessera.Keys {
             aliases: ["reencrypt"]
         )
         @OptionGroup var global: GlobalOptions
-        @Option(name: .customLong("previous-key-file"), help: "File holding the key-encryption key the keys are sealed under now (when changing KEKs).")
+        @Option(
+            name: .customLong("previous-key-file"),
+            help: "File holding the key-encryption key the keys are sealed under now (when changing KEKs)."
+        )
         var previousKeyFile: String?
 
         func run() async throws {

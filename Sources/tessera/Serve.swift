@@ -36,7 +36,9 @@ extension Tessera {
             if let issuer { configuration.issuer = issuer }
             if let logLevel { configuration.logLevel = logLevel }
             guard let level = Logger.Level(rawValue: configuration.logLevel) else {
-                throw CommandFailure("configuration 'log_level': '\(configuration.logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+                throw CommandFailure(
+                    "configuration 'log_level': '\(configuration.logLevel)' is not one of trace, debug, info, notice, warning, error, critical"
+                )
             }
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)

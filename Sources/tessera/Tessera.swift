@@ -14,6 +14,9 @@ struct Tessera: AsyncParsableCommand {
 
             Private signing keys can be sealed at rest with a key-encryption key from TESSERA_KEY_ENCRYPTION_KEY_FILE or TESSERA_KEY_ENCRYPTION_KEY (or keys.encryption_key_file); `tessera keys encrypt` seals keys already stored.
             """,
-        subcommands: [Serve.self, Clients.self, Users.self, Tokens.self, Keys.self, GNAPCommand.self, Migrate.self, Export.self, Import.self, CedarCommand.self, Demo.self]
+        subcommands: [
+            Serve.self, Clients.self, Users.self, Tokens.self, Keys.self, GNAPCommand.self, Migrate.self, Export.self, Import.self,
+            CedarCommand.self, Demo.self,
+        ]
     )
 }

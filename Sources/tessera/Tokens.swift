@@ -30,7 +30,8 @@ extension Tessera.Tokens {
 
         func run() async throws {
             let jti = self.jti
-            let (token, ancestors, descendants) = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+            let (token, ancestors, descendants) = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL)
+            { connection in
                 let tokens = connection.stores.tokens
                 return (try await tokens.accessToken(jti: jti), try await tokens.ancestry(of: jti), try await tokens.descendants(of: jti))
             }
@@ -92,8 +93,13 @@ struct TokenTrace {
     func node(_ record: AccessTokenRecord, withChildren: Bool) -> Node {
         let state = record.revokedAt != nil ? "revoked" : now >= record.expiresAt ? "expired" : "active"
         var node = Node(
-            jti: record.jti, state: state, kind: record.parent?.derivation.rawValue ?? "root", parent: record.parent?.id, grant: record.grantID,
-            client: record.clientID, audience: record.audience
+            jti: record.jti,
+            state: state,
+            kind: record.parent?.derivation.rawValue ?? "root",
+            parent: record.parent?.id,
+            grant: record.grantID,
+            client: record.clientID,
+            audience: record.audience
         )
         if withChildren { node.children = (children[record.jti] ?? []).map { self.node($0, withChildren: true) } }
         return node
@@ -101,7 +107,8 @@ struct TokenTrace {
 
     var document: Document {
         Document(
-            token: node(token, withChildren: false), ancestors: ancestors.map { node($0, withChildren: false) },
+            token: node(token, withChildren: false),
+            ancestors: ancestors.map { node($0, withChildren: false) },
             descendants: (children[token.jti] ?? []).map { node($0, withChildren: true) }
         )
     }
@@ -110,7 +117,9 @@ struct TokenTrace {
         var out = ""
         func line(_ node: Node, depth: Int, marker: String) {
             let via = node.parent.map { " from \($0)" } ?? ""
-            out += String(repeating: "  ", count: depth) + marker + "\(node.jti)  \(node.state)  \(node.kind)\(via)  grant=\(node.grant)  client=\(node.client)  aud=\(node.audience.joined(separator: ","))\n"
+            out +=
+                String(repeating: "  ", count: depth) + marker
+                + "\(node.jti)  \(node.state)  \(node.kind)\(via)  grant=\(node.grant)  client=\(node.client)  aud=\(node.audience.joined(separator: ","))\n"
         }
         func tree(_ node: Node, depth: Int) {
             line(node, depth: depth, marker: "└ ")

@@ -156,12 +156,20 @@ import Testing
         #expect(r.diagnostics.reasons == ["policy0", "policy1", "policy2", "policy4"])
         #expect(Self.errorIDs(r) == ["policy3"])
         #expect(r.diagnostics.errors[0].error.code == .typeError)
-        let bob = try Self.both(#"permit(principal, action, resource) when { principal in resource.editors };"#, Fixture.request("bob", "view"), store: store)
+        let bob = try Self.both(
+            #"permit(principal, action, resource) when { principal in resource.editors };"#,
+            Fixture.request("bob", "view"),
+            store: store
+        )
         #expect(bob.decision == .deny)
     }
 
     @Test func unknownRequestEntitiesAreInNothingAndHaveNoAttributes() throws {
-        let ghost = AuthorizationRequest(principal: EntityUID("User", "ghost"), action: EntityUID("Action", "view"), resource: EntityUID("Doc", "plan"))
+        let ghost = AuthorizationRequest(
+            principal: EntityUID("User", "ghost"),
+            action: EntityUID("Action", "view"),
+            resource: EntityUID("Doc", "plan")
+        )
         let r = try Self.both(
             #"""
             permit(principal in Group::"staff", action, resource);
@@ -182,7 +190,11 @@ import Testing
     @Test func thePrincipalMayAlsoBeTheResource() throws {
         let r = try Self.both(
             #"permit(principal, action, resource) when { resource == principal && resource.level == principal.level && resource in Group::"staff" };"#,
-            AuthorizationRequest(principal: EntityUID("User", "alice"), action: EntityUID("Action", "view"), resource: EntityUID("User", "alice"))
+            AuthorizationRequest(
+                principal: EntityUID("User", "alice"),
+                action: EntityUID("Action", "view"),
+                resource: EntityUID("User", "alice")
+            )
         )
         #expect(r.decision == .allow)
     }

@@ -53,7 +53,9 @@ import Testing
     static let users = ["u0", "u1", "u2", "u3", "ghost"]
     static let groups = ["g0", "g1", "g2", "g3", "gx"]
     static let actions = ["view", "download", "edit", "read", "write", "all", "gone"]
-    static let resources = [("Doc", "d0"), ("Doc", "d1"), ("Doc", "d2"), ("Doc", "d3"), ("Doc", "dx"), ("Folder", "f0"), ("Folder", "f1"), ("User", "u0")]
+    static let resources = [
+        ("Doc", "d0"), ("Doc", "d1"), ("Doc", "d2"), ("Doc", "d3"), ("Doc", "dx"), ("Folder", "f0"), ("Folder", "f1"), ("User", "u0"),
+    ]
 
     static let atoms = [
         "resource.owner == principal", "principal in resource.editors", "principal.level >= resource.level",
@@ -123,7 +125,9 @@ import Testing
     static func request(_ g: inout Generator) -> AuthorizationRequest {
         let (rtype, rid) = pick(resources, &g)
         var context: [CedarString: CedarValue] = [:]
-        if Int.random(in: 0..<4, using: &g) > 0 { context["mfa"] = Int.random(in: 0..<5, using: &g) == 0 ? .long(1) : .bool(.random(using: &g)) }
+        if Int.random(in: 0..<4, using: &g) > 0 {
+            context["mfa"] = Int.random(in: 0..<5, using: &g) == 0 ? .long(1) : .bool(.random(using: &g))
+        }
         if Bool.random(using: &g) { context["n"] = .long(Int64.random(in: 0..<8, using: &g)) }
         if Bool.random(using: &g) { context["s"] = .string(pick(["abc", "b", ""], &g)) }
         return AuthorizationRequest(

@@ -86,10 +86,14 @@ import Testing
                 let op = ["==", "lessThanOrEqual", "lessThan", "greaterThanOrEqual"].randomElement(using: &g)!
                 clauses.append(#"context.instructedAmount.currency == "\#(currency)""#)
                 clauses.append(
-                    op == "==" ? #"context.instructedAmount.amount == decimal("\#(amount)")"#
+                    op == "=="
+                        ? #"context.instructedAmount.amount == decimal("\#(amount)")"#
                         : #"context.instructedAmount.amount.\#(op)(decimal("\#(amount)"))"#
                 )
-                mention(#""\#(currency)""#, shown: currency == "EUR" || currency == "USD" || currency == "CHF" ? currency : #""\#(currency)""#)
+                mention(
+                    #""\#(currency)""#,
+                    shown: currency == "EUR" || currency == "USD" || currency == "CHF" ? currency : #""\#(currency)""#
+                )
                 mention(#"decimal("\#(amount)")"#, shown: amount)
             }
             if Bool.random(using: &g) {

@@ -190,7 +190,9 @@ import Testing
         #expect(e.conditions.first == .text(#"the name of the creditor is "Merchant A""#))
         #expect(
             e.conditions.last
-                == .code(#"context.remittanceInformationUnstructured like "*x*" || context.instructedAmount.amount.greaterThan(decimal("5.00"))"#)
+                == .code(
+                    #"context.remittanceInformationUnstructured like "*x*" || context.instructedAmount.amount.greaterThan(decimal("5.00"))"#
+                )
         )
         #expect(e.hasCode)
         // A comparison method applied to a datetime is a type error, not a time limit.
@@ -219,7 +221,10 @@ import Testing
 
     /// Annotations are kept by both schema formats and do not change what a type is.
     @Test func schemaAnnotationsAreKeptInBothFormats() throws {
-        let text = try Schema(parsing: #"@label("person") entity User = { @doc("Full name") name: String }; @label("look") action view appliesTo { principal: User, resource: User };"#)
+        let text = try Schema(
+            parsing:
+                #"@label("person") entity User = { @doc("Full name") name: String }; @label("look") action view appliesTo { principal: User, resource: User };"#
+        )
         let json = try Schema(
             json: #"""
                 {"": {"entityTypes": {"User": {"annotations": {"label": "person"}, "shape": {"type": "Record", "attributes": {"name": {"type": "String", "annotations": {"doc": "Full name"}}}}}},

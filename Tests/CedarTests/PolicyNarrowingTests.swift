@@ -5,12 +5,15 @@ import Testing
 /// formats to Cedar text that parses back to itself.
 @Suite struct PolicyNarrowingTests {
     let entities = try! EntityStore(
-        json: #"[{"uid": {"type": "User", "id": "alice"}, "parents": [{"type": "Group", "id": "staff"}], "attrs": {}}, {"uid": {"type": "User", "id": "bob"}, "parents": [], "attrs": {}}]"#
+        json:
+            #"[{"uid": {"type": "User", "id": "alice"}, "parents": [{"type": "Group", "id": "staff"}], "attrs": {}}, {"uid": {"type": "User", "id": "bob"}, "parents": [], "attrs": {}}]"#
     )
 
     func allows(_ policy: Policy, principal: String, action: String, amount: Int64 = 5) throws -> Bool {
         let request = AuthorizationRequest(
-            principal: EntityUID("User", principal), action: EntityUID("Action", action), resource: EntityUID("Doc", "d"),
+            principal: EntityUID("User", principal),
+            action: EntityUID("Action", action),
+            resource: EntityUID("Doc", "d"),
             context: ["amount": .long(amount)]
         )
         return Authorizer(policies: try PolicySet(policies: [policy])).isAuthorized(request, entities: entities).decision == .allow
@@ -18,26 +21,33 @@ import Testing
 
     @Test func narrowingNeverAddsAccess() throws {
         let original = try #require(
-            try PolicySet(parsing: #"permit (principal in Group::"staff", action in [Action::"read", Action::"write"], resource is Doc);"#).staticPolicies.first
+            try PolicySet(parsing: #"permit (principal in Group::"staff", action in [Action::"read", Action::"write"], resource is Doc);"#)
+                .staticPolicies.first
         )
         #expect(original.actionEntities == [EntityUID("Action", "read"), EntityUID("Action", "write")])
         #expect(original.resourceType == EntityType("Doc"))
         #expect(original.principalEntity == nil && !original.principalIsUnconstrained)
         let bound = try PolicyCondition(parsing: "context.amount <= 10")
-        let narrowed = try #require(original.narrowed(principal: EntityUID("User", "bob"), actions: [EntityUID("Action", "read")], conditions: [bound]))
+        let narrowed = try #require(
+            original.narrowed(principal: EntityUID("User", "bob"), actions: [EntityUID("Action", "read")], conditions: [bound])
+        )
         let text = PolicyFormatter.format(narrowed)
-        #expect(text == #"""
-            permit (
-              principal == User::"bob",
-              action == Action::"read",
-              resource is Doc
-            )
-            when { principal in Group::"staff" }
-            when { context.amount <= 10 };
-            """#)
+        #expect(
+            text == #"""
+                permit (
+                  principal == User::"bob",
+                  action == Action::"read",
+                  resource is Doc
+                )
+                when { principal in Group::"staff" }
+                when { context.amount <= 10 };
+                """#
+        )
         // Pinned to bob, who is not staff: the kept `principal in` condition denies him.
         #expect(try !allows(narrowed, principal: "bob", action: "read"))
-        let alice = try #require(original.narrowed(principal: EntityUID("User", "alice"), actions: [EntityUID("Action", "read")], conditions: [bound]))
+        let alice = try #require(
+            original.narrowed(principal: EntityUID("User", "alice"), actions: [EntityUID("Action", "read")], conditions: [bound])
+        )
         #expect(try allows(alice, principal: "alice", action: "read"))
         #expect(try !allows(alice, principal: "alice", action: "read", amount: 11))
         #expect(try !allows(alice, principal: "alice", action: "write"))

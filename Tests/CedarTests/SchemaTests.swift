@@ -103,16 +103,20 @@ private let appSchemaJSON = """
             let error = #expect(throws: SchemaError.self) { try Schema(parsing: text) }
             #expect(error?.message.contains("nested too deeply") == true, "\(String(describing: error))")
         }
-        let json = #"{"": {"entityTypes": {"E": {"shape": "# + String(repeating: #"{"type": "Set", "element": "#, count: n)
+        let json =
+            #"{"": {"entityTypes": {"E": {"shape": "# + String(repeating: #"{"type": "Set", "element": "#, count: n)
             + #"{"type": "Long"}"# + String(repeating: "}", count: n) + "}}, \"actions\": {}}}"
         #expect(throws: SchemaError.self) { try Schema(json: json) }
         let commonChain = (0..<5_000).map { #""T\#($0)": {"type": "T\#($0 + 1)"}"# }.joined(separator: ", ")
-        let chained = #"{"": {"commonTypes": {\#(commonChain), "T5000": {"type": "Long"}}, "entityTypes": {"E": {"shape": {"type": "Record", "attributes": {"a": {"type": "T0"}}}}}, "actions": {}}}"#
+        let chained =
+            #"{"": {"commonTypes": {\#(commonChain), "T5000": {"type": "Long"}}, "entityTypes": {"E": {"shape": {"type": "Record", "attributes": {"a": {"type": "T0"}}}}}, "actions": {}}}"#
         let chainError = #expect(throws: SchemaError.self) { try Schema(json: chained) }
         #expect(chainError?.message.contains("nested too deeply") == true, "\(String(describing: chainError))")
 
         let fine = 190
-        let deep = try Schema(parsing: "entity E = { a: " + String(repeating: "{ a: ", count: fine) + "Long" + String(repeating: " }", count: fine) + " };")
+        let deep = try Schema(
+            parsing: "entity E = { a: " + String(repeating: "{ a: ", count: fine) + "Long" + String(repeating: " }", count: fine) + " };"
+        )
         #expect(deep.entityTypes[EntityType("E")] != nil)
     }
 

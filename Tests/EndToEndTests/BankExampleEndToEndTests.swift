@@ -5,9 +5,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TesseraProtocol
 import TesseraTesting
+import Testing
 
 /// The seed's scenario end to end over real HTTP: the real `tessera` binary (configured as in
 /// Examples/BankAPI) grants narrowed Cedar policy sets; the example bank API enforces them.
@@ -31,9 +31,12 @@ import TesseraTesting
     static let resource = "https://bank.example"
 
     static func token(_ tessera: TesseraProcess, details: String) async throws -> String {
-        let form = FormParameters([("grant_type", "client_credentials"), ("authorization_details", details), ("resource", resource)]).encoded
+        let form = FormParameters([("grant_type", "client_credentials"), ("authorization_details", details), ("resource", resource)])
+            .encoded
         let (status, body) = try await Web.post(tessera.baseURL + "/token", form: form, basic: basic)
-        guard status == 200, let token = body["access_token"] as? String else { throw TesseraProcess.Failure(description: "token: \(status) \(body)") }
+        guard status == 200, let token = body["access_token"] as? String else {
+            throw TesseraProcess.Failure(description: "token: \(status) \(body)")
+        }
         return token
     }
 
@@ -49,14 +52,23 @@ import TesseraTesting
     @Test func paymentsAreAllowedExactlyAsGranted() async throws {
         let tessera = try await TesseraProcess(["--config", try Self.configFile()])
         defer { Task { try? await tessera.stop() } }
-        let figure2 = try String(contentsOf: TesseraProcess.repositoryRoot.appendingPathComponent("Examples/BankAPI/figure2.json"), encoding: .utf8)
+        let figure2 = try String(
+            contentsOf: TesseraProcess.repositoryRoot.appendingPathComponent("Examples/BankAPI/figure2.json"),
+            encoding: .utf8
+        )
         let paymentToken = try await Self.token(tessera, details: figure2)
         let combinedToken = try await Self.token(tessera, details: SeedFigures.json(SeedFigures.figure3))
 
         let api = try BankAPI(configuration: .init(issuer: tessera.baseURL, resource: Self.resource))
         let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
-            func call(_ method: HTTPRequest.Method, _ path: String, token: String?, user: String = Self.user, body: ByteBuffer? = nil) async throws
+            func call(
+                _ method: HTTPRequest.Method,
+                _ path: String,
+                token: String?,
+                user: String = Self.user,
+                body: ByteBuffer? = nil
+            ) async throws
                 -> (HTTPResponse.Status, String, String?)
             {
                 var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("PSU-ID")!: user]
@@ -112,7 +124,9 @@ import TesseraTesting
             when { context.instructedAmount.currency == "EUR" };
             """
         let details = String(
-            decoding: try JSONSerialization.data(withJSONObject: [["type": "payment_initiation", "rarFormat": "cedar", "policySet": policy]]),
+            decoding: try JSONSerialization.data(withJSONObject: [
+                ["type": "payment_initiation", "rarFormat": "cedar", "policySet": policy]
+            ]),
             as: UTF8.self
         )
         let token = try await Self.token(tessera, details: details)
@@ -120,8 +134,12 @@ import TesseraTesting
         let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             func pay(_ amount: String) async throws -> HTTPResponse.Status {
-                let headers: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(token)", HTTPField.Name("PSU-ID")!: Self.user]
-                return try await client.execute(uri: "/payments", method: .post, headers: headers, body: Self.payment(amount: amount)) { $0.status }
+                let headers: HTTPFields = [
+                    .contentType: "application/json", .authorization: "Bearer \(token)", HTTPField.Name("PSU-ID")!: Self.user,
+                ]
+                return try await client.execute(uri: "/payments", method: .post, headers: headers, body: Self.payment(amount: amount)) {
+                    $0.status
+                }
             }
             let first = try await pay("999.99")
             #expect(first == .created)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraTesting
+import Testing
 
 /// `tessera cedar explain --schema S POLICIES` run as an operator would (issue 21, item 1): the
 /// seed's Figure 2 in plain language, an unreadable clause printed as code, bad input refused.
@@ -22,7 +22,8 @@ import TesseraTesting
         defer { try? FileManager.default.removeItem(at: dir) }
         let schema = try Self.write(SeedFigures.bankSchemaDeclaringNow, "bank.cedarschema", in: dir)
         let policies = try Self.write(
-            try SeedFigures.policySet(SeedFigures.figure2) + "\npermit (principal, action, resource) when { [1, 2].contains(context.n) };\n",
+            try SeedFigures.policySet(SeedFigures.figure2)
+                + "\npermit (principal, action, resource) when { [1, 2].contains(context.n) };\n",
             "figure2.cedar",
             in: dir
         )
@@ -41,7 +42,9 @@ import TesseraTesting
         let schema = try Self.write("entity User = { name: Nope };", "bad.cedarschema", in: dir)
         let policies = try Self.write("permit (principal, action, resource);", "p.cedar", in: dir)
         let (status, output) = try await ChildProcess.run(
-            TesseraProcess.binary, ["cedar", "explain", "--schema", schema, policies], capture: .both
+            TesseraProcess.binary,
+            ["cedar", "explain", "--schema", schema, policies],
+            capture: .both
         )
         #expect(status == 1)
         #expect(output.contains("unknown type `Nope`"))

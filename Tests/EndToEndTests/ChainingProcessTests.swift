@@ -3,12 +3,12 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraResource
 import TesseraServer
 import TesseraTesting
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -47,7 +47,9 @@ import Glibc
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-chaining-\(UUID().uuidString)")
         let directoryA = root.appendingPathComponent("a")
         let directoryB = root.appendingPathComponent("b")
-        for directory in [directoryA, directoryB] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        for directory in [directoryA, directoryB] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
         let configA = directoryA.appendingPathComponent("tessera.yaml").path
         try """
         issuer: \(issuerA)
@@ -109,11 +111,20 @@ import Glibc
     }
 
     static func accessToken(_ domains: Domains, as id: String = "app", scope: String = "read write") async throws -> String {
-        let (_, body) = try await Web.post(domains.issuerA + "/token", form: form([("grant_type", "client_credentials"), ("scope", scope)]), basic: basic(id))
+        let (_, body) = try await Web.post(
+            domains.issuerA + "/token",
+            form: form([("grant_type", "client_credentials"), ("scope", scope)]),
+            basic: basic(id)
+        )
         return try #require(body["access_token"] as? String)
     }
 
-    static func exchangeFor(_ domains: Domains, subject: String, as id: String = "app", extra: [(String, String)]? = nil) async throws -> (Int, [String: Any]) {
+    static func exchangeFor(
+        _ domains: Domains,
+        subject: String,
+        as id: String = "app",
+        extra: [(String, String)]? = nil
+    ) async throws -> (Int, [String: Any]) {
         try await Web.post(
             domains.issuerA + "/token",
             form: form(
@@ -125,11 +136,20 @@ import Glibc
     }
 
     static func redeem(_ domains: Domains, grant: String, extra: [(String, String)] = []) async throws -> (Int, [String: Any]) {
-        try await Web.post(domains.issuerB + "/token", form: form([("grant_type", jwtBearer), ("assertion", grant)] + extra), basic: basic())
+        try await Web.post(
+            domains.issuerB + "/token",
+            form: form([("grant_type", jwtBearer), ("assertion", grant)] + extra),
+            basic: basic()
+        )
     }
 
     /// POSTs a form with a DPoP proof of `key` for `url`.
-    static func postDPoP(_ url: String, form pairs: [(String, String)], basic: String, key: DPoPProofSigner) async throws -> (Int, [String: Any]) {
+    static func postDPoP(
+        _ url: String,
+        form pairs: [(String, String)],
+        basic: String,
+        key: DPoPProofSigner
+    ) async throws -> (Int, [String: Any]) {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -137,7 +157,8 @@ import Glibc
         request.headers.add(name: "DPoP", value: key.proof(method: "POST", uri: url))
         request.body = .bytes(ByteBuffer(string: form(pairs)))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
-        let body = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any] ?? [:]
+        let body =
+            try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any] ?? [:]
         return (Int(response.status.code), body)
     }
 
@@ -148,7 +169,11 @@ import Glibc
         do {
             // Happy path: token at A, grant for B from A, access token from B.
             let token = try await Self.accessToken(domains)
-            let (exchangeStatus, exchanged) = try await Self.exchangeFor(domains, subject: token, extra: [("audience", domains.issuerB), ("scope", "read")])
+            let (exchangeStatus, exchanged) = try await Self.exchangeFor(
+                domains,
+                subject: token,
+                extra: [("audience", domains.issuerB), ("scope", "read")]
+            )
             #expect(exchangeStatus == 200, "\(exchanged)")
             #expect(exchanged["token_type"] as? String == "N_A")
             #expect(exchanged["issued_token_type"] as? String == TokenTypeIdentifier.jwt)
@@ -179,7 +204,10 @@ import Glibc
             // A grant from an issuer B does not trust.
             let now = Int(Date().timeIntervalSince1970)
             let rogue = try await JWSSigner(privateJWK: TestClients.jwtClientPrivateJWK, kid: "rogue", algorithm: .es256).sign(
-                ["iss": JSONValue.string("https://evil.test"), "sub": .string("app"), "aud": .string(domains.issuerB), "exp": .number(Double(now + 30)), "jti": .string("r1")],
+                [
+                    "iss": JSONValue.string("https://evil.test"), "sub": .string("app"), "aud": .string(domains.issuerB),
+                    "exp": .number(Double(now + 30)), "jti": .string("r1"),
+                ],
                 type: "JWT"
             )
             let (_, untrusted) = try await Self.redeem(domains, grant: rogue)
@@ -187,10 +215,18 @@ import Glibc
 
             // Up-scoping at A and at B.
             let readOnly = try await Self.accessToken(domains, scope: "read")
-            let (_, upAtA) = try await Self.exchangeFor(domains, subject: readOnly, extra: [("audience", domains.issuerB), ("scope", "read write")])
+            let (_, upAtA) = try await Self.exchangeFor(
+                domains,
+                subject: readOnly,
+                extra: [("audience", domains.issuerB), ("scope", "read write")]
+            )
             #expect(upAtA["error"] as? String == "invalid_scope")
             let (_, narrow) = try await Self.exchangeFor(domains, subject: readOnly)
-            let (_, upAtB) = try await Self.redeem(domains, grant: try #require(narrow["access_token"] as? String), extra: [("scope", "write")])
+            let (_, upAtB) = try await Self.redeem(
+                domains,
+                grant: try #require(narrow["access_token"] as? String),
+                extra: [("scope", "write")]
+            )
             #expect(upAtB["error"] as? String == "invalid_scope")
 
             // A domain-A token stolen by another client.
@@ -198,7 +234,11 @@ import Glibc
             #expect(stolen["error"] as? String == "invalid_request")
 
             // A refresh token at B: never issued, and the grant type is not open to the client.
-            let (_, refresh) = try await Web.post(domains.issuerB + "/token", form: "grant_type=refresh_token&refresh_token=x", basic: Self.basic())
+            let (_, refresh) = try await Web.post(
+                domains.issuerB + "/token",
+                form: "grant_type=refresh_token&refresh_token=x",
+                basic: Self.basic()
+            )
             #expect(refresh["error"] as? String == "unauthorized_client")
 
             // An expired grant (A mints for 20 s, long enough for the happy path above on a loaded CI
@@ -210,7 +250,9 @@ import Glibc
 
             // Key rotation at A: B meets an unknown kid, refetches A's JWKS and accepts the grant. (Signing at
             // once: with the default publish delay A would sign with it only after 60 s.)
-            let (rotateStatus, rotateOutput) = try await TesseraProcess.run(["keys", "rotate", "--publish-delay", "0", "--data-dir", domains.directoryA.path])
+            let (rotateStatus, rotateOutput) = try await TesseraProcess.run([
+                "keys", "rotate", "--publish-delay", "0", "--data-dir", domains.directoryA.path,
+            ])
             #expect(rotateStatus == 0)
             let newKid = String(rotateOutput.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             var rotatedGrant: String?
@@ -246,11 +288,18 @@ import Glibc
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.headers.add(name: "Authorization", value: Self.basic())
             request.headers.add(name: "DPoP", value: key.proof(method: "POST", uri: domains.issuerA + "/token"))
-            request.body = .bytes(ByteBuffer(string: Self.form([
-                ("grant_type", Self.exchange), ("subject_token", token), ("subject_token_type", TokenTypeIdentifier.accessToken), ("audience", domains.issuerB),
-            ])))
+            request.body = .bytes(
+                ByteBuffer(
+                    string: Self.form([
+                        ("grant_type", Self.exchange), ("subject_token", token), ("subject_token_type", TokenTypeIdentifier.accessToken),
+                        ("audience", domains.issuerB),
+                    ])
+                )
+            )
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-            let body = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any] ?? [:]
+            let body =
+                try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any]
+                ?? [:]
             #expect(response.status.code == 200, "\(body)")
             let grant = try #require(body["access_token"] as? String)
             #expect(try Self.claims(grant).decode("requested_cnf", as: TesseraProtocol.Confirmation.self)?.jkt == key.thumbprint)
@@ -265,7 +314,10 @@ import Glibc
             let rs = OAuthResourceServer(configuration: .init(issuer: domains.issuerB, resource: resource))
             let url = resource + "/bookings"
             let withProof = ResourceRequest(
-                method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [key.proof(method: "GET", uri: url, accessToken: accessB)]
+                method: "GET",
+                uri: url,
+                authorization: ["DPoP " + accessB],
+                dpop: [key.proof(method: "GET", uri: url, accessToken: accessB)]
             )
             switch await rs.authorize(withProof, requiredScopes: Scope(["read"])) {
             case .success(let verified):
@@ -277,7 +329,10 @@ import Glibc
             // Another key, or no proof at all: refused.
             let thief = DPoPProofSigner()
             let stolen = ResourceRequest(
-                method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [thief.proof(method: "GET", uri: url, accessToken: accessB)]
+                method: "GET",
+                uri: url,
+                authorization: ["DPoP " + accessB],
+                dpop: [thief.proof(method: "GET", uri: url, accessToken: accessB)]
             )
             if case .success = await rs.authorize(stolen) { Issue.record("a proof from another key was accepted") }
             if case .success = await rs.authorize(ResourceRequest(method: "GET", uri: url, authorization: ["Bearer " + accessB])) {
@@ -298,7 +353,11 @@ import Glibc
         do {
             let key = DPoPProofSigner()
             let token = try await Self.accessToken(domains)
-            func exchange(audience: String, scope: String = "read", type: String? = TokenTypeIdentifier.accessToken) async throws -> (Int, [String: Any]) {
+            func exchange(
+                audience: String,
+                scope: String = "read",
+                type: String? = TokenTypeIdentifier.accessToken
+            ) async throws -> (Int, [String: Any]) {
                 var pairs = [
                     ("grant_type", Self.exchange), ("subject_token", token), ("subject_token_type", TokenTypeIdentifier.accessToken),
                     ("audience", audience), ("scope", scope),
@@ -322,13 +381,23 @@ import Glibc
 
             let rs = OAuthResourceServer(configuration: .init(issuer: domains.issuerB, resource: domains.issuerB))
             let url = "https://rs.b.test/api/bookings"
-            let proven = ResourceRequest(method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [key.proof(method: "GET", uri: url, accessToken: accessB)])
+            let proven = ResourceRequest(
+                method: "GET",
+                uri: url,
+                authorization: ["DPoP " + accessB],
+                dpop: [key.proof(method: "GET", uri: url, accessToken: accessB)]
+            )
             switch await rs.authorize(proven, requiredScopes: Scope(["read"])) {
             case .success(let verified): #expect(verified.subject == "app@a")
             case .failure(let refusal): Issue.record("RS-B refused the token AS-A obtained: \(refusal)")
             }
             let thief = DPoPProofSigner()
-            let stolen = ResourceRequest(method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [thief.proof(method: "GET", uri: url, accessToken: accessB)])
+            let stolen = ResourceRequest(
+                method: "GET",
+                uri: url,
+                authorization: ["DPoP " + accessB],
+                dpop: [thief.proof(method: "GET", uri: url, accessToken: accessB)]
+            )
             if case .success = await rs.authorize(stolen) { Issue.record("a proof from another key was accepted") }
             if case .success = await rs.authorize(ResourceRequest(method: "GET", uri: url, authorization: ["Bearer " + accessB])) {
                 Issue.record("the DPoP-bound token was accepted as a bearer token")
@@ -348,7 +417,10 @@ import Glibc
             let (refusedStatus, refused) = try await exchange(audience: domains.issuerB, scope: "write")
             #expect(refusedStatus == 400)
             #expect(refused["error"] as? String == "invalid_target")
-            #expect((refused["error_description"] as? String)?.contains("peer 'b' refused the authorization grant: invalid_scope") == true, "\(refused)")
+            #expect(
+                (refused["error_description"] as? String)?.contains("peer 'b' refused the authorization grant: invalid_scope") == true,
+                "\(refused)"
+            )
             // AS-B refuses the client authentication.
             let (_, strict) = try await exchange(audience: "https://as-strict.test")
             #expect(strict["error"] as? String == "invalid_target")
@@ -365,7 +437,10 @@ import Glibc
 
             // Metadata says access tokens can be requested for peers.
             let (_, metadata) = try await Web.get(domains.issuerA + "/.well-known/oauth-authorization-server")
-            #expect((metadata["identity_chaining_requested_token_types_supported"] as? [String])?.contains(TokenTypeIdentifier.accessToken) == true)
+            #expect(
+                (metadata["identity_chaining_requested_token_types_supported"] as? [String])?.contains(TokenTypeIdentifier.accessToken)
+                    == true
+            )
         } catch {
             try await domains.stop()
             throw error
@@ -382,13 +457,18 @@ import Glibc
         do {
             let resourceA = "https://rs.a.test/api"
             let (_, userToken) = try await Web.post(
-                domains.issuerA + "/token", form: Self.form([("grant_type", "client_credentials"), ("scope", "read"), ("resource", resourceA)]), basic: Self.basic()
+                domains.issuerA + "/token",
+                form: Self.form([("grant_type", "client_credentials"), ("scope", "read"), ("resource", resourceA)]),
+                basic: Self.basic()
             )
             let inbound = try #require(userToken["access_token"] as? String)
             let rsA = OAuthResourceServer(configuration: .init(issuer: domains.issuerA, resource: resourceA))
-            guard case .success(let caller) = await rsA.authorize(
-                ResourceRequest(method: "GET", uri: resourceA + "/trips", authorization: ["Bearer " + inbound]), requiredScopes: Scope(["read"])
-            ) else {
+            guard
+                case .success(let caller) = await rsA.authorize(
+                    ResourceRequest(method: "GET", uri: resourceA + "/trips", authorization: ["Bearer " + inbound]),
+                    requiredScopes: Scope(["read"])
+                )
+            else {
                 Issue.record("RS-A refused the inbound token")
                 try await domains.stop()
                 return
@@ -401,9 +481,11 @@ import Glibc
                 domains.issuerA + "/token",
                 form: [
                     ("grant_type", Self.exchange), ("subject_token", inbound), ("subject_token_type", TokenTypeIdentifier.accessToken),
-                    ("actor_token", own), ("actor_token_type", TokenTypeIdentifier.accessToken), ("audience", domains.issuerB), ("scope", "read"),
+                    ("actor_token", own), ("actor_token_type", TokenTypeIdentifier.accessToken), ("audience", domains.issuerB),
+                    ("scope", "read"),
                 ],
-                basic: Self.basic("rs-a"), key: key
+                basic: Self.basic("rs-a"),
+                key: key
             )
             #expect(exchangeStatus == 200, "\(exchanged)")
             let grant = try #require(exchanged["access_token"] as? String)
@@ -413,7 +495,10 @@ import Glibc
 
             let resourceB = "https://rs.b.test/api"
             let (redeemStatus, redeemed) = try await Self.postDPoP(
-                domains.issuerB + "/token", form: [("grant_type", Self.jwtBearer), ("assertion", grant), ("resource", resourceB)], basic: Self.basic("rs-a"), key: key
+                domains.issuerB + "/token",
+                form: [("grant_type", Self.jwtBearer), ("assertion", grant), ("resource", resourceB)],
+                basic: Self.basic("rs-a"),
+                key: key
             )
             #expect(redeemStatus == 200, "\(redeemed)")
             #expect(redeemed["token_type"] as? String == "DPoP")
@@ -422,7 +507,12 @@ import Glibc
             let rsB = OAuthResourceServer(configuration: .init(issuer: domains.issuerB, resource: resourceB))
             let url = resourceB + "/bookings"
             switch await rsB.authorize(
-                ResourceRequest(method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [key.proof(method: "GET", uri: url, accessToken: accessB)]),
+                ResourceRequest(
+                    method: "GET",
+                    uri: url,
+                    authorization: ["DPoP " + accessB],
+                    dpop: [key.proof(method: "GET", uri: url, accessToken: accessB)]
+                ),
                 requiredScopes: Scope(["read"])
             ) {
             case .success(let verified):
@@ -438,8 +528,15 @@ import Glibc
             }
             let other = DPoPProofSigner()
             if case .success = await rsB.authorize(
-                ResourceRequest(method: "GET", uri: url, authorization: ["DPoP " + accessB], dpop: [other.proof(method: "GET", uri: url, accessToken: accessB)])
-            ) { Issue.record("RS-B accepted RS-A's token with another key") }
+                ResourceRequest(
+                    method: "GET",
+                    uri: url,
+                    authorization: ["DPoP " + accessB],
+                    dpop: [other.proof(method: "GET", uri: url, accessToken: accessB)]
+                )
+            ) {
+                Issue.record("RS-B accepted RS-A's token with another key")
+            }
         } catch {
             try await domains.stop()
             throw error

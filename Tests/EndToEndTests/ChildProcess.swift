@@ -62,7 +62,10 @@ final class ChildProcess: Sendable {
     /// Runs `executable ARGUMENTS` to completion: its exit status and what it wrote to the captured
     /// streams. A child still running after `timeout` is killed and reported as a failure.
     static func run(
-        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], capture: Capture = .standardOutput,
+        _ executable: URL,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        capture: Capture = .standardOutput,
         timeout: Duration = .seconds(300)
     ) async throws -> (Int32, String) {
         let child = try ChildProcess(executable, arguments, environment: environment, capture: capture)

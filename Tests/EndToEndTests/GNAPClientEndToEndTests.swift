@@ -169,7 +169,9 @@ import Testing
             defer { request.terminate() }
             var grantID: String?
             for _ in 0..<100 where grantID == nil {
-                let (_, listing) = try await TesseraProcess.run(["gnap", "grants", "--state", "pending", "--data-dir", server.directory.path])
+                let (_, listing) = try await TesseraProcess.run([
+                    "gnap", "grants", "--state", "pending", "--data-dir", server.directory.path,
+                ])
                 // One line per grant: ID<TAB>state<TAB>…; "no grants" when there is none yet.
                 grantID = listing.split(separator: "\n").first { $0.contains("\tpending\t") }?.split(separator: "\t").first.map(String.init)
                 if grantID == nil { try await Task.sleep(for: .milliseconds(100)) }

@@ -177,7 +177,10 @@ import Testing
             // Change the last character to a different one (it is "A" for one hash in 16, so a fixed "A" sometimes
             // left the hash intact and made this test flaky).
             let lastCharacter = callback.hash.last == "A" ? "E" : "A"
-            let tampered = GNAPInteractionCallback(hash: String(callback.hash.dropLast()) + lastCharacter, interactRef: callback.interactRef)
+            let tampered = GNAPInteractionCallback(
+                hash: String(callback.hash.dropLast()) + lastCharacter,
+                interactRef: callback.interactRef
+            )
             await #expect(throws: GNAPClientError(.interactionHashMismatch, "")) {
                 _ = try await client.finishInteraction(grant, finish: finish, callback: tampered)
             }
@@ -349,7 +352,9 @@ import Testing
     @Test func usersCommandsManageWhoCanSignIn() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-users-\(UUID().uuidString)")
         let data = ["--data-dir", directory.path]
-        let (added, addOutput) = try await TesseraProcess.run(["users", "add", "dave", "--password", "dave-password-1", "--display-name", "Dave"] + data)
+        let (added, addOutput) = try await TesseraProcess.run(
+            ["users", "add", "dave", "--password", "dave-password-1", "--display-name", "Dave"] + data
+        )
         #expect(added == 0 && addOutput.contains("saved user dave"))
         let (generated, generatedOutput) = try await TesseraProcess.run(["users", "add", "erin"] + data)
         #expect(generated == 0 && generatedOutput.contains("password: "), "a generated password is printed once")
@@ -363,7 +368,10 @@ import Testing
         let (exported, _) = try await TesseraProcess.run(["export", "--output", exportFile] + data)
         #expect(exported == 0)
         let exportText = try String(contentsOfFile: exportFile, encoding: .utf8)
-        #expect(exportText.contains("\"username\" : \"dave\"") && exportText.contains("pbkdf2-sha256$") && !exportText.contains("dave-password-1"))
+        #expect(
+            exportText.contains("\"username\" : \"dave\"") && exportText.contains("pbkdf2-sha256$")
+                && !exportText.contains("dave-password-1")
+        )
         let other = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-users-import-\(UUID().uuidString)")
         let (imported, importOutput) = try await TesseraProcess.run(["import", "--input", exportFile, "--data-dir", other.path])
         #expect(imported == 0 && importOutput.contains("2 users"))
@@ -377,7 +385,9 @@ import Testing
             let (removed, _) = try await TesseraProcess.run(["users", "remove", "dave"] + data)
             #expect(removed == 0)
             #expect(try await dave.get("/device").status == 303, "removing a user ends their sessions")
-            #expect(try await InteractionPageDriver(base: process.baseURL).signIn(username: "dave", password: "dave-password-1").status == 401)
+            #expect(
+                try await InteractionPageDriver(base: process.baseURL).signIn(username: "dave", password: "dave-password-1").status == 401
+            )
             // Discovery advertises what the pages support (RFC 9635 §9).
             let (status, discovery) = try await Web.options(process.baseURL + "/gnap")
             #expect(status == 200)

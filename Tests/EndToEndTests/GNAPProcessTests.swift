@@ -3,15 +3,22 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
-import Testing
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// A GNAP grant against `tessera serve` as a process, approved by a person with the CLI, and a
 /// restart between the request and the approval (nothing is lost).
 @Suite(.serialized) struct GNAPProcessTests {
-    static func send(_ base: String, _ signer: GNAPTestSigner, method: HTTPMethod, path: String, body: [UInt8]?, token: String? = nil) async throws
+    static func send(
+        _ base: String,
+        _ signer: GNAPTestSigner,
+        method: HTTPMethod,
+        path: String,
+        body: [UInt8]?,
+        token: String? = nil
+    ) async throws
         -> (Int, [String: Any])
     {
         let url = base + path
@@ -58,7 +65,9 @@ import TesseraTesting
         #expect(listStatus == 0)
         let grantID = try #require(listing.split(separator: "\t").first.map(String.init))
         #expect(listing.contains("photo-api[read]"))
-        let (approveStatus, _) = try await TesseraProcess.run(["gnap", "approve", grantID, "--subject", "alice", "--data-dir", directory.path])
+        let (approveStatus, _) = try await TesseraProcess.run([
+            "gnap", "approve", grantID, "--subject", "alice", "--data-dir", directory.path,
+        ])
         #expect(approveStatus == 0)
 
         let second = try await TesseraProcess(fixed, port: port)

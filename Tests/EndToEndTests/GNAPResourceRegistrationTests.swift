@@ -1,9 +1,9 @@
 import Foundation
 import HTTPMessageSignatures
-import Testing
 import TesseraClient
 import TesseraProtocol
 import TesseraResource
+import Testing
 
 /// RFC 9767 §3.4 over real HTTP: the resource server registers a resource set with its own key,
 /// hands the reference to a client, the client asks for it by reference, and the token carries
@@ -30,7 +30,9 @@ extension GNAPClientEndToEndTests {
 
             // The client knows only the reference (from the RS's challenge or documentation).
             let gnap = client(server)
-            let grant = try await gnap.requestGrant(GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [.reference(registered.resourceReference)]))))
+            let grant = try await gnap.requestGrant(
+                GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [.reference(registered.resourceReference)])))
+            )
             #expect(!grant.isPending, "the instance is allowed photo-api and billing, which the reference stands for")
             let token = try #require(grant.tokens.first)
             let claims = try Self.claims(token.value)
@@ -38,11 +40,19 @@ extension GNAPClientEndToEndTests {
             #expect(audience == ["https://rs.example/"])
             let access = try #require(claims["access"] as? [[String: Any]])
             #expect(access.map { $0["type"] as? String } == ["photo-api", "billing"])
-            #expect(access[0]["locations"] as? [String] == ["https://rs.example/"], "rights without locations are meant for the registering RS")
+            #expect(
+                access[0]["locations"] as? [String] == ["https://rs.example/"],
+                "rights without locations are meant for the registering RS"
+            )
 
             var request = try HTTPSignatureRequest(method: "GET", targetURI: "https://rs.example/photos/1")
             try gnap.authorize(&request, with: token)
-            guard case .authorized(let granted) = await rs.verify(request, requiredAccess: [.object(GNAPAccessObject(type: "photo-api", actions: ["print"]))]) else {
+            guard
+                case .authorized(let granted) = await rs.verify(
+                    request,
+                    requiredAccess: [.object(GNAPAccessObject(type: "photo-api", actions: ["print"]))]
+                )
+            else {
                 Issue.record("the RS must accept a token granted through its own reference")
                 return
             }
@@ -60,7 +70,9 @@ extension GNAPClientEndToEndTests {
             unknown.resourceServer = .instance("nobody")
             let stranger = GNAPResourceServer(configuration: unknown, key: GNAPKeyPair.generate(.ed25519, keyID: "rs-2"))
             await #expect(throws: (any Error).self) { try await stranger.register([.reference("anything")]) }
-            await #expect(throws: (any Error).self) { try await resourceServer(server).register([.reference("photos")], tokenFormats: ["paseto"]) }
+            await #expect(throws: (any Error).self) {
+                try await resourceServer(server).register([.reference("photos")], tokenFormats: ["paseto"])
+            }
         }
     }
 }

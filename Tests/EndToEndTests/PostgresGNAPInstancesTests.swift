@@ -3,16 +3,22 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
-import Testing
 import TesseraProtocol
 import TesseraTesting
+import Testing
 
 /// A GNAP grant across two `tessera serve` processes on one PostgreSQL database, as behind a load
 /// balancer: the client signs for the public URL (the issuer) and each request may land on either
 /// instance.
 extension PostgresServeTests {
     /// Sends a request signed for `issuer + path` to `instance + path`.
-    static func gnap(_ instance: String, _ headers: HTTPFields, method: HTTPMethod, path: String, body: [UInt8]?) async throws -> (Int, [String: Any]) {
+    static func gnap(
+        _ instance: String,
+        _ headers: HTTPFields,
+        method: HTTPMethod,
+        path: String,
+        body: [UInt8]?
+    ) async throws -> (Int, [String: Any]) {
         var request = HTTPClientRequest(url: instance + path)
         request.method = method
         for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
@@ -25,7 +31,11 @@ extension PostgresServeTests {
     @Test func aGrantBegunOnOneInstanceContinuesOnTheOtherAndProofsAreSingleUseAcrossBoth() async throws {
         let database = try Self.freshDatabaseURL()
         let config = try Self.configFile()
-        try (try String(contentsOfFile: config, encoding: .utf8) + "\ngnap:\n  continuation_wait: 0\n").write(toFile: config, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\ngnap:\n  continuation_wait: 0\n").write(
+            toFile: config,
+            atomically: true,
+            encoding: .utf8
+        )
         let a = try await TesseraProcess(["--config", config, "--database", database])
         let b = try await TesseraProcess(["--config", config, "--database", database])
         defer { a.process.terminate(); b.process.terminate() }

@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraStorage
 import TesseraTesting
+import Testing
 
 /// Signing keys across several `tessera serve` processes on one PostgreSQL database: a key rotated
 /// through the CLI while both serve, and the first key of an empty database.
@@ -40,7 +40,11 @@ extension PostgresServeTests {
     /// `minimumIssued` tokens, signed by at least two keys), or until `cap` — how many rounds fit in a
     /// second depends on how busy the machine is, what the run must cover does not.
     static func load(
-        _ a: String, _ b: String, until deadline: ContinuousClock.Instant, minimumIssued: Int, cap: ContinuousClock.Instant
+        _ a: String,
+        _ b: String,
+        until deadline: ContinuousClock.Instant,
+        minimumIssued: Int,
+        cap: ContinuousClock.Instant
     ) async throws -> RotationRun {
         var run = RotationRun()
         var round = 0
@@ -94,7 +98,10 @@ extension PostgresServeTests {
 
         #expect(run.issued > 20)
         #expect(run.kids.contains(newKid), "the new key never signed: \(run.kids), before \(before)")
-        #expect(run.unpublished.isEmpty, "tokens signed by a key the other instance did not publish: \(run.unpublished.count) of \(run.issued)")
+        #expect(
+            run.unpublished.isEmpty,
+            "tokens signed by a key the other instance did not publish: \(run.unpublished.count) of \(run.issued)"
+        )
         #expect(run.inactive.isEmpty, "valid tokens answered inactive: \(run.inactive.prefix(10)) (\(run.inactive.count) of \(run.issued))")
         #expect(run.revocationsLost.isEmpty, "revocations that did not take effect: \(run.revocationsLost.prefix(10))")
         #expect(try await a.stop() == 0)
@@ -182,7 +189,10 @@ extension PostgresServeTests {
         #expect(listed.contains("encrypted (KEK ") && !listed.contains("plaintext"), "\(listed)")
 
         let (refused, output) = try await ChildProcess.run(
-            TesseraProcess.binary, ["serve", "--port", "0", "--config", config, "--database", database], capture: .both, timeout: .seconds(60)
+            TesseraProcess.binary,
+            ["serve", "--port", "0", "--config", config, "--database", database],
+            capture: .both,
+            timeout: .seconds(60)
         )
         #expect(refused == 1, "\(output)")
         #expect(output.contains("is encrypted under key-encryption key") && output.contains("none is configured"), "\(output)")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraTesting
+import Testing
 
 /// Several `tessera serve` processes on one PostgreSQL database, as operators run them behind a
 /// load balancer, and one server living through a database outage.
@@ -10,7 +10,9 @@ import TesseraTesting
     /// A fresh schema on the suite's database (TESSERA_POSTGRES_URL, set by scripts/test).
     static func freshDatabaseURL() throws -> String {
         guard let base = ProcessInfo.processInfo.environment["TESSERA_POSTGRES_URL"], !base.isEmpty else {
-            throw TesseraProcess.Failure(description: "TESSERA_POSTGRES_URL is not set: run scripts/test, which starts a private PostgreSQL")
+            throw TesseraProcess.Failure(
+                description: "TESSERA_POSTGRES_URL is not set: run scripts/test, which starts a private PostgreSQL"
+            )
         }
         let schema = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         // A generous deadline: these tests check behaviour across instances on a loaded machine.
@@ -71,9 +73,17 @@ import TesseraTesting
         #expect(onA["active"] as? Bool == false)
 
         // A refresh token rotated on A is refused on B (and that reuse revokes the new family).
-        let (rotated, fresh) = try await Web.post(a.baseURL + "/token", form: "grant_type=refresh_token&refresh_token=\(refresh)", basic: Self.basic)
+        let (rotated, fresh) = try await Web.post(
+            a.baseURL + "/token",
+            form: "grant_type=refresh_token&refresh_token=\(refresh)",
+            basic: Self.basic
+        )
         #expect(rotated == 200)
-        let (reused, refusal) = try await Web.post(b.baseURL + "/token", form: "grant_type=refresh_token&refresh_token=\(refresh)", basic: Self.basic)
+        let (reused, refusal) = try await Web.post(
+            b.baseURL + "/token",
+            form: "grant_type=refresh_token&refresh_token=\(refresh)",
+            basic: Self.basic
+        )
         #expect(reused == 400)
         #expect(refusal["error"] as? String == "invalid_grant")
         let newAccess = try #require(fresh["access_token"] as? String)
@@ -82,7 +92,8 @@ import TesseraTesting
 
         // A client assertion accepted by A is a replay on B.
         let assertion = try await TestClients.assertion(audience: Self.issuer, now: Date())
-        let form = "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="
+        let form =
+            "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="
         let (first, _) = try await Web.post(a.baseURL + "/token", form: form + assertion)
         #expect(first == 200)
         let (replayed, replayError) = try await Web.post(b.baseURL + "/token", form: form + assertion)
@@ -183,14 +194,19 @@ import TesseraTesting
         try await Task.sleep(for: .seconds(1))
         load.cancel()
         let run = await load.value
-        #expect(run.unavailable > 0, "the load run never saw the outage (\(run.acknowledged.count) acknowledged); server log: \(server.log.suffix(3000))")
+        #expect(
+            run.unavailable > 0,
+            "the load run never saw the outage (\(run.acknowledged.count) acknowledged); server log: \(server.log.suffix(3000))"
+        )
         #expect(run.other.isEmpty, "requests failed other than with 503 temporarily_unavailable: \(run.other)")
         #expect(run.acknowledged.count > 10)
         // The circuit breaker: once the pool knows the database is down, a request is refused in
         // milliseconds instead of waiting out request_timeout (2 s here), and the outage is logged once.
         let sorted = run.refusals.sorted()
         let median = sorted.isEmpty ? Duration.zero : sorted[sorted.count / 2]
-        print("outage: \(run.unavailable) refusals, median \(median), p90 \(sorted.isEmpty ? .zero : sorted[sorted.count * 9 / 10]), max \(sorted.last ?? .zero)")
+        print(
+            "outage: \(run.unavailable) refusals, median \(median), p90 \(sorted.isEmpty ? .zero : sorted[sorted.count * 9 / 10]), max \(sorted.last ?? .zero)"
+        )
         #expect(median < .milliseconds(100), "median refusal during the outage took \(median)")
         let perRequestLines = server.log.components(separatedBy: "store unavailable").count - 1
         #expect(perRequestLines < 5, "\(perRequestLines) 'store unavailable' lines for \(run.unavailable) refusals")
@@ -218,7 +234,11 @@ import TesseraTesting
         let refresh = try #require(issued["refresh_token"] as? String)
         let kidsBefore = try await Self.kids(old)
         #expect(try await old.stop() == 0)
-        #expect(try await TesseraProcess.run(["clients", "add", "--database", sqlite, "--id", "moved", "--auth", "none", "--grant-types", "refresh_token"]).0 == 0)
+        #expect(
+            try await TesseraProcess.run([
+                "clients", "add", "--database", sqlite, "--id", "moved", "--auth", "none", "--grant-types", "refresh_token",
+            ]).0 == 0
+        )
 
         let (migrateStatus, migrated) = try await TesseraProcess.run(["migrate", "--database", postgres])
         #expect(migrateStatus == 0 && migrated.contains("is at schema version "))
@@ -238,7 +258,11 @@ import TesseraTesting
         #expect(kidsAfter == kidsBefore)
         let (_, introspected) = try await Web.post(moved.baseURL + "/introspect", form: "token=\(access)", basic: Self.basic)
         #expect(introspected["active"] as? Bool == true)
-        let (refreshed, _) = try await Web.post(moved.baseURL + "/token", form: "grant_type=refresh_token&refresh_token=\(refresh)", basic: Self.basic)
+        let (refreshed, _) = try await Web.post(
+            moved.baseURL + "/token",
+            form: "grant_type=refresh_token&refresh_token=\(refresh)",
+            basic: Self.basic
+        )
         #expect(refreshed == 200)
         #expect(try await moved.stop() == 0)
     }
@@ -249,14 +273,22 @@ import TesseraTesting
     @Test func aRoleOwningOnlyItsSchemaMigratesAndServes() async throws {
         guard let base = ProcessInfo.processInfo.environment["TESSERA_POSTGRES_URL"], !base.isEmpty,
             var components = URLComponents(string: base)
-        else { throw TesseraProcess.Failure(description: "TESSERA_POSTGRES_URL is not set: run scripts/test, which starts a private PostgreSQL") }
+        else {
+            throw TesseraProcess.Failure(
+                description: "TESSERA_POSTGRES_URL is not set: run scripts/test, which starts a private PostgreSQL"
+            )
+        }
         let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
         let (role, schema, password) = ("tessera_app_\(suffix)", "tessera_\(suffix)", "app-password-\(suffix)")
         let setup = """
             CREATE ROLE \(role) LOGIN PASSWORD '\(password)';
             CREATE SCHEMA \(schema) AUTHORIZATION \(role);
             """
-        #expect(try await Self.shell(["psql", "-v", "ON_ERROR_STOP=1", "-q", base.replacingOccurrences(of: "postgres://", with: "postgresql://"), "-c", setup]) == 0)
+        #expect(
+            try await Self.shell([
+                "psql", "-v", "ON_ERROR_STOP=1", "-q", base.replacingOccurrences(of: "postgres://", with: "postgresql://"), "-c", setup,
+            ]) == 0
+        )
         components.user = role
         components.password = password
         components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "schema", value: schema)]

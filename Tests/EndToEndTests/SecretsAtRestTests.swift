@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraTesting
+import Testing
 
 /// What `tessera serve` leaves on disk and exposes to the network that an unprivileged local
 /// account or a stranger could use: the data folder (the signing keys' private JWKs are in the
@@ -19,7 +19,11 @@ import TesseraTesting
         let server = try await TesseraProcess(["--config", try ServeProcessTests.configFile(in: parent), "--data-dir", data])
         defer { server.process.terminate() }
         // A write, so that the write-ahead log and its index exist.
-        let (status, _) = try await Web.post(server.baseURL + "/token", form: "grant_type=client_credentials&scope=read", basic: TestClients.basicAuthorization())
+        let (status, _) = try await Web.post(
+            server.baseURL + "/token",
+            form: "grant_type=client_credentials&scope=read",
+            basic: TestClients.basicAuthorization()
+        )
         #expect(status == 200)
         #expect(Self.octal(try Self.mode(data)) == "700")
         for file in ["tessera.sqlite", "tessera.sqlite-wal", "tessera.sqlite-shm"] {
@@ -53,7 +57,9 @@ import TesseraTesting
 
     @Test func metricsAnswerLoopbackByDefaultAndOnlyAllowListedNetworksWhenConfigured() async throws {
         let directory = try ServeProcessTests.temporaryDirectory()
-        let open = try await TesseraProcess(["--config", try ServeProcessTests.configFile(in: directory), "--data-dir", directory.path + "/a"])
+        let open = try await TesseraProcess([
+            "--config", try ServeProcessTests.configFile(in: directory), "--data-dir", directory.path + "/a",
+        ])
         defer { open.process.terminate() }
         let (loopback, _) = try await Web.get(open.baseURL + "/metrics")
         #expect(loopback == 200)
@@ -95,7 +101,11 @@ import TesseraTesting
 
         // With the KEK the server signs; rotated keys are sealed too.
         let sealed = try await TesseraProcess(["--config", config, "--data-dir", data], environment: sealedEnvironment)
-        let (status, _) = try await Web.post(sealed.baseURL + "/token", form: "grant_type=client_credentials&scope=read", basic: TestClients.basicAuthorization())
+        let (status, _) = try await Web.post(
+            sealed.baseURL + "/token",
+            form: "grant_type=client_credentials&scope=read",
+            basic: TestClients.basicAuthorization()
+        )
         #expect(status == 200)
         #expect(try await sealed.stop() == 0)
         let (rotated, _) = try await TesseraProcess.run(["keys", "rotate", "--data-dir", data], environment: sealedEnvironment)
@@ -105,27 +115,40 @@ import TesseraTesting
 
         // Without it, or with another: a clear refusal to start, not a crash.
         let (missing, missingOutput) = try await ChildProcess.run(
-            TesseraProcess.binary, ["serve", "--port", "0", "--config", config, "--data-dir", data], capture: .both, timeout: .seconds(60)
+            TesseraProcess.binary,
+            ["serve", "--port", "0", "--config", config, "--data-dir", data],
+            capture: .both,
+            timeout: .seconds(60)
         )
         #expect(missing == 1, "\(missingOutput)")
         #expect(missingOutput.contains("is encrypted under key-encryption key") && missingOutput.contains("none is configured"))
         let (wrong, wrongOutput) = try await ChildProcess.run(
-            TesseraProcess.binary, ["serve", "--port", "0", "--config", config, "--data-dir", data],
-            environment: ["TESSERA_KEY_ENCRYPTION_KEY_FILE": otherKEK], capture: .both, timeout: .seconds(60)
+            TesseraProcess.binary,
+            ["serve", "--port", "0", "--config", config, "--data-dir", data],
+            environment: ["TESSERA_KEY_ENCRYPTION_KEY_FILE": otherKEK],
+            capture: .both,
+            timeout: .seconds(60)
         )
         #expect(wrong == 1, "\(wrongOutput)")
         #expect(wrongOutput.contains("but the configured one is"))
         let (bad, badOutput) = try await ChildProcess.run(
-            TesseraProcess.binary, ["keys", "list", "--data-dir", data], environment: ["TESSERA_KEY_ENCRYPTION_KEY": "short"], capture: .both
+            TesseraProcess.binary,
+            ["keys", "list", "--data-dir", data],
+            environment: ["TESSERA_KEY_ENCRYPTION_KEY": "short"],
+            capture: .both
         )
         #expect(bad != 0 && badOutput.contains("TESSERA_KEY_ENCRYPTION_KEY"), "\(badOutput)")
 
         // Changing the KEK: re-sealed under the new one from the previous one.
         let (changed, changedOutput) = try await TesseraProcess.run(
-            ["keys", "reencrypt", "--data-dir", data, "--previous-key-file", kek], environment: ["TESSERA_KEY_ENCRYPTION_KEY_FILE": otherKEK]
+            ["keys", "reencrypt", "--data-dir", data, "--previous-key-file", kek],
+            environment: ["TESSERA_KEY_ENCRYPTION_KEY_FILE": otherKEK]
         )
         #expect(changed == 0 && changedOutput.contains("encrypted 2 signing keys"), "\(changedOutput)")
-        let moved = try await TesseraProcess(["--config", config, "--data-dir", data], environment: ["TESSERA_KEY_ENCRYPTION_KEY_FILE": otherKEK])
+        let moved = try await TesseraProcess(
+            ["--config", config, "--data-dir", data],
+            environment: ["TESSERA_KEY_ENCRYPTION_KEY_FILE": otherKEK]
+        )
         #expect(try await moved.stop() == 0)
     }
 }

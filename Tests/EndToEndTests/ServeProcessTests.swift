@@ -1,9 +1,9 @@
-import TesseraProtocol
-import TesseraEngine
-import HTTPTypes
 import Foundation
-import Testing
+import HTTPTypes
+import TesseraEngine
+import TesseraProtocol
 import TesseraTesting
+import Testing
 
 /// `tessera serve` as a real process on a loopback port, driven over HTTP.
 @Suite(.serialized) struct ServeProcessTests {
@@ -34,7 +34,11 @@ import TesseraTesting
 
         let first = try await TesseraProcess(arguments)
         #expect(first.log.contains("database sqlite:"))
-        let (status, issued) = try await Web.post(first.baseURL + "/token", form: "grant_type=client_credentials&scope=read", basic: TestClients.basicAuthorization())
+        let (status, issued) = try await Web.post(
+            first.baseURL + "/token",
+            form: "grant_type=client_credentials&scope=read",
+            basic: TestClients.basicAuthorization()
+        )
         #expect(status == 200)
         let access = try #require(issued["access_token"] as? String)
         let refresh = try #require(issued["refresh_token"] as? String)
@@ -44,10 +48,21 @@ import TesseraTesting
         // Same data folder, new process (and port): keys, clients and token records survive.
         let second = try await TesseraProcess(arguments)
         let (_, jwksAfter) = try await Web.get(second.baseURL + "/jwks")
-        #expect((jwksBefore["keys"] as? [[String: Any]])?.first?["kid"] as? String == (jwksAfter["keys"] as? [[String: Any]])?.first?["kid"] as? String)
-        let (_, introspected) = try await Web.post(second.baseURL + "/introspect", form: "token=\(access)", basic: TestClients.basicAuthorization())
+        #expect(
+            (jwksBefore["keys"] as? [[String: Any]])?.first?["kid"] as? String == (jwksAfter["keys"] as? [[String: Any]])?.first?["kid"]
+                as? String
+        )
+        let (_, introspected) = try await Web.post(
+            second.baseURL + "/introspect",
+            form: "token=\(access)",
+            basic: TestClients.basicAuthorization()
+        )
         #expect(introspected["active"] as? Bool == true)
-        let (refreshStatus, _) = try await Web.post(second.baseURL + "/token", form: "grant_type=refresh_token&refresh_token=\(refresh)", basic: TestClients.basicAuthorization())
+        let (refreshStatus, _) = try await Web.post(
+            second.baseURL + "/token",
+            form: "grant_type=refresh_token&refresh_token=\(refresh)",
+            basic: TestClients.basicAuthorization()
+        )
         #expect(refreshStatus == 200)
         try await second.stop()
     }
@@ -59,7 +74,9 @@ import TesseraTesting
             "--grant-types", "client_credentials", "--scopes", "read",
         ])
         #expect(addStatus == 0)
-        let secret = try #require(addOutput.split(separator: "\n").first { $0.hasPrefix("client_secret: ") }).dropFirst("client_secret: ".count)
+        let secret = try #require(addOutput.split(separator: "\n").first { $0.hasPrefix("client_secret: ") }).dropFirst(
+            "client_secret: ".count
+        )
         let (listStatus, listOutput) = try await TesseraProcess.run(["clients", "list", "--data-dir", directory.path])
         #expect(listStatus == 0 && listOutput.contains("cli-client"))
         let (duplicateStatus, _) = try await TesseraProcess.run([
@@ -68,7 +85,10 @@ import TesseraTesting
         #expect(duplicateStatus != 0)
 
         let server = try await TesseraProcess(["--data-dir", directory.path])
-        let (status, _) = try await Web.post(server.baseURL + "/token", form: "grant_type=client_credentials&client_id=cli-client&client_secret=\(secret)")
+        let (status, _) = try await Web.post(
+            server.baseURL + "/token",
+            form: "grant_type=client_credentials&client_id=cli-client&client_secret=\(secret)"
+        )
         #expect(status == 200)
         let (_, before) = try await Web.get(server.baseURL + "/jwks")
         let (rotateStatus, rotateOutput) = try await TesseraProcess.run(["keys", "rotate", "--data-dir", directory.path])
@@ -94,7 +114,9 @@ import TesseraTesting
         try "port: 8080\nclients:\n  - id: x\n    auth: client_secret_basic\n    secret: short\n    grant_types: [client_credentials]\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         let (status, output) = try await ChildProcess.run(
-            TesseraProcess.binary, ["serve", "--config", path, "--data-dir", directory.path], capture: .both
+            TesseraProcess.binary,
+            ["serve", "--config", path, "--data-dir", directory.path],
+            capture: .both
         )
         #expect(status != 0)
         #expect(output.contains("clients[0].secret"))
@@ -104,7 +126,10 @@ import TesseraTesting
     /// pointing at `--help`, and exit status 1 (ArgumentParser's 64 is for a malformed command line).
     @Test(arguments: [
         // Found when the server is built from the settings (`serve` only).
-        ("port: 8080\nclients:\n  - id: x\n    auth: client_secret_basic\n    secret: short\n    grant_types: [client_credentials]\n", [["serve"]]),
+        (
+            "port: 8080\nclients:\n  - id: x\n    auth: client_secret_basic\n    secret: short\n    grant_types: [client_credentials]\n",
+            [["serve"]]
+        ),
         // Found when the file is read (every command).
         ("no_such_setting: 1\n", [["serve"], ["clients", "list"], ["migrate"]]),
         ("outbound_network:\n  allowed_networks: [\"10.0.0.0/99\"]\n", [["serve"], ["migrate"]]),
@@ -115,7 +140,9 @@ import TesseraTesting
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         for command in commands {
             let (status, output) = try await ChildProcess.run(
-                TesseraProcess.binary, command + ["--config", path, "--data-dir", directory.path], capture: .both
+                TesseraProcess.binary,
+                command + ["--config", path, "--data-dir", directory.path],
+                capture: .both
             )
             #expect(status == 1, "\(command): \(output)")
             #expect(output.contains("configuration '"), "\(command): \(output)")
@@ -145,7 +172,8 @@ import TesseraTesting
             let assertion = try await TestClients.assertion(audience: issuer + "/token", now: Date(), iss: "loop", sub: "loop")
             let (status, body) = try await Web.post(
                 server.baseURL + "/token",
-                form: "grant_type=client_credentials&client_id=loop&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=\(assertion)"
+                form:
+                    "grant_type=client_credentials&client_id=loop&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=\(assertion)"
             )
             #expect(status == 401 && body["error"] as? String == "invalid_client", "\(section): \(body)")
             let description = body["error_description"] as? String ?? ""

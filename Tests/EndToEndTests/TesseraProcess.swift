@@ -1,12 +1,12 @@
-import NIOFoundationCompat
-import TesseraProtocol
-import TesseraEngine
-import HTTPTypes
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 import Synchronization
+import TesseraEngine
+import TesseraProtocol
 
 /// A `tessera` executable run as a child process on a free loopback port, as an operator would.
 final class TesseraProcess: Sendable {
@@ -38,7 +38,10 @@ final class TesseraProcess: Sendable {
     /// Starts `tessera serve --port 0 ARGS` and waits for the log line that names the port.
     init(_ arguments: [String], environment: [String: String] = [:], port: String = "0") async throws {
         let child = try ChildProcess(
-            Self.binary, ["serve", "--host", "127.0.0.1", "--port", port] + arguments, environment: environment, capture: .standardError
+            Self.binary,
+            ["serve", "--host", "127.0.0.1", "--port", port] + arguments,
+            environment: environment,
+            capture: .standardError
         )
         let pattern = #"listening on (https?://[0-9.]+:[0-9]+)"#
         guard let line = await child.firstMatch(of: pattern, within: Self.startTimeout) else {

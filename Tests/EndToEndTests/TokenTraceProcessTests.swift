@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TesseraProtocol
 import TesseraTesting
+import Testing
 
 /// `tessera tokens trace` against the database a real `tessera serve` wrote (issue 19): a token's
 /// ancestry and descendants with their state, after its middle link was revoked at /revoke.
@@ -29,7 +29,8 @@ import TesseraTesting
         let (_, issued) = try await Web.post(server.baseURL + "/token", form: "grant_type=client_credentials&scope=read", basic: basic)
         var chain = [try #require(issued["access_token"] as? String)]
         for _ in 0..<3 {
-            let form = "grant_type=\(Self.exchange)&subject_token=\(chain.last ?? "")&subject_token_type=urn:ietf:params:oauth:token-type:access_token"
+            let form =
+                "grant_type=\(Self.exchange)&subject_token=\(chain.last ?? "")&subject_token_type=urn:ietf:params:oauth:token-type:access_token"
             let (status, exchanged) = try await Web.post(server.baseURL + "/token", form: form, basic: basic)
             #expect(status == 200, "\(exchanged)")
             chain.append(try #require(exchanged["access_token"] as? String))
@@ -46,7 +47,11 @@ import TesseraTesting
         #expect(lines.contains { $0.contains(ids[0]) && $0.contains("active") && $0.contains("root") })
         #expect(lines.contains { $0.contains(ids[1]) && $0.contains("revoked") && $0.contains("exchange from \(ids[0])") })
         #expect(lines.contains { $0.hasPrefix("  └ \(ids[2])") && $0.contains("revoked") })
-        #expect(lines.contains { $0.hasPrefix("    └ \(ids[3])") && $0.contains("revoked") && $0.contains("client=\(TestClients.secretClientID)") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("    └ \(ids[3])") && $0.contains("revoked") && $0.contains("client=\(TestClients.secretClientID)")
+            }
+        )
 
         let (jsonStatus, json) = try await TesseraProcess.run(["tokens", "trace", ids[1], "--json"] + arguments)
         #expect(jsonStatus == 0)

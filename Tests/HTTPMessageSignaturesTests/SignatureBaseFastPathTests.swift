@@ -37,8 +37,10 @@ import Testing
         (request(fields: gnapFields), [.method, .targetURI, .field("content-type"), .field("content-length")], .contentDigest, true),
         (request(fields: gnapFields), [.method, .targetURI, .field("authorization"), .field("content-digest")], nil, true),
         (request(fields: gnapFields), [.requestTarget, .method, .field("x-multi")], nil, true),
-        (request(scheme: "HTTPS", authority: "Server.Example.com:8443", target: "/gnap/continue/1?x=%20y", fields: gnapFields),
-         [.targetURI, .method], nil, true),
+        (
+            request(scheme: "HTTPS", authority: "Server.Example.com:8443", target: "/gnap/continue/1?x=%20y", fields: gnapFields),
+            [.targetURI, .method], nil, true
+        ),
         (request(method: "GET", target: "/", fields: gnapFields), [.method, .targetURI], nil, true),
         // Left to the general path: parameters, other derived components, absolute-form targets, duplicates,
         // missing fields, non-ASCII values, @status-like names.
@@ -54,7 +56,12 @@ import Testing
 
     @Test func theOnePassBaseEqualsTheGeneralOne() throws {
         for (index, (request, components, extra, fast)) in Self.cases.enumerated() {
-            let quick = SignatureBase.plainRequestBase(components: components, appending: extra, parameters: Self.parameters, request: request)
+            let quick = SignatureBase.plainRequestBase(
+                components: components,
+                appending: extra,
+                parameters: Self.parameters,
+                request: request
+            )
             #expect((quick != nil) == fast, "case \(index): fast path \(quick == nil ? "declined" : "taken")")
             let general: SignatureBase
             do {

@@ -8,16 +8,24 @@ import Testing
 /// response checks that are the client's — `state` tampering and mix-up (`iss`, RFC 9207).
 @Suite struct AuthorizationCodeFlowClientTests {
     let flow = AuthorizationCodeFlow(
-        issuer: "https://as.example", authorizationEndpoint: "https://as.example/authorize", clientID: "web", redirectURI: "https://app.example/cb"
+        issuer: "https://as.example",
+        authorizationEndpoint: "https://as.example/authorize",
+        clientID: "web",
+        redirectURI: "https://app.example/cb"
     )
 
     @Test func theChallengeIsRFC7636sS256() {
-        #expect(AuthorizationCodeFlow.challenge(for: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+        #expect(
+            AuthorizationCodeFlow.challenge(for: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+                == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        )
     }
 
     @Test func theRequestCarriesPKCEStateAndNonceAndIsFreshEachTime() throws {
         let request = flow.start(scope: "openid read", resources: ["https://api.example/"])
-        let items = Dictionary(uniqueKeysWithValues: (URLComponents(string: request.url)?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+        let items = Dictionary(
+            uniqueKeysWithValues: (URLComponents(string: request.url)?.queryItems ?? []).map { ($0.name, $0.value ?? "") }
+        )
         #expect(items["response_type"] == "code")
         #expect(items["code_challenge_method"] == "S256")
         #expect(items["code_challenge"] == AuthorizationCodeFlow.challenge(for: request.codeVerifier))
@@ -31,7 +39,10 @@ import Testing
 
     @Test func aMatchingResponseYieldsTheCode() throws {
         let request = flow.start()
-        let code = try flow.code(fromCallback: "https://app.example/cb?code=abc&state=\(request.state)&iss=https%3A%2F%2Fas.example", for: request)
+        let code = try flow.code(
+            fromCallback: "https://app.example/cb?code=abc&state=\(request.state)&iss=https%3A%2F%2Fas.example",
+            for: request
+        )
         #expect(code == "abc")
     }
 
@@ -52,7 +63,10 @@ import Testing
     @Test func aMixUpIsRefused() {
         let request = flow.start()
         #expect(throws: AuthorizationCodeFlow.ResponseError.issuerMismatch(received: "https://evil.example")) {
-            try flow.code(fromCallback: "https://app.example/cb?code=abc&state=\(request.state)&iss=https%3A%2F%2Fevil.example", for: request)
+            try flow.code(
+                fromCallback: "https://app.example/cb?code=abc&state=\(request.state)&iss=https%3A%2F%2Fevil.example",
+                for: request
+            )
         }
         #expect(throws: AuthorizationCodeFlow.ResponseError.issuerMismatch(received: nil)) {
             try flow.code(fromCallback: "https://app.example/cb?code=abc&state=\(request.state)", for: request)
@@ -62,7 +76,11 @@ import Testing
     @Test func anErrorResponseIsReportedAfterTheChecks() {
         let request = flow.start()
         #expect(throws: AuthorizationCodeFlow.ResponseError.refused(OAuthError("access_denied", "no"))) {
-            try flow.code(fromCallback: "https://app.example/cb?error=access_denied&error_description=no&state=\(request.state)&iss=https%3A%2F%2Fas.example", for: request)
+            try flow.code(
+                fromCallback:
+                    "https://app.example/cb?error=access_denied&error_description=no&state=\(request.state)&iss=https%3A%2F%2Fas.example",
+                for: request
+            )
         }
     }
 }

@@ -1,7 +1,7 @@
-import TesseraTesting
 import Foundation
 import HTTPMessageSignatures
 import TesseraProtocol
+import TesseraTesting
 import Testing
 
 @Suite struct GNAPKeyPairTests {

@@ -1,9 +1,9 @@
 import Cedar
 import Foundation
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraTesting
+import Testing
 
 /// The Cedar profile for RAR (seed 003): the seed's figures, malformed policy sets, narrowing
 /// checked by evaluating the granted set inside and outside the approved bounds.
@@ -18,7 +18,11 @@ import TesseraTesting
         validFor: TimeInterval? = nil
     ) throws -> AuthorizationDetailsType.CedarProfile {
         try AuthorizationDetailsType.CedarProfile(
-            schema: schema, delegationPolicies: delegation, pinPrincipalType: pin, conditions: conditions, validFor: validFor
+            schema: schema,
+            delegationPolicies: delegation,
+            pinPrincipalType: pin,
+            conditions: conditions,
+            validFor: validFor
         )
     }
 
@@ -37,7 +41,9 @@ import TesseraTesting
     }
 
     func granted(_ details: [JSONValue], _ index: Int = 0) throws -> String {
-        guard case .object(let members) = details[index], let text = members["policySet"]?.stringValue else { throw CocoaError(.coderValueNotFound) }
+        guard case .object(let members) = details[index], let text = members["policySet"]?.stringValue else {
+            throw CocoaError(.coderValueNotFound)
+        }
         #expect(members["rarFormat"] == .string("cedar"))
         return text
     }
@@ -113,13 +119,21 @@ import TesseraTesting
             );
             """
         let message = refusal(processor(try profile()), entry(text))
-        #expect(message?.hasPrefix("authorization_details[0].policySet has a Cedar syntax error at line 4, column 3") == true, "\(message ?? "")")
+        #expect(
+            message?.hasPrefix("authorization_details[0].policySet has a Cedar syntax error at line 4, column 3") == true,
+            "\(message ?? "")"
+        )
     }
 
     @Test func unknownEntityTypeAgainstTheSchema() throws {
         let text = #"permit (principal == BankA::User::"u", action == BankA::Action::"initiate", resource == Bank::"x");"#
         let message = refusal(processor(try profile()), entry(text)) ?? ""
-        #expect(message.hasPrefix("authorization_details[0].policySet does not validate against the schema of type 'payment_initiation': the policy at line 1, column 1:"), "\(message)")
+        #expect(
+            message.hasPrefix(
+                "authorization_details[0].policySet does not validate against the schema of type 'payment_initiation': the policy at line 1, column 1:"
+            ),
+            "\(message)"
+        )
         #expect(message.contains("Bank"), "\(message)")
     }
 
@@ -163,7 +177,10 @@ import TesseraTesting
     @Test func tooManyPoliciesAreRefused() throws {
         let one = #"permit (principal, action == BankA::Action::"status", resource == Creditor::"c");"#
         let text = Array(repeating: one, count: 11).joined(separator: "\n")
-        #expect(refusal(processor(try profile(schema: nil)), entry(text)) == "authorization_details[0].policySet has 11 policies; at most 10 are accepted")
+        #expect(
+            refusal(processor(try profile(schema: nil)), entry(text))
+                == "authorization_details[0].policySet has 11 policies; at most 10 are accepted"
+        )
     }
 
     // MARK: - Narrowing
@@ -185,8 +202,12 @@ import TesseraTesting
 
     @Test func expiryIsAddedAndEnforcedThroughContextNow() throws {
         let details = try AuthorizationDetailsProcessor.parse(SeedFigures.json(SeedFigures.figure2))
-        let granted = try granted(try processor(try profile(schema: SeedFigures.bankSchemaDeclaringNow, validFor: 600)).grant(details, to: party))
-        let report = Validator(schema: try Schema(text: SeedFigures.bankSchemaDeclaringNow), mode: .strict).validate(try PolicySet(parsing: granted))
+        let granted = try granted(
+            try processor(try profile(schema: SeedFigures.bankSchemaDeclaringNow, validFor: 600)).grant(details, to: party)
+        )
+        let report = Validator(schema: try Schema(text: SeedFigures.bankSchemaDeclaringNow), mode: .strict).validate(
+            try PolicySet(parsing: granted)
+        )
         #expect(report.errors.isEmpty, "the granted set validates against the type's schema: \(report.errors)")
         #expect(granted.contains(#"context.now < datetime("2027-01-15T08:10:00.000Z")"#), "\(granted)")
         #expect(try BankFixtures.allows(granted, BankFixtures.payment(), now: Fixtures.epoch.addingTimeInterval(599)))
@@ -229,7 +250,10 @@ import TesseraTesting
             _ = try p.grant(entry(other), to: subject)
             Issue.record("a principal other than the subject was granted")
         } catch {
-            #expect(error.message == #"authorization_details[0].policySet: the policy at line 1, column 1 names principal BankA::User::"mallory", but this token's subject is BankA::User::"\#(SeedFigures.user)""#)
+            #expect(
+                error.message
+                    == #"authorization_details[0].policySet: the policy at line 1, column 1 names principal BankA::User::"mallory", but this token's subject is BankA::User::"\#(SeedFigures.user)""#
+            )
         }
     }
 
@@ -256,14 +280,19 @@ import TesseraTesting
             _ = try p.narrow(details, within: grant)
             Issue.record("a refresh widened the grant")
         } catch {
-            #expect(error.message == "authorization_details[0]: asks for policies the grant does not hold (a derived token may only narrow its parent)")
+            #expect(
+                error.message
+                    == "authorization_details[0]: asks for policies the grant does not hold (a derived token may only narrow its parent)"
+            )
         }
     }
 
     @Test func profileConfigurationErrorsNameTheField() {
         #expect(throws: CedarProfileError(field: "policies", "")) { try profile(delegation: "permit(") }
         #expect(throws: CedarProfileError(field: "schema", "")) { try profile(schema: "entity ;") }
-        #expect(throws: CedarProfileError(field: "conditions[0]", "")) { try profile(conditions: ["true }; permit(principal, action, resource) when { true"]) }
+        #expect(throws: CedarProfileError(field: "conditions[0]", "")) {
+            try profile(conditions: ["true }; permit(principal, action, resource) when { true"])
+        }
         #expect(throws: CedarProfileError(field: "pin_principal", "")) { try profile(pin: "not a type!") }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
-import Testing
-@testable import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
+
+@testable import TesseraEngine
 
 /// The AS-A half of "authorization server acting as client" (seed 004 appendix): the key the client
 /// proved with its token exchange request is relayed to the peer AS as the grant's `requested_cnf`.
@@ -14,7 +15,13 @@ import TesseraTesting
         let epoch = Fixtures.epoch
         return try await TestServer.build(now: { epoch }) { configuration in
             configuration.clients.append(
-                ClientDefinition(id: "app", auth: "client_secret_basic", secret: Self.secret, grantTypes: ["client_credentials", GrantType.tokenExchange.rawValue], scopes: "read")
+                ClientDefinition(
+                    id: "app",
+                    auth: "client_secret_basic",
+                    secret: Self.secret,
+                    grantTypes: ["client_credentials", GrantType.tokenExchange.rawValue],
+                    scopes: "read"
+                )
             )
             configuration.chaining.peers = [TrustConfiguration.Peer(name: "b", issuer: "https://as-b.test")]
         }.engine
@@ -22,7 +29,10 @@ import TesseraTesting
 
     func exchange(_ engine: GrantEngine, confirmation: TesseraProtocol.Confirmation?, audience: String) async throws -> TokenResponse {
         let credentials = ClientCredentials.basic(clientID: "app", secret: Self.secret)
-        let subject = try await engine.token(form: FormParameters([("grant_type", "client_credentials"), ("scope", "read")]), credentials: credentials)
+        let subject = try await engine.token(
+            form: FormParameters([("grant_type", "client_credentials"), ("scope", "read")]),
+            credentials: credentials
+        )
         var request = try TokenRequest(
             form: FormParameters([
                 ("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", subject.accessToken),
@@ -37,7 +47,11 @@ import TesseraTesting
 
     @Test func provenKeyIsRelayedAsRequestedCnf() async throws {
         let engine = try await engine()
-        let response = try await exchange(engine, confirmation: TesseraProtocol.Confirmation(jkt: "client-key-thumbprint"), audience: "https://as-b.test")
+        let response = try await exchange(
+            engine,
+            confirmation: TesseraProtocol.Confirmation(jkt: "client-key-thumbprint"),
+            audience: "https://as-b.test"
+        )
         #expect(response.tokenType == "N_A")
         let claims = try JWTClaimSet(payload: try CompactJWS(parsing: response.accessToken).payload)
         #expect(claims.decode("requested_cnf", as: TesseraProtocol.Confirmation.self)?.jkt == "client-key-thumbprint")
@@ -52,7 +66,11 @@ import TesseraTesting
 
     @Test func localExchangeBindsTheNewTokenToTheProvenKey() async throws {
         let engine = try await engine()
-        let response = try await exchange(engine, confirmation: TesseraProtocol.Confirmation(jkt: "k"), audience: engine.configuration.issuer)
+        let response = try await exchange(
+            engine,
+            confirmation: TesseraProtocol.Confirmation(jkt: "k"),
+            audience: engine.configuration.issuer
+        )
         #expect(response.tokenType == "DPoP")
         let claims = try JWTClaimSet(payload: try CompactJWS(parsing: response.accessToken).payload)
         #expect(claims.decode("cnf", as: TesseraProtocol.Confirmation.self)?.jkt == "k")
@@ -65,7 +83,9 @@ import TesseraTesting
         transcription.claims = ["*"]
         transcription.claimPrefix = "a/"
         transcription.remove = ["ssn"]
-        let claims = JWTClaimSet(["sub": .string("alice"), "ssn": .string("1"), "dept": .string("x"), "scope": .string("read"), "iss": .string("i")])
+        let claims = JWTClaimSet([
+            "sub": .string("alice"), "ssn": .string("1"), "dept": .string("x"), "scope": .string("read"), "iss": .string("i"),
+        ])
         #expect(transcription.subject(of: claims) == "alice@b")
         #expect(transcription.transcribedClaims(of: claims) == ["a/dept": .string("x")])
         transcription.requireSubjectMapping = true

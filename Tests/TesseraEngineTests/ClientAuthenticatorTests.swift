@@ -1,11 +1,11 @@
-import TesseraStorage
-import HTTPTypes
 import Foundation
-import Testing
+import HTTPTypes
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import TesseraStorage
 import TesseraTesting
+import Testing
 
 /// Client authentication attacks, run against the engine the server uses.
 @Suite struct ClientAuthenticatorTests {
@@ -68,7 +68,10 @@ import TesseraTesting
     @Test func acceptsTheTokenEndpointAsAudience() async throws {
         let engine = try await engine()
         let assertion = try await TestClients.assertion(audience: engine.configuration.tokenEndpoint, now: now)
-        #expect(try await authenticate(engine, .assertion(clientID: TestClients.jwtClientID, assertion: assertion)).id == TestClients.jwtClientID)
+        #expect(
+            try await authenticate(engine, .assertion(clientID: TestClients.jwtClientID, assertion: assertion)).id
+                == TestClients.jwtClientID
+        )
     }
 
     @Test func refusesAssertionAttacks() async throws {
@@ -103,7 +106,8 @@ import TesseraTesting
     }
 
     static func unsigned(_ header: String, issuer: String, now: Date, signature: String = "") -> String {
-        let claims = #"{"iss":"service-jwt","sub":"service-jwt","aud":"\#(issuer)","exp":\#(Int(now.timeIntervalSince1970) + 60),"jti":"\#(UUID().uuidString)"}"#
+        let claims =
+            #"{"iss":"service-jwt","sub":"service-jwt","aud":"\#(issuer)","exp":\#(Int(now.timeIntervalSince1970) + 60),"jti":"\#(UUID().uuidString)"}"#
         return TestClients.base64url(Data(header.utf8)) + "." + TestClients.base64url(Data(claims.utf8)) + "." + signature
     }
 }

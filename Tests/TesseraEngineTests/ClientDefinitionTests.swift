@@ -1,16 +1,17 @@
-import TesseraStorage
-import TesseraProtocol
-import HTTPTypes
 import Foundation
-import Testing
+import HTTPTypes
 import TesseraEngine
+import TesseraProtocol
+import TesseraStorage
 import TesseraTesting
+import Testing
 
 @Suite struct ClientDefinitionTests {
     let now = Fixtures.epoch
 
     @Test func generatesAHighEntropySecretAndStoresOnlyItsHash() throws {
-        let validated = try ClientDefinition(id: "a", auth: "client_secret_basic", grantTypes: ["client_credentials"], scopes: "read").validated(now: now)
+        let validated = try ClientDefinition(id: "a", auth: "client_secret_basic", grantTypes: ["client_credentials"], scopes: "read")
+            .validated(now: now)
         let secret = try #require(validated.generatedSecret)
         #expect(secret.count >= 43)
         let hash = try #require(validated.record.secretHash)
@@ -34,8 +35,20 @@ import TesseraTesting
         ("scopes", ClientDefinition(id: "a", auth: "client_secret_basic", grantTypes: ["client_credentials"], scopes: "r\"w")),
         ("jwks", ClientDefinition(id: "a", auth: "private_key_jwt", grantTypes: ["client_credentials"], scopes: "")),
         ("jwks", ClientDefinition(id: "a", auth: "private_key_jwt", jwks: "{\"keys\":[]}", grantTypes: ["client_credentials"], scopes: "")),
-        ("jwks", ClientDefinition(id: "a", auth: "private_key_jwt", jwks: "{\"keys\":[{\"kty\":\"oct\",\"k\":\"AA\"}]}", grantTypes: ["client_credentials"], scopes: "")),
-        ("jwks_uri", ClientDefinition(id: "a", auth: "private_key_jwt", jwksURI: "ftp://x/jwks", grantTypes: ["client_credentials"], scopes: "")),
+        (
+            "jwks",
+            ClientDefinition(
+                id: "a",
+                auth: "private_key_jwt",
+                jwks: "{\"keys\":[{\"kty\":\"oct\",\"k\":\"AA\"}]}",
+                grantTypes: ["client_credentials"],
+                scopes: ""
+            )
+        ),
+        (
+            "jwks_uri",
+            ClientDefinition(id: "a", auth: "private_key_jwt", jwksURI: "ftp://x/jwks", grantTypes: ["client_credentials"], scopes: "")
+        ),
     ])
     func badDefinitionsNameTheField(_ field: String, _ definition: ClientDefinition) {
         #expect {

@@ -1,9 +1,10 @@
 import Foundation
-import Testing
-@testable import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
+
+@testable import TesseraEngine
 
 /// AS-A as the peer's OAuth client (identity chaining Appendix B.2): what it sends to the peer's token
 /// endpoint, and how every kind of answer from the peer becomes an answer to our client.
@@ -39,12 +40,19 @@ import TesseraTesting
         let epoch = Fixtures.epoch
         let engine = try await TestServer.build(now: { epoch }) { _ in }.engine
         let redeemer = GrantRedeemer(
-            issuer: engine.configuration.issuer, keyRing: engine.keyRing, client: stub, metadata: metadata.map { StubMetadata(document: $0) }, now: { epoch }
+            issuer: engine.configuration.issuer,
+            keyRing: engine.keyRing,
+            client: stub,
+            metadata: metadata.map { StubMetadata(document: $0) },
+            now: { epoch }
         )
         return (redeemer, engine.keyRing)
     }
 
-    func peer(_ authentication: TrustConfiguration.Peer.Redemption.Authentication, endpoint: String? = "https://as-b.test/token") -> TrustConfiguration.Peer {
+    func peer(
+        _ authentication: TrustConfiguration.Peer.Redemption.Authentication,
+        endpoint: String? = "https://as-b.test/token"
+    ) -> TrustConfiguration.Peer {
         var peer = TrustConfiguration.Peer(name: "b", issuer: Self.peerIssuer)
         peer.redeem = .init(clientID: "as-a", tokenEndpoint: endpoint, authentication: authentication)
         peer.metadataURL = endpoint == nil ? "https://as-b.test/.well-known/oauth-authorization-server" : nil
@@ -54,9 +62,19 @@ import TesseraTesting
     static func ok(_ body: [String: JSONValue]) -> Result<PeerTokenReply, any Error> { .success(PeerTokenReply(status: 200, body: body)) }
 
     @Test func privateKeyJWTIsSignedWithOurKeyForThePeer() async throws {
-        let stub = StubPeer(Self.ok(["access_token": .string("at-b"), "token_type": .string("DPoP"), "expires_in": .number(300), "scope": .string("read"), "refresh_token": .string("r")]))
+        let stub = StubPeer(
+            Self.ok([
+                "access_token": .string("at-b"), "token_type": .string("DPoP"), "expires_in": .number(300), "scope": .string("read"),
+                "refresh_token": .string("r"),
+            ])
+        )
         let (redeemer, keyRing) = try await redeemer(stub)
-        let response = try await redeemer.redeem(grant: "the-grant", scope: Scope(["read"]), peer: peer(.privateKeyJWT), bound: Confirmation(jkt: "k"))
+        let response = try await redeemer.redeem(
+            grant: "the-grant",
+            scope: Scope(["read"]),
+            peer: peer(.privateKeyJWT),
+            bound: Confirmation(jkt: "k")
+        )
         #expect(response.accessToken == "at-b")
         #expect(response.tokenType == "DPoP")
         #expect(response.expiresIn == 300)
@@ -80,9 +98,16 @@ import TesseraTesting
 
     @Test func clientSecretBasicAndTheMetadataTokenEndpoint() async throws {
         let stub = StubPeer(Self.ok(["access_token": .string("at-b"), "token_type": .string("Bearer")]))
-        let metadata: [String: JSONValue] = ["issuer": .string(Self.peerIssuer), "token_endpoint": .string("https://as-b.test/oauth/token")]
+        let metadata: [String: JSONValue] = [
+            "issuer": .string(Self.peerIssuer), "token_endpoint": .string("https://as-b.test/oauth/token"),
+        ]
         let (redeemer, _) = try await redeemer(stub, metadata: metadata)
-        let response = try await redeemer.redeem(grant: "g", scope: Scope([]), peer: peer(.clientSecretBasic(secret: "s:1"), endpoint: nil), bound: nil)
+        let response = try await redeemer.redeem(
+            grant: "g",
+            scope: Scope([]),
+            peer: peer(.clientSecretBasic(secret: "s:1"), endpoint: nil),
+            bound: nil
+        )
         #expect(response.tokenType == "Bearer")
         let sent = try #require(stub.sent.first)
         #expect(sent.url == "https://as-b.test/oauth/token")
@@ -102,16 +127,32 @@ import TesseraTesting
         #expect(stub.sent.isEmpty)
     }
 
-    @Test(arguments: [
-        (GrantRedeemerTests.ok(["access_token": .string("at-b"), "token_type": .string("Bearer")]), OAuthError.Code.invalidTarget, "did not bind"),
-        (.success(PeerTokenReply(status: 400, body: ["error": .string("invalid_grant"), "error_description": .string("jti was already used")])), .invalidTarget,
-         "peer 'b' refused the authorization grant: invalid_grant (jti was already used)"),
-        (.success(PeerTokenReply(status: 401, body: ["error": .string("invalid_client"), "error_description": .string("bad\u{7}text")])), .invalidTarget,
-         "refused the authorization grant: invalid_client"),
-        (.success(PeerTokenReply(status: 502, body: [:])), .temporarilyUnavailable, "HTTP 502"),
-        (GrantRedeemerTests.ok(["token_type": .string("DPoP")]), .temporarilyUnavailable, "without a usable access token"),
-        (.failure(Unreachable()), .temporarilyUnavailable, "could not be reached"),
-    ] as [(Result<PeerTokenReply, any Error>, OAuthError.Code, String)])
+    @Test(
+        arguments: [
+            (
+                GrantRedeemerTests.ok(["access_token": .string("at-b"), "token_type": .string("Bearer")]), OAuthError.Code.invalidTarget,
+                "did not bind"
+            ),
+            (
+                .success(
+                    PeerTokenReply(
+                        status: 400,
+                        body: ["error": .string("invalid_grant"), "error_description": .string("jti was already used")]
+                    )
+                ), .invalidTarget,
+                "peer 'b' refused the authorization grant: invalid_grant (jti was already used)"
+            ),
+            (
+                .success(
+                    PeerTokenReply(status: 401, body: ["error": .string("invalid_client"), "error_description": .string("bad\u{7}text")])
+                ), .invalidTarget,
+                "refused the authorization grant: invalid_client"
+            ),
+            (.success(PeerTokenReply(status: 502, body: [:])), .temporarilyUnavailable, "HTTP 502"),
+            (GrantRedeemerTests.ok(["token_type": .string("DPoP")]), .temporarilyUnavailable, "without a usable access token"),
+            (.failure(Unreachable()), .temporarilyUnavailable, "could not be reached"),
+        ] as [(Result<PeerTokenReply, any Error>, OAuthError.Code, String)]
+    )
     func peerAnswersBecomeClearErrors(_ reply: Result<PeerTokenReply, any Error>, _ code: OAuthError.Code, _ text: String) async throws {
         let (redeemer, _) = try await redeemer(StubPeer(reply))
         do {

@@ -1,10 +1,10 @@
 import Foundation
 import Synchronization
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraStorage
 import TesseraTesting
+import Testing
 
 /// The key ring as several instances share it: publish before sign, reload on an unknown `kid` of
 /// our own issuer (rate-limited), and keys sealed under a key-encryption key.
@@ -23,7 +23,9 @@ import TesseraTesting
             return try await inner.all()
         }
         func retireAll(except kid: String, at now: Date) async throws { try await inner.retireAll(except: kid, at: now) }
-        func replacePrivateJWK(kid: String, with privateJWK: String) async throws -> Bool { try await inner.replacePrivateJWK(kid: kid, with: privateJWK) }
+        func replacePrivateJWK(kid: String, with privateJWK: String) async throws -> Bool {
+            try await inner.replacePrivateJWK(kid: kid, with: privateJWK)
+        }
         func eraseReplacedKeyMaterial() async throws { try await inner.eraseReplacedKeyMaterial() }
     }
 
@@ -141,7 +143,9 @@ import TesseraTesting
         }
         // Re-encryption under the new KEK from the old one (after restoring the sealed value).
         #expect(try await store.replacePrivateJWK(kid: stored.kid, with: stored.privateJWK))
-        let count = try await KeyRing(store: store, configuration: other, now: { Fixtures.epoch }).encryptStoredKeys(previous: sealed.encryptionKey)
+        let count = try await KeyRing(store: store, configuration: other, now: { Fixtures.epoch }).encryptStoredKeys(
+            previous: sealed.encryptionKey
+        )
         #expect(count == 1)
         let reopened = KeyRing(store: store, configuration: other, now: { Fixtures.epoch })
         try await reopened.loadOrCreate()

@@ -7,12 +7,24 @@ import Testing
 @Suite struct AccessTokenClaimsJSONOutputTests {
     static let claims: [AccessTokenClaims] = [
         AccessTokenClaims(
-            iss: "https://as.example", sub: "alice", aud: Audience(["https://rs.example"]), exp: 1_800_000_000,
-            iat: 1_799_996_400, jti: "019a-jti", clientID: "client-1", scope: "read write"
+            iss: "https://as.example",
+            sub: "alice",
+            aud: Audience(["https://rs.example"]),
+            exp: 1_800_000_000,
+            iat: 1_799_996_400,
+            jti: "019a-jti",
+            clientID: "client-1",
+            scope: "read write"
         ),
         AccessTokenClaims(
-            iss: "https://as.example", sub: "agent \"7\"\n", aud: Audience(["https://a.example", "https://b.example/ü"]),
-            exp: 2, iat: 1, jti: "j", clientID: "c", scope: nil,
+            iss: "https://as.example",
+            sub: "agent \"7\"\n",
+            aud: Audience(["https://a.example", "https://b.example/ü"]),
+            exp: 2,
+            iat: 1,
+            jti: "j",
+            clientID: "c",
+            scope: nil,
             cnf: Confirmation(jkt: "thumb", x5tS256: "cert-thumb"),
             access: [.reference("r"), .object(GNAPAccessObject(type: "t", actions: ["a"], extra: ["limit": .number(0.25)]))],
             act: ActorClaim(sub: "rs-a", iss: "https://a.example", clientID: "rs", prior: ActorClaim(sub: "first")),

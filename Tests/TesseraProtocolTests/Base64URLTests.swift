@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import TesseraProtocol
 
 @Suite struct Base64URLTests {
     /// RFC 4648 §10 test vectors, in the URL-safe alphabet without padding.
-    @Test(arguments: [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy")])
+    @Test(arguments: [
+        ("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy"),
+    ])
     func rfc4648Vectors(_ plain: String, _ encoded: String) {
         #expect(Base64URL.encode(Array(plain.utf8)) == encoded)
         #expect(Base64URL.decode(encoded) == Data(plain.utf8))
@@ -16,8 +19,11 @@ import Testing
             let encoded = Base64URL.encode(bytes)
             #expect(!encoded.contains("+") && !encoded.contains("/") && !encoded.contains("="))
             #expect(Base64URL.decode(encoded) == Data(bytes))
-            #expect(encoded == Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: ""))
+            #expect(
+                encoded
+                    == Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                    .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            )
         }
     }
 

@@ -8,9 +8,17 @@ import Testing
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test func rfcExampleThumbprintAndAccessTokenHash() throws {
-        let key = PublicJWK(kty: "EC", crv: "P-256", x: "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs", y: "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA")
+        let key = PublicJWK(
+            kty: "EC",
+            crv: "P-256",
+            x: "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs",
+            y: "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"
+        )
         #expect(try key.thumbprint() == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I")
-        #expect(DPoPProofVerifier.accessTokenHash("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU") == "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo")
+        #expect(
+            DPoPProofVerifier.accessTokenHash("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU")
+                == "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+        )
     }
 
     @Test func uriNormalization() {
@@ -42,7 +50,9 @@ import Testing
     @Test func algorithmPolicyIsEnforced() async throws {
         let proof = DPoPProofSigner().proof(method: "POST", uri: "https://as.example/token", now: now)
         let edOnly = DPoPProofVerifier(allowedAlgorithms: [.edDSA])
-        await #expect(throws: OAuthError(.invalidDPoPProof, "")) { try await edOnly.verify(proof, method: "POST", uri: "https://as.example/token", now: now) }
+        await #expect(throws: OAuthError(.invalidDPoPProof, "")) {
+            try await edOnly.verify(proof, method: "POST", uri: "https://as.example/token", now: now)
+        }
         // A MAC algorithm can never be allowed, even when asked for.
         #expect(!DPoPProofVerifier(allowedAlgorithms: ["HS256", .es256]).allowedAlgorithms.contains("HS256"))
     }

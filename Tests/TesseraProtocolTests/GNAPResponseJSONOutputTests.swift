@@ -18,7 +18,14 @@ import Testing
 
     static let rights: [GNAPAccessRight] = [
         .reference("photo-read"),
-        .object(GNAPAccessObject(type: "photo-api", actions: ["read", "write"], locations: ["https://server.example.net/"], datatypes: ["metadata"])),
+        .object(
+            GNAPAccessObject(
+                type: "photo-api",
+                actions: ["read", "write"],
+                locations: ["https://server.example.net/"],
+                datatypes: ["metadata"]
+            )
+        ),
         .object(
             GNAPAccessObject(
                 type: "payment \"initiation\"\\ with\ttabs\nand ünïcödé and \u{01}",
@@ -35,15 +42,24 @@ import Testing
 
     static let responses: [GNAPGrantResponse] = [
         GNAPGrantResponse(
-            continue: GNAPContinue(accessToken: GNAPTokenValue(value: "continue-token"), uri: "https://as.example/gnap/continue/1", wait: 5),
+            continue: GNAPContinue(
+                accessToken: GNAPTokenValue(value: "continue-token"),
+                uri: "https://as.example/gnap/continue/1",
+                wait: 5
+            ),
             accessToken: .multiple([token(1, access: rights), token(2, access: [.reference("x")], flags: ["bearer"])]),
             instanceID: "instance-7"
         ),
         GNAPGrantResponse(accessToken: .single(token(0, access: rights))),
         GNAPGrantResponse(
             continue: GNAPContinue(accessToken: GNAPTokenValue(value: "c"), uri: "https://as.example/c", wait: nil),
-            interact: ["redirect": .string("https://as.example/i/1"), "finish": .string("nonce"), "user_code": .object(["code": .string("ABCD")])],
-            subject: GNAPSubjectResponse(subIDs: [["format": .string("opaque"), "id": .string("user-1")]], updatedAt: "2026-11-24T00:00:00Z")
+            interact: [
+                "redirect": .string("https://as.example/i/1"), "finish": .string("nonce"), "user_code": .object(["code": .string("ABCD")]),
+            ],
+            subject: GNAPSubjectResponse(
+                subIDs: [["format": .string("opaque"), "id": .string("user-1")]],
+                updatedAt: "2026-11-24T00:00:00Z"
+            )
         ),
         GNAPGrantResponse(),
     ]

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Testing
 import TesseraProtocol
+import Testing
 
 @Suite struct JOSETests {
     /// RFC 9449 example key and its published thumbprint (digest test vector).

@@ -1,5 +1,5 @@
-import Testing
 import TesseraProtocol
+import Testing
 
 @Suite struct ScopeTests {
     @Test func normalisesOrderAndDuplicates() throws {

@@ -46,7 +46,12 @@ import Testing
 
     @Test func theSDKRunsTheFlowAndBindsTheTokensToItsDPoPKey() async throws {
         let app = try await TestServer.build(configure: { configuration in
-            var web = ClientDefinition(id: "sdk-web", auth: "none", grantTypes: ["authorization_code", "refresh_token"], scopes: "openid read")
+            var web = ClientDefinition(
+                id: "sdk-web",
+                auth: "none",
+                grantTypes: ["authorization_code", "refresh_token"],
+                scopes: "openid read"
+            )
             web.redirectURIs = [Self.redirectURI]
             configuration.clients.append(web)
             configuration.users = [UserDefinition(username: "erin", password: "erin-password")]
@@ -68,7 +73,12 @@ import Testing
             defer { group.cancelAll() }
             try await OAuthResourceServerTests.waitUntilServing(issuer + "/.well-known/openid-configuration", AsyncHTTPClientTransport())
 
-            let flow = AuthorizationCodeFlow(issuer: issuer, authorizationEndpoint: issuer + "/authorize", clientID: "sdk-web", redirectURI: Self.redirectURI)
+            let flow = AuthorizationCodeFlow(
+                issuer: issuer,
+                authorizationEndpoint: issuer + "/authorize",
+                clientID: "sdk-web",
+                redirectURI: Self.redirectURI
+            )
             let request = flow.start(scope: "openid read")
             let browser = Browser(AsyncHTTPClientTransport(client: http))
             let held = try await browser.go(request.url)
@@ -90,8 +100,15 @@ import Testing
             // A tampered state and a mix-up are refused by the SDK before any code is used.
             let forged = callback.replacingOccurrences(of: "state=", with: "state=x")
             #expect(throws: AuthorizationCodeFlow.ResponseError.stateMismatch) { try flow.code(fromCallback: forged, for: request) }
-            let otherAS = AuthorizationCodeFlow(issuer: "https://other.example", authorizationEndpoint: "https://other.example/authorize", clientID: "sdk-web", redirectURI: Self.redirectURI)
-            #expect(throws: AuthorizationCodeFlow.ResponseError.issuerMismatch(received: issuer)) { try otherAS.code(fromCallback: callback, for: request) }
+            let otherAS = AuthorizationCodeFlow(
+                issuer: "https://other.example",
+                authorizationEndpoint: "https://other.example/authorize",
+                clientID: "sdk-web",
+                redirectURI: Self.redirectURI
+            )
+            #expect(throws: AuthorizationCodeFlow.ResponseError.issuerMismatch(received: issuer)) {
+                try otherAS.code(fromCallback: callback, for: request)
+            }
 
             let code = try flow.code(fromCallback: callback, for: request)
             let client = OAuthClient(tokenEndpoint: issuer + "/token", clientID: "sdk-web")

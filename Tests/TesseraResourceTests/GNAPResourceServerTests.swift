@@ -1,8 +1,8 @@
-import TesseraTesting
 import Foundation
 import HTTPMessageSignatures
 import Synchronization
 import TesseraProtocol
+import TesseraTesting
 import Testing
 
 @testable import TesseraResource

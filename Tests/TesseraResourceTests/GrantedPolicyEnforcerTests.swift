@@ -1,9 +1,9 @@
 import Cedar
 import Foundation
-import Testing
 import TesseraProtocol
 import TesseraResource
 import TesseraTesting
+import Testing
 
 /// RS-side enforcement of granted Cedar policy sets (seed 003): the token's grant and the RS's own
 /// policies must both allow; denials say why.
@@ -37,7 +37,10 @@ import TesseraTesting
             #expect(decision.reason?.contains("no granted policy permits this request") == true, "\(decision.reason ?? "")")
         }
         let other = enforcer.authorize(try BankFixtures.payment(amount: "5.00"), entities: entities, grant: grant)
-        #expect(other.reason == #"BankA::User::"696d28c8-8912-41d2-b182-aa7087323318" may not BankA::Action::"initiate" on Creditor::"https://example.com/payments": no granted policy permits this request"#)
+        #expect(
+            other.reason
+                == #"BankA::User::"696d28c8-8912-41d2-b182-aa7087323318" may not BankA::Action::"initiate" on Creditor::"https://example.com/payments": no granted policy permits this request"#
+        )
     }
 
     @Test func theResourceServersOwnPoliciesMustAllowToo() throws {
@@ -51,7 +54,10 @@ import TesseraTesting
         #expect(enforcer.authorize(try BankFixtures.payment(), entities: entities, grant: grant).isAllowed)
         let cancel = enforcer.authorize(try BankFixtures.payment(action: "cancel"), entities: entities, grant: grant)
         #expect(!cancel.isAllowed)
-        #expect(cancel.reason == #"the resource server's own policies deny BankA::Action::"cancel" on Creditor::"https://example.com/payments": forbidden by policy1"#)
+        #expect(
+            cancel.reason
+                == #"the resource server's own policies deny BankA::Action::"cancel" on Creditor::"https://example.com/payments": forbidden by policy1"#
+        )
     }
 
     @Test func grantedForbidsAndExpiryAreEnforcedWithTheEnforcersClock() throws {
@@ -79,13 +85,26 @@ import TesseraTesting
         let entities = try BankFixtures.entities()
         let cases: [([JSONValue]?, String)] = [
             (nil, "the token grants no Cedar policies for this resource server"),
-            ([.object(["type": .string("customer_information"), "actions": .array([.string("read")])])], "the token grants no Cedar policies for this resource server"),
-            (Self.details("permit(principal, action, resource);", type: "other_api"), "the token grants no Cedar policies for this resource server"),
-            ([.object(["type": .string("payment_initiation"), "rarFormat": .string("cedar")])], "authorization_details[0] has rarFormat cedar but no policySet"),
+            (
+                [.object(["type": .string("customer_information"), "actions": .array([.string("read")])])],
+                "the token grants no Cedar policies for this resource server"
+            ),
+            (
+                Self.details("permit(principal, action, resource);", type: "other_api"),
+                "the token grants no Cedar policies for this resource server"
+            ),
+            (
+                [.object(["type": .string("payment_initiation"), "rarFormat": .string("cedar")])],
+                "authorization_details[0] has rarFormat cedar but no policySet"
+            ),
             (Self.details("permit(principal action, resource);"), "authorization_details[0].policySet does not parse: 1:18: "),
         ]
         for (index, (details, reason)) in cases.enumerated() {
-            let decision = enforcer.authorize(try BankFixtures.payment(), entities: entities, grant: .init(cacheKey: "case-\(index)", authorizationDetails: details))
+            let decision = enforcer.authorize(
+                try BankFixtures.payment(),
+                entities: entities,
+                grant: .init(cacheKey: "case-\(index)", authorizationDetails: details)
+            )
             #expect(!decision.isAllowed)
             #expect(decision.reason?.hasPrefix(reason) == true, "\(decision.reason ?? "")")
         }
@@ -98,9 +117,15 @@ import TesseraTesting
         let entities = try BankFixtures.entities()
         for round in 0..<5 {
             let grant = GrantedPolicyEnforcer.Grant(cacheKey: "jti-\(round % 3)", authorizationDetails: details)
-            #expect(enforcer.authorize(try BankFixtures.accountRequest(action: "read_balances"), entities: entities, grant: grant).determiningPolicies == ["entry1.policy0"])
+            #expect(
+                enforcer.authorize(try BankFixtures.accountRequest(action: "read_balances"), entities: entities, grant: grant)
+                    .determiningPolicies == ["entry1.policy0"]
+            )
             #expect(enforcer.authorize(try BankFixtures.payment(), entities: entities, grant: grant).isAllowed)
-            #expect(!enforcer.authorize(try BankFixtures.accountRequest(action: "read_transactions"), entities: entities, grant: grant).isAllowed)
+            #expect(
+                !enforcer.authorize(try BankFixtures.accountRequest(action: "read_transactions"), entities: entities, grant: grant)
+                    .isAllowed
+            )
         }
     }
 }
@@ -136,7 +161,10 @@ import TesseraTesting
 @Suite struct GNAPGrantedPolicyTests {
     @Test func aGNAPCedarRightIsEnforcedLikeAuthorizationDetails() throws {
         let right = GNAPAccessRight.object(
-            GNAPAccessObject(type: "payment_initiation", extra: ["rarFormat": .string("cedar"), "policySet": .string(try SeedFigures.policySet(SeedFigures.figure4))])
+            GNAPAccessObject(
+                type: "payment_initiation",
+                extra: ["rarFormat": .string("cedar"), "policySet": .string(try SeedFigures.policySet(SeedFigures.figure4))]
+            )
         )
         let grant = GrantedPolicyEnforcer.Grant(gnapAccess: [right, .reference("photos")])
         let enforcer = try GrantedPolicyEnforcer()

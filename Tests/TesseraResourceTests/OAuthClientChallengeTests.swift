@@ -18,11 +18,19 @@ import Testing
         let key = P256.Signing.PrivateKey()
         var publicJWK: PublicJWK {
             let point = key.publicKey.x963Representation.dropFirst()
-            return PublicJWK(kty: "EC", crv: "P-256", x: TestClients.base64url(point.prefix(32)), y: TestClients.base64url(point.suffix(32)), kid: "agent-1", alg: "ES256")
+            return PublicJWK(
+                kty: "EC",
+                crv: "P-256",
+                x: TestClients.base64url(point.prefix(32)),
+                y: TestClients.base64url(point.suffix(32)),
+                kid: "agent-1",
+                alg: "ES256"
+            )
         }
         func signer() async throws -> JWSSigner {
             let jwk = publicJWK
-            let json = #"{"kty":"EC","crv":"P-256","x":"\#(jwk.x ?? "")","y":"\#(jwk.y ?? "")","d":"\#(TestClients.base64url(key.rawRepresentation))"}"#
+            let json =
+                #"{"kty":"EC","crv":"P-256","x":"\#(jwk.x ?? "")","y":"\#(jwk.y ?? "")","d":"\#(TestClients.base64url(key.rawRepresentation))"}"#
             return try await JWSSigner(privateJWK: json, kid: "agent-1", algorithm: .es256)
         }
     }
@@ -37,7 +45,9 @@ import Testing
              "insufficient_client_authorization_supported": true}
             """
         let router = Router()
-        router.get("agent.json") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document))) }
+        router.get("agent.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document)))
+        }
         let documents = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: documentPort)))
         let asApp = try await TestServer.build(configure: { configuration in
             configuration.clientMetadataDocumentsEnabled = true
@@ -54,7 +64,10 @@ import Testing
             group.addTask { try await asApp.application.runService() }
             group.addTask { try await documents.runService() }
             defer { group.cancelAll() }
-            try await OAuthResourceServerTests.waitUntilServing(issuer + "/.well-known/oauth-authorization-server", AsyncHTTPClientTransport())
+            try await OAuthResourceServerTests.waitUntilServing(
+                issuer + "/.well-known/oauth-authorization-server",
+                AsyncHTTPClientTransport()
+            )
             try await OAuthResourceServerTests.waitUntilServing(clientID, AsyncHTTPClientTransport())
             try await body(issuer, clientID, agent)
         }
@@ -65,7 +78,10 @@ import Testing
             let signer = try await agent.signer()
             let dpop = DPoPProofSigner()
             let client = OAuthClient(
-                tokenEndpoint: issuer + "/token", clientID: clientID, authentication: .privateKeyJWT(signer), dpop: dpop,
+                tokenEndpoint: issuer + "/token",
+                clientID: clientID,
+                authentication: .privateKeyJWT(signer),
+                dpop: dpop,
                 challengeResponders: [SelfAttestationResponder(signer: signer)]
             )
             let token = try await client.clientCredentials(scope: "payments")
@@ -78,7 +94,11 @@ import Testing
 
     @Test func withoutAResponderTheChallengeIsATypedError() async throws {
         try await withStack { issuer, clientID, agent in
-            let client = OAuthClient(tokenEndpoint: issuer + "/token", clientID: clientID, authentication: .privateKeyJWT(try await agent.signer()))
+            let client = OAuthClient(
+                tokenEndpoint: issuer + "/token",
+                clientID: clientID,
+                authentication: .privateKeyJWT(try await agent.signer())
+            )
             do {
                 _ = try await client.clientCredentials(scope: "payments")
                 Issue.record("a challenge without a responder must fail")
@@ -96,17 +116,28 @@ import Testing
             func post(_ form: [(String, String)], dpop: DPoPProofSigner) async throws -> (Int, [String: JSONValue]) {
                 let issuedAt = Date().timeIntervalSince1970.rounded(.down)
                 let assertion = try signer.sign(
-                    ["iss": .string(clientID), "sub": .string(clientID), "aud": .string(issuer), "jti": .string(UUID().uuidString),
-                     "iat": .number(issuedAt), "exp": .number(issuedAt + 60)] as [String: JSONValue], type: nil)
-                let body = FormParameters(form + [
-                    ("grant_type", "client_credentials"), ("scope", "payments"), ("client_id", clientID),
-                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", assertion),
-                ]).encoded
+                    [
+                        "iss": .string(clientID), "sub": .string(clientID), "aud": .string(issuer), "jti": .string(UUID().uuidString),
+                        "iat": .number(issuedAt), "exp": .number(issuedAt + 60),
+                    ] as [String: JSONValue],
+                    type: nil
+                )
+                let body = FormParameters(
+                    form + [
+                        ("grant_type", "client_credentials"), ("scope", "payments"), ("client_id", clientID),
+                        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                        ("client_assertion", assertion),
+                    ]
+                ).encoded
                 let request = try HTTPSignatureRequest(
-                    method: "POST", targetURI: issuer + "/token",
+                    method: "POST",
+                    targetURI: issuer + "/token",
                     headerFields: [
                         HTTPSignatureField(name: "Content-Type", value: "application/x-www-form-urlencoded"),
-                        HTTPSignatureField(name: "DPoP", value: dpop.proof(method: "POST", uri: issuer + "/token", accessToken: nil, nonce: nil, now: Date())),
+                        HTTPSignatureField(
+                            name: "DPoP",
+                            value: dpop.proof(method: "POST", uri: issuer + "/token", accessToken: nil, nonce: nil, now: Date())
+                        ),
                     ],
                     body: Array(body.utf8)
                 )
@@ -116,13 +147,17 @@ import Testing
             let original = DPoPProofSigner()
             let (status, challenge) = try await post([], dpop: original)
             #expect(status == 403)
-            guard case .string(let session) = challenge["challenge_session"], case .object(let requirement) = challenge["authorization_requirement"],
+            guard case .string(let session) = challenge["challenge_session"],
+                case .object(let requirement) = challenge["authorization_requirement"],
                 let evidence = try? await SelfAttestationResponder(signer: signer).evidence(for: requirement, clientID: clientID)
             else {
                 Issue.record("no challenge: \(challenge)")
                 return
             }
-            let (stolen, refusal) = try await post([("challenge_session", session), ("challenge_evidence", evidence)], dpop: DPoPProofSigner())
+            let (stolen, refusal) = try await post(
+                [("challenge_session", session), ("challenge_evidence", evidence)],
+                dpop: DPoPProofSigner()
+            )
             #expect(stolen == 400)
             #expect(refusal["error_description"].map { "\($0)".contains("key") } == true, "\(refusal)")
         }

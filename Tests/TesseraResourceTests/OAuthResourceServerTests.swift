@@ -2,13 +2,13 @@ import Foundation
 import HTTPMessageSignatures
 import Hummingbird
 import HummingbirdTesting
+import NIOFoundationCompat
 import TesseraClient
+import TesseraEngine
 import TesseraProtocol
 import TesseraResource
 import TesseraResourceHummingbird
 import TesseraServer
-import TesseraEngine
-import NIOFoundationCompat
 import TesseraTesting
 import Testing
 
@@ -35,7 +35,10 @@ import Testing
         var tokenEndpoint: String { issuer + "/token" }
         func client(_ dpop: DPoPProofSigner? = DPoPProofSigner()) -> OAuthClient {
             OAuthClient(
-                tokenEndpoint: tokenEndpoint, clientID: TestClients.secretClientID, authentication: .clientSecretBasic(TestClients.secret), dpop: dpop,
+                tokenEndpoint: tokenEndpoint,
+                clientID: TestClients.secretClientID,
+                authentication: .clientSecretBasic(TestClients.secret),
+                dpop: dpop,
                 transport: transport
             )
         }
@@ -62,10 +65,19 @@ import Testing
             .get("hello") { _, context -> Response in
                 let token = try #require(context.accessToken)
                 let echo = Echo(
-                    subject: token.subject, clientID: token.clientID, scopes: token.scopes.description, kind: token.kind.rawValue, jkt: token.confirmation?.jkt,
-                    actors: token.actorChain.map(\.sub), details: token.authorizationDetails
+                    subject: token.subject,
+                    clientID: token.clientID,
+                    scopes: token.scopes.description,
+                    kind: token.kind.rawValue,
+                    jkt: token.confirmation?.jkt,
+                    actors: token.actorChain.map(\.sub),
+                    details: token.authorizationDetails
                 )
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(echo))))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(echo)))
+                )
             }
         router.group("admin").add(middleware: OAuthResourceMiddleware(rs, requiredScopes: Scope(["admin"]))).get("x") { _, _ in "secret" }
         let rsApp = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: rsPort)))
@@ -81,7 +93,9 @@ import Testing
 
     static func waitUntilServing(_ url: String, _ transport: AsyncHTTPClientTransport) async throws {
         for _ in 0..<200 {
-            if let response = try? await transport.send(HTTPSignatureRequest(method: "GET", targetURI: url)), response.status == 200 { return }
+            if let response = try? await transport.send(HTTPSignatureRequest(method: "GET", targetURI: url)), response.status == 200 {
+                return
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw OAuthClientError("\(url) did not come up")
@@ -99,7 +113,11 @@ import Testing
     /// Sends a request with hand-made headers (for the attacks).
     static func raw(_ stack: Stack, _ path: String, _ headers: [(String, String)]) async throws -> TesseraHTTPResponse {
         try await stack.transport.send(
-            HTTPSignatureRequest(method: "GET", targetURI: stack.resource + path, headerFields: headers.map { HTTPSignatureField(name: $0.0, value: $0.1) })
+            HTTPSignatureRequest(
+                method: "GET",
+                targetURI: stack.resource + path,
+                headerFields: headers.map { HTTPSignatureField(name: $0.0, value: $0.1) }
+            )
         )
     }
 
@@ -134,17 +152,33 @@ import Testing
             #expect(Self.challenge(replay, "DPoP")?["error"] == "invalid_dpop_proof")
 
             // A proof for another token (wrong ath), another URL, another method.
-            let wrongAth = try await Self.raw(stack, "/api/hello", [auth, ("DPoP", key.proof(method: "GET", uri: url, accessToken: "some-other-token"))])
+            let wrongAth = try await Self.raw(
+                stack,
+                "/api/hello",
+                [auth, ("DPoP", key.proof(method: "GET", uri: url, accessToken: "some-other-token"))]
+            )
             #expect(Self.challenge(wrongAth, "DPoP")?["error"] == "invalid_dpop_proof")
             #expect(Self.challenge(wrongAth, "DPoP")?["error_description"]?.contains("ath") == true)
-            let otherURL = try await Self.raw(stack, "/api/hello", [auth, ("DPoP", key.proof(method: "GET", uri: stack.resource + "/api/other", accessToken: token.accessToken))])
+            let otherURL = try await Self.raw(
+                stack,
+                "/api/hello",
+                [auth, ("DPoP", key.proof(method: "GET", uri: stack.resource + "/api/other", accessToken: token.accessToken))]
+            )
             #expect(Self.challenge(otherURL, "DPoP")?["error_description"]?.contains("htu") == true)
-            let otherMethod = try await Self.raw(stack, "/api/hello", [auth, ("DPoP", key.proof(method: "POST", uri: url, accessToken: token.accessToken))])
+            let otherMethod = try await Self.raw(
+                stack,
+                "/api/hello",
+                [auth, ("DPoP", key.proof(method: "POST", uri: url, accessToken: token.accessToken))]
+            )
             #expect(Self.challenge(otherMethod, "DPoP")?["error_description"]?.contains("htm") == true)
 
             // A stolen token with the thief's own key: the proof is fine, the binding is not.
             let thief = DPoPProofSigner()
-            let stolen = try await Self.raw(stack, "/api/hello", [auth, ("DPoP", thief.proof(method: "GET", uri: url, accessToken: token.accessToken))])
+            let stolen = try await Self.raw(
+                stack,
+                "/api/hello",
+                [auth, ("DPoP", thief.proof(method: "GET", uri: url, accessToken: token.accessToken))]
+            )
             #expect(stolen.status == 401)
             let stolenChallenge = try #require(Self.challenge(stolen, "DPoP"))
             #expect(stolenChallenge["error"] == "invalid_token")
@@ -190,7 +224,11 @@ import Testing
             #expect(bare.status == 401)
             #expect(Self.challenge(bare, "Bearer")?["error"] == nil)
             #expect(Self.challenge(bare, "DPoP")?["algs"] != nil)
-            let metadata = try await ProtectedResourceDiscovery.discover(from: bare, requestedURL: stack.resource + "/api/hello", transport: stack.transport)
+            let metadata = try await ProtectedResourceDiscovery.discover(
+                from: bare,
+                requestedURL: stack.resource + "/api/hello",
+                transport: stack.transport
+            )
             #expect(metadata.resource == stack.resource)
             #expect(metadata.authorizationServers == [stack.issuer])
             #expect(metadata.dpopSigningAlgValuesSupported?.contains("ES256") == true)
@@ -213,7 +251,14 @@ import Testing
             let client = stack.client(key)
             let token = try await client.clientCredentials(scope: "read", resources: [stack.resource])
             let url = stack.resource + "/api/hello"
-            let first = try await Self.raw(stack, "/api/hello", [("Authorization", "DPoP " + token.accessToken), ("DPoP", key.proof(method: "GET", uri: url, accessToken: token.accessToken))])
+            let first = try await Self.raw(
+                stack,
+                "/api/hello",
+                [
+                    ("Authorization", "DPoP " + token.accessToken),
+                    ("DPoP", key.proof(method: "GET", uri: url, accessToken: token.accessToken)),
+                ]
+            )
             #expect(first.status == 401)
             #expect(Self.challenge(first, "DPoP")?["error"] == "use_dpop_nonce")
             #expect(first.headerValue("dpop-nonce") != nil)
@@ -223,7 +268,9 @@ import Testing
     }
 
     @Test func introspectionValidationReadsTheBindingFromTheAS() async throws {
-        try await withStack(configure: { $0.validation = .introspection(clientID: TestClients.secretClientID, clientSecret: TestClients.secret) }) { stack in
+        try await withStack(configure: {
+            $0.validation = .introspection(clientID: TestClients.secretClientID, clientSecret: TestClients.secret)
+        }) { stack in
             let client = stack.client()
             let token = try await client.clientCredentials(scope: "read", resources: [stack.resource])
             let ok = try await client.call(method: "GET", url: stack.resource + "/api/hello", token: token)
@@ -262,8 +309,14 @@ import Testing
             let now = Int(Date().timeIntervalSince1970)
             let details: [JSONValue] = [.object(["type": .string("payment_initiation"), "amount": .number(42)])]
             let claims = AccessTokenClaims(
-                iss: stack.issuer, sub: "alice", aud: Audience([stack.resource]), exp: now + 300, iat: now, jti: UUID().uuidString,
-                clientID: "service-b", scope: "read",
+                iss: stack.issuer,
+                sub: "alice",
+                aud: Audience([stack.resource]),
+                exp: now + 300,
+                iat: now,
+                jti: UUID().uuidString,
+                clientID: "service-b",
+                scope: "read",
                 act: ActorClaim(sub: "service-b", prior: ActorClaim(sub: "service-a")),
                 authorizationDetails: details
             )
@@ -293,42 +346,65 @@ import Testing
 
     @Test func discoveryRefusesMetadataFromElsewhereOrAboutAnotherResource() async throws {
         func challenge(_ url: String) -> TesseraHTTPResponse {
-            TesseraHTTPResponse(status: 401, headerFields: [HTTPSignatureField(name: "www-authenticate", value: #"Bearer resource_metadata="\#(url)""#)])
+            TesseraHTTPResponse(
+                status: 401,
+                headerFields: [HTTPSignatureField(name: "www-authenticate", value: #"Bearer resource_metadata="\#(url)""#)]
+            )
         }
-        let lying = StubTransport { _, _ in Stub.json(#"{"resource": "https://other.example/api", "authorization_servers": ["https://evil.example"]}"#) }
+        let lying = StubTransport { _, _ in
+            Stub.json(#"{"resource": "https://other.example/api", "authorization_servers": ["https://evil.example"]}"#)
+        }
         // Metadata on another origin is never fetched.
         await #expect(throws: OAuthClientError.self) {
             try await ProtectedResourceDiscovery.discover(
-                from: challenge("https://evil.example/.well-known/oauth-protected-resource"), requestedURL: "https://api.example/data", transport: lying
+                from: challenge("https://evil.example/.well-known/oauth-protected-resource"),
+                requestedURL: "https://api.example/data",
+                transport: lying
             )
         }
         #expect(lying.sent.isEmpty)
         // Metadata describing another resource is not used.
-        let other = StubTransport { _, _ in Stub.json(#"{"resource": "https://api.example/other", "authorization_servers": ["https://evil.example"]}"#) }
+        let other = StubTransport { _, _ in
+            Stub.json(#"{"resource": "https://api.example/other", "authorization_servers": ["https://evil.example"]}"#)
+        }
         await #expect(throws: OAuthClientError.self) {
             try await ProtectedResourceDiscovery.discover(
-                from: challenge("https://api.example/.well-known/oauth-protected-resource/other"), requestedURL: "https://api.example/data", transport: other
+                from: challenge("https://api.example/.well-known/oauth-protected-resource/other"),
+                requestedURL: "https://api.example/data",
+                transport: other
             )
         }
         // A prefix at a segment boundary is the same resource; a longer name is not.
-        let prefix = StubTransport { _, _ in Stub.json(#"{"resource": "https://api.example/v1", "authorization_servers": ["https://as.example"]}"#) }
+        let prefix = StubTransport { _, _ in
+            Stub.json(#"{"resource": "https://api.example/v1", "authorization_servers": ["https://as.example"]}"#)
+        }
         let found = try await ProtectedResourceDiscovery.discover(
-            from: challenge("https://api.example/.well-known/oauth-protected-resource/v1"), requestedURL: "https://api.example/v1/photos", transport: prefix
+            from: challenge("https://api.example/.well-known/oauth-protected-resource/v1"),
+            requestedURL: "https://api.example/v1/photos",
+            transport: prefix
         )
         #expect(found.authorizationServers == ["https://as.example"])
         await #expect(throws: OAuthClientError.self) {
             try await ProtectedResourceDiscovery.discover(
-                from: challenge("https://api.example/.well-known/oauth-protected-resource/v1"), requestedURL: "https://api.example/v10/photos", transport: prefix
+                from: challenge("https://api.example/.well-known/oauth-protected-resource/v1"),
+                requestedURL: "https://api.example/v10/photos",
+                transport: prefix
             )
         }
         // No resource_metadata at all.
         await #expect(throws: OAuthClientError.self) {
-            try await ProtectedResourceDiscovery.discover(from: TesseraHTTPResponse(status: 401), requestedURL: "https://api.example/data", transport: prefix)
+            try await ProtectedResourceDiscovery.discover(
+                from: TesseraHTTPResponse(status: 401),
+                requestedURL: "https://api.example/data",
+                transport: prefix
+            )
         }
     }
 
     @Test func jwtThenIntrospectionVerifiesJWTsLocallyAndIntrospectsOpaqueTokens() async throws {
-        try await withStack(configure: { $0.validation = .jwtThenIntrospection(clientID: TestClients.secretClientID, clientSecret: TestClients.secret) }) { stack in
+        try await withStack(configure: {
+            $0.validation = .jwtThenIntrospection(clientID: TestClients.secretClientID, clientSecret: TestClients.secret)
+        }) { stack in
             let client = stack.client()
             let token = try await client.clientCredentials(scope: "read", resources: [stack.resource])
             #expect(try await client.call(method: "GET", url: stack.resource + "/api/hello", token: token).status == 200)
@@ -346,8 +422,13 @@ import Testing
         #expect(parsed[0]["error_description"] == #"a "quoted" value"#)
         #expect(parsed[1]["realm"] == "api")
         #expect(AuthenticationChallenge.parse(parsed[0].description) == [parsed[0]])
-        #expect(ProtectedResourceMetadata.metadataURL(for: "https://rs.example/api/v1") == "https://rs.example/.well-known/oauth-protected-resource/api/v1")
-        #expect(ProtectedResourceMetadata.metadataURL(for: "https://rs.example/") == "https://rs.example/.well-known/oauth-protected-resource")
+        #expect(
+            ProtectedResourceMetadata.metadataURL(for: "https://rs.example/api/v1")
+                == "https://rs.example/.well-known/oauth-protected-resource/api/v1"
+        )
+        #expect(
+            ProtectedResourceMetadata.metadataURL(for: "https://rs.example/") == "https://rs.example/.well-known/oauth-protected-resource"
+        )
     }
 }
 

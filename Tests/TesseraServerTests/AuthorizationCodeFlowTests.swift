@@ -26,12 +26,22 @@ import Testing
 
     static func configure(_ configuration: inout ServerConfiguration) {
         var web = ClientDefinition(
-            id: web, auth: "client_secret_basic", secret: webSecret, grantTypes: ["authorization_code", "refresh_token"], scopes: "openid profile read"
+            id: web,
+            auth: "client_secret_basic",
+            secret: webSecret,
+            grantTypes: ["authorization_code", "refresh_token"],
+            scopes: "openid profile read"
         )
         web.redirectURIs = [callback, "https://app.example/other?tenant=1"]
         var spa = ClientDefinition(id: spa, auth: "none", grantTypes: ["authorization_code", "refresh_token"], scopes: "openid read")
         spa.redirectURIs = [spaCallback]
-        var pushOnly = ClientDefinition(id: "push-only", auth: "client_secret_basic", secret: webSecret, grantTypes: ["authorization_code"], scopes: "read")
+        var pushOnly = ClientDefinition(
+            id: "push-only",
+            auth: "client_secret_basic",
+            secret: webSecret,
+            grantTypes: ["authorization_code"],
+            scopes: "read"
+        )
         pushOnly.redirectURIs = [callback]
         pushOnly.requirePushedAuthorizationRequests = true
         configuration.clients += [web, spa, pushOnly]
@@ -87,14 +97,20 @@ import Testing
         func signIn(username: String = "alice", password: String = "alice-password") async throws {
             let form = try await request("/signin")
             let done = try await request(
-                "/signin", method: .post,
+                "/signin",
+                method: .post,
                 form: [("csrf", form.csrf ?? ""), ("username", username), ("password", password), ("next", "/device")]
             )
             #expect(done.status == .seeOther)
         }
     }
 
-    static func authorizeURI(client: String = web, redirect: String = callback, scope: String = "openid profile read", extra: [(String, String)] = [])
+    static func authorizeURI(
+        client: String = web,
+        redirect: String = callback,
+        scope: String = "openid profile read",
+        extra: [(String, String)] = []
+    )
         -> String
     {
         var parameters = [
@@ -120,7 +136,9 @@ import Testing
         #expect(consentPath.hasPrefix("/authorize/"))
         let consent = try await browser.request(consentPath)
         // A remembered consent (an earlier "Approve all" of the same request) answers without a page.
-        if decision == "approve_all", consent.status == .seeOther, let location = consent.location, !location.hasPrefix("/") { return location }
+        if decision == "approve_all", consent.status == .seeOther, let location = consent.location, !location.hasPrefix("/") {
+            return location
+        }
         #expect(consent.status == .ok)
         var form = [("csrf", consent.csrf ?? ""), ("decision", decision)]
         form += scopes.map { ("scope", $0) }
@@ -129,15 +147,31 @@ import Testing
         return try #require(decided.location)
     }
 
-    static func token(_ client: any TestClientProtocol, _ form: [(String, String)], auth: String?) async throws -> (HTTPResponse.Status, [String: Any]) {
+    static func token(
+        _ client: any TestClientProtocol,
+        _ form: [(String, String)],
+        auth: String?
+    ) async throws -> (HTTPResponse.Status, [String: Any]) {
         var headers = HTTPHelpers.form
         if let auth { headers[.authorization] = auth }
-        return try await client.execute(uri: "/token", method: .post, headers: headers, body: ByteBuffer(string: FormParameters(form).encoded)) {
+        return try await client.execute(
+            uri: "/token",
+            method: .post,
+            headers: headers,
+            body: ByteBuffer(string: FormParameters(form).encoded)
+        ) {
             ($0.status, try HTTPHelpers.json($0.body))
         }
     }
 
-    static func redeem(_ client: any TestClientProtocol, code: String, verifier: String? = verifier, redirect: String = callback, auth: String?, clientID: String? = nil)
+    static func redeem(
+        _ client: any TestClientProtocol,
+        code: String,
+        verifier: String? = verifier,
+        redirect: String = callback,
+        auth: String?,
+        clientID: String? = nil
+    )
         async throws -> (HTTPResponse.Status, [String: Any])
     {
         var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect)]
@@ -162,7 +196,11 @@ import Testing
             let consent = try await browser.request(consentPath)
             #expect(consent.body.contains("Allow access?"))
             #expect(consent.body.contains("value=\"openid\""))
-            let decided = try await browser.request(consentPath, method: .post, form: [("csrf", consent.csrf ?? ""), ("decision", "approve_all")])
+            let decided = try await browser.request(
+                consentPath,
+                method: .post,
+                form: [("csrf", consent.csrf ?? ""), ("decision", "approve_all")]
+            )
             let location = try #require(decided.location)
             #expect(location.hasPrefix(Self.callback + "?"))
             let answer = Self.query(location)
@@ -203,7 +241,11 @@ import Testing
 
             // Refresh with rotation.
             let refresh = try #require(body["refresh_token"] as? String)
-            let (refreshed, rotated) = try await Self.token(client, [("grant_type", "refresh_token"), ("refresh_token", refresh)], auth: basic)
+            let (refreshed, rotated) = try await Self.token(
+                client,
+                [("grant_type", "refresh_token"), ("refresh_token", refresh)],
+                auth: basic
+            )
             #expect(refreshed == .ok)
             #expect(rotated["refresh_token"] as? String != refresh)
             let (reused, _) = try await Self.token(client, [("grant_type", "refresh_token"), ("refresh_token", refresh)], auth: basic)
@@ -233,7 +275,10 @@ import Testing
         try await withApp { client, _ in
             let browser = Browser(client)
             try await browser.signIn()
-            let location = try await Self.approve(browser, Self.authorizeURI(client: Self.spa, redirect: Self.spaCallback, scope: "openid read"))
+            let location = try await Self.approve(
+                browser,
+                Self.authorizeURI(client: Self.spa, redirect: Self.spaCallback, scope: "openid read")
+            )
             let code = try #require(Self.query(location)["code"])
             let (status, body) = try await Self.redeem(client, code: code, redirect: Self.spaCallback, auth: nil, clientID: Self.spa)
             #expect(status == .ok)
@@ -246,7 +291,8 @@ import Testing
         try await withApp { client, _ in
             let browser = Browser(client)
             try await browser.signIn()
-            let details = #"[{"type":"photo-api","actions":["read","write"],"locations":["https://photos.example/"]},{"type":"billing","policy":{"max":5}}]"#
+            let details =
+                #"[{"type":"photo-api","actions":["read","write"],"locations":["https://photos.example/"]},{"type":"billing","policy":{"max":5}}]"#
             let start = try await browser.request(Self.authorizeURI(scope: "read", extra: [("authorization_details", details)]))
             let consentPath = try #require(start.location)
             let consent = try await browser.request(consentPath)
@@ -256,7 +302,9 @@ import Testing
             #expect(consent.body.contains("billing"))
             #expect(consent.body.contains("&quot;max&quot; : 5"))
             let decided = try await browser.request(
-                consentPath, method: .post, form: [("csrf", consent.csrf ?? ""), ("decision", "approve"), ("scope", "read"), ("detail", "0")]
+                consentPath,
+                method: .post,
+                form: [("csrf", consent.csrf ?? ""), ("decision", "approve"), ("scope", "read"), ("detail", "0")]
             )
             let location = try #require(decided.location)
             let code = try #require(Self.query(location)["code"])
@@ -270,10 +318,14 @@ import Testing
             #expect(claims.authorizationDetails?.count == 1)
 
             // An unknown type or a missing required member goes back to the client.
-            let unknown = try await browser.request(Self.authorizeURI(scope: "read", extra: [("authorization_details", #"[{"type":"nope"}]"#)]))
+            let unknown = try await browser.request(
+                Self.authorizeURI(scope: "read", extra: [("authorization_details", #"[{"type":"nope"}]"#)])
+            )
             let unknownLocation = try #require(unknown.location)
             #expect(Self.query(unknownLocation)["error"] == "invalid_authorization_details")
-            let missing = try await browser.request(Self.authorizeURI(scope: "read", extra: [("authorization_details", #"[{"type":"photo-api"}]"#)]))
+            let missing = try await browser.request(
+                Self.authorizeURI(scope: "read", extra: [("authorization_details", #"[{"type":"photo-api"}]"#)])
+            )
             let missingLocation = try #require(missing.location)
             #expect(Self.query(missingLocation)["error"] == "invalid_authorization_details")
 
@@ -328,10 +380,11 @@ import Testing
             let browser = Browser(client)
             let issuer = app.engine.configuration.issuer
             let plain = try await browser.request(
-                "/authorize?" + FormParameters([
-                    ("response_type", "code"), ("client_id", Self.web), ("redirect_uri", Self.callback), ("state", "s"),
-                    ("code_challenge", Self.verifier), ("code_challenge_method", "plain"),
-                ]).encoded
+                "/authorize?"
+                    + FormParameters([
+                        ("response_type", "code"), ("client_id", Self.web), ("redirect_uri", Self.callback), ("state", "s"),
+                        ("code_challenge", Self.verifier), ("code_challenge_method", "plain"),
+                    ]).encoded
             )
             #expect(plain.status == .found)
             let answer = Self.query(try #require(plain.location))
@@ -339,11 +392,14 @@ import Testing
             #expect(answer["state"] == "s")
             #expect(answer["iss"] == issuer)
             let none = try await browser.request(
-                "/authorize?" + FormParameters([("response_type", "code"), ("client_id", Self.web), ("redirect_uri", Self.callback)]).encoded
+                "/authorize?"
+                    + FormParameters([("response_type", "code"), ("client_id", Self.web), ("redirect_uri", Self.callback)]).encoded
             )
             let noneLocation = try #require(none.location)
             #expect(Self.query(noneLocation)["error"] == "invalid_request")
-            let token = try await browser.request(Self.authorizeURI(extra: []).replacingOccurrences(of: "response_type=code", with: "response_type=token"))
+            let token = try await browser.request(
+                Self.authorizeURI(extra: []).replacingOccurrences(of: "response_type=code", with: "response_type=token")
+            )
             #expect(Self.query(try #require(token.location))["error"] == "unsupported_response_type")
             let scope = try await browser.request(Self.authorizeURI(scope: "admin"))
             #expect(Self.query(try #require(scope.location))["error"] == "invalid_scope")
@@ -362,9 +418,17 @@ import Testing
             #expect(wrong.location == nil)
             // Still waiting: the real form works once, then the request is used up.
             let consent = try await browser.request(consentPath)
-            let decided = try await browser.request(consentPath, method: .post, form: [("csrf", consent.csrf ?? ""), ("decision", "approve_all")])
+            let decided = try await browser.request(
+                consentPath,
+                method: .post,
+                form: [("csrf", consent.csrf ?? ""), ("decision", "approve_all")]
+            )
             #expect(decided.status == .seeOther)
-            let again = try await browser.request(consentPath, method: .post, form: [("csrf", consent.csrf ?? ""), ("decision", "approve_all")])
+            let again = try await browser.request(
+                consentPath,
+                method: .post,
+                form: [("csrf", consent.csrf ?? ""), ("decision", "approve_all")]
+            )
             #expect(again.status == .gone)
         }
     }
@@ -404,7 +468,10 @@ import Testing
             #expect(replayBody["error"] as? String == "invalid_grant")
             for token in [access, refresh] {
                 let introspected = try await client.execute(
-                    uri: "/introspect", method: .post, headers: HTTPHelpers.form(authorization: basic), body: ByteBuffer(string: "token=\(token)")
+                    uri: "/introspect",
+                    method: .post,
+                    headers: HTTPHelpers.form(authorization: basic),
+                    body: ByteBuffer(string: "token=\(token)")
                 ) { try HTTPHelpers.json($0.body) }
                 #expect(introspected["active"] as? Bool == false)
             }
@@ -445,10 +512,19 @@ import Testing
 
     // MARK: - PAR (RFC 9126)
 
-    static func push(_ client: any TestClientProtocol, auth: String?, _ form: [(String, String)]) async throws -> (HTTPResponse.Status, [String: Any]) {
+    static func push(
+        _ client: any TestClientProtocol,
+        auth: String?,
+        _ form: [(String, String)]
+    ) async throws -> (HTTPResponse.Status, [String: Any]) {
         var headers = HTTPHelpers.form
         if let auth { headers[.authorization] = auth }
-        return try await client.execute(uri: "/par", method: .post, headers: headers, body: ByteBuffer(string: FormParameters(form).encoded)) {
+        return try await client.execute(
+            uri: "/par",
+            method: .post,
+            headers: headers,
+            body: ByteBuffer(string: FormParameters(form).encoded)
+        ) {
             ($0.status, try HTTPHelpers.json($0.body))
         }
     }
@@ -482,7 +558,8 @@ import Testing
             // Another client cannot use it.
             let (_, fresh) = try await Self.push(client, auth: basic, Self.pushed)
             let other = try await browser.request(
-                "/authorize?" + FormParameters([("client_id", Self.spa), ("request_uri", try #require(fresh["request_uri"] as? String))]).encoded
+                "/authorize?"
+                    + FormParameters([("client_id", Self.spa), ("request_uri", try #require(fresh["request_uri"] as? String))]).encoded
             )
             #expect(other.status == .badRequest)
         }
@@ -494,7 +571,8 @@ import Testing
             let (_, body) = try await Self.push(client, auth: basic, Self.pushed)
             clock.advance(by: 91)
             let page = try await Browser(client).request(
-                "/authorize?" + FormParameters([("client_id", Self.web), ("request_uri", try #require(body["request_uri"] as? String))]).encoded
+                "/authorize?"
+                    + FormParameters([("client_id", Self.web), ("request_uri", try #require(body["request_uri"] as? String))]).encoded
             )
             #expect(page.status == .badRequest)
             #expect(page.location == nil)
@@ -505,18 +583,30 @@ import Testing
         let basic = webBasic
         try await withApp { client, _ in
             let (wrongSecret, wrongBody) = try await Self.push(
-                client, auth: TestClients.basicAuthorization(id: Self.web, secret: "not-the-secret-not-the-secret-0000"), Self.pushed
+                client,
+                auth: TestClients.basicAuthorization(id: Self.web, secret: "not-the-secret-not-the-secret-0000"),
+                Self.pushed
             )
             #expect(wrongSecret == .unauthorized)
             #expect(wrongBody["error"] as? String == "invalid_client")
             let (badRedirect, badBody) = try await Self.push(
-                client, auth: basic, Self.pushed.map { $0.0 == "redirect_uri" ? ($0.0, "https://evil.example/cb") : $0 }
+                client,
+                auth: basic,
+                Self.pushed.map { $0.0 == "redirect_uri" ? ($0.0, "https://evil.example/cb") : $0 }
             )
             #expect(badRedirect == .badRequest)
             #expect(badBody["error"] as? String == "invalid_request")
-            let (plain, _) = try await Self.push(client, auth: basic, Self.pushed.map { $0.0 == "code_challenge_method" ? ($0.0, "plain") : $0 })
+            let (plain, _) = try await Self.push(
+                client,
+                auth: basic,
+                Self.pushed.map { $0.0 == "code_challenge_method" ? ($0.0, "plain") : $0 }
+            )
             #expect(plain == .badRequest)
-            let (nested, _) = try await Self.push(client, auth: basic, Self.pushed + [("request_uri", "urn:ietf:params:oauth:request_uri:x")])
+            let (nested, _) = try await Self.push(
+                client,
+                auth: basic,
+                Self.pushed + [("request_uri", "urn:ietf:params:oauth:request_uri:x")]
+            )
             #expect(nested == .badRequest)
         }
     }

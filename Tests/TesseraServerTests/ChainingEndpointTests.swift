@@ -2,11 +2,11 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// Token exchange at AS-A and jwt-bearer redemption at AS-B over the real routes
 /// (RFC 8693, RFC 7523, draft-ietf-oauth-identity-chaining), with every refusal.
@@ -60,7 +60,9 @@ import TesseraTesting
     @Test func metadataAdvertisesChaining() async throws {
         let fixture = try await F.make()
         try await fixture.run { a, b in
-            for (client, grants) in [(a, [GrantType.tokenExchange.rawValue]), (b, [GrantType.tokenExchange.rawValue, GrantType.jwtBearer.rawValue])] {
+            for (client, grants) in [
+                (a, [GrantType.tokenExchange.rawValue]), (b, [GrantType.tokenExchange.rawValue, GrantType.jwtBearer.rawValue]),
+            ] {
                 try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) { response in
                     let body = try HTTPHelpers.json(response.body)
                     let supported = body["grant_types_supported"] as? [String] ?? []
@@ -87,7 +89,10 @@ import TesseraTesting
     @Test func grantForAnotherAudienceIsRefused() async throws {
         let fixture = try await F.make()
         try await fixture.run { a, b in
-            let grant = try #require(try await F.exchange(a, subject: try await F.accessToken(a), extra: [("audience", F.issuerC)]).json["access_token"] as? String)
+            let grant = try #require(
+                try await F.exchange(a, subject: try await F.accessToken(a), extra: [("audience", F.issuerC)]).json["access_token"]
+                    as? String
+            )
             #expect(try F.claims(grant).audience == [F.issuerC])
             let response = try await F.redeem(b, grant: grant)
             #expect(response.error == "invalid_grant")
@@ -128,7 +133,8 @@ import TesseraTesting
             #expect(response.description.contains("not a trusted peer"))
             // The same key claiming to be A: A never published it.
             let impostor = try await F.signed([
-                "iss": .string(F.issuerA), "sub": .string("app"), "aud": .string(F.issuerB), "exp": .number(Double(now + 60)), "jti": .string("x2"),
+                "iss": .string(F.issuerA), "sub": .string("app"), "aud": .string(F.issuerB), "exp": .number(Double(now + 60)),
+                "jti": .string("x2"),
             ])
             let second = try await F.redeem(b, grant: impostor)
             #expect(second.error == "invalid_grant")
@@ -183,7 +189,10 @@ import TesseraTesting
             let redeemed = try await F.redeem(b, grant: grant)
             #expect(redeemed.status == .ok)
             #expect(redeemed.json["refresh_token"] == nil)
-            let refresh = try await F.post(b, [("grant_type", "refresh_token"), ("refresh_token", redeemed.json["access_token"] as! String)])
+            let refresh = try await F.post(
+                b,
+                [("grant_type", "refresh_token"), ("refresh_token", redeemed.json["access_token"] as! String)]
+            )
             #expect(refresh.error == "invalid_grant")
         }
     }
@@ -234,7 +243,8 @@ import TesseraTesting
         try await fixture.run { _, b in
             let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
             let grant = try await F.signed([
-                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "iat": .number(now), "exp": .number(now + 60),
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "iat": .number(now),
+                "exp": .number(now + 60),
                 "jti": .string("g1"), "scope": .string("read"), "requested_cnf": .object(["jkt": .string("thumbprint-of-client-key")]),
                 "act": .object(["sub": .string("svc"), "act": .object(["sub": .string("first")])]),
             ])
@@ -256,18 +266,23 @@ import TesseraTesting
         try await fixture.run { _, b in
             let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
             let long = try await F.signed([
-                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "exp": .number(now + 3600), "jti": .string("l1"),
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "exp": .number(now + 3600),
+                "jti": .string("l1"),
             ])
             #expect(try await F.redeem(b, grant: long).description.contains("too far"))
-            let noJTI = try await F.signed(["iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "exp": .number(now + 60)])
+            let noJTI = try await F.signed([
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "exp": .number(now + 60),
+            ])
             #expect(try await F.redeem(b, grant: noJTI).description.contains("jti"))
             let future = try await F.signed([
-                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "exp": .number(now + 60), "nbf": .number(now + 120),
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "exp": .number(now + 60),
+                "nbf": .number(now + 120),
                 "jti": .string("n1"),
             ])
             #expect(try await F.redeem(b, grant: future).description.contains("nbf"))
             let badActor = try await F.signed([
-                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "exp": .number(now + 60), "jti": .string("a1"),
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "exp": .number(now + 60),
+                "jti": .string("a1"),
                 "act": .string("not-an-object"),
             ])
             #expect(try await F.redeem(b, grant: badActor).description.contains("act"))
@@ -314,7 +329,9 @@ import TesseraTesting
             #expect(try await F.exchange(a, subject: grant).error == "invalid_request")
             // A revoked token cannot be exchanged.
             try await a.execute(
-                uri: "/revoke", method: .post, headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: "app", secret: F.secret)),
+                uri: "/revoke",
+                method: .post,
+                headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: "app", secret: F.secret)),
                 body: .init(string: "token=\(token)")
             ) { #expect($0.status == .ok) }
             let revoked = try await F.exchange(a, subject: token)
@@ -331,7 +348,11 @@ import TesseraTesting
         let fixture = try await F.make()
         try await fixture.run { a, _ in
             let token = try await F.accessToken(a)
-            let bad = try await F.exchange(a, subject: token, extra: [("audience", F.issuerB), ("requested_token_type", TokenTypeIdentifier.accessToken)])
+            let bad = try await F.exchange(
+                a,
+                subject: token,
+                extra: [("audience", F.issuerB), ("requested_token_type", TokenTypeIdentifier.accessToken)]
+            )
             #expect(bad.error == "invalid_request")
             let local = try await F.exchange(a, subject: token, extra: [("scope", "read")])
             #expect(local.status == .ok)
@@ -348,24 +369,39 @@ import TesseraTesting
             let actor = try await F.accessToken(a, as: "delegate")
             // Without delegation rights "other" cannot act for app's token.
             let refused = try await F.exchange(
-                a, subject: subject, as: "other",
+                a,
+                subject: subject,
+                as: "other",
                 extra: [("actor_token", try await F.accessToken(a, as: "other")), ("actor_token_type", TokenTypeIdentifier.accessToken)]
             )
             #expect(refused.error == "invalid_request")
             // The actor token must be the caller's own.
-            let notOwn = try await F.exchange(a, subject: subject, as: "delegate", extra: [("actor_token", subject), ("actor_token_type", TokenTypeIdentifier.accessToken)])
+            let notOwn = try await F.exchange(
+                a,
+                subject: subject,
+                as: "delegate",
+                extra: [("actor_token", subject), ("actor_token_type", TokenTypeIdentifier.accessToken)]
+            )
             #expect(notOwn.error == "invalid_request")
             #expect(notOwn.description.contains("actor_token"))
 
             let delegated = try await F.exchange(
-                a, subject: subject, as: "delegate", extra: [("actor_token", actor), ("actor_token_type", TokenTypeIdentifier.accessToken)]
+                a,
+                subject: subject,
+                as: "delegate",
+                extra: [("actor_token", actor), ("actor_token_type", TokenTypeIdentifier.accessToken)]
             )
             #expect(delegated.status == .ok, "\(delegated.json)")
             let first = try #require(delegated.json["access_token"] as? String)
             #expect(try F.claims(first).decode("act", as: ActorClaim.self)?.sub == "delegate")
             #expect(try F.claims(first).string("sub") == "app")
             // The delegated token, again delegated, chained to B: the act chain nests.
-            let grant = try await F.exchange(a, subject: first, as: "delegate", extra: [("audience", F.issuerB), ("actor_token", actor), ("actor_token_type", TokenTypeIdentifier.accessToken)])
+            let grant = try await F.exchange(
+                a,
+                subject: first,
+                as: "delegate",
+                extra: [("audience", F.issuerB), ("actor_token", actor), ("actor_token_type", TokenTypeIdentifier.accessToken)]
+            )
             #expect(grant.status == .ok, "\(grant.json)")
             let grantClaims = try F.claims(try #require(grant.json["access_token"] as? String))
             #expect(grantClaims.decode("act", as: ActorClaim.self)?.chain.map(\.sub) == ["delegate", "delegate"])
@@ -392,7 +428,8 @@ import TesseraTesting
             func idToken(_ overrides: [String: JSONValue] = [:], typ: String? = "JWT") async throws -> String {
                 var claims: [String: JSONValue] = [
                     "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerA), "azp": .string("app"),
-                    "iat": .number(now), "exp": .number(now + 300), "scope": .string("read"), "department": .string("finance"), "email": .string("a@x"),
+                    "iat": .number(now), "exp": .number(now + 300), "scope": .string("read"), "department": .string("finance"),
+                    "email": .string("a@x"),
                 ]
                 for (key, value) in overrides { claims[key] = value }
                 return try await F.signed(claims, typ: typ)
@@ -410,7 +447,11 @@ import TesseraTesting
             #expect(access.string("a/department") == "finance")
             #expect(access.string("sub") == "alice")
 
-            let wrongAudience = try await F.exchange(a, subject: try await idToken(["aud": .string("https://elsewhere.test")]), type: TokenTypeIdentifier.jwt)
+            let wrongAudience = try await F.exchange(
+                a,
+                subject: try await idToken(["aud": .string("https://elsewhere.test")]),
+                type: TokenTypeIdentifier.jwt
+            )
             #expect(wrongAudience.error == "invalid_request")
             #expect(wrongAudience.description.contains("aud"))
             let expired = try await F.exchange(a, subject: try await idToken(["exp": .number(now - 120)]), type: TokenTypeIdentifier.jwt)
@@ -419,7 +460,11 @@ import TesseraTesting
             #expect(otherClient.description.contains("not issued to this client"))
             let dpopTyped = try await F.exchange(a, subject: try await idToken(typ: "dpop+jwt"), type: TokenTypeIdentifier.jwt)
             #expect(dpopTyped.error == "invalid_request")
-            let untrusted = try await F.exchange(a, subject: try await idToken(["iss": .string("https://evil.test")]), type: TokenTypeIdentifier.jwt)
+            let untrusted = try await F.exchange(
+                a,
+                subject: try await idToken(["iss": .string("https://evil.test")]),
+                type: TokenTypeIdentifier.jwt
+            )
             #expect(untrusted.description.contains("not trusted"))
             let asAccessToken = try await F.exchange(a, subject: try await idToken(), type: TokenTypeIdentifier.accessToken)
             #expect(asAccessToken.error == "invalid_request")
@@ -463,10 +508,12 @@ import TesseraTesting
 @Suite struct ChainingUnreachablePeerKeysTests {
     typealias F = ChainingFixture
 
-    @Test(arguments: [
-        ("https://unreachable.test/jwks", nil),
-        (nil, "https://unreachable.test/.well-known/oauth-authorization-server"),
-    ] as [(String?, String?)])
+    @Test(
+        arguments: [
+            ("https://unreachable.test/jwks", nil),
+            (nil, "https://unreachable.test/.well-known/oauth-authorization-server"),
+        ] as [(String?, String?)]
+    )
     func anUnreachablePeerKeySetIsTemporarilyUnavailable(_ jwksURI: String?, _ metadataURL: String?) async throws {
         let fixture = try await F.make(configureB: { configuration in
             configuration.chaining.peers[0].jwksURI = jwksURI

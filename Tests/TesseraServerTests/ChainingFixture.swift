@@ -46,7 +46,9 @@ struct ChainingFixture {
             return PublicJWKSet(keys: [TestClients.jwtClientPublicJWK])
         }
         func fetchMetadata(from url: String) async throws -> [String: JSONValue] {
-            guard url == ChainingFixture.externalIssuer + "/.well-known/openid-configuration" else { throw OAuthError.invalidClient("unknown metadata URL") }
+            guard url == ChainingFixture.externalIssuer + "/.well-known/openid-configuration" else {
+                throw OAuthError.invalidClient("unknown metadata URL")
+            }
             return ["issuer": .string(ChainingFixture.externalIssuer), "jwks_uri": .string(ChainingFixture.externalIssuer + "/jwks")]
         }
     }
@@ -91,7 +93,10 @@ struct ChainingFixture {
         idp.algorithms = [.es256]
         configA.chaining.subjectTokenIssuers = [idp]
         configureA(&configA)
-        let a = try await buildApplication(configA, dependencies: ServerDependencies(now: clock.closure, jwksFetcher: ExternalIssuerFetcher()))
+        let a = try await buildApplication(
+            configA,
+            dependencies: ServerDependencies(now: clock.closure, jwksFetcher: ExternalIssuerFetcher())
+        )
 
         var configB = Fixtures.configuration()
         configB.issuer = issuerB
@@ -106,7 +111,10 @@ struct ChainingFixture {
         peerA.inbound.claimPrefix = "a/"
         configB.chaining.peers = [peerA]
         try configureB(&configB)
-        let b = try await buildApplication(configB, dependencies: ServerDependencies(now: clock.closure, jwksFetcher: KeyRingFetcher(keyRing: a.engine.keyRing)))
+        let b = try await buildApplication(
+            configB,
+            dependencies: ServerDependencies(now: clock.closure, jwksFetcher: KeyRingFetcher(keyRing: a.engine.keyRing))
+        )
         return ChainingFixture(clock: clock, a: a, b: b)
     }
 
@@ -119,7 +127,12 @@ struct ChainingFixture {
         }
     }
 
-    static func post(_ client: any TestClientProtocol, _ form: [(String, String)], as id: String? = "app", path: String = "/token") async throws -> Response {
+    static func post(
+        _ client: any TestClientProtocol,
+        _ form: [(String, String)],
+        as id: String? = "app",
+        path: String = "/token"
+    ) async throws -> Response {
         let body = form.map { "\(FormParameters.encode($0.0))=\(FormParameters.encode($0.1))" }.joined(separator: "&")
         var headers = HTTPHelpers.form
         if let id { headers[.authorization] = TestClients.basicAuthorization(id: id, secret: secret) }
@@ -136,15 +149,25 @@ struct ChainingFixture {
     }
 
     static func exchange(
-        _ client: any TestClientProtocol, subject: String, type: String = TokenTypeIdentifier.accessToken, as id: String = "app",
+        _ client: any TestClientProtocol,
+        subject: String,
+        type: String = TokenTypeIdentifier.accessToken,
+        as id: String = "app",
         extra: [(String, String)] = [("audience", issuerB)]
     ) async throws -> Response {
         try await post(
-            client, [("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", subject), ("subject_token_type", type)] + extra, as: id
+            client,
+            [("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", subject), ("subject_token_type", type)] + extra,
+            as: id
         )
     }
 
-    static func redeem(_ client: any TestClientProtocol, grant: String, as id: String = "app", extra: [(String, String)] = []) async throws -> Response {
+    static func redeem(
+        _ client: any TestClientProtocol,
+        grant: String,
+        as id: String = "app",
+        extra: [(String, String)] = []
+    ) async throws -> Response {
         try await post(client, [("grant_type", GrantType.jwtBearer.rawValue), ("assertion", grant)] + extra, as: id)
     }
 

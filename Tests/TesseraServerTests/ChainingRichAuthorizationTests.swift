@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// `authorization_details` with the Cedar profile through token exchange (RFC 8693) and the
 /// jwt-bearer grant (RFC 7523): only ever a narrowing of what the parent token or grant carries,
@@ -39,7 +39,10 @@ import TesseraTesting
             let granted = try #require(Self.policySet(local))
             #expect(!granted.contains("cancel"))
             #expect(try BankFixtures.allows(granted, BankFixtures.payment()))
-            let claims = try JSONDecoder().decode(AccessTokenClaims.self, from: try CompactJWS(parsing: local.json["access_token"] as! String).payload)
+            let claims = try JSONDecoder().decode(
+                AccessTokenClaims.self,
+                from: try CompactJWS(parsing: local.json["access_token"] as! String).payload
+            )
             #expect(claims.authorizationDetails?.count == 1)
 
             // Another client is not delegated anything by A's policies.
@@ -60,7 +63,8 @@ import TesseraTesting
             // ...and a peer grant carrying them is narrowed by B's own policies when redeemed.
             let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
             let carrying = try await F.signed([
-                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "iat": .number(now), "exp": .number(now + 60),
+                "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "iat": .number(now),
+                "exp": .number(now + 60),
                 "jti": .string("details-1"), "client_id": .string("app"),
                 "authorization_details": try JSONDecoder().decode(JSONValue.self, from: Data(SeedFigures.json(SeedFigures.figure3).utf8)),
             ])

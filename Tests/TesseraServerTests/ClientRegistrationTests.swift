@@ -17,12 +17,12 @@ import Testing
     typealias Flow = AuthorizationCodeFlowTests
     static var native: [String: Any] {
         [
-        "client_name": "Desk <b>Agent</b>",
-        "application_type": "native",
-        "redirect_uris": ["http://127.0.0.1/callback"],
-        "grant_types": ["authorization_code", "refresh_token"],
-        "response_types": ["code"],
-        "scope": "read",
+            "client_name": "Desk <b>Agent</b>",
+            "application_type": "native",
+            "redirect_uris": ["http://127.0.0.1/callback"],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "scope": "read",
         ]
     }
     let clock = TestClock()
@@ -50,7 +50,11 @@ import Testing
     }
 
     static func send(
-        _ client: any TestClientProtocol, _ uri: String = "/register", method: HTTPRequest.Method = .post, json: Any? = nil, raw: String? = nil,
+        _ client: any TestClientProtocol,
+        _ uri: String = "/register",
+        method: HTTPRequest.Method = .post,
+        json: Any? = nil,
+        raw: String? = nil,
         bearer: String? = nil
     ) async throws -> Answer {
         var headers: HTTPFields = [.contentType: "application/json"]
@@ -81,12 +85,16 @@ import Testing
 
     @Test func theEndpointAndItsMetadataExistOnlyWhenRegistrationIsOn() async throws {
         try await withApp(mode: .off) { client, _ in
-            let document = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) { try HTTPHelpers.json($0.body) }
+            let document = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) {
+                try HTTPHelpers.json($0.body)
+            }
             #expect(document["registration_endpoint"] == nil)
             #expect(try await Self.send(client, json: Self.native).status == .notFound)
         }
         try await withApp { client, app in
-            let document = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) { try HTTPHelpers.json($0.body) }
+            let document = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) {
+                try HTTPHelpers.json($0.body)
+            }
             #expect(document["registration_endpoint"] as? String == app.engine.configuration.issuer + "/register")
         }
     }
@@ -127,7 +135,11 @@ import Testing
             #expect(back.hasPrefix(redirect + "?"))
             let code = try #require(Flow.query(back)["code"])
             let (status, token) = try await Flow.redeem(
-                client, code: code, redirect: redirect, auth: TestClients.basicAuthorization(id: id, secret: secret), clientID: id
+                client,
+                code: code,
+                redirect: redirect,
+                auth: TestClients.basicAuthorization(id: id, secret: secret),
+                clientID: id
             )
             #expect(status == .ok)
             #expect(token["scope"] as? String == "read" && token["refresh_token"] != nil)
@@ -157,17 +169,19 @@ import Testing
 
     // MARK: - Rules (RFC 7591 §2, §3.2.2)
 
-    @Test(arguments: [
-        ("web", ["https://app.example/cb#frag"]),
-        ("native", ["http://app.example/cb"]),
-        ("web", ["http://127.0.0.1/cb"]),
-        ("native", ["javascript:alert(1)"]),
-        ("native", ["com.example.app:/cb"]),
-        ("web", ["https://user@app.example/cb"]),
-        ("web", ["/relative/cb"]),
-        ("native", []),
-        ("native", nil),
-    ] as [(String, [String]?)])
+    @Test(
+        arguments: [
+            ("web", ["https://app.example/cb#frag"]),
+            ("native", ["http://app.example/cb"]),
+            ("web", ["http://127.0.0.1/cb"]),
+            ("native", ["javascript:alert(1)"]),
+            ("native", ["com.example.app:/cb"]),
+            ("web", ["https://user@app.example/cb"]),
+            ("web", ["/relative/cb"]),
+            ("native", []),
+            ("native", nil),
+        ] as [(String, [String]?)]
+    )
     func aRedirectURIOutsideTheRulesIsInvalidRedirectURI(_ applicationType: String, _ uris: [String]?) async throws {
         try await withApp { client, app in
             let answer = try await Self.send(client, json: Self.with(["application_type": applicationType, "redirect_uris": uris]))
@@ -221,14 +235,20 @@ import Testing
             let keyData = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(TestClients.jwtClientPublicJWK))
             let both = try await Self.send(
                 client,
-                json: Self.with(["token_endpoint_auth_method": "private_key_jwt", "jwks": ["keys": [keyData]], "jwks_uri": "https://app.example/jwks"])
+                json: Self.with([
+                    "token_endpoint_auth_method": "private_key_jwt", "jwks": ["keys": [keyData]], "jwks_uri": "https://app.example/jwks",
+                ])
             )
             #expect(both.error == "invalid_client_metadata")
-            let good = try await Self.send(client, json: Self.with(["token_endpoint_auth_method": "private_key_jwt", "jwks": ["keys": [keyData]]]))
+            let good = try await Self.send(
+                client,
+                json: Self.with(["token_endpoint_auth_method": "private_key_jwt", "jwks": ["keys": [keyData]]])
+            )
             #expect(good.status == .created && good.json["client_secret"] == nil && good.json["client_secret_expires_at"] == nil)
             // A public client may not use client_credentials.
             let publicMachine = try await Self.send(
-                client, json: Self.with(["token_endpoint_auth_method": "none", "grant_types": ["client_credentials"], "response_types": []])
+                client,
+                json: Self.with(["token_endpoint_auth_method": "none", "grant_types": ["client_credentials"], "response_types": []])
             )
             #expect(publicMachine.error == "invalid_client_metadata")
             let statement = try await Self.send(client, json: Self.with(["software_statement": "eyJhbGciOiJub25lIn0.e30."]))
@@ -308,13 +328,25 @@ import Testing
             }
             // Nothing changed: same scope, redirect URIs and method.
             let record = try #require(try await app.engine.stores.clients.client(id: id))
-            #expect(record.scopes == ["read"] && record.redirectURIs == ["http://127.0.0.1/callback"] && record.authMethod == .clientSecretBasic)
+            #expect(
+                record.scopes == ["read"] && record.redirectURIs == ["http://127.0.0.1/callback"] && record.authMethod == .clientSecretBasic
+            )
             // Another client's configuration endpoint refuses this client's token.
-            #expect(try await Self.send(client, "/register/\(other)", method: .put, json: Self.with(["client_id": other, "scope": "read profile"]), bearer: token).status == .unauthorized)
+            #expect(
+                try await Self.send(
+                    client,
+                    "/register/\(other)",
+                    method: .put,
+                    json: Self.with(["client_id": other, "scope": "read profile"]),
+                    bearer: token
+                ).status == .unauthorized
+            )
 
             // A valid update within the ceiling applies, rotates the token, and keeps the secret.
             let updated = try await Self.send(
-                client, path, method: .put,
+                client,
+                path,
+                method: .put,
                 json: Self.with(["client_id": id, "scope": "profile", "redirect_uris": ["http://127.0.0.1/cb2"], "client_name": "Renamed"]),
                 bearer: token
             )
@@ -331,7 +363,8 @@ import Testing
     @Test func deletingARegistrationRemovesTheClientAndRevokesItsTokens() async throws {
         try await withApp { client, app in
             let registered = try await Self.send(
-                client, json: Self.with(["grant_types": ["client_credentials"], "response_types": nil, "redirect_uris": nil, "scope": "read"])
+                client,
+                json: Self.with(["grant_types": ["client_credentials"], "response_types": nil, "redirect_uris": nil, "scope": "read"])
             )
             #expect(registered.status == .created, "\(registered.json)")
             let id = try #require(registered.json["client_id"] as? String)
@@ -362,7 +395,11 @@ import Testing
             let token = ClientSecret.generate()
             try await app.engine.stores.clients.insertRegistrationToken(
                 RegistrationTokenRecord(
-                    id: "t1", tokenHash: TokenIssuer.hashToken(token), label: "", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(600),
+                    id: "t1",
+                    tokenHash: TokenIssuer.hashToken(token),
+                    label: "",
+                    createdAt: clock.now,
+                    expiresAt: clock.now.addingTimeInterval(600),
                     remainingUses: 1
                 )
             )
@@ -374,7 +411,11 @@ import Testing
             let later = ClientSecret.generate()
             try await app.engine.stores.clients.insertRegistrationToken(
                 RegistrationTokenRecord(
-                    id: "t2", tokenHash: TokenIssuer.hashToken(later), label: "", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(60),
+                    id: "t2",
+                    tokenHash: TokenIssuer.hashToken(later),
+                    label: "",
+                    createdAt: clock.now,
+                    expiresAt: clock.now.addingTimeInterval(60),
                     remainingUses: 5
                 )
             )

@@ -1,7 +1,7 @@
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import Testing
 
 /// The `outbound_network:`, `client_id_metadata_documents:` and `client_challenges:` config sections.
 @Suite struct ClientTrustConfigurationTests {
@@ -51,7 +51,10 @@ import TesseraServer
         ("outbound:\n  allowed_networks: [\"10.0.0.0/99\"]", "outbound.allowed_networks[0]"),
         ("outbound_network:\n  allowed_networks: []\noutbound:\n  allowed_networks: []", "outbound"),
         ("client_id_metadata_documents:\n  allow_http: true", "client_id_metadata_documents.allow_http"),
-        ("client_id_metadata_documents:\n  minimum_cache_lifetime: 100\n  maximum_cache_lifetime: 10", "client_id_metadata_documents.maximum_cache_lifetime"),
+        (
+            "client_id_metadata_documents:\n  minimum_cache_lifetime: 100\n  maximum_cache_lifetime: 10",
+            "client_id_metadata_documents.maximum_cache_lifetime"
+        ),
         ("client_challenges:\n  policy: \"forbid(principal action, resource);\"", "client_challenges.policy"),
         ("client_challenges:\n  policy_file: /nonexistent/policy.cedar", "client_challenges.policy_file"),
         ("client_challenges:\n  session_lifetime: 5", "client_challenges.session_lifetime"),

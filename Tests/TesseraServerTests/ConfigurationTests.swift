@@ -1,10 +1,10 @@
 import Foundation
-import TesseraStorage
-import TesseraProtocol
-import TesseraEngine
 import HTTPTypes
-import Testing
+import TesseraEngine
+import TesseraProtocol
 import TesseraServer
+import TesseraStorage
+import Testing
 
 @Suite struct ConfigurationTests {
     @Test func fileThenEnvironmentOverride() throws {
@@ -31,7 +31,10 @@ import TesseraServer
         ("issuer: ftp://x", "issuer"),
         ("access_token_lifetime: 0", "access_token_lifetime"),
         ("clients:\n  - id: a\n    auth: client_secret_basic\n    grant_types: [client_credentials]", "clients[0].secret"),
-        ("clients:\n  - id: a\n    auth: client_secret_basic\n    secret: short\n    grant_types: [client_credentials]", "clients[0].secret"),
+        (
+            "clients:\n  - id: a\n    auth: client_secret_basic\n    secret: short\n    grant_types: [client_credentials]",
+            "clients[0].secret"
+        ),
         ("clients:\n  - id: a\n    auth: magic\n    grant_types: [client_credentials]", "clients[0].auth"),
     ])
     func badSettingsNameTheirField(_ yaml: String, _ field: String) {
@@ -101,23 +104,65 @@ import TesseraServer
         ("chaining:\n  colour: blue", "chaining.colour"),
         ("chaining:\n  policy_file: /nonexistent/policy.cedar", "chaining.policy_file"),
         ("chaining:\n  peers:\n    - name: b\n      issuer: ftp://b", "chaining.peers[0].issuer"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      jwks_uri: https://b.test/jwks\n      jwks: {keys: [{kty: EC}]}", "chaining.peers[0].jwks"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n    - name: b\n      issuer: https://c.test", "chaining.peers[1].name"),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      jwks_uri: https://b.test/jwks\n      jwks: {keys: [{kty: EC}]}",
+            "chaining.peers[0].jwks"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n    - name: b\n      issuer: https://c.test",
+            "chaining.peers[1].name"
+        ),
         ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      algorithms: [HS256]", "chaining.peers[0].algorithms"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {require_subject_mapping: true}", "chaining.peers[0].inbound.require_subject_mapping"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {claims: [sub]}", "chaining.peers[0].inbound.claims[0]"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {subjekt: x}", "chaining.peers[0].inbound.subjekt"),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {require_subject_mapping: true}",
+            "chaining.peers[0].inbound.require_subject_mapping"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {claims: [sub]}",
+            "chaining.peers[0].inbound.claims[0]"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      inbound: {subjekt: x}",
+            "chaining.peers[0].inbound.subjekt"
+        ),
         ("chaining:\n  subject_token_issuers:\n    - issuer: https://idp.test", "chaining.subject_token_issuers[0].jwks"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      jwks_uri: https://b.test/jwks\n      metadata_url: https://b.test/.well-known/oauth-authorization-server", "chaining.peers[0].metadata_url"),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      jwks_uri: https://b.test/jwks\n      metadata_url: https://b.test/.well-known/oauth-authorization-server",
+            "chaining.peers[0].metadata_url"
+        ),
         ("issuer: https://a.test\nchaining:\n  peers:\n    - name: self\n      issuer: https://a.test", "chaining.peers[0].issuer"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: none, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem.authentication"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: client_secret_basic, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem.client_secret"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt, client_secret: s, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem.client_secret"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt}", "chaining.peers[0].redeem.token_endpoint"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt, token_endpoint: ftp://b.test/token}", "chaining.peers[0].redeem.token_endpoint"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: \"\", authentication: private_key_jwt, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem.client_id"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt, token_endpoint: https://b.test/token, secret: s}", "chaining.peers[0].redeem.secret"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {authentication: private_key_jwt, token_endpoint: https://b.test/token}", "chaining.peers[0].redeem"),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: none, token_endpoint: https://b.test/token}",
+            "chaining.peers[0].redeem.authentication"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: client_secret_basic, token_endpoint: https://b.test/token}",
+            "chaining.peers[0].redeem.client_secret"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt, client_secret: s, token_endpoint: https://b.test/token}",
+            "chaining.peers[0].redeem.client_secret"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt}",
+            "chaining.peers[0].redeem.token_endpoint"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt, token_endpoint: ftp://b.test/token}",
+            "chaining.peers[0].redeem.token_endpoint"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: \"\", authentication: private_key_jwt, token_endpoint: https://b.test/token}",
+            "chaining.peers[0].redeem.client_id"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {client_id: a, authentication: private_key_jwt, token_endpoint: https://b.test/token, secret: s}",
+            "chaining.peers[0].redeem.secret"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      redeem: {authentication: private_key_jwt, token_endpoint: https://b.test/token}",
+            "chaining.peers[0].redeem"
+        ),
     ])
     func badChainingSettingsNameTheirField(_ yaml: String, _ field: String) {
         #expect {

@@ -38,7 +38,11 @@ import Testing
         if let auth { headers[.authorization] = auth }
         for proof in dpop { headers.append(HTTPField(name: HTTPField.Name("DPoP")!, value: proof)) }
         return try await client.execute(uri: "/token", method: .post, headers: headers, body: ByteBuffer(string: form)) { response in
-            Answer(status: response.status, body: response.body.readableBytes == 0 ? [:] : try HTTPHelpers.json(response.body), headers: response.headers)
+            Answer(
+                status: response.status,
+                body: response.body.readableBytes == 0 ? [:] : try HTTPHelpers.json(response.body),
+                headers: response.headers
+            )
         }
     }
 
@@ -60,7 +64,10 @@ import Testing
             let key = DPoPProofSigner()
             let endpoint = app.engine.configuration.tokenEndpoint
             let answer = try await Self.token(
-                client, "grant_type=client_credentials&scope=read", auth: basic, dpop: [key.proof(method: "POST", uri: endpoint, now: clock.now)]
+                client,
+                "grant_type=client_credentials&scope=read",
+                auth: basic,
+                dpop: [key.proof(method: "POST", uri: endpoint, now: clock.now)]
             )
             #expect(answer.status == .ok)
             #expect(answer.body["token_type"] as? String == "DPoP")
@@ -70,7 +77,10 @@ import Testing
 
             // Introspection reports the binding (RFC 9449 §6.2).
             let introspected = try await client.execute(
-                uri: "/introspect", method: .post, headers: HTTPHelpers.form(authorization: basic), body: ByteBuffer(string: "token=\(access)")
+                uri: "/introspect",
+                method: .post,
+                headers: HTTPHelpers.form(authorization: basic),
+                body: ByteBuffer(string: "token=\(access)")
             ) { try HTTPHelpers.json($0.body) }
             #expect(introspected["token_type"] as? String == "DPoP")
             #expect((introspected["cnf"] as? [String: String])?["jkt"] == key.thumbprint)
@@ -95,7 +105,8 @@ import Testing
             let now = Int(clock.now.timeIntervalSince1970)
             let jwk = key.publicJWK
             let publicHeader = #"{"alg":"ES256","jwk":{"crv":"P-256","kty":"EC","x":"\#(jwk.x!)","y":"\#(jwk.y!)"},"typ":"dpop+jwt"}"#
-            let privateHeader = #"{"alg":"ES256","jwk":{"crv":"P-256","d":"\#(TestClients.base64url(key.privateKey.rawRepresentation))","kty":"EC","x":"\#(jwk.x!)","y":"\#(jwk.y!)"},"typ":"dpop+jwt"}"#
+            let privateHeader =
+                #"{"alg":"ES256","jwk":{"crv":"P-256","d":"\#(TestClients.base64url(key.privateKey.rawRepresentation))","kty":"EC","x":"\#(jwk.x!)","y":"\#(jwk.y!)"},"typ":"dpop+jwt"}"#
             let good = DPoPProofClaims(jti: UUID().uuidString, htm: "POST", htu: endpoint, iat: now)
             let es256: (Data) -> Data = { (try? key.privateKey.signature(for: $0).rawRepresentation) ?? Data() }
             let hmacKey = SymmetricKey(data: Data(jwk.x!.utf8))
@@ -109,21 +120,43 @@ import Testing
             future.iat = now + 600
 
             let cases: [(String, [String], String)] = [
-                ("alg none", [Self.forged(header: publicHeader.replacingOccurrences(of: "ES256", with: "none"), claims: good) { _ in Data() }], "not allowed"),
+                (
+                    "alg none",
+                    [Self.forged(header: publicHeader.replacingOccurrences(of: "ES256", with: "none"), claims: good) { _ in Data() }],
+                    "not allowed"
+                ),
                 (
                     "HS256 keyed with the public key",
-                    [Self.forged(header: publicHeader.replacingOccurrences(of: "ES256", with: "HS256"), claims: good) { Data(HMAC<SHA256>.authenticationCode(for: $0, using: hmacKey)) }],
+                    [
+                        Self.forged(header: publicHeader.replacingOccurrences(of: "ES256", with: "HS256"), claims: good) {
+                            Data(HMAC<SHA256>.authenticationCode(for: $0, using: hmacKey))
+                        }
+                    ],
                     "not allowed"
                 ),
                 ("private key in the header", [Self.forged(header: privateHeader, claims: good, sign: es256)], "private key"),
-                ("wrong typ", [Self.forged(header: publicHeader.replacingOccurrences(of: "dpop+jwt", with: "JWT"), claims: good, sign: es256)], "typ"),
+                (
+                    "wrong typ",
+                    [Self.forged(header: publicHeader.replacingOccurrences(of: "dpop+jwt", with: "JWT"), claims: good, sign: es256)], "typ"
+                ),
                 ("no jwk", [Self.forged(header: #"{"alg":"ES256","typ":"dpop+jwt"}"#, claims: good, sign: es256)], "jwk"),
-                ("signature by another key", [Self.forged(header: publicHeader, claims: good) { (try? P256.Signing.PrivateKey().signature(for: $0).rawRepresentation) ?? Data() }], "signature"),
+                (
+                    "signature by another key",
+                    [
+                        Self.forged(header: publicHeader, claims: good) {
+                            (try? P256.Signing.PrivateKey().signature(for: $0).rawRepresentation) ?? Data()
+                        }
+                    ], "signature"
+                ),
                 ("another URL", [key.sign(otherURL)], "htu"),
                 ("another method", [key.sign(otherMethod)], "htm"),
                 ("stale iat", [key.sign(stale)], "too old"),
                 ("iat in the future", [key.sign(future)], "future"),
-                ("two DPoP headers", [key.proof(method: "POST", uri: endpoint, now: clock.now), key.proof(method: "POST", uri: endpoint, now: clock.now)], "more than one"),
+                (
+                    "two DPoP headers",
+                    [key.proof(method: "POST", uri: endpoint, now: clock.now), key.proof(method: "POST", uri: endpoint, now: clock.now)],
+                    "more than one"
+                ),
                 ("not a JWT", ["not-a-jwt"], "compact JWS"),
             ]
             for (name, proofs, fragment) in cases {
@@ -162,24 +195,37 @@ import Testing
 
     @Test func requiredNoncesAreDemandedCheckedAndExpire() async throws {
         let (basic, clock) = (basic, clock)
-        try await withApp(configure: { $0.dpop.requireNonce = true; $0.dpop.noncePeriod = 60 }) { client, app in
+        try await withApp(configure: {
+            $0.dpop.requireNonce = true; $0.dpop.noncePeriod = 60
+        }) { client, app in
             let key = DPoPProofSigner()
             let endpoint = app.engine.configuration.tokenEndpoint
             let nonceHeader = HTTPField.Name("DPoP-Nonce")!
 
-            let missing = try await Self.token(client, "grant_type=client_credentials", auth: basic, dpop: [key.proof(method: "POST", uri: endpoint, now: clock.now)])
+            let missing = try await Self.token(
+                client,
+                "grant_type=client_credentials",
+                auth: basic,
+                dpop: [key.proof(method: "POST", uri: endpoint, now: clock.now)]
+            )
             #expect(missing.status == .badRequest)
             #expect(missing.error == "use_dpop_nonce")
             let nonce = try #require(missing.headers[nonceHeader])
 
             let wrong = try await Self.token(
-                client, "grant_type=client_credentials", auth: basic, dpop: [key.proof(method: "POST", uri: endpoint, nonce: "bm90LWEtbm9uY2U", now: clock.now)]
+                client,
+                "grant_type=client_credentials",
+                auth: basic,
+                dpop: [key.proof(method: "POST", uri: endpoint, nonce: "bm90LWEtbm9uY2U", now: clock.now)]
             )
             #expect(wrong.error == "use_dpop_nonce")
             #expect(wrong.headers[nonceHeader] != nil)
 
             let good = try await Self.token(
-                client, "grant_type=client_credentials", auth: basic, dpop: [key.proof(method: "POST", uri: endpoint, nonce: nonce, now: clock.now)]
+                client,
+                "grant_type=client_credentials",
+                auth: basic,
+                dpop: [key.proof(method: "POST", uri: endpoint, nonce: nonce, now: clock.now)]
             )
             #expect(good.status == .ok)
             #expect(good.body["token_type"] as? String == "DPoP")
@@ -188,7 +234,10 @@ import Testing
             // Two periods later the nonce is no longer accepted.
             clock.advance(by: 121)
             let expired = try await Self.token(
-                client, "grant_type=client_credentials", auth: basic, dpop: [key.proof(method: "POST", uri: endpoint, nonce: nonce, now: clock.now)]
+                client,
+                "grant_type=client_credentials",
+                auth: basic,
+                dpop: [key.proof(method: "POST", uri: endpoint, nonce: nonce, now: clock.now)]
             )
             #expect(expired.error == "use_dpop_nonce")
             #expect(expired.headers[nonceHeader] != nonce)
@@ -201,14 +250,26 @@ import Testing
             // A public client holding an unbound refresh token (as a future interactive grant would issue).
             let seeded = "seeded-refresh-token-for-the-public-client"
             let record = RefreshTokenRecord(
-                tokenHash: TokenIssuer.hashToken(seeded), grantID: "g-public", clientID: TestClients.publicClientID, subject: "alice", scope: "read",
-                audience: [app.engine.configuration.issuer], issuedAt: clock.now, expiresAt: clock.now.addingTimeInterval(3600)
+                tokenHash: TokenIssuer.hashToken(seeded),
+                grantID: "g-public",
+                clientID: TestClients.publicClientID,
+                subject: "alice",
+                scope: "read",
+                audience: [app.engine.configuration.issuer],
+                issuedAt: clock.now,
+                expiresAt: clock.now.addingTimeInterval(3600)
             )
             try await app.engine.stores.tokens.record(
                 TokenIssuance(
                     accessToken: AccessTokenRecord(
-                        jti: "seed", grantID: "g-public", clientID: TestClients.publicClientID, subject: "alice", scope: "read", audience: [],
-                        issuedAt: clock.now, expiresAt: clock.now.addingTimeInterval(60)
+                        jti: "seed",
+                        grantID: "g-public",
+                        clientID: TestClients.publicClientID,
+                        subject: "alice",
+                        scope: "read",
+                        audience: [],
+                        issuedAt: clock.now,
+                        expiresAt: clock.now.addingTimeInterval(60)
                     ),
                     refreshToken: record
                 )
@@ -218,13 +279,23 @@ import Testing
             let other = DPoPProofSigner()
             let form = { (token: String) in "grant_type=refresh_token&client_id=\(TestClients.publicClientID)&refresh_token=\(token)" }
 
-            let first = try await Self.token(client, form(seeded), auth: nil, dpop: [key.proof(method: "POST", uri: endpoint, now: clock.now)])
+            let first = try await Self.token(
+                client,
+                form(seeded),
+                auth: nil,
+                dpop: [key.proof(method: "POST", uri: endpoint, now: clock.now)]
+            )
             #expect(first.status == .ok)
             #expect(first.body["token_type"] as? String == "DPoP")
             let bound = try #require(first.body["refresh_token"] as? String)
             #expect(try await app.engine.stores.tokens.refreshToken(hash: TokenIssuer.hashToken(bound))?.jkt == key.thumbprint)
 
-            let stolen = try await Self.token(client, form(bound), auth: nil, dpop: [other.proof(method: "POST", uri: endpoint, now: clock.now)])
+            let stolen = try await Self.token(
+                client,
+                form(bound),
+                auth: nil,
+                dpop: [other.proof(method: "POST", uri: endpoint, now: clock.now)]
+            )
             #expect(stolen.status == .badRequest)
             #expect(stolen.error == "invalid_grant")
             #expect(stolen.description?.contains("different DPoP key") == true)
@@ -232,7 +303,12 @@ import Testing
             let bare = try await Self.token(client, form(bound), auth: nil, dpop: [])
             #expect(bare.error == "invalid_dpop_proof")
 
-            let owner = try await Self.token(client, form(bound), auth: nil, dpop: [key.proof(method: "POST", uri: endpoint, now: clock.now)])
+            let owner = try await Self.token(
+                client,
+                form(bound),
+                auth: nil,
+                dpop: [key.proof(method: "POST", uri: endpoint, now: clock.now)]
+            )
             #expect(owner.status == .ok)
             let next = try #require(owner.body["refresh_token"] as? String)
             #expect(try await app.engine.stores.tokens.refreshToken(hash: TokenIssuer.hashToken(next))?.jkt == key.thumbprint)
@@ -246,14 +322,20 @@ import Testing
             let endpoint = app.engine.configuration.tokenEndpoint
             let firstKey = DPoPProofSigner()
             let first = try await Self.token(
-                client, "grant_type=client_credentials&scope=read", auth: basic, dpop: [firstKey.proof(method: "POST", uri: endpoint, now: clock.now)]
+                client,
+                "grant_type=client_credentials&scope=read",
+                auth: basic,
+                dpop: [firstKey.proof(method: "POST", uri: endpoint, now: clock.now)]
             )
             let refresh = try #require(first.body["refresh_token"] as? String)
             // The grant remembers it is key-bound (issue 18: a derived token is never bearer when its parent was bound).
             #expect(try await app.engine.stores.tokens.refreshToken(hash: TokenIssuer.hashToken(refresh))?.jkt == firstKey.thumbprint)
             let rotatedKey = DPoPProofSigner()
             let second = try await Self.token(
-                client, "grant_type=refresh_token&refresh_token=\(refresh)", auth: basic, dpop: [rotatedKey.proof(method: "POST", uri: endpoint, now: clock.now)]
+                client,
+                "grant_type=refresh_token&refresh_token=\(refresh)",
+                auth: basic,
+                dpop: [rotatedKey.proof(method: "POST", uri: endpoint, now: clock.now)]
             )
             #expect(second.status == .ok)
             #expect(second.body["token_type"] as? String == "DPoP")

@@ -1,14 +1,14 @@
-import TesseraStorage
-import NIOFoundationCompat
-import TesseraEngine
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
+import NIOFoundationCompat
+import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import TesseraStorage
 import TesseraTesting
+import Testing
 
 @Suite struct DiscoveryTests {
     @Test func metadataListsExactlyWhatIsImplemented() async throws {
@@ -27,7 +27,11 @@ import TesseraTesting
                         == ["authorization_code", "client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"]
                 )
                 #expect(metadata.identityChainingRequestedTokenTypesSupported == nil)
-                #expect(Set(metadata.tokenEndpointAuthMethodsSupported) == ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"])
+                #expect(
+                    Set(metadata.tokenEndpointAuthMethodsSupported) == [
+                        "client_secret_basic", "client_secret_post", "private_key_jwt", "none",
+                    ]
+                )
                 #expect(!metadata.tokenEndpointAuthSigningAlgValuesSupported.contains("none"))
             }
         }
@@ -66,7 +70,9 @@ import TesseraTesting
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(
-                uri: "/token", method: .post, headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization()),
+                uri: "/token",
+                method: .post,
+                headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization()),
                 body: ByteBuffer(string: "grant_type=client_credentials")
             ) { #expect($0.status == .ok) }
             try await client.execute(uri: "/metrics", method: .get) { response in

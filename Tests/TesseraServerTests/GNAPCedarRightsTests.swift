@@ -2,11 +2,11 @@ import Crypto
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// Cedar-profile access rights in GNAP access arrays: checked at request time, decided and
 /// narrowed by the AS's delegation policies when the token is minted (seed 003 through GNAP).
@@ -17,7 +17,9 @@ import TesseraTesting
     func app() async throws -> TesseraApplication {
         let signer = GNAPTestSigner(kid: "agent-1", privateKey: key, now: clock.closure)
         return try await TestServer.build(now: clock.closure) { configuration in
-            configuration.gnap.instances = [.init(id: "agent-1", key: signer.key, displayName: "Fintech agent", allowedAccess: ["payment_initiation"])]
+            configuration.gnap.instances = [
+                .init(id: "agent-1", key: signer.key, displayName: "Fintech agent", allowedAccess: ["payment_initiation"])
+            ]
             configuration.authorizationDetailsTypes = BankFixtures.detailTypes(client: "agent-1")
         }
     }
@@ -60,7 +62,10 @@ import TesseraTesting
         ]
         try await app.application.test(.router) { client in
             for (policySet, message) in cases {
-                let body = try GNAPEndpointTests.grantBody(client: .instance("agent-1"), tokens: .single(.init(access: [Self.right(policySet)])))
+                let body = try GNAPEndpointTests.grantBody(
+                    client: .instance("agent-1"),
+                    tokens: .single(.init(access: [Self.right(policySet)]))
+                )
                 let answer = try await GNAPEndpointTests.send(client, app, signer, method: .post, path: "/gnap", body: body)
                 #expect(answer.status == .badRequest)
                 #expect(GNAPEndpointTests.errorCode(answer.json) == "invalid_request")

@@ -5,12 +5,12 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraStorage
 import TesseraTesting
+import Testing
 
 /// GNAP grant, continuation and token management through the real routes, signed with httpsig.
 @Suite struct GNAPEndpointTests {
@@ -24,7 +24,13 @@ import TesseraTesting
         return try await TestServer.build(now: clock.closure) { configuration in
             configuration.gnap.continuationWait = 5
             configuration.gnap.instances = [
-                .init(id: "agent-1", key: registered.key, displayName: "Backup agent", allowedAccess: ["backup-api", "metrics"], allowBearer: true)
+                .init(
+                    id: "agent-1",
+                    key: registered.key,
+                    displayName: "Backup agent",
+                    allowedAccess: ["backup-api", "metrics"],
+                    allowBearer: true
+                )
             ]
             configuration.gnap.resourceServers = [.init(id: "rs-1", key: rs.key, audiences: ["https://backup.example/"])]
         }
@@ -36,12 +42,24 @@ import TesseraTesting
     }
 
     static func send(
-        _ client: any TestClientProtocol, _ app: TesseraApplication, _ signer: GNAPTestSigner?, method: HTTPRequest.Method, path: String,
-        body: [UInt8]?, token: String? = nil, configure: @escaping (inout HTTPMessageSigner.Configuration) -> Void = { _ in }
+        _ client: any TestClientProtocol,
+        _ app: TesseraApplication,
+        _ signer: GNAPTestSigner?,
+        method: HTTPRequest.Method,
+        path: String,
+        body: [UInt8]?,
+        token: String? = nil,
+        configure: @escaping (inout HTTPMessageSigner.Configuration) -> Void = { _ in }
     ) async throws -> Exchange {
         var headers = HTTPFields()
         if let signer {
-            headers = try signer.headers(method: method.rawValue, url: app.engine.configuration.issuer + path, body: body, token: token, configure: configure)
+            headers = try signer.headers(
+                method: method.rawValue,
+                url: app.engine.configuration.issuer + path,
+                body: body,
+                token: token,
+                configure: configure
+            )
         } else if body != nil {
             headers[.contentType] = "application/json"
         }
@@ -53,7 +71,11 @@ import TesseraTesting
 
     /// An RS-facing introspection call signed with the resource server's key (RFC 9767 §3.3).
     static func introspect(
-        _ client: any TestClientProtocol, _ app: TesseraApplication, _ rs: GNAPTestSigner, _ candidate: String, _ access: [GNAPAccessRight]?
+        _ client: any TestClientProtocol,
+        _ app: TesseraApplication,
+        _ rs: GNAPTestSigner,
+        _ candidate: String,
+        _ access: [GNAPAccessRight]?
     ) async throws -> Exchange {
         let request = GNAPIntrospectionRequest(accessToken: candidate, proof: "httpsig", resourceServer: .instance("rs-1"), access: access)
         return try await send(client, app, rs, method: .post, path: "/gnap/introspect", body: try GNAPTestSigner.body(request))
@@ -65,7 +87,9 @@ import TesseraTesting
         try GNAPTestSigner.body(GNAPGrantRequest(accessToken: tokens, subject: subject, client: client))
     }
 
-    static let backupRead = GNAPAccessRight.object(GNAPAccessObject(type: "backup-api", actions: ["read"], locations: ["https://backup.example/"]))
+    static let backupRead = GNAPAccessRight.object(
+        GNAPAccessObject(type: "backup-api", actions: ["read"], locations: ["https://backup.example/"])
+    )
 
     @Test func registeredInstanceGetsTwoBoundTokensAtOnce() async throws {
         let app = try await app()
@@ -123,7 +147,10 @@ import TesseraTesting
             let approved = try await Self.send(client, app, signer, method: .post, path: path, body: nil, token: token)
             #expect(approved.status == .ok)
             let issued = try #require(approved.json["access_token"] as? [String: Any])
-            let claims = try JSONDecoder().decode(AccessTokenClaims.self, from: try CompactJWS(parsing: issued["value"] as? String ?? "").payload)
+            let claims = try JSONDecoder().decode(
+                AccessTokenClaims.self,
+                from: try CompactJWS(parsing: issued["value"] as? String ?? "").payload
+            )
             #expect(claims.sub == "alice")
             let subIDs = (approved.json["subject"] as? [String: Any])?["sub_ids"] as? [[String: Any]]
             #expect(subIDs?.first?["id"] as? String == "alice")
@@ -183,7 +210,15 @@ import TesseraTesting
             #expect(newValue != value)
             #expect(try await Self.introspect(client, app, rs, value, nil).json["active"] as? Bool == false)
             #expect(try await Self.introspect(client, app, rs, newValue, nil).json["active"] as? Bool == true)
-            let replayedManagement = try await Self.send(client, app, signer, method: .post, path: managePath, body: nil, token: manageToken)
+            let replayedManagement = try await Self.send(
+                client,
+                app,
+                signer,
+                method: .post,
+                path: managePath,
+                body: nil,
+                token: manageToken
+            )
             #expect(Self.errorCode(replayedManagement.json) == "invalid_rotation")
 
             let newManage = try #require(((newToken["manage"] as? [String: Any])?["access_token"] as? [String: Any])?["value"] as? String)
@@ -226,7 +261,10 @@ import TesseraTesting
         let signer = GNAPTestSigner(now: clock.closure)
         let registered = GNAPTestSigner(kid: "agent-1", privateKey: registeredKey, now: clock.closure)
         let key = GNAPClientReference.value(GNAPClientInstance(key: signer.key))
-        let duplicateLabels = try Self.grantBody(client: key, tokens: .multiple([.init(access: ["a"], label: "x"), .init(access: ["b"], label: "x")]))
+        let duplicateLabels = try Self.grantBody(
+            client: key,
+            tokens: .multiple([.init(access: ["a"], label: "x"), .init(access: ["b"], label: "x")])
+        )
         let duplicateFlag = try Self.grantBody(client: key, tokens: .single(.init(access: ["a"], flags: ["bearer", "bearer"])))
         let bearerNotAllowed = try Self.grantBody(client: key, tokens: .single(.init(access: ["a"], flags: ["bearer"])))
         let noClient = try GNAPTestSigner.body(GNAPGrantRequest(accessToken: .single(.init(access: ["a"]))))
@@ -248,7 +286,14 @@ import TesseraTesting
             let discovery = try await client.execute(uri: "/gnap", method: .options) { try HTTPHelpers.json($0.body) }
             #expect(discovery["key_proofs_supported"] as? [String] == ["httpsig", "jwsd", "jws"])
             let unknownRS = GNAPIntrospectionRequest(accessToken: "x", proof: nil, resourceServer: .instance("ghost"))
-            let refused = try await Self.send(client, app, signer, method: .post, path: "/gnap/introspect", body: try GNAPTestSigner.body(unknownRS))
+            let refused = try await Self.send(
+                client,
+                app,
+                signer,
+                method: .post,
+                path: "/gnap/introspect",
+                body: try GNAPTestSigner.body(unknownRS)
+            )
             #expect(Self.errorCode(refused.json) == "invalid_resource_server")
         }
     }

@@ -4,11 +4,11 @@ import HTTPMessageSignatures
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// Replays of GNAP key proofs that differ from the original only where the signer did not sign:
 /// a nonce-less httpsig request sent twice (RFC 9421 §7.2.2), and the (r, n−s) twin of an ES256
@@ -47,7 +47,11 @@ import TesseraTesting
             return GNAPKey(
                 proof: GNAPProof(method: method),
                 jwk: PublicJWK(
-                    kty: "EC", crv: "P-256", x: TestClients.base64url(raw.prefix(32)), y: TestClients.base64url(raw.suffix(32)), kid: kid,
+                    kty: "EC",
+                    crv: "P-256",
+                    x: TestClients.base64url(raw.prefix(32)),
+                    y: TestClients.base64url(raw.suffix(32)),
+                    kid: kid,
                     alg: "ES256"
                 )
             )
@@ -55,7 +59,9 @@ import TesseraTesting
 
         /// A compact JWS with a GNAP binding header (RFC 9635 §7.3.3), and its signature's twin.
         func jws(typ: String, uri: String, payload: String, created: Date) throws -> (String, String) {
-            let header: [String: Any] = ["alg": "ES256", "kid": kid, "typ": typ, "htm": "POST", "uri": uri, "created": Int(created.timeIntervalSince1970)]
+            let header: [String: Any] = [
+                "alg": "ES256", "kid": kid, "typ": typ, "htm": "POST", "uri": uri, "created": Int(created.timeIntervalSince1970),
+            ]
             let encodedHeader = TestClients.base64url(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
             let signature = try key.signature(for: Data((encodedHeader + "." + payload).utf8)).rawRepresentation
             let prefix = encodedHeader + "." + payload + "."
@@ -67,7 +73,11 @@ import TesseraTesting
 
     static func errorCode(_ json: [String: Any]) -> String? { (json["error"] as? [String: Any])?["code"] as? String }
 
-    static func send(_ client: any TestClientProtocol, headers: HTTPFields, body: [UInt8]) async throws -> (HTTPResponse.Status, [String: Any]) {
+    static func send(
+        _ client: any TestClientProtocol,
+        headers: HTTPFields,
+        body: [UInt8]
+    ) async throws -> (HTTPResponse.Status, [String: Any]) {
         try await client.execute(uri: "/gnap", method: .post, headers: headers, body: ByteBuffer(bytes: body)) { response in
             (response.status, (try? HTTPHelpers.json(response.body)) ?? [:])
         }
@@ -100,9 +110,14 @@ import TesseraTesting
         let app = try await TestServer.build(now: clock.closure)
         let client = ES256Client(kid: "es-httpsig", method: "httpsig")
         let url = app.engine.configuration.issuer + "/gnap"
-        let body = try GNAPTestSigner.body(GNAPGrantRequest(accessToken: .single(.init(access: ["photos"])), client: .value(GNAPClientInstance(key: client.gnapKey))))
+        let body = try GNAPTestSigner.body(
+            GNAPGrantRequest(accessToken: .single(.init(access: ["photos"])), client: .value(GNAPClientInstance(key: client.gnapKey)))
+        )
         var request = try HTTPSignatureRequest(
-            method: "POST", targetURI: url, headerFields: [HTTPSignatureField(name: "Content-Type", value: "application/json")], body: body
+            method: "POST",
+            targetURI: url,
+            headerFields: [HTTPSignatureField(name: "Content-Type", value: "application/json")],
+            body: body
         )
         var configuration = HTTPMessageSigner.Configuration.gnap
         configuration.nonce = nil
@@ -129,9 +144,14 @@ import TesseraTesting
         let app = try await TestServer.build(now: clock.closure)
         let client = ES256Client(kid: "es-jwsd", method: "jwsd")
         let uri = app.engine.configuration.issuer + "/gnap"
-        let body = try GNAPTestSigner.body(GNAPGrantRequest(accessToken: .single(.init(access: ["photos"])), client: .value(GNAPClientInstance(key: client.gnapKey))))
+        let body = try GNAPTestSigner.body(
+            GNAPGrantRequest(accessToken: .single(.init(access: ["photos"])), client: .value(GNAPClientInstance(key: client.gnapKey)))
+        )
         let (good, twin) = try client.jws(
-            typ: "gnap-binding-jwsd", uri: uri, payload: TestClients.base64url(Data(SHA256.hash(data: Data(body)))), created: clock.now
+            typ: "gnap-binding-jwsd",
+            uri: uri,
+            payload: TestClients.base64url(Data(SHA256.hash(data: Data(body)))),
+            created: clock.now
         )
         @Sendable func headers(_ jws: String) -> HTTPFields {
             var fields: HTTPFields = [.contentType: "application/json"]
@@ -151,7 +171,9 @@ import TesseraTesting
         let app = try await TestServer.build(now: clock.closure)
         let client = ES256Client(kid: "es-jws", method: "jws")
         let uri = app.engine.configuration.issuer + "/gnap"
-        let body = try GNAPTestSigner.body(GNAPGrantRequest(accessToken: .single(.init(access: ["photos"])), client: .value(GNAPClientInstance(key: client.gnapKey))))
+        let body = try GNAPTestSigner.body(
+            GNAPGrantRequest(accessToken: .single(.init(access: ["photos"])), client: .value(GNAPClientInstance(key: client.gnapKey)))
+        )
         let (good, twin) = try client.jws(typ: "gnap-binding-jws", uri: uri, payload: TestClients.base64url(Data(body)), created: clock.now)
         let headers: HTTPFields = [.contentType: "application/jose"]
         try await app.application.test(.router) { http in

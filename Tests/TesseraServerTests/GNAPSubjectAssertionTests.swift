@@ -1,11 +1,11 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// Subject assertions (RFC 9635 §3.4): once a person approved, a client that asked for
 /// `assertion_formats: ["id_token"]` gets an ID token about that person, signed with the server's
@@ -25,7 +25,9 @@ extension GNAPEndpointTests {
             let cont = try #require(first.json["continue"] as? [String: Any])
             let path = String(try #require(cont["uri"] as? String).dropFirst(app.engine.configuration.issuer.count))
             let token = try #require((cont["access_token"] as? [String: Any])?["value"] as? String)
-            #expect(try await app.engine.gnap.decide(grantID: String(path.split(separator: "/").last ?? ""), approve: true, subject: "alice"))
+            #expect(
+                try await app.engine.gnap.decide(grantID: String(path.split(separator: "/").last ?? ""), approve: true, subject: "alice")
+            )
             clock.advance(by: 6)
             let approved = try await Self.send(client, app, signer, method: .post, path: path, body: nil, token: token)
             let subject = try #require(approved.json["subject"] as? [String: Any])

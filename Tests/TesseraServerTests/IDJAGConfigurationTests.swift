@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import Testing
 
 /// The `id_jag:` settings of `chaining:` (docs/chaining.md, "ID-JAG"): they load, and each wrong one is named.
 @Suite struct IDJAGConfigurationTests {
@@ -38,10 +38,22 @@ import TesseraServer
     @Test(arguments: [
         ("chaining:\n  id_jag_lifetime: 301", "chaining.id_jag_lifetime"),
         ("chaining:\n  id_jag_lifetime: 0", "chaining.id_jag_lifetime"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      id_jag: {resource: [https://mcp.test]}", "chaining.peers"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      id_jag: {resources: [\"not a uri\"]}", "chaining.peers[0].id_jag.resources[0]"),
-        ("chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      id_jag: {scopes: \"a\\\\b\"}", "chaining.peers[0].id_jag.scopes"),
-        ("clients:\n  - {id: x, auth: client_secret_basic, secret: x-secret-x-secret-x-secret-0123456789, grant_types: [client_credentials]}\nchaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      id_jag: {clients: [nobody]}", "chaining.peers[0].id_jag.clients"),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      id_jag: {resource: [https://mcp.test]}",
+            "chaining.peers"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      id_jag: {resources: [\"not a uri\"]}",
+            "chaining.peers[0].id_jag.resources[0]"
+        ),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      id_jag: {scopes: \"a\\\\b\"}",
+            "chaining.peers[0].id_jag.scopes"
+        ),
+        (
+            "clients:\n  - {id: x, auth: client_secret_basic, secret: x-secret-x-secret-x-secret-0123456789, grant_types: [client_credentials]}\nchaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      id_jag: {clients: [nobody]}",
+            "chaining.peers[0].id_jag.clients"
+        ),
         ("chaining:\n  id_jag_policy_file: /nonexistent/id-jag.cedar", "chaining.id_jag_policy_file"),
     ])
     func badIDJAGSettingsNameTheirField(_ yaml: String, _ field: String) {

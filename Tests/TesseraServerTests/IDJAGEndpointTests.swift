@@ -2,11 +2,11 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// ID-JAG (draft-ietf-oauth-identity-assertion-authz-grant) in both roles over the real routes:
 /// AS-A (`https://as-a.test`) is the enterprise IdP minting ID-JAGs through token exchange, AS-B
@@ -18,7 +18,8 @@ import TesseraTesting
 
     /// A issues ID-JAGs for B (client `app`, scopes read/write, two resources); B redeems A's for one resource.
     static func make(
-        configureA: @escaping (inout ServerConfiguration) -> Void = { _ in }, configureB: @escaping (inout ServerConfiguration) -> Void = { _ in }
+        configureA: @escaping (inout ServerConfiguration) -> Void = { _ in },
+        configureB: @escaping (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> ChainingFixture {
         try await F.make(
             configureA: { configuration in
@@ -53,39 +54,71 @@ import TesseraTesting
     }
 
     static func requestIDJAG(
-        _ a: any TestClientProtocol, idToken: String, as id: String = "app", audience: String = F.issuerB, extra: [(String, String)] = [("resource", resource), ("scope", "read")],
+        _ a: any TestClientProtocol,
+        idToken: String,
+        as id: String = "app",
+        audience: String = F.issuerB,
+        extra: [(String, String)] = [("resource", resource), ("scope", "read")],
         dpop: String? = nil
     ) async throws -> F.Response {
-        let form = [
-            ("grant_type", GrantType.tokenExchange.rawValue), ("requested_token_type", TokenTypeIdentifier.idJAG), ("audience", audience),
-            ("subject_token", idToken), ("subject_token_type", TokenTypeIdentifier.idToken),
-        ] + extra
+        let form =
+            [
+                ("grant_type", GrantType.tokenExchange.rawValue), ("requested_token_type", TokenTypeIdentifier.idJAG),
+                ("audience", audience),
+                ("subject_token", idToken), ("subject_token_type", TokenTypeIdentifier.idToken),
+            ] + extra
         return try await post(a, form, as: id, dpop: dpop)
     }
 
-    static func post(_ client: any TestClientProtocol, _ form: [(String, String)], as id: String = "app", dpop: String? = nil) async throws -> F.Response {
+    static func post(
+        _ client: any TestClientProtocol,
+        _ form: [(String, String)],
+        as id: String = "app",
+        dpop: String? = nil
+    ) async throws -> F.Response {
         var headers = HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: id, secret: F.secret))
         if let dpop { headers[HTTPField.Name("DPoP")!] = dpop }
-        return try await client.execute(uri: "/token", method: .post, headers: headers, body: ByteBuffer(string: FormParameters(form).encoded)) { response in
+        return try await client.execute(
+            uri: "/token",
+            method: .post,
+            headers: headers,
+            body: ByteBuffer(string: FormParameters(form).encoded)
+        ) { response in
             F.Response(status: response.status, json: (try? HTTPHelpers.json(response.body)) ?? [:])
         }
     }
 
-    static func redeem(_ b: any TestClientProtocol, _ grant: String, as id: String = "app", extra: [(String, String)] = [("resource", resource)], dpop: String? = nil) async throws -> F.Response {
+    static func redeem(
+        _ b: any TestClientProtocol,
+        _ grant: String,
+        as id: String = "app",
+        extra: [(String, String)] = [("resource", resource)],
+        dpop: String? = nil
+    ) async throws -> F.Response {
         try await post(b, [("grant_type", GrantType.jwtBearer.rawValue), ("assertion", grant)] + extra, as: id, dpop: dpop)
     }
 
-    static func idJAG(_ a: any TestClientProtocol, _ fixture: ChainingFixture, extra: [(String, String)] = [("resource", resource), ("scope", "read")]) async throws -> String {
+    static func idJAG(
+        _ a: any TestClientProtocol,
+        _ fixture: ChainingFixture,
+        extra: [(String, String)] = [("resource", resource), ("scope", "read")]
+    ) async throws -> String {
         let response = try await requestIDJAG(a, idToken: try await idToken(fixture), extra: extra)
         guard let grant = response.json["access_token"] as? String else { throw OAuthError.serverError("no ID-JAG: \(response.json)") }
         return grant
     }
 
     /// An ID-JAG signed by `keyRing` with these claims over a valid base.
-    static func forged(_ fixture: ChainingFixture, keyRing: KeyRing? = nil, typ: String = IDJAGTrust.type, _ changes: [String: JSONValue?] = [:]) async throws -> String {
+    static func forged(
+        _ fixture: ChainingFixture,
+        keyRing: KeyRing? = nil,
+        typ: String = IDJAGTrust.type,
+        _ changes: [String: JSONValue?] = [:]
+    ) async throws -> String {
         let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
         var claims: [String: JSONValue] = [
-            "iss": .string(F.issuerA), "sub": .string("alice"), "aud": .string(F.issuerB), "client_id": .string("app"), "jti": .string(UUID().uuidString),
+            "iss": .string(F.issuerA), "sub": .string("alice"), "aud": .string(F.issuerB), "client_id": .string("app"),
+            "jti": .string(UUID().uuidString),
             "iat": .number(now), "exp": .number(now + 300), "resource": .string(resource), "scope": .string("read"),
         ]
         for (name, value) in changes { claims[name] = value }
@@ -98,7 +131,11 @@ import TesseraTesting
         let fixture = try await Self.make()
         try await fixture.run { a, b in
             // The ID token carries no scope; the issuance policy decides (this was invalid_scope "scope exceeds the subject token's scope").
-            let issued = try await Self.requestIDJAG(a, idToken: try await Self.idToken(fixture), extra: [("resource", Self.resource), ("scope", "read write")])
+            let issued = try await Self.requestIDJAG(
+                a,
+                idToken: try await Self.idToken(fixture),
+                extra: [("resource", Self.resource), ("scope", "read write")]
+            )
             #expect(issued.status == .ok, "\(issued.json)")
             #expect(issued.json["token_type"] as? String == "N_A")
             #expect(issued.json["issued_token_type"] as? String == TokenTypeIdentifier.idJAG)
@@ -137,7 +174,8 @@ import TesseraTesting
         try await fixture.run { a, _ in
             let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
             let external = try await F.signed([
-                "iss": .string(F.externalIssuer), "sub": .string("bob"), "aud": .string("app"), "iat": .number(now), "exp": .number(now + 300),
+                "iss": .string(F.externalIssuer), "sub": .string("bob"), "aud": .string("app"), "iat": .number(now),
+                "exp": .number(now + 300),
             ])
             let issued = try await Self.requestIDJAG(a, idToken: external)
             #expect(issued.status == .ok, "\(issued.json)")
@@ -185,10 +223,18 @@ import TesseraTesting
             let idToken = try await Self.idToken(fixture, client: "reader")
             let notListed = try await Self.requestIDJAG(a, idToken: idToken, as: "reader")
             #expect(notListed.error == "invalid_target", "\(notListed.json)")
-            let scope = try await Self.requestIDJAG(a, idToken: try await Self.idToken(fixture), extra: [("resource", Self.resource), ("scope", "read admin")])
+            let scope = try await Self.requestIDJAG(
+                a,
+                idToken: try await Self.idToken(fixture),
+                extra: [("resource", Self.resource), ("scope", "read admin")]
+            )
             #expect(scope.error == "invalid_scope", "\(scope.json)")
             #expect(scope.description.contains("admin"))
-            let resource = try await Self.requestIDJAG(a, idToken: try await Self.idToken(fixture), extra: [("resource", "https://elsewhere.test/")])
+            let resource = try await Self.requestIDJAG(
+                a,
+                idToken: try await Self.idToken(fixture),
+                extra: [("resource", "https://elsewhere.test/")]
+            )
             #expect(resource.error == "invalid_target", "\(resource.json)")
             let audience = try await Self.requestIDJAG(a, idToken: try await Self.idToken(fixture), audience: "https://unknown.test")
             #expect(audience.error == "invalid_target", "\(audience.json)")
@@ -208,9 +254,17 @@ import TesseraTesting
         try await fixture.run { a, _ in
             let allowed = try await Self.requestIDJAG(a, idToken: try await Self.idToken(fixture))
             #expect(allowed.status == .ok, "\(allowed.json)")
-            let other = try await Self.requestIDJAG(a, idToken: try await Self.idToken(fixture), extra: [("resource", Self.otherResource), ("scope", "read")])
+            let other = try await Self.requestIDJAG(
+                a,
+                idToken: try await Self.idToken(fixture),
+                extra: [("resource", Self.otherResource), ("scope", "read")]
+            )
             #expect(other.error == "invalid_target", "\(other.json)")
-            let write = try await Self.requestIDJAG(a, idToken: try await Self.idToken(fixture), extra: [("resource", Self.resource), ("scope", "write")])
+            let write = try await Self.requestIDJAG(
+                a,
+                idToken: try await Self.idToken(fixture),
+                extra: [("resource", Self.resource), ("scope", "write")]
+            )
             #expect(write.error == "invalid_scope", "\(write.json)")
         }
     }
@@ -230,11 +284,17 @@ import TesseraTesting
         try await fixture.run { a, _ in
             let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
             let external = try await F.signed([
-                "iss": .string(F.externalIssuer), "sub": .string("bob"), "aud": .string(F.issuerA), "azp": .string("app"), "iat": .number(now),
+                "iss": .string(F.externalIssuer), "sub": .string("bob"), "aud": .string(F.issuerA), "azp": .string("app"),
+                "iat": .number(now),
                 "exp": .number(now + 300),
             ])
             for target in [[("audience", F.issuerB)], [("audience", F.issuerA)]] {
-                let response = try await F.exchange(a, subject: external, type: TokenTypeIdentifier.idToken, extra: target + [("scope", "read")])
+                let response = try await F.exchange(
+                    a,
+                    subject: external,
+                    type: TokenTypeIdentifier.idToken,
+                    extra: target + [("scope", "read")]
+                )
                 #expect(response.error == "invalid_scope", "\(response.json)")
             }
         }
@@ -281,12 +341,16 @@ import TesseraTesting
     /// Draft §8 (ID-JAGs are for confidential clients) and EMA §7.7 (client authentication MUST be enforced).
     @Test func aPublicClientCannotRedeemAnIDJAG() async throws {
         let fixture = try await Self.make(configureB: { configuration in
-            configuration.clients.append(ClientDefinition(id: "pub", auth: "none", grantTypes: [GrantType.jwtBearer.rawValue], scopes: "read"))
+            configuration.clients.append(
+                ClientDefinition(id: "pub", auth: "none", grantTypes: [GrantType.jwtBearer.rawValue], scopes: "read")
+            )
         })
         try await fixture.run { _, b in
             let grant = try await Self.forged(fixture, ["client_id": .string("pub")])
             let response = try await F.post(
-                b, [("grant_type", GrantType.jwtBearer.rawValue), ("assertion", grant), ("client_id", "pub"), ("resource", Self.resource)], as: nil
+                b,
+                [("grant_type", GrantType.jwtBearer.rawValue), ("assertion", grant), ("client_id", "pub"), ("resource", Self.resource)],
+                as: nil
             )
             #expect(response.status == .unauthorized, "\(response.json)")
             #expect(response.error == "invalid_client")
@@ -320,7 +384,8 @@ import TesseraTesting
                 let exchange = try await Self.post(
                     b,
                     [
-                        ("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", grant), ("subject_token_type", TokenTypeIdentifier.jwt),
+                        ("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", grant),
+                        ("subject_token_type", TokenTypeIdentifier.jwt),
                     ]
                 )
                 #expect(exchange.error == "invalid_request", "\(exchange.json)")
@@ -416,7 +481,8 @@ import TesseraTesting
         let key = DPoPProofSigner()
         try await fixture.run { a, b in
             let issued = try await Self.requestIDJAG(
-                a, idToken: try await Self.idToken(fixture),
+                a,
+                idToken: try await Self.idToken(fixture),
                 dpop: key.proof(method: "POST", uri: fixture.a.engine.configuration.tokenEndpoint, now: fixture.clock.now)
             )
             #expect(issued.status == .ok, "\(issued.json)")
@@ -427,7 +493,11 @@ import TesseraTesting
             let endpoint = fixture.b.engine.configuration.tokenEndpoint
             let unproven = try await Self.redeem(b, grant)
             #expect(unproven.error == "invalid_grant")
-            let otherKey = try await Self.redeem(b, grant, dpop: DPoPProofSigner().proof(method: "POST", uri: endpoint, now: fixture.clock.now))
+            let otherKey = try await Self.redeem(
+                b,
+                grant,
+                dpop: DPoPProofSigner().proof(method: "POST", uri: endpoint, now: fixture.clock.now)
+            )
             #expect(otherKey.error == "invalid_grant")
             let proven = try await Self.redeem(b, grant, dpop: key.proof(method: "POST", uri: endpoint, now: fixture.clock.now))
             #expect(proven.status == .ok, "\(proven.json)")

@@ -88,10 +88,12 @@ import Testing
             let success = Flow.query(try await Flow.approve(browser, Flow.authorizeURI(extra: [("resource", Self.mcpResource)])))
             #expect(success["iss"] == issuer && success["code"] != nil)
             // A validation error after the redirect URI is verified: plain PKCE.
-            let plain = "/authorize?" + FormParameters([
-                ("response_type", "code"), ("client_id", Flow.web), ("redirect_uri", Flow.callback), ("state", "s"),
-                ("code_challenge", Flow.challenge), ("code_challenge_method", "plain"),
-            ]).encoded
+            let plain =
+                "/authorize?"
+                + FormParameters([
+                    ("response_type", "code"), ("client_id", Flow.web), ("redirect_uri", Flow.callback), ("state", "s"),
+                    ("code_challenge", Flow.challenge), ("code_challenge_method", "plain"),
+                ]).encoded
             let refused = try await browser.request(plain)
             #expect(refused.status == .found)
             let error = Flow.query(try #require(refused.location))

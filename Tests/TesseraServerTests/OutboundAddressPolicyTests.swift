@@ -1,8 +1,8 @@
 import NIOCore
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import Testing
 
 /// The SSRF guard: which addresses are special-use, how URLs are checked before any connection.
 @Suite struct OutboundAddressPolicyTests {

@@ -29,7 +29,8 @@ import Testing
         func url() throws -> String {
             switch self {
             case .sqlite:
-                return "sqlite:" + FileManager.default.temporaryDirectory.appendingPathComponent("tessera-cascade-\(UUID().uuidString).sqlite").path
+                return "sqlite:"
+                    + FileManager.default.temporaryDirectory.appendingPathComponent("tessera-cascade-\(UUID().uuidString).sqlite").path
             case .postgres:
                 guard let base = ProcessInfo.processInfo.environment["TESSERA_POSTGRES_URL"], !base.isEmpty else { throw MissingPostgres() }
                 let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
@@ -47,13 +48,17 @@ import Testing
 
     static var exchanger: ClientDefinition {
         ClientDefinition(
-            id: app, auth: "client_secret_basic", secret: secret,
-            grantTypes: ["client_credentials", "refresh_token", GrantType.tokenExchange.rawValue, GrantType.jwtBearer.rawValue], scopes: "read write"
+            id: app,
+            auth: "client_secret_basic",
+            secret: secret,
+            grantTypes: ["client_credentials", "refresh_token", GrantType.tokenExchange.rawValue, GrantType.jwtBearer.rawValue],
+            scopes: "read write"
         )
     }
 
     static func withApp(
-        database: String = "sqlite::memory:", configure: (inout ServerConfiguration) -> Void = { _ in },
+        database: String = "sqlite::memory:",
+        configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let app = try await TestServer.build(now: { Fixtures.epoch }) { configuration in
@@ -64,22 +69,40 @@ import Testing
         try await app.application.test(.router) { client in try await body(client) }
     }
 
-    static func post(_ client: any TestClientProtocol, _ path: String, _ form: [(String, String)], as id: String = app, secret: String = secret)
+    static func post(
+        _ client: any TestClientProtocol,
+        _ path: String,
+        _ form: [(String, String)],
+        as id: String = app,
+        secret: String = secret
+    )
         async throws -> Answer
     {
         try await client.execute(
-            uri: path, method: .post, headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: id, secret: secret)),
+            uri: path,
+            method: .post,
+            headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: id, secret: secret)),
             body: ByteBuffer(string: FormParameters(form).encoded)
         ) { response in
             Answer(status: response.status, json: response.body.readableBytes == 0 ? [:] : (try? HTTPHelpers.json(response.body)) ?? [:])
         }
     }
 
-    static func exchange(_ client: any TestClientProtocol, _ subject: String, as id: String = app, secret: String = secret) async throws -> Answer {
+    static func exchange(
+        _ client: any TestClientProtocol,
+        _ subject: String,
+        as id: String = app,
+        secret: String = secret
+    ) async throws -> Answer {
         try await post(
-            client, "/token",
-            [("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", subject), ("subject_token_type", TokenTypeIdentifier.accessToken)],
-            as: id, secret: secret
+            client,
+            "/token",
+            [
+                ("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", subject),
+                ("subject_token_type", TokenTypeIdentifier.accessToken),
+            ],
+            as: id,
+            secret: secret
         )
     }
 
@@ -88,13 +111,15 @@ import Testing
         return try #require(answer.token, "\(answer.json)")
     }
 
-    static func active(_ client: any TestClientProtocol, _ token: String, as id: String = app, secret: String = secret) async throws -> Bool {
+    static func active(_ client: any TestClientProtocol, _ token: String, as id: String = app, secret: String = secret) async throws -> Bool
+    {
         let answer = try await post(client, "/introspect", [("token", token)], as: id, secret: secret)
         return try #require(answer.json["active"] as? Bool, "\(answer.json)")
     }
 
     /// `count` tokens exchanged from `parents` (round robin), at most `width` requests at a time.
-    static func exchangeLevel(_ client: any TestClientProtocol, from parents: [String], count: Int, width: Int = 8) async throws -> [String] {
+    static func exchangeLevel(_ client: any TestClientProtocol, from parents: [String], count: Int, width: Int = 8) async throws -> [String]
+    {
         try await withThrowingTaskGroup(of: String.self) { group in
             var children: [String] = []
             for index in 0..<count {
@@ -160,7 +185,9 @@ import Testing
             let first = try await Self.post(client, "/token", [("grant_type", "client_credentials")])
             let root = try #require(first.token)
             let refresh = try #require(first.json["refresh_token"] as? String)
-            let sibling = try #require(try await Self.post(client, "/token", [("grant_type", "refresh_token"), ("refresh_token", refresh)]).token)
+            let sibling = try #require(
+                try await Self.post(client, "/token", [("grant_type", "refresh_token"), ("refresh_token", refresh)]).token
+            )
             let child = try await Self.exchanged(client, root)
             let grandchild = try await Self.exchanged(client, child)
             let cousin = try await Self.exchanged(client, sibling)
@@ -227,7 +254,11 @@ import Testing
 
             let account = try await browser.request("/account")
             let id = try #require(RememberedConsentTests.consentIDs(account.body).first)
-            let withdrawn = try await browser.request("/account/consents/\(id)/withdraw", method: .post, form: [("csrf", account.csrf ?? "")])
+            let withdrawn = try await browser.request(
+                "/account/consents/\(id)/withdraw",
+                method: .post,
+                form: [("csrf", account.csrf ?? "")]
+            )
             #expect(withdrawn.status == .ok)
 
             for token in [access, child, grandchild] {

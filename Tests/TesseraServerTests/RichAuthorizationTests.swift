@@ -3,11 +3,11 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraTesting
+import Testing
 
 /// RFC 9396 with the Cedar profile over real HTTP: token endpoint, refresh, introspection, metadata.
 @Suite struct RichAuthorizationTests {
@@ -23,9 +23,19 @@ import TesseraTesting
         try await app.application.test(.live) { client in try await body(client) }
     }
 
-    static func call(_ client: any TestClientProtocol, _ path: String, _ body: [(String, String)], auth: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+    static func call(
+        _ client: any TestClientProtocol,
+        _ path: String,
+        _ body: [(String, String)],
+        auth: String
+    ) async throws -> (HTTPResponse.Status, [String: Any]) {
         let encoded = FormParameters(body).encoded
-        return try await client.execute(uri: path, method: .post, headers: HTTPHelpers.form(authorization: auth), body: ByteBuffer(string: encoded)) { response in
+        return try await client.execute(
+            uri: path,
+            method: .post,
+            headers: HTTPHelpers.form(authorization: auth),
+            body: ByteBuffer(string: encoded)
+        ) { response in
             (response.status, response.body.readableBytes == 0 ? [:] : try HTTPHelpers.json(response.body))
         }
     }
@@ -39,7 +49,10 @@ import TesseraTesting
         try await withApp(conditions: [#"context.instructedAmount.amount.lessThanOrEqual(decimal("1000.00"))"#]) { client in
             let details = SeedFigures.json(SeedFigures.figure2)
             let (status, body) = try await Self.call(
-                client, "/token", [("grant_type", "client_credentials"), ("authorization_details", details)], auth: basic
+                client,
+                "/token",
+                [("grant_type", "client_credentials"), ("authorization_details", details)],
+                auth: basic
             )
             #expect(status == .ok, "\(body)")
             let granted = try #require(Self.policySet(body["authorization_details"]))
@@ -65,17 +78,28 @@ import TesseraTesting
 
             // A refresh without details carries the grant's; a narrower one is allowed; a wider one is not.
             let refresh = try #require(body["refresh_token"] as? String)
-            let (status2, refreshed) = try await Self.call(client, "/token", [("grant_type", "refresh_token"), ("refresh_token", refresh)], auth: basic)
+            let (status2, refreshed) = try await Self.call(
+                client,
+                "/token",
+                [("grant_type", "refresh_token"), ("refresh_token", refresh)],
+                auth: basic
+            )
             #expect(status2 == .ok, "\(refreshed)")
             #expect(Self.policySet(refreshed["authorization_details"]) == granted)
 
             let refresh2 = try #require(refreshed["refresh_token"] as? String)
             let (status3, widened) = try await Self.call(
-                client, "/token", [("grant_type", "refresh_token"), ("refresh_token", refresh2), ("authorization_details", details)], auth: basic
+                client,
+                "/token",
+                [("grant_type", "refresh_token"), ("refresh_token", refresh2), ("authorization_details", details)],
+                auth: basic
             )
             #expect(status3 == .badRequest)
             #expect(widened["error"] as? String == "invalid_authorization_details")
-            #expect(widened["error_description"] as? String == "authorization_details[0]: asks for policies the grant does not hold (a derived token may only narrow its parent)")
+            #expect(
+                widened["error_description"] as? String
+                    == "authorization_details[0]: asks for policies the grant does not hold (a derived token may only narrow its parent)"
+            )
         }
     }
 
@@ -83,7 +107,10 @@ import TesseraTesting
         let basic = basic
         try await withApp { client in
             let (status, body) = try await Self.call(
-                client, "/token", [("grant_type", "client_credentials"), ("authorization_details", SeedFigures.json(SeedFigures.figure3))], auth: basic
+                client,
+                "/token",
+                [("grant_type", "client_credentials"), ("authorization_details", SeedFigures.json(SeedFigures.figure3))],
+                auth: basic
             )
             #expect(status == .ok, "\(body)")
             let accounts = try #require(Self.policySet(body["authorization_details"], 0))
@@ -113,12 +140,17 @@ import TesseraTesting
         let basic = basic
         try await app.application.test(.router) { client in
             let (status, body) = try await Self.call(
-                client, "/token", [("grant_type", "client_credentials"), ("authorization_details", SeedFigures.json(SeedFigures.figure2))], auth: basic
+                client,
+                "/token",
+                [("grant_type", "client_credentials"), ("authorization_details", SeedFigures.json(SeedFigures.figure2))],
+                auth: basic
             )
             #expect(status == .ok, "\(body)")
             let granted = try #require(Self.policySet(body["authorization_details"]))
             #expect(granted.contains("context.now < datetime("))
-            let report = Validator(schema: try Schema(text: SeedFigures.bankSchemaDeclaringNow), mode: .strict).validate(try PolicySet(parsing: granted))
+            let report = Validator(schema: try Schema(text: SeedFigures.bankSchemaDeclaringNow), mode: .strict).validate(
+                try PolicySet(parsing: granted)
+            )
             #expect(report.errors.isEmpty, "\(report.errors)")
         }
     }
@@ -130,8 +162,18 @@ import TesseraTesting
         try await withApp { client in
             func ask(_ action: String) async throws -> (HTTPResponse.Status, [String: Any]) {
                 let policy = #"permit (principal, \#(action), resource == Creditor::"\#(BankFixtures.payments)");"#
-                let details = String(decoding: try JSONSerialization.data(withJSONObject: [["type": "payment_initiation", "rarFormat": "cedar", "policySet": policy]]), as: UTF8.self)
-                return try await Self.call(client, "/token", [("grant_type", "client_credentials"), ("authorization_details", details)], auth: basic)
+                let details = String(
+                    decoding: try JSONSerialization.data(withJSONObject: [
+                        ["type": "payment_initiation", "rarFormat": "cedar", "policySet": policy]
+                    ]),
+                    as: UTF8.self
+                )
+                return try await Self.call(
+                    client,
+                    "/token",
+                    [("grant_type", "client_credentials"), ("authorization_details", details)],
+                    auth: basic
+                )
             }
             let (status, body) = try await ask(#"action in [BankA::Action::"initiate"]"#)
             #expect(status == .ok, "\(body)")
@@ -151,10 +193,15 @@ import TesseraTesting
         let basic = basic
         try await withApp { client in
             let overhead = "grant_type=client_credentials&authorization_details=".utf8.count
-            for (size, code) in [(FormParameters.maximumBodySize + 1, "invalid_request"), (FormParameters.maximumBodySize, "invalid_authorization_details")] {
+            for (size, code) in [
+                (FormParameters.maximumBodySize + 1, "invalid_request"), (FormParameters.maximumBodySize, "invalid_authorization_details"),
+            ] {
                 let padding = String(repeating: "a", count: size - overhead)
                 let (status, body) = try await Self.call(
-                    client, "/token", [("grant_type", "client_credentials"), ("authorization_details", padding)], auth: basic
+                    client,
+                    "/token",
+                    [("grant_type", "client_credentials"), ("authorization_details", padding)],
+                    auth: basic
                 )
                 #expect(status == .badRequest)
                 #expect(body["error"] as? String == code, "\(size) bytes: \(body)")
@@ -164,19 +211,28 @@ import TesseraTesting
 
     @Test func malformedDetailsAreRefusedWithPreciseDescriptions() async throws {
         let basic = basic
-        let bad = #"[{"type": "payment_initiation", "rarFormat": "cedar", "policySet": "permit (\n  principal,\n  action == BankA::Action::\"initiate\"\n  resource\n);"}]"#
+        let bad =
+            #"[{"type": "payment_initiation", "rarFormat": "cedar", "policySet": "permit (\n  principal,\n  action == BankA::Action::\"initiate\"\n  resource\n);"}]"#
         try await withApp { client in
             let cases: [(String, String)] = [
                 ("[", "authorization_details is not valid JSON"),
                 (#"[{"type": "wire_transfer"}]"#, "authorization_details[0]: unknown type 'wire_transfer'"),
-                (#"[{"type": "customer_information"}]"#, "authorization_details[0]: missing required member 'actions' for type 'customer_information'"),
-                (#"[{"type": "payment_initiation", "actions": ["x"]}]"#,
-                 #"authorization_details[0]: type 'payment_initiation' requires "rarFormat": "cedar" with a policySet"#),
+                (
+                    #"[{"type": "customer_information"}]"#,
+                    "authorization_details[0]: missing required member 'actions' for type 'customer_information'"
+                ),
+                (
+                    #"[{"type": "payment_initiation", "actions": ["x"]}]"#,
+                    #"authorization_details[0]: type 'payment_initiation' requires "rarFormat": "cedar" with a policySet"#
+                ),
                 (bad, "authorization_details[0].policySet has a Cedar syntax error at line 4, column 3"),
             ]
             for (details, message) in cases {
                 let (status, body) = try await Self.call(
-                    client, "/token", [("grant_type", "client_credentials"), ("authorization_details", details)], auth: basic
+                    client,
+                    "/token",
+                    [("grant_type", "client_credentials"), ("authorization_details", details)],
+                    auth: basic
                 )
                 #expect(status == .badRequest)
                 #expect(body["error"] as? String == "invalid_authorization_details")
@@ -184,7 +240,10 @@ import TesseraTesting
             }
             // The draft's figure as printed (missing comma, raw line breaks) is not JSON: refused, not guessed at.
             let (status, body) = try await Self.call(
-                client, "/token", [("grant_type", "client_credentials"), ("authorization_details", SeedFigures.figure2)], auth: basic
+                client,
+                "/token",
+                [("grant_type", "client_credentials"), ("authorization_details", SeedFigures.figure2)],
+                auth: basic
             )
             #expect(status == .badRequest)
             #expect(body["error_description"] as? String == "authorization_details is not valid JSON")
@@ -195,7 +254,11 @@ import TesseraTesting
         try await withApp { client in
             try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get) { response in
                 let body = try HTTPHelpers.json(response.body)
-                #expect(body["authorization_details_types_supported"] as? [String] == ["account_information", "customer_information", "payment_initiation"])
+                #expect(
+                    body["authorization_details_types_supported"] as? [String] == [
+                        "account_information", "customer_information", "payment_initiation",
+                    ]
+                )
             }
         }
     }

@@ -2,12 +2,12 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
 import TesseraStorage
 import TesseraTesting
+import Testing
 
 /// The sign-in page under attack, through the real `/signin` routes: names that are not what they
 /// look like, guessing from one address, a flood that would starve the KDF, and anonymous sessions
@@ -56,7 +56,11 @@ import TesseraTesting
         /// Opens the sign-in form (once) and posts it.
         func signIn(_ username: String, _ password: String) async throws -> Page {
             if cookie == nil { _ = try await request("/signin") }
-            return try await request("/signin", method: .post, form: [("csrf", csrf), ("username", username), ("password", password), ("next", "/device")])
+            return try await request(
+                "/signin",
+                method: .post,
+                form: [("csrf", csrf), ("username", username), ("password", password), ("next", "/device")]
+            )
         }
     }
 
@@ -83,7 +87,10 @@ import TesseraTesting
     func namesNoUserCanHaveAreRefusedBeforeTheStore() async throws {
         let app = try await TestServer.build(now: clock.closure, configure: Self.configure)
         try await app.application.test(.router) { client in
-            for name in ["alice\u{7}", "alice\u{200B}", "ali\u{0301}ce", "a\u{0065}\u{0301}", "alice\n", " alice", String(repeating: "a", count: 65), ""] {
+            for name in [
+                "alice\u{7}", "alice\u{200B}", "ali\u{0301}ce", "a\u{0065}\u{0301}", "alice\n", " alice", String(repeating: "a", count: 65),
+                "",
+            ] {
                 let page = try await Browser(client).signIn(name, "alice-password")
                 #expect(page.status == .badRequest, "\(name.unicodeScalars.map { $0.value })")
             }

@@ -1,13 +1,13 @@
-import TesseraStorage
-import TesseraEngine
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
+import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import TesseraStorage
 import TesseraTesting
+import Testing
 
 @Suite struct TokenEndpointTests {
     let now = Fixtures.epoch
@@ -58,7 +58,8 @@ import TesseraTesting
     }
 
     @Test func clientSecretPostWorks() async throws {
-        try await post("grant_type=client_credentials&client_id=service-post&client_secret=\(TestClients.secret)", authorization: nil) { response in
+        try await post("grant_type=client_credentials&client_id=service-post&client_secret=\(TestClients.secret)", authorization: nil) {
+            response in
             #expect(response.status == .ok)
         }
     }
@@ -70,11 +71,14 @@ import TesseraTesting
         let app = try await TestServer.build(now: { epoch })
         let good = try await TestClients.assertion(audience: app.engine.configuration.issuer, now: now)
         try await app.application.test(.router) { client in
-            let body = "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="
-            try await client.execute(uri: "/token", method: .post, headers: HTTPHelpers.form, body: ByteBuffer(string: body + good)) { response in
+            let body =
+                "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="
+            try await client.execute(uri: "/token", method: .post, headers: HTTPHelpers.form, body: ByteBuffer(string: body + good)) {
+                response in
                 #expect(response.status == .ok)
             }
-            try await client.execute(uri: "/token", method: .post, headers: HTTPHelpers.form, body: ByteBuffer(string: body + assertion)) { response in
+            try await client.execute(uri: "/token", method: .post, headers: HTTPHelpers.form, body: ByteBuffer(string: body + assertion)) {
+                response in
                 #expect(response.status == .unauthorized)
                 #expect((try? HTTPHelpers.json(response.body))?["error"] as? String == "invalid_client")
             }
@@ -139,7 +143,10 @@ import TesseraTesting
     }
 
     @Test func clientNotRegisteredForTheGrantIsUnauthorized() async throws {
-        try await post("grant_type=refresh_token&refresh_token=x&client_id=service-post&client_secret=\(TestClients.secret)", authorization: nil) { response in
+        try await post(
+            "grant_type=refresh_token&refresh_token=x&client_id=service-post&client_secret=\(TestClients.secret)",
+            authorization: nil
+        ) { response in
             #expect(response.status == .badRequest)
             #expect((try? HTTPHelpers.json(response.body))?["error"] as? String == "unauthorized_client")
         }

@@ -45,10 +45,22 @@ import Testing
             // One resource server, registered at both doors for the same audiences.
             let issuer = "https://as.ledger.example"
             configuration.issuer = issuer
-            var resourceServer = ClientDefinition(id: "rs-backup", auth: "client_secret_basic", secret: Self.secret, grantTypes: ["client_credentials"], scopes: "")
+            var resourceServer = ClientDefinition(
+                id: "rs-backup",
+                auth: "client_secret_basic",
+                secret: Self.secret,
+                grantTypes: ["client_credentials"],
+                scopes: ""
+            )
             resourceServer.introspectionAudiences = [Self.backup, issuer]
             // An OAuth client that happens to share its name with the GNAP instance.
-            let namesake = ClientDefinition(id: "agent-1", auth: "client_secret_basic", secret: Self.secret, grantTypes: ["client_credentials", Self.exchange], scopes: "read")
+            let namesake = ClientDefinition(
+                id: "agent-1",
+                auth: "client_secret_basic",
+                secret: Self.secret,
+                grantTypes: ["client_credentials", Self.exchange],
+                scopes: "read"
+            )
             configuration.clients = TestClients.definitions + [resourceServer, namesake]
             configuration.authorizationDetailsTypes = [AuthorizationDetailsTypeDefinition(type: "backup-api")]
             configuration.gnap.instances = [
@@ -64,12 +76,19 @@ import Testing
         var revoke: @Sendable (any TestClientProtocol) async throws -> Void
     }
 
-    static func form(_ client: any TestClientProtocol, _ path: String, _ form: [(String, String)], id: String = TestClients.secretClientID, dpop: String? = nil)
+    static func form(
+        _ client: any TestClientProtocol,
+        _ path: String,
+        _ form: [(String, String)],
+        id: String = TestClients.secretClientID,
+        dpop: String? = nil
+    )
         async throws -> (HTTPResponse.Status, [String: Any])
     {
         var headers = HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: id, secret: secret))
         if let dpop { headers.append(HTTPField(name: HTTPField.Name("DPoP")!, value: dpop)) }
-        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: FormParameters(form).encoded)) { response in
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: FormParameters(form).encoded))
+        { response in
             (response.status, response.body.readableBytes == 0 ? [:] : try HTTPHelpers.json(response.body))
         }
     }
@@ -114,19 +133,36 @@ import Testing
     }
 
     /// RFC 7662 introspection by the resource server's OAuth identity.
-    static func oauthIntrospect(_ client: any TestClientProtocol, _ token: String, as id: String = "rs-backup") async throws -> [String: Any] {
+    static func oauthIntrospect(
+        _ client: any TestClientProtocol,
+        _ token: String,
+        as id: String = "rs-backup"
+    ) async throws -> [String: Any] {
         let (status, body) = try await form(client, "/introspect", [("token", token)], id: id)
         #expect(status == .ok)
         return body
     }
 
     /// RFC 9767 §3.3 introspection by the same resource server's GNAP identity.
-    func gnapIntrospect(_ client: any TestClientProtocol, _ app: TesseraApplication, _ token: String, proof: String? = nil, access: [GNAPAccessRight]? = nil)
+    func gnapIntrospect(
+        _ client: any TestClientProtocol,
+        _ app: TesseraApplication,
+        _ token: String,
+        proof: String? = nil,
+        access: [GNAPAccessRight]? = nil
+    )
         async throws -> [String: Any]
     {
         let rs = GNAPTestSigner(kid: "rs-1", privateKey: rsKey, now: clock.closure)
         let request = GNAPIntrospectionRequest(accessToken: token, proof: proof, resourceServer: .instance("rs-1"), access: access)
-        let answer = try await GNAPEndpointTests.send(client, app, rs, method: .post, path: "/gnap/introspect", body: try GNAPTestSigner.body(request))
+        let answer = try await GNAPEndpointTests.send(
+            client,
+            app,
+            rs,
+            method: .post,
+            path: "/gnap/introspect",
+            body: try GNAPTestSigner.body(request)
+        )
         #expect(answer.status == .ok)
         return answer.json
     }
@@ -136,7 +172,10 @@ import Testing
     static func rights(_ items: [Any]) throws -> Set<String> {
         Set(
             try items.map { item in
-                String(decoding: try JSONSerialization.data(withJSONObject: item, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: item, options: [.sortedKeys, .fragmentsAllowed]),
+                    as: UTF8.self
+                )
             }
         )
     }
@@ -213,10 +252,14 @@ import Testing
         let app = try await app()
         try await app.application.test(.router) { client in
             let bound = try await issue(.oauthDPoP, client, app)
-            #expect(try await gnapIntrospect(client, app, bound.value, proof: "httpsig") as NSDictionary == ["active": false] as NSDictionary)
+            #expect(
+                try await gnapIntrospect(client, app, bound.value, proof: "httpsig") as NSDictionary == ["active": false] as NSDictionary
+            )
             #expect(try await gnapIntrospect(client, app, bound.value, proof: "dpop")["active"] as? Bool == true)
             #expect(try await gnapIntrospect(client, app, bound.value, access: ["read"])["active"] as? Bool == true)
-            #expect(try await gnapIntrospect(client, app, bound.value, access: ["write"]) as NSDictionary == ["active": false] as NSDictionary)
+            #expect(
+                try await gnapIntrospect(client, app, bound.value, access: ["write"]) as NSDictionary == ["active": false] as NSDictionary
+            )
 
             let rich = try await issue(.oauthRichAuthorization, client, app)
             let narrower = GNAPAccessRight.object(GNAPAccessObject(type: "backup-api", actions: ["read"]))
@@ -224,7 +267,9 @@ import Testing
             #expect(try await gnapIntrospect(client, app, rich.value, access: [narrower])["active"] as? Bool == true)
             #expect(try await gnapIntrospect(client, app, rich.value, access: [wider]) as NSDictionary == ["active": false] as NSDictionary)
             // A bearer token has no proof method.
-            #expect(try await gnapIntrospect(client, app, rich.value, proof: "httpsig") as NSDictionary == ["active": false] as NSDictionary)
+            #expect(
+                try await gnapIntrospect(client, app, rich.value, proof: "httpsig") as NSDictionary == ["active": false] as NSDictionary
+            )
         }
     }
 
@@ -237,14 +282,17 @@ import Testing
         try await app.application.test(.router) { client in
             let stolen = try await issue(.gnapBearer, client, app)
             let (status, body) = try await Self.form(
-                client, "/token",
+                client,
+                "/token",
                 [("grant_type", Self.exchange), ("subject_token", stolen.value), ("subject_token_type", Self.accessTokenType)],
                 id: "agent-1"
             )
             #expect(status == .badRequest, "\(body)")
             #expect(body["error"] as? String == "invalid_request")
             #expect(body["access_token"] == nil)
-            #expect(try await Self.oauthIntrospect(client, stolen.value, as: "agent-1") as NSDictionary == ["active": false] as NSDictionary)
+            #expect(
+                try await Self.oauthIntrospect(client, stolen.value, as: "agent-1") as NSDictionary == ["active": false] as NSDictionary
+            )
             // Nor may it revoke the GNAP token (RFC 7009 §2.1): the token stays active for its RS.
             let (revokeStatus, revoked) = try await Self.form(client, "/revoke", [("token", stolen.value)], id: "agent-1")
             #expect(revokeStatus == .badRequest, "\(revoked)")
@@ -255,7 +303,8 @@ import Testing
             let (_, own) = try await Self.form(client, "/token", [("grant_type", "client_credentials"), ("scope", "read")], id: "agent-1")
             let ownToken = try #require(own["access_token"] as? String)
             let (ownStatus, exchanged) = try await Self.form(
-                client, "/token",
+                client,
+                "/token",
                 [("grant_type", Self.exchange), ("subject_token", ownToken), ("subject_token_type", Self.accessTokenType)],
                 id: "agent-1"
             )

@@ -1,13 +1,13 @@
-import TesseraStorage
-import TesseraEngine
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
+import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import TesseraStorage
 import TesseraTesting
+import Testing
 
 /// Refresh rotation, introspection and revocation through the real routes.
 @Suite struct TokenLifecycleTests {
@@ -20,8 +20,14 @@ import TesseraTesting
         try await app.application.test(.router) { client in try await body(client) }
     }
 
-    static func call(_ client: any TestClientProtocol, _ path: String, _ body: String, auth: String) async throws -> (HTTPResponse.Status, [String: Any]) {
-        try await client.execute(uri: path, method: .post, headers: HTTPHelpers.form(authorization: auth), body: ByteBuffer(string: body)) { response in
+    static func call(
+        _ client: any TestClientProtocol,
+        _ path: String,
+        _ body: String,
+        auth: String
+    ) async throws -> (HTTPResponse.Status, [String: Any]) {
+        try await client.execute(uri: path, method: .post, headers: HTTPHelpers.form(authorization: auth), body: ByteBuffer(string: body)) {
+            response in
             let json = response.body.readableBytes == 0 ? [:] : try HTTPHelpers.json(response.body)
             return (response.status, json)
         }
@@ -34,7 +40,12 @@ import TesseraTesting
             let refresh1 = try #require(first["refresh_token"] as? String)
             let access1 = try #require(first["access_token"] as? String)
 
-            let (status2, second) = try await Self.call(client, "/token", "grant_type=refresh_token&refresh_token=\(refresh1)&scope=read", auth: basic)
+            let (status2, second) = try await Self.call(
+                client,
+                "/token",
+                "grant_type=refresh_token&refresh_token=\(refresh1)&scope=read",
+                auth: basic
+            )
             #expect(status2 == .ok)
             #expect(second["scope"] as? String == "read")
             let refresh2 = try #require(second["refresh_token"] as? String)
@@ -56,7 +67,12 @@ import TesseraTesting
         try await withApp { client in
             let (_, first) = try await Self.call(client, "/token", "grant_type=client_credentials&scope=read", auth: basic)
             let refresh = try #require(first["refresh_token"] as? String)
-            let (status, body) = try await Self.call(client, "/token", "grant_type=refresh_token&refresh_token=\(refresh)&scope=read+write", auth: basic)
+            let (status, body) = try await Self.call(
+                client,
+                "/token",
+                "grant_type=refresh_token&refresh_token=\(refresh)&scope=read+write",
+                auth: basic
+            )
             #expect(status == .badRequest)
             #expect(body["error"] as? String == "invalid_scope")
         }
@@ -105,7 +121,8 @@ import TesseraTesting
 
     @Test func introspectionRequiresClientAuthentication() async throws {
         try await withApp { client in
-            try await client.execute(uri: "/introspect", method: .post, headers: HTTPHelpers.form, body: ByteBuffer(string: "token=x")) { response in
+            try await client.execute(uri: "/introspect", method: .post, headers: HTTPHelpers.form, body: ByteBuffer(string: "token=x")) {
+                response in
                 #expect(response.status == .unauthorized)
             }
         }
@@ -117,7 +134,9 @@ import TesseraTesting
             let (_, issued) = try await Self.call(client, "/token", "grant_type=client_credentials", auth: basic)
             let access = try #require(issued["access_token"] as? String)
             let other = try await client.execute(
-                uri: "/revoke", method: .post, headers: HTTPHelpers.form,
+                uri: "/revoke",
+                method: .post,
+                headers: HTTPHelpers.form,
                 body: ByteBuffer(string: "token=\(access)&client_id=service-post&client_secret=\(TestClients.secret)")
             ) { $0.status }
             #expect(other == .badRequest)

@@ -8,14 +8,30 @@ import Testing
 @Suite struct AuthorizationCodeStoreConformanceTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func request(_ idHash: String, kind: String = AuthorizationRequestRecord.pushed, lifetime: TimeInterval = 90) -> AuthorizationRequestRecord {
+    static func request(
+        _ idHash: String,
+        kind: String = AuthorizationRequestRecord.pushed,
+        lifetime: TimeInterval = 90
+    ) -> AuthorizationRequestRecord {
         AuthorizationRequestRecord(
-            idHash: idHash, kind: kind, clientID: "web", parameters: #"{"a":1}"#, createdAt: now, expiresAt: now.addingTimeInterval(lifetime)
+            idHash: idHash,
+            kind: kind,
+            clientID: "web",
+            parameters: #"{"a":1}"#,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(lifetime)
         )
     }
 
     static func code(_ hash: String, grant: String = "g1") -> AuthorizationCodeRecord {
-        AuthorizationCodeRecord(codeHash: hash, clientID: "web", grantID: grant, payload: "{}", createdAt: now, expiresAt: now.addingTimeInterval(60))
+        AuthorizationCodeRecord(
+            codeHash: hash,
+            clientID: "web",
+            grantID: grant,
+            payload: "{}",
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(60)
+        )
     }
 
     @Test(arguments: StoreBackend.allCases)
@@ -62,7 +78,13 @@ import Testing
     @Test(arguments: StoreBackend.allCases)
     func clientsKeepTheirRedirectURIsAndPARRequirement(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in
-            var client = ClientRecord(id: "web", authMethod: .none, grantTypes: [.authorizationCode], scopes: ["openid"], createdAt: Self.now)
+            var client = ClientRecord(
+                id: "web",
+                authMethod: .none,
+                grantTypes: [.authorizationCode],
+                scopes: ["openid"],
+                createdAt: Self.now
+            )
             client.redirectURIs = ["https://app.example/cb", "com.example.app:/cb"]
             client.requirePushedAuthorizationRequests = true
             try await stores.clients.insert(client)
@@ -85,15 +107,36 @@ import Testing
             let store = stores.authorizationCodes
             let details = #"[{"type":"billing"}]"#
             let older = ConsentRecord(
-                id: "c1", subject: "alice", clientID: "web", scope: ["openid", "read"], resources: ["https://api.example/"],
-                authorizationDetails: details, createdAt: Self.now
+                id: "c1",
+                subject: "alice",
+                clientID: "web",
+                scope: ["openid", "read"],
+                resources: ["https://api.example/"],
+                authorizationDetails: details,
+                createdAt: Self.now
             )
             let newer = ConsentRecord(
-                id: "c2", subject: "alice", clientID: "spa", scope: [], resources: [], authorizationDetails: nil, createdAt: Self.now.addingTimeInterval(5)
+                id: "c2",
+                subject: "alice",
+                clientID: "spa",
+                scope: [],
+                resources: [],
+                authorizationDetails: nil,
+                createdAt: Self.now.addingTimeInterval(5)
             )
             try await store.createConsent(older)
             try await store.createConsent(newer)
-            try await store.createConsent(ConsentRecord(id: "c3", subject: "bob", clientID: "web", scope: ["read"], resources: [], authorizationDetails: nil, createdAt: Self.now))
+            try await store.createConsent(
+                ConsentRecord(
+                    id: "c3",
+                    subject: "bob",
+                    clientID: "web",
+                    scope: ["read"],
+                    resources: [],
+                    authorizationDetails: nil,
+                    createdAt: Self.now
+                )
+            )
             #expect(try await store.consents(subject: "alice") == [newer, older], "newest first, every column kept")
             #expect(try await store.consents(subject: "carol") == [])
             try await store.linkConsent(id: "c1", grantID: "g1")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraStorage
+import Testing
 
 /// ``ClientMetadataStore`` and ``ClientChallengeStore`` contracts on SQLite and PostgreSQL.
 @Suite struct ClientMetadataStoreConformanceTests {
@@ -11,19 +11,39 @@ import TesseraStorage
         try await backend.withStores { stores in
             let url = "https://agent.example/client.json"
             #expect(try await stores.clientMetadata.observation(clientID: url) == nil)
-            let first = try await stores.clientMetadata.observe(clientID: url, keysFingerprint: "k1", redirectURIsFingerprint: "r1", at: Self.at(100))
+            let first = try await stores.clientMetadata.observe(
+                clientID: url,
+                keysFingerprint: "k1",
+                redirectURIsFingerprint: "r1",
+                at: Self.at(100)
+            )
             #expect(first.firstSeenAt == Self.at(100))
             #expect(first.keysChangedAt == nil && first.redirectURIsChangedAt == nil)
 
-            let same = try await stores.clientMetadata.observe(clientID: url, keysFingerprint: "k1", redirectURIsFingerprint: "r1", at: Self.at(200))
+            let same = try await stores.clientMetadata.observe(
+                clientID: url,
+                keysFingerprint: "k1",
+                redirectURIsFingerprint: "r1",
+                at: Self.at(200)
+            )
             #expect(same.firstSeenAt == Self.at(100) && same.lastFetchedAt == Self.at(200))
             #expect(same.keysChangedAt == nil && same.redirectURIsChangedAt == nil)
 
-            let rotated = try await stores.clientMetadata.observe(clientID: url, keysFingerprint: "k2", redirectURIsFingerprint: "r1", at: Self.at(300))
+            let rotated = try await stores.clientMetadata.observe(
+                clientID: url,
+                keysFingerprint: "k2",
+                redirectURIsFingerprint: "r1",
+                at: Self.at(300)
+            )
             #expect(rotated.keysChangedAt == Self.at(300) && rotated.keysFingerprint == "k2")
             #expect(rotated.redirectURIsChangedAt == nil)
 
-            let moved = try await stores.clientMetadata.observe(clientID: url, keysFingerprint: "k2", redirectURIsFingerprint: "r2", at: Self.at(400))
+            let moved = try await stores.clientMetadata.observe(
+                clientID: url,
+                keysFingerprint: "k2",
+                redirectURIsFingerprint: "r2",
+                at: Self.at(400)
+            )
             #expect(moved.keysChangedAt == Self.at(300) && moved.redirectURIsChangedAt == Self.at(400))
             #expect(try await stores.clientMetadata.observation(clientID: url) == moved)
         }
@@ -45,12 +65,18 @@ import TesseraStorage
             let owner = record.clientID
             #expect(try await stores.challenges.consume(sessionHash: "nope", clientID: owner, at: Self.at(20)) == .unknown)
             // Another client presenting the session spends nothing.
-            #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: "https://thief.example/c.json", at: Self.at(15)) == .issuedToAnotherClient)
+            #expect(
+                try await stores.challenges.consume(sessionHash: "s1", clientID: "https://thief.example/c.json", at: Self.at(15))
+                    == .issuedToAnotherClient
+            )
             var used = record
             used.usedAt = Self.at(20)
             #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: owner, at: Self.at(20)) == .consumed(used))
             #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: owner, at: Self.at(30)) == .alreadyUsed(used))
-            #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: "https://thief.example/c.json", at: Self.at(30)) == .issuedToAnotherClient)
+            #expect(
+                try await stores.challenges.consume(sessionHash: "s1", clientID: "https://thief.example/c.json", at: Self.at(30))
+                    == .issuedToAnotherClient
+            )
             await #expect(throws: (any Error).self) { try await stores.challenges.insert(record) }
         }
     }
@@ -59,8 +85,13 @@ import TesseraStorage
     func concurrentRetriesConsumeOnlyOnce(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in
             let record = ClientChallengeRecord(
-                sessionHash: "race", clientID: "c", keyThumbprint: nil, requestDigest: "d", requirement: "{}",
-                issuedAt: Self.at(0), expiresAt: Self.at(600)
+                sessionHash: "race",
+                clientID: "c",
+                keyThumbprint: nil,
+                requestDigest: "d",
+                requirement: "{}",
+                issuedAt: Self.at(0),
+                expiresAt: Self.at(600)
             )
             try await stores.challenges.insert(record)
             let outcomes = try await withThrowingTaskGroup(of: ClientChallengeConsumption.self) { group in
@@ -77,7 +108,13 @@ import TesseraStorage
     @Test(arguments: StoreBackend.allCases)
     func theSameSetKeepsItsFirstReference(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in
-            let first = GNAPResourceSetRecord(reference: "r1", resourceServerID: "rs", setHash: "h1", access: #"["a"]"#, createdAt: Date(timeIntervalSince1970: 1))
+            let first = GNAPResourceSetRecord(
+                reference: "r1",
+                resourceServerID: "rs",
+                setHash: "h1",
+                access: #"["a"]"#,
+                createdAt: Date(timeIntervalSince1970: 1)
+            )
             let stored = try await stores.resourceSets.register(first)
             #expect(stored == first)
             var again = first

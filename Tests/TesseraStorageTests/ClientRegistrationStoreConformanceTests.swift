@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TesseraProtocol
 import TesseraStorage
+import Testing
 
 /// Dynamic registrations (RFC 7591/7592) and initial access tokens in the client store, and
 /// revoking a client's tokens, on SQLite and PostgreSQL.
@@ -13,7 +13,10 @@ import TesseraStorage
         try await backend.withStores { stores in
             var client = StoreFixtures.client("dyn-1")
             client.redirectURIs = ["http://127.0.0.1/callback"]
-            client.registration = ClientRegistration(metadata: #"{"application_type":"native","client_name":"Agent"}"#, accessTokenHash: "hash-1")
+            client.registration = ClientRegistration(
+                metadata: #"{"application_type":"native","client_name":"Agent"}"#,
+                accessTokenHash: "hash-1"
+            )
             try await stores.clients.insert(client)
             #expect(try await stores.clients.client(id: "dyn-1") == client)
             // An operator's client carries no marker.
@@ -32,7 +35,12 @@ import TesseraStorage
     func anInitialAccessTokenIsSpentAtMostItsUses(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in
             let token = RegistrationTokenRecord(
-                id: "t1", tokenHash: "h1", label: "for the MCP desktop team", createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(600), remainingUses: 2
+                id: "t1",
+                tokenHash: "h1",
+                label: "for the MCP desktop team",
+                createdAt: Self.now,
+                expiresAt: Self.now.addingTimeInterval(600),
+                remainingUses: 2
             )
             try await stores.clients.insertRegistrationToken(token)
             await #expect(throws: StorageError.self) { try await stores.clients.insertRegistrationToken(token) }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraStorage
+import Testing
 
 /// The GNAP store's contract on both backends: continuation and management tokens are compare-and-
 /// swap, and a resource owner's decision is never overwritten by a continuation that read earlier.
@@ -9,8 +9,18 @@ import TesseraStorage
 
     static func grant(_ id: String, state: GNAPGrantRecord.State = .pending, continuation: String? = "c1") -> GNAPGrantRecord {
         GNAPGrantRecord(
-            id: id, state: state, clientKey: "{}", keyThumbprint: "t", instanceID: nil, request: "{}", continuationHash: continuation,
-            continueAfter: now, subject: nil, createdAt: now, updatedAt: now, expiresAt: now.addingTimeInterval(3600)
+            id: id,
+            state: state,
+            clientKey: "{}",
+            keyThumbprint: "t",
+            instanceID: nil,
+            request: "{}",
+            continuationHash: continuation,
+            continueAfter: now,
+            subject: nil,
+            createdAt: now,
+            updatedAt: now,
+            expiresAt: now.addingTimeInterval(3600)
         )
     }
 

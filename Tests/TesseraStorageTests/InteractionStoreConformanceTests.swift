@@ -95,7 +95,13 @@ import Testing
             func anonymous(_ index: Int, at time: Date) -> SessionRecord {
                 SessionRecord(idHash: "a\(index)", username: nil, csrfToken: "c", createdAt: time, expiresAt: time.addingTimeInterval(60))
             }
-            let signedIn = SessionRecord(idHash: "u1", username: "bob", csrfToken: "c", createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))
+            let signedIn = SessionRecord(
+                idHash: "u1",
+                username: "bob",
+                csrfToken: "c",
+                createdAt: Self.now,
+                expiresAt: Self.now.addingTimeInterval(60)
+            )
             try await stores.people.createSession(signedIn)
             for index in 0..<5 {
                 let time = Self.now.addingTimeInterval(Double(index))
@@ -134,14 +140,47 @@ import Testing
             #expect(try await stores.interactions.interaction(id: "i1")?.state == .finished)
             // The reference is spent only together with the grant update it pays for (one transaction).
             let next = GNAPStoreConformanceTests.grant("g1", state: .approved, continuation: "c2")
-            #expect(try await !stores.gnap.updateGrant(next, expectedContinuationHash: "c1", expectedState: .approved, issued: [], consumingInteractRef: "wrong"))
-            #expect(try await !stores.gnap.updateGrant(next, expectedContinuationHash: "stale", expectedState: .approved, issued: [], consumingInteractRef: "r1"))
+            #expect(
+                try await !stores.gnap.updateGrant(
+                    next,
+                    expectedContinuationHash: "c1",
+                    expectedState: .approved,
+                    issued: [],
+                    consumingInteractRef: "wrong"
+                )
+            )
+            #expect(
+                try await !stores.gnap.updateGrant(
+                    next,
+                    expectedContinuationHash: "stale",
+                    expectedState: .approved,
+                    issued: [],
+                    consumingInteractRef: "r1"
+                )
+            )
             #expect(try await stores.interactions.interaction(id: "i1")?.state == .finished, "a refused grant update spends nothing")
             #expect(try await stores.gnap.grant(id: "g1")?.continuationHash == "c1", "a refused reference moves nothing")
-            #expect(try await stores.gnap.updateGrant(next, expectedContinuationHash: "c1", expectedState: .approved, issued: [], consumingInteractRef: "r1"))
+            #expect(
+                try await stores.gnap.updateGrant(
+                    next,
+                    expectedContinuationHash: "c1",
+                    expectedState: .approved,
+                    issued: [],
+                    consumingInteractRef: "r1"
+                )
+            )
             #expect(try await stores.interactions.interaction(id: "i1")?.state == .used)
             let replay = GNAPStoreConformanceTests.grant("g1", state: .approved, continuation: "c3")
-            #expect(try await !stores.gnap.updateGrant(replay, expectedContinuationHash: "c2", expectedState: .approved, issued: [], consumingInteractRef: "r1"), "replayed interact_ref")
+            #expect(
+                try await !stores.gnap.updateGrant(
+                    replay,
+                    expectedContinuationHash: "c2",
+                    expectedState: .approved,
+                    issued: [],
+                    consumingInteractRef: "r1"
+                ),
+                "replayed interact_ref"
+            )
             #expect(try await stores.gnap.grant(id: "g1")?.continuationHash == "c2")
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraStorage
+import Testing
 
 /// The first key as one claimed step, and private keys rewritten in place (encryption at rest), on both backends.
 @Suite struct KeyStoreClaimTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraStorage
+import Testing
 
 /// What only PostgreSQL has to show: several Tessera instances (separate pools) on one database,
 /// migrations started at once, failing fast when the server is away, and URLs that keep passwords out of logs.
@@ -25,7 +25,9 @@ import TesseraStorage
                 let outcomes = try await StoreConformanceTests.race(16) { index in
                     let instance = index.isMultiple(of: 2) ? first : second
                     return try await instance.tokens.rotateRefreshToken(
-                        hash: hash, at: F.now, replacement: F.issuance(jti: "r\(round)-\(index)", grant: "g\(round)", refreshHash: "n\(round)-\(index)")
+                        hash: hash,
+                        at: F.now,
+                        replacement: F.issuance(jti: "r\(round)-\(index)", grant: "g\(round)", refreshHash: "n\(round)-\(index)")
                     )
                 }
                 #expect(outcomes.filter { $0 == .rotated }.count == 1, "round \(round): \(outcomes)")
@@ -40,7 +42,10 @@ import TesseraStorage
                 let accepted = try await StoreConformanceTests.race(16) { index in
                     let instance = index.isMultiple(of: 2) ? first : second
                     return try await instance.replay.insertIfAbsent(
-                        namespace: "client_assertion", value: "jti-\(round)", expiresAt: F.now.addingTimeInterval(60), now: F.now
+                        namespace: "client_assertion",
+                        value: "jti-\(round)",
+                        expiresAt: F.now.addingTimeInterval(60),
+                        now: F.now
                     )
                 }
                 #expect(accepted.filter { $0 }.count == 1, "round \(round)")

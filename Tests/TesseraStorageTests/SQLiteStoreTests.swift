@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraStorage
+import Testing
 
 /// What only the SQLite file backend has to show.
 @Suite struct SQLiteStoreTests {

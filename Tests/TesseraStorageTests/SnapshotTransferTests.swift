@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraStorage
+import Testing
 
 /// `tessera export` / `import` underneath: a snapshot moves every record between backends unchanged.
 @Suite struct SnapshotTransferTests {
@@ -22,14 +22,33 @@ import TesseraStorage
         try await stores.tokens.record(exchanged)
         _ = try await stores.tokens.revokeAccessToken(jti: "a3", at: F.now)
         let grant = GNAPGrantRecord(
-            id: "gnap-1", state: .approved, clientKey: #"{"jwk":{}}"#, keyThumbprint: "tp", instanceID: "inst", request: "{}",
-            continuationHash: "cont", continueAfter: F.now, subject: "alice", createdAt: F.now, updatedAt: F.now,
+            id: "gnap-1",
+            state: .approved,
+            clientKey: #"{"jwk":{}}"#,
+            keyThumbprint: "tp",
+            instanceID: "inst",
+            request: "{}",
+            continuationHash: "cont",
+            continueAfter: F.now,
+            subject: "alice",
+            createdAt: F.now,
+            updatedAt: F.now,
             expiresAt: F.now.addingTimeInterval(600)
         )
         let token = GNAPTokenRecord(
-            manageID: "m1", managementHash: "mh", grantID: "gnap-1", jti: "gnap-at-1", label: "l", access: "[]", flags: ["bearer"], createdAt: F.now
+            manageID: "m1",
+            managementHash: "mh",
+            grantID: "gnap-1",
+            jti: "gnap-at-1",
+            label: "l",
+            access: "[]",
+            flags: ["bearer"],
+            createdAt: F.now
         )
-        try await stores.gnap.createGrant(grant, issued: [GNAPIssuedToken(token: token, accessToken: F.issuance(jti: "gnap-at-1", grant: "gnap-1").accessToken)])
+        try await stores.gnap.createGrant(
+            grant,
+            issued: [GNAPIssuedToken(token: token, accessToken: F.issuance(jti: "gnap-at-1", grant: "gnap-1").accessToken)]
+        )
     }
 
     @Test func exportsOfEarlierBuildsWithoutGNAPStillImport() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import TesseraProtocol
-import Testing
 import TesseraStorage
+import Testing
 
 /// The store protocols' contract, run unchanged against SQLite and PostgreSQL.
 @Suite struct StoreConformanceTests {
@@ -80,7 +80,8 @@ import TesseraStorage
     func refreshTokensRememberTheirAuthorizationDetails(_ backend: StoreBackend) async throws {
         // Migration 0004: RFC 9396 details (here a Cedar policy set with quotes and line breaks) survive
         // recording and rotation byte for byte.
-        let details = #"[{"policySet":"permit (\n  principal == BankA::User::\"u'1\",\n  action,\n  resource\n);","rarFormat":"cedar","type":"payment_initiation"}]"#
+        let details =
+            #"[{"policySet":"permit (\n  principal == BankA::User::\"u'1\",\n  action,\n  resource\n);","rarFormat":"cedar","type":"payment_initiation"}]"#
         try await backend.withStores { stores in
             var issuance = F.issuance(jti: "d1", refreshHash: "rd1")
             issuance.refreshToken?.authorizationDetails = details
@@ -99,10 +100,18 @@ import TesseraStorage
     func rotationIsSingleUseAndReuseRevokesTheGrant(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in
             try await stores.tokens.record(F.issuance(jti: "a1", refreshHash: "r1"))
-            let first = try await stores.tokens.rotateRefreshToken(hash: "r1", at: F.now, replacement: F.issuance(jti: "a2", refreshHash: "r2"))
+            let first = try await stores.tokens.rotateRefreshToken(
+                hash: "r1",
+                at: F.now,
+                replacement: F.issuance(jti: "a2", refreshHash: "r2")
+            )
             #expect(first == .rotated)
             #expect(try await stores.tokens.refreshToken(hash: "r1")?.usedAt == F.now)
-            let replay = try await stores.tokens.rotateRefreshToken(hash: "r1", at: F.now, replacement: F.issuance(jti: "a3", refreshHash: "r3"))
+            let replay = try await stores.tokens.rotateRefreshToken(
+                hash: "r1",
+                at: F.now,
+                replacement: F.issuance(jti: "a3", refreshHash: "r3")
+            )
             #expect(replay == .reuseDetected(grantID: "g1"))
             #expect(try await stores.tokens.refreshToken(hash: "r2")?.revokedAt != nil)
             #expect(try await stores.tokens.accessToken(jti: "a2")?.revokedAt != nil)
@@ -116,7 +125,11 @@ import TesseraStorage
         try await backend.withStores { stores in
             try await stores.tokens.record(F.issuance(jti: "a0", refreshHash: "race"))
             let outcomes = try await Self.race(16) { index in
-                try await stores.tokens.rotateRefreshToken(hash: "race", at: F.now, replacement: F.issuance(jti: "n\(index)", refreshHash: "new\(index)"))
+                try await stores.tokens.rotateRefreshToken(
+                    hash: "race",
+                    at: F.now,
+                    replacement: F.issuance(jti: "n\(index)", refreshHash: "new\(index)")
+                )
             }
             #expect(outcomes.filter { $0 == .rotated }.count == 1)
             #expect(outcomes.filter { $0 == .reuseDetected(grantID: "g1") }.count == 15)
@@ -211,8 +224,22 @@ import TesseraStorage
             #expect(try await !stores.replay.insertIfAbsent(namespace: "n", value: "v", expiresAt: expiry, now: F.now))
             #expect(try await stores.replay.insertIfAbsent(namespace: "other", value: "v", expiresAt: expiry, now: F.now))
             let afterExpiry = expiry.addingTimeInterval(1)
-            #expect(try await stores.replay.insertIfAbsent(namespace: "n", value: "v", expiresAt: afterExpiry.addingTimeInterval(60), now: afterExpiry))
-            #expect(try await !stores.replay.insertIfAbsent(namespace: "n", value: "v", expiresAt: afterExpiry.addingTimeInterval(60), now: afterExpiry))
+            #expect(
+                try await stores.replay.insertIfAbsent(
+                    namespace: "n",
+                    value: "v",
+                    expiresAt: afterExpiry.addingTimeInterval(60),
+                    now: afterExpiry
+                )
+            )
+            #expect(
+                try await !stores.replay.insertIfAbsent(
+                    namespace: "n",
+                    value: "v",
+                    expiresAt: afterExpiry.addingTimeInterval(60),
+                    now: afterExpiry
+                )
+            )
         }
     }
 

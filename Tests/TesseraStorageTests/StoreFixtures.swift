@@ -8,13 +8,25 @@ enum StoreFixtures {
 
     static func issuance(jti: String = UUID().uuidString, grant: String = "g1", refreshHash: String? = nil) -> TokenIssuance {
         let access = AccessTokenRecord(
-            jti: jti, grantID: grant, clientID: "c", subject: "c", scope: "read", audience: ["https://rs.example", "https://b"],
-            issuedAt: now, expiresAt: now.addingTimeInterval(3600)
+            jti: jti,
+            grantID: grant,
+            clientID: "c",
+            subject: "c",
+            scope: "read",
+            audience: ["https://rs.example", "https://b"],
+            issuedAt: now,
+            expiresAt: now.addingTimeInterval(3600)
         )
         let refresh = refreshHash.map {
             RefreshTokenRecord(
-                tokenHash: $0, grantID: grant, clientID: "c", subject: "c", scope: "read", audience: ["https://rs.example"],
-                issuedAt: now, expiresAt: now.addingTimeInterval(86_400)
+                tokenHash: $0,
+                grantID: grant,
+                clientID: "c",
+                subject: "c",
+                scope: "read",
+                audience: ["https://rs.example"],
+                issuedAt: now,
+                expiresAt: now.addingTimeInterval(86_400)
             )
         }
         return TokenIssuance(accessToken: access, refreshToken: refresh)
@@ -22,12 +34,24 @@ enum StoreFixtures {
 
     static func client(_ id: String, scopes: [String] = ["a", "b"]) -> ClientRecord {
         ClientRecord(
-            id: id, authMethod: .clientSecretBasic, secretHash: "h", jwks: #"{"keys":[]}"#, jwksURI: "https://c.example/jwks",
-            grantTypes: [.clientCredentials, .refreshToken], scopes: scopes, createdAt: now
+            id: id,
+            authMethod: .clientSecretBasic,
+            secretHash: "h",
+            jwks: #"{"keys":[]}"#,
+            jwksURI: "https://c.example/jwks",
+            grantTypes: [.clientCredentials, .refreshToken],
+            scopes: scopes,
+            createdAt: now
         )
     }
 
     static func key(_ kid: String, created: TimeInterval) -> SigningKeyRecord {
-        SigningKeyRecord(kid: kid, algorithm: "ES256", privateJWK: #"{"d":"x"}"#, publicJWK: "{}", createdAt: Date(timeIntervalSince1970: created))
+        SigningKeyRecord(
+            kid: kid,
+            algorithm: "ES256",
+            privateJWK: #"{"d":"x"}"#,
+            publicJWK: "{}",
+            createdAt: Date(timeIntervalSince1970: created)
+        )
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraStorage
+import Testing
 
 /// Issue 19: the ledger records every token's parent, and revocation cascades along derivation
 /// edges in one store operation — on both backends, through every revoking path (a grant, one
@@ -72,7 +72,10 @@ import TesseraStorage
                 #expect(try await stores.tokens.rotateRefreshToken(hash: family + "r1", at: Self.now, replacement: replacement) == .rotated)
                 try await stores.tokens.record(Self.exchanged(family + "c3", from: family + "a2"))
                 if reuse {
-                    #expect(try await stores.tokens.rotateRefreshToken(hash: family + "r1", at: Self.now, replacement: replacement) == .reuseDetected(grantID: family))
+                    #expect(
+                        try await stores.tokens.rotateRefreshToken(hash: family + "r1", at: Self.now, replacement: replacement)
+                            == .reuseDetected(grantID: family)
+                    )
                 } else {
                     #expect(try await stores.tokens.revokeGrant(id: family, at: Self.now) == 7, "five access tokens, two refresh tokens")
                 }
@@ -88,13 +91,23 @@ import TesseraStorage
             let gnapToken = { (jti: String, manage: String, grant: String) in
                 GNAPIssuedToken(
                     token: GNAPTokenRecord(
-                        manageID: manage, managementHash: "h-" + manage, grantID: grant, jti: jti, label: nil, access: "[]", flags: [], createdAt: Self.now
+                        manageID: manage,
+                        managementHash: "h-" + manage,
+                        grantID: grant,
+                        jti: jti,
+                        label: nil,
+                        access: "[]",
+                        flags: [],
+                        createdAt: Self.now
                     ),
                     accessToken: Self.token(jti, grant: grant, parent: TokenParent(.gnap)).accessToken
                 )
             }
             // A finalized grant takes what was derived from its tokens.
-            try await stores.gnap.createGrant(GNAPStoreConformanceTests.grant("gg1", state: .approved), issued: [gnapToken("gt1", "m1", "gg1")])
+            try await stores.gnap.createGrant(
+                GNAPStoreConformanceTests.grant("gg1", state: .approved),
+                issued: [gnapToken("gt1", "m1", "gg1")]
+            )
             try await stores.tokens.record(Self.exchanged("gx1", from: "gt1"))
             let finalized = GNAPStoreConformanceTests.grant("gg1", state: .finalized, continuation: nil)
             #expect(try await stores.gnap.updateGrant(finalized, expectedContinuationHash: "c1", expectedState: .approved, issued: []))
@@ -102,13 +115,21 @@ import TesseraStorage
 
             // Revoking or rotating one GNAP token takes what was derived from it.
             try await stores.gnap.createGrant(
-                GNAPStoreConformanceTests.grant("gg2", state: .approved), issued: [gnapToken("gt2", "m2", "gg2"), gnapToken("gt3", "m3", "gg2")]
+                GNAPStoreConformanceTests.grant("gg2", state: .approved),
+                issued: [gnapToken("gt2", "m2", "gg2"), gnapToken("gt3", "m3", "gg2")]
             )
             try await stores.tokens.record(Self.exchanged("gx2", from: "gt2"))
             try await stores.tokens.record(Self.exchanged("gx3", from: "gt3"))
             #expect(try await stores.gnap.revokeToken(manageID: "m2", at: Self.now))
             #expect(try await Self.active(stores, ["gt2", "gx2", "gt3", "gx3"]) == ["gt3", "gx3"])
-            #expect(try await stores.gnap.rotateToken(manageID: "m3", expectedManagementHash: "h-m3", replacement: gnapToken("gt4", "m3", "gg2"), at: Self.now))
+            #expect(
+                try await stores.gnap.rotateToken(
+                    manageID: "m3",
+                    expectedManagementHash: "h-m3",
+                    replacement: gnapToken("gt4", "m3", "gg2"),
+                    at: Self.now
+                )
+            )
             #expect(try await Self.active(stores, ["gt3", "gx3", "gt4"]) == ["gt4"])
         }
     }

@@ -13,7 +13,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = String(decoding: bytes, as: UTF8.self)
 
     if let address = IPAddress(text) {
-        guard let again = IPAddress(address.description), again == address else { fatalError("IP address round trip failed for \(address)") }
+        guard let again = IPAddress(address.description), again == address else {
+            fatalError("IP address round trip failed for \(address)")
+        }
         _ = OutboundAddressPolicy.isSpecialUse(address)
     }
     if let network = IPNetwork(text) {
@@ -46,7 +48,12 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     if size <= CompactJWS.maximumSize {
         _ = fuzzBlocking {
-            try await DPoPProofVerifier().verify(text, method: "POST", uri: "https://as.example/token", now: Date(timeIntervalSince1970: 1_800_000_000))
+            try await DPoPProofVerifier().verify(
+                text,
+                method: "POST",
+                uri: "https://as.example/token",
+                now: Date(timeIntervalSince1970: 1_800_000_000)
+            )
         }
     }
     return 0

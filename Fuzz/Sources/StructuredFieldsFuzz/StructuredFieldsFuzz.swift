@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import FuzzSupport
+
 @testable import HTTPMessageSignatures
 
 /// The strict RFC 9651 parser behind `Signature-Input`, `Signature`, `Content-Digest` and component identifiers, and

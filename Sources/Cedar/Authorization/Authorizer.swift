@@ -77,7 +77,9 @@ public struct Authorizer: Sendable {
         let evaluator = Evaluator(request: request, entities: entities)
         var candidates = principalIndex.candidates(for: request.principal, ancestors: evaluator.principalSlot.map(entities.ancestors(at:)))
         candidates.formIntersection(actionIndex.candidates(for: request.action, ancestors: entities.ancestors(of: request.action)))
-        candidates.formIntersection(resourceIndex.candidates(for: request.resource, ancestors: evaluator.resourceSlot.map(entities.ancestors(at:))))
+        candidates.formIntersection(
+            resourceIndex.candidates(for: request.resource, ancestors: evaluator.resourceSlot.map(entities.ancestors(at:)))
+        )
         var memo = AtomMemo(atoms: atoms.atoms.count, operands: atoms.operands.count)
         var permits: [Int] = []
         var forbids: [Int] = []

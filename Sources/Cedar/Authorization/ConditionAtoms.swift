@@ -145,7 +145,11 @@ struct AtomMemo {
         return true
     }
 
-    private mutating func evaluate(_ atom: ConditionAtoms.Atom, _ table: ConditionAtoms, _ evaluator: Evaluator) throws(EvaluationError) -> Bool {
+    private mutating func evaluate(
+        _ atom: ConditionAtoms.Atom,
+        _ table: ConditionAtoms,
+        _ evaluator: Evaluator
+    ) throws(EvaluationError) -> Bool {
         switch atom {
         case .expression(let e): return try evaluator.evaluateBool(e)
         case .binary(let op, let lhs, let rhs):
@@ -156,7 +160,11 @@ struct AtomMemo {
         }
     }
 
-    private mutating func value(_ operand: ConditionAtoms.Operand, _ table: ConditionAtoms, _ evaluator: Evaluator) throws(EvaluationError) -> CedarValue {
+    private mutating func value(
+        _ operand: ConditionAtoms.Operand,
+        _ table: ConditionAtoms,
+        _ evaluator: Evaluator
+    ) throws(EvaluationError) -> CedarValue {
         switch operand {
         case .constant(let v): return v
         case .shared(let id):

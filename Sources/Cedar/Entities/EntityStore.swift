@@ -143,4 +143,3 @@ public struct EntityStore: Sendable {
         return entities[i].ancestors.contains(ancestor)
     }
 }
-

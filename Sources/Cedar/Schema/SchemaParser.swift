@@ -417,7 +417,16 @@ struct SchemaTextParser {
                 try expect(";")
                 for n in names {
                     builder.entities.append(
-                        .init(namespace: ns, name: n, memberOf: [], shape: nil, tags: nil, enumIDs: ids, location: loc, annotations: annotations)
+                        .init(
+                            namespace: ns,
+                            name: n,
+                            memberOf: [],
+                            shape: nil,
+                            tags: nil,
+                            enumIDs: ids,
+                            location: loc,
+                            annotations: annotations
+                        )
                     )
                 }
                 return
@@ -446,7 +455,13 @@ struct SchemaTextParser {
             for n in names {
                 builder.entities.append(
                     .init(
-                        namespace: ns, name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: nil, location: loc,
+                        namespace: ns,
+                        name: n,
+                        memberOf: parents,
+                        shape: shape,
+                        tags: tags,
+                        enumIDs: nil,
+                        location: loc,
                         annotations: annotations
                     )
                 )

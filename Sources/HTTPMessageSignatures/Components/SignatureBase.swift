@@ -91,10 +91,13 @@ struct SignatureBase {
             // Identifiers that serialize as themselves in quotes: printable ASCII without space, quote, backslash or
             // upper case. A name covered twice falls back too (the general path reports it).
             guard !name.isEmpty,
-                ASCIIBytes.all(name, {
-                    $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
-                        && ($0 < UInt8(ascii: "A") || $0 > UInt8(ascii: "Z"))
-                })
+                ASCIIBytes.all(
+                    name,
+                    {
+                        $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+                            && ($0 < UInt8(ascii: "A") || $0 > UInt8(ascii: "Z"))
+                    }
+                )
             else { return nil }
             for earlier in 0..<position where componentName(earlier) == name { return nil }
             out.append(UInt8(ascii: "\""))
@@ -403,7 +406,12 @@ struct ComponentContext {
             return
         case "@target-uri" where control.requestTarget.utf8.first == UInt8(ascii: "/"):
             // Origin form, the usual case: scheme (lower-cased) "://" authority target, with no URI parse.
-            TargetURI.appendOriginFormTargetURI(scheme: control.scheme, authority: control.authority, target: control.requestTarget, to: &out)
+            TargetURI.appendOriginFormTargetURI(
+                scheme: control.scheme,
+                authority: control.authority,
+                target: control.requestTarget,
+                to: &out
+            )
             return
         default: break
         }

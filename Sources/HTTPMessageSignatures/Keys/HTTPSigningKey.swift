@@ -1,6 +1,6 @@
 public import Crypto
-public import _CryptoExtras
 import Foundation
+public import _CryptoExtras
 
 /// A private (or shared) key bound to exactly one signature algorithm (RFC 9421 §3.3, §7.3.6).
 ///

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// A signature that passed verification and the policy.
 public struct VerifiedHTTPSignature: Sendable {
@@ -177,7 +177,11 @@ public struct HTTPMessageVerifier: Sendable {
             guard fresh else { return .invalid(HTTPSignatureError(.replayedNonce, "the nonce was already used")) }
         } else if policy.singleUseSignatureBase, let replayCache {
             let digest = NonceGenerator.base64URL(Array(SHA256.hash(data: base.bytes)))
-            let fresh = try await replayCache.insertIfAbsent(signatureBaseDigest: digest, keyID: parameters.keyID, expiresAt: nonceExpiry(parameters))
+            let fresh = try await replayCache.insertIfAbsent(
+                signatureBaseDigest: digest,
+                keyID: parameters.keyID,
+                expiresAt: nonceExpiry(parameters)
+            )
             guard fresh else { return .invalid(HTTPSignatureError(.replayedNonce, "this signature base was already used (no nonce)")) }
         }
         return .valid(

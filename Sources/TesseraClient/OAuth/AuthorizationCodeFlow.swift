@@ -114,7 +114,8 @@ public struct AuthorizationCodeFlow: Sendable, Hashable {
 
 extension OAuthClient {
     /// Redeems an authorization code (RFC 6749 §4.1.3) with the request's PKCE verifier (RFC 7636 §4.5).
-    public func authorizationCode(_ code: String, request: AuthorizationCodeFlow.Request, redirectURI: String) async throws -> TokenResponse {
+    public func authorizationCode(_ code: String, request: AuthorizationCodeFlow.Request, redirectURI: String) async throws -> TokenResponse
+    {
         try await requestToken([
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI), ("code_verifier", request.codeVerifier),
         ])

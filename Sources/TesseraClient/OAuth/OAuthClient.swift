@@ -82,7 +82,8 @@ public struct OAuthClient: Sendable {
         var answered: Set<String> = []
         while true {
             let response = try await post(parameters + extra)
-            if response.status == 403, let challenge = try? JSONDecoder().decode(InsufficientClientAuthorization.self, from: Data(response.body)),
+            if response.status == 403,
+                let challenge = try? JSONDecoder().decode(InsufficientClientAuthorization.self, from: Data(response.body)),
                 challenge.error == InsufficientClientAuthorization.code
             {
                 let type = challenge.requirementType ?? ""
@@ -90,7 +91,10 @@ public struct OAuthClient: Sendable {
                     throw UnsatisfiedClientChallenge(challenge: challenge, reason: "no responder for requirement type '\(type)'")
                 }
                 guard answered.insert(type).inserted, answered.count <= 3 else {
-                    throw UnsatisfiedClientChallenge(challenge: challenge, reason: "the server challenged again for '\(type)' after it was answered")
+                    throw UnsatisfiedClientChallenge(
+                        challenge: challenge,
+                        reason: "the server challenged again for '\(type)' after it was answered"
+                    )
                 }
                 let evidence = try await responder.evidence(for: challenge.authorizationRequirement, clientID: clientID)
                 extra = [("challenge_session", challenge.challengeSession), ("challenge_evidence", evidence)]
@@ -137,7 +141,10 @@ public struct OAuthClient: Sendable {
                 ]
             }
         }
-        var headers = [HTTPSignatureField(name: "Content-Type", value: "application/x-www-form-urlencoded"), HTTPSignatureField(name: "Accept", value: "application/json")]
+        var headers = [
+            HTTPSignatureField(name: "Content-Type", value: "application/x-www-form-urlencoded"),
+            HTTPSignatureField(name: "Accept", value: "application/json"),
+        ]
         if case .clientSecretBasic(let secret) = authentication {
             let pair = "\(FormParameters.encode(clientID)):\(FormParameters.encode(secret))"
             headers.append(HTTPSignatureField(name: "Authorization", value: "Basic " + Data(pair.utf8).base64EncodedString()))
@@ -153,7 +160,13 @@ public struct OAuthClient: Sendable {
 
     /// Calls a resource with the token: `Authorization: DPoP` plus a proof covering this request and
     /// token for DPoP tokens, `Authorization: Bearer` otherwise. Retries once on an RS `use_dpop_nonce`.
-    public func call(method: String, url: String, token: TokenResponse, headers: [HTTPSignatureField] = [], body: [UInt8]? = nil) async throws
+    public func call(
+        method: String,
+        url: String,
+        token: TokenResponse,
+        headers: [HTTPSignatureField] = [],
+        body: [UInt8]? = nil
+    ) async throws
         -> TesseraHTTPResponse
     {
         let isDPoP = token.tokenType.lowercased() == "dpop"
@@ -172,7 +185,13 @@ public struct OAuthClient: Sendable {
 
     // MARK: - Wire
 
-    private func send(_ method: String, _ url: String, headers: [HTTPSignatureField], body: [UInt8]?, accessToken: String?) async throws
+    private func send(
+        _ method: String,
+        _ url: String,
+        headers: [HTTPSignatureField],
+        body: [UInt8]?,
+        accessToken: String?
+    ) async throws
         -> TesseraHTTPResponse
     {
         var fields = headers

@@ -11,7 +11,11 @@ public enum ProtectedResourceDiscovery {
     ///   - requestedURL: the URL the client called. The metadata's `resource` must equal it or be a
     ///     path prefix of it on the same origin (a resource identifier covers the paths below it).
     /// - Returns: the validated metadata; its `authorizationServers` are the issuers to use.
-    public static func discover(from response: TesseraHTTPResponse, requestedURL: String, transport: (any TesseraTransport)? = nil) async throws
+    public static func discover(
+        from response: TesseraHTTPResponse,
+        requestedURL: String,
+        transport: (any TesseraTransport)? = nil
+    ) async throws
         -> ProtectedResourceMetadata
     {
         let challenges = response.headerFields.filter { $0.name == "www-authenticate" }.flatMap { AuthenticationChallenge.parse($0.value) }
@@ -19,11 +23,16 @@ public enum ProtectedResourceDiscovery {
             throw OAuthClientError("the response has no WWW-Authenticate resource_metadata parameter (RFC 9728 §5.1)")
         }
         // The metadata must live on the resource's own origin: never fetch a URL elsewhere.
-        guard OAuthClient.origin(metadataURL) == OAuthClient.origin(requestedURL), metadataURL.lowercased().hasPrefix("https://") || metadataURL.lowercased().hasPrefix("http://")
+        guard OAuthClient.origin(metadataURL) == OAuthClient.origin(requestedURL),
+            metadataURL.lowercased().hasPrefix("https://") || metadataURL.lowercased().hasPrefix("http://")
         else { throw OAuthClientError("resource_metadata points to another origin than the resource") }
         let request: HTTPSignatureRequest
         do {
-            request = try HTTPSignatureRequest(method: "GET", targetURI: metadataURL, headerFields: [HTTPSignatureField(name: "Accept", value: "application/json")])
+            request = try HTTPSignatureRequest(
+                method: "GET",
+                targetURI: metadataURL,
+                headerFields: [HTTPSignatureField(name: "Accept", value: "application/json")]
+            )
         } catch {
             throw OAuthClientError("resource_metadata is not an absolute URL")
         }

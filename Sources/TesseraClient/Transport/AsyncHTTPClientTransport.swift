@@ -1,8 +1,8 @@
 public import AsyncHTTPClient
 public import HTTPMessageSignatures
 import NIOCore
-public import NIOSSL
 import NIOHTTP1
+public import NIOSSL
 public import TesseraProtocol
 
 /// The default ``TesseraTransport``: AsyncHTTPClient (`HTTPClient.shared` unless one is injected).
@@ -40,7 +40,11 @@ public struct AsyncHTTPClientTransport: TesseraTransport {
     /// (RFC 9635 §7.3.2). The server's certificate is still fully verified (system roots, or
     /// `trustRootsPEM` when given). Call ``shutdown()`` when done.
     /// - Throws: `NIOSSLError` when the PEM texts are not a certificate chain and a matching private key.
-    public static func mutualTLS(certificateChainPEM: String, privateKeyPEM: String, trustRootsPEM: String? = nil) throws -> AsyncHTTPClientTransport {
+    public static func mutualTLS(
+        certificateChainPEM: String,
+        privateKeyPEM: String,
+        trustRootsPEM: String? = nil
+    ) throws -> AsyncHTTPClientTransport {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificateChainPEM.utf8)).map { .certificate($0) }
         tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem))

@@ -15,7 +15,10 @@ extension AuthorizationCodeService.Pending {
             let metadata = try? JSONDecoder().decode(ClientRegistrationMetadata.self, from: Data(registration.metadata.utf8))
             let name = metadata?.clientName.flatMap { $0.isEmpty ? nil : $0 }
             return ClientPresentation(
-                name: name, nameIsVerified: false, identity: client.id, isSelfRegistered: true,
+                name: name,
+                nameIsVerified: false,
+                identity: client.id,
+                isSelfRegistered: true,
                 returnsOnlyToThisComputer: ClientPresentation.loopbackOnly(client.redirectURIs)
             )
         }

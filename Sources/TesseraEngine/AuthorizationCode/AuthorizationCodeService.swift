@@ -81,7 +81,9 @@ public struct AuthorizationCodeService: Sendable {
     /// are verified, every problem is an error page (RFC 6749 §4.1.2.1, RFC 9700 §4.11.2: no open
     /// redirector); after that, problems go back to the client with `state` and `iss`.
     public func authorize(query: FormParameters) async throws -> Outcome {
-        guard let clientID = query["client_id"] else { return .errorPage("The request does not name an application (client_id is missing).") }
+        guard let clientID = query["client_id"] else {
+            return .errorPage("The request does not name an application (client_id is missing).")
+        }
         let client: ClientRecord
         do {
             guard clientID.utf8.count <= 255, let found = try await self.client(id: clientID) else {
@@ -230,7 +232,12 @@ public struct AuthorizationCodeService: Sendable {
             at: current
         )
         try await store.linkConsent(id: consentID, grantID: grantID)
-        var approved = ApprovedAuthorization(request: request, subject: username, scope: scope, authTime: Int(authTime.timeIntervalSince1970))
+        var approved = ApprovedAuthorization(
+            request: request,
+            subject: username,
+            scope: scope,
+            authTime: Int(authTime.timeIntervalSince1970)
+        )
         approved.authorizationDetails = details
         approved.consentID = consentID
         let encoder = JSONEncoder()
@@ -300,9 +307,11 @@ public struct AuthorizationCodeService: Sendable {
         guard parameters["code_challenge_method"] == "S256" else {
             throw OAuthError.invalidRequest("code_challenge_method must be S256; plain is not accepted")
         }
-        guard challenge.utf8.count == 43, challenge.unicodeScalars.allSatisfy({
-            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_".unicodeScalars.contains($0))
-        }) else { throw OAuthError.invalidRequest("code_challenge must be a base64url SHA-256 hash (43 characters)") }
+        guard challenge.utf8.count == 43,
+            challenge.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_".unicodeScalars.contains($0))
+            })
+        else { throw OAuthError.invalidRequest("code_challenge must be a base64url SHA-256 hash (43 characters)") }
         let scope = try ScopeCheck().grantedScope(requested: parameters["scope"], allowed: Scope(client.scopes))
         let resources = parameters.all("resource")
         let audience = try resourceCheck.audience(for: resources)

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 public import TesseraProtocol
 
 /// A validated authorization request (RFC 6749 §4.1.1 with RFC 7636 §4.3 and RFC 8707 §2): what
@@ -34,7 +34,9 @@ public struct OAuthAuthorizationRequest: Codable, Sendable, Hashable {
     /// RFC 7636 §4.1: 43 to 128 characters of `[A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~"`.
     static func isValidVerifier(_ verifier: String) -> Bool {
         (43...128).contains(verifier.utf8.count)
-            && verifier.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._~".unicodeScalars.contains($0)) }
+            && verifier.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._~".unicodeScalars.contains($0))
+            }
     }
 
     /// RFC 7636 §4.6: BASE64URL-ENCODE(SHA256(ASCII(code_verifier))) == code_challenge, in constant time.

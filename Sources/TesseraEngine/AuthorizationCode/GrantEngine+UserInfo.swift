@@ -11,7 +11,10 @@ extension GrantEngine {
             throw OAuthError(.invalidToken, "the access token is unknown, expired, revoked or not an OAuth access token")
         }
         guard entry.binding == .bearer else {
-            throw OAuthError(.invalidToken, "this access token is sender-constrained (DPoP); the UserInfo endpoint accepts bearer tokens only")
+            throw OAuthError(
+                .invalidToken,
+                "this access token is sender-constrained (DPoP); the UserInfo endpoint accepts bearer tokens only"
+            )
         }
         let scope = Set(entry.scope.tokens)
         guard scope.contains("openid") else { throw OAuthError(.insufficientScope, "the access token lacks the openid scope") }

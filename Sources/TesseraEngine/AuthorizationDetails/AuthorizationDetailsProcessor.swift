@@ -47,7 +47,9 @@ public struct AuthorizationDetailsProcessor: Sendable {
         do { value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch {
             throw .invalidAuthorizationDetails("authorization_details is not valid JSON")
         }
-        guard case .array(let entries) = value else { throw .invalidAuthorizationDetails("authorization_details must be a JSON array of objects") }
+        guard case .array(let entries) = value else {
+            throw .invalidAuthorizationDetails("authorization_details must be a JSON array of objects")
+        }
         try checkShape(entries)
         return entries
     }
@@ -60,7 +62,9 @@ public struct AuthorizationDetailsProcessor: Sendable {
             throw .invalidAuthorizationDetails("authorization_details has more than \(maximumEntries) entries")
         }
         for (index, entry) in entries.enumerated() {
-            guard case .object(let members) = entry else { throw .invalidAuthorizationDetails("authorization_details[\(index)] must be a JSON object") }
+            guard case .object(let members) = entry else {
+                throw .invalidAuthorizationDetails("authorization_details[\(index)] must be a JSON object")
+            }
             guard let type = members["type"] else { throw .invalidAuthorizationDetails("authorization_details[\(index)] has no 'type'") }
             guard case .string(let name) = type, !name.isEmpty else {
                 throw .invalidAuthorizationDetails("authorization_details[\(index)].type must be a non-empty string")
@@ -86,10 +90,16 @@ public struct AuthorizationDetailsProcessor: Sendable {
             try checkMembers(members, of: type, label: label)
             if members["rarFormat"] != nil {
                 guard let cedar = type.cedar else {
-                    throw .invalidAuthorizationDetails("\(label): type '\(printable)' does not accept rarFormat (no Cedar profile is configured for it)")
+                    throw .invalidAuthorizationDetails(
+                        "\(label): type '\(printable)' does not accept rarFormat (no Cedar profile is configured for it)"
+                    )
                 }
                 let policySet = members["policySet"]!.stringValue!
-                let narrowed = try CedarDetailsGranter(profile: cedar, label: label, type: typeName).grant(policySet: policySet, to: party, at: now())
+                let narrowed = try CedarDetailsGranter(profile: cedar, label: label, type: typeName).grant(
+                    policySet: policySet,
+                    to: party,
+                    at: now()
+                )
                 var out = members
                 out["policySet"] = .string(narrowed)
                 granted.append(.object(out))
@@ -120,9 +130,13 @@ public struct AuthorizationDetailsProcessor: Sendable {
             try checkMembers(members, of: type, label: label)
             if members["rarFormat"] != nil {
                 guard let cedar = type.cedar else {
-                    throw .invalidAuthorizationDetails("\(label): type '\(printable)' does not accept rarFormat (no Cedar profile is configured for it)")
+                    throw .invalidAuthorizationDetails(
+                        "\(label): type '\(printable)' does not accept rarFormat (no Cedar profile is configured for it)"
+                    )
                 }
-                _ = try CedarDetailsGranter(profile: cedar, label: label, type: typeName).validated(policySet: members["policySet"]!.stringValue!)
+                _ = try CedarDetailsGranter(profile: cedar, label: label, type: typeName).validated(
+                    policySet: members["policySet"]!.stringValue!
+                )
             } else if type.cedar != nil {
                 throw .invalidAuthorizationDetails("\(label): type '\(printable)' requires \"rarFormat\": \"cedar\" with a policySet")
             }
@@ -156,14 +170,18 @@ public struct AuthorizationDetailsProcessor: Sendable {
                     }
                 }
                 guard let covered else {
-                    throw .invalidAuthorizationDetails("\(label): asks for policies the grant does not hold (a derived token may only narrow its parent)")
+                    throw .invalidAuthorizationDetails(
+                        "\(label): asks for policies the grant does not hold (a derived token may only narrow its parent)"
+                    )
                 }
                 var out = members
                 out["policySet"] = .string(covered)
                 result.append(.object(out))
             } else {
                 guard candidates.contains(where: { Self.covers($0, members) }) else {
-                    throw .invalidAuthorizationDetails("\(label): asks for more than the grant holds (a derived token may only narrow its parent)")
+                    throw .invalidAuthorizationDetails(
+                        "\(label): asks for more than the grant holds (a derived token may only narrow its parent)"
+                    )
                 }
                 result.append(entry)
             }
@@ -191,14 +209,20 @@ public struct AuthorizationDetailsProcessor: Sendable {
             guard rarFormat == .string("cedar") else {
                 throw .invalidAuthorizationDetails("\(label).rarFormat must be \"cedar\" (the only format this server knows)")
             }
-            guard let policySet = members["policySet"] else { throw .invalidAuthorizationDetails("\(label): rarFormat cedar requires a 'policySet'") }
-            guard policySet.stringValue != nil else { throw .invalidAuthorizationDetails("\(label).policySet must be a string of Cedar policies") }
+            guard let policySet = members["policySet"] else {
+                throw .invalidAuthorizationDetails("\(label): rarFormat cedar requires a 'policySet'")
+            }
+            guard policySet.stringValue != nil else {
+                throw .invalidAuthorizationDetails("\(label).policySet must be a string of Cedar policies")
+            }
             allowed?.formUnion(["rarFormat", "policySet"])
         } else if members["policySet"] != nil {
             throw .invalidAuthorizationDetails("\(label): 'policySet' requires \"rarFormat\": \"cedar\"")
         }
         if let allowed, let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw .invalidAuthorizationDetails("\(label): unknown member '\(FormParameters.printableValue(unknown))' for type '\(type.type)'")
+            throw .invalidAuthorizationDetails(
+                "\(label): unknown member '\(FormParameters.printableValue(unknown))' for type '\(type.type)'"
+            )
         }
     }
 

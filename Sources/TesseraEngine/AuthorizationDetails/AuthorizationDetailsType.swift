@@ -17,7 +17,13 @@ public struct AuthorizationDetailsType: Sendable {
     /// The Cedar profile, when entries of this type may carry `"rarFormat": "cedar"`.
     public var cedar: CedarProfile?
 
-    public init(type: String, requiredMembers: [String] = [], allowedMembers: Set<String>? = nil, clients: Set<String>? = nil, cedar: CedarProfile? = nil) {
+    public init(
+        type: String,
+        requiredMembers: [String] = [],
+        allowedMembers: Set<String>? = nil,
+        clients: Set<String>? = nil,
+        cedar: CedarProfile? = nil
+    ) {
         self.type = type
         self.requiredMembers = requiredMembers
         self.allowedMembers = allowedMembers

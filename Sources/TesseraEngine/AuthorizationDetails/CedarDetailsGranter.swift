@@ -48,13 +48,16 @@ struct CedarDetailsGranter {
     func validated(policySet text: String) throws(OAuthError) -> PolicySet {
         let set = try Self.parse(text, label: label)
         guard set.staticPolicies.count <= profile.maximumPolicies else {
-            throw .invalidAuthorizationDetails("\(label).policySet has \(set.staticPolicies.count) policies; at most \(profile.maximumPolicies) are accepted")
+            throw .invalidAuthorizationDetails(
+                "\(label).policySet has \(set.staticPolicies.count) policies; at most \(profile.maximumPolicies) are accepted"
+            )
         }
         if let schema = profile.schema {
             let report = Validator(schema: schema, mode: .strict).validate(set)
             if let first = report.errors.first {
                 let at = first.location.map { "line \($0.line), column \($0.column)" } ?? first.policyID
-                var message = "\(label).policySet does not validate against the schema of type '\(type)': the policy at \(at): \(first.message)"
+                var message =
+                    "\(label).policySet does not validate against the schema of type '\(type)': the policy at \(at): \(first.message)"
                 if let expression = first.expression { message += " in `\(expression)`" }
                 throw .invalidAuthorizationDetails(message)
             }
@@ -77,7 +80,9 @@ struct CedarDetailsGranter {
             }
         }
         guard granted.contains(where: { $0.effect == .permit }) else {
-            throw .invalidAuthorizationDetails("\(label): nothing in the policy set may be delegated to this client; refused: \(refused.joined(separator: ", "))")
+            throw .invalidAuthorizationDetails(
+                "\(label): nothing in the policy set may be delegated to this client; refused: \(refused.joined(separator: ", "))"
+            )
         }
         do { return PolicyFormatter.format(try PolicySet(policies: granted)) } catch {
             throw .invalidAuthorizationDetails("\(label).policySet: \(error.description)")
@@ -114,7 +119,9 @@ struct CedarDetailsGranter {
             )
         }
         if let pinned, let named = policy.principalEntity, named != pinned {
-            throw .invalidAuthorizationDetails("\(label).policySet: the policy at \(Self.where_(policy)) names principal \(named), but this token's subject is \(pinned)")
+            throw .invalidAuthorizationDetails(
+                "\(label).policySet: the policy at \(Self.where_(policy)) names principal \(named), but this token's subject is \(pinned)"
+            )
         }
         let allowed = actions.filter { mayDelegate($0, of: policy, to: party) }
         let dropped = actions.filter { !allowed.contains($0) }

@@ -68,7 +68,9 @@ public struct ChainingPolicy: Sendable {
         case .string(let text): return .string(text)
         case .array(let items): return .set(Set(items.compactMap(cedar)))
         case .object(let members):
-            return .record(Dictionary(uniqueKeysWithValues: members.compactMap { key, value in cedar(value).map { (CedarString(key), $0) } }))
+            return .record(
+                Dictionary(uniqueKeysWithValues: members.compactMap { key, value in cedar(value).map { (CedarString(key), $0) } })
+            )
         }
     }
 }

@@ -57,12 +57,16 @@ struct ExchangeTokenValidator: Sendable {
     /// delegation chain is never silently lost. (`may_act` only widens who may act, so a malformed one is ignored.)
     private func actor(_ claims: JWTClaimSet, role: String) throws -> ActorClaim? {
         guard claims["act"] != nil else { return nil }
-        guard let actor = claims.decode("act", as: ActorClaim.self) else { throw OAuthError.invalidRequest("\(role) has a malformed 'act' claim") }
+        guard let actor = claims.decode("act", as: ActorClaim.self) else {
+            throw OAuthError.invalidRequest("\(role) has a malformed 'act' claim")
+        }
         return actor
     }
 
     private func claims(_ jws: CompactJWS, role: String) throws -> JWTClaimSet {
-        do { return try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidRequest("\(role) claims are not a JSON object") }
+        do { return try JWTClaimSet(payload: jws.payload) } catch {
+            throw OAuthError.invalidRequest("\(role) claims are not a JSON object")
+        }
     }
 
     /// One of our access tokens, as the ledger knows it: its holder is an OAuth client or a GNAP
@@ -90,10 +94,16 @@ struct ExchangeTokenValidator: Sendable {
 
     /// A trusted issuer's JWT (ID token or other JWT): RFC 8725 checks, then the JWT claims (RFC 7519 §4.1).
     private func validateTrusted(
-        _ jws: CompactJWS, claims: JWTClaimSet, issuer trusted: TrustConfiguration.SubjectTokenIssuer, type: String, role: String
+        _ jws: CompactJWS,
+        claims: JWTClaimSet,
+        issuer trusted: TrustConfiguration.SubjectTokenIssuer,
+        type: String,
+        role: String
     ) async throws -> PresentedToken {
         guard trusted.algorithms.contains(JWSAlgorithm(rawValue: jws.header.alg)) else {
-            throw OAuthError.invalidRequest("\(role) algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for its issuer")
+            throw OAuthError.invalidRequest(
+                "\(role) algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for its issuer"
+            )
         }
         if let typ = jws.header.typ?.lowercased().replacingOccurrences(of: "application/", with: "") {
             if Self.refusedTypes.contains(typ) || (type == TokenTypeIdentifier.idToken && typ != "jwt") {
@@ -101,7 +111,11 @@ struct ExchangeTokenValidator: Sendable {
             }
         }
         let verifier = try await keys.verifier(
-            owner: trusted.issuer, jwks: trusted.jwks, jwksURI: trusted.jwksURI, metadataURL: trusted.metadataURL, kid: jws.header.kid,
+            owner: trusted.issuer,
+            jwks: trusted.jwks,
+            jwksURI: trusted.jwksURI,
+            metadataURL: trusted.metadataURL,
+            kid: jws.header.kid,
             code: .invalidRequest
         )
         do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidRequest("\(role) signature rejected: \(error.message)") }

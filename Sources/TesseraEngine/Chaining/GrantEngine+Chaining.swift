@@ -6,22 +6,48 @@ extension GrantEngine {
     /// Token exchange (always: exchanges within this domain need no peers) and, when some peer's
     /// keys are known, the jwt-bearer grant for its JWT authorization grants.
     static func chainingHandlers(
-        configuration: Configuration, trust: TrustConfiguration, stores: Stores, keyRing: KeyRing, ledger: TokenLedger, fetcher: any JWKSFetcher,
-        peerTokenClient: (any PeerTokenClient)?, now: @escaping @Sendable () -> Date
+        configuration: Configuration,
+        trust: TrustConfiguration,
+        stores: Stores,
+        keyRing: KeyRing,
+        ledger: TokenLedger,
+        fetcher: any JWKSFetcher,
+        peerTokenClient: (any PeerTokenClient)?,
+        now: @escaping @Sendable () -> Date
     ) -> [any GrantHandler] {
         let keys = TrustKeys(fetcher: fetcher, refetchInterval: trust.jwksRefetchInterval, now: now)
         let validator = ExchangeTokenValidator(
-            issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint, ledger: ledger, trust: trust, keys: keys, now: now
+            issuer: configuration.issuer,
+            tokenEndpoint: configuration.tokenEndpoint,
+            ledger: ledger,
+            trust: trust,
+            keys: keys,
+            now: now
         )
-        let minter = AuthorizationGrantMinter(issuer: configuration.issuer, keyRing: keyRing, tokens: stores.tokens, lifetime: trust.grantLifetime, now: now)
+        let minter = AuthorizationGrantMinter(
+            issuer: configuration.issuer,
+            keyRing: keyRing,
+            tokens: stores.tokens,
+            lifetime: trust.grantLifetime,
+            now: now
+        )
         let redeemer = peerTokenClient.map {
             GrantRedeemer(
-                issuer: configuration.issuer, keyRing: keyRing, client: $0, metadata: fetcher as? any AuthorizationServerMetadataFetcher, now: now
+                issuer: configuration.issuer,
+                keyRing: keyRing,
+                client: $0,
+                metadata: fetcher as? any AuthorizationServerMetadataFetcher,
+                now: now
             )
         }
         let idJAGIssuer = IDJAGIssuer(
-            issuer: configuration.issuer, keyRing: keyRing, tokens: stores.tokens, trust: trust, policy: try? trust.idJAGIssuancePolicy(),
-            subjects: IDJAGSubjectValidator(issuer: configuration.issuer, keyRing: keyRing, trust: trust, keys: keys, now: now), now: now
+            issuer: configuration.issuer,
+            keyRing: keyRing,
+            tokens: stores.tokens,
+            trust: trust,
+            policy: try? trust.idJAGIssuancePolicy(),
+            subjects: IDJAGSubjectValidator(issuer: configuration.issuer, keyRing: keyRing, trust: trust, keys: keys, now: now),
+            now: now
         )
         var handlers: [any GrantHandler] = [
             TokenExchangeGrant(validator: validator, minter: minter, trust: trust, redeemer: redeemer, idJAG: idJAGIssuer)
@@ -30,7 +56,11 @@ extension GrantEngine {
             let idJAGRedeemer = IDJAGRedeemer(issuer: configuration.issuer, trust: trust, keys: keys, replay: stores.replay)
             handlers.append(
                 JWTBearerGrant(
-                    issuer: configuration.issuer, tokenEndpoint: configuration.tokenEndpoint, trust: trust, keys: keys, replay: stores.replay,
+                    issuer: configuration.issuer,
+                    tokenEndpoint: configuration.tokenEndpoint,
+                    trust: trust,
+                    keys: keys,
+                    replay: stores.replay,
                     idJAG: idJAGRedeemer
                 )
             )

@@ -21,7 +21,10 @@ actor GrantRedeemer {
     let metadataTimeToLive: TimeInterval = 3600
 
     init(
-        issuer: String, keyRing: KeyRing, client: any PeerTokenClient, metadata: (any AuthorizationServerMetadataFetcher)?,
+        issuer: String,
+        keyRing: KeyRing,
+        client: any PeerTokenClient,
+        metadata: (any AuthorizationServerMetadataFetcher)?,
         now: @escaping @Sendable () -> Date
     ) {
         self.issuer = issuer
@@ -59,7 +62,12 @@ actor GrantRedeemer {
     }
 
     /// The peer's answer as our token response (RFC 6749 §5.1), or the error our client gets.
-    private func response(_ reply: PeerTokenReply, peer: TrustConfiguration.Peer, scope: Scope, bound: Confirmation?) throws -> TokenResponse {
+    private func response(
+        _ reply: PeerTokenReply,
+        peer: TrustConfiguration.Peer,
+        scope: Scope,
+        bound: Confirmation?
+    ) throws -> TokenResponse {
         switch reply.status {
         case 200:
             break
@@ -68,7 +76,9 @@ actor GrantRedeemer {
             let detail = Self.printable(reply.body["error_description"]?.stringValue, limit: 200).map { " (\($0))" } ?? ""
             throw OAuthError.invalidTarget("peer '\(peer.name)' refused the authorization grant: \(code)\(detail)")
         default:
-            throw OAuthError.temporarilyUnavailable("peer '\(peer.name)' could not redeem the authorization grant now (HTTP \(reply.status))")
+            throw OAuthError.temporarilyUnavailable(
+                "peer '\(peer.name)' could not redeem the authorization grant now (HTTP \(reply.status))"
+            )
         }
         guard let accessToken = reply.body["access_token"]?.stringValue, !accessToken.isEmpty,
             let tokenType = reply.body["token_type"]?.stringValue, Self.printable(tokenType, limit: 32) == tokenType
@@ -76,12 +86,16 @@ actor GrantRedeemer {
             throw OAuthError.temporarilyUnavailable("peer '\(peer.name)' answered without a usable access token")
         }
         if bound?.jkt != nil, tokenType.lowercased() != "dpop" {
-            throw OAuthError.invalidTarget("peer '\(peer.name)' did not bind its access token to the DPoP key proven here (token_type \(tokenType))")
+            throw OAuthError.invalidTarget(
+                "peer '\(peer.name)' did not bind its access token to the DPoP key proven here (token_type \(tokenType))"
+            )
         }
         // The peer's token is handed over only if it holds no scope beyond the grant's (RFC 8693 §2.1).
         if let answered = reply.body["scope"]?.stringValue {
             guard let granted = try? Scope(parsing: answered), granted.subtracting(scope).isEmpty else {
-                throw OAuthError.invalidTarget("peer '\(peer.name)' answered with scope beyond the grant's (\(Self.printable(answered, limit: 200) ?? "unprintable"))")
+                throw OAuthError.invalidTarget(
+                    "peer '\(peer.name)' answered with scope beyond the grant's (\(Self.printable(answered, limit: 200) ?? "unprintable"))"
+                )
             }
         }
         var expiresIn: Int?
@@ -89,7 +103,11 @@ actor GrantRedeemer {
         let grantedScope = reply.body["scope"]?.stringValue ?? (scope.isEmpty ? nil : scope.description)
         // No refresh token: chained grants are not refreshed (identity chaining §5.4); the client asks us again.
         return TokenResponse(
-            accessToken: accessToken, tokenType: tokenType, expiresIn: expiresIn, scope: grantedScope, issuedTokenType: TokenTypeIdentifier.accessToken
+            accessToken: accessToken,
+            tokenType: tokenType,
+            expiresIn: expiresIn,
+            scope: grantedScope,
+            issuedTokenType: TokenTypeIdentifier.accessToken
         )
     }
 
@@ -121,7 +139,12 @@ actor GrantRedeemer {
     private func clientAssertion(clientID: String, audience: String) async throws -> String {
         let issuedAt = Int(now().timeIntervalSince1970)
         let claims = ClientAssertionClaims(
-            iss: clientID, sub: clientID, aud: Audience([audience]), exp: issuedAt + 60, iat: issuedAt, jti: TokenIssuer.randomIdentifier()
+            iss: clientID,
+            sub: clientID,
+            aud: Audience([audience]),
+            exp: issuedAt + 60,
+            iat: issuedAt,
+            jti: TokenIssuer.randomIdentifier()
         )
         do { return try await keyRing.signer().sign(claims, type: ClientAssertionClaims.type) } catch {
             throw OAuthError.serverError("the client assertion for the peer could not be signed")

@@ -40,14 +40,20 @@ struct IDJAGIssuer: Sendable {
             throw OAuthError.invalidRequest("actor_token is not processed when minting an ID-JAG")
         }
         if request.authorizationDetails != nil {
-            throw OAuthError.invalidAuthorizationDetails("authorization_details are not carried into an ID-JAG here; ask the resource AS for them")
+            throw OAuthError.invalidAuthorizationDetails(
+                "authorization_details are not carried into an ID-JAG here; ask the resource AS for them"
+            )
         }
         let audiences = form.all("audience")
         guard audiences.count == 1, let audience = audiences.first else {
-            throw OAuthError.invalidRequest("an ID-JAG request names exactly one 'audience': the issuer of the resource authorization server (§4.3.1)")
+            throw OAuthError.invalidRequest(
+                "an ID-JAG request names exactly one 'audience': the issuer of the resource authorization server (§4.3.1)"
+            )
         }
         guard let peer = trust.idJAGAudience(audience), let settings = peer.idJAG else {
-            throw OAuthError.invalidTarget("audience '\(FormParameters.printableValue(audience))' is not a resource authorization server this server issues ID-JAGs for")
+            throw OAuthError.invalidTarget(
+                "audience '\(FormParameters.printableValue(audience))' is not a resource authorization server this server issues ID-JAGs for"
+            )
         }
         let resources = request.resources.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         if let unknown = resources.first(where: { !settings.resources.contains($0) }) {
@@ -68,13 +74,17 @@ struct IDJAGIssuer: Sendable {
             "claims": .object(identity.values),
         ]
         guard let policy, policy.permitsIDJAG(client: client.id, peer: peer.name, context: context) else {
-            throw OAuthError.invalidTarget("policy does not allow client '\(client.id)' an ID-JAG for '\(peer.name)'\(resources.isEmpty ? "" : " and this resource")")
+            throw OAuthError.invalidTarget(
+                "policy does not allow client '\(client.id)' an ID-JAG for '\(peer.name)'\(resources.isEmpty ? "" : " and this resource")"
+            )
         }
         // An ID token carries no authorization, so its scope is no ceiling: the policy decides each scope.
         let scope = try request.scope.map { try Scope(parsing: $0) } ?? Scope([String]())
         context["peer"] = .string(peer.name)
         if let refused = scope.tokens.first(where: { !policy.permitsIDJAGScope(client: client.id, scope: $0, context: context) }) {
-            throw OAuthError.invalidScope("policy does not allow client '\(client.id)' the scope '\(refused)' in an ID-JAG for '\(peer.name)'")
+            throw OAuthError.invalidScope(
+                "policy does not allow client '\(client.id)' the scope '\(refused)' in an ID-JAG for '\(peer.name)'"
+            )
         }
 
         let lifetime = min(trust.idJAGLifetime, 300)
@@ -90,21 +100,34 @@ struct IDJAGIssuer: Sendable {
         claims["jti"] = .string(jti)
         claims["iat"] = .number(issuedAt.timeIntervalSince1970)
         claims["exp"] = .number(expiresAt.timeIntervalSince1970)
-        if resources.count == 1 { claims["resource"] = .string(resources[0]) } else if !resources.isEmpty { claims["resource"] = .array(resources.map(JSONValue.string)) }
+        if resources.count == 1 {
+            claims["resource"] = .string(resources[0])
+        } else if !resources.isEmpty {
+            claims["resource"] = .array(resources.map(JSONValue.string))
+        }
         if !scope.isEmpty { claims["scope"] = .string(scope.description) }
         if let jkt = request.confirmation?.jkt { claims["cnf"] = .object(["jkt": .string(jkt)]) }
         let grant = try await keyRing.signer().sign(claims, type: IDJAGTrust.type)
         try await tokens.record(
             TokenIssuance(
                 accessToken: AccessTokenRecord(
-                    jti: jti, grantID: "id-jag:" + jti, clientID: client.id, subject: subject, scope: scope.description,
-                    audience: [peer.issuer], issuedAt: issuedAt, expiresAt: expiresAt
+                    jti: jti,
+                    grantID: "id-jag:" + jti,
+                    clientID: client.id,
+                    subject: subject,
+                    scope: scope.description,
+                    audience: [peer.issuer],
+                    issuedAt: issuedAt,
+                    expiresAt: expiresAt
                 ),
                 refreshToken: nil
             )
         )
         return TokenResponse(
-            accessToken: grant, tokenType: "N_A", expiresIn: Int(lifetime), scope: scope.isEmpty ? nil : scope.description,
+            accessToken: grant,
+            tokenType: "N_A",
+            expiresIn: Int(lifetime),
+            scope: scope.isEmpty ? nil : scope.description,
             issuedTokenType: TokenTypeIdentifier.idJAG
         )
     }

@@ -22,25 +22,39 @@ struct IDJAGRedeemer: Sendable {
     let keys: TrustKeys
     let replay: any ReplayCache
 
-    func redeem(_ jws: CompactJWS, request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+    func redeem(_ jws: CompactJWS, request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
+    {
         // Draft §8: ID-JAGs are for confidential clients; EMA §7.7: client authentication MUST be enforced.
         guard client.method != .none else {
-            throw OAuthError.invalidClient("redeeming an ID-JAG needs an authenticated client (draft-ietf-oauth-identity-assertion-authz-grant §8)")
+            throw OAuthError.invalidClient(
+                "redeeming an ID-JAG needs an authenticated client (draft-ietf-oauth-identity-assertion-authz-grant §8)"
+            )
         }
         let claims: JWTClaimSet
         do { claims = try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidGrant("ID-JAG claims are not a JSON object") }
         guard let grantIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("ID-JAG has no 'iss'") }
         guard grantIssuer != issuer else {
-            throw OAuthError.invalidGrant("the ID-JAG was issued by this server; an IdP does not redeem its own ID-JAGs (draft-ietf-oauth-identity-assertion-authz-grant §8)")
+            throw OAuthError.invalidGrant(
+                "the ID-JAG was issued by this server; an IdP does not redeem its own ID-JAGs (draft-ietf-oauth-identity-assertion-authz-grant §8)"
+            )
         }
         guard let peer = trust.idJAGIssuer(grantIssuer), let settings = peer.idJAG else {
-            throw OAuthError.invalidGrant("ID-JAG issuer '\(FormParameters.printableValue(grantIssuer))' is not a trusted identity provider")
+            throw OAuthError.invalidGrant(
+                "ID-JAG issuer '\(FormParameters.printableValue(grantIssuer))' is not a trusted identity provider"
+            )
         }
         guard peer.algorithms.contains(JWSAlgorithm(rawValue: jws.header.alg)) else {
-            throw OAuthError.invalidGrant("ID-JAG algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for '\(peer.name)'")
+            throw OAuthError.invalidGrant(
+                "ID-JAG algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for '\(peer.name)'"
+            )
         }
         let verifier = try await keys.verifier(
-            owner: peer.issuer, jwks: peer.jwks, jwksURI: peer.jwksURI, metadataURL: peer.metadataURL, kid: jws.header.kid, code: .invalidGrant
+            owner: peer.issuer,
+            jwks: peer.jwks,
+            jwksURI: peer.jwksURI,
+            metadataURL: peer.metadataURL,
+            kid: jws.header.kid,
+            code: .invalidGrant
         )
         do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidGrant("ID-JAG signature rejected: \(error.message)") }
 
@@ -50,13 +64,18 @@ struct IDJAGRedeemer: Sendable {
         let (jti, exp) = try checkTimes(claims, now: context.now())
         guard let named = claims.string("client_id") else { throw OAuthError.invalidGrant("ID-JAG has no 'client_id'") }
         guard ConstantTime.equals(Array(named.utf8), Array(client.id.utf8)) else {
-            throw OAuthError.invalidGrant("ID-JAG 'client_id' is not the authenticated client; only the client it was issued for redeems it (§4.4.1)")
+            throw OAuthError.invalidGrant(
+                "ID-JAG 'client_id' is not the authenticated client; only the client it was issued for redeems it (§4.4.1)"
+            )
         }
         let confirmation = try confirmation(claims, proven: request.confirmation)
         let audience = try grantedResources(claims, requested: request.resources, settings: settings, context: context)
         // Spent only after every check a third party could fail, so nobody else can burn the ID-JAG.
         let fresh = try await replay.insertIfAbsent(
-            namespace: "id_jag:\(peer.issuer)", value: jti, expiresAt: Date(timeIntervalSince1970: Double(exp) + trust.clockSkew), now: context.now()
+            namespace: "id_jag:\(peer.issuer)",
+            value: jti,
+            expiresAt: Date(timeIntervalSince1970: Double(exp) + trust.clockSkew),
+            now: context.now()
         )
         guard fresh else { throw OAuthError.invalidGrant("ID-JAG 'jti' was already used: an ID-JAG is redeemed once") }
 
@@ -65,11 +84,17 @@ struct IDJAGRedeemer: Sendable {
         }
         let scope = try grantedScope(request.scope, claims: claims, peer: peer, client: client, subject: subject)
         var grant = TokenIssuer.Grant(
-            grantID: TokenIssuer.sortableIdentifier(), clientID: client.id, subject: subject, scope: scope, audience: audience,
+            grantID: TokenIssuer.sortableIdentifier(),
+            clientID: client.id,
+            subject: subject,
+            scope: scope,
+            audience: audience,
             includeRefreshToken: false
         )
         if claims["act"] != nil {
-            guard let actor = claims.decode("act", as: ActorClaim.self) else { throw OAuthError.invalidGrant("ID-JAG has a malformed 'act' claim") }
+            guard let actor = claims.decode("act", as: ActorClaim.self) else {
+                throw OAuthError.invalidGrant("ID-JAG has a malformed 'act' claim")
+            }
             grant.actor = actor
         }
         grant.confirmation = confirmation
@@ -97,7 +122,9 @@ struct IDJAGRedeemer: Sendable {
         guard Double(exp) - current <= trust.maximumGrantLifetime + trust.clockSkew else {
             throw OAuthError.invalidGrant("ID-JAG 'exp' is too far in the future (at most \(Int(trust.maximumGrantLifetime)) s)")
         }
-        if let nbf = claims.numericDate("nbf"), Double(nbf) > current + trust.clockSkew { throw OAuthError.invalidGrant("ID-JAG is not valid yet ('nbf')") }
+        if let nbf = claims.numericDate("nbf"), Double(nbf) > current + trust.clockSkew {
+            throw OAuthError.invalidGrant("ID-JAG is not valid yet ('nbf')")
+        }
         guard let iat = claims.numericDate("iat") else { throw OAuthError.invalidGrant("ID-JAG has no 'iat'") }
         guard Double(iat) <= current + trust.clockSkew else { throw OAuthError.invalidGrant("ID-JAG 'iat' is in the future") }
         guard Double(exp - iat) <= trust.maximumGrantLifetime else {
@@ -117,7 +144,9 @@ struct IDJAGRedeemer: Sendable {
             throw OAuthError.invalidGrant("ID-JAG 'cnf' must carry a 'jkt' (a DPoP key): no other binding can be proven here")
         }
         guard let key = proven?.jkt else {
-            throw OAuthError.invalidGrant("the ID-JAG is bound to a DPoP key ('cnf'); proof of possession is required: redeem it with a DPoP proof of that key")
+            throw OAuthError.invalidGrant(
+                "the ID-JAG is bound to a DPoP key ('cnf'); proof of possession is required: redeem it with a DPoP proof of that key"
+            )
         }
         guard ConstantTime.equals(Array(key.utf8), Array(bound.utf8)) else {
             throw OAuthError.invalidGrant("the key proven with this request is not the ID-JAG's 'cnf' key")
@@ -127,7 +156,12 @@ struct IDJAGRedeemer: Sendable {
 
     /// The access token's audience (EMA §5.1): the requested resources, each named by the ID-JAG;
     /// else the ID-JAG's; each in the peer's table. An ID-JAG without `resource` yields our default audience.
-    private func grantedResources(_ claims: JWTClaimSet, requested: [String], settings: IDJAGTrust, context: GrantContext) throws -> [String] {
+    private func grantedResources(
+        _ claims: JWTClaimSet,
+        requested: [String],
+        settings: IDJAGTrust,
+        context: GrantContext
+    ) throws -> [String] {
         let named: [String]
         switch claims["resource"] {
         case nil: named = []
@@ -136,7 +170,9 @@ struct IDJAGRedeemer: Sendable {
         default: throw OAuthError.invalidGrant("ID-JAG 'resource' must be a URI or an array of URIs")
         }
         if let unknown = named.first(where: { !settings.resources.contains($0) }) {
-            throw OAuthError.invalidGrant("ID-JAG 'resource' '\(FormParameters.printableValue(unknown))' is not a resource this server issues tokens for from this IdP")
+            throw OAuthError.invalidGrant(
+                "ID-JAG 'resource' '\(FormParameters.printableValue(unknown))' is not a resource this server issues tokens for from this IdP"
+            )
         }
         if let beyond = requested.first(where: { !named.contains($0) }) {
             throw OAuthError.invalidGrant(
@@ -151,7 +187,13 @@ struct IDJAGRedeemer: Sendable {
 
     /// EMA §7.2.1 read as an intersection: the requested scope (or the ID-JAG's when none is asked
     /// for) within the ID-JAG's, the client's and the peer's cap, each scope permitted by the chaining policy.
-    private func grantedScope(_ requested: String?, claims: JWTClaimSet, peer: TrustConfiguration.Peer, client: AuthenticatedClient, subject: String) throws -> Scope {
+    private func grantedScope(
+        _ requested: String?,
+        claims: JWTClaimSet,
+        peer: TrustConfiguration.Peer,
+        client: AuthenticatedClient,
+        subject: String
+    ) throws -> Scope {
         let carried = claims.scope
         var scope: Set<String>
         if let requested {

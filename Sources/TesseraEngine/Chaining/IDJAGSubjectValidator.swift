@@ -22,7 +22,9 @@ struct IDJAGSubjectValidator: Sendable {
         let jws: CompactJWS
         do { jws = try CompactJWS(parsing: token) } catch { throw OAuthError.invalidGrant("subject_token is not a JWT: \(error.message)") }
         let claims: JWTClaimSet
-        do { claims = try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidGrant("subject_token claims are not a JSON object") }
+        do { claims = try JWTClaimSet(payload: jws.payload) } catch {
+            throw OAuthError.invalidGrant("subject_token claims are not a JSON object")
+        }
         guard let tokenIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("subject_token has no 'iss'") }
         if tokenIssuer == issuer {
             // Our ID tokens are `typ: JWT` with `azp` (IDTokenIssuer); our access tokens (`at+jwt`) never pass.
@@ -37,16 +39,24 @@ struct IDJAGSubjectValidator: Sendable {
                 throw OAuthError.invalidGrant("subject_token issuer '\(FormParameters.printableValue(tokenIssuer))' is not trusted")
             }
             guard trusted.algorithms.contains(JWSAlgorithm(rawValue: jws.header.alg)) else {
-                throw OAuthError.invalidGrant("subject_token algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for its issuer")
+                throw OAuthError.invalidGrant(
+                    "subject_token algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for its issuer"
+                )
             }
             if let typ = jws.header.typ, typ.lowercased() != "jwt" {
                 throw OAuthError.invalidGrant("subject_token has typ '\(FormParameters.printableValue(typ))', not an ID token's")
             }
             let verifier = try await keys.verifier(
-                owner: trusted.issuer, jwks: trusted.jwks, jwksURI: trusted.jwksURI, metadataURL: trusted.metadataURL, kid: jws.header.kid,
+                owner: trusted.issuer,
+                jwks: trusted.jwks,
+                jwksURI: trusted.jwksURI,
+                metadataURL: trusted.metadataURL,
+                kid: jws.header.kid,
                 code: .invalidGrant
             )
-            do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidGrant("subject_token signature rejected: \(error.message)") }
+            do { _ = try verifier.verify(jws) } catch {
+                throw OAuthError.invalidGrant("subject_token signature rejected: \(error.message)")
+            }
         }
         try checkTimes(claims)
         guard let subject = claims.string("sub"), !subject.isEmpty else { throw OAuthError.invalidGrant("subject_token has no 'sub'") }
@@ -54,7 +64,9 @@ struct IDJAGSubjectValidator: Sendable {
         // §2: with several audiences, `azp` names the one it was issued to).
         let audience = claims.audience
         guard audience.contains(client), audience.count == 1 || claims.string("azp") == client else {
-            throw OAuthError.invalidGrant("subject_token 'aud' is not the authenticated client: an ID token is exchanged only by the client it was issued to")
+            throw OAuthError.invalidGrant(
+                "subject_token 'aud' is not the authenticated client: an ID token is exchanged only by the client it was issued to"
+            )
         }
         return claims
     }

@@ -40,9 +40,11 @@ extension TrustConfiguration {
         for peer in peers {
             guard let settings = peer.idJAG else { continue }
             for client in settings.clients {
-                text += "permit(principal == Client::\(cedarString(client)), action == Action::\"request_id_jag\", resource == Peer::\(cedarString(peer.name)));\n"
+                text +=
+                    "permit(principal == Client::\(cedarString(client)), action == Action::\"request_id_jag\", resource == Peer::\(cedarString(peer.name)));\n"
                 for scope in settings.scopes.tokens {
-                    text += "permit(principal == Client::\(cedarString(client)), action == Action::\"request_scope\", resource == Scope::\(cedarString(scope)))"
+                    text +=
+                        "permit(principal == Client::\(cedarString(client)), action == Action::\"request_scope\", resource == Scope::\(cedarString(scope)))"
                     text += " when { context.peer == \(cedarString(peer.name)) };\n"
                 }
             }

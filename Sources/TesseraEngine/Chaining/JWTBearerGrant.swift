@@ -37,20 +37,31 @@ struct JWTBearerGrant: GrantHandler {
         if typ == IDJAGTrust.type { return try await idJAG.redeem(jws, request: request, client: client, context: context) }
         if let typ, Self.refusedTypes.contains(typ) {
             throw OAuthError.invalidGrant(
-                typ == "at+jwt" ? "assertion is an access token (typ at+jwt), not an authorization grant" : "assertion has typ '\(typ)', not an authorization grant"
+                typ == "at+jwt"
+                    ? "assertion is an access token (typ at+jwt), not an authorization grant"
+                    : "assertion has typ '\(typ)', not an authorization grant"
             )
         }
         let claims: JWTClaimSet
-        do { claims = try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidGrant("assertion claims are not a JSON object") }
+        do { claims = try JWTClaimSet(payload: jws.payload) } catch {
+            throw OAuthError.invalidGrant("assertion claims are not a JSON object")
+        }
         guard let grantIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("assertion has no 'iss'") }
         guard let peer = trust.peer(forIssuer: grantIssuer) else {
             throw OAuthError.invalidGrant("assertion issuer '\(FormParameters.printableValue(grantIssuer))' is not a trusted peer")
         }
         guard peer.algorithms.contains(JWSAlgorithm(rawValue: jws.header.alg)) else {
-            throw OAuthError.invalidGrant("assertion algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for peer '\(peer.name)'")
+            throw OAuthError.invalidGrant(
+                "assertion algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for peer '\(peer.name)'"
+            )
         }
         let verifier = try await keys.verifier(
-            owner: peer.issuer, jwks: peer.jwks, jwksURI: peer.jwksURI, metadataURL: peer.metadataURL, kid: jws.header.kid, code: .invalidGrant
+            owner: peer.issuer,
+            jwks: peer.jwks,
+            jwksURI: peer.jwksURI,
+            metadataURL: peer.metadataURL,
+            kid: jws.header.kid,
+            code: .invalidGrant
         )
         do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidGrant("assertion signature rejected: \(error.message)") }
 
@@ -65,7 +76,10 @@ struct JWTBearerGrant: GrantHandler {
         // The key binding too, so a party without the grant's key cannot burn it either.
         let confirmation = try confirmation(claims: claims, proven: request.confirmation)
         let fresh = try await replay.insertIfAbsent(
-            namespace: "jwt_grant:\(peer.issuer)", value: jti, expiresAt: Date(timeIntervalSince1970: Double(exp) + trust.clockSkew), now: context.now()
+            namespace: "jwt_grant:\(peer.issuer)",
+            value: jti,
+            expiresAt: Date(timeIntervalSince1970: Double(exp) + trust.clockSkew),
+            now: context.now()
         )
         guard fresh else { throw OAuthError.invalidGrant("assertion 'jti' was already used: a grant is redeemed once") }
 
@@ -89,7 +103,9 @@ struct JWTBearerGrant: GrantHandler {
             includeRefreshToken: false
         )
         if claims["act"] != nil {
-            guard let actor = claims.decode("act", as: ActorClaim.self) else { throw OAuthError.invalidGrant("assertion has a malformed 'act' claim") }
+            guard let actor = claims.decode("act", as: ActorClaim.self) else {
+                throw OAuthError.invalidGrant("assertion has a malformed 'act' claim")
+            }
             grant.actor = actor
         }
         grant.confirmation = confirmation
@@ -140,7 +156,12 @@ struct JWTBearerGrant: GrantHandler {
     }
 
     /// The requested scope, or the grant's; never more than the grant, the peer's cap or the client's scopes.
-    private func grantedScope(_ requested: String?, claims: JWTClaimSet, peer: TrustConfiguration.Peer, client: AuthenticatedClient) throws -> Scope {
+    private func grantedScope(
+        _ requested: String?,
+        claims: JWTClaimSet,
+        peer: TrustConfiguration.Peer,
+        client: AuthenticatedClient
+    ) throws -> Scope {
         let grantScope = claims.scope
         let clientScope = Scope(client.record.scopes)
         guard let requested else {
@@ -153,7 +174,9 @@ struct JWTBearerGrant: GrantHandler {
         guard beyondGrant.isEmpty else { throw OAuthError.invalidScope("scope exceeds the grant's scope: \(beyondGrant.description)") }
         if let cap = peer.scopes {
             let beyondPeer = scope.subtracting(cap)
-            guard beyondPeer.isEmpty else { throw OAuthError.invalidScope("scope not allowed for peer '\(peer.name)': \(beyondPeer.description)") }
+            guard beyondPeer.isEmpty else {
+                throw OAuthError.invalidScope("scope not allowed for peer '\(peer.name)': \(beyondPeer.description)")
+            }
         }
         let beyondClient = scope.subtracting(clientScope)
         guard beyondClient.isEmpty else { throw OAuthError.invalidScope("scope not allowed for this client: \(beyondClient.description)") }

@@ -88,20 +88,28 @@ struct TokenExchangeGrant: GrantHandler {
             }
             let minted = try await minter.mint(
                 .init(
-                    peer: peer, subject: subject, client: client, scope: scope, actor: actor, confirmation: confirmation,
+                    peer: peer,
+                    subject: subject,
+                    client: client,
+                    scope: scope,
+                    actor: actor,
+                    confirmation: confirmation,
                     // Appendix B.2: this AS redeems the grant itself, as the peer's client `redeem.client_id`.
                     redeemingClientID: issuedType == TokenTypeIdentifier.accessToken ? (peer.redeem?.clientID ?? client.id) : client.id
                 )
             )
             guard issuedType == TokenTypeIdentifier.accessToken else { return minted }
             // Appendix B.2: we present the grant ourselves and hand over the peer's access token.
-            guard let redeemer else { throw OAuthError.temporarilyUnavailable("this server cannot reach peer '\(peer.name)' to redeem the grant") }
+            guard let redeemer else {
+                throw OAuthError.temporarilyUnavailable("this server cannot reach peer '\(peer.name)' to redeem the grant")
+            }
             return try await redeemer.redeem(grant: minted.accessToken, scope: scope, peer: peer, bound: confirmation)
         case .local(let requested):
             // A trusted issuer's JWT is addressed to this AS, not to our resource servers: its parent
             // audience is our default one (docs/chaining.md, "Derived tokens").
             let audience = try DerivedTokenRules.audience(
-                requested: requested, within: subject.isOurs ? subject.audience : context.resourceCheck.defaultAudience
+                requested: requested,
+                within: subject.isOurs ? subject.audience : context.resourceCheck.defaultAudience
             )
             var grant = TokenIssuer.Grant(
                 grantID: TokenIssuer.sortableIdentifier(),
@@ -148,12 +156,16 @@ struct TokenExchangeGrant: GrantHandler {
         guard actingParty.belongs(to: client.id) else {
             throw OAuthError.invalidRequest("actor_token was not issued to this client")
         }
-        guard subject.belongs(to: client.id) || subject.mayBeActedFor(by: actingParty.subject, issuer: actingParty.issuer)
-            || trust.delegationClients.contains(client.id)
+        guard
+            subject.belongs(to: client.id) || subject.mayBeActedFor(by: actingParty.subject, issuer: actingParty.issuer)
+                || trust.delegationClients.contains(client.id)
         else {
             throw OAuthError.invalidRequest("the subject_token's may_act does not name the actor, and this client may not delegate for it")
         }
-        return Delegation(actor: ActorClaim(sub: actingParty.subject, iss: actingParty.issuer, clientID: client.id, prior: subject.actor), delegated: true)
+        return Delegation(
+            actor: ActorClaim(sub: actingParty.subject, iss: actingParty.issuer, clientID: client.id, prior: subject.actor),
+            delegated: true
+        )
     }
 
     /// `resource` and `audience` (RFC 8693 §2.1, RFC 8707): one peer AS, or targets of ours.
@@ -168,7 +180,9 @@ struct TokenExchangeGrant: GrantHandler {
             return .peer(peer)
         }
         for audience in audiences where !context.resourceCheck.defaultAudience.contains(audience) {
-            throw OAuthError.invalidTarget("audience '\(FormParameters.printableValue(audience))' is neither a trusted peer nor this server")
+            throw OAuthError.invalidTarget(
+                "audience '\(FormParameters.printableValue(audience))' is neither a trusted peer nor this server"
+            )
         }
         if !resources.isEmpty { return .local(try context.resourceCheck.audience(for: resources)) }
         if !audiences.isEmpty { return .local(audiences.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }) }
@@ -182,11 +196,15 @@ struct TokenExchangeGrant: GrantHandler {
         case (.peer(let peer), TokenTypeIdentifier.accessToken?) where peer.redeem != nil: return TokenTypeIdentifier.accessToken
         case (.peer(let peer), let other?):
             let supported = peer.redeem == nil ? TokenTypeIdentifier.jwt : "\(TokenTypeIdentifier.jwt), \(TokenTypeIdentifier.accessToken)"
-            throw OAuthError.invalidRequest("requested_token_type '\(FormParameters.printableValue(other))' is not issued for peer '\(peer.name)' (supported: \(supported))")
+            throw OAuthError.invalidRequest(
+                "requested_token_type '\(FormParameters.printableValue(other))' is not issued for peer '\(peer.name)' (supported: \(supported))"
+            )
         case (.local, nil), (.local, TokenTypeIdentifier.accessToken?): return TokenTypeIdentifier.accessToken
         case (.local, TokenTypeIdentifier.jwt?): return TokenTypeIdentifier.jwt
         case (.local, let other?):
-            throw OAuthError.invalidRequest("requested_token_type '\(FormParameters.printableValue(other))' is not supported (supported: access_token, jwt)")
+            throw OAuthError.invalidRequest(
+                "requested_token_type '\(FormParameters.printableValue(other))' is not supported (supported: access_token, jwt)"
+            )
         }
     }
 }

@@ -127,7 +127,8 @@ public struct TrustConfiguration: Sendable {
     /// The token types a chaining token exchange may request (identity chaining §3): a JWT
     /// authorization grant, and — when some peer's grants are redeemed here — the peer's access token.
     public var chainingTokenTypes: [String] {
-        var types = peers.contains { $0.redeem != nil } ? [TokenTypeIdentifier.jwt, TokenTypeIdentifier.accessToken] : [TokenTypeIdentifier.jwt]
+        var types =
+            peers.contains { $0.redeem != nil } ? [TokenTypeIdentifier.jwt, TokenTypeIdentifier.accessToken] : [TokenTypeIdentifier.jwt]
         // draft-ietf-oauth-identity-assertion-authz-grant §7.1: an IdP lists the ID-JAG token type.
         if peers.contains(where: { $0.idJAG != nil }) { types.append(TokenTypeIdentifier.idJAG) }
         return types

@@ -48,7 +48,12 @@ actor TrustKeys {
     ///   fetched now — the JWT may be good, so the client may retry, as on the Appendix B.2 redeem
     ///   path (never the fetch error's text).
     func verifier(
-        owner: String, jwks: PublicJWKSet?, jwksURI configuredURI: String?, metadataURL: String? = nil, kid: String?, code: OAuthError.Code
+        owner: String,
+        jwks: PublicJWKSet?,
+        jwksURI configuredURI: String?,
+        metadataURL: String? = nil,
+        kid: String?,
+        code: OAuthError.Code
     ) async throws -> JWSVerifier {
         if let jwks {
             if let entry = staticVerifiers[owner] { return entry.verifier }

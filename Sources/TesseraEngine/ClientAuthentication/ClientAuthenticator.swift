@@ -73,7 +73,7 @@ public struct ClientAuthenticator: Sendable {
         case .assertion(let id, let assertion):
             return try await authenticateAssertion(assertion, claimedID: id)
         case .clientIDOnly(let id):
-            guard Self.canNameAClient(id), case let (record, metadata)? = try await lookup(id) else {
+            guard Self.canNameAClient(id), case (let record, let metadata)? = try await lookup(id) else {
                 throw OAuthError.invalidClient(Self.failed)
             }
             guard record.authMethod == .none else {
@@ -104,7 +104,9 @@ public struct ClientAuthenticator: Sendable {
         do { jws = try CompactJWS(parsing: assertion) } catch {
             throw OAuthError.invalidClient("client_assertion is not a valid JWS: \(error.message)")
         }
-        if let typ = jws.header.typ, !["jwt", ClientAssertionClaims.type].contains(typ.lowercased().replacingOccurrences(of: "application/", with: "")) {
+        if let typ = jws.header.typ,
+            !["jwt", ClientAssertionClaims.type].contains(typ.lowercased().replacingOccurrences(of: "application/", with: ""))
+        {
             throw OAuthError.invalidClient("client_assertion has typ '\(typ.prefix(40))', not \(ClientAssertionClaims.type)")
         }
         guard let unverified = try? JSONDecoder().decode(ClientAssertionClaims.self, from: jws.payload), let issuer = unverified.iss else {
@@ -113,7 +115,8 @@ public struct ClientAuthenticator: Sendable {
         if let claimedID, claimedID != issuer {
             throw OAuthError.invalidClient("client_id differs from the client_assertion issuer")
         }
-        guard Self.canNameAClient(issuer), case let (record, metadata)? = try await lookup(issuer), record.authMethod == .privateKeyJWT else {
+        guard Self.canNameAClient(issuer), case (let record, let metadata)? = try await lookup(issuer), record.authMethod == .privateKeyJWT
+        else {
             throw OAuthError.invalidClient(Self.failed)
         }
         let verifier = try await keyVerifier(record: record, fromMetadataDocument: metadata != nil, kid: jws.header.kid)

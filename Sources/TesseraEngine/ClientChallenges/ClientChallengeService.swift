@@ -146,7 +146,13 @@ public struct ClientChallengeService: Sendable {
         guard let evidence = request.parameters[ChallengeRequirement.evidenceParameter] else {
             throw refuse("the retry carries no \(ChallengeRequirement.evidenceParameter)")
         }
-        let verifier = EvidenceVerifier(service: self, client: client, request: request, nonce: envelope.nonce, challengedAt: record.issuedAt)
+        let verifier = EvidenceVerifier(
+            service: self,
+            client: client,
+            request: request,
+            nonce: envelope.nonce,
+            challengedAt: record.issuedAt
+        )
         do {
             try await verifier.verify(evidence, type: type)
         } catch let error as OAuthError {

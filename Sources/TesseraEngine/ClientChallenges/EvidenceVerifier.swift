@@ -52,7 +52,9 @@ struct EvidenceVerifier {
                     kid: jws.header.kid
                 )
             } else if issuer == client.id {
-                throw OAuthError.invalidRequest("it is signed by the client itself, but this server accepts attestations only from its configured attesters")
+                throw OAuthError.invalidRequest(
+                    "it is signed by the client itself, but this server accepts attestations only from its configured attesters"
+                )
             } else {
                 throw OAuthError.invalidRequest("it is signed neither by a trusted attester nor by the client")
             }
@@ -71,7 +73,8 @@ struct EvidenceVerifier {
             guard asked.isSubset(of: granted) else {
                 throw OAuthError.invalidRequest("it does not cover the requested scope '\(request.scope ?? "")'")
             }
-            let afterChallenge = claims.iat.map { Double($0) >= challengedAt.timeIntervalSince1970 - service.configuration.clockSkew } ?? false
+            let afterChallenge =
+                claims.iat.map { Double($0) >= challengedAt.timeIntervalSince1970 - service.configuration.clockSkew } ?? false
             guard claims.nonce == nonce || (claims.nonce == nil && afterChallenge) else {
                 throw OAuthError.invalidRequest("it is not fresh: neither the challenge's 'nonce' nor issued after the challenge")
             }

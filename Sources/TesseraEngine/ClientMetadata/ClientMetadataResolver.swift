@@ -51,7 +51,12 @@ public actor ClientMetadataResolver {
     /// Key sets behind `jwks_uri` members, fetched under the same guards.
     let keyCache: ClientKeyCache
 
-    public init(configuration: Configuration, fetcher: any ClientMetadataFetching, store: any ClientMetadataStore, now: @escaping @Sendable () -> Date) {
+    public init(
+        configuration: Configuration,
+        fetcher: any ClientMetadataFetching,
+        store: any ClientMetadataStore,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.configuration = configuration
         self.fetcher = fetcher
         self.store = store
@@ -95,7 +100,10 @@ public actor ClientMetadataResolver {
         }
         var client = MetadataClient(record: record, document: document, observation: observation)
         client.record.createdAt = observation.firstSeenAt
-        let lifetime = min(max(fetched.maxAge ?? configuration.defaultCacheLifetime, configuration.minimumCacheLifetime), configuration.maximumCacheLifetime)
+        let lifetime = min(
+            max(fetched.maxAge ?? configuration.defaultCacheLifetime, configuration.minimumCacheLifetime),
+            configuration.maximumCacheLifetime
+        )
         cache[url] = Entry(client: client, expiresAt: now().addingTimeInterval(lifetime))
         return client
     }
@@ -112,7 +120,9 @@ public actor ClientMetadataResolver {
         }
         let method = ClientAuthenticationMethod(rawValue: methodName)
         guard method == .privateKeyJWT || method == .none else {
-            throw refuse("token_endpoint_auth_method '\(methodName.prefix(40))' is not allowed; shared secrets are impossible here, use private_key_jwt or none")
+            throw refuse(
+                "token_endpoint_auth_method '\(methodName.prefix(40))' is not allowed; shared secrets are impossible here, use private_key_jwt or none"
+            )
         }
         var jwksText: String?
         if method == .privateKeyJWT {

@@ -84,7 +84,9 @@ public struct ClientDefinitionError: Error, Sendable, Hashable, CustomStringConv
 
 extension ClientDefinition {
     /// The grant types a client may be registered for.
-    public static let supportedGrantTypes: [GrantType] = [.authorizationCode, .clientCredentials, .refreshToken, .tokenExchange, .jwtBearer]
+    public static let supportedGrantTypes: [GrantType] = [
+        .authorizationCode, .clientCredentials, .refreshToken, .tokenExchange, .jwtBearer,
+    ]
 
     /// Validates the definition and hashes (or generates) its secret.
     /// - Throws: ``ClientDefinitionError`` naming the first field that is wrong.
@@ -94,22 +96,34 @@ extension ClientDefinition {
         }
         let method = ClientAuthenticationMethod(rawValue: auth)
         guard ClientAuthenticationMethod.supported.contains(method) else {
-            throw ClientDefinitionError(field: "auth", "must be one of \(ClientAuthenticationMethod.supported.map(\.rawValue).joined(separator: ", "))")
+            throw ClientDefinitionError(
+                field: "auth",
+                "must be one of \(ClientAuthenticationMethod.supported.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         var types: [GrantType] = []
         for raw in grantTypes {
             let type = GrantType(rawValue: raw.trimmingCharacters(in: .whitespaces))
             guard Self.supportedGrantTypes.contains(type) else {
-                throw ClientDefinitionError(field: "grant_types", "'\(raw)' is not supported (supported: \(Self.supportedGrantTypes.map(\.rawValue).joined(separator: ", ")))")
+                throw ClientDefinitionError(
+                    field: "grant_types",
+                    "'\(raw)' is not supported (supported: \(Self.supportedGrantTypes.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             if !types.contains(type) { types.append(type) }
         }
         guard !types.isEmpty else { throw ClientDefinitionError(field: "grant_types", "at least one grant type is required") }
         if method == .none, types.contains(.clientCredentials) {
-            throw ClientDefinitionError(field: "grant_types", "client_credentials needs an authenticated client (RFC 6749 §4.4), not auth 'none'")
+            throw ClientDefinitionError(
+                field: "grant_types",
+                "client_credentials needs an authenticated client (RFC 6749 §4.4), not auth 'none'"
+            )
         }
         if method == .none, types.contains(.tokenExchange) {
-            throw ClientDefinitionError(field: "grant_types", "token exchange needs an authenticated client (RFC 8693 §2.1; identity chaining §5.3), not auth 'none'")
+            throw ClientDefinitionError(
+                field: "grant_types",
+                "token exchange needs an authenticated client (RFC 8693 §2.1; identity chaining §5.3), not auth 'none'"
+            )
         }
         let scope: Scope
         do { scope = try Scope(parsing: scopes) } catch {
@@ -119,7 +133,10 @@ extension ClientDefinition {
         var record = ClientRecord(id: id, authMethod: method, grantTypes: types, scopes: scope.tokens, createdAt: now)
         record.redirectURIs = try Self.validateRedirectURIs(redirectURIs)
         if types.contains(.authorizationCode), record.redirectURIs.isEmpty {
-            throw ClientDefinitionError(field: "redirect_uris", "authorization_code needs at least one registered redirect URI (RFC 6749 §3.1.2.2)")
+            throw ClientDefinitionError(
+                field: "redirect_uris",
+                "authorization_code needs at least one registered redirect URI (RFC 6749 §3.1.2.2)"
+            )
         }
         record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests
         record.introspectionAudiences = try Self.validateIntrospectionAudiences(introspectionAudiences)
@@ -128,7 +145,10 @@ extension ClientDefinition {
             guard jwks == nil, jwksURI == nil else { throw ClientDefinitionError(field: "jwks", "only private_key_jwt clients have keys") }
             if let secret {
                 guard secret.count >= ClientSecret.minimumLength else {
-                    throw ClientDefinitionError(field: "secret", "must be at least \(ClientSecret.minimumLength) characters (omit it to have one generated)")
+                    throw ClientDefinitionError(
+                        field: "secret",
+                        "must be at least \(ClientSecret.minimumLength) characters (omit it to have one generated)"
+                    )
                 }
                 record.secretHash = ClientSecret.hash(secret)
             } else {
@@ -175,13 +195,19 @@ extension ClientDefinition {
                 }
             case "http":
                 guard let host = components.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()) else {
-                    throw ClientDefinitionError(field: "redirect_uris", "'\(uri)': plain http is only allowed to a loopback host (RFC 8252 §7.3)")
+                    throw ClientDefinitionError(
+                        field: "redirect_uris",
+                        "'\(uri)': plain http is only allowed to a loopback host (RFC 8252 §7.3)"
+                    )
                 }
             case "javascript", "data", "file", "vbscript", "blob":
                 throw ClientDefinitionError(field: "redirect_uris", "'\(uri)' uses a scheme that is never a redirect target")
             default:
                 guard scheme.contains(".") else {
-                    throw ClientDefinitionError(field: "redirect_uris", "'\(uri)': a private-use scheme must be a reversed domain name (RFC 8252 §7.1)")
+                    throw ClientDefinitionError(
+                        field: "redirect_uris",
+                        "'\(uri)': a private-use scheme must be a reversed domain name (RFC 8252 §7.1)"
+                    )
                 }
             }
             if !valid.contains(uri) { valid.append(uri) }
@@ -195,8 +221,12 @@ extension ClientDefinition {
         guard audiences.count <= 32 else { throw ClientDefinitionError(field: "introspection_audiences", "at most 32 audiences") }
         var valid: [String] = []
         for audience in audiences {
-            guard !audience.isEmpty, audience.utf8.count <= 2048, audience.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
-                throw ClientDefinitionError(field: "introspection_audiences", "'\(audience.prefix(100))' must be 1 to 2048 printable ASCII characters without spaces")
+            guard !audience.isEmpty, audience.utf8.count <= 2048, audience.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+            else {
+                throw ClientDefinitionError(
+                    field: "introspection_audiences",
+                    "'\(audience.prefix(100))' must be 1 to 2048 printable ASCII characters without spaces"
+                )
             }
             if !valid.contains(audience) { valid.append(audience) }
         }

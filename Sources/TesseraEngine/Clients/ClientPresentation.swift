@@ -22,7 +22,11 @@ public struct ClientPresentation: Sendable, Hashable {
     public var returnsOnlyToThisComputer: Bool
 
     public init(
-        name: String?, nameIsVerified: Bool, identity: String, publisher: String? = nil, isSelfRegistered: Bool = false,
+        name: String?,
+        nameIsVerified: Bool,
+        identity: String,
+        publisher: String? = nil,
+        isSelfRegistered: Bool = false,
         returnsOnlyToThisComputer: Bool = false
     ) {
         self.name = name
@@ -35,8 +39,9 @@ public struct ClientPresentation: Sendable, Hashable {
 
     /// Whether every one of `redirectURIs` (at least one) is a loopback URI.
     public static func loopbackOnly(_ redirectURIs: [String]) -> Bool {
-        !redirectURIs.isEmpty && redirectURIs.allSatisfy { uri in
-            ["localhost", "127.0.0.1", "[::1]", "::1"].contains((URLComponents(string: uri)?.host ?? "").lowercased())
-        }
+        !redirectURIs.isEmpty
+            && redirectURIs.allSatisfy { uri in
+                ["localhost", "127.0.0.1", "[::1]", "::1"].contains((URLComponents(string: uri)?.host ?? "").lowercased())
+            }
     }
 }

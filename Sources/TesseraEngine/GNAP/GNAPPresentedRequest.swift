@@ -25,7 +25,10 @@ public struct GNAPPresentedRequest: Sendable {
     public init(message: HTTPSignatureRequest, token: String?, attachedJWS: String) throws(GNAPError) {
         let parts = attachedJWS.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[1].isEmpty, let payload = Base64URL.decode(String(parts[1])) else {
-            throw GNAPError(.invalidRequest, "an application/jose body must be a compact JWS with the JSON request as payload (RFC 9635 §7.3.4)")
+            throw GNAPError(
+                .invalidRequest,
+                "an application/jose body must be a compact JWS with the JSON request as payload (RFC 9635 §7.3.4)"
+            )
         }
         self.message = message
         self.token = token

@@ -24,7 +24,10 @@ struct GNAPProofVerifier: Sendable {
     /// - Throws: ``GNAPError`` with `errorCode` (`invalid_client` on the grant endpoint, the context's code elsewhere).
     func verify(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code = .invalidClient) async throws {
         if request.attachedJWS != nil, key.proof.method != "jws" {
-            throw GNAPError(errorCode, "an application/jose body is only for the jws proof method; this key proves with \(key.proof.method.prefix(32))")
+            throw GNAPError(
+                errorCode,
+                "an application/jose body is only for the jws proof method; this key proves with \(key.proof.method.prefix(32))"
+            )
         }
         switch key.proof.method {
         case "jwsd":
@@ -46,7 +49,10 @@ struct GNAPProofVerifier: Sendable {
         case "httpsig":
             break
         default:
-            throw GNAPError(errorCode, "key proof method '\(key.proof.method.prefix(32))' is not supported here (supported: \(supportedMethods.joined(separator: ", ")))")
+            throw GNAPError(
+                errorCode,
+                "key proof method '\(key.proof.method.prefix(32))' is not supported here (supported: \(supportedMethods.joined(separator: ", ")))"
+            )
         }
         guard let jwk = key.jwk, let kid = jwk.kid else {
             throw GNAPError(errorCode, "httpsig needs a JWK with 'kid' and 'alg' (RFC 9635 §7.1)")
@@ -96,13 +102,19 @@ struct GNAPProofVerifier: Sendable {
     /// (or have its `cert#S256` thumbprint). TLS covers the whole message, so nothing else is checked.
     private func verifyMutualTLS(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code) throws(GNAPError) {
         guard mutualTLS else {
-            throw GNAPError(errorCode, "key proof method 'mtls' is not supported here: this server sees no client certificates (supported: \(supportedMethods.joined(separator: ", ")))")
+            throw GNAPError(
+                errorCode,
+                "key proof method 'mtls' is not supported here: this server sees no client certificates (supported: \(supportedMethods.joined(separator: ", ")))"
+            )
         }
         guard key.cert != nil || key.certS256 != nil else {
             throw GNAPError(errorCode, "the mtls proof needs a key in the 'cert' or 'cert#S256' format (RFC 9635 §7.1)")
         }
         guard let presented = request.clientCertificate else {
-            throw GNAPError(errorCode, "the mtls proof needs a TLS client certificate on the connection, and none was presented (RFC 9635 §7.3.2)")
+            throw GNAPError(
+                errorCode,
+                "the mtls proof needs a TLS client certificate on the connection, and none was presented (RFC 9635 §7.3.2)"
+            )
         }
         guard presented.matches(key) else {
             throw GNAPError(errorCode, "the TLS client certificate is not the key's certificate (RFC 9635 §7.3.2)")
@@ -112,7 +124,12 @@ struct GNAPProofVerifier: Sendable {
     /// `jwsd` (RFC 9635 §7.3.3): a detached JWS in `Detached-JWS` whose protected header binds the
     /// method (`htm`), target URI (`uri`), time (`created`) and presented token (`ath`), and whose
     /// payload is the base64url SHA-256 of the body. The payload may be sent detached (`header..sig`).
-    private func verifyDetachedJWS(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code, typ expectedType: String) async throws {
+    private func verifyDetachedJWS(
+        _ request: GNAPPresentedRequest,
+        key: GNAPKey,
+        errorCode: GNAPError.Code,
+        typ expectedType: String
+    ) async throws {
         guard let jwk = key.jwk, let kid = jwk.kid, let alg = jwk.alg, alg != "none", !alg.hasPrefix("HS") else {
             throw GNAPError(errorCode, "jwsd needs a public JWK with 'kid' and an asymmetric 'alg' (RFC 9635 §7.1)")
         }
@@ -142,12 +159,26 @@ struct GNAPProofVerifier: Sendable {
         } catch {
             throw GNAPError(errorCode, "Detached-JWS signature does not verify")
         }
-        try await checkBinding(header: parts[0], signingInput: jws.signingInput, request, jwk: jwk, kid: kid, typ: expectedType, errorCode: errorCode, what: "Detached-JWS")
+        try await checkBinding(
+            header: parts[0],
+            signingInput: jws.signingInput,
+            request,
+            jwk: jwk,
+            kid: kid,
+            typ: expectedType,
+            errorCode: errorCode,
+            what: "Detached-JWS"
+        )
     }
 
     /// `jws` (RFC 9635 §7.3.4) with a body: the body is a compact JWS whose payload is the JSON
     /// request, signed by the client key, its header binding method, URI, time and token as for jwsd.
-    private func verifyAttachedJWS(_ attached: String, _ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code) async throws {
+    private func verifyAttachedJWS(
+        _ attached: String,
+        _ request: GNAPPresentedRequest,
+        key: GNAPKey,
+        errorCode: GNAPError.Code
+    ) async throws {
         guard let jwk = key.jwk, let kid = jwk.kid, let alg = jwk.alg, alg != "none", !alg.hasPrefix("HS") else {
             throw GNAPError(errorCode, "jws needs a public JWK with 'kid' and an asymmetric 'alg' (RFC 9635 §7.1)")
         }
@@ -162,14 +193,29 @@ struct GNAPProofVerifier: Sendable {
             throw GNAPError(errorCode, "the attached JWS signature does not verify")
         }
         let parts = attached.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        try await checkBinding(header: parts[0], signingInput: jws.signingInput, request, jwk: jwk, kid: kid, typ: "gnap-binding-jws", errorCode: errorCode, what: "the attached JWS")
+        try await checkBinding(
+            header: parts[0],
+            signingInput: jws.signingInput,
+            request,
+            jwk: jwk,
+            kid: kid,
+            typ: "gnap-binding-jws",
+            errorCode: errorCode,
+            what: "the attached JWS"
+        )
     }
 
     /// The JOSE header fields both JWS proofs share (RFC 9635 §7.3.3): `typ`, `htm`, `uri`,
     /// `created` within the window, `ath` for a presented token; then what was signed is spent.
     private func checkBinding(
-        header encoded: String, signingInput: Data, _ request: GNAPPresentedRequest, jwk: PublicJWK, kid: String, typ expectedType: String,
-        errorCode: GNAPError.Code, what: String
+        header encoded: String,
+        signingInput: Data,
+        _ request: GNAPPresentedRequest,
+        jwk: PublicJWK,
+        kid: String,
+        typ expectedType: String,
+        errorCode: GNAPError.Code,
+        what: String
     ) async throws {
         guard let header = try? JSONDecoder().decode(DetachedHeader.self, from: Base64URL.decode(encoded) ?? Data()) else {
             throw GNAPError(errorCode, "\(what) header lacks typ, htm, uri or created")
@@ -183,7 +229,9 @@ struct GNAPProofVerifier: Sendable {
             throw GNAPError(errorCode, "\(what) 'htm' and 'uri' must name this request's method and target URI")
         }
         let age = abs(now().timeIntervalSince1970 - Double(header.created))
-        guard age <= Double(window.components.seconds) else { throw GNAPError(errorCode, "\(what) 'created' is outside the allowed window") }
+        guard age <= Double(window.components.seconds) else {
+            throw GNAPError(errorCode, "\(what) 'created' is outside the allowed window")
+        }
         if let token = request.token {
             guard header.ath == Base64URL.encode(SHA256.hash(data: Data(token.utf8))) else {
                 throw GNAPError(errorCode, "\(what) 'ath' does not match the presented token")
@@ -229,7 +277,12 @@ struct GNAPProofVerifier: Sendable {
         let now: @Sendable () -> Date
 
         func insertIfAbsent(nonce: String, keyID: String?, expiresAt: Date) async throws -> Bool {
-            try await replay.insertIfAbsent(namespace: namespace, value: nonce, expiresAt: max(expiresAt, now().addingTimeInterval(300)), now: now())
+            try await replay.insertIfAbsent(
+                namespace: namespace,
+                value: nonce,
+                expiresAt: max(expiresAt, now().addingTimeInterval(300)),
+                now: now()
+            )
         }
     }
 }

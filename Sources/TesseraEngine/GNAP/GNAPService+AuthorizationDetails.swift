@@ -32,7 +32,10 @@ extension GNAPService {
             }
             let granted: [JSONValue]
             do { granted = try authorizationDetails.grant([try Self.json(object)], to: party) } catch let error as OAuthError {
-                throw GNAPError(.invalidRequest, error.message.replacingOccurrences(of: "authorization_details[0]", with: "access[\(object.type)]"))
+                throw GNAPError(
+                    .invalidRequest,
+                    error.message.replacingOccurrences(of: "authorization_details[0]", with: "access[\(object.type)]")
+                )
             }
             let encoded = try JSONEncoder().encode(granted[0])
             result.append(.object(try JSONDecoder().decode(GNAPAccessObject.self, from: encoded)))

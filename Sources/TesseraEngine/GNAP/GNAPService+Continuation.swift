@@ -20,7 +20,8 @@ extension GNAPService {
 
     /// Continues a grant: poll or post an interaction reference (`POST`), modify (`PATCH`) or revoke
     /// (`DELETE`). The continuation token is single use: every response carries a new one.
-    public func continueGrant(id: String, method: ContinuationMethod, _ presented: GNAPPresentedRequest) async throws -> ContinuationOutcome {
+    public func continueGrant(id: String, method: ContinuationMethod, _ presented: GNAPPresentedRequest) async throws -> ContinuationOutcome
+    {
         guard let token = presented.token else {
             throw GNAPError(.invalidContinuation, "continuation needs Authorization: GNAP <continuation token> (RFC 9635 §5)")
         }
@@ -150,7 +151,11 @@ extension GNAPService {
         }
         guard
             try await stores.gnap.updateGrant(
-                grant, expectedContinuationHash: presentedHash, expectedState: readState, issued: issued, consumingInteractRef: spending
+                grant,
+                expectedContinuationHash: presentedHash,
+                expectedState: readState,
+                issued: issued,
+                consumingInteractRef: spending
             )
         else { return nil }
         return .response(response)

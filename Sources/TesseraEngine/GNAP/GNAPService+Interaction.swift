@@ -223,7 +223,9 @@ extension GNAPService {
 
     /// The interaction behind an interaction URL, checked for the signed-in `username`.
     public func interaction(id: String, for username: String) async throws -> InteractionView {
-        guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier), let interaction = try await stores.interactions.interaction(id: id) else {
+        guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier),
+            let interaction = try await stores.interactions.interaction(id: id)
+        else {
             throw InteractionProblem.unknown
         }
         return try await view(interaction, for: username)
@@ -267,7 +269,8 @@ extension GNAPService {
 
     /// ``InteractionView/cedarPreviews``: each Cedar-profile right decided as
     /// ``grantedAccess(_:grant:subject:)`` will decide it, for the same client and subject.
-    private func cedarPreviews(_ request: GNAPGrantRequest, grant: GNAPGrantRecord, subject: String) throws -> [String: CedarConsentPreview] {
+    private func cedarPreviews(_ request: GNAPGrantRequest, grant: GNAPGrantRecord, subject: String) throws -> [String: CedarConsentPreview]
+    {
         let processor = authorizationDetails ?? AuthorizationDetailsProcessor(types: [], now: now)
         let party = AuthorizationDetailsProcessor.Party(clientID: grant.instanceID ?? grant.keyThumbprint, subject: subject)
         var previews: [String: CedarConsentPreview] = [:]
@@ -285,7 +288,8 @@ extension GNAPService {
     /// Who asks, for the sign-in page in front of an interaction: the registered instance's name, or
     /// the name the client gives itself (unverified); `nil` for an unknown or finished interaction.
     public func requester(ofInteraction id: String) async throws -> ClientPresentation? {
-        guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier), let interaction = try await stores.interactions.interaction(id: id),
+        guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier),
+            let interaction = try await stores.interactions.interaction(id: id),
             interaction.state == .waiting, now() < interaction.expiresAt, let grant = try await stores.gnap.grant(id: interaction.grantID)
         else { return nil }
         if let instance = grant.instanceID.flatMap({ instancesByID[$0] }), let name = instance.displayName {
@@ -391,7 +395,9 @@ extension GNAPService {
             token.access = token.access.enumerated().compactMap { rightIndex, right -> GNAPAccessRight? in
                 guard approved.contains(rightKey(token: tokenIndex, right: rightIndex)) else { return nil }
                 guard let policies, let texts = cedarPolicies(of: right), case .object(var object) = right else { return right }
-                let chosen = texts.enumerated().filter { policies.contains(policyKey(token: tokenIndex, right: rightIndex, policy: $0.offset)) }
+                let chosen = texts.enumerated().filter {
+                    policies.contains(policyKey(token: tokenIndex, right: rightIndex, policy: $0.offset))
+                }
                 guard !chosen.isEmpty else { return nil }
                 object.extra["policySet"] = .string(chosen.map(\.element).joined(separator: "\n\n"))
                 return .object(object)

@@ -25,7 +25,8 @@ extension GNAPService {
         let server = try resourceServer(request.resourceServer)
         try await proofs.verify(presented, key: server.key, errorCode: .invalidResourceServer)
 
-        guard let entry = try await ledger.entry(for: request.accessToken), entry.active, !Set(entry.audience).isDisjoint(with: server.audiences)
+        guard let entry = try await ledger.entry(for: request.accessToken), entry.active,
+            !Set(entry.audience).isDisjoint(with: server.audiences)
         else { return .inactive }
         if let proof = request.proof, proof != entry.binding.proofMethod { return .inactive }
         let access = entry.gnapAccess

@@ -35,7 +35,10 @@ extension GNAPService {
         }
         let supportedFormats = resourceServerDiscovery.tokenFormatsSupported ?? []
         if let formats = request.tokenFormatsSupported, Set(formats).isDisjoint(with: supportedFormats) {
-            throw GNAPError(.invalidRequest, "none of token_formats_supported is issued here (this AS issues \(supportedFormats.joined(separator: ", ")))")
+            throw GNAPError(
+                .invalidRequest,
+                "none of token_formats_supported is issued here (this AS issues \(supportedFormats.joined(separator: ", ")))"
+            )
         }
         let access = try Self.encode(request.access)
         let setHash = Base64URL.encode(SHA256.hash(data: Data((server.id + "\n" + access).utf8)))

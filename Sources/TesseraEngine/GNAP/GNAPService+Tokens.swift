@@ -13,7 +13,11 @@ extension GNAPService {
         for token in tokens.requests {
             // Cedar-profile rights are decided and narrowed once, here; rotation re-mints what was granted.
             var granted = token
-            granted.access = try grantedAccess(token.access, grant: grant, subject: grant.subject ?? grant.instanceID ?? grant.keyThumbprint)
+            granted.access = try grantedAccess(
+                token.access,
+                grant: grant,
+                subject: grant.subject ?? grant.instanceID ?? grant.keyThumbprint
+            )
             let (response, record) = try await mint(granted, grant: grant, manageID: TokenIssuer.sortableIdentifier())
             minted.append(response)
             issued.append(record)
@@ -122,7 +126,13 @@ extension GNAPService {
         let access = try Self.decode([GNAPAccessRight].self, from: Array(record.access.utf8))
         let request = GNAPTokenRequest(access: access, label: record.label, flags: record.flags.isEmpty ? nil : record.flags)
         let (token, replacement) = try await mint(request, grant: grant, manageID: manageID)
-        guard try await stores.gnap.rotateToken(manageID: manageID, expectedManagementHash: presentedHash, replacement: replacement, at: now())
+        guard
+            try await stores.gnap.rotateToken(
+                manageID: manageID,
+                expectedManagementHash: presentedHash,
+                replacement: replacement,
+                at: now()
+            )
         else { throw GNAPError(.invalidRotation, "the management token was already used") }
         return GNAPGrantResponse(accessToken: .single(token))
     }
@@ -139,9 +149,12 @@ extension GNAPService {
         _ presented: GNAPPresentedRequest,
         errorCode: GNAPError.Code
     ) async throws -> (GNAPTokenRecord, GNAPGrantRecord, String) {
-        guard let token = presented.token else { throw GNAPError(.invalidRequest, "token management needs Authorization: GNAP <management token>") }
+        guard let token = presented.token else {
+            throw GNAPError(.invalidRequest, "token management needs Authorization: GNAP <management token>")
+        }
         let hash = TokenIssuer.hashToken(token)
-        guard PresentedIdentifier.isCanonical(manageID, as: .serverIdentifier), let record = try await stores.gnap.token(manageID: manageID),
+        guard PresentedIdentifier.isCanonical(manageID, as: .serverIdentifier),
+            let record = try await stores.gnap.token(manageID: manageID),
             ConstantTime.equals(Array(record.managementHash.utf8), Array(hash.utf8)),
             let grant = try await stores.gnap.grant(id: record.grantID)
         else { throw GNAPError(errorCode, "unknown token management URI or token") }

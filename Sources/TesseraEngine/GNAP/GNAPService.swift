@@ -82,7 +82,9 @@ public struct GNAPService: Sendable {
         }
         let request = try Self.decode(GNAPGrantRequest.self, from: presented.body)
         guard request.interactRef == nil else { throw GNAPError(.invalidRequest, "interact_ref belongs in a continuation request") }
-        guard let client = request.client else { throw GNAPError(.invalidRequest, "the initial grant request needs 'client' (RFC 9635 §2.3)") }
+        guard let client = request.client else {
+            throw GNAPError(.invalidRequest, "the initial grant request needs 'client' (RFC 9635 §2.3)")
+        }
         var (key, instance) = try identify(client)
         try await proofs.verify(presented, key: key)
         // An mtls key named by thumbprint is stored with the certificate that proved it, so the
@@ -166,7 +168,10 @@ public struct GNAPService: Sendable {
                 }
             } else {
                 guard key.jwk != nil else {
-                    throw GNAPError(.invalidClient, "a 'cert' or 'cert#S256' key proves with mtls; \(key.proof.method.prefix(32)) needs a JWK (RFC 9635 §7.1)")
+                    throw GNAPError(
+                        .invalidClient,
+                        "a 'cert' or 'cert#S256' key proves with mtls; \(key.proof.method.prefix(32)) needs a JWK (RFC 9635 §7.1)"
+                    )
                 }
                 guard key.jwk?.alg != nil, key.jwk?.kid != nil else {
                     throw GNAPError(.invalidClient, "the client JWK must carry 'alg' and 'kid' (RFC 9635 §7.1)")
@@ -228,7 +233,11 @@ public struct GNAPService: Sendable {
     }
 
     func continueMember(grantID: String, token: String) -> GNAPContinue {
-        GNAPContinue(accessToken: GNAPTokenValue(value: token), uri: endpoints.continuationBase + grantID, wait: configuration.continuationWait)
+        GNAPContinue(
+            accessToken: GNAPTokenValue(value: token),
+            uri: endpoints.continuationBase + grantID,
+            wait: configuration.continuationWait
+        )
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(GNAPError) -> T {

@@ -1,5 +1,5 @@
-import TesseraStorage
 import TesseraProtocol
+import TesseraStorage
 
 /// The client credentials grant (RFC 6749 §4.4): the client acts for itself, so `sub` is its id
 /// (RFC 9068 §2.2). A refresh token is added only when the client is registered for `refresh_token`.
@@ -20,7 +20,10 @@ struct ClientCredentialsGrant: GrantHandler {
         grant.confirmation = request.confirmation
         grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request)
         if let requested = request.authorizationDetails {
-            grant.authorizationDetails = try context.authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: client.id))
+            grant.authorizationDetails = try context.authorizationDetails.grant(
+                requested,
+                to: .init(clientID: client.id, subject: client.id)
+            )
         }
         let minted = try await context.issuer.mint(grant)
         try await context.tokens.record(minted.issuance)

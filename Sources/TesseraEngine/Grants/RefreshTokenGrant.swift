@@ -1,5 +1,5 @@
-import TesseraStorage
 import TesseraProtocol
+import TesseraStorage
 
 /// The refresh token grant (RFC 6749 §6) with rotation: every use returns a new refresh token and
 /// a second use of an old one revokes the whole family (RFC 9700 §4.14.2).

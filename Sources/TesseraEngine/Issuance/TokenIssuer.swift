@@ -99,7 +99,9 @@ public struct TokenIssuer: Sendable {
         if grant.additionalClaims.isEmpty {
             accessToken = try await keyRing.signer().sign(claims, type: AccessTokenClaims.type)
         } else {
-            guard case .object(var merged) = JWTClaimSet.jsonValue(claims) else { throw JOSEError(.malformed, "the token claims could not be encoded") }
+            guard case .object(var merged) = JWTClaimSet.jsonValue(claims) else {
+                throw JOSEError(.malformed, "the token claims could not be encoded")
+            }
             for (name, value) in grant.additionalClaims where merged[name] == nil { merged[name] = value }
             accessToken = try await keyRing.signer().sign(merged, type: AccessTokenClaims.type)
         }

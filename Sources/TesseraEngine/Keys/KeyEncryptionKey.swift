@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 import TesseraProtocol
 
 /// The key-encryption key (KEK) that protects signing keys at rest: a 256-bit AES key the operator
@@ -33,7 +33,10 @@ public struct KeyEncryptionKey: Sendable {
             bytes = Data(base64Encoded: base64)
         }
         guard let bytes, bytes.count == 32 else {
-            throw KeyEncryptionError(.invalidKey, "the key-encryption key must be 32 random bytes, as base64 or 64 hex digits (e.g. `openssl rand -base64 32`)")
+            throw KeyEncryptionError(
+                .invalidKey,
+                "the key-encryption key must be 32 random bytes, as base64 or 64 hex digits (e.g. `openssl rand -base64 32`)"
+            )
         }
         self.key = SymmetricKey(data: bytes)
         let digest = SHA256.hash(data: Data("tessera-kek-id".utf8) + bytes)
@@ -119,7 +122,10 @@ public enum PrivateKeyEnvelope {
         guard let combined = Base64URL.decode(parts[1]), let box = try? AES.GCM.SealedBox(combined: combined),
             let plain = try? AES.GCM.open(box, using: kek.key, authenticating: Data(kid.utf8))
         else {
-            throw KeyEncryptionError(.corrupt, "signing key \(kid) does not decrypt under key-encryption key \(kek.id): the stored value was altered")
+            throw KeyEncryptionError(
+                .corrupt,
+                "signing key \(kid) does not decrypt under key-encryption key \(kek.id): the stored value was altered"
+            )
         }
         return String(decoding: plain, as: UTF8.self)
     }

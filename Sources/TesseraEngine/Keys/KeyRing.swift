@@ -72,7 +72,9 @@ public actor KeyRing {
         let current = now()
         let cutoff = current.addingTimeInterval(-configuration.retiredKeyPublication)
         let publishedRecords = records.filter { ($0.retiredAt ?? .distantFuture) > cutoff }
-        let fingerprint = publishedRecords.map { "\($0.kid)|\($0.signsFrom.timeIntervalSince1970)|\($0.retiredAt?.timeIntervalSince1970 ?? 0)" }
+        let fingerprint = publishedRecords.map {
+            "\($0.kid)|\($0.signsFrom.timeIntervalSince1970)|\($0.retiredAt?.timeIntervalSince1970 ?? 0)"
+        }
         guard fingerprint != loaded else { return }
         guard !publishedRecords.isEmpty else { throw JOSEError(.unknownKey, "the key store has no signing key") }
 
@@ -105,7 +107,8 @@ public actor KeyRing {
     public func signer() throws(JOSEError) -> JWSSigner {
         let current = now()
         let started = candidates.filter { $0.signsFrom <= current }
-        let chosen = started.filter { ($0.retiredAt ?? .distantFuture) > current }.max { $0.signsFrom < $1.signsFrom }
+        let chosen =
+            started.filter { ($0.retiredAt ?? .distantFuture) > current }.max { $0.signsFrom < $1.signsFrom }
             ?? started.max { $0.signsFrom < $1.signsFrom }
             // Every key is still to come (this clock is behind the one that rotated): the earliest.
             ?? candidates.min { $0.signsFrom < $1.signsFrom }
@@ -177,7 +180,10 @@ public actor KeyRing {
     /// - Throws: ``KeyEncryptionError`` `missingKey` when no KEK is configured, or when a key opens under neither.
     public func encryptStoredKeys(previous: KeyEncryptionKey? = nil) async throws -> Int {
         guard let kek = configuration.encryptionKey else {
-            throw KeyEncryptionError(.missingKey, "no key-encryption key is configured: set TESSERA_KEY_ENCRYPTION_KEY, TESSERA_KEY_ENCRYPTION_KEY_FILE or keys.encryption_key_file")
+            throw KeyEncryptionError(
+                .missingKey,
+                "no key-encryption key is configured: set TESSERA_KEY_ENCRYPTION_KEY, TESSERA_KEY_ENCRYPTION_KEY_FILE or keys.encryption_key_file"
+            )
         }
         var rewritten = 0
         for record in try await store.all() where PrivateKeyEnvelope.keyID(of: record.privateJWK) != kek.id {

@@ -33,10 +33,14 @@ public struct LedgerEntry: Sendable, Hashable {
 
     /// The simple rights that are scope tokens (RFC 6749 §3.3); a GNAP reference that is not has no OAuth form.
     public var scope: Scope {
-        Scope(rights.compactMap { right -> String? in
-            guard case .simple(let value) = right, !value.contains(" "), (try? Scope(parsing: value))?.isEmpty == false else { return nil }
-            return value
-        })
+        Scope(
+            rights.compactMap { right -> String? in
+                guard case .simple(let value) = right, !value.contains(" "), (try? Scope(parsing: value))?.isEmpty == false else {
+                    return nil
+                }
+                return value
+            }
+        )
     }
 
     public var authorizationDetails: [JSONValue] {
@@ -48,7 +52,8 @@ public struct LedgerEntry: Sendable, Hashable {
         rights.compactMap { right -> GNAPAccessRight? in
             switch right {
             case .simple(let value): .reference(value)
-            case .detail(let entry): (try? JSONDecoder().decode(GNAPAccessObject.self, from: JSONEncoder().encode(entry))).map { .object($0) }
+            case .detail(let entry):
+                (try? JSONDecoder().decode(GNAPAccessObject.self, from: JSONEncoder().encode(entry))).map { .object($0) }
             }
         }
     }

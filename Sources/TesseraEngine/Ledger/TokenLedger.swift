@@ -21,8 +21,16 @@ public struct TokenLedger: Sendable {
             let record = try await stores.tokens.accessToken(jti: jti)
         else { return nil }
         var entry = LedgerEntry(
-            jti: jti, holder: .oauthClient(record.clientID), subject: record.subject, audience: record.audience, rights: [], binding: .bearer,
-            confirmation: claims.confirmation, issuedAt: record.issuedAt, expiresAt: record.expiresAt, active: record.isActive(at: now()),
+            jti: jti,
+            holder: .oauthClient(record.clientID),
+            subject: record.subject,
+            audience: record.audience,
+            rights: [],
+            binding: .bearer,
+            confirmation: claims.confirmation,
+            issuedAt: record.issuedAt,
+            expiresAt: record.expiresAt,
+            active: record.isActive(at: now()),
             claims: claims
         )
         if let management = try await stores.gnap.token(jti: jti) {

@@ -30,7 +30,8 @@ public final class PasswordHashingPool: Sendable {
         /// Added to the threads' nice value (Linux, 0–19): under contention they yield to the event loops.
         public var niceness: Int32
 
-        public init(concurrency: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2), queueLimit: Int = 16, niceness: Int32 = 10) {
+        public init(concurrency: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2), queueLimit: Int = 16, niceness: Int32 = 10)
+        {
             self.concurrency = concurrency
             self.queueLimit = queueLimit
             self.niceness = niceness

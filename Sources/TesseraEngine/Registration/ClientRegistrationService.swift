@@ -57,7 +57,10 @@ public struct ClientRegistrationService: Sendable {
             record.secretHash = ClientSecret.hash(fresh)
         }
         let accessToken = ClientSecret.generate()
-        record.registration = ClientRegistration(metadata: try Self.encode(accepted.metadata), accessTokenHash: TokenIssuer.hashToken(accessToken))
+        record.registration = ClientRegistration(
+            metadata: try Self.encode(accepted.metadata),
+            accessTokenHash: TokenIssuer.hashToken(accessToken)
+        )
         try await clients.insert(record)
         return response(record, metadata: accepted.metadata, secret: secret, accessToken: accessToken)
     }
@@ -96,7 +99,10 @@ public struct ClientRegistrationService: Sendable {
         record.scopes = accepted.scopes
         apply(accepted, to: &record)
         let fresh = ClientSecret.generate()
-        record.registration = ClientRegistration(metadata: try Self.encode(accepted.metadata), accessTokenHash: TokenIssuer.hashToken(fresh))
+        record.registration = ClientRegistration(
+            metadata: try Self.encode(accepted.metadata),
+            accessTokenHash: TokenIssuer.hashToken(fresh)
+        )
         try await clients.upsert(record)
         return response(record, metadata: accepted.metadata, secret: nil, accessToken: fresh)
     }
@@ -130,7 +136,12 @@ public struct ClientRegistrationService: Sendable {
         record.jwksURI = accepted.jwksURI
     }
 
-    private func response(_ record: ClientRecord, metadata: ClientRegistrationMetadata, secret: String?, accessToken: String) -> ClientRegistrationResponse {
+    private func response(
+        _ record: ClientRecord,
+        metadata: ClientRegistrationMetadata,
+        secret: String?,
+        accessToken: String
+    ) -> ClientRegistrationResponse {
         ClientRegistrationResponse(
             clientID: record.id,
             clientSecret: secret,
@@ -147,11 +158,17 @@ public struct ClientRegistrationService: Sendable {
         do {
             return try JSONDecoder().decode(ClientRegistrationMetadata.self, from: body)
         } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
-            throw ClientRegistrationValidator.metadata("member '\(context.codingPath.first?.stringValue ?? "?")' has the wrong type (RFC 7591 §2)")
+            throw ClientRegistrationValidator.metadata(
+                "member '\(context.codingPath.first?.stringValue ?? "?")' has the wrong type (RFC 7591 §2)"
+            )
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            throw ClientRegistrationValidator.metadata("member '\(context.codingPath.first?.stringValue ?? "?")' is not valid (RFC 7591 §2)")
+            throw ClientRegistrationValidator.metadata(
+                "member '\(context.codingPath.first?.stringValue ?? "?")' is not valid (RFC 7591 §2)"
+            )
         } catch let DecodingError.keyNotFound(key, context) where !context.codingPath.isEmpty {
-            throw ClientRegistrationValidator.metadata("member '\(context.codingPath.first?.stringValue ?? key.stringValue)' is not valid (RFC 7591 §2)")
+            throw ClientRegistrationValidator.metadata(
+                "member '\(context.codingPath.first?.stringValue ?? key.stringValue)' is not valid (RFC 7591 §2)"
+            )
         } catch {
             throw ClientRegistrationValidator.metadata("the request body must be a JSON object of client metadata (RFC 7591 §3.1)")
         }

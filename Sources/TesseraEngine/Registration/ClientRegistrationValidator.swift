@@ -24,7 +24,10 @@ struct ClientRegistrationValidator: Sendable {
 
     func validate(_ request: ClientRegistrationMetadata) throws(OAuthError) -> Accepted {
         if request.softwareStatement != nil {
-            throw OAuthError(.invalidSoftwareStatement, "software statements are not accepted by this server (RFC 7591 §2.3); omit software_statement")
+            throw OAuthError(
+                .invalidSoftwareStatement,
+                "software statements are not accepted by this server (RFC 7591 §2.3); omit software_statement"
+            )
         }
         var metadata = request
         metadata.clientID = nil
@@ -51,7 +54,10 @@ struct ClientRegistrationValidator: Sendable {
 
         let redirectURIs = try redirects(request.redirectURIs ?? [], native: applicationType == "native")
         if grantTypes.contains(.authorizationCode), redirectURIs.isEmpty {
-            throw OAuthError(.invalidRedirectURI, "the authorization_code grant needs at least one redirect URI (RFC 7591 §2, RFC 6749 §3.1.2.2)")
+            throw OAuthError(
+                .invalidRedirectURI,
+                "the authorization_code grant needs at least one redirect URI (RFC 7591 §2, RFC 6749 §3.1.2.2)"
+            )
         }
         metadata.redirectURIs = redirectURIs.isEmpty ? nil : redirectURIs
 
@@ -59,11 +65,15 @@ struct ClientRegistrationValidator: Sendable {
         metadata.scope = scopes.joined(separator: " ")
 
         if let name = request.clientName {
-            guard !name.isEmpty, name.utf8.count <= 200, !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            guard !name.isEmpty, name.utf8.count <= 200, !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            else {
                 throw Self.metadata("client_name must be 1 to 200 bytes without control characters")
             }
         }
-        for (member, value) in [("client_uri", request.clientURI), ("logo_uri", request.logoURI), ("tos_uri", request.tosURI), ("policy_uri", request.policyURI)] {
+        for (member, value) in [
+            ("client_uri", request.clientURI), ("logo_uri", request.logoURI), ("tos_uri", request.tosURI),
+            ("policy_uri", request.policyURI),
+        ] {
             if let value { try Self.httpsURL(value, member: member) }
         }
         if let contacts = request.contacts {
@@ -126,7 +136,9 @@ struct ClientRegistrationValidator: Sendable {
         }
         guard !types.isEmpty else { throw Self.metadata("grant_types must not be empty") }
         if method == .none, types.contains(.clientCredentials) || types.contains(.tokenExchange) {
-            throw Self.metadata("client_credentials and token exchange need an authenticated client, not token_endpoint_auth_method none (RFC 6749 §4.4)")
+            throw Self.metadata(
+                "client_credentials and token exchange need an authenticated client, not token_endpoint_auth_method none (RFC 6749 §4.4)"
+            )
         }
         return types
     }
@@ -174,7 +186,10 @@ struct ClientRegistrationValidator: Sendable {
                     throw OAuthError(.invalidRedirectURI, "'\(shown)': plain http is only allowed to a loopback address (RFC 8252 §7.3)")
                 }
                 guard native else {
-                    throw OAuthError(.invalidRedirectURI, "'\(shown)': a loopback http redirect URI needs application_type 'native' (RFC 8252 §7.3)")
+                    throw OAuthError(
+                        .invalidRedirectURI,
+                        "'\(shown)': a loopback http redirect URI needs application_type 'native' (RFC 8252 §7.3)"
+                    )
                 }
             default:
                 throw OAuthError(.invalidRedirectURI, "'\(shown)' must use https, or http on a loopback address for a native application")
@@ -188,7 +203,9 @@ struct ClientRegistrationValidator: Sendable {
     private func scope(_ requested: String?) throws(OAuthError) -> [String] {
         guard let requested else { return Scope(configuration.allowedScopes).tokens }
         let parsed: Scope
-        do { parsed = try Scope(parsing: requested) } catch { throw Self.metadata("scope contains a character RFC 6749 §3.3 does not allow") }
+        do { parsed = try Scope(parsing: requested) } catch {
+            throw Self.metadata("scope contains a character RFC 6749 §3.3 does not allow")
+        }
         for token in parsed.tokens where !configuration.allowedScopes.contains(token) {
             throw Self.metadata("scope '\(Self.printable(token))' is not allowed for self-registered clients")
         }

@@ -17,7 +17,9 @@ enum RedirectURIMatch {
             asked.user == nil, asked.password == nil, asked.fragment == nil
         else { return false }
         return client.redirectURIs.contains { uri in
-            guard let registered = URLComponents(string: uri), registered.scheme?.lowercased() == "http", let host = registered.host else { return false }
+            guard let registered = URLComponents(string: uri), registered.scheme?.lowercased() == "http", let host = registered.host else {
+                return false
+            }
             return host.lowercased() == askedHost.lowercased() && registered.percentEncodedPath == asked.percentEncodedPath
                 && registered.percentEncodedQuery == asked.percentEncodedQuery
         }

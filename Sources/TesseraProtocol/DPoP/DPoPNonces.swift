@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// Stateless server nonces for DPoP (RFC 9449 §8, §9): `base64url(period ‖ HMAC-SHA-256(secret, period))`.
 ///

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// Verifies DPoP proof JWTs (RFC 9449 §4.3) for the authorization server and resource servers.
 ///
@@ -17,7 +17,11 @@ public struct DPoPProofVerifier: Sendable {
     /// JWK members that only private keys carry (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
     static let privateMembers: Set<String> = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
 
-    public init(allowedAlgorithms: Set<JWSAlgorithm> = JWSAlgorithm.asymmetric, maximumAge: TimeInterval = 60, allowedSkew: TimeInterval = 60) {
+    public init(
+        allowedAlgorithms: Set<JWSAlgorithm> = JWSAlgorithm.asymmetric,
+        maximumAge: TimeInterval = 60,
+        allowedSkew: TimeInterval = 60
+    ) {
         self.allowedAlgorithms = allowedAlgorithms.intersection(JWSAlgorithm.asymmetric)
         self.maximumAge = maximumAge
         self.allowedSkew = allowedSkew
@@ -34,7 +38,13 @@ public struct DPoPProofVerifier: Sendable {
     ///   - method: the request method (`htm`, step 8).
     ///   - uri: the request URI as the server is known to clients (`htu`, step 9); query and fragment are ignored.
     ///   - accessToken: the access token presented with the proof, at a resource server (`ath`, step 12).
-    public func verify(headerValues: [String], method: String, uri: String, accessToken: String? = nil, now: Date) async throws(OAuthError)
+    public func verify(
+        headerValues: [String],
+        method: String,
+        uri: String,
+        accessToken: String? = nil,
+        now: Date
+    ) async throws(OAuthError)
         -> DPoPProof
     {
         guard headerValues.count == 1, let proof = headerValues.first else {
@@ -44,7 +54,13 @@ public struct DPoPProofVerifier: Sendable {
     }
 
     /// Verifies one proof JWT; see ``verify(headerValues:method:uri:accessToken:now:)``.
-    public func verify(_ proof: String, method: String, uri: String, accessToken: String? = nil, now: Date) async throws(OAuthError)
+    public func verify(
+        _ proof: String,
+        method: String,
+        uri: String,
+        accessToken: String? = nil,
+        now: Date
+    ) async throws(OAuthError)
         -> DPoPProof
     {
         let jws: CompactJWS
@@ -52,7 +68,9 @@ public struct DPoPProofVerifier: Sendable {
         guard jws.header.typ?.lowercased() == DPoPProof.type else { throw Self.refuse("the DPoP proof 'typ' must be 'dpop+jwt'") }
         let algorithm = JWSAlgorithm(rawValue: jws.header.alg)
         guard allowedAlgorithms.contains(algorithm) else {
-            throw Self.refuse("DPoP proof algorithm '\(Self.printable(jws.header.alg))' is not allowed; use one of \(allowedAlgorithms.map(\.rawValue).sorted().joined(separator: " "))")
+            throw Self.refuse(
+                "DPoP proof algorithm '\(Self.printable(jws.header.alg))' is not allowed; use one of \(allowedAlgorithms.map(\.rawValue).sorted().joined(separator: " "))"
+            )
         }
         let key = try Self.headerKey(proof)
         let verifier: JWSVerifier
@@ -72,7 +90,9 @@ public struct DPoPProofVerifier: Sendable {
         do { claims = try JSONDecoder().decode(DPoPProofClaims.self, from: jws.payload) } catch {
             throw Self.refuse("the DPoP proof needs string 'jti', 'htm', 'htu' and numeric 'iat' claims")
         }
-        guard !claims.jti.isEmpty, claims.jti.utf8.count <= 256 else { throw Self.refuse("the DPoP proof 'jti' must be 1 to 256 characters") }
+        guard !claims.jti.isEmpty, claims.jti.utf8.count <= 256 else {
+            throw Self.refuse("the DPoP proof 'jti' must be 1 to 256 characters")
+        }
         guard claims.htm == method else { throw Self.refuse("the DPoP proof 'htm' does not match the request method \(method)") }
         guard let proofURI = Self.normalizedURI(claims.htu), let requestURI = Self.normalizedURI(uri), proofURI == requestURI else {
             throw Self.refuse("the DPoP proof 'htu' does not match the request URI")
@@ -91,7 +111,14 @@ public struct DPoPProofVerifier: Sendable {
         let jkt: String
         do { jkt = try key.thumbprint() } catch { throw Self.refuse("the DPoP proof 'jwk' has no thumbprint: \(error.message)") }
         return DPoPProof(
-            jkt: jkt, key: key, algorithm: algorithm, jti: claims.jti, htm: claims.htm, htu: claims.htu, issuedAt: issuedAt, nonce: claims.nonce,
+            jkt: jkt,
+            key: key,
+            algorithm: algorithm,
+            jti: claims.jti,
+            htm: claims.htm,
+            htu: claims.htu,
+            issuedAt: issuedAt,
+            nonce: claims.nonce,
             ath: claims.ath
         )
     }
@@ -104,7 +131,8 @@ public struct DPoPProofVerifier: Sendable {
     /// The URI without query and fragment after RFC 3986 §6.2.2–6.2.3 normalization: lower-case
     /// scheme and host, default port removed, empty path as `/` (RFC 9449 §4.3 step 9).
     public static func normalizedURI(_ text: String) -> String? {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            scheme == "https" || scheme == "http",
             let host = components.host?.lowercased(), !host.isEmpty, components.user == nil, components.password == nil
         else { return nil }
         var result = scheme + "://" + (host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)
@@ -118,12 +146,14 @@ public struct DPoPProofVerifier: Sendable {
 
     /// The `jwk` header member as a public key, refusing private members (§4.3 step 7).
     private static func headerKey(_ proof: String) throws(OAuthError) -> PublicJWK {
-        guard let headerPart = proof.split(separator: ".", omittingEmptySubsequences: false).first, let bytes = Base64URL.decode(headerPart),
+        guard let headerPart = proof.split(separator: ".", omittingEmptySubsequences: false).first,
+            let bytes = Base64URL.decode(headerPart),
             let header = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any]
         else { throw refuse("the DPoP proof header is not a JSON object") }
         guard let jwk = header["jwk"] as? [String: Any] else { throw refuse("the DPoP proof header has no 'jwk' object") }
         if !privateMembers.isDisjoint(with: jwk.keys) { throw refuse("the DPoP proof 'jwk' contains private key material") }
-        guard let data = try? JSONSerialization.data(withJSONObject: jwk), let key = try? JSONDecoder().decode(PublicJWK.self, from: data) else {
+        guard let data = try? JSONSerialization.data(withJSONObject: jwk), let key = try? JSONDecoder().decode(PublicJWK.self, from: data)
+        else {
             throw refuse("the DPoP proof 'jwk' is not a JWK")
         }
         guard JWSAlgorithm.asymmetricKeyTypes.contains(key.kty) else { throw refuse("the DPoP proof 'jwk' has an unsupported 'kty'") }

@@ -58,7 +58,10 @@ public struct JWSVerifier: Sendable {
             candidates = entries.count == 1 ? entries : []
         }
         guard !candidates.isEmpty else {
-            throw JOSEError(.unknownKey, jws.header.kid == nil ? "JWS has no 'kid' and the key set has more than one key" : "no key matches the JWS 'kid'")
+            throw JOSEError(
+                .unknownKey,
+                jws.header.kid == nil ? "JWS has no 'kid' and the key set has more than one key" : "no key matches the JWS 'kid'"
+            )
         }
         for entry in candidates {
             guard let verifier = entry.verifiers[algorithm] else { continue }

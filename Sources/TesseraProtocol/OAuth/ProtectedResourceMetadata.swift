@@ -40,7 +40,8 @@ public struct ProtectedResourceMetadata: Codable, Sendable, Hashable {
     /// The metadata URL for a resource identifier (RFC 9728 §3.1): the well-known path is inserted
     /// between the host and the resource's path. `nil` when `resource` is not an http(s) URL.
     public static func metadataURL(for resource: String) -> String? {
-        guard var components = URLComponents(string: resource), let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+        guard var components = URLComponents(string: resource), let scheme = components.scheme?.lowercased(),
+            scheme == "https" || scheme == "http",
             components.host?.isEmpty == false, components.fragment == nil
         else { return nil }
         var path = components.percentEncodedPath

@@ -55,7 +55,8 @@ package enum Base64URL {
         output.reserveCapacity(input.count * 3 / 4)
         var index = 0
         while index + 4 <= input.count {
-            let value = UInt32(input[index]) << 18 | UInt32(input[index + 1]) << 12 | UInt32(input[index + 2]) << 6 | UInt32(input[index + 3])
+            let value =
+                UInt32(input[index]) << 18 | UInt32(input[index + 1]) << 12 | UInt32(input[index + 2]) << 6 | UInt32(input[index + 3])
             output.append(UInt8(value >> 16 & 0xFF))
             output.append(UInt8(value >> 8 & 0xFF))
             output.append(UInt8(value & 0xFF))

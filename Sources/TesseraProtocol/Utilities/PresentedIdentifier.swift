@@ -81,7 +81,12 @@ public enum PresentedIdentifier {
                 throw Refusal(kind: kind, message: "a \(kind) is printable ASCII without spaces (RFC 6749 Appendix A.1)")
             }
         case .username:
-            guard value.utf8.allSatisfy({ isASCIIAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "@") }) else {
+            guard
+                value.utf8.allSatisfy({
+                    isASCIIAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+                        || $0 == UInt8(ascii: "@")
+                })
+            else {
                 throw Refusal(kind: kind, message: "a username is 1 to 64 ASCII letters, digits, '.', '_', '-' or '@'")
             }
         case .token:

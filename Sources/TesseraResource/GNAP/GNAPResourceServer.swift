@@ -177,7 +177,11 @@ public struct GNAPResourceServer: Sendable {
         let mutualTLS = bound && clientCertificate != nil && !request.headerFields.contains { $0.name.lowercased() == "signature" }
         let introspection: GNAPIntrospectionResponse
         do {
-            introspection = try await introspect(token: token, proof: bound ? (mutualTLS ? "mtls" : "httpsig") : nil, access: requiredAccess)
+            introspection = try await introspect(
+                token: token,
+                proof: bound ? (mutualTLS ? "mtls" : "httpsig") : nil,
+                access: requiredAccess
+            )
         } catch {
             return refuse(.introspectionFailed, "the AS could not be asked: \(error)")
         }
@@ -207,7 +211,9 @@ public struct GNAPResourceServer: Sendable {
             guard let presented = try? GNAPCertificate(der: clientCertificate), presented.matches(boundKey) else {
                 return refuse(.invalidSignature, "the TLS client certificate is not the one the token is bound to (RFC 9635 §7.3.2)")
             }
-            return .authorized(GNAPAuthorizedRequest(token: token, access: introspection.access ?? [], introspection: introspection, signature: nil))
+            return .authorized(
+                GNAPAuthorizedRequest(token: token, access: introspection.access ?? [], introspection: introspection, signature: nil)
+            )
         }
         guard case .value(let boundKey)? = introspection.key, let jwk = boundKey.jwk else {
             return refuse(.unsupportedKey, "the token's key is not a JWK by value")

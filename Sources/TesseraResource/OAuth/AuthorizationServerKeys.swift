@@ -23,7 +23,11 @@ final class AuthorizationServerKeys: Sendable {
     private let state = Mutex(State())
 
     init(
-        issuer: String, jwksURI: String?, allowedAlgorithms: Set<JWSAlgorithm>, minimumRefreshInterval: TimeInterval, transport: any TesseraTransport,
+        issuer: String,
+        jwksURI: String?,
+        allowedAlgorithms: Set<JWSAlgorithm>,
+        minimumRefreshInterval: TimeInterval,
+        transport: any TesseraTransport,
         now: @escaping @Sendable () -> Date
     ) {
         self.issuer = issuer
@@ -70,7 +74,9 @@ final class AuthorizationServerKeys: Sendable {
         if let configured = configuredJWKSURI ?? state.withLock({ $0.jwksURI }) {
             jwksURI = configured
         } else {
-            guard let discovered = try await fetchMetadata().jwksURI else { throw ResourceServerError("the authorization server's metadata names no jwks_uri") }
+            guard let discovered = try await fetchMetadata().jwksURI else {
+                throw ResourceServerError("the authorization server's metadata names no jwks_uri")
+            }
             jwksURI = discovered
         }
         let body = try await get(jwksURI)
@@ -78,9 +84,11 @@ final class AuthorizationServerKeys: Sendable {
         do { set = try JSONDecoder().decode(PublicJWKSet.self, from: Data(body)) } catch {
             throw ResourceServerError("the authorization server's JWK Set at \(jwksURI) is not a JWK Set")
         }
-        let usable = PublicJWKSet(keys: set.keys.filter { key in
-            JWSVerifier.algorithms(for: key).contains { allowedAlgorithms.contains($0) }
-        })
+        let usable = PublicJWKSet(
+            keys: set.keys.filter { key in
+                JWSVerifier.algorithms(for: key).contains { allowedAlgorithms.contains($0) }
+            }
+        )
         let verifier = try await JWSVerifier(keys: usable, allowedAlgorithms: allowedAlgorithms)
         let fetchedAt = now()
         state.withLock {
@@ -115,7 +123,9 @@ final class AuthorizationServerKeys: Sendable {
             throw ResourceServerError("the authorization server metadata at \(url) is not valid JSON metadata")
         }
         guard metadata.issuer == issuer else {
-            throw ResourceServerError("the authorization server metadata names issuer '\(metadata.issuer)', not '\(issuer)' (RFC 8414 §3.3)")
+            throw ResourceServerError(
+                "the authorization server metadata names issuer '\(metadata.issuer)', not '\(issuer)' (RFC 8414 §3.3)"
+            )
         }
         state.withLock {
             $0.jwksURI = metadata.jwksURI
@@ -127,7 +137,11 @@ final class AuthorizationServerKeys: Sendable {
     private func get(_ url: String) async throws -> [UInt8] {
         let request: HTTPSignatureRequest
         do {
-            request = try HTTPSignatureRequest(method: "GET", targetURI: url, headerFields: [HTTPSignatureField(name: "Accept", value: "application/json")])
+            request = try HTTPSignatureRequest(
+                method: "GET",
+                targetURI: url,
+                headerFields: [HTTPSignatureField(name: "Accept", value: "application/json")]
+            )
         } catch {
             throw ResourceServerError("not an absolute http(s) URL: \(url)")
         }

@@ -130,13 +130,20 @@ public struct OAuthResourceServer: Sendable {
     /// Checks the request's access token (and DPoP proof) and the scopes it must grant.
     /// - Returns: the token's contents, or the refusal to answer with. Infrastructure failures
     ///   (the AS unreachable) are refusals too: 503 with no challenge.
-    public func authorize(_ request: ResourceRequest, requiredScopes: Scope = .empty) async -> Result<VerifiedAccessToken, ResourceRefusal> {
+    public func authorize(_ request: ResourceRequest, requiredScopes: Scope = .empty) async -> Result<VerifiedAccessToken, ResourceRefusal>
+    {
         do {
             return .success(try await verify(request, requiredScopes: requiredScopes))
         } catch let refusal as ResourceRefusal {
             return .failure(refusal)
         } catch {
-            return .failure(ResourceRefusal(status: 503, error: OAuthError.temporarilyUnavailable("the authorization server could not be reached"), challenges: []))
+            return .failure(
+                ResourceRefusal(
+                    status: 503,
+                    error: OAuthError.temporarilyUnavailable("the authorization server could not be reached"),
+                    challenges: []
+                )
+            )
         }
     }
 
@@ -164,14 +171,21 @@ public struct OAuthResourceServer: Sendable {
                 else {
                     throw refusal(
                         401,
-                        OAuthError(.invalidToken, "this token is bound to a client certificate (cnf x5t#S256) that this request did not present (RFC 8705 §3)"),
+                        OAuthError(
+                            .invalidToken,
+                            "this token is bound to a client certificate (cnf x5t#S256) that this request did not present (RFC 8705 §3)"
+                        ),
                         scheme: .bearer
                     )
                 }
             }
             guard boundKey == nil else {
                 // RFC 9449 §7.2: a DPoP-bound token presented as bearer is a downgrade.
-                throw refusal(401, OAuthError(.invalidToken, "this token is DPoP-bound; present it with 'Authorization: DPoP' and a DPoP proof"), scheme: .dpop)
+                throw refusal(
+                    401,
+                    OAuthError(.invalidToken, "this token is DPoP-bound; present it with 'Authorization: DPoP' and a DPoP proof"),
+                    scheme: .dpop
+                )
             }
             guard configuration.acceptBearerTokens else {
                 throw refusal(401, OAuthError(.invalidToken, "this resource accepts only DPoP-bound tokens"), scheme: .dpop)
@@ -184,16 +198,30 @@ public struct OAuthResourceServer: Sendable {
             let now = now()
             let proof: DPoPProof
             do {
-                proof = try await proofVerifier.verify(headerValues: request.dpop, method: request.method, uri: request.uri, accessToken: token, now: now)
+                proof = try await proofVerifier.verify(
+                    headerValues: request.dpop,
+                    method: request.method,
+                    uri: request.uri,
+                    accessToken: token,
+                    now: now
+                )
             } catch {
                 throw refusal(401, error, scheme: .dpop)
             }
             guard ConstantTime.equals(Array(proof.jkt.utf8), Array(boundKey.utf8)) else {
-                throw refusal(401, OAuthError(.invalidToken, "the DPoP proof key does not match the token's key binding (cnf.jkt)"), scheme: .dpop)
+                throw refusal(
+                    401,
+                    OAuthError(.invalidToken, "the DPoP proof key does not match the token's key binding (cnf.jkt)"),
+                    scheme: .dpop
+                )
             }
             if let nonces {
                 guard let nonce = proof.nonce, nonces.isValid(nonce, now: now) else {
-                    throw refusal(401, OAuthError(.useDPoPNonce, "this resource requires a DPoP nonce; use the DPoP-Nonce response header"), scheme: .dpop)
+                    throw refusal(
+                        401,
+                        OAuthError(.useDPoPNonce, "this resource requires a DPoP nonce; use the DPoP-Nonce response header"),
+                        scheme: .dpop
+                    )
                 }
             }
             let fresh = try await replayCache.insertIfAbsent(
@@ -201,11 +229,18 @@ public struct OAuthResourceServer: Sendable {
                 keyID: "dpop:" + proof.jkt,
                 expiresAt: proofVerifier.replayWindowEnd(for: proof)
             )
-            guard fresh else { throw refusal(401, OAuthError(.invalidDPoPProof, "the DPoP proof was already used (replayed 'jti')"), scheme: .dpop) }
+            guard fresh else {
+                throw refusal(401, OAuthError(.invalidDPoPProof, "the DPoP proof was already used (replayed 'jti')"), scheme: .dpop)
+            }
             verified.kind = .dpop
         }
         guard verified.hasScopes(requiredScopes) else {
-            throw refusal(403, OAuthError(.insufficientScope, "the token lacks the scope this resource requires"), scheme: scheme, scope: requiredScopes)
+            throw refusal(
+                403,
+                OAuthError(.insufficientScope, "the token lacks the scope this resource requires"),
+                scheme: scheme,
+                scope: requiredScopes
+            )
         }
         return verified
     }
@@ -241,7 +276,9 @@ public struct OAuthResourceServer: Sendable {
     /// RFC 9068 §4: `typ`, signature with an allowed algorithm, `iss`, `aud`, `exp`/`nbf`/`iat`.
     private func validateJWT(_ token: String) async throws -> VerifiedAccessToken {
         let jws: CompactJWS
-        do { jws = try CompactJWS(parsing: token) } catch { throw OAuthError(.invalidToken, "the access token is not a JWT: \(error.message)") }
+        do { jws = try CompactJWS(parsing: token) } catch {
+            throw OAuthError(.invalidToken, "the access token is not a JWT: \(error.message)")
+        }
         let payload: Data
         do {
             payload = try await keys.verify(jws, expectedType: AccessTokenClaims.type)
@@ -253,13 +290,23 @@ public struct OAuthResourceServer: Sendable {
         }
         let nbf = (try? JSONDecoder().decode(TimeClaims.self, from: payload))?.nbf
         let now = now().timeIntervalSince1970
-        guard claims.iss == configuration.issuer else { throw OAuthError(.invalidToken, "the access token was issued by another authorization server") }
+        guard claims.iss == configuration.issuer else {
+            throw OAuthError(.invalidToken, "the access token was issued by another authorization server")
+        }
         guard claims.aud.values.contains(where: acceptedAudiences.contains) else {
             throw OAuthError(.invalidToken, "the access token is not meant for this resource (aud)")
         }
-        guard TimeInterval(claims.exp) + configuration.clockSkew > now else { throw OAuthError(.invalidToken, "the access token has expired") }
-        if let nbf { guard TimeInterval(nbf) - configuration.clockSkew <= now else { throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)") } }
-        guard TimeInterval(claims.iat) - configuration.clockSkew <= now else { throw OAuthError(.invalidToken, "the access token was issued in the future (iat)") }
+        guard TimeInterval(claims.exp) + configuration.clockSkew > now else {
+            throw OAuthError(.invalidToken, "the access token has expired")
+        }
+        if let nbf {
+            guard TimeInterval(nbf) - configuration.clockSkew <= now else {
+                throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)")
+            }
+        }
+        guard TimeInterval(claims.iat) - configuration.clockSkew <= now else {
+            throw OAuthError(.invalidToken, "the access token was issued in the future (iat)")
+        }
         return VerifiedAccessToken(
             kind: claims.cnf?.jkt == nil ? .bearer : .dpop,
             issuer: claims.iss,
@@ -317,14 +364,20 @@ public struct OAuthResourceServer: Sendable {
         guard response.status == 200, let answer = try? JSONDecoder().decode(Introspected.self, from: Data(response.body)) else {
             throw ResourceServerError("introspection at \(endpoint) answered HTTP \(response.status)")
         }
-        guard answer.active, let exp = answer.exp, let sub = answer.sub else { throw OAuthError(.invalidToken, "the access token is not active") }
+        guard answer.active, let exp = answer.exp, let sub = answer.sub else {
+            throw OAuthError(.invalidToken, "the access token is not active")
+        }
         let now = now().timeIntervalSince1970
-        if let iss = answer.iss, iss != configuration.issuer { throw OAuthError(.invalidToken, "the access token was issued by another authorization server") }
+        if let iss = answer.iss, iss != configuration.issuer {
+            throw OAuthError(.invalidToken, "the access token was issued by another authorization server")
+        }
         if let aud = answer.aud, !aud.values.contains(where: acceptedAudiences.contains) {
             throw OAuthError(.invalidToken, "the access token is not meant for this resource (aud)")
         }
         guard TimeInterval(exp) + configuration.clockSkew > now else { throw OAuthError(.invalidToken, "the access token has expired") }
-        if let nbf = answer.nbf, TimeInterval(nbf) - configuration.clockSkew > now { throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)") }
+        if let nbf = answer.nbf, TimeInterval(nbf) - configuration.clockSkew > now {
+            throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)")
+        }
         return VerifiedAccessToken(
             kind: answer.cnf?.jkt == nil ? .bearer : .dpop,
             issuer: answer.iss ?? configuration.issuer,
@@ -353,7 +406,9 @@ public struct OAuthResourceServer: Sendable {
                 parameters.append(("error_description", error.message))
             }
             if let scope, !scope.isEmpty { parameters.append(("scope", scope.description)) }
-            if name == "DPoP" { parameters.append(("algs", proofVerifier.allowedAlgorithms.map(\.rawValue).sorted().joined(separator: " "))) }
+            if name == "DPoP" {
+                parameters.append(("algs", proofVerifier.allowedAlgorithms.map(\.rawValue).sorted().joined(separator: " ")))
+            }
             if let metadataURL { parameters.append(("resource_metadata", metadataURL)) }
             return AuthenticationChallenge(scheme: name, parameters: parameters)
         }

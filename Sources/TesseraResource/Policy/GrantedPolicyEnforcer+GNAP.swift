@@ -24,7 +24,11 @@ extension GrantedPolicyEnforcer.Grant {
 extension GrantedPolicyEnforcer {
     /// Decides `request` against the Cedar policies a GNAP token grants (and the RS's own policies),
     /// so Cedar grants are enforced the same way whichever front door issued the token.
-    public func authorize(_ request: AuthorizationRequest, entities: EntityStore = EntityStore(), gnap authorized: GNAPAuthorizedRequest) -> Decision {
+    public func authorize(
+        _ request: AuthorizationRequest,
+        entities: EntityStore = EntityStore(),
+        gnap authorized: GNAPAuthorizedRequest
+    ) -> Decision {
         authorize(request, entities: entities, grant: Grant(gnap: authorized))
     }
 }

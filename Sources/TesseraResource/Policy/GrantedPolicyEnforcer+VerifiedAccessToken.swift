@@ -31,6 +31,10 @@ extension GrantedPolicyEnforcer.Decision {
         if let realm { parameters.append(("realm", realm)) }
         parameters.append(("error", error.code.rawValue))
         parameters.append(("error_description", error.message))
-        return ResourceRefusal(status: 403, error: error, challenges: [AuthenticationChallenge(scheme: token.kind.rawValue, parameters: parameters)])
+        return ResourceRefusal(
+            status: 403,
+            error: error,
+            challenges: [AuthenticationChallenge(scheme: token.kind.rawValue, parameters: parameters)]
+        )
     }
 }

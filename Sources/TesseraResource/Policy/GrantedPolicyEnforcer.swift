@@ -104,17 +104,29 @@ public final class GrantedPolicyEnforcer: Sendable {
         // Cedar skips a policy whose condition errors; a skipped forbid would let the request
         // through, so any evaluation error is a denial here (docs/SECURITY.md, "Policy fail-open").
         guard answer.diagnostics.errors.isEmpty else {
-            return Decision(isAllowed: false, reason: Self.failedClosed(request, answer, "the granted policies"), determiningPolicies: determining)
+            return Decision(
+                isAllowed: false,
+                reason: Self.failedClosed(request, answer, "the granted policies"),
+                determiningPolicies: determining
+            )
         }
         if let own {
             let ownAnswer = own.isAuthorized(request, entities: entities)
             guard ownAnswer.diagnostics.errors.isEmpty else {
-                return Decision(isAllowed: false, reason: Self.failedClosed(request, ownAnswer, "the resource server's own policies"), determiningPolicies: determining)
+                return Decision(
+                    isAllowed: false,
+                    reason: Self.failedClosed(request, ownAnswer, "the resource server's own policies"),
+                    determiningPolicies: determining
+                )
             }
             guard ownAnswer.decision == .allow else {
                 let which = ownAnswer.diagnostics.reasons.sorted()
                 let why = which.isEmpty ? "none of its policies permits it" : "forbidden by \(which.joined(separator: ", "))"
-                return Decision(isAllowed: false, reason: "the resource server's own policies deny \(request.action) on \(request.resource): \(why)", determiningPolicies: determining)
+                return Decision(
+                    isAllowed: false,
+                    reason: "the resource server's own policies deny \(request.action) on \(request.resource): \(why)",
+                    determiningPolicies: determining
+                )
             }
         }
         return Decision(isAllowed: true, reason: nil, determiningPolicies: determining)
@@ -122,7 +134,8 @@ public final class GrantedPolicyEnforcer: Sendable {
 
     private static func failedClosed(_ request: AuthorizationRequest, _ answer: AuthorizationResponse, _ which: String) -> String {
         let errors = answer.diagnostics.errors.prefix(3).map { "\($0.policyID): \($0.error.message)" }
-        return "\(request.principal) may not \(request.action) on \(request.resource): \(which) could not be evaluated (\(errors.joined(separator: "; ")))"
+        return
+            "\(request.principal) may not \(request.action) on \(request.resource): \(which) could not be evaluated (\(errors.joined(separator: "; ")))"
     }
 
     private static func denial(_ request: AuthorizationRequest, _ answer: AuthorizationResponse, _ determining: [String]) -> String {

@@ -62,7 +62,13 @@ public struct AuthorizationDetailsTypeDefinition: Sendable, Hashable, Decodable 
         case clients, cedar
     }
 
-    public init(type: String, requiredMembers: [String]? = nil, allowedMembers: [String]? = nil, clients: [String]? = nil, cedar: Cedar? = nil) {
+    public init(
+        type: String,
+        requiredMembers: [String]? = nil,
+        allowedMembers: [String]? = nil,
+        clients: [String]? = nil,
+        cedar: Cedar? = nil
+    ) {
         self.type = type
         self.requiredMembers = requiredMembers
         self.allowedMembers = allowedMembers
@@ -77,10 +83,24 @@ public struct AuthorizationDetailsTypeDefinition: Sendable, Hashable, Decodable 
         guard !type.isEmpty else { throw ConfigurationError(field: "\(field).type", "must not be empty") }
         var profile: AuthorizationDetailsType.CedarProfile?
         if let cedar {
-            let schema = try Self.text(inline: cedar.schema, file: cedar.schemaFile, field: "\(field).cedar.schema", fileField: "\(field).cedar.schema_file")
-            guard let policies = try Self.text(inline: cedar.policies, file: cedar.policyFile, field: "\(field).cedar.policies", fileField: "\(field).cedar.policy_file")
+            let schema = try Self.text(
+                inline: cedar.schema,
+                file: cedar.schemaFile,
+                field: "\(field).cedar.schema",
+                fileField: "\(field).cedar.schema_file"
+            )
+            guard
+                let policies = try Self.text(
+                    inline: cedar.policies,
+                    file: cedar.policyFile,
+                    field: "\(field).cedar.policies",
+                    fileField: "\(field).cedar.policy_file"
+                )
             else {
-                throw ConfigurationError(field: "\(field).cedar.policy_file", "is required: the AS's Cedar policies decide what may be delegated")
+                throw ConfigurationError(
+                    field: "\(field).cedar.policy_file",
+                    "is required: the AS's Cedar policies decide what may be delegated"
+                )
             }
             do {
                 profile = try AuthorizationDetailsType.CedarProfile(

@@ -174,7 +174,9 @@ struct FileChaining: Decodable {
             peer.metadataURL = metadataURL
             if let algorithms { peer.algorithms = Set(algorithms.map(JWSAlgorithm.init(rawValue:))) }
             if let scopes {
-                do { peer.scopes = try Scope(parsing: scopes) } catch { throw ConfigurationError(field: field + ".scopes", "contains a character RFC 6749 §3.3 does not allow") }
+                do { peer.scopes = try Scope(parsing: scopes) } catch {
+                    throw ConfigurationError(field: field + ".scopes", "contains a character RFC 6749 §3.3 does not allow")
+                }
             }
             if let outbound { peer.outbound = outbound.transcription }
             if let inbound { peer.inbound = inbound.transcription }
@@ -210,7 +212,9 @@ struct FileChaining: Decodable {
             result.resources = resources ?? []
             result.clients = clients ?? []
             if let scopes {
-                do { result.scopes = try Scope(parsing: scopes) } catch { throw ConfigurationError(field: field + ".scopes", "contains a character RFC 6749 §3.3 does not allow") }
+                do { result.scopes = try Scope(parsing: scopes) } catch {
+                    throw ConfigurationError(field: field + ".scopes", "contains a character RFC 6749 §3.3 does not allow")
+                }
             }
             result.clientIDs = clientIDs ?? [:]
             return result

@@ -16,7 +16,10 @@ extension ConfigurationLoader {
             guard let allowedNetworks else { return }
             configuration.outboundPolicy.allowedNetworks = try allowedNetworks.enumerated().map { index, text throws(ConfigurationError) in
                 guard let network = IPNetwork(text) else {
-                    throw ConfigurationError(field: "\(section).allowed_networks[\(index)]", "must be an IP address or CIDR block such as 127.0.0.1/32")
+                    throw ConfigurationError(
+                        field: "\(section).allowed_networks[\(index)]",
+                        "must be an IP address or CIDR block such as 127.0.0.1/32"
+                    )
                 }
                 return network
             }

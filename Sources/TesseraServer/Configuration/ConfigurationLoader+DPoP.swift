@@ -66,7 +66,9 @@ extension ServerConfiguration {
             )
         }
         guard (5...600).contains(dpop.proofWindow) else { throw ConfigurationError(field: "dpop.proof_window", "must be 5 to 600 seconds") }
-        guard (10...86_400).contains(dpop.noncePeriod) else { throw ConfigurationError(field: "dpop.nonce_period", "must be 10 to 86400 seconds") }
+        guard (10...86_400).contains(dpop.noncePeriod) else {
+            throw ConfigurationError(field: "dpop.nonce_period", "must be 10 to 86400 seconds")
+        }
         if let secret = dpop.nonceSecret, secret.count < 32 {
             throw ConfigurationError(field: "dpop.nonce_secret", "must be at least 32 bytes")
         }

@@ -44,7 +44,12 @@ public enum ConfigurationLoader {
     }
 
     /// Applies one setting given as text (environment variable or flag).
-    public static func apply(key: String, value: String, to configuration: inout ServerConfiguration, source: String) throws(ConfigurationError) {
+    public static func apply(
+        key: String,
+        value: String,
+        to configuration: inout ServerConfiguration,
+        source: String
+    ) throws(ConfigurationError) {
         switch key {
         case "host": configuration.host = value
         case "port":
@@ -151,7 +156,10 @@ public enum ConfigurationLoader {
             clientIDMetadataDocuments = try keyed.decodeIfPresent(FileClientMetadata.self, forKey: .clientIDMetadataDocuments)
             clientChallenges = try keyed.decodeIfPresent(FileClientChallenges.self, forKey: .clientChallenges)
             dpop = try keyed.decodeIfPresent(FileDPoP.self, forKey: .dpop)
-            authorizationDetailsTypes = try keyed.decodeIfPresent([AuthorizationDetailsTypeDefinition].self, forKey: .authorizationDetailsTypes)
+            authorizationDetailsTypes = try keyed.decodeIfPresent(
+                [AuthorizationDetailsTypeDefinition].self,
+                forKey: .authorizationDetailsTypes
+            )
             users = try keyed.decodeIfPresent([FileUser].self, forKey: .users)
             requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests)
             tls = try keyed.decodeIfPresent(FileTLS.self, forKey: .tls)
@@ -168,7 +176,9 @@ public enum ConfigurationLoader {
             if let issuer { configuration.issuer = issuer }
             if let database { configuration.database = database }
             if let dataDir { configuration.dataDirectory = dataDir }
-            if let requirePushedAuthorizationRequests { configuration.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests }
+            if let requirePushedAuthorizationRequests {
+                configuration.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests
+            }
             if let accessTokenLifetime { configuration.accessTokenLifetime = accessTokenLifetime }
             if let refreshTokenLifetime { configuration.refreshTokenLifetime = refreshTokenLifetime }
             if let signingAlgorithm { configuration.signingAlgorithm = JWSAlgorithm(rawValue: signingAlgorithm) }
@@ -227,7 +237,9 @@ public enum ConfigurationLoader {
         func apply(to settings: inout KeySettings) throws(ConfigurationError) {
             if let refreshInterval { settings.refreshInterval = refreshInterval }
             if let publishDelay { settings.publishDelay = publishDelay }
-            if let encryptionKeyFile { settings.encryptionKey = try KeySettings.encryptionKey(file: encryptionKeyFile, field: "keys.encryption_key_file") }
+            if let encryptionKeyFile {
+                settings.encryptionKey = try KeySettings.encryptionKey(file: encryptionKeyFile, field: "keys.encryption_key_file")
+            }
         }
     }
 
@@ -240,7 +252,10 @@ public enum ConfigurationLoader {
             guard let allowedNetworks else { return }
             exposure.allowedNetworks = try allowedNetworks.enumerated().map { index, text throws(ConfigurationError) in
                 guard let network = IPNetwork(text) else {
-                    throw ConfigurationError(field: "metrics.allowed_networks[\(index)]", "must be an IP address or CIDR block such as 10.0.0.0/8")
+                    throw ConfigurationError(
+                        field: "metrics.allowed_networks[\(index)]",
+                        "must be an IP address or CIDR block such as 10.0.0.0/8"
+                    )
                 }
                 return network
             }
@@ -315,7 +330,10 @@ public enum ConfigurationLoader {
             if let instances {
                 gnap.instances = instances.map {
                     GNAPConfiguration.Instance(
-                        id: $0.id, key: $0.key, displayName: $0.displayName, allowedAccess: Set($0.allowedAccess ?? []),
+                        id: $0.id,
+                        key: $0.key,
+                        displayName: $0.displayName,
+                        allowedAccess: Set($0.allowedAccess ?? []),
                         allowBearer: $0.allowBearer ?? false
                     )
                 }
@@ -328,7 +346,9 @@ public enum ConfigurationLoader {
                 }
             }
             if let resourceServers {
-                gnap.resourceServers = resourceServers.map { GNAPConfiguration.ResourceServer(id: $0.id, key: $0.key, audiences: Set($0.audiences)) }
+                gnap.resourceServers = resourceServers.map {
+                    GNAPConfiguration.ResourceServer(id: $0.id, key: $0.key, audiences: Set($0.audiences))
+                }
             }
         }
     }

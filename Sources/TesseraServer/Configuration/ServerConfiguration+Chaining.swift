@@ -7,11 +7,15 @@ extension ServerConfiguration {
     /// - Throws: ``ConfigurationError`` naming the field.
     func validateChaining() throws(ConfigurationError) {
         let trust = chaining
-        guard (1...300).contains(trust.grantLifetime) else { throw ConfigurationError(field: "chaining.grant_lifetime", "must be 1 to 300 seconds") }
+        guard (1...300).contains(trust.grantLifetime) else {
+            throw ConfigurationError(field: "chaining.grant_lifetime", "must be 1 to 300 seconds")
+        }
         guard (10...3600).contains(trust.maximumGrantLifetime) else {
             throw ConfigurationError(field: "chaining.maximum_grant_lifetime", "must be 10 to 3600 seconds")
         }
-        guard (0...300).contains(trust.clockSkew) else { throw ConfigurationError(field: "chaining.clock_skew", "must be 0 to 300 seconds") }
+        guard (0...300).contains(trust.clockSkew) else {
+            throw ConfigurationError(field: "chaining.clock_skew", "must be 0 to 300 seconds")
+        }
         guard (0...3600).contains(trust.jwksRefetchInterval) else {
             throw ConfigurationError(field: "chaining.jwks_refetch_interval", "must be 0 to 3600 seconds")
         }
@@ -20,13 +24,19 @@ extension ServerConfiguration {
         var targets = Set<String>()
         for (index, peer) in trust.peers.enumerated() {
             let field = "chaining.peers[\(index)]"
-            guard !peer.name.isEmpty, peer.name.utf8.count <= 64, peer.name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            guard !peer.name.isEmpty, peer.name.utf8.count <= 64,
+                peer.name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+            else {
                 throw ConfigurationError(field: field + ".name", "must be 1 to 64 printable ASCII characters")
             }
-            guard names.insert(peer.name).inserted else { throw ConfigurationError(field: field + ".name", "'\(peer.name)' is listed twice") }
+            guard names.insert(peer.name).inserted else {
+                throw ConfigurationError(field: field + ".name", "'\(peer.name)' is listed twice")
+            }
             try Self.checkURL(peer.issuer, field: field + ".issuer")
             if let issuer, peer.issuer == issuer { throw ConfigurationError(field: field + ".issuer", "is this server's own issuer") }
-            guard issuers.insert(peer.issuer).inserted else { throw ConfigurationError(field: field + ".issuer", "is listed for two peers") }
+            guard issuers.insert(peer.issuer).inserted else {
+                throw ConfigurationError(field: field + ".issuer", "is listed for two peers")
+            }
             try Self.checkKeys(peer.jwks, peer.jwksURI, field: field, required: false)
             if let metadataURL = peer.metadataURL {
                 guard peer.jwks == nil, peer.jwksURI == nil else {
@@ -35,7 +45,9 @@ extension ServerConfiguration {
                 try Self.checkURL(metadataURL, field: field + ".metadata_url")
             }
             for (position, target) in peer.audiences.enumerated() {
-                guard !target.isEmpty, target.utf8.count <= 2048 else { throw ConfigurationError(field: field + ".audiences[\(position)]", "must not be empty") }
+                guard !target.isEmpty, target.utf8.count <= 2048 else {
+                    throw ConfigurationError(field: field + ".audiences[\(position)]", "must not be empty")
+                }
                 guard targets.insert(target).inserted else {
                     throw ConfigurationError(field: field + ".audiences[\(position)]", "'\(target)' already names another peer")
                 }
@@ -59,8 +71,12 @@ extension ServerConfiguration {
         for (index, trusted) in trust.subjectTokenIssuers.enumerated() {
             let field = "chaining.subject_token_issuers[\(index)]"
             try Self.checkURL(trusted.issuer, field: field + ".issuer")
-            if let issuer, trusted.issuer == issuer { throw ConfigurationError(field: field + ".issuer", "is this server's own issuer (our tokens are always accepted)") }
-            guard trustedIssuers.insert(trusted.issuer).inserted else { throw ConfigurationError(field: field + ".issuer", "is listed twice") }
+            if let issuer, trusted.issuer == issuer {
+                throw ConfigurationError(field: field + ".issuer", "is this server's own issuer (our tokens are always accepted)")
+            }
+            guard trustedIssuers.insert(trusted.issuer).inserted else {
+                throw ConfigurationError(field: field + ".issuer", "is listed twice")
+            }
             if let metadataURL = trusted.metadataURL {
                 guard trusted.jwks == nil, trusted.jwksURI == nil else {
                     throw ConfigurationError(field: field + ".metadata_url", "give one of jwks, jwks_uri and metadata_url")
@@ -83,14 +99,21 @@ extension ServerConfiguration {
     /// resources absolute URIs (RFC 8707), listed clients known, and a default policy that parses.
     private func validateIDJAG() throws(ConfigurationError) {
         let trust = chaining
-        guard (1...300).contains(trust.idJAGLifetime) else { throw ConfigurationError(field: "chaining.id_jag_lifetime", "must be 1 to 300 seconds") }
+        guard (1...300).contains(trust.idJAGLifetime) else {
+            throw ConfigurationError(field: "chaining.id_jag_lifetime", "must be 1 to 300 seconds")
+        }
         let known = Set(clients.map(\.id))
         for (index, peer) in trust.peers.enumerated() {
             guard let settings = peer.idJAG else { continue }
             let field = "chaining.peers[\(index)].id_jag"
             for (position, resource) in settings.resources.enumerated() {
-                guard let url = URLComponents(string: resource), url.scheme?.isEmpty == false, url.fragment == nil, resource.utf8.count <= 2048 else {
-                    throw ConfigurationError(field: field + ".resources[\(position)]", "must be an absolute URI without a fragment (RFC 8707 §2)")
+                guard let url = URLComponents(string: resource), url.scheme?.isEmpty == false, url.fragment == nil,
+                    resource.utf8.count <= 2048
+                else {
+                    throw ConfigurationError(
+                        field: field + ".resources[\(position)]",
+                        "must be an absolute URI without a fragment (RFC 8707 §2)"
+                    )
                 }
             }
             if !clients.isEmpty, let unknown = settings.clients.first(where: { !known.contains($0) }) {
@@ -99,13 +122,17 @@ extension ServerConfiguration {
         }
         if trust.idJAGPolicy == nil {
             do { _ = try trust.idJAGIssuancePolicy() } catch {
-                throw ConfigurationError(field: "chaining.peers[].id_jag", "the policy written from these settings does not parse: \(error.message)")
+                throw ConfigurationError(
+                    field: "chaining.peers[].id_jag",
+                    "the policy written from these settings does not parse: \(error.message)"
+                )
             }
         }
     }
 
     private static func checkURL(_ value: String, field: String) throws(ConfigurationError) {
-        guard let url = URLComponents(string: value), url.scheme == "https" || url.scheme == "http", url.host?.isEmpty == false, url.fragment == nil
+        guard let url = URLComponents(string: value), url.scheme == "https" || url.scheme == "http", url.host?.isEmpty == false,
+            url.fragment == nil
         else { throw ConfigurationError(field: field, "must be an http(s) URL without a fragment") }
     }
 
@@ -126,7 +153,10 @@ extension ServerConfiguration {
     private static func checkAlgorithms(_ algorithms: Set<JWSAlgorithm>, field: String) throws(ConfigurationError) {
         guard !algorithms.isEmpty else { throw ConfigurationError(field: field, "must list at least one algorithm") }
         if let refused = algorithms.first(where: { !JWSAlgorithm.asymmetric.contains($0) }) {
-            throw ConfigurationError(field: field, "'\(refused.rawValue)' is not allowed (use \(JWSAlgorithm.asymmetric.map(\.rawValue).sorted().joined(separator: ", ")))")
+            throw ConfigurationError(
+                field: field,
+                "'\(refused.rawValue)' is not allowed (use \(JWSAlgorithm.asymmetric.map(\.rawValue).sorted().joined(separator: ", ")))"
+            )
         }
     }
 
@@ -134,7 +164,9 @@ extension ServerConfiguration {
         if transcription.requireSubjectMapping, transcription.subjectMap.isEmpty, transcription.subjectClaim == nil {
             throw ConfigurationError(field: field + ".require_subject_mapping", "needs a subject_map or a subject_claim")
         }
-        if let claim = transcription.subjectClaim, claim.isEmpty { throw ConfigurationError(field: field + ".subject_claim", "must not be empty") }
+        if let claim = transcription.subjectClaim, claim.isEmpty {
+            throw ConfigurationError(field: field + ".subject_claim", "must not be empty")
+        }
         for (index, name) in transcription.claims.enumerated() where name != "*" && JWTClaimSet.protocolClaims.contains(name) {
             throw ConfigurationError(field: field + ".claims[\(index)]", "'\(name)' is a protocol claim and cannot be transcribed")
         }

@@ -16,7 +16,9 @@ extension ServerConfiguration {
         guard (1...100_000).contains(registration.attemptsPerAddress) else {
             throw ConfigurationError(field: "registration.attempts_per_address", "must be 1 to 100000")
         }
-        guard (1...86_400).contains(registration.window) else { throw ConfigurationError(field: "registration.window", "must be 1 to 86400 seconds") }
+        guard (1...86_400).contains(registration.window) else {
+            throw ConfigurationError(field: "registration.window", "must be 1 to 86400 seconds")
+        }
     }
 }
 

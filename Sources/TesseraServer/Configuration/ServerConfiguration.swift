@@ -86,9 +86,14 @@ public struct ServerConfiguration: Sendable {
         }
         guard refreshTokenLifetime >= 60 else { throw ConfigurationError(field: "refresh_token_lifetime", "must be at least 60 seconds") }
         guard SigningKeyGenerator.supportedAlgorithms.contains(signingAlgorithm) else {
-            throw ConfigurationError(field: "signing_algorithm", "must be one of \(SigningKeyGenerator.supportedAlgorithms.map(\.rawValue).joined(separator: ", "))")
+            throw ConfigurationError(
+                field: "signing_algorithm",
+                "must be one of \(SigningKeyGenerator.supportedAlgorithms.map(\.rawValue).joined(separator: ", "))"
+            )
         }
-        guard (0...3600).contains(gnap.continuationWait) else { throw ConfigurationError(field: "gnap.continuation_wait", "must be 0 to 3600 seconds") }
+        guard (0...3600).contains(gnap.continuationWait) else {
+            throw ConfigurationError(field: "gnap.continuation_wait", "must be 0 to 3600 seconds")
+        }
         for (index, instance) in gnap.instances.enumerated() {
             if instance.key.proof.method == "mtls" {
                 try validateMutualTLSInstance(instance.key, field: "gnap.instances[\(index)].key")
@@ -96,7 +101,12 @@ public struct ServerConfiguration: Sendable {
             }
             guard instance.key.proof.method == "httpsig", let jwk = instance.key.jwk, jwk.alg != nil, jwk.kid != nil,
                 (try? jwk.thumbprint()) != nil
-            else { throw ConfigurationError(field: "gnap.instances[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid") }
+            else {
+                throw ConfigurationError(
+                    field: "gnap.instances[\(index)].key",
+                    "must be an httpsig key with a public JWK carrying alg and kid"
+                )
+            }
         }
         try validateTLS()
         try validateKeys()
@@ -104,10 +114,18 @@ public struct ServerConfiguration: Sendable {
             if server.key.proof.method == "mtls" {
                 try validateMutualTLSInstance(server.key, field: "gnap.resource_servers[\(index)].key")
             } else {
-                guard server.key.proof.method == "httpsig", let jwk = server.key.jwk, jwk.alg != nil, jwk.kid != nil, (try? jwk.thumbprint()) != nil
-                else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].key", "must be an httpsig key with a public JWK carrying alg and kid, or an mtls certificate") }
+                guard server.key.proof.method == "httpsig", let jwk = server.key.jwk, jwk.alg != nil, jwk.kid != nil,
+                    (try? jwk.thumbprint()) != nil
+                else {
+                    throw ConfigurationError(
+                        field: "gnap.resource_servers[\(index)].key",
+                        "must be an httpsig key with a public JWK carrying alg and kid, or an mtls certificate"
+                    )
+                }
             }
-            guard !server.audiences.isEmpty else { throw ConfigurationError(field: "gnap.resource_servers[\(index)].audiences", "must list at least one audience") }
+            guard !server.audiences.isEmpty else {
+                throw ConfigurationError(field: "gnap.resource_servers[\(index)].audiences", "must list at least one audience")
+            }
         }
         try validateChaining()
         _ = try outboundTLS.clientConfiguration()
@@ -118,7 +136,10 @@ public struct ServerConfiguration: Sendable {
             )
         }
         guard clientMetadata.minimumCacheLifetime >= 0, clientMetadata.maximumCacheLifetime >= clientMetadata.minimumCacheLifetime else {
-            throw ConfigurationError(field: "client_id_metadata_documents.maximum_cache_lifetime", "must be at least minimum_cache_lifetime (and both ≥ 0)")
+            throw ConfigurationError(
+                field: "client_id_metadata_documents.maximum_cache_lifetime",
+                "must be at least minimum_cache_lifetime (and both ≥ 0)"
+            )
         }
         guard (10...3600).contains(clientChallenges.sessionLifetime) else {
             throw ConfigurationError(field: "client_challenges.session_lifetime", "must be 10 to 3600 seconds")
@@ -169,7 +190,9 @@ public struct ServerConfiguration: Sendable {
         }
         var seen = Set<String>()
         for (index, client) in clients.enumerated() {
-            guard seen.insert(client.id).inserted else { throw ConfigurationError(field: "clients[\(index)].id", "'\(client.id)' is listed twice") }
+            guard seen.insert(client.id).inserted else {
+                throw ConfigurationError(field: "clients[\(index)].id", "'\(client.id)' is listed twice")
+            }
             if ClientAuthenticationMethod(rawValue: client.auth).usesSharedSecret, client.secret == nil {
                 throw ConfigurationError(field: "clients[\(index)].secret", "is required for \(client.auth) clients in the config file")
             }

@@ -37,7 +37,10 @@ struct GuardedClientMetadataFetcher: ClientMetadataFetching {
             let parts = directive.trimmingCharacters(in: .whitespaces).lowercased().split(separator: "=", maxSplits: 1)
             switch parts.first {
             case "no-store", "no-cache": return 0
-            case "max-age": if parts.count == 2, let seconds = Int(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))), seconds >= 0 { maxAge = TimeInterval(seconds) }
+            case "max-age":
+                if parts.count == 2, let seconds = Int(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))), seconds >= 0 {
+                    maxAge = TimeInterval(seconds)
+                }
             default: break
             }
         }

@@ -64,7 +64,8 @@ public struct GuardedHTTPFetcher: Sendable {
 
     /// POSTs `body` as `contentType` to `url` (the GNAP `push` finish, RFC 9635 §4.2.2), with the same
     /// checks as ``get(_:accept:maximumBytes:)``.
-    public func post(_ url: String, contentType: String, body: [UInt8], accept: String, maximumBytes: Int) async throws(Refusal) -> Response {
+    public func post(_ url: String, contentType: String, body: [UInt8], accept: String, maximumBytes: Int) async throws(Refusal) -> Response
+    {
         try await send(url, accept: accept, maximumBytes: maximumBytes, post: (contentType, body))
     }
 
@@ -162,7 +163,9 @@ public struct GuardedHTTPFetcher: Sendable {
         }
         guard let first = addresses.first else { throw Refusal("the host name '\(host.prefix(100))' has no addresses") }
         for address in addresses where !policy.permits(address) {
-            throw Refusal("'\(host.prefix(100))' resolves to \(address), a special-use address that is never fetched unless the operator lists its network in outbound_network.allowed_networks")
+            throw Refusal(
+                "'\(host.prefix(100))' resolves to \(address), a special-use address that is never fetched unless the operator lists its network in outbound_network.allowed_networks"
+            )
         }
         if scheme == "http", !addresses.allSatisfy(policy.isExplicitlyAllowed) {
             throw Refusal("only https URLs are fetched")

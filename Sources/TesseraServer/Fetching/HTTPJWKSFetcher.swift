@@ -17,7 +17,10 @@ struct HTTPJWKSFetcher: JWKSFetcher, AuthorizationServerMetadataFetcher {
     /// One client for the process, like `HTTPClient.shared` (which lives forever and needs no
     /// shutdown) but configured never to follow redirects.
     static let sharedClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(5)))
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: .seconds(5))
+        )
         configuration.httpVersion = .http1Only
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()

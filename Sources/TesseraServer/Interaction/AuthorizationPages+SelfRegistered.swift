@@ -5,14 +5,15 @@ extension AuthorizationPages {
     /// shown as it names itself and marked unverified, since nobody vouched for that name (RFC 7591
     /// §5: "the authorization server SHOULD display … that the client was dynamically registered").
     static func selfRegistered(_ who: ClientPresentation) -> HTML {
-        let named: HTML = who.name.map { name -> HTML in "<strong>“\(name)”</strong> (as it names itself, unverified)" }
+        let named: HTML =
+            who.name.map { name -> HTML in "<strong>“\(name)”</strong> (as it names itself, unverified)" }
             ?? "<strong>An application</strong> (unverified)"
         let warning: HTML =
             who.returnsOnlyToThisComputer
             ? """
-                <p class="note warning">This application runs on your own computer. Any program on it could register the same name: \
-                continue only if you just started it yourself.</p>
-                """
+            <p class="note warning">This application runs on your own computer. Any program on it could register the same name: \
+            continue only if you just started it yourself.</p>
+            """
             : .empty
         return """
             <p>\(named) asks for access on your behalf.</p>

@@ -88,9 +88,9 @@ enum AuthorizationPages {
         let warning: HTML =
             who.returnsOnlyToThisComputer
             ? """
-                <p class="note warning">This application runs on your own computer. Any program on it could use the same name: \
-                continue only if you just started it yourself.</p>
-                """
+            <p class="note warning">This application runs on your own computer. Any program on it could use the same name: \
+            continue only if you just started it yourself.</p>
+            """
             : .empty
         return """
             <p>\(named) asks for access on your behalf.</p>

@@ -133,7 +133,12 @@ struct AuthorizationRoutes: Sendable {
             return PageLayout.message(title: "Something went wrong", error.message, status: .badRequest, kind: "error")
         } catch {
             context.logger.error("authorization page failed", metadata: ["tessera.error": "\(error)"])
-            return PageLayout.message(title: "Something went wrong", "The server could not complete this request.", status: .internalServerError, kind: "error")
+            return PageLayout.message(
+                title: "Something went wrong",
+                "The server could not complete this request.",
+                status: .internalServerError,
+                kind: "error"
+            )
         }
     }
 }

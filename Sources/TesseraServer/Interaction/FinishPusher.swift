@@ -16,7 +16,13 @@ struct FinishPusher: Sendable {
     func push(uri: String, body: [UInt8]) async throws {
         let response: GuardedHTTPFetcher.Response
         do {
-            response = try await fetcher.post(uri, contentType: "application/json", body: body, accept: "application/json", maximumBytes: 16 * 1024)
+            response = try await fetcher.post(
+                uri,
+                contentType: "application/json",
+                body: body,
+                accept: "application/json",
+                maximumBytes: 16 * 1024
+            )
         } catch {
             throw Refused(description: error.description)
         }

@@ -27,8 +27,13 @@ struct InteractionRoutes: Sendable {
     let now: @Sendable () -> Date
 
     init(
-        service: GNAPService, authorization: AuthorizationCodeService? = nil, people: PeopleService, cookie: SessionCookie, pusher: FinishPusher,
-        signIn: SignInConfiguration, now: @escaping @Sendable () -> Date
+        service: GNAPService,
+        authorization: AuthorizationCodeService? = nil,
+        people: PeopleService,
+        cookie: SessionCookie,
+        pusher: FinishPusher,
+        signIn: SignInConfiguration,
+        now: @escaping @Sendable () -> Date
     ) {
         self.service = service
         self.authorization = authorization
@@ -69,7 +74,9 @@ struct InteractionRoutes: Sendable {
         let session = try await currentSession(request)
         if session?.username != nil { return Self.seeOther(next) }
         let who = try await requester(next)
-        if let session { return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: false, asking: who)) }
+        if let session {
+            return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: false, asking: who))
+        }
         let (value, fresh) = try await people.startSession(username: nil)
         return PageLayout.response(
             InteractionPages.signIn(csrf: fresh.csrfToken, next: next, failed: false, asking: who),
@@ -99,7 +106,13 @@ struct InteractionRoutes: Sendable {
         } catch {
             addressThrottle.recordFailure(address, at: now())
             return PageLayout.response(
-                InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true, username: typed, asking: try await requester(next)),
+                InteractionPages.signIn(
+                    csrf: session.csrfToken,
+                    next: next,
+                    failed: true,
+                    username: typed,
+                    asking: try await requester(next)
+                ),
                 status: .badRequest
             )
         }
@@ -133,7 +146,13 @@ struct InteractionRoutes: Sendable {
         guard let user else {
             context.logger.notice("sign-in refused", metadata: ["tessera.username": "\(name)"])
             return PageLayout.response(
-                InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: true, username: typed, asking: try await requester(next)),
+                InteractionPages.signIn(
+                    csrf: session.csrfToken,
+                    next: next,
+                    failed: true,
+                    username: typed,
+                    asking: try await requester(next)
+                ),
                 status: .unauthorized
             )
         }

@@ -20,7 +20,12 @@ public final class ServerMetrics: Sendable {
             labels: [("endpoint", endpoint), ("method", method), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            descriptor: .init(namespace: "tessera", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency"),
+            descriptor: .init(
+                namespace: "tessera",
+                metricName: "http_request_duration",
+                unitName: "seconds",
+                helpText: "HTTP request latency"
+            ),
             labels: [("endpoint", endpoint), ("method", method)],
             buckets: Self.buckets
         ).record(duration)
@@ -28,7 +33,12 @@ public final class ServerMetrics: Sendable {
 
     func tokenIssued(grantType: String) {
         registry.makeCounter(
-            descriptor: .init(namespace: "tessera", metricName: "tokens_issued", unitName: "total", helpText: "Token responses sent, per grant type"),
+            descriptor: .init(
+                namespace: "tessera",
+                metricName: "tokens_issued",
+                unitName: "total",
+                helpText: "Token responses sent, per grant type"
+            ),
             labels: [("grant_type", grantType)]
         ).increment()
     }

@@ -26,7 +26,11 @@ final class PostgresCircuitBreaker: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
 
-    enum ProbeResult: Sendable { case up, down(String), unknown }
+    enum ProbeResult: Sendable {
+        case up
+        case down(String)
+        case unknown
+    }
 
     private struct State {
         var openSince: ContinuousClock.Instant?
@@ -146,10 +150,16 @@ extension PostgresCircuitBreaker {
                 group.addTask {
                     do {
                         var configuration = PostgresConnection.Configuration(
-                            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
+                            host: url.host,
+                            port: url.port,
+                            username: url.username,
+                            password: url.password,
+                            database: url.database,
                             tls: try Self.tls(url.tls)
                         )
-                        configuration.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+                        configuration.options.connectTimeout = .nanoseconds(
+                            Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+                        )
                         let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
                         do {
                             _ = try await connection.run("SELECT 1", logger: logger)

@@ -8,7 +8,12 @@ struct PostgresClientMetadataStore: ClientMetadataStore {
     static let columns =
         "client_id, first_seen_at, last_fetched_at, keys_fingerprint, redirect_uris_fingerprint, keys_changed_at, redirect_uris_changed_at"
 
-    func observe(clientID: String, keysFingerprint: String, redirectURIsFingerprint: String, at now: Date) async throws
+    func observe(
+        clientID: String,
+        keysFingerprint: String,
+        redirectURIsFingerprint: String,
+        at now: Date
+    ) async throws
         -> MetadataClientObservation
     {
         let millis = now.millis

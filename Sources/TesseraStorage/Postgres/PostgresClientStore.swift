@@ -20,7 +20,10 @@ struct PostgresClientStore: ClientStore {
 
     func client(id: String) async throws -> ClientRecord? {
         try await database.withConnection { connection in
-            let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM clients WHERE id = \(id)", logger: database.logger)
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM clients WHERE id = \(id)",
+                logger: database.logger
+            )
             for try await row in rows { return try Self.record(row) }
             return nil
         }
@@ -82,8 +85,13 @@ struct PostgresClientStore: ClientStore {
     }
 
     private static func record(_ row: PostgresRow) throws -> ClientRecord {
-        let (id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences, registrationMetadata, registrationTokenHash) =
-            try row.decode((String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String], String?, String?).self)
+        let (
+            id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences,
+            registrationMetadata, registrationTokenHash
+        ) =
+            try row.decode(
+                (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String], String?, String?).self
+            )
         var record = ClientRecord(
             id: id,
             authMethod: ClientAuthenticationMethod(rawValue: authMethod),
@@ -148,7 +156,12 @@ struct PostgresClientStore: ClientStore {
             for try await (id, hash, label, createdAt, expiresAt, uses) in rows.decode((String, String, String, Int64, Int64, Int32).self) {
                 tokens.append(
                     RegistrationTokenRecord(
-                        id: id, tokenHash: hash, label: label, createdAt: Date(millis: createdAt), expiresAt: Date(millis: expiresAt), remainingUses: Int(uses)
+                        id: id,
+                        tokenHash: hash,
+                        label: label,
+                        createdAt: Date(millis: createdAt),
+                        expiresAt: Date(millis: expiresAt),
+                        remainingUses: Int(uses)
                     )
                 )
             }

@@ -1,8 +1,8 @@
-import Synchronization
 import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The PostgreSQL connection pool behind every PostgreSQL store, with the rules every call follows:
 /// a deadline (``PostgresURL/requestTimeout``) so that a vanished server costs seconds, not minutes,
@@ -71,7 +71,7 @@ final class PostgresDatabase: Sendable {
                     return try await self.client.withConnection { connection in
                         try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
                     }
-                } catch where attempt < 3 && Self.isRetryable(error) {
+                } catch  where attempt < 3 && Self.isRetryable(error) {
                     attempt += 1
                 }
             }

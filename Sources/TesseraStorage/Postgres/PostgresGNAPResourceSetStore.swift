@@ -40,6 +40,12 @@ struct PostgresGNAPResourceSetStore: GNAPResourceSetStore {
 
     static func record(_ row: PostgresRow) throws -> GNAPResourceSetRecord {
         let (reference, serverID, setHash, access, createdAt) = try row.decode((String, String, String, String, Int64).self)
-        return GNAPResourceSetRecord(reference: reference, resourceServerID: serverID, setHash: setHash, access: access, createdAt: Date(millis: createdAt))
+        return GNAPResourceSetRecord(
+            reference: reference,
+            resourceServerID: serverID,
+            setHash: setHash,
+            access: access,
+            createdAt: Date(millis: createdAt)
+        )
     }
 }

@@ -28,7 +28,10 @@ struct PostgresGNAPStore: GNAPStore {
 
     func grant(id: String) async throws -> GNAPGrantRecord? {
         try await database.withConnection { connection in
-            let rows = try await connection.query("SELECT \(unescaped: Self.grantColumns) FROM gnap_grants WHERE id = \(id)", logger: database.logger)
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.grantColumns) FROM gnap_grants WHERE id = \(id)",
+                logger: database.logger
+            )
             for try await row in rows { return try Self.grantRecord(row) }
             return nil
         }
@@ -144,7 +147,10 @@ struct PostgresGNAPStore: GNAPStore {
 
     func token(jti: String) async throws -> GNAPTokenRecord? {
         try await database.withConnection { connection in
-            let rows = try await connection.query("SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE jti = \(jti)", logger: database.logger)
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE jti = \(jti)",
+                logger: database.logger
+            )
             for try await row in rows { return try Self.tokenRecord(row) }
             return nil
         }
@@ -220,7 +226,9 @@ struct PostgresGNAPStore: GNAPStore {
     }
 
     static func grantRecord(_ row: PostgresRow) throws -> GNAPGrantRecord {
-        let (id, state, clientKey, thumbprint, instanceID, request, continuationHash, continueAfter, subject, createdAt, updatedAt, expiresAt) =
+        let (
+            id, state, clientKey, thumbprint, instanceID, request, continuationHash, continueAfter, subject, createdAt, updatedAt, expiresAt
+        ) =
             try row.decode((String, String, String, String, String?, String, String?, Int64, String?, Int64, Int64, Int64).self)
         return GNAPGrantRecord(
             id: id,

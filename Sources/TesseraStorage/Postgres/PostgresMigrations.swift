@@ -225,7 +225,7 @@ enum PostgresMigrations {
                     access TEXT NOT NULL,
                     created_at BIGINT NOT NULL
                 )
-                """,
+                """
             ]
         ),
         Migration(

@@ -1,6 +1,6 @@
 import Foundation
-import TesseraProtocol
 import PostgresNIO
+import TesseraProtocol
 
 /// ``StoreSnapshotting`` on PostgreSQL: export reads in one REPEATABLE READ transaction (a consistent
 /// view); import writes in one transaction.
@@ -16,19 +16,21 @@ struct PostgresSnapshots: StoreSnapshotting {
                 "SELECT id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par FROM clients ORDER BY id",
                 logger: logger
             )
-            for try await (id, auth, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR) in clientRows.decode(
-                (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool).self
-            ) {
+            for try await (id, auth, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR)
+                in clientRows.decode(
+                    (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool).self
+                )
+            {
                 var client = ClientRecord(
-                        id: id,
-                        authMethod: .init(rawValue: auth),
-                        secretHash: secretHash,
-                        jwks: jwks,
-                        jwksURI: jwksURI,
-                        grantTypes: grantTypes.map { .init(rawValue: $0) },
-                        scopes: scopes,
-                        createdAt: Date(millis: createdAt)
-                    )
+                    id: id,
+                    authMethod: .init(rawValue: auth),
+                    secretHash: secretHash,
+                    jwks: jwks,
+                    jwksURI: jwksURI,
+                    grantTypes: grantTypes.map { .init(rawValue: $0) },
+                    scopes: scopes,
+                    createdAt: Date(millis: createdAt)
+                )
                 client.redirectURIs = redirectURIs
                 client.requirePushedAuthorizationRequests = requirePAR
                 clients.append(client)
@@ -80,7 +82,12 @@ struct PostgresSnapshots: StoreSnapshotting {
             )
             for try await row in tokenRows { gnapTokens.append(try PostgresGNAPStore.tokenRecord(row)) }
             return StoreSnapshot(
-                clients: clients, signingKeys: keys, accessTokens: access, refreshTokens: refresh, gnapGrants: grants, gnapTokens: gnapTokens
+                clients: clients,
+                signingKeys: keys,
+                accessTokens: access,
+                refreshTokens: refresh,
+                gnapGrants: grants,
+                gnapTokens: gnapTokens
             )
         }
     }

@@ -99,7 +99,8 @@ struct PostgresTokenStore: TokenStore {
         try await database.withConnection { connection in
             var binds = PostgresBindings()
             binds.append(jti)
-            let sql = TokenLineageSQL.derived(from: TokenLineageSQL.children(of: "$1"))
+            let sql =
+                TokenLineageSQL.derived(from: TokenLineageSQL.children(of: "$1"))
                 + " SELECT \(Self.accessColumns) FROM access_tokens WHERE grant_id IN (SELECT grant_id FROM derived) ORDER BY issued_at, jti"
             var records: [AccessTokenRecord] = []
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: database.logger) {
@@ -178,7 +179,8 @@ struct PostgresTokenStore: TokenStore {
     }
 
     /// The columns ``accessRecord(_:)`` reads, in its order.
-    static let accessColumns = "jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id"
+    static let accessColumns =
+        "jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id"
 
     static func accessRecord(_ row: PostgresRow) throws -> AccessTokenRecord {
         let (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt, parentKind, parentID) = try row.decode(
@@ -241,20 +243,29 @@ struct PostgresTokenStore: TokenStore {
     /// Revokes the access and refresh tokens of `anchor`'s grants and of every grant derived from them, in passes
     /// until one finds nothing: a token derived meanwhile on another instance commits only after this transaction
     /// has revoked its parent (it share-locks the parent, see ``insert(_:_:_:)``), so the next pass's snapshot holds it.
-    static func revokeDerived(anchor: String, root: String, at millis: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
+    static func revokeDerived(
+        anchor: String,
+        root: String,
+        at millis: Int64,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> Int {
         var binds = PostgresBindings()
         binds.append(root)
         binds.append(millis)
-        let sql = TokenLineageSQL.derived(from: anchor) + """
-            ,
-            a AS (UPDATE access_tokens SET revoked_at = $2 WHERE revoked_at IS NULL AND grant_id IN (SELECT grant_id FROM derived) RETURNING 1),
-            r AS (UPDATE refresh_tokens SET revoked_at = $2 WHERE revoked_at IS NULL AND grant_id IN (SELECT grant_id FROM derived) RETURNING 1)
-            SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r))::INT8
-            """
+        let sql =
+            TokenLineageSQL.derived(from: anchor) + """
+                ,
+                a AS (UPDATE access_tokens SET revoked_at = $2 WHERE revoked_at IS NULL AND grant_id IN (SELECT grant_id FROM derived) RETURNING 1),
+                r AS (UPDATE refresh_tokens SET revoked_at = $2 WHERE revoked_at IS NULL AND grant_id IN (SELECT grant_id FROM derived) RETURNING 1)
+                SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r))::INT8
+                """
         var total = 0
         for _ in 0..<4 {
             var count: Int64 = 0
-            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Int64.self) {
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(
+                Int64.self
+            ) {
                 count = value
             }
             total += Int(count)

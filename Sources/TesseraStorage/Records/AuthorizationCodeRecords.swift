@@ -39,7 +39,8 @@ public struct AuthorizationCodeRecord: Sendable, Hashable {
     public var expiresAt: Date
     public var usedAt: Date?
 
-    public init(codeHash: String, clientID: String, grantID: String, payload: String, createdAt: Date, expiresAt: Date, usedAt: Date? = nil) {
+    public init(codeHash: String, clientID: String, grantID: String, payload: String, createdAt: Date, expiresAt: Date, usedAt: Date? = nil)
+    {
         self.codeHash = codeHash
         self.clientID = clientID
         self.grantID = grantID

@@ -46,7 +46,8 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests, introspectionAudiences, registration
+        case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests,
+            introspectionAudiences, registration
     }
 
     /// Records written before redirect URIs existed decode with none.

@@ -12,7 +12,9 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
                     INSERT INTO authorization_requests (id_hash, kind, client_id, parameters, created_at, expires_at)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [request.idHash, request.kind, request.clientID, request.parameters, request.createdAt.millis, request.expiresAt.millis]
+                arguments: [
+                    request.idHash, request.kind, request.clientID, request.parameters, request.createdAt.millis, request.expiresAt.millis,
+                ]
             )
         }
     }
@@ -34,7 +36,9 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
                 arguments: [now.millis, idHash, now.millis]
             )
             guard db.changesCount == 1 else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT * FROM authorization_requests WHERE id_hash = ?", arguments: [idHash]).map(Self.request)
+            return try Row.fetchOne(db, sql: "SELECT * FROM authorization_requests WHERE id_hash = ?", arguments: [idHash]).map(
+                Self.request
+            )
         }
     }
 

@@ -5,7 +5,12 @@ import GRDB
 struct SQLiteClientMetadataStore: ClientMetadataStore {
     let writer: any DatabaseWriter
 
-    func observe(clientID: String, keysFingerprint: String, redirectURIsFingerprint: String, at now: Date) async throws
+    func observe(
+        clientID: String,
+        keysFingerprint: String,
+        redirectURIsFingerprint: String,
+        at now: Date
+    ) async throws
         -> MetadataClientObservation
     {
         try await writer.write { db in

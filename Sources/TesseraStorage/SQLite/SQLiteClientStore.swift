@@ -39,8 +39,11 @@ struct SQLiteClientStore: ClientStore {
         do {
             try await writer.write { db in
                 try db.execute(
-                    sql: "INSERT INTO registration_tokens (id, token_hash, label, created_at, expires_at, remaining_uses) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [token.id, token.tokenHash, token.label, token.createdAt.millis, token.expiresAt.millis, token.remainingUses]
+                    sql:
+                        "INSERT INTO registration_tokens (id, token_hash, label, created_at, expires_at, remaining_uses) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        token.id, token.tokenHash, token.label, token.createdAt.millis, token.expiresAt.millis, token.remainingUses,
+                    ]
                 )
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -51,7 +54,8 @@ struct SQLiteClientStore: ClientStore {
     func spendRegistrationToken(hash: String, at now: Date) async throws -> Bool {
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE registration_tokens SET remaining_uses = remaining_uses - 1 WHERE token_hash = ? AND remaining_uses > 0 AND expires_at > ?",
+                sql:
+                    "UPDATE registration_tokens SET remaining_uses = remaining_uses - 1 WHERE token_hash = ? AND remaining_uses > 0 AND expires_at > ?",
                 arguments: [hash, now.millis]
             )
             return db.changesCount == 1
@@ -60,12 +64,20 @@ struct SQLiteClientStore: ClientStore {
 
     func registrationTokens() async throws -> [RegistrationTokenRecord] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, token_hash, label, created_at, expires_at, remaining_uses FROM registration_tokens ORDER BY created_at, id")
-                .map { row in
-                    RegistrationTokenRecord(
-                        id: row[0], tokenHash: row[1], label: row[2], createdAt: Date(millis: row[3]), expiresAt: Date(millis: row[4]), remainingUses: row[5]
-                    )
-                }
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, token_hash, label, created_at, expires_at, remaining_uses FROM registration_tokens ORDER BY created_at, id"
+            )
+            .map { row in
+                RegistrationTokenRecord(
+                    id: row[0],
+                    tokenHash: row[1],
+                    label: row[2],
+                    createdAt: Date(millis: row[3]),
+                    expiresAt: Date(millis: row[4]),
+                    remainingUses: row[5]
+                )
+            }
         }
     }
 

@@ -14,7 +14,8 @@ struct SQLiteGNAPResourceSetStore: GNAPResourceSetStore {
                     """,
                 arguments: [set.reference, set.resourceServerID, set.setHash, set.access, set.createdAt.millis]
             )
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM gnap_resource_sets WHERE set_hash = ?", arguments: [set.setHash]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM gnap_resource_sets WHERE set_hash = ?", arguments: [set.setHash])
+            else {
                 throw StorageError(.unavailable, "resource set vanished after insert")
             }
             return Self.record(row)

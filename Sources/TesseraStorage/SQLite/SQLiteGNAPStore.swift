@@ -83,8 +83,12 @@ struct SQLiteGNAPStore: GNAPStore {
     func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord] {
         try await writer.read { db in
             if let state {
-                return try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants WHERE state = ? ORDER BY created_at", arguments: [state.rawValue])
-                    .map(Self.grantRecord)
+                return try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM gnap_grants WHERE state = ? ORDER BY created_at",
+                    arguments: [state.rawValue]
+                )
+                .map(Self.grantRecord)
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at").map(Self.grantRecord)
         }
@@ -114,11 +118,13 @@ struct SQLiteGNAPStore: GNAPStore {
 
     func rotateToken(manageID: String, expectedManagementHash: String, replacement: GNAPIssuedToken, at now: Date) async throws -> Bool {
         try await batcher.write { db in
-            guard let old = try String.fetchOne(
-                db,
-                sql: "SELECT jti FROM gnap_tokens WHERE manage_id = ? AND management_hash = ? AND revoked_at IS NULL",
-                arguments: [manageID, expectedManagementHash]
-            ) else { return false }
+            guard
+                let old = try String.fetchOne(
+                    db,
+                    sql: "SELECT jti FROM gnap_tokens WHERE manage_id = ? AND management_hash = ? AND revoked_at IS NULL",
+                    arguments: [manageID, expectedManagementHash]
+                )
+            else { return false }
             try db.execute(
                 sql: "UPDATE gnap_tokens SET management_hash = ?, jti = ? WHERE manage_id = ? AND management_hash = ?",
                 arguments: [replacement.token.managementHash, replacement.accessToken.jti, manageID, expectedManagementHash]
@@ -132,9 +138,13 @@ struct SQLiteGNAPStore: GNAPStore {
 
     func revokeToken(manageID: String, at now: Date) async throws -> Bool {
         try await batcher.write { db in
-            guard let jti = try String.fetchOne(
-                db, sql: "SELECT jti FROM gnap_tokens WHERE manage_id = ? AND revoked_at IS NULL", arguments: [manageID]
-            ) else { return false }
+            guard
+                let jti = try String.fetchOne(
+                    db,
+                    sql: "SELECT jti FROM gnap_tokens WHERE manage_id = ? AND revoked_at IS NULL",
+                    arguments: [manageID]
+                )
+            else { return false }
             try db.execute(sql: "UPDATE gnap_tokens SET revoked_at = ? WHERE manage_id = ?", arguments: [now.millis, manageID])
             _ = try SQLiteTokenStore.revokeToken(jti, at: now, db)
             return true

@@ -68,7 +68,8 @@ struct SQLitePeopleStore: PeopleStore {
 
     func anonymousSessionCount(at now: Date) async throws -> Int {
         try await writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions WHERE username IS NULL AND expires_at > ?", arguments: [now.millis]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions WHERE username IS NULL AND expires_at > ?", arguments: [now.millis])
+                ?? 0
         }
     }
 

@@ -21,7 +21,12 @@ struct SQLiteSnapshots: StoreSnapshotting {
             return (access, refresh, grants, gnapTokens)
         }
         return StoreSnapshot(
-            clients: clients, signingKeys: keys, accessTokens: access, refreshTokens: refresh, gnapGrants: grants, gnapTokens: gnapTokens
+            clients: clients,
+            signingKeys: keys,
+            accessTokens: access,
+            refreshTokens: refresh,
+            gnapGrants: grants,
+            gnapTokens: gnapTokens
         )
     }
 
@@ -89,7 +94,8 @@ struct SQLiteSnapshots: StoreSnapshotting {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        grant.id, grant.state, grant.clientKey, grant.keyThumbprint, grant.instanceID, grant.request, grant.continuationHash,
+                        grant.id, grant.state, grant.clientKey, grant.keyThumbprint, grant.instanceID, grant.request,
+                        grant.continuationHash,
                         grant.continueAfter, grant.subject, grant.createdAt, grant.updatedAt, grant.expiresAt,
                     ]
                 )

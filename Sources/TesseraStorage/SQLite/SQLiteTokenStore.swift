@@ -35,7 +35,8 @@ struct SQLiteTokenStore: TokenStore {
                 try Self.insert(replacement, db)
                 return .rotated
             }
-            guard let row = try Row.fetchOne(db, sql: "SELECT grant_id, used_at FROM refresh_tokens WHERE token_hash = ?", arguments: [hash])
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT grant_id, used_at FROM refresh_tokens WHERE token_hash = ?", arguments: [hash])
             else { return .invalid }
             let grantID: String = row["grant_id"]
             if (row["used_at"] as Int64?) != nil {

@@ -5,7 +5,12 @@ public protocol ClientMetadataStore: Sendable {
     /// Records a successful fetch: creates the observation on first sight, otherwise keeps
     /// `firstSeenAt` and stamps `keysChangedAt` / `redirectURIsChangedAt` when a fingerprint differs
     /// from the stored one. - Returns: the observation as stored afterwards.
-    func observe(clientID: String, keysFingerprint: String, redirectURIsFingerprint: String, at now: Date) async throws
+    func observe(
+        clientID: String,
+        keysFingerprint: String,
+        redirectURIsFingerprint: String,
+        at now: Date
+    ) async throws
         -> MetadataClientObservation
     func observation(clientID: String) async throws -> MetadataClientObservation?
 }

@@ -46,7 +46,11 @@ extension GNAPStore {
         issued: [GNAPIssuedToken]
     ) async throws -> Bool {
         try await updateGrant(
-            grant, expectedContinuationHash: expectedContinuationHash, expectedState: expectedState, issued: issued, consumingInteractRef: nil
+            grant,
+            expectedContinuationHash: expectedContinuationHash,
+            expectedState: expectedState,
+            issued: issued,
+            consumingInteractRef: nil
         )
     }
 }

@@ -53,9 +53,16 @@ public struct BankAPI: Sendable {
 
     /// - Parameters:
     ///   - creditors: the creditors the bank knows, as Cedar entity JSON; defaults to ``CreditorDirectory/example``.
-    public init(configuration: Configuration, creditors: String = CreditorDirectory.example, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(
+        configuration: Configuration,
+        creditors: String = CreditorDirectory.example,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
         self.configuration = configuration
-        self.resourceServer = OAuthResourceServer(configuration: .init(issuer: configuration.issuer, resource: configuration.resource), now: now)
+        self.resourceServer = OAuthResourceServer(
+            configuration: .init(issuer: configuration.issuer, resource: configuration.resource),
+            now: now
+        )
         self.enforcer = try GrantedPolicyEnforcer(ownPolicies: configuration.ownPolicies, now: now)
         self.creditors = try EntityStore(json: creditors)
     }
@@ -78,35 +85,57 @@ public struct BankAPI: Sendable {
     // MARK: - Handlers
 
     private func payment(_ action: String, _ request: Request, _ context: OAuthResourceContext, created: Bool = false) async -> Response {
-        guard let token = context.accessToken else { return BankRefusal(status: .unauthorized, error: "invalid_token", description: "no verified token").response }
+        guard let token = context.accessToken else {
+            return BankRefusal(status: .unauthorized, error: "invalid_token", description: "no verified token").response
+        }
         guard let user = request.headers[HTTPField.Name("PSU-ID")!], !user.isEmpty else {
-            return BankRefusal(status: .badRequest, error: "invalid_request", description: "the PSU-ID header names the payment service user").response
+            return BankRefusal(
+                status: .badRequest,
+                error: "invalid_request",
+                description: "the PSU-ID header names the payment service user"
+            ).response
         }
         let payment: PaymentRequest
         do {
             let body = try await request.body.collect(upTo: 16 * 1024)
             payment = try JSONDecoder().decode(PaymentRequest.self, from: Data(buffer: body))
         } catch {
-            return BankRefusal(status: .badRequest, error: "invalid_request", description: "the body must be a payment: creditor, instructedAmount {currency, amount}, remittanceInformationUnstructured").response
+            return BankRefusal(
+                status: .badRequest,
+                error: "invalid_request",
+                description: "the body must be a payment: creditor, instructedAmount {currency, amount}, remittanceInformationUnstructured"
+            ).response
         }
         guard creditors[EntityUID("Creditor", payment.creditor)] != nil else {
             return BankRefusal(status: .notFound, error: "unknown_creditor", description: "the bank does not know this creditor").response
         }
         guard let cedarRequest = payment.cedarRequest(user: user, action: action) else {
-            return BankRefusal(status: .badRequest, error: "invalid_request", description: "instructedAmount.amount must be a decimal with at most four fraction digits").response
+            return BankRefusal(
+                status: .badRequest,
+                error: "invalid_request",
+                description: "instructedAmount.amount must be a decimal with at most four fraction digits"
+            ).response
         }
         let decision = enforcer.authorize(cedarRequest, entities: creditors, token: token)
         if let refusal = decision.refusal(for: token, realm: "bank") { return Self.response(for: refusal) }
         let status = action == "cancel" ? "CANC" : "RCVD"
-        var answer: [String: String] = ["transactionStatus": status, "creditor": payment.creditor, "amount": payment.instructedAmount.amount]
+        var answer: [String: String] = [
+            "transactionStatus": status, "creditor": payment.creditor, "amount": payment.instructedAmount.amount,
+        ]
         if created { answer["paymentId"] = UUID().uuidString }
         return Self.json(answer, status: created ? .created : (action == "cancel" ? .accepted : .ok))
     }
 
     private func accounts(_ action: String, _ request: Request, _ context: OAuthResourceContext) -> Response {
-        guard let token = context.accessToken else { return BankRefusal(status: .unauthorized, error: "invalid_token", description: "no verified token").response }
+        guard let token = context.accessToken else {
+            return BankRefusal(status: .unauthorized, error: "invalid_token", description: "no verified token").response
+        }
         guard let user = request.headers[HTTPField.Name("PSU-ID")!], !user.isEmpty else {
-            return BankRefusal(status: .badRequest, error: "invalid_request", description: "the PSU-ID header names the payment service user").response
+            return BankRefusal(
+                status: .badRequest,
+                error: "invalid_request",
+                description: "the PSU-ID header names the payment service user"
+            ).response
         }
         let cedarRequest = AuthorizationRequest(
             principal: EntityUID("BankA::User", user),
@@ -120,7 +149,11 @@ public struct BankAPI: Sendable {
 
     /// A 403 with the SDK's challenge and the reason also in a JSON body, for people reading it.
     static func response(for refusal: ResourceRefusal) -> Response {
-        var response = BankRefusal(status: .forbidden, error: refusal.error?.code.rawValue ?? "insufficient_scope", description: refusal.error?.message ?? "").response
+        var response = BankRefusal(
+            status: .forbidden,
+            error: refusal.error?.code.rawValue ?? "insufficient_scope",
+            description: refusal.error?.message ?? ""
+        ).response
         response.headers[.wwwAuthenticate] = refusal.wwwAuthenticate.first
         return response
     }
@@ -129,6 +162,10 @@ public struct BankAPI: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 }

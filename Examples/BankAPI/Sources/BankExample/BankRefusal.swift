@@ -17,7 +17,9 @@ struct BankRefusal: Error, Sendable {
             let quoted = printable.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             headers[.wwwAuthenticate] = #"Bearer realm="bank", error="\#(error)", error_description="\#(quoted)""#
         }
-        let body = (try? JSONSerialization.data(withJSONObject: ["error": error, "error_description": description], options: [.sortedKeys])) ?? Data()
+        let body =
+            (try? JSONSerialization.data(withJSONObject: ["error": error, "error_description": description], options: [.sortedKeys]))
+            ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

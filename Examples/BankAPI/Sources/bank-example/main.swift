@@ -15,7 +15,9 @@ while let flag = arguments.popFirst() {
     case "--port": port = arguments.popFirst().flatMap(Int.init) ?? port
     case "--resource": resource = arguments.popFirst()
     default:
-        FileHandle.standardError.write(Data("unknown argument \(flag)\nusage: bank-example --issuer URL [--port N] [--resource URI]\n".utf8))
+        FileHandle.standardError.write(
+            Data("unknown argument \(flag)\nusage: bank-example --issuer URL [--port N] [--resource URI]\n".utf8)
+        )
         exit(2)
     }
 }

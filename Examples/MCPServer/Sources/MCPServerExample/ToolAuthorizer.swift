@@ -51,7 +51,10 @@ public struct ToolAuthorizer: Sendable {
         }
         self.tools = try EntityStore(
             tools.map { tool in
-                Entity(uid: Self.toolUID(tool.name), attributes: ["readOnly": .bool(tool.readOnly), "destructive": .bool(tool.destructive)])
+                Entity(
+                    uid: Self.toolUID(tool.name),
+                    attributes: ["readOnly": .bool(tool.readOnly), "destructive": .bool(tool.destructive)]
+                )
             }
         )
     }
@@ -75,7 +78,8 @@ public struct ToolAuthorizer: Sendable {
         } else {
             return Decision(
                 isAllowed: false,
-                reason: "the token carries no Cedar grant for the weather tools (authorization_details type '\(Self.detailsType)') and this server has no default grant",
+                reason:
+                    "the token carries no Cedar grant for the weather tools (authorization_details type '\(Self.detailsType)') and this server has no default grant",
                 determiningPolicies: []
             )
         }

@@ -50,6 +50,10 @@ public struct ToolCalls: Sendable {
     }
 
     static func error(_ message: String, structured: [String: Value]) -> CallTool.Result {
-        CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], structuredContent: Value.object(structured) as Value?, isError: true)
+        CallTool.Result(
+            content: [.text(text: message, annotations: nil, _meta: nil)],
+            structuredContent: Value.object(structured) as Value?,
+            isError: true
+        )
     }
 }

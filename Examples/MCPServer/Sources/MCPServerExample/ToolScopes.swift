@@ -37,6 +37,10 @@ enum ToolScopes {
             ("error", error.code.rawValue), ("error_description", error.message), ("scope", scope.description),
         ]
         if let metadataURL { parameters.append(("resource_metadata", metadataURL)) }
-        return ResourceRefusal(status: 403, error: error, challenges: [AuthenticationChallenge(scheme: token.kind.rawValue, parameters: parameters)])
+        return ResourceRefusal(
+            status: 403,
+            error: error,
+            challenges: [AuthenticationChallenge(scheme: token.kind.rawValue, parameters: parameters)]
+        )
     }
 }

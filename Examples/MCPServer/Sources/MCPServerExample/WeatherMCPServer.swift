@@ -47,7 +47,11 @@ public struct WeatherMCPServer: Sendable {
     public let calls: ToolCalls
     let allowedHosts: [String]
 
-    public init(configuration: Configuration, cache: ForecastCache = ForecastCache(), now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(
+        configuration: Configuration,
+        cache: ForecastCache = ForecastCache(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
         guard let url = URLComponents(string: configuration.resource), let host = url.host, !url.path.isEmpty, url.path != "/" else {
             throw ConfigurationProblem("the resource must be the MCP endpoint's full URL, e.g. http://127.0.0.1:8001/mcp")
         }
@@ -60,7 +64,12 @@ public struct WeatherMCPServer: Sendable {
         let tools = WeatherTools.all(cache: cache)
         self.calls = ToolCalls(
             tools: tools,
-            authorizer: try ToolAuthorizer(ownPolicies: configuration.ownPolicies, defaultGrant: configuration.defaultGrant, tools: tools, now: now)
+            authorizer: try ToolAuthorizer(
+                ownPolicies: configuration.ownPolicies,
+                defaultGrant: configuration.defaultGrant,
+                tools: tools,
+                now: now
+            )
         )
         let authority = url.port.map { "\(host):\($0)" } ?? host
         self.allowedHosts = [authority]
@@ -71,7 +80,9 @@ public struct WeatherMCPServer: Sendable {
         let router = Router(context: OAuthResourceContext.self)
         router.addProtectedResourceMetadata(resourceServer)
         let path = RouterPath(URLComponents(string: configuration.resource)?.path ?? "/mcp")
-        let endpoint = router.group(path).add(middleware: MCPAuthorizationMiddleware(resourceServer, requiredScopes: configuration.requiredScopes))
+        let endpoint = router.group(path).add(
+            middleware: MCPAuthorizationMiddleware(resourceServer, requiredScopes: configuration.requiredScopes)
+        )
         let handler: @Sendable (Request, OAuthResourceContext) async throws -> Response = { request, context in
             try await self.handle(request, context: context)
         }
@@ -85,7 +96,11 @@ public struct WeatherMCPServer: Sendable {
         guard let token = context.accessToken else { return Response(status: .unauthorized) }
         let mcpRequest = try await MCPTransportAdapter.mcpRequest(request)
         if let refusal = ToolScopes.refusal(
-            for: mcpRequest.body, token: token, tools: calls.tools, endpointScopes: configuration.requiredScopes, metadataURL: resourceServer.metadataURL
+            for: mcpRequest.body,
+            token: token,
+            tools: calls.tools,
+            endpointScopes: configuration.requiredScopes,
+            metadataURL: resourceServer.metadataURL
         ) {
             return OAuthResourceMiddleware<OAuthResourceContext>.response(for: refusal)
         }

@@ -48,8 +48,16 @@ public struct WeatherTool: Sendable {
             name: name,
             title: title,
             description: description,
-            inputSchema: ["type": "object", "properties": .object(properties), "required": .array(required), "additionalProperties": false],
-            annotations: .init(title: title, readOnlyHint: readOnly, destructiveHint: destructive, idempotentHint: true, openWorldHint: false)
+            inputSchema: [
+                "type": "object", "properties": .object(properties), "required": .array(required), "additionalProperties": false,
+            ],
+            annotations: .init(
+                title: title,
+                readOnlyHint: readOnly,
+                destructiveHint: destructive,
+                idempotentHint: true,
+                openWorldHint: false
+            )
         )
     }
 

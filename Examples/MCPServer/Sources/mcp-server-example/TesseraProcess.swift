@@ -32,7 +32,9 @@ final class TesseraProcess: @unchecked Sendable {
                 if data.isEmpty { break }
                 FileHandle.standardError.write(data)
                 pending += String(decoding: data, as: UTF8.self)
-                if let range = pending.range(of: "(issuer "), let end = pending[range.upperBound...].firstIndex(where: { $0 == "," || $0 == ")" }) {
+                if let range = pending.range(of: "(issuer "),
+                    let end = pending[range.upperBound...].firstIndex(where: { $0 == "," || $0 == ")" })
+                {
                     found.set(String(pending[range.upperBound..<end]))
                     pending = ""
                 }

@@ -74,9 +74,17 @@ switch CommandLine.arguments.dropFirst().first {
 case "serve":
     guard let issuer = option("issuer") else { fail("serve needs --issuer URL\n\n" + usage) }
     let server = makeServer(issuer: issuer, host: host, port: port)
-    try await run(server, host: host, port: port, banner: "MCP server listening on \(server.configuration.resource) (authorization server \(issuer))")
+    try await run(
+        server,
+        host: host,
+        port: port,
+        banner: "MCP server listening on \(server.configuration.resource) (authorization server \(issuer))"
+    )
 case "up":
-    let tessera = option("tessera") ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("tessera").path
+    let tessera =
+        option("tessera")
+        ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("tessera")
+        .path
     let authorizationServer: TesseraProcess
     do {
         authorizationServer = try TesseraProcess.start(

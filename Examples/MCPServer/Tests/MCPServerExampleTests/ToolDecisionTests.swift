@@ -26,11 +26,25 @@ import Testing
     }
 
     /// A token as Tessera grants it: the requested permits pinned to the subject (`pin_principal`).
-    static func token(policySet: String?, scopes: [String] = ["mcp:tools"], subject: String = "mona", type: String = ToolAuthorizer.detailsType) -> VerifiedAccessToken {
-        let details: [JSONValue]? = policySet.map { [.object(["type": .string(type), "rarFormat": .string("cedar"), "policySet": .string($0)])] }
+    static func token(
+        policySet: String?,
+        scopes: [String] = ["mcp:tools"],
+        subject: String = "mona",
+        type: String = ToolAuthorizer.detailsType
+    ) -> VerifiedAccessToken {
+        let details: [JSONValue]? = policySet.map {
+            [.object(["type": .string(type), "rarFormat": .string("cedar"), "policySet": .string($0)])]
+        }
         return VerifiedAccessToken(
-            kind: .bearer, issuer: "https://as.example", subject: subject, clientID: "mcp-desktop", scopes: Scope(scopes),
-            audience: ["https://mcp.example/mcp"], expiresAt: Date().addingTimeInterval(300), jti: UUID().uuidString, authorizationDetails: details
+            kind: .bearer,
+            issuer: "https://as.example",
+            subject: subject,
+            clientID: "mcp-desktop",
+            scopes: Scope(scopes),
+            audience: ["https://mcp.example/mcp"],
+            expiresAt: Date().addingTimeInterval(300),
+            jti: UUID().uuidString,
+            authorizationDetails: details
         )
     }
 
@@ -39,7 +53,12 @@ import Testing
         when { context.arguments.city == "Berlin" };
         """
 
-    static func call(_ calls: ToolCalls, _ name: String, _ arguments: [String: Value] = [:], token: VerifiedAccessToken) async throws -> CallTool.Result {
+    static func call(
+        _ calls: ToolCalls,
+        _ name: String,
+        _ arguments: [String: Value] = [:],
+        token: VerifiedAccessToken
+    ) async throws -> CallTool.Result {
         try await calls.call(CallTool.Parameters(name: name, arguments: arguments), token: token)
     }
 
@@ -69,15 +88,22 @@ import Testing
 
     @Test func argumentsAreCheckedBeforeTheDecisionAndDefaultsReachTheContext() async throws {
         let calls = try Self.calls()
-        let token = Self.token(policySet: """
-            permit (principal, action == Weather::Action::"get_forecast", resource) when { context.arguments.days <= 7 };
-            """)
+        let token = Self.token(
+            policySet: """
+                permit (principal, action == Weather::Action::"get_forecast", resource) when { context.arguments.days <= 7 };
+                """
+        )
         #expect(try await Self.call(calls, "get_forecast", ["city": "Oslo"], token: token).isError != true)  // days = 3 by default
         #expect(try await Self.call(calls, "get_forecast", ["city": "Oslo", "days": 7], token: token).isError != true)
         #expect(try await Self.call(calls, "get_forecast", ["city": "Oslo", "days": 8], token: token).isError == true)
-        for bad: [String: Value] in [[:], ["city": ""], ["city": 5], ["city": "Oslo", "days": 15], ["city": "Oslo", "days": 2.5], ["city": "Oslo", "colour": "red"]] {
+        for bad: [String: Value] in [
+            [:], ["city": ""], ["city": 5], ["city": "Oslo", "days": 15], ["city": "Oslo", "days": 2.5], ["city": "Oslo", "colour": "red"],
+        ] {
             let result = try await Self.call(calls, "get_forecast", bad, token: token)
-            #expect(result.isError == true && result.structuredContent?.objectValue?["error"] == "invalid_arguments", "\(bad): \(Self.text(result))")
+            #expect(
+                result.isError == true && result.structuredContent?.objectValue?["error"] == "invalid_arguments",
+                "\(bad): \(Self.text(result))"
+            )
         }
         // An unknown tool is a protocol error (-32602), not a tool result.
         await #expect(throws: MCPError.invalidParams("Unknown tool: rain_dance")) {
@@ -108,10 +134,12 @@ import Testing
 
     @Test func aGrantedForbidWinsOverAPermit() async throws {
         let calls = try Self.calls()
-        let token = Self.token(policySet: """
-            permit (principal, action in [Weather::Action::"get_forecast", Weather::Action::"get_alerts"], resource);
-            forbid (principal, action, resource) when { context.arguments has region && context.arguments.region == "Bavaria" };
-            """)
+        let token = Self.token(
+            policySet: """
+                permit (principal, action in [Weather::Action::"get_forecast", Weather::Action::"get_alerts"], resource);
+                forbid (principal, action, resource) when { context.arguments has region && context.arguments.region == "Bavaria" };
+                """
+        )
         #expect(try await Self.call(calls, "get_alerts", ["region": "Brandenburg"], token: token).isError != true)
         let bavaria = try await Self.call(calls, "get_alerts", ["region": "Bavaria"], token: token)
         #expect(bavaria.isError == true)
@@ -123,7 +151,10 @@ import Testing
         let calls = try Self.calls()
         #expect(try await Self.call(calls, "get_forecast", ["city": "Paris"], token: scopeOnly).isError != true)
         #expect(try await Self.call(calls, "get_alerts", ["region": "Bavaria"], token: scopeOnly).isError != true)
-        #expect(try await Self.call(calls, "delete_forecast_cache", token: Self.token(policySet: nil, scopes: ["mcp:tools", "weather:admin"])).isError == true)
+        #expect(
+            try await Self.call(calls, "delete_forecast_cache", token: Self.token(policySet: nil, scopes: ["mcp:tools", "weather:admin"]))
+                .isError == true
+        )
         // A Cedar grant of another type (another resource server's) is not a weather grant.
         let bank = Self.token(policySet: "permit (principal, action, resource);", type: "payment_initiation")
         #expect(try await Self.call(calls, "get_forecast", ["city": "Paris"], token: bank).isError != true)
@@ -136,13 +167,22 @@ import Testing
 
     @Test func aWeatherGrantThatCannotBeUsedFailsClosedInsteadOfFallingBackToTheDefault() async throws {
         let calls = try Self.calls()
-        for broken in ["permit (principal, action, resource", "permit (principal, action, resource) when { context.arguments.town == \"Berlin\" };"] {
+        for broken in [
+            "permit (principal, action, resource", "permit (principal, action, resource) when { context.arguments.town == \"Berlin\" };",
+        ] {
             let result = try await Self.call(calls, "get_forecast", ["city": "Berlin"], token: Self.token(policySet: broken))
             #expect(result.isError == true, "\(broken)")
         }
         let noPolicySet = VerifiedAccessToken(
-            kind: .bearer, issuer: "https://as.example", subject: "mona", clientID: nil, scopes: Scope(["mcp:tools"]), audience: [],
-            expiresAt: Date().addingTimeInterval(300), jti: "j", authorizationDetails: [.object(["type": .string(ToolAuthorizer.detailsType)])]
+            kind: .bearer,
+            issuer: "https://as.example",
+            subject: "mona",
+            clientID: nil,
+            scopes: Scope(["mcp:tools"]),
+            audience: [],
+            expiresAt: Date().addingTimeInterval(300),
+            jti: "j",
+            authorizationDetails: [.object(["type": .string(ToolAuthorizer.detailsType)])]
         )
         #expect(try await Self.call(calls, "get_forecast", ["city": "Berlin"], token: noPolicySet).isError == true)
     }

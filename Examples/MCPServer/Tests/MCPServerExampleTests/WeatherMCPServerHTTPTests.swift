@@ -22,12 +22,20 @@ import Testing
 
         func client(dpop: Bool, id: String = TestClients.secretClientID) -> OAuthClient {
             OAuthClient(
-                tokenEndpoint: issuer + "/token", clientID: id, authentication: .clientSecretBasic(TestClients.secret),
-                dpop: dpop ? DPoPProofSigner() : nil, transport: transport
+                tokenEndpoint: issuer + "/token",
+                clientID: id,
+                authentication: .clientSecretBasic(TestClients.secret),
+                dpop: dpop ? DPoPProofSigner() : nil,
+                transport: transport
             )
         }
 
-        func token(dpop: Bool, scope: String = "mcp:tools", policySet: String? = nil, client id: String = TestClients.secretClientID) async throws
+        func token(
+            dpop: Bool,
+            scope: String = "mcp:tools",
+            policySet: String? = nil,
+            client id: String = TestClients.secretClientID
+        ) async throws
             -> (OAuthClient, TokenResponse)
         {
             let client = client(dpop: dpop, id: id)
@@ -47,20 +55,31 @@ import Testing
             configuration.clients = TestClients.definitions.map { client in
                 guard client.id == TestClients.secretClientID else { return client }
                 return ClientDefinition(
-                    id: client.id, auth: "client_secret_basic", secret: TestClients.secret, grantTypes: ["client_credentials"], scopes: "mcp:tools read"
+                    id: client.id,
+                    auth: "client_secret_basic",
+                    secret: TestClients.secret,
+                    grantTypes: ["client_credentials"],
+                    scopes: "mcp:tools read"
                 )
             }
             // The operators' console: the only client delegation.cedar lets have delete_forecast_cache.
             configuration.clients.append(
                 ClientDefinition(
-                    id: "weather-ops", auth: "client_secret_basic", secret: TestClients.secret, grantTypes: ["client_credentials"],
+                    id: "weather-ops",
+                    auth: "client_secret_basic",
+                    secret: TestClients.secret,
+                    grantTypes: ["client_credentials"],
                     scopes: "mcp:tools weather:admin"
                 )
             )
             configuration.authorizationDetailsTypes = [
                 AuthorizationDetailsTypeDefinition(
                     type: ToolAuthorizer.detailsType,
-                    cedar: .init(schemaFile: Self.example + "/weather.cedarschema", policyFile: Self.example + "/delegation.cedar", pinPrincipal: "Weather::User")
+                    cedar: .init(
+                        schemaFile: Self.example + "/weather.cedarschema",
+                        policyFile: Self.example + "/delegation.cedar",
+                        pinPrincipal: "Weather::User"
+                    )
                 )
             ]
         })
@@ -69,7 +88,8 @@ import Testing
         let resource = "http://127.0.0.1:\(port)/mcp"
         let server = try WeatherMCPServer(
             configuration: .init(
-                issuer: issuer, resource: resource,
+                issuer: issuer,
+                resource: resource,
                 ownPolicies: try String(contentsOfFile: Self.example + "/server.cedar", encoding: .utf8),
                 defaultGrant: try String(contentsOfFile: Self.example + "/default-grant.cedar", encoding: .utf8)
             )
@@ -88,7 +108,9 @@ import Testing
 
     static func waitUntilServing(_ url: String, _ transport: AsyncHTTPClientTransport) async throws {
         for _ in 0..<200 {
-            if let response = try? await transport.send(HTTPSignatureRequest(method: "GET", targetURI: url)), response.status == 200 { return }
+            if let response = try? await transport.send(HTTPSignatureRequest(method: "GET", targetURI: url)), response.status == 200 {
+                return
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw OAuthClientError("\(url) did not come up")
@@ -108,7 +130,10 @@ import Testing
     }
 
     static func json(_ response: TesseraHTTPResponse) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any], "\(String(decoding: response.body, as: UTF8.self))")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            "\(String(decoding: response.body, as: UTF8.self))"
+        )
     }
 
     static func result(_ response: TesseraHTTPResponse) throws -> [String: Any] {
@@ -123,11 +148,19 @@ import Testing
     @Test func withoutATokenTheClientIsToldWhereTheMetadataIsAndWhichScopeToAskFor() async throws {
         try await withStack { stack in
             let response = try await stack.transport.send(
-                HTTPSignatureRequest(method: "POST", targetURI: stack.resource, headerFields: Self.mcpHeaders, body: Self.rpc("tools/list", "{}"))
+                HTTPSignatureRequest(
+                    method: "POST",
+                    targetURI: stack.resource,
+                    headerFields: Self.mcpHeaders,
+                    body: Self.rpc("tools/list", "{}")
+                )
             )
             #expect(response.status == 401)
             let bearer = try #require(Self.challenges(response).first { $0.scheme == "Bearer" })
-            #expect(bearer["resource_metadata"] == "http://127.0.0.1:\(URLComponents(string: stack.resource)!.port!)/.well-known/oauth-protected-resource/mcp")
+            #expect(
+                bearer["resource_metadata"]
+                    == "http://127.0.0.1:\(URLComponents(string: stack.resource)!.port!)/.well-known/oauth-protected-resource/mcp"
+            )
             #expect(bearer["scope"] == "mcp:tools")
 
             let metadata = try await stack.transport.send(HTTPSignatureRequest(method: "GET", targetURI: bearer["resource_metadata"]!))
@@ -141,7 +174,13 @@ import Testing
     @Test func aTokenWithoutTheScopeGets403InsufficientScopeNamingIt() async throws {
         try await withStack { stack in
             let (client, token) = try await stack.token(dpop: false, scope: "read")
-            let response = try await client.call(method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: Self.rpc("tools/list", "{}"))
+            let response = try await client.call(
+                method: "POST",
+                url: stack.resource,
+                token: token,
+                headers: Self.mcpHeaders,
+                body: Self.rpc("tools/list", "{}")
+            )
             #expect(response.status == 403)
             let bearer = try #require(Self.challenges(response).first)
             #expect(bearer["error"] == "insufficient_scope" && bearer["scope"] == "mcp:tools")
@@ -151,7 +190,8 @@ import Testing
 
     @Test func aDPoPBoundGrantForBerlinCallsBerlinAndIsRefusedParisWithAToolError() async throws {
         try await withStack { stack in
-            let policy = #"permit (principal, action == Weather::Action::"get_forecast", resource) when { context.arguments.city == "Berlin" };"#
+            let policy =
+                #"permit (principal, action == Weather::Action::"get_forecast", resource) when { context.arguments.city == "Berlin" };"#
             let (client, token) = try await stack.token(dpop: true, policySet: policy)
             #expect(token.tokenType == "DPoP")
             // Tessera pinned the permit to the subject, as the server's principal is built.
@@ -162,32 +202,59 @@ import Testing
             #expect(granted.contains(#"principal == Weather::User::"\#(TestClients.secretClientID)""#), "\(granted)")
 
             let initialize = try await client.call(
-                method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders,
+                method: "POST",
+                url: stack.resource,
+                token: token,
+                headers: Self.mcpHeaders,
                 body: Self.rpc("initialize", #"{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}"#)
             )
             #expect(try Self.result(initialize)["serverInfo"] != nil)
-            let tools = try Self.result(try await client.call(method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: Self.rpc("tools/list", "{}")))
+            let tools = try Self.result(
+                try await client.call(
+                    method: "POST",
+                    url: stack.resource,
+                    token: token,
+                    headers: Self.mcpHeaders,
+                    body: Self.rpc("tools/list", "{}")
+                )
+            )
             #expect((tools["tools"] as? [[String: Any]])?.count == 3)
 
             let berlin = try Self.result(
-                try await client.call(method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: Self.callTool("get_forecast", #"{"city":"Berlin"}"#))
+                try await client.call(
+                    method: "POST",
+                    url: stack.resource,
+                    token: token,
+                    headers: Self.mcpHeaders,
+                    body: Self.callTool("get_forecast", #"{"city":"Berlin"}"#)
+                )
             )
             #expect(berlin["isError"] as? Bool != true, "\(berlin)")
             let paris = try Self.result(
-                try await client.call(method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: Self.callTool("get_forecast", #"{"city":"Paris"}"#))
+                try await client.call(
+                    method: "POST",
+                    url: stack.resource,
+                    token: token,
+                    headers: Self.mcpHeaders,
+                    body: Self.callTool("get_forecast", #"{"city":"Paris"}"#)
+                )
             )
             #expect(paris["isError"] as? Bool == true)
             #expect("\(paris["content"] ?? "")".contains("no granted policy permits this request"), "\(paris)")
             // The destructive tool was not delegable to this client: Tessera refuses to grant it at all.
             await #expect(throws: OAuthError.self) {
-                try await stack.token(dpop: true, policySet: #"permit (principal, action == Weather::Action::"delete_forecast_cache", resource);"#)
+                try await stack.token(
+                    dpop: true,
+                    policySet: #"permit (principal, action == Weather::Action::"delete_forecast_cache", resource);"#
+                )
             }
         }
     }
 
     @Test func aToolThatNeedsAnotherScopeGets403NamingEveryScopeItNeeds() async throws {
         try await withStack { stack in
-            let grant = #"permit (principal, action in [Weather::Action::"get_forecast", Weather::Action::"delete_forecast_cache"], resource);"#
+            let grant =
+                #"permit (principal, action in [Weather::Action::"get_forecast", Weather::Action::"delete_forecast_cache"], resource);"#
             let (client, token) = try await stack.token(dpop: false, policySet: grant, client: "weather-ops")
             let delete = Self.callTool("delete_forecast_cache", "{}")
             let refused = try await client.call(method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: delete)
@@ -197,17 +264,33 @@ import Testing
             #expect(challenge["scope"] == "mcp:tools weather:admin")
             #expect(challenge["resource_metadata"]?.hasSuffix("/.well-known/oauth-protected-resource/mcp") == true)
             // A batch hiding the call among others is refused the same way.
-            let batch = Array("[\(String(decoding: Self.rpc("tools/list", "{}", id: 1), as: UTF8.self)),\(String(decoding: delete, as: UTF8.self))]".utf8)
-            #expect(try await client.call(method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: batch).status == 403)
+            let batch = Array(
+                "[\(String(decoding: Self.rpc("tools/list", "{}", id: 1), as: UTF8.self)),\(String(decoding: delete, as: UTF8.self))]".utf8
+            )
+            #expect(
+                try await client.call(method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: batch).status
+                    == 403
+            )
             // Tools that need no more than the endpoint's scope are not affected.
             let forecast = try await client.call(
-                method: "POST", url: stack.resource, token: token, headers: Self.mcpHeaders, body: Self.callTool("get_forecast", #"{"city":"Lyon"}"#)
+                method: "POST",
+                url: stack.resource,
+                token: token,
+                headers: Self.mcpHeaders,
+                body: Self.callTool("get_forecast", #"{"city":"Lyon"}"#)
             )
             #expect(try Self.result(forecast)["isError"] as? Bool != true)
 
             // Stepped up: the same grant with the scope runs the tool.
-            let (admin, adminToken) = try await stack.token(dpop: false, scope: "mcp:tools weather:admin", policySet: grant, client: "weather-ops")
-            let deleted = try Self.result(try await admin.call(method: "POST", url: stack.resource, token: adminToken, headers: Self.mcpHeaders, body: delete))
+            let (admin, adminToken) = try await stack.token(
+                dpop: false,
+                scope: "mcp:tools weather:admin",
+                policySet: grant,
+                client: "weather-ops"
+            )
+            let deleted = try Self.result(
+                try await admin.call(method: "POST", url: stack.resource, token: adminToken, headers: Self.mcpHeaders, body: delete)
+            )
             #expect(deleted["isError"] as? Bool != true, "\(deleted)")
         }
     }
@@ -217,7 +300,13 @@ import Testing
             let (client, token) = try await stack.token(dpop: true)
             var downgraded = token
             downgraded.tokenType = "Bearer"
-            let asBearer = try await client.call(method: "POST", url: stack.resource, token: downgraded, headers: Self.mcpHeaders, body: Self.rpc("tools/list", "{}"))
+            let asBearer = try await client.call(
+                method: "POST",
+                url: stack.resource,
+                token: downgraded,
+                headers: Self.mcpHeaders,
+                body: Self.rpc("tools/list", "{}")
+            )
             #expect(asBearer.status == 401)
             #expect(Self.challenges(asBearer).first?["error"] == "invalid_token")
             // A proof made for another URL does not cover the MCP endpoint.
@@ -225,8 +314,12 @@ import Testing
             let proof = signer.proof(method: "POST", uri: stack.issuer + "/elsewhere", accessToken: token.accessToken, nonce: nil)
             let misdirected = try await stack.transport.send(
                 HTTPSignatureRequest(
-                    method: "POST", targetURI: stack.resource,
-                    headerFields: Self.mcpHeaders + [HTTPSignatureField(name: "Authorization", value: "DPoP " + token.accessToken), HTTPSignatureField(name: "DPoP", value: proof)],
+                    method: "POST",
+                    targetURI: stack.resource,
+                    headerFields: Self.mcpHeaders + [
+                        HTTPSignatureField(name: "Authorization", value: "DPoP " + token.accessToken),
+                        HTTPSignatureField(name: "DPoP", value: proof),
+                    ],
                     body: Self.rpc("tools/list", "{}")
                 )
             )
@@ -238,8 +331,16 @@ import Testing
     @Test func aTokenForAnotherResourceIsRefused() async throws {
         try await withStack { stack in
             let client = stack.client(dpop: false)
-            let elsewhere = try await client.requestToken([("grant_type", "client_credentials"), ("scope", "mcp:tools"), ("resource", "https://other.example/mcp")])
-            let response = try await client.call(method: "POST", url: stack.resource, token: elsewhere, headers: Self.mcpHeaders, body: Self.rpc("tools/list", "{}"))
+            let elsewhere = try await client.requestToken([
+                ("grant_type", "client_credentials"), ("scope", "mcp:tools"), ("resource", "https://other.example/mcp"),
+            ])
+            let response = try await client.call(
+                method: "POST",
+                url: stack.resource,
+                token: elsewhere,
+                headers: Self.mcpHeaders,
+                body: Self.rpc("tools/list", "{}")
+            )
             #expect(response.status == 401)
             #expect(Self.challenges(response).first?["error"] == "invalid_token")
         }

@@ -47,7 +47,11 @@ struct GNAPRequestAdapter: Sendable {
         )
         var presented: GNAPPresentedRequest
         if attached {
-            presented = try GNAPPresentedRequest(message: message, token: try Self.token(request), attachedJWS: String(decoding: body, as: UTF8.self))
+            presented = try GNAPPresentedRequest(
+                message: message,
+                token: try Self.token(request),
+                attachedJWS: String(decoding: body, as: UTF8.self)
+            )
         } else {
             presented = GNAPPresentedRequest(message: message, token: try Self.token(request))
         }

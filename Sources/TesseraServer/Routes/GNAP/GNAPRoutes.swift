@@ -29,12 +29,20 @@ struct GNAPRoutes: Sendable {
         }
         router.post("/gnap/token/:manage") { request, context in
             await run(context) {
-                encode(try await service.rotateToken(manageID: try context.parameters.require("manage"), try await adapter.presented(request, context: context)))
+                encode(
+                    try await service.rotateToken(
+                        manageID: try context.parameters.require("manage"),
+                        try await adapter.presented(request, context: context)
+                    )
+                )
             }
         }
         router.delete("/gnap/token/:manage") { request, context in
             await run(context) {
-                try await service.revokeToken(manageID: try context.parameters.require("manage"), try await adapter.presented(request, context: context))
+                try await service.revokeToken(
+                    manageID: try context.parameters.require("manage"),
+                    try await adapter.presented(request, context: context)
+                )
                 return Response(status: .noContent, headers: [.cacheControl: "no-store"])
             }
         }
@@ -69,10 +77,16 @@ struct GNAPRoutes: Sendable {
             return OAuthResponses.json(GNAPErrorBody(error), status: HTTPResponse.Status(code: error.httpStatus))
         } catch let error as StorageError where error.code == .unavailable {
             if !error.isKnownOutage { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
-            return OAuthResponses.json(GNAPErrorBody(GNAPError("request_denied", "the server's store is unavailable; retry later")), status: .serviceUnavailable)
+            return OAuthResponses.json(
+                GNAPErrorBody(GNAPError("request_denied", "the server's store is unavailable; retry later")),
+                status: .serviceUnavailable
+            )
         } catch {
             context.logger.error("GNAP request failed", metadata: ["tessera.error": "\(error)"])
-            return OAuthResponses.json(GNAPErrorBody(GNAPError("request_denied", "the server could not complete the request")), status: .internalServerError)
+            return OAuthResponses.json(
+                GNAPErrorBody(GNAPError("request_denied", "the server could not complete the request")),
+                status: .internalServerError
+            )
         }
     }
 }

@@ -15,7 +15,11 @@ struct RevocationRoute: Sendable {
             let form = try await FormBody.parse(request, context: context)
             let credentials = try ClientCredentials(basic: try BasicAuthorization.credentials(from: request), form: form)
             let token = try form.require("token")
-            try await engine.revoke(token: token, hint: form["token_type_hint"].map(TokenTypeHint.init(rawValue:)), credentials: credentials)
+            try await engine.revoke(
+                token: token,
+                hint: form["token_type_hint"].map(TokenTypeHint.init(rawValue:)),
+                credentials: credentials
+            )
             return Response(status: .ok, headers: [.cacheControl: "no-store"])
         }
     }

@@ -1,7 +1,7 @@
-import TesseraStorage
 import Hummingbird
 import NIOCore
 import TesseraEngine
+import TesseraStorage
 
 /// `/healthz` (the process answers), `/readyz` (the store answers) and `/metrics` (Prometheus text).
 struct OperationsRoute: Sendable {
@@ -13,7 +13,8 @@ struct OperationsRoute: Sendable {
     func addRoutes(to router: Router<TesseraRequestContext>) {
         router.get(RouterPath(Endpoints.health)) { _, _ in Self.text("ok\n") }
         router.get(RouterPath(Endpoints.ready)) { _, _ in
-            await engine.stores.health() ? Self.text("ready\n") : Self.text("not ready: database unreachable\n", status: .serviceUnavailable)
+            await engine.stores.health()
+                ? Self.text("ready\n") : Self.text("not ready: database unreachable\n", status: .serviceUnavailable)
         }
         router.get(RouterPath(Endpoints.metrics)) { _, context in
             guard exposure.allows(context.channel.remoteAddress?.ipAddress) else { return Self.text("not found\n", status: .notFound) }
@@ -26,6 +27,10 @@ struct OperationsRoute: Sendable {
     }
 
     private static func text(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: status,
+            headers: [.contentType: "text/plain", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
     }
 }
