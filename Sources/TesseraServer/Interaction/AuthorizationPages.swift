@@ -1,7 +1,6 @@
 import Foundation
 import TesseraEngine
 import TesseraProtocol
-import TesseraStorage
 
 /// The consent page of the OAuth authorization endpoint (RFC 6749 §4.1.1): the same layout,
 /// buttons and CSRF token as the GNAP consent page, listing scopes and resources instead of

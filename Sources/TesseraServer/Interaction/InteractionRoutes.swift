@@ -416,15 +416,16 @@ struct InteractionRoutes: Sendable {
             return try await body()
         } catch let error as OAuthError {
             return PageLayout.message(title: "Something went wrong", error.message, status: .badRequest, kind: "error")
-        } catch let error as StorageError where error.code == .unavailable {
-            if !error.isKnownOutage { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
-            return PageLayout.message(
-                title: "Try again later",
-                "The server cannot reach its database.",
-                status: .serviceUnavailable,
-                kind: "error"
-            )
         } catch {
+            if let outage = StoreOutage(error) {
+                if !outage.isKnown { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
+                return PageLayout.message(
+                    title: "Try again later",
+                    "The server cannot reach its database.",
+                    status: .serviceUnavailable,
+                    kind: "error"
+                )
+            }
             context.logger.error("interaction page failed", metadata: ["tessera.error": "\(error)"])
             return PageLayout.message(
                 title: "Something went wrong",
