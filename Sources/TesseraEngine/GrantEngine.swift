@@ -134,8 +134,13 @@ public struct GrantEngine: Sendable {
     // MARK: - Token endpoint (RFC 6749 §3.2)
 
     /// Answers a token request. The response is returned only after its tokens are durably recorded.
-    /// - Parameter dpopProofs: every `DPoP` header value of the request (RFC 9449 §5). A verified
-    ///   proof fills ``TokenRequest/confirmation``, so whatever the grant type, its tokens are bound to that key.
+    /// - Parameters:
+    ///   - form: the request's form parameters.
+    ///   - credentials: the client authentication presented.
+    ///   - dpopProofs: every `DPoP` header value of the request (RFC 9449 §5). A verified
+    ///     proof fills ``TokenRequest/confirmation``, so whatever the grant type, its tokens are bound to that key.
+    /// - Returns: The token response, after its tokens are recorded.
+    /// - Throws: ``OAuthError`` with the RFC 6749 §5.2 code; store failures propagate.
     public func token(form: FormParameters, credentials: ClientCredentials, dpopProofs: [String] = []) async throws -> TokenResponse {
         var request = try TokenRequest(form: form)
         let client = try await authenticator.authenticate(credentials, allowPublic: true)

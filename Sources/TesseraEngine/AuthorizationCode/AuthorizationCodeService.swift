@@ -151,9 +151,13 @@ public struct AuthorizationCodeService: Sendable {
     /// Records the person's decision and returns where the browser goes (RFC 6749 §4.1.2): the
     /// redirect URI with `code`, `state` and `iss`, or with `error=access_denied`.
     /// - Parameters:
+    ///   - id: the pending authorization request.
+    ///   - username: the signed-in person deciding.
+    ///   - approve: `false` denies.
     ///   - approvedScope: the scope tokens left ticked; `nil` approves all that was asked.
     ///   - approvedDetails: the indexes of the `authorization_details` entries left ticked; `nil` approves all.
     ///   - authTime: when the person signed in.
+    /// - Returns: The redirect URI the browser is sent to.
     /// - Throws: ``Problem/unknownOrExpired`` when the request was already decided or expired.
     public func decide(
         id: String,

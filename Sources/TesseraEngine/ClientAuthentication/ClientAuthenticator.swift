@@ -62,7 +62,10 @@ public struct ClientAuthenticator: Sendable {
     }
 
     /// Checks the credentials against the registered client.
-    /// - Parameter allowPublic: whether a public client (`client_id` only, method `none`) is acceptable here.
+    /// - Parameters:
+    ///   - credentials: what the request presented.
+    ///   - allowPublic: whether a public client (`client_id` only, method `none`) is acceptable here.
+    /// - Returns: The client, with how it authenticated.
     /// - Throws: ``OAuthError`` `invalid_client`; store failures propagate.
     public func authenticate(_ credentials: ClientCredentials, allowPublic: Bool) async throws -> AuthenticatedClient {
         switch credentials {

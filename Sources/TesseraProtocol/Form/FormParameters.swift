@@ -10,7 +10,9 @@ public struct FormParameters: Sendable, Hashable {
     private var values: [String: [String]]
 
     /// Parses a form body.
-    /// - Parameter repeatable: the names that may occur more than once.
+    /// - Parameters:
+    ///   - body: the `application/x-www-form-urlencoded` bytes.
+    ///   - repeatable: the names that may occur more than once.
     /// - Throws: ``OAuthError`` `invalid_request` for a repeated parameter, bad percent-encoding or an oversized body.
     public init(parsing body: some Collection<UInt8>, repeatable: Set<String> = ["resource", "audience"]) throws(OAuthError) {
         guard body.count <= Self.maximumBodySize else {

@@ -11,7 +11,10 @@ extension ConfigurationLoader {
         var allowedNetworks: [String]?
         enum CodingKeys: String, CodingKey { case allowedNetworks = "allowed_networks" }
 
-        /// - Parameter section: the key the section was written under, for error messages.
+        /// - Parameters:
+        ///   - configuration: the configuration the section is applied to.
+        ///   - section: the key the section was written under, for error messages.
+        /// - Throws: ``ConfigurationError`` naming the entry that is not a network.
         func apply(to configuration: inout ServerConfiguration, section: String) throws(ConfigurationError) {
             guard let allowedNetworks else { return }
             configuration.outboundPolicy.allowedNetworks = try allowedNetworks.enumerated().map { index, text throws(ConfigurationError) in

@@ -18,6 +18,7 @@ public enum ConfigurationLoader {
     /// - Parameters:
     ///   - file: the config file's contents, or `nil`.
     ///   - environment: the process environment (only `TESSERA_*` is read).
+    /// - Returns: The server configuration, defaults filled in.
     /// - Throws: ``ConfigurationError`` naming the field that is wrong.
     public static func load(file: String?, environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
         var configuration = ServerConfiguration()

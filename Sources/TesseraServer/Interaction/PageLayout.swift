@@ -34,9 +34,9 @@ enum PageLayout {
             .contentType: "text/html; charset=utf-8",
             .cacheControl: "no-store",
             .contentSecurityPolicy: "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
-            .init("X-Frame-Options")!: "DENY",
-            .init("X-Content-Type-Options")!: "nosniff",
-            .init("Referrer-Policy")!: "no-referrer",
+            .xFrameOptions: "DENY",
+            .xContentTypeOptions: "nosniff",
+            .referrerPolicy: "no-referrer",
         ]
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html.text)))
