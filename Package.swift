@@ -13,10 +13,13 @@ import PackageDescription
 //   the GNAP `mtls` proof (RFC 9635 §7.3.2, RFC 8705). Both were already in the graph (AsyncHTTPClient uses
 //   NIOSSL, HummingbirdTLS is Hummingbird's own TLS channel); X509 parses and builds certificates instead of
 //   hand-written DER.
+/// Every target of ours builds with warnings as errors (SE-0480): a warning is fixed when it appears,
+/// not collected. Dependencies keep their own settings.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .treatAllWarnings(as: .error),
 ]
 
 /// The standalone language modules also opt into strict memory safety.

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 public import TesseraProtocol
 
 /// What the client asked for in `interact.finish`, kept until the callback arrives (RFC 9635 §2.5.2).

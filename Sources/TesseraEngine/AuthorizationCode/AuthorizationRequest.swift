@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 public import TesseraProtocol
 
 /// A validated authorization request (RFC 6749 §4.1.1 with RFC 7636 §4.3 and RFC 8707 §2): what

@@ -1,5 +1,5 @@
-public import Foundation
-public import TesseraProtocol
+import Foundation
+import TesseraProtocol
 
 /// The claims of an OpenID Connect ID token (OpenID Connect Core 1.0 §2).
 public struct IDTokenClaims: Codable, Sendable, Hashable {

@@ -1,5 +1,5 @@
 public import Foundation
-public import TesseraProtocol
+import TesseraProtocol
 public import TesseraStorage
 
 /// Authenticates clients at the token, introspection and revocation endpoints (RFC 6749 §2.3,

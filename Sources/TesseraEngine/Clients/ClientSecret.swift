@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 import TesseraProtocol
 
 /// Client secrets: generated with 256 bits of entropy, stored as a salted SHA-256.

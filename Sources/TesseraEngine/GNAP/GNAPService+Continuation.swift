@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import TesseraProtocol
-public import TesseraStorage
+import TesseraStorage
 
 extension GNAPService {
     /// What a continuation call produced.

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import TesseraProtocol
-public import TesseraStorage
+import TesseraStorage
 
 extension GNAPService {
     /// Mints the tokens a grant asks for, in the request's cardinality (RFC 9635 §3.2): bound to the

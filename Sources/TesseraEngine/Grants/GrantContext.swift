@@ -1,5 +1,5 @@
 public import Foundation
-public import TesseraProtocol
+import TesseraProtocol
 public import TesseraStorage
 
 /// What every grant handler may use.

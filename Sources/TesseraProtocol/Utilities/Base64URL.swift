@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// base64url without padding (RFC 4648 §5, as JOSE uses it: RFC 7515 §2).
 ///

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TesseraEngine
 
 /// One entry of the `authorization_details_types:` config section (RFC 9396 §2): a type the AS

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import TesseraEngine
 import TesseraProtocol
 import Yams
