@@ -76,8 +76,11 @@ public struct GrantEngine: Sendable {
         var issuerConfiguration = TokenIssuer.Configuration(issuer: configuration.issuer)
         issuerConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
         issuerConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+        issuerConfiguration.idTokenLifetime = configuration.idTokenLifetime
+        issuerConfiguration.authorizationGrantLifetime = trust.grantLifetime
+        issuerConfiguration.idJAGLifetime = trust.idJAGLifetime
         self.context = GrantContext(
-            issuer: TokenIssuer(configuration: issuerConfiguration, keyRing: keyRing, now: now),
+            issuer: TokenIssuer(configuration: issuerConfiguration, keyRing: keyRing, ledger: stores.tokens, now: now),
             tokens: stores.tokens,
             defaultAudience: [configuration.issuer],
             authorizationDetails: AuthorizationDetailsProcessor(types: configuration.authorizationDetailsTypes, now: now),
@@ -91,7 +94,6 @@ public struct GrantEngine: Sendable {
             issuerID: configuration.issuer,
             stores: stores,
             issuer: context.issuer,
-            keyRing: keyRing,
             ledger: ledger,
             authorizationDetails: context.authorizationDetails,
             now: now
@@ -106,13 +108,13 @@ public struct GrantEngine: Sendable {
             authorizationDetails: context.authorizationDetails,
             now: now
         )
-        let idTokens = IDTokenIssuer(issuer: configuration.issuer, keyRing: keyRing, lifetime: configuration.idTokenLifetime, now: now)
         var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
-        handlers.append(AuthorizationCodeGrant(store: stores.authorizationCodes, idTokens: idTokens))
+        handlers.append(AuthorizationCodeGrant(store: stores.authorizationCodes))
         handlers += Self.chainingHandlers(
             configuration: configuration,
             trust: trust,
             stores: stores,
+            issuer: context.issuer,
             keyRing: keyRing,
             ledger: ledger,
             fetcher: peerJWKSFetcher ?? jwksFetcher,

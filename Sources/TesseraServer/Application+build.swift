@@ -127,6 +127,7 @@ public func buildApplication(
     var engineConfiguration = GrantEngine.Configuration(issuer: issuer, tokenEndpoint: base + Endpoints.token)
     engineConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
     engineConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+    engineConfiguration.idTokenLifetime = configuration.idTokenLifetime
     engineConfiguration.requirePushedAuthorizationRequests = configuration.requirePushedAuthorizationRequests
     // Peer authorization servers are the operator's choice and may live on an internal network,
     // so their key sets are fetched without the client-URL guard.

@@ -8,7 +8,6 @@ import TesseraStorage
 struct AuthorizationCodeGrant: GrantHandler {
     let grantType: GrantType = .authorizationCode
     let store: any AuthorizationCodeStore
-    let idTokens: IDTokenIssuer
 
     func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
         let code = try request.parameters.require("code")
@@ -44,7 +43,10 @@ struct AuthorizationCodeGrant: GrantHandler {
             clientID: client.id,
             subject: approved.subject,
             scope: Scope(approved.scope),
-            audience: approved.request.audience,
+            audience: try context.resourceCheck.audience(
+                for: approved.request.resources,
+                locations: ResourceCheck.locations(of: approved.authorizationDetails)
+            ),
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
         grant.confirmation = request.confirmation
@@ -54,9 +56,9 @@ struct AuthorizationCodeGrant: GrantHandler {
         let minted = try await context.issuer.mint(grant)
         var response = minted.response
         if approved.scope.contains("openid") {
-            response.idToken = try await idTokens.mint(
+            response.idToken = try await context.issuer.mintIDToken(
                 subject: approved.subject,
-                clientID: client.id,
+                audience: client.id,
                 nonce: approved.request.nonce,
                 authTime: approved.authTime
             )

@@ -4,8 +4,8 @@ public import TesseraProtocol
 public import TesseraStorage
 
 /// The GNAP front door of the grant engine (RFC 9635): grant requests, continuation, token
-/// management, and the RS-facing introspection of RFC 9767. It shares the token issuer, key ring
-/// and stores with the OAuth front door, so a GNAP token is the same signed, recorded JWT.
+/// management, and the RS-facing introspection of RFC 9767. It shares the one token issuer and the
+/// stores with the OAuth front door, so a GNAP token is the same signed, recorded JWT.
 ///
 /// Protocol refusals are thrown as ``GNAPError``; anything else thrown is an infrastructure failure.
 public struct GNAPService: Sendable {
@@ -13,7 +13,6 @@ public struct GNAPService: Sendable {
     public let endpoints: GNAPEndpoints
     let stores: Stores
     let issuer: TokenIssuer
-    let keyRing: KeyRing
     /// The one answer about our access tokens, shared with the OAuth door (issue 19).
     let ledger: TokenLedger
     let proofs: GNAPProofVerifier
@@ -35,7 +34,6 @@ public struct GNAPService: Sendable {
         issuerID: String,
         stores: Stores,
         issuer: TokenIssuer,
-        keyRing: KeyRing,
         ledger: TokenLedger,
         authorizationDetails: AuthorizationDetailsProcessor? = nil,
         now: @escaping @Sendable () -> Date
@@ -46,7 +44,6 @@ public struct GNAPService: Sendable {
         self.endpoints = GNAPEndpoints(issuer: issuerID)
         self.stores = stores
         self.issuer = issuer
-        self.keyRing = keyRing
         self.issuerID = issuerID
         self.now = now
         var proofs = GNAPProofVerifier(replay: stores.replay, window: configuration.proofWindow, now: now)

@@ -8,13 +8,12 @@ struct ClientCredentialsGrant: GrantHandler {
 
     func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
         let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: Scope(client.record.scopes))
-        let audience = try context.resourceCheck.audience(for: request.resources)
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,
             subject: client.id,
             scope: scope,
-            audience: audience,
+            audience: [],
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
         grant.confirmation = request.confirmation
@@ -25,6 +24,11 @@ struct ClientCredentialsGrant: GrantHandler {
                 to: .init(clientID: client.id, subject: client.id)
             )
         }
+        // RFC 8707 resources and the granted rights' locations (RFC 9396 §2), as at the GNAP door.
+        grant.audience = try context.resourceCheck.audience(
+            for: request.resources,
+            locations: ResourceCheck.locations(of: grant.authorizationDetails)
+        )
         let minted = try await context.issuer.mint(grant)
         try await context.tokens.record(minted.issuance)
         return minted.response

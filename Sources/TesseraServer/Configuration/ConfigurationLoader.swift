@@ -10,7 +10,8 @@ public enum ConfigurationLoader {
     public static let environmentKeys: [(variable: String, key: String)] = [
         ("TESSERA_HOST", "host"), ("TESSERA_PORT", "port"), ("TESSERA_ISSUER", "issuer"), ("TESSERA_DATABASE", "database"),
         ("TESSERA_DATA_DIR", "data_dir"), ("TESSERA_ACCESS_TOKEN_LIFETIME", "access_token_lifetime"),
-        ("TESSERA_REFRESH_TOKEN_LIFETIME", "refresh_token_lifetime"), ("TESSERA_SIGNING_ALGORITHM", "signing_algorithm"),
+        ("TESSERA_REFRESH_TOKEN_LIFETIME", "refresh_token_lifetime"),
+        ("TESSERA_ID_TOKEN_LIFETIME", "id_token_lifetime"), ("TESSERA_SIGNING_ALGORITHM", "signing_algorithm"),
         ("TESSERA_LOG_LEVEL", "log_level"),
         ("TESSERA_KEY_ENCRYPTION_KEY_FILE", "keys.encryption_key_file"), ("TESSERA_KEY_ENCRYPTION_KEY", "keys.encryption_key"),
     ]
@@ -62,6 +63,9 @@ public enum ConfigurationLoader {
         case "access_token_lifetime":
             guard let seconds = TimeInterval(value) else { throw ConfigurationError(field: source, "must be a number of seconds") }
             configuration.accessTokenLifetime = seconds
+        case "id_token_lifetime":
+            guard let seconds = TimeInterval(value) else { throw ConfigurationError(field: source, "must be a number of seconds") }
+            configuration.idTokenLifetime = seconds
         case "refresh_token_lifetime":
             guard let seconds = TimeInterval(value) else { throw ConfigurationError(field: source, "must be a number of seconds") }
             configuration.refreshTokenLifetime = seconds
@@ -86,6 +90,7 @@ public enum ConfigurationLoader {
         var dataDir: String?
         var accessTokenLifetime: Double?
         var refreshTokenLifetime: Double?
+        var idTokenLifetime: Double?
         var signingAlgorithm: String?
         var logLevel: String?
         var clients: [FileClient]?
@@ -113,6 +118,7 @@ public enum ConfigurationLoader {
             case dataDir = "data_dir"
             case accessTokenLifetime = "access_token_lifetime"
             case refreshTokenLifetime = "refresh_token_lifetime"
+            case idTokenLifetime = "id_token_lifetime"
             case signingAlgorithm = "signing_algorithm"
             case logLevel = "log_level"
             case clients, gnap, chaining
@@ -146,6 +152,7 @@ public enum ConfigurationLoader {
             dataDir = try keyed.decodeIfPresent(String.self, forKey: .dataDir)
             accessTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .accessTokenLifetime)
             refreshTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .refreshTokenLifetime)
+            idTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .idTokenLifetime)
             signingAlgorithm = try keyed.decodeIfPresent(String.self, forKey: .signingAlgorithm)
             logLevel = try keyed.decodeIfPresent(String.self, forKey: .logLevel)
             clients = try keyed.decodeIfPresent([FileClient].self, forKey: .clients)
@@ -182,6 +189,7 @@ public enum ConfigurationLoader {
             }
             if let accessTokenLifetime { configuration.accessTokenLifetime = accessTokenLifetime }
             if let refreshTokenLifetime { configuration.refreshTokenLifetime = refreshTokenLifetime }
+            if let idTokenLifetime { configuration.idTokenLifetime = idTokenLifetime }
             if let signingAlgorithm { configuration.signingAlgorithm = JWSAlgorithm(rawValue: signingAlgorithm) }
             if let logLevel { configuration.logLevel = logLevel }
             if let clients { configuration.clients = clients.map(\.definition) }

@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory = "./tessera-data"
     public var accessTokenLifetime: TimeInterval = 3600
     public var refreshTokenLifetime: TimeInterval = 30 * 86_400
+    /// How long ID tokens live, through either door (OpenID Connect Core §2 `exp`; RFC 9635 §3.4 assertions).
+    public var idTokenLifetime: TimeInterval = 300
     /// Algorithm of the key generated on first start.
     public var signingAlgorithm: JWSAlgorithm = .es256
     public var clients: [ClientDefinition] = []
@@ -83,6 +85,9 @@ public struct ServerConfiguration: Sendable {
         }
         guard accessTokenLifetime >= 1, accessTokenLifetime <= 86_400 else {
             throw ConfigurationError(field: "access_token_lifetime", "must be 1 to 86400 seconds")
+        }
+        guard idTokenLifetime >= 1, idTokenLifetime <= 3600 else {
+            throw ConfigurationError(field: "id_token_lifetime", "must be 1 to 3600 seconds")
         }
         guard refreshTokenLifetime >= 60 else { throw ConfigurationError(field: "refresh_token_lifetime", "must be at least 60 seconds") }
         guard SigningKeyGenerator.supportedAlgorithms.contains(signingAlgorithm) else {
