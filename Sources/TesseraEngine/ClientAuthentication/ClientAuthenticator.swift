@@ -62,7 +62,10 @@ public struct ClientAuthenticator: Sendable {
     }
 
     /// Checks the credentials against the registered client.
-    /// - Parameter allowPublic: whether a public client (`client_id` only, method `none`) is acceptable here.
+    /// - Parameters:
+    ///   - credentials: what the request presented.
+    ///   - allowPublic: whether a public client (`client_id` only, method `none`) is acceptable here.
+    /// - Returns: the authenticated client.
     /// - Throws: ``OAuthError`` `invalid_client`; store failures propagate.
     public func authenticate(_ credentials: ClientCredentials, allowPublic: Bool) async throws -> AuthenticatedClient {
         switch credentials {
@@ -73,7 +76,8 @@ public struct ClientAuthenticator: Sendable {
         case .assertion(let id, let assertion):
             return try await authenticateAssertion(assertion, claimedID: id)
         case .clientIDOnly(let id):
-            guard Self.canNameAClient(id), case (let record, let metadata)? = try await lookup(id) else {
+            // A party registered only at the GNAP door is no OAuth public client (issue 19, one registry).
+            guard Self.canNameAClient(id), case (let record, let metadata)? = try await lookup(id), record.usesOAuth else {
                 throw OAuthError.invalidClient(Self.failed)
             }
             guard record.authMethod == .none else {
