@@ -76,7 +76,26 @@ extension GNAPClientEndToEndTests {
                     + data
             )
             #expect(gnap == 0)
+            // The other order joins too: a GNAP instance first, then its OAuth registration.
+            let (gnapFirst, _) = try await TesseraProcess.run(
+                [
+                    "clients", "add-instance", "--id", "svc2", "--key",
+                    try writeKey(GNAPKeyPair.generate(.ed25519, keyID: "svc2"), server, "svc2.json"),
+                ]
+                    + data
+            )
+            let (oauthSecond, _) = try await TesseraProcess.run(
+                [
+                    "clients", "add", "--id", "svc2", "--auth", "client_secret_basic", "--secret", secret, "--grant-types",
+                    "client_credentials",
+                ]
+                    + data
+            )
+            #expect(gnapFirst == 0 && oauthSecond == 0)
             let (_, listing) = try await TesseraProcess.run(["clients", "list"] + data)
+            let joined = listing.split(separator: "\n").filter { $0.hasPrefix("svc2\t") }
+            #expect(joined.count == 1 && joined.first?.contains("grant_types=client_credentials") == true)
+            #expect(joined.first?.contains("gnap_instance") == true)
             let lines = listing.split(separator: "\n").filter { $0.hasPrefix("svc\t") }
             #expect(lines.count == 1)
             #expect(lines.first?.contains("grant_types=client_credentials") == true)
