@@ -5,6 +5,7 @@ import HummingbirdCore
 public import Logging
 import ServiceLifecycle
 public import TesseraEngine
+import TesseraProtocol
 import TesseraStorage
 
 /// What the application takes from its environment: the clock, the logger, outbound HTTP.
@@ -74,6 +75,7 @@ public func buildApplication(
     // Migrations, config-file clients and signing keys. SQLite is ready now; PostgreSQL's pool only
     // serves while its service runs, so there this happens before the server starts listening.
     let clientsToApply = configuredClients
+    let gnapToApply = configuration.gnap
     let people = PeopleService(
         store: stores.people,
         now: dependencies.now,
@@ -83,7 +85,16 @@ public func buildApplication(
     let usersToApply = configuration.users
     let prepareStores: @Sendable () async throws -> Void = {
         _ = try await connection.migrate()
-        for client in clientsToApply { try await stores.clients.upsert(client) }
+        // OAuth clients, GNAP instances and resource servers from the file, into the one registry (issue 19).
+        do {
+            try await GNAPRegistry(clients: stores.clients, tokens: stores.tokens).reconcile(
+                configuration: gnapToApply,
+                oauthClients: clientsToApply,
+                now: dependencies.now()
+            )
+        } catch let error as GNAPError {
+            throw ConfigurationError(field: "gnap", error.message)
+        }
         for user in usersToApply {
             if let hash = user.passwordHash {
                 try await people.addUser(username: user.username, passwordHash: hash, displayName: user.displayName)

@@ -10,7 +10,7 @@ extension Tessera {
     struct Clients: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Manage registered clients (in the same database the server uses).",
-            subcommands: [Add.self, List.self, Remove.self, RegistrationToken.self]
+            subcommands: [Add.self, AddInstance.self, AddResourceServer.self, List.self, Show.self, Remove.self, RegistrationToken.self]
         )
     }
 }
@@ -82,7 +82,15 @@ extension Tessera.Clients {
             let record = validated.record
             do {
                 try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                    try await connection.stores.clients.insert(record)
+                    let clients = connection.stores.clients
+                    // A party registered only at the GNAP door gains its OAuth registration: one party (issue 19).
+                    if let existing = try await clients.client(id: record.id), !existing.usesOAuth {
+                        var joined = record
+                        joined.gnap = existing.gnap
+                        try await clients.upsert(joined)
+                    } else {
+                        try await clients.insert(record)
+                    }
                 }
             } catch let error as StorageError where error.code == .conflict {
                 throw ValidationError(error.message)
@@ -107,6 +115,15 @@ extension Tessera.Clients {
             return "\tclient_name=\"\(String(name.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init)))\""
         }
 
+        /// The party's GNAP roles (issue 19, one registry), tab-separated, or nothing.
+        static func gnapRoles(of client: ClientRecord) -> String {
+            guard let gnap = client.gnap else { return "" }
+            var text = "\tgnap_key=\(gnap.key.proof.method):\(gnap.keyThumbprint.prefix(16))"
+            if let instance = gnap.instance { text += "\tgnap_instance allowed_access=\(instance.allowedAccess.joined(separator: ","))" }
+            if let server = gnap.resourceServer { text += "\tgnap_resource_server audiences=\(server.audiences.joined(separator: ","))" }
+            return text + (gnap.fromConfiguration ? "\t(from the configuration file)" : "")
+        }
+
         func run() async throws {
             let clients = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
                 try await connection.stores.clients.all()
@@ -120,6 +137,7 @@ extension Tessera.Clients {
                         + (client.introspectionAudiences.isEmpty
                             ? "" : "\tintrospection_audiences=\(client.introspectionAudiences.joined(separator: ","))")
                         + (client.registration == nil ? "" : "\tdynamic (self-registered, unverified)\(Self.name(of: client))")
+                        + Self.gnapRoles(of: client)
                 )
             }
         }

@@ -11,6 +11,8 @@ import Testing
 @Suite(.serialized) struct GNAPClientEndToEndTests {
     let agent = GNAPKeyPair.generate(.ed25519, keyID: "agent-1")
     let rsKey = GNAPKeyPair.generate(.ed25519, keyID: "rs-1")
+    /// A downstream RS (RFC 9767 §4 tests): it serves `https://rs2.example/`.
+    let rs2Key = GNAPKeyPair.generate(.ed25519, keyID: "rs-2")
 
     struct Server {
         let process: TesseraProcess
@@ -35,6 +37,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let agentJWK = String(decoding: try JSONEncoder().encode(agent.publicJWK), as: UTF8.self)
         let rsJWK = String(decoding: try JSONEncoder().encode(rsKey.publicJWK), as: UTF8.self)
+        let rs2JWK = String(decoding: try JSONEncoder().encode(rs2Key.publicJWK), as: UTF8.self)
         let config = directory.appendingPathComponent("tessera.yaml").path
         try """
         gnap:
@@ -49,6 +52,9 @@ import Testing
             - id: photos-rs
               key: {"proof": "httpsig", "jwk": \(rsJWK)}
               audiences: ["https://rs.example/"]
+            - id: photos-rs2
+              key: {"proof": "httpsig", "jwk": \(rs2JWK)}
+              audiences: ["https://rs2.example/"]
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let process = try await TesseraProcess(["--config", config, "--data-dir", directory.path])
         return Server(process: process, directory: directory)

@@ -8,7 +8,9 @@ import Testing
 
     static func fill(_ stores: Stores) async throws {
         try await stores.clients.insert(F.client("c1"))
-        try await stores.clients.insert(F.client("c2", scopes: []))
+        var party = F.client("c2", scopes: [])
+        party.gnap = F.gnap("t-c2", instance: true, resourceServer: true)  // a party of both doors moves whole (issue 19)
+        try await stores.clients.insert(party)
         try await stores.keys.insert(F.key("k1", created: 1))
         try await stores.keys.insert(F.key("k2", created: 2))
         try await stores.keys.retireAll(except: "k2", at: Date(timeIntervalSince1970: 3))
@@ -76,6 +78,10 @@ import Testing
             #expect(counts.accessTokens == 4 && counts.refreshTokens == 2 && counts.signingKeys == 2)
             #expect(counts.gnapGrants == 1 && counts.gnapTokens == 1)
             #expect(try await connection.stores.gnap.grant(id: "gnap-1")?.continuationHash == "cont")
+            #expect(
+                try await connection.stores.clients.client(gnapKeyThumbprint: "t-c2")?.gnap
+                    == F.gnap("t-c2", instance: true, resourceServer: true)
+            )
             #expect(try await connection.stores.gnap.token(manageID: "m1")?.flags == ["bearer"])
             #expect(try await connection.snapshots.exportSnapshot() == exported)
             // Repeating the import adds nothing and changes nothing.

@@ -32,6 +32,16 @@ enum StoreFixtures {
         return TokenIssuance(accessToken: access, refreshToken: refresh)
     }
 
+    /// A GNAP registration (issue 19) whose key has `thumbprint`; the store does not check keys, the engine does.
+    static func gnap(_ thumbprint: String, instance: Bool = true, resourceServer: Bool = false) -> GNAPRegistration {
+        GNAPRegistration(
+            key: GNAPKey(proof: GNAPProof(method: "mtls"), certS256: thumbprint),
+            keyThumbprint: thumbprint,
+            instance: instance ? .init(displayName: "Agent", allowedAccess: ["photos", "billing"], allowBearer: true) : nil,
+            resourceServer: resourceServer ? .init(audiences: ["https://rs.example/"]) : nil
+        )
+    }
+
     static func client(_ id: String, scopes: [String] = ["a", "b"]) -> ClientRecord {
         ClientRecord(
             id: id,

@@ -76,7 +76,8 @@ public struct ClientAuthenticator: Sendable {
         case .assertion(let id, let assertion):
             return try await authenticateAssertion(assertion, claimedID: id)
         case .clientIDOnly(let id):
-            guard Self.canNameAClient(id), case (let record, let metadata)? = try await lookup(id) else {
+            // A party registered only at the GNAP door is no OAuth public client (issue 19, one registry).
+            guard Self.canNameAClient(id), case (let record, let metadata)? = try await lookup(id), record.usesOAuth else {
                 throw OAuthError.invalidClient(Self.failed)
             }
             guard record.authMethod == .none else {

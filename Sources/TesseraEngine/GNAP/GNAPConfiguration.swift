@@ -51,8 +51,11 @@ public struct GNAPConfiguration: Sendable {
         public init() {}
     }
 
+    /// The configuration file's instances: seeded into the client store at startup (``GNAPRegistry/reconcile(configuration:oauthClients:now:)``);
+    /// requests are decided from the store, never from this list.
     public var instances: [Instance] = []
     public var interaction = Interaction()
+    /// The configuration file's resource servers, seeded into the client store like ``instances``.
     public var resourceServers: [ResourceServer] = []
     /// Whether clients presenting an unknown key may start grants (trust on first use, RFC 9635 §2.3);
     /// their grants always wait for a resource owner.

@@ -24,7 +24,7 @@ extension GNAPService {
             let request = try? Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
             let identity = grant.instanceID.map { "instance \($0)" } ?? "key \(grant.keyThumbprint.prefix(16))"
             var client = ClientPresentation(name: nil, nameIsVerified: false, identity: identity)
-            if let name = grant.instanceID.flatMap({ instancesByID[$0]?.displayName }) {
+            if let name = try await registeredInstance(grant.instanceID)?.displayName {
                 client.name = name
                 client.nameIsVerified = true
             } else {

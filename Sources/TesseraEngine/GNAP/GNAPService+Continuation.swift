@@ -30,6 +30,7 @@ extension GNAPService {
             let expected = grant.continuationHash,
             ConstantTime.equals(Array(expected.utf8), Array(presentedHash.utf8))
         else { throw GNAPError(.invalidContinuation, "the continuation URI and token do not match an active grant") }
+        try await requireRegistered(grant, errorCode: .invalidContinuation)
         // The key proof is checked once: its nonce is single use, so a retry below must not re-check it.
         try await proofs.verify(presented, key: try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))
         // A resource owner may decide while this request runs; the store refuses to overwrite that
@@ -100,7 +101,7 @@ extension GNAPService {
             guard grant.state == .pending || grant.state == .approved else {
                 throw GNAPError(.invalidContinuation, "only pending or approved grants can be modified")
             }
-            let instance = grant.instanceID.flatMap { instancesByID[$0] }
+            let instance = try await registeredInstance(grant.instanceID)
             let approved = grant.state == .approved ? request : nil
             if let tokens = patch.accessToken { request.accessToken = tokens }
             if let subject = patch.subject { request.subject = subject }

@@ -253,7 +253,7 @@ extension GNAPService {
         let owner: String?
         do { owner = try resourceOwner(for: request) } catch { throw InteractionProblem.wrongOwner }
         if let owner, owner != username { throw InteractionProblem.wrongOwner }
-        let instance = grant.instanceID.flatMap { instancesByID[$0] }
+        let instance = try await registeredInstance(grant.instanceID)
         return InteractionView(
             interaction: interaction,
             grant: grant,
@@ -292,7 +292,7 @@ extension GNAPService {
             let interaction = try await stores.interactions.interaction(id: id),
             interaction.state == .waiting, now() < interaction.expiresAt, let grant = try await stores.gnap.grant(id: interaction.grantID)
         else { return nil }
-        if let instance = grant.instanceID.flatMap({ instancesByID[$0] }), let name = instance.displayName {
+        if let instance = try await registeredInstance(grant.instanceID), let name = instance.displayName {
             return ClientPresentation(name: name, nameIsVerified: true, identity: "instance \(instance.id)")
         }
         return ClientPresentation(

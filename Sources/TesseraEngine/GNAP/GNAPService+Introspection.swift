@@ -22,7 +22,7 @@ extension GNAPService {
     /// their `authorization_details` as objects; a DPoP-bound one's `key` is its `jkt` as a key reference, proof `dpop`.
     public func introspect(_ presented: GNAPPresentedRequest) async throws -> GNAPIntrospectionResponse {
         let request = try Self.decode(GNAPIntrospectionRequest.self, from: presented.body)
-        let server = try resourceServer(request.resourceServer)
+        let server = try await resourceServer(request.resourceServer)
         try await proofs.verify(presented, key: server.key, errorCode: .invalidResourceServer)
 
         guard let entry = try await ledger.entry(for: request.accessToken), entry.active,

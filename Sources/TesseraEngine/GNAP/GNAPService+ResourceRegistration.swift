@@ -4,19 +4,19 @@ public import TesseraProtocol
 import TesseraStorage
 
 extension GNAPService {
-    /// The configured resource server a request names, by instance id or by key.
+    /// The registered resource server a request names, by instance id or by key (RFC 9767 §3.2).
     /// - Throws: ``GNAPError`` `invalid_resource_server` for an unknown one.
-    func resourceServer(_ reference: GNAPResourceServerReference) throws(GNAPError) -> GNAPConfiguration.ResourceServer {
-        let server: GNAPConfiguration.ResourceServer?
+    func resourceServer(_ reference: GNAPResourceServerReference) async throws -> GNAPConfiguration.ResourceServer {
+        let party: GNAPRegistry.Party?
         switch reference {
         case .instance(let id):
-            server = configuration.resourceServers.first { $0.id == id }
+            party = try await registry.party(id: id)
         case .key(let key):
             // A JWK by its RFC 7638 thumbprint, an mtls certificate by its RFC 8705 one.
-            let thumbprint = try? Self.thumbprint(of: key)
-            server = configuration.resourceServers.first { thumbprint != nil && (try? Self.thumbprint(of: $0.key)) == thumbprint }
+            guard let thumbprint = try? Self.thumbprint(of: key) else { party = nil; break }
+            party = try await registry.party(thumbprint: thumbprint)
         }
-        guard let server else { throw GNAPError(.invalidResourceServer, "the resource server is not registered") }
+        guard let server = party?.resourceServer else { throw GNAPError(.invalidResourceServer, "the resource server is not registered") }
         return server
     }
 
@@ -25,7 +25,7 @@ extension GNAPService {
     /// `access` arrays. The same set registered again by the same RS gets the same reference.
     public func registerResourceSet(_ presented: GNAPPresentedRequest) async throws -> GNAPResourceRegistrationResponse {
         let request = try Self.decode(GNAPResourceRegistrationRequest.self, from: presented.body)
-        let server = try resourceServer(request.resourceServer)
+        let server = try await resourceServer(request.resourceServer)
         try await proofs.verify(presented, key: server.key, errorCode: .invalidResourceServer)
         guard !request.access.isEmpty, request.access.count <= Self.maximumRightsPerToken else {
             throw GNAPError(.invalidRequest, "access must list 1 to \(Self.maximumRightsPerToken) rights")
@@ -74,7 +74,7 @@ extension GNAPService {
                     rights.append(right)
                     continue
                 }
-                let audiences = configuration.resourceServers.first { $0.id == set.resourceServerID }.map { $0.audiences.sorted() } ?? []
+                let audiences = try await registry.party(id: set.resourceServerID)?.resourceServer?.audiences.sorted() ?? []
                 for item in registered {
                     guard case .object(var object) = item, object.locations == nil, !audiences.isEmpty else {
                         rights.append(item)

@@ -6,7 +6,12 @@ extension GNAPService {
     /// Mints the tokens a grant asks for, in the request's cardinality (RFC 9635 §3.2): bound to the
     /// client key (`cnf.jkt`, or `cnf.x5t#S256` for an mtls certificate) unless `bearer` was asked and allowed, audience-restricted to the
     /// rights' `locations` (the audience rule both doors share, ``ResourceCheck``), each with its own management URI and token.
-    func mintTokens(for request: GNAPGrantRequest, grant: GNAPGrantRecord) async throws -> (GNAPTokenResponses?, [GNAPIssuedToken]) {
+    /// With `parent` (an RFC 9767 §4 derived token), each token records that token as its parent and expires no later.
+    func mintTokens(
+        for request: GNAPGrantRequest,
+        grant: GNAPGrantRecord,
+        parent: DerivedParent? = nil
+    ) async throws -> (GNAPTokenResponses?, [GNAPIssuedToken]) {
         guard let tokens = request.accessToken else { return (nil, []) }
         var minted: [GNAPAccessToken] = []
         var issued: [GNAPIssuedToken] = []
@@ -18,7 +23,7 @@ extension GNAPService {
                 grant: grant,
                 subject: grant.subject ?? grant.instanceID ?? grant.keyThumbprint
             )
-            let (response, record) = try await mint(granted, grant: grant, manageID: TokenIssuer.sortableIdentifier())
+            let (response, record) = try await mint(granted, grant: grant, manageID: TokenIssuer.sortableIdentifier(), parent: parent)
             minted.append(response)
             issued.append(record)
         }
@@ -30,7 +35,13 @@ extension GNAPService {
 
     /// Mints one token value and its management token under `manageID`: the one issuer stamps, signs and
     /// describes it; GNAP adds its `access`, key binding and management.
-    func mint(_ token: GNAPTokenRequest, grant: GNAPGrantRecord, manageID: String) async throws -> (GNAPAccessToken, GNAPIssuedToken) {
+    /// With `parent` (RFC 9767 §4), the token records it and expires no later than it.
+    func mint(
+        _ token: GNAPTokenRequest,
+        grant: GNAPGrantRecord,
+        manageID: String,
+        parent: DerivedParent? = nil
+    ) async throws -> (GNAPAccessToken, GNAPIssuedToken) {
         let bearer = token.flags?.contains("bearer") == true
         let holder = grant.instanceID ?? grant.keyThumbprint
         let locations = token.access.flatMap { right -> [String] in
@@ -46,7 +57,8 @@ extension GNAPService {
         )
         request.confirmation = bearer ? nil : try confirmation(for: grant)
         request.access = token.access
-        request.parent = TokenParent(.gnap)
+        request.parent = parent.map { TokenParent(.exchange, $0.jti) } ?? TokenParent(.gnap)
+        request.expiresNoLaterThan = parent?.expiresAt
         let minted = try await issuer.mint(request)
         let management = TokenIssuer.randomIdentifier()
         let flags = bearer ? ["bearer"] : []
@@ -107,7 +119,9 @@ extension GNAPService {
         guard grant.state != .finalized else { throw GNAPError(.invalidRotation, "the grant was revoked") }
         let access = try Self.decode([GNAPAccessRight].self, from: Array(record.access.utf8))
         let request = GNAPTokenRequest(access: access, label: record.label, flags: record.flags.isEmpty ? nil : record.flags)
-        let (token, replacement) = try await mint(request, grant: grant, manageID: manageID)
+        // A derived token (RFC 9767 §4) stays derived: same parent, never outliving it, never from a revoked lineage.
+        let parent = try await derivedParent(ofTokenJTI: record.jti)
+        let (token, replacement) = try await mint(request, grant: grant, manageID: manageID, parent: parent)
         guard
             try await stores.gnap.rotateToken(
                 manageID: manageID,
@@ -140,6 +154,7 @@ extension GNAPService {
             ConstantTime.equals(Array(record.managementHash.utf8), Array(hash.utf8)),
             let grant = try await stores.gnap.grant(id: record.grantID)
         else { throw GNAPError(errorCode, "unknown token management URI or token") }
+        try await requireRegistered(grant, errorCode: errorCode)
         try await proofs.verify(presented, key: try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))
         return (record, grant, hash)
     }

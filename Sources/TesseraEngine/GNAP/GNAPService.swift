@@ -18,10 +18,8 @@ public struct GNAPService: Sendable {
     let proofs: GNAPProofVerifier
     let issuerID: String
     let now: @Sendable () -> Date
-    /// Registered instances by id and by key thumbprint, computed once: looking a key up must not
-    /// cost a thumbprint per registered instance on every request.
-    let instancesByID: [String: GNAPConfiguration.Instance]
-    let instancesByThumbprint: [String: GNAPConfiguration.Instance]
+    /// Registered instances and resource servers: parties of the one client store (issue 19).
+    public let registry: GNAPRegistry
     /// RFC 9396 types (with their Cedar profiles) for Cedar-profile access rights; `nil` accepts none.
     let authorizationDetails: AuthorizationDetailsProcessor?
 
@@ -49,11 +47,7 @@ public struct GNAPService: Sendable {
         var proofs = GNAPProofVerifier(replay: stores.replay, window: configuration.proofWindow, now: now)
         proofs.mutualTLS = configuration.mutualTLS
         self.proofs = proofs
-        self.instancesByID = Dictionary(configuration.instances.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.instancesByThumbprint = Dictionary(
-            configuration.instances.compactMap { instance in (try? Self.thumbprint(of: instance.key)).map { ($0, instance) } },
-            uniquingKeysWith: { first, _ in first }
-        )
+        self.registry = GNAPRegistry(clients: stores.clients)
     }
 
     /// The AS discovery document (RFC 9635 §9).
@@ -82,7 +76,10 @@ public struct GNAPService: Sendable {
         guard let client = request.client else {
             throw GNAPError(.invalidRequest, "the initial grant request needs 'client' (RFC 9635 §2.3)")
         }
-        var (key, instance) = try identify(client)
+        if let existing = request.existingAccessToken {
+            return try await deriveToken(request, existing: existing, client: client, presented)
+        }
+        var (key, instance) = try await identify(client)
         try await proofs.verify(presented, key: key)
         // An mtls key named by thumbprint is stored with the certificate that proved it, so the
         // RS-facing introspection can hand the RS the certificate (RFC 9767 §3.3).
@@ -146,40 +143,48 @@ public struct GNAPService: Sendable {
     // MARK: - Shared pieces
 
     /// The client's key and its registered instance, if any (RFC 9635 §2.3).
-    func identify(_ client: GNAPClientReference) throws(GNAPError) -> (GNAPKey, GNAPConfiguration.Instance?) {
+    func identify(_ client: GNAPClientReference) async throws -> (GNAPKey, GNAPConfiguration.Instance?) {
         switch client {
         case .instance(let id):
-            guard let instance = instancesByID[id] else {
+            guard let instance = try await registry.party(id: id)?.instance else {
                 throw GNAPError(.invalidClient, "unknown instance_id")
             }
             return (instance.key, instance)
         case .value(let value):
             let key = value.key
-            let formats = [key.jwk != nil, key.cert != nil, key.certS256 != nil].filter { $0 }.count
-            guard formats == 1 else {
-                throw GNAPError(.invalidClient, "the client key must be in exactly one format: jwk, cert or cert#S256 (RFC 9635 §7.1)")
-            }
-            if key.proof.method == "mtls" {
-                guard key.jwk == nil else {
-                    throw GNAPError(.invalidClient, "an mtls key is a certificate: send 'cert' or 'cert#S256', not 'jwk' (RFC 9635 §7.3.2)")
-                }
-            } else {
-                guard key.jwk != nil else {
-                    throw GNAPError(
-                        .invalidClient,
-                        "a 'cert' or 'cert#S256' key proves with mtls; \(key.proof.method.prefix(32)) needs a JWK (RFC 9635 §7.1)"
-                    )
-                }
-                guard key.jwk?.alg != nil, key.jwk?.kid != nil else {
-                    throw GNAPError(.invalidClient, "the client JWK must carry 'alg' and 'kid' (RFC 9635 §7.1)")
-                }
-            }
+            try Self.checkKeyFormat(key)
             let thumbprint = try Self.thumbprint(of: key)
-            if let instance = instancesByThumbprint[thumbprint] {
+            if let instance = try await registry.party(thumbprint: thumbprint)?.instance {
                 return (instance.key, instance)
             }
             guard configuration.allowUnknownClients else { throw GNAPError(.invalidClient, "this client key is not registered") }
             return (key, nil)
+        }
+    }
+
+    /// The checks RFC 9635 §7.1 puts on a key presented by value: exactly one format, a JWK with `alg`
+    /// and `kid` for the signing methods, a certificate for `mtls`.
+    /// - Parameter key: the presented key.
+    /// - Throws: ``GNAPError`` `invalid_client`.
+    static func checkKeyFormat(_ key: GNAPKey) throws(GNAPError) {
+        let formats = [key.jwk != nil, key.cert != nil, key.certS256 != nil].filter { $0 }.count
+        guard formats == 1 else {
+            throw GNAPError(.invalidClient, "the client key must be in exactly one format: jwk, cert or cert#S256 (RFC 9635 §7.1)")
+        }
+        if key.proof.method == "mtls" {
+            guard key.jwk == nil else {
+                throw GNAPError(.invalidClient, "an mtls key is a certificate: send 'cert' or 'cert#S256', not 'jwk' (RFC 9635 §7.3.2)")
+            }
+        } else {
+            guard key.jwk != nil else {
+                throw GNAPError(
+                    .invalidClient,
+                    "a 'cert' or 'cert#S256' key proves with mtls; \(key.proof.method.prefix(32)) needs a JWK (RFC 9635 §7.1)"
+                )
+            }
+            guard key.jwk?.alg != nil, key.jwk?.kid != nil else {
+                throw GNAPError(.invalidClient, "the client JWK must carry 'alg' and 'kid' (RFC 9635 §7.1)")
+            }
         }
     }
 

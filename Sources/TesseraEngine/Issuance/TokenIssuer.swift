@@ -55,6 +55,8 @@ public struct TokenIssuer: Sendable {
         public var refreshAuthorizationDetails: [JSONValue]?
         /// What the access token derives from, recorded in the ledger: revoking it revokes this token (issue 19).
         public var parent: TokenParent?
+        /// The latest the access token may expire: a derived token never outlives its parent (RFC 9767 §4).
+        public var expiresNoLaterThan: Date?
 
         public init(
             grantID: String,
@@ -113,7 +115,10 @@ public struct TokenIssuer: Sendable {
     /// - Returns: the token response and the records to store before it is sent.
     /// - Throws: when the claims cannot be encoded or signed.
     public func mint(_ grant: Grant) async throws -> Minted {
-        let stamp = stamp(lifetime: configuration.accessTokenLifetime)
+        var stamp = stamp(lifetime: configuration.accessTokenLifetime)
+        if let cap = grant.expiresNoLaterThan, cap < stamp.expiresAt {
+            stamp = Stamp(jti: stamp.jti, issuedAt: stamp.issuedAt, expiresAt: max(stamp.issuedAt, cap))
+        }
         let (issuedAt, jti) = (stamp.issuedAt, stamp.jti)
         let claims = AccessTokenClaims(
             iss: configuration.issuer,
@@ -172,7 +177,7 @@ public struct TokenIssuer: Sendable {
             response: TokenResponse(
                 accessToken: accessToken,
                 tokenType: grant.confirmation?.jkt == nil ? "Bearer" : "DPoP",
-                expiresIn: Int(configuration.accessTokenLifetime),
+                expiresIn: Int(stamp.expiresAt.timeIntervalSince(issuedAt)),
                 refreshToken: refreshToken,
                 scope: grant.scope.isEmpty ? nil : grant.scope.description,
                 authorizationDetails: grant.authorizationDetails

@@ -6,6 +6,9 @@ public struct GNAPGrantRequest: Sendable, Hashable, Codable {
     public var user: GNAPUserReference?
     public var interact: GNAPInteractRequest?
     public var interactRef: String?
+    /// RFC 9767 §4: a token a resource server received, presented to derive a token for a downstream RS
+    /// (registered in RFC 9635's "GNAP Grant Request Parameters" as `existing_access_token`).
+    public var existingAccessToken: String?
 
     public init(
         accessToken: GNAPTokenRequests? = nil,
@@ -13,7 +16,8 @@ public struct GNAPGrantRequest: Sendable, Hashable, Codable {
         client: GNAPClientReference? = nil,
         user: GNAPUserReference? = nil,
         interact: GNAPInteractRequest? = nil,
-        interactRef: String? = nil
+        interactRef: String? = nil,
+        existingAccessToken: String? = nil
     ) {
         self.accessToken = accessToken
         self.subject = subject
@@ -21,12 +25,14 @@ public struct GNAPGrantRequest: Sendable, Hashable, Codable {
         self.user = user
         self.interact = interact
         self.interactRef = interactRef
+        self.existingAccessToken = existingAccessToken
     }
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token"
         case subject, client, user, interact
         case interactRef = "interact_ref"
+        case existingAccessToken = "existing_access_token"
     }
 }
 

@@ -314,7 +314,8 @@ public struct GNAPResourceServer: Sendable {
 
     // MARK: - Private
 
-    private func post(_ uri: String, body: some Encodable) async throws -> TesseraHTTPResponse {
+    /// POSTs JSON to the AS, signed with the RS key (RFC 9767 §3.2); a non-200 answer is thrown as the AS's error.
+    func post(_ uri: String, body: some Encodable) async throws -> TesseraHTTPResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         let bytes = Array(try encoder.encode(body))

@@ -326,6 +326,17 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        Migration(
+            version: 14,
+            name: "gnap-registry",
+            // Issue 19 ("one registry"): GNAP client instances and resource servers are clients too, with
+            // their key (one party per key: the unique thumbprint) and roles as JSON (GNAPRegistration).
+            statements: [
+                "ALTER TABLE clients ADD COLUMN gnap_registration TEXT",
+                "ALTER TABLE clients ADD COLUMN gnap_key_thumbprint TEXT",
+                "CREATE UNIQUE INDEX clients_gnap_key ON clients (gnap_key_thumbprint) WHERE gnap_key_thumbprint IS NOT NULL",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

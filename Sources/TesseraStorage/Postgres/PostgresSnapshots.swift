@@ -13,12 +13,15 @@ struct PostgresSnapshots: StoreSnapshotting {
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
             var clients: [ClientRecord] = []
             let clientRows = try await connection.query(
-                "SELECT id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par FROM clients ORDER BY id",
+                """
+                SELECT id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
+                       gnap_registration FROM clients ORDER BY id
+                """,
                 logger: logger
             )
-            for try await (id, auth, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR)
+            for try await (id, auth, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, gnap)
                 in clientRows.decode(
-                    (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool).self
+                    (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, String?).self
                 )
             {
                 var client = ClientRecord(
@@ -33,6 +36,7 @@ struct PostgresSnapshots: StoreSnapshotting {
                 )
                 client.redirectURIs = redirectURIs
                 client.requirePushedAuthorizationRequests = requirePAR
+                client.gnap = try gnap.map(GNAPRegistration.stored)
                 clients.append(client)
             }
             var keys: [SigningKeyRecord] = []
@@ -105,14 +109,17 @@ struct PostgresSnapshots: StoreSnapshotting {
                 counts.clients += try await count(
                     connection.query(
                         """
-                        INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par)
+                        INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
+                                             gnap_registration, gnap_key_thumbprint)
                         VALUES (\(client.id), \(client.authMethod), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                                 \(client.grantTypes), \(client.scopes), \(client.createdAt), \(client.redirectURIs ?? []),
-                                \(client.requirePushedAuthorizationRequests ?? false))
+                                \(client.requirePushedAuthorizationRequests ?? false), \(try client.gnap?.storedJSON()),
+                                \(client.gnap?.keyThumbprint))
                         ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
                             jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
                             scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
-                            redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par
+                            redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par,
+                            gnap_registration = EXCLUDED.gnap_registration, gnap_key_thumbprint = EXCLUDED.gnap_key_thumbprint
                         RETURNING 1
                         """,
                         logger: logger

@@ -24,6 +24,9 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     /// Set when the client registered itself (RFC 7591): it is unverified, and manageable with
     /// its registration access token (RFC 7592). `nil` for clients an operator registered.
     public var registration: ClientRegistration?
+    /// The party's GNAP registration (client instance and/or resource server), when it uses the GNAP door
+    /// (issue 19, "one registry"); `nil` for OAuth-only clients.
+    public var gnap: GNAPRegistration?
 
     public init(
         id: String,
@@ -47,7 +50,7 @@ public struct ClientRecord: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests,
-            introspectionAudiences, registration
+            introspectionAudiences, registration, gnap
     }
 
     /// Records written before redirect URIs existed decode with none.
@@ -65,5 +68,6 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
         introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
         registration = try keyed.decodeIfPresent(ClientRegistration.self, forKey: .registration)
+        gnap = try keyed.decodeIfPresent(GNAPRegistration.self, forKey: .gnap)
     }
 }

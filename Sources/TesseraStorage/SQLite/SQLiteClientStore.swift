@@ -8,14 +8,29 @@ struct SQLiteClientStore: ClientStore {
 
     func insert(_ client: ClientRecord) async throws {
         do {
-            try await writer.write { db in try ClientRow(client).insert(db) }
+            let row = try ClientRow(client)
+            try await writer.write { db in try row.insert(db) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw StorageError(.conflict, "a client with id '\(client.id)' already exists")
+            throw StorageError(.conflict, "a client with id '\(client.id)' (or a party with its GNAP key) already exists")
         }
     }
 
     func upsert(_ client: ClientRecord) async throws {
-        try await writer.write { db in try ClientRow(client).save(db) }
+        let row = try ClientRow(client)
+        do {
+            try await writer.write { db in try row.save(db) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StorageError(.conflict, "another party already holds the GNAP key of '\(client.id)'")
+        }
+    }
+
+    func client(gnapKeyThumbprint: String) async throws -> ClientRecord? {
+        try await writer.read { db in
+            try ClientRow.fetchOne(
+                try db.cachedStatement(sql: "SELECT * FROM clients WHERE gnap_key_thumbprint = ?"),
+                arguments: [gnapKeyThumbprint]
+            )
+        }?.record()
     }
 
     func client(id: String) async throws -> ClientRecord? {
@@ -108,6 +123,9 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
     /// RFC 7591 dynamic registrations only (migration 13).
     var registrationMetadata: String?
     var registrationTokenHash: String?
+    /// GNAP instance / resource-server registration as JSON, and its key thumbprint (migration 14).
+    var gnapRegistration: String?
+    var gnapKeyThumbprint: String?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -123,9 +141,11 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         case introspectionAudiences = "introspection_audiences"
         case registrationMetadata = "registration_metadata"
         case registrationTokenHash = "registration_token_hash"
+        case gnapRegistration = "gnap_registration"
+        case gnapKeyThumbprint = "gnap_key_thumbprint"
     }
 
-    init(_ client: ClientRecord) {
+    init(_ client: ClientRecord) throws {
         id = client.id
         authMethod = client.authMethod.rawValue
         secretHash = client.secretHash
@@ -139,6 +159,8 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         introspectionAudiences = client.introspectionAudiences.joined(separator: " ")
         registrationMetadata = client.registration?.metadata
         registrationTokenHash = client.registration?.accessTokenHash
+        gnapRegistration = try client.gnap?.storedJSON()
+        gnapKeyThumbprint = client.gnap?.keyThumbprint
     }
 
     func record() throws -> ClientRecord {
@@ -158,6 +180,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         if let registrationMetadata, let registrationTokenHash {
             record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
         }
+        record.gnap = try gnapRegistration.map(GNAPRegistration.stored)
         return record
     }
 }

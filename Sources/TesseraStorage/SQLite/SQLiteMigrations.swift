@@ -264,6 +264,17 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0014-gnap-registry") { db in
+            // Issue 19 ("one registry"): GNAP client instances and resource servers are clients too, with
+            // their key (one party per key: the unique thumbprint) and roles as JSON (GNAPRegistration).
+            try db.execute(
+                sql: """
+                    ALTER TABLE clients ADD COLUMN gnap_registration TEXT;
+                    ALTER TABLE clients ADD COLUMN gnap_key_thumbprint TEXT;
+                    CREATE UNIQUE INDEX clients_gnap_key ON clients(gnap_key_thumbprint) WHERE gnap_key_thumbprint IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 }

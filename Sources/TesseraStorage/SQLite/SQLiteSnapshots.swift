@@ -37,12 +37,13 @@ struct SQLiteSnapshots: StoreSnapshotting {
                 let grantTypes = client.grantTypes.joined(separator: " ")
                 try db.execute(
                     sql: """
-                        INSERT OR REPLACE INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT OR REPLACE INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at,
+                                                        gnap_registration, gnap_key_thumbprint)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         client.id, client.authMethod, client.secretHash, client.jwks, client.jwksURI, grantTypes,
-                        client.scopes.joined(separator: " "), client.createdAt,
+                        client.scopes.joined(separator: " "), client.createdAt, try client.gnap?.storedJSON(), client.gnap?.keyThumbprint,
                     ]
                 )
                 counts.clients += db.changesCount

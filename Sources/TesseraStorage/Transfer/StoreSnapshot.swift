@@ -94,8 +94,11 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var requirePushedAuthorizationRequests: Bool?
         /// Absent in snapshots written before migration 0011.
         public var introspectionAudiences: [String]?
+        /// The party's GNAP instance / resource-server registration (issue 19); absent before migration 0014.
+        public var gnap: GNAPRegistration?
 
         enum CodingKeys: String, CodingKey {
+            case gnap
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case introspectionAudiences = "introspection_audiences"
@@ -121,6 +124,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             redirectURIs = record.redirectURIs
             requirePushedAuthorizationRequests = record.requirePushedAuthorizationRequests
             introspectionAudiences = record.introspectionAudiences.isEmpty ? nil : record.introspectionAudiences
+            gnap = record.gnap
         }
 
         /// The store record.
@@ -138,6 +142,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             record.redirectURIs = redirectURIs ?? []
             record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests ?? false
             record.introspectionAudiences = introspectionAudiences ?? []
+            record.gnap = gnap
             return record
         }
     }

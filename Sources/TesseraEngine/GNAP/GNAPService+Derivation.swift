@@ -1,0 +1,140 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+/// The token an RFC 9767 §4 derived token is derived from: recorded as its ledger parent (so revoking it
+/// cascades, docs/token-ledger.md), and the derived token expires no later.
+struct DerivedParent: Sendable, Hashable {
+    var jti: String
+    var expiresAt: Date
+}
+
+extension GNAPService {
+    /// Derives a token for a downstream resource server (RFC 9767 §4). A registered resource server,
+    /// acting as a client with its own key in `client` and signing like any client, presents the token
+    /// it received as `existing_access_token` in an ordinary grant request. The AS issues a token only if
+    /// that token is ours and active, meant for this resource server (one of its audiences), and the
+    /// requested access stays within the token's (``GNAPRightsCoverage``: narrow, never widen). The
+    /// derived token is bound to the resource server's key, carries the parent's subject, expires no
+    /// later than the parent, and records the parent in the ledger, so revoking the parent revokes it.
+    /// The grant has no continuation: there is no person to ask and nothing to poll for.
+    /// - Parameters:
+    ///   - request: the decoded grant request.
+    ///   - existing: the `existing_access_token` value.
+    ///   - client: the request's `client` member (the resource server).
+    ///   - presented: the request as received, for the key proof.
+    /// - Returns: a grant response carrying the derived token(s).
+    /// - Throws: ``GNAPError``: `invalid_client` (not a registered resource server, or the key proof
+    ///   failed), `invalid_request` (malformed, or the existing token is not an active token of ours),
+    ///   `request_denied` (the token is not meant for this resource server, or more access is asked
+    ///   than it carries), `invalid_flag` (bearer); store failures as they are.
+    func deriveToken(
+        _ request: GNAPGrantRequest,
+        existing: String,
+        client: GNAPClientReference,
+        _ presented: GNAPPresentedRequest
+    ) async throws -> GNAPGrantResponse {
+        let party: GNAPRegistry.Party?
+        switch client {
+        case .instance(let id):
+            party = try await registry.party(id: id)
+        case .value(let value):
+            try Self.checkKeyFormat(value.key)
+            party = try await registry.party(thumbprint: try Self.thumbprint(of: value.key))
+        }
+        guard let party, let server = party.resourceServer else {
+            throw GNAPError(.invalidClient, "only a registered resource server may present existing_access_token (RFC 9767 §4)")
+        }
+        // The resource server signs with its own key, never the token's (RFC 9767 §3.2, §4); nonces are single use.
+        try await proofs.verify(presented, key: party.key)
+        guard request.interact == nil, request.subject == nil, request.user == nil else {
+            throw GNAPError(
+                .invalidRequest,
+                "a derived token request involves no person: no interact, subject or user with existing_access_token (RFC 9767 §4)"
+            )
+        }
+        guard let tokens = request.accessToken else {
+            throw GNAPError(.invalidRequest, "a derived token request needs access_token (RFC 9767 §4)")
+        }
+        try validate(request, instance: party.instance)
+
+        guard existing.utf8.count <= 16_384, let parent = try await ledger.entry(for: existing), parent.active else {
+            throw GNAPError(.invalidRequest, "existing_access_token is not an active access token issued here (RFC 9767 §4)")
+        }
+        guard !Set(parent.audience).isDisjoint(with: server.audiences) else {
+            throw GNAPError(.requestDenied, "existing_access_token is not meant for this resource server (RFC 9767 §4, §6.2)")
+        }
+        let held = parent.gnapAccess
+        for token in tokens.requests where !GNAPRightsCoverage.covers(held, token.access) {
+            throw GNAPError(
+                .requestDenied,
+                "a derived token may carry only access the existing token carries (narrow, never widen; RFC 9767 §4, §6.6)"
+            )
+        }
+
+        let current = now()
+        var stored = request
+        stored.client = nil
+        stored.existingAccessToken = nil
+        let grant = GNAPGrantRecord(
+            id: TokenIssuer.sortableIdentifier(),
+            state: .approved,
+            clientKey: try Self.encode(party.key),
+            keyThumbprint: try Self.thumbprint(of: party.key),
+            instanceID: party.id,
+            request: try Self.encode(stored),
+            continuationHash: nil,
+            continueAfter: current,
+            subject: parent.subject,
+            createdAt: current,
+            updatedAt: current,
+            expiresAt: min(parent.expiresAt, current.addingTimeInterval(configuration.grantLifetime))
+        )
+        let (accessToken, issued) = try await mintTokens(
+            for: stored,
+            grant: grant,
+            parent: DerivedParent(jti: parent.jti, expiresAt: parent.expiresAt)
+        )
+        try await stores.gnap.createGrant(grant, issued: issued)
+        return GNAPGrantResponse(accessToken: accessToken, instanceID: party.id)
+    }
+
+    /// For a rotation: the parent of a derived token (its ledger `exchange` edge), so the new value stays
+    /// derived and expires no later; `nil` for a token of an ordinary grant.
+    /// - Parameter jti: the rotated token's `jti`.
+    /// - Returns: the parent, or `nil`.
+    /// - Throws: ``GNAPError`` `invalid_rotation` when the token or its parent is no longer active (a
+    ///   cascade revoked it); store failures.
+    func derivedParent(ofTokenJTI jti: String) async throws -> DerivedParent? {
+        guard let record = try await stores.tokens.accessToken(jti: jti) else { return nil }
+        guard record.revokedAt == nil else { throw GNAPError(.invalidRotation, "the token was revoked") }
+        guard let parentID = record.parent?.tokenID else { return nil }
+        guard let parent = try await stores.tokens.accessToken(jti: parentID), parent.isActive(at: now()) else {
+            throw GNAPError(.invalidRotation, "the token this one was derived from is no longer active (RFC 9767 §4)")
+        }
+        return DerivedParent(jti: parent.jti, expiresAt: parent.expiresAt)
+    }
+
+    /// The registered instance a grant names, if it is still registered.
+    /// - Parameter id: the grant's `instance_id`.
+    /// - Returns: the instance, or `nil`.
+    /// - Throws: a store failure.
+    func registeredInstance(_ id: String?) async throws -> GNAPConfiguration.Instance? {
+        guard let id else { return nil }
+        return try await registry.party(id: id)?.instance
+    }
+
+    /// A grant made by a registered party (an instance, or a resource server's derived grant) continues only
+    /// while that party is registered with the same key: removing it (`tessera clients remove`, or from the
+    /// configuration file) ends its grants, so no new token is minted for a party that is gone.
+    /// - Parameters:
+    ///   - grant: the grant being continued or whose token is managed.
+    ///   - errorCode: the refusal's code for this endpoint.
+    /// - Throws: ``GNAPError`` with `errorCode`; store failures.
+    func requireRegistered(_ grant: GNAPGrantRecord, errorCode: GNAPError.Code) async throws {
+        guard let id = grant.instanceID else { return }
+        guard let party = try await registry.party(id: id), party.instance != nil || party.resourceServer != nil,
+            (try? Self.thumbprint(of: party.key)) == grant.keyThumbprint
+        else { throw GNAPError(errorCode, "the client instance of this grant is no longer registered") }
+    }
+}
