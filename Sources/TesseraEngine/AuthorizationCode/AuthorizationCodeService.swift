@@ -314,7 +314,7 @@ public struct AuthorizationCodeService: Sendable {
         else { throw OAuthError.invalidRequest("code_challenge must be a base64url SHA-256 hash (43 characters)") }
         let scope = try ScopeCheck().grantedScope(requested: parameters["scope"], allowed: Scope(client.scopes))
         let resources = parameters.all("resource")
-        let audience = try resourceCheck.audience(for: resources)
+        let audience = try resourceCheck.audience(for: resources, client: client.id)
         if let state = parameters["state"], state.utf8.count > 2048 { throw OAuthError.invalidRequest("state is longer than 2048 bytes") }
         if let nonce = parameters["nonce"], nonce.utf8.count > 512 { throw OAuthError.invalidRequest("nonce is longer than 512 bytes") }
         if parameters["request"] != nil { throw OAuthError("request_not_supported", "request objects are not supported; use PAR") }
