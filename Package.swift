@@ -268,7 +268,7 @@ let package = Package(
         ),
         // Example MCP server (issue 20): the official MCP Swift SDK's Streamable HTTP transport behind Hummingbird,
         // protected by TesseraResource, with each tool call decided in Cedar against the token's granted policies.
-        // The only targets that depend on the MCP SDK.
+        // The only targets that depend on the MCP SDK (and `tessera`, through the example, for `tessera demo mcp`).
         .target(
             name: "MCPServerExample",
             dependencies: [
@@ -326,6 +326,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `tessera demo chaining` talks to its servers over HTTP and runs a resource server of domain b.
                 "TesseraResourceHummingbird",
+                // `tessera demo mcp` runs the example MCP server (Examples/MCPServer) in process, so the one
+                // command works from a fresh clone; the MCP SDK it brings needs only swift-system and swift-log on Linux.
+                "MCPServerExample",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

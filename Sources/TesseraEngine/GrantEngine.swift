@@ -20,6 +20,8 @@ public struct GrantEngine: Sendable {
         public var requirePushedAuthorizationRequests = false
         /// How long ID tokens are valid (OpenID Connect Core §2 `exp`).
         public var idTokenLifetime: TimeInterval = 300
+        /// Clients whose requests must carry `resource` (RFC 8707 §2); nobody by default.
+        public var resourceIndicators = ResourceIndicatorRequirement()
 
         public init(issuer: String, tokenEndpoint: String) {
             self.issuer = issuer
@@ -83,6 +85,7 @@ public struct GrantEngine: Sendable {
             issuer: TokenIssuer(configuration: issuerConfiguration, keyRing: keyRing, ledger: stores.tokens, now: now),
             tokens: stores.tokens,
             defaultAudience: [configuration.issuer],
+            resourceIndicators: configuration.resourceIndicators,
             authorizationDetails: AuthorizationDetailsProcessor(types: configuration.authorizationDetailsTypes, now: now),
             now: now
         )

@@ -28,7 +28,7 @@ public struct ServerDependencies: Sendable {
 
 /// A built server: the Hummingbird application plus what callers (the CLI, tests) need to know.
 public struct TesseraApplication: Sendable {
-    public let application: Application<RouterResponder<TesseraRequestContext>>
+    public let application: Application<IssuerPathResponder>
     public let engine: GrantEngine
     /// The port the server will listen on (resolved when the configuration said 0).
     public let port: Int
@@ -140,6 +140,7 @@ public func buildApplication(
     engineConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
     engineConfiguration.idTokenLifetime = configuration.idTokenLifetime
     engineConfiguration.requirePushedAuthorizationRequests = configuration.requirePushedAuthorizationRequests
+    engineConfiguration.resourceIndicators = configuration.resourceIndicators
     // Peer authorization servers are the operator's choice and may live on an internal network,
     // so their key sets are fetched without the client-URL guard.
     let peerJWKSFetcher: any JWKSFetcher
@@ -242,7 +243,8 @@ public func buildApplication(
     var server: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: .seconds(30)))
     if let tls = configuration.tls { server = try ServerTLS.server(tls, http: server) }
     var application = Application(
-        router: router,
+        // An issuer with a path is served below that path too (RFC 8414 §3.1; docs/mcp.md, "Issuers with a path").
+        responder: IssuerPathResponder(router.buildResponder(), issuer: issuer),
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: port)),
         services: services,

@@ -318,6 +318,7 @@ public struct AuthorizationCodeService: Sendable {
         else { throw OAuthError.invalidRequest("code_challenge must be a base64url SHA-256 hash (43 characters)") }
         let scope = try ScopeCheck().grantedScope(requested: parameters["scope"], allowed: Scope(client.scopes))
         let resources = parameters.all("resource")
+        try resourceCheck.requireNamed(resources, client: client.id)
         _ = try resourceCheck.audience(for: resources)
         if let state = parameters["state"], state.utf8.count > 2048 { throw OAuthError.invalidRequest("state is longer than 2048 bytes") }
         if let nonce = parameters["nonce"], nonce.utf8.count > 512 { throw OAuthError.invalidRequest("nonce is longer than 512 bytes") }

@@ -99,7 +99,7 @@ struct JWTBearerGrant: GrantHandler {
             clientID: client.id,
             subject: subject,
             scope: scope,
-            audience: try context.resourceCheck.audience(for: request.resources),
+            audience: try context.resourceCheck.audience(for: request.resources, client: client.id),
             includeRefreshToken: false
         )
         if claims["act"] != nil {

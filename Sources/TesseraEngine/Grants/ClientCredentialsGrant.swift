@@ -8,6 +8,7 @@ struct ClientCredentialsGrant: GrantHandler {
 
     func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
         let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: Scope(client.record.scopes))
+        try context.resourceCheck.requireNamed(request.resources, client: client.id)
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,

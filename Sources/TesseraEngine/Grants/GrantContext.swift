@@ -24,6 +24,7 @@ public struct GrantContext: Sendable {
         issuer: TokenIssuer,
         tokens: any TokenStore,
         defaultAudience: [String],
+        resourceIndicators: ResourceIndicatorRequirement = .init(),
         authorizationDetails: AuthorizationDetailsProcessor,
         now: @escaping @Sendable () -> Date
     ) {
@@ -31,6 +32,6 @@ public struct GrantContext: Sendable {
         self.tokens = tokens
         self.now = now
         self.authorizationDetails = authorizationDetails
-        self.resourceCheck = ResourceCheck(defaultAudience: defaultAudience)
+        self.resourceCheck = ResourceCheck(defaultAudience: defaultAudience, requirement: resourceIndicators)
     }
 }

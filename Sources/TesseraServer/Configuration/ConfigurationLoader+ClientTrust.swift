@@ -37,8 +37,11 @@ extension ConfigurationLoader {
         var allowedScopes: [String]?
         var minimumCacheLifetime: Double?
         var maximumCacheLifetime: Double?
+        /// RFC 8707 `resource` required of these clients (MCP clients send it; docs/mcp.md).
+        var requireResource: Bool?
 
         enum CodingKeys: String, CodingKey {
+            case requireResource = "require_resource"
             case enabled
             case allowHTTP = "allow_http"
             case allowedGrantTypes = "allowed_grant_types"
@@ -54,6 +57,7 @@ extension ConfigurationLoader {
             if let allowedScopes { configuration.clientMetadata.allowedScopes = allowedScopes }
             if let minimumCacheLifetime { configuration.clientMetadata.minimumCacheLifetime = minimumCacheLifetime }
             if let maximumCacheLifetime { configuration.clientMetadata.maximumCacheLifetime = maximumCacheLifetime }
+            if let requireResource { configuration.resourceIndicators.metadataDocumentClients = requireResource }
         }
     }
 

@@ -112,6 +112,8 @@ public enum ConfigurationLoader {
         var metrics: FileMetrics?
         var signIn: FileSignIn?
         var registration: FileRegistration?
+        /// `required` or `optional` (the default): whether every client must send `resource` (RFC 8707).
+        var resourceIndicators: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -136,6 +138,7 @@ public enum ConfigurationLoader {
             case keys, metrics
             case signIn = "sign_in"
             case registration
+            case resourceIndicators = "resource_indicators"
         }
 
         init(from decoder: any Decoder) throws {
@@ -176,6 +179,7 @@ public enum ConfigurationLoader {
             metrics = try keyed.decodeIfPresent(FileMetrics.self, forKey: .metrics)
             signIn = try keyed.decodeIfPresent(FileSignIn.self, forKey: .signIn)
             registration = try keyed.decodeIfPresent(FileRegistration.self, forKey: .registration)
+            resourceIndicators = try keyed.decodeIfPresent(String.self, forKey: .resourceIndicators)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -192,7 +196,15 @@ public enum ConfigurationLoader {
             if let idTokenLifetime { configuration.idTokenLifetime = idTokenLifetime }
             if let signingAlgorithm { configuration.signingAlgorithm = JWSAlgorithm(rawValue: signingAlgorithm) }
             if let logLevel { configuration.logLevel = logLevel }
-            if let clients { configuration.clients = clients.map(\.definition) }
+            if let clients {
+                configuration.clients = clients.map(\.definition)
+                configuration.resourceIndicators.clients = Set(clients.filter(\.requireResource).map(\.definition.id))
+            }
+            switch resourceIndicators {
+            case nil, "optional": break
+            case "required": configuration.resourceIndicators.everyClient = true
+            default: throw ConfigurationError(field: "resource_indicators", "must be 'required' or 'optional'")
+            }
             if let gnap { gnap.apply(to: &configuration.gnap) }
             if let chaining { try chaining.apply(to: &configuration.chaining) }
             try applyOutboundNetwork(to: &configuration)
@@ -364,6 +376,8 @@ public enum ConfigurationLoader {
 
     private struct FileClient: Decodable {
         var definition: ClientDefinition
+        /// `require_resource`: this client's requests must carry `resource` (RFC 8707 §2).
+        var requireResource: Bool
 
         enum CodingKeys: String, CodingKey {
             case id, auth, secret, jwks
@@ -373,6 +387,7 @@ public enum ConfigurationLoader {
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case introspectionAudiences = "introspection_audiences"
+            case requireResource = "require_resource"
         }
 
         init(from decoder: any Decoder) throws {
@@ -405,6 +420,7 @@ public enum ConfigurationLoader {
             definition.requirePushedAuthorizationRequests =
                 try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
             definition.introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
+            requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
         }
     }
 

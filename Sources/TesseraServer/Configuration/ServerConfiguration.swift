@@ -60,6 +60,9 @@ public struct ServerConfiguration: Sendable {
     public var signIn = SignInConfiguration()
     /// Dynamic client registration, RFC 7591/7592 (`registration:`); off by default.
     public var registration = ClientRegistrationConfiguration()
+    /// Clients that must send `resource` (RFC 8707) in authorization and token requests
+    /// (`resource_indicators: required`, a client's `require_resource`, `client_id_metadata_documents.require_resource`).
+    public var resourceIndicators = ResourceIndicatorRequirement()
 
     public init() {}
 

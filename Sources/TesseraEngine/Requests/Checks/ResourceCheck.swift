@@ -9,6 +9,31 @@ import TesseraProtocol
 /// the default audience (the issuer) when neither names a server.
 struct ResourceCheck: Sendable {
     let defaultAudience: [String]
+    /// Clients that get no default audience: a request of theirs must name its resources.
+    var requirement = ResourceIndicatorRequirement()
+
+    /// The audience for a request of `client`, which must name its resources if the requirement applies to it.
+    /// - Parameters:
+    ///   - resources: the request's `resource` values.
+    ///   - client: the requesting client's identifier.
+    /// - Returns: the token audience.
+    /// - Throws: ``OAuthError`` `invalid_target` when `resource` is missing though required, or not acceptable.
+    func audience(for resources: [String], client: String) throws(OAuthError) -> [String] {
+        try requireNamed(resources, client: client)
+        return try audience(for: resources)
+    }
+
+    /// Refuses a request of `client` that names no resource when the requirement applies to it.
+    /// - Parameters:
+    ///   - resources: the resources the token would be for.
+    ///   - client: the requesting client's identifier.
+    /// - Throws: ``OAuthError`` `invalid_target` (RFC 8707 §2).
+    func requireNamed(_ resources: [String], client: String) throws(OAuthError) {
+        guard resources.isEmpty, requirement.applies(to: client) else { return }
+        throw OAuthError.invalidTarget(
+            "this server issues tokens to this client only for a named resource: send the 'resource' parameter (RFC 8707 §2; MCP authorization requires it in authorization and token requests)"
+        )
+    }
 
     /// - Parameters:
     ///   - resources: the `resource` values asked for (RFC 8707 §2).
