@@ -11,15 +11,15 @@ public struct TokenLedger: Sendable {
     let keyRing: KeyRing
     let stores: Stores
     let now: @Sendable () -> Date
+    /// Signature checks already made (issue 22); never whether a token is active.
+    let verifiedTokens = VerifiedTokenCache()
 
     /// The entry of an access token this server signed and recorded, active or not; `nil` for anything else.
     public func entry(for token: String) async throws -> LedgerEntry? {
-        guard token.utf8.count <= CompactJWS.maximumSize, token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
-            let jws = try? CompactJWS(parsing: token),
-            let payload = try? await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: issuer),
-            let claims = try? JWTClaimSet(payload: payload), claims.string("iss") == issuer, let jti = claims.string("jti"),
-            let record = try await stores.tokens.accessToken(jti: jti)
-        else { return nil }
+        guard let verified = await verify(token), let record = try await stores.tokens.accessToken(jti: verified.jti) else {
+            return nil
+        }
+        let (jti, claims) = (verified.jti, verified.claims)
         var entry = LedgerEntry(
             jti: jti,
             holder: .oauthClient(record.clientID),
@@ -61,5 +61,21 @@ public struct TokenLedger: Sendable {
             entry.binding = .dpop(jkt: jkt)
         }
         return entry
+    }
+
+    /// Our signature, `typ: at+jwt` and `iss` on `token`, checked once per token and key ring (VerifiedTokenCache).
+    private func verify(_ token: String) async -> VerifiedTokenCache.Verified? {
+        guard token.utf8.count <= CompactJWS.maximumSize else { return nil }
+        let key = VerifiedTokenCache.Key(token)
+        let generation = keyRing.keysGeneration
+        if let verified = verifiedTokens.lookup(key, generation: generation, now: now()) { return verified }
+        guard token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
+            let jws = try? CompactJWS(parsing: token),
+            let payload = try? await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: issuer),
+            let claims = try? JWTClaimSet(payload: payload), claims.string("iss") == issuer, let jti = claims.string("jti")
+        else { return nil }
+        let verified = VerifiedTokenCache.Verified(jti: jti, claims: claims)
+        verifiedTokens.insert(key, verified, generation: generation, now: now())
+        return verified
     }
 }
