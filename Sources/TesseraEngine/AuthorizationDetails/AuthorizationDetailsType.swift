@@ -55,6 +55,7 @@ public struct AuthorizationDetailsType: Sendable {
         ///   - pinPrincipalType: an entity type name such as `BankA::User`.
         ///   - conditions: Cedar boolean expressions, each added as a `when` condition.
         ///   - validFor: seconds a granted policy stays valid (checked by the RS through `context.now`).
+        ///   - maximumPolicies: the most policies one entry may carry (1 to 100).
         /// - Throws: ``CedarProfileError`` naming which input is wrong and where.
         public init(
             schema: String?,
