@@ -16,9 +16,22 @@ public struct TokenLedger: Sendable {
 
     /// The entry of an access token this server signed and recorded, active or not; `nil` for anything else.
     public func entry(for token: String) async throws -> LedgerEntry? {
-        guard let verified = await verify(token), let record = try await stores.tokens.accessToken(jti: verified.jti) else {
-            return nil
-        }
+        guard let verified = await verify(token) else { return nil }
+        return try await entry(verified)
+    }
+
+    /// The entry of a token whose signature this instance has already checked (VerifiedTokenCache), without parsing
+    /// or verifying anything; `nil` when it has not (then ``entry(for:)`` answers), so a caller that would first have
+    /// parsed the token to route it can skip that for tokens it has seen (token exchange, issue 22).
+    func entryIfVerified(_ token: String) async throws -> LedgerEntry? {
+        guard token.utf8.count <= CompactJWS.maximumSize,
+            let verified = verifiedTokens.lookup(.init(token), generation: keyRing.keysGeneration, now: now())
+        else { return nil }
+        return try await entry(verified)
+    }
+
+    private func entry(_ verified: VerifiedTokenCache.Verified) async throws -> LedgerEntry? {
+        guard let record = try await stores.tokens.accessToken(jti: verified.jti) else { return nil }
         let (jti, claims) = (verified.jti, verified.claims)
         var entry = LedgerEntry(
             jti: jti,
