@@ -48,7 +48,7 @@ public enum TesseraDatabase {
         if PostgresURL.matches(url) {
             let database = PostgresDatabase(url: try PostgresURL(url), logger: logger)
             let stores = Stores(
-                clients: PostgresClientStore(database: database),
+                clients: CachingClientStore(base: PostgresClientStore(database: database)),
                 tokens: PostgresTokenStore(database: database),
                 replay: PostgresReplayCache(database: database),
                 keys: PostgresKeyStore(database: database),

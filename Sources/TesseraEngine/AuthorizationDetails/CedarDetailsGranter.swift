@@ -52,8 +52,8 @@ struct CedarDetailsGranter {
                 "\(label).policySet has \(set.staticPolicies.count) policies; at most \(profile.maximumPolicies) are accepted"
             )
         }
-        if let schema = profile.schema {
-            let report = Validator(schema: schema, mode: .strict).validate(set)
+        if let validator = profile.validator {
+            let report = validator.validate(set)
             if let first = report.errors.first {
                 let at = first.location.map { "line \($0.line), column \($0.column)" } ?? first.policyID
                 var message =

@@ -3,7 +3,7 @@ import PostgresNIO
 import TesseraProtocol
 
 /// ``ClientStore`` on PostgreSQL.
-struct PostgresClientStore: ClientStore {
+struct PostgresClientStore: ClientStore, ClientChangeFeed {
     let database: PostgresDatabase
 
     func insert(_ client: ClientRecord) async throws {
@@ -37,6 +37,14 @@ struct PostgresClientStore: ClientStore {
             )
             for try await row in rows { return try Self.record(row) }
             return nil
+        }
+    }
+
+    func clientChangeSequence() async throws -> Int64 {
+        try await database.withConnection { connection in
+            let rows = try await connection.query("SELECT sequence FROM client_changes WHERE id = 1", logger: database.logger)
+            for try await sequence in rows.decode(Int64.self) { return sequence }
+            return 0
         }
     }
 

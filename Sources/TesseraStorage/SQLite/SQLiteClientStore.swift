@@ -3,7 +3,7 @@ import GRDB
 import TesseraProtocol
 
 /// ``ClientStore`` on SQLite.
-struct SQLiteClientStore: ClientStore {
+struct SQLiteClientStore: ClientStore, ClientChangeFeed {
     let writer: any DatabaseWriter
 
     func insert(_ client: ClientRecord) async throws {
@@ -35,9 +35,15 @@ struct SQLiteClientStore: ClientStore {
 
     func client(id: String) async throws -> ClientRecord? {
         // A cached statement: this runs on every token request, and building the query each time showed in profiles.
-        try await writer.read { db in
+        try SQLitePointRead.run(writer) { db in
             try ClientRow.fetchOne(try db.cachedStatement(sql: "SELECT * FROM clients WHERE id = ?"), arguments: [id])
         }?.record()
+    }
+
+    func clientChangeSequence() async throws -> Int64 {
+        try SQLitePointRead.run(writer) { db in
+            try Int64.fetchOne(try db.cachedStatement(sql: "SELECT sequence FROM client_changes WHERE id = 1")) ?? 0
+        }
     }
 
     func all() async throws -> [ClientRecord] {

@@ -275,6 +275,23 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0015-client-change-sequence") { db in
+            // Issue 22: one counter that every change to `clients` bumps, in the changing transaction, whoever
+            // writes (another process on the file, `tessera clients`, registration, import), so the client
+            // cache (CachingClientStore) can tell with one tiny read that what it holds is still current.
+            try db.execute(
+                sql: """
+                    CREATE TABLE client_changes (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL);
+                    INSERT INTO client_changes (id, sequence) VALUES (1, 0);
+                    CREATE TRIGGER clients_changed_insert AFTER INSERT ON clients
+                    BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
+                    CREATE TRIGGER clients_changed_update AFTER UPDATE ON clients
+                    BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
+                    CREATE TRIGGER clients_changed_delete AFTER DELETE ON clients
+                    BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
+                    """
+            )
+        }
         return migrator
     }
 }
