@@ -20,6 +20,8 @@ public struct GrantEngine: Sendable {
         public var requirePushedAuthorizationRequests = false
         /// How long ID tokens are valid (OpenID Connect Core §2 `exp`).
         public var idTokenLifetime: TimeInterval = 300
+        /// The owner's Cedar policies beside (or instead of) the shipped defaults (docs/policy.md).
+        public var ownerPolicy: OwnerPolicy?
 
         public init(issuer: String, tokenEndpoint: String) {
             self.issuer = issuer
@@ -43,6 +45,8 @@ public struct GrantEngine: Sendable {
     public let authorization: AuthorizationCodeService
     /// "Is this our active access token, with what rights", for every door (issue 19).
     public let ledger: TokenLedger
+    /// The one decision point both doors ask (docs/policy.md).
+    public let decisions: DecisionPoint
     let context: GrantContext
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
@@ -73,6 +77,9 @@ public struct GrantEngine: Sendable {
             metadataClients: metadataClients,
             now: now
         )
+        // Compiled and indexed once: every request only evaluates (docs/policy.md, "Performance").
+        let decisions = DecisionPoint(owner: configuration.ownerPolicy, issuer: configuration.issuer)
+        self.decisions = decisions
         var issuerConfiguration = TokenIssuer.Configuration(issuer: configuration.issuer)
         issuerConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
         issuerConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
@@ -81,6 +88,7 @@ public struct GrantEngine: Sendable {
             tokens: stores.tokens,
             defaultAudience: [configuration.issuer],
             authorizationDetails: AuthorizationDetailsProcessor(types: configuration.authorizationDetailsTypes, now: now),
+            decisions: decisions,
             now: now
         )
         self.dpop = DPoPService(configuration: dpop, replay: stores.replay, now: now)
@@ -94,6 +102,7 @@ public struct GrantEngine: Sendable {
             keyRing: keyRing,
             ledger: ledger,
             authorizationDetails: context.authorizationDetails,
+            decisions: decisions,
             now: now
         )
         var authorizationConfiguration = AuthorizationCodeService.Configuration(issuer: configuration.issuer)
@@ -104,6 +113,7 @@ public struct GrantEngine: Sendable {
             authenticator: authenticator,
             resourceCheck: context.resourceCheck,
             authorizationDetails: context.authorizationDetails,
+            scopeCheck: context.scopeCheck,
             now: now
         )
         let idTokens = IDTokenIssuer(issuer: configuration.issuer, keyRing: keyRing, lifetime: configuration.idTokenLifetime, now: now)

@@ -128,6 +128,7 @@ public func buildApplication(
     engineConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
     engineConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
     engineConfiguration.requirePushedAuthorizationRequests = configuration.requirePushedAuthorizationRequests
+    engineConfiguration.ownerPolicy = configuration.policy
     // Peer authorization servers are the operator's choice and may live on an internal network,
     // so their key sets are fetched without the client-URL guard.
     let peerJWKSFetcher: any JWKSFetcher

@@ -39,11 +39,26 @@ struct AuthorizationCodeGrant: GrantHandler {
         guard approved.request.verifies(verifier) else {
             throw OAuthError.invalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
         }
+        // The person approved this scope; policy is asked again as the code is redeemed, so an
+        // owner's forbid added since then takes the scope out (the response names what is granted).
+        let scope = try context.scopeCheck.grantedScope(
+            requested: nil,
+            offered: Scope(approved.scope),
+            question: AccessQuestion(
+                party: .init(oauth: client.record),
+                operation: .redeem,
+                rights: [],
+                audiences: approved.request.audience,
+                user: approved.subject,
+                door: .oauth,
+                grantType: grantType.rawValue
+            )
+        )
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
             clientID: client.id,
             subject: approved.subject,
-            scope: Scope(approved.scope),
+            scope: scope,
             audience: approved.request.audience,
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
@@ -53,7 +68,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         grant.parent = approved.consentID.map { TokenParent(.consent, $0) }
         let minted = try await context.issuer.mint(grant)
         var response = minted.response
-        if approved.scope.contains("openid") {
+        if scope.tokens.contains("openid") {
             response.idToken = try await idTokens.mint(
                 subject: approved.subject,
                 clientID: client.id,

@@ -106,6 +106,7 @@ public enum ConfigurationLoader {
         var metrics: FileMetrics?
         var signIn: FileSignIn?
         var registration: FileRegistration?
+        var policy: FilePolicy?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -129,6 +130,7 @@ public enum ConfigurationLoader {
             case keys, metrics
             case signIn = "sign_in"
             case registration
+            case policy
         }
 
         init(from decoder: any Decoder) throws {
@@ -168,6 +170,7 @@ public enum ConfigurationLoader {
             metrics = try keyed.decodeIfPresent(FileMetrics.self, forKey: .metrics)
             signIn = try keyed.decodeIfPresent(FileSignIn.self, forKey: .signIn)
             registration = try keyed.decodeIfPresent(FileRegistration.self, forKey: .registration)
+            policy = try keyed.decodeIfPresent(FilePolicy.self, forKey: .policy)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -197,6 +200,7 @@ public enum ConfigurationLoader {
             try metrics?.apply(to: &configuration.metrics)
             signIn?.apply(to: &configuration.signIn)
             try registration?.apply(to: &configuration.registration)
+            try policy?.apply(to: &configuration)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
             if let users {
                 configuration.users = users.map {

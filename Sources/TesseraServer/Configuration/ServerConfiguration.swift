@@ -58,6 +58,9 @@ public struct ServerConfiguration: Sendable {
     public var signIn = SignInConfiguration()
     /// Dynamic client registration, RFC 7591/7592 (`registration:`); off by default.
     public var registration = ClientRegistrationConfiguration()
+    /// The owner's Cedar policies for the one decision point (`policy:`, docs/policy.md), validated
+    /// when loaded; `nil` leaves the shipped defaults alone in charge.
+    public var policy: OwnerPolicy?
 
     public init() {}
 
