@@ -17,7 +17,7 @@ public struct AccessQuestion: Sendable, Hashable {
         public static let refresh = Operation("refresh")
         /// A subject token is exchanged (RFC 8693).
         public static let exchange = Operation("exchange")
-        /// An authorization code is redeemed (RFC 6749 §4.1.3).
+        /// An authorization code (RFC 6749 §4.1.3) or a JWT authorization grant (RFC 7523) is redeemed.
         public static let redeem = Operation("redeem")
         /// Every operation, in the schema's order.
         public static let all: [Operation] = [.token, .approve, .refresh, .exchange, .redeem]

@@ -47,7 +47,8 @@ public enum PolicyVocabulary {
 
         // token: a client obtains a right for itself (OAuth client_credentials; GNAP without a person).
         // approve: a person delegates a right to a client (OAuth /authorize; a GNAP grant that waits for a resource owner).
-        // refresh, exchange, redeem: a token derived from a parent (refresh token, subject token, authorization code).
+        // refresh, exchange, redeem: a token derived from a parent (refresh token, subject token,
+        // authorization code or JWT authorization grant).
         action token, approve, refresh, exchange, redeem appliesTo {
             principal: [Client],
             resource: [Scope],
@@ -78,7 +79,7 @@ public enum PolicyVocabulary {
         permit (principal is Client, action == Action::"approve", resource is Scope)
         when { principal.door == "gnap" };
 
-        // A refresh, a token exchange or a code redemption carries at most what its parent holds;
+        // A refresh, a token exchange or a redeemed code or JWT grant carries at most what its parent holds;
         // the engine checks that ceiling before it asks, so the parent's rights pass here.
         @id("derived-within-parent")
         permit (
