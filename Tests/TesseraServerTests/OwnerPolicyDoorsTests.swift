@@ -126,6 +126,28 @@ import Testing
         }
     }
 
+    /// The authorization endpoint asks `Action::"approve"`: a scope the owner forbids is refused
+    /// before any page is shown (RFC 6749 §4.1.2.1 `invalid_scope`), the rest is offered as before.
+    @Test func theAuthorizationEndpointHonoursTheOwnersForbid() async throws {
+        typealias Flow = AuthorizationCodeFlowTests
+        let owner = try OwnerPolicy(
+            text: #"@id("no-profile-by-consent") forbid (principal, action == Action::"approve", resource == Scope::"profile");"#,
+            source: "owner.cedar"
+        )
+        let app = try await TestServer.build(now: clock.closure) { configuration in
+            Flow.configure(&configuration)
+            configuration.policy = owner
+        }
+        try await app.application.test(.router) { client in
+            let browser = Flow.Browser(client)
+            let refused = try await browser.request(Flow.authorizeURI(scope: "openid profile read"))
+            #expect(refused.status == .found)
+            #expect(Flow.query(try #require(refused.location))["error"] == "invalid_scope")
+            let offered = try await browser.request(Flow.authorizeURI(scope: "openid read"))
+            #expect(Flow.query(offered.location ?? "")["error"] == nil)
+        }
+    }
+
     @Test func aBrokenOwnerSetStopsTheConfigurationFromLoading() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-policy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
