@@ -22,6 +22,8 @@ public struct GrantEngine: Sendable {
         public var idTokenLifetime: TimeInterval = 300
         /// Clients whose requests must carry `resource` (RFC 8707 §2); nobody by default.
         public var resourceIndicators = ResourceIndicatorRequirement()
+        /// The owner's Cedar policies beside (or instead of) the shipped defaults (docs/policy.md).
+        public var ownerPolicy: OwnerPolicy?
 
         public init(issuer: String, tokenEndpoint: String) {
             self.issuer = issuer
@@ -45,6 +47,8 @@ public struct GrantEngine: Sendable {
     public let authorization: AuthorizationCodeService
     /// "Is this our active access token, with what rights", for every door (issue 19).
     public let ledger: TokenLedger
+    /// The one decision point both doors ask (docs/policy.md).
+    public let decisions: DecisionPoint
     let context: GrantContext
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
@@ -75,6 +79,9 @@ public struct GrantEngine: Sendable {
             metadataClients: metadataClients,
             now: now
         )
+        // Compiled and indexed once: every request only evaluates (docs/policy.md, "Performance").
+        let decisions = DecisionPoint(owner: configuration.ownerPolicy, issuer: configuration.issuer)
+        self.decisions = decisions
         var issuerConfiguration = TokenIssuer.Configuration(issuer: configuration.issuer)
         issuerConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
         issuerConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
@@ -87,6 +94,7 @@ public struct GrantEngine: Sendable {
             defaultAudience: [configuration.issuer],
             resourceIndicators: configuration.resourceIndicators,
             authorizationDetails: AuthorizationDetailsProcessor(types: configuration.authorizationDetailsTypes, now: now),
+            decisions: decisions,
             now: now
         )
         self.dpop = DPoPService(configuration: dpop, replay: stores.replay, now: now)
@@ -99,6 +107,7 @@ public struct GrantEngine: Sendable {
             issuer: context.issuer,
             ledger: ledger,
             authorizationDetails: context.authorizationDetails,
+            decisions: decisions,
             now: now
         )
         var authorizationConfiguration = AuthorizationCodeService.Configuration(issuer: configuration.issuer)
@@ -109,6 +118,7 @@ public struct GrantEngine: Sendable {
             authenticator: authenticator,
             resourceCheck: context.resourceCheck,
             authorizationDetails: context.authorizationDetails,
+            scopeCheck: context.scopeCheck,
             now: now
         )
         var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]

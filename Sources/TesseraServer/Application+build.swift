@@ -141,6 +141,7 @@ public func buildApplication(
     engineConfiguration.idTokenLifetime = configuration.idTokenLifetime
     engineConfiguration.requirePushedAuthorizationRequests = configuration.requirePushedAuthorizationRequests
     engineConfiguration.resourceIndicators = configuration.resourceIndicators
+    engineConfiguration.ownerPolicy = configuration.policy
     // Peer authorization servers are the operator's choice and may live on an internal network,
     // so their key sets are fetched without the client-URL guard.
     let peerJWKSFetcher: any JWKSFetcher

@@ -38,15 +38,32 @@ struct AuthorizationCodeGrant: GrantHandler {
         guard approved.request.verifies(verifier) else {
             throw OAuthError.invalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
         }
+        // RFC 8707 resources and the approved rights' locations (RFC 9396 §2), as at the GNAP door.
+        let audience = try context.resourceCheck.audience(
+            for: approved.request.resources,
+            locations: ResourceCheck.locations(of: approved.authorizationDetails)
+        )
+        // The person approved this scope; policy is asked again as the code is redeemed, so an
+        // owner's forbid added since then takes the scope out (the response names what is granted).
+        let scope = try context.scopeCheck.grantedScope(
+            requested: nil,
+            offered: Scope(approved.scope),
+            question: AccessQuestion(
+                party: .init(oauth: client.record),
+                operation: .redeem,
+                rights: [],
+                audiences: audience,
+                user: approved.subject,
+                door: .oauth,
+                grantType: grantType.rawValue
+            )
+        )
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
             clientID: client.id,
             subject: approved.subject,
-            scope: Scope(approved.scope),
-            audience: try context.resourceCheck.audience(
-                for: approved.request.resources,
-                locations: ResourceCheck.locations(of: approved.authorizationDetails)
-            ),
+            scope: scope,
+            audience: audience,
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
         grant.confirmation = request.confirmation
@@ -55,7 +72,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         grant.parent = approved.consentID.map { TokenParent(.consent, $0) }
         let minted = try await context.issuer.mint(grant)
         var response = minted.response
-        if approved.scope.contains("openid") {
+        if scope.tokens.contains("openid") {
             response.idToken = try await context.issuer.mintIDToken(
                 subject: approved.subject,
                 audience: client.id,

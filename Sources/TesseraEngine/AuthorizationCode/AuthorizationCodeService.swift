@@ -55,6 +55,7 @@ public struct AuthorizationCodeService: Sendable {
     let authenticator: ClientAuthenticator
     let resourceCheck: ResourceCheck
     let authorizationDetails: AuthorizationDetailsProcessor
+    let scopeCheck: ScopeCheck
     let now: @Sendable () -> Date
 
     init(
@@ -63,8 +64,10 @@ public struct AuthorizationCodeService: Sendable {
         authenticator: ClientAuthenticator,
         resourceCheck: ResourceCheck,
         authorizationDetails: AuthorizationDetailsProcessor,
+        scopeCheck: ScopeCheck,
         now: @escaping @Sendable () -> Date
     ) {
+        self.scopeCheck = scopeCheck
         self.authorizationDetails = authorizationDetails
         self.configuration = configuration
         self.clients = stores.clients
@@ -316,10 +319,21 @@ public struct AuthorizationCodeService: Sendable {
                 $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_".unicodeScalars.contains($0))
             })
         else { throw OAuthError.invalidRequest("code_challenge must be a base64url SHA-256 hash (43 characters)") }
-        let scope = try ScopeCheck().grantedScope(requested: parameters["scope"], allowed: Scope(client.scopes))
         let resources = parameters.all("resource")
         try resourceCheck.requireNamed(resources, client: client.id)
         _ = try resourceCheck.audience(for: resources)
+        let scope = try scopeCheck.grantedScope(
+            requested: parameters["scope"],
+            offered: Scope(client.scopes),
+            question: AccessQuestion(
+                party: .init(oauth: client),
+                operation: .approve,
+                rights: [],
+                audiences: resources,
+                door: .oauth,
+                grantType: "authorize"
+            )
+        )
         if let state = parameters["state"], state.utf8.count > 2048 { throw OAuthError.invalidRequest("state is longer than 2048 bytes") }
         if let nonce = parameters["nonce"], nonce.utf8.count > 512 { throw OAuthError.invalidRequest("nonce is longer than 512 bytes") }
         if parameters["request"] != nil { throw OAuthError("request_not_supported", "request objects are not supported; use PAR") }

@@ -67,16 +67,20 @@ struct TokenExchangeGrant: GrantHandler {
             role: presenter.delegated && actingParty?.confirmation != nil ? "actor_token" : "subject_token"
         )
 
-        let scope: Scope
-        if let requested = request.scope {
-            scope = try Scope(parsing: requested)
-            let extra = scope.subtracting(subject.scope)
-            guard extra.isEmpty else {
-                throw OAuthError.invalidScope("scope exceeds the subject token's scope: \(extra.description)")
-            }
-        } else {
-            scope = subject.scope
-        }
+        let scope = try context.scopeCheck.grantedScope(
+            requested: request.scope,
+            offered: subject.scope,
+            ceiling: .init(scope: subject.scope, refusal: "scope exceeds the subject token's scope: "),
+            question: AccessQuestion(
+                party: .init(oauth: client.record),
+                operation: .exchange,
+                rights: [],
+                audiences: form.all("audience") + request.resources,
+                user: subject.subject == client.id ? nil : subject.subject,
+                door: .oauth,
+                grantType: grantType.rawValue
+            )
+        )
 
         switch target {
         case .peer(let peer):

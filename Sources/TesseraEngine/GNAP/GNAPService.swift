@@ -22,6 +22,8 @@ public struct GNAPService: Sendable {
     public let registry: GNAPRegistry
     /// RFC 9396 types (with their Cedar profiles) for Cedar-profile access rights; `nil` accepts none.
     let authorizationDetails: AuthorizationDetailsProcessor?
+    /// The one decision point both doors ask (docs/policy.md).
+    let decisions: DecisionPoint
 
     /// Limits on one request, so a request cannot make the server do unbounded work.
     static let maximumTokensPerRequest = 10
@@ -34,8 +36,10 @@ public struct GNAPService: Sendable {
         issuer: TokenIssuer,
         ledger: TokenLedger,
         authorizationDetails: AuthorizationDetailsProcessor? = nil,
+        decisions: DecisionPoint = DecisionPoint(),
         now: @escaping @Sendable () -> Date
     ) {
+        self.decisions = decisions
         self.ledger = ledger
         self.authorizationDetails = authorizationDetails
         self.configuration = configuration
@@ -92,10 +96,10 @@ public struct GNAPService: Sendable {
         let current = now()
         var stored = try await expandRegisteredReferences(in: request)
         stored.client = nil
-        let decision = decide(stored, instance: instance)
+        let thumbprint = try Self.thumbprint(of: key)
+        let decision = try decide(stored, party: Self.party(instance: instance, thumbprint: thumbprint))
         let grantID = TokenIssuer.sortableIdentifier()
         let continuation = TokenIssuer.randomIdentifier()
-        let thumbprint = try Self.thumbprint(of: key)
         let grant = GNAPGrantRecord(
             id: grantID,
             state: decision.state,
@@ -224,14 +228,6 @@ public struct GNAPService: Sendable {
         if let formats = request.subject?.subIDFormats, formats.count > 20 {
             throw GNAPError(.invalidRequest, "too many sub_id_formats")
         }
-    }
-
-    /// Policy: a registered instance acting for itself, within its allowed access, is approved at once;
-    /// everything else waits for a resource owner.
-    func decide(_ request: GNAPGrantRequest, instance: GNAPConfiguration.Instance?) -> (state: GNAPGrantRecord.State, subject: String?) {
-        guard let instance, request.subject == nil, request.user == nil, let tokens = request.accessToken else { return (.pending, nil) }
-        let wanted = Set(tokens.requests.flatMap(\.access).map(\.typeOrReference))
-        return wanted.isSubset(of: instance.allowedAccess) ? (.approved, instance.id) : (.pending, nil)
     }
 
     func continueMember(grantID: String, token: String) -> GNAPContinue {

@@ -7,8 +7,19 @@ struct ClientCredentialsGrant: GrantHandler {
     let grantType: GrantType = .clientCredentials
 
     func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
-        let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: Scope(client.record.scopes))
         try context.resourceCheck.requireNamed(request.resources, client: client.id)
+        let scope = try context.scopeCheck.grantedScope(
+            requested: request.scope,
+            offered: Scope(client.record.scopes),
+            question: AccessQuestion(
+                party: .init(oauth: client.record),
+                operation: .token,
+                rights: [],
+                audiences: request.resources,
+                door: .oauth,
+                grantType: grantType.rawValue
+            )
+        )
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,

@@ -9,7 +9,8 @@ public struct GrantContext: Sendable {
     public let now: @Sendable () -> Date
     /// Rich authorization requests (RFC 9396): validation, decision, Cedar narrowing.
     public let authorizationDetails: AuthorizationDetailsProcessor
-    let scopeCheck = ScopeCheck()
+    /// The one decision point (docs/policy.md), behind the OAuth door's scope translation.
+    let scopeCheck: ScopeCheck
     let resourceCheck: ResourceCheck
 
     /// The DPoP key a new refresh token is bound to (RFC 9449 §5): the key proven with this request.
@@ -26,8 +27,10 @@ public struct GrantContext: Sendable {
         defaultAudience: [String],
         resourceIndicators: ResourceIndicatorRequirement = .init(),
         authorizationDetails: AuthorizationDetailsProcessor,
+        decisions: DecisionPoint = DecisionPoint(),
         now: @escaping @Sendable () -> Date
     ) {
+        self.scopeCheck = ScopeCheck(decisions: decisions)
         self.issuer = issuer
         self.tokens = tokens
         self.now = now

@@ -114,6 +114,7 @@ public enum ConfigurationLoader {
         var registration: FileRegistration?
         /// `required` or `optional` (the default): whether every client must send `resource` (RFC 8707).
         var resourceIndicators: String?
+        var policy: FilePolicy?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -139,6 +140,7 @@ public enum ConfigurationLoader {
             case signIn = "sign_in"
             case registration
             case resourceIndicators = "resource_indicators"
+            case policy
         }
 
         init(from decoder: any Decoder) throws {
@@ -180,6 +182,7 @@ public enum ConfigurationLoader {
             signIn = try keyed.decodeIfPresent(FileSignIn.self, forKey: .signIn)
             registration = try keyed.decodeIfPresent(FileRegistration.self, forKey: .registration)
             resourceIndicators = try keyed.decodeIfPresent(String.self, forKey: .resourceIndicators)
+            policy = try keyed.decodeIfPresent(FilePolicy.self, forKey: .policy)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -218,6 +221,7 @@ public enum ConfigurationLoader {
             try metrics?.apply(to: &configuration.metrics)
             signIn?.apply(to: &configuration.signIn)
             try registration?.apply(to: &configuration.registration)
+            try policy?.apply(to: &configuration)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
             if let users {
                 configuration.users = users.map {

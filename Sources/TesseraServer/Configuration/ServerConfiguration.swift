@@ -63,6 +63,9 @@ public struct ServerConfiguration: Sendable {
     /// Clients that must send `resource` (RFC 8707) in authorization and token requests
     /// (`resource_indicators: required`, a client's `require_resource`, `client_id_metadata_documents.require_resource`).
     public var resourceIndicators = ResourceIndicatorRequirement()
+    /// The owner's Cedar policies for the one decision point (`policy:`, docs/policy.md), validated
+    /// when loaded; `nil` leaves the shipped defaults alone in charge.
+    public var policy: OwnerPolicy?
 
     public init() {}
 
