@@ -106,6 +106,7 @@ public enum ConfigurationLoader {
         var metrics: FileMetrics?
         var signIn: FileSignIn?
         var registration: FileRegistration?
+        var messageCatalogs: [String: String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -129,6 +130,7 @@ public enum ConfigurationLoader {
             case keys, metrics
             case signIn = "sign_in"
             case registration
+            case messageCatalogs = "message_catalogs"
         }
 
         init(from decoder: any Decoder) throws {
@@ -168,6 +170,7 @@ public enum ConfigurationLoader {
             metrics = try keyed.decodeIfPresent(FileMetrics.self, forKey: .metrics)
             signIn = try keyed.decodeIfPresent(FileSignIn.self, forKey: .signIn)
             registration = try keyed.decodeIfPresent(FileRegistration.self, forKey: .registration)
+            messageCatalogs = try keyed.decodeIfPresent([String: String].self, forKey: .messageCatalogs)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -198,6 +201,7 @@ public enum ConfigurationLoader {
             signIn?.apply(to: &configuration.signIn)
             try registration?.apply(to: &configuration.registration)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
+            if let messageCatalogs { configuration.messageCatalogs = messageCatalogs }
             if let users {
                 configuration.users = users.map {
                     UserDefinition(username: $0.username, password: $0.password, passwordHash: $0.passwordHash, displayName: $0.displayName)
@@ -364,6 +368,7 @@ public enum ConfigurationLoader {
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case introspectionAudiences = "introspection_audiences"
+            case clientName = "client_name"
         }
 
         init(from decoder: any Decoder) throws {
@@ -396,6 +401,7 @@ public enum ConfigurationLoader {
             definition.requirePushedAuthorizationRequests =
                 try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
             definition.introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
+            definition.clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
         }
     }
 

@@ -58,6 +58,9 @@ public struct ServerConfiguration: Sendable {
     public var signIn = SignInConfiguration()
     /// Dynamic client registration, RFC 7591/7592 (`registration:`); off by default.
     public var registration = ClientRegistrationConfiguration()
+    /// The interaction pages' catalogs a deployment adds or overrides (`message_catalogs:`): language
+    /// tag → path of a YAML or JSON file of message id → text (docs/gnap-interaction.md, "Languages").
+    public var messageCatalogs: [String: String] = [:]
 
     public init() {}
 
