@@ -51,7 +51,7 @@ struct PostgresClientStore: ClientStore {
 
     /// A constant column list (no input reaches it).
     private static let columns =
-        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash"
+        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, client_name"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
         let grantTypes = client.grantTypes.map(\.rawValue)
@@ -61,23 +61,24 @@ struct PostgresClientStore: ClientStore {
             upsert
             ? """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash)
+                                 introspection_audiences, registration_metadata, registration_token_hash, client_name)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
-                    \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash))
+                    \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(client.clientName))
             ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
                 jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
                 scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
                 redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par,
                 introspection_audiences = EXCLUDED.introspection_audiences,
-                registration_metadata = EXCLUDED.registration_metadata, registration_token_hash = EXCLUDED.registration_token_hash
+                registration_metadata = EXCLUDED.registration_metadata, registration_token_hash = EXCLUDED.registration_token_hash,
+                client_name = EXCLUDED.client_name
             """
             : """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash)
+                                 introspection_audiences, registration_metadata, registration_token_hash, client_name)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
-                    \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash))
+                    \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(client.clientName))
             """
         try await database.withConnection { connection in
             try await connection.run(query, logger: database.logger)
@@ -87,10 +88,11 @@ struct PostgresClientStore: ClientStore {
     private static func record(_ row: PostgresRow) throws -> ClientRecord {
         let (
             id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences,
-            registrationMetadata, registrationTokenHash
+            registrationMetadata, registrationTokenHash, clientName
         ) =
             try row.decode(
-                (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String], String?, String?).self
+                (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String], String?, String?, String?)
+                    .self
             )
         var record = ClientRecord(
             id: id,
@@ -108,6 +110,7 @@ struct PostgresClientStore: ClientStore {
         if let registrationMetadata, let registrationTokenHash {
             record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
         }
+        record.clientName = clientName
         return record
     }
 

@@ -24,6 +24,10 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     /// Set when the client registered itself (RFC 7591): it is unverified, and manageable with
     /// its registration access token (RFC 7592). `nil` for clients an operator registered.
     public var registration: ClientRegistration?
+    /// The name the operator registered the client under (RFC 7591 `client_name`, given by the
+    /// operator: the consent pages show it as verified). `nil` when the operator gave none, and for
+    /// self-registered clients, whose own name stays in ``registration``'s metadata.
+    public var clientName: String?
 
     public init(
         id: String,
@@ -47,7 +51,7 @@ public struct ClientRecord: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests,
-            introspectionAudiences, registration
+            introspectionAudiences, registration, clientName
     }
 
     /// Records written before redirect URIs existed decode with none.
@@ -65,5 +69,6 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
         introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
         registration = try keyed.decodeIfPresent(ClientRegistration.self, forKey: .registration)
+        clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
     }
 }

@@ -108,6 +108,8 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
     /// RFC 7591 dynamic registrations only (migration 13).
     var registrationMetadata: String?
     var registrationTokenHash: String?
+    /// The operator-given name (migration 18).
+    var clientName: String?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -123,6 +125,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         case introspectionAudiences = "introspection_audiences"
         case registrationMetadata = "registration_metadata"
         case registrationTokenHash = "registration_token_hash"
+        case clientName = "client_name"
     }
 
     init(_ client: ClientRecord) {
@@ -139,6 +142,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         introspectionAudiences = client.introspectionAudiences.joined(separator: " ")
         registrationMetadata = client.registration?.metadata
         registrationTokenHash = client.registration?.accessTokenHash
+        clientName = client.clientName
     }
 
     func record() throws -> ClientRecord {
@@ -158,6 +162,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         if let registrationMetadata, let registrationTokenHash {
             record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
         }
+        record.clientName = clientName
         return record
     }
 }
