@@ -144,6 +144,7 @@ class Audit:
             with self.capsys.disabled():
                 print(line)
             self.states.append((state, scheme))
+            self.browser.execute_script("window.scrollTo(0, 0)")
             shot(self.browser, "a11y-" + "".join(c if c.isalnum() else "-" for c in state.lower()).strip("-") + "-" + scheme)
             if blocking:
                 self.failures.append(f"{state} [{scheme}] at {self.browser.current_url}\n{axe.report(blocking)}")
