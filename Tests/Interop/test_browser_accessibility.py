@@ -43,6 +43,11 @@ USER, PASSWORD = "erin", "erin-password-1"
 CLIENT_ID, CLIENT_SECRET = "a11y-web", "a11y-web-secret-0123456789-abcdefghijkl"
 CLIENT_NAME = "Erin's Budget Planner"
 BLOCKING = ("serious", "critical")
+# A second policy for the same creditor: only checking the payment's status.
+SECOND_POLICY = (
+    'permit (principal == BankA::User::"696d28c8-8912-41d2-b182-aa7087323318", action == BankA::Action::"status", '
+    'resource == Creditor::"https://example.com/payments");'
+)
 
 
 def axe_script():
@@ -246,6 +251,17 @@ def test_every_page_state_passes_axe_in_light_and_dark_mode(server, browser, cal
     click_and_wait(browser, "deny")
     wait_until_at(browser, finish + "2")
 
+    # A Cedar right with two policies (two checkboxes of one group).
+    two = {**PAYMENT, "policySet": PAYMENT["policySet"] + "\n" + SECOND_POLICY}
+    grant = request_grant(
+        server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": finish + "3", "nonce": b64u(os.urandom(16))}}, tokens={"access": [two]}
+    )
+    browser.get(grant["interact"]["redirect"])
+    assert len(browser.find_elements(By.CSS_SELECTOR, "input[name=policy]")) == 2, page_text(browser)
+    audit("GNAP consent, 2 policies")
+    click_and_wait(browser, "deny")
+    wait_until_at(browser, finish + "3")
+
     # OAuth consent with scopes, then with a Cedar RAR entry.
     browser.get(authorize_url(server, redirect_uri, scope="openid profile read"))
     assert "Allow access?" in browser.title, page_text(browser)
@@ -293,7 +309,7 @@ def test_every_page_state_passes_axe_in_light_and_dark_mode(server, browser, cal
     finally:
         browser.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": user_agent, "acceptLanguage": "en"})
 
-    assert len(audit.states) == 2 * 13
+    assert len(audit.states) == 2 * 14
     audit.check()
 
 

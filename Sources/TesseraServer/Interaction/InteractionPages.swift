@@ -204,8 +204,9 @@ enum InteractionPages {
                 }
             )
         }
-        let note: HTML = "<p class=\"note\">\(m(.consentPolicyNote))</p>"
-        return "\(ConsentCards.members(members, m))\(note)\(cards)"
+        // The policies' checkboxes are a group of their own, named by the note that explains them.
+        let policies: HTML = "<fieldset class=\"policies\"><legend class=\"note\">\(m(.consentPolicyNote))</legend>\(cards)</fieldset>"
+        return "\(ConsentCards.members(members, m))\(policies)"
     }
 
     /// A string as-is (Cedar policy text), anything else as indented JSON.

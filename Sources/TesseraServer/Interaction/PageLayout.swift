@@ -129,6 +129,10 @@ enum PageLayout {
         h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
         fieldset { border: 0; margin: 0; padding: 0; min-width: 0; }
         legend { padding: 0; font-size: 1.1rem; font-weight: 600; margin: 1rem 0 .25rem; }
+        legend.note { font-size: .9rem; font-weight: 400; margin: .5rem 0 0; }
+        dl.client { margin-bottom: .5rem; }
+        fieldset.rights { margin-top: 1.25rem; }
+        fieldset.rights > legend { margin-top: 0; }
         label { display: block; margin: .75rem 0 .25rem; font-weight: 600; }
         input[type=text], input[type=password] { width: 100%; padding: .6rem; font-size: 1rem; color: var(--fg); background: var(--bg);
           border: 1px solid var(--field); border-radius: 6px; }
