@@ -159,6 +159,10 @@ public func buildApplication(
             store: stores.clientMetadata,
             now: dependencies.now
         ) : nil
+    // The pages' languages: a catalog file that names an unknown message or changes a placeholder
+    // refuses the start; one that lacks messages falls back per message, with a warning.
+    let (catalogs, catalogWarnings) = try MessageCatalogs.load(files: configuration.messageCatalogs)
+    for warning in catalogWarnings { logger.warning("\(warning)") }
     for (index, definition) in configuration.authorizationDetailsTypes.enumerated() {
         engineConfiguration.authorizationDetailsTypes.append(try definition.resolved(field: "authorization_details_types[\(index)]"))
     }
@@ -221,12 +225,19 @@ public func buildApplication(
             )
         ),
         signIn: configuration.signIn,
+        catalogs: catalogs,
         now: dependencies.now
     ).addRoutes(to: router)
-    AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
-    AccountRoutes(service: engine.authorization, gnap: engine.gnap, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(
-        to: router
+    AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer), catalogs: catalogs)
+        .addRoutes(to: router)
+    AccountRoutes(
+        service: engine.authorization,
+        gnap: engine.gnap,
+        people: people,
+        cookie: SessionCookie(issuer: issuer),
+        catalogs: catalogs
     )
+    .addRoutes(to: router)
     PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
     UserInfoRoute(engine: engine).addRoutes(to: router)
     if let registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: router) }

@@ -115,6 +115,7 @@ public enum ConfigurationLoader {
         /// `required` or `optional` (the default): whether every client must send `resource` (RFC 8707).
         var resourceIndicators: String?
         var policy: FilePolicy?
+        var messageCatalogs: [String: String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
@@ -141,6 +142,7 @@ public enum ConfigurationLoader {
             case registration
             case resourceIndicators = "resource_indicators"
             case policy
+            case messageCatalogs = "message_catalogs"
         }
 
         init(from decoder: any Decoder) throws {
@@ -183,6 +185,7 @@ public enum ConfigurationLoader {
             registration = try keyed.decodeIfPresent(FileRegistration.self, forKey: .registration)
             resourceIndicators = try keyed.decodeIfPresent(String.self, forKey: .resourceIndicators)
             policy = try keyed.decodeIfPresent(FilePolicy.self, forKey: .policy)
+            messageCatalogs = try keyed.decodeIfPresent([String: String].self, forKey: .messageCatalogs)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -223,6 +226,7 @@ public enum ConfigurationLoader {
             try registration?.apply(to: &configuration.registration)
             try policy?.apply(to: &configuration)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
+            if let messageCatalogs { configuration.messageCatalogs = messageCatalogs }
             if let users {
                 configuration.users = users.map {
                     UserDefinition(username: $0.username, password: $0.password, passwordHash: $0.passwordHash, displayName: $0.displayName)
@@ -392,6 +396,7 @@ public enum ConfigurationLoader {
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case introspectionAudiences = "introspection_audiences"
             case requireResource = "require_resource"
+            case clientName = "client_name"
         }
 
         init(from decoder: any Decoder) throws {
@@ -425,6 +430,7 @@ public enum ConfigurationLoader {
                 try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
             definition.introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
             requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
+            definition.clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
         }
     }
 

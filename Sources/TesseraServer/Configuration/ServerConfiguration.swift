@@ -66,6 +66,9 @@ public struct ServerConfiguration: Sendable {
     /// The owner's Cedar policies for the one decision point (`policy:`, docs/policy.md), validated
     /// when loaded; `nil` leaves the shipped defaults alone in charge.
     public var policy: OwnerPolicy?
+    /// The interaction pages' catalogs a deployment adds or overrides (`message_catalogs:`): language
+    /// tag → path of a YAML or JSON file of message id → text (docs/gnap-interaction.md, "Languages").
+    public var messageCatalogs: [String: String] = [:]
 
     public init() {}
 

@@ -8,13 +8,4 @@ extension HTTPField.Name {
     /// The `DPoP-Nonce` response header (RFC 9449 §8.1).
     // swift-format-ignore: NeverForceUnwrap
     static let dpopNonce = HTTPField.Name("DPoP-Nonce")!
-    /// `X-Frame-Options` (RFC 7034), on every page.
-    // swift-format-ignore: NeverForceUnwrap
-    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
-    /// `X-Content-Type-Options`, on every page.
-    // swift-format-ignore: NeverForceUnwrap
-    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
-    /// `Referrer-Policy`, on every page.
-    // swift-format-ignore: NeverForceUnwrap
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }

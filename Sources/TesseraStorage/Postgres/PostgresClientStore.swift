@@ -70,7 +70,7 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
 
     /// A constant column list (no input reaches it).
     private static let columns =
-        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint"
+        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
         let grantTypes = client.grantTypes.map(\.rawValue)
@@ -81,26 +81,27 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
             upsert
             ? """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint)
+                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
                     \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(gnapRegistration),
-                    \(gnapKeyThumbprint))
+                    \(gnapKeyThumbprint), \(client.clientName))
             ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
                 jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
                 scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
                 redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par,
                 introspection_audiences = EXCLUDED.introspection_audiences,
                 registration_metadata = EXCLUDED.registration_metadata, registration_token_hash = EXCLUDED.registration_token_hash,
-                gnap_registration = EXCLUDED.gnap_registration, gnap_key_thumbprint = EXCLUDED.gnap_key_thumbprint
+                gnap_registration = EXCLUDED.gnap_registration, gnap_key_thumbprint = EXCLUDED.gnap_key_thumbprint,
+                client_name = EXCLUDED.client_name
             """
             : """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint)
+                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
                     \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(gnapRegistration),
-                    \(gnapKeyThumbprint))
+                    \(gnapKeyThumbprint), \(client.clientName))
             """
         try await database.withConnection { connection in
             try await connection.run(query, logger: database.logger)
@@ -110,12 +111,12 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
     private static func record(_ row: PostgresRow) throws -> ClientRecord {
         let (
             id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences,
-            registrationMetadata, registrationTokenHash, gnapRegistration, _
+            registrationMetadata, registrationTokenHash, gnapRegistration, _, clientName
         ) =
             try row.decode(
                 (
                     String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String], String?, String?,
-                    String?, String?
+                    String?, String?, String?
                 )
                 .self
             )
@@ -136,6 +137,7 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
             record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
         }
         record.gnap = try gnapRegistration.map(GNAPRegistration.stored)
+        record.clientName = clientName
         return record
     }
 

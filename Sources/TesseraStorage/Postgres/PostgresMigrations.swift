@@ -360,6 +360,12 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        Migration(
+            version: 16,
+            name: "client-name",
+            // Issue 21: the name an operator registers a client under, shown as verified on the consent pages.
+            statements: ["ALTER TABLE clients ADD COLUMN client_name TEXT"]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -132,6 +132,8 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
     /// GNAP instance / resource-server registration as JSON, and its key thumbprint (migration 14).
     var gnapRegistration: String?
     var gnapKeyThumbprint: String?
+    /// The operator-given name (migration 16).
+    var clientName: String?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -149,6 +151,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         case registrationTokenHash = "registration_token_hash"
         case gnapRegistration = "gnap_registration"
         case gnapKeyThumbprint = "gnap_key_thumbprint"
+        case clientName = "client_name"
     }
 
     init(_ client: ClientRecord) throws {
@@ -167,6 +170,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         registrationTokenHash = client.registration?.accessTokenHash
         gnapRegistration = try client.gnap?.storedJSON()
         gnapKeyThumbprint = client.gnap?.keyThumbprint
+        clientName = client.clientName
     }
 
     func record() throws -> ClientRecord {
@@ -187,6 +191,7 @@ private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
             record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
         }
         record.gnap = try gnapRegistration.map(GNAPRegistration.stored)
+        record.clientName = clientName
         return record
     }
 }

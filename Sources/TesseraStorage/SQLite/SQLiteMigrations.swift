@@ -292,6 +292,10 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0016-client-name") { db in
+            // Issue 21: the name an operator registers a client under, shown as verified on the consent pages.
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN client_name TEXT")
+        }
         return migrator
     }
 }
