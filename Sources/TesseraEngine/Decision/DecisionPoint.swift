@@ -1,4 +1,4 @@
-public import Cedar
+import Cedar
 
 /// The one decision point both doors ask (ARCHITECTURE "Policy"; docs/policy.md): the shipped
 /// default policies and the owner's set, compiled and indexed once when the engine is built, and

@@ -1,4 +1,4 @@
-public import Cedar
+import Cedar
 
 /// The owner's own policy set (`policy:` in the configuration, docs/policy.md): parsed and
 /// validated against ``PolicyVocabulary`` once, when the configuration is loaded. A set that does
