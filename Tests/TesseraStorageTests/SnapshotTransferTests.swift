@@ -59,6 +59,17 @@ import Testing
         #expect(snapshot.gnapGrants.isEmpty && snapshot.gnapTokens.isEmpty)
     }
 
+    /// A file of the previous build (no `registration` member, users beside the snapshot) still imports; the
+    /// format stays 1 because the members added since are optional (and an older build ignores them).
+    @Test func exportsOfEarlierBuildsWithoutRegistrationsStillImport() throws {
+        let json = #"""
+            {"format":1,"clients":[{"id":"c","auth_method":"none","grant_types":[],"scopes":[],"created_at":1}],
+             "signing_keys":[],"access_tokens":[],"refresh_tokens":[]}
+            """#
+        let snapshot = try JSONDecoder().decode(StoreSnapshot.self, from: Data(json.utf8))
+        #expect(snapshot.clients.first?.record.registration == nil && snapshot.users.isEmpty)
+    }
+
     @Test(arguments: [(StoreBackend.sqlite, StoreBackend.postgres), (.postgres, .sqlite), (.sqlite, .sqlite), (.postgres, .postgres)])
     func snapshotsMoveEveryRecordUnchanged(_ source: StoreBackend, _ target: StoreBackend) async throws {
         let exported = try await TesseraDatabase.withConnection(url: try source.freshURL()) { connection in

@@ -10,7 +10,7 @@ struct SQLiteSnapshots: StoreSnapshotting {
     func exportSnapshot() async throws -> StoreSnapshot {
         let clients = try await clients.all()
         let keys = try await keys.all()
-        let (access, refresh, grants, gnapTokens) = try await writer.read { db in
+        let (access, refresh, grants, gnapTokens, users) = try await writer.read { db in
             // The same row readers the stores use, so an export reads exactly what the stores read.
             let access = try Row.fetchAll(db, sql: "SELECT * FROM access_tokens ORDER BY issued_at, jti").map(SQLiteTokenStore.accessRecord)
             let refresh = try Row.fetchAll(db, sql: "SELECT * FROM refresh_tokens ORDER BY issued_at, token_hash")
@@ -18,7 +18,8 @@ struct SQLiteSnapshots: StoreSnapshotting {
             let grants = try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at, id").map(SQLiteGNAPStore.grantRecord)
             let gnapTokens = try Row.fetchAll(db, sql: "SELECT * FROM gnap_tokens ORDER BY created_at, manage_id")
                 .map(SQLiteGNAPStore.tokenRecord)
-            return (access, refresh, grants, gnapTokens)
+            let users = try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(SQLitePeopleStore.user)
+            return (access, refresh, grants, gnapTokens, users)
         }
         return StoreSnapshot(
             clients: clients,
@@ -26,7 +27,8 @@ struct SQLiteSnapshots: StoreSnapshotting {
             accessTokens: access,
             refreshTokens: refresh,
             gnapGrants: grants,
-            gnapTokens: gnapTokens
+            gnapTokens: gnapTokens,
+            users: users
         )
     }
 
@@ -34,19 +36,13 @@ struct SQLiteSnapshots: StoreSnapshotting {
         try await writer.write { db in
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
-                let grantTypes = client.grantTypes.joined(separator: " ")
-                try db.execute(
-                    sql: """
-                        INSERT OR REPLACE INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at,
-                                                        gnap_registration, gnap_key_thumbprint)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        client.id, client.authMethod, client.secretHash, client.jwks, client.jwksURI, grantTypes,
-                        client.scopes.joined(separator: " "), client.createdAt, try client.gnap?.storedJSON(), client.gnap?.keyThumbprint,
-                    ]
-                )
+                // The store's own row mapping (ClientRow), so every column the store writes is imported.
+                try ClientRow(client.record).save(db)
                 counts.clients += db.changesCount
+            }
+            for user in snapshot.users {
+                try SQLitePeopleStore.upsert(user.record, in: db)
+                counts.users += db.changesCount
             }
             for key in snapshot.signingKeys {
                 try db.execute(

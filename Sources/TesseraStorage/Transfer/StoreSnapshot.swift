@@ -30,7 +30,8 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         accessTokens: [AccessTokenRecord],
         refreshTokens: [RefreshTokenRecord],
         gnapGrants: [GNAPGrantRecord] = [],
-        gnapTokens: [GNAPTokenRecord] = []
+        gnapTokens: [GNAPTokenRecord] = [],
+        users: [UserRecord] = []
     ) {
         self.format = Self.currentFormat
         self.clients = clients.map(Client.init)
@@ -39,6 +40,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         self.refreshTokens = refreshTokens.map(RefreshToken.init)
         self.gnapGrants = gnapGrants.map(GNAPGrant.init)
         self.gnapTokens = gnapTokens.map(GNAPToken.init)
+        self.users = users.map(User.init)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -72,10 +74,12 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var refreshTokens = 0
         public var gnapGrants = 0
         public var gnapTokens = 0
+        /// Users are replaced, like clients (the export holds their current password hashes).
+        public var users = 0
         public init() {}
         public var description: String {
             "\(clients) clients, \(signingKeys) signing keys, \(accessTokens) access tokens, \(refreshTokens) refresh tokens, "
-                + "\(gnapGrants) GNAP grants, \(gnapTokens) GNAP tokens"
+                + "\(gnapGrants) GNAP grants, \(gnapTokens) GNAP tokens, \(users) users"
         }
     }
 
@@ -96,9 +100,13 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var introspectionAudiences: [String]?
         /// The party's GNAP instance / resource-server registration (issue 19); absent before migration 0014.
         public var gnap: GNAPRegistration?
+        /// The RFC 7591 registration (metadata and registration-access-token hash) of a self-registered
+        /// client; absent for operator-registered clients and in snapshots written before it was carried.
+        public var registration: ClientRegistration?
 
         enum CodingKeys: String, CodingKey {
             case gnap
+            case registration
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case introspectionAudiences = "introspection_audiences"
@@ -125,6 +133,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             requirePushedAuthorizationRequests = record.requirePushedAuthorizationRequests
             introspectionAudiences = record.introspectionAudiences.isEmpty ? nil : record.introspectionAudiences
             gnap = record.gnap
+            registration = record.registration
         }
 
         /// The store record.
@@ -143,6 +152,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests ?? false
             record.introspectionAudiences = introspectionAudiences ?? []
             record.gnap = gnap
+            record.registration = registration
             return record
         }
     }
@@ -395,9 +405,9 @@ extension StoreSnapshot {
 
 /// Reads and writes a whole ``StoreSnapshot``; each database implements it over its own tables.
 public protocol StoreSnapshotting: Sendable {
-    /// Every client, signing key and token record.
+    /// Every record the snapshot carries: clients, signing keys, tokens, GNAP grants and tokens, users.
     func exportSnapshot() async throws -> StoreSnapshot
-    /// Adds the snapshot's rows in one transaction: clients are upserted, keys and tokens already
+    /// Adds the snapshot's rows in one transaction: clients and users are upserted, keys and tokens already
     /// present (same key) are left unchanged, so an import can be repeated.
     /// - Returns: the rows added.
     func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts
