@@ -16,6 +16,7 @@ import Testing
     static let carried: [String: String] = [
         "clients": "id", "signing_keys": "kid", "access_tokens": "jti", "refresh_tokens": "token_hash",
         "gnap_grants": "id", "gnap_tokens": "manage_id", "users": "username",
+        "consents": "id", "consent_grants": "consent_id", "registration_tokens": "id", "gnap_resource_sets": "reference",
     ]
     /// Tables deliberately not carried, with why. A new table must be added to one list or the other.
     static let notCarried: [String: String] = [
@@ -26,9 +27,6 @@ import Testing
         "authorization_codes": "minutes-lived codes",
         "gnap_interactions": "minutes-lived interactions",
         "metadata_clients": "a cache of fetched client metadata, refetched on use",
-        // Durable, not carried yet (reported as a known gap):
-        "consents": "not carried yet", "consent_grants": "not carried yet",
-        "registration_tokens": "not carried yet", "gnap_resource_sets": "not carried yet",
     ]
 
     /// Writes one row into every carried table with every column set to a non-default value.
@@ -87,6 +85,38 @@ import Testing
         _ = try await stores.tokens.revokeAccessToken(jti: "gnap-at-1", at: F.now)
 
         try await stores.people.upsertUser(UserRecord(username: "alice", passwordHash: "ph", displayName: "Alice", createdAt: F.now))
+
+        let consent = ConsentRecord(
+            id: "consent-1",
+            subject: "alice",
+            clientID: "c1",
+            scope: ["openid", "read"],
+            resources: ["https://rs.example"],
+            authorizationDetails: #"[{"type":"customer_information"}]"#,
+            createdAt: F.now
+        )
+        try await stores.authorizationCodes.createConsent(consent)
+        try await stores.authorizationCodes.linkConsent(id: "consent-1", grantID: "g1")
+        _ = try await stores.authorizationCodes.withdrawConsent(id: "consent-1", subject: "alice", at: F.now)  // withdrawn_at
+        try await stores.clients.insertRegistrationToken(
+            RegistrationTokenRecord(
+                id: "iat-1",
+                tokenHash: "iat-hash",
+                label: "ci",
+                createdAt: F.now,
+                expiresAt: F.now.addingTimeInterval(3600),
+                remainingUses: 3
+            )
+        )
+        _ = try await stores.resourceSets.register(
+            GNAPResourceSetRecord(
+                reference: "rs-ref",
+                resourceServerID: "c1",
+                setHash: "set-hash",
+                access: #"["photos"]"#,
+                createdAt: F.now
+            )
+        )
     }
 
     @Test(arguments: [(StoreBackend.sqlite, StoreBackend.postgres), (.postgres, .sqlite), (.sqlite, .sqlite), (.postgres, .postgres)])

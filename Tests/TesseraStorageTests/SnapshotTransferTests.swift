@@ -70,6 +70,23 @@ import Testing
         #expect(snapshot.clients.first?.record.registration == nil && snapshot.users.isEmpty)
     }
 
+    /// Carried rows name their table and columns, which reach SQL: a table this build does not carry, or a
+    /// column the table does not have (a newer build's file, or a crafted one), fails the whole import.
+    @Test(arguments: StoreBackend.allCases)
+    func rowsForAnUnknownTableOrColumnAreRefused(_ backend: StoreBackend) async throws {
+        try await TesseraDatabase.withConnection(url: try backend.freshURL()) { connection in
+            var snapshot = StoreSnapshot(clients: [F.client("c1")], signingKeys: [], accessTokens: [], refreshTokens: [])
+            snapshot.rows = ["clients; DROP TABLE users": [["id": .text("x")]]]
+            await #expect(throws: StorageError(.corrupt, "")) { try await connection.snapshots.importSnapshot(snapshot) }
+            snapshot.rows = ["registration_tokens": [["id": .text("x"), "id) VALUES ('y'); DROP TABLE users; --": .text("z")]]]
+            await #expect(throws: StorageError(.corrupt, "")) { try await connection.snapshots.importSnapshot(snapshot) }
+            // Nothing of either import landed (one transaction), and the tables are intact.
+            let clients = try await connection.stores.clients.all()
+            let users = try await connection.stores.people.users()
+            #expect(clients.isEmpty && users.isEmpty)
+        }
+    }
+
     @Test(arguments: [(StoreBackend.sqlite, StoreBackend.postgres), (.postgres, .sqlite), (.sqlite, .sqlite), (.postgres, .postgres)])
     func snapshotsMoveEveryRecordUnchanged(_ source: StoreBackend, _ target: StoreBackend) async throws {
         let exported = try await TesseraDatabase.withConnection(url: try source.freshURL()) { connection in

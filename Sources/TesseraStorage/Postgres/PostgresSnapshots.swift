@@ -70,7 +70,17 @@ struct PostgresSnapshots: StoreSnapshotting {
                 logger: logger
             )
             for try await row in tokenRows { gnapTokens.append(try PostgresGNAPStore.tokenRecord(row)) }
-            return StoreSnapshot(
+            // The rowTables as their rows (to_jsonb: text as strings, BIGINT/INTEGER as numbers, NULL as null).
+            var rows: [String: [StoreSnapshot.Row]] = [:]
+            for table in StoreSnapshot.rowTables {
+                var tableRows: [StoreSnapshot.Row] = []
+                let jsonRows = try await connection.query("SELECT to_jsonb(t)::text FROM \(unescaped: table) t", logger: logger)
+                for try await json in jsonRows.decode(String.self) {
+                    tableRows.append(try JSONDecoder().decode(StoreSnapshot.Row.self, from: Data(json.utf8)))
+                }
+                rows[table] = tableRows
+            }
+            var snapshot = StoreSnapshot(
                 clients: clients,
                 signingKeys: keys,
                 accessTokens: access,
@@ -79,6 +89,8 @@ struct PostgresSnapshots: StoreSnapshotting {
                 gnapTokens: gnapTokens,
                 users: users
             )
+            snapshot.rows = rows
+            return snapshot
         }
     }
 
@@ -169,6 +181,30 @@ struct PostgresSnapshots: StoreSnapshotting {
                         logger: logger
                     )
                 )
+            }
+            for (table, rows) in snapshot.rows.sorted(by: { $0.key < $1.key }) {
+                // The table name is one of rowTables (checked); jsonb_populate_record maps the columns by name.
+                try StoreSnapshot.checkTable(table)
+                var columns: Set<String> = []
+                let columnRows = try await connection.query(
+                    """
+                    SELECT column_name::text FROM information_schema.columns
+                    WHERE table_schema = current_schema() AND table_name = \(table)
+                    """,
+                    logger: logger
+                )
+                for try await column in columnRows.decode(String.self) { columns.insert(column) }
+                try StoreSnapshot.checkRows(table, rows, columns: columns)
+                for row in rows {
+                    let json = String(decoding: try JSONEncoder().encode(row), as: UTF8.self)
+                    counts.rows += try await connection.run(
+                        """
+                        INSERT INTO \(unescaped: table) SELECT * FROM jsonb_populate_record(NULL::\(unescaped: table), \(json)::jsonb)
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """,
+                        logger: logger
+                    )
+                }
             }
             return counts
         }

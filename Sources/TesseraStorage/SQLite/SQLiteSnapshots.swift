@@ -10,7 +10,7 @@ struct SQLiteSnapshots: StoreSnapshotting {
     func exportSnapshot() async throws -> StoreSnapshot {
         let clients = try await clients.all()
         let keys = try await keys.all()
-        let (access, refresh, grants, gnapTokens, users) = try await writer.read { db in
+        let (access, refresh, grants, gnapTokens, users, rows) = try await writer.read { db in
             // The same row readers the stores use, so an export reads exactly what the stores read.
             let access = try Row.fetchAll(db, sql: "SELECT * FROM access_tokens ORDER BY issued_at, jti").map(SQLiteTokenStore.accessRecord)
             let refresh = try Row.fetchAll(db, sql: "SELECT * FROM refresh_tokens ORDER BY issued_at, token_hash")
@@ -19,9 +19,13 @@ struct SQLiteSnapshots: StoreSnapshotting {
             let gnapTokens = try Row.fetchAll(db, sql: "SELECT * FROM gnap_tokens ORDER BY created_at, manage_id")
                 .map(SQLiteGNAPStore.tokenRecord)
             let users = try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(SQLitePeopleStore.user)
-            return (access, refresh, grants, gnapTokens, users)
+            var rows: [String: [StoreSnapshot.Row]] = [:]
+            for table in StoreSnapshot.rowTables {
+                rows[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map(Self.snapshotRow)
+            }
+            return (access, refresh, grants, gnapTokens, users, rows)
         }
-        return StoreSnapshot(
+        var snapshot = StoreSnapshot(
             clients: clients,
             signingKeys: keys,
             accessTokens: access,
@@ -30,6 +34,23 @@ struct SQLiteSnapshots: StoreSnapshotting {
             gnapTokens: gnapTokens,
             users: users
         )
+        snapshot.rows = rows
+        return snapshot
+    }
+
+    /// A row as carried: SQLite's integers and text (the ``StoreSnapshot/rowTables`` hold nothing else).
+    private static func snapshotRow(_ row: Row) -> StoreSnapshot.Row {
+        var values: StoreSnapshot.Row = [:]
+        for column in row.columnNames {
+            let value: DatabaseValue = row[column]
+            switch value.storage {
+            case .int64(let integer): values[column] = .integer(integer)
+            case .string(let text): values[column] = .text(text)
+            case .double(let number): values[column] = .integer(Int64(number))
+            case .null, .blob: values[column] = .null
+            }
+        }
+        return values
     }
 
     func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts {
@@ -110,6 +131,28 @@ struct SQLiteSnapshots: StoreSnapshotting {
                     ]
                 )
                 counts.gnapTokens += db.changesCount
+            }
+            for (table, rows) in snapshot.rows.sorted(by: { $0.key < $1.key }) {
+                // The table name is one of rowTables (checked), the column names are the table's own (checked).
+                try StoreSnapshot.checkTable(table)
+                let columns = Set(try db.columns(in: table).map(\.name))
+                try StoreSnapshot.checkRows(table, rows, columns: columns)
+                for row in rows {
+                    let names = row.keys.sorted()
+                    let values = names.map { name -> (any DatabaseValueConvertible)? in
+                        switch row[name] {
+                        case .integer(let integer): integer
+                        case .text(let text): text
+                        case .null, nil: nil
+                        }
+                    }
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO \(table) (\(names.joined(separator: ", "))) "
+                            + "VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))",
+                        arguments: StatementArguments(values)
+                    )
+                    counts.rows += db.changesCount
+                }
             }
             return counts
         }

@@ -20,6 +20,9 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
     public var gnapTokens: [GNAPToken]
     /// People who sign in to the interaction pages (password hashes only); absent from files of older builds.
     public var users: [User] = []
+    /// The rows of the ``rowTables`` (consents, initial access tokens, GNAP resource sets), by table;
+    /// absent from files of older builds.
+    public var rows: [String: [Row]] = [:]
 
     /// The format this build writes and reads.
     public static let currentFormat = 1
@@ -52,6 +55,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         case gnapGrants = "gnap_grants"
         case gnapTokens = "gnap_tokens"
         case users
+        case rows
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +68,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         gnapGrants = try container.decodeIfPresent([GNAPGrant].self, forKey: .gnapGrants) ?? []
         gnapTokens = try container.decodeIfPresent([GNAPToken].self, forKey: .gnapTokens) ?? []
         users = try container.decodeIfPresent([User].self, forKey: .users) ?? []
+        rows = try container.decodeIfPresent([String: [Row]].self, forKey: .rows) ?? [:]
     }
 
     /// How many rows an import added (rows already present are left as they are, clients excepted: they are replaced).
@@ -76,10 +81,12 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var gnapTokens = 0
         /// Users are replaced, like clients (the export holds their current password hashes).
         public var users = 0
+        /// Rows of the ``StoreSnapshot/rowTables`` added.
+        public var rows = 0
         public init() {}
         public var description: String {
             "\(clients) clients, \(signingKeys) signing keys, \(accessTokens) access tokens, \(refreshTokens) refresh tokens, "
-                + "\(gnapGrants) GNAP grants, \(gnapTokens) GNAP tokens, \(users) users"
+                + "\(gnapGrants) GNAP grants, \(gnapTokens) GNAP tokens, \(users) users, \(rows) other rows"
         }
     }
 
