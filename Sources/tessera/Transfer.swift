@@ -51,7 +51,8 @@ extension Tessera {
 
         static func summary(_ snapshot: StoreSnapshot) -> String {
             "\(snapshot.clients.count) clients, \(snapshot.signingKeys.count) signing keys, "
-                + "\(snapshot.accessTokens.count) access tokens, \(snapshot.refreshTokens.count) refresh tokens, \(snapshot.users.count) users"
+                + "\(snapshot.accessTokens.count) access tokens, \(snapshot.refreshTokens.count) refresh tokens, \(snapshot.users.count) users, "
+                + "\(snapshot.rows.values.map(\.count).reduce(0, +)) other rows"
         }
     }
 

@@ -21,7 +21,7 @@ struct SQLiteSnapshots: StoreSnapshotting {
             let users = try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(SQLitePeopleStore.user)
             var rows: [String: [StoreSnapshot.Row]] = [:]
             for table in StoreSnapshot.rowTables {
-                rows[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map(Self.snapshotRow)
+                rows[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map { try Self.snapshotRow($0, of: table) }
             }
             return (access, refresh, grants, gnapTokens, users, rows)
         }
@@ -39,15 +39,20 @@ struct SQLiteSnapshots: StoreSnapshotting {
     }
 
     /// A row as carried: SQLite's integers and text (the ``StoreSnapshot/rowTables`` hold nothing else).
-    private static func snapshotRow(_ row: Row) -> StoreSnapshot.Row {
+    /// - Parameters:
+    ///   - row: a row of `table`.
+    ///   - table: the table, for the error.
+    /// - Returns: the row as carried.
+    /// - Throws: ``StorageError`` `corrupt` for a real or a blob, which the export would otherwise lose.
+    private static func snapshotRow(_ row: Row, of table: String) throws -> StoreSnapshot.Row {
         var values: StoreSnapshot.Row = [:]
         for column in row.columnNames {
             let value: DatabaseValue = row[column]
             switch value.storage {
+            case .null: values[column] = .null
             case .int64(let integer): values[column] = .integer(integer)
             case .string(let text): values[column] = .text(text)
-            case .double(let number): values[column] = .integer(Int64(number))
-            case .null, .blob: values[column] = .null
+            case .double, .blob: throw StorageError(.corrupt, "\(table).\(column) holds a value that is not text or an integer")
             }
         }
         return values
@@ -58,7 +63,11 @@ struct SQLiteSnapshots: StoreSnapshotting {
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
                 // The store's own row mapping (ClientRow), so every column the store writes is imported.
-                try ClientRow(client.record).save(db)
+                do {
+                    try ClientRow(client.record).save(db)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw StorageError(.conflict, "another party in this database already holds the GNAP key of '\(client.id)'")
+                }
                 counts.clients += db.changesCount
             }
             for user in snapshot.users {
