@@ -13,10 +13,13 @@ import PackageDescription
 //   the GNAP `mtls` proof (RFC 9635 §7.3.2, RFC 8705). Both were already in the graph (AsyncHTTPClient uses
 //   NIOSSL, HummingbirdTLS is Hummingbird's own TLS channel); X509 parses and builds certificates instead of
 //   hand-written DER.
+/// Every target of ours builds with warnings as errors (SE-0480): a warning is fixed when it appears,
+/// not collected. Dependencies keep their own settings.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .treatAllWarnings(as: .error),
 ]
 
 /// The standalone language modules also opt into strict memory safety.
@@ -145,6 +148,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // `ServerExecutor`: Swift concurrency's jobs on the event loops (issue 22).
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
@@ -265,7 +270,7 @@ let package = Package(
         ),
         // Example MCP server (issue 20): the official MCP Swift SDK's Streamable HTTP transport behind Hummingbird,
         // protected by TesseraResource, with each tool call decided in Cedar against the token's granted policies.
-        // The only targets that depend on the MCP SDK.
+        // The only targets that depend on the MCP SDK (and `tessera`, through the example, for `tessera demo mcp`).
         .target(
             name: "MCPServerExample",
             dependencies: [
@@ -323,6 +328,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `tessera demo chaining` talks to its servers over HTTP and runs a resource server of domain b.
                 "TesseraResourceHummingbird",
+                // `tessera demo mcp` runs the example MCP server (Examples/MCPServer) in process, so the one
+                // command works from a fresh clone; the MCP SDK it brings needs only swift-system and swift-log on Linux.
+                "MCPServerExample",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

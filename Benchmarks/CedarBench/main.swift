@@ -108,7 +108,7 @@ func run(workload name: String, entitiesJSON: String, requests: [BenchRequest], 
             samples.sort()
             rounds.append((samples[samples.count / 2], samples[samples.count * 9 / 10], samples[samples.count * 99 / 100], cpu))
         }
-        let best = rounds.min { $0.median < $1.median }!
+        guard let best = rounds.min(by: { $0.median < $1.median }) else { return }
         print(
             "\(name) \(count) policies × \(store.count) entities: \(requests.count) requests, \(allows) allow, "
                 + "\(erroring) with errors: median \(format(best.median)) µs (rounds \(rounds.map { format($0.median) }.joined(separator: ", "))), "

@@ -38,7 +38,8 @@ case "serve":
     router.group("api").add(middleware: OAuthResourceMiddleware(rs, requiredScopes: Scope(["read"])))
         .get("hello") { _, context -> Hello in
             // 3. The handler sees who is calling, with which scopes, key and delegation chain.
-            let token = context.accessToken!
+            // The middleware only calls the handler with a verified token.
+            guard let token = context.accessToken else { throw HTTPError(.unauthorized) }
             return Hello(
                 subject: token.subject,
                 clientID: token.clientID,

@@ -20,6 +20,10 @@ public struct GrantEngine: Sendable {
         public var requirePushedAuthorizationRequests = false
         /// How long ID tokens are valid (OpenID Connect Core §2 `exp`).
         public var idTokenLifetime: TimeInterval = 300
+        /// Clients whose requests must carry `resource` (RFC 8707 §2); nobody by default.
+        public var resourceIndicators = ResourceIndicatorRequirement()
+        /// The owner's Cedar policies beside (or instead of) the shipped defaults (docs/policy.md).
+        public var ownerPolicy: OwnerPolicy?
 
         public init(issuer: String, tokenEndpoint: String) {
             self.issuer = issuer
@@ -43,6 +47,8 @@ public struct GrantEngine: Sendable {
     public let authorization: AuthorizationCodeService
     /// "Is this our active access token, with what rights", for every door (issue 19).
     public let ledger: TokenLedger
+    /// The one decision point both doors ask (docs/policy.md).
+    public let decisions: DecisionPoint
     let context: GrantContext
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
@@ -73,14 +79,22 @@ public struct GrantEngine: Sendable {
             metadataClients: metadataClients,
             now: now
         )
+        // Compiled and indexed once: every request only evaluates (docs/policy.md, "Performance").
+        let decisions = DecisionPoint(owner: configuration.ownerPolicy, issuer: configuration.issuer)
+        self.decisions = decisions
         var issuerConfiguration = TokenIssuer.Configuration(issuer: configuration.issuer)
         issuerConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
         issuerConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+        issuerConfiguration.idTokenLifetime = configuration.idTokenLifetime
+        issuerConfiguration.authorizationGrantLifetime = trust.grantLifetime
+        issuerConfiguration.idJAGLifetime = trust.idJAGLifetime
         self.context = GrantContext(
-            issuer: TokenIssuer(configuration: issuerConfiguration, keyRing: keyRing, now: now),
+            issuer: TokenIssuer(configuration: issuerConfiguration, keyRing: keyRing, ledger: stores.tokens, now: now),
             tokens: stores.tokens,
             defaultAudience: [configuration.issuer],
+            resourceIndicators: configuration.resourceIndicators,
             authorizationDetails: AuthorizationDetailsProcessor(types: configuration.authorizationDetailsTypes, now: now),
+            decisions: decisions,
             now: now
         )
         self.dpop = DPoPService(configuration: dpop, replay: stores.replay, now: now)
@@ -91,9 +105,9 @@ public struct GrantEngine: Sendable {
             issuerID: configuration.issuer,
             stores: stores,
             issuer: context.issuer,
-            keyRing: keyRing,
             ledger: ledger,
             authorizationDetails: context.authorizationDetails,
+            decisions: decisions,
             now: now
         )
         var authorizationConfiguration = AuthorizationCodeService.Configuration(issuer: configuration.issuer)
@@ -104,15 +118,16 @@ public struct GrantEngine: Sendable {
             authenticator: authenticator,
             resourceCheck: context.resourceCheck,
             authorizationDetails: context.authorizationDetails,
+            scopeCheck: context.scopeCheck,
             now: now
         )
-        let idTokens = IDTokenIssuer(issuer: configuration.issuer, keyRing: keyRing, lifetime: configuration.idTokenLifetime, now: now)
         var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
-        handlers.append(AuthorizationCodeGrant(store: stores.authorizationCodes, idTokens: idTokens))
+        handlers.append(AuthorizationCodeGrant(store: stores.authorizationCodes))
         handlers += Self.chainingHandlers(
             configuration: configuration,
             trust: trust,
             stores: stores,
+            issuer: context.issuer,
             keyRing: keyRing,
             ledger: ledger,
             fetcher: peerJWKSFetcher ?? jwksFetcher,
@@ -134,8 +149,13 @@ public struct GrantEngine: Sendable {
     // MARK: - Token endpoint (RFC 6749 §3.2)
 
     /// Answers a token request. The response is returned only after its tokens are durably recorded.
-    /// - Parameter dpopProofs: every `DPoP` header value of the request (RFC 9449 §5). A verified
-    ///   proof fills ``TokenRequest/confirmation``, so whatever the grant type, its tokens are bound to that key.
+    /// - Parameters:
+    ///   - form: the request's form parameters.
+    ///   - credentials: the client authentication presented.
+    ///   - dpopProofs: every `DPoP` header value of the request (RFC 9449 §5). A verified
+    ///     proof fills ``TokenRequest/confirmation``, so whatever the grant type, its tokens are bound to that key.
+    /// - Returns: The token response, after its tokens are recorded.
+    /// - Throws: ``OAuthError`` with the RFC 6749 §5.2 code; store failures propagate.
     public func token(form: FormParameters, credentials: ClientCredentials, dpopProofs: [String] = []) async throws -> TokenResponse {
         var request = try TokenRequest(form: form)
         let client = try await authenticator.authenticate(credentials, allowPublic: true)

@@ -57,7 +57,7 @@ public struct OAuthResourceMiddleware<Context: OAuthResourceRequestContext>: Rou
             method: request.method.rawValue,
             uri: origin + request.uri.path,
             authorization: request.headers[values: .authorization],
-            dpop: request.headers[values: HTTPField.Name("DPoP")!],
+            dpop: request.headers[values: .dpop],
             clientCertificate: await clientCertificate?(request, context)
         )
         switch await resourceServer.authorize(resourceRequest, requiredScopes: requiredScopes) {
@@ -74,7 +74,7 @@ public struct OAuthResourceMiddleware<Context: OAuthResourceRequestContext>: Rou
     public static func response(for refusal: ResourceRefusal) -> Response {
         var headers: HTTPFields = [.cacheControl: "no-store"]
         for challenge in refusal.wwwAuthenticate { headers.append(HTTPField(name: .wwwAuthenticate, value: challenge)) }
-        if let nonce = refusal.dpopNonce { headers[HTTPField.Name("DPoP-Nonce")!] = nonce }
+        if let nonce = refusal.dpopNonce { headers[.dpopNonce] = nonce }
         return Response(status: HTTPResponse.Status(code: refusal.status), headers: headers)
     }
 
@@ -102,4 +102,14 @@ extension Router {
             )
         }
     }
+}
+
+// Literal RFC 9110 §5.1 tokens: `HTTPField.Name.init?` cannot fail for them.
+extension HTTPField.Name {
+    /// The `DPoP` request header carrying a proof JWT (RFC 9449 §4.1).
+    // swift-format-ignore: NeverForceUnwrap
+    fileprivate static let dpop = HTTPField.Name("DPoP")!
+    /// The `DPoP-Nonce` response header (RFC 9449 §8.1).
+    // swift-format-ignore: NeverForceUnwrap
+    fileprivate static let dpopNonce = HTTPField.Name("DPoP-Nonce")!
 }

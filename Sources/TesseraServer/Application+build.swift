@@ -28,7 +28,7 @@ public struct ServerDependencies: Sendable {
 
 /// A built server: the Hummingbird application plus what callers (the CLI, tests) need to know.
 public struct TesseraApplication: Sendable {
-    public let application: Application<RouterResponder<TesseraRequestContext>>
+    public let application: Application<IssuerPathResponder>
     public let engine: GrantEngine
     /// The port the server will listen on (resolved when the configuration said 0).
     public let port: Int
@@ -138,7 +138,10 @@ public func buildApplication(
     var engineConfiguration = GrantEngine.Configuration(issuer: issuer, tokenEndpoint: base + Endpoints.token)
     engineConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
     engineConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+    engineConfiguration.idTokenLifetime = configuration.idTokenLifetime
     engineConfiguration.requirePushedAuthorizationRequests = configuration.requirePushedAuthorizationRequests
+    engineConfiguration.resourceIndicators = configuration.resourceIndicators
+    engineConfiguration.ownerPolicy = configuration.policy
     // Peer authorization servers are the operator's choice and may live on an internal network,
     // so their key sets are fetched without the client-URL guard.
     let peerJWKSFetcher: any JWKSFetcher
@@ -156,6 +159,10 @@ public func buildApplication(
             store: stores.clientMetadata,
             now: dependencies.now
         ) : nil
+    // The pages' languages: a catalog file that names an unknown message or changes a placeholder
+    // refuses the start; one that lacks messages falls back per message, with a warning.
+    let (catalogs, catalogWarnings) = try MessageCatalogs.load(files: configuration.messageCatalogs)
+    for warning in catalogWarnings { logger.warning("\(warning)") }
     for (index, definition) in configuration.authorizationDetailsTypes.enumerated() {
         engineConfiguration.authorizationDetailsTypes.append(try definition.resolved(field: "authorization_details_types[\(index)]"))
     }
@@ -218,12 +225,19 @@ public func buildApplication(
             )
         ),
         signIn: configuration.signIn,
+        catalogs: catalogs,
         now: dependencies.now
     ).addRoutes(to: router)
-    AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(to: router)
-    AccountRoutes(service: engine.authorization, gnap: engine.gnap, people: people, cookie: SessionCookie(issuer: issuer)).addRoutes(
-        to: router
+    AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer), catalogs: catalogs)
+        .addRoutes(to: router)
+    AccountRoutes(
+        service: engine.authorization,
+        gnap: engine.gnap,
+        people: people,
+        cookie: SessionCookie(issuer: issuer),
+        catalogs: catalogs
     )
+    .addRoutes(to: router)
     PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
     UserInfoRoute(engine: engine).addRoutes(to: router)
     if let registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: router) }
@@ -241,7 +255,8 @@ public func buildApplication(
     var server: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: .seconds(30)))
     if let tls = configuration.tls { server = try ServerTLS.server(tls, http: server) }
     var application = Application(
-        router: router,
+        // An issuer with a path is served below that path too (RFC 8414 §3.1; docs/mcp.md, "Issuers with a path").
+        responder: IssuerPathResponder(router.buildResponder(), issuer: issuer),
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: port)),
         services: services,

@@ -17,7 +17,7 @@ struct ExpiredTokenSweeper: Service {
     var interval: Duration = .seconds(600)
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
                 do {

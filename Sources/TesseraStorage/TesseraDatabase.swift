@@ -48,7 +48,7 @@ public enum TesseraDatabase {
         if PostgresURL.matches(url) {
             let database = PostgresDatabase(url: try PostgresURL(url), logger: logger)
             let stores = Stores(
-                clients: PostgresClientStore(database: database),
+                clients: CachingClientStore(base: PostgresClientStore(database: database)),
                 tokens: PostgresTokenStore(database: database),
                 replay: PostgresReplayCache(database: database),
                 keys: PostgresKeyStore(database: database),
@@ -74,7 +74,13 @@ public enum TesseraDatabase {
 
     /// Opens the database, runs its background service, applies migrations, runs `body`, then stops
     /// the service. For commands that use the stores and exit (`tessera clients`, `keys`, `migrate`, …).
-    /// - Parameter migrate: `false` to leave the schema alone (the body may call ``StoreConnection/migrate``).
+    /// - Parameters:
+    ///   - url: the database URL (`sqlite:` path or `postgres://`).
+    ///   - logger: where storage logs go.
+    ///   - migrate: `false` to leave the schema alone (the body may call ``StoreConnection/migrate``).
+    ///   - body: the work done with the open stores.
+    /// - Returns: What `body` returns.
+    /// - Throws: What opening, migrating or `body` throws.
     public static func withConnection<T: Sendable>(
         url: String,
         logger: Logger = Logger(label: "tessera.storage"),

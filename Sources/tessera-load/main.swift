@@ -232,7 +232,7 @@ while sent < options.requests {
     seconds += chunkSeconds
     sent += count
 }
-try await httpClient.shutdown()
+try await httpClient.shutdown().get()
 
 let latencies = results.flatMap(\.latencies).sorted()
 func percentile(_ p: Double) -> Double {

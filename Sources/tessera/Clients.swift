@@ -58,6 +58,9 @@ extension Tessera.Clients {
         @Flag(name: .customLong("require-par"), help: "Require pushed authorization requests (RFC 9126) from this client.")
         var requirePAR = false
 
+        @Option(help: "The name people see on the consent pages (client_name), shown as registered by the operator.")
+        var name: String?
+
         func run() async throws {
             var jwksText: String?
             if let jwks {
@@ -77,6 +80,7 @@ extension Tessera.Clients {
             definition.redirectURIs = redirectURIs
             definition.requirePushedAuthorizationRequests = requirePAR
             definition.introspectionAudiences = introspectionAudiences
+            definition.clientName = name
             let validated: ValidatedClient
             do { validated = try definition.validated(now: Date()) } catch { throw ValidationError(error.description) }
             let record = validated.record
@@ -136,6 +140,7 @@ extension Tessera.Clients {
                         + (client.redirectURIs.isEmpty ? "" : "\tredirect_uris=\(client.redirectURIs.joined(separator: ","))")
                         + (client.introspectionAudiences.isEmpty
                             ? "" : "\tintrospection_audiences=\(client.introspectionAudiences.joined(separator: ","))")
+                        + (client.clientName.map { "\tclient_name=\"\($0)\" (operator)" } ?? "")
                         + (client.registration == nil ? "" : "\tdynamic (self-registered, unverified)\(Self.name(of: client))")
                         + Self.gnapRoles(of: client)
                 )

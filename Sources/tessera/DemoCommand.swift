@@ -18,7 +18,7 @@ extension Tessera {
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Walk through a flow step by step on local servers.",
-            subcommands: [Chaining.self, GNAPDemo.self]
+            subcommands: [Chaining.self, GNAPDemo.self, MCPDemo.self]
         )
     }
 }

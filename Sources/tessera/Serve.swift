@@ -30,6 +30,7 @@ extension Tessera {
         var logLevel: String?
 
         func run() async throws {
+            ServerExecutor.adoptEventLoops()
             var configuration = try global.loadConfiguration()
             if let host { configuration.host = host }
             if let port { configuration.port = port }

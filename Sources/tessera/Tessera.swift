@@ -16,7 +16,7 @@ struct Tessera: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Clients.self, Users.self, Tokens.self, Keys.self, GNAPCommand.self, Migrate.self, Export.self, Import.self,
-            CedarCommand.self, Demo.self,
+            CedarCommand.self, PolicyCommand.self, Demo.self,
         ]
     )
 }

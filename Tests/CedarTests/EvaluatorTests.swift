@@ -86,7 +86,8 @@ import Testing
         ("-9223372036854775808 - 1", .overflow),
         // Cedar 4.13+ (RFC 99): `isInRange` takes one range or more; none is an arity error, and
         // every range must be an ipaddr even after one matched. (The cedarpy 4.12 oracle knows only
-        // two arguments: the differential test stays on that subset.)
+        // two arguments: the differential test stays on that subset.) No range at all is an
+        // error when evaluated, not `false`: cedar-policy/cedar#2553.
         ("ip(\"1.2.3.4\").isInRange()", .wrongArity),
         ("ip(\"10.0.0.1\").isInRange(ip(\"10.0.0.0/8\"), \"10.0.0.0/8\")", .typeError),
         ("ip(\"10.0.0.1\").isInRange(ip(\"10.0.0.0/8\"), ip(\"not an address\"))", .extensionError),

@@ -146,7 +146,7 @@ import Testing
     /// An exact amount the client asked for and the limit the AS adds share the one currency
     /// condition: both read with it (the consent page's narrowing showed "the amount of the amount
     /// is at most 1000.00" before).
-    @Test(.bug("issue 21: the consent page's narrowing")) func anExactAmountAndAnAddedLimitBothReadWithTheirCurrency() throws {
+    @Test(.bug(id: "21", "the consent page's narrowing")) func anExactAmountAndAnAddedLimitBothReadWithTheirCurrency() throws {
         let e = try #require(
             try Self.explain(
                 """

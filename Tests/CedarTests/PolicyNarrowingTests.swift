@@ -1,3 +1,5 @@
+// swift-format-ignore-file: NeverUseForceTry
+// Fixtures unwrap literals they were written with, as swift-format already allows in XCTest files.
 import Cedar
 import Testing
 

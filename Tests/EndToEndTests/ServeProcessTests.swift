@@ -67,6 +67,23 @@ import Testing
         try await second.stop()
     }
 
+    /// Issue 21 item 3: `tessera clients add --name` stores the operator's name for the consent pages;
+    /// `clients list` shows it; a name with a bidirectional override is refused.
+    @Test func cliRegisteredClientsCarryTheOperatorsName() async throws {
+        let directory = try Self.temporaryDirectory()
+        let common = ["--data-dir", directory.path, "--auth", "client_secret_basic", "--grant-types", "client_credentials"]
+        let (addStatus, _) = try await TesseraProcess.run(["clients", "add", "--id", "named", "--name", "Budget Planner"] + common)
+        #expect(addStatus == 0)
+        let (_, listOutput) = try await TesseraProcess.run(["clients", "list", "--data-dir", directory.path])
+        #expect(listOutput.contains("client_name=\"Budget Planner\" (operator)"), "\(listOutput)")
+        let (badStatus, badOutput) = try await ChildProcess.run(
+            TesseraProcess.binary,
+            ["clients", "add", "--id", "bad", "--name", "Bank\u{202E}live"] + common,
+            capture: .standardError
+        )
+        #expect(badStatus != 0 && badOutput.contains("client_name"), "\(badOutput)")
+    }
+
     @Test func cliRegisteredClientsAndRotatedKeysReachTheServer() async throws {
         let directory = try Self.temporaryDirectory()
         let (addStatus, addOutput) = try await TesseraProcess.run([

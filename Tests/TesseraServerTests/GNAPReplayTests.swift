@@ -1,3 +1,5 @@
+// swift-format-ignore-file: NeverForceUnwrap
+// Fixtures unwrap literals they were written with, as swift-format already allows in XCTest files.
 import Crypto
 import Foundation
 import HTTPMessageSignatures

@@ -31,6 +31,21 @@ import Testing
         }
     }
 
+    /// Issue 21: the name an operator registers a client under (migration 16) is stored and updated.
+    @Test(arguments: StoreBackend.allCases)
+    func anOperatorsClientNameIsKept(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            var client = StoreFixtures.client("named")
+            client.clientName = "Budget Planner ✓"
+            try await stores.clients.insert(client)
+            #expect(try await stores.clients.client(id: "named")?.clientName == "Budget Planner ✓")
+            client.clientName = nil
+            try await stores.clients.upsert(client)
+            #expect(try await stores.clients.client(id: "named") == client)
+            #expect(try await stores.clients.all().first { $0.id == "named" }?.clientName == nil)
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func anInitialAccessTokenIsSpentAtMostItsUses(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in

@@ -27,6 +27,7 @@ import Testing
         "authorization_codes": "minutes-lived codes",
         "gnap_interactions": "minutes-lived interactions",
         "metadata_clients": "a cache of fetched client metadata, refetched on use",
+        "client_changes": "a change counter the target's own triggers keep (migration 15): the import bumps it",
     ]
 
     /// Writes one row into every carried table with every column set to a non-default value.
@@ -37,6 +38,7 @@ import Testing
         client.introspectionAudiences = ["https://rs.example", "https://rs2.example"]
         client.registration = ClientRegistration(metadata: #"{"client_name":"C"}"#, accessTokenHash: "rat-hash")
         client.gnap = F.gnap("t-c1", instance: true, resourceServer: true)
+        client.clientName = "Client One"
         try await stores.clients.insert(client)
 
         var key = F.key("k1", created: 1)

@@ -54,11 +54,11 @@ extension Policy {
     /// A copy granting at most what this policy grants.
     ///
     /// - Parameters:
-    ///   - principal: pins the principal (`principal == E`); the original principal constraint,
+    ///   - pinned: pins the principal (`principal == E`); the original principal constraint,
     ///     if it was not `principal`, becomes a `when` condition so the result stays narrower.
     ///   - actions: the actions to keep; must be a non-empty subset of ``actionEntities``.
-    ///   - conditions: extra `when` conditions, appended after the policy's own.
-    ///   - id: the new policy's id (defaults to this policy's).
+    ///   - extra: extra `when` conditions, appended after the policy's own.
+    ///   - newID: the new policy's id (defaults to this policy's).
     /// - Returns: `nil` when `actions` is empty or names an action the policy does not grant.
     public func narrowed(
         principal pinned: EntityUID? = nil,

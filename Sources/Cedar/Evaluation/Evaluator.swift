@@ -16,7 +16,10 @@ struct Evaluator {
     let resourceSlot: Int?
     private let cachesRequestEntities: Bool
 
-    /// - Parameter cachingRequestEntities: `false` reads every entity from the store on use (the
+    /// - Parameters:
+    ///   - request: the request to evaluate.
+    ///   - entities: the entity store it is evaluated against.
+    ///   - cachingRequestEntities: `false` reads every entity from the store on use (the
     ///   plain evaluator the tests compare the cached one against).
     init(request: AuthorizationRequest, entities: EntityStore, cachingRequestEntities: Bool = true) {
         principal = request.principal

@@ -14,9 +14,11 @@ extension ExplanationContext {
         var consumed = Set<Int>()
         var out: [PolicyExplanation.Clause] = []
         for (i, part) in parts.enumerated() where !consumed.contains(i) {
-            if let amount = amountPair(i, comparisons, consumed) {
+            if let amount = amountPair(i, comparisons, consumed), let value = comparisons[amount.amount],
+                let currency = comparisons[amount.currency]
+            {
                 consumed.formUnion([amount.amount, amount.currency])
-                out.append(.text(amountText(comparisons[amount.amount]!, comparisons[amount.currency]!)))
+                out.append(.text(amountText(value, currency)))
             } else if let text = clause(part, comparisons[i]) {
                 out.append(.text(text))
             } else {

@@ -628,7 +628,14 @@ extension Schema {
 /// Parses the JSON schema format.
 enum SchemaJSONParser {
     static func parse(_ text: String) throws(SchemaError) -> Schema {
-        guard case .success(let json) = JSONReader.parse(text), let namespaces = json.objectMembers else {
+        let json: JSONValue
+        switch JSONReader.parse(text) {
+        case .success(let v): json = v
+        // Say what is wrong with the JSON (bad syntax, nesting deeper than the reader accepts)
+        // rather than that it is not a schema.
+        case .failure(let f): throw SchemaError(f.message)
+        }
+        guard let namespaces = json.objectMembers else {
             throw SchemaError("a JSON schema must be an object of namespaces")
         }
         var b = SchemaBuilder()

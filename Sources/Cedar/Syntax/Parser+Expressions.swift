@@ -128,6 +128,12 @@ extension Parser {
         bump()
         var names = [first]
         while isPunct("."), case .identifier(let n) = peekKind(1) {
+            // The desugared test repeats every prefix of the path (`a has b && a.b has c && …`),
+            // so its text (the formatter's output, the JSON policy format) grows with the square
+            // of the path's length: bound it as the JSON policy format does.
+            guard names.count < PolicyJSON.maxHasPath else {
+                throw SyntaxError(message: "`has` path is too long (limit \(PolicyJSON.maxHasPath) attributes)", location: current.location)
+            }
             bump()
             try checkName(n)
             names.append(n)

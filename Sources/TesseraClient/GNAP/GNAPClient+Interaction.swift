@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 public import TesseraProtocol
 
 /// What the client asked for in `interact.finish`, kept until the callback arrives (RFC 9635 §2.5.2).
@@ -71,6 +71,7 @@ extension GNAPClient {
     ///   - finish: What the client sent as `interact.finish`.
     ///   - callback: What arrived at the finish URI.
     ///   - requested: The original `access_token` request.
+    /// - Returns: The grant as continued: its tokens, or what the AS asks next.
     /// - Throws: ``GNAPClientError`` `interactionHashMismatch` (and nothing is sent to the AS), `invalidResponse`
     ///   when the grant offered no finish, `grantError` (e.g. `user_denied`).
     public func finishInteraction(

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 public import TesseraProtocol
 
 /// The client side of the authorization code flow (RFC 6749 §4.1) with PKCE S256 (RFC 7636),

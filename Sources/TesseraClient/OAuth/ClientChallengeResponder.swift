@@ -11,6 +11,8 @@ public protocol ClientChallengeResponder: Sendable {
     /// - Parameters:
     ///   - requirement: the `authorization_requirement` object as the server sent it.
     ///   - clientID: the client being challenged.
+    /// - Returns: The evidence JWS.
+    /// - Throws: When the evidence cannot be produced.
     func evidence(for requirement: [String: JSONValue], clientID: String) async throws -> String
 }
 

@@ -10,7 +10,9 @@ public enum ProtectedResourceDiscovery {
     ///   - response: the resource's 401 answer.
     ///   - requestedURL: the URL the client called. The metadata's `resource` must equal it or be a
     ///     path prefix of it on the same origin (a resource identifier covers the paths below it).
+    ///   - transport: HTTP for the metadata fetch; AsyncHTTPClient by default.
     /// - Returns: the validated metadata; its `authorizationServers` are the issuers to use.
+    /// - Throws: when the 401 names no metadata, the fetch fails, or the metadata names another resource.
     public static func discover(
         from response: TesseraHTTPResponse,
         requestedURL: String,

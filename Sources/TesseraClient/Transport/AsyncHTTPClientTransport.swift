@@ -2,7 +2,7 @@ public import AsyncHTTPClient
 public import HTTPMessageSignatures
 import NIOCore
 import NIOHTTP1
-public import NIOSSL
+import NIOSSL
 public import TesseraProtocol
 
 /// The default ``TesseraTransport``: AsyncHTTPClient (`HTTPClient.shared` unless one is injected).

@@ -8,7 +8,6 @@ import TesseraStorage
 struct AuthorizationCodeGrant: GrantHandler {
     let grantType: GrantType = .authorizationCode
     let store: any AuthorizationCodeStore
-    let idTokens: IDTokenIssuer
 
     func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
         let code = try request.parameters.require("code")
@@ -39,12 +38,32 @@ struct AuthorizationCodeGrant: GrantHandler {
         guard approved.request.verifies(verifier) else {
             throw OAuthError.invalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
         }
+        // RFC 8707 resources and the approved rights' locations (RFC 9396 §2), as at the GNAP door.
+        let audience = try context.resourceCheck.audience(
+            for: approved.request.resources,
+            locations: ResourceCheck.locations(of: approved.authorizationDetails)
+        )
+        // The person approved this scope; policy is asked again as the code is redeemed, so an
+        // owner's forbid added since then takes the scope out (the response names what is granted).
+        let scope = try context.scopeCheck.grantedScope(
+            requested: nil,
+            offered: Scope(approved.scope),
+            question: AccessQuestion(
+                party: .init(oauth: client.record),
+                operation: .redeem,
+                rights: [],
+                audiences: audience,
+                user: approved.subject,
+                door: .oauth,
+                grantType: grantType.rawValue
+            )
+        )
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
             clientID: client.id,
             subject: approved.subject,
-            scope: Scope(approved.scope),
-            audience: approved.request.audience,
+            scope: scope,
+            audience: audience,
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
         grant.confirmation = request.confirmation
@@ -53,10 +72,10 @@ struct AuthorizationCodeGrant: GrantHandler {
         grant.parent = approved.consentID.map { TokenParent(.consent, $0) }
         let minted = try await context.issuer.mint(grant)
         var response = minted.response
-        if approved.scope.contains("openid") {
-            response.idToken = try await idTokens.mint(
+        if scope.tokens.contains("openid") {
+            response.idToken = try await context.issuer.mintIDToken(
                 subject: approved.subject,
-                clientID: client.id,
+                audience: client.id,
                 nonce: approved.request.nonce,
                 authTime: approved.authTime
             )

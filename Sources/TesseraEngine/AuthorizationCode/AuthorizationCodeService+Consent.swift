@@ -1,6 +1,6 @@
 public import Foundation
 public import TesseraProtocol
-public import TesseraStorage
+import TesseraStorage
 
 /// Remembered consent (RFC 6749 §4.1.1 leaves the decision to the server; OpenID Connect Core
 /// §3.1.2.4): an approval is kept per person, client and approved access; a later request that asks

@@ -8,7 +8,8 @@ import TesseraStorage
 extension AuthorizationCodeService.Pending {
     /// Who asks. A client known only by its metadata document (CIMD) names itself: unverified, with
     /// the host that published the document; so does a self-registered one (RFC 7591). A client the
-    /// operator registered is named by its `client_id`.
+    /// operator registered is named by the `client_name` the operator gave it, verified (else by its
+    /// `client_id`).
     public var presentation: ClientPresentation {
         if let registration = client.registration {
             // RFC 7591 §5: a self-registered client names itself; nobody vouched for the name.
@@ -22,7 +23,9 @@ extension AuthorizationCodeService.Pending {
                 returnsOnlyToThisComputer: ClientPresentation.loopbackOnly(client.redirectURIs)
             )
         }
-        guard let document else { return ClientPresentation(name: nil, nameIsVerified: false, identity: client.id) }
+        guard let document else {
+            return ClientPresentation(name: client.clientName, nameIsVerified: client.clientName != nil, identity: client.id)
+        }
         let name = document.clientName.flatMap { $0.isEmpty ? nil : $0 }
         return ClientPresentation(
             name: name,

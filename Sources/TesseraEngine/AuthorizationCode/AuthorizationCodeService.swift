@@ -55,6 +55,7 @@ public struct AuthorizationCodeService: Sendable {
     let authenticator: ClientAuthenticator
     let resourceCheck: ResourceCheck
     let authorizationDetails: AuthorizationDetailsProcessor
+    let scopeCheck: ScopeCheck
     let now: @Sendable () -> Date
 
     init(
@@ -63,8 +64,10 @@ public struct AuthorizationCodeService: Sendable {
         authenticator: ClientAuthenticator,
         resourceCheck: ResourceCheck,
         authorizationDetails: AuthorizationDetailsProcessor,
+        scopeCheck: ScopeCheck,
         now: @escaping @Sendable () -> Date
     ) {
+        self.scopeCheck = scopeCheck
         self.authorizationDetails = authorizationDetails
         self.configuration = configuration
         self.clients = stores.clients
@@ -151,9 +154,13 @@ public struct AuthorizationCodeService: Sendable {
     /// Records the person's decision and returns where the browser goes (RFC 6749 §4.1.2): the
     /// redirect URI with `code`, `state` and `iss`, or with `error=access_denied`.
     /// - Parameters:
+    ///   - id: the pending authorization request.
+    ///   - username: the signed-in person deciding.
+    ///   - approve: `false` denies.
     ///   - approvedScope: the scope tokens left ticked; `nil` approves all that was asked.
     ///   - approvedDetails: the indexes of the `authorization_details` entries left ticked; `nil` approves all.
     ///   - authTime: when the person signed in.
+    /// - Returns: The redirect URI the browser is sent to.
     /// - Throws: ``Problem/unknownOrExpired`` when the request was already decided or expired.
     public func decide(
         id: String,
@@ -312,9 +319,21 @@ public struct AuthorizationCodeService: Sendable {
                 $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_".unicodeScalars.contains($0))
             })
         else { throw OAuthError.invalidRequest("code_challenge must be a base64url SHA-256 hash (43 characters)") }
-        let scope = try ScopeCheck().grantedScope(requested: parameters["scope"], allowed: Scope(client.scopes))
         let resources = parameters.all("resource")
-        let audience = try resourceCheck.audience(for: resources)
+        try resourceCheck.requireNamed(resources, client: client.id)
+        _ = try resourceCheck.audience(for: resources)
+        let scope = try scopeCheck.grantedScope(
+            requested: parameters["scope"],
+            offered: Scope(client.scopes),
+            question: AccessQuestion(
+                party: .init(oauth: client),
+                operation: .approve,
+                rights: [],
+                audiences: resources,
+                door: .oauth,
+                grantType: "authorize"
+            )
+        )
         if let state = parameters["state"], state.utf8.count > 2048 { throw OAuthError.invalidRequest("state is longer than 2048 bytes") }
         if let nonce = parameters["nonce"], nonce.utf8.count > 512 { throw OAuthError.invalidRequest("nonce is longer than 512 bytes") }
         if parameters["request"] != nil { throw OAuthError("request_not_supported", "request objects are not supported; use PAR") }
@@ -331,7 +350,6 @@ public struct AuthorizationCodeService: Sendable {
             redirectURI: redirectURI,
             scope: scope.tokens,
             resources: resources,
-            audience: audience,
             state: parameters["state"],
             nonce: parameters["nonce"],
             codeChallenge: challenge,

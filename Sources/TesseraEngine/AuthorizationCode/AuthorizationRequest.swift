@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 public import TesseraProtocol
 
 /// A validated authorization request (RFC 6749 §4.1.1 with RFC 7636 §4.3 and RFC 8707 §2): what
@@ -9,9 +9,8 @@ public struct OAuthAuthorizationRequest: Codable, Sendable, Hashable {
     /// Exactly one of the client's registered redirect URIs.
     public var redirectURI: String
     public var scope: [String]
+    /// RFC 8707 §2; the token's audience is decided when it is issued (``ResourceCheck``).
     public var resources: [String]
-    /// The token audience the resources resolve to.
-    public var audience: [String]
     public var state: String?
     /// OpenID Connect Core §3.1.2.1: echoed in the ID token.
     public var nonce: String?
@@ -23,7 +22,7 @@ public struct OAuthAuthorizationRequest: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case clientID = "client_id"
         case redirectURI = "redirect_uri"
-        case scope, resources, audience, state, nonce
+        case scope, resources, state, nonce
         case codeChallenge = "code_challenge"
         case authorizationDetails = "authorization_details"
     }

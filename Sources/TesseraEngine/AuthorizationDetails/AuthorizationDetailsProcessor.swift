@@ -94,7 +94,7 @@ public struct AuthorizationDetailsProcessor: Sendable {
                         "\(label): type '\(printable)' does not accept rarFormat (no Cedar profile is configured for it)"
                     )
                 }
-                let policySet = members["policySet"]!.stringValue!
+                let policySet = try Self.policySetText(members, label: label)
                 let narrowed = try CedarDetailsGranter(profile: cedar, label: label, type: typeName).grant(
                     policySet: policySet,
                     to: party,
@@ -135,7 +135,7 @@ public struct AuthorizationDetailsProcessor: Sendable {
                     )
                 }
                 _ = try CedarDetailsGranter(profile: cedar, label: label, type: typeName).validated(
-                    policySet: members["policySet"]!.stringValue!
+                    policySet: try Self.policySetText(members, label: label)
                 )
             } else if type.cedar != nil {
                 throw .invalidAuthorizationDetails("\(label): type '\(printable)' requires \"rarFormat\": \"cedar\" with a policySet")
@@ -224,6 +224,19 @@ public struct AuthorizationDetailsProcessor: Sendable {
                 "\(label): unknown member '\(FormParameters.printableValue(unknown))' for type '\(type.type)'"
             )
         }
+    }
+
+    /// The Cedar policy text of a `rarFormat: cedar` entry that ``checkMembers(_:of:label:)`` accepted.
+    /// - Parameters:
+    ///   - members: The entry's members.
+    ///   - label: Where the entry sits in the request, for the error description.
+    /// - Returns: The `policySet` string.
+    /// - Throws: ``OAuthError`` `invalid_authorization_details` when it is absent or not a string.
+    private static func policySetText(_ members: [String: JSONValue], label: String) throws(OAuthError) -> String {
+        guard let text = members["policySet"]?.stringValue else {
+            throw .invalidAuthorizationDetails("\(label).policySet must be a string of Cedar policies")
+        }
+        return text
     }
 
     /// Whether a granted non-Cedar entry covers a requested one: both have the same members (a

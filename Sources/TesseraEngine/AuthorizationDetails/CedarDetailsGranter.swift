@@ -31,7 +31,7 @@ struct CedarDetailsGranter {
         }
         if let template = set.templates.first {
             throw .invalidAuthorizationDetails(
-                "\(label).policySet: the policy at \(where_(template)) is a template (\(template.slots.map(\.rawValue).joined(separator: ", "))); template slots cannot be granted"
+                "\(label).policySet: the policy at \(location(template)) is a template (\(template.slots.map(\.rawValue).joined(separator: ", "))); template slots cannot be granted"
             )
         }
         guard !set.staticPolicies.isEmpty else { throw .invalidAuthorizationDetails("\(label).policySet holds no policy") }
@@ -52,8 +52,8 @@ struct CedarDetailsGranter {
                 "\(label).policySet has \(set.staticPolicies.count) policies; at most \(profile.maximumPolicies) are accepted"
             )
         }
-        if let schema = profile.schema {
-            let report = Validator(schema: schema, mode: .strict).validate(set)
+        if let validator = profile.validator {
+            let report = validator.validate(set)
             if let first = report.errors.first {
                 let at = first.location.map { "line \($0.line), column \($0.column)" } ?? first.policyID
                 var message =
@@ -73,10 +73,10 @@ struct CedarDetailsGranter {
             case .kept(let kept):
                 granted.append(kept)
             case .narrowed(let narrowed, let dropped):
-                for action in dropped { refused.append("\(action) (policy at \(Self.where_(policy)))") }
+                for action in dropped { refused.append("\(action) (policy at \(Self.location(policy)))") }
                 granted.append(narrowed)
             case .refused(let dropped):
-                for action in dropped { refused.append("\(action) (policy at \(Self.where_(policy)))") }
+                for action in dropped { refused.append("\(action) (policy at \(Self.location(policy)))") }
             }
         }
         guard granted.contains(where: { $0.effect == .permit }) else {
@@ -115,12 +115,12 @@ struct CedarDetailsGranter {
         let pinned = profile.pinPrincipalType.map { EntityUID(type: $0, id: CedarString(party.subject)) }
         guard let actions = policy.actionEntities else {
             throw .invalidAuthorizationDetails(
-                "\(label).policySet: the policy at \(Self.where_(policy)) must name the actions to delegate (action == … or action in [ … ])"
+                "\(label).policySet: the policy at \(Self.location(policy)) must name the actions to delegate (action == … or action in [ … ])"
             )
         }
         if let pinned, let named = policy.principalEntity, named != pinned {
             throw .invalidAuthorizationDetails(
-                "\(label).policySet: the policy at \(Self.where_(policy)) names principal \(named), but this token's subject is \(pinned)"
+                "\(label).policySet: the policy at \(Self.location(policy)) names principal \(named), but this token's subject is \(pinned)"
             )
         }
         let allowed = actions.filter { mayDelegate($0, of: policy, to: party) }
@@ -169,7 +169,7 @@ struct CedarDetailsGranter {
     }
 
     /// `line L, column C` of a policy in its policy set text.
-    private static func where_(_ policy: Policy) -> String {
+    private static func location(_ policy: Policy) -> String {
         policy.location.map { "line \($0.line), column \($0.column)" } ?? policy.id
     }
 }

@@ -1,5 +1,5 @@
 import Cedar
-public import Foundation
+import Foundation
 public import TesseraProtocol
 
 /// A Cedar policy over incoming JWT authorization grants (draft-ietf-oauth-identity-chaining

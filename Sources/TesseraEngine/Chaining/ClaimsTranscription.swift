@@ -1,4 +1,4 @@
-public import TesseraProtocol
+import TesseraProtocol
 
 /// How claims cross a trust boundary (draft-ietf-oauth-identity-chaining §2.5): subject mapping,
 /// an allow-list of claims, a namespace for what is imported, and removal for privacy.

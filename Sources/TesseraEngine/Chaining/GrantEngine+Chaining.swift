@@ -9,6 +9,7 @@ extension GrantEngine {
         configuration: Configuration,
         trust: TrustConfiguration,
         stores: Stores,
+        issuer: TokenIssuer,
         keyRing: KeyRing,
         ledger: TokenLedger,
         fetcher: any JWKSFetcher,
@@ -24,13 +25,6 @@ extension GrantEngine {
             keys: keys,
             now: now
         )
-        let minter = AuthorizationGrantMinter(
-            issuer: configuration.issuer,
-            keyRing: keyRing,
-            tokens: stores.tokens,
-            lifetime: trust.grantLifetime,
-            now: now
-        )
         let redeemer = peerTokenClient.map {
             GrantRedeemer(
                 issuer: configuration.issuer,
@@ -41,16 +35,13 @@ extension GrantEngine {
             )
         }
         let idJAGIssuer = IDJAGIssuer(
-            issuer: configuration.issuer,
-            keyRing: keyRing,
-            tokens: stores.tokens,
+            issuer: issuer,
             trust: trust,
             policy: try? trust.idJAGIssuancePolicy(),
-            subjects: IDJAGSubjectValidator(issuer: configuration.issuer, keyRing: keyRing, trust: trust, keys: keys, now: now),
-            now: now
+            subjects: IDJAGSubjectValidator(issuer: configuration.issuer, keyRing: keyRing, trust: trust, keys: keys, now: now)
         )
         var handlers: [any GrantHandler] = [
-            TokenExchangeGrant(validator: validator, minter: minter, trust: trust, redeemer: redeemer, idJAG: idJAGIssuer)
+            TokenExchangeGrant(validator: validator, trust: trust, redeemer: redeemer, idJAG: idJAGIssuer)
         ]
         if trust.acceptsGrants {
             let idJAGRedeemer = IDJAGRedeemer(issuer: configuration.issuer, trust: trust, keys: keys, replay: stores.replay)

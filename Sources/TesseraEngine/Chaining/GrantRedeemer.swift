@@ -35,7 +35,13 @@ actor GrantRedeemer {
     }
 
     /// Presents `grant` at `peer` and returns the peer's access token response for our client.
-    /// - Parameter bound: the key the client proved at our token endpoint; the peer must then answer `token_type: DPoP`.
+    /// - Parameters:
+    ///   - grant: the JWT authorization grant (RFC 7523) we minted for the peer.
+    ///   - scope: the scope asked of the peer.
+    ///   - peer: the trust domain that redeems it.
+    ///   - bound: the key the client proved at our token endpoint; the peer must then answer `token_type: DPoP`.
+    /// - Returns: The peer's token response.
+    /// - Throws: ``OAuthError`` when the peer is not configured for redemption or refuses.
     func redeem(grant: String, scope: Scope, peer: TrustConfiguration.Peer, bound: Confirmation?) async throws -> TokenResponse {
         guard let redemption = peer.redeem else {
             throw OAuthError.invalidRequest("peer '\(peer.name)' is not configured for redemption by this server")

@@ -1,6 +1,4 @@
-import Foundation
 import TesseraProtocol
-import TesseraStorage
 
 /// The IdP role of draft-ietf-oauth-identity-assertion-authz-grant (§4.3): a token exchange
 /// (RFC 8693) with `requested_token_type=urn:ietf:params:oauth:token-type:id-jag` turns the ID token
@@ -15,14 +13,11 @@ import TesseraStorage
 /// `scope`, and `cnf.jkt` when the request proved a DPoP key (§8.6). The response is `N_A` with
 /// `issued_token_type` id-jag and never a refresh token (§4.3.4).
 struct IDJAGIssuer: Sendable {
-    let issuer: String
-    let keyRing: KeyRing
-    let tokens: any TokenStore
+    let issuer: TokenIssuer
     let trust: TrustConfiguration
     /// The issuance policy; `nil` (a policy that did not parse) refuses every ID-JAG.
     let policy: ChainingPolicy?
     let subjects: IDJAGSubjectValidator
-    let now: @Sendable () -> Date
 
     /// OpenID Connect authentication claims an ID-JAG carries over from the ID token (draft §3.1).
     static let authenticationClaims = ["auth_time", "acr", "amr"]
@@ -87,48 +82,18 @@ struct IDJAGIssuer: Sendable {
             )
         }
 
-        let lifetime = min(trust.idJAGLifetime, 300)
-        let issuedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
-        let expiresAt = issuedAt.addingTimeInterval(lifetime)
-        let jti = TokenIssuer.sortableIdentifier()
         var claims = peer.outbound.transcribedClaims(of: identity)
         for name in Self.authenticationClaims { if let value = identity[name] { claims[name] = value } }
-        claims["iss"] = .string(issuer)
         claims["sub"] = .string(subject)
-        claims["aud"] = .string(peer.issuer)
         claims["client_id"] = .string(settings.clientIDs[client.id] ?? client.id)
-        claims["jti"] = .string(jti)
-        claims["iat"] = .number(issuedAt.timeIntervalSince1970)
-        claims["exp"] = .number(expiresAt.timeIntervalSince1970)
         if resources.count == 1 {
             claims["resource"] = .string(resources[0])
         } else if !resources.isEmpty {
             claims["resource"] = .array(resources.map(JSONValue.string))
         }
-        if !scope.isEmpty { claims["scope"] = .string(scope.description) }
         if let jkt = request.confirmation?.jkt { claims["cnf"] = .object(["jkt": .string(jkt)]) }
-        let grant = try await keyRing.signer().sign(claims, type: IDJAGTrust.type)
-        try await tokens.record(
-            TokenIssuance(
-                accessToken: AccessTokenRecord(
-                    jti: jti,
-                    grantID: "id-jag:" + jti,
-                    clientID: client.id,
-                    subject: subject,
-                    scope: scope.description,
-                    audience: [peer.issuer],
-                    issuedAt: issuedAt,
-                    expiresAt: expiresAt
-                ),
-                refreshToken: nil
-            )
-        )
-        return TokenResponse(
-            accessToken: grant,
-            tokenType: "N_A",
-            expiresIn: Int(lifetime),
-            scope: scope.isEmpty ? nil : scope.description,
-            issuedTokenType: TokenTypeIdentifier.idJAG
+        return try await issuer.mintAssertion(
+            .init(kind: .idJAG, claims: claims, audience: peer.issuer, scope: scope, clientID: client.id, subject: subject)
         )
     }
 }

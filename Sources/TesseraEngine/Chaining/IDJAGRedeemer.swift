@@ -69,7 +69,7 @@ struct IDJAGRedeemer: Sendable {
             )
         }
         let confirmation = try confirmation(claims, proven: request.confirmation)
-        let audience = try grantedResources(claims, requested: request.resources, settings: settings, context: context)
+        let audience = try grantedResources(claims, requested: request.resources, settings: settings, client: client.id, context: context)
         // Spent only after every check a third party could fail, so nobody else can burn the ID-JAG.
         let fresh = try await replay.insertIfAbsent(
             namespace: "id_jag:\(peer.issuer)",
@@ -155,11 +155,13 @@ struct IDJAGRedeemer: Sendable {
     }
 
     /// The access token's audience (EMA §5.1): the requested resources, each named by the ID-JAG;
-    /// else the ID-JAG's; each in the peer's table. An ID-JAG without `resource` yields our default audience.
+    /// else the ID-JAG's; each in the peer's table. An ID-JAG without `resource` yields our default audience,
+    /// or `invalid_target` when the client must name its resources (``ResourceIndicatorRequirement``).
     private func grantedResources(
         _ claims: JWTClaimSet,
         requested: [String],
         settings: IDJAGTrust,
+        client: String,
         context: GrantContext
     ) throws -> [String] {
         let named: [String]
@@ -182,6 +184,7 @@ struct IDJAGRedeemer: Sendable {
             )
         }
         let targets = requested.isEmpty ? named : requested
+        try context.resourceCheck.requireNamed(targets, client: client)
         do { return try context.resourceCheck.audience(for: targets) } catch { throw OAuthError.invalidGrant(error.message) }
     }
 

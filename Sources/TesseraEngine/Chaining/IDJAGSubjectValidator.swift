@@ -27,7 +27,7 @@ struct IDJAGSubjectValidator: Sendable {
         }
         guard let tokenIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("subject_token has no 'iss'") }
         if tokenIssuer == issuer {
-            // Our ID tokens are `typ: JWT` with `azp` (IDTokenIssuer); our access tokens (`at+jwt`) never pass.
+            // Our ID tokens are `typ: JWT` with `azp` (`TokenIssuer.mintIDToken`); our access tokens (`at+jwt`) never pass.
             do { _ = try await keyRing.verifyOwnToken(jws, expectedType: "JWT", issuer: issuer) } catch {
                 throw OAuthError.invalidGrant("subject_token is not an ID token of this server: \(error.message)")
             }

@@ -86,7 +86,22 @@ struct JWTBearerGrant: GrantHandler {
         guard let subject = peer.inbound.subject(of: claims) else {
             throw OAuthError.invalidGrant("the grant's subject cannot be mapped to a subject of this domain")
         }
-        let scope = try grantedScope(request.scope, claims: claims, peer: peer, client: client)
+        let ceiling = try grantedScope(request.scope, claims: claims, peer: peer, client: client)
+        // Within the grant, the peer's cap and the client's scopes, the one decision point has its
+        // say too (docs/policy.md): an owner's forbid holds here as at every other door.
+        let scope = try context.scopeCheck.grantedScope(
+            requested: request.scope == nil ? nil : ceiling.description,
+            offered: ceiling,
+            question: AccessQuestion(
+                party: .init(oauth: client.record),
+                operation: .redeem,
+                rights: [],
+                audiences: request.resources,
+                user: subject,
+                door: .oauth,
+                grantType: grantType.rawValue
+            )
+        )
         if let policy = trust.policy {
             let policyContext = Self.policyContext(claims: claims, subject: subject, client: client)
             for token in scope.tokens where !policy.permits(peer: peer.name, scope: token, context: policyContext) {
@@ -99,7 +114,7 @@ struct JWTBearerGrant: GrantHandler {
             clientID: client.id,
             subject: subject,
             scope: scope,
-            audience: try context.resourceCheck.audience(for: request.resources),
+            audience: try context.resourceCheck.audience(for: request.resources, client: client.id),
             includeRefreshToken: false
         )
         if claims["act"] != nil {

@@ -4,7 +4,7 @@ import TesseraStorage
 
 /// The token exchange grant (RFC 8693): a `subject_token` (and, for delegation, an `actor_token`)
 /// exchanged for an access token of ours or — when the target is a peer AS — a JWT authorization
-/// grant for that AS (draft-ietf-oauth-identity-chaining §2.3).
+/// grant for that AS (draft-ietf-oauth-identity-chaining §2.3), minted by the one issuer.
 ///
 /// Rules: the client is authenticated and entitled to present the subject token (identity
 /// chaining §5.3); the new token never exceeds the subject token (RFC 8693 §2.1, §5; RFC 9700
@@ -15,7 +15,6 @@ import TesseraStorage
 struct TokenExchangeGrant: GrantHandler {
     let grantType: GrantType = .tokenExchange
     let validator: ExchangeTokenValidator
-    let minter: AuthorizationGrantMinter
     let trust: TrustConfiguration
     /// Redeems grants at peers configured with `redeem` (Appendix B.2); `nil` when no HTTP client is available.
     let redeemer: GrantRedeemer?
@@ -68,16 +67,20 @@ struct TokenExchangeGrant: GrantHandler {
             role: presenter.delegated && actingParty?.confirmation != nil ? "actor_token" : "subject_token"
         )
 
-        let scope: Scope
-        if let requested = request.scope {
-            scope = try Scope(parsing: requested)
-            let extra = scope.subtracting(subject.scope)
-            guard extra.isEmpty else {
-                throw OAuthError.invalidScope("scope exceeds the subject token's scope: \(extra.description)")
-            }
-        } else {
-            scope = subject.scope
-        }
+        let scope = try context.scopeCheck.grantedScope(
+            requested: request.scope,
+            offered: subject.scope,
+            ceiling: .init(scope: subject.scope, refusal: "scope exceeds the subject token's scope: "),
+            question: AccessQuestion(
+                party: .init(oauth: client.record),
+                operation: .exchange,
+                rights: [],
+                audiences: form.all("audience") + request.resources,
+                user: subject.subject == client.id ? nil : subject.subject,
+                door: .oauth,
+                grantType: grantType.rawValue
+            )
+        )
 
         switch target {
         case .peer(let peer):
@@ -86,16 +89,27 @@ struct TokenExchangeGrant: GrantHandler {
                     "authorization_details are not carried into a JWT authorization grant for a peer AS; ask the peer AS for them"
                 )
             }
-            let minted = try await minter.mint(
+            // A JWT authorization grant (identity chaining §2.3.3): the transcribed subject and claims, the
+            // redeeming `client_id` (RFC 7523 §3), `act` where delegated, `requested_cnf` for a proven key.
+            guard let mapped = peer.outbound.subject(of: subject.claims) else {
+                throw OAuthError.invalidRequest("the subject cannot be mapped to an identity in peer '\(peer.name)'")
+            }
+            var claims = peer.outbound.transcribedClaims(of: subject.claims)
+            claims["sub"] = .string(mapped)
+            // Appendix B.2: this AS redeems the grant itself, as the peer's client `redeem.client_id`.
+            let redeeming = issuedType == TokenTypeIdentifier.accessToken ? (peer.redeem?.clientID ?? client.id) : client.id
+            claims["client_id"] = .string(redeeming)
+            if let actor { claims["act"] = JWTClaimSet.jsonValue(actor) }
+            if let jkt = confirmation?.jkt { claims["requested_cnf"] = .object(["jkt": .string(jkt)]) }
+            let minted = try await context.issuer.mintAssertion(
                 .init(
-                    peer: peer,
-                    subject: subject,
-                    client: client,
+                    kind: .authorizationGrant,
+                    claims: claims,
+                    audience: peer.issuer,
                     scope: scope,
-                    actor: actor,
-                    confirmation: confirmation,
-                    // Appendix B.2: this AS redeems the grant itself, as the peer's client `redeem.client_id`.
-                    redeemingClientID: issuedType == TokenTypeIdentifier.accessToken ? (peer.redeem?.clientID ?? client.id) : client.id
+                    clientID: client.id,
+                    subject: subject.subject,
+                    parent: DerivedTokenRules.parent(subject)
                 )
             )
             guard issuedType == TokenTypeIdentifier.accessToken else { return minted }

@@ -1,5 +1,5 @@
 public import Foundation
-public import TesseraProtocol
+import TesseraProtocol
 public import TesseraStorage
 
 /// Authenticates clients at the token, introspection and revocation endpoints (RFC 6749 §2.3,
@@ -65,7 +65,7 @@ public struct ClientAuthenticator: Sendable {
     /// - Parameters:
     ///   - credentials: what the request presented.
     ///   - allowPublic: whether a public client (`client_id` only, method `none`) is acceptable here.
-    /// - Returns: the authenticated client.
+    /// - Returns: The client, with how it authenticated.
     /// - Throws: ``OAuthError`` `invalid_client`; store failures propagate.
     public func authenticate(_ credentials: ClientCredentials, allowPublic: Bool) async throws -> AuthenticatedClient {
         switch credentials {

@@ -1,5 +1,5 @@
 public import Cedar
-public import Foundation
+import Foundation
 
 /// The AS's own Cedar policies over token requests, with a third answer besides permit and deny:
 /// a `forbid` policy annotated `@challenge("<requirement type>")` asks the client for that evidence

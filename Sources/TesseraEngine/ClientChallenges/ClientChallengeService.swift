@@ -1,7 +1,7 @@
 import Cedar
 import Crypto
 public import Foundation
-public import TesseraProtocol
+import TesseraProtocol
 public import TesseraStorage
 
 /// Client challenges at the token endpoint (draft-kahrer-oauth-client-challenge-protocol-00):

@@ -20,6 +20,9 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
     /// The token audiences this client serves as a resource server: it may introspect tokens
     /// addressed to one of them (RFC 7662 §4, the AS authorizes the caller). Empty for ordinary clients.
     public var introspectionAudiences: [String] = []
+    /// The name people see on the consent and sign-in pages (`client_name`, `--name`), shown as
+    /// registered by the operator. Optional: without it the pages name the client by its id.
+    public var clientName: String?
 
     public init(
         id: String,
@@ -47,6 +50,7 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
         case redirectURIs = "redirect_uris"
         case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
         case introspectionAudiences = "introspection_audiences"
+        case clientName = "client_name"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,6 +65,7 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
         redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
         requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
         introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
+        clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
     }
 }
 
@@ -140,6 +145,7 @@ extension ClientDefinition {
         }
         record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests
         record.introspectionAudiences = try Self.validateIntrospectionAudiences(introspectionAudiences)
+        record.clientName = try Self.validateClientName(clientName)
         var generated: String?
         if method.usesSharedSecret {
             guard jwks == nil, jwksURI == nil else { throw ClientDefinitionError(field: "jwks", "only private_key_jwt clients have keys") }
@@ -231,6 +237,31 @@ extension ClientDefinition {
             if !valid.contains(audience) { valid.append(audience) }
         }
         return valid
+    }
+
+    /// The operator-given display name: 1 to 100 characters after trimming, no control or format
+    /// characters (it is shown to people as the application's name: a bidirectional override could
+    /// make it read as another; the pages escape it).
+    /// - Parameter name: the name as given, or `nil`.
+    /// - Returns: the trimmed name, or `nil` when none was given.
+    /// - Throws: ``ClientDefinitionError`` for `client_name`.
+    static func validateClientName(_ name: String?) throws(ClientDefinitionError) -> String? {
+        guard let name else { return nil }
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 100,
+            trimmed.unicodeScalars.allSatisfy({ scalar in
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator, .unassigned, .privateUse, .surrogate: false
+                default: true
+                }
+            })
+        else {
+            throw ClientDefinitionError(
+                field: "client_name",
+                "must be 1 to 100 characters without control or formatting characters (such as bidirectional overrides)"
+            )
+        }
+        return trimmed
     }
 
     static func validateJWKS(_ text: String) throws(ClientDefinitionError) -> String {

@@ -1,8 +1,8 @@
 import Crypto
-public import Foundation
+import Foundation
 import HTTPMessageSignatures
 import Synchronization
-public import TesseraProtocol
+import TesseraProtocol
 import TesseraStorage
 
 /// Checks that a request proves possession of a key (RFC 9635 §7.3), for the `httpsig` method

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import TesseraProtocol
-public import TesseraStorage
+import TesseraStorage
 
 extension GNAPService {
     /// What a continuation call produced.
@@ -182,7 +182,7 @@ extension GNAPService {
         instance: GNAPConfiguration.Instance?,
         at current: Date
     ) async throws -> (record: GNAPInteractionRecord?, response: [String: JSONValue]?)? {
-        let decision = decide(request, instance: instance)
+        let decision = try decide(request, party: Self.party(instance: instance, thumbprint: grant.keyThumbprint))
         if decision.state == .approved {
             (grant.state, grant.subject) = (.approved, decision.subject)
             return nil
@@ -229,19 +229,15 @@ extension GNAPService {
         return GNAPSubjectResponse(subIDs: identifiers.isEmpty ? nil : identifiers, assertions: assertions.isEmpty ? nil : assertions)
     }
 
-    /// An `id_token` assertion (RFC 9635 §3.4; OpenID Connect Core §2): signed with the server's
-    /// keys, `aud` = the client instance (its id, or its key thumbprint), five minutes of life.
+    /// An `id_token` assertion (RFC 9635 §3.4; OpenID Connect Core §2) from the one ID-token path:
+    /// `aud` = the client instance (its id, or its key thumbprint), the configured ID-token lifetime.
     private func idTokenAssertion(subject: String, grant: GNAPGrantRecord) async throws -> String {
-        let issuedAt = now().timeIntervalSince1970.rounded(.down)
-        let claims: [String: JSONValue] = [
-            "iss": .string(issuerID),
-            "sub": .string(subject),
-            "aud": .string(grant.instanceID ?? grant.keyThumbprint),
-            "iat": .number(issuedAt),
-            "exp": .number(issuedAt + 300),
-            "auth_time": .number(grant.updatedAt.timeIntervalSince1970.rounded(.down)),
-        ]
-        return try await keyRing.signer().sign(claims, type: "JWT")
+        try await issuer.mintIDToken(
+            subject: subject,
+            audience: grant.instanceID ?? grant.keyThumbprint,
+            nonce: nil,
+            authTime: Int(grant.updatedAt.timeIntervalSince1970)
+        )
     }
 
     /// Moves the grant to `finalized` (terminal) and revokes its tokens.

@@ -1,7 +1,7 @@
 import Crypto
-public import Foundation
+import Foundation
 public import TesseraProtocol
-public import TesseraStorage
+import TesseraStorage
 
 extension GNAPService {
     /// The registered resource server a request names, by instance id or by key (RFC 9767 §3.2).

@@ -1,11 +1,11 @@
-public import Foundation
+import Foundation
 public import TesseraProtocol
-public import TesseraStorage
+import TesseraStorage
 
 extension GNAPService {
     /// Mints the tokens a grant asks for, in the request's cardinality (RFC 9635 §3.2): bound to the
     /// client key (`cnf.jkt`, or `cnf.x5t#S256` for an mtls certificate) unless `bearer` was asked and allowed, audience-restricted to the
-    /// rights' `locations`, each with its own management URI and token.
+    /// rights' `locations` (the audience rule both doors share, ``ResourceCheck``), each with its own management URI and token.
     /// With `parent` (an RFC 9767 §4 derived token), each token records that token as its parent and expires no later.
     func mintTokens(
         for request: GNAPGrantRequest,
@@ -33,7 +33,9 @@ extension GNAPService {
         }
     }
 
-    /// Mints one token value and its management token under `manageID`.
+    /// Mints one token value and its management token under `manageID`: the one issuer stamps, signs and
+    /// describes it; GNAP adds its `access`, key binding and management.
+    /// With `parent` (RFC 9767 §4), the token records it and expires no later than it.
     func mint(
         _ token: GNAPTokenRequest,
         grant: GNAPGrantRecord,
@@ -41,31 +43,23 @@ extension GNAPService {
         parent: DerivedParent? = nil
     ) async throws -> (GNAPAccessToken, GNAPIssuedToken) {
         let bearer = token.flags?.contains("bearer") == true
-        let issuedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
-        let expiresAt = min(issuedAt.addingTimeInterval(issuer.configuration.accessTokenLifetime), parent?.expiresAt ?? .distantFuture)
-        let lifetime = expiresAt.timeIntervalSince(issuedAt)
-        let jti = TokenIssuer.sortableIdentifier()
+        let holder = grant.instanceID ?? grant.keyThumbprint
         let locations = token.access.flatMap { right -> [String] in
-            if case .object(let object) = right { return object.locations ?? [] }
-            return []
+            if case .object(let object) = right { object.locations ?? [] } else { [] }
         }
-        // Each location once, in request order (NSOrderedSet does not deduplicate bridged Strings on Linux).
-        var seen = Set<String>()
-        let audience = locations.isEmpty ? [issuerID] : locations.filter { seen.insert($0).inserted }
-        let subject = grant.subject ?? grant.instanceID ?? grant.keyThumbprint
-        let claims = AccessTokenClaims(
-            iss: issuerID,
-            sub: subject,
-            aud: Audience(audience),
-            exp: Int(expiresAt.timeIntervalSince1970),
-            iat: Int(issuedAt.timeIntervalSince1970),
-            jti: jti,
-            clientID: grant.instanceID ?? grant.keyThumbprint,
-            scope: nil,
-            cnf: bearer ? nil : try confirmation(for: grant),
-            access: token.access
+        var request = TokenIssuer.Grant(
+            grantID: grant.id,
+            clientID: holder,
+            subject: grant.subject ?? holder,
+            scope: .empty,
+            audience: try ResourceCheck(defaultAudience: [issuerID]).audience(for: [], locations: locations),
+            includeRefreshToken: false
         )
-        let value = try await keyRing.signer().sign(claims, type: AccessTokenClaims.type)
+        request.confirmation = bearer ? nil : try confirmation(for: grant)
+        request.access = token.access
+        request.parent = parent.map { TokenParent(.exchange, $0.jti) } ?? TokenParent(.gnap)
+        request.expiresNoLaterThan = parent?.expiresAt
+        let minted = try await issuer.mint(request)
         let management = TokenIssuer.randomIdentifier()
         let flags = bearer ? ["bearer"] : []
         let record = GNAPIssuedToken(
@@ -73,30 +67,20 @@ extension GNAPService {
                 manageID: manageID,
                 managementHash: TokenIssuer.hashToken(management),
                 grantID: grant.id,
-                jti: jti,
+                jti: minted.issuance.accessToken.jti,
                 label: token.label,
                 access: try Self.encodeAccess(token.access),
                 flags: flags,
-                createdAt: issuedAt
+                createdAt: minted.issuance.accessToken.issuedAt
             ),
-            accessToken: AccessTokenRecord(
-                jti: jti,
-                grantID: grant.id,
-                clientID: grant.instanceID ?? grant.keyThumbprint,
-                subject: subject,
-                scope: "",
-                audience: audience,
-                issuedAt: issuedAt,
-                expiresAt: expiresAt,
-                parent: parent.map { TokenParent(.exchange, $0.jti) } ?? TokenParent(.gnap)
-            )
+            accessToken: minted.issuance.accessToken
         )
         let response = GNAPAccessToken(
-            value: value,
+            value: minted.response.accessToken,
             label: token.label,
             manage: GNAPManage(uri: endpoints.tokenBase + manageID, accessToken: GNAPTokenValue(value: management)),
             access: token.access,
-            expiresIn: Int(lifetime),
+            expiresIn: minted.response.expiresIn,
             flags: flags.isEmpty ? nil : flags
         )
         return (response, record)

@@ -1,11 +1,11 @@
 import Crypto
-public import Foundation
+import Foundation
 public import TesseraProtocol
 public import TesseraStorage
 
 /// The GNAP front door of the grant engine (RFC 9635): grant requests, continuation, token
-/// management, and the RS-facing introspection of RFC 9767. It shares the token issuer, key ring
-/// and stores with the OAuth front door, so a GNAP token is the same signed, recorded JWT.
+/// management, and the RS-facing introspection of RFC 9767. It shares the one token issuer and the
+/// stores with the OAuth front door, so a GNAP token is the same signed, recorded JWT.
 ///
 /// Protocol refusals are thrown as ``GNAPError``; anything else thrown is an infrastructure failure.
 public struct GNAPService: Sendable {
@@ -13,7 +13,6 @@ public struct GNAPService: Sendable {
     public let endpoints: GNAPEndpoints
     let stores: Stores
     let issuer: TokenIssuer
-    let keyRing: KeyRing
     /// The one answer about our access tokens, shared with the OAuth door (issue 19).
     let ledger: TokenLedger
     let proofs: GNAPProofVerifier
@@ -23,6 +22,8 @@ public struct GNAPService: Sendable {
     public let registry: GNAPRegistry
     /// RFC 9396 types (with their Cedar profiles) for Cedar-profile access rights; `nil` accepts none.
     let authorizationDetails: AuthorizationDetailsProcessor?
+    /// The one decision point both doors ask (docs/policy.md).
+    let decisions: DecisionPoint
 
     /// Limits on one request, so a request cannot make the server do unbounded work.
     static let maximumTokensPerRequest = 10
@@ -33,18 +34,18 @@ public struct GNAPService: Sendable {
         issuerID: String,
         stores: Stores,
         issuer: TokenIssuer,
-        keyRing: KeyRing,
         ledger: TokenLedger,
         authorizationDetails: AuthorizationDetailsProcessor? = nil,
+        decisions: DecisionPoint = DecisionPoint(),
         now: @escaping @Sendable () -> Date
     ) {
+        self.decisions = decisions
         self.ledger = ledger
         self.authorizationDetails = authorizationDetails
         self.configuration = configuration
         self.endpoints = GNAPEndpoints(issuer: issuerID)
         self.stores = stores
         self.issuer = issuer
-        self.keyRing = keyRing
         self.issuerID = issuerID
         self.now = now
         var proofs = GNAPProofVerifier(replay: stores.replay, window: configuration.proofWindow, now: now)
@@ -95,10 +96,10 @@ public struct GNAPService: Sendable {
         let current = now()
         var stored = try await expandRegisteredReferences(in: request)
         stored.client = nil
-        let decision = decide(stored, instance: instance)
+        let thumbprint = try Self.thumbprint(of: key)
+        let decision = try decide(stored, party: Self.party(instance: instance, thumbprint: thumbprint))
         let grantID = TokenIssuer.sortableIdentifier()
         let continuation = TokenIssuer.randomIdentifier()
-        let thumbprint = try Self.thumbprint(of: key)
         let grant = GNAPGrantRecord(
             id: grantID,
             state: decision.state,
@@ -227,14 +228,6 @@ public struct GNAPService: Sendable {
         if let formats = request.subject?.subIDFormats, formats.count > 20 {
             throw GNAPError(.invalidRequest, "too many sub_id_formats")
         }
-    }
-
-    /// Policy: a registered instance acting for itself, within its allowed access, is approved at once;
-    /// everything else waits for a resource owner.
-    func decide(_ request: GNAPGrantRequest, instance: GNAPConfiguration.Instance?) -> (state: GNAPGrantRecord.State, subject: String?) {
-        guard let instance, request.subject == nil, request.user == nil, let tokens = request.accessToken else { return (.pending, nil) }
-        let wanted = Set(tokens.requests.flatMap(\.access).map(\.typeOrReference))
-        return wanted.isSubset(of: instance.allowedAccess) ? (.approved, instance.id) : (.pending, nil)
     }
 
     func continueMember(grantID: String, token: String) -> GNAPContinue {

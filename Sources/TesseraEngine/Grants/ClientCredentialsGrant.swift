@@ -7,14 +7,25 @@ struct ClientCredentialsGrant: GrantHandler {
     let grantType: GrantType = .clientCredentials
 
     func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
-        let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: Scope(client.record.scopes))
-        let audience = try context.resourceCheck.audience(for: request.resources)
+        try context.resourceCheck.requireNamed(request.resources, client: client.id)
+        let scope = try context.scopeCheck.grantedScope(
+            requested: request.scope,
+            offered: Scope(client.record.scopes),
+            question: AccessQuestion(
+                party: .init(oauth: client.record),
+                operation: .token,
+                rights: [],
+                audiences: request.resources,
+                door: .oauth,
+                grantType: grantType.rawValue
+            )
+        )
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,
             subject: client.id,
             scope: scope,
-            audience: audience,
+            audience: [],
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
         grant.confirmation = request.confirmation
@@ -25,6 +36,11 @@ struct ClientCredentialsGrant: GrantHandler {
                 to: .init(clientID: client.id, subject: client.id)
             )
         }
+        // RFC 8707 resources and the granted rights' locations (RFC 9396 §2), as at the GNAP door.
+        grant.audience = try context.resourceCheck.audience(
+            for: request.resources,
+            locations: ResourceCheck.locations(of: grant.authorizationDetails)
+        )
         let minted = try await context.issuer.mint(grant)
         try await context.tokens.record(minted.issuance)
         return minted.response

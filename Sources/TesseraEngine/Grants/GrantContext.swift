@@ -1,5 +1,5 @@
 public import Foundation
-public import TesseraProtocol
+import TesseraProtocol
 public import TesseraStorage
 
 /// What every grant handler may use.
@@ -9,7 +9,8 @@ public struct GrantContext: Sendable {
     public let now: @Sendable () -> Date
     /// Rich authorization requests (RFC 9396): validation, decision, Cedar narrowing.
     public let authorizationDetails: AuthorizationDetailsProcessor
-    let scopeCheck = ScopeCheck()
+    /// The one decision point (docs/policy.md), behind the OAuth door's scope translation.
+    let scopeCheck: ScopeCheck
     let resourceCheck: ResourceCheck
 
     /// The DPoP key a new refresh token is bound to (RFC 9449 §5): the key proven with this request.
@@ -24,13 +25,16 @@ public struct GrantContext: Sendable {
         issuer: TokenIssuer,
         tokens: any TokenStore,
         defaultAudience: [String],
+        resourceIndicators: ResourceIndicatorRequirement = .init(),
         authorizationDetails: AuthorizationDetailsProcessor,
+        decisions: DecisionPoint = DecisionPoint(),
         now: @escaping @Sendable () -> Date
     ) {
+        self.scopeCheck = ScopeCheck(decisions: decisions)
         self.issuer = issuer
         self.tokens = tokens
         self.now = now
         self.authorizationDetails = authorizationDetails
-        self.resourceCheck = ResourceCheck(defaultAudience: defaultAudience)
+        self.resourceCheck = ResourceCheck(defaultAudience: defaultAudience, requirement: resourceIndicators)
     }
 }

@@ -31,7 +31,20 @@ struct RefreshTokenGrant: GrantHandler {
         }
 
         let grantScope = Scope(record.scope.split(separator: " ").map(String.init))
-        let scope = try context.scopeCheck.grantedScope(requested: request.scope, allowed: grantScope)
+        let scope = try context.scopeCheck.grantedScope(
+            requested: request.scope,
+            offered: grantScope,
+            ceiling: .init(scope: grantScope, refusal: "scope not allowed for this client: "),
+            question: AccessQuestion(
+                party: .init(oauth: client.record),
+                operation: .refresh,
+                rights: [],
+                audiences: request.resources,
+                user: record.subject == client.id ? nil : record.subject,
+                door: .oauth,
+                grantType: grantType.rawValue
+            )
+        )
         var audience = record.audience
         if !request.resources.isEmpty {
             let requested = try context.resourceCheck.audience(for: request.resources)

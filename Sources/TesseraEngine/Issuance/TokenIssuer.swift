@@ -3,15 +3,26 @@ public import Foundation
 public import TesseraProtocol
 public import TesseraStorage
 
-/// Mints JWT access tokens (RFC 9068) and opaque refresh tokens, and the records that describe them.
+/// The one issuer (issue 19): every token this server hands out — OAuth and GNAP access tokens (RFC 9068,
+/// RFC 9635 §3.2), refresh tokens, ID tokens (OpenID Connect Core §2, RFC 9635 §3.4), JWT authorization
+/// grants (identity chaining §2.3.3) and ID-JAGs — gets its `iss`, `iat`, `exp` and `jti` here, its lifetime
+/// from one policy (``Configuration``), its signature from the key ring and its ledger record with its
+/// parent. The doors add only their own claims (`cnf`, `scope`, `authorization_details`, `access`, `nonce` …).
 ///
-/// Minting does not store: the caller writes the ``TokenIssuance`` (through the store, in one
-/// transaction) before anything reaches the client.
+/// Access tokens are minted, not stored: the caller writes the ``TokenIssuance`` (in the transaction that
+/// also stores its grant) before anything reaches the client. An assertion has nothing to share a
+/// transaction with, so ``mintAssertion(_:)`` records it itself.
 public struct TokenIssuer: Sendable {
     public struct Configuration: Sendable {
         public var issuer: String
         public var accessTokenLifetime: TimeInterval = 3600
         public var refreshTokenLifetime: TimeInterval = 30 * 86_400
+        /// ID tokens, through either door.
+        public var idTokenLifetime: TimeInterval = 300
+        /// JWT authorization grants for a peer (identity chaining §2.3.3: short).
+        public var authorizationGrantLifetime: TimeInterval = 60
+        /// ID-JAGs, at most 300 s (draft-ietf-oauth-identity-assertion-authz-grant §3.1).
+        public var idJAGLifetime: TimeInterval = 300
         public init(issuer: String) { self.issuer = issuer }
     }
 
@@ -25,7 +36,7 @@ public struct TokenIssuer: Sendable {
         public var includeRefreshToken: Bool
         /// The scope a new refresh token carries (the whole grant's); defaults to ``scope``.
         public var refreshScope: Scope?
-        /// Key binding for a sender-constrained token (RFC 7800 §3.1, RFC 9449 §6.1).
+        /// Key binding for a sender-constrained token (RFC 7800 §3.1, RFC 9449 §6.1, RFC 8705 §3.1).
         public var confirmation: Confirmation?
         /// The DPoP key thumbprint a new refresh token is bound to (RFC 9449 §5); see
         /// ``GrantContext/refreshTokenBinding(client:request:)``.
@@ -34,6 +45,8 @@ public struct TokenIssuer: Sendable {
         public var actor: ActorClaim?
         /// Rich authorization details granted (RFC 9396 §7), echoed in the response and the token.
         public var authorizationDetails: [JSONValue]?
+        /// GNAP access rights granted (RFC 9635 §8), the token's `access` claim.
+        public var access: [GNAPAccessRight]?
         /// Claims imported from another trust domain (already namespaced by the claims
         /// transcription, draft-ietf-oauth-identity-chaining §2.5). They never replace a claim
         /// the token already has.
@@ -42,6 +55,8 @@ public struct TokenIssuer: Sendable {
         public var refreshAuthorizationDetails: [JSONValue]?
         /// What the access token derives from, recorded in the ledger: revoking it revokes this token (issue 19).
         public var parent: TokenParent?
+        /// The latest the access token may expire: a derived token never outlives its parent (RFC 9767 §4).
+        public var expiresNoLaterThan: Date?
 
         public init(
             grantID: String,
@@ -70,28 +85,52 @@ public struct TokenIssuer: Sendable {
 
     public let configuration: Configuration
     let keyRing: KeyRing
+    /// The token ledger assertions are recorded in.
+    let ledger: any TokenStore
     let now: @Sendable () -> Date
 
-    public init(configuration: Configuration, keyRing: KeyRing, now: @escaping @Sendable () -> Date) {
+    public init(configuration: Configuration, keyRing: KeyRing, ledger: any TokenStore, now: @escaping @Sendable () -> Date) {
         self.configuration = configuration
         self.keyRing = keyRing
+        self.ledger = ledger
         self.now = now
     }
 
-    public func mint(_ grant: Grant) async throws -> Minted {
+    /// When a token minted now is issued and expires (whole seconds), and its `jti`.
+    struct Stamp {
+        let jti: String
+        let issuedAt: Date
+        let expiresAt: Date
+        var iat: Int { Int(issuedAt.timeIntervalSince1970) }
+        var exp: Int { Int(expiresAt.timeIntervalSince1970) }
+    }
+
+    func stamp(lifetime: TimeInterval) -> Stamp {
         let issuedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
-        let expiresAt = issuedAt.addingTimeInterval(configuration.accessTokenLifetime)
-        let jti = Self.sortableIdentifier()
+        return Stamp(jti: Self.sortableIdentifier(), issuedAt: issuedAt, expiresAt: issuedAt.addingTimeInterval(lifetime))
+    }
+
+    /// Mints an access token (RFC 9068), through either door, and a refresh token when the grant asks for one.
+    /// - Parameter grant: what was decided; the door's claims ride on it.
+    /// - Returns: the token response and the records to store before it is sent.
+    /// - Throws: when the claims cannot be encoded or signed.
+    public func mint(_ grant: Grant) async throws -> Minted {
+        var stamp = stamp(lifetime: configuration.accessTokenLifetime)
+        if let cap = grant.expiresNoLaterThan, cap < stamp.expiresAt {
+            stamp = Stamp(jti: stamp.jti, issuedAt: stamp.issuedAt, expiresAt: max(stamp.issuedAt, cap))
+        }
+        let (issuedAt, jti) = (stamp.issuedAt, stamp.jti)
         let claims = AccessTokenClaims(
             iss: configuration.issuer,
             sub: grant.subject,
             aud: Audience(grant.audience),
-            exp: Int(expiresAt.timeIntervalSince1970),
-            iat: Int(issuedAt.timeIntervalSince1970),
+            exp: stamp.exp,
+            iat: stamp.iat,
             jti: jti,
             clientID: grant.clientID,
             scope: grant.scope.isEmpty ? nil : grant.scope.description,
             cnf: grant.confirmation,
+            access: grant.access,
             act: grant.actor,
             authorizationDetails: grant.authorizationDetails
         )
@@ -113,7 +152,7 @@ public struct TokenIssuer: Sendable {
             scope: grant.scope.description,
             audience: grant.audience,
             issuedAt: issuedAt,
-            expiresAt: expiresAt,
+            expiresAt: stamp.expiresAt,
             parent: grant.parent
         )
         var refreshToken: String?
@@ -138,13 +177,92 @@ public struct TokenIssuer: Sendable {
             response: TokenResponse(
                 accessToken: accessToken,
                 tokenType: grant.confirmation?.jkt == nil ? "Bearer" : "DPoP",
-                expiresIn: Int(configuration.accessTokenLifetime),
+                expiresIn: Int(stamp.expiresAt.timeIntervalSince(issuedAt)),
                 refreshToken: refreshToken,
                 scope: grant.scope.isEmpty ? nil : grant.scope.description,
                 authorizationDetails: grant.authorizationDetails
             ),
             issuance: TokenIssuance(accessToken: accessRecord, refreshToken: refreshRecord)
         )
+    }
+
+    /// Mints an ID token (OpenID Connect Core §2): the code flow's and a GNAP `id_token` subject assertion
+    /// (RFC 9635 §3.4) alike, for one audience (so `azp` repeats it), living ``Configuration/idTokenLifetime``.
+    /// - Parameters:
+    ///   - subject: the person.
+    ///   - audience: the OAuth client, or the GNAP client instance (its id, or its key thumbprint).
+    ///   - nonce: the authentication request's `nonce` (OpenID Connect Core §3.1.2.1), if any.
+    ///   - authTime: when the person authenticated (Unix seconds).
+    /// - Returns: the signed ID token.
+    /// - Throws: when it cannot be signed.
+    public func mintIDToken(subject: String, audience: String, nonce: String?, authTime: Int) async throws -> String {
+        let stamp = stamp(lifetime: configuration.idTokenLifetime)
+        let claims = IDTokenClaims(
+            iss: configuration.issuer,
+            sub: subject,
+            aud: audience,
+            exp: stamp.exp,
+            iat: stamp.iat,
+            authTime: authTime,
+            nonce: nonce,
+            azp: audience
+        )
+        return try await keyRing.signer().sign(claims, type: "JWT")
+    }
+
+    /// A JWT assertion for another authorization server, its kind setting its JOSE `typ`, lifetime and
+    /// ledger grant: a JWT authorization grant (identity chaining §2.3.3) or an ID-JAG
+    /// (draft-ietf-oauth-identity-assertion-authz-grant §3.1).
+    struct Assertion {
+        enum Kind {
+            case authorizationGrant, idJAG
+        }
+        var kind: Kind
+        /// The door's claims (transcribed claims, `sub`, `client_id`, `act`, `cnf` …); the stamp is added here.
+        var claims: [String: JSONValue]
+        /// The peer authorization server: the single `aud`.
+        var audience: String
+        var scope: Scope
+        /// The ledger's holder and subject (ours, which may differ from the `sub` mapped for the peer).
+        var clientID: String
+        var subject: String
+        var parent: TokenParent?
+    }
+
+    /// Mints and records an assertion: `iss`, `aud`, `iat`, `exp`, `jti` and `scope` over the door's claims,
+    /// recorded in the ledger (so it can be revoked, and cascades, like any token of ours) before it is returned.
+    /// - Parameter assertion: what to mint.
+    /// - Returns: the RFC 8693 §2.2.1 response: `N_A`, never a refresh token.
+    /// - Throws: when it cannot be signed or recorded.
+    func mintAssertion(_ assertion: Assertion) async throws -> TokenResponse {
+        let (lifetime, type, grantPrefix, issuedType) =
+            switch assertion.kind {
+            case .authorizationGrant: (configuration.authorizationGrantLifetime, "JWT", "chaining:", TokenTypeIdentifier.jwt)
+            case .idJAG: (min(configuration.idJAGLifetime, 300), IDJAGTrust.type, "id-jag:", TokenTypeIdentifier.idJAG)
+            }
+        let stamp = stamp(lifetime: lifetime)
+        let scope = assertion.scope.isEmpty ? nil : assertion.scope.description
+        var claims = assertion.claims
+        claims["iss"] = .string(configuration.issuer)
+        claims["aud"] = .string(assertion.audience)
+        claims["iat"] = .number(Double(stamp.iat))
+        claims["exp"] = .number(Double(stamp.exp))
+        claims["jti"] = .string(stamp.jti)
+        if let scope { claims["scope"] = .string(scope) }
+        let value = try await keyRing.signer().sign(claims, type: type)
+        let record = AccessTokenRecord(
+            jti: stamp.jti,
+            grantID: grantPrefix + stamp.jti,
+            clientID: assertion.clientID,
+            subject: assertion.subject,
+            scope: assertion.scope.description,
+            audience: [assertion.audience],
+            issuedAt: stamp.issuedAt,
+            expiresAt: stamp.expiresAt,
+            parent: assertion.parent
+        )
+        try await ledger.record(TokenIssuance(accessToken: record, refreshToken: nil))
+        return TokenResponse(accessToken: value, tokenType: "N_A", expiresIn: Int(lifetime), scope: scope, issuedTokenType: issuedType)
     }
 
     /// Authorization details as stored with a refresh token (JSON text), `nil` when there are none.

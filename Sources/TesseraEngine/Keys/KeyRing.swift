@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 public import TesseraProtocol
 public import TesseraStorage
 
@@ -48,6 +49,7 @@ public actor KeyRing {
     private var plaintextKids: [String] = []
     private var lastUnknownKeyReload: Date?
     private var unknownKeyReload: Task<Void, Never>?
+    private nonisolated let generation = Atomic<UInt64>(0)
 
     public init(store: any KeyStore, configuration: Configuration = .init(), now: @escaping @Sendable () -> Date) {
         self.store = store
@@ -100,6 +102,7 @@ public actor KeyRing {
         self.signers = signers
         plaintextKids = records.filter { PrivateKeyEnvelope.keyID(of: $0.privateJWK) == nil }.map(\.kid)
         loaded = fingerprint
+        generation.add(1, ordering: .releasing)
     }
 
     /// The key that signs new tokens now: of the keys whose signing time has come, the latest that is
@@ -132,15 +135,23 @@ public actor KeyRing {
     /// and the (still unverified) `iss` is `issuer`, the keys are reloaded first — another instance may
     /// sign with a key this one has not loaded yet — at most once per ``Configuration/unknownKeyReloadInterval``,
     /// with concurrent callers sharing one reload.
-    public func verifyOwnToken(_ jws: CompactJWS, expectedType: String?, issuer: String) async throws(JOSEError) -> Data {
+    ///
+    /// The signature is checked off the actor (issue 22), so concurrent verifications run on every core instead of
+    /// one after another on the key ring.
+    public nonisolated func verifyOwnToken(_ jws: CompactJWS, expectedType: String?, issuer: String) async throws(JOSEError) -> Data {
+        let current = try await tokenVerifier()
         do throws(JOSEError) {
-            return try tokenVerifier().verify(jws, expectedType: expectedType)
+            return try current.verify(jws, expectedType: expectedType)
         } catch let error where error.code == .unknownKey {
-            guard let kid = jws.header.kid, !(verifier?.knows(kid: kid) ?? false), Self.claimedIssuer(jws) == issuer else { throw error }
+            guard let kid = jws.header.kid, !current.knows(kid: kid), Self.claimedIssuer(jws) == issuer else { throw error }
             await reloadForUnknownKey()
-            return try tokenVerifier().verify(jws, expectedType: expectedType)
+            return try await tokenVerifier().verify(jws, expectedType: expectedType)
         }
     }
+
+    /// Changes whenever the keys this ring verifies with change (a reload that found another set), so what was
+    /// verified with the old set (VerifiedTokenCache) is checked again.
+    public nonisolated var keysGeneration: UInt64 { generation.load(ordering: .acquiring) }
 
     private func reloadForUnknownKey() async {
         if let running = unknownKeyReload {

@@ -11,15 +11,28 @@ public struct TokenLedger: Sendable {
     let keyRing: KeyRing
     let stores: Stores
     let now: @Sendable () -> Date
+    /// Signature checks already made (issue 22); never whether a token is active.
+    let verifiedTokens = VerifiedTokenCache()
 
     /// The entry of an access token this server signed and recorded, active or not; `nil` for anything else.
     public func entry(for token: String) async throws -> LedgerEntry? {
-        guard token.utf8.count <= CompactJWS.maximumSize, token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
-            let jws = try? CompactJWS(parsing: token),
-            let payload = try? await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: issuer),
-            let claims = try? JWTClaimSet(payload: payload), claims.string("iss") == issuer, let jti = claims.string("jti"),
-            let record = try await stores.tokens.accessToken(jti: jti)
+        guard let verified = await verify(token) else { return nil }
+        return try await entry(verified)
+    }
+
+    /// The entry of a token whose signature this instance has already checked (VerifiedTokenCache), without parsing
+    /// or verifying anything; `nil` when it has not (then ``entry(for:)`` answers), so a caller that would first have
+    /// parsed the token to route it can skip that for tokens it has seen (token exchange, issue 22).
+    func entryIfVerified(_ token: String) async throws -> LedgerEntry? {
+        guard token.utf8.count <= CompactJWS.maximumSize,
+            let verified = verifiedTokens.lookup(.init(token), generation: keyRing.keysGeneration, now: now())
         else { return nil }
+        return try await entry(verified)
+    }
+
+    private func entry(_ verified: VerifiedTokenCache.Verified) async throws -> LedgerEntry? {
+        guard let record = try await stores.tokens.accessToken(jti: verified.jti) else { return nil }
+        let (jti, claims) = (verified.jti, verified.claims)
         var entry = LedgerEntry(
             jti: jti,
             holder: .oauthClient(record.clientID),
@@ -61,5 +74,21 @@ public struct TokenLedger: Sendable {
             entry.binding = .dpop(jkt: jkt)
         }
         return entry
+    }
+
+    /// Our signature, `typ: at+jwt` and `iss` on `token`, checked once per token and key ring (VerifiedTokenCache).
+    private func verify(_ token: String) async -> VerifiedTokenCache.Verified? {
+        guard token.utf8.count <= CompactJWS.maximumSize else { return nil }
+        let key = VerifiedTokenCache.Key(token)
+        let generation = keyRing.keysGeneration
+        if let verified = verifiedTokens.lookup(key, generation: generation, now: now()) { return verified }
+        guard token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
+            let jws = try? CompactJWS(parsing: token),
+            let payload = try? await keyRing.verifyOwnToken(jws, expectedType: AccessTokenClaims.type, issuer: issuer),
+            let claims = try? JWTClaimSet(payload: payload), claims.string("iss") == issuer, let jti = claims.string("jti")
+        else { return nil }
+        let verified = VerifiedTokenCache.Verified(jti: jti, claims: claims)
+        verifiedTokens.insert(key, verified, generation: generation, now: now())
+        return verified
     }
 }

@@ -25,7 +25,10 @@ public struct ClientRegistrationService: Sendable {
     }
 
     /// RFC 7591 §3.1: registers a client from its metadata (a JSON object).
-    /// - Parameter initialAccessToken: the bearer token sent, required in `initial_access_token` mode.
+    /// - Parameters:
+    ///   - body: the client metadata JSON.
+    ///   - initialAccessToken: the bearer token sent, required in `initial_access_token` mode.
+    /// - Returns: The registered client's information response (RFC 7591 §3.2.1).
     /// - Throws: ``OAuthError`` `invalid_token` (no valid initial access token), `invalid_redirect_uri`,
     ///   `invalid_client_metadata`, `invalid_software_statement`; store failures propagate.
     public func register(_ body: Data, initialAccessToken: String?) async throws -> ClientRegistrationResponse {

@@ -26,6 +26,8 @@ public struct DPoPProofSigner: Sendable {
     ///   - uri: the target URI; query and fragment are dropped (`htu`, §4.2).
     ///   - accessToken: when calling a resource with a token, its hash goes in `ath`.
     ///   - nonce: the latest `DPoP-Nonce` the server sent, if any.
+    ///   - now: the proof's `iat`.
+    /// - Returns: The proof JWT for the `DPoP` header.
     public func proof(method: String, uri: String, accessToken: String? = nil, nonce: String? = nil, now: Date = Date()) -> String {
         let claims = DPoPProofClaims(
             jti: Base64URL.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }),

@@ -38,6 +38,9 @@ public struct DPoPProofVerifier: Sendable {
     ///   - method: the request method (`htm`, step 8).
     ///   - uri: the request URI as the server is known to clients (`htu`, step 9); query and fragment are ignored.
     ///   - accessToken: the access token presented with the proof, at a resource server (`ath`, step 12).
+    ///   - now: the time the proof's `iat` is judged against.
+    /// - Returns: The verified proof.
+    /// - Throws: ``OAuthError`` `invalid_dpop_proof` naming the failed check.
     public func verify(
         headerValues: [String],
         method: String,

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// The interaction hash (RFC 9635 §4.2.3): the client nonce, the AS nonce, the interaction reference
 /// and the grant endpoint URI joined by single LFs (no trailing LF), hashed with `hash_method`

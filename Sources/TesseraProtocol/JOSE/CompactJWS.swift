@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// A JWS in compact serialization (RFC 7515 §7.1), split and decoded but not yet verified.
 public struct CompactJWS: Sendable {
@@ -19,16 +20,33 @@ public struct CompactJWS: Sendable {
         guard parts.count == 3 else {
             throw .malformed(parts.count == 5 ? "encrypted JWTs (JWE) are not accepted" : "a JWS has three dot-separated parts")
         }
-        guard let headerBytes = Base64URL.decode(parts[0]), let payload = Base64URL.decode(parts[1]),
-            let signature = Base64URL.decode(parts[2])
-        else { throw .malformed("a JWS part is not unpadded base64url") }
-        do {
-            self.header = try JSONDecoder().decode(JOSEHeader.self, from: headerBytes)
-        } catch {
-            throw .malformed("the JWS header is not a JSON object with a string 'alg'")
+        guard let payload = Base64URL.decode(parts[1]), let signature = Base64URL.decode(parts[2]) else {
+            throw .malformed("a JWS part is not unpadded base64url")
         }
+        self.header = try Self.header(String(parts[0]))
         self.payload = payload
         self.signature = signature
         self.signingInput = Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+    }
+
+    /// Headers already decoded, by their encoded form (issue 22): a deployment sees a handful of distinct headers
+    /// (one per key and type), and decoding one with `JSONDecoder` was most of the cost of parsing a JWS. Bounded,
+    /// emptied when full; the header is not trusted for being here (the signature is still checked by the caller).
+    private static let decodedHeaders = Mutex<[String: JOSEHeader]>([:])
+
+    private static func header(_ encoded: String) throws(JOSEError) -> JOSEHeader {
+        if let known = decodedHeaders.withLock({ $0[encoded] }) { return known }
+        guard let bytes = Base64URL.decode(encoded) else { throw .malformed("a JWS part is not unpadded base64url") }
+        let header: JOSEHeader
+        do {
+            header = try JSONDecoder().decode(JOSEHeader.self, from: bytes)
+        } catch {
+            throw .malformed("the JWS header is not a JSON object with a string 'alg'")
+        }
+        decodedHeaders.withLock { cache in
+            if cache.count >= 256 { cache.removeAll(keepingCapacity: true) }
+            cache[encoded] = header
+        }
+        return header
     }
 }

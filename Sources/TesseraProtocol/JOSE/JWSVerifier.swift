@@ -36,8 +36,12 @@ public struct JWSVerifier: Sendable {
     }
 
     /// Verifies the signature and returns the payload bytes. Claims are the caller's to check.
-    /// - Parameter expectedType: when set, the header `typ` must equal it (case-insensitively, RFC 7515 §4.1.9,
-    ///   with or without the `application/` prefix).
+    /// - Parameters:
+    ///   - jws: the parsed compact JWS.
+    ///   - expectedType: when set, the header `typ` must equal it (case-insensitively, RFC 7515 §4.1.9,
+    ///     with or without the `application/` prefix).
+    /// - Returns: The payload bytes.
+    /// - Throws: ``JOSEError`` naming the failed check (algorithm, `crit`, `typ`, key, signature).
     public func verify(_ jws: CompactJWS, expectedType: String? = nil) throws(JOSEError) -> Data {
         let algorithm = JWSAlgorithm(rawValue: jws.header.alg)
         guard allowedAlgorithms.contains(algorithm) else {

@@ -1,5 +1,5 @@
-public import Crypto
-public import Foundation
+import Crypto
+import Foundation
 
 /// A public JSON Web Key (RFC 7517 §4) with the members Tessera publishes and reads.
 public struct PublicJWK: Codable, Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Compact JSON (RFC 8259) written straight into a byte buffer, for the few responses that are sent at high
 /// rates (a GNAP grant response). `JSONEncoder` builds a tree of boxed values before it writes anything, which

@@ -8,8 +8,10 @@ public enum ClientIDMetadataURL {
         clientID.hasPrefix("https://") || clientID.hasPrefix("http://")
     }
 
-    /// - Parameter allowHTTP: accept `http://` (local development and tests only; the fetcher still
-    ///   refuses plain HTTP to any address an operator did not allow-list).
+    /// - Parameters:
+    ///   - clientID: the `client_id` as presented.
+    ///   - allowHTTP: accept `http://` (local development and tests only; the fetcher still
+    ///     refuses plain HTTP to any address an operator did not allow-list).
     /// - Throws: ``OAuthError`` `invalid_client` naming the rule broken.
     public static func validate(_ clientID: String, allowHTTP: Bool) throws(OAuthError) {
         func refuse(_ why: String) -> OAuthError { .invalidClient("client_id is not a valid metadata document URL: \(why)") }

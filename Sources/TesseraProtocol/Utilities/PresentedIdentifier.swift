@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The one gate every identifier a request presents goes through before it becomes a store lookup,
 /// a cache key or a throttle key: usernames, client ids, user codes, grant, management and

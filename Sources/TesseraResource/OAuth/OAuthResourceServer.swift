@@ -76,8 +76,10 @@ public struct OAuthResourceServer: Sendable {
     private let now: @Sendable () -> Date
 
     /// - Parameters:
+    ///   - configuration: the resource and the issuer it trusts.
     ///   - transport: HTTP to the AS (AsyncHTTPClient by default).
     ///   - replayCache: remembers DPoP proof `jti`s; process-local by default, share one across instances.
+    ///   - now: the clock, injected in tests.
     public init(
         configuration: Configuration,
         transport: (any TesseraTransport)? = nil,

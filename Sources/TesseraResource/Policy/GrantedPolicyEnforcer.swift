@@ -70,6 +70,7 @@ public final class GrantedPolicyEnforcer: Sendable {
     ///   - ownPolicies: the RS's own Cedar policies, which must allow the request too; `nil` for none.
     ///   - acceptedTypes: the `authorization_details` types whose Cedar entries apply here; `nil` for all.
     ///   - cacheLimit: how many tokens' compiled sets are kept (the cache is cleared when full).
+    ///   - now: the clock, injected in tests.
     /// - Throws: ``CedarParseError`` when `ownPolicies` does not parse.
     public init(
         ownPolicies: String? = nil,

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TesseraEngine
 
 /// One entry of the `authorization_details_types:` config section (RFC 9396 §2): a type the AS
@@ -78,6 +78,7 @@ public struct AuthorizationDetailsTypeDefinition: Sendable, Hashable, Decodable 
 
     /// The engine's type: files read, Cedar parsed.
     /// - Parameter field: how the config file names this entry (`authorization_details_types[0]`).
+    /// - Returns: The engine's type.
     /// - Throws: ``ConfigurationError`` naming the member that is wrong.
     public func resolved(field: String) throws(ConfigurationError) -> AuthorizationDetailsType {
         guard !type.isEmpty else { throw ConfigurationError(field: "\(field).type", "must not be empty") }

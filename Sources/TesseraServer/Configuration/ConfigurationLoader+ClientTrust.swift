@@ -11,7 +11,10 @@ extension ConfigurationLoader {
         var allowedNetworks: [String]?
         enum CodingKeys: String, CodingKey { case allowedNetworks = "allowed_networks" }
 
-        /// - Parameter section: the key the section was written under, for error messages.
+        /// - Parameters:
+        ///   - configuration: the configuration the section is applied to.
+        ///   - section: the key the section was written under, for error messages.
+        /// - Throws: ``ConfigurationError`` naming the entry that is not a network.
         func apply(to configuration: inout ServerConfiguration, section: String) throws(ConfigurationError) {
             guard let allowedNetworks else { return }
             configuration.outboundPolicy.allowedNetworks = try allowedNetworks.enumerated().map { index, text throws(ConfigurationError) in
@@ -34,8 +37,11 @@ extension ConfigurationLoader {
         var allowedScopes: [String]?
         var minimumCacheLifetime: Double?
         var maximumCacheLifetime: Double?
+        /// RFC 8707 `resource` required of these clients (MCP clients send it; docs/mcp.md).
+        var requireResource: Bool?
 
         enum CodingKeys: String, CodingKey {
+            case requireResource = "require_resource"
             case enabled
             case allowHTTP = "allow_http"
             case allowedGrantTypes = "allowed_grant_types"
@@ -51,6 +57,7 @@ extension ConfigurationLoader {
             if let allowedScopes { configuration.clientMetadata.allowedScopes = allowedScopes }
             if let minimumCacheLifetime { configuration.clientMetadata.minimumCacheLifetime = minimumCacheLifetime }
             if let maximumCacheLifetime { configuration.clientMetadata.maximumCacheLifetime = maximumCacheLifetime }
+            if let requireResource { configuration.resourceIndicators.metadataDocumentClients = requireResource }
         }
     }
 

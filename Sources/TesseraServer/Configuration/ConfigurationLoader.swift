@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import TesseraEngine
 import TesseraProtocol
 import Yams
@@ -10,7 +10,8 @@ public enum ConfigurationLoader {
     public static let environmentKeys: [(variable: String, key: String)] = [
         ("TESSERA_HOST", "host"), ("TESSERA_PORT", "port"), ("TESSERA_ISSUER", "issuer"), ("TESSERA_DATABASE", "database"),
         ("TESSERA_DATA_DIR", "data_dir"), ("TESSERA_ACCESS_TOKEN_LIFETIME", "access_token_lifetime"),
-        ("TESSERA_REFRESH_TOKEN_LIFETIME", "refresh_token_lifetime"), ("TESSERA_SIGNING_ALGORITHM", "signing_algorithm"),
+        ("TESSERA_REFRESH_TOKEN_LIFETIME", "refresh_token_lifetime"),
+        ("TESSERA_ID_TOKEN_LIFETIME", "id_token_lifetime"), ("TESSERA_SIGNING_ALGORITHM", "signing_algorithm"),
         ("TESSERA_LOG_LEVEL", "log_level"),
         ("TESSERA_KEY_ENCRYPTION_KEY_FILE", "keys.encryption_key_file"), ("TESSERA_KEY_ENCRYPTION_KEY", "keys.encryption_key"),
     ]
@@ -18,6 +19,7 @@ public enum ConfigurationLoader {
     /// - Parameters:
     ///   - file: the config file's contents, or `nil`.
     ///   - environment: the process environment (only `TESSERA_*` is read).
+    /// - Returns: The server configuration, defaults filled in.
     /// - Throws: ``ConfigurationError`` naming the field that is wrong.
     public static func load(file: String?, environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
@@ -61,6 +63,9 @@ public enum ConfigurationLoader {
         case "access_token_lifetime":
             guard let seconds = TimeInterval(value) else { throw ConfigurationError(field: source, "must be a number of seconds") }
             configuration.accessTokenLifetime = seconds
+        case "id_token_lifetime":
+            guard let seconds = TimeInterval(value) else { throw ConfigurationError(field: source, "must be a number of seconds") }
+            configuration.idTokenLifetime = seconds
         case "refresh_token_lifetime":
             guard let seconds = TimeInterval(value) else { throw ConfigurationError(field: source, "must be a number of seconds") }
             configuration.refreshTokenLifetime = seconds
@@ -85,6 +90,7 @@ public enum ConfigurationLoader {
         var dataDir: String?
         var accessTokenLifetime: Double?
         var refreshTokenLifetime: Double?
+        var idTokenLifetime: Double?
         var signingAlgorithm: String?
         var logLevel: String?
         var clients: [FileClient]?
@@ -106,12 +112,17 @@ public enum ConfigurationLoader {
         var metrics: FileMetrics?
         var signIn: FileSignIn?
         var registration: FileRegistration?
+        /// `required` or `optional` (the default): whether every client must send `resource` (RFC 8707).
+        var resourceIndicators: String?
+        var policy: FilePolicy?
+        var messageCatalogs: [String: String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database
             case dataDir = "data_dir"
             case accessTokenLifetime = "access_token_lifetime"
             case refreshTokenLifetime = "refresh_token_lifetime"
+            case idTokenLifetime = "id_token_lifetime"
             case signingAlgorithm = "signing_algorithm"
             case logLevel = "log_level"
             case clients, gnap, chaining
@@ -129,6 +140,9 @@ public enum ConfigurationLoader {
             case keys, metrics
             case signIn = "sign_in"
             case registration
+            case resourceIndicators = "resource_indicators"
+            case policy
+            case messageCatalogs = "message_catalogs"
         }
 
         init(from decoder: any Decoder) throws {
@@ -145,6 +159,7 @@ public enum ConfigurationLoader {
             dataDir = try keyed.decodeIfPresent(String.self, forKey: .dataDir)
             accessTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .accessTokenLifetime)
             refreshTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .refreshTokenLifetime)
+            idTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .idTokenLifetime)
             signingAlgorithm = try keyed.decodeIfPresent(String.self, forKey: .signingAlgorithm)
             logLevel = try keyed.decodeIfPresent(String.self, forKey: .logLevel)
             clients = try keyed.decodeIfPresent([FileClient].self, forKey: .clients)
@@ -168,6 +183,9 @@ public enum ConfigurationLoader {
             metrics = try keyed.decodeIfPresent(FileMetrics.self, forKey: .metrics)
             signIn = try keyed.decodeIfPresent(FileSignIn.self, forKey: .signIn)
             registration = try keyed.decodeIfPresent(FileRegistration.self, forKey: .registration)
+            resourceIndicators = try keyed.decodeIfPresent(String.self, forKey: .resourceIndicators)
+            policy = try keyed.decodeIfPresent(FilePolicy.self, forKey: .policy)
+            messageCatalogs = try keyed.decodeIfPresent([String: String].self, forKey: .messageCatalogs)
         }
 
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
@@ -181,9 +199,18 @@ public enum ConfigurationLoader {
             }
             if let accessTokenLifetime { configuration.accessTokenLifetime = accessTokenLifetime }
             if let refreshTokenLifetime { configuration.refreshTokenLifetime = refreshTokenLifetime }
+            if let idTokenLifetime { configuration.idTokenLifetime = idTokenLifetime }
             if let signingAlgorithm { configuration.signingAlgorithm = JWSAlgorithm(rawValue: signingAlgorithm) }
             if let logLevel { configuration.logLevel = logLevel }
-            if let clients { configuration.clients = clients.map(\.definition) }
+            if let clients {
+                configuration.clients = clients.map(\.definition)
+                configuration.resourceIndicators.clients = Set(clients.filter(\.requireResource).map(\.definition.id))
+            }
+            switch resourceIndicators {
+            case nil, "optional": break
+            case "required": configuration.resourceIndicators.everyClient = true
+            default: throw ConfigurationError(field: "resource_indicators", "must be 'required' or 'optional'")
+            }
             if let gnap { gnap.apply(to: &configuration.gnap) }
             if let chaining { try chaining.apply(to: &configuration.chaining) }
             try applyOutboundNetwork(to: &configuration)
@@ -197,7 +224,9 @@ public enum ConfigurationLoader {
             try metrics?.apply(to: &configuration.metrics)
             signIn?.apply(to: &configuration.signIn)
             try registration?.apply(to: &configuration.registration)
+            try policy?.apply(to: &configuration)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
+            if let messageCatalogs { configuration.messageCatalogs = messageCatalogs }
             if let users {
                 configuration.users = users.map {
                     UserDefinition(username: $0.username, password: $0.password, passwordHash: $0.passwordHash, displayName: $0.displayName)
@@ -355,6 +384,8 @@ public enum ConfigurationLoader {
 
     private struct FileClient: Decodable {
         var definition: ClientDefinition
+        /// `require_resource`: this client's requests must carry `resource` (RFC 8707 §2).
+        var requireResource: Bool
 
         enum CodingKeys: String, CodingKey {
             case id, auth, secret, jwks
@@ -364,6 +395,8 @@ public enum ConfigurationLoader {
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case introspectionAudiences = "introspection_audiences"
+            case requireResource = "require_resource"
+            case clientName = "client_name"
         }
 
         init(from decoder: any Decoder) throws {
@@ -396,6 +429,8 @@ public enum ConfigurationLoader {
             definition.requirePushedAuthorizationRequests =
                 try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
             definition.introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
+            requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
+            definition.clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
         }
     }
 

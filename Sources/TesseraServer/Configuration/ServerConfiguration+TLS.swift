@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import TesseraEngine
-public import TesseraProtocol
+import TesseraProtocol
 
 /// Native TLS termination for `tessera serve`:
 ///

@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory = "./tessera-data"
     public var accessTokenLifetime: TimeInterval = 3600
     public var refreshTokenLifetime: TimeInterval = 30 * 86_400
+    /// How long ID tokens live, through either door (OpenID Connect Core §2 `exp`; RFC 9635 §3.4 assertions).
+    public var idTokenLifetime: TimeInterval = 300
     /// Algorithm of the key generated on first start.
     public var signingAlgorithm: JWSAlgorithm = .es256
     public var clients: [ClientDefinition] = []
@@ -58,6 +60,15 @@ public struct ServerConfiguration: Sendable {
     public var signIn = SignInConfiguration()
     /// Dynamic client registration, RFC 7591/7592 (`registration:`); off by default.
     public var registration = ClientRegistrationConfiguration()
+    /// Clients that must send `resource` (RFC 8707) in authorization and token requests
+    /// (`resource_indicators: required`, a client's `require_resource`, `client_id_metadata_documents.require_resource`).
+    public var resourceIndicators = ResourceIndicatorRequirement()
+    /// The owner's Cedar policies for the one decision point (`policy:`, docs/policy.md), validated
+    /// when loaded; `nil` leaves the shipped defaults alone in charge.
+    public var policy: OwnerPolicy?
+    /// The interaction pages' catalogs a deployment adds or overrides (`message_catalogs:`): language
+    /// tag → path of a YAML or JSON file of message id → text (docs/gnap-interaction.md, "Languages").
+    public var messageCatalogs: [String: String] = [:]
 
     public init() {}
 
@@ -83,6 +94,9 @@ public struct ServerConfiguration: Sendable {
         }
         guard accessTokenLifetime >= 1, accessTokenLifetime <= 86_400 else {
             throw ConfigurationError(field: "access_token_lifetime", "must be 1 to 86400 seconds")
+        }
+        guard idTokenLifetime >= 1, idTokenLifetime <= 3600 else {
+            throw ConfigurationError(field: "id_token_lifetime", "must be 1 to 3600 seconds")
         }
         guard refreshTokenLifetime >= 60 else { throw ConfigurationError(field: "refresh_token_lifetime", "must be at least 60 seconds") }
         guard SigningKeyGenerator.supportedAlgorithms.contains(signingAlgorithm) else {

@@ -14,33 +14,38 @@ struct AccountRoutes: Sendable {
     let gnap: GNAPService
     let people: PeopleService
     let cookie: SessionCookie
+    /// The languages of the pages (`Accept-Language`, RFC 9110 §12.5.4).
+    var catalogs: MessageCatalogs = .shipped
 
     func addRoutes(to router: Router<TesseraRequestContext>) {
-        router.get("/account") { request, context in await page(context) { try await account(request) } }
+        router.get("/account") { request, context in await page(request, context) { m in try await account(request, m) } }
         router.post("/account/consents/:id/withdraw") { request, context in
-            await page(context) { try await withdraw(request, context: context, id: try context.parameters.require("id"), kind: .consent) }
+            await page(request, context) { m in
+                try await withdraw(request, context: context, id: try context.parameters.require("id"), kind: .consent, m)
+            }
         }
         router.post("/account/grants/:id/withdraw") { request, context in
-            await page(context) {
-                try await withdraw(request, context: context, id: try context.parameters.require("id"), kind: .gnapGrant)
+            await page(request, context) { m in
+                try await withdraw(request, context: context, id: try context.parameters.require("id"), kind: .gnapGrant, m)
             }
         }
     }
 
-    private func account(_ request: Request) async throws -> Response {
+    private func account(_ request: Request, _ m: MessageCatalog) async throws -> Response {
         guard let session = try await currentSession(request), let username = session.username else {
             return InteractionRoutes.signInFirst("/account")
         }
-        return PageLayout.response(try await accountPage(username, csrf: session.csrfToken))
+        return PageLayout.response(try await accountPage(username, csrf: session.csrfToken, m), m)
     }
 
-    private func accountPage(_ username: String, csrf: String, notice: String? = nil) async throws -> HTML {
+    private func accountPage(_ username: String, csrf: String, notice: MessageID? = nil, _ m: MessageCatalog) async throws -> HTML {
         AccountPages.account(
             try await service.consents(of: username),
             grants: try await gnap.approvedGrants(of: username),
             person: Person(username: username, displayName: try await people.user(username: username)?.displayName),
             csrf: csrf,
-            notice: notice
+            notice: notice,
+            m
         )
     }
 
@@ -50,12 +55,18 @@ struct AccountRoutes: Sendable {
         case gnapGrant
     }
 
-    private func withdraw(_ request: Request, context: TesseraRequestContext, id: String, kind: Withdrawable) async throws -> Response {
+    private func withdraw(
+        _ request: Request,
+        context: TesseraRequestContext,
+        id: String,
+        kind: Withdrawable,
+        _ m: MessageCatalog
+    ) async throws -> Response {
         let form = try await FormBody.parse(request, context: context)
         guard let session = try await currentSession(request), let username = session.username else {
             return InteractionRoutes.signInFirst("/account")
         }
-        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return InteractionRoutes.csrfFailure() }
+        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return InteractionRoutes.csrfFailure(m) }
         let withdrawn =
             switch kind {
             case .consent: try await service.withdrawConsent(id: id, username: username)
@@ -63,16 +74,15 @@ struct AccountRoutes: Sendable {
             }
         guard withdrawn else {
             return PageLayout.message(
-                title: "Nothing to withdraw",
-                "There is no access of yours with this identifier, or it was already withdrawn.",
+                .nothingToWithdrawTitle,
+                .nothingToWithdraw,
+                m,
                 status: .notFound,
                 kind: "error"
             )
         }
         context.logger.info("consent withdrawn", metadata: ["tessera.user": "\(username)", "tessera.kind": "\(kind)"])
-        return PageLayout.response(
-            try await accountPage(username, csrf: session.csrfToken, notice: "Access withdrawn; its tokens no longer work.")
-        )
+        return PageLayout.response(try await accountPage(username, csrf: session.csrfToken, notice: .accountWithdrawn, m), m)
     }
 
     private func currentSession(_ request: Request) async throws -> SessionRecord? {
@@ -80,20 +90,20 @@ struct AccountRoutes: Sendable {
         return try await people.session(cookie: value)
     }
 
-    /// Every failure becomes a page — never a stack trace.
-    private func page(_ context: TesseraRequestContext, _ body: () async throws -> Response) async -> Response {
+    /// Every failure becomes a page — never a stack trace — in the request's language.
+    private func page(
+        _ request: Request,
+        _ context: TesseraRequestContext,
+        _ body: (MessageCatalog) async throws -> Response
+    ) async -> Response {
+        let m = catalogs.negotiate(request.headers[.acceptLanguage])
         do {
-            return try await body()
+            return try await body(m)
         } catch let error as OAuthError {
-            return PageLayout.message(title: "Something went wrong", error.message, status: .badRequest, kind: "error")
+            return PageLayout.message(.wrongTitle, "\(error.message)", m, status: .badRequest, kind: "error")
         } catch {
             context.logger.error("account page failed", metadata: ["tessera.error": "\(error)"])
-            return PageLayout.message(
-                title: "Something went wrong",
-                "The server could not complete this request.",
-                status: .internalServerError,
-                kind: "error"
-            )
+            return PageLayout.message(.wrongTitle, .serverFailed, m, status: .internalServerError, kind: "error")
         }
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import TesseraEngine
 import TesseraProtocol
-import TesseraStorage
 
 /// The consent page of the OAuth authorization endpoint (RFC 6749 §4.1.1): the same layout,
 /// buttons and CSRF token as the GNAP consent page, listing scopes and resources instead of
@@ -12,14 +11,16 @@ enum AuthorizationPages {
         previews: [Int: CedarConsentPreview],
         id: String,
         csrf: String,
-        person: Person
+        person: Person,
+        _ m: MessageCatalog
     ) -> HTML {
         let request = pending.request
-        var rights: [HTML] = []
+        var scopes: [HTML] = []
         for (index, scope) in request.scope.enumerated() {
             let key = "scope-\(index)"
-            let meaning: HTML = Self.describe(scope).map { text -> HTML in "<dl><dt>Means</dt><dd>\(text)</dd></dl>" } ?? .empty
-            rights.append(
+            let meaning: HTML =
+                Self.describe(scope).map { id -> HTML in "<dl><dt>\(m(.consentMeans))</dt><dd>\(m(id))</dd></dl>" } ?? .empty
+            scopes.append(
                 """
                 <div class="right"><input type="checkbox" name="scope" value="\(scope)" id="\(key)" checked>
                 <label for="\(key)">\(scope)</label>\(meaning)</div>
@@ -28,84 +29,89 @@ enum AuthorizationPages {
         }
         // RFC 9396: each authorization_details entry readable, with a checkbox; a Cedar-profile entry
         // as one explained card per policy (approved with its entry).
+        var details: [HTML] = []
         for (index, entry) in (request.authorizationDetails ?? []).enumerated() {
             guard case .object(var members) = entry else { continue }
             let key = "detail-\(index)"
             var body: HTML
             if let preview = previews[index] {
                 members["policySet"] = nil
-                let cards = ConsentCards.cedar(preview, id: { "d\(index)p\($0)" }, tickable: false)
-                body = "\(ConsentCards.members(members))\(cards)"
+                let cards = ConsentCards.cedar(preview, id: { "d\(index)p\($0)" }, tickable: false, m)
+                body = "\(ConsentCards.members(members, m))\(cards)"
             } else {
-                body = ConsentCards.members(members)
+                body = ConsentCards.members(members, m)
             }
-            rights.append(
+            let type: HTML = members["type"]?.stringValue.map { type -> HTML in "\(type)" } ?? m(.consentDefaultType)
+            details.append(
                 """
                 <div class="right"><input type="checkbox" name="detail" value="\(index)" id="\(key)" checked>
-                <label for="\(key)">\(members["type"]?.stringValue ?? "access")</label>\(body)</div>
+                <label for="\(key)">\(type)</label>\(body)</div>
                 """
             )
         }
-        let access: HTML = rights.isEmpty ? "<p>No specific permissions.</p>" : "\(rights)"
+        // One group per kind of checkbox (scopes, entries), each named by its legend.
+        var access: HTML = scopes.isEmpty && details.isEmpty ? "<h2>\(m(.consentAccess))</h2><p>\(m(.consentNoPermissions))</p>" : .empty
+        if !scopes.isEmpty { access = "<fieldset class=\"rights\"><legend>\(m(.consentAccess))</legend>\(scopes)</fieldset>" }
+        if !details.isEmpty {
+            access = "\(access)<fieldset class=\"rights\"><legend>\(m(.consentDetails))</legend>\(details)</fieldset>"
+        }
         let resources: HTML =
             request.resources.isEmpty
             ? .empty
-            : "<h2>At</h2><ul>\(request.resources.map { resource -> HTML in "<li>\(resource)</li>" })</ul>"
+            : "<h2>\(m(.consentAt))</h2><ul>\(request.resources.map { resource -> HTML in "<li>\(resource)</li>" })</ul>"
         let host = URLComponents(string: request.redirectURI)?.host ?? request.redirectURI
+        let title = m.text(.consentTitle)
         return PageLayout.page(
-            title: "Allow access?",
+            title: title,
             body: """
-                <h1>Allow access?</h1>
-                \(InteractionPages.greeting(person))
-                \(Self.who(pending))
+                <h1>\(title)</h1>
+                \(InteractionPages.greeting(person, m))
+                \(Self.who(pending, m))
                 <form method="post" action="/authorize/\(id)">
                 <input type="hidden" name="csrf" value="\(csrf)">
-                <h2>Access</h2>
                 \(access)
                 \(resources)
-                <p class="note">You will then be sent back to <strong>\(host)</strong>.</p>
-                \(InteractionPages.decisionButtons)
+                <p class="note">\(m(.consentSentBack, ["host": "<strong>\(host)</strong>"]))</p>
+                \(InteractionPages.decisionButtons(m))
                 </form>
-                \(InteractionPages.signedIn(person, csrf: csrf))
-                """
+                \(InteractionPages.signedIn(person, csrf: csrf, m))
+                """,
+            m
         )
     }
 
-    /// Who asks. A registered client is named by its id; a client known only by its metadata
-    /// document (CIMD) is shown as it names itself, marked unverified, with the host that published
-    /// the document — and a warning when it only ever returns to this computer, where any local
-    /// program could use the same `client_id` (MCP security considerations, "localhost impersonation").
-    static func who(_ pending: AuthorizationCodeService.Pending) -> HTML {
+    /// Who asks. A client the operator registered is named by the name the operator gave it, said to
+    /// be registered by the operator (or by its id when it has none); a client known only by its
+    /// metadata document (CIMD) is shown as it names itself, marked unverified, with the host that
+    /// published the document — and a warning when it only ever returns to this computer, where any
+    /// local program could use the same `client_id` (MCP security considerations, "localhost impersonation").
+    static func who(_ pending: AuthorizationCodeService.Pending, _ m: MessageCatalog) -> HTML {
         let who = pending.presentation
-        if who.isSelfRegistered { return selfRegistered(who) }
+        if who.isSelfRegistered { return selfRegistered(who, m) }
         guard let publisher = who.publisher else {
             return """
-                <p>\(InteractionPages.asking(who)) asks for access on your behalf.</p>
-                <dl class="client"><dt>Identified by</dt><dd>\(who.identity)</dd></dl>
+                <p>\(m(.asksOnYourBehalf, ["who": InteractionPages.asking(who, m)]))</p>
+                <dl class="client"><dt>\(m(.identifiedBy))</dt><dd>\(who.identity)</dd>\(InteractionPages.registeredByOperator(who, m))</dl>
                 """
         }
-        let named: HTML = who.name == nil ? "<strong>An application</strong> (unverified)" : InteractionPages.asking(who)
-        let warning: HTML =
-            who.returnsOnlyToThisComputer
-            ? """
-            <p class="note warning">This application runs on your own computer. Any program on it could use the same name: \
-            continue only if you just started it yourself.</p>
-            """
-            : .empty
+        let named: HTML =
+            who.name == nil
+            ? m(.unverified, ["who": "<strong>\(m(.anApplication))</strong>"]) : InteractionPages.asking(who, m)
+        let warning: HTML = who.returnsOnlyToThisComputer ? "<p class=\"note warning\">\(m(.loopbackMetadata))</p>" : .empty
         return """
-            <p>\(named) asks for access on your behalf.</p>
-            <dl class="client"><dt>Identified by</dt><dd>\(who.identity)</dd>
-            <dt>Described by</dt><dd>a document published at \(publisher), not registered with this server</dd></dl>
+            <p>\(m(.asksOnYourBehalf, ["who": named]))</p>
+            <dl class="client"><dt>\(m(.identifiedBy))</dt><dd>\(who.identity)</dd>
+            <dt>\(m(.describedBy))</dt><dd>\(m(.describedByDocument, ["host": "\(publisher)"]))</dd></dl>
             \(warning)
             """
     }
 
     /// Plain words for the OpenID Connect scopes (Core §5.4); other scopes are shown as they are.
-    static func describe(_ scope: String) -> String? {
+    static func describe(_ scope: String) -> MessageID? {
         switch scope {
-        case "openid": "confirm who you are (your account identifier)"
-        case "profile": "your name and username"
-        case "offline_access": "keep access while you are away"
+        case "openid": .scopeOpenID
+        case "profile": .scopeProfile
+        case "offline_access": .scopeOfflineAccess
         default: nil
         }
     }

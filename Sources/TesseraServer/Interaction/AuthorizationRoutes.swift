@@ -15,24 +15,28 @@ struct AuthorizationRoutes: Sendable {
     let people: PeopleService
 
     let cookie: SessionCookie
+    /// The languages of the pages (`Accept-Language`, RFC 9110 §12.5.4).
+    var catalogs: MessageCatalogs = .shipped
 
     func addRoutes(to router: Router<TesseraRequestContext>) {
-        router.get(RouterPath(Endpoints.authorization)) { request, context in await page(context) { try await authorize(request) } }
+        router.get(RouterPath(Endpoints.authorization)) { request, context in
+            await page(request, context) { m in try await authorize(request, m) }
+        }
         router.get("/authorize/:id") { request, context in
-            await page(context) { try await consentPage(request, id: try context.parameters.require("id")) }
+            await page(request, context) { m in try await consentPage(request, id: try context.parameters.require("id"), m) }
         }
         router.post("/authorize/:id") { request, context in
-            await page(context) { try await decide(request, context: context, id: try context.parameters.require("id")) }
+            await page(request, context) { m in try await decide(request, context: context, id: try context.parameters.require("id"), m) }
         }
     }
 
-    private func authorize(_ request: Request) async throws -> Response {
+    private func authorize(_ request: Request, _ m: MessageCatalog) async throws -> Response {
         let parsed = Result { () throws(OAuthError) -> FormParameters in
             try FormParameters(parsing: Array((request.uri.query ?? "").utf8), repeatable: ["resource"])
         }
         guard case .success(let query) = parsed else {
-            if case .failure(let error) = parsed { return Self.errorPage("The request is malformed: \(error.message)") }
-            return Self.errorPage("The request is malformed.")
+            let problem = if case .failure(let error) = parsed { error.message } else { "" }
+            return Self.errorPage(m(.malformed, ["problem": "\(problem)"]), m)
         }
         switch try await service.authorize(query: query) {
         case .consent(let id):
@@ -40,11 +44,11 @@ struct AuthorizationRoutes: Sendable {
         case .redirect(let location):
             return Self.found(location)
         case .errorPage(let message):
-            return Self.errorPage(message)
+            return Self.errorPage("\(message)", m)
         }
     }
 
-    private func consentPage(_ request: Request, id: String) async throws -> Response {
+    private func consentPage(_ request: Request, id: String, _ m: MessageCatalog) async throws -> Response {
         guard let session = try await currentSession(request), let username = session.username else {
             return InteractionRoutes.signInFirst("/authorize/" + id)
         }
@@ -52,7 +56,7 @@ struct AuthorizationRoutes: Sendable {
         if let location = try await service.decideIfRemembered(id: id, username: username, authTime: session.createdAt) {
             return InteractionRoutes.seeOther(location)
         }
-        guard let pending = try await service.pending(id: id) else { return Self.expired() }
+        guard let pending = try await service.pending(id: id) else { return Self.expired(m) }
         let person = Person(username: username, displayName: try await people.user(username: username)?.displayName)
         return PageLayout.response(
             AuthorizationPages.consent(
@@ -60,17 +64,19 @@ struct AuthorizationRoutes: Sendable {
                 previews: service.cedarPreviews(of: pending, for: username),
                 id: id,
                 csrf: session.csrfToken,
-                person: person
-            )
+                person: person,
+                m
+            ),
+            m
         )
     }
 
-    private func decide(_ request: Request, context: TesseraRequestContext, id: String) async throws -> Response {
+    private func decide(_ request: Request, context: TesseraRequestContext, id: String, _ m: MessageCatalog) async throws -> Response {
         let form = try await FormBody.parse(request, context: context, repeatable: ["scope", "detail"])
         guard let session = try await currentSession(request), let username = session.username else {
             return InteractionRoutes.signInFirst("/authorize/" + id)
         }
-        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return InteractionRoutes.csrfFailure() }
+        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return InteractionRoutes.csrfFailure(m) }
         let approve: Bool
         let scope: Set<String>?
         let details: Set<Int>?
@@ -80,8 +86,9 @@ struct AuthorizationRoutes: Sendable {
         case "deny": (approve, scope, details) = (false, nil, nil)
         default:
             return PageLayout.message(
-                title: "Something went wrong",
-                "The form was incomplete. Go back and choose Approve or Deny.",
+                .wrongTitle,
+                .formIncomplete,
+                m,
                 status: .badRequest,
                 kind: "error"
             )
@@ -99,7 +106,7 @@ struct AuthorizationRoutes: Sendable {
             // 303: the browser must not re-post the form to the client.
             return InteractionRoutes.seeOther(location)
         } catch AuthorizationCodeService.Problem.unknownOrExpired {
-            return Self.expired()
+            return Self.expired(m)
         }
     }
 
@@ -112,33 +119,30 @@ struct AuthorizationRoutes: Sendable {
         Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
     }
 
-    static func errorPage(_ message: String) -> Response {
-        PageLayout.message(title: "This request cannot continue", message, status: .badRequest, kind: "error")
+    /// A refused request before its redirect URI is verified: a page, never a redirect. The protocol's
+    /// own `error_description` is shown as it is (English, RFC 6749 §4.1.2.1), under a translated title.
+    static func errorPage(_ message: HTML, _ m: MessageCatalog) -> Response {
+        PageLayout.message(.cannotContinueTitle, message, m, status: .badRequest, kind: "error")
     }
 
-    static func expired() -> Response {
-        PageLayout.message(
-            title: "This request has expired",
-            "It was already answered or not answered in time. Start again from the application.",
-            status: .gone,
-            kind: "error"
-        )
+    static func expired(_ m: MessageCatalog) -> Response {
+        PageLayout.message(.expiredTitle, .expiredOrAnswered, m, status: .gone, kind: "error")
     }
 
-    /// Every failure becomes a page — never a stack trace, never a redirect.
-    private func page(_ context: TesseraRequestContext, _ body: () async throws -> Response) async -> Response {
+    /// Every failure becomes a page — never a stack trace, never a redirect — in the request's language.
+    private func page(
+        _ request: Request,
+        _ context: TesseraRequestContext,
+        _ body: (MessageCatalog) async throws -> Response
+    ) async -> Response {
+        let m = catalogs.negotiate(request.headers[.acceptLanguage])
         do {
-            return try await body()
+            return try await body(m)
         } catch let error as OAuthError {
-            return PageLayout.message(title: "Something went wrong", error.message, status: .badRequest, kind: "error")
+            return PageLayout.message(.wrongTitle, "\(error.message)", m, status: .badRequest, kind: "error")
         } catch {
             context.logger.error("authorization page failed", metadata: ["tessera.error": "\(error)"])
-            return PageLayout.message(
-                title: "Something went wrong",
-                "The server could not complete this request.",
-                status: .internalServerError,
-                kind: "error"
-            )
+            return PageLayout.message(.wrongTitle, .serverFailed, m, status: .internalServerError, kind: "error")
         }
     }
 }

@@ -10,10 +10,10 @@ import TesseraProtocol
 enum ConsentCards {
     /// One card per policy of a Cedar entry. `checkbox` gives the form's key of policy `index` when
     /// the person approves policy by policy (GNAP), `nil` when the entry is approved as a whole.
-    static func cedar(_ preview: CedarConsentPreview, id: (Int) -> String, tickable: Bool) -> HTML {
+    static func cedar(_ preview: CedarConsentPreview, id: (Int) -> String, tickable: Bool, _ m: MessageCatalog) -> HTML {
         var cards: [HTML] = []
         if let problem = preview.problem {
-            cards.append("<p class=\"error\" role=\"note\">This server will not grant this: \(problem).</p>")
+            cards.append("<p class=\"error\" role=\"note\">\(m(.cardRefusedEntry, ["reason": "\(problem)"]))</p>")
         }
         for (index, item) in preview.items.enumerated() {
             let key = id(index)
@@ -27,9 +27,9 @@ enum ConsentCards {
             cards.append(
                 """
                 <div class="card policy \(item.explanation.effect.rawValue)" id="card-\(key)">\(head)
-                \(clauses(item.explanation))
-                \(narrowing(item.outcome, key: key))
-                \(exact(item))
+                \(clauses(item.explanation, m))
+                \(narrowing(item.outcome, key: key, m))
+                \(exact(item, m))
                 </div>
                 """
             )
@@ -43,93 +43,92 @@ enum ConsentCards {
     }
 
     /// The conditions ("only if all of these hold") and the exceptions ("except when").
-    static func clauses(_ explanation: PolicyExplanation) -> HTML {
+    static func clauses(_ explanation: PolicyExplanation, _ m: MessageCatalog) -> HTML {
         var parts: [HTML] = []
         if !explanation.conditions.isEmpty {
-            let lead = explanation.effect == .permit ? "only if all of these hold:" : "when all of these hold:"
-            parts.append("<p class=\"lead\">\(lead)</p><ul class=\"conditions\">\(explanation.conditions.map(clause))</ul>")
+            let lead = m(explanation.effect == .permit ? .cardOnlyIf : .cardWhen)
+            let items = explanation.conditions.map { clause -> HTML in "<li>\(inline(clause, m))</li>" }
+            parts.append("<p class=\"lead\">\(lead)</p><ul class=\"conditions\">\(items)</ul>")
         }
         if !explanation.exceptions.isEmpty {
-            let items = explanation.exceptions.map { block -> HTML in "<li>\(HTML.join(block.map(inline)))</li>" }
-            parts.append("<p class=\"lead\">except when:</p><ul class=\"exceptions\">\(items)</ul>")
+            let items = explanation.exceptions.map { block -> HTML in "<li>\(HTML.join(block.map { inline($0, m) }))</li>" }
+            parts.append("<p class=\"lead\">\(m(.cardExcept))</p><ul class=\"exceptions\">\(items)</ul>")
         }
         return HTML.join(parts)
     }
 
-    static func clause(_ clause: PolicyExplanation.Clause) -> HTML { "<li>\(inline(clause))</li>" }
-
     /// A clause in words, or — when it could not be put into words faithfully — as code, said so.
-    static func inline(_ clause: PolicyExplanation.Clause) -> HTML {
+    static func inline(_ clause: PolicyExplanation.Clause, _ m: MessageCatalog) -> HTML {
         switch clause {
         case .text(let text): "<span>\(text)</span> "
-        case .code(let code): "<span class=\"code-clause\">as Cedar code (not put into words): <code>\(code)</code></span> "
+        case .code(let code): "<span class=\"code-clause\">\(m(.cardAsCode)) <code>\(code)</code></span> "
         }
     }
 
     /// What the server will change, shown before the person approves.
-    static func narrowing(_ outcome: CedarConsentPreview.Outcome, key: String) -> HTML {
+    static func narrowing(_ outcome: CedarConsentPreview.Outcome, key: String, _ m: MessageCatalog) -> HTML {
         switch outcome {
         case .asRequested:
             return .empty
         case .refused(let reason):
             return """
-                <section class="narrowing refused" id="narrowing-\(key)"><p class="lead">This server will not grant this policy: \(reason).</p></section>
+                <section class="narrowing refused" id="narrowing-\(key)"><p class="lead">\(m(.cardRefusedPolicy, ["reason": "\(reason)"]))</p></section>
                 """
         case .narrowed(let change):
             var items: [HTML] = []
             if !change.droppedActions.isEmpty {
-                items.append("<li>It will not let the application <strong>\(list(change.droppedActions))</strong>.</li>")
+                items.append("<li>\(m(.cardDropped, ["actions": "<strong>\(list(change.droppedActions, m))</strong>"]))</li>")
             }
             for added in change.addedConditions {
-                items.append("<li>It adds: \(inline(added))</li>")
+                items.append("<li>\(m(.cardAdds, ["clause": inline(added, m)]))</li>")
             }
             if change.scopeChanged {
-                let conditions = change.granted.conditions.isEmpty ? "." : ", with the conditions above."
-                items.append("<li>As granted: \(change.granted.sentence + conditions)</li>")
+                let id: MessageID = change.granted.conditions.isEmpty ? .cardAsGranted : .cardAsGrantedConditions
+                items.append("<li>\(m(id, ["sentence": "\(change.granted.sentence)"]))</li>")
             }
             return """
-                <section class="narrowing" id="narrowing-\(key)"><p class="lead">This server will grant less than asked:</p>\
+                <section class="narrowing" id="narrowing-\(key)"><p class="lead">\(m(.cardGrantsLess))</p>\
                 <ul>\(items)</ul></section>
                 """
         }
     }
 
     /// The policy exactly as asked (and as it will be granted) behind a disclosure.
-    static func exact(_ item: CedarConsentPreview.Item) -> HTML {
+    static func exact(_ item: CedarConsentPreview.Item, _ m: MessageCatalog) -> HTML {
         var granted: HTML = .empty
         if case .narrowed(let change) = item.outcome {
-            granted = "<p class=\"lead\">As this server will grant it:</p><pre>\(change.grantedCedar)</pre>"
+            granted = "<p class=\"lead\">\(m(.cardGrantedCedar))</p><pre>\(change.grantedCedar)</pre>"
         }
-        return "<details class=\"exact\"><summary>Show the exact policy</summary><pre>\(item.cedar)</pre>\(granted)</details>"
+        return "<details class=\"exact\"><summary>\(m(.cardShowExact))</summary><pre>\(item.cedar)</pre>\(granted)</details>"
     }
 
-    /// "a", "a or b", "a, b or c".
-    static func list(_ names: [String]) -> String {
+    /// "a", "a or b", "a, b or c" (the catalog's "or").
+    static func list(_ names: [String], _ m: MessageCatalog) -> String {
         guard names.count > 1 else { return names.first ?? "" }
-        return names.dropLast().joined(separator: ", ") + " or " + names[names.count - 1]
+        return names.dropLast().joined(separator: ", ") + " " + m.text(.listOr) + " " + names[names.count - 1]
     }
 
     // MARK: - Other entries
 
     /// The common members of RFC 9396 §2.2 (and RFC 9635 §8), named for people, in this order.
-    static let commonMembers: [(String, String)] = [
-        ("actions", "Actions"), ("locations", "Locations"), ("datatypes", "Data types"), ("identifier", "Identifier"),
-        ("privileges", "Privileges"),
+    static let commonMembers: [(String, MessageID)] = [
+        ("actions", .memberActions), ("locations", .memberLocations), ("datatypes", .memberDatatypes), ("identifier", .memberIdentifier),
+        ("privileges", .memberPrivileges),
     ]
 
     /// An entry's members as a readable list: the common ones named, any other by its name; lists
     /// joined, structured values as indented JSON. `type` is the card's title and `rarFormat` says
     /// nothing to a person; a `policySet` that is not shown explained is shown as code.
-    static func members(_ members: [String: JSONValue]) -> HTML {
+    static func members(_ members: [String: JSONValue], _ m: MessageCatalog) -> HTML {
         var rows: [HTML] = []
         var blocks: [HTML] = []
         let common = Set(commonMembers.map(\.0))
         for (name, title) in commonMembers {
-            if let value = members[name] { rows.append("<dt>\(title)</dt><dd>\(text(value))</dd>") }
+            if let value = members[name] { rows.append("<dt>\(m(title))</dt><dd>\(text(value))</dd>") }
         }
         for (name, value) in members.sorted(by: { $0.key < $1.key }) where !common.contains(name) && name != "type" && name != "rarFormat" {
             if name == "policySet", let policies = value.stringValue {
-                blocks.append("<p><strong>Cedar policies</strong></p><pre>\(policies)</pre>")
+                blocks.append("<p><strong>\(m(.memberCedarPolicies))</strong></p><pre>\(policies)</pre>")
             } else if case .object = value {
                 rows.append("<dt>\(name)</dt><dd><pre>\(InteractionPages.readable(value))</pre></dd>")
             } else {

@@ -8,72 +8,82 @@ import TesseraStorage
 enum InteractionPages {
     /// The sign-in page. `username` is what the person typed (kept after a wrong password, escaped);
     /// `asking` names the application whose request brought them here.
-    static func signIn(csrf: String, next: String, failed: Bool, username: String = "", asking who: ClientPresentation? = nil) -> HTML {
-        let error: HTML =
-            failed
-            ? "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">Wrong username or password. Check them and try again.</p>"
-            : .empty
+    static func signIn(
+        csrf: String,
+        next: String,
+        failed: Bool,
+        username: String = "",
+        asking who: ClientPresentation? = nil,
+        _ m: MessageCatalog
+    ) -> HTML {
+        let error: HTML = failed ? "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">\(m(.signInWrong))</p>" : .empty
         var asking: HTML = .empty
         if let who {
-            let publisher: HTML = who.publisher.map { host -> HTML in ", described by a document published at \(host)" } ?? .empty
-            asking = """
-                <p class="asking" id="asking">\(Self.asking(who)) (identified by \(who.identity)\(publisher)) asks for access \
-                to your account. Sign in to see what it asks for and decide.</p>
-                """
+            let identity: HTML = "\(who.identity)"
+            let text =
+                if let host = who.publisher {
+                    m(.signInAskingPublished, ["who": Self.asking(who, m), "identity": identity, "host": "\(host)"])
+                } else if who.nameIsVerified && who.name != nil {
+                    m(.signInAskingRegistered, ["who": Self.asking(who, m), "identity": identity])
+                } else {
+                    m(.signInAsking, ["who": Self.asking(who, m), "identity": identity])
+                }
+            asking = "<p class=\"asking\" id=\"asking\">\(text)</p>"
         }
         let kept = String(username.prefix(64))
         let describedBy: HTML = failed ? " aria-describedby=\"sign-in-error\"" : .empty
         let focus: HTML = failed && !kept.isEmpty ? " autofocus" : .empty
+        let title = m.text(.signInTitle)
         return PageLayout.page(
-            title: "Sign in",
+            title: title,
             body: """
-                <h1>Sign in</h1>
+                <h1>\(title)</h1>
                 \(asking)
                 \(error)
                 <form method="post" action="/signin">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <input type="hidden" name="next" value="\(next)">
-                <label for="username">Username</label>
+                <label for="username">\(m(.signInUsername))</label>
                 <input type="text" id="username" name="username" value="\(kept)" autocomplete="username" autocapitalize="none" required\(describedBy)>
-                <label for="password">Password</label>
+                <label for="password">\(m(.signInPassword))</label>
                 <input type="password" id="password" name="password" autocomplete="current-password" required\(focus)>
-                <button type="submit" class="primary" id="sign-in">Sign in</button>
+                <button type="submit" class="primary" id="sign-in">\(m(.signInSubmit))</button>
                 </form>
-                """
+                """,
+            m
         )
     }
 
-    static func userCode(csrf: String, person: Person, failed: Bool) -> HTML {
-        let error: HTML =
-            failed
-            ? "<p class=\"error\" role=\"alert\">That code is not valid. Check it and try again; codes expire after a few minutes.</p>"
-            : .empty
+    static func userCode(csrf: String, person: Person, failed: Bool, _ m: MessageCatalog) -> HTML {
+        let error: HTML = failed ? "<p class=\"error\" role=\"alert\" id=\"user-code-error\">\(m(.userCodeWrong))</p>" : .empty
+        let describedBy: HTML = failed ? " aria-describedby=\"user-code-error\"" : .empty
         return PageLayout.page(
-            title: "Enter your code",
+            title: m.text(.userCodeTitle),
             body: """
-                <h1>Connect a device</h1>
-                <p>Enter the code shown by the application or device.</p>
+                <h1>\(m(.userCodeHeading))</h1>
+                <p>\(m(.userCodeIntro))</p>
                 \(error)
                 <form method="post" action="/device">
                 <input type="hidden" name="csrf" value="\(csrf)">
-                <label for="user_code">Code</label>
+                <label for="user_code">\(m(.userCodeLabel))</label>
                 <input type="text" id="user_code" name="user_code" class="code" autocomplete="off" autocapitalize="characters"
-                 spellcheck="false" inputmode="text" maxlength="16" placeholder="XXXX-XXXX" required>
-                <button type="submit" class="primary" id="continue">Continue</button>
+                 spellcheck="false" inputmode="text" maxlength="16" placeholder="XXXX-XXXX" required\(describedBy)>
+                <button type="submit" class="primary" id="continue">\(m(.userCodeSubmit))</button>
                 </form>
-                \(signedIn(person, csrf: csrf))
-                """
+                \(signedIn(person, csrf: csrf, m))
+                """,
+            m
         )
     }
 
-    static func consent(_ view: GNAPService.InteractionView, csrf: String, person: Person) -> HTML {
+    static func consent(_ view: GNAPService.InteractionView, csrf: String, person: Person, _ m: MessageCatalog) -> HTML {
         let request = view.request
         let who = ClientPresentation(name: view.clientName, nameIsVerified: view.clientNameVerified, identity: view.clientIdentity)
         let client: HTML =
             """
-            <p>\(asking(who)) asks for access on your behalf.</p>
-            <dl class="client">\(view.clientURI.map { uri -> HTML in "<dt>Web site</dt><dd>\(uri)</dd>" } ?? .empty)
-            <dt>Identified by</dt><dd>\(view.clientIdentity)</dd></dl>
+            <p>\(m(.asksOnYourBehalf, ["who": asking(who, m)]))</p>
+            <dl class="client">\(view.clientURI.map { uri -> HTML in "<dt>\(m(.webSite))</dt><dd>\(uri)</dd>" } ?? .empty)
+            <dt>\(m(.identifiedBy))</dt><dd>\(view.clientIdentity)</dd>\(registeredByOperator(who, m))</dl>
             """
         var tokens: [HTML] = []
         for (tokenIndex, token) in (request.accessToken?.requests ?? []).enumerated() {
@@ -83,76 +93,104 @@ enum InteractionPages {
                 rights.append(
                     """
                     <div class="right"><input type="checkbox" name="right" value="\(key)" id="\(key)" checked>
-                    <label for="\(key)">\(right.typeOrReference)</label>\(describe(right, token: tokenIndex, right: rightIndex, preview: view.cedarPreviews[key]))</div>
+                    <label for="\(key)">\(right.typeOrReference)</label>\(describe(right, token: tokenIndex, right: rightIndex, preview: view.cedarPreviews[key], m))</div>
                     """
                 )
             }
-            let heading: HTML = token.label.map { label -> HTML in "<h2>Token “\(label)”</h2>" } ?? "<h2>Access</h2>"
+            let heading: HTML =
+                token.label.map { label -> HTML in "<h2>\(m(.consentToken, ["label": "\(label)"]))</h2>" }
+                ?? "<h2>\(m(.consentAccess))</h2>"
             tokens.append("\(heading)\(rights)")
         }
         var subject: HTML = .empty
         if let wanted = request.subject {
             var items: [HTML] = []
             if let formats = wanted.subIDFormats, !formats.isEmpty {
-                items.append("<li>your account identifier (\(formats.joined(separator: ", ")))</li>")
+                items.append("<li>\(m(.consentSubjectIdentifier, ["formats": "\(formats.joined(separator: ", "))"]))</li>")
             }
             if let formats = wanted.assertionFormats, !formats.isEmpty {
-                items.append("<li>assertions about you (\(formats.joined(separator: ", ")))</li>")
+                items.append("<li>\(m(.consentSubjectAssertions, ["formats": "\(formats.joined(separator: ", "))"]))</li>")
             }
-            if !items.isEmpty { subject = "<h2>Information about you</h2><ul>\(items)</ul>" }
+            if !items.isEmpty { subject = "<h2>\(m(.consentSubject))</h2><ul>\(items)</ul>" }
         }
-        var finish: HTML = "<p class=\"note\">When you decide, return to the application.</p>"
+        var finish: HTML = "<p class=\"note\">\(m(.consentReturn))</p>"
         if let uri = view.interaction.finishURI, let host = URLComponents(string: uri)?.host {
+            let strong: HTML = "<strong>\(host)</strong>"
             finish =
                 view.interaction.finishMethod == "redirect"
-                ? "<p class=\"note\">You will then be sent back to <strong>\(host)</strong>.</p>"
-                : "<p class=\"note\">The application at <strong>\(host)</strong> will be told your decision.</p>"
+                ? "<p class=\"note\">\(m(.consentSentBack, ["host": strong]))</p>"
+                : "<p class=\"note\">\(m(.consentPushed, ["host": strong]))</p>"
         }
+        let title = m.text(.consentTitle)
         return PageLayout.page(
-            title: "Allow access?",
+            title: title,
             body: """
-                <h1>Allow access?</h1>
-                \(greeting(person))
+                <h1>\(title)</h1>
+                \(greeting(person, m))
                 \(client)
                 <form method="post" action="/interact/\(view.interaction.id)">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <input type="hidden" name="rights_digest" value="\(view.rightsDigest)">
+                <fieldset class="rights"><legend>\(m(.consentRights))</legend>
                 \(tokens)
+                </fieldset>
                 \(subject)
                 \(finish)
-                \(decisionButtons)
+                \(decisionButtons(m))
                 </form>
-                \(signedIn(person, csrf: csrf))
-                """
+                \(signedIn(person, csrf: csrf, m))
+                """,
+            m
         )
     }
 
     /// One clear primary action: approve what stays ticked (everything, unless the person unticks);
     /// and deny. `approve_all` is still accepted from forms that post it.
-    static let decisionButtons: HTML = """
-        <p class="note">Untick what you do not want to share; the application gets only what stays ticked.</p>
-        <div class="actions"><button type="submit" name="decision" value="approve" class="primary" id="approve">Approve</button>
-        <button type="submit" name="decision" value="deny" id="deny">Deny</button></div>
+    static func decisionButtons(_ m: MessageCatalog) -> HTML {
         """
+        <p class="note">\(m(.consentUntick))</p>
+        <div class="actions"><button type="submit" name="decision" value="approve" class="primary" id="approve">\(m(.consentApprove))</button>
+        <button type="submit" name="decision" value="deny" id="deny">\(m(.consentDeny))</button></div>
+        """
+    }
 
     /// Who asks: a name the operator configured in bold; a name the client gives itself in quotes,
     /// marked "as it names itself"; no name: "An application".
-    static func asking(_ who: ClientPresentation) -> HTML {
-        guard let name = who.name, !name.isEmpty else { return "<strong>An application</strong>" }
+    static func asking(_ who: ClientPresentation, _ m: MessageCatalog) -> HTML {
+        guard let name = who.name, !name.isEmpty else { return "<strong>\(m(.anApplication))</strong>" }
         if who.nameIsVerified { return "<strong>\(name)</strong>" }
-        return "<strong>“\(name)”</strong> (as it names itself, unverified)"
+        return m(.namesItself, ["name": "<strong>“\(name)”</strong>"])
+    }
+
+    /// "Registered by: this server's operator" under a name the operator gave (the verified case).
+    static func registeredByOperator(_ who: ClientPresentation, _ m: MessageCatalog) -> HTML {
+        guard who.nameIsVerified, let name = who.name, !name.isEmpty else { return .empty }
+        return "<dt>\(m(.registeredBy))</dt><dd id=\"registered-by\">\(m(.registeredByOperator))</dd>"
     }
 
     /// A right's members, readable: a Cedar-profile right as one card per policy (explained, each
     /// tickable: partial approval narrows the set), any other right as a list of its members.
-    static func describe(_ right: GNAPAccessRight, token: Int, right rightIndex: Int, preview: CedarConsentPreview?) -> HTML {
-        guard case .object(let object) = right else { return "<dl><dt>Reference</dt><dd>a predefined access right</dd></dl>" }
+    static func describe(
+        _ right: GNAPAccessRight,
+        token: Int,
+        right rightIndex: Int,
+        preview: CedarConsentPreview?,
+        _ m: MessageCatalog
+    ) -> HTML {
+        guard case .object(let object) = right else {
+            return "<dl><dt>\(m(.consentReference))</dt><dd>\(m(.consentPredefined))</dd></dl>"
+        }
         var members = ConsentCards.members(of: object)
-        guard GNAPService.cedarPolicies(of: right) != nil else { return ConsentCards.members(members) }
+        guard GNAPService.cedarPolicies(of: right) != nil else { return ConsentCards.members(members, m) }
         members["policySet"] = nil
         let cards: HTML
         if let preview {
-            cards = ConsentCards.cedar(preview, id: { GNAPService.policyKey(token: token, right: rightIndex, policy: $0) }, tickable: true)
+            cards = ConsentCards.cedar(
+                preview,
+                id: { GNAPService.policyKey(token: token, right: rightIndex, policy: $0) },
+                tickable: true,
+                m
+            )
         } else {
             // Not explainable here (no processor): the policies as code, still one tick each.
             let policies = GNAPService.cedarPolicies(of: right) ?? []
@@ -161,13 +199,14 @@ enum InteractionPages {
                     let key = GNAPService.policyKey(token: token, right: rightIndex, policy: index)
                     return """
                         <div class="card policy" id="card-\(key)"><input type="checkbox" name="policy" value="\(key)" id="\(key)" checked>
-                        <label for="\(key)">policy \(index + 1)</label><pre>\(policy)</pre></div>
+                        <label for="\(key)">\(m(.consentPolicyNumber, ["number": "\(index + 1)"]))</label><pre>\(policy)</pre></div>
                         """
                 }
             )
         }
-        let note: HTML = "<p class=\"note\">Each policy below is one permission; untick a policy to leave it out.</p>"
-        return "\(ConsentCards.members(members))\(note)\(cards)"
+        // The policies' checkboxes are a group of their own, named by the note that explains them.
+        let policies: HTML = "<fieldset class=\"policies\"><legend class=\"note\">\(m(.consentPolicyNote))</legend>\(cards)</fieldset>"
+        return "\(ConsentCards.members(members, m))\(policies)"
     }
 
     /// A string as-is (Cedar policy text), anything else as indented JSON.
@@ -178,16 +217,19 @@ enum InteractionPages {
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
-    static func signedIn(_ person: Person, csrf: String) -> HTML {
-        """
-        <form method="post" action="/signout" class="note">Signed in as <strong>\(person.name)</strong>\(person.usernameAside).
-        <a href="/account" id="account">Your account and the access you gave</a>.
-        <input type="hidden" name="csrf" value="\(csrf)"><button type="submit" id="sign-out">Sign out</button></form>
-        """
+    static func signedIn(_ person: Person, csrf: String, _ m: MessageCatalog) -> HTML {
+        let name: HTML = "<strong>\(person.name)</strong>\(person.usernameAside)"
+        return """
+            <form method="post" action="/signout" class="note signed-in">\(m(.signedInAs, ["name": name]))
+            <a href="/account" id="account">\(m(.accountLink))</a>.
+            <input type="hidden" name="csrf" value="\(csrf)"><button type="submit" id="sign-out">\(m(.signOut))</button></form>
+            """
     }
 
     /// "Hello, Alice Liddell." at the top of the pages a signed-in person decides on.
-    static func greeting(_ person: Person) -> HTML { "<p class=\"greeting\" id=\"greeting\">Hello, \(person.name).</p>" }
+    static func greeting(_ person: Person, _ m: MessageCatalog) -> HTML {
+        "<p class=\"greeting\" id=\"greeting\">\(m(.greeting, ["name": "\(person.name)"]))</p>"
+    }
 }
 
 /// The signed-in person as the pages greet them: by display name when they have one.

@@ -25,6 +25,8 @@ struct InteractionRoutes: Sendable {
     /// How long a throttled sign-in waits for its 429 (`sign_in.refusal_delay`).
     let refusalDelay: Duration
     let now: @Sendable () -> Date
+    /// The languages of the pages (`Accept-Language`, RFC 9110 §12.5.4).
+    let catalogs: MessageCatalogs
 
     init(
         service: GNAPService,
@@ -33,8 +35,10 @@ struct InteractionRoutes: Sendable {
         cookie: SessionCookie,
         pusher: FinishPusher,
         signIn: SignInConfiguration,
+        catalogs: MessageCatalogs = .shipped,
         now: @escaping @Sendable () -> Date
     ) {
+        self.catalogs = catalogs
         self.service = service
         self.authorization = authorization
         self.people = people
@@ -54,32 +58,36 @@ struct InteractionRoutes: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: PageLayout.stylesheet))
             )
         }
-        router.get("/signin") { request, context in await page(context) { try await signInPage(request) } }
-        router.post("/signin") { request, context in await page(context) { try await signIn(request, context: context) } }
-        router.post("/signout") { request, context in await page(context) { try await signOut(request, context: context) } }
-        router.get("/device") { request, context in await page(context) { try await userCodePage(request) } }
-        router.post("/device") { request, context in await page(context) { try await enterUserCode(request, context: context) } }
+        router.get("/signin") { request, context in await page(request, context) { m in try await signInPage(request, m) } }
+        router.post("/signin") { request, context in await page(request, context) { m in try await signIn(request, context: context, m) } }
+        router.post("/signout") { request, context in await page(request, context) { m in try await signOut(request, context: context, m) }
+        }
+        router.get("/device") { request, context in await page(request, context) { m in try await userCodePage(request, m) } }
+        router.post("/device") { request, context in
+            await page(request, context) { m in try await enterUserCode(request, context: context, m) }
+        }
         router.get("/interact/:id") { request, context in
-            await page(context) { try await consentPage(request, id: try context.parameters.require("id")) }
+            await page(request, context) { m in try await consentPage(request, id: try context.parameters.require("id"), m) }
         }
         router.post("/interact/:id") { request, context in
-            await page(context) { try await decide(request, context: context, id: try context.parameters.require("id")) }
+            await page(request, context) { m in try await decide(request, context: context, id: try context.parameters.require("id"), m) }
         }
     }
 
     // MARK: - Sign-in
 
-    private func signInPage(_ request: Request) async throws -> Response {
+    private func signInPage(_ request: Request, _ m: MessageCatalog) async throws -> Response {
         let next = Self.safeNext(request.uri.queryParameters.get("next"))
         let session = try await currentSession(request)
         if session?.username != nil { return Self.seeOther(next) }
         let who = try await requester(next)
         if let session {
-            return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: false, asking: who))
+            return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: false, asking: who, m), m)
         }
         let (value, fresh) = try await people.startSession(username: nil)
         return PageLayout.response(
-            InteractionPages.signIn(csrf: fresh.csrfToken, next: next, failed: false, asking: who),
+            InteractionPages.signIn(csrf: fresh.csrfToken, next: next, failed: false, asking: who, m),
+            m,
             headers: [.setCookie: cookie.set(value, maxAge: PeopleService.anonymousSessionLifetime)]
         )
     }
@@ -88,15 +96,15 @@ struct InteractionRoutes: Sendable {
     /// address's budget, the CSRF token, the name's canonical form (a name no user can have is refused without
     /// touching the store: the store and the throttles must agree on who is named), the name's budget;
     /// only then is the password hashed, on the bounded pool (503 at once when it is full).
-    private func signIn(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+    private func signIn(_ request: Request, context: TesseraRequestContext, _ m: MessageCatalog) async throws -> Response {
         // First what costs nothing at all: a flood from one address is turned away before any I/O.
         let address = ClientAddressKey.of(context.channel.remoteAddress)
         guard addressThrottle.allows(address, at: now()) else {
-            return await refuse("Too many failed sign-ins from your network. Wait a few minutes, then try again.")
+            return await refuse(.tooManyFromNetwork, m)
         }
         let form = try await FormBody.parse(request, context: context)
         guard let session = try await currentSession(request), PeopleService.checkCSRF(form["csrf"], session: session) else {
-            return Self.csrfFailure()
+            return Self.csrfFailure(m)
         }
         let next = Self.safeNext(form["next"])
         let typed = form["username"] ?? ""
@@ -111,22 +119,24 @@ struct InteractionRoutes: Sendable {
                     next: next,
                     failed: true,
                     username: typed,
-                    asking: try await requester(next)
+                    asking: try await requester(next),
+                    m
                 ),
+                m,
                 status: .badRequest
             )
         }
         let nameKey = PresentedIdentifier.throttleKey(username: name)
         guard nameThrottle.allows(nameKey, at: now()) else {
-            return await refuse("Too many wrong passwords for this account. Wait a few minutes, then try again.")
+            return await refuse(.tooManyForAccount, m)
         }
         // Both budgets are charged before the hash, so attempts waiting on the pool cannot all slip under them.
         guard addressThrottle.begin(address, at: now()) else {
-            return await refuse("Too many failed sign-ins from your network. Wait a few minutes, then try again.")
+            return await refuse(.tooManyFromNetwork, m)
         }
         guard nameThrottle.begin(nameKey, at: now()) else {
             addressThrottle.forgive(address)
-            return await refuse("Too many wrong passwords for this account. Wait a few minutes, then try again.")
+            return await refuse(.tooManyForAccount, m)
         }
         let user: UserRecord?
         do {
@@ -135,8 +145,9 @@ struct InteractionRoutes: Sendable {
             // Nothing was tried for this name; the address keeps the charge (a flood from it runs out).
             nameThrottle.forgive(nameKey)
             var response = PageLayout.message(
-                title: "Try again in a moment",
-                "The server is busy checking other sign-ins. Try again in a few seconds.",
+                .busyTitle,
+                .busy,
+                m,
                 status: .serviceUnavailable,
                 kind: "error"
             )
@@ -151,8 +162,10 @@ struct InteractionRoutes: Sendable {
                     next: next,
                     failed: true,
                     username: typed,
-                    asking: try await requester(next)
+                    asking: try await requester(next),
+                    m
                 ),
+                m,
                 status: .unauthorized
             )
         }
@@ -169,19 +182,15 @@ struct InteractionRoutes: Sendable {
     /// A 429 for a spent budget, sent after ``refusalDelay``: a client that keeps posting after being told to
     /// stop gets one answer per delay per connection, so a flood from one address costs a sleeping task per
     /// connection instead of a stream of requests competing with the protocol endpoints (docs/ROBUSTNESS.md).
-    private func refuse(_ text: String) async -> Response {
+    private func refuse(_ text: MessageID, _ m: MessageCatalog) async -> Response {
         if refusalDelay > .zero { try? await Task.sleep(for: refusalDelay) }
-        return Self.tooManyAttempts(text)
+        return PageLayout.message(.tooManyTitle, text, m, status: .tooManyRequests, kind: "error")
     }
 
-    static func tooManyAttempts(_ text: String) -> Response {
-        PageLayout.message(title: "Too many attempts", text, status: .tooManyRequests, kind: "error")
-    }
-
-    private func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+    private func signOut(_ request: Request, context: TesseraRequestContext, _ m: MessageCatalog) async throws -> Response {
         let form = try await FormBody.parse(request, context: context)
         guard let session = try await currentSession(request), PeopleService.checkCSRF(form["csrf"], session: session) else {
-            return Self.csrfFailure()
+            return Self.csrfFailure(m)
         }
         try await people.endSession(session)
         var response = Self.seeOther("/signin")
@@ -191,19 +200,23 @@ struct InteractionRoutes: Sendable {
 
     // MARK: - User code (RFC 9635 §4.1.2, §4.1.3)
 
-    private func userCodePage(_ request: Request) async throws -> Response {
+    private func userCodePage(_ request: Request, _ m: MessageCatalog) async throws -> Response {
         guard let session = try await currentSession(request), let username = session.username else { return Self.signInFirst("/device") }
-        return PageLayout.response(InteractionPages.userCode(csrf: session.csrfToken, person: try await person(username), failed: false))
+        return PageLayout.response(
+            InteractionPages.userCode(csrf: session.csrfToken, person: try await person(username), failed: false, m),
+            m
+        )
     }
 
-    private func enterUserCode(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+    private func enterUserCode(_ request: Request, context: TesseraRequestContext, _ m: MessageCatalog) async throws -> Response {
         let form = try await FormBody.parse(request, context: context)
         guard let session = try await currentSession(request), let username = session.username else { return Self.signInFirst("/device") }
-        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure() }
+        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure(m) }
         guard codeThrottle.allows(session.idHash, at: now()) else {
             return PageLayout.message(
-                title: "Too many attempts",
-                "Too many wrong codes. Wait a few minutes, then enter the code shown by the application again.",
+                .tooManyTitle,
+                .tooManyCodes,
+                m,
                 status: .tooManyRequests,
                 kind: "error"
             )
@@ -215,35 +228,36 @@ struct InteractionRoutes: Sendable {
             // An unknown code never leads anywhere but this page (RFC 9635 §4.1.2).
             codeThrottle.recordFailure(session.idHash, at: now())
             return PageLayout.response(
-                InteractionPages.userCode(csrf: session.csrfToken, person: try await person(username), failed: true),
+                InteractionPages.userCode(csrf: session.csrfToken, person: try await person(username), failed: true, m),
+                m,
                 status: .badRequest
             )
         } catch let problem as GNAPService.InteractionProblem {
-            return Self.problemPage(problem)
+            return Self.problemPage(problem, m)
         }
     }
 
     // MARK: - Consent (RFC 9635 §4.1.1) and finish (§4.2)
 
-    private func consentPage(_ request: Request, id: String) async throws -> Response {
+    private func consentPage(_ request: Request, id: String, _ m: MessageCatalog) async throws -> Response {
         guard let session = try await currentSession(request), let username = session.username else {
             return Self.signInFirst("/interact/" + id)
         }
         do {
             let view = try await service.interaction(id: id, for: username)
-            return PageLayout.response(InteractionPages.consent(view, csrf: session.csrfToken, person: try await person(username)))
+            return PageLayout.response(InteractionPages.consent(view, csrf: session.csrfToken, person: try await person(username), m), m)
         } catch let problem as GNAPService.InteractionProblem {
-            return Self.problemPage(problem)
+            return Self.problemPage(problem, m)
         }
     }
 
-    private func decide(_ request: Request, context: TesseraRequestContext, id: String) async throws -> Response {
+    private func decide(_ request: Request, context: TesseraRequestContext, id: String, _ m: MessageCatalog) async throws -> Response {
         // Every ticked right and every ticked Cedar policy arrives as its own `right` / `policy` field.
         let form = try await FormBody.parse(request, context: context, repeatable: ["right", "policy"])
         guard let session = try await currentSession(request), let username = session.username else {
             return Self.signInFirst("/interact/" + id)
         }
-        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure() }
+        guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure(m) }
         let finish: GNAPService.InteractionFinish
         let approve: Bool
         // The digest of the rights the page showed: the decision applies to those or to nothing.
@@ -280,17 +294,18 @@ struct InteractionRoutes: Sendable {
                 )
             default:
                 return PageLayout.message(
-                    title: "Something went wrong",
-                    "The form was incomplete. Go back and choose Approve or Deny.",
+                    .wrongTitle,
+                    .formIncomplete,
+                    m,
                     status: .badRequest,
                     kind: "error"
                 )
             }
         } catch let problem as GNAPService.InteractionProblem {
-            return Self.problemPage(problem)
+            return Self.problemPage(problem, m)
         }
         context.logger.info("interaction decided", metadata: ["tessera.approved": "\(approve)", "tessera.user": "\(username)"])
-        let outcome = approve ? "You approved the request." : "You denied the request."
+        let outcome = m(approve ? .doneApproved : .doneDenied)
         switch finish {
         case .redirect(let location):
             // 303, never 307: the browser must not re-post this form to the client (RFC 9635 §11.19).
@@ -301,15 +316,16 @@ struct InteractionRoutes: Sendable {
             } catch {
                 context.logger.warning("push finish failed", metadata: ["tessera.error": "\(error)"])
                 return PageLayout.message(
-                    title: "The application could not be told",
-                    "\(outcome) Tessera could not reach the application to tell it, so it cannot continue; start again from the application.",
+                    .pushFailedTitle,
+                    m(.pushFailed, ["outcome": outcome]),
+                    m,
                     status: .badGateway,
                     kind: "error"
                 )
             }
-            return PageLayout.message(title: "Done", "\(outcome) The application has been told; you can close this page and return to it.")
+            return PageLayout.message(.doneTitle, m(.donePushed, ["outcome": outcome]), m)
         case .none:
-            return PageLayout.message(title: "Done", "\(outcome) You can close this page and return to the application.")
+            return PageLayout.message(.doneTitle, m(.doneClose, ["outcome": outcome]), m)
         }
     }
 
@@ -335,60 +351,21 @@ struct InteractionRoutes: Sendable {
         return try await people.session(cookie: value)
     }
 
-    static func problemPage(_ problem: GNAPService.InteractionProblem) -> Response {
-        switch problem {
-        case .unknown:
-            PageLayout.message(
-                title: "Unknown request",
-                "This link or code does not match any request. Start again from the application.",
-                status: .notFound,
-                kind: "error"
-            )
-        case .expired:
-            PageLayout.message(
-                title: "This request has expired",
-                "It was not answered in time. Start again from the application.",
-                status: .gone,
-                kind: "error"
-            )
-        case .alreadyUsed:
-            PageLayout.message(
-                title: "Already answered",
-                "This request was already approved or denied; it cannot be used again.",
-                status: .gone,
-                kind: "error"
-            )
-        case .notPending:
-            PageLayout.message(
-                title: "No longer waiting",
-                "This request was decided elsewhere, cancelled or has expired.",
-                status: .conflict,
-                kind: "error"
-            )
-        case .wrongOwner:
-            PageLayout.message(
-                title: "Not yours to approve",
-                "This request is waiting for another person. Sign in as that person to answer it.",
-                status: .forbidden,
-                kind: "error"
-            )
-        case .changed:
-            PageLayout.message(
-                title: "The request changed",
-                "The application changed what it asks for after this page was shown, so nothing was approved. Reload the page to see the request as it stands.",
-                status: .conflict,
-                kind: "error"
-            )
-        }
+    static func problemPage(_ problem: GNAPService.InteractionProblem, _ m: MessageCatalog) -> Response {
+        let (title, text, status): (MessageID, MessageID, HTTPResponse.Status) =
+            switch problem {
+            case .unknown: (.unknownTitle, .unknown, .notFound)
+            case .expired: (.expiredTitle, .expired, .gone)
+            case .alreadyUsed: (.alreadyUsedTitle, .alreadyUsed, .gone)
+            case .notPending: (.notPendingTitle, .notPending, .conflict)
+            case .wrongOwner: (.wrongOwnerTitle, .wrongOwner, .forbidden)
+            case .changed: (.changedTitle, .changed, .conflict)
+            }
+        return PageLayout.message(title, text, m, status: status, kind: "error")
     }
 
-    static func csrfFailure() -> Response {
-        PageLayout.message(
-            title: "Form expired",
-            "This form is no longer valid (its security token is missing or out of date). Go back, reload the page and try again.",
-            status: .forbidden,
-            kind: "error"
-        )
+    static func csrfFailure(_ m: MessageCatalog) -> Response {
+        PageLayout.message(.csrfTitle, .csrf, m, status: .forbidden, kind: "error")
     }
 
     static func signInFirst(_ next: String) -> Response {
@@ -410,28 +387,24 @@ struct InteractionRoutes: Sendable {
         return next
     }
 
-    /// Every failure becomes a page — never a stack trace.
-    private func page(_ context: TesseraRequestContext, _ body: () async throws -> Response) async -> Response {
+    /// Every failure becomes a page — never a stack trace — in the request's language.
+    private func page(
+        _ request: Request,
+        _ context: TesseraRequestContext,
+        _ body: (MessageCatalog) async throws -> Response
+    ) async -> Response {
+        let m = catalogs.negotiate(request.headers[.acceptLanguage])
         do {
-            return try await body()
+            return try await body(m)
         } catch let error as OAuthError {
-            return PageLayout.message(title: "Something went wrong", error.message, status: .badRequest, kind: "error")
-        } catch let error as StorageError where error.code == .unavailable {
-            if !error.isKnownOutage { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
-            return PageLayout.message(
-                title: "Try again later",
-                "The server cannot reach its database.",
-                status: .serviceUnavailable,
-                kind: "error"
-            )
+            return PageLayout.message(.wrongTitle, "\(error.message)", m, status: .badRequest, kind: "error")
         } catch {
+            if let outage = StoreOutage(error) {
+                if !outage.isKnown { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
+                return PageLayout.message(.databaseTitle, .database, m, status: .serviceUnavailable, kind: "error")
+            }
             context.logger.error("interaction page failed", metadata: ["tessera.error": "\(error)"])
-            return PageLayout.message(
-                title: "Something went wrong",
-                "The server could not complete this request.",
-                status: .internalServerError,
-                kind: "error"
-            )
+            return PageLayout.message(.wrongTitle, .serverFailed, m, status: .internalServerError, kind: "error")
         }
     }
 }

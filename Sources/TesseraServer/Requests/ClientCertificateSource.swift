@@ -20,6 +20,8 @@ struct ClientCertificateSource: Sendable {
     /// Peers whose `Client-Cert` is believed.
     var trustedProxies: [IPNetwork] = []
 
+    /// The `Client-Cert` field (RFC 9440 §2.2); a literal token, so the initializer cannot fail.
+    // swift-format-ignore: NeverForceUnwrap
     static let header = HTTPField.Name("Client-Cert")!
 
     /// The request's client certificate, if any.

@@ -3,7 +3,7 @@ import PostgresNIO
 import TesseraProtocol
 
 /// ``ClientStore`` on PostgreSQL.
-struct PostgresClientStore: ClientStore {
+struct PostgresClientStore: ClientStore, ClientChangeFeed {
     let database: PostgresDatabase
 
     func insert(_ client: ClientRecord) async throws {
@@ -40,6 +40,14 @@ struct PostgresClientStore: ClientStore {
         }
     }
 
+    func clientChangeSequence() async throws -> Int64 {
+        try await database.withConnection { connection in
+            let rows = try await connection.query("SELECT sequence FROM client_changes WHERE id = 1", logger: database.logger)
+            for try await sequence in rows.decode(Int64.self) { return sequence }
+            return 0
+        }
+    }
+
     func all() async throws -> [ClientRecord] {
         try await database.withConnection { connection in
             let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM clients ORDER BY id", logger: database.logger)
@@ -62,7 +70,7 @@ struct PostgresClientStore: ClientStore {
 
     /// A constant column list (no input reaches it); the store's reads and the snapshot export both use it.
     static let columns =
-        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint"
+        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
         let query = try Self.writeQuery(client, upsert: upsert)
@@ -86,26 +94,27 @@ struct PostgresClientStore: ClientStore {
             upsert
             ? """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint)
+                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
                     \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(gnapRegistration),
-                    \(gnapKeyThumbprint))
+                    \(gnapKeyThumbprint), \(client.clientName))
             ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
                 jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
                 scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
                 redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par,
                 introspection_audiences = EXCLUDED.introspection_audiences,
                 registration_metadata = EXCLUDED.registration_metadata, registration_token_hash = EXCLUDED.registration_token_hash,
-                gnap_registration = EXCLUDED.gnap_registration, gnap_key_thumbprint = EXCLUDED.gnap_key_thumbprint
+                gnap_registration = EXCLUDED.gnap_registration, gnap_key_thumbprint = EXCLUDED.gnap_key_thumbprint,
+                client_name = EXCLUDED.client_name
             """
             : """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint)
+                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
                     \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(gnapRegistration),
-                    \(gnapKeyThumbprint))
+                    \(gnapKeyThumbprint), \(client.clientName))
             """
         return query
     }
@@ -117,12 +126,12 @@ struct PostgresClientStore: ClientStore {
     static func record(_ row: PostgresRow) throws -> ClientRecord {
         let (
             id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences,
-            registrationMetadata, registrationTokenHash, gnapRegistration, _
+            registrationMetadata, registrationTokenHash, gnapRegistration, _, clientName
         ) =
             try row.decode(
                 (
                     String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String], String?, String?,
-                    String?, String?
+                    String?, String?, String?
                 )
                 .self
             )
@@ -143,6 +152,7 @@ struct PostgresClientStore: ClientStore {
             record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
         }
         record.gnap = try gnapRegistration.map(GNAPRegistration.stored)
+        record.clientName = clientName
         return record
     }
 

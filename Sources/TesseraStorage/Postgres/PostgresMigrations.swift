@@ -337,6 +337,35 @@ enum PostgresMigrations {
                 "CREATE UNIQUE INDEX clients_gnap_key ON clients (gnap_key_thumbprint) WHERE gnap_key_thumbprint IS NOT NULL",
             ]
         ),
+        Migration(
+            version: 15,
+            name: "client-change-sequence",
+            // Issue 22: one counter that every change to `clients` bumps, in the changing transaction, whoever
+            // writes (another instance, `tessera clients`, registration, import), so an instance's client cache
+            // (CachingClientStore) can tell with one tiny read that what it holds is still current.
+            statements: [
+                "CREATE TABLE client_changes (id INTEGER PRIMARY KEY CHECK (id = 1), sequence BIGINT NOT NULL)",
+                "INSERT INTO client_changes (id, sequence) VALUES (1, 0)",
+                """
+                CREATE FUNCTION tessera_client_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER clients_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON clients
+                FOR EACH STATEMENT EXECUTE FUNCTION tessera_client_changed()
+                """,
+            ]
+        ),
+        Migration(
+            version: 16,
+            name: "client-name",
+            // Issue 21: the name an operator registers a client under, shown as verified on the consent pages.
+            statements: ["ALTER TABLE clients ADD COLUMN client_name TEXT"]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -27,6 +27,10 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     /// The party's GNAP registration (client instance and/or resource server), when it uses the GNAP door
     /// (issue 19, "one registry"); `nil` for OAuth-only clients.
     public var gnap: GNAPRegistration?
+    /// The name the operator registered the client under (RFC 7591 `client_name`, given by the
+    /// operator: the consent pages show it as verified). `nil` when the operator gave none, and for
+    /// self-registered clients, whose own name stays in ``registration``'s metadata.
+    public var clientName: String?
 
     public init(
         id: String,
@@ -50,7 +54,7 @@ public struct ClientRecord: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests,
-            introspectionAudiences, registration, gnap
+            introspectionAudiences, registration, gnap, clientName
     }
 
     /// Records written before redirect URIs existed decode with none.
@@ -69,5 +73,6 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
         registration = try keyed.decodeIfPresent(ClientRegistration.self, forKey: .registration)
         gnap = try keyed.decodeIfPresent(GNAPRegistration.self, forKey: .gnap)
+        clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
     }
 }

@@ -3,7 +3,7 @@ import GRDB
 import TesseraProtocol
 
 /// ``ClientStore`` on SQLite.
-struct SQLiteClientStore: ClientStore {
+struct SQLiteClientStore: ClientStore, ClientChangeFeed {
     let writer: any DatabaseWriter
 
     func insert(_ client: ClientRecord) async throws {
@@ -35,9 +35,15 @@ struct SQLiteClientStore: ClientStore {
 
     func client(id: String) async throws -> ClientRecord? {
         // A cached statement: this runs on every token request, and building the query each time showed in profiles.
-        try await writer.read { db in
+        try SQLitePointRead.run(writer) { db in
             try ClientRow.fetchOne(try db.cachedStatement(sql: "SELECT * FROM clients WHERE id = ?"), arguments: [id])
         }?.record()
+    }
+
+    func clientChangeSequence() async throws -> Int64 {
+        try SQLitePointRead.run(writer) { db in
+            try Int64.fetchOne(try db.cachedStatement(sql: "SELECT sequence FROM client_changes WHERE id = 1")) ?? 0
+        }
     }
 
     func all() async throws -> [ClientRecord] {
@@ -127,6 +133,8 @@ struct ClientRow: Codable, FetchableRecord, PersistableRecord {
     /// GNAP instance / resource-server registration as JSON, and its key thumbprint (migration 14).
     var gnapRegistration: String?
     var gnapKeyThumbprint: String?
+    /// The operator-given name (migration 16).
+    var clientName: String?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -144,6 +152,7 @@ struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         case registrationTokenHash = "registration_token_hash"
         case gnapRegistration = "gnap_registration"
         case gnapKeyThumbprint = "gnap_key_thumbprint"
+        case clientName = "client_name"
     }
 
     init(_ client: ClientRecord) throws {
@@ -162,6 +171,7 @@ struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         registrationTokenHash = client.registration?.accessTokenHash
         gnapRegistration = try client.gnap?.storedJSON()
         gnapKeyThumbprint = client.gnap?.keyThumbprint
+        clientName = client.clientName
     }
 
     func record() throws -> ClientRecord {
@@ -182,6 +192,7 @@ struct ClientRow: Codable, FetchableRecord, PersistableRecord {
             record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
         }
         record.gnap = try gnapRegistration.map(GNAPRegistration.stored)
+        record.clientName = clientName
         return record
     }
 }

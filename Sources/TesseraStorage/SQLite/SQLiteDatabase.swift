@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 import Logging
 
@@ -42,7 +42,7 @@ public enum SQLiteDatabase {
         }
         let batcher = SQLiteWriteBatcher(writer: writer)
         let stores = Stores(
-            clients: SQLiteClientStore(writer: writer),
+            clients: CachingClientStore(base: SQLiteClientStore(writer: writer)),
             tokens: SQLiteTokenStore(writer: writer, batcher: batcher),
             replay: SQLiteReplayCache(writer: writer, batcher: batcher),
             keys: SQLiteKeyStore(writer: writer),

@@ -21,8 +21,8 @@ struct SQLiteGNAPStore: GNAPStore {
     }
 
     func grant(id: String) async throws -> GNAPGrantRecord? {
-        try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM gnap_grants WHERE id = ?", arguments: [id]).map(Self.grantRecord)
+        try SQLitePointRead.run(writer) { db in
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM gnap_grants WHERE id = ?"), arguments: [id]).map(Self.grantRecord)
         }
     }
 
@@ -111,8 +111,8 @@ struct SQLiteGNAPStore: GNAPStore {
     }
 
     func token(jti: String) async throws -> GNAPTokenRecord? {
-        try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM gnap_tokens WHERE jti = ?", arguments: [jti]).map(Self.tokenRecord)
+        try SQLitePointRead.run(writer) { db in
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM gnap_tokens WHERE jti = ?"), arguments: [jti]).map(Self.tokenRecord)
         }
     }
 

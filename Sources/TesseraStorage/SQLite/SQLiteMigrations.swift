@@ -275,6 +275,27 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("0015-client-change-sequence") { db in
+            // Issue 22: one counter that every change to `clients` bumps, in the changing transaction, whoever
+            // writes (another process on the file, `tessera clients`, registration, import), so the client
+            // cache (CachingClientStore) can tell with one tiny read that what it holds is still current.
+            try db.execute(
+                sql: """
+                    CREATE TABLE client_changes (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL);
+                    INSERT INTO client_changes (id, sequence) VALUES (1, 0);
+                    CREATE TRIGGER clients_changed_insert AFTER INSERT ON clients
+                    BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
+                    CREATE TRIGGER clients_changed_update AFTER UPDATE ON clients
+                    BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
+                    CREATE TRIGGER clients_changed_delete AFTER DELETE ON clients
+                    BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
+                    """
+            )
+        }
+        migrator.registerMigration("0016-client-name") { db in
+            // Issue 21: the name an operator registers a client under, shown as verified on the consent pages.
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN client_name TEXT")
+        }
         return migrator
     }
 }

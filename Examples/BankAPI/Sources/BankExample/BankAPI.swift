@@ -52,7 +52,10 @@ public struct BankAPI: Sendable {
     let creditors: EntityStore
 
     /// - Parameters:
+    ///   - configuration: the issuer and resource this bank trusts.
     ///   - creditors: the creditors the bank knows, as Cedar entity JSON; defaults to ``CreditorDirectory/example``.
+    ///   - now: the clock, injected in tests.
+    /// - Throws: when the creditors or the bank's own policies do not parse.
     public init(
         configuration: Configuration,
         creditors: String = CreditorDirectory.example,
@@ -88,7 +91,7 @@ public struct BankAPI: Sendable {
         guard let token = context.accessToken else {
             return BankRefusal(status: .unauthorized, error: "invalid_token", description: "no verified token").response
         }
-        guard let user = request.headers[HTTPField.Name("PSU-ID")!], !user.isEmpty else {
+        guard let user = request.headers[.psuID], !user.isEmpty else {
             return BankRefusal(
                 status: .badRequest,
                 error: "invalid_request",
@@ -130,7 +133,7 @@ public struct BankAPI: Sendable {
         guard let token = context.accessToken else {
             return BankRefusal(status: .unauthorized, error: "invalid_token", description: "no verified token").response
         }
-        guard let user = request.headers[HTTPField.Name("PSU-ID")!], !user.isEmpty else {
+        guard let user = request.headers[.psuID], !user.isEmpty else {
             return BankRefusal(
                 status: .badRequest,
                 error: "invalid_request",
@@ -168,4 +171,11 @@ public struct BankAPI: Sendable {
             body: .init(byteBuffer: ByteBuffer(bytes: data))
         )
     }
+}
+
+// A literal RFC 9110 §5.1 token: `HTTPField.Name.init?` cannot fail for it.
+extension HTTPField.Name {
+    /// The Berlin Group `PSU-ID` header naming the payment service user.
+    // swift-format-ignore: NeverForceUnwrap
+    fileprivate static let psuID = HTTPField.Name("PSU-ID")!
 }

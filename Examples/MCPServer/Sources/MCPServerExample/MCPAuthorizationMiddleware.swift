@@ -28,7 +28,7 @@ public struct MCPAuthorizationMiddleware<Context: OAuthResourceRequestContext>: 
             method: request.method.rawValue,
             uri: resourceServer.configuration.resource,
             authorization: request.headers[values: .authorization],
-            dpop: request.headers[values: HTTPField.Name("DPoP")!]
+            dpop: request.headers[values: .dpop]
         )
         switch await resourceServer.authorize(resourceRequest, requiredScopes: requiredScopes) {
         case .success(let token):
@@ -54,4 +54,11 @@ public struct MCPAuthorizationMiddleware<Context: OAuthResourceRequestContext>: 
         }
         return refusal
     }
+}
+
+// A literal RFC 9110 §5.1 token: `HTTPField.Name.init?` cannot fail for it.
+extension HTTPField.Name {
+    /// The `DPoP` request header carrying a proof JWT (RFC 9449 §4.1).
+    // swift-format-ignore: NeverForceUnwrap
+    fileprivate static let dpop = HTTPField.Name("DPoP")!
 }

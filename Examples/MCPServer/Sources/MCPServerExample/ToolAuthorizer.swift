@@ -32,6 +32,8 @@ public struct ToolAuthorizer: Sendable {
     ///   - ownPolicies: the server's own Cedar policies (they must allow every call too).
     ///   - defaultGrant: the Cedar policies a token without a weather grant is decided against; `nil` refuses such tokens.
     ///   - tools: the tools, as entities.
+    ///   - now: the clock, injected in tests.
+    /// - Throws: when the policies or the default grant do not parse.
     public init(
         ownPolicies: String,
         defaultGrant: String?,

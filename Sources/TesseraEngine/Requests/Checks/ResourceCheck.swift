@@ -1,14 +1,47 @@
 import Foundation
 import TesseraProtocol
 
-/// Resource indicators (RFC 8707 §2): each `resource` is an absolute URI without a fragment;
-/// the token's audience is the resources asked for, or the default audience.
+/// Resource indicators (RFC 8707 §2): each `resource` is an absolute URI without a fragment.
+///
+/// The one audience rule of both doors (issue 19): a token's audience is the resources asked for, then
+/// the `locations` of the rights granted — RFC 9396 §2 RAR entries at the OAuth door, RFC 9635 §8
+/// access objects at the GNAP door, where they are the only way to name a server — each once, in order;
+/// the default audience (the issuer) when neither names a server.
 struct ResourceCheck: Sendable {
     let defaultAudience: [String]
+    /// Clients that get no default audience: a request of theirs must name its resources.
+    var requirement = ResourceIndicatorRequirement()
 
-    /// - Throws: ``OAuthError`` `invalid_target` for a value that is not an acceptable absolute URI.
-    func audience(for resources: [String]) throws(OAuthError) -> [String] {
-        guard !resources.isEmpty else { return defaultAudience }
+    /// The audience for a request of `client`, which must name its resources if the requirement applies to it.
+    /// - Parameters:
+    ///   - resources: the request's `resource` values.
+    ///   - client: the requesting client's identifier.
+    /// - Returns: the token audience.
+    /// - Throws: ``OAuthError`` `invalid_target` when `resource` is missing though required, or not acceptable.
+    func audience(for resources: [String], client: String) throws(OAuthError) -> [String] {
+        try requireNamed(resources, client: client)
+        return try audience(for: resources)
+    }
+
+    /// Refuses a request of `client` that names no resource when the requirement applies to it.
+    /// - Parameters:
+    ///   - resources: the resources the token would be for.
+    ///   - client: the requesting client's identifier.
+    /// - Throws: ``OAuthError`` `invalid_target` (RFC 8707 §2).
+    func requireNamed(_ resources: [String], client: String) throws(OAuthError) {
+        guard resources.isEmpty, requirement.applies(to: client) else { return }
+        throw OAuthError.invalidTarget(
+            "this server issues tokens to this client only for a named resource: send the 'resource' parameter (RFC 8707 §2; MCP authorization requires it in authorization and token requests)"
+        )
+    }
+
+    /// - Parameters:
+    ///   - resources: the `resource` values asked for (RFC 8707 §2).
+    ///   - locations: the granted rights' `locations` (see ``locations(of:)``).
+    /// - Returns: the token's `aud`.
+    /// - Throws: ``OAuthError`` `invalid_target` for a resource that is not an acceptable absolute URI.
+    func audience(for resources: [String], locations: [String] = []) throws(OAuthError) -> [String] {
+        guard !resources.isEmpty else { return locations.isEmpty ? defaultAudience : Self.unique(locations) }
         guard resources.count <= 10 else { throw OAuthError.invalidTarget("at most 10 resource indicators per request") }
         var audience: [String] = []
         for resource in resources {
@@ -21,8 +54,22 @@ struct ResourceCheck: Sendable {
             if (scheme == "http" || scheme == "https"), (components.host ?? "").isEmpty {
                 throw OAuthError.invalidTarget("resource must be an absolute URI with a host")
             }
-            if !audience.contains(resource) { audience.append(resource) }
+            audience.append(resource)
         }
-        return audience
+        return Self.unique(audience + locations)
+    }
+
+    /// Every `locations` entry of RAR entries / GNAP access objects (RFC 9396 §2, RFC 9635 §8.1), in order.
+    static func locations(of rights: [JSONValue]?) -> [String] {
+        (rights ?? []).flatMap { right -> [String] in
+            guard case .object(let entry) = right, case .array(let values) = entry["locations"] else { return [] }
+            return values.compactMap { if case .string(let location) = $0 { location } else { nil } }
+        }
+    }
+
+    /// Each value once, first occurrence kept (NSOrderedSet does not deduplicate bridged Strings on Linux).
+    static func unique(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.filter { seen.insert($0).inserted }
     }
 }

@@ -1,19 +1,62 @@
 import TesseraProtocol
+import TesseraStorage
 
-/// Scope narrowing (RFC 6749 §3.3): the granted scope is what was asked for, within what the client may have.
+/// The OAuth door's scope decision (RFC 6749 §3.3): the `scope` parameter translated into an
+/// ``AccessQuestion`` for the one ``DecisionPoint``, and its answer translated back into a granted
+/// scope or an `invalid_scope` refusal. The decision itself is Cedar (docs/policy.md).
 struct ScopeCheck: Sendable {
+    let decisions: DecisionPoint
+
+    /// The ceiling a derived token may not exceed (its parent's scope), checked before policy is asked:
+    /// a refresh, an exchange or a code redemption never carries more than its parent (RFC 9700 §4.8).
+    struct Ceiling: Sendable {
+        let scope: Scope
+        /// The start of the refusal's description, followed by the scope tokens beyond the ceiling.
+        let refusal: String
+    }
+
     /// - Parameters:
     ///   - requested: the `scope` parameter, or `nil` when absent.
-    ///   - allowed: the scope the client (or grant) is entitled to.
-    /// - Returns: the requested scope, or the whole allowed scope when none was requested.
-    /// - Throws: ``OAuthError`` `invalid_scope` naming the scope tokens that are not allowed.
-    func grantedScope(requested: String?, allowed: Scope) throws(OAuthError) -> Scope {
-        guard let requested else { return allowed }
+    ///   - offered: what is granted when no scope is requested (the client's registered scope, or
+    ///     the parent's); the rights policy refuses are left out of it (RFC 6749 §3.3 lets the AS
+    ///     issue less than asked, and the response then names the scope).
+    ///   - ceiling: the parent's scope, for a derived token.
+    ///   - question: who asks and for which operation; its rights are filled in here.
+    /// - Returns: the requested scope, or what policy permits of the offered scope when none was requested.
+    /// - Throws: ``OAuthError`` `invalid_scope` naming the scope tokens refused and, for a
+    ///   `forbid`, the policy that refused them.
+    func grantedScope(
+        requested: String?,
+        offered: Scope,
+        ceiling: Ceiling? = nil,
+        question: AccessQuestion
+    ) throws(OAuthError) -> Scope {
+        var question = question
+        guard let requested else {
+            question.rights = offered.tokens
+            return Scope(decisions.decide(question).permitted)
+        }
         let scope = try Scope(parsing: requested)
-        let extra = scope.subtracting(allowed)
-        guard extra.isEmpty else {
-            throw OAuthError.invalidScope("scope not allowed for this client: \(extra.description)")
+        if let ceiling {
+            let extra = scope.subtracting(ceiling.scope)
+            guard extra.isEmpty else { throw OAuthError.invalidScope(ceiling.refusal + extra.description) }
+        }
+        question.rights = scope.tokens
+        let decision = decisions.decide(question)
+        guard decision.isPermitted else {
+            // No policy permits: the shipped defaults' case, said as before. A forbid or a
+            // failing policy: the owner's rule, named so the operator can find it.
+            guard decision.refusals.isEmpty else { throw OAuthError.invalidScope(decision.refusalDescription) }
+            throw OAuthError.invalidScope("scope not allowed for this client: \(Scope(decision.denials.map(\.right)).description)")
         }
         return scope
+    }
+}
+
+extension AccessQuestion.Party {
+    /// An OAuth client as the vocabulary sees it: registered, with its registered scope.
+    /// - Parameter client: the client's record.
+    init(oauth client: ClientRecord) {
+        self.init(id: client.id, door: .oauth, registered: true, scopes: Set(client.scopes))
     }
 }

@@ -41,7 +41,7 @@ struct GNAPRequestAdapter: Sendable {
             method: request.method.rawValue,
             scheme: scheme,
             authority: authority,
-            requestTarget: request.uri.description,
+            requestTarget: context.requestTarget ?? request.uri.description,
             headerFields: fields,
             body: body.isEmpty ? nil : body
         )

@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import TesseraEngine
 import TesseraProtocol
-import TesseraStorage
 
 /// The GNAP endpoints (RFC 9635 §2, §5, §6, §9; RFC 9767 §3): grant, continuation, token
 /// management, AS discovery, RS-facing discovery and introspection.
@@ -75,13 +74,14 @@ struct GNAPRoutes: Sendable {
             return try await body()
         } catch let error as GNAPError {
             return OAuthResponses.json(GNAPErrorBody(error), status: HTTPResponse.Status(code: error.httpStatus))
-        } catch let error as StorageError where error.code == .unavailable {
-            if !error.isKnownOutage { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
-            return OAuthResponses.json(
-                GNAPErrorBody(GNAPError("request_denied", "the server's store is unavailable; retry later")),
-                status: .serviceUnavailable
-            )
         } catch {
+            if let outage = StoreOutage(error) {
+                if !outage.isKnown { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
+                return OAuthResponses.json(
+                    GNAPErrorBody(GNAPError("request_denied", "the server's store is unavailable; retry later")),
+                    status: .serviceUnavailable
+                )
+            }
             context.logger.error("GNAP request failed", metadata: ["tessera.error": "\(error)"])
             return OAuthResponses.json(
                 GNAPErrorBody(GNAPError("request_denied", "the server could not complete the request")),

@@ -1,7 +1,7 @@
 import Hummingbird
 import Logging
+import TesseraEngine
 import TesseraProtocol
-import TesseraStorage
 
 /// Runs an OAuth endpoint body and turns every failure into an RFC 6749 §5.2 response:
 /// protocol refusals as themselves, an unreachable store as `temporarily_unavailable` (503), and
@@ -15,22 +15,13 @@ enum OAuthEndpoint {
         } catch let challenge as InsufficientClientAuthorization {
             // draft-kahrer-oauth-client-challenge-protocol-00 §4: 403, no-store.
             return OAuthResponses.json(challenge, status: .forbidden)
-        } catch let error as StorageError where error.code == .unavailable {
-            if !error.isKnownOutage { logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
-            return OAuthResponses.error(.temporarilyUnavailable("the authorization server's store is unavailable; retry later"))
         } catch {
-            logger.error("request failed", metadata: ["tessera.error": "\(error)"])
-            if isDatabaseUnavailable(error) {
+            if let outage = StoreOutage(error) {
+                if !outage.isKnown { logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
                 return OAuthResponses.error(.temporarilyUnavailable("the authorization server's store is unavailable; retry later"))
             }
+            logger.error("request failed", metadata: ["tessera.error": "\(error)"])
             return OAuthResponses.error(.serverError())
         }
-    }
-
-    /// SQLite busy/locked/IO errors mean "try again", not "broken request".
-    private static func isDatabaseUnavailable(_ error: any Error) -> Bool {
-        let text = String(describing: error)
-        return text.contains("SQLITE_BUSY") || text.contains("SQLITE_LOCKED") || text.contains("SQLITE_IOERR")
-            || text.contains("SQLITE_FULL") || text.contains("SQLITE_CANTOPEN")
     }
 }

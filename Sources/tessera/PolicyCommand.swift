@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import TesseraEngine
+import TesseraProtocol
+import TesseraServer
+import TesseraStorage
+
+extension Tessera {
+    /// `tessera policy …`: the one decision point's policies (docs/policy.md). Parses arguments,
+    /// asks the engine's `DecisionPoint`, prints; nothing else.
+    struct PolicyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "policy",
+            abstract: "Show, check and explain the Cedar policies that decide both doors (OAuth and GNAP).",
+            discussion: """
+                Both doors ask one decision point, in one built-in Cedar vocabulary: principal Client::"<client_id or GNAP instance_id>", action Action::"token" | "approve" | "refresh" | "exchange" | "redeem", resource Scope::"<scope or GNAP access type>", context { door, grantType, scopes, audiences, user? }.
+
+                The shipped defaults say today's rules (registered scopes, GNAP allowed_access, person approval); the owner adds a policy set with `policy: { file: policy.cedar }` in the configuration (`replace_defaults: true` to replace them). A set that does not parse or validate stops the server. See docs/policy.md.
+                """,
+            subcommands: [Show.self, Check.self, Explain.self, Vocabulary.self]
+        )
+    }
+}
+
+extension Tessera.PolicyCommand {
+    /// `tessera policy show`: the effective policy set and the data the defaults read.
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the effective policy set: the shipped defaults (unless replaced), then the owner's policies."
+        )
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let configuration = try global.loadConfiguration()
+            let point = DecisionPoint(owner: configuration.policy, issuer: configuration.issuer ?? "")
+            print(point.effectivePolicyText, terminator: "")
+            print("\n// ==== data the policies read (from the configuration; clients in the database are read at request time) ====")
+            for client in configuration.clients {
+                print(
+                    "// Client::\"\(client.id)\": door \"oauth\", registered, scopes \(Self.set(client.scopes.split(separator: " ").map(String.init)))"
+                )
+            }
+            for instance in configuration.gnap.instances {
+                print("// Client::\"\(instance.id)\": door \"gnap\", registered, scopes \(Self.set(instance.allowedAccess.sorted()))")
+            }
+            print("// Client::\"jkt:<thumbprint>\": door \"gnap\", not registered, no scopes (any unregistered GNAP key)")
+        }
+
+        static func set(_ scopes: [String]) -> String {
+            "[" + scopes.map { "Scope::\"\($0)\"" }.joined(separator: ", ") + "]"
+        }
+    }
+
+    /// `tessera policy check`: validates a policy file against the built-in vocabulary.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate an owner policy file against the built-in vocabulary (exit 0 valid, 1 invalid).",
+            discussion: "Without FILE, checks the configuration's policy.file. Every problem is printed with file:line:column."
+        )
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The Cedar policy file to check.")
+        var file: String?
+
+        func run() async throws {
+            let path: String
+            if let file {
+                path = file
+            } else {
+                let configuration = try global.loadConfiguration()
+                // Loading the configuration already validated its policy file.
+                guard let owner = configuration.policy else {
+                    throw CommandFailure("no policy file given, and the configuration has no policy.file")
+                }
+                print("\(owner.source): valid against the Tessera vocabulary")
+                return
+            }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandFailure("cannot read \(path)") }
+            do {
+                _ = try OwnerPolicy(text: text, source: path)
+            } catch {
+                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                throw ExitCode.failure
+            }
+            print("\(path): valid against the Tessera vocabulary")
+        }
+    }
+
+    /// `tessera policy vocabulary`: the built-in schema.
+    struct Vocabulary: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the built-in vocabulary (the Cedar schema owner policies are checked against)."
+        )
+
+        func run() async throws { print(PolicyVocabulary.schemaText) }
+    }
+
+    /// `tessera policy explain`: decides a described request and says which policies decided it.
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decide a described request with the effective policies and print which policies decided it.",
+            discussion: """
+                The client is looked up among the configuration's GNAP instances and clients, then in the database; --client-scopes describes a client that is not registered anywhere. Exit 0 when every scope is permitted, 2 otherwise.
+                """
+        )
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The client_id or GNAP instance_id asking.")
+        var client: String
+        @Option(help: "The engine operation: token, approve, refresh, exchange or redeem.")
+        var action: String = "token"
+        @Option(help: "Space-separated scopes (or GNAP access types) asked for.")
+        var scope: String
+        @Option(help: "The person the token would act for, if any.")
+        var user: String?
+        @Option(help: "An audience asked for (OAuth resource, GNAP location); repeat for several.")
+        var resource: [String] = []
+        @Option(help: "The door the request comes through: oauth or gnap. Default: the client's.")
+        var door: String?
+        @Option(
+            name: .customLong("client-scopes"),
+            help: "Describe an unregistered client with these registered scopes instead of looking it up."
+        )
+        var clientScopes: String?
+
+        func validate() throws {
+            guard AccessQuestion.Operation(named: action) != nil else {
+                throw ValidationError("--action must be one of \(AccessQuestion.Operation.all.map(\.name).joined(separator: ", "))")
+            }
+            if let door, AccessQuestion.Party.Door(rawValue: door) == nil { throw ValidationError("--door must be oauth or gnap") }
+        }
+
+        func run() async throws {
+            let configuration = try global.loadConfiguration()
+            let point = DecisionPoint(owner: configuration.policy, issuer: configuration.issuer ?? "")
+            let party = try await party(configuration)
+            let operation = AccessQuestion.Operation(named: action) ?? .token
+            let requestDoor = door.flatMap(AccessQuestion.Party.Door.init(rawValue:)) ?? party.door
+            let question = AccessQuestion(
+                party: party,
+                operation: operation,
+                rights: scope.split(separator: " ").map(String.init),
+                audiences: resource,
+                user: user,
+                door: requestDoor,
+                grantType: requestDoor == .gnap ? "gnap" : operation == .approve ? "authorize" : "explain"
+            )
+            let decision = point.decide(question)
+            print(
+                "request: Client::\"\(party.id)\" (\(party.door.rawValue), \(party.registered ? "registered" : "not registered")) "
+                    + "Action::\"\(operation.name)\" through \(requestDoor.rawValue)" + (user.map { " for User::\"\($0)\"" } ?? "")
+            )
+            for ruling in decision.rulings {
+                print("Scope::\"\(ruling.right)\": \(ruling.verdict.rawValue)")
+                if ruling.policies.isEmpty { print("  no policy permits it (Cedar denies by default)") }
+                for reference in ruling.policies {
+                    print("  decided by \(reference) in \(reference.source)" + (reference.location.map { " at \($0)" } ?? ""))
+                    for line in (point.text(of: reference) ?? "").split(separator: "\n") { print("    " + line) }
+                }
+                for error in ruling.errors { print("  error: \(error)") }
+            }
+            print("decision: \(decision.isPermitted ? "allow" : "deny")")
+            if !decision.isPermitted { throw ExitCode(2) }
+        }
+
+        private func party(_ configuration: ServerConfiguration) async throws -> AccessQuestion.Party {
+            if let clientScopes {
+                return .init(
+                    id: client,
+                    door: door == "gnap" ? .gnap : .oauth,
+                    registered: false,
+                    scopes: Set(clientScopes.split(separator: " ").map(String.init))
+                )
+            }
+            if let instance = configuration.gnap.instances.first(where: { $0.id == client }) {
+                return .init(id: instance.id, door: .gnap, registered: true, scopes: instance.allowedAccess)
+            }
+            if let definition = configuration.clients.first(where: { $0.id == client }) {
+                return .init(
+                    id: definition.id,
+                    door: .oauth,
+                    registered: true,
+                    scopes: Set(definition.scopes.split(separator: " ").map(String.init))
+                )
+            }
+            let record = try await TesseraDatabase.withConnection(url: configuration.databaseURL) { connection in
+                try await connection.stores.clients.client(id: client)
+            }
+            guard let record else {
+                throw CommandFailure("no client or GNAP instance '\(client)' is registered; describe it with --client-scopes")
+            }
+            return .init(id: record.id, door: .oauth, registered: true, scopes: Set(record.scopes))
+        }
+    }
+}

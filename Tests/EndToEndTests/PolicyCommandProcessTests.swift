@@ -1,0 +1,108 @@
+import Foundation
+import TesseraTesting
+import Testing
+
+/// `tessera policy show|check|explain` run as an operator would (issue 19 item 2, docs/policy.md),
+/// and `tessera serve` refusing to start with a broken owner policy (fail closed).
+@Suite struct PolicyCommandProcessTests {
+    static let ownerPolicy = """
+        // The reporting client never writes.
+        @id("reporting-never-writes")
+        forbid (principal == Client::"reporting", action, resource == Scope::"write");
+        """
+
+    /// A folder with `policy.cedar` and a configuration naming it, and two clients.
+    static func setUp(policy: String = ownerPolicy) throws -> (directory: URL, config: String, policy: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-policy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let policyPath = directory.appendingPathComponent("policy.cedar").path
+        try policy.write(toFile: policyPath, atomically: true, encoding: .utf8)
+        let config = directory.appendingPathComponent("tessera.yaml").path
+        let secret = String(repeating: "s", count: 40)
+        try """
+        port: 0
+        data_dir: \(directory.appendingPathComponent("data").path)
+        clients:
+          - {id: reporting, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials], scopes: read write}
+        policy:
+          file: \(policyPath)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        return (directory, config, policyPath)
+    }
+
+    @Test func showPrintsTheShippedDefaultsThenTheOwnersPolicies() async throws {
+        let setup = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["policy", "show", "--config", setup.config])
+        #expect(status == 0, "\(output)")
+        let defaults = try #require(output.range(of: "@id(\"registered-scopes-for-itself\")"))
+        let owner = try #require(output.range(of: "@id(\"reporting-never-writes\")"))
+        #expect(defaults.lowerBound < owner.lowerBound)
+        #expect(output.contains(#"Client::"reporting": door "oauth", registered, scopes [Scope::"read", Scope::"write"]"#))
+    }
+
+    @Test func checkAcceptsAValidFileAndNamesEveryProblemOfABrokenOne() async throws {
+        let setup = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let (valid, validOutput) = try await ChildProcess.run(TesseraProcess.binary, ["policy", "check", setup.policy])
+        #expect(valid == 0, "\(validOutput)")
+        #expect(validOutput.contains("valid against the Tessera vocabulary"))
+
+        let broken = setup.directory.appendingPathComponent("broken.cedar").path
+        try """
+        permit (principal, action == Action::"token", resource) when { principal.scopez.contains(resource) };
+        forbid (principal, action == Action::"introspect", resource);
+        """.write(toFile: broken, atomically: true, encoding: .utf8)
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["policy", "check", broken], capture: .both)
+        #expect(status == 1)
+        #expect(output.contains("\(broken):1:1:"))
+        #expect(output.contains("scopez"))
+        #expect(output.contains("\(broken):2:1:"))
+        #expect(output.contains("introspect"))
+    }
+
+    @Test func explainPrintsTheDecisionAndThePoliciesThatDecidedIt() async throws {
+        let setup = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let (refused, output) = try await ChildProcess.run(
+            TesseraProcess.binary,
+            ["policy", "explain", "--config", setup.config, "--client", "reporting", "--scope", "read write"]
+        )
+        #expect(refused == 2, "\(output)")
+        #expect(output.contains(#"Scope::"read": permitted"#))
+        #expect(output.contains(#"decided by "registered-scopes-for-itself""#))
+        #expect(output.contains(#"Scope::"write": forbidden"#))
+        #expect(output.contains(#"decided by "reporting-never-writes" in \#(setup.policy) at 2:1"#))
+        #expect(output.contains("decision: deny"))
+
+        let (allowed, allowedOutput) = try await ChildProcess.run(
+            TesseraProcess.binary,
+            ["policy", "explain", "--config", setup.config, "--client", "reporting", "--scope", "read"]
+        )
+        #expect(allowed == 0, "\(allowedOutput)")
+        #expect(allowedOutput.contains("decision: allow"))
+
+        let (unknown, unknownOutput) = try await ChildProcess.run(
+            TesseraProcess.binary,
+            ["policy", "explain", "--config", setup.config, "--client", "someone", "--client-scopes", "", "--scope", "read"]
+        )
+        #expect(unknown == 2, "\(unknownOutput)")
+        #expect(unknownOutput.contains("no policy permits it"))
+    }
+
+    @Test func serveRefusesToStartWithABrokenOwnerPolicy() async throws {
+        let setup = try Self.setUp(policy: "forbid (principal, action, resource) when { context.nope };\n")
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["serve", "--config", setup.config], capture: .both)
+        #expect(status != 0)
+        #expect(output.contains("policy.file"))
+        #expect(output.contains("\(setup.policy):1:1:"))
+    }
+
+    @Test func helpDocumentsThePolicyCommands() async throws {
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["policy", "--help"])
+        #expect(status == 0)
+        for command in ["show", "check", "explain"] { #expect(output.contains(command)) }
+        #expect(output.contains("Action::\"token\""))
+    }
+}

@@ -1,0 +1,212 @@
+"""The interaction pages in the person's language (issue 21 item 4), through real HTTP against
+`tessera serve`: the text comes from a message catalog (English shipped, German as the proof
+language) chosen by `Accept-Language` (RFC 9110 §12.5.4: quality values, the "lookup" of RFC 4647
+§3.4, English when nothing matches), with `lang` on <html>, `Content-Language` and
+`Vary: Accept-Language`. A deployment adds a language with its own catalog file
+(`message_catalogs:`): a missing message falls back to English with a warning at start; an unknown
+message id or a changed placeholder refuses the start.
+"""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import TesseraServer, tessera_binary
+from test_gnap_interop import Client, send
+
+pytestmark = pytest.mark.skipif(not os.path.exists(tessera_binary()), reason=f"tessera not built ({tessera_binary()})")
+
+USER, PASSWORD = "frieda", "frieda-password-1"
+PHOTOS = {"type": "photo-api", "actions": ["read"], "locations": ["https://photos.example/"]}
+FRENCH = {
+    "sign_in.title": "Connexion",
+    "sign_in.username": "Nom d'utilisateur",
+    "consent.title": "Autoriser l'accès ?",
+    "who.asks_on_your_behalf": "{who} demande un accès en votre nom.",
+}
+
+
+@pytest.fixture(scope="module")
+def catalog_file():
+    directory = tempfile.mkdtemp(prefix="tessera-catalog-")
+    path = Path(directory) / "fr.json"
+    path.write_text(json.dumps(FRENCH, ensure_ascii=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(catalog_file):
+    server = TesseraServer(
+        f"""
+users:
+  - username: {USER}
+    password: {PASSWORD}
+    display_name: Frieda
+gnap:
+  continuation_wait: 0
+message_catalogs:
+  fr: {catalog_file}
+"""
+    )
+    yield server
+    server.stop()
+
+
+def lang(body):
+    match = re.search(r'<html lang="([^"]+)">', body)
+    assert match, body[:200]
+    return match.group(1)
+
+
+def title(body):
+    match = re.search(r"<title>(.*?)</title>", body)
+    assert match, body[:300]
+    return match.group(1)
+
+
+def hidden(body, name):
+    match = re.search(rf'name="{name}" value="([^"]*)"', body)
+    assert match, body
+    return match.group(1)
+
+
+def page(server, path, language=None, session=None):
+    headers = {} if language is None else {"Accept-Language": language}
+    response = (session or requests).get(server.base_url + path, headers=headers, timeout=10, allow_redirects=True)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def signed_in(server, language):
+    session = requests.Session()
+    form = page(server, "/signin?next=/account", language, session).text
+    response = session.post(
+        server.base_url + "/signin",
+        data={"csrf": hidden(form, "csrf"), "next": "/account", "username": USER, "password": PASSWORD},
+        headers={"Accept-Language": language},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return session, response
+
+
+def test_german_accept_language_gets_german_pages(server):
+    response = page(server, "/signin", "de-DE,de;q=0.9,en;q=0.5")
+    body = response.text
+    assert lang(body) == "de" and response.headers["Content-Language"] == "de"
+    assert "Accept-Language" in response.headers["Vary"]
+    assert title(body) == "Anmelden · Tessera"
+    assert '<label for="username">Benutzername</label>' in body and '<label for="password">Passwort</label>' in body
+    assert "Sign in" not in body and "Username" not in body
+
+    # Signed in (the account page follows the sign-in), then the GNAP consent page.
+    session, account = signed_in(server, "de")
+    assert lang(account.text) == "de" and "<h1>Ihr Konto</h1>" in account.text, account.text
+    assert "Hallo, Frieda." in account.text and "Sie haben keiner Anwendung Zugriff erlaubt." in account.text
+
+    client = Client("languages-client")
+    grant_body = {
+        "access_token": {"access": [PHOTOS]},
+        "client": {"key": {"proof": "httpsig", "jwk": client.jwk}, "display": {"name": "Fotoalbum"}},
+        "interact": {"start": ["redirect"]},
+    }
+    grant = send(client.signed("POST", server.base_url + "/gnap", json.dumps(grant_body).encode()))
+    assert grant.status_code == 200, grant.text
+    consent = session.get(grant.json()["interact"]["redirect"], headers={"Accept-Language": "de"}, timeout=10)
+    assert consent.status_code == 200, consent.text
+    body = consent.text
+    assert lang(body) == "de" and title(body) == "Zugriff erlauben? · Tessera"
+    assert "bittet in Ihrem Namen um Zugriff." in body and "so nennt sie sich selbst, nicht geprüft" in body
+    assert ">Erlauben</button>" in body and ">Ablehnen</button>" in body
+    # The client's own name and the right's type are the client's data: shown as given.
+    assert "“Fotoalbum”" in body and "photo-api" in body
+
+    # The same consent page in English for an English reader.
+    english = session.get(grant.json()["interact"]["redirect"], headers={"Accept-Language": "en"}, timeout=10).text
+    assert lang(english) == "en" and "asks for access on your behalf." in english and ">Approve</button>" in english
+
+
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        ("de", "de"),
+        ("de-CH", "de"),  # RFC 4647 §3.4: de-ch → de
+        ("en;q=0.4, de;q=0.8", "de"),  # the higher weight wins, not the first listed
+        ("de;q=0.4, en;q=0.8", "en"),
+        ("fr-CA;q=0.9, de;q=0.5", "fr"),  # the deployment's catalog
+        ("de;q=0, en;q=0.1", "en"),  # q=0 is "not acceptable"
+        ("ja, ko;q=0.9", "en"),  # nothing the server has: English
+        ("*", "en"),
+        ("de;q=2, en;q=0.5", "en"),  # an invalid weight drops that member, not the page
+        ("de;q=abc", "en"),
+        ("d_e, de;q=0.3", "de"),  # a malformed range is ignored
+        ("", "en"),
+        (None, "en"),
+    ],
+)
+def test_accept_language_weights_and_fallback(server, header, expected):
+    response = page(server, "/signin", header)
+    assert lang(response.text) == expected, (header, response.text[:200])
+    assert response.headers["Content-Language"] == expected
+
+
+def test_a_deployment_catalog_translates_and_falls_back_to_english_per_message(server):
+    body = page(server, "/signin", "fr").text
+    assert lang(body) == "fr" and title(body) == "Connexion · Tessera"
+    assert "<label for=\"username\">Nom d&#39;utilisateur</label>" in body, body
+    # Not in the file: English, per message.
+    assert '<label for="password">Password</label>' in body
+    log = server.log_path.read_text()
+    warning = next(line for line in log.splitlines() if "message_catalogs.fr" in line)
+    assert "shown in English" in warning and "sign_in.password" in warning, warning
+
+
+def start_failure(config_yaml):
+    """Runs `tessera serve` with a config that must be refused; returns its output."""
+    directory = tempfile.mkdtemp(prefix="tessera-catalog-bad-")
+    config = Path(directory) / "tessera.yaml"
+    config.write_text(config_yaml)
+    result = subprocess.run(
+        [tessera_binary(), "serve", "--host", "127.0.0.1", "--port", "0", "--config", str(config), "--data-dir", directory],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "entries,complaint",
+    [
+        ({"sign_in.titel": "Connexion"}, "'sign_in.titel'"),
+        ({"who.asks_on_your_behalf": "Une application demande un accès."}, "{who}"),
+        ({"sign_in.title": "Connexion {user}"}, "(none)"),
+    ],
+)
+def test_a_catalog_with_an_unknown_id_or_changed_placeholders_refuses_the_start(entries, complaint):
+    path = Path(tempfile.mkdtemp(prefix="tessera-catalog-")) / "fr.yaml"
+    path.write_text("\n".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in entries.items()))
+    output = start_failure(f"message_catalogs:\n  fr: {path}\n")
+    assert "message_catalogs.fr" in output and complaint in output, output
+
+
+def test_the_shipped_catalogs_and_the_documented_template_are_complete(server):
+    """docs/messages.en.yaml (the template a deployment translates) names every message with English's
+    placeholders: loaded as a catalog it gives no warning and no refusal; the shipped German catalog
+    lacks nothing either (a gap would be warned about at start)."""
+    log = server.log_path.read_text()
+    assert "shipped 'de' catalog" not in log, log
+    template = Path(__file__).resolve().parents[2] / "docs" / "messages.en.yaml"
+    other = TesseraServer(f"message_catalogs:\n  en: {template}\n")
+    try:
+        body = page(other, "/signin", "en").text
+        assert title(body) == "Sign in · Tessera"
+        assert "message_catalogs" not in other.log_path.read_text(), other.log_path.read_text()
+    finally:
+        other.stop()
