@@ -349,7 +349,11 @@ let package = Package(
         .testTarget(
             name: "TesseraStorageTests",
             // PostgresNIO directly: one test holds a lock from a raw session to stall a store call.
-            dependencies: ["TesseraStorage", "TesseraTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            // GRDB directly: the snapshot test reads every table's raw columns (SnapshotColumnsTests).
+            dependencies: [
+                "TesseraStorage", "TesseraTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -33,9 +33,7 @@ extension Tessera {
 
         func run() async throws {
             let snapshot = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                var snapshot = try await connection.snapshots.exportSnapshot()
-                snapshot.users = try await connection.stores.people.users().map(StoreSnapshot.User.init)
-                return snapshot
+                try await connection.snapshots.exportSnapshot()
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
@@ -53,7 +51,8 @@ extension Tessera {
 
         static func summary(_ snapshot: StoreSnapshot) -> String {
             "\(snapshot.clients.count) clients, \(snapshot.signingKeys.count) signing keys, "
-                + "\(snapshot.accessTokens.count) access tokens, \(snapshot.refreshTokens.count) refresh tokens, \(snapshot.users.count) users"
+                + "\(snapshot.accessTokens.count) access tokens, \(snapshot.refreshTokens.count) refresh tokens, \(snapshot.users.count) users, "
+                + "\(snapshot.rows.values.map(\.count).reduce(0, +)) other rows"
         }
     }
 
@@ -80,13 +79,10 @@ extension Tessera {
                 throw ValidationError("\(input) has export format \(snapshot.format); this tessera reads \(StoreSnapshot.currentFormat)")
             }
             let url = try global.loadConfiguration().databaseURL
-            let (counts, users) = try await TesseraDatabase.withConnection(url: url) { connection in
-                let counts = try await connection.snapshots.importSnapshot(snapshot)
-                // Users are replaced, like clients (the export holds their current password hashes).
-                for user in snapshot.users { try await connection.stores.people.upsertUser(user.record) }
-                return (counts, snapshot.users.count)
+            let counts = try await TesseraDatabase.withConnection(url: url) { connection in
+                try await connection.snapshots.importSnapshot(snapshot)
             }
-            print("imported \(counts), \(users) users into \(TesseraDatabase.displayName(of: url))")
+            print("imported \(counts) into \(TesseraDatabase.displayName(of: url))")
         }
     }
 }

@@ -59,6 +59,34 @@ import Testing
         #expect(snapshot.gnapGrants.isEmpty && snapshot.gnapTokens.isEmpty)
     }
 
+    /// A file of the previous build (no `registration` member, users beside the snapshot) still imports; the
+    /// format stays 1 because the members added since are optional (and an older build ignores them).
+    @Test func exportsOfEarlierBuildsWithoutRegistrationsStillImport() throws {
+        let json = #"""
+            {"format":1,"clients":[{"id":"c","auth_method":"none","grant_types":[],"scopes":[],"created_at":1}],
+             "signing_keys":[],"access_tokens":[],"refresh_tokens":[]}
+            """#
+        let snapshot = try JSONDecoder().decode(StoreSnapshot.self, from: Data(json.utf8))
+        #expect(snapshot.clients.first?.record.registration == nil && snapshot.users.isEmpty)
+    }
+
+    /// Carried rows name their table and columns, which reach SQL: a table this build does not carry, or a
+    /// column the table does not have (a newer build's file, or a crafted one), fails the whole import.
+    @Test(arguments: StoreBackend.allCases)
+    func rowsForAnUnknownTableOrColumnAreRefused(_ backend: StoreBackend) async throws {
+        try await TesseraDatabase.withConnection(url: try backend.freshURL()) { connection in
+            var snapshot = StoreSnapshot(clients: [F.client("c1")], signingKeys: [], accessTokens: [], refreshTokens: [])
+            snapshot.rows = ["clients; DROP TABLE users": [["id": .text("x")]]]
+            await #expect(throws: StorageError(.corrupt, "")) { try await connection.snapshots.importSnapshot(snapshot) }
+            snapshot.rows = ["registration_tokens": [["id": .text("x"), "id) VALUES ('y'); DROP TABLE users; --": .text("z")]]]
+            await #expect(throws: StorageError(.corrupt, "")) { try await connection.snapshots.importSnapshot(snapshot) }
+            // Nothing of either import landed (one transaction), and the tables are intact.
+            let clients = try await connection.stores.clients.all()
+            let users = try await connection.stores.people.users()
+            #expect(clients.isEmpty && users.isEmpty)
+        }
+    }
+
     @Test(arguments: [(StoreBackend.sqlite, StoreBackend.postgres), (.postgres, .sqlite), (.sqlite, .sqlite), (.postgres, .postgres)])
     func snapshotsMoveEveryRecordUnchanged(_ source: StoreBackend, _ target: StoreBackend) async throws {
         let exported = try await TesseraDatabase.withConnection(url: try source.freshURL()) { connection in

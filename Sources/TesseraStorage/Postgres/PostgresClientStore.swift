@@ -68,11 +68,24 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
 
     // MARK: - Rows
 
-    /// A constant column list (no input reaches it).
-    private static let columns =
+    /// A constant column list (no input reaches it); the store's reads and the snapshot export both use it.
+    static let columns =
         "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
+        let query = try Self.writeQuery(client, upsert: upsert)
+        try await database.withConnection { connection in
+            try await connection.run(query, logger: database.logger)
+        }
+    }
+
+    /// The one PostgreSQL write of a ``ClientRecord``: the store and the snapshot import both use it.
+    /// - Parameters:
+    ///   - client: the client to write, every column.
+    ///   - upsert: replace a client with the same id instead of failing.
+    /// - Returns: the statement.
+    /// - Throws: an encoding error of the GNAP registration (not expected).
+    static func writeQuery(_ client: ClientRecord, upsert: Bool) throws -> PostgresQuery {
         let grantTypes = client.grantTypes.map(\.rawValue)
         let createdAt = client.createdAt.millis
         let (registrationMetadata, registrationTokenHash) = (client.registration?.metadata, client.registration?.accessTokenHash)
@@ -103,12 +116,14 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
                     \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(gnapRegistration),
                     \(gnapKeyThumbprint), \(client.clientName))
             """
-        try await database.withConnection { connection in
-            try await connection.run(query, logger: database.logger)
-        }
+        return query
     }
 
-    private static func record(_ row: PostgresRow) throws -> ClientRecord {
+    /// The one PostgreSQL read of a ``ClientRecord``, over ``columns``.
+    /// - Parameter row: a row of ``columns``.
+    /// - Returns: the record.
+    /// - Throws: a decoding error, or ``StorageError`` `corrupt` for an unreadable GNAP registration.
+    static func record(_ row: PostgresRow) throws -> ClientRecord {
         let (
             id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences,
             registrationMetadata, registrationTokenHash, gnapRegistration, _, clientName

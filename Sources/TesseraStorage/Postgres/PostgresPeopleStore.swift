@@ -6,17 +6,21 @@ struct PostgresPeopleStore: PeopleStore {
     let database: PostgresDatabase
 
     func upsertUser(_ user: UserRecord) async throws {
-        let createdAt = user.createdAt.millis
         try await database.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO users (username, password_hash, display_name, created_at)
-                VALUES (\(user.username), \(user.passwordHash), \(user.displayName), \(createdAt))
-                ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, display_name = EXCLUDED.display_name
-                """,
-                logger: database.logger
-            )
+            try await connection.run(Self.upsertQuery(user), logger: database.logger)
         }
+    }
+
+    /// The one PostgreSQL write of a ``UserRecord``: the store and the snapshot import both use it.
+    /// - Parameter user: the user to add or replace.
+    /// - Returns: the statement.
+    static func upsertQuery(_ user: UserRecord) -> PostgresQuery {
+        let createdAt = user.createdAt.millis
+        return """
+            INSERT INTO users (username, password_hash, display_name, created_at)
+            VALUES (\(user.username), \(user.passwordHash), \(user.displayName), \(createdAt))
+            ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, display_name = EXCLUDED.display_name
+            """
     }
 
     func user(username: String) async throws -> UserRecord? {
@@ -141,7 +145,8 @@ struct PostgresPeopleStore: PeopleStore {
         }
     }
 
-    private static func user(_ row: PostgresRow) throws -> UserRecord {
+    /// Reads a row of `username, password_hash, display_name, created_at`.
+    static func user(_ row: PostgresRow) throws -> UserRecord {
         let (username, hash, displayName, createdAt) = try row.decode((String, String, String?, Int64).self)
         return UserRecord(username: username, passwordHash: hash, displayName: displayName, createdAt: Date(millis: createdAt))
     }

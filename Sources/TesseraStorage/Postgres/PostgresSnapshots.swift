@@ -11,34 +11,19 @@ struct PostgresSnapshots: StoreSnapshotting {
         let logger = database.logger
         return try await database.transaction(timeout: .seconds(600)) { connection in
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
+            // The store's own column list and row reader, so the export reads every column the store reads.
             var clients: [ClientRecord] = []
             let clientRows = try await connection.query(
-                """
-                SELECT id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                       gnap_registration FROM clients ORDER BY id
-                """,
+                "SELECT \(unescaped: PostgresClientStore.columns) FROM clients ORDER BY id",
                 logger: logger
             )
-            for try await (id, auth, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, gnap)
-                in clientRows.decode(
-                    (String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, String?).self
-                )
-            {
-                var client = ClientRecord(
-                    id: id,
-                    authMethod: .init(rawValue: auth),
-                    secretHash: secretHash,
-                    jwks: jwks,
-                    jwksURI: jwksURI,
-                    grantTypes: grantTypes.map { .init(rawValue: $0) },
-                    scopes: scopes,
-                    createdAt: Date(millis: createdAt)
-                )
-                client.redirectURIs = redirectURIs
-                client.requirePushedAuthorizationRequests = requirePAR
-                client.gnap = try gnap.map(GNAPRegistration.stored)
-                clients.append(client)
-            }
+            for try await row in clientRows { clients.append(try PostgresClientStore.record(row)) }
+            var users: [UserRecord] = []
+            let userRows = try await connection.query(
+                "SELECT username, password_hash, display_name, created_at FROM users ORDER BY username",
+                logger: logger
+            )
+            for try await row in userRows { users.append(try PostgresPeopleStore.user(row)) }
             var keys: [SigningKeyRecord] = []
             let keyRows = try await connection.query(
                 "SELECT kid, algorithm, private_jwk, public_jwk, created_at, retired_at FROM signing_keys ORDER BY created_at DESC, kid",
@@ -85,14 +70,27 @@ struct PostgresSnapshots: StoreSnapshotting {
                 logger: logger
             )
             for try await row in tokenRows { gnapTokens.append(try PostgresGNAPStore.tokenRecord(row)) }
-            return StoreSnapshot(
+            // The rowTables as their rows (to_jsonb: text as strings, BIGINT/INTEGER as numbers, NULL as null).
+            var rows: [String: [StoreSnapshot.Row]] = [:]
+            for table in StoreSnapshot.rowTables {
+                var tableRows: [StoreSnapshot.Row] = []
+                let jsonRows = try await connection.query("SELECT to_jsonb(t)::text FROM \(unescaped: table) t", logger: logger)
+                for try await json in jsonRows.decode(String.self) {
+                    tableRows.append(try JSONDecoder().decode(StoreSnapshot.Row.self, from: Data(json.utf8)))
+                }
+                rows[table] = tableRows
+            }
+            var snapshot = StoreSnapshot(
                 clients: clients,
                 signingKeys: keys,
                 accessTokens: access,
                 refreshTokens: refresh,
                 gnapGrants: grants,
-                gnapTokens: gnapTokens
+                gnapTokens: gnapTokens,
+                users: users
             )
+            snapshot.rows = rows
+            return snapshot
         }
     }
 
@@ -106,25 +104,13 @@ struct PostgresSnapshots: StoreSnapshotting {
                 return added
             }
             for client in snapshot.clients {
-                counts.clients += try await count(
-                    connection.query(
-                        """
-                        INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                             gnap_registration, gnap_key_thumbprint)
-                        VALUES (\(client.id), \(client.authMethod), \(client.secretHash), \(client.jwks), \(client.jwksURI),
-                                \(client.grantTypes), \(client.scopes), \(client.createdAt), \(client.redirectURIs ?? []),
-                                \(client.requirePushedAuthorizationRequests ?? false), \(try client.gnap?.storedJSON()),
-                                \(client.gnap?.keyThumbprint))
-                        ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
-                            jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
-                            scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
-                            redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par,
-                            gnap_registration = EXCLUDED.gnap_registration, gnap_key_thumbprint = EXCLUDED.gnap_key_thumbprint
-                        RETURNING 1
-                        """,
-                        logger: logger
-                    )
-                )
+                // The store's own statement, so every column the store writes is imported.
+                try await connection.run(try PostgresClientStore.writeQuery(client.record, upsert: true), logger: logger)
+                counts.clients += 1
+            }
+            for user in snapshot.users {
+                try await connection.run(PostgresPeopleStore.upsertQuery(user.record), logger: logger)
+                counts.users += 1
             }
             for key in snapshot.signingKeys {
                 counts.signingKeys += try await count(
@@ -195,6 +181,30 @@ struct PostgresSnapshots: StoreSnapshotting {
                         logger: logger
                     )
                 )
+            }
+            for (table, rows) in snapshot.rows.sorted(by: { $0.key < $1.key }) {
+                // The table name is one of rowTables (checked); jsonb_populate_record maps the columns by name.
+                try StoreSnapshot.checkTable(table)
+                var columns: Set<String> = []
+                let columnRows = try await connection.query(
+                    """
+                    SELECT column_name::text FROM information_schema.columns
+                    WHERE table_schema = current_schema() AND table_name = \(table)
+                    """,
+                    logger: logger
+                )
+                for try await column in columnRows.decode(String.self) { columns.insert(column) }
+                try StoreSnapshot.checkRows(table, rows, columns: columns)
+                for row in rows {
+                    let json = String(decoding: try JSONEncoder().encode(row), as: UTF8.self)
+                    counts.rows += try await connection.run(
+                        """
+                        INSERT INTO \(unescaped: table) SELECT * FROM jsonb_populate_record(NULL::\(unescaped: table), \(json)::jsonb)
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """,
+                        logger: logger
+                    )
+                }
             }
             return counts
         }

@@ -110,7 +110,8 @@ struct SQLiteClientStore: ClientStore, ClientChangeFeed {
     }
 }
 
-private struct ClientRow: Codable, FetchableRecord, PersistableRecord {
+/// The one SQLite mapping of a ``ClientRecord``: the store and the snapshot import both write through it.
+struct ClientRow: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "clients"
 
     var id: String

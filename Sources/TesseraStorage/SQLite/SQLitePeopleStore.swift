@@ -7,15 +7,22 @@ struct SQLitePeopleStore: PeopleStore {
     let batcher: SQLiteWriteBatcher
 
     func upsertUser(_ user: UserRecord) async throws {
-        try await batcher.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO users (username, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, display_name = excluded.display_name
-                    """,
-                arguments: [user.username, user.passwordHash, user.displayName, user.createdAt.millis]
-            )
-        }
+        try await batcher.write { db in try Self.upsert(user, in: db) }
+    }
+
+    /// The one SQLite write of a ``UserRecord``: the store and the snapshot import both use it.
+    /// - Parameters:
+    ///   - user: the user to add or replace.
+    ///   - db: an open write transaction.
+    /// - Throws: a database error.
+    static func upsert(_ user: UserRecord, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO users (username, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, display_name = excluded.display_name
+                """,
+            arguments: [user.username, user.passwordHash, user.displayName, user.createdAt.millis]
+        )
     }
 
     func user(username: String) async throws -> UserRecord? {
@@ -99,7 +106,7 @@ struct SQLitePeopleStore: PeopleStore {
         }
     }
 
-    private static func user(_ row: Row) -> UserRecord {
+    static func user(_ row: Row) -> UserRecord {
         UserRecord(
             username: row["username"],
             passwordHash: row["password_hash"],

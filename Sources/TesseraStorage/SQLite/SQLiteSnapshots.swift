@@ -10,7 +10,7 @@ struct SQLiteSnapshots: StoreSnapshotting {
     func exportSnapshot() async throws -> StoreSnapshot {
         let clients = try await clients.all()
         let keys = try await keys.all()
-        let (access, refresh, grants, gnapTokens) = try await writer.read { db in
+        let (access, refresh, grants, gnapTokens, users, rows) = try await writer.read { db in
             // The same row readers the stores use, so an export reads exactly what the stores read.
             let access = try Row.fetchAll(db, sql: "SELECT * FROM access_tokens ORDER BY issued_at, jti").map(SQLiteTokenStore.accessRecord)
             let refresh = try Row.fetchAll(db, sql: "SELECT * FROM refresh_tokens ORDER BY issued_at, token_hash")
@@ -18,35 +18,61 @@ struct SQLiteSnapshots: StoreSnapshotting {
             let grants = try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at, id").map(SQLiteGNAPStore.grantRecord)
             let gnapTokens = try Row.fetchAll(db, sql: "SELECT * FROM gnap_tokens ORDER BY created_at, manage_id")
                 .map(SQLiteGNAPStore.tokenRecord)
-            return (access, refresh, grants, gnapTokens)
+            let users = try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(SQLitePeopleStore.user)
+            var rows: [String: [StoreSnapshot.Row]] = [:]
+            for table in StoreSnapshot.rowTables {
+                rows[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map { try Self.snapshotRow($0, of: table) }
+            }
+            return (access, refresh, grants, gnapTokens, users, rows)
         }
-        return StoreSnapshot(
+        var snapshot = StoreSnapshot(
             clients: clients,
             signingKeys: keys,
             accessTokens: access,
             refreshTokens: refresh,
             gnapGrants: grants,
-            gnapTokens: gnapTokens
+            gnapTokens: gnapTokens,
+            users: users
         )
+        snapshot.rows = rows
+        return snapshot
+    }
+
+    /// A row as carried: SQLite's integers and text (the ``StoreSnapshot/rowTables`` hold nothing else).
+    /// - Parameters:
+    ///   - row: a row of `table`.
+    ///   - table: the table, for the error.
+    /// - Returns: the row as carried.
+    /// - Throws: ``StorageError`` `corrupt` for a real or a blob, which the export would otherwise lose.
+    private static func snapshotRow(_ row: Row, of table: String) throws -> StoreSnapshot.Row {
+        var values: StoreSnapshot.Row = [:]
+        for column in row.columnNames {
+            let value: DatabaseValue = row[column]
+            switch value.storage {
+            case .null: values[column] = .null
+            case .int64(let integer): values[column] = .integer(integer)
+            case .string(let text): values[column] = .text(text)
+            case .double, .blob: throw StorageError(.corrupt, "\(table).\(column) holds a value that is not text or an integer")
+            }
+        }
+        return values
     }
 
     func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts {
         try await writer.write { db in
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
-                let grantTypes = client.grantTypes.joined(separator: " ")
-                try db.execute(
-                    sql: """
-                        INSERT OR REPLACE INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at,
-                                                        gnap_registration, gnap_key_thumbprint)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        client.id, client.authMethod, client.secretHash, client.jwks, client.jwksURI, grantTypes,
-                        client.scopes.joined(separator: " "), client.createdAt, try client.gnap?.storedJSON(), client.gnap?.keyThumbprint,
-                    ]
-                )
+                // The store's own row mapping (ClientRow), so every column the store writes is imported.
+                do {
+                    try ClientRow(client.record).save(db)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw StorageError(.conflict, "another party in this database already holds the GNAP key of '\(client.id)'")
+                }
                 counts.clients += db.changesCount
+            }
+            for user in snapshot.users {
+                try SQLitePeopleStore.upsert(user.record, in: db)
+                counts.users += db.changesCount
             }
             for key in snapshot.signingKeys {
                 try db.execute(
@@ -114,6 +140,28 @@ struct SQLiteSnapshots: StoreSnapshotting {
                     ]
                 )
                 counts.gnapTokens += db.changesCount
+            }
+            for (table, rows) in snapshot.rows.sorted(by: { $0.key < $1.key }) {
+                // The table name is one of rowTables (checked), the column names are the table's own (checked).
+                try StoreSnapshot.checkTable(table)
+                let columns = Set(try db.columns(in: table).map(\.name))
+                try StoreSnapshot.checkRows(table, rows, columns: columns)
+                for row in rows {
+                    let names = row.keys.sorted()
+                    let values = names.map { name -> (any DatabaseValueConvertible)? in
+                        switch row[name] {
+                        case .integer(let integer): integer
+                        case .text(let text): text
+                        case .null, nil: nil
+                        }
+                    }
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO \(table) (\(names.joined(separator: ", "))) "
+                            + "VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))",
+                        arguments: StatementArguments(values)
+                    )
+                    counts.rows += db.changesCount
+                }
             }
             return counts
         }

@@ -20,6 +20,9 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
     public var gnapTokens: [GNAPToken]
     /// People who sign in to the interaction pages (password hashes only); absent from files of older builds.
     public var users: [User] = []
+    /// The rows of the ``rowTables`` (consents, initial access tokens, GNAP resource sets), by table;
+    /// absent from files of older builds.
+    public var rows: [String: [Row]] = [:]
 
     /// The format this build writes and reads.
     public static let currentFormat = 1
@@ -30,7 +33,8 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         accessTokens: [AccessTokenRecord],
         refreshTokens: [RefreshTokenRecord],
         gnapGrants: [GNAPGrantRecord] = [],
-        gnapTokens: [GNAPTokenRecord] = []
+        gnapTokens: [GNAPTokenRecord] = [],
+        users: [UserRecord] = []
     ) {
         self.format = Self.currentFormat
         self.clients = clients.map(Client.init)
@@ -39,6 +43,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         self.refreshTokens = refreshTokens.map(RefreshToken.init)
         self.gnapGrants = gnapGrants.map(GNAPGrant.init)
         self.gnapTokens = gnapTokens.map(GNAPToken.init)
+        self.users = users.map(User.init)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -50,6 +55,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         case gnapGrants = "gnap_grants"
         case gnapTokens = "gnap_tokens"
         case users
+        case rows
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,6 +68,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         gnapGrants = try container.decodeIfPresent([GNAPGrant].self, forKey: .gnapGrants) ?? []
         gnapTokens = try container.decodeIfPresent([GNAPToken].self, forKey: .gnapTokens) ?? []
         users = try container.decodeIfPresent([User].self, forKey: .users) ?? []
+        rows = try container.decodeIfPresent([String: [Row]].self, forKey: .rows) ?? [:]
     }
 
     /// How many rows an import added (rows already present are left as they are, clients excepted: they are replaced).
@@ -72,10 +79,14 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var refreshTokens = 0
         public var gnapGrants = 0
         public var gnapTokens = 0
+        /// Users are replaced, like clients (the export holds their current password hashes).
+        public var users = 0
+        /// Rows of the ``StoreSnapshot/rowTables`` added.
+        public var rows = 0
         public init() {}
         public var description: String {
             "\(clients) clients, \(signingKeys) signing keys, \(accessTokens) access tokens, \(refreshTokens) refresh tokens, "
-                + "\(gnapGrants) GNAP grants, \(gnapTokens) GNAP tokens"
+                + "\(gnapGrants) GNAP grants, \(gnapTokens) GNAP tokens, \(users) users, \(rows) other rows"
         }
     }
 
@@ -96,9 +107,13 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var introspectionAudiences: [String]?
         /// The party's GNAP instance / resource-server registration (issue 19); absent before migration 0014.
         public var gnap: GNAPRegistration?
+        /// The RFC 7591 registration (metadata and registration-access-token hash) of a self-registered
+        /// client; absent for operator-registered clients and in snapshots written before it was carried.
+        public var registration: ClientRegistration?
 
         enum CodingKeys: String, CodingKey {
             case gnap
+            case registration
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case introspectionAudiences = "introspection_audiences"
@@ -125,6 +140,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             requirePushedAuthorizationRequests = record.requirePushedAuthorizationRequests
             introspectionAudiences = record.introspectionAudiences.isEmpty ? nil : record.introspectionAudiences
             gnap = record.gnap
+            registration = record.registration
         }
 
         /// The store record.
@@ -143,6 +159,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests ?? false
             record.introspectionAudiences = introspectionAudiences ?? []
             record.gnap = gnap
+            record.registration = registration
             return record
         }
     }
@@ -395,9 +412,9 @@ extension StoreSnapshot {
 
 /// Reads and writes a whole ``StoreSnapshot``; each database implements it over its own tables.
 public protocol StoreSnapshotting: Sendable {
-    /// Every client, signing key and token record.
+    /// Every record the snapshot carries: clients, signing keys, tokens, GNAP grants and tokens, users.
     func exportSnapshot() async throws -> StoreSnapshot
-    /// Adds the snapshot's rows in one transaction: clients are upserted, keys and tokens already
+    /// Adds the snapshot's rows in one transaction: clients and users are upserted, keys and tokens already
     /// present (same key) are left unchanged, so an import can be repeated.
     /// - Returns: the rows added.
     func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts
