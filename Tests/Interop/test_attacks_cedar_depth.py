@@ -22,6 +22,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(tessera_binary()), reason=f"t
 
 EXAMPLE = REPO_ROOT / "Examples" / "BankAPI"
 AUTH = ("fintech", "fintech-secret-fintech-secret-0123456789")
+WEB = ("webapp", "webapp-secret-webapp-secret-0123456789ab")
 AGENT = Client("cedar-depth-agent")
 SCOPE = 'permit (principal, action == BankA::Action::"initiate", resource is Creditor) when { %s };'
 N = 2500
@@ -49,6 +50,12 @@ clients:
     secret: {AUTH[1]}
     grant_types: [client_credentials]
     scopes: ""
+  - id: webapp
+    auth: client_secret_basic
+    secret: {WEB[1]}
+    grant_types: [authorization_code]
+    scopes: ""
+    redirect_uris: ["https://app.example/cb"]
 gnap:
   instances:
     - id: fintech
@@ -88,6 +95,21 @@ def test_oauth_deep_cedar_is_refused_not_a_crash(server, form):
     assert body["error_description"].startswith("authorization_details[0].policySet"), body
     if form != "eq-chain":  # `==` does not chain in Cedar's grammar: that one is a syntax error
         assert "at most 100 are accepted" in body["error_description"], body
+
+
+@pytest.mark.parametrize("form", ["plus-chain", "attribute-chain", "and-chain"])
+def test_par_deep_cedar_is_refused_not_a_crash(server, form):
+    # RFC 9126 §2.1: the pushed request is checked as /authorize would check it (the consent
+    # page previews what is stored), so the deep policy is refused before anything is stored.
+    response = requests.post(server.base_url + "/par", auth=WEB, timeout=60, data={
+        "response_type": "code", "client_id": WEB[0], "redirect_uri": "https://app.example/cb",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256",
+        "authorization_details": json.dumps([cedar(FORMS[form])])})
+    alive(server)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "invalid_authorization_details", body
+    assert "at most 100 are accepted" in body["error_description"], body
 
 
 @pytest.mark.parametrize("form", FORMS)
