@@ -16,6 +16,18 @@ struct CedarDetailsGranter {
     /// `resource is T` it is `T::"*"`, so the AS's `resource is T` matches and `resource == T::"x"` does not.
     static let unconstrainedResource = EntityUID("Tessera::Resource", "*")
 
+    /// The deepest expression a requested policy may hold (``Cedar/Policy/expressionDepth``): each
+    /// level of nesting and each operand of an operator, attribute or method chain counts one.
+    ///
+    /// The Cedar parser accepts chains of 2,500 operands (the reference accepts 5,000), but the
+    /// validator, formatter and explainer this profile runs on a requested set recurse once per
+    /// level: a 2,500-operand `+` chain, a 5 KB request, overflowed the server's stack. At 200
+    /// levels the validator alone needs 4 to 8 MiB of stack in a debug build; 100 leaves room on
+    /// an 8 MiB thread and is far deeper than any policy a client writes by hand (docs/SECURITY.md).
+    /// The draft leaves what an AS accepts to the AS (draft-cecchetti-oauth-rar-cedar §7); RFC 9396
+    /// §5 gives the error for it.
+    static let maximumExpressionDepth = 100
+
     let profile: AuthorizationDetailsType.CedarProfile
     let label: String
     let type: String
@@ -35,6 +47,12 @@ struct CedarDetailsGranter {
             )
         }
         guard !set.staticPolicies.isEmpty else { throw .invalidAuthorizationDetails("\(label).policySet holds no policy") }
+        // Measured without recursion, before anything that recurses per level sees the policy.
+        for policy in set.staticPolicies where policy.expressionDepth > maximumExpressionDepth {
+            throw .invalidAuthorizationDetails(
+                "\(label).policySet: the policy at \(location(policy)) nests or chains its conditions \(policy.expressionDepth) levels deep; at most \(maximumExpressionDepth) are accepted (each operand of `a + b + …`, `a && b && …` or `a.b.c…` is one level)"
+            )
+        }
         return set
     }
 
