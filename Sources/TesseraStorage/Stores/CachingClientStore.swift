@@ -17,8 +17,9 @@ public protocol ClientChangeFeed: Sendable {
 /// - a change made through this instance (registration, `upsert`, `remove`) empties the cache before it returns;
 /// - a change made anywhere else (another instance, `tessera clients`, an import) bumps the store's change counter
 ///   (``ClientChangeFeed``); the cache reads that counter again once ``recheckInterval`` has passed since its last
-///   read and empties itself when it moved. A deleted client, a rotated secret or a changed grant list is therefore
-///   honoured by another instance for at most ``recheckInterval`` (0.5 s by default; docs/SECURITY.md).
+///   read and empties itself when it moved. The default interval is zero: every lookup reads the one-row counter
+///   (much cheaper than the client's row) and a client deleted, re-keyed or narrowed anywhere is refused on the very
+///   next request, as without a cache (docs/SECURITY.md). A positive interval trades that for fewer reads.
 /// - lookups that find nothing are never cached: a client registered anywhere is found on the next request.
 /// - when the counter cannot be read, nothing is served from memory (the row is read as without the cache).
 public final class CachingClientStore: ClientStore {
@@ -50,7 +51,7 @@ public final class CachingClientStore: ClientStore {
     ///   - now: The monotonic clock (tests move it by hand).
     public init(
         base: any ClientStore & ClientChangeFeed,
-        recheckInterval: Duration = .milliseconds(500),
+        recheckInterval: Duration = .zero,
         capacity: Int = 10_000,
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {

@@ -110,10 +110,13 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         /// The RFC 7591 registration (metadata and registration-access-token hash) of a self-registered
         /// client; absent for operator-registered clients and in snapshots written before it was carried.
         public var registration: ClientRegistration?
+        /// The name the operator registered the client under (issue 21); absent before migration 0016.
+        public var clientName: String?
 
         enum CodingKeys: String, CodingKey {
             case gnap
             case registration
+            case clientName = "client_name"
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case introspectionAudiences = "introspection_audiences"
@@ -141,6 +144,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             introspectionAudiences = record.introspectionAudiences.isEmpty ? nil : record.introspectionAudiences
             gnap = record.gnap
             registration = record.registration
+            clientName = record.clientName
         }
 
         /// The store record.
@@ -160,6 +164,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             record.introspectionAudiences = introspectionAudiences ?? []
             record.gnap = gnap
             record.registration = registration
+            record.clientName = clientName
             return record
         }
     }
