@@ -59,7 +59,7 @@ public enum SQLiteDatabase {
             displayName: "sqlite:\(location)"
         )
         let snapshots = SQLiteSnapshots(writer: writer, clients: SQLiteClientStore(writer: writer), keys: SQLiteKeyStore(writer: writer))
-        let version = SQLiteMigrations.migrator.migrations.count
+        let version = SQLiteMigrations.latestVersion
         return StoreConnection(stores: stores, snapshots: snapshots, service: nil, migrate: { version })
     }
 

@@ -2,6 +2,12 @@ import GRDB
 
 /// Schema migrations: append-only, named, never edited once shipped.
 enum SQLiteMigrations {
+    /// The schema version the migrations bring a database to: the number of the newest one (`0016-…` is 16), the
+    /// same number PostgreSQL reports — not how many there are (SQLite has no migration 6).
+    static var latestVersion: Int {
+        migrator.migrations.compactMap { Int($0.prefix { $0.isNumber }) }.max() ?? 0
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001-clients-tokens-keys-replay") { db in
