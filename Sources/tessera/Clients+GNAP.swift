@@ -98,9 +98,9 @@ enum GNAPRoles {
         global: GlobalOptions,
         apply: @escaping @Sendable (inout GNAPRegistration) -> Void
     ) async throws {
-        guard !id.isEmpty, id.utf8.count <= 256, !id.contains(" ") else {
-            throw ValidationError("--id must be 1 to 256 characters, no spaces")
-        }
+        // The same gate every presented client or instance id passes (PresentedIdentifier), so an id stored
+        // here is one a request can name.
+        do { _ = try PresentedIdentifier.canonical(id, as: .clientID) } catch { throw ValidationError("--id: \(error.message)") }
         let key: GNAPKey
         do {
             key = try JSONDecoder().decode(GNAPKey.self, from: Data(contentsOf: URL(fileURLWithPath: keyFile)))

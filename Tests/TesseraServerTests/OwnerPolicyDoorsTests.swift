@@ -89,6 +89,21 @@ import Testing
         }
     }
 
+    /// An instance id is an identifier like a client id: one with a NUL (which SQLite reads only up to) or
+    /// a bidi control must not reach the registry lookup and be taken for the registered `agent-1`, even
+    /// by the holder of that instance's key (RFC 9635 §2.3: the instance is named exactly).
+    @Test func anInstanceIDThatIsNotCanonicalNamesNoInstance() async throws {
+        let app = try await app()
+        let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
+        try await app.application.test(.router) { client in
+            for presented in ["agent-1\u{0}x", "agent-1\u{202E}", "agent-1 "] {
+                let refused = try await Self.grant(client, app, .instance(presented), agent, ["backup-api"])
+                #expect(refused.status != .ok, "\(presented.unicodeScalars.map(\.value))")
+                #expect(refused.json["access_token"] == nil)
+            }
+        }
+    }
+
     /// A right the owner forbids is not put to a person: the request is refused, not left pending.
     @Test func aForbiddenRightIsNotLeftWaitingForAPerson() async throws {
         let app = try await app()

@@ -51,7 +51,9 @@ public struct GNAPRegistry: Sendable {
     /// - Returns: the party, or `nil`.
     /// - Throws: a store failure.
     public func party(id: String) async throws -> Party? {
-        guard id.utf8.count <= 256 else { return nil }
+        // Through the one identifier gate before it is a lookup key: SQLite reads a bound string only up
+        // to a NUL, so `agent-1\u{0}x` would otherwise find `agent-1` (PresentedIdentifier).
+        guard PresentedIdentifier.isCanonical(id, as: .clientID) else { return nil }
         return try await clients.client(id: id).flatMap(Party.init)
     }
 
