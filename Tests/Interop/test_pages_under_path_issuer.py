@@ -167,6 +167,12 @@ def test_every_link_and_redirect_of_the_pages_stays_below_the_issuer_path(tenant
     )
     assert decided.status_code == 200, decided.text
 
+    # A person who is not signed in yet, sent to the interaction URL, is sent to the sign-in page below the path.
+    stranger = Browser(tenant)
+    held_interaction = stranger.get(urlparse(interact["redirect"]).path)
+    assert held_interaction.status_code == 303, held_interaction.text
+    assert held_interaction.headers["Location"].startswith(TENANT + "/signin?next="), held_interaction.headers
+
     # The account page lists the OAuth consent and the GNAP grant; both withdraw buttons stay below the path.
     account = browser.get(TENANT + "/account")
     assert account.status_code == 200, account.text
