@@ -70,6 +70,7 @@ extension Tessera.Clients {
                     "redirect_uris": .array(record.redirectURIs.map(JSONValue.string)),
                     "introspection_audiences": .array(record.introspectionAudiences.map(JSONValue.string)),
                     "dynamic": .bool(record.registration != nil),
+                    "require_resource": .bool(record.requireResource),
                 ])
             }
             if let gnap = record.gnap {

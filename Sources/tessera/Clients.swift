@@ -61,6 +61,12 @@ extension Tessera.Clients {
         @Option(help: "The name people see on the consent pages (client_name), shown as registered by the operator.")
         var name: String?
 
+        @Flag(
+            name: .customLong("require-resource"),
+            help: "Refuse this client's authorization and token requests that name no resource (RFC 8707; invalid_target)."
+        )
+        var requireResource = false
+
         func run() async throws {
             var jwksText: String?
             if let jwks {
@@ -81,6 +87,7 @@ extension Tessera.Clients {
             definition.requirePushedAuthorizationRequests = requirePAR
             definition.introspectionAudiences = introspectionAudiences
             definition.clientName = name
+            definition.requireResource = requireResource
             let validated: ValidatedClient
             do { validated = try definition.validated(now: Date()) } catch { throw ValidationError(error.description) }
             let record = validated.record
@@ -141,6 +148,7 @@ extension Tessera.Clients {
                         + (client.introspectionAudiences.isEmpty
                             ? "" : "\tintrospection_audiences=\(client.introspectionAudiences.joined(separator: ","))")
                         + (client.clientName.map { "\tclient_name=\"\($0)\" (operator)" } ?? "")
+                        + (client.requireResource ? "\trequire_resource" : "")
                         + (client.registration == nil ? "" : "\tdynamic (self-registered, unverified)\(Self.name(of: client))")
                         + Self.gnapRoles(of: client)
                 )

@@ -5,6 +5,7 @@ import NIOCore
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import TesseraStorage
 import TesseraTesting
 import Testing
 
@@ -164,8 +165,44 @@ import Testing
             file: "client_id_metadata_documents:\n  enabled: true\n  require_resource: true",
             environment: [:]
         )
-        #expect(configuration.resourceIndicators.applies(to: "https://app.example/client.json"))
-        #expect(!configuration.resourceIndicators.applies(to: "web-app"))
-        #expect(!ServerConfiguration().resourceIndicators.applies(to: "https://app.example/client.json"))
+        #expect(configuration.resourceIndicators.applies(to: Self.record("https://app.example/client.json")))
+        #expect(!configuration.resourceIndicators.applies(to: Self.record("web-app")))
+        #expect(!ServerConfiguration().resourceIndicators.applies(to: Self.record("https://app.example/client.json")))
+    }
+
+    static func record(_ id: String) -> ClientRecord {
+        ClientRecord(id: id, authMethod: .none, grantTypes: [.authorizationCode], scopes: [], createdAt: Date())
+    }
+
+    /// `registration.require_resource` (the operator's choice; RFC 7591 has no member for it): a client that
+    /// registers itself while it is set is stored with the mark, so its token requests must name the resource.
+    /// Without the setting a self-registered client is unchanged.
+    @Test(arguments: [true, false])
+    func selfRegisteredClientsCanBeRequiredToNameTheResource(_ required: Bool) async throws {
+        let yaml = Self.yaml(
+            extra: """
+                registration:
+                  mode: open
+                  allowed_grant_types: [client_credentials]
+                  allowed_scopes: [read]
+                  require_resource: \(required)
+                """
+        )
+        try await withApp(yaml: yaml) { client, app in
+            let registered = try await ClientRegistrationTests.send(
+                client,
+                json: ["grant_types": ["client_credentials"], "token_endpoint_auth_method": "client_secret_basic", "scope": "read"]
+            )
+            #expect(registered.status == .created, "\(registered.json)")
+            let id = try #require(registered.json["client_id"] as? String)
+            let secret = try #require(registered.json["client_secret"] as? String)
+            let basic = TestClients.basicAuthorization(id: id, secret: secret)
+            let (status, body) = try await Flow.token(client, [("grant_type", "client_credentials"), ("scope", "read")], auth: basic)
+            if required {
+                #expect(status == .badRequest && body["error"] as? String == "invalid_target", "\(body)")
+            } else {
+                #expect(status == .ok, "\(body)")
+            }
+        }
     }
 }

@@ -46,6 +46,22 @@ import Testing
         }
     }
 
+    /// Issue 20: RFC 8707 `resource` required of one client (migration 17) is stored, read back by every
+    /// read path, and cleared by an upsert without it (a configuration file that drops the line).
+    @Test(arguments: StoreBackend.allCases)
+    func aClientsResourceRequirementIsKept(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            var client = StoreFixtures.client("mcp-agent")
+            client.requireResource = true
+            try await stores.clients.insert(client)
+            #expect(try await stores.clients.client(id: "mcp-agent")?.requireResource == true)
+            #expect(try await stores.clients.all().first { $0.id == "mcp-agent" }?.requireResource == true)
+            client.requireResource = false
+            try await stores.clients.upsert(client)
+            #expect(try await stores.clients.client(id: "mcp-agent") == client)
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func anInitialAccessTokenIsSpentAtMostItsUses(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in

@@ -39,6 +39,7 @@ import Testing
         client.registration = ClientRegistration(metadata: #"{"client_name":"C"}"#, accessTokenHash: "rat-hash")
         client.gnap = F.gnap("t-c1", instance: true, resourceServer: true)
         client.clientName = "Client One"
+        client.requireResource = true
         try await stores.clients.insert(client)
 
         var key = F.key("k1", created: 1)

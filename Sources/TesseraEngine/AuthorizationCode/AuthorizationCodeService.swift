@@ -320,7 +320,7 @@ public struct AuthorizationCodeService: Sendable {
             })
         else { throw OAuthError.invalidRequest("code_challenge must be a base64url SHA-256 hash (43 characters)") }
         let resources = parameters.all("resource")
-        try resourceCheck.requireNamed(resources, client: client.id)
+        try resourceCheck.requireNamed(resources, client: client)
         _ = try resourceCheck.audience(for: resources)
         let scope = try scopeCheck.grantedScope(
             requested: parameters["scope"],

@@ -69,7 +69,13 @@ struct IDJAGRedeemer: Sendable {
             )
         }
         let confirmation = try confirmation(claims, proven: request.confirmation)
-        let audience = try grantedResources(claims, requested: request.resources, settings: settings, client: client.id, context: context)
+        let audience = try grantedResources(
+            claims,
+            requested: request.resources,
+            settings: settings,
+            client: client.record,
+            context: context
+        )
         // Spent only after every check a third party could fail, so nobody else can burn the ID-JAG.
         let fresh = try await replay.insertIfAbsent(
             namespace: "id_jag:\(peer.issuer)",
@@ -161,7 +167,7 @@ struct IDJAGRedeemer: Sendable {
         _ claims: JWTClaimSet,
         requested: [String],
         settings: IDJAGTrust,
-        client: String,
+        client: ClientRecord,
         context: GrantContext
     ) throws -> [String] {
         let named: [String]

@@ -114,7 +114,7 @@ struct JWTBearerGrant: GrantHandler {
             clientID: client.id,
             subject: subject,
             scope: scope,
-            audience: try context.resourceCheck.audience(for: request.resources, client: client.id),
+            audience: try context.resourceCheck.audience(for: request.resources, client: client.record),
             includeRefreshToken: false
         )
         if claims["act"] != nil {

@@ -23,6 +23,9 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
     /// The name people see on the consent and sign-in pages (`client_name`, `--name`), shown as
     /// registered by the operator. Optional: without it the pages name the client by its id.
     public var clientName: String?
+    /// `require_resource` / `--require-resource`: every authorization and token request of this client
+    /// must name its resources (RFC 8707 §2), stored with the client.
+    public var requireResource: Bool = false
 
     public init(
         id: String,
@@ -51,6 +54,7 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
         case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
         case introspectionAudiences = "introspection_audiences"
         case clientName = "client_name"
+        case requireResource = "require_resource"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +70,7 @@ public struct ClientDefinition: Sendable, Hashable, Codable {
         requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
         introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
         clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
+        requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
     }
 }
 
@@ -146,6 +151,7 @@ extension ClientDefinition {
         record.requirePushedAuthorizationRequests = requirePushedAuthorizationRequests
         record.introspectionAudiences = try Self.validateIntrospectionAudiences(introspectionAudiences)
         record.clientName = try Self.validateClientName(clientName)
+        record.requireResource = requireResource
         var generated: String?
         if method.usesSharedSecret {
             guard jwks == nil, jwksURI == nil else { throw ClientDefinitionError(field: "jwks", "only private_key_jwt clients have keys") }

@@ -7,7 +7,7 @@ struct ClientCredentialsGrant: GrantHandler {
     let grantType: GrantType = .clientCredentials
 
     func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
-        try context.resourceCheck.requireNamed(request.resources, client: client.id)
+        try context.resourceCheck.requireNamed(request.resources, client: client.record)
         let scope = try context.scopeCheck.grantedScope(
             requested: request.scope,
             offered: Scope(client.record.scopes),

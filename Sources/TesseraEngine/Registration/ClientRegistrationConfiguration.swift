@@ -26,6 +26,10 @@ public struct ClientRegistrationConfiguration: Sendable, Hashable {
     public var attemptsPerAddress = 20
     /// The sliding window of ``attemptsPerAddress``, in seconds.
     public var window: TimeInterval = 3600
+    /// `registration.require_resource`: every client that registers (or updates its registration,
+    /// RFC 7592 §2.2) while this is set is stored with `require_resource`, so its authorization and
+    /// token requests must name their resources (RFC 8707 §2) — MCP clients always do.
+    public var requireResource = false
 
     public init() {}
 

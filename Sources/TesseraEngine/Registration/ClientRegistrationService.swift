@@ -137,6 +137,8 @@ public struct ClientRegistrationService: Sendable {
         record.redirectURIs = accepted.redirectURIs
         record.jwks = accepted.jwks
         record.jwksURI = accepted.jwksURI
+        // The operator's choice, not the client's: RFC 7591 has no member for it, and a client cannot relax it.
+        record.requireResource = configuration.requireResource
     }
 
     private func response(

@@ -202,10 +202,7 @@ public enum ConfigurationLoader {
             if let idTokenLifetime { configuration.idTokenLifetime = idTokenLifetime }
             if let signingAlgorithm { configuration.signingAlgorithm = JWSAlgorithm(rawValue: signingAlgorithm) }
             if let logLevel { configuration.logLevel = logLevel }
-            if let clients {
-                configuration.clients = clients.map(\.definition)
-                configuration.resourceIndicators.clients = Set(clients.filter(\.requireResource).map(\.definition.id))
-            }
+            if let clients { configuration.clients = clients.map(\.definition) }
             switch resourceIndicators {
             case nil, "optional": break
             case "required": configuration.resourceIndicators.everyClient = true
@@ -384,8 +381,6 @@ public enum ConfigurationLoader {
 
     private struct FileClient: Decodable {
         var definition: ClientDefinition
-        /// `require_resource`: this client's requests must carry `resource` (RFC 8707 §2).
-        var requireResource: Bool
 
         enum CodingKeys: String, CodingKey {
             case id, auth, secret, jwks
@@ -429,7 +424,7 @@ public enum ConfigurationLoader {
             definition.requirePushedAuthorizationRequests =
                 try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
             definition.introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
-            requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
+            definition.requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
             definition.clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
         }
     }

@@ -40,6 +40,7 @@ struct FileRegistration: Decodable {
     var allowedScopes: [String]?
     var attemptsPerAddress: Int?
     var window: Double?
+    var requireResource: Bool?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case mode
@@ -47,6 +48,7 @@ struct FileRegistration: Decodable {
         case allowedScopes = "allowed_scopes"
         case attemptsPerAddress = "attempts_per_address"
         case window
+        case requireResource = "require_resource"
     }
 
     init(from decoder: any Decoder) throws {
@@ -72,6 +74,7 @@ struct FileRegistration: Decodable {
         allowedScopes = try keyed.decodeIfPresent([String].self, forKey: .allowedScopes)
         attemptsPerAddress = try keyed.decodeIfPresent(Int.self, forKey: .attemptsPerAddress)
         window = try keyed.decodeIfPresent(Double.self, forKey: .window)
+        requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource)
     }
 
     func apply(to registration: inout ClientRegistrationConfiguration) throws(ConfigurationError) {
@@ -85,5 +88,6 @@ struct FileRegistration: Decodable {
         if let allowedScopes { registration.allowedScopes = allowedScopes }
         if let attemptsPerAddress { registration.attemptsPerAddress = attemptsPerAddress }
         if let window { registration.window = window }
+        if let requireResource { registration.requireResource = requireResource }
     }
 }

@@ -33,7 +33,7 @@ enum AccountPages {
             return """
                 <div class="right consent"><dl><dt>\(m(.accountApplication))</dt><dd>\(consent.clientID)</dd>\(scope)\(resources)\(details)
                 <dt>\(m(.accountGiven))</dt><dd>\(formatter.string(from: consent.createdAt))</dd></dl>
-                <form method="post" action="/account/consents/\(consent.id)/withdraw">
+                <form method="post" action="\(PagePaths.link("/account/consents/" + consent.id + "/withdraw"))">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <button type="submit" id="withdraw-\(consent.id)" class="withdraw">\(m(.accountWithdraw))</button></form></div>
                 """
@@ -54,7 +54,7 @@ enum AccountPages {
                 <div class="right grant" id="grant-\(grant.id)"><dl><dt>\(m(.accountApplication))</dt><dd>\(InteractionPages.asking(grant.client, m)) \
                 (\(grant.client.identity))</dd>\(tokens)
                 <dt>\(m(.accountApproved))</dt><dd>\(formatter.string(from: grant.approvedAt))</dd></dl>
-                <form method="post" action="/account/grants/\(grant.id)/withdraw">
+                <form method="post" action="\(PagePaths.link("/account/grants/" + grant.id + "/withdraw"))">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <button type="submit" id="withdraw-grant-\(grant.id)" class="withdraw">\(m(.accountWithdraw))</button></form></div>
                 """

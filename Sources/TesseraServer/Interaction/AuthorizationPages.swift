@@ -67,7 +67,7 @@ enum AuthorizationPages {
                 <h1>\(title)</h1>
                 \(InteractionPages.greeting(person, m))
                 \(Self.who(pending, m))
-                <form method="post" action="/authorize/\(id)">
+                <form method="post" action="\(PagePaths.link("/authorize/" + id))">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 \(access)
                 \(resources)

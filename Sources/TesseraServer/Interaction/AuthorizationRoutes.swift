@@ -40,7 +40,7 @@ struct AuthorizationRoutes: Sendable {
         }
         switch try await service.authorize(query: query) {
         case .consent(let id):
-            return InteractionRoutes.seeOther("/authorize/" + id)
+            return InteractionRoutes.seeOtherPage("/authorize/" + id)
         case .redirect(let location):
             return Self.found(location)
         case .errorPage(let message):

@@ -40,7 +40,7 @@ enum InteractionPages {
                 <h1>\(title)</h1>
                 \(asking)
                 \(error)
-                <form method="post" action="/signin">
+                <form method="post" action="\(PagePaths.link("/signin"))">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <input type="hidden" name="next" value="\(next)">
                 <label for="username">\(m(.signInUsername))</label>
@@ -63,7 +63,7 @@ enum InteractionPages {
                 <h1>\(m(.userCodeHeading))</h1>
                 <p>\(m(.userCodeIntro))</p>
                 \(error)
-                <form method="post" action="/device">
+                <form method="post" action="\(PagePaths.link("/device"))">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <label for="user_code">\(m(.userCodeLabel))</label>
                 <input type="text" id="user_code" name="user_code" class="code" autocomplete="off" autocapitalize="characters"
@@ -128,7 +128,7 @@ enum InteractionPages {
                 <h1>\(title)</h1>
                 \(greeting(person, m))
                 \(client)
-                <form method="post" action="/interact/\(view.interaction.id)">
+                <form method="post" action="\(PagePaths.link("/interact/" + view.interaction.id))">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <input type="hidden" name="rights_digest" value="\(view.rightsDigest)">
                 <fieldset class="rights"><legend>\(m(.consentRights))</legend>
@@ -220,8 +220,8 @@ enum InteractionPages {
     static func signedIn(_ person: Person, csrf: String, _ m: MessageCatalog) -> HTML {
         let name: HTML = "<strong>\(person.name)</strong>\(person.usernameAside)"
         return """
-            <form method="post" action="/signout" class="note signed-in">\(m(.signedInAs, ["name": name]))
-            <a href="/account" id="account">\(m(.accountLink))</a>.
+            <form method="post" action="\(PagePaths.link("/signout"))" class="note signed-in">\(m(.signedInAs, ["name": name]))
+            <a href="\(PagePaths.link("/account"))" id="account">\(m(.accountLink))</a>.
             <input type="hidden" name="csrf" value="\(csrf)"><button type="submit" id="sign-out">\(m(.signOut))</button></form>
             """
     }

@@ -79,7 +79,7 @@ struct InteractionRoutes: Sendable {
     private func signInPage(_ request: Request, _ m: MessageCatalog) async throws -> Response {
         let next = Self.safeNext(request.uri.queryParameters.get("next"))
         let session = try await currentSession(request)
-        if session?.username != nil { return Self.seeOther(next) }
+        if session?.username != nil { return Self.seeOtherPage(next) }
         let who = try await requester(next)
         if let session {
             return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: false, asking: who, m), m)
@@ -174,7 +174,7 @@ struct InteractionRoutes: Sendable {
         // A new session identifier on sign-in: a session fixed before sign-in is worth nothing after.
         try await people.endSession(session)
         let (value, _) = try await people.startSession(username: user.username)
-        var response = Self.seeOther(next)
+        var response = Self.seeOtherPage(next)
         response.headers[.setCookie] = cookie.set(value, maxAge: PeopleService.sessionLifetime)
         return response
     }
@@ -193,7 +193,7 @@ struct InteractionRoutes: Sendable {
             return Self.csrfFailure(m)
         }
         try await people.endSession(session)
-        var response = Self.seeOther("/signin")
+        var response = Self.seeOtherPage("/signin")
         response.headers[.setCookie] = cookie.clear()
         return response
     }
@@ -223,7 +223,7 @@ struct InteractionRoutes: Sendable {
         }
         do {
             let view = try await service.interaction(userCode: form["user_code"] ?? "", for: username)
-            return Self.seeOther("/interact/" + view.interaction.id)
+            return Self.seeOtherPage("/interact/" + view.interaction.id)
         } catch GNAPService.InteractionProblem.unknown {
             // An unknown code never leads anywhere but this page (RFC 9635 §4.1.2).
             codeThrottle.recordFailure(session.idHash, at: now())
@@ -369,7 +369,12 @@ struct InteractionRoutes: Sendable {
     }
 
     static func signInFirst(_ next: String) -> Response {
-        seeOther("/signin?next=" + FormParameters.encode(next))
+        seeOtherPage("/signin?next=" + FormParameters.encode(next))
+    }
+
+    /// A 303 to one of the pages, named by its route path (`/interact/ID`): below the issuer's path.
+    static func seeOtherPage(_ route: String) -> Response {
+        seeOther(PagePaths.link(route))
     }
 
     static func seeOther(_ location: String) -> Response {

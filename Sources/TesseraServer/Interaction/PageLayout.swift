@@ -23,7 +23,7 @@ enum PageLayout {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="referrer" content="no-referrer">
         <title>\(m.text(.pageTitle, ["title": title]))</title>
-        <link rel="stylesheet" href="\(stylesheetPath)">
+        <link rel="stylesheet" href="\(PagePaths.link(stylesheetPath))">
         </head>
         <body>
         <header><p class="brand">\(m(.brand))</p></header>

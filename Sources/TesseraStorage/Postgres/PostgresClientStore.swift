@@ -70,7 +70,7 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
 
     /// A constant column list (no input reaches it); the store's reads and the snapshot export both use it.
     static let columns =
-        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name"
+        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name, require_resource"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
         let query = try Self.writeQuery(client, upsert: upsert)
@@ -94,11 +94,12 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
             upsert
             ? """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name)
+                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name,
+                                 require_resource)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
                     \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(gnapRegistration),
-                    \(gnapKeyThumbprint), \(client.clientName))
+                    \(gnapKeyThumbprint), \(client.clientName), \(client.requireResource))
             ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
                 jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
                 scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
@@ -106,15 +107,16 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
                 introspection_audiences = EXCLUDED.introspection_audiences,
                 registration_metadata = EXCLUDED.registration_metadata, registration_token_hash = EXCLUDED.registration_token_hash,
                 gnap_registration = EXCLUDED.gnap_registration, gnap_key_thumbprint = EXCLUDED.gnap_key_thumbprint,
-                client_name = EXCLUDED.client_name
+                client_name = EXCLUDED.client_name, require_resource = EXCLUDED.require_resource
             """
             : """
             INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name)
+                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name,
+                                 require_resource)
             VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
                     \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
                     \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(gnapRegistration),
-                    \(gnapKeyThumbprint), \(client.clientName))
+                    \(gnapKeyThumbprint), \(client.clientName), \(client.requireResource))
             """
         return query
     }
@@ -126,12 +128,12 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
     static func record(_ row: PostgresRow) throws -> ClientRecord {
         let (
             id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences,
-            registrationMetadata, registrationTokenHash, gnapRegistration, _, clientName
+            registrationMetadata, registrationTokenHash, gnapRegistration, _, clientName, requireResource
         ) =
             try row.decode(
                 (
                     String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String], String?, String?,
-                    String?, String?, String?
+                    String?, String?, String?, Bool
                 )
                 .self
             )
@@ -153,6 +155,7 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
         }
         record.gnap = try gnapRegistration.map(GNAPRegistration.stored)
         record.clientName = clientName
+        record.requireResource = requireResource
         return record
     }
 

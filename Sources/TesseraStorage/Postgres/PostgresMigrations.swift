@@ -366,6 +366,13 @@ enum PostgresMigrations {
             // Issue 21: the name an operator registers a client under, shown as verified on the consent pages.
             statements: ["ALTER TABLE clients ADD COLUMN client_name TEXT"]
         ),
+        Migration(
+            version: 17,
+            name: "client-require-resource",
+            // Issue 20: RFC 8707 `resource` required of one client, stored with it (it lived only in the
+            // configuration file, so clients added with `tessera clients add` could not have it).
+            statements: ["ALTER TABLE clients ADD COLUMN require_resource BOOLEAN NOT NULL DEFAULT FALSE"]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -31,6 +31,10 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     /// operator: the consent pages show it as verified). `nil` when the operator gave none, and for
     /// self-registered clients, whose own name stays in ``registration``'s metadata.
     public var clientName: String?
+    /// Whether every authorization and token request of this client must name its resources
+    /// (RFC 8707 §2, `require_resource`): without `resource` it gets `invalid_target`, never a token for
+    /// the default audience. Set by the operator (configuration file, `tessera clients add --require-resource`).
+    public var requireResource: Bool = false
 
     public init(
         id: String,
@@ -54,7 +58,7 @@ public struct ClientRecord: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests,
-            introspectionAudiences, registration, gnap, clientName
+            introspectionAudiences, registration, gnap, clientName, requireResource
     }
 
     /// Records written before redirect URIs existed decode with none.
@@ -74,5 +78,6 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         registration = try keyed.decodeIfPresent(ClientRegistration.self, forKey: .registration)
         gnap = try keyed.decodeIfPresent(GNAPRegistration.self, forKey: .gnap)
         clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
+        requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
     }
 }

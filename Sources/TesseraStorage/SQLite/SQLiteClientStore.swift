@@ -135,6 +135,8 @@ struct ClientRow: Codable, FetchableRecord, PersistableRecord {
     var gnapKeyThumbprint: String?
     /// The operator-given name (migration 16).
     var clientName: String?
+    /// RFC 8707 `resource` required of this client (migration 17).
+    var requireResource: Bool
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -153,6 +155,7 @@ struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         case gnapRegistration = "gnap_registration"
         case gnapKeyThumbprint = "gnap_key_thumbprint"
         case clientName = "client_name"
+        case requireResource = "require_resource"
     }
 
     init(_ client: ClientRecord) throws {
@@ -172,6 +175,7 @@ struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         gnapRegistration = try client.gnap?.storedJSON()
         gnapKeyThumbprint = client.gnap?.keyThumbprint
         clientName = client.clientName
+        requireResource = client.requireResource
     }
 
     func record() throws -> ClientRecord {
@@ -193,6 +197,7 @@ struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         }
         record.gnap = try gnapRegistration.map(GNAPRegistration.stored)
         record.clientName = clientName
+        record.requireResource = requireResource
         return record
     }
 }

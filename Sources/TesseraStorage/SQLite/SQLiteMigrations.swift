@@ -302,6 +302,11 @@ enum SQLiteMigrations {
             // Issue 21: the name an operator registers a client under, shown as verified on the consent pages.
             try db.execute(sql: "ALTER TABLE clients ADD COLUMN client_name TEXT")
         }
+        migrator.registerMigration("0017-client-require-resource") { db in
+            // Issue 20: RFC 8707 `resource` required of one client, stored with it (it lived only in the
+            // configuration file, so clients added with `tessera clients add` could not have it).
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN require_resource INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

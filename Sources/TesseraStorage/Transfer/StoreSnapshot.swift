@@ -112,8 +112,11 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var registration: ClientRegistration?
         /// The name the operator registered the client under (issue 21); absent before migration 0016.
         public var clientName: String?
+        /// RFC 8707 `resource` required of this client (issue 20); absent before migration 0017.
+        public var requireResource: Bool?
 
         enum CodingKeys: String, CodingKey {
+            case requireResource = "require_resource"
             case gnap
             case registration
             case clientName = "client_name"
@@ -145,6 +148,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             gnap = record.gnap
             registration = record.registration
             clientName = record.clientName
+            requireResource = record.requireResource ? true : nil
         }
 
         /// The store record.
@@ -165,6 +169,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             record.gnap = gnap
             record.registration = registration
             record.clientName = clientName
+            record.requireResource = requireResource ?? false
             return record
         }
     }

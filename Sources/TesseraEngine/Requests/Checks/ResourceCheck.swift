@@ -1,5 +1,6 @@
 import Foundation
 import TesseraProtocol
+import TesseraStorage
 
 /// Resource indicators (RFC 8707 §2): each `resource` is an absolute URI without a fragment.
 ///
@@ -15,10 +16,10 @@ struct ResourceCheck: Sendable {
     /// The audience for a request of `client`, which must name its resources if the requirement applies to it.
     /// - Parameters:
     ///   - resources: the request's `resource` values.
-    ///   - client: the requesting client's identifier.
+    ///   - client: the requesting client.
     /// - Returns: the token audience.
     /// - Throws: ``OAuthError`` `invalid_target` when `resource` is missing though required, or not acceptable.
-    func audience(for resources: [String], client: String) throws(OAuthError) -> [String] {
+    func audience(for resources: [String], client: ClientRecord) throws(OAuthError) -> [String] {
         try requireNamed(resources, client: client)
         return try audience(for: resources)
     }
@@ -26,9 +27,9 @@ struct ResourceCheck: Sendable {
     /// Refuses a request of `client` that names no resource when the requirement applies to it.
     /// - Parameters:
     ///   - resources: the resources the token would be for.
-    ///   - client: the requesting client's identifier.
+    ///   - client: the requesting client.
     /// - Throws: ``OAuthError`` `invalid_target` (RFC 8707 §2).
-    func requireNamed(_ resources: [String], client: String) throws(OAuthError) {
+    func requireNamed(_ resources: [String], client: ClientRecord) throws(OAuthError) {
         guard resources.isEmpty, requirement.applies(to: client) else { return }
         throw OAuthError.invalidTarget(
             "this server issues tokens to this client only for a named resource: send the 'resource' parameter (RFC 8707 §2; MCP authorization requires it in authorization and token requests)"

@@ -17,6 +17,7 @@ public import Hummingbird
 /// Another path under a well-known name (`/.well-known/oauth-authorization-server/tenant2`) is
 /// not this issuer's and stays 404. The request target as the client sent it is kept in
 /// ``TesseraRequestContext/requestTarget``, because signatures cover it (RFC 9421 `@target-uri`).
+/// The pages learn the issuer's path from here (``PagePaths``) to link below it.
 public struct IssuerPathResponder: HTTPResponder {
     public typealias Context = TesseraRequestContext
 
@@ -38,14 +39,17 @@ public struct IssuerPathResponder: HTTPResponder {
     static let wellKnown = ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]
 
     public func respond(to request: Request, context: TesseraRequestContext) async throws -> Response {
-        guard !issuerPath.isEmpty, let path = request.head.path, let routed = routedPath(path) else {
-            return try await inner.respond(to: request, context: context)
+        // The pages link below the issuer's path however the request reached them (PagePaths).
+        try await PagePaths.$issuerPath.withValue(issuerPath) {
+            guard !issuerPath.isEmpty, let path = request.head.path, let routed = routedPath(path) else {
+                return try await inner.respond(to: request, context: context)
+            }
+            var head = request.head
+            head.path = routed
+            var context = context
+            context.requestTarget = path
+            return try await inner.respond(to: Request(head: head, body: request.body), context: context)
         }
-        var head = request.head
-        head.path = routed
-        var context = context
-        context.requestTarget = path
-        return try await inner.respond(to: Request(head: head, body: request.body), context: context)
     }
 
     /// The target to route for `target` (path and query), or `nil` to route it unchanged.
