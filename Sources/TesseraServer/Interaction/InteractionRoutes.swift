@@ -258,49 +258,25 @@ struct InteractionRoutes: Sendable {
             return Self.signInFirst("/interact/" + id)
         }
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure(m) }
+        // `approve` with the ticked rights and policies, `approve_all` (older forms), or `deny`.
+        let (approve, rights, policies): (Bool, Set<String>?, Set<String>?)
+        switch form["decision"] {
+        case "approve_all": (approve, rights, policies) = (true, nil, nil)
+        case "approve": (approve, rights, policies) = (true, Set(form.all("right")), Set(form.all("policy")))
+        case "deny": (approve, rights, policies) = (false, nil, nil)
+        default: return PageLayout.message(.wrongTitle, .formIncomplete, m, status: .badRequest, kind: "error")
+        }
         let finish: GNAPService.InteractionFinish
-        let approve: Bool
-        // The digest of the rights the page showed: the decision applies to those or to nothing.
-        let shown = form["rights_digest"] ?? ""
         do {
-            switch form["decision"] {
-            case "approve_all":
-                approve = true
-                finish = try await service.decideInteraction(
-                    id: id,
-                    username: username,
-                    shownDigest: shown,
-                    approve: true,
-                    approvedRights: nil
-                )
-            case "approve":
-                approve = true
-                finish = try await service.decideInteraction(
-                    id: id,
-                    username: username,
-                    shownDigest: shown,
-                    approve: true,
-                    approvedRights: Set(form.all("right")),
-                    approvedPolicies: Set(form.all("policy"))
-                )
-            case "deny":
-                approve = false
-                finish = try await service.decideInteraction(
-                    id: id,
-                    username: username,
-                    shownDigest: shown,
-                    approve: false,
-                    approvedRights: nil
-                )
-            default:
-                return PageLayout.message(
-                    .wrongTitle,
-                    .formIncomplete,
-                    m,
-                    status: .badRequest,
-                    kind: "error"
-                )
-            }
+            // The digest of the rights the page showed: the decision applies to those or to nothing.
+            finish = try await service.decideInteraction(
+                id: id,
+                username: username,
+                shownDigest: form["rights_digest"] ?? "",
+                approve: approve,
+                approvedRights: rights,
+                approvedPolicies: policies
+            )
         } catch let problem as GNAPService.InteractionProblem {
             return Self.problemPage(problem, m)
         }
