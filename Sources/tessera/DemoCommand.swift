@@ -80,37 +80,27 @@ struct ChainingWalk {
         let portRS = try FreePort.find(host: host)
         resourceB = "http://\(host):\(portRS)"
 
-        var a = ServerConfiguration()
-        a.host = host
-        a.port = portA
-        a.database = "sqlite::memory:"
-        a.clients = [
-            ClientDefinition(
-                id: Self.clientID,
-                auth: "client_secret_basic",
-                secret: secretA,
-                grantTypes: ["client_credentials", GrantType.tokenExchange.rawValue],
-                scopes: "read book"
-            )
-        ]
+        var a = DemoNarration.server(
+            host: host,
+            port: portA,
+            client: Self.clientID,
+            secret: secretA,
+            grantTypes: ["client_credentials", GrantType.tokenExchange.rawValue],
+            scopes: "read book"
+        )
         a.chaining.domain = "a"
         var peerB = TrustConfiguration.Peer(name: "b", issuer: issuerB, audiences: [issuerB, issuerB + "/token"])
         peerB.outbound.subjectMap = [Self.clientID: "travel-app@b.example"]
         a.chaining.peers = [peerB]
 
-        var b = ServerConfiguration()
-        b.host = host
-        b.port = portB
-        b.database = "sqlite::memory:"
-        b.clients = [
-            ClientDefinition(
-                id: Self.clientID,
-                auth: "client_secret_basic",
-                secret: secretB,
-                grantTypes: [GrantType.jwtBearer.rawValue],
-                scopes: "read book"
-            )
-        ]
+        var b = DemoNarration.server(
+            host: host,
+            port: portB,
+            client: Self.clientID,
+            secret: secretB,
+            grantTypes: [GrantType.jwtBearer.rawValue],
+            scopes: "read book"
+        )
         b.chaining.domain = "b"
         var peerA = TrustConfiguration.Peer(name: "a", issuer: issuerA)
         peerA.jwksURI = issuerA + "/jwks"

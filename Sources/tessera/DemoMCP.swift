@@ -84,20 +84,16 @@ struct MCPEnterpriseWalk {
         resourceASIssuer = "http://\(host):\(asPort)"
         mcpResource = "http://\(host):\(mcpPort)/mcp"
 
-        var idpConfiguration = ServerConfiguration()
-        idpConfiguration.host = host
-        idpConfiguration.port = idpPort
-        idpConfiguration.database = "sqlite::memory:"
-        idpConfiguration.users = [UserDefinition(username: Self.user.0, password: Self.user.1, displayName: "Mona")]
-        var agent = ClientDefinition(
-            id: Self.clientID,
-            auth: "client_secret_basic",
+        var idpConfiguration = DemoNarration.server(
+            host: host,
+            port: idpPort,
+            client: Self.clientID,
             secret: idpSecret,
             grantTypes: [GrantType.authorizationCode.rawValue, GrantType.tokenExchange.rawValue],
             scopes: "openid"
         )
-        agent.redirectURIs = [Self.redirectURI]
-        idpConfiguration.clients = [agent]
+        idpConfiguration.users = [UserDefinition(username: Self.user.0, password: Self.user.1, displayName: "Mona")]
+        idpConfiguration.clients[0].redirectURIs = [Self.redirectURI]
         // The IdP issues ID-JAGs for the resource AS: for this client, this MCP server, this scope.
         var forResourceAS = TrustConfiguration.Peer(name: "mcp-as", issuer: resourceASIssuer)
         var issuing = IDJAGTrust()
@@ -107,19 +103,14 @@ struct MCPEnterpriseWalk {
         forResourceAS.idJAG = issuing
         idpConfiguration.chaining.peers = [forResourceAS]
 
-        var asConfiguration = ServerConfiguration()
-        asConfiguration.host = host
-        asConfiguration.port = asPort
-        asConfiguration.database = "sqlite::memory:"
-        asConfiguration.clients = [
-            ClientDefinition(
-                id: Self.clientID,
-                auth: "client_secret_basic",
-                secret: resourceASSecret,
-                grantTypes: [GrantType.jwtBearer.rawValue],
-                scopes: Self.scope
-            )
-        ]
+        var asConfiguration = DemoNarration.server(
+            host: host,
+            port: asPort,
+            client: Self.clientID,
+            secret: resourceASSecret,
+            grantTypes: [GrantType.jwtBearer.rawValue],
+            scopes: Self.scope
+        )
         // The resource AS redeems the IdP's ID-JAGs (keys from its JWK Set) for the MCP server only,
         // and issues no token that does not name its resource (RFC 8707; `resource_indicators: required`).
         var trustedIdP = TrustConfiguration.Peer(name: "idp", issuer: idpIssuer)

@@ -6,11 +6,39 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import ServiceLifecycle
+import TesseraEngine
 import TesseraProtocol
+import TesseraServer
 
 /// What the demo walks share: quiet logs, their servers in one service group, and the narration
 /// (steps, token responses, decoded tokens).
 enum DemoNarration {
+    /// - Parameters:
+    ///   - host: the address to listen on.
+    ///   - port: the port.
+    ///   - id: the one client's id.
+    ///   - secret: its secret (`client_secret_basic`).
+    ///   - grantTypes: its grant types.
+    ///   - scopes: its scopes.
+    /// - Returns: A server on an in-memory database with one client.
+    static func server(
+        host: String,
+        port: Int,
+        client id: String,
+        secret: String,
+        grantTypes: [String],
+        scopes: String
+    )
+        -> ServerConfiguration
+    {
+        var configuration = ServerConfiguration()
+        (configuration.host, configuration.port, configuration.database) = (host, port, "sqlite::memory:")
+        configuration.clients = [
+            ClientDefinition(id: id, auth: "client_secret_basic", secret: secret, grantTypes: grantTypes, scopes: scopes)
+        ]
+        return configuration
+    }
+
     /// Only warnings and errors on standard error: the walk's own printing is the output.
     static func quietLogs() {
         LoggingSystem.bootstrap { label in

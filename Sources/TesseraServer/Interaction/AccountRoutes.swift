@@ -80,13 +80,7 @@ struct AccountRoutes: Sendable {
             case .gnapGrant: try await gnap.withdrawGrant(id: id, username: username)
             }
         guard withdrawn else {
-            return PageLayout.message(
-                .nothingToWithdrawTitle,
-                .nothingToWithdraw,
-                m,
-                status: .notFound,
-                kind: "error"
-            )
+            return PageLayout.message(.nothingToWithdrawTitle, .nothingToWithdraw, m, status: .notFound, kind: "error")
         }
         context.logger.info("consent withdrawn", metadata: ["tessera.user": "\(username)", "tessera.kind": "\(kind)"])
         return PageLayout.response(try await accountPage(username, csrf: session.csrfToken, notice: .accountWithdrawn, m), m)

@@ -84,13 +84,7 @@ struct AuthorizationRoutes: Sendable {
         case "approve": (approve, scope, details) = (true, Set(form.all("scope")), Set(form.all("detail").compactMap { Int($0) }))
         case "deny": (approve, scope, details) = (false, nil, nil)
         default:
-            return PageLayout.message(
-                .wrongTitle,
-                .formIncomplete,
-                m,
-                status: .badRequest,
-                kind: "error"
-            )
+            return PageLayout.message(.wrongTitle, .formIncomplete, m, status: .badRequest, kind: "error")
         }
         do {
             let location = try await service.decide(

@@ -146,13 +146,7 @@ struct InteractionRoutes: Sendable {
         } catch is PasswordHashingPool.Busy {
             // Nothing was tried for this name; the address keeps the charge (a flood from it runs out).
             nameThrottle.forgive(nameKey)
-            var response = PageLayout.message(
-                .busyTitle,
-                .busy,
-                m,
-                status: .serviceUnavailable,
-                kind: "error"
-            )
+            var response = PageLayout.message(.busyTitle, .busy, m, status: .serviceUnavailable, kind: "error")
             response.headers[.retryAfter] = "2"
             return response
         }
@@ -210,13 +204,7 @@ struct InteractionRoutes: Sendable {
         }
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure(m) }
         guard codeThrottle.allows(session.idHash, at: now()) else {
-            return PageLayout.message(
-                .tooManyTitle,
-                .tooManyCodes,
-                m,
-                status: .tooManyRequests,
-                kind: "error"
-            )
+            return PageLayout.message(.tooManyTitle, .tooManyCodes, m, status: .tooManyRequests, kind: "error")
         }
         do {
             let view = try await service.interaction(userCode: form["user_code"] ?? "", for: username)
@@ -291,13 +279,7 @@ struct InteractionRoutes: Sendable {
                 try await pusher.push(uri: uri, body: body)
             } catch {
                 context.logger.warning("push finish failed", metadata: ["tessera.error": "\(error)"])
-                return PageLayout.message(
-                    .pushFailedTitle,
-                    m(.pushFailed, ["outcome": outcome]),
-                    m,
-                    status: .badGateway,
-                    kind: "error"
-                )
+                return PageLayout.message(.pushFailedTitle, m(.pushFailed, ["outcome": outcome]), m, status: .badGateway, kind: "error")
             }
             return PageLayout.message(.doneTitle, m(.donePushed, ["outcome": outcome]), m)
         case .none:
