@@ -19,9 +19,12 @@ import Testing
             ProcessInfo.processInfo.environment["TESSERA_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 },
             "TESSERA_POSTGRES_URL is not set: run scripts/test, which starts a private PostgreSQL cluster"
         )
-        // A 1 s request deadline: a statement stuck behind the lock below comes back as "unavailable".
-        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let url = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)&request_timeout=1&statement_timeout=60"
+        // The schema is migrated first under a generous deadline (a loaded machine); the server then runs with a
+        // 3 s request deadline, so a statement stuck behind the lock below comes back as "unavailable".
+        let schema =
+            base + (base.contains("?") ? "&" : "?") + "schema=t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await TesseraDatabase.withConnection(url: schema + "&request_timeout=60") { _ in }
+        let url = schema + "&request_timeout=3&statement_timeout=60"
         let app = try await TestServer.build(configure: { $0.database = url })
         try await app.application.test(.router) { client in
             // A token of ours, issued while the store answers.
