@@ -363,7 +363,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TesseraServerTests",
-            dependencies: ["TesseraServer", "TesseraTesting", "Cedar"],
+            // PostgresNIO: a second session that holds a table lock, to make the server's store unavailable.
+            dependencies: ["TesseraServer", "TesseraTesting", "Cedar", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -53,9 +53,21 @@ public struct GrantEngine: Sendable {
     let handlers: [GrantType: any GrantHandler]
     let now: @Sendable () -> Date
 
+    /// - Parameters:
+    ///   - configuration: issuer, lifetimes, RAR types, owner policy.
+    ///   - database: the engine's database (``EngineDatabase``).
+    ///   - keyRing: the signing keys (``EngineDatabase/keyRing(configuration:now:)``).
+    ///   - jwksFetcher: fetches clients' `jwks_uri` key sets (under the outbound guard).
+    ///   - peerJWKSFetcher: fetches trusted peer authorization servers' key sets.
+    ///   - peerTokenClient: asks peers for tokens (identity chaining).
+    ///   - gnap: the GNAP door's settings.
+    ///   - trust: trust in other domains.
+    ///   - metadataClients: clients met by metadata document URL, when enabled.
+    ///   - dpop: DPoP proof settings.
+    ///   - now: the clock.
     public init(
         configuration: Configuration,
-        stores: Stores,
+        database: EngineDatabase,
         keyRing: KeyRing,
         jwksFetcher: any JWKSFetcher,
         peerJWKSFetcher: (any JWKSFetcher)? = nil,
@@ -66,6 +78,7 @@ public struct GrantEngine: Sendable {
         dpop: DPoPConfiguration = .init(),
         now: @escaping @Sendable () -> Date
     ) {
+        let stores = database.stores
         self.trust = trust
         self.configuration = configuration
         self.stores = stores

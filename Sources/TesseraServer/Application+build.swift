@@ -6,7 +6,6 @@ public import Logging
 import ServiceLifecycle
 public import TesseraEngine
 import TesseraProtocol
-import TesseraStorage
 
 /// What the application takes from its environment: the clock, the logger, outbound HTTP.
 public struct ServerDependencies: Sendable {
@@ -43,7 +42,7 @@ public struct TesseraApplication: Sendable {
 
 /// Builds the application `tessera serve` runs and tests drive: opens the store (migrations
 /// included), applies config-file clients, loads or creates the signing keys, and wires routes.
-/// - Throws: ``ConfigurationError`` for bad settings, ``StorageError`` when the store cannot be opened.
+/// - Throws: ``ConfigurationError`` for bad settings, a storage error when the store cannot be opened.
 public func buildApplication(
     _ configuration: ServerConfiguration,
     dependencies: ServerDependencies = .init()
@@ -58,56 +57,42 @@ public func buildApplication(
     let reservation = configuration.port == 0 ? try FreePort.reserve(host: configuration.host) : nil
     let port = reservation?.port ?? configuration.port
     let issuer = configuration.effectiveIssuer(port: port)
-    let connection = try await TesseraDatabase.open(url: configuration.databaseURL, logger: logger)
-    let stores = connection.stores
-
-    var configuredClients: [ClientRecord] = []
+    let database = try await EngineDatabase.open(url: configuration.databaseURL, logger: logger)
+    var configuredClients: [ValidatedClient] = []
     for definition in configuration.clients {
         do {
-            configuredClients.append(try definition.validated(now: dependencies.now()).record)
+            configuredClients.append(try definition.validated(now: dependencies.now()))
         } catch {
             throw ConfigurationError(field: "clients.\(error.field)", error.message)
         }
     }
-
-    let keyRing = KeyRing(store: stores.keys, configuration: configuration.keyRingConfiguration, now: dependencies.now)
-
-    // Migrations, config-file clients and signing keys. SQLite is ready now; PostgreSQL's pool only
-    // serves while its service runs, so there this happens before the server starts listening.
-    let clientsToApply = configuredClients
-    let gnapToApply = configuration.gnap
-    let people = PeopleService(
-        store: stores.people,
-        now: dependencies.now,
+    let keyRing = database.keyRing(configuration: configuration.keyRingConfiguration, now: dependencies.now)
+    let people = database.people(
         hashing: PasswordHashingPool(configuration: configuration.signIn.hashing),
-        anonymousSessionLimit: configuration.signIn.anonymousSessions
+        anonymousSessionLimit: configuration.signIn.anonymousSessions,
+        now: dependencies.now
     )
-    let usersToApply = configuration.users
-    let prepareStores: @Sendable () async throws -> Void = {
-        _ = try await connection.migrate()
+    // Migrations, config-file clients, users and signing keys. SQLite is ready now; PostgreSQL's pool only
+    // serves while its service runs, so there this happens before the server starts listening.
+    let prepareStores: @Sendable () async throws -> Void = { [configuredClients] in
+        try await database.migrate()
         // OAuth clients, GNAP instances and resource servers from the file, into the one registry (issue 19).
         do {
-            try await GNAPRegistry(clients: stores.clients, tokens: stores.tokens).reconcile(
-                configuration: gnapToApply,
-                oauthClients: clientsToApply,
+            try await database.reconcileRegistry(
+                configuration: configuration.gnap,
+                oauthClients: configuredClients,
                 now: dependencies.now()
             )
         } catch let error as GNAPError {
             throw ConfigurationError(field: "gnap", error.message)
         }
-        for user in usersToApply {
-            if let hash = user.passwordHash {
-                try await people.addUser(username: user.username, passwordHash: hash, displayName: user.displayName)
-            } else if let password = user.password {
-                // Skip the slow KDF when the stored hash already matches the configured password.
-                if let stored = try await people.user(username: user.username),
-                    PasswordHasher.verify(password, against: stored.passwordHash),
-                    stored.displayName == user.displayName
-                {
-                    continue
-                }
-                try await people.addUser(username: user.username, password: password, displayName: user.displayName)
-            }
+        for user in configuration.users {
+            try await people.ensureUser(
+                username: user.username,
+                password: user.password,
+                passwordHash: user.passwordHash,
+                displayName: user.displayName
+            )
         }
         try await keyRing.loadOrCreate()
         let plaintext = await keyRing.unencryptedKeyIDs()
@@ -119,7 +104,7 @@ public func buildApplication(
         }
     }
     var services: [any Service] = []
-    if let databaseService = connection.service {
+    if let databaseService = database.service {
         services.append(databaseService)
     } else {
         try await prepareStores()
@@ -153,10 +138,9 @@ public func buildApplication(
     // Clients met on the fly (CIMD): their documents and key sets are fetched under the SSRF guard.
     let metadataClients =
         configuration.clientMetadataDocumentsEnabled
-        ? ClientMetadataResolver(
+        ? database.metadataResolver(
             configuration: configuration.clientMetadata,
             fetcher: GuardedClientMetadataFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, tls: outboundTLS)),
-            store: stores.clientMetadata,
             now: dependencies.now
         ) : nil
     // The pages' languages: a catalog file that names an unknown message or changes a placeholder
@@ -170,7 +154,7 @@ public func buildApplication(
     gnapConfiguration.mutualTLS = configuration.seesClientCertificates
     var engine = GrantEngine(
         configuration: engineConfiguration,
-        stores: stores,
+        database: database,
         keyRing: keyRing,
         jwksFetcher: jwksFetcher,
         peerJWKSFetcher: peerJWKSFetcher,
@@ -181,37 +165,35 @@ public func buildApplication(
         dpop: configuration.dpop,
         now: dependencies.now
     )
-    engine.challenges = try await ClientChallengeService.make(
-        configuration: configuration.clientChallenges,
-        issuer: issuer,
-        stores: stores,
-        authenticator: engine.authenticator,
-        now: dependencies.now
-    )
+    try await engine.enableClientChallenges(configuration.clientChallenges)
     // Dynamic client registration (RFC 7591/7592), only when the operator turned it on.
     let registration: ClientRegistrationService? =
         configuration.registration.isEnabled
-        ? ClientRegistrationService(
-            configuration: configuration.registration,
-            endpoint: base + Endpoints.registration,
-            stores: stores,
-            now: dependencies.now
-        )
-        : nil
+        ? engine.registration(configuration: configuration.registration, endpoint: base + Endpoints.registration) : nil
 
     let metrics = ServerMetrics()
     let router = Router(context: TesseraRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
-    TokenRoute(engine: engine, metrics: metrics).addRoutes(to: router)
-    IntrospectionRoute(engine: engine).addRoutes(to: router)
-    RevocationRoute(engine: engine).addRoutes(to: router)
+    // One error answer per door (``DoorErrors``): the routes behind it only throw.
+    let oauth = router.group().add(middleware: DoorErrors(.oauth))
+    // The token endpoint's DPoP nonce goes on every answer, errors included, so it sits outside the door's errors.
+    TokenRoute(engine: engine, metrics: metrics).addRoutes(
+        to: router.group().add(middleware: DPoPNonceMiddleware(dpop: engine.dpop)).add(middleware: DoorErrors(.oauth))
+    )
+    IntrospectionRoute(engine: engine).addRoutes(to: oauth)
+    RevocationRoute(engine: engine).addRoutes(to: oauth)
+    PushedAuthorizationRoute(engine: engine).addRoutes(to: oauth)
+    UserInfoRoute(engine: engine).addRoutes(to: oauth)
+    if let registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: oauth) }
     MetadataRoute(engine: engine, registrationEndpoint: registration?.endpoint).addRoutes(to: router)
     OperationsRoute(engine: engine, metrics: metrics, exposure: configuration.metrics).addRoutes(to: router)
     let certificates = ClientCertificateSource(
         fromTLS: configuration.tls?.clientCertificates == .optional,
         trustedProxies: configuration.trustedProxies
     )
-    GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer, certificates: certificates)).addRoutes(to: router)
+    GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer, certificates: certificates))
+        .addRoutes(to: router.group().add(middleware: DoorErrors(.gnap)))
+    let pages = router.group().add(middleware: DoorErrors(.pages(catalogs)))
     InteractionRoutes(
         service: engine.gnap,
         authorization: engine.authorization,
@@ -227,9 +209,9 @@ public func buildApplication(
         signIn: configuration.signIn,
         catalogs: catalogs,
         now: dependencies.now
-    ).addRoutes(to: router)
+    ).addRoutes(to: pages)
     AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer), catalogs: catalogs)
-        .addRoutes(to: router)
+        .addRoutes(to: pages)
     AccountRoutes(
         service: engine.authorization,
         gnap: engine.gnap,
@@ -237,19 +219,14 @@ public func buildApplication(
         cookie: SessionCookie(issuer: issuer),
         catalogs: catalogs
     )
-    .addRoutes(to: router)
-    PushedAuthorizationRoute(engine: engine).addRoutes(to: router)
-    UserInfoRoute(engine: engine).addRoutes(to: router)
-    if let registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: router) }
+    .addRoutes(to: pages)
 
     services.append(
         KeyRefreshService(keyRing: keyRing, interval: .milliseconds(Int64(configuration.keys.refreshInterval * 1000)), logger: logger)
     )
-    var sweeper = ExpiredTokenSweeper(tokens: stores.tokens, now: dependencies.now, logger: logger, gnap: engine.gnap, people: people)
-    sweeper.authorizationCodes = stores.authorizationCodes
-    services.append(sweeper)
+    services.append(ExpiredRecordSweeper(engine: engine, people: people, logger: logger))
 
-    let databaseName = stores.displayName
+    let databaseName = database.displayName
     let listenURL =
         "\(configuration.tls == nil ? "http" : "https")://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
     var server: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: .seconds(30)))
@@ -266,7 +243,7 @@ public func buildApplication(
         },
         logger: logger
     )
-    if connection.service != nil {
+    if database.service != nil {
         application.beforeServerStarts(perform: prepareStores)
     }
     return TesseraApplication(application: application, engine: engine, port: port, baseURL: listenURL)

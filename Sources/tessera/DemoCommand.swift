@@ -44,11 +44,7 @@ extension Tessera.Demo {
         var host = "127.0.0.1"
 
         func run() async throws {
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = .warning
-                return handler
-            }
+            DemoNarration.quietLogs()
             let walk = try await ChainingWalk(host: host)
             try await walk.run()
         }
@@ -84,37 +80,27 @@ struct ChainingWalk {
         let portRS = try FreePort.find(host: host)
         resourceB = "http://\(host):\(portRS)"
 
-        var a = ServerConfiguration()
-        a.host = host
-        a.port = portA
-        a.database = "sqlite::memory:"
-        a.clients = [
-            ClientDefinition(
-                id: Self.clientID,
-                auth: "client_secret_basic",
-                secret: secretA,
-                grantTypes: ["client_credentials", GrantType.tokenExchange.rawValue],
-                scopes: "read book"
-            )
-        ]
+        var a = DemoNarration.server(
+            host: host,
+            port: portA,
+            client: Self.clientID,
+            secret: secretA,
+            grantTypes: ["client_credentials", GrantType.tokenExchange.rawValue],
+            scopes: "read book"
+        )
         a.chaining.domain = "a"
         var peerB = TrustConfiguration.Peer(name: "b", issuer: issuerB, audiences: [issuerB, issuerB + "/token"])
         peerB.outbound.subjectMap = [Self.clientID: "travel-app@b.example"]
         a.chaining.peers = [peerB]
 
-        var b = ServerConfiguration()
-        b.host = host
-        b.port = portB
-        b.database = "sqlite::memory:"
-        b.clients = [
-            ClientDefinition(
-                id: Self.clientID,
-                auth: "client_secret_basic",
-                secret: secretB,
-                grantTypes: [GrantType.jwtBearer.rawValue],
-                scopes: "read book"
-            )
-        ]
+        var b = DemoNarration.server(
+            host: host,
+            port: portB,
+            client: Self.clientID,
+            secret: secretB,
+            grantTypes: [GrantType.jwtBearer.rawValue],
+            scopes: "read book"
+        )
         b.chaining.domain = "b"
         var peerA = TrustConfiguration.Peer(name: "a", issuer: issuerA)
         peerA.jwksURI = issuerA + "/jwks"
@@ -157,27 +143,11 @@ struct ChainingWalk {
     }
 
     func run() async throws {
-        // Both servers in one service group, so the walk ends with a graceful shutdown of both.
-        let services = ServiceGroup(
-            configuration: .init(
-                services: [serverA.application, serverB.application, resourceServer],
-                logger: Logger(label: "tessera-demo")
-            )
+        try await DemoNarration.run(
+            [serverA.application, serverB.application, resourceServer],
+            readyAt: [issuerA + "/healthz", issuerB + "/healthz", resourceB + "/.well-known/oauth-protected-resource"],
+            walk
         )
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await services.run() }
-            do {
-                try await waitUntilReady(issuerA)
-                try await waitUntilReady(issuerB)
-                try await waitUntilReady(resourceB, path: "/.well-known/oauth-protected-resource")
-                try await walk()
-            } catch {
-                await services.triggerGracefulShutdown()
-                throw error
-            }
-            await services.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
     }
 
     private func walk() async throws {
@@ -193,12 +163,12 @@ struct ChainingWalk {
 
             """
         )
-        step(1, "The client gets an access token from its own AS (client_credentials at AS-A)")
+        DemoNarration.step(1, "The client gets an access token from its own AS (client_credentials at AS-A)")
         let tokenA = try await post(issuerA, secret: secretA, ["grant_type": "client_credentials", "scope": "read book"])
-        let accessA = try require(tokenA, "access_token")
-        show(token: accessA)
+        let accessA = try DemoNarration.require(tokenA, "access_token")
+        DemoNarration.show(token: accessA)
 
-        step(2, "Token exchange at AS-A (RFC 8693) with a DPoP proof: audience = AS-B, scope narrowed to what domain B needs")
+        DemoNarration.step(2, "Token exchange at AS-A (RFC 8693) with a DPoP proof: audience = AS-B, scope narrowed to what domain B needs")
         let exchanged = try await post(
             issuerA,
             secret: secretA,
@@ -209,26 +179,26 @@ struct ChainingWalk {
             ],
             dpop: true
         )
-        let grant = try require(exchanged, "access_token")
+        let grant = try DemoNarration.require(exchanged, "access_token")
         print("  AS-A returns a JWT authorization grant: token_type N_A, lifetime 60 s, aud = AS-B only, subject mapped for")
         print("  domain b, and requested_cnf = the key the client proved (the seed's \"AS acting as client\" flow)")
-        show(token: grant)
+        DemoNarration.show(token: grant)
 
-        step(3, "The client redeems the grant at AS-B (RFC 7523 jwt-bearer), for RS-B")
+        DemoNarration.step(3, "The client redeems the grant at AS-B (RFC 7523 jwt-bearer), for RS-B")
         let redeemed = try await post(
             issuerB,
             secret: secretB,
             ["grant_type": GrantType.jwtBearer.rawValue, "assertion": grant, "scope": "read book", "resource": resourceB]
         )
-        let accessB = try require(redeemed, "access_token")
+        let accessB = try DemoNarration.require(redeemed, "access_token")
         print("  AS-B checked the signature with AS-A's keys, aud, exp, the single-use jti and its Cedar policy, and bound")
         print("  its token to requested_cnf (token_type DPoP, cnf.jkt); no refresh token is issued")
-        show(token: accessB)
+        DemoNarration.show(token: accessB)
 
-        step(4, "The client calls RS-B with the token and a DPoP proof of its key")
+        DemoNarration.step(4, "The client calls RS-B with the token and a DPoP proof of its key")
         _ = try await get(resourceB + "/api/bookings", token: accessB, dpop: true)
 
-        step(5, "Attacks: the same grant again; AS-A's access token as a grant; more scope than the subject token;")
+        DemoNarration.step(5, "Attacks: the same grant again; AS-A's access token as a grant; more scope than the subject token;")
         print("  the domain-b token without the key (as a Bearer token)")
         _ = try await post(issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": grant])
         _ = try await post(issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": accessA])
@@ -263,67 +233,15 @@ struct ChainingWalk {
         return Int(response.status.code)
     }
 
-    private func step(_ number: Int, _ title: String) {
-        print("\n── Step \(number): \(title)")
-    }
-
     private func post(
         _ issuer: String,
         secret: String,
         _ parameters: [String: String],
         dpop withProof: Bool = false
     ) async throws -> [String: Any] {
-        let url = issuer + "/token"
-        let body = parameters.sorted { $0.key < $1.key }.map { "\(FormParameters.encode($0.key))=\(FormParameters.encode($0.value))" }
-            .joined(separator: "&")
-        print("  POST \(url)")
-        print("  Authorization: Basic <\(Self.clientID):secret>" + (withProof ? "    DPoP: <proof: htm POST, htu \(url)>" : ""))
-        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) {
-            print("    \(name)=\(value.count > 60 ? String(value.prefix(40)) + "…" : value)")
-        }
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.headers.add(name: "Authorization", value: "Basic " + Data("\(Self.clientID):\(secret)".utf8).base64EncodedString())
-        if withProof { request.headers.add(name: "DPoP", value: dpop.proof(method: "POST", uri: url)) }
-        request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let data = Data(buffer: try await response.body.collect(upTo: 1 << 20))
-        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        var shown = json
-        if let token = shown["access_token"] as? String { shown["access_token"] = String(token.prefix(24)) + "…" }
-        print("  → HTTP \(response.status.code) \(Self.pretty(shown))")
-        return json
+        let proof = withProof ? [("DPoP", dpop.proof(method: "POST", uri: issuer + "/token"))] : []
+        let sorted = parameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return try await DemoNarration.postToken(issuer, clientID: Self.clientID, secret: secret, sorted, headers: proof).json
     }
 
-    private func require(_ json: [String: Any], _ member: String) throws -> String {
-        guard let value = json[member] as? String else { throw ValidationError("the demo expected '\(member)' in \(json)") }
-        return value
-    }
-
-    private func show(token: String) {
-        guard let jws = try? CompactJWS(parsing: token) else { return }
-        print("  header:  \(Self.pretty(["alg": jws.header.alg, "kid": jws.header.kid ?? "", "typ": jws.header.typ ?? ""]))")
-        let claims = (try? JSONSerialization.jsonObject(with: jws.payload)) as? [String: Any] ?? [:]
-        print("  claims:  \(Self.pretty(claims))")
-    }
-
-    private static func pretty(_ object: [String: Any]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return "\(object)"
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    private func waitUntilReady(_ base: String, path: String = "/healthz") async throws {
-        for _ in 0..<100 {
-            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + path), timeout: .seconds(1)),
-                response.status == .ok
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("the demo server at \(base) did not start")
-    }
 }

@@ -29,11 +29,7 @@ struct GNAPDemo: AsyncParsableCommand {
     @Option(name: .customLong("timeout"), help: "Give up after this many seconds.") var timeout: Int = 600
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        DemoNarration.quietLogs()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-demo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let secret = password ?? String(ClientSecret.generate().prefix(16))

@@ -42,11 +42,7 @@ struct MCPDemo: AsyncParsableCommand {
     var host = "127.0.0.1"
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        DemoNarration.quietLogs()
         let walk = try await MCPEnterpriseWalk(host: host)
         try await walk.run()
     }
@@ -88,20 +84,16 @@ struct MCPEnterpriseWalk {
         resourceASIssuer = "http://\(host):\(asPort)"
         mcpResource = "http://\(host):\(mcpPort)/mcp"
 
-        var idpConfiguration = ServerConfiguration()
-        idpConfiguration.host = host
-        idpConfiguration.port = idpPort
-        idpConfiguration.database = "sqlite::memory:"
-        idpConfiguration.users = [UserDefinition(username: Self.user.0, password: Self.user.1, displayName: "Mona")]
-        var agent = ClientDefinition(
-            id: Self.clientID,
-            auth: "client_secret_basic",
+        var idpConfiguration = DemoNarration.server(
+            host: host,
+            port: idpPort,
+            client: Self.clientID,
             secret: idpSecret,
             grantTypes: [GrantType.authorizationCode.rawValue, GrantType.tokenExchange.rawValue],
             scopes: "openid"
         )
-        agent.redirectURIs = [Self.redirectURI]
-        idpConfiguration.clients = [agent]
+        idpConfiguration.users = [UserDefinition(username: Self.user.0, password: Self.user.1, displayName: "Mona")]
+        idpConfiguration.clients[0].redirectURIs = [Self.redirectURI]
         // The IdP issues ID-JAGs for the resource AS: for this client, this MCP server, this scope.
         var forResourceAS = TrustConfiguration.Peer(name: "mcp-as", issuer: resourceASIssuer)
         var issuing = IDJAGTrust()
@@ -111,19 +103,14 @@ struct MCPEnterpriseWalk {
         forResourceAS.idJAG = issuing
         idpConfiguration.chaining.peers = [forResourceAS]
 
-        var asConfiguration = ServerConfiguration()
-        asConfiguration.host = host
-        asConfiguration.port = asPort
-        asConfiguration.database = "sqlite::memory:"
-        asConfiguration.clients = [
-            ClientDefinition(
-                id: Self.clientID,
-                auth: "client_secret_basic",
-                secret: resourceASSecret,
-                grantTypes: [GrantType.jwtBearer.rawValue],
-                scopes: Self.scope
-            )
-        ]
+        var asConfiguration = DemoNarration.server(
+            host: host,
+            port: asPort,
+            client: Self.clientID,
+            secret: resourceASSecret,
+            grantTypes: [GrantType.jwtBearer.rawValue],
+            scopes: Self.scope
+        )
         // The resource AS redeems the IdP's ID-JAGs (keys from its JWK Set) for the MCP server only,
         // and issues no token that does not name its resource (RFC 8707; `resource_indicators: required`).
         var trustedIdP = TrustConfiguration.Peer(name: "idp", issuer: idpIssuer)
@@ -153,27 +140,11 @@ struct MCPEnterpriseWalk {
     }
 
     func run() async throws {
-        let services = ServiceGroup(
-            configuration: .init(
-                services: [idp.application, resourceAS.application, mcpServer],
-                logger: Logger(label: "tessera-demo")
-            )
-        )
+        let ready = [
+            idpIssuer + "/healthz", resourceASIssuer + "/healthz", ProtectedResourceMetadata.metadataURL(for: mcpResource) ?? mcpResource,
+        ]
         do {
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await services.run() }
-                do {
-                    try await waitUntilReady(idpIssuer + "/healthz")
-                    try await waitUntilReady(resourceASIssuer + "/healthz")
-                    try await waitUntilReady(ProtectedResourceMetadata.metadataURL(for: mcpResource) ?? mcpResource)
-                    try await walk()
-                } catch {
-                    await services.triggerGracefulShutdown()
-                    throw error
-                }
-                await services.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-            }
+            try await DemoNarration.run([idp.application, resourceAS.application, mcpServer], readyAt: ready, http: http, walk)
         } catch {
             try? await http.shutdown()
             throw error
@@ -198,37 +169,37 @@ struct MCPEnterpriseWalk {
             """
         )
 
-        step(1, "The person signs in at the IdP: authorization code with PKCE S256 and scope openid → an ID token")
+        DemoNarration.step(1, "The person signs in at the IdP: authorization code with PKCE S256 and scope openid → an ID token")
         let idToken = try await signIn()
-        show(token: idToken)
+        DemoNarration.show(token: idToken)
 
-        step(2, "Leg 1, token exchange at the IdP (RFC 8693): the ID token for an ID-JAG addressed to the resource AS")
+        DemoNarration.step(2, "Leg 1, token exchange at the IdP (RFC 8693): the ID token for an ID-JAG addressed to the resource AS")
         let exchange: [(String, String)] = [
             ("grant_type", GrantType.tokenExchange.rawValue), ("requested_token_type", TokenTypeIdentifier.idJAG),
             ("audience", resourceASIssuer), ("resource", mcpResource), ("scope", Self.scope),
             ("subject_token", idToken), ("subject_token_type", TokenTypeIdentifier.idToken),
         ]
         let issued = try await post(idpIssuer, secret: idpSecret, exchange)
-        let idJAG = try require(issued.json, "access_token")
+        let idJAG = try DemoNarration.require(issued.json, "access_token")
         print("  The IdP checked the ID token (its signature, aud = this client) and its ID-JAG policy; token_type N_A,")
         print("  typ oauth-id-jag+jwt, aud = the resource AS, resource = the MCP server, single-use jti, no refresh token")
-        show(token: idJAG)
+        DemoNarration.show(token: idJAG)
 
-        step(3, "Leg 2, jwt-bearer at the resource AS (RFC 7523): the ID-JAG for an access token to the MCP server")
+        DemoNarration.step(3, "Leg 2, jwt-bearer at the resource AS (RFC 7523): the ID-JAG for an access token to the MCP server")
         let redeemed = try await post(
             resourceASIssuer,
             secret: resourceASSecret,
             [("grant_type", GrantType.jwtBearer.rawValue), ("assertion", idJAG), ("resource", mcpResource)]
         )
-        let accessToken = try require(redeemed.json, "access_token")
+        let accessToken = try DemoNarration.require(redeemed.json, "access_token")
         print("  The resource AS checked the IdP's signature, typ, aud = its issuer, client_id = the authenticated client,")
         print("  the resource, and spent the jti; its token's aud is the MCP server")
-        show(token: accessToken)
+        DemoNarration.show(token: accessToken)
 
-        step(4, "The MCP server without a token: 401 and where to find its authorization server (RFC 9728)")
+        DemoNarration.step(4, "The MCP server without a token: 401 and where to find its authorization server (RFC 9728)")
         _ = try await mcp(#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}"#, token: nil)
 
-        step(5, "A tool call the MCP server's Cedar policy permits: get_forecast for Berlin")
+        DemoNarration.step(5, "A tool call the MCP server's Cedar policy permits: get_forecast for Berlin")
         _ = try await mcp(
             #"{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"tessera-demo","version":"1"}}}"#,
             token: accessToken,
@@ -236,10 +207,13 @@ struct MCPEnterpriseWalk {
         )
         let berlin = try await mcp(toolCall: "get_forecast", #"{"city":"Berlin","days":2}"#, id: 3, token: accessToken)
 
-        step(6, "A tool call the policy refuses: get_forecast for Paris (a tool error, not an HTTP error: no scope would help)")
+        DemoNarration.step(
+            6,
+            "A tool call the policy refuses: get_forecast for Paris (a tool error, not an HTTP error: no scope would help)"
+        )
         let paris = try await mcp(toolCall: "get_forecast", #"{"city":"Paris"}"#, id: 4, token: accessToken)
 
-        step(7, "Attacks: the same ID-JAG again; the resource AS's own access token as an ID-JAG; a destructive tool")
+        DemoNarration.step(7, "Attacks: the same ID-JAG again; the resource AS's own access token as an ID-JAG; a destructive tool")
         let replayed = try await post(
             resourceASIssuer,
             secret: resourceASSecret,
@@ -299,7 +273,7 @@ struct MCPEnterpriseWalk {
                 ("code_verifier", request.codeVerifier),
             ]
         )
-        return try require(tokens.json, "id_token")
+        return try DemoNarration.require(tokens.json, "id_token")
     }
 
     private struct Page {
@@ -334,26 +308,8 @@ struct MCPEnterpriseWalk {
     }
 
     private func post(_ issuer: String, secret: String, _ parameters: [(String, String)]) async throws -> Answer {
-        let url = issuer + "/token"
-        print("  POST \(url)")
-        print("  Authorization: Basic <\(Self.clientID):secret>")
-        for (name, value) in parameters {
-            print("    \(name)=\(value.count > 60 ? String(value.prefix(40)) + "…" : value)")
-        }
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.headers.add(name: "Authorization", value: "Basic " + Data("\(Self.clientID):\(secret)".utf8).base64EncodedString())
-        request.body = .bytes(ByteBuffer(string: FormParameters(parameters).encoded))
-        let response = try await http.execute(request, timeout: .seconds(10))
-        let data = Data(buffer: try await response.body.collect(upTo: 1 << 20))
-        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        var shown = json
-        for member in ["access_token", "id_token"] {
-            if let token = shown[member] as? String { shown[member] = String(token.prefix(24)) + "…" }
-        }
-        print("  → HTTP \(response.status.code) \(Self.pretty(shown))")
-        return Answer(status: Int(response.status.code), json: json)
+        let (status, json) = try await DemoNarration.postToken(issuer, clientID: Self.clientID, secret: secret, parameters, http: http)
+        return Answer(status: status, json: json)
     }
 
     private struct ToolResult {
@@ -383,7 +339,7 @@ struct MCPEnterpriseWalk {
         let data = Data(buffer: try await response.body.collect(upTo: 1 << 20))
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         if !quiet {
-            let shown = json.isEmpty ? String(decoding: data, as: UTF8.self) : Self.pretty(json)
+            let shown = json.isEmpty ? String(decoding: data, as: UTF8.self) : DemoNarration.pretty(json)
             print("  → HTTP \(response.status.code) \(shown)")
             for challenge in response.headers["WWW-Authenticate"] { print("  WWW-Authenticate: \(challenge)") }
         }
@@ -391,29 +347,6 @@ struct MCPEnterpriseWalk {
     }
 
     // MARK: - Printing
-
-    private func step(_ number: Int, _ title: String) {
-        print("\n── Step \(number): \(title)")
-    }
-
-    private func require(_ json: [String: Any], _ member: String) throws -> String {
-        guard let value = json[member] as? String else { throw ValidationError("the demo expected '\(member)' in \(json)") }
-        return value
-    }
-
-    private func show(token: String) {
-        guard let jws = try? CompactJWS(parsing: token) else { return }
-        print("  header:  \(Self.pretty(["alg": jws.header.alg, "kid": jws.header.kid ?? "", "typ": jws.header.typ ?? ""]))")
-        let claims = (try? JSONSerialization.jsonObject(with: jws.payload)) as? [String: Any] ?? [:]
-        print("  claims:  \(Self.pretty(claims))")
-    }
-
-    private static func pretty(_ object: [String: Any]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return "\(object)"
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
 
     private static func indented(_ text: String) -> String {
         text.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
@@ -423,13 +356,4 @@ struct MCPEnterpriseWalk {
         url.count > 110 ? String(url.prefix(110)) + "…" : url
     }
 
-    private func waitUntilReady(_ url: String) async throws {
-        for _ in 0..<100 {
-            if let response = try? await http.execute(HTTPClientRequest(url: url), timeout: .seconds(1)), response.status == .ok {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("the demo server at \(url) did not start")
-    }
 }

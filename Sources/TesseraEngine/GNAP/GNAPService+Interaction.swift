@@ -212,6 +212,12 @@ extension GNAPService {
         /// issues them to this client for the signed-in person, keyed by ``rightKey(token:right:)``.
         /// Rendering only: the decision is about ``request`` (``rightsDigest``).
         public let cedarPreviews: [String: CedarConsentPreview]
+
+        /// The interaction's id: its consent page is `/interact/{id}`.
+        public var id: String { interaction.id }
+        /// Where the client is told the outcome (RFC 9635 §2.5.2), and how: `redirect` or `push`.
+        public var finishURI: String? { interaction.finishURI }
+        public var finishMethod: String? { interaction.finishMethod }
     }
 
     /// A digest of exactly what the consent page shows and a decision approves: the requested

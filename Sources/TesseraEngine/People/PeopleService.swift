@@ -60,6 +60,28 @@ public struct PeopleService: Sendable {
         }
     }
 
+    /// A configured user (`users:` in the config file): a ready hash is stored as it is; a password is
+    /// hashed, unless the stored hash already matches it and the display name is unchanged (start-up
+    /// skips the slow KDF for users it already has).
+    /// - Parameters:
+    ///   - username: the sign-in name.
+    ///   - password: the plaintext password, when the file gives one.
+    ///   - passwordHash: a `pbkdf2-sha256$…` hash, when the file gives one (it wins over `password`).
+    ///   - displayName: how the pages greet the person.
+    /// - Throws: ``UserDefinitionError`` for a bad name, password or hash; store failures.
+    public func ensureUser(username: String, password: String?, passwordHash: String?, displayName: String?) async throws {
+        if let passwordHash {
+            try await addUser(username: username, passwordHash: passwordHash, displayName: displayName)
+        } else if let password {
+            if let stored = try await store.user(username: username), PasswordHasher.verify(password, against: stored.passwordHash),
+                stored.displayName == displayName
+            {
+                return
+            }
+            try await addUser(username: username, password: password, displayName: displayName)
+        }
+    }
+
     /// The user if `password` is theirs.
     ///
     /// The name is canonicalized first (``PresentedIdentifier``): a name no user can have — a NUL, a
@@ -69,17 +91,17 @@ public struct PeopleService: Sendable {
     ///
     /// - Throws: ``PresentedIdentifier/Refusal`` for an impossible name, ``PasswordHashingPool/Busy`` when
     ///   too many hashes are already waiting.
-    public func authenticate(username: String, password: String) async throws -> UserRecord? {
+    public func authenticate(username: String, password: String) async throws -> Person? {
         let name = try PresentedIdentifier.canonical(username, as: .username)
         let user = try await store.user(username: name)
         let stored = user?.passwordHash
         let candidate = String(password.prefix(1024))
         let matches = try await hashing.submit { PasswordHasher.verify(candidate, against: stored ?? PasswordHasher.decoy) }
-        return matches ? user : nil
+        return matches ? user.map { Person(username: $0.username, displayName: $0.displayName) } : nil
     }
 
     /// A browser session: the cookie value to set (shown once, stored only hashed) and its record.
-    public func startSession(username: String?) async throws -> (cookie: String, session: SessionRecord) {
+    public func startSession(username: String?) async throws -> (cookie: String, session: BrowserSession) {
         let cookie = TokenIssuer.randomIdentifier()
         let current = now()
         let session = SessionRecord(
@@ -94,21 +116,24 @@ public struct PeopleService: Sendable {
         } else {
             try await store.createSession(session)
         }
-        return (cookie, session)
+        return (cookie, BrowserSession(session))
     }
 
     /// The live session behind a cookie value.
-    public func session(cookie: String) async throws -> SessionRecord? {
-        guard cookie.utf8.count <= 128 else { return nil }
-        return try await store.session(idHash: TokenIssuer.hashToken(cookie), at: now())
+    /// - Parameter cookie: the session cookie's value, if the request carried one.
+    /// - Returns: The live session behind it, or `nil`.
+    /// - Throws: Store failures.
+    public func session(cookie: String?) async throws -> BrowserSession? {
+        guard let cookie, cookie.utf8.count <= 128 else { return nil }
+        return try await store.session(idHash: TokenIssuer.hashToken(cookie), at: now()).map(BrowserSession.init)
     }
 
-    public func endSession(_ session: SessionRecord) async throws {
+    public func endSession(_ session: BrowserSession) async throws {
         try await store.deleteSession(idHash: session.idHash)
     }
 
     /// Whether a form's CSRF token is this session's (constant time).
-    public static func checkCSRF(_ presented: String?, session: SessionRecord) -> Bool {
+    public static func checkCSRF(_ presented: String?, session: BrowserSession) -> Bool {
         guard let presented, !presented.isEmpty else { return false }
         return ConstantTime.equals(Array(presented.utf8), Array(session.csrfToken.utf8))
     }
@@ -116,17 +141,41 @@ public struct PeopleService: Sendable {
     /// Live sessions that hold no user yet (bounded by the anonymous-session limit).
     public func anonymousSessionCount() async throws -> Int { try await store.anonymousSessionCount(at: now()) }
 
-    public func users() async throws -> [UserRecord] { try await store.users() }
-    public func removeUser(username: String) async throws -> Bool {
-        guard PresentedIdentifier.isCanonical(username, as: .username) else { return false }
-        return try await store.removeUser(username: username)
-    }
-
-    public func user(username: String) async throws -> UserRecord? {
-        guard PresentedIdentifier.isCanonical(username, as: .username) else { return nil }
-        return try await store.user(username: username)
+    /// - Parameter username: a signed-in person's name.
+    /// - Returns: The person as the pages greet them (no display name for an unknown name).
+    /// - Throws: Store failures.
+    public func person(username: String) async throws -> Person {
+        guard PresentedIdentifier.isCanonical(username, as: .username) else { return Person(username: username, displayName: nil) }
+        return Person(username: username, displayName: try await store.user(username: username)?.displayName)
     }
     public func sweepSessions(before cutoff: Date) async throws -> Int { try await store.deleteExpiredSessions(before: cutoff) }
+}
+
+/// A person as the doors see them: who they are and how the pages greet them.
+public struct Person: Sendable, Hashable {
+    public var username: String
+    public var displayName: String?
+
+    public init(username: String, displayName: String?) {
+        self.username = username
+        self.displayName = displayName
+    }
+}
+
+/// A browser session as the doors see it (the stored record stays the engine's business).
+public struct BrowserSession: Sendable, Hashable {
+    /// SHA-256 (base64url) of the cookie value: the session's identity, also the user-code throttle's key.
+    public let idHash: String
+    /// The signed-in person; `nil` while the session only carries the sign-in form's CSRF token.
+    public let username: String?
+    /// The synchronizer token every form of this session must echo.
+    public let csrfToken: String
+    /// When the person signed in (OpenID Connect `auth_time`).
+    public let createdAt: Date
+
+    init(_ record: SessionRecord) {
+        (idHash, username, csrfToken, createdAt) = (record.idHash, record.username, record.csrfToken, record.createdAt)
+    }
 }
 
 /// A user definition that cannot be stored.

@@ -28,13 +28,7 @@ struct FileDPoP: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        // A misspelt setting is an error, not silently ignored.
-        let any = try decoder.container(keyedBy: ConfigurationLoader.AnyKey.self)
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {
-            throw DecodingError.dataCorrupted(.init(codingPath: any.codingPath + [unknown], debugDescription: "unknown setting"))
-        }
-        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        let keyed = try decoder.strictContainer(keyedBy: CodingKeys.self)
         requireNonce = try keyed.decodeIfPresent(Bool.self, forKey: .requireNonce)
         nonceSecret = try keyed.decodeIfPresent(String.self, forKey: .nonceSecret)
         noncePeriod = try keyed.decodeIfPresent(Double.self, forKey: .noncePeriod)

@@ -146,12 +146,7 @@ public enum ConfigurationLoader {
         }
 
         init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: AnyKey.self)
-            let known = Set(CodingKeys.allCases.map(\.rawValue))
-            if let unknown = container.allKeys.first(where: { !known.contains($0.stringValue) }) {
-                throw DecodingError.dataCorrupted(.init(codingPath: [unknown], debugDescription: "unknown setting"))
-            }
-            let keyed = try decoder.container(keyedBy: CodingKeys.self)
+            let keyed = try decoder.strictContainer(keyedBy: CodingKeys.self)
             host = try keyed.decodeIfPresent(String.self, forKey: .host)
             port = try keyed.decodeIfPresent(Int.self, forKey: .port)
             issuer = try keyed.decodeIfPresent(String.self, forKey: .issuer)
@@ -434,5 +429,21 @@ public enum ConfigurationLoader {
         var intValue: Int? { nil }
         init(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
+    }
+}
+
+extension Decoder {
+    /// The keyed container of a configuration section, refusing keys the section does not know: a
+    /// misspelt setting is an error, not silently ignored.
+    /// - Parameter keys: the section's keys.
+    /// - Returns: The container.
+    /// - Throws: `DecodingError.dataCorrupted` ("unknown setting") naming the first unknown key.
+    func strictContainer<Keys: CodingKey & CaseIterable>(keyedBy keys: Keys.Type) throws -> KeyedDecodingContainer<Keys> {
+        let any = try container(keyedBy: ConfigurationLoader.AnyKey.self)
+        let known = Set(Keys.allCases.map(\.stringValue))
+        if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: any.codingPath + [unknown], debugDescription: "unknown setting"))
+        }
+        return try container(keyedBy: keys)
     }
 }

@@ -37,12 +37,7 @@ extension ConfigurationLoader {
 
         /// Unknown members are refused: a misspelt trust setting must not be silently ignored.
         init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: AnyKey.self)
-            let known = Set(CodingKeys.allCases.map(\.rawValue))
-            if let unknown = container.allKeys.first(where: { !known.contains($0.stringValue) }) {
-                throw DecodingError.dataCorrupted(.init(codingPath: [unknown], debugDescription: "unknown setting"))
-            }
-            caBundle = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .caBundle)
+            caBundle = try decoder.strictContainer(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .caBundle)
         }
 
         func apply(to configuration: inout ServerConfiguration) {

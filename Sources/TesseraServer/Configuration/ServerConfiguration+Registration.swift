@@ -63,12 +63,7 @@ struct FileRegistration: Decodable {
                 return
             }
         }
-        let any = try decoder.container(keyedBy: ConfigurationLoader.AnyKey.self)
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {
-            throw DecodingError.dataCorrupted(.init(codingPath: any.codingPath + [unknown], debugDescription: "unknown setting"))
-        }
-        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        let keyed = try decoder.strictContainer(keyedBy: CodingKeys.self)
         mode = try keyed.decodeIfPresent(String.self, forKey: .mode)
         allowedGrantTypes = try keyed.decodeIfPresent([String].self, forKey: .allowedGrantTypes)
         allowedScopes = try keyed.decodeIfPresent([String].self, forKey: .allowedScopes)

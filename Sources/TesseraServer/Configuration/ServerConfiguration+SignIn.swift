@@ -78,13 +78,7 @@ struct FileSignIn: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        // A misspelt setting is an error, not silently ignored.
-        let any = try decoder.container(keyedBy: ConfigurationLoader.AnyKey.self)
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {
-            throw DecodingError.dataCorrupted(.init(codingPath: any.codingPath + [unknown], debugDescription: "unknown setting"))
-        }
-        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        let keyed = try decoder.strictContainer(keyedBy: CodingKeys.self)
         attemptsPerName = try keyed.decodeIfPresent(Int.self, forKey: .attemptsPerName)
         attemptsPerAddress = try keyed.decodeIfPresent(Int.self, forKey: .attemptsPerAddress)
         window = try keyed.decodeIfPresent(Double.self, forKey: .window)

@@ -84,12 +84,7 @@ extension ConfigurationLoader {
         }
 
         init(from decoder: any Decoder) throws {
-            let any = try decoder.container(keyedBy: ConfigurationLoader.AnyKey.self)
-            let known = Set(CodingKeys.allCases.map(\.rawValue))
-            if let unknown = any.allKeys.first(where: { !known.contains($0.stringValue) }) {
-                throw DecodingError.dataCorrupted(.init(codingPath: any.codingPath + [unknown], debugDescription: "unknown setting"))
-            }
-            let keyed = try decoder.container(keyedBy: CodingKeys.self)
+            let keyed = try decoder.strictContainer(keyedBy: CodingKeys.self)
             certificateChain = try keyed.decode(String.self, forKey: .certificateChain)
             privateKey = try keyed.decode(String.self, forKey: .privateKey)
             clientCertificates = try keyed.decodeIfPresent(String.self, forKey: .clientCertificates)

@@ -20,18 +20,26 @@ enum OAuthResponses {
 
     /// The RFC 6749 §5.2 error response: 400, or 401 with `WWW-Authenticate` for `invalid_client`
     /// (required when the client used the `Authorization` header, harmless otherwise), 503 for
-    /// `temporarily_unavailable`.
+    /// `temporarily_unavailable`; a bearer-protected endpoint's `invalid_token` (401) and
+    /// `insufficient_scope` (403) carry the RFC 6750 §3 `Bearer` challenge.
     static func error(_ error: OAuthError) -> Response {
         let status: HTTPResponse.Status =
             switch error.code {
-            case .invalidClient: .unauthorized
+            case .invalidClient, .invalidToken: .unauthorized
+            case .insufficientScope: .forbidden
             case .serverError: .internalServerError
             case .temporarilyUnavailable: .serviceUnavailable
             default: .badRequest
             }
         var response = json(OAuthErrorBody(error), status: status)
-        if error.code == .invalidClient {
+        switch error.code {
+        case .invalidClient:
             response.headers[.wwwAuthenticate] = #"Basic realm="tessera""#
+        case .invalidToken, .insufficientScope:
+            let description = error.message.replacingOccurrences(of: "\"", with: "'")
+            response.headers[.wwwAuthenticate] = "Bearer error=\"\(error.code.rawValue)\", error_description=\"\(description)\""
+        default:
+            break
         }
         return response
     }

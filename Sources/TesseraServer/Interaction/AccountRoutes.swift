@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import TesseraEngine
 import TesseraProtocol
-import TesseraStorage
 
 /// `GET /account`: the signed-in person's remembered OAuth consents and approved GNAP grants;
 /// `POST /account/consents/{id}/withdraw` and `POST /account/grants/{id}/withdraw` (CSRF-protected)
@@ -17,22 +16,30 @@ struct AccountRoutes: Sendable {
     /// The languages of the pages (`Accept-Language`, RFC 9110 §12.5.4).
     var catalogs: MessageCatalogs = .shipped
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
-        router.get("/account") { request, context in await page(request, context) { m in try await account(request, m) } }
+    func addRoutes(to router: some RouterMethods<TesseraRequestContext>) {
+        router.get("/account") { request, context in try await account(request, catalogs.negotiate(request)) }
         router.post("/account/consents/:id/withdraw") { request, context in
-            await page(request, context) { m in
-                try await withdraw(request, context: context, id: try context.parameters.require("id"), kind: .consent, m)
-            }
+            try await withdraw(
+                request,
+                context: context,
+                id: try context.parameters.require("id"),
+                kind: .consent,
+                catalogs.negotiate(request)
+            )
         }
         router.post("/account/grants/:id/withdraw") { request, context in
-            await page(request, context) { m in
-                try await withdraw(request, context: context, id: try context.parameters.require("id"), kind: .gnapGrant, m)
-            }
+            try await withdraw(
+                request,
+                context: context,
+                id: try context.parameters.require("id"),
+                kind: .gnapGrant,
+                catalogs.negotiate(request)
+            )
         }
     }
 
     private func account(_ request: Request, _ m: MessageCatalog) async throws -> Response {
-        guard let session = try await currentSession(request), let username = session.username else {
+        guard let session = try await people.session(cookie: cookie.value(in: request)), let username = session.username else {
             return InteractionRoutes.signInFirst("/account")
         }
         return PageLayout.response(try await accountPage(username, csrf: session.csrfToken, m), m)
@@ -42,7 +49,7 @@ struct AccountRoutes: Sendable {
         AccountPages.account(
             try await service.consents(of: username),
             grants: try await gnap.approvedGrants(of: username),
-            person: Person(username: username, displayName: try await people.user(username: username)?.displayName),
+            person: try await people.person(username: username),
             csrf: csrf,
             notice: notice,
             m
@@ -63,7 +70,7 @@ struct AccountRoutes: Sendable {
         _ m: MessageCatalog
     ) async throws -> Response {
         let form = try await FormBody.parse(request, context: context)
-        guard let session = try await currentSession(request), let username = session.username else {
+        guard let session = try await people.session(cookie: cookie.value(in: request)), let username = session.username else {
             return InteractionRoutes.signInFirst("/account")
         }
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return InteractionRoutes.csrfFailure(m) }
@@ -73,37 +80,10 @@ struct AccountRoutes: Sendable {
             case .gnapGrant: try await gnap.withdrawGrant(id: id, username: username)
             }
         guard withdrawn else {
-            return PageLayout.message(
-                .nothingToWithdrawTitle,
-                .nothingToWithdraw,
-                m,
-                status: .notFound,
-                kind: "error"
-            )
+            return PageLayout.message(.nothingToWithdrawTitle, .nothingToWithdraw, m, status: .notFound, kind: "error")
         }
         context.logger.info("consent withdrawn", metadata: ["tessera.user": "\(username)", "tessera.kind": "\(kind)"])
         return PageLayout.response(try await accountPage(username, csrf: session.csrfToken, notice: .accountWithdrawn, m), m)
     }
 
-    private func currentSession(_ request: Request) async throws -> SessionRecord? {
-        guard let value = cookie.value(in: request) else { return nil }
-        return try await people.session(cookie: value)
-    }
-
-    /// Every failure becomes a page — never a stack trace — in the request's language.
-    private func page(
-        _ request: Request,
-        _ context: TesseraRequestContext,
-        _ body: (MessageCatalog) async throws -> Response
-    ) async -> Response {
-        let m = catalogs.negotiate(request.headers[.acceptLanguage])
-        do {
-            return try await body(m)
-        } catch let error as OAuthError {
-            return PageLayout.message(.wrongTitle, "\(error.message)", m, status: .badRequest, kind: "error")
-        } catch {
-            context.logger.error("account page failed", metadata: ["tessera.error": "\(error)"])
-            return PageLayout.message(.wrongTitle, .serverFailed, m, status: .internalServerError, kind: "error")
-        }
-    }
 }

@@ -4,7 +4,6 @@ import Logging
 import NIOCore
 import TesseraEngine
 import TesseraProtocol
-import TesseraStorage
 
 /// The OAuth authorization endpoint (RFC 6749 §4.1) on the interaction pages: `GET /authorize`
 /// checks the request and holds it, the person signs in on the shared sign-in page and decides on
@@ -18,15 +17,15 @@ struct AuthorizationRoutes: Sendable {
     /// The languages of the pages (`Accept-Language`, RFC 9110 §12.5.4).
     var catalogs: MessageCatalogs = .shipped
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
+    func addRoutes(to router: some RouterMethods<TesseraRequestContext>) {
         router.get(RouterPath(Endpoints.authorization)) { request, context in
-            await page(request, context) { m in try await authorize(request, m) }
+            try await authorize(request, catalogs.negotiate(request))
         }
         router.get("/authorize/:id") { request, context in
-            await page(request, context) { m in try await consentPage(request, id: try context.parameters.require("id"), m) }
+            try await consentPage(request, id: try context.parameters.require("id"), catalogs.negotiate(request))
         }
         router.post("/authorize/:id") { request, context in
-            await page(request, context) { m in try await decide(request, context: context, id: try context.parameters.require("id"), m) }
+            try await decide(request, context: context, id: try context.parameters.require("id"), catalogs.negotiate(request))
         }
     }
 
@@ -49,7 +48,7 @@ struct AuthorizationRoutes: Sendable {
     }
 
     private func consentPage(_ request: Request, id: String, _ m: MessageCatalog) async throws -> Response {
-        guard let session = try await currentSession(request), let username = session.username else {
+        guard let session = try await people.session(cookie: cookie.value(in: request)), let username = session.username else {
             return InteractionRoutes.signInFirst("/authorize/" + id)
         }
         // A remembered consent that covers the request answers it without asking again.
@@ -57,7 +56,7 @@ struct AuthorizationRoutes: Sendable {
             return InteractionRoutes.seeOther(location)
         }
         guard let pending = try await service.pending(id: id) else { return Self.expired(m) }
-        let person = Person(username: username, displayName: try await people.user(username: username)?.displayName)
+        let person = try await people.person(username: username)
         return PageLayout.response(
             AuthorizationPages.consent(
                 pending,
@@ -73,7 +72,7 @@ struct AuthorizationRoutes: Sendable {
 
     private func decide(_ request: Request, context: TesseraRequestContext, id: String, _ m: MessageCatalog) async throws -> Response {
         let form = try await FormBody.parse(request, context: context, repeatable: ["scope", "detail"])
-        guard let session = try await currentSession(request), let username = session.username else {
+        guard let session = try await people.session(cookie: cookie.value(in: request)), let username = session.username else {
             return InteractionRoutes.signInFirst("/authorize/" + id)
         }
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return InteractionRoutes.csrfFailure(m) }
@@ -85,13 +84,7 @@ struct AuthorizationRoutes: Sendable {
         case "approve": (approve, scope, details) = (true, Set(form.all("scope")), Set(form.all("detail").compactMap { Int($0) }))
         case "deny": (approve, scope, details) = (false, nil, nil)
         default:
-            return PageLayout.message(
-                .wrongTitle,
-                .formIncomplete,
-                m,
-                status: .badRequest,
-                kind: "error"
-            )
+            return PageLayout.message(.wrongTitle, .formIncomplete, m, status: .badRequest, kind: "error")
         }
         do {
             let location = try await service.decide(
@@ -110,11 +103,6 @@ struct AuthorizationRoutes: Sendable {
         }
     }
 
-    private func currentSession(_ request: Request) async throws -> SessionRecord? {
-        guard let value = cookie.value(in: request) else { return nil }
-        return try await people.session(cookie: value)
-    }
-
     static func found(_ location: String) -> Response {
         Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
     }
@@ -127,22 +115,5 @@ struct AuthorizationRoutes: Sendable {
 
     static func expired(_ m: MessageCatalog) -> Response {
         PageLayout.message(.expiredTitle, .expiredOrAnswered, m, status: .gone, kind: "error")
-    }
-
-    /// Every failure becomes a page — never a stack trace, never a redirect — in the request's language.
-    private func page(
-        _ request: Request,
-        _ context: TesseraRequestContext,
-        _ body: (MessageCatalog) async throws -> Response
-    ) async -> Response {
-        let m = catalogs.negotiate(request.headers[.acceptLanguage])
-        do {
-            return try await body(m)
-        } catch let error as OAuthError {
-            return PageLayout.message(.wrongTitle, "\(error.message)", m, status: .badRequest, kind: "error")
-        } catch {
-            context.logger.error("authorization page failed", metadata: ["tessera.error": "\(error)"])
-            return PageLayout.message(.wrongTitle, .serverFailed, m, status: .internalServerError, kind: "error")
-        }
     }
 }

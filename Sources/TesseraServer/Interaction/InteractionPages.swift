@@ -1,7 +1,6 @@
 import Foundation
 import TesseraEngine
 import TesseraProtocol
-import TesseraStorage
 
 /// The templates of the interaction pages (RFC 9635 §4): sign-in, consent, user-code entry.
 /// Every value from a request or a stored grant is escaped by ``HTML``.
@@ -114,10 +113,10 @@ enum InteractionPages {
             if !items.isEmpty { subject = "<h2>\(m(.consentSubject))</h2><ul>\(items)</ul>" }
         }
         var finish: HTML = "<p class=\"note\">\(m(.consentReturn))</p>"
-        if let uri = view.interaction.finishURI, let host = URLComponents(string: uri)?.host {
+        if let uri = view.finishURI, let host = URLComponents(string: uri)?.host {
             let strong: HTML = "<strong>\(host)</strong>"
             finish =
-                view.interaction.finishMethod == "redirect"
+                view.finishMethod == "redirect"
                 ? "<p class=\"note\">\(m(.consentSentBack, ["host": strong]))</p>"
                 : "<p class=\"note\">\(m(.consentPushed, ["host": strong]))</p>"
         }
@@ -128,7 +127,7 @@ enum InteractionPages {
                 <h1>\(title)</h1>
                 \(greeting(person, m))
                 \(client)
-                <form method="post" action="\(PagePaths.link("/interact/" + view.interaction.id))">
+                <form method="post" action="\(PagePaths.link("/interact/" + view.id))">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 <input type="hidden" name="rights_digest" value="\(view.rightsDigest)">
                 <fieldset class="rights"><legend>\(m(.consentRights))</legend>
@@ -233,10 +232,7 @@ enum InteractionPages {
 }
 
 /// The signed-in person as the pages greet them: by display name when they have one.
-struct Person: Sendable {
-    var username: String
-    var displayName: String?
-
+extension Person {
     var name: String { displayName.flatMap { $0.isEmpty ? nil : $0 } ?? username }
     /// " (alice)" after a display name, so the account is still recognisable.
     var usernameAside: String { name == username ? "" : " (\(username))" }

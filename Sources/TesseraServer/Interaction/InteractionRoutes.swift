@@ -4,7 +4,6 @@ import Logging
 import NIOCore
 import TesseraEngine
 import TesseraProtocol
-import TesseraStorage
 
 /// The pages a person uses to take part in a GNAP interaction (RFC 9635 §4): sign-in, the consent
 /// page behind an interaction URL (`redirect`/`app` start), the user-code page (`user_code`,
@@ -50,7 +49,7 @@ struct InteractionRoutes: Sendable {
         self.now = now
     }
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
+    func addRoutes(to router: some RouterMethods<TesseraRequestContext>) {
         router.get("/assets/tessera.css") { _, _ in
             Response(
                 status: .ok,
@@ -58,19 +57,19 @@ struct InteractionRoutes: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: PageLayout.stylesheet))
             )
         }
-        router.get("/signin") { request, context in await page(request, context) { m in try await signInPage(request, m) } }
-        router.post("/signin") { request, context in await page(request, context) { m in try await signIn(request, context: context, m) } }
-        router.post("/signout") { request, context in await page(request, context) { m in try await signOut(request, context: context, m) }
+        router.get("/signin") { request, context in try await signInPage(request, catalogs.negotiate(request)) }
+        router.post("/signin") { request, context in try await signIn(request, context: context, catalogs.negotiate(request)) }
+        router.post("/signout") { request, context in try await signOut(request, context: context, catalogs.negotiate(request))
         }
-        router.get("/device") { request, context in await page(request, context) { m in try await userCodePage(request, m) } }
+        router.get("/device") { request, context in try await userCodePage(request, catalogs.negotiate(request)) }
         router.post("/device") { request, context in
-            await page(request, context) { m in try await enterUserCode(request, context: context, m) }
+            try await enterUserCode(request, context: context, catalogs.negotiate(request))
         }
         router.get("/interact/:id") { request, context in
-            await page(request, context) { m in try await consentPage(request, id: try context.parameters.require("id"), m) }
+            try await consentPage(request, id: try context.parameters.require("id"), catalogs.negotiate(request))
         }
         router.post("/interact/:id") { request, context in
-            await page(request, context) { m in try await decide(request, context: context, id: try context.parameters.require("id"), m) }
+            try await decide(request, context: context, id: try context.parameters.require("id"), catalogs.negotiate(request))
         }
     }
 
@@ -78,7 +77,7 @@ struct InteractionRoutes: Sendable {
 
     private func signInPage(_ request: Request, _ m: MessageCatalog) async throws -> Response {
         let next = Self.safeNext(request.uri.queryParameters.get("next"))
-        let session = try await currentSession(request)
+        let session = try await people.session(cookie: cookie.value(in: request))
         if session?.username != nil { return Self.seeOtherPage(next) }
         let who = try await requester(next)
         if let session {
@@ -103,28 +102,31 @@ struct InteractionRoutes: Sendable {
             return await refuse(.tooManyFromNetwork, m)
         }
         let form = try await FormBody.parse(request, context: context)
-        guard let session = try await currentSession(request), PeopleService.checkCSRF(form["csrf"], session: session) else {
+        guard let session = try await people.session(cookie: cookie.value(in: request)),
+            PeopleService.checkCSRF(form["csrf"], session: session)
+        else {
             return Self.csrfFailure(m)
         }
         let next = Self.safeNext(form["next"])
         let typed = form["username"] ?? ""
+        // The form again, with the typed name kept and the error shown.
+        func signInAgain(status: HTTPResponse.Status) async throws -> Response {
+            let page = InteractionPages.signIn(
+                csrf: session.csrfToken,
+                next: next,
+                failed: true,
+                username: typed,
+                asking: try await requester(next),
+                m
+            )
+            return PageLayout.response(page, m, status: status)
+        }
         let name: String
         do {
             name = try PresentedIdentifier.canonical(typed, as: .username)
         } catch {
             addressThrottle.recordFailure(address, at: now())
-            return PageLayout.response(
-                InteractionPages.signIn(
-                    csrf: session.csrfToken,
-                    next: next,
-                    failed: true,
-                    username: typed,
-                    asking: try await requester(next),
-                    m
-                ),
-                m,
-                status: .badRequest
-            )
+            return try await signInAgain(status: .badRequest)
         }
         let nameKey = PresentedIdentifier.throttleKey(username: name)
         guard nameThrottle.allows(nameKey, at: now()) else {
@@ -138,36 +140,19 @@ struct InteractionRoutes: Sendable {
             addressThrottle.forgive(address)
             return await refuse(.tooManyForAccount, m)
         }
-        let user: UserRecord?
+        let user: Person?
         do {
             user = try await people.authenticate(username: name, password: form["password"] ?? "")
         } catch is PasswordHashingPool.Busy {
             // Nothing was tried for this name; the address keeps the charge (a flood from it runs out).
             nameThrottle.forgive(nameKey)
-            var response = PageLayout.message(
-                .busyTitle,
-                .busy,
-                m,
-                status: .serviceUnavailable,
-                kind: "error"
-            )
+            var response = PageLayout.message(.busyTitle, .busy, m, status: .serviceUnavailable, kind: "error")
             response.headers[.retryAfter] = "2"
             return response
         }
         guard let user else {
             context.logger.notice("sign-in refused", metadata: ["tessera.username": "\(name)"])
-            return PageLayout.response(
-                InteractionPages.signIn(
-                    csrf: session.csrfToken,
-                    next: next,
-                    failed: true,
-                    username: typed,
-                    asking: try await requester(next),
-                    m
-                ),
-                m,
-                status: .unauthorized
-            )
+            return try await signInAgain(status: .unauthorized)
         }
         nameThrottle.reset(nameKey)
         addressThrottle.forgive(address)
@@ -189,7 +174,9 @@ struct InteractionRoutes: Sendable {
 
     private func signOut(_ request: Request, context: TesseraRequestContext, _ m: MessageCatalog) async throws -> Response {
         let form = try await FormBody.parse(request, context: context)
-        guard let session = try await currentSession(request), PeopleService.checkCSRF(form["csrf"], session: session) else {
+        guard let session = try await people.session(cookie: cookie.value(in: request)),
+            PeopleService.checkCSRF(form["csrf"], session: session)
+        else {
             return Self.csrfFailure(m)
         }
         try await people.endSession(session)
@@ -201,34 +188,32 @@ struct InteractionRoutes: Sendable {
     // MARK: - User code (RFC 9635 §4.1.2, §4.1.3)
 
     private func userCodePage(_ request: Request, _ m: MessageCatalog) async throws -> Response {
-        guard let session = try await currentSession(request), let username = session.username else { return Self.signInFirst("/device") }
+        guard let session = try await people.session(cookie: cookie.value(in: request)), let username = session.username else {
+            return Self.signInFirst("/device")
+        }
         return PageLayout.response(
-            InteractionPages.userCode(csrf: session.csrfToken, person: try await person(username), failed: false, m),
+            InteractionPages.userCode(csrf: session.csrfToken, person: try await people.person(username: username), failed: false, m),
             m
         )
     }
 
     private func enterUserCode(_ request: Request, context: TesseraRequestContext, _ m: MessageCatalog) async throws -> Response {
         let form = try await FormBody.parse(request, context: context)
-        guard let session = try await currentSession(request), let username = session.username else { return Self.signInFirst("/device") }
+        guard let session = try await people.session(cookie: cookie.value(in: request)), let username = session.username else {
+            return Self.signInFirst("/device")
+        }
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure(m) }
         guard codeThrottle.allows(session.idHash, at: now()) else {
-            return PageLayout.message(
-                .tooManyTitle,
-                .tooManyCodes,
-                m,
-                status: .tooManyRequests,
-                kind: "error"
-            )
+            return PageLayout.message(.tooManyTitle, .tooManyCodes, m, status: .tooManyRequests, kind: "error")
         }
         do {
             let view = try await service.interaction(userCode: form["user_code"] ?? "", for: username)
-            return Self.seeOtherPage("/interact/" + view.interaction.id)
+            return Self.seeOtherPage("/interact/" + view.id)
         } catch GNAPService.InteractionProblem.unknown {
             // An unknown code never leads anywhere but this page (RFC 9635 §4.1.2).
             codeThrottle.recordFailure(session.idHash, at: now())
             return PageLayout.response(
-                InteractionPages.userCode(csrf: session.csrfToken, person: try await person(username), failed: true, m),
+                InteractionPages.userCode(csrf: session.csrfToken, person: try await people.person(username: username), failed: true, m),
                 m,
                 status: .badRequest
             )
@@ -240,12 +225,15 @@ struct InteractionRoutes: Sendable {
     // MARK: - Consent (RFC 9635 §4.1.1) and finish (§4.2)
 
     private func consentPage(_ request: Request, id: String, _ m: MessageCatalog) async throws -> Response {
-        guard let session = try await currentSession(request), let username = session.username else {
+        guard let session = try await people.session(cookie: cookie.value(in: request)), let username = session.username else {
             return Self.signInFirst("/interact/" + id)
         }
         do {
             let view = try await service.interaction(id: id, for: username)
-            return PageLayout.response(InteractionPages.consent(view, csrf: session.csrfToken, person: try await person(username), m), m)
+            return PageLayout.response(
+                InteractionPages.consent(view, csrf: session.csrfToken, person: try await people.person(username: username), m),
+                m
+            )
         } catch let problem as GNAPService.InteractionProblem {
             return Self.problemPage(problem, m)
         }
@@ -254,53 +242,29 @@ struct InteractionRoutes: Sendable {
     private func decide(_ request: Request, context: TesseraRequestContext, id: String, _ m: MessageCatalog) async throws -> Response {
         // Every ticked right and every ticked Cedar policy arrives as its own `right` / `policy` field.
         let form = try await FormBody.parse(request, context: context, repeatable: ["right", "policy"])
-        guard let session = try await currentSession(request), let username = session.username else {
+        guard let session = try await people.session(cookie: cookie.value(in: request)), let username = session.username else {
             return Self.signInFirst("/interact/" + id)
         }
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return Self.csrfFailure(m) }
+        // `approve` with the ticked rights and policies, `approve_all` (older forms), or `deny`.
+        let (approve, rights, policies): (Bool, Set<String>?, Set<String>?)
+        switch form["decision"] {
+        case "approve_all": (approve, rights, policies) = (true, nil, nil)
+        case "approve": (approve, rights, policies) = (true, Set(form.all("right")), Set(form.all("policy")))
+        case "deny": (approve, rights, policies) = (false, nil, nil)
+        default: return PageLayout.message(.wrongTitle, .formIncomplete, m, status: .badRequest, kind: "error")
+        }
         let finish: GNAPService.InteractionFinish
-        let approve: Bool
-        // The digest of the rights the page showed: the decision applies to those or to nothing.
-        let shown = form["rights_digest"] ?? ""
         do {
-            switch form["decision"] {
-            case "approve_all":
-                approve = true
-                finish = try await service.decideInteraction(
-                    id: id,
-                    username: username,
-                    shownDigest: shown,
-                    approve: true,
-                    approvedRights: nil
-                )
-            case "approve":
-                approve = true
-                finish = try await service.decideInteraction(
-                    id: id,
-                    username: username,
-                    shownDigest: shown,
-                    approve: true,
-                    approvedRights: Set(form.all("right")),
-                    approvedPolicies: Set(form.all("policy"))
-                )
-            case "deny":
-                approve = false
-                finish = try await service.decideInteraction(
-                    id: id,
-                    username: username,
-                    shownDigest: shown,
-                    approve: false,
-                    approvedRights: nil
-                )
-            default:
-                return PageLayout.message(
-                    .wrongTitle,
-                    .formIncomplete,
-                    m,
-                    status: .badRequest,
-                    kind: "error"
-                )
-            }
+            // The digest of the rights the page showed: the decision applies to those or to nothing.
+            finish = try await service.decideInteraction(
+                id: id,
+                username: username,
+                shownDigest: form["rights_digest"] ?? "",
+                approve: approve,
+                approvedRights: rights,
+                approvedPolicies: policies
+            )
         } catch let problem as GNAPService.InteractionProblem {
             return Self.problemPage(problem, m)
         }
@@ -315,13 +279,7 @@ struct InteractionRoutes: Sendable {
                 try await pusher.push(uri: uri, body: body)
             } catch {
                 context.logger.warning("push finish failed", metadata: ["tessera.error": "\(error)"])
-                return PageLayout.message(
-                    .pushFailedTitle,
-                    m(.pushFailed, ["outcome": outcome]),
-                    m,
-                    status: .badGateway,
-                    kind: "error"
-                )
+                return PageLayout.message(.pushFailedTitle, m(.pushFailed, ["outcome": outcome]), m, status: .badGateway, kind: "error")
             }
             return PageLayout.message(.doneTitle, m(.donePushed, ["outcome": outcome]), m)
         case .none:
@@ -331,11 +289,6 @@ struct InteractionRoutes: Sendable {
 
     // MARK: - Helpers
 
-    /// The signed-in person, with their display name for greeting.
-    private func person(_ username: String) async throws -> Person {
-        Person(username: username, displayName: try await people.user(username: username)?.displayName)
-    }
-
     /// Which application's request the sign-in page is in front of (`next` is a local path, checked
     /// by ``safeNext(_:)``); `nil` for the device page, the account page, or a request that is over.
     private func requester(_ next: String) async throws -> ClientPresentation? {
@@ -344,11 +297,6 @@ struct InteractionRoutes: Sendable {
             return try await authorization.requester(ofRequest: String(next.dropFirst("/authorize/".count)))
         }
         return nil
-    }
-
-    private func currentSession(_ request: Request) async throws -> SessionRecord? {
-        guard let value = cookie.value(in: request) else { return nil }
-        return try await people.session(cookie: value)
     }
 
     static func problemPage(_ problem: GNAPService.InteractionProblem, _ m: MessageCatalog) -> Response {
@@ -390,26 +338,5 @@ struct InteractionRoutes: Sendable {
             next == "/device" || next == "/account" || next.hasPrefix("/interact/") || next.hasPrefix("/authorize/")
         else { return "/device" }
         return next
-    }
-
-    /// Every failure becomes a page — never a stack trace — in the request's language.
-    private func page(
-        _ request: Request,
-        _ context: TesseraRequestContext,
-        _ body: (MessageCatalog) async throws -> Response
-    ) async -> Response {
-        let m = catalogs.negotiate(request.headers[.acceptLanguage])
-        do {
-            return try await body(m)
-        } catch let error as OAuthError {
-            return PageLayout.message(.wrongTitle, "\(error.message)", m, status: .badRequest, kind: "error")
-        } catch {
-            if let outage = StoreOutage(error) {
-                if !outage.isKnown { context.logger.error("store unavailable", metadata: ["tessera.error": "\(error)"]) }
-                return PageLayout.message(.databaseTitle, .database, m, status: .serviceUnavailable, kind: "error")
-            }
-            context.logger.error("interaction page failed", metadata: ["tessera.error": "\(error)"])
-            return PageLayout.message(.wrongTitle, .serverFailed, m, status: .internalServerError, kind: "error")
-        }
     }
 }

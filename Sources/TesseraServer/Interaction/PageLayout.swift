@@ -169,3 +169,9 @@ enum PageLayout {
         form.signed-in button { padding: .3rem .8rem; margin: 0 0 0 .25rem; font-size: .9rem; }
         """
 }
+
+extension MessageCatalogs {
+    /// - Parameter request: a request for a page.
+    /// - Returns: The catalog its `Accept-Language` prefers (RFC 9110 §12.5.4).
+    func negotiate(_ request: Request) -> MessageCatalog { negotiate(request.headers[.acceptLanguage]) }
+}

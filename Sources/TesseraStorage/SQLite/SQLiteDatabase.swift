@@ -58,7 +58,7 @@ public enum SQLiteDatabase {
             },
             displayName: "sqlite:\(location)"
         )
-        let snapshots = SQLiteSnapshots(writer: writer, clients: SQLiteClientStore(writer: writer), keys: SQLiteKeyStore(writer: writer))
+        let snapshots = SQLiteSnapshots(writer: writer, clients: SQLiteClientStore(writer: writer))
         let version = SQLiteMigrations.latestVersion
         return StoreConnection(stores: stores, snapshots: snapshots, service: nil, migrate: { version })
     }

@@ -5,40 +5,24 @@ import GRDB
 struct SQLiteSnapshots: StoreSnapshotting {
     let writer: any DatabaseWriter
     let clients: SQLiteClientStore
-    let keys: SQLiteKeyStore
 
     func exportSnapshot() async throws -> StoreSnapshot {
         let clients = try await clients.all()
-        let keys = try await keys.all()
-        let (access, refresh, grants, gnapTokens, users, rows) = try await writer.read { db in
-            // The same row readers the stores use, so an export reads exactly what the stores read.
-            let access = try Row.fetchAll(db, sql: "SELECT * FROM access_tokens ORDER BY issued_at, jti").map(SQLiteTokenStore.accessRecord)
-            let refresh = try Row.fetchAll(db, sql: "SELECT * FROM refresh_tokens ORDER BY issued_at, token_hash")
-                .map(SQLiteTokenStore.refreshRecord)
-            let grants = try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at, id").map(SQLiteGNAPStore.grantRecord)
-            let gnapTokens = try Row.fetchAll(db, sql: "SELECT * FROM gnap_tokens ORDER BY created_at, manage_id")
-                .map(SQLiteGNAPStore.tokenRecord)
+        let (users, tables) = try await writer.read { db in
+            // Users by the store's own row reader; every other carried table as its rows (StoreSnapshotRows).
             let users = try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(SQLitePeopleStore.user)
-            var rows: [String: [StoreSnapshot.Row]] = [:]
-            for table in StoreSnapshot.rowTables {
-                rows[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map { try Self.snapshotRow($0, of: table) }
+            var tables: [String: [StoreSnapshot.Row]] = [:]
+            for (table, order) in StoreSnapshot.recordTables.map({ ($0.name, " ORDER BY " + $0.order) })
+                + StoreSnapshot.rowTables.map({ ($0, "") })
+            {
+                tables[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table)\(order)").map { try Self.snapshotRow($0, of: table) }
             }
-            return (access, refresh, grants, gnapTokens, users, rows)
+            return (users, tables)
         }
-        var snapshot = StoreSnapshot(
-            clients: clients,
-            signingKeys: keys,
-            accessTokens: access,
-            refreshTokens: refresh,
-            gnapGrants: grants,
-            gnapTokens: gnapTokens,
-            users: users
-        )
-        snapshot.rows = rows
-        return snapshot
+        return try StoreSnapshot(tables: tables, clients: clients, users: users)
     }
 
-    /// A row as carried: SQLite's integers and text (the ``StoreSnapshot/rowTables`` hold nothing else).
+    /// A row as carried: SQLite's integers and text, and the list columns split (the carried tables hold nothing else).
     /// - Parameters:
     ///   - row: a row of `table`.
     ///   - table: the table, for the error.
@@ -46,12 +30,14 @@ struct SQLiteSnapshots: StoreSnapshotting {
     /// - Throws: ``StorageError`` `corrupt` for a real or a blob, which the export would otherwise lose.
     private static func snapshotRow(_ row: Row, of table: String) throws -> StoreSnapshot.Row {
         var values: StoreSnapshot.Row = [:]
+        let lists = StoreSnapshot.recordTables.contains { $0.name == table } ? StoreSnapshot.listSeparators : [:]
         for column in row.columnNames {
             let value: DatabaseValue = row[column]
             switch value.storage {
             case .null: values[column] = .null
             case .int64(let integer): values[column] = .integer(integer)
-            case .string(let text): values[column] = .text(text)
+            case .string(let text):
+                values[column] = lists[column].map { .list(text.split(separator: $0).map(String.init)) } ?? .text(text)
             case .double, .blob: throw StorageError(.corrupt, "\(table).\(column) holds a value that is not text or an integer")
             }
         }
@@ -59,7 +45,8 @@ struct SQLiteSnapshots: StoreSnapshotting {
     }
 
     func importSnapshot(_ snapshot: StoreSnapshot) async throws -> StoreSnapshot.Counts {
-        try await writer.write { db in
+        let tables = try snapshot.tableRows()
+        return try await writer.write { db in
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
                 // The store's own row mapping (ClientRow), so every column the store writes is imported.
@@ -74,76 +61,8 @@ struct SQLiteSnapshots: StoreSnapshotting {
                 try SQLitePeopleStore.upsert(user.record, in: db)
                 counts.users += db.changesCount
             }
-            for key in snapshot.signingKeys {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO signing_keys (kid, algorithm, private_jwk, public_jwk, created_at, retired_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [key.kid, key.algorithm, key.privateJWK, key.publicJWK, key.createdAt, key.retiredAt]
-                )
-                counts.signingKeys += db.changesCount
-            }
-            for token in snapshot.accessTokens {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO access_tokens
-                        (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        token.jti, token.grantID, token.clientID, token.subject, token.scope, token.audience.joined(separator: "\n"),
-                        token.issuedAt, token.expiresAt, token.revokedAt, token.parentKind, token.parentID,
-                    ]
-                )
-                counts.accessTokens += db.changesCount
-            }
-            for token in snapshot.refreshTokens {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO refresh_tokens
-                        (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt,
-                         authorization_details)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        token.tokenHash, token.grantID, token.clientID, token.subject, token.scope, token.audience.joined(separator: "\n"),
-                        token.issuedAt, token.expiresAt, token.usedAt, token.revokedAt, token.jkt, token.authorizationDetails,
-                    ]
-                )
-                counts.refreshTokens += db.changesCount
-            }
-            for grant in snapshot.gnapGrants {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
-                            continue_after, subject, created_at, updated_at, expires_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        grant.id, grant.state, grant.clientKey, grant.keyThumbprint, grant.instanceID, grant.request,
-                        grant.continuationHash,
-                        grant.continueAfter, grant.subject, grant.createdAt, grant.updatedAt, grant.expiresAt,
-                    ]
-                )
-                counts.gnapGrants += db.changesCount
-            }
-            for token in snapshot.gnapTokens {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        token.manageID, token.managementHash, token.grantID, token.jti, token.label, token.access,
-                        token.flags.joined(separator: " "), token.createdAt, token.revokedAt,
-                    ]
-                )
-                counts.gnapTokens += db.changesCount
-            }
-            for (table, rows) in snapshot.rows.sorted(by: { $0.key < $1.key }) {
-                // The table name is one of rowTables (checked), the column names are the table's own (checked).
-                try StoreSnapshot.checkTable(table)
+            for (table, rows) in tables {
+                // The table name is one this build carries (tableRows), the column names are the table's own (checked).
                 let columns = Set(try db.columns(in: table).map(\.name))
                 try StoreSnapshot.checkRows(table, rows, columns: columns)
                 for row in rows {
@@ -152,6 +71,7 @@ struct SQLiteSnapshots: StoreSnapshotting {
                         switch row[name] {
                         case .integer(let integer): integer
                         case .text(let text): text
+                        case .list(let list): list.joined(separator: StoreSnapshot.listSeparators[name] ?? "\n")
                         case .null, nil: nil
                         }
                     }
@@ -160,7 +80,7 @@ struct SQLiteSnapshots: StoreSnapshotting {
                             + "VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))",
                         arguments: StatementArguments(values)
                     )
-                    counts.rows += db.changesCount
+                    StoreSnapshot.count(db.changesCount, of: table, in: &counts)
                 }
             }
             return counts

@@ -27,22 +27,13 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
     /// The format this build writes and reads.
     public static let currentFormat = 1
 
-    public init(
-        clients: [ClientRecord],
-        signingKeys: [SigningKeyRecord],
-        accessTokens: [AccessTokenRecord],
-        refreshTokens: [RefreshTokenRecord],
-        gnapGrants: [GNAPGrantRecord] = [],
-        gnapTokens: [GNAPTokenRecord] = [],
-        users: [UserRecord] = []
-    ) {
+    /// - Parameters:
+    ///   - clients: the clients.
+    ///   - users: the users.
+    public init(clients: [ClientRecord], users: [UserRecord] = []) {
         self.format = Self.currentFormat
         self.clients = clients.map(Client.init)
-        self.signingKeys = signingKeys.map(SigningKey.init)
-        self.accessTokens = accessTokens.map(AccessToken.init)
-        self.refreshTokens = refreshTokens.map(RefreshToken.init)
-        self.gnapGrants = gnapGrants.map(GNAPGrant.init)
-        self.gnapTokens = gnapTokens.map(GNAPToken.init)
+        (signingKeys, accessTokens, refreshTokens, gnapGrants, gnapTokens) = ([], [], [], [], [])
         self.users = users.map(User.init)
     }
 
@@ -191,27 +182,6 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             case createdAt = "created_at"
             case retiredAt = "retired_at"
         }
-
-        init(_ record: SigningKeyRecord) {
-            kid = record.kid
-            algorithm = record.algorithm
-            privateJWK = record.privateJWK
-            publicJWK = record.publicJWK
-            createdAt = record.createdAt.millis
-            retiredAt = record.retiredAt?.millis
-        }
-
-        /// The store record.
-        public var record: SigningKeyRecord {
-            SigningKeyRecord(
-                kid: kid,
-                algorithm: algorithm,
-                privateJWK: privateJWK,
-                publicJWK: publicJWK,
-                createdAt: Date(millis: createdAt),
-                retiredAt: retiredAt.map(Date.init(millis:))
-            )
-        }
     }
 
     /// An access-token record as exported.
@@ -241,36 +211,6 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             case issuedAt = "issued_at"
             case expiresAt = "expires_at"
             case revokedAt = "revoked_at"
-        }
-
-        init(_ record: AccessTokenRecord) {
-            jti = record.jti
-            grantID = record.grantID
-            clientID = record.clientID
-            subject = record.subject
-            scope = record.scope
-            audience = record.audience
-            issuedAt = record.issuedAt.millis
-            expiresAt = record.expiresAt.millis
-            revokedAt = record.revokedAt?.millis
-            parentKind = record.parent?.derivation.rawValue
-            parentID = record.parent?.id
-        }
-
-        /// The store record.
-        public var record: AccessTokenRecord {
-            AccessTokenRecord(
-                jti: jti,
-                grantID: grantID,
-                clientID: clientID,
-                subject: subject,
-                scope: scope,
-                audience: audience,
-                issuedAt: Date(millis: issuedAt),
-                expiresAt: Date(millis: expiresAt),
-                revokedAt: revokedAt.map(Date.init(millis:)),
-                parent: TokenParent(kind: parentKind, id: parentID)
-            )
         }
     }
 
@@ -305,39 +245,6 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             case revokedAt = "revoked_at"
             case jkt
         }
-
-        init(_ record: RefreshTokenRecord) {
-            tokenHash = record.tokenHash
-            grantID = record.grantID
-            clientID = record.clientID
-            subject = record.subject
-            scope = record.scope
-            audience = record.audience
-            issuedAt = record.issuedAt.millis
-            expiresAt = record.expiresAt.millis
-            usedAt = record.usedAt?.millis
-            revokedAt = record.revokedAt?.millis
-            jkt = record.jkt
-            authorizationDetails = record.authorizationDetails
-        }
-
-        /// The store record.
-        public var record: RefreshTokenRecord {
-            RefreshTokenRecord(
-                tokenHash: tokenHash,
-                grantID: grantID,
-                clientID: clientID,
-                subject: subject,
-                scope: scope,
-                audience: audience,
-                issuedAt: Date(millis: issuedAt),
-                expiresAt: Date(millis: expiresAt),
-                usedAt: usedAt.map(Date.init(millis:)),
-                revokedAt: revokedAt.map(Date.init(millis:)),
-                jkt: jkt,
-                authorizationDetails: authorizationDetails
-            )
-        }
     }
 }
 
@@ -368,21 +275,6 @@ extension StoreSnapshot {
             case updatedAt = "updated_at"
             case expiresAt = "expires_at"
         }
-
-        init(_ record: GNAPGrantRecord) {
-            id = record.id
-            state = record.state.rawValue
-            clientKey = record.clientKey
-            keyThumbprint = record.keyThumbprint
-            instanceID = record.instanceID
-            request = record.request
-            continuationHash = record.continuationHash
-            continueAfter = record.continueAfter.millis
-            subject = record.subject
-            createdAt = record.createdAt.millis
-            updatedAt = record.updatedAt.millis
-            expiresAt = record.expiresAt.millis
-        }
     }
 
     /// A GNAP token-management record as exported (the management token only as its hash).
@@ -404,18 +296,6 @@ extension StoreSnapshot {
             case grantID = "grant_id"
             case createdAt = "created_at"
             case revokedAt = "revoked_at"
-        }
-
-        init(_ record: GNAPTokenRecord) {
-            manageID = record.manageID
-            managementHash = record.managementHash
-            grantID = record.grantID
-            jti = record.jti
-            label = record.label
-            access = record.access
-            flags = record.flags
-            createdAt = record.createdAt.millis
-            revokedAt = record.revokedAt?.millis
         }
     }
 }

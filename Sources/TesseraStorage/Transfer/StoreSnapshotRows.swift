@@ -6,11 +6,25 @@ extension StoreSnapshot {
     /// A column a later migration adds to one of them moves without code.
     public static let rowTables = ["consents", "consent_grants", "registration_tokens", "gnap_resource_sets"]
 
-    /// One column value of a carried row: the only kinds the ``rowTables`` hold.
+    /// The tables carried as typed records (signing keys, tokens, GNAP grants), in import order with the
+    /// export's order. Their one record shape is the export's: coding keys are the column names, so both
+    /// backends read and write them as plain rows (``tableRows()``) — no per-backend SQL per table.
+    static let recordTables = [
+        (name: "signing_keys", order: "created_at DESC, kid"), (name: "access_tokens", order: "issued_at, jti"),
+        (name: "refresh_tokens", order: "issued_at, token_hash"), (name: "gnap_grants", order: "created_at, id"),
+        (name: "gnap_tokens", order: "created_at, manage_id"),
+    ]
+
+    /// List columns of the ``recordTables``: PostgreSQL keeps them as `TEXT[]`, SQLite as text joined with this separator.
+    static let listSeparators = ["audience": "\n", "flags": " "]
+
+    /// One column value of a carried row: the only kinds the carried tables hold.
     public enum RowValue: Sendable, Hashable, Codable {
         case null
         case integer(Int64)
         case text(String)
+        /// A list column (``listSeparators``); never in the ``rowTables``.
+        case list([String])
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
@@ -18,6 +32,8 @@ extension StoreSnapshot {
                 self = .null
             } else if let integer = try? container.decode(Int64.self) {
                 self = .integer(integer)
+            } else if let list = try? container.decode([String].self) {
+                self = .list(list)
             } else {
                 self = .text(try container.decode(String.self))
             }
@@ -29,21 +45,56 @@ extension StoreSnapshot {
             case .null: try container.encodeNil()
             case .integer(let integer): try container.encode(integer)
             case .text(let text): try container.encode(text)
+            case .list(let list): try container.encode(list)
             }
         }
     }
 
-    /// A row of one of the ``rowTables``.
+    /// A row of a carried table.
     public typealias Row = [String: RowValue]
 
-    /// Checks that imported rows go to a table this build carries (its name then goes into SQL).
-    /// - Parameter table: the table the rows are for.
-    /// - Throws: ``StorageError`` `corrupt` for a table this build does not carry (a file of a newer build:
-    ///   importing it would lose that data silently).
-    static func checkTable(_ table: String) throws {
-        guard rowTables.contains(table) else {
+    /// Every carried table but clients and users (which have their stores' own mappings), as rows: the
+    /// ``recordTables`` first, in import order, then the ``rowTables``.
+    /// - Returns: The tables and their rows (table names this build carries, fit to go into SQL).
+    /// - Throws: ``StorageError`` `corrupt` for rows of a table this build does not carry (a file of a newer
+    ///   build: importing it would lose that data silently).
+    func tableRows() throws -> [(table: String, rows: [Row])] {
+        for table in rows.keys where !Self.rowTables.contains(table) {
             throw StorageError(.corrupt, "the export carries table '\(table)', which this build does not know: use a newer tessera")
         }
+        let records = [
+            try Self.rows(signingKeys), try Self.rows(accessTokens), try Self.rows(refreshTokens), try Self.rows(gnapGrants),
+            try Self.rows(gnapTokens),
+        ]
+        return zip(Self.recordTables.map(\.name), records).map { ($0, $1) } + rows.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// A snapshot of the rows a database holds (the clients and users read by their stores).
+    /// - Parameters:
+    ///   - tables: the rows of the ``recordTables`` and the ``rowTables``, by table.
+    ///   - clients: the clients.
+    ///   - users: the users.
+    /// - Throws: ``StorageError`` `corrupt` for a row that does not fit its record.
+    init(tables: [String: [Row]], clients: [ClientRecord], users: [UserRecord]) throws {
+        self.init(clients: clients, users: users)
+        do {
+            signingKeys = try Self.records(tables["signing_keys"])
+            accessTokens = try Self.records(tables["access_tokens"])
+            refreshTokens = try Self.records(tables["refresh_tokens"])
+            gnapGrants = try Self.records(tables["gnap_grants"])
+            gnapTokens = try Self.records(tables["gnap_tokens"])
+        } catch {
+            throw StorageError(.corrupt, "a stored row does not fit its snapshot record: \(error)")
+        }
+        rows = tables.filter { Self.rowTables.contains($0.key) }
+    }
+
+    private static func rows(_ records: [some Encodable]) throws -> [Row] {
+        try JSONDecoder().decode([Row].self, from: JSONEncoder().encode(records))
+    }
+
+    private static func records<T: Decodable>(_ rows: [Row]?) throws -> [T] {
+        try JSONDecoder().decode([T].self, from: JSONEncoder().encode(rows ?? []))
     }
 
     /// Checks that imported rows hold only the table's columns (their names then go into SQL).
@@ -57,6 +108,22 @@ extension StoreSnapshot {
             for column in row.keys where !columns.contains(column) {
                 throw StorageError(.corrupt, "the export carries column '\(table).\(column)', which this database does not have")
             }
+        }
+    }
+
+    /// Adds `added` rows of `table` to the import's counts.
+    /// - Parameters:
+    ///   - added: how many rows were added.
+    ///   - table: the table they went to.
+    ///   - counts: the import's counts.
+    static func count(_ added: Int, of table: String, in counts: inout Counts) {
+        switch table {
+        case "signing_keys": counts.signingKeys += added
+        case "access_tokens": counts.accessTokens += added
+        case "refresh_tokens": counts.refreshTokens += added
+        case "gnap_grants": counts.gnapGrants += added
+        case "gnap_tokens": counts.gnapTokens += added
+        default: counts.rows += added
         }
     }
 }

@@ -9,17 +9,15 @@ import TesseraProtocol
 struct PushedAuthorizationRoute: Sendable {
     let engine: GrantEngine
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
+    func addRoutes(to router: some RouterMethods<TesseraRequestContext>) {
         router.post(RouterPath(Endpoints.pushedAuthorization), use: push)
     }
 
-    @Sendable func push(_ request: Request, context: TesseraRequestContext) async -> Response {
-        await OAuthEndpoint.run(logger: context.logger) {
-            let form = try await FormBody.parse(request, context: context)
-            let credentials = try ClientCredentials(basic: try BasicAuthorization.credentials(from: request), form: form)
-            let response = try await engine.authorization.push(form: form, credentials: credentials)
-            return OAuthResponses.json(response, status: .created)
-        }
+    @Sendable func push(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let form = try await FormBody.parse(request, context: context)
+        let credentials = try ClientCredentials(basic: try BasicAuthorization.credentials(from: request), form: form)
+        let response = try await engine.authorization.push(form: form, credentials: credentials)
+        return OAuthResponses.json(response, status: .created)
     }
 }
 
@@ -27,33 +25,17 @@ struct PushedAuthorizationRoute: Sendable {
 struct UserInfoRoute: Sendable {
     let engine: GrantEngine
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
+    func addRoutes(to router: some RouterMethods<TesseraRequestContext>) {
         router.get(RouterPath(Endpoints.userInfo), use: userInfo)
         router.post(RouterPath(Endpoints.userInfo), use: userInfo)
     }
 
-    @Sendable func userInfo(_ request: Request, context: TesseraRequestContext) async -> Response {
+    @Sendable func userInfo(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let headers = request.headers[values: .authorization]
         guard headers.count == 1, headers[0].lowercased().hasPrefix("bearer "), case let token = String(headers[0].dropFirst(7)),
             !token.isEmpty
-        else {
-            return Self.challenge(OAuthError(.invalidToken, "send the access token as Authorization: Bearer"), status: .unauthorized)
-        }
-        do {
-            return OAuthResponses.json(try await engine.userInfo(accessToken: token.trimmingCharacters(in: .whitespaces)))
-        } catch let error as OAuthError {
-            return Self.challenge(error, status: error.code == .insufficientScope ? .forbidden : .unauthorized)
-        } catch {
-            context.logger.error("userinfo failed", metadata: ["tessera.error": "\(error)"])
-            return OAuthResponses.error(.serverError())
-        }
-    }
-
-    /// RFC 6750 §3: the error in `WWW-Authenticate`.
-    static func challenge(_ error: OAuthError, status: HTTPResponse.Status) -> Response {
-        var response = OAuthResponses.json(OAuthErrorBody(error), status: status)
-        let description = error.message.replacingOccurrences(of: "\"", with: "'")
-        response.headers[.wwwAuthenticate] = "Bearer error=\"\(error.code.rawValue)\", error_description=\"\(description)\""
-        return response
+        else { throw OAuthError(.invalidToken, "send the access token as Authorization: Bearer") }
+        // A refusal is answered with the RFC 6750 §3 challenge by the OAuth door's ``DoorErrors``.
+        return OAuthResponses.json(try await engine.userInfo(accessToken: token.trimmingCharacters(in: .whitespaces)))
     }
 }

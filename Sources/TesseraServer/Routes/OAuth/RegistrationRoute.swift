@@ -23,7 +23,7 @@ struct RegistrationRoute: Sendable {
         self.now = now
     }
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
+    func addRoutes(to router: some RouterMethods<TesseraRequestContext>) {
         router.post(RouterPath(Endpoints.registration)) { request, context in
             let address = ClientAddressKey.of(context.channel.remoteAddress)
             guard throttle.begin(address, at: now()) else {
@@ -34,46 +34,27 @@ struct RegistrationRoute: Sendable {
                 response.headers[.retryAfter] = String(Int(throttle.window))
                 return response
             }
-            return await Self.run(context) {
-                let body = try await Self.json(request)
-                let registered = try await service.register(body, initialAccessToken: try Self.bearer(request))
-                var response = OAuthResponses.json(registered, status: .created)
-                response.headers[.location] = registered.registrationClientURI
-                return response
-            }
+            let body = try await Self.json(request)
+            let registered = try await service.register(body, initialAccessToken: try Self.bearer(request))
+            var response = OAuthResponses.json(registered, status: .created)
+            response.headers[.location] = registered.registrationClientURI
+            return response
         }
         let configuration = RouterPath(Endpoints.registration + "/:client_id")
         router.get(configuration) { request, context in
-            await Self.run(context) {
-                let id = try context.parameters.require("client_id")
-                return OAuthResponses.json(try await service.read(clientID: id, accessToken: try Self.bearer(request)))
-            }
+            let id = try context.parameters.require("client_id")
+            return OAuthResponses.json(try await service.read(clientID: id, accessToken: try Self.bearer(request)))
         }
         router.put(configuration) { request, context in
-            await Self.run(context) {
-                let id = try context.parameters.require("client_id")
-                let token = try Self.bearer(request)
-                let body = try await Self.json(request)
-                return OAuthResponses.json(try await service.update(clientID: id, accessToken: token, body: body))
-            }
+            let id = try context.parameters.require("client_id")
+            let token = try Self.bearer(request)
+            let body = try await Self.json(request)
+            return OAuthResponses.json(try await service.update(clientID: id, accessToken: token, body: body))
         }
         router.delete(configuration) { request, context in
-            await Self.run(context) {
-                let id = try context.parameters.require("client_id")
-                try await service.delete(clientID: id, accessToken: try Self.bearer(request))
-                return Response(status: .noContent, headers: [.cacheControl: "no-store"])
-            }
-        }
-    }
-
-    /// RFC 6750 §3: `invalid_token` is 401 with a `Bearer` challenge; the rest as the token endpoint answers.
-    private static func run(_ context: TesseraRequestContext, _ body: () async throws -> Response) async -> Response {
-        await OAuthEndpoint.run(logger: context.logger) {
-            do {
-                return try await body()
-            } catch let error as OAuthError where error.code == .invalidToken {
-                return UserInfoRoute.challenge(error, status: .unauthorized)
-            }
+            let id = try context.parameters.require("client_id")
+            try await service.delete(clientID: id, accessToken: try Self.bearer(request))
+            return Response(status: .noContent, headers: [.cacheControl: "no-store"])
         }
     }
 

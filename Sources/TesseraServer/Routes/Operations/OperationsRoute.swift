@@ -1,7 +1,6 @@
 import Hummingbird
 import NIOCore
 import TesseraEngine
-import TesseraStorage
 
 /// `/healthz` (the process answers), `/readyz` (the store answers) and `/metrics` (Prometheus text).
 struct OperationsRoute: Sendable {
@@ -13,7 +12,7 @@ struct OperationsRoute: Sendable {
     func addRoutes(to router: Router<TesseraRequestContext>) {
         router.get(RouterPath(Endpoints.health)) { _, _ in Self.text("ok\n") }
         router.get(RouterPath(Endpoints.ready)) { _, _ in
-            await engine.stores.health()
+            await engine.isReady()
                 ? Self.text("ready\n") : Self.text("not ready: database unreachable\n", status: .serviceUnavailable)
         }
         router.get(RouterPath(Endpoints.metrics)) { _, context in

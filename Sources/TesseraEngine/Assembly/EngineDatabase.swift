@@ -1,0 +1,75 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+import TesseraStorage
+
+/// The engine's database, opened from its URL: what a door holds instead of the stores, so that no
+/// door reads or writes a table itself (docs/architecture.md, "Layers"). The services a door needs
+/// before the engine exists (signing keys, people, the registry) are made here over the same stores.
+public struct EngineDatabase: Sendable {
+    let connection: StoreConnection
+    var stores: Stores { connection.stores }
+
+    /// Opens the database behind `url` (`sqlite:…` or `postgres://…`) without starting anything.
+    /// - Parameters:
+    ///   - url: the database URL.
+    ///   - logger: where storage logs go.
+    /// - Returns: The opened database; run ``service`` and call ``migrate()`` before serving.
+    /// - Throws: A storage error for an unknown scheme, a malformed URL or an unopenable file.
+    public static func open(url: String, logger: Logger) async throws -> EngineDatabase {
+        EngineDatabase(connection: try await TesseraDatabase.open(url: url, logger: logger))
+    }
+
+    /// Background work the database needs while in use (PostgreSQL's pool); `nil` for SQLite.
+    public var service: (any Service)? { connection.service }
+    /// The database as it may appear in logs (no password).
+    public var displayName: String { stores.displayName }
+
+    /// Applies the schema migrations this build knows.
+    /// - Throws: Store failures.
+    public func migrate() async throws { _ = try await connection.migrate() }
+
+    /// - Parameters:
+    ///   - configuration: rotation and encryption of the signing keys.
+    ///   - now: the clock.
+    /// - Returns: The signing keys kept in this database.
+    public func keyRing(configuration: KeyRing.Configuration, now: @escaping @Sendable () -> Date) -> KeyRing {
+        KeyRing(store: stores.keys, configuration: configuration, now: now)
+    }
+
+    /// - Parameters:
+    ///   - hashing: where password hashes run.
+    ///   - anonymousSessionLimit: the most sign-in-form sessions kept.
+    ///   - now: the clock.
+    /// - Returns: The people and browser sessions kept in this database.
+    public func people(hashing: PasswordHashingPool, anonymousSessionLimit: Int, now: @escaping @Sendable () -> Date) -> PeopleService {
+        PeopleService(store: stores.people, now: now, hashing: hashing, anonymousSessionLimit: anonymousSessionLimit)
+    }
+
+    /// Writes the config file's OAuth clients, GNAP instances and resource servers into the one registry.
+    /// - Parameters:
+    ///   - configuration: the file's `gnap:` section.
+    ///   - oauthClients: the file's `clients:`, validated.
+    ///   - now: the time the records are stamped with.
+    /// - Throws: ``GNAPError`` for a contradictory registration; store failures.
+    public func reconcileRegistry(configuration: GNAPConfiguration, oauthClients: [ValidatedClient], now: Date) async throws {
+        try await GNAPRegistry(clients: stores.clients, tokens: stores.tokens).reconcile(
+            configuration: configuration,
+            oauthClients: oauthClients.map(\.record),
+            now: now
+        )
+    }
+
+    /// - Parameters:
+    ///   - configuration: how metadata documents are fetched and cached.
+    ///   - fetcher: fetches the documents (under the operator's outbound guard).
+    ///   - now: the clock.
+    /// - Returns: The resolver of clients met by their metadata document URL (CIMD), cached in this database.
+    public func metadataResolver(
+        configuration: ClientMetadataResolver.Configuration,
+        fetcher: any ClientMetadataFetching,
+        now: @escaping @Sendable () -> Date
+    ) -> ClientMetadataResolver {
+        ClientMetadataResolver(configuration: configuration, fetcher: fetcher, store: stores.clientMetadata, now: now)
+    }
+}
