@@ -1,8 +1,8 @@
 extension Parser {
     /// Nesting (parentheses, brackets, `if`, arguments) is bounded by ``Parser/maxDepth``; the
     /// operands of left-associative chains (`a || b || …`, `a + b + …`, `a.b.c…`) are counted
-    /// separately, up to ``Parser/maxChain``. Together they bound the AST depth, and so every
-    /// recursion over it (evaluation, formatting, JSON, equality), to a few thousand levels.
+    /// separately, up to ``Parser/maxChain``, and each parsed policy is then refused when deeper
+    /// than ``Policy/maximumExpressionDepth``, which bounds every recursion over the AST.
     private mutating func enter() throws(SyntaxError) {
         depth += 1
         if depth > Self.maxDepth {
