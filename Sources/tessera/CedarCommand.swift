@@ -177,11 +177,14 @@ extension CedarCommand {
         var schema: String
         @Argument(help: "Policy file (Cedar text, or JSON policy format when it ends in .json).")
         var policies: String
+        @Option(help: "Language of the explanation (a BCP 47 tag: en, de); the schema's @label_<language> names are used.")
+        var language = "en"
 
         func run() async throws {
             let s = try CedarCommand.loadSchema(schema)
             let set = try CedarCommand.loadPolicies(policies)
-            print(PolicyExplanation.text(PolicyExplainer(schema: s).explain(set)), terminator: "")
+            let explainer = PolicyExplainer(schema: s, phrases: .builtIn(for: language))
+            print(PolicyExplanation.text(explainer.explain(set)), terminator: "")
         }
     }
 

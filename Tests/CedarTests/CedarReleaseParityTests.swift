@@ -60,4 +60,26 @@ import Testing
         #expect(try Parser.parseExpression(reference).get() == expr)
         #expect(try Parser.parseExpression(ours).get() == expr)
     }
+
+    /// Cedar 4.15.0 (release notes, 2026-11-16): "The policy formatter now writes attributes that are
+    /// valid identifiers without quotes, so `principal["name"]` becomes `principal.name` and
+    /// `principal has "name"` becomes `principal has name`" (cedar-policy/cedar#2118). Keys that are
+    /// not identifiers, or are reserved words, keep their quotes (unquoted they would not parse).
+    @Test(arguments: [
+        (#"principal["name"] == "x""#, #"principal.name == "x""#),
+        (#"principal has "name""#, "principal has name"),
+        (#"context["a"]["b_2"]"#, "context.a.b_2"),
+        (#"principal["first name"]"#, #"principal["first name"]"#),
+        (#"principal has "first name""#, #"principal has "first name""#),
+        (#"principal["if"]"#, #"principal["if"]"#),
+        (#"principal has "in""#, #"principal has "in""#),
+        (#"principal["__cedar"]"#, #"principal["__cedar"]"#),
+        (#"{"a": 1, "b c": 2}"#, #"{a: 1, "b c": 2}"#),
+    ])
+    func formatterWritesIdentifierAttributesUnquotedAsCedar415(_ input: String, _ reference: String) throws {
+        let expr = try Parser.parseExpression(input).get()
+        let printed = PolicyFormatter.expression(expr)
+        #expect(printed == reference)
+        #expect(try Parser.parseExpression(printed).get() == expr)
+    }
 }

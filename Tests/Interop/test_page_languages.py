@@ -210,3 +210,100 @@ def test_the_shipped_catalogs_and_the_documented_template_are_complete(server):
         assert "message_catalogs" not in other.log_path.read_text(), other.log_path.read_text()
     finally:
         other.stop()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cedar policies explained in the page's language
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "Examples" / "BankAPI"
+# Figure 2 of draft-cecchetti-oauth-rar-cedar: initiate, status and cancel one payment.
+FIGURE2_POLICY = (
+    'permit (principal == BankA::User::"696d28c8-8912-41d2-b182-aa7087323318", '
+    'action in [BankA::Action::"initiate", BankA::Action::"status", BankA::Action::"cancel"], '
+    'resource == Creditor::"https://example.com/payments") when { '
+    'context.instructedAmount.currency == "EUR" && context.instructedAmount.amount == decimal("123.50") && '
+    'resource.creditorName == "Merchant A" && resource.creditorAccount.iban == "DE02100100109307118603" && '
+    'context.remittanceInformationUnstructured == "Ref Number Merchant" };'
+)
+PAYMENT = {"type": "payment_initiation", "rarFormat": "cedar", "policySet": FIGURE2_POLICY}
+
+
+@pytest.fixture(scope="module")
+def bank_server():
+    server = TesseraServer(
+        f"""
+users:
+  - username: {USER}
+    password: {PASSWORD}
+    display_name: Frieda
+gnap:
+  continuation_wait: 0
+authorization_details_types:
+  - type: payment_initiation
+    cedar:
+      schema_file: {EXAMPLE / "bank.cedarschema"}
+      policies: |
+        permit (principal, action in [BankA::Action::"initiate", BankA::Action::"status"], resource is Creditor);
+      conditions:
+        - 'context.instructedAmount.amount.lessThanOrEqual(decimal("1000.00"))'
+      valid_for: 600
+"""
+    )
+    yield server
+    server.stop()
+
+
+def visible_text(body):
+    """The page's text without markup (entities decoded), whitespace collapsed."""
+    import html as html_module
+
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def test_the_german_consent_page_explains_figure_2_in_german(bank_server):
+    """Issue 21 item 4 for the Cedar cards: the seed's Figure 2 read on the GNAP consent page in German —
+    the explainer's phrases from its German catalog, the names from the schema's `@label_de` — and the
+    server's narrowing (the action it will not grant, the limit and expiry it adds) in German too. The same
+    page in English is unchanged."""
+    session, _ = signed_in(bank_server, "de")
+    client = Client("languages-cedar-client")
+    grant_body = {
+        "access_token": {"access": [PAYMENT]},
+        "client": {"key": {"proof": "httpsig", "jwk": client.jwk}, "display": {"name": "Zahlungs-App"}},
+        "interact": {"start": ["redirect"]},
+    }
+    grant = send(client.signed("POST", bank_server.base_url + "/gnap", json.dumps(grant_body).encode()))
+    assert grant.status_code == 200, grant.text
+    redirect = grant.json()["interact"]["redirect"]
+
+    german = session.get(redirect, headers={"Accept-Language": "de"}, timeout=10)
+    assert german.status_code == 200, german.text
+    assert lang(german.text) == "de"
+    text = visible_text(german.text)
+    user = '"696d28c8-8912-41d2-b182-aa7087323318"'
+    assert (
+        f'Benutzer {user} darf die Zahlung auslösen, ihren Status prüfen oder sie stornieren '
+        '(Ressource: Gläubiger "https://example.com/payments")' in text
+    ), text
+    for clause in [
+        "Betrag ist genau 123.50 EUR",
+        'Gläubiger › Name ist "Merchant A"',
+        "Gläubiger › Konto › IBAN ist DE02 1001 0010 9307 1186 03",
+        'Verwendungszweck ist "Ref Number Merchant"',
+    ]:
+        assert clause in text, (clause, text)
+    # The narrowing, before approval, in German as well.
+    assert "sie stornieren" in text.split("Zahlung auslösen, ihren Status prüfen oder sie stornieren", 1)[1], text
+    assert "Betrag ist höchstens 1000.00 EUR" in text, text
+    assert re.search(r"Er fügt hinzu: bis \d{1,2}\. [A-Za-zä]+ \d{4}, \d\d:\d\d(:\d\d)? UTC", text), text
+    assert "darf die Zahlung auslösen oder ihren Status prüfen" in text, text  # as granted
+    for english in ["may initiate", "the amount is exactly", "only if all of these hold", "the IBAN of"]:
+        assert english not in text, (english, text)
+    # Every constant of the policy is still there, whatever the language (never less than the policy).
+    for constant in ["123.50", "EUR", "Merchant A", "DE02 1001 0010 9307 1186 03", "Ref Number Merchant", "https://example.com/payments"]:
+        assert constant in text, constant
+
+    english = visible_text(session.get(redirect, headers={"Accept-Language": "en"}, timeout=10).text)
+    assert "may initiate the payment, check its status or cancel it" in english, english
+    assert "the IBAN of the account of the creditor is DE02 1001 0010 9307 1186 03" in english, english
+    assert "darf" not in english and "Betrag" not in english, english

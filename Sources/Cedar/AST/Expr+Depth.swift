@@ -45,14 +45,37 @@ extension Expr {
 }
 
 extension Policy {
+    /// The deepest condition the library accepts (see ``expressionDepth``), in Cedar text, in the
+    /// JSON policy format and in a ``PolicyCondition``.
+    ///
+    /// Every policy the library holds was built by one of those readers (the AST is internal), so
+    /// every public entry that walks a policy — ``Authorizer``, `Validator`, ``PolicyFormatter``,
+    /// ``PolicyExplainer``, ``PolicySet/jsonString(pretty:)`` — sees at most this depth, and at this
+    /// depth each of them runs on a 512 KiB secondary-thread stack in a debug build
+    /// (`LibraryDepthTests`, `NestingGuardTests`). The reference accepts 5,000-operand chains;
+    /// deeper than 100 is far beyond any policy written by hand (docs/cedar.md, "Limits").
+    public static let maximumExpressionDepth = 100
+
     /// The depth of the deepest `when`/`unless` condition (see ``Expr/depth``), 0 for a policy
     /// without conditions. Operator chains (`a + b + …`, `a && b && …`), attribute and method
-    /// chains (`a.b.c…`, `a.f().g()…`) count one level per operand, as nesting does.
-    ///
-    /// The validator, ``PolicyFormatter``, the explainer and the JSON policy writer recurse once
-    /// per level, so a service that accepts policies from untrusted parties bounds this before it
-    /// hands a policy to them (docs/cedar.md, "Limits").
+    /// chains (`a.b.c…`, `a.f().g()…`) count one level per operand, as nesting does. Measured
+    /// without recursion, so it works on any tree.
     public var expressionDepth: Int {
         conditions.map(\.body.depth).max() ?? 0
+    }
+
+    /// Why the policy is refused for its depth, or `nil` when it is within ``maximumExpressionDepth``.
+    var depthProblem: String? {
+        let depth = expressionDepth
+        return depth > Self.maximumExpressionDepth ? Self.depthMessage(depth) : nil
+    }
+
+    /// The message for a policy `depth` levels deep (`nil`: more than the limit, not measured).
+    /// - Parameter depth: the measured depth.
+    /// - Returns: the message.
+    static func depthMessage(_ depth: Int?) -> String {
+        let levels = depth.map { "\($0) levels deep" } ?? "more than \(maximumExpressionDepth) levels deep"
+        return "the policy nests or chains its conditions \(levels); at most \(maximumExpressionDepth) are accepted "
+            + "(each level of nesting and each operand of `a + b + …`, `a && b && …` or `a.b.c…` counts one)"
     }
 }

@@ -18,30 +18,42 @@ enum Compiler {
         case .isIn(let a, let t, let x): return .isIn(fold(a), t, fold(x))
         case .binary, .getAttr, .hasAttr, .like, .isType, .isEmpty: return foldSteps(e)
         case .call(let fn, let args) where !fn.isConstructor && !args.isEmpty: return foldSteps(e)
-        case .set(let items):
-            let folded = items.map(fold)
-            var values = Set<CedarValue>()
-            for item in folded {
-                guard case .literal(let v) = item else { return .set(folded) }
-                values.insert(v)
-            }
-            return .literal(.set(values))
-        case .record(let fields):
-            let folded = fields.map { RecordField(key: $0.key, value: fold($0.value)) }
-            var values: [CedarString: CedarValue] = [:]
-            for f in folded {
-                guard case .literal(let v) = f.value else { return .record(folded) }
-                values[f.key] = v
-            }
-            return .literal(.record(values))
-        case .call(let fn, let args):
-            let folded = args.map(fold)
-            if folded.count == 1, case .literal(let v) = folded[0], case .success(let value) = Evaluator.callExtension(fn, [v]) {
-                return .literal(value)
-            }
-            return .call(fn, folded)
+        case .set(let items): return foldSet(items)
+        case .record(let fields): return foldRecord(fields)
+        case .call(let fn, let args): return foldCall(fn, args)
         case .allOf, .anyOf, .steps: return e
         }
+    }
+
+    // Kept out of ``fold(_:)``, which recurses once per level of nesting: in a debug build a
+    // function reserves stack for the locals of all its cases.
+
+    private static func foldSet(_ items: [Expr]) -> Expr {
+        let folded = items.map(fold)
+        var values = Set<CedarValue>()
+        for item in folded {
+            guard case .literal(let v) = item else { return .set(folded) }
+            values.insert(v)
+        }
+        return .literal(.set(values))
+    }
+
+    private static func foldRecord(_ fields: [RecordField]) -> Expr {
+        let folded = fields.map { RecordField(key: $0.key, value: fold($0.value)) }
+        var values: [CedarString: CedarValue] = [:]
+        for f in folded {
+            guard case .literal(let v) = f.value else { return .record(folded) }
+            values[f.key] = v
+        }
+        return .literal(.record(values))
+    }
+
+    private static func foldCall(_ fn: ExtensionFunction, _ args: [Expr]) -> Expr {
+        let folded = args.map(fold)
+        if folded.count == 1, case .literal(let v) = folded[0], case .success(let value) = Evaluator.callExtension(fn, [v]) {
+            return .literal(value)
+        }
+        return .call(fn, folded)
     }
 
     private static func foldLogic(_ e: Expr) -> Expr {

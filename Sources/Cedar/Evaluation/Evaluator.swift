@@ -71,83 +71,155 @@ struct Evaluator {
     func evaluate(_ e: Expr) throws(EvaluationError) -> CedarValue {
         switch e {
         case .literal(let v): return v
-        case .variable(let v):
-            switch v {
-            case .principal: return .entity(principal)
-            case .action: return .entity(action)
-            case .resource: return .entity(resource)
-            case .context: return context
-            }
-        case .slot(let s): throw EvaluationError(.unlinkedSlot, "template slot \(s.rawValue) is not linked")
-        case .not(let a): return .bool(!(try evaluateBool(a)))
-        case .negate(let a):
-            let v = try long(a)
-            let (r, o) = Int64(0).subtractingReportingOverflow(v)
-            if o { throw .overflow("negate", v) }
-            return .long(r)
-        case .and(let a, let b):
-            guard try evaluateBool(a) else { return .bool(false) }
-            return .bool(try evaluateBool(b))
-        case .or(let a, let b):
-            if try evaluateBool(a) { return .bool(true) }
-            return .bool(try evaluateBool(b))
-        case .ifThenElse(let c, let t, let f):
-            return try evaluateBool(c) ? try evaluate(t) : try evaluate(f)
-        case .binary(let op, let a, let b):
-            let left = try evaluate(a)
-            return try binary(op, left, try evaluate(b))
-        case .getAttr(let a, let key):
-            return try attribute(try evaluate(a), key)
-        case .hasAttr(let a, let key):
-            return try has(try evaluate(a), key)
-        case .like(let a, let pattern):
-            return try like(try evaluate(a), pattern)
-        case .isType(let a, let type):
-            return try isType(try evaluate(a), type)
-        case .isIn(let a, let type, let x):
-            let v = try evaluate(a)
-            guard case .bool(true) = try isType(v, type) else { return .bool(false) }
-            return try binary(.in, v, try evaluate(x))
-        case .isEmpty(let a):
-            return try isEmpty(try evaluate(a))
-        case .allOf(let items):
-            for item in items where !(try evaluateBool(item)) { return .bool(false) }
-            return .bool(true)
-        case .anyOf(let items):
-            for item in items where try evaluateBool(item) { return .bool(true) }
-            return .bool(false)
-        case .steps(let base, let steps):
-            var acc = try evaluate(base)
-            for step in steps {
-                switch step {
-                case .binary(let op, let r): acc = try binary(op, acc, try evaluate(r))
-                case .getAttr(let k): acc = try attribute(acc, k)
-                case .hasAttr(let k): acc = try has(acc, k)
-                case .like(let p): acc = try like(acc, p)
-                case .isType(let t): acc = try isType(acc, t)
-                case .isEmpty: acc = try isEmpty(acc)
-                case .call(let fn, let rest):
-                    var values = [acc]
-                    for a in rest { values.append(try evaluate(a)) }
-                    acc = try Self.callExtension(fn, values).get()
-                }
-            }
-            return acc
-        case .set(let items):
-            var s = Set<CedarValue>(minimumCapacity: items.count)
-            for item in items { s.insert(try evaluate(item)) }
-            return .set(s)
-        case .record(let fields):
-            var r: [CedarString: CedarValue] = [:]
-            r.reserveCapacity(fields.count)
-            for f in fields { r[f.key] = try evaluate(f.value) }
-            return .record(r)
-        case .call(let fn, let args):
-            var values: [CedarValue] = []
-            values.reserveCapacity(args.count)
-            for a in args { values.append(try evaluate(a)) }
-            return try Self.callExtension(fn, values).get()
+        case .variable(let v): return variable(v)
+        case .not(let a): return try not(a)
+        case .and(let a, let b): return try and(a, b)
+        case .or(let a, let b): return try or(a, b)
+        case .binary(let op, let a, let b): return try binary(op, a, b)
+        case .getAttr(let a, let key): return try getAttr(a, key)
+        case .allOf(let items): return try allOf(items)
+        case .anyOf(let items): return try anyOf(items)
+        case .steps(let base, let steps): return try chain(base, steps)
+        default: return try evaluateOther(e)
         }
+    }
+
+    /// The less frequent nodes (see ``evaluate(_:)``: two levels keep each function's frame small).
+    private func evaluateOther(_ e: Expr) throws(EvaluationError) -> CedarValue {
+        switch e {
+        case .slot(let s): throw Self.unlinked(s)
+        case .negate(let a): return try negate(a)
+        case .ifThenElse(let c, let t, let f): return try ifThenElse(c, t, f)
+        case .hasAttr(let a, let key): return try hasAttr(a, key)
+        case .like(let a, let pattern): return try like(a, pattern)
+        case .isType(let a, let type): return try isType(a, type)
+        case .isIn(let a, let type, let x): return try isIn(a, type, x)
+        case .isEmpty(let a): return try isEmpty(a)
+        case .set(let items): return try set(items)
+        case .record(let fields): return try record(fields)
+        case .call(let fn, let args): return try call(fn, args)
+        case .literal, .variable, .not, .and, .or, .binary, .getAttr, .allOf, .anyOf, .steps: return try evaluate(e)
+        }
+    }
+
+    // The cases below have functions of their own: in a debug build a function reserves stack
+    // for the locals of all its cases, and ``evaluate(_:)`` recurses once per level of nesting.
+
+    private func variable(_ v: Variable) -> CedarValue {
+        switch v {
+        case .principal: .entity(principal)
+        case .action: .entity(action)
+        case .resource: .entity(resource)
+        case .context: context
+        }
+    }
+
+    private func not(_ a: Expr) throws(EvaluationError) -> CedarValue { .bool(!(try evaluateBool(a))) }
+
+    private func negate(_ a: Expr) throws(EvaluationError) -> CedarValue { try negate(try long(a)) }
+
+    private func and(_ a: Expr, _ b: Expr) throws(EvaluationError) -> CedarValue {
+        guard try evaluateBool(a) else { return .bool(false) }
+        return .bool(try evaluateBool(b))
+    }
+
+    private func or(_ a: Expr, _ b: Expr) throws(EvaluationError) -> CedarValue {
+        if try evaluateBool(a) { return .bool(true) }
+        return .bool(try evaluateBool(b))
+    }
+
+    private func ifThenElse(_ c: Expr, _ t: Expr, _ f: Expr) throws(EvaluationError) -> CedarValue {
+        try evaluateBool(c) ? try evaluate(t) : try evaluate(f)
+    }
+
+    private func binary(_ op: BinaryOp, _ a: Expr, _ b: Expr) throws(EvaluationError) -> CedarValue {
+        let left = try evaluate(a)
+        return try binary(op, left, try evaluate(b))
+    }
+
+    private func getAttr(_ a: Expr, _ key: CedarString) throws(EvaluationError) -> CedarValue {
+        try attribute(try evaluate(a), key)
+    }
+
+    private func hasAttr(_ a: Expr, _ key: CedarString) throws(EvaluationError) -> CedarValue {
+        try has(try evaluate(a), key)
+    }
+
+    private func like(_ a: Expr, _ pattern: Pattern) throws(EvaluationError) -> CedarValue {
+        try like(try evaluate(a), pattern)
+    }
+
+    private func isType(_ a: Expr, _ type: EntityType) throws(EvaluationError) -> CedarValue {
+        try isType(try evaluate(a), type)
+    }
+
+    private func isEmpty(_ a: Expr) throws(EvaluationError) -> CedarValue {
+        try isEmpty(try evaluate(a))
+    }
+
+    private func allOf(_ items: [Expr]) throws(EvaluationError) -> CedarValue {
+        for item in items where !(try evaluateBool(item)) { return .bool(false) }
+        return .bool(true)
+    }
+
+    private func anyOf(_ items: [Expr]) throws(EvaluationError) -> CedarValue {
+        for item in items where try evaluateBool(item) { return .bool(true) }
+        return .bool(false)
+    }
+
+    private static func unlinked(_ s: SlotID) -> EvaluationError {
+        EvaluationError(.unlinkedSlot, "template slot \(s.rawValue) is not linked")
+    }
+
+    private func negate(_ v: Int64) throws(EvaluationError) -> CedarValue {
+        let (r, o) = Int64(0).subtractingReportingOverflow(v)
+        if o { throw .overflow("negate", v) }
+        return .long(r)
+    }
+
+    private func isIn(_ a: Expr, _ type: EntityType, _ x: Expr) throws(EvaluationError) -> CedarValue {
+        let v = try evaluate(a)
+        guard case .bool(true) = try isType(v, type) else { return .bool(false) }
+        return try binary(.in, v, try evaluate(x))
+    }
+
+    private func chain(_ base: Expr, _ steps: [ChainStep]) throws(EvaluationError) -> CedarValue {
+        var acc = try evaluate(base)
+        for step in steps {
+            switch step {
+            case .binary(let op, let r): acc = try binary(op, acc, try evaluate(r))
+            case .getAttr(let k): acc = try attribute(acc, k)
+            case .hasAttr(let k): acc = try has(acc, k)
+            case .like(let p): acc = try like(acc, p)
+            case .isType(let t): acc = try isType(acc, t)
+            case .isEmpty: acc = try isEmpty(acc)
+            case .call(let fn, let rest):
+                var values = [acc]
+                for a in rest { values.append(try evaluate(a)) }
+                acc = try Self.callExtension(fn, values).get()
+            }
+        }
+        return acc
+    }
+
+    private func set(_ items: [Expr]) throws(EvaluationError) -> CedarValue {
+        var s = Set<CedarValue>(minimumCapacity: items.count)
+        for item in items { s.insert(try evaluate(item)) }
+        return .set(s)
+    }
+
+    private func record(_ fields: [RecordField]) throws(EvaluationError) -> CedarValue {
+        var r: [CedarString: CedarValue] = [:]
+        r.reserveCapacity(fields.count)
+        for f in fields { r[f.key] = try evaluate(f.value) }
+        return .record(r)
+    }
+
+    private func call(_ fn: ExtensionFunction, _ args: [Expr]) throws(EvaluationError) -> CedarValue {
+        var values: [CedarValue] = []
+        values.reserveCapacity(args.count)
+        for a in args { values.append(try evaluate(a)) }
+        return try Self.callExtension(fn, values).get()
     }
 
     private func has(_ v: CedarValue, _ key: CedarString) throws(EvaluationError) -> CedarValue {

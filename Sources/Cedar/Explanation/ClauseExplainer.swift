@@ -3,9 +3,20 @@
 extension ExplanationContext {
     // MARK: - Clauses
 
+    /// The conjuncts of `e`, left to right; iterative (an explicit stack), as a `&&` chain is as
+    /// long as the policy is deep.
     static func conjuncts(_ e: Expr) -> [Expr] {
-        if case .and(let a, let b) = e { return conjuncts(a) + conjuncts(b) }
-        return [e]
+        var out: [Expr] = []
+        var pending = [e]
+        while let next = pending.popLast() {
+            if case .and(let a, let b) = next {
+                pending.append(b)
+                pending.append(a)
+            } else {
+                out.append(next)
+            }
+        }
+        return out
     }
 
     /// The clauses for conjuncts that must all hold.
@@ -58,7 +69,7 @@ extension ExplanationContext {
         // An ISO 4217 code reads as itself; anything else stays quoted (nothing hidden).
         let codeText = code.count == 3 && code.allSatisfy({ $0.isASCII && $0.isUppercase }) ? code : shownCode
         mention(currency.constant.cedar, shown: codeText)
-        return "\(subject(amount.path.parent)) \(amount.relation.quantity) \(value) \(codeText)"
+        return phrases(amount.relation.quantity, ["subject": subject(amount.path.parent), "value": "\(value) \(codeText)"])
     }
 
     /// A recognized conjunct in words, or `nil`.
@@ -69,18 +80,18 @@ extension ExplanationContext {
             guard let p = Path(base) else { return nil }
             var full = p
             full.names.append(name.value)
-            return "\(subject(full)) is given"
+            return phrases(.clauseGiven, ["subject": subject(full)])
         case .like(let a, let pattern):
             guard let p = Path(a), !p.names.isEmpty else { return nil }
             let quoted = Self.patternLiteral(pattern)
             mention(quoted, shown: quoted)
-            return "\(subject(p)) matches the pattern \(quoted) (where * stands for any text)"
+            return phrases(.clauseLike, ["subject": subject(p), "pattern": quoted])
         case .not(let inner):
             guard let p = Path(inner), !p.names.isEmpty, attributeType(p) == .bool else { return nil }
-            return "\(subject(p)) is false"
+            return phrases(.clauseFalse, ["subject": subject(p)])
         default:
             guard let p = Path(e), !p.names.isEmpty, attributeType(p) == .bool else { return nil }
-            return "\(subject(p)) is true"
+            return phrases(.clauseTrue, ["subject": subject(p)])
         }
     }
 
@@ -91,34 +102,26 @@ extension ExplanationContext {
             guard c.relation == .eq || c.relation == .notEq else { return nil }
             let shown = Self.isIBAN(s, annotations, c.path) ? Self.grouped(s) : PolicyFormatter.quote(s)
             mention(c.constant.cedar, shown: shown)
-            return "\(subject(c.path)) \(c.relation == .eq ? "is" : "is not") \(shown)"
+            return phrases(c.relation == .eq ? .clauseIs : .clauseIsNot, ["subject": subject(c.path), "value": shown])
         case .entity(let u):
             guard c.relation == .eq || c.relation == .notEq else { return nil }
-            return "\(subject(c.path)) \(c.relation == .eq ? "is" : "is not") \(entity(u))"
+            let shown = entity(u)
+            return phrases(c.relation == .eq ? .clauseIs : .clauseIsNot, ["subject": subject(c.path), "value": shown])
         case .long(let v):
             mention(c.constant.cedar, shown: String(v))
-            return "\(subject(c.path)) \(c.relation.quantity) \(v)"
+            return phrases(c.relation.quantity, ["subject": subject(c.path), "value": String(v)])
         case .decimal(let s):
             mention(c.constant.cedar, shown: s)
-            return "\(subject(c.path)) \(c.relation.quantity) \(s)"
+            return phrases(c.relation.quantity, ["subject": subject(c.path), "value": s])
         case .ip(let s):
             guard c.relation == .eq || c.relation == .notEq else { return nil }
             mention(c.constant.cedar, shown: s)
-            return "\(subject(c.path)) \(c.relation == .eq ? "is" : "is not") the address \(s)"
+            return phrases(c.relation == .eq ? .clauseAddress : .clauseNotAddress, ["subject": subject(c.path), "value": s])
         case .datetime(_, let ms):
-            guard let when = Self.date(ms) else { return nil }
+            guard let when = Self.date(ms, phrases) else { return nil }
             mention(c.constant.cedar, shown: when)
             let isClock = c.path.root == .context && c.path.names == ["now"]
-            let phrase: String
-            switch c.relation {
-            case .eq: phrase = isClock ? "only at \(when)" : "is \(when)"
-            case .notEq: phrase = isClock ? "except at \(when)" : "is not \(when)"
-            case .less: phrase = isClock ? "until \(when)" : "is before \(when)"
-            case .lessEq: phrase = isClock ? "until \(when) inclusive" : "is at or before \(when)"
-            case .greater: phrase = isClock ? "after \(when)" : "is after \(when)"
-            case .greaterEq: phrase = isClock ? "from \(when) on" : "is at or after \(when)"
-            }
-            return isClock ? phrase : "\(subject(c.path)) \(phrase)"
+            return phrases(c.relation.time(clock: isClock), ["subject": isClock ? "" : subject(c.path), "when": when])
         }
     }
 
@@ -138,19 +141,24 @@ extension ExplanationContext {
     /// principal are named by their type, the context is implied.
     func subject(_ path: Path) -> String {
         var type = labels.root(path.root, principal: scope.principal, resource: scope.resource, actions: scope.actions)
-        var words: [String] = []
-        for n in path.names {
-            let (annotations, next) = labels.attribute(n, of: type)
-            words.append(SchemaLabels.label(annotations, fallback: n))
-            type = next
-        }
-        var parts = words.reversed().map { "the " + $0 }
+        var subject: String?
         switch path.root {
-        case .resource: parts.append("the " + (scope.resource.map(labels.entityType) ?? "resource"))
-        case .principal: parts.append("the " + (scope.principal.map(labels.entityType) ?? "principal"))
+        case .resource: subject = part(scope.resource.map(labels.entityType) ?? phrases(.subjectResource))
+        case .principal: subject = part(scope.principal.map(labels.entityType) ?? phrases(.subjectPrincipal))
         default: break
         }
-        return parts.joined(separator: " of ")
+        for n in path.names {
+            let (annotations, next) = labels.attribute(n, of: type)
+            let attribute = part(labels.label(annotations, fallback: n))
+            subject = subject.map { phrases(.subjectOf, ["attribute": attribute, "owner": $0]) } ?? attribute
+            type = next
+        }
+        return subject ?? ""
+    }
+
+    /// One attribute or entity of a subject ("the IBAN").
+    private func part(_ label: String) -> String {
+        phrases(.subjectAttribute, ["label": label])
     }
 
     /// A `like` pattern as written in Cedar (`"*x*"`, a literal `*` escaped).
@@ -163,30 +171,15 @@ extension ExplanationContext {
 
     /// Records every constant of an expression shown as code (its Cedar form is what is shown).
     mutating func mentionAll(_ e: Expr) {
-        if let c = Constant(e) {
-            if case .entity(let u) = c {
-                mention(u.description, shown: u.description)
-            } else {
-                mention(c.cedar, shown: c.cedar)
-            }
-            return
-        }
+        if mentionConstant(e) { return }
         switch e {
-        case .literal(.string), .literal(.long), .literal(.entity):
-            // Handled by `Constant` above.
-            break
-        case .literal(let v):
-            if case .bool = v { break }
-            if case .extensionValue = v { mention(v.description, shown: v.description) }
-            if case .set(let items) = v { for i in items { mentionAll(.literal(i)) } }
-            if case .record(let fields) = v { for f in fields.values { mentionAll(.literal(f)) } }
+        case .literal(let v): mentionLiteral(v)
         case .variable, .slot: break
         case .not(let a), .negate(let a), .isEmpty(let a), .getAttr(let a, _), .hasAttr(let a, _), .isType(let a, _):
             mentionAll(a)
         case .like(let a, let p):
             mentionAll(a)
-            let quoted = Self.patternLiteral(p)
-            mention(quoted, shown: quoted)
+            mentionPattern(p)
         case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b), .isIn(let a, _, let b):
             mentionAll(a)
             mentionAll(b)
@@ -199,5 +192,34 @@ extension ExplanationContext {
         case .record(let fields): for f in fields { mentionAll(f.value) }
         case .steps: mentionAll(Compiler.expand(e))
         }
+    }
+
+    // Kept out of ``mentionAll(_:)``, which recurses once per level: in a debug build a function
+    // reserves stack for the locals of all its cases.
+
+    /// Records `e` if it is a ``Constant``; returns whether it was.
+    private mutating func mentionConstant(_ e: Expr) -> Bool {
+        guard let c = Constant(e) else { return false }
+        if case .entity(let u) = c {
+            mention(u.description, shown: u.description)
+        } else {
+            mention(c.cedar, shown: c.cedar)
+        }
+        return true
+    }
+
+    /// A literal's constants (strings, numbers and entities were handled as ``Constant``s).
+    private mutating func mentionLiteral(_ v: CedarValue) {
+        switch v {
+        case .string, .long, .entity, .bool: break
+        case .extensionValue: mention(v.description, shown: v.description)
+        case .set(let items): for i in items { mentionAll(.literal(i)) }
+        case .record(let fields): for f in fields.values { mentionAll(.literal(f)) }
+        }
+    }
+
+    private mutating func mentionPattern(_ p: Pattern) {
+        let quoted = Self.patternLiteral(p)
+        mention(quoted, shown: quoted)
     }
 }

@@ -6,17 +6,17 @@ extension ExplanationContext {
         var root: Variable
         var names: [String]
 
+        /// Walks the path iteratively: an attribute chain is as long as the policy is deep.
         init?(_ e: Expr) {
-            switch e {
-            case .getAttr(let base, let name):
-                guard let p = Path(base) else { return nil }
-                self = p
-                names.append(name.value)
-            case .variable(let v) where v != .action:
-                root = v
-                names = []
-            default: return nil
+            var reversed: [String] = []
+            var current = e
+            while case .getAttr(let base, let name) = current {
+                reversed.append(name.value)
+                current = base
             }
+            guard case .variable(let v) = current, v != .action else { return nil }
+            root = v
+            names = reversed.reversed()
         }
 
         var parent: Path { Path(root: root, names: Array(names.dropLast())) }
@@ -108,14 +108,26 @@ extension ExplanationContext {
         }
 
         /// "is exactly", "is at most", … for numbers and amounts.
-        var quantity: String {
+        var quantity: ExplanationPhrases.ID {
             switch self {
-            case .eq: "is exactly"
-            case .notEq: "is not"
-            case .less: "is less than"
-            case .lessEq: "is at most"
-            case .greater: "is more than"
-            case .greaterEq: "is at least"
+            case .eq: .quantityEq
+            case .notEq: .quantityNotEq
+            case .less: .quantityLess
+            case .lessEq: .quantityLessEq
+            case .greater: .quantityGreater
+            case .greaterEq: .quantityGreaterEq
+            }
+        }
+
+        /// "until …" for the clock (`context.now`), "is before …" for any other datetime.
+        func time(clock: Bool) -> ExplanationPhrases.ID {
+            switch self {
+            case .eq: clock ? .clockEq : .timeEq
+            case .notEq: clock ? .clockNotEq : .timeNotEq
+            case .less: clock ? .clockLess : .timeLess
+            case .lessEq: clock ? .clockLessEq : .timeLessEq
+            case .greater: clock ? .clockGreater : .timeGreater
+            case .greaterEq: clock ? .clockGreaterEq : .timeGreaterEq
             }
         }
     }

@@ -15,13 +15,8 @@ extension ExplanationContext {
         return out
     }
 
-    static let months = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-        "December",
-    ]
-
     /// "6 December 2026, 18:00 UTC" (seconds and milliseconds when not zero); `nil` outside years 0…9999.
-    static func date(_ ms: Int64) -> String? {
+    static func date(_ ms: Int64, _ phrases: ExplanationPhrases = .english) -> String? {
         guard DatetimeExtension.isFormattable(ms) else { return nil }
         let days = DatetimeExtension.floorDiv(ms, DatetimeExtension.msPerDay)
         let rem = ms - days * DatetimeExtension.msPerDay
@@ -33,6 +28,6 @@ extension ExplanationContext {
             let millis = rem % 1000
             time += "." + (millis < 10 ? "00" : millis < 100 ? "0" : "") + "\(millis)"
         }
-        return "\(d) \(months[Int(m) - 1]) \(y), \(time) UTC"
+        return phrases(.date, ["day": "\(d)", "month": phrases.month(Int(m)), "year": "\(y)", "time": time])
     }
 }

@@ -13,9 +13,24 @@
 /// an `amount`/`currency` pair of the same record (the RAR Cedar profile's amounts).
 public struct PolicyExplainer: Sendable {
     let labels: SchemaLabels
+    /// The language of the explanations.
+    public let phrases: ExplanationPhrases
 
     /// An explainer reading display names from `schema` (or from identifiers alone without one).
-    public init(schema: Schema? = nil) { labels = SchemaLabels(schema: schema) }
+    /// - Parameters:
+    ///   - schema: the schema whose annotations name types, actions and attributes.
+    ///   - phrases: the language of the explanation (English unless given).
+    public init(schema: Schema? = nil, phrases: ExplanationPhrases = .english) {
+        labels = SchemaLabels(schema: schema, language: phrases.primaryLanguage)
+        self.phrases = phrases
+    }
+
+    /// The same explainer speaking another language.
+    /// - Parameter phrases: the language.
+    /// - Returns: an explainer with the same schema.
+    public func speaking(_ phrases: ExplanationPhrases) -> PolicyExplainer {
+        PolicyExplainer(schema: labels.schema, phrases: phrases)
+    }
 
     /// The display name of an action in sentences: its `@label`, a short `@doc`, or its id in words
     /// ("cancel it" for `BankA::Action::"cancel"` labelled so). For saying which actions an
@@ -29,18 +44,19 @@ public struct PolicyExplainer: Sendable {
 
     /// One policy or template.
     public func explain(_ policy: Policy) -> PolicyExplanation {
-        var ctx = ExplanationContext(labels: labels)
+        var ctx = ExplanationContext(labels: labels, phrases: phrases)
         let principalType = Self.type(of: policy.principal)
         let resourceType = Self.type(of: policy.resource)
         var principal = ctx.principal(policy.principal)
         let (actionText, actions) = ctx.actions(policy.action)
         let resource = ctx.resource(policy.resource)
-        var verb = "may"
+        var form = ExplanationPhrases.ID.sentencePermit
         if policy.effect == .forbid {
             // A forbid overrides every permit; "No one may" rather than "Anyone may not".
-            if principal == "Anyone" { principal = "No one" } else { verb = "may not" }
+            form = policy.principal == .any ? .sentenceForbidAnyone : .sentenceForbid
         }
-        let sentence = "\(principal) \(verb) \(actionText) on \(resource)"
+        principal = principal.prefix(1).uppercased() + principal.dropFirst()
+        let sentence = phrases(form, ["principal": principal, "actions": actionText, "resource": resource])
 
         ctx.scope = .init(principal: principalType, resource: resourceType, actions: actions)
         // Every `when` block's conjuncts together (an amount and its currency may be in different
@@ -54,7 +70,8 @@ public struct PolicyExplainer: Sendable {
             conditions: conditions,
             exceptions: exceptions,
             actions: actions,
-            constants: ctx.constants
+            constants: ctx.constants,
+            phrases: phrases
         )
     }
 
@@ -77,6 +94,7 @@ struct ExplanationScope {
 /// The state of one explanation: the constants mentioned so far (in order, without repeats).
 struct ExplanationContext {
     let labels: SchemaLabels
+    let phrases: ExplanationPhrases
     var scope = ExplanationScope(actions: [])
     private(set) var constants: [PolicyExplanation.Constant] = []
 
@@ -90,35 +108,34 @@ struct ExplanationContext {
     mutating func entity(_ uid: EntityUID) -> String {
         let shown = PolicyFormatter.quote(uid.id.value)
         mention(uid.description, shown: shown)
-        return "\(labels.entityType(uid.type)) \(shown)"
+        return phrases(.entity, ["type": labels.entityType(uid.type), "id": shown])
     }
 
     mutating func reference(_ r: EntityReference, _ role: String) -> String {
         switch r {
         case .entity(let e): entity(e)
-        case .slot: "the \(role) this template is linked to"
+        case .slot: phrases(role == "principal" ? .slotPrincipal : .slotResource)
         }
     }
 
+    /// The principal in words, not yet capitalized (the sentence does that).
     mutating func principal(_ c: ScopeConstraint) -> String {
-        let text: String
         switch c {
-        case .any: text = "anyone"
-        case .equals(let r): text = reference(r, "principal")
-        case .in(let r): text = "anyone in \(reference(r, "principal"))"
-        case .is(let t): text = "any \(labels.entityType(t))"
-        case .isIn(let t, let r): text = "any \(labels.entityType(t)) in \(reference(r, "principal"))"
+        case .any: phrases(.principalAny)
+        case .equals(let r): reference(r, "principal")
+        case .in(let r): phrases(.principalIn, ["group": reference(r, "principal")])
+        case .is(let t): phrases(.principalIs, ["type": labels.entityType(t)])
+        case .isIn(let t, let r): phrases(.principalIsIn, ["type": labels.entityType(t), "group": reference(r, "principal")])
         }
-        return text.prefix(1).uppercased() + text.dropFirst()
     }
 
     mutating func resource(_ c: ScopeConstraint) -> String {
         switch c {
-        case .any: "any resource"
+        case .any: phrases(.resourceAny)
         case .equals(let r): reference(r, "resource")
-        case .in(let r): "anything in \(reference(r, "resource"))"
-        case .is(let t): "any \(labels.entityType(t))"
-        case .isIn(let t, let r): "any \(labels.entityType(t)) in \(reference(r, "resource"))"
+        case .in(let r): phrases(.resourceIn, ["group": reference(r, "resource")])
+        case .is(let t): phrases(.resourceIs, ["type": labels.entityType(t)])
+        case .isIn(let t, let r): phrases(.resourceIsIn, ["type": labels.entityType(t), "group": reference(r, "resource")])
         }
     }
 
@@ -127,10 +144,10 @@ struct ExplanationContext {
     func actions(_ c: ActionConstraint) -> (String, [EntityUID]) {
         func list(_ names: [String]) -> String {
             guard names.count > 1 else { return names.first ?? "" }
-            return names.dropLast().joined(separator: ", ") + " or " + names[names.count - 1]
+            return phrases(.actionsOr, ["first": names.dropLast().joined(separator: ", "), "last": names[names.count - 1]])
         }
         switch c {
-        case .any: return ("do any action", [])
+        case .any: return (phrases(.actionsAny), [])
         case .equals(let a): return (labels.action(a), [a])
         case .in(let a): return (inList([a], list), [a])
         case .inSet(let all): return (inList(all, list), all)
@@ -148,7 +165,7 @@ struct ExplanationContext {
             }
         }
         var names = covered.map(labels.action)
-        names += unknown.map { "\(labels.action($0)) (or any action in it)" }
+        names += unknown.map { phrases(.actionsGroup, ["action": labels.action($0)]) }
         return list(names)
     }
 }

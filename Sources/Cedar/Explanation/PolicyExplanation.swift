@@ -39,6 +39,8 @@ public struct PolicyExplanation: Hashable, Sendable {
     /// Every constant the policy mentions (scope and conditions), without repeats, in order of
     /// appearance. Action ids are in ``actions`` instead. Boolean literals are not listed.
     public var constants: [Constant]
+    /// The language of ``text`` (the words of the other members are already in it).
+    var phrases: ExplanationPhrases = .english
 
     /// Whether some clause could only be shown as code.
     public var hasCode: Bool {
@@ -59,22 +61,25 @@ public struct PolicyExplanation: Hashable, Sendable {
         var out = "\(policyID) (\(effect.rawValue)): \(sentence)"
         if conditions.isEmpty && exceptions.isEmpty { return out + "." }
         if !conditions.isEmpty {
-            out += effect == .permit ? ",\n  only if all of these hold:" : ",\n  when all of these hold:"
-            for c in conditions { out += "\n  - " + Self.line(c) }
+            out += ",\n  " + phrases(effect == .permit ? .textOnlyIf : .textWhen)
+            for c in conditions { out += "\n  - " + line(c) }
         }
         if !exceptions.isEmpty {
-            out += conditions.isEmpty ? ",\n  except when:" : "\n  except when:"
+            out += (conditions.isEmpty ? ",\n  " : "\n  ") + phrases(.textExcept)
             for e in exceptions {
-                out += "\n  - " + e.map(Self.line).joined(separator: e.count > 1 ? ", and " : "")
+                out += "\n  - " + e.map(line).joined(separator: e.count > 1 ? phrases(.textAnd) : "")
             }
         }
         return out
     }
 
-    static func line(_ c: Clause) -> String {
+    /// A clause as a line of ``text``.
+    /// - Parameter c: the clause.
+    /// - Returns: its words, or its code said to be code.
+    func line(_ c: Clause) -> String {
         switch c {
         case .text(let t): t
-        case .code(let c): "as Cedar code (not put into words): \(c)"
+        case .code(let c): phrases(.textCode, ["code": c])
         }
     }
 }

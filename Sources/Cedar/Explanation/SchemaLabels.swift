@@ -7,6 +7,14 @@
 /// "read balances"). `@format("iban")` on a String attribute shows its values in groups of four.
 struct SchemaLabels: Sendable {
     let schema: Schema?
+    /// The primary language subtag of the explanation: `@label_<language>` comes before `@label`.
+    var language = "en"
+
+    /// The display name: `@label_<language>`, `@label`, a short `@doc`, or the identifier in words.
+    func label(_ annotations: [String: String], fallback: String) -> String {
+        if let l = annotations["label_" + language], !l.isEmpty { return l }
+        return Self.label(annotations, fallback: fallback)
+    }
 
     static func label(_ annotations: [String: String], fallback: String) -> String {
         if let l = annotations["label"], !l.isEmpty { return l }
@@ -42,11 +50,11 @@ struct SchemaLabels: Sendable {
 
     func entityType(_ type: EntityType) -> String {
         let local = type.name.split(separator: "::").last.map(String.init) ?? type.name
-        return Self.label(schema?.entityTypes[type]?.annotations ?? [:], fallback: local)
+        return label(schema?.entityTypes[type]?.annotations ?? [:], fallback: local)
     }
 
     func action(_ uid: EntityUID) -> String {
-        Self.label(schema?.actions[uid]?.annotations ?? [:], fallback: uid.id.value)
+        label(schema?.actions[uid]?.annotations ?? [:], fallback: uid.id.value)
     }
 
     /// Every declared action that is `uid` or (transitively) in it, sorted; `nil` without a schema

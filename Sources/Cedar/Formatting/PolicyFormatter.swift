@@ -106,13 +106,15 @@ public enum PolicyFormatter {
 
     static func expression(_ e: Expr, _ minimum: Int = 1) -> String {
         let text = render(e)
-        return precedence(e) < minimum ? "(\(text))" : text
+        return precedence(e) < minimum ? "(" + text + ")" : text
     }
 
     private static func name(_ key: CedarString) -> String? {
         Lexer.isUsableName(key.value) ? key.value : nil
     }
 
+    // Every case with text to build has a function of its own: in a debug build a function
+    // reserves stack for the locals of all its cases, and `render` recurses once per level.
     private static func render(_ e: Expr) -> String {
         switch e {
         case .allOf, .anyOf, .steps: return render(Compiler.expand(e))
@@ -120,38 +122,72 @@ public enum PolicyFormatter {
         case .variable(let v): return v.rawValue
         case .slot(let s): return s.rawValue
         case .not(let a): return "!" + expression(a, 8)
-        case .negate(let a):
-            if case .literal(.long) = a { return "-(\(render(a)))" }
-            return "-" + expression(a, 8)
-        case .and(let a, let b): return "\(expression(a, 3)) && \(expression(b, 4))"
-        case .or(let a, let b): return "\(expression(a, 2)) || \(expression(b, 3))"
-        case .ifThenElse(let c, let t, let f): return "if \(expression(c)) then \(expression(t)) else \(expression(f))"
-        case .binary(let op, let a, let b):
-            switch op {
-            case .add, .sub: return "\(expression(a, 5)) \(op.rawValue) \(expression(b, 6))"
-            case .mul: return "\(expression(a, 6)) * \(expression(b, 7))"
-            case .contains, .containsAll, .containsAny, .hasTag, .getTag:
-                return "\(expression(a, 8)).\(op.rawValue)(\(expression(b)))"
-            default: return "\(expression(a, 5)) \(op.rawValue) \(expression(b, 5))"
-            }
-        case .getAttr(let a, let k):
-            if let n = name(k) { return "\(expression(a, 8)).\(n)" }
-            return "\(expression(a, 8))[\(quote(k.value))]"
-        case .hasAttr(let a, let k): return "\(expression(a, 5)) has \(name(k) ?? quote(k.value))"
-        case .like(let a, let p): return "\(expression(a, 5)) like \"\(escape(p.elements, pattern: true))\""
-        case .isType(let a, let t): return "\(expression(a, 5)) is \(t.name)"
-        case .isIn(let a, let t, let x): return "\(expression(a, 5)) is \(t.name) in \(expression(x, 5))"
-        case .isEmpty(let a): return "\(expression(a, 8)).isEmpty()"
-        case .set(let items): return "[" + items.map { expression($0) }.joined(separator: ", ") + "]"
-        case .record(let fields):
-            return "{" + fields.map { "\(name($0.key) ?? quote($0.key.value)): \(expression($0.value))" }.joined(separator: ", ") + "}"
-        case .call(let fn, let args):
-            if fn.isConstructor || args.isEmpty {
-                return "\(fn.rawValue)(\(args.map { expression($0) }.joined(separator: ", ")))"
-            }
-            let rest = args.dropFirst().map { expression($0) }.joined(separator: ", ")
-            return "\(expression(args[0], 8)).\(fn.rawValue)(\(rest))"
+        case .negate(let a): return negate(a)
+        case .and(let a, let b): return infix(a, 3, " && ", b, 4)
+        case .or(let a, let b): return infix(a, 2, " || ", b, 3)
+        case .ifThenElse(let c, let t, let f): return ifThenElse(c, t, f)
+        case .binary(let op, let a, let b): return binary(op, a, b)
+        case .getAttr(let a, let k): return getAttr(a, k)
+        case .hasAttr(let a, let k): return expression(a, 5) + " has " + (name(k) ?? quote(k.value))
+        case .like(let a, let p): return like(a, p)
+        case .isType(let a, let t): return expression(a, 5) + " is " + t.name
+        case .isIn(let a, let t, let x): return infix(a, 5, " is " + t.name + " in ", x, 5)
+        case .isEmpty(let a): return expression(a, 8) + ".isEmpty()"
+        case .set(let items): return set(items)
+        case .record(let fields): return record(fields)
+        case .call(let fn, let args): return call(fn, args)
         }
+    }
+
+    private static func infix(_ a: Expr, _ left: Int, _ op: String, _ b: Expr, _ right: Int) -> String {
+        let lhs = expression(a, left)
+        return lhs + op + expression(b, right)
+    }
+
+    private static func negate(_ a: Expr) -> String {
+        if case .literal(.long) = a { return "-(" + render(a) + ")" }
+        return "-" + expression(a, 8)
+    }
+
+    private static func ifThenElse(_ c: Expr, _ t: Expr, _ f: Expr) -> String {
+        let condition = expression(c)
+        let then = expression(t)
+        return "if " + condition + " then " + then + " else " + expression(f)
+    }
+
+    private static func binary(_ op: BinaryOp, _ a: Expr, _ b: Expr) -> String {
+        switch op {
+        case .add, .sub: return infix(a, 5, " " + op.rawValue + " ", b, 6)
+        case .mul: return infix(a, 6, " * ", b, 7)
+        case .contains, .containsAll, .containsAny, .hasTag, .getTag:
+            return infix(a, 8, "." + op.rawValue + "(", b, 1) + ")"
+        default: return infix(a, 5, " " + op.rawValue + " ", b, 5)
+        }
+    }
+
+    private static func getAttr(_ a: Expr, _ k: CedarString) -> String {
+        if let n = name(k) { return expression(a, 8) + "." + n }
+        return expression(a, 8) + "[" + quote(k.value) + "]"
+    }
+
+    private static func like(_ a: Expr, _ p: Pattern) -> String {
+        expression(a, 5) + " like \"" + escape(p.elements, pattern: true) + "\""
+    }
+
+    private static func set(_ items: [Expr]) -> String {
+        "[" + items.map { expression($0) }.joined(separator: ", ") + "]"
+    }
+
+    private static func record(_ fields: [RecordField]) -> String {
+        "{" + fields.map { (name($0.key) ?? quote($0.key.value)) + ": " + expression($0.value) }.joined(separator: ", ") + "}"
+    }
+
+    private static func call(_ fn: ExtensionFunction, _ args: [Expr]) -> String {
+        if fn.isConstructor || args.isEmpty {
+            return fn.rawValue + "(" + args.map { expression($0) }.joined(separator: ", ") + ")"
+        }
+        let rest = args.dropFirst().map { expression($0) }.joined(separator: ", ")
+        return expression(args[0], 8) + "." + fn.rawValue + "(" + rest + ")"
     }
 
     private static func literal(_ v: CedarValue) -> String {

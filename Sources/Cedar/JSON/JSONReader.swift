@@ -43,71 +43,83 @@ struct JSONReader {
         return v
     }
 
+    // `object()` and `array()` recurse through `value()` once per level: in a debug build a function
+    // reserves stack for the locals of all its branches, so each kind has a function of its own.
+
+    private mutating func object() throws(Failure) -> JSONValue {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw fail("nesting too deep") }
+        i += 1
+        var members: [JSONMember] = []
+        var seen: Set<CedarString> = []
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return .object([])
+        }
+        while true {
+            let key = try memberKey(members, &seen)
+            members.append(JSONMember(key: key, value: try value()))
+            guard try moreMembers(closing: "}") else { return .object(members) }
+        }
+    }
+
+    /// A member's key and the `:` after it; refuses a duplicate key.
+    private mutating func memberKey(_ members: [JSONMember], _ seen: inout Set<CedarString>) throws(Failure) -> String {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+        let key = try string()
+        let k = CedarString(key)
+        if members.count < 8 {
+            if members.contains(where: { CedarString($0.key) == k }) { throw fail("duplicate key `\(key)`") }
+        } else {
+            if seen.isEmpty { seen = Set(members.map { CedarString($0.key) }) }
+            guard seen.insert(k).inserted else { throw fail("duplicate key `\(key)`") }
+        }
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected `:`") }
+        i += 1
+        skipSpace()
+        return key
+    }
+
+    /// After a member or element: `true` after a `,`, `false` after the closing bracket.
+    private mutating func moreMembers(closing: Unicode.Scalar) throws(Failure) -> Bool {
+        skipSpace()
+        guard i < bytes.count else { throw fail("unexpected end of input") }
+        if bytes[i] == UInt8(ascii: ",") {
+            i += 1
+            return true
+        }
+        guard bytes[i] == UInt8(ascii: closing) else { throw fail("expected `,` or `\(closing)`") }
+        i += 1
+        return false
+    }
+
+    private mutating func array() throws(Failure) -> JSONValue {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw fail("nesting too deep") }
+        i += 1
+        var items: [JSONValue] = []
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            return .array([])
+        }
+        while true {
+            skipSpace()
+            items.append(try value())
+            guard try moreMembers(closing: "]") else { return .array(items) }
+        }
+    }
+
     mutating func value() throws(Failure) -> JSONValue {
         guard i < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[i] {
-        case UInt8(ascii: "{"):
-            depth += 1
-            defer { depth -= 1 }
-            guard depth <= Self.maxDepth else { throw fail("nesting too deep") }
-            i += 1
-            var members: [JSONMember] = []
-            var seen: Set<CedarString> = []
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
-                i += 1
-                return .object([])
-            }
-            while true {
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-                let key = try string()
-                let k = CedarString(key)
-                if members.count < 8 {
-                    if members.contains(where: { CedarString($0.key) == k }) { throw fail("duplicate key `\(key)`") }
-                } else {
-                    if seen.isEmpty { seen = Set(members.map { CedarString($0.key) }) }
-                    guard seen.insert(k).inserted else { throw fail("duplicate key `\(key)`") }
-                }
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected `:`") }
-                i += 1
-                skipSpace()
-                members.append(JSONMember(key: key, value: try value()))
-                skipSpace()
-                guard i < bytes.count else { throw fail("unexpected end of input") }
-                if bytes[i] == UInt8(ascii: ",") {
-                    i += 1
-                    continue
-                }
-                guard bytes[i] == UInt8(ascii: "}") else { throw fail("expected `,` or `}`") }
-                i += 1
-                return .object(members)
-            }
-        case UInt8(ascii: "["):
-            depth += 1
-            defer { depth -= 1 }
-            guard depth <= Self.maxDepth else { throw fail("nesting too deep") }
-            i += 1
-            var items: [JSONValue] = []
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
-                i += 1
-                return .array([])
-            }
-            while true {
-                skipSpace()
-                items.append(try value())
-                skipSpace()
-                guard i < bytes.count else { throw fail("unexpected end of input") }
-                if bytes[i] == UInt8(ascii: ",") {
-                    i += 1
-                    continue
-                }
-                guard bytes[i] == UInt8(ascii: "]") else { throw fail("expected `,` or `]`") }
-                i += 1
-                return .array(items)
-            }
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""):
             return .string(try string())
         case UInt8(ascii: "t"): return try literal("true", .bool(true))

@@ -59,7 +59,7 @@ enum PolicyJSON {
         guard let effect, let principal, let action, let resource, sawConditions else {
             throw Failure(message: "a policy needs `effect`, `principal`, `action`, `resource` and `conditions`")
         }
-        return Policy(
+        let policy = Policy(
             id: id,
             effect: effect,
             annotations: annotations,
@@ -69,6 +69,9 @@ enum PolicyJSON {
             conditions: conditions,
             location: nil
         )
+        // `decodeExpr` stops at the limit as it goes; a desugared `has` path can still add levels.
+        if let message = policy.depthProblem { throw Failure(message: "policy `\(id)`: \(message)") }
+        return policy
     }
 
     private static func uid(_ json: JSONValue) throws(Failure) -> EntityUID {
@@ -162,21 +165,22 @@ enum PolicyJSON {
         }
     }
 
+    /// Decodes an expression `depth` levels below the condition's root (which is at 0). Refuses
+    /// an expression deeper than ``Policy/maximumExpressionDepth`` as it goes.
+    ///
+    /// This recurses once per level, through ``decodeOperator(_:_:depth:)`` and ``sub(_:_:_:depth:)``;
+    /// every other case has a function of its own, as in a debug build a function reserves stack
+    /// for the locals of all its cases.
     static func decodeExpr(_ json: JSONValue, depth: Int) throws(Failure) -> Expr {
-        guard depth < Parser.maxDepth else { throw Failure(message: "expression is nested too deeply") }
+        guard depth < Policy.maximumExpressionDepth else { throw Failure(message: Policy.depthMessage(nil)) }
         guard case .object(let members) = json, members.count == 1 else {
             throw Failure(message: "an expression must be an object with exactly one key")
         }
-        let key = members[0].key
-        let body = members[0].value
-        func sub(_ k: String) throws(Failure) -> Expr {
-            guard let v = body[k] else { throw Failure(message: "`\(key)` needs `\(k)`") }
-            return try decodeExpr(v, depth: depth + 1)
-        }
-        func string(_ k: String) throws(Failure) -> String {
-            guard let v = body[k]?.stringValue else { throw Failure(message: "`\(key)` needs a string `\(k)`") }
-            return v
-        }
+        try checkMembers(members[0].key, members[0].value)
+        return try decodeOperator(members[0].key, members[0].value, depth: depth)
+    }
+
+    private static func checkMembers(_ key: String, _ body: JSONValue) throws(Failure) {
         switch key {
         case "!", "neg", "isEmpty": try onlyKeys(body, ["arg"], "`\(key)`")
         case "if-then-else": try onlyKeys(body, ["if", "then", "else"], "`if-then-else`")
@@ -187,76 +191,128 @@ enum PolicyJSON {
         default:
             if BinaryOp(rawValue: key) != nil { try onlyKeys(body, ["left", "right"], "`\(key)`") }
         }
+    }
+
+    /// The operand `k` of operator `key`.
+    private static func sub(_ body: JSONValue, _ key: String, _ k: String, depth: Int) throws(Failure) -> Expr {
+        guard let v = body[k] else { throw Failure(message: "`\(key)` needs `\(k)`") }
+        return try decodeExpr(v, depth: depth + 1)
+    }
+
+    private static func string(_ body: JSONValue, _ key: String, _ k: String) throws(Failure) -> String {
+        guard let v = body[k]?.stringValue else { throw Failure(message: "`\(key)` needs a string `\(k)`") }
+        return v
+    }
+
+    private static func decodeOperator(_ key: String, _ body: JSONValue, depth: Int) throws(Failure) -> Expr {
         switch key {
         case "Value": return try valueExpr(body)
+        case "Var", "Slot", "Unknown": return try variable(key, body)
+        case "!": return .not(try sub(body, key, "arg", depth: depth))
+        case "neg": return .negate(try sub(body, key, "arg", depth: depth))
+        case "isEmpty": return .isEmpty(try sub(body, key, "arg", depth: depth))
+        case "&&", "||":
+            let left = try sub(body, key, "left", depth: depth)
+            let right = try sub(body, key, "right", depth: depth)
+            return key == "&&" ? .and(left, right) : .or(left, right)
+        case "if-then-else": return try ifThenElse(body, key, depth: depth)
+        case ".":
+            let left = try sub(body, key, "left", depth: depth)
+            return .getAttr(left, CedarString(try string(body, key, "attr")))
+        case "has": return try has(body, key, depth: depth)
+        case "like": return try like(body, key, depth: depth)
+        case "is": return try isType(body, key, depth: depth)
+        case "Set", "Record": return try collection(key, body, depth: depth)
+        default:
+            if let op = BinaryOp(rawValue: key) {
+                let left = try sub(body, key, "left", depth: depth)
+                return .binary(op, left, try sub(body, key, "right", depth: depth))
+            }
+            return try call(key, body, depth: depth)
+        }
+    }
+
+    private static func variable(_ key: String, _ body: JSONValue) throws(Failure) -> Expr {
+        switch key {
         case "Var":
             guard let s = body.stringValue, let v = Variable(rawValue: s) else { throw Failure(message: "invalid `Var`") }
             return .variable(v)
         case "Slot":
             guard let s = body.stringValue, let v = SlotID(rawValue: s) else { throw Failure(message: "invalid `Slot`") }
             return .slot(v)
-        case "Unknown": throw Failure(message: "`Unknown` (partial evaluation) is not supported")
-        case "!": return .not(try sub("arg"))
-        case "neg": return .negate(try sub("arg"))
-        case "isEmpty": return .isEmpty(try sub("arg"))
-        case "&&": return .and(try sub("left"), try sub("right"))
-        case "||": return .or(try sub("left"), try sub("right"))
-        case "if-then-else": return .ifThenElse(try sub("if"), try sub("then"), try sub("else"))
-        case ".": return .getAttr(try sub("left"), CedarString(try string("attr")))
-        case "has":
-            let left = try sub("left")
-            if let list = body["attr"]?.arrayValue {
-                guard !list.isEmpty, list.count <= maxHasPath else { throw Failure(message: "invalid `has` attribute list") }
-                var names: [CedarString] = []
-                for n in list {
-                    guard let s = n.stringValue else { throw Failure(message: "`has` attributes must be strings") }
-                    names.append(CedarString(s))
-                }
-                var result = Expr.hasAttr(left, names[0])
-                var base = left
-                for i in 1..<names.count {
-                    base = .getAttr(base, names[i - 1])
-                    result = .and(result, .hasAttr(base, names[i]))
-                }
-                return result
+        default: throw Failure(message: "`Unknown` (partial evaluation) is not supported")
+        }
+    }
+
+    private static func ifThenElse(_ body: JSONValue, _ key: String, depth: Int) throws(Failure) -> Expr {
+        let c = try sub(body, key, "if", depth: depth)
+        let t = try sub(body, key, "then", depth: depth)
+        return .ifThenElse(c, t, try sub(body, key, "else", depth: depth))
+    }
+
+    private static func has(_ body: JSONValue, _ key: String, depth: Int) throws(Failure) -> Expr {
+        let left = try sub(body, key, "left", depth: depth)
+        if let list = body["attr"]?.arrayValue {
+            guard !list.isEmpty, list.count <= maxHasPath else { throw Failure(message: "invalid `has` attribute list") }
+            var names: [CedarString] = []
+            for n in list {
+                guard let s = n.stringValue else { throw Failure(message: "`has` attributes must be strings") }
+                names.append(CedarString(s))
             }
-            return .hasAttr(left, CedarString(try string("attr")))
-        case "like":
-            guard let parts = body["pattern"]?.arrayValue else { throw Failure(message: "`like` needs `pattern`") }
-            var elements: [PatternElement] = []
-            for p in parts {
-                if p.stringValue == "Wildcard" {
-                    elements.append(.wildcard)
-                } else if let lit = p["Literal"]?.stringValue {
-                    elements += lit.unicodeScalars.map { .literal($0) }
-                } else {
-                    throw Failure(message: "invalid `like` pattern element")
-                }
+            var result = Expr.hasAttr(left, names[0])
+            var base = left
+            for i in 1..<names.count {
+                base = .getAttr(base, names[i - 1])
+                result = .and(result, .hasAttr(base, names[i]))
             }
-            return .like(try sub("left"), Pattern(elements: elements))
-        case "is":
-            guard let type = EntityType(validating: try string("entity_type")) else { throw Failure(message: "invalid `entity_type`") }
-            let left = try sub("left")
-            if body["in"] != nil { return .isIn(left, type, try sub("in")) }
-            return .isType(left, type)
-        case "Set":
+            return result
+        }
+        return .hasAttr(left, CedarString(try string(body, key, "attr")))
+    }
+
+    private static func like(_ body: JSONValue, _ key: String, depth: Int) throws(Failure) -> Expr {
+        guard let parts = body["pattern"]?.arrayValue else { throw Failure(message: "`like` needs `pattern`") }
+        var elements: [PatternElement] = []
+        for p in parts {
+            if p.stringValue == "Wildcard" {
+                elements.append(.wildcard)
+            } else if let lit = p["Literal"]?.stringValue {
+                elements += lit.unicodeScalars.map { .literal($0) }
+            } else {
+                throw Failure(message: "invalid `like` pattern element")
+            }
+        }
+        return .like(try sub(body, key, "left", depth: depth), Pattern(elements: elements))
+    }
+
+    private static func isType(_ body: JSONValue, _ key: String, depth: Int) throws(Failure) -> Expr {
+        guard let type = EntityType(validating: try string(body, key, "entity_type")) else {
+            throw Failure(message: "invalid `entity_type`")
+        }
+        let left = try sub(body, key, "left", depth: depth)
+        if body["in"] != nil { return .isIn(left, type, try sub(body, key, "in", depth: depth)) }
+        return .isType(left, type)
+    }
+
+    private static func collection(_ key: String, _ body: JSONValue, depth: Int) throws(Failure) -> Expr {
+        if key == "Set" {
             guard let items = body.arrayValue else { throw Failure(message: "`Set` needs an array") }
             var out: [Expr] = []
             for i in items { out.append(try decodeExpr(i, depth: depth + 1)) }
             return .set(out)
-        case "Record":
-            guard case .object(let fields) = body else { throw Failure(message: "`Record` needs an object") }
-            var out: [RecordField] = []
-            for f in fields { out.append(RecordField(key: CedarString(f.key), value: try decodeExpr(f.value, depth: depth + 1))) }
-            return .record(out)
-        default:
-            if let op = BinaryOp(rawValue: key) { return .binary(op, try sub("left"), try sub("right")) }
-            guard let fn = ExtensionFunction(rawValue: key), let list = body.arrayValue else {
-                throw Failure(message: "`\(key)` is not a valid expression")
-            }
-            var args: [Expr] = []
-            for a in list { args.append(try decodeExpr(a, depth: depth + 1)) }
-            return .call(fn, args)
         }
+        guard case .object(let fields) = body else { throw Failure(message: "`Record` needs an object") }
+        var out: [RecordField] = []
+        for f in fields { out.append(RecordField(key: CedarString(f.key), value: try decodeExpr(f.value, depth: depth + 1))) }
+        return .record(out)
+    }
+
+    private static func call(_ key: String, _ body: JSONValue, depth: Int) throws(Failure) -> Expr {
+        guard let fn = ExtensionFunction(rawValue: key), let list = body.arrayValue else {
+            throw Failure(message: "`\(key)` is not a valid expression")
+        }
+        var args: [Expr] = []
+        for a in list { args.append(try decodeExpr(a, depth: depth + 1)) }
+        return .call(fn, args)
     }
 }

@@ -49,6 +49,7 @@ struct SchemaBuilder {
     /// The deepest a type may nest — records, sets and common types referring to common types,
     /// counted together — so that no schema can exhaust the stack while it is parsed or resolved,
     /// or later while policies are validated against it (every recursion over a ``SchemaType``).
+    /// The policy parser's nesting limit (64).
     static let maxTypeDepth = Parser.maxDepth
 
     static func tooDeep(at location: SourceLocation?) -> SchemaError {

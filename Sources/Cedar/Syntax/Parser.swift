@@ -9,8 +9,11 @@ struct SyntaxError: Error {
 /// Nesting is bounded by ``maxDepth`` so no input can overflow the stack; after an error
 /// the parser skips to the next `;` and carries on, so one run reports every bad policy.
 struct Parser {
-    /// The deepest expression nesting accepted.
-    static let maxDepth = 200
+    /// The deepest expression nesting accepted (parentheses, brackets, `if`, arguments). Each level
+    /// of nesting is about ten recursive-descent frames, about 4 KiB of stack in a debug build, so
+    /// at 64 the parser reaches this guard well within a 512 KiB thread (docs/cedar.md, "Limits");
+    /// chains, parsed by loops, are bounded by ``Policy/maximumExpressionDepth`` instead.
+    static let maxDepth = 64
     /// The longest left-associative chain accepted (the reference accepts 5,000-operand `||` chains).
     static let maxChain = 2500
 
@@ -41,6 +44,11 @@ struct Parser {
             do throws(SyntaxError) {
                 var policy = try parser.parsePolicy()
                 policy.id = "policy\(policies.count)"
+                // Chains are parsed by loops, so a policy can be deeper than the nesting guard:
+                // measured without recursion, before anything recursive sees it.
+                if let problem = policy.depthProblem {
+                    diagnostics.append(Diagnostic(message: problem, location: policy.location, filename: filename))
+                }
                 policies.append(policy)
             } catch {
                 diagnostics.append(Diagnostic(message: error.message, location: error.location, filename: filename))

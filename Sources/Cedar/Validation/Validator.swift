@@ -346,11 +346,11 @@ struct TypeChecker {
         case .not(let x), .negate(let x), .getAttr(let x, _), .hasAttr(let x, _), .like(let x, _), .isEmpty(let x): checkNames(x)
         case .isType(let x, let t):
             checkNames(x)
-            if !schema.isKnown(t) { error("unrecognized entity type `\(t)`") }
+            checkKnownType(t)
         case .isIn(let x, let t, let y):
             checkNames(x)
             checkNames(y)
-            if !schema.isKnown(t) { error("unrecognized entity type `\(t)`") }
+            checkKnownType(t)
         case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b):
             checkNames(a)
             checkNames(b)
@@ -359,15 +359,24 @@ struct TypeChecker {
             checkNames(b)
             checkNames(c)
         case .call(let fn, let xs):
-            if fn.isConstructor, xs.count == 1, case .literal(.string(let str)) = xs[0],
-                case .failure(let err) = Evaluator.callExtension(fn, [.string(str)])
-            {
-                badLiterals[e] = "\(err)"
-            }
+            noteBadLiteral(fn, xs, e)
             for x in xs { checkNames(x) }
         case .set(let xs), .allOf(let xs), .anyOf(let xs): for x in xs { checkNames(x) }
         case .record(let fields): for f in fields { checkNames(f.value) }
         case .steps(let x, _): checkNames(x)
+        }
+    }
+
+    // Kept out of ``checkNames(_:)``, which recurses once per level (see ``check(_:_:)``).
+    private mutating func checkKnownType(_ t: EntityType) {
+        if !schema.isKnown(t) { error("unrecognized entity type `\(t)`") }
+    }
+
+    private mutating func noteBadLiteral(_ fn: ExtensionFunction, _ xs: [Expr], _ e: Expr) {
+        if fn.isConstructor, xs.count == 1, case .literal(.string(let str)) = xs[0],
+            case .failure(let err) = Evaluator.callExtension(fn, [.string(str)])
+        {
+            badLiterals[e] = "\(err)"
         }
     }
 
@@ -485,140 +494,194 @@ struct TypeChecker {
         case .variable(.context): return Typed(type: contextType)
         case .slot(.principal): return Typed(type: principalType)
         case .slot(.resource): return Typed(type: resourceType)
-        case .not(let x):
-            let t = check(x, caps)
-            guard expect(t, x, "Bool"), case .bool(let k)? = t.type else { return .failed }
-            return Typed(type: .bool(k == .tt ? .ff : k == .ff ? .tt : .any))
-        case .negate(let x):
-            let t = check(x, caps)
-            return expect(t, x, "Long") ? Typed(type: .long) : .failed
-        case .and(let a, let b):
-            let ta = check(a, caps)
-            let okA = expect(ta, a, "Bool")
-            if case .bool(.ff)? = ta.type { return Typed(type: .bool(.ff)) }
-            let tb = check(b, caps.union(ta.caps))
-            let okB = expect(tb, b, "Bool")
-            guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return .failed }
-            let k: VType.BoolKind = kb == .ff ? .ff : (ka == .tt && kb == .tt ? .tt : .any)
-            return Typed(type: .bool(k), caps: ta.caps.union(tb.caps))
-        case .or(let a, let b):
-            let ta = check(a, caps)
-            let okA = expect(ta, a, "Bool")
-            if case .bool(.tt)? = ta.type { return Typed(type: .bool(.tt), caps: ta.caps) }
-            let tb = check(b, caps)
-            let okB = expect(tb, b, "Bool")
-            guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return .failed }
-            if ka == .ff { return tb }
-            let k: VType.BoolKind = kb == .tt ? .tt : .any
-            return Typed(type: .bool(k), caps: kb == .ff ? ta.caps : ta.caps.intersection(tb.caps))
-        case .ifThenElse(let c, let a, let b):
-            let tc = check(c, caps)
-            guard expect(tc, c, "Bool"), case .bool(let kc)? = tc.type else {
-                _ = check(a, caps)
-                _ = check(b, caps)
-                return .failed
-            }
-            if kc == .tt {
-                var t = check(a, caps.union(tc.caps))
-                t.caps.formUnion(tc.caps)
-                return t
-            }
-            if kc == .ff { return check(b, caps) }
-            let ta = check(a, caps.union(tc.caps))
-            let tb = check(b, caps)
-            guard let t = unify(ta.type, tb.type, e) else { return .failed }
-            return Typed(type: t, caps: tc.caps.union(ta.caps).intersection(tb.caps))
+        case .not(let x): return checkNot(x, e, caps)
+        case .negate(let x): return checkNegate(x, e, caps)
+        case .and(let a, let b): return checkAnd(a, b, e, caps)
+        case .or(let a, let b): return checkOr(a, b, e, caps)
+        case .ifThenElse(let c, let a, let b): return checkIfThenElse(c, a, b, e, caps)
         case .binary(let op, let a, let b): return binary(op, a, b, e, caps)
-        case .getAttr(let x, let name):
-            let t = check(x, caps)
-            guard let type = t.type else { return .failed }
-            switch attribute(of: type, name) {
-            case .notRecordOrEntity:
-                error("unexpected type: expected Entity or Record but saw \(type)", x)
-                return .failed
-            case .missing(let owner):
-                error("attribute `\(name.value)` on \(owner) not found", e)
-                return .failed
-            case .found(let a):
-                if !a.required && !caps.contains(.attr(x, name)) {
-                    error("unable to guarantee safety of access to optional attribute `\(name.value)`", e)
-                    return .failed
-                }
-                return Typed(type: a.type)
-            }
-        case .hasAttr(let x, let name):
-            let t = check(x, caps)
-            guard let type = t.type else { return .failed }
-            let cap = Capability.attr(x, name)
-            if caps.contains(cap) { return Typed(type: .bool(.tt), caps: [cap]) }
-            switch attribute(of: type, name) {
-            case .notRecordOrEntity:
-                error("unexpected type: expected Entity or Record but saw \(type)", x)
-                return .failed
-            case .missing:
-                if case .record(_, true) = type { return Typed(type: .anyBool, caps: [cap]) }
-                if case .entity(let ts) = type, ts.contains(where: { hasAttribute($0, name) }) {
-                    return Typed(type: .anyBool, caps: [cap])
-                }
-                return Typed(type: .bool(.ff))
-            case .found(let a):
-                if case .record = type, a.required { return Typed(type: .bool(.tt), caps: [cap]) }
-                return Typed(type: .anyBool, caps: [cap])
-            }
-        case .like(let x, _):
-            return expect(check(x, caps), x, "String") ? Typed(type: .anyBool) : .failed
-        case .isType(let x, let t):
-            let tx = check(x, caps)
-            guard schema.isKnown(t) else {
-                error("unrecognized entity type `\(t)`", e)
-                return .failed
-            }
-            guard expect(tx, x, "Entity"), case .entity(let ts)? = tx.type else { return .failed }
-            if ts.count == 1 && ts.contains(t) { return Typed(type: .bool(.tt)) }
-            return Typed(type: .bool(ts.contains(t) ? .any : .ff))
-        case .isIn(let x, let t, let y):
-            let isPart = check(.isType(x, t), caps)
-            if case .bool(.ff)? = isPart.type { return isPart }
-            let inPart = binary(.in, x, y, e, caps)
-            guard case .bool(let k1)? = isPart.type, case .bool(let k2)? = inPart.type else { return .failed }
-            if k1 == .ff || k2 == .ff { return Typed(type: .bool(.ff)) }
-            return Typed(type: .bool(k1 == .tt && k2 == .tt ? .tt : .any))
-        case .isEmpty(let x):
-            return expect(check(x, caps), x, "Set") ? Typed(type: .anyBool) : .failed
-        case .set(let elements):
-            if elements.isEmpty {
-                if strict {
-                    error("empty set literals are forbidden in policies", e)
-                    return .failed
-                }
-                return Typed(type: .set(.never))
-            }
-            var result: VType? = .never
-            var failed = false
-            for el in elements {
-                let t = check(el, caps)
-                guard let type = t.type else {
-                    failed = true
-                    continue
-                }
-                if let r = result { result = unify(r, type, e) }
-            }
-            guard !failed, let result else { return .failed }
-            return Typed(type: .set(result))
-        case .record(let fields):
-            var attrs: [CedarString: VAttr] = [:]
-            var failed = false
-            for f in fields {
-                guard let t = check(f.value, caps).type else {
-                    failed = true
-                    continue
-                }
-                attrs[f.key] = VAttr(type: t, required: true)
-            }
-            return failed ? .failed : Typed(type: .record(attrs, open: false))
+        case .getAttr(let x, let name): return checkGetAttr(x, name, e, caps)
+        case .hasAttr(let x, let name): return checkHasAttr(x, name, e, caps)
+        case .like(let x, _): return checkLike(x, e, caps)
+        case .isType(let x, let t): return checkIsType(x, t, e, caps)
+        case .isIn(let x, let t, let y): return checkIsIn(x, t, y, e, caps)
+        case .isEmpty(let x): return checkIsEmpty(x, e, caps)
+        case .set(let elements): return checkSet(elements, e, caps)
+        case .record(let fields): return checkRecord(fields, e, caps)
         case .call(let fn, let args): return call(fn, args, e, caps)
         case .allOf, .anyOf, .steps: return .failed
         }
+    }
+
+    // Each case in a function of its own: in a debug build a function reserves stack for the
+    // locals of every case, and `check` recurses once per level of a policy (docs/cedar.md, "Limits").
+
+    private mutating func checkNot(_ x: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let t = check(x, caps)
+        guard expect(t, x, "Bool"), case .bool(let k)? = t.type else { return .failed }
+        return Typed(type: .bool(k == .tt ? .ff : k == .ff ? .tt : .any))
+    }
+
+    private mutating func checkNegate(_ x: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let t = check(x, caps)
+        return expect(t, x, "Long") ? Typed(type: .long) : .failed
+    }
+
+    private mutating func checkAnd(_ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let ta = check(a, caps)
+        let okA = expect(ta, a, "Bool")
+        if case .bool(.ff)? = ta.type { return Typed(type: .bool(.ff)) }
+        let tb = check(b, caps.union(ta.caps))
+        let okB = expect(tb, b, "Bool")
+        guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return .failed }
+        let k: VType.BoolKind = kb == .ff ? .ff : (ka == .tt && kb == .tt ? .tt : .any)
+        return Typed(type: .bool(k), caps: ta.caps.union(tb.caps))
+    }
+
+    private mutating func checkOr(_ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let ta = check(a, caps)
+        let okA = expect(ta, a, "Bool")
+        if case .bool(.tt)? = ta.type { return Typed(type: .bool(.tt), caps: ta.caps) }
+        let tb = check(b, caps)
+        let okB = expect(tb, b, "Bool")
+        guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return .failed }
+        if ka == .ff { return tb }
+        let k: VType.BoolKind = kb == .tt ? .tt : .any
+        return Typed(type: .bool(k), caps: kb == .ff ? ta.caps : ta.caps.intersection(tb.caps))
+    }
+
+    private mutating func checkIfThenElse(_ c: Expr, _ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let tc = check(c, caps)
+        guard expect(tc, c, "Bool"), case .bool(let kc)? = tc.type else {
+            _ = check(a, caps)
+            _ = check(b, caps)
+            return .failed
+        }
+        if kc == .tt {
+            var t = check(a, caps.union(tc.caps))
+            t.caps.formUnion(tc.caps)
+            return t
+        }
+        if kc == .ff { return check(b, caps) }
+        let ta = check(a, caps.union(tc.caps))
+        let tb = check(b, caps)
+        guard let t = unify(ta.type, tb.type, e) else { return .failed }
+        return Typed(type: t, caps: tc.caps.union(ta.caps).intersection(tb.caps))
+    }
+
+    private mutating func checkGetAttr(_ x: Expr, _ name: CedarString, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let t = check(x, caps)
+        return checkGetAttrResult(t, x, name, e, caps)
+    }
+
+    private mutating func checkGetAttrResult(_ t: Typed, _ x: Expr, _ name: CedarString, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        guard let type = t.type else { return .failed }
+        switch attribute(of: type, name) {
+        case .notRecordOrEntity:
+            error("unexpected type: expected Entity or Record but saw \(type)", x)
+            return .failed
+        case .missing(let owner):
+            error("attribute `\(name.value)` on \(owner) not found", e)
+            return .failed
+        case .found(let a):
+            if !a.required && !caps.contains(.attr(x, name)) {
+                error("unable to guarantee safety of access to optional attribute `\(name.value)`", e)
+                return .failed
+            }
+            return Typed(type: a.type)
+        }
+    }
+
+    private mutating func checkHasAttr(_ x: Expr, _ name: CedarString, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let t = check(x, caps)
+        return checkHasAttrResult(t, x, name, e, caps)
+    }
+
+    private mutating func checkHasAttrResult(_ t: Typed, _ x: Expr, _ name: CedarString, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        guard let type = t.type else { return .failed }
+        let cap = Capability.attr(x, name)
+        if caps.contains(cap) { return Typed(type: .bool(.tt), caps: [cap]) }
+        switch attribute(of: type, name) {
+        case .notRecordOrEntity:
+            error("unexpected type: expected Entity or Record but saw \(type)", x)
+            return .failed
+        case .missing:
+            if case .record(_, true) = type { return Typed(type: .anyBool, caps: [cap]) }
+            if case .entity(let ts) = type, ts.contains(where: { hasAttribute($0, name) }) {
+                return Typed(type: .anyBool, caps: [cap])
+            }
+            return Typed(type: .bool(.ff))
+        case .found(let a):
+            if case .record = type, a.required { return Typed(type: .bool(.tt), caps: [cap]) }
+            return Typed(type: .anyBool, caps: [cap])
+        }
+    }
+
+    private mutating func checkLike(_ x: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        expect(check(x, caps), x, "String") ? Typed(type: .anyBool) : .failed
+    }
+
+    private mutating func checkIsType(_ x: Expr, _ t: EntityType, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let tx = check(x, caps)
+        return checkIsTypeResult(tx, x, t, e, caps)
+    }
+
+    private mutating func checkIsTypeResult(_ tx: Typed, _ x: Expr, _ t: EntityType, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        guard schema.isKnown(t) else {
+            error("unrecognized entity type `\(t)`", e)
+            return .failed
+        }
+        guard expect(tx, x, "Entity"), case .entity(let ts)? = tx.type else { return .failed }
+        if ts.count == 1 && ts.contains(t) { return Typed(type: .bool(.tt)) }
+        return Typed(type: .bool(ts.contains(t) ? .any : .ff))
+    }
+
+    private mutating func checkIsIn(_ x: Expr, _ t: EntityType, _ y: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        let isPart = check(.isType(x, t), caps)
+        if case .bool(.ff)? = isPart.type { return isPart }
+        let inPart = binary(.in, x, y, e, caps)
+        guard case .bool(let k1)? = isPart.type, case .bool(let k2)? = inPart.type else { return .failed }
+        if k1 == .ff || k2 == .ff { return Typed(type: .bool(.ff)) }
+        return Typed(type: .bool(k1 == .tt && k2 == .tt ? .tt : .any))
+    }
+
+    private mutating func checkIsEmpty(_ x: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        expect(check(x, caps), x, "Set") ? Typed(type: .anyBool) : .failed
+    }
+
+    private mutating func checkSet(_ elements: [Expr], _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        if elements.isEmpty {
+            if strict {
+                error("empty set literals are forbidden in policies", e)
+                return .failed
+            }
+            return Typed(type: .set(.never))
+        }
+        var result: VType? = .never
+        var failed = false
+        for el in elements {
+            let t = check(el, caps)
+            guard let type = t.type else {
+                failed = true
+                continue
+            }
+            if let r = result { result = unify(r, type, e) }
+        }
+        guard !failed, let result else { return .failed }
+        return Typed(type: .set(result))
+    }
+
+    private mutating func checkRecord(_ fields: [RecordField], _ e: Expr, _ caps: Set<Capability>) -> Typed {
+        var attrs: [CedarString: VAttr] = [:]
+        var failed = false
+        for f in fields {
+            guard let t = check(f.value, caps).type else {
+                failed = true
+                continue
+            }
+            attrs[f.key] = VAttr(type: t, required: true)
+        }
+        return failed ? .failed : Typed(type: .record(attrs, open: false))
     }
 
     func hasAttribute(_ t: EntityType, _ name: CedarString) -> Bool {
@@ -707,6 +770,19 @@ struct TypeChecker {
     mutating func binary(_ op: BinaryOp, _ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
         let ta = check(a, caps)
         let tb = check(b, caps)
+        return binary(op, a, b, ta, tb, e, caps)
+    }
+
+    /// The type of `a op b` once both operands are typed (not recursive: see ``check(_:_:)``).
+    private mutating func binary(
+        _ op: BinaryOp,
+        _ a: Expr,
+        _ b: Expr,
+        _ ta: Typed,
+        _ tb: Typed,
+        _ e: Expr,
+        _ caps: Set<Capability>
+    ) -> Typed {
         // The request's action is known in each environment: comparing it with literals, or testing
         // it against literal action groups, has a known outcome (as in the reference).
         if let action = env?.action, ta.type != nil, tb.type != nil {
@@ -820,7 +896,13 @@ struct TypeChecker {
     }
 
     mutating func call(_ fn: ExtensionFunction, _ args: [Expr], _ e: Expr, _ caps: Set<Capability>) -> Typed {
-        let typed = args.map { check($0, caps) }
+        var typed: [Typed] = []
+        for arg in args { typed.append(check(arg, caps)) }
+        return call(fn, args, typed, e)
+    }
+
+    /// The type of a call once its arguments are typed (not recursive: see ``check(_:_:)``).
+    private mutating func call(_ fn: ExtensionFunction, _ args: [Expr], _ typed: [Typed], _ e: Expr) -> Typed {
         guard fn.accepts(args.count) else {
             error("wrong number of arguments in extension function application. Expected \(fn.arityDescription), got \(args.count)", e)
             return .failed

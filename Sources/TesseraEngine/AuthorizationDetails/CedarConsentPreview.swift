@@ -19,6 +19,8 @@ public struct CedarConsentPreview: Sendable {
         /// The requested policy in plain language.
         public var explanation: PolicyExplanation
         public var outcome: Outcome
+        /// The requested policy (to explain it again in another language).
+        var policy: Policy
     }
 
     /// What the AS does with one policy if the person approves it.
@@ -44,12 +46,40 @@ public struct CedarConsentPreview: Sendable {
         /// Whether the granted scope sentence differs from the requested one (a pinned principal,
         /// fewer actions).
         public var scopeChanged: Bool
+        /// The granted policy and the dropped actions (to explain them again in another language).
+        var grantedPolicy: Policy
+        var droppedActionIDs: [EntityUID]
     }
 
     public var items: [Item]
     /// A problem with the entry as a whole (nothing in it may be delegated, or it fails the type's
     /// checks): approving it would not give the application anything of it.
     public var problem: String?
+    /// The explainer of the entry's type (its schema's display names).
+    var explainer: PolicyExplainer
+
+    /// The same preview with every explanation in another language (issue 21 item 4: the page's
+    /// language, from `Accept-Language`). What is decided does not change, only its words.
+    /// - Parameter phrases: the language.
+    /// - Returns: the preview in that language.
+    public func speaking(_ phrases: ExplanationPhrases) -> CedarConsentPreview {
+        guard phrases != explainer.phrases else { return self }
+        let explainer = explainer.speaking(phrases)
+        var copy = self
+        copy.explainer = explainer
+        copy.items = items.map { item in
+            var item = item
+            item.explanation = explainer.explain(item.policy)
+            if case .narrowed(var change) = item.outcome {
+                change.granted = explainer.explain(change.grantedPolicy)
+                change.addedConditions = change.granted.conditions.filter { !item.explanation.conditions.contains($0) }
+                change.droppedActions = change.droppedActionIDs.map(explainer.name(of:))
+                item.outcome = .narrowed(change)
+            }
+            return item
+        }
+        return copy
+    }
 }
 
 extension AuthorizationDetailsProcessor {
@@ -70,10 +100,12 @@ extension AuthorizationDetailsProcessor {
                     CedarConsentPreview.Item(
                         cedar: PolicyFormatter.format($0),
                         explanation: explainer.explain($0),
-                        outcome: .refused(reason)
+                        outcome: .refused(reason),
+                        policy: $0
                     )
                 },
-                problem: reason
+                problem: reason,
+                explainer: explainer
             )
         }
         let explainer = PolicyExplainer(schema: profile.schema)
@@ -92,7 +124,12 @@ extension AuthorizationDetailsProcessor {
                 switch Result(catching: { () throws(OAuthError) in try granter.decide(policy, to: party, at: at) }) {
                 case .success(let decided): decision = decided
                 case .failure(let error):
-                    return .init(cedar: PolicyFormatter.format(policy), explanation: requested, outcome: .refused(error.message))
+                    return .init(
+                        cedar: PolicyFormatter.format(policy),
+                        explanation: requested,
+                        outcome: .refused(error.message),
+                        policy: policy
+                    )
                 }
                 switch decision {
                 case .kept:
@@ -113,16 +150,18 @@ extension AuthorizationDetailsProcessor {
                                 addedConditions: added,
                                 granted: granted,
                                 grantedCedar: PolicyFormatter.format(narrowed),
-                                scopeChanged: scopeChanged
+                                scopeChanged: scopeChanged,
+                                grantedPolicy: narrowed,
+                                droppedActionIDs: dropped
                             )
                         )
                 }
             }
-            return CedarConsentPreview.Item(cedar: PolicyFormatter.format(policy), explanation: requested, outcome: outcome)
+            return CedarConsentPreview.Item(cedar: PolicyFormatter.format(policy), explanation: requested, outcome: outcome, policy: policy)
         }
         if problem == nil, !grantsAPermit {
             problem = "nothing in it may be delegated to this application, so approving it gives the application none of it"
         }
-        return CedarConsentPreview(items: items, problem: problem)
+        return CedarConsentPreview(items: items, problem: problem, explainer: explainer)
     }
 }

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+@testable import Cedar
+
+/// The Cedar library is safe for every caller, not only for Tessera's RAR profile: no policy set
+/// it builds (from Cedar text, from the JSON policy format, by narrowing) is deeper than
+/// ``Policy/maximumExpressionDepth``, and at that depth every public entry that walks a policy
+/// (authorize, validate, format, explain, write as JSON) runs on a 512 KiB secondary-thread stack
+/// in a debug build. Before, a policy set read from JSON 120 levels deep (well within the JSON
+/// reader's 256 levels) or a 2,499-operand chain in Cedar text was accepted, and the validator,
+/// which needed about 21 KiB of stack per level, overflowed such a thread: a crash, so a denial
+/// of service for any resource server or tool validating untrusted policies.
+@Suite struct LibraryDepthTests {
+    static let schema = "entity User; entity Doc; action view appliesTo { principal: User, resource: Doc };"
+
+    /// `1 + 1 + … > 0` in the JSON policy format, `operands` operands long (one AST level each,
+    /// plus one for `>`): two JSON levels per operand.
+    /// - Parameter operands: how many `1`s.
+    /// - Returns: a single policy in the JSON policy format.
+    static func jsonPlusChain(_ operands: Int) -> String {
+        var e = #"{"Value": 1}"#
+        for _ in 1..<operands { e = #"{"+": {"left": "# + e + #", "right": {"Value": 1}}}"# }
+        let body = #"{">": {"left": "# + e + #", "right": {"Value": 0}}}"#
+        return
+            #"{"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"}, "resource": {"op": "All"}, "conditions": [{"kind": "when", "body": "#
+            + body + "}]}"
+    }
+
+    /// Runs every public entry that walks a policy on `set`, on a 512 KiB thread.
+    /// - Parameter make: builds the set (and may refuse it).
+    /// - Returns: the decision, or the error that refused the set.
+    static func everyConsumer(_ make: @escaping @Sendable () throws -> PolicySet) async -> String {
+        let schemaText = schema
+        return await onSmallStack(stack(kib: 512)) { () -> String in
+            let set: PolicySet
+            do { set = try make() } catch { return "refused: \(error)" }
+            guard let schema = try? Schema(parsing: schemaText) else { return "schema" }
+            let decision = Authorizer(policies: set).isAuthorized(Fixture.request("alice", "view"), entities: Fixture.store)
+            _ = PlainAuthorizer.isAuthorized(set, Fixture.request("alice", "view"), entities: Fixture.store)
+            _ = Validator(schema: schema).validate(set)
+            let text = PolicyFormatter.format(set)
+            guard let again = try? PolicySet(parsing: text),
+                zip(again.staticPolicies, set.staticPolicies).allSatisfy({ $0.sameAST(as: $1) })
+            else { return "formatted text does not parse back" }
+            _ = PolicyExplainer(schema: schema).explain(set)
+            guard let back = try? PolicySet(json: set.jsonString()), back.staticPolicies.count == set.staticPolicies.count else {
+                return "JSON does not read back"
+            }
+            return "\(decision.decision)"
+        }
+    }
+
+    @Test func jsonPolicyDeeperThanTheLimitIsRefused() async {
+        let json = Self.jsonPlusChain(120)
+        let outcome = await Self.everyConsumer { try PolicySet(json: json) }
+        #expect(outcome.hasPrefix("refused"), "\(outcome)")
+        #expect(outcome.contains("at most \(Policy.maximumExpressionDepth) are accepted"), "\(outcome)")
+    }
+
+    @Test func jsonPolicyAtTheLimitIsSafeEverywhere() async {
+        let json = Self.jsonPlusChain(Policy.maximumExpressionDepth - 1)
+        let outcome = await Self.everyConsumer { try PolicySet(json: json) }
+        #expect(outcome == "allow", "\(outcome)")
+    }
+
+    @Test func textChainsDeeperThanTheLimitAreRefused() async throws {
+        let chain = Array(repeating: "1", count: 2_499).joined(separator: " + ") + " > 0"
+        let text = "permit(principal, action, resource) when { \(chain) };"
+        let outcome = await Self.everyConsumer { try PolicySet(parsing: text) }
+        #expect(outcome.hasPrefix("refused"), "\(outcome)")
+        #expect(outcome.contains("2500 levels deep; at most \(Policy.maximumExpressionDepth) are accepted"), "\(outcome)")
+        #expect(outcome.contains("1:1"), "the error names where the policy starts: \(outcome)")
+    }
+
+    @Test func conditionsAddedByNarrowingAreBoundedToo() throws {
+        let chain = Array(repeating: "true", count: Policy.maximumExpressionDepth + 1).joined(separator: " && ")
+        #expect(throws: CedarParseError.self) { _ = try PolicyCondition(parsing: chain) }
+        let within = Array(repeating: "true", count: Policy.maximumExpressionDepth).joined(separator: " && ")
+        let condition = try PolicyCondition(parsing: within)
+        let base = try #require(try PolicySet(parsing: "permit(principal, action, resource) when { true };").staticPolicies.first)
+        let narrowed = try #require(base.narrowed(conditions: [condition, condition]))
+        #expect(narrowed.expressionDepth == Policy.maximumExpressionDepth)
+    }
+}
