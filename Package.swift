@@ -112,6 +112,8 @@ let package = Package(
             dependencies: [
                 "TesseraProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The client cache's change counter is read through a bare connection (SQLiteChangeCounter).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // The circuit breaker's probe opens a session outside the pool, TLS as configured.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

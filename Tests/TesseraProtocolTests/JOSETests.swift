@@ -32,6 +32,34 @@ import Testing
         #expect(throws: JOSEError.self) { try verifier.verify(try CompactJWS(parsing: parts.joined(separator: "."))) }
     }
 
+    /// An open claim set (`[String: JSONValue]`, as authorization grants and ID-JAGs are signed) is written by
+    /// `JSONOutput` (issue 22) and reads back as the same claims, escapes and numbers included.
+    @Test func anOpenClaimSetSignsAndReadsBackUnchanged() async throws {
+        let (signer, keys) = try await Self.keyPair()
+        let claims: [String: JSONValue] = [
+            "iss": .string("https://as.example/t1"), "sub": .string("al\"ice\n😀"), "exp": .number(1_700_000_300),
+            "amount": .number(12.5), "tiny": .number(1e-7), "aud": .array([.string("a"), .null, .bool(true)]),
+            "act": .object(["sub": .string("agent")]),
+        ]
+        let token = try signer.sign(claims, type: "JWT")
+        let jws = try CompactJWS(parsing: token)
+        let payload = try await JWSVerifier(keys: keys).verify(jws)
+        #expect(try JWTClaimSet(payload: payload).values == claims)
+        #expect(try JSONDecoder().decode([String: JSONValue].self, from: payload) == claims)
+    }
+
+    /// RFC 7515 §5.2 / RFC 7519 §4: a repeated header or claim name is refused, not read one way here and another way
+    /// by the next reader (`JSONDecoder` silently kept the first value).
+    @Test func aRepeatedHeaderOrClaimNameIsRefused() async throws {
+        let (signer, _) = try await Self.keyPair()
+        let repeatedClaim = try signer.sign(payload: Data(#"{"sub":"alice","sub":"mallory"}"#.utf8), type: "JWT")
+        let jws = try CompactJWS(parsing: repeatedClaim)
+        #expect(throws: JOSEError.self) { try JWTClaimSet(payload: jws.payload) }
+        let parts = repeatedClaim.split(separator: ".").map(String.init)
+        let header = Base64URL.encode(Data(#"{"alg":"ES256","kid":"k","alg":"none"}"#.utf8))
+        #expect(throws: JOSEError.self) { try CompactJWS(parsing: "\(header).\(parts[1]).\(parts[2])") }
+    }
+
     @Test func algNoneIsRefused() async throws {
         let (_, keys) = try await Self.keyPair()
         let verifier = try await JWSVerifier(keys: keys)

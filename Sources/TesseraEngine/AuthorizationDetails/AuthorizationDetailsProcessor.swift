@@ -43,8 +43,7 @@ public struct AuthorizationDetailsProcessor: Sendable {
     /// Parses the `authorization_details` parameter: a JSON array of objects, each with a
     /// non-empty string `type`. Type-specific checks happen in ``grant(_:to:)``.
     public static func parse(_ text: String) throws(OAuthError) -> [JSONValue] {
-        let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) } catch {
+        guard let value = JSONValue.parse(Data(text.utf8)) else {
             throw .invalidAuthorizationDetails("authorization_details is not valid JSON")
         }
         guard case .array(let entries) = value else {

@@ -47,6 +47,8 @@ public struct AuthorizationDetailsType: Sendable {
         public let validFor: TimeInterval?
         /// The most policies one entry may carry.
         public let maximumPolicies: Int
+        /// Requested sets that already passed ``CedarDetailsGranter/validated(policySet:)`` with this profile.
+        let validatedSets = ValidatedPolicySets()
 
         /// - Parameters:
         ///   - schema: Cedar schema text (either format), or `nil`.

@@ -64,6 +64,8 @@ struct CedarDetailsGranter {
 
     /// The checks that need no party: syntax, templates, emptiness, size, the schema.
     func validated(policySet text: String) throws(OAuthError) -> PolicySet {
+        // The same text passes the same checks again (pure functions of the text and this profile): issue 22.
+        if let known = profile.validatedSets.set(for: text) { return known }
         let set = try Self.parse(text, label: label)
         guard set.staticPolicies.count <= profile.maximumPolicies else {
             throw .invalidAuthorizationDetails(
@@ -80,6 +82,7 @@ struct CedarDetailsGranter {
                 throw .invalidAuthorizationDetails(message)
             }
         }
+        profile.validatedSets.remember(set, for: text)
         return set
     }
 

@@ -16,11 +16,8 @@ public struct JWTClaimSet: Sendable, Hashable {
     /// Decodes a JWS payload.
     /// - Throws: ``JOSEError`` `malformed` when the payload is not a JSON object.
     public init(payload: Data) throws(JOSEError) {
-        do {
-            values = try JSONDecoder().decode([String: JSONValue].self, from: payload)
-        } catch {
-            throw JOSEError(.malformed, "the JWT claims are not a JSON object")
-        }
+        guard let values = JSONValue.parseObject(payload) else { throw JOSEError(.malformed, "the JWT claims are not a JSON object") }
+        self.values = values
     }
 
     public subscript(name: String) -> JSONValue? { values[name] }

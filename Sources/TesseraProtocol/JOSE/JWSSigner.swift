@@ -49,6 +49,11 @@ public struct JWSSigner: Sendable {
         if let writable = payload as? any JSONOutputWritable, let bytes = try? writable.jsonBytes() {
             return try sign(payload: Data(bytes), type: type)
         }
+        // Open claim sets (authorization grants, ID-JAGs): ``JSONOutput`` writes a ``JSONValue`` as it encodes (issue 22).
+        if let members = payload as? [String: JSONValue] {
+            var out = JSONOutput()
+            if (try? out.object(members)) != nil { return try sign(payload: Data(out.bytes), type: type) }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         do {

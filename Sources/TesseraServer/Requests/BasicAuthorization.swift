@@ -12,10 +12,10 @@ enum BasicAuthorization {
         guard let header = values.first else { return nil }
         guard values.count == 1 else { throw OAuthError.invalidRequest("more than one Authorization header") }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "basic" else {
+        guard parts.count == 2, HeaderText.equalsIgnoringASCIICase(parts[0], "basic") else {
             throw OAuthError.invalidClient("the Authorization header must use the Basic scheme at this endpoint")
         }
-        guard parts[1].utf8.count <= 4096, let decoded = Data(base64Encoded: String(parts[1].trimmingCharacters(in: .whitespaces))),
+        guard parts[1].utf8.count <= 4096, let decoded = Data(base64Encoded: String(HeaderText.trimmingOWS(parts[1]))),
             let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { throw OAuthError.invalidClient("the Basic credentials are not base64 of 'client_id:client_secret'") }
         do {

@@ -11,8 +11,8 @@ enum FormBody {
         repeatable extra: Set<String> = []  // empty: the OAuth default (resource, audience)
     ) async throws -> FormParameters {
         guard let contentType = request.headers[.contentType],
-            contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-                == "application/x-www-form-urlencoded"
+            let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first,
+            HeaderText.equalsIgnoringASCIICase(HeaderText.trimmingOWS(mediaType), "application/x-www-form-urlencoded")
         else {
             throw OAuthError.invalidRequest("the request body must be application/x-www-form-urlencoded")
         }

@@ -5,6 +5,8 @@ import TesseraProtocol
 /// ``ClientStore`` on SQLite.
 struct SQLiteClientStore: ClientStore, ClientChangeFeed {
     let writer: any DatabaseWriter
+    /// The change counter's own connection (a database file); `nil` reads it through `writer` (in memory).
+    var changeCounter: SQLiteChangeCounter? = nil
 
     func insert(_ client: ClientRecord) async throws {
         do {
@@ -41,7 +43,8 @@ struct SQLiteClientStore: ClientStore, ClientChangeFeed {
     }
 
     func clientChangeSequence() async throws -> Int64 {
-        try SQLitePointRead.run(writer) { db in
+        if let changeCounter { return try changeCounter.sequence() }
+        return try SQLitePointRead.run(writer) { db in
             try Int64.fetchOne(try db.cachedStatement(sql: "SELECT sequence FROM client_changes WHERE id = 1")) ?? 0
         }
     }

@@ -41,8 +41,10 @@ public enum SQLiteDatabase {
             throw StorageError(.unavailable, "cannot open SQLite database at \(location): \(error)")
         }
         let batcher = SQLiteWriteBatcher(writer: writer)
+        var changeCounter: SQLiteChangeCounter?
+        if case .file(let path) = location { changeCounter = SQLiteChangeCounter(path: path) }
         let stores = Stores(
-            clients: CachingClientStore(base: SQLiteClientStore(writer: writer)),
+            clients: CachingClientStore(base: SQLiteClientStore(writer: writer, changeCounter: changeCounter)),
             tokens: SQLiteTokenStore(writer: writer, batcher: batcher),
             replay: SQLiteReplayCache(writer: writer, batcher: batcher),
             keys: SQLiteKeyStore(writer: writer),

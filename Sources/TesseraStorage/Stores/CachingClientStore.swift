@@ -31,8 +31,14 @@ public final class CachingClientStore: ClientStore {
     private let now: @Sendable () -> ContinuousClock.Instant
     private let state = Mutex(State())
 
+    /// How a client was looked up: the two lookups are cached side by side.
+    private enum Key: Hashable {
+        case id(String)
+        case thumbprint(String)
+    }
+
     private struct State {
-        var entries: [String: ClientRecord] = [:]
+        var entries: [Key: ClientRecord] = [:]
         var sequence: Int64?
         var checkedAt: ContinuousClock.Instant?
         /// Bumped whenever the entries are dropped, so a read that raced a change is not cached.
@@ -65,40 +71,7 @@ public final class CachingClientStore: ClientStore {
     public var uncached: any ClientStore & ClientChangeFeed { base }
 
     public func client(id: String) async throws -> ClientRecord? {
-        let started = now()
-        let (cached, generation, current) = state.withLock { state in
-            let current = state.checkedAt.map { started - $0 < recheckInterval } ?? false
-            return (current ? state.entries[id] : nil, state.generation, current)
-        }
-        if let cached { return cached }
-        var cacheable = true
-        if !current {
-            do {
-                let sequence = try await base.clientChangeSequence()
-                state.withLock { state in
-                    if state.sequence != sequence {
-                        state.drop()
-                        state.sequence = sequence
-                    }
-                    // The time the read began: a change committed after it is caught at the next recheck.
-                    if state.checkedAt.map({ $0 < started }) ?? true { state.checkedAt = started }
-                }
-            } catch {
-                state.withLock { state in
-                    state.drop()
-                    state.checkedAt = nil
-                }
-                cacheable = false
-            }
-        }
-        let before = current ? generation : state.withLock { $0.generation }
-        let record = try await base.client(id: id)
-        if cacheable, let record {
-            state.withLock { state in
-                if state.generation == before, state.entries.count < capacity { state.entries[id] = record }
-            }
-        }
-        return record
+        try await lookup(key: .id(id)) { try await $0.client(id: id) }
     }
 
     public func insert(_ client: ClientRecord) async throws {
@@ -115,9 +88,10 @@ public final class CachingClientStore: ClientStore {
         try await base.all()
     }
 
-    /// Not cached: a key presented by value is looked up where the unique thumbprint index is.
+    /// Cached like a lookup by ID (a GNAP key presented by value names its instance on every grant request), under the
+    /// same change counter: a key re-assigned, an instance removed anywhere is seen at the next counter read.
     public func client(gnapKeyThumbprint: String) async throws -> ClientRecord? {
-        try await base.client(gnapKeyThumbprint: gnapKeyThumbprint)
+        try await lookup(key: .thumbprint(gnapKeyThumbprint)) { try await $0.client(gnapKeyThumbprint: gnapKeyThumbprint) }
     }
 
     public func remove(id: String) async throws -> Bool {
@@ -139,6 +113,55 @@ public final class CachingClientStore: ClientStore {
 
     public func removeRegistrationToken(id: String) async throws -> Bool {
         try await base.removeRegistrationToken(id: id)
+    }
+
+    /// The cached answer for `key` when the change counter vouches for it, else `read` from the store (cached when found).
+    ///
+    /// The counter is read first (unless a read within ``recheckInterval`` vouches for the cache): when it has not moved
+    /// since the entry was cached, no client changed anywhere, so the entry is what the store would answer and the
+    /// client's row is not read (issue 22: with the default interval of zero this is the only read per lookup).
+    private func lookup(
+        key: Key,
+        read: (any ClientStore & ClientChangeFeed) async throws -> ClientRecord?
+    ) async throws -> ClientRecord? {
+        let started = now()
+        let (cached, generation, current) = state.withLock { state in
+            let current = state.checkedAt.map { started - $0 < recheckInterval } ?? false
+            return (current ? state.entries[key] : nil, state.generation, current)
+        }
+        if let cached { return cached }
+        var cacheable = true
+        var before = generation
+        if !current {
+            do {
+                let sequence = try await base.clientChangeSequence()
+                let vouched: ClientRecord? = state.withLock { state in
+                    if state.sequence != sequence {
+                        state.drop()
+                        state.sequence = sequence
+                    }
+                    // The time the read began: a change committed after it is caught at the next recheck.
+                    if state.checkedAt.map({ $0 < started }) ?? true { state.checkedAt = started }
+                    before = state.generation
+                    // Cached under this very counter value (a move drops every entry first): still what the store holds.
+                    return state.entries[key]
+                }
+                if let vouched { return vouched }
+            } catch {
+                state.withLock { state in
+                    state.drop()
+                    state.checkedAt = nil
+                }
+                cacheable = false
+            }
+        }
+        let record = try await read(base)
+        if cacheable, let record {
+            state.withLock { state in
+                if state.generation == before, state.entries.count < capacity { state.entries[key] = record }
+            }
+        }
+        return record
     }
 
     /// Drops every cached client (a change through this instance, whether or not it succeeded).
