@@ -186,6 +186,7 @@ public func buildApplication(
         issuer: issuer,
         stores: stores,
         authenticator: engine.authenticator,
+        decisions: engine.decisions,
         now: dependencies.now
     )
     // Dynamic client registration (RFC 7591/7592), only when the operator turned it on.

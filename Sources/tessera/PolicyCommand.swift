@@ -13,9 +13,9 @@ extension Tessera {
             commandName: "policy",
             abstract: "Show, check and explain the Cedar policies that decide both doors (OAuth and GNAP).",
             discussion: """
-                Both doors ask one decision point, in one built-in Cedar vocabulary: principal Client::"<client_id or GNAP instance_id>", action Action::"token" | "approve" | "refresh" | "exchange" | "redeem", resource Scope::"<scope or GNAP access type>", context { door, grantType, scopes, audiences, user? }.
+                Both doors ask one decision point, in one built-in Cedar vocabulary: principal Client::"<client_id or GNAP instance_id>", action Action::"token" | "approve" | "refresh" | "exchange" | "redeem", resource Scope::"<scope or GNAP access type>" or Resource::"<audience>", context { door, grantType, scopes, audiences, requestedTokenType, peer, user? }; Action::"introspect" and Action::"challenge" with resource TrustDomain::"<issuer>".
 
-                The shipped defaults say today's rules (registered scopes, GNAP allowed_access, person approval); the owner adds a policy set with `policy: { file: policy.cedar }` in the configuration (`replace_defaults: true` to replace them). A set that does not parse or validate stops the server. See docs/policy.md.
+                The shipped defaults say today's rules (registered scopes, GNAP allowed_access, person approval, introspection audiences); chaining.peers[].id_jag and .scopes and gnap.interaction.resource_owners are translated into policies; the owner adds a policy set with `policy: { file: policy.cedar }` in the configuration (`replace_defaults: true` to replace them). A set that does not parse or validate stops the server. See docs/policy.md.
                 """,
             subcommands: [Show.self, Check.self, Explain.self, Vocabulary.self]
         )
@@ -32,7 +32,14 @@ extension Tessera.PolicyCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration()
-            let point = DecisionPoint(owner: configuration.policy, issuer: configuration.issuer ?? "")
+            let point = DecisionPoint(
+                owner: configuration.policy,
+                issuer: configuration.issuer ?? "",
+                configured: ConfiguredPolicies.text(
+                    trust: configuration.chaining,
+                    resourceOwners: configuration.gnap.interaction.resourceOwners
+                )
+            )
             print(point.effectivePolicyText, terminator: "")
             print("\n// ==== data the policies read (from the configuration; clients in the database are read at request time) ====")
             for client in configuration.clients {
@@ -130,7 +137,14 @@ extension Tessera.PolicyCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration()
-            let point = DecisionPoint(owner: configuration.policy, issuer: configuration.issuer ?? "")
+            let point = DecisionPoint(
+                owner: configuration.policy,
+                issuer: configuration.issuer ?? "",
+                configured: ConfiguredPolicies.text(
+                    trust: configuration.chaining,
+                    resourceOwners: configuration.gnap.interaction.resourceOwners
+                )
+            )
             let party = try await party(configuration)
             let operation = AccessQuestion.Operation(named: action) ?? .token
             let requestDoor = door.flatMap(AccessQuestion.Party.Door.init(rawValue:)) ?? party.door
