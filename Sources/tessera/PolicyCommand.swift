@@ -123,14 +123,26 @@ extension Tessera.PolicyCommand {
         @Option(help: "The door the request comes through: oauth or gnap. Default: the client's.")
         var door: String?
         @Option(
+            name: .customLong("requested-token-type"),
+            help: "RFC 8693 requested_token_type (an ID-JAG: urn:ietf:params:oauth:token-type:id-jag)."
+        )
+        var requestedTokenType: String = ""
+        @Option(help: "The chaining peer (chaining.peers[].name) whose grant is redeemed.")
+        var peer: String = ""
+        @Option(
             name: .customLong("client-scopes"),
             help: "Describe an unregistered client with these registered scopes instead of looking it up."
         )
         var clientScopes: String?
 
         func validate() throws {
-            guard AccessQuestion.Operation(named: action) != nil else {
+            guard let operation = AccessQuestion.Operation(named: action) else {
                 throw ValidationError("--action must be one of \(AccessQuestion.Operation.all.map(\.name).joined(separator: ", "))")
+            }
+            guard operation != .introspect, operation != .challenge else {
+                throw ValidationError(
+                    "explain answers what a client may obtain; introspect and challenge are asked per token and per request (docs/policy.md)"
+                )
             }
             if let door, AccessQuestion.Party.Door(rawValue: door) == nil { throw ValidationError("--door must be oauth or gnap") }
         }
@@ -148,7 +160,7 @@ extension Tessera.PolicyCommand {
             let party = try await party(configuration)
             let operation = AccessQuestion.Operation(named: action) ?? .token
             let requestDoor = door.flatMap(AccessQuestion.Party.Door.init(rawValue:)) ?? party.door
-            let question = AccessQuestion(
+            var question = AccessQuestion(
                 party: party,
                 operation: operation,
                 rights: scope.split(separator: " ").map(String.init),
@@ -157,13 +169,15 @@ extension Tessera.PolicyCommand {
                 door: requestDoor,
                 grantType: requestDoor == .gnap ? "gnap" : operation == .approve ? "authorize" : "explain"
             )
+            question.requestedTokenType = requestedTokenType
+            question.peer = peer
             let decision = point.decide(question)
             print(
                 "request: Client::\"\(party.id)\" (\(party.door.rawValue), \(party.registered ? "registered" : "not registered")) "
                     + "Action::\"\(operation.name)\" through \(requestDoor.rawValue)" + (user.map { " for User::\"\($0)\"" } ?? "")
             )
             for ruling in decision.rulings {
-                print("Scope::\"\(ruling.right)\": \(ruling.verdict.rawValue)")
+                print("\(ruling.kind == .audience ? "Resource" : "Scope")::\"\(ruling.right)\": \(ruling.verdict.rawValue)")
                 if ruling.policies.isEmpty { print("  no policy permits it (Cedar denies by default)") }
                 for reference in ruling.policies {
                     print("  decided by \(reference) in \(reference.source)" + (reference.location.map { " at \($0)" } ?? ""))

@@ -118,6 +118,18 @@ import Testing
         #expect(output.contains(#"@id("chaining.peers[b].scopes")"#))
         #expect(output.contains(#"!([Scope::"read"].contains(resource))"#) || output.contains(#"![Scope::"read"].contains(resource)"#))
         #expect(output.contains(#"@id("introspection-by-audience-or-holder")"#))
+
+        // And explain answers with them: an ID-JAG for peer b, for the listed client.
+        let (allowed, explained) = try await ChildProcess.run(
+            TesseraProcess.binary,
+            [
+                "policy", "explain", "--config", setup.config, "--client", "reporting", "--action", "exchange", "--scope", "read",
+                "--resource", "https://as-b.example", "--requested-token-type", "urn:ietf:params:oauth:token-type:id-jag",
+            ]
+        )
+        #expect(allowed == 0, "\(explained)")
+        #expect(explained.contains(#"Resource::"https://as-b.example": permitted"#))
+        #expect(explained.contains(#"decided by "chaining.peers[b].id_jag.clients""#))
     }
 
     @Test func explainPrintsTheDecisionAndThePoliciesThatDecidedIt() async throws {

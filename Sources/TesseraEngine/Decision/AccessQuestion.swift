@@ -127,20 +127,4 @@ public struct IntrospectionQuestion: Sendable, Hashable {
     public var holder: String?
     /// The token's subject, when not the client itself.
     public var user: String?
-
-    /// - Parameters:
-    ///   - party: the caller.
-    ///   - scopes: the token's rights.
-    ///   - audiences: the token's audiences.
-    ///   - tokenType: `access_token` or `refresh_token`.
-    ///   - holder: the OAuth client it was issued to.
-    ///   - user: its subject.
-    public init(party: AccessQuestion.Party, scopes: [String], audiences: [String], tokenType: String, holder: String?, user: String?) {
-        self.party = party
-        self.scopes = scopes
-        self.audiences = audiences
-        self.tokenType = tokenType
-        self.holder = holder
-        self.user = user
-    }
 }
