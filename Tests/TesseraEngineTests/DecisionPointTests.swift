@@ -220,6 +220,24 @@ import Testing
         #expect(DecisionPoint().decide(idJAG).refusedAudiences.count == 2)
     }
 
+    /// An audience is one more question only when something can refuse it: an owner's set, or an ID-JAG.
+    @Test func audiencesAreAskedWhenSomethingCanRefuseThem() throws {
+        let question = AccessQuestion(
+            party: Self.service,
+            operation: .exchange,
+            rights: ["read"],
+            audiences: ["https://as-b.example"],
+            door: .oauth,
+            grantType: "token-exchange"
+        )
+        #expect(DecisionPoint().decide(question).rulings.count == 1)
+        let owner = try OwnerPolicy(text: #"forbid (principal, action, resource == Resource::"https://as-b.example");"#, source: "o.cedar")
+        let decision = DecisionPoint(owner: owner).decide(question)
+        #expect(decision.rulings.count == 2)
+        #expect(decision.refusedAudiences.map(\.right) == ["https://as-b.example"])
+        #expect(decision.permitted == ["read"])
+    }
+
     /// An owner's `@challenge` forbid asks for evidence; one without refuses; evidence lifts it.
     @Test func challengeRulingsCarryTheirAnnotations() throws {
         let owner = try OwnerPolicy(

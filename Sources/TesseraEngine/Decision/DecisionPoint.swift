@@ -106,6 +106,9 @@ public struct DecisionPoint: Sendable {
                 store
             )
         }
+        // Without an owner's set only an ID-JAG's audiences can be refused (the shipped `any-audience`
+        // permits every other), so the hot path stays one question per right.
+        guard owner != nil || question.requestedTokenType == PolicyVocabulary.idJAGType else { return AccessDecision(rulings: rulings) }
         var audiences = Set<String>()
         for audience in question.audiences where audiences.insert(audience).inserted {
             var answer = ruling(
