@@ -93,7 +93,11 @@ public struct GrantEngine: Sendable {
             now: now
         )
         // Compiled and indexed once: every request only evaluates (docs/policy.md, "Performance").
-        let decisions = DecisionPoint(owner: configuration.ownerPolicy, issuer: configuration.issuer)
+        let decisions = DecisionPoint(
+            owner: configuration.ownerPolicy,
+            issuer: configuration.issuer,
+            configured: ConfiguredPolicies.text(trust: trust, resourceOwners: gnap.interaction.resourceOwners)
+        )
         self.decisions = decisions
         var issuerConfiguration = TokenIssuer.Configuration(issuer: configuration.issuer)
         issuerConfiguration.accessTokenLifetime = configuration.accessTokenLifetime
@@ -197,7 +201,19 @@ public struct GrantEngine: Sendable {
     public func introspect(token: String, hint: TokenTypeHint?, credentials: ClientCredentials) async throws -> IntrospectionResponse {
         let caller = try await authenticator.authenticate(credentials, allowPublic: false)
         let now = now()
-        if let entry = try await ledger.entry(for: token), entry.active, Self.mayIntrospect(entry, caller: caller) {
+        let party = AccessQuestion.Party(oauth: caller.record)
+        if let entry = try await ledger.entry(for: token), entry.active,
+            mayIntrospect(
+                IntrospectionQuestion(
+                    party: party,
+                    scopes: entry.scope.tokens,
+                    audiences: entry.audience,
+                    tokenType: "access_token",
+                    holder: entry.holder.oauthClientID,
+                    user: entry.subject == entry.holder.claimedClientID ? nil : entry.subject
+                )
+            )
+        {
             let scope = entry.scope
             // The binding gives the type (RFC 9449 §6.2 for DPoP) and `cnf`; the RS checks the proof.
             var answer = IntrospectionResponse(
@@ -218,7 +234,16 @@ public struct GrantEngine: Sendable {
             return answer
         }
         if let refresh = try await stores.tokens.refreshToken(hash: TokenIssuer.hashToken(token)), refresh.isActive(at: now),
-            refresh.clientID == caller.id
+            mayIntrospect(
+                IntrospectionQuestion(
+                    party: party,
+                    scopes: refresh.scope.split(separator: " ").map(String.init),
+                    audiences: refresh.audience,
+                    tokenType: "refresh_token",
+                    holder: refresh.clientID,
+                    user: refresh.subject == refresh.clientID ? nil : refresh.subject
+                )
+            )
         {
             return IntrospectionResponse(
                 active: true,
@@ -257,12 +282,10 @@ public struct GrantEngine: Sendable {
         }
     }
 
-    /// Whether `caller` may learn what a token carries (RFC 7662 §4): a resource server for one of its
-    /// audiences, or the OAuth client it was issued to — never a GNAP instance's namesake.
-    static func mayIntrospect(_ entry: LedgerEntry, caller: AuthenticatedClient) -> Bool {
-        if !caller.record.introspectionAudiences.isEmpty, !Set(entry.audience).isDisjoint(with: caller.record.introspectionAudiences) {
-            return true
-        }
-        return entry.holder.isOAuthClient(caller.id)
+    /// Whether the caller may learn what a token carries (RFC 7662 §4): the one decision point's
+    /// `Action::"introspect"` (by default a resource server for one of its audiences, or the OAuth
+    /// client it was issued to — never a GNAP instance's namesake; docs/policy.md).
+    func mayIntrospect(_ question: IntrospectionQuestion) -> Bool {
+        decisions.decide(question).verdict == .permitted
     }
 }

@@ -13,9 +13,9 @@ extension Tessera {
             commandName: "policy",
             abstract: "Show, check and explain the Cedar policies that decide both doors (OAuth and GNAP).",
             discussion: """
-                Both doors ask one decision point, in one built-in Cedar vocabulary: principal Client::"<client_id or GNAP instance_id>", action Action::"token" | "approve" | "refresh" | "exchange" | "redeem", resource Scope::"<scope or GNAP access type>", context { door, grantType, scopes, audiences, user? }.
+                Both doors ask one decision point, in one built-in Cedar vocabulary: principal Client::"<client_id or GNAP instance_id>", action Action::"token" | "approve" | "refresh" | "exchange" | "redeem", resource Scope::"<scope or GNAP access type>" or Resource::"<audience>", context { door, grantType, scopes, audiences, requestedTokenType, peer, user? }; Action::"introspect" and Action::"challenge" with resource TrustDomain::"<issuer>".
 
-                The shipped defaults say today's rules (registered scopes, GNAP allowed_access, person approval); the owner adds a policy set with `policy: { file: policy.cedar }` in the configuration (`replace_defaults: true` to replace them). A set that does not parse or validate stops the server. See docs/policy.md.
+                The shipped defaults say today's rules (registered scopes, GNAP allowed_access, person approval, introspection audiences); chaining.peers[].id_jag and .scopes and gnap.interaction.resource_owners are translated into policies; the owner adds a policy set with `policy: { file: policy.cedar }` in the configuration (`replace_defaults: true` to replace them). A set that does not parse or validate stops the server. See docs/policy.md.
                 """,
             subcommands: [Show.self, Check.self, Explain.self, Vocabulary.self]
         )
@@ -32,7 +32,14 @@ extension Tessera.PolicyCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration()
-            let point = DecisionPoint(owner: configuration.policy, issuer: configuration.issuer ?? "")
+            let point = DecisionPoint(
+                owner: configuration.policy,
+                issuer: configuration.issuer ?? "",
+                configured: ConfiguredPolicies.text(
+                    trust: configuration.chaining,
+                    resourceOwners: configuration.gnap.interaction.resourceOwners
+                )
+            )
             print(point.effectivePolicyText, terminator: "")
             print("\n// ==== data the policies read (from the configuration; clients in the database are read at request time) ====")
             for client in configuration.clients {
@@ -116,25 +123,44 @@ extension Tessera.PolicyCommand {
         @Option(help: "The door the request comes through: oauth or gnap. Default: the client's.")
         var door: String?
         @Option(
+            name: .customLong("requested-token-type"),
+            help: "RFC 8693 requested_token_type (an ID-JAG: urn:ietf:params:oauth:token-type:id-jag)."
+        )
+        var requestedTokenType: String = ""
+        @Option(help: "The chaining peer (chaining.peers[].name) whose grant is redeemed.")
+        var peer: String = ""
+        @Option(
             name: .customLong("client-scopes"),
             help: "Describe an unregistered client with these registered scopes instead of looking it up."
         )
         var clientScopes: String?
 
         func validate() throws {
-            guard AccessQuestion.Operation(named: action) != nil else {
+            guard let operation = AccessQuestion.Operation(named: action) else {
                 throw ValidationError("--action must be one of \(AccessQuestion.Operation.all.map(\.name).joined(separator: ", "))")
+            }
+            guard operation != .introspect, operation != .challenge else {
+                throw ValidationError(
+                    "explain answers what a client may obtain; introspect and challenge are asked per token and per request (docs/policy.md)"
+                )
             }
             if let door, AccessQuestion.Party.Door(rawValue: door) == nil { throw ValidationError("--door must be oauth or gnap") }
         }
 
         func run() async throws {
             let configuration = try global.loadConfiguration()
-            let point = DecisionPoint(owner: configuration.policy, issuer: configuration.issuer ?? "")
+            let point = DecisionPoint(
+                owner: configuration.policy,
+                issuer: configuration.issuer ?? "",
+                configured: ConfiguredPolicies.text(
+                    trust: configuration.chaining,
+                    resourceOwners: configuration.gnap.interaction.resourceOwners
+                )
+            )
             let party = try await party(configuration)
             let operation = AccessQuestion.Operation(named: action) ?? .token
             let requestDoor = door.flatMap(AccessQuestion.Party.Door.init(rawValue:)) ?? party.door
-            let question = AccessQuestion(
+            var question = AccessQuestion(
                 party: party,
                 operation: operation,
                 rights: scope.split(separator: " ").map(String.init),
@@ -143,13 +169,15 @@ extension Tessera.PolicyCommand {
                 door: requestDoor,
                 grantType: requestDoor == .gnap ? "gnap" : operation == .approve ? "authorize" : "explain"
             )
+            question.requestedTokenType = requestedTokenType
+            question.peer = peer
             let decision = point.decide(question)
             print(
                 "request: Client::\"\(party.id)\" (\(party.door.rawValue), \(party.registered ? "registered" : "not registered")) "
                     + "Action::\"\(operation.name)\" through \(requestDoor.rawValue)" + (user.map { " for User::\"\($0)\"" } ?? "")
             )
             for ruling in decision.rulings {
-                print("Scope::\"\(ruling.right)\": \(ruling.verdict.rawValue)")
+                print("\(ruling.kind == .audience ? "Resource" : "Scope")::\"\(ruling.right)\": \(ruling.verdict.rawValue)")
                 if ruling.policies.isEmpty { print("  no policy permits it (Cedar denies by default)") }
                 for reference in ruling.policies {
                     print("  decided by \(reference) in \(reference.source)" + (reference.location.map { " at \($0)" } ?? ""))

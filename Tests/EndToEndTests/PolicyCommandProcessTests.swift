@@ -51,14 +51,85 @@ import Testing
         let broken = setup.directory.appendingPathComponent("broken.cedar").path
         try """
         permit (principal, action == Action::"token", resource) when { principal.scopez.contains(resource) };
-        forbid (principal, action == Action::"introspect", resource);
+        forbid (principal, action == Action::"teleport", resource);
         """.write(toFile: broken, atomically: true, encoding: .utf8)
         let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["policy", "check", broken], capture: .both)
         #expect(status == 1)
         #expect(output.contains("\(broken):1:1:"))
         #expect(output.contains("scopez"))
         #expect(output.contains("\(broken):2:1:"))
-        #expect(output.contains("introspect"))
+        #expect(output.contains("teleport"))
+    }
+
+    /// Every engine operation is in the vocabulary: introspection, client challenges, audiences
+    /// (`Resource`) and the chaining context (`requestedTokenType`, `peer`) validate.
+    @Test func checkAcceptsPoliciesNamingEveryOperation() async throws {
+        let setup = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let file = setup.directory.appendingPathComponent("operations.cedar").path
+        try """
+        forbid (principal == Client::"rs", action == Action::"introspect", resource)
+        when { context.audiences.contains("https://payroll.example/") && context has holder && context.holder != principal };
+        @challenge("urn:tessera:params:client-challenge:client-attestation")
+        forbid (principal, action == Action::"challenge", resource) when { context.largestAmount > 1000 };
+        forbid (principal, action == Action::"exchange", resource == Resource::"https://as-b.example");
+        forbid (principal == Client::"app", action == Action::"exchange", resource)
+        when { context.requestedTokenType == "urn:ietf:params:oauth:token-type:id-jag" };
+        forbid (principal, action == Action::"redeem", resource == Scope::"admin") when { context.peer == "b" };
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["policy", "check", file], capture: .both)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("valid against the Tessera vocabulary"))
+    }
+
+    /// Configuration keys that name clients, peers and owners are shown as the policies they became.
+    @Test func showPrintsTheConfigurationKeysAsPolicies() async throws {
+        let setup = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let config = try String(contentsOfFile: setup.config, encoding: .utf8)
+        try
+            (config + """
+
+                users:
+                  - {username: alice, password: alice-password-1}
+                gnap:
+                  interaction:
+                    resource_owners: {photos: alice}
+                chaining:
+                  peers:
+                    - name: b
+                      issuer: https://as-b.example
+                      scopes: read
+                      id_jag: {clients: [reporting], scopes: read, resources: ["https://mcp.example/"]}
+                """).write(toFile: setup.config, atomically: true, encoding: .utf8)
+        let (status, output) = try await ChildProcess.run(
+            TesseraProcess.binary,
+            ["policy", "show", "--config", setup.config],
+            capture: .both
+        )
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("tessera-configuration.cedar"))
+        #expect(output.contains(#"@id("gnap.interaction.resource_owners[photos]")"#))
+        #expect(output.contains(#"context.user != User::"alice""#))
+        #expect(output.contains(#"@id("chaining.peers[b].id_jag.clients")"#))
+        #expect(output.contains(#"[Client::"reporting"].contains(principal)"#))
+        #expect(output.contains(#"[Resource::"https://as-b.example", Resource::"https://mcp.example/"].contains(resource)"#))
+        #expect(output.contains(#"@id("chaining.peers[b].id_jag.scopes")"#))
+        #expect(output.contains(#"@id("chaining.peers[b].scopes")"#))
+        #expect(output.contains(#"!([Scope::"read"].contains(resource))"#) || output.contains(#"![Scope::"read"].contains(resource)"#))
+        #expect(output.contains(#"@id("introspection-by-audience-or-holder")"#))
+
+        // And explain answers with them: an ID-JAG for peer b, for the listed client.
+        let (allowed, explained) = try await ChildProcess.run(
+            TesseraProcess.binary,
+            [
+                "policy", "explain", "--config", setup.config, "--client", "reporting", "--action", "exchange", "--scope", "read",
+                "--resource", "https://as-b.example", "--requested-token-type", "urn:ietf:params:oauth:token-type:id-jag",
+            ]
+        )
+        #expect(allowed == 0, "\(explained)")
+        #expect(explained.contains(#"Resource::"https://as-b.example": permitted"#))
+        #expect(explained.contains(#"decided by "chaining.peers[b].id_jag.clients""#))
     }
 
     @Test func explainPrintsTheDecisionAndThePoliciesThatDecidedIt() async throws {

@@ -17,6 +17,7 @@ extension GrantEngine {
             issuer: self.configuration.issuer,
             stores: stores,
             authenticator: authenticator,
+            decisions: decisions,
             now: now
         )
     }

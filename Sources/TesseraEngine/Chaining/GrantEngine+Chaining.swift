@@ -37,7 +37,7 @@ extension GrantEngine {
         let idJAGIssuer = IDJAGIssuer(
             issuer: issuer,
             trust: trust,
-            policy: try? trust.idJAGIssuancePolicy(),
+            policy: trust.idJAGPolicy,
             subjects: IDJAGSubjectValidator(issuer: configuration.issuer, keyRing: keyRing, trust: trust, keys: keys, now: now)
         )
         var handlers: [any GrantHandler] = [

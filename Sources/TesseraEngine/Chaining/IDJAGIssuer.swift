@@ -6,8 +6,10 @@ import TesseraProtocol
 ///
 /// Rules: the client is authenticated; the subject token is an ID token issued to it
 /// (``IDJAGSubjectValidator``); `audience` names exactly one peer with ``IDJAGTrust`` settings and
-/// each `resource` is in that peer's table (`invalid_target`, EMA §7.6); the issuance policy permits
-/// this client an ID-JAG for that peer (`invalid_target`) and each requested scope (`invalid_scope`).
+/// each `resource` is in that peer's table (`invalid_target`, EMA §7.6); the one decision point
+/// (`Action::"exchange"`, `context.requestedTokenType` id-jag; `chaining.peers[].id_jag` translated
+/// into policies, docs/policy.md) and `chaining.id_jag_policy_file`, when configured, permit this
+/// client an ID-JAG for that peer and resources (`invalid_target`) and each requested scope (`invalid_scope`).
 /// The ID-JAG is `typ: oauth-id-jag+jwt` (§3.1) with `iss`, `sub`, `aud`, `client_id` (the client's
 /// identifier at the resource AS, §5), `jti`, `iat`, `exp` (≤ 300 s), the granted `resource` and
 /// `scope`, and `cnf.jkt` when the request proved a DPoP key (§8.6). The response is `N_A` with
@@ -15,14 +17,14 @@ import TesseraProtocol
 struct IDJAGIssuer: Sendable {
     let issuer: TokenIssuer
     let trust: TrustConfiguration
-    /// The issuance policy; `nil` (a policy that did not parse) refuses every ID-JAG.
+    /// `chaining.id_jag_policy_file` (its own vocabulary), asked besides the one decision point.
     let policy: ChainingPolicy?
     let subjects: IDJAGSubjectValidator
 
     /// OpenID Connect authentication claims an ID-JAG carries over from the ID token (draft §3.1).
     static let authenticationClaims = ["auth_time", "acr", "amr"]
 
-    func issue(_ request: TokenRequest, client: AuthenticatedClient) async throws -> TokenResponse {
+    func issue(_ request: TokenRequest, client: AuthenticatedClient, context grantContext: GrantContext) async throws -> TokenResponse {
         let form = request.parameters
         let subjectToken = try form.require("subject_token")
         let subjectType = try form.require("subject_token_type")
@@ -68,15 +70,28 @@ struct IDJAGIssuer: Sendable {
             "subject_issuer": identity["iss"] ?? .null,
             "claims": .object(identity.values),
         ]
-        guard let policy, policy.permitsIDJAG(client: client.id, peer: peer.name, context: context) else {
+        // An ID token carries no authorization, so its scope is no ceiling: policy decides each scope.
+        let scope = try request.scope.map { try Scope(parsing: $0) } ?? Scope([String]())
+        var question = AccessQuestion(
+            party: .init(oauth: client.record),
+            operation: .exchange,
+            rights: scope.tokens,
+            audiences: [peer.issuer] + resources,
+            user: subject,
+            door: .oauth,
+            grantType: GrantType.tokenExchange.rawValue
+        )
+        question.requestedTokenType = TokenTypeIdentifier.idJAG
+        let decision = grantContext.scopeCheck.decisions.decide(question)
+        guard decision.refusedAudiences.isEmpty, policy?.permitsIDJAG(client: client.id, peer: peer.name, context: context) ?? true else {
             throw OAuthError.invalidTarget(
                 "policy does not allow client '\(client.id)' an ID-JAG for '\(peer.name)'\(resources.isEmpty ? "" : " and this resource")"
             )
         }
-        // An ID token carries no authorization, so its scope is no ceiling: the policy decides each scope.
-        let scope = try request.scope.map { try Scope(parsing: $0) } ?? Scope([String]())
         context["peer"] = .string(peer.name)
-        if let refused = scope.tokens.first(where: { !policy.permitsIDJAGScope(client: client.id, scope: $0, context: context) }) {
+        if let refused = decision.denials.first(where: { $0.kind == .right })?.right
+            ?? scope.tokens.first(where: { policy?.permitsIDJAGScope(client: client.id, scope: $0, context: context) == false })
+        {
             throw OAuthError.invalidScope(
                 "policy does not allow client '\(client.id)' the scope '\(refused)' in an ID-JAG for '\(peer.name)'"
             )

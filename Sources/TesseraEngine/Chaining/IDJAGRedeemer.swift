@@ -88,7 +88,23 @@ struct IDJAGRedeemer: Sendable {
         guard let subject = peer.inbound.subject(of: claims) else {
             throw OAuthError.invalidGrant("the ID-JAG's subject cannot be mapped to a subject of this domain")
         }
-        let scope = try grantedScope(request.scope, claims: claims, peer: peer, client: client, subject: subject)
+        var question = AccessQuestion(
+            party: .init(oauth: client.record),
+            operation: .redeem,
+            rights: [],
+            audiences: request.resources,
+            user: subject,
+            door: .oauth,
+            grantType: GrantType.jwtBearer.rawValue
+        )
+        question.peer = peer.name
+        // The peer's cap (chaining.peers[].scopes) and any owner's forbid narrow it, as the intersection did.
+        let scope = try context.scopeCheck.grantedScope(
+            requested: nil,
+            offered: try grantedScope(request.scope, claims: claims, client: client),
+            question: question
+        )
+        try checkChainingPolicy(scope, claims: claims, peer: peer, client: client, subject: subject)
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,
@@ -195,14 +211,8 @@ struct IDJAGRedeemer: Sendable {
     }
 
     /// EMA §7.2.1 read as an intersection: the requested scope (or the ID-JAG's when none is asked
-    /// for) within the ID-JAG's, the client's and the peer's cap, each scope permitted by the chaining policy.
-    private func grantedScope(
-        _ requested: String?,
-        claims: JWTClaimSet,
-        peer: TrustConfiguration.Peer,
-        client: AuthenticatedClient,
-        subject: String
-    ) throws -> Scope {
+    /// for) within the ID-JAG's and the client's.
+    private func grantedScope(_ requested: String?, claims: JWTClaimSet, client: AuthenticatedClient) throws -> Scope {
         let carried = claims.scope
         var scope: Set<String>
         if let requested {
@@ -213,18 +223,25 @@ struct IDJAGRedeemer: Sendable {
         } else {
             scope = Set(carried.tokens)
         }
-        scope.formIntersection(client.record.scopes)
-        if let cap = peer.scopes { scope.formIntersection(cap.tokens) }
-        if let policy = trust.policy {
-            let context: [String: JSONValue] = [
-                "issuer": .string(peer.issuer), "subject": .string(subject), "client_id": claims["client_id"] ?? .string(""),
-                "redeeming_client": .string(client.id), "claims": .object(claims.values),
-                "actor": claims.decode("act", as: ActorClaim.self).map { .string($0.sub) } ?? .string(""),
-            ]
-            if let refused = scope.sorted().first(where: { !policy.permits(peer: peer.name, scope: $0, context: context) }) {
-                throw OAuthError.invalidScope("policy does not allow peer '\(peer.name)' the scope '\(refused)'")
-            }
+        return Scope(scope.intersection(client.record.scopes))
+    }
+
+    /// Each scope permitted by `chaining.policy_file` (its own vocabulary, docs/policy.md), when one is configured.
+    private func checkChainingPolicy(
+        _ scope: Scope,
+        claims: JWTClaimSet,
+        peer: TrustConfiguration.Peer,
+        client: AuthenticatedClient,
+        subject: String
+    ) throws {
+        guard let policy = trust.policy else { return }
+        let context: [String: JSONValue] = [
+            "issuer": .string(peer.issuer), "subject": .string(subject), "client_id": claims["client_id"] ?? .string(""),
+            "redeeming_client": .string(client.id), "claims": .object(claims.values),
+            "actor": claims.decode("act", as: ActorClaim.self).map { .string($0.sub) } ?? .string(""),
+        ]
+        if let refused = scope.tokens.sorted().first(where: { !policy.permits(peer: peer.name, scope: $0, context: context) }) {
+            throw OAuthError.invalidScope("policy does not allow peer '\(peer.name)' the scope '\(refused)'")
         }
-        return Scope(scope)
     }
 }

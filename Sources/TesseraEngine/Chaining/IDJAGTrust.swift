@@ -10,9 +10,9 @@ public struct IDJAGTrust: Sendable, Hashable {
     /// (`audience`, `resource`) table the IdP keeps and the resources the resource AS accepts.
     /// Empty = ID-JAGs name no `resource`.
     public var resources: [String] = []
-    /// For the default issuance policy: the clients that may obtain ID-JAGs for this peer.
+    /// The clients that may obtain ID-JAGs for this peer (a policy, ``ConfiguredPolicies``).
     public var clients: [String] = []
-    /// For the default issuance policy: the scopes those ID-JAGs may carry.
+    /// The scopes those ID-JAGs may carry (a policy, ``ConfiguredPolicies``).
     public var scopes = Scope([String]())
     /// Our clients' identifiers at the peer (draft §5, "client ID mapping"); a client not listed
     /// keeps its own identifier.
@@ -27,45 +27,6 @@ public struct IDJAGTrust: Sendable, Hashable {
 }
 
 extension TrustConfiguration {
-    /// The Cedar policy that decides ID-JAG issuance: the configured one, or one written from each
-    /// peer's ``IDJAGTrust/clients`` and ``IDJAGTrust/scopes`` (nothing listed, nothing permitted).
-    public func idJAGIssuancePolicy() throws(ChainingPolicyError) -> ChainingPolicy {
-        if let idJAGPolicy { return idJAGPolicy }
-        return try ChainingPolicy(text: Self.defaultIDJAGPolicy(peers: peers), source: "chaining.peers[].id_jag")
-    }
-
-    /// `permit` statements (public so configuration loading can check they parse) for the ``ChainingPolicy`` ID-JAG vocabulary, one per (client, peer) and (client, scope, peer).
-    static func defaultIDJAGPolicy(peers: [Peer]) -> String {
-        var text = "// Written from the id_jag settings of the chaining peers.\n"
-        for peer in peers {
-            guard let settings = peer.idJAG else { continue }
-            for client in settings.clients {
-                text +=
-                    "permit(principal == Client::\(cedarString(client)), action == Action::\"request_id_jag\", resource == Peer::\(cedarString(peer.name)));\n"
-                for scope in settings.scopes.tokens {
-                    text +=
-                        "permit(principal == Client::\(cedarString(client)), action == Action::\"request_scope\", resource == Scope::\(cedarString(scope)))"
-                    text += " when { context.peer == \(cedarString(peer.name)) };\n"
-                }
-            }
-        }
-        return text
-    }
-
-    /// A Cedar string literal.
-    private static func cedarString(_ value: String) -> String {
-        var escaped = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": escaped += "\\\\"
-            case "\"": escaped += "\\\""
-            case _ where scalar.value < 0x20 || scalar.value > 0x7E: escaped += "\\u{\(String(scalar.value, radix: 16))}"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped + "\""
-    }
-
     /// The peer a token exchange `audience` names as an ID-JAG audience.
     func idJAGAudience(_ audience: String) -> Peer? { peers.first { $0.idJAG != nil && $0.audiences.contains(audience) } }
 

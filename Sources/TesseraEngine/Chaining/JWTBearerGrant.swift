@@ -86,21 +86,23 @@ struct JWTBearerGrant: GrantHandler {
         guard let subject = peer.inbound.subject(of: claims) else {
             throw OAuthError.invalidGrant("the grant's subject cannot be mapped to a subject of this domain")
         }
-        let ceiling = try grantedScope(request.scope, claims: claims, peer: peer, client: client)
-        // Within the grant, the peer's cap and the client's scopes, the one decision point has its
-        // say too (docs/policy.md): an owner's forbid holds here as at every other door.
+        let ceiling = try grantedScope(request.scope, claims: claims, client: client)
+        // Within the grant and the client's scopes, the one decision point decides (docs/policy.md):
+        // the peer's cap (chaining.peers[].scopes, translated into a policy) and any owner's forbid.
+        var question = AccessQuestion(
+            party: .init(oauth: client.record),
+            operation: .redeem,
+            rights: [],
+            audiences: request.resources,
+            user: subject,
+            door: .oauth,
+            grantType: grantType.rawValue
+        )
+        question.peer = peer.name
         let scope = try context.scopeCheck.grantedScope(
             requested: request.scope == nil ? nil : ceiling.description,
             offered: ceiling,
-            question: AccessQuestion(
-                party: .init(oauth: client.record),
-                operation: .redeem,
-                rights: [],
-                audiences: request.resources,
-                user: subject,
-                door: .oauth,
-                grantType: grantType.rawValue
-            )
+            question: question
         )
         if let policy = trust.policy {
             let policyContext = Self.policyContext(claims: claims, subject: subject, client: client)
@@ -170,29 +172,15 @@ struct JWTBearerGrant: GrantHandler {
         return (jti, exp)
     }
 
-    /// The requested scope, or the grant's; never more than the grant, the peer's cap or the client's scopes.
-    private func grantedScope(
-        _ requested: String?,
-        claims: JWTClaimSet,
-        peer: TrustConfiguration.Peer,
-        client: AuthenticatedClient
-    ) throws -> Scope {
+    /// The requested scope, or the grant's; never more than the grant or the client's scopes (the
+    /// peer's cap is policy, ``ConfiguredPolicies``).
+    private func grantedScope(_ requested: String?, claims: JWTClaimSet, client: AuthenticatedClient) throws -> Scope {
         let grantScope = claims.scope
         let clientScope = Scope(client.record.scopes)
-        guard let requested else {
-            var scope = Set(grantScope.tokens).intersection(clientScope.tokens)
-            if let cap = peer.scopes { scope.formIntersection(cap.tokens) }
-            return Scope(scope)
-        }
+        guard let requested else { return Scope(Set(grantScope.tokens).intersection(clientScope.tokens)) }
         let scope = try Scope(parsing: requested)
         let beyondGrant = scope.subtracting(grantScope)
         guard beyondGrant.isEmpty else { throw OAuthError.invalidScope("scope exceeds the grant's scope: \(beyondGrant.description)") }
-        if let cap = peer.scopes {
-            let beyondPeer = scope.subtracting(cap)
-            guard beyondPeer.isEmpty else {
-                throw OAuthError.invalidScope("scope not allowed for peer '\(peer.name)': \(beyondPeer.description)")
-            }
-        }
         let beyondClient = scope.subtracting(clientScope)
         guard beyondClient.isEmpty else { throw OAuthError.invalidScope("scope not allowed for this client: \(beyondClient.description)") }
         return scope

@@ -40,7 +40,9 @@ struct TokenExchangeGrant: GrantHandler {
         }
         let form = request.parameters
         // An ID-JAG is a profile of its own: an identity assertion in, the issuance policy deciding the access.
-        if form["requested_token_type"] == TokenTypeIdentifier.idJAG { return try await idJAG.issue(request, client: client) }
+        if form["requested_token_type"] == TokenTypeIdentifier.idJAG {
+            return try await idJAG.issue(request, client: client, context: context)
+        }
         let subjectToken = try form.require("subject_token")
         let subjectType = try form.require("subject_token_type")
         let actorToken = form["actor_token"]

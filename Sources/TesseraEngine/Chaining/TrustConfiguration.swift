@@ -23,12 +23,14 @@ public struct TrustConfiguration: Sendable {
     /// Clients that may present their own actor token for a subject token not issued to them and
     /// without a matching `may_act` (delegation, RFC 8693 §1.1 and §4.4).
     public var delegationClients: Set<String> = []
-    /// A Cedar policy over incoming grants: which peers may receive which scopes.
+    /// `chaining.policy_file`: a Cedar policy over incoming grants (which peers may receive which
+    /// scopes) in ``ChainingPolicy``'s own vocabulary, asked besides the one decision point.
     public var policy: ChainingPolicy?
     /// Lifetime of the ID-JAGs we mint (draft-ietf-oauth-identity-assertion-authz-grant §4.3.4; at most 300 s).
     public var idJAGLifetime: TimeInterval = 300
-    /// The Cedar policy deciding which clients get ID-JAGs for which resource authorization servers,
-    /// resources and scopes; `nil` = the policy written from the peers' ``IDJAGTrust`` settings.
+    /// `chaining.id_jag_policy_file`: Cedar in the ID-JAG vocabulary of ``ChainingPolicy`` deciding which
+    /// clients get ID-JAGs for which peers, resources and scopes, asked besides the one decision point;
+    /// `nil` = the peers' ``IDJAGTrust`` settings decide, translated into policies (``ConfiguredPolicies``).
     public var idJAGPolicy: ChainingPolicy?
 
     public init() {}

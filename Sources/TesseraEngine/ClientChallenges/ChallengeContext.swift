@@ -3,9 +3,19 @@ import Foundation
 import TesseraProtocol
 import TesseraStorage
 
-/// The Cedar `context` of a token request for ``ClientChallengePolicy`` (documented in
-/// docs/client-challenge.md).
+/// The Cedar `context` of a token request for a client challenge (documented in
+/// docs/client-challenge.md): in the one vocabulary's words (`Challenge`, docs/policy.md) and in
+/// those of `client_challenges.policy` (snake_case names, scopes as strings).
 enum ChallengeContext {
+    /// The one vocabulary's name of each legacy member.
+    static let names: [CedarString: CedarString] = [
+        "grant_type": "grantType", "resources": "audiences", "client_age_seconds": "clientAgeSeconds",
+        "metadata_document_client": "metadataDocumentClient", "scope_beyond_metadata": "scopeBeyondMetadata",
+        "keys_changed_recently": "keysChangedRecently", "sender_constrained": "senderConstrained",
+        "authorization_details_types": "authorizationDetailsTypes", "largest_amount": "largestAmount", "evidence": "evidence",
+    ]
+
+    /// The context in `client_challenges.policy`'s words.
     static func build(request: TokenRequest, client: AuthenticatedClient, satisfied: Set<String>, now: Date) -> [CedarString: CedarValue] {
         let requested = (request.scope ?? "").split(separator: " ").map(String.init)
         let declared = client.metadata.map { Set(($0.document.scope ?? "").split(separator: " ").map(String.init)) }
@@ -25,6 +35,15 @@ enum ChallengeContext {
             "largest_amount": .long(details.map(largestAmount).max() ?? 0),
             "evidence": strings(Array(satisfied)),
         ]
+    }
+
+    /// The same context in the one vocabulary's words (`Challenge`): camelCase, scopes as `Scope` entities.
+    static func vocabulary(_ legacy: [CedarString: CedarValue], request: TokenRequest) -> [CedarString: CedarValue] {
+        var context: [CedarString: CedarValue] = ["door": .string("oauth")]
+        for (name, value) in legacy { if let renamed = names[name] { context[renamed] = value } }
+        let scopes = (request.scope ?? "").split(separator: " ").map { CedarValue.entity(EntityUID("Scope", String($0))) }
+        context["scopes"] = .set(Set(scopes))
+        return context
     }
 
     static func strings(_ values: [String]) -> CedarValue {

@@ -1,7 +1,9 @@
 public import Cedar
 import Foundation
 
-/// The AS's own Cedar policies over token requests, with a third answer besides permit and deny:
+/// `client_challenges.policy`: the AS's Cedar policies over token requests in their own words
+/// (kept so existing files keep working; new rules go in the one policy set as
+/// `Action::"challenge"`, docs/policy.md), with a third answer besides permit and deny:
 /// a `forbid` policy annotated `@challenge("<requirement type>")` asks the client for that evidence
 /// instead of refusing (draft-kahrer-oauth-client-challenge-protocol-00 §4, "MFA for clients").
 ///
@@ -18,6 +20,42 @@ public struct ClientChallengePolicy: Sendable {
         case deny(String)
         /// Evidence of this requirement type would let the request through.
         case challenge(type: String)
+
+        /// The one decision point's `Action::"challenge"` ruling as a verdict: a forbid annotated
+        /// `@challenge("<type>")` asks for that evidence unless already proven; any other refuses.
+        /// - Parameters:
+        ///   - ruling: the ruling.
+        ///   - forbids: the `@challenge` and `@reason` annotations of the forbids that decided it.
+        ///   - satisfied: the requirement types already proven.
+        /// - Returns: the verdict.
+        static func verdict(
+            _ ruling: AccessDecision.Ruling,
+            forbids: [(challenge: String?, reason: String?)],
+            satisfied: Set<String>
+        ) -> Verdict {
+            switch ruling.verdict {
+            case .permitted: return .permit
+            case .notPermitted: return .deny("no policy permits this request")
+            case .failed: return .deny(ruling.errors.joined(separator: "; "))
+            case .forbidden:
+                var outstanding: [String] = []
+                for (policy, forbid) in zip(ruling.policies, forbids) {
+                    guard let type = forbid.challenge else { return .deny(forbid.reason ?? "refused by policy \(policy)") }
+                    if !satisfied.contains(type) { outstanding.append(type) }
+                }
+                return outstanding.first.map { .challenge(type: $0) } ?? .permit
+            }
+        }
+
+        /// Two verdicts on one request: a refusal wins, then a challenge, then a permit.
+        /// - Parameter other: the other verdict.
+        /// - Returns: the stricter one.
+        func combined(with other: Verdict) -> Verdict {
+            switch (self, other) {
+            case (.deny, _), (.challenge, .permit): return self
+            default: return other
+            }
+        }
     }
 
     static let defaultPermit = "permit(principal, action, resource);"

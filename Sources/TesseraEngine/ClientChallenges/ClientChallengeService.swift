@@ -11,7 +11,10 @@ public import TesseraStorage
 /// for the requirement type and decides again with that type satisfied.
 public struct ClientChallengeService: Sendable {
     let configuration: ClientChallengeConfiguration
-    let policy: ClientChallengePolicy
+    /// `client_challenges.policy`, in its own words; `nil` when only the one policy set challenges.
+    let policy: ClientChallengePolicy?
+    /// The one decision point (`Action::"challenge"`, docs/policy.md).
+    let decisions: DecisionPoint
     let issuer: String
     let store: any ClientChallengeStore
     let replay: any ReplayCache
@@ -20,17 +23,20 @@ public struct ClientChallengeService: Sendable {
     let mandateIssuers: [String: JWSVerifier]
     let now: @Sendable () -> Date
 
-    /// - Returns: `nil` when no challenge policy is configured.
+    /// - Returns: `nil` when neither `client_challenges.policy` nor the one policy set can forbid `Action::"challenge"`.
     /// - Throws: ``CedarParseError`` for a policy that does not parse; ``JOSEError`` for unusable keys.
     public static func make(
         configuration: ClientChallengeConfiguration,
         issuer: String,
         stores: Stores,
         authenticator: ClientAuthenticator,
+        decisions: DecisionPoint,
         now: @escaping @Sendable () -> Date
     ) async throws -> ClientChallengeService? {
-        guard let text = configuration.policy else { return nil }
-        let policy = try ClientChallengePolicy(text: text, filename: configuration.policyFile)
+        guard configuration.policy != nil || decisions.mayChallenge else { return nil }
+        let policy = try configuration.policy.map { text throws(CedarParseError) in
+            try ClientChallengePolicy(text: text, filename: configuration.policyFile)
+        }
         var attesters: [String: JWSVerifier] = [:]
         for signer in configuration.attesters { attesters[signer.issuer] = try await JWSVerifier(keys: signer.jwks) }
         var mandateIssuers: [String: JWSVerifier] = [:]
@@ -38,6 +44,7 @@ public struct ClientChallengeService: Sendable {
         return ClientChallengeService(
             configuration: configuration,
             policy: policy,
+            decisions: decisions,
             issuer: issuer,
             store: stores.challenges,
             replay: stores.replay,
@@ -57,7 +64,14 @@ public struct ClientChallengeService: Sendable {
             satisfied = try await redeem(session: session, request: request, client: client)
         }
         let context = ChallengeContext.build(request: request, client: client, satisfied: satisfied, now: now())
-        switch policy.evaluate(clientID: client.id, issuer: issuer, context: context, satisfied: satisfied) {
+        let (ruling, forbids) = decisions.challenge(
+            party: .init(oauth: client.record),
+            context: ChallengeContext.vocabulary(context, request: request)
+        )
+        let verdict = ClientChallengePolicy.Verdict.verdict(ruling, forbids: forbids, satisfied: satisfied)
+        switch verdict.combined(
+            with: policy?.evaluate(clientID: client.id, issuer: issuer, context: context, satisfied: satisfied) ?? .permit
+        ) {
         case .permit:
             return
         case .deny(let reason):

@@ -13,8 +13,15 @@ public struct AccessDecision: Sendable, Hashable {
         case failed
     }
 
-    /// The ruling on one right.
+    /// The ruling on one right or audience.
     public struct Ruling: Sendable, Hashable {
+        /// What a ruling is about: a right (`Scope::"…"`) or an audience (`Resource::"…"`).
+        public enum Kind: Sendable, Hashable {
+            case right
+            case audience
+        }
+
+        /// The right, the audience, or the operation (`introspect`, `challenge`) decided.
         public let right: String
         public let verdict: Verdict
         /// The determining policies: the permits for `permitted`, the forbids for `forbidden`,
@@ -22,14 +29,17 @@ public struct AccessDecision: Sendable, Hashable {
         public let policies: [PolicyReference]
         /// Evaluation errors, one line each, for `failed`.
         public let errors: [String]
+        public var kind = Kind.right
     }
 
     public let rulings: [Ruling]
 
     /// Whether every right asked for was permitted.
     public var isPermitted: Bool { rulings.allSatisfy { $0.verdict == .permitted } }
-    /// The rights permitted, in the order asked.
-    public var permitted: [String] { rulings.filter { $0.verdict == .permitted }.map(\.right) }
+    /// The rights permitted, in the order asked (audiences left out).
+    public var permitted: [String] { rulings.filter { $0.verdict == .permitted && $0.kind == .right }.map(\.right) }
+    /// The audiences not permitted: the request names a target policy does not allow (`invalid_target`).
+    public var refusedAudiences: [Ruling] { rulings.filter { $0.verdict != .permitted && $0.kind == .audience } }
     /// The rulings that refuse outright: a forbid matched or a policy failed. Unlike a right no
     /// policy permits, these are not for a person to override (GNAP does not wait for one).
     public var refusals: [Ruling] { rulings.filter { $0.verdict == .forbidden || $0.verdict == .failed } }

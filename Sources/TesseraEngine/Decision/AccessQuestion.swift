@@ -19,8 +19,12 @@ public struct AccessQuestion: Sendable, Hashable {
         public static let exchange = Operation("exchange")
         /// An authorization code (RFC 6749 §4.1.3) or a JWT authorization grant (RFC 7523) is redeemed.
         public static let redeem = Operation("redeem")
+        /// A resource server or client asks what a token carries (RFC 7662, RFC 9767 §3.3); see ``IntrospectionQuestion``.
+        public static let introspect = Operation("introspect")
+        /// A token request is admitted, or its client challenged (draft-kahrer-oauth-client-challenge-protocol-00).
+        public static let challenge = Operation("challenge")
         /// Every operation, in the schema's order.
-        public static let all: [Operation] = [.token, .approve, .refresh, .exchange, .redeem]
+        public static let all: [Operation] = [.token, .approve, .refresh, .exchange, .redeem, .introspect, .challenge]
 
         /// The operation named `name`, if the vocabulary has it.
         /// - Parameter name: a Cedar action id such as `token`.
@@ -47,17 +51,21 @@ public struct AccessQuestion: Sendable, Hashable {
         public var registered: Bool
         /// What it is registered to obtain: OAuth `scope`, GNAP `allowed_access`.
         public var scopes: Set<String>
+        /// The audiences whose tokens it may introspect as a resource server.
+        public var introspectionAudiences: Set<String>
 
         /// - Parameters:
         ///   - id: the client's identifier.
         ///   - door: where it is registered.
         ///   - registered: whether it is registered at all.
         ///   - scopes: its registered rights.
-        public init(id: String, door: Door, registered: Bool, scopes: Set<String>) {
+        ///   - introspectionAudiences: the audiences it may introspect tokens of.
+        public init(id: String, door: Door, registered: Bool, scopes: Set<String>, introspectionAudiences: Set<String> = []) {
             self.id = id
             self.door = door
             self.registered = registered
             self.scopes = scopes
+            self.introspectionAudiences = introspectionAudiences
         }
     }
 
@@ -73,6 +81,10 @@ public struct AccessQuestion: Sendable, Hashable {
     public var door: Party.Door
     /// OAuth `grant_type`, `authorize`, or `gnap` (`context.grantType`).
     public var grantType: String
+    /// RFC 8693 `requested_token_type`, `""` when none (`context.requestedTokenType`).
+    public var requestedTokenType = ""
+    /// The chaining peer whose grant is redeemed, `""` for none (`context.peer`).
+    public var peer = ""
 
     /// - Parameters:
     ///   - party: who asks.
@@ -99,4 +111,20 @@ public struct AccessQuestion: Sendable, Hashable {
         self.door = door
         self.grantType = grantType
     }
+}
+
+/// Whether a client may learn what a token carries (`Action::"introspect"`, RFC 7662 §4, RFC 9767 §3.3).
+public struct IntrospectionQuestion: Sendable, Hashable {
+    /// The caller: a resource server (its introspection audiences) or a client.
+    public var party: AccessQuestion.Party
+    /// The token's rights.
+    public var scopes: [String]
+    /// The token's audiences.
+    public var audiences: [String]
+    /// `access_token` or `refresh_token`.
+    public var tokenType: String
+    /// The OAuth client the token was issued to; `nil` for a GNAP client's token.
+    public var holder: String?
+    /// The token's subject, when not the client itself.
+    public var user: String?
 }

@@ -49,6 +49,8 @@ public struct DecisionPoint: Sendable {
 
     static let defaultsSource = "tessera-defaults.cedar"
     let layers: [Layer]
+    /// Today's configuration keys as policies (``ConfiguredPolicies``), shown by `tessera policy show`.
+    let configuredText: String
     /// The owner's set, if one is configured.
     public let owner: OwnerPolicy?
     /// This server's trust domain, every local client's parent (`principal in TrustDomain::"<issuer>"`).
@@ -58,10 +60,20 @@ public struct DecisionPoint: Sendable {
     /// - Parameters:
     ///   - owner: the owner's validated set, or `nil` for the shipped defaults alone.
     ///   - issuer: this server's issuer identifier, the id of its `TrustDomain`.
-    public init(owner: OwnerPolicy? = nil, issuer: String = "") {
+    ///   - configured: configuration keys as policies (``ConfiguredPolicies/text(trust:resourceOwners:)``);
+    ///     replaced with the shipped defaults. Text that does not parse forbids everything (fails closed).
+    public init(owner: OwnerPolicy? = nil, issuer: String = "", configured: String = "") {
         var layers: [Layer] = []
-        if owner?.includesDefaults ?? true {
+        let includesDefaults = owner?.includesDefaults ?? true
+        if includesDefaults {
             layers.append(Layer(PolicyVocabulary.defaultPolicies, source: Self.defaultsSource))
+        }
+        configuredText = includesDefaults ? configured : ""
+        if !configuredText.isEmpty {
+            let set =
+                (try? PolicySet(parsing: configuredText, filename: ConfiguredPolicies.source))
+                ?? (try? PolicySet(parsing: "@id(\"configuration-unreadable\") forbid (principal, action, resource);")) ?? PolicySet()
+            layers.append(Layer(set, source: ConfiguredPolicies.source))
         }
         if let owner { layers.append(Layer(owner.policies, source: owner.source)) }
         self.layers = layers
@@ -78,7 +90,7 @@ public struct DecisionPoint: Sendable {
         var seen = Set<String>()
         for right in question.rights where seen.insert(right).inserted { rights.append(right) }
         let store: EntityStore
-        do { store = try EntityStore(entities(question, client: client)) } catch {
+        do { store = try EntityStore(entities(question.party, client: client, user: question.user)) } catch {
             // Only conflicting duplicates or cycles can fail, and these entities have neither;
             // should it happen, nothing is permitted.
             return AccessDecision(
@@ -87,14 +99,87 @@ public struct DecisionPoint: Sendable {
         }
         let context = context(question, rights: rights)
         let action = EntityUID("Action", question.operation.name)
-        let rulings = rights.map { right in
+        var rulings = rights.map { right in
             ruling(
                 right,
                 AuthorizationRequest(principal: client, action: action, resource: EntityUID("Scope", right), context: context),
                 store
             )
         }
+        // Without an owner's set only an ID-JAG's audiences can be refused (the shipped `any-audience`
+        // permits every other), so the hot path stays one question per right.
+        guard owner != nil || question.requestedTokenType == PolicyVocabulary.idJAGType else { return AccessDecision(rulings: rulings) }
+        var audiences = Set<String>()
+        for audience in question.audiences where audiences.insert(audience).inserted {
+            var answer = ruling(
+                audience,
+                AuthorizationRequest(principal: client, action: action, resource: EntityUID("Resource", audience), context: context),
+                store
+            )
+            answer.kind = .audience
+            rulings.append(answer)
+        }
         return AccessDecision(rulings: rulings)
+    }
+
+    /// Decides whether a client may learn what a token carries (`Action::"introspect"`).
+    /// - Parameter question: the caller and the token.
+    /// - Returns: one ruling, its right `introspect`.
+    public func decide(_ question: IntrospectionQuestion) -> AccessDecision.Ruling {
+        var context: [CedarString: CedarValue] = [
+            "door": .string(question.party.door.rawValue),
+            "grantType": .string("introspect"),
+            "scopes": .set(Set(question.scopes.map { .entity(EntityUID("Scope", $0)) })),
+            "audiences": .set(Set(question.audiences.map { .string($0) })),
+            "tokenType": .string(question.tokenType),
+        ]
+        if let holder = question.holder { context["holder"] = .entity(EntityUID("Client", holder)) }
+        if let user = question.user { context["user"] = .entity(EntityUID("User", user)) }
+        return single("introspect", party: question.party, user: question.user, context: context)
+    }
+
+    /// Asks `Action::"challenge"` for a token request, with this server as resource.
+    /// - Parameters:
+    ///   - party: the client.
+    ///   - context: the `Challenge` context (docs/policy.md).
+    /// - Returns: the ruling and, for a `forbidden` one, the `@challenge` and `@reason` annotations of the forbids.
+    func challenge(
+        party: AccessQuestion.Party,
+        context: [CedarString: CedarValue]
+    ) -> (AccessDecision.Ruling, [(challenge: String?, reason: String?)]) {
+        let ruling = single("challenge", party: party, user: nil, context: context)
+        guard ruling.verdict == .forbidden else { return (ruling, []) }
+        let annotations: [(challenge: String?, reason: String?)] = ruling.policies.map { reference in
+            let policy = layers.first { $0.source == reference.source }?.policies[reference.id]
+            return (challenge: policy?.annotation("challenge"), reason: policy?.annotation("reason"))
+        }
+        return (ruling, annotations)
+    }
+
+    /// Whether some policy could forbid `Action::"challenge"` (only then is every token request asked).
+    public var mayChallenge: Bool {
+        layers.contains { layer in
+            layer.policies.values.contains { policy in
+                policy.effect == .forbid && (policy.actionEntities?.contains(EntityUID("Action", "challenge")) ?? true)
+            }
+        }
+    }
+
+    private func single(
+        _ action: String,
+        party: AccessQuestion.Party,
+        user: String?,
+        context: [CedarString: CedarValue]
+    ) -> AccessDecision.Ruling {
+        let client = EntityUID("Client", party.id)
+        guard let store = try? EntityStore(entities(party, client: client, user: user)) else {
+            return .init(right: action, verdict: .failed, policies: [], errors: ["the request's entities are inconsistent"])
+        }
+        return ruling(
+            action,
+            AuthorizationRequest(principal: client, action: EntityUID("Action", action), resource: trustDomain, context: context),
+            store
+        )
     }
 
     /// The Cedar text of a policy named in a ruling, as the formatter writes it.
@@ -109,6 +194,9 @@ public struct DecisionPoint: Sendable {
         var parts: [String] = []
         if owner?.includesDefaults ?? true {
             parts.append("// ==== \(Self.defaultsSource): shipped with Tessera ====\n" + PolicyVocabulary.defaultPoliciesText)
+        }
+        if !configuredText.isEmpty {
+            parts.append("// ==== \(ConfiguredPolicies.source): the configuration's keys, as policies ====\n" + configuredText)
         }
         if let owner { parts.append("// ==== \(owner.source): the owner's policies ====\n" + owner.text) }
         return parts.joined(separator: "\n\n") + "\n"
@@ -135,8 +223,7 @@ public struct DecisionPoint: Sendable {
         return .init(right: right, verdict: .notPermitted, policies: [], errors: [])
     }
 
-    private func entities(_ question: AccessQuestion, client: EntityUID) -> [Entity] {
-        let party = question.party
+    private func entities(_ party: AccessQuestion.Party, client: EntityUID, user: String?) -> [Entity] {
         var list = [
             Entity(
                 uid: client,
@@ -144,11 +231,12 @@ public struct DecisionPoint: Sendable {
                     "door": .string(party.door.rawValue),
                     "registered": .bool(party.registered),
                     "scopes": .set(Set(party.scopes.map { .entity(EntityUID("Scope", $0)) })),
+                    "introspectionAudiences": .set(Set(party.introspectionAudiences.map { .string($0) })),
                 ],
                 parents: [trustDomain]
             )
         ]
-        if let user = question.user { list.append(Entity(uid: EntityUID("User", user))) }
+        if let user { list.append(Entity(uid: EntityUID("User", user))) }
         return list
     }
 
@@ -158,6 +246,8 @@ public struct DecisionPoint: Sendable {
             "grantType": .string(question.grantType),
             "scopes": .set(Set(rights.map { .entity(EntityUID("Scope", $0)) })),
             "audiences": .set(Set(question.audiences.map { .string($0) })),
+            "requestedTokenType": .string(question.requestedTokenType),
+            "peer": .string(question.peer),
         ]
         if let user = question.user { context["user"] = .entity(EntityUID("User", user)) }
         return context

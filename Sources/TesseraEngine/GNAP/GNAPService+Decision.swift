@@ -37,19 +37,7 @@ extension GNAPService {
     ) throws(GNAPError) -> (
         state: GNAPGrantRecord.State, subject: String?
     ) {
-        guard let tokens = request.accessToken else { return (.pending, nil) }
-        let access = tokens.requests.flatMap(\.access)
-        var question = AccessQuestion(
-            party: party,
-            operation: .token,
-            rights: access.map(\.typeOrReference),
-            audiences: access.flatMap { right -> [String] in
-                if case .object(let object) = right { return object.locations ?? [] }
-                return []
-            },
-            door: .gnap,
-            grantType: "gnap"
-        )
+        guard var question = Self.question(request, party: party, operation: .token) else { return (.pending, nil) }
         if party.registered, request.subject == nil, request.user == nil {
             let decision = decisions.decide(question)
             if decision.isPermitted { return (.approved, party.id) }
@@ -58,6 +46,35 @@ extension GNAPService {
         question.operation = .approve
         try Self.refuse(decisions.decide(question))
         return (.pending, nil)
+    }
+
+    /// The question a grant request asks: its rights and their `locations`.
+    /// - Parameters:
+    ///   - request: the grant request.
+    ///   - party: the client.
+    ///   - operation: `token` or `approve`.
+    ///   - user: the person approving, at the consent page.
+    /// - Returns: the question, or `nil` when the request asks for no access token.
+    static func question(
+        _ request: GNAPGrantRequest,
+        party: AccessQuestion.Party,
+        operation: AccessQuestion.Operation,
+        user: String? = nil
+    ) -> AccessQuestion? {
+        guard let tokens = request.accessToken else { return nil }
+        let access = tokens.requests.flatMap(\.access)
+        return AccessQuestion(
+            party: party,
+            operation: operation,
+            rights: access.map(\.typeOrReference),
+            audiences: access.flatMap { right -> [String] in
+                if case .object(let object) = right { return object.locations ?? [] }
+                return []
+            },
+            user: user,
+            door: .gnap,
+            grantType: "gnap"
+        )
     }
 
     private static func refuse(_ decision: AccessDecision) throws(GNAPError) {

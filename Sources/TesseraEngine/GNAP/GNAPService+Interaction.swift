@@ -260,6 +260,18 @@ extension GNAPService {
         do { owner = try resourceOwner(for: request) } catch { throw InteractionProblem.wrongOwner }
         if let owner, owner != username { throw InteractionProblem.wrongOwner }
         let instance = try await registeredInstance(grant.instanceID)
+        // Who may approve is policy too (gnap.interaction.resource_owners is translated into it,
+        // docs/policy.md): a right the one decision point refuses for this person is not theirs to give.
+        if let question = Self.question(
+            request,
+            party: Self.party(instance: instance, thumbprint: grant.keyThumbprint),
+            operation: .approve,
+            user: username
+        ),
+            !decisions.decide(question).refusals.isEmpty
+        {
+            throw InteractionProblem.wrongOwner
+        }
         return InteractionView(
             interaction: interaction,
             grant: grant,

@@ -25,8 +25,25 @@ extension GNAPService {
         let server = try await resourceServer(request.resourceServer)
         try await proofs.verify(presented, key: server.key, errorCode: .invalidResourceServer)
 
+        // The one decision point (docs/policy.md): by default an RS registered for one of the token's audiences.
+        let party = AccessQuestion.Party(
+            id: server.id,
+            door: .gnap,
+            registered: true,
+            scopes: [],
+            introspectionAudiences: Set(server.audiences)
+        )
         guard let entry = try await ledger.entry(for: request.accessToken), entry.active,
-            !Set(entry.audience).isDisjoint(with: server.audiences)
+            decisions.decide(
+                IntrospectionQuestion(
+                    party: party,
+                    scopes: entry.scope.tokens,
+                    audiences: entry.audience,
+                    tokenType: "access_token",
+                    holder: nil,
+                    user: entry.subject
+                )
+            ).verdict == .permitted
         else { return .inactive }
         if let proof = request.proof, proof != entry.binding.proofMethod { return .inactive }
         let access = entry.gnapAccess

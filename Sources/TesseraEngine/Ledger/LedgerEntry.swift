@@ -81,6 +81,9 @@ public enum TokenHolder: Sendable, Hashable {
         }
     }
 
+    /// The OAuth client a token was issued to; `nil` for a GNAP client's.
+    public var oauthClientID: String? { if case .oauthClient(let id) = self { id } else { nil } }
+
     /// RFC 9767 §3.3 `instance_id`.
     public var instanceID: String? { if case .gnapInstance(let id) = self { id } else { nil } }
 }

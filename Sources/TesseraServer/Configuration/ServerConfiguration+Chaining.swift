@@ -120,13 +120,11 @@ extension ServerConfiguration {
                 throw ConfigurationError(field: field + ".clients", "'\(unknown)' is not a client in this file")
             }
         }
-        if trust.idJAGPolicy == nil {
-            do { _ = try trust.idJAGIssuancePolicy() } catch {
-                throw ConfigurationError(
-                    field: "chaining.peers[].id_jag",
-                    "the policy written from these settings does not parse: \(error.message)"
-                )
-            }
+        // Translated into policies of the one vocabulary (docs/policy.md); checked as an owner's would be.
+        do {
+            _ = try OwnerPolicy(text: ConfiguredPolicies.text(trust: trust, resourceOwners: [:]), source: ConfiguredPolicies.source)
+        } catch {
+            throw ConfigurationError(field: "chaining.peers[]", "the policies written from these settings do not validate: \(error)")
         }
     }
 

@@ -34,7 +34,7 @@ struct ScopeCheck: Sendable {
         var question = question
         guard let requested else {
             question.rights = offered.tokens
-            return Scope(decisions.decide(question).permitted)
+            return Scope(try Self.targetsAllowed(decisions.decide(question)).permitted)
         }
         let scope = try Scope(parsing: requested)
         if let ceiling {
@@ -42,7 +42,7 @@ struct ScopeCheck: Sendable {
             guard extra.isEmpty else { throw OAuthError.invalidScope(ceiling.refusal + extra.description) }
         }
         question.rights = scope.tokens
-        let decision = decisions.decide(question)
+        let decision = try Self.targetsAllowed(decisions.decide(question))
         guard decision.isPermitted else {
             // No policy permits: the shipped defaults' case, said as before. A forbid or a
             // failing policy: the owner's rule, named so the operator can find it.
@@ -51,12 +51,28 @@ struct ScopeCheck: Sendable {
         }
         return scope
     }
+
+    /// Refuses a request whose audiences policy does not allow (`Resource::"…"`), whatever its scope.
+    /// - Parameter decision: the decision point's answer.
+    /// - Returns: `decision`, when every audience is permitted.
+    /// - Throws: ``OAuthError`` `invalid_target` (RFC 8707 §2; RFC 8693 §2.2.2) naming the policies.
+    static func targetsAllowed(_ decision: AccessDecision) throws(OAuthError) -> AccessDecision {
+        let refused = decision.refusedAudiences
+        guard refused.isEmpty else { throw OAuthError.invalidTarget(AccessDecision(rulings: refused).refusalDescription) }
+        return decision
+    }
 }
 
 extension AccessQuestion.Party {
     /// An OAuth client as the vocabulary sees it: registered, with its registered scope.
     /// - Parameter client: the client's record.
     init(oauth client: ClientRecord) {
-        self.init(id: client.id, door: .oauth, registered: true, scopes: Set(client.scopes))
+        self.init(
+            id: client.id,
+            door: .oauth,
+            registered: true,
+            scopes: Set(client.scopes),
+            introspectionAudiences: Set(client.introspectionAudiences)
+        )
     }
 }
