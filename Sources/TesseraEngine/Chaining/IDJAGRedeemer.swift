@@ -22,7 +22,7 @@ struct IDJAGRedeemer: Sendable {
     let keys: TrustKeys
     let replay: any ReplayCache
 
-    func redeem(_ jws: CompactJWS, request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
+    func redeem(_ jws: CompactJWS, request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
     {
         // Draft §8: ID-JAGs are for confidential clients; EMA §7.7: client authentication MUST be enforced.
         guard client.method != .none else {
@@ -68,7 +68,7 @@ struct IDJAGRedeemer: Sendable {
                 "ID-JAG 'client_id' is not the authenticated client; only the client it was issued for redeems it (§4.4.1)"
             )
         }
-        let confirmation = try confirmation(claims, proven: request.confirmation)
+        let confirmation = try confirmation(claims, proven: request.provenKey?.confirmation)
         let audience = try grantedResources(claims, requested: request.resources, settings: settings, client: client.id, context: context)
         // Spent only after every check a third party could fail, so nobody else can burn the ID-JAG.
         let fresh = try await replay.insertIfAbsent(
@@ -82,7 +82,7 @@ struct IDJAGRedeemer: Sendable {
         guard let subject = peer.inbound.subject(of: claims) else {
             throw OAuthError.invalidGrant("the ID-JAG's subject cannot be mapped to a subject of this domain")
         }
-        let scope = try grantedScope(request.scope, claims: claims, peer: peer, client: client, subject: subject)
+        let scope = try grantedScope(request.rights.scope, claims: claims, peer: peer, client: client, subject: subject)
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,
@@ -191,7 +191,7 @@ struct IDJAGRedeemer: Sendable {
     /// EMA §7.2.1 read as an intersection: the requested scope (or the ID-JAG's when none is asked
     /// for) within the ID-JAG's, the client's and the peer's cap, each scope permitted by the chaining policy.
     private func grantedScope(
-        _ requested: String?,
+        _ requested: Scope?,
         claims: JWTClaimSet,
         peer: TrustConfiguration.Peer,
         client: AuthenticatedClient,
@@ -200,7 +200,7 @@ struct IDJAGRedeemer: Sendable {
         let carried = claims.scope
         var scope: Set<String>
         if let requested {
-            let asked = try Scope(parsing: requested)
+            let asked = requested
             let beyond = asked.subtracting(carried)
             guard beyond.isEmpty else { throw OAuthError.invalidScope("scope exceeds the ID-JAG's scope: \(beyond.description)") }
             scope = Set(asked.tokens)
