@@ -95,7 +95,7 @@ extension AccessRequest {
     ///   - client: who asks.
     ///   - user: the person the token acts for, when it is not the client.
     ///   - audiences: the audiences, when not the request's resources.
-    /// - Returns: the question, its rights filled in by the scope translation.
+    /// - Returns: the question; GNAP rights are filled in, OAuth scope by the scope translation.
     func question(
         _ operation: AccessQuestion.Operation,
         by client: ClientIdentity,
@@ -108,7 +108,7 @@ extension AccessRequest {
         return AccessQuestion(
             party: party,
             operation: operation,
-            rights: [],
+            rights: rights.access.map(\.typeOrReference),
             audiences: audiences ?? resources,
             user: user,
             door: party.door,

@@ -30,20 +30,6 @@ public enum Evidence: Sendable, Hashable {
         public var actorTokenType: String?
         /// `requested_token_type`: an access token, or an ID-JAG (a profile of its own).
         public var requestedTokenType: String?
-
-        /// - Parameters:
-        ///   - token: `subject_token`.
-        ///   - tokenType: `subject_token_type`.
-        ///   - actorToken: `actor_token`.
-        ///   - actorTokenType: `actor_token_type`.
-        ///   - requestedTokenType: `requested_token_type`.
-        public init(token: String?, tokenType: String?, actorToken: String?, actorTokenType: String?, requestedTokenType: String?) {
-            self.token = token
-            self.tokenType = tokenType
-            self.actorToken = actorToken
-            self.actorTokenType = actorTokenType
-            self.requestedTokenType = requestedTokenType
-        }
     }
 }
 
@@ -52,12 +38,4 @@ public enum Evidence: Sendable, Hashable {
 public struct ClientChallengeAnswer: Sendable, Hashable {
     public var session: String
     public var evidence: String?
-
-    /// - Parameters:
-    ///   - session: `challenge_session`.
-    ///   - evidence: the evidence parameter, when sent.
-    public init(session: String, evidence: String?) {
-        self.session = session
-        self.evidence = evidence
-    }
 }

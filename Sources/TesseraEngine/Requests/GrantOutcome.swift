@@ -20,13 +20,5 @@ public enum GrantOutcome: Sendable {
         public var tokens: TokenResponse
         /// Simple rights asked for and not granted.
         public var dropped: [String]
-
-        /// - Parameters:
-        ///   - tokens: the issued token set.
-        ///   - dropped: the simple rights left out.
-        public init(tokens: TokenResponse, dropped: [String] = []) {
-            self.tokens = tokens
-            self.dropped = dropped
-        }
     }
 }
