@@ -13,17 +13,7 @@ public struct AccessRequest: Sendable {
         /// RFC 9396 `authorization_details` entries, checked for shape.
         public var authorizationDetails: [JSONValue]?
         /// GNAP `access` rights (RFC 9635 §8).
-        public var access: [GNAPAccessRight]
-
-        /// - Parameters:
-        ///   - scope: simple rights, if named.
-        ///   - authorizationDetails: RFC 9396 entries, if any.
-        ///   - access: GNAP rights.
-        public init(scope: Scope? = nil, authorizationDetails: [JSONValue]? = nil, access: [GNAPAccessRight] = []) {
-            self.scope = scope
-            self.authorizationDetails = authorizationDetails
-            self.access = access
-        }
+        public var access: [GNAPAccessRight] = []
     }
 
     /// For whom the token is wanted.
@@ -38,9 +28,9 @@ public struct AccessRequest: Sendable {
 
     public var rights: Rights
     /// RFC 8707 `resource` indicators, in request order.
-    public var resources: [String]
+    public var resources: [String] = []
     /// RFC 8693 §2.1 `audience` values (logical names of target services).
-    public var audiences: [String]
+    public var audiences: [String] = []
     public var subject: Subject
     public var evidence: Evidence
     /// The key the client proved possession of with this request (a DPoP proof, RFC 9449 §4.3; the
@@ -55,36 +45,7 @@ public struct AccessRequest: Sendable {
     /// The request exactly as sent at the OAuth door, for what binds to its bytes: the client
     /// challenge's request digest (draft-kahrer-oauth-client-challenge-protocol-00 §5) and extension
     /// parameters of chaining profiles. Empty at the GNAP door.
-    public var presented: FormParameters
-
-    /// - Parameters:
-    ///   - rights: the rights asked for.
-    ///   - resources: RFC 8707 resources.
-    ///   - audiences: RFC 8693 audiences.
-    ///   - subject: for whom.
-    ///   - evidence: what the client holds.
-    ///   - provenKey: the key proven with the request.
-    ///   - kind: the grant type or `gnap`.
-    ///   - presented: the OAuth form as sent.
-    public init(
-        rights: Rights,
-        resources: [String] = [],
-        audiences: [String] = [],
-        subject: Subject,
-        evidence: Evidence,
-        provenKey: ProvenKey? = nil,
-        kind: String,
-        presented: FormParameters = FormParameters([])
-    ) {
-        self.rights = rights
-        self.resources = resources
-        self.audiences = audiences
-        self.subject = subject
-        self.evidence = evidence
-        self.provenKey = provenKey
-        self.kind = kind
-        self.presented = presented
-    }
+    public var presented = FormParameters([])
 }
 
 extension AccessRequest {
