@@ -50,7 +50,7 @@ public struct GrantEngine: Sendable {
     /// The one decision point both doors ask (docs/policy.md).
     public let decisions: DecisionPoint
     let context: GrantContext
-    let handlers: [GrantType: any GrantHandler]
+    let handlers: [GrantType: any EvidenceHandler]
     let now: @Sendable () -> Date
 
     /// - Parameters:
@@ -138,7 +138,7 @@ public struct GrantEngine: Sendable {
             scopeCheck: context.scopeCheck,
             now: now
         )
-        var handlers: [any GrantHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
+        var handlers: [any EvidenceHandler] = [ClientCredentialsGrant(), RefreshTokenGrant()]
         handlers.append(AuthorizationCodeGrant(store: stores.authorizationCodes))
         handlers += Self.chainingHandlers(
             configuration: configuration,
@@ -165,28 +165,34 @@ public struct GrantEngine: Sendable {
 
     // MARK: - Token endpoint (RFC 6749 §3.2)
 
-    /// Answers a token request. The response is returned only after its tokens are durably recorded.
+    /// The OAuth door of the token endpoint (RFC 6749 §3.2): translates the form into an
+    /// ``AccessRequest``, asks ``answer(_:from:)``, and words the outcome as a token response or an
+    /// OAuth error. The response is returned only after its tokens are durably recorded.
     /// - Parameters:
     ///   - form: the request's form parameters.
     ///   - credentials: the client authentication presented.
-    ///   - dpopProofs: every `DPoP` header value of the request (RFC 9449 §5). A verified
-    ///     proof fills ``TokenRequest/confirmation``, so whatever the grant type, its tokens are bound to that key.
+    ///   - dpopProofs: every `DPoP` header value of the request (RFC 9449 §5). A verified proof is the
+    ///     request's ``AccessRequest/provenKey``, so whatever the grant type, its tokens are bound to that key.
     /// - Returns: The token response, after its tokens are recorded.
-    /// - Throws: ``OAuthError`` with the RFC 6749 §5.2 code; store failures propagate.
+    /// - Throws: ``OAuthError`` with the RFC 6749 §5.2 code, ``InsufficientClientAuthorization`` for a
+    ///   client challenge; store failures propagate.
     public func token(form: FormParameters, credentials: ClientCredentials, dpopProofs: [String] = []) async throws -> TokenResponse {
-        var request = try TokenRequest(form: form)
+        guard let grantType = form["grant_type"] else { throw OAuthError.invalidRequest("missing required parameter 'grant_type'") }
+        let details = try form["authorization_details"].map { text throws(OAuthError) in try AuthorizationDetailsProcessor.parse(text) }
         let client = try await authenticator.authenticate(credentials, allowPublic: true)
-        request.confirmation = try await dpop.confirmation(headerValues: dpopProofs, method: "POST", uri: configuration.tokenEndpoint)
-        guard let handler = handlers[request.grantType] else {
-            throw OAuthError.unsupportedGrantType(
-                "grant_type '\(FormParameters.printableValue(request.grantType.rawValue))' is not supported"
-            )
+        let proven = try await dpop.confirmation(headerValues: dpopProofs, method: "POST", uri: configuration.tokenEndpoint)
+        let request = try AccessRequest(
+            oauth: form,
+            grantType: GrantType(rawValue: grantType),
+            authorizationDetails: details,
+            provenKey: proven?.jkt.map(ProvenKey.init(dpop:))
+        )
+        switch try await answer(request, from: ClientIdentity(.oauth(client))) {
+        case .granted(let granted): return granted.tokens
+        case .needsClientEvidence(let challenge): throw challenge
+        case .denied(let refusal): throw refusal.oauth
+        case .needsInteraction: throw OAuthError.serverError("the token endpoint cannot wait for a person")
         }
-        guard client.record.grantTypes.contains(request.grantType) else {
-            throw OAuthError.unauthorizedClient("this client is not allowed to use grant_type \(request.grantType)")
-        }
-        if let challenges { try await challenges.admit(request, client: client) }
-        return try await handler.handle(request, client: client, context: context)
     }
 
     // MARK: - Introspection (RFC 7662)

@@ -33,16 +33,21 @@ import Testing
             form: FormParameters([("grant_type", "client_credentials"), ("scope", "read")]),
             credentials: credentials
         )
-        var request = try TokenRequest(
-            form: FormParameters([
+        let request = try AccessRequest(
+            oauth: FormParameters([
                 ("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", subject.accessToken),
                 ("subject_token_type", TokenTypeIdentifier.accessToken), ("audience", audience),
-            ])
+            ]),
+            grantType: .tokenExchange,
+            authorizationDetails: nil,
+            provenKey: confirmation?.jkt.map(ProvenKey.init(dpop:))
         )
-        request.confirmation = confirmation
         let client = try await engine.authenticator.authenticate(credentials, allowPublic: false)
-        let handler = try #require(engine.handlers[.tokenExchange])
-        return try await handler.handle(request, client: client, context: engine.context)
+        switch try await engine.answer(request, from: ClientIdentity(.oauth(client))) {
+        case .granted(let granted): return granted.tokens
+        case .denied(let refusal): throw refusal.oauth
+        default: throw OAuthError.serverError("the exchange neither granted nor refused")
+        }
     }
 
     @Test func provenKeyIsRelayedAsRequestedCnf() async throws {

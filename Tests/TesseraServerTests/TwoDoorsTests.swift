@@ -106,16 +106,19 @@ import Testing
     func app() async throws -> TesseraApplication {
         let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
         let rs = GNAPTestSigner(kid: "rs-1", privateKey: rsKey, now: clock.closure)
+        let owner = try OwnerPolicy(text: Self.ownerPolicy, source: "owner.cedar")
         return try await TestServer.build(now: clock.closure) { configuration in
             configuration.issuer = Self.issuer
             configuration.idTokenLifetime = Self.idTokenLifetime
+            // One owner rule for both doors: `delete` is registered to agent-1 at both, and forbidden (refusal rows).
+            configuration.policy = owner
             // One party at both doors: the OAuth client and the GNAP instance share the name "agent-1".
             var agentClient = ClientDefinition(
                 id: "agent-1",
                 auth: "client_secret_basic",
                 secret: TestClients.secret,
                 grantTypes: ["client_credentials", "authorization_code", Self.exchange],
-                scopes: "openid read"
+                scopes: "openid read delete"
             )
             agentClient.redirectURIs = [Self.callback]
             var resourceServer = ClientDefinition(
@@ -137,7 +140,7 @@ import Testing
                     id: "agent-1",
                     key: agent.key,
                     displayName: "Agent",
-                    allowedAccess: ["read", "backup-api", "metrics-api"],
+                    allowedAccess: ["read", "delete", "backup-api", "metrics-api"],
                     allowBearer: true
                 )
             ]

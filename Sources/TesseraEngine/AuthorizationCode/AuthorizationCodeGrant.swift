@@ -5,12 +5,14 @@ import TesseraStorage
 /// The authorization code grant at the token endpoint (RFC 6749 §4.1.3) with PKCE verification
 /// (RFC 7636 §4.6). A code is redeemed once; a second use revokes every token issued from it
 /// (RFC 6749 §4.1.2). With the `openid` scope the response also carries an ID token.
-struct AuthorizationCodeGrant: GrantHandler {
+struct AuthorizationCodeGrant: EvidenceHandler {
     let grantType: GrantType = .authorizationCode
     let store: any AuthorizationCodeStore
 
-    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
-        let code = try request.parameters.require("code")
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+        guard case .authorizationCode(let code, let presentedRedirectURI, let presentedVerifier) = request.evidence else {
+            throw OAuthError.invalidRequest("an authorization code is required")
+        }
         guard code.utf8.count <= 128 else { throw OAuthError.invalidGrant("the authorization code is unknown, expired or already used") }
         let now = context.now()
         let record: AuthorizationCodeRecord
@@ -29,10 +31,10 @@ struct AuthorizationCodeGrant: GrantHandler {
         do { approved = try JSONDecoder().decode(ApprovedAuthorization.self, from: Data(record.payload.utf8)) } catch {
             throw OAuthError.serverError("the stored authorization cannot be read")
         }
-        guard let redirectURI = request.parameters["redirect_uri"], redirectURI == approved.request.redirectURI else {
+        guard let redirectURI = presentedRedirectURI, redirectURI == approved.request.redirectURI else {
             throw OAuthError.invalidGrant("redirect_uri must be the one used in the authorization request (RFC 6749 §4.1.3)")
         }
-        guard let verifier = request.parameters["code_verifier"] else {
+        guard let verifier = presentedVerifier else {
             throw OAuthError.invalidRequest("code_verifier is required (RFC 7636 §4.5)")
         }
         guard approved.request.verifies(verifier) else {
@@ -48,15 +50,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         let scope = try context.scopeCheck.grantedScope(
             requested: nil,
             offered: Scope(approved.scope),
-            question: AccessQuestion(
-                party: .init(oauth: client.record),
-                operation: .redeem,
-                rights: [],
-                audiences: audience,
-                user: approved.subject,
-                door: .oauth,
-                grantType: grantType.rawValue
-            )
+            question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: audience)
         )
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
@@ -66,8 +60,8 @@ struct AuthorizationCodeGrant: GrantHandler {
             audience: audience,
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
-        grant.confirmation = request.confirmation
-        grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request)
+        grant.confirmation = request.provenKey?.confirmation
+        grant.refreshTokenBinding = request.provenKey?.jkt
         grant.authorizationDetails = approved.authorizationDetails
         grant.parent = approved.consentID.map { TokenParent(.consent, $0) }
         let minted = try await context.issuer.mint(grant)

@@ -323,7 +323,7 @@ public struct AuthorizationCodeService: Sendable {
         try resourceCheck.requireNamed(resources, client: client)
         _ = try resourceCheck.audience(for: resources)
         let scope = try scopeCheck.grantedScope(
-            requested: parameters["scope"],
+            requested: try parameters["scope"].map { scope throws(OAuthError) in try Scope(parsing: scope) },
             offered: Scope(client.scopes),
             question: AccessQuestion(
                 party: .init(oauth: client),

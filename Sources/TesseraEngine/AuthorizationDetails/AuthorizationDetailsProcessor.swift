@@ -40,6 +40,11 @@ public struct AuthorizationDetailsProcessor: Sendable {
 
     // MARK: - Parsing (RFC 9396 §2)
 
+    /// The OAuth door's name for entry `index` (RFC 9396 §2).
+    /// - Parameter index: the entry's position.
+    /// - Returns: `authorization_details[index]`.
+    public static func label(_ index: Int) -> String { "authorization_details[\(index)]" }
+
     /// Parses the `authorization_details` parameter: a JSON array of objects, each with a
     /// non-empty string `type`. Type-specific checks happen in ``grant(_:to:)``.
     public static func parse(_ text: String) throws(OAuthError) -> [JSONValue] {
@@ -75,11 +80,21 @@ public struct AuthorizationDetailsProcessor: Sendable {
 
     /// Validates requested details and returns what is granted: non-Cedar entries as asked,
     /// Cedar entries narrowed by the AS's delegation policies and the type's rules.
-    public func grant(_ requested: [JSONValue], to party: Party) throws(OAuthError) -> [JSONValue] {
+    /// - Parameters:
+    ///   - requested: the entries asked for.
+    ///   - party: the client and subject.
+    ///   - label: how the door names entry `i` in a refusal (RFC 9396 `authorization_details[i]`, a GNAP `access[type]`).
+    /// - Returns: the entries granted.
+    /// - Throws: ``OAuthError`` `invalid_authorization_details` naming the entry.
+    public func grant(
+        _ requested: [JSONValue],
+        to party: Party,
+        label: (Int) -> String = AuthorizationDetailsProcessor.label
+    ) throws(OAuthError) -> [JSONValue] {
         try Self.checkShape(requested)
         var granted: [JSONValue] = []
         for (index, entry) in requested.enumerated() {
-            let label = "authorization_details[\(index)]"
+            let label = label(index)
             guard case .object(let members) = entry, let typeName = members["type"]?.stringValue else { continue }
             let printable = FormParameters.printableValue(typeName)
             guard let type = types[typeName] else { throw .invalidAuthorizationDetails("\(label): unknown type '\(printable)'") }
@@ -116,10 +131,19 @@ public struct AuthorizationDetailsProcessor: Sendable {
     /// The checks that do not depend on who is asking (for a request whose subject is decided
     /// later, such as a GNAP grant awaiting approval): types, members, and for Cedar entries the
     /// syntax, templates, emptiness, size and schema. ``grant(_:to:)`` repeats them and decides.
-    public func check(_ requested: [JSONValue], clientID: String?) throws(OAuthError) {
+    /// - Parameters:
+    ///   - requested: the entries asked for.
+    ///   - clientID: the client, for types restricted to some clients.
+    ///   - label: how the door names entry `i` in a refusal.
+    /// - Throws: ``OAuthError`` `invalid_authorization_details` naming the entry.
+    public func check(
+        _ requested: [JSONValue],
+        clientID: String?,
+        label: (Int) -> String = AuthorizationDetailsProcessor.label
+    ) throws(OAuthError) {
         try Self.checkShape(requested)
         for (index, entry) in requested.enumerated() {
-            let label = "authorization_details[\(index)]"
+            let label = label(index)
             guard case .object(let members) = entry, let typeName = members["type"]?.stringValue else { continue }
             let printable = FormParameters.printableValue(typeName)
             guard let type = types[typeName] else { throw .invalidAuthorizationDetails("\(label): unknown type '\(printable)'") }

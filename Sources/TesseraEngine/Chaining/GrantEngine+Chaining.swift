@@ -15,7 +15,7 @@ extension GrantEngine {
         fetcher: any JWKSFetcher,
         peerTokenClient: (any PeerTokenClient)?,
         now: @escaping @Sendable () -> Date
-    ) -> [any GrantHandler] {
+    ) -> [any EvidenceHandler] {
         let keys = TrustKeys(fetcher: fetcher, refetchInterval: trust.jwksRefetchInterval, now: now)
         let validator = ExchangeTokenValidator(
             issuer: configuration.issuer,
@@ -40,7 +40,7 @@ extension GrantEngine {
             policy: trust.idJAGPolicy,
             subjects: IDJAGSubjectValidator(issuer: configuration.issuer, keyRing: keyRing, trust: trust, keys: keys, now: now)
         )
-        var handlers: [any GrantHandler] = [
+        var handlers: [any EvidenceHandler] = [
             TokenExchangeGrant(validator: validator, trust: trust, redeemer: redeemer, idJAG: idJAGIssuer)
         ]
         if trust.acceptsGrants {

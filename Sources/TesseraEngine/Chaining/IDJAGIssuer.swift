@@ -24,24 +24,24 @@ struct IDJAGIssuer: Sendable {
     /// OpenID Connect authentication claims an ID-JAG carries over from the ID token (draft §3.1).
     static let authenticationClaims = ["auth_time", "acr", "amr"]
 
-    func issue(_ request: TokenRequest, client: AuthenticatedClient, context grantContext: GrantContext) async throws -> TokenResponse {
-        let form = request.parameters
-        let subjectToken = try form.require("subject_token")
-        let subjectType = try form.require("subject_token_type")
+    func issue(_ request: AccessRequest, client: AuthenticatedClient, context grantContext: GrantContext) async throws -> TokenResponse {
+        guard case .subjectToken(let presented) = request.evidence else { throw OAuthError.invalidRequest("a subject token is required") }
+        let subjectToken = try Evidence.require(presented.token, "subject_token")
+        let subjectType = try Evidence.require(presented.tokenType, "subject_token_type")
         guard subjectType == TokenTypeIdentifier.idToken else {
             throw OAuthError.invalidRequest(
                 "an ID-JAG is minted from an ID token: subject_token_type must be \(TokenTypeIdentifier.idToken) (draft-ietf-oauth-identity-assertion-authz-grant §4.3.1)"
             )
         }
-        if form["actor_token"] != nil || form["actor_token_type"] != nil {
+        if presented.actorToken != nil || presented.actorTokenType != nil {
             throw OAuthError.invalidRequest("actor_token is not processed when minting an ID-JAG")
         }
-        if request.authorizationDetails != nil {
+        if request.rights.authorizationDetails != nil {
             throw OAuthError.invalidAuthorizationDetails(
                 "authorization_details are not carried into an ID-JAG here; ask the resource AS for them"
             )
         }
-        let audiences = form.all("audience")
+        let audiences = request.audiences
         guard audiences.count == 1, let audience = audiences.first else {
             throw OAuthError.invalidRequest(
                 "an ID-JAG request names exactly one 'audience': the issuer of the resource authorization server (§4.3.1)"
@@ -71,7 +71,7 @@ struct IDJAGIssuer: Sendable {
             "claims": .object(identity.values),
         ]
         // An ID token carries no authorization, so its scope is no ceiling: policy decides each scope.
-        let scope = try request.scope.map { try Scope(parsing: $0) } ?? Scope([String]())
+        let scope = request.rights.scope ?? Scope([String]())
         var question = AccessQuestion(
             party: .init(oauth: client.record),
             operation: .exchange,
@@ -106,7 +106,7 @@ struct IDJAGIssuer: Sendable {
         } else if !resources.isEmpty {
             claims["resource"] = .array(resources.map(JSONValue.string))
         }
-        if let jkt = request.confirmation?.jkt { claims["cnf"] = .object(["jkt": .string(jkt)]) }
+        if let jkt = request.provenKey?.jkt { claims["cnf"] = .object(["jkt": .string(jkt)]) }
         return try await issuer.mintAssertion(
             .init(kind: .idJAG, claims: claims, audience: peer.issuer, scope: scope, clientID: client.id, subject: subject)
         )

@@ -22,7 +22,7 @@ struct IDJAGRedeemer: Sendable {
     let keys: TrustKeys
     let replay: any ReplayCache
 
-    func redeem(_ jws: CompactJWS, request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
+    func redeem(_ jws: CompactJWS, request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
     {
         // Draft §8: ID-JAGs are for confidential clients; EMA §7.7: client authentication MUST be enforced.
         guard client.method != .none else {
@@ -68,7 +68,7 @@ struct IDJAGRedeemer: Sendable {
                 "ID-JAG 'client_id' is not the authenticated client; only the client it was issued for redeems it (§4.4.1)"
             )
         }
-        let confirmation = try confirmation(claims, proven: request.confirmation)
+        let confirmation = try confirmation(claims, proven: request.provenKey?.confirmation)
         let audience = try grantedResources(
             claims,
             requested: request.resources,
@@ -88,20 +88,12 @@ struct IDJAGRedeemer: Sendable {
         guard let subject = peer.inbound.subject(of: claims) else {
             throw OAuthError.invalidGrant("the ID-JAG's subject cannot be mapped to a subject of this domain")
         }
-        var question = AccessQuestion(
-            party: .init(oauth: client.record),
-            operation: .redeem,
-            rights: [],
-            audiences: request.resources,
-            user: subject,
-            door: .oauth,
-            grantType: GrantType.jwtBearer.rawValue
-        )
+        var question = request.question(.redeem, by: ClientIdentity(.oauth(client)), user: subject)
         question.peer = peer.name
         // The peer's cap (chaining.peers[].scopes) and any owner's forbid narrow it, as the intersection did.
         let scope = try context.scopeCheck.grantedScope(
             requested: nil,
-            offered: try grantedScope(request.scope, claims: claims, client: client),
+            offered: try grantedScope(request.rights.scope, claims: claims, client: client),
             question: question
         )
         try checkChainingPolicy(scope, claims: claims, peer: peer, client: client, subject: subject)
@@ -212,11 +204,11 @@ struct IDJAGRedeemer: Sendable {
 
     /// EMA §7.2.1 read as an intersection: the requested scope (or the ID-JAG's when none is asked
     /// for) within the ID-JAG's and the client's.
-    private func grantedScope(_ requested: String?, claims: JWTClaimSet, client: AuthenticatedClient) throws -> Scope {
+    private func grantedScope(_ requested: Scope?, claims: JWTClaimSet, client: AuthenticatedClient) throws -> Scope {
         let carried = claims.scope
         var scope: Set<String>
         if let requested {
-            let asked = try Scope(parsing: requested)
+            let asked = requested
             let beyond = asked.subtracting(carried)
             guard beyond.isEmpty else { throw OAuthError.invalidScope("scope exceeds the ID-JAG's scope: \(beyond.description)") }
             scope = Set(asked.tokens)

@@ -14,7 +14,7 @@ import TesseraStorage
 /// narrowing of the grant's), and the key binding (`requested_cnf`, or `cnf` proven here).
 /// Every refusal of the grant itself is `invalid_grant` (RFC 7523 §3.1). No refresh token is
 /// issued (identity chaining §5.4).
-struct JWTBearerGrant: GrantHandler {
+struct JWTBearerGrant: EvidenceHandler {
     let grantType: GrantType = .jwtBearer
     let issuer: String
     let tokenEndpoint: String
@@ -29,8 +29,8 @@ struct JWTBearerGrant: GrantHandler {
         "at+jwt", "dpop+jwt", "client-authentication+jwt", "logout+jwt", "secevent+jwt", "txntoken+jwt", "oauth-id-jag+jwt",
     ]
 
-    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
-        let assertion = try request.parameters.require("assertion")
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+        guard case .jwtGrant(let assertion) = request.evidence else { throw OAuthError.invalidRequest("an assertion is required") }
         let jws: CompactJWS
         do { jws = try CompactJWS(parsing: assertion) } catch { throw OAuthError.invalidGrant("assertion is not a JWS: \(error.message)") }
         let typ = jws.header.typ?.lowercased().replacingOccurrences(of: "application/", with: "")
@@ -74,7 +74,7 @@ struct JWTBearerGrant: GrantHandler {
             throw OAuthError.invalidGrant("the grant was minted for another client ('client_id'/'azp'); only that client may redeem it")
         }
         // The key binding too, so a party without the grant's key cannot burn it either.
-        let confirmation = try confirmation(claims: claims, proven: request.confirmation)
+        let confirmation = try confirmation(claims: claims, proven: request.provenKey?.confirmation)
         let fresh = try await replay.insertIfAbsent(
             namespace: "jwt_grant:\(peer.issuer)",
             value: jti,
@@ -86,21 +86,13 @@ struct JWTBearerGrant: GrantHandler {
         guard let subject = peer.inbound.subject(of: claims) else {
             throw OAuthError.invalidGrant("the grant's subject cannot be mapped to a subject of this domain")
         }
-        let ceiling = try grantedScope(request.scope, claims: claims, client: client)
+        let ceiling = try grantedScope(request.rights.scope, claims: claims, client: client)
         // Within the grant and the client's scopes, the one decision point decides (docs/policy.md):
         // the peer's cap (chaining.peers[].scopes, translated into a policy) and any owner's forbid.
-        var question = AccessQuestion(
-            party: .init(oauth: client.record),
-            operation: .redeem,
-            rights: [],
-            audiences: request.resources,
-            user: subject,
-            door: .oauth,
-            grantType: grantType.rawValue
-        )
+        var question = request.question(.redeem, by: ClientIdentity(.oauth(client)), user: subject)
         question.peer = peer.name
         let scope = try context.scopeCheck.grantedScope(
-            requested: request.scope == nil ? nil : ceiling.description,
+            requested: request.rights.scope == nil ? nil : ceiling,
             offered: ceiling,
             question: question
         )
@@ -128,7 +120,7 @@ struct JWTBearerGrant: GrantHandler {
         grant.confirmation = confirmation
         grant.parent = TokenParent(.jwtGrant, jti)
         grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
-        if let requested = request.authorizationDetails {
+        if let requested = request.rights.authorizationDetails {
             // Only a narrowing of the grant's own `authorization_details` (a Cedar set keeps only policies the
             // grant's set holds), then decided (and Cedar sets narrowed further) by this AS's policies for the mapped subject.
             guard case .array(let held)? = claims["authorization_details"], !held.isEmpty else {
@@ -174,11 +166,11 @@ struct JWTBearerGrant: GrantHandler {
 
     /// The requested scope, or the grant's; never more than the grant or the client's scopes (the
     /// peer's cap is policy, ``ConfiguredPolicies``).
-    private func grantedScope(_ requested: String?, claims: JWTClaimSet, client: AuthenticatedClient) throws -> Scope {
+    private func grantedScope(_ requested: Scope?, claims: JWTClaimSet, client: AuthenticatedClient) throws -> Scope {
         let grantScope = claims.scope
         let clientScope = Scope(client.record.scopes)
         guard let requested else { return Scope(Set(grantScope.tokens).intersection(clientScope.tokens)) }
-        let scope = try Scope(parsing: requested)
+        let scope = requested
         let beyondGrant = scope.subtracting(grantScope)
         guard beyondGrant.isEmpty else { throw OAuthError.invalidScope("scope exceeds the grant's scope: \(beyondGrant.description)") }
         let beyondClient = scope.subtracting(clientScope)

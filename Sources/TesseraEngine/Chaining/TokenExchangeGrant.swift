@@ -12,7 +12,7 @@ import TesseraStorage
 /// needs a proof of its key and yields a token bound to the proven key (``DerivedTokenRules``); an
 /// unknown or untrusted target is `invalid_target` (RFC 8693 §2.2.2); nothing exchanged carries a
 /// refresh token.
-struct TokenExchangeGrant: GrantHandler {
+struct TokenExchangeGrant: EvidenceHandler {
     let grantType: GrantType = .tokenExchange
     let validator: ExchangeTokenValidator
     let trust: TrustConfiguration
@@ -34,24 +34,22 @@ struct TokenExchangeGrant: GrantHandler {
         var delegated: Bool
     }
 
-    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
         guard client.method != .none else {
             throw OAuthError.invalidClient("token exchange needs an authenticated client")
         }
-        let form = request.parameters
+        guard case .subjectToken(let presented) = request.evidence else { throw OAuthError.invalidRequest("a subject token is required") }
         // An ID-JAG is a profile of its own: an identity assertion in, the issuance policy deciding the access.
-        if form["requested_token_type"] == TokenTypeIdentifier.idJAG {
-            return try await idJAG.issue(request, client: client, context: context)
-        }
-        let subjectToken = try form.require("subject_token")
-        let subjectType = try form.require("subject_token_type")
-        let actorToken = form["actor_token"]
-        let actorType = form["actor_token_type"]
+        if presented.requestedTokenType == TokenTypeIdentifier.idJAG { return try await idJAG.issue(request, client: client, context: context) }
+        let subjectToken = try Evidence.require(presented.token, "subject_token")
+        let subjectType = try Evidence.require(presented.tokenType, "subject_token_type")
+        let actorToken = presented.actorToken
+        let actorType = presented.actorTokenType
         if (actorToken == nil) != (actorType == nil) {
             throw OAuthError.invalidRequest("actor_token and actor_token_type go together (RFC 8693 §2.1)")
         }
-        let target = try resolveTarget(audiences: form.all("audience"), resources: request.resources, context: context)
-        let issuedType = try issuedTokenType(requested: form["requested_token_type"], target: target)
+        let target = try resolveTarget(audiences: request.audiences, resources: request.resources, context: context)
+        let issuedType = try issuedTokenType(requested: presented.requestedTokenType, target: target)
 
         let subject = try await validator.validate(subjectToken, type: subjectType, role: "subject_token")
         var actingParty: PresentedToken?
@@ -65,28 +63,25 @@ struct TokenExchangeGrant: GrantHandler {
         let confirmation = try DerivedTokenRules.confirmation(
             required: presenter.delegated ? actingParty?.confirmation : subject.confirmation,
             parentBound: subject.confirmation != nil || actingParty?.confirmation != nil,
-            proven: request.confirmation,
+            proven: request.provenKey?.confirmation,
             role: presenter.delegated && actingParty?.confirmation != nil ? "actor_token" : "subject_token"
         )
 
         let scope = try context.scopeCheck.grantedScope(
-            requested: request.scope,
+            requested: request.rights.scope,
             offered: subject.scope,
             ceiling: .init(scope: subject.scope, refusal: "scope exceeds the subject token's scope: "),
-            question: AccessQuestion(
-                party: .init(oauth: client.record),
-                operation: .exchange,
-                rights: [],
-                audiences: form.all("audience") + request.resources,
+            question: request.question(
+                .exchange,
+                by: ClientIdentity(.oauth(client)),
                 user: subject.subject == client.id ? nil : subject.subject,
-                door: .oauth,
-                grantType: grantType.rawValue
+                audiences: request.audiences + request.resources
             )
         )
 
         switch target {
         case .peer(let peer):
-            if request.authorizationDetails != nil {
+            if request.rights.authorizationDetails != nil {
                 throw OAuthError.invalidAuthorizationDetails(
                     "authorization_details are not carried into a JWT authorization grant for a peer AS; ask the peer AS for them"
                 )
@@ -140,7 +135,7 @@ struct TokenExchangeGrant: GrantHandler {
             grant.parent = DerivedTokenRules.parent(subject)
             // RFC 9396 §7 as for a refresh: the subject token's details, or a narrowing of them (a Cedar
             // set only keeps policies the subject token's set holds); never details it does not carry.
-            if let requested = request.authorizationDetails {
+            if let requested = request.rights.authorizationDetails {
                 guard let held = subject.authorizationDetails else {
                     throw OAuthError.invalidAuthorizationDetails(
                         "the subject_token carries no authorization_details; an exchanged token may only narrow its subject token's (RFC 8693 §2.1)"

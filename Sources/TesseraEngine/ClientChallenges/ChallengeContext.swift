@@ -16,21 +16,21 @@ enum ChallengeContext {
     ]
 
     /// The context in `client_challenges.policy`'s words.
-    static func build(request: TokenRequest, client: AuthenticatedClient, satisfied: Set<String>, now: Date) -> [CedarString: CedarValue] {
-        let requested = (request.scope ?? "").split(separator: " ").map(String.init)
+    static func build(request: AccessRequest, client: AuthenticatedClient, satisfied: Set<String>, now: Date) -> [CedarString: CedarValue] {
+        let requested = request.rights.scope?.tokens ?? []
         let declared = client.metadata.map { Set(($0.document.scope ?? "").split(separator: " ").map(String.init)) }
         let firstSeen = client.metadata?.observation.firstSeenAt ?? client.record.createdAt
         let keysChanged = client.metadata?.observation.keysChangedAt.map { now.timeIntervalSince($0) < 86_400 } ?? false
-        let details = parsedDetails(request.parameters["authorization_details"])
+        let details = parsedDetails(request.presented["authorization_details"])
         return [
-            "grant_type": .string(CedarString(request.grantType.rawValue)),
+            "grant_type": .string(CedarString(request.kind)),
             "scopes": strings(requested),
             "resources": strings(request.resources),
             "client_age_seconds": .long(Int64(max(0, now.timeIntervalSince(firstSeen)).rounded(.down))),
             "metadata_document_client": .bool(client.metadata != nil),
             "scope_beyond_metadata": .bool(declared.map { !Set(requested).isSubset(of: $0) } ?? false),
             "keys_changed_recently": .bool(keysChanged),
-            "sender_constrained": .bool(request.confirmation != nil),
+            "sender_constrained": .bool(request.provenKey != nil),
             "authorization_details_types": strings(details.compactMap { if case .string(let type) = $0["type"] { type } else { nil } }),
             "largest_amount": .long(details.map(largestAmount).max() ?? 0),
             "evidence": strings(Array(satisfied)),

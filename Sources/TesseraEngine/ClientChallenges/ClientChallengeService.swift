@@ -58,9 +58,9 @@ public struct ClientChallengeService: Sendable {
     /// Lets the request through, or throws.
     /// - Throws: ``InsufficientClientAuthorization`` (a challenge, already stored); ``OAuthError``
     ///   `unauthorized_client` for a refusal, a bad retry or a client that cannot be challenged.
-    public func admit(_ request: TokenRequest, client: AuthenticatedClient) async throws {
+    public func admit(_ request: AccessRequest, client: AuthenticatedClient) async throws {
         var satisfied: Set<String> = []
-        if let session = request.parameters[ChallengeRequirement.sessionParameter] {
+        if let session = request.challengeAnswer?.session {
             satisfied = try await redeem(session: session, request: request, client: client)
         }
         let context = ChallengeContext.build(request: request, client: client, satisfied: satisfied, now: now())
@@ -91,7 +91,7 @@ public struct ClientChallengeService: Sendable {
         var satisfied: [String]
     }
 
-    func challenge(type: String, request: TokenRequest, client: AuthenticatedClient, satisfied: Set<String>) async throws -> any Error {
+    func challenge(type: String, request: AccessRequest, client: AuthenticatedClient, satisfied: Set<String>) async throws -> any Error {
         // §7: only clients that say they understand challenges get one; today that is said in a
         // Client ID Metadata Document.
         guard client.metadata?.document.insufficientClientAuthorizationSupported == true else {
@@ -110,7 +110,7 @@ public struct ClientChallengeService: Sendable {
             requirement["attesters"] = .array(configuration.attesters.map { .string($0.issuer) })
         default:
             requirement["issuers"] = .array(configuration.mandateIssuers.map { .string($0.issuer) })
-            if let scope = request.scope { requirement["scope"] = .string(scope) }
+            if let scope = request.rights.scope { requirement["scope"] = .string(scope.description) }
         }
         let issuedAt = now()
         let envelope = Envelope(requirement: requirement, nonce: nonce, satisfied: satisfied.sorted())
@@ -118,7 +118,7 @@ public struct ClientChallengeService: Sendable {
             ClientChallengeRecord(
                 sessionHash: TokenIssuer.hashToken(session),
                 clientID: client.id,
-                keyThumbprint: request.confirmation?.jkt,
+                keyThumbprint: request.provenKey?.jkt,
                 requestDigest: Self.digest(request),
                 requirement: String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self),
                 issuedAt: issuedAt,
@@ -135,7 +135,7 @@ public struct ClientChallengeService: Sendable {
 
     // MARK: - Redeeming
 
-    func redeem(session: String, request: TokenRequest, client: AuthenticatedClient) async throws -> Set<String> {
+    func redeem(session: String, request: AccessRequest, client: AuthenticatedClient) async throws -> Set<String> {
         func refuse(_ why: String) -> OAuthError { .unauthorizedClient("challenge_session rejected: \(why)") }
         guard session.utf8.count <= 128 else { throw refuse("it is not one this server issued") }
         let record: ClientChallengeRecord
@@ -148,7 +148,7 @@ public struct ClientChallengeService: Sendable {
         }
         guard record.clientID == client.id else { throw refuse("it was issued to another client") }
         guard record.expiresAt > now() else { throw refuse("it has expired") }
-        guard record.keyThumbprint == request.confirmation?.jkt else {
+        guard record.keyThumbprint == request.provenKey?.jkt else {
             throw refuse("the request is not proven with the key the challenged request used (DPoP)")
         }
         guard record.requestDigest == Self.digest(request) else {
@@ -157,7 +157,7 @@ public struct ClientChallengeService: Sendable {
         guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(record.requirement.utf8)),
             case .string(let type) = envelope.requirement["type"]
         else { throw refuse("its stored requirement is unreadable") }
-        guard let evidence = request.parameters[ChallengeRequirement.evidenceParameter] else {
+        guard let evidence = request.challengeAnswer?.evidence else {
             throw refuse("the retry carries no \(ChallengeRequirement.evidenceParameter)")
         }
         let verifier = EvidenceVerifier(
@@ -176,13 +176,13 @@ public struct ClientChallengeService: Sendable {
     }
 
     /// SHA-256 over the request's grant parameters, minus client authentication and the challenge's own.
-    static func digest(_ request: TokenRequest) -> String {
+    static func digest(_ request: AccessRequest) -> String {
         let excluded: Set<String> = [
             "client_id", "client_secret", "client_assertion", "client_assertion_type",
             ChallengeRequirement.sessionParameter, ChallengeRequirement.evidenceParameter,
         ]
-        let lines = request.parameters.names.subtracting(excluded).sorted().map { name in
-            name + "=" + request.parameters.all(name).map(FormParameters.encode).joined(separator: "&")
+        let lines = request.presented.names.subtracting(excluded).sorted().map { name in
+            name + "=" + request.presented.all(name).map(FormParameters.encode).joined(separator: "&")
         }
         return Base64URL.encode(SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)))
     }

@@ -6,7 +6,7 @@ import TesseraStorage
 struct EvidenceVerifier {
     let service: ClientChallengeService
     let client: AuthenticatedClient
-    let request: TokenRequest
+    let request: AccessRequest
     let nonce: String
     let challengedAt: Date
 
@@ -69,9 +69,9 @@ struct EvidenceVerifier {
                 throw OAuthError.invalidRequest("it does not name this client in 'client_id' or 'azp'")
             }
             let granted = Set((claims.scope ?? "").split(separator: " ").map(String.init))
-            let asked = Set((request.scope ?? "").split(separator: " ").map(String.init))
+            let asked = Set(request.rights.scope?.tokens ?? [])
             guard asked.isSubset(of: granted) else {
-                throw OAuthError.invalidRequest("it does not cover the requested scope '\(request.scope ?? "")'")
+                throw OAuthError.invalidRequest("it does not cover the requested scope '\(request.rights.scope?.description ?? "")'")
             }
             let afterChallenge =
                 claims.iat.map { Double($0) >= challengedAt.timeIntervalSince1970 - service.configuration.clockSkew } ?? false

@@ -8,13 +8,13 @@ import TesseraStorage
 /// the same ``AuthorizationDetailsProcessor`` the OAuth front door uses.
 extension GNAPService {
     /// Request-time checks of every Cedar-profile right (types, members, syntax, schema).
-    /// - Throws: ``GNAPError`` `invalid_request` with the processor's description.
+    /// - Throws: ``GNAPError`` `invalid_request` (``Refusal/Code/rightsMalformed``) with the processor's description.
     func checkCedarRights(_ access: [GNAPAccessRight], instance: GNAPConfiguration.Instance?) throws(GNAPError) {
         let entries = Self.cedarEntries(access)
         guard !entries.isEmpty else { return }
         guard let authorizationDetails else { throw GNAPError(.invalidRequest, "this server accepts no Cedar-profile access rights") }
-        do { try authorizationDetails.check(entries, clientID: instance?.id) } catch {
-            throw GNAPError(.invalidRequest, error.message.replacingOccurrences(of: "authorization_details[", with: "access[cedar "))
+        do { try authorizationDetails.check(entries, clientID: instance?.id, label: { "access[cedar \($0)]" }) } catch {
+            throw Refusal(error).gnap
         }
     }
 
@@ -31,11 +31,10 @@ extension GNAPService {
                 continue
             }
             let granted: [JSONValue]
-            do { granted = try authorizationDetails.grant([try Self.json(object)], to: party) } catch let error as OAuthError {
-                throw GNAPError(
-                    .invalidRequest,
-                    error.message.replacingOccurrences(of: "authorization_details[0]", with: "access[\(object.type)]")
-                )
+            do {
+                granted = try authorizationDetails.grant([try Self.json(object)], to: party, label: { _ in "access[\(object.type)]" })
+            } catch let error as OAuthError {
+                throw Refusal(error).gnap
             }
             let encoded = try JSONEncoder().encode(granted[0])
             result.append(.object(try JSONDecoder().decode(GNAPAccessObject.self, from: encoded)))

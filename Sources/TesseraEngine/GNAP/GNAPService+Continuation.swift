@@ -182,7 +182,7 @@ extension GNAPService {
         instance: GNAPConfiguration.Instance?,
         at current: Date
     ) async throws -> (record: GNAPInteractionRecord?, response: [String: JSONValue]?)? {
-        let decision = try decide(request, party: Self.party(instance: instance, thumbprint: grant.keyThumbprint))
+        let decision = try decide(request, client: Self.identity(instance: instance, thumbprint: grant.keyThumbprint))
         if decision.state == .approved {
             (grant.state, grant.subject) = (.approved, decision.subject)
             return nil

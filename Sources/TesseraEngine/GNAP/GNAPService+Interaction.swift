@@ -262,15 +262,10 @@ extension GNAPService {
         let instance = try await registeredInstance(grant.instanceID)
         // Who may approve is policy too (gnap.interaction.resource_owners is translated into it,
         // docs/policy.md): a right the one decision point refuses for this person is not theirs to give.
-        if let question = Self.question(
-            request,
-            party: Self.party(instance: instance, thumbprint: grant.keyThumbprint),
-            operation: .approve,
-            user: username
-        ),
-            !decisions.decide(question).refusals.isEmpty
-        {
-            throw InteractionProblem.wrongOwner
+        if request.accessToken != nil {
+            let client = Self.identity(instance: instance, thumbprint: grant.keyThumbprint)
+            let question = AccessRequest(gnap: request).question(.approve, by: client, user: username)
+            if !decisions.decide(question).refusals.isEmpty { throw InteractionProblem.wrongOwner }
         }
         return InteractionView(
             interaction: interaction,

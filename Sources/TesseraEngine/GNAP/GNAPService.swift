@@ -97,7 +97,7 @@ public struct GNAPService: Sendable {
         var stored = try await expandRegisteredReferences(in: request)
         stored.client = nil
         let thumbprint = try Self.thumbprint(of: key)
-        let decision = try decide(stored, party: Self.party(instance: instance, thumbprint: thumbprint))
+        let decision = try decide(stored, client: Self.identity(instance: instance, thumbprint: thumbprint))
         let grantID = TokenIssuer.sortableIdentifier()
         let continuation = TokenIssuer.randomIdentifier()
         let grant = GNAPGrantRecord(

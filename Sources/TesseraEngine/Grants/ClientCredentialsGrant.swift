@@ -3,22 +3,15 @@ import TesseraStorage
 
 /// The client credentials grant (RFC 6749 §4.4): the client acts for itself, so `sub` is its id
 /// (RFC 9068 §2.2). A refresh token is added only when the client is registered for `refresh_token`.
-struct ClientCredentialsGrant: GrantHandler {
+struct ClientCredentialsGrant: EvidenceHandler {
     let grantType: GrantType = .clientCredentials
 
-    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
         try context.resourceCheck.requireNamed(request.resources, client: client.record)
         let scope = try context.scopeCheck.grantedScope(
-            requested: request.scope,
+            requested: request.rights.scope,
             offered: Scope(client.record.scopes),
-            question: AccessQuestion(
-                party: .init(oauth: client.record),
-                operation: .token,
-                rights: [],
-                audiences: request.resources,
-                door: .oauth,
-                grantType: grantType.rawValue
-            )
+            question: request.question(.token, by: ClientIdentity(.oauth(client)))
         )
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
@@ -28,9 +21,9 @@ struct ClientCredentialsGrant: GrantHandler {
             audience: [],
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
-        grant.confirmation = request.confirmation
-        grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request)
-        if let requested = request.authorizationDetails {
+        grant.confirmation = request.provenKey?.confirmation
+        grant.refreshTokenBinding = request.provenKey?.jkt
+        if let requested = request.rights.authorizationDetails {
             grant.authorizationDetails = try context.authorizationDetails.grant(
                 requested,
                 to: .init(clientID: client.id, subject: client.id)

@@ -13,14 +13,6 @@ public struct GrantContext: Sendable {
     let scopeCheck: ScopeCheck
     let resourceCheck: ResourceCheck
 
-    /// The DPoP key a new refresh token is bound to (RFC 9449 §5): the key proven with this request.
-    /// A public client must prove that same key at every refresh; a confidential client (constrained
-    /// by its authentication too) may move to another key it proves, but a grant that started
-    /// key-bound never continues as bearer (RFC 9700 §4.8: a derived token never exceeds its parent).
-    public func refreshTokenBinding(client: AuthenticatedClient, request: TokenRequest) -> String? {
-        request.confirmation?.jkt
-    }
-
     init(
         issuer: TokenIssuer,
         tokens: any TokenStore,

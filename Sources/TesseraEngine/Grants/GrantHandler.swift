@@ -1,8 +1,11 @@
-public import TesseraProtocol
+import TesseraProtocol
 
-/// One grant type at the token endpoint (RFC 6749 §4–6). Runs after the client was authenticated
-/// and found entitled to the grant type; returns the response only once its state is stored.
-public protocol GrantHandler: Sendable {
+/// The check of one kind of ``Evidence`` (RFC 6749 §4–6 grants, RFC 8693, RFC 7523), behind
+/// ``GrantEngine/answer(_:from:)``. Runs after the client was authenticated, found entitled to the
+/// evidence's grant type and admitted; decides, narrows and issues, and returns the token set only
+/// once its state is stored. Refusals are thrown as ``OAuthError`` and read as a ``Refusal``.
+protocol EvidenceHandler: Sendable {
+    /// The grant type a client must be registered for to present this evidence.
     var grantType: GrantType { get }
-    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
 }

@@ -3,11 +3,11 @@ import TesseraStorage
 
 /// The refresh token grant (RFC 6749 §6) with rotation: every use returns a new refresh token and
 /// a second use of an old one revokes the whole family (RFC 9700 §4.14.2).
-struct RefreshTokenGrant: GrantHandler {
+struct RefreshTokenGrant: EvidenceHandler {
     let grantType: GrantType = .refreshToken
 
-    func handle(_ request: TokenRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
-        let presented = try request.parameters.require("refresh_token")
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+        guard case .refreshToken(let presented) = request.evidence else { throw OAuthError.invalidRequest("a refresh token is required") }
         let hash = TokenIssuer.hashToken(presented)
         let now = context.now()
         guard let record = try await context.tokens.refreshToken(hash: hash), record.clientID == client.id else {
@@ -22,7 +22,7 @@ struct RefreshTokenGrant: GrantHandler {
         // public client; a confidential client may prove another key. Never without one: the grant's
         // tokens were key-bound, so the new ones are too (RFC 9700 §4.8).
         if let boundKey = record.jkt {
-            guard let proven = request.confirmation?.jkt else {
+            guard let proven = request.provenKey?.jkt else {
                 throw OAuthError(.invalidDPoPProof, "this refresh token's grant is bound to a DPoP key; send a DPoP proof (RFC 9449 §5)")
             }
             guard client.record.authMethod != .none || ConstantTime.equals(Array(proven.utf8), Array(boundKey.utf8)) else {
@@ -32,17 +32,13 @@ struct RefreshTokenGrant: GrantHandler {
 
         let grantScope = Scope(record.scope.split(separator: " ").map(String.init))
         let scope = try context.scopeCheck.grantedScope(
-            requested: request.scope,
+            requested: request.rights.scope,
             offered: grantScope,
             ceiling: .init(scope: grantScope, refusal: "scope not allowed for this client: "),
-            question: AccessQuestion(
-                party: .init(oauth: client.record),
-                operation: .refresh,
-                rights: [],
-                audiences: request.resources,
-                user: record.subject == client.id ? nil : record.subject,
-                door: .oauth,
-                grantType: grantType.rawValue
+            question: request.question(
+                .refresh,
+                by: ClientIdentity(.oauth(client)),
+                user: record.subject == client.id ? nil : record.subject
             )
         )
         var audience = record.audience
@@ -60,7 +56,7 @@ struct RefreshTokenGrant: GrantHandler {
             throw OAuthError.serverError("the stored authorization_details of this grant cannot be read")
         }
         var details = grantDetails
-        if let requested = request.authorizationDetails {
+        if let requested = request.rights.authorizationDetails {
             guard let grantDetails else {
                 throw OAuthError.invalidAuthorizationDetails("this grant holds no authorization_details; a refresh may only narrow")
             }
@@ -75,8 +71,8 @@ struct RefreshTokenGrant: GrantHandler {
             includeRefreshToken: true,
             refreshScope: grantScope
         )
-        grant.confirmation = request.confirmation
-        grant.refreshTokenBinding = context.refreshTokenBinding(client: client, request: request) ?? record.jkt
+        grant.confirmation = request.provenKey?.confirmation
+        grant.refreshTokenBinding = request.provenKey?.jkt ?? record.jkt
         grant.authorizationDetails = details
         grant.refreshAuthorizationDetails = grantDetails
         grant.parent = TokenParent(.refresh)

@@ -38,8 +38,9 @@ public struct TokenIssuer: Sendable {
         public var refreshScope: Scope?
         /// Key binding for a sender-constrained token (RFC 7800 §3.1, RFC 9449 §6.1, RFC 8705 §3.1).
         public var confirmation: Confirmation?
-        /// The DPoP key thumbprint a new refresh token is bound to (RFC 9449 §5); see
-        /// ``GrantContext/refreshTokenBinding(client:request:)``.
+        /// The DPoP key thumbprint a new refresh token is bound to (RFC 9449 §5): the key proven with
+        /// the request. A public client must prove that same key at every refresh; a confidential client
+        /// may move to another key it proves, but a key-bound grant never continues as bearer (RFC 9700 §4.8).
         public var refreshTokenBinding: String?
         /// The delegation chain (RFC 8693 §4.1).
         public var actor: ActorClaim?

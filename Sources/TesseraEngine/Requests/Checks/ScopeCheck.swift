@@ -16,7 +16,7 @@ struct ScopeCheck: Sendable {
     }
 
     /// - Parameters:
-    ///   - requested: the `scope` parameter, or `nil` when absent.
+    ///   - requested: the simple rights asked for (`scope`, parsed at the door), or `nil` when none were named.
     ///   - offered: what is granted when no scope is requested (the client's registered scope, or
     ///     the parent's); the rights policy refuses are left out of it (RFC 6749 §3.3 lets the AS
     ///     issue less than asked, and the response then names the scope).
@@ -26,7 +26,7 @@ struct ScopeCheck: Sendable {
     /// - Throws: ``OAuthError`` `invalid_scope` naming the scope tokens refused and, for a
     ///   `forbid`, the policy that refused them.
     func grantedScope(
-        requested: String?,
+        requested: Scope?,
         offered: Scope,
         ceiling: Ceiling? = nil,
         question: AccessQuestion
@@ -36,7 +36,7 @@ struct ScopeCheck: Sendable {
             question.rights = offered.tokens
             return Scope(try Self.targetsAllowed(decisions.decide(question)).permitted)
         }
-        let scope = try Scope(parsing: requested)
+        let scope = requested
         if let ceiling {
             let extra = scope.subtracting(ceiling.scope)
             guard extra.isEmpty else { throw OAuthError.invalidScope(ceiling.refusal + extra.description) }

@@ -1,0 +1,39 @@
+import TesseraStorage
+
+/// Who asks, as the engine sees it whichever door they came through: the party, how it was
+/// authenticated (RFC 6749 §2.3 client authentication, RFC 9635 §7.3 key proofing) and where it is
+/// registered. The key proven with a request is the request's (``AccessRequest/provenKey``): a DPoP key
+/// may change from one request to the next, and a GNAP client's key is its identity's thumbprint here.
+public struct ClientIdentity: Sendable {
+    /// Where the party is registered, and what that registration says.
+    public enum Registration: Sendable {
+        /// An OAuth client authenticated at the token endpoint (RFC 6749 §2.3).
+        case oauth(AuthenticatedClient)
+        /// A GNAP client instance (RFC 9635 §2.3): registered under `instanceID`, or only known by its key.
+        case gnap(instanceID: String?, allowedAccess: Set<String>, thumbprint: String)
+    }
+
+    public var registration: Registration
+
+    /// - Parameter registration: who the party is.
+    public init(_ registration: Registration) {
+        self.registration = registration
+    }
+
+    /// `client_id`, the GNAP `instance_id`, or `jkt:<thumbprint>` for an unregistered GNAP key.
+    public var id: String {
+        switch registration {
+        case .oauth(let client): client.id
+        case .gnap(let instance, _, let thumbprint): instance ?? "jkt:" + thumbprint
+        }
+    }
+
+    /// The party as the decision vocabulary sees it (docs/policy.md).
+    public var party: AccessQuestion.Party {
+        switch registration {
+        case .oauth(let client): AccessQuestion.Party(oauth: client.record)
+        case .gnap(let instance, let allowed, _):
+            AccessQuestion.Party(id: id, door: .gnap, registered: instance != nil, scopes: instance == nil ? [] : allowed)
+        }
+    }
+}
