@@ -38,10 +38,10 @@ enum ChallengeContext {
     }
 
     /// The same context in the one vocabulary's words (`Challenge`): camelCase, scopes as `Scope` entities.
-    static func vocabulary(_ legacy: [CedarString: CedarValue], request: TokenRequest) -> [CedarString: CedarValue] {
+    static func vocabulary(_ legacy: [CedarString: CedarValue], request: AccessRequest) -> [CedarString: CedarValue] {
         var context: [CedarString: CedarValue] = ["door": .string("oauth")]
         for (name, value) in legacy { if let renamed = names[name] { context[renamed] = value } }
-        let scopes = (request.scope ?? "").split(separator: " ").map { CedarValue.entity(EntityUID("Scope", String($0))) }
+        let scopes = (request.rights.scope?.tokens ?? []).map { CedarValue.entity(EntityUID("Scope", $0)) }
         context["scopes"] = .set(Set(scopes))
         return context
     }
