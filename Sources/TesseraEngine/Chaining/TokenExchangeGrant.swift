@@ -40,7 +40,9 @@ struct TokenExchangeGrant: EvidenceHandler {
         }
         guard case .subjectToken(let presented) = request.evidence else { throw OAuthError.invalidRequest("a subject token is required") }
         // An ID-JAG is a profile of its own: an identity assertion in, the issuance policy deciding the access.
-        if presented.requestedTokenType == TokenTypeIdentifier.idJAG { return try await idJAG.issue(request, client: client, context: context) }
+        if presented.requestedTokenType == TokenTypeIdentifier.idJAG {
+            return try await idJAG.issue(request, client: client, context: context)
+        }
         let subjectToken = try Evidence.require(presented.token, "subject_token")
         let subjectType = try Evidence.require(presented.tokenType, "subject_token_type")
         let actorToken = presented.actorToken
