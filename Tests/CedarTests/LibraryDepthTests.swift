@@ -73,6 +73,74 @@ import Testing
         #expect(outcome.contains("1:1"), "the error names where the policy starts: \(outcome)")
     }
 
+    /// Entity JSON and a request whose value `x` nests so that the whole document is `levels`
+    /// JSON levels deep (`[` entity `{` `attrs` `{` … for entities, `{` `context` `{` … for the request).
+    /// - Parameters:
+    ///   - levels: the nesting of the whole document.
+    ///   - form: `"arrays"` (`[[…1…]]`) or `"records"` (`{"a": {"a": …1…}}`).
+    /// - Returns: the entity JSON and the request JSON.
+    static func deepData(levels: Int, _ form: String) -> (entities: String, request: String) {
+        func value(_ n: Int) -> String {
+            form == "arrays"
+                ? String(repeating: "[", count: n) + "1" + String(repeating: "]", count: n)
+                : String(repeating: #"{"a": "#, count: n) + "1" + String(repeating: "}", count: n)
+        }
+        let entities = #"[{"uid": {"type": "User", "id": "alice"}, "attrs": {"x": "# + value(levels - 3) + #"}, "parents": []}]"#
+        let request =
+            #"{"principal": {"type": "User", "id": "alice"}, "action": {"type": "Action", "id": "view"}, "resource": {"type": "Doc", "id": "plan"}, "context": {"x": "#
+            + value(levels - 2) + "}}"
+        return (entities, request)
+    }
+
+    /// Reads entity JSON and a request, with and without a schema, and authorizes a policy that
+    /// compares the deep values, on a 512 KiB thread.
+    /// - Parameter data: the entity JSON and the request JSON.
+    /// - Returns: the decision, or every error that refused the data.
+    static func readAndAuthorize(_ data: (entities: String, request: String)) async -> String {
+        let schemaText =
+            "entity User = { x?: Long }; entity Doc; action view appliesTo { principal: User, resource: Doc, context: { x?: Long } };"
+        return await onSmallStack(stack(kib: 512)) { () -> String in
+            var refusals: [String] = []
+            func read<T>(_ body: () throws(CedarParseError) -> T) -> T? {
+                do throws(CedarParseError) {
+                    return try body()
+                } catch {
+                    refusals.append("\(error.code): \(error)")
+                    return nil
+                }
+            }
+            guard let schema = try? Schema(parsing: schemaText) else { return "schema" }
+            // With the schema the deep value is not a `Long`: a type error, or the depth limit.
+            _ = read { () throws(CedarParseError) in try schema.entityStore(json: data.entities) }
+            _ = read { () throws(CedarParseError) in try schema.request(json: data.request) }
+            let store = read { () throws(CedarParseError) in try EntityStore(json: data.entities) }
+            let request = read { () throws(CedarParseError) in try AuthorizationRequest(json: data.request) }
+            guard let store, let request else { return "refused: " + refusals.joined(separator: " | ") }
+            guard
+                let set = try? PolicySet(
+                    parsing: "permit(principal, action, resource) when { principal.x == principal.x && context.x == context.x };"
+                )
+            else { return "policy" }
+            return "\(Authorizer(policies: set).isAuthorized(request, entities: store).decision)"
+        }
+    }
+
+    @Test(arguments: ["arrays", "records"])
+    func entityAndContextJSONAtTheLimitAreSafe(_ form: String) async {
+        let outcome = await Self.readAndAuthorize(Self.deepData(levels: JSONReader.maximumDataDepth, form))
+        #expect(outcome == "allow", "\(outcome)")
+    }
+
+    @Test(arguments: ["arrays", "records"])
+    func entityAndContextJSONDeeperThanTheLimitAreRefused(_ form: String) async {
+        for levels in [JSONReader.maximumDataDepth + 1, 256, 10_000] {
+            let outcome = await Self.readAndAuthorize(Self.deepData(levels: levels, form))
+            #expect(outcome.hasPrefix("refused"), "\(levels): \(outcome)")
+            let limit = "\(levels) levels deep; at most \(JSONReader.maximumDataDepth) are accepted"
+            #expect(outcome.components(separatedBy: limit).count == 5, "all four readers name the depth and the limit: \(outcome)")
+        }
+    }
+
     @Test func conditionsAddedByNarrowingAreBoundedToo() throws {
         let chain = Array(repeating: "true", count: Policy.maximumExpressionDepth + 1).joined(separator: " && ")
         #expect(throws: CedarParseError.self) { _ = try PolicyCondition(parsing: chain) }

@@ -23,20 +23,75 @@ import Glibc
     static let jwtBearer = GrantType.jwtBearer.rawValue
 
     struct Domains {
-        let a: TesseraProcess
+        var a: TesseraProcess
         let b: TesseraProcess
         let directoryA: URL
+        /// A's config file and the ports it names (A, B, down), to restart A with another grant lifetime.
+        let configA: String
+        let portsABDown: (Int, Int, Int)
         let issuerA: String
         let issuerB: String
         /// A's, B's and the down peer's ports, held from before the servers start (FreePort.reserve):
         /// nothing else takes them meanwhile, and nothing ever listens on the down peer's.
         let ports: [FreePort.Reservation]
 
+        /// Restarts A on its port and data directory (same keys) with `grantLifetime`.
+        /// - Parameter grantLifetime: `chaining.grant_lifetime`, in seconds.
+        /// - Throws: when A cannot be stopped, its config written, or it does not start again.
+        mutating func restartA(grantLifetime: Int) async throws {
+            try await a.stop()
+            let (portA, portB, portDown) = portsABDown
+            try ChainingProcessTests.configA(portA: portA, portB: portB, portDown: portDown, grantLifetime: grantLifetime)
+                .write(toFile: configA, atomically: true, encoding: .utf8)
+            a = try await TesseraProcess(["--config", configA, "--data-dir", directoryA.path], port: "\(portA)")
+        }
+
         func stop() async throws {
             try await a.stop()
             try await b.stop()
             for port in ports { port.release() }
         }
+    }
+
+    /// Domain A's config. The grant lifetime is long (300 s, the most B accepts) for every grant that
+    /// must be redeemed: under heavy load a 20 s grant expired between its exchange and its redemption.
+    /// - Parameters:
+    ///   - portA: A's port.
+    ///   - portB: B's port.
+    ///   - portDown: a port nothing listens on.
+    ///   - grantLifetime: `chaining.grant_lifetime`, in seconds.
+    /// - Returns: the YAML text.
+    static func configA(portA: Int, portB: Int, portDown: Int, grantLifetime: Int) -> String {
+        let issuerA = "http://127.0.0.1:\(portA)"
+        let issuerB = "http://127.0.0.1:\(portB)"
+        return """
+            issuer: \(issuerA)
+            clients:
+              - {id: app, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
+              - {id: other, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
+              - {id: rs-a, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
+            chaining:
+              domain: a
+              grant_lifetime: \(grantLifetime)
+              delegation_clients: [rs-a]
+              peers:
+                - name: b
+                  issuer: \(issuerB)
+                  audiences: [\(issuerB), \(issuerB)/token]
+                  metadata_url: \(issuerB)/.well-known/oauth-authorization-server
+                  redeem: {client_id: as-a, authentication: private_key_jwt}
+                - name: c
+                  issuer: https://as-c.test
+                - name: down
+                  issuer: https://as-down.test
+                  redeem: {client_id: as-a, authentication: client_secret_basic, client_secret: x, token_endpoint: "http://127.0.0.1:\(portDown)/token"}
+                - name: strict
+                  issuer: https://as-strict.test
+                  redeem: {client_id: as-a, authentication: client_secret_basic, client_secret: wrong, token_endpoint: "\(issuerB)/token"}
+                - name: misrouted
+                  issuer: https://as-misrouted.test
+                  redeem: {client_id: as-a, authentication: private_key_jwt, token_endpoint: "\(issuerB)/no-such-endpoint"}
+            """
     }
 
     static func start() async throws -> Domains {
@@ -51,34 +106,8 @@ import Glibc
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         let configA = directoryA.appendingPathComponent("tessera.yaml").path
-        try """
-        issuer: \(issuerA)
-        clients:
-          - {id: app, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
-          - {id: other, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
-          - {id: rs-a, auth: client_secret_basic, secret: \(secret), grant_types: [client_credentials, "\(exchange)"], scopes: read write}
-        chaining:
-          domain: a
-          grant_lifetime: 20
-          delegation_clients: [rs-a]
-          peers:
-            - name: b
-              issuer: \(issuerB)
-              audiences: [\(issuerB), \(issuerB)/token]
-              metadata_url: \(issuerB)/.well-known/oauth-authorization-server
-              redeem: {client_id: as-a, authentication: private_key_jwt}
-            - name: c
-              issuer: https://as-c.test
-            - name: down
-              issuer: https://as-down.test
-              redeem: {client_id: as-a, authentication: client_secret_basic, client_secret: x, token_endpoint: "http://127.0.0.1:\(portDown)/token"}
-            - name: strict
-              issuer: https://as-strict.test
-              redeem: {client_id: as-a, authentication: client_secret_basic, client_secret: wrong, token_endpoint: "\(issuerB)/token"}
-            - name: misrouted
-              issuer: https://as-misrouted.test
-              redeem: {client_id: as-a, authentication: private_key_jwt, token_endpoint: "\(issuerB)/no-such-endpoint"}
-        """.write(toFile: configA, atomically: true, encoding: .utf8)
+        try Self.configA(portA: portA, portB: portB, portDown: portDown, grantLifetime: 300)
+            .write(toFile: configA, atomically: true, encoding: .utf8)
         let configB = directoryB.appendingPathComponent("tessera.yaml").path
         try """
         issuer: \(issuerB)
@@ -101,7 +130,16 @@ import Glibc
         """.write(toFile: configB, atomically: true, encoding: .utf8)
         let a = try await TesseraProcess(["--config", configA, "--data-dir", directoryA.path], port: "\(portA)")
         let b = try await TesseraProcess(["--config", configB, "--data-dir", directoryB.path], port: "\(portB)")
-        return Domains(a: a, b: b, directoryA: directoryA, issuerA: issuerA, issuerB: issuerB, ports: ports)
+        return Domains(
+            a: a,
+            b: b,
+            directoryA: directoryA,
+            configA: configA,
+            portsABDown: (portA, portB, portDown),
+            issuerA: issuerA,
+            issuerB: issuerB,
+            ports: ports
+        )
     }
 
     static func basic(_ id: String = "app") -> String { TestClients.basicAuthorization(id: id, secret: secret) }
@@ -165,7 +203,7 @@ import Glibc
     static func claims(_ token: String) throws -> JWTClaimSet { try JWTClaimSet(payload: try CompactJWS(parsing: token).payload) }
 
     @Test func chainAcrossTwoServersAndRefuseTheAttacks() async throws {
-        let domains = try await Self.start()
+        var domains = try await Self.start()
         do {
             // Happy path: token at A, grant for B from A, access token from B.
             let token = try await Self.accessToken(domains)
@@ -241,13 +279,6 @@ import Glibc
             )
             #expect(refresh["error"] as? String == "unauthorized_client")
 
-            // An expired grant (A mints for 20 s, long enough for the happy path above on a loaded CI
-            // machine — 5 s was not; B allows 1 s of skew). Real processes keep real time: wait it out.
-            let (_, late) = try await Self.exchangeFor(domains, subject: token)
-            try await Task.sleep(for: .seconds(22))
-            let (_, expired) = try await Self.redeem(domains, grant: try #require(late["access_token"] as? String))
-            #expect((expired["error_description"] as? String)?.contains("expired") == true)
-
             // Key rotation at A: B meets an unknown kid, refetches A's JWKS and accepts the grant. (Signing at
             // once: with the default publish delay A would sign with it only after 60 s.)
             let (rotateStatus, rotateOutput) = try await TesseraProcess.run([
@@ -267,6 +298,20 @@ import Glibc
             let rotated = try #require(rotatedGrant, "A never signed with the rotated key \(newKid)")
             let (rotatedStatus, rotatedBody) = try await Self.redeem(domains, grant: rotated)
             #expect(rotatedStatus == 200, "\(rotatedBody)")
+
+            // An expired grant: A restarted to mint for 2 s (B allows 1 s of skew). Real processes keep
+            // real time, so wait until the grant's own `exp` plus the skew has passed, however slow the machine.
+            try await domains.restartA(grantLifetime: 2)
+            let (_, late) = try await Self.exchangeFor(domains, subject: try await Self.accessToken(domains))
+            let lateGrant = try #require(late["access_token"] as? String)
+            let lateClaims = try Self.claims(lateGrant)
+            let lateExpiry = try #require(lateClaims.numericDate("exp"))
+            #expect(lateExpiry - (lateClaims.numericDate("iat") ?? 0) == 2, "A mints for 2 s after the restart")
+            let pastExpiry = Date(timeIntervalSince1970: TimeInterval(lateExpiry + 2)).timeIntervalSinceNow
+            if pastExpiry > 0 { try await Task.sleep(for: .seconds(pastExpiry)) }
+            let (_, expired) = try await Self.redeem(domains, grant: lateGrant)
+            #expect(expired["error"] as? String == "invalid_grant")
+            #expect((expired["error_description"] as? String)?.contains("expired") == true, "\(expired)")
         } catch {
             try await domains.stop()
             throw error

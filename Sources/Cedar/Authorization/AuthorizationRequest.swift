@@ -22,6 +22,11 @@ public struct AuthorizationRequest: Sendable, Hashable {
     ///
     /// - Throws: ``CedarParseError`` with code ``CedarParseError/Code/request``.
     public init(json text: String) throws(CedarParseError) {
+        do throws(JSONReader.Failure) {
+            try JSONReader.checkDataDepth(text)
+        } catch {
+            throw CedarParseError(.request, error.message)
+        }
         switch JSONReader.parse(text) {
         case .success(let v): try self.init(jsonValue: v)
         case .failure(let f): throw CedarParseError(.request, f.message)

@@ -40,6 +40,11 @@ public struct EntityStore: Sendable {
     ///
     /// - Throws: ``CedarParseError`` with code ``CedarParseError/Code/entities``.
     public init(json text: String) throws(CedarParseError) {
+        do throws(JSONReader.Failure) {
+            try JSONReader.checkDataDepth(text)
+        } catch {
+            throw CedarParseError(.entities, error.message)
+        }
         switch JSONReader.parseEntities(text) {
         case .success(let list): try self.init(list)
         case .failure(let f): throw CedarParseError(.entities, f.message)

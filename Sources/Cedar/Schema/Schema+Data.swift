@@ -22,6 +22,11 @@ extension Schema {
     }
 
     func entities(json text: String) throws(ValueJSON.Failure) -> [Entity] {
+        do throws(JSONReader.Failure) {
+            try JSONReader.checkDataDepth(text)
+        } catch {
+            throw ValueJSON.Failure(message: error.message)
+        }
         let json: JSONValue
         switch JSONReader.parse(text) {
         case .success(let v): json = v
@@ -134,6 +139,11 @@ extension Schema {
     ///
     /// - Throws: ``CedarParseError`` with code ``CedarParseError/Code/request``.
     public func request(json text: String, validate: Bool = true) throws(CedarParseError) -> AuthorizationRequest {
+        do throws(JSONReader.Failure) {
+            try JSONReader.checkDataDepth(text)
+        } catch {
+            throw CedarParseError(.request, error.message)
+        }
         switch JSONReader.parse(text) {
         case .success(let v): return try request(jsonValue: v, validate: validate)
         case .failure(let f): throw CedarParseError(.request, f.message)

@@ -19,11 +19,12 @@ struct CedarDetailsGranter {
     /// The deepest expression a requested policy may hold (``Cedar/Policy/expressionDepth``): each
     /// level of nesting and each operand of an operator, attribute or method chain counts one.
     ///
-    /// The Cedar parser accepts chains of 2,500 operands (the reference accepts 5,000), but the
-    /// validator, formatter and explainer this profile runs on a requested set recurse once per
-    /// level: a 2,500-operand `+` chain, a 5 KB request, overflowed the server's stack. At 200
-    /// levels the validator alone needs 4 to 8 MiB of stack in a debug build; 100 leaves room on
-    /// an 8 MiB thread and is far deeper than any policy a client writes by hand (docs/SECURITY.md).
+    /// The validator, formatter and explainer this profile runs on a requested set recurse once
+    /// per level: a 2,500-operand `+` chain, a 5 KB request, once overflowed the server's stack.
+    /// The Cedar parser now refuses any policy deeper than ``Cedar/Policy/maximumExpressionDepth``
+    /// (also 100 levels, text and JSON), so a deeper request already fails in ``parse(_:label:)``
+    /// as a syntax error naming the depth; this check stays as a second line should the two limits
+    /// ever differ. 100 is far deeper than any policy a client writes by hand (docs/SECURITY.md).
     /// The draft leaves what an AS accepts to the AS (draft-cecchetti-oauth-rar-cedar §7); RFC 9396
     /// §5 gives the error for it.
     static let maximumExpressionDepth = 100
