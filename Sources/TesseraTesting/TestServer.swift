@@ -10,6 +10,7 @@ public enum TestServer {
         var configuration = Fixtures.configuration()
         configuration.clients = TestClients.definitions
         configure(&configuration)
+        configuration.users = try FixtureUserHashes.hashed(configuration.users)
         return try await buildApplication(configuration, dependencies: ServerDependencies(now: now))
     }
 }
