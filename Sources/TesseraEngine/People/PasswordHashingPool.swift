@@ -93,7 +93,8 @@ public final class PasswordHashingPool: Sendable {
         guard start else { return }
         for index in 0..<configuration.concurrency {
             let thread = Thread { [self] in self.runWorker() }
-            thread.name = "tessera-pbkdf2-\(index)"
+            // Linux keeps at most 15 bytes of a thread name and drops a longer one entirely.
+            thread.name = "tessera-kdf-\(index)"
             thread.start()
         }
     }
