@@ -39,9 +39,12 @@ public struct IssuerPathResponder: HTTPResponder {
     static let wellKnown = ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]
 
     public func respond(to request: Request, context: TesseraRequestContext) async throws -> Response {
+        // An issuer without a path (the common case) routes every request unchanged and its pages link
+        // from the root, the task-local's default: no binding on the hot path.
+        guard !issuerPath.isEmpty else { return try await inner.respond(to: request, context: context) }
         // The pages link below the issuer's path however the request reached them (PagePaths).
-        try await PagePaths.$issuerPath.withValue(issuerPath) {
-            guard !issuerPath.isEmpty, let path = request.head.path, let routed = routedPath(path) else {
+        return try await PagePaths.$issuerPath.withValue(issuerPath) {
+            guard let path = request.head.path, let routed = routedPath(path) else {
                 return try await inner.respond(to: request, context: context)
             }
             var head = request.head
