@@ -1,4 +1,5 @@
 public import Foundation
+import TesseraEngine
 public import TesseraServer
 
 /// Builds the real application on an in-memory database with the test clients registered.
@@ -9,6 +10,11 @@ public enum TestServer {
     ) async throws -> TesseraApplication {
         var configuration = Fixtures.configuration()
         configuration.clients = TestClients.definitions
+        // The hashing threads are niced so a live server keeps its CPU for protocol requests under a
+        // sign-in flood. A test process runs dozens of servers on two cores at full load, where a niced
+        // 600,000-round hash starved past the live client's 20 s read timeout (SignInAbuseTests in CI).
+        // Tests keep the real pool and the real hash; only its priority is the test process's own.
+        configuration.signIn.hashing.niceness = 0
         configure(&configuration)
         configuration.users = try FixtureUserHashes.hashed(configuration.users)
         return try await buildApplication(configuration, dependencies: ServerDependencies(now: now))
