@@ -10,12 +10,7 @@ public struct Audience: Codable, Sendable, Hashable {
     public func contains(_ value: String) -> Bool { values.contains(value) }
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let single = try? container.decode(String.self) {
-            values = [single]
-        } else {
-            values = try container.decode([String].self)
-        }
+        values = try decoder.decodeEither({ (single: String) in [single] }, or: { (many: [String]) in many })
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -9,12 +9,7 @@ public enum GNAPAccessRight: Sendable, Hashable, Codable, ExpressibleByStringLit
     public init(stringLiteral value: String) { self = .reference(value) }
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let reference = try? container.decode(String.self) {
-            self = .reference(reference)
-        } else {
-            self = .object(try container.decode(GNAPAccessObject.self))
-        }
+        self = try decoder.decodeEither(Self.reference, or: Self.object)
     }
 
     public func encode(to encoder: any Encoder) throws {

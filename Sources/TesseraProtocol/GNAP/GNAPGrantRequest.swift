@@ -36,35 +36,37 @@ public struct GNAPGrantRequest: Sendable, Hashable, Codable {
     }
 }
 
-/// `access_token` in a request: one token (RFC 9635 §2.1.1) or several labelled ones (§2.1.2).
-/// The response mirrors the form of the request.
-public enum GNAPTokenRequests: Sendable, Hashable, Codable {
-    case single(GNAPTokenRequest)
-    case multiple([GNAPTokenRequest])
+/// A member that is one value or an array of them, whose form a response mirrors (RFC 9635 §2.1, §3.2).
+public enum GNAPOneOrMany<Element: Sendable & Hashable & Codable>: Sendable, Hashable, Codable {
+    case single(Element)
+    case multiple([Element])
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let many = try? container.decode([GNAPTokenRequest].self) {
-            self = .multiple(many)
-        } else {
-            self = .single(try container.decode(GNAPTokenRequest.self))
-        }
+        self = try decoder.decodeEither(Self.multiple, or: Self.single)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
         switch self {
-        case .single(let one): try container.encode(one)
-        case .multiple(let many): try container.encode(many)
+        case .single(let one): try one.encode(to: encoder)
+        case .multiple(let many): try many.encode(to: encoder)
         }
     }
 
-    public var requests: [GNAPTokenRequest] {
+    /// The values, whichever the form.
+    public var elements: [Element] {
         switch self {
         case .single(let one): [one]
         case .multiple(let many): many
         }
     }
+}
+
+/// `access_token` in a request: one token (RFC 9635 §2.1.1) or several labelled ones (§2.1.2).
+/// The response mirrors the form of the request.
+public typealias GNAPTokenRequests = GNAPOneOrMany<GNAPTokenRequest>
+
+extension GNAPOneOrMany where Element == GNAPTokenRequest {
+    public var requests: [GNAPTokenRequest] { elements }
 }
 
 /// One requested token (RFC 9635 §2.1.1).
@@ -105,19 +107,13 @@ public enum GNAPClientReference: Sendable, Hashable, Codable {
     case value(GNAPClientInstance)
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let id = try? container.decode(String.self) {
-            self = .instance(id)
-        } else {
-            self = .value(try container.decode(GNAPClientInstance.self))
-        }
+        self = try decoder.decodeEither(Self.instance, or: Self.value)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
         switch self {
-        case .instance(let id): try container.encode(id)
-        case .value(let instance): try container.encode(instance)
+        case .instance(let id): try id.encode(to: encoder)
+        case .value(let instance): try instance.encode(to: encoder)
         }
     }
 }

@@ -53,33 +53,10 @@ public struct GNAPTokenValue: Sendable, Hashable, Codable {
 }
 
 /// `access_token` in a response: the same cardinality as the request (RFC 9635 §3.2).
-public enum GNAPTokenResponses: Sendable, Hashable, Codable {
-    case single(GNAPAccessToken)
-    case multiple([GNAPAccessToken])
+public typealias GNAPTokenResponses = GNAPOneOrMany<GNAPAccessToken>
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let many = try? container.decode([GNAPAccessToken].self) {
-            self = .multiple(many)
-        } else {
-            self = .single(try container.decode(GNAPAccessToken.self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .single(let one): try container.encode(one)
-        case .multiple(let many): try container.encode(many)
-        }
-    }
-
-    public var tokens: [GNAPAccessToken] {
-        switch self {
-        case .single(let one): [one]
-        case .multiple(let many): many
-        }
-    }
+extension GNAPOneOrMany where Element == GNAPAccessToken {
+    public var tokens: [GNAPAccessToken] { elements }
 }
 
 /// An issued access token (RFC 9635 §3.2.1).

@@ -5,19 +5,13 @@ public enum GNAPKeyReference: Sendable, Hashable, Codable {
     case reference(String)
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let reference = try? container.decode(String.self) {
-            self = .reference(reference)
-        } else {
-            self = .value(try container.decode(GNAPKey.self))
-        }
+        self = try decoder.decodeEither(Self.reference, or: Self.value)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
         switch self {
-        case .value(let key): try container.encode(key)
-        case .reference(let reference): try container.encode(reference)
+        case .value(let key): try key.encode(to: encoder)
+        case .reference(let reference): try reference.encode(to: encoder)
         }
     }
 }
@@ -169,19 +163,13 @@ public enum GNAPAudience: Sendable, Hashable, Codable {
     case many([String])
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let one = try? container.decode(String.self) {
-            self = .one(one)
-        } else {
-            self = .many(try container.decode([String].self))
-        }
+        self = try decoder.decodeEither(Self.one, or: Self.many)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
         switch self {
-        case .one(let value): try container.encode(value)
-        case .many(let values): try container.encode(values)
+        case .one(let value): try value.encode(to: encoder)
+        case .many(let values): try values.encode(to: encoder)
         }
     }
 
