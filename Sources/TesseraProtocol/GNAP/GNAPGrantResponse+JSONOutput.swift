@@ -4,31 +4,25 @@
 extension GNAPGrantResponse: JSONOutputWritable {
     public func write(to out: inout JSONOutput) throws(JSONOutput.Unrepresentable) {
         try out.object { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-            if let `continue` {
-                out.key("continue")
-                try `continue`.write(to: &out)
-            }
-            if let accessToken {
-                out.key("access_token")
-                switch accessToken {
-                case .single(let token): try token.write(to: &out)
-                case .multiple(let tokens):
-                    try out.array { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-                        for token in tokens { try token.write(to: &out) }
-                    }
-                }
-            }
+            try out.member("continue", `continue`)
+            try out.member("access_token", accessToken)
             if let interact {
                 out.key("interact")
                 try out.object(interact)
             }
-            if let subject {
-                out.key("subject")
-                try out.encodable(subject)
-            }
-            if let instanceID {
-                out.key("instance_id")
-                out.string(instanceID)
+            try out.member("subject", encoding: subject)
+            out.member("instance_id", instanceID)
+        }
+    }
+}
+
+extension GNAPOneOrMany: JSONOutputWritable where Element: JSONOutputWritable {
+    public func write(to out: inout JSONOutput) throws(JSONOutput.Unrepresentable) {
+        switch self {
+        case .single(let token): try token.write(to: &out)
+        case .multiple(let tokens):
+            try out.array { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
+                for token in tokens { try token.write(to: &out) }
             }
         }
     }
@@ -37,14 +31,9 @@ extension GNAPGrantResponse: JSONOutputWritable {
 extension GNAPContinue: JSONOutputWritable {
     public func write(to out: inout JSONOutput) throws(JSONOutput.Unrepresentable) {
         try out.object { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-            out.key("access_token")
-            try accessToken.write(to: &out)
-            out.key("uri")
-            out.string(uri)
-            if let wait {
-                out.key("wait")
-                out.integer(wait)
-            }
+            try out.member("access_token", accessToken)
+            out.member("uri", uri)
+            out.member("wait", wait)
         }
     }
 }
@@ -52,8 +41,16 @@ extension GNAPContinue: JSONOutputWritable {
 extension GNAPTokenValue: JSONOutputWritable {
     public func write(to out: inout JSONOutput) throws(JSONOutput.Unrepresentable) {
         try out.object { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-            out.key("value")
-            out.string(value)
+            out.member("value", value)
+        }
+    }
+}
+
+extension GNAPManage: JSONOutputWritable {
+    public func write(to out: inout JSONOutput) throws(JSONOutput.Unrepresentable) {
+        try out.object { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
+            out.member("uri", uri)
+            try out.member("access_token", accessToken)
         }
     }
 }
@@ -61,37 +58,13 @@ extension GNAPTokenValue: JSONOutputWritable {
 extension GNAPAccessToken: JSONOutputWritable {
     public func write(to out: inout JSONOutput) throws(JSONOutput.Unrepresentable) {
         try out.object { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-            out.key("value")
-            out.string(value)
-            if let label {
-                out.key("label")
-                out.string(label)
-            }
-            if let manage {
-                out.key("manage")
-                try out.object { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-                    out.key("uri")
-                    out.string(manage.uri)
-                    out.key("access_token")
-                    try manage.accessToken.write(to: &out)
-                }
-            }
-            out.key("access")
-            try out.array { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-                for right in access { try right.write(to: &out) }
-            }
-            if let expiresIn {
-                out.key("expires_in")
-                out.integer(expiresIn)
-            }
-            if let flags {
-                out.key("flags")
-                try out.strings(flags)
-            }
-            if let key {
-                out.key("key")
-                try out.encodable(key)
-            }
+            out.member("value", value)
+            out.member("label", label)
+            try out.member("manage", manage)
+            try out.member("access", access)
+            out.member("expires_in", expiresIn)
+            try out.member("flags", flags)
+            try out.member("key", encoding: key)
         }
     }
 }
@@ -108,21 +81,12 @@ extension GNAPAccessRight: JSONOutputWritable {
 extension GNAPAccessObject: JSONOutputWritable {
     public func write(to out: inout JSONOutput) throws(JSONOutput.Unrepresentable) {
         try out.object { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-            out.key("type")
-            out.string(type)
-            for (name, values) in [("actions", actions), ("locations", locations), ("datatypes", datatypes)] {
-                guard let values else { continue }
-                out.key(name)
-                try out.strings(values)
-            }
-            if let identifier {
-                out.key("identifier")
-                out.string(identifier)
-            }
-            if let privileges {
-                out.key("privileges")
-                try out.strings(privileges)
-            }
+            out.member("type", type)
+            try out.member("actions", actions)
+            try out.member("locations", locations)
+            try out.member("datatypes", datatypes)
+            out.member("identifier", identifier)
+            try out.member("privileges", privileges)
             // As in `encode(to:)`: an API-specific member named like a known one is not written.
             for (name, value) in extra where CodingKeys(rawValue: name) == nil {
                 out.key(name)

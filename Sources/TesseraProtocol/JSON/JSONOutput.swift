@@ -120,6 +120,61 @@ public struct JSONOutput: Sendable {
         bytes.append(contentsOf: fragment)
     }
 
+    // MARK: - Members (an absent optional writes nothing)
+
+    /// Writes the member `name` with a string value, if any.
+    public mutating func member(_ name: String, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        string(value)
+    }
+
+    /// Writes the member `name` with an integer value, if any.
+    public mutating func member(_ name: String, _ value: Int?) {
+        guard let value else { return }
+        key(name)
+        integer(value)
+    }
+
+    /// Writes the member `name` with an array of strings, if any.
+    public mutating func member(_ name: String, _ values: [String]?) throws(Unrepresentable) {
+        guard let values else { return }
+        key(name)
+        try strings(values)
+    }
+
+    /// Writes the member `name` with an array of ``JSONValue``s, if any.
+    public mutating func member(_ name: String, _ values: [JSONValue]?) throws(Unrepresentable) {
+        guard let values else { return }
+        key(name)
+        try array { (out: inout JSONOutput) throws(Unrepresentable) in
+            for value in values { try out.value(value) }
+        }
+    }
+
+    /// Writes the member `name` with a value's hand-written JSON, if any.
+    public mutating func member(_ name: String, _ value: (some JSONOutputWritable)?) throws(Unrepresentable) {
+        guard let value else { return }
+        key(name)
+        try value.write(to: &self)
+    }
+
+    /// Writes the member `name` with an array of values' hand-written JSON, if any.
+    public mutating func member(_ name: String, _ values: [some JSONOutputWritable]?) throws(Unrepresentable) {
+        guard let values else { return }
+        key(name)
+        try array { (out: inout JSONOutput) throws(Unrepresentable) in
+            for value in values { try value.write(to: &out) }
+        }
+    }
+
+    /// Writes the member `name` through `JSONEncoder` (``encodable(_:)``), if any.
+    public mutating func member(_ name: String, encoding value: (some Encodable)?) throws(Unrepresentable) {
+        guard let value else { return }
+        key(name)
+        try encodable(value)
+    }
+
     // MARK: - Private
 
     /// A comma before a member or element unless it is the first in its object or array (or after a name).

@@ -7,52 +7,17 @@ extension IntrospectionResponse: JSONOutputWritable {
         try out.object { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
             out.key("active")
             out.bool(active)
-            if let aud {
-                out.key("aud")
-                try out.strings(aud)
-            }
-            if let authorizationDetails {
-                out.key("authorization_details")
-                try out.array { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-                    for detail in authorizationDetails { try out.value(detail) }
-                }
-            }
-            if let clientID {
-                out.key("client_id")
-                out.string(clientID)
-            }
-            if let cnf {
-                out.key("cnf")
-                try out.encodable(cnf)
-            }
-            if let exp {
-                out.key("exp")
-                out.integer(exp)
-            }
-            if let iat {
-                out.key("iat")
-                out.integer(iat)
-            }
-            if let iss {
-                out.key("iss")
-                out.string(iss)
-            }
-            if let jti {
-                out.key("jti")
-                out.string(jti)
-            }
-            if let scope {
-                out.key("scope")
-                out.string(scope)
-            }
-            if let sub {
-                out.key("sub")
-                out.string(sub)
-            }
-            if let tokenType {
-                out.key("token_type")
-                out.string(tokenType)
-            }
+            try out.member("aud", aud)
+            try out.member("authorization_details", authorizationDetails)
+            out.member("client_id", clientID)
+            try out.member("cnf", encoding: cnf)
+            out.member("exp", exp)
+            out.member("iat", iat)
+            out.member("iss", iss)
+            out.member("jti", jti)
+            out.member("scope", scope)
+            out.member("sub", sub)
+            out.member("token_type", tokenType)
         }
     }
 }

@@ -5,36 +5,14 @@
 extension TokenResponse: JSONOutputWritable {
     public func write(to out: inout JSONOutput) throws(JSONOutput.Unrepresentable) {
         try out.object { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-            out.key("access_token")
-            out.string(accessToken)
-            if let authorizationDetails {
-                out.key("authorization_details")
-                try out.array { (out: inout JSONOutput) throws(JSONOutput.Unrepresentable) in
-                    for detail in authorizationDetails { try out.value(detail) }
-                }
-            }
-            if let expiresIn {
-                out.key("expires_in")
-                out.integer(expiresIn)
-            }
-            if let idToken {
-                out.key("id_token")
-                out.string(idToken)
-            }
-            if let issuedTokenType {
-                out.key("issued_token_type")
-                out.string(issuedTokenType)
-            }
-            if let refreshToken {
-                out.key("refresh_token")
-                out.string(refreshToken)
-            }
-            if let scope {
-                out.key("scope")
-                out.string(scope)
-            }
-            out.key("token_type")
-            out.string(tokenType)
+            out.member("access_token", accessToken)
+            try out.member("authorization_details", authorizationDetails)
+            out.member("expires_in", expiresIn)
+            out.member("id_token", idToken)
+            out.member("issued_token_type", issuedTokenType)
+            out.member("refresh_token", refreshToken)
+            out.member("scope", scope)
+            out.member("token_type", tokenType)
         }
     }
 }
