@@ -12,7 +12,7 @@ public import HTTPTypes
 ///     method: "POST", targetURI: "https://server.example.com/gnap",
 ///     headerFields: [.init(name: "Content-Type", value: "application/json")], body: Array(json.utf8))
 /// ```
-public struct HTTPSignatureRequest: Sendable, Hashable {
+public struct HTTPSignatureRequest: HTTPSignatureMessage, Hashable {
     /// The method exactly as sent; `@method` is case-sensitive (RFC 9421 §2.2.1).
     public var method: String
     /// The scheme of the target URI, e.g. `https` (RFC 9421 §2.2.4).
@@ -97,16 +97,5 @@ public struct HTTPSignatureRequest: Sendable, Hashable {
             trailerFields: trailerFields.map { $0.map { HTTPSignatureField(name: $0.name.rawName, value: $0.value) } } ?? [],
             body: body
         )
-    }
-
-    /// Appends a header field line.
-    public mutating func appendHeader(name: String, value: String) {
-        headerFields.append(HTTPSignatureField(name: name, value: value))
-    }
-
-    /// The value of the first header line named `name` (case-insensitive), if any.
-    public func headerValue(_ name: String) -> String? {
-        let lower = HTTPSignatureField.lowercased(name)
-        return headerFields.first { $0.name == lower }?.value
     }
 }

@@ -4,7 +4,7 @@ public import HTTPTypes
 ///
 /// ``request`` is the context for component identifiers carrying `req` (RFC 9421 §2.4): the requester MUST keep
 /// the request it sent in order to verify a response signature that covers it.
-public struct HTTPSignatureResponse: Sendable, Hashable {
+public struct HTTPSignatureResponse: HTTPSignatureMessage, Hashable {
     /// The three-digit status code (RFC 9421 §2.2.9).
     public var status: Int
     /// Header field lines, in message order.
@@ -40,48 +40,5 @@ public struct HTTPSignatureResponse: Sendable, Hashable {
             body: body,
             request: request
         )
-    }
-
-    /// Appends a header field line.
-    public mutating func appendHeader(name: String, value: String) {
-        headerFields.append(HTTPSignatureField(name: name, value: value))
-    }
-
-    /// The value of the first header line named `name` (case-insensitive), if any.
-    public func headerValue(_ name: String) -> String? {
-        let lower = HTTPSignatureField.lowercased(name)
-        return headerFields.first { $0.name == lower }?.value
-    }
-}
-
-/// The message a signature is on, with the request context for responses.
-enum SignatureMessage {
-    case request(HTTPSignatureRequest)
-    case response(HTTPSignatureResponse)
-
-    var headerFields: [HTTPSignatureField] {
-        switch self {
-        case .request(let request): request.headerFields
-        case .response(let response): response.headerFields
-        }
-    }
-
-    var trailerFields: [HTTPSignatureField] {
-        switch self {
-        case .request(let request): request.trailerFields
-        case .response(let response): response.trailerFields
-        }
-    }
-
-    var body: [UInt8]? {
-        switch self {
-        case .request(let request): request.body
-        case .response(let response): response.body
-        }
-    }
-
-    var isRequest: Bool {
-        if case .request = self { return true }
-        return false
     }
 }

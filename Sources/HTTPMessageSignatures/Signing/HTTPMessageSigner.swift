@@ -81,18 +81,7 @@ public struct HTTPMessageSigner: Sendable {
         components: [HTTPSignatureComponent],
         label: String? = nil
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
-        let extra = addContentDigest(to: &request.headerFields, body: request.body, covering: components)
-        let parameters = makeParameters()
-        let fields = try signatureFields(
-            for: .request(request),
-            components: components,
-            appending: extra,
-            parameters: parameters,
-            label: label ?? configuration.label
-        )
-        request.headerFields.append(fields.input)
-        request.headerFields.append(fields.signature)
-        return parameters
+        try attachSignature(to: &request, components: components, parameters: nil, label: label)
     }
 
     /// Signs a request with exactly the given parameters (nothing added), e.g. to reproduce a test vector.
@@ -102,10 +91,7 @@ public struct HTTPMessageSigner: Sendable {
         parameters: HTTPSignatureParameters,
         label: String? = nil
     ) throws(HTTPSignatureError) {
-        let label = label ?? configuration.label
-        let fields = try signatureFields(for: .request(request), components: components, parameters: parameters, label: label)
-        request.headerFields.append(fields.input)
-        request.headerFields.append(fields.signature)
+        try attachSignature(to: &request, components: components, parameters: parameters, label: label)
     }
 
     // MARK: - Responses
@@ -118,18 +104,7 @@ public struct HTTPMessageSigner: Sendable {
         components: [HTTPSignatureComponent],
         label: String? = nil
     ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
-        let extra = addContentDigest(to: &response.headerFields, body: response.body, covering: components)
-        let parameters = makeParameters()
-        let fields = try signatureFields(
-            for: .response(response),
-            components: components,
-            appending: extra,
-            parameters: parameters,
-            label: label ?? configuration.label
-        )
-        response.headerFields.append(fields.input)
-        response.headerFields.append(fields.signature)
-        return parameters
+        try attachSignature(to: &response, components: components, parameters: nil, label: label)
     }
 
     /// Signs a response with exactly the given parameters.
@@ -139,10 +114,7 @@ public struct HTTPMessageSigner: Sendable {
         parameters: HTTPSignatureParameters,
         label: String? = nil
     ) throws(HTTPSignatureError) {
-        let label = label ?? configuration.label
-        let fields = try signatureFields(for: .response(response), components: components, parameters: parameters, label: label)
-        response.headerFields.append(fields.input)
-        response.headerFields.append(fields.signature)
+        try attachSignature(to: &response, components: components, parameters: parameters, label: label)
     }
 
     // MARK: - Signature base
@@ -154,13 +126,7 @@ public struct HTTPMessageSigner: Sendable {
         parameters: HTTPSignatureParameters,
         structuredFieldTypes: [String: StructuredFieldType] = [:]
     ) throws(HTTPSignatureError) -> String {
-        let base = try SignatureBase.build(
-            components: components,
-            parameters: parameters,
-            message: .request(request),
-            structuredFieldTypes: structuredFieldTypes
-        )
-        return String(decoding: base.bytes, as: UTF8.self)
+        try signatureBaseText(request, components: components, parameters: parameters, structuredFieldTypes: structuredFieldTypes)
     }
 
     /// The signature base (RFC 9421 §2.5) a response signature would cover, as text.
@@ -170,13 +136,7 @@ public struct HTTPMessageSigner: Sendable {
         parameters: HTTPSignatureParameters,
         structuredFieldTypes: [String: StructuredFieldType] = [:]
     ) throws(HTTPSignatureError) -> String {
-        let base = try SignatureBase.build(
-            components: components,
-            parameters: parameters,
-            message: .response(response),
-            structuredFieldTypes: structuredFieldTypes
-        )
-        return String(decoding: base.bytes, as: UTF8.self)
+        try signatureBaseText(response, components: components, parameters: parameters, structuredFieldTypes: structuredFieldTypes)
     }
 
     /// A 128-bit random nonce, base64url without padding (suitable for `nonce`, RFC 9421 §2.3).
@@ -186,6 +146,45 @@ public struct HTTPMessageSigner: Sendable {
     }
 
     // MARK: - Private
+
+    /// Signs `message` and appends `Signature-Input` and `Signature`: with `parameters` exactly as given, or (when
+    /// nil) with parameters and a `Content-Digest` chosen by ``configuration``. Returns the parameters used.
+    @discardableResult
+    private func attachSignature(
+        to message: inout some SignableMessage,
+        components: [HTTPSignatureComponent],
+        parameters given: HTTPSignatureParameters?,
+        label: String?
+    ) throws(HTTPSignatureError) -> HTTPSignatureParameters {
+        let extra = given == nil ? addContentDigest(to: &message.headerFields, body: message.body, covering: components) : nil
+        let parameters = given ?? makeParameters()
+        let fields = try signatureFields(
+            for: message.signatureMessage,
+            components: components,
+            appending: extra,
+            parameters: parameters,
+            label: label ?? configuration.label
+        )
+        message.headerFields.append(fields.input)
+        message.headerFields.append(fields.signature)
+        return parameters
+    }
+
+    /// The signature base of `message` as text.
+    private static func signatureBaseText(
+        _ message: some SignableMessage,
+        components: [HTTPSignatureComponent],
+        parameters: HTTPSignatureParameters,
+        structuredFieldTypes: [String: StructuredFieldType]
+    ) throws(HTTPSignatureError) -> String {
+        let base = try SignatureBase.build(
+            components: components,
+            parameters: parameters,
+            message: message.signatureMessage,
+            structuredFieldTypes: structuredFieldTypes
+        )
+        return String(decoding: base.bytes, as: UTF8.self)
+    }
 
     /// Adds `Content-Digest` (if configured, the message has content and the field is absent) and grows the field
     /// list once for it and the two signature fields. Returns `content-digest` when the caller's components do not
