@@ -71,17 +71,16 @@ public struct HTTPSigningKey: Sendable {
     public init(jwk: String, algorithm: HTTPSignatureAlgorithm? = nil) throws(HTTPSignatureError) {
         let key = try JSONWebKey(json: Array(jwk.utf8))
         let chosen = try key.algorithm(explicit: algorithm)
-        let backing: Backing
-        do {
+        let backing: Backing = try HTTPSignatureError.importingKey("JWK") {
             switch key.kty {
             case "OKP" where key.crv == "Ed25519":
-                backing = .ed25519(try Curve25519.Signing.PrivateKey(rawRepresentation: try key.bytes(key.d, "d")))
+                return .ed25519(try Curve25519.Signing.PrivateKey(rawRepresentation: try key.bytes(key.d, "d")))
             case "EC" where key.crv == "P-256":
-                backing = .p256(try P256.Signing.PrivateKey(rawRepresentation: try key.bytes(key.d, "d")))
+                return .p256(try P256.Signing.PrivateKey(rawRepresentation: try key.bytes(key.d, "d")))
             case "EC" where key.crv == "P-384":
-                backing = .p384(try P384.Signing.PrivateKey(rawRepresentation: try key.bytes(key.d, "d")))
+                return .p384(try P384.Signing.PrivateKey(rawRepresentation: try key.bytes(key.d, "d")))
             case "RSA":
-                backing = .rsa(
+                return .rsa(
                     try _RSA.Signing.PrivateKey(
                         n: try key.bytes(key.n, "n"),
                         e: try key.bytes(key.e, "e"),
@@ -91,14 +90,10 @@ public struct HTTPSigningKey: Sendable {
                     )
                 )
             case "oct":
-                backing = .hmac(SymmetricKey(data: try key.bytes(key.k, "k")))
+                return .hmac(SymmetricKey(data: try key.bytes(key.k, "k")))
             default:
                 throw HTTPSignatureError(.invalidKey, "unsupported JWK kty \(key.kty) / crv \(key.crv ?? "-")")
             }
-        } catch let error as HTTPSignatureError {
-            throw error
-        } catch {
-            throw HTTPSignatureError(.invalidKey, "JWK key material rejected: \(error)")
         }
         try self.init(algorithm: chosen, keyID: key.kid, backing: backing)
     }
@@ -107,31 +102,26 @@ public struct HTTPSigningKey: Sendable {
     /// RSA keys need `algorithm`; for other types it defaults to the one the curve allows.
     public init(pem: String, algorithm: HTTPSignatureAlgorithm? = nil, keyID: String? = nil) throws(HTTPSignatureError) {
         let document = try PEMDocument(pem)
-        let backing: Backing
-        do {
+        let backing: Backing = try HTTPSignatureError.importingKey("PEM") {
             if document.contains(PEMDocument.oidEd25519) {
                 // PKCS#8 for Ed25519 wraps the 32-byte seed in an OCTET STRING (RFC 8410 §7).
                 guard let octets = document.pkcs8PrivateKeyOctets(), octets.count == 34, octets[0] == 0x04, octets[1] == 32 else {
                     throw HTTPSignatureError(.invalidKey, "unsupported Ed25519 private key encoding")
                 }
-                backing = .ed25519(try Curve25519.Signing.PrivateKey(rawRepresentation: octets[2...]))
+                return .ed25519(try Curve25519.Signing.PrivateKey(rawRepresentation: octets[2...]))
             } else if document.contains(PEMDocument.oidP256) {
-                backing = .p256(try P256.Signing.PrivateKey(pemRepresentation: document.pemString))
+                return .p256(try P256.Signing.PrivateKey(pemRepresentation: document.pemString))
             } else if document.contains(PEMDocument.oidP384) {
-                backing = .p384(try P384.Signing.PrivateKey(pemRepresentation: document.pemString))
+                return .p384(try P384.Signing.PrivateKey(pemRepresentation: document.pemString))
             } else if document.label == "RSA PRIVATE KEY" || document.contains(PEMDocument.oidRSA) {
-                backing = .rsa(try _RSA.Signing.PrivateKey(pemRepresentation: document.pemString))
+                return .rsa(try _RSA.Signing.PrivateKey(pemRepresentation: document.pemString))
             } else if document.contains(PEMDocument.oidRSAPSS), let pkcs1 = document.pkcs8PrivateKeyOctets() {
                 // PKCS#8 with the id-RSASSA-PSS OID (RFC 4055), as RFC 9421's test-key-rsa-pss: the inner
                 // RSAPrivateKey is ordinary PKCS#1.
-                backing = .rsa(try _RSA.Signing.PrivateKey(derRepresentation: pkcs1))
+                return .rsa(try _RSA.Signing.PrivateKey(derRepresentation: pkcs1))
             } else {
                 throw HTTPSignatureError(.invalidKey, "unsupported private key type in PEM")
             }
-        } catch let error as HTTPSignatureError {
-            throw error
-        } catch {
-            throw HTTPSignatureError(.invalidKey, "PEM key material rejected: \(error)")
         }
         let chosen: HTTPSignatureAlgorithm
         switch backing {

@@ -70,26 +70,21 @@ public struct HTTPVerificationKey: Sendable {
     public init(jwk: String, algorithm: HTTPSignatureAlgorithm? = nil) throws(HTTPSignatureError) {
         let key = try JSONWebKey(json: Array(jwk.utf8))
         let chosen = try key.algorithm(explicit: algorithm)
-        let backing: Backing
-        do {
+        let backing: Backing = try HTTPSignatureError.importingKey("JWK") {
             switch key.kty {
             case "OKP" where key.crv == "Ed25519":
-                backing = .ed25519(try Curve25519.Signing.PublicKey(rawRepresentation: try key.bytes(key.x, "x")))
+                return .ed25519(try Curve25519.Signing.PublicKey(rawRepresentation: try key.bytes(key.x, "x")))
             case "EC" where key.crv == "P-256":
-                backing = .p256(try P256.Signing.PublicKey(rawRepresentation: try key.bytes(key.x, "x") + key.bytes(key.y, "y")))
+                return .p256(try P256.Signing.PublicKey(rawRepresentation: try key.bytes(key.x, "x") + key.bytes(key.y, "y")))
             case "EC" where key.crv == "P-384":
-                backing = .p384(try P384.Signing.PublicKey(rawRepresentation: try key.bytes(key.x, "x") + key.bytes(key.y, "y")))
+                return .p384(try P384.Signing.PublicKey(rawRepresentation: try key.bytes(key.x, "x") + key.bytes(key.y, "y")))
             case "RSA":
-                backing = .rsa(try _RSA.Signing.PublicKey(n: try key.bytes(key.n, "n"), e: try key.bytes(key.e, "e")))
+                return .rsa(try _RSA.Signing.PublicKey(n: try key.bytes(key.n, "n"), e: try key.bytes(key.e, "e")))
             case "oct":
-                backing = .hmac(SymmetricKey(data: try key.bytes(key.k, "k")))
+                return .hmac(SymmetricKey(data: try key.bytes(key.k, "k")))
             default:
                 throw HTTPSignatureError(.invalidKey, "unsupported JWK kty \(key.kty) / crv \(key.crv ?? "-")")
             }
-        } catch let error as HTTPSignatureError {
-            throw error
-        } catch {
-            throw HTTPSignatureError(.invalidKey, "JWK key material rejected: \(error)")
         }
         try self.init(checked: chosen, keyID: key.kid, backing: backing)
     }
@@ -98,28 +93,23 @@ public struct HTTPVerificationKey: Sendable {
     /// RSA keys need `algorithm`.
     public init(pem: String, algorithm: HTTPSignatureAlgorithm? = nil, keyID: String? = nil) throws(HTTPSignatureError) {
         let document = try PEMDocument(pem)
-        let backing: Backing
-        do {
+        let backing: Backing = try HTTPSignatureError.importingKey("PEM") {
             if document.contains(PEMDocument.oidEd25519) {
                 guard let bits = document.spkiPublicKeyBits(), bits.count == 32 else {
                     throw HTTPSignatureError(.invalidKey, "unsupported Ed25519 public key encoding")
                 }
-                backing = .ed25519(try Curve25519.Signing.PublicKey(rawRepresentation: bits))
+                return .ed25519(try Curve25519.Signing.PublicKey(rawRepresentation: bits))
             } else if document.contains(PEMDocument.oidP256) {
-                backing = .p256(try P256.Signing.PublicKey(pemRepresentation: document.pemString))
+                return .p256(try P256.Signing.PublicKey(pemRepresentation: document.pemString))
             } else if document.contains(PEMDocument.oidP384) {
-                backing = .p384(try P384.Signing.PublicKey(pemRepresentation: document.pemString))
+                return .p384(try P384.Signing.PublicKey(pemRepresentation: document.pemString))
             } else if document.label == "RSA PUBLIC KEY" || document.contains(PEMDocument.oidRSA)
                 || document.contains(PEMDocument.oidRSAPSS)
             {
-                backing = .rsa(try _RSA.Signing.PublicKey(pemRepresentation: document.pemString))
+                return .rsa(try _RSA.Signing.PublicKey(pemRepresentation: document.pemString))
             } else {
                 throw HTTPSignatureError(.invalidKey, "unsupported public key type in PEM")
             }
-        } catch let error as HTTPSignatureError {
-            throw error
-        } catch {
-            throw HTTPSignatureError(.invalidKey, "PEM key material rejected: \(error)")
         }
         let chosen: HTTPSignatureAlgorithm
         switch backing {

@@ -15,10 +15,6 @@ struct JSONWebKey: Decodable {
     var q: String?
     var k: String?
 
-    private enum CodingKeys: String, CodingKey {
-        case kty, crv, kid, alg, x, y, d, n, e, p, q, k
-    }
-
     init(json: [UInt8]) throws(HTTPSignatureError) {
         do {
             self = try JSONDecoder().decode(JSONWebKey.self, from: Data(json))

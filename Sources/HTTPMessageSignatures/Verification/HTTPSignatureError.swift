@@ -116,3 +116,22 @@ public struct HTTPSignatureError: Error, Sendable, Hashable, CustomStringConvert
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
+
+extension HTTPSignatureError {
+    /// Runs `body`, which imports key material: its own errors pass through, and any other (the crypto library
+    /// refusing the material) becomes `invalidKey`.
+    /// - Parameters:
+    ///   - format: the key's format, for the message (`JWK`, `PEM`).
+    ///   - body: builds the key.
+    /// - Returns: what `body` returns.
+    /// - Throws: ``HTTPSignatureError``.
+    static func importingKey<T>(_ format: String, _ body: () throws -> T) throws(HTTPSignatureError) -> T {
+        do {
+            return try body()
+        } catch let error as HTTPSignatureError {
+            throw error
+        } catch {
+            throw HTTPSignatureError(.invalidKey, "\(format) key material rejected: \(error)")
+        }
+    }
+}
