@@ -73,15 +73,6 @@ struct StructuredFieldParser {
         return item
     }
 
-    /// Parses a lone inner list with parameters, e.g. one `Signature-Input` member value.
-    mutating func parseInnerListOnly() throws(ParseFailure) -> StructuredFieldMember {
-        skipSP()
-        let member = try parseInnerList()
-        skipSP()
-        guard index == bytes.count else { throw fail("trailing characters after inner list") }
-        return member
-    }
-
     // MARK: - Components
 
     private mutating func endOfMember() throws(ParseFailure) {

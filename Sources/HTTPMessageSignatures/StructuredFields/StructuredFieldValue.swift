@@ -59,7 +59,6 @@ public struct StructuredFieldType: Hashable, Sendable, CustomStringConvertible {
     public static let dictionary = Self(.dictionary)
     public var description: String { value.rawValue }
 
-    var isItem: Bool { value == .item }
     var isList: Bool { value == .list }
     var isDictionary: Bool { value == .dictionary }
 
