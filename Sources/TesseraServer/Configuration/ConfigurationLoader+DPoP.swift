@@ -12,7 +12,7 @@ import TesseraProtocol
 ///   proof_window: 60             # seconds a proof's iat may be old (or ahead)
 ///   algorithms: [ES256, EdDSA]   # subset of ES256 ES384 EdDSA RS256 PS256
 /// ```
-struct FileDPoP: Decodable {
+struct FileDPoP: StrictlyDecodable {
     var requireNonce: Bool?
     var nonceSecret: String?
     var noncePeriod: Double?
@@ -25,15 +25,6 @@ struct FileDPoP: Decodable {
         case noncePeriod = "nonce_period"
         case proofWindow = "proof_window"
         case algorithms
-    }
-
-    init(from decoder: any Decoder) throws {
-        let keyed = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        requireNonce = try keyed.decodeIfPresent(Bool.self, forKey: .requireNonce)
-        nonceSecret = try keyed.decodeIfPresent(String.self, forKey: .nonceSecret)
-        noncePeriod = try keyed.decodeIfPresent(Double.self, forKey: .noncePeriod)
-        proofWindow = try keyed.decodeIfPresent(Double.self, forKey: .proofWindow)
-        algorithms = try keyed.decodeIfPresent([String].self, forKey: .algorithms)
     }
 
     func apply(to dpop: inout DPoPConfiguration) throws(ConfigurationError) {

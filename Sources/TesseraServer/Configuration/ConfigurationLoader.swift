@@ -26,7 +26,7 @@ public enum ConfigurationLoader {
         if let file {
             let document: FileDocument
             do {
-                document = try YAMLDecoder().decode(FileDocument.self, from: file)
+                document = try YAMLDecoder().decode(Strict<FileDocument>.self, from: file).value
             } catch let DecodingError.keyNotFound(key, context) {
                 throw ConfigurationError(field: path(context.codingPath + [key]), "is required")
             } catch let DecodingError.typeMismatch(_, context) {
@@ -82,7 +82,7 @@ public enum ConfigurationLoader {
     }
 
     /// The file's shape: snake_case keys, every member optional.
-    private struct FileDocument: Decodable {
+    private struct FileDocument: StrictlyDecodable {
         var host: String?
         var port: Int?
         var issuer: String?
@@ -99,18 +99,18 @@ public enum ConfigurationLoader {
         var outboundNetwork: FileOutbound?
         /// The former name of `outbound_network:`, which read like `chaining.peers[].outbound` (claims transcription).
         var deprecatedOutbound: FileOutbound?
-        var outboundTLS: FileOutboundTLS?
+        var outboundTLS: Strict<FileOutboundTLS>?
         var clientIDMetadataDocuments: FileClientMetadata?
         var clientChallenges: FileClientChallenges?
-        var dpop: FileDPoP?
+        var dpop: Strict<FileDPoP>?
         var authorizationDetailsTypes: [AuthorizationDetailsTypeDefinition]?
         var users: [FileUser]?
         var requirePushedAuthorizationRequests: Bool?
-        var tls: FileTLS?
+        var tls: Strict<FileTLS>?
         var trustedProxies: [String]?
         var keys: FileKeys?
         var metrics: FileMetrics?
-        var signIn: FileSignIn?
+        var signIn: Strict<FileSignIn>?
         var registration: FileRegistration?
         /// `required` or `optional` (the default): whether every client must send `resource` (RFC 8707).
         var resourceIndicators: String?
@@ -145,44 +145,6 @@ public enum ConfigurationLoader {
             case messageCatalogs = "message_catalogs"
         }
 
-        init(from decoder: any Decoder) throws {
-            let keyed = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            host = try keyed.decodeIfPresent(String.self, forKey: .host)
-            port = try keyed.decodeIfPresent(Int.self, forKey: .port)
-            issuer = try keyed.decodeIfPresent(String.self, forKey: .issuer)
-            database = try keyed.decodeIfPresent(String.self, forKey: .database)
-            dataDir = try keyed.decodeIfPresent(String.self, forKey: .dataDir)
-            accessTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .accessTokenLifetime)
-            refreshTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .refreshTokenLifetime)
-            idTokenLifetime = try keyed.decodeIfPresent(Double.self, forKey: .idTokenLifetime)
-            signingAlgorithm = try keyed.decodeIfPresent(String.self, forKey: .signingAlgorithm)
-            logLevel = try keyed.decodeIfPresent(String.self, forKey: .logLevel)
-            clients = try keyed.decodeIfPresent([FileClient].self, forKey: .clients)
-            gnap = try keyed.decodeIfPresent(FileGNAP.self, forKey: .gnap)
-            chaining = try keyed.decodeIfPresent(FileChaining.self, forKey: .chaining)
-            outboundNetwork = try keyed.decodeIfPresent(FileOutbound.self, forKey: .outboundNetwork)
-            deprecatedOutbound = try keyed.decodeIfPresent(FileOutbound.self, forKey: .deprecatedOutbound)
-            outboundTLS = try keyed.decodeIfPresent(FileOutboundTLS.self, forKey: .outboundTLS)
-            clientIDMetadataDocuments = try keyed.decodeIfPresent(FileClientMetadata.self, forKey: .clientIDMetadataDocuments)
-            clientChallenges = try keyed.decodeIfPresent(FileClientChallenges.self, forKey: .clientChallenges)
-            dpop = try keyed.decodeIfPresent(FileDPoP.self, forKey: .dpop)
-            authorizationDetailsTypes = try keyed.decodeIfPresent(
-                [AuthorizationDetailsTypeDefinition].self,
-                forKey: .authorizationDetailsTypes
-            )
-            users = try keyed.decodeIfPresent([FileUser].self, forKey: .users)
-            requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests)
-            tls = try keyed.decodeIfPresent(FileTLS.self, forKey: .tls)
-            trustedProxies = try keyed.decodeIfPresent([String].self, forKey: .trustedProxies)
-            keys = try keyed.decodeIfPresent(FileKeys.self, forKey: .keys)
-            metrics = try keyed.decodeIfPresent(FileMetrics.self, forKey: .metrics)
-            signIn = try keyed.decodeIfPresent(FileSignIn.self, forKey: .signIn)
-            registration = try keyed.decodeIfPresent(FileRegistration.self, forKey: .registration)
-            resourceIndicators = try keyed.decodeIfPresent(String.self, forKey: .resourceIndicators)
-            policy = try keyed.decodeIfPresent(FilePolicy.self, forKey: .policy)
-            messageCatalogs = try keyed.decodeIfPresent([String: String].self, forKey: .messageCatalogs)
-        }
-
         func apply(to configuration: inout ServerConfiguration) throws(ConfigurationError) {
             if let host { configuration.host = host }
             if let port { configuration.port = port }
@@ -206,15 +168,15 @@ public enum ConfigurationLoader {
             if let gnap { gnap.apply(to: &configuration.gnap) }
             if let chaining { try chaining.apply(to: &configuration.chaining) }
             try applyOutboundNetwork(to: &configuration)
-            outboundTLS?.apply(to: &configuration)
+            outboundTLS?.value.apply(to: &configuration)
             clientIDMetadataDocuments?.apply(to: &configuration)
             try clientChallenges?.apply(to: &configuration)
-            if let dpop { try dpop.apply(to: &configuration.dpop) }
-            if let tls { configuration.tls = try tls.settings() }
+            if let dpop { try dpop.value.apply(to: &configuration.dpop) }
+            if let tls { configuration.tls = try tls.value.settings() }
             if let trustedProxies { configuration.trustedProxies = try FileTLS.networks(trustedProxies) }
             try keys?.apply(to: &configuration.keys)
             try metrics?.apply(to: &configuration.metrics)
-            signIn?.apply(to: &configuration.signIn)
+            signIn?.value.apply(to: &configuration.signIn)
             try registration?.apply(to: &configuration.registration)
             try policy?.apply(to: &configuration)
             if let authorizationDetailsTypes { configuration.authorizationDetailsTypes = authorizationDetailsTypes }
@@ -445,5 +407,21 @@ extension Decoder {
             throw DecodingError.dataCorrupted(.init(codingPath: any.codingPath + [unknown], debugDescription: "unknown setting"))
         }
         return try container(keyedBy: keys)
+    }
+}
+
+/// A configuration section whose `CodingKeys` name every setting it accepts.
+protocol StrictlyDecodable: Decodable {
+    associatedtype CodingKeys: CodingKey & CaseIterable
+}
+
+/// A section decoded with its synthesized `Decodable` after ``Swift/Decoder/strictContainer(keyedBy:)`` has
+/// refused any key it does not know: a misspelt setting is an error, not silently ignored.
+struct Strict<Value: StrictlyDecodable>: Decodable {
+    var value: Value
+
+    init(from decoder: any Decoder) throws {
+        _ = try decoder.strictContainer(keyedBy: Value.CodingKeys.self)
+        value = try Value(from: decoder)
     }
 }

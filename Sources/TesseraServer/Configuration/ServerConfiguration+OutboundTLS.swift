@@ -31,14 +31,9 @@ public struct OutboundTLSSettings: Sendable, Hashable {
 
 extension ConfigurationLoader {
     /// `outbound_tls:`.
-    struct FileOutboundTLS: Decodable {
+    struct FileOutboundTLS: StrictlyDecodable {
         var caBundle: String?
         enum CodingKeys: String, CodingKey, CaseIterable { case caBundle = "ca_bundle" }
-
-        /// Unknown members are refused: a misspelt trust setting must not be silently ignored.
-        init(from decoder: any Decoder) throws {
-            caBundle = try decoder.strictContainer(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .caBundle)
-        }
 
         func apply(to configuration: inout ServerConfiguration) {
             if let caBundle { configuration.outboundTLS.caBundle = caBundle }

@@ -58,7 +58,7 @@ extension ServerConfiguration {
 ///   hashing_queue: 16            # sign-ins waiting for a thread; more get 503 at once
 ///   anonymous_sessions: 10000    # sign-in form sessions kept at most
 /// ```
-struct FileSignIn: Decodable {
+struct FileSignIn: StrictlyDecodable {
     var attemptsPerName: Int?
     var attemptsPerAddress: Int?
     var window: Double?
@@ -75,17 +75,6 @@ struct FileSignIn: Decodable {
         case hashingConcurrency = "hashing_concurrency"
         case hashingQueue = "hashing_queue"
         case anonymousSessions = "anonymous_sessions"
-    }
-
-    init(from decoder: any Decoder) throws {
-        let keyed = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        attemptsPerName = try keyed.decodeIfPresent(Int.self, forKey: .attemptsPerName)
-        attemptsPerAddress = try keyed.decodeIfPresent(Int.self, forKey: .attemptsPerAddress)
-        window = try keyed.decodeIfPresent(Double.self, forKey: .window)
-        refusalDelay = try keyed.decodeIfPresent(Double.self, forKey: .refusalDelay)
-        hashingConcurrency = try keyed.decodeIfPresent(Int.self, forKey: .hashingConcurrency)
-        hashingQueue = try keyed.decodeIfPresent(Int.self, forKey: .hashingQueue)
-        anonymousSessions = try keyed.decodeIfPresent(Int.self, forKey: .anonymousSessions)
     }
 
     func apply(to signIn: inout SignInConfiguration) {

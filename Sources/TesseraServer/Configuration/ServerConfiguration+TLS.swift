@@ -72,7 +72,7 @@ extension ServerConfiguration {
 
 extension ConfigurationLoader {
     /// `tls:`.
-    struct FileTLS: Decodable {
+    struct FileTLS: StrictlyDecodable {
         var certificateChain: String
         var privateKey: String
         var clientCertificates: String?
@@ -81,13 +81,6 @@ extension ConfigurationLoader {
             case certificateChain = "certificate_chain"
             case privateKey = "private_key"
             case clientCertificates = "client_certificates"
-        }
-
-        init(from decoder: any Decoder) throws {
-            let keyed = try decoder.strictContainer(keyedBy: CodingKeys.self)
-            certificateChain = try keyed.decode(String.self, forKey: .certificateChain)
-            privateKey = try keyed.decode(String.self, forKey: .privateKey)
-            clientCertificates = try keyed.decodeIfPresent(String.self, forKey: .clientCertificates)
         }
 
         func settings() throws(ConfigurationError) -> TLSSettings {
