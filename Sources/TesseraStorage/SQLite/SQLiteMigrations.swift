@@ -10,303 +10,283 @@ enum SQLiteMigrations {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("0001-clients-tokens-keys-replay") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE clients (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        auth_method TEXT NOT NULL,
-                        secret_hash TEXT,
-                        jwks TEXT,
-                        jwks_uri TEXT,
-                        grant_types TEXT NOT NULL,
-                        scopes TEXT NOT NULL,
-                        created_at INTEGER NOT NULL
-                    );
-                    CREATE TABLE access_tokens (
-                        jti TEXT PRIMARY KEY NOT NULL,
-                        grant_id TEXT NOT NULL,
-                        client_id TEXT NOT NULL,
-                        subject TEXT NOT NULL,
-                        scope TEXT NOT NULL,
-                        audience TEXT NOT NULL,
-                        issued_at INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL,
-                        revoked_at INTEGER
-                    );
-                    CREATE INDEX access_tokens_grant ON access_tokens(grant_id);
-                    CREATE INDEX access_tokens_expiry ON access_tokens(expires_at);
-                    CREATE TABLE refresh_tokens (
-                        token_hash TEXT PRIMARY KEY NOT NULL,
-                        grant_id TEXT NOT NULL,
-                        client_id TEXT NOT NULL,
-                        subject TEXT NOT NULL,
-                        scope TEXT NOT NULL,
-                        audience TEXT NOT NULL,
-                        issued_at INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL,
-                        used_at INTEGER,
-                        revoked_at INTEGER
-                    );
-                    CREATE INDEX refresh_tokens_grant ON refresh_tokens(grant_id);
-                    CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);
-                    CREATE TABLE signing_keys (
-                        kid TEXT PRIMARY KEY NOT NULL,
-                        algorithm TEXT NOT NULL,
-                        private_jwk TEXT NOT NULL,
-                        public_jwk TEXT NOT NULL,
-                        created_at INTEGER NOT NULL,
-                        retired_at INTEGER
-                    );
-                    CREATE TABLE replay_cache (
-                        namespace TEXT NOT NULL,
-                        value TEXT NOT NULL,
-                        expires_at INTEGER NOT NULL,
-                        PRIMARY KEY (namespace, value)
-                    );
-                    CREATE INDEX replay_cache_expiry ON replay_cache(expires_at);
-                    """
-            )
-        }
-        migrator.registerMigration("0002-gnap-grants-tokens") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE gnap_grants (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        state TEXT NOT NULL,
-                        client_key TEXT NOT NULL,
-                        key_thumbprint TEXT NOT NULL,
-                        instance_id TEXT,
-                        request TEXT NOT NULL,
-                        continuation_hash TEXT UNIQUE,
-                        continue_after INTEGER NOT NULL,
-                        subject TEXT,
-                        created_at INTEGER NOT NULL,
-                        updated_at INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL
-                    );
-                    CREATE INDEX gnap_grants_state ON gnap_grants(state);
-                    CREATE TABLE gnap_tokens (
-                        manage_id TEXT PRIMARY KEY NOT NULL,
-                        management_hash TEXT NOT NULL UNIQUE,
-                        grant_id TEXT NOT NULL,
-                        jti TEXT NOT NULL,
-                        label TEXT,
-                        access TEXT NOT NULL,
-                        flags TEXT NOT NULL,
-                        created_at INTEGER NOT NULL,
-                        revoked_at INTEGER
-                    );
-                    CREATE INDEX gnap_tokens_grant ON gnap_tokens(grant_id);
-                    CREATE INDEX gnap_tokens_jti ON gnap_tokens(jti);
-                    """
-            )
-        }
-        migrator.registerMigration("0004-refresh-authorization-details") { db in
-            // RFC 9396 §7: a refresh token remembers the rich authorization details its grant holds.
-            try db.execute(sql: "ALTER TABLE refresh_tokens ADD COLUMN authorization_details TEXT")
-        }
-        migrator.registerMigration("0005-refresh-token-dpop-binding") { db in
-            // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
-            try db.execute(sql: "ALTER TABLE refresh_tokens ADD COLUMN jkt TEXT")
-        }
-        migrator.registerMigration("0007-metadata-clients-challenges") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE metadata_clients (
-                        client_id TEXT PRIMARY KEY NOT NULL,
-                        first_seen_at INTEGER NOT NULL,
-                        last_fetched_at INTEGER NOT NULL,
-                        keys_fingerprint TEXT NOT NULL,
-                        redirect_uris_fingerprint TEXT NOT NULL,
-                        keys_changed_at INTEGER,
-                        redirect_uris_changed_at INTEGER
-                    );
-                    CREATE TABLE client_challenges (
-                        session_hash TEXT PRIMARY KEY NOT NULL,
-                        client_id TEXT NOT NULL,
-                        key_thumbprint TEXT,
-                        request_digest TEXT NOT NULL,
-                        requirement TEXT NOT NULL,
-                        issued_at INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL,
-                        used_at INTEGER
-                    );
-                    CREATE INDEX client_challenges_expiry ON client_challenges(expires_at);
-                    """
-            )
-        }
-        migrator.registerMigration("0003-users-sessions-gnap-interactions") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE users (
-                        username TEXT PRIMARY KEY NOT NULL,
-                        password_hash TEXT NOT NULL,
-                        display_name TEXT,
-                        created_at INTEGER NOT NULL
-                    );
-                    CREATE TABLE sessions (
-                        id_hash TEXT PRIMARY KEY NOT NULL,
-                        username TEXT,
-                        csrf_token TEXT NOT NULL,
-                        created_at INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL
-                    );
-                    CREATE INDEX sessions_user ON sessions(username);
-                    CREATE INDEX sessions_expiry ON sessions(expires_at);
-                    CREATE TABLE gnap_interactions (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        grant_id TEXT NOT NULL UNIQUE,
-                        user_code TEXT UNIQUE,
-                        finish_method TEXT,
-                        finish_uri TEXT,
-                        client_nonce TEXT,
-                        server_nonce TEXT NOT NULL,
-                        hash_method TEXT NOT NULL,
-                        owner TEXT,
-                        client_name TEXT,
-                        client_uri TEXT,
-                        state TEXT NOT NULL,
-                        interact_ref_hash TEXT,
-                        created_at INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL
-                    );
-                    CREATE INDEX gnap_interactions_expiry ON gnap_interactions(expires_at);
-                    """
-            )
-        }
-        migrator.registerMigration("0008-gnap-resource-sets") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE gnap_resource_sets (
-                        reference TEXT PRIMARY KEY NOT NULL,
-                        resource_server_id TEXT NOT NULL,
-                        set_hash TEXT NOT NULL UNIQUE,
-                        access TEXT NOT NULL,
-                        created_at INTEGER NOT NULL
-                    );
-                    """
-            )
-        }
-        migrator.registerMigration("0009-authorization-codes") { db in
-            try db.execute(
-                sql: """
-                    ALTER TABLE clients ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '';
-                    ALTER TABLE clients ADD COLUMN require_par INTEGER NOT NULL DEFAULT 0;
-                    CREATE TABLE authorization_requests (
-                        id_hash TEXT PRIMARY KEY NOT NULL,
-                        kind TEXT NOT NULL,
-                        client_id TEXT NOT NULL,
-                        parameters TEXT NOT NULL,
-                        created_at INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL,
-                        used_at INTEGER
-                    );
-                    CREATE INDEX authorization_requests_expiry ON authorization_requests(expires_at);
-                    CREATE TABLE authorization_codes (
-                        code_hash TEXT PRIMARY KEY NOT NULL,
-                        client_id TEXT NOT NULL,
-                        grant_id TEXT NOT NULL,
-                        payload TEXT NOT NULL,
-                        created_at INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL,
-                        used_at INTEGER
-                    );
-                    CREATE INDEX authorization_codes_expiry ON authorization_codes(expires_at);
-                    """
-            )
-        }
-        migrator.registerMigration("0010-consents") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE consents (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        subject TEXT NOT NULL,
-                        client_id TEXT NOT NULL,
-                        scope TEXT NOT NULL,
-                        resources TEXT NOT NULL,
-                        authorization_details TEXT,
-                        created_at INTEGER NOT NULL,
-                        withdrawn_at INTEGER
-                    );
-                    CREATE INDEX consents_subject ON consents(subject, client_id);
-                    CREATE TABLE consent_grants (
-                        consent_id TEXT NOT NULL,
-                        grant_id TEXT NOT NULL,
-                        PRIMARY KEY (consent_id, grant_id)
-                    );
-                    """
-            )
-        }
-        migrator.registerMigration("0011-client-introspection-audiences") { db in
-            // RFC 7662 §4: which token audiences a client serves as a resource server, so it may introspect their tokens.
-            try db.execute(sql: "ALTER TABLE clients ADD COLUMN introspection_audiences TEXT NOT NULL DEFAULT '';")
-        }
-        migrator.registerMigration("0012-token-lineage") { db in
-            // Issue 19: each access token's parent (TokenParent), indexed for the cascade's walk from parent to children.
-            try db.execute(
-                sql: """
-                    ALTER TABLE access_tokens ADD COLUMN parent_kind TEXT;
-                    ALTER TABLE access_tokens ADD COLUMN parent_id TEXT;
-                    CREATE INDEX access_tokens_parent ON access_tokens(parent_id) WHERE parent_id IS NOT NULL;
-                    """
-            )
-        }
-        migrator.registerMigration("0013-dynamic-client-registration") { db in
-            // RFC 7591/7592: self-registered clients carry their metadata and the hash of their
-            // registration access token; operators mint initial access tokens, kept hashed.
-            try db.execute(
-                sql: """
-                    ALTER TABLE clients ADD COLUMN registration_metadata TEXT;
-                    ALTER TABLE clients ADD COLUMN registration_token_hash TEXT;
-                    CREATE TABLE registration_tokens (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        token_hash TEXT NOT NULL UNIQUE,
-                        label TEXT NOT NULL,
-                        created_at INTEGER NOT NULL,
-                        expires_at INTEGER NOT NULL,
-                        remaining_uses INTEGER NOT NULL
-                    );
-                    """
-            )
-        }
-        migrator.registerMigration("0014-gnap-registry") { db in
-            // Issue 19 ("one registry"): GNAP client instances and resource servers are clients too, with
-            // their key (one party per key: the unique thumbprint) and roles as JSON (GNAPRegistration).
-            try db.execute(
-                sql: """
-                    ALTER TABLE clients ADD COLUMN gnap_registration TEXT;
-                    ALTER TABLE clients ADD COLUMN gnap_key_thumbprint TEXT;
-                    CREATE UNIQUE INDEX clients_gnap_key ON clients(gnap_key_thumbprint) WHERE gnap_key_thumbprint IS NOT NULL;
-                    """
-            )
-        }
-        migrator.registerMigration("0015-client-change-sequence") { db in
-            // Issue 22: one counter that every change to `clients` bumps, in the changing transaction, whoever
-            // writes (another process on the file, `tessera clients`, registration, import), so the client
-            // cache (CachingClientStore) can tell with one tiny read that what it holds is still current.
-            try db.execute(
-                sql: """
-                    CREATE TABLE client_changes (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL);
-                    INSERT INTO client_changes (id, sequence) VALUES (1, 0);
-                    CREATE TRIGGER clients_changed_insert AFTER INSERT ON clients
-                    BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
-                    CREATE TRIGGER clients_changed_update AFTER UPDATE ON clients
-                    BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
-                    CREATE TRIGGER clients_changed_delete AFTER DELETE ON clients
-                    BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
-                    """
-            )
-        }
-        migrator.registerMigration("0016-client-name") { db in
-            // Issue 21: the name an operator registers a client under, shown as verified on the consent pages.
-            try db.execute(sql: "ALTER TABLE clients ADD COLUMN client_name TEXT")
-        }
-        migrator.registerMigration("0017-client-require-resource") { db in
-            // Issue 20: RFC 8707 `resource` required of one client, stored with it (it lived only in the
-            // configuration file, so clients added with `tessera clients add` could not have it).
-            try db.execute(sql: "ALTER TABLE clients ADD COLUMN require_resource INTEGER NOT NULL DEFAULT 0")
+        for migration in migrations {
+            migrator.registerMigration(migration.identifier) { db in
+                for sql in migration.statements { try db.execute(sql: sql) }
+            }
         }
         return migrator
     }
+
+    /// Every migration, registered (and so applied) in this order: the order their
+    /// branches landed, 0007 before 0003.
+    private static let migrations: [SchemaMigration] = [
+        SchemaMigration(1, "clients-tokens-keys-replay") {
+            """
+            CREATE TABLE clients (
+                id TEXT PRIMARY KEY NOT NULL,
+                auth_method TEXT NOT NULL,
+                secret_hash TEXT,
+                jwks TEXT,
+                jwks_uri TEXT,
+                grant_types TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            CREATE TABLE access_tokens (
+                jti TEXT PRIMARY KEY NOT NULL,
+                grant_id TEXT NOT NULL,
+                client_id TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                issued_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            );
+            CREATE INDEX access_tokens_grant ON access_tokens(grant_id);
+            CREATE INDEX access_tokens_expiry ON access_tokens(expires_at);
+            CREATE TABLE refresh_tokens (
+                token_hash TEXT PRIMARY KEY NOT NULL,
+                grant_id TEXT NOT NULL,
+                client_id TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                issued_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_at INTEGER,
+                revoked_at INTEGER
+            );
+            CREATE INDEX refresh_tokens_grant ON refresh_tokens(grant_id);
+            CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);
+            CREATE TABLE signing_keys (
+                kid TEXT PRIMARY KEY NOT NULL,
+                algorithm TEXT NOT NULL,
+                private_jwk TEXT NOT NULL,
+                public_jwk TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                retired_at INTEGER
+            );
+            CREATE TABLE replay_cache (
+                namespace TEXT NOT NULL,
+                value TEXT NOT NULL,
+                expires_at INTEGER NOT NULL,
+                PRIMARY KEY (namespace, value)
+            );
+            CREATE INDEX replay_cache_expiry ON replay_cache(expires_at);
+            """
+        },
+        SchemaMigration(2, "gnap-grants-tokens") {
+            """
+            CREATE TABLE gnap_grants (
+                id TEXT PRIMARY KEY NOT NULL,
+                state TEXT NOT NULL,
+                client_key TEXT NOT NULL,
+                key_thumbprint TEXT NOT NULL,
+                instance_id TEXT,
+                request TEXT NOT NULL,
+                continuation_hash TEXT UNIQUE,
+                continue_after INTEGER NOT NULL,
+                subject TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            );
+            CREATE INDEX gnap_grants_state ON gnap_grants(state);
+            CREATE TABLE gnap_tokens (
+                manage_id TEXT PRIMARY KEY NOT NULL,
+                management_hash TEXT NOT NULL UNIQUE,
+                grant_id TEXT NOT NULL,
+                jti TEXT NOT NULL,
+                label TEXT,
+                access TEXT NOT NULL,
+                flags TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            );
+            CREATE INDEX gnap_tokens_grant ON gnap_tokens(grant_id);
+            CREATE INDEX gnap_tokens_jti ON gnap_tokens(jti);
+            """
+        },
+        // RFC 9396 §7: a refresh token remembers the rich authorization details its grant holds.
+        SchemaMigration(4, "refresh-authorization-details") { "ALTER TABLE refresh_tokens ADD COLUMN authorization_details TEXT" },
+        // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+        SchemaMigration(5, "refresh-token-dpop-binding") { "ALTER TABLE refresh_tokens ADD COLUMN jkt TEXT" },
+        SchemaMigration(7, "metadata-clients-challenges") {
+            """
+            CREATE TABLE metadata_clients (
+                client_id TEXT PRIMARY KEY NOT NULL,
+                first_seen_at INTEGER NOT NULL,
+                last_fetched_at INTEGER NOT NULL,
+                keys_fingerprint TEXT NOT NULL,
+                redirect_uris_fingerprint TEXT NOT NULL,
+                keys_changed_at INTEGER,
+                redirect_uris_changed_at INTEGER
+            );
+            CREATE TABLE client_challenges (
+                session_hash TEXT PRIMARY KEY NOT NULL,
+                client_id TEXT NOT NULL,
+                key_thumbprint TEXT,
+                request_digest TEXT NOT NULL,
+                requirement TEXT NOT NULL,
+                issued_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_at INTEGER
+            );
+            CREATE INDEX client_challenges_expiry ON client_challenges(expires_at);
+            """
+        },
+        SchemaMigration(3, "users-sessions-gnap-interactions") {
+            """
+            CREATE TABLE users (
+                username TEXT PRIMARY KEY NOT NULL,
+                password_hash TEXT NOT NULL,
+                display_name TEXT,
+                created_at INTEGER NOT NULL
+            );
+            CREATE TABLE sessions (
+                id_hash TEXT PRIMARY KEY NOT NULL,
+                username TEXT,
+                csrf_token TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            );
+            CREATE INDEX sessions_user ON sessions(username);
+            CREATE INDEX sessions_expiry ON sessions(expires_at);
+            CREATE TABLE gnap_interactions (
+                id TEXT PRIMARY KEY NOT NULL,
+                grant_id TEXT NOT NULL UNIQUE,
+                user_code TEXT UNIQUE,
+                finish_method TEXT,
+                finish_uri TEXT,
+                client_nonce TEXT,
+                server_nonce TEXT NOT NULL,
+                hash_method TEXT NOT NULL,
+                owner TEXT,
+                client_name TEXT,
+                client_uri TEXT,
+                state TEXT NOT NULL,
+                interact_ref_hash TEXT,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            );
+            CREATE INDEX gnap_interactions_expiry ON gnap_interactions(expires_at);
+            """
+        },
+        SchemaMigration(8, "gnap-resource-sets") {
+            """
+            CREATE TABLE gnap_resource_sets (
+                reference TEXT PRIMARY KEY NOT NULL,
+                resource_server_id TEXT NOT NULL,
+                set_hash TEXT NOT NULL UNIQUE,
+                access TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            """
+        },
+        SchemaMigration(9, "authorization-codes") {
+            """
+            ALTER TABLE clients ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '';
+            ALTER TABLE clients ADD COLUMN require_par INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE authorization_requests (
+                id_hash TEXT PRIMARY KEY NOT NULL,
+                kind TEXT NOT NULL,
+                client_id TEXT NOT NULL,
+                parameters TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_at INTEGER
+            );
+            CREATE INDEX authorization_requests_expiry ON authorization_requests(expires_at);
+            CREATE TABLE authorization_codes (
+                code_hash TEXT PRIMARY KEY NOT NULL,
+                client_id TEXT NOT NULL,
+                grant_id TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_at INTEGER
+            );
+            CREATE INDEX authorization_codes_expiry ON authorization_codes(expires_at);
+            """
+        },
+        SchemaMigration(10, "consents") {
+            """
+            CREATE TABLE consents (
+                id TEXT PRIMARY KEY NOT NULL,
+                subject TEXT NOT NULL,
+                client_id TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                resources TEXT NOT NULL,
+                authorization_details TEXT,
+                created_at INTEGER NOT NULL,
+                withdrawn_at INTEGER
+            );
+            CREATE INDEX consents_subject ON consents(subject, client_id);
+            CREATE TABLE consent_grants (
+                consent_id TEXT NOT NULL,
+                grant_id TEXT NOT NULL,
+                PRIMARY KEY (consent_id, grant_id)
+            );
+            """
+        },
+        // RFC 7662 §4: which token audiences a client serves as a resource server, so it may introspect their tokens.
+        SchemaMigration(11, "client-introspection-audiences") {
+            "ALTER TABLE clients ADD COLUMN introspection_audiences TEXT NOT NULL DEFAULT '';"
+        },
+        // Issue 19: each access token's parent (TokenParent), indexed for the cascade's walk from parent to children.
+        SchemaMigration(12, "token-lineage") {
+            """
+            ALTER TABLE access_tokens ADD COLUMN parent_kind TEXT;
+            ALTER TABLE access_tokens ADD COLUMN parent_id TEXT;
+            CREATE INDEX access_tokens_parent ON access_tokens(parent_id) WHERE parent_id IS NOT NULL;
+            """
+        },
+        // RFC 7591/7592: self-registered clients carry their metadata and the hash of their
+        // registration access token; operators mint initial access tokens, kept hashed.
+        SchemaMigration(13, "dynamic-client-registration") {
+            """
+            ALTER TABLE clients ADD COLUMN registration_metadata TEXT;
+            ALTER TABLE clients ADD COLUMN registration_token_hash TEXT;
+            CREATE TABLE registration_tokens (
+                id TEXT PRIMARY KEY NOT NULL,
+                token_hash TEXT NOT NULL UNIQUE,
+                label TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                remaining_uses INTEGER NOT NULL
+            );
+            """
+        },
+        // Issue 19 ("one registry"): GNAP client instances and resource servers are clients too, with
+        // their key (one party per key: the unique thumbprint) and roles as JSON (GNAPRegistration).
+        SchemaMigration(14, "gnap-registry") {
+            """
+            ALTER TABLE clients ADD COLUMN gnap_registration TEXT;
+            ALTER TABLE clients ADD COLUMN gnap_key_thumbprint TEXT;
+            CREATE UNIQUE INDEX clients_gnap_key ON clients(gnap_key_thumbprint) WHERE gnap_key_thumbprint IS NOT NULL;
+            """
+        },
+        // Issue 22: one counter that every change to `clients` bumps, in the changing transaction, whoever
+        // writes (another process on the file, `tessera clients`, registration, import), so the client
+        // cache (CachingClientStore) can tell with one tiny read that what it holds is still current.
+        SchemaMigration(15, "client-change-sequence") {
+            """
+            CREATE TABLE client_changes (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL);
+            INSERT INTO client_changes (id, sequence) VALUES (1, 0);
+            CREATE TRIGGER clients_changed_insert AFTER INSERT ON clients
+            BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
+            CREATE TRIGGER clients_changed_update AFTER UPDATE ON clients
+            BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
+            CREATE TRIGGER clients_changed_delete AFTER DELETE ON clients
+            BEGIN UPDATE client_changes SET sequence = sequence + 1 WHERE id = 1; END;
+            """
+        },
+        // Issue 21: the name an operator registers a client under, shown as verified on the consent pages.
+        SchemaMigration(16, "client-name") { "ALTER TABLE clients ADD COLUMN client_name TEXT" },
+        // Issue 20: RFC 8707 `resource` required of one client, stored with it (it lived only in the
+        // configuration file, so clients added with `tessera clients add` could not have it).
+        SchemaMigration(17, "client-require-resource") { "ALTER TABLE clients ADD COLUMN require_resource INTEGER NOT NULL DEFAULT 0" },
+    ]
 }
