@@ -30,27 +30,7 @@ public enum SeedFigures {
         """#
 
     /// Figure 2: `authorization_details` for a credit transfer (initiate, status, cancel).
-    public static let figure2 = #"""
-        [
-           {
-              "type": "payment_initiation"
-              "rarFormat": "cedar",
-              "policySet": "
-                 permit (
-                   principal == BankA::User::\"696d28c8-8912-41d2-b182-aa7087323318\",
-                   action in [BankA::Action::\"initiate\", BankA::Action::\"status\", BankA::Action::\"cancel\"],
-                   resource == Creditor::\"https://example.com/payments\"
-                 ) when {
-                   context.instructedAmount.currency == \"EUR\" &&
-                   context.instructedAmount.amount == decimal(\"123.50\") &&
-                   resource.creditorName == \"Merchant A\" &&
-                   resource.creditorAccount.iban == \"DE02100100109307118603\" &&
-                   context.remittanceInformationUnstructured == \"Ref Number Merchant\"
-                 };
-              "
-           }
-        ]
-        """#
+    public static let figure2 = "[\n" + paymentInitiation(indent: 3) + "\n]"
 
     /// Figure 3: a combined request, account information and payment initiation.
     public static let figure3 = #"""
@@ -66,25 +46,8 @@ public enum SeedFigures {
                  );
               "
            },
-           {
-              "type": "payment_initiation"
-              "rarFormat": "cedar",
-              "policySet": "
-                 permit (
-                   principal == BankA::User::\"696d28c8-8912-41d2-b182-aa7087323318\",
-                   action in [BankA::Action::\"initiate\", BankA::Action::\"status\", BankA::Action::\"cancel\"],
-                   resource == Creditor::\"https://example.com/payments\"
-                 ) when {
-                   context.instructedAmount.currency == \"EUR\" &&
-                   context.instructedAmount.amount == decimal(\"123.50\") &&
-                   resource.creditorName == \"Merchant A\" &&
-                   resource.creditorAccount.iban == \"DE02100100109307118603\" &&
-                   context.remittanceInformationUnstructured == \"Ref Number Merchant\"
-                 };
-              "
-           }
-        ]
-        """#
+
+        """# + paymentInitiation(indent: 3) + "\n]"
 
     /// Figure 4: the example token response (its `authorization_details` member).
     public static let figure4 = #"""
@@ -94,26 +57,34 @@ public enum SeedFigures {
            "expires_in": 3600,
            "refresh_token": "tGzv3JOkF0XG5Qx2TlKWIA",
            "authorization_details": [
-              {
-                 "type": "payment_initiation"
-                 "rarFormat": "cedar",
-                 "policySet": "
-                    permit (
-                      principal == BankA::User::\"696d28c8-8912-41d2-b182-aa7087323318\",
-                      action in [BankA::Action::\"initiate\", BankA::Action::\"status\", BankA::Action::\"cancel\"],
-                      resource == Creditor::\"https://example.com/payments\"
-                    ) when {
-                      context.instructedAmount.currency == \"EUR\" &&
-                      context.instructedAmount.amount == decimal(\"123.50\") &&
-                      resource.creditorName == \"Merchant A\" &&
-                      resource.creditorAccount.iban == \"DE02100100109307118603\" &&
-                      context.remittanceInformationUnstructured == \"Ref Number Merchant\"
-                    };
-                 "
-              }
-           ]
-        }
-        """#
+
+        """# + paymentInitiation(indent: 6) + "\n   ]\n}"
+
+    /// The `payment_initiation` entry Figures 2–4 share (initiate, status and cancel), as printed with its lines
+    /// indented by `indent` spaces.
+    private static func paymentInitiation(indent: Int) -> String {
+        let entry = #"""
+            {
+               "type": "payment_initiation"
+               "rarFormat": "cedar",
+               "policySet": "
+                  permit (
+                    principal == BankA::User::\"696d28c8-8912-41d2-b182-aa7087323318\",
+                    action in [BankA::Action::\"initiate\", BankA::Action::\"status\", BankA::Action::\"cancel\"],
+                    resource == Creditor::\"https://example.com/payments\"
+                  ) when {
+                    context.instructedAmount.currency == \"EUR\" &&
+                    context.instructedAmount.amount == decimal(\"123.50\") &&
+                    resource.creditorName == \"Merchant A\" &&
+                    resource.creditorAccount.iban == \"DE02100100109307118603\" &&
+                    context.remittanceInformationUnstructured == \"Ref Number Merchant\"
+                  };
+               "
+            }
+            """#
+        let margin = String(repeating: " ", count: indent)
+        return entry.split(separator: "\n").map { margin + $0 }.joined(separator: "\n")
+    }
 
     /// The user every figure names.
     public static let user = "696d28c8-8912-41d2-b182-aa7087323318"
@@ -190,20 +161,13 @@ public enum SeedFigures {
 
     /// ``bankSchema`` with a required `now: datetime` in every action's context, as a type with
     /// `valid_for` needs (the granted permits test `context.now`; docs/rar-cedar.md).
-    public static let bankSchemaDeclaringNow = """
-        entity BankA;
-        entity Creditor = {
-          creditorName: String,
-          creditorAccount: { bic: String, iban: String },
-        };
-        namespace BankA {
-          entity User;
-          type Amount = { currency: String, amount: decimal };
-          type PaymentContext = { instructedAmount: Amount, remittanceInformationUnstructured: String, now: datetime };
-          action initiate, status, cancel appliesTo { principal: User, resource: Creditor, context: PaymentContext };
-          action list_accounts, read_balances, read_transactions appliesTo { principal: User, resource: BankA, context: { now: datetime } };
-        }
-        """
+    public static let bankSchemaDeclaringNow =
+        bankSchema
+        .replacingOccurrences(
+            of: "remittanceInformationUnstructured: String }",
+            with: "remittanceInformationUnstructured: String, now: datetime }"
+        )
+        .replacingOccurrences(of: "resource: BankA };", with: "resource: BankA, context: { now: datetime } };")
 
     /// The AS's delegation policies in the tests: `client` may be delegated payment initiation and
     /// status on any creditor (never cancel), and listing accounts and balances (never transactions).
