@@ -57,9 +57,7 @@ extension Tessera.Clients {
 
         func run() async throws {
             let id = self.id
-            let record = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.stores.clients.client(id: id)
-            }
+            let record = try await global.withDatabase { connection in try await connection.stores.clients.client(id: id) }
             guard let record else { throw ValidationError("no client with id '\(id)'") }
             var shown: [String: JSONValue] = ["id": .string(record.id)]
             if record.usesOAuth {
@@ -113,7 +111,7 @@ enum GNAPRoles {
             throw ValidationError(error.description)
         }
         do {
-            try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+            try await global.withDatabase { connection in
                 let clients = connection.stores.clients
                 var record = try await clients.client(id: id) ?? .gnapOnly(id: id, gnap: checked, createdAt: Date())
                 var registration = checked

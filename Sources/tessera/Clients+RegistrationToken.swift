@@ -43,9 +43,7 @@ extension Tessera.Clients.RegistrationToken {
                 expiresAt: now.addingTimeInterval(TimeInterval(expiresIn)),
                 remainingUses: uses
             )
-            try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.stores.clients.insertRegistrationToken(record)
-            }
+            try await global.withDatabase { connection in try await connection.stores.clients.insertRegistrationToken(record) }
             print("registration token \(record.id): \(uses) use(s), expires \(ISO8601DateFormatter().string(from: record.expiresAt))")
             print("initial_access_token: \(token)")
             print("Store this token now: Tessera keeps only a hash of it and cannot show it again.")
@@ -57,9 +55,7 @@ extension Tessera.Clients.RegistrationToken {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let tokens = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.stores.clients.registrationTokens()
-            }
+            let tokens = try await global.withDatabase { connection in try await connection.stores.clients.registrationTokens() }
             if tokens.isEmpty { print("no registration tokens") }
             let formatter = ISO8601DateFormatter()
             for token in tokens {
@@ -77,7 +73,7 @@ extension Tessera.Clients.RegistrationToken {
 
         func run() async throws {
             let id = self.id
-            let removed = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+            let removed = try await global.withDatabase { connection in
                 try await connection.stores.clients.removeRegistrationToken(id: id)
             }
             guard removed else { throw ValidationError("no registration token with id '\(id)'") }

@@ -92,7 +92,7 @@ extension Tessera.Clients {
             do { validated = try definition.validated(now: Date()) } catch { throw ValidationError(error.description) }
             let record = validated.record
             do {
-                try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+                try await global.withDatabase { connection in
                     let clients = connection.stores.clients
                     // A party registered only at the GNAP door gains its OAuth registration: one party (issue 19).
                     if let existing = try await clients.client(id: record.id), !existing.usesOAuth {
@@ -136,9 +136,7 @@ extension Tessera.Clients {
         }
 
         func run() async throws {
-            let clients = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.stores.clients.all()
-            }
+            let clients = try await global.withDatabase { connection in try await connection.stores.clients.all() }
             if clients.isEmpty { print("no clients registered") }
             for client in clients {
                 let grants = client.grantTypes.map(\.rawValue).joined(separator: ",")
@@ -166,8 +164,7 @@ extension Tessera.Clients {
 
         func run() async throws {
             let id = self.id
-            let (removed, revoked) = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) {
-                connection in
+            let (removed, revoked) = try await global.withDatabase { connection in
                 guard try await connection.stores.clients.remove(id: id) else { return (false, 0) }
                 return (true, try await connection.stores.tokens.revokeTokens(clientID: id, at: Date()))
             }

@@ -27,9 +27,7 @@ extension GNAPCommand {
                 filter = parsed
             }
             let wanted = filter
-            let grants = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.stores.gnap.grants(state: wanted)
-            }
+            let grants = try await global.withDatabase { connection in try await connection.stores.gnap.grants(state: wanted) }
             if grants.isEmpty { print("no grants") }
             let formatter = ISO8601DateFormatter()
             for grant in grants {
@@ -70,7 +68,7 @@ extension GNAPCommand {
 
         func run() async throws {
             let (grantID, approve, owner) = (grant, !deny, deny ? nil : subject)
-            let decided = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+            let decided = try await global.withDatabase { connection in
                 try await connection.stores.gnap.decide(grantID: grantID, approve: approve, subject: owner, at: Date())
             }
             guard decided else {

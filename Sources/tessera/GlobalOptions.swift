@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TesseraServer
+import TesseraStorage
 
 /// Options every command shares: where the configuration and the database are.
 struct GlobalOptions: ParsableArguments {
@@ -37,5 +38,13 @@ struct GlobalOptions: ParsableArguments {
         } catch {
             throw CommandFailure(error.description)
         }
+    }
+
+    /// Runs `body` on a connection to the configured database, migrated first.
+    /// - Parameter body: what to do with the connection.
+    /// - Returns: what `body` returns.
+    /// - Throws: what loading the configuration, opening the database or `body` throws.
+    func withDatabase<T: Sendable>(_ body: @Sendable (StoreConnection) async throws -> T) async throws -> T {
+        try await TesseraDatabase.withConnection(url: try loadConfiguration().databaseURL, body)
     }
 }

@@ -56,9 +56,7 @@ extension Tessera.Keys {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let keys = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.stores.keys.all()
-            }
+            let keys = try await global.withDatabase { connection in try await connection.stores.keys.all() }
             let formatter = ISO8601DateFormatter()
             let now = Date()
             for key in keys {

@@ -32,14 +32,7 @@ extension Tessera.PolicyCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration()
-            let point = DecisionPoint(
-                owner: configuration.policy,
-                issuer: configuration.issuer ?? "",
-                configured: ConfiguredPolicies.text(
-                    trust: configuration.chaining,
-                    resourceOwners: configuration.gnap.interaction.resourceOwners
-                )
-            )
+            let point = configuration.decisionPoint
             print(point.effectivePolicyText, terminator: "")
             print("\n// ==== data the policies read (from the configuration; clients in the database are read at request time) ====")
             for client in configuration.clients {
@@ -149,14 +142,7 @@ extension Tessera.PolicyCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration()
-            let point = DecisionPoint(
-                owner: configuration.policy,
-                issuer: configuration.issuer ?? "",
-                configured: ConfiguredPolicies.text(
-                    trust: configuration.chaining,
-                    resourceOwners: configuration.gnap.interaction.resourceOwners
-                )
-            )
+            let point = configuration.decisionPoint
             let party = try await party(configuration)
             let operation = AccessQuestion.Operation(named: action) ?? .token
             let requestDoor = door.flatMap(AccessQuestion.Party.Door.init(rawValue:)) ?? party.door
@@ -209,13 +195,25 @@ extension Tessera.PolicyCommand {
                     scopes: Set(definition.scopes.split(separator: " ").map(String.init))
                 )
             }
-            let record = try await TesseraDatabase.withConnection(url: configuration.databaseURL) { connection in
-                try await connection.stores.clients.client(id: client)
+            let record = try await TesseraDatabase.withConnection(url: configuration.databaseURL) {
+                try await $0.stores.clients.client(id: client)
             }
             guard let record else {
                 throw CommandFailure("no client or GNAP instance '\(client)' is registered; describe it with --client-scopes")
             }
             return .init(id: record.id, door: .oauth, registered: true, scopes: Set(record.scopes))
         }
+    }
+}
+
+extension ServerConfiguration {
+    /// The decision point the server builds from this configuration: the owner's policies, the shipped defaults
+    /// and the policies the configuration's trust and resource owners translate into.
+    fileprivate var decisionPoint: DecisionPoint {
+        DecisionPoint(
+            owner: policy,
+            issuer: issuer ?? "",
+            configured: ConfiguredPolicies.text(trust: chaining, resourceOwners: gnap.interaction.resourceOwners)
+        )
     }
 }

@@ -30,8 +30,7 @@ extension Tessera.Tokens {
 
         func run() async throws {
             let jti = self.jti
-            let (token, ancestors, descendants) = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL)
-            { connection in
+            let (token, ancestors, descendants) = try await global.withDatabase { connection in
                 let tokens = connection.stores.tokens
                 return (try await tokens.accessToken(jti: jti), try await tokens.ancestry(of: jti), try await tokens.descendants(of: jti))
             }

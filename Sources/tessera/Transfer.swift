@@ -32,9 +32,7 @@ extension Tessera {
         @Option(name: .shortAndLong, help: "File to write (created with mode 0600). Default: standard output.") var output: String?
 
         func run() async throws {
-            let snapshot = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.snapshots.exportSnapshot()
-            }
+            let snapshot = try await global.withDatabase { connection in try await connection.snapshots.exportSnapshot() }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
             let data = try encoder.encode(snapshot)

@@ -35,7 +35,7 @@ extension Tessera.Users {
             let secret = chosen ?? ClientSecret.generate()
             let (name, display) = (username, displayName)
             do {
-                try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
+                try await global.withDatabase { connection in
                     try await PeopleService(store: connection.stores.people, now: { Date() }).addUser(
                         username: name,
                         password: secret,
@@ -55,9 +55,7 @@ extension Tessera.Users {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let users = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.stores.people.users()
-            }
+            let users = try await global.withDatabase { connection in try await connection.stores.people.users() }
             if users.isEmpty { print("no users") }
             let formatter = ISO8601DateFormatter()
             for user in users {
@@ -73,9 +71,7 @@ extension Tessera.Users {
 
         func run() async throws {
             let name = username
-            let removed = try await TesseraDatabase.withConnection(url: try global.loadConfiguration().databaseURL) { connection in
-                try await connection.stores.people.removeUser(username: name)
-            }
+            let removed = try await global.withDatabase { connection in try await connection.stores.people.removeUser(username: name) }
             guard removed else { throw ValidationError("no user named '\(username)'") }
             print("removed user \(username)")
         }
