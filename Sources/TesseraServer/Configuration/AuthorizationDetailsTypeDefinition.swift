@@ -81,7 +81,7 @@ public struct AuthorizationDetailsTypeDefinition: Sendable, Hashable, Decodable 
     /// - Returns: The engine's type.
     /// - Throws: ``ConfigurationError`` naming the member that is wrong.
     public func resolved(field: String) throws(ConfigurationError) -> AuthorizationDetailsType {
-        guard !type.isEmpty else { throw ConfigurationError(field: "\(field).type", "must not be empty") }
+        try require(!type.isEmpty, "\(field).type", "must not be empty")
         var profile: AuthorizationDetailsType.CedarProfile?
         if let cedar {
             let schema = try Self.text(

@@ -50,10 +50,8 @@ extension ServerConfiguration {
                 "must be a non-empty subset of \(JWSAlgorithm.asymmetric.map(\.rawValue).sorted().joined(separator: ", ")) (never none or HS*)"
             )
         }
-        guard (5...600).contains(dpop.proofWindow) else { throw ConfigurationError(field: "dpop.proof_window", "must be 5 to 600 seconds") }
-        guard (10...86_400).contains(dpop.noncePeriod) else {
-            throw ConfigurationError(field: "dpop.nonce_period", "must be 10 to 86400 seconds")
-        }
+        try require((5...600).contains(dpop.proofWindow), "dpop.proof_window", "must be 5 to 600 seconds")
+        try require((10...86_400).contains(dpop.noncePeriod), "dpop.nonce_period", "must be 10 to 86400 seconds")
         if let secret = dpop.nonceSecret, secret.count < 32 {
             throw ConfigurationError(field: "dpop.nonce_secret", "must be at least 32 bytes")
         }

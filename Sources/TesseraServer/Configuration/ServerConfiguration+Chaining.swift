@@ -7,18 +7,10 @@ extension ServerConfiguration {
     /// - Throws: ``ConfigurationError`` naming the field.
     func validateChaining() throws(ConfigurationError) {
         let trust = chaining
-        guard (1...300).contains(trust.grantLifetime) else {
-            throw ConfigurationError(field: "chaining.grant_lifetime", "must be 1 to 300 seconds")
-        }
-        guard (10...3600).contains(trust.maximumGrantLifetime) else {
-            throw ConfigurationError(field: "chaining.maximum_grant_lifetime", "must be 10 to 3600 seconds")
-        }
-        guard (0...300).contains(trust.clockSkew) else {
-            throw ConfigurationError(field: "chaining.clock_skew", "must be 0 to 300 seconds")
-        }
-        guard (0...3600).contains(trust.jwksRefetchInterval) else {
-            throw ConfigurationError(field: "chaining.jwks_refetch_interval", "must be 0 to 3600 seconds")
-        }
+        try require((1...300).contains(trust.grantLifetime), "chaining.grant_lifetime", "must be 1 to 300 seconds")
+        try require((10...3600).contains(trust.maximumGrantLifetime), "chaining.maximum_grant_lifetime", "must be 10 to 3600 seconds")
+        try require((0...300).contains(trust.clockSkew), "chaining.clock_skew", "must be 0 to 300 seconds")
+        try require((0...3600).contains(trust.jwksRefetchInterval), "chaining.jwks_refetch_interval", "must be 0 to 3600 seconds")
         var names = Set<String>()
         var issuers = Set<String>()
         var targets = Set<String>()
@@ -99,9 +91,7 @@ extension ServerConfiguration {
     /// resources absolute URIs (RFC 8707), listed clients known, and a default policy that parses.
     private func validateIDJAG() throws(ConfigurationError) {
         let trust = chaining
-        guard (1...300).contains(trust.idJAGLifetime) else {
-            throw ConfigurationError(field: "chaining.id_jag_lifetime", "must be 1 to 300 seconds")
-        }
+        try require((1...300).contains(trust.idJAGLifetime), "chaining.id_jag_lifetime", "must be 1 to 300 seconds")
         let known = Set(clients.map(\.id))
         for (index, peer) in trust.peers.enumerated() {
             guard let settings = peer.idJAG else { continue }

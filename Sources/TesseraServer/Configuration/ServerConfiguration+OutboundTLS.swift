@@ -21,9 +21,7 @@ public struct OutboundTLSSettings: Sendable, Hashable {
         do { certificates = try NIOSSLCertificate.fromPEMFile(caBundle) } catch {
             throw ConfigurationError(field: "outbound_tls.ca_bundle", "cannot read PEM certificates from '\(caBundle)'")
         }
-        guard !certificates.isEmpty else {
-            throw ConfigurationError(field: "outbound_tls.ca_bundle", "'\(caBundle)' holds no PEM certificate")
-        }
+        try require(!certificates.isEmpty, "outbound_tls.ca_bundle", "'\(caBundle)' holds no PEM certificate")
         configuration.additionalTrustRoots = [.certificates(certificates)]
         return configuration
     }

@@ -13,12 +13,8 @@ extension ServerConfiguration {
                 throw ConfigurationError(field: "registration.allowed_scopes", "'\(scope)' is not a single scope token (RFC 6749 §3.3)")
             }
         }
-        guard (1...100_000).contains(registration.attemptsPerAddress) else {
-            throw ConfigurationError(field: "registration.attempts_per_address", "must be 1 to 100000")
-        }
-        guard (1...86_400).contains(registration.window) else {
-            throw ConfigurationError(field: "registration.window", "must be 1 to 86400 seconds")
-        }
+        try require((1...100_000).contains(registration.attemptsPerAddress), "registration.attempts_per_address", "must be 1 to 100000")
+        try require((1...86_400).contains(registration.window), "registration.window", "must be 1 to 86400 seconds")
     }
 }
 

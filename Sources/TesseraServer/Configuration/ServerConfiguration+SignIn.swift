@@ -24,25 +24,13 @@ public struct SignInConfiguration: Sendable, Hashable {
 extension ServerConfiguration {
     /// Checks the `sign_in:` settings. - Throws: ``ConfigurationError`` naming the field.
     func validateSignIn() throws(ConfigurationError) {
-        guard (1...1000).contains(signIn.attemptsPerName) else {
-            throw ConfigurationError(field: "sign_in.attempts_per_name", "must be 1 to 1000")
-        }
-        guard (1...100_000).contains(signIn.attemptsPerAddress) else {
-            throw ConfigurationError(field: "sign_in.attempts_per_address", "must be 1 to 100000")
-        }
-        guard (1...86_400).contains(signIn.window) else { throw ConfigurationError(field: "sign_in.window", "must be 1 to 86400 seconds") }
-        guard (0...10).contains(signIn.refusalDelay) else {
-            throw ConfigurationError(field: "sign_in.refusal_delay", "must be 0 to 10 seconds")
-        }
-        guard (1...64).contains(signIn.hashing.concurrency) else {
-            throw ConfigurationError(field: "sign_in.hashing_concurrency", "must be 1 to 64")
-        }
-        guard (1...10_000).contains(signIn.hashing.queueLimit) else {
-            throw ConfigurationError(field: "sign_in.hashing_queue", "must be 1 to 10000")
-        }
-        guard (100...10_000_000).contains(signIn.anonymousSessions) else {
-            throw ConfigurationError(field: "sign_in.anonymous_sessions", "must be 100 to 10000000")
-        }
+        try require((1...1000).contains(signIn.attemptsPerName), "sign_in.attempts_per_name", "must be 1 to 1000")
+        try require((1...100_000).contains(signIn.attemptsPerAddress), "sign_in.attempts_per_address", "must be 1 to 100000")
+        try require((1...86_400).contains(signIn.window), "sign_in.window", "must be 1 to 86400 seconds")
+        try require((0...10).contains(signIn.refusalDelay), "sign_in.refusal_delay", "must be 0 to 10 seconds")
+        try require((1...64).contains(signIn.hashing.concurrency), "sign_in.hashing_concurrency", "must be 1 to 64")
+        try require((1...10_000).contains(signIn.hashing.queueLimit), "sign_in.hashing_queue", "must be 1 to 10000")
+        try require((100...10_000_000).contains(signIn.anonymousSessions), "sign_in.anonymous_sessions", "must be 100 to 10000000")
     }
 }
 

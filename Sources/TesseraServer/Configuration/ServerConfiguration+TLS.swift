@@ -46,8 +46,8 @@ extension ServerConfiguration {
     /// Checks `tls:` (the files are read when the server is built). - Throws: ``ConfigurationError``.
     func validateTLS() throws(ConfigurationError) {
         guard let tls else { return }
-        guard !tls.certificateChainFile.isEmpty else { throw ConfigurationError(field: "tls.certificate_chain", "is required") }
-        guard !tls.privateKeyFile.isEmpty else { throw ConfigurationError(field: "tls.private_key", "is required") }
+        try require(!tls.certificateChainFile.isEmpty, "tls.certificate_chain", "is required")
+        try require(!tls.privateKeyFile.isEmpty, "tls.private_key", "is required")
         if let issuer, URLComponents(string: issuer)?.scheme != "https" {
             throw ConfigurationError(field: "issuer", "must be https when the server terminates TLS")
         }

@@ -85,7 +85,7 @@ public struct ServerConfiguration: Sendable {
     /// Checks the settings that the types cannot.
     /// - Throws: ``ConfigurationError`` naming the field.
     public func validate() throws(ConfigurationError) {
-        guard (0...65_535).contains(port) else { throw ConfigurationError(field: "port", "must be 0 to 65535") }
+        try require((0...65_535).contains(port), "port", "must be 0 to 65535")
         if let issuer {
             guard let url = URLComponents(string: issuer), url.scheme == "https" || url.scheme == "http", url.host?.isEmpty == false,
                 url.query == nil, url.fragment == nil
@@ -98,16 +98,14 @@ public struct ServerConfiguration: Sendable {
         guard idTokenLifetime >= 1, idTokenLifetime <= 3600 else {
             throw ConfigurationError(field: "id_token_lifetime", "must be 1 to 3600 seconds")
         }
-        guard refreshTokenLifetime >= 60 else { throw ConfigurationError(field: "refresh_token_lifetime", "must be at least 60 seconds") }
+        try require(refreshTokenLifetime >= 60, "refresh_token_lifetime", "must be at least 60 seconds")
         guard SigningKeyGenerator.supportedAlgorithms.contains(signingAlgorithm) else {
             throw ConfigurationError(
                 field: "signing_algorithm",
                 "must be one of \(SigningKeyGenerator.supportedAlgorithms.map(\.rawValue).joined(separator: ", "))"
             )
         }
-        guard (0...3600).contains(gnap.continuationWait) else {
-            throw ConfigurationError(field: "gnap.continuation_wait", "must be 0 to 3600 seconds")
-        }
+        try require((0...3600).contains(gnap.continuationWait), "gnap.continuation_wait", "must be 0 to 3600 seconds")
         for (index, instance) in gnap.instances.enumerated() {
             if instance.key.proof.method == "mtls" {
                 try validateMutualTLSInstance(instance.key, field: "gnap.instances[\(index)].key")
@@ -137,9 +135,7 @@ public struct ServerConfiguration: Sendable {
                     )
                 }
             }
-            guard !server.audiences.isEmpty else {
-                throw ConfigurationError(field: "gnap.resource_servers[\(index)].audiences", "must list at least one audience")
-            }
+            try require(!server.audiences.isEmpty, "gnap.resource_servers[\(index)].audiences", "must list at least one audience")
         }
         try validateChaining()
         _ = try outboundTLS.clientConfiguration()
@@ -186,9 +182,7 @@ public struct ServerConfiguration: Sendable {
             do { try PeopleService.validate(username: user.username) } catch {
                 throw ConfigurationError(field: "users[\(index)].username", error.message)
             }
-            guard usernames.insert(user.username).inserted else {
-                throw ConfigurationError(field: "users[\(index)].username", "'\(user.username)' is listed twice")
-            }
+            try require(usernames.insert(user.username).inserted, "users[\(index)].username", "'\(user.username)' is listed twice")
             guard (user.password == nil) != (user.passwordHash == nil) else {
                 throw ConfigurationError(field: "users[\(index)]", "needs exactly one of password or password_hash")
             }
@@ -204,9 +198,7 @@ public struct ServerConfiguration: Sendable {
         }
         var seen = Set<String>()
         for (index, client) in clients.enumerated() {
-            guard seen.insert(client.id).inserted else {
-                throw ConfigurationError(field: "clients[\(index)].id", "'\(client.id)' is listed twice")
-            }
+            try require(seen.insert(client.id).inserted, "clients[\(index)].id", "'\(client.id)' is listed twice")
             if ClientAuthenticationMethod(rawValue: client.auth).usesSharedSecret, client.secret == nil {
                 throw ConfigurationError(field: "clients[\(index)].secret", "is required for \(client.auth) clients in the config file")
             }
@@ -241,4 +233,15 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
         self.message = message
     }
     public var description: String { "configuration '\(field)': \(message)" }
+}
+
+/// Refuses the setting `field` with `message` unless `condition` holds: the range and shape checks of
+/// ``ServerConfiguration/validate()``.
+/// - Parameters:
+///   - condition: what the setting must satisfy.
+///   - field: the setting, as the config file names it.
+///   - message: why it is refused.
+/// - Throws: ``ConfigurationError`` when `condition` is false.
+func require(_ condition: Bool, _ field: String, _ message: String) throws(ConfigurationError) {
+    guard condition else { throw ConfigurationError(field: field, message) }
 }
