@@ -38,15 +38,12 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format
-        case clients
+        case format, clients, users, rows
         case signingKeys = "signing_keys"
         case accessTokens = "access_tokens"
         case refreshTokens = "refresh_tokens"
         case gnapGrants = "gnap_grants"
         case gnapTokens = "gnap_tokens"
-        case users
-        case rows
     }
 
     public init(from decoder: any Decoder) throws {
@@ -108,19 +105,15 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
 
         enum CodingKeys: String, CodingKey {
             case requireResource = "require_resource"
-            case gnap
-            case registration
+            case gnap, registration, id, jwks, scopes
             case clientName = "client_name"
             case redirectURIs = "redirect_uris"
             case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
             case introspectionAudiences = "introspection_audiences"
-            case id
             case authMethod = "auth_method"
             case secretHash = "secret_hash"
-            case jwks
             case jwksURI = "jwks_uri"
             case grantTypes = "grant_types"
-            case scopes
             case createdAt = "created_at"
         }
 
@@ -175,8 +168,7 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         public var retiredAt: Int64?
 
         enum CodingKeys: String, CodingKey {
-            case kid
-            case algorithm
+            case kid, algorithm
             case privateJWK = "private_jwk"
             case publicJWK = "public_jwk"
             case createdAt = "created_at"
@@ -202,12 +194,9 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         enum CodingKeys: String, CodingKey {
             case parentKind = "parent_kind"
             case parentID = "parent_id"
-            case jti
+            case jti, subject, scope, audience
             case grantID = "grant_id"
             case clientID = "client_id"
-            case subject
-            case scope
-            case audience
             case issuedAt = "issued_at"
             case expiresAt = "expires_at"
             case revokedAt = "revoked_at"
@@ -236,14 +225,11 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             case tokenHash = "token_hash"
             case grantID = "grant_id"
             case clientID = "client_id"
-            case subject
-            case scope
-            case audience
+            case subject, scope, audience, jkt
             case issuedAt = "issued_at"
             case expiresAt = "expires_at"
             case usedAt = "used_at"
             case revokedAt = "revoked_at"
-            case jkt
         }
     }
 }
