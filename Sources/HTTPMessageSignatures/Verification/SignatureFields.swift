@@ -22,24 +22,22 @@ enum SignatureFields {
     static func parse(fields: [HTTPSignatureField]) throws(HTTPSignatureError) -> [ReceivedSignature] {
         let inputLines = fields.values(named: "signature-input")
         guard !inputLines.isEmpty else { throw HTTPSignatureError(.missingSignature, "the message has no Signature-Input field") }
-        let signatureLines = fields.values(named: "signature")
-
-        var inputParser = StructuredFieldParser(combined(inputLines))
-        let inputs: [StructuredFieldDictionaryEntry]
-        do {
-            inputs = try inputParser.parseDictionary()
-        } catch {
-            let code: HTTPSignatureError.Code = error.reason.hasPrefix("duplicate key") ? .duplicateLabel : .malformedSignatureInput
-            throw HTTPSignatureError(code, "Signature-Input: \(error.reason) at byte \(error.offset)")
+        /// One of the two fields as a dictionary; a repeated label is `duplicateLabel`, anything else `malformed`.
+        func dictionary(
+            _ lines: [String],
+            _ name: String,
+            malformed: HTTPSignatureError.Code
+        ) throws(HTTPSignatureError) -> [StructuredFieldDictionaryEntry] {
+            var parser = StructuredFieldParser(combined(lines))
+            do {
+                return try parser.parseDictionary()
+            } catch {
+                let code = error.reason.hasPrefix("duplicate key") ? .duplicateLabel : malformed
+                throw HTTPSignatureError(code, "\(name): \(error.reason) at byte \(error.offset)")
+            }
         }
-        var signatureParser = StructuredFieldParser(combined(signatureLines))
-        let signatures: [StructuredFieldDictionaryEntry]
-        do {
-            signatures = try signatureParser.parseDictionary()
-        } catch {
-            let code: HTTPSignatureError.Code = error.reason.hasPrefix("duplicate key") ? .duplicateLabel : .malformedSignature
-            throw HTTPSignatureError(code, "Signature: \(error.reason) at byte \(error.offset)")
-        }
+        let inputs = try dictionary(inputLines, "Signature-Input", malformed: .malformedSignatureInput)
+        let signatures = try dictionary(fields.values(named: "signature"), "Signature", malformed: .malformedSignature)
         guard !inputs.isEmpty else { throw HTTPSignatureError(.missingSignature, "Signature-Input is empty") }
         for signature in signatures where !inputs.contains(where: { $0.key == signature.key }) {
             throw HTTPSignatureError(.labelMismatch, "Signature has no Signature-Input", label: signature.key)
