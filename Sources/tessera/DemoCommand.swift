@@ -169,16 +169,7 @@ struct ChainingWalk {
         DemoNarration.show(token: accessA)
 
         DemoNarration.step(2, "Token exchange at AS-A (RFC 8693) with a DPoP proof: audience = AS-B, scope narrowed to what domain B needs")
-        let exchanged = try await post(
-            issuerA,
-            secret: secretA,
-            [
-                "grant_type": GrantType.tokenExchange.rawValue, "subject_token": accessA,
-                "subject_token_type": TokenTypeIdentifier.accessToken,
-                "audience": issuerB, "scope": "read book",
-            ],
-            dpop: true
-        )
+        let exchanged = try await post(issuerA, secret: secretA, exchange(accessA, scope: "read book"), dpop: true)
         let grant = try DemoNarration.require(exchanged, "access_token")
         print("  AS-A returns a JWT authorization grant: token_type N_A, lifetime 60 s, aud = AS-B only, subject mapped for")
         print("  domain b, and requested_cnf = the key the client proved (the seed's \"AS acting as client\" flow)")
@@ -202,17 +193,17 @@ struct ChainingWalk {
         print("  the domain-b token without the key (as a Bearer token)")
         _ = try await post(issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": grant])
         _ = try await post(issuerB, secret: secretB, ["grant_type": GrantType.jwtBearer.rawValue, "assertion": accessA])
-        _ = try await post(
-            issuerA,
-            secret: secretA,
-            [
-                "grant_type": GrantType.tokenExchange.rawValue, "subject_token": accessA,
-                "subject_token_type": TokenTypeIdentifier.accessToken,
-                "audience": issuerB, "scope": "read book admin",
-            ]
-        )
+        _ = try await post(issuerA, secret: secretA, exchange(accessA, scope: "read book admin"))
         _ = try await get(resourceB + "/api/bookings", token: accessB, dpop: false)
         print("\nDone: the user, the granted scope and the client's key crossed from domain a to a resource of domain b.")
+    }
+
+    /// The token exchange at AS-A (RFC 8693) that asks for a grant to AS-B with `scope`.
+    private func exchange(_ subjectToken: String, scope: String) -> [String: String] {
+        [
+            "grant_type": GrantType.tokenExchange.rawValue, "subject_token": subjectToken,
+            "subject_token_type": TokenTypeIdentifier.accessToken, "audience": issuerB, "scope": scope,
+        ]
     }
 
     private func get(_ url: String, token: String, dpop withProof: Bool) async throws -> Int {
