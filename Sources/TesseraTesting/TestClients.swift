@@ -88,8 +88,5 @@ public enum TestClients {
         "Basic " + Data("\(FormParameters.encode(id)):\(FormParameters.encode(secret))".utf8).base64EncodedString()
     }
 
-    public static func base64url(_ bytes: some DataProtocol) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    public static func base64url(_ bytes: some DataProtocol) -> String { Base64URL.encode(bytes) }
 }
