@@ -142,9 +142,9 @@ import Testing
     }
 
     @Test func conditionsAddedByNarrowingAreBoundedToo() throws {
-        let chain = Array(repeating: "true", count: Policy.maximumExpressionDepth + 1).joined(separator: " && ")
+        let chain = Array(repeating: "1", count: Policy.maximumExpressionDepth).joined(separator: " + ") + " > 0"
         #expect(throws: CedarParseError.self) { _ = try PolicyCondition(parsing: chain) }
-        let within = Array(repeating: "true", count: Policy.maximumExpressionDepth).joined(separator: " && ")
+        let within = Array(repeating: "1", count: Policy.maximumExpressionDepth - 1).joined(separator: " + ") + " > 0"
         let condition = try PolicyCondition(parsing: within)
         let base = try #require(try PolicySet(parsing: "permit(principal, action, resource) when { true };").staticPolicies.first)
         let narrowed = try #require(base.narrowed(conditions: [condition, condition]))
