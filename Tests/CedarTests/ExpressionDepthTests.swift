@@ -14,8 +14,6 @@ import Testing
     /// Each long form: its condition and its depth (one level per operand, plus the comparison).
     static let longForms: [(name: String, body: String, depth: Int)] = [
         ("plus chain", Array(repeating: "1", count: chain).joined(separator: " + ") + " > 0", chain + 1),
-        ("and chain", Array(repeating: "true", count: chain).joined(separator: " && "), chain),
-        ("or chain", Array(repeating: "false", count: chain).joined(separator: " || "), chain),
         ("attribute chain", "context" + String(repeating: ".a", count: chain - 1) + " == 1", chain + 1),
         ("index chain", "context" + String(repeating: "[\"a\"]", count: chain - 1) + " == 1", chain + 1),
         ("method chain", "context.s" + String(repeating: ".isEmpty()", count: chain - 2), chain),
@@ -32,6 +30,12 @@ import Testing
         #expect(try Self.policy("context.a.b == 1").expressionDepth == 4)
         #expect(try Self.policy("!(!true)").expressionDepth == 3)
         #expect(try Self.policy("if true then 1 + 2 else 0").expressionDepth == 3)
+        // A flat `&&`/`||` chain is one n-ary node, one level however long (as in the reference);
+        // a parenthesized right operand is nesting.
+        #expect(try Self.policy("true && true && true").expressionDepth == 2)
+        #expect(try Self.policy(Array(repeating: "false", count: Self.chain).joined(separator: " || ")).expressionDepth == 2)
+        #expect(try Self.policy("true && (true && true)").expressionDepth == 3)
+        #expect(try Self.policy("(true && true) && true").expressionDepth == 2)
         let none = try #require(try PolicySet(parsing: "permit(principal, action, resource);").staticPolicies.first)
         #expect(none.expressionDepth == 0)
     }

@@ -111,8 +111,10 @@ enum ExprGenerator {
         switch r.next(17) {
         case 0: return .not(make(&r, depth: d))
         case 1: return .negate(make(&r, depth: d))
-        case 2: return .and(make(&r, depth: d), make(&r, depth: d))
-        case 3: return .or(make(&r, depth: d), make(&r, depth: d))
+        // Built as the parser builds them: a left operand that is a chain of the same operator
+        // joins it (one n-ary node), so `(a && b) && c` and `a && b && c` are one shape.
+        case 2: return .conjunction([make(&r, depth: d), make(&r, depth: d)])
+        case 3: return .disjunction([make(&r, depth: d), make(&r, depth: d)])
         case 4: return .ifThenElse(make(&r, depth: d), make(&r, depth: d), make(&r, depth: d))
         case 5:
             let ops: [BinaryOp] = [

@@ -307,3 +307,98 @@ def test_the_german_consent_page_explains_figure_2_in_german(bank_server):
     assert "may initiate the payment, check its status or cancel it" in english, english
     assert "the IBAN of the account of the creditor is DE02 1001 0010 9307 1186 03" in english, english
     assert "darf" not in english and "Betrag" not in english, english
+
+
+# A deployment's own language for the Cedar sentences too: `cedar.<phrase id>` entries in its catalog.
+FRENCH_CEDAR = {
+    **FRENCH,
+    "cedar.sentence.permit": "{principal} peut {actions} sur {resource}",
+    "cedar.actions.or": "{first} ou {last}",
+    "cedar.quantity.eq": "{subject} vaut exactement {value}",
+    "cedar.clause.is": "{subject} est {value}",
+    "cedar.quantity.lessEq": "{subject} vaut au plus {value}",
+}
+
+
+@pytest.fixture(scope="module")
+def french_bank_server():
+    path = Path(tempfile.mkdtemp(prefix="tessera-catalog-")) / "fr.yaml"
+    path.write_text("\n".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in FRENCH_CEDAR.items()))
+    server = TesseraServer(
+        f"""
+users:
+  - username: {USER}
+    password: {PASSWORD}
+    display_name: Frieda
+gnap:
+  continuation_wait: 0
+message_catalogs:
+  fr: {path}
+authorization_details_types:
+  - type: payment_initiation
+    cedar:
+      schema_file: {EXAMPLE / "bank.cedarschema"}
+      policies: |
+        permit (principal, action in [BankA::Action::"initiate", BankA::Action::"status"], resource is Creditor);
+      conditions:
+        - 'context.instructedAmount.amount.lessThanOrEqual(decimal("1000.00"))'
+      valid_for: 600
+"""
+    )
+    yield server
+    server.stop()
+
+
+def test_a_deployment_catalog_translates_the_cedar_sentences_phrase_by_phrase(french_bank_server):
+    """Issue 21: a language added through `message_catalogs:` words the Cedar explanations on the
+    consent page too (its `cedar.*` entries), each phrase it lacks in English; before, every
+    language but English and German got English Cedar sentences."""
+    session, _ = signed_in(french_bank_server, "fr")
+    client = Client("languages-cedar-french-client")
+    grant_body = {
+        "access_token": {"access": [PAYMENT]},
+        "client": {"key": {"proof": "httpsig", "jwk": client.jwk}, "display": {"name": "Paiements"}},
+        "interact": {"start": ["redirect"]},
+    }
+    grant = send(client.signed("POST", french_bank_server.base_url + "/gnap", json.dumps(grant_body).encode()))
+    assert grant.status_code == 200, grant.text
+    redirect = grant.json()["interact"]["redirect"]
+
+    french = session.get(redirect, headers={"Accept-Language": "fr-CA,fr;q=0.9"}, timeout=10)
+    assert french.status_code == 200, french.text
+    assert lang(french.text) == "fr"
+    text = visible_text(french.text)
+    user = '"696d28c8-8912-41d2-b182-aa7087323318"'
+    # The catalog's phrases...
+    assert f"{user} peut initiate the payment, check its status ou cancel it sur " in text, text
+    assert "vaut exactement 123.50 EUR" in text, text
+    assert 'est "Merchant A"' in text, text
+    assert "the amount vaut au plus 1000.00 EUR" in text, text  # the narrowing the server adds, before approval
+    # ... and English for each phrase it lacks (`subject.of`, `subject.attribute`).
+    assert "the IBAN of the account of the creditor est DE02 1001 0010 9307 1186 03" in text, text
+    for english in ["may initiate", "is exactly", "is at most", " or cancel it"]:
+        assert english not in text, (english, text)
+    for constant in ["123.50", "EUR", "Merchant A", "DE02 1001 0010 9307 1186 03", "Ref Number Merchant", "https://example.com/payments"]:
+        assert constant in text, constant
+    # English and German pages are unchanged.
+    english = visible_text(session.get(redirect, headers={"Accept-Language": "en"}, timeout=10).text)
+    assert "may initiate the payment, check its status or cancel it" in english, english
+    german = visible_text(session.get(redirect, headers={"Accept-Language": "de"}, timeout=10).text)
+    assert "Betrag ist genau 123.50 EUR" in german, german
+    # A new language that leaves phrases to English is told so at start.
+    log = french_bank_server.log_path.read_text()
+    assert any("message_catalogs.fr" in line and "Cedar explanation phrases" in line for line in log.splitlines()), log
+
+
+@pytest.mark.parametrize(
+    "entries,complaint",
+    [
+        ({"cedar.sentence.permitt": "{principal} peut {actions} sur {resource}"}, "sentence.permitt"),
+        ({"cedar.clause.is": "{subject} est"}, "{value}"),
+    ],
+)
+def test_a_catalog_with_a_bad_cedar_phrase_refuses_the_start(entries, complaint):
+    path = Path(tempfile.mkdtemp(prefix="tessera-catalog-")) / "fr.yaml"
+    path.write_text("\n".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in entries.items()))
+    output = start_failure(f"message_catalogs:\n  fr: {path}\n")
+    assert "message_catalogs.fr" in output and complaint in output, output

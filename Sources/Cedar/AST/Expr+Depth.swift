@@ -29,7 +29,8 @@ extension Expr {
     }
 
     /// How many nodes deep the tree is (a leaf is 1): the recursion depth a walker that recurses
-    /// once per node needs. `a + b + c` is 3 deep, `a.b.c` 3, `(a && b) && c` 3.
+    /// once per node needs. `a + b + c` is 3 deep, `a.b.c` 3; a flat `a && b && c` (one n-ary
+    /// node, see ``conjunction(_:)``) 2, however many operands it has; `a && (b && c)` 3.
     ///
     /// Computed with an explicit stack, so measuring a tree never needs more stack than a
     /// constant: this is what lets a caller refuse a tree before a recursive walker sees it.
@@ -52,13 +53,16 @@ extension Policy {
     /// every public entry that walks a policy — ``Authorizer``, `Validator`, ``PolicyFormatter``,
     /// ``PolicyExplainer``, ``PolicySet/jsonString(pretty:)`` — sees at most this depth, and at this
     /// depth each of them runs on a 512 KiB secondary-thread stack in a debug build
-    /// (`LibraryDepthTests`, `NestingGuardTests`). The reference accepts 5,000-operand chains;
-    /// deeper than 100 is far beyond any policy written by hand (docs/cedar.md, "Limits").
+    /// (`LibraryDepthTests`, `NestingGuardTests`). A flat `a && b && …` or `a || b || …` chain is
+    /// one level however long (`FlatChainTests`: 1,000 operands), as in the reference; `+`, `*`
+    /// and `.` chains count one level per operand. Deeper than 100 is far beyond any policy
+    /// written by hand (docs/cedar.md, "Limits").
     public static let maximumExpressionDepth = 100
 
     /// The depth of the deepest `when`/`unless` condition (see ``Expr/depth``), 0 for a policy
-    /// without conditions. Operator chains (`a + b + …`, `a && b && …`), attribute and method
-    /// chains (`a.b.c…`, `a.f().g()…`) count one level per operand, as nesting does. Measured
+    /// without conditions. Arithmetic chains (`a + b + …`), attribute and method chains
+    /// (`a.b.c…`, `a.f().g()…`) count one level per operand, as nesting does; a flat `&&` or `||`
+    /// chain counts one level for all its operands. Measured
     /// without recursion, so it works on any tree.
     public var expressionDepth: Int {
         conditions.map(\.body.depth).max() ?? 0
@@ -76,6 +80,7 @@ extension Policy {
     static func depthMessage(_ depth: Int?) -> String {
         let levels = depth.map { "\($0) levels deep" } ?? "more than \(maximumExpressionDepth) levels deep"
         return "the policy nests or chains its conditions \(levels); at most \(maximumExpressionDepth) are accepted "
-            + "(each level of nesting and each operand of `a + b + …`, `a && b && …` or `a.b.c…` counts one)"
+            + "(each level of nesting and each operand of `a + b + …` or `a.b.c…` counts one; "
+            + "a flat `a && b && …` or `a || b || …` chain counts one in all)"
     }
 }

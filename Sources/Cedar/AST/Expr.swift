@@ -101,12 +101,14 @@ indirect enum Expr: Hashable, Sendable {
     case record([RecordField])
     case call(ExtensionFunction, [Expr])
 
-    // Produced only by ``Compiler`` (never by the parser): long left-associative chains
-    // flattened so that evaluation iterates instead of recursing once per operand.
-    /// `e1 && e2 && …`, left to right.
+    /// `e1 && e2 && …`, left to right (three operands or more): built by the parser and the JSON
+    /// policy reader (``conjunction(_:)``), so a flat chain is one level of nesting and walkers
+    /// iterate over its operands.
     case allOf([Expr])
-    /// `e1 || e2 || …`, left to right.
+    /// `e1 || e2 || …`, left to right (three operands or more; ``disjunction(_:)``).
     case anyOf([Expr])
+    // Produced only by ``Compiler`` (never by the parser): arithmetic, attribute and method chains
+    // flattened so that evaluation iterates instead of recursing once per operand.
     /// A base followed by postfix/binary steps applied left to right (`a + b - c`, `a.b.c`, `a.f().g()`).
     case steps(Expr, [ChainStep])
 }

@@ -13,7 +13,7 @@ enum Compiler {
         case .literal, .variable, .slot: return e
         case .not(let a): return .not(fold(a))
         case .negate(let a): return .negate(fold(a))
-        case .and, .or: return foldLogic(e)
+        case .and, .or, .allOf, .anyOf: return foldLogic(e)
         case .ifThenElse(let c, let t, let f): return .ifThenElse(fold(c), fold(t), fold(f))
         case .isIn(let a, let t, let x): return .isIn(fold(a), t, fold(x))
         case .binary, .getAttr, .hasAttr, .like, .isType, .isEmpty: return foldSteps(e)
@@ -21,7 +21,7 @@ enum Compiler {
         case .set(let items): return foldSet(items)
         case .record(let fields): return foldRecord(fields)
         case .call(let fn, let args): return foldCall(fn, args)
-        case .allOf, .anyOf, .steps: return e
+        case .steps: return e
         }
     }
 
@@ -57,23 +57,8 @@ enum Compiler {
     }
 
     private static func foldLogic(_ e: Expr) -> Expr {
-        let isAnd: Bool
-        if case .and = e { isAnd = true } else { isAnd = false }
-        var rights: [Expr] = []
-        var current = e
-        while true {
-            if isAnd, case .and(let l, let r) = current {
-                rights.append(r)
-                current = l
-            } else if !isAnd, case .or(let l, let r) = current {
-                rights.append(r)
-                current = l
-            } else {
-                break
-            }
-        }
-        var items = [fold(current)]
-        for r in rights.reversed() { items.append(fold(r)) }
+        guard let (isAnd, operands) = e.logicChain else { return e }
+        let items = operands.map(fold)
         if items.count == 2 { return isAnd ? .and(items[0], items[1]) : .or(items[0], items[1]) }
         return isAnd ? .allOf(items) : .anyOf(items)
     }

@@ -12,6 +12,8 @@ extension ExplanationContext {
             if case .and(let a, let b) = next {
                 pending.append(b)
                 pending.append(a)
+            } else if case .allOf(let items) = next {
+                pending.append(contentsOf: items.reversed())
             } else {
                 out.append(next)
             }

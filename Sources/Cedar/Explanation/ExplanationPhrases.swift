@@ -101,13 +101,15 @@ public struct ExplanationPhrases: Sendable, Hashable {
     }
 
     /// A deployment's phrases: `templates` by ``ID`` raw value (`"sentence.permit"`); a phrase not
-    /// given is English.
+    /// given is `base`'s (English unless said otherwise: a deployment's French catalog falls back
+    /// to English phrase by phrase, its German overrides to the shipped German).
     /// - Parameters:
     ///   - language: the BCP 47 tag (its primary subtag picks the schema's `@label_<language>`).
     ///   - templates: the translated templates.
+    ///   - base: the phrases for every template not given.
     /// - Throws: ``Problem`` for an unknown id, or a template whose placeholders differ from English.
-    public init(language: String, templates: [String: String]) throws(Problem) {
-        var all = Self.english.templates
+    public init(language: String, templates: [String: String], over base: ExplanationPhrases = .english) throws(Problem) {
+        var all = base.templates
         for (key, template) in templates {
             guard let id = ID(rawValue: key) else { throw Problem(message: "unknown explanation phrase `\(key)`") }
             let expected = Set(Self.placeholders(Self.english.templates[id] ?? ""))

@@ -85,8 +85,8 @@ public enum PolicyFormatter {
     private static func precedence(_ e: Expr) -> Int {
         switch e {
         case .ifThenElse: 1
-        case .or: 2
-        case .and: 3
+        case .or, .anyOf: 2
+        case .and, .allOf: 3
         case .binary(let op, _, _):
             switch op {
             case .add, .sub: 5
@@ -99,7 +99,7 @@ public enum PolicyFormatter {
         case .literal(.long(let v)) where v < 0: 7
         case .getAttr, .isEmpty: 8
         case .call(let fn, _): fn.isConstructor ? 9 : 8
-        case .allOf, .anyOf, .steps: precedence(Compiler.expand(e))
+        case .steps: precedence(Compiler.expand(e))
         default: 9
         }
     }
@@ -117,7 +117,9 @@ public enum PolicyFormatter {
     // reserves stack for the locals of all its cases, and `render` recurses once per level.
     private static func render(_ e: Expr) -> String {
         switch e {
-        case .allOf, .anyOf, .steps: return render(Compiler.expand(e))
+        case .steps: return render(Compiler.expand(e))
+        case .allOf(let items): return chain(items, 3, " && ", 4)
+        case .anyOf(let items): return chain(items, 2, " || ", 3)
         case .literal(let v): return literal(v)
         case .variable(let v): return v.rawValue
         case .slot(let s): return s.rawValue
@@ -142,6 +144,17 @@ public enum PolicyFormatter {
     private static func infix(_ a: Expr, _ left: Int, _ op: String, _ b: Expr, _ right: Int) -> String {
         let lhs = expression(a, left)
         return lhs + op + expression(b, right)
+    }
+
+    /// A flat chain, printed as the left-nested binary operators it stands for: the first operand
+    /// at the `left` precedence, the others at `right` (one loop, however many operands).
+    private static func chain(_ items: [Expr], _ left: Int, _ op: String, _ right: Int) -> String {
+        var out = ""
+        for (n, item) in items.enumerated() {
+            if n > 0 { out += op }
+            out += expression(item, n == 0 ? left : right)
+        }
+        return out
     }
 
     private static func negate(_ a: Expr) -> String {

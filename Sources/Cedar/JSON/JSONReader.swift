@@ -85,7 +85,7 @@ struct JSONReader {
     }
 
     /// After a member or element: `true` after a `,`, `false` after the closing bracket.
-    private mutating func moreMembers(closing: Unicode.Scalar) throws(Failure) -> Bool {
+    mutating func moreMembers(closing: Unicode.Scalar) throws(Failure) -> Bool {
         skipSpace()
         guard i < bytes.count else { throw fail("unexpected end of input") }
         if bytes[i] == UInt8(ascii: ",") {

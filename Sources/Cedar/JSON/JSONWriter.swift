@@ -6,7 +6,28 @@ enum JSONWriter {
         return out
     }
 
+    /// What is left to write: a value at an indentation, or literal text (separators, keys,
+    /// closing brackets).
+    private enum Work {
+        case value(JSONValue, Int?)
+        case text(String)
+    }
+
+    /// Iterative (an explicit stack of work), so a document of any depth is written with constant
+    /// stack: the JSON policy format nests `&&` one level per operand of a chain, and a flat chain
+    /// may have thousands.
     private static func write(_ value: JSONValue, into out: inout String, indent: Int?, sortKeys: Bool) {
+        var pending: [Work] = [.value(value, indent)]
+        while let work = pending.popLast() {
+            switch work {
+            case .text(let t): out += t
+            case .value(let v, let indent): write(v, into: &out, indent: indent, sortKeys: sortKeys, then: &pending)
+            }
+        }
+    }
+
+    /// Writes a scalar, or the opening of a container and queues its contents.
+    private static func write(_ value: JSONValue, into out: inout String, indent: Int?, sortKeys: Bool, then pending: inout [Work]) {
         let newline = indent.map { "\n" + String(repeating: "  ", count: $0 + 1) } ?? ""
         let close = indent.map { "\n" + String(repeating: "  ", count: $0) } ?? ""
         let inner = indent.map { $0 + 1 }
@@ -16,32 +37,30 @@ enum JSONWriter {
         case .number(let n): out += n
         case .string(let s): quote(s, into: &out)
         case .array(let items):
-            if items.isEmpty {
+            guard !items.isEmpty else {
                 out += "[]"
                 return
             }
             out += "["
-            for (n, item) in items.enumerated() {
-                if n > 0 { out += "," }
-                out += newline
-                write(item, into: &out, indent: inner, sortKeys: sortKeys)
+            pending.append(.text(close + "]"))
+            for (n, item) in items.enumerated().reversed() {
+                pending.append(.value(item, inner))
+                pending.append(.text((n > 0 ? "," : "") + newline))
             }
-            out += close + "]"
         case .object(let members):
-            if members.isEmpty {
+            guard !members.isEmpty else {
                 out += "{}"
                 return
             }
             let ordered = sortKeys ? members.sorted { CedarString($0.key) < CedarString($1.key) } : members
             out += "{"
-            for (n, m) in ordered.enumerated() {
-                if n > 0 { out += "," }
-                out += newline
-                quote(m.key, into: &out)
-                out += indent == nil ? ":" : ": "
-                write(m.value, into: &out, indent: inner, sortKeys: sortKeys)
+            pending.append(.text(close + "}"))
+            for (n, m) in ordered.enumerated().reversed() {
+                pending.append(.value(m.value, inner))
+                var key = (n > 0 ? "," : "") + newline
+                quote(m.key, into: &key)
+                pending.append(.text(key + (indent == nil ? ":" : ": ")))
             }
-            out += close + "}"
         }
     }
 

@@ -77,8 +77,21 @@ extension PolicyJSON {
         case .set(let items): return one("Set", .array(items.map(encode)))
         case .record(let fields): return record(fields)
         case .call(let fn, let args): return one(fn.rawValue, .array(args.map(encode)))
-        case .allOf, .anyOf, .steps: return encode(Compiler.expand(e))
+        case .allOf(let items): return chain("&&", items)
+        case .anyOf(let items): return chain("||", items)
+        case .steps: return encode(Compiler.expand(e))
         }
+    }
+
+    /// A flat chain as the reference writes it, nested to the left (`{"&&": {"left": {"&&": …},
+    /// "right": …}}`), built in one loop.
+    private static func chain(_ key: String, _ items: [Expr]) -> JSONValue {
+        var acc = items.first.map(encode) ?? one("Value", .bool(key == "&&"))
+        for item in items.dropFirst() {
+            let right = encode(item)
+            acc = one(key, .object([JSONMember(key: "left", value: acc), JSONMember(key: "right", value: right)]))
+        }
+        return acc
     }
 
     private static func one(_ key: String, _ value: JSONValue) -> JSONValue { .object([JSONMember(key: key, value: value)]) }

@@ -214,7 +214,7 @@ enum PolicyJSON {
         case "&&", "||":
             let left = try sub(body, key, "left", depth: depth)
             let right = try sub(body, key, "right", depth: depth)
-            return key == "&&" ? .and(left, right) : .or(left, right)
+            return key == "&&" ? .conjunction([left, right]) : .disjunction([left, right])
         case "if-then-else": return try ifThenElse(body, key, depth: depth)
         case ".":
             let left = try sub(body, key, "left", depth: depth)
@@ -263,7 +263,7 @@ enum PolicyJSON {
             var base = left
             for i in 1..<names.count {
                 base = .getAttr(base, names[i - 1])
-                result = .and(result, .hasAttr(base, names[i]))
+                result = .conjunction([result, .hasAttr(base, names[i])])
             }
             return result
         }

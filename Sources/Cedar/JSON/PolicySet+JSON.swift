@@ -70,6 +70,8 @@ extension PolicySet {
             "templates": .object(templates.map { JSONMember(key: $0.id, value: PolicyJSON.encode($0)) }),
             "templateLinks": .array(links),
         ])
-        return JSONWriter.write(doc, pretty: pretty)
+        let text = JSONWriter.write(doc, pretty: pretty)
+        JSONValue.dismantle(consume doc)
+        return text
     }
 }

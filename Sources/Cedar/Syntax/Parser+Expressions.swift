@@ -46,20 +46,22 @@ extension Parser {
         bump()
     }
 
+    // A `||` or `&&` chain becomes one n-ary node (``Expr/disjunction(_:)``): one level of
+    // nesting however many operands it has, as in the reference.
     private mutating func parseOr() throws(SyntaxError) -> Expr {
-        var lhs = try parseAnd()
+        var operands = [try parseAnd()]
         let saved = chain
         defer { chain = saved }
-        while try nextOperator("||") { lhs = .or(lhs, try parseAnd()) }
-        return lhs
+        while try nextOperator("||") { operands.append(try parseAnd()) }
+        return .disjunction(operands)
     }
 
     private mutating func parseAnd() throws(SyntaxError) -> Expr {
-        var lhs = try parseRelation()
+        var operands = [try parseRelation()]
         let saved = chain
         defer { chain = saved }
-        while try nextOperator("&&") { lhs = .and(lhs, try parseRelation()) }
-        return lhs
+        while try nextOperator("&&") { operands.append(try parseRelation()) }
+        return .conjunction(operands)
     }
 
     private static let relOps: [String: BinaryOp] = [
@@ -188,7 +190,7 @@ extension Parser {
         var base = lhs
         for i in 1..<names.count {
             base = .getAttr(base, CedarString(names[i - 1]))
-            result = .and(result, .hasAttr(base, CedarString(names[i])))
+            result = .conjunction([result, .hasAttr(base, CedarString(names[i]))])
         }
         return result
     }

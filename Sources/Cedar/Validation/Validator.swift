@@ -496,8 +496,7 @@ struct TypeChecker {
         case .slot(.resource): return Typed(type: resourceType)
         case .not(let x): return checkNot(x, e, caps)
         case .negate(let x): return checkNegate(x, e, caps)
-        case .and(let a, let b): return checkAnd(a, b, e, caps)
-        case .or(let a, let b): return checkOr(a, b, e, caps)
+        case .and, .or, .allOf, .anyOf: return checkLogic(e, caps)
         case .ifThenElse(let c, let a, let b): return checkIfThenElse(c, a, b, e, caps)
         case .binary(let op, let a, let b): return binary(op, a, b, e, caps)
         case .getAttr(let x, let name): return checkGetAttr(x, name, e, caps)
@@ -509,7 +508,7 @@ struct TypeChecker {
         case .set(let elements): return checkSet(elements, e, caps)
         case .record(let fields): return checkRecord(fields, e, caps)
         case .call(let fn, let args): return call(fn, args, e, caps)
-        case .allOf, .anyOf, .steps: return .failed
+        case .steps: return .failed
         }
     }
 
@@ -527,27 +526,42 @@ struct TypeChecker {
         return expect(t, x, "Long") ? Typed(type: .long) : .failed
     }
 
-    private mutating func checkAnd(_ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
-        let ta = check(a, caps)
-        let okA = expect(ta, a, "Bool")
-        if case .bool(.ff)? = ta.type { return Typed(type: .bool(.ff)) }
-        let tb = check(b, caps.union(ta.caps))
-        let okB = expect(tb, b, "Bool")
-        guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return .failed }
-        let k: VType.BoolKind = kb == .ff ? .ff : (ka == .tt && kb == .tt ? .tt : .any)
-        return Typed(type: .bool(k), caps: ta.caps.union(tb.caps))
+    /// A `&&` or `||` chain of any length, typed as the left-nested binary operators it stands
+    /// for (`a && b && c` as `(a && b) && c`), in one loop: the recursion is per operand's own
+    /// nesting, never per operand.
+    private mutating func checkLogic(_ e: Expr, _ caps: Set<Capability>) -> Typed {
+        guard let (isAnd, operands) = e.logicChain, let first = operands.first else { return .failed }
+        var left = check(first, caps)
+        var okLeft = expect(left, first, "Bool")
+        for right in operands.dropFirst() {
+            let step = isAnd ? andStep(left, okLeft, right, caps) : orStep(left, okLeft, right, caps)
+            if step.done { return step.typed }
+            left = step.typed
+            okLeft = step.typed.type != nil
+        }
+        return left
     }
 
-    private mutating func checkOr(_ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {
-        let ta = check(a, caps)
-        let okA = expect(ta, a, "Bool")
-        if case .bool(.tt)? = ta.type { return Typed(type: .bool(.tt), caps: ta.caps) }
+    /// `left && right`, where `left` (the chain so far) is typed already; `done` when the rest of
+    /// the chain is not checked (`false && …`, as the reference does).
+    private mutating func andStep(_ ta: Typed, _ okA: Bool, _ b: Expr, _ caps: Set<Capability>) -> (typed: Typed, done: Bool) {
+        if case .bool(.ff)? = ta.type { return (Typed(type: .bool(.ff)), true) }
+        let tb = check(b, caps.union(ta.caps))
+        let okB = expect(tb, b, "Bool")
+        guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return (.failed, false) }
+        let k: VType.BoolKind = kb == .ff ? .ff : (ka == .tt && kb == .tt ? .tt : .any)
+        return (Typed(type: .bool(k), caps: ta.caps.union(tb.caps)), false)
+    }
+
+    /// `left || right`, as ``andStep(_:_:_:_:)`` (`true || …` ends the chain).
+    private mutating func orStep(_ ta: Typed, _ okA: Bool, _ b: Expr, _ caps: Set<Capability>) -> (typed: Typed, done: Bool) {
+        if case .bool(.tt)? = ta.type { return (Typed(type: .bool(.tt), caps: ta.caps), true) }
         let tb = check(b, caps)
         let okB = expect(tb, b, "Bool")
-        guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return .failed }
-        if ka == .ff { return tb }
+        guard okA, okB, case .bool(let ka)? = ta.type, case .bool(let kb)? = tb.type else { return (.failed, false) }
+        if ka == .ff { return (tb, false) }
         let k: VType.BoolKind = kb == .tt ? .tt : .any
-        return Typed(type: .bool(k), caps: kb == .ff ? ta.caps : ta.caps.intersection(tb.caps))
+        return (Typed(type: .bool(k), caps: kb == .ff ? ta.caps : ta.caps.intersection(tb.caps)), false)
     }
 
     private mutating func checkIfThenElse(_ c: Expr, _ a: Expr, _ b: Expr, _ e: Expr, _ caps: Set<Capability>) -> Typed {

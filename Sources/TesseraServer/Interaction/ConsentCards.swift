@@ -11,8 +11,9 @@ enum ConsentCards {
     /// One card per policy of a Cedar entry. `checkbox` gives the form's key of policy `index` when
     /// the person approves policy by policy (GNAP), `nil` when the entry is approved as a whole.
     static func cedar(_ original: CedarConsentPreview, id: (Int) -> String, tickable: Bool, _ m: MessageCatalog) -> HTML {
-        // The sentences in the page's language (`@label_<language>` from the schema).
-        let preview = original.speaking(.builtIn(for: m.language))
+        // The sentences in the page's language (the catalog's `cedar.*` phrases, `@label_<language>`
+        // from the schema).
+        let preview = original.speaking(m.explanationPhrases)
         var cards: [HTML] = []
         if let problem = preview.problem {
             cards.append("<p class=\"error\" role=\"note\">\(m(.cardRefusedEntry, ["reason": "\(problem)"]))</p>")

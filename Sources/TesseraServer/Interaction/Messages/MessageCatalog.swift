@@ -1,3 +1,5 @@
+import Cedar
+
 /// The text of the interaction pages in one language, keyed by ``MessageID`` (issue 21 item 4).
 ///
 /// A message is plain text with `{name}` placeholders. ``callAsFunction(_:_:)`` escapes the text and
@@ -9,6 +11,13 @@ struct MessageCatalog: Sendable {
     /// Every message: a catalog is always complete (missing entries of a translation were filled
     /// from English when it was built; see ``MessageCatalogs``).
     let messages: [MessageID: String]
+    /// The words of the Cedar explanations on the consent cards, when the deployment's catalog
+    /// gives them (`cedar.<phrase id>` entries); `nil`: the built-in phrases of ``language``.
+    var explanation: ExplanationPhrases? = nil
+
+    /// The phrases the consent cards explain Cedar policies with: the catalog's own, else the
+    /// built-in ones of its language (German), else English.
+    var explanationPhrases: ExplanationPhrases { explanation ?? .builtIn(for: language) }
 
     /// The text of `id` (English when the catalog somehow lacks it).
     /// - Parameter id: the message.

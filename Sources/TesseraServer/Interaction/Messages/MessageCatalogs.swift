@@ -1,3 +1,4 @@
+import Cedar
 import Foundation
 import Yams
 
@@ -51,7 +52,9 @@ struct MessageCatalogs: Sendable {
             }
             let base = catalogs[tag] ?? .english
             var messages = base.messages
-            for (key, value) in entries {
+            let phrases = entries.filter { $0.key.hasPrefix(Self.phrasePrefix) }
+            let explanation = try Self.explanation(phrases, tag: tag, over: base.explanationPhrases, field: field, path: path)
+            for (key, value) in entries where !key.hasPrefix(Self.phrasePrefix) {
                 guard let id = MessageID(rawValue: key) else {
                     throw ConfigurationError(field: field, "'\(key)' in \(path) is not a message id (docs/gnap-interaction.md lists them)")
                 }
@@ -74,9 +77,60 @@ struct MessageCatalogs: Sendable {
                     "\(field): \(path) lacks \(missing.count) of \(MessageID.allCases.count) messages, shown in \(from): \(listed)"
                 )
             }
-            catalogs[tag] = MessageCatalog(language: tag, messages: messages)
+            if let warning = Self.missingPhrases(phrases, tag: tag, builtIn: catalogs[tag] != nil, field: field, path: path) {
+                warnings.append(warning)
+            }
+            catalogs[tag] = MessageCatalog(language: tag, messages: messages, explanation: explanation)
         }
         return (MessageCatalogs(catalogs: catalogs), warnings)
+    }
+
+    /// The prefix of a catalog entry that words the Cedar explanations on the consent cards:
+    /// `cedar.sentence.permit` is ``ExplanationPhrases/ID/sentencePermit`` (docs/cedar.md, "Languages").
+    static let phrasePrefix = "cedar."
+
+    /// A catalog file's Cedar explanation phrases on top of `base` (each phrase not given stays
+    /// `base`'s: English for a new language, the shipped German for `de`); `nil` when it gives none.
+    /// - Parameters:
+    ///   - entries: the file's `cedar.*` entries.
+    ///   - tag: the catalog's language.
+    ///   - base: the phrases the file's build on.
+    ///   - field: `message_catalogs.<tag>`, for errors.
+    ///   - path: the file, for errors.
+    /// - Returns: the phrases, or `nil`.
+    /// - Throws: ``ConfigurationError`` for an unknown phrase or a changed placeholder.
+    static func explanation(
+        _ entries: [String: String],
+        tag: String,
+        over base: ExplanationPhrases,
+        field: String,
+        path: String
+    ) throws(ConfigurationError) -> ExplanationPhrases? {
+        guard !entries.isEmpty else { return nil }
+        var templates: [String: String] = [:]
+        for (key, value) in entries { templates[String(key.dropFirst(phrasePrefix.count))] = value }
+        do {
+            return try ExplanationPhrases(language: tag, templates: templates, over: base)
+        } catch {
+            throw ConfigurationError(field: field, "\(path): \(error.message) (write it as '\(phrasePrefix)<phrase id>')")
+        }
+    }
+
+    /// The warning for a new language whose file leaves Cedar explanation phrases to English.
+    /// - Parameters:
+    ///   - entries: the file's `cedar.*` entries.
+    ///   - tag: the catalog's language.
+    ///   - builtIn: whether the language has shipped phrases (they fill the gaps, no warning).
+    ///   - field: `message_catalogs.<tag>`.
+    ///   - path: the file.
+    /// - Returns: the warning, or `nil`.
+    static func missingPhrases(_ entries: [String: String], tag: String, builtIn: Bool, field: String, path: String) -> String? {
+        guard !builtIn else { return nil }
+        let missing = ExplanationPhrases.ID.allCases.filter { entries[phrasePrefix + $0.rawValue] == nil }
+        guard !missing.isEmpty else { return nil }
+        let listed = missing.prefix(4).map { phrasePrefix + $0.rawValue }.joined(separator: ", ") + (missing.count > 4 ? ", …" : "")
+        return "\(field): \(path) lacks \(missing.count) of \(ExplanationPhrases.ID.allCases.count) Cedar explanation phrases, "
+            + "shown in English: \(listed)"
     }
 
     /// What a shipped translation lacks or gets wrong (a missing id or a placeholder that differs
