@@ -147,7 +147,9 @@ extension GNAPService {
         }
         var issued: [GNAPIssuedToken] = []
         if grant.state == .approved {
-            (response.accessToken, issued) = try await mintTokens(for: request, grant: grant)
+            let tokens: [GrantOutcome.IssuedToken]
+            (tokens, issued) = try await mintTokens(for: request, grant: grant)
+            response.accessToken = render(tokens, for: request)
             response.subject = try await subjectResponse(for: request, grant: grant)
         }
         guard
@@ -182,10 +184,12 @@ extension GNAPService {
         instance: GNAPConfiguration.Instance?,
         at current: Date
     ) async throws -> (record: GNAPInteractionRecord?, response: [String: JSONValue]?)? {
-        let decision = try decide(request, client: Self.identity(instance: instance, thumbprint: grant.keyThumbprint))
-        if decision.state == .approved {
-            (grant.state, grant.subject) = (.approved, decision.subject)
+        switch decide(AccessRequest(gnap: request), client: Self.identity(instance: instance, thumbprint: grant.keyThumbprint)) {
+        case .approved(let subject):
+            (grant.state, grant.subject) = (.approved, subject)
             return nil
+        case .refused(let refusal): throw refusal.gnap
+        case .pending: break
         }
         if let approved, grant.subject == nil || grant.subject != grant.instanceID,
             GNAPRightsCoverage.covers(approved.accessToken, request.accessToken),

@@ -19,6 +19,9 @@ extension GNAPService {
         guard let interact else { return }
         guard interact.start.count <= 10 else { throw GNAPError(.invalidRequest, "interact.start lists too many modes") }
         guard let finish = interact.finish else { return }
+        guard !Set(interact.startModes).isDisjoint(with: Self.supportedStartModes) else {
+            throw GNAPError(.invalidInteraction, "none of the requested start modes is supported (redirect, app, user_code, user_code_uri)")
+        }
         guard Self.supportedFinishMethods.contains(finish.method) else {
             throw GNAPError(.invalidInteraction, "finish method '\(finish.method.prefix(32))' is not supported (redirect, push)")
         }
@@ -83,15 +86,8 @@ extension GNAPService {
     ) throws(GNAPError) -> (record: GNAPInteractionRecord, response: [String: JSONValue])? {
         guard let interact = request.interact else { return nil }
         let modes = Set(interact.startModes).intersection(Self.supportedStartModes)
-        guard !modes.isEmpty else {
-            guard interact.finish == nil else {
-                throw GNAPError(
-                    .invalidInteraction,
-                    "none of the requested start modes is supported (redirect, app, user_code, user_code_uri)"
-                )
-            }
-            return nil
-        }
+        // A finish with no supported mode was refused by ``validateInteract(_:)``.
+        guard !modes.isEmpty else { return nil }
         let id = TokenIssuer.randomIdentifier()
         let needsCode = modes.contains("user_code") || modes.contains("user_code_uri")
         let code = needsCode ? Self.newUserCode() : nil
