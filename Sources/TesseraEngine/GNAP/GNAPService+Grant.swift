@@ -22,21 +22,19 @@ extension GrantEngine {
 }
 
 extension GNAPService {
-    /// A grant request as the door translated it, and what the door adds to the engine's answer.
+    /// A grant request as the door translated it, with the continuation token whose hash the grant
+    /// keeps (RFC 9635 §3.1) and how the client asked to be shown to the person (§2.3.2).
     struct Asked: Sendable {
         var request: AccessRequest
         var client: ClientIdentity
-        /// The continuation token whose hash the grant keeps (RFC 9635 §3.1).
         var continuation: String
-        /// How the client asked to be shown to the person (RFC 9635 §2.3.2).
         var display: GNAPDisplay?
     }
 
-    /// What the door made of a grant request.
+    /// What the door made of a grant request: one for the engine, or a derived-token request (RFC 9767
+    /// §4) already answered.
     enum Translation: Sendable {
-        /// A derived-token request (RFC 9767 §4), already answered.
         case derived(GNAPGrantResponse)
-        /// A grant request for the engine.
         case asked(Asked)
     }
 

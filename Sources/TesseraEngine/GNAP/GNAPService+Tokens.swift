@@ -108,11 +108,11 @@ extension GNAPService {
             accessToken: minted.issuance.accessToken
         )
         let issued = GrantOutcome.IssuedToken(
-            gnap: minted.response.accessToken,
+            value: minted.response.accessToken,
+            tokenType: bearer ? "Bearer" : "GNAP",
+            expiresIn: minted.response.expiresIn,
             access: token.access,
             label: token.label,
-            bearer: bearer,
-            expiresIn: minted.response.expiresIn,
             management: .init(id: manageID, token: management)
         )
         return (issued, record)

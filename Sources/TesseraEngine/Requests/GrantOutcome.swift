@@ -20,25 +20,14 @@ public enum GrantOutcome: Sendable {
         /// The tokens issued, in the order asked, recorded in the ledger before this is returned.
         public var tokens: [IssuedToken]
         /// Simple rights asked for and not granted.
-        public var dropped: [String]
+        public var dropped: [String] = []
         /// The grant the tokens belong to, when the door continues it (RFC 9635 §5).
         public var grantID: String?
-
-        /// - Parameters:
-        ///   - tokens: the tokens issued.
-        ///   - dropped: simple rights asked for and left out.
-        ///   - grantID: the grant, when a door continues it.
-        public init(tokens: [IssuedToken], dropped: [String] = [], grantID: String? = nil) {
-            self.tokens = tokens
-            self.dropped = dropped
-            self.grantID = grantID
-        }
     }
 
     /// One minted token, whatever door asked for it.
     public struct IssuedToken: Sendable, Hashable {
-        /// A management handle for the token (RFC 9635 §6): its id in the management URI and the
-        /// management access token, for the door that offers one.
+        /// A management handle (RFC 9635 §6): the id in its URI and its access token.
         public struct Management: Sendable, Hashable {
             public var id: String
             public var token: String
@@ -69,36 +58,21 @@ public enum GrantOutcome: Sendable {
 
         /// Whether the token is a bearer token (RFC 6750), not bound to a key.
         public var isBearer: Bool { tokenType.lowercased() == "bearer" }
+    }
+}
 
-        /// A token described by an OAuth evidence check's response.
-        /// - Parameter response: the token response.
-        init(oauth response: TokenResponse) {
-            value = response.accessToken
-            tokenType = response.tokenType
-            expiresIn = response.expiresIn
-            scope = response.scope
-            authorizationDetails = response.authorizationDetails
-            refreshToken = response.refreshToken
-            idToken = response.idToken
-            issuedTokenType = response.issuedTokenType
-        }
-
-        /// A GNAP token (RFC 9635 §3.2.1).
-        /// - Parameters:
-        ///   - value: the token value.
-        ///   - access: the rights granted.
-        ///   - label: the client's label.
-        ///   - bearer: whether it is a bearer token; otherwise bound to the client key.
-        ///   - expiresIn: seconds until it expires.
-        ///   - management: its management handle.
-        init(gnap value: String, access: [GNAPAccessRight], label: String?, bearer: Bool, expiresIn: Int?, management: Management) {
-            self.value = value
-            self.tokenType = bearer ? "Bearer" : "GNAP"
-            self.expiresIn = expiresIn
-            self.access = access
-            self.label = label
-            self.management = management
-        }
+extension GrantOutcome.IssuedToken {
+    /// A token described by an OAuth evidence check's response.
+    /// - Parameter response: the token response.
+    init(oauth response: TokenResponse) {
+        value = response.accessToken
+        tokenType = response.tokenType
+        expiresIn = response.expiresIn
+        scope = response.scope
+        authorizationDetails = response.authorizationDetails
+        refreshToken = response.refreshToken
+        idToken = response.idToken
+        issuedTokenType = response.issuedTokenType
     }
 }
 
