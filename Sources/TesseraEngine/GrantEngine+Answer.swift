@@ -19,7 +19,12 @@ extension GrantEngine {
         request.provenKey = client.provenKey
         // A GNAP grant request (RFC 9635 §2): decided by the one decision point, its tokens minted by
         // the one issuer, the grant recorded for the door to continue.
-        if case .gnap = client.registration { return try await gnap.grant(request, from: client) }
+        if case .gnap = client.registration {
+            do { return try await gnap.grant(request, from: client) } catch let error as GNAPError {
+                guard let refusal = Refusal(error) else { throw error }
+                return .denied(refusal)
+            }
+        }
         guard case .oauth(let registered) = client.registration, let grantType = request.evidence.grantType,
             let handler = handlers[grantType]
         else {

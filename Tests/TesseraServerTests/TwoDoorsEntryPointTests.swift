@@ -110,4 +110,12 @@ extension TwoDoorsTests {
             #expect(try await app.engine.gnap.grants(state: nil).count == 1)
         }
     }
+
+    @Test func aGNAPRefusalReadBackIsWordedWithTheSameCode() {
+        for code in Refusal.Code.allCases {
+            let worded = Refusal(code, "x").gnap
+            #expect(Refusal(worded)?.gnapCode == worded.code, "\(code)")
+        }
+        #expect(Refusal(GNAPError(.tooManyAttempts, "x")) == nil)
+    }
 }
