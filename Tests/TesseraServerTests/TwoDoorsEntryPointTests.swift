@@ -93,6 +93,22 @@ extension TwoDoorsTests {
             let redirect = try #require((answer.json["interact"] as? [String: Any])?["redirect"] as? String)
             #expect(redirect.hasSuffix(interaction.id))
 
+            // A finish with no start mode the server supports: refused before the engine records a grant.
+            request.interact = GNAPInteractRequest(
+                start: [.string("carrier-pigeon")],
+                finish: GNAPInteractFinish(method: "redirect", uri: "https://client.example/done", nonce: "client-nonce-1")
+            )
+            let unfinishable = try await GNAPEndpointTests.send(
+                client,
+                app,
+                agent,
+                method: .post,
+                path: "/gnap",
+                body: try GNAPTestSigner.body(request)
+            )
+            #expect(GNAPEndpointTests.errorCode(unfinishable.json) == GNAPError.Code.invalidInteraction.rawValue)
+            #expect(try await app.engine.gnap.grants(state: nil).count == 1)
+
             // An owner's forbid at the real endpoint: the refusal `answer` produced, worded by the GNAP door.
             request.accessToken = .single(.init(access: ["delete"]))
             request.subject = nil

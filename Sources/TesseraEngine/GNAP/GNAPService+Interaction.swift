@@ -19,9 +19,6 @@ extension GNAPService {
         guard let interact else { return }
         guard interact.start.count <= 10 else { throw GNAPError(.invalidRequest, "interact.start lists too many modes") }
         guard let finish = interact.finish else { return }
-        guard !Set(interact.startModes).isDisjoint(with: Self.supportedStartModes) else {
-            throw GNAPError(.invalidInteraction, "none of the requested start modes is supported (redirect, app, user_code, user_code_uri)")
-        }
         guard Self.supportedFinishMethods.contains(finish.method) else {
             throw GNAPError(.invalidInteraction, "finish method '\(finish.method.prefix(32))' is not supported (redirect, push)")
         }
@@ -56,6 +53,10 @@ extension GNAPService {
                 .invalidRequest,
                 "hash_method '\(method.prefix(32))' is not supported (\(GNAPInteractionHash.supportedMethods.joined(separator: ", ")))"
             )
+        }
+        // A finish needs an interaction to finish (RFC 9635 §2.5.2).
+        guard !Set(interact.startModes).isDisjoint(with: Self.supportedStartModes) else {
+            throw GNAPError(.invalidInteraction, "none of the requested start modes is supported (redirect, app, user_code, user_code_uri)")
         }
     }
 
