@@ -44,7 +44,7 @@ extension TwoDoorsTests {
 
         // For a person: the grant waits for them, recorded.
         let (forPerson, _) = try gnapAsked(["read"], person: true)
-        guard case .needsInteraction(let grantID) = try await app.engine.answer(forPerson, from: agent) else {
+        guard case .needsInteraction(let grantID, _) = try await app.engine.answer(forPerson, from: agent) else {
             Issue.record("a request for a person must wait for them")
             return
         }

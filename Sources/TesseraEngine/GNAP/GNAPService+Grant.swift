@@ -92,6 +92,7 @@ extension GNAPService {
         guard let asked = request.gnap, case .gnap(let instanceID, _, let thumbprint) = client.registration else {
             return .denied(Refusal(.unsupportedEvidence, "a GNAP client asks with a GNAP grant request (RFC 9635 §2)"))
         }
+        if let continued = asked.continued { return try await retrying(continued) { try await advance($0, request, client: client) } }
         let verdict = decide(request, client: client)
         var subject: String?
         switch verdict {
@@ -139,7 +140,7 @@ extension GNAPService {
         case .granted(let granted):
             guard let id = granted.grantID else { throw GNAPError(.requestDenied, "the tokens belong to no grant") }
             (grantID, tokens) = (id, granted.tokens)
-        case .needsInteraction(let id): grantID = id
+        case .needsInteraction(let id, _): grantID = id
         case .denied(let refusal): throw refusal.gnap
         case .needsClientEvidence: throw GNAPError(.requestDenied, "the grant endpoint asks for no client evidence")
         }
@@ -148,10 +149,19 @@ extension GNAPService {
             instanceID: asked.client.registration.gnapInstanceID
         )
         guard let request = asked.request.gnap?.request else { return response }
-        if case .needsInteraction = outcome {
-            response.interact = try await startInteraction(request, grantID: grantID, display: asked.display, at: now())
+        if case .needsInteraction(_, let started) = outcome {
+            response.interact = started
+            // A new grant's interaction starts once the engine recorded the grant (none for unsupported modes).
+            let (name, uri) = (asked.display?.name, asked.display?.uri)
+            if asked.request.gnap?.continued == nil,
+                let made = try newInteraction(request, grantID: grantID, clientName: name, clientURI: uri, at: now())
+            {
+                try await stores.interactions.createInteraction(made.record)
+                response.interact = made.response
+            }
         } else {
             response.accessToken = render(tokens, for: request)
+            response.subject = try await subjectResponse(for: request, grantID: grantID)
         }
         return response
     }

@@ -60,22 +60,6 @@ extension GNAPService {
         }
     }
 
-    /// Creates and stores the interaction of a pending grant and returns the `interact` member of
-    /// the response (RFC 9635 §3.3) — only the modes the client asked for; `nil` when it asked for none
-    /// Tessera supports and no finish (the grant then waits for out-of-band approval).
-    func startInteraction(
-        _ request: GNAPGrantRequest,
-        grantID: String,
-        display: GNAPDisplay?,
-        at now: Date
-    ) async throws -> [String: JSONValue]? {
-        guard let made = try newInteraction(request, grantID: grantID, clientName: display?.name, clientURI: display?.uri, at: now) else {
-            return nil
-        }
-        try await stores.interactions.createInteraction(made.record)
-        return made.response
-    }
-
     /// A new interaction for a pending grant and the `interact` member announcing it (RFC 9635 §3.3),
     /// not yet stored; `nil` when the request asks for no mode Tessera supports and no finish.
     func newInteraction(

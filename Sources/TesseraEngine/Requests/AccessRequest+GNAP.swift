@@ -1,4 +1,5 @@
 public import TesseraProtocol
+import TesseraStorage
 
 extension AccessRequest {
     /// The GNAP door's translation of a grant request (RFC 9635 §2): its `access` rights (§8), their
@@ -28,7 +29,12 @@ extension AccessRequest {
         var request: GNAPGrantRequest
         var key: GNAPKey
         var continuationHash: String
+        /// A continuation (RFC 9635 §5): the grant as the door read it, the hash of the token presented
+        /// (the store's compare-and-swap expects it) and a modification's body (§5.3).
+        var continued: Continued?
     }
+
+    typealias Continued = (grant: GNAPGrantRecord, presentedHash: String, patch: GNAPGrantRequest?)
 
     /// A GNAP grant request (RFC 9635 §2) for ``GrantEngine/answer(_:from:)``: its rights as
     /// ``init(gnap:)`` reads them, and what the grant keeps.

@@ -7,8 +7,8 @@ public enum GrantOutcome: Sendable {
     /// issue less, RFC 9635 §3.2.1 likewise), with what was left out named.
     case granted(Granted)
     /// A person must decide first (RFC 9635 §3.3; the OAuth authorization endpoint's redirect): the
-    /// grant waiting for them was recorded.
-    case needsInteraction(grantID: String)
+    /// grant waiting for them was recorded, with the interaction a modification started (§5.3).
+    case needsInteraction(grantID: String, interaction: [String: JSONValue]? = nil)
     /// The client must supply more evidence and retry (draft-kahrer-oauth-client-challenge-protocol-00 §5).
     case needsClientEvidence(InsufficientClientAuthorization)
     /// Refused, for a door-neutral reason.
