@@ -59,3 +59,21 @@ extension TwoDoorsTests {
         }
     }
 }
+
+extension TwoDoorsTests {
+    /// Continuation evidence reaches a grant only through the continuation door (which proves the
+    /// continuation token and the grant's key): asked of `answer` directly it is refused, nothing recorded.
+    @Test func continuationEvidenceWithoutTheContinuationDoorIsRefused() async throws {
+        let app = try await app()
+        var (request, agent) = try gnapAsked(["read"], person: false)
+        for evidence in [Evidence.continuation(grantID: "g"), .interactionResult(interactRef: "r")] {
+            request.evidence = evidence
+            guard case .denied(let refusal) = try await app.engine.answer(request, from: agent) else {
+                Issue.record("continuation evidence outside the continuation door must be refused")
+                return
+            }
+            #expect(refusal.code == .unsupportedEvidence)
+        }
+        #expect(try await app.engine.gnap.grants(state: nil).isEmpty)
+    }
+}

@@ -93,6 +93,9 @@ extension GNAPService {
             return .denied(Refusal(.unsupportedEvidence, "a GNAP client asks with a GNAP grant request (RFC 9635 §2)"))
         }
         if let continued = asked.continued { return try await retrying(continued) { try await advance($0, request, client: client) } }
+        guard request.evidence == .client else {
+            return .denied(Refusal(.unsupportedEvidence, "a grant is continued at its continuation URI (RFC 9635 §5)"))
+        }
         let verdict = decide(request, client: client)
         var subject: String?
         switch verdict {
