@@ -11,11 +11,20 @@ extension GrantEngine {
     /// - Parameters:
     ///   - request: what is asked.
     ///   - client: who asks.
-    /// - Returns: the tokens issued (recorded before this returns), a client challenge, or a refusal.
+    /// - Returns: the tokens issued (recorded before this returns), a grant waiting for a person
+    ///   (RFC 9635 §3.3, recorded), a client challenge, or a refusal.
     /// - Throws: only infrastructure failures (store outages); refusals are outcomes.
     public func answer(_ request: AccessRequest, from client: ClientIdentity) async throws -> GrantOutcome {
-        // The GNAP grant flow is still answered by `GNAPService` (its decision already asks the one
-        // decision point); its evidence reaches no handler here.
+        var request = request
+        request.provenKey = client.provenKey
+        // A GNAP grant request (RFC 9635 §2): decided by the one decision point, its tokens minted by
+        // the one issuer, the grant recorded for the door to continue.
+        if case .gnap = client.registration {
+            do { return try await gnap.grant(request, from: client) } catch let error as GNAPError {
+                guard let refusal = Refusal(error) else { throw error }
+                return .denied(refusal)
+            }
+        }
         guard case .oauth(let registered) = client.registration, let grantType = request.evidence.grantType,
             let handler = handlers[grantType]
         else {
@@ -27,7 +36,9 @@ extension GrantEngine {
         do {
             if let challenges { try await challenges.admit(request, client: registered) }
             let tokens = try await handler.handle(request, client: registered, context: context)
-            return .granted(.init(tokens: tokens, dropped: Self.dropped(asked: request.rights.scope, granted: tokens.scope)))
+            return .granted(
+                .init(tokens: [.init(oauth: tokens)], dropped: Self.dropped(asked: request.rights.scope, granted: tokens.scope))
+            )
         } catch let refusal as OAuthError {
             return .denied(Refusal(refusal))
         } catch let challenge as InsufficientClientAuthorization {

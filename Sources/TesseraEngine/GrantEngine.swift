@@ -172,7 +172,7 @@ public struct GrantEngine: Sendable {
     ///   - form: the request's form parameters.
     ///   - credentials: the client authentication presented.
     ///   - dpopProofs: every `DPoP` header value of the request (RFC 9449 §5). A verified proof is the
-    ///     request's ``AccessRequest/provenKey``, so whatever the grant type, its tokens are bound to that key.
+    ///     client's ``ClientIdentity/provenKey``, so whatever the grant type, its tokens are bound to that key.
     /// - Returns: The token response, after its tokens are recorded.
     /// - Throws: ``OAuthError`` with the RFC 6749 §5.2 code, ``InsufficientClientAuthorization`` for a
     ///   client challenge; store failures propagate.
@@ -184,11 +184,10 @@ public struct GrantEngine: Sendable {
         let request = try AccessRequest(
             oauth: form,
             grantType: GrantType(rawValue: grantType),
-            authorizationDetails: details,
-            provenKey: proven?.jkt.map(ProvenKey.init(dpop:))
+            authorizationDetails: details
         )
-        switch try await answer(request, from: ClientIdentity(.oauth(client))) {
-        case .granted(let granted): return granted.tokens
+        switch try await answer(request, from: ClientIdentity(.oauth(client), provenKey: proven?.jkt.map(ProvenKey.init(dpop:)))) {
+        case .granted(let granted): return granted.oauth
         case .needsClientEvidence(let challenge): throw challenge
         case .denied(let refusal): throw refusal.oauth
         case .needsInteraction: throw OAuthError.serverError("the token endpoint cannot wait for a person")

@@ -191,7 +191,7 @@ public func buildApplication(
         fromTLS: configuration.tls?.clientCertificates == .optional,
         trustedProxies: configuration.trustedProxies
     )
-    GNAPRoutes(service: engine.gnap, adapter: GNAPRequestAdapter(issuer: issuer, certificates: certificates))
+    GNAPRoutes(engine: engine, adapter: GNAPRequestAdapter(issuer: issuer, certificates: certificates))
         .addRoutes(to: router.group().add(middleware: DoorErrors(.gnap)))
     let pages = router.group().add(middleware: DoorErrors(.pages(catalogs)))
     InteractionRoutes(

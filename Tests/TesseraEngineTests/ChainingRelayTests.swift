@@ -39,12 +39,14 @@ import Testing
                 ("subject_token_type", TokenTypeIdentifier.accessToken), ("audience", audience),
             ]),
             grantType: .tokenExchange,
-            authorizationDetails: nil,
-            provenKey: confirmation?.jkt.map(ProvenKey.init(dpop:))
+            authorizationDetails: nil
         )
         let client = try await engine.authenticator.authenticate(credentials, allowPublic: false)
-        switch try await engine.answer(request, from: ClientIdentity(.oauth(client))) {
-        case .granted(let granted): return granted.tokens
+        switch try await engine.answer(
+            request,
+            from: ClientIdentity(.oauth(client), provenKey: confirmation?.jkt.map(ProvenKey.init(dpop:)))
+        ) {
+        case .granted(let granted): return granted.oauth
         case .denied(let refusal): throw refusal.oauth
         default: throw OAuthError.serverError("the exchange neither granted nor refused")
         }

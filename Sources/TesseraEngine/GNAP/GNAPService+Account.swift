@@ -56,17 +56,7 @@ extension GNAPService {
                 Self.isApprovedByAPerson(current)
             else { return false }
             var finalized = current
-            finalized.state = .finalized
-            finalized.continuationHash = nil
-            finalized.updatedAt = now()
-            if try await stores.gnap.updateGrant(
-                finalized,
-                expectedContinuationHash: current.continuationHash,
-                expectedState: current.state,
-                issued: []
-            ) {
-                return true
-            }
+            if try await finalize(&finalized, expected: current.continuationHash, state: current.state) { return true }
         }
         return false
     }

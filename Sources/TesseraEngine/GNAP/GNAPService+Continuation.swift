@@ -1,27 +1,34 @@
 import Foundation
+import HTTPMessageSignatures
 public import TesseraProtocol
 import TesseraStorage
 
+extension GrantEngine {
+    /// Continues a grant (RFC 9635 §5): polling (§5.2), an interaction reference (§5.1) and a
+    /// modification (§5.3) are answered by ``answer(_:from:)``; `DELETE` revokes the grant (§5.4).
+    /// - Parameters:
+    ///   - id: the grant id from the continuation URI.
+    ///   - presented: the request as received (`POST`, `PATCH` or `DELETE`).
+    /// - Returns: the grant response with a new continuation token; `nil` once the grant is revoked.
+    /// - Throws: ``GNAPError`` for a refusal; store failures propagate.
+    public func continueGNAPGrant(id: String, _ presented: GNAPPresentedRequest) async throws -> GNAPGrantResponse? {
+        let asked = try await gnap.translate(continuing: id, presented)
+        guard presented.message.method == "DELETE", let continued = asked.request.gnap?.continued else {
+            return try await gnap.respond(try await answer(asked.request, from: asked.client), to: asked)
+        }
+        _ = try await gnap.retrying(continued) { grant -> Bool? in
+            var grant = grant
+            return try await gnap.finalize(&grant, expected: continued.presentedHash, state: grant.state) ? true : nil
+        }
+        return nil
+    }
+}
+
 extension GNAPService {
-    /// What a continuation call produced.
-    public enum ContinuationOutcome: Sendable {
-        /// A grant response (200).
-        case response(GNAPGrantResponse)
-        /// The grant was revoked (204, RFC 9635 §5.4).
-        case revoked
-    }
-
-    /// The HTTP method of a continuation call (RFC 9635 §5).
-    public enum ContinuationMethod: Sendable {
-        case post
-        case patch
-        case delete
-    }
-
-    /// Continues a grant: poll or post an interaction reference (`POST`), modify (`PATCH`) or revoke
-    /// (`DELETE`). The continuation token is single use: every response carries a new one.
-    public func continueGrant(id: String, method: ContinuationMethod, _ presented: GNAPPresentedRequest) async throws -> ContinuationOutcome
-    {
+    /// The GNAP door's translation of a continuation (RFC 9635 §5): the token matched and the key
+    /// proven once (a retry must not re-check its single-use nonce), the body checked for the method,
+    /// and the evidence: a finished interaction's `interact_ref` (§5.1) or the continuation itself.
+    func translate(continuing id: String, _ presented: GNAPPresentedRequest) async throws -> Asked {
         guard let token = presented.token else {
             throw GNAPError(.invalidContinuation, "continuation needs Authorization: GNAP <continuation token> (RFC 9635 §5)")
         }
@@ -31,35 +38,46 @@ extension GNAPService {
             ConstantTime.equals(Array(expected.utf8), Array(presentedHash.utf8))
         else { throw GNAPError(.invalidContinuation, "the continuation URI and token do not match an active grant") }
         try await requireRegistered(grant, errorCode: .invalidContinuation)
-        // The key proof is checked once: its nonce is single use, so a retry below must not re-check it.
-        try await proofs.verify(presented, key: try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))
-        // A resource owner may decide while this request runs; the store refuses to overwrite that
-        // decision, and the request is answered from the new state instead.
-        // An interaction reference is single use (RFC 9635 §5.1): accepted once, for this grant only.
-        var interactRef: String?
-        if method == .post, !presented.body.isEmpty {
-            interactRef = try Self.decode(GNAPGrantRequest.self, from: presented.body).interactRef
-        }
-        var current = grant
-        for _ in 0..<3 {
-            var spending: String?
-            if let interactRef {
-                spending = try await usableInteractRef(interactRef, grant: current)
-                guard spending != nil else {
-                    guard current.state == .pending else {
-                        var finalized = current
-                        _ = try await finalize(&finalized, expected: presentedHash, state: current.state)
-                        throw GNAPError(
-                            .tooManyAttempts,
-                            "this interact_ref is unknown or was already used; the grant is finalized (RFC 9635 §5.1)"
-                        )
-                    }
-                    throw GNAPError(.invalidInteraction, "no finished interaction of this grant has this interact_ref")
-                }
+        let key = try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8))
+        try await proofs.verify(presented, key: key)
+        var request = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
+        var evidence = Evidence.continuation(grantID: grant.id)
+        var patch: GNAPGrantRequest?
+        if presented.message.method == "PATCH" {
+            let body = try Self.decode(GNAPGrantRequest.self, from: presented.body)
+            guard body.client == nil, body.interactRef == nil else {
+                throw GNAPError(.invalidRequest, "a modification must not carry 'client' or 'interact_ref' (RFC 9635 §5.3)")
             }
-            let outcome = try await advance(current, method: method, presented, presentedHash: presentedHash, spending: spending)
-            if let outcome { return outcome }
-            guard let reread = try await stores.gnap.grant(id: id), reread.continuationHash == presentedHash else {
+            (request.accessToken, request.subject, patch) = (body.accessToken ?? request.accessToken, body.subject ?? request.subject, body)
+        } else if presented.message.method == "POST", !presented.body.isEmpty {
+            let body = try Self.decode(GNAPGrantRequest.self, from: presented.body)
+            guard body.accessToken == nil, body.client == nil, body.subject == nil, body.interact == nil else {
+                throw GNAPError(.invalidRequest, "a continuation POST carries only interact_ref; use PATCH to modify (RFC 9635 §5)")
+            }
+            if let interactRef = body.interactRef { evidence = .interactionResult(interactRef: interactRef) }
+        }
+        let continuation = TokenIssuer.randomIdentifier()
+        var asked = AccessRequest(gnap: request, key: key, continuationHash: TokenIssuer.hashToken(continuation))
+        asked.evidence = evidence
+        asked.gnap?.continued = (grant, presentedHash, patch)
+        let instance = try await registeredInstance(grant.instanceID)
+        let client = Self.identity(instance: instance, thumbprint: grant.keyThumbprint, proof: key.proof.method)
+        return Asked(request: asked, client: client, continuation: continuation)
+    }
+
+    /// Runs `step` on the grant until the store takes its write: a resource owner may decide while
+    /// the request runs, the store refuses to overwrite that decision (compare-and-swap on the
+    /// continuation hash and the state), and the request is answered from the new state instead.
+    func retrying<T>(_ continued: AccessRequest.Continued, _ step: (GNAPGrantRecord) async throws -> T?) async throws -> T {
+        var current = continued.grant
+        for _ in 0..<3 {
+            guard current.state != .finalized else { throw GNAPError(.invalidContinuation, "the grant is finalized") }
+            guard now() < current.expiresAt else {
+                _ = try await finalize(&current, expected: continued.presentedHash, state: current.state)
+                throw GNAPError(.invalidContinuation, "the grant expired")
+            }
+            if let done = try await step(current) { return done }
+            guard let reread = try await stores.gnap.grant(id: current.id), reread.continuationHash == continued.presentedHash else {
                 throw GNAPError(.invalidContinuation, "the continuation token was already used")
             }
             current = reread
@@ -67,59 +85,47 @@ extension GNAPService {
         throw GNAPError(.invalidContinuation, "the grant kept changing; continue again")
     }
 
-    /// One attempt at moving the grant on. Returns `nil` when the stored grant changed since it was read
-    /// (or the interaction reference being spent, the hash in `spending`, was spent meanwhile).
-    private func advance(
-        _ grant: GNAPGrantRecord,
-        method: ContinuationMethod,
-        _ presented: GNAPPresentedRequest,
-        presentedHash: String,
-        spending: String?
-    ) async throws -> ContinuationOutcome? {
-        let interacted = spending != nil
+    /// One attempt at moving a continued grant on, for ``GrantEngine/answer(_:from:)``; `nil` when the
+    /// stored grant (or the interaction reference spent) changed since it was read. An approved
+    /// grant is decided again, so a policy written since the approval refuses its tokens.
+    func advance(_ grant: GNAPGrantRecord, _ asked: AccessRequest, client: ClientIdentity) async throws -> GrantOutcome? {
+        guard let continued = asked.gnap?.continued, let continuationHash = asked.gnap?.continuationHash else {
+            throw GNAPError(.invalidContinuation, "no grant is continued")
+        }
         var grant = grant
         let readState = grant.state
         let current = now()
-        guard grant.state != .finalized else { throw GNAPError(.invalidContinuation, "the grant is finalized") }
-        guard current < grant.expiresAt else {
-            _ = try await finalize(&grant, expected: presentedHash, state: readState)
-            throw GNAPError(.invalidContinuation, "the grant expired")
+        // An interaction reference is single use (RFC 9635 §5.1): accepted once, for this grant only.
+        var spending: String?
+        if case .interactionResult(let interactRef) = asked.evidence {
+            spending = try await usableInteractRef(interactRef, grant: grant)
+            guard spending != nil else {
+                guard grant.state == .pending else {
+                    _ = try await finalize(&grant, expected: continued.presentedHash, state: readState)
+                    throw GNAPError(
+                        .tooManyAttempts,
+                        "this interact_ref is unknown or was already used; the grant is finalized (RFC 9635 §5.1)"
+                    )
+                }
+                throw GNAPError(.invalidInteraction, "no finished interaction of this grant has this interact_ref")
+            }
         }
-
-        if method == .delete {
-            guard try await finalize(&grant, expected: presentedHash, state: readState) else { return nil }
-            return .revoked
-        }
-
         var request = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
         var interaction: (record: GNAPInteractionRecord?, response: [String: JSONValue]?)?
-        if method == .patch {
-            let patch = try Self.decode(GNAPGrantRequest.self, from: presented.body)
-            guard patch.client == nil, patch.interactRef == nil else {
-                throw GNAPError(.invalidRequest, "a modification must not carry 'client' or 'interact_ref' (RFC 9635 §5.3)")
-            }
+        if let patch = continued.patch {
             guard grant.state == .pending || grant.state == .approved else {
                 throw GNAPError(.invalidContinuation, "only pending or approved grants can be modified")
             }
-            let instance = try await registeredInstance(grant.instanceID)
             let approved = grant.state == .approved ? request : nil
             if let tokens = patch.accessToken { request.accessToken = tokens }
             if let subject = patch.subject { request.subject = subject }
             if let user = patch.user { request.user = user }
             if let interact = patch.interact { request.interact = interact }
-            try validate(request, instance: instance)
+            try validate(request, instance: try await registeredInstance(grant.instanceID))
             try validateInteract(patch.interact)
             request = try await expandRegisteredReferences(in: request)
-            if let outcome = try await modify(&grant, to: request, approved: approved, patch: patch, instance: instance, at: current) {
-                interaction = outcome
-            }
-        } else if !presented.body.isEmpty {
-            let body = try Self.decode(GNAPGrantRequest.self, from: presented.body)
-            guard body.accessToken == nil, body.client == nil, body.subject == nil, body.interact == nil else {
-                throw GNAPError(.invalidRequest, "a continuation POST carries only interact_ref; use PATCH to modify (RFC 9635 §5)")
-            }
-        }
-        if method == .post, !interacted {
+            interaction = try await modify(&grant, to: request, approved: approved, patch: patch, client: client, at: current)
+        } else if spending == nil {
             if current < grant.continueAfter { throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)") }
             // A person decided through an interaction with a finish method: the client learns of it, and
             // continues, only with the interact_ref sent to its finish URI (RFC 9635 §3.3, §4.2).
@@ -130,36 +136,39 @@ extension GNAPService {
             }
         }
         if grant.state == .denied {
-            guard try await finalize(&grant, expected: presentedHash, state: readState) else { return nil }
+            guard try await finalize(&grant, expected: continued.presentedHash, state: readState) else { return nil }
             throw GNAPError(.userDenied, "the resource owner denied the request")
         }
+        if grant.state == .approved, case .refused(let refusal) = decide(AccessRequest(gnap: request), client: client) {
+            guard try await finalize(&grant, expected: continued.presentedHash, state: readState) else { return nil }
+            return .denied(refusal)
+        }
 
-        let continuation = TokenIssuer.randomIdentifier()
         grant.request = try Self.encode(request)
-        grant.continuationHash = TokenIssuer.hashToken(continuation)
+        grant.continuationHash = continuationHash
         grant.continueAfter = current.addingTimeInterval(TimeInterval(configuration.continuationWait))
         grant.updatedAt = current
-        var response = GNAPGrantResponse(continue: continueMember(grantID: grant.id, token: continuation), instanceID: grant.instanceID)
         if let interaction {
             // Before the grant changes: a person deciding on the old page meanwhile finds it gone.
             try await stores.interactions.replaceInteraction(grantID: grant.id, with: interaction.record)
-            response.interact = interaction.response
         }
+        var outcome = GrantOutcome.needsInteraction(grantID: grant.id, interaction: interaction?.response)
         var issued: [GNAPIssuedToken] = []
         if grant.state == .approved {
-            (response.accessToken, issued) = try await mintTokens(for: request, grant: grant)
-            response.subject = try await subjectResponse(for: request, grant: grant)
+            let tokens: [GrantOutcome.IssuedToken]
+            (tokens, issued) = try await mintTokens(for: request, grant: grant)
+            outcome = .granted(.init(tokens: tokens, grantID: grant.id))
         }
         guard
             try await stores.gnap.updateGrant(
                 grant,
-                expectedContinuationHash: presentedHash,
+                expectedContinuationHash: continued.presentedHash,
                 expectedState: readState,
                 issued: issued,
                 consumingInteractRef: spending
             )
         else { return nil }
-        return .response(response)
+        return outcome
     }
 
     /// Decides a modification (RFC 9635 §5.3) of a pending or approved grant into `request`.
@@ -179,13 +188,15 @@ extension GNAPService {
         to request: GNAPGrantRequest,
         approved: GNAPGrantRequest?,
         patch: GNAPGrantRequest,
-        instance: GNAPConfiguration.Instance?,
+        client: ClientIdentity,
         at current: Date
     ) async throws -> (record: GNAPInteractionRecord?, response: [String: JSONValue]?)? {
-        let decision = try decide(request, client: Self.identity(instance: instance, thumbprint: grant.keyThumbprint))
-        if decision.state == .approved {
-            (grant.state, grant.subject) = (.approved, decision.subject)
+        switch decide(AccessRequest(gnap: request), client: client) {
+        case .approved(let subject):
+            (grant.state, grant.subject) = (.approved, subject)
             return nil
+        case .refused(let refusal): throw refusal.gnap
+        case .pending: break
         }
         if let approved, grant.subject == nil || grant.subject != grant.instanceID,
             GNAPRightsCoverage.covers(approved.accessToken, request.accessToken),
@@ -213,8 +224,10 @@ extension GNAPService {
 
     /// Subject identifiers and assertions about the resource owner who approved, in the formats
     /// asked for (RFC 9635 §3.4) — only when a person approved, never for a client acting for itself.
-    private func subjectResponse(for request: GNAPGrantRequest, grant: GNAPGrantRecord) async throws -> GNAPSubjectResponse? {
-        guard let subjectRequest = request.subject, let subject = grant.subject, subject != grant.instanceID else { return nil }
+    func subjectResponse(for request: GNAPGrantRequest, grantID: String) async throws -> GNAPSubjectResponse? {
+        guard let subjectRequest = request.subject, let grant = try await stores.gnap.grant(id: grantID), let subject = grant.subject,
+            subject != grant.instanceID
+        else { return nil }
         let formats = subjectRequest.subIDFormats ?? []
         var identifiers: [[String: JSONValue]] = []
         if formats.contains("opaque") { identifiers.append(["format": .string("opaque"), "id": .string(subject)]) }
@@ -223,25 +236,17 @@ extension GNAPService {
         }
         var assertions: [[String: JSONValue]] = []
         if subjectRequest.assertionFormats?.contains("id_token") == true {
-            assertions.append(["format": .string("id_token"), "value": .string(try await idTokenAssertion(subject: subject, grant: grant))])
+            // From the one ID-token path (OpenID Connect Core §2), `aud` the client instance's id or key thumbprint.
+            let (audience, authTime) = (grant.instanceID ?? grant.keyThumbprint, Int(grant.updatedAt.timeIntervalSince1970))
+            let idToken = try await issuer.mintIDToken(subject: subject, audience: audience, nonce: nil, authTime: authTime)
+            assertions.append(["format": .string("id_token"), "value": .string(idToken)])
         }
         guard !identifiers.isEmpty || !assertions.isEmpty else { return nil }
         return GNAPSubjectResponse(subIDs: identifiers.isEmpty ? nil : identifiers, assertions: assertions.isEmpty ? nil : assertions)
     }
 
-    /// An `id_token` assertion (RFC 9635 §3.4; OpenID Connect Core §2) from the one ID-token path:
-    /// `aud` = the client instance (its id, or its key thumbprint), the configured ID-token lifetime.
-    private func idTokenAssertion(subject: String, grant: GNAPGrantRecord) async throws -> String {
-        try await issuer.mintIDToken(
-            subject: subject,
-            audience: grant.instanceID ?? grant.keyThumbprint,
-            nonce: nil,
-            authTime: Int(grant.updatedAt.timeIntervalSince1970)
-        )
-    }
-
     /// Moves the grant to `finalized` (terminal) and revokes its tokens.
-    func finalize(_ grant: inout GNAPGrantRecord, expected: String, state: GNAPGrantRecord.State) async throws -> Bool {
+    func finalize(_ grant: inout GNAPGrantRecord, expected: String?, state: GNAPGrantRecord.State) async throws -> Bool {
         grant.state = .finalized
         grant.continuationHash = nil
         grant.updatedAt = now()

@@ -2,17 +2,30 @@ import TesseraProtocol
 import TesseraStorage
 
 /// The GNAP door's grant decision, asked of the one ``DecisionPoint`` (docs/policy.md): the
-/// grant request translated into door-neutral questions, the answer translated back into a grant
-/// state or a `request_denied` refusal (RFC 9635 §3.6).
+/// grant request as an ``AccessRequest``, the answer a grant state or a refusal (RFC 9635 §3.6).
 extension GNAPService {
+    /// What the decision point says of a grant request.
+    enum Verdict {
+        /// Approved at once, for this subject (the instance acting for itself).
+        case approved(subject: String)
+        /// A person must decide.
+        case pending
+        /// Refused by policy.
+        case refused(Refusal)
+    }
+
     /// The client as the engine sees it: a registered instance by its id and `allowed_access`, an
     /// unregistered key as `Client::"jkt:<thumbprint>"` with no rights of its own.
     /// - Parameters:
     ///   - instance: the registered instance, if any.
     ///   - thumbprint: the client key's thumbprint.
+    ///   - proof: the key's proof method, when the key was proven with this request (RFC 9635 §7.3).
     /// - Returns: the client.
-    static func identity(instance: GNAPConfiguration.Instance?, thumbprint: String) -> ClientIdentity {
-        ClientIdentity(.gnap(instanceID: instance?.id, allowedAccess: instance?.allowedAccess ?? [], thumbprint: thumbprint))
+    static func identity(instance: GNAPConfiguration.Instance?, thumbprint: String, proof: String? = nil) -> ClientIdentity {
+        ClientIdentity(
+            .gnap(instanceID: instance?.id, allowedAccess: instance?.allowedAccess ?? [], thumbprint: thumbprint),
+            provenKey: proof.map { ProvenKey(gnapProof: $0, thumbprint: thumbprint) }
+        )
     }
 
     /// Decides a grant request.
@@ -23,38 +36,29 @@ extension GNAPService {
     /// 2. Otherwise the request would wait for a resource owner: `Action::"approve"` is asked, and
     ///    a right no policy permits waits for the person as before.
     /// A right an owner's policy forbids (or a policy that cannot be evaluated) is refused in either
-    /// step: no person is asked to approve what policy refuses.
+    /// step: no person is asked to approve what policy refuses. A request for subject information
+    /// only always waits for a person.
     ///
     /// - Parameters:
-    ///   - request: the grant request as it stands.
-    ///   - client: the client (``identity(instance:thumbprint:)``).
-    /// - Returns: the grant's state and, when approved at once, its subject (the instance).
-    /// - Throws: ``GNAPError`` `request_denied` naming the refused rights and the policies.
-    func decide(
-        _ request: GNAPGrantRequest,
-        client: ClientIdentity
-    ) throws(GNAPError) -> (
-        state: GNAPGrantRecord.State, subject: String?
-    ) {
-        guard request.accessToken != nil else { return (.pending, nil) }
-        let asked = AccessRequest(gnap: request)
+    ///   - asked: the grant request as it stands.
+    ///   - client: the client (``identity(instance:thumbprint:proof:)``).
+    /// - Returns: the verdict; a refusal names the refused rights and the policies.
+    func decide(_ asked: AccessRequest, client: ClientIdentity) -> Verdict {
+        guard !asked.rights.access.isEmpty else { return .pending }
         let party = client.party
         var question = asked.question(.token, by: client)
         if party.registered, asked.subject == .client {
             let decision = decisions.decide(question)
-            if decision.isPermitted { return (.approved, party.id) }
-            try Self.refuse(decision)
+            if decision.isPermitted { return .approved(subject: party.id) }
+            if let refusal = Self.refusal(decision) { return .refused(refusal) }
         }
         question.operation = .approve
-        try Self.refuse(decisions.decide(question))
-        return (.pending, nil)
+        return Self.refusal(decisions.decide(question)).map(Verdict.refused) ?? .pending
     }
 
-    private static func refuse(_ decision: AccessDecision) throws(GNAPError) {
+    private static func refusal(_ decision: AccessDecision) -> Refusal? {
         let refusals = decision.refusals
-        guard refusals.isEmpty else {
-            let refused = AccessDecision(rulings: refusals)
-            throw Refusal(.rightsRefused, "refused by policy: \(refused.refusalDescription)").gnap
-        }
+        guard !refusals.isEmpty else { return nil }
+        return Refusal(.rightsRefused, "refused by policy: \(AccessDecision(rulings: refusals).refusalDescription)")
     }
 }

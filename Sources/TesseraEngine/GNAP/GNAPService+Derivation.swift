@@ -90,13 +90,13 @@ extension GNAPService {
             updatedAt: current,
             expiresAt: min(parent.expiresAt, current.addingTimeInterval(configuration.grantLifetime))
         )
-        let (accessToken, issued) = try await mintTokens(
+        let (minted, issued) = try await mintTokens(
             for: stored,
             grant: grant,
             parent: DerivedParent(jti: parent.jti, expiresAt: parent.expiresAt)
         )
         try await stores.gnap.createGrant(grant, issued: issued)
-        return GNAPGrantResponse(accessToken: accessToken, instanceID: party.id)
+        return GNAPGrantResponse(accessToken: render(minted, for: stored), instanceID: party.id)
     }
 
     /// For a rotation: the parent of a derived token (its ledger `exchange` edge), so the new value stays

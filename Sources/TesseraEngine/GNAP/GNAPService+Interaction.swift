@@ -54,22 +54,10 @@ extension GNAPService {
                 "hash_method '\(method.prefix(32))' is not supported (\(GNAPInteractionHash.supportedMethods.joined(separator: ", ")))"
             )
         }
-    }
-
-    /// Creates and stores the interaction of a pending grant and returns the `interact` member of
-    /// the response (RFC 9635 §3.3) — only the modes the client asked for; `nil` when it asked for none
-    /// Tessera supports and no finish (the grant then waits for out-of-band approval).
-    func startInteraction(
-        _ request: GNAPGrantRequest,
-        grantID: String,
-        display: GNAPDisplay?,
-        at now: Date
-    ) async throws -> [String: JSONValue]? {
-        guard let made = try newInteraction(request, grantID: grantID, clientName: display?.name, clientURI: display?.uri, at: now) else {
-            return nil
+        // A finish needs an interaction to finish (RFC 9635 §2.5.2).
+        guard !Set(interact.startModes).isDisjoint(with: Self.supportedStartModes) else {
+            throw GNAPError(.invalidInteraction, "none of the requested start modes is supported (redirect, app, user_code, user_code_uri)")
         }
-        try await stores.interactions.createInteraction(made.record)
-        return made.response
     }
 
     /// A new interaction for a pending grant and the `interact` member announcing it (RFC 9635 §3.3),
@@ -83,15 +71,8 @@ extension GNAPService {
     ) throws(GNAPError) -> (record: GNAPInteractionRecord, response: [String: JSONValue])? {
         guard let interact = request.interact else { return nil }
         let modes = Set(interact.startModes).intersection(Self.supportedStartModes)
-        guard !modes.isEmpty else {
-            guard interact.finish == nil else {
-                throw GNAPError(
-                    .invalidInteraction,
-                    "none of the requested start modes is supported (redirect, app, user_code, user_code_uri)"
-                )
-            }
-            return nil
-        }
+        // A finish with no supported mode was refused by ``validateInteract(_:)``.
+        guard !modes.isEmpty else { return nil }
         let id = TokenIssuer.randomIdentifier()
         let needsCode = modes.contains("user_code") || modes.contains("user_code_uri")
         let code = needsCode ? Self.newUserCode() : nil

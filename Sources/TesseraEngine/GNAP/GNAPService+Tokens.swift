@@ -3,19 +3,24 @@ public import TesseraProtocol
 import TesseraStorage
 
 extension GNAPService {
-    /// Mints the tokens a grant asks for, in the request's cardinality (RFC 9635 §3.2): bound to the
+    /// Mints the tokens a grant asks for, in the request's order (RFC 9635 §3.2): bound to the
     /// client key (`cnf.jkt`, or `cnf.x5t#S256` for an mtls certificate) unless `bearer` was asked and allowed, audience-restricted to the
     /// rights' `locations` (the audience rule both doors share, ``ResourceCheck``), each with its own management URI and token.
     /// With `parent` (an RFC 9767 §4 derived token), each token records that token as its parent and expires no later.
+    /// - Parameters:
+    ///   - request: the grant request.
+    ///   - grant: the grant the tokens belong to.
+    ///   - parent: the token they are derived from, if any.
+    /// - Returns: the tokens, door-neutral, and their records (stored with the grant by the caller).
+    /// - Throws: refusals of Cedar-profile rights; store failures.
     func mintTokens(
         for request: GNAPGrantRequest,
         grant: GNAPGrantRecord,
         parent: DerivedParent? = nil
-    ) async throws -> (GNAPTokenResponses?, [GNAPIssuedToken]) {
-        guard let tokens = request.accessToken else { return (nil, []) }
-        var minted: [GNAPAccessToken] = []
+    ) async throws -> ([GrantOutcome.IssuedToken], [GNAPIssuedToken]) {
+        var minted: [GrantOutcome.IssuedToken] = []
         var issued: [GNAPIssuedToken] = []
-        for token in tokens.requests {
+        for token in request.accessToken?.requests ?? [] {
             // Cedar-profile rights are decided and narrowed once, here; rotation re-mints what was granted.
             var granted = token
             granted.access = try grantedAccess(
@@ -27,10 +32,38 @@ extension GNAPService {
             minted.append(response)
             issued.append(record)
         }
-        switch tokens {
-        case .single: return (minted.first.map(GNAPTokenResponses.single), issued)
-        case .multiple: return (.multiple(minted), issued)
+        return (minted, issued)
+    }
+
+    /// The GNAP door's rendering of issued tokens (RFC 9635 §3.2): one object for a single-token
+    /// request, an array for a multi-token one (§3.2.2); `nil` when none were asked for.
+    /// - Parameters:
+    ///   - tokens: the tokens issued.
+    ///   - request: the grant request they answer.
+    /// - Returns: the `access_token` member.
+    func render(_ tokens: [GrantOutcome.IssuedToken], for request: GNAPGrantRequest) -> GNAPTokenResponses? {
+        let rendered = tokens.map(render)
+        switch request.accessToken {
+        case nil: return nil
+        case .single: return rendered.first.map(GNAPTokenResponses.single)
+        case .multiple: return .multiple(rendered)
         }
+    }
+
+    /// One issued token as a GNAP access token (RFC 9635 §3.2.1).
+    /// - Parameter token: the token issued.
+    /// - Returns: its wire shape.
+    func render(_ token: GrantOutcome.IssuedToken) -> GNAPAccessToken {
+        GNAPAccessToken(
+            value: token.value,
+            label: token.label,
+            manage: token.management.map {
+                GNAPManage(uri: endpoints.tokenBase + $0.id, accessToken: GNAPTokenValue(value: $0.token))
+            },
+            access: token.access,
+            expiresIn: token.expiresIn,
+            flags: token.isBearer ? ["bearer"] : nil
+        )
     }
 
     /// Mints one token value and its management token under `manageID`: the one issuer stamps, signs and
@@ -41,7 +74,7 @@ extension GNAPService {
         grant: GNAPGrantRecord,
         manageID: String,
         parent: DerivedParent? = nil
-    ) async throws -> (GNAPAccessToken, GNAPIssuedToken) {
+    ) async throws -> (GrantOutcome.IssuedToken, GNAPIssuedToken) {
         let bearer = token.flags?.contains("bearer") == true
         let holder = grant.instanceID ?? grant.keyThumbprint
         let locations = token.access.flatMap { right -> [String] in
@@ -61,7 +94,6 @@ extension GNAPService {
         request.expiresNoLaterThan = parent?.expiresAt
         let minted = try await issuer.mint(request)
         let management = TokenIssuer.randomIdentifier()
-        let flags = bearer ? ["bearer"] : []
         let record = GNAPIssuedToken(
             token: GNAPTokenRecord(
                 manageID: manageID,
@@ -70,20 +102,20 @@ extension GNAPService {
                 jti: minted.issuance.accessToken.jti,
                 label: token.label,
                 access: try Self.encodeAccess(token.access),
-                flags: flags,
+                flags: bearer ? ["bearer"] : [],
                 createdAt: minted.issuance.accessToken.issuedAt
             ),
             accessToken: minted.issuance.accessToken
         )
-        let response = GNAPAccessToken(
+        let issued = GrantOutcome.IssuedToken(
             value: minted.response.accessToken,
-            label: token.label,
-            manage: GNAPManage(uri: endpoints.tokenBase + manageID, accessToken: GNAPTokenValue(value: management)),
-            access: token.access,
+            tokenType: bearer ? "Bearer" : "GNAP",
             expiresIn: minted.response.expiresIn,
-            flags: flags.isEmpty ? nil : flags
+            access: token.access,
+            label: token.label,
+            management: .init(id: manageID, token: management)
         )
-        return (response, record)
+        return (issued, record)
     }
 
     /// The token's key binding: `cnf.jkt` for a JWK, `cnf.x5t#S256` for an mtls certificate (RFC 8705 §3.1).
@@ -130,7 +162,7 @@ extension GNAPService {
                 at: now()
             )
         else { throw GNAPError(.invalidRotation, "the management token was already used") }
-        return GNAPGrantResponse(accessToken: .single(token))
+        return GNAPGrantResponse(accessToken: .single(render(token)))
     }
 
     /// Revokes (`DELETE`) the token behind `manageID` (RFC 9635 §6.2); already revoked is success.

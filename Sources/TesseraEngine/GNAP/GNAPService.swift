@@ -67,69 +67,6 @@ public struct GNAPService: Sendable {
         )
     }
 
-    // MARK: - Grant endpoint (RFC 9635 §2, §3)
-
-    /// Answers a grant request: tokens at once when policy allows, otherwise a pending grant to
-    /// continue once a resource owner decides. The grant and any tokens are stored before returning.
-    public func requestGrant(_ presented: GNAPPresentedRequest) async throws -> GNAPGrantResponse {
-        guard presented.token == nil else {
-            throw GNAPError(.invalidRequest, "the grant endpoint takes no access token (RFC 9635 §2)")
-        }
-        let request = try Self.decode(GNAPGrantRequest.self, from: presented.body)
-        guard request.interactRef == nil else { throw GNAPError(.invalidRequest, "interact_ref belongs in a continuation request") }
-        guard let client = request.client else {
-            throw GNAPError(.invalidRequest, "the initial grant request needs 'client' (RFC 9635 §2.3)")
-        }
-        if let existing = request.existingAccessToken {
-            return try await deriveToken(request, existing: existing, client: client, presented)
-        }
-        var (key, instance) = try await identify(client)
-        try await proofs.verify(presented, key: key)
-        // An mtls key named by thumbprint is stored with the certificate that proved it, so the
-        // RS-facing introspection can hand the RS the certificate (RFC 9767 §3.3).
-        if key.proof.method == "mtls", let certificate = presented.clientCertificate {
-            key = GNAPKey(proof: key.proof, cert: certificate.pem)
-        }
-        try validate(request, instance: instance)
-        try validateInteract(request.interact)
-
-        let current = now()
-        var stored = try await expandRegisteredReferences(in: request)
-        stored.client = nil
-        let thumbprint = try Self.thumbprint(of: key)
-        let decision = try decide(stored, client: Self.identity(instance: instance, thumbprint: thumbprint))
-        let grantID = TokenIssuer.sortableIdentifier()
-        let continuation = TokenIssuer.randomIdentifier()
-        let grant = GNAPGrantRecord(
-            id: grantID,
-            state: decision.state,
-            clientKey: try Self.encode(key),
-            keyThumbprint: thumbprint,
-            instanceID: instance?.id,
-            request: try Self.encode(stored),
-            continuationHash: TokenIssuer.hashToken(continuation),
-            continueAfter: current.addingTimeInterval(TimeInterval(configuration.continuationWait)),
-            subject: decision.subject,
-            createdAt: current,
-            updatedAt: current,
-            expiresAt: current.addingTimeInterval(configuration.grantLifetime)
-        )
-        var response = GNAPGrantResponse(continue: continueMember(grantID: grantID, token: continuation), instanceID: instance?.id)
-        var issued: [GNAPIssuedToken] = []
-        if decision.state == .approved {
-            (response.accessToken, issued) = try await mintTokens(for: stored, grant: grant)
-        } else {
-            // Routed before anything is stored: a request spanning several owners is refused.
-            _ = try resourceOwner(for: stored)
-            var display: GNAPDisplay?
-            if case .value(let value) = client { display = value.display }
-            // Stored before the grant: an interaction URL handed out always finds its record.
-            response.interact = try await startInteraction(stored, grantID: grantID, display: display, at: current)
-        }
-        try await stores.gnap.createGrant(grant, issued: issued)
-        return response
-    }
-
     // MARK: - Out-of-band decisions
 
     /// A resource owner approves (as `subject`) or denies a pending grant — the party authorizing

@@ -9,14 +9,12 @@ extension AccessRequest {
     ///   - form: the token request's form, as sent.
     ///   - grantType: its `grant_type`.
     ///   - authorizationDetails: its `authorization_details`, already parsed and checked for shape.
-    ///   - provenKey: the key proven with a DPoP proof, if any.
     /// - Throws: ``OAuthError`` `invalid_scope` for a malformed `scope`, `invalid_request` for a
     ///   missing required parameter.
     public init(
         oauth form: FormParameters,
         grantType: GrantType,
-        authorizationDetails: [JSONValue]?,
-        provenKey: ProvenKey?
+        authorizationDetails: [JSONValue]?
     )
         throws(OAuthError)
     {
@@ -52,7 +50,6 @@ extension AccessRequest {
             audiences: form.all("audience"),
             subject: grantType == .clientCredentials ? .client : .evidence,
             evidence: evidence,
-            provenKey: provenKey,
             kind: grantType.rawValue,
             presented: form
         )

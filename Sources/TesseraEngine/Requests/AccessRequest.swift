@@ -33,15 +33,16 @@ public struct AccessRequest: Sendable {
     public var audiences: [String] = []
     public var subject: Subject
     public var evidence: Evidence
-    /// The key the client proved possession of with this request (a DPoP proof, RFC 9449 §4.3; the
-    /// GNAP client key's proof, RFC 9635 §7.3), which the issued tokens are bound to; `nil` for bearer.
-    /// It belongs to the request, not the client: a DPoP key is proven anew with every request.
-    public var provenKey: ProvenKey?
+    /// The client's ``ClientIdentity/provenKey``, copied here by ``GrantEngine/answer(_:from:)`` for
+    /// the evidence checks that read it with the request; doors set it on the identity.
+    var provenKey: ProvenKey?
     /// The answer to an earlier client challenge, on its retry.
     public var challengeAnswer: ClientChallengeAnswer?
     /// The door's own name for the request kind: the OAuth `grant_type`, or `gnap` (the decision
     /// vocabulary's `context.grantType`).
     public var kind: String
+    /// What the GNAP door keeps with the grant it asks for; `nil` at the OAuth door.
+    var gnap: GNAPGrant?
     /// The request exactly as sent at the OAuth door, for what binds to its bytes: the client
     /// challenge's request digest (draft-kahrer-oauth-client-challenge-protocol-00 §5) and extension
     /// parameters of chaining profiles. Empty at the GNAP door.

@@ -2,8 +2,8 @@ import TesseraStorage
 
 /// Who asks, as the engine sees it whichever door they came through: the party, how it was
 /// authenticated (RFC 6749 §2.3 client authentication, RFC 9635 §7.3 key proofing) and where it is
-/// registered. The key proven with a request is the request's (``AccessRequest/provenKey``): a DPoP key
-/// may change from one request to the next, and a GNAP client's key is its identity's thumbprint here.
+/// registered, and the key it proved possession of with this request (``provenKey``): a DPoP key may
+/// change from one request to the next, so an identity is made per request.
 public struct ClientIdentity: Sendable {
     /// Where the party is registered, and what that registration says.
     public enum Registration: Sendable {
@@ -14,10 +14,16 @@ public struct ClientIdentity: Sendable {
     }
 
     public var registration: Registration
+    /// The key the client proved possession of with this request (a DPoP proof, RFC 9449 §4.3; the
+    /// GNAP client key's proof, RFC 9635 §7.3), which the issued tokens are bound to; `nil` for bearer.
+    public var provenKey: ProvenKey?
 
-    /// - Parameter registration: who the party is.
-    public init(_ registration: Registration) {
+    /// - Parameters:
+    ///   - registration: who the party is.
+    ///   - provenKey: the key proven with this request, if any.
+    public init(_ registration: Registration, provenKey: ProvenKey? = nil) {
         self.registration = registration
+        self.provenKey = provenKey
     }
 
     /// `client_id`, the GNAP `instance_id`, or `jkt:<thumbprint>` for an unregistered GNAP key.

@@ -122,4 +122,17 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The refusal as the GNAP door answers it.
     public var gnap: GNAPError { GNAPError(gnapCode, message) }
+
+    /// The door-neutral reason of a GNAP refusal raised by a GNAP-only check (RFC 9635 §3.6), worded
+    /// back with the same code; `nil` for a code no reason maps to (`too_many_attempts`, `invalid_rotation`, …).
+    /// - Parameter error: the GNAP refusal.
+    public init?(_ error: GNAPError) {
+        guard let code = Self.gnapCodes[error.code] else { return nil }
+        self.init(code, error.message)
+    }
+
+    private static let gnapCodes: [GNAPError.Code: Code] = Dictionary(
+        Code.allCases.map { (Refusal($0, "").gnapCode, $0) },
+        uniquingKeysWith: { first, _ in first }
+    )
 }

@@ -7,21 +7,23 @@ import TesseraProtocol
 /// The GNAP endpoints (RFC 9635 §2, §5, §6, §9; RFC 9767 §3): grant, continuation, token
 /// management, AS discovery, RS-facing discovery and introspection.
 struct GNAPRoutes: Sendable {
-    let service: GNAPService
+    let engine: GrantEngine
+    var service: GNAPService { engine.gnap }
     let adapter: GNAPRequestAdapter
 
     func addRoutes(to router: some RouterMethods<TesseraRequestContext>) {
         router.post("/gnap") { request, context in
-            try await encode(service.requestGrant(try await adapter.presented(request, context: context)))
+            try await encode(engine.requestGNAPGrant(try await adapter.presented(request, context: context)))
         }
         router.on("/gnap", method: .options) { _, _ in json(service.discovery, cache: false) }
-        for (method, kind) in [(HTTPRequest.Method.post, GNAPService.ContinuationMethod.post), (.patch, .patch), (.delete, .delete)] {
+        for method in [HTTPRequest.Method.post, .patch, .delete] {
             router.on("/gnap/continue/:grant", method: method) { request, context in
                 let id = try context.parameters.require("grant")
-                switch try await service.continueGrant(id: id, method: kind, try await adapter.presented(request, context: context)) {
-                case .response(let response): return encode(response)
-                case .revoked: return Response(status: .noContent, headers: [.cacheControl: "no-store"])
+                let presented = try await adapter.presented(request, context: context)
+                guard let response = try await engine.continueGNAPGrant(id: id, presented) else {
+                    return Response(status: .noContent, headers: [.cacheControl: "no-store"])
                 }
+                return encode(response)
             }
         }
         router.post("/gnap/token/:manage") { request, context in

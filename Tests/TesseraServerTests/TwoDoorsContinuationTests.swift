@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import TesseraEngine
+import TesseraProtocol
+import TesseraServer
+import TesseraStorage
+import TesseraTesting
+import Testing
+
+/// Issue 19 item 1: a GNAP continuation (RFC 9635 §5.1, §5.2) goes through the one entry point,
+/// ``GrantEngine/answer(_:from:)``, as the grant request does: the one decision point is asked again
+/// before the tokens of an approved grant are minted, so an owner's `forbid` written after a person
+/// approved refuses the continuation with the refusal `answer` produces, and the grant is finalized.
+extension TwoDoorsTests {
+    @Test func anOwnersForbidRefusesTheContinuationOfAnApprovedGrant() async throws {
+        let app = try await app()
+        let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
+        let continuation = TokenIssuer.randomIdentifier()
+        let current = clock.now
+        // Approved by alice before the owner's forbid of `delete` was written.
+        let grant = GNAPGrantRecord(
+            id: TokenIssuer.sortableIdentifier(),
+            state: .approved,
+            clientKey: String(decoding: try JSONEncoder().encode(agent.key), as: UTF8.self),
+            keyThumbprint: try #require(try agent.key.jwk?.thumbprint()),
+            instanceID: "agent-1",
+            request: String(
+                decoding: try JSONEncoder().encode(
+                    GNAPGrantRequest(
+                        accessToken: .single(.init(access: ["delete"])),
+                        subject: GNAPSubjectRequest(subIDFormats: ["opaque"])
+                    )
+                ),
+                as: UTF8.self
+            ),
+            continuationHash: TokenIssuer.hashToken(continuation),
+            continueAfter: current,
+            subject: "alice",
+            createdAt: current,
+            updatedAt: current,
+            expiresAt: current.addingTimeInterval(600)
+        )
+        try await app.engine.stores.gnap.createGrant(grant, issued: [])
+        try await app.application.test(.router) { client in
+            let refused = try await GNAPEndpointTests.send(
+                client,
+                app,
+                agent,
+                method: .post,
+                path: "/gnap/continue/\(grant.id)",
+                body: nil,
+                token: continuation
+            )
+            #expect(refused.status == .forbidden, "\(refused.json)")
+            #expect(GNAPEndpointTests.errorCode(refused.json) == Refusal(.rightsRefused, "").gnapCode.rawValue)
+            #expect(refused.json["access_token"] == nil)
+            #expect(try await app.engine.gnap.grants(state: .finalized).map(\.id) == [grant.id])
+        }
+    }
+}
+
+extension TwoDoorsTests {
+    /// Continuation evidence reaches a grant only through the continuation door (which proves the
+    /// continuation token and the grant's key): asked of `answer` directly it is refused, nothing recorded.
+    @Test func continuationEvidenceWithoutTheContinuationDoorIsRefused() async throws {
+        let app = try await app()
+        var (request, agent) = try gnapAsked(["read"], person: false)
+        for evidence in [Evidence.continuation(grantID: "g"), .interactionResult(interactRef: "r")] {
+            request.evidence = evidence
+            guard case .denied(let refusal) = try await app.engine.answer(request, from: agent) else {
+                Issue.record("continuation evidence outside the continuation door must be refused")
+                return
+            }
+            #expect(refusal.code == .unsupportedEvidence)
+        }
+        #expect(try await app.engine.gnap.grants(state: nil).isEmpty)
+    }
+}
