@@ -15,7 +15,7 @@ extension Tessera {
             discussion: """
                 Both doors ask one decision point, in one built-in Cedar vocabulary: principal Client::"<client_id or GNAP instance_id>", action Action::"token" | "approve" | "refresh" | "exchange" | "redeem", resource Scope::"<scope or GNAP access type>" or Resource::"<audience>", context { door, grantType, scopes, audiences, requestedTokenType, peer, user? }; Action::"introspect" and Action::"challenge" with resource TrustDomain::"<issuer>".
 
-                The shipped defaults say today's rules (registered scopes, GNAP allowed_access, person approval, introspection audiences); chaining.peers[].id_jag and .scopes and gnap.interaction.resource_owners are translated into policies; the owner adds a policy set with `policy: { file: policy.cedar }` in the configuration (`replace_defaults: true` to replace them). A set that does not parse or validate stops the server. See docs/policy.md.
+                The shipped defaults say today's rules (registered scopes, GNAP allowed_access, person approval, introspection audiences); chaining.peers[].id_jag and .scopes and gnap.interaction.resource_owners are translated into policies, and chaining.policy_file, chaining.id_jag_policy_file and client_challenges.policy from their old vocabularies; the owner adds a policy set with `policy: { file: policy.cedar }` in the configuration (`replace_defaults: true` to replace them). A set that does not parse or validate stops the server. See docs/policy.md.
                 """,
             subcommands: [Show.self, Check.self, Explain.self, Vocabulary.self]
         )
@@ -32,14 +32,7 @@ extension Tessera.PolicyCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration()
-            let point = DecisionPoint(
-                owner: configuration.policy,
-                issuer: configuration.issuer ?? "",
-                configured: ConfiguredPolicies.text(
-                    trust: configuration.chaining,
-                    resourceOwners: configuration.gnap.interaction.resourceOwners
-                )
-            )
+            let point = configuration.decisionPoint
             print(point.effectivePolicyText, terminator: "")
             print("\n// ==== data the policies read (from the configuration; clients in the database are read at request time) ====")
             for client in configuration.clients {
@@ -127,8 +120,10 @@ extension Tessera.PolicyCommand {
             help: "RFC 8693 requested_token_type (an ID-JAG: urn:ietf:params:oauth:token-type:id-jag)."
         )
         var requestedTokenType: String = ""
-        @Option(help: "The chaining peer (chaining.peers[].name) whose grant is redeemed.")
+        @Option(help: "The chaining peer (chaining.peers[].name) whose grant is redeemed, or the ID-JAG is for.")
         var peer: String = ""
+        @Option(help: "With --peer: the claims (a JSON object) of the grant redeemed or the ID token, as chaining policy files read them.")
+        var claims: String = "{}"
         @Option(
             name: .customLong("client-scopes"),
             help: "Describe an unregistered client with these registered scopes instead of looking it up."
@@ -149,14 +144,7 @@ extension Tessera.PolicyCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration()
-            let point = DecisionPoint(
-                owner: configuration.policy,
-                issuer: configuration.issuer ?? "",
-                configured: ConfiguredPolicies.text(
-                    trust: configuration.chaining,
-                    resourceOwners: configuration.gnap.interaction.resourceOwners
-                )
-            )
+            let point = configuration.decisionPoint
             let party = try await party(configuration)
             let operation = AccessQuestion.Operation(named: action) ?? .token
             let requestDoor = door.flatMap(AccessQuestion.Party.Door.init(rawValue:)) ?? party.door
@@ -171,6 +159,19 @@ extension Tessera.PolicyCommand {
             )
             question.requestedTokenType = requestedTokenType
             question.peer = peer
+            if !peer.isEmpty {
+                guard case .object(let claims)? = try? JSONDecoder().decode(JSONValue.self, from: Data(claims.utf8)) else {
+                    throw ValidationError("--claims must be a JSON object")
+                }
+                let issuer = configuration.chaining.peers.first { $0.name == peer }?.issuer ?? peer
+                question.chaining = Self.chainingFacts(
+                    peer: peer,
+                    issuer: issuer,
+                    idJAG: requestedTokenType == "urn:ietf:params:oauth:token-type:id-jag",
+                    question: question,
+                    claims: claims
+                )
+            }
             let decision = point.decide(question)
             print(
                 "request: Client::\"\(party.id)\" (\(party.door.rawValue), \(party.registered ? "registered" : "not registered")) "
@@ -217,5 +218,55 @@ extension Tessera.PolicyCommand {
             }
             return .init(id: record.id, door: .oauth, registered: true, scopes: Set(record.scopes))
         }
+    }
+}
+
+extension Tessera.PolicyCommand.Explain {
+    /// `context.chaining` as the server fills it (docs/policy.md): a redeemed grant's facts, or an ID token's.
+    /// - Parameters:
+    ///   - peer: the peer's name.
+    ///   - issuer: the peer's issuer.
+    ///   - idJAG: whether an ID-JAG is asked for (else a peer grant is redeemed).
+    ///   - question: the question (client, person, audiences).
+    ///   - claims: the grant's or ID token's claims.
+    /// - Returns: the facts.
+    static func chainingFacts(
+        peer: String,
+        issuer: String,
+        idJAG: Bool,
+        question: AccessQuestion,
+        claims: [String: JSONValue]
+    )
+        -> [String: JSONValue]
+    {
+        let subject = JSONValue.string(question.user ?? "")
+        guard idJAG else {
+            return [
+                "issuer": .string(issuer), "subject": subject, "client_id": claims["client_id"] ?? .string(""),
+                "redeeming_client": .string(question.party.id), "claims": .object(claims), "actor": .string(""),
+            ]
+        }
+        return [
+            "audience": .string(issuer), "resource": .array(question.audiences.filter { $0 != issuer }.map(JSONValue.string)),
+            "subject": subject, "subject_issuer": claims["iss"] ?? .null, "claims": .object(claims), "peer": .string(peer),
+        ]
+    }
+}
+
+extension ServerConfiguration {
+    /// The decision point a server with this configuration asks: the shipped defaults, the
+    /// configuration's keys and policy files translated into the one vocabulary, the owner's set.
+    var decisionPoint: DecisionPoint {
+        var translated = chaining.translatedPolicies
+        if let text = clientChallenges.policy {
+            let source = clientChallenges.policyFile ?? "client_challenges.policy"
+            translated.append(.orForbidAll(text: text, source: source, role: .clientChallenges))
+        }
+        return DecisionPoint(
+            owner: policy,
+            issuer: issuer ?? "",
+            configured: ConfiguredPolicies.text(trust: chaining, resourceOwners: gnap.interaction.resourceOwners),
+            translated: translated
+        )
     }
 }
