@@ -38,7 +38,7 @@ extension PolicyTranslation {
                 clauses.append(when ? translated : Self.op("!", ["arg": translated]))
                 head.append(when ? translated : Self.op("!", ["arg": translated]))
             }
-            if variant.guarded { clauses.insert(Self.guardExpression, at: 0) }
+            if variant.defaultDeny { clauses.insert(Self.guardExpression, at: 0) }
             var policy: Object = [
                 "effect": old["effect"] ?? .string("forbid"), "principal": .object(principal),
                 "action": .object(["op": .string("=="), "entity": Self.uid("Action", variant.newAction)]), "resource": .object(resource),
@@ -91,7 +91,7 @@ extension PolicyTranslation {
             case "Value": return .object(["Value": try literal(body)])
             case "Var":
                 switch body.stringValue {
-                case "principal"? where variant.principalKept, "resource"? where variant.resourceKept: return value
+                case "principal"? where !variant.principalBecomesPeer, "resource"? where !variant.resourceBecomesPeer: return value
                 case let name?: throw refuse("uses `\(name)` in a condition, which names something else in the one vocabulary")
                 case nil: throw refuse("has an unreadable variable")
                 }

@@ -33,84 +33,63 @@ public enum PolicyTranslation {
 
     /// One old request shape and what it becomes.
     struct Variant {
-        let oldAction: String
-        let newAction: String
-        /// The old resource type and the new one (`nil`: the old resource becomes a condition).
-        let oldResource: String
-        let newResource: String
-        /// The old principal type; when ``principalBecomesPeer``, `Peer::"p"` becomes `context.peer == "p"`.
         let oldPrincipal: String
-        let principalBecomesPeer: Bool
-        /// The old resource `Peer::"p"` becomes `context.chaining.peer == "p"`.
-        let resourceBecomesPeer: Bool
+        let oldAction: String
+        /// The old resource type and the new one.
+        let oldResource: String
+        let newAction: String
+        let newResource: String
         /// Old context member → its path in the new context.
         let context: [String: [String]]
-        /// Whether `principal`/`resource` may appear in conditions (same entity before and after).
-        let principalKept: Bool
-        let resourceKept: Bool
-        /// Old `AuthorizationServer` entities become `TrustDomain`.
-        let renames: [String: String]
-        /// Default deny: the permits are required (a `forbid … unless` is written).
-        let defaultDeny: Bool
-        /// Evaluated only where this is true (the old evaluator was asked nowhere else).
-        let guarded: Bool
+
+        /// `principal == Peer::"p"` becomes `context.peer == "p"` (the principal is the redeeming client now).
+        var principalBecomesPeer: Bool { oldPrincipal == "Peer" }
+        /// `resource == Peer::"p"` becomes `context.chaining.peer == "p"` (the resource is each audience now).
+        var resourceBecomesPeer: Bool { oldResource == "Peer" }
+        /// Old entity types that keep their meaning under a new name (`AuthorizationServer` → `TrustDomain`).
+        var renames: [String: String] {
+            oldResource == newResource || resourceBecomesPeer ? [:] : [oldResource: newResource]
+        }
+        /// The chaining files permitted nothing by default and were asked only with `context.chaining`;
+        /// the challenge file started from permit-all and was asked of every token request.
+        var defaultDeny: Bool { newAction != "challenge" }
     }
 
     static func variants(_ role: Role) -> [Variant] {
         func chaining(_ names: [String]) -> [String: [String]] {
             Dictionary(uniqueKeysWithValues: names.map { ($0, ["chaining", $0]) })
         }
+        let idToken = ["audience", "resource", "subject", "subject_issuer", "claims"]
         switch role {
         case .peerGrants:
+            let grant = chaining(["issuer", "subject", "client_id", "redeeming_client", "actor", "claims"])
             return [
                 Variant(
-                    oldAction: "request_scope",
-                    newAction: "redeem",
-                    oldResource: "Scope",
-                    newResource: "Scope",
                     oldPrincipal: "Peer",
-                    principalBecomesPeer: true,
-                    resourceBecomesPeer: false,
-                    context: chaining(["issuer", "subject", "client_id", "redeeming_client", "actor", "claims"]),
-                    principalKept: false,
-                    resourceKept: true,
-                    renames: [:],
-                    defaultDeny: true,
-                    guarded: true
+                    oldAction: "request_scope",
+                    oldResource: "Scope",
+                    newAction: "redeem",
+                    newResource: "Scope",
+                    context: grant
                 )
             ]
         case .idJAG:
-            let idToken = ["audience", "resource", "subject", "subject_issuer", "claims"]
             return [
                 Variant(
-                    oldAction: "request_id_jag",
-                    newAction: "exchange",
-                    oldResource: "Peer",
-                    newResource: "Resource",
                     oldPrincipal: "Client",
-                    principalBecomesPeer: false,
-                    resourceBecomesPeer: true,
-                    context: chaining(idToken),
-                    principalKept: true,
-                    resourceKept: false,
-                    renames: [:],
-                    defaultDeny: true,
-                    guarded: true
+                    oldAction: "request_id_jag",
+                    oldResource: "Peer",
+                    newAction: "exchange",
+                    newResource: "Resource",
+                    context: chaining(idToken)
                 ),
                 Variant(
-                    oldAction: "request_scope",
-                    newAction: "exchange",
-                    oldResource: "Scope",
-                    newResource: "Scope",
                     oldPrincipal: "Client",
-                    principalBecomesPeer: false,
-                    resourceBecomesPeer: false,
-                    context: chaining(idToken + ["peer"]),
-                    principalKept: true,
-                    resourceKept: true,
-                    renames: [:],
-                    defaultDeny: true,
-                    guarded: true
+                    oldAction: "request_scope",
+                    oldResource: "Scope",
+                    newAction: "exchange",
+                    newResource: "Scope",
+                    context: chaining(idToken + ["peer"])
                 ),
             ]
         case .clientChallenges:
@@ -118,19 +97,12 @@ public enum PolicyTranslation {
             names["scopes"] = ["scopes"]
             return [
                 Variant(
-                    oldAction: "token",
-                    newAction: "challenge",
-                    oldResource: "AuthorizationServer",
-                    newResource: "TrustDomain",
                     oldPrincipal: "Client",
-                    principalBecomesPeer: false,
-                    resourceBecomesPeer: false,
-                    context: names,
-                    principalKept: true,
-                    resourceKept: true,
-                    renames: ["AuthorizationServer": "TrustDomain"],
-                    defaultDeny: false,
-                    guarded: false
+                    oldAction: "token",
+                    oldResource: "AuthorizationServer",
+                    newAction: "challenge",
+                    newResource: "TrustDomain",
+                    context: names
                 )
             ]
         }
