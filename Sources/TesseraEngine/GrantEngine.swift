@@ -96,7 +96,8 @@ public struct GrantEngine: Sendable {
         let decisions = DecisionPoint(
             owner: configuration.ownerPolicy,
             issuer: configuration.issuer,
-            configured: ConfiguredPolicies.text(trust: trust, resourceOwners: gnap.interaction.resourceOwners)
+            configured: ConfiguredPolicies.text(trust: trust, resourceOwners: gnap.interaction.resourceOwners),
+            translated: trust.translatedPolicies
         )
         self.decisions = decisions
         var issuerConfiguration = TokenIssuer.Configuration(issuer: configuration.issuer)

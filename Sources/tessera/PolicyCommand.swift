@@ -15,7 +15,7 @@ extension Tessera {
             discussion: """
                 Both doors ask one decision point, in one built-in Cedar vocabulary: principal Client::"<client_id or GNAP instance_id>", action Action::"token" | "approve" | "refresh" | "exchange" | "redeem", resource Scope::"<scope or GNAP access type>" or Resource::"<audience>", context { door, grantType, scopes, audiences, requestedTokenType, peer, user? }; Action::"introspect" and Action::"challenge" with resource TrustDomain::"<issuer>".
 
-                The shipped defaults say today's rules (registered scopes, GNAP allowed_access, person approval, introspection audiences); chaining.peers[].id_jag and .scopes and gnap.interaction.resource_owners are translated into policies; the owner adds a policy set with `policy: { file: policy.cedar }` in the configuration (`replace_defaults: true` to replace them). A set that does not parse or validate stops the server. See docs/policy.md.
+                The shipped defaults say today's rules (registered scopes, GNAP allowed_access, person approval, introspection audiences); chaining.peers[].id_jag and .scopes and gnap.interaction.resource_owners are translated into policies, and chaining.policy_file, chaining.id_jag_policy_file and client_challenges.policy from their old vocabularies; the owner adds a policy set with `policy: { file: policy.cedar }` in the configuration (`replace_defaults: true` to replace them). A set that does not parse or validate stops the server. See docs/policy.md.
                 """,
             subcommands: [Show.self, Check.self, Explain.self, Vocabulary.self]
         )
@@ -120,8 +120,10 @@ extension Tessera.PolicyCommand {
             help: "RFC 8693 requested_token_type (an ID-JAG: urn:ietf:params:oauth:token-type:id-jag)."
         )
         var requestedTokenType: String = ""
-        @Option(help: "The chaining peer (chaining.peers[].name) whose grant is redeemed.")
+        @Option(help: "The chaining peer (chaining.peers[].name) whose grant is redeemed, or the ID-JAG is for.")
         var peer: String = ""
+        @Option(help: "With --peer: the claims (a JSON object) of the grant redeemed or the ID token, as chaining policy files read them.")
+        var claims: String = "{}"
         @Option(
             name: .customLong("client-scopes"),
             help: "Describe an unregistered client with these registered scopes instead of looking it up."
@@ -157,6 +159,19 @@ extension Tessera.PolicyCommand {
             )
             question.requestedTokenType = requestedTokenType
             question.peer = peer
+            if !peer.isEmpty {
+                guard case .object(let claims)? = try? JSONDecoder().decode(JSONValue.self, from: Data(claims.utf8)) else {
+                    throw ValidationError("--claims must be a JSON object")
+                }
+                let issuer = configuration.chaining.peers.first { $0.name == peer }?.issuer ?? peer
+                question.chaining = Self.chainingFacts(
+                    peer: peer,
+                    issuer: issuer,
+                    idJAG: requestedTokenType == "urn:ietf:params:oauth:token-type:id-jag",
+                    question: question,
+                    claims: claims
+                )
+            }
             let decision = point.decide(question)
             print(
                 "request: Client::\"\(party.id)\" (\(party.door.rawValue), \(party.registered ? "registered" : "not registered")) "
@@ -206,14 +221,52 @@ extension Tessera.PolicyCommand {
     }
 }
 
+extension Tessera.PolicyCommand.Explain {
+    /// `context.chaining` as the server fills it (docs/policy.md): a redeemed grant's facts, or an ID token's.
+    /// - Parameters:
+    ///   - peer: the peer's name.
+    ///   - issuer: the peer's issuer.
+    ///   - idJAG: whether an ID-JAG is asked for (else a peer grant is redeemed).
+    ///   - question: the question (client, person, audiences).
+    ///   - claims: the grant's or ID token's claims.
+    /// - Returns: the facts.
+    static func chainingFacts(
+        peer: String,
+        issuer: String,
+        idJAG: Bool,
+        question: AccessQuestion,
+        claims: [String: JSONValue]
+    )
+        -> [String: JSONValue]
+    {
+        let subject = JSONValue.string(question.user ?? "")
+        guard idJAG else {
+            return [
+                "issuer": .string(issuer), "subject": subject, "client_id": claims["client_id"] ?? .string(""),
+                "redeeming_client": .string(question.party.id), "claims": .object(claims), "actor": .string(""),
+            ]
+        }
+        return [
+            "audience": .string(issuer), "resource": .array(question.audiences.filter { $0 != issuer }.map(JSONValue.string)),
+            "subject": subject, "subject_issuer": claims["iss"] ?? .null, "claims": .object(claims), "peer": .string(peer),
+        ]
+    }
+}
+
 extension ServerConfiguration {
-    /// The decision point the server builds from this configuration: the owner's policies, the shipped defaults
-    /// and the policies the configuration's trust and resource owners translate into.
-    fileprivate var decisionPoint: DecisionPoint {
-        DecisionPoint(
+    /// The decision point a server with this configuration asks: the shipped defaults, the
+    /// configuration's keys and policy files translated into the one vocabulary, the owner's set.
+    var decisionPoint: DecisionPoint {
+        var translated = chaining.translatedPolicies
+        if let text = clientChallenges.policy {
+            let source = clientChallenges.policyFile ?? "client_challenges.policy"
+            translated.append(.orForbidAll(text: text, source: source, role: .clientChallenges))
+        }
+        return DecisionPoint(
             owner: policy,
             issuer: issuer ?? "",
-            configured: ConfiguredPolicies.text(trust: chaining, resourceOwners: gnap.interaction.resourceOwners)
+            configured: ConfiguredPolicies.text(trust: chaining, resourceOwners: gnap.interaction.resourceOwners),
+            translated: translated
         )
     }
 }

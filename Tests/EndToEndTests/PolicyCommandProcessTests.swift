@@ -132,6 +132,76 @@ import Testing
         #expect(explained.contains(#"decided by "chaining.peers[b].id_jag.clients""#))
     }
 
+    /// `chaining.policy_file` and `client_challenges.policy`, written in their old vocabularies, are
+    /// translated into the one set (docs/policy.md): `policy show` prints them, `policy explain`
+    /// names a translated policy as the reason, and one that cannot be translated stops the server.
+    @Test func oldVocabularyPolicyFilesAreDecidedByTheOneSet() async throws {
+        let setup = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let chaining = setup.directory.appendingPathComponent("chaining.cedar").path
+        try """
+        permit (principal == Peer::"b", action == Action::"request_scope", resource)
+        when { context.claims has department && context.claims.department == "finance" };
+        @id("no-admin-from-b")
+        forbid (principal == Peer::"b", action == Action::"request_scope", resource == Scope::"admin");
+        """.write(toFile: chaining, atomically: true, encoding: .utf8)
+        let config = try String(contentsOfFile: setup.config, encoding: .utf8)
+        try
+            (config + """
+
+                chaining:
+                  policy_file: \(chaining)
+                  peers:
+                    - {name: b, issuer: "https://as-b.example"}
+                client_challenges:
+                  policy: |
+                    @id("big-payments")
+                    @challenge("urn:tessera:params:client-challenge:client-attestation")
+                    forbid (principal, action == Action::"token", resource) when { context.largest_amount > 1000 };
+                """).write(toFile: setup.config, atomically: true, encoding: .utf8)
+        let (shown, output) = try await ChildProcess.run(
+            TesseraProcess.binary,
+            ["policy", "show", "--config", setup.config],
+            capture: .both
+        )
+        #expect(shown == 0, "\(output)")
+        #expect(output.contains("\(chaining): translated into the one vocabulary"))
+        #expect(output.contains(#"@id("chaining.cedar: no-admin-from-b")"#))
+        #expect(output.contains(#"action == Action::"redeem""#))
+        #expect(output.contains(#"context.largestAmount > 1000"#))
+        #expect(output.contains(#"action == Action::"challenge""#))
+
+        func explain(_ scope: String, claims: String) async throws -> (Int32, String) {
+            try await ChildProcess.run(
+                TesseraProcess.binary,
+                [
+                    "policy", "explain", "--config", setup.config, "--client", "reporting", "--action", "redeem", "--scope", scope,
+                    "--user", "alice", "--peer", "b", "--claims", claims,
+                ]
+            )
+        }
+        let (refused, refusal) = try await explain("read admin", claims: #"{"department": "finance"}"#)
+        #expect(refused == 2, "\(refusal)")
+        #expect(refusal.contains(#"Scope::"read": permitted"#))
+        #expect(refusal.contains(#"Scope::"admin": forbidden"#))
+        #expect(refusal.contains(#"decided by "chaining.cedar: no-admin-from-b""#))
+        let (unpermitted, unpermittedOutput) = try await explain("read", claims: #"{"department": "sales"}"#)
+        #expect(unpermitted == 2, "\(unpermittedOutput)")
+        #expect(unpermittedOutput.contains(#"decided by "chaining.cedar: permitted by no policy (request_scope)""#))
+        let (allowed, allowedOutput) = try await explain("read", claims: #"{"department": "finance"}"#)
+        #expect(allowed == 0, "\(allowedOutput)")
+
+        // A policy the old evaluator would have read differently (it had no entity attributes) stops the server.
+        try """
+        @id("reads-a-peer-attribute")
+        forbid (principal, action, resource) when { principal.department == "contractors" };
+        """.write(toFile: chaining, atomically: true, encoding: .utf8)
+        let (status, failure) = try await ChildProcess.run(TesseraProcess.binary, ["serve", "--config", setup.config], capture: .both)
+        #expect(status != 0)
+        #expect(failure.contains("chaining.policy_file"))
+        #expect(failure.contains("\(chaining), policy reads-a-peer-attribute,"))
+    }
+
     @Test func explainPrintsTheDecisionAndThePoliciesThatDecidedIt() async throws {
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.directory) }

@@ -230,6 +230,32 @@ import Testing
         }
     }
 
+    /// `chaining.policy_file` in its old vocabulary is decided by the one decision point: the
+    /// refusal names the translated policy (docs/policy.md, "Policy files in their old words").
+    @Test func aChainingPolicyFileIsDecidedByTheOneDecisionPoint() async throws {
+        let policy = """
+            permit (principal == Peer::"a", action == Action::"request_scope", resource);
+            @id("no-write-for-a")
+            forbid (principal == Peer::"a", action == Action::"request_scope", resource == Scope::"write")
+              when { context.redeeming_client != "nobody" && context.claims has sub };
+            """
+        let fixture = try await F.make(configureB: { configuration in
+            configuration.chaining.policy = try ChainingPolicy(text: policy, source: "/etc/tessera/peers.cedar")
+        })
+        try await fixture.run { a, b in
+            let grant = try #require(try await F.exchange(a, subject: try await F.accessToken(a)).json["access_token"] as? String)
+            let denied = try await F.redeem(b, grant: grant, extra: [("scope", "read write")])
+            #expect(denied.error == "invalid_scope")
+            #expect(denied.description.contains(#""peers.cedar: no-write-for-a""#), "\(denied.description)")
+            #expect(!denied.description.contains("/etc/tessera"), "a refusal names the file, not where it lives")
+            // Without a requested scope the file still refuses (it did before it was translated), not narrows.
+            let unscoped = try #require(try await F.exchange(a, subject: try await F.accessToken(a)).json["access_token"] as? String)
+            #expect(try await F.redeem(b, grant: unscoped).error == "invalid_scope")
+            let other = try #require(try await F.exchange(a, subject: try await F.accessToken(a)).json["access_token"] as? String)
+            #expect(try await F.redeem(b, grant: other, extra: [("scope", "read")]).status == .ok)
+        }
+    }
+
     @Test func requestedConfirmationBecomesTheTokensKeyBinding() async throws {
         let fixture = try await F.make(configureB: { configuration in
             configuration.chaining.peers = [

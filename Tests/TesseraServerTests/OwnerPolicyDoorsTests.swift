@@ -121,6 +121,38 @@ import Testing
         }
     }
 
+    /// Routing to a resource owner asks the one policy (`Action::"approve"`): a right the owner's
+    /// set lets only bob approve belongs to bob as a `gnap.interaction.resource_owners` entry would,
+    /// so a request mixing it with alice's configured right is refused (RFC 9635 §1.4).
+    @Test func routingToAResourceOwnerAsksThePolicy() async throws {
+        let owner = try OwnerPolicy(
+            text: """
+                @id("payroll-is-bobs")
+                forbid (principal, action == Action::"approve", resource == Scope::"payroll")
+                when { context has user && context.user != User::"bob" };
+                """,
+            source: "owner.cedar"
+        )
+        let app = try await TestServer.build(now: clock.closure) { configuration in
+            configuration.policy = owner
+            configuration.gnap.interaction.resourceOwners = ["photos": "alice", "hr": "bob"]
+        }
+        let stranger = GNAPTestSigner(now: clock.closure)
+        let reference = GNAPClientReference.value(GNAPClientInstance(key: stranger.key))
+        try await app.application.test(.router) { client in
+            let mixed = try await Self.grant(client, app, reference, stranger, ["photos", "payroll"])
+            #expect(mixed.status == .forbidden, "\(mixed.json)")
+            #expect(GNAPEndpointTests.errorCode(mixed.json) == "request_denied")
+            let configured = try await Self.grant(client, app, reference, stranger, ["photos", "hr"])
+            #expect(GNAPEndpointTests.errorCode(configured.json) == "request_denied", "the translated map routes as before")
+            for alone in [["payroll"], ["photos", "albums"], ["payroll", "hr"]] {
+                let pending = try await Self.grant(client, app, reference, stranger, alone.map { GNAPAccessRight.reference($0) })
+                #expect(pending.status == .ok, "\(alone): \(pending.json)")
+                #expect(pending.json["continue"] is [String: Any])
+            }
+        }
+    }
+
     /// Without an owner set, both doors answer as before the decision point existed.
     @Test func withoutAnOwnerSetBothDoorsAnswerAsBefore() async throws {
         let app = try await app(policy: nil)

@@ -37,7 +37,6 @@ extension GrantEngine {
         let idJAGIssuer = IDJAGIssuer(
             issuer: issuer,
             trust: trust,
-            policy: trust.idJAGPolicy,
             subjects: IDJAGSubjectValidator(issuer: configuration.issuer, keyRing: keyRing, trust: trust, keys: keys, now: now)
         )
         var handlers: [any EvidenceHandler] = [

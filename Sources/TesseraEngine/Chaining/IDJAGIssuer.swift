@@ -8,8 +8,9 @@ import TesseraProtocol
 /// (``IDJAGSubjectValidator``); `audience` names exactly one peer with ``IDJAGTrust`` settings and
 /// each `resource` is in that peer's table (`invalid_target`, EMA §7.6); the one decision point
 /// (`Action::"exchange"`, `context.requestedTokenType` id-jag; `chaining.peers[].id_jag` translated
-/// into policies, docs/policy.md) and `chaining.id_jag_policy_file`, when configured, permit this
-/// client an ID-JAG for that peer and resources (`invalid_target`) and each requested scope (`invalid_scope`).
+/// into policies, docs/policy.md; `chaining.id_jag_policy_file` translated too, reading the ID token's
+/// facts from `context.chaining`) permits this client an ID-JAG for that peer and resources
+/// (`invalid_target`) and each requested scope (`invalid_scope`).
 /// The ID-JAG is `typ: oauth-id-jag+jwt` (§3.1) with `iss`, `sub`, `aud`, `client_id` (the client's
 /// identifier at the resource AS, §5), `jti`, `iat`, `exp` (≤ 300 s), the granted `resource` and
 /// `scope`, and `cnf.jkt` when the request proved a DPoP key (§8.6). The response is `N_A` with
@@ -17,8 +18,6 @@ import TesseraProtocol
 struct IDJAGIssuer: Sendable {
     let issuer: TokenIssuer
     let trust: TrustConfiguration
-    /// `chaining.id_jag_policy_file` (its own vocabulary), asked besides the one decision point.
-    let policy: ChainingPolicy?
     let subjects: IDJAGSubjectValidator
 
     /// OpenID Connect authentication claims an ID-JAG carries over from the ID token (draft §3.1).
@@ -63,13 +62,6 @@ struct IDJAGIssuer: Sendable {
         guard let subject = peer.outbound.subject(of: identity) else {
             throw OAuthError.invalidGrant("the subject cannot be mapped to an identity at '\(peer.name)'")
         }
-        var context: [String: JSONValue] = [
-            "audience": .string(peer.issuer),
-            "resource": .array(resources.map(JSONValue.string)),
-            "subject": .string(subject),
-            "subject_issuer": identity["iss"] ?? .null,
-            "claims": .object(identity.values),
-        ]
         // An ID token carries no authorization, so its scope is no ceiling: policy decides each scope.
         let scope = request.rights.scope ?? Scope([String]())
         var question = AccessQuestion(
@@ -82,16 +74,17 @@ struct IDJAGIssuer: Sendable {
             grantType: GrantType.tokenExchange.rawValue
         )
         question.requestedTokenType = TokenTypeIdentifier.idJAG
+        question.chaining = [
+            "audience": .string(peer.issuer), "resource": .array(resources.map(JSONValue.string)), "subject": .string(subject),
+            "subject_issuer": identity["iss"] ?? .null, "claims": .object(identity.values), "peer": .string(peer.name),
+        ]
         let decision = grantContext.scopeCheck.decisions.decide(question)
-        guard decision.refusedAudiences.isEmpty, policy?.permitsIDJAG(client: client.id, peer: peer.name, context: context) ?? true else {
+        guard decision.refusedAudiences.isEmpty else {
             throw OAuthError.invalidTarget(
                 "policy does not allow client '\(client.id)' an ID-JAG for '\(peer.name)'\(resources.isEmpty ? "" : " and this resource")"
             )
         }
-        context["peer"] = .string(peer.name)
-        if let refused = decision.denials.first(where: { $0.kind == .right })?.right
-            ?? scope.tokens.first(where: { policy?.permitsIDJAGScope(client: client.id, scope: $0, context: context) == false })
-        {
+        if let refused = decision.denials.first(where: { $0.kind == .right })?.right {
             throw OAuthError.invalidScope(
                 "policy does not allow client '\(client.id)' the scope '\(refused)' in an ID-JAG for '\(peer.name)'"
             )

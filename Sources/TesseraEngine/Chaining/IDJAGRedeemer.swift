@@ -90,13 +90,17 @@ struct IDJAGRedeemer: Sendable {
         }
         var question = request.question(.redeem, by: ClientIdentity(.oauth(client)), user: subject)
         question.peer = peer.name
-        // The peer's cap (chaining.peers[].scopes) and any owner's forbid narrow it, as the intersection did.
-        let scope = try context.scopeCheck.grantedScope(
-            requested: nil,
-            offered: try grantedScope(request.rights.scope, claims: claims, client: client),
-            question: question
-        )
-        try checkChainingPolicy(scope, claims: claims, peer: peer, client: client, subject: subject)
+        // chaining.policy_file, translated, reads the ID-JAG's facts from context.chaining.
+        question.chaining = [
+            "issuer": .string(peer.issuer), "subject": .string(subject), "client_id": claims["client_id"] ?? .string(""),
+            "redeeming_client": .string(client.id), "claims": .object(claims.values),
+            "actor": claims.decode("act", as: ActorClaim.self).map { .string($0.sub) } ?? .string(""),
+        ]
+        // The peer's cap (chaining.peers[].scopes) and any owner's forbid narrow it, as the intersection did;
+        // chaining.policy_file refuses.
+        let offered = try grantedScope(request.rights.scope, claims: claims, client: client)
+        try context.scopeCheck.decisions.refusePeerGrant(question, offered: offered, file: trust.policy?.source)
+        let scope = try context.scopeCheck.grantedScope(requested: nil, offered: offered, question: question)
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,
@@ -216,24 +220,5 @@ struct IDJAGRedeemer: Sendable {
             scope = Set(carried.tokens)
         }
         return Scope(scope.intersection(client.record.scopes))
-    }
-
-    /// Each scope permitted by `chaining.policy_file` (its own vocabulary, docs/policy.md), when one is configured.
-    private func checkChainingPolicy(
-        _ scope: Scope,
-        claims: JWTClaimSet,
-        peer: TrustConfiguration.Peer,
-        client: AuthenticatedClient,
-        subject: String
-    ) throws {
-        guard let policy = trust.policy else { return }
-        let context: [String: JSONValue] = [
-            "issuer": .string(peer.issuer), "subject": .string(subject), "client_id": claims["client_id"] ?? .string(""),
-            "redeeming_client": .string(client.id), "claims": .object(claims.values),
-            "actor": claims.decode("act", as: ActorClaim.self).map { .string($0.sub) } ?? .string(""),
-        ]
-        if let refused = scope.tokens.sorted().first(where: { !policy.permits(peer: peer.name, scope: $0, context: context) }) {
-            throw OAuthError.invalidScope("policy does not allow peer '\(peer.name)' the scope '\(refused)'")
-        }
     }
 }

@@ -89,19 +89,16 @@ struct JWTBearerGrant: EvidenceHandler {
         let ceiling = try grantedScope(request.rights.scope, claims: claims, client: client)
         // Within the grant and the client's scopes, the one decision point decides (docs/policy.md):
         // the peer's cap (chaining.peers[].scopes, translated into a policy) and any owner's forbid.
+        // chaining.policy_file, translated, reads the grant's facts from context.chaining.
         var question = request.question(.redeem, by: ClientIdentity(.oauth(client)), user: subject)
         question.peer = peer.name
+        question.chaining = Self.policyContext(claims: claims, subject: subject, client: client)
+        try context.scopeCheck.decisions.refusePeerGrant(question, offered: ceiling, file: trust.policy?.source)
         let scope = try context.scopeCheck.grantedScope(
             requested: request.rights.scope == nil ? nil : ceiling,
             offered: ceiling,
             question: question
         )
-        if let policy = trust.policy {
-            let policyContext = Self.policyContext(claims: claims, subject: subject, client: client)
-            for token in scope.tokens where !policy.permits(peer: peer.name, scope: token, context: policyContext) {
-                throw OAuthError.invalidScope("policy does not allow peer '\(peer.name)' the scope '\(token)'")
-            }
-        }
 
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
@@ -208,6 +205,7 @@ struct JWTBearerGrant: EvidenceHandler {
         return requested ?? proven
     }
 
+    /// The grant's facts in `chaining.policy_file`'s words (`context.chaining`, docs/policy.md).
     private static func policyContext(claims: JWTClaimSet, subject: String, client: AuthenticatedClient) -> [String: JSONValue] {
         var context: [String: JSONValue] = [
             "issuer": claims["iss"] ?? .null,

@@ -24,16 +24,21 @@ public struct TrustConfiguration: Sendable {
     /// without a matching `may_act` (delegation, RFC 8693 §1.1 and §4.4).
     public var delegationClients: Set<String> = []
     /// `chaining.policy_file`: a Cedar policy over incoming grants (which peers may receive which
-    /// scopes) in ``ChainingPolicy``'s own vocabulary, asked besides the one decision point.
+    /// scopes) in its old vocabulary, translated into the one decision point's (``PolicyTranslation``).
     public var policy: ChainingPolicy?
     /// Lifetime of the ID-JAGs we mint (draft-ietf-oauth-identity-assertion-authz-grant §4.3.4; at most 300 s).
     public var idJAGLifetime: TimeInterval = 300
-    /// `chaining.id_jag_policy_file`: Cedar in the ID-JAG vocabulary of ``ChainingPolicy`` deciding which
-    /// clients get ID-JAGs for which peers, resources and scopes, asked besides the one decision point;
+    /// `chaining.id_jag_policy_file`: Cedar in its old ID-JAG vocabulary deciding which clients get
+    /// ID-JAGs for which peers, resources and scopes, translated into the one decision point's;
     /// `nil` = the peers' ``IDJAGTrust`` settings decide, translated into policies (``ConfiguredPolicies``).
     public var idJAGPolicy: ChainingPolicy?
 
     public init() {}
+
+    /// The policy files translated into the one vocabulary (``PolicyTranslation``), one layer each.
+    public var translatedPolicies: [TranslatedPolicies] {
+        [policy?.translated(as: .peerGrants), idJAGPolicy?.translated(as: .idJAG)].compactMap { $0 }
+    }
 
     /// A peer authorization server in another trust domain.
     public struct Peer: Sendable {

@@ -4,10 +4,10 @@ import TesseraProtocol
 import TesseraStorage
 
 /// The Cedar `context` of a token request for a client challenge (documented in
-/// docs/client-challenge.md): in the one vocabulary's words (`Challenge`, docs/policy.md) and in
-/// those of `client_challenges.policy` (snake_case names, scopes as strings).
+/// docs/client-challenge.md), in the one vocabulary's words (`Challenge`, docs/policy.md).
 enum ChallengeContext {
-    /// The one vocabulary's name of each legacy member.
+    /// The one vocabulary's name of each member of `client_challenges.policy`'s old vocabulary
+    /// (``PolicyTranslation``; `scopes` keeps its name and becomes a set of `Scope` entities).
     static let names: [CedarString: CedarString] = [
         "grant_type": "grantType", "resources": "audiences", "client_age_seconds": "clientAgeSeconds",
         "metadata_document_client": "metadataDocumentClient", "scope_beyond_metadata": "scopeBeyondMetadata",
@@ -15,7 +15,13 @@ enum ChallengeContext {
         "authorization_details_types": "authorizationDetailsTypes", "largest_amount": "largestAmount", "evidence": "evidence",
     ]
 
-    /// The context in `client_challenges.policy`'s words.
+    /// The `Challenge` context of a token request.
+    /// - Parameters:
+    ///   - request: the token request.
+    ///   - client: the authenticated client.
+    ///   - satisfied: the requirement types already proven.
+    ///   - now: the time.
+    /// - Returns: the context.
     static func build(request: AccessRequest, client: AuthenticatedClient, satisfied: Set<String>, now: Date) -> [CedarString: CedarValue] {
         let requested = request.rights.scope?.tokens ?? []
         let declared = client.metadata.map { Set(($0.document.scope ?? "").split(separator: " ").map(String.init)) }
@@ -23,27 +29,19 @@ enum ChallengeContext {
         let keysChanged = client.metadata?.observation.keysChangedAt.map { now.timeIntervalSince($0) < 86_400 } ?? false
         let details = parsedDetails(request.presented["authorization_details"])
         return [
-            "grant_type": .string(CedarString(request.kind)),
-            "scopes": strings(requested),
-            "resources": strings(request.resources),
-            "client_age_seconds": .long(Int64(max(0, now.timeIntervalSince(firstSeen)).rounded(.down))),
-            "metadata_document_client": .bool(client.metadata != nil),
-            "scope_beyond_metadata": .bool(declared.map { !Set(requested).isSubset(of: $0) } ?? false),
-            "keys_changed_recently": .bool(keysChanged),
-            "sender_constrained": .bool(request.provenKey != nil),
-            "authorization_details_types": strings(details.compactMap { if case .string(let type) = $0["type"] { type } else { nil } }),
-            "largest_amount": .long(details.map(largestAmount).max() ?? 0),
+            "door": .string("oauth"),
+            "grantType": .string(CedarString(request.kind)),
+            "scopes": .set(Set(requested.map { .entity(EntityUID("Scope", $0)) })),
+            "audiences": strings(request.resources),
+            "clientAgeSeconds": .long(Int64(max(0, now.timeIntervalSince(firstSeen)).rounded(.down))),
+            "metadataDocumentClient": .bool(client.metadata != nil),
+            "scopeBeyondMetadata": .bool(declared.map { !Set(requested).isSubset(of: $0) } ?? false),
+            "keysChangedRecently": .bool(keysChanged),
+            "senderConstrained": .bool(request.provenKey != nil),
+            "authorizationDetailsTypes": strings(details.compactMap { if case .string(let type) = $0["type"] { type } else { nil } }),
+            "largestAmount": .long(details.map(largestAmount).max() ?? 0),
             "evidence": strings(Array(satisfied)),
         ]
-    }
-
-    /// The same context in the one vocabulary's words (`Challenge`): camelCase, scopes as `Scope` entities.
-    static func vocabulary(_ legacy: [CedarString: CedarValue], request: AccessRequest) -> [CedarString: CedarValue] {
-        var context: [CedarString: CedarValue] = ["door": .string("oauth")]
-        for (name, value) in legacy { if let renamed = names[name] { context[renamed] = value } }
-        let scopes = (request.rights.scope?.tokens ?? []).map { CedarValue.entity(EntityUID("Scope", $0)) }
-        context["scopes"] = .set(Set(scopes))
-        return context
     }
 
     static func strings(_ values: [String]) -> CedarValue {

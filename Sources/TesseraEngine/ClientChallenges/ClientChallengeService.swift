@@ -1,19 +1,17 @@
-import Cedar
 import Crypto
 public import Foundation
 import TesseraProtocol
 public import TesseraStorage
 
 /// Client challenges at the token endpoint (draft-kahrer-oauth-client-challenge-protocol-00):
-/// decides each token request with the AS's ``ClientChallengePolicy``; when it says "challenge",
+/// decides each token request with the one decision point (`Action::"challenge"`, ``ClientChallengePolicy``;
+/// `client_challenges.policy` translated into it); when it says "challenge",
 /// stores a single-use session bound to the client, its DPoP key and the request, and answers
 /// ``InsufficientClientAuthorization``; on the retry, consumes the session, verifies the evidence
 /// for the requirement type and decides again with that type satisfied.
 public struct ClientChallengeService: Sendable {
     let configuration: ClientChallengeConfiguration
-    /// `client_challenges.policy`, in its own words; `nil` when only the one policy set challenges.
-    let policy: ClientChallengePolicy?
-    /// The one decision point (`Action::"challenge"`, docs/policy.md).
+    /// The one decision point (`Action::"challenge"`, docs/policy.md), with `client_challenges.policy` translated into it.
     let decisions: DecisionPoint
     let issuer: String
     let store: any ClientChallengeStore
@@ -24,7 +22,7 @@ public struct ClientChallengeService: Sendable {
     let now: @Sendable () -> Date
 
     /// - Returns: `nil` when neither `client_challenges.policy` nor the one policy set can forbid `Action::"challenge"`.
-    /// - Throws: ``CedarParseError`` for a policy that does not parse; ``JOSEError`` for unusable keys.
+    /// - Throws: ``PolicyTranslationError`` for a policy that cannot be translated; ``JOSEError`` for unusable keys.
     public static func make(
         configuration: ClientChallengeConfiguration,
         issuer: String,
@@ -34,16 +32,22 @@ public struct ClientChallengeService: Sendable {
         now: @escaping @Sendable () -> Date
     ) async throws -> ClientChallengeService? {
         guard configuration.policy != nil || decisions.mayChallenge else { return nil }
-        let policy = try configuration.policy.map { text throws(CedarParseError) in
-            try ClientChallengePolicy(text: text, filename: configuration.policyFile)
-        }
+        let decisions =
+            try configuration.policy.map { text throws(PolicyTranslationError) in
+                decisions.adding(
+                    try TranslatedPolicies(
+                        text: text,
+                        source: configuration.policyFile ?? "client_challenges.policy",
+                        role: .clientChallenges
+                    )
+                )
+            } ?? decisions
         var attesters: [String: JWSVerifier] = [:]
         for signer in configuration.attesters { attesters[signer.issuer] = try await JWSVerifier(keys: signer.jwks) }
         var mandateIssuers: [String: JWSVerifier] = [:]
         for signer in configuration.mandateIssuers { mandateIssuers[signer.issuer] = try await JWSVerifier(keys: signer.jwks) }
         return ClientChallengeService(
             configuration: configuration,
-            policy: policy,
             decisions: decisions,
             issuer: issuer,
             store: stores.challenges,
@@ -63,15 +67,11 @@ public struct ClientChallengeService: Sendable {
         if let session = request.challengeAnswer?.session {
             satisfied = try await redeem(session: session, request: request, client: client)
         }
-        let context = ChallengeContext.build(request: request, client: client, satisfied: satisfied, now: now())
         let (ruling, forbids) = decisions.challenge(
             party: .init(oauth: client.record),
-            context: ChallengeContext.vocabulary(context, request: request)
+            context: ChallengeContext.build(request: request, client: client, satisfied: satisfied, now: now())
         )
-        let verdict = ClientChallengePolicy.Verdict.verdict(ruling, forbids: forbids, satisfied: satisfied)
-        switch verdict.combined(
-            with: policy?.evaluate(clientID: client.id, issuer: issuer, context: context, satisfied: satisfied) ?? .permit
-        ) {
+        switch ClientChallengePolicy.Verdict.verdict(ruling, forbids: forbids, satisfied: satisfied) {
         case .permit:
             return
         case .deny(let reason):

@@ -1,3 +1,5 @@
+public import TesseraProtocol
+
 /// A door-neutral question to the decision point: which client, for whom, doing which engine
 /// operation, asking for which rights and audiences. Each door translates its wire request into
 /// one of these (the OAuth token and authorization endpoints, the GNAP grant endpoint); the
@@ -85,6 +87,9 @@ public struct AccessQuestion: Sendable, Hashable {
     public var requestedTokenType = ""
     /// The chaining peer whose grant is redeemed, `""` for none (`context.peer`).
     public var peer = ""
+    /// A redeemed peer grant's or an ID token's facts (`context.chaining`), in the words of the
+    /// chaining policy files they were translated from (``PolicyTranslation``); `nil` elsewhere.
+    public var chaining: [String: JSONValue]?
 
     /// - Parameters:
     ///   - party: who asks.

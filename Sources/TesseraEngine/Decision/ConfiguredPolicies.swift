@@ -9,7 +9,7 @@ import TesseraProtocol
 /// |---|---|
 /// | `chaining.peers[].id_jag.clients`, `.resources` | permit `exchange` of those clients to `Resource::"<peer issuer>"` and its resources, for an ID-JAG |
 /// | `chaining.peers[].id_jag.scopes` | permit `exchange` of those clients to those scopes, for an ID-JAG for that peer |
-/// | `chaining.id_jag_policy_file` | permit every ID-JAG here; the file (its own vocabulary) decides |
+/// | `chaining.id_jag_policy_file` | permit every ID-JAG here; the file, translated (``PolicyTranslation``), refuses |
 /// | `chaining.peers[].scopes` | forbid `redeem` of any other scope from that peer's grants |
 /// | `gnap.interaction.resource_owners` | forbid `approve` of that right by anyone but its owner |
 public enum ConfiguredPolicies {
@@ -30,7 +30,7 @@ public enum ConfiguredPolicies {
                 let resources = set("Resource", [peer.issuer] + settings.resources)
                 if trust.idJAGPolicy != nil {
                     text += """
-                        // chaining.id_jag_policy_file decides which clients get ID-JAGs for \(name) (its own vocabulary).
+                        // chaining.id_jag_policy_file (translated into its own layer) decides which clients get ID-JAGs for \(name).
                         @id(\(literal("chaining.peers[\(peer.name)].id_jag")))
                         permit (principal is Client, action == Action::"exchange", resource)
                         when { context.requestedTokenType == \(idJAG) && context.audiences.contains(\(literal(peer.issuer))) };

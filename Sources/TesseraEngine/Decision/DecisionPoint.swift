@@ -1,4 +1,5 @@
 import Cedar
+import TesseraProtocol
 
 /// The one decision point both doors ask (ARCHITECTURE "Policy"; docs/policy.md): the shipped
 /// default policies and the owner's set, compiled and indexed once when the engine is built, and
@@ -51,8 +52,12 @@ public struct DecisionPoint: Sendable {
     let layers: [Layer]
     /// Today's configuration keys as policies (``ConfiguredPolicies``), shown by `tessera policy show`.
     let configuredText: String
+    /// Policy files translated from their old vocabularies, shown by `tessera policy show`.
+    let translated: [TranslatedPolicies]
     /// The owner's set, if one is configured.
     public let owner: OwnerPolicy?
+    /// This server's issuer identifier.
+    let issuer: String
     /// This server's trust domain, every local client's parent (`principal in TrustDomain::"<issuer>"`).
     let trustDomain: EntityUID
 
@@ -62,7 +67,9 @@ public struct DecisionPoint: Sendable {
     ///   - issuer: this server's issuer identifier, the id of its `TrustDomain`.
     ///   - configured: configuration keys as policies (``ConfiguredPolicies/text(trust:resourceOwners:)``);
     ///     replaced with the shipped defaults. Text that does not parse forbids everything (fails closed).
-    public init(owner: OwnerPolicy? = nil, issuer: String = "", configured: String = "") {
+    ///   - translated: policy files translated from their old vocabularies (``PolicyTranslation``), each
+    ///     its own layer named by its file; kept when the defaults are replaced, as the files were.
+    public init(owner: OwnerPolicy? = nil, issuer: String = "", configured: String = "", translated: [TranslatedPolicies] = []) {
         var layers: [Layer] = []
         let includesDefaults = owner?.includesDefaults ?? true
         if includesDefaults {
@@ -70,15 +77,30 @@ public struct DecisionPoint: Sendable {
         }
         configuredText = includesDefaults ? configured : ""
         if !configuredText.isEmpty {
-            let set =
-                (try? PolicySet(parsing: configuredText, filename: ConfiguredPolicies.source))
-                ?? (try? PolicySet(parsing: "@id(\"configuration-unreadable\") forbid (principal, action, resource);")) ?? PolicySet()
-            layers.append(Layer(set, source: ConfiguredPolicies.source))
+            layers.append(
+                Layer(Self.parsedOrForbidAll(configuredText, source: ConfiguredPolicies.source), source: ConfiguredPolicies.source)
+            )
         }
+        for file in translated { layers.append(Layer(Self.parsedOrForbidAll(file.text, source: file.source), source: file.source)) }
         if let owner { layers.append(Layer(owner.policies, source: owner.source)) }
         self.layers = layers
+        self.translated = translated
         self.owner = owner
+        self.issuer = issuer
         self.trustDomain = EntityUID("TrustDomain", issuer)
+    }
+
+    /// A copy with one more translated policy file (`client_challenges.policy`, enabled after the engine is built).
+    /// - Parameter file: the translated file.
+    /// - Returns: the decision point with the file's layer before the owner's.
+    public func adding(_ file: TranslatedPolicies) -> DecisionPoint {
+        DecisionPoint(owner: owner, issuer: issuer, configured: configuredText, translated: translated + [file])
+    }
+
+    /// Parsed text, or a set that forbids everything when it does not parse (fails closed).
+    static func parsedOrForbidAll(_ text: String, source: String) -> PolicySet {
+        (try? PolicySet(parsing: text, filename: source))
+            ?? (try? PolicySet(parsing: "@id(\"\(source) is unreadable\") forbid (principal, action, resource);")) ?? PolicySet()
     }
 
     /// Decides every right of a question.
@@ -198,6 +220,7 @@ public struct DecisionPoint: Sendable {
         if !configuredText.isEmpty {
             parts.append("// ==== \(ConfiguredPolicies.source): the configuration's keys, as policies ====\n" + configuredText)
         }
+        for file in translated { parts.append("// ==== \(file.source): translated into the one vocabulary ====\n" + file.text) }
         if let owner { parts.append("// ==== \(owner.source): the owner's policies ====\n" + owner.text) }
         return parts.joined(separator: "\n\n") + "\n"
     }
@@ -250,6 +273,58 @@ public struct DecisionPoint: Sendable {
             "peer": .string(question.peer),
         ]
         if let user = question.user { context["user"] = .entity(EntityUID("User", user)) }
+        if let chaining = question.chaining { context["chaining"] = Self.cedar(.object(chaining)) }
         return context
+    }
+
+    /// JSON → Cedar values; `null` and non-integral numbers have no Cedar form and are left out.
+    static func cedar(_ value: JSONValue) -> CedarValue? {
+        switch value {
+        case .null: return nil
+        case .bool(let flag): return .bool(flag)
+        case .number(let number):
+            guard number.rounded() == number, abs(number) < 9e15 else { return nil }
+            return .long(Int64(number))
+        case .string(let text): return .string(CedarString(text))
+        case .array(let items): return .set(Set(items.compactMap(cedar)))
+        case .object(let members):
+            return .record(
+                Dictionary(uniqueKeysWithValues: members.compactMap { key, value in cedar(value).map { (CedarString(key), $0) } })
+            )
+        }
+    }
+}
+
+/// A policy file translated into the one vocabulary (``PolicyTranslation``): a layer of its own.
+public struct TranslatedPolicies: Sendable, Hashable {
+    /// The file's name, the source its policies are named by.
+    public let source: String
+    /// The translated Cedar text.
+    public let text: String
+
+    /// Translates a file.
+    /// - Parameters:
+    ///   - text: the file's text in its old vocabulary.
+    ///   - source: the file's name.
+    ///   - role: which old vocabulary.
+    /// - Throws: ``PolicyTranslationError`` when a policy cannot be translated faithfully.
+    public init(text: String, source: String, role: PolicyTranslation.Role) throws(PolicyTranslationError) {
+        self.source = source
+        self.text = try PolicyTranslation.translate(text, source: source, role: role)
+    }
+
+    /// Translates a file, or forbids everything when it cannot be (fails closed; start-up refuses such a file first).
+    /// - Parameters:
+    ///   - text: the file's text in its old vocabulary.
+    ///   - source: the file's name.
+    ///   - role: which old vocabulary.
+    /// - Returns: the translated layer.
+    public static func orForbidAll(text: String, source: String, role: PolicyTranslation.Role) -> TranslatedPolicies {
+        (try? TranslatedPolicies(text: text, source: source, role: role)) ?? TranslatedPolicies(source: source, text: "")
+    }
+
+    private init(source: String, text: String) {
+        self.source = source
+        self.text = "@id(\"\(source) cannot be translated\") forbid (principal, action, resource);"
     }
 }

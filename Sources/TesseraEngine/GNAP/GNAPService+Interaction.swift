@@ -109,41 +109,6 @@ extension GNAPService {
         return (record, response)
     }
 
-    /// Who alone may approve, decided from the request as it stands (at the start of an interaction
-    /// and again when the person decides): the configured owner of the requested access types or
-    /// references (``GNAPConfiguration/Interaction/resourceOwners``) always; only when none of the
-    /// rights has a configured owner, the client's `user` hint, else an identifier in `subject.sub_ids`.
-    /// A hint never overrides configured ownership (the client operator is not the authorizing party,
-    /// RFC 9635 §1.4).
-    /// - Throws: ``GNAPError`` `request_denied` when the rights belong to more than one configured
-    ///   owner: one person's approval never decides for another's resources, so such a request is
-    ///   refused (the client asks for each owner's rights in its own grant).
-    func resourceOwner(for request: GNAPGrantRequest) throws(GNAPError) -> String? {
-        var owners = Set<String>()
-        for right in (request.accessToken?.requests ?? []).flatMap(\.access) {
-            if let owner = configuration.interaction.resourceOwners[right.typeOrReference] { owners.insert(owner) }
-        }
-        guard owners.count <= 1 else {
-            throw GNAPError(
-                .requestDenied,
-                "the requested rights belong to different resource owners; request each owner's rights in a separate grant (RFC 9635 §1.4)"
-            )
-        }
-        if let owner = owners.first { return owner }
-        func named(_ identifiers: [[String: JSONValue]]?) -> String? {
-            for identifier in identifiers ?? [] {
-                switch identifier["format"]?.stringValue {
-                case "opaque": if let id = identifier["id"]?.stringValue { return id }
-                case "iss_sub" where identifier["iss"]?.stringValue == issuerID: if let sub = identifier["sub"]?.stringValue { return sub }
-                default: continue
-                }
-            }
-            return nil
-        }
-        if case .value(let subIDs, _)? = request.user, let owner = named(subIDs) { return owner }
-        return named(request.subject?.subIDs)
-    }
-
     static func newUserCode() -> String {
         var generator = SystemRandomNumberGenerator()
         return String((0..<8).map { _ in userCodeAlphabet[Int(generator.next(upperBound: UInt32(userCodeAlphabet.count)))] })

@@ -11,6 +11,15 @@ extension ServerConfiguration {
         try require((10...3600).contains(trust.maximumGrantLifetime), "chaining.maximum_grant_lifetime", "must be 10 to 3600 seconds")
         try require((0...300).contains(trust.clockSkew), "chaining.clock_skew", "must be 0 to 300 seconds")
         try require((0...3600).contains(trust.jwksRefetchInterval), "chaining.jwks_refetch_interval", "must be 0 to 3600 seconds")
+        // Translated into the one vocabulary (docs/policy.md); a policy that cannot be stops the server.
+        let files: [(String, ChainingPolicy?, PolicyTranslation.Role)] = [
+            ("chaining.policy_file", trust.policy, .peerGrants), ("chaining.id_jag_policy_file", trust.idJAGPolicy, .idJAG),
+        ]
+        for case (let field, let file?, let role) in files {
+            do { _ = try TranslatedPolicies(text: file.text, source: file.source, role: role) } catch {
+                throw ConfigurationError(field: field, "cannot be translated into the one policy vocabulary: \(error)")
+            }
+        }
         var names = Set<String>()
         var issuers = Set<String>()
         var targets = Set<String>()

@@ -158,8 +158,9 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError(field: "client_challenges.maximum_evidence_age", "must be 10 to 3600 seconds")
         }
         if let policy = clientChallenges.policy {
-            do { _ = try ClientChallengePolicy(text: policy, filename: clientChallenges.policyFile) } catch {
-                throw ConfigurationError(field: "client_challenges.policy", "is not valid Cedar: \(error)")
+            let source = clientChallenges.policyFile ?? "client_challenges.policy"
+            do { _ = try TranslatedPolicies(text: policy, source: source, role: .clientChallenges) } catch {
+                throw ConfigurationError(field: "client_challenges.policy", "cannot be translated into the one policy vocabulary: \(error)")
             }
         }
         for (index, signer) in clientChallenges.attesters.enumerated() where signer.jwks.keys.isEmpty {
