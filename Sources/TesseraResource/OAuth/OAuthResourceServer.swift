@@ -281,20 +281,7 @@ public struct OAuthResourceServer: Sendable {
         }
         let nbf = (try? JSONDecoder().decode(TimeClaims.self, from: payload))?.nbf
         let now = now().timeIntervalSince1970
-        guard claims.iss == configuration.issuer else {
-            throw OAuthError(.invalidToken, "the access token was issued by another authorization server")
-        }
-        guard claims.aud.values.contains(where: acceptedAudiences.contains) else {
-            throw OAuthError(.invalidToken, "the access token is not meant for this resource (aud)")
-        }
-        guard TimeInterval(claims.exp) + configuration.clockSkew > now else {
-            throw OAuthError(.invalidToken, "the access token has expired")
-        }
-        if let nbf {
-            guard TimeInterval(nbf) - configuration.clockSkew <= now else {
-                throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)")
-            }
-        }
+        try check(issuer: claims.iss, audience: claims.aud.values, exp: claims.exp, nbf: nbf, now: now)
         guard TimeInterval(claims.iat) - configuration.clockSkew <= now else {
             throw OAuthError(.invalidToken, "the access token was issued in the future (iat)")
         }
@@ -311,6 +298,21 @@ public struct OAuthResourceServer: Sendable {
             authorizationDetails: claims.authorizationDetails,
             confirmation: claims.cnf
         )
+    }
+
+    /// The claims a JWT and an introspection answer share (RFC 9068 §4, RFC 7662 §2.2): the issuer and the
+    /// audience when given, `exp` and `nbf` within ``Configuration/clockSkew``.
+    private func check(issuer: String?, audience: [String]?, exp: Int, nbf: Int?, now: TimeInterval) throws(OAuthError) {
+        if let issuer, issuer != configuration.issuer {
+            throw OAuthError(.invalidToken, "the access token was issued by another authorization server")
+        }
+        if let audience, !audience.contains(where: acceptedAudiences.contains) {
+            throw OAuthError(.invalidToken, "the access token is not meant for this resource (aud)")
+        }
+        guard TimeInterval(exp) + configuration.clockSkew > now else { throw OAuthError(.invalidToken, "the access token has expired") }
+        if let nbf, TimeInterval(nbf) - configuration.clockSkew > now {
+            throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)")
+        }
     }
 
     private var acceptedAudiences: Set<String> { Set([configuration.resource] + configuration.additionalAudiences) }
@@ -358,17 +360,7 @@ public struct OAuthResourceServer: Sendable {
         guard answer.active, let exp = answer.exp, let sub = answer.sub else {
             throw OAuthError(.invalidToken, "the access token is not active")
         }
-        let now = now().timeIntervalSince1970
-        if let iss = answer.iss, iss != configuration.issuer {
-            throw OAuthError(.invalidToken, "the access token was issued by another authorization server")
-        }
-        if let aud = answer.aud, !aud.values.contains(where: acceptedAudiences.contains) {
-            throw OAuthError(.invalidToken, "the access token is not meant for this resource (aud)")
-        }
-        guard TimeInterval(exp) + configuration.clockSkew > now else { throw OAuthError(.invalidToken, "the access token has expired") }
-        if let nbf = answer.nbf, TimeInterval(nbf) - configuration.clockSkew > now {
-            throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)")
-        }
+        try check(issuer: answer.iss, audience: answer.aud?.values, exp: exp, nbf: answer.nbf, now: now().timeIntervalSince1970)
         return VerifiedAccessToken(
             kind: answer.cnf?.jkt == nil ? .bearer : .dpop,
             issuer: answer.iss ?? configuration.issuer,
