@@ -180,8 +180,7 @@ public func buildApplication(
     TokenRoute(engine: engine, metrics: metrics).addRoutes(
         to: router.group().add(middleware: DPoPNonceMiddleware(dpop: engine.dpop)).add(middleware: DoorErrors(.oauth))
     )
-    IntrospectionRoute(engine: engine).addRoutes(to: oauth)
-    RevocationRoute(engine: engine).addRoutes(to: oauth)
+    TokenManagementRoutes(engine: engine).addRoutes(to: oauth)
     PushedAuthorizationRoute(engine: engine).addRoutes(to: oauth)
     UserInfoRoute(engine: engine).addRoutes(to: oauth)
     if let registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: oauth) }
