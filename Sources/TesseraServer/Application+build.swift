@@ -112,12 +112,8 @@ public func buildApplication(
     // Outbound TLS: the system roots plus the operator's CA bundle (`outbound_tls:`).
     let outboundTLS = try configuration.outboundTLS.clientConfiguration()
     let peerClient = try OutboundHTTPClients.peers(configuration.outboundTLS)
-    let jwksFetcher: any JWKSFetcher
-    if let fetcher = dependencies.jwksFetcher {
-        jwksFetcher = fetcher
-    } else {
-        jwksFetcher = GuardedJWKSFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, tls: outboundTLS))
-    }
+    let jwksFetcher: any JWKSFetcher =
+        dependencies.jwksFetcher ?? GuardedJWKSFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, tls: outboundTLS))
 
     let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
     var engineConfiguration = GrantEngine.Configuration(issuer: issuer, tokenEndpoint: base + Endpoints.token)
@@ -129,12 +125,7 @@ public func buildApplication(
     engineConfiguration.ownerPolicy = configuration.policy
     // Peer authorization servers are the operator's choice and may live on an internal network,
     // so their key sets are fetched without the client-URL guard.
-    let peerJWKSFetcher: any JWKSFetcher
-    if let fetcher = dependencies.jwksFetcher {
-        peerJWKSFetcher = fetcher
-    } else {
-        peerJWKSFetcher = HTTPJWKSFetcher(client: peerClient, timeout: .seconds(10))
-    }
+    let peerJWKSFetcher: any JWKSFetcher = dependencies.jwksFetcher ?? HTTPJWKSFetcher(client: peerClient, timeout: .seconds(10))
     // Clients met on the fly (CIMD): their documents and key sets are fetched under the SSRF guard.
     let metadataClients =
         configuration.clientMetadataDocumentsEnabled
@@ -180,8 +171,7 @@ public func buildApplication(
     TokenRoute(engine: engine, metrics: metrics).addRoutes(
         to: router.group().add(middleware: DPoPNonceMiddleware(dpop: engine.dpop)).add(middleware: DoorErrors(.oauth))
     )
-    IntrospectionRoute(engine: engine).addRoutes(to: oauth)
-    RevocationRoute(engine: engine).addRoutes(to: oauth)
+    TokenManagementRoutes(engine: engine).addRoutes(to: oauth)
     PushedAuthorizationRoute(engine: engine).addRoutes(to: oauth)
     UserInfoRoute(engine: engine).addRoutes(to: oauth)
     if let registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: oauth) }

@@ -93,12 +93,7 @@ public struct GNAPClient: Sendable {
         let request = try makeRequest(method: "OPTIONS", uri: configuration.grantEndpoint, body: nil, token: nil, sign: false)
         let response = try await transport.send(request)
         guard response.status == 200 else { throw try Self.errorFrom(response) }
-        let document: GNAPDiscovery
-        do {
-            document = try JSONDecoder().decode(GNAPDiscovery.self, from: Data(response.body))
-        } catch {
-            throw GNAPClientError.invalidResponse("the discovery document is not valid: \(error)", status: response.status)
-        }
+        let document = try Self.decode(GNAPDiscovery.self, from: response, "the discovery document is not valid")
         // RFC 9635 §9: grant_request_endpoint MUST equal the URL used for discovery.
         guard document.grantRequestEndpoint == configuration.grantEndpoint else {
             throw GNAPClientError.invalidResponse("the discovery document names another grant endpoint")
@@ -232,12 +227,7 @@ public struct GNAPClient: Sendable {
         guard let tokenObject = raw["access_token"], case .object = tokenObject else {
             throw GNAPClientError.invalidResponse("a rotation response must hold one access_token object (RFC 9635 §6.1)")
         }
-        let decoded: GNAPGrantResponse
-        do {
-            decoded = try JSONDecoder().decode(GNAPGrantResponse.self, from: Data(response.body))
-        } catch {
-            throw GNAPClientError.invalidResponse("the rotation response is not valid: \(error)")
-        }
+        let decoded = try Self.decode(GNAPGrantResponse.self, from: response, "the rotation response is not valid")
         guard case .single(var rotated) = decoded.accessToken else {
             throw GNAPClientError.invalidResponse("a rotation response must hold one access_token object (RFC 9635 §6.1)")
         }
@@ -377,12 +367,7 @@ public struct GNAPClient: Sendable {
         guard response.status == 200 else {
             throw GNAPClientError(.unexpectedStatus, "a grant response must be 200, got \(response.status)", status: response.status)
         }
-        let decoded: GNAPGrantResponse
-        do {
-            decoded = try JSONDecoder().decode(GNAPGrantResponse.self, from: Data(response.body))
-        } catch {
-            throw GNAPClientError.invalidResponse("the grant response is not valid: \(error)", status: response.status)
-        }
+        let decoded = try Self.decode(GNAPGrantResponse.self, from: response, "the grant response is not valid")
         let continuation = try makeContinuation(decoded.continue, raw: raw["continue"])
         if let tokens = decoded.accessToken {
             try Self.validate(tokens: tokens, raw: raw["access_token"], requested: requested)
@@ -563,37 +548,37 @@ public struct GNAPClient: Sendable {
         return object
     }
 
-    /// The GNAP error in a response (RFC 9635 §3.6), with the `continue` it may carry.
-    private func errorFrom(_ response: TesseraHTTPResponse, raw: [String: JSONValue]) throws -> GNAPClientError {
-        guard raw["error"] != nil else {
-            return GNAPClientError(.unexpectedStatus, "HTTP \(response.status) without a GNAP error", status: response.status)
-        }
-        guard raw.keys.allSatisfy({ $0 == "error" || $0 == "continue" }) else {
-            throw GNAPClientError.invalidResponse("an error response carries members other than continue (RFC 9635 §3.6)")
-        }
-        let body: GNAPErrorBody
+    /// Decodes a response body as `type`; one that does not fit is `invalidResponse`: `what`, then the decoding error.
+    static func decode<T: Decodable>(_ type: T.Type, from response: TesseraHTTPResponse, _ what: String) throws -> T {
         do {
-            body = try JSONDecoder().decode(GNAPErrorBody.self, from: Data(response.body))
+            return try JSONDecoder().decode(type, from: Data(response.body))
         } catch {
-            throw GNAPClientError.invalidResponse("the error member is malformed (RFC 9635 §3.6)", status: response.status)
+            throw GNAPClientError.invalidResponse("\(what): \(error)", status: response.status)
         }
-        let continuation = try makeContinuation(body.continue, raw: raw["continue"])
-        let error = GNAPError(GNAPError.Code(rawValue: body.error.code), body.error.description ?? "")
-        return GNAPClientError(.grantError, error.description, gnapError: error, status: response.status, continuation: continuation)
     }
 
-    private static func errorFrom(_ response: TesseraHTTPResponse) throws -> GNAPClientError {
-        let raw = try jsonObject(response)
-        guard raw["error"] != nil else {
+    /// The GNAP error in a grant response (RFC 9635 §3.6), with the `continue` it may carry and nothing else.
+    private func errorFrom(_ response: TesseraHTTPResponse, raw: [String: JSONValue]) throws -> GNAPClientError {
+        try Self.errorFrom(response, raw: raw) { body in
+            guard raw.keys.allSatisfy({ $0 == "error" || $0 == "continue" }) else {
+                throw GNAPClientError.invalidResponse("an error response carries members other than continue (RFC 9635 §3.6)")
+            }
+            return try makeContinuation(body.continue, raw: raw["continue"])
+        }
+    }
+
+    /// The GNAP error in a response (RFC 9635 §3.6); `continuation` checks the rest of a grant response's error.
+    private static func errorFrom(
+        _ response: TesseraHTTPResponse,
+        raw: [String: JSONValue]? = nil,
+        continuation: (GNAPErrorBody) throws -> GNAPContinuation? = { _ in nil }
+    ) throws -> GNAPClientError {
+        guard try (raw ?? jsonObject(response))["error"] != nil else {
             return GNAPClientError(.unexpectedStatus, "HTTP \(response.status) without a GNAP error", status: response.status)
         }
-        let body: GNAPErrorBody
-        do {
-            body = try JSONDecoder().decode(GNAPErrorBody.self, from: Data(response.body))
-        } catch {
-            throw GNAPClientError.invalidResponse("the error member is malformed (RFC 9635 §3.6)", status: response.status)
-        }
+        let body = try decode(GNAPErrorBody.self, from: response, "the error member is malformed (RFC 9635 §3.6)")
         let error = GNAPError(GNAPError.Code(rawValue: body.error.code), body.error.description ?? "")
-        return GNAPClientError(.grantError, error.description, gnapError: error, status: response.status)
+        let continuation = try continuation(body)
+        return GNAPClientError(.grantError, error.description, gnapError: error, status: response.status, continuation: continuation)
     }
 }

@@ -79,9 +79,7 @@ public struct AuthorizationCodeFlow: Sendable, Hashable {
         for item in URLComponents(string: callback)?.queryItems ?? [] where values[item.name] == nil {
             if let value = item.value { values[item.name] = value }
         }
-        guard let state = values["state"], state.utf8.count == request.state.utf8.count,
-            Self.constantTimeEquals(Array(state.utf8), Array(request.state.utf8))
-        else { throw .stateMismatch }
+        guard let state = values["state"], ConstantTime.equals(Array(state.utf8), Array(request.state.utf8)) else { throw .stateMismatch }
         guard values["iss"] == issuer else { throw .issuerMismatch(received: values["iss"]) }
         if let error = values["error"] {
             throw .refused(OAuthError(OAuthError.Code(rawValue: error), values["error_description"] ?? ""))
@@ -92,23 +90,11 @@ public struct AuthorizationCodeFlow: Sendable, Hashable {
 
     /// RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))).
     static func challenge(for verifier: String) -> String {
-        base64url(Data(SHA256.hash(data: Data(verifier.utf8))))
+        Base64URL.encode(SHA256.hash(data: Data(verifier.utf8)))
     }
 
     static func random() -> String {
-        base64url(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
-    }
-
-    static func base64url(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
+        Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
     }
 }
 

@@ -11,27 +11,22 @@ extension AuthorizationCodeService.Pending {
     /// operator registered is named by the `client_name` the operator gave it, verified (else by its
     /// `client_id`).
     public var presentation: ClientPresentation {
+        let selfNamed: String?
         if let registration = client.registration {
             // RFC 7591 §5: a self-registered client names itself; nobody vouched for the name.
             let metadata = try? JSONDecoder().decode(ClientRegistrationMetadata.self, from: Data(registration.metadata.utf8))
-            let name = metadata?.clientName.flatMap { $0.isEmpty ? nil : $0 }
-            return ClientPresentation(
-                name: name,
-                nameIsVerified: false,
-                identity: client.id,
-                isSelfRegistered: true,
-                returnsOnlyToThisComputer: ClientPresentation.loopbackOnly(client.redirectURIs)
-            )
-        }
-        guard let document else {
+            selfNamed = metadata?.clientName
+        } else if let document {
+            selfNamed = document.clientName
+        } else {
             return ClientPresentation(name: client.clientName, nameIsVerified: client.clientName != nil, identity: client.id)
         }
-        let name = document.clientName.flatMap { $0.isEmpty ? nil : $0 }
         return ClientPresentation(
-            name: name,
+            name: selfNamed.flatMap { $0.isEmpty ? nil : $0 },
             nameIsVerified: false,
             identity: client.id,
-            publisher: URLComponents(string: client.id)?.host ?? client.id,
+            publisher: client.registration == nil ? URLComponents(string: client.id)?.host ?? client.id : nil,
+            isSelfRegistered: client.registration != nil,
             returnsOnlyToThisComputer: ClientPresentation.loopbackOnly(client.redirectURIs)
         )
     }

@@ -33,12 +33,7 @@ extension GNAPResourceServer {
         var request = GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: access, label: label)), client: client)
         request.existingAccessToken = existingToken
         let response = try await post(configuration.grantEndpoint, body: request)
-        let answer: GNAPGrantResponse
-        do {
-            answer = try JSONDecoder().decode(GNAPGrantResponse.self, from: Data(response.body))
-        } catch {
-            throw GNAPResourceError(.invalidResponse, "the grant response is not valid: \(error)")
-        }
+        let answer = try Self.decode(GNAPGrantResponse.self, from: response, "the grant response is not valid")
         guard case .single(let token)? = answer.accessToken else {
             throw GNAPResourceError(.invalidResponse, "the grant response carries no access token")
         }

@@ -122,11 +122,7 @@ public struct GNAPResourceServer: Sendable {
         }
         let response = try await (transport ?? ResourceHTTPTransport()).send(request)
         guard response.status == 200 else { throw GNAPResourceError(.invalidResponse, "discovery answered HTTP \(response.status)") }
-        do {
-            return try JSONDecoder().decode(GNAPResourceServerDiscovery.self, from: Data(response.body))
-        } catch {
-            throw GNAPResourceError(.invalidResponse, "the RS-facing discovery document is not valid: \(error)")
-        }
+        return try decode(GNAPResourceServerDiscovery.self, from: response, "the RS-facing discovery document is not valid")
     }
 
     // MARK: - Challenges
@@ -186,6 +182,11 @@ public struct GNAPResourceServer: Sendable {
             return refuse(.introspectionFailed, "the AS could not be asked: \(error)")
         }
         guard introspection.active else { return refuse(.inactiveToken, "the token is not active") }
+        func authorized(_ signature: VerifiedHTTPSignature?) -> GNAPVerificationResult {
+            .authorized(
+                GNAPAuthorizedRequest(token: token, access: introspection.access ?? [], introspection: introspection, signature: signature)
+            )
+        }
         if let iss = introspection.iss, iss != configuration.grantEndpoint {
             return refuse(.inactiveToken, "the token was issued by another AS")
         }
@@ -199,9 +200,7 @@ public struct GNAPResourceServer: Sendable {
             guard introspection.isBearer, introspection.key == nil else {
                 return refuse(.wrongScheme, "a bound token must be presented with the GNAP scheme and a key proof")
             }
-            return .authorized(
-                GNAPAuthorizedRequest(token: token, access: introspection.access ?? [], introspection: introspection, signature: nil)
-            )
+            return authorized(nil)
         }
         guard !introspection.isBearer else { return refuse(.wrongScheme, "a bearer token must use the Bearer scheme") }
         if mutualTLS, let clientCertificate {
@@ -211,9 +210,7 @@ public struct GNAPResourceServer: Sendable {
             guard let presented = try? GNAPCertificate(der: clientCertificate), presented.matches(boundKey) else {
                 return refuse(.invalidSignature, "the TLS client certificate is not the one the token is bound to (RFC 9635 §7.3.2)")
             }
-            return .authorized(
-                GNAPAuthorizedRequest(token: token, access: introspection.access ?? [], introspection: introspection, signature: nil)
-            )
+            return authorized(nil)
         }
         guard case .value(let boundKey)? = introspection.key, let jwk = boundKey.jwk else {
             return refuse(.unsupportedKey, "the token's key is not a JWK by value")
@@ -242,14 +239,7 @@ public struct GNAPResourceServer: Sendable {
         do {
             switch try await verifier.verify(request) {
             case .valid(let signature):
-                return .authorized(
-                    GNAPAuthorizedRequest(
-                        token: token,
-                        access: introspection.access ?? [],
-                        introspection: introspection,
-                        signature: signature
-                    )
-                )
+                return authorized(signature)
             case .invalid(let error):
                 return refuse(.invalidSignature, "the request signature was refused: \(error.code)")
             }
@@ -268,12 +258,7 @@ public struct GNAPResourceServer: Sendable {
         if let cached = cache.lookup(cacheKey, now: current) { return cached }
         let body = GNAPIntrospectionRequest(accessToken: token, proof: proof, resourceServer: configuration.resourceServer, access: access)
         let response = try await post(configuration.introspectionEndpoint, body: body)
-        let answer: GNAPIntrospectionResponse
-        do {
-            answer = try JSONDecoder().decode(GNAPIntrospectionResponse.self, from: Data(response.body))
-        } catch {
-            throw GNAPResourceError(.invalidResponse, "the introspection response is not valid: \(error)")
-        }
+        let answer = try Self.decode(GNAPIntrospectionResponse.self, from: response, "the introspection response is not valid")
         if answer.active {
             // RFC 9767 §3.3: access and iss are REQUIRED when active; key MUST NOT appear for bearer tokens.
             guard answer.access != nil, answer.iss != nil else {
@@ -302,11 +287,7 @@ public struct GNAPResourceServer: Sendable {
             tokenIntrospectionRequired: introspectionRequired
         )
         let response = try await post(configuration.resourceRegistrationEndpoint, body: body)
-        do {
-            return try JSONDecoder().decode(GNAPResourceRegistrationResponse.self, from: Data(response.body))
-        } catch {
-            throw GNAPResourceError(.invalidResponse, "the registration response is not valid: \(error)")
-        }
+        return try Self.decode(GNAPResourceRegistrationResponse.self, from: response, "the registration response is not valid")
     }
 
     /// Drops every cached introspection answer (e.g. after learning of a revocation).
@@ -343,6 +324,15 @@ public struct GNAPResourceServer: Sendable {
             throw GNAPResourceError(.invalidResponse, "the AS answered HTTP \(response.status)")
         }
         return response
+    }
+
+    /// Decodes an AS answer as `type`; one that does not fit is `invalidResponse`: `what`, then the decoding error.
+    static func decode<T: Decodable>(_ type: T.Type, from response: TesseraHTTPResponse, _ what: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(response.body))
+        } catch {
+            throw GNAPResourceError(.invalidResponse, "\(what): \(error)")
+        }
     }
 
     /// `GNAP <token>` or `Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1) → (scheme lower-cased, token).

@@ -172,11 +172,8 @@ public struct OAuthResourceServer: Sendable {
                     ConstantTime.equals(Array(GNAPCertificate.thumbprint(of: certificate).utf8), Array(x5t.utf8))
                 else {
                     throw refusal(
-                        401,
-                        OAuthError(
-                            .invalidToken,
-                            "this token is bound to a client certificate (cnf x5t#S256) that this request did not present (RFC 8705 §3)"
-                        ),
+                        .invalidToken,
+                        "this token is bound to a client certificate (cnf x5t#S256) that this request did not present (RFC 8705 §3)",
                         scheme: .bearer
                     )
                 }
@@ -184,18 +181,18 @@ public struct OAuthResourceServer: Sendable {
             guard boundKey == nil else {
                 // RFC 9449 §7.2: a DPoP-bound token presented as bearer is a downgrade.
                 throw refusal(
-                    401,
-                    OAuthError(.invalidToken, "this token is DPoP-bound; present it with 'Authorization: DPoP' and a DPoP proof"),
+                    .invalidToken,
+                    "this token is DPoP-bound; present it with 'Authorization: DPoP' and a DPoP proof",
                     scheme: .dpop
                 )
             }
             guard configuration.acceptBearerTokens else {
-                throw refusal(401, OAuthError(.invalidToken, "this resource accepts only DPoP-bound tokens"), scheme: .dpop)
+                throw refusal(.invalidToken, "this resource accepts only DPoP-bound tokens", scheme: .dpop)
             }
             verified.kind = .bearer
         case .dpop:
             guard let boundKey else {
-                throw refusal(401, OAuthError(.invalidToken, "this token is not DPoP-bound; present it as a Bearer token"), scheme: .dpop)
+                throw refusal(.invalidToken, "this token is not DPoP-bound; present it as a Bearer token", scheme: .dpop)
             }
             let now = now()
             let proof: DPoPProof
@@ -211,19 +208,11 @@ public struct OAuthResourceServer: Sendable {
                 throw refusal(401, error, scheme: .dpop)
             }
             guard ConstantTime.equals(Array(proof.jkt.utf8), Array(boundKey.utf8)) else {
-                throw refusal(
-                    401,
-                    OAuthError(.invalidToken, "the DPoP proof key does not match the token's key binding (cnf.jkt)"),
-                    scheme: .dpop
-                )
+                throw refusal(.invalidToken, "the DPoP proof key does not match the token's key binding (cnf.jkt)", scheme: .dpop)
             }
             if let nonces {
                 guard let nonce = proof.nonce, nonces.isValid(nonce, now: now) else {
-                    throw refusal(
-                        401,
-                        OAuthError(.useDPoPNonce, "this resource requires a DPoP nonce; use the DPoP-Nonce response header"),
-                        scheme: .dpop
-                    )
+                    throw refusal(.useDPoPNonce, "this resource requires a DPoP nonce; use the DPoP-Nonce response header", scheme: .dpop)
                 }
             }
             let fresh = try await replayCache.insertIfAbsent(
@@ -232,7 +221,7 @@ public struct OAuthResourceServer: Sendable {
                 expiresAt: proofVerifier.replayWindowEnd(for: proof)
             )
             guard fresh else {
-                throw refusal(401, OAuthError(.invalidDPoPProof, "the DPoP proof was already used (replayed 'jti')"), scheme: .dpop)
+                throw refusal(.invalidDPoPProof, "the DPoP proof was already used (replayed 'jti')", scheme: .dpop)
             }
             verified.kind = .dpop
         }
@@ -292,20 +281,7 @@ public struct OAuthResourceServer: Sendable {
         }
         let nbf = (try? JSONDecoder().decode(TimeClaims.self, from: payload))?.nbf
         let now = now().timeIntervalSince1970
-        guard claims.iss == configuration.issuer else {
-            throw OAuthError(.invalidToken, "the access token was issued by another authorization server")
-        }
-        guard claims.aud.values.contains(where: acceptedAudiences.contains) else {
-            throw OAuthError(.invalidToken, "the access token is not meant for this resource (aud)")
-        }
-        guard TimeInterval(claims.exp) + configuration.clockSkew > now else {
-            throw OAuthError(.invalidToken, "the access token has expired")
-        }
-        if let nbf {
-            guard TimeInterval(nbf) - configuration.clockSkew <= now else {
-                throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)")
-            }
-        }
+        try check(issuer: claims.iss, audience: claims.aud.values, exp: claims.exp, nbf: nbf, now: now)
         guard TimeInterval(claims.iat) - configuration.clockSkew <= now else {
             throw OAuthError(.invalidToken, "the access token was issued in the future (iat)")
         }
@@ -322,6 +298,21 @@ public struct OAuthResourceServer: Sendable {
             authorizationDetails: claims.authorizationDetails,
             confirmation: claims.cnf
         )
+    }
+
+    /// The claims a JWT and an introspection answer share (RFC 9068 §4, RFC 7662 §2.2): the issuer and the
+    /// audience when given, `exp` and `nbf` within ``Configuration/clockSkew``.
+    private func check(issuer: String?, audience: [String]?, exp: Int, nbf: Int?, now: TimeInterval) throws(OAuthError) {
+        if let issuer, issuer != configuration.issuer {
+            throw OAuthError(.invalidToken, "the access token was issued by another authorization server")
+        }
+        if let audience, !audience.contains(where: acceptedAudiences.contains) {
+            throw OAuthError(.invalidToken, "the access token is not meant for this resource (aud)")
+        }
+        guard TimeInterval(exp) + configuration.clockSkew > now else { throw OAuthError(.invalidToken, "the access token has expired") }
+        if let nbf, TimeInterval(nbf) - configuration.clockSkew > now {
+            throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)")
+        }
     }
 
     private var acceptedAudiences: Set<String> { Set([configuration.resource] + configuration.additionalAudiences) }
@@ -369,17 +360,7 @@ public struct OAuthResourceServer: Sendable {
         guard answer.active, let exp = answer.exp, let sub = answer.sub else {
             throw OAuthError(.invalidToken, "the access token is not active")
         }
-        let now = now().timeIntervalSince1970
-        if let iss = answer.iss, iss != configuration.issuer {
-            throw OAuthError(.invalidToken, "the access token was issued by another authorization server")
-        }
-        if let aud = answer.aud, !aud.values.contains(where: acceptedAudiences.contains) {
-            throw OAuthError(.invalidToken, "the access token is not meant for this resource (aud)")
-        }
-        guard TimeInterval(exp) + configuration.clockSkew > now else { throw OAuthError(.invalidToken, "the access token has expired") }
-        if let nbf = answer.nbf, TimeInterval(nbf) - configuration.clockSkew > now {
-            throw OAuthError(.invalidToken, "the access token is not valid yet (nbf)")
-        }
+        try check(issuer: answer.iss, audience: answer.aud?.values, exp: exp, nbf: answer.nbf, now: now().timeIntervalSince1970)
         return VerifiedAccessToken(
             kind: answer.cnf?.jkt == nil ? .bearer : .dpop,
             issuer: answer.iss ?? configuration.issuer,
@@ -396,6 +377,11 @@ public struct OAuthResourceServer: Sendable {
     }
 
     // MARK: - Challenges
+
+    /// A 401 refusal with `code` and `message` (RFC 6750 §3.1, RFC 9449 §7.1).
+    private func refusal(_ code: OAuthError.Code, _ message: String, scheme: Scheme) -> ResourceRefusal {
+        refusal(401, OAuthError(code, message), scheme: scheme)
+    }
 
     /// The refusal with challenges per RFC 6750 §3 and RFC 9449 §7.1: no error details when no
     /// credentials were sent (both schemes offered), else the error on the scheme that was used.

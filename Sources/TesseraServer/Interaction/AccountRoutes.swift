@@ -18,23 +18,16 @@ struct AccountRoutes: Sendable {
 
     func addRoutes(to router: some RouterMethods<TesseraRequestContext>) {
         router.get("/account") { request, context in try await account(request, catalogs.negotiate(request)) }
-        router.post("/account/consents/:id/withdraw") { request, context in
-            try await withdraw(
-                request,
-                context: context,
-                id: try context.parameters.require("id"),
-                kind: .consent,
-                catalogs.negotiate(request)
-            )
-        }
-        router.post("/account/grants/:id/withdraw") { request, context in
-            try await withdraw(
-                request,
-                context: context,
-                id: try context.parameters.require("id"),
-                kind: .gnapGrant,
-                catalogs.negotiate(request)
-            )
+        for kind in Withdrawable.allCases {
+            router.post(RouterPath("/account/\(kind.rawValue)/:id/withdraw")) { request, context in
+                try await withdraw(
+                    request,
+                    context: context,
+                    id: try context.parameters.require("id"),
+                    kind: kind,
+                    catalogs.negotiate(request)
+                )
+            }
         }
     }
 
@@ -56,10 +49,10 @@ struct AccountRoutes: Sendable {
         )
     }
 
-    /// What a withdraw form names.
-    enum Withdrawable {
-        case consent
-        case gnapGrant
+    /// What a withdraw form names; the raw value is its path segment.
+    enum Withdrawable: String, CaseIterable {
+        case consent = "consents"
+        case gnapGrant = "grants"
     }
 
     private func withdraw(
