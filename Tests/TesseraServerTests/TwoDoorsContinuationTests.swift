@@ -17,31 +17,8 @@ extension TwoDoorsTests {
         let app = try await app()
         let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
         let continuation = TokenIssuer.randomIdentifier()
-        let current = clock.now
         // Approved by alice before the owner's forbid of `delete` was written.
-        let grant = GNAPGrantRecord(
-            id: TokenIssuer.sortableIdentifier(),
-            state: .approved,
-            clientKey: String(decoding: try JSONEncoder().encode(agent.key), as: UTF8.self),
-            keyThumbprint: try #require(try agent.key.jwk?.thumbprint()),
-            instanceID: "agent-1",
-            request: String(
-                decoding: try JSONEncoder().encode(
-                    GNAPGrantRequest(
-                        accessToken: .single(.init(access: ["delete"])),
-                        subject: GNAPSubjectRequest(subIDFormats: ["opaque"])
-                    )
-                ),
-                as: UTF8.self
-            ),
-            continuationHash: TokenIssuer.hashToken(continuation),
-            continueAfter: current,
-            subject: "alice",
-            createdAt: current,
-            updatedAt: current,
-            expiresAt: current.addingTimeInterval(600)
-        )
-        try await app.engine.stores.gnap.createGrant(grant, issued: [])
+        let grant = try await approvedGrant(app, agent, access: ["delete"], by: "alice", continuation: continuation)
         try await app.application.test(.router) { client in
             let refused = try await GNAPEndpointTests.send(
                 client,
@@ -57,6 +34,104 @@ extension TwoDoorsTests {
             #expect(refused.json["access_token"] == nil)
             #expect(try await app.engine.gnap.grants(state: .finalized).map(\.id) == [grant.id])
         }
+    }
+}
+
+/// The re-decision of an approved grant asks what the consent page asked (`Action::"approve"`,
+/// the approving person as `user`): an owner's rule aimed at that person, written after the
+/// approval, refuses the continuation (RFC 9635 §5: the AS decides before it issues tokens).
+extension TwoDoorsTests {
+    static let aliceMayNoLongerApprove = """
+        @id("alice-may-not-approve-read")
+        forbid (principal, action == Action::"approve", resource == Scope::"read")
+        when { context has user && context.user == User::"alice" };
+        """
+
+    @Test func anOwnersForbidOfTheApprovingPersonRefusesTheContinuation() async throws {
+        let app = try await app(policy: Self.aliceMayNoLongerApprove)
+        let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
+        let continuation = TokenIssuer.randomIdentifier()
+        // Approved by alice before the owner's rule against her approving `read` was written.
+        let grant = try await approvedGrant(app, agent, access: ["read"], by: "alice", continuation: continuation)
+        try await app.application.test(.router) { client in
+            let refused = try await GNAPEndpointTests.send(
+                client,
+                app,
+                agent,
+                method: .post,
+                path: "/gnap/continue/\(grant.id)",
+                body: nil,
+                token: continuation
+            )
+            #expect(refused.status == .forbidden, "\(refused.json)")
+            #expect(GNAPEndpointTests.errorCode(refused.json) == GNAPError.Code.requestDenied.rawValue)
+            #expect(refused.json["access_token"] == nil)
+            #expect(try await app.engine.gnap.grants(state: .finalized).map(\.id) == [grant.id])
+        }
+    }
+
+    /// The same rule leaves another person's approval alone: only the approving person is asked about.
+    @Test func anOwnersForbidOfAnotherPersonLeavesTheContinuationGranted() async throws {
+        let app = try await app(policy: Self.aliceMayNoLongerApprove)
+        let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
+        let continuation = TokenIssuer.randomIdentifier()
+        let grant = try await approvedGrant(app, agent, access: ["read"], by: "bob", continuation: continuation)
+        try await app.application.test(.router) { client in
+            let granted = try await GNAPEndpointTests.send(
+                client,
+                app,
+                agent,
+                method: .post,
+                path: "/gnap/continue/\(grant.id)",
+                body: nil,
+                token: continuation
+            )
+            #expect(granted.status == .ok, "\(granted.json)")
+            #expect(granted.json["access_token"] != nil)
+        }
+    }
+
+    /// A grant of `access` for agent-1, approved by `person`, stored as the interaction leaves it.
+    /// - Parameters:
+    ///   - app: the application.
+    ///   - agent: the instance's signer.
+    ///   - access: the rights approved.
+    ///   - person: who approved.
+    ///   - continuation: the continuation token.
+    /// - Returns: the stored grant.
+    /// - Throws: store failures.
+    func approvedGrant(
+        _ app: TesseraApplication,
+        _ agent: GNAPTestSigner,
+        access: [String],
+        by person: String,
+        continuation: String
+    ) async throws -> GNAPGrantRecord {
+        let current = clock.now
+        let grant = GNAPGrantRecord(
+            id: TokenIssuer.sortableIdentifier(),
+            state: .approved,
+            clientKey: String(decoding: try JSONEncoder().encode(agent.key), as: UTF8.self),
+            keyThumbprint: try #require(try agent.key.jwk?.thumbprint()),
+            instanceID: "agent-1",
+            request: String(
+                decoding: try JSONEncoder().encode(
+                    GNAPGrantRequest(
+                        accessToken: .single(.init(access: access.map(GNAPAccessRight.reference))),
+                        subject: GNAPSubjectRequest(subIDFormats: ["opaque"])
+                    )
+                ),
+                as: UTF8.self
+            ),
+            continuationHash: TokenIssuer.hashToken(continuation),
+            continueAfter: current,
+            subject: person,
+            createdAt: current,
+            updatedAt: current,
+            expiresAt: current.addingTimeInterval(600)
+        )
+        try await app.engine.stores.gnap.createGrant(grant, issued: [])
+        return grant
     }
 }
 

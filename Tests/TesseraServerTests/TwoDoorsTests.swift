@@ -103,10 +103,10 @@ import Testing
         Rights.allCases.flatMap { rights in Binding.allCases.map { Case(rights: rights, flow: flow, binding: $0) } }
     }
 
-    func app() async throws -> TesseraApplication {
+    func app(policy: String = Self.ownerPolicy) async throws -> TesseraApplication {
         let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
         let rs = GNAPTestSigner(kid: "rs-1", privateKey: rsKey, now: clock.closure)
-        let owner = try OwnerPolicy(text: Self.ownerPolicy, source: "owner.cedar")
+        let owner = try OwnerPolicy(text: policy, source: "owner.cedar")
         return try await TestServer.build(now: clock.closure) { configuration in
             configuration.issuer = Self.issuer
             configuration.idTokenLifetime = Self.idTokenLifetime

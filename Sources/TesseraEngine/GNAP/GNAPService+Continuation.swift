@@ -87,7 +87,8 @@ extension GNAPService {
 
     /// One attempt at moving a continued grant on, for ``GrantEngine/answer(_:from:)``; `nil` when the
     /// stored grant (or the interaction reference spent) changed since it was read. An approved
-    /// grant is decided again, so a policy written since the approval refuses its tokens.
+    /// grant is decided again, with the approving person as `user` (``redecide(_:client:approvedBy:)``),
+    /// so a policy written since the approval refuses its tokens.
     func advance(_ grant: GNAPGrantRecord, _ asked: AccessRequest, client: ClientIdentity) async throws -> GrantOutcome? {
         guard let continued = asked.gnap?.continued, let continuationHash = asked.gnap?.continuationHash else {
             throw GNAPError(.invalidContinuation, "no grant is continued")
@@ -139,7 +140,10 @@ extension GNAPService {
             guard try await finalize(&grant, expected: continued.presentedHash, state: readState) else { return nil }
             throw GNAPError(.userDenied, "the resource owner denied the request")
         }
-        if grant.state == .approved, case .refused(let refusal) = decide(AccessRequest(gnap: request), client: client) {
+        // The approving person is asked about as the consent page asked (a grant the client was
+        // approved for itself has its instance as subject, and no person).
+        let approver = grant.subject == grant.instanceID ? nil : grant.subject
+        if grant.state == .approved, let refusal = redecide(AccessRequest(gnap: request), client: client, approvedBy: approver) {
             guard try await finalize(&grant, expected: continued.presentedHash, state: readState) else { return nil }
             return .denied(refusal)
         }

@@ -56,6 +56,22 @@ extension GNAPService {
         return Self.refusal(decisions.decide(question)).map(Verdict.refused) ?? .pending
     }
 
+    /// Decides an approved grant again before its tokens are minted (RFC 9635 §5): as a new request
+    /// (``decide(_:client:)``), and, when a person approved it, as the consent page asked that person
+    /// (`Action::"approve"` with the person as `user`). A policy written since the approval, aimed at
+    /// the rights or at the approving person, refuses the tokens.
+    ///
+    /// - Parameters:
+    ///   - asked: the grant request as it stands.
+    ///   - client: the client (``identity(instance:thumbprint:proof:)``).
+    ///   - person: who approved, `nil` when the client was approved for itself.
+    /// - Returns: the refusal, or `nil` when the approval still holds.
+    func redecide(_ asked: AccessRequest, client: ClientIdentity, approvedBy person: String?) -> Refusal? {
+        if case .refused(let refusal) = decide(asked, client: client) { return refusal }
+        guard let person, !asked.rights.access.isEmpty else { return nil }
+        return Self.refusal(decisions.decide(asked.question(.approve, by: client, user: person)))
+    }
+
     private static func refusal(_ decision: AccessDecision) -> Refusal? {
         let refusals = decision.refusals
         guard !refusals.isEmpty else { return nil }
