@@ -10,6 +10,15 @@ struct SQLiteTokenStore: TokenStore {
         try await batcher.write { db in try Self.insert(issuance, db) }
     }
 
+    func record(_ issuance: TokenIssuance, spending spend: SingleUseSpend) async throws -> Bool {
+        // One job of the group commit: the spend and the record commit together, or neither does.
+        try await batcher.write { db in
+            guard try SQLiteReplayCache.spend(spend, db) else { return false }
+            try Self.insert(issuance, db)
+            return true
+        }
+    }
+
     func accessToken(jti: String) async throws -> AccessTokenRecord? {
         // Cached statements: introspection and exchange read these on every request, and preparing `SELECT *`
         // runs GRDB's authorizer once per column (issue 22: ~6 % of an introspection). A point read: on the caller's thread.
