@@ -43,14 +43,13 @@ extension GrantEngine {
             TokenExchangeGrant(validator: validator, trust: trust, redeemer: redeemer, idJAG: idJAGIssuer)
         ]
         if trust.acceptsGrants {
-            let idJAGRedeemer = IDJAGRedeemer(issuer: configuration.issuer, trust: trust, keys: keys, replay: stores.replay)
+            let idJAGRedeemer = IDJAGRedeemer(issuer: configuration.issuer, trust: trust, keys: keys)
             handlers.append(
                 JWTBearerGrant(
                     issuer: configuration.issuer,
                     tokenEndpoint: configuration.tokenEndpoint,
                     trust: trust,
                     keys: keys,
-                    replay: stores.replay,
                     idJAG: idJAGRedeemer
                 )
             )

@@ -11,8 +11,9 @@ import TesseraStorage
 /// ``IDJAGTrust`` settings and keys); its `alg` and signature; `aud` exactly our issuer, a string or
 /// a one-element array (§4.4.1, audience injection); `exp` (≤ the accepted lifetime), `nbf`,
 /// `iat`, `sub`, `jti`; `client_id` = the authenticated client (§4.4.1); the `cnf` key proven
-/// (§8.6); `resource` within the peer's table and covering the requested ones (EMA §7.6); then
-/// the `jti` is spent (single use per issuer, durable, until `exp`; EMA §7.4.2). The subject is
+/// (§8.6); `resource` within the peer's table and covering the requested ones (EMA §7.6). The
+/// `jti` is spent in the commit that records the access token (single use per issuer, durable,
+/// until `exp`; EMA §7.4.2). The subject is
 /// mapped as for chaining, the scope is the ID-JAG's ∩ the requested ∩ the client's ∩ the peer's
 /// cap ∩ the chaining policy, the access token's `aud` is the granted resource (EMA §5.1), and no
 /// refresh token is issued (§4.4.2).
@@ -20,7 +21,6 @@ struct IDJAGRedeemer: Sendable {
     let issuer: String
     let trust: TrustConfiguration
     let keys: TrustKeys
-    let replay: any ReplayCache
 
     func redeem(_ jws: CompactJWS, request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
     {
@@ -76,14 +76,14 @@ struct IDJAGRedeemer: Sendable {
             client: client.record,
             context: context
         )
-        // Spent only after every check a third party could fail, so nobody else can burn the ID-JAG.
-        let fresh = try await replay.insertIfAbsent(
+        // Spent in the same commit as the token's record, after every check: nobody can burn the ID-JAG without
+        // redeeming it, and it is spent exactly when it yields a token (one commit per redemption, issue 22).
+        let spend = SingleUseSpend(
             namespace: "id_jag:\(peer.issuer)",
             value: jti,
             expiresAt: Date(timeIntervalSince1970: Double(exp) + trust.clockSkew),
             now: context.now()
         )
-        guard fresh else { throw OAuthError.invalidGrant("ID-JAG 'jti' was already used: an ID-JAG is redeemed once") }
 
         guard let subject = peer.inbound.subject(of: claims) else {
             throw OAuthError.invalidGrant("the ID-JAG's subject cannot be mapped to a subject of this domain")
@@ -118,7 +118,9 @@ struct IDJAGRedeemer: Sendable {
         grant.confirmation = confirmation
         grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
         let minted = try await context.issuer.mint(grant)
-        try await context.tokens.record(minted.issuance)
+        guard try await context.tokens.record(minted.issuance, spending: spend) else {
+            throw OAuthError.invalidGrant("ID-JAG 'jti' was already used: an ID-JAG is redeemed once")
+        }
         return minted.response
     }
 

@@ -8,13 +8,13 @@ actor TrustKeys {
     private let cache: ClientKeyCache
     private let fetcher: any JWKSFetcher
     private let now: @Sendable () -> Date
-    private var staticVerifiers: [String: JSONKeyEntry] = [:]
+    /// Verifiers of configured JWK Sets, by owner: read without entering the actor (issue 22), since every redemption
+    /// and every exchange of a trusted issuer's token needs one and the set never changes while the server runs.
+    private nonisolated let staticVerifiers = LockedValue<[String: JWSVerifier]>([:])
     /// `jwks_uri` found in peers' metadata, by metadata URL, with when it was read.
     private var discovered: [String: (jwksURI: String, fetchedAt: Date)] = [:]
     /// How long a discovered `jwks_uri` is used before the metadata is read again.
     let metadataTimeToLive: TimeInterval = 3600
-
-    private struct JSONKeyEntry { let verifier: JWSVerifier }
 
     init(fetcher: any JWKSFetcher, refetchInterval: TimeInterval, now: @escaping @Sendable () -> Date) {
         cache = ClientKeyCache(fetcher: fetcher, now: now, minimumRefetchInterval: refetchInterval)
@@ -47,7 +47,7 @@ actor TrustKeys {
     ///   `temporarily_unavailable` (RFC 6749 §5.2, 503) when the owner's metadata or key set cannot be
     ///   fetched now — the JWT may be good, so the client may retry, as on the Appendix B.2 redeem
     ///   path (never the fetch error's text).
-    func verifier(
+    nonisolated func verifier(
         owner: String,
         jwks: PublicJWKSet?,
         jwksURI configuredURI: String?,
@@ -55,16 +55,26 @@ actor TrustKeys {
         kid: String?,
         code: OAuthError.Code
     ) async throws -> JWSVerifier {
-        if let jwks {
-            if let entry = staticVerifiers[owner] { return entry.verifier }
-            do {
-                let verifier = try await JWSVerifier(keys: jwks)
-                staticVerifiers[owner] = JSONKeyEntry(verifier: verifier)
-                return verifier
-            } catch {
-                throw OAuthError(code, "the keys configured for \(owner) are not usable")
-            }
+        guard let jwks else {
+            return try await fetchedVerifier(owner: owner, jwksURI: configuredURI, metadataURL: metadataURL, kid: kid, code: code)
         }
+        if let verifier = staticVerifiers.get()[owner] { return verifier }
+        let verifier: JWSVerifier
+        do { verifier = try await JWSVerifier(keys: jwks) } catch {
+            throw OAuthError(code, "the keys configured for \(owner) are not usable")
+        }
+        staticVerifiers.update { $0[owner] = verifier }
+        return verifier
+    }
+
+    /// The verifier for keys published at `jwks_uri` (configured or from the owner's metadata), through the cache.
+    private func fetchedVerifier(
+        owner: String,
+        jwksURI configuredURI: String?,
+        metadataURL: String?,
+        kid: String?,
+        code: OAuthError.Code
+    ) async throws -> JWSVerifier {
         var jwksURI = configuredURI
         if jwksURI == nil, let metadataURL { jwksURI = try await self.jwksURI(metadataURL: metadataURL, issuer: owner, code: code) }
         guard let jwksURI else { throw OAuthError(code, "no keys are configured for \(owner)") }

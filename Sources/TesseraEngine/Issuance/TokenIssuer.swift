@@ -137,13 +137,13 @@ public struct TokenIssuer: Sendable {
         )
         let accessToken: String
         if grant.additionalClaims.isEmpty {
-            accessToken = try await keyRing.signer().sign(claims, type: AccessTokenClaims.type)
+            accessToken = try keyRing.currentSigner().sign(claims, type: AccessTokenClaims.type)
         } else {
             guard case .object(var merged) = JWTClaimSet.jsonValue(claims) else {
                 throw JOSEError(.malformed, "the token claims could not be encoded")
             }
             for (name, value) in grant.additionalClaims where merged[name] == nil { merged[name] = value }
-            accessToken = try await keyRing.signer().sign(merged, type: AccessTokenClaims.type)
+            accessToken = try keyRing.currentSigner().sign(merged, type: AccessTokenClaims.type)
         }
         let accessRecord = AccessTokenRecord(
             jti: jti,
@@ -208,7 +208,7 @@ public struct TokenIssuer: Sendable {
             nonce: nonce,
             azp: audience
         )
-        return try await keyRing.signer().sign(claims, type: "JWT")
+        return try keyRing.currentSigner().sign(claims, type: "JWT")
     }
 
     /// A JWT assertion for another authorization server, its kind setting its JOSE `typ`, lifetime and
@@ -250,7 +250,7 @@ public struct TokenIssuer: Sendable {
         claims["exp"] = .number(Double(stamp.exp))
         claims["jti"] = .string(stamp.jti)
         if let scope { claims["scope"] = .string(scope) }
-        let value = try await keyRing.signer().sign(claims, type: type)
+        let value = try keyRing.currentSigner().sign(claims, type: type)
         let record = AccessTokenRecord(
             jti: stamp.jti,
             grantID: grantPrefix + stamp.jti,

@@ -41,7 +41,9 @@ public actor KeyRing {
     private let store: any KeyStore
     private let configuration: Configuration
     private let now: @Sendable () -> Date
-    private var candidates: [SigningCandidate] = []
+    /// The keys that may sign, replaced whole by ``reload()``: read without entering the actor (issue 22), since every
+    /// token, grant and ID token is signed through ``currentSigner()``.
+    private nonisolated let candidates = LockedValue<[SigningCandidate]>([])
     private var signers: [String: JWSSigner] = [:]
     private var published: PublicJWKSet = PublicJWKSet(keys: [])
     private var verifier: JWSVerifier?
@@ -98,7 +100,7 @@ public actor KeyRing {
         let set = PublicJWKSet(keys: publishedRecords.compactMap { try? decoder.decode(PublicJWK.self, from: Data($0.publicJWK.utf8)) })
         verifier = try await JWSVerifier(keys: set, allowedAlgorithms: Set(SigningKeyGenerator.supportedAlgorithms))
         published = set
-        self.candidates = candidates
+        self.candidates.set(candidates)
         self.signers = signers
         plaintextKids = records.filter { PrivateKeyEnvelope.keyID(of: $0.privateJWK) == nil }.map(\.kid)
         loaded = fingerprint
@@ -108,7 +110,15 @@ public actor KeyRing {
     /// The key that signs new tokens now: of the keys whose signing time has come, the latest that is
     /// not retired (a key rotated in is published, but does not sign, until its ``SigningKeyRecord/signsFrom``).
     public func signer() throws(JOSEError) -> JWSSigner {
+        try currentSigner()
+    }
+
+    /// ``signer()`` without entering the actor: the hot paths (every token minted) call this one.
+    /// - Returns: The key that signs new tokens now.
+    /// - Throws: ``JOSEError`` `unknownKey` before the keys are loaded.
+    public nonisolated func currentSigner() throws(JOSEError) -> JWSSigner {
         let current = now()
+        let candidates = self.candidates.get()
         let started = candidates.filter { $0.signsFrom <= current }
         let chosen =
             started.filter { ($0.retiredAt ?? .distantFuture) > current }.max { $0.signsFrom < $1.signsFrom }

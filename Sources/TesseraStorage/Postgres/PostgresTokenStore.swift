@@ -20,6 +20,17 @@ struct PostgresTokenStore: TokenStore {
         }
     }
 
+    func record(_ issuance: TokenIssuance, spending spend: SingleUseSpend) async throws -> Bool {
+        let logger = database.logger
+        // One transaction: the spend and the record commit together, or neither does. A concurrent spend of the same
+        // value waits on its key until this commits, then finds it taken (as PostgresReplayCache).
+        return try await database.transaction { connection in
+            guard try await PostgresReplayCache.spend(spend, connection, logger) else { return false }
+            try await Self.insert(issuance, connection, logger)
+            return true
+        }
+    }
+
     func accessToken(jti: String) async throws -> AccessTokenRecord? {
         try await database.withConnection { connection in
             let rows = try await connection.query(

@@ -42,13 +42,17 @@ public enum SQLiteDatabase {
         }
         let batcher = SQLiteWriteBatcher(writer: writer)
         var changeCounter: SQLiteChangeCounter?
-        if case .file(let path) = location { changeCounter = SQLiteChangeCounter(path: path) }
+        var reads: SQLiteReadConnections?
+        if case .file(let path) = location {
+            changeCounter = SQLiteChangeCounter(path: path)
+            reads = SQLiteReadConnections(path: path)
+        }
         let stores = Stores(
             clients: CachingClientStore(base: SQLiteClientStore(writer: writer, changeCounter: changeCounter)),
-            tokens: SQLiteTokenStore(writer: writer, batcher: batcher),
+            tokens: SQLiteTokenStore(writer: writer, batcher: batcher, reads: reads),
             replay: SQLiteReplayCache(writer: writer, batcher: batcher),
             keys: SQLiteKeyStore(writer: writer),
-            gnap: SQLiteGNAPStore(writer: writer, batcher: batcher),
+            gnap: SQLiteGNAPStore(writer: writer, batcher: batcher, reads: reads),
             clientMetadata: SQLiteClientMetadataStore(writer: writer),
             challenges: SQLiteClientChallengeStore(writer: writer, batcher: batcher),
             people: SQLitePeopleStore(writer: writer, batcher: batcher),

@@ -5,6 +5,8 @@ import GRDB
 struct SQLiteGNAPStore: GNAPStore {
     let writer: any DatabaseWriter
     let batcher: SQLiteWriteBatcher
+    /// Point reads of token management rows off GRDB's pool (file databases; `nil` in memory).
+    var reads: SQLiteReadConnections? = nil
 
     func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken]) async throws {
         try await batcher.write { db in
@@ -111,7 +113,9 @@ struct SQLiteGNAPStore: GNAPStore {
     }
 
     func token(jti: String) async throws -> GNAPTokenRecord? {
-        try SQLitePointRead.run(writer) { db in
+        // Every ledger lookup asks (issue 22): for an OAuth token the answer is no row.
+        if let reads { return try reads.first(Self.tokenSelect, key: jti, Self.tokenRecord) }
+        return try SQLitePointRead.run(writer) { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM gnap_tokens WHERE jti = ?"), arguments: [jti]).map(Self.tokenRecord)
         }
     }
@@ -192,6 +196,29 @@ struct SQLiteGNAPStore: GNAPStore {
             createdAt: Date(millis: row["created_at"]),
             updatedAt: Date(millis: row["updated_at"]),
             expiresAt: Date(millis: row["expires_at"])
+        )
+    }
+
+    /// The management row by access-token `jti`, its columns in the order the by-index ``tokenRecord`` reads them.
+    static let tokenSelect = """
+        SELECT manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at
+        FROM gnap_tokens WHERE jti = ?
+        """
+
+    /// A management row of ``tokenSelect``, read by column index.
+    /// - Parameter row: The current row.
+    /// - Returns: The record.
+    static func tokenRecord(_ row: SQLiteReadConnections.Columns) -> GNAPTokenRecord {
+        GNAPTokenRecord(
+            manageID: row.text(0),
+            managementHash: row.text(1),
+            grantID: row.text(2),
+            jti: row.text(3),
+            label: row.optionalText(4),
+            access: row.text(5),
+            flags: row.text(6).split(separator: " ").map(String.init),
+            createdAt: Date(millis: row.int64(7)),
+            revokedAt: row.optionalInt64(8).map(Date.init(millis:))
         )
     }
 

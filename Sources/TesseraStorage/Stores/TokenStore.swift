@@ -6,6 +6,17 @@ public import Foundation
 public protocol TokenStore: Sendable {
     /// Durably records everything a token response hands out, in one transaction.
     func record(_ issuance: TokenIssuance) async throws
+    /// Spends a single-use value (a JWT grant's `jti`, RFC 7523 §3 item 7) and records `issuance` in one durable
+    /// transaction: the value is spent exactly when the token it paid for is recorded (issue 22: one commit per
+    /// redemption instead of two). The value is spent as ``ReplayCache/insertIfAbsent(namespace:value:expiresAt:now:)``
+    /// would spend it, in the same table, so either path sees the other's spends.
+    /// - Parameters:
+    ///   - issuance: What the token response hands out.
+    ///   - spend: The single-use value the issuance consumes.
+    /// - Returns: `true` when the value was new and the issuance is recorded; `false` when it was already spent and has
+    ///   not expired (a replay): nothing is recorded.
+    /// - Throws: ``StorageError`` when the store cannot write.
+    func record(_ issuance: TokenIssuance, spending spend: SingleUseSpend) async throws -> Bool
     func accessToken(jti: String) async throws -> AccessTokenRecord?
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
     /// Atomically marks the refresh token used and records `replacement`. When the token was already
