@@ -15,8 +15,6 @@ extension GrantEngine {
     ///   (RFC 9635 §3.3, recorded), a client challenge, or a refusal.
     /// - Throws: only infrastructure failures (store outages); refusals are outcomes.
     public func answer(_ request: AccessRequest, from client: ClientIdentity) async throws -> GrantOutcome {
-        var request = request
-        request.provenKey = client.provenKey
         // A GNAP grant request (RFC 9635 §2): decided by the one decision point, its tokens minted by
         // the one issuer, the grant recorded for the door to continue.
         if case .gnap = client.registration {
@@ -34,8 +32,8 @@ extension GrantEngine {
             return .denied(Refusal(.clientNotEntitled, "this client is not allowed to use grant_type \(grantType)"))
         }
         do {
-            if let challenges { try await challenges.admit(request, client: registered) }
-            let tokens = try await handler.handle(request, client: registered, context: context)
+            if let challenges { try await challenges.admit(request, client: registered, key: client.provenKey) }
+            let tokens = try await handler.handle(request, client: registered, key: client.provenKey, context: context)
             return .granted(
                 .init(tokens: [.init(oauth: tokens)], dropped: Self.dropped(asked: request.rights.scope, granted: tokens.scope))
             )

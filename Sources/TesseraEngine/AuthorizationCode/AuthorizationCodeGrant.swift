@@ -9,7 +9,8 @@ struct AuthorizationCodeGrant: EvidenceHandler {
     let grantType: GrantType = .authorizationCode
     let store: any AuthorizationCodeStore
 
-    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
+    {
         guard case .authorizationCode(let code, let presentedRedirectURI, let presentedVerifier) = request.evidence else {
             throw OAuthError.invalidRequest("an authorization code is required")
         }
@@ -60,8 +61,8 @@ struct AuthorizationCodeGrant: EvidenceHandler {
             audience: audience,
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
-        grant.confirmation = request.provenKey?.confirmation
-        grant.refreshTokenBinding = request.provenKey?.jkt
+        grant.confirmation = key?.confirmation
+        grant.refreshTokenBinding = key?.jkt
         grant.authorizationDetails = approved.authorizationDetails
         grant.parent = approved.consentID.map { TokenParent(.consent, $0) }
         let minted = try await context.issuer.mint(grant)

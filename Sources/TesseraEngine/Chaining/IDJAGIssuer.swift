@@ -23,7 +23,12 @@ struct IDJAGIssuer: Sendable {
     /// OpenID Connect authentication claims an ID-JAG carries over from the ID token (draft §3.1).
     static let authenticationClaims = ["auth_time", "acr", "amr"]
 
-    func issue(_ request: AccessRequest, client: AuthenticatedClient, context grantContext: GrantContext) async throws -> TokenResponse {
+    func issue(
+        _ request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context grantContext: GrantContext
+    ) async throws -> TokenResponse {
         guard case .subjectToken(let presented) = request.evidence else { throw OAuthError.invalidRequest("a subject token is required") }
         let subjectToken = try Evidence.require(presented.token, "subject_token")
         let subjectType = try Evidence.require(presented.tokenType, "subject_token_type")
@@ -99,7 +104,7 @@ struct IDJAGIssuer: Sendable {
         } else if !resources.isEmpty {
             claims["resource"] = .array(resources.map(JSONValue.string))
         }
-        if let jkt = request.provenKey?.jkt { claims["cnf"] = .object(["jkt": .string(jkt)]) }
+        if let jkt = key?.jkt { claims["cnf"] = .object(["jkt": .string(jkt)]) }
         return try await issuer.mintAssertion(
             .init(kind: .idJAG, claims: claims, audience: peer.issuer, scope: scope, clientID: client.id, subject: subject)
         )

@@ -22,8 +22,13 @@ struct IDJAGRedeemer: Sendable {
     let trust: TrustConfiguration
     let keys: TrustKeys
 
-    func redeem(_ jws: CompactJWS, request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
-    {
+    func redeem(
+        _ jws: CompactJWS,
+        request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context: GrantContext
+    ) async throws -> TokenResponse {
         // Draft §8: ID-JAGs are for confidential clients; EMA §7.7: client authentication MUST be enforced.
         guard client.method != .none else {
             throw OAuthError.invalidClient(
@@ -68,7 +73,7 @@ struct IDJAGRedeemer: Sendable {
                 "ID-JAG 'client_id' is not the authenticated client; only the client it was issued for redeems it (§4.4.1)"
             )
         }
-        let confirmation = try confirmation(claims, proven: request.provenKey?.confirmation)
+        let confirmation = try confirmation(claims, proven: key?.confirmation)
         let audience = try grantedResources(
             claims,
             requested: request.resources,

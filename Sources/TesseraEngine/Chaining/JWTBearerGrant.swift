@@ -30,12 +30,13 @@ struct JWTBearerGrant: EvidenceHandler {
         "at+jwt", "dpop+jwt", "client-authentication+jwt", "logout+jwt", "secevent+jwt", "txntoken+jwt", "oauth-id-jag+jwt",
     ]
 
-    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
+    {
         guard case .jwtGrant(let assertion) = request.evidence else { throw OAuthError.invalidRequest("an assertion is required") }
         let jws: CompactJWS
         do { jws = try CompactJWS(parsing: assertion) } catch { throw OAuthError.invalidGrant("assertion is not a JWS: \(error.message)") }
         let typ = jws.header.typ.map(Self.normalizedType)
-        if typ == IDJAGTrust.type { return try await idJAG.redeem(jws, request: request, client: client, context: context) }
+        if typ == IDJAGTrust.type { return try await idJAG.redeem(jws, request: request, client: client, key: key, context: context) }
         if let typ, Self.refusedTypes.contains(typ) {
             throw OAuthError.invalidGrant(
                 typ == "at+jwt"
@@ -75,7 +76,7 @@ struct JWTBearerGrant: EvidenceHandler {
             throw OAuthError.invalidGrant("the grant was minted for another client ('client_id'/'azp'); only that client may redeem it")
         }
         // The key binding too, so a party without the grant's key cannot burn it either.
-        let confirmation = try confirmation(claims: claims, proven: request.provenKey?.confirmation)
+        let confirmation = try confirmation(claims: claims, proven: key?.confirmation)
         // Spent with the token record, in one commit (``finish``): a grant is spent exactly when it yields a token.
         let spend = SingleUseSpend(
             namespace: "jwt_grant:\(peer.issuer)",

@@ -34,14 +34,15 @@ struct TokenExchangeGrant: EvidenceHandler {
         var delegated: Bool
     }
 
-    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
+    {
         guard client.method != .none else {
             throw OAuthError.invalidClient("token exchange needs an authenticated client")
         }
         guard case .subjectToken(let presented) = request.evidence else { throw OAuthError.invalidRequest("a subject token is required") }
         // An ID-JAG is a profile of its own: an identity assertion in, the issuance policy deciding the access.
         if presented.requestedTokenType == TokenTypeIdentifier.idJAG {
-            return try await idJAG.issue(request, client: client, context: context)
+            return try await idJAG.issue(request, client: client, key: key, context: context)
         }
         let subjectToken = try Evidence.require(presented.token, "subject_token")
         let subjectType = try Evidence.require(presented.tokenType, "subject_token_type")
@@ -65,7 +66,7 @@ struct TokenExchangeGrant: EvidenceHandler {
         let confirmation = try DerivedTokenRules.confirmation(
             required: presenter.delegated ? actingParty?.confirmation : subject.confirmation,
             parentBound: subject.confirmation != nil || actingParty?.confirmation != nil,
-            proven: request.provenKey?.confirmation,
+            proven: key?.confirmation,
             role: presenter.delegated && actingParty?.confirmation != nil ? "actor_token" : "subject_token"
         )
 

@@ -19,10 +19,17 @@ enum ChallengeContext {
     /// - Parameters:
     ///   - request: the token request.
     ///   - client: the authenticated client.
+    ///   - key: the key the client proved with this request (DPoP), if any.
     ///   - satisfied: the requirement types already proven.
     ///   - now: the time.
     /// - Returns: the context.
-    static func build(request: AccessRequest, client: AuthenticatedClient, satisfied: Set<String>, now: Date) -> [CedarString: CedarValue] {
+    static func build(
+        request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        satisfied: Set<String>,
+        now: Date
+    ) -> [CedarString: CedarValue] {
         let requested = request.rights.scope?.tokens ?? []
         let declared = client.metadata.map { Set(($0.document.scope ?? "").split(separator: " ").map(String.init)) }
         let firstSeen = client.metadata?.observation.firstSeenAt ?? client.record.createdAt
@@ -37,7 +44,7 @@ enum ChallengeContext {
             "metadataDocumentClient": .bool(client.metadata != nil),
             "scopeBeyondMetadata": .bool(declared.map { !Set(requested).isSubset(of: $0) } ?? false),
             "keysChangedRecently": .bool(keysChanged),
-            "senderConstrained": .bool(request.provenKey != nil),
+            "senderConstrained": .bool(key != nil),
             "authorizationDetailsTypes": strings(details.compactMap { if case .string(let type) = $0["type"] { type } else { nil } }),
             "largestAmount": .long(details.map(largestAmount).max() ?? 0),
             "evidence": strings(Array(satisfied)),

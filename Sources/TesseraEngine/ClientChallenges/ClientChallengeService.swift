@@ -62,14 +62,14 @@ public struct ClientChallengeService: Sendable {
     /// Lets the request through, or throws.
     /// - Throws: ``InsufficientClientAuthorization`` (a challenge, already stored); ``OAuthError``
     ///   `unauthorized_client` for a refusal, a bad retry or a client that cannot be challenged.
-    public func admit(_ request: AccessRequest, client: AuthenticatedClient) async throws {
+    public func admit(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?) async throws {
         var satisfied: Set<String> = []
         if let session = request.challengeAnswer?.session {
-            satisfied = try await redeem(session: session, request: request, client: client)
+            satisfied = try await redeem(session: session, request: request, client: client, key: key)
         }
         let (ruling, forbids) = decisions.challenge(
             party: .init(oauth: client.record),
-            context: ChallengeContext.build(request: request, client: client, satisfied: satisfied, now: now())
+            context: ChallengeContext.build(request: request, client: client, key: key, satisfied: satisfied, now: now())
         )
         switch ClientChallengePolicy.Verdict.verdict(ruling, forbids: forbids, satisfied: satisfied) {
         case .permit:
@@ -77,7 +77,7 @@ public struct ClientChallengeService: Sendable {
         case .deny(let reason):
             throw OAuthError.unauthorizedClient("the authorization server's policy refuses this request: \(reason)")
         case .challenge(let type):
-            throw try await challenge(type: type, request: request, client: client, satisfied: satisfied)
+            throw try await challenge(type: type, request: request, client: client, key: key, satisfied: satisfied)
         }
     }
 
@@ -91,7 +91,13 @@ public struct ClientChallengeService: Sendable {
         var satisfied: [String]
     }
 
-    func challenge(type: String, request: AccessRequest, client: AuthenticatedClient, satisfied: Set<String>) async throws -> any Error {
+    func challenge(
+        type: String,
+        request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        satisfied: Set<String>
+    ) async throws -> any Error {
         // §7: only clients that say they understand challenges get one; today that is said in a
         // Client ID Metadata Document.
         guard client.metadata?.document.insufficientClientAuthorizationSupported == true else {
@@ -118,7 +124,7 @@ public struct ClientChallengeService: Sendable {
             ClientChallengeRecord(
                 sessionHash: TokenIssuer.hashToken(session),
                 clientID: client.id,
-                keyThumbprint: request.provenKey?.jkt,
+                keyThumbprint: key?.jkt,
                 requestDigest: Self.digest(request),
                 requirement: String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self),
                 issuedAt: issuedAt,
@@ -135,7 +141,7 @@ public struct ClientChallengeService: Sendable {
 
     // MARK: - Redeeming
 
-    func redeem(session: String, request: AccessRequest, client: AuthenticatedClient) async throws -> Set<String> {
+    func redeem(session: String, request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?) async throws -> Set<String> {
         func refuse(_ why: String) -> OAuthError { .unauthorizedClient("challenge_session rejected: \(why)") }
         guard session.utf8.count <= 128 else { throw refuse("it is not one this server issued") }
         let record: ClientChallengeRecord
@@ -148,7 +154,7 @@ public struct ClientChallengeService: Sendable {
         }
         guard record.clientID == client.id else { throw refuse("it was issued to another client") }
         guard record.expiresAt > now() else { throw refuse("it has expired") }
-        guard record.keyThumbprint == request.provenKey?.jkt else {
+        guard record.keyThumbprint == key?.jkt else {
             throw refuse("the request is not proven with the key the challenged request used (DPoP)")
         }
         guard record.requestDigest == Self.digest(request) else {

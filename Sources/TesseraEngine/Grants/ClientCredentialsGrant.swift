@@ -6,7 +6,8 @@ import TesseraStorage
 struct ClientCredentialsGrant: EvidenceHandler {
     let grantType: GrantType = .clientCredentials
 
-    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
+    {
         try context.resourceCheck.requireNamed(request.resources, client: client.record)
         let scope = try context.scopeCheck.grantedScope(
             requested: request.rights.scope,
@@ -21,8 +22,8 @@ struct ClientCredentialsGrant: EvidenceHandler {
             audience: [],
             includeRefreshToken: client.record.grantTypes.contains(.refreshToken)
         )
-        grant.confirmation = request.provenKey?.confirmation
-        grant.refreshTokenBinding = request.provenKey?.jkt
+        grant.confirmation = key?.confirmation
+        grant.refreshTokenBinding = key?.jkt
         if let requested = request.rights.authorizationDetails {
             grant.authorizationDetails = try context.authorizationDetails.grant(
                 requested,

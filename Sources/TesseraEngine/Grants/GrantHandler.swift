@@ -7,5 +7,5 @@ import TesseraProtocol
 protocol EvidenceHandler: Sendable {
     /// The grant type a client must be registered for to present this evidence.
     var grantType: GrantType { get }
-    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
 }

@@ -6,7 +6,8 @@ import TesseraStorage
 struct RefreshTokenGrant: EvidenceHandler {
     let grantType: GrantType = .refreshToken
 
-    func handle(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> TokenResponse {
+    func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
+    {
         guard case .refreshToken(let presented) = request.evidence else { throw OAuthError.invalidRequest("a refresh token is required") }
         let hash = TokenIssuer.hashToken(presented)
         let now = context.now()
@@ -22,7 +23,7 @@ struct RefreshTokenGrant: EvidenceHandler {
         // public client; a confidential client may prove another key. Never without one: the grant's
         // tokens were key-bound, so the new ones are too (RFC 9700 §4.8).
         if let boundKey = record.jkt {
-            guard let proven = request.provenKey?.jkt else {
+            guard let proven = key?.jkt else {
                 throw OAuthError(.invalidDPoPProof, "this refresh token's grant is bound to a DPoP key; send a DPoP proof (RFC 9449 §5)")
             }
             guard client.record.authMethod != .none || ConstantTime.equals(Array(proven.utf8), Array(boundKey.utf8)) else {
@@ -71,8 +72,8 @@ struct RefreshTokenGrant: EvidenceHandler {
             includeRefreshToken: true,
             refreshScope: grantScope
         )
-        grant.confirmation = request.provenKey?.confirmation
-        grant.refreshTokenBinding = request.provenKey?.jkt ?? record.jkt
+        grant.confirmation = key?.confirmation
+        grant.refreshTokenBinding = key?.jkt ?? record.jkt
         grant.authorizationDetails = details
         grant.refreshAuthorizationDetails = grantDetails
         grant.parent = TokenParent(.refresh)

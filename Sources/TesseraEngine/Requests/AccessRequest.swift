@@ -33,9 +33,6 @@ public struct AccessRequest: Sendable {
     public var audiences: [String] = []
     public var subject: Subject
     public var evidence: Evidence
-    /// The client's ``ClientIdentity/provenKey``, copied here by ``GrantEngine/answer(_:from:)`` for
-    /// the evidence checks that read it with the request; doors set it on the identity.
-    var provenKey: ProvenKey?
     /// The answer to an earlier client challenge, on its retry.
     public var challengeAnswer: ClientChallengeAnswer?
     /// The door's own name for the request kind: the OAuth `grant_type`, or `gnap` (the decision
