@@ -21,8 +21,8 @@ import Testing
     }
 
     /// Runs `body` against a fresh server and stops the server afterwards, whatever happens.
-    func withServer(wait: Int = 0, _ body: (Server) async throws -> Void) async throws {
-        let server = try await start(wait: wait)
+    func withServer(wait: Int = 0, policy: String? = nil, _ body: (Server) async throws -> Void) async throws {
+        let server = try await start(wait: wait, policy: policy)
         do {
             try await body(server)
         } catch {
@@ -32,7 +32,7 @@ import Testing
         try await server.process.stop()
     }
 
-    func start(wait: Int = 0) async throws -> Server {
+    func start(wait: Int = 0, policy: String? = nil) async throws -> Server {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-gnap-sdk-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let agentJWK = String(decoding: try JSONEncoder().encode(agent.publicJWK), as: UTF8.self)
@@ -55,7 +55,10 @@ import Testing
             - id: photos-rs2
               key: {"proof": "httpsig", "jwk": \(rs2JWK)}
               audiences: ["https://rs2.example/"]
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        """
+        .appending(policy == nil ? "" : "\npolicy:\n  file: \(directory.appendingPathComponent("policy.cedar").path)\n")
+        .write(toFile: config, atomically: true, encoding: .utf8)
+        try policy?.write(to: directory.appendingPathComponent("policy.cedar"), atomically: true, encoding: .utf8)
         let process = try await TesseraProcess(["--config", config, "--data-dir", directory.path])
         return Server(process: process, directory: directory)
     }

@@ -70,6 +70,19 @@ extension GNAPClientEndToEndTests {
         }
     }
 
+    @Test func anOwnersForbidOnExchangeRefusesADerivedTokenAsAtTheTokenEndpoint() async throws {
+        // RFC 8693 exchange at /token asks Action::"exchange"; deriving through GNAP (RFC 9767 §4) is the same
+        // act, so the owner's rule holds at both doors (it did not: the derivation asked no policy).
+        let policy = #"forbid (principal == Client::"photos-rs", action == Action::"exchange", resource);"#
+        try await withServer(policy: policy) { server in
+            let (_, parent) = try await parentToken(server)
+            let code = await refusal {
+                _ = try await resourceServer(server).deriveToken(from: parent.value, access: [Self.photoAPI(["read"], at: [Self.rs2])])
+            }
+            #expect(code == .requestDenied)
+        }
+    }
+
     @Test func aDerivedTokenWiderThanItsParentIsRefused() async throws {
         try await withServer { server in
             let (_, parent) = try await parentToken(server)

@@ -72,7 +72,7 @@ extension GNAPService {
         return Self.refusal(decisions.decide(asked.question(.approve, by: client, user: person)))
     }
 
-    private static func refusal(_ decision: AccessDecision) -> Refusal? {
+    static func refusal(_ decision: AccessDecision) -> Refusal? {
         let refusals = decision.refusals
         guard !refusals.isEmpty else { return nil }
         return Refusal(.rightsRefused, "refused by policy: \(AccessDecision(rulings: refusals).refusalDescription)")

@@ -71,6 +71,18 @@ extension GNAPService {
                 "a derived token may carry only access the existing token carries (narrow, never widen; RFC 9767 §4, §6.6)"
             )
         }
+        // Deriving is exchanging the parent for a narrower token: the one decision point is asked
+        // `Action::"exchange"` as for RFC 8693 at the token endpoint, so an owner's forbid holds at both doors.
+        let question = AccessQuestion(
+            party: AccessQuestion.Party(id: party.id, door: .gnap, registered: true, scopes: party.instance?.allowedAccess ?? []),
+            operation: .exchange,
+            rights: tokens.requests.flatMap { $0.access.map(\.typeOrReference) },
+            audiences: server.audiences.sorted(),
+            user: parent.subject == party.id ? nil : parent.subject,
+            door: .gnap,
+            grantType: "existing_access_token"
+        )
+        if let refusal = Self.refusal(decisions.decide(question)) { throw refusal.gnap }
 
         let current = now()
         var stored = request
