@@ -83,6 +83,22 @@ extension GNAPClientEndToEndTests {
         }
     }
 
+    @Test func anOwnersForbidOnRefreshRefusesARotationAsAtTheTokenEndpoint() async throws {
+        // A rotated value lives a new lifetime, as a refreshed OAuth token does (Action::"refresh" at /token);
+        // the owner's rule holds for GNAP rotation (RFC 9635 §6.1) too (it did not: rotation asked no policy).
+        let policy = #"forbid (principal == Client::"e2e-agent", action == Action::"refresh", resource);"#
+        try await withServer(policy: policy) { server in
+            let (gnap, token) = try await parentToken(server)
+            do {
+                _ = try await gnap.rotate(token)
+                Issue.record("the rotation was granted")
+            } catch let error as GNAPClientError {
+                #expect(error.gnapError?.code == .requestDenied)
+            }
+            #expect(try await resourceServer(server).introspect(token: token.value, proof: "httpsig").active, "the token itself stays")
+        }
+    }
+
     @Test func aDerivedTokenWiderThanItsParentIsRefused() async throws {
         try await withServer { server in
             let (_, parent) = try await parentToken(server)

@@ -150,6 +150,23 @@ extension GNAPService {
         guard record.revokedAt == nil else { throw GNAPError(.invalidRotation, "the token was revoked") }
         guard grant.state != .finalized else { throw GNAPError(.invalidRotation, "the grant was revoked") }
         let access = try Self.decode([GNAPAccessRight].self, from: Array(record.access.utf8))
+        // A new value lives a new lifetime, as a refresh does (RFC 6749 §6): the one decision point is asked
+        // `Action::"refresh"` for the token's rights, so an owner's rule written since the grant holds here too.
+        let holder = try await registeredInstance(grant.instanceID)
+        let question = AccessQuestion(
+            party: AccessQuestion.Party(
+                id: grant.instanceID ?? "jkt:" + grant.keyThumbprint,
+                door: .gnap,
+                registered: grant.instanceID != nil,
+                scopes: holder?.allowedAccess ?? []
+            ),
+            operation: .refresh,
+            rights: access.map(\.typeOrReference),
+            user: grant.subject.flatMap { $0 == grant.instanceID || $0 == grant.keyThumbprint ? nil : $0 },
+            door: .gnap,
+            grantType: "rotation"
+        )
+        if let refusal = Self.refusal(decisions.decide(question)) { throw refusal.gnap }
         let request = GNAPTokenRequest(access: access, label: record.label, flags: record.flags.isEmpty ? nil : record.flags)
         // A derived token (RFC 9767 §4) stays derived: same parent, never outliving it, never from a revoked lineage.
         let parent = try await derivedParent(ofTokenJTI: record.jti)
