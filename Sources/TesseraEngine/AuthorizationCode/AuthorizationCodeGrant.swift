@@ -53,6 +53,10 @@ struct AuthorizationCodeGrant: EvidenceHandler {
             offered: Scope(approved.scope),
             question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: audience)
         )
+        try context.scopeCheck.refuseForbiddenTypes(
+            of: approved.authorizationDetails,
+            question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: audience)
+        )
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
             clientID: client.id,

@@ -148,6 +148,14 @@ struct TokenExchangeGrant: EvidenceHandler {
             } else {
                 grant.authorizationDetails = subject.authorizationDetails
             }
+            try context.scopeCheck.refuseForbiddenTypes(
+                of: grant.authorizationDetails,
+                question: request.question(
+                    .exchange,
+                    by: ClientIdentity(.oauth(client)),
+                    user: subject.subject == client.id ? nil : subject.subject
+                )
+            )
             let minted = try await context.issuer.mint(grant)
             try await context.tokens.record(minted.issuance)
             var response = minted.response

@@ -30,6 +30,10 @@ struct ClientCredentialsGrant: EvidenceHandler {
                 to: .init(clientID: client.id, subject: client.id)
             )
         }
+        try context.scopeCheck.refuseForbiddenTypes(
+            of: grant.authorizationDetails,
+            question: request.question(.token, by: ClientIdentity(.oauth(client)))
+        )
         // RFC 8707 resources and the granted rights' locations (RFC 9396 §2), as at the GNAP door.
         grant.audience = try context.resourceCheck.audience(
             for: request.resources,

@@ -63,6 +63,14 @@ struct RefreshTokenGrant: EvidenceHandler {
             }
             details = try context.authorizationDetails.narrow(requested, within: grantDetails)
         }
+        try context.scopeCheck.refuseForbiddenTypes(
+            of: details,
+            question: request.question(
+                .refresh,
+                by: ClientIdentity(.oauth(client)),
+                user: record.subject == client.id ? nil : record.subject
+            )
+        )
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
             clientID: client.id,

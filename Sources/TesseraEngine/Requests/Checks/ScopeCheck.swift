@@ -52,6 +52,25 @@ struct ScopeCheck: Sendable {
         return scope
     }
 
+    /// Refuses rich authorization details (RFC 9396 §2) whose `type` an owner's policy forbids. The GNAP door
+    /// asks the decision point about each access right's type; this asks the same of each entry's, so a
+    /// `forbid … resource == Scope::"<type>"` holds at both doors. Forbid-only: the shipped defaults do not
+    /// list RAR types as registered scopes, and the types' own checks (``AuthorizationDetailsProcessor``) stay.
+    /// - Parameters:
+    ///   - details: the entries to be granted, if any.
+    ///   - question: the request's question (operation, client, person, audiences).
+    /// - Throws: ``OAuthError`` `invalid_authorization_details` (RFC 9396 §5) naming the policies.
+    func refuseForbiddenTypes(of details: [JSONValue]?, question: AccessQuestion) throws(OAuthError) {
+        var question = question
+        question.rights = (details ?? []).compactMap { entry in
+            guard case .object(let object) = entry, case .string(let type)? = object["type"] else { return nil }
+            return type
+        }
+        guard !question.rights.isEmpty else { return }
+        let refusals = decisions.decide(question).refusals
+        guard refusals.isEmpty else { throw OAuthError.invalidAuthorizationDetails(AccessDecision(rulings: refusals).refusalDescription) }
+    }
+
     /// Refuses a request whose audiences policy does not allow (`Resource::"…"`), whatever its scope.
     /// - Parameter decision: the decision point's answer.
     /// - Returns: `decision`, when every audience is permitted.
