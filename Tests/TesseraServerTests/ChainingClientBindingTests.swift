@@ -54,4 +54,24 @@ import Testing
             #expect(try await F.redeem(b, grant: unbound, as: "reader").status == .ok)
         }
     }
+
+    @Test func aJTIThatIsNotTextIsRefusedBeforeItBecomesASingleUseKey() async throws {
+        // SQLite stores 'g\0x' as written, PostgreSQL refuses the NUL: one replay key, read two ways.
+        let fixture = try await F.make(configureB: { configuration in
+            var peer = TrustConfiguration.Peer(name: "idp", issuer: F.externalIssuer)
+            peer.jwks = PublicJWKSet(keys: [TestClients.jwtClientPublicJWK])
+            configuration.chaining.peers = [peer]
+        })
+        try await fixture.run { _, b in
+            let now = Double(Int(fixture.clock.now.timeIntervalSince1970))
+            for jti in ["g\u{0}x", "g\u{7}", "g\u{200B}", "e\u{0301}"] {
+                let grant = try await F.signed([
+                    "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(F.issuerB), "iat": .number(now),
+                    "exp": .number(now + 60), "jti": .string(jti), "scope": .string("read"),
+                ])
+                let answer = try await F.redeem(b, grant: grant, as: "reader")
+                #expect(answer.error == "invalid_grant", "\(jti.unicodeScalars.map(\.value))")
+            }
+        }
+    }
 }

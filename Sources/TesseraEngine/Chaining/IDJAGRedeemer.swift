@@ -155,8 +155,10 @@ struct IDJAGRedeemer: Sendable {
         guard Double(exp - iat) <= trust.maximumGrantLifetime else {
             throw OAuthError.invalidGrant("ID-JAG lifetime exceeds \(Int(trust.maximumGrantLifetime)) s")
         }
-        guard let jti = claims.string("jti"), !jti.isEmpty, jti.utf8.count <= 256 else {
-            throw OAuthError.invalidGrant("ID-JAG needs a 'jti' of at most 256 bytes (single use, EMA §7.4.2)")
+        guard let jti = claims.string("jti"), PresentedIdentifier.isCanonical(jti, as: .tokenID) else {
+            throw OAuthError.invalidGrant(
+                "ID-JAG needs a 'jti' of at most 256 bytes of text without control characters (single use, EMA §7.4.2)"
+            )
         }
         return (jti, exp)
     }

@@ -170,8 +170,10 @@ struct JWTBearerGrant: EvidenceHandler {
                 throw OAuthError.invalidGrant("assertion lifetime exceeds \(Int(trust.maximumGrantLifetime)) s")
             }
         }
-        guard let jti = claims.string("jti"), !jti.isEmpty, jti.utf8.count <= 256 else {
-            throw OAuthError.invalidGrant("assertion needs a 'jti' of at most 256 bytes (grants are single use)")
+        guard let jti = claims.string("jti"), PresentedIdentifier.isCanonical(jti, as: .tokenID) else {
+            throw OAuthError.invalidGrant(
+                "assertion needs a 'jti' of at most 256 bytes of text without control characters (grants are single use)"
+            )
         }
         return (jti, exp)
     }

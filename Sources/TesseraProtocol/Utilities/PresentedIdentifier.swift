@@ -50,6 +50,9 @@ public enum PresentedIdentifier {
         public static let serverIdentifier = Kind(name: "identifier", maximumBytes: 128, alphabet: .token)
         /// A user code as typed (RFC 9635 §4.1.2): letters, digits, a separator or two, at most 32 bytes.
         public static let userCode = Kind(name: "user code", maximumBytes: 32, alphabet: .unicode)
+        /// A JWT ID (RFC 7519 §4.1.7) that keys a single-use record: NFC text without control or format
+        /// characters, at most 256 bytes, so the SQLite and PostgreSQL replay keys are the same string.
+        public static let tokenID = Kind(name: "jti", maximumBytes: 256, alphabet: .unicode)
     }
 
     /// Why an identifier was refused; `message` is safe to show (it never echoes the value).

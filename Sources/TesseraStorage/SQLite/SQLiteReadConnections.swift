@@ -67,6 +67,8 @@ final class SQLiteReadConnections: Sendable {
 
     /// One read-only connection and its prepared statements, used by one thread at a time (taken out of `idle` while
     /// it reads), hence `@unchecked Sendable`; closed when released.
+    // @unchecked Sendable is safe: a Connection is only ever reached by the one thread that popped it from the
+    // Mutex-guarded `idle` list, and it goes back to the list only after its read finished.
     private final class Connection: @unchecked Sendable {
         let handle: OpaquePointer
         var statements: [String: OpaquePointer] = [:]
