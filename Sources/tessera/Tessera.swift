@@ -8,7 +8,7 @@ struct Tessera: AsyncParsableCommand {
         abstract: "Tessera: an OAuth 2 / GNAP authorization server with Cedar policies.",
         // One paragraph per line: ArgumentParser wraps the text itself.
         discussion: """
-            Start with `tessera serve` (no configuration needed), then `tessera demo gnap` or `tessera demo chaining` to see the flows.
+            Start with `tessera serve` (no configuration needed), then `tessera demo gnap`, `tessera demo chaining` or `tessera demo mcp` to see the flows.
 
             Every setting can come from a YAML config file (--config), from environment variables (TESSERA_HOST, TESSERA_PORT, TESSERA_ISSUER, TESSERA_DATABASE, TESSERA_DATA_DIR, TESSERA_ACCESS_TOKEN_LIFETIME, TESSERA_REFRESH_TOKEN_LIFETIME, TESSERA_SIGNING_ALGORITHM, TESSERA_LOG_LEVEL, TESSERA_CONFIG) or from flags; later sources win, flags last.
 

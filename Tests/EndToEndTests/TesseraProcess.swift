@@ -10,8 +10,15 @@ import TesseraProtocol
 
 /// A `tessera` executable run as a child process on a free loopback port, as an operator would.
 final class TesseraProcess: Sendable {
+    /// `TESSERA_BIN`, else the `tessera` built beside this test binary (whatever the scratch path: a test run
+    /// from `.build-NAME` must not pick up a stale `.build/debug/tessera`), else `.build/debug/tessera`.
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["TESSERA_BIN"] { return URL(fileURLWithPath: path) }
+        if let testBinary = Bundle.main.executableURL {
+            // The test runner is `<scratch>/<triple>/debug/<package>PackageTests.xctest`, the product beside it.
+            let sibling = testBinary.deletingLastPathComponent().appendingPathComponent("tessera")
+            if FileManager.default.isExecutableFile(atPath: sibling.path) { return sibling }
+        }
         return repositoryRoot.appendingPathComponent(".build/debug/tessera")
     }
 
