@@ -449,11 +449,14 @@ def test_metadata_document_redirect_uri_must_match_exactly(tessera, documents):
     person = Person(tessera)
     common = {"response_type": "code", "client_id": client_id, "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
               "code_challenge_method": "S256", "state": "s1"}
-    for wrong in ["http://127.0.0.1:33418/callback/", "http://127.0.0.1:33419/callback", "https://evil.example/callback"]:
+    # Exact except the port of a loopback IP redirect URI (RFC 8252 §7.3): localhost is not 127.0.0.1.
+    for wrong in ["http://127.0.0.1:33418/callback/", "http://localhost:33418/callback", "http://127.0.0.2:33419/callback",
+                  "https://evil.example/callback"]:
         page = person.session.get(tessera.base_url + "/authorize", params={**common, "redirect_uri": wrong}, allow_redirects=False, timeout=10)
         assert page.status_code == 400 and "Location" not in page.headers
-    accepted = person.session.get(tessera.base_url + "/authorize", params={**common, "redirect_uri": REDIRECT_URI}, allow_redirects=False, timeout=10)
-    assert accepted.status_code == 303 and accepted.headers["Location"].startswith("/authorize/")
+    for right in [REDIRECT_URI, "http://127.0.0.1:33419/callback"]:
+        accepted = person.session.get(tessera.base_url + "/authorize", params={**common, "redirect_uri": right}, allow_redirects=False, timeout=10)
+        assert accepted.status_code == 303 and accepted.headers["Location"].startswith("/authorize/")
 
 
 def test_metadata_document_without_the_authorization_code_grant_is_refused_with_iss(tessera, documents):

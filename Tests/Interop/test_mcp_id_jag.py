@@ -31,6 +31,7 @@ EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
 ID_JAG = "urn:ietf:params:oauth:token-type:id-jag"
+STRICT_AS = "https://strict-as.example"
 
 
 def free_port():
@@ -69,6 +70,13 @@ chaining:
         resources: ["{mcp.url}"]
         clients: [{AGENT}]
         scopes: {SCOPE}
+    - name: strict-as
+      issuer: {STRICT_AS}
+      id_jag:
+        resources: ["{mcp.url}"]
+        clients: [{AGENT}]
+        scopes: {SCOPE}
+        step_up: {{acr_values: [urn:example:mfa, phr], max_age: 600}}
 """,
             port=idp_port,
         )
@@ -194,3 +202,18 @@ def test_the_idp_refuses_an_id_jag_for_a_resource_outside_its_table(enterprise, 
     idp, ras, _ = enterprise
     response = leg_one(idp, id_token, ras.base_url, "http://127.0.0.1:1/elsewhere")
     assert response.status_code == 400 and response.json()["error"] == "invalid_target", response.text
+
+
+def test_id_jag_step_up_asks_for_a_fresh_sign_in(enterprise, id_token):
+    """A resource AS whose peer entry asks for `acr_values` (our ID tokens state none): the IdP answers
+    RFC 9470 §3 `insufficient_user_authentication` with both members, as a token-endpoint error; a
+    request no sign-in could fix (a resource outside the table) keeps its `invalid_target`."""
+    idp, _, mcp = enterprise
+    response = leg_one(idp, id_token, STRICT_AS, mcp.url)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "insufficient_user_authentication" and body["error_description"]
+    assert body["acr_values"] == "urn:example:mfa phr" and body["max_age"] == 600
+    elsewhere = leg_one(idp, id_token, STRICT_AS, "http://127.0.0.1:1/elsewhere")
+    assert elsewhere.status_code == 400 and elsewhere.json()["error"] == "invalid_target", elsewhere.text
+    assert "acr_values" not in elsewhere.json()

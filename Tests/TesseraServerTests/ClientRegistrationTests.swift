@@ -146,9 +146,10 @@ import Testing
         }
     }
 
-    /// RFC 8252 §7.3's port freedom is for loopback URIs of self-registered native clients only:
-    /// not another path, host or scheme, and not for operator-registered clients (exact match).
-    @Test func onlyTheLoopbackPortIsFreeAndOnlyForSelfRegisteredNativeClients() async throws {
+    /// RFC 8252 §7.3's port freedom is for loopback IP URIs of native clients: not another path,
+    /// host or scheme. The same rule serves operator-registered public clients
+    /// (`LoopbackRedirectPortTests`); a self-registered `web` client is exact.
+    @Test func onlyTheLoopbackPortIsFreeAndOnlyForNativeClients() async throws {
         try await withApp { client, _ in
             let registered = try await Self.send(client, json: Self.native)
             let id = try #require(registered.json["client_id"] as? String)
@@ -161,9 +162,9 @@ import Testing
                 let page = try await browser.request(Flow.authorizeURI(client: id, redirect: wrong, scope: "read"))
                 #expect(page.status == .badRequest && page.location == nil, "\(wrong)")
             }
-            // An operator's public client registered http://127.0.0.1:9000/cb: its port is fixed.
+            // An operator's public client registered http://127.0.0.1:9000/cb: the same rule, one rule.
             let page = try await browser.request(Flow.authorizeURI(client: Flow.spa, redirect: "http://127.0.0.1:9001/cb", scope: "read"))
-            #expect(page.status == .badRequest && page.location == nil)
+            #expect(page.status == .seeOther && page.location?.hasPrefix("/authorize/") == true)
         }
     }
 

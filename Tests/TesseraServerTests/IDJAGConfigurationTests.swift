@@ -21,6 +21,7 @@ import Testing
                     clients: [agent]
                     scopes: "mcp:tools"
                     client_ids: {agent: agent-at-mcp}
+                    step_up: {max_age: 600, acr_values: ["urn:example:mfa", phr]}
             """
         let configuration = try ConfigurationLoader.load(file: yaml, environment: [:])
         try configuration.validate()
@@ -30,9 +31,15 @@ import Testing
         #expect(settings.clients == ["agent"])
         #expect(settings.scopes.tokens == ["mcp:tools"])
         #expect(settings.clientIDs == ["agent": "agent-at-mcp"])
+        #expect(settings.stepUp == AuthenticationRequirement(acrValues: ["urn:example:mfa", "phr"], maxAge: 600))
         #expect(configuration.chaining.chainingTokenTypes.contains(TokenTypeIdentifier.idJAG))
         // No keys for mcp-as: we issue ID-JAGs for it but redeem none of its.
         #expect(!configuration.chaining.redeemsIDJAGs)
+    }
+
+    /// A peer whose `id_jag` has this `step_up`.
+    static func stepUp(_ value: String) -> String {
+        "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      id_jag: {resources: [https://mcp.test], step_up: \(value)}"
     }
 
     @Test(arguments: [
@@ -55,6 +62,14 @@ import Testing
             "chaining.peers[0].id_jag.clients"
         ),
         ("chaining:\n  id_jag_policy_file: /nonexistent/id-jag.cedar", "chaining.id_jag_policy_file"),
+        (Self.stepUp("{}"), "chaining.peers[0].id_jag.step_up"),
+        (Self.stepUp("{max_age: 0}"), "chaining.peers[0].id_jag.step_up.max_age"),
+        (Self.stepUp("{max_age: -5}"), "chaining.peers[0].id_jag.step_up.max_age"),
+        (Self.stepUp("{max_age: 31536001}"), "chaining.peers[0].id_jag.step_up.max_age"),
+        (Self.stepUp("{acr_values: [\"two words\"]}"), "chaining.peers[0].id_jag.step_up.acr_values[0]"),
+        (Self.stepUp("{acr_values: [mfa, \"\"]}"), "chaining.peers[0].id_jag.step_up.acr_values[1]"),
+        (Self.stepUp("{acr_values: [mfa, mfa]}"), "chaining.peers[0].id_jag.step_up.acr_values"),
+        (Self.stepUp("{max_age: 60, acr: [mfa]}"), "chaining.peers"),
     ])
     func badIDJAGSettingsNameTheirField(_ yaml: String, _ field: String) {
         #expect {

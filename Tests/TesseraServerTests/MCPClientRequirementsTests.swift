@@ -1,4 +1,5 @@
 // swift-format-ignore-file: NeverForceUnwrap
+
 // Fixtures unwrap literals they were written with, as swift-format already allows in XCTest files.
 import Foundation
 import HTTPTypes
@@ -154,7 +155,7 @@ import Testing
     }
 
     /// CIMD §4 at the authorization endpoint: the document is fetched, its `redirect_uris` matched
-    /// exactly, the consent page names the client as it names itself (escaped, unverified), and the
+    /// exactly (but for a loopback IP URI's port, `LoopbackRedirectPortTests`), the consent page names the client as it names itself (escaped, unverified), and the
     /// code is redeemed by the public client with PKCE.
     @Test func aMetadataDocumentClientCompletesTheAuthorizationCodeFlow() async throws {
         let documents = ClientMetadataDocumentServer()
@@ -164,7 +165,7 @@ import Testing
             try await withApp(documents: base) { client, _ in
                 let browser = Flow.Browser(client)
                 try await browser.signIn()
-                for wrong in [Flow.spaCallback + "/", "http://127.0.0.1:9001/cb", Flow.callback] {
+                for wrong in [Flow.spaCallback + "/", "http://localhost:9000/cb", Flow.callback] {
                     let page = try await browser.request(Flow.authorizeURI(client: clientID, redirect: wrong, scope: "read"))
                     #expect(page.status == .badRequest && page.location == nil)
                 }
@@ -201,7 +202,7 @@ import Testing
                         ($0.status, try HTTPHelpers.json($0.body))
                     }
                 }
-                let (wrongStatus, wrong) = try await push("http://127.0.0.1:9001/cb")
+                let (wrongStatus, wrong) = try await push("http://127.0.0.2:9000/cb")
                 #expect(wrongStatus == .badRequest && wrong["error"] as? String == "invalid_request")
                 let (status, pushed) = try await push(Flow.spaCallback)
                 #expect(status == .created, "\(pushed)")

@@ -279,7 +279,9 @@ public struct AuthorizationCodeService: Sendable {
         }
         guard let redirectURI = form["redirect_uri"] else { throw OAuthError.invalidRequest("redirect_uri is required") }
         guard RedirectURIMatch.accepts(redirectURI, for: client) else {
-            throw OAuthError.invalidRequest("redirect_uri is not one of this client's registered redirect URIs (exact match)")
+            throw OAuthError.invalidRequest(
+                "redirect_uri is not one of this client's registered redirect URIs (exact match; only the port of a public or native client's loopback IP redirect URI may differ, RFC 8252 §7.3)"
+            )
         }
         let request = try validate(form, client: client, redirectURI: redirectURI)
         let requestURI = Self.requestURIPrefix + TokenIssuer.randomIdentifier()

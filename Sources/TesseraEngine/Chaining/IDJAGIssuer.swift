@@ -10,7 +10,8 @@ import TesseraProtocol
 /// (`Action::"exchange"`, `context.requestedTokenType` id-jag; `chaining.peers[].id_jag` translated
 /// into policies, docs/policy.md; `chaining.id_jag_policy_file` translated too, reading the ID token's
 /// facts from `context.chaining`) permits this client an ID-JAG for that peer and resources
-/// (`invalid_target`) and each requested scope (`invalid_scope`).
+/// (`invalid_target`) and each requested scope (`invalid_scope`); then, when the peer's `step_up`
+/// asks for it, the sign-in is fresh and strong enough (``IDJAGStepUp``, `insufficient_user_authentication`).
 /// The ID-JAG is `typ: oauth-id-jag+jwt` (§3.1) with `iss`, `sub`, `aud`, `client_id` (the client's
 /// identifier at the resource AS, §5), `jti`, `iat`, `exp` (≤ 300 s), the granted `resource` and
 /// `scope`, and `cnf.jkt` when the request proved a DPoP key (§8.6). The response is `N_A` with
@@ -94,6 +95,8 @@ struct IDJAGIssuer: Sendable {
                 "policy does not allow client '\(client.id)' the scope '\(refused)' in an ID-JAG for '\(peer.name)'"
             )
         }
+        // Last: only a sign-in too old or too weak is left, so a new one would succeed (step-up branch).
+        if let requirement = settings.stepUp { try IDJAGStepUp.check(requirement, identity: identity, now: subjects.now()) }
 
         var claims = peer.outbound.transcribedClaims(of: identity)
         for name in Self.authenticationClaims { if let value = identity[name] { claims[name] = value } }

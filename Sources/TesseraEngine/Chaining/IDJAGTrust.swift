@@ -17,6 +17,9 @@ public struct IDJAGTrust: Sendable, Hashable {
     /// Our clients' identifiers at the peer (draft §5, "client ID mapping"); a client not listed
     /// keeps its own identifier.
     public var clientIDs: [String: String] = [:]
+    /// The sign-in an ID-JAG for this peer needs (`id_jag.step_up`); `nil` (the default) = the ID
+    /// token's `auth_time` and `acr` are not checked. See ``IDJAGStepUp``.
+    public var stepUp: AuthenticationRequirement?
 
     public init() {}
 

@@ -37,6 +37,9 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         case continuationRejected
         /// The resource owner said no.
         case userDenied
+        /// The person's sign-in is too old or too weak, and a fresh or stronger one would succeed
+        /// (RFC 9470 §3; the ID-JAG draft's step-up).
+        case authenticationInsufficient
         /// The client did not wait as it was told.
         case tooFast
         /// The server cannot answer now (a store outage); the client may retry.
@@ -47,13 +50,17 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// What a new sign-in must show, for ``Code/authenticationInsufficient``.
+    public let requirement: AuthenticationRequirement?
 
     /// - Parameters:
     ///   - code: the reason.
     ///   - message: a description safe to send to the client.
-    public init(_ code: Code, _ message: String) {
+    ///   - requirement: what a new sign-in must show (RFC 9470 §3), for a step-up refusal.
+    public init(_ code: Code, _ message: String, requirement: AuthenticationRequirement? = nil) {
         self.code = code
         self.message = message
+        self.requirement = requirement
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -78,6 +85,7 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         case .keyProofRejected: .invalidDPoPProof
         case .keyProofNonceRequired: .useDPoPNonce
         case .userDenied: "access_denied"
+        case .authenticationInsufficient: .insufficientUserAuthentication
         case .tooFast: "slow_down"
         case .unavailable: .temporarilyUnavailable
         case .serverFailure: .serverError
@@ -85,13 +93,13 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The refusal as the OAuth door answers it.
-    public var oauth: OAuthError { OAuthError(oauthCode, message) }
+    public var oauth: OAuthError { OAuthError(oauthCode, message, requirement: requirement) }
 
     /// The door-neutral reason of an OAuth refusal raised by an evidence check; a code this engine
     /// never raises at the token endpoint reads as a malformed request.
     /// - Parameter error: the OAuth refusal.
     public init(_ error: OAuthError) {
-        self.init(Self.codes[error.code] ?? .malformedRequest, error.message)
+        self.init(Self.codes[error.code] ?? .malformedRequest, error.message, requirement: error.requirement)
     }
 
     private static let codes: [OAuthError.Code: Code] = Dictionary(
@@ -111,7 +119,8 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
             .keyProofNonceRequired:
             .invalidRequest
         case .unknownClient, .keyProofRejected: .invalidClient
-        case .clientNotEntitled, .rightsRefused, .audienceRefused, .unavailable, .serverFailure: .requestDenied
+        case .clientNotEntitled, .rightsRefused, .audienceRefused, .unavailable, .serverFailure, .authenticationInsufficient:
+            .requestDenied
         case .bindingRefused: .invalidFlag
         case .interactionRejected: .invalidInteraction
         case .continuationRejected: .invalidContinuation

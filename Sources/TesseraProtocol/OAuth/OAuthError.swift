@@ -55,11 +55,20 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
     public let message: String
     /// The `error_uri`, when one is known.
     public let uri: String?
+    /// What a new sign-in must show (`acr_values`, `max_age`; RFC 9470 §3), for
+    /// ``Code/insufficientUserAuthentication``.
+    public let requirement: AuthenticationRequirement?
 
-    public init(_ code: Code, _ message: String, uri: String? = nil) {
+    /// - Parameters:
+    ///   - code: the `error` member.
+    ///   - message: the `error_description`.
+    ///   - uri: the `error_uri`.
+    ///   - requirement: the RFC 9470 §3 members, for a step-up error.
+    public init(_ code: Code, _ message: String, uri: String? = nil, requirement: AuthenticationRequirement? = nil) {
         self.code = code
         self.message = message
         self.uri = uri
+        self.requirement = requirement
     }
 
     public var description: String { "\(code): \(message)" }
@@ -87,16 +96,39 @@ public struct OAuthErrorBody: Codable, Sendable, Hashable {
     public var error: String
     public var errorDescription: String?
     public var errorURI: String?
+    /// RFC 9470 §3: the acceptable `acr` values, space-separated.
+    public var acrValues: String?
+    /// RFC 9470 §3: the longest acceptable age of the sign-in, in seconds.
+    public var maxAge: Int?
 
     public init(_ error: OAuthError) {
         self.error = error.code.rawValue
         self.errorDescription = error.message
         self.errorURI = error.uri
+        if let requirement = error.requirement {
+            self.acrValues = requirement.acrValues.isEmpty ? nil : requirement.acrValues.joined(separator: " ")
+            self.maxAge = requirement.maxAge
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case error
         case errorDescription = "error_description"
         case errorURI = "error_uri"
+        case acrValues = "acr_values"
+        case maxAge = "max_age"
+    }
+
+    /// Reads another server's error; a step-up member of an unexpected type is ignored rather than
+    /// making the whole error unreadable.
+    /// - Parameter decoder: the JSON decoder.
+    /// - Throws: `DecodingError` when `error` is missing or not a string.
+    public init(from decoder: any Decoder) throws {
+        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        error = try keyed.decode(String.self, forKey: .error)
+        errorDescription = try keyed.decodeIfPresent(String.self, forKey: .errorDescription)
+        errorURI = try keyed.decodeIfPresent(String.self, forKey: .errorURI)
+        acrValues = try? keyed.decodeIfPresent(String.self, forKey: .acrValues)
+        maxAge = try? keyed.decodeIfPresent(Int.self, forKey: .maxAge)
     }
 }

@@ -192,10 +192,12 @@ struct FileChaining: Decodable {
         var clients: [String]?
         var scopes: String?
         var clientIDs: [String: String]?
+        var stepUp: FileStepUp?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case resources, clients, scopes
             case clientIDs = "client_ids"
+            case stepUp = "step_up"
         }
 
         init(from decoder: any Decoder) throws {
@@ -205,6 +207,7 @@ struct FileChaining: Decodable {
             clients = try keyed.decodeIfPresent([String].self, forKey: .clients)
             scopes = try keyed.decodeIfPresent(String.self, forKey: .scopes)
             clientIDs = try keyed.decodeIfPresent([String: String].self, forKey: .clientIDs)
+            stepUp = try keyed.decodeIfPresent(FileStepUp.self, forKey: .stepUp)
         }
 
         func trust(field: String) throws(ConfigurationError) -> IDJAGTrust {
@@ -217,7 +220,27 @@ struct FileChaining: Decodable {
                 }
             }
             result.clientIDs = clientIDs ?? [:]
+            result.stepUp = stepUp.map { AuthenticationRequirement(acrValues: $0.acrValues ?? [], maxAge: $0.maxAge) }
             return result
+        }
+    }
+
+    /// `id_jag.step_up:` — the sign-in an ID-JAG for the peer needs (RFC 9470 §3 `max_age`, `acr_values`);
+    /// checked when the configuration is validated (``ServerConfiguration``).
+    struct FileStepUp: Decodable {
+        var maxAge: Int?
+        var acrValues: [String]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxAge = "max_age"
+            case acrValues = "acr_values"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try rejectUnknownKeys(decoder, CodingKeys.allCases.map(\.rawValue))
+            let keyed = try decoder.container(keyedBy: CodingKeys.self)
+            maxAge = try keyed.decodeIfPresent(Int.self, forKey: .maxAge)
+            acrValues = try keyed.decodeIfPresent([String].self, forKey: .acrValues)
         }
     }
 

@@ -118,12 +118,35 @@ extension ServerConfiguration {
             if !clients.isEmpty, let unknown = settings.clients.first(where: { !known.contains($0) }) {
                 throw ConfigurationError(field: field + ".clients", "'\(unknown)' is not a client in this file")
             }
+            if let stepUp = settings.stepUp { try Self.validateStepUp(stepUp, field: field + ".step_up") }
         }
         // Translated into policies of the one vocabulary (docs/policy.md); checked as an owner's would be.
         do {
             _ = try OwnerPolicy(text: ConfiguredPolicies.text(trust: trust, resourceOwners: [:]), source: ConfiguredPolicies.source)
         } catch {
             throw ConfigurationError(field: "chaining.peers[]", "the policies written from these settings do not validate: \(error)")
+        }
+    }
+
+    /// `id_jag.step_up` (RFC 9470 §3): asks for something, `max_age` a positive number of seconds
+    /// (at most a year), `acr_values` distinct printable tokens without spaces (they are sent space-separated).
+    private static func validateStepUp(_ stepUp: AuthenticationRequirement, field: String) throws(ConfigurationError) {
+        guard stepUp.maxAge != nil || !stepUp.acrValues.isEmpty else {
+            throw ConfigurationError(field: field, "needs max_age or acr_values (or remove step_up to turn it off)")
+        }
+        if let maxAge = stepUp.maxAge, !(1...31_536_000).contains(maxAge) {
+            throw ConfigurationError(field: field + ".max_age", "must be 1 to 31536000 seconds")
+        }
+        for (position, value) in stepUp.acrValues.enumerated() {
+            guard !value.isEmpty, value.utf8.count <= 255, value.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+                throw ConfigurationError(
+                    field: field + ".acr_values[\(position)]",
+                    "must be 1 to 255 printable ASCII characters without spaces (acr_values is space-separated, RFC 9470 §3)"
+                )
+            }
+        }
+        if Set(stepUp.acrValues).count != stepUp.acrValues.count {
+            throw ConfigurationError(field: field + ".acr_values", "lists a value twice")
         }
     }
 
