@@ -96,7 +96,9 @@ extension GNAPService {
         case .approved(let approved): subject = approved
         case .pending:
             // Routed before anything is stored: a request spanning several owners is refused.
-            do { _ = try resourceOwner(for: asked.request) } catch { return .denied(Refusal(.rightsRefused, error.message)) }
+            do { _ = try resourceOwner(for: asked.request, client: client) } catch {
+                return .denied(Refusal(.rightsRefused, error.message))
+            }
         }
         let current = now()
         let grant = GNAPGrantRecord(
@@ -150,7 +152,7 @@ extension GNAPService {
             // A new grant's interaction starts once the engine recorded the grant (none for unsupported modes).
             let (name, uri) = (asked.display?.name, asked.display?.uri)
             if asked.request.gnap?.continued == nil,
-                let made = try newInteraction(request, grantID: grantID, clientName: name, clientURI: uri, at: now())
+                let made = try newInteraction(request, client: asked.client, grantID: grantID, clientName: name, clientURI: uri, at: now())
             {
                 try await stores.interactions.createInteraction(made.record)
                 response.interact = made.response
