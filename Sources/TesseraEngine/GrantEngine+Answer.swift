@@ -62,7 +62,7 @@ extension Evidence {
         case .refreshToken: .refreshToken
         case .subjectToken: .tokenExchange
         case .jwtGrant: .jwtBearer
-        case .interactionResult, .continuation, .unsupported: nil
+        case .interactionResult, .continuation, .managedToken, .existingToken, .unsupported: nil
         }
     }
 

@@ -141,7 +141,10 @@ extension TwoDoorsTests {
     @Test func continuationEvidenceWithoutTheContinuationDoorIsRefused() async throws {
         let app = try await app()
         var (request, agent) = try gnapAsked(["read"], person: false)
-        for evidence in [Evidence.continuation(grantID: "g"), .interactionResult(interactRef: "r")] {
+        let doorsOnly = [
+            Evidence.continuation(grantID: "g"), .interactionResult(interactRef: "r"), .managedToken(manageID: "m"), .existingToken("t"),
+        ]
+        for evidence in doorsOnly {
             request.evidence = evidence
             guard case .denied(let refusal) = try await app.engine.answer(request, from: agent) else {
                 Issue.record("continuation evidence outside the continuation door must be refused")

@@ -130,7 +130,10 @@ import Testing
             )
             resourceServer.introspectionAudiences = [Self.backup, Self.metrics, Self.issuer]
             configuration.clients = TestClients.definitions + [agentClient, resourceServer]
-            configuration.users = [UserDefinition(username: "alice", password: "alice-password", displayName: "Alice")]
+            configuration.users = [
+                UserDefinition(username: "alice", password: "alice-password", displayName: "Alice"),
+                UserDefinition(username: "bob", password: "bob-password", displayName: "Bob"),
+            ]
             configuration.authorizationDetailsTypes = [
                 AuthorizationDetailsTypeDefinition(type: "backup-api"), AuthorizationDetailsTypeDefinition(type: "metrics-api"),
             ]

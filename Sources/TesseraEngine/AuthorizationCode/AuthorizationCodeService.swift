@@ -206,16 +206,21 @@ public struct AuthorizationCodeService: Sendable {
         }
         let scope = approvedScope.map { approved in request.scope.filter { approved.contains($0) } } ?? request.scope
         var details: [JSONValue]?
-        var keptDetails: [JSONValue] = []
-        if let requested = request.authorizationDetails {
-            let kept = requested.enumerated().filter { approvedDetails?.contains($0.offset) ?? true }.map(\.element)
-            keptDetails = kept
-            if !kept.isEmpty {
-                // RFC 9396 §7: granted for this person now that they are known (Cedar pins the principal).
-                do { details = try authorizationDetails.grant(kept, to: .init(clientID: request.clientID, subject: username)) } catch {
-                    return Self.errorRedirect(request.redirectURI, error, state: request.state, issuer: configuration.issuer)
-                }
+        let keptDetails = (request.authorizationDetails ?? []).enumerated().filter { approvedDetails?.contains($0.offset) ?? true }
+            .map(\.element)
+        do {
+            // The authorization endpoint's question again, now with the approving person as `user`: an owner's
+            // rule naming the person refuses the approval, and no code is issued for it.
+            guard let client = try await client(id: request.clientID)?.record else { throw Problem.unknownOrExpired }
+            let question = Self.approval(by: client, audiences: request.resources, user: username)
+            _ = try scopeCheck.grantedScope(requested: Scope(scope), offered: .empty, question: question)
+            try scopeCheck.refuseForbiddenTypes(of: keptDetails, question: question)
+            // RFC 9396 §7: granted for this person now that they are known (Cedar pins the principal).
+            if !keptDetails.isEmpty {
+                details = try authorizationDetails.grant(keptDetails, to: .init(clientID: request.clientID, subject: username))
             }
+        } catch let error as OAuthError {
+            return Self.errorRedirect(request.redirectURI, error, state: request.state, issuer: configuration.issuer)
         }
         // Approving nothing of what was asked is a denial.
         if scope.isEmpty, details == nil, !request.scope.isEmpty || request.authorizationDetails != nil {
@@ -324,17 +329,11 @@ public struct AuthorizationCodeService: Sendable {
         let resources = parameters.all("resource")
         try resourceCheck.requireNamed(resources, client: client)
         _ = try resourceCheck.audience(for: resources)
+        let question = Self.approval(by: client, audiences: resources, user: nil)
         let scope = try scopeCheck.grantedScope(
             requested: try parameters["scope"].map { scope throws(OAuthError) in try Scope(parsing: scope) },
             offered: Scope(client.scopes),
-            question: AccessQuestion(
-                party: .init(oauth: client),
-                operation: .approve,
-                rights: [],
-                audiences: resources,
-                door: .oauth,
-                grantType: "authorize"
-            )
+            question: question
         )
         if let state = parameters["state"], state.utf8.count > 2048 { throw OAuthError.invalidRequest("state is longer than 2048 bytes") }
         if let nonce = parameters["nonce"], nonce.utf8.count > 512 { throw OAuthError.invalidRequest("nonce is longer than 512 bytes") }
@@ -345,6 +344,8 @@ public struct AuthorizationCodeService: Sendable {
             // Types, members and client restrictions are checked now (errors go back to the client);
             // the grant itself is made for the person who approves.
             _ = try authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: client.id))
+            // RFC 9396 §5: a type an owner's policy forbids is refused now, not after the person approved it.
+            try scopeCheck.refuseForbiddenTypes(of: requested, question: question)
             details = requested
         }
         return OAuthAuthorizationRequest(
@@ -356,6 +357,25 @@ public struct AuthorizationCodeService: Sendable {
             nonce: parameters["nonce"],
             codeChallenge: challenge,
             authorizationDetails: details
+        )
+    }
+
+    /// The question a person's approval answers (`Action::"approve"`): asked at the authorization endpoint and PAR
+    /// before anyone is known, and again as the person approves, with them as `user` (as GNAP's continuation does).
+    /// - Parameters:
+    ///   - client: the client asking.
+    ///   - audiences: the RFC 8707 resources asked for.
+    ///   - user: the approving person, once known.
+    /// - Returns: the question, its rights left to the check that asks it.
+    static func approval(by client: ClientRecord, audiences: [String], user: String?) -> AccessQuestion {
+        AccessQuestion(
+            party: .init(oauth: client),
+            operation: .approve,
+            rights: [],
+            audiences: audiences,
+            user: user,
+            door: .oauth,
+            grantType: "authorize"
         )
     }
 

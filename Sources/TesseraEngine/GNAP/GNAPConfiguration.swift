@@ -43,7 +43,7 @@ public struct GNAPConfiguration: Sendable {
         /// Routing policy: a pending grant asking for this access type or reference goes to this
         /// resource owner (username), who alone may approve it. The request's `user` or `subject`
         /// hint is used only when no requested right has a configured owner; a request whose rights
-        /// have two or more owners is refused (``GNAPService`` `resourceOwner(for:)`).
+        /// have two or more owners is refused (``GNAPService`` `resourceOwner(for:client:)`).
         public var resourceOwners: [String: String] = [:]
         /// How long the AS waits for a client's push endpoint.
         public var pushTimeout: Duration = .seconds(5)

@@ -209,12 +209,12 @@ extension GNAPService {
         {
             return nil
         }
-        _ = try resourceOwner(for: request)
+        _ = try resourceOwner(for: request, client: client)
         let previous = try await stores.interactions.interaction(grantID: grant.id)
         var started: (record: GNAPInteractionRecord, response: [String: JSONValue])?
         if patch.interact != nil {
             let (name, uri) = (previous?.clientName, previous?.clientURI)
-            started = try newInteraction(request, grantID: grant.id, clientName: name, clientURI: uri, at: current)
+            started = try newInteraction(request, client: client, grantID: grant.id, clientName: name, clientURI: uri, at: current)
         }
         if approved != nil, started == nil {
             throw GNAPError(

@@ -10,30 +10,25 @@ struct DerivedParent: Sendable, Hashable {
 }
 
 extension GNAPService {
-    /// Derives a token for a downstream resource server (RFC 9767 §4). A registered resource server,
-    /// acting as a client with its own key in `client` and signing like any client, presents the token
-    /// it received as `existing_access_token` in an ordinary grant request. The AS issues a token only if
-    /// that token is ours and active, meant for this resource server (one of its audiences), and the
-    /// requested access stays within the token's (``GNAPRightsCoverage``: narrow, never widen). The
-    /// derived token is bound to the resource server's key, carries the parent's subject, expires no
-    /// later than the parent, and records the parent in the ledger, so revoking the parent revokes it.
-    /// The grant has no continuation: there is no person to ask and nothing to poll for.
+    /// The GNAP door's translation of a derived-token request (RFC 9767 §4). A registered resource server,
+    /// acting as a client with its own key in `client` and signing like any client, presents the token it
+    /// received as `existing_access_token` in an ordinary grant request: it is identified, its key proof
+    /// verified (its own key, never the token's: RFC 9767 §3.2, §4; nonces are single use) and the request
+    /// checked for shape; ``derive(_:client:)`` decides.
     /// - Parameters:
     ///   - request: the decoded grant request.
     ///   - existing: the `existing_access_token` value.
     ///   - client: the request's `client` member (the resource server).
     ///   - presented: the request as received, for the key proof.
-    /// - Returns: a grant response carrying the derived token(s).
-    /// - Throws: ``GNAPError``: `invalid_client` (not a registered resource server, or the key proof
-    ///   failed), `invalid_request` (malformed, or the existing token is not an active token of ours),
-    ///   `request_denied` (the token is not meant for this resource server, or more access is asked
-    ///   than it carries), `invalid_flag` (bearer); store failures as they are.
-    func deriveToken(
-        _ request: GNAPGrantRequest,
+    /// - Returns: the request for the engine; it has no continuation.
+    /// - Throws: ``GNAPError`` `invalid_client` (not a registered resource server, or the key proof failed),
+    ///   `invalid_request` (malformed); store failures as they are.
+    func translate(
+        deriving request: GNAPGrantRequest,
         existing: String,
         client: GNAPClientReference,
         _ presented: GNAPPresentedRequest
-    ) async throws -> GNAPGrantResponse {
+    ) async throws -> Asked {
         let party: GNAPRegistry.Party?
         switch client {
         case .instance(let id):
@@ -45,7 +40,6 @@ extension GNAPService {
         guard let party, let server = party.resourceServer else {
             throw GNAPError(.invalidClient, "only a registered resource server may present existing_access_token (RFC 9767 §4)")
         }
-        // The resource server signs with its own key, never the token's (RFC 9767 §3.2, §4); nonces are single use.
         try await proofs.verify(presented, key: party.key)
         guard request.interact == nil, request.subject == nil, request.user == nil else {
             throw GNAPError(
@@ -53,48 +47,71 @@ extension GNAPService {
                 "a derived token request involves no person: no interact, subject or user with existing_access_token (RFC 9767 §4)"
             )
         }
-        guard let tokens = request.accessToken else {
+        guard request.accessToken != nil else {
             throw GNAPError(.invalidRequest, "a derived token request needs access_token (RFC 9767 §4)")
         }
         try validate(request, instance: party.instance)
-
-        guard existing.utf8.count <= 16_384, let parent = try await ledger.entry(for: existing), parent.active else {
-            throw GNAPError(.invalidRequest, "existing_access_token is not an active access token issued here (RFC 9767 §4)")
-        }
-        guard !Set(parent.audience).isDisjoint(with: server.audiences) else {
-            throw GNAPError(.requestDenied, "existing_access_token is not meant for this resource server (RFC 9767 §4, §6.2)")
-        }
-        let held = parent.gnapAccess
-        for token in tokens.requests where !GNAPRightsCoverage.covers(held, token.access) {
-            throw GNAPError(
-                .requestDenied,
-                "a derived token may carry only access the existing token carries (narrow, never widen; RFC 9767 §4, §6.6)"
-            )
-        }
-        // Deriving is exchanging the parent for a narrower token: the one decision point is asked
-        // `Action::"exchange"` as for RFC 8693 at the token endpoint, so an owner's forbid holds at both doors.
-        let question = AccessQuestion(
-            party: AccessQuestion.Party(id: party.id, door: .gnap, registered: true, scopes: party.instance?.allowedAccess ?? []),
-            operation: .exchange,
-            rights: tokens.requests.flatMap { $0.access.map(\.typeOrReference) },
-            audiences: server.audiences.sorted(),
-            user: parent.subject == party.id ? nil : parent.subject,
-            door: .gnap,
-            grantType: "existing_access_token"
-        )
-        if let refusal = Self.refusal(decisions.decide(question)) { throw refusal.gnap }
-
-        let current = now()
         var stored = request
         stored.client = nil
         stored.existingAccessToken = nil
+        let thumbprint = try Self.thumbprint(of: party.key)
+        return Asked(
+            request: AccessRequest(deriving: stored, from: existing, key: party.key, serverAudiences: server.audiences),
+            client: ClientIdentity(
+                .gnap(instanceID: party.id, allowedAccess: party.instance?.allowedAccess ?? [], thumbprint: thumbprint),
+                provenKey: ProvenKey(gnapProof: party.key.proof.method, thumbprint: thumbprint)
+            ),
+            continuation: nil
+        )
+    }
+
+    /// The engine's part of a derived-token request (RFC 9767 §4), for ``GrantEngine/answer(_:from:)``. A
+    /// token is issued only if the presented token is ours and active, meant for this resource server (one
+    /// of its audiences), the requested access stays within the token's (``GNAPRightsCoverage``: narrow,
+    /// never widen), and the one decision point permits `Action::"exchange"`, as for RFC 8693 at the token
+    /// endpoint. The derived token is bound to the resource server's key, carries the parent's subject,
+    /// expires no later than the parent, and records the parent in the ledger, so revoking the parent
+    /// revokes it. The grant has no continuation: there is no person to ask and nothing to poll for.
+    /// - Parameters:
+    ///   - asked: the request, as ``AccessRequest/init(deriving:from:key:serverAudiences:)`` made it.
+    ///   - client: the resource server.
+    /// - Returns: the derived token(s), or the refusal (`request_denied` when the token is not meant for this
+    ///   resource server, more access is asked than it carries, or policy refuses).
+    /// - Throws: ``GNAPError`` `invalid_request` when the existing token is not an active token of ours;
+    ///   store failures as they are.
+    func derive(_ asked: AccessRequest, client: ClientIdentity) async throws -> GrantOutcome {
+        guard case .existingToken(let existing) = asked.evidence, let derivation = asked.gnap,
+            let audiences = derivation.serverAudiences, let tokens = derivation.request.accessToken,
+            case .gnap(let serverID?, _, let thumbprint) = client.registration
+        else { return .denied(Refusal(.unsupportedEvidence, "a derived token is asked for with existing_access_token (RFC 9767 §4)")) }
+        guard existing.utf8.count <= 16_384, let parent = try await ledger.entry(for: existing), parent.active else {
+            throw GNAPError(.invalidRequest, "existing_access_token is not an active access token issued here (RFC 9767 §4)")
+        }
+        guard !Set(parent.audience).isDisjoint(with: audiences) else {
+            return .denied(
+                Refusal(.audienceRefused, "existing_access_token is not meant for this resource server (RFC 9767 §4, §6.2)")
+            )
+        }
+        for token in tokens.requests where !GNAPRightsCoverage.covers(parent.gnapAccess, token.access) {
+            return .denied(
+                Refusal(
+                    .rightsRefused,
+                    "a derived token may carry only access the existing token carries (narrow, never widen; RFC 9767 §4, §6.6)"
+                )
+            )
+        }
+        let user = parent.subject == serverID ? nil : parent.subject
+        if let refusal = Self.refusal(decisions.decide(asked.question(.exchange, by: client, user: user, audiences: audiences.sorted()))) {
+            return .denied(refusal)
+        }
+        let current = now()
         let grant = GNAPGrantRecord(
             id: TokenIssuer.sortableIdentifier(),
             state: .approved,
-            clientKey: try Self.encode(party.key),
-            keyThumbprint: try Self.thumbprint(of: party.key),
-            instanceID: party.id,
-            request: try Self.encode(stored),
+            clientKey: try Self.encode(derivation.key),
+            keyThumbprint: thumbprint,
+            instanceID: serverID,
+            request: try Self.encode(derivation.request),
             continuationHash: nil,
             continueAfter: current,
             subject: parent.subject,
@@ -103,12 +120,12 @@ extension GNAPService {
             expiresAt: min(parent.expiresAt, current.addingTimeInterval(configuration.grantLifetime))
         )
         let (minted, issued) = try await mintTokens(
-            for: stored,
+            for: derivation.request,
             grant: grant,
             parent: DerivedParent(jti: parent.jti, expiresAt: parent.expiresAt)
         )
         try await stores.gnap.createGrant(grant, issued: issued)
-        return GNAPGrantResponse(accessToken: render(minted, for: stored), instanceID: party.id)
+        return .granted(.init(tokens: minted, grantID: grant.id))
     }
 
     /// For a rotation: the parent of a derived token (its ledger `exchange` edge), so the new value stays

@@ -8,43 +8,35 @@ import TesseraStorage
 extension GrantEngine {
     /// Answers a GNAP grant request: tokens at once when policy allows (RFC 9635 §3.2), otherwise a
     /// grant waiting for a resource owner with the interaction that reaches them (§3.3), or the
-    /// refusal's GNAP error (§3.6). Every grant's response carries `continue` (§3.1). A request for a
-    /// token derived from another (RFC 9767 §4) is answered by the derivation.
+    /// refusal's GNAP error (§3.6). Every grant's response carries `continue` (§3.1), except a derived
+    /// token's (RFC 9767 §4), which has no person to wait for.
     /// - Parameter presented: the request as received.
     /// - Returns: the grant response, after the grant and its tokens are recorded.
     /// - Throws: ``GNAPError`` for a refusal; store failures propagate.
     public func requestGNAPGrant(_ presented: GNAPPresentedRequest) async throws -> GNAPGrantResponse {
-        switch try await gnap.translate(presented) {
-        case .derived(let response): return response
-        case .asked(let asked): return try await gnap.respond(try await answer(asked.request, from: asked.client), to: asked)
-        }
+        let asked = try await gnap.translate(presented)
+        return try await gnap.respond(try await answer(asked.request, from: asked.client), to: asked)
     }
 }
 
 extension GNAPService {
     /// A grant request as the door translated it, with the continuation token whose hash the grant
-    /// keeps (RFC 9635 §3.1) and how the client asked to be shown to the person (§2.3.2).
+    /// keeps (RFC 9635 §3.1; none for a derived token's grant or a rotation) and how the client asked
+    /// to be shown to the person (§2.3.2).
     struct Asked: Sendable {
         var request: AccessRequest
         var client: ClientIdentity
-        var continuation: String
+        var continuation: String?
         var display: GNAPDisplay?
-    }
-
-    /// What the door made of a grant request: one for the engine, or a derived-token request (RFC 9767
-    /// §4) already answered.
-    enum Translation: Sendable {
-        case derived(GNAPGrantResponse)
-        case asked(Asked)
     }
 
     /// The GNAP door's translation of a grant request (RFC 9635 §2): the body checked, the client
     /// identified by its instance or key (§2.3) and its proof verified (§7.3), the rights and
     /// `interact` checked, registered references expanded.
     /// - Parameter presented: the request as received.
-    /// - Returns: the translation.
+    /// - Returns: the request for the engine.
     /// - Throws: ``GNAPError`` for a malformed request, an unknown client or a bad proof.
-    func translate(_ presented: GNAPPresentedRequest) async throws -> Translation {
+    func translate(_ presented: GNAPPresentedRequest) async throws -> Asked {
         guard presented.token == nil else {
             throw GNAPError(.invalidRequest, "the grant endpoint takes no access token (RFC 9635 §2)")
         }
@@ -54,7 +46,7 @@ extension GNAPService {
             throw GNAPError(.invalidRequest, "the initial grant request needs 'client' (RFC 9635 §2.3)")
         }
         if let existing = request.existingAccessToken {
-            return .derived(try await deriveToken(request, existing: existing, client: client, presented))
+            return try await translate(deriving: request, existing: existing, client: client, presented)
         }
         var (key, instance) = try await identify(client)
         try await proofs.verify(presented, key: key)
@@ -70,13 +62,11 @@ extension GNAPService {
         let continuation = TokenIssuer.randomIdentifier()
         var display: GNAPDisplay?
         if case .value(let value) = client { display = value.display }
-        return .asked(
-            Asked(
-                request: AccessRequest(gnap: stored, key: key, continuationHash: TokenIssuer.hashToken(continuation)),
-                client: Self.identity(instance: instance, thumbprint: try Self.thumbprint(of: key), proof: key.proof.method),
-                continuation: continuation,
-                display: display
-            )
+        return Asked(
+            request: AccessRequest(gnap: stored, key: key, continuationHash: TokenIssuer.hashToken(continuation)),
+            client: Self.identity(instance: instance, thumbprint: try Self.thumbprint(of: key), proof: key.proof.method),
+            continuation: continuation,
+            display: display
         )
     }
 
@@ -93,8 +83,11 @@ extension GNAPService {
             return .denied(Refusal(.unsupportedEvidence, "a GNAP client asks with a GNAP grant request (RFC 9635 §2)"))
         }
         if let continued = asked.continued { return try await retrying(continued) { try await advance($0, request, client: client) } }
-        guard request.evidence == .client else {
-            return .denied(Refusal(.unsupportedEvidence, "a grant is continued at its continuation URI (RFC 9635 §5)"))
+        switch request.evidence {
+        case .client: break
+        case .existingToken: return try await derive(request, client: client)
+        case .managedToken: return try await rotate(request, client: client)
+        default: return .denied(Refusal(.unsupportedEvidence, "a grant is continued at its continuation URI (RFC 9635 §5)"))
         }
         let verdict = decide(request, client: client)
         var subject: String?
@@ -103,7 +96,9 @@ extension GNAPService {
         case .approved(let approved): subject = approved
         case .pending:
             // Routed before anything is stored: a request spanning several owners is refused.
-            do { _ = try resourceOwner(for: asked.request) } catch { return .denied(Refusal(.rightsRefused, error.message)) }
+            do { _ = try resourceOwner(for: asked.request, client: client) } catch {
+                return .denied(Refusal(.rightsRefused, error.message))
+            }
         }
         let current = now()
         let grant = GNAPGrantRecord(
@@ -148,7 +143,7 @@ extension GNAPService {
         case .needsClientEvidence: throw GNAPError(.requestDenied, "the grant endpoint asks for no client evidence")
         }
         var response = GNAPGrantResponse(
-            continue: continueMember(grantID: grantID, token: asked.continuation),
+            continue: asked.continuation.map { continueMember(grantID: grantID, token: $0) },
             instanceID: asked.client.registration.gnapInstanceID
         )
         guard let request = asked.request.gnap?.request else { return response }
@@ -157,7 +152,7 @@ extension GNAPService {
             // A new grant's interaction starts once the engine recorded the grant (none for unsupported modes).
             let (name, uri) = (asked.display?.name, asked.display?.uri)
             if asked.request.gnap?.continued == nil,
-                let made = try newInteraction(request, grantID: grantID, clientName: name, clientURI: uri, at: now())
+                let made = try newInteraction(request, client: asked.client, grantID: grantID, clientName: name, clientURI: uri, at: now())
             {
                 try await stores.interactions.createInteraction(made.record)
                 response.interact = made.response

@@ -64,6 +64,7 @@ extension GNAPService {
     /// not yet stored; `nil` when the request asks for no mode Tessera supports and no finish.
     func newInteraction(
         _ request: GNAPGrantRequest,
+        client: ClientIdentity,
         grantID: String,
         clientName: String?,
         clientURI: String?,
@@ -87,7 +88,7 @@ extension GNAPService {
             clientNonce: interact.finish?.nonce,
             serverNonce: serverNonce,
             hashMethod: interact.finish?.hashMethod ?? "sha-256",
-            owner: try resourceOwner(for: request),
+            owner: try resourceOwner(for: request, client: client),
             clientName: clientName.map { String($0.prefix(200)) },
             clientURI: clientURI.map { String($0.prefix(500)) },
             state: .waiting,
@@ -202,14 +203,14 @@ extension GNAPService {
         let request = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
         // The approver is decided from the grant as it stands now, never trusted from the start of
         // the interaction; a request that can no longer be routed is no one's to approve.
-        let owner: String?
-        do { owner = try resourceOwner(for: request) } catch { throw InteractionProblem.wrongOwner }
-        if let owner, owner != username { throw InteractionProblem.wrongOwner }
         let instance = try await registeredInstance(grant.instanceID)
+        let client = Self.identity(instance: instance, thumbprint: grant.keyThumbprint)
+        let owner: String?
+        do { owner = try resourceOwner(for: request, client: client) } catch { throw InteractionProblem.wrongOwner }
+        if let owner, owner != username { throw InteractionProblem.wrongOwner }
         // Who may approve is policy too (gnap.interaction.resource_owners is translated into it,
         // docs/policy.md): a right the one decision point refuses for this person is not theirs to give.
         if request.accessToken != nil {
-            let client = Self.identity(instance: instance, thumbprint: grant.keyThumbprint)
             let question = AccessRequest(gnap: request).question(.approve, by: client, user: username)
             if !decisions.decide(question).refusals.isEmpty { throw InteractionProblem.wrongOwner }
         }

@@ -10,16 +10,19 @@ extension GNAPService {
     /// owner's `forbid` on `approve` routes the same way. Only when no right is owned, the client's
     /// `user` hint, else an identifier in `subject.sub_ids`, names the person. A hint never overrides
     /// ownership (the client operator is not the authorizing party, RFC 9635 §1.4).
-    /// - Parameter request: the grant request.
+    /// - Parameters:
+    ///   - request: the grant request.
+    ///   - client: the grant's client as every other decision sees it: the registered instance and its
+    ///     `allowed_access` from the one registry (configuration file or `tessera clients`), else its key.
     /// - Returns: the one person who may approve, or `nil` when anyone signed in may answer.
     /// - Throws: ``GNAPError`` `request_denied` when the rights belong to more than one owner: one
     ///   person's approval never decides for another's resources, so such a request is refused (the
     ///   client asks for each owner's rights in its own grant).
-    func resourceOwner(for request: GNAPGrantRequest) throws(GNAPError) -> String? {
+    func resourceOwner(for request: GNAPGrantRequest, client: ClientIdentity) throws(GNAPError) -> String? {
         var owners = Set<String>()
         let people = Set(configuration.interaction.resourceOwners.values).sorted()
         if !people.isEmpty, request.accessToken != nil {
-            let base = AccessRequest(gnap: request).question(.approve, by: routingIdentity(request.client))
+            let base = AccessRequest(gnap: request).question(.approve, by: client)
             var rights: [String] = []
             for right in base.rights where !rights.contains(right) { rights.append(right) }
             for right in rights {
@@ -53,20 +56,5 @@ extension GNAPService {
         }
         if case .value(let subIDs, _)? = request.user, let owner = named(subIDs) { return owner }
         return named(request.subject?.subIDs)
-    }
-
-    /// The client as routing names it: a configured instance by its id, else its key's thumbprint.
-    /// - Parameter client: the request's `client`.
-    /// - Returns: the identity policies see as principal.
-    private func routingIdentity(_ client: GNAPClientReference?) -> ClientIdentity {
-        switch client {
-        case .instance(let id)?:
-            let instance = configuration.instances.first { $0.id == id }
-            return ClientIdentity(.gnap(instanceID: id, allowedAccess: instance?.allowedAccess ?? [], thumbprint: ""))
-        case .value(let value)?:
-            return Self.identity(instance: nil, thumbprint: (try? Self.thumbprint(of: value.key)) ?? "")
-        case nil:
-            return Self.identity(instance: nil, thumbprint: "")
-        }
     }
 }

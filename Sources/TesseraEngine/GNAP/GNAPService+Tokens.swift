@@ -138,48 +138,74 @@ extension GNAPService {
 
     // MARK: - Token management (RFC 9635 §6)
 
-    /// Rotates (`POST`) the token behind `manageID`: a new value with the same access, the old one revoked.
-    public func rotateToken(manageID: String, _ presented: GNAPPresentedRequest) async throws -> GNAPGrantResponse {
-        let (record, grant, presentedHash) = try await authorizeManagement(manageID: manageID, presented, errorCode: .invalidRotation)
+    /// The GNAP door's translation of a rotation (`POST` to the management URI, RFC 9635 §6.1): the
+    /// management token matched and the grant's key proven, the body checked, and the token's rights as
+    /// stored asked for again; ``rotate(_:client:)`` decides.
+    /// - Parameters:
+    ///   - manageID: the id in the management URI.
+    ///   - presented: the request as received.
+    /// - Returns: the request for the engine; it has no continuation.
+    /// - Throws: ``GNAPError`` `invalid_rotation` (unknown URI or token), `key_rotation_not_supported`,
+    ///   `invalid_request` (a body); proof failures; store failures.
+    func translate(managing manageID: String, _ presented: GNAPPresentedRequest) async throws -> Asked {
+        let (record, grant, presentedHash, key) = try await authorizeManagement(manageID: manageID, presented, errorCode: .invalidRotation)
         if !presented.body.isEmpty {
             if let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(presented.body)), object["key"] != nil {
                 throw GNAPError(.keyRotationNotSupported, "this server does not rotate token keys (RFC 9635 §6.1.1)")
             }
             throw GNAPError(.invalidRequest, "a rotation request has no body, or only 'key'")
         }
+        let access = try Self.decode([GNAPAccessRight].self, from: Array(record.access.utf8))
+        let token = GNAPTokenRequest(access: access, label: record.label, flags: record.flags.isEmpty ? nil : record.flags)
+        let request = GNAPGrantRequest(accessToken: .single(token))
+        var asked = AccessRequest(gnap: request)
+        (asked.evidence, asked.kind) = (Evidence.managedToken(manageID: manageID), "rotation")
+        asked.gnap = AccessRequest.GNAPGrant(request: request, key: key, managed: (record, grant, presentedHash))
+        let holder = try await registeredInstance(grant.instanceID)
+        return Asked(
+            request: asked,
+            client: ClientIdentity(
+                .gnap(instanceID: grant.instanceID, allowedAccess: holder?.allowedAccess ?? [], thumbprint: grant.keyThumbprint),
+                provenKey: ProvenKey(gnapProof: key.proof.method, thumbprint: grant.keyThumbprint)
+            ),
+            continuation: nil
+        )
+    }
+
+    /// The engine's part of a rotation (RFC 9635 §6.1), for ``GrantEngine/answer(_:from:)``: a new value with
+    /// the same access, the old one revoked. A new value lives a new lifetime, as a refresh does (RFC 6749 §6),
+    /// so the one decision point is asked `Action::"refresh"` for the token's rights, and an owner's rule
+    /// written since the grant holds here too. A derived token (RFC 9767 §4) stays derived: same parent, never
+    /// outliving it, never from a revoked lineage. The store swaps the value only if the management token
+    /// presented is still the current one (compare-and-swap).
+    /// - Parameters:
+    ///   - asked: the request, as ``translate(managing:_:)`` made it.
+    ///   - client: the grant's client.
+    /// - Returns: the new token, or the policy's refusal.
+    /// - Throws: ``GNAPError`` `invalid_rotation` (the token or grant revoked, the management token already
+    ///   used); store failures.
+    func rotate(_ asked: AccessRequest, client: ClientIdentity) async throws -> GrantOutcome {
+        guard case .managedToken(let manageID) = asked.evidence, let managed = asked.gnap?.managed,
+            managed.token.manageID == manageID, case .single(let token)? = asked.gnap?.request.accessToken
+        else { return .denied(Refusal(.unsupportedEvidence, "a token is rotated at its management URI (RFC 9635 §6.1)")) }
+        let (record, grant) = (managed.token, managed.grant)
         guard record.revokedAt == nil else { throw GNAPError(.invalidRotation, "the token was revoked") }
         guard grant.state != .finalized else { throw GNAPError(.invalidRotation, "the grant was revoked") }
-        let access = try Self.decode([GNAPAccessRight].self, from: Array(record.access.utf8))
-        // A new value lives a new lifetime, as a refresh does (RFC 6749 §6): the one decision point is asked
-        // `Action::"refresh"` for the token's rights, so an owner's rule written since the grant holds here too.
-        let holder = try await registeredInstance(grant.instanceID)
-        let question = AccessQuestion(
-            party: AccessQuestion.Party(
-                id: grant.instanceID ?? "jkt:" + grant.keyThumbprint,
-                door: .gnap,
-                registered: grant.instanceID != nil,
-                scopes: holder?.allowedAccess ?? []
-            ),
-            operation: .refresh,
-            rights: access.map(\.typeOrReference),
-            user: grant.subject.flatMap { $0 == grant.instanceID || $0 == grant.keyThumbprint ? nil : $0 },
-            door: .gnap,
-            grantType: "rotation"
-        )
-        if let refusal = Self.refusal(decisions.decide(question)) { throw refusal.gnap }
-        let request = GNAPTokenRequest(access: access, label: record.label, flags: record.flags.isEmpty ? nil : record.flags)
-        // A derived token (RFC 9767 §4) stays derived: same parent, never outliving it, never from a revoked lineage.
+        let user = grant.subject.flatMap { $0 == grant.instanceID || $0 == grant.keyThumbprint ? nil : $0 }
+        if let refusal = Self.refusal(decisions.decide(asked.question(.refresh, by: client, user: user, audiences: []))) {
+            return .denied(refusal)
+        }
         let parent = try await derivedParent(ofTokenJTI: record.jti)
-        let (token, replacement) = try await mint(request, grant: grant, manageID: manageID, parent: parent)
+        let (issued, replacement) = try await mint(token, grant: grant, manageID: manageID, parent: parent)
         guard
             try await stores.gnap.rotateToken(
                 manageID: manageID,
-                expectedManagementHash: presentedHash,
+                expectedManagementHash: managed.presentedHash,
                 replacement: replacement,
                 at: now()
             )
         else { throw GNAPError(.invalidRotation, "the management token was already used") }
-        return GNAPGrantResponse(accessToken: .single(render(token)))
+        return .granted(.init(tokens: [issued], grantID: grant.id))
     }
 
     /// Revokes (`DELETE`) the token behind `manageID` (RFC 9635 §6.2); already revoked is success.
@@ -189,11 +215,12 @@ extension GNAPService {
     }
 
     /// The management token must match the URI, and the request must prove the grant's key.
+    /// - Returns: the token's management record, its grant, the presented token's hash and the grant's key.
     private func authorizeManagement(
         manageID: String,
         _ presented: GNAPPresentedRequest,
         errorCode: GNAPError.Code
-    ) async throws -> (GNAPTokenRecord, GNAPGrantRecord, String) {
+    ) async throws -> (GNAPTokenRecord, GNAPGrantRecord, String, GNAPKey) {
         guard let token = presented.token else {
             throw GNAPError(.invalidRequest, "token management needs Authorization: GNAP <management token>")
         }
@@ -204,7 +231,26 @@ extension GNAPService {
             let grant = try await stores.gnap.grant(id: record.grantID)
         else { throw GNAPError(errorCode, "unknown token management URI or token") }
         try await requireRegistered(grant, errorCode: errorCode)
-        try await proofs.verify(presented, key: try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8)))
-        return (record, grant, hash)
+        let key = try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8))
+        try await proofs.verify(presented, key: key)
+        return (record, grant, hash, key)
+    }
+}
+
+extension GrantEngine {
+    /// Rotates (`POST`) the token behind a management URI (RFC 9635 §6.1) through the one entry point: the
+    /// GNAP door translates the request, ``answer(_:from:)`` decides and issues, the door words the new token.
+    /// - Parameters:
+    ///   - manageID: the id in the management URI.
+    ///   - presented: the request as received.
+    /// - Returns: the response carrying the new token.
+    /// - Throws: ``GNAPError`` for a refusal; store failures propagate.
+    public func rotateGNAPToken(manageID: String, _ presented: GNAPPresentedRequest) async throws -> GNAPGrantResponse {
+        let asked = try await gnap.translate(managing: manageID, presented)
+        switch try await answer(asked.request, from: asked.client) {
+        case .granted(let granted): return GNAPGrantResponse(accessToken: granted.tokens.first.map { .single(gnap.render($0)) })
+        case .denied(let refusal): throw refusal.gnap
+        case .needsInteraction, .needsClientEvidence: throw GNAPError(.invalidRotation, "a rotation waits for no one")
+        }
     }
 }

@@ -19,6 +19,11 @@ public enum Evidence: Sendable, Hashable {
     case interactionResult(interactRef: String)
     /// A GNAP continuation of an existing grant (RFC 9635 §5): polling or modification.
     case continuation(grantID: String)
+    /// A GNAP access token's management URI, proven with its management token (RFC 9635 §6.1): the token is rotated.
+    case managedToken(manageID: String)
+    /// An access token issued here, presented by the resource server it was meant for to derive a token for a
+    /// downstream one (RFC 9767 §4 `existing_access_token`).
+    case existingToken(String)
     /// Evidence of an extension grant type this engine does not know; refused as unsupported.
     case unsupported(String)
 

@@ -28,7 +28,7 @@ struct GNAPRoutes: Sendable {
         }
         router.post("/gnap/token/:manage") { request, context in
             encode(
-                try await service.rotateToken(
+                try await engine.rotateGNAPToken(
                     manageID: try context.parameters.require("manage"),
                     try await adapter.presented(request, context: context)
                 )
