@@ -120,6 +120,14 @@ import Testing
             let local = try await consent(Flow.spa, "http://127.0.0.1:49152/cb")
             #expect(local.contains("runs on your own computer"))
             #expect(local.contains("note warning"))
+            // The same page in German (Accept-Language, RFC 9110 §12.5.4).
+            let start = try await browser.request(Flow.authorizeURI(client: Flow.spa, redirect: "http://127.0.0.1:49153/cb", scope: "read"))
+            var headers: HTTPFields = [.acceptLanguage: "de"]
+            headers[.cookie] = browser.cookie
+            let german = try await client.execute(uri: try #require(start.location), method: .get, headers: headers) {
+                String(buffer: $0.body)
+            }
+            #expect(german.contains("läuft auf Ihrem eigenen Computer"), "\(german)")
             let mixed = try await consent(Self.native, "http://[::1]:8000/cb")
             #expect(!mixed.contains("runs on your own computer"))
             let confidential = try await consent(Self.desk, "http://127.0.0.1:7000/cb")
