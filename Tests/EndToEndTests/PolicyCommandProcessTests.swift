@@ -82,6 +82,47 @@ import Testing
         #expect(output.contains("valid against the Tessera vocabulary"))
     }
 
+    /// A redeemed peer grant's or an ID token's facts (`context.chaining`) are in the vocabulary, each
+    /// optional, so rules on them are type-checked; the open-ended `claims` record is not declared.
+    @Test func checkAcceptsPoliciesReadingTheChainingContext() async throws {
+        let setup = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let file = setup.directory.appendingPathComponent("chaining.cedar").path
+        try """
+        forbid (principal, action == Action::"redeem", resource)
+        when { context has chaining && context.chaining has issuer && context.chaining.issuer == "https://as-b.example" };
+        forbid (principal, action == Action::"redeem", resource)
+        when { context has chaining && context.chaining has subject && context.chaining.subject like "*@contractors.example" };
+        forbid (principal, action == Action::"redeem", resource)
+        when { context has chaining && context.chaining has actor && context.chaining has client_id && context.chaining has redeeming_client
+               && context.chaining.actor != "" && context.chaining.client_id != context.chaining.redeeming_client };
+        forbid (principal, action == Action::"exchange", resource)
+        when { context has chaining && context.chaining has peer && context.chaining.peer == "b"
+               && context.chaining has resource && context.chaining.resource.contains("https://payroll.example/")
+               && context.chaining has subject_issuer && context.chaining.subject_issuer != "https://idp.example"
+               && context.chaining has audience && context.chaining.audience == "https://as-b.example" };
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["policy", "check", file], capture: .both)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("valid against the Tessera vocabulary"))
+
+        // Before, `context has chaining` typed as always false, so nothing behind it was checked:
+        // reading the open-ended `claims`, a member without its `has` test, a member of another
+        // type were all "valid" (and the first two fail at evaluation). Now each is refused.
+        let wrong = setup.directory.appendingPathComponent("wrong.cedar").path
+        try """
+        forbid (principal, action == Action::"redeem", resource)
+        when { context has chaining && context.chaining.claims.department == "sales" };
+        forbid (principal, action == Action::"redeem", resource)
+        when { context has chaining && context.chaining.issuer == "https://as-b.example" };
+        forbid (principal, action == Action::"redeem", resource)
+        when { context has chaining && context.chaining has subject && context.chaining.subject.contains("bob") };
+        """.write(toFile: wrong, atomically: true, encoding: .utf8)
+        let (refused, refusal) = try await ChildProcess.run(TesseraProcess.binary, ["policy", "check", wrong], capture: .both)
+        #expect(refused == 1)
+        for line in [1, 3, 5] { #expect(refusal.contains("\(wrong):\(line):1:"), "\(refusal)") }
+    }
+
     /// Configuration keys that name clients, peers and owners are shown as the policies they became.
     @Test func showPrintsTheConfigurationKeysAsPolicies() async throws {
         let setup = try Self.setUp()

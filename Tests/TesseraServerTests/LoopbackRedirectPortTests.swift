@@ -104,6 +104,37 @@ import Testing
         }
     }
 
+    /// An operator's public client whose redirect URIs are all on loopback has no secret that tells
+    /// it from any other local program using its `client_id` (RFC 8252 §8.6, MCP "localhost
+    /// impersonation"): its consent page warns, as for metadata-document and self-registered clients.
+    /// A public client that may also return elsewhere, and a confidential one, do not.
+    @Test func anOperatorsLoopbackPublicClientIsShownTheLocalWarning() async throws {
+        try await withApp { client, _ in
+            let browser = Flow.Browser(client)
+            try await browser.signIn()
+            func consent(_ clientID: String, _ redirect: String) async throws -> String {
+                let start = try await browser.request(Flow.authorizeURI(client: clientID, redirect: redirect, scope: "read"))
+                #expect(start.status == .seeOther, "\(start.body)")
+                return try await browser.request(try #require(start.location)).body
+            }
+            let local = try await consent(Flow.spa, "http://127.0.0.1:49152/cb")
+            #expect(local.contains("runs on your own computer"))
+            #expect(local.contains("note warning"))
+            // The same page in German (Accept-Language, RFC 9110 §12.5.4).
+            let start = try await browser.request(Flow.authorizeURI(client: Flow.spa, redirect: "http://127.0.0.1:49153/cb", scope: "read"))
+            var headers: HTTPFields = [.acceptLanguage: "de"]
+            headers[.cookie] = browser.cookie
+            let german = try await client.execute(uri: try #require(start.location), method: .get, headers: headers) {
+                String(buffer: $0.body)
+            }
+            #expect(german.contains("läuft auf Ihrem eigenen Computer"), "\(german)")
+            let mixed = try await consent(Self.native, "http://[::1]:8000/cb")
+            #expect(!mixed.contains("runs on your own computer"))
+            let confidential = try await consent(Self.desk, "http://127.0.0.1:7000/cb")
+            #expect(!confidential.contains("runs on your own computer"))
+        }
+    }
+
     /// The port is free at `/authorize`, then fixed for that code (RFC 6749 §4.1.3: the redemption's
     /// `redirect_uri` is identical to the authorization request's): neither the registered port nor
     /// another free one redeems it.

@@ -75,8 +75,9 @@ public struct OAuthClient: Sendable {
     /// server answers with a client challenge (`insufficient_client_authorization`), asks the
     /// responder for its requirement type for evidence and repeats the request with
     /// `challenge_session` and `challenge_evidence` — once per requirement type, at most three.
-    /// - Throws: ``OAuthError`` as the server sent it, ``UnsatisfiedClientChallenge`` when a
-    ///   challenge cannot be answered, or ``OAuthClientError``.
+    /// - Throws: ``OAuthError`` as the server sent it (for `insufficient_user_authentication`, with
+    ///   its `acr_values` and `max_age` as ``OAuthError/requirement``, RFC 9470 §3),
+    ///   ``UnsatisfiedClientChallenge`` when a challenge cannot be answered, or ``OAuthClientError``.
     public func requestToken(_ parameters: [(String, String)]) async throws -> TokenResponse {
         var extra: [(String, String)] = []
         var answered: Set<String> = []
@@ -209,9 +210,22 @@ public struct OAuthClient: Sendable {
         return response
     }
 
+    /// The server's error as sent (RFC 6749 §5.2). For `insufficient_user_authentication` it keeps
+    /// the step-up members, `acr_values` (space-separated) and `max_age`, as the error's
+    /// ``OAuthError/requirement`` (RFC 9470 §3), so the caller can ask for the sign-in they name.
+    /// - Parameter response: the token endpoint's error response.
+    /// - Returns: the error, or `nil` when the body is not an OAuth error.
     private func oauthError(_ response: TesseraHTTPResponse) -> OAuthError? {
         guard let body = try? JSONDecoder().decode(OAuthErrorBody.self, from: Data(response.body)) else { return nil }
-        return OAuthError(OAuthError.Code(rawValue: body.error), body.errorDescription ?? "", uri: body.errorURI)
+        let code = OAuthError.Code(rawValue: body.error)
+        var requirement: AuthenticationRequirement?
+        if code == .insufficientUserAuthentication, body.acrValues != nil || body.maxAge != nil {
+            requirement = AuthenticationRequirement(
+                acrValues: (body.acrValues ?? "").split(separator: " ").map(String.init),
+                maxAge: body.maxAge
+            )
+        }
+        return OAuthError(code, body.errorDescription ?? "", uri: body.errorURI, requirement: requirement)
     }
 
     static func origin(_ url: String) -> String {

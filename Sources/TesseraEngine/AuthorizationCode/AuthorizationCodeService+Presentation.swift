@@ -9,7 +9,7 @@ extension AuthorizationCodeService.Pending {
     /// Who asks. A client known only by its metadata document (CIMD) names itself: unverified, with
     /// the host that published the document; so does a self-registered one (RFC 7591). A client the
     /// operator registered is named by the `client_name` the operator gave it, verified (else by its
-    /// `client_id`).
+    /// `client_id`), with the loopback warning when it is public and only returns to this computer.
     public var presentation: ClientPresentation {
         let selfNamed: String?
         if let registration = client.registration {
@@ -19,7 +19,14 @@ extension AuthorizationCodeService.Pending {
         } else if let document {
             selfNamed = document.clientName
         } else {
-            return ClientPresentation(name: client.clientName, nameIsVerified: client.clientName != nil, identity: client.id)
+            // A public client has no secret to prove it is the one the operator registered: when it only
+            // returns to loopback, any local program can pose as it (RFC 8252 §8.6), as for the others.
+            return ClientPresentation(
+                name: client.clientName,
+                nameIsVerified: client.clientName != nil,
+                identity: client.id,
+                returnsOnlyToThisComputer: client.authMethod == .none && ClientPresentation.loopbackOnly(client.redirectURIs)
+            )
         }
         return ClientPresentation(
             name: selfNamed.flatMap { $0.isEmpty ? nil : $0 },

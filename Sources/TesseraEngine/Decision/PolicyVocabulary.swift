@@ -57,6 +57,32 @@ public enum PolicyVocabulary {
             peer: String,
             // The person the token would act for, when it is not the client itself.
             user?: User,
+            // A redeemed peer grant's or ID-JAG's facts (Action::"redeem"), or the ID token's behind
+            // an ID-JAG exchange (Action::"exchange"); absent for every other request.
+            chaining?: Chaining,
+        };
+
+        // What the engine knows of a chained grant. Every member is optional: which are present
+        // depends on the operation. The grant's own claims (`claims`) are open-ended and not declared.
+        type Chaining = {
+            // redeem: the peer grant's `iss` (the peer's issuer).
+            issuer?: String,
+            // The mapped subject at this server (redeem), or the ID token's subject (exchange).
+            subject?: String,
+            // redeem: the grant's `client_id` claim ("" when it has none).
+            client_id?: String,
+            // redeem: the client presenting the grant here.
+            redeeming_client?: String,
+            // redeem: the `sub` of the grant's `act` claim ("" when it has none).
+            actor?: String,
+            // exchange for an ID-JAG: the peer's name (chaining.peers[].name).
+            peer?: String,
+            // exchange for an ID-JAG: the audience, the peer's issuer.
+            audience?: String,
+            // exchange for an ID-JAG: the RFC 8707 `resource`s asked for.
+            resource?: Set<String>,
+            // exchange for an ID-JAG: the ID token's `iss`.
+            subject_issuer?: String,
         };
 
         // A token being introspected (RFC 7662 at /introspect, RFC 9767 §3.3 at GNAP introspection).

@@ -84,14 +84,17 @@ enum AuthorizationPages {
     /// be registered by the operator (or by its id when it has none); a client known only by its
     /// metadata document (CIMD) is shown as it names itself, marked unverified, with the host that
     /// published the document — and a warning when it only ever returns to this computer, where any
-    /// local program could use the same `client_id` (MCP security considerations, "localhost impersonation").
+    /// local program could use the same `client_id` (MCP security considerations, "localhost impersonation");
+    /// so does a public client the operator registered whose redirect URIs are all on loopback.
     static func who(_ pending: AuthorizationCodeService.Pending, _ m: MessageCatalog) -> HTML {
         let who = pending.presentation
         if who.isSelfRegistered { return selfRegistered(who, m) }
         guard let publisher = who.publisher else {
+            let warning: HTML = who.returnsOnlyToThisComputer ? "<p class=\"note warning\">\(m(.loopbackOperator))</p>" : .empty
             return """
                 <p>\(m(.asksOnYourBehalf, ["who": InteractionPages.asking(who, m)]))</p>
                 <dl class="client"><dt>\(m(.identifiedBy))</dt><dd>\(who.identity)</dd>\(InteractionPages.registeredByOperator(who, m))</dl>
+                \(warning)
                 """
         }
         let named: HTML =

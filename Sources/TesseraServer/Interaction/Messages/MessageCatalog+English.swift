@@ -39,6 +39,8 @@ extension MessageCatalog {
                 "This application runs on your own computer. Any program on it could use the same name: continue only if you just started it yourself.",
             .loopbackRegistered:
                 "This application runs on your own computer. Any program on it could register the same name: continue only if you just started it yourself.",
+            .loopbackOperator:
+                "This application runs on your own computer. Any program on it could pose as it, even though this server's operator registered it: continue only if you just started it yourself.",
 
             .consentTitle: "Allow access?",
             .consentRights: "What the application asks for",

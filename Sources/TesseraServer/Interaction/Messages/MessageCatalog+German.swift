@@ -41,6 +41,8 @@ extension MessageCatalog {
                 "Diese Anwendung läuft auf Ihrem eigenen Computer. Jedes Programm darauf könnte denselben Namen verwenden: Fahren Sie nur fort, wenn Sie sie gerade selbst gestartet haben.",
             .loopbackRegistered:
                 "Diese Anwendung läuft auf Ihrem eigenen Computer. Jedes Programm darauf könnte denselben Namen registrieren: Fahren Sie nur fort, wenn Sie sie gerade selbst gestartet haben.",
+            .loopbackOperator:
+                "Diese Anwendung läuft auf Ihrem eigenen Computer. Jedes Programm darauf könnte sich als sie ausgeben, auch wenn der Betreiber dieses Servers sie registriert hat: Fahren Sie nur fort, wenn Sie sie gerade selbst gestartet haben.",
 
             .consentTitle: "Zugriff erlauben?",
             .consentRights: "Worum die Anwendung bittet",

@@ -38,6 +38,7 @@ enum MessageID: String, CaseIterable, Sendable {
     case registeredByOperator = "who.registered_by_operator"
     case loopbackMetadata = "who.loopback_metadata"
     case loopbackRegistered = "who.loopback_registered"
+    case loopbackOperator = "who.loopback_operator"
 
     // Consent.
     case consentTitle = "consent.title"
