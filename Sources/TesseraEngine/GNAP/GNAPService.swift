@@ -175,10 +175,17 @@ public struct GNAPService: Sendable {
         )
     }
 
+    /// Decodes a GNAP body or stored record with ``JSONValueDecoder`` (issue 22: `JSONDecoder` was 5.8 % of a
+    /// grant's server CPU). A member name repeated in one object is refused, where `JSONDecoder` kept the first.
+    /// - Parameters:
+    ///   - type: The type to decode.
+    ///   - body: The JSON text.
+    /// - Returns: The value.
+    /// - Throws: ``GNAPError`` `invalid_request` naming a missing member or one of the wrong type.
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(GNAPError) -> T {
         guard !body.isEmpty else { throw GNAPError(.invalidRequest, "the request needs a JSON object body") }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(body))
+            return try JSONValueDecoder().decode(T.self, from: body)
         } catch let DecodingError.keyNotFound(key, _) {
             throw GNAPError(.invalidRequest, "missing member '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {
@@ -188,10 +195,13 @@ public struct GNAPService: Sendable {
         }
     }
 
+    /// Encodes a record's JSON (the stored grant request, the client key) with ``SortedJSONEncoder``: members
+    /// sorted, as `JSONEncoder` with `.sortedKeys` wrote them, without its cost (issue 22: 4 % of a grant).
+    /// - Parameter value: The value.
+    /// - Returns: Its JSON text.
+    /// - Throws: `EncodingError` for a value JSON cannot represent.
     static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try SortedJSONEncoder().encode(value), as: UTF8.self)
     }
 
     /// The key's identity: the RFC 7638 JWK thumbprint, or for a certificate the RFC 8705 SHA-256

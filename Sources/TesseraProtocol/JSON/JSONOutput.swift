@@ -53,6 +53,12 @@ public struct JSONOutput: Sendable {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    /// Writes an integer already in its decimal form (any width, from ``SortedJSONEncoder``).
+    package mutating func rawNumber(_ digits: String) {
+        separate()
+        bytes.append(contentsOf: digits.utf8)
+    }
+
     public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
