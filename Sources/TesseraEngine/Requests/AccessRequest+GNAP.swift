@@ -32,6 +32,8 @@ extension AccessRequest {
         /// A continuation (RFC 9635 §5): the grant as the door read it, the hash of the token presented
         /// (the store's compare-and-swap expects it) and a modification's body (§5.3).
         var continued: Continued?
+        /// The key proof's nonces, spent in the commit that records the grant (``GNAPStore/createGrant(_:issued:spending:)``).
+        var nonces: [SingleUseSpend] = []
     }
 
     typealias Continued = (grant: GNAPGrantRecord, presentedHash: String, patch: GNAPGrantRequest?)
