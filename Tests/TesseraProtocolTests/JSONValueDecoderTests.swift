@@ -56,12 +56,13 @@ import Testing
         static func path(_ context: DecodingError.Context) -> String { context.codingPath.map(\.stringValue).joined(separator: ".") }
     }
 
+    /// `fast`: ``JSONValueDecoder``, or the hand-written reader when the two disagree (so either failing shows).
     static func outcomes(_ text: String) -> (reference: Outcome, fast: Outcome) {
         let bytes = Array(text.utf8)
-        return (
-            Outcome { try JSONDecoder().decode(GNAPGrantRequest.self, from: Data(bytes)) },
-            Outcome { try JSONValueDecoder().decode(GNAPGrantRequest.self, from: bytes) }
-        )
+        let reference = Outcome { try JSONDecoder().decode(GNAPGrantRequest.self, from: Data(bytes)) }
+        let generic = Outcome { try JSONValueDecoder().decode(GNAPGrantRequest.self, from: bytes) }
+        let byHand = Outcome { try GNAPGrantRequest.read(json: bytes) }
+        return (reference, generic == reference ? byHand : generic)
     }
 
     @Test(arguments: requests)
@@ -166,6 +167,49 @@ import Testing
         #expect(JSONValue.parse(Data(fast)) == JSONValue.parse(reference))
         #expect(try JSONDecoder().decode(GNAPGrantRequest.self, from: Data(fast)) == request)
         #expect(String(decoding: fast, as: UTF8.self) == String(decoding: reference, as: UTF8.self))
+    }
+
+    /// The hand-written output (the stored request and key, GNAPGrantRequest+JSON.swift) means what `JSONEncoder`'s
+    /// does and reads back, through both readers, to the value written.
+    @Test(arguments: requests)
+    func writesByHandWhatJSONEncoderEncodes(_ text: String) throws {
+        let request = try JSONDecoder().decode(GNAPGrantRequest.self, from: Data(text.utf8))
+        let written = try request.jsonBytes()
+        #expect(JSONValue.parse(Data(written)) == JSONValue.parse(try JSONEncoder().encode(request)))
+        #expect(try GNAPGrantRequest.read(json: written) == request)
+        #expect(try JSONDecoder().decode(GNAPGrantRequest.self, from: Data(written)) == request)
+        // The same request is the same text, whichever dictionaries hold its members (a digest may be taken of it).
+        #expect(try GNAPGrantRequest.read(json: Array(text.utf8)).jsonBytes() == written)
+        #expect(try JSONValueDecoder().decode(GNAPGrantRequest.self, from: written).jsonBytes() == written)
+        if case .value(let client) = request.client {
+            let key = try client.key.jsonBytes()
+            #expect(JSONValue.parse(Data(key)) == JSONValue.parse(try JSONEncoder().encode(client.key)))
+            #expect(try GNAPKey.read(json: key) == client.key)
+        }
+    }
+
+    @Test func readsKeysAsJSONDecoderDoes() throws {
+        let keys = [
+            Self.key,
+            #"{"proof":{"method":"httpsig","alg":"ecdsa-p256-sha256","content-digest-alg":"sha-256"},"jwk":{"kty":"EC","crv":"P-256","x":"a","y":"b","kid":"k","alg":"ES256","use":"sig"}}"#,
+            #"{"proof":"mtls","cert":"MIIB"}"#, #"{"proof":"mtls","cert#S256":"abc"}"#, #"{"jwk":{"kty":"OKP"}}"#, #"{"proof":7}"#,
+            #"{"proof":{"alg":"x"}}"#, #"{"proof":"httpsig","jwk":{"crv":"Ed25519"}}"#,
+            #"{"proof":"httpsig","jwk":{"kty":"OKP","x":null,"kid":5}}"#, "[]",
+        ]
+        for text in keys {
+            let bytes = Array(text.utf8)
+            let reference = Result { try JSONDecoder().decode(GNAPKey.self, from: Data(bytes)) }
+            let byHand = Result { try GNAPKey.read(json: bytes) }
+            switch (reference, byHand) {
+            case (.success(let expected), .success(let read)): #expect(read == expected, "\(text)")
+            case (.failure(let expected), .failure(let read)):
+                #expect(String(describing: type(of: expected)) == String(describing: type(of: read)), "\(text)")
+                if case DecodingError.keyNotFound(let want, _) = expected, case DecodingError.keyNotFound(let got, _) = read {
+                    #expect(want.stringValue == got.stringValue, "\(text)")
+                }
+            default: Issue.record("\(text): \(reference) vs \(byHand)")
+            }
+        }
     }
 
     @Test func encodesKeysStringsAndNumbersAsJSONEncoderDoes() throws {

@@ -185,6 +185,9 @@ public struct GNAPService: Sendable {
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(GNAPError) -> T {
         guard !body.isEmpty else { throw GNAPError(.invalidRequest, "the request needs a JSON object body") }
         do {
+            // The two read on every grant, by hand (GNAPGrantRequest+JSON.swift); anything else generically.
+            if T.self == GNAPGrantRequest.self, let request = try GNAPGrantRequest.read(json: body) as? T { return request }
+            if T.self == GNAPKey.self, let key = try GNAPKey.read(json: body) as? T { return key }
             return try JSONValueDecoder().decode(T.self, from: body)
         } catch let DecodingError.keyNotFound(key, _) {
             throw GNAPError(.invalidRequest, "missing member '\(key.stringValue)'")
@@ -201,7 +204,12 @@ public struct GNAPService: Sendable {
     /// - Returns: Its JSON text.
     /// - Throws: `EncodingError` for a value JSON cannot represent.
     static func encode(_ value: some Encodable) throws -> String {
-        String(decoding: try SortedJSONEncoder().encode(value), as: UTF8.self)
+        // The grant request and the client key, written by hand (GNAPGrantRequest+JSON.swift).
+        // Only these two: other writable values (e.g. an access_token member) write members in their own order, and
+        // a digest of the encoding (the consent page's) must not depend on a dictionary's.
+        if let request = value as? GNAPGrantRequest { return String(decoding: try request.jsonBytes(), as: UTF8.self) }
+        if let key = value as? GNAPKey { return String(decoding: try key.jsonBytes(), as: UTF8.self) }
+        return String(decoding: try SortedJSONEncoder().encode(value), as: UTF8.self)
     }
 
     /// The key's identity: the RFC 7638 JWK thumbprint, or for a certificate the RFC 8705 SHA-256

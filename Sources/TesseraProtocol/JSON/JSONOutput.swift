@@ -181,6 +181,21 @@ public struct JSONOutput: Sendable {
         try encodable(value)
     }
 
+    /// Writes the member `name` through ``SortedJSONEncoder`` (members sorted), if any: a rarely sent part of a
+    /// hand-written value.
+    package mutating func member(_ name: String, sorting value: (some Encodable)?) throws(Unrepresentable) {
+        guard let value else { return }
+        let fragment: [UInt8]
+        do {
+            fragment = try SortedJSONEncoder().encode(value)
+        } catch {
+            throw Unrepresentable(reason: "\(type(of: value)) cannot be encoded")
+        }
+        key(name)
+        separate()
+        bytes.append(contentsOf: fragment)
+    }
+
     // MARK: - Private
 
     /// A comma before a member or element unless it is the first in its object or array (or after a name).

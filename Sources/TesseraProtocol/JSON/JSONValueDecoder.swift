@@ -39,8 +39,8 @@ package struct JSONValueDecoder: Sendable {
     }
 }
 
-/// The walk shared by the decoder and its containers.
-private enum JSONTreeDecoding {
+/// The walk shared by the decoder, its containers and the hand-written GNAP readers.
+enum JSONTreeDecoding {
     static func unbox<T: Decodable>(_ value: JSONValue, as type: T.Type, at path: [any CodingKey]) throws -> T {
         if T.self == String.self, case .string(let text) = value, let result = text as? T { return result }
         if T.self == JSONValue.self, let result = value as? T { return result }
@@ -86,8 +86,8 @@ private enum JSONTreeDecoding {
     }
 }
 
-/// An index in an array, as a coding key.
-private struct IndexKey: CodingKey {
+/// An index in an array, as a coding key (`JSONDecoder` names it "Index N").
+struct JSONIndexKey: CodingKey {
     let intValue: Int?
     var stringValue: String { "Index \(intValue ?? 0)" }
     init(intValue: Int) { self.intValue = intValue }
@@ -190,7 +190,7 @@ private struct UnkeyedTreeContainer: UnkeyedDecodingContainer {
 
     /// The next element and its path; the index moves only once the element decoded (as `JSONDecoder`).
     private func next(_ type: Any.Type) throws -> (JSONValue, [any CodingKey]) {
-        let path = codingPath + [IndexKey(intValue: currentIndex)]
+        let path = codingPath + [JSONIndexKey(intValue: currentIndex)]
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(type, .init(codingPath: path, debugDescription: "Unkeyed container is at end."))
         }
