@@ -28,12 +28,15 @@ struct GNAPProofVerifier: Sendable {
     ///   - deferred: Where an `httpsig` proof's nonce (or single-use signature base) goes instead of the replay cache,
     ///     for a caller that spends it in the commit recording what the request asked for (the grant endpoint, issue
     ///     22); `nil` spends it here, before this returns.
+    ///   - thumbprint: The key's thumbprint when the caller has it (``GNAPService/thumbprint(of:)``); computed here
+    ///     otherwise.
     /// - Throws: ``GNAPError`` with `errorCode` (`invalid_client` on the grant endpoint, the context's code elsewhere).
     func verify(
         _ request: GNAPPresentedRequest,
         key: GNAPKey,
         errorCode: GNAPError.Code = .invalidClient,
-        deferringNoncesTo deferred: DeferredNonces? = nil
+        deferringNoncesTo deferred: DeferredNonces? = nil,
+        thumbprint: String? = nil
     ) async throws {
         if request.attachedJWS != nil, key.proof.method != "jws" {
             throw GNAPError(
@@ -75,7 +78,8 @@ struct GNAPProofVerifier: Sendable {
         } catch {
             throw GNAPError(errorCode, error.message)
         }
-        let thumbprint = (try? jwk.thumbprint()) ?? kid
+        // A JWK-only key's thumbprint is its JWK's (GNAPService.thumbprint(of:)).
+        let thumbprint = (key.cert == nil && key.certS256 == nil ? thumbprint : nil) ?? (try? jwk.thumbprint()) ?? kid
         var verificationKey: HTTPVerificationKey
         if let cached = keys.key(thumbprint + "|" + algorithm.description) {
             verificationKey = cached

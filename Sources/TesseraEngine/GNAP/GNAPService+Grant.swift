@@ -70,11 +70,21 @@ extension GNAPService {
         if let existing = request.existingAccessToken {
             return .derived(try await deriveToken(request, existing: existing, client: client, presented))
         }
-        let (key, instance) = try await identify(client)
+        let (key, instance, thumbprint) = try await identify(client)
         let nonces = DeferredNonces()
-        try await proofs.verify(presented, key: key, deferringNoncesTo: nonces)
+        try await proofs.verify(presented, key: key, deferringNoncesTo: nonces, thumbprint: thumbprint)
         do {
-            return .asked(try await asked(request, client: client, key: key, instance: instance, nonces: nonces.all, presented))
+            return .asked(
+                try await asked(
+                    request,
+                    client: client,
+                    key: key,
+                    instance: instance,
+                    thumbprint: thumbprint,
+                    nonces: nonces.all,
+                    presented
+                )
+            )
         } catch {
             // A request refused after its proof checked still spends its nonce before the response.
             try await spend(nonces.all)
@@ -88,14 +98,16 @@ extension GNAPService {
         client: GNAPClientReference,
         key: GNAPKey,
         instance: GNAPConfiguration.Instance?,
+        thumbprint: String,
         nonces: [SingleUseSpend],
         _ presented: GNAPPresentedRequest
     ) async throws -> Asked {
-        var key = key
+        var (key, thumbprint) = (key, thumbprint)
         // An mtls key named by thumbprint is stored with the certificate that proved it, so the
         // RS-facing introspection can hand the RS the certificate (RFC 9767 §3.3).
         if key.proof.method == "mtls", let certificate = presented.clientCertificate {
             key = GNAPKey(proof: key.proof, cert: certificate.pem)
+            thumbprint = try Self.thumbprint(of: key)
         }
         try validate(request, instance: instance)
         try validateInteract(request.interact)
@@ -108,7 +120,7 @@ extension GNAPService {
         asked.gnap?.nonces = nonces
         return Asked(
             request: asked,
-            client: Self.identity(instance: instance, thumbprint: try Self.thumbprint(of: key), proof: key.proof.method),
+            client: Self.identity(instance: instance, thumbprint: thumbprint, proof: key.proof.method),
             continuation: continuation,
             display: display
         )

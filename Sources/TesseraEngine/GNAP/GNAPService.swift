@@ -83,23 +83,28 @@ public struct GNAPService: Sendable {
 
     // MARK: - Shared pieces
 
-    /// The client's key and its registered instance, if any (RFC 9635 §2.3).
-    func identify(_ client: GNAPClientReference) async throws -> (GNAPKey, GNAPConfiguration.Instance?) {
+    /// The client's key and its registered instance, if any (RFC 9635 §2.3), with the key's thumbprint
+    /// (``thumbprint(of:)``), computed once per request (issue 22: it was computed three times per grant).
+    /// - Parameter client: the `client` member.
+    /// - Returns: the key, the instance and the key's thumbprint.
+    /// - Throws: ``GNAPError`` `invalid_client` for an unknown instance, a malformed or unregistered key.
+    func identify(_ client: GNAPClientReference) async throws -> (GNAPKey, GNAPConfiguration.Instance?, String) {
         switch client {
         case .instance(let id):
             guard let instance = try await registry.party(id: id)?.instance else {
                 throw GNAPError(.invalidClient, "unknown instance_id")
             }
-            return (instance.key, instance)
+            return (instance.key, instance, try Self.thumbprint(of: instance.key))
         case .value(let value):
             let key = value.key
             try Self.checkKeyFormat(key)
             let thumbprint = try Self.thumbprint(of: key)
+            // Registered under this same thumbprint of its key (GNAPRegistry).
             if let instance = try await registry.party(thumbprint: thumbprint)?.instance {
-                return (instance.key, instance)
+                return (instance.key, instance, thumbprint)
             }
             guard configuration.allowUnknownClients else { throw GNAPError(.invalidClient, "this client key is not registered") }
-            return (key, nil)
+            return (key, nil, thumbprint)
         }
     }
 
