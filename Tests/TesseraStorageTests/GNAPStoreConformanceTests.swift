@@ -36,6 +36,32 @@ import Testing
         }
     }
 
+    static func nonce(_ value: String) -> SingleUseSpend {
+        SingleUseSpend(namespace: "httpsig:t", value: value, expiresAt: now.addingTimeInterval(300), now: now)
+    }
+
+    /// Issue 22: a grant and its key proof's nonce commit together. A nonce spent before refuses the grant, storing
+    /// nothing and spending none of the request's other values; a nonce spent with a grant refuses the next one.
+    @Test(arguments: StoreBackend.allCases)
+    func aGrantIsStoredOnlyWithItsNoncesUnspent(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let (a, b) = (Self.nonce("a"), Self.nonce("b"))
+            let first = try await stores.gnap.createGrant(Self.grant("n1", continuation: "cn1"), issued: [], spending: [a])
+            #expect(first)
+            #expect(try await stores.gnap.grant(id: "n1") != nil)
+            // Replayed: nothing stored, and "b" (spent in the same job before "a" was found spent) rolled back.
+            let replayed = try await stores.gnap.createGrant(Self.grant("n2", continuation: "cn2"), issued: [], spending: [b, a])
+            #expect(!replayed)
+            #expect(try await stores.gnap.grant(id: "n2") == nil)
+            let fresh = try await stores.replay.insertIfAbsent(namespace: b.namespace, value: b.value, expiresAt: b.expiresAt, now: b.now)
+            #expect(fresh)
+            // The spends are the replay cache's: a value spent there first refuses the grant too.
+            let spentThere = try await stores.gnap.createGrant(Self.grant("n3", continuation: "cn3"), issued: [], spending: [b])
+            #expect(!spentThere)
+            #expect(try await stores.gnap.grant(id: "n3") == nil)
+        }
+    }
+
     /// Regression: a poll that read `pending` must not write `pending` back over an approval made meanwhile.
     @Test(arguments: StoreBackend.allCases)
     func aDecisionMadeMeanwhileIsNotOverwritten(_ backend: StoreBackend) async throws {

@@ -21,8 +21,23 @@ struct GNAPProofVerifier: Sendable {
 
     var supportedMethods: [String] { mutualTLS ? ["httpsig", "mtls", "jwsd", "jws"] : ["httpsig", "jwsd", "jws"] }
 
+    /// - Parameters:
+    ///   - request: The request as received.
+    ///   - key: The key it must prove.
+    ///   - errorCode: The refusal's code.
+    ///   - deferred: Where an `httpsig` proof's nonce (or single-use signature base) goes instead of the replay cache,
+    ///     for a caller that spends it in the commit recording what the request asked for (the grant endpoint, issue
+    ///     22); `nil` spends it here, before this returns.
+    ///   - thumbprint: The key's thumbprint when the caller has it (``GNAPService/thumbprint(of:)``); computed here
+    ///     otherwise.
     /// - Throws: ``GNAPError`` with `errorCode` (`invalid_client` on the grant endpoint, the context's code elsewhere).
-    func verify(_ request: GNAPPresentedRequest, key: GNAPKey, errorCode: GNAPError.Code = .invalidClient) async throws {
+    func verify(
+        _ request: GNAPPresentedRequest,
+        key: GNAPKey,
+        errorCode: GNAPError.Code = .invalidClient,
+        deferringNoncesTo deferred: DeferredNonces? = nil,
+        thumbprint: String? = nil
+    ) async throws {
         if request.attachedJWS != nil, key.proof.method != "jws" {
             throw GNAPError(
                 errorCode,
@@ -63,7 +78,8 @@ struct GNAPProofVerifier: Sendable {
         } catch {
             throw GNAPError(errorCode, error.message)
         }
-        let thumbprint = (try? jwk.thumbprint()) ?? kid
+        // A JWK-only key's thumbprint is its JWK's (GNAPService.thumbprint(of:)).
+        let thumbprint = (key.cert == nil && key.certS256 == nil ? thumbprint : nil) ?? (try? jwk.thumbprint()) ?? kid
         var verificationKey: HTTPVerificationKey
         if let cached = keys.key(thumbprint + "|" + algorithm.description) {
             verificationKey = cached
@@ -84,7 +100,7 @@ struct GNAPProofVerifier: Sendable {
         let verifier = HTTPMessageVerifier(
             policy: policy,
             keys: HTTPSignatureKeySet([verificationKey]),
-            replayCache: NonceCache(replay: replay, namespace: "httpsig:" + thumbprint, now: now),
+            replayCache: NonceCache(replay: replay, namespace: "httpsig:" + thumbprint, now: now, deferred: deferred),
             now: now
         )
         let result: HTTPSignatureVerificationResult
@@ -270,21 +286,43 @@ struct GNAPProofVerifier: Sendable {
         return algorithm
     }
 
-    /// Single-use `nonce` values through the store's replay cache, for a few minutes.
+    /// Single-use `nonce` values through the store's replay cache, for a few minutes; or, with `deferred`, handed
+    /// to the caller to spend in its own commit.
     private struct NonceCache: HTTPSignatureReplayCache {
         let replay: any ReplayCache
         let namespace: String
         let now: @Sendable () -> Date
+        let deferred: DeferredNonces?
 
         func insertIfAbsent(nonce: String, keyID: String?, expiresAt: Date) async throws -> Bool {
-            try await replay.insertIfAbsent(
+            let current = now()
+            let spend = SingleUseSpend(
                 namespace: namespace,
                 value: nonce,
-                expiresAt: max(expiresAt, now().addingTimeInterval(300)),
-                now: now()
+                expiresAt: max(expiresAt, current.addingTimeInterval(300)),
+                now: current
             )
+            if let deferred {
+                deferred.add(spend)
+                return true
+            }
+            return try await replay.insertIfAbsent(namespace: spend.namespace, value: spend.value, expiresAt: spend.expiresAt, now: current)
         }
     }
+}
+
+/// The single-use values (nonces) a key proof presented, left for the caller to spend in the same commit as what
+/// the request records (issue 22: a grant, its tokens and its nonce in one job of the group commit, as a redeemed
+/// grant's `jti` with its token). The caller must spend them before it answers, whatever the answer.
+final class DeferredNonces: Sendable {
+    private let spends = Mutex<[SingleUseSpend]>([])
+
+    /// The values presented so far.
+    var all: [SingleUseSpend] { spends.withLock { $0 } }
+
+    /// Adds a value to spend.
+    /// - Parameter spend: The value.
+    func add(_ spend: SingleUseSpend) { spends.withLock { $0.append(spend) } }
 }
 
 /// A bounded cache of imported verification keys (a few thousand client keys at most).

@@ -15,7 +15,21 @@ extension GrantEngine {
     /// - Throws: ``GNAPError`` for a refusal; store failures propagate.
     public func requestGNAPGrant(_ presented: GNAPPresentedRequest) async throws -> GNAPGrantResponse {
         let asked = try await gnap.translate(presented)
-        return try await gnap.respond(try await answer(asked.request, from: asked.client), to: asked)
+        // The key proof's nonce is spent with the grant it records; an answer that records none (a refusal, a
+        // failure) spends it on its own before the response, as the proof did before (issue 22). A derived token's
+        // request proves the resource server's key with its nonce spent at once (no nonces deferred).
+        let outcome: GrantOutcome
+        do {
+            outcome = try await answer(asked.request, from: asked.client)
+        } catch {
+            try await gnap.spendNonces(of: asked)
+            throw error
+        }
+        switch outcome {
+        case .granted, .needsInteraction: break
+        case .denied, .needsClientEvidence: try await gnap.spendNonces(of: asked)
+        }
+        return try await gnap.respond(outcome, to: asked)
     }
 }
 
@@ -48,12 +62,42 @@ extension GNAPService {
         if let existing = request.existingAccessToken {
             return try await translate(deriving: request, existing: existing, client: client, presented)
         }
-        var (key, instance) = try await identify(client)
-        try await proofs.verify(presented, key: key)
+        let (key, instance, thumbprint) = try await identify(client)
+        let nonces = DeferredNonces()
+        try await proofs.verify(presented, key: key, deferringNoncesTo: nonces, thumbprint: thumbprint)
+        do {
+            return try await asked(
+                request,
+                client: client,
+                key: key,
+                instance: instance,
+                thumbprint: thumbprint,
+                nonces: nonces.all,
+                presented
+            )
+        } catch {
+            // A request refused after its proof checked still spends its nonce before the response.
+            try await spend(nonces.all)
+            throw error
+        }
+    }
+
+    /// The rest of ``translate(_:)`` once the key proof checked: the request validated, references expanded.
+    private func asked(
+        _ request: GNAPGrantRequest,
+        client: GNAPClientReference,
+        key: GNAPKey,
+        instance: GNAPConfiguration.Instance?,
+        thumbprint: String,
+        nonces: [SingleUseSpend],
+        _ presented: GNAPPresentedRequest
+    ) async throws -> Asked {
+        var (key, thumbprint) = (key, thumbprint)
         // An mtls key named by thumbprint is stored with the certificate that proved it, so the
         // RS-facing introspection can hand the RS the certificate (RFC 9767 §3.3).
         if key.proof.method == "mtls", let certificate = presented.clientCertificate {
             key = GNAPKey(proof: key.proof, cert: certificate.pem)
+            thumbprint = try Self.thumbprint(of: key)
         }
         try validate(request, instance: instance)
         try validateInteract(request.interact)
@@ -62,9 +106,11 @@ extension GNAPService {
         let continuation = TokenIssuer.randomIdentifier()
         var display: GNAPDisplay?
         if case .value(let value) = client { display = value.display }
+        var asked = AccessRequest(gnap: stored, key: key, continuationHash: TokenIssuer.hashToken(continuation))
+        asked.gnap?.nonces = nonces
         return Asked(
-            request: AccessRequest(gnap: stored, key: key, continuationHash: TokenIssuer.hashToken(continuation)),
-            client: Self.identity(instance: instance, thumbprint: try Self.thumbprint(of: key), proof: key.proof.method),
+            request: asked,
+            client: Self.identity(instance: instance, thumbprint: thumbprint, proof: key.proof.method),
             continuation: continuation,
             display: display
         )
@@ -116,12 +162,38 @@ extension GNAPService {
             expiresAt: current.addingTimeInterval(configuration.grantLifetime)
         )
         guard subject != nil else {
-            try await stores.gnap.createGrant(grant, issued: [])
+            guard try await stores.gnap.createGrant(grant, issued: [], spending: asked.nonces) else { throw Self.replayedNonce }
             return .needsInteraction(grantID: grant.id)
         }
         let (tokens, issued) = try await mintTokens(for: asked.request, grant: grant)
-        try await stores.gnap.createGrant(grant, issued: issued)
+        guard try await stores.gnap.createGrant(grant, issued: issued, spending: asked.nonces) else { throw Self.replayedNonce }
         return .granted(.init(tokens: tokens, grantID: grant.id))
+    }
+
+    /// The refusal of a key proof whose nonce was spent before (RFC 9635 §7.3.1, RFC 9421 §7.2.2), as the proof
+    /// verifier words it.
+    static let replayedNonce = GNAPError(.invalidClient, "key proof rejected: the nonce was already used")
+
+    /// Spends on their own the nonces of a grant request whose answer recorded no grant, before that answer is sent.
+    /// - Parameter asked: The translated request.
+    /// - Throws: ``replayedNonce`` when one was spent before; store failures.
+    func spendNonces(of asked: Asked) async throws {
+        try await spend(asked.request.gnap?.nonces ?? [])
+    }
+
+    /// Spends nonces in the replay cache, each in its own write.
+    /// - Parameter nonces: The nonces.
+    /// - Throws: ``replayedNonce`` when one was spent before; store failures.
+    private func spend(_ nonces: [SingleUseSpend]) async throws {
+        for spend in nonces {
+            let fresh = try await stores.replay.insertIfAbsent(
+                namespace: spend.namespace,
+                value: spend.value,
+                expiresAt: spend.expiresAt,
+                now: spend.now
+            )
+            guard fresh else { throw Self.replayedNonce }
+        }
     }
 
     /// The GNAP door's wording of the engine's answer (RFC 9635 §3): `continue` for the grant, the

@@ -37,6 +37,8 @@ extension AccessRequest {
         var managed: Managed?
         /// A derivation (RFC 9767 §4): the audiences of the registered resource server asking.
         var serverAudiences: Set<String>?
+        /// The key proof's nonces, spent in the commit that records the grant (``GNAPStore/createGrant(_:issued:spending:)``).
+        var nonces: [SingleUseSpend] = []
     }
 
     typealias Continued = (grant: GNAPGrantRecord, presentedHash: String, patch: GNAPGrantRequest?)

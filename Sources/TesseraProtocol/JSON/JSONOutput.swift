@@ -53,6 +53,12 @@ public struct JSONOutput: Sendable {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    /// Writes an integer already in its decimal form (any width, from ``SortedJSONEncoder``).
+    package mutating func rawNumber(_ digits: String) {
+        separate()
+        bytes.append(contentsOf: digits.utf8)
+    }
+
     public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
@@ -173,6 +179,21 @@ public struct JSONOutput: Sendable {
         guard let value else { return }
         key(name)
         try encodable(value)
+    }
+
+    /// Writes the member `name` through ``SortedJSONEncoder`` (members sorted), if any: a rarely sent part of a
+    /// hand-written value.
+    package mutating func member(_ name: String, sorting value: (some Encodable)?) throws(Unrepresentable) {
+        guard let value else { return }
+        let fragment: [UInt8]
+        do {
+            fragment = try SortedJSONEncoder().encode(value)
+        } catch {
+            throw Unrepresentable(reason: "\(type(of: value)) cannot be encoded")
+        }
+        key(name)
+        separate()
+        bytes.append(contentsOf: fragment)
     }
 
     // MARK: - Private

@@ -7,23 +7,47 @@ import PostgresNIO
 struct PostgresGNAPStore: GNAPStore {
     let database: PostgresDatabase
 
-    func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken]) async throws {
+    func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken], spending spends: [SingleUseSpend]) async throws -> Bool {
         let logger = database.logger
-        try await database.transaction { connection in
-            let (continueAfter, createdAt, updatedAt, expiresAt) = (
-                grant.continueAfter.millis, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis
-            )
-            try await connection.run(
-                """
-                INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
-                    continue_after, subject, created_at, updated_at, expires_at)
-                VALUES (\(grant.id), \(grant.state.rawValue), \(grant.clientKey), \(grant.keyThumbprint), \(grant.instanceID),
-                    \(grant.request), \(grant.continuationHash), \(continueAfter), \(grant.subject), \(createdAt), \(updatedAt), \(expiresAt))
-                """,
-                logger: logger
-            )
-            try await Self.insert(issued, connection, logger)
+        // One transaction: the nonce, the grant and its tokens commit together, or none does. A concurrent spend of
+        // the same value waits on its key until this commits, then finds it taken (as PostgresReplayCache).
+        return try await database.transaction { connection in
+            // Several values (a request with several signatures): a savepoint, so that a later one found spent rolls
+            // back the earlier ones. A refusal is a result, not an error (errors here count as database failures).
+            let several = spends.count > 1
+            if several { try await connection.run("SAVEPOINT grant_spends", logger: logger) }
+            for spend in spends {
+                guard try await PostgresReplayCache.spend(spend, connection, logger) else {
+                    if several { try await connection.run("ROLLBACK TO SAVEPOINT grant_spends", logger: logger) }
+                    return false
+                }
+            }
+            try await Self.insert(grant, issued, connection, logger)
+            return true
         }
+    }
+
+    private static func insert(
+        _ grant: GNAPGrantRecord,
+        _ issued: [GNAPIssuedToken],
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    )
+        async throws
+    {
+        let (continueAfter, createdAt, updatedAt, expiresAt) = (
+            grant.continueAfter.millis, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis
+        )
+        try await connection.run(
+            """
+            INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
+                continue_after, subject, created_at, updated_at, expires_at)
+            VALUES (\(grant.id), \(grant.state.rawValue), \(grant.clientKey), \(grant.keyThumbprint), \(grant.instanceID),
+                \(grant.request), \(grant.continuationHash), \(continueAfter), \(grant.subject), \(createdAt), \(updatedAt), \(expiresAt))
+            """,
+            logger: logger
+        )
+        try await Self.insert(issued, connection, logger)
     }
 
     func grant(id: String) async throws -> GNAPGrantRecord? {

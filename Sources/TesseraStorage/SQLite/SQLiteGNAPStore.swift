@@ -8,8 +8,30 @@ struct SQLiteGNAPStore: GNAPStore {
     /// Point reads of token management rows off GRDB's pool (file databases; `nil` in memory).
     var reads: SQLiteReadConnections? = nil
 
-    func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken]) async throws {
+    func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken], spending spends: [SingleUseSpend]) async throws -> Bool {
+        do {
+            try await Self.create(grant, issued: issued, spending: spends, batcher)
+            return true
+        } catch is AlreadySpent {
+            return false
+        }
+    }
+
+    /// A value of the grant's request was spent before: thrown inside the job so that its savepoint rolls back
+    /// whatever was spent or inserted before it.
+    private struct AlreadySpent: Error {}
+
+    private static func create(
+        _ grant: GNAPGrantRecord,
+        issued: [GNAPIssuedToken],
+        spending spends: [SingleUseSpend],
+        _ batcher: SQLiteWriteBatcher
+    ) async throws {
+        // One job of the group commit: the nonce, the grant and its tokens commit together, or none does.
         try await batcher.write { db in
+            for spend in spends {
+                guard try SQLiteReplayCache.spend(spend, db) else { throw AlreadySpent() }
+            }
             // Cached statements here and in `insert`: they run for every grant.
             try db.cachedStatement(
                 sql: """

@@ -3,8 +3,16 @@ public import Foundation
 /// GNAP grants and the tokens issued under them. Every method that hands something out is one
 /// transaction; continuation and management tokens are single-use (compare-and-swap on their hash).
 public protocol GNAPStore: Sendable {
-    /// Stores a new grant with the tokens issued in its first response.
-    func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken]) async throws
+    /// Stores a new grant with the tokens issued in its first response, and spends in the same transaction the
+    /// single-use values its request was proven with (the key proof's `nonce`, RFC 9635 §7.3.1; RFC 9421 §7.2.2):
+    /// the grant, its tokens and the nonce commit together or not at all, in one trip to the writer (issue 22).
+    /// - Parameters:
+    ///   - grant: The grant.
+    ///   - issued: The tokens issued in its first response.
+    ///   - spends: The values to spend, each as ``ReplayCache/insertIfAbsent(namespace:value:expiresAt:now:)`` would.
+    /// - Returns: `false`, storing and spending nothing, when one of the values was already spent (a replay).
+    /// - Throws: What the database throws.
+    func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken], spending spends: [SingleUseSpend]) async throws -> Bool
     func grant(id: String) async throws -> GNAPGrantRecord?
     /// Replaces the grant if its continuation hash is still `expectedContinuationHash` and its state
     /// still `expectedState` (so a resource owner's decision made meanwhile is never overwritten),
@@ -38,6 +46,15 @@ public protocol GNAPStore: Sendable {
 }
 
 extension GNAPStore {
+    /// Stores a new grant with the tokens issued in its first response (nothing to spend).
+    /// - Parameters:
+    ///   - grant: The grant.
+    ///   - issued: The tokens issued in its first response.
+    /// - Throws: What the database throws.
+    public func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken]) async throws {
+        _ = try await createGrant(grant, issued: issued, spending: [])
+    }
+
     /// ``updateGrant(_:expectedContinuationHash:expectedState:issued:consumingInteractRef:)`` without an interaction reference.
     public func updateGrant(
         _ grant: GNAPGrantRecord,

@@ -14,6 +14,22 @@ struct GNAPRequestAdapter: Sendable {
     /// Where the `mtls` proof's client certificate comes from.
     var certificates = ClientCertificateSource()
     static let maximumBody = 64 * 1024
+    /// The issuer's scheme and authority, parsed once (`URLComponents` per request was 0.3 % of a grant); `nil` when
+    /// the issuer is not an absolute URL, which every request is then refused for.
+    let origin: (scheme: String, authority: String)?
+
+    /// - Parameters:
+    ///   - issuer: The issuer, whose scheme and authority are `@target-uri`'s.
+    ///   - certificates: Where the `mtls` proof's client certificate comes from.
+    init(issuer: String, certificates: ClientCertificateSource = ClientCertificateSource()) {
+        self.issuer = issuer
+        self.certificates = certificates
+        if let components = URLComponents(string: issuer), let scheme = components.scheme, let host = components.host {
+            origin = (scheme, components.port.map { "\(host):\($0)" } ?? host)
+        } else {
+            origin = nil
+        }
+    }
 
     func presented(_ request: Request, context: TesseraRequestContext) async throws -> GNAPPresentedRequest {
         var request = request
@@ -26,21 +42,20 @@ struct GNAPRequestAdapter: Sendable {
         }
         var attached = false
         if !body.isEmpty {
-            let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-            attached = type == "application/jose"
-            guard type == "application/json" || attached else {
+            // On bytes (issue 22): `trimmingCharacters(in:)` and `lowercased()` bridged through NSString per request.
+            let type = request.headers[.contentType]?.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
+                .map(HeaderText.trimmingOWS)
+            attached = type.map { HeaderText.equalsIgnoringASCIICase($0, "application/jose") } ?? false
+            guard attached || type.map({ HeaderText.equalsIgnoringASCIICase($0, "application/json") }) == true else {
                 throw GNAPError(.invalidRequest, "GNAP request bodies are application/json, or application/jose for the jws proof")
             }
         }
         let fields = request.headers.map { HTTPSignatureField(name: $0.name.canonicalName, value: $0.value) }
-        guard let components = URLComponents(string: issuer), let scheme = components.scheme, let host = components.host else {
-            throw GNAPError(.invalidRequest, "the server's issuer is not an absolute URL")
-        }
-        let authority = components.port.map { "\(host):\($0)" } ?? host
+        guard let origin else { throw GNAPError(.invalidRequest, "the server's issuer is not an absolute URL") }
         let message = HTTPSignatureRequest(
             method: request.method.rawValue,
-            scheme: scheme,
-            authority: authority,
+            scheme: origin.scheme,
+            authority: origin.authority,
             requestTarget: context.requestTarget ?? request.uri.description,
             headerFields: fields,
             body: body.isEmpty ? nil : body
