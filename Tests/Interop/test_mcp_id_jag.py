@@ -127,12 +127,15 @@ def id_token(enterprise):
     return sign_in_for_id_token(enterprise[0])
 
 
-def leg_one(idp, id_token, audience, resource, scope=SCOPE):
+def leg_one(idp, id_token, audience, resource, scope=SCOPE, authorization_details=None):
     """Token exchange at the IdP for an ID-JAG (draft §4.3), by hand."""
-    return requests.post(idp.base_url + "/token", auth=(AGENT, AGENT_SECRET), timeout=10, data={
+    data = {
         "grant_type": EXCHANGE, "requested_token_type": ID_JAG, "audience": audience, "resource": resource, "scope": scope,
         "subject_token": id_token, "subject_token_type": ID_TOKEN,
-    })
+    }
+    if authorization_details is not None:
+        data["authorization_details"] = authorization_details
+    return requests.post(idp.base_url + "/token", auth=(AGENT, AGENT_SECRET), timeout=10, data=data)
 
 
 async def call_tool(mcp_url, ras_issuer, assertion_provider):
@@ -217,3 +220,154 @@ def test_id_jag_step_up_asks_for_a_fresh_sign_in(enterprise, id_token):
     elsewhere = leg_one(idp, id_token, STRICT_AS, "http://127.0.0.1:1/elsewhere")
     assert elsewhere.status_code == 400 and elsewhere.json()["error"] == "invalid_target", elsewhere.text
     assert "acr_values" not in elsewhere.json()
+
+
+# --- A Cedar grant through the ID-JAG, decided by the Swift example MCP server -------------------------
+
+from test_mcp_swift_server import BERLIN_ONLY, DETAILS_TYPE, EXAMPLE, SwiftMCPServer, cedar_grant, example_binary  # noqa: E402
+from test_mcp_swift_server import claims as jwt_claims  # noqa: E402
+from test_mcp_swift_server import text as tool_text  # noqa: E402
+
+WEATHER_TYPES = f"""
+authorization_details_types:
+  - type: {DETAILS_TYPE}
+    cedar:
+      schema_file: {EXAMPLE / "weather.cedarschema"}
+      policy_file: {EXAMPLE / "delegation.cedar"}
+      pin_principal: Weather::User
+"""
+
+
+@pytest.fixture(scope="module")
+def weather_enterprise():
+    """IdP and resource AS both know `weather_tools` (the example's schema and delegation policies); the
+    Swift example MCP server trusts the resource AS and decides each tool call on the token's Cedar grant."""
+    port, idp_port = free_port(), free_port()
+    ras_issuer, idp_issuer = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{idp_port}"
+    mcp = SwiftMCPServer(ras_issuer)
+    idp = ras = None
+    try:
+        idp = TesseraServer(
+            f"""
+issuer: {idp_issuer}
+users:
+  - {{username: {USER}, password: {PASSWORD}, display_name: Mona}}
+clients:
+  - id: {AGENT}
+    auth: client_secret_basic
+    secret: {AGENT_SECRET}
+    grant_types: [authorization_code, "{EXCHANGE}"]
+    scopes: openid
+    redirect_uris: ["{REDIRECT_URI}"]
+chaining:
+  peers:
+    - name: mcp-as
+      issuer: {ras_issuer}
+      id_jag:
+        resources: ["{mcp.url}"]
+        clients: [{AGENT}]
+        scopes: {SCOPE}
+""" + WEATHER_TYPES,
+            port=idp_port,
+        )
+        ras = TesseraServer(
+            f"""
+issuer: {ras_issuer}
+clients:
+  - {{id: {AGENT}, auth: client_secret_post, secret: {AGENT_SECRET}, grant_types: ["{JWT_BEARER}"], scopes: {SCOPE}}}
+chaining:
+  peers:
+    - name: idp
+      issuer: {idp_issuer}
+      jwks_uri: {idp.base_url}/jwks
+      id_jag:
+        resources: ["{mcp.url}"]
+""" + WEATHER_TYPES,
+            port=port,
+        )
+    except Exception:
+        for server in (idp, ras, mcp):
+            if server is not None:
+                server.stop()
+        raise
+    yield idp, ras, mcp
+    for server in (idp, ras, mcp):
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def weather_id_token(weather_enterprise):
+    """The person signs in once at this IdP (a second authorization would skip the remembered consent)."""
+    return sign_in_for_id_token(weather_enterprise[0])
+
+
+needs_example = pytest.mark.skipif(not os.path.exists(example_binary()), reason=f"mcp-server-example not built ({example_binary()})")
+
+
+async def call_weather_tools(mcp_url, ras_issuer, assertion_provider, calls):
+    import httpx2
+    from mcp import ClientSession
+    from mcp.client.auth.extensions.identity_assertion import IdentityAssertionOAuthProvider
+    from mcp.client.streamable_http import streamable_http_client
+
+    storage = MemoryStorage()
+    provider = IdentityAssertionOAuthProvider(
+        server_url=mcp_url, storage=storage, client_id=AGENT, client_secret=AGENT_SECRET, issuer=ras_issuer,
+        assertion_provider=assertion_provider, scope=SCOPE,
+    )
+    results = []
+    async with httpx2.AsyncClient(auth=provider, timeout=30) as http_client:
+        async with streamable_http_client(mcp_url, http_client=http_client) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                for name, arguments in calls:
+                    results.append(await session.call_tool(name, arguments))
+    return results, storage
+
+
+@needs_example
+def test_a_cedar_grant_travels_through_the_id_jag_to_the_tool_call(weather_enterprise, weather_id_token):
+    """Leg 1 asks the IdP for a `weather_tools` grant (Berlin forecasts only) in the ID-JAG; leg 2 is the SDK,
+    unmodified (it sends no `authorization_details`): the resource AS carries the ID-JAG's grant into the
+    access token, and the Swift server permits the Berlin forecast and refuses Paris and the alerts —
+    which its default grant for scope-only tokens would have allowed."""
+    idp, ras, mcp = weather_enterprise
+    id_token = weather_id_token
+    seen = {}
+
+    async def assertion_provider(audience, resource):
+        issued = await asyncio.to_thread(leg_one, idp, id_token, audience, resource, SCOPE, cedar_grant(BERLIN_ONLY))
+        assert issued.status_code == 200, issued.text
+        seen["issued"] = issued.json()
+        return issued.json()["access_token"]
+
+    calls = [("get_forecast", {"city": "Berlin"}), ("get_forecast", {"city": "Paris"}), ("get_alerts", {"region": "Brandenburg"})]
+    (berlin, paris, alerts), storage = asyncio.run(call_weather_tools(mcp.url, ras.base_url, assertion_provider, calls))
+
+    # The IdP granted the entry pinned to the person, said so in its response, and put it in the ID-JAG.
+    granted = seen["issued"]["authorization_details"]
+    assert [entry["type"] for entry in granted] == [DETAILS_TYPE]
+    assert f'principal == Weather::User::"{USER}"' in granted[0]["policySet"]
+    assert jwt_claims(seen["issued"]["access_token"])["authorization_details"] == granted
+    # The access token carries it (the resource AS's narrowing of the ID-JAG's, here the same policy).
+    token = jwt_claims(storage.tokens.access_token)
+    assert token["iss"] == ras.base_url and token["sub"] == USER and token["aud"] in (mcp.url, [mcp.url])
+    assert [entry["type"] for entry in token["authorization_details"]] == [DETAILS_TYPE]
+    assert 'Weather::Action::"get_forecast"' in token["authorization_details"][0]["policySet"]
+    assert "Berlin" in token["authorization_details"][0]["policySet"]
+
+    assert not berlin.is_error, tool_text(berlin)
+    assert tool_text(berlin).startswith("Forecast for Berlin")
+    for refused in (paris, alerts):
+        assert refused.is_error, tool_text(refused)
+        assert refused.structured_content["error"] == "forbidden"
+
+
+@needs_example
+def test_the_idp_refuses_a_tool_grant_its_delegation_policies_do_not_allow(weather_enterprise, weather_id_token):
+    """delegation.cedar gives delete_forecast_cache to the operators' console only: nothing left to delegate."""
+    idp, ras, mcp = weather_enterprise
+    id_token = weather_id_token
+    grant = cedar_grant('permit (principal, action == Weather::Action::"delete_forecast_cache", resource);')
+    response = leg_one(idp, id_token, ras.base_url, mcp.url, SCOPE, grant)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_authorization_details", response.text

@@ -13,8 +13,9 @@ import TesseraProtocol
 /// (`invalid_target`) and each requested scope (`invalid_scope`); then, when the peer's `step_up`
 /// asks for it, the sign-in is fresh and strong enough (``IDJAGStepUp``, `insufficient_user_authentication`).
 /// The ID-JAG is `typ: oauth-id-jag+jwt` (§3.1) with `iss`, `sub`, `aud`, `client_id` (the client's
-/// identifier at the resource AS, §5), `jti`, `iat`, `exp` (≤ 300 s), the granted `resource` and
-/// `scope`, and `cnf.jkt` when the request proved a DPoP key (§8.6). The response is `N_A` with
+/// identifier at the resource AS, §5), `jti`, `iat`, `exp` (≤ 300 s), the granted `resource`,
+/// `scope` and `authorization_details` (§4.3.3 rule 4: what this AS granted, after narrowing; also in
+/// the response), and `cnf.jkt` when the request proved a DPoP key (§8.6). The response is `N_A` with
 /// `issued_token_type` id-jag and never a refresh token (§4.3.4).
 struct IDJAGIssuer: Sendable {
     let issuer: TokenIssuer
@@ -40,11 +41,6 @@ struct IDJAGIssuer: Sendable {
         }
         if presented.actorToken != nil || presented.actorTokenType != nil {
             throw OAuthError.invalidRequest("actor_token is not processed when minting an ID-JAG")
-        }
-        if request.rights.authorizationDetails != nil {
-            throw OAuthError.invalidAuthorizationDetails(
-                "authorization_details are not carried into an ID-JAG here; ask the resource AS for them"
-            )
         }
         let audiences = request.audiences
         guard audiences.count == 1, let audience = audiences.first else {
@@ -95,6 +91,15 @@ struct IDJAGIssuer: Sendable {
                 "policy does not allow client '\(client.id)' the scope '\(refused)' in an ID-JAG for '\(peer.name)'"
             )
         }
+        // §4.3.3 rules 3–4: `authorization_details` as every grant processes them (the types this AS knows, the
+        // Cedar profile's narrowing, the owner's forbid on a type), and the granted entries go into the ID-JAG.
+        let details = try grantedDetails(
+            request.rights.authorizationDetails,
+            client: client,
+            subject: subject,
+            question: question,
+            context: grantContext
+        )
         // Last: only a sign-in too old or too weak is left, so a new one would succeed (step-up branch).
         if let requirement = settings.stepUp { try IDJAGStepUp.check(requirement, identity: identity, now: subjects.now()) }
 
@@ -109,7 +114,40 @@ struct IDJAGIssuer: Sendable {
         }
         if let jkt = key?.jkt { claims["cnf"] = .object(["jkt": .string(jkt)]) }
         return try await issuer.mintAssertion(
-            .init(kind: .idJAG, claims: claims, audience: peer.issuer, scope: scope, clientID: client.id, subject: subject)
+            .init(
+                kind: .idJAG,
+                claims: claims,
+                audience: peer.issuer,
+                scope: scope,
+                clientID: client.id,
+                subject: subject,
+                authorizationDetails: details
+            )
         )
+    }
+
+    /// The `authorization_details` an ID-JAG carries (draft §4.3.3 rules 3–4, RFC 9396 §2): the requested
+    /// entries validated against the types this AS knows, Cedar policy sets narrowed by each type's delegation
+    /// policies for the client and the subject the ID-JAG names, then each entry's type asked of the one
+    /// decision point (an owner's `forbid … resource == Scope::"<type>"` refuses it, as at every door).
+    /// - Parameters:
+    ///   - requested: the request's entries, if any.
+    ///   - client: the authenticated client.
+    ///   - subject: the `sub` the ID-JAG carries for the resource AS.
+    ///   - question: the issuance question asked of the scope.
+    ///   - context: the grant context.
+    /// - Returns: the granted entries, `nil` when none were requested.
+    /// - Throws: ``OAuthError`` `invalid_authorization_details` (RFC 9396 §5) naming the entry or the policy.
+    private func grantedDetails(
+        _ requested: [JSONValue]?,
+        client: AuthenticatedClient,
+        subject: String,
+        question: AccessQuestion,
+        context: GrantContext
+    ) throws(OAuthError) -> [JSONValue]? {
+        guard let requested else { return nil }
+        let granted = try context.authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: subject))
+        try context.scopeCheck.refuseForbiddenTypes(of: granted, question: question)
+        return granted
     }
 }

@@ -15,8 +15,9 @@ import TesseraStorage
 /// `jti` is spent in the commit that records the access token (single use per issuer, durable,
 /// until `exp`; EMA §7.4.2). The subject is
 /// mapped as for chaining, the scope is the ID-JAG's ∩ the requested ∩ the client's ∩ the peer's
-/// cap ∩ the chaining policy, the access token's `aud` is the granted resource (EMA §5.1), and no
-/// refresh token is issued (§4.4.2).
+/// cap ∩ the chaining policy, the `authorization_details` at most the ID-JAG's (narrowed by the request
+/// and by this AS's own types and policies), the access token's `aud` is the granted resource (EMA §5.1),
+/// and no refresh token is issued (§4.4.2).
 struct IDJAGRedeemer: Sendable {
     let issuer: String
     let trust: TrustConfiguration
@@ -106,6 +107,13 @@ struct IDJAGRedeemer: Sendable {
         let offered = try grantedScope(request.rights.scope, claims: claims, client: client)
         try context.scopeCheck.decisions.refusePeerGrant(question, offered: offered, file: trust.policy?.source)
         let scope = try context.scopeCheck.grantedScope(requested: nil, offered: offered, question: question)
+        let details = try grantedDetails(
+            claims,
+            requested: request.rights.authorizationDetails,
+            party: .init(clientID: client.id, subject: subject),
+            question: question,
+            context: context
+        )
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
             clientID: client.id,
@@ -121,6 +129,7 @@ struct IDJAGRedeemer: Sendable {
             grant.actor = actor
         }
         grant.confirmation = confirmation
+        grant.authorizationDetails = details
         grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
         let minted = try await context.issuer.mint(grant)
         guard try await context.tokens.record(minted.issuance, spending: spend) else {
@@ -213,6 +222,47 @@ struct IDJAGRedeemer: Sendable {
         let targets = requested.isEmpty ? named : requested
         try context.resourceCheck.requireNamed(targets, client: client)
         do { return try context.resourceCheck.audience(for: targets) } catch { throw OAuthError.invalidGrant(error.message) }
+    }
+
+    /// The access token's `authorization_details` (§4.4.1: processed by policy, MAY be narrowed; RFC 9396 §7 as
+    /// for any derived token): the requested entries, each a narrowing of one the ID-JAG carries (a Cedar set
+    /// keeps only policies the ID-JAG's set holds), else the ID-JAG's; never details it does not carry. Then
+    /// decided here as every grant decides them: the types this AS knows (an unknown one is refused), each
+    /// Cedar set narrowed by this AS's delegation policies for the mapped subject, and each entry's type
+    /// asked of the one decision point (an owner's forbid, or this peer's `scopes` cap, refuses it).
+    /// - Parameters:
+    ///   - claims: the verified ID-JAG's claims.
+    ///   - requested: the request's `authorization_details`, if any.
+    ///   - party: the redeeming client and the mapped subject.
+    ///   - question: the redemption's question.
+    ///   - context: the grant context.
+    /// - Returns: the granted entries; `nil` when the ID-JAG carries none.
+    /// - Throws: ``OAuthError`` `invalid_grant` for a malformed claim, `invalid_authorization_details`
+    ///   (RFC 9396 §5) for details beyond the ID-JAG's or refused here.
+    private func grantedDetails(
+        _ claims: JWTClaimSet,
+        requested: [JSONValue]?,
+        party: AuthorizationDetailsProcessor.Party,
+        question: AccessQuestion,
+        context: GrantContext
+    ) throws(OAuthError) -> [JSONValue]? {
+        let carried: [JSONValue]
+        switch claims["authorization_details"] {
+        case nil:
+            guard requested == nil else {
+                throw OAuthError.invalidAuthorizationDetails(
+                    "the ID-JAG carries no authorization_details; a token redeemed from it may only narrow the ID-JAG's (RFC 9396 §7)"
+                )
+            }
+            return nil
+        case .array(let entries)? where !entries.isEmpty: carried = entries
+        default: throw OAuthError.invalidGrant("ID-JAG 'authorization_details' must be a non-empty JSON array (RFC 9396 §2)")
+        }
+        var asked = carried
+        if let requested { asked = try context.authorizationDetails.narrow(requested, within: carried) }
+        let granted = try context.authorizationDetails.grant(asked, to: party)
+        try context.scopeCheck.refuseForbiddenTypes(of: granted, question: question)
+        return granted
     }
 
     /// EMA §7.2.1 read as an intersection: the requested scope (or the ID-JAG's when none is asked

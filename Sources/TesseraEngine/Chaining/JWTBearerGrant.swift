@@ -129,6 +129,8 @@ struct JWTBearerGrant: EvidenceHandler {
             }
             let narrowed = try context.authorizationDetails.narrow(requested, within: held)
             grant.authorizationDetails = try context.authorizationDetails.grant(narrowed, to: .init(clientID: client.id, subject: subject))
+            // Each entry's type asked of the one decision point, as at every door (an owner's forbid on the type holds).
+            try context.scopeCheck.refuseForbiddenTypes(of: grant.authorizationDetails, question: question)
         }
         let minted = try await context.issuer.mint(grant)
         guard try await context.tokens.record(minted.issuance, spending: spend) else {

@@ -228,6 +228,9 @@ public struct TokenIssuer: Sendable {
         var clientID: String
         var subject: String
         var parent: TokenParent?
+        /// The granted `authorization_details` (RFC 9396), carried as a claim and echoed in the response
+        /// (draft-ietf-oauth-identity-assertion-authz-grant §4.3.3 rule 4, §4.3.4).
+        var authorizationDetails: [JSONValue]?
     }
 
     /// Mints and records an assertion: `iss`, `aud`, `iat`, `exp`, `jti` and `scope` over the door's claims,
@@ -250,6 +253,7 @@ public struct TokenIssuer: Sendable {
         claims["exp"] = .number(Double(stamp.exp))
         claims["jti"] = .string(stamp.jti)
         if let scope { claims["scope"] = .string(scope) }
+        if let details = assertion.authorizationDetails { claims["authorization_details"] = .array(details) }
         let value = try keyRing.currentSigner().sign(claims, type: type)
         let record = AccessTokenRecord(
             jti: stamp.jti,
@@ -263,7 +267,14 @@ public struct TokenIssuer: Sendable {
             parent: assertion.parent
         )
         try await ledger.record(TokenIssuance(accessToken: record, refreshToken: nil))
-        return TokenResponse(accessToken: value, tokenType: "N_A", expiresIn: Int(lifetime), scope: scope, issuedTokenType: issuedType)
+        return TokenResponse(
+            accessToken: value,
+            tokenType: "N_A",
+            expiresIn: Int(lifetime),
+            scope: scope,
+            issuedTokenType: issuedType,
+            authorizationDetails: assertion.authorizationDetails
+        )
     }
 
     /// Authorization details as stored with a refresh token (JSON text), `nil` when there are none.
