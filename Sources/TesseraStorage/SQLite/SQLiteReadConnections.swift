@@ -65,10 +65,11 @@ final class SQLiteReadConnections: Sendable {
         func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(statement, index) }
     }
 
-    /// One read-only connection and its prepared statements, used by one thread at a time (taken out of `idle` while
-    /// it reads), hence `@unchecked Sendable`; closed when released.
-    // @unchecked Sendable is safe: a Connection is only ever reached by the one thread that popped it from the
-    // Mutex-guarded `idle` list, and it goes back to the list only after its read finished.
+    /// One read-only connection and its prepared statements; closed when released.
+    ///
+    /// Invariant: a connection is touched only by the one thread that popped it from the Mutex-guarded `idle` list,
+    /// and it goes back to the list only after that thread's read finished.
+    // Why `@unchecked Sendable` is safe: the invariant above (one thread at a time, handed over under the Mutex).
     private final class Connection: @unchecked Sendable {
         let handle: OpaquePointer
         var statements: [String: OpaquePointer] = [:]
