@@ -40,18 +40,10 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def enterprise():
-    """The resource AS's issuer must be its own origin (the SDK fetches its metadata there), and the
-    IdP's too (its sign-in cookies are Secure under an https issuer), so both ports are chosen first;
-    the MCP server trusts the resource AS; the IdP issues ID-JAGs for it and the MCP server."""
-    port, idp_port = free_port(), free_port()
-    ras_issuer, idp_issuer = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{idp_port}"
-    mcp = MCPResourceServer(ras_issuer)
-    idp = ras = None
-    try:
-        idp = TesseraServer(
-            f"""
+def idp_configuration(idp_issuer, ras_issuer, mcp_url):
+    """The IdP both fixtures run: the person, the agent (code flow for the ID token, token exchange for
+    ID-JAGs) and the resource AS as an ID-JAG peer for the MCP server; a fixture appends its own peers or types."""
+    return f"""
 issuer: {idp_issuer}
 users:
   - {{username: {USER}, password: {PASSWORD}, display_name: Mona}}
@@ -67,10 +59,24 @@ chaining:
     - name: mcp-as
       issuer: {ras_issuer}
       id_jag:
-        resources: ["{mcp.url}"]
+        resources: ["{mcp_url}"]
         clients: [{AGENT}]
         scopes: {SCOPE}
-    - name: strict-as
+"""
+
+
+@pytest.fixture(scope="module")
+def enterprise():
+    """The resource AS's issuer must be its own origin (the SDK fetches its metadata there), and the
+    IdP's too (its sign-in cookies are Secure under an https issuer), so both ports are chosen first;
+    the MCP server trusts the resource AS; the IdP issues ID-JAGs for it and the MCP server."""
+    port, idp_port = free_port(), free_port()
+    ras_issuer, idp_issuer = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{idp_port}"
+    mcp = MCPResourceServer(ras_issuer)
+    idp = ras = None
+    try:
+        idp = TesseraServer(
+            idp_configuration(idp_issuer, ras_issuer, mcp.url) + f"""    - name: strict-as
       issuer: {STRICT_AS}
       id_jag:
         resources: ["{mcp.url}"]
@@ -248,26 +254,7 @@ def weather_enterprise():
     idp = ras = None
     try:
         idp = TesseraServer(
-            f"""
-issuer: {idp_issuer}
-users:
-  - {{username: {USER}, password: {PASSWORD}, display_name: Mona}}
-clients:
-  - id: {AGENT}
-    auth: client_secret_basic
-    secret: {AGENT_SECRET}
-    grant_types: [authorization_code, "{EXCHANGE}"]
-    scopes: openid
-    redirect_uris: ["{REDIRECT_URI}"]
-chaining:
-  peers:
-    - name: mcp-as
-      issuer: {ras_issuer}
-      id_jag:
-        resources: ["{mcp.url}"]
-        clients: [{AGENT}]
-        scopes: {SCOPE}
-""" + WEATHER_TYPES,
+            idp_configuration(idp_issuer, ras_issuer, mcp.url) + WEATHER_TYPES,
             port=idp_port,
         )
         ras = TesseraServer(

@@ -15,25 +15,12 @@ import Testing
 extension TwoDoorsTests {
     @Test func anOwnersForbidRefusesTheContinuationOfAnApprovedGrant() async throws {
         let app = try await app()
-        let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
-        let continuation = TokenIssuer.randomIdentifier()
         // Approved by alice before the owner's forbid of `delete` was written.
-        let grant = try await approvedGrant(app, agent, access: ["delete"], by: "alice", continuation: continuation)
-        try await app.application.test(.router) { client in
-            let refused = try await GNAPEndpointTests.send(
-                client,
-                app,
-                agent,
-                method: .post,
-                path: "/gnap/continue/\(grant.id)",
-                body: nil,
-                token: continuation
-            )
-            #expect(refused.status == .forbidden, "\(refused.json)")
-            #expect(GNAPEndpointTests.errorCode(refused.json) == Refusal(.rightsRefused, "").gnapCode.rawValue)
-            #expect(refused.json["access_token"] == nil)
-            #expect(try await app.engine.gnap.grants(state: .finalized).map(\.id) == [grant.id])
-        }
+        let (grant, refused) = try await continueApprovedGrant(app, access: ["delete"], by: "alice")
+        #expect(refused.status == .forbidden, "\(refused.json)")
+        #expect(GNAPEndpointTests.errorCode(refused.json) == Refusal(.rightsRefused, "").gnapCode.rawValue)
+        #expect(refused.json["access_token"] == nil)
+        #expect(try await app.engine.gnap.grants(state: .finalized).map(\.id) == [grant.id])
     }
 }
 
@@ -49,35 +36,39 @@ extension TwoDoorsTests {
 
     @Test func anOwnersForbidOfTheApprovingPersonRefusesTheContinuation() async throws {
         let app = try await app(policy: Self.aliceMayNoLongerApprove)
-        let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
-        let continuation = TokenIssuer.randomIdentifier()
         // Approved by alice before the owner's rule against her approving `read` was written.
-        let grant = try await approvedGrant(app, agent, access: ["read"], by: "alice", continuation: continuation)
-        try await app.application.test(.router) { client in
-            let refused = try await GNAPEndpointTests.send(
-                client,
-                app,
-                agent,
-                method: .post,
-                path: "/gnap/continue/\(grant.id)",
-                body: nil,
-                token: continuation
-            )
-            #expect(refused.status == .forbidden, "\(refused.json)")
-            #expect(GNAPEndpointTests.errorCode(refused.json) == GNAPError.Code.requestDenied.rawValue)
-            #expect(refused.json["access_token"] == nil)
-            #expect(try await app.engine.gnap.grants(state: .finalized).map(\.id) == [grant.id])
-        }
+        let (grant, refused) = try await continueApprovedGrant(app, access: ["read"], by: "alice")
+        #expect(refused.status == .forbidden, "\(refused.json)")
+        #expect(GNAPEndpointTests.errorCode(refused.json) == GNAPError.Code.requestDenied.rawValue)
+        #expect(refused.json["access_token"] == nil)
+        #expect(try await app.engine.gnap.grants(state: .finalized).map(\.id) == [grant.id])
     }
 
     /// The same rule leaves another person's approval alone: only the approving person is asked about.
     @Test func anOwnersForbidOfAnotherPersonLeavesTheContinuationGranted() async throws {
         let app = try await app(policy: Self.aliceMayNoLongerApprove)
+        let (_, granted) = try await continueApprovedGrant(app, access: ["read"], by: "bob")
+        #expect(granted.status == .ok, "\(granted.json)")
+        #expect(granted.json["access_token"] != nil)
+    }
+
+    /// Stores a grant of `access` for agent-1 approved by `person`, then continues it (RFC 9635 §5.2) over the router.
+    /// - Parameters:
+    ///   - app: the application.
+    ///   - access: the rights approved.
+    ///   - person: who approved.
+    /// - Returns: the stored grant and the continuation's answer.
+    /// - Throws: store or transport failures.
+    func continueApprovedGrant(
+        _ app: TesseraApplication,
+        access: [String],
+        by person: String
+    ) async throws -> (GNAPGrantRecord, GNAPEndpointTests.Exchange) {
         let agent = GNAPTestSigner(kid: "agent-1", privateKey: agentKey, now: clock.closure)
         let continuation = TokenIssuer.randomIdentifier()
-        let grant = try await approvedGrant(app, agent, access: ["read"], by: "bob", continuation: continuation)
-        try await app.application.test(.router) { client in
-            let granted = try await GNAPEndpointTests.send(
+        let grant = try await approvedGrant(app, agent, access: access, by: person, continuation: continuation)
+        let answer = try await app.application.test(.router) { client in
+            try await GNAPEndpointTests.send(
                 client,
                 app,
                 agent,
@@ -86,9 +77,8 @@ extension TwoDoorsTests {
                 body: nil,
                 token: continuation
             )
-            #expect(granted.status == .ok, "\(granted.json)")
-            #expect(granted.json["access_token"] != nil)
         }
+        return (grant, answer)
     }
 
     /// A grant of `access` for agent-1, approved by `person`, stored as the interaction leaves it.
