@@ -3,6 +3,7 @@ public import Foundation
 public import Hummingbird
 import HummingbirdCore
 public import Logging
+import NIOCore
 import ServiceLifecycle
 public import TesseraEngine
 import TesseraProtocol
@@ -111,9 +112,11 @@ public func buildApplication(
     }
     // Outbound TLS: the system roots plus the operator's CA bundle (`outbound_tls:`).
     let outboundTLS = try configuration.outboundTLS.clientConfiguration()
+    let outboundTimeout = TimeAmount(configuration.outboundFetchTimeout)
     let peerClient = try OutboundHTTPClients.peers(configuration.outboundTLS)
     let jwksFetcher: any JWKSFetcher =
-        dependencies.jwksFetcher ?? GuardedJWKSFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, tls: outboundTLS))
+        dependencies.jwksFetcher
+        ?? GuardedJWKSFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, timeout: outboundTimeout, tls: outboundTLS))
 
     let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
     var engineConfiguration = GrantEngine.Configuration(issuer: issuer, tokenEndpoint: base + Endpoints.token)
@@ -131,7 +134,9 @@ public func buildApplication(
         configuration.clientMetadataDocumentsEnabled
         ? database.metadataResolver(
             configuration: configuration.clientMetadata,
-            fetcher: GuardedClientMetadataFetcher(fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, tls: outboundTLS)),
+            fetcher: GuardedClientMetadataFetcher(
+                fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, timeout: outboundTimeout, tls: outboundTLS)
+            ),
             now: dependencies.now
         ) : nil
     // The pages' languages: a catalog file that names an unknown message or changes a placeholder

@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     /// Networks the server may reach when fetching a URL a client chose, although special-use
     /// (e.g. loopback for tests); everything else special-use is refused.
     public var outboundPolicy = OutboundAddressPolicy()
+    /// How long a fetch of a client-chosen or configured URL (metadata documents, `jwks_uri`, peer metadata) may
+    /// take in all before it is refused; GNAP push finishes have their own (`gnap.interaction.push_timeout`).
+    public var outboundFetchTimeout: Duration = .seconds(5)
     /// Settings read under a deprecated name, one sentence each; the server logs them at start as warnings.
     public var deprecationNotices: [String] = []
 
