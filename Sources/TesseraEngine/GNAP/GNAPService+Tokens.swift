@@ -208,15 +208,9 @@ extension GNAPService {
         return .granted(.init(tokens: [issued], grantID: grant.id))
     }
 
-    /// Revokes (`DELETE`) the token behind `manageID` (RFC 9635 §6.2); already revoked is success.
-    public func revokeToken(manageID: String, _ presented: GNAPPresentedRequest) async throws {
-        _ = try await authorizeManagement(manageID: manageID, presented, errorCode: .invalidRequest)
-        _ = try await stores.gnap.revokeToken(manageID: manageID, at: now())
-    }
-
-    /// The management token must match the URI, and the request must prove the grant's key.
+    /// The management token must match the URI, and the request must prove the grant's key (RFC 9635 §6).
     /// - Returns: the token's management record, its grant, the presented token's hash and the grant's key.
-    private func authorizeManagement(
+    func authorizeManagement(
         manageID: String,
         _ presented: GNAPPresentedRequest,
         errorCode: GNAPError.Code
