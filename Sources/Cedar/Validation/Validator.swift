@@ -7,7 +7,7 @@ public enum ValidationMode: String, Sendable, Hashable, CaseIterable {
     case permissive
 }
 
-/// One validation error in one policy.
+/// One validation error (or warning, ``ValidationReport/warnings``) in one policy.
 public struct PolicyValidationError: Sendable, Hashable, CustomStringConvertible {
     /// The policy's id.
     public let policyID: String
@@ -17,6 +17,10 @@ public struct PolicyValidationError: Sendable, Hashable, CustomStringConvertible
     public let message: String
     /// The offending expression, in Cedar syntax, when there is one.
     public let expression: String?
+    /// The warning Cedar's validator gives a policy that type-checks but whose scope and conditions are false for
+    /// every request the schema allows (`impossiblePolicy`): it never applies, so a misspelled `has` silently
+    /// disables a `forbid`.
+    public static let impossiblePolicy = "policy is impossible: the policy expression evaluates to false for all valid requests"
 
     /// `policy0 (3:1): message in `expr``.
     public var description: String {
@@ -34,6 +38,9 @@ public struct ValidationReport: Sendable, Hashable {
     public let errors: [PolicyValidationError]
     /// The ids of every policy checked, in order.
     public let policyIDs: [String]
+    /// Every warning, in policy order: a valid policy that can never apply (Cedar's `impossiblePolicy`,
+    /// ``PolicyValidationError/impossiblePolicy``). A warning does not make the set invalid.
+    public var warnings: [PolicyValidationError] = []
 
     /// Whether no policy has an error.
     public var isValid: Bool { errors.isEmpty }
@@ -68,21 +75,25 @@ public struct Validator: Sendable {
 
     /// Validates every static policy and template of a set (linked policies are checked through their templates).
     public func validate(_ set: PolicySet) -> ValidationReport {
-        var errors: [PolicyValidationError] = []
-        var ids: [String] = []
+        var (errors, warnings, ids) = ([PolicyValidationError](), [PolicyValidationError](), [String]())
         for p in set.staticPolicies + set.templates {
             ids.append(p.id)
-            errors += validate(p)
+            let checked = check(p)
+            errors += checked.errors
+            warnings += checked.warnings
         }
-        return ValidationReport(errors: errors, policyIDs: ids)
+        return ValidationReport(errors: errors, policyIDs: ids, warnings: warnings)
     }
 
     /// Validates one policy or template; returns its errors (deduplicated, in order found).
-    public func validate(_ policy: Policy) -> [PolicyValidationError] {
+    public func validate(_ policy: Policy) -> [PolicyValidationError] { check(policy).errors }
+
+    /// One policy's errors (deduplicated, in order found) and warnings.
+    private func check(_ policy: Policy) -> (errors: [PolicyValidationError], warnings: [PolicyValidationError]) {
         var checker = TypeChecker(schema: schema, tables: tables, strict: mode == .strict, policy: policy)
         checker.run()
         var seen = Set<String>()
-        return checker.errors.filter { seen.insert($0.message + "\u{0}" + ($0.expression ?? "")).inserted }
+        return (checker.errors.filter { seen.insert($0.message + "\u{0}" + ($0.expression ?? "")).inserted }, checker.warnings)
     }
 }
 
@@ -207,6 +218,7 @@ struct TypeChecker {
     let strict: Bool
     let policy: Policy
     var errors: [PolicyValidationError] = []
+    var warnings: [PolicyValidationError] = []
     var env: Environment?
     /// Constructor calls with literal arguments that do not parse (found once per policy, not per environment).
     var badLiterals: [Expr: String] = [:]
@@ -409,6 +421,7 @@ struct TypeChecker {
         var used = Set<Variable>()
         for c in policy.conditions { Self.variables(c.body, into: &used) }
         var seen = Set<Key>()
+        var applicable = false
         for e in envs {
             let key = Key(
                 principal: used.contains(.principal) ? e.principal : nil,
@@ -426,16 +439,28 @@ struct TypeChecker {
             // earlier conditions hold in later ones, and a condition that is always false
             // (`when { false }`, `unless { true }`) makes the rest unreachable.
             var caps: Set<Capability> = []
+            var applies = true
             for c in policy.conditions {
                 let t = check(c.body, caps)
                 guard expect(t, c.body, "Bool"), case .bool(let k)? = t.type else { continue }
-                if c.isWhen {
-                    if k == .ff { break }
-                    caps.formUnion(t.caps)
-                } else if k == .tt {
+                if k == (c.isWhen ? .ff : .tt) {
+                    applies = false
                     break
                 }
+                if c.isWhen { caps.formUnion(t.caps) }
             }
+            applicable = applicable || applies
+        }
+        // Typed as the singleton False in every environment: Cedar's `impossiblePolicy` warning.
+        if !applicable, errors.count == before {
+            warnings.append(
+                PolicyValidationError(
+                    policyID: policy.id,
+                    location: policy.location,
+                    message: PolicyValidationError.impossiblePolicy,
+                    expression: nil
+                )
+            )
         }
     }
 
