@@ -328,60 +328,32 @@ struct TypeChecker {
 
     /// The request variables (and slots, as their variables) an expression mentions.
     static func variables(_ e: Expr, into used: inout Set<Variable>) {
-        switch e {
-        case .literal: break
-        case .variable(let v): used.insert(v)
-        case .slot(.principal): used.insert(.principal)
-        case .slot(.resource): used.insert(.resource)
-        case .not(let x), .negate(let x), .getAttr(let x, _), .hasAttr(let x, _), .like(let x, _), .isEmpty(let x), .isType(let x, _):
-            variables(x, into: &used)
-        case .isIn(let x, _, let y), .and(let x, let y), .or(let x, let y), .binary(_, let x, let y):
-            variables(x, into: &used)
-            variables(y, into: &used)
-        case .ifThenElse(let a, let b, let c):
-            variables(a, into: &used)
-            variables(b, into: &used)
-            variables(c, into: &used)
-        case .set(let xs), .call(_, let xs), .allOf(let xs), .anyOf(let xs): for x in xs { variables(x, into: &used) }
-        case .record(let fields): for f in fields { variables(f.value, into: &used) }
-        case .steps(let x, _):
-            used = Set(Variable.allCases)
-            _ = x
+        var pending = [e]
+        while let x = pending.popLast() {
+            switch x {
+            case .variable(let v): used.insert(v)
+            case .slot(.principal): used.insert(.principal)
+            case .slot(.resource): used.insert(.resource)
+            case .steps: used = Set(Variable.allCases)
+            default: break
+            }
+            pending += x.children
         }
     }
 
     /// Entity literals and `is` types anywhere in the conditions (reachable or not) must be declared, as in the reference.
+    /// Walked in source order with an explicit stack (``Expr/children``), so no policy depth reaches the call stack.
     mutating func checkNames(_ e: Expr) {
-        switch e {
-        case .literal(let v): checkNames(v)
-        case .variable, .slot: break
-        case .not(let x), .negate(let x), .getAttr(let x, _), .hasAttr(let x, _), .like(let x, _), .isEmpty(let x): checkNames(x)
-        case .isType(let x, let t):
-            checkNames(x)
-            checkKnownType(t)
-        case .isIn(let x, let t, let y):
-            checkNames(x)
-            checkNames(y)
-            checkKnownType(t)
-        case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b):
-            checkNames(a)
-            checkNames(b)
-        case .ifThenElse(let a, let b, let c):
-            checkNames(a)
-            checkNames(b)
-            checkNames(c)
-        case .call(let fn, let xs):
-            noteBadLiteral(fn, xs, e)
-            for x in xs { checkNames(x) }
-        case .set(let xs), .allOf(let xs), .anyOf(let xs): for x in xs { checkNames(x) }
-        case .record(let fields): for f in fields { checkNames(f.value) }
-        case .steps(let x, _): checkNames(x)
+        var pending = [e]
+        while let x = pending.popLast() {
+            switch x {
+            case .literal(let v): checkNames(v)
+            case .isType(_, let t), .isIn(_, let t, _): if !schema.isKnown(t) { error("unrecognized entity type `\(t)`") }
+            case .call(let fn, let xs): noteBadLiteral(fn, xs, x)
+            default: break
+            }
+            pending += x.children.reversed()
         }
-    }
-
-    // Kept out of ``checkNames(_:)``, which recurses once per level (see ``check(_:_:)``).
-    private mutating func checkKnownType(_ t: EntityType) {
-        if !schema.isKnown(t) { error("unrecognized entity type `\(t)`") }
     }
 
     private mutating func noteBadLiteral(_ fn: ExtensionFunction, _ xs: [Expr], _ e: Expr) {
