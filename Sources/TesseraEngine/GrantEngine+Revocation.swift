@@ -67,9 +67,8 @@ extension GrantEngine {
     ///   - presented: the request as received.
     /// - Throws: ``GNAPError`` `invalid_request` for an unknown URI or token; proof failures; store failures.
     public func revokeGNAPToken(manageID: String, _ presented: GNAPPresentedRequest) async throws {
-        let (_, grant, _, _) = try await gnap.authorizeManagement(manageID: manageID, presented, errorCode: .invalidRequest)
-        let client = ClientIdentity(.gnap(instanceID: grant.instanceID, allowedAccess: [], thumbprint: grant.keyThumbprint))
-        if let refusal = try await revoke(.managedToken(manageID: manageID, holder: TokenHolder(gnap: grant)), by: client) {
+        let (managed, _, client) = try await gnap.authorizeManagement(manageID: manageID, presented, errorCode: .invalidRequest)
+        if let refusal = try await revoke(.managedToken(manageID: manageID, holder: TokenHolder(gnap: managed.grant)), by: client) {
             throw refusal.gnap
         }
     }
