@@ -266,28 +266,6 @@ public struct GrantEngine: Sendable {
         return .inactive
     }
 
-    // MARK: - Revocation (RFC 7009)
-
-    /// Revokes an access or refresh token of the calling client. Unknown tokens succeed silently
-    /// (RFC 7009 §2.2); revoking a refresh token revokes every token of its grant, and either revokes every
-    /// token derived from what it revokes (the store's cascade, docs/SECURITY.md).
-    /// - Throws: ``OAuthError`` `unauthorized_client` when the token belongs to another client.
-    public func revoke(token: String, hint: TokenTypeHint?, credentials: ClientCredentials) async throws {
-        let caller = try await authenticator.authenticate(credentials, allowPublic: true)
-        let now = now()
-        if let refresh = try await stores.tokens.refreshToken(hash: TokenIssuer.hashToken(token)) {
-            guard refresh.clientID == caller.id else { throw OAuthError.unauthorizedClient("the token was not issued to this client") }
-            try await stores.tokens.revokeGrant(id: refresh.grantID, at: now)
-            return
-        }
-        if let access = try await ledger.entry(for: token) {
-            guard access.holder.isOAuthClient(caller.id) else {
-                throw OAuthError.unauthorizedClient("the token was not issued to this client")
-            }
-            try await stores.tokens.revokeAccessToken(jti: access.jti, at: now)
-        }
-    }
-
     /// Whether the caller may learn what a token carries (RFC 7662 §4): the one decision point's
     /// `Action::"introspect"` (by default a resource server for one of its audiences, or the OAuth
     /// client it was issued to — never a GNAP instance's namesake; docs/policy.md).

@@ -55,7 +55,10 @@ extension Tessera.PolicyCommand {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate an owner policy file against the built-in vocabulary (exit 0 valid, 1 invalid).",
-            discussion: "Without FILE, checks the configuration's policy.file. Every problem is printed with file:line:column."
+            discussion: """
+                Without FILE, checks the configuration's policy.file. Every problem is printed with file:line:column. \
+                A policy that is valid but can never apply (a misspelled `has` member, for example) is printed as a warning, and the exit code stays 0.
+                """
         )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The Cedar policy file to check.")
@@ -71,17 +74,24 @@ extension Tessera.PolicyCommand {
                 guard let owner = configuration.policy else {
                     throw CommandFailure("no policy file given, and the configuration has no policy.file")
                 }
-                print("\(owner.source): valid against the Tessera vocabulary")
+                Self.report(owner)
                 return
             }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandFailure("cannot read \(path)") }
             do {
-                _ = try OwnerPolicy(text: text, source: path)
+                Self.report(try OwnerPolicy(text: text, source: path))
             } catch {
                 FileHandle.standardError.write(Data((error.description + "\n").utf8))
                 throw ExitCode.failure
             }
-            print("\(path): valid against the Tessera vocabulary")
+        }
+
+        /// Prints a valid set's warnings, one line each naming the policy and its position, then the verdict.
+        /// - Parameter owner: the validated set.
+        static func report(_ owner: OwnerPolicy) {
+            for warning in owner.warnings { print("warning: " + warning) }
+            let count = owner.warnings.count
+            print("\(owner.source): valid against the Tessera vocabulary" + (count == 0 ? "" : ", \(count) warning(s)"))
         }
     }
 

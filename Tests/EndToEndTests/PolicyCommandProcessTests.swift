@@ -123,6 +123,37 @@ import Testing
         for line in [1, 3, 5] { #expect(refusal.contains("\(wrong):\(line):1:"), "\(refusal)") }
     }
 
+    /// A `has` test on a member the closed `context.chaining` record does not declare (`iss` for `issuer`) is
+    /// false for every request, so the rule never applies: a forbid silently disabled. `policy check` names the
+    /// policy and its position in a warning (Cedar's `impossiblePolicy`); the set stays valid, exit 0.
+    @Test func checkWarnsAboutAPolicyThatCanNeverApply() async throws {
+        let setup = try Self.setUp(
+            policy: """
+                @id("no-tokens-from-as-b")
+                forbid (principal, action == Action::"redeem", resource)
+                when { context has chaining && context.chaining has issuer && context.chaining.issuer == "https://as-b.example" };
+
+                @id("misspelled")
+                forbid (principal, action == Action::"redeem", resource)
+                when { context has chaining && context.chaining has iss };
+                """
+        )
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let warning = "\(setup.policy):5:1: policy policy1 @id(\"misspelled\"): policy is impossible"
+        for arguments in [["policy", "check", setup.policy], ["policy", "check", "--config", setup.config]] {
+            let (status, output) = try await ChildProcess.run(TesseraProcess.binary, arguments, capture: .both)
+            #expect(status == 0, "\(output)")
+            let warnings = output.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
+            #expect(warnings.count == 1, "\(output)")
+            #expect(warnings.first?.contains(warning) == true, "\(output)")
+            #expect(output.contains("valid against the Tessera vocabulary, 1 warning(s)"), "\(output)")
+        }
+        // The server starts with the set, and says so in its log.
+        let server = try await TesseraProcess(["--config", setup.config])
+        try await server.stop()
+        #expect(server.log.contains(warning), "\(server.log)")
+    }
+
     /// Configuration keys that name clients, peers and owners are shown as the policies they became.
     @Test func showPrintsTheConfigurationKeysAsPolicies() async throws {
         let setup = try Self.setUp()

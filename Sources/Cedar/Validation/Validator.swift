@@ -7,7 +7,7 @@ public enum ValidationMode: String, Sendable, Hashable, CaseIterable {
     case permissive
 }
 
-/// One validation error in one policy.
+/// One validation error (or warning, ``ValidationReport/warnings``) in one policy.
 public struct PolicyValidationError: Sendable, Hashable, CustomStringConvertible {
     /// The policy's id.
     public let policyID: String
@@ -17,6 +17,10 @@ public struct PolicyValidationError: Sendable, Hashable, CustomStringConvertible
     public let message: String
     /// The offending expression, in Cedar syntax, when there is one.
     public let expression: String?
+    /// The warning Cedar's validator gives a policy that type-checks but whose scope and conditions are false for
+    /// every request the schema allows (`impossiblePolicy`): it never applies, so a misspelled `has` silently
+    /// disables a `forbid`.
+    public static let impossiblePolicy = "policy is impossible: the policy expression evaluates to false for all valid requests"
 
     /// `policy0 (3:1): message in `expr``.
     public var description: String {
@@ -34,6 +38,9 @@ public struct ValidationReport: Sendable, Hashable {
     public let errors: [PolicyValidationError]
     /// The ids of every policy checked, in order.
     public let policyIDs: [String]
+    /// Every warning, in policy order: a valid policy that can never apply (Cedar's `impossiblePolicy`,
+    /// ``PolicyValidationError/impossiblePolicy``). A warning does not make the set invalid.
+    public var warnings: [PolicyValidationError] = []
 
     /// Whether no policy has an error.
     public var isValid: Bool { errors.isEmpty }
@@ -68,21 +75,25 @@ public struct Validator: Sendable {
 
     /// Validates every static policy and template of a set (linked policies are checked through their templates).
     public func validate(_ set: PolicySet) -> ValidationReport {
-        var errors: [PolicyValidationError] = []
-        var ids: [String] = []
+        var (errors, warnings, ids) = ([PolicyValidationError](), [PolicyValidationError](), [String]())
         for p in set.staticPolicies + set.templates {
             ids.append(p.id)
-            errors += validate(p)
+            let checked = check(p)
+            errors += checked.errors
+            warnings += checked.warnings
         }
-        return ValidationReport(errors: errors, policyIDs: ids)
+        return ValidationReport(errors: errors, policyIDs: ids, warnings: warnings)
     }
 
     /// Validates one policy or template; returns its errors (deduplicated, in order found).
-    public func validate(_ policy: Policy) -> [PolicyValidationError] {
+    public func validate(_ policy: Policy) -> [PolicyValidationError] { check(policy).errors }
+
+    /// One policy's errors (deduplicated, in order found) and warnings.
+    private func check(_ policy: Policy) -> (errors: [PolicyValidationError], warnings: [PolicyValidationError]) {
         var checker = TypeChecker(schema: schema, tables: tables, strict: mode == .strict, policy: policy)
         checker.run()
         var seen = Set<String>()
-        return checker.errors.filter { seen.insert($0.message + "\u{0}" + ($0.expression ?? "")).inserted }
+        return (checker.errors.filter { seen.insert($0.message + "\u{0}" + ($0.expression ?? "")).inserted }, checker.warnings)
     }
 }
 
@@ -207,6 +218,7 @@ struct TypeChecker {
     let strict: Bool
     let policy: Policy
     var errors: [PolicyValidationError] = []
+    var warnings: [PolicyValidationError] = []
     var env: Environment?
     /// Constructor calls with literal arguments that do not parse (found once per policy, not per environment).
     var badLiterals: [Expr: String] = [:]
@@ -316,60 +328,32 @@ struct TypeChecker {
 
     /// The request variables (and slots, as their variables) an expression mentions.
     static func variables(_ e: Expr, into used: inout Set<Variable>) {
-        switch e {
-        case .literal: break
-        case .variable(let v): used.insert(v)
-        case .slot(.principal): used.insert(.principal)
-        case .slot(.resource): used.insert(.resource)
-        case .not(let x), .negate(let x), .getAttr(let x, _), .hasAttr(let x, _), .like(let x, _), .isEmpty(let x), .isType(let x, _):
-            variables(x, into: &used)
-        case .isIn(let x, _, let y), .and(let x, let y), .or(let x, let y), .binary(_, let x, let y):
-            variables(x, into: &used)
-            variables(y, into: &used)
-        case .ifThenElse(let a, let b, let c):
-            variables(a, into: &used)
-            variables(b, into: &used)
-            variables(c, into: &used)
-        case .set(let xs), .call(_, let xs), .allOf(let xs), .anyOf(let xs): for x in xs { variables(x, into: &used) }
-        case .record(let fields): for f in fields { variables(f.value, into: &used) }
-        case .steps(let x, _):
-            used = Set(Variable.allCases)
-            _ = x
+        var pending = [e]
+        while let x = pending.popLast() {
+            switch x {
+            case .variable(let v): used.insert(v)
+            case .slot(.principal): used.insert(.principal)
+            case .slot(.resource): used.insert(.resource)
+            case .steps: used = Set(Variable.allCases)
+            default: break
+            }
+            pending += x.children
         }
     }
 
     /// Entity literals and `is` types anywhere in the conditions (reachable or not) must be declared, as in the reference.
+    /// Walked in source order with an explicit stack (``Expr/children``), so no policy depth reaches the call stack.
     mutating func checkNames(_ e: Expr) {
-        switch e {
-        case .literal(let v): checkNames(v)
-        case .variable, .slot: break
-        case .not(let x), .negate(let x), .getAttr(let x, _), .hasAttr(let x, _), .like(let x, _), .isEmpty(let x): checkNames(x)
-        case .isType(let x, let t):
-            checkNames(x)
-            checkKnownType(t)
-        case .isIn(let x, let t, let y):
-            checkNames(x)
-            checkNames(y)
-            checkKnownType(t)
-        case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b):
-            checkNames(a)
-            checkNames(b)
-        case .ifThenElse(let a, let b, let c):
-            checkNames(a)
-            checkNames(b)
-            checkNames(c)
-        case .call(let fn, let xs):
-            noteBadLiteral(fn, xs, e)
-            for x in xs { checkNames(x) }
-        case .set(let xs), .allOf(let xs), .anyOf(let xs): for x in xs { checkNames(x) }
-        case .record(let fields): for f in fields { checkNames(f.value) }
-        case .steps(let x, _): checkNames(x)
+        var pending = [e]
+        while let x = pending.popLast() {
+            switch x {
+            case .literal(let v): checkNames(v)
+            case .isType(_, let t), .isIn(_, let t, _): if !schema.isKnown(t) { error("unrecognized entity type `\(t)`") }
+            case .call(let fn, let xs): noteBadLiteral(fn, xs, x)
+            default: break
+            }
+            pending += x.children.reversed()
         }
-    }
-
-    // Kept out of ``checkNames(_:)``, which recurses once per level (see ``check(_:_:)``).
-    private mutating func checkKnownType(_ t: EntityType) {
-        if !schema.isKnown(t) { error("unrecognized entity type `\(t)`") }
     }
 
     private mutating func noteBadLiteral(_ fn: ExtensionFunction, _ xs: [Expr], _ e: Expr) {
@@ -409,6 +393,7 @@ struct TypeChecker {
         var used = Set<Variable>()
         for c in policy.conditions { Self.variables(c.body, into: &used) }
         var seen = Set<Key>()
+        var applicable = false
         for e in envs {
             let key = Key(
                 principal: used.contains(.principal) ? e.principal : nil,
@@ -426,16 +411,28 @@ struct TypeChecker {
             // earlier conditions hold in later ones, and a condition that is always false
             // (`when { false }`, `unless { true }`) makes the rest unreachable.
             var caps: Set<Capability> = []
+            var applies = true
             for c in policy.conditions {
                 let t = check(c.body, caps)
                 guard expect(t, c.body, "Bool"), case .bool(let k)? = t.type else { continue }
-                if c.isWhen {
-                    if k == .ff { break }
-                    caps.formUnion(t.caps)
-                } else if k == .tt {
+                if k == (c.isWhen ? .ff : .tt) {
+                    applies = false
                     break
                 }
+                if c.isWhen { caps.formUnion(t.caps) }
             }
+            applicable = applicable || applies
+        }
+        // Typed as the singleton False in every environment: Cedar's `impossiblePolicy` warning.
+        if !applicable, errors.count == before {
+            warnings.append(
+                PolicyValidationError(
+                    policyID: policy.id,
+                    location: policy.location,
+                    message: PolicyValidationError.impossiblePolicy,
+                    expression: nil
+                )
+            )
         }
     }
 

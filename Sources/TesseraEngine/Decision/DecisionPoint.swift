@@ -60,6 +60,9 @@ public struct DecisionPoint: Sendable {
     let issuer: String
     /// This server's trust domain, every local client's parent (`principal in TrustDomain::"<issuer>"`).
     let trustDomain: EntityUID
+    /// Every person the effective policies name (`User::"<name>"` in a scope or condition), sorted: with
+    /// `gnap.interaction.resource_owners`, whom a grant may be routed to (docs/policy.md, "Routing").
+    public let namedPeople: [String]
 
     /// Compiles the effective policy set once.
     /// - Parameters:
@@ -88,6 +91,8 @@ public struct DecisionPoint: Sendable {
         self.owner = owner
         self.issuer = issuer
         self.trustDomain = EntityUID("TrustDomain", issuer)
+        let people = layers.flatMap(\.policies.values).flatMap(\.entityLiterals).filter { $0.type.name == "User" && !$0.id.value.isEmpty }
+        namedPeople = Set(people.map(\.id)).map(\.value).sorted()
     }
 
     /// A copy with one more translated policy file (`client_challenges.policy`, enabled after the engine is built).

@@ -11,6 +11,10 @@ public struct OwnerPolicy: Sendable {
     public let text: String
     /// Whether the shipped defaults still apply beside the owner's set (`policy.defaults`).
     public let includesDefaults: Bool
+    /// Policies that validate but can never apply (Cedar's `impossiblePolicy` warning), one line each with
+    /// `file:line:column` and the policy id: a misspelled `has` that silently disables a rule. Printed by
+    /// `tessera policy check` and logged at start; they do not stop the server.
+    public let warnings: [String]
     let policies: PolicySet
 
     /// Parses and validates (strict mode) an owner's policy set.
@@ -32,19 +36,19 @@ public struct OwnerPolicy: Sendable {
             throw OwnerPolicyError(problems: ["the built-in vocabulary schema does not parse; no owner policy can be checked"])
         }
         let report = Validator(schema: schema, mode: .strict).validate(set)
-        guard report.isValid else {
-            throw OwnerPolicyError(
-                problems: report.errors.map { error in
-                    var line = "\(source):" + (error.location.map { "\($0): " } ?? " ")
-                    line += "policy \(error.policyID): \(error.message)"
-                    if let expression = error.expression { line += " in `\(expression)`" }
-                    return line
-                }
-            )
+        func line(_ problem: PolicyValidationError) -> String {
+            var line = "\(source):" + (problem.location.map { "\($0): " } ?? " ")
+            line += "policy \(problem.policyID)"
+            if let name = set.policies.first(where: { $0.id == problem.policyID })?.annotation("id") { line += " @id(\"\(name)\")" }
+            line += ": \(problem.message)"
+            if let expression = problem.expression { line += " in `\(expression)`" }
+            return line
         }
+        guard report.isValid else { throw OwnerPolicyError(problems: report.errors.map(line)) }
         self.source = source
         self.text = text
         self.includesDefaults = includesDefaults
+        self.warnings = report.warnings.map(line)
         self.policies = set
     }
 }

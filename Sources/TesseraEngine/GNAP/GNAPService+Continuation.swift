@@ -5,7 +5,7 @@ import TesseraStorage
 
 extension GrantEngine {
     /// Continues a grant (RFC 9635 §5): polling (§5.2), an interaction reference (§5.1) and a
-    /// modification (§5.3) are answered by ``answer(_:from:)``; `DELETE` revokes the grant (§5.4).
+    /// modification (§5.3) are answered by ``answer(_:from:)``; `DELETE` (§5.4) by ``revoke(_:by:)``.
     /// - Parameters:
     ///   - id: the grant id from the continuation URI.
     ///   - presented: the request as received (`POST`, `PATCH` or `DELETE`).
@@ -16,9 +16,8 @@ extension GrantEngine {
         guard presented.message.method == "DELETE", let continued = asked.request.gnap?.continued else {
             return try await gnap.respond(try await answer(asked.request, from: asked.client), to: asked)
         }
-        _ = try await gnap.retrying(continued) { grant -> Bool? in
-            var grant = grant
-            return try await gnap.finalize(&grant, expected: continued.presentedHash, state: grant.state) ? true : nil
+        if let refusal = try await revoke(.grant(continued.grant, presentedHash: continued.presentedHash), by: asked.client) {
+            throw refusal.gnap
         }
         return nil
     }

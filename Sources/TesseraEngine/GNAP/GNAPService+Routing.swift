@@ -4,7 +4,8 @@ extension GNAPService {
     /// Who alone may approve, decided from the request as it stands (at the start of an interaction
     /// and again when the person decides), by the one decision point (docs/policy.md, "Routing"): for
     /// each requested access type or reference, `Action::"approve"` is asked for every person the
-    /// configuration names as a resource owner and for anyone else (`User::""`). A right anyone else
+    /// configuration names as a resource owner or the effective policies name (`User::"<name>"`,
+    /// ``DecisionPoint/namedPeople``) and for anyone else (`User::""`). A right anyone else
     /// may not approve and exactly one named person may belongs to that person; with
     /// `gnap.interaction.resource_owners` translated into policies this is the map itself, and an
     /// owner's `forbid` on `approve` routes the same way. Only when no right is owned, the client's
@@ -20,7 +21,7 @@ extension GNAPService {
     ///   client asks for each owner's rights in its own grant).
     func resourceOwner(for request: GNAPGrantRequest, client: ClientIdentity) throws(GNAPError) -> String? {
         var owners = Set<String>()
-        let people = Set(configuration.interaction.resourceOwners.values).sorted()
+        let people = Set(configuration.interaction.resourceOwners.values).union(decisions.namedPeople).sorted()
         if !people.isEmpty, request.accessToken != nil {
             let base = AccessRequest(gnap: request).question(.approve, by: client)
             var rights: [String] = []

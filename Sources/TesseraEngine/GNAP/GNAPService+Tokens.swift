@@ -148,7 +148,8 @@ extension GNAPService {
     /// - Throws: ``GNAPError`` `invalid_rotation` (unknown URI or token), `key_rotation_not_supported`,
     ///   `invalid_request` (a body); proof failures; store failures.
     func translate(managing manageID: String, _ presented: GNAPPresentedRequest) async throws -> Asked {
-        let (record, grant, presentedHash, key) = try await authorizeManagement(manageID: manageID, presented, errorCode: .invalidRotation)
+        let (managed, key, client) = try await authorizeManagement(manageID: manageID, presented, errorCode: .invalidRotation)
+        let record = managed.token
         if !presented.body.isEmpty {
             if let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(presented.body)), object["key"] != nil {
                 throw GNAPError(.keyRotationNotSupported, "this server does not rotate token keys (RFC 9635 §6.1.1)")
@@ -160,16 +161,8 @@ extension GNAPService {
         let request = GNAPGrantRequest(accessToken: .single(token))
         var asked = AccessRequest(gnap: request)
         (asked.evidence, asked.kind) = (Evidence.managedToken(manageID: manageID), "rotation")
-        asked.gnap = AccessRequest.GNAPGrant(request: request, key: key, managed: (record, grant, presentedHash))
-        let holder = try await registeredInstance(grant.instanceID)
-        return Asked(
-            request: asked,
-            client: ClientIdentity(
-                .gnap(instanceID: grant.instanceID, allowedAccess: holder?.allowedAccess ?? [], thumbprint: grant.keyThumbprint),
-                provenKey: ProvenKey(gnapProof: key.proof.method, thumbprint: grant.keyThumbprint)
-            ),
-            continuation: nil
-        )
+        asked.gnap = AccessRequest.GNAPGrant(request: request, key: key, managed: managed)
+        return Asked(request: asked, client: client, continuation: nil)
     }
 
     /// The engine's part of a rotation (RFC 9635 §6.1), for ``GrantEngine/answer(_:from:)``: a new value with
@@ -208,19 +201,14 @@ extension GNAPService {
         return .granted(.init(tokens: [issued], grantID: grant.id))
     }
 
-    /// Revokes (`DELETE`) the token behind `manageID` (RFC 9635 §6.2); already revoked is success.
-    public func revokeToken(manageID: String, _ presented: GNAPPresentedRequest) async throws {
-        _ = try await authorizeManagement(manageID: manageID, presented, errorCode: .invalidRequest)
-        _ = try await stores.gnap.revokeToken(manageID: manageID, at: now())
-    }
-
-    /// The management token must match the URI, and the request must prove the grant's key.
-    /// - Returns: the token's management record, its grant, the presented token's hash and the grant's key.
-    private func authorizeManagement(
+    /// The management token must match the URI, and the request must prove the grant's key (RFC 9635 §6).
+    /// - Returns: the token's management record, its grant and the presented token's hash; the grant's key; and the
+    ///   grant's client (its registered instance and `allowed_access`, or its key), which proved that key.
+    func authorizeManagement(
         manageID: String,
         _ presented: GNAPPresentedRequest,
         errorCode: GNAPError.Code
-    ) async throws -> (GNAPTokenRecord, GNAPGrantRecord, String, GNAPKey) {
+    ) async throws -> (AccessRequest.Managed, GNAPKey, ClientIdentity) {
         guard let token = presented.token else {
             throw GNAPError(.invalidRequest, "token management needs Authorization: GNAP <management token>")
         }
@@ -233,7 +221,12 @@ extension GNAPService {
         try await requireRegistered(grant, errorCode: errorCode)
         let key = try Self.decode(GNAPKey.self, from: Array(grant.clientKey.utf8))
         try await proofs.verify(presented, key: key)
-        return (record, grant, hash, key)
+        let instance = try await registeredInstance(grant.instanceID)
+        let client = ClientIdentity(
+            .gnap(instanceID: grant.instanceID, allowedAccess: instance?.allowedAccess ?? [], thumbprint: grant.keyThumbprint),
+            provenKey: ProvenKey(gnapProof: key.proof.method, thumbprint: grant.keyThumbprint)
+        )
+        return ((record, grant, hash), key, client)
     }
 }
 

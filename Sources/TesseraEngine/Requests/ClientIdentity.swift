@@ -1,3 +1,4 @@
+import TesseraProtocol
 import TesseraStorage
 
 /// Who asks, as the engine sees it whichever door they came through: the party, how it was
@@ -40,6 +41,19 @@ public struct ClientIdentity: Sendable {
         case .oauth(let client): AccessQuestion.Party(oauth: client.record)
         case .gnap(let instance, let allowed, _):
             AccessQuestion.Party(id: id, door: .gnap, registered: instance != nil, scopes: instance == nil ? [] : allowed)
+        }
+    }
+
+    /// Whether `holder` is this party (constant time). OAuth clients (RFC 6749 §2.2) and GNAP instances or keys
+    /// (RFC 9635 §2.3, §7.1) are different name spaces: a client never holds a same-named instance's token.
+    /// - Parameter holder: who a token or grant was issued to.
+    /// - Returns: whether it is this party.
+    public func holds(_ holder: TokenHolder) -> Bool {
+        switch (registration, holder) {
+        case (.oauth(let client), _): holder.isOAuthClient(client.id)
+        case (.gnap(let party?, _, _), .gnapInstance(let id)), (.gnap(nil, _, let party), .gnapKey(let id)):
+            ConstantTime.equals(Array(party.utf8), Array(id.utf8))
+        default: false
         }
     }
 }

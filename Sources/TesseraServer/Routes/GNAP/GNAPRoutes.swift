@@ -35,7 +35,7 @@ struct GNAPRoutes: Sendable {
             )
         }
         router.delete("/gnap/token/:manage") { request, context in
-            try await service.revokeToken(
+            try await engine.revokeGNAPToken(
                 manageID: try context.parameters.require("manage"),
                 try await adapter.presented(request, context: context)
             )

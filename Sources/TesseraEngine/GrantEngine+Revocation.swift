@@ -1,0 +1,82 @@
+public import TesseraProtocol
+public import TesseraStorage
+
+/// What a door asks to revoke, after it has authenticated who asks (RFC 7009 §2.1 client authentication;
+/// RFC 9635 §7.3 a key proof, the management or continuation token matched).
+public enum Revocation: Sendable {
+    /// A token value (RFC 7009 §2.1 `token`): a refresh token revokes its grant, an access token itself.
+    case token(String)
+    /// A GNAP access token behind its management URI (RFC 9635 §6.2), and whose it is.
+    case managedToken(manageID: String, holder: TokenHolder)
+    /// A GNAP grant (RFC 9635 §5.4) as the door read it, and the hash of the continuation token presented.
+    case grant(GNAPGrantRecord, presentedHash: String)
+}
+
+extension GrantEngine {
+    /// The one revocation, whichever door asks (issue 19): what is named is found, the caller must hold it
+    /// (``ClientIdentity/holds(_:)``: OAuth clients and GNAP instances are different name spaces), and the store
+    /// revokes it with every token derived from it. Something unknown is revoked already (RFC 7009 §2.2).
+    /// - Parameters:
+    ///   - revocation: what is revoked.
+    ///   - client: who asks, as the door authenticated it.
+    /// - Returns: `nil` once revoked; ``Refusal/Code/clientNotEntitled`` when it is not the caller's.
+    /// - Throws: ``GNAPError`` `invalid_continuation` for a grant finalized or changing meanwhile; store failures.
+    public func revoke(_ revocation: Revocation, by client: ClientIdentity) async throws -> Refusal? {
+        let notHeld = Refusal(.clientNotEntitled, "the token was not issued to this client")
+        switch revocation {
+        case .token(let value):
+            if let refresh = try await stores.tokens.refreshToken(hash: TokenIssuer.hashToken(value)) {
+                guard client.holds(.oauthClient(refresh.clientID)) else { return notHeld }
+                _ = try await stores.tokens.revokeGrant(id: refresh.grantID, at: now())
+            } else if let access = try await ledger.entry(for: value) {
+                guard client.holds(access.holder) else { return notHeld }
+                // A GNAP token dies with its management record, so it cannot be rotated back to life (RFC 9635 §6.1).
+                if access.door == .gnap, let managed = try await stores.gnap.token(jti: access.jti) {
+                    return try await revoke(.managedToken(manageID: managed.manageID, holder: access.holder), by: client)
+                }
+                _ = try await stores.tokens.revokeAccessToken(jti: access.jti, at: now())
+            }
+        case .managedToken(let manageID, let holder):
+            guard client.holds(holder) else { return notHeld }
+            _ = try await stores.gnap.revokeToken(manageID: manageID, at: now())
+        case .grant(let grant, let presentedHash):
+            guard client.holds(TokenHolder(gnap: grant)) else { return notHeld }
+            _ = try await gnap.retrying((grant, presentedHash, nil)) { grant -> Bool? in
+                var grant = grant
+                return try await gnap.finalize(&grant, expected: presentedHash, state: grant.state) ? true : nil
+            }
+        }
+        return nil
+    }
+
+    /// The OAuth door of revocation (RFC 7009 §2): the client authenticated, ``revoke(_:by:)`` decides.
+    /// - Parameters:
+    ///   - token: the token to revoke.
+    ///   - hint: `token_type_hint`, unused: both kinds are looked up (RFC 7009 §2.1 lets the server ignore it).
+    ///   - credentials: the client authentication presented.
+    /// - Throws: ``OAuthError`` `invalid_client`, or `unauthorized_client` when the token belongs to another client.
+    public func revoke(token: String, hint: TokenTypeHint?, credentials: ClientCredentials) async throws {
+        let caller = try await authenticator.authenticate(credentials, allowPublic: true)
+        if let refusal = try await revoke(.token(token), by: ClientIdentity(.oauth(caller))) { throw refusal.oauth }
+    }
+
+    /// The GNAP door of token revocation (`DELETE` of the management URI, RFC 9635 §6.2): the management token
+    /// matched and the grant's key proven, ``revoke(_:by:)`` decides; already revoked is success.
+    /// - Parameters:
+    ///   - manageID: the id in the management URI.
+    ///   - presented: the request as received.
+    /// - Throws: ``GNAPError`` `invalid_request` for an unknown URI or token; proof failures; store failures.
+    public func revokeGNAPToken(manageID: String, _ presented: GNAPPresentedRequest) async throws {
+        let (managed, _, client) = try await gnap.authorizeManagement(manageID: manageID, presented, errorCode: .invalidRequest)
+        if let refusal = try await revoke(.managedToken(manageID: manageID, holder: TokenHolder(gnap: managed.grant)), by: client) {
+            throw refusal.gnap
+        }
+    }
+}
+
+extension TokenHolder {
+    /// Who holds a GNAP grant's tokens: its registered instance, or its key (RFC 9635 §2.3, §7.1).
+    init(gnap grant: GNAPGrantRecord) {
+        self = grant.instanceID.map(TokenHolder.gnapInstance) ?? .gnapKey(thumbprint: grant.keyThumbprint)
+    }
+}
