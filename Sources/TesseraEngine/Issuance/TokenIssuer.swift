@@ -231,6 +231,8 @@ public struct TokenIssuer: Sendable {
         /// The granted `authorization_details` (RFC 9396), carried as a claim and echoed in the response
         /// (draft-ietf-oauth-identity-assertion-authz-grant §4.3.3 rule 4, §4.3.4).
         var authorizationDetails: [JSONValue]?
+        /// The latest the assertion may expire: never after the token it derives from (RFC 8693 §2.1).
+        var expiresNoLaterThan: Date?
     }
 
     /// Mints and records an assertion: `iss`, `aud`, `iat`, `exp`, `jti` and `scope` over the door's claims,
@@ -244,7 +246,10 @@ public struct TokenIssuer: Sendable {
             case .authorizationGrant: (configuration.authorizationGrantLifetime, "JWT", "chaining:", TokenTypeIdentifier.jwt)
             case .idJAG: (min(configuration.idJAGLifetime, 300), IDJAGTrust.type, "id-jag:", TokenTypeIdentifier.idJAG)
             }
-        let stamp = stamp(lifetime: lifetime)
+        var stamp = stamp(lifetime: lifetime)
+        if let cap = assertion.expiresNoLaterThan, cap < stamp.expiresAt {
+            stamp = Stamp(jti: stamp.jti, issuedAt: stamp.issuedAt, expiresAt: max(stamp.issuedAt, cap))
+        }
         let scope = assertion.scope.isEmpty ? nil : assertion.scope.description
         var claims = assertion.claims
         claims["iss"] = .string(configuration.issuer)
@@ -270,7 +275,7 @@ public struct TokenIssuer: Sendable {
         return TokenResponse(
             accessToken: value,
             tokenType: "N_A",
-            expiresIn: Int(lifetime),
+            expiresIn: Int(stamp.expiresAt.timeIntervalSince(stamp.issuedAt)),
             scope: scope,
             issuedTokenType: issuedType,
             authorizationDetails: assertion.authorizationDetails
