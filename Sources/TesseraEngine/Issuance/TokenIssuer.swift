@@ -193,10 +193,11 @@ public struct TokenIssuer: Sendable {
     ///   - subject: the person.
     ///   - audience: the OAuth client, or the GNAP client instance (its id, or its key thumbprint).
     ///   - nonce: the authentication request's `nonce` (OpenID Connect Core §3.1.2.1), if any.
-    ///   - authTime: when the person authenticated (Unix seconds).
+    ///   - authTime: when the person authenticated (Unix seconds); `nil` when nobody authenticated here, and the
+    ///     token then carries no `auth_time` (a relying party's `max_age` check then refuses it).
     /// - Returns: the signed ID token.
     /// - Throws: when it cannot be signed.
-    public func mintIDToken(subject: String, audience: String, nonce: String?, authTime: Int) async throws -> String {
+    public func mintIDToken(subject: String, audience: String, nonce: String?, authTime: Int?) async throws -> String {
         let stamp = stamp(lifetime: configuration.idTokenLifetime)
         let claims = IDTokenClaims(
             iss: configuration.issuer,
