@@ -49,7 +49,7 @@ import Testing
         let body = try GNAPTestSigner.body(
             GNAPGrantRequest(
                 accessToken: .single(.init(access: [.object(GNAPAccessObject(type: "photo-api", actions: ["read"]))])),
-                subject: GNAPSubjectRequest(subIDFormats: ["opaque"]),
+                subject: GNAPSubjectRequest(subIDFormats: ["opaque"], assertionFormats: ["id_token"]),
                 client: .value(GNAPClientInstance(key: signer.key, display: GNAPDisplay(name: "e2e")))
             )
         )
@@ -76,6 +76,12 @@ import Testing
         let issued = try #require(approved["access_token"] as? [String: Any])
         #expect(issued["value"] is String)
         #expect(((approved["subject"] as? [String: Any])?["sub_ids"] as? [[String: Any]])?.first?["id"] as? String == "alice")
+        // Approved from the CLI, nobody signed in at this server: the ID token claims no sign-in time
+        // (OpenID Connect Core §2 `auth_time`), so no relying party's max_age takes it for a fresh one.
+        let assertion = ((approved["subject"] as? [String: Any])?["assertions"] as? [[String: Any]])?.first?["value"] as? String
+        let idToken = try JWTClaimSet(payload: try CompactJWS(parsing: try #require(assertion, "\(approved)")).payload)
+        #expect(idToken.string("sub") == "alice")
+        #expect(idToken["auth_time"] == nil, "\(idToken)")
         try await second.stop()
     }
 }

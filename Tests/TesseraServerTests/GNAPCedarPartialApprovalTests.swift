@@ -41,6 +41,7 @@ extension GNAPCedarRightsTests {
             _ = try await app.engine.gnap.decideInteraction(
                 id: interactionID,
                 username: "alice",
+                authenticatedAt: clock.now,
                 shownDigest: shown,
                 approve: true,
                 approvedRights: [GNAPService.rightKey(token: 0, right: 0)],

@@ -88,6 +88,45 @@ import Testing
         }
     }
 
+    /// OpenID Connect Core §2 `auth_time`: a grant keeps when the person who approved it at the consent page
+    /// signed in, through every continuation; an out-of-band approval records that nobody signed in here.
+    @Test(arguments: StoreBackend.allCases)
+    func theApprovingSignInIsKeptAndAnOutOfBandApprovalHasNone(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let signedIn = Self.now.addingTimeInterval(-45)
+            try await stores.gnap.createGrant(Self.grant("s1"), issued: [])
+            try await stores.interactions.createInteraction(InteractionStoreConformanceTests.interaction("i1", grant: "s1"))
+            let decision = GNAPInteractionDecision(
+                approve: true,
+                subject: "alice",
+                narrowedRequest: nil,
+                interactRefHash: "h1",
+                authenticatedAt: signedIn
+            )
+            #expect(try await stores.interactions.decide(interactionID: "i1", decision, at: Self.now))
+            var approved = try #require(try await stores.gnap.grant(id: "s1"))
+            #expect(approved.subject == "alice" && approved.authenticatedAt == signedIn)
+            // A continuation writes the grant back with its sign-in time unchanged.
+            approved.continuationHash = "c2"
+            approved.updatedAt = Self.now.addingTimeInterval(30)
+            #expect(try await stores.gnap.updateGrant(approved, expectedContinuationHash: "c1", expectedState: .approved, issued: []))
+            #expect(try await stores.gnap.grant(id: "s1")?.authenticatedAt == signedIn)
+            // Sent back to a person (RFC 9635 §5.3): the engine clears it with the subject.
+            var pending = try #require(try await stores.gnap.grant(id: "s1"))
+            (pending.state, pending.subject, pending.authenticatedAt, pending.continuationHash) = (.pending, nil, nil, "c3")
+            #expect(try await stores.gnap.updateGrant(pending, expectedContinuationHash: "c2", expectedState: .approved, issued: []))
+            #expect(try await stores.gnap.grant(id: "s1")?.authenticatedAt == nil)
+            // Whatever a pending row holds, an out-of-band decision leaves no sign-in time.
+            var carried = Self.grant("s2")
+            carried.authenticatedAt = signedIn
+            try await stores.gnap.createGrant(carried, issued: [])
+            #expect(try await stores.gnap.grant(id: "s2")?.authenticatedAt == signedIn)
+            #expect(try await stores.gnap.decide(grantID: "s2", approve: true, subject: "bob", at: Self.now))
+            let outOfBand = try #require(try await stores.gnap.grant(id: "s2"))
+            #expect(outOfBand.subject == "bob" && outOfBand.authenticatedAt == nil)
+        }
+    }
+
     /// The account page's query (issue 21): a person's approved grants, newest first, and no one else's.
     @Test(arguments: StoreBackend.allCases)
     func approvedGrantsAreListedByTheirSubject(_ backend: StoreBackend) async throws {

@@ -69,7 +69,8 @@ import Testing
             subject: "alice",
             createdAt: F.now,
             updatedAt: F.now.addingTimeInterval(1),
-            expiresAt: F.now.addingTimeInterval(600)
+            expiresAt: F.now.addingTimeInterval(600),
+            authenticatedAt: F.now.addingTimeInterval(-60)
         )
         let token = GNAPTokenRecord(
             manageID: "m1",

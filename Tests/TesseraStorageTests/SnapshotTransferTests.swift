@@ -35,7 +35,8 @@ import Testing
             subject: "alice",
             createdAt: F.now,
             updatedAt: F.now,
-            expiresAt: F.now.addingTimeInterval(600)
+            expiresAt: F.now.addingTimeInterval(600),
+            authenticatedAt: F.now.addingTimeInterval(-30)
         )
         let token = GNAPTokenRecord(
             manageID: "m1",
@@ -109,6 +110,8 @@ import Testing
             #expect(counts.accessTokens == 4 && counts.refreshTokens == 2 && counts.signingKeys == 2)
             #expect(counts.gnapGrants == 1 && counts.gnapTokens == 1)
             #expect(try await connection.stores.gnap.grant(id: "gnap-1")?.continuationHash == "cont")
+            // The approving person's sign-in time moves with the grant: its ID tokens keep their `auth_time`.
+            #expect(try await connection.stores.gnap.grant(id: "gnap-1")?.authenticatedAt == F.now.addingTimeInterval(-30))
             #expect(
                 try await connection.stores.clients.client(gnapKeyThumbprint: "t-c2")?.gnap
                     == F.gnap("t-c2", instance: true, resourceServer: true)

@@ -19,8 +19,9 @@ extension AuthorizationCodeService {
 
     /// When the signed-in person already consented to everything the held request asks for, decides
     /// it under that consent and returns where the browser goes; otherwise `nil` (ask on the page).
+    /// `prompt=consent` always asks (OpenID Connect Core §3.1.2.1).
     public func decideIfRemembered(id: String, username: String, authTime: Date) async throws -> String? {
-        guard let pending = try await pending(id: id) else { return nil }
+        guard let pending = try await pending(id: id), !pending.signIn.asksForConsent else { return nil }
         let remembered = try await store.consents(subject: username).first { Self.covers($0, pending.request) }
         guard let remembered else { return nil }
         do {

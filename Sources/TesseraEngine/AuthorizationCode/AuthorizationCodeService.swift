@@ -41,6 +41,10 @@ public struct AuthorizationCodeService: Sendable {
         /// The client's own metadata document when it is known only by one (CIMD): what it says
         /// about itself (`client_name`) is unverified and shown as such.
         public var document: ClientMetadataDocument?
+        /// When the request reached this server: `prompt=login` and `max_age` are measured from it.
+        public var heldAt: Date
+        /// What the request asks of the person's sign-in and of the pages (OpenID Connect Core §3.1.2.1).
+        public var signIn: SignInRequirement { SignInRequirement(request) }
     }
 
     /// Why a held request cannot be decided.
@@ -139,7 +143,7 @@ public struct AuthorizationCodeService: Sendable {
             let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8)),
             let client = try await self.client(id: request.clientID)
         else { return nil }
-        return Pending(request: request, client: client.record, document: client.metadata?.document)
+        return Pending(request: request, client: client.record, document: client.metadata?.document, heldAt: record.createdAt)
     }
 
     /// A registered client or, when metadata documents are accepted, the client a URL `client_id`'s
@@ -196,6 +200,16 @@ public struct AuthorizationCodeService: Sendable {
             record.kind == AuthorizationRequestRecord.pending,
             let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
         else { throw Problem.unknownOrExpired }
+        // OpenID Connect Core §3.1.2.1: the consent page sends a stale session to sign in again; a decision
+        // posted without it is refused, never answered with a code for the old sign-in.
+        guard SignInRequirement(request).isSatisfied(byAuthTime: authTime, heldAt: record.createdAt) else {
+            return Self.errorRedirect(
+                request.redirectURI,
+                OAuthError("login_required", "the request asks for a fresher sign-in (prompt=login or max_age) than this session's"),
+                state: request.state,
+                issuer: configuration.issuer
+            )
+        }
         guard approve else {
             return Self.errorRedirect(
                 request.redirectURI,
@@ -270,6 +284,22 @@ public struct AuthorizationCodeService: Sendable {
         return Self.appending(parameters, to: request.redirectURI)
     }
 
+    /// Answers a held request at the client's redirect URI without showing a page (OpenID Connect Core
+    /// §3.1.2.6): `prompt=none` found no signed-in person (`login_required`) or no remembered consent
+    /// (`consent_required`). The request is spent.
+    /// - Parameters:
+    ///   - id: the pending authorization request.
+    ///   - error: the error to send.
+    /// - Returns: the redirect URI with `error`, `state` and `iss`; `nil` when the request is unknown or expired.
+    /// - Throws: store failures.
+    public func answerWithoutPage(id: String, _ error: OAuthError) async throws -> String? {
+        guard id.utf8.count <= 64, let record = try await store.consumeRequest(idHash: TokenIssuer.hashToken(id), at: now()),
+            record.kind == AuthorizationRequestRecord.pending,
+            let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
+        else { return nil }
+        return Self.errorRedirect(request.redirectURI, error, state: request.state, issuer: configuration.issuer)
+    }
+
     // MARK: - Pushed authorization requests (RFC 9126 §2)
 
     /// Stores a pushed request from an authenticated client and returns its single-use `request_uri`.
@@ -338,6 +368,7 @@ public struct AuthorizationCodeService: Sendable {
         if let state = parameters["state"], state.utf8.count > 2048 { throw OAuthError.invalidRequest("state is longer than 2048 bytes") }
         if let nonce = parameters["nonce"], nonce.utf8.count > 512 { throw OAuthError.invalidRequest("nonce is longer than 512 bytes") }
         if parameters["request"] != nil { throw OAuthError("request_not_supported", "request objects are not supported; use PAR") }
+        let signIn = try SignInRequirement(prompt: parameters["prompt"], maxAge: parameters["max_age"])
         var details: [JSONValue]?
         if let text = parameters["authorization_details"] {
             let requested = try AuthorizationDetailsProcessor.parse(text)
@@ -356,7 +387,9 @@ public struct AuthorizationCodeService: Sendable {
             state: parameters["state"],
             nonce: parameters["nonce"],
             codeChallenge: challenge,
-            authorizationDetails: details
+            authorizationDetails: details,
+            prompt: signIn.prompt.isEmpty ? nil : signIn.prompt.sorted(),
+            maxAge: signIn.maxAge
         )
     }
 

@@ -18,13 +18,18 @@ public struct OAuthAuthorizationRequest: Codable, Sendable, Hashable {
     public var codeChallenge: String
     /// RFC 9396 §2: the rich authorization details asked for, checked against the known types.
     public var authorizationDetails: [JSONValue]?
+    /// OpenID Connect Core §3.1.2.1 `prompt` (``SignInRequirement``); absent in requests held by older builds.
+    public var prompt: [String]?
+    /// OpenID Connect Core §3.1.2.1 `max_age`, seconds (``SignInRequirement``).
+    public var maxAge: Int?
 
     enum CodingKeys: String, CodingKey {
         case clientID = "client_id"
         case redirectURI = "redirect_uri"
-        case scope, resources, state, nonce
+        case scope, resources, state, nonce, prompt
         case codeChallenge = "code_challenge"
         case authorizationDetails = "authorization_details"
+        case maxAge = "max_age"
     }
 
     /// Whether this is an OpenID Connect request (OpenID Connect Core §3.1.2.1).

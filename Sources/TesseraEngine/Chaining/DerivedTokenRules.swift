@@ -27,6 +27,16 @@ enum DerivedTokenRules {
         return TokenParent(.exchange, jti)
     }
 
+    /// The latest a derived token may expire: the earliest end of the tokens of ours it derives from (the
+    /// subject token, and the actor token when one is presented), so exchanging a token again and again never
+    /// keeps it alive past its parent (RFC 8693 §2.1; RFC 9700 §4.8). Another issuer's token sets no cap: its
+    /// revocation and lifetime never reach our ledger.
+    /// - Parameter tokens: the presented tokens the derived token comes from.
+    /// - Returns: the cap, or `nil` when none of them is ours.
+    static func expiry(of tokens: [PresentedToken?]) -> Date? {
+        tokens.compactMap { $0?.isOurs == true ? $0?.expiresAt : nil }.min()
+    }
+
     /// The key binding of a derived token (RFC 9449 §5, RFC 8705 §3, RFC 9700 §4.8).
     ///
     /// - `required`: the key the presenting party must prove with this request — the subject

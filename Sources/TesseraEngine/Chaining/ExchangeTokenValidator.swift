@@ -95,7 +95,8 @@ struct ExchangeTokenValidator: Sendable {
             mayAct: entry.claims.decode("may_act", as: ActorClaim.self),
             claims: entry.claims,
             authorizationDetails: details.isEmpty ? nil : details,
-            isOurs: true
+            isOurs: true,
+            expiresAt: entry.expiresAt
         )
     }
 

@@ -23,6 +23,9 @@ struct PresentedToken: Sendable {
     /// Whether this server issued it (one of our access tokens): only then are its audience and
     /// `authorization_details` rights at our resource servers that a derived token may keep or narrow.
     var isOurs = false
+    /// When one of our tokens expires, as the ledger records it; `nil` for another issuer's. A token derived
+    /// from ours never outlives it (``DerivedTokenRules/expiry(of:)``).
+    var expiresAt: Date? = nil
 
     /// The key the token is bound to (`cnf`: DPoP `jkt`, RFC 9449 §6.1; certificate `x5t#S256`,
     /// RFC 8705 §3.1; a GNAP client key, RFC 9635 §7.3), whoever issued it. A `cnf` that does not

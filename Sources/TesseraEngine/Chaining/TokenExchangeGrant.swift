@@ -60,6 +60,8 @@ struct TokenExchangeGrant: EvidenceHandler {
             actingParty = try await validator.validate(actorToken, type: actorType, role: "actor_token")
         }
         let presenter = try delegation(subject: subject, actingParty: actingParty, client: client)
+        // Never outliving what it derives from (DerivedTokenRules): a self-exchange cannot extend a token.
+        let expiresNoLaterThan = DerivedTokenRules.expiry(of: [subject, actingParty])
         let actor = presenter.actor
         // The holder proves the subject token's key; a delegate proves its own (its actor token's,
         // when bound). Either way a bound parent yields a bound token.
@@ -109,7 +111,8 @@ struct TokenExchangeGrant: EvidenceHandler {
                     scope: scope,
                     clientID: client.id,
                     subject: subject.subject,
-                    parent: DerivedTokenRules.parent(subject)
+                    parent: DerivedTokenRules.parent(subject),
+                    expiresNoLaterThan: expiresNoLaterThan
                 )
             )
             guard issuedType == TokenTypeIdentifier.accessToken else { return minted }
@@ -136,6 +139,7 @@ struct TokenExchangeGrant: EvidenceHandler {
             grant.actor = actor
             grant.confirmation = confirmation
             grant.parent = DerivedTokenRules.parent(subject)
+            grant.expiresNoLaterThan = expiresNoLaterThan
             // RFC 9396 §7 as for a refresh: the subject token's details, or a narrowing of them (a Cedar
             // set only keeps policies the subject token's set holds); never details it does not carry.
             if let requested = request.rights.authorizationDetails {

@@ -196,7 +196,8 @@ extension GNAPService {
     ) async throws -> (record: GNAPInteractionRecord?, response: [String: JSONValue]?)? {
         switch decide(AccessRequest(gnap: request), client: client) {
         case .approved(let subject):
-            (grant.state, grant.subject) = (.approved, subject)
+            // The instance's own policy approved it: nobody signed in (no `auth_time`).
+            (grant.state, grant.subject, grant.authenticatedAt) = (.approved, subject, nil)
             return nil
         case .refused(let refusal): throw refusal.gnap
         case .pending: break
@@ -221,7 +222,7 @@ extension GNAPService {
                 "the modification asks for more than was approved; include 'interact' so the resource owner can approve it (RFC 9635 §5.3)"
             )
         }
-        (grant.state, grant.subject) = (.pending, nil)
+        (grant.state, grant.subject, grant.authenticatedAt) = (.pending, nil, nil)
         return (started?.record, started?.response)
     }
 
@@ -240,7 +241,11 @@ extension GNAPService {
         var assertions: [[String: JSONValue]] = []
         if subjectRequest.assertionFormats?.contains("id_token") == true {
             // From the one ID-token path (OpenID Connect Core §2), `aud` the client instance's id or key thumbprint.
-            let (audience, authTime) = (grant.instanceID ?? grant.keyThumbprint, Int(grant.updatedAt.timeIntervalSince1970))
+            // `auth_time` is when the approving person signed in here, as their session recorded it at the
+            // consent page; never the grant's last change, which every continuation moves (that would claim a
+            // fresh sign-in each time). Approved out of band, nobody signed in: no `auth_time` at all.
+            let audience = grant.instanceID ?? grant.keyThumbprint
+            let authTime = grant.authenticatedAt.map { Int($0.timeIntervalSince1970) }
             let idToken = try await issuer.mintIDToken(subject: subject, audience: audience, nonce: nil, authTime: authTime)
             assertions.append(["format": .string("id_token"), "value": .string(idToken)])
         }

@@ -280,9 +280,13 @@ extension GNAPService {
     /// about rights other than those shown is refused (``InteractionProblem/changed``), and the
     /// grant is approved with exactly the shown (and ticked) rights, whatever happens meanwhile.
     /// The resource owner is checked again here, from the grant as it stands.
+    ///
+    /// `authenticatedAt` is when the deciding person's session signed in: stored with the grant as the
+    /// `auth_time` of its ID tokens (OpenID Connect Core §2), however often the grant is continued later.
     public func decideInteraction(
         id: String,
         username: String,
+        authenticatedAt: Date,
         shownDigest: String,
         approve: Bool,
         approvedRights: Set<String>?,
@@ -306,7 +310,8 @@ extension GNAPService {
             approve: approve,
             subject: username,
             narrowedRequest: approve ? narrowed : nil,
-            interactRefHash: TokenIssuer.hashToken(interactRef)
+            interactRefHash: TokenIssuer.hashToken(interactRef),
+            authenticatedAt: authenticatedAt
         )
         guard try await stores.interactions.decide(interactionID: id, decision, at: now()) else { throw InteractionProblem.notPending }
         let interaction = view.interaction

@@ -69,11 +69,21 @@ extension GNAPService {
     /// Mints one token value and its management token under `manageID`: the one issuer stamps, signs and
     /// describes it; GNAP adds its `access`, key binding and management.
     /// With `parent` (RFC 9767 §4), the token records it and expires no later than it.
+    /// - Parameters:
+    ///   - token: the token asked for, with its granted access.
+    ///   - grant: the grant it belongs to.
+    ///   - manageID: the id of its management URI.
+    ///   - parent: the token it is derived from, if any.
+    ///   - subject: whom the token is about; the grant's approver (or its holder) when `nil`. A rotation passes
+    ///     the rotated token's own subject (RFC 9635 §6.1), never the grant's state of the moment.
+    /// - Returns: the token, door-neutral, and its records.
+    /// - Throws: when it cannot be minted or its access encoded.
     func mint(
         _ token: GNAPTokenRequest,
         grant: GNAPGrantRecord,
         manageID: String,
-        parent: DerivedParent? = nil
+        parent: DerivedParent? = nil,
+        subject: String? = nil
     ) async throws -> (GrantOutcome.IssuedToken, GNAPIssuedToken) {
         let bearer = token.flags?.contains("bearer") == true
         let holder = grant.instanceID ?? grant.keyThumbprint
@@ -83,7 +93,7 @@ extension GNAPService {
         var request = TokenIssuer.Grant(
             grantID: grant.id,
             clientID: holder,
-            subject: grant.subject ?? holder,
+            subject: subject ?? grant.subject ?? holder,
             scope: .empty,
             audience: try ResourceCheck(defaultAudience: [issuerID]).audience(for: [], locations: locations),
             includeRefreshToken: false
@@ -171,12 +181,18 @@ extension GNAPService {
     /// written since the grant holds here too. A derived token (RFC 9767 §4) stays derived: same parent, never
     /// outliving it, never from a revoked lineage. The store swaps the value only if the management token
     /// presented is still the current one (compare-and-swap).
+    ///
+    /// It is the same token with a new value: its subject, and the person the policy is asked about, are the
+    /// token's own (its ledger record), never the grant's state of the moment — a modification (§5.3) that
+    /// sends the grant back to a person clears the grant's subject. Only a token of an approved grant within
+    /// its lifetime is rotated: a grant waiting for a person again, or past the end after which it can no
+    /// longer be continued (RFC 9635 §5), renews nothing.
     /// - Parameters:
     ///   - asked: the request, as ``translate(managing:_:)`` made it.
     ///   - client: the grant's client.
     /// - Returns: the new token, or the policy's refusal.
-    /// - Throws: ``GNAPError`` `invalid_rotation` (the token or grant revoked, the management token already
-    ///   used); store failures.
+    /// - Throws: ``GNAPError`` `invalid_rotation` (the token or grant revoked, the grant not approved or
+    ///   expired, the management token already used); store failures.
     func rotate(_ asked: AccessRequest, client: ClientIdentity) async throws -> GrantOutcome {
         guard case .managedToken(let manageID) = asked.evidence, let managed = asked.gnap?.managed,
             managed.token.manageID == manageID, case .single(let token)? = asked.gnap?.request.accessToken
@@ -184,12 +200,23 @@ extension GNAPService {
         let (record, grant) = (managed.token, managed.grant)
         guard record.revokedAt == nil else { throw GNAPError(.invalidRotation, "the token was revoked") }
         guard grant.state != .finalized else { throw GNAPError(.invalidRotation, "the grant was revoked") }
-        let user = grant.subject.flatMap { $0 == grant.instanceID || $0 == grant.keyThumbprint ? nil : $0 }
+        guard grant.state == .approved else {
+            throw GNAPError(
+                .invalidRotation,
+                "the grant is no longer approved (a modification waits for the resource owner, or was denied); its tokens are not renewed (RFC 9635 §6.1)"
+            )
+        }
+        guard now() < grant.expiresAt else { throw GNAPError(.invalidRotation, "the grant expired; its tokens are not renewed") }
+        guard let issuedAs = try await stores.tokens.accessToken(jti: record.jti) else {
+            throw GNAPError(.invalidRotation, "the token is not in the ledger")
+        }
+        let subject = issuedAs.subject
+        let user = subject == grant.instanceID || subject == grant.keyThumbprint ? nil : subject
         if let refusal = Self.refusal(decisions.decide(asked.question(.refresh, by: client, user: user, audiences: []))) {
             return .denied(refusal)
         }
         let parent = try await derivedParent(ofTokenJTI: record.jti)
-        let (issued, replacement) = try await mint(token, grant: grant, manageID: manageID, parent: parent)
+        let (issued, replacement) = try await mint(token, grant: grant, manageID: manageID, parent: parent, subject: subject)
         guard
             try await stores.gnap.rotateToken(
                 manageID: manageID,

@@ -6,7 +6,9 @@ public struct IDTokenClaims: Codable, Sendable, Hashable {
     public var aud: String
     public var exp: Int
     public var iat: Int
-    public var authTime: Int
+    /// When the End-User authenticated (§2 `auth_time`); omitted when nobody authenticated at this server
+    /// (a GNAP grant approved out of band), rather than claiming a sign-in that never happened.
+    public var authTime: Int?
     public var nonce: String?
     public var azp: String
 

@@ -193,10 +193,11 @@ public struct TokenIssuer: Sendable {
     ///   - subject: the person.
     ///   - audience: the OAuth client, or the GNAP client instance (its id, or its key thumbprint).
     ///   - nonce: the authentication request's `nonce` (OpenID Connect Core §3.1.2.1), if any.
-    ///   - authTime: when the person authenticated (Unix seconds).
+    ///   - authTime: when the person authenticated (Unix seconds); `nil` when nobody authenticated here, and the
+    ///     token then carries no `auth_time` (a relying party's `max_age` check then refuses it).
     /// - Returns: the signed ID token.
     /// - Throws: when it cannot be signed.
-    public func mintIDToken(subject: String, audience: String, nonce: String?, authTime: Int) async throws -> String {
+    public func mintIDToken(subject: String, audience: String, nonce: String?, authTime: Int?) async throws -> String {
         let stamp = stamp(lifetime: configuration.idTokenLifetime)
         let claims = IDTokenClaims(
             iss: configuration.issuer,
@@ -231,6 +232,8 @@ public struct TokenIssuer: Sendable {
         /// The granted `authorization_details` (RFC 9396), carried as a claim and echoed in the response
         /// (draft-ietf-oauth-identity-assertion-authz-grant §4.3.3 rule 4, §4.3.4).
         var authorizationDetails: [JSONValue]?
+        /// The latest the assertion may expire: never after the token it derives from (RFC 8693 §2.1).
+        var expiresNoLaterThan: Date?
     }
 
     /// Mints and records an assertion: `iss`, `aud`, `iat`, `exp`, `jti` and `scope` over the door's claims,
@@ -244,7 +247,10 @@ public struct TokenIssuer: Sendable {
             case .authorizationGrant: (configuration.authorizationGrantLifetime, "JWT", "chaining:", TokenTypeIdentifier.jwt)
             case .idJAG: (min(configuration.idJAGLifetime, 300), IDJAGTrust.type, "id-jag:", TokenTypeIdentifier.idJAG)
             }
-        let stamp = stamp(lifetime: lifetime)
+        var stamp = stamp(lifetime: lifetime)
+        if let cap = assertion.expiresNoLaterThan, cap < stamp.expiresAt {
+            stamp = Stamp(jti: stamp.jti, issuedAt: stamp.issuedAt, expiresAt: max(stamp.issuedAt, cap))
+        }
         let scope = assertion.scope.isEmpty ? nil : assertion.scope.description
         var claims = assertion.claims
         claims["iss"] = .string(configuration.issuer)
@@ -270,7 +276,7 @@ public struct TokenIssuer: Sendable {
         return TokenResponse(
             accessToken: value,
             tokenType: "N_A",
-            expiresIn: Int(lifetime),
+            expiresIn: Int(stamp.expiresAt.timeIntervalSince(stamp.issuedAt)),
             scope: scope,
             issuedTokenType: issuedType,
             authorizationDetails: assertion.authorizationDetails

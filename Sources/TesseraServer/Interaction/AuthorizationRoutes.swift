@@ -47,13 +47,33 @@ struct AuthorizationRoutes: Sendable {
         }
     }
 
+    /// The consent page, after the sign-in the request asks for (OpenID Connect Core §3.1.2.1): none yet, or one
+    /// older than `prompt=login` / `max_age` allow, goes to the sign-in page (a stale session is ended first, so
+    /// the person really signs in again); with `prompt=none` no page is shown and the client gets the reason.
     private func consentPage(_ request: Request, id: String, _ m: MessageCatalog) async throws -> Response {
-        guard let session = try await people.session(cookie: cookie.value(in: request)), let username = session.username else {
-            return InteractionRoutes.signInFirst("/authorize/" + id)
+        guard let held = try await service.pending(id: id) else { return Self.expired(m) }
+        let requirement = held.signIn
+        let session = try await people.session(cookie: cookie.value(in: request))
+        guard let session, let username = session.username,
+            requirement.isSatisfied(byAuthTime: session.createdAt, heldAt: held.heldAt)
+        else {
+            if requirement.showsNoPage {
+                return try await answerWithoutPage(id, OAuthError("login_required", "nobody is signed in as the request needs"), m)
+            }
+            var response = InteractionRoutes.signInFirst("/authorize/" + id)
+            if let session, session.username != nil {
+                // Signed in, but not recently enough: this sign-in no longer counts for anything.
+                try await people.endSession(session)
+                response.headers[.setCookie] = cookie.clear()
+            }
+            return response
         }
         // A remembered consent that covers the request answers it without asking again.
         if let location = try await service.decideIfRemembered(id: id, username: username, authTime: session.createdAt) {
             return InteractionRoutes.seeOther(location)
+        }
+        if requirement.showsNoPage {
+            return try await answerWithoutPage(id, OAuthError("consent_required", "the person has not consented to this request"), m)
         }
         guard let pending = try await service.pending(id: id) else { return Self.expired(m) }
         let person = try await people.person(username: username)
@@ -101,6 +121,12 @@ struct AuthorizationRoutes: Sendable {
         } catch AuthorizationCodeService.Problem.unknownOrExpired {
             return Self.expired(m)
         }
+    }
+
+    /// `prompt=none` (OpenID Connect Core §3.1.2.6): the client learns at its redirect URI why no page was shown.
+    private func answerWithoutPage(_ id: String, _ error: OAuthError, _ m: MessageCatalog) async throws -> Response {
+        guard let location = try await service.answerWithoutPage(id: id, error) else { return Self.expired(m) }
+        return InteractionRoutes.seeOther(location)
     }
 
     static func found(_ location: String) -> Response {

@@ -260,6 +260,7 @@ struct InteractionRoutes: Sendable {
             finish = try await service.decideInteraction(
                 id: id,
                 username: username,
+                authenticatedAt: session.createdAt,
                 shownDigest: form["rights_digest"] ?? "",
                 approve: approve,
                 approvedRights: rights,

@@ -35,15 +35,17 @@ struct PostgresGNAPStore: GNAPStore {
     )
         async throws
     {
-        let (continueAfter, createdAt, updatedAt, expiresAt) = (
-            grant.continueAfter.millis, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis
+        let (continueAfter, createdAt, updatedAt, expiresAt, authenticatedAt) = (
+            grant.continueAfter.millis, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis,
+            grant.authenticatedAt?.millis
         )
         try await connection.run(
             """
             INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
-                continue_after, subject, created_at, updated_at, expires_at)
+                continue_after, subject, created_at, updated_at, expires_at, authenticated_at)
             VALUES (\(grant.id), \(grant.state.rawValue), \(grant.clientKey), \(grant.keyThumbprint), \(grant.instanceID),
-                \(grant.request), \(grant.continuationHash), \(continueAfter), \(grant.subject), \(createdAt), \(updatedAt), \(expiresAt))
+                \(grant.request), \(grant.continuationHash), \(continueAfter), \(grant.subject), \(createdAt), \(updatedAt), \(expiresAt),
+                \(authenticatedAt))
             """,
             logger: logger
         )
@@ -71,11 +73,12 @@ struct PostgresGNAPStore: GNAPStore {
         let logger = database.logger
         return try await database.transaction { connection in
             let (continueAfter, updatedAt, expiresAt) = (grant.continueAfter.millis, grant.updatedAt.millis, grant.expiresAt.millis)
+            let authenticatedAt = grant.authenticatedAt?.millis
             let rows = try await connection.query(
                 """
                 UPDATE gnap_grants SET state = \(grant.state.rawValue), request = \(grant.request),
                     continuation_hash = \(grant.continuationHash), continue_after = \(continueAfter), subject = \(grant.subject),
-                    updated_at = \(updatedAt), expires_at = \(expiresAt)
+                    updated_at = \(updatedAt), expires_at = \(expiresAt), authenticated_at = \(authenticatedAt)
                 WHERE id = \(grant.id) AND continuation_hash IS NOT DISTINCT FROM \(expectedContinuationHash)
                     AND state = \(expectedState.rawValue) AND state <> 'finalized'
                     AND (\(interactRefHash)::text IS NULL OR EXISTS (
@@ -116,7 +119,7 @@ struct PostgresGNAPStore: GNAPStore {
         return try await database.withConnection { connection in
             let rows = try await connection.query(
                 """
-                UPDATE gnap_grants SET state = \(state), subject = \(subject), updated_at = \(millis)
+                UPDATE gnap_grants SET state = \(state), subject = \(subject), updated_at = \(millis), authenticated_at = NULL
                 WHERE id = \(grantID) AND state = 'pending' RETURNING id
                 """,
                 logger: database.logger
@@ -229,7 +232,8 @@ struct PostgresGNAPStore: GNAPStore {
 
     /// Constant column lists (no input reaches them).
     static let grantColumns = """
-        id, state, client_key, key_thumbprint, instance_id, request, continuation_hash, continue_after, subject, created_at, updated_at, expires_at
+        id, state, client_key, key_thumbprint, instance_id, request, continuation_hash, continue_after, subject, created_at, updated_at, expires_at,
+        authenticated_at
         """
     static let tokenColumns = "manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at"
 
@@ -251,9 +255,11 @@ struct PostgresGNAPStore: GNAPStore {
 
     static func grantRecord(_ row: PostgresRow) throws -> GNAPGrantRecord {
         let (
-            id, state, clientKey, thumbprint, instanceID, request, continuationHash, continueAfter, subject, createdAt, updatedAt, expiresAt
+            id, state, clientKey, thumbprint, instanceID, request, continuationHash, continueAfter, subject, createdAt, updatedAt,
+            expiresAt,
+            authenticatedAt
         ) =
-            try row.decode((String, String, String, String, String?, String, String?, Int64, String?, Int64, Int64, Int64).self)
+            try row.decode((String, String, String, String, String?, String, String?, Int64, String?, Int64, Int64, Int64, Int64?).self)
         return GNAPGrantRecord(
             id: id,
             state: GNAPGrantRecord.State(rawValue: state) ?? .finalized,
@@ -266,7 +272,8 @@ struct PostgresGNAPStore: GNAPStore {
             subject: subject,
             createdAt: Date(millis: createdAt),
             updatedAt: Date(millis: updatedAt),
-            expiresAt: Date(millis: expiresAt)
+            expiresAt: Date(millis: expiresAt),
+            authenticatedAt: authenticatedAt.map(Date.init(millis:))
         )
     }
 

@@ -52,7 +52,7 @@ struct PostgresInteractionStore: GNAPInteractionStore {
     func decide(interactionID: String, _ decision: GNAPInteractionDecision, at now: Date) async throws -> Bool {
         let logger = database.logger
         let millis = now.millis
-        let state = decision.approve ? "approved" : "denied"
+        let (state, authenticatedAt) = (decision.approve ? "approved" : "denied", decision.authenticatedAt?.millis)
         return try await database.transaction { connection in
             let rows = try await connection.query(
                 """
@@ -67,7 +67,7 @@ struct PostgresInteractionStore: GNAPInteractionStore {
             let updated = try await connection.run(
                 """
                 UPDATE gnap_grants SET state = \(state), subject = \(decision.subject),
-                    request = COALESCE(\(decision.narrowedRequest), request), updated_at = \(millis)
+                    request = COALESCE(\(decision.narrowedRequest), request), updated_at = \(millis), authenticated_at = \(authenticatedAt)
                 WHERE id = \(grantID) AND state = 'pending' RETURNING id
                 """,
                 logger: logger

@@ -305,6 +305,9 @@ enum PostgresMigrations {
         // Issue 20: RFC 8707 `resource` required of one client, stored with it (it lived only in the
         // configuration file, so clients added with `tessera clients add` could not have it).
         SchemaMigration(17, "client-require-resource") { "ALTER TABLE clients ADD COLUMN require_resource BOOLEAN NOT NULL DEFAULT FALSE" },
+        // OpenID Connect Core §2: a GNAP ID token's `auth_time` is when the approving person signed in here
+        // (their session's sign-in), not when the grant was last continued; NULL when nobody signed in.
+        SchemaMigration(18, "gnap-grant-authenticated-at") { "ALTER TABLE gnap_grants ADD COLUMN authenticated_at BIGINT" },
     ]
 
     /// The newest schema version this build knows.

@@ -80,11 +80,14 @@ public struct GNAPInteractionDecision: Sendable, Hashable {
     public var narrowedRequest: String?
     /// SHA-256 of the new `interact_ref`.
     public var interactRefHash: String
+    /// When the deciding person's session signed in (OpenID Connect Core §2 `auth_time`), stored with the grant.
+    public var authenticatedAt: Date?
 
-    public init(approve: Bool, subject: String, narrowedRequest: String?, interactRefHash: String) {
+    public init(approve: Bool, subject: String, narrowedRequest: String?, interactRefHash: String, authenticatedAt: Date? = nil) {
         self.approve = approve
         self.subject = subject
         self.narrowedRequest = narrowedRequest
         self.interactRefHash = interactRefHash
+        self.authenticatedAt = authenticatedAt
     }
 }

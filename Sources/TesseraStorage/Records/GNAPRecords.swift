@@ -31,6 +31,10 @@ public struct GNAPGrantRecord: Sendable, Hashable {
     public var createdAt: Date
     public var updatedAt: Date
     public var expiresAt: Date
+    /// When the person who approved signed in at this server (OpenID Connect Core §2 `auth_time`): their
+    /// session's sign-in, recorded when they decided at the consent page. `nil` when nobody authenticated
+    /// here — an out-of-band approval (`tessera gnap approve`), or an instance approved by its own policy.
+    public var authenticatedAt: Date?
 
     public init(
         id: String,
@@ -44,7 +48,8 @@ public struct GNAPGrantRecord: Sendable, Hashable {
         subject: String?,
         createdAt: Date,
         updatedAt: Date,
-        expiresAt: Date
+        expiresAt: Date,
+        authenticatedAt: Date? = nil
     ) {
         self.id = id
         self.state = state
@@ -58,6 +63,7 @@ public struct GNAPGrantRecord: Sendable, Hashable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.expiresAt = expiresAt
+        self.authenticatedAt = authenticatedAt
     }
 }
 

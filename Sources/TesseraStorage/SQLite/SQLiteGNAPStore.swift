@@ -36,8 +36,8 @@ struct SQLiteGNAPStore: GNAPStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
-                        continue_after, subject, created_at, updated_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        continue_after, subject, created_at, updated_at, expires_at, authenticated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: Self.arguments(grant))
             try Self.insert(issued, db)
@@ -63,7 +63,7 @@ struct SQLiteGNAPStore: GNAPStore {
             try db.execute(
                 sql: """
                     UPDATE gnap_grants SET state = ?, request = ?, continuation_hash = ?, continue_after = ?, subject = ?,
-                        updated_at = ?, expires_at = ?
+                        updated_at = ?, expires_at = ?, authenticated_at = ?
                     WHERE id = ? AND continuation_hash IS ? AND state = ? AND state <> 'finalized'
                         AND (? IS NULL OR EXISTS (
                             SELECT 1 FROM gnap_interactions
@@ -71,7 +71,8 @@ struct SQLiteGNAPStore: GNAPStore {
                     """,
                 arguments: [
                     grant.state.rawValue, grant.request, grant.continuationHash, grant.continueAfter.millis, grant.subject,
-                    grant.updatedAt.millis, grant.expiresAt.millis, grant.id, expectedContinuationHash, expectedState.rawValue,
+                    grant.updatedAt.millis, grant.expiresAt.millis, grant.authenticatedAt?.millis, grant.id, expectedContinuationHash,
+                    expectedState.rawValue,
                     interactRefHash, interactRefHash,
                 ]
             )
@@ -97,7 +98,9 @@ struct SQLiteGNAPStore: GNAPStore {
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
         try await batcher.write { db in
             try db.execute(
-                sql: "UPDATE gnap_grants SET state = ?, subject = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
+                // Out of band: nobody signed in here, so the grant claims no sign-in time (`auth_time`).
+                sql:
+                    "UPDATE gnap_grants SET state = ?, subject = ?, updated_at = ?, authenticated_at = NULL WHERE id = ? AND state = 'pending'",
                 arguments: [approve ? "approved" : "denied", subject, now.millis, grantID]
             )
             return db.changesCount == 1
@@ -201,6 +204,7 @@ struct SQLiteGNAPStore: GNAPStore {
         [
             grant.id, grant.state.rawValue, grant.clientKey, grant.keyThumbprint, grant.instanceID, grant.request, grant.continuationHash,
             grant.continueAfter.millis, grant.subject, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis,
+            grant.authenticatedAt?.millis,
         ]
     }
 
@@ -217,7 +221,8 @@ struct SQLiteGNAPStore: GNAPStore {
             subject: row["subject"],
             createdAt: Date(millis: row["created_at"]),
             updatedAt: Date(millis: row["updated_at"]),
-            expiresAt: Date(millis: row["expires_at"])
+            expiresAt: Date(millis: row["expires_at"]),
+            authenticatedAt: (row["authenticated_at"] as Int64?).map(Date.init(millis:))
         )
     }
 

@@ -58,10 +58,13 @@ struct SQLiteInteractionStore: GNAPInteractionStore {
             let grantID: String = row["grant_id"]
             try db.execute(
                 sql: """
-                    UPDATE gnap_grants SET state = ?, subject = ?, request = COALESCE(?, request), updated_at = ?
+                    UPDATE gnap_grants SET state = ?, subject = ?, request = COALESCE(?, request), updated_at = ?, authenticated_at = ?
                     WHERE id = ? AND state = 'pending'
                     """,
-                arguments: [decision.approve ? "approved" : "denied", decision.subject, decision.narrowedRequest, now.millis, grantID]
+                arguments: [
+                    decision.approve ? "approved" : "denied", decision.subject, decision.narrowedRequest, now.millis,
+                    decision.authenticatedAt?.millis, grantID,
+                ]
             )
             guard db.changesCount == 1 else { return false }
             try db.execute(

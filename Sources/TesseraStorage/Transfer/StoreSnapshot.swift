@@ -249,6 +249,8 @@ extension StoreSnapshot {
         public var createdAt: Int64
         public var updatedAt: Int64
         public var expiresAt: Int64
+        /// When the approving person signed in here (`auth_time`); absent from files of older builds and when nobody did.
+        public var authenticatedAt: Int64?
 
         enum CodingKeys: String, CodingKey {
             case id, state, request, subject
@@ -260,6 +262,7 @@ extension StoreSnapshot {
             case createdAt = "created_at"
             case updatedAt = "updated_at"
             case expiresAt = "expires_at"
+            case authenticatedAt = "authenticated_at"
         }
     }
 

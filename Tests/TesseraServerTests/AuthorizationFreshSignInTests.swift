@@ -1,0 +1,151 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import TesseraEngine
+import TesseraProtocol
+import TesseraServer
+import TesseraTesting
+import Testing
+
+/// `prompt` and `max_age` at `/authorize` (OpenID Connect Core §3.1.2.1): `prompt=login` and a `max_age` the
+/// session's sign-in is older than make the person sign in again on the same pages, and the ID token's
+/// `auth_time` is that new sign-in; `prompt=consent` asks even under a remembered consent; `prompt=none` shows
+/// no page at all and answers `login_required` / `consent_required`. A client told `max_age` by a step-up
+/// error (RFC 9470 §3) can thereby get a fresh sign-in.
+extension AuthorizationCodeFlowTests {
+    /// The ID token's `auth_time` after redeeming the code in `location`.
+    func authTime(_ client: any TestClientProtocol, _ location: String) async throws -> Int? {
+        let code = try #require(Self.query(location)["code"], "\(location)")
+        let (status, body) = try await Self.redeem(client, code: code, auth: webBasic)
+        #expect(status == .ok, "\(body)")
+        let idToken = try CompactJWS(parsing: try #require(body["id_token"] as? String))
+        return try JSONDecoder().decode(IDTokenClaims.self, from: idToken.payload).authTime
+    }
+
+    /// Starts a request and opens its consent page; returns the page and its path.
+    static func open(_ browser: Browser, _ extra: [(String, String)]) async throws -> (Page, String) {
+        let start = try await browser.request(Self.authorizeURI(extra: extra))
+        #expect(start.status == .seeOther, "\(start.body)")
+        let consentPath = try #require(start.location, "\(start.body)")
+        return (try await browser.request(consentPath), consentPath)
+    }
+
+    static func seconds(_ date: Date) -> Int { Int(date.timeIntervalSince1970) }
+
+    /// Opens the consent page of a held request and approves everything (or lets a remembered consent answer);
+    /// returns the redirect back to the client.
+    static func approveHeld(_ browser: Browser, _ consentPath: String) async throws -> String {
+        let page = try await browser.request(consentPath)
+        // A consent remembered from an earlier approval answers without the page (once the sign-in is fresh).
+        if page.status == .seeOther, let location = page.location, !location.hasPrefix("/") { return location }
+        #expect(page.status == .ok, "\(page.status) \(page.location ?? "")")
+        let decided = try await browser.request(consentPath, method: .post, form: [("csrf", page.csrf ?? ""), ("decision", "approve_all")])
+        return try #require(decided.location, "\(decided.status)")
+    }
+
+    @Test func promptLoginMakesASignedInPersonSignInAgain() async throws {
+        let clock = clock
+        try await withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signIn()
+            clock.advance(by: 60)
+            let (page, consentPath) = try await Self.open(browser, [("prompt", "login")])
+            #expect(page.status == .seeOther)
+            #expect(page.location == "/signin?next=" + FormParameters.encode(consentPath), "\(page.body)")
+            let resignedAt = Self.seconds(clock.now)
+            try await browser.signIn()
+            let location = try await Self.approveHeld(browser, consentPath)
+            #expect(try await authTime(client, location) == resignedAt)
+        }
+    }
+
+    @Test func maxAgeMakesAnOlderSignInSignInAgain() async throws {
+        let clock = clock
+        try await withApp { client, _ in
+            let browser = Browser(client)
+            let signedInAt = Self.seconds(clock.now)
+            try await browser.signIn()
+            clock.advance(by: 120)
+            // Recent enough: asked nothing more, and the ID token says when.
+            let (recent, recentPath) = try await Self.open(browser, [("max_age", "600")])
+            #expect(recent.status == .ok, "\(recent.body)")
+            let kept = try await browser.request(
+                recentPath,
+                method: .post,
+                form: [("csrf", recent.csrf ?? ""), ("decision", "approve_all")]
+            )
+            #expect(try await authTime(client, try #require(kept.location)) == signedInAt)
+            // Older than max_age: sign in again first.
+            let (stale, stalePath) = try await Self.open(browser, [("max_age", "60")])
+            #expect(stale.location == "/signin?next=" + FormParameters.encode(stalePath), "\(stale.status) \(stale.body)")
+            let resignedAt = Self.seconds(clock.now)
+            try await browser.signIn()
+            let location = try await Self.approveHeld(browser, stalePath)
+            #expect(try await authTime(client, location) == resignedAt)
+        }
+    }
+
+    /// A remembered consent answers without a page, but never without the fresh sign-in asked for;
+    /// `prompt=consent` shows the page although the consent is remembered.
+    @Test func aRememberedConsentNeitherSkipsAFreshSignInNorPromptConsent() async throws {
+        let clock = clock
+        try await withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signIn()
+            _ = try await Self.approve(browser, Self.authorizeURI())
+            clock.advance(by: 60)
+            let (login, loginPath) = try await Self.open(browser, [("prompt", "login")])
+            #expect(login.location == "/signin?next=" + FormParameters.encode(loginPath), "\(login.status) \(login.location ?? "")")
+            try await browser.signIn()
+            let (consent, _) = try await Self.open(browser, [("prompt", "consent")])
+            #expect(consent.status == .ok, "\(consent.location ?? "")")
+            #expect(consent.body.contains("Allow access?"))
+        }
+    }
+
+    /// `prompt=none`: no page is shown; the client learns why at its redirect URI.
+    @Test func promptNoneShowsNoPage() async throws {
+        try await withApp { client, _ in
+            let browser = Browser(client)
+            let (unsigned, _) = try await Self.open(browser, [("prompt", "none")])
+            #expect(unsigned.status == .seeOther)
+            let refused = Self.query(try #require(unsigned.location))
+            #expect(refused["error"] == "login_required" && refused["state"] == "st-123", "\(unsigned.location ?? "")")
+            try await browser.signIn()
+            let (notYet, _) = try await Self.open(browser, [("prompt", "none")])
+            #expect(Self.query(try #require(notYet.location))["error"] == "consent_required", "\(notYet.location ?? "")")
+            _ = try await Self.approve(browser, Self.authorizeURI())
+            let (remembered, _) = try await Self.open(browser, [("prompt", "none")])
+            #expect(Self.query(try #require(remembered.location))["code"] != nil, "\(remembered.location ?? "")")
+        }
+    }
+
+    @Test func malformedPromptAndMaxAgeAreRefused() async throws {
+        try await withApp { client, _ in
+            let browser = Browser(client)
+            for extra in [[("prompt", "none login")], [("max_age", "-1")], [("max_age", "soon")]] {
+                let start = try await browser.request(Self.authorizeURI(extra: extra))
+                #expect(start.status == .found, "\(extra)")
+                #expect(Self.query(try #require(start.location))["error"] == "invalid_request", "\(extra)")
+            }
+        }
+    }
+
+    /// The decision itself holds the rule: posting the consent form without opening the page (where the stale
+    /// session would be sent to sign in) gets `login_required`, never a code.
+    @Test func aStaleSessionCannotPostTheDecisionDirectly() async throws {
+        let clock = clock
+        try await withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signIn()
+            let csrf = try #require(try await browser.request("/account").csrf)
+            clock.advance(by: 60)
+            let start = try await browser.request(Self.authorizeURI(extra: [("prompt", "login")]))
+            let consentPath = try #require(start.location)
+            let posted = try await browser.request(consentPath, method: .post, form: [("csrf", csrf), ("decision", "approve_all")])
+            let answer = Self.query(try #require(posted.location, "\(posted.status) \(posted.body)"))
+            #expect(answer["error"] == "login_required", "\(posted.location ?? "")")
+            #expect(answer["code"] == nil)
+        }
+    }
+}
