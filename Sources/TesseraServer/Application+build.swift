@@ -55,6 +55,7 @@ public func buildApplication(
     for notice in configuration.deprecationNotices { logger.warning("\(notice)") }
     // A policy that can never apply (Cedar's impossiblePolicy) is valid, but most likely a misspelling (docs/policy.md).
     for warning in configuration.policy?.warnings ?? [] { logger.warning("owner policy: \(warning)") }
+    for warning in configuration.translatedPolicyWarnings { logger.warning("policy file: \(warning)") }
     // Port 0: a free port held until the server has bound it (FreePort.reserve), so that nothing
     // takes it during the migrations and key loading that come first.
     let reservation = configuration.port == 0 ? try FreePort.reserve(host: configuration.host) : nil

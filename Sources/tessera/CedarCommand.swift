@@ -50,7 +50,9 @@ extension CedarCommand {
     /// `tessera cedar validate`: type-checks policies against a schema; exit 1 if any policy is invalid.
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate policies against a schema (exit 0 valid, 1 invalid or unreadable)."
+            abstract: "Validate policies against a schema (exit 0 valid, 1 invalid or unreadable).",
+            discussion:
+                "A valid policy that can never apply (a misspelled `has` member, for example) is printed as a warning; the exit code stays 0."
         )
 
         @Option(help: "Schema file (.cedarschema, or the JSON schema format when it ends in .json).")
@@ -71,7 +73,10 @@ extension CedarCommand {
                     print("  \(policies):\(e.location.map { "\($0): " } ?? "")\(e.message)\(e.expression.map { " in `\($0)`" } ?? "")")
                 }
             }
-            print(report.isValid ? "valid" : "invalid: \(report.errors.count) error(s)")
+            // A policy that can never apply (Cedar's impossiblePolicy) is valid: a warning, the exit code stays 0.
+            for warning in report.warnings { print("warning: " + warning.diagnostic(source: policies, in: set)) }
+            let warned = report.warnings.isEmpty ? "" : ", \(report.warnings.count) warning(s)"
+            print(report.isValid ? "valid" + warned : "invalid: \(report.errors.count) error(s)")
             if !report.isValid { throw ExitCode.failure }
         }
     }

@@ -274,6 +274,41 @@ import Testing
         #expect(failure.contains("\(chaining), policy reads-a-peer-attribute,"))
     }
 
+    /// A policy of `chaining.policy_file` that, translated, can never apply is logged at start like the owner's
+    /// (Cedar's `impossiblePolicy`), placed at the file's own line and column; a rule reading the grant's
+    /// `claims` (present at run time, undeclared in the vocabulary) is not reported, and the server starts.
+    @Test func serveWarnsAboutATranslatedPolicyThatCanNeverApply() async throws {
+        let setup = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let chaining = setup.directory.appendingPathComponent("chaining.cedar").path
+        try """
+        permit (principal == Peer::"b", action == Action::"request_scope", resource)
+        when { context.claims has department && context.claims.department == "finance" };
+        @id("switched-off")
+        forbid (principal == Peer::"b", action == Action::"request_scope", resource == Scope::"admin") when { false };
+        @id("no-contractors")
+        forbid (principal == Peer::"b", action == Action::"request_scope", resource)
+        when { context has claims && context.claims has role && context.claims.role == "contractor" };
+        """.write(toFile: chaining, atomically: true, encoding: .utf8)
+        let config = try String(contentsOfFile: setup.config, encoding: .utf8)
+        try
+            (config + """
+
+                chaining:
+                  policy_file: \(chaining)
+                  peers:
+                    - {name: b, issuer: "https://as-b.example"}
+                """).write(toFile: setup.config, atomically: true, encoding: .utf8)
+        let server = try await TesseraProcess(["--config", setup.config])
+        try await server.stop()
+        let warnings = server.log.split(separator: "\n").filter { $0.contains("policy is impossible") }
+        #expect(warnings.count == 1, "\(server.log)")
+        #expect(
+            warnings.first?.contains("\(chaining):3:1: policy policy1 @id(\"switched-off\"): policy is impossible") == true,
+            "\(server.log)"
+        )
+    }
+
     @Test func explainPrintsTheDecisionAndThePoliciesThatDecidedIt() async throws {
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.directory) }

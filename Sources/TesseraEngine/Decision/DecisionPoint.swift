@@ -306,6 +306,9 @@ public struct TranslatedPolicies: Sendable, Hashable {
     public let source: String
     /// The translated Cedar text.
     public let text: String
+    /// Translated policies that can never apply (Cedar's `impossiblePolicy`), one line each placed at the
+    /// file's own policy (``PolicyTranslation/warnings(of:origins:parsed:source:)``); logged at start.
+    public let warnings: [String]
 
     /// Translates a file.
     /// - Parameters:
@@ -315,7 +318,14 @@ public struct TranslatedPolicies: Sendable, Hashable {
     /// - Throws: ``PolicyTranslationError`` when a policy cannot be translated faithfully.
     public init(text: String, source: String, role: PolicyTranslation.Role) throws(PolicyTranslationError) {
         self.source = source
-        self.text = try PolicyTranslation.translate(text, source: source, role: role)
+        let translation = try PolicyTranslation.translation(text, source: source, role: role)
+        self.text = translation.text
+        warnings = PolicyTranslation.warnings(
+            of: translation.translated,
+            origins: translation.origins,
+            parsed: translation.parsed,
+            source: source
+        )
     }
 
     /// Translates a file, or forbids everything when it cannot be (fails closed; start-up refuses such a file first).
@@ -331,5 +341,6 @@ public struct TranslatedPolicies: Sendable, Hashable {
     private init(source: String, text: String) {
         self.source = source
         self.text = "@id(\"\(source) cannot be translated\") forbid (principal, action, resource);"
+        warnings = []
     }
 }

@@ -36,14 +36,7 @@ public struct OwnerPolicy: Sendable {
             throw OwnerPolicyError(problems: ["the built-in vocabulary schema does not parse; no owner policy can be checked"])
         }
         let report = Validator(schema: schema, mode: .strict).validate(set)
-        func line(_ problem: PolicyValidationError) -> String {
-            var line = "\(source):" + (problem.location.map { "\($0): " } ?? " ")
-            line += "policy \(problem.policyID)"
-            if let name = set.policies.first(where: { $0.id == problem.policyID })?.annotation("id") { line += " @id(\"\(name)\")" }
-            line += ": \(problem.message)"
-            if let expression = problem.expression { line += " in `\(expression)`" }
-            return line
-        }
+        func line(_ problem: PolicyValidationError) -> String { problem.diagnostic(source: source, in: set) }  // the one formatter
         guard report.isValid else { throw OwnerPolicyError(problems: report.errors.map(line)) }
         self.source = source
         self.text = text

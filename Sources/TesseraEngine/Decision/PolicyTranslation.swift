@@ -117,6 +117,23 @@ public enum PolicyTranslation {
     /// - Throws: ``PolicyTranslationError`` naming the file and the policy that does not parse or
     ///   cannot be translated faithfully.
     public static func translate(_ text: String, source: String, role: Role) throws(PolicyTranslationError) -> String {
+        try translation(text, source: source, role: role).text
+    }
+
+    /// ``translate(_:source:role:)``, with what the translated text was written from.
+    /// - Parameters:
+    ///   - text: the file's Cedar text, in its old vocabulary.
+    ///   - source: the file name.
+    ///   - role: which old vocabulary it is written in.
+    /// - Returns: the translated text; the translated set (policy `policyNNNNNN` is the N-th written); the file
+    ///   as parsed; and, per written policy, the file's policy it comes from (`nil` for a default-deny forbid and
+    ///   for one that reads `claims`, which types cannot judge: ``readsUndeclared(_:)``).
+    /// - Throws: ``PolicyTranslationError``, as ``translate(_:source:role:)``.
+    static func translation(
+        _ text: String,
+        source: String,
+        role: Role
+    ) throws(PolicyTranslationError) -> (text: String, translated: PolicySet, parsed: PolicySet, origins: [Policy?]) {
         let parsed: PolicySet
         do { parsed = try PolicySet(parsing: text, filename: source) } catch {
             throw PolicyTranslationError(source: source, policy: nil, problem: "is not Cedar: \(error.description)")
@@ -134,6 +151,7 @@ public enum PolicyTranslation {
         // Policies are named after the file, not its path: refusals reach clients in error_description.
         let label = source.split(separator: "/").last.map(String.init) ?? source
         var policies: [JSONValue] = []
+        var origins: [Policy?] = []
         var matched = Set<String>()
         for variant in variants(role) {
             var permits: [JSONValue] = []
@@ -155,8 +173,12 @@ public enum PolicyTranslation {
                 var written = translated.policy
                 written["annotations"] = .object(annotations)
                 policies.append(.object(written))
+                origins.append(Self.readsUndeclared(.object(written)) ? nil : policy)
             }
-            if variant.defaultDeny { policies.append(Translator.defaultDeny(variant, permits: permits, label: label)) }
+            if variant.defaultDeny {
+                policies.append(Translator.defaultDeny(variant, permits: permits, label: label))
+                origins.append(nil)
+            }
         }
         // A policy no old request could match was never evaluated; most likely a misspelt name, so say so.
         if let unmatched = parsed.staticPolicies.first(where: { !matched.contains($0.id) }) {
@@ -175,7 +197,8 @@ public enum PolicyTranslation {
         ])
         do {
             let translated = try PolicySet(json: Translator.write(set))
-            return "// \(source), translated from its old vocabulary (docs/policy.md).\n" + PolicyFormatter.format(translated)
+            let text = "// \(source), translated from its old vocabulary (docs/policy.md).\n" + PolicyFormatter.format(translated)
+            return (text, translated, parsed, origins)
         } catch {
             throw PolicyTranslationError(source: source, policy: nil, problem: "translates into policies that do not read back: \(error)")
         }

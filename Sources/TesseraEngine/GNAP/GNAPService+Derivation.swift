@@ -68,7 +68,8 @@ extension GNAPService {
     /// The engine's part of a derived-token request (RFC 9767 §4), for ``GrantEngine/answer(_:from:)``. A
     /// token is issued only if the presented token is ours and active, meant for this resource server (one
     /// of its audiences), the requested access stays within the token's (``GNAPRightsCoverage``: narrow,
-    /// never widen), and the one decision point permits `Action::"exchange"`, as for RFC 8693 at the token
+    /// never widen; a `bearer` flag only when the token itself is bearer, RFC 9635 §2.1.1, RFC 9767 §6.6),
+    /// and the one decision point permits `Action::"exchange"`, as for RFC 8693 at the token
     /// endpoint. The derived token is bound to the resource server's key, carries the parent's subject,
     /// expires no later than the parent, and records the parent in the ledger, so revoking the parent
     /// revokes it. The grant has no continuation: there is no person to ask and nothing to poll for.
@@ -76,7 +77,7 @@ extension GNAPService {
     ///   - asked: the request, as ``AccessRequest/init(deriving:from:key:serverAudiences:)`` made it.
     ///   - client: the resource server.
     /// - Returns: the derived token(s), or the refusal (`request_denied` when the token is not meant for this
-    ///   resource server, more access is asked than it carries, or policy refuses).
+    ///   resource server, more access is asked than it carries, a bearer token from a bound one, or policy refuses).
     /// - Throws: ``GNAPError`` `invalid_request` when the existing token is not an active token of ours;
     ///   store failures as they are.
     func derive(_ asked: AccessRequest, client: ClientIdentity) async throws -> GrantOutcome {
@@ -92,11 +93,16 @@ extension GNAPService {
                 Refusal(.audienceRefused, "existing_access_token is not meant for this resource server (RFC 9767 §4, §6.2)")
             )
         }
-        for token in tokens.requests where !GNAPRightsCoverage.covers(parent.gnapAccess, token.access) {
+        // The rule a modified grant obeys (RFC 9635 §5.3): the parent's rights, and `bearer` only from a bearer
+        // parent, since a bearer copy of a bound token could be used by anyone holding it (RFC 9767 §6.6).
+        let held = GNAPTokenRequests.single(
+            GNAPTokenRequest(access: parent.gnapAccess, flags: parent.binding == .bearer ? ["bearer"] : nil)
+        )
+        guard GNAPRightsCoverage.covers(held, tokens) else {
             return .denied(
                 Refusal(
                     .rightsRefused,
-                    "a derived token may carry only access the existing token carries (narrow, never widen; RFC 9767 §4, §6.6)"
+                    "a derived token may carry only access the existing token carries, and is bearer only if it is (narrow, never widen; RFC 9767 §4, §6.6)"
                 )
             )
         }
