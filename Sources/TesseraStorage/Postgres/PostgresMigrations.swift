@@ -305,6 +305,13 @@ enum PostgresMigrations {
         // Issue 20: RFC 8707 `resource` required of one client, stored with it (it lived only in the
         // configuration file, so clients added with `tessera clients add` could not have it).
         SchemaMigration(17, "client-require-resource") { "ALTER TABLE clients ADD COLUMN require_resource BOOLEAN NOT NULL DEFAULT FALSE" },
+        // Issue 22: no index on the continuation and management token hashes. Every lookup reaches a grant or a token
+        // by its id (the URI names it) and then compares the hash, so the UNIQUE constraints only maintained an index
+        // keyed by random values on every grant (SQLite's migration 18 rebuilds its tables for the same reason).
+        SchemaMigration(18, "gnap-hashes-unindexed") {
+            "ALTER TABLE gnap_grants DROP CONSTRAINT IF EXISTS gnap_grants_continuation_hash_key"
+            "ALTER TABLE gnap_tokens DROP CONSTRAINT IF EXISTS gnap_tokens_management_hash_key"
+        },
     ]
 
     /// The newest schema version this build knows.
