@@ -59,6 +59,8 @@ import Testing
         _ = point.decide(chained)
         let many = (0...DecisionMemo.largestQuestion).map { "scope-\($0)" }
         #expect(!point.decide(Self.question(rights: many)).isPermitted)
+        let long = String(repeating: "x", count: DecisionMemo.largestText + 1)
+        #expect(!point.decide(Self.question(rights: [long])).isPermitted)
         #expect(point.memo.count == 0)
     }
 
