@@ -64,6 +64,9 @@ public struct DecisionPoint: Sendable {
     /// `gnap.interaction.resource_owners`, whom a grant may be routed to (docs/policy.md, "Routing").
     public let namedPeople: [String]
 
+    /// The answers this policy set gave (issue 22): new with every decision point, so never another set's.
+    let memo = DecisionMemo()
+
     /// Compiles the effective policy set once.
     /// - Parameters:
     ///   - owner: the owner's validated set, or `nil` for the shipped defaults alone.
@@ -108,10 +111,22 @@ public struct DecisionPoint: Sendable {
             ?? (try? PolicySet(parsing: "@id(\"\(source) is unreadable\") forbid (principal, action, resource);")) ?? PolicySet()
     }
 
-    /// Decides every right of a question.
+    /// Decides every right of a question: the answer given before to the same question when ``DecisionMemo`` kept it
+    /// (the same answer: it depends on the question and the policies alone), otherwise evaluated.
     /// - Parameter question: the door-neutral question.
     /// - Returns: one ruling per distinct right, in the order asked.
     public func decide(_ question: AccessQuestion) -> AccessDecision {
+        guard DecisionMemo.keeps(question) else { return evaluate(question) }
+        if let known = memo.answer(question) { return known }
+        let decision = evaluate(question)
+        memo.keep(decision, for: question)
+        return decision
+    }
+
+    /// Evaluates every right of a question against each layer.
+    /// - Parameter question: the door-neutral question.
+    /// - Returns: one ruling per distinct right, in the order asked.
+    private func evaluate(_ question: AccessQuestion) -> AccessDecision {
         let client = EntityUID("Client", question.party.id)
         var rights: [String] = []
         var seen = Set<String>()

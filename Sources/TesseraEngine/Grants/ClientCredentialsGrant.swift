@@ -9,10 +9,12 @@ struct ClientCredentialsGrant: EvidenceHandler {
     func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
     {
         try context.resourceCheck.requireNamed(request.resources, client: client.record)
+        // One question for both checks below (each fills in its own rights): the party is built once (issue 22).
+        let question = request.question(.token, by: ClientIdentity(.oauth(client)))
         let scope = try context.scopeCheck.grantedScope(
             requested: request.rights.scope,
             offered: Scope(client.record.scopes),
-            question: request.question(.token, by: ClientIdentity(.oauth(client)))
+            question: question
         )
         var grant = TokenIssuer.Grant(
             grantID: TokenIssuer.sortableIdentifier(),
@@ -30,10 +32,7 @@ struct ClientCredentialsGrant: EvidenceHandler {
                 to: .init(clientID: client.id, subject: client.id)
             )
         }
-        try context.scopeCheck.refuseForbiddenTypes(
-            of: grant.authorizationDetails,
-            question: request.question(.token, by: ClientIdentity(.oauth(client)))
-        )
+        try context.scopeCheck.refuseForbiddenTypes(of: grant.authorizationDetails, question: question)
         // RFC 8707 resources and the granted rights' locations (RFC 9396 §2), as at the GNAP door.
         grant.audience = try context.resourceCheck.audience(
             for: request.resources,

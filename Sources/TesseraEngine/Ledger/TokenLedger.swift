@@ -47,9 +47,10 @@ public struct TokenLedger: Sendable {
             claims: claims
         )
         if let management = try await stores.gnap.token(jti: jti) {
-            // GNAP (RFC 9635 §8): the rights of the management record, the grant's key unless `bearer`.
+            // GNAP (RFC 9635 §8): the rights of the management record, the grant's key unless `bearer`; both read as the
+            // GNAP door reads them (the key by hand, issue 22), not through Foundation's JSONDecoder.
             let grant = try await stores.gnap.grant(id: management.grantID)
-            guard let access = try? JSONDecoder().decode([GNAPAccessRight].self, from: Data(management.access.utf8)) else { return nil }
+            guard let access = try? GNAPService.decode([GNAPAccessRight].self, from: Array(management.access.utf8)) else { return nil }
             for right in access {
                 switch right {
                 case .reference(let value): entry.rights.append(.simple(value))
@@ -59,7 +60,7 @@ public struct TokenLedger: Sendable {
                 }
             }
             if !management.flags.contains("bearer") {
-                guard let key = try? JSONDecoder().decode(GNAPKey.self, from: Data((grant?.clientKey ?? "").utf8)) else { return nil }
+                guard let key = try? GNAPService.decode(GNAPKey.self, from: Array((grant?.clientKey ?? "").utf8)) else { return nil }
                 entry.binding = .gnapKey(key)
             }
             entry.holder = grant?.instanceID.map(TokenHolder.gnapInstance) ?? .gnapKey(thumbprint: record.clientID)

@@ -308,6 +308,13 @@ enum PostgresMigrations {
         // OpenID Connect Core §2: a GNAP ID token's `auth_time` is when the approving person signed in here
         // (their session's sign-in), not when the grant was last continued; NULL when nobody signed in.
         SchemaMigration(18, "gnap-grant-authenticated-at") { "ALTER TABLE gnap_grants ADD COLUMN authenticated_at BIGINT" },
+        // Issue 22: no index on the continuation and management token hashes. Every lookup reaches a grant or a token
+        // by its id (the URI names it) and then compares the hash, so the UNIQUE constraints only maintained an index
+        // keyed by random values on every grant (SQLite's migration 19 rebuilds its tables for the same reason).
+        SchemaMigration(19, "gnap-hashes-unindexed") {
+            "ALTER TABLE gnap_grants DROP CONSTRAINT IF EXISTS gnap_grants_continuation_hash_key"
+            "ALTER TABLE gnap_tokens DROP CONSTRAINT IF EXISTS gnap_tokens_management_hash_key"
+        },
     ]
 
     /// The newest schema version this build knows.

@@ -39,7 +39,7 @@ struct SQLiteGNAPStore: GNAPStore {
                         continue_after, subject, created_at, updated_at, expires_at, authenticated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(arguments: Self.arguments(grant))
+            ).run(Self.values(grant))
             try Self.insert(issued, db)
         }
     }
@@ -191,20 +191,20 @@ struct SQLiteGNAPStore: GNAPStore {
                     INSERT INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(
-                arguments: [
-                    token.manageID, token.managementHash, token.grantID, token.jti, token.label, token.access,
-                    token.flags.joined(separator: " "), token.createdAt.millis, token.revokedAt?.millis,
-                ]
-            )
+            ).run([
+                .text(token.manageID), .text(token.managementHash), .text(token.grantID), .text(token.jti), .text(token.label),
+                .text(token.access), .text(token.flags.joined(separator: " ")), .integer(token.createdAt.millis),
+                .integer(token.revokedAt?.millis),
+            ])
         }
     }
 
-    private static func arguments(_ grant: GNAPGrantRecord) -> StatementArguments {
+    private static func values(_ grant: GNAPGrantRecord) -> [SQLiteArgument] {
         [
-            grant.id, grant.state.rawValue, grant.clientKey, grant.keyThumbprint, grant.instanceID, grant.request, grant.continuationHash,
-            grant.continueAfter.millis, grant.subject, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis,
-            grant.authenticatedAt?.millis,
+            .text(grant.id), .text(grant.state.rawValue), .text(grant.clientKey), .text(grant.keyThumbprint), .text(grant.instanceID),
+            .text(grant.request), .text(grant.continuationHash), .integer(grant.continueAfter.millis), .text(grant.subject),
+            .integer(grant.createdAt.millis), .integer(grant.updatedAt.millis), .integer(grant.expiresAt.millis),
+            .integer(grant.authenticatedAt?.millis),
         ]
     }
 

@@ -291,5 +291,52 @@ enum SQLiteMigrations {
         // OpenID Connect Core §2: a GNAP ID token's `auth_time` is when the approving person signed in here
         // (their session's sign-in), not when the grant was last continued; NULL when nobody signed in.
         SchemaMigration(18, "gnap-grant-authenticated-at") { "ALTER TABLE gnap_grants ADD COLUMN authenticated_at INTEGER" },
+        // Issue 22: no index on the continuation and management token hashes. Every lookup reaches a grant or a token
+        // by its id (the URI names it) and then compares the hash, so the UNIQUE constraints only built an index keyed
+        // by random values: three B-tree pages written for nothing on every grant. SQLite cannot drop the index of a
+        // UNIQUE constraint, so both tables are rebuilt without it (their other indexes as before).
+        SchemaMigration(19, "gnap-hashes-unindexed") {
+            """
+            CREATE TABLE gnap_grants_19 (
+                id TEXT PRIMARY KEY NOT NULL,
+                state TEXT NOT NULL,
+                client_key TEXT NOT NULL,
+                key_thumbprint TEXT NOT NULL,
+                instance_id TEXT,
+                request TEXT NOT NULL,
+                continuation_hash TEXT,
+                continue_after INTEGER NOT NULL,
+                subject TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                authenticated_at INTEGER
+            );
+            INSERT INTO gnap_grants_19 (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
+                continue_after, subject, created_at, updated_at, expires_at, authenticated_at)
+            SELECT id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
+                continue_after, subject, created_at, updated_at, expires_at, authenticated_at FROM gnap_grants;
+            DROP TABLE gnap_grants;
+            ALTER TABLE gnap_grants_19 RENAME TO gnap_grants;
+            CREATE INDEX gnap_grants_state ON gnap_grants(state);
+            CREATE TABLE gnap_tokens_19 (
+                manage_id TEXT PRIMARY KEY NOT NULL,
+                management_hash TEXT NOT NULL,
+                grant_id TEXT NOT NULL,
+                jti TEXT NOT NULL,
+                label TEXT,
+                access TEXT NOT NULL,
+                flags TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            );
+            INSERT INTO gnap_tokens_19 (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
+            SELECT manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at FROM gnap_tokens;
+            DROP TABLE gnap_tokens;
+            ALTER TABLE gnap_tokens_19 RENAME TO gnap_tokens;
+            CREATE INDEX gnap_tokens_grant ON gnap_tokens(grant_id);
+            CREATE INDEX gnap_tokens_jti ON gnap_tokens(jti);
+            """
+        },
     ]
 }

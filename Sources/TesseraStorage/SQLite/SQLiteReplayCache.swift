@@ -27,7 +27,7 @@ struct SQLiteReplayCache: ReplayCache {
                 INSERT INTO replay_cache (namespace, value, expires_at) VALUES (?, ?, ?)
                 ON CONFLICT (namespace, value) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_cache.expires_at <= ?
                 """
-        ).execute(arguments: [spend.namespace, spend.value, spend.expiresAt.millis, spend.now.millis])
+        ).run([.text(spend.namespace), .text(spend.value), .integer(spend.expiresAt.millis), .integer(spend.now.millis)])
         return db.changesCount == 1
     }
 }

@@ -108,13 +108,12 @@ struct SQLiteTokenStore: TokenStore {
                 (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT revoked_at FROM access_tokens WHERE jti = ?)), ?, ?)
                 """
-        ).execute(
-            arguments: [
-                access.jti, access.grantID, access.clientID, access.subject, access.scope, encode(access.audience),
-                access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis, access.parent?.tokenID,
-                access.parent?.derivation.rawValue, access.parent?.id,
-            ]
-        )
+        ).run([
+            .text(access.jti), .text(access.grantID), .text(access.clientID), .text(access.subject), .text(access.scope),
+            .text(encode(access.audience)), .integer(access.issuedAt.millis), .integer(access.expiresAt.millis),
+            .integer(access.revokedAt?.millis), .text(access.parent?.tokenID), .text(access.parent?.derivation.rawValue),
+            .text(access.parent?.id),
+        ])
         if let refresh = issuance.refreshToken {
             try db.cachedStatement(
                 sql: """
