@@ -71,4 +71,21 @@ import Testing
         _ = point.decide(Self.question(rights: ["one-more"]))
         #expect(point.memo.count == 1)
     }
+
+    /// Swift's `==` says `"\u{212A}YC"` (KELVIN SIGN) is `"KYC"`; Cedar's byte compare says it is not. Asked first, the
+    /// look-alike's permit must not become the answer for the right an owner forbids.
+    @Test func aLookAlikeRightNeverAnswersForTheRightItResembles() throws {
+        let owner = try OwnerPolicy(
+            text: """
+                @id("no-kyc")
+                forbid (principal, action, resource == Scope::"KYC");
+                """,
+            source: "owner.cedar"
+        )
+        let party = AccessQuestion.Party(id: "service-a", door: .oauth, registered: true, scopes: ["KYC", "\u{212A}YC"])
+        let point = DecisionPoint(owner: owner)
+        #expect(point.decide(Self.question(party, rights: ["\u{212A}YC"])).isPermitted)
+        #expect(!point.decide(Self.question(party, rights: ["KYC"])).isPermitted)
+        #expect(point.memo.count == 0)
+    }
 }

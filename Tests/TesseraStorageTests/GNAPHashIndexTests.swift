@@ -5,7 +5,7 @@ import Testing
 @testable import TesseraStorage
 
 /// Issue 22: SQLite keeps no index keyed by the random continuation and management token hashes (every lookup goes by
-/// the grant's or the token's id and then compares the hash), and migration 18, which rebuilds the two GNAP tables to
+/// the grant's or the token's id and then compares the hash), and migration 19, which rebuilds the two GNAP tables to
 /// drop them, keeps every row stored before it.
 @Suite struct GNAPHashIndexTests {
     /// The columns of each index of `table`.
@@ -41,13 +41,13 @@ import Testing
         let path = directory.appendingPathComponent("db.sqlite").path
         do {
             let queue = try DatabaseQueue(path: path)
-            try SQLiteMigrations.migrator.migrate(queue, upTo: "0017-client-require-resource")
+            try SQLiteMigrations.migrator.migrate(queue, upTo: "0018-gnap-grant-authenticated-at")
             try await queue.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
-                            continue_after, subject, created_at, updated_at, expires_at)
-                        VALUES ('g1', 'pending', '{"proof":"httpsig"}', 't1', 'i1', '{}', 'c1', 1000, 'alice', 1000, 2000, 9000)
+                            continue_after, subject, created_at, updated_at, expires_at, authenticated_at)
+                        VALUES ('g1', 'pending', '{"proof":"httpsig"}', 't1', 'i1', '{}', 'c1', 1000, 'alice', 1000, 2000, 9000, 1500)
                         """
                 )
                 try db.execute(
@@ -64,6 +64,7 @@ import Testing
             #expect(grant.state == .pending && grant.clientKey == #"{"proof":"httpsig"}"# && grant.keyThumbprint == "t1")
             #expect(grant.instanceID == "i1" && grant.continuationHash == "c1" && grant.subject == "alice")
             #expect(grant.createdAt == Date(millis: 1000) && grant.updatedAt == Date(millis: 2000) && grant.expiresAt == Date(millis: 9000))
+            #expect(grant.authenticatedAt == Date(millis: 1500))
             let token = try #require(try await stores.gnap.token(manageID: "m1"))
             #expect(token.managementHash == "h1" && token.grantID == "g1" && token.jti == "j1" && token.label == "l1")
             #expect(token.access == #"["read"]"# && token.flags == ["bearer"] && token.revokedAt == Date(millis: 3000))

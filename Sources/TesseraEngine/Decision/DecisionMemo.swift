@@ -22,13 +22,29 @@ final class DecisionMemo: Sendable {
 
     /// Whether `question`'s answer may be kept.
     /// - Parameter question: The question.
-    /// - Returns: `false` for a chained grant's question and for one with many or long rights or audiences.
+    /// - Returns: `false` for a chained grant's question, for one with many or long rights or audiences, and for one
+    ///   with a string that is not ASCII (``isASCII(_:)``).
     static func keeps(_ question: AccessQuestion) -> Bool {
         guard question.chaining == nil, question.rights.count + question.audiences.count <= largestQuestion else { return false }
         var text = question.user?.utf8.count ?? 0
         for value in question.rights { text += value.utf8.count }
         for value in question.audiences { text += value.utf8.count }
-        return text <= largestText
+        return text <= largestText && isASCII(question)
+    }
+
+    /// Whether every string of `question` is ASCII. The memo is a Swift dictionary, and Swift compares strings by
+    /// canonical equivalence (`"\u{212A}YC" == "KYC"`), while Cedar compares their bytes: a key that is not ASCII
+    /// could return the answer evaluated for a different right, person or client (say, a `forbid` on `Scope::"KYC"`
+    /// answered with the permit evaluated for `Scope::"\u{212A}YC"`). For ASCII both comparisons agree; anything
+    /// else is evaluated every time.
+    /// - Parameter question: The question.
+    /// - Returns: `true` when its party, rights, audiences, person and context strings are all ASCII.
+    static func isASCII(_ question: AccessQuestion) -> Bool {
+        func ascii(_ value: String) -> Bool { value.utf8.allSatisfy { $0 < 0x80 } }
+        let party = question.party
+        return ascii(party.id) && party.scopes.allSatisfy(ascii) && party.introspectionAudiences.allSatisfy(ascii)
+            && question.rights.allSatisfy(ascii) && question.audiences.allSatisfy(ascii) && (question.user.map(ascii) ?? true)
+            && ascii(question.grantType) && ascii(question.requestedTokenType) && ascii(question.peer)
     }
 
     /// The answer given to `question` before, if kept.
