@@ -171,7 +171,8 @@ public func buildApplication(
         ? engine.registration(configuration: configuration.registration, endpoint: base + Endpoints.registration) : nil
 
     let metrics = ServerMetrics()
-    let router = Router(context: TesseraRequestContext.self)
+    // RFC 9110 §9.3.2: every GET resource answers HEAD with the GET's status and header fields and no content.
+    let router = Router(context: TesseraRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     // One error answer per door (``DoorErrors``): the routes behind it only throw.
     let oauth = router.group().add(middleware: DoorErrors(.oauth))

@@ -56,7 +56,9 @@ extension Tessera.PolicyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate an owner policy file against the built-in vocabulary (exit 0 valid, 1 invalid).",
             discussion: """
-                Without FILE, checks the configuration's policy.file. Every problem is printed with file:line:column. \
+                Without FILE, checks the configuration's policy.file and prints the warnings of the files it translates \
+                (chaining.policy_file, chaining.id_jag_policy_file, client_challenges.policy) as `tessera serve` logs them. \
+                Every problem is printed with file:line:column. \
                 A policy that is valid but can never apply (a misspelled `has` member, for example) is printed as a warning, and the exit code stays 0.
                 """
         )
@@ -70,8 +72,15 @@ extension Tessera.PolicyCommand {
                 path = file
             } else {
                 let configuration = try global.loadConfiguration()
-                // Loading the configuration already validated its policy file.
+                // Loading the configuration already validated its policy files; what remains are the warnings
+                // `serve` logs at start, the translated files' (chaining, ID-JAG, client challenges) included.
+                let translated = configuration.translatedPolicyWarnings
+                for warning in translated { print("warning: " + warning) }
                 guard let owner = configuration.policy else {
+                    guard translated.isEmpty else {
+                        print("translated policy files: \(translated.count) warning(s); the configuration has no policy.file")
+                        return
+                    }
                     throw CommandFailure("no policy file given, and the configuration has no policy.file")
                 }
                 Self.report(owner)

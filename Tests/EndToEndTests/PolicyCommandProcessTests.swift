@@ -309,6 +309,32 @@ import Testing
         )
     }
 
+    /// `policy check --config` reports what `serve` logs at start: the owner file's warnings and those of the translated
+    /// `chaining.policy_file`, in the same words, and the exit code stays 0 (warnings do not stop the server).
+    @Test func checkWithTheConfigurationPrintsTheTranslatedFilesWarningsToo() async throws {
+        let setup = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let chaining = setup.directory.appendingPathComponent("chaining.cedar").path
+        try """
+        permit (principal == Peer::"b", action == Action::"request_scope", resource);
+        @id("switched-off")
+        forbid (principal == Peer::"b", action == Action::"request_scope", resource == Scope::"admin") when { false };
+        """.write(toFile: chaining, atomically: true, encoding: .utf8)
+        let config = try String(contentsOfFile: setup.config, encoding: .utf8)
+        try
+            (config + """
+
+                chaining:
+                  policy_file: \(chaining)
+                  peers:
+                    - {name: b, issuer: "https://as-b.example"}
+                """).write(toFile: setup.config, atomically: true, encoding: .utf8)
+        let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["policy", "check", "--config", setup.config])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("warning: \(chaining):2:1: policy policy1 @id(\"switched-off\"): policy is impossible"), "\(output)")
+        #expect(output.contains("\(setup.policy): valid against the Tessera vocabulary"), "\(output)")
+    }
+
     @Test func explainPrintsTheDecisionAndThePoliciesThatDecidedIt() async throws {
         let setup = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: setup.directory) }

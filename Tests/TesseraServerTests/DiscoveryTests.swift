@@ -37,6 +37,21 @@ import Testing
         }
     }
 
+    /// OpenID Connect Discovery 1.0 §3 (`prompt_values_supported`, as amended by Initiating User Registration §4.1):
+    /// exactly the `prompt` values `/authorize` acts on (OpenID Connect Core §3.1.2.1), on both metadata routes.
+    @Test(arguments: ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"])
+    func metadataListsThePromptValuesAuthorizeHonours(path: String) async throws {
+        let app = try await TestServer.build()
+        try await app.application.test(.router) { client in
+            try await client.execute(uri: path, method: .get) { response in
+                #expect(response.status == .ok)
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                let values = try #require(object["prompt_values_supported"] as? [String])
+                #expect(values.sorted() == ["consent", "login", "none"])
+            }
+        }
+    }
+
     @Test func jwksPublishesPublicKeysOnly() async throws {
         let app = try await TestServer.build()
         try await app.application.test(.router) { client in

@@ -7,6 +7,13 @@ import TesseraProtocol
 /// and at the decision), `prompt=consent` for the consent page even under a remembered consent, and
 /// `prompt=none` for no page at all (`login_required` / `consent_required` instead, §3.1.2.6).
 public struct SignInRequirement: Sendable, Hashable {
+    /// The `prompt` values this server acts on, published as `prompt_values_supported` (OpenID Connect
+    /// Discovery 1.0 §3); others (`select_account`: one account per session) are accepted and change nothing.
+    public static let promptValuesActedOn = [Self.none, Self.login, Self.consent]
+    private static let none = "none"
+    private static let login = "login"
+    private static let consent = "consent"
+
     /// `prompt` values this server acts on; others (`select_account`: one account per session) change nothing.
     public var prompt: Set<String>
     public var maxAge: Int?
@@ -19,7 +26,7 @@ public struct SignInRequirement: Sendable, Hashable {
     ///   non-negative whole number of seconds.
     init(prompt: String?, maxAge: String?) throws(OAuthError) {
         let values = Set((prompt ?? "").split(separator: " ").map(String.init))
-        if values.contains("none"), values.count > 1 {
+        if values.contains(Self.none), values.count > 1 {
             throw OAuthError.invalidRequest("prompt=none cannot be combined with other prompt values (OpenID Connect Core §3.1.2.1)")
         }
         self.prompt = values
@@ -37,9 +44,9 @@ public struct SignInRequirement: Sendable, Hashable {
     }
 
     /// `prompt=none`: no sign-in or consent page may be shown.
-    public var showsNoPage: Bool { prompt.contains("none") }
+    public var showsNoPage: Bool { prompt.contains(Self.none) }
     /// `prompt=consent`: a remembered consent does not answer for the person.
-    public var asksForConsent: Bool { prompt.contains("consent") }
+    public var asksForConsent: Bool { prompt.contains(Self.consent) }
 
     /// Whether a session signed in at `authTime` satisfies the request held at `heldAt`: for `prompt=login`
     /// it signed in no earlier than the request arrived; for `max_age` no more than that many seconds before.
@@ -48,7 +55,7 @@ public struct SignInRequirement: Sendable, Hashable {
     ///   - heldAt: when the request reached this server.
     /// - Returns: `false` when the person must sign in again.
     public func isSatisfied(byAuthTime authTime: Date, heldAt: Date) -> Bool {
-        if prompt.contains("login"), authTime < heldAt { return false }
+        if prompt.contains(Self.login), authTime < heldAt { return false }
         if let maxAge, authTime < heldAt.addingTimeInterval(-Double(maxAge)) { return false }
         return true
     }

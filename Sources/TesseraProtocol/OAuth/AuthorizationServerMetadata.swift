@@ -42,6 +42,9 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
     public var idTokenSigningAlgValuesSupported: [String]?
     /// OpenID Connect Discovery 1.0 §3.
     public var claimsSupported: [String]?
+    /// OpenID Connect Discovery 1.0 §3 (added by Initiating User Registration via OpenID Connect 1.0 §4.1):
+    /// the `prompt` values the authorization endpoint acts on.
+    public var promptValuesSupported: [String]?
     /// RFC 8414 §2 / RFC 7591 §3: present only when dynamic client registration is enabled.
     public var registrationEndpoint: String?
 
@@ -101,6 +104,7 @@ public struct AuthorizationServerMetadata: Codable, Sendable, Hashable {
         case subjectTypesSupported = "subject_types_supported"
         case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
         case claimsSupported = "claims_supported"
+        case promptValuesSupported = "prompt_values_supported"
         case registrationEndpoint = "registration_endpoint"
     }
 }

@@ -3,20 +3,6 @@ import TesseraEngine
 import TesseraProtocol
 
 extension ServerConfiguration {
-    /// Policies of `chaining.policy_file`, `chaining.id_jag_policy_file` and `client_challenges.policy` that,
-    /// translated into the one vocabulary, can never apply (Cedar's `impossiblePolicy`, as for the owner's file):
-    /// one line each with the file, line, column and policy id. Logged at start; they do not stop the server.
-    var translatedPolicyWarnings: [String] {
-        let challenges = clientChallenges.policy.map {
-            TranslatedPolicies.orForbidAll(
-                text: $0,
-                source: clientChallenges.policyFile ?? "client_challenges.policy",
-                role: .clientChallenges
-            )
-        }
-        return (chaining.translatedPolicies + [challenges].compactMap { $0 }).flatMap(\.warnings)
-    }
-
     /// Checks the `chaining:` section: every peer and issuer well formed, nothing ambiguous.
     /// - Throws: ``ConfigurationError`` naming the field.
     func validateChaining() throws(ConfigurationError) {

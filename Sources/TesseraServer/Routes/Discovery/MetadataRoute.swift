@@ -61,6 +61,7 @@ struct MetadataRoute: Sendable {
         document.subjectTypesSupported = ["public"]
         document.idTokenSigningAlgValuesSupported = SigningKeyGenerator.supportedAlgorithms.map(\.rawValue)
         document.claimsSupported = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "name", "preferred_username"]
+        document.promptValuesSupported = SignInRequirement.promptValuesActedOn
         return document
     }
 }
