@@ -10,6 +10,10 @@ import Testing
         ("authorization_details_types:\n  - type: \"\\u212AYC\"", "authorization_details_types[0].type"),
         ("authorization_details_types:\n  - type: \"Cre\\u0301dit\"", "authorization_details_types[0].type"),
         ("gnap:\n  interaction:\n    resource_owners: {\"\\u212Aontakte\": boss}", "gnap.interaction.resource_owners"),
+        (
+            "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      jwks_uri: https://b.test/jwks\n      inbound: {subject_map: {\"\\u212Aim\": kim}}",
+            "chaining.peers[0].inbound.subject_map"
+        ),
     ])
     func aConfiguredNameNotInNFCIsRefusedAtStart(_ yaml: String, _ field: String) {
         #expect {

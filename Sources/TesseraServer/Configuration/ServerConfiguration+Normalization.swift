@@ -2,7 +2,8 @@ import TesseraEngine
 import TesseraProtocol
 
 extension ServerConfiguration {
-    /// Refuses, at start, a configured right, type or resource-owner key that is not in Unicode Normalization Form C.
+    /// Refuses, at start, a configured right, type, audience, resource-owner key or subject-map entry that is not in
+    /// Unicode Normalization Form C.
     ///
     /// Requests are held to NFC (``UnicodeNFC``), so a configured `\u{212A}YC` (KELVIN SIGN) could never be asked
     /// for by its exact spelling, while Swift's `==` would still match it against `KYC` and Cedar would not: the
@@ -21,6 +22,15 @@ extension ServerConfiguration {
         try Self.requireNFC(gnap.interaction.resourceOwners.keys.sorted(), "gnap.interaction.resource_owners")
         for (index, client) in clients.enumerated() {
             try Self.requireNFC(client.introspectionAudiences, "clients[\(index)].introspection_audiences")
+        }
+        for (index, peer) in chaining.peers.enumerated() {
+            let field = "chaining.peers[\(index)]"
+            try Self.requireNFC(peer.audiences, field + ".audiences")
+            try Self.requireNFC(peer.idJAG?.resources ?? [], field + ".id_jag.resources")
+            for (side, transcription) in [("inbound", peer.inbound), ("outbound", peer.outbound)] {
+                let map = transcription.subjectMap
+                try Self.requireNFC(map.keys.sorted() + map.values.sorted(), "\(field).\(side).subject_map")
+            }
         }
     }
 
