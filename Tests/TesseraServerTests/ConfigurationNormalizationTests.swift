@@ -9,6 +9,10 @@ import Testing
     @Test(arguments: [
         ("authorization_details_types:\n  - type: \"\\u212AYC\"", "authorization_details_types[0].type"),
         ("authorization_details_types:\n  - type: \"Cre\\u0301dit\"", "authorization_details_types[0].type"),
+        (
+            "authorization_details_types:\n  - {type: KYC, allowed_members: [\"\\u212Aonto\"]}",
+            "authorization_details_types[0].allowed_members"
+        ),
         ("gnap:\n  interaction:\n    resource_owners: {\"\\u212Aontakte\": boss}", "gnap.interaction.resource_owners"),
         (
             "chaining:\n  peers:\n    - name: b\n      issuer: https://b.test\n      jwks_uri: https://b.test/jwks\n      inbound: {subject_map: {\"\\u212Aim\": kim}}",

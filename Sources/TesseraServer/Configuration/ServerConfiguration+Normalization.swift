@@ -11,7 +11,10 @@ extension ServerConfiguration {
     /// - Throws: ``ConfigurationError`` naming the first such field.
     func validateNormalization() throws(ConfigurationError) {
         for (index, definition) in authorizationDetailsTypes.enumerated() {
-            try Self.requireNFC([definition.type], "authorization_details_types[\(index)].type")
+            let field = "authorization_details_types[\(index)]"
+            try Self.requireNFC([definition.type], field + ".type")
+            try Self.requireNFC(definition.requiredMembers ?? [], field + ".required_members")
+            try Self.requireNFC(definition.allowedMembers ?? [], field + ".allowed_members")
         }
         for (index, instance) in gnap.instances.enumerated() {
             try Self.requireNFC(instance.allowedAccess.sorted(), "gnap.instances[\(index)].allowed_access")
