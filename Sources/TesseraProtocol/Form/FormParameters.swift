@@ -3,8 +3,8 @@
 /// Strict where OAuth asks for it: a parameter sent twice is rejected (RFC 6749 §3.2 "Request
 /// and response parameters MUST NOT be included more than once"), except the parameters
 /// listed as repeatable (`resource`, RFC 8707 §2; `audience`, RFC 8693 §2.1). An empty value counts as absent.
-/// Every name and value (but ``valuesCheckedElsewhere``) must be in Unicode Normalization Form C (``UnicodeNFC``): the server compares
-/// them as exact strings, and Swift's `==` would call a canonically equivalent spelling equal.
+/// Every name and value (but ``valuesCheckedElsewhere``) must be in Unicode Normalization Form C (``UnicodeNFC``):
+/// the server compares them as exact strings, and Swift's `==` would call a canonically equivalent spelling equal.
 public struct FormParameters: Sendable, Hashable {
     /// The largest body accepted, in bytes.
     public static let maximumBodySize = 64 * 1024
