@@ -40,9 +40,10 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def idp_configuration(idp_issuer, ras_issuer, mcp_url):
+def idp_configuration(idp_issuer, ras_issuer, mcp_url, rights=SCOPE):
     """The IdP both fixtures run: the person, the agent (code flow for the ID token, token exchange for
-    ID-JAGs) and the resource AS as an ID-JAG peer for the MCP server; a fixture appends its own peers or types."""
+    ID-JAGs) and the resource AS as an ID-JAG peer for the MCP server; a fixture appends its own peers or types.
+    `rights` is the peer's `id_jag.scopes`: the scopes and rich authorization types its ID-JAGs may carry."""
     return f"""
 issuer: {idp_issuer}
 users:
@@ -61,7 +62,7 @@ chaining:
       id_jag:
         resources: ["{mcp_url}"]
         clients: [{AGENT}]
-        scopes: {SCOPE}
+        scopes: {rights}
 """
 
 
@@ -254,7 +255,7 @@ def weather_enterprise():
     idp = ras = None
     try:
         idp = TesseraServer(
-            idp_configuration(idp_issuer, ras_issuer, mcp.url) + WEATHER_TYPES,
+            idp_configuration(idp_issuer, ras_issuer, mcp.url, rights=f"{SCOPE} {DETAILS_TYPE}") + WEATHER_TYPES,
             port=idp_port,
         )
         ras = TesseraServer(

@@ -39,6 +39,10 @@ import Testing
         try await E.make(
             configureA: { configuration in
                 configuration.authorizationDetailsTypes = BankFixtures.detailTypes(client: "app")
+                // An ID-JAG for B may carry these types, as it may carry read and write (a type needs a permit too).
+                configuration.chaining.peers[0].idJAG?.scopes = Scope([
+                    "read", "write", "payment_initiation", "account_information", "customer_information",
+                ])
                 configureA(&configuration)
             },
             configureB: { configuration in

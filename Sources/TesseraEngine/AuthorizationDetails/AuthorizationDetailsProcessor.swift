@@ -59,7 +59,8 @@ public struct AuthorizationDetailsProcessor: Sendable {
     }
 
     /// The structural checks of ``parse(_:)`` for details already decoded (GNAP access arrays,
-    /// JWT claims).
+    /// JWT claims): the one place every entry passes, so it is where text not in Unicode Normalization Form C is
+    /// refused (``UnicodeNFC``).
     public static func checkShape(_ entries: [JSONValue]) throws(OAuthError) {
         guard !entries.isEmpty else { throw .invalidAuthorizationDetails("authorization_details must not be empty") }
         guard entries.count <= maximumEntries else {
@@ -72,6 +73,10 @@ public struct AuthorizationDetailsProcessor: Sendable {
             guard let type = members["type"] else { throw .invalidAuthorizationDetails("authorization_details[\(index)] has no 'type'") }
             guard case .string(let name) = type, !name.isEmpty else {
                 throw .invalidAuthorizationDetails("authorization_details[\(index)].type must be a non-empty string")
+            }
+            // Types, actions and every other member are exact strings (RFC 9396 §2) that Cedar compares as bytes.
+            guard UnicodeNFC.isNormalized(entry) else {
+                throw .invalidAuthorizationDetails("a string in authorization_details[\(index)] \(UnicodeNFC.rule)")
             }
         }
     }

@@ -22,10 +22,15 @@ public struct ClaimsTranscription: Sendable, Hashable {
     public init() {}
 
     /// The subject to use, or `nil` when it cannot be identified (the caller refuses).
+    ///
+    /// A subject not in Unicode Normalization Form C is not identified: ``subjectMap`` is a Swift `Dictionary`, which
+    /// would map `\u{212A}im` (KELVIN SIGN), another account at the peer, to the identity configured for `Kim`
+    /// (RFC 8259 §8.3 compares strings code point by code point; ``UnicodeNFC``). The map's keys are NFC
+    /// (checked at start), so for an NFC subject the lookup is exact.
     func subject(of claims: JWTClaimSet) -> String? {
         let source: String?
         if let subjectClaim { source = claims.string(subjectClaim) } else { source = claims.string("sub") }
-        guard let source, !source.isEmpty else { return nil }
+        guard let source, !source.isEmpty, UnicodeNFC.isNormalized(source) else { return nil }
         if let mapped = subjectMap[source] { return mapped }
         return requireSubjectMapping ? nil : source
     }

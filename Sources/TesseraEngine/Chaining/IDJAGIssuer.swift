@@ -98,6 +98,7 @@ struct IDJAGIssuer: Sendable {
             client: client,
             subject: subject,
             question: question,
+            peer: peer.name,
             context: grantContext
         )
         // Last: only a sign-in too old or too weak is left, so a new one would succeed (step-up branch).
@@ -129,25 +130,31 @@ struct IDJAGIssuer: Sendable {
     /// The `authorization_details` an ID-JAG carries (draft §4.3.3 rules 3–4, RFC 9396 §2): the requested
     /// entries validated against the types this AS knows, Cedar policy sets narrowed by each type's delegation
     /// policies for the client and the subject the ID-JAG names, then each entry's type asked of the one
-    /// decision point (an owner's `forbid … resource == Scope::"<type>"` refuses it, as at every door).
+    /// decision point as its scopes are: a type needs a permit (`chaining.peers[].id_jag.scopes` lists the scopes
+    /// and types an ID-JAG for the peer may carry, docs/mcp.md), and an owner's `forbid … resource ==
+    /// Scope::"<type>"` refuses it, as at every door.
     /// - Parameters:
     ///   - requested: the request's entries, if any.
     ///   - client: the authenticated client.
     ///   - subject: the `sub` the ID-JAG carries for the resource AS.
     ///   - question: the issuance question asked of the scope.
+    ///   - peer: the peer's name, for the refusal.
     ///   - context: the grant context.
     /// - Returns: the granted entries, `nil` when none were requested.
-    /// - Throws: ``OAuthError`` `invalid_authorization_details` (RFC 9396 §5) naming the entry or the policy.
+    /// - Throws: ``OAuthError`` `invalid_authorization_details` (RFC 9396 §5) naming the entry, the type or the policy.
     private func grantedDetails(
         _ requested: [JSONValue]?,
         client: AuthenticatedClient,
         subject: String,
         question: AccessQuestion,
+        peer: String,
         context: GrantContext
     ) throws(OAuthError) -> [JSONValue]? {
         guard let requested else { return nil }
         let granted = try context.authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: subject))
-        try context.scopeCheck.refuseForbiddenTypes(of: granted, question: question)
+        try context.scopeCheck.requirePermittedTypes(of: granted, question: question) { type in
+            "policy does not allow client '\(client.id)' the authorization_details type '\(FormParameters.printableValue(type))' in an ID-JAG for '\(peer)' (chaining.peers[].id_jag.scopes lists the scopes and types it may carry)"
+        }
         return granted
     }
 }

@@ -12,7 +12,7 @@ public struct IDJAGTrust: Sendable, Hashable {
     public var resources: [String] = []
     /// The clients that may obtain ID-JAGs for this peer (a policy, ``ConfiguredPolicies``).
     public var clients: [String] = []
-    /// The scopes those ID-JAGs may carry (a policy, ``ConfiguredPolicies``).
+    /// The scopes and `authorization_details` types those ID-JAGs may carry (a policy, ``ConfiguredPolicies``).
     public var scopes = Scope([String]())
     /// Our clients' identifiers at the peer (draft §5, "client ID mapping"); a client not listed
     /// keeps its own identifier.

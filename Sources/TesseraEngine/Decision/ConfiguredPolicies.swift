@@ -8,7 +8,7 @@ import TesseraProtocol
 /// | key | policy |
 /// |---|---|
 /// | `chaining.peers[].id_jag.clients`, `.resources` | permit `exchange` of those clients to `Resource::"<peer issuer>"` and its resources, for an ID-JAG |
-/// | `chaining.peers[].id_jag.scopes` | permit `exchange` of those clients to those scopes, for an ID-JAG for that peer |
+/// | `chaining.peers[].id_jag.scopes` | permit `exchange` of those clients to those scopes and `authorization_details` types, for an ID-JAG for that peer |
 /// | `chaining.id_jag_policy_file` | permit every ID-JAG here; the file, translated (``PolicyTranslation``), refuses |
 /// | `chaining.peers[].scopes` | forbid `redeem` of any other scope from that peer's grants |
 /// | `gnap.interaction.resource_owners` | forbid `approve` of that right by anyone but its owner |
@@ -49,7 +49,7 @@ public enum ConfiguredPolicies {
                         """
                     if !settings.scopes.isEmpty {
                         text += """
-                            // chaining.peers[\(peer.name)].id_jag.scopes: the scopes those ID-JAGs may carry.
+                            // chaining.peers[\(peer.name)].id_jag.scopes: the scopes and types those ID-JAGs may carry.
                             @id(\(literal("chaining.peers[\(peer.name)].id_jag.scopes")))
                             permit (principal is Client, action == Action::"exchange", resource is Scope)
                             when {

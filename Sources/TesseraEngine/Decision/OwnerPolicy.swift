@@ -1,4 +1,5 @@
 import Cedar
+import TesseraProtocol
 
 /// The owner's own policy set (`policy:` in the configuration, docs/policy.md): parsed and
 /// validated against ``PolicyVocabulary`` once, when the configuration is loaded. A set that does
@@ -22,8 +23,14 @@ public struct OwnerPolicy: Sendable {
     ///   - text: Cedar policy text.
     ///   - source: the file name, used in every message.
     ///   - includesDefaults: `false` replaces the shipped defaults instead of adding to them.
-    /// - Throws: ``OwnerPolicyError`` listing every problem with `file:line:column`.
+    /// - Throws: ``OwnerPolicyError`` listing every problem with `file:line:column`, or for text not in Unicode
+    ///   Normalization Form C.
     public init(text: String, source: String, includesDefaults: Bool = true) throws(OwnerPolicyError) {
+        // Cedar compares strings as bytes and requests are held to NFC (UnicodeNFC): a literal in another form would
+        // name a string no request carries, so a `forbid` written with it would silently never apply.
+        guard UnicodeNFC.isNormalized(text) else {
+            throw OwnerPolicyError(problems: ["\(source): the policy text \(UnicodeNFC.rule); save it in NFC"])
+        }
         let set: PolicySet
         do { set = try PolicySet(parsing: text, filename: source) } catch {
             throw OwnerPolicyError(problems: error.diagnostics.map(\.description))

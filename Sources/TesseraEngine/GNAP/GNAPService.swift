@@ -182,18 +182,28 @@ public struct GNAPService: Sendable {
 
     /// Decodes a GNAP body or stored record with ``JSONValueDecoder`` (issue 22: `JSONDecoder` was 5.8 % of a
     /// grant's server CPU). A member name repeated in one object is refused, where `JSONDecoder` kept the first.
+    /// Every string must be in Unicode Normalization Form C (``UnicodeNFC``): access rights are exact strings
+    /// (RFC 9635 §8, RFC 8259 §8.3) that Cedar compares as bytes, where Swift's `==` calls equivalent spellings equal.
     /// - Parameters:
     ///   - type: The type to decode.
     ///   - body: The JSON text.
     /// - Returns: The value.
-    /// - Throws: ``GNAPError`` `invalid_request` naming a missing member or one of the wrong type.
+    /// - Throws: ``GNAPError`` `invalid_request` naming a missing member or one of the wrong type, or for text not in NFC.
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(GNAPError) -> T {
         guard !body.isEmpty else { throw GNAPError(.invalidRequest, "the request needs a JSON object body") }
+        var asciiText = false
+        guard let value = JSONValue.parse(Data(body), asciiText: &asciiText) else {
+            throw GNAPError(.invalidRequest, "the body is not a valid GNAP JSON object")
+        }
+        // ASCII text (nearly every body) is NFC: the walk is for the rest only.
+        guard asciiText || UnicodeNFC.isNormalized(value) else {
+            throw GNAPError(.invalidRequest, "a string in the body \(UnicodeNFC.rule)")
+        }
         do {
             // The two read on every grant, by hand (GNAPGrantRequest+JSON.swift); anything else generically.
-            if T.self == GNAPGrantRequest.self, let request = try GNAPGrantRequest.read(json: body) as? T { return request }
-            if T.self == GNAPKey.self, let key = try GNAPKey.read(json: body) as? T { return key }
-            return try JSONValueDecoder().decode(T.self, from: body)
+            if T.self == GNAPGrantRequest.self, let request = try GNAPGrantRequest.read(value, at: []) as? T { return request }
+            if T.self == GNAPKey.self, let key = try GNAPKey.read(value, at: []) as? T { return key }
+            return try JSONValueDecoder().decode(T.self, from: value)
         } catch let DecodingError.keyNotFound(key, _) {
             throw GNAPError(.invalidRequest, "missing member '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {

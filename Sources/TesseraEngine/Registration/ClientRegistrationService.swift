@@ -158,8 +158,12 @@ public struct ClientRegistrationService: Sendable {
         )
     }
 
-    /// The request body as RFC 7591 metadata; a member of the wrong type is named in the error.
+    /// The request body as RFC 7591 metadata; a member of the wrong type is named in the error, and text not in
+    /// Unicode Normalization Form C is refused (``UnicodeNFC``: the server compares what it keeps as exact strings).
     static func decode(_ body: Data) throws(OAuthError) -> ClientRegistrationMetadata {
+        if let value = JSONValue.parse(body), !UnicodeNFC.isNormalized(value) {
+            throw ClientRegistrationValidator.metadata("a string in the client metadata \(UnicodeNFC.rule)")
+        }
         do {
             return try JSONDecoder().decode(ClientRegistrationMetadata.self, from: body)
         } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {

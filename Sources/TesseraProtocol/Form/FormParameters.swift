@@ -3,9 +3,17 @@
 /// Strict where OAuth asks for it: a parameter sent twice is rejected (RFC 6749 §3.2 "Request
 /// and response parameters MUST NOT be included more than once"), except the parameters
 /// listed as repeatable (`resource`, RFC 8707 §2; `audience`, RFC 8693 §2.1). An empty value counts as absent.
+/// Every name and value (but ``valuesCheckedElsewhere``) must be in Unicode Normalization Form C (``UnicodeNFC``):
+/// the server compares them as exact strings, and Swift's `==` would call a canonically equivalent spelling equal.
 public struct FormParameters: Sendable, Hashable {
     /// The largest body accepted, in bytes.
     public static let maximumBodySize = 64 * 1024
+
+    /// The parameters whose values the form reader does not hold to Unicode Normalization Form C (``UnicodeNFC``):
+    /// secrets, only ever hashed or compared as bytes (a password typed in another form fails the password check,
+    /// as before), and `authorization_details`, whose JSON reader checks every string after unescaping and answers
+    /// `invalid_authorization_details` (RFC 9396 §5).
+    static let valuesCheckedElsewhere: Set<String> = ["password", "client_secret", "authorization_details"]
 
     private var values: [String: [String]]
 
@@ -13,7 +21,8 @@ public struct FormParameters: Sendable, Hashable {
     /// - Parameters:
     ///   - body: the `application/x-www-form-urlencoded` bytes.
     ///   - repeatable: the names that may occur more than once.
-    /// - Throws: ``OAuthError`` `invalid_request` for a repeated parameter, bad percent-encoding or an oversized body.
+    /// - Throws: ``OAuthError`` `invalid_request` for a repeated parameter, bad percent-encoding, text not in NFC or an
+    ///   oversized body.
     public init(parsing body: some Collection<UInt8>, repeatable: Set<String> = ["resource", "audience"]) throws(OAuthError) {
         guard body.count <= Self.maximumBodySize else {
             throw OAuthError.invalidRequest("request body is larger than \(Self.maximumBodySize) bytes")
@@ -45,6 +54,9 @@ public struct FormParameters: Sendable, Hashable {
                 return .failure(error)
             }
             guard !name.isEmpty else { return .failure(OAuthError.invalidRequest("form body has a parameter without a name")) }
+            guard UnicodeNFC.isNormalized(name), valuesCheckedElsewhere.contains(name) || UnicodeNFC.isNormalized(value) else {
+                return .failure(OAuthError.invalidRequest("parameter '\(Self.printable(name))' \(UnicodeNFC.rule)"))
+            }
             if values[name] != nil, !repeatable.contains(name) {
                 return .failure(OAuthError.invalidRequest("parameter '\(Self.printable(name))' is included more than once"))
             }

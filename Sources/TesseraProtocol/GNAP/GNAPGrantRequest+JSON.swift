@@ -19,7 +19,13 @@ extension GNAPGrantRequest {
         return try read(value, at: [])
     }
 
-    static func read(_ value: JSONValue, at path: [any CodingKey]) throws -> GNAPGrantRequest {
+    /// Reads a grant request (RFC 9635 §2) from parsed JSON.
+    /// - Parameters:
+    ///   - value: The parsed document.
+    ///   - path: Where it sits, for the coding paths of errors.
+    /// - Returns: The request.
+    /// - Throws: `DecodingError`, as `JSONDecoder` would.
+    package static func read(_ value: JSONValue, at path: [any CodingKey]) throws -> GNAPGrantRequest {
         let members = try JSONRead.object(value, at: path)
         return GNAPGrantRequest(
             accessToken: try JSONRead.optional(members, "access_token", at: path, GNAPTokenRequests.read),
@@ -110,7 +116,13 @@ extension GNAPKey {
         return try read(value, at: [])
     }
 
-    static func read(_ value: JSONValue, at path: [any CodingKey]) throws -> GNAPKey {
+    /// Reads a key (RFC 9635 §7.1) from parsed JSON.
+    /// - Parameters:
+    ///   - value: The parsed document.
+    ///   - path: Where it sits, for the coding paths of errors.
+    /// - Returns: The key.
+    /// - Throws: `DecodingError`, as `JSONDecoder` would.
+    package static func read(_ value: JSONValue, at path: [any CodingKey]) throws -> GNAPKey {
         let members = try JSONRead.object(value, at: path)
         return GNAPKey(
             proof: try JSONRead.required(members, "proof", at: path) { value, path in

@@ -27,6 +27,22 @@ extension JSONValue {
         parse(data, repeatedNames: .refuse)
     }
 
+    /// ``parse(_:)`` that also says whether every string in the document, member names included, is pure ASCII
+    /// after unescaping: a caller holding text to Unicode Normalization Form C (``UnicodeNFC``) then skips the walk
+    /// for the common document, at no cost beyond the parse (issue 22's hot path).
+    /// - Parameters:
+    ///   - data: The document.
+    ///   - asciiText: Set to `true` when no string holds a scalar beyond U+007F, else `false`.
+    /// - Returns: The value, or `nil` when the document is not JSON.
+    package static func parse(_ data: Data, asciiText: inout Bool) -> JSONValue? {
+        let (value, nonASCII) = data.withUnsafeBytes { raw in
+            var parser = JSONBytesParser(bytes: raw.bindMemory(to: UInt8.self), keepFirstRepeatedName: false)
+            return (parser.document(), parser.nonASCII)
+        }
+        asciiText = nonASCII & 0x80 == 0
+        return value
+    }
+
     /// What the parser does with a member name repeated in one object.
     package enum RepeatedNames: Sendable {
         /// The document is refused (what every caller gets).
@@ -54,6 +70,8 @@ private struct JSONBytesParser {
     let keepFirstRepeatedName: Bool
     var position = 0
     var depth = 0
+    /// Every byte of every string (and 0x80 for a `\u` escape beyond ASCII), or-ed: bit 7 set means non-ASCII text.
+    var nonASCII: UInt8 = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, keepFirstRepeatedName: Bool) {
         self.bytes = bytes
@@ -173,6 +191,7 @@ private struct JSONBytesParser {
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { return nil }
+            nonASCII |= byte
             position += 1
         }
         guard position < bytes.count else { return nil }
@@ -196,11 +215,13 @@ private struct JSONBytesParser {
                 case UInt8(ascii: "t"): decoded.append(0x09)
                 case UInt8(ascii: "u"):
                     guard let scalar = unicodeEscape() else { return nil }
+                    if !scalar.isASCII { nonASCII |= 0x80 }
                     decoded.append(contentsOf: String(Character(scalar)).utf8)
                 default: return nil
                 }
             default:
                 guard byte >= 0x20 else { return nil }
+                nonASCII |= byte
                 decoded.append(byte)
                 position += 1
             }

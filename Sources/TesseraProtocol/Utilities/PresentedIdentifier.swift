@@ -73,7 +73,7 @@ public enum PresentedIdentifier {
         for scalar in value.unicodeScalars where !isAllowed(scalar) {
             throw Refusal(kind: kind, message: "the \(kind) contains a control, format or unassigned character (U+\(hex(scalar)))")
         }
-        guard isNFC(value) else {
+        guard UnicodeNFC.isNormalized(value) else {
             throw Refusal(kind: kind, message: "the \(kind) is not in Unicode Normalization Form C (RFC 8264 §7)")
         }
         switch kind.alphabet {
@@ -115,12 +115,6 @@ public enum PresentedIdentifier {
         case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: return false
         default: return !scalar.properties.isNoncharacterCodePoint
         }
-    }
-
-    private static func isNFC(_ value: String) -> Bool {
-        // Pure ASCII is always NFC; skip the Foundation call on the common path.
-        if value.utf8.allSatisfy({ $0 < 0x80 }) { return true }
-        return value.precomposedStringWithCanonicalMapping.utf8.elementsEqual(value.utf8)
     }
 
     private static func isASCIIAlphanumeric(_ byte: UInt8) -> Bool {

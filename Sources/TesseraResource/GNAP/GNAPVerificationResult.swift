@@ -14,14 +14,22 @@ public struct GNAPAuthorizedRequest: Sendable {
     public let signature: VerifiedHTTPSignature?
 
     /// `true` if some granted right has `type` (or reference) `typeOrReference` and, when `action` is given, lists it.
+    ///
+    /// Names compare code point by code point (RFC 9635 §8, RFC 8259 §8.3), not with Swift's `==`, which calls
+    /// canonically equivalent spellings equal: a right `\u{212A}ontakte` (KELVIN SIGN) does not allow `Kontakte`,
+    /// whichever AS issued it.
+    /// - Parameters:
+    ///   - typeOrReference: The access object type or reference the resource needs.
+    ///   - action: An action the right must list, if any.
+    /// - Returns: Whether a granted right matches exactly.
     public func allows(_ typeOrReference: String, action: String? = nil) -> Bool {
         access.contains { right in
             switch right {
-            case .reference(let reference): return reference == typeOrReference && action == nil
+            case .reference(let reference): return UnicodeNFC.identical(reference, typeOrReference) && action == nil
             case .object(let object):
-                guard object.type == typeOrReference else { return false }
+                guard UnicodeNFC.identical(object.type, typeOrReference) else { return false }
                 guard let action else { return true }
-                return object.actions?.contains(action) ?? false
+                return object.actions?.contains { UnicodeNFC.identical($0, action) } ?? false
             }
         }
     }

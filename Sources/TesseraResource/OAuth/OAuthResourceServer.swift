@@ -303,10 +303,12 @@ public struct OAuthResourceServer: Sendable {
     /// The claims a JWT and an introspection answer share (RFC 9068 §4, RFC 7662 §2.2): the issuer and the
     /// audience when given, `exp` and `nbf` within ``Configuration/clockSkew``.
     private func check(issuer: String?, audience: [String]?, exp: Int, nbf: Int?, now: TimeInterval) throws(OAuthError) {
-        if let issuer, issuer != configuration.issuer {
+        // Both compared code point by code point (RFC 8259 §8.3), not with `==`, which takes equivalent spellings.
+        if let issuer, !UnicodeNFC.identical(issuer, configuration.issuer) {
             throw OAuthError(.invalidToken, "the access token was issued by another authorization server")
         }
-        if let audience, !audience.contains(where: acceptedAudiences.contains) {
+        let accepted = acceptedAudiences
+        if let audience, !audience.contains(where: { named in accepted.contains { UnicodeNFC.identical($0, named) } }) {
             throw OAuthError(.invalidToken, "the access token is not meant for this resource (aud)")
         }
         guard TimeInterval(exp) + configuration.clockSkew > now else { throw OAuthError(.invalidToken, "the access token has expired") }

@@ -164,7 +164,9 @@ public final class GrantedPolicyEnforcer: Sendable {
         var policies: [Policy] = []
         for (index, entry) in (details ?? []).enumerated() {
             guard case .object(let members) = entry, members["rarFormat"] == .string("cedar") else { continue }
-            if let acceptedTypes, !acceptedTypes.contains(members["type"]?.stringValue ?? "") { continue }
+            // Byte-exact (RFC 9396 §2, RFC 8259 §8.3): `Set.contains` would take a canonically equivalent spelling.
+            let type = members["type"]?.stringValue ?? ""
+            if let acceptedTypes, !acceptedTypes.contains(where: { UnicodeNFC.identical($0, type) }) { continue }
             guard let text = members["policySet"]?.stringValue else {
                 return Compiled(failure: "authorization_details[\(index)] has rarFormat cedar but no policySet")
             }

@@ -175,6 +175,7 @@ public struct ServerConfiguration: Sendable {
         try validateDPoP()
         try validateSignIn()
         try validateRegistration()
+        try validateNormalization()
         var types = Set<String>()
         for (index, definition) in authorizationDetailsTypes.enumerated() {
             guard types.insert(definition.type).inserted else {

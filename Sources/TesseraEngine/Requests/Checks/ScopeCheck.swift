@@ -62,13 +62,43 @@ struct ScopeCheck: Sendable {
     /// - Throws: ``OAuthError`` `invalid_authorization_details` (RFC 9396 §5) naming the policies.
     func refuseForbiddenTypes(of details: [JSONValue]?, question: AccessQuestion) throws(OAuthError) {
         var question = question
-        question.rights = (details ?? []).compactMap { entry in
-            guard case .object(let object) = entry, case .string(let type)? = object["type"] else { return nil }
-            return type
-        }
+        question.rights = Self.types(of: details)
         guard !question.rights.isEmpty else { return }
         let refusals = decisions.decide(question).refusals
         guard refusals.isEmpty else { throw OAuthError.invalidAuthorizationDetails(AccessDecision(rulings: refusals).refusalDescription) }
+    }
+
+    /// Refuses rich authorization details (RFC 9396 §2) whose `type` policy forbids **or does not permit**: the
+    /// scope rule of ``grantedScope(requested:offered:ceiling:question:)`` applied to types, for an operation whose
+    /// scopes need a permit of their own (an ID-JAG: `chaining.peers[].id_jag.scopes` lists what it may carry).
+    /// - Parameters:
+    ///   - details: the entries to be granted, if any.
+    ///   - question: the request's question (operation, client, person, audiences).
+    ///   - unpermitted: the refusal's description for the first type no policy permits.
+    /// - Throws: ``OAuthError`` `invalid_authorization_details` (RFC 9396 §5) naming the policies or the type.
+    func requirePermittedTypes(
+        of details: [JSONValue]?,
+        question: AccessQuestion,
+        unpermitted: (String) -> String
+    ) throws(OAuthError) {
+        var question = question
+        question.rights = Self.types(of: details)
+        guard !question.rights.isEmpty else { return }
+        let decision = decisions.decide(question)
+        guard decision.refusals.isEmpty else {
+            throw OAuthError.invalidAuthorizationDetails(AccessDecision(rulings: decision.refusals).refusalDescription)
+        }
+        if let type = decision.denials.first(where: { $0.kind == .right })?.right {
+            throw OAuthError.invalidAuthorizationDetails(unpermitted(type))
+        }
+    }
+
+    /// The `type` of each entry, as the vocabulary names it (`Scope::"<type>"`).
+    private static func types(of details: [JSONValue]?) -> [String] {
+        (details ?? []).compactMap { entry in
+            guard case .object(let object) = entry, case .string(let type)? = object["type"] else { return nil }
+            return type
+        }
     }
 
     /// Refuses a request whose audiences policy does not allow (`Resource::"…"`), whatever its scope.
