@@ -94,8 +94,8 @@ import Testing
             return page
         }
 
-        func signIn(username: String = "alice", password: String = "alice-password") async throws {
-            let form = try await request("/signin")
+        func signIn(username: String = "alice", password: String = "alice-password", at path: String = "/signin") async throws {
+            let form = try await request(path)
             let done = try await request(
                 "/signin",
                 method: .post,

@@ -50,6 +50,9 @@ public struct AuthorizationCodeService: Sendable {
     /// Why a held request cannot be decided.
     public enum Problem: Error, Sendable, Hashable {
         case unknownOrExpired
+        /// The session's sign-in no longer satisfies `prompt=login` / `max_age`: the person signs in again,
+        /// and the request is still held for the decision that follows.
+        case signInAgain
     }
 
     public let configuration: Configuration
@@ -146,6 +149,15 @@ public struct AuthorizationCodeService: Sendable {
         return Pending(request: request, client: client.record, document: client.metadata?.document, heldAt: record.createdAt)
     }
 
+    /// Whether a session signed in at `authTime` may answer the held request now (``SignInRequirement``).
+    /// - Parameters:
+    ///   - held: the held request.
+    ///   - authTime: when the session signed in.
+    /// - Returns: `false` when the person must sign in again first.
+    public func signInSatisfies(_ held: Pending, authTime: Date) -> Bool {
+        held.signIn.isSatisfied(byAuthTime: authTime, heldAt: held.heldAt, now: now())
+    }
+
     /// A registered client or, when metadata documents are accepted, the client a URL `client_id`'s
     /// document describes (draft-ietf-oauth-client-id-metadata-document §4): the same lookup as the
     /// token endpoint's, so both doors know the same clients.
@@ -165,7 +177,8 @@ public struct AuthorizationCodeService: Sendable {
     ///   - approvedDetails: the indexes of the `authorization_details` entries left ticked; `nil` approves all.
     ///   - authTime: when the person signed in.
     /// - Returns: The redirect URI the browser is sent to.
-    /// - Throws: ``Problem/unknownOrExpired`` when the request was already decided or expired.
+    /// - Throws: ``Problem/unknownOrExpired`` when the request was already decided or expired;
+    ///   ``Problem/signInAgain`` when the session's sign-in is too old for it (the request stays held).
     public func decide(
         id: String,
         username: String,
@@ -196,20 +209,20 @@ public struct AuthorizationCodeService: Sendable {
         authTime: Date,
         rememberedConsent: String?
     ) async throws -> String {
+        // OpenID Connect Core §3.1.2.1: `max_age` is measured now, at the decision, not when the request arrived
+        // or the page was shown; a sign-in too old for it is sent to sign in again before the request is used up,
+        // never answered with a code for the old sign-in.
+        guard id.utf8.count <= 64, let held = try await store.request(idHash: TokenIssuer.hashToken(id), at: now()),
+            held.kind == AuthorizationRequestRecord.pending,
+            let asked = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(held.parameters.utf8))
+        else { throw Problem.unknownOrExpired }
+        guard SignInRequirement(asked).isSatisfied(byAuthTime: authTime, heldAt: held.createdAt, now: now()) else {
+            throw Problem.signInAgain
+        }
         guard id.utf8.count <= 64, let record = try await store.consumeRequest(idHash: TokenIssuer.hashToken(id), at: now()),
             record.kind == AuthorizationRequestRecord.pending,
             let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
         else { throw Problem.unknownOrExpired }
-        // OpenID Connect Core §3.1.2.1: the consent page sends a stale session to sign in again; a decision
-        // posted without it is refused, never answered with a code for the old sign-in.
-        guard SignInRequirement(request).isSatisfied(byAuthTime: authTime, heldAt: record.createdAt) else {
-            return Self.errorRedirect(
-                request.redirectURI,
-                OAuthError("login_required", "the request asks for a fresher sign-in (prompt=login or max_age) than this session's"),
-                state: request.state,
-                issuer: configuration.issuer
-            )
-        }
         guard approve else {
             return Self.errorRedirect(
                 request.redirectURI,

@@ -2,9 +2,9 @@ public import Foundation
 import TesseraProtocol
 
 /// What an authorization request asks of the person's sign-in and of the pages (OpenID Connect Core
-/// §3.1.2.1): `prompt=login` asks for a sign-in made for this request, `max_age` for one no older than it
-/// (both measured from when the request reached this server, so the answer is the same on the consent page
-/// and at the decision), `prompt=consent` for the consent page even under a remembered consent, and
+/// §3.1.2.1): `prompt=login` asks for a sign-in made for this request (after it reached this server),
+/// `max_age` for one made for this request or no older than it when the page is shown and again when the
+/// decision is made (a page left open does not stretch an earlier sign-in), `prompt=consent` for the consent page even under a remembered consent, and
 /// `prompt=none` for no page at all (`login_required` / `consent_required` instead, §3.1.2.6).
 public struct SignInRequirement: Sendable, Hashable {
     /// The `prompt` values this server acts on, published as `prompt_values_supported` (OpenID Connect
@@ -48,15 +48,22 @@ public struct SignInRequirement: Sendable, Hashable {
     /// `prompt=consent`: a remembered consent does not answer for the person.
     public var asksForConsent: Bool { prompt.contains(Self.consent) }
 
-    /// Whether a session signed in at `authTime` satisfies the request held at `heldAt`: for `prompt=login`
-    /// it signed in no earlier than the request arrived; for `max_age` no more than that many seconds before.
+    /// Whether a session signed in at `authTime` satisfies the request held at `heldAt`, asked at `now`: for
+    /// `prompt=login` it signed in no earlier than the request arrived; for `max_age` it signed in for this
+    /// request (after it arrived), or no more than that many seconds before now (OpenID Connect Core §3.1.2.1:
+    /// the time elapsed since the last authentication), in whole seconds as `auth_time` states it.
     /// - Parameters:
     ///   - authTime: when the session signed in (its `auth_time`).
     ///   - heldAt: when the request reached this server.
+    ///   - now: when the page is shown or the decision made.
     /// - Returns: `false` when the person must sign in again.
-    public func isSatisfied(byAuthTime authTime: Date, heldAt: Date) -> Bool {
+    public func isSatisfied(byAuthTime authTime: Date, heldAt: Date, now: Date) -> Bool {
         if prompt.contains(Self.login), authTime < heldAt { return false }
-        if let maxAge, authTime < heldAt.addingTimeInterval(-Double(maxAge)) { return false }
-        return true
+        // A sign-in made for this request is the re-authentication §3.1.2.1 asks for: it satisfies any
+        // `max_age`, `0` included, however long the person then takes on the consent page (otherwise a
+        // `max_age` shorter than reading the page could never be met). An older one must still be young enough.
+        guard let maxAge, authTime < heldAt else { return true }
+        let elapsed = now.timeIntervalSince1970.rounded(.down) - authTime.timeIntervalSince1970.rounded(.down)
+        return elapsed <= Double(maxAge)
     }
 }

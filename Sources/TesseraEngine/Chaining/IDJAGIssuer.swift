@@ -1,3 +1,4 @@
+import Foundation
 import TesseraProtocol
 
 /// The IdP role of draft-ietf-oauth-identity-assertion-authz-grant (§4.3): a token exchange
@@ -13,7 +14,7 @@ import TesseraProtocol
 /// (`invalid_target`) and each requested scope (`invalid_scope`); then, when the peer's `step_up`
 /// asks for it, the sign-in is fresh and strong enough (``IDJAGStepUp``, `insufficient_user_authentication`).
 /// The ID-JAG is `typ: oauth-id-jag+jwt` (§3.1) with `iss`, `sub`, `aud`, `client_id` (the client's
-/// identifier at the resource AS, §5), `jti`, `iat`, `exp` (≤ 300 s), the granted `resource`,
+/// identifier at the resource AS, §5), `jti`, `iat`, `exp` (≤ 300 s, never after the ID token's), the granted `resource`,
 /// `scope` and `authorization_details` (§4.3.3 rule 4: what this AS granted, after narrowing; also in
 /// the response), and `cnf.jkt` when the request proved a DPoP key (§8.6). The response is `N_A` with
 /// `issued_token_type` id-jag and never a refresh token (§4.3.4).
@@ -122,7 +123,10 @@ struct IDJAGIssuer: Sendable {
                 scope: scope,
                 clientID: client.id,
                 subject: subject,
-                authorizationDetails: details
+                authorizationDetails: details,
+                // Never outliving the ID token it is minted from (as every derived token, DerivedTokenRules.expiry):
+                // its `exp` was checked by the validator, whichever trusted issuer signed it.
+                expiresNoLaterThan: identity.numericDate("exp").map { Date(timeIntervalSince1970: Double($0)) }
             )
         )
     }

@@ -63,6 +63,8 @@ public struct DecisionPoint: Sendable {
     /// Every person the effective policies name (`User::"<name>"` in a scope or condition), sorted: with
     /// `gnap.interaction.resource_owners`, whom a grant may be routed to (docs/policy.md, "Routing").
     public let namedPeople: [String]
+    /// The same people, by the rights the policies naming them can decide: whom routing asks about each right.
+    let approvers: NamedApprovers
 
     /// The answers this policy set gave (issue 22): new with every decision point, so never another set's.
     let memo = DecisionMemo()
@@ -96,6 +98,7 @@ public struct DecisionPoint: Sendable {
         self.trustDomain = EntityUID("TrustDomain", issuer)
         let people = layers.flatMap(\.policies.values).flatMap(\.entityLiterals).filter { $0.type.name == "User" && !$0.id.value.isEmpty }
         namedPeople = Set(people.map(\.id)).map(\.value).sorted()
+        approvers = NamedApprovers(layers.flatMap(\.policies.values))
     }
 
     /// A copy with one more translated policy file (`client_challenges.policy`, enabled after the engine is built).

@@ -48,25 +48,20 @@ struct AuthorizationRoutes: Sendable {
     }
 
     /// The consent page, after the sign-in the request asks for (OpenID Connect Core §3.1.2.1): none yet, or one
-    /// older than `prompt=login` / `max_age` allow, goes to the sign-in page (a stale session is ended first, so
-    /// the person really signs in again); with `prompt=none` no page is shown and the client gets the reason.
+    /// older than `prompt=login` / `max_age` allow, goes to the sign-in page, which asks a signed-in person for the
+    /// password again (the session is replaced only by that sign-in: a GET, which any site can cause, never ends
+    /// it); with `prompt=none` no page is shown and the client gets the reason.
     private func consentPage(_ request: Request, id: String, _ m: MessageCatalog) async throws -> Response {
         guard let held = try await service.pending(id: id) else { return Self.expired(m) }
         let requirement = held.signIn
         let session = try await people.session(cookie: cookie.value(in: request))
         guard let session, let username = session.username,
-            requirement.isSatisfied(byAuthTime: session.createdAt, heldAt: held.heldAt)
+            service.signInSatisfies(held, authTime: session.createdAt)
         else {
             if requirement.showsNoPage {
                 return try await answerWithoutPage(id, OAuthError("login_required", "nobody is signed in as the request needs"), m)
             }
-            var response = InteractionRoutes.signInFirst("/authorize/" + id)
-            if let session, session.username != nil {
-                // Signed in, but not recently enough: this sign-in no longer counts for anything.
-                try await people.endSession(session)
-                response.headers[.setCookie] = cookie.clear()
-            }
-            return response
+            return InteractionRoutes.signInFirst("/authorize/" + id, again: session?.username != nil)
         }
         // A remembered consent that covers the request answers it without asking again.
         if let location = try await service.decideIfRemembered(id: id, username: username, authTime: session.createdAt) {
@@ -120,6 +115,9 @@ struct AuthorizationRoutes: Sendable {
             return InteractionRoutes.seeOther(location)
         } catch AuthorizationCodeService.Problem.unknownOrExpired {
             return Self.expired(m)
+        } catch AuthorizationCodeService.Problem.signInAgain {
+            // Too old a sign-in for the request by now: sign in again, then decide on the same request.
+            return InteractionRoutes.signInFirst("/authorize/" + id, again: true)
         }
     }
 

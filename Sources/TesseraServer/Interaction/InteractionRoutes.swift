@@ -78,7 +78,10 @@ struct InteractionRoutes: Sendable {
     private func signInPage(_ request: Request, _ m: MessageCatalog) async throws -> Response {
         let next = Self.safeNext(request.uri.queryParameters.get("next"))
         let session = try await people.session(cookie: cookie.value(in: request))
-        if session?.username != nil { return Self.seeOtherPage(next) }
+        // `again=1`: a request needs a fresher sign-in; the form is shown to a signed-in person too, whose
+        // session stays as it is until the password sign-in replaces it.
+        let again = request.uri.queryParameters.get("again") == "1"
+        if session?.username != nil, !again { return Self.seeOtherPage(next) }
         let who = try await requester(next)
         if let session {
             return PageLayout.response(InteractionPages.signIn(csrf: session.csrfToken, next: next, failed: false, asking: who, m), m)
@@ -317,8 +320,13 @@ struct InteractionRoutes: Sendable {
         PageLayout.message(.csrfTitle, .csrf, m, status: .forbidden, kind: "error")
     }
 
-    static func signInFirst(_ next: String) -> Response {
-        seeOtherPage("/signin?next=" + FormParameters.encode(next))
+    /// A 303 to the sign-in page, then to `next`.
+    /// - Parameters:
+    ///   - next: where the person goes once signed in.
+    ///   - again: asks for the password even when someone is signed in (`prompt=login`, `max_age`).
+    /// - Returns: the redirect.
+    static func signInFirst(_ next: String, again: Bool = false) -> Response {
+        seeOtherPage("/signin?next=" + FormParameters.encode(next) + (again ? "&again=1" : ""))
     }
 
     /// A 303 to one of the pages, named by its route path (`/interact/ID`): below the issuer's path.
