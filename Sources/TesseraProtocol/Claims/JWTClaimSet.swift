@@ -40,10 +40,18 @@ public struct JWTClaimSet: Sendable, Hashable {
         }
     }
 
-    /// The scope a token carries: `scope` (RFC 8693 §4.2, space-delimited) or, failing that, an `scp` array.
+    /// The scope a token carries: `scope` (RFC 8693 §4.2, space-delimited) or, failing that, an `scp` array. Each
+    /// `scp` item must be one scope token of RFC 6749 §3.3's characters, as `scope` is parsed; an array with any other
+    /// item is malformed and carries nothing. Taken as it came, a look-alike item (`"\u{212A}YC"`, KELVIN SIGN) was
+    /// within a client's registered `KYC` by Swift's `==` while Cedar, comparing bytes, let it past a `forbid` on
+    /// `Scope::"KYC"`.
     public var scope: Scope {
         if let text = string("scope"), let scope = try? Scope(parsing: text) { return scope }
-        if case .array(let items) = values["scp"] { return Scope(items.compactMap(\.stringValue)) }
+        if case .array(let items) = values["scp"] {
+            let tokens = items.compactMap(\.stringValue)
+            guard tokens.count == items.count, tokens.allSatisfy(Scope.isScopeToken) else { return .empty }
+            return Scope(tokens)
+        }
         return .empty
     }
 

@@ -30,6 +30,13 @@ public struct Scope: Hashable, Sendable, CustomStringConvertible {
     public func isSubset(of other: Scope) -> Bool { Set(tokens).isSubset(of: Set(other.tokens)) }
     public func subtracting(_ other: Scope) -> Scope { Scope(Set(tokens).subtracting(other.tokens)) }
 
+    /// Whether `token` is one scope token: non-empty, each byte `%x21 / %x23-5B / %x5D-7E` (RFC 6749 §3.3, ASCII).
+    /// - Parameter token: The candidate.
+    /// - Returns: `true` for a well-formed scope token.
+    static func isScopeToken(_ token: String) -> Bool {
+        !token.isEmpty && token.utf8.allSatisfy(isScopeCharacter)
+    }
+
     private static func isScopeCharacter(_ byte: UInt8) -> Bool {
         byte == 0x21 || (0x23...0x5B).contains(byte) || (0x5D...0x7E).contains(byte)
     }
