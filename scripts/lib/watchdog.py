@@ -52,19 +52,20 @@ def command_line(pid):
         return "?"
 
 
-def diagnose(root, running):
+def list_running(running):
     print(f"\n== watchdog: still running; {len(running)} test(s) started and not finished:", flush=True)
     for name in sorted(running):
         print(f"   {name}", flush=True)
+
+
+def diagnose(root, running):
+    """Thread stacks first, then the processes and the unfinished tests: a CI log is often read from its
+    tail, and the stacks would push anything printed before them out of it."""
     processes = descendants(root)
-    print("== processes below the command:", flush=True)
-    for pid in processes:
-        print(f"   {pid} {command_line(pid)[:200]}", flush=True)
     gdb = shutil.which("gdb")
     if gdb is None:
         print("== (gdb not installed: no thread stacks)", flush=True)
-        return
-    for pid in processes:
+    for pid in processes if gdb else []:
         if ".xctest" in command_line(pid) or "PackageTests" in command_line(pid):
             print(f"== thread stacks of {pid}:", flush=True)
             subprocess.run(
@@ -74,6 +75,10 @@ def diagnose(root, running):
                 timeout=120,
                 check=False,
             )
+    print("== processes below the command:", flush=True)
+    for pid in processes:
+        print(f"   {pid} {command_line(pid)[:200]}", flush=True)
+    list_running(running)
 
 
 def main():
