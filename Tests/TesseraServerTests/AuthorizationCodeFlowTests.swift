@@ -555,13 +555,19 @@ import Testing
             #expect(replay.status == .badRequest)
             #expect(replay.location == nil)
 
-            // Another client cannot use it.
+            // Another client cannot use it, nor use it up: its own client still can (RFC 9126 §4: the request_uri is
+            // bound to the client that pushed it; whoever learns it must not be able to spend it).
             let (_, fresh) = try await Self.push(client, auth: basic, Self.pushed)
+            let freshURI = try #require(fresh["request_uri"] as? String)
             let other = try await browser.request(
-                "/authorize?"
-                    + FormParameters([("client_id", Self.spa), ("request_uri", try #require(fresh["request_uri"] as? String))]).encoded
+                "/authorize?" + FormParameters([("client_id", Self.spa), ("request_uri", freshURI)]).encoded
             )
             #expect(other.status == .badRequest)
+            let own = try await Self.approve(
+                browser,
+                "/authorize?" + FormParameters([("client_id", Self.web), ("request_uri", freshURI)]).encoded
+            )
+            #expect(Self.query(own)["code"] != nil, "\(own)")
         }
     }
 

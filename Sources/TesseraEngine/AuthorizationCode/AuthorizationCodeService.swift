@@ -105,9 +105,12 @@ public struct AuthorizationCodeService: Sendable {
             return .errorPage("The application that sent you here could not be identified: \(error.message).")
         }
         if let requestURI = query["request_uri"] {
-            // RFC 9126 §4: the pushed request replaces the query; it is used once.
+            // RFC 9126 §4: the pushed request replaces the query; it is used once, and only by the client that pushed
+            // it — checked before it is used up, so whoever learns another client's request_uri cannot spend it.
+            let idHash = TokenIssuer.hashToken(requestURI)
             guard requestURI.hasPrefix(Self.requestURIPrefix), requestURI.utf8.count <= 200,
-                let record = try await store.consumeRequest(idHash: TokenIssuer.hashToken(requestURI), at: now()),
+                try await store.request(idHash: idHash, at: now())?.clientID == client.id,
+                let record = try await store.consumeRequest(idHash: idHash, at: now()),
                 record.kind == AuthorizationRequestRecord.pushed, record.clientID == client.id,
                 let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
             else {
