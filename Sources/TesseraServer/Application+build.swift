@@ -182,7 +182,10 @@ public func buildApplication(
     )
     TokenManagementRoutes(engine: engine).addRoutes(to: oauth)
     PushedAuthorizationRoute(engine: engine).addRoutes(to: oauth)
-    UserInfoRoute(engine: engine).addRoutes(to: oauth)
+    // UserInfo takes DPoP proofs too: the nonce to use next goes on its every answer, as on the token endpoint's.
+    UserInfoRoute(engine: engine, endpoint: base + Endpoints.userInfo).addRoutes(
+        to: router.group().add(middleware: DPoPNonceMiddleware(dpop: engine.dpop)).add(middleware: DoorErrors(.oauth))
+    )
     if let registration { RegistrationRoute(service: registration, now: dependencies.now).addRoutes(to: oauth) }
     MetadataRoute(engine: engine, registrationEndpoint: registration?.endpoint).addRoutes(to: router)
     OperationsRoute(engine: engine, metrics: metrics, exposure: configuration.metrics).addRoutes(to: router)

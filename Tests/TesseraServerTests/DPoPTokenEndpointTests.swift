@@ -1,4 +1,5 @@
 // swift-format-ignore-file: NeverForceUnwrap
+
 // Fixtures unwrap literals they were written with, as swift-format already allows in XCTest files.
 import Crypto
 import Foundation
@@ -96,6 +97,84 @@ import Testing
                 try JSONDecoder().decode(AuthorizationServerMetadata.self, from: Data(buffer: $0.body))
             }
             #expect(metadata.dpopSigningAlgValuesSupported == ["ES256", "ES384", "EdDSA", "PS256", "RS256"])
+        }
+    }
+
+    /// RFC 9449 §7.1 at this server's own protected resource: UserInfo takes a DPoP-bound token with a proof by its
+    /// key naming it (`ath`), and refuses it as a bearer token (§7.2, no downgrade), with another key's proof, with a
+    /// proof for no token, with a replayed proof; a bearer token is refused under the DPoP scheme.
+    @Test func userInfoTakesADPoPBoundTokenWithAProofByItsKey() async throws {
+        let (basic, clock) = (basic, clock)
+        let withOpenID: (inout ServerConfiguration) -> Void = { configuration in
+            configuration.clients = configuration.clients.map { client in
+                var client = client
+                client.scopes += " openid"
+                return client
+            }
+        }
+        try await withApp(configure: withOpenID) { client, app in
+            let key = DPoPProofSigner()
+            let tokenEndpoint = app.engine.configuration.tokenEndpoint
+            let issued = try await Self.token(
+                client,
+                "grant_type=client_credentials&scope=openid",
+                auth: basic,
+                dpop: [key.proof(method: "POST", uri: tokenEndpoint, now: clock.now)]
+            )
+            let access = try #require(issued.body["access_token"] as? String, "\(issued.body)")
+            let issuer = app.engine.configuration.issuer
+            let userinfo = (issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer) + "/userinfo"
+            func call(_ authorization: String, _ proofs: [String]) async throws -> Answer {
+                var headers: HTTPFields = [.authorization: authorization]
+                for proof in proofs { headers.append(HTTPField(name: HTTPField.Name("DPoP")!, value: proof)) }
+                return try await client.execute(uri: "/userinfo", method: .get, headers: headers) { response in
+                    Answer(
+                        status: response.status,
+                        body: response.body.readableBytes == 0 ? [:] : try HTTPHelpers.json(response.body),
+                        headers: response.headers
+                    )
+                }
+            }
+            let good = key.proof(method: "GET", uri: userinfo, accessToken: access, now: clock.now)
+            let answered = try await call("DPoP \(access)", [good])
+            #expect(answered.status == .ok, "\(answered.body)")
+            #expect(answered.body["sub"] as? String == TestClients.secretClientID)
+
+            let refusals: [(String, String, [String], String)] = [
+                ("as a bearer token", "Bearer \(access)", [], "invalid_token"),
+                ("without a proof", "DPoP \(access)", [], "invalid_dpop_proof"),
+                ("replayed", "DPoP \(access)", [good], "invalid_dpop_proof"),
+                (
+                    "proof by another key", "DPoP \(access)",
+                    [DPoPProofSigner().proof(method: "GET", uri: userinfo, accessToken: access, now: clock.now)], "invalid_token"
+                ),
+                (
+                    "proof naming no token", "DPoP \(access)", [key.proof(method: "GET", uri: userinfo, now: clock.now)],
+                    "invalid_dpop_proof"
+                ),
+                (
+                    "proof for the token endpoint", "DPoP \(access)",
+                    [key.proof(method: "GET", uri: tokenEndpoint, accessToken: access, now: clock.now)], "invalid_dpop_proof"
+                ),
+            ]
+            for (what, authorization, proofs, error) in refusals {
+                let refused = try await call(authorization, proofs)
+                #expect(refused.status == .unauthorized, "\(what): \(refused.status)")
+                #expect(refused.error == error, "\(what): \(refused.body)")
+            }
+            #expect(try await call("DPoP \(access)", []).headers[.wwwAuthenticate]?.hasPrefix("DPoP error=\"invalid_dpop_proof\"") == true)
+
+            let bearer = try #require(
+                try await Self.token(client, "grant_type=client_credentials&scope=openid", auth: basic, dpop: []).body["access_token"]
+                    as? String
+            )
+            #expect(try await call("Bearer \(bearer)", []).status == .ok)
+            let bearerAsDPoP = try await call(
+                "DPoP \(bearer)",
+                [key.proof(method: "GET", uri: userinfo, accessToken: bearer, now: clock.now)]
+            )
+            #expect(bearerAsDPoP.status == .unauthorized)
+            #expect(bearerAsDPoP.error == "invalid_token")
         }
     }
 

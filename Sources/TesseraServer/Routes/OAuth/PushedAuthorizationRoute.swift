@@ -21,9 +21,12 @@ struct PushedAuthorizationRoute: Sendable {
     }
 }
 
-/// The UserInfo endpoint (OpenID Connect Core §5.3): a bearer access token with the `openid` scope.
+/// The UserInfo endpoint (OpenID Connect Core §5.3): an access token with the `openid` scope, bearer (RFC 6750 §2.1)
+/// or DPoP-bound with its proof (RFC 9449 §7.1).
 struct UserInfoRoute: Sendable {
     let engine: GrantEngine
+    /// This endpoint's URL as clients know it: the `htu` a DPoP proof must name.
+    let endpoint: String
 
     func addRoutes(to router: some RouterMethods<TesseraRequestContext>) {
         router.get(RouterPath(Endpoints.userInfo), use: userInfo)
@@ -32,10 +35,38 @@ struct UserInfoRoute: Sendable {
 
     @Sendable func userInfo(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let headers = request.headers[values: .authorization]
-        guard headers.count == 1, headers[0].lowercased().hasPrefix("bearer "), case let token = String(headers[0].dropFirst(7)),
-            !token.isEmpty
-        else { throw OAuthError(.invalidToken, "send the access token as Authorization: Bearer") }
-        // A refusal is answered with the RFC 6750 §3 challenge by the OAuth door's ``DoorErrors``.
-        return OAuthResponses.json(try await engine.userInfo(accessToken: token.trimmingCharacters(in: .whitespaces)))
+        let (scheme, token) = headers.count == 1 ? Self.credentials(headers[0]) : ("", "")
+        switch scheme {
+        case "bearer":
+            // A refusal is answered with the RFC 6750 §3 challenge by the OAuth door's ``DoorErrors``.
+            return OAuthResponses.json(try await engine.userInfo(accessToken: token))
+        case "dpop":
+            let proof = DPoPPresentation(headerValues: request.headers[values: .dpop], method: request.method.rawValue, uri: endpoint)
+            do {
+                return OAuthResponses.json(try await engine.userInfo(accessToken: token, dpop: proof))
+            } catch let error as OAuthError {
+                return Self.dpopRefusal(error, algorithms: engine.dpop.supportedAlgorithms)
+            }
+        default:
+            throw OAuthError(.invalidToken, "send the access token as Authorization: Bearer, or as Authorization: DPoP with a DPoP proof")
+        }
+    }
+
+    /// The scheme (lowercased) and the token of an `Authorization` header; empty strings when it has no token.
+    static func credentials(_ header: String) -> (String, String) {
+        guard let space = header.firstIndex(of: " ") else { return ("", "") }
+        let token = header[header.index(after: space)...].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? ("", "") : (header[..<space].lowercased(), token)
+    }
+
+    /// A refusal of a DPoP-scheme request (RFC 9449 §7.1): 401 with the `DPoP` challenge naming the error and the
+    /// algorithms accepted; `insufficient_scope` stays 403.
+    static func dpopRefusal(_ error: OAuthError, algorithms: [String]) -> Response {
+        var response = OAuthResponses.error(error)
+        if error.code == .invalidDPoPProof || error.code == .useDPoPNonce { response.status = .unauthorized }
+        let description = error.message.replacingOccurrences(of: "\"", with: "'")
+        response.headers[.wwwAuthenticate] =
+            "DPoP error=\"\(error.code.rawValue)\", error_description=\"\(description)\", algs=\"\(algorithms.joined(separator: " "))\""
+        return response
     }
 }
