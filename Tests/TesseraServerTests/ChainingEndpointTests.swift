@@ -347,6 +347,10 @@ import Testing
             #expect(try await F.exchange(a, subject: "not-a-jwt").error == "invalid_request")
             #expect(try await F.exchange(a, subject: token, type: TokenTypeIdentifier.refreshToken).error == "invalid_request")
             #expect(try await F.exchange(a, subject: token, type: "urn:example:saml").error == "invalid_request")
+            // An access token of ours named an ID token (RFC 8693 §3: the type says what the token is): refused.
+            let mislabelled = try await F.exchange(a, subject: token, type: TokenTypeIdentifier.idToken)
+            #expect(mislabelled.error == "invalid_request")
+            #expect(mislabelled.description.contains("not an ID token"), "\(mislabelled.description)")
             let missing = try await F.post(a, [("grant_type", GrantType.tokenExchange.rawValue), ("subject_token", token)])
             #expect(missing.error == "invalid_request")
             #expect(missing.description.contains("subject_token_type"))

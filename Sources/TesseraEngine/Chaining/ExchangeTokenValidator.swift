@@ -37,7 +37,7 @@ struct ExchangeTokenValidator: Sendable {
         }
         // A token of ours whose signature was already checked here: what parsing it would lead to (its `iss` is
         // ours), without the parse (issue 22).
-        if let entry = try await ledger.entryIfVerified(token) { return try validateOurs(entry, role: role) }
+        if let entry = try await ledger.entryIfVerified(token) { return try validateOurs(entry, type: type, role: role) }
         let jws: CompactJWS
         do { jws = try CompactJWS(parsing: token) } catch {
             throw OAuthError.invalidRequest("\(role) is not a JWT: \(error.message)")
@@ -45,7 +45,7 @@ struct ExchangeTokenValidator: Sendable {
         let unverified = try claims(jws, role: role)
         guard let tokenIssuer = unverified.string("iss") else { throw OAuthError.invalidRequest("\(role) has no 'iss' claim") }
         if tokenIssuer == issuer {
-            return try await validateOurs(token, role: role)
+            return try await validateOurs(token, type: type, role: role)
         }
         guard type != TokenTypeIdentifier.accessToken else {
             throw OAuthError.invalidRequest("\(role) is not an access token issued by this server")
@@ -74,14 +74,20 @@ struct ExchangeTokenValidator: Sendable {
 
     /// One of our access tokens, as the ledger knows it: its holder is an OAuth client or a GNAP
     /// instance, never confused (a GNAP token's `client_id` does not name an OAuth client).
-    private func validateOurs(_ token: String, role: String) async throws -> PresentedToken {
+    private func validateOurs(_ token: String, type: String, role: String) async throws -> PresentedToken {
         guard let entry = try await ledger.entry(for: token) else {
             throw OAuthError.invalidRequest("\(role) is not an access token of this server")
         }
-        return try validateOurs(entry, role: role)
+        return try validateOurs(entry, type: type, role: role)
     }
 
-    private func validateOurs(_ entry: LedgerEntry, role: String) throws -> PresentedToken {
+    private func validateOurs(_ entry: LedgerEntry, type: String, role: String) throws -> PresentedToken {
+        // RFC 8693 §3: the type says what the token is; an access token named an ID token is refused, not read as one.
+        guard type != TokenTypeIdentifier.idToken else {
+            throw OAuthError.invalidRequest(
+                "\(role) is an access token of this server, not an ID token: name it \(TokenTypeIdentifier.accessToken)"
+            )
+        }
         guard entry.expiresAt > now() else { throw OAuthError.invalidRequest("\(role) has expired") }
         guard entry.active else { throw OAuthError.invalidRequest("\(role) was revoked or is unknown") }
         let details = entry.authorizationDetails
