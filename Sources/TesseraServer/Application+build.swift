@@ -213,7 +213,7 @@ public func buildApplication(
         .addRoutes(to: pages)
     AccountRoutes(
         service: engine.authorization,
-        gnap: engine.gnap,
+        engine: engine,
         people: people,
         cookie: SessionCookie(issuer: issuer),
         catalogs: catalogs

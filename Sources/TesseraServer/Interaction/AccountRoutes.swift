@@ -10,7 +10,7 @@ import TesseraProtocol
 /// Only the person who gave a consent or approved a grant can withdraw it.
 struct AccountRoutes: Sendable {
     let service: AuthorizationCodeService
-    let gnap: GNAPService
+    let engine: GrantEngine
     let people: PeopleService
     let cookie: SessionCookie
     /// The languages of the pages (`Accept-Language`, RFC 9110 §12.5.4).
@@ -41,7 +41,7 @@ struct AccountRoutes: Sendable {
     private func accountPage(_ username: String, csrf: String, notice: MessageID? = nil, _ m: MessageCatalog) async throws -> HTML {
         AccountPages.account(
             try await service.consents(of: username),
-            grants: try await gnap.approvedGrants(of: username),
+            grants: try await engine.gnap.approvedGrants(of: username),
             person: try await people.person(username: username),
             csrf: csrf,
             notice: notice,
@@ -70,7 +70,7 @@ struct AccountRoutes: Sendable {
         let withdrawn =
             switch kind {
             case .consent: try await service.withdrawConsent(id: id, username: username)
-            case .gnapGrant: try await gnap.withdrawGrant(id: id, username: username)
+            case .gnapGrant: try await engine.revoke(.approvedGrant(id: id), by: .person(username)) == nil
             }
         guard withdrawn else {
             return PageLayout.message(.nothingToWithdrawTitle, .nothingToWithdraw, m, status: .notFound, kind: "error")
