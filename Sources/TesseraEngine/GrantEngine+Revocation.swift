@@ -12,6 +12,8 @@ public enum Revocation: Sendable {
     case grant(GNAPGrantRecord, presentedHash: String)
     /// A GNAP grant a person approved, withdrawn by them (RFC 9635 §1.5), by the id the account page showed.
     case approvedGrant(id: String)
+    /// A remembered OAuth consent, withdrawn by the person who gave it: its codes spent, its grants revoked.
+    case consent(id: String)
 }
 
 /// Who asks to revoke, as the door authenticated them.
@@ -31,9 +33,9 @@ public enum Revoker: Sendable {
 extension GrantEngine {
     /// The one revocation, whichever door asks (issue 19): what is named is found, the caller must hold it
     /// (``Revoker/holds(_:)``: OAuth clients and GNAP instances are different name spaces) or, for a person, have
-    /// approved it (``GNAPService/isApprovedByAPerson(_:)``), and the store revokes it with every token derived from it. Something
-    /// unknown is revoked already (RFC 7009 §2.2); a person's grant not found, not theirs or no longer approved is
-    /// refused alike, so nobody learns of another's grants.
+    /// approved or consented to it (``GNAPService/isApprovedByAPerson(_:)``), and the store revokes it with every token derived from it. Something
+    /// unknown is revoked already (RFC 7009 §2.2); a person's grant or consent not found, not theirs or no longer in
+    /// force is refused alike, so nobody learns of another's.
     /// - Parameters:
     ///   - revocation: what is revoked.
     ///   - revoker: who asks, as the door authenticated them.
@@ -73,6 +75,11 @@ extension GrantEngine {
                 if try await gnap.finalize(&grant, expected: grant.continuationHash, state: grant.state) { return nil }
             }
             return notHeld
+        case .consent(let id):
+            guard case .person(let username) = revoker, PresentedIdentifier.isCanonical(id, as: .serverIdentifier),
+                let grants = try await stores.authorizationCodes.withdrawConsent(id: id, subject: username, at: now())
+            else { return notHeld }
+            for grant in grants { _ = try await stores.tokens.revokeGrant(id: grant, at: now()) }
         }
         return nil
     }

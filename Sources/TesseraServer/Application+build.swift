@@ -212,7 +212,6 @@ public func buildApplication(
     AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer), catalogs: catalogs)
         .addRoutes(to: pages)
     AccountRoutes(
-        service: engine.authorization,
         engine: engine,
         people: people,
         cookie: SessionCookie(issuer: issuer),
