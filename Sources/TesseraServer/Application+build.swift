@@ -215,8 +215,7 @@ public func buildApplication(
     AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer), catalogs: catalogs)
         .addRoutes(to: pages)
     AccountRoutes(
-        service: engine.authorization,
-        gnap: engine.gnap,
+        engine: engine,
         people: people,
         cookie: SessionCookie(issuer: issuer),
         catalogs: catalogs

@@ -162,7 +162,7 @@ import Testing
             #expect(pending.status == .ok, "\(pending.json)")
             let redirect = try #require((pending.json["interact"] as? [String: Any])?["redirect"] as? String)
             let interaction = String(redirect.split(separator: "/").last ?? "")
-            await #expect(throws: GNAPService.InteractionProblem.wrongOwner) {
+            await #expect(throws: GNAPService.InteractionProblem.routed) {
                 _ = try await app.engine.gnap.interaction(id: interaction, for: "bob")
             }
             _ = try await app.engine.gnap.interaction(id: interaction, for: "alice")

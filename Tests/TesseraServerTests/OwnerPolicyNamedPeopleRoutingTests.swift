@@ -81,4 +81,36 @@ extension OwnerPolicyDoorsTests {
             #expect(try await app.engine.stores.gnap.grant(id: albums.grant)?.subject == "alice")
         }
     }
+
+    /// The page's `<h1>`.
+    static func heading(_ body: String) -> String? {
+        body.components(separatedBy: "<h1>").dropFirst().first?.components(separatedBy: "</h1>").first
+    }
+
+    /// A routing refusal says what it is (issue 19): the policies route payroll to its owner, so alice's consent
+    /// page answers 403 "someone else must approve", without naming bob; the client's hint naming alice, which
+    /// bob meets on the albums page, keeps the "not yours" page.
+    @Test func aRoutingRefusalSaysSomeoneElseMustApproveWithoutNamingThem() async throws {
+        let owner = try OwnerPolicy(text: Self.payrollIsBobs, source: "owner.cedar")
+        let app = try await TestServer.build(now: clock.closure) { configuration in
+            configuration.policy = owner
+            configuration.users = ["alice", "bob"].map { UserDefinition(username: $0, password: $0 + "-password") }
+        }
+        try await app.application.test(.router) { client in
+            let payroll = try await hintedGrant(client, app, access: ["payroll"])
+            let albums = try await hintedGrant(client, app, access: ["albums"])
+            let alice = AuthorizationCodeFlowTests.Browser(client)
+            try await alice.signIn()
+            let bob = AuthorizationCodeFlowTests.Browser(client)
+            try await bob.signIn(username: "bob", password: "bob-password")
+
+            let routed = try await alice.request(payroll.page)
+            #expect(routed.status == .forbidden)
+            #expect(Self.heading(routed.body) == "Someone else must approve this", "\(routed.body)")
+            #expect(!routed.body.contains("bob"), "the owner's name leaked")
+            let hinted = try await bob.request(albums.page)
+            #expect(hinted.status == .forbidden)
+            #expect(Self.heading(hinted.body) == "Not yours to approve", "\(hinted.body)")
+        }
+    }
 }

@@ -37,11 +37,11 @@ extension TwoDoorsTests {
             let oauth = try await oauthToken(client)
             let gnap = try await gnapParent(client, app)
 
-            let refusal = try await app.engine.revoke(.token(oauth), by: instance)
+            let refusal = try await app.engine.revoke(.token(oauth), by: .client(instance))
             #expect(refusal?.code == .clientNotEntitled, "a GNAP instance revoked an OAuth client's token")
             #expect(try await TokenLedgerTests.oauthIntrospect(client, oauth)["active"] as? Bool == true)
 
-            #expect(try await app.engine.revoke(.token(gnap.value), by: instance) == nil)
+            #expect(try await app.engine.revoke(.token(gnap.value), by: .client(instance)) == nil)
             #expect(try await TokenLedgerTests.oauthIntrospect(client, gnap.value)["active"] as? Bool == false)
             #expect(try await gnapIntrospect(client, app, gnap.value)["active"] as? Bool == false)
         }

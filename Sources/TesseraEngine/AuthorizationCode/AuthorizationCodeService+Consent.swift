@@ -53,17 +53,6 @@ extension AuthorizationCodeService {
         }
     }
 
-    /// Withdraws one of the person's consents and revokes every access and refresh token issued
-    /// under it. - Returns: `false`, changing nothing, when the person has no such consent in force.
-    public func withdrawConsent(id: String, username: String) async throws -> Bool {
-        guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier),
-            let grants = try await store.withdrawConsent(id: id, subject: username, at: now())
-        else { return false }
-        let current = now()
-        for grant in grants { try await tokens.revokeGrant(id: grant, at: current) }
-        return true
-    }
-
     /// The consent a decision is made under: the remembered one, or a new one recording what was
     /// approved (the scope after partial approval, the resources, the ticked details as asked).
     func rememberConsent(

@@ -58,7 +58,6 @@ public struct AuthorizationCodeService: Sendable {
     public let configuration: Configuration
     let clients: any ClientStore
     let store: any AuthorizationCodeStore
-    let tokens: any TokenStore
     let authenticator: ClientAuthenticator
     let resourceCheck: ResourceCheck
     let authorizationDetails: AuthorizationDetailsProcessor
@@ -79,7 +78,6 @@ public struct AuthorizationCodeService: Sendable {
         self.configuration = configuration
         self.clients = stores.clients
         self.store = stores.authorizationCodes
-        self.tokens = stores.tokens
         self.authenticator = authenticator
         self.resourceCheck = resourceCheck
         self.now = now

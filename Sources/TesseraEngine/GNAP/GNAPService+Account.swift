@@ -3,9 +3,8 @@ public import TesseraProtocol
 import TesseraStorage
 
 /// The person's side of GNAP grants after approval (issue 21): the account page lists the grants a
-/// person approved and lets them withdraw one. Withdrawing finalizes the grant (RFC 9635 §1.5: no
-/// continuation, no new tokens) and revokes its tokens in the same store transaction, as the
-/// client's own revocation (RFC 9635 §5.4) does; the revocation is the resource owner's.
+/// person approved; withdrawing one is ``GrantEngine/revoke(_:by:)`` of ``Revocation/approvedGrant(id:)``,
+/// which finalizes the grant (RFC 9635 §1.5) and revokes its tokens, as the client's own revocation (§5.4) does.
 extension GNAPService {
     /// An approved grant as the account page shows it.
     public struct ApprovedGrant: Sendable {
@@ -39,25 +38,9 @@ extension GNAPService {
 
     /// A registered instance's grant for its own allowed access has the instance as its subject
     /// (no person decided it): it is no person's to list or withdraw, even one whose username
-    /// happens to equal the instance id.
+    /// happens to equal the instance id. Nor is a derived token's grant (RFC 9767 §4), which has the
+    /// parent's subject but no continuation: the person approved its parent, whose withdrawal revokes it.
     static func isApprovedByAPerson(_ grant: GNAPGrantRecord) -> Bool {
-        grant.subject != nil && grant.subject != grant.instanceID
-    }
-
-    /// Withdraws a grant `username` approved: it is finalized and every token issued under it revoked.
-    /// The id goes through ``PresentedIdentifier`` like every server-minted id; a grant approved by
-    /// someone else, not approved, or already finalized is not found.
-    /// - Returns: `false`, changing nothing, when there is no such grant of this person in force.
-    public func withdrawGrant(id: String, username: String) async throws -> Bool {
-        guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier) else { return false }
-        // The client may continue (rotating the continuation hash) meanwhile: re-read and retry.
-        for _ in 0..<5 {
-            guard let current = try await stores.gnap.grant(id: id), current.state == .approved, current.subject == username,
-                Self.isApprovedByAPerson(current)
-            else { return false }
-            var finalized = current
-            if try await finalize(&finalized, expected: current.continuationHash, state: current.state) { return true }
-        }
-        return false
+        grant.subject != nil && grant.subject != grant.instanceID && grant.continuationHash != nil
     }
 }

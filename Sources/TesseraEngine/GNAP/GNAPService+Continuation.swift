@@ -16,7 +16,7 @@ extension GrantEngine {
         guard presented.message.method == "DELETE", let continued = asked.request.gnap?.continued else {
             return try await gnap.respond(try await answer(asked.request, from: asked.client), to: asked)
         }
-        if let refusal = try await revoke(.grant(continued.grant, presentedHash: continued.presentedHash), by: asked.client) {
+        if let refusal = try await revoke(.grant(continued.grant, presentedHash: continued.presentedHash), by: .client(asked.client)) {
             throw refusal.gnap
         }
         return nil

@@ -88,7 +88,7 @@ extension GNAPService {
             clientNonce: interact.finish?.nonce,
             serverNonce: serverNonce,
             hashMethod: interact.finish?.hashMethod ?? "sha-256",
-            owner: try resourceOwner(for: request, client: client),
+            owner: try resourceOwner(for: request, client: client)?.name,
             clientName: clientName.map { String($0.prefix(200)) },
             clientURI: clientURI.map { String($0.prefix(500)) },
             state: .waiting,
@@ -132,8 +132,11 @@ extension GNAPService {
         case alreadyUsed
         /// The grant was decided elsewhere, finalized or revoked.
         case notPending
-        /// The grant is routed to another resource owner.
+        /// The client's hint names another person (RFC 9635 §2.4).
         case wrongOwner
+        /// The policies route the grant to another person, its resource owner, or to no single person
+        /// (docs/policy.md, "Routing"); who is not told.
+        case routed
         /// The rights changed since the page was shown (or the form names no rights digest): the
         /// person must see the request as it stands before deciding.
         case changed
@@ -205,14 +208,14 @@ extension GNAPService {
         // the interaction; a request that can no longer be routed is no one's to approve.
         let instance = try await registeredInstance(grant.instanceID)
         let client = Self.identity(instance: instance, thumbprint: grant.keyThumbprint)
-        let owner: String?
-        do { owner = try resourceOwner(for: request, client: client) } catch { throw InteractionProblem.wrongOwner }
-        if let owner, owner != username { throw InteractionProblem.wrongOwner }
+        let owner: (name: String, routed: Bool)?
+        do { owner = try resourceOwner(for: request, client: client) } catch { throw InteractionProblem.routed }
+        if let owner, owner.name != username { throw owner.routed ? InteractionProblem.routed : .wrongOwner }
         // Who may approve is policy too (gnap.interaction.resource_owners is translated into it,
         // docs/policy.md): a right the one decision point refuses for this person is not theirs to give.
         if request.accessToken != nil {
             let question = AccessRequest(gnap: request).question(.approve, by: client, user: username)
-            if !decisions.decide(question).refusals.isEmpty { throw InteractionProblem.wrongOwner }
+            if !decisions.decide(question).refusals.isEmpty { throw InteractionProblem.routed }
         }
         return InteractionView(
             interaction: interaction,

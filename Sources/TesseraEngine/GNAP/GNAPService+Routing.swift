@@ -15,16 +15,17 @@ extension GNAPService {
     ///   - request: the grant request.
     ///   - client: the grant's client as every other decision sees it: the registered instance and its
     ///     `allowed_access` from the one registry (configuration file or `tessera clients`), else its key.
-    /// - Returns: the one person who may approve, or `nil` when anyone signed in may answer.
+    /// - Returns: the one person who may approve, and whether the policies route the grant to them (rather than
+    ///   the client's hint naming them); `nil` when anyone signed in may answer.
     /// - Throws: ``GNAPError`` `request_denied` when the rights belong to more than one owner: one
     ///   person's approval never decides for another's resources, so such a request is refused (the
     ///   client asks for each owner's rights in its own grant); also when routing would need more than
     ///   ``OwnerRouting/decisionBudget`` decisions.
-    func resourceOwner(for request: GNAPGrantRequest, client: ClientIdentity) throws(GNAPError) -> String? {
+    func resourceOwner(for request: GNAPGrantRequest, client: ClientIdentity) throws(GNAPError) -> (name: String, routed: Bool)? {
         let configuredOwners = Set(configuration.interaction.resourceOwners.values)
         if !configuredOwners.isEmpty || !decisions.namedPeople.isEmpty, request.accessToken != nil {
             var routing = OwnerRouting(decisions: decisions, configuredOwners: configuredOwners)
-            if let owner = try routing.owner(of: AccessRequest(gnap: request).question(.approve, by: client)) { return owner }
+            if let owner = try routing.owner(of: AccessRequest(gnap: request).question(.approve, by: client)) { return (owner, true) }
         }
         func named(_ identifiers: [[String: JSONValue]]?) -> String? {
             for identifier in identifiers ?? [] {
@@ -36,7 +37,7 @@ extension GNAPService {
             }
             return nil
         }
-        if case .value(let subIDs, _)? = request.user, let owner = named(subIDs) { return owner }
-        return named(request.subject?.subIDs)
+        if case .value(let subIDs, _)? = request.user, let owner = named(subIDs) { return (owner, false) }
+        return named(request.subject?.subIDs).map { ($0, false) }
     }
 }

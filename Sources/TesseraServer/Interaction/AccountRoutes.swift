@@ -9,8 +9,7 @@ import TesseraProtocol
 /// withdraw one and revoke the tokens issued under it (a GNAP grant is finalized, RFC 9635 §1.5).
 /// Only the person who gave a consent or approved a grant can withdraw it.
 struct AccountRoutes: Sendable {
-    let service: AuthorizationCodeService
-    let gnap: GNAPService
+    let engine: GrantEngine
     let people: PeopleService
     let cookie: SessionCookie
     /// The languages of the pages (`Accept-Language`, RFC 9110 §12.5.4).
@@ -40,8 +39,8 @@ struct AccountRoutes: Sendable {
 
     private func accountPage(_ username: String, csrf: String, notice: MessageID? = nil, _ m: MessageCatalog) async throws -> HTML {
         AccountPages.account(
-            try await service.consents(of: username),
-            grants: try await gnap.approvedGrants(of: username),
+            try await engine.authorization.consents(of: username),
+            grants: try await engine.gnap.approvedGrants(of: username),
             person: try await people.person(username: username),
             csrf: csrf,
             notice: notice,
@@ -67,12 +66,8 @@ struct AccountRoutes: Sendable {
             return InteractionRoutes.signInFirst("/account")
         }
         guard PeopleService.checkCSRF(form["csrf"], session: session) else { return InteractionRoutes.csrfFailure(m) }
-        let withdrawn =
-            switch kind {
-            case .consent: try await service.withdrawConsent(id: id, username: username)
-            case .gnapGrant: try await gnap.withdrawGrant(id: id, username: username)
-            }
-        guard withdrawn else {
+        let revocation: Revocation = kind == .consent ? .consent(id: id) : .approvedGrant(id: id)
+        guard try await engine.revoke(revocation, by: .person(username)) == nil else {
             return PageLayout.message(.nothingToWithdrawTitle, .nothingToWithdraw, m, status: .notFound, kind: "error")
         }
         context.logger.info("consent withdrawn", metadata: ["tessera.user": "\(username)", "tessera.kind": "\(kind)"])

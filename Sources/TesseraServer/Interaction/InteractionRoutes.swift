@@ -311,6 +311,7 @@ struct InteractionRoutes: Sendable {
             case .alreadyUsed: (.alreadyUsedTitle, .alreadyUsed, .gone)
             case .notPending: (.notPendingTitle, .notPending, .conflict)
             case .wrongOwner: (.wrongOwnerTitle, .wrongOwner, .forbidden)
+            case .routed: (.routedTitle, .routed, .forbidden)
             case .changed: (.changedTitle, .changed, .conflict)
             }
         return PageLayout.message(title, text, m, status: status, kind: "error")

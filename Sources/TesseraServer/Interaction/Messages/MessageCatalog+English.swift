@@ -143,6 +143,9 @@ extension MessageCatalog {
             .notPending: "This request was decided elsewhere, cancelled or has expired.",
             .wrongOwnerTitle: "Not yours to approve",
             .wrongOwner: "This request is waiting for another person. Sign in as that person to answer it.",
+            .routedTitle: "Someone else must approve this",
+            .routed:
+                "Under this service's policies, this request must be approved by another person, the owner of what it asks for. It cannot be approved with your account.",
             .changedTitle: "The request changed",
             .changed:
                 "The application changed what it asks for after this page was shown, so nothing was approved. Reload the page to see the request as it stands.",

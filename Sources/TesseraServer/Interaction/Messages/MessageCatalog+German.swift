@@ -149,6 +149,9 @@ extension MessageCatalog {
             .notPending: "Über diese Anfrage wurde anderswo entschieden, sie wurde abgebrochen oder ist abgelaufen.",
             .wrongOwnerTitle: "Nicht Ihre Anfrage",
             .wrongOwner: "Diese Anfrage wartet auf eine andere Person. Melden Sie sich als diese Person an, um sie zu beantworten.",
+            .routedTitle: "Jemand anderes muss zustimmen",
+            .routed:
+                "Nach den Richtlinien dieses Dienstes muss eine andere Person diese Anfrage erlauben, der das Angefragte gehört. Mit Ihrem Konto kann sie nicht erlaubt werden.",
             .changedTitle: "Die Anfrage hat sich geändert",
             .changed:
                 "Die Anwendung hat ihre Anfrage geändert, nachdem diese Seite angezeigt wurde; daher wurde nichts erlaubt. Laden Sie die Seite neu, um die aktuelle Anfrage zu sehen.",

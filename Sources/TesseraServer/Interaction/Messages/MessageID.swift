@@ -145,6 +145,8 @@ enum MessageID: String, CaseIterable, Sendable {
     case notPending = "error.not_pending"
     case wrongOwnerTitle = "error.wrong_owner_title"
     case wrongOwner = "error.wrong_owner"
+    case routedTitle = "error.routed_title"
+    case routed = "error.routed"
     case changedTitle = "error.changed_title"
     case changed = "error.changed"
     case cannotContinueTitle = "error.cannot_continue_title"
