@@ -226,6 +226,23 @@ import Testing
 
     // MARK: - F1: a modification waiting for a person
 
+    /// While a wider modification waits, the grant stays alice's: listed on her account with what her live
+    /// tokens carry, and withdrawing it ends her token.
+    @Test func aGrantWaitingForAWiderApprovalStaysWithdrawable() async throws {
+        try await withParty { party in
+            let alice = try await approved(party, [Self.read], by: "alice")
+            let pending = try await modify(party, alice, to: [Self.readDelete], interact: true)
+            #expect(pending.status == .ok, "\(pending.json)")
+            #expect(try await active(party, alice.value))
+
+            let listed = try await party.app.engine.gnap.approvedGrants(of: "alice")
+            #expect(listed.map(\.id) == [alice.grantID], "the pending grant is still alice's to see")
+            #expect(listed.first?.tokens.map(\.access) == [[Self.read]], "shown with what she approved, not what is asked")
+            #expect(try await party.app.engine.gnap.withdrawGrant(id: alice.grantID, username: "alice"))
+            #expect(try await active(party, alice.value) == false)
+        }
+    }
+
     /// A person denying the modification ends the grant's tokens at the decision, not at the client's next poll.
     @Test func aDeniedModificationEndsTheTokensAtTheDecision() async throws {
         try await withParty { party in
