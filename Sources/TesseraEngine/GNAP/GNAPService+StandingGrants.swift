@@ -27,9 +27,13 @@ extension GNAPService {
             let request = try? Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
             return request?.accessToken?.requests ?? []
         }
-        return try await stores.gnap.liveTokens(grantID: grant.id).compactMap { token in
-            guard let access = try? Self.decode([GNAPAccessRight].self, from: Array(token.access.utf8)) else { return nil }
-            return GNAPTokenRequest(access: access, label: token.label, flags: token.flags.isEmpty ? nil : token.flags)
+        // Each poll of an approved grant mints another token with the same rights: each set is shown once.
+        var shown: [GNAPTokenRequest] = []
+        for token in try await stores.gnap.liveTokens(grantID: grant.id) {
+            guard let access = try? Self.decode([GNAPAccessRight].self, from: Array(token.access.utf8)) else { continue }
+            let held = GNAPTokenRequest(access: access, label: token.label, flags: token.flags.isEmpty ? nil : token.flags)
+            if !shown.contains(held) { shown.append(held) }
         }
+        return shown
     }
 }
