@@ -69,7 +69,9 @@ extension GrantEngine {
             guard case .person(let username) = revoker, PresentedIdentifier.isCanonical(id, as: .serverIdentifier) else { return notHeld }
             // The client may continue (rotating the continuation hash) meanwhile: re-read and retry.
             for _ in 0..<5 {
-                guard var grant = try await stores.gnap.grant(id: id), grant.state == .approved, grant.subject == username,
+                // Pending too: a modification waiting for a person keeps the grant its approver's to withdraw (review F1).
+                guard var grant = try await stores.gnap.grant(id: id), grant.state == .approved || grant.state == .pending,
+                    grant.subject == username,
                     GNAPService.isApprovedByAPerson(grant)
                 else { return notHeld }
                 if try await gnap.finalize(&grant, expected: grant.continuationHash, state: grant.state) { return nil }

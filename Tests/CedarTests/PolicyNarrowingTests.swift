@@ -1,4 +1,5 @@
 // swift-format-ignore-file: NeverUseForceTry
+
 // Fixtures unwrap literals they were written with, as swift-format already allows in XCTest files.
 import Cedar
 import Testing
@@ -56,6 +57,33 @@ import Testing
         #expect(try allows(original, principal: "alice", action: "write"))
         // Round trip through the parser.
         #expect(PolicyFormatter.format(try PolicySet(parsing: text)) == text + "\n")
+    }
+
+    /// `isNarrowing(of:)` recognizes what `narrowed` derives (also read back from its text), and nothing wider.
+    @Test func aNarrowingIsRecognizedFromItsTextAndNothingWiderIs() throws {
+        func policy(_ text: String) throws -> Policy { try #require(try PolicySet(parsing: text).staticPolicies.first) }
+        let original = try policy(#"permit (principal in Group::"staff", action in [Action::"read", Action::"write"], resource is Doc);"#)
+        let narrowed = try #require(
+            original.narrowed(
+                principal: EntityUID("User", "bob"),
+                actions: [EntityUID("Action", "read")],
+                conditions: [try PolicyCondition(parsing: "context.amount <= 10")]
+            )
+        )
+        #expect(narrowed.isNarrowing(of: original))
+        #expect(try policy(PolicyFormatter.format(narrowed)).isNarrowing(of: original))
+        #expect(original.isNarrowing(of: original))
+        #expect(!original.isNarrowing(of: narrowed), "the original is wider")
+        // The pinned principal without the kept `principal in` condition would admit anyone pinned.
+        #expect(try !policy(#"permit (principal == User::"bob", action == Action::"read", resource is Doc);"#).isNarrowing(of: original))
+        #expect(
+            try !policy(#"permit (principal in Group::"staff", action == Action::"delete", resource is Doc);"#).isNarrowing(of: original)
+        )
+        #expect(try !policy(#"permit (principal in Group::"staff", action == Action::"read", resource);"#).isNarrowing(of: original))
+        // A forbid only as it is: a condition added to it would forbid less.
+        let forbid = try policy(#"forbid (principal, action, resource is Doc);"#)
+        #expect(forbid.isNarrowing(of: forbid))
+        #expect(try !policy(#"forbid (principal, action, resource is Doc) when { context.amount > 10 };"#).isNarrowing(of: forbid))
     }
 
     @Test func actionsOutsideThePolicyOrEmptyAreRefused() throws {

@@ -185,6 +185,44 @@ import Testing
         }
     }
 
+    /// RFC 9635 §5.3: the person's decision revokes, with it, the grant's earlier tokens it names (and what was
+    /// derived from them); a decision that is refused revokes nothing.
+    @Test(arguments: StoreBackend.allCases)
+    func aDecisionRevokesTheTokensItNames(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let issued = { (jti: String, manage: String) in
+                GNAPIssuedToken(
+                    token: GNAPTokenRecord(
+                        manageID: manage,
+                        managementHash: "h-" + manage,
+                        grantID: "g5",
+                        jti: jti,
+                        label: nil,
+                        access: "[]",
+                        flags: [],
+                        createdAt: Self.now
+                    ),
+                    accessToken: StoreFixtures.issuance(jti: jti, grant: "g5").accessToken
+                )
+            }
+            try await stores.gnap.createGrant(GNAPStoreConformanceTests.grant("g5"), issued: [issued("t5", "m5"), issued("t6", "m6")])
+            try await stores.interactions.createInteraction(Self.interaction("i5", grant: "g5"))
+            let decision = GNAPInteractionDecision(
+                approve: true,
+                subject: "bob",
+                narrowedRequest: nil,
+                interactRefHash: "r5",
+                revoking: ["m5"]
+            )
+            #expect(try await !stores.interactions.decide(interactionID: "i5", decision, at: Self.now.addingTimeInterval(3600)))
+            #expect(try await stores.gnap.liveTokens(grantID: "g5").map(\.manageID) == ["m5", "m6"], "a refused decision revokes nothing")
+            #expect(try await stores.interactions.decide(interactionID: "i5", decision, at: Self.now))
+            #expect(try await stores.gnap.liveTokens(grantID: "g5").map(\.manageID) == ["m6"])
+            #expect(try await stores.tokens.accessToken(jti: "t5")?.revokedAt != nil)
+            #expect(try await stores.tokens.accessToken(jti: "t6")?.revokedAt == nil)
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func expiredInteractionsAndDecidedGrantsRefuseDecisions(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in

@@ -85,6 +85,71 @@ import Testing
         }
     }
 
+    /// RFC 9635 §5.3: a write that replaces a grant's approval revokes, in the same transaction, the earlier
+    /// tokens it names (and what was derived from them); an out-of-band decision revokes every token of another
+    /// subject (all of them on a denial). Tokens of other grants are never reached.
+    @Test(arguments: StoreBackend.allCases)
+    func aReplacedApprovalRevokesTheTokensItNoLongerCovers(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let issued = { (jti: String, manage: String, grant: String, subject: String) in
+                var access = Self.token(jti, grant: grant, parent: TokenParent(.gnap)).accessToken
+                access.subject = subject
+                let token = GNAPTokenRecord(
+                    manageID: manage,
+                    managementHash: "h-" + manage,
+                    grantID: grant,
+                    jti: jti,
+                    label: nil,
+                    access: "[]",
+                    flags: [],
+                    createdAt: Self.now
+                )
+                return GNAPIssuedToken(token: token, accessToken: access)
+            }
+            try await stores.gnap.createGrant(
+                GNAPStoreConformanceTests.grant("sg1", state: .approved),
+                issued: [issued("st1", "sm1", "sg1", "alice"), issued("st2", "sm2", "sg1", "alice")]
+            )
+            try await stores.gnap.createGrant(
+                GNAPStoreConformanceTests.grant("sg2", state: .approved),
+                issued: [issued("st3", "sm3", "sg2", "alice")]
+            )
+            try await stores.tokens.record(Self.exchanged("sx1", from: "st1"))
+            #expect(try await stores.gnap.liveTokens(grantID: "sg1").map(\.manageID) == ["sm1", "sm2"])
+
+            // A modification (updateGrant) names what it ends; another grant's token named by mistake is untouched.
+            var narrowed = GNAPStoreConformanceTests.grant("sg1", state: .approved, continuation: "c2")
+            narrowed.subject = "alice"
+            let updated = try await stores.gnap.updateGrant(
+                narrowed,
+                expectedContinuationHash: "c1",
+                expectedState: .approved,
+                issued: [],
+                consumingInteractRef: nil,
+                revoking: ["sm1", "sm3"]
+            )
+            #expect(updated)
+            #expect(try await Self.active(stores, ["st1", "sx1", "st2", "st3"]) == ["st2", "st3"])
+            #expect(try await stores.gnap.liveTokens(grantID: "sg1").map(\.manageID) == ["sm2"])
+
+            // Waiting for a person again, then approved out of band by bob: alice's token ends with the decision.
+            var waiting = narrowed
+            (waiting.state, waiting.continuationHash) = (.pending, "c3")
+            #expect(try await stores.gnap.updateGrant(waiting, expectedContinuationHash: "c2", expectedState: .approved, issued: []))
+            #expect(try await Self.active(stores, ["st2"]) == ["st2"])
+            #expect(try await stores.gnap.decide(grantID: "sg1", approve: true, subject: "bob", at: Self.now))
+            #expect(try await Self.active(stores, ["st2", "st3"]) == ["st3"])
+
+            // Approved again by the same person: her token stays; denied: every token ends.
+            try await stores.gnap.createGrant(GNAPStoreConformanceTests.grant("sg3"), issued: [issued("st4", "sm4", "sg3", "alice")])
+            #expect(try await stores.gnap.decide(grantID: "sg3", approve: true, subject: "alice", at: Self.now))
+            #expect(try await Self.active(stores, ["st4"]) == ["st4"])
+            try await stores.gnap.createGrant(GNAPStoreConformanceTests.grant("sg4"), issued: [issued("st5", "sm5", "sg4", "alice")])
+            #expect(try await stores.gnap.decide(grantID: "sg4", approve: false, subject: nil, at: Self.now))
+            #expect(try await Self.active(stores, ["st5", "st3"]) == ["st3"])
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func gnapRevocationPathsCascade(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in

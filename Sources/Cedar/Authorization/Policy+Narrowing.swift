@@ -105,6 +105,25 @@ extension Policy {
     }
 }
 
+extension Policy {
+    /// Whether this policy is `original` narrowed as ``narrowed(principal:actions:conditions:id:)`` narrows, so
+    /// that it permits nothing `original` does not: a `permit` with the same resource scope, the same principal
+    /// constraint or one pinned from it, a subset of its actions, and its conditions followed by any added ones.
+    /// A `forbid` only as it is (an added condition would make it forbid less).
+    /// - Parameter original: the policy this one may have been narrowed from.
+    /// - Returns: `true` when it is such a narrowing.
+    public func isNarrowing(of original: Policy) -> Bool {
+        guard effect == original.effect, resource == original.resource else { return false }
+        guard effect == .permit else { return sameAST(as: original) }
+        let pinned = principal == original.principal ? nil : principalEntity
+        let actions = action == original.action ? nil : actionEntities
+        guard pinned != nil || principal == original.principal, actions != nil || action == original.action,
+            let candidate = original.narrowed(principal: pinned, actions: actions)
+        else { return false }
+        return candidate.principal == principal && candidate.action == action && conditions.starts(with: candidate.conditions)
+    }
+}
+
 /// A boolean Cedar expression to add to a policy as a `when` condition (for example
 /// `context.amount.lessThanOrEqual(decimal("100.00"))`).
 public struct PolicyCondition: Sendable, Hashable, CustomStringConvertible {

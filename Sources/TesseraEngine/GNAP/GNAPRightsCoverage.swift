@@ -53,7 +53,54 @@ enum GNAPRightsCoverage {
         }
     }
 
+    /// Whether a token issued under a grant is still within the grant's current request: as
+    /// ``covers(_:_:)-(GNAPTokenRequests?,GNAPTokenRequests?)`` for a single token, except that a Cedar-profile right
+    /// in the token is the AS's narrowing of a requested one (principal pinned, actions dropped, conditions and expiry
+    /// added; draft-cecchetti-oauth-rar-cedar §7), never its text (``cedarIssued(within:granted:)``).
+    /// - Parameters:
+    ///   - approved: the grant's current token requests.
+    ///   - token: the token as issued (its granted access and flags).
+    /// - Returns: `true` when every right of the token, and its `bearer` flag, is within `approved`.
+    static func coversIssued(_ approved: GNAPTokenRequests?, _ token: GNAPTokenRequest) -> Bool {
+        guard let approved else { return false }
+        let held = approved.requests.flatMap(\.access)
+        let bearerApproved = approved.requests.contains { $0.flags?.contains("bearer") == true }
+        guard bearerApproved || token.flags?.contains("bearer") != true else { return false }
+        return token.access.allSatisfy { want in
+            held.contains { have in
+                switch (have, want) {
+                case (.reference(let a), .reference(let b)): Array(a.utf8) == Array(b.utf8)
+                case (.object(let a), .object(let b)): covers(a, b, cedar: cedarIssued(within:granted:))
+                default: false
+                }
+            }
+        }
+    }
+
+    /// A Cedar set the AS granted from a requested one permits nothing the requested one did not: each of its
+    /// permits narrows a requested permit (``Cedar/Policy/isNarrowing(of:)``), and every requested `forbid`
+    /// is still in it. Anything that does not parse is not covered.
+    /// - Parameters:
+    ///   - requested: the requested `policySet`.
+    ///   - granted: the granted `policySet`.
+    /// - Returns: `true` when `granted` is within `requested`.
+    static func cedarIssued(within requested: String, granted: String) -> Bool {
+        guard let asked = try? PolicySet(parsing: requested), let issued = try? PolicySet(parsing: granted) else { return false }
+        let permitsNarrow = issued.staticPolicies.allSatisfy { policy in
+            policy.effect == .forbid || asked.staticPolicies.contains { policy.isNarrowing(of: $0) }
+        }
+        let forbidsKept = asked.staticPolicies.allSatisfy { forbid in
+            forbid.effect != .forbid || issued.staticPolicies.contains { $0.isNarrowing(of: forbid) }
+        }
+        return permitsNarrow && forbidsKept
+    }
+
     static func covers(_ have: GNAPAccessObject, _ want: GNAPAccessObject) -> Bool {
+        covers(have, want, cedar: cedarCovers(approved:requested:))
+    }
+
+    /// ``covers(_:_:)-(GNAPAccessObject,GNAPAccessObject)`` with the rule for two Cedar `policySet`s given.
+    private static func covers(_ have: GNAPAccessObject, _ want: GNAPAccessObject, cedar: (String, String) -> Bool) -> Bool {
         guard Array(have.type.utf8) == Array(want.type.utf8), have.identifier == want.identifier,
             within(want.actions, have.actions), within(want.locations, have.locations),
             within(want.datatypes, have.datatypes), within(want.privileges, have.privileges)
@@ -63,7 +110,7 @@ enum GNAPRightsCoverage {
         guard have.extra["rarFormat"] != nil || want.extra["rarFormat"] != nil else { return haveExtra == wantExtra }
         guard have.extra["rarFormat"] == .string("cedar"), want.extra["rarFormat"] == .string("cedar"),
             let heldSet = have.extra["policySet"]?.stringValue, let askedSet = want.extra["policySet"]?.stringValue,
-            cedarCovers(approved: heldSet, requested: askedSet)
+            cedar(heldSet, askedSet)
         else { return false }
         haveExtra["policySet"] = nil
         wantExtra["policySet"] = nil

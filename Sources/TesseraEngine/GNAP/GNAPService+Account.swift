@@ -19,8 +19,7 @@ extension GNAPService {
     /// The grants `username` approved that are still in force, newest first.
     public func approvedGrants(of username: String) async throws -> [ApprovedGrant] {
         var result: [ApprovedGrant] = []
-        for grant in try await stores.gnap.grants(subject: username, state: .approved) where Self.isApprovedByAPerson(grant) {
-            let request = try? Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
+        for grant in try await grantsStanding(on: username) where Self.isApprovedByAPerson(grant) {
             let identity = grant.instanceID.map { "instance \($0)" } ?? "key \(grant.keyThumbprint.prefix(16))"
             var client = ClientPresentation(name: nil, nameIsVerified: false, identity: identity)
             if let name = try await registeredInstance(grant.instanceID)?.displayName {
@@ -30,7 +29,7 @@ extension GNAPService {
                 client.name = try await stores.interactions.interaction(grantID: grant.id)?.clientName
             }
             result.append(
-                ApprovedGrant(id: grant.id, client: client, tokens: request?.accessToken?.requests ?? [], approvedAt: grant.updatedAt)
+                ApprovedGrant(id: grant.id, client: client, tokens: try await approvedTokens(of: grant), approvedAt: grant.updatedAt)
             )
         }
         return result

@@ -156,6 +156,9 @@ extension GNAPService {
             try await stores.interactions.replaceInteraction(grantID: grant.id, with: interaction.record)
         }
         var outcome = GrantOutcome.needsInteraction(grantID: grant.id, interaction: interaction?.response)
+        // A modification replaces the approval the earlier tokens were issued under (RFC 9635 §5.3): those it
+        // does not cover (another subject, rights left out) end with this write, before new ones are minted.
+        let superseded = continued.patch == nil ? [] : try await superseded(under: grant, request: request)
         var issued: [GNAPIssuedToken] = []
         if grant.state == .approved {
             let tokens: [GrantOutcome.IssuedToken]
@@ -168,7 +171,8 @@ extension GNAPService {
                 expectedContinuationHash: continued.presentedHash,
                 expectedState: readState,
                 issued: issued,
-                consumingInteractRef: spending
+                consumingInteractRef: spending,
+                revoking: superseded
             )
         else { return nil }
         return outcome
@@ -184,7 +188,9 @@ extension GNAPService {
     ///   is refused (`request_denied`) and the grant is left as it was.
     ///
     /// Any interaction still open for the grant is cancelled by every modification that leaves the
-    /// grant pending: its page showed other rights. - Returns: the interaction to store in place of
+    /// grant pending: its page showed other rights. A grant sent back to pending keeps its subject: the
+    /// tokens already issued stand on that person's approval until the modification is decided.
+    /// - Returns: the interaction to store in place of
     /// the grant's current one (`record` `nil`: cancel it), or `nil` to leave interactions alone.
     private func modify(
         _ grant: inout GNAPGrantRecord,
@@ -222,7 +228,9 @@ extension GNAPService {
                 "the modification asks for more than was approved; include 'interact' so the resource owner can approve it (RFC 9635 §5.3)"
             )
         }
-        (grant.state, grant.subject, grant.authenticatedAt) = (.pending, nil, nil)
+        // The grant stays with the person whose approval its tokens were issued under (its subject is kept)
+        // until someone decides the modification: listed on their account, withdrawable (RFC 9635 §1.5).
+        grant.state = .pending
         return (started?.record, started?.response)
     }
 

@@ -88,6 +88,16 @@ extension GNAPService {
         guard existing.utf8.count <= 16_384, let parent = try await ledger.entry(for: existing), parent.active else {
             throw GNAPError(.invalidRequest, "existing_access_token is not an active access token issued here (RFC 9767 §4)")
         }
+        // A GNAP token is derived from only while it stands on its grant's approval, as rotation requires.
+        if let managed = try await stores.gnap.token(jti: parent.jti), let grant = try await stores.gnap.grant(id: managed.grantID) {
+            let current = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
+            guard Self.stands(managed, issuedTo: parent.subject, under: grant, request: current) else {
+                throw GNAPError(
+                    .invalidRequest,
+                    "existing_access_token no longer stands on its grant's approval (RFC 9635 §5.3, RFC 9767 §4)"
+                )
+            }
+        }
         guard !Set(parent.audience).isDisjoint(with: audiences) else {
             return .denied(
                 Refusal(.audienceRefused, "existing_access_token is not meant for this resource server (RFC 9767 §4, §6.2)")

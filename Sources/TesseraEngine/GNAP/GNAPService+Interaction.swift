@@ -309,12 +309,17 @@ extension GNAPService {
         // Always the request as shown (narrowed by the ticks), never "whatever the grant holds now".
         let narrowed = try Self.encode(request)
         let interactRef = TokenIssuer.randomIdentifier()
+        // Tokens issued before a modification stand only on this person's approval of rights they carry;
+        // a denial ends them all, now rather than at the client's next continuation (RFC 9635 §5.3).
+        var decided = view.grant
+        (decided.state, decided.subject) = (approve ? .approved : .denied, username)
         let decision = GNAPInteractionDecision(
             approve: approve,
             subject: username,
             narrowedRequest: approve ? narrowed : nil,
             interactRefHash: TokenIssuer.hashToken(interactRef),
-            authenticatedAt: authenticatedAt
+            authenticatedAt: authenticatedAt,
+            revoking: try await superseded(under: decided, request: request)
         )
         guard try await stores.interactions.decide(interactionID: id, decision, at: now()) else { throw InteractionProblem.notPending }
         let interaction = view.interaction

@@ -204,15 +204,18 @@ extension GNAPService {
     ///
     /// It is the same token with a new value: its subject, and the person the policy is asked about, are the
     /// token's own (its ledger record), never the grant's state of the moment — a modification (§5.3) that
-    /// sends the grant back to a person clears the grant's subject. Only a token of an approved grant within
+    /// approves the grant again may name someone else. Only a token of an approved grant within
     /// its lifetime is rotated: a grant waiting for a person again, or past the end after which it can no
-    /// longer be continued (RFC 9635 §5), renews nothing.
+    /// longer be continued (RFC 9635 §5), renews nothing; and only a token that still stands on the grant's
+    /// approval (``stands(_:issuedTo:under:request:)``): issued to the grant's current approver, with rights
+    /// the grant still holds.
     /// - Parameters:
     ///   - asked: the request, as ``translate(managing:_:)`` made it.
     ///   - client: the grant's client.
     /// - Returns: the new token, or the policy's refusal.
     /// - Throws: ``GNAPError`` `invalid_rotation` (the token or grant revoked, the grant not approved or
-    ///   expired, the management token already used); store failures.
+    ///   expired, the token no longer standing on the grant's approval, the management token already used);
+    ///   store failures.
     func rotate(_ asked: AccessRequest, client: ClientIdentity) async throws -> GrantOutcome {
         guard case .managedToken(let manageID) = asked.evidence, let managed = asked.gnap?.managed,
             managed.token.manageID == manageID, case .single(let token)? = asked.gnap?.request.accessToken
@@ -231,6 +234,15 @@ extension GNAPService {
             throw GNAPError(.invalidRotation, "the token is not in the ledger")
         }
         let subject = issuedAs.subject
+        // Renewed only while the approval it was issued under stands: the grant's approver is still the token's
+        // subject, and the grant still holds every right it carries (a modification may have replaced either).
+        let current = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
+        guard Self.stands(record, issuedTo: subject, under: grant, request: current) else {
+            throw GNAPError(
+                .invalidRotation,
+                "the token no longer stands on its grant's approval: the grant was approved again for someone else, or no longer holds all of its rights (RFC 9635 §5.3, §6.1)"
+            )
+        }
         let user = subject == grant.instanceID || subject == grant.keyThumbprint ? nil : subject
         if let refusal = Self.refusal(decisions.decide(asked.question(.refresh, by: client, user: user, audiences: []))) {
             return .denied(refusal)

@@ -68,7 +68,8 @@ struct PostgresGNAPStore: GNAPStore {
         expectedContinuationHash: String?,
         expectedState: GNAPGrantRecord.State,
         issued: [GNAPIssuedToken],
-        consumingInteractRef interactRefHash: String?
+        consumingInteractRef interactRefHash: String?,
+        revoking: [String]
     ) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
@@ -102,6 +103,7 @@ struct PostgresGNAPStore: GNAPStore {
                 )
                 guard spent == 1 else { throw StorageError(.conflict, "the interact_ref was spent concurrently") }
             }
+            try await Self.revokeTokens(of: grant.id, manageIDs: revoking, at: updatedAt, connection, logger)
             try await Self.insert(issued, connection, logger)
             if grant.state == .finalized {
                 _ = try await PostgresTokenStore.revokeGrant(grant.id, at: updatedAt, connection, logger)
@@ -116,17 +118,75 @@ struct PostgresGNAPStore: GNAPStore {
 
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
         let (state, millis) = (approve ? "approved" : "denied", now.millis)
-        return try await database.withConnection { connection in
+        let logger = database.logger
+        return try await database.transaction { connection in
             let rows = try await connection.query(
                 """
                 UPDATE gnap_grants SET state = \(state), subject = \(subject), updated_at = \(millis), authenticated_at = NULL
                 WHERE id = \(grantID) AND state = 'pending' RETURNING id
                 """,
-                logger: database.logger
+                logger: logger
             )
             var decided = false
             for try await _ in rows { decided = true }
-            return decided
+            guard decided else { return false }
+            // A denial (no subject) revokes every token; an approval those issued to anyone else.
+            let others = try await connection.query(
+                """
+                SELECT g.manage_id FROM gnap_tokens g JOIN access_tokens a ON a.jti = g.jti
+                WHERE g.grant_id = \(grantID) AND g.revoked_at IS NULL AND a.subject IS DISTINCT FROM \(subject)
+                """,
+                logger: logger
+            )
+            var manageIDs: [String] = []
+            for try await manageID in others.decode(String.self) { manageIDs.append(manageID) }
+            try await Self.revokeTokens(of: grantID, manageIDs: manageIDs, at: millis, connection, logger)
+            return true
+        }
+    }
+
+    func liveTokens(grantID: String) async throws -> [GNAPTokenRecord] {
+        try await database.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens
+                WHERE grant_id = \(grantID) AND revoked_at IS NULL ORDER BY created_at, manage_id
+                """,
+                logger: database.logger
+            )
+            var tokens: [GNAPTokenRecord] = []
+            for try await row in rows { tokens.append(try Self.tokenRecord(row)) }
+            return tokens
+        }
+    }
+
+    /// Revokes the named tokens of one grant (their management and current access token), and what was
+    /// derived from them, inside the caller's transaction; ids of other grants or revoked tokens change nothing.
+    /// - Parameters:
+    ///   - grantID: The grant the tokens must belong to.
+    ///   - manageIDs: Their management ids.
+    ///   - millis: The revocation time.
+    ///   - connection: The connection holding the transaction.
+    ///   - logger: The database logger.
+    /// - Throws: What the database throws.
+    static func revokeTokens(
+        of grantID: String,
+        manageIDs: [String],
+        at millis: Int64,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        for manageID in manageIDs {
+            let revoked = try await connection.query(
+                """
+                UPDATE gnap_tokens SET revoked_at = \(millis)
+                WHERE manage_id = \(manageID) AND grant_id = \(grantID) AND revoked_at IS NULL RETURNING jti
+                """,
+                logger: logger
+            )
+            var jti: String?
+            for try await value in revoked.decode(String.self) { jti = value }
+            if let jti { _ = try await PostgresTokenStore.revokeToken(jti, at: millis, connection, logger) }
         }
     }
 

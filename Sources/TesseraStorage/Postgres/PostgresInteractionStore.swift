@@ -77,6 +77,7 @@ struct PostgresInteractionStore: GNAPInteractionStore {
                 "UPDATE gnap_interactions SET state = 'finished', interact_ref_hash = \(decision.interactRefHash) WHERE id = \(interactionID)",
                 logger: logger
             )
+            try await PostgresGNAPStore.revokeTokens(of: grantID, manageIDs: decision.revoking, at: millis, connection, logger)
             return true
         }
     }

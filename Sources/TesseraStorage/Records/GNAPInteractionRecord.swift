@@ -82,12 +82,24 @@ public struct GNAPInteractionDecision: Sendable, Hashable {
     public var interactRefHash: String
     /// When the deciding person's session signed in (OpenID Connect Core §2 `auth_time`), stored with the grant.
     public var authenticatedAt: Date?
+    /// The management ids of the grant's tokens this decision does not stand behind (issued to another
+    /// person, or with rights the decision leaves out; all of them on a denial): revoked with the decision,
+    /// in the same transaction (RFC 9635 §5.3).
+    public var revoking: [String]
 
-    public init(approve: Bool, subject: String, narrowedRequest: String?, interactRefHash: String, authenticatedAt: Date? = nil) {
+    public init(
+        approve: Bool,
+        subject: String,
+        narrowedRequest: String?,
+        interactRefHash: String,
+        authenticatedAt: Date? = nil,
+        revoking: [String] = []
+    ) {
         self.approve = approve
         self.subject = subject
         self.narrowedRequest = narrowedRequest
         self.interactRefHash = interactRefHash
         self.authenticatedAt = authenticatedAt
+        self.revoking = revoking
     }
 }

@@ -55,7 +55,8 @@ struct SQLiteGNAPStore: GNAPStore {
         expectedContinuationHash: String?,
         expectedState: GNAPGrantRecord.State,
         issued: [GNAPIssuedToken],
-        consumingInteractRef interactRefHash: String?
+        consumingInteractRef interactRefHash: String?,
+        revoking: [String]
     ) async throws -> Bool {
         try await batcher.write { db in
             // The grant moves only if the reference (when one is spent) still belongs to a finished
@@ -83,6 +84,7 @@ struct SQLiteGNAPStore: GNAPStore {
                     arguments: [grant.id, interactRefHash]
                 )
             }
+            try Self.revokeTokens(of: grant.id, manageIDs: revoking, at: grant.updatedAt, db)
             try Self.insert(issued, db)
             if grant.state == .finalized {
                 _ = try SQLiteTokenStore.revokeGrant(grant.id, at: grant.updatedAt, db)
@@ -103,7 +105,50 @@ struct SQLiteGNAPStore: GNAPStore {
                     "UPDATE gnap_grants SET state = ?, subject = ?, updated_at = ?, authenticated_at = NULL WHERE id = ? AND state = 'pending'",
                 arguments: [approve ? "approved" : "denied", subject, now.millis, grantID]
             )
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            // A denial (no subject) revokes every token; an approval those issued to anyone else.
+            let others = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT g.manage_id FROM gnap_tokens g JOIN access_tokens a ON a.jti = g.jti
+                    WHERE g.grant_id = ? AND g.revoked_at IS NULL AND a.subject IS NOT ?
+                    """,
+                arguments: [grantID, subject]
+            )
+            try Self.revokeTokens(of: grantID, manageIDs: others, at: now, db)
+            return true
+        }
+    }
+
+    func liveTokens(grantID: String) async throws -> [GNAPTokenRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM gnap_tokens WHERE grant_id = ? AND revoked_at IS NULL ORDER BY created_at, manage_id",
+                arguments: [grantID]
+            ).map(Self.tokenRecord)
+        }
+    }
+
+    /// Revokes the named tokens of one grant (their management and current access token), and what was
+    /// derived from them, inside the caller's transaction; ids of other grants or revoked tokens change nothing.
+    /// - Parameters:
+    ///   - grantID: The grant the tokens must belong to.
+    ///   - manageIDs: Their management ids.
+    ///   - now: The revocation time.
+    ///   - db: The open transaction.
+    /// - Throws: What the database throws.
+    static func revokeTokens(of grantID: String, manageIDs: [String], at now: Date, _ db: Database) throws {
+        for manageID in manageIDs {
+            guard
+                let jti = try String.fetchOne(
+                    db,
+                    sql: "SELECT jti FROM gnap_tokens WHERE manage_id = ? AND grant_id = ? AND revoked_at IS NULL",
+                    arguments: [manageID, grantID]
+                )
+            else { continue }
+            try db.execute(sql: "UPDATE gnap_tokens SET revoked_at = ? WHERE manage_id = ?", arguments: [now.millis, manageID])
+            _ = try SQLiteTokenStore.revokeToken(jti, at: now, db)
         }
     }
 

@@ -71,6 +71,7 @@ struct SQLiteInteractionStore: GNAPInteractionStore {
                 sql: "UPDATE gnap_interactions SET state = 'finished', interact_ref_hash = ? WHERE id = ?",
                 arguments: [decision.interactRefHash, interactionID]
             )
+            try SQLiteGNAPStore.revokeTokens(of: grantID, manageIDs: decision.revoking, at: now, db)
             return true
         }
     }

@@ -14,6 +14,11 @@ public protocol GNAPStore: Sendable {
     /// - Throws: What the database throws.
     func createGrant(_ grant: GNAPGrantRecord, issued: [GNAPIssuedToken], spending spends: [SingleUseSpend]) async throws -> Bool
     func grant(id: String) async throws -> GNAPGrantRecord?
+    /// The grant's tokens that are not revoked, oldest first.
+    /// - Parameter grantID: The grant.
+    /// - Returns: Their management records (each names its current access token by `jti`).
+    /// - Throws: What the database throws.
+    func liveTokens(grantID: String) async throws -> [GNAPTokenRecord]
     /// Replaces the grant if its continuation hash is still `expectedContinuationHash` and its state
     /// still `expectedState` (so a resource owner's decision made meanwhile is never overwritten),
     /// and stores the tokens issued in this response.
@@ -21,6 +26,10 @@ public protocol GNAPStore: Sendable {
     /// With `consumingInteractRef`, the same transaction also spends the grant's finished interaction
     /// whose `interact_ref` hashes to it (RFC 9635 §5.1: a reference is accepted once), so a crash can
     /// never leave the reference spent while the grant still waits for the tokens it was exchanged for.
+    ///
+    /// `revoking` names (by management id) the grant's earlier tokens the grant as updated no longer stands
+    /// behind (RFC 9635 §5.3: another approver, or rights the modification leaves out): they are revoked,
+    /// with whatever was derived from them, in the same transaction.
     /// - Returns: `false`, changing nothing, when the continuation hash or the state changed first, or
     ///   the reference is not (or no longer) that of a finished interaction of this grant.
     func updateGrant(
@@ -28,9 +37,13 @@ public protocol GNAPStore: Sendable {
         expectedContinuationHash: String?,
         expectedState: GNAPGrantRecord.State,
         issued: [GNAPIssuedToken],
-        consumingInteractRef interactRefHash: String?
+        consumingInteractRef interactRefHash: String?,
+        revoking: [String]
     ) async throws -> Bool
     /// Out-of-band decision by a resource owner: `pending` → `approved` (with `subject`) or `denied`.
+    /// The grant's earlier tokens stand only behind the same person's approval: a denial revokes all of
+    /// them, an approval those issued to anyone but `subject`, in the same transaction. (Their rights are
+    /// within the pending request already: a modification revokes what it leaves out.)
     /// - Returns: `false` when the grant is not pending.
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool
     func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord]
@@ -55,7 +68,33 @@ extension GNAPStore {
         _ = try await createGrant(grant, issued: issued, spending: [])
     }
 
-    /// ``updateGrant(_:expectedContinuationHash:expectedState:issued:consumingInteractRef:)`` without an interaction reference.
+    /// ``updateGrant(_:expectedContinuationHash:expectedState:issued:consumingInteractRef:revoking:)`` revoking nothing.
+    /// - Parameters:
+    ///   - grant: The grant as it is to be stored.
+    ///   - expectedContinuationHash: The continuation hash it must still have.
+    ///   - expectedState: The state it must still be in.
+    ///   - issued: The tokens issued in this response.
+    ///   - interactRefHash: The interaction reference spent, if any.
+    /// - Returns: `false`, changing nothing, when the grant changed first.
+    /// - Throws: What the database throws.
+    public func updateGrant(
+        _ grant: GNAPGrantRecord,
+        expectedContinuationHash: String?,
+        expectedState: GNAPGrantRecord.State,
+        issued: [GNAPIssuedToken],
+        consumingInteractRef interactRefHash: String?
+    ) async throws -> Bool {
+        try await updateGrant(
+            grant,
+            expectedContinuationHash: expectedContinuationHash,
+            expectedState: expectedState,
+            issued: issued,
+            consumingInteractRef: interactRefHash,
+            revoking: []
+        )
+    }
+
+    /// ``updateGrant(_:expectedContinuationHash:expectedState:issued:consumingInteractRef:revoking:)`` without an interaction reference.
     public func updateGrant(
         _ grant: GNAPGrantRecord,
         expectedContinuationHash: String?,
@@ -67,7 +106,8 @@ extension GNAPStore {
             expectedContinuationHash: expectedContinuationHash,
             expectedState: expectedState,
             issued: issued,
-            consumingInteractRef: nil
+            consumingInteractRef: nil,
+            revoking: []
         )
     }
 }
