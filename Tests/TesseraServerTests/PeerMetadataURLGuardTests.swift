@@ -96,6 +96,30 @@ import Testing
         }
     }
 
+    /// A learned `jwks_uri` at another origin inside the allowed networks that redirects to an internal address:
+    /// the redirect is not followed (the guard's rule; the peer client did not follow one either).
+    @Test func aLearnedJWKSURIThatRedirectsInsideIsNotFollowed() async throws {
+        let (peer, keys, inside) = (ClientMetadataDocumentServer(), ClientMetadataDocumentServer(), ClientMetadataDocumentServer())
+        inside.set("/jwks", json: TestClients.jwtClientJWKS)
+        try await inside.run(host: "127.0.0.2") { insideBase in
+            try await keys.run { keysBase in
+                try await peer.run { peerBase in
+                    keys.set("/jwks", .init(status: .found, headers: [.location: insideBase + "/jwks"], body: ""))
+                    peer.set("/.well-known/oauth-authorization-server", json: Self.metadata(jwksURI: keysBase + "/jwks"))
+                    let app = try await resourceServer(metadataURL: peerBase + "/.well-known/oauth-authorization-server")
+                    try await app.application.test(.router) { client in
+                        let response = try await F.redeem(client, grant: try await grant(for: app, jti: "g-redirect"))
+                        #expect(response.status == .badRequest, "\(response.json)")
+                        #expect(response.error == "invalid_grant")
+                        #expect(response.description.contains("redirect"), "\(response.description)")
+                        #expect(keys.fetchCount("/jwks") == 1)
+                        #expect(inside.fetchCount("/jwks") == 0)
+                    }
+                }
+            }
+        }
+    }
+
     /// The home AS redeems a grant at the peer itself (identity chaining Appendix B.2) and posts its client
     /// credentials to the peer's metadata `token_endpoint`: never to an address outside the allowed networks.
     @Test(arguments: ["127.0.0.2", "::1"])
