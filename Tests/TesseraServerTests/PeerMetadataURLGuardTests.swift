@@ -96,6 +96,42 @@ import Testing
         }
     }
 
+    /// A trusted subject-token issuer found through its discovery document takes the same path: its document's
+    /// `jwks_uri` outside the allowed networks is not fetched when a client exchanges one of its ID tokens.
+    @Test func aSubjectTokenIssuersLearnedJWKSURIIsGuardedToo() async throws {
+        let (idp, inside) = (ClientMetadataDocumentServer(), ClientMetadataDocumentServer())
+        inside.set("/jwks", json: TestClients.jwtClientJWKS)
+        try await inside.run(host: "127.0.0.2") { insideBase in
+            try await idp.run { idpBase in
+                idp.set(
+                    "/.well-known/openid-configuration",
+                    json: #"{"issuer":"\#(F.externalIssuer)","jwks_uri":"\#(insideBase)/jwks"}"#
+                )
+                let loopback = try #require(IPNetwork("127.0.0.1/32"))
+                let app = try await TestServer.build(now: clock.closure) { configuration in
+                    configuration.outboundPolicy = OutboundAddressPolicy(allowedNetworks: [loopback])
+                    configuration.clients = [Self.client(["client_credentials", GrantType.tokenExchange.rawValue])]
+                    var issuer = TrustConfiguration.SubjectTokenIssuer(issuer: F.externalIssuer)
+                    issuer.metadataURL = idpBase + "/.well-known/openid-configuration"
+                    issuer.algorithms = [.es256]
+                    configuration.chaining.subjectTokenIssuers = [issuer]
+                }
+                try await app.application.test(.router) { client in
+                    let now = Double(Int(clock.now.timeIntervalSince1970))
+                    let idToken = try await F.signed([
+                        "iss": .string(F.externalIssuer), "sub": .string("alice"), "aud": .string(app.engine.configuration.issuer),
+                        "azp": .string("app"), "iat": .number(now), "exp": .number(now + 300), "scope": .string("read"),
+                    ])
+                    let response = try await F.exchange(client, subject: idToken, type: TokenTypeIdentifier.idToken, extra: [])
+                    #expect(response.status == .badRequest, "\(response.json)")
+                    #expect(response.error == "invalid_request")
+                    #expect(response.description.contains("jwks_uri"), "\(response.description)")
+                    #expect(inside.fetchCount("/jwks") == 0)
+                }
+            }
+        }
+    }
+
     /// A learned `jwks_uri` at another origin inside the allowed networks that redirects to an internal address:
     /// the redirect is not followed (the guard's rule; the peer client did not follow one either).
     @Test func aLearnedJWKSURIThatRedirectsInsideIsNotFollowed() async throws {
