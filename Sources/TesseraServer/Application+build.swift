@@ -159,7 +159,8 @@ public func buildApplication(
         peerJWKSFetcher: peerJWKSFetcher,
         peerTokenClient: HTTPPeerTokenClient(client: peerClient, timeout: .seconds(10)),
         // What a peer's metadata names at another origin than the configured metadata URL: the peer's choice,
-        // so under the same SSRF guard as clients' URLs (docs/SECURITY.md, "Peer metadata URLs").
+        // so under the same SSRF guard as clients' URLs (docs/SECURITY.md, "A peer's metadata cannot aim this
+        // server at internal addresses").
         learnedPeerFetcher: dependencies.jwksFetcher == nil
             ? GuardedPeerFetcher(
                 fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, timeout: outboundTimeout, tls: outboundTLS)

@@ -10,9 +10,10 @@ import Testing
 /// A trusted peer's RFC 8414 metadata document names the URLs this server then fetches (`jwks_uri`) or posts
 /// its client credentials to (`token_endpoint`). The metadata URL is the operator's; those URLs are the
 /// peer's choice, so away from the metadata URL's origin they go through the same outbound guard as a
-/// client's `jwks_uri` (RFC 9700 §4.16; docs/SECURITY.md "Peer metadata URLs"): a peer (or whoever controls
-/// its document) cannot aim this server at 127.0.0.2 or `[::1]` when `allowed_networks` is 127.0.0.1/32,
-/// and a jwt-bearer client cannot trigger that fetch by naming an unknown `kid` (security review F8).
+/// client's `jwks_uri` (RFC 9700 §4.16; docs/SECURITY.md, "A peer's metadata cannot aim this server at
+/// internal addresses"): a peer (or whoever controls its document) cannot aim this server at 127.0.0.2 or
+/// `[::1]` when `allowed_networks` is 127.0.0.1/32, and a jwt-bearer client cannot trigger that fetch by
+/// naming an unknown `kid` (security review F8).
 /// Real loopback listeners: the peer's document on 127.0.0.1, the "internal service" on 127.0.0.2 / `[::1]`.
 @Suite struct PeerMetadataURLGuardTests {
     typealias F = ChainingFixture

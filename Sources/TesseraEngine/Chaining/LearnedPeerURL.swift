@@ -8,7 +8,8 @@ import Foundation
 /// peer's choice (another trust domain): at the configured metadata URL's origin (RFC 6454 §4: scheme,
 /// host, port) it reaches nothing the operator did not already point this server at, so it is fetched like
 /// the configured URL; anywhere else it goes through the outbound address guard, as a client's `jwks_uri`
-/// does (RFC 9700 §4.16, docs/SECURITY.md "Peer metadata URLs").
+/// does (RFC 9700 §4.16; docs/SECURITY.md, "A peer's metadata cannot aim this server at internal
+/// addresses").
 public enum LearnedPeerURL {
     /// The outbound guard refused a learned URL for what it is, not for a failure of the moment: an
     /// address outside the allowed networks, plain `http` to a public address, credentials, a redirect.
@@ -25,7 +26,7 @@ public enum LearnedPeerURL {
     ///   - learned: the URL read from the peer's document.
     ///   - configured: the operator's metadata URL for that peer.
     /// - Returns: `true` only when both are absolute `http`/`https` URLs with the same origin.
-    public static func sameOrigin(_ learned: String, as configured: String) -> Bool {
+    static func sameOrigin(_ learned: String, as configured: String) -> Bool {
         guard let learned = origin(of: learned), let configured = origin(of: configured) else { return false }
         return learned == configured
     }

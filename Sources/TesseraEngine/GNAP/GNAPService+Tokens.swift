@@ -68,7 +68,8 @@ extension GNAPService {
 
     /// Mints one token value and its management token under `manageID`: the one issuer stamps, signs and
     /// describes it; GNAP adds its `access`, key binding and management.
-    /// With `parent` (RFC 9767 §4), the token records it, expires no later than it, and has its audience unless its rights name `locations`.
+    /// With `parent` (RFC 9767 §4), the token records it, expires no later than it, and has its audience unless
+    /// its rights name `locations`.
     /// - Parameters:
     ///   - token: the token asked for, with its granted access.
     ///   - grant: the grant it belongs to.
