@@ -60,6 +60,9 @@ public struct GrantEngine: Sendable {
     ///   - jwksFetcher: fetches clients' `jwks_uri` key sets (under the outbound guard).
     ///   - peerJWKSFetcher: fetches trusted peer authorization servers' key sets.
     ///   - peerTokenClient: asks peers for tokens (identity chaining).
+    ///   - learnedPeerFetcher: fetches the `jwks_uri` and posts to the `token_endpoint` that a peer's metadata names at
+    ///     another origin than its metadata URL, under the outbound guard (``LearnedPeerURL``); `nil`: key sets with
+    ///     `jwksFetcher`, and such token endpoints are not used.
     ///   - gnap: the GNAP door's settings.
     ///   - trust: trust in other domains.
     ///   - metadataClients: clients met by metadata document URL, when enabled.
@@ -72,6 +75,7 @@ public struct GrantEngine: Sendable {
         jwksFetcher: any JWKSFetcher,
         peerJWKSFetcher: (any JWKSFetcher)? = nil,
         peerTokenClient: (any PeerTokenClient)? = nil,
+        learnedPeerFetcher: (any JWKSFetcher & PeerTokenClient)? = nil,
         gnap: GNAPConfiguration = .init(),
         trust: TrustConfiguration = .init(),
         metadataClients: ClientMetadataResolver? = nil,
@@ -149,6 +153,7 @@ public struct GrantEngine: Sendable {
             keyRing: keyRing,
             ledger: ledger,
             fetcher: peerJWKSFetcher ?? jwksFetcher,
+            learned: Learned(keys: learnedPeerFetcher ?? jwksFetcher, tokens: learnedPeerFetcher),
             peerTokenClient: peerTokenClient,
             now: now
         )

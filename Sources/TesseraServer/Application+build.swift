@@ -130,7 +130,7 @@ public func buildApplication(
     engineConfiguration.resourceIndicators = configuration.resourceIndicators
     engineConfiguration.ownerPolicy = configuration.policy
     // Peer authorization servers are the operator's choice and may live on an internal network,
-    // so their key sets are fetched without the client-URL guard.
+    // so their key sets are fetched without the client-URL guard (not what their metadata names elsewhere: below).
     let peerJWKSFetcher: any JWKSFetcher = dependencies.jwksFetcher ?? HTTPJWKSFetcher(client: peerClient, timeout: .seconds(10))
     // Clients met on the fly (CIMD): their documents and key sets are fetched under the SSRF guard.
     let metadataClients =
@@ -158,6 +158,14 @@ public func buildApplication(
         jwksFetcher: jwksFetcher,
         peerJWKSFetcher: peerJWKSFetcher,
         peerTokenClient: HTTPPeerTokenClient(client: peerClient, timeout: .seconds(10)),
+        // What a peer's metadata names at another origin than the configured metadata URL: the peer's choice,
+        // so under the same SSRF guard as clients' URLs (docs/SECURITY.md, "A peer's metadata cannot aim this
+        // server at internal addresses").
+        learnedPeerFetcher: dependencies.jwksFetcher == nil
+            ? GuardedPeerFetcher(
+                fetcher: GuardedHTTPFetcher(policy: configuration.outboundPolicy, timeout: outboundTimeout, tls: outboundTLS)
+            )
+            : nil,
         gnap: gnapConfiguration,
         trust: configuration.chaining,
         metadataClients: metadataClients,

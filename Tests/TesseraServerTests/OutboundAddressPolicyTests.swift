@@ -66,6 +66,28 @@ import Testing
         #expect(await Self.refusal(fetcher, "https://nowhere.example/x")?.contains("no addresses") == true)
     }
 
+    /// What the URL is (scheme, credentials, a resolved address outside the policy) is told apart from a failure
+    /// of the moment (no address): a peer's learned URL refused for the former is answered as refused, not "retry".
+    @Test func policyRefusalsAreToldFromFailuresOfTheMoment() async {
+        func isPolicy(_ fetcher: GuardedHTTPFetcher, _ url: String) async -> Bool? {
+            do {
+                _ = try await fetcher.get(url, accept: "application/json", maximumBytes: 1024)
+                return nil
+            } catch {
+                return error.isPolicy
+            }
+        }
+        let none = Self.fetcher(resolvingTo: [])
+        #expect(
+            await isPolicy(Self.fetcher(resolvingTo: ["93.184.216.34", "127.0.0.2"], allow: ["127.0.0.1/32"]), "https://keys.example/j")
+                == true
+        )
+        #expect(await isPolicy(none, "https://[::1]/x") == true)
+        #expect(await isPolicy(none, "https://user:pw@keys.example/x") == true)
+        #expect(await isPolicy(Self.fetcher(resolvingTo: ["93.184.216.34"]), "http://keys.example/x") == true)
+        #expect(await isPolicy(none, "https://nowhere.example/x") == false)
+    }
+
     @Test(arguments: [
         ("https://client.example/meta.json", true), ("http://client.example/meta.json", false), ("https://client.example", false),
         ("https://client.example/", false), ("https://client.example/a/../b", false), ("https://client.example/a/%2E%2e/b", false),

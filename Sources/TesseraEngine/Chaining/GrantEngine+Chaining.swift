@@ -3,6 +3,15 @@ import TesseraProtocol
 import TesseraStorage
 
 extension GrantEngine {
+    /// The fetchers for URLs a peer's metadata names at another origin than the metadata URL (``LearnedPeerURL``):
+    /// both under the outbound guard.
+    struct Learned {
+        /// Fetches such a `jwks_uri`.
+        var keys: any JWKSFetcher
+        /// Posts to such a `token_endpoint`; without one, it is not used.
+        var tokens: (any PeerTokenClient)?
+    }
+
     /// Token exchange (always: exchanges within this domain need no peers) and, when some peer's
     /// keys are known, the jwt-bearer grant for its JWT authorization grants.
     static func chainingHandlers(
@@ -13,10 +22,11 @@ extension GrantEngine {
         keyRing: KeyRing,
         ledger: TokenLedger,
         fetcher: any JWKSFetcher,
+        learned: Learned,
         peerTokenClient: (any PeerTokenClient)?,
         now: @escaping @Sendable () -> Date
     ) -> [any EvidenceHandler] {
-        let keys = TrustKeys(fetcher: fetcher, refetchInterval: trust.jwksRefetchInterval, now: now)
+        let keys = TrustKeys(fetcher: fetcher, learnedFetcher: learned.keys, refetchInterval: trust.jwksRefetchInterval, now: now)
         let validator = ExchangeTokenValidator(
             issuer: configuration.issuer,
             tokenEndpoint: configuration.tokenEndpoint,
@@ -30,6 +40,7 @@ extension GrantEngine {
                 issuer: configuration.issuer,
                 keyRing: keyRing,
                 client: $0,
+                learnedClient: learned.tokens,
                 metadata: fetcher as? any AuthorizationServerMetadataFetcher,
                 now: now
             )

@@ -13,23 +13,35 @@ actor GrantRedeemer {
     let issuer: String
     let keyRing: KeyRing
     let client: any PeerTokenClient
+    /// Posts to a `token_endpoint` that a peer's metadata names at another origin than the metadata URL, under
+    /// the outbound guard (``LearnedPeerURL``); without one, such an endpoint is not used.
+    let learnedClient: (any PeerTokenClient)?
     let metadata: (any AuthorizationServerMetadataFetcher)?
     let now: @Sendable () -> Date
-    /// Token endpoints found in peers' metadata, by metadata URL, with when they were read.
-    private var discovered: [String: (endpoint: String, fetchedAt: Date)] = [:]
+    /// Token endpoints found in peers' metadata, by metadata URL, with whether they are guarded and when they were read.
+    private var discovered: [String: (endpoint: String, guarded: Bool, fetchedAt: Date)] = [:]
     /// How long a discovered token endpoint is used before the metadata is read again.
     let metadataTimeToLive: TimeInterval = 3600
 
+    /// - Parameters:
+    ///   - issuer: our issuer.
+    ///   - keyRing: our keys, for `private_key_jwt`.
+    ///   - client: posts to the operator's peer token endpoints (and those at the metadata URL's origin).
+    ///   - learnedClient: posts to a token endpoint a peer's metadata names at another origin, under the outbound guard.
+    ///   - metadata: reads peers' metadata documents.
+    ///   - now: the clock.
     init(
         issuer: String,
         keyRing: KeyRing,
         client: any PeerTokenClient,
+        learnedClient: (any PeerTokenClient)? = nil,
         metadata: (any AuthorizationServerMetadataFetcher)?,
         now: @escaping @Sendable () -> Date
     ) {
         self.issuer = issuer
         self.keyRing = keyRing
         self.client = client
+        self.learnedClient = learnedClient
         self.metadata = metadata
         self.now = now
     }
@@ -46,7 +58,7 @@ actor GrantRedeemer {
         guard let redemption = peer.redeem else {
             throw OAuthError.invalidRequest("peer '\(peer.name)' is not configured for redemption by this server")
         }
-        let endpoint = try await tokenEndpoint(of: peer, redemption: redemption)
+        let (endpoint, guarded) = try await tokenEndpoint(of: peer, redemption: redemption)
         var form: [(String, String)] = [("grant_type", GrantType.jwtBearer.rawValue), ("assertion", grant)]
         if !scope.isEmpty { form.append(("scope", scope.description)) }
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
@@ -60,8 +72,26 @@ actor GrantRedeemer {
         }
         let body = form.map { FormParameters.encode($0.0) + "=" + FormParameters.encode($0.1) }.joined(separator: "&")
 
+        let poster: any PeerTokenClient
+        if guarded {
+            guard let learnedClient else {
+                throw OAuthError.temporarilyUnavailable(
+                    "the token_endpoint in the metadata of peer '\(peer.name)' is at another origin, which this server does not reach"
+                )
+            }
+            poster = learnedClient
+        } else {
+            poster = client
+        }
         let reply: PeerTokenReply
-        do { reply = try await client.postTokenRequest(to: endpoint, form: body, headers: headers) } catch {
+        do { reply = try await poster.postTokenRequest(to: endpoint, form: body, headers: headers) } catch let refused
+            as LearnedPeerURL.Refused
+        {
+            // Nothing was sent (RFC 9700 §4.16): the peer's document names an endpoint this server does not post to.
+            throw OAuthError.temporarilyUnavailable(
+                "the token_endpoint in the metadata of peer '\(peer.name)' is not used: \(refused.description)"
+            )
+        } catch {
             throw OAuthError.temporarilyUnavailable("peer '\(peer.name)' could not be reached to redeem the authorization grant")
         }
         return try response(reply, peer: peer, scope: scope, bound: bound)
@@ -118,13 +148,19 @@ actor GrantRedeemer {
     }
 
     /// The peer's token endpoint: configured, or its metadata's `token_endpoint` (RFC 8414 §2) after
-    /// checking the document names the peer's issuer (RFC 8414 §3.3).
-    private func tokenEndpoint(of peer: TrustConfiguration.Peer, redemption: TrustConfiguration.Peer.Redemption) async throws -> String {
-        if let endpoint = redemption.tokenEndpoint { return endpoint }
+    /// checking the document names the peer's issuer (RFC 8414 §3.3); guarded when the document names it
+    /// at another origin than the metadata URL's (``LearnedPeerURL``).
+    private func tokenEndpoint(
+        of peer: TrustConfiguration.Peer,
+        redemption: TrustConfiguration.Peer.Redemption
+    ) async throws -> (url: String, guarded: Bool) {
+        if let endpoint = redemption.tokenEndpoint { return (endpoint, false) }
         guard let url = peer.metadataURL else {
             throw OAuthError.temporarilyUnavailable("peer '\(peer.name)' has no token endpoint configured")
         }
-        if let entry = discovered[url], now().timeIntervalSince(entry.fetchedAt) < metadataTimeToLive { return entry.endpoint }
+        if let entry = discovered[url], now().timeIntervalSince(entry.fetchedAt) < metadataTimeToLive {
+            return (entry.endpoint, entry.guarded)
+        }
         guard let metadata else { throw OAuthError.temporarilyUnavailable("the metadata of peer '\(peer.name)' cannot be fetched here") }
         let document: [String: JSONValue]
         do { document = try await metadata.fetchMetadata(from: url) } catch {
@@ -136,8 +172,9 @@ actor GrantRedeemer {
         guard let endpoint = document["token_endpoint"]?.stringValue, let components = URLComponents(string: endpoint),
             components.scheme == "https" || components.scheme == "http", components.host?.isEmpty == false
         else { throw OAuthError.temporarilyUnavailable("the metadata of peer '\(peer.name)' has no usable token_endpoint") }
-        discovered[url] = (endpoint, now())
-        return endpoint
+        let guarded = !LearnedPeerURL.sameOrigin(endpoint, as: url)
+        discovered[url] = (endpoint, guarded, now())
+        return (endpoint, guarded)
     }
 
     /// A `private_key_jwt` client assertion (RFC 7523 §3) signed with our current key: `iss` = `sub` =

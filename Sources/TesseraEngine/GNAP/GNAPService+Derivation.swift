@@ -3,10 +3,13 @@ import TesseraProtocol
 import TesseraStorage
 
 /// The token an RFC 9767 §4 derived token is derived from: recorded as its ledger parent (so revoking it
-/// cascades, docs/token-ledger.md), and the derived token expires no later.
+/// cascades, docs/token-ledger.md), the derived token expires no later, and its audience stays within the
+/// parent's: the parent's audience when its rights name no `locations`, never the AS's default one
+/// (``DerivedTokenRules/audience(requested:within:)``, as for an RFC 8693 exchange).
 struct DerivedParent: Sendable, Hashable {
     var jti: String
     var expiresAt: Date
+    var audience: [String]
 }
 
 extension GNAPService {
@@ -116,6 +119,16 @@ extension GNAPService {
                 )
             )
         }
+        // Never an audience the parent does not have (RFC 8693 §2.1 and RFC 8707 §2.2 as at the token endpoint):
+        // the rights' locations, when they name some, must be among the parent's audience (docs/SECURITY.md).
+        for token in tokens.requests where !Self.audienceStaysWithin(parent.audience, token) {
+            return .denied(
+                Refusal(
+                    .audienceRefused,
+                    "a derived token may only narrow the existing token's audience: its locations must be audiences of existing_access_token (RFC 9767 §4, RFC 8707 §2.2)"
+                )
+            )
+        }
         let user = parent.subject == serverID ? nil : parent.subject
         if let refusal = Self.refusal(decisions.decide(asked.question(.exchange, by: client, user: user, audiences: audiences.sorted()))) {
             return .denied(refusal)
@@ -138,7 +151,7 @@ extension GNAPService {
         let (minted, issued) = try await mintTokens(
             for: derivation.request,
             grant: grant,
-            parent: DerivedParent(jti: parent.jti, expiresAt: parent.expiresAt)
+            parent: DerivedParent(jti: parent.jti, expiresAt: parent.expiresAt, audience: parent.audience)
         )
         try await stores.gnap.createGrant(grant, issued: issued)
         return .granted(.init(tokens: minted, grantID: grant.id))
@@ -157,7 +170,20 @@ extension GNAPService {
         guard let parent = try await stores.tokens.accessToken(jti: parentID), parent.isActive(at: now()) else {
             throw GNAPError(.invalidRotation, "the token this one was derived from is no longer active (RFC 9767 §4)")
         }
-        return DerivedParent(jti: parent.jti, expiresAt: parent.expiresAt)
+        return DerivedParent(jti: parent.jti, expiresAt: parent.expiresAt, audience: parent.audience)
+    }
+
+    /// Whether the token asked for stays within the parent's audience: the `locations` its rights name, if any,
+    /// are all audiences of the parent (none named: it gets the parent's audience, ``DerivedParent``).
+    /// - Parameters:
+    ///   - audience: the parent token's `aud`.
+    ///   - token: one token of the derived-token request.
+    /// - Returns: `false` when a location is not among the parent's audience.
+    static func audienceStaysWithin(_ audience: [String], _ token: GNAPTokenRequest) -> Bool {
+        let locations = token.access.flatMap { right -> [String] in
+            if case .object(let object) = right { object.locations ?? [] } else { [] }
+        }
+        return (try? DerivedTokenRules.audience(requested: locations.isEmpty ? nil : locations, within: audience)) != nil
     }
 
     /// The registered instance a grant names, if it is still registered.

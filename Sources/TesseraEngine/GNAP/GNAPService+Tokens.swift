@@ -68,7 +68,8 @@ extension GNAPService {
 
     /// Mints one token value and its management token under `manageID`: the one issuer stamps, signs and
     /// describes it; GNAP adds its `access`, key binding and management.
-    /// With `parent` (RFC 9767 §4), the token records it and expires no later than it.
+    /// With `parent` (RFC 9767 §4), the token records it, expires no later than it, and has its audience unless
+    /// its rights name `locations`.
     /// - Parameters:
     ///   - token: the token asked for, with its granted access.
     ///   - grant: the grant it belongs to.
@@ -95,7 +96,7 @@ extension GNAPService {
             clientID: holder,
             subject: subject ?? grant.subject ?? holder,
             scope: .empty,
-            audience: try ResourceCheck(defaultAudience: [issuerID]).audience(for: [], locations: locations),
+            audience: try ResourceCheck(defaultAudience: parent?.audience ?? [issuerID]).audience(for: [], locations: locations),
             includeRefreshToken: false
         )
         request.confirmation = bearer ? nil : try confirmation(for: grant)

@@ -33,7 +33,13 @@ public struct GuardedHTTPFetcher: Sendable {
     /// Why a fetch did not happen or did not finish; ``description`` is safe to show to the client.
     public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         public let description: String
-        init(_ description: String) { self.description = description }
+        /// Whether the URL itself is refused (its scheme, credentials, a resolved address outside the policy, a
+        /// redirect) rather than the fetch failing now (unresolvable, unreachable, too slow, too large).
+        public let isPolicy: Bool
+        init(_ description: String, policy: Bool = false) {
+            self.description = description
+            self.isPolicy = policy
+        }
     }
 
     public let policy: OutboundAddressPolicy
@@ -62,14 +68,35 @@ public struct GuardedHTTPFetcher: Sendable {
         try await send(url, accept: accept, maximumBytes: maximumBytes, post: nil)
     }
 
-    /// POSTs `body` as `contentType` to `url` (the GNAP `push` finish, RFC 9635 §4.2.2), with the same
-    /// checks as ``get(_:accept:maximumBytes:)``.
-    public func post(_ url: String, contentType: String, body: [UInt8], accept: String, maximumBytes: Int) async throws(Refusal) -> Response
-    {
-        try await send(url, accept: accept, maximumBytes: maximumBytes, post: (contentType, body))
+    /// POSTs `body` as `contentType` to `url` (the GNAP `push` finish, RFC 9635 §4.2.2; a token request to a
+    /// peer's learned token endpoint), with the same checks as ``get(_:accept:maximumBytes:)``.
+    /// - Parameters:
+    ///   - url: where to post.
+    ///   - contentType: the body's media type.
+    ///   - body: the body.
+    ///   - headers: more header fields (`Authorization`).
+    ///   - accept: the `Accept` header.
+    ///   - maximumBytes: the most of the answer's body that is read.
+    /// - Returns: the answer.
+    /// - Throws: ``Refusal`` as ``get(_:accept:maximumBytes:)``.
+    public func post(
+        _ url: String,
+        contentType: String,
+        body: [UInt8],
+        headers: [(String, String)] = [],
+        accept: String,
+        maximumBytes: Int
+    ) async throws(Refusal) -> Response {
+        try await send(url, accept: accept, maximumBytes: maximumBytes, post: (contentType, body), headers: headers)
     }
 
-    private func send(_ url: String, accept: String, maximumBytes: Int, post: (String, [UInt8])?) async throws(Refusal) -> Response {
+    private func send(
+        _ url: String,
+        accept: String,
+        maximumBytes: Int,
+        post: (String, [UInt8])?,
+        headers: [(String, String)] = []
+    ) async throws(Refusal) -> Response {
         let target = try await checkedTarget(url)
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
@@ -83,7 +110,14 @@ public struct GuardedHTTPFetcher: Sendable {
         configuration.dnsOverride = target.isLiteral ? [:] : [target.host: target.address.description]
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let response = try await perform(url: url, accept: accept, maximumBytes: maximumBytes, client: client, post: post)
+            let response = try await perform(
+                url: url,
+                accept: accept,
+                maximumBytes: maximumBytes,
+                client: client,
+                post: post,
+                headers: headers
+            )
             try? await client.shutdown()
             return response
         } catch {
@@ -97,7 +131,8 @@ public struct GuardedHTTPFetcher: Sendable {
         accept: String,
         maximumBytes: Int,
         client: HTTPClient,
-        post: (String, [UInt8])?
+        post: (String, [UInt8])?,
+        headers: [(String, String)]
     ) async throws(Refusal) -> Response {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
@@ -108,10 +143,11 @@ public struct GuardedHTTPFetcher: Sendable {
         }
         request.headers.add(name: "Accept", value: accept)
         request.headers.add(name: "User-Agent", value: "Tessera")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         do {
             let response = try await client.execute(request, timeout: timeout)
             if (300..<400).contains(Int(response.status.code)) {
-                throw Refusal("the URL answered with a redirect (HTTP \(response.status.code)), which is not followed")
+                throw Refusal("the URL answered with a redirect (HTTP \(response.status.code)), which is not followed", policy: true)
             }
             let body = try await response.body.collect(upTo: maximumBytes)
             return Response(
@@ -146,11 +182,11 @@ public struct GuardedHTTPFetcher: Sendable {
     /// URL grammar and address checks; the address to connect to.
     func checkedTarget(_ url: String) async throws(Refusal) -> Target {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
-            throw Refusal("the URL is not an absolute https URL")
+            throw Refusal("the URL is not an absolute https URL", policy: true)
         }
-        guard scheme == "https" || scheme == "http" else { throw Refusal("only https URLs are fetched") }
-        guard var host = components.host, !host.isEmpty else { throw Refusal("the URL is not an absolute https URL") }
-        guard components.user == nil, components.password == nil else { throw Refusal("the URL must not carry credentials") }
+        guard scheme == "https" || scheme == "http" else { throw Refusal("only https URLs are fetched", policy: true) }
+        guard var host = components.host, !host.isEmpty else { throw Refusal("the URL is not an absolute https URL", policy: true) }
+        guard components.user == nil, components.password == nil else { throw Refusal("the URL must not carry credentials", policy: true) }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let addresses: [IPAddress]
         let isLiteral: Bool
@@ -164,11 +200,12 @@ public struct GuardedHTTPFetcher: Sendable {
         guard let first = addresses.first else { throw Refusal("the host name '\(host.prefix(100))' has no addresses") }
         for address in addresses where !policy.permits(address) {
             throw Refusal(
-                "'\(host.prefix(100))' resolves to \(address), a special-use address that is never fetched unless the operator lists its network in outbound_network.allowed_networks"
+                "'\(host.prefix(100))' resolves to \(address), a special-use address that is never fetched unless the operator lists its network in outbound_network.allowed_networks",
+                policy: true
             )
         }
         if scheme == "http", !addresses.allSatisfy(policy.isExplicitlyAllowed) {
-            throw Refusal("only https URLs are fetched")
+            throw Refusal("only https URLs are fetched", policy: true)
         }
         return Target(host: host, address: first, isLiteral: isLiteral)
     }

@@ -9,8 +9,8 @@ import TesseraProtocol
 /// only, no redirects, a timeout and a size cap.
 ///
 /// Peer URLs come from the operator's trust configuration and may legitimately point at an
-/// internal network; URLs that clients choose (their `jwks_uri`, metadata documents) go through
-/// ``GuardedHTTPFetcher`` instead.
+/// internal network; URLs that clients choose (their `jwks_uri`, metadata documents), and those a
+/// peer's metadata names at another origin (``GuardedPeerFetcher``), go through ``GuardedHTTPFetcher`` instead.
 struct HTTPJWKSFetcher: JWKSFetcher, AuthorizationServerMetadataFetcher {
     static let maximumSize = 64 * 1024
 

@@ -10,8 +10,9 @@ import TesseraProtocol
 /// 64 KiB cap on the answer.
 ///
 /// Peer token endpoints come from the operator's trust configuration (or the metadata of a
-/// configured peer), never from a request, so like peers' JWK Sets they are not put through the
-/// client-URL guard.
+/// configured peer, at its metadata URL's origin), never from a request, so like peers' JWK Sets they
+/// are not put through the client-URL guard; one the metadata names elsewhere is posted to by
+/// ``GuardedPeerFetcher``.
 struct HTTPPeerTokenClient: PeerTokenClient {
     static let maximumSize = 64 * 1024
 
