@@ -114,4 +114,29 @@ import Testing
         // The control: the same rule in NFC loads.
         try load("Cr\u{E9}dit")
     }
+
+    /// The configured values a peer's claims or a metadata document are compared with, now that those must be NFC:
+    /// a configured look-alike would otherwise still match them through Swift's `==`, and never through Cedar's.
+    @Test(arguments: [
+        ("client_id_metadata_documents:\n  allowed_scopes: [\"\\u212AYC\"]", "client_id_metadata_documents.allowed_scopes"),
+        (
+            "chaining:\n  subject_token_issuers:\n    - {issuer: https://idp.test, jwks_uri: https://idp.test/jwks, audiences: [\"\\u212Aiosk\"]}",
+            "chaining.subject_token_issuers[0].audiences"
+        ),
+        (
+            "chaining:\n  peers:\n    - {name: b, issuer: \"https://b.test/\\u212A\", audiences: [https://b.test], jwks_uri: https://b.test/jwks}",
+            "chaining.peers[0].issuer"
+        ),
+        (
+            "chaining:\n  subject_token_issuers:\n    - {issuer: \"https://idp.test/\\u212A\", jwks_uri: https://idp.test/jwks}",
+            "chaining.subject_token_issuers[0].issuer"
+        ),
+    ])
+    func aValueComparedWithPeerClaimsNotInNFCIsRefusedAtStart(_ yaml: String, _ field: String) {
+        #expect {
+            try ConfigurationLoader.load(file: yaml, environment: [:]).validate()
+        } throws: { error in
+            (error as? ConfigurationError)?.field == field
+        }
+    }
 }
