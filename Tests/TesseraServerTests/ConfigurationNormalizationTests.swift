@@ -139,4 +139,26 @@ import Testing
             (error as? ConfigurationError)?.field == field
         }
     }
+
+    /// Cedar reads `\u{…}` escapes in a string literal, so ASCII policy text can still hold a decomposed literal: the
+    /// parsed policies are held to NFC, not only the text (owner policy, a type's delegation policies, a translated file).
+    @Test func anEscapedLiteralNotInNFCIsRefused() throws {
+        func owner(_ credit: String) throws {
+            _ = try OwnerPolicy(text: "forbid (principal, action, resource == Scope::\"\(credit)\");", source: "o")
+        }
+        func peers(_ credit: String) -> String {
+            "forbid (principal, action == Action::\"request_scope\", resource == Scope::\"\(credit)\");"
+        }
+        #expect(throws: OwnerPolicyError.self) { try owner(#"Cre\u{301}dit"#) }
+        let type = AuthorizationDetailsTypeDefinition(type: "credit", cedar: .init(policies: peers(#"Cre\u{301}dit"#)))
+        let refused = #expect(throws: ConfigurationError.self) { try type.resolved(field: "authorization_details_types[0]") }
+        #expect(refused?.field == "authorization_details_types[0].cedar.policies")
+        #expect(throws: PolicyTranslationError.self) {
+            try TranslatedPolicies(text: peers(#"Cre\u{301}dit"#), source: "peers.cedar", role: .peerGrants)
+        }
+        // The control: an escape that spells an NFC literal is read as that literal.
+        try owner(#"Cr\u{e9}dit"#)
+        _ = try AuthorizationDetailsTypeDefinition(type: "credit", cedar: .init(policies: peers(#"Cr\u{e9}dit"#))).resolved(field: "t")
+        _ = try TranslatedPolicies(text: peers(#"Cr\u{e9}dit"#), source: "peers.cedar", role: .peerGrants)
+    }
 }

@@ -85,6 +85,9 @@ public struct AuthorizationDetailsType: Sendable {
             guard !set.staticPolicies.isEmpty, set.templates.isEmpty else {
                 throw CedarProfileError(field: "policies", "must hold at least one static policy and no template")
             }
+            guard set.isNFC else {
+                throw CedarProfileError(field: "policies", "a string literal, read with its escapes, \(UnicodeNFC.rule); write it in NFC")
+            }
             var pinned: EntityType?
             if let pinPrincipalType {
                 guard let type = EntityType(validating: pinPrincipalType) else {
