@@ -30,7 +30,9 @@ public struct JWTClaimSet: Sendable, Hashable {
             throw JOSEError(.malformed, "the JWT claims are not a JSON object")
         }
         // ASCII claims (nearly every token) are NFC: the walk is for the rest only.
-        if !asciiText, let name = values.filter({ Self.comparedClaims.contains($0.key) && !UnicodeNFC.isNormalized($0.value) }).keys.min() {
+        if !asciiText,
+            let name = values.lazy.filter({ Self.comparedClaims.contains($0.key) && !UnicodeNFC.isNormalized($0.value) }).map(\.key).min()
+        {
             throw JOSEError(.malformed, "its '\(name)' claim \(UnicodeNFC.rule)")
         }
         self.values = values
