@@ -335,11 +335,6 @@ public struct TranslatedPolicies: Sendable, Hashable {
     ///   - role: which old vocabulary.
     /// - Throws: ``PolicyTranslationError`` when a policy cannot be translated faithfully.
     public init(text: String, source: String, role: PolicyTranslation.Role) throws(PolicyTranslationError) {
-        // As the owner's file (``OwnerPolicy``): Cedar compares bytes and requests are NFC (``UnicodeNFC``), so a
-        // literal in another form would name a string no request carries, and a rule written with it never apply.
-        guard UnicodeNFC.isNormalized(text) else {
-            throw PolicyTranslationError(source: source, policy: nil, problem: "the policy text \(UnicodeNFC.rule); save it in NFC")
-        }
         self.source = source
         let translation = try PolicyTranslation.translation(text, source: source, role: role)
         self.text = translation.text
