@@ -33,6 +33,9 @@ struct ChainingFixture {
                 ["issuer": .string(ChainingFixture.externalIssuer), "jwks_uri": .string(ChainingFixture.externalIssuer + "/jwks")]
             case "https://impostor.test/metadata":
                 ["issuer": .string("https://impostor.test"), "jwks_uri": .string(ChainingFixture.issuerA + "/jwks")]
+            case "https://look-alike.test/metadata":
+                // KELVIN SIGN: canonically equivalent to `https://as-a.test/K`, not identical (RFC 8414 §3.3).
+                ["issuer": .string(ChainingFixture.issuerA + "/\u{212A}"), "jwks_uri": .string(ChainingFixture.issuerA + "/jwks")]
             default:
                 throw OAuthError.invalidClient("unknown metadata URL")
             }

@@ -1,4 +1,5 @@
 // swift-format-ignore-file: NeverForceUnwrap, NeverUseForceTry
+
 // Fixtures unwrap literals they were written with, as swift-format already allows in XCTest files.
 import Crypto
 import Foundation
@@ -180,9 +181,13 @@ import Testing
         _ agent: Agent,
         issuer: String,
         now: Date,
-        scope: String = "payments"
+        scope: String = "payments",
+        extra: [(String, String)] = []
     ) async throws -> (String, String) {
-        let (status, body, _) = try await token(client, grant(agent, try await agent.assertion(issuer: issuer, now: now), scope: scope))
+        let (status, body, _) = try await token(
+            client,
+            grant(agent, try await agent.assertion(issuer: issuer, now: now), scope: scope, extra: extra)
+        )
         #expect(status == .forbidden, "\(body)")
         let session = try #require(body["challenge_session"] as? String)
         let requirement = try #require(body["authorization_requirement"] as? [String: Any])

@@ -1,5 +1,6 @@
 import Cedar
 public import Foundation
+import TesseraProtocol
 
 /// One `authorization_details` type the authorization server knows (RFC 9396 §2): which members an
 /// entry must and may carry, which clients may ask for it, and — for types that accept the Cedar
@@ -67,6 +68,12 @@ public struct AuthorizationDetailsType: Sendable {
             validFor: TimeInterval? = nil,
             maximumPolicies: Int = 10
         ) throws(CedarProfileError) {
+            // Cedar compares bytes and requests are NFC (``UnicodeNFC``): a literal in another form would never match.
+            let texts =
+                [("schema", schema ?? ""), ("policies", delegationPolicies)] + conditions.enumerated().map { ("conditions[\($0)]", $1) }
+            if let (field, _) = texts.first(where: { !UnicodeNFC.isNormalized($0.1) }) {
+                throw CedarProfileError(field: field, "the Cedar text \(UnicodeNFC.rule); save it in NFC")
+            }
             var parsedSchema: Schema?
             if let schema {
                 do { parsedSchema = try Schema(text: schema) } catch { throw CedarProfileError(field: "schema", error.description) }
@@ -77,6 +84,9 @@ public struct AuthorizationDetailsType: Sendable {
             }
             guard !set.staticPolicies.isEmpty, set.templates.isEmpty else {
                 throw CedarProfileError(field: "policies", "must hold at least one static policy and no template")
+            }
+            guard set.isNFC else {
+                throw CedarProfileError(field: "policies", "a string literal, read with its escapes, \(UnicodeNFC.rule); write it in NFC")
             }
             var pinned: EntityType?
             if let pinPrincipalType {

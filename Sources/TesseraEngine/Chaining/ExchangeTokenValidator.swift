@@ -68,7 +68,7 @@ struct ExchangeTokenValidator: Sendable {
 
     private func claims(_ jws: CompactJWS, role: String) throws -> JWTClaimSet {
         do { return try JWTClaimSet(payload: jws.payload) } catch {
-            throw OAuthError.invalidRequest("\(role) claims are not a JSON object")
+            throw OAuthError.invalidRequest("\(role) claims: \(error.message)")
         }
     }
 

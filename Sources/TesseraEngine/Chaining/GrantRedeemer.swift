@@ -166,7 +166,8 @@ actor GrantRedeemer {
         do { document = try await metadata.fetchMetadata(from: url) } catch {
             throw OAuthError.temporarilyUnavailable("the metadata of peer '\(peer.name)' could not be fetched")
         }
-        guard document["issuer"]?.stringValue == peer.issuer else {
+        // "Identical" (RFC 8414 §3.3): byte for byte, where Swift's `==` would take a canonically equivalent issuer.
+        guard let named = document["issuer"]?.stringValue, UnicodeNFC.identical(named, peer.issuer) else {
             throw OAuthError.temporarilyUnavailable("the metadata of peer '\(peer.name)' names another issuer")
         }
         guard let endpoint = document["token_endpoint"]?.stringValue, let components = URLComponents(string: endpoint),

@@ -37,7 +37,7 @@ struct IDJAGRedeemer: Sendable {
             )
         }
         let claims: JWTClaimSet
-        do { claims = try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidGrant("ID-JAG claims are not a JSON object") }
+        do { claims = try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidGrant("ID-JAG claims: \(error.message)") }
         guard let grantIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("ID-JAG has no 'iss'") }
         guard grantIssuer != issuer else {
             throw OAuthError.invalidGrant(

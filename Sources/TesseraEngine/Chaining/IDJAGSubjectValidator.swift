@@ -23,7 +23,7 @@ struct IDJAGSubjectValidator: Sendable {
         do { jws = try CompactJWS(parsing: token) } catch { throw OAuthError.invalidGrant("subject_token is not a JWT: \(error.message)") }
         let claims: JWTClaimSet
         do { claims = try JWTClaimSet(payload: jws.payload) } catch {
-            throw OAuthError.invalidGrant("subject_token claims are not a JSON object")
+            throw OAuthError.invalidGrant("subject_token claims: \(error.message)")
         }
         guard let tokenIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("subject_token has no 'iss'") }
         if tokenIssuer == issuer {

@@ -46,7 +46,7 @@ struct JWTBearerGrant: EvidenceHandler {
         }
         let claims: JWTClaimSet
         do { claims = try JWTClaimSet(payload: jws.payload) } catch {
-            throw OAuthError.invalidGrant("assertion claims are not a JSON object")
+            throw OAuthError.invalidGrant("assertion claims: \(error.message)")
         }
         guard let grantIssuer = claims.string("iss") else { throw OAuthError.invalidGrant("assertion has no 'iss'") }
         guard let peer = trust.peer(forIssuer: grantIssuer) else {

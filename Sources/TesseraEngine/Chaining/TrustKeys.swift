@@ -54,7 +54,8 @@ actor TrustKeys {
         do { document = try await metadataFetcher.fetchMetadata(from: url) } catch {
             throw OAuthError.temporarilyUnavailable("the metadata of \(issuer) could not be fetched; retry later")
         }
-        guard document["issuer"]?.stringValue == issuer else {
+        // "Identical" (RFC 8414 §3.3): byte for byte, where Swift's `==` would take a canonically equivalent issuer.
+        guard let named = document["issuer"]?.stringValue, UnicodeNFC.identical(named, issuer) else {
             throw OAuthError(code, "the metadata at the configured URL names another issuer than \(issuer)")
         }
         guard let jwksURI = document["jwks_uri"]?.stringValue, let components = URLComponents(string: jwksURI),

@@ -34,6 +34,8 @@ struct EvidenceVerifier {
         guard evidence.utf8.count <= CompactJWS.maximumSize, let jws = try? CompactJWS(parsing: evidence) else {
             throw OAuthError.invalidRequest("it is not a compact JWS")
         }
+        // A third party's claims, compared with this client and request: NFC, as every peer JWT's (``JWTClaimSet``).
+        do { _ = try JWTClaimSet(payload: jws.payload) } catch { throw OAuthError.invalidRequest("its claims: \(error.message)") }
         guard let claims = try? JSONDecoder().decode(Claims.self, from: jws.payload), let issuer = claims.iss else {
             throw OAuthError.invalidRequest("its payload is not a JSON object with 'iss'")
         }

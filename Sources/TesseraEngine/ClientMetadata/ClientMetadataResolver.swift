@@ -85,6 +85,11 @@ public actor ClientMetadataResolver {
         do { document = try JSONDecoder().decode(ClientMetadataDocument.self, from: fetched.body) } catch {
             throw OAuthError.invalidClient("the client metadata document is not a JSON object with the RFC 7591 members")
         }
+        // Text from the network that becomes the client's registered scope and redirect URIs, compared with Swift's
+        // `==` and by Cedar byte for byte: held to NFC as registration metadata is (``UnicodeNFC``, RFC 8259 §8.3).
+        if let value = JSONValue.parse(fetched.body), !UnicodeNFC.isNormalized(value) {
+            throw OAuthError.invalidClient("the client metadata document is not acceptable: a string in it \(UnicodeNFC.rule)")
+        }
         let record = try record(for: document, url: url)
         let observation = try await store.observe(
             clientID: url,
@@ -111,7 +116,7 @@ public actor ClientMetadataResolver {
     /// §4 and §6: the checks, then the document mapped onto a record within the operator's bounds.
     func record(for document: ClientMetadataDocument, url: String) throws(OAuthError) -> ClientRecord {
         func refuse(_ why: String) -> OAuthError { .invalidClient("the client metadata document is not acceptable: \(why)") }
-        guard document.clientID == url else { throw refuse("its client_id is not exactly the URL it was fetched from") }
+        guard UnicodeNFC.identical(document.clientID, url) else { throw refuse("its client_id is not exactly the URL it was fetched from") }
         guard document.clientSecret == nil, document.clientSecretExpiresAt == nil else {
             throw refuse("it must not contain client_secret or client_secret_expires_at")
         }

@@ -35,6 +35,9 @@ public struct OwnerPolicy: Sendable {
         do { set = try PolicySet(parsing: text, filename: source) } catch {
             throw OwnerPolicyError(problems: error.diagnostics.map(\.description))
         }
+        guard set.isNFC else {
+            throw OwnerPolicyError(problems: ["\(source): a string literal, read with its escapes, \(UnicodeNFC.rule); write it in NFC"])
+        }
         if let template = set.templates.first {
             let place = template.location.map { "\(source):\($0): " } ?? "\(source): "
             throw OwnerPolicyError(problems: [place + "a template (?principal, ?resource) is never evaluated; write a static policy"])

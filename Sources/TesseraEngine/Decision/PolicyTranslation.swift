@@ -138,6 +138,10 @@ public enum PolicyTranslation {
         do { parsed = try PolicySet(parsing: text, filename: source) } catch {
             throw PolicyTranslationError(source: source, policy: nil, problem: "is not Cedar: \(error.description)")
         }
+        guard parsed.isNFC else {
+            let problem = "holds a string literal that, read with its escapes, \(UnicodeNFC.rule); write it in NFC"
+            throw PolicyTranslationError(source: source, policy: nil, problem: problem)
+        }
         guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(parsed.jsonString(pretty: false).utf8)),
             case .object(let statics)? = document.objectValue?["staticPolicies"]
         else { throw PolicyTranslationError(source: source, policy: nil, problem: "cannot be read as policies") }

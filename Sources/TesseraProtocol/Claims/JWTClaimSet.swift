@@ -9,14 +9,32 @@ public struct JWTClaimSet: Sendable, Hashable {
         "requested_cnf", "access", "authorization_details", "nonce", "at_hash", "c_hash", "auth_time", "acr", "amr", "sid",
     ]
 
+    /// The claims compared with configured values or request parameters (``protocolClaims`` and an ID-JAG's
+    /// `resource`), which must be in Unicode Normalization Form C.
+    static let comparedClaims = protocolClaims.union(["resource"])
+
     public let values: [String: JSONValue]
 
     public init(_ values: [String: JSONValue]) { self.values = values }
 
-    /// Decodes a JWS payload.
-    /// - Throws: ``JOSEError`` `malformed` when the payload is not a JSON object.
+    /// Decodes a JWS payload: another issuer's, whose claims are compared with configured values and request
+    /// parameters, which are NFC. A compared claim (``comparedClaims``) holding text not in Unicode Normalization Form C
+    /// is refused: Swift's `==` would match `\u{212A}iosk` (KELVIN SIGN) to the client `Kiosk`, and an ID-JAG's
+    /// `resource` to another resource, where RFC 7519 §4.1 and RFC 8259 §8.3 compare code points (``UnicodeNFC``).
+    /// Other claims (a person's `name`) are only carried, and may be in any form.
+    /// - Parameter payload: The JWS payload.
+    /// - Throws: ``JOSEError`` `malformed` when the payload is not a JSON object, or a compared claim is not NFC.
     public init(payload: Data) throws(JOSEError) {
-        guard let values = JSONValue.parseObject(payload) else { throw JOSEError(.malformed, "the JWT claims are not a JSON object") }
+        var asciiText = false
+        guard case .object(let values)? = JSONValue.parse(payload, asciiText: &asciiText) else {
+            throw JOSEError(.malformed, "the JWT claims are not a JSON object")
+        }
+        // ASCII claims (nearly every token) are NFC: the walk is for the rest only.
+        if !asciiText,
+            let name = values.lazy.filter({ Self.comparedClaims.contains($0.key) && !UnicodeNFC.isNormalized($0.value) }).map(\.key).min()
+        {
+            throw JOSEError(.malformed, "its '\(name)' claim \(UnicodeNFC.rule)")
+        }
         self.values = values
     }
 

@@ -2,8 +2,8 @@ import TesseraEngine
 import TesseraProtocol
 
 extension ServerConfiguration {
-    /// Refuses, at start, a configured right, type, audience, resource-owner key or subject-map entry that is not in
-    /// Unicode Normalization Form C.
+    /// Refuses, at start, a configured right, type, audience, resource-owner key, subject-map entry, peer issuer or
+    /// metadata-document scope that is not in Unicode Normalization Form C.
     ///
     /// Requests are held to NFC (``UnicodeNFC``), so a configured `\u{212A}YC` (KELVIN SIGN) could never be asked
     /// for by its exact spelling, while Swift's `==` would still match it against `KYC` and Cedar would not: the
@@ -26,8 +26,15 @@ extension ServerConfiguration {
         for (index, client) in clients.enumerated() {
             try Self.requireNFC(client.introspectionAudiences, "clients[\(index)].introspection_audiences")
         }
+        // Compared with a peer's claims and a metadata document, which must be NFC (JWTClaimSet, ClientMetadataResolver).
+        try Self.requireNFC(clientMetadata.allowedScopes, "client_id_metadata_documents.allowed_scopes")
+        for (index, trusted) in chaining.subjectTokenIssuers.enumerated() {
+            try Self.requireNFC([trusted.issuer], "chaining.subject_token_issuers[\(index)].issuer")
+            try Self.requireNFC(trusted.audiences, "chaining.subject_token_issuers[\(index)].audiences")
+        }
         for (index, peer) in chaining.peers.enumerated() {
             let field = "chaining.peers[\(index)]"
+            try Self.requireNFC([peer.issuer], field + ".issuer")
             try Self.requireNFC(peer.audiences, field + ".audiences")
             try Self.requireNFC(peer.idJAG?.resources ?? [], field + ".id_jag.resources")
             for (side, transcription) in [("inbound", peer.inbound), ("outbound", peer.outbound)] {
