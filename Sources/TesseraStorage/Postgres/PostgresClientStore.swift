@@ -19,51 +19,26 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
     }
 
     func client(id: String) async throws -> ClientRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM clients WHERE id = \(id)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.record(row) }
-            return nil
-        }
+        try await database.first("SELECT \(unescaped: Self.columns) FROM clients WHERE id = \(id)", Self.record)
     }
 
     func client(gnapKeyThumbprint: String) async throws -> ClientRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM clients WHERE gnap_key_thumbprint = \(gnapKeyThumbprint)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.record(row) }
-            return nil
-        }
+        try await database.first(
+            "SELECT \(unescaped: Self.columns) FROM clients WHERE gnap_key_thumbprint = \(gnapKeyThumbprint)",
+            Self.record
+        )
     }
 
     func clientChangeSequence() async throws -> Int64 {
-        try await database.withConnection { connection in
-            let rows = try await connection.query("SELECT sequence FROM client_changes WHERE id = 1", logger: database.logger)
-            for try await sequence in rows.decode(Int64.self) { return sequence }
-            return 0
-        }
+        try await database.first("SELECT sequence FROM client_changes WHERE id = 1") { try $0.decode(Int64.self) } ?? 0
     }
 
     func all() async throws -> [ClientRecord] {
-        try await database.withConnection { connection in
-            let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM clients ORDER BY id", logger: database.logger)
-            var records: [ClientRecord] = []
-            for try await row in rows { records.append(try Self.record(row)) }
-            return records
-        }
+        try await database.rows("SELECT \(unescaped: Self.columns) FROM clients ORDER BY id", Self.record)
     }
 
     func remove(id: String) async throws -> Bool {
-        try await database.withConnection { connection in
-            let rows = try await connection.query("DELETE FROM clients WHERE id = \(id) RETURNING id", logger: database.logger)
-            var removed = false
-            for try await _ in rows { removed = true }
-            return removed
-        }
+        try await database.run("DELETE FROM clients WHERE id = \(id) RETURNING id") > 0
     }
 
     // MARK: - Rows
@@ -73,10 +48,7 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
         "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name, require_resource"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
-        let query = try Self.writeQuery(client, upsert: upsert)
-        try await database.withConnection { connection in
-            try await connection.run(query, logger: database.logger)
-        }
+        try await database.run(try Self.writeQuery(client, upsert: upsert))
     }
 
     /// The one PostgreSQL write of a ``ClientRecord``: the store and the snapshot import both use it.
@@ -164,15 +136,12 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
     func insertRegistrationToken(_ token: RegistrationTokenRecord) async throws {
         let (createdAt, expiresAt, uses) = (token.createdAt.millis, token.expiresAt.millis, Int32(token.remainingUses))
         do {
-            try await database.withConnection { connection in
-                try await connection.run(
-                    """
-                    INSERT INTO registration_tokens (id, token_hash, label, created_at, expires_at, remaining_uses)
-                    VALUES (\(token.id), \(token.tokenHash), \(token.label), \(createdAt), \(expiresAt), \(uses))
-                    """,
-                    logger: database.logger
-                )
-            }
+            try await database.run(
+                """
+                INSERT INTO registration_tokens (id, token_hash, label, created_at, expires_at, remaining_uses)
+                VALUES (\(token.id), \(token.tokenHash), \(token.label), \(createdAt), \(expiresAt), \(uses))
+                """
+            )
         } catch let error as StorageError where error.code == .conflict {
             throw StorageError(.conflict, "a registration token with id '\(token.id)' already exists")
         }
@@ -180,49 +149,31 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
 
     func spendRegistrationToken(hash: String, at now: Date) async throws -> Bool {
         let millis = now.millis
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE registration_tokens SET remaining_uses = remaining_uses - 1
-                WHERE token_hash = \(hash) AND remaining_uses > 0 AND expires_at > \(millis) RETURNING id
-                """,
-                logger: database.logger
-            )
-            var spent = false
-            for try await _ in rows { spent = true }
-            return spent
-        }
+        return try await database.run(
+            """
+            UPDATE registration_tokens SET remaining_uses = remaining_uses - 1
+            WHERE token_hash = \(hash) AND remaining_uses > 0 AND expires_at > \(millis) RETURNING id
+            """
+        ) > 0
     }
 
     func registrationTokens() async throws -> [RegistrationTokenRecord] {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT id, token_hash, label, created_at, expires_at, remaining_uses FROM registration_tokens ORDER BY created_at, id",
-                logger: database.logger
+        try await database.rows(
+            "SELECT id, token_hash, label, created_at, expires_at, remaining_uses FROM registration_tokens ORDER BY created_at, id"
+        ) { row in
+            let (id, hash, label, createdAt, expiresAt, uses) = try row.decode((String, String, String, Int64, Int64, Int32).self)
+            return RegistrationTokenRecord(
+                id: id,
+                tokenHash: hash,
+                label: label,
+                createdAt: Date(millis: createdAt),
+                expiresAt: Date(millis: expiresAt),
+                remainingUses: Int(uses)
             )
-            var tokens: [RegistrationTokenRecord] = []
-            for try await (id, hash, label, createdAt, expiresAt, uses) in rows.decode((String, String, String, Int64, Int64, Int32).self) {
-                tokens.append(
-                    RegistrationTokenRecord(
-                        id: id,
-                        tokenHash: hash,
-                        label: label,
-                        createdAt: Date(millis: createdAt),
-                        expiresAt: Date(millis: expiresAt),
-                        remainingUses: Int(uses)
-                    )
-                )
-            }
-            return tokens
         }
     }
 
     func removeRegistrationToken(id: String) async throws -> Bool {
-        try await database.withConnection { connection in
-            let rows = try await connection.query("DELETE FROM registration_tokens WHERE id = \(id) RETURNING id", logger: database.logger)
-            var removed = false
-            for try await _ in rows { removed = true }
-            return removed
-        }
+        try await database.run("DELETE FROM registration_tokens WHERE id = \(id) RETURNING id") > 0
     }
 }

@@ -18,24 +18,18 @@ struct PostgresGNAPResourceSetStore: GNAPResourceSetStore {
                 """,
                 logger: database.logger
             )
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 "SELECT \(unescaped: Self.columns) FROM gnap_resource_sets WHERE set_hash = \(set.setHash)",
-                logger: database.logger
+                logger: database.logger,
+                Self.record
             )
-            for try await row in rows { return try Self.record(row) }
-            throw StorageError(.unavailable, "resource set vanished after insert")
+            guard let registered = rows.first else { throw StorageError(.unavailable, "resource set vanished after insert") }
+            return registered
         }
     }
 
     func resourceSet(reference: String) async throws -> GNAPResourceSetRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM gnap_resource_sets WHERE reference = \(reference)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.record(row) }
-            return nil
-        }
+        try await database.first("SELECT \(unescaped: Self.columns) FROM gnap_resource_sets WHERE reference = \(reference)", Self.record)
     }
 
     static func record(_ row: PostgresRow) throws -> GNAPResourceSetRecord {

@@ -53,14 +53,7 @@ struct PostgresGNAPStore: GNAPStore {
     }
 
     func grant(id: String) async throws -> GNAPGrantRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.grantColumns) FROM gnap_grants WHERE id = \(id)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.grantRecord(row) }
-            return nil
-        }
+        try await database.first("SELECT \(unescaped: Self.grantColumns) FROM gnap_grants WHERE id = \(id)", Self.grantRecord)
     }
 
     func updateGrant(
@@ -74,7 +67,7 @@ struct PostgresGNAPStore: GNAPStore {
         return try await database.transaction { connection in
             let (continueAfter, updatedAt, expiresAt) = (grant.continueAfter.millis, grant.updatedAt.millis, grant.expiresAt.millis)
             let authenticatedAt = grant.authenticatedAt?.millis
-            let rows = try await connection.query(
+            let updated = try await connection.run(
                 """
                 UPDATE gnap_grants SET state = \(grant.state.rawValue), request = \(grant.request),
                     continuation_hash = \(grant.continuationHash), continue_after = \(continueAfter), subject = \(grant.subject),
@@ -88,9 +81,7 @@ struct PostgresGNAPStore: GNAPStore {
                 """,
                 logger: logger
             )
-            var updated = false
-            for try await _ in rows { updated = true }
-            guard updated else { return false }
+            guard updated > 0 else { return false }
             // The grant row is locked now; only a transaction that moved it could have spent the reference.
             if let interactRefHash {
                 let spent = try await connection.run(
@@ -116,71 +107,41 @@ struct PostgresGNAPStore: GNAPStore {
 
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
         let (state, millis) = (approve ? "approved" : "denied", now.millis)
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE gnap_grants SET state = \(state), subject = \(subject), updated_at = \(millis), authenticated_at = NULL
-                WHERE id = \(grantID) AND state = 'pending' RETURNING id
-                """,
-                logger: database.logger
-            )
-            var decided = false
-            for try await _ in rows { decided = true }
-            return decided
-        }
+        return try await database.run(
+            """
+            UPDATE gnap_grants SET state = \(state), subject = \(subject), updated_at = \(millis), authenticated_at = NULL
+            WHERE id = \(grantID) AND state = 'pending' RETURNING id
+            """
+        ) > 0
     }
 
     func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord] {
         let wanted = state?.rawValue
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
-                WHERE \(wanted)::TEXT IS NULL OR state = \(wanted) ORDER BY created_at, id
-                """,
-                logger: database.logger
-            )
-            var grants: [GNAPGrantRecord] = []
-            for try await row in rows { grants.append(try Self.grantRecord(row)) }
-            return grants
-        }
+        return try await database.rows(
+            """
+            SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
+            WHERE \(wanted)::TEXT IS NULL OR state = \(wanted) ORDER BY created_at, id
+            """,
+            Self.grantRecord
+        )
     }
 
     func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord] {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
-                WHERE state = \(state.rawValue) AND subject = \(subject) ORDER BY created_at DESC, id DESC
-                """,
-                logger: database.logger
-            )
-            var grants: [GNAPGrantRecord] = []
-            for try await row in rows { grants.append(try Self.grantRecord(row)) }
-            return grants
-        }
+        try await database.rows(
+            """
+            SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
+            WHERE state = \(state.rawValue) AND subject = \(subject) ORDER BY created_at DESC, id DESC
+            """,
+            Self.grantRecord
+        )
     }
 
     func token(manageID: String) async throws -> GNAPTokenRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE manage_id = \(manageID)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.tokenRecord(row) }
-            return nil
-        }
+        try await database.first("SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE manage_id = \(manageID)", Self.tokenRecord)
     }
 
     func token(jti: String) async throws -> GNAPTokenRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE jti = \(jti)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.tokenRecord(row) }
-            return nil
-        }
+        try await database.first("SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE jti = \(jti)", Self.tokenRecord)
     }
 
     func rotateToken(manageID: String, expectedManagementHash: String, replacement: GNAPIssuedToken, at now: Date) async throws -> Bool {
@@ -188,17 +149,15 @@ struct PostgresGNAPStore: GNAPStore {
         let millis = now.millis
         return try await database.transaction { connection in
             // FOR UPDATE: a concurrent rotation waits here, then re-checks the hash against the committed row.
-            let current = try await connection.query(
+            let current = try await connection.rows(
                 """
                 SELECT jti FROM gnap_tokens
                 WHERE manage_id = \(manageID) AND management_hash = \(expectedManagementHash) AND revoked_at IS NULL
                 FOR UPDATE
                 """,
                 logger: logger
-            )
-            var old: String?
-            for try await jti in current.decode(String.self) { old = jti }
-            guard let old else { return false }
+            ) { try $0.decode(String.self) }
+            guard let old = current.last else { return false }
             try await connection.run(
                 """
                 UPDATE gnap_tokens SET management_hash = \(replacement.token.managementHash), jti = \(replacement.accessToken.jti)
@@ -216,13 +175,11 @@ struct PostgresGNAPStore: GNAPStore {
         let logger = database.logger
         let millis = now.millis
         return try await database.transaction { connection in
-            let revoked = try await connection.query(
+            let revoked = try await connection.rows(
                 "UPDATE gnap_tokens SET revoked_at = \(millis) WHERE manage_id = \(manageID) AND revoked_at IS NULL RETURNING jti",
                 logger: logger
-            )
-            var jti: String?
-            for try await value in revoked.decode(String.self) { jti = value }
-            guard let jti else { return false }
+            ) { try $0.decode(String.self) }
+            guard let jti = revoked.last else { return false }
             _ = try await PostgresTokenStore.revokeToken(jti, at: millis, connection, logger)
             return true
         }

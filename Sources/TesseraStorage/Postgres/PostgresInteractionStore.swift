@@ -38,15 +38,15 @@ struct PostgresInteractionStore: GNAPInteractionStore {
     }
 
     func interaction(id: String) async throws -> GNAPInteractionRecord? {
-        try await fetch("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE id = \(id)")
+        try await database.first("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE id = \(id)", Self.record)
     }
 
     func interaction(userCode: String) async throws -> GNAPInteractionRecord? {
-        try await fetch("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE user_code = \(userCode)")
+        try await database.first("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE user_code = \(userCode)", Self.record)
     }
 
     func interaction(grantID: String) async throws -> GNAPInteractionRecord? {
-        try await fetch("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE grant_id = \(grantID)")
+        try await database.first("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE grant_id = \(grantID)", Self.record)
     }
 
     func decide(interactionID: String, _ decision: GNAPInteractionDecision, at now: Date) async throws -> Bool {
@@ -54,16 +54,14 @@ struct PostgresInteractionStore: GNAPInteractionStore {
         let millis = now.millis
         let (state, authenticatedAt) = (decision.approve ? "approved" : "denied", decision.authenticatedAt?.millis)
         return try await database.transaction { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT grant_id FROM gnap_interactions
                 WHERE id = \(interactionID) AND state = 'waiting' AND expires_at > \(millis) FOR UPDATE
                 """,
                 logger: logger
-            )
-            var grantID: String?
-            for try await value in rows.decode(String.self) { grantID = value }
-            guard let grantID else { return false }
+            ) { try $0.decode(String.self) }
+            guard let grantID = rows.last else { return false }
             let updated = try await connection.run(
                 """
                 UPDATE gnap_grants SET state = \(state), subject = \(decision.subject),
@@ -83,17 +81,7 @@ struct PostgresInteractionStore: GNAPInteractionStore {
 
     func deleteExpiredInteractions(before cutoff: Date) async throws -> Int {
         let millis = cutoff.millis
-        return try await database.withConnection { connection in
-            try await connection.run("DELETE FROM gnap_interactions WHERE expires_at < \(millis) RETURNING id", logger: database.logger)
-        }
-    }
-
-    private func fetch(_ query: PostgresQuery) async throws -> GNAPInteractionRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(query, logger: database.logger)
-            for try await row in rows { return try Self.record(row) }
-            return nil
-        }
+        return try await database.run("DELETE FROM gnap_interactions WHERE expires_at < \(millis) RETURNING id")
     }
 
     private static func record(_ row: PostgresRow) throws -> GNAPInteractionRecord {

@@ -6,9 +6,7 @@ struct PostgresPeopleStore: PeopleStore {
     let database: PostgresDatabase
 
     func upsertUser(_ user: UserRecord) async throws {
-        try await database.withConnection { connection in
-            try await connection.run(Self.upsertQuery(user), logger: database.logger)
-        }
+        try await database.run(Self.upsertQuery(user))
     }
 
     /// The one PostgreSQL write of a ``UserRecord``: the store and the snapshot import both use it.
@@ -24,26 +22,14 @@ struct PostgresPeopleStore: PeopleStore {
     }
 
     func user(username: String) async throws -> UserRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT username, password_hash, display_name, created_at FROM users WHERE username = \(username)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.user(row) }
-            return nil
-        }
+        try await database.first(
+            "SELECT username, password_hash, display_name, created_at FROM users WHERE username = \(username)",
+            Self.user
+        )
     }
 
     func users() async throws -> [UserRecord] {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT username, password_hash, display_name, created_at FROM users ORDER BY username",
-                logger: database.logger
-            )
-            var users: [UserRecord] = []
-            for try await row in rows { users.append(try Self.user(row)) }
-            return users
-        }
+        try await database.rows("SELECT username, password_hash, display_name, created_at FROM users ORDER BY username", Self.user)
     }
 
     func removeUser(username: String) async throws -> Bool {
@@ -57,15 +43,12 @@ struct PostgresPeopleStore: PeopleStore {
 
     func createSession(_ session: SessionRecord) async throws {
         let (createdAt, expiresAt) = (session.createdAt.millis, session.expiresAt.millis)
-        try await database.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at)
-                VALUES (\(session.idHash), \(session.username), \(session.csrfToken), \(createdAt), \(expiresAt))
-                """,
-                logger: database.logger
-            )
-        }
+        try await database.run(
+            """
+            INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at)
+            VALUES (\(session.idHash), \(session.username), \(session.csrfToken), \(createdAt), \(expiresAt))
+            """
+        )
     }
 
     func createAnonymousSession(_ session: SessionRecord, limit: Int, at now: Date) async throws {
@@ -73,9 +56,10 @@ struct PostgresPeopleStore: PeopleStore {
         let logger = database.logger
         try await database.transaction { connection in
             try await connection.run("DELETE FROM sessions WHERE username IS NULL AND expires_at <= \(current)", logger: logger)
-            var live = 0
-            let rows = try await connection.query("SELECT COUNT(*) FROM sessions WHERE username IS NULL", logger: logger)
-            for try await row in rows { live = Int(try row.decode(Int64.self)) }
+            let counts = try await connection.rows("SELECT COUNT(*) FROM sessions WHERE username IS NULL", logger: logger) {
+                try $0.decode(Int64.self)
+            }
+            let live = Int(counts.last ?? 0)
             if live >= limit {
                 let excess = live - limit + 1
                 try await connection.run(
@@ -98,51 +82,38 @@ struct PostgresPeopleStore: PeopleStore {
 
     func anonymousSessionCount(at now: Date) async throws -> Int {
         let current = now.millis
-        return try await database.withConnection { connection in
-            var live = 0
-            let rows = try await connection.query(
-                "SELECT COUNT(*) FROM sessions WHERE username IS NULL AND expires_at > \(current)",
-                logger: database.logger
-            )
-            for try await row in rows { live = Int(try row.decode(Int64.self)) }
-            return live
+        let counts = try await database.rows("SELECT COUNT(*) FROM sessions WHERE username IS NULL AND expires_at > \(current)") {
+            try $0.decode(Int64.self)
         }
+        return Int(counts.last ?? 0)
     }
 
     func session(idHash: String, at now: Date) async throws -> SessionRecord? {
         let millis = now.millis
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT id_hash, username, csrf_token, created_at, expires_at FROM sessions
-                WHERE id_hash = \(idHash) AND expires_at > \(millis)
-                """,
-                logger: database.logger
+        return try await database.first(
+            """
+            SELECT id_hash, username, csrf_token, created_at, expires_at FROM sessions
+            WHERE id_hash = \(idHash) AND expires_at > \(millis)
+            """
+        ) { row in
+            let (idHash, username, csrf, createdAt, expiresAt) = try row.decode((String, String?, String, Int64, Int64).self)
+            return SessionRecord(
+                idHash: idHash,
+                username: username,
+                csrfToken: csrf,
+                createdAt: Date(millis: createdAt),
+                expiresAt: Date(millis: expiresAt)
             )
-            for try await (idHash, username, csrf, createdAt, expiresAt) in rows.decode((String, String?, String, Int64, Int64).self) {
-                return SessionRecord(
-                    idHash: idHash,
-                    username: username,
-                    csrfToken: csrf,
-                    createdAt: Date(millis: createdAt),
-                    expiresAt: Date(millis: expiresAt)
-                )
-            }
-            return nil
         }
     }
 
     func deleteSession(idHash: String) async throws {
-        try await database.withConnection { connection in
-            try await connection.run("DELETE FROM sessions WHERE id_hash = \(idHash)", logger: database.logger)
-        }
+        try await database.run("DELETE FROM sessions WHERE id_hash = \(idHash)")
     }
 
     func deleteExpiredSessions(before cutoff: Date) async throws -> Int {
         let millis = cutoff.millis
-        return try await database.withConnection { connection in
-            try await connection.run("DELETE FROM sessions WHERE expires_at < \(millis) RETURNING id_hash", logger: database.logger)
-        }
+        return try await database.run("DELETE FROM sessions WHERE expires_at < \(millis) RETURNING id_hash")
     }
 
     /// Reads a row of `username, password_hash, display_name, created_at`.
