@@ -19,24 +19,11 @@ extension PostgresAuthorizationCodeStore {
     func consents(subject: String) async throws -> [ConsentRecord] {
         try await database.rows(
             """
-            SELECT id, subject, client_id, scope, resources, authorization_details, created_at, withdrawn_at FROM consents
+            SELECT \(unescaped: ConsentRecord.columns) FROM consents
             WHERE subject = \(subject) AND withdrawn_at IS NULL ORDER BY created_at DESC, id
-            """
-        ) { row in
-            let (id, subject, clientID, scope, resources, details, createdAt, withdrawnAt) = try row.decode(
-                (String, String, String, String, String, String?, Int64, Int64?).self
-            )
-            return ConsentRecord(
-                id: id,
-                subject: subject,
-                clientID: clientID,
-                scope: ConsentColumns.scope(scope),
-                resources: ConsentColumns.decode(resources),
-                authorizationDetails: details,
-                createdAt: Date(millis: createdAt),
-                withdrawnAt: withdrawnAt.map(Date.init(millis:))
-            )
-        }
+            """,
+            ConsentRecord.init(postgres:)
+        )
     }
 
     func linkConsent(id consentID: String, grantID: String) async throws {

@@ -5,8 +5,6 @@ import PostgresNIO
 /// instances never both accept the same code or `request_uri`.
 struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
     let database: PostgresDatabase
-    static let requestColumns = "id_hash, kind, client_id, parameters, created_at, expires_at, used_at"
-    static let codeColumns = "code_hash, client_id, grant_id, payload, created_at, expires_at, used_at"
 
     func createRequest(_ request: AuthorizationRequestRecord) async throws {
         let (createdAt, expiresAt) = (request.createdAt.millis, request.expiresAt.millis)
@@ -22,10 +20,10 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
         let millis = now.millis
         return try await database.first(
             """
-            SELECT \(unescaped: Self.requestColumns) FROM authorization_requests
+            SELECT \(unescaped: AuthorizationRequestRecord.columns) FROM authorization_requests
             WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)
             """,
-            Self.request
+            AuthorizationRequestRecord.init(postgres:)
         )
     }
 
@@ -35,9 +33,9 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
             """
             UPDATE authorization_requests SET used_at = \(millis)
             WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)
-            RETURNING \(unescaped: Self.requestColumns)
+            RETURNING \(unescaped: AuthorizationRequestRecord.columns)
             """,
-            Self.request
+            AuthorizationRequestRecord.init(postgres:)
         )
     }
 
@@ -58,16 +56,16 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
                 """
                 UPDATE authorization_codes SET used_at = \(millis)
                 WHERE code_hash = \(hash) AND used_at IS NULL AND expires_at > \(millis)
-                RETURNING \(unescaped: Self.codeColumns)
+                RETURNING \(unescaped: AuthorizationCodeRecord.columns)
                 """,
                 logger: database.logger,
-                Self.code
+                AuthorizationCodeRecord.init(postgres:)
             )
             if let redeemed = redeemed.last { return .redeemed(redeemed) }
             let existing = try await connection.rows(
-                "SELECT \(unescaped: Self.codeColumns) FROM authorization_codes WHERE code_hash = \(hash)",
+                "SELECT \(unescaped: AuthorizationCodeRecord.columns) FROM authorization_codes WHERE code_hash = \(hash)",
                 logger: database.logger,
-                Self.code
+                AuthorizationCodeRecord.init(postgres:)
             )
             guard let existing = existing.last, existing.usedAt != nil else { return .invalid }
             return .replayed(existing)
@@ -87,35 +85,5 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
             )
             return requests + codes
         }
-    }
-
-    static func request(_ row: PostgresRow) throws -> AuthorizationRequestRecord {
-        let (idHash, kind, clientID, parameters, createdAt, expiresAt, usedAt) = try row.decode(
-            (String, String, String, String, Int64, Int64, Int64?).self
-        )
-        return AuthorizationRequestRecord(
-            idHash: idHash,
-            kind: kind,
-            clientID: clientID,
-            parameters: parameters,
-            createdAt: Date(millis: createdAt),
-            expiresAt: Date(millis: expiresAt),
-            usedAt: usedAt.map(Date.init(millis:))
-        )
-    }
-
-    static func code(_ row: PostgresRow) throws -> AuthorizationCodeRecord {
-        let (codeHash, clientID, grantID, payload, createdAt, expiresAt, usedAt) = try row.decode(
-            (String, String, String, String, Int64, Int64, Int64?).self
-        )
-        return AuthorizationCodeRecord(
-            codeHash: codeHash,
-            clientID: clientID,
-            grantID: grantID,
-            payload: payload,
-            createdAt: Date(millis: createdAt),
-            expiresAt: Date(millis: expiresAt),
-            usedAt: usedAt.map(Date.init(millis:))
-        )
     }
 }

@@ -19,13 +19,13 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
     }
 
     func client(id: String) async throws -> ClientRecord? {
-        try await database.first("SELECT \(unescaped: Self.columns) FROM clients WHERE id = \(id)", Self.record)
+        try await database.first("SELECT \(unescaped: ClientRecord.columns) FROM clients WHERE id = \(id)", ClientRecord.init(postgres:))
     }
 
     func client(gnapKeyThumbprint: String) async throws -> ClientRecord? {
         try await database.first(
-            "SELECT \(unescaped: Self.columns) FROM clients WHERE gnap_key_thumbprint = \(gnapKeyThumbprint)",
-            Self.record
+            "SELECT \(unescaped: ClientRecord.columns) FROM clients WHERE gnap_key_thumbprint = \(gnapKeyThumbprint)",
+            ClientRecord.init(postgres:)
         )
     }
 
@@ -34,7 +34,7 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
     }
 
     func all() async throws -> [ClientRecord] {
-        try await database.rows("SELECT \(unescaped: Self.columns) FROM clients ORDER BY id", Self.record)
+        try await database.rows("SELECT \(unescaped: ClientRecord.columns) FROM clients ORDER BY id", ClientRecord.init(postgres:))
     }
 
     func remove(id: String) async throws -> Bool {
@@ -42,10 +42,6 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
     }
 
     // MARK: - Rows
-
-    /// A constant column list (no input reaches it); the store's reads and the snapshot export both use it.
-    static let columns =
-        "id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name, require_resource"
 
     private func write(_ client: ClientRecord, upsert: Bool) async throws {
         try await database.run(try Self.writeQuery(client, upsert: upsert))
@@ -93,44 +89,6 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
         return query
     }
 
-    /// The one PostgreSQL read of a ``ClientRecord``, over ``columns``.
-    /// - Parameter row: a row of ``columns``.
-    /// - Returns: the record.
-    /// - Throws: a decoding error, or ``StorageError`` `corrupt` for an unreadable GNAP registration.
-    static func record(_ row: PostgresRow) throws -> ClientRecord {
-        let (
-            id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePAR, introspectionAudiences,
-            registrationMetadata, registrationTokenHash, gnapRegistration, _, clientName, requireResource
-        ) =
-            try row.decode(
-                (
-                    String, String, String?, String?, String?, [String], [String], Int64, [String], Bool, [String], String?, String?,
-                    String?, String?, String?, Bool
-                )
-                .self
-            )
-        var record = ClientRecord(
-            id: id,
-            authMethod: ClientAuthenticationMethod(rawValue: authMethod),
-            secretHash: secretHash,
-            jwks: jwks,
-            jwksURI: jwksURI,
-            grantTypes: grantTypes.map { GrantType(rawValue: $0) },
-            scopes: scopes,
-            createdAt: Date(millis: createdAt)
-        )
-        record.redirectURIs = redirectURIs
-        record.requirePushedAuthorizationRequests = requirePAR
-        record.introspectionAudiences = introspectionAudiences
-        if let registrationMetadata, let registrationTokenHash {
-            record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
-        }
-        record.gnap = try gnapRegistration.map(GNAPRegistration.stored)
-        record.clientName = clientName
-        record.requireResource = requireResource
-        return record
-    }
-
     // MARK: - Initial access tokens
 
     func insertRegistrationToken(_ token: RegistrationTokenRecord) async throws {
@@ -159,18 +117,9 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
 
     func registrationTokens() async throws -> [RegistrationTokenRecord] {
         try await database.rows(
-            "SELECT id, token_hash, label, created_at, expires_at, remaining_uses FROM registration_tokens ORDER BY created_at, id"
-        ) { row in
-            let (id, hash, label, createdAt, expiresAt, uses) = try row.decode((String, String, String, Int64, Int64, Int32).self)
-            return RegistrationTokenRecord(
-                id: id,
-                tokenHash: hash,
-                label: label,
-                createdAt: Date(millis: createdAt),
-                expiresAt: Date(millis: expiresAt),
-                remainingUses: Int(uses)
-            )
-        }
+            "SELECT \(unescaped: RegistrationTokenRecord.columns) FROM registration_tokens ORDER BY created_at, id",
+            RegistrationTokenRecord.init(postgres:)
+        )
     }
 
     func removeRegistrationToken(id: String) async throws -> Bool {

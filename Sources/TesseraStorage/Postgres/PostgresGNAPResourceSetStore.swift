@@ -5,7 +5,6 @@ import PostgresNIO
 /// the same set at once agree on one reference.
 struct PostgresGNAPResourceSetStore: GNAPResourceSetStore {
     let database: PostgresDatabase
-    static let columns = "reference, resource_server_id, set_hash, access, created_at"
 
     func register(_ set: GNAPResourceSetRecord) async throws -> GNAPResourceSetRecord {
         let createdAt = set.createdAt.millis
@@ -19,9 +18,9 @@ struct PostgresGNAPResourceSetStore: GNAPResourceSetStore {
                 logger: database.logger
             )
             let rows = try await connection.rows(
-                "SELECT \(unescaped: Self.columns) FROM gnap_resource_sets WHERE set_hash = \(set.setHash)",
+                "SELECT \(unescaped: GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE set_hash = \(set.setHash)",
                 logger: database.logger,
-                Self.record
+                GNAPResourceSetRecord.init(postgres:)
             )
             guard let registered = rows.first else { throw StorageError(.unavailable, "resource set vanished after insert") }
             return registered
@@ -29,17 +28,9 @@ struct PostgresGNAPResourceSetStore: GNAPResourceSetStore {
     }
 
     func resourceSet(reference: String) async throws -> GNAPResourceSetRecord? {
-        try await database.first("SELECT \(unescaped: Self.columns) FROM gnap_resource_sets WHERE reference = \(reference)", Self.record)
-    }
-
-    static func record(_ row: PostgresRow) throws -> GNAPResourceSetRecord {
-        let (reference, serverID, setHash, access, createdAt) = try row.decode((String, String, String, String, Int64).self)
-        return GNAPResourceSetRecord(
-            reference: reference,
-            resourceServerID: serverID,
-            setHash: setHash,
-            access: access,
-            createdAt: Date(millis: createdAt)
+        try await database.first(
+            "SELECT \(unescaped: GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE reference = \(reference)",
+            GNAPResourceSetRecord.init(postgres:)
         )
     }
 }

@@ -53,7 +53,10 @@ struct PostgresGNAPStore: GNAPStore {
     }
 
     func grant(id: String) async throws -> GNAPGrantRecord? {
-        try await database.first("SELECT \(unescaped: Self.grantColumns) FROM gnap_grants WHERE id = \(id)", Self.grantRecord)
+        try await database.first(
+            "SELECT \(unescaped: GNAPGrantRecord.columns) FROM gnap_grants WHERE id = \(id)",
+            GNAPGrantRecord.init(postgres:)
+        )
     }
 
     func updateGrant(
@@ -119,29 +122,35 @@ struct PostgresGNAPStore: GNAPStore {
         let wanted = state?.rawValue
         return try await database.rows(
             """
-            SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
+            SELECT \(unescaped: GNAPGrantRecord.columns) FROM gnap_grants
             WHERE \(wanted)::TEXT IS NULL OR state = \(wanted) ORDER BY created_at, id
             """,
-            Self.grantRecord
+            GNAPGrantRecord.init(postgres:)
         )
     }
 
     func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord] {
         try await database.rows(
             """
-            SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
+            SELECT \(unescaped: GNAPGrantRecord.columns) FROM gnap_grants
             WHERE state = \(state.rawValue) AND subject = \(subject) ORDER BY created_at DESC, id DESC
             """,
-            Self.grantRecord
+            GNAPGrantRecord.init(postgres:)
         )
     }
 
     func token(manageID: String) async throws -> GNAPTokenRecord? {
-        try await database.first("SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE manage_id = \(manageID)", Self.tokenRecord)
+        try await database.first(
+            "SELECT \(unescaped: GNAPTokenRecord.columns) FROM gnap_tokens WHERE manage_id = \(manageID)",
+            GNAPTokenRecord.init(postgres:)
+        )
     }
 
     func token(jti: String) async throws -> GNAPTokenRecord? {
-        try await database.first("SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE jti = \(jti)", Self.tokenRecord)
+        try await database.first(
+            "SELECT \(unescaped: GNAPTokenRecord.columns) FROM gnap_tokens WHERE jti = \(jti)",
+            GNAPTokenRecord.init(postgres:)
+        )
     }
 
     func rotateToken(manageID: String, expectedManagementHash: String, replacement: GNAPIssuedToken, at now: Date) async throws -> Bool {
@@ -187,13 +196,6 @@ struct PostgresGNAPStore: GNAPStore {
 
     // MARK: - Rows
 
-    /// Constant column lists (no input reaches them).
-    static let grantColumns = """
-        id, state, client_key, key_thumbprint, instance_id, request, continuation_hash, continue_after, subject, created_at, updated_at, expires_at,
-        authenticated_at
-        """
-    static let tokenColumns = "manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at"
-
     private static func insert(_ issued: [GNAPIssuedToken], _ connection: PostgresConnection, _ logger: Logger) async throws {
         for item in issued {
             try await PostgresTokenStore.insert(TokenIssuance(accessToken: item.accessToken, refreshToken: nil), connection, logger)
@@ -208,45 +210,5 @@ struct PostgresGNAPStore: GNAPStore {
                 logger: logger
             )
         }
-    }
-
-    static func grantRecord(_ row: PostgresRow) throws -> GNAPGrantRecord {
-        let (
-            id, state, clientKey, thumbprint, instanceID, request, continuationHash, continueAfter, subject, createdAt, updatedAt,
-            expiresAt,
-            authenticatedAt
-        ) =
-            try row.decode((String, String, String, String, String?, String, String?, Int64, String?, Int64, Int64, Int64, Int64?).self)
-        return GNAPGrantRecord(
-            id: id,
-            state: GNAPGrantRecord.State(rawValue: state) ?? .finalized,
-            clientKey: clientKey,
-            keyThumbprint: thumbprint,
-            instanceID: instanceID,
-            request: request,
-            continuationHash: continuationHash,
-            continueAfter: Date(millis: continueAfter),
-            subject: subject,
-            createdAt: Date(millis: createdAt),
-            updatedAt: Date(millis: updatedAt),
-            expiresAt: Date(millis: expiresAt),
-            authenticatedAt: authenticatedAt.map(Date.init(millis:))
-        )
-    }
-
-    static func tokenRecord(_ row: PostgresRow) throws -> GNAPTokenRecord {
-        let (manageID, managementHash, grantID, jti, label, access, flags, createdAt, revokedAt) =
-            try row.decode((String, String, String, String, String?, String, [String], Int64, Int64?).self)
-        return GNAPTokenRecord(
-            manageID: manageID,
-            managementHash: managementHash,
-            grantID: grantID,
-            jti: jti,
-            label: label,
-            access: access,
-            flags: flags,
-            createdAt: Date(millis: createdAt),
-            revokedAt: revokedAt.map(Date.init(millis:))
-        )
     }
 }

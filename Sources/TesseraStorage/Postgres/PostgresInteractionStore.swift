@@ -6,11 +6,6 @@ import PostgresNIO
 struct PostgresInteractionStore: GNAPInteractionStore {
     let database: PostgresDatabase
 
-    static let columns = """
-        id, grant_id, user_code, finish_method, finish_uri, client_nonce, server_nonce, hash_method, owner, client_name, client_uri, state,
-        interact_ref_hash, created_at, expires_at
-        """
-
     func createInteraction(_ interaction: GNAPInteractionRecord) async throws {
         try await database.withConnection { connection in try await insert(interaction, connection) }
     }
@@ -38,15 +33,24 @@ struct PostgresInteractionStore: GNAPInteractionStore {
     }
 
     func interaction(id: String) async throws -> GNAPInteractionRecord? {
-        try await database.first("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE id = \(id)", Self.record)
+        try await database.first(
+            "SELECT \(unescaped: GNAPInteractionRecord.columns) FROM gnap_interactions WHERE id = \(id)",
+            GNAPInteractionRecord.init(postgres:)
+        )
     }
 
     func interaction(userCode: String) async throws -> GNAPInteractionRecord? {
-        try await database.first("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE user_code = \(userCode)", Self.record)
+        try await database.first(
+            "SELECT \(unescaped: GNAPInteractionRecord.columns) FROM gnap_interactions WHERE user_code = \(userCode)",
+            GNAPInteractionRecord.init(postgres:)
+        )
     }
 
     func interaction(grantID: String) async throws -> GNAPInteractionRecord? {
-        try await database.first("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE grant_id = \(grantID)", Self.record)
+        try await database.first(
+            "SELECT \(unescaped: GNAPInteractionRecord.columns) FROM gnap_interactions WHERE grant_id = \(grantID)",
+            GNAPInteractionRecord.init(postgres:)
+        )
     }
 
     func decide(interactionID: String, _ decision: GNAPInteractionDecision, at now: Date) async throws -> Bool {
@@ -82,36 +86,5 @@ struct PostgresInteractionStore: GNAPInteractionStore {
     func deleteExpiredInteractions(before cutoff: Date) async throws -> Int {
         let millis = cutoff.millis
         return try await database.run("DELETE FROM gnap_interactions WHERE expires_at < \(millis) RETURNING id")
-    }
-
-    private static func record(_ row: PostgresRow) throws -> GNAPInteractionRecord {
-        let (
-            id, grantID, userCode, finishMethod, finishURI, clientNonce, serverNonce, hashMethod, owner, clientName, clientURI, state,
-            refHash,
-            createdAt, expiresAt
-        ) =
-            try row.decode(
-                (
-                    String, String, String?, String?, String?, String?, String, String, String?, String?, String?, String, String?, Int64,
-                    Int64
-                ).self
-            )
-        return GNAPInteractionRecord(
-            id: id,
-            grantID: grantID,
-            userCode: userCode,
-            finishMethod: finishMethod,
-            finishURI: finishURI,
-            clientNonce: clientNonce,
-            serverNonce: serverNonce,
-            hashMethod: hashMethod,
-            owner: owner,
-            clientName: clientName,
-            clientURI: clientURI,
-            state: GNAPInteractionRecord.State(rawValue: state) ?? .used,
-            interactRefHash: refHash,
-            createdAt: Date(millis: createdAt),
-            expiresAt: Date(millis: expiresAt)
-        )
     }
 }

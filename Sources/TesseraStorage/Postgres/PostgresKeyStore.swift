@@ -43,20 +43,9 @@ struct PostgresKeyStore: KeyStore {
 
     func all() async throws -> [SigningKeyRecord] {
         try await database.rows(
-            "SELECT kid, algorithm, private_jwk, public_jwk, created_at, retired_at FROM signing_keys ORDER BY created_at DESC, kid"
-        ) { row in
-            let (kid, algorithm, privateJWK, publicJWK, createdAt, retiredAt) = try row.decode(
-                (String, String, String, String, Int64, Int64?).self
-            )
-            return SigningKeyRecord(
-                kid: kid,
-                algorithm: algorithm,
-                privateJWK: privateJWK,
-                publicJWK: publicJWK,
-                createdAt: Date(millis: createdAt),
-                retiredAt: retiredAt.map(Date.init(millis:))
-            )
-        }
+            "SELECT \(unescaped: SigningKeyRecord.columns) FROM signing_keys ORDER BY created_at DESC, kid",
+            SigningKeyRecord.init(postgres:)
+        )
     }
 
     func retireAll(except kid: String, at now: Date) async throws {

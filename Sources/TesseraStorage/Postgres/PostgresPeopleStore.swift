@@ -23,13 +23,13 @@ struct PostgresPeopleStore: PeopleStore {
 
     func user(username: String) async throws -> UserRecord? {
         try await database.first(
-            "SELECT username, password_hash, display_name, created_at FROM users WHERE username = \(username)",
-            Self.user
+            "SELECT \(unescaped: UserRecord.columns) FROM users WHERE username = \(username)",
+            UserRecord.init(postgres:)
         )
     }
 
     func users() async throws -> [UserRecord] {
-        try await database.rows("SELECT username, password_hash, display_name, created_at FROM users ORDER BY username", Self.user)
+        try await database.rows("SELECT \(unescaped: UserRecord.columns) FROM users ORDER BY username", UserRecord.init(postgres:))
     }
 
     func removeUser(username: String) async throws -> Bool {
@@ -91,20 +91,9 @@ struct PostgresPeopleStore: PeopleStore {
     func session(idHash: String, at now: Date) async throws -> SessionRecord? {
         let millis = now.millis
         return try await database.first(
-            """
-            SELECT id_hash, username, csrf_token, created_at, expires_at FROM sessions
-            WHERE id_hash = \(idHash) AND expires_at > \(millis)
-            """
-        ) { row in
-            let (idHash, username, csrf, createdAt, expiresAt) = try row.decode((String, String?, String, Int64, Int64).self)
-            return SessionRecord(
-                idHash: idHash,
-                username: username,
-                csrfToken: csrf,
-                createdAt: Date(millis: createdAt),
-                expiresAt: Date(millis: expiresAt)
-            )
-        }
+            "SELECT \(unescaped: SessionRecord.columns) FROM sessions WHERE id_hash = \(idHash) AND expires_at > \(millis)",
+            SessionRecord.init(postgres:)
+        )
     }
 
     func deleteSession(idHash: String) async throws {
@@ -114,11 +103,5 @@ struct PostgresPeopleStore: PeopleStore {
     func deleteExpiredSessions(before cutoff: Date) async throws -> Int {
         let millis = cutoff.millis
         return try await database.run("DELETE FROM sessions WHERE expires_at < \(millis) RETURNING id_hash")
-    }
-
-    /// Reads a row of `username, password_hash, display_name, created_at`.
-    static func user(_ row: PostgresRow) throws -> UserRecord {
-        let (username, hash, displayName, createdAt) = try row.decode((String, String, String?, Int64).self)
-        return UserRecord(username: username, passwordHash: hash, displayName: displayName, createdAt: Date(millis: createdAt))
     }
 }

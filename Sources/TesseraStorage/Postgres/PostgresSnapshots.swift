@@ -13,14 +13,14 @@ struct PostgresSnapshots: StoreSnapshotting {
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
             // Clients and users by the store's own column list and row reader, so the export reads every column the store reads.
             let clients = try await connection.rows(
-                "SELECT \(unescaped: PostgresClientStore.columns) FROM clients ORDER BY id",
+                "SELECT \(unescaped: ClientRecord.columns) FROM clients ORDER BY id",
                 logger: logger,
-                PostgresClientStore.record
+                ClientRecord.init(postgres:)
             )
             let users = try await connection.rows(
-                "SELECT username, password_hash, display_name, created_at FROM users ORDER BY username",
+                "SELECT \(unescaped: UserRecord.columns) FROM users ORDER BY username",
                 logger: logger,
-                PostgresPeopleStore.user
+                UserRecord.init(postgres:)
             )
             // Every other carried table as its rows (to_jsonb: text as strings, BIGINT as numbers, TEXT[] as arrays).
             var tables: [String: [StoreSnapshot.Row]] = [:]

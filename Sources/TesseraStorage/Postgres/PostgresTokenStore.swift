@@ -32,16 +32,16 @@ struct PostgresTokenStore: TokenStore {
     }
 
     func accessToken(jti: String) async throws -> AccessTokenRecord? {
-        try await database.first("SELECT \(unescaped: Self.accessColumns) FROM access_tokens WHERE jti = \(jti)", Self.accessRecord)
+        try await database.first(
+            "SELECT \(unescaped: AccessTokenRecord.columns) FROM access_tokens WHERE jti = \(jti)",
+            AccessTokenRecord.init(postgres:)
+        )
     }
 
     func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
         try await database.first(
-            """
-            SELECT token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt, authorization_details
-            FROM refresh_tokens WHERE token_hash = \(hash)
-            """,
-            Self.refreshRecord
+            "SELECT \(unescaped: RefreshTokenRecord.columns) FROM refresh_tokens WHERE token_hash = \(hash)",
+            RefreshTokenRecord.init(postgres:)
         )
     }
 
@@ -97,8 +97,12 @@ struct PostgresTokenStore: TokenStore {
             binds.append(jti)
             let sql =
                 TokenLineageSQL.derived(from: TokenLineageSQL.children(of: "$1"))
-                + " SELECT \(Self.accessColumns) FROM access_tokens WHERE grant_id IN (SELECT grant_id FROM derived) ORDER BY issued_at, jti"
-            return try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: database.logger, Self.accessRecord)
+                + " SELECT \(AccessTokenRecord.columns) FROM access_tokens WHERE grant_id IN (SELECT grant_id FROM derived) ORDER BY issued_at, jti"
+            return try await connection.rows(
+                PostgresQuery(unsafeSQL: sql, binds: binds),
+                logger: database.logger,
+                AccessTokenRecord.init(postgres:)
+            )
         }
     }
 
@@ -167,48 +171,6 @@ struct PostgresTokenStore: TokenStore {
                     \(refresh.audience), \(issuedAt), \(expiresAt), \(usedAt), \(revokedAt), \(refresh.jkt), \(refresh.authorizationDetails))
             """,
             logger: logger
-        )
-    }
-
-    /// The columns ``accessRecord(_:)`` reads, in its order.
-    static let accessColumns =
-        "jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id"
-
-    static func accessRecord(_ row: PostgresRow) throws -> AccessTokenRecord {
-        let (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt, parentKind, parentID) = try row.decode(
-            (String, String, String, String, String, [String], Int64, Int64, Int64?, String?, String?).self
-        )
-        return AccessTokenRecord(
-            jti: jti,
-            grantID: grantID,
-            clientID: clientID,
-            subject: subject,
-            scope: scope,
-            audience: audience,
-            issuedAt: Date(millis: issuedAt),
-            expiresAt: Date(millis: expiresAt),
-            revokedAt: revokedAt.map(Date.init(millis:)),
-            parent: TokenParent(kind: parentKind, id: parentID)
-        )
-    }
-
-    static func refreshRecord(_ row: PostgresRow) throws -> RefreshTokenRecord {
-        let (tokenHash, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, usedAt, revokedAt, jkt, details) = try row.decode(
-            (String, String, String, String, String, [String], Int64, Int64, Int64?, Int64?, String?, String?).self
-        )
-        return RefreshTokenRecord(
-            tokenHash: tokenHash,
-            grantID: grantID,
-            clientID: clientID,
-            subject: subject,
-            scope: scope,
-            audience: audience,
-            issuedAt: Date(millis: issuedAt),
-            expiresAt: Date(millis: expiresAt),
-            usedAt: usedAt.map(Date.init(millis:)),
-            revokedAt: revokedAt.map(Date.init(millis:)),
-            jkt: jkt,
-            authorizationDetails: details
         )
     }
 

@@ -81,3 +81,34 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
     }
 }
+
+extension ClientRecord: StoredRecord {
+    static let columns = """
+        id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences,
+        registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name, require_resource
+        """
+
+    /// Lists are space-separated in SQLite (grant types, scopes, redirect URIs and audiences hold no space).
+    /// - Throws: ``StorageError`` `corrupt` for an unreadable GNAP registration.
+    init(row: some StoredRow) throws {
+        self.init(
+            id: try row.text(0),
+            authMethod: ClientAuthenticationMethod(rawValue: try row.text(1)),
+            secretHash: try row.optionalText(2),
+            jwks: try row.optionalText(3),
+            jwksURI: try row.optionalText(4),
+            grantTypes: try row.list(5, separator: " ").map { GrantType(rawValue: $0) },
+            scopes: try row.list(6, separator: " "),
+            createdAt: try row.date(7)
+        )
+        redirectURIs = try row.list(8, separator: " ")
+        requirePushedAuthorizationRequests = try row.bool(9)
+        introspectionAudiences = try row.list(10, separator: " ")
+        if let metadata = try row.optionalText(11), let accessTokenHash = try row.optionalText(12) {
+            registration = ClientRegistration(metadata: metadata, accessTokenHash: accessTokenHash)
+        }
+        gnap = try row.optionalText(13).map(GNAPRegistration.stored)
+        clientName = try row.optionalText(15)
+        requireResource = try row.bool(16)
+    }
+}

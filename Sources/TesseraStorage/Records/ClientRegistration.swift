@@ -33,3 +33,18 @@ public struct RegistrationTokenRecord: Sendable, Hashable, Codable {
         self.remainingUses = remainingUses
     }
 }
+
+extension RegistrationTokenRecord: StoredRecord {
+    static let columns = "id, token_hash, label, created_at, expires_at, remaining_uses"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            id: try row.text(0),
+            tokenHash: try row.text(1),
+            label: try row.text(2),
+            createdAt: try row.date(3),
+            expiresAt: try row.date(4),
+            remainingUses: Int(try row.int64(5))
+        )
+    }
+}

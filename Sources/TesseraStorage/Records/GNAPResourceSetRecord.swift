@@ -20,3 +20,17 @@ public struct GNAPResourceSetRecord: Sendable, Hashable {
         self.createdAt = createdAt
     }
 }
+
+extension GNAPResourceSetRecord: StoredRecord {
+    static let columns = "reference, resource_server_id, set_hash, access, created_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            reference: try row.text(0),
+            resourceServerID: try row.text(1),
+            setHash: try row.text(2),
+            access: try row.text(3),
+            createdAt: try row.date(4)
+        )
+    }
+}

@@ -37,3 +37,30 @@ public struct SessionRecord: Sendable, Hashable {
         self.expiresAt = expiresAt
     }
 }
+
+extension UserRecord: StoredRecord {
+    static let columns = "username, password_hash, display_name, created_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            username: try row.text(0),
+            passwordHash: try row.text(1),
+            displayName: try row.optionalText(2),
+            createdAt: try row.date(3)
+        )
+    }
+}
+
+extension SessionRecord: StoredRecord {
+    static let columns = "id_hash, username, csrf_token, created_at, expires_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            idHash: try row.text(0),
+            username: try row.optionalText(1),
+            csrfToken: try row.text(2),
+            createdAt: try row.date(3),
+            expiresAt: try row.date(4)
+        )
+    }
+}

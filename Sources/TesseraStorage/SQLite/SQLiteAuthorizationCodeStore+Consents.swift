@@ -22,20 +22,10 @@ extension SQLiteAuthorizationCodeStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM consents WHERE subject = ? AND withdrawn_at IS NULL ORDER BY created_at DESC, id",
+                sql:
+                    "SELECT \(ConsentRecord.columns) FROM consents WHERE subject = ? AND withdrawn_at IS NULL ORDER BY created_at DESC, id",
                 arguments: [subject]
-            ).map { row in
-                ConsentRecord(
-                    id: row["id"],
-                    subject: row["subject"],
-                    clientID: row["client_id"],
-                    scope: ConsentColumns.scope(row["scope"]),
-                    resources: ConsentColumns.decode(row["resources"]),
-                    authorizationDetails: row["authorization_details"],
-                    createdAt: Date(millis: row["created_at"]),
-                    withdrawnAt: (row["withdrawn_at"] as Int64?).map(Date.init(millis:))
-                )
-            }
+            ).map(ConsentRecord.init(row:))
         }
     }
 

@@ -28,18 +28,18 @@ struct SQLiteClientStore: ClientStore, ClientChangeFeed {
 
     func client(gnapKeyThumbprint: String) async throws -> ClientRecord? {
         try await writer.read { db in
-            try ClientRow.fetchOne(
-                try db.cachedStatement(sql: "SELECT * FROM clients WHERE gnap_key_thumbprint = ?"),
+            try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT \(ClientRecord.columns) FROM clients WHERE gnap_key_thumbprint = ?"),
                 arguments: [gnapKeyThumbprint]
-            )
-        }?.record()
+            ).map(ClientRecord.init(row:))
+        }
     }
 
     func client(id: String) async throws -> ClientRecord? {
         // A cached statement: this runs on every token request, and building the query each time showed in profiles.
         try SQLitePointRead.run(writer) { db in
-            try ClientRow.fetchOne(try db.cachedStatement(sql: "SELECT * FROM clients WHERE id = ?"), arguments: [id])
-        }?.record()
+            try Row.fetchOne(try db.cachedStatement(sql: Self.select), arguments: [id]).map(ClientRecord.init(row:))
+        }
     }
 
     func clientChangeSequence() async throws -> Int64 {
@@ -50,7 +50,9 @@ struct SQLiteClientStore: ClientStore, ClientChangeFeed {
     }
 
     func all() async throws -> [ClientRecord] {
-        try await writer.read { db in try ClientRow.order(Column("id")).fetchAll(db) }.map { try $0.record() }
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(ClientRecord.columns) FROM clients ORDER BY id").map(ClientRecord.init(row:))
+        }
     }
 
     func remove(id: String) async throws -> Bool {
@@ -88,20 +90,9 @@ struct SQLiteClientStore: ClientStore, ClientChangeFeed {
 
     func registrationTokens() async throws -> [RegistrationTokenRecord] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT id, token_hash, label, created_at, expires_at, remaining_uses FROM registration_tokens ORDER BY created_at, id"
+            try Row.fetchAll(db, sql: "SELECT \(RegistrationTokenRecord.columns) FROM registration_tokens ORDER BY created_at, id").map(
+                RegistrationTokenRecord.init(row:)
             )
-            .map { row in
-                RegistrationTokenRecord(
-                    id: row[0],
-                    tokenHash: row[1],
-                    label: row[2],
-                    createdAt: Date(millis: row[3]),
-                    expiresAt: Date(millis: row[4]),
-                    remainingUses: row[5]
-                )
-            }
         }
     }
 
@@ -111,10 +102,14 @@ struct SQLiteClientStore: ClientStore, ClientChangeFeed {
             return db.changesCount == 1
         }
     }
+
+    /// The client by id (cached: this runs on every token request).
+    private static let select = "SELECT \(ClientRecord.columns) FROM clients WHERE id = ?"
 }
 
-/// The one SQLite mapping of a ``ClientRecord``: the store and the snapshot import both write through it.
-struct ClientRow: Codable, FetchableRecord, PersistableRecord {
+/// The one SQLite write of a ``ClientRecord``: the store and the snapshot import both write through it (reads go
+/// through ``ClientRecord/init(row:)``, as on PostgreSQL).
+struct ClientRow: Encodable, PersistableRecord {
     static let databaseTableName = "clients"
 
     var id: String
@@ -179,28 +174,5 @@ struct ClientRow: Codable, FetchableRecord, PersistableRecord {
         gnapKeyThumbprint = client.gnap?.keyThumbprint
         clientName = client.clientName
         requireResource = client.requireResource
-    }
-
-    func record() throws -> ClientRecord {
-        var record = ClientRecord(
-            id: id,
-            authMethod: ClientAuthenticationMethod(rawValue: authMethod),
-            secretHash: secretHash,
-            jwks: jwks,
-            jwksURI: jwksURI,
-            grantTypes: grantTypes.split(separator: " ").map { GrantType(rawValue: String($0)) },
-            scopes: scopes.split(separator: " ").map(String.init),
-            createdAt: Date(millis: createdAt)
-        )
-        record.redirectURIs = redirectURIs.split(separator: " ").map(String.init)
-        record.requirePushedAuthorizationRequests = requirePAR
-        record.introspectionAudiences = introspectionAudiences.split(separator: " ").map(String.init)
-        if let registrationMetadata, let registrationTokenHash {
-            record.registration = ClientRegistration(metadata: registrationMetadata, accessTokenHash: registrationTokenHash)
-        }
-        record.gnap = try gnapRegistration.map(GNAPRegistration.stored)
-        record.clientName = clientName
-        record.requireResource = requireResource
-        return record
     }
 }

@@ -46,7 +46,7 @@ struct SQLiteGNAPStore: GNAPStore {
 
     func grant(id: String) async throws -> GNAPGrantRecord? {
         try SQLitePointRead.run(writer) { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM gnap_grants WHERE id = ?"), arguments: [id]).map(Self.grantRecord)
+            try Row.fetchOne(try db.cachedStatement(sql: Self.grantSelect), arguments: [id]).map(GNAPGrantRecord.init(row:))
         }
     }
 
@@ -112,12 +112,14 @@ struct SQLiteGNAPStore: GNAPStore {
             if let state {
                 return try Row.fetchAll(
                     db,
-                    sql: "SELECT * FROM gnap_grants WHERE state = ? ORDER BY created_at",
+                    sql: "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants WHERE state = ? ORDER BY created_at",
                     arguments: [state.rawValue]
                 )
-                .map(Self.grantRecord)
+                .map(GNAPGrantRecord.init(row:))
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at").map(Self.grantRecord)
+            return try Row.fetchAll(db, sql: "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants ORDER BY created_at").map(
+                GNAPGrantRecord.init(row:)
+            )
         }
     }
 
@@ -125,23 +127,25 @@ struct SQLiteGNAPStore: GNAPStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM gnap_grants WHERE state = ? AND subject = ? ORDER BY created_at DESC, id DESC",
+                sql: "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants WHERE state = ? AND subject = ? ORDER BY created_at DESC, id DESC",
                 arguments: [state.rawValue, subject]
-            ).map(Self.grantRecord)
+            ).map(GNAPGrantRecord.init(row:))
         }
     }
 
     func token(manageID: String) async throws -> GNAPTokenRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM gnap_tokens WHERE manage_id = ?", arguments: [manageID]).map(Self.tokenRecord)
+            try Row.fetchOne(db, sql: "SELECT \(GNAPTokenRecord.columns) FROM gnap_tokens WHERE manage_id = ?", arguments: [manageID]).map(
+                GNAPTokenRecord.init(row:)
+            )
         }
     }
 
     func token(jti: String) async throws -> GNAPTokenRecord? {
         // Every ledger lookup asks (issue 22): for an OAuth token the answer is no row.
-        if let reads { return try reads.first(Self.tokenSelect, key: jti, Self.tokenRecord) }
+        if let reads { return try reads.first(Self.tokenSelect, key: jti, GNAPTokenRecord.init(row:)) }
         return try SQLitePointRead.run(writer) { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM gnap_tokens WHERE jti = ?"), arguments: [jti]).map(Self.tokenRecord)
+            try Row.fetchOne(try db.cachedStatement(sql: Self.tokenSelect), arguments: [jti]).map(GNAPTokenRecord.init(row:))
         }
     }
 
@@ -208,58 +212,8 @@ struct SQLiteGNAPStore: GNAPStore {
         ]
     }
 
-    static func grantRecord(_ row: Row) -> GNAPGrantRecord {
-        GNAPGrantRecord(
-            id: row["id"],
-            state: GNAPGrantRecord.State(rawValue: row["state"]) ?? .finalized,
-            clientKey: row["client_key"],
-            keyThumbprint: row["key_thumbprint"],
-            instanceID: row["instance_id"],
-            request: row["request"],
-            continuationHash: row["continuation_hash"],
-            continueAfter: Date(millis: row["continue_after"]),
-            subject: row["subject"],
-            createdAt: Date(millis: row["created_at"]),
-            updatedAt: Date(millis: row["updated_at"]),
-            expiresAt: Date(millis: row["expires_at"]),
-            authenticatedAt: (row["authenticated_at"] as Int64?).map(Date.init(millis:))
-        )
-    }
-
-    /// The management row by access-token `jti`, its columns in the order the by-index ``tokenRecord`` reads them.
-    static let tokenSelect = """
-        SELECT manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at
-        FROM gnap_tokens WHERE jti = ?
-        """
-
-    /// A management row of ``tokenSelect``, read by column index.
-    /// - Parameter row: The current row.
-    /// - Returns: The record.
-    static func tokenRecord(_ row: SQLiteReadConnections.Columns) -> GNAPTokenRecord {
-        GNAPTokenRecord(
-            manageID: row.text(0),
-            managementHash: row.text(1),
-            grantID: row.text(2),
-            jti: row.text(3),
-            label: row.optionalText(4),
-            access: row.text(5),
-            flags: row.text(6).split(separator: " ").map(String.init),
-            createdAt: Date(millis: row.int64(7)),
-            revokedAt: row.optionalInt64(8).map(Date.init(millis:))
-        )
-    }
-
-    static func tokenRecord(_ row: Row) -> GNAPTokenRecord {
-        GNAPTokenRecord(
-            manageID: row["manage_id"],
-            managementHash: row["management_hash"],
-            grantID: row["grant_id"],
-            jti: row["jti"],
-            label: row["label"],
-            access: row["access"],
-            flags: (row["flags"] as String).split(separator: " ").map(String.init),
-            createdAt: Date(millis: row["created_at"]),
-            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
-        )
-    }
+    /// The grant row by id (cached: every continuation reads it).
+    static let grantSelect = "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants WHERE id = ?"
+    /// The management row by access-token `jti` (cached: every ledger lookup asks).
+    static let tokenSelect = "SELECT \(GNAPTokenRecord.columns) FROM gnap_tokens WHERE jti = ?"
 }

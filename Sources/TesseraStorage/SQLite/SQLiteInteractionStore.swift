@@ -85,25 +85,12 @@ struct SQLiteInteractionStore: GNAPInteractionStore {
     /// `column` is one of three constants above, never input.
     private func fetch(_ column: String, _ value: String) async throws -> GNAPInteractionRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM gnap_interactions WHERE \(column) = ?", arguments: [value]).map { row in
-                GNAPInteractionRecord(
-                    id: row["id"],
-                    grantID: row["grant_id"],
-                    userCode: row["user_code"],
-                    finishMethod: row["finish_method"],
-                    finishURI: row["finish_uri"],
-                    clientNonce: row["client_nonce"],
-                    serverNonce: row["server_nonce"],
-                    hashMethod: row["hash_method"],
-                    owner: row["owner"],
-                    clientName: row["client_name"],
-                    clientURI: row["client_uri"],
-                    state: GNAPInteractionRecord.State(rawValue: row["state"]) ?? .used,
-                    interactRefHash: row["interact_ref_hash"],
-                    createdAt: Date(millis: row["created_at"]),
-                    expiresAt: Date(millis: row["expires_at"])
-                )
-            }
+            try Row.fetchOne(
+                db,
+                sql: "SELECT \(GNAPInteractionRecord.columns) FROM gnap_interactions WHERE \(column) = ?",
+                arguments: [value]
+            )
+            .map(GNAPInteractionRecord.init(row:))
         }
     }
 }

@@ -48,16 +48,9 @@ struct SQLiteKeyStore: KeyStore {
 
     func all() async throws -> [SigningKeyRecord] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM signing_keys ORDER BY created_at DESC, kid").map { row in
-                SigningKeyRecord(
-                    kid: row["kid"],
-                    algorithm: row["algorithm"],
-                    privateJWK: row["private_jwk"],
-                    publicJWK: row["public_jwk"],
-                    createdAt: Date(millis: row["created_at"]),
-                    retiredAt: (row["retired_at"] as Int64?).map(Date.init(millis:))
-                )
-            }
+            try Row.fetchAll(db, sql: "SELECT \(SigningKeyRecord.columns) FROM signing_keys ORDER BY created_at DESC, kid").map(
+                SigningKeyRecord.init(row:)
+            )
         }
     }
 

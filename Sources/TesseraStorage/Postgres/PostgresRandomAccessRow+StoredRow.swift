@@ -1,0 +1,26 @@
+import PostgresNIO
+
+/// PostgreSQL's rows read by column position, for the records' one mapping (``StoredRecord``).
+extension PostgresRandomAccessRow: StoredRow {
+    func optionalText(_ index: Int) throws -> String? { try self[index].decode(String?.self) }
+
+    func text(_ index: Int) throws -> String { try self[index].decode(String.self) }
+
+    func optionalInt64(_ index: Int) throws -> Int64? { try self[index].decode(Int64?.self) }
+
+    func int64(_ index: Int) throws -> Int64 { try self[index].decode(Int64.self) }
+
+    func bool(_ index: Int) throws -> Bool { try self[index].decode(Bool.self) }
+
+    /// `TEXT[]`: the separator is SQLite's.
+    func list(_ index: Int, separator: Character) throws -> [String] { try self[index].decode([String].self) }
+}
+
+extension StoredRecord {
+    /// Reads a PostgreSQL row of ``StoredRecord/columns``.
+    /// - Parameter row: The row.
+    /// - Throws: The driver's decoding error, or what ``StoredRecord/init(row:)`` throws.
+    init(postgres row: PostgresRow) throws {
+        try self.init(row: row.makeRandomAccess())
+    }
+}
