@@ -5,15 +5,7 @@ import PostgresNIO
 /// it happens once, in one transaction with spending the codes issued under it.
 extension PostgresAuthorizationCodeStore {
     func createConsent(_ consent: ConsentRecord) async throws {
-        let scope = consent.scope.joined(separator: " ")
-        let resources = ConsentColumns.encode(consent.resources)
-        let createdAt = consent.createdAt.millis
-        try await database.run(
-            """
-            INSERT INTO consents (id, subject, client_id, scope, resources, authorization_details, created_at)
-            VALUES (\(consent.id), \(consent.subject), \(consent.clientID), \(scope), \(resources), \(consent.authorizationDetails), \(createdAt))
-            """
-        )
+        try await database.run(try consent.insertQuery())
     }
 
     func consents(subject: String) async throws -> [ConsentRecord] {

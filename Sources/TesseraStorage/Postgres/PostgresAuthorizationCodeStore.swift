@@ -7,13 +7,7 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
     let database: PostgresDatabase
 
     func createRequest(_ request: AuthorizationRequestRecord) async throws {
-        let (createdAt, expiresAt) = (request.createdAt.millis, request.expiresAt.millis)
-        try await database.run(
-            """
-            INSERT INTO authorization_requests (id_hash, kind, client_id, parameters, created_at, expires_at)
-            VALUES (\(request.idHash), \(request.kind), \(request.clientID), \(request.parameters), \(createdAt), \(expiresAt))
-            """
-        )
+        try await database.run(try request.insertQuery())
     }
 
     func request(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord? {
@@ -40,13 +34,7 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
     }
 
     func createCode(_ code: AuthorizationCodeRecord) async throws {
-        let (createdAt, expiresAt) = (code.createdAt.millis, code.expiresAt.millis)
-        try await database.run(
-            """
-            INSERT INTO authorization_codes (code_hash, client_id, grant_id, payload, created_at, expires_at)
-            VALUES (\(code.codeHash), \(code.clientID), \(code.grantID), \(code.payload), \(createdAt), \(expiresAt))
-            """
-        )
+        try await database.run(try code.insertQuery())
     }
 
     func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption {

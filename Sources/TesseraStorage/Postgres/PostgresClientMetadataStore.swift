@@ -49,14 +49,7 @@ struct PostgresClientChallengeStore: ClientChallengeStore {
     let database: PostgresDatabase
 
     func insert(_ challenge: ClientChallengeRecord) async throws {
-        let (issuedAt, expiresAt) = (challenge.issuedAt.millis, challenge.expiresAt.millis)
-        try await database.run(
-            """
-            INSERT INTO client_challenges (session_hash, client_id, key_thumbprint, request_digest, requirement, issued_at, expires_at)
-            VALUES (\(challenge.sessionHash), \(challenge.clientID), \(challenge.keyThumbprint), \(challenge.requestDigest),
-                \(challenge.requirement), \(issuedAt), \(expiresAt))
-            """
-        )
+        try await database.run(try challenge.insertQuery())
     }
 
     func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption {

@@ -1,6 +1,5 @@
 import Foundation
 import PostgresNIO
-import TesseraProtocol
 
 /// ``ClientStore`` on PostgreSQL.
 struct PostgresClientStore: ClientStore, ClientChangeFeed {
@@ -8,14 +7,14 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
 
     func insert(_ client: ClientRecord) async throws {
         do {
-            try await write(client, upsert: false)
+            try await database.run(try client.insertQuery())
         } catch let error as StorageError where error.code == .conflict {
             throw StorageError(.conflict, "a client with id '\(client.id)' already exists")
         }
     }
 
     func upsert(_ client: ClientRecord) async throws {
-        try await write(client, upsert: true)
+        try await database.run(try client.insertQuery(ClientRecord.replacing("id")))
     }
 
     func client(id: String) async throws -> ClientRecord? {
@@ -41,65 +40,11 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
         try await database.run("DELETE FROM clients WHERE id = \(id) RETURNING id") > 0
     }
 
-    // MARK: - Rows
-
-    private func write(_ client: ClientRecord, upsert: Bool) async throws {
-        try await database.run(try Self.writeQuery(client, upsert: upsert))
-    }
-
-    /// The one PostgreSQL write of a ``ClientRecord``: the store and the snapshot import both use it.
-    /// - Parameters:
-    ///   - client: the client to write, every column.
-    ///   - upsert: replace a client with the same id instead of failing.
-    /// - Returns: the statement.
-    /// - Throws: an encoding error of the GNAP registration (not expected).
-    static func writeQuery(_ client: ClientRecord, upsert: Bool) throws -> PostgresQuery {
-        let grantTypes = client.grantTypes.map(\.rawValue)
-        let createdAt = client.createdAt.millis
-        let (registrationMetadata, registrationTokenHash) = (client.registration?.metadata, client.registration?.accessTokenHash)
-        let (gnapRegistration, gnapKeyThumbprint) = (try client.gnap?.storedJSON(), client.gnap?.keyThumbprint)
-        let query: PostgresQuery =
-            upsert
-            ? """
-            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name,
-                                 require_resource)
-            VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
-                    \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
-                    \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(gnapRegistration),
-                    \(gnapKeyThumbprint), \(client.clientName), \(client.requireResource))
-            ON CONFLICT (id) DO UPDATE SET auth_method = EXCLUDED.auth_method, secret_hash = EXCLUDED.secret_hash,
-                jwks = EXCLUDED.jwks, jwks_uri = EXCLUDED.jwks_uri, grant_types = EXCLUDED.grant_types,
-                scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at,
-                redirect_uris = EXCLUDED.redirect_uris, require_par = EXCLUDED.require_par,
-                introspection_audiences = EXCLUDED.introspection_audiences,
-                registration_metadata = EXCLUDED.registration_metadata, registration_token_hash = EXCLUDED.registration_token_hash,
-                gnap_registration = EXCLUDED.gnap_registration, gnap_key_thumbprint = EXCLUDED.gnap_key_thumbprint,
-                client_name = EXCLUDED.client_name, require_resource = EXCLUDED.require_resource
-            """
-            : """
-            INSERT INTO clients (id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par,
-                                 introspection_audiences, registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name,
-                                 require_resource)
-            VALUES (\(client.id), \(client.authMethod.rawValue), \(client.secretHash), \(client.jwks), \(client.jwksURI),
-                    \(grantTypes), \(client.scopes), \(createdAt), \(client.redirectURIs), \(client.requirePushedAuthorizationRequests),
-                    \(client.introspectionAudiences), \(registrationMetadata), \(registrationTokenHash), \(gnapRegistration),
-                    \(gnapKeyThumbprint), \(client.clientName), \(client.requireResource))
-            """
-        return query
-    }
-
     // MARK: - Initial access tokens
 
     func insertRegistrationToken(_ token: RegistrationTokenRecord) async throws {
-        let (createdAt, expiresAt, uses) = (token.createdAt.millis, token.expiresAt.millis, Int32(token.remainingUses))
         do {
-            try await database.run(
-                """
-                INSERT INTO registration_tokens (id, token_hash, label, created_at, expires_at, remaining_uses)
-                VALUES (\(token.id), \(token.tokenHash), \(token.label), \(createdAt), \(expiresAt), \(uses))
-                """
-            )
+            try await database.run(try token.insertQuery())
         } catch let error as StorageError where error.code == .conflict {
             throw StorageError(.conflict, "a registration token with id '\(token.id)' already exists")
         }

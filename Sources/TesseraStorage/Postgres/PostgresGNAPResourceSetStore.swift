@@ -7,16 +7,8 @@ struct PostgresGNAPResourceSetStore: GNAPResourceSetStore {
     let database: PostgresDatabase
 
     func register(_ set: GNAPResourceSetRecord) async throws -> GNAPResourceSetRecord {
-        let createdAt = set.createdAt.millis
-        return try await database.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO gnap_resource_sets (reference, resource_server_id, set_hash, access, created_at)
-                VALUES (\(set.reference), \(set.resourceServerID), \(set.setHash), \(set.access), \(createdAt))
-                ON CONFLICT (set_hash) DO NOTHING
-                """,
-                logger: database.logger
-            )
+        try await database.withConnection { connection in
+            try await connection.run(try set.insertQuery(" ON CONFLICT (set_hash) DO NOTHING"), logger: database.logger)
             let rows = try await connection.rows(
                 "SELECT \(unescaped: GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE set_hash = \(set.setHash)",
                 logger: database.logger,

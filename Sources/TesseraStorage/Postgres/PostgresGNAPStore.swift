@@ -35,20 +35,7 @@ struct PostgresGNAPStore: GNAPStore {
     )
         async throws
     {
-        let (continueAfter, createdAt, updatedAt, expiresAt, authenticatedAt) = (
-            grant.continueAfter.millis, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis,
-            grant.authenticatedAt?.millis
-        )
-        try await connection.run(
-            """
-            INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
-                continue_after, subject, created_at, updated_at, expires_at, authenticated_at)
-            VALUES (\(grant.id), \(grant.state.rawValue), \(grant.clientKey), \(grant.keyThumbprint), \(grant.instanceID),
-                \(grant.request), \(grant.continuationHash), \(continueAfter), \(grant.subject), \(createdAt), \(updatedAt), \(expiresAt),
-                \(authenticatedAt))
-            """,
-            logger: logger
-        )
+        try await connection.run(try grant.insertQuery(), logger: logger)
         try await Self.insert(issued, connection, logger)
     }
 
@@ -199,16 +186,7 @@ struct PostgresGNAPStore: GNAPStore {
     private static func insert(_ issued: [GNAPIssuedToken], _ connection: PostgresConnection, _ logger: Logger) async throws {
         for item in issued {
             try await PostgresTokenStore.insert(TokenIssuance(accessToken: item.accessToken, refreshToken: nil), connection, logger)
-            let token = item.token
-            let (createdAt, revokedAt) = (token.createdAt.millis, token.revokedAt?.millis)
-            try await connection.run(
-                """
-                INSERT INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
-                VALUES (\(token.manageID), \(token.managementHash), \(token.grantID), \(token.jti), \(token.label), \(token.access),
-                    \(token.flags), \(createdAt), \(revokedAt))
-                """,
-                logger: logger
-            )
+            try await connection.run(try item.token.insertQuery(), logger: logger)
         }
     }
 }

@@ -19,17 +19,7 @@ struct PostgresInteractionStore: GNAPInteractionStore {
     }
 
     private func insert(_ interaction: GNAPInteractionRecord, _ connection: PostgresConnection) async throws {
-        let (createdAt, expiresAt) = (interaction.createdAt.millis, interaction.expiresAt.millis)
-        try await connection.run(
-            """
-            INSERT INTO gnap_interactions (id, grant_id, user_code, finish_method, finish_uri, client_nonce, server_nonce,
-                hash_method, owner, client_name, client_uri, state, interact_ref_hash, created_at, expires_at)
-            VALUES (\(interaction.id), \(interaction.grantID), \(interaction.userCode), \(interaction.finishMethod),
-                \(interaction.finishURI), \(interaction.clientNonce), \(interaction.serverNonce), \(interaction.hashMethod),
-                \(interaction.owner), \(interaction.clientName), \(interaction.clientURI), \(interaction.state.rawValue), \(interaction.interactRefHash), \(createdAt), \(expiresAt))
-            """,
-            logger: database.logger
-        )
+        try await connection.run(try interaction.insertQuery(), logger: database.logger)
     }
 
     func interaction(id: String) async throws -> GNAPInteractionRecord? {

@@ -6,13 +6,7 @@ struct PostgresKeyStore: KeyStore {
     let database: PostgresDatabase
 
     func insert(_ key: SigningKeyRecord) async throws {
-        let (createdAt, retiredAt) = (key.createdAt.millis, key.retiredAt?.millis)
-        try await database.run(
-            """
-            INSERT INTO signing_keys (kid, algorithm, private_jwk, public_jwk, created_at, retired_at)
-            VALUES (\(key.kid), \(key.algorithm), \(key.privateJWK), \(key.publicJWK), \(createdAt), \(retiredAt))
-            """
-        )
+        try await database.run(try key.insertQuery())
     }
 
     func insertFirst(_ key: SigningKeyRecord) async throws -> Bool {

@@ -6,19 +6,7 @@ struct PostgresPeopleStore: PeopleStore {
     let database: PostgresDatabase
 
     func upsertUser(_ user: UserRecord) async throws {
-        try await database.run(Self.upsertQuery(user))
-    }
-
-    /// The one PostgreSQL write of a ``UserRecord``: the store and the snapshot import both use it.
-    /// - Parameter user: the user to add or replace.
-    /// - Returns: the statement.
-    static func upsertQuery(_ user: UserRecord) -> PostgresQuery {
-        let createdAt = user.createdAt.millis
-        return """
-            INSERT INTO users (username, password_hash, display_name, created_at)
-            VALUES (\(user.username), \(user.passwordHash), \(user.displayName), \(createdAt))
-            ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, display_name = EXCLUDED.display_name
-            """
+        try await database.run(try user.insertQuery(UserRecord.replacingCredentials))
     }
 
     func user(username: String) async throws -> UserRecord? {
@@ -42,13 +30,7 @@ struct PostgresPeopleStore: PeopleStore {
     }
 
     func createSession(_ session: SessionRecord) async throws {
-        let (createdAt, expiresAt) = (session.createdAt.millis, session.expiresAt.millis)
-        try await database.run(
-            """
-            INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at)
-            VALUES (\(session.idHash), \(session.username), \(session.csrfToken), \(createdAt), \(expiresAt))
-            """
-        )
+        try await database.run(try session.insertQuery())
     }
 
     func createAnonymousSession(_ session: SessionRecord, limit: Int, at now: Date) async throws {

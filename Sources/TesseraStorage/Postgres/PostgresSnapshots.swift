@@ -42,12 +42,12 @@ struct PostgresSnapshots: StoreSnapshotting {
         return try await database.transaction(timeout: .seconds(600)) { connection in
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
-                // The store's own statement, so every column the store writes is imported.
-                try await connection.run(try PostgresClientStore.writeQuery(client.record, upsert: true), logger: logger)
+                // The store's own statement (ClientRecord's), so every column the store writes is imported.
+                try await connection.run(try client.record.insertQuery(ClientRecord.replacing("id")), logger: logger)
                 counts.clients += 1
             }
             for user in snapshot.users {
-                try await connection.run(PostgresPeopleStore.upsertQuery(user.record), logger: logger)
+                try await connection.run(try user.record.insertQuery(UserRecord.replacingCredentials), logger: logger)
                 counts.users += 1
             }
             for (table, rows) in tables {

@@ -128,9 +128,9 @@ struct PostgresTokenStore: TokenStore {
 
     static func insert(_ issuance: TokenIssuance, _ connection: PostgresConnection, _ logger: Logger) async throws {
         let access = issuance.accessToken
-        let (issuedAt, expiresAt, revokedAt) = (access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis)
-        let (kind, parentID) = (access.parent?.derivation.rawValue, access.parent?.id)
         if let parentToken = access.parent?.tokenID {
+            let (issuedAt, expiresAt, revokedAt) = (access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis)
+            let (kind, parentID) = (access.parent?.derivation.rawValue, access.parent?.id)
             // A token derived from a revoked token is recorded revoked. The parent's row is share-locked until this
             // commits: a cascade revoking it meanwhile waits, then its next pass finds this token (issue 19).
             try await connection.run(
@@ -144,34 +144,11 @@ struct PostgresTokenStore: TokenStore {
                 logger: logger
             )
         } else {
-            try await connection.run(
-                """
-                INSERT INTO access_tokens
-                (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
-                VALUES (\(access.jti), \(access.grantID), \(access.clientID), \(access.subject), \(access.scope), \(access.audience),
-                        \(issuedAt), \(expiresAt), \(revokedAt), \(kind), \(parentID))
-                """,
-                logger: logger
-            )
+            try await connection.run(try access.insertQuery(), logger: logger)
         }
         if let refresh = issuance.refreshToken {
-            try await insert(refresh, connection, logger)
+            try await connection.run(try refresh.insertQuery(), logger: logger)
         }
-    }
-
-    static func insert(_ refresh: RefreshTokenRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        let (issuedAt, expiresAt) = (refresh.issuedAt.millis, refresh.expiresAt.millis)
-        let (usedAt, revokedAt) = (refresh.usedAt?.millis, refresh.revokedAt?.millis)
-        try await connection.run(
-            """
-            INSERT INTO refresh_tokens
-            (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt,
-             authorization_details)
-            VALUES (\(refresh.tokenHash), \(refresh.grantID), \(refresh.clientID), \(refresh.subject), \(refresh.scope),
-                    \(refresh.audience), \(issuedAt), \(expiresAt), \(usedAt), \(revokedAt), \(refresh.jkt), \(refresh.authorizationDetails))
-            """,
-            logger: logger
-        )
     }
 
     static func revokeGrant(_ grantID: String, at millis: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {

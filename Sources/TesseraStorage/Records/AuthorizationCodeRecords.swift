@@ -61,7 +61,8 @@ public enum CodeRedemption: Sendable, Hashable {
     case invalid
 }
 
-extension AuthorizationRequestRecord: StoredRecord {
+extension AuthorizationRequestRecord: InsertableRecord {
+    static let table = "authorization_requests"
     static let columns = "id_hash, kind, client_id, parameters, created_at, expires_at, used_at"
 
     init(row: some StoredRow) throws {
@@ -75,9 +76,14 @@ extension AuthorizationRequestRecord: StoredRecord {
             usedAt: try row.optionalDate(6)
         )
     }
+
+    func storedValues() -> [StoredValue] {
+        [.text(idHash), .text(kind), .text(clientID), .text(parameters), .date(createdAt), .date(expiresAt), .date(usedAt)]
+    }
 }
 
-extension AuthorizationCodeRecord: StoredRecord {
+extension AuthorizationCodeRecord: InsertableRecord {
+    static let table = "authorization_codes"
     static let columns = "code_hash, client_id, grant_id, payload, created_at, expires_at, used_at"
 
     init(row: some StoredRow) throws {
@@ -90,5 +96,9 @@ extension AuthorizationCodeRecord: StoredRecord {
             expiresAt: try row.date(5),
             usedAt: try row.optionalDate(6)
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(codeHash), .text(clientID), .text(grantID), .text(payload), .date(createdAt), .date(expiresAt), .date(usedAt)]
     }
 }

@@ -87,7 +87,8 @@ extension MetadataClientObservation: StoredRecord {
     }
 }
 
-extension ClientChallengeRecord: StoredRecord {
+extension ClientChallengeRecord: InsertableRecord {
+    static let table = "client_challenges"
     static let columns = "session_hash, client_id, key_thumbprint, request_digest, requirement, issued_at, expires_at, used_at"
 
     init(row: some StoredRow) throws {
@@ -101,5 +102,12 @@ extension ClientChallengeRecord: StoredRecord {
             expiresAt: try row.date(6),
             usedAt: try row.optionalDate(7)
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(sessionHash), .text(clientID), .text(keyThumbprint), .text(requestDigest), .text(requirement), .date(issuedAt),
+            .date(expiresAt), .date(usedAt),
+        ]
     }
 }

@@ -82,7 +82,8 @@ public struct ClientRecord: Sendable, Hashable, Codable {
     }
 }
 
-extension ClientRecord: StoredRecord {
+extension ClientRecord: InsertableRecord {
+    static let table = "clients"
     static let columns = """
         id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences,
         registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name, require_resource
@@ -110,5 +111,15 @@ extension ClientRecord: StoredRecord {
         gnap = try row.optionalText(13).map(GNAPRegistration.stored)
         clientName = try row.optionalText(15)
         requireResource = try row.bool(16)
+    }
+
+    func storedValues() throws -> [StoredValue] {
+        [
+            .text(id), .text(authMethod.rawValue), .text(secretHash), .text(jwks), .text(jwksURI),
+            .list(grantTypes.map(\.rawValue), separator: " "), .list(scopes, separator: " "), .date(createdAt),
+            .list(redirectURIs, separator: " "), .bool(requirePushedAuthorizationRequests), .list(introspectionAudiences, separator: " "),
+            .text(registration?.metadata), .text(registration?.accessTokenHash), .text(try gnap?.storedJSON()), .text(gnap?.keyThumbprint),
+            .text(clientName), .bool(requireResource),
+        ]
     }
 }

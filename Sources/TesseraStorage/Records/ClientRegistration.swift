@@ -34,7 +34,8 @@ public struct RegistrationTokenRecord: Sendable, Hashable, Codable {
     }
 }
 
-extension RegistrationTokenRecord: StoredRecord {
+extension RegistrationTokenRecord: InsertableRecord {
+    static let table = "registration_tokens"
     static let columns = "id, token_hash, label, created_at, expires_at, remaining_uses"
 
     init(row: some StoredRow) throws {
@@ -46,5 +47,9 @@ extension RegistrationTokenRecord: StoredRecord {
             expiresAt: try row.date(4),
             remainingUses: Int(try row.int64(5))
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(id), .text(tokenHash), .text(label), .date(createdAt), .date(expiresAt), .integer(Int64(remainingUses))]
     }
 }

@@ -39,7 +39,8 @@ public struct ConsentRecord: Sendable, Hashable {
     }
 }
 
-extension ConsentRecord: StoredRecord {
+extension ConsentRecord: InsertableRecord {
+    static let table = "consents"
     static let columns = "id, subject, client_id, scope, resources, authorization_details, created_at, withdrawn_at"
 
     /// The scope is text joined with spaces and the resources a JSON array, on both backends (``ConsentColumns``).
@@ -54,5 +55,12 @@ extension ConsentRecord: StoredRecord {
             createdAt: try row.date(6),
             withdrawnAt: try row.optionalDate(7)
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(id), .text(subject), .text(clientID), .text(scope.joined(separator: " ")), .text(ConsentColumns.encode(resources)),
+            .text(authorizationDetails), .date(createdAt), .date(withdrawnAt),
+        ]
     }
 }

@@ -92,7 +92,8 @@ public struct GNAPInteractionDecision: Sendable, Hashable {
     }
 }
 
-extension GNAPInteractionRecord: StoredRecord {
+extension GNAPInteractionRecord: InsertableRecord {
+    static let table = "gnap_interactions"
     static let columns = """
         id, grant_id, user_code, finish_method, finish_uri, client_nonce, server_nonce, hash_method, owner, client_name, client_uri, state,
         interact_ref_hash, created_at, expires_at
@@ -117,5 +118,13 @@ extension GNAPInteractionRecord: StoredRecord {
             createdAt: try row.date(13),
             expiresAt: try row.date(14)
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(id), .text(grantID), .text(userCode), .text(finishMethod), .text(finishURI), .text(clientNonce), .text(serverNonce),
+            .text(hashMethod), .text(owner), .text(clientName), .text(clientURI), .text(state.rawValue), .text(interactRefHash),
+            .date(createdAt), .date(expiresAt),
+        ]
     }
 }

@@ -117,7 +117,8 @@ public struct GNAPIssuedToken: Sendable, Hashable {
     }
 }
 
-extension GNAPGrantRecord: StoredRecord {
+extension GNAPGrantRecord: InsertableRecord {
+    static let table = "gnap_grants"
     static let columns = """
         id, state, client_key, key_thumbprint, instance_id, request, continuation_hash, continue_after, subject, created_at, updated_at, expires_at,
         authenticated_at
@@ -141,9 +142,18 @@ extension GNAPGrantRecord: StoredRecord {
             authenticatedAt: try row.optionalDate(12)
         )
     }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(id), .text(state.rawValue), .text(clientKey), .text(keyThumbprint), .text(instanceID), .text(request),
+            .text(continuationHash),
+            .date(continueAfter), .text(subject), .date(createdAt), .date(updatedAt), .date(expiresAt), .date(authenticatedAt),
+        ]
+    }
 }
 
-extension GNAPTokenRecord: StoredRecord {
+extension GNAPTokenRecord: InsertableRecord {
+    static let table = "gnap_tokens"
     static let columns = "manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at"
 
     init(row: some StoredRow) throws {
@@ -158,5 +168,12 @@ extension GNAPTokenRecord: StoredRecord {
             createdAt: try row.date(7),
             revokedAt: try row.optionalDate(8)
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(manageID), .text(managementHash), .text(grantID), .text(jti), .text(label), .text(access), .list(flags, separator: " "),
+            .date(createdAt), .date(revokedAt),
+        ]
     }
 }

@@ -21,7 +21,8 @@ public struct GNAPResourceSetRecord: Sendable, Hashable {
     }
 }
 
-extension GNAPResourceSetRecord: StoredRecord {
+extension GNAPResourceSetRecord: InsertableRecord {
+    static let table = "gnap_resource_sets"
     static let columns = "reference, resource_server_id, set_hash, access, created_at"
 
     init(row: some StoredRow) throws {
@@ -32,5 +33,9 @@ extension GNAPResourceSetRecord: StoredRecord {
             access: try row.text(3),
             createdAt: try row.date(4)
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(reference), .text(resourceServerID), .text(setHash), .text(access), .date(createdAt)]
     }
 }

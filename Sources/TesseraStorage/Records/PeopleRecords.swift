@@ -38,7 +38,11 @@ public struct SessionRecord: Sendable, Hashable {
     }
 }
 
-extension UserRecord: StoredRecord {
+extension UserRecord: InsertableRecord {
+    static let table = "users"
+    /// Replaces the password hash and display name of a user already there (the creation time stays).
+    static let replacingCredentials =
+        " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, display_name = excluded.display_name"
     static let columns = "username, password_hash, display_name, created_at"
 
     init(row: some StoredRow) throws {
@@ -49,9 +53,14 @@ extension UserRecord: StoredRecord {
             createdAt: try row.date(3)
         )
     }
+
+    func storedValues() -> [StoredValue] {
+        [.text(username), .text(passwordHash), .text(displayName), .date(createdAt)]
+    }
 }
 
-extension SessionRecord: StoredRecord {
+extension SessionRecord: InsertableRecord {
+    static let table = "sessions"
     static let columns = "id_hash, username, csrf_token, created_at, expires_at"
 
     init(row: some StoredRow) throws {
@@ -62,5 +71,9 @@ extension SessionRecord: StoredRecord {
             createdAt: try row.date(3),
             expiresAt: try row.date(4)
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(idHash), .text(username), .text(csrfToken), .date(createdAt), .date(expiresAt)]
     }
 }

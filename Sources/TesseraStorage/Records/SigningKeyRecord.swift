@@ -29,7 +29,8 @@ public struct SigningKeyRecord: Sendable, Hashable {
     public var signsFrom: Date { createdAt }
 }
 
-extension SigningKeyRecord: StoredRecord {
+extension SigningKeyRecord: InsertableRecord {
+    static let table = "signing_keys"
     static let columns = "kid, algorithm, private_jwk, public_jwk, created_at, retired_at"
 
     init(row: some StoredRow) throws {
@@ -41,5 +42,9 @@ extension SigningKeyRecord: StoredRecord {
             createdAt: try row.date(4),
             retiredAt: try row.optionalDate(5)
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(kid), .text(algorithm), .text(privateJWK), .text(publicJWK), .date(createdAt), .date(retiredAt)]
     }
 }

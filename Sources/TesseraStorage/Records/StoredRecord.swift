@@ -61,3 +61,47 @@ protocol StoredRecord: Sendable {
     /// - Throws: The driver's decoding error, or ``StorageError`` `corrupt` for a value that does not fit the record.
     init(row: some StoredRow) throws
 }
+
+/// A record the stores insert as one row of its table, through the same statement on every backend.
+protocol InsertableRecord: StoredRecord {
+    /// The table the record is a row of: a constant, no input reaches it.
+    static var table: String { get }
+
+    /// The record's values, in the order of ``StoredRecord/columns``.
+    /// - Returns: The values.
+    /// - Throws: An encoding error of a value kept as JSON text.
+    func storedValues() throws -> [StoredValue]
+}
+
+extension InsertableRecord {
+    /// `INSERT INTO` the table, every column, with the backend's parameter placeholders.
+    /// - Parameter placeholder: The placeholder of the parameter numbered from 1 (`?` or `$1`).
+    /// - Returns: The statement, to which a clause (`ON CONFLICT …`) may be appended.
+    static func insertSQL(_ placeholder: (Int) -> String) -> String {
+        let count = columns.split(separator: ",").count
+        return "INSERT INTO \(table) (\(columns)) VALUES (\((1...count).map(placeholder).joined(separator: ", ")))"
+    }
+
+    /// The clause that turns the insert into a replacement of the row with the same `key`: every other column is
+    /// overwritten.
+    /// - Parameter key: The primary key column.
+    /// - Returns: The `ON CONFLICT … DO UPDATE` clause (PostgreSQL and SQLite alike).
+    static func replacing(_ key: String) -> String {
+        let others = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0 != key }
+        return " ON CONFLICT (\(key)) DO UPDATE SET " + others.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+    }
+}
+
+/// One column value to write, bound alike by both backends.
+enum StoredValue: Sendable {
+    case text(String?)
+    case integer(Int64?)
+    case bool(Bool)
+    /// A list column: `TEXT[]` in PostgreSQL, text joined with the separator in SQLite.
+    case list([String], separator: Character)
+
+    /// A timestamp: milliseconds since 1970, the stores' precision.
+    /// - Parameter date: The date, if any.
+    /// - Returns: The value (NULL for none).
+    static func date(_ date: Date?) -> StoredValue { .integer(date?.millis) }
+}

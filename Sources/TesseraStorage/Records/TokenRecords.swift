@@ -156,7 +156,8 @@ public enum RefreshRotation: Sendable, Hashable {
     case invalid
 }
 
-extension AccessTokenRecord: StoredRecord {
+extension AccessTokenRecord: InsertableRecord {
+    static let table = "access_tokens"
     static let columns = "jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id"
 
     /// Audiences are URIs (RFC 8707 §2: absolute, no spaces), so SQLite's newline-joined column is unambiguous.
@@ -174,9 +175,17 @@ extension AccessTokenRecord: StoredRecord {
             parent: TokenParent(kind: try row.optionalText(9), id: try row.optionalText(10))
         )
     }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(jti), .text(grantID), .text(clientID), .text(subject), .text(scope), .list(audience, separator: "\n"), .date(issuedAt),
+            .date(expiresAt), .date(revokedAt), .text(parent?.derivation.rawValue), .text(parent?.id),
+        ]
+    }
 }
 
-extension RefreshTokenRecord: StoredRecord {
+extension RefreshTokenRecord: InsertableRecord {
+    static let table = "refresh_tokens"
     static let columns =
         "token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt, authorization_details"
 
@@ -195,5 +204,13 @@ extension RefreshTokenRecord: StoredRecord {
             jkt: try row.optionalText(10),
             authorizationDetails: try row.optionalText(11)
         )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(tokenHash), .text(grantID), .text(clientID), .text(subject), .text(scope), .list(audience, separator: "\n"),
+            .date(issuedAt),
+            .date(expiresAt), .date(usedAt), .date(revokedAt), .text(jkt), .text(authorizationDetails),
+        ]
     }
 }

@@ -4,18 +4,7 @@ import GRDB
 /// Remembered consent on SQLite (migration 0010).
 extension SQLiteAuthorizationCodeStore {
     func createConsent(_ consent: ConsentRecord) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO consents (id, subject, client_id, scope, resources, authorization_details, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    consent.id, consent.subject, consent.clientID, consent.scope.joined(separator: " "),
-                    ConsentColumns.encode(consent.resources), consent.authorizationDetails, consent.createdAt.millis,
-                ]
-            )
-        }
+        try await writer.write { db in try db.insertRow(consent) }
     }
 
     func consents(subject: String) async throws -> [ConsentRecord] {

@@ -6,17 +6,7 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
     let writer: any DatabaseWriter
 
     func createRequest(_ request: AuthorizationRequestRecord) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO authorization_requests (id_hash, kind, client_id, parameters, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    request.idHash, request.kind, request.clientID, request.parameters, request.createdAt.millis, request.expiresAt.millis,
-                ]
-            )
-        }
+        try await writer.write { db in try db.insertRow(request) }
     }
 
     func request(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord? {
@@ -46,15 +36,7 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
     }
 
     func createCode(_ code: AuthorizationCodeRecord) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO authorization_codes (code_hash, client_id, grant_id, payload, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [code.codeHash, code.clientID, code.grantID, code.payload, code.createdAt.millis, code.expiresAt.millis]
-            )
-        }
+        try await writer.write { db in try db.insertRow(code) }
     }
 
     func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption {

@@ -51,18 +51,7 @@ struct SQLiteClientChallengeStore: ClientChallengeStore {
     let batcher: SQLiteWriteBatcher
 
     func insert(_ challenge: ClientChallengeRecord) async throws {
-        try await batcher.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO client_challenges (session_hash, client_id, key_thumbprint, request_digest, requirement, issued_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    challenge.sessionHash, challenge.clientID, challenge.keyThumbprint, challenge.requestDigest, challenge.requirement,
-                    challenge.issuedAt.millis, challenge.expiresAt.millis,
-                ]
-            )
-        }
+        try await batcher.write { db in try db.insertRow(challenge) }
     }
 
     func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption {

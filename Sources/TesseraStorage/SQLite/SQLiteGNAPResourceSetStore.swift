@@ -7,13 +7,7 @@ struct SQLiteGNAPResourceSetStore: GNAPResourceSetStore {
 
     func register(_ set: GNAPResourceSetRecord) async throws -> GNAPResourceSetRecord {
         try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO gnap_resource_sets (reference, resource_server_id, set_hash, access, created_at)
-                    VALUES (?, ?, ?, ?, ?) ON CONFLICT (set_hash) DO NOTHING
-                    """,
-                arguments: [set.reference, set.resourceServerID, set.setHash, set.access, set.createdAt.millis]
-            )
+            try db.insertRow(set, " ON CONFLICT (set_hash) DO NOTHING")
             guard
                 let row = try Row.fetchOne(
                     db,

@@ -32,14 +32,8 @@ struct SQLiteGNAPStore: GNAPStore {
             for spend in spends {
                 guard try SQLiteReplayCache.spend(spend, db) else { throw AlreadySpent() }
             }
-            // Cached statements here and in `insert`: they run for every grant.
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
-                        continue_after, subject, created_at, updated_at, expires_at, authenticated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).run(Self.values(grant))
+            // Cached statements (insertRow): they run for every grant.
+            try db.insertRow(grant)
             try Self.insert(issued, db)
         }
     }
@@ -189,27 +183,8 @@ struct SQLiteGNAPStore: GNAPStore {
     private static func insert(_ issued: [GNAPIssuedToken], _ db: Database) throws {
         for item in issued {
             try SQLiteTokenStore.insert(TokenIssuance(accessToken: item.accessToken, refreshToken: nil), db)
-            let token = item.token
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).run([
-                .text(token.manageID), .text(token.managementHash), .text(token.grantID), .text(token.jti), .text(token.label),
-                .text(token.access), .text(token.flags.joined(separator: " ")), .integer(token.createdAt.millis),
-                .integer(token.revokedAt?.millis),
-            ])
+            try db.insertRow(item.token)
         }
-    }
-
-    private static func values(_ grant: GNAPGrantRecord) -> [SQLiteArgument] {
-        [
-            .text(grant.id), .text(grant.state.rawValue), .text(grant.clientKey), .text(grant.keyThumbprint), .text(grant.instanceID),
-            .text(grant.request), .text(grant.continuationHash), .integer(grant.continueAfter.millis), .text(grant.subject),
-            .integer(grant.createdAt.millis), .integer(grant.updatedAt.millis), .integer(grant.expiresAt.millis),
-            .integer(grant.authenticatedAt?.millis),
-        ]
     }
 
     /// The grant row by id (cached: every continuation reads it).

@@ -6,15 +6,7 @@ struct SQLiteKeyStore: KeyStore {
     let writer: any DatabaseWriter
 
     func insert(_ key: SigningKeyRecord) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO signing_keys (kid, algorithm, private_jwk, public_jwk, created_at, retired_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [key.kid, key.algorithm, key.privateJWK, key.publicJWK, key.createdAt.millis, key.retiredAt?.millis]
-            )
-        }
+        try await writer.write { db in try db.insertRow(key) }
     }
 
     func insertFirst(_ key: SigningKeyRecord) async throws -> Bool {

@@ -16,13 +16,7 @@ struct SQLitePeopleStore: PeopleStore {
     ///   - db: an open write transaction.
     /// - Throws: a database error.
     static func upsert(_ user: UserRecord, in db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO users (username, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, display_name = excluded.display_name
-                """,
-            arguments: [user.username, user.passwordHash, user.displayName, user.createdAt.millis]
-        )
+        try db.insertRow(user, UserRecord.replacingCredentials)
     }
 
     func user(username: String) async throws -> UserRecord? {
@@ -49,12 +43,7 @@ struct SQLitePeopleStore: PeopleStore {
     }
 
     func createSession(_ session: SessionRecord) async throws {
-        try await batcher.write { db in
-            try db.execute(
-                sql: "INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [session.idHash, session.username, session.csrfToken, session.createdAt.millis, session.expiresAt.millis]
-            )
-        }
+        try await batcher.write { db in try db.insertRow(session) }
     }
 
     func createAnonymousSession(_ session: SessionRecord, limit: Int, at now: Date) async throws {

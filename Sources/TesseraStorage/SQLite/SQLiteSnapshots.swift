@@ -49,9 +49,9 @@ struct SQLiteSnapshots: StoreSnapshotting {
         return try await writer.write { db in
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
-                // The store's own row mapping (ClientRow), so every column the store writes is imported.
+                // The store's own row mapping (ClientRecord's), so every column the store writes is imported.
                 do {
-                    try ClientRow(client.record).save(db)
+                    try db.insertRow(client.record, ClientRecord.replacing("id"))
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                     throw StorageError(.conflict, "another party in this database already holds the GNAP key of '\(client.id)'")
                 }

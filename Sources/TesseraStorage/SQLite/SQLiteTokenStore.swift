@@ -107,26 +107,11 @@ struct SQLiteTokenStore: TokenStore {
                 """
         ).run([
             .text(access.jti), .text(access.grantID), .text(access.clientID), .text(access.subject), .text(access.scope),
-            .text(encode(access.audience)), .integer(access.issuedAt.millis), .integer(access.expiresAt.millis),
+            .text(access.audience.joined(separator: "\n")), .integer(access.issuedAt.millis), .integer(access.expiresAt.millis),
             .integer(access.revokedAt?.millis), .text(access.parent?.tokenID), .text(access.parent?.derivation.rawValue),
             .text(access.parent?.id),
         ])
-        if let refresh = issuance.refreshToken {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO refresh_tokens
-                    (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt,
-                     authorization_details)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
-                    refresh.tokenHash, refresh.grantID, refresh.clientID, refresh.subject, refresh.scope, encode(refresh.audience),
-                    refresh.issuedAt.millis, refresh.expiresAt.millis, refresh.usedAt?.millis, refresh.revokedAt?.millis, refresh.jkt,
-                    refresh.authorizationDetails,
-                ]
-            )
-        }
+        if let refresh = issuance.refreshToken { try db.insertRow(refresh) }
     }
 
     /// Revokes every access and refresh token of the grant and of every grant derived from its tokens (issue 19).
@@ -159,7 +144,4 @@ struct SQLiteTokenStore: TokenStore {
     static let accessSelect = "SELECT \(AccessTokenRecord.columns) FROM access_tokens WHERE jti = ?"
     /// The refresh-token row by hash.
     static let refreshSelect = "SELECT \(RefreshTokenRecord.columns) FROM refresh_tokens WHERE token_hash = ?"
-
-    /// Audiences are URIs (RFC 8707 §2: absolute, no spaces), so a newline-joined column is unambiguous.
-    private static func encode(_ audience: [String]) -> String { audience.joined(separator: "\n") }
 }

@@ -24,3 +24,22 @@ extension StoredRecord {
         try self.init(row: row.makeRandomAccess())
     }
 }
+
+extension InsertableRecord {
+    /// The `INSERT` of the record as one row of its table.
+    /// - Parameter clause: Appended to the statement (`ON CONFLICT …`): a constant, no input reaches it.
+    /// - Returns: The statement, its values bound.
+    /// - Throws: An encoding error of the record.
+    func insertQuery(_ clause: String = "") throws -> PostgresQuery {
+        var binds = PostgresBindings()
+        for value in try storedValues() {
+            switch value {
+            case .text(let text): binds.append(text)
+            case .integer(let integer): binds.append(integer)
+            case .bool(let bool): binds.append(bool)
+            case .list(let list, _): binds.append(list)
+            }
+        }
+        return PostgresQuery(unsafeSQL: Self.insertSQL { "$\($0)" } + clause, binds: binds)
+    }
+}
