@@ -2,7 +2,7 @@ public import Foundation
 public import TesseraProtocol
 
 /// A registered OAuth client as stored (RFC 7591 §2 metadata that Tessera uses).
-public struct ClientRecord: Sendable, Hashable, Codable {
+public struct ClientRecord: Sendable, Hashable {
     public var id: String
     public var authMethod: ClientAuthenticationMethod
     /// ``SecretHash`` text of the client secret; only for the shared-secret methods.
@@ -54,31 +54,6 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         self.grantTypes = grantTypes
         self.scopes = scopes
         self.createdAt = createdAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests,
-            introspectionAudiences, registration, gnap, clientName, requireResource
-    }
-
-    /// Records written before redirect URIs existed decode with none.
-    public init(from decoder: any Decoder) throws {
-        let keyed = try decoder.container(keyedBy: CodingKeys.self)
-        id = try keyed.decode(String.self, forKey: .id)
-        authMethod = try keyed.decode(ClientAuthenticationMethod.self, forKey: .authMethod)
-        secretHash = try keyed.decodeIfPresent(String.self, forKey: .secretHash)
-        jwks = try keyed.decodeIfPresent(String.self, forKey: .jwks)
-        jwksURI = try keyed.decodeIfPresent(String.self, forKey: .jwksURI)
-        grantTypes = try keyed.decode([GrantType].self, forKey: .grantTypes)
-        scopes = try keyed.decode([String].self, forKey: .scopes)
-        createdAt = try keyed.decode(Date.self, forKey: .createdAt)
-        redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
-        requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
-        introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
-        registration = try keyed.decodeIfPresent(ClientRegistration.self, forKey: .registration)
-        gnap = try keyed.decodeIfPresent(GNAPRegistration.self, forKey: .gnap)
-        clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
-        requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
     }
 }
 
