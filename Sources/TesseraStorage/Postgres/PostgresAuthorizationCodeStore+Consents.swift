@@ -5,74 +5,35 @@ import PostgresNIO
 /// it happens once, in one transaction with spending the codes issued under it.
 extension PostgresAuthorizationCodeStore {
     func createConsent(_ consent: ConsentRecord) async throws {
-        let scope = consent.scope.joined(separator: " ")
-        let resources = ConsentColumns.encode(consent.resources)
-        let createdAt = consent.createdAt.millis
-        try await database.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO consents (id, subject, client_id, scope, resources, authorization_details, created_at)
-                VALUES (\(consent.id), \(consent.subject), \(consent.clientID), \(scope), \(resources), \(consent.authorizationDetails), \(createdAt))
-                """,
-                logger: database.logger
-            )
-        }
+        try await database.run(try consent.insertQuery())
     }
 
     func consents(subject: String) async throws -> [ConsentRecord] {
-        try await database.withConnection { connection in
-            var found: [ConsentRecord] = []
-            for try await row in try await connection.query(
-                """
-                SELECT id, subject, client_id, scope, resources, authorization_details, created_at, withdrawn_at FROM consents
-                WHERE subject = \(subject) AND withdrawn_at IS NULL ORDER BY created_at DESC, id
-                """,
-                logger: database.logger
-            ) {
-                let (id, subject, clientID, scope, resources, details, createdAt, withdrawnAt) = try row.decode(
-                    (String, String, String, String, String, String?, Int64, Int64?).self
-                )
-                found.append(
-                    ConsentRecord(
-                        id: id,
-                        subject: subject,
-                        clientID: clientID,
-                        scope: ConsentColumns.scope(scope),
-                        resources: ConsentColumns.decode(resources),
-                        authorizationDetails: details,
-                        createdAt: Date(millis: createdAt),
-                        withdrawnAt: withdrawnAt.map(Date.init(millis:))
-                    )
-                )
-            }
-            return found
-        }
+        try await database.rows(
+            """
+            SELECT \(unescaped: ConsentRecord.columns) FROM consents
+            WHERE subject = \(subject) AND withdrawn_at IS NULL ORDER BY created_at DESC, id
+            """,
+            ConsentRecord.init(postgres:)
+        )
     }
 
     func linkConsent(id consentID: String, grantID: String) async throws {
-        try await database.withConnection { connection in
-            try await connection.run(
-                "INSERT INTO consent_grants (consent_id, grant_id) VALUES (\(consentID), \(grantID)) ON CONFLICT DO NOTHING",
-                logger: database.logger
-            )
-        }
+        try await database.run("INSERT INTO consent_grants (consent_id, grant_id) VALUES (\(consentID), \(grantID)) ON CONFLICT DO NOTHING")
     }
 
     func withdrawConsent(id: String, subject: String, at now: Date) async throws -> [String]? {
         let millis = now.millis
         let logger = database.logger
         return try await database.transaction { connection in
-            var withdrawn = false
-            for try await _ in try await connection.query(
+            let withdrawn = try await connection.run(
                 """
                 UPDATE consents SET withdrawn_at = \(millis)
                 WHERE id = \(id) AND subject = \(subject) AND withdrawn_at IS NULL RETURNING id
                 """,
                 logger: logger
-            ) {
-                withdrawn = true
-            }
-            guard withdrawn else { return nil }
+            )
+            guard withdrawn > 0 else { return nil }
             // A code issued under it and not yet redeemed is spent: redeeming it now is a replay.
             try await connection.run(
                 """
@@ -82,14 +43,12 @@ extension PostgresAuthorizationCodeStore {
                 """,
                 logger: logger
             )
-            var grants: [String] = []
-            for try await row in try await connection.query(
+            return try await connection.rows(
                 "SELECT grant_id FROM consent_grants WHERE consent_id = \(id) ORDER BY grant_id",
                 logger: logger
             ) {
-                grants.append(try row.decode(String.self))
+                try $0.decode(String.self)
             }
-            return grants
         }
     }
 }

@@ -5,90 +5,57 @@ import PostgresNIO
 /// instances never both accept the same code or `request_uri`.
 struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
     let database: PostgresDatabase
-    static let requestColumns = "id_hash, kind, client_id, parameters, created_at, expires_at, used_at"
-    static let codeColumns = "code_hash, client_id, grant_id, payload, created_at, expires_at, used_at"
 
     func createRequest(_ request: AuthorizationRequestRecord) async throws {
-        let (createdAt, expiresAt) = (request.createdAt.millis, request.expiresAt.millis)
-        try await database.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO authorization_requests (id_hash, kind, client_id, parameters, created_at, expires_at)
-                VALUES (\(request.idHash), \(request.kind), \(request.clientID), \(request.parameters), \(createdAt), \(expiresAt))
-                """,
-                logger: database.logger
-            )
-        }
+        try await database.run(try request.insertQuery())
     }
 
     func request(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord? {
         let millis = now.millis
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.requestColumns) FROM authorization_requests
-                WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)
-                """,
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.request(row) }
-            return nil
-        }
+        return try await database.first(
+            """
+            SELECT \(unescaped: AuthorizationRequestRecord.columns) FROM authorization_requests
+            WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)
+            """,
+            AuthorizationRequestRecord.init(postgres:)
+        )
     }
 
     func consumeRequest(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord? {
         let millis = now.millis
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE authorization_requests SET used_at = \(millis)
-                WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)
-                RETURNING \(unescaped: Self.requestColumns)
-                """,
-                logger: database.logger
-            )
-            var found: AuthorizationRequestRecord?
-            for try await row in rows { found = try Self.request(row) }
-            return found
-        }
+        return try await database.first(
+            """
+            UPDATE authorization_requests SET used_at = \(millis)
+            WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)
+            RETURNING \(unescaped: AuthorizationRequestRecord.columns)
+            """,
+            AuthorizationRequestRecord.init(postgres:)
+        )
     }
 
     func createCode(_ code: AuthorizationCodeRecord) async throws {
-        let (createdAt, expiresAt) = (code.createdAt.millis, code.expiresAt.millis)
-        try await database.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO authorization_codes (code_hash, client_id, grant_id, payload, created_at, expires_at)
-                VALUES (\(code.codeHash), \(code.clientID), \(code.grantID), \(code.payload), \(createdAt), \(expiresAt))
-                """,
-                logger: database.logger
-            )
-        }
+        try await database.run(try code.insertQuery())
     }
 
     func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption {
         let millis = now.millis
         return try await database.withConnection { connection in
-            var redeemed: AuthorizationCodeRecord?
-            for try await row in try await connection.query(
+            let redeemed = try await connection.rows(
                 """
                 UPDATE authorization_codes SET used_at = \(millis)
                 WHERE code_hash = \(hash) AND used_at IS NULL AND expires_at > \(millis)
-                RETURNING \(unescaped: Self.codeColumns)
+                RETURNING \(unescaped: AuthorizationCodeRecord.columns)
                 """,
-                logger: database.logger
-            ) {
-                redeemed = try Self.code(row)
-            }
-            if let redeemed { return .redeemed(redeemed) }
-            var existing: AuthorizationCodeRecord?
-            for try await row in try await connection.query(
-                "SELECT \(unescaped: Self.codeColumns) FROM authorization_codes WHERE code_hash = \(hash)",
-                logger: database.logger
-            ) {
-                existing = try Self.code(row)
-            }
-            guard let existing, existing.usedAt != nil else { return .invalid }
+                logger: database.logger,
+                AuthorizationCodeRecord.init(postgres:)
+            )
+            if let redeemed = redeemed.last { return .redeemed(redeemed) }
+            let existing = try await connection.rows(
+                "SELECT \(unescaped: AuthorizationCodeRecord.columns) FROM authorization_codes WHERE code_hash = \(hash)",
+                logger: database.logger,
+                AuthorizationCodeRecord.init(postgres:)
+            )
+            guard let existing = existing.last, existing.usedAt != nil else { return .invalid }
             return .replayed(existing)
         }
     }
@@ -106,35 +73,5 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
             )
             return requests + codes
         }
-    }
-
-    static func request(_ row: PostgresRow) throws -> AuthorizationRequestRecord {
-        let (idHash, kind, clientID, parameters, createdAt, expiresAt, usedAt) = try row.decode(
-            (String, String, String, String, Int64, Int64, Int64?).self
-        )
-        return AuthorizationRequestRecord(
-            idHash: idHash,
-            kind: kind,
-            clientID: clientID,
-            parameters: parameters,
-            createdAt: Date(millis: createdAt),
-            expiresAt: Date(millis: expiresAt),
-            usedAt: usedAt.map(Date.init(millis:))
-        )
-    }
-
-    static func code(_ row: PostgresRow) throws -> AuthorizationCodeRecord {
-        let (codeHash, clientID, grantID, payload, createdAt, expiresAt, usedAt) = try row.decode(
-            (String, String, String, String, Int64, Int64, Int64?).self
-        )
-        return AuthorizationCodeRecord(
-            codeHash: codeHash,
-            clientID: clientID,
-            grantID: grantID,
-            payload: payload,
-            createdAt: Date(millis: createdAt),
-            expiresAt: Date(millis: expiresAt),
-            usedAt: usedAt.map(Date.init(millis:))
-        )
     }
 }

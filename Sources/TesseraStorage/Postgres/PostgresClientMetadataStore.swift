@@ -5,8 +5,6 @@ import PostgresNIO
 /// document at once agree on the first sighting.
 struct PostgresClientMetadataStore: ClientMetadataStore {
     let database: PostgresDatabase
-    static let columns =
-        "client_id, first_seen_at, last_fetched_at, keys_fingerprint, redirect_uris_fingerprint, keys_changed_at, redirect_uris_changed_at"
 
     func observe(
         clientID: String,
@@ -17,10 +15,9 @@ struct PostgresClientMetadataStore: ClientMetadataStore {
         -> MetadataClientObservation
     {
         let millis = now.millis
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                INSERT INTO metadata_clients AS m (client_id, first_seen_at, last_fetched_at, keys_fingerprint, redirect_uris_fingerprint)
+        let observed = try await database.first(
+            """
+            INSERT INTO metadata_clients AS m (client_id, first_seen_at, last_fetched_at, keys_fingerprint, redirect_uris_fingerprint)
                 VALUES (\(clientID), \(millis), \(millis), \(keysFingerprint), \(redirectURIsFingerprint))
                 ON CONFLICT (client_id) DO UPDATE SET
                     last_fetched_at = EXCLUDED.last_fetched_at,
@@ -30,37 +27,18 @@ struct PostgresClientMetadataStore: ClientMetadataStore {
                         THEN EXCLUDED.last_fetched_at ELSE m.redirect_uris_changed_at END,
                     keys_fingerprint = EXCLUDED.keys_fingerprint,
                     redirect_uris_fingerprint = EXCLUDED.redirect_uris_fingerprint
-                RETURNING \(unescaped: Self.columns)
-                """,
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.observation(row) }
-            throw StorageError(.unavailable, "metadata client upsert returned no row")
-        }
+            RETURNING \(unescaped: MetadataClientObservation.columns)
+            """,
+            MetadataClientObservation.init(postgres:)
+        )
+        guard let observed else { throw StorageError(.unavailable, "metadata client upsert returned no row") }
+        return observed
     }
 
     func observation(clientID: String) async throws -> MetadataClientObservation? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM metadata_clients WHERE client_id = \(clientID)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.observation(row) }
-            return nil
-        }
-    }
-
-    static func observation(_ row: PostgresRow) throws -> MetadataClientObservation {
-        let (clientID, firstSeen, lastFetched, keys, redirects, keysChanged, redirectsChanged) =
-            try row.decode((String, Int64, Int64, String, String, Int64?, Int64?).self)
-        return MetadataClientObservation(
-            clientID: clientID,
-            firstSeenAt: Date(millis: firstSeen),
-            lastFetchedAt: Date(millis: lastFetched),
-            keysFingerprint: keys,
-            redirectURIsFingerprint: redirects,
-            keysChangedAt: keysChanged.map(Date.init(millis:)),
-            redirectURIsChangedAt: redirectsChanged.map(Date.init(millis:))
+        try await database.first(
+            "SELECT \(unescaped: MetadataClientObservation.columns) FROM metadata_clients WHERE client_id = \(clientID)",
+            MetadataClientObservation.init(postgres:)
         )
     }
 }
@@ -69,58 +47,31 @@ struct PostgresClientMetadataStore: ClientMetadataStore {
 /// two instances handling retries with one session, exactly one sees it unused.
 struct PostgresClientChallengeStore: ClientChallengeStore {
     let database: PostgresDatabase
-    static let columns = "session_hash, client_id, key_thumbprint, request_digest, requirement, issued_at, expires_at, used_at"
 
     func insert(_ challenge: ClientChallengeRecord) async throws {
-        let (issuedAt, expiresAt) = (challenge.issuedAt.millis, challenge.expiresAt.millis)
-        try await database.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO client_challenges (session_hash, client_id, key_thumbprint, request_digest, requirement, issued_at, expires_at)
-                VALUES (\(challenge.sessionHash), \(challenge.clientID), \(challenge.keyThumbprint), \(challenge.requestDigest),
-                    \(challenge.requirement), \(issuedAt), \(expiresAt))
-                """,
-                logger: database.logger
-            )
-        }
+        try await database.run(try challenge.insertQuery())
     }
 
     func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption {
         let millis = now.millis
         return try await database.withConnection { connection in
-            let updated = try await connection.query(
+            let updated = try await connection.rows(
                 """
                 UPDATE client_challenges SET used_at = \(millis)
                 WHERE session_hash = \(sessionHash) AND client_id = \(clientID) AND used_at IS NULL
-                RETURNING \(unescaped: Self.columns)
+                RETURNING \(unescaped: ClientChallengeRecord.columns)
                 """,
-                logger: database.logger
+                logger: database.logger,
+                ClientChallengeRecord.init(postgres:)
             )
-            for try await row in updated { return .consumed(try Self.record(row)) }
-            let existing = try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM client_challenges WHERE session_hash = \(sessionHash)",
-                logger: database.logger
+            if let record = updated.first { return .consumed(record) }
+            let existing = try await connection.rows(
+                "SELECT \(unescaped: ClientChallengeRecord.columns) FROM client_challenges WHERE session_hash = \(sessionHash)",
+                logger: database.logger,
+                ClientChallengeRecord.init(postgres:)
             )
-            for try await row in existing {
-                let record = try Self.record(row)
-                return record.clientID == clientID ? .alreadyUsed(record) : .issuedToAnotherClient
-            }
-            return .unknown
+            guard let record = existing.first else { return .unknown }
+            return record.clientID == clientID ? .alreadyUsed(record) : .issuedToAnotherClient
         }
-    }
-
-    static func record(_ row: PostgresRow) throws -> ClientChallengeRecord {
-        let (sessionHash, clientID, thumbprint, digest, requirement, issuedAt, expiresAt, usedAt) =
-            try row.decode((String, String, String?, String, String, Int64, Int64, Int64?).self)
-        return ClientChallengeRecord(
-            sessionHash: sessionHash,
-            clientID: clientID,
-            keyThumbprint: thumbprint,
-            requestDigest: digest,
-            requirement: requirement,
-            issuedAt: Date(millis: issuedAt),
-            expiresAt: Date(millis: expiresAt),
-            usedAt: usedAt.map(Date.init(millis:))
-        )
     }
 }

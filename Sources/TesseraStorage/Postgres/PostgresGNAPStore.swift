@@ -35,32 +35,15 @@ struct PostgresGNAPStore: GNAPStore {
     )
         async throws
     {
-        let (continueAfter, createdAt, updatedAt, expiresAt, authenticatedAt) = (
-            grant.continueAfter.millis, grant.createdAt.millis, grant.updatedAt.millis, grant.expiresAt.millis,
-            grant.authenticatedAt?.millis
-        )
-        try await connection.run(
-            """
-            INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
-                continue_after, subject, created_at, updated_at, expires_at, authenticated_at)
-            VALUES (\(grant.id), \(grant.state.rawValue), \(grant.clientKey), \(grant.keyThumbprint), \(grant.instanceID),
-                \(grant.request), \(grant.continuationHash), \(continueAfter), \(grant.subject), \(createdAt), \(updatedAt), \(expiresAt),
-                \(authenticatedAt))
-            """,
-            logger: logger
-        )
+        try await connection.run(try grant.insertQuery(), logger: logger)
         try await Self.insert(issued, connection, logger)
     }
 
     func grant(id: String) async throws -> GNAPGrantRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.grantColumns) FROM gnap_grants WHERE id = \(id)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.grantRecord(row) }
-            return nil
-        }
+        try await database.first(
+            "SELECT \(unescaped: GNAPGrantRecord.columns) FROM gnap_grants WHERE id = \(id)",
+            GNAPGrantRecord.init(postgres:)
+        )
     }
 
     func updateGrant(
@@ -75,7 +58,7 @@ struct PostgresGNAPStore: GNAPStore {
         return try await database.transaction { connection in
             let (continueAfter, updatedAt, expiresAt) = (grant.continueAfter.millis, grant.updatedAt.millis, grant.expiresAt.millis)
             let authenticatedAt = grant.authenticatedAt?.millis
-            let rows = try await connection.query(
+            let updated = try await connection.run(
                 """
                 UPDATE gnap_grants SET state = \(grant.state.rawValue), request = \(grant.request),
                     continuation_hash = \(grant.continuationHash), continue_after = \(continueAfter), subject = \(grant.subject),
@@ -89,9 +72,7 @@ struct PostgresGNAPStore: GNAPStore {
                 """,
                 logger: logger
             )
-            var updated = false
-            for try await _ in rows { updated = true }
-            guard updated else { return false }
+            guard updated > 0 else { return false }
             // The grant row is locked now; only a transaction that moved it could have spent the reference.
             if let interactRefHash {
                 let spent = try await connection.run(
@@ -146,18 +127,13 @@ struct PostgresGNAPStore: GNAPStore {
     }
 
     func liveTokens(grantID: String) async throws -> [GNAPTokenRecord] {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens
-                WHERE grant_id = \(grantID) AND revoked_at IS NULL ORDER BY created_at, manage_id
-                """,
-                logger: database.logger
-            )
-            var tokens: [GNAPTokenRecord] = []
-            for try await row in rows { tokens.append(try Self.tokenRecord(row)) }
-            return tokens
-        }
+        try await database.rows(
+            """
+            SELECT \(unescaped: GNAPTokenRecord.columns) FROM gnap_tokens
+            WHERE grant_id = \(grantID) AND revoked_at IS NULL ORDER BY created_at, manage_id
+            """,
+            GNAPTokenRecord.init(postgres:)
+        )
     }
 
     /// Revokes the named tokens of one grant (their management and current access token), and what was
@@ -192,55 +168,37 @@ struct PostgresGNAPStore: GNAPStore {
 
     func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord] {
         let wanted = state?.rawValue
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
-                WHERE \(wanted)::TEXT IS NULL OR state = \(wanted) ORDER BY created_at, id
-                """,
-                logger: database.logger
-            )
-            var grants: [GNAPGrantRecord] = []
-            for try await row in rows { grants.append(try Self.grantRecord(row)) }
-            return grants
-        }
+        return try await database.rows(
+            """
+            SELECT \(unescaped: GNAPGrantRecord.columns) FROM gnap_grants
+            WHERE \(wanted)::TEXT IS NULL OR state = \(wanted) ORDER BY created_at, id
+            """,
+            GNAPGrantRecord.init(postgres:)
+        )
     }
 
     func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord] {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.grantColumns) FROM gnap_grants
-                WHERE state = \(state.rawValue) AND subject = \(subject) ORDER BY created_at DESC, id DESC
-                """,
-                logger: database.logger
-            )
-            var grants: [GNAPGrantRecord] = []
-            for try await row in rows { grants.append(try Self.grantRecord(row)) }
-            return grants
-        }
+        try await database.rows(
+            """
+            SELECT \(unescaped: GNAPGrantRecord.columns) FROM gnap_grants
+            WHERE state = \(state.rawValue) AND subject = \(subject) ORDER BY created_at DESC, id DESC
+            """,
+            GNAPGrantRecord.init(postgres:)
+        )
     }
 
     func token(manageID: String) async throws -> GNAPTokenRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE manage_id = \(manageID)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.tokenRecord(row) }
-            return nil
-        }
+        try await database.first(
+            "SELECT \(unescaped: GNAPTokenRecord.columns) FROM gnap_tokens WHERE manage_id = \(manageID)",
+            GNAPTokenRecord.init(postgres:)
+        )
     }
 
     func token(jti: String) async throws -> GNAPTokenRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.tokenColumns) FROM gnap_tokens WHERE jti = \(jti)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.tokenRecord(row) }
-            return nil
-        }
+        try await database.first(
+            "SELECT \(unescaped: GNAPTokenRecord.columns) FROM gnap_tokens WHERE jti = \(jti)",
+            GNAPTokenRecord.init(postgres:)
+        )
     }
 
     func rotateToken(manageID: String, expectedManagementHash: String, replacement: GNAPIssuedToken, at now: Date) async throws -> Bool {
@@ -248,17 +206,15 @@ struct PostgresGNAPStore: GNAPStore {
         let millis = now.millis
         return try await database.transaction { connection in
             // FOR UPDATE: a concurrent rotation waits here, then re-checks the hash against the committed row.
-            let current = try await connection.query(
+            let current = try await connection.rows(
                 """
                 SELECT jti FROM gnap_tokens
                 WHERE manage_id = \(manageID) AND management_hash = \(expectedManagementHash) AND revoked_at IS NULL
                 FOR UPDATE
                 """,
                 logger: logger
-            )
-            var old: String?
-            for try await jti in current.decode(String.self) { old = jti }
-            guard let old else { return false }
+            ) { try $0.decode(String.self) }
+            guard let old = current.last else { return false }
             try await connection.run(
                 """
                 UPDATE gnap_tokens SET management_hash = \(replacement.token.managementHash), jti = \(replacement.accessToken.jti)
@@ -276,13 +232,11 @@ struct PostgresGNAPStore: GNAPStore {
         let logger = database.logger
         let millis = now.millis
         return try await database.transaction { connection in
-            let revoked = try await connection.query(
+            let revoked = try await connection.rows(
                 "UPDATE gnap_tokens SET revoked_at = \(millis) WHERE manage_id = \(manageID) AND revoked_at IS NULL RETURNING jti",
                 logger: logger
-            )
-            var jti: String?
-            for try await value in revoked.decode(String.self) { jti = value }
-            guard let jti else { return false }
+            ) { try $0.decode(String.self) }
+            guard let jti = revoked.last else { return false }
             _ = try await PostgresTokenStore.revokeToken(jti, at: millis, connection, logger)
             return true
         }
@@ -290,66 +244,10 @@ struct PostgresGNAPStore: GNAPStore {
 
     // MARK: - Rows
 
-    /// Constant column lists (no input reaches them).
-    static let grantColumns = """
-        id, state, client_key, key_thumbprint, instance_id, request, continuation_hash, continue_after, subject, created_at, updated_at, expires_at,
-        authenticated_at
-        """
-    static let tokenColumns = "manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at"
-
     private static func insert(_ issued: [GNAPIssuedToken], _ connection: PostgresConnection, _ logger: Logger) async throws {
         for item in issued {
             try await PostgresTokenStore.insert(TokenIssuance(accessToken: item.accessToken, refreshToken: nil), connection, logger)
-            let token = item.token
-            let (createdAt, revokedAt) = (token.createdAt.millis, token.revokedAt?.millis)
-            try await connection.run(
-                """
-                INSERT INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
-                VALUES (\(token.manageID), \(token.managementHash), \(token.grantID), \(token.jti), \(token.label), \(token.access),
-                    \(token.flags), \(createdAt), \(revokedAt))
-                """,
-                logger: logger
-            )
+            try await connection.run(try item.token.insertQuery(), logger: logger)
         }
-    }
-
-    static func grantRecord(_ row: PostgresRow) throws -> GNAPGrantRecord {
-        let (
-            id, state, clientKey, thumbprint, instanceID, request, continuationHash, continueAfter, subject, createdAt, updatedAt,
-            expiresAt,
-            authenticatedAt
-        ) =
-            try row.decode((String, String, String, String, String?, String, String?, Int64, String?, Int64, Int64, Int64, Int64?).self)
-        return GNAPGrantRecord(
-            id: id,
-            state: GNAPGrantRecord.State(rawValue: state) ?? .finalized,
-            clientKey: clientKey,
-            keyThumbprint: thumbprint,
-            instanceID: instanceID,
-            request: request,
-            continuationHash: continuationHash,
-            continueAfter: Date(millis: continueAfter),
-            subject: subject,
-            createdAt: Date(millis: createdAt),
-            updatedAt: Date(millis: updatedAt),
-            expiresAt: Date(millis: expiresAt),
-            authenticatedAt: authenticatedAt.map(Date.init(millis:))
-        )
-    }
-
-    static func tokenRecord(_ row: PostgresRow) throws -> GNAPTokenRecord {
-        let (manageID, managementHash, grantID, jti, label, access, flags, createdAt, revokedAt) =
-            try row.decode((String, String, String, String, String?, String, [String], Int64, Int64?).self)
-        return GNAPTokenRecord(
-            manageID: manageID,
-            managementHash: managementHash,
-            grantID: grantID,
-            jti: jti,
-            label: label,
-            access: access,
-            flags: flags,
-            createdAt: Date(millis: createdAt),
-            revokedAt: revokedAt.map(Date.init(millis:))
-        )
     }
 }

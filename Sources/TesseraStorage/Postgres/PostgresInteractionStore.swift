@@ -6,11 +6,6 @@ import PostgresNIO
 struct PostgresInteractionStore: GNAPInteractionStore {
     let database: PostgresDatabase
 
-    static let columns = """
-        id, grant_id, user_code, finish_method, finish_uri, client_nonce, server_nonce, hash_method, owner, client_name, client_uri, state,
-        interact_ref_hash, created_at, expires_at
-        """
-
     func createInteraction(_ interaction: GNAPInteractionRecord) async throws {
         try await database.withConnection { connection in try await insert(interaction, connection) }
     }
@@ -24,29 +19,28 @@ struct PostgresInteractionStore: GNAPInteractionStore {
     }
 
     private func insert(_ interaction: GNAPInteractionRecord, _ connection: PostgresConnection) async throws {
-        let (createdAt, expiresAt) = (interaction.createdAt.millis, interaction.expiresAt.millis)
-        try await connection.run(
-            """
-            INSERT INTO gnap_interactions (id, grant_id, user_code, finish_method, finish_uri, client_nonce, server_nonce,
-                hash_method, owner, client_name, client_uri, state, interact_ref_hash, created_at, expires_at)
-            VALUES (\(interaction.id), \(interaction.grantID), \(interaction.userCode), \(interaction.finishMethod),
-                \(interaction.finishURI), \(interaction.clientNonce), \(interaction.serverNonce), \(interaction.hashMethod),
-                \(interaction.owner), \(interaction.clientName), \(interaction.clientURI), \(interaction.state.rawValue), \(interaction.interactRefHash), \(createdAt), \(expiresAt))
-            """,
-            logger: database.logger
-        )
+        try await connection.run(try interaction.insertQuery(), logger: database.logger)
     }
 
     func interaction(id: String) async throws -> GNAPInteractionRecord? {
-        try await fetch("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE id = \(id)")
+        try await database.first(
+            "SELECT \(unescaped: GNAPInteractionRecord.columns) FROM gnap_interactions WHERE id = \(id)",
+            GNAPInteractionRecord.init(postgres:)
+        )
     }
 
     func interaction(userCode: String) async throws -> GNAPInteractionRecord? {
-        try await fetch("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE user_code = \(userCode)")
+        try await database.first(
+            "SELECT \(unescaped: GNAPInteractionRecord.columns) FROM gnap_interactions WHERE user_code = \(userCode)",
+            GNAPInteractionRecord.init(postgres:)
+        )
     }
 
     func interaction(grantID: String) async throws -> GNAPInteractionRecord? {
-        try await fetch("SELECT \(unescaped: Self.columns) FROM gnap_interactions WHERE grant_id = \(grantID)")
+        try await database.first(
+            "SELECT \(unescaped: GNAPInteractionRecord.columns) FROM gnap_interactions WHERE grant_id = \(grantID)",
+            GNAPInteractionRecord.init(postgres:)
+        )
     }
 
     func decide(interactionID: String, _ decision: GNAPInteractionDecision, at now: Date) async throws -> Bool {
@@ -54,16 +48,14 @@ struct PostgresInteractionStore: GNAPInteractionStore {
         let millis = now.millis
         let (state, authenticatedAt) = (decision.approve ? "approved" : "denied", decision.authenticatedAt?.millis)
         return try await database.transaction { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT grant_id FROM gnap_interactions
                 WHERE id = \(interactionID) AND state = 'waiting' AND expires_at > \(millis) FOR UPDATE
                 """,
                 logger: logger
-            )
-            var grantID: String?
-            for try await value in rows.decode(String.self) { grantID = value }
-            guard let grantID else { return false }
+            ) { try $0.decode(String.self) }
+            guard let grantID = rows.last else { return false }
             let updated = try await connection.run(
                 """
                 UPDATE gnap_grants SET state = \(state), subject = \(decision.subject),
@@ -84,47 +76,6 @@ struct PostgresInteractionStore: GNAPInteractionStore {
 
     func deleteExpiredInteractions(before cutoff: Date) async throws -> Int {
         let millis = cutoff.millis
-        return try await database.withConnection { connection in
-            try await connection.run("DELETE FROM gnap_interactions WHERE expires_at < \(millis) RETURNING id", logger: database.logger)
-        }
-    }
-
-    private func fetch(_ query: PostgresQuery) async throws -> GNAPInteractionRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(query, logger: database.logger)
-            for try await row in rows { return try Self.record(row) }
-            return nil
-        }
-    }
-
-    private static func record(_ row: PostgresRow) throws -> GNAPInteractionRecord {
-        let (
-            id, grantID, userCode, finishMethod, finishURI, clientNonce, serverNonce, hashMethod, owner, clientName, clientURI, state,
-            refHash,
-            createdAt, expiresAt
-        ) =
-            try row.decode(
-                (
-                    String, String, String?, String?, String?, String?, String, String, String?, String?, String?, String, String?, Int64,
-                    Int64
-                ).self
-            )
-        return GNAPInteractionRecord(
-            id: id,
-            grantID: grantID,
-            userCode: userCode,
-            finishMethod: finishMethod,
-            finishURI: finishURI,
-            clientNonce: clientNonce,
-            serverNonce: serverNonce,
-            hashMethod: hashMethod,
-            owner: owner,
-            clientName: clientName,
-            clientURI: clientURI,
-            state: GNAPInteractionRecord.State(rawValue: state) ?? .used,
-            interactRefHash: refHash,
-            createdAt: Date(millis: createdAt),
-            expiresAt: Date(millis: expiresAt)
-        )
+        return try await database.run("DELETE FROM gnap_interactions WHERE expires_at < \(millis) RETURNING id")
     }
 }

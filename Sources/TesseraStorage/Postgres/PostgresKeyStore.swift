@@ -6,16 +6,7 @@ struct PostgresKeyStore: KeyStore {
     let database: PostgresDatabase
 
     func insert(_ key: SigningKeyRecord) async throws {
-        let (createdAt, retiredAt) = (key.createdAt.millis, key.retiredAt?.millis)
-        try await database.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO signing_keys (kid, algorithm, private_jwk, public_jwk, created_at, retired_at)
-                VALUES (\(key.kid), \(key.algorithm), \(key.privateJWK), \(key.publicJWK), \(createdAt), \(retiredAt))
-                """,
-                logger: database.logger
-            )
-        }
+        try await database.run(try key.insertQuery())
     }
 
     func insertFirst(_ key: SigningKeyRecord) async throws -> Bool {
@@ -37,52 +28,22 @@ struct PostgresKeyStore: KeyStore {
     }
 
     func replacePrivateJWK(kid: String, with privateJWK: String) async throws -> Bool {
-        try await database.withConnection { connection in
-            try await connection.run(
-                "UPDATE signing_keys SET private_jwk = \(privateJWK) WHERE kid = \(kid) RETURNING 1",
-                logger: database.logger
-            ) == 1
-        }
+        try await database.run("UPDATE signing_keys SET private_jwk = \(privateJWK) WHERE kid = \(kid) RETURNING 1") == 1
     }
 
     func eraseReplacedKeyMaterial() async throws {
-        try await database.withConnection { connection in
-            try await connection.run("VACUUM FULL signing_keys", logger: database.logger)
-        }
+        try await database.run("VACUUM FULL signing_keys")
     }
 
     func all() async throws -> [SigningKeyRecord] {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT kid, algorithm, private_jwk, public_jwk, created_at, retired_at FROM signing_keys ORDER BY created_at DESC, kid",
-                logger: database.logger
-            )
-            var keys: [SigningKeyRecord] = []
-            for try await (kid, algorithm, privateJWK, publicJWK, createdAt, retiredAt) in rows.decode(
-                (String, String, String, String, Int64, Int64?).self
-            ) {
-                keys.append(
-                    SigningKeyRecord(
-                        kid: kid,
-                        algorithm: algorithm,
-                        privateJWK: privateJWK,
-                        publicJWK: publicJWK,
-                        createdAt: Date(millis: createdAt),
-                        retiredAt: retiredAt.map(Date.init(millis:))
-                    )
-                )
-            }
-            return keys
-        }
+        try await database.rows(
+            "SELECT \(unescaped: SigningKeyRecord.columns) FROM signing_keys ORDER BY created_at DESC, kid",
+            SigningKeyRecord.init(postgres:)
+        )
     }
 
     func retireAll(except kid: String, at now: Date) async throws {
         let millis = now.millis
-        try await database.withConnection { connection in
-            try await connection.run(
-                "UPDATE signing_keys SET retired_at = \(millis) WHERE kid <> \(kid) AND retired_at IS NULL",
-                logger: database.logger
-            )
-        }
+        try await database.run("UPDATE signing_keys SET retired_at = \(millis) WHERE kid <> \(kid) AND retired_at IS NULL")
     }
 }

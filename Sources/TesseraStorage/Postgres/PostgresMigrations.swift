@@ -334,11 +334,7 @@ enum PostgresMigrations {
                 // Created only when missing: PostgreSQL checks CREATE on the database before it looks
                 // for an existing schema, and a role given just its own schema (docs/postgres.md) has no
                 // CREATE on the database.
-                var exists = false
-                for try await _ in try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger) {
-                    exists = true
-                }
-                if !exists {
+                if try await connection.run("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger) == 0 {
                     // The one identifier written into SQL: PostgresURL admits only [a-z_][a-z0-9_]* here, and
                     // DDL cannot take a bind parameter.
                     try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
@@ -352,12 +348,9 @@ enum PostgresMigrations {
                 """,
                 logger: logger
             )
-            var applied = Set<Int32>()
-            for try await version in try await connection.query("SELECT version FROM tessera_schema_migrations", logger: logger)
-                .decode(Int32.self)
-            {
-                applied.insert(version)
-            }
+            let applied = Set(
+                try await connection.rows("SELECT version FROM tessera_schema_migrations", logger: logger) { try $0.decode(Int32.self) }
+            )
             if let newest = applied.max(), newest > latestVersion {
                 throw StorageError(.corrupt, "the database schema (version \(newest)) is newer than this Tessera (\(latestVersion))")
             }

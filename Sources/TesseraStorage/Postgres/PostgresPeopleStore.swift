@@ -6,44 +6,18 @@ struct PostgresPeopleStore: PeopleStore {
     let database: PostgresDatabase
 
     func upsertUser(_ user: UserRecord) async throws {
-        try await database.withConnection { connection in
-            try await connection.run(Self.upsertQuery(user), logger: database.logger)
-        }
-    }
-
-    /// The one PostgreSQL write of a ``UserRecord``: the store and the snapshot import both use it.
-    /// - Parameter user: the user to add or replace.
-    /// - Returns: the statement.
-    static func upsertQuery(_ user: UserRecord) -> PostgresQuery {
-        let createdAt = user.createdAt.millis
-        return """
-            INSERT INTO users (username, password_hash, display_name, created_at)
-            VALUES (\(user.username), \(user.passwordHash), \(user.displayName), \(createdAt))
-            ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, display_name = EXCLUDED.display_name
-            """
+        try await database.run(try user.insertQuery(UserRecord.replacingCredentials))
     }
 
     func user(username: String) async throws -> UserRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT username, password_hash, display_name, created_at FROM users WHERE username = \(username)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.user(row) }
-            return nil
-        }
+        try await database.first(
+            "SELECT \(unescaped: UserRecord.columns) FROM users WHERE username = \(username)",
+            UserRecord.init(postgres:)
+        )
     }
 
     func users() async throws -> [UserRecord] {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT username, password_hash, display_name, created_at FROM users ORDER BY username",
-                logger: database.logger
-            )
-            var users: [UserRecord] = []
-            for try await row in rows { users.append(try Self.user(row)) }
-            return users
-        }
+        try await database.rows("SELECT \(unescaped: UserRecord.columns) FROM users ORDER BY username", UserRecord.init(postgres:))
     }
 
     func removeUser(username: String) async throws -> Bool {
@@ -56,16 +30,7 @@ struct PostgresPeopleStore: PeopleStore {
     }
 
     func createSession(_ session: SessionRecord) async throws {
-        let (createdAt, expiresAt) = (session.createdAt.millis, session.expiresAt.millis)
-        try await database.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at)
-                VALUES (\(session.idHash), \(session.username), \(session.csrfToken), \(createdAt), \(expiresAt))
-                """,
-                logger: database.logger
-            )
-        }
+        try await database.run(try session.insertQuery())
     }
 
     func createAnonymousSession(_ session: SessionRecord, limit: Int, at now: Date) async throws {
@@ -73,9 +38,10 @@ struct PostgresPeopleStore: PeopleStore {
         let logger = database.logger
         try await database.transaction { connection in
             try await connection.run("DELETE FROM sessions WHERE username IS NULL AND expires_at <= \(current)", logger: logger)
-            var live = 0
-            let rows = try await connection.query("SELECT COUNT(*) FROM sessions WHERE username IS NULL", logger: logger)
-            for try await row in rows { live = Int(try row.decode(Int64.self)) }
+            let counts = try await connection.rows("SELECT COUNT(*) FROM sessions WHERE username IS NULL", logger: logger) {
+                try $0.decode(Int64.self)
+            }
+            let live = Int(counts.last ?? 0)
             if live >= limit {
                 let excess = live - limit + 1
                 try await connection.run(
@@ -98,56 +64,26 @@ struct PostgresPeopleStore: PeopleStore {
 
     func anonymousSessionCount(at now: Date) async throws -> Int {
         let current = now.millis
-        return try await database.withConnection { connection in
-            var live = 0
-            let rows = try await connection.query(
-                "SELECT COUNT(*) FROM sessions WHERE username IS NULL AND expires_at > \(current)",
-                logger: database.logger
-            )
-            for try await row in rows { live = Int(try row.decode(Int64.self)) }
-            return live
+        let counts = try await database.rows("SELECT COUNT(*) FROM sessions WHERE username IS NULL AND expires_at > \(current)") {
+            try $0.decode(Int64.self)
         }
+        return Int(counts.last ?? 0)
     }
 
     func session(idHash: String, at now: Date) async throws -> SessionRecord? {
         let millis = now.millis
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT id_hash, username, csrf_token, created_at, expires_at FROM sessions
-                WHERE id_hash = \(idHash) AND expires_at > \(millis)
-                """,
-                logger: database.logger
-            )
-            for try await (idHash, username, csrf, createdAt, expiresAt) in rows.decode((String, String?, String, Int64, Int64).self) {
-                return SessionRecord(
-                    idHash: idHash,
-                    username: username,
-                    csrfToken: csrf,
-                    createdAt: Date(millis: createdAt),
-                    expiresAt: Date(millis: expiresAt)
-                )
-            }
-            return nil
-        }
+        return try await database.first(
+            "SELECT \(unescaped: SessionRecord.columns) FROM sessions WHERE id_hash = \(idHash) AND expires_at > \(millis)",
+            SessionRecord.init(postgres:)
+        )
     }
 
     func deleteSession(idHash: String) async throws {
-        try await database.withConnection { connection in
-            try await connection.run("DELETE FROM sessions WHERE id_hash = \(idHash)", logger: database.logger)
-        }
+        try await database.run("DELETE FROM sessions WHERE id_hash = \(idHash)")
     }
 
     func deleteExpiredSessions(before cutoff: Date) async throws -> Int {
         let millis = cutoff.millis
-        return try await database.withConnection { connection in
-            try await connection.run("DELETE FROM sessions WHERE expires_at < \(millis) RETURNING id_hash", logger: database.logger)
-        }
-    }
-
-    /// Reads a row of `username, password_hash, display_name, created_at`.
-    static func user(_ row: PostgresRow) throws -> UserRecord {
-        let (username, hash, displayName, createdAt) = try row.decode((String, String, String?, Int64).self)
-        return UserRecord(username: username, passwordHash: hash, displayName: displayName, createdAt: Date(millis: createdAt))
+        return try await database.run("DELETE FROM sessions WHERE expires_at < \(millis) RETURNING id_hash")
     }
 }

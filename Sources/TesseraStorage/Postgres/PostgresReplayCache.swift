@@ -25,7 +25,7 @@ struct PostgresReplayCache: ReplayCache {
     static func spend(_ spend: SingleUseSpend, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
         let (namespace, value) = (spend.namespace, spend.value)
         let (expiry, current) = (spend.expiresAt.millis, spend.now.millis)
-        let rows = try await connection.query(
+        return try await connection.run(
             """
             INSERT INTO replay_cache (namespace, value, expires_at) VALUES (\(namespace), \(value), \(expiry))
             ON CONFLICT (namespace, value) DO UPDATE SET expires_at = EXCLUDED.expires_at
@@ -33,9 +33,6 @@ struct PostgresReplayCache: ReplayCache {
             RETURNING 1
             """,
             logger: logger
-        )
-        var inserted = false
-        for try await _ in rows { inserted = true }
-        return inserted
+        ) > 0
     }
 }

@@ -12,32 +12,25 @@ struct PostgresSnapshots: StoreSnapshotting {
         return try await database.transaction(timeout: .seconds(600)) { connection in
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
             // Clients and users by the store's own column list and row reader, so the export reads every column the store reads.
-            var clients: [ClientRecord] = []
-            let clientRows = try await connection.query(
-                "SELECT \(unescaped: PostgresClientStore.columns) FROM clients ORDER BY id",
-                logger: logger
+            let clients = try await connection.rows(
+                "SELECT \(unescaped: ClientRecord.columns) FROM clients ORDER BY id",
+                logger: logger,
+                ClientRecord.init(postgres:)
             )
-            for try await row in clientRows { clients.append(try PostgresClientStore.record(row)) }
-            var users: [UserRecord] = []
-            let userRows = try await connection.query(
-                "SELECT username, password_hash, display_name, created_at FROM users ORDER BY username",
-                logger: logger
+            let users = try await connection.rows(
+                "SELECT \(unescaped: UserRecord.columns) FROM users ORDER BY username",
+                logger: logger,
+                UserRecord.init(postgres:)
             )
-            for try await row in userRows { users.append(try PostgresPeopleStore.user(row)) }
             // Every other carried table as its rows (to_jsonb: text as strings, BIGINT as numbers, TEXT[] as arrays).
             var tables: [String: [StoreSnapshot.Row]] = [:]
             for (table, order) in StoreSnapshot.recordTables.map({ ($0.name, " ORDER BY " + $0.order) })
                 + StoreSnapshot.rowTables.map({ ($0, "") })
             {
-                var rows: [StoreSnapshot.Row] = []
-                let jsonRows = try await connection.query(
+                tables[table] = try await connection.rows(
                     "SELECT to_jsonb(t)::text FROM \(unescaped: table) t\(unescaped: order)",
                     logger: logger
-                )
-                for try await json in jsonRows.decode(String.self) {
-                    rows.append(try JSONDecoder().decode(StoreSnapshot.Row.self, from: Data(json.utf8)))
-                }
-                tables[table] = rows
+                ) { try JSONDecoder().decode(StoreSnapshot.Row.self, from: Data(try $0.decode(String.self).utf8)) }
             }
             return try StoreSnapshot(tables: tables, clients: clients, users: users)
         }
@@ -49,26 +42,24 @@ struct PostgresSnapshots: StoreSnapshotting {
         return try await database.transaction(timeout: .seconds(600)) { connection in
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
-                // The store's own statement, so every column the store writes is imported.
-                try await connection.run(try PostgresClientStore.writeQuery(client.record, upsert: true), logger: logger)
+                // The store's own statement (ClientRecord's), so every column the store writes is imported.
+                try await connection.run(try client.record.insertQuery(ClientRecord.replacing("id")), logger: logger)
                 counts.clients += 1
             }
             for user in snapshot.users {
-                try await connection.run(PostgresPeopleStore.upsertQuery(user.record), logger: logger)
+                try await connection.run(try user.record.insertQuery(UserRecord.replacingCredentials), logger: logger)
                 counts.users += 1
             }
             for (table, rows) in tables {
                 // The table name is one this build carries (tableRows); jsonb_populate_record maps the columns by name.
-                var columns: Set<String> = []
-                let columnRows = try await connection.query(
+                let columns = try await connection.rows(
                     """
                     SELECT column_name::text FROM information_schema.columns
                     WHERE table_schema = current_schema() AND table_name = \(table)
                     """,
                     logger: logger
-                )
-                for try await column in columnRows.decode(String.self) { columns.insert(column) }
-                try StoreSnapshot.checkRows(table, rows, columns: columns)
+                ) { try $0.decode(String.self) }
+                try StoreSnapshot.checkRows(table, rows, columns: Set(columns))
                 for row in rows {
                     let json = String(decoding: try JSONEncoder().encode(row), as: UTF8.self)
                     let added = try await connection.run(

@@ -8,12 +8,10 @@ extension PostgresTokenStore {
         let millis = now.millis
         let logger = database.logger
         return try await database.transaction { connection in
-            let rows = try await connection.query(
+            let grants = try await connection.rows(
                 "SELECT grant_id FROM access_tokens WHERE client_id = \(clientID) UNION SELECT grant_id FROM refresh_tokens WHERE client_id = \(clientID) ORDER BY 1",
                 logger: logger
-            )
-            var grants: [String] = []
-            for try await (grant) in rows.decode(String.self) { grants.append(grant) }
+            ) { try $0.decode(String.self) }
             var count = 0
             for grant in grants { count += try await Self.revokeGrant(grant, at: millis, connection, logger) }
             return count

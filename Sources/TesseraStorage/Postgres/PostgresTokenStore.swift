@@ -32,28 +32,17 @@ struct PostgresTokenStore: TokenStore {
     }
 
     func accessToken(jti: String) async throws -> AccessTokenRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Self.accessColumns) FROM access_tokens WHERE jti = \(jti)",
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.accessRecord(row) }
-            return nil
-        }
+        try await database.first(
+            "SELECT \(unescaped: AccessTokenRecord.columns) FROM access_tokens WHERE jti = \(jti)",
+            AccessTokenRecord.init(postgres:)
+        )
     }
 
     func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
-        try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt, authorization_details
-                FROM refresh_tokens WHERE token_hash = \(hash)
-                """,
-                logger: database.logger
-            )
-            for try await row in rows { return try Self.refreshRecord(row) }
-            return nil
-        }
+        try await database.first(
+            "SELECT \(unescaped: RefreshTokenRecord.columns) FROM refresh_tokens WHERE token_hash = \(hash)",
+            RefreshTokenRecord.init(postgres:)
+        )
     }
 
     func rotateRefreshToken(hash: String, at now: Date, replacement: TokenIssuance) async throws -> RefreshRotation {
@@ -65,7 +54,7 @@ struct PostgresTokenStore: TokenStore {
             // PostgreSQL can find a deadlock among them (seen in the two-instance race test).
             let lockName = "tessera-refresh:" + hash
             try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(lockName)))", logger: logger)
-            let claimed = try await connection.query(
+            let claimed = try await connection.run(
                 """
                 UPDATE refresh_tokens SET used_at = \(millis)
                 WHERE token_hash = \(hash) AND used_at IS NULL AND revoked_at IS NULL AND expires_at > \(millis)
@@ -73,22 +62,18 @@ struct PostgresTokenStore: TokenStore {
                 """,
                 logger: logger
             )
-            var won = false
-            for try await _ in claimed { won = true }
-            if won {
+            if claimed > 0 {
                 try await Self.insert(replacement, connection, logger)
                 return .rotated
             }
-            let existing = try await connection.query(
+            let existing = try await connection.rows(
                 "SELECT grant_id, used_at FROM refresh_tokens WHERE token_hash = \(hash)",
                 logger: logger
-            )
-            var found: (grantID: String, usedAt: Int64?)?
-            for try await (grantID, usedAt) in existing.decode((String, Int64?).self) { found = (grantID, usedAt) }
-            guard let found else { return .invalid }
-            if found.usedAt != nil {
-                _ = try await Self.revokeGrant(found.grantID, at: millis, connection, logger)
-                return .reuseDetected(grantID: found.grantID)
+            ) { try $0.decode((String, Int64?).self) }
+            guard case (let grantID, let usedAt)? = existing.last else { return .invalid }
+            if usedAt != nil {
+                _ = try await Self.revokeGrant(grantID, at: millis, connection, logger)
+                return .reuseDetected(grantID: grantID)
             }
             return .invalid
         }
@@ -112,12 +97,12 @@ struct PostgresTokenStore: TokenStore {
             binds.append(jti)
             let sql =
                 TokenLineageSQL.derived(from: TokenLineageSQL.children(of: "$1"))
-                + " SELECT \(Self.accessColumns) FROM access_tokens WHERE grant_id IN (SELECT grant_id FROM derived) ORDER BY issued_at, jti"
-            var records: [AccessTokenRecord] = []
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: database.logger) {
-                records.append(try Self.accessRecord(row))
-            }
-            return records
+                + " SELECT \(AccessTokenRecord.columns) FROM access_tokens WHERE grant_id IN (SELECT grant_id FROM derived) ORDER BY issued_at, jti"
+            return try await connection.rows(
+                PostgresQuery(unsafeSQL: sql, binds: binds),
+                logger: database.logger,
+                AccessTokenRecord.init(postgres:)
+            )
         }
     }
 
@@ -132,10 +117,10 @@ struct PostgresTokenStore: TokenStore {
             SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r) + (SELECT count(*) FROM c))::INT8
             """
         return try await database.transaction { connection in
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: database.logger)
-            var removed: Int64 = 0
-            for try await count in rows.decode(Int64.self) { removed = count }
-            return Int(removed)
+            let counts = try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: database.logger) {
+                try $0.decode(Int64.self)
+            }
+            return Int(counts.last ?? 0)
         }
     }
 
@@ -143,9 +128,9 @@ struct PostgresTokenStore: TokenStore {
 
     static func insert(_ issuance: TokenIssuance, _ connection: PostgresConnection, _ logger: Logger) async throws {
         let access = issuance.accessToken
-        let (issuedAt, expiresAt, revokedAt) = (access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis)
-        let (kind, parentID) = (access.parent?.derivation.rawValue, access.parent?.id)
         if let parentToken = access.parent?.tokenID {
+            let (issuedAt, expiresAt, revokedAt) = (access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis)
+            let (kind, parentID) = (access.parent?.derivation.rawValue, access.parent?.id)
             // A token derived from a revoked token is recorded revoked. The parent's row is share-locked until this
             // commits: a cascade revoking it meanwhile waits, then its next pass finds this token (issue 19).
             try await connection.run(
@@ -159,76 +144,11 @@ struct PostgresTokenStore: TokenStore {
                 logger: logger
             )
         } else {
-            try await connection.run(
-                """
-                INSERT INTO access_tokens
-                (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
-                VALUES (\(access.jti), \(access.grantID), \(access.clientID), \(access.subject), \(access.scope), \(access.audience),
-                        \(issuedAt), \(expiresAt), \(revokedAt), \(kind), \(parentID))
-                """,
-                logger: logger
-            )
+            try await connection.run(try access.insertQuery(), logger: logger)
         }
         if let refresh = issuance.refreshToken {
-            try await insert(refresh, connection, logger)
+            try await connection.run(try refresh.insertQuery(), logger: logger)
         }
-    }
-
-    static func insert(_ refresh: RefreshTokenRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        let (issuedAt, expiresAt) = (refresh.issuedAt.millis, refresh.expiresAt.millis)
-        let (usedAt, revokedAt) = (refresh.usedAt?.millis, refresh.revokedAt?.millis)
-        try await connection.run(
-            """
-            INSERT INTO refresh_tokens
-            (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt,
-             authorization_details)
-            VALUES (\(refresh.tokenHash), \(refresh.grantID), \(refresh.clientID), \(refresh.subject), \(refresh.scope),
-                    \(refresh.audience), \(issuedAt), \(expiresAt), \(usedAt), \(revokedAt), \(refresh.jkt), \(refresh.authorizationDetails))
-            """,
-            logger: logger
-        )
-    }
-
-    /// The columns ``accessRecord(_:)`` reads, in its order.
-    static let accessColumns =
-        "jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id"
-
-    static func accessRecord(_ row: PostgresRow) throws -> AccessTokenRecord {
-        let (jti, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, revokedAt, parentKind, parentID) = try row.decode(
-            (String, String, String, String, String, [String], Int64, Int64, Int64?, String?, String?).self
-        )
-        return AccessTokenRecord(
-            jti: jti,
-            grantID: grantID,
-            clientID: clientID,
-            subject: subject,
-            scope: scope,
-            audience: audience,
-            issuedAt: Date(millis: issuedAt),
-            expiresAt: Date(millis: expiresAt),
-            revokedAt: revokedAt.map(Date.init(millis:)),
-            parent: TokenParent(kind: parentKind, id: parentID)
-        )
-    }
-
-    static func refreshRecord(_ row: PostgresRow) throws -> RefreshTokenRecord {
-        let (tokenHash, grantID, clientID, subject, scope, audience, issuedAt, expiresAt, usedAt, revokedAt, jkt, details) = try row.decode(
-            (String, String, String, String, String, [String], Int64, Int64, Int64?, Int64?, String?, String?).self
-        )
-        return RefreshTokenRecord(
-            tokenHash: tokenHash,
-            grantID: grantID,
-            clientID: clientID,
-            subject: subject,
-            scope: scope,
-            audience: audience,
-            issuedAt: Date(millis: issuedAt),
-            expiresAt: Date(millis: expiresAt),
-            usedAt: usedAt.map(Date.init(millis:)),
-            revokedAt: revokedAt.map(Date.init(millis:)),
-            jkt: jkt,
-            authorizationDetails: details
-        )
     }
 
     static func revokeGrant(_ grantID: String, at millis: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
@@ -241,14 +161,12 @@ struct PostgresTokenStore: TokenStore {
 
     /// Revokes the access token and every grant derived from it (issue 19). - Returns: whether the token itself was active.
     static func revokeToken(_ jti: String, at millis: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
-        let rows = try await connection.query(
+        let revoked = try await connection.run(
             "UPDATE access_tokens SET revoked_at = \(millis) WHERE jti = \(jti) AND revoked_at IS NULL RETURNING jti",
             logger: logger
         )
-        var revoked = false
-        for try await _ in rows { revoked = true }
         _ = try await revokeDerived(anchor: TokenLineageSQL.children(of: "$1"), root: jti, at: millis, connection, logger)
-        return revoked
+        return revoked > 0
     }
 
     /// Revokes the access and refresh tokens of `anchor`'s grants and of every grant derived from them, in passes
@@ -273,12 +191,10 @@ struct PostgresTokenStore: TokenStore {
                 """
         var total = 0
         for _ in 0..<4 {
-            var count: Int64 = 0
-            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(
-                Int64.self
-            ) {
-                count = value
-            }
+            let count =
+                try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                    try $0.decode(Int64.self)
+                }.last ?? 0
             total += Int(count)
             if count == 0 { break }
         }

@@ -60,3 +60,45 @@ public enum CodeRedemption: Sendable, Hashable {
     /// Unknown or expired.
     case invalid
 }
+
+extension AuthorizationRequestRecord: InsertableRecord {
+    static let table = "authorization_requests"
+    static let columns = "id_hash, kind, client_id, parameters, created_at, expires_at, used_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            idHash: try row.text(0),
+            kind: try row.text(1),
+            clientID: try row.text(2),
+            parameters: try row.text(3),
+            createdAt: try row.date(4),
+            expiresAt: try row.date(5),
+            usedAt: try row.optionalDate(6)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(idHash), .text(kind), .text(clientID), .text(parameters), .date(createdAt), .date(expiresAt), .date(usedAt)]
+    }
+}
+
+extension AuthorizationCodeRecord: InsertableRecord {
+    static let table = "authorization_codes"
+    static let columns = "code_hash, client_id, grant_id, payload, created_at, expires_at, used_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            codeHash: try row.text(0),
+            clientID: try row.text(1),
+            grantID: try row.text(2),
+            payload: try row.text(3),
+            createdAt: try row.date(4),
+            expiresAt: try row.date(5),
+            usedAt: try row.optionalDate(6)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(codeHash), .text(clientID), .text(grantID), .text(payload), .date(createdAt), .date(expiresAt), .date(usedAt)]
+    }
+}

@@ -69,3 +69,45 @@ public struct ClientChallengeRecord: Sendable, Hashable {
         self.usedAt = usedAt
     }
 }
+
+extension MetadataClientObservation: StoredRecord {
+    static let columns =
+        "client_id, first_seen_at, last_fetched_at, keys_fingerprint, redirect_uris_fingerprint, keys_changed_at, redirect_uris_changed_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            clientID: try row.text(0),
+            firstSeenAt: try row.date(1),
+            lastFetchedAt: try row.date(2),
+            keysFingerprint: try row.text(3),
+            redirectURIsFingerprint: try row.text(4),
+            keysChangedAt: try row.optionalDate(5),
+            redirectURIsChangedAt: try row.optionalDate(6)
+        )
+    }
+}
+
+extension ClientChallengeRecord: InsertableRecord {
+    static let table = "client_challenges"
+    static let columns = "session_hash, client_id, key_thumbprint, request_digest, requirement, issued_at, expires_at, used_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            sessionHash: try row.text(0),
+            clientID: try row.text(1),
+            keyThumbprint: try row.optionalText(2),
+            requestDigest: try row.text(3),
+            requirement: try row.text(4),
+            issuedAt: try row.date(5),
+            expiresAt: try row.date(6),
+            usedAt: try row.optionalDate(7)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(sessionHash), .text(clientID), .text(keyThumbprint), .text(requestDigest), .text(requirement), .date(issuedAt),
+            .date(expiresAt), .date(usedAt),
+        ]
+    }
+}

@@ -2,7 +2,7 @@ public import Foundation
 public import TesseraProtocol
 
 /// A registered OAuth client as stored (RFC 7591 §2 metadata that Tessera uses).
-public struct ClientRecord: Sendable, Hashable, Codable {
+public struct ClientRecord: Sendable, Hashable {
     public var id: String
     public var authMethod: ClientAuthenticationMethod
     /// ``SecretHash`` text of the client secret; only for the shared-secret methods.
@@ -55,29 +55,46 @@ public struct ClientRecord: Sendable, Hashable, Codable {
         self.scopes = scopes
         self.createdAt = createdAt
     }
+}
 
-    enum CodingKeys: String, CodingKey {
-        case id, authMethod, secretHash, jwks, jwksURI, grantTypes, scopes, createdAt, redirectURIs, requirePushedAuthorizationRequests,
-            introspectionAudiences, registration, gnap, clientName, requireResource
+extension ClientRecord: InsertableRecord {
+    static let table = "clients"
+    static let columns = """
+        id, auth_method, secret_hash, jwks, jwks_uri, grant_types, scopes, created_at, redirect_uris, require_par, introspection_audiences,
+        registration_metadata, registration_token_hash, gnap_registration, gnap_key_thumbprint, client_name, require_resource
+        """
+
+    /// Lists are space-separated in SQLite (grant types, scopes, redirect URIs and audiences hold no space).
+    /// - Throws: ``StorageError`` `corrupt` for an unreadable GNAP registration.
+    init(row: some StoredRow) throws {
+        self.init(
+            id: try row.text(0),
+            authMethod: ClientAuthenticationMethod(rawValue: try row.text(1)),
+            secretHash: try row.optionalText(2),
+            jwks: try row.optionalText(3),
+            jwksURI: try row.optionalText(4),
+            grantTypes: try row.list(5, separator: " ").map { GrantType(rawValue: $0) },
+            scopes: try row.list(6, separator: " "),
+            createdAt: try row.date(7)
+        )
+        redirectURIs = try row.list(8, separator: " ")
+        requirePushedAuthorizationRequests = try row.bool(9)
+        introspectionAudiences = try row.list(10, separator: " ")
+        if let metadata = try row.optionalText(11), let accessTokenHash = try row.optionalText(12) {
+            registration = ClientRegistration(metadata: metadata, accessTokenHash: accessTokenHash)
+        }
+        gnap = try row.optionalText(13).map(GNAPRegistration.stored)
+        clientName = try row.optionalText(15)
+        requireResource = try row.bool(16)
     }
 
-    /// Records written before redirect URIs existed decode with none.
-    public init(from decoder: any Decoder) throws {
-        let keyed = try decoder.container(keyedBy: CodingKeys.self)
-        id = try keyed.decode(String.self, forKey: .id)
-        authMethod = try keyed.decode(ClientAuthenticationMethod.self, forKey: .authMethod)
-        secretHash = try keyed.decodeIfPresent(String.self, forKey: .secretHash)
-        jwks = try keyed.decodeIfPresent(String.self, forKey: .jwks)
-        jwksURI = try keyed.decodeIfPresent(String.self, forKey: .jwksURI)
-        grantTypes = try keyed.decode([GrantType].self, forKey: .grantTypes)
-        scopes = try keyed.decode([String].self, forKey: .scopes)
-        createdAt = try keyed.decode(Date.self, forKey: .createdAt)
-        redirectURIs = try keyed.decodeIfPresent([String].self, forKey: .redirectURIs) ?? []
-        requirePushedAuthorizationRequests = try keyed.decodeIfPresent(Bool.self, forKey: .requirePushedAuthorizationRequests) ?? false
-        introspectionAudiences = try keyed.decodeIfPresent([String].self, forKey: .introspectionAudiences) ?? []
-        registration = try keyed.decodeIfPresent(ClientRegistration.self, forKey: .registration)
-        gnap = try keyed.decodeIfPresent(GNAPRegistration.self, forKey: .gnap)
-        clientName = try keyed.decodeIfPresent(String.self, forKey: .clientName)
-        requireResource = try keyed.decodeIfPresent(Bool.self, forKey: .requireResource) ?? false
+    func storedValues() throws -> [StoredValue] {
+        [
+            .text(id), .text(authMethod.rawValue), .text(secretHash), .text(jwks), .text(jwksURI),
+            .list(grantTypes.map(\.rawValue), separator: " "), .list(scopes, separator: " "), .date(createdAt),
+            .list(redirectURIs, separator: " "), .bool(requirePushedAuthorizationRequests), .list(introspectionAudiences, separator: " "),
+            .text(registration?.metadata), .text(registration?.accessTokenHash), .text(try gnap?.storedJSON()), .text(gnap?.keyThumbprint),
+            .text(clientName), .bool(requireResource),
+        ]
     }
 }

@@ -33,3 +33,23 @@ public struct RegistrationTokenRecord: Sendable, Hashable, Codable {
         self.remainingUses = remainingUses
     }
 }
+
+extension RegistrationTokenRecord: InsertableRecord {
+    static let table = "registration_tokens"
+    static let columns = "id, token_hash, label, created_at, expires_at, remaining_uses"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            id: try row.text(0),
+            tokenHash: try row.text(1),
+            label: try row.text(2),
+            createdAt: try row.date(3),
+            expiresAt: try row.date(4),
+            remainingUses: Int(try row.int64(5))
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(id), .text(tokenHash), .text(label), .date(createdAt), .date(expiresAt), .integer(Int64(remainingUses))]
+    }
+}

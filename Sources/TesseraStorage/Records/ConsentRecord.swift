@@ -38,3 +38,29 @@ public struct ConsentRecord: Sendable, Hashable {
         self.withdrawnAt = withdrawnAt
     }
 }
+
+extension ConsentRecord: InsertableRecord {
+    static let table = "consents"
+    static let columns = "id, subject, client_id, scope, resources, authorization_details, created_at, withdrawn_at"
+
+    /// The scope is text joined with spaces and the resources a JSON array, on both backends (``ConsentColumns``).
+    init(row: some StoredRow) throws {
+        self.init(
+            id: try row.text(0),
+            subject: try row.text(1),
+            clientID: try row.text(2),
+            scope: ConsentColumns.scope(try row.text(3)),
+            resources: ConsentColumns.decode(try row.text(4)),
+            authorizationDetails: try row.optionalText(5),
+            createdAt: try row.date(6),
+            withdrawnAt: try row.optionalDate(7)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(id), .text(subject), .text(clientID), .text(scope.joined(separator: " ")), .text(ConsentColumns.encode(resources)),
+            .text(authorizationDetails), .date(createdAt), .date(withdrawnAt),
+        ]
+    }
+}

@@ -103,3 +103,40 @@ public struct GNAPInteractionDecision: Sendable, Hashable {
         self.revoking = revoking
     }
 }
+
+extension GNAPInteractionRecord: InsertableRecord {
+    static let table = "gnap_interactions"
+    static let columns = """
+        id, grant_id, user_code, finish_method, finish_uri, client_nonce, server_nonce, hash_method, owner, client_name, client_uri, state,
+        interact_ref_hash, created_at, expires_at
+        """
+
+    /// An unknown state reads as `used`: the interaction can no longer be acted on.
+    init(row: some StoredRow) throws {
+        self.init(
+            id: try row.text(0),
+            grantID: try row.text(1),
+            userCode: try row.optionalText(2),
+            finishMethod: try row.optionalText(3),
+            finishURI: try row.optionalText(4),
+            clientNonce: try row.optionalText(5),
+            serverNonce: try row.text(6),
+            hashMethod: try row.text(7),
+            owner: try row.optionalText(8),
+            clientName: try row.optionalText(9),
+            clientURI: try row.optionalText(10),
+            state: State(rawValue: try row.text(11)) ?? .used,
+            interactRefHash: try row.optionalText(12),
+            createdAt: try row.date(13),
+            expiresAt: try row.date(14)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(id), .text(grantID), .text(userCode), .text(finishMethod), .text(finishURI), .text(clientNonce), .text(serverNonce),
+            .text(hashMethod), .text(owner), .text(clientName), .text(clientURI), .text(state.rawValue), .text(interactRefHash),
+            .date(createdAt), .date(expiresAt),
+        ]
+    }
+}

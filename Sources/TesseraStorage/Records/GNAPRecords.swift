@@ -116,3 +116,64 @@ public struct GNAPIssuedToken: Sendable, Hashable {
         self.accessToken = accessToken
     }
 }
+
+extension GNAPGrantRecord: InsertableRecord {
+    static let table = "gnap_grants"
+    static let columns = """
+        id, state, client_key, key_thumbprint, instance_id, request, continuation_hash, continue_after, subject, created_at, updated_at, expires_at,
+        authenticated_at
+        """
+
+    /// An unknown state reads as `finalized`: nothing more can be done with the grant.
+    init(row: some StoredRow) throws {
+        self.init(
+            id: try row.text(0),
+            state: State(rawValue: try row.text(1)) ?? .finalized,
+            clientKey: try row.text(2),
+            keyThumbprint: try row.text(3),
+            instanceID: try row.optionalText(4),
+            request: try row.text(5),
+            continuationHash: try row.optionalText(6),
+            continueAfter: try row.date(7),
+            subject: try row.optionalText(8),
+            createdAt: try row.date(9),
+            updatedAt: try row.date(10),
+            expiresAt: try row.date(11),
+            authenticatedAt: try row.optionalDate(12)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(id), .text(state.rawValue), .text(clientKey), .text(keyThumbprint), .text(instanceID), .text(request),
+            .text(continuationHash),
+            .date(continueAfter), .text(subject), .date(createdAt), .date(updatedAt), .date(expiresAt), .date(authenticatedAt),
+        ]
+    }
+}
+
+extension GNAPTokenRecord: InsertableRecord {
+    static let table = "gnap_tokens"
+    static let columns = "manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            manageID: try row.text(0),
+            managementHash: try row.text(1),
+            grantID: try row.text(2),
+            jti: try row.text(3),
+            label: try row.optionalText(4),
+            access: try row.text(5),
+            flags: try row.list(6, separator: " "),
+            createdAt: try row.date(7),
+            revokedAt: try row.optionalDate(8)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(manageID), .text(managementHash), .text(grantID), .text(jti), .text(label), .text(access), .list(flags, separator: " "),
+            .date(createdAt), .date(revokedAt),
+        ]
+    }
+}

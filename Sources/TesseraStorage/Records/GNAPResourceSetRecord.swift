@@ -20,3 +20,22 @@ public struct GNAPResourceSetRecord: Sendable, Hashable {
         self.createdAt = createdAt
     }
 }
+
+extension GNAPResourceSetRecord: InsertableRecord {
+    static let table = "gnap_resource_sets"
+    static let columns = "reference, resource_server_id, set_hash, access, created_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            reference: try row.text(0),
+            resourceServerID: try row.text(1),
+            setHash: try row.text(2),
+            access: try row.text(3),
+            createdAt: try row.date(4)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(reference), .text(resourceServerID), .text(setHash), .text(access), .date(createdAt)]
+    }
+}

@@ -37,3 +37,43 @@ public struct SessionRecord: Sendable, Hashable {
         self.expiresAt = expiresAt
     }
 }
+
+extension UserRecord: InsertableRecord {
+    static let table = "users"
+    /// Replaces the password hash and display name of a user already there (the creation time stays).
+    static let replacingCredentials =
+        " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, display_name = excluded.display_name"
+    static let columns = "username, password_hash, display_name, created_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            username: try row.text(0),
+            passwordHash: try row.text(1),
+            displayName: try row.optionalText(2),
+            createdAt: try row.date(3)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(username), .text(passwordHash), .text(displayName), .date(createdAt)]
+    }
+}
+
+extension SessionRecord: InsertableRecord {
+    static let table = "sessions"
+    static let columns = "id_hash, username, csrf_token, created_at, expires_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            idHash: try row.text(0),
+            username: try row.optionalText(1),
+            csrfToken: try row.text(2),
+            createdAt: try row.date(3),
+            expiresAt: try row.date(4)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(idHash), .text(username), .text(csrfToken), .date(createdAt), .date(expiresAt)]
+    }
+}

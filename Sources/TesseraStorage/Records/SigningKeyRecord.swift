@@ -28,3 +28,23 @@ public struct SigningKeyRecord: Sendable, Hashable {
     /// When the key starts signing (stored as ``createdAt``).
     public var signsFrom: Date { createdAt }
 }
+
+extension SigningKeyRecord: InsertableRecord {
+    static let table = "signing_keys"
+    static let columns = "kid, algorithm, private_jwk, public_jwk, created_at, retired_at"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            kid: try row.text(0),
+            algorithm: try row.text(1),
+            privateJWK: try row.text(2),
+            publicJWK: try row.text(3),
+            createdAt: try row.date(4),
+            retiredAt: try row.optionalDate(5)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [.text(kid), .text(algorithm), .text(privateJWK), .text(publicJWK), .date(createdAt), .date(retiredAt)]
+    }
+}

@@ -155,3 +155,62 @@ public enum RefreshRotation: Sendable, Hashable {
     /// Unknown, expired or revoked.
     case invalid
 }
+
+extension AccessTokenRecord: InsertableRecord {
+    static let table = "access_tokens"
+    static let columns = "jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id"
+
+    /// Audiences are URIs (RFC 8707 §2: absolute, no spaces), so SQLite's newline-joined column is unambiguous.
+    init(row: some StoredRow) throws {
+        self.init(
+            jti: try row.text(0),
+            grantID: try row.text(1),
+            clientID: try row.text(2),
+            subject: try row.text(3),
+            scope: try row.text(4),
+            audience: try row.list(5, separator: "\n"),
+            issuedAt: try row.date(6),
+            expiresAt: try row.date(7),
+            revokedAt: try row.optionalDate(8),
+            parent: TokenParent(kind: try row.optionalText(9), id: try row.optionalText(10))
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(jti), .text(grantID), .text(clientID), .text(subject), .text(scope), .list(audience, separator: "\n"), .date(issuedAt),
+            .date(expiresAt), .date(revokedAt), .text(parent?.derivation.rawValue), .text(parent?.id),
+        ]
+    }
+}
+
+extension RefreshTokenRecord: InsertableRecord {
+    static let table = "refresh_tokens"
+    static let columns =
+        "token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt, authorization_details"
+
+    init(row: some StoredRow) throws {
+        self.init(
+            tokenHash: try row.text(0),
+            grantID: try row.text(1),
+            clientID: try row.text(2),
+            subject: try row.text(3),
+            scope: try row.text(4),
+            audience: try row.list(5, separator: "\n"),
+            issuedAt: try row.date(6),
+            expiresAt: try row.date(7),
+            usedAt: try row.optionalDate(8),
+            revokedAt: try row.optionalDate(9),
+            jkt: try row.optionalText(10),
+            authorizationDetails: try row.optionalText(11)
+        )
+    }
+
+    func storedValues() -> [StoredValue] {
+        [
+            .text(tokenHash), .text(grantID), .text(clientID), .text(subject), .text(scope), .list(audience, separator: "\n"),
+            .date(issuedAt),
+            .date(expiresAt), .date(usedAt), .date(revokedAt), .text(jkt), .text(authorizationDetails),
+        ]
+    }
+}

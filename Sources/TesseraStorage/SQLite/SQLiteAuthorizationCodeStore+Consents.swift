@@ -4,38 +4,17 @@ import GRDB
 /// Remembered consent on SQLite (migration 0010).
 extension SQLiteAuthorizationCodeStore {
     func createConsent(_ consent: ConsentRecord) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO consents (id, subject, client_id, scope, resources, authorization_details, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    consent.id, consent.subject, consent.clientID, consent.scope.joined(separator: " "),
-                    ConsentColumns.encode(consent.resources), consent.authorizationDetails, consent.createdAt.millis,
-                ]
-            )
-        }
+        try await writer.write { db in try db.insertRow(consent) }
     }
 
     func consents(subject: String) async throws -> [ConsentRecord] {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM consents WHERE subject = ? AND withdrawn_at IS NULL ORDER BY created_at DESC, id",
+                sql:
+                    "SELECT \(ConsentRecord.columns) FROM consents WHERE subject = ? AND withdrawn_at IS NULL ORDER BY created_at DESC, id",
                 arguments: [subject]
-            ).map { row in
-                ConsentRecord(
-                    id: row["id"],
-                    subject: row["subject"],
-                    clientID: row["client_id"],
-                    scope: ConsentColumns.scope(row["scope"]),
-                    resources: ConsentColumns.decode(row["resources"]),
-                    authorizationDetails: row["authorization_details"],
-                    createdAt: Date(millis: row["created_at"]),
-                    withdrawnAt: (row["withdrawn_at"] as Int64?).map(Date.init(millis:))
-                )
-            }
+            ).map(ConsentRecord.init(row:))
         }
     }
 

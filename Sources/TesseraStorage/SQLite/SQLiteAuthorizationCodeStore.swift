@@ -6,26 +6,17 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
     let writer: any DatabaseWriter
 
     func createRequest(_ request: AuthorizationRequestRecord) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO authorization_requests (id_hash, kind, client_id, parameters, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    request.idHash, request.kind, request.clientID, request.parameters, request.createdAt.millis, request.expiresAt.millis,
-                ]
-            )
-        }
+        try await writer.write { db in try db.insertRow(request) }
     }
 
     func request(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord? {
         try await writer.read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT * FROM authorization_requests WHERE id_hash = ? AND used_at IS NULL AND expires_at > ?",
+                sql:
+                    "SELECT \(AuthorizationRequestRecord.columns) FROM authorization_requests WHERE id_hash = ? AND used_at IS NULL AND expires_at > ?",
                 arguments: [idHash, now.millis]
-            ).map(Self.request)
+            ).map(AuthorizationRequestRecord.init(row:))
         }
     }
 
@@ -36,22 +27,16 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
                 arguments: [now.millis, idHash, now.millis]
             )
             guard db.changesCount == 1 else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT * FROM authorization_requests WHERE id_hash = ?", arguments: [idHash]).map(
-                Self.request
-            )
+            return try Row.fetchOne(
+                db,
+                sql: "SELECT \(AuthorizationRequestRecord.columns) FROM authorization_requests WHERE id_hash = ?",
+                arguments: [idHash]
+            ).map(AuthorizationRequestRecord.init(row:))
         }
     }
 
     func createCode(_ code: AuthorizationCodeRecord) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO authorization_codes (code_hash, client_id, grant_id, payload, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [code.codeHash, code.clientID, code.grantID, code.payload, code.createdAt.millis, code.expiresAt.millis]
-            )
-        }
+        try await writer.write { db in try db.insertRow(code) }
     }
 
     func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption {
@@ -61,10 +46,13 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
                 arguments: [now.millis, hash, now.millis]
             )
             let changed = db.changesCount == 1
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM authorization_codes WHERE code_hash = ?", arguments: [hash]) else {
-                return .invalid
-            }
-            let record = Self.code(row)
+            guard
+                let record = try Row.fetchOne(
+                    db,
+                    sql: "SELECT \(AuthorizationCodeRecord.columns) FROM authorization_codes WHERE code_hash = ?",
+                    arguments: [hash]
+                ).map(AuthorizationCodeRecord.init(row:))
+            else { return .invalid }
             if changed { return .redeemed(record) }
             return record.usedAt == nil ? .invalid : .replayed(record)
         }
@@ -78,29 +66,5 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
             count += db.changesCount
             return count
         }
-    }
-
-    static func request(_ row: Row) -> AuthorizationRequestRecord {
-        AuthorizationRequestRecord(
-            idHash: row["id_hash"],
-            kind: row["kind"],
-            clientID: row["client_id"],
-            parameters: row["parameters"],
-            createdAt: Date(millis: row["created_at"]),
-            expiresAt: Date(millis: row["expires_at"]),
-            usedAt: (row["used_at"] as Int64?).map(Date.init(millis:))
-        )
-    }
-
-    static func code(_ row: Row) -> AuthorizationCodeRecord {
-        AuthorizationCodeRecord(
-            codeHash: row["code_hash"],
-            clientID: row["client_id"],
-            grantID: row["grant_id"],
-            payload: row["payload"],
-            createdAt: Date(millis: row["created_at"]),
-            expiresAt: Date(millis: row["expires_at"]),
-            usedAt: (row["used_at"] as Int64?).map(Date.init(millis:))
-        )
     }
 }

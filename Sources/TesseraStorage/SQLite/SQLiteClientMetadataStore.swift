@@ -29,30 +29,20 @@ struct SQLiteClientMetadataStore: ClientMetadataStore {
                     """,
                 arguments: [clientID, now.millis, now.millis, keysFingerprint, redirectURIsFingerprint]
             )
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM metadata_clients WHERE client_id = ?", arguments: [clientID]) else {
+            guard let row = try Row.fetchOne(db, sql: Self.select, arguments: [clientID]) else {
                 throw StorageError(.unavailable, "metadata client row vanished after upsert")
             }
-            return Self.observation(row)
+            return try MetadataClientObservation(row: row)
         }
     }
 
     func observation(clientID: String) async throws -> MetadataClientObservation? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM metadata_clients WHERE client_id = ?", arguments: [clientID]).map(Self.observation)
+            try Row.fetchOne(db, sql: Self.select, arguments: [clientID]).map(MetadataClientObservation.init(row:))
         }
     }
 
-    static func observation(_ row: Row) -> MetadataClientObservation {
-        MetadataClientObservation(
-            clientID: row["client_id"],
-            firstSeenAt: Date(millis: row["first_seen_at"]),
-            lastFetchedAt: Date(millis: row["last_fetched_at"]),
-            keysFingerprint: row["keys_fingerprint"],
-            redirectURIsFingerprint: row["redirect_uris_fingerprint"],
-            keysChangedAt: (row["keys_changed_at"] as Int64?).map(Date.init(millis:)),
-            redirectURIsChangedAt: (row["redirect_uris_changed_at"] as Int64?).map(Date.init(millis:))
-        )
-    }
+    private static let select = "SELECT \(MetadataClientObservation.columns) FROM metadata_clients WHERE client_id = ?"
 }
 
 /// ``ClientChallengeStore`` on SQLite: consumption is one conditional UPDATE, so only one retry wins.
@@ -61,18 +51,7 @@ struct SQLiteClientChallengeStore: ClientChallengeStore {
     let batcher: SQLiteWriteBatcher
 
     func insert(_ challenge: ClientChallengeRecord) async throws {
-        try await batcher.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO client_challenges (session_hash, client_id, key_thumbprint, request_digest, requirement, issued_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    challenge.sessionHash, challenge.clientID, challenge.keyThumbprint, challenge.requestDigest, challenge.requirement,
-                    challenge.issuedAt.millis, challenge.expiresAt.millis,
-                ]
-            )
-        }
+        try await batcher.write { db in try db.insertRow(challenge) }
     }
 
     func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption {
@@ -82,24 +61,15 @@ struct SQLiteClientChallengeStore: ClientChallengeStore {
                 arguments: [now.millis, sessionHash, clientID]
             )
             let consumed = db.changesCount == 1
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM client_challenges WHERE session_hash = ?", arguments: [sessionHash])
+            guard
+                let record = try Row.fetchOne(
+                    db,
+                    sql: "SELECT \(ClientChallengeRecord.columns) FROM client_challenges WHERE session_hash = ?",
+                    arguments: [sessionHash]
+                ).map(ClientChallengeRecord.init(row:))
             else { return .unknown }
-            let record = Self.record(row)
             if consumed { return .consumed(record) }
             return record.clientID == clientID ? .alreadyUsed(record) : .issuedToAnotherClient
         }
-    }
-
-    static func record(_ row: Row) -> ClientChallengeRecord {
-        ClientChallengeRecord(
-            sessionHash: row["session_hash"],
-            clientID: row["client_id"],
-            keyThumbprint: row["key_thumbprint"],
-            requestDigest: row["request_digest"],
-            requirement: row["requirement"],
-            issuedAt: Date(millis: row["issued_at"]),
-            expiresAt: Date(millis: row["expires_at"]),
-            usedAt: (row["used_at"] as Int64?).map(Date.init(millis:))
-        )
     }
 }

@@ -7,34 +7,27 @@ struct SQLiteGNAPResourceSetStore: GNAPResourceSetStore {
 
     func register(_ set: GNAPResourceSetRecord) async throws -> GNAPResourceSetRecord {
         try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO gnap_resource_sets (reference, resource_server_id, set_hash, access, created_at)
-                    VALUES (?, ?, ?, ?, ?) ON CONFLICT (set_hash) DO NOTHING
-                    """,
-                arguments: [set.reference, set.resourceServerID, set.setHash, set.access, set.createdAt.millis]
-            )
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM gnap_resource_sets WHERE set_hash = ?", arguments: [set.setHash])
+            try db.insertRow(set, " ON CONFLICT (set_hash) DO NOTHING")
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT \(GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE set_hash = ?",
+                    arguments: [set.setHash]
+                )
             else {
                 throw StorageError(.unavailable, "resource set vanished after insert")
             }
-            return Self.record(row)
+            return try GNAPResourceSetRecord(row: row)
         }
     }
 
     func resourceSet(reference: String) async throws -> GNAPResourceSetRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM gnap_resource_sets WHERE reference = ?", arguments: [reference]).map(Self.record)
+            try Row.fetchOne(
+                db,
+                sql: "SELECT \(GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE reference = ?",
+                arguments: [reference]
+            ).map(GNAPResourceSetRecord.init(row:))
         }
-    }
-
-    static func record(_ row: Row) -> GNAPResourceSetRecord {
-        GNAPResourceSetRecord(
-            reference: row["reference"],
-            resourceServerID: row["resource_server_id"],
-            setHash: row["set_hash"],
-            access: row["access"],
-            createdAt: Date(millis: row["created_at"])
-        )
     }
 }

@@ -32,21 +32,15 @@ struct SQLiteGNAPStore: GNAPStore {
             for spend in spends {
                 guard try SQLiteReplayCache.spend(spend, db) else { throw AlreadySpent() }
             }
-            // Cached statements here and in `insert`: they run for every grant.
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO gnap_grants (id, state, client_key, key_thumbprint, instance_id, request, continuation_hash,
-                        continue_after, subject, created_at, updated_at, expires_at, authenticated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).run(Self.values(grant))
+            // Cached statements (insertRow): they run for every grant.
+            try db.insertRow(grant)
             try Self.insert(issued, db)
         }
     }
 
     func grant(id: String) async throws -> GNAPGrantRecord? {
         try SQLitePointRead.run(writer) { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM gnap_grants WHERE id = ?"), arguments: [id]).map(Self.grantRecord)
+            try Row.fetchOne(try db.cachedStatement(sql: Self.grantSelect), arguments: [id]).map(GNAPGrantRecord.init(row:))
         }
     }
 
@@ -124,9 +118,10 @@ struct SQLiteGNAPStore: GNAPStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM gnap_tokens WHERE grant_id = ? AND revoked_at IS NULL ORDER BY created_at, manage_id",
+                sql:
+                    "SELECT \(GNAPTokenRecord.columns) FROM gnap_tokens WHERE grant_id = ? AND revoked_at IS NULL ORDER BY created_at, manage_id",
                 arguments: [grantID]
-            ).map(Self.tokenRecord)
+            ).map(GNAPTokenRecord.init(row:))
         }
     }
 
@@ -157,12 +152,14 @@ struct SQLiteGNAPStore: GNAPStore {
             if let state {
                 return try Row.fetchAll(
                     db,
-                    sql: "SELECT * FROM gnap_grants WHERE state = ? ORDER BY created_at",
+                    sql: "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants WHERE state = ? ORDER BY created_at",
                     arguments: [state.rawValue]
                 )
-                .map(Self.grantRecord)
+                .map(GNAPGrantRecord.init(row:))
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM gnap_grants ORDER BY created_at").map(Self.grantRecord)
+            return try Row.fetchAll(db, sql: "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants ORDER BY created_at").map(
+                GNAPGrantRecord.init(row:)
+            )
         }
     }
 
@@ -170,23 +167,25 @@ struct SQLiteGNAPStore: GNAPStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM gnap_grants WHERE state = ? AND subject = ? ORDER BY created_at DESC, id DESC",
+                sql: "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants WHERE state = ? AND subject = ? ORDER BY created_at DESC, id DESC",
                 arguments: [state.rawValue, subject]
-            ).map(Self.grantRecord)
+            ).map(GNAPGrantRecord.init(row:))
         }
     }
 
     func token(manageID: String) async throws -> GNAPTokenRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM gnap_tokens WHERE manage_id = ?", arguments: [manageID]).map(Self.tokenRecord)
+            try Row.fetchOne(db, sql: "SELECT \(GNAPTokenRecord.columns) FROM gnap_tokens WHERE manage_id = ?", arguments: [manageID]).map(
+                GNAPTokenRecord.init(row:)
+            )
         }
     }
 
     func token(jti: String) async throws -> GNAPTokenRecord? {
         // Every ledger lookup asks (issue 22): for an OAuth token the answer is no row.
-        if let reads { return try reads.first(Self.tokenSelect, key: jti, Self.tokenRecord) }
+        if let reads { return try reads.first(Self.tokenSelect, key: jti, GNAPTokenRecord.init(row:)) }
         return try SQLitePointRead.run(writer) { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM gnap_tokens WHERE jti = ?"), arguments: [jti]).map(Self.tokenRecord)
+            try Row.fetchOne(try db.cachedStatement(sql: Self.tokenSelect), arguments: [jti]).map(GNAPTokenRecord.init(row:))
         }
     }
 
@@ -230,81 +229,12 @@ struct SQLiteGNAPStore: GNAPStore {
     private static func insert(_ issued: [GNAPIssuedToken], _ db: Database) throws {
         for item in issued {
             try SQLiteTokenStore.insert(TokenIssuance(accessToken: item.accessToken, refreshToken: nil), db)
-            let token = item.token
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO gnap_tokens (manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).run([
-                .text(token.manageID), .text(token.managementHash), .text(token.grantID), .text(token.jti), .text(token.label),
-                .text(token.access), .text(token.flags.joined(separator: " ")), .integer(token.createdAt.millis),
-                .integer(token.revokedAt?.millis),
-            ])
+            try db.insertRow(item.token)
         }
     }
 
-    private static func values(_ grant: GNAPGrantRecord) -> [SQLiteArgument] {
-        [
-            .text(grant.id), .text(grant.state.rawValue), .text(grant.clientKey), .text(grant.keyThumbprint), .text(grant.instanceID),
-            .text(grant.request), .text(grant.continuationHash), .integer(grant.continueAfter.millis), .text(grant.subject),
-            .integer(grant.createdAt.millis), .integer(grant.updatedAt.millis), .integer(grant.expiresAt.millis),
-            .integer(grant.authenticatedAt?.millis),
-        ]
-    }
-
-    static func grantRecord(_ row: Row) -> GNAPGrantRecord {
-        GNAPGrantRecord(
-            id: row["id"],
-            state: GNAPGrantRecord.State(rawValue: row["state"]) ?? .finalized,
-            clientKey: row["client_key"],
-            keyThumbprint: row["key_thumbprint"],
-            instanceID: row["instance_id"],
-            request: row["request"],
-            continuationHash: row["continuation_hash"],
-            continueAfter: Date(millis: row["continue_after"]),
-            subject: row["subject"],
-            createdAt: Date(millis: row["created_at"]),
-            updatedAt: Date(millis: row["updated_at"]),
-            expiresAt: Date(millis: row["expires_at"]),
-            authenticatedAt: (row["authenticated_at"] as Int64?).map(Date.init(millis:))
-        )
-    }
-
-    /// The management row by access-token `jti`, its columns in the order the by-index ``tokenRecord`` reads them.
-    static let tokenSelect = """
-        SELECT manage_id, management_hash, grant_id, jti, label, access, flags, created_at, revoked_at
-        FROM gnap_tokens WHERE jti = ?
-        """
-
-    /// A management row of ``tokenSelect``, read by column index.
-    /// - Parameter row: The current row.
-    /// - Returns: The record.
-    static func tokenRecord(_ row: SQLiteReadConnections.Columns) -> GNAPTokenRecord {
-        GNAPTokenRecord(
-            manageID: row.text(0),
-            managementHash: row.text(1),
-            grantID: row.text(2),
-            jti: row.text(3),
-            label: row.optionalText(4),
-            access: row.text(5),
-            flags: row.text(6).split(separator: " ").map(String.init),
-            createdAt: Date(millis: row.int64(7)),
-            revokedAt: row.optionalInt64(8).map(Date.init(millis:))
-        )
-    }
-
-    static func tokenRecord(_ row: Row) -> GNAPTokenRecord {
-        GNAPTokenRecord(
-            manageID: row["manage_id"],
-            managementHash: row["management_hash"],
-            grantID: row["grant_id"],
-            jti: row["jti"],
-            label: row["label"],
-            access: row["access"],
-            flags: (row["flags"] as String).split(separator: " ").map(String.init),
-            createdAt: Date(millis: row["created_at"]),
-            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:))
-        )
-    }
+    /// The grant row by id (cached: every continuation reads it).
+    static let grantSelect = "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants WHERE id = ?"
+    /// The management row by access-token `jti` (cached: every ledger lookup asks).
+    static let tokenSelect = "SELECT \(GNAPTokenRecord.columns) FROM gnap_tokens WHERE jti = ?"
 }

@@ -8,30 +8,14 @@ struct SQLiteInteractionStore: GNAPInteractionStore {
     let batcher: SQLiteWriteBatcher
 
     func createInteraction(_ interaction: GNAPInteractionRecord) async throws {
-        try await batcher.write { db in try Self.insert(interaction, db) }
+        try await batcher.write { db in try db.insertRow(interaction) }
     }
 
     func replaceInteraction(grantID: String, with interaction: GNAPInteractionRecord?) async throws {
         try await batcher.write { db in
             try db.execute(sql: "DELETE FROM gnap_interactions WHERE grant_id = ?", arguments: [grantID])
-            if let interaction { try Self.insert(interaction, db) }
+            if let interaction { try db.insertRow(interaction) }
         }
-    }
-
-    private static func insert(_ interaction: GNAPInteractionRecord, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO gnap_interactions (id, grant_id, user_code, finish_method, finish_uri, client_nonce, server_nonce,
-                    hash_method, owner, client_name, client_uri, state, interact_ref_hash, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                interaction.id, interaction.grantID, interaction.userCode, interaction.finishMethod, interaction.finishURI,
-                interaction.clientNonce, interaction.serverNonce, interaction.hashMethod, interaction.owner,
-                interaction.clientName, interaction.clientURI,
-                interaction.state.rawValue, interaction.interactRefHash, interaction.createdAt.millis, interaction.expiresAt.millis,
-            ]
-        )
     }
 
     func interaction(id: String) async throws -> GNAPInteractionRecord? {
@@ -86,25 +70,12 @@ struct SQLiteInteractionStore: GNAPInteractionStore {
     /// `column` is one of three constants above, never input.
     private func fetch(_ column: String, _ value: String) async throws -> GNAPInteractionRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM gnap_interactions WHERE \(column) = ?", arguments: [value]).map { row in
-                GNAPInteractionRecord(
-                    id: row["id"],
-                    grantID: row["grant_id"],
-                    userCode: row["user_code"],
-                    finishMethod: row["finish_method"],
-                    finishURI: row["finish_uri"],
-                    clientNonce: row["client_nonce"],
-                    serverNonce: row["server_nonce"],
-                    hashMethod: row["hash_method"],
-                    owner: row["owner"],
-                    clientName: row["client_name"],
-                    clientURI: row["client_uri"],
-                    state: GNAPInteractionRecord.State(rawValue: row["state"]) ?? .used,
-                    interactRefHash: row["interact_ref_hash"],
-                    createdAt: Date(millis: row["created_at"]),
-                    expiresAt: Date(millis: row["expires_at"])
-                )
-            }
+            try Row.fetchOne(
+                db,
+                sql: "SELECT \(GNAPInteractionRecord.columns) FROM gnap_interactions WHERE \(column) = ?",
+                arguments: [value]
+            )
+            .map(GNAPInteractionRecord.init(row:))
         }
     }
 }

@@ -6,15 +6,7 @@ struct SQLiteKeyStore: KeyStore {
     let writer: any DatabaseWriter
 
     func insert(_ key: SigningKeyRecord) async throws {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO signing_keys (kid, algorithm, private_jwk, public_jwk, created_at, retired_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [key.kid, key.algorithm, key.privateJWK, key.publicJWK, key.createdAt.millis, key.retiredAt?.millis]
-            )
-        }
+        try await writer.write { db in try db.insertRow(key) }
     }
 
     func insertFirst(_ key: SigningKeyRecord) async throws -> Bool {
@@ -48,16 +40,9 @@ struct SQLiteKeyStore: KeyStore {
 
     func all() async throws -> [SigningKeyRecord] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM signing_keys ORDER BY created_at DESC, kid").map { row in
-                SigningKeyRecord(
-                    kid: row["kid"],
-                    algorithm: row["algorithm"],
-                    privateJWK: row["private_jwk"],
-                    publicJWK: row["public_jwk"],
-                    createdAt: Date(millis: row["created_at"]),
-                    retiredAt: (row["retired_at"] as Int64?).map(Date.init(millis:))
-                )
-            }
+            try Row.fetchAll(db, sql: "SELECT \(SigningKeyRecord.columns) FROM signing_keys ORDER BY created_at DESC, kid").map(
+                SigningKeyRecord.init(row:)
+            )
         }
     }
 

@@ -16,23 +16,21 @@ struct SQLitePeopleStore: PeopleStore {
     ///   - db: an open write transaction.
     /// - Throws: a database error.
     static func upsert(_ user: UserRecord, in db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO users (username, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, display_name = excluded.display_name
-                """,
-            arguments: [user.username, user.passwordHash, user.displayName, user.createdAt.millis]
-        )
+        try db.insertRow(user, UserRecord.replacingCredentials)
     }
 
     func user(username: String) async throws -> UserRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user)
+            try Row.fetchOne(db, sql: "SELECT \(UserRecord.columns) FROM users WHERE username = ?", arguments: [username]).map(
+                UserRecord.init(row:)
+            )
         }
     }
 
     func users() async throws -> [UserRecord] {
-        try await writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(Self.user) }
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(UserRecord.columns) FROM users ORDER BY username").map(UserRecord.init(row:))
+        }
     }
 
     func removeUser(username: String) async throws -> Bool {
@@ -45,12 +43,7 @@ struct SQLitePeopleStore: PeopleStore {
     }
 
     func createSession(_ session: SessionRecord) async throws {
-        try await batcher.write { db in
-            try db.execute(
-                sql: "INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [session.idHash, session.username, session.csrfToken, session.createdAt.millis, session.expiresAt.millis]
-            )
-        }
+        try await batcher.write { db in try db.insertRow(session) }
     }
 
     func createAnonymousSession(_ session: SessionRecord, limit: Int, at now: Date) async throws {
@@ -82,16 +75,11 @@ struct SQLitePeopleStore: PeopleStore {
 
     func session(idHash: String, at now: Date) async throws -> SessionRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?", arguments: [idHash, now.millis])
-                .map { row in
-                    SessionRecord(
-                        idHash: row["id_hash"],
-                        username: row["username"],
-                        csrfToken: row["csrf_token"],
-                        createdAt: Date(millis: row["created_at"]),
-                        expiresAt: Date(millis: row["expires_at"])
-                    )
-                }
+            try Row.fetchOne(
+                db,
+                sql: "SELECT \(SessionRecord.columns) FROM sessions WHERE id_hash = ? AND expires_at > ?",
+                arguments: [idHash, now.millis]
+            ).map(SessionRecord.init(row:))
         }
     }
 
@@ -104,14 +92,5 @@ struct SQLitePeopleStore: PeopleStore {
             try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [cutoff.millis])
             return db.changesCount
         }
-    }
-
-    static func user(_ row: Row) -> UserRecord {
-        UserRecord(
-            username: row["username"],
-            passwordHash: row["password_hash"],
-            displayName: row["display_name"],
-            createdAt: Date(millis: row["created_at"])
-        )
     }
 }

@@ -28,8 +28,8 @@ final class SQLiteReadConnections: Sendable {
     ///   - key: The key.
     ///   - decode: Reads the columns of the row by index.
     /// - Returns: The decoded row, or `nil` when there is none.
-    /// - Throws: ``StorageError`` `unavailable` when the connection cannot be opened or the read fails.
-    func first<T>(_ sql: String, key: String, _ decode: (Columns) -> T) throws -> T? {
+    /// - Throws: ``StorageError`` `unavailable` when the connection cannot be opened or the read fails; what `decode` throws.
+    func first<T>(_ sql: String, key: String, _ decode: (Columns) throws -> T) throws -> T? {
         let connection = try idle.withLock { $0.popLast() } ?? Connection(path: path)
         let value = try connection.first(sql, key: key, decode)
         idle.withLock { if $0.count < Self.maximumIdle { $0.append(connection) } }
@@ -37,12 +37,13 @@ final class SQLiteReadConnections: Sendable {
     }
 
     /// The current row of a stepped statement, read by column index.
-    struct Columns {
+    struct Columns: StoredRow {
         fileprivate let statement: OpaquePointer
 
         /// - Parameter index: The column's index in the `SELECT`.
         /// - Returns: The column as text, or `nil` for NULL.
-        func optionalText(_ index: Int32) -> String? {
+        func optionalText(_ index: Int) -> String? {
+            let index = Int32(index)
             guard sqlite3_column_type(statement, index) != SQLITE_NULL, let bytes = sqlite3_column_text(statement, index) else {
                 return nil
             }
@@ -52,17 +53,27 @@ final class SQLiteReadConnections: Sendable {
 
         /// - Parameter index: The column's index in the `SELECT`.
         /// - Returns: The column as text (empty for NULL).
-        func text(_ index: Int32) -> String { optionalText(index) ?? "" }
+        func text(_ index: Int) -> String { optionalText(index) ?? "" }
 
         /// - Parameter index: The column's index in the `SELECT`.
         /// - Returns: The column as an integer, or `nil` for NULL.
-        func optionalInt64(_ index: Int32) -> Int64? {
-            sqlite3_column_type(statement, index) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, index)
+        func optionalInt64(_ index: Int) -> Int64? {
+            sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, Int32(index))
         }
 
         /// - Parameter index: The column's index in the `SELECT`.
         /// - Returns: The column as an integer (0 for NULL).
-        func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(statement, index) }
+        func int64(_ index: Int) -> Int64 { sqlite3_column_int64(statement, Int32(index)) }
+
+        /// - Parameter index: The column's index in the `SELECT`.
+        /// - Returns: Whether the column is a non-zero integer.
+        func bool(_ index: Int) -> Bool { int64(index) != 0 }
+
+        /// - Parameters:
+        ///   - index: The column's index in the `SELECT`.
+        ///   - separator: What joins the items.
+        /// - Returns: The items of the text.
+        func list(_ index: Int, separator: Character) -> [String] { text(index).split(separator: separator).map(String.init) }
     }
 
     /// One read-only connection and its prepared statements; closed when released.
@@ -84,7 +95,7 @@ final class SQLiteReadConnections: Sendable {
             self.handle = handle
         }
 
-        func first<T>(_ sql: String, key: String, _ decode: (Columns) -> T) throws -> T? {
+        func first<T>(_ sql: String, key: String, _ decode: (Columns) throws -> T) throws -> T? {
             let statement = try prepared(sql)
             // The reset ends the implicit read transaction, so the connection never holds back a checkpoint.
             defer {
@@ -97,7 +108,7 @@ final class SQLiteReadConnections: Sendable {
                     throw StorageError(.unavailable, "a read could not bind its key")
                 }
                 switch sqlite3_step(statement) {
-                case SQLITE_ROW: return decode(Columns(statement: statement))
+                case SQLITE_ROW: return try decode(Columns(statement: statement))
                 case SQLITE_DONE: return nil
                 default: throw StorageError(.unavailable, "a read failed: \(String(cString: sqlite3_errmsg(handle)))")
                 }

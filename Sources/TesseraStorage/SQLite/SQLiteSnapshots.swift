@@ -10,7 +10,7 @@ struct SQLiteSnapshots: StoreSnapshotting {
         let clients = try await clients.all()
         let (users, tables) = try await writer.read { db in
             // Users by the store's own row reader; every other carried table as its rows (StoreSnapshotRows).
-            let users = try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(SQLitePeopleStore.user)
+            let users = try Row.fetchAll(db, sql: "SELECT \(UserRecord.columns) FROM users ORDER BY username").map(UserRecord.init(row:))
             var tables: [String: [StoreSnapshot.Row]] = [:]
             for (table, order) in StoreSnapshot.recordTables.map({ ($0.name, " ORDER BY " + $0.order) })
                 + StoreSnapshot.rowTables.map({ ($0, "") })
@@ -49,9 +49,9 @@ struct SQLiteSnapshots: StoreSnapshotting {
         return try await writer.write { db in
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
-                // The store's own row mapping (ClientRow), so every column the store writes is imported.
+                // The store's own row mapping (ClientRecord's), so every column the store writes is imported.
                 do {
-                    try ClientRow(client.record).save(db)
+                    try db.insertRow(client.record, ClientRecord.replacing("id"))
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                     throw StorageError(.conflict, "another party in this database already holds the GNAP key of '\(client.id)'")
                 }

@@ -22,21 +22,17 @@ struct SQLiteTokenStore: TokenStore {
     }
 
     func accessToken(jti: String) async throws -> AccessTokenRecord? {
-        if let reads { return try reads.first(Self.accessSelect, key: jti, Self.accessRecord) }
+        if let reads { return try reads.first(Self.accessSelect, key: jti, AccessTokenRecord.init(row:)) }
         // Cached statements: introspection and exchange read these on every request, and preparing `SELECT *`
         // runs GRDB's authorizer once per column (issue 22: ~6 % of an introspection). A point read: on the caller's thread.
         return try SQLitePointRead.run(writer) { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM access_tokens WHERE jti = ?"), arguments: [jti]).map(
-                Self.accessRecord
-            )
+            try Row.fetchOne(try db.cachedStatement(sql: Self.accessSelect), arguments: [jti]).map(AccessTokenRecord.init(row:))
         }
     }
 
     func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
         try SQLitePointRead.run(writer) { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM refresh_tokens WHERE token_hash = ?"), arguments: [hash]).map(
-                Self.refreshRecord
-            )
+            try Row.fetchOne(try db.cachedStatement(sql: Self.refreshSelect), arguments: [hash]).map(RefreshTokenRecord.init(row:))
         }
     }
 
@@ -78,9 +74,10 @@ struct SQLiteTokenStore: TokenStore {
             try Row.fetchAll(
                 db,
                 sql: TokenLineageSQL.derived(from: TokenLineageSQL.children(of: "?"))
-                    + " SELECT * FROM access_tokens WHERE grant_id IN (SELECT grant_id FROM derived) ORDER BY issued_at, jti",
+                    + " SELECT \(AccessTokenRecord.columns) FROM access_tokens WHERE grant_id IN (SELECT grant_id FROM derived)"
+                    + " ORDER BY issued_at, jti",
                 arguments: [jti]
-            ).map(Self.accessRecord)
+            ).map(AccessTokenRecord.init(row:))
         }
     }
 
@@ -110,26 +107,11 @@ struct SQLiteTokenStore: TokenStore {
                 """
         ).run([
             .text(access.jti), .text(access.grantID), .text(access.clientID), .text(access.subject), .text(access.scope),
-            .text(encode(access.audience)), .integer(access.issuedAt.millis), .integer(access.expiresAt.millis),
+            .text(access.audience.joined(separator: "\n")), .integer(access.issuedAt.millis), .integer(access.expiresAt.millis),
             .integer(access.revokedAt?.millis), .text(access.parent?.tokenID), .text(access.parent?.derivation.rawValue),
             .text(access.parent?.id),
         ])
-        if let refresh = issuance.refreshToken {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO refresh_tokens
-                    (token_hash, grant_id, client_id, subject, scope, audience, issued_at, expires_at, used_at, revoked_at, jkt,
-                     authorization_details)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
-                    refresh.tokenHash, refresh.grantID, refresh.clientID, refresh.subject, refresh.scope, encode(refresh.audience),
-                    refresh.issuedAt.millis, refresh.expiresAt.millis, refresh.usedAt?.millis, refresh.revokedAt?.millis, refresh.jkt,
-                    refresh.authorizationDetails,
-                ]
-            )
-        }
+        if let refresh = issuance.refreshToken { try db.insertRow(refresh) }
     }
 
     /// Revokes every access and refresh token of the grant and of every grant derived from its tokens (issue 19).
@@ -158,63 +140,8 @@ struct SQLiteTokenStore: TokenStore {
         return count
     }
 
-    /// The access-token row by `jti`, its columns in the order ``accessRecord(_:)-(SQLiteReadConnections.Columns)`` reads them.
-    static let accessSelect = """
-        SELECT jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id
-        FROM access_tokens WHERE jti = ?
-        """
-
-    /// An access-token row of ``accessSelect``, read by column index.
-    /// - Parameter row: The current row.
-    /// - Returns: The record.
-    static func accessRecord(_ row: SQLiteReadConnections.Columns) -> AccessTokenRecord {
-        AccessTokenRecord(
-            jti: row.text(0),
-            grantID: row.text(1),
-            clientID: row.text(2),
-            subject: row.text(3),
-            scope: row.text(4),
-            audience: decode(row.text(5)),
-            issuedAt: Date(millis: row.int64(6)),
-            expiresAt: Date(millis: row.int64(7)),
-            revokedAt: row.optionalInt64(8).map(Date.init(millis:)),
-            parent: TokenParent(kind: row.optionalText(9), id: row.optionalText(10))
-        )
-    }
-
-    static func accessRecord(_ row: Row) -> AccessTokenRecord {
-        AccessTokenRecord(
-            jti: row["jti"],
-            grantID: row["grant_id"],
-            clientID: row["client_id"],
-            subject: row["subject"],
-            scope: row["scope"],
-            audience: decode(row["audience"]),
-            issuedAt: Date(millis: row["issued_at"]),
-            expiresAt: Date(millis: row["expires_at"]),
-            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:)),
-            parent: TokenParent(kind: row["parent_kind"], id: row["parent_id"])
-        )
-    }
-
-    static func refreshRecord(_ row: Row) -> RefreshTokenRecord {
-        RefreshTokenRecord(
-            tokenHash: row["token_hash"],
-            grantID: row["grant_id"],
-            clientID: row["client_id"],
-            subject: row["subject"],
-            scope: row["scope"],
-            audience: decode(row["audience"]),
-            issuedAt: Date(millis: row["issued_at"]),
-            expiresAt: Date(millis: row["expires_at"]),
-            usedAt: (row["used_at"] as Int64?).map(Date.init(millis:)),
-            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:)),
-            jkt: row["jkt"],
-            authorizationDetails: row["authorization_details"]
-        )
-    }
-
-    /// Audiences are URIs (RFC 8707 §2: absolute, no spaces), so a newline-joined column is unambiguous.
-    private static func encode(_ audience: [String]) -> String { audience.joined(separator: "\n") }
-    private static func decode(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+    /// The access-token row by `jti` (cached: introspection and exchange read it on every request).
+    static let accessSelect = "SELECT \(AccessTokenRecord.columns) FROM access_tokens WHERE jti = ?"
+    /// The refresh-token row by hash.
+    static let refreshSelect = "SELECT \(RefreshTokenRecord.columns) FROM refresh_tokens WHERE token_hash = ?"
 }

@@ -11,13 +11,17 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
     /// The format of this document; bumped when a field changes meaning.
     public var format: Int
     public var clients: [Client]
-    public var signingKeys: [SigningKey]
-    public var accessTokens: [AccessToken]
-    public var refreshTokens: [RefreshToken]
-    /// GNAP grants (RFC 9635) with their continuation state; absent from files of older builds.
-    public var gnapGrants: [GNAPGrant]
-    /// GNAP token-management records; absent from files of older builds.
-    public var gnapTokens: [GNAPToken]
+    /// Signing keys (private parts included), as their rows (``recordTables``).
+    public var signingKeys: [Row]
+    /// Access-token records, as their rows.
+    public var accessTokens: [Row]
+    /// Refresh-token records (hashes only, never the tokens), as their rows.
+    public var refreshTokens: [Row]
+    /// GNAP grants (RFC 9635) with their continuation state (the token only as its hash), as their rows; absent
+    /// from files of older builds.
+    public var gnapGrants: [Row]
+    /// GNAP token-management records (the token only as its hash), as their rows; absent from files of older builds.
+    public var gnapTokens: [Row]
     /// People who sign in to the interaction pages (password hashes only); absent from files of older builds.
     public var users: [User] = []
     /// The rows of the ``rowTables`` (consents, initial access tokens, GNAP resource sets), by table;
@@ -50,11 +54,11 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         format = try container.decode(Int.self, forKey: .format)
         clients = try container.decode([Client].self, forKey: .clients)
-        signingKeys = try container.decode([SigningKey].self, forKey: .signingKeys)
-        accessTokens = try container.decode([AccessToken].self, forKey: .accessTokens)
-        refreshTokens = try container.decode([RefreshToken].self, forKey: .refreshTokens)
-        gnapGrants = try container.decodeIfPresent([GNAPGrant].self, forKey: .gnapGrants) ?? []
-        gnapTokens = try container.decodeIfPresent([GNAPToken].self, forKey: .gnapTokens) ?? []
+        signingKeys = try Self.carried(container.decode([Row].self, forKey: .signingKeys), as: SigningKeyRecord.self)
+        accessTokens = try Self.carried(container.decode([Row].self, forKey: .accessTokens), as: AccessTokenRecord.self)
+        refreshTokens = try Self.carried(container.decode([Row].self, forKey: .refreshTokens), as: RefreshTokenRecord.self)
+        gnapGrants = try Self.carried(container.decodeIfPresent([Row].self, forKey: .gnapGrants) ?? [], as: GNAPGrantRecord.self)
+        gnapTokens = try Self.carried(container.decodeIfPresent([Row].self, forKey: .gnapTokens) ?? [], as: GNAPTokenRecord.self)
         users = try container.decodeIfPresent([User].self, forKey: .users) ?? []
         rows = try container.decodeIfPresent([String: [Row]].self, forKey: .rows) ?? [:]
     }
@@ -155,136 +159,6 @@ public struct StoreSnapshot: Sendable, Hashable, Codable {
             record.clientName = clientName
             record.requireResource = requireResource ?? false
             return record
-        }
-    }
-
-    /// A signing key as exported (private part included).
-    public struct SigningKey: Sendable, Hashable, Codable {
-        public var kid: String
-        public var algorithm: String
-        public var privateJWK: String
-        public var publicJWK: String
-        public var createdAt: Int64
-        public var retiredAt: Int64?
-
-        enum CodingKeys: String, CodingKey {
-            case kid, algorithm
-            case privateJWK = "private_jwk"
-            case publicJWK = "public_jwk"
-            case createdAt = "created_at"
-            case retiredAt = "retired_at"
-        }
-    }
-
-    /// An access-token record as exported.
-    public struct AccessToken: Sendable, Hashable, Codable {
-        public var jti: String
-        public var grantID: String
-        public var clientID: String
-        public var subject: String
-        public var scope: String
-        public var audience: [String]
-        public var issuedAt: Int64
-        public var expiresAt: Int64
-        public var revokedAt: Int64?
-        /// The token's parent (issue 19); absent in snapshots written before migration 0012.
-        public var parentKind: String?
-        public var parentID: String?
-
-        enum CodingKeys: String, CodingKey {
-            case parentKind = "parent_kind"
-            case parentID = "parent_id"
-            case jti, subject, scope, audience
-            case grantID = "grant_id"
-            case clientID = "client_id"
-            case issuedAt = "issued_at"
-            case expiresAt = "expires_at"
-            case revokedAt = "revoked_at"
-        }
-    }
-
-    /// A refresh-token record as exported (hash only, never the token).
-    public struct RefreshToken: Sendable, Hashable, Codable {
-        public var tokenHash: String
-        public var grantID: String
-        public var clientID: String
-        public var subject: String
-        public var scope: String
-        public var audience: [String]
-        public var issuedAt: Int64
-        public var expiresAt: Int64
-        public var usedAt: Int64?
-        public var revokedAt: Int64?
-        /// The DPoP key binding (RFC 9449 §5); absent from files of older builds.
-        public var jkt: String?
-        /// RFC 9396 details of the grant (JSON text); absent in exports made before migration 0004.
-        public var authorizationDetails: String?
-
-        enum CodingKeys: String, CodingKey {
-            case authorizationDetails = "authorization_details"
-            case tokenHash = "token_hash"
-            case grantID = "grant_id"
-            case clientID = "client_id"
-            case subject, scope, audience, jkt
-            case issuedAt = "issued_at"
-            case expiresAt = "expires_at"
-            case usedAt = "used_at"
-            case revokedAt = "revoked_at"
-        }
-    }
-}
-
-extension StoreSnapshot {
-    /// A GNAP grant as exported (the continuation token only as its hash).
-    public struct GNAPGrant: Sendable, Hashable, Codable {
-        public var id: String
-        public var state: String
-        public var clientKey: String
-        public var keyThumbprint: String
-        public var instanceID: String?
-        public var request: String
-        public var continuationHash: String?
-        public var continueAfter: Int64
-        public var subject: String?
-        public var createdAt: Int64
-        public var updatedAt: Int64
-        public var expiresAt: Int64
-        /// When the approving person signed in here (`auth_time`); absent from files of older builds and when nobody did.
-        public var authenticatedAt: Int64?
-
-        enum CodingKeys: String, CodingKey {
-            case id, state, request, subject
-            case clientKey = "client_key"
-            case keyThumbprint = "key_thumbprint"
-            case instanceID = "instance_id"
-            case continuationHash = "continuation_hash"
-            case continueAfter = "continue_after"
-            case createdAt = "created_at"
-            case updatedAt = "updated_at"
-            case expiresAt = "expires_at"
-            case authenticatedAt = "authenticated_at"
-        }
-    }
-
-    /// A GNAP token-management record as exported (the management token only as its hash).
-    public struct GNAPToken: Sendable, Hashable, Codable {
-        public var manageID: String
-        public var managementHash: String
-        public var grantID: String
-        public var jti: String
-        public var label: String?
-        public var access: String
-        public var flags: [String]
-        public var createdAt: Int64
-        public var revokedAt: Int64?
-
-        enum CodingKeys: String, CodingKey {
-            case jti, label, access, flags
-            case manageID = "manage_id"
-            case managementHash = "management_hash"
-            case grantID = "grant_id"
-            case createdAt = "created_at"
-            case revokedAt = "revoked_at"
         }
     }
 }

@@ -6,9 +6,10 @@ extension StoreSnapshot {
     /// A column a later migration adds to one of them moves without code.
     public static let rowTables = ["consents", "consent_grants", "registration_tokens", "gnap_resource_sets"]
 
-    /// The tables carried as typed records (signing keys, tokens, GNAP grants), in import order with the
-    /// export's order. Their one record shape is the export's: coding keys are the column names, so both
-    /// backends read and write them as plain rows (``tableRows()``) — no per-backend SQL per table.
+    /// The tables carried as rows that must fit their record (signing keys, tokens, GNAP grants), in import order
+    /// with the export's order. Their one record shape is the stores' (``StoredRecord``): the file's members are the
+    /// column names, and both backends read and write them as plain rows (``tableRows()``) — no per-backend SQL
+    /// per table.
     static let recordTables = [
         (name: "signing_keys", order: "created_at DESC, kid"), (name: "access_tokens", order: "issued_at, jti"),
         (name: "refresh_tokens", order: "issued_at, token_hash"), (name: "gnap_grants", order: "created_at, id"),
@@ -62,10 +63,7 @@ extension StoreSnapshot {
         for table in rows.keys where !Self.rowTables.contains(table) {
             throw StorageError(.corrupt, "the export carries table '\(table)', which this build does not know: use a newer tessera")
         }
-        let records = [
-            try Self.rows(signingKeys), try Self.rows(accessTokens), try Self.rows(refreshTokens), try Self.rows(gnapGrants),
-            try Self.rows(gnapTokens),
-        ]
+        let records = [signingKeys, accessTokens, refreshTokens, gnapGrants, gnapTokens]
         return zip(Self.recordTables.map(\.name), records).map { ($0, $1) } + rows.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
@@ -78,23 +76,31 @@ extension StoreSnapshot {
     init(tables: [String: [Row]], clients: [ClientRecord], users: [UserRecord]) throws {
         self.init(clients: clients, users: users)
         do {
-            signingKeys = try Self.records(tables["signing_keys"])
-            accessTokens = try Self.records(tables["access_tokens"])
-            refreshTokens = try Self.records(tables["refresh_tokens"])
-            gnapGrants = try Self.records(tables["gnap_grants"])
-            gnapTokens = try Self.records(tables["gnap_tokens"])
+            signingKeys = try Self.carried(tables["signing_keys"] ?? [], as: SigningKeyRecord.self)
+            accessTokens = try Self.carried(tables["access_tokens"] ?? [], as: AccessTokenRecord.self)
+            refreshTokens = try Self.carried(tables["refresh_tokens"] ?? [], as: RefreshTokenRecord.self)
+            gnapGrants = try Self.carried(tables["gnap_grants"] ?? [], as: GNAPGrantRecord.self)
+            gnapTokens = try Self.carried(tables["gnap_tokens"] ?? [], as: GNAPTokenRecord.self)
         } catch {
             throw StorageError(.corrupt, "a stored row does not fit its snapshot record: \(error)")
         }
         rows = tables.filter { Self.rowTables.contains($0.key) }
     }
 
-    private static func rows(_ records: [some Encodable]) throws -> [Row] {
-        try JSONDecoder().decode([Row].self, from: JSONEncoder().encode(records))
-    }
-
-    private static func records<T: Decodable>(_ rows: [Row]?) throws -> [T] {
-        try JSONDecoder().decode([T].self, from: JSONEncoder().encode(rows ?? []))
+    /// Rows of a record table as carried: only the record's columns, NULL ones left out (as a file leaves them out),
+    /// each row checked to fit the record.
+    /// - Parameters:
+    ///   - rows: The rows, from a file or a database.
+    ///   - record: The table's record.
+    /// - Returns: The rows as carried.
+    /// - Throws: ``StorageError`` `corrupt` for a row without a required column or with a value of the wrong kind.
+    static func carried(_ rows: [Row], as record: (some StoredRecord).Type) throws -> [Row] {
+        let names = record.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        return try rows.map { row in
+            let carried = row.filter { names.contains($0.key) && $0.value != .null }
+            _ = try record.init(row: CarriedRow(values: carried, names: names))
+            return carried
+        }
     }
 
     /// Checks that imported rows hold only the table's columns (their names then go into SQL).
@@ -125,5 +131,49 @@ extension StoreSnapshot {
         case "gnap_tokens": counts.gnapTokens += added
         default: counts.rows += added
         }
+    }
+}
+
+/// A carried row read by position through its record's column names: how ``StoreSnapshot/carried(_:as:)`` checks that
+/// a row fits its record.
+struct CarriedRow: StoredRow {
+    let values: StoreSnapshot.Row
+    let names: [String]
+
+    func optionalText(_ index: Int) throws -> String? {
+        switch values[names[index]] {
+        case nil, .null: nil
+        case .text(let text): text
+        default: throw mismatch(index, "text")
+        }
+    }
+
+    func text(_ index: Int) throws -> String {
+        guard let text = try optionalText(index) else { throw mismatch(index, "text") }
+        return text
+    }
+
+    func optionalInt64(_ index: Int) throws -> Int64? {
+        switch values[names[index]] {
+        case nil, .null: nil
+        case .integer(let integer): integer
+        default: throw mismatch(index, "an integer")
+        }
+    }
+
+    func int64(_ index: Int) throws -> Int64 {
+        guard let integer = try optionalInt64(index) else { throw mismatch(index, "an integer") }
+        return integer
+    }
+
+    func bool(_ index: Int) throws -> Bool { try int64(index) != 0 }
+
+    func list(_ index: Int, separator: Character) throws -> [String] {
+        guard case .list(let list) = values[names[index]] else { throw mismatch(index, "a list") }
+        return list
+    }
+
+    private func mismatch(_ index: Int, _ kind: String) -> StorageError {
+        StorageError(.corrupt, "the carried column '\(names[index])' is not \(kind)")
     }
 }

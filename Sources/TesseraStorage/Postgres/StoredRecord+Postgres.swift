@@ -1,0 +1,45 @@
+import PostgresNIO
+
+/// PostgreSQL's rows read by column position, for the records' one mapping (``StoredRecord``).
+extension PostgresRandomAccessRow: StoredRow {
+    func optionalText(_ index: Int) throws -> String? { try self[index].decode(String?.self) }
+
+    func text(_ index: Int) throws -> String { try self[index].decode(String.self) }
+
+    func optionalInt64(_ index: Int) throws -> Int64? { try self[index].decode(Int64?.self) }
+
+    func int64(_ index: Int) throws -> Int64 { try self[index].decode(Int64.self) }
+
+    func bool(_ index: Int) throws -> Bool { try self[index].decode(Bool.self) }
+
+    /// `TEXT[]`: the separator is SQLite's.
+    func list(_ index: Int, separator: Character) throws -> [String] { try self[index].decode([String].self) }
+}
+
+extension StoredRecord {
+    /// Reads a PostgreSQL row of ``StoredRecord/columns``.
+    /// - Parameter row: The row.
+    /// - Throws: The driver's decoding error, or what ``StoredRecord/init(row:)`` throws.
+    init(postgres row: PostgresRow) throws {
+        try self.init(row: row.makeRandomAccess())
+    }
+}
+
+extension InsertableRecord {
+    /// The `INSERT` of the record as one row of its table.
+    /// - Parameter clause: Appended to the statement (`ON CONFLICT …`): a constant, no input reaches it.
+    /// - Returns: The statement, its values bound.
+    /// - Throws: An encoding error of the record.
+    func insertQuery(_ clause: String = "") throws -> PostgresQuery {
+        var binds = PostgresBindings()
+        for value in try storedValues() {
+            switch value {
+            case .text(let text): binds.append(text)
+            case .integer(let integer): binds.append(integer)
+            case .bool(let bool): binds.append(bool)
+            case .list(let list, _): binds.append(list)
+            }
+        }
+        return PostgresQuery(unsafeSQL: Self.insertSQL { "$\($0)" } + clause, binds: binds)
+    }
+}
