@@ -112,6 +112,7 @@ struct TokenExchangeGrant: EvidenceHandler {
                     clientID: client.id,
                     subject: subject.subject,
                     parent: DerivedTokenRules.parent(subject),
+                    actorParent: actingParty.flatMap(DerivedTokenRules.parent),
                     expiresNoLaterThan: expiresNoLaterThan
                 )
             )
@@ -139,6 +140,8 @@ struct TokenExchangeGrant: EvidenceHandler {
             grant.actor = actor
             grant.confirmation = confirmation
             grant.parent = DerivedTokenRules.parent(subject)
+            // A delegated token dies with its actor token too (RFC 8693 §4.1; eighth review, F7).
+            grant.actorParent = actingParty.flatMap(DerivedTokenRules.parent)
             grant.expiresNoLaterThan = expiresNoLaterThan
             // RFC 9396 §7 as for a refresh: the subject token's details, or a narrowing of them (a Cedar
             // set only keeps policies the subject token's set holds); never details it does not carry.

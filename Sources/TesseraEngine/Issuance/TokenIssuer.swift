@@ -56,6 +56,9 @@ public struct TokenIssuer: Sendable {
         public var refreshAuthorizationDetails: [JSONValue]?
         /// What the access token derives from, recorded in the ledger: revoking it revokes this token (issue 19).
         public var parent: TokenParent?
+        /// The actor token a delegated token derives from too (RFC 8693 §4.1), recorded as a second edge of its grant
+        /// (``ledgerEdge(of:to:)``): revoking either token revokes this one.
+        public var actorParent: TokenParent?
         /// The latest the access token may expire: a derived token never outlives its parent (RFC 9767 §4).
         public var expiresNoLaterThan: Date?
 
@@ -183,8 +186,26 @@ public struct TokenIssuer: Sendable {
                 scope: grant.scope.isEmpty ? nil : grant.scope.description,
                 authorizationDetails: grant.authorizationDetails
             ),
-            issuance: TokenIssuance(accessToken: accessRecord, refreshToken: refreshRecord)
+            issuance: TokenIssuance(
+                accessToken: accessRecord,
+                refreshToken: refreshRecord,
+                companions: grant.actorParent.map { [Self.ledgerEdge(of: accessRecord, to: $0)] } ?? []
+            )
         )
+    }
+
+    /// A second derivation edge of `record`'s grant (RFC 8693 §4.1: a delegated token derives from its actor token
+    /// as well as its subject token): a ledger entry of the same grant, named after the token, whose parent is
+    /// `parent`. The cascade walks grant by grant (``TokenStore``), so revoking that parent reaches the token's grant.
+    /// - Parameters:
+    ///   - record: the token's own ledger entry.
+    ///   - parent: the other token it derives from.
+    /// - Returns: the edge's entry; no token carries its `jti`.
+    static func ledgerEdge(of record: AccessTokenRecord, to parent: TokenParent) -> AccessTokenRecord {
+        var edge = record
+        edge.jti = record.jti + ".actor"
+        edge.parent = parent
+        return edge
     }
 
     /// Mints an ID token (OpenID Connect Core §2): the code flow's and a GNAP `id_token` subject assertion
@@ -229,6 +250,8 @@ public struct TokenIssuer: Sendable {
         var clientID: String
         var subject: String
         var parent: TokenParent?
+        /// The actor token it derives from too (RFC 8693 §4.1), a second ledger edge (``ledgerEdge(of:to:)``).
+        var actorParent: TokenParent?
         /// The granted `authorization_details` (RFC 9396), carried as a claim and echoed in the response
         /// (draft-ietf-oauth-identity-assertion-authz-grant §4.3.3 rule 4, §4.3.4).
         var authorizationDetails: [JSONValue]?
@@ -272,7 +295,13 @@ public struct TokenIssuer: Sendable {
             expiresAt: stamp.expiresAt,
             parent: assertion.parent
         )
-        try await ledger.record(TokenIssuance(accessToken: record, refreshToken: nil))
+        try await ledger.record(
+            TokenIssuance(
+                accessToken: record,
+                refreshToken: nil,
+                companions: assertion.actorParent.map { [Self.ledgerEdge(of: record, to: $0)] } ?? []
+            )
+        )
         return TokenResponse(
             accessToken: value,
             tokenType: "N_A",

@@ -99,21 +99,20 @@ struct SQLiteTokenStore: TokenStore {
     // MARK: - Rows
 
     static func insert(_ issuance: TokenIssuance, _ db: Database) throws {
-        let access = issuance.accessToken
-        // Cached statements: these run for every token issued. A token derived from a revoked token is
-        // recorded revoked: writes are serialized, so no cascade can miss it (issue 19).
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO access_tokens
-                (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT revoked_at FROM access_tokens WHERE jti = ?)), ?, ?)
-                """
-        ).run([
-            .text(access.jti), .text(access.grantID), .text(access.clientID), .text(access.subject), .text(access.scope),
-            .text(encode(access.audience)), .integer(access.issuedAt.millis), .integer(access.expiresAt.millis),
-            .integer(access.revokedAt?.millis), .text(access.parent?.tokenID), .text(access.parent?.derivation.rawValue),
-            .text(access.parent?.id),
-        ])
+        try insert(issuance.accessToken, db)
+        for companion in issuance.companions { try insert(companion, db) }
+        // A second edge recorded revoked (its parent token was revoked before this commit) revokes the whole new grant:
+        // the token dies with either token it derives from (eighth review, F7).
+        if issuance.companions.contains(where: { $0.parent?.tokenID != nil }) {
+            try db.execute(
+                sql: """
+                    UPDATE access_tokens SET revoked_at = (SELECT MIN(revoked_at) FROM access_tokens WHERE grant_id = ?)
+                    WHERE grant_id = ? AND revoked_at IS NULL
+                    AND EXISTS (SELECT 1 FROM access_tokens WHERE grant_id = ? AND revoked_at IS NOT NULL)
+                    """,
+                arguments: [issuance.accessToken.grantID, issuance.accessToken.grantID, issuance.accessToken.grantID]
+            )
+        }
         if let refresh = issuance.refreshToken {
             try db.cachedStatement(
                 sql: """
@@ -130,6 +129,24 @@ struct SQLiteTokenStore: TokenStore {
                 ]
             )
         }
+    }
+
+    /// One ledger row (an access token, or another entry of its grant).
+    private static func insert(_ access: AccessTokenRecord, _ db: Database) throws {
+        // Cached statements: these run for every token issued. A token derived from a revoked token is
+        // recorded revoked: writes are serialized, so no cascade can miss it (issue 19).
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO access_tokens
+                (jti, grant_id, client_id, subject, scope, audience, issued_at, expires_at, revoked_at, parent_kind, parent_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT revoked_at FROM access_tokens WHERE jti = ?)), ?, ?)
+                """
+        ).run([
+            .text(access.jti), .text(access.grantID), .text(access.clientID), .text(access.subject), .text(access.scope),
+            .text(encode(access.audience)), .integer(access.issuedAt.millis), .integer(access.expiresAt.millis),
+            .integer(access.revokedAt?.millis), .text(access.parent?.tokenID), .text(access.parent?.derivation.rawValue),
+            .text(access.parent?.id),
+        ])
     }
 
     /// Revokes every access and refresh token of the grant and of every grant derived from its tokens (issue 19).
