@@ -216,9 +216,18 @@ public struct TokenIssuer: Sendable {
     ///   - nonce: the authentication request's `nonce` (OpenID Connect Core §3.1.2.1), if any.
     ///   - authTime: when the person authenticated (Unix seconds); `nil` when nobody authenticated here, and the
     ///     token then carries no `auth_time` (a relying party's `max_age` check then refuses it).
-    /// - Returns: the signed ID token.
+    ///   - grant: the ledger grant the ID token belongs to, and the parent of the tokens issued with it: its ledger
+    ///     entry (returned, recorded by the caller) dies with that grant, and only a live one is an identity assertion
+    ///     for an ID-JAG (``IDJAGSubjectValidator``; eighth review, F4).
+    /// - Returns: the signed ID token and its ledger entry.
     /// - Throws: when it cannot be signed.
-    public func mintIDToken(subject: String, audience: String, nonce: String?, authTime: Int?) async throws -> String {
+    public func mintIDToken(
+        subject: String,
+        audience: String,
+        nonce: String?,
+        authTime: Int?,
+        grant: (id: String, parent: TokenParent?)
+    ) async throws -> MintedIDToken {
         let stamp = stamp(lifetime: configuration.idTokenLifetime)
         let claims = IDTokenClaims(
             iss: configuration.issuer,
@@ -226,11 +235,30 @@ public struct TokenIssuer: Sendable {
             aud: audience,
             exp: stamp.exp,
             iat: stamp.iat,
+            jti: stamp.jti,
             authTime: authTime,
             nonce: nonce,
             azp: audience
         )
-        return try keyRing.currentSigner().sign(claims, type: "JWT")
+        let token = try keyRing.currentSigner().sign(claims, type: "JWT")
+        let record = AccessTokenRecord(
+            jti: stamp.jti,
+            grantID: grant.id,
+            clientID: audience,
+            subject: subject,
+            scope: "",
+            audience: [audience],
+            issuedAt: stamp.issuedAt,
+            expiresAt: stamp.expiresAt,
+            parent: grant.parent
+        )
+        return MintedIDToken(token: token, record: record)
+    }
+
+    /// A signed ID token and its ledger entry (by `jti`, in the grant it was issued under).
+    public struct MintedIDToken: Sendable {
+        public var token: String
+        public var record: AccessTokenRecord
     }
 
     /// A JWT assertion for another authorization server, its kind setting its JOSE `typ`, lifetime and
