@@ -4,6 +4,7 @@ import HummingbirdTesting
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import TesseraStorage
 import TesseraTesting
 import Testing
 
@@ -63,6 +64,31 @@ import Testing
             #expect(try await R.exchange(client, token, as: Self.delegate).error == "invalid_request")
             // The subject token is the person's, not the actor's: it lives on.
             #expect(try await R.active(client, subject))
+        }
+    }
+
+    /// The JWT authorization grant minted for a peer from a delegated exchange (identity chaining §2.3) records the
+    /// actor edge too: in the ledger it dies with the actor token, and with it whatever a shared ledger redeemed from it.
+    @Test func aPeerGrantFromADelegatedExchangeDiesWithItsActorToken() async throws {
+        typealias F = ChainingFixture
+        let fixture = try await F.make()
+        try await fixture.run { a, _ in
+            let subject = try await F.accessToken(a)
+            let actor = try await F.accessToken(a, as: "delegate")
+            let minted = try await F.exchange(
+                a,
+                subject: subject,
+                as: "delegate",
+                extra: [
+                    ("audience", F.issuerB), ("actor_token", actor), ("actor_token_type", TokenTypeIdentifier.accessToken),
+                ]
+            )
+            let grant = try #require(minted.json["access_token"] as? String, "\(minted.json)")
+            let jti = try #require(try F.claims(grant).string("jti"))
+            let ledger = fixture.a.engine.stores.tokens
+            #expect(try await ledger.accessToken(jti: jti)?.revokedAt == nil)
+            #expect(try await F.post(a, [("token", actor)], as: "delegate", path: "/revoke").status == .ok)
+            #expect(try await ledger.accessToken(jti: jti)?.revokedAt != nil)
         }
     }
 
