@@ -7,6 +7,7 @@ import NIOCore
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
+import TesseraStorage
 import TesseraTesting
 import Testing
 
@@ -52,6 +53,28 @@ import Testing
             "iss": .string(F.issuerA), "sub": .string(subject), "aud": .string(client), "azp": .string(client), "iat": .number(now),
             "exp": .number(now + 300), "auth_time": .number(now),
         ]
+        return try await recordedIDToken(fixture, claims)
+    }
+
+    /// Signs `claims` as an ID token of A and records it in A's ledger under a grant of its own, as A's code flow
+    /// does (`TokenIssuer.mintIDToken`): only a recorded, live ID token of A is an identity assertion there.
+    static func recordedIDToken(_ fixture: ChainingFixture, _ claims: [String: JSONValue]) async throws -> String {
+        var claims = claims
+        let jti = TokenIssuer.sortableIdentifier()
+        claims["jti"] = .string(jti)
+        let client = claims["aud"]?.stringValue ?? "app"
+        let issuedAt = Date(timeIntervalSince1970: Double(Int(fixture.clock.now.timeIntervalSince1970)))
+        let record = AccessTokenRecord(
+            jti: jti,
+            grantID: "test-grant-" + jti,
+            clientID: client,
+            subject: claims["sub"]?.stringValue ?? "alice",
+            scope: "",
+            audience: [client],
+            issuedAt: issuedAt,
+            expiresAt: issuedAt.addingTimeInterval(300)
+        )
+        try await fixture.a.engine.stores.tokens.record(TokenIssuance(accessToken: record, refreshToken: nil))
         return try await fixture.a.engine.keyRing.signer().sign(claims, type: "JWT")
     }
 
@@ -290,14 +313,16 @@ import Testing
                 "iat": .number(now),
                 "exp": .number(now + 300),
             ])
-            for target in [[("audience", F.issuerB)], [("audience", F.issuerA)]] {
+            // B is an ID-JAG peer: nothing but an ID-JAG is issued for it (IDJAGPeerGrantPathTests), so only A's own
+            // audience is left to show that another exchange of an ID token only narrows.
+            for (target, error) in [(F.issuerB, "invalid_target"), (F.issuerA, "invalid_scope")] {
                 let response = try await F.exchange(
                     a,
                     subject: external,
                     type: TokenTypeIdentifier.idToken,
-                    extra: target + [("scope", "read")]
+                    extra: [("audience", target), ("scope", "read")]
                 )
-                #expect(response.error == "invalid_scope", "\(response.json)")
+                #expect(response.error == error, "\(response.json)")
             }
         }
     }

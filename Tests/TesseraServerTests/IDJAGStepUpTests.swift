@@ -33,7 +33,7 @@ import Testing
         ]
         if let age { claims["auth_time"] = .number(now - Double(age)) }
         if let acr { claims["acr"] = .string(acr) }
-        return try await fixture.a.engine.keyRing.signer().sign(claims, type: "JWT")
+        return try await E.recordedIDToken(fixture, claims)
     }
 
     @Test func aSignInOlderThanMaxAgeAsksForAFreshOne() async throws {

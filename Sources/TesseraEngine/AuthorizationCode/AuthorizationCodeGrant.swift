@@ -69,15 +69,20 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         grant.refreshTokenBinding = key?.jkt
         grant.authorizationDetails = approved.authorizationDetails
         grant.parent = approved.consentID.map { TokenParent(.consent, $0) }
-        let minted = try await context.issuer.mint(grant)
+        var minted = try await context.issuer.mint(grant)
         var response = minted.response
         if scope.tokens.contains("openid") {
-            response.idToken = try await context.issuer.mintIDToken(
+            // In the code's grant, beside its tokens: whatever revokes the grant (a withdrawn consent, a replayed code,
+            // a revoked refresh family) ends the ID token's use as an identity assertion too (eighth review, F4).
+            let idToken = try await context.issuer.mintIDToken(
                 subject: approved.subject,
                 audience: client.id,
                 nonce: approved.request.nonce,
-                authTime: approved.authTime
+                authTime: approved.authTime,
+                grant: (record.grantID, grant.parent)
             )
+            response.idToken = idToken.token
+            minted.issuance.companions.append(idToken.record)
         }
         try await context.tokens.record(minted.issuance)
         return response

@@ -48,7 +48,14 @@ extension GrantEngine {
         let idJAGIssuer = IDJAGIssuer(
             issuer: issuer,
             trust: trust,
-            subjects: IDJAGSubjectValidator(issuer: configuration.issuer, keyRing: keyRing, trust: trust, keys: keys, now: now)
+            subjects: IDJAGSubjectValidator(
+                issuer: configuration.issuer,
+                keyRing: keyRing,
+                tokens: stores.tokens,
+                trust: trust,
+                keys: keys,
+                now: now
+            )
         )
         var handlers: [any EvidenceHandler] = [
             TokenExchangeGrant(validator: validator, trust: trust, redeemer: redeemer, idJAG: idJAGIssuer)

@@ -106,7 +106,12 @@ struct IDJAGRedeemer: Sendable {
         // chaining.policy_file refuses.
         let offered = try grantedScope(request.rights.scope, claims: claims, client: client)
         try context.scopeCheck.decisions.refusePeerGrant(question, offered: offered, file: trust.policy?.source)
-        let scope = try context.scopeCheck.grantedScope(requested: nil, offered: offered, question: question)
+        // A scope the client asked for by name and policy refuses is `invalid_scope`, as for a plain grant (JWTBearerGrant).
+        let scope = try context.scopeCheck.grantedScope(
+            requested: request.rights.scope == nil ? nil : offered,
+            offered: offered,
+            question: question
+        )
         let details = try grantedDetails(
             claims,
             requested: request.rights.authorizationDetails,

@@ -1,5 +1,6 @@
 import Foundation
 import TesseraProtocol
+import TesseraStorage
 
 /// Validates the identity assertion an ID-JAG is minted from (draft-ietf-oauth-identity-assertion-authz-grant
 /// §4.3.3): an ID token (OpenID Connect Core §2) of ours, or of an issuer listed in
@@ -9,10 +10,17 @@ import TesseraProtocol
 /// An ID token says who signed in, not what they may do: it is never a scope ceiling here; the
 /// ID-JAG issuance policy decides the access (``IDJAGIssuer``).
 ///
+/// An ID token of ours asserts the person only while the grant it was issued under stands: it is a ledger entry of
+/// that grant (``TokenIssuer/mintIDToken(subject:audience:nonce:authTime:grant:)``), and a revoked or unknown entry
+/// is refused — a withdrawn consent, a replayed code or a revoked grant ends it as it ends the grant's tokens
+/// (draft §4.3.3: the IdP applies its policy when it asserts; eighth review, F4).
+///
 /// Every refusal is `invalid_grant` (draft §4.3.5, as RFC 6749 §5.2 for an invalid grant).
 struct IDJAGSubjectValidator: Sendable {
     let issuer: String
     let keyRing: KeyRing
+    /// The ledger our own ID tokens are recorded in.
+    let tokens: any TokenStore
     let trust: TrustConfiguration
     let keys: TrustKeys
     let now: @Sendable () -> Date
@@ -68,7 +76,23 @@ struct IDJAGSubjectValidator: Sendable {
                 "subject_token 'aud' is not the authenticated client: an ID token is exchanged only by the client it was issued to"
             )
         }
+        if tokenIssuer == issuer { try await requireLiveGrant(claims, subject: subject, client: client) }
         return claims
+    }
+
+    /// Our ID token's ledger entry is recorded, for this person and client, and neither revoked nor expired: the
+    /// authorization it was issued under still stands.
+    private func requireLiveGrant(_ claims: JWTClaimSet, subject: String, client: String) async throws {
+        guard let jti = claims.string("jti"), PresentedIdentifier.isCanonical(jti, as: .tokenID),
+            let entry = try await tokens.accessToken(jti: jti), entry.subject == subject, entry.clientID == client
+        else {
+            throw OAuthError.invalidGrant("subject_token is not an ID token this server recorded; sign the person in again")
+        }
+        guard entry.isActive(at: now()) else {
+            throw OAuthError.invalidGrant(
+                "the authorization this ID token was issued under was withdrawn or revoked; sign the person in again"
+            )
+        }
     }
 
     private func checkTimes(_ claims: JWTClaimSet) throws {

@@ -52,6 +52,13 @@ struct JWTBearerGrant: EvidenceHandler {
         guard let peer = trust.peer(forIssuer: grantIssuer) else {
             throw OAuthError.invalidGrant("assertion issuer '\(FormParameters.printableValue(grantIssuer))' is not a trusted peer")
         }
+        // An IdP configured for ID-JAGs (`id_jag:`) is trusted for those alone, under that block's resources and scopes
+        // (draft-ietf-oauth-identity-assertion-authz-grant §4.4): a plain grant of its would go around them (eighth review, F6).
+        guard peer.idJAG == nil else {
+            throw OAuthError.invalidGrant(
+                "peer '\(peer.name)' is trusted for ID-JAGs only (chaining.peers[].id_jag): its assertions are redeemed with typ \(IDJAGTrust.type)"
+            )
+        }
         guard peer.algorithms.contains(JWSAlgorithm(rawValue: jws.header.alg)) else {
             throw OAuthError.invalidGrant(
                 "assertion algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for peer '\(peer.name)'"

@@ -112,6 +112,7 @@ struct TokenExchangeGrant: EvidenceHandler {
                     clientID: client.id,
                     subject: subject.subject,
                     parent: DerivedTokenRules.parent(subject),
+                    actorParent: actingParty.flatMap(DerivedTokenRules.parent),
                     expiresNoLaterThan: expiresNoLaterThan
                 )
             )
@@ -139,6 +140,8 @@ struct TokenExchangeGrant: EvidenceHandler {
             grant.actor = actor
             grant.confirmation = confirmation
             grant.parent = DerivedTokenRules.parent(subject)
+            // A delegated token dies with its actor token too (RFC 8693 §4.1; eighth review, F7).
+            grant.actorParent = actingParty.flatMap(DerivedTokenRules.parent)
             grant.expiresNoLaterThan = expiresNoLaterThan
             // RFC 9396 §7 as for a refresh: the subject token's details, or a narrowing of them (a Cedar
             // set only keeps policies the subject token's set holds); never details it does not carry.
@@ -217,6 +220,14 @@ struct TokenExchangeGrant: EvidenceHandler {
 
     /// `requested_token_type` (RFC 8693 §2.1): a JWT grant for a peer; an access token (a JWT) here.
     private func issuedTokenType(requested: String?, target: Target) throws -> String {
+        // A peer with an `id_jag:` block is reached through ID-JAGs only, under that block's rules (draft-ietf-oauth-
+        // identity-assertion-authz-grant §4.3.3): a plain JWT grant for it would carry the same identity assertion
+        // past its client, scope and resource allow-lists (eighth review, F6).
+        if case .peer(let peer) = target, peer.idJAG != nil {
+            throw OAuthError.invalidTarget(
+                "peer '\(peer.name)' is configured for ID-JAGs (chaining.peers[].id_jag): ask for requested_token_type \(TokenTypeIdentifier.idJAG) with an ID token; no other token is issued for it (draft-ietf-oauth-identity-assertion-authz-grant §4.3.3)"
+            )
+        }
         switch (target, requested) {
         case (.peer, nil), (.peer, TokenTypeIdentifier.jwt?): return TokenTypeIdentifier.jwt
         case (.peer(let peer), TokenTypeIdentifier.accessToken?) where peer.redeem != nil: return TokenTypeIdentifier.accessToken

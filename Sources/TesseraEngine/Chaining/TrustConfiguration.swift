@@ -132,10 +132,12 @@ public struct TrustConfiguration: Sendable {
     public var acceptsGrants: Bool { peers.contains(where: \.acceptsGrants) }
 
     /// The token types a chaining token exchange may request (identity chaining §3): a JWT
-    /// authorization grant, and — when some peer's grants are redeemed here — the peer's access token.
+    /// authorization grant, and — when some peer's grants are redeemed here — the peer's access token;
+    /// neither for a peer with an `id_jag:` block, which gets ID-JAGs only.
     public var chainingTokenTypes: [String] {
-        var types =
-            peers.contains { $0.redeem != nil } ? [TokenTypeIdentifier.jwt, TokenTypeIdentifier.accessToken] : [TokenTypeIdentifier.jwt]
+        let chaining = peers.filter { $0.idJAG == nil }
+        var types: [String] = chaining.isEmpty ? [] : [TokenTypeIdentifier.jwt]
+        if chaining.contains(where: { $0.redeem != nil }) { types.append(TokenTypeIdentifier.accessToken) }
         // draft-ietf-oauth-identity-assertion-authz-grant §7.1: an IdP lists the ID-JAG token type.
         if peers.contains(where: { $0.idJAG != nil }) { types.append(TokenTypeIdentifier.idJAG) }
         return types

@@ -11,6 +11,7 @@ import TesseraProtocol
 /// | `chaining.peers[].id_jag.scopes` | permit `exchange` of those clients to those scopes and `authorization_details` types, for an ID-JAG for that peer |
 /// | `chaining.id_jag_policy_file` | permit every ID-JAG here; the file, translated (``PolicyTranslation``), refuses |
 /// | `chaining.peers[].scopes` | forbid `redeem` of any other scope from that peer's grants |
+/// | `chaining.peers[].id_jag.scopes` of a peer whose keys we know | forbid `redeem` of any other scope or type from its ID-JAGs |
 /// | `gnap.interaction.resource_owners` | forbid `approve` of that right by anyone but its owner |
 public enum ConfiguredPolicies {
     /// The source name policies written here carry.
@@ -61,6 +62,18 @@ public enum ConfiguredPolicies {
                             """
                     }
                 }
+            }
+            // chaining.peers[].id_jag.scopes where the peer's ID-JAGs are redeemed here (resource AS role): the most
+            // they yield, as a peer's `scopes` (eighth review, F6: the setting was silently ignored in this role).
+            if let settings = peer.idJAG, peer.acceptsGrants, !settings.scopes.isEmpty {
+                text += """
+                    // chaining.peers[\(peer.name)].id_jag.scopes: the most an ID-JAG from this IdP yields here.
+                    @id(\(literal("chaining.peers[\(peer.name)].id_jag.scopes.redeem")))
+                    forbid (principal, action == Action::"redeem", resource is Scope)
+                    when { context.peer == \(name) && !\(set("Scope", settings.scopes.tokens)).contains(resource) };
+
+
+                    """
             }
             if let cap = peer.scopes {
                 text += """

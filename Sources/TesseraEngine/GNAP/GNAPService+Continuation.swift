@@ -254,8 +254,16 @@ extension GNAPService {
             // fresh sign-in each time). Approved out of band, nobody signed in: no `auth_time` at all.
             let audience = grant.instanceID ?? grant.keyThumbprint
             let authTime = grant.authenticatedAt.map { Int($0.timeIntervalSince1970) }
-            let idToken = try await issuer.mintIDToken(subject: subject, audience: audience, nonce: nil, authTime: authTime)
-            assertions.append(["format": .string("id_token"), "value": .string(idToken)])
+            // A ledger entry of the grant: finalizing or revoking the grant ends its use as an identity assertion (F4).
+            let idToken = try await issuer.mintIDToken(
+                subject: subject,
+                audience: audience,
+                nonce: nil,
+                authTime: authTime,
+                grant: (grantID, TokenParent(.gnap))
+            )
+            try await stores.tokens.record(TokenIssuance(accessToken: idToken.record, refreshToken: nil))
+            assertions.append(["format": .string("id_token"), "value": .string(idToken.token)])
         }
         guard !identifiers.isEmpty || !assertions.isEmpty else { return nil }
         return GNAPSubjectResponse(subIDs: identifiers.isEmpty ? nil : identifiers, assertions: assertions.isEmpty ? nil : assertions)

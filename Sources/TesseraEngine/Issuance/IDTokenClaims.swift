@@ -6,6 +6,8 @@ public struct IDTokenClaims: Codable, Sendable, Hashable {
     public var aud: String
     public var exp: Int
     public var iat: Int
+    /// The ID token's ledger entry (RFC 7519 §4.1.7): it dies with the grant it was issued under (eighth review, F4).
+    public var jti: String?
     /// When the End-User authenticated (§2 `auth_time`); omitted when nobody authenticated at this server
     /// (a GNAP grant approved out of band), rather than claiming a sign-in that never happened.
     public var authTime: Int?
@@ -13,7 +15,7 @@ public struct IDTokenClaims: Codable, Sendable, Hashable {
     public var azp: String
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, nonce, azp
+        case iss, sub, aud, exp, iat, jti, nonce, azp
         case authTime = "auth_time"
     }
 }

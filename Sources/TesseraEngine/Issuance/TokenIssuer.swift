@@ -56,6 +56,9 @@ public struct TokenIssuer: Sendable {
         public var refreshAuthorizationDetails: [JSONValue]?
         /// What the access token derives from, recorded in the ledger: revoking it revokes this token (issue 19).
         public var parent: TokenParent?
+        /// The actor token a delegated token derives from too (RFC 8693 §4.1), recorded as a second edge of its grant
+        /// (``ledgerEdge(of:to:)``): revoking either token revokes this one.
+        public var actorParent: TokenParent?
         /// The latest the access token may expire: a derived token never outlives its parent (RFC 9767 §4).
         public var expiresNoLaterThan: Date?
 
@@ -183,8 +186,26 @@ public struct TokenIssuer: Sendable {
                 scope: grant.scope.isEmpty ? nil : grant.scope.description,
                 authorizationDetails: grant.authorizationDetails
             ),
-            issuance: TokenIssuance(accessToken: accessRecord, refreshToken: refreshRecord)
+            issuance: TokenIssuance(
+                accessToken: accessRecord,
+                refreshToken: refreshRecord,
+                companions: grant.actorParent.map { [Self.ledgerEdge(of: accessRecord, to: $0)] } ?? []
+            )
         )
+    }
+
+    /// A second derivation edge of `record`'s grant (RFC 8693 §4.1: a delegated token derives from its actor token
+    /// as well as its subject token): a ledger entry of the same grant, named after the token, whose parent is
+    /// `parent`. The cascade walks grant by grant (``TokenStore``), so revoking that parent reaches the token's grant.
+    /// - Parameters:
+    ///   - record: the token's own ledger entry.
+    ///   - parent: the other token it derives from.
+    /// - Returns: the edge's entry; no token carries its `jti`.
+    static func ledgerEdge(of record: AccessTokenRecord, to parent: TokenParent) -> AccessTokenRecord {
+        var edge = record
+        edge.jti = record.jti + ".actor"
+        edge.parent = parent
+        return edge
     }
 
     /// Mints an ID token (OpenID Connect Core §2): the code flow's and a GNAP `id_token` subject assertion
@@ -195,9 +216,18 @@ public struct TokenIssuer: Sendable {
     ///   - nonce: the authentication request's `nonce` (OpenID Connect Core §3.1.2.1), if any.
     ///   - authTime: when the person authenticated (Unix seconds); `nil` when nobody authenticated here, and the
     ///     token then carries no `auth_time` (a relying party's `max_age` check then refuses it).
-    /// - Returns: the signed ID token.
+    ///   - grant: the ledger grant the ID token belongs to, and the parent of the tokens issued with it: its ledger
+    ///     entry (returned, recorded by the caller) dies with that grant, and only a live one is an identity assertion
+    ///     for an ID-JAG (``IDJAGSubjectValidator``; eighth review, F4).
+    /// - Returns: the signed ID token and its ledger entry.
     /// - Throws: when it cannot be signed.
-    public func mintIDToken(subject: String, audience: String, nonce: String?, authTime: Int?) async throws -> String {
+    public func mintIDToken(
+        subject: String,
+        audience: String,
+        nonce: String?,
+        authTime: Int?,
+        grant: (id: String, parent: TokenParent?)
+    ) async throws -> MintedIDToken {
         let stamp = stamp(lifetime: configuration.idTokenLifetime)
         let claims = IDTokenClaims(
             iss: configuration.issuer,
@@ -205,11 +235,30 @@ public struct TokenIssuer: Sendable {
             aud: audience,
             exp: stamp.exp,
             iat: stamp.iat,
+            jti: stamp.jti,
             authTime: authTime,
             nonce: nonce,
             azp: audience
         )
-        return try keyRing.currentSigner().sign(claims, type: "JWT")
+        let token = try keyRing.currentSigner().sign(claims, type: "JWT")
+        let record = AccessTokenRecord(
+            jti: stamp.jti,
+            grantID: grant.id,
+            clientID: audience,
+            subject: subject,
+            scope: "",
+            audience: [audience],
+            issuedAt: stamp.issuedAt,
+            expiresAt: stamp.expiresAt,
+            parent: grant.parent
+        )
+        return MintedIDToken(token: token, record: record)
+    }
+
+    /// A signed ID token and its ledger entry (by `jti`, in the grant it was issued under).
+    public struct MintedIDToken: Sendable {
+        public var token: String
+        public var record: AccessTokenRecord
     }
 
     /// A JWT assertion for another authorization server, its kind setting its JOSE `typ`, lifetime and
@@ -229,6 +278,8 @@ public struct TokenIssuer: Sendable {
         var clientID: String
         var subject: String
         var parent: TokenParent?
+        /// The actor token it derives from too (RFC 8693 §4.1), a second ledger edge (``ledgerEdge(of:to:)``).
+        var actorParent: TokenParent?
         /// The granted `authorization_details` (RFC 9396), carried as a claim and echoed in the response
         /// (draft-ietf-oauth-identity-assertion-authz-grant §4.3.3 rule 4, §4.3.4).
         var authorizationDetails: [JSONValue]?
@@ -272,7 +323,13 @@ public struct TokenIssuer: Sendable {
             expiresAt: stamp.expiresAt,
             parent: assertion.parent
         )
-        try await ledger.record(TokenIssuance(accessToken: record, refreshToken: nil))
+        try await ledger.record(
+            TokenIssuance(
+                accessToken: record,
+                refreshToken: nil,
+                companions: assertion.actorParent.map { [Self.ledgerEdge(of: record, to: $0)] } ?? []
+            )
+        )
         return TokenResponse(
             accessToken: value,
             tokenType: "N_A",

@@ -105,6 +105,13 @@ extension ServerConfiguration {
         for (index, peer) in trust.peers.enumerated() {
             guard let settings = peer.idJAG else { continue }
             let field = "chaining.peers[\(index)].id_jag"
+            // A peer with `id_jag` gets ID-JAGs only (eighth review, F6): redeeming plain JWT grants at it would never happen.
+            if peer.redeem != nil {
+                throw ConfigurationError(
+                    field: "chaining.peers[\(index)].redeem",
+                    "a peer with id_jag is sent ID-JAGs only, which its client redeems; remove redeem (or id_jag)"
+                )
+            }
             for (position, resource) in settings.resources.enumerated() {
                 guard let url = URLComponents(string: resource), url.scheme?.isEmpty == false, url.fragment == nil,
                     resource.utf8.count <= 2048

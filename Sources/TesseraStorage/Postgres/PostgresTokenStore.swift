@@ -12,7 +12,7 @@ struct PostgresTokenStore: TokenStore {
 
     func record(_ issuance: TokenIssuance) async throws {
         let logger = database.logger
-        if issuance.refreshToken == nil {
+        if issuance.refreshToken == nil, issuance.companions.isEmpty {
             // One statement is its own transaction: skip BEGIN/COMMIT round trips on the hot path.
             try await database.withConnection { connection in try await Self.insert(issuance, connection, logger) }
         } else {
@@ -127,7 +127,28 @@ struct PostgresTokenStore: TokenStore {
     // MARK: - Rows
 
     static func insert(_ issuance: TokenIssuance, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        let access = issuance.accessToken
+        try await insert(issuance.accessToken, connection, logger)
+        for companion in issuance.companions { try await insert(companion, connection, logger) }
+        // A second edge recorded revoked (its parent token was revoked before this commit) revokes the whole new grant:
+        // the token dies with either token it derives from (eighth review, F7).
+        if issuance.companions.contains(where: { $0.parent?.tokenID != nil }) {
+            let grantID = issuance.accessToken.grantID
+            try await connection.run(
+                """
+                UPDATE access_tokens SET revoked_at = (SELECT MIN(revoked_at) FROM access_tokens WHERE grant_id = \(grantID))
+                WHERE grant_id = \(grantID) AND revoked_at IS NULL
+                AND EXISTS (SELECT 1 FROM access_tokens WHERE grant_id = \(grantID) AND revoked_at IS NOT NULL)
+                """,
+                logger: logger
+            )
+        }
+        if let refresh = issuance.refreshToken {
+            try await connection.run(try refresh.insertQuery(), logger: logger)
+        }
+    }
+
+    /// One ledger row (an access token, or another entry of its grant).
+    private static func insert(_ access: AccessTokenRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
         if let parentToken = access.parent?.tokenID {
             let (issuedAt, expiresAt, revokedAt) = (access.issuedAt.millis, access.expiresAt.millis, access.revokedAt?.millis)
             let (kind, parentID) = (access.parent?.derivation.rawValue, access.parent?.id)
@@ -145,9 +166,6 @@ struct PostgresTokenStore: TokenStore {
             )
         } else {
             try await connection.run(try access.insertQuery(), logger: logger)
-        }
-        if let refresh = issuance.refreshToken {
-            try await connection.run(try refresh.insertQuery(), logger: logger)
         }
     }
 

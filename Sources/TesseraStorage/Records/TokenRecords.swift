@@ -139,10 +139,16 @@ public struct RefreshTokenRecord: Sendable, Hashable {
 public struct TokenIssuance: Sendable, Hashable {
     public var accessToken: AccessTokenRecord
     public var refreshToken: RefreshTokenRecord?
+    /// Further ledger entries of the access token's grant, written in the same commit: a second derivation edge of
+    /// the grant (the actor token's, RFC 8693 §4.1, so the token dies with either token it derives from), or the ID
+    /// token issued beside the access token (OpenID Connect Core §3.1.3.3, so it dies with the grant). When one is
+    /// recorded revoked because its parent token already was, the whole new grant is.
+    public var companions: [AccessTokenRecord]
 
-    public init(accessToken: AccessTokenRecord, refreshToken: RefreshTokenRecord?) {
+    public init(accessToken: AccessTokenRecord, refreshToken: RefreshTokenRecord?, companions: [AccessTokenRecord] = []) {
         self.accessToken = accessToken
         self.refreshToken = refreshToken
+        self.companions = companions
     }
 }
 

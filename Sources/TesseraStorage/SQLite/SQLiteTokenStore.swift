@@ -96,7 +96,25 @@ struct SQLiteTokenStore: TokenStore {
     // MARK: - Rows
 
     static func insert(_ issuance: TokenIssuance, _ db: Database) throws {
-        let access = issuance.accessToken
+        try insert(issuance.accessToken, db)
+        for companion in issuance.companions { try insert(companion, db) }
+        // A second edge recorded revoked (its parent token was revoked before this commit) revokes the whole new grant:
+        // the token dies with either token it derives from (eighth review, F7).
+        if issuance.companions.contains(where: { $0.parent?.tokenID != nil }) {
+            try db.execute(
+                sql: """
+                    UPDATE access_tokens SET revoked_at = (SELECT MIN(revoked_at) FROM access_tokens WHERE grant_id = ?)
+                    WHERE grant_id = ? AND revoked_at IS NULL
+                    AND EXISTS (SELECT 1 FROM access_tokens WHERE grant_id = ? AND revoked_at IS NOT NULL)
+                    """,
+                arguments: [issuance.accessToken.grantID, issuance.accessToken.grantID, issuance.accessToken.grantID]
+            )
+        }
+        if let refresh = issuance.refreshToken { try db.insertRow(refresh) }
+    }
+
+    /// One ledger row (an access token, or another entry of its grant).
+    private static func insert(_ access: AccessTokenRecord, _ db: Database) throws {
         // Cached statements: these run for every token issued. A token derived from a revoked token is
         // recorded revoked: writes are serialized, so no cascade can miss it (issue 19).
         try db.cachedStatement(
@@ -111,7 +129,6 @@ struct SQLiteTokenStore: TokenStore {
             .integer(access.revokedAt?.millis), .text(access.parent?.tokenID), .text(access.parent?.derivation.rawValue),
             .text(access.parent?.id),
         ])
-        if let refresh = issuance.refreshToken { try db.insertRow(refresh) }
     }
 
     /// Revokes every access and refresh token of the grant and of every grant derived from its tokens (issue 19).
