@@ -52,6 +52,7 @@ extension GrantEngine {
                 issuer: configuration.issuer,
                 keyRing: keyRing,
                 tokens: stores.tokens,
+                gnapGrants: stores.gnap,
                 trust: trust,
                 keys: keys,
                 now: now

@@ -21,6 +21,8 @@ struct IDJAGSubjectValidator: Sendable {
     let keyRing: KeyRing
     /// The ledger our own ID tokens are recorded in.
     let tokens: any TokenStore
+    /// The GNAP grants an ID token of the GNAP door stands on.
+    let gnapGrants: any GNAPStore
     let trust: TrustConfiguration
     let keys: TrustKeys
     let now: @Sendable () -> Date
@@ -88,10 +90,16 @@ struct IDJAGSubjectValidator: Sendable {
         else {
             throw OAuthError.invalidGrant("subject_token is not an ID token this server recorded; sign the person in again")
         }
-        guard entry.isActive(at: now()) else {
-            throw OAuthError.invalidGrant(
-                "the authorization this ID token was issued under was withdrawn or revoked; sign the person in again"
-            )
+        let withdrawn = OAuthError.invalidGrant(
+            "the authorization this ID token was issued under was withdrawn or revoked; sign the person in again"
+        )
+        guard entry.isActive(at: now()) else { throw withdrawn }
+        // A GNAP subject assertion stands on the person's approval of its grant, as the grant's access tokens do
+        // (``GNAPService`` standing): a denied change or someone else's approval ends it, though the grant goes on.
+        if entry.parent?.derivation == .gnap {
+            guard let grant = try await gnapGrants.grant(id: entry.grantID), grant.state == .approved || grant.state == .pending,
+                grant.subject == subject
+            else { throw withdrawn }
         }
     }
 
