@@ -77,4 +77,23 @@ import Testing
         #expect(!GNAPRightsCoverage.covers(nil, opaque))
         #expect(!GNAPRightsCoverage.covers(opaque, GNAPSubjectRequest(subIDFormats: ["opaque"], assertionFormats: ["id_token"])))
     }
+    /// A right approved only in a key-bound token never moves into a bearer token (second review of 2026-12-07, G2;
+    /// RFC 9635 §2.1.1): with `pub` (read, bearer) and `priv` (write, key-bound) approved, one bearer token with both
+    /// is not covered — anyone holding it could write — while a key-bound token with both, or a bearer one with read, is.
+    @Test func aBearerTokenIsCoveredOnlyByApprovedBearerTokens() {
+        let write = Self.with { $0.actions = ["write"] }
+        let approved = GNAPTokenRequests.multiple([
+            GNAPTokenRequest(access: [.object(Self.read)], label: "pub", flags: ["bearer"]),
+            GNAPTokenRequest(access: [write], label: "priv"),
+        ])
+        let merged = GNAPTokenRequest(access: [.object(Self.read), write], label: "pub", flags: ["bearer"])
+        #expect(!GNAPRightsCoverage.covers(approved, .single(merged)))
+        #expect(!GNAPRightsCoverage.coversIssued(approved, merged))
+        let bound = GNAPTokenRequest(access: [.object(Self.read), write], label: "priv")
+        #expect(GNAPRightsCoverage.covers(approved, .single(bound)))
+        #expect(GNAPRightsCoverage.coversIssued(approved, bound))
+        let readOnly = GNAPTokenRequest(access: [.object(Self.read)], label: "pub", flags: ["bearer"])
+        #expect(GNAPRightsCoverage.covers(approved, .single(readOnly)))
+        #expect(GNAPRightsCoverage.coversIssued(approved, readOnly))
+    }
 }

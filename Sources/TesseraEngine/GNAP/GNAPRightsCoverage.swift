@@ -23,17 +23,22 @@ enum GNAPRightsCoverage {
         wanted.allSatisfy { want in approved.contains { have in covers(have, want) } }
     }
 
-    /// Whether a whole (modified) token request stays within an approved one: every token's rights
-    /// within the union of the approved tokens' rights, and `bearer` only if an approved token was
-    /// bearer (a key-bound grant never turns into bearer tokens, RFC 9635 §2.1.1).
+    /// Whether a whole (modified) token request stays within an approved one: every token's rights within
+    /// ``held(_:for:)`` — a bearer token's within the approved bearer tokens' only (RFC 9635 §2.1.1: a right approved
+    /// in a key-bound token never turns bearer), a key-bound token's within every approved token's.
     static func covers(_ approved: GNAPTokenRequests?, _ wanted: GNAPTokenRequests?) -> Bool {
         guard let wanted else { return true }
         guard let approved else { return false }
-        let held = approved.requests.flatMap(\.access)
-        let bearerApproved = approved.requests.contains { $0.flags?.contains("bearer") == true }
-        return wanted.requests.allSatisfy { token in
-            (bearerApproved || token.flags?.contains("bearer") != true) && covers(held, token.access)
-        }
+        return wanted.requests.allSatisfy { token in held(approved, for: token).map { covers($0, token.access) } ?? false }
+    }
+
+    /// The approved rights `token` may carry: for a bearer token those approved in bearer tokens (anyone holding it
+    /// can use them), `nil` when none was; for a key-bound token those of every approved token (second review of
+    /// 2026-12-07, G2: a modification merged a key-bound right into a bearer token).
+    private static func held(_ approved: GNAPTokenRequests, for token: GNAPTokenRequest) -> [GNAPAccessRight]? {
+        guard token.flags?.contains("bearer") == true else { return approved.requests.flatMap(\.access) }
+        let bearer = approved.requests.filter { $0.flags?.contains("bearer") == true }
+        return bearer.isEmpty ? nil : bearer.flatMap(\.access)
     }
 
     /// Whether the subject information asked for (RFC 9635 §2.2) was all asked for when approved.
@@ -62,10 +67,7 @@ enum GNAPRightsCoverage {
     ///   - token: the token as issued (its granted access and flags).
     /// - Returns: `true` when every right of the token, and its `bearer` flag, is within `approved`.
     static func coversIssued(_ approved: GNAPTokenRequests?, _ token: GNAPTokenRequest) -> Bool {
-        guard let approved else { return false }
-        let held = approved.requests.flatMap(\.access)
-        let bearerApproved = approved.requests.contains { $0.flags?.contains("bearer") == true }
-        guard bearerApproved || token.flags?.contains("bearer") != true else { return false }
+        guard let approved, let held = held(approved, for: token) else { return false }
         return token.access.allSatisfy { want in
             held.contains { have in
                 switch (have, want) {
