@@ -36,11 +36,17 @@ enum OAuthResponses {
         case .invalidClient:
             response.headers[.wwwAuthenticate] = #"Basic realm="tessera""#
         case .invalidToken, .insufficientScope:
-            let description = error.message.replacingOccurrences(of: "\"", with: "'")
-            response.headers[.wwwAuthenticate] = "Bearer error=\"\(error.code.rawValue)\", error_description=\"\(description)\""
+            response.headers[.wwwAuthenticate] = challenge("Bearer", error)
         default:
             break
         }
         return response
+    }
+
+    /// A protected resource's challenge (RFC 6750 §3, RFC 9449 §7.1): `SCHEME error="…", error_description="…"`,
+    /// then `parameters` (each `, name="value"`).
+    static func challenge(_ scheme: String, _ error: OAuthError, parameters: String = "") -> String {
+        let description = error.message.replacingOccurrences(of: "\"", with: "'")
+        return "\(scheme) error=\"\(error.code.rawValue)\", error_description=\"\(description)\"" + parameters
     }
 }

@@ -64,9 +64,11 @@ struct UserInfoRoute: Sendable {
     static func dpopRefusal(_ error: OAuthError, algorithms: [String]) -> Response {
         var response = OAuthResponses.error(error)
         if error.code == .invalidDPoPProof || error.code == .useDPoPNonce { response.status = .unauthorized }
-        let description = error.message.replacingOccurrences(of: "\"", with: "'")
-        response.headers[.wwwAuthenticate] =
-            "DPoP error=\"\(error.code.rawValue)\", error_description=\"\(description)\", algs=\"\(algorithms.joined(separator: " "))\""
+        response.headers[.wwwAuthenticate] = OAuthResponses.challenge(
+            "DPoP",
+            error,
+            parameters: ", algs=\"\(algorithms.joined(separator: " "))\""
+        )
         return response
     }
 }
