@@ -123,8 +123,9 @@ def test_german_accept_language_gets_german_pages(server):
     assert lang(body) == "de" and title(body) == "Zugriff erlauben? · Tessera"
     assert "bittet in Ihrem Namen um Zugriff." in body and "so nennt sie sich selbst, nicht geprüft" in body
     assert ">Erlauben</button>" in body and ">Ablehnen</button>" in body
-    # The client's own name and the right's type are the client's data: shown as given.
-    assert "“Fotoalbum”" in body and "photo-api" in body
+    # The client's own name and the right's type are the client's data: shown as given, the name isolated
+    # (`<bdi>`) so that it cannot reorder the words around it.
+    assert "“<bdi>Fotoalbum</bdi>”" in body and "photo-api" in body
 
     # The same consent page in English for an English reader.
     english = session.get(grant.json()["interact"]["redirect"], headers={"Accept-Language": "en"}, timeout=10).text

@@ -129,7 +129,7 @@ import Testing
             let start = try await browser.request(Flow.authorizeURI(client: id, redirect: redirect, scope: "read"))
             let consentPath = try #require(start.location)
             let consent = try await browser.request(consentPath)
-            #expect(consent.body.contains("“Desk &lt;b&gt;Agent&lt;/b&gt;”") && consent.body.contains("unverified"))
+            #expect(consent.body.contains("“<bdi>Desk &lt;b&gt;Agent&lt;/b&gt;</bdi>”") && consent.body.contains("unverified"))
             #expect(consent.body.contains("dynamic registration"))
             let back = try await Flow.approve(browser, Flow.authorizeURI(client: id, redirect: redirect, scope: "read"))
             #expect(back.hasPrefix(redirect + "?"))

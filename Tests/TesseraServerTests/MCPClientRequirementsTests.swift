@@ -172,7 +172,7 @@ import Testing
                 let start = try await browser.request(Flow.authorizeURI(client: clientID, redirect: Flow.spaCallback, scope: "read"))
                 let consentPath = try #require(start.location)
                 let consent = try await browser.request(consentPath)
-                #expect(consent.body.contains("“Agent &lt;Smith&gt;”</strong> (as it names itself, unverified)"))
+                #expect(consent.body.contains("“<bdi>Agent &lt;Smith&gt;</bdi>”</strong> (as it names itself, unverified)"))
                 #expect(consent.body.contains("runs on your own computer"))
                 let form = [("csrf", consent.csrf ?? ""), ("decision", "approve_all")]
                 let decided = try await browser.request(consentPath, method: .post, form: form)

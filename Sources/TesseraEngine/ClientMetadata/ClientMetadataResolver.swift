@@ -148,7 +148,9 @@ public actor ClientMetadataResolver {
                 throw refuse("redirect_uris must be absolute URLs without fragments")
             }
         }
-        if (document.clientName ?? "").utf8.count > 200 { throw refuse("client_name is longer than 200 bytes") }
+        if let name = document.clientName, !name.isEmpty, !DisplayedName.isDisplayable(name) {
+            throw refuse("client_name must be 1 to 200 bytes without control or formatting characters (such as bidirectional overrides)")
+        }
         let declaredGrants = (document.grantTypes ?? ["authorization_code"]).map(GrantType.init(rawValue:))
         var grants = declaredGrants.filter(configuration.allowedGrantTypes.contains)
         if method == .none { grants.removeAll { $0 == .clientCredentials } }

@@ -254,14 +254,7 @@ extension ClientDefinition {
     static func validateClientName(_ name: String?) throws(ClientDefinitionError) -> String? {
         guard let name else { return nil }
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 100,
-            trimmed.unicodeScalars.allSatisfy({ scalar in
-                switch scalar.properties.generalCategory {
-                case .control, .format, .lineSeparator, .paragraphSeparator, .unassigned, .privateUse, .surrogate: false
-                default: true
-                }
-            })
-        else {
+        guard trimmed.count <= 100, DisplayedName.isDisplayable(trimmed) else {
             throw ClientDefinitionError(
                 field: "client_name",
                 "must be 1 to 100 characters without control or formatting characters (such as bidirectional overrides)"

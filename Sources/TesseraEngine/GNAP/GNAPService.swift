@@ -138,6 +138,14 @@ public struct GNAPService: Sendable {
         guard request.accessToken != nil || request.subject != nil else {
             throw GNAPError(.invalidRequest, "the request asks for neither access_token nor subject")
         }
+        if case .value(let client) = request.client, let name = client.display?.name,
+            !DisplayedName.displaysAsItReads(name)
+        {
+            throw GNAPError(
+                .invalidRequest,
+                "client.display.name must not hold control or formatting characters such as bidirectional overrides (RFC 9635 §2.3.2)"
+            )
+        }
         if let tokens = request.accessToken {
             let list = tokens.requests
             guard !list.isEmpty, list.count <= Self.maximumTokensPerRequest else {

@@ -65,9 +65,10 @@ struct ClientRegistrationValidator: Sendable {
         metadata.scope = scopes.joined(separator: " ")
 
         if let name = request.clientName {
-            guard !name.isEmpty, name.utf8.count <= 200, !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
-            else {
-                throw Self.metadata("client_name must be 1 to 200 bytes without control characters")
+            guard DisplayedName.isDisplayable(name) else {
+                throw Self.metadata(
+                    "client_name must be 1 to 200 bytes without control or formatting characters (such as bidirectional overrides)"
+                )
             }
         }
         for (member, value) in [

@@ -52,7 +52,7 @@ enum AccountPages {
             }
             return """
                 <div class="right grant" id="grant-\(grant.id)"><dl><dt>\(m(.accountApplication))</dt><dd>\(InteractionPages.asking(grant.client, m)) \
-                (\(grant.client.identity))</dd>\(tokens)
+                (<bdi>\(grant.client.identity)</bdi>)</dd>\(tokens)
                 <dt>\(m(.accountApproved))</dt><dd>\(formatter.string(from: grant.approvedAt))</dd></dl>
                 <form method="post" action="\(PagePaths.link("/account/grants/" + grant.id + "/withdraw"))">
                 <input type="hidden" name="csrf" value="\(csrf)">

@@ -93,7 +93,7 @@ enum AuthorizationPages {
             let warning: HTML = who.returnsOnlyToThisComputer ? "<p class=\"note warning\">\(m(.loopbackOperator))</p>" : .empty
             return """
                 <p>\(m(.asksOnYourBehalf, ["who": InteractionPages.asking(who, m)]))</p>
-                <dl class="client"><dt>\(m(.identifiedBy))</dt><dd>\(who.identity)</dd>\(InteractionPages.registeredByOperator(who, m))</dl>
+                <dl class="client"><dt>\(m(.identifiedBy))</dt><dd><bdi>\(who.identity)</bdi></dd>\(InteractionPages.registeredByOperator(who, m))</dl>
                 \(warning)
                 """
         }
@@ -103,7 +103,7 @@ enum AuthorizationPages {
         let warning: HTML = who.returnsOnlyToThisComputer ? "<p class=\"note warning\">\(m(.loopbackMetadata))</p>" : .empty
         return """
             <p>\(m(.asksOnYourBehalf, ["who": named]))</p>
-            <dl class="client"><dt>\(m(.identifiedBy))</dt><dd>\(who.identity)</dd>
+            <dl class="client"><dt>\(m(.identifiedBy))</dt><dd><bdi>\(who.identity)</bdi></dd>
             <dt>\(m(.describedBy))</dt><dd>\(m(.describedByDocument, ["host": "\(publisher)"]))</dd></dl>
             \(warning)
             """

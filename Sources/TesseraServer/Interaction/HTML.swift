@@ -1,3 +1,5 @@
+import TesseraEngine
+
 /// HTML built by string interpolation that escapes every interpolated `String` (HTML5 text and
 /// attribute contexts: `& < > " '`). Only another ``HTML`` value is inserted as-is, so markup can be
 /// composed but text from a request can never become markup.
@@ -23,6 +25,13 @@ struct HTML: Sendable, ExpressibleByStringInterpolation {
         mutating func appendInterpolation(_ values: [HTML]) { text += values.map(\.text).joined() }
     }
 
+    /// Escapes `value` for HTML text and attributes. A scalar that would not display as it reads (a
+    /// bidirectional override or isolate, a zero-width or other format character, a control other than
+    /// line breaks and tabs, private-use or unassigned: ``DisplayedName/displaysAsItReads(_:)``) is
+    /// written as visible `[U+XXXX]`, so text from a client can neither reorder nor hide the words of a
+    /// page (Unicode TR9 §2; RFC 9700 §4.1).
+    /// - Parameter value: text from anywhere.
+    /// - Returns: the text, safe and visible.
     static func escape(_ value: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(value.utf8.count)
@@ -33,6 +42,9 @@ struct HTML: Sendable, ExpressibleByStringInterpolation {
             case ">": escaped += "&gt;"
             case "\"": escaped += "&quot;"
             case "'": escaped += "&#39;"
+            case "\n", "\r", "\t": escaped.unicodeScalars.append(character)
+            case _ where !DisplayedName.displaysAsItReads(scalar: character):
+                escaped += "[U+" + String(character.value, radix: 16, uppercase: true) + "]"
             default: escaped.unicodeScalars.append(character)
             }
         }

@@ -18,7 +18,7 @@ enum InteractionPages {
         let error: HTML = failed ? "<p class=\"error\" role=\"alert\" id=\"sign-in-error\">\(m(.signInWrong))</p>" : .empty
         var asking: HTML = .empty
         if let who {
-            let identity: HTML = "\(who.identity)"
+            let identity: HTML = "<bdi>\(who.identity)</bdi>"
             let text =
                 if let host = who.publisher {
                     m(.signInAskingPublished, ["who": Self.asking(who, m), "identity": identity, "host": "\(host)"])
@@ -154,11 +154,12 @@ enum InteractionPages {
     }
 
     /// Who asks: a name the operator configured in bold; a name the client gives itself in quotes,
-    /// marked "as it names itself"; no name: "An application".
+    /// marked "as it names itself"; no name: "An application". The name is a bidirectional isolate
+    /// (`<bdi>`, Unicode TR9): whatever it holds cannot reorder the words around it.
     static func asking(_ who: ClientPresentation, _ m: MessageCatalog) -> HTML {
         guard let name = who.name, !name.isEmpty else { return "<strong>\(m(.anApplication))</strong>" }
-        if who.nameIsVerified { return "<strong>\(name)</strong>" }
-        return m(.namesItself, ["name": "<strong>“\(name)”</strong>"])
+        if who.nameIsVerified { return "<strong><bdi>\(name)</bdi></strong>" }
+        return m(.namesItself, ["name": "<strong>“<bdi>\(name)</bdi>”</strong>"])
     }
 
     /// "Registered by: this server's operator" under a name the operator gave (the verified case).
