@@ -69,13 +69,14 @@ public enum TestClients {
         lifetime: TimeInterval = 60,
         jti: String? = UUID().uuidString,
         kid: String = "client-key-1",
-        typ: String? = ClientAssertionClaims.type
+        typ: String? = ClientAssertionClaims.type,
+        alsoAddressedTo others: [String] = []
     ) async throws -> String {
         let signer = try await JWSSigner(privateJWK: jwtClientPrivateJWK, kid: kid, algorithm: .es256)
         let claims = ClientAssertionClaims(
             iss: iss,
             sub: sub,
-            aud: Audience([audience]),
+            aud: Audience([audience] + others),
             exp: Int(now.timeIntervalSince1970 + lifetime),
             iat: Int(now.timeIntervalSince1970),
             jti: jti

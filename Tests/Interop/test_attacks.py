@@ -297,7 +297,10 @@ def test_assertion_subject_differs_from_issuer_is_refused(endpoints, client_key)
 
 
 def test_assertion_wrong_audience_is_refused(endpoints, client_key):
-    for aud in ["https://other-as.example", endpoints.issuer + "/", endpoints.issuer + ".evil.example", [], None, endpoints.introspect]:
+    # The token endpoint URL and a second audience beside the issuer: the "audience injection" relays that
+    # draft-ietf-oauth-rfc7523bis closes (the issuer must be the only audience).
+    relayed = [endpoints.token, [endpoints.issuer, "https://other-as.example"], [endpoints.issuer, endpoints.token]]
+    for aud in ["https://other-as.example", endpoints.issuer + "/", endpoints.issuer + ".evil.example", [], None, endpoints.introspect, *relayed]:
         token = signed_assertion(client_key, assertion_claims(endpoints, aud=aud))
         assert_oauth_error(assertion_request(endpoints, token), 401, "invalid_client")
 

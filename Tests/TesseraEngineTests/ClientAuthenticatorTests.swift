@@ -65,12 +65,25 @@ import Testing
         }
     }
 
-    @Test func acceptsTheTokenEndpointAsAudience() async throws {
+    /// Outside review round 10, H9 (draft-ietf-oauth-rfc7523bis, "audience injection"): the issuer must be
+    /// the assertion's only audience. An assertion made for the token endpoint URL (which another AS can
+    /// advertise as its own) or for several parties could have been relayed here.
+    @Test func refusesTheTokenEndpointOrASecondPartyAsAudience() async throws {
         let engine = try await engine()
-        let assertion = try await TestClients.assertion(audience: engine.configuration.tokenEndpoint, now: now)
+        let issuer = engine.configuration.issuer
+        let relayed = [
+            try await TestClients.assertion(audience: engine.configuration.tokenEndpoint, now: now),
+            try await TestClients.assertion(audience: issuer, now: now, alsoAddressedTo: ["https://other-as.example"]),
+            try await TestClients.assertion(audience: issuer, now: now, alsoAddressedTo: [engine.configuration.tokenEndpoint]),
+        ]
+        for assertion in relayed {
+            await #expect(throws: OAuthError.invalidClient("")) {
+                try await authenticate(engine, .assertion(clientID: TestClients.jwtClientID, assertion: assertion))
+            }
+        }
+        let direct = try await TestClients.assertion(audience: issuer, now: now)
         #expect(
-            try await authenticate(engine, .assertion(clientID: TestClients.jwtClientID, assertion: assertion)).id
-                == TestClients.jwtClientID
+            try await authenticate(engine, .assertion(clientID: TestClients.jwtClientID, assertion: direct)).id == TestClients.jwtClientID
         )
     }
 

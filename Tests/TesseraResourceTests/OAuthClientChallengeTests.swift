@@ -1,4 +1,5 @@
 // swift-format-ignore-file: NeverForceUnwrap
+
 // Fixtures unwrap literals they were written with, as swift-format already allows in XCTest files.
 import Crypto
 import Foundation
@@ -82,7 +83,7 @@ import Testing
             let client = OAuthClient(
                 tokenEndpoint: issuer + "/token",
                 clientID: clientID,
-                authentication: .privateKeyJWT(signer),
+                authentication: .privateKeyJWT(signer, issuer: issuer),
                 dpop: dpop,
                 challengeResponders: [SelfAttestationResponder(signer: signer)]
             )
@@ -99,7 +100,7 @@ import Testing
             let client = OAuthClient(
                 tokenEndpoint: issuer + "/token",
                 clientID: clientID,
-                authentication: .privateKeyJWT(try await agent.signer())
+                authentication: .privateKeyJWT(try await agent.signer(), issuer: issuer)
             )
             do {
                 _ = try await client.clientCredentials(scope: "payments")

@@ -20,8 +20,9 @@ public struct OAuthClient: Sendable {
         /// `Authorization: Basic` with the client secret.
         case clientSecretBasic(String)
         /// A fresh client assertion per request (RFC 7523 §2.2), signed with the client's key —
-        /// the method of clients known by a metadata document URL.
-        case privateKeyJWT(JWSSigner)
+        /// the method of clients known by a metadata document URL. Its `aud` is the authorization
+        /// server's `issuer` alone (draft-ietf-oauth-rfc7523bis: never the token endpoint).
+        case privateKeyJWT(JWSSigner, issuer: String)
     }
 
     public let tokenEndpoint: String
@@ -130,10 +131,10 @@ public struct OAuthClient: Sendable {
                 return parameters + [("client_id", clientID)]
             case .clientSecretBasic:
                 return parameters
-            case .privateKeyJWT(let signer):
+            case .privateKeyJWT(let signer, let issuer):
                 let issuedAt = now().timeIntervalSince1970.rounded(.down)
                 let claims: [String: JSONValue] = [
-                    "iss": .string(clientID), "sub": .string(clientID), "aud": .string(tokenEndpoint),
+                    "iss": .string(clientID), "sub": .string(clientID), "aud": .string(issuer),
                     "jti": .string(UUID().uuidString), "iat": .number(issuedAt), "exp": .number(issuedAt + 60),
                 ]
                 return parameters + [

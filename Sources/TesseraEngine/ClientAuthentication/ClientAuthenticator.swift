@@ -151,8 +151,12 @@ public struct ClientAuthenticator: Sendable {
     /// RFC 7523 §3, in the digest's recommended order, after the signature verified.
     private func checkClaims(_ claims: ClientAssertionClaims, clientID: String) async throws {
         guard claims.sub == clientID else { throw OAuthError.invalidClient("client_assertion 'sub' must equal 'iss' (the client_id)") }
-        guard let audience = claims.aud, audience.contains(configuration.issuer) || audience.contains(configuration.tokenEndpoint)
-        else { throw OAuthError.invalidClient("client_assertion 'aud' must name this authorization server's issuer") }
+        // draft-ietf-oauth-rfc7523bis: the issuer as the sole audience, never the token endpoint. An
+        // assertion a client made for another party (an AS that advertised our token endpoint as its own,
+        // or one that lists several audiences) cannot be relayed here ("audience injection").
+        guard claims.aud?.values == [configuration.issuer] else {
+            throw OAuthError.invalidClient("client_assertion 'aud' must be this authorization server's issuer, as its only value")
+        }
         let current = now().timeIntervalSince1970
         guard let exp = claims.exp else { throw OAuthError.invalidClient("client_assertion has no 'exp'") }
         guard Double(exp) + configuration.clockSkew > current else { throw OAuthError.invalidClient("client_assertion has expired") }

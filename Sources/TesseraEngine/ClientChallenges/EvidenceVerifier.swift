@@ -102,8 +102,10 @@ struct EvidenceVerifier {
 
     private func checkLifetime(_ claims: Claims) throws(OAuthError) {
         let configuration = service.configuration
-        guard claims.aud?.contains(service.issuer) == true else {
-            throw OAuthError.invalidRequest("its 'aud' must be this authorization server's issuer")
+        // The issuer as the sole audience (draft-ietf-oauth-rfc7523bis): evidence addressed to several
+        // parties could have been relayed from any of them.
+        guard claims.aud?.values == [service.issuer] else {
+            throw OAuthError.invalidRequest("its 'aud' must be this authorization server's issuer, as its only value")
         }
         let current = service.now().timeIntervalSince1970
         guard let exp = claims.exp, let iat = claims.iat else { throw OAuthError.invalidRequest("it needs 'iat' and 'exp'") }
