@@ -7,9 +7,10 @@ import TesseraProtocol
 ///
 /// Rules: the client is authenticated; the subject token is an ID token issued to it
 /// (``IDJAGSubjectValidator``); `audience` names exactly one peer with ``IDJAGTrust`` settings and
-/// each `resource` is in that peer's table, and one is named when the table lists any (`invalid_target`, EMA §7.6); the one decision point
-/// (`Action::"exchange"`, `context.requestedTokenType` id-jag; `chaining.peers[].id_jag` translated
-/// into policies, docs/policy.md; `chaining.id_jag_policy_file` translated too, reading the ID token's
+/// each `resource` is in that peer's table, and one is named when the table lists any (`invalid_target`,
+/// EMA §7.6); the one decision point (`Action::"exchange"`, `context.requestedTokenType` id-jag;
+/// `chaining.peers[].id_jag` translated into policies, docs/policy.md; `chaining.id_jag_policy_file`
+/// translated too, reading the ID token's
 /// facts from `context.chaining`) permits this client an ID-JAG for that peer and resources
 /// (`invalid_target`) and each requested scope (`invalid_scope`); then, when the peer's `step_up`
 /// asks for it, the sign-in is fresh and strong enough (``IDJAGStepUp``, `insufficient_user_authentication`).

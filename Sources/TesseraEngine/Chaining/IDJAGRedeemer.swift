@@ -11,8 +11,8 @@ import TesseraStorage
 /// ``IDJAGTrust`` settings and keys); its `alg` and signature; `aud` exactly our issuer, a string or
 /// a one-element array (§4.4.1, audience injection); `exp` (≤ the accepted lifetime), `nbf`,
 /// `iat`, `sub`, `jti`; `client_id` = the authenticated client (§4.4.1); the `cnf` key proven
-/// (§8.6); `resource` within the peer's table (named when it lists any) and covering the requested ones (EMA §7.6). The
-/// `jti` is spent in the commit that records the access token (single use per issuer, durable,
+/// (§8.6); `resource` within the peer's table (naming none when it lists any is `invalid_target`) and covering the requested ones
+/// (EMA §7.6). The `jti` is spent in the commit that records the access token (single use per issuer, durable,
 /// until `exp`; EMA §7.4.2). The subject is
 /// mapped as for chaining, the scope is the ID-JAG's ∩ the requested ∩ the client's ∩ the peer's
 /// cap ∩ the chaining policy, the `authorization_details` at most the ID-JAG's (narrowed by the request
