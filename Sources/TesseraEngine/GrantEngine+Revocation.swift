@@ -4,7 +4,8 @@ public import TesseraStorage
 /// What a door asks to revoke, after it has authenticated who asks (RFC 7009 §2.1 client authentication;
 /// RFC 9635 §7.3 a key proof, the management or continuation token matched; a person's session).
 public enum Revocation: Sendable {
-    /// A token value (RFC 7009 §2.1 `token`): a refresh token revokes its grant, an access token itself.
+    /// A token value (RFC 7009 §2.1 `token`): a refresh token revokes its grant, an access token itself, an ID token of
+    /// ours itself (its use as an identity assertion, ``IDJAGSubjectValidator``).
     case token(String)
     /// A GNAP access token behind its management URI (RFC 9635 §6.2), and whose it is.
     case managedToken(manageID: String, holder: TokenHolder)
@@ -55,6 +56,11 @@ extension GrantEngine {
                     return try await revoke(.managedToken(manageID: managed.manageID, holder: access.holder), by: revoker)
                 }
                 _ = try await stores.tokens.revokeAccessToken(jti: access.jti, at: now())
+            } else if let idToken = try await ledger.idTokenEntry(for: value) {
+                // An ID token of ours, by the client it was issued to: it is no longer an identity assertion (RFC 7009
+                // §2.1; ninth review: this was answered 200 and the ID token kept minting ID-JAGs). Its grant stands.
+                guard revoker.holds(idToken.holder) else { return notHeld }
+                _ = try await stores.tokens.revokeAccessToken(jti: idToken.record.jti, at: now())
             }
         case .managedToken(let manageID, let holder):
             guard revoker.holds(holder) else { return notHeld }

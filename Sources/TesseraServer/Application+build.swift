@@ -220,7 +220,7 @@ public func buildApplication(
         catalogs: catalogs,
         now: dependencies.now
     ).addRoutes(to: pages)
-    AuthorizationRoutes(service: engine.authorization, people: people, cookie: SessionCookie(issuer: issuer), catalogs: catalogs)
+    AuthorizationRoutes(engine: engine, people: people, cookie: SessionCookie(issuer: issuer), catalogs: catalogs)
         .addRoutes(to: pages)
     AccountRoutes(
         engine: engine,

@@ -31,6 +31,9 @@ struct ChainingFixture {
                 ["issuer": .string(ChainingFixture.issuerA), "jwks_uri": .string(ChainingFixture.issuerA + "/jwks")]
             case ChainingFixture.externalIssuer + "/.well-known/openid-configuration":
                 ["issuer": .string(ChainingFixture.externalIssuer), "jwks_uri": .string(ChainingFixture.externalIssuer + "/jwks")]
+            case ChainingFixture.issuerA + "/.well-known/upper-case-scheme":
+                // RFC 3986 §3.1: the scheme is case-insensitive; this `jwks_uri` is A's own key set.
+                ["issuer": .string(ChainingFixture.issuerA), "jwks_uri": .string("HTTPS://as-a.test/jwks")]
             case "https://impostor.test/metadata":
                 ["issuer": .string("https://impostor.test"), "jwks_uri": .string(ChainingFixture.issuerA + "/jwks")]
             case "https://look-alike.test/metadata":

@@ -163,6 +163,11 @@ import Testing
                 #expect(refused.error == error, "\(what): \(refused.body)")
             }
             #expect(try await call("DPoP \(access)", []).headers[.wwwAuthenticate]?.hasPrefix("DPoP error=\"invalid_dpop_proof\"") == true)
+            // §7.1: the DPoP-bound token presented as a bearer token is challenged with `DPoP` and its `algs`, the scheme it
+            // needs (ninth review: this was a `Bearer` challenge, which tells the client the wrong scheme).
+            let downgrade = try #require(try await call("Bearer \(access)", []).headers[.wwwAuthenticate])
+            #expect(downgrade.hasPrefix("DPoP error=\"invalid_token\""), "\(downgrade)")
+            #expect(downgrade.contains(", algs=\"") && downgrade.contains("ES256"), "\(downgrade)")
 
             let bearer = try #require(
                 try await Self.token(client, "grant_type=client_credentials&scope=openid", auth: basic, dpop: []).body["access_token"]

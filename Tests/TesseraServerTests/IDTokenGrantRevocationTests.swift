@@ -122,4 +122,39 @@ import Testing
             #expect(after["error"] as? String == "invalid_grant", "\(refused) \(after)")
         }
     }
+
+    /// RFC 7009 §2.1 (the server revokes a token it issued, for the client it was issued to): `/revoke` of an ID token of
+    /// ours ends its use as an identity assertion. Ninth review: this answered 200 and changed nothing, so the client
+    /// kept minting ID-JAGs from it. Another client's revocation is refused (`unauthorized_client`) and ends nothing;
+    /// the grant's access token stands, as only the ID token was revoked.
+    @Test func revokingTheIDTokenEndsItsUseForIDJAGs() async throws {
+        let app = try await Self.build()
+        try await app.application.test(.router) { client in
+            let (_, _, issued) = try await Self.signedIn(client)
+            let idToken = try #require(issued["id_token"] as? String)
+            let access = try #require(issued["access_token"] as? String)
+            func revoke(as id: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+                try await client.execute(
+                    uri: "/revoke",
+                    method: .post,
+                    headers: HTTPHelpers.form(authorization: TestClients.basicAuthorization(id: id, secret: Flow.webSecret)),
+                    body: ByteBuffer(string: FormParameters([("token", idToken)]).encoded)
+                ) { ($0.status, (try? HTTPHelpers.json($0.body)) ?? [:]) }
+            }
+            let (foreign, refusal) = try await revoke(as: "push-only")
+            #expect(foreign == .badRequest, "\(refusal)")
+            #expect(refusal["error"] as? String == "unauthorized_client", "\(refusal)")
+            #expect(try await Self.requestIDJAG(client, idToken).0 == .ok)
+
+            #expect(try await revoke(as: Flow.web).0 == .ok)
+            let (refused, after) = try await Self.requestIDJAG(client, idToken)
+            #expect(refused == .badRequest, "\(after)")
+            #expect(after["error"] as? String == "invalid_grant", "\(after)")
+            #expect(after["access_token"] == nil)
+            let userInfo = try await client.execute(uri: "/userinfo", method: .get, headers: [.authorization: "Bearer \(access)"]) {
+                $0.status
+            }
+            #expect(userInfo == .ok)
+        }
+    }
 }

@@ -170,6 +170,56 @@ import Testing
         }
     }
 
+    /// `prompt=consent` asks the person again (OpenID Connect Core §3.1.2.1); when she then denies (§3.1.2.4: the
+    /// decision is hers), the remembered consent that would have answered the request is withdrawn as on `/account`,
+    /// with every token issued under it, and the next request asks again. Ninth review: it was kept, so the next
+    /// request without `prompt` was answered under the consent she had just refused.
+    @Test func denyingAtPromptConsentWithdrawsTheRememberedConsent() async throws {
+        let basic = basic
+        try await withApp { client in
+            let browser = Flow.Browser(client)
+            try await browser.signIn()
+            let code = try #require(Flow.query(try await Flow.approve(browser, Flow.authorizeURI()))["code"])
+            let (_, issued) = try await Flow.redeem(client, code: code, auth: basic)
+            let tokens = try [issued["access_token"], issued["refresh_token"]].map { try #require($0 as? String) }
+            for token in tokens { #expect(try await Self.introspect(client, token, auth: basic) == true) }
+
+            let (path, page) = try await Self.open(browser, Flow.authorizeURI(extra: [("prompt", "consent")]))
+            #expect(page.status == .ok, "prompt=consent shows the page")
+            let denied = try await browser.request(path, method: .post, form: [("csrf", page.csrf ?? ""), ("decision", "deny")])
+            #expect(Flow.query(try #require(denied.location))["error"] == "access_denied")
+
+            for token in tokens { #expect(try await Self.introspect(client, token, auth: basic) == false) }
+            #expect(Self.consentIDs(try await browser.request("/account").body).isEmpty)
+            let (_, asked) = try await Self.open(browser, Flow.authorizeURI())
+            #expect(asked.status == .ok, "no remembered consent answers: \(asked.location ?? "")")
+            #expect(asked.body.contains("Allow access?"))
+        }
+    }
+
+    /// Denying a request the remembered consent does not cover (it asks for more) refuses that request only: the
+    /// narrower consent was not asked about, so it stands and still answers what it covers.
+    @Test func denyingAWiderRequestKeepsTheNarrowerRememberedConsent() async throws {
+        let basic = basic
+        try await withApp { client in
+            let browser = Flow.Browser(client)
+            try await browser.signIn()
+            let first = try await Flow.approve(browser, Flow.authorizeURI(), decision: "approve", scopes: ["openid", "read"])
+            let (_, issued) = try await Flow.redeem(client, code: try #require(Flow.query(first)["code"]), auth: basic)
+            let access = try #require(issued["access_token"] as? String)
+
+            let (path, page) = try await Self.open(browser, Flow.authorizeURI(scope: "openid profile read"))
+            #expect(page.status == .ok)
+            let denied = try await browser.request(path, method: .post, form: [("csrf", page.csrf ?? ""), ("decision", "deny")])
+            #expect(Flow.query(try #require(denied.location))["error"] == "access_denied")
+
+            #expect(try await Self.introspect(client, access, auth: basic) == true)
+            let (_, same) = try await Self.open(browser, Flow.authorizeURI(scope: "openid read"))
+            #expect(same.status == .seeOther, "the remembered consent still answers")
+            #expect(Flow.query(try #require(same.location))["code"] != nil)
+        }
+    }
+
     @Test func aCodeIssuedUnderAConsentIsRefusedAfterTheConsentIsWithdrawn() async throws {
         let basic = basic
         try await withApp { client in

@@ -22,8 +22,7 @@ extension AuthorizationCodeService {
     /// `prompt=consent` always asks (OpenID Connect Core §3.1.2.1).
     public func decideIfRemembered(id: String, username: String, authTime: Date) async throws -> String? {
         guard let pending = try await pending(id: id), !pending.signIn.asksForConsent else { return nil }
-        let remembered = try await store.consents(subject: username).first { Self.covers($0, pending.request) }
-        guard let remembered else { return nil }
+        guard let remembered = try await consents(covering: pending.request, of: username).first else { return nil }
         do {
             return try await decide(
                 id: id,
@@ -32,11 +31,22 @@ extension AuthorizationCodeService {
                 approvedScope: nil,
                 approvedDetails: nil,
                 authTime: authTime,
-                rememberedConsent: remembered.id
+                rememberedConsent: remembered
             )
         } catch Problem.unknownOrExpired {
             return nil
         }
+    }
+
+    /// The ids of the person's consents in force that cover `request` (``covers(_:_:)``): those that would answer it
+    /// without asking, newest first.
+    /// - Parameters:
+    ///   - request: the authorization request.
+    ///   - username: the person.
+    /// - Returns: the consents' ids.
+    /// - Throws: store failures.
+    func consents(covering request: OAuthAuthorizationRequest, of username: String) async throws -> [String] {
+        try await store.consents(subject: username).filter { Self.covers($0, request) }.map(\.id)
     }
 
     /// The person's consents that are still in force, newest first.

@@ -10,7 +10,7 @@ extension GrantEngine {
     ///   - proof: the DPoP proof, when the token was presented with the `DPoP` scheme; `nil` for `Bearer`.
     /// - Returns: the claims about the token's subject.
     /// - Throws: ``OAuthError`` `invalid_token` (RFC 6750 §3.1), `insufficient_scope`, `invalid_dpop_proof` or
-    ///   `use_dpop_nonce`.
+    ///   `use_dpop_nonce`; ``DPoPBoundTokenRefusal`` for a DPoP-bound token presented as a bearer token.
     public func userInfo(accessToken token: String, dpop proof: DPoPPresentation? = nil) async throws -> [String: JSONValue] {
         // OpenID Connect is an OAuth door: a GNAP token (whose references are not OIDC scopes) never answers here.
         guard let entry = try await ledger.entry(for: token), entry.active, entry.door == .oauth else {
@@ -26,8 +26,10 @@ extension GrantEngine {
                 throw OAuthError(.invalidToken, "the DPoP proof is signed by another key than the one the access token is bound to")
             }
         case (.dpop, nil):
-            // §7.2: a DPoP-bound token presented as a bearer token is refused (no downgrade).
-            throw OAuthError(.invalidToken, "this access token is DPoP-bound: present it as Authorization: DPoP with a DPoP proof")
+            // §7.2: a DPoP-bound token presented as a bearer token is refused (no downgrade), challenged with `DPoP`.
+            throw DPoPBoundTokenRefusal(
+                error: OAuthError(.invalidToken, "this access token is DPoP-bound: present it as Authorization: DPoP with a DPoP proof")
+            )
         case (.bearer, _?), (.gnapKey, _):
             throw OAuthError(.invalidToken, "this access token is not DPoP-bound: present it as Authorization: Bearer")
         }
@@ -40,4 +42,12 @@ extension GrantEngine {
         }
         return answer
     }
+}
+
+/// The refusal of a DPoP-bound access token presented as a bearer token (RFC 9449 §7.2, no downgrade): an
+/// `invalid_token` whose challenge names the `DPoP` scheme the token needs, with the accepted `algs` (§7.1), though
+/// the request used `Bearer`.
+public struct DPoPBoundTokenRefusal: Error, Sendable {
+    /// The `invalid_token` error (RFC 6750 §3.1).
+    public let error: OAuthError
 }

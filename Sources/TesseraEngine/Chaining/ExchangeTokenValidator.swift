@@ -119,7 +119,7 @@ struct ExchangeTokenValidator: Sendable {
                 "\(role) algorithm '\(FormParameters.printableValue(jws.header.alg))' is not allowed for its issuer"
             )
         }
-        if let typ = jws.header.typ?.lowercased().replacingOccurrences(of: "application/", with: "") {
+        if let typ = jws.header.normalizedType {
             if Self.refusedTypes.contains(typ) || (type == TokenTypeIdentifier.idToken && typ != "jwt") {
                 throw OAuthError.invalidRequest("\(role) has typ '\(FormParameters.printableValue(typ))', which is not a \(role) type")
             }

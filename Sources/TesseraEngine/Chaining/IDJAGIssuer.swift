@@ -7,9 +7,10 @@ import TesseraProtocol
 ///
 /// Rules: the client is authenticated; the subject token is an ID token issued to it
 /// (``IDJAGSubjectValidator``); `audience` names exactly one peer with ``IDJAGTrust`` settings and
-/// each `resource` is in that peer's table (`invalid_target`, EMA §7.6); the one decision point
-/// (`Action::"exchange"`, `context.requestedTokenType` id-jag; `chaining.peers[].id_jag` translated
-/// into policies, docs/policy.md; `chaining.id_jag_policy_file` translated too, reading the ID token's
+/// each `resource` is in that peer's table, and one is named when the table lists any (`invalid_target`,
+/// EMA §7.6); the one decision point (`Action::"exchange"`, `context.requestedTokenType` id-jag;
+/// `chaining.peers[].id_jag` translated into policies, docs/policy.md; `chaining.id_jag_policy_file`
+/// translated too, reading the ID token's
 /// facts from `context.chaining`) permits this client an ID-JAG for that peer and resources
 /// (`invalid_target`) and each requested scope (`invalid_scope`); then, when the peer's `step_up`
 /// asks for it, the sign-in is fresh and strong enough (``IDJAGStepUp``, `insufficient_user_authentication`).
@@ -58,6 +59,14 @@ struct IDJAGIssuer: Sendable {
         if let unknown = resources.first(where: { !settings.resources.contains($0) }) {
             throw OAuthError.invalidTarget(
                 "resource '\(FormParameters.printableValue(unknown))' is not a resource of '\(peer.name)' that ID-JAGs may name (MCP Enterprise-Managed Authorization §7.6)"
+            )
+        }
+        // A table that lists resources binds every ID-JAG for the peer, one naming none too: that one would be redeemed
+        // for the resource AS's default audience, in no table (§4.3.3; RFC 8707 §2 "missing"; ninth review, G3). Not the
+        // single listed resource either: an ID-JAG asserts only what its client asked for.
+        if resources.isEmpty, !settings.resources.isEmpty {
+            throw OAuthError.invalidTarget(
+                "an ID-JAG for '\(peer.name)' must name its 'resource', one of those listed for it (RFC 8707 §2; MCP Enterprise-Managed Authorization §7.6)"
             )
         }
 

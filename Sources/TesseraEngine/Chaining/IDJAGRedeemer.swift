@@ -11,8 +11,8 @@ import TesseraStorage
 /// ``IDJAGTrust`` settings and keys); its `alg` and signature; `aud` exactly our issuer, a string or
 /// a one-element array (§4.4.1, audience injection); `exp` (≤ the accepted lifetime), `nbf`,
 /// `iat`, `sub`, `jti`; `client_id` = the authenticated client (§4.4.1); the `cnf` key proven
-/// (§8.6); `resource` within the peer's table and covering the requested ones (EMA §7.6). The
-/// `jti` is spent in the commit that records the access token (single use per issuer, durable,
+/// (§8.6); `resource` within the peer's table (naming none when it lists any is `invalid_target`) and covering the requested ones
+/// (EMA §7.6). The `jti` is spent in the commit that records the access token (single use per issuer, durable,
 /// until `exp`; EMA §7.4.2). The subject is
 /// mapped as for chaining, the scope is the ID-JAG's ∩ the requested ∩ the client's ∩ the peer's
 /// cap ∩ the chaining policy, the `authorization_details` at most the ID-JAG's (narrowed by the request
@@ -196,8 +196,9 @@ struct IDJAGRedeemer: Sendable {
     }
 
     /// The access token's audience (EMA §5.1): the requested resources, each named by the ID-JAG;
-    /// else the ID-JAG's; each in the peer's table. An ID-JAG without `resource` yields our default audience,
-    /// or `invalid_target` when the client must name its resources (``ResourceIndicatorRequirement``).
+    /// else the ID-JAG's; each in the peer's table. An ID-JAG without `resource` is `invalid_target` when the peer's
+    /// table lists resources (RFC 8707 §2); with an empty table it yields our default audience, or `invalid_target`
+    /// when the client must name its resources (``ResourceIndicatorRequirement``).
     private func grantedResources(
         _ claims: JWTClaimSet,
         requested: [String],
@@ -211,6 +212,13 @@ struct IDJAGRedeemer: Sendable {
         case .string(let value)?: named = [value]
         case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }) && !items.isEmpty: named = items.compactMap(\.stringValue)
         default: throw OAuthError.invalidGrant("ID-JAG 'resource' must be a URI or an array of URIs")
+        }
+        // Listed resources bind every ID-JAG from this IdP: one naming none gets no token for our default audience,
+        // which is in no table (RFC 8707 §2 "missing"; ninth review, G3).
+        if named.isEmpty, !settings.resources.isEmpty {
+            throw OAuthError.invalidTarget(
+                "the ID-JAG names no 'resource', and this server issues tokens from this IdP's ID-JAGs only for the resources listed for it (RFC 8707 §2)"
+            )
         }
         if let unknown = named.first(where: { !settings.resources.contains($0) }) {
             throw OAuthError.invalidGrant(

@@ -8,7 +8,8 @@ public import TesseraProtocol
 public struct IDJAGTrust: Sendable, Hashable {
     /// The protected resources (RFC 8707) an ID-JAG between us and this peer may name: the
     /// (`audience`, `resource`) table the IdP keeps and the resources the resource AS accepts.
-    /// Empty = ID-JAGs name no `resource`.
+    /// Empty = ID-JAGs name no `resource`; listed = every ID-JAG names one or more of them, at both ends (an ID-JAG
+    /// naming none is `invalid_target`, RFC 8707 §2: it would get the resource AS's default audience).
     public var resources: [String] = []
     /// The clients that may obtain ID-JAGs for this peer (a policy, ``ConfiguredPolicies``).
     public var clients: [String] = []

@@ -35,7 +35,7 @@ struct JWTBearerGrant: EvidenceHandler {
         guard case .jwtGrant(let assertion) = request.evidence else { throw OAuthError.invalidRequest("an assertion is required") }
         let jws: CompactJWS
         do { jws = try CompactJWS(parsing: assertion) } catch { throw OAuthError.invalidGrant("assertion is not a JWS: \(error.message)") }
-        let typ = jws.header.typ.map(Self.normalizedType)
+        let typ = jws.header.normalizedType
         if typ == IDJAGTrust.type { return try await idJAG.redeem(jws, request: request, client: client, key: key, context: context) }
         if let typ, Self.refusedTypes.contains(typ) {
             throw OAuthError.invalidGrant(
@@ -144,17 +144,6 @@ struct JWTBearerGrant: EvidenceHandler {
             throw OAuthError.invalidGrant("assertion 'jti' was already used: a grant is redeemed once")
         }
         return minted.response
-    }
-
-    /// `typ` lower-cased without `application/` (RFC 7515 §4.1.9), wherever it appears, as before; Foundation's
-    /// `replacingOccurrences` only for a `typ` with a "/" (issue 22: it was ~1 % of a redemption).
-    /// - Parameter typ: The header's `typ`.
-    /// - Returns: The compared form.
-    static func normalizedType(_ typ: String) -> String {
-        let lowered = typ.lowercased()
-        // No "/" (the common `JWT`, `oauth-id-jag+jwt`): nothing to remove.
-        guard lowered.utf8.contains(UInt8(ascii: "/")) else { return lowered }
-        return lowered.replacingOccurrences(of: "application/", with: "")
     }
 
     /// RFC 7523 §3 items 2–7 after the signature verified. Returns the `jti` and `exp`.

@@ -58,9 +58,13 @@ actor TrustKeys {
         guard let named = document["issuer"]?.stringValue, UnicodeNFC.identical(named, issuer) else {
             throw OAuthError(code, "the metadata at the configured URL names another issuer than \(issuer)")
         }
-        guard let jwksURI = document["jwks_uri"]?.stringValue, let components = URLComponents(string: jwksURI),
-            components.scheme == "https" || components.scheme == "http", components.host?.isEmpty == false
+        // RFC 3986 §3.1: the scheme is case-insensitive, so `HTTPS://…` is read as `https://…` before every check
+        // (ninth review: it was refused as unusable); the origin and outbound checks then see the canonical URL.
+        guard let published = document["jwks_uri"]?.stringValue, let components = URLComponents(string: published),
+            let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http", components.host?.isEmpty == false,
+            published.lowercased().hasPrefix(scheme + ":")
         else { throw OAuthError(code, "the metadata of \(issuer) has no usable jwks_uri") }
+        let jwksURI = scheme + published.dropFirst(scheme.count)
         let found = Discovered(url: jwksURI, guarded: !LearnedPeerURL.sameOrigin(jwksURI, as: url))
         discovered[url] = (found, now())
         return found

@@ -108,9 +108,7 @@ public struct ClientAuthenticator: Sendable {
         do { jws = try CompactJWS(parsing: assertion) } catch {
             throw OAuthError.invalidClient("client_assertion is not a valid JWS: \(error.message)")
         }
-        if let typ = jws.header.typ,
-            !["jwt", ClientAssertionClaims.type].contains(typ.lowercased().replacingOccurrences(of: "application/", with: ""))
-        {
+        if let typ = jws.header.typ, !["jwt", ClientAssertionClaims.type].contains(JOSEHeader.normalizedType(typ)) {
             throw OAuthError.invalidClient("client_assertion has typ '\(typ.prefix(40))', not \(ClientAssertionClaims.type)")
         }
         guard let unverified = try? JSONDecoder().decode(ClientAssertionClaims.self, from: jws.payload), let issuer = unverified.iss else {

@@ -10,8 +10,9 @@ import TesseraProtocol
 /// `/authorize/{id}` (CSRF-protected), and the browser goes back with `code`, `state` and `iss`
 /// (RFC 9207). Errors before the redirect URI is verified are pages, never redirects.
 struct AuthorizationRoutes: Sendable {
-    let service: AuthorizationCodeService
+    let engine: GrantEngine
     let people: PeopleService
+    var service: AuthorizationCodeService { engine.authorization }
 
     let cookie: SessionCookie
     /// The languages of the pages (`Accept-Language`, RFC 9110 §12.5.4).
@@ -102,7 +103,8 @@ struct AuthorizationRoutes: Sendable {
             return PageLayout.message(.wrongTitle, .formIncomplete, m, status: .badRequest, kind: "error")
         }
         do {
-            let location = try await service.decide(
+            // A denial withdraws the remembered consent it refuses (`prompt=consent`), through the one revocation.
+            let location = try await engine.decideAuthorization(
                 id: id,
                 username: username,
                 approve: approve,

@@ -38,8 +38,13 @@ struct UserInfoRoute: Sendable {
         let (scheme, token) = headers.count == 1 ? Self.credentials(headers[0]) : ("", "")
         switch scheme {
         case "bearer":
-            // A refusal is answered with the RFC 6750 §3 challenge by the OAuth door's ``DoorErrors``.
-            return OAuthResponses.json(try await engine.userInfo(accessToken: token))
+            // A refusal is answered with the RFC 6750 §3 challenge by the OAuth door's ``DoorErrors``; a DPoP-bound
+            // token's with the `DPoP` challenge it needs (RFC 9449 §7.1, §7.2).
+            do {
+                return OAuthResponses.json(try await engine.userInfo(accessToken: token))
+            } catch let refusal as DPoPBoundTokenRefusal {
+                return Self.dpopRefusal(refusal.error, algorithms: engine.dpop.supportedAlgorithms)
+            }
         case "dpop":
             let proof = DPoPPresentation(headerValues: request.headers[values: .dpop], method: request.method.rawValue, uri: endpoint)
             do {
