@@ -122,12 +122,18 @@ customer_entries = st.builds(
     st.lists(st.sampled_from(["read", "write", "delete"]), min_size=1, max_size=3, unique=True),
     st.one_of(st.none(), st.lists(st.sampled_from(RESOURCES), min_size=1, max_size=3, unique=True)),
 )
+def cedar_entry(text):
+    return {"type": "payment_initiation", "rarFormat": "cedar", "policySet": text}
+
+
+forbidding_sets = st.tuples(st.lists(permits, min_size=1, max_size=2, unique=True), st.lists(forbids, min_size=1, max_size=2, unique=True)).map(
+    lambda pf: "\n".join(pf[0] + pf[1])
+)
 parent_details = st.one_of(
     st.none(),
-    st.lists(
-        st.one_of(customer_entries, cedar_sets.map(lambda text: {"type": "payment_initiation", "rarFormat": "cedar", "policySet": text})),
-        min_size=1, max_size=2,
-    ),
+    st.lists(st.one_of(customer_entries, cedar_sets.map(cedar_entry)), min_size=1, max_size=2),
+    # Two Cedar entries the RS merges: the second's forbids constrain the first's permits (review round 10, H1).
+    st.tuples(cedar_sets.map(cedar_entry), forbidding_sets.map(cedar_entry)).map(list),
 )
 parents = st.fixed_dictionaries({
     "scope": st.lists(st.sampled_from(SCOPES), min_size=1, max_size=4, unique=True),
