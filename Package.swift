@@ -162,6 +162,8 @@ let package = Package(
             name: "TesseraTesting",
             dependencies: [
                 "TesseraServer",
+                // The resource server's enforcer: a test judges a granted Cedar set as the RS would (CedarDocsFixtures).
+                "TesseraResource",
                 "Cedar",
                 "HTTPMessageSignatures",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -122,12 +122,18 @@ customer_entries = st.builds(
     st.lists(st.sampled_from(["read", "write", "delete"]), min_size=1, max_size=3, unique=True),
     st.one_of(st.none(), st.lists(st.sampled_from(RESOURCES), min_size=1, max_size=3, unique=True)),
 )
+def cedar_entry(text):
+    return {"type": "payment_initiation", "rarFormat": "cedar", "policySet": text}
+
+
+forbidding_sets = st.tuples(st.lists(permits, min_size=1, max_size=2, unique=True), st.lists(forbids, min_size=1, max_size=2, unique=True)).map(
+    lambda pf: "\n".join(pf[0] + pf[1])
+)
 parent_details = st.one_of(
     st.none(),
-    st.lists(
-        st.one_of(customer_entries, cedar_sets.map(lambda text: {"type": "payment_initiation", "rarFormat": "cedar", "policySet": text})),
-        min_size=1, max_size=2,
-    ),
+    st.lists(st.one_of(customer_entries, cedar_sets.map(cedar_entry)), min_size=1, max_size=2),
+    # Two Cedar entries the RS merges: the second's forbids constrain the first's permits (review round 10, H1).
+    st.tuples(cedar_sets.map(cedar_entry), forbidding_sets.map(cedar_entry)).map(list),
 )
 parents = st.fixed_dictionaries({
     "scope": st.lists(st.sampled_from(SCOPES), min_size=1, max_size=4, unique=True),
@@ -139,7 +145,7 @@ parents = st.fixed_dictionaries({
 requests_ = st.fixed_dictionaries({
     "scope": st.sampled_from(["omit", "narrow", "widen"]),
     "target": st.sampled_from(["omit", "narrow", "widen", "issuer"]),
-    "details": st.sampled_from(["omit", "narrow", "widen", "drop-member", "drop-forbids"]),
+    "details": st.sampled_from(["omit", "narrow", "widen", "drop-member", "drop-forbids", "drop-entry"]),
     "key": st.sampled_from(["omit", "same", "other"]),
     "seed": st.integers(min_value=0, max_value=2**16),
 })
@@ -158,6 +164,9 @@ def derive_details(parent_entries, mode, rng):
         if mode in ("widen", "drop-member") and not parent_entries:
             return [{"type": "payment_initiation", "rarFormat": "cedar", "policySet": permit(["cancel"], None, None)}]
         return None
+    if mode == "drop-entry":
+        # Some of the parent's entries, whole: a sibling's forbid must still hold for them (review round 10, H1).
+        return [dict(entry) for entry in rng.sample(parent_entries, rng.randint(1, len(parent_entries)))]
     out = []
     for entry in parent_entries:
         entry = dict(entry)
@@ -273,6 +282,16 @@ def check(parent, child, proven_jkt, same_key_required):
                     assert any(allows(h, sample) for h in held), ("the child's Cedar set permits what the parent's does not", sample, entry, held)
         else:
             assert covered(entry, parent_entries), ("a RAR entry beyond the parent's", entry, parent_entries)
+    # The resource server enforces a token's Cedar entries as one set (GrantedPolicyEnforcer merges them), so a
+    # forbid in one entry constrains the others: the child's merged set permits nothing the parent's merged set
+    # does not (security review round 10, H1: a child asking for a sibling entry only had dropped its forbid).
+    merged = lambda entries: "\n".join(e["policySet"] for e in entries if e.get("rarFormat") == "cedar")  # noqa: E731
+    child_set, parent_set = merged(child.get("authorization_details") or []), merged(parent_entries)
+    if child_set:
+        for sample in SAMPLES:
+            STATS["cedar_checks"] += 1
+            if allows(child_set, sample):
+                assert allows(parent_set, sample), ("the child's merged Cedar entries permit what the parent's do not", sample, child, parent)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -236,6 +236,8 @@ public struct AuthorizationCodeService: Sendable {
         var details: [JSONValue]?
         let keptDetails = (request.authorizationDetails ?? []).enumerated().filter { approvedDetails?.contains($0.offset) ?? true }
             .map(\.element)
+        // An unticked entry, or a remembered consent answering for fewer entries, leaves its forbids in force (H6).
+        let forbidding = try await forbiddingDetails(request, rememberedConsent: rememberedConsent, subject: username)
         do {
             // The authorization endpoint's question again, now with the approving person as `user`: an owner's
             // rule naming the person refuses the approval, and no code is issued for it.
@@ -245,7 +247,8 @@ public struct AuthorizationCodeService: Sendable {
             try scopeCheck.refuseForbiddenTypes(of: keptDetails, question: question)
             // RFC 9396 §7: granted for this person now that they are known (Cedar pins the principal).
             if !keptDetails.isEmpty {
-                details = try authorizationDetails.grant(keptDetails, to: .init(clientID: request.clientID, subject: username))
+                let granted = try authorizationDetails.grant(keptDetails, to: .init(clientID: request.clientID, subject: username))
+                details = CedarForbidCarry.carry(from: forbidding, into: granted)
             }
         } catch let error as OAuthError {
             return Self.errorRedirect(request.redirectURI, error, state: request.state, issuer: configuration.issuer)
@@ -268,7 +271,7 @@ public struct AuthorizationCodeService: Sendable {
             request: request,
             subject: username,
             scope: scope,
-            details: keptDetails,
+            details: CedarForbidCarry.carry(from: forbidding, into: keptDetails),
             at: current
         )
         try await store.linkConsent(id: consentID, grantID: grantID)

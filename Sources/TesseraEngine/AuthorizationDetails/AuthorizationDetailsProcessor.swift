@@ -174,7 +174,8 @@ public struct AuthorizationDetailsProcessor: Sendable {
     /// Checks that `requested` asks for no more than `granted` (a refresh, RFC 9396 §7, or any token
     /// derived from another, RFC 8693 §2.1):
     /// each requested entry must be covered by one granted entry of its type. Returns what the
-    /// new token carries.
+    /// new token carries: those entries, with every `forbid` of the granted Cedar entries the resource
+    /// server would merge with them carried over (``CedarForbidCarry``; security review round 10, H1).
     public func narrow(_ requested: [JSONValue], within granted: [JSONValue]) throws(OAuthError) -> [JSONValue] {
         try Self.checkShape(requested)
         var result: [JSONValue] = []
@@ -214,7 +215,7 @@ public struct AuthorizationDetailsProcessor: Sendable {
                 result.append(entry)
             }
         }
-        return result
+        return CedarForbidCarry.carry(from: granted, into: result)
     }
 
     // MARK: - Helpers

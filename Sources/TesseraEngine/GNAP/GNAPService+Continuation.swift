@@ -125,6 +125,10 @@ extension GNAPService {
             try validateInteract(patch.interact)
             request = try await expandRegisteredReferences(in: request)
             interaction = try await modify(&grant, to: request, approved: approved, patch: patch, client: client, at: current)
+            // Still approved: the approved forbids stay in force for the rights kept (GNAPForbidCarry, review round 10 H1).
+            if let approved, grant.state == .approved {
+                request.accessToken = GNAPForbidCarry.carry(from: approved.accessToken, into: request.accessToken)
+            }
         } else if spending == nil {
             if current < grant.continueAfter { throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)") }
             // A person decided through an interaction with a finish method: the client learns of it, and

@@ -133,6 +133,9 @@ extension GNAPService {
         if let refusal = Self.refusal(decisions.decide(asked.question(.exchange, by: client, user: user, audiences: audiences.sorted()))) {
             return .denied(refusal)
         }
+        // Within the parent's rights: its forbids stay in force for the rights kept (GNAPForbidCarry, review round 10 H1).
+        var request = derivation.request
+        request.accessToken = GNAPForbidCarry.carry(from: held, into: tokens)
         let current = now()
         let grant = GNAPGrantRecord(
             id: TokenIssuer.sortableIdentifier(),
@@ -140,7 +143,7 @@ extension GNAPService {
             clientKey: try Self.encode(derivation.key),
             keyThumbprint: thumbprint,
             instanceID: serverID,
-            request: try Self.encode(derivation.request),
+            request: try Self.encode(request),
             continuationHash: nil,
             continueAfter: current,
             subject: parent.subject,
@@ -149,7 +152,7 @@ extension GNAPService {
             expiresAt: min(parent.expiresAt, current.addingTimeInterval(configuration.grantLifetime))
         )
         let (minted, issued) = try await mintTokens(
-            for: derivation.request,
+            for: request,
             grant: grant,
             parent: DerivedParent(jti: parent.jti, expiresAt: parent.expiresAt, audience: parent.audience)
         )

@@ -368,13 +368,15 @@ extension GNAPService {
             token.access = token.access.enumerated().compactMap { rightIndex, right -> GNAPAccessRight? in
                 guard approved.contains(rightKey(token: tokenIndex, right: rightIndex)) else { return nil }
                 guard let policies, let texts = cedarPolicies(of: right), case .object(var object) = right else { return right }
+                // A forbid is a condition on what is shared, never a choice: kept; a right with no permit ticked is left out.
                 let chosen = texts.enumerated().filter {
-                    policies.contains(policyKey(token: tokenIndex, right: rightIndex, policy: $0.offset))
+                    isForbid(policy: $0.element) || policies.contains(policyKey(token: tokenIndex, right: rightIndex, policy: $0.offset))
                 }
-                guard !chosen.isEmpty else { return nil }
+                guard chosen.contains(where: { !isForbid(policy: $0.element) }) else { return nil }
                 object.extra["policySet"] = .string(chosen.map(\.element).joined(separator: "\n\n"))
                 return .object(object)
             }
+            token.access = GNAPForbidCarry.carry(from: tokens.requests[tokenIndex].access, into: token.access)
             return token.access.isEmpty ? nil : token
         }
         switch tokens {

@@ -20,8 +20,10 @@ enum ConsentCards {
         }
         for (index, item) in preview.items.enumerated() {
             let key = id(index)
+            // A forbid is a condition on what is shared, never a permission to untick (security review round 10, H6).
+            let fixed = item.explanation.effect == .forbid
             let head: HTML =
-                tickable
+                tickable && !fixed
                 ? """
                 <input type="checkbox" name="policy" value="\(key)" id="\(key)" checked>\
                 <label for="\(key)" class="sentence">\(sentence(item.explanation))</label>
@@ -30,6 +32,7 @@ enum ConsentCards {
             cards.append(
                 """
                 <div class="card policy \(item.explanation.effect.rawValue)" id="card-\(key)">\(head)
+                \(fixed ? restriction(key: key, m) : .empty)
                 \(clauses(item.explanation, m))
                 \(narrowing(item.outcome, key: key, m))
                 \(exact(item, m))
@@ -38,6 +41,16 @@ enum ConsentCards {
             )
         }
         return HTML.join(cards)
+    }
+
+    /// The note on a `forbid`'s card: a restriction that always applies to what is shared, whatever is unticked
+    /// (the server keeps it for every entry or right the resource server merges it with; docs/rar-cedar.md).
+    /// - Parameters:
+    ///   - key: the card's key.
+    ///   - m: the page's catalog.
+    /// - Returns: the note.
+    static func restriction(key: String, _ m: MessageCatalog) -> HTML {
+        "<p class=\"fixed\" id=\"fixed-\(key)\">\(m(.cardFixedRestriction))</p>"
     }
 
     /// "User "alice" may initiate the payment on creditor "…"" with a period or a colon.

@@ -197,6 +197,12 @@ enum InteractionPages {
             cards = HTML.join(
                 policies.enumerated().map { index, policy -> HTML in
                     let key = GNAPService.policyKey(token: token, right: rightIndex, policy: index)
+                    guard !GNAPService.isForbid(policy: policy) else {
+                        return """
+                            <div class="card policy forbid" id="card-\(key)"><p>\(m(.consentPolicyNumber, ["number": "\(index + 1)"]))</p>
+                            \(ConsentCards.restriction(key: key, m))<pre>\(policy)</pre></div>
+                            """
+                    }
                     return """
                         <div class="card policy" id="card-\(key)"><input type="checkbox" name="policy" value="\(key)" id="\(key)" checked>
                         <label for="\(key)">\(m(.consentPolicyNumber, ["number": "\(index + 1)"]))</label><pre>\(policy)</pre></div>

@@ -61,7 +61,8 @@ extension MessageCatalog {
             .consentDeny: "Ablehnen",
             .consentReference: "Verweis",
             .consentPredefined: "ein vordefiniertes Zugriffsrecht",
-            .consentPolicyNote: "Jede Richtlinie unten ist eine Berechtigung; entfernen Sie das Häkchen, um sie auszulassen.",
+            .consentPolicyNote:
+                "Jede Berechtigung unten ist eine Richtlinie; entfernen Sie das Häkchen, um sie auszulassen. Eine Einschränkung gilt immer.",
             .consentPolicyNumber: "Richtlinie {number}",
             .consentMeans: "Bedeutet",
             .consentNoPermissions: "Keine besonderen Berechtigungen.",
@@ -84,6 +85,8 @@ extension MessageCatalog {
             .cardAsGrantedConditions: "Wie gewährt: {sentence}, mit den Bedingungen oben.",
             .cardGrantedCedar: "So gewährt dieser Server sie:",
             .cardShowExact: "Genaue Richtlinie anzeigen",
+            .cardFixedRestriction:
+                "Eine Einschränkung, keine Berechtigung: Sie gilt immer für das, was Sie teilen, auch wenn Sie Häkchen entfernen.",
             .listOr: "oder",
             .memberActions: "Aktionen",
             .memberLocations: "Orte",

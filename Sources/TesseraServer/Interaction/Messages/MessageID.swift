@@ -81,6 +81,7 @@ enum MessageID: String, CaseIterable, Sendable {
     case cardAsGrantedConditions = "card.as_granted_conditions"
     case cardGrantedCedar = "card.granted_cedar"
     case cardShowExact = "card.show_exact"
+    case cardFixedRestriction = "card.fixed_restriction"
     case listOr = "card.list_or"
     case memberActions = "member.actions"
     case memberLocations = "member.locations"
