@@ -90,12 +90,26 @@ class Person:
 
 @pytest.mark.parametrize(
     "uri",
-    ["javascript:alert(1)//x", "data:text/html,<script>x</script>", "file:///etc/passwd", "http://evil.example/cb", "https://cb.example/#frag"],
+    [
+        "javascript:alert(1)//x", "data:text/html,<script>x</script>", "file:///etc/passwd", "http://evil.example/cb",
+        "https://cb.example/#frag", "intent://cb.example/x", "blob:https://cb.example/x", "myapp:/cb", "https:/no-host",
+    ],
 )
 def test_dangerous_redirect_finish_uris_are_refused(server, uri):
     client = Client("attack-finish")
     response = grant(server, client, {"start": ["redirect"], "finish": {"method": "redirect", "uri": uri, "nonce": "n0nce-value-1"}})
     gnap_error(response, 400, "invalid_request")
+
+
+def test_an_app_scheme_finish_uri_is_accepted(server):
+    """RFC 9635 §2.5.2 allows an app-specific scheme; RFC 8252 §7.1 names it after a domain the app controls, reversed,
+    with no host (`com.example.app:/cb`). It used to be refused for having no host, though docs/gnap-interaction.md
+    promised it."""
+    client = Client("app-finish")
+    finish = {"method": "redirect", "uri": "com.example.app:/gnap/done", "nonce": "n0nce-value-app"}
+    response = grant(server, client, {"start": ["redirect"], "finish": finish})
+    assert response.status_code == 200, response.text
+    assert "redirect" in response.json()["interact"]
 
 
 def test_unknown_finish_method_and_hash_method_are_refused(server):

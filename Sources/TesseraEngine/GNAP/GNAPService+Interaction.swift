@@ -23,25 +23,33 @@ extension GNAPService {
             throw GNAPError(.invalidInteraction, "finish method '\(finish.method.prefix(32))' is not supported (redirect, push)")
         }
         guard let uri = finish.uri, uri.utf8.count <= 2048, let url = URLComponents(string: uri), let scheme = url.scheme?.lowercased(),
-            let host = url.host, !host.isEmpty, url.fragment == nil, url.user == nil, url.password == nil
+            url.fragment == nil, url.user == nil, url.password == nil
         else {
             throw GNAPError(
                 .invalidRequest,
                 "interact.finish.uri must be an absolute URI without fragment or credentials (RFC 9635 §2.5.2)"
             )
         }
+        let web = scheme == "https" || scheme == "http"
+        let host = url.host ?? ""
+        guard !web || !host.isEmpty else {
+            throw GNAPError(.invalidRequest, "an http(s) interact.finish.uri needs a host (RFC 9635 §2.5.2)")
+        }
         switch finish.method {
         case "push":
-            guard scheme == "https" || scheme == "http" else {
-                throw GNAPError(.invalidRequest, "a push finish URI must be http(s) (RFC 9635 §4.2.2)")
-            }
+            guard web else { throw GNAPError(.invalidRequest, "a push finish URI must be http(s) (RFC 9635 §4.2.2)") }
         default:
-            // RFC 9635 §2.5.2: HTTPS, a host local to the browser, or an app-specific scheme.
+            // RFC 9635 §2.5.2: HTTPS, a host local to the browser, or an app-specific scheme — one named after a
+            // domain its app controls, in reverse order (RFC 8252 §7.1: `com.example.app:/cb`), which no scheme a
+            // browser runs (`javascript`, `data`, `file`, `blob`, `intent`) is.
             if scheme == "http", !["localhost", "127.0.0.1", "[::1]", "::1"].contains(host.lowercased()) {
                 throw GNAPError(.invalidRequest, "a redirect finish URI must be https, loopback http, or an app scheme (RFC 9635 §2.5.2)")
             }
-            guard !["javascript", "data", "file", "vbscript", "blob"].contains(scheme) else {
-                throw GNAPError(.invalidRequest, "the finish URI scheme '\(scheme)' is refused")
+            guard web || scheme.contains(".") else {
+                throw GNAPError(
+                    .invalidRequest,
+                    "the finish URI scheme '\(scheme.prefix(32))' is refused: an app scheme is a reverse domain name such as com.example.app (RFC 8252 §7.1)"
+                )
             }
         }
         let nonce = finish.nonce
