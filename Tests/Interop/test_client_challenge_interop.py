@@ -197,9 +197,12 @@ def test_high_value_payment_needs_a_mandate_from_the_home_as(tessera, documents,
     mandate = jwt.encode(
         {"alg": "ES256", "kid": "home-1"},
         {"iss": HOME_AS, "sub": "alice", "aud": ISSUER, "client_id": agent.id, "scope": "payments",
+         "authorization_details": json.loads(details),
          "nonce": requirement["nonce"], "jti": str(uuid.uuid4()), "iat": now, "exp": now + 60},
         home_key,
     )
+    # The requirement shows the details to be mandated (review round 10, H3).
+    assert requirement["authorization_details"] == json.loads(details)
     third = agent.token(tessera, authorization_details=details, challenge_session=second.json()["challenge_session"], challenge_evidence=mandate)
     assert third.status_code == 200, third.text
 
