@@ -43,27 +43,73 @@ import Testing
         _ body: @escaping @Sendable (any TestClientProtocol, String) async throws -> Void
     ) async throws {
         let documents = ClientMetadataDocumentServer()
-        let homeKeys = PublicJWKSet(keys: [Self.home.publicJWK])
         try await documents.run { base in
             let clientID = base + "/agent.json"
             documents.set("/agent.json", json: Self.document(clientID))
-            let app = try await TestServer.build(now: clock.closure) { configuration in
-                Flow.configure(&configuration)
-                configuration.issuer = Self.issuer
-                configuration.clientMetadataDocumentsEnabled = true
-                configuration.clientMetadata.allowHTTP = true
-                configuration.clientMetadata.allowedGrantTypes = [.authorizationCode, .refreshToken]
-                configuration.clientMetadata.allowedScopes = ["openid", "read", "write", "payments"]
-                configuration.outboundPolicy = OutboundAddressPolicy(allowedNetworks: [IPNetwork("127.0.0.1/32")!])
-                configuration.clientChallenges.policy = Self.policy
-                configuration.clientChallenges.mandateIssuers = [.init(issuer: Self.home.id, jwks: homeKeys)]
-                configuration.authorizationDetailsTypes.append(
-                    AuthorizationDetailsTypeDefinition(type: "payment_initiation", requiredMembers: ["instructedAmount"])
-                )
-            }
-            try await app.application.test(.router) { client in try await body(client, clientID) }
+            try await withServer(policy: Self.policy) { client in try await body(client, clientID) }
         }
     }
+
+    /// Tessera for the metadata-document client, with `policy` as the client-challenge policy, on `database`
+    /// (in memory by default).
+    func withServer(
+        policy: String?,
+        database: String? = nil,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let homeKeys = PublicJWKSet(keys: [Self.home.publicJWK])
+        let app = try await TestServer.build(now: clock.closure) { configuration in
+            Flow.configure(&configuration)
+            if let database { configuration.database = database }
+            configuration.issuer = Self.issuer
+            configuration.clientMetadataDocumentsEnabled = true
+            configuration.clientMetadata.allowHTTP = true
+            configuration.clientMetadata.allowedGrantTypes = [.authorizationCode, .refreshToken]
+            configuration.clientMetadata.allowedScopes = ["openid", "read", "write", "payments"]
+            configuration.outboundPolicy = OutboundAddressPolicy(allowedNetworks: [IPNetwork("127.0.0.1/32")!])
+            configuration.clientChallenges.policy = policy
+            configuration.clientChallenges.mandateIssuers = [.init(issuer: Self.home.id, jwks: homeKeys)]
+            configuration.authorizationDetailsTypes.append(
+                AuthorizationDetailsTypeDefinition(type: "payment_initiation", requiredMembers: ["instructedAmount"])
+            )
+        }
+        try await app.application.test(.router) { client in try await body(client) }
+    }
+
+    /// A refresh family that holds a scope the policy refuses (issued before the rule was written) is refused at
+    /// a refresh that does not name the scope, and at one that narrows it away: the new refresh token would
+    /// still carry it.
+    @Test func aRefreshFamilyHoldingARefusedScopeIsRefusedWithoutNamingIt() async throws {
+        let documents = ClientMetadataDocumentServer()
+        let database =
+            "sqlite:" + FileManager.default.temporaryDirectory.appendingPathComponent("tessera-h2-\(UUID().uuidString).sqlite").path
+        try await documents.run { base in
+            let clientID = base + "/agent.json"
+            documents.set("/agent.json", json: Self.document(clientID))
+            let refresh = Box()
+            try await withServer(policy: nil, database: database) { client in
+                let browser = Flow.Browser(client)
+                try await browser.signIn()
+                let uri = Flow.authorizeURI(client: clientID, redirect: Flow.spaCallback, scope: "openid read write")
+                let code = try #require(Flow.query(try await Flow.approve(browser, uri))["code"])
+                let (status, body) = try await Flow.redeem(client, code: code, redirect: Flow.spaCallback, auth: nil, clientID: clientID)
+                #expect(status == .ok, "\(body)")
+                refresh.value = try #require(body["refresh_token"] as? String)
+            }
+            try await withServer(policy: Self.policy, database: database) { client in
+                for narrowed in [nil, "read"] {
+                    var form = [("grant_type", "refresh_token"), ("refresh_token", refresh.value), ("client_id", clientID)]
+                    if let narrowed { form.append(("scope", narrowed)) }
+                    let (status, body) = try await Flow.token(client, form, auth: nil)
+                    #expect(status == .badRequest, "\(body)")
+                    #expect(body["error"] as? String == "unauthorized_client", "\(body)")
+                }
+            }
+        }
+    }
+
+    /// A value carried from one server's run to the next.
+    final class Box: @unchecked Sendable { var value = "" }
 
     static func details(_ amount: String) -> String {
         #"[{"type":"payment_initiation","instructedAmount":{"currency":"EUR","amount":"\#(amount)"}}]"#
