@@ -81,8 +81,9 @@ import Testing
     /// still carry it.
     @Test func aRefreshFamilyHoldingARefusedScopeIsRefusedWithoutNamingIt() async throws {
         let documents = ClientMetadataDocumentServer()
-        let database =
-            "sqlite:" + FileManager.default.temporaryDirectory.appendingPathComponent("tessera-h2-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-h2-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = "sqlite:" + path
         try await documents.run { base in
             let clientID = base + "/agent.json"
             documents.set("/agent.json", json: Self.document(clientID))
