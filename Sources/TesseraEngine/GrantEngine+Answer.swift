@@ -32,7 +32,11 @@ extension GrantEngine {
             return .denied(Refusal(.clientNotEntitled, "this client is not allowed to use grant_type \(grantType)"))
         }
         do {
-            if let challenges { try await challenges.admit(request, client: registered, key: client.provenKey) }
+            if let challenges {
+                // Judged on the rights the token will carry: a code's or a refresh family's, not only the parameters presented.
+                let rights = try await handler.challengedRights(request, client: registered, context: context)
+                try await challenges.admit(request, rights: rights, client: registered, key: client.provenKey)
+            }
             let tokens = try await handler.handle(request, client: registered, key: client.provenKey, context: context)
             return .granted(
                 .init(tokens: [.init(oauth: tokens)], dropped: Self.dropped(asked: request.rights.scope, granted: tokens.scope))

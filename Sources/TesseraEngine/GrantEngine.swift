@@ -44,7 +44,7 @@ public struct GrantEngine: Sendable {
     /// DPoP proof verification for the token endpoint (RFC 9449 §5).
     public let dpop: DPoPService
     /// The OAuth authorization endpoint and pushed requests (RFC 6749 §4.1, RFC 9126).
-    public let authorization: AuthorizationCodeService
+    public internal(set) var authorization: AuthorizationCodeService
     /// "Is this our active access token, with what rights", for every door (issue 19).
     public let ledger: TokenLedger
     /// The one decision point both doors ask (docs/policy.md).

@@ -197,11 +197,53 @@ def test_high_value_payment_needs_a_mandate_from_the_home_as(tessera, documents,
     mandate = jwt.encode(
         {"alg": "ES256", "kid": "home-1"},
         {"iss": HOME_AS, "sub": "alice", "aud": ISSUER, "client_id": agent.id, "scope": "payments",
+         "authorization_details": json.loads(details),
          "nonce": requirement["nonce"], "jti": str(uuid.uuid4()), "iat": now, "exp": now + 60},
         home_key,
     )
+    # The requirement shows the details to be mandated (review round 10, H3).
+    assert requirement["authorization_details"] == json.loads(details)
     third = agent.token(tessera, authorization_details=details, challenge_session=second.json()["challenge_session"], challenge_evidence=mandate)
     assert third.status_code == 200, third.text
+
+
+def _through_attestation(agent, tessera, details):
+    """Answers the first-seen attestation challenge and returns the mandate challenge that follows."""
+    first = agent.token(tessera, authorization_details=details).json()
+    assert first["authorization_requirement"]["type"] == ATTESTATION, first
+    second = agent.token(
+        tessera, authorization_details=details,
+        challenge_session=first["challenge_session"], challenge_evidence=agent.attestation(first["authorization_requirement"]["nonce"]),
+    )
+    assert second.status_code == 403, second.text
+    assert second.json()["authorization_requirement"]["type"] == MANDATE
+    return second.json()
+
+
+@pytest.mark.parametrize("mandated", [[{"type": "payment_initiation", "instructedAmount": {"currency": "EUR", "amount": "10"}}], None])
+def test_a_mandate_for_less_does_not_clear_a_large_payment(tessera, documents, home_key, mandated):
+    """Review round 10, H3: a mandate for EUR 10 (or one naming no details) answered a EUR 900,000 challenge."""
+    agent = Agent(documents, f"/agents/cheap-{uuid.uuid4().hex[:8]}.json")
+    details = json.dumps([{"type": "payment_initiation", "instructedAmount": {"currency": "EUR", "amount": "900000"}}])
+    challenge = _through_attestation(agent, tessera, details)
+    assert challenge["authorization_requirement"]["authorization_details"] == json.loads(details)
+    now = int(time.time())
+    claims = {"iss": HOME_AS, "sub": "alice", "aud": ISSUER, "client_id": agent.id, "scope": "payments",
+              "nonce": challenge["authorization_requirement"]["nonce"], "jti": str(uuid.uuid4()), "iat": now, "exp": now + 60}
+    if mandated is not None:
+        claims["authorization_details"] = mandated
+    mandate = jwt.encode({"alg": "ES256", "kid": "home-1"}, claims, home_key)
+    refused = agent.token(tessera, authorization_details=details, challenge_session=challenge["challenge_session"], challenge_evidence=mandate)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"] == "unauthorized_client"
+
+
+@pytest.mark.parametrize("amount", ["5000 ", "5,000.00", "\uff15\uff10\uff10\uff10"])
+def test_an_unreadable_amount_is_challenged(tessera, documents, amount):
+    """Review round 10, H4: amounts a payment API may read as 5000 are not read as 0."""
+    agent = Agent(documents, f"/agents/odd-{uuid.uuid4().hex[:8]}.json")
+    details = json.dumps([{"type": "payment_initiation", "instructedAmount": {"currency": "EUR", "amount": amount}}])
+    _through_attestation(agent, tessera, details)
 
 
 def test_agent_without_challenge_support_is_unauthorized(tessera, documents):

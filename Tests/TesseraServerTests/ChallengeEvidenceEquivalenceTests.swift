@@ -44,6 +44,7 @@ extension ClientChallengeTests {
                     "iss": .string(home.id), "sub": .string("alice"), "aud": .string(Self.issuer), "client_id": .string(mandatedClient),
                     "scope": .string("payments"), "nonce": .string(nonce), "jti": .string(UUID().uuidString),
                     "iat": .number(clock.now.timeIntervalSince1970), "exp": .number(clock.now.timeIntervalSince1970 + 60),
+                    "authorization_details": try JSONDecoder().decode(JSONValue.self, from: Data(details.utf8)),
                 ])
                 let form = Self.grant(
                     agent,

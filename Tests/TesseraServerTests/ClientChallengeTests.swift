@@ -345,6 +345,8 @@ import Testing
                 "iss": .string(home.id), "sub": .string("alice"), "aud": .string(issuer), "client_id": .string(agent.id),
                 "scope": .string("payments"), "nonce": .string(nonce), "jti": .string(UUID().uuidString),
                 "iat": .number(clock.now.timeIntervalSince1970), "exp": .number(clock.now.timeIntervalSince1970 + 60),
+                // The mandate covers the request's details (RFC 9396 §7; review round 10, H3).
+                "authorization_details": try JSONDecoder().decode(JSONValue.self, from: Data(details.utf8)),
             ])
             let retry = Self.grant(
                 agent,

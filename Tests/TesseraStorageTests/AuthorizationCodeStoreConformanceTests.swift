@@ -52,6 +52,25 @@ import Testing
         }
     }
 
+    /// Reading a code (the client-challenge policy judges its rights first) does not use it; a used or expired
+    /// code is not read.
+    @Test(arguments: StoreBackend.allCases)
+    func aCodeIsReadWithoutBeingUsed(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let store = stores.authorizationCodes
+            try await store.createCode(Self.code("c1"))
+            #expect(try await store.code(hash: "c1", at: Self.now)?.grantID == "g1")
+            #expect(try await store.code(hash: "c1", at: Self.now)?.usedAt == nil)
+            #expect(try await store.code(hash: "c1", at: Self.now.addingTimeInterval(61)) == nil, "expired")
+            #expect(try await store.code(hash: "unknown", at: Self.now) == nil)
+            guard case .redeemed = try await store.redeemCode(hash: "c1", at: Self.now) else {
+                Issue.record("reading it must leave it redeemable")
+                return
+            }
+            #expect(try await store.code(hash: "c1", at: Self.now) == nil, "used")
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func aCodeIsRedeemedOnceThenReportedAsReplayed(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in

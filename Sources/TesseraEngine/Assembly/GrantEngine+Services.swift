@@ -18,8 +18,10 @@ extension GrantEngine {
             stores: stores,
             authenticator: authenticator,
             decisions: decisions,
+            authorizationDetails: context.authorizationDetails,
             now: now
         )
+        authorization.challenges = challenges
     }
 
     /// Dynamic client registration (RFC 7591, RFC 7592) over the engine's client store.

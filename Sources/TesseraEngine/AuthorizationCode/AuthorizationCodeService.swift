@@ -63,6 +63,8 @@ public struct AuthorizationCodeService: Sendable {
     let authorizationDetails: AuthorizationDetailsProcessor
     let scopeCheck: ScopeCheck
     let now: @Sendable () -> Date
+    /// The client-challenge policy, whose outright refusals are met here too (``refuseByChallengePolicy(_:client:)``).
+    var challenges: ClientChallengeService?
 
     init(
         configuration: Configuration,
@@ -93,11 +95,12 @@ public struct AuthorizationCodeService: Sendable {
             return .errorPage("The request does not name an application (client_id is missing).")
         }
         let client: ClientRecord
+        let metadata: MetadataClient?
         do {
             guard clientID.utf8.count <= 255, let found = try await self.client(id: clientID) else {
                 return .errorPage("The application that sent you here is not registered with this server.")
             }
-            client = found.record
+            (client, metadata) = found
         } catch let error as OAuthError {
             // A metadata document that cannot be used: its reason is about the client's own document.
             return .errorPage("The application that sent you here could not be identified: \(error.message).")
@@ -134,6 +137,7 @@ public struct AuthorizationCodeService: Sendable {
         }
         do {
             let request = try validate(query, client: client, redirectURI: redirectURI)
+            try refuseByChallengePolicy(request, client: AuthenticatedClient(record: client, method: client.authMethod, metadata: metadata))
             return .consent(id: try await hold(request))
         } catch let error as OAuthError {
             return .redirect(Self.errorRedirect(redirectURI, error, state: state, issuer: configuration.issuer))
@@ -336,6 +340,7 @@ public struct AuthorizationCodeService: Sendable {
             )
         }
         let request = try validate(form, client: client, redirectURI: redirectURI)
+        try refuseByChallengePolicy(request, client: authenticated)
         let requestURI = Self.requestURIPrefix + TokenIssuer.randomIdentifier()
         let current = now()
         try await store.createRequest(

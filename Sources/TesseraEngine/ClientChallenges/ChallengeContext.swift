@@ -15,36 +15,38 @@ enum ChallengeContext {
         "authorization_details_types": "authorizationDetailsTypes", "largest_amount": "largestAmount", "evidence": "evidence",
     ]
 
-    /// The `Challenge` context of a token request.
+    /// The `Challenge` context of a token request, judged on the rights the token will carry.
     /// - Parameters:
-    ///   - request: the token request.
+    ///   - rights: what the grant resolves to (``ChallengedRights``): the code's, the refresh family's, or the request's.
+    ///   - grantType: the grant type the rights are (or will be) asked with.
     ///   - client: the authenticated client.
-    ///   - key: the key the client proved with this request (DPoP), if any.
+    ///   - senderConstrained: whether the request proved a key (DPoP).
     ///   - satisfied: the requirement types already proven.
     ///   - now: the time.
     /// - Returns: the context.
     static func build(
-        request: AccessRequest,
+        rights: ChallengedRights,
+        grantType: String,
         client: AuthenticatedClient,
-        key: ProvenKey?,
+        senderConstrained: Bool,
         satisfied: Set<String>,
         now: Date
     ) -> [CedarString: CedarValue] {
-        let requested = request.rights.scope?.tokens ?? []
+        let requested = rights.scope
         let declared = client.metadata.map { Set(($0.document.scope ?? "").split(separator: " ").map(String.init)) }
         let firstSeen = client.metadata?.observation.firstSeenAt ?? client.record.createdAt
         let keysChanged = client.metadata?.observation.keysChangedAt.map { now.timeIntervalSince($0) < 86_400 } ?? false
-        let details = parsedDetails(request.presented["authorization_details"])
+        let details = (rights.authorizationDetails ?? []).compactMap { if case .object(let object) = $0 { object } else { nil } }
         return [
             "door": .string("oauth"),
-            "grantType": .string(CedarString(request.kind)),
+            "grantType": .string(CedarString(grantType)),
             "scopes": .set(Set(requested.map { .entity(EntityUID("Scope", $0)) })),
-            "audiences": strings(request.resources),
+            "audiences": strings(rights.resources),
             "clientAgeSeconds": .long(Int64(max(0, now.timeIntervalSince(firstSeen)).rounded(.down))),
             "metadataDocumentClient": .bool(client.metadata != nil),
             "scopeBeyondMetadata": .bool(declared.map { !Set(requested).isSubset(of: $0) } ?? false),
             "keysChangedRecently": .bool(keysChanged),
-            "senderConstrained": .bool(key != nil),
+            "senderConstrained": .bool(senderConstrained),
             "authorizationDetailsTypes": strings(details.compactMap { if case .string(let type) = $0["type"] { type } else { nil } }),
             "largestAmount": .long(details.map(largestAmount).max() ?? 0),
             "evidence": strings(Array(satisfied)),
@@ -55,30 +57,67 @@ enum ChallengeContext {
         .set(Set(values.map { .string(CedarString($0)) }))
     }
 
-    static func parsedDetails(_ text: String?) -> [[String: JSONValue]] {
-        guard let text, text.utf8.count <= 64 * 1024,
-            let value = try? JSONDecoder().decode([JSONValue].self, from: Data(text.utf8))
-        else { return [] }
-        return value.compactMap { if case .object(let object) = $0 { object } else { nil } }
-    }
+    /// What `largest_amount` is for an `amount` the server cannot read: the largest Long, so a policy bounding
+    /// amounts applies to it (fail closed) instead of reading it as 0 (review round 10, H4).
+    static let unreadableAmount = Int64.max
 
     /// The integer part of the largest `amount` member anywhere in a detail (RAR payment examples
-    /// put it in `instructedAmount.amount`, as a string or a number).
+    /// put it in `instructedAmount.amount`, as a string or a number). An `amount` that is neither a JSON number
+    /// nor a string in the JSON number grammar (RFC 8259 §6: no spaces, no grouping separators, no `+`, ASCII
+    /// digits only), or whose value is not finite, counts as ``unreadableAmount``: a payment API's own parser
+    /// might read "5000 ", "5,000.00" or "５０００" as 5000.
+    /// - Parameter object: one `authorization_details` entry.
+    /// - Returns: the integer part of its largest amount, 0 when it names none.
     static func largestAmount(_ object: [String: JSONValue]) -> Int64 {
         var largest: Int64 = 0
         func visit(_ value: JSONValue, key: String?) {
             switch value {
             case .object(let members): for (name, member) in members { visit(member, key: name) }
             case .array(let items): for item in items { visit(item, key: key) }
-            case .number(let number) where key == "amount" && number.isFinite:
-                largest = max(largest, Int64(clamping: Int(number.clamped(to: -9e15...9e15))))
-            case .string(let text) where key == "amount":
-                if let number = Double(text), number.isFinite { largest = max(largest, Int64(number.clamped(to: -9e15...9e15))) }
-            default: break
+            case _ where key != "amount": break
+            case .number(let number): largest = max(largest, integerPart(number))
+            case .string(let text): largest = max(largest, isJSONNumber(text) ? integerPart(Double(text)) : unreadableAmount)
+            default: largest = unreadableAmount
             }
         }
         visit(.object(object), key: nil)
         return largest
+    }
+
+    /// The integer part of an amount, clamped to ±9·10¹⁵; ``unreadableAmount`` for a value that is absent or not finite.
+    static func integerPart(_ number: Double?) -> Int64 {
+        guard let number, number.isFinite else { return unreadableAmount }
+        return Int64(number.clamped(to: -9e15...9e15))
+    }
+
+    /// Whether `text` is a number by RFC 8259 §6's grammar:
+    /// `[ "-" ] ( "0" / digit1-9 *DIGIT ) [ "." 1*DIGIT ] [ ( "e" / "E" ) [ "-" / "+" ] 1*DIGIT ]`, ASCII only.
+    /// - Parameter text: the candidate.
+    /// - Returns: `true` when it matches the grammar exactly.
+    static func isJSONNumber(_ text: String) -> Bool {
+        var bytes = text.utf8[...]
+        func digits() -> Int {
+            let count = bytes.prefix { (0x30...0x39).contains($0) }.count
+            bytes = bytes.dropFirst(count)
+            return count
+        }
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        if bytes.first == UInt8(ascii: "0") {
+            bytes = bytes.dropFirst()
+        } else {
+            guard let first = bytes.first, (0x31...0x39).contains(first) else { return false }
+            _ = digits()
+        }
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            guard digits() > 0 else { return false }
+        }
+        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
     }
 }
 

@@ -19,6 +19,8 @@ public struct ClientChallengeService: Sendable {
     let authenticator: ClientAuthenticator
     let attesters: [String: JWSVerifier]
     let mandateIssuers: [String: JWSVerifier]
+    /// RFC 9396 §7 coverage, for a user mandate's `authorization_details` against the request's.
+    let authorizationDetails: AuthorizationDetailsProcessor
     let now: @Sendable () -> Date
 
     /// - Returns: `nil` when neither `client_challenges.policy` nor the one policy set can forbid `Action::"challenge"`.
@@ -29,6 +31,7 @@ public struct ClientChallengeService: Sendable {
         stores: Stores,
         authenticator: ClientAuthenticator,
         decisions: DecisionPoint,
+        authorizationDetails: AuthorizationDetailsProcessor,
         now: @escaping @Sendable () -> Date
     ) async throws -> ClientChallengeService? {
         guard configuration.policy != nil || decisions.mayChallenge else { return nil }
@@ -55,21 +58,35 @@ public struct ClientChallengeService: Sendable {
             authenticator: authenticator,
             attesters: attesters,
             mandateIssuers: mandateIssuers,
+            authorizationDetails: authorizationDetails,
             now: now
         )
     }
 
     /// Lets the request through, or throws.
+    /// - Parameters:
+    ///   - request: the token request, as presented (its grant parameters bind the challenge session).
+    ///   - rights: the rights the token will carry (``EvidenceHandler/challengedRights(_:client:context:)``):
+    ///     what the policy judges and a user mandate must cover.
+    ///   - client: the authenticated client.
+    ///   - key: the key the request proved (DPoP), if any.
     /// - Throws: ``InsufficientClientAuthorization`` (a challenge, already stored); ``OAuthError``
     ///   `unauthorized_client` for a refusal, a bad retry or a client that cannot be challenged.
-    public func admit(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?) async throws {
+    func admit(_ request: AccessRequest, rights: ChallengedRights, client: AuthenticatedClient, key: ProvenKey?) async throws {
         var satisfied: Set<String> = []
         if let session = request.challengeAnswer?.session {
-            satisfied = try await redeem(session: session, request: request, client: client, key: key)
+            satisfied = try await redeem(session: session, request: request, rights: rights, client: client, key: key)
         }
         let (ruling, forbids) = decisions.challenge(
             party: .init(oauth: client.record),
-            context: ChallengeContext.build(request: request, client: client, key: key, satisfied: satisfied, now: now())
+            context: ChallengeContext.build(
+                rights: rights,
+                grantType: request.kind,
+                client: client,
+                senderConstrained: key != nil,
+                satisfied: satisfied,
+                now: now()
+            )
         )
         switch ClientChallengePolicy.Verdict.verdict(ruling, forbids: forbids, satisfied: satisfied) {
         case .permit:
@@ -77,8 +94,39 @@ public struct ClientChallengeService: Sendable {
         case .deny(let reason):
             throw OAuthError.unauthorizedClient("the authorization server's policy refuses this request: \(reason)")
         case .challenge(let type):
-            throw try await challenge(type: type, request: request, client: client, key: key, satisfied: satisfied)
+            throw try await challenge(type: type, request: request, rights: rights, client: client, key: key, satisfied: satisfied)
         }
+    }
+
+    /// The policy's outright refusal of rights asked at the authorization endpoint or PAR, before a person is
+    /// asked to consent to what the token endpoint would refuse (RFC 6749 §4.1.2.1 `unauthorized_client`).
+    /// Only what no token request could change is refused here: every challenge counts as answered, and the
+    /// rights are refused only if they are refused both with and without a proven key (DPoP).
+    /// - Parameters:
+    ///   - rights: the scope, resources and `authorization_details` asked for.
+    ///   - client: the client (its metadata document, if any).
+    /// - Returns: the refusal, or `nil`.
+    func refusal(of rights: ChallengedRights, client: AuthenticatedClient) -> OAuthError? {
+        var reasons: [String] = []
+        for senderConstrained in [false, true] {
+            let (ruling, forbids) = decisions.challenge(
+                party: .init(oauth: client.record),
+                context: ChallengeContext.build(
+                    rights: rights,
+                    grantType: GrantType.authorizationCode.rawValue,
+                    client: client,
+                    senderConstrained: senderConstrained,
+                    satisfied: [],
+                    now: now()
+                )
+            )
+            let answered = Set(forbids.compactMap(\.challenge))
+            guard case .deny(let reason) = ClientChallengePolicy.Verdict.verdict(ruling, forbids: forbids, satisfied: answered) else {
+                return nil
+            }
+            reasons.append(reason)
+        }
+        return OAuthError.unauthorizedClient("the authorization server's policy refuses this request: \(reasons[0])")
     }
 
     // MARK: - Issuing
@@ -94,6 +142,7 @@ public struct ClientChallengeService: Sendable {
     func challenge(
         type: String,
         request: AccessRequest,
+        rights: ChallengedRights,
         client: AuthenticatedClient,
         key: ProvenKey?,
         satisfied: Set<String>
@@ -116,7 +165,9 @@ public struct ClientChallengeService: Sendable {
             requirement["attesters"] = .array(configuration.attesters.map { .string($0.issuer) })
         default:
             requirement["issuers"] = .array(configuration.mandateIssuers.map { .string($0.issuer) })
-            if let scope = request.rights.scope { requirement["scope"] = .string(scope.description) }
+            // What the mandate must cover: the rights the token will carry (review round 10, H3).
+            if let scope = rights.scopeText { requirement["scope"] = .string(scope) }
+            if let details = rights.authorizationDetails, !details.isEmpty { requirement["authorization_details"] = .array(details) }
         }
         let issuedAt = now()
         let envelope = Envelope(requirement: requirement, nonce: nonce, satisfied: satisfied.sorted())
@@ -141,7 +192,13 @@ public struct ClientChallengeService: Sendable {
 
     // MARK: - Redeeming
 
-    func redeem(session: String, request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?) async throws -> Set<String> {
+    func redeem(
+        session: String,
+        request: AccessRequest,
+        rights: ChallengedRights,
+        client: AuthenticatedClient,
+        key: ProvenKey?
+    ) async throws -> Set<String> {
         func refuse(_ why: String) -> OAuthError { .unauthorizedClient("challenge_session rejected: \(why)") }
         guard session.utf8.count <= 128 else { throw refuse("it is not one this server issued") }
         let record: ClientChallengeRecord
@@ -169,7 +226,7 @@ public struct ClientChallengeService: Sendable {
         let verifier = EvidenceVerifier(
             service: self,
             client: client,
-            request: request,
+            rights: rights,
             nonce: envelope.nonce,
             challengedAt: record.issuedAt
         )

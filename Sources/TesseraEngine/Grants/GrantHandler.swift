@@ -8,4 +8,7 @@ protocol EvidenceHandler: Sendable {
     /// The grant type a client must be registered for to present this evidence.
     var grantType: GrantType { get }
     func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
+    /// The rights a token answering `request` would carry, read without spending anything (a code stays
+    /// unredeemed, a refresh token unrotated), for the client-challenge policy (docs/client-challenge.md).
+    func challengedRights(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> ChallengedRights
 }

@@ -37,6 +37,17 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
         try await database.run(try code.insertQuery())
     }
 
+    func code(hash: String, at now: Date) async throws -> AuthorizationCodeRecord? {
+        let millis = now.millis
+        return try await database.first(
+            """
+            SELECT \(unescaped: AuthorizationCodeRecord.columns) FROM authorization_codes
+            WHERE code_hash = \(hash) AND used_at IS NULL AND expires_at > \(millis)
+            """,
+            AuthorizationCodeRecord.init(postgres:)
+        )
+    }
+
     func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption {
         let millis = now.millis
         return try await database.withConnection { connection in

@@ -39,6 +39,17 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
         try await writer.write { db in try db.insertRow(code) }
     }
 
+    func code(hash: String, at now: Date) async throws -> AuthorizationCodeRecord? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT \(AuthorizationCodeRecord.columns) FROM authorization_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+                arguments: [hash, now.millis]
+            ).map(AuthorizationCodeRecord.init(row:))
+        }
+    }
+
     func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption {
         try await writer.write { db in
             try db.execute(

@@ -11,6 +11,9 @@ public protocol AuthorizationCodeStore: Sendable {
     /// already used or expired at `now`.
     func consumeRequest(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord?
     func createCode(_ code: AuthorizationCodeRecord) async throws
+    /// The unused, unexpired code with this hash, without using it (the client-challenge policy judges its
+    /// rights before it is redeemed, so a challenge leaves it usable for the retry).
+    func code(hash: String, at now: Date) async throws -> AuthorizationCodeRecord?
     /// Marks the code used. A used code answers ``CodeRedemption/replayed(_:)``.
     func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption
     /// Deletes requests and codes that expired before `cutoff`. - Returns: how many.

@@ -1,0 +1,29 @@
+import Foundation
+import TesseraProtocol
+import TesseraStorage
+
+extension AuthorizationCodeGrant {
+    /// The rights the code was approved for (its scope, resources and `authorization_details`), read without
+    /// redeeming it: a challenge raised on them leaves the code usable for the retry with evidence, and the
+    /// retry (or any other redemption) still spends it exactly once (RFC 6749 §4.1.2). A code that the
+    /// redemption will refuse (unknown, spent, another client's, wrong `redirect_uri` or `code_verifier`)
+    /// carries nothing: the grant refuses it and spends it as before.
+    /// - Parameters:
+    ///   - request: the token request.
+    ///   - client: the authenticated client.
+    ///   - context: the grant context.
+    /// - Returns: the code's approved rights, or ``ChallengedRights/nothing``.
+    /// - Throws: store failures.
+    func challengedRights(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> ChallengedRights {
+        guard case .authorizationCode(let code, let redirectURI, let verifier) = request.evidence, code.utf8.count <= 128,
+            let record = try await store.code(hash: TokenIssuer.hashToken(code), at: context.now()), record.clientID == client.id,
+            let approved = try? JSONDecoder().decode(ApprovedAuthorization.self, from: Data(record.payload.utf8)),
+            redirectURI == approved.request.redirectURI, let verifier, approved.request.verifies(verifier)
+        else { return .nothing }
+        return ChallengedRights(
+            scope: approved.scope,
+            resources: approved.request.resources,
+            authorizationDetails: approved.authorizationDetails
+        )
+    }
+}

@@ -1,0 +1,62 @@
+import TesseraProtocol
+import TesseraStorage
+
+/// The rights a token request would leave the client holding, as the client-challenge policy judges them
+/// (docs/client-challenge.md): not the parameters presented at the token endpoint, which a code redemption or
+/// a plain refresh leaves empty, but what the grant resolves to — the code's approved scope and details, the
+/// refresh family's (review round 10, H2).
+struct ChallengedRights: Sendable, Hashable {
+    /// The scope tokens.
+    var scope: [String]
+    /// The RFC 8707 resources (a refresh family's audiences).
+    var resources: [String]
+    /// The RFC 9396 `authorization_details`, if any.
+    var authorizationDetails: [JSONValue]?
+
+    /// Nothing: a request that will be refused before anything is issued (an unknown or spent code).
+    static let nothing = ChallengedRights(scope: [], resources: [], authorizationDetails: nil)
+
+    /// The rights of a request that names them itself: its `scope` (or `defaultScope` when it names none),
+    /// resources and details.
+    /// - Parameters:
+    ///   - request: the token request.
+    ///   - defaultScope: what the grant issues when the request names no `scope` (RFC 6749 §3.3).
+    /// - Returns: the rights.
+    static func presented(_ request: AccessRequest, defaultScope: [String] = []) -> ChallengedRights {
+        ChallengedRights(
+            scope: request.rights.scope?.tokens ?? defaultScope,
+            resources: request.resources,
+            authorizationDetails: request.rights.authorizationDetails
+        )
+    }
+
+    /// The scope as the requirement shows it (space-separated, RFC 6749 §3.3), `nil` when empty.
+    var scopeText: String? { scope.isEmpty ? nil : scope.joined(separator: " ") }
+}
+
+extension EvidenceHandler {
+    /// A grant whose request names its own rights (token exchange, JWT bearer): judged on them.
+    /// - Parameters:
+    ///   - request: the token request.
+    ///   - client: the authenticated client.
+    ///   - context: the grant context.
+    /// - Returns: ``ChallengedRights/presented(_:defaultScope:)``.
+    /// - Throws: nothing here; the requirement may read a store.
+    func challengedRights(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> ChallengedRights {
+        .presented(request)
+    }
+}
+
+extension ClientCredentialsGrant {
+    /// The request's rights; without `scope`, the client's whole registered scope, which is what the grant then
+    /// issues (RFC 6749 §3.3).
+    /// - Parameters:
+    ///   - request: the token request.
+    ///   - client: the authenticated client.
+    ///   - context: the grant context.
+    /// - Returns: the rights.
+    /// - Throws: nothing here; the requirement may read a store.
+    func challengedRights(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> ChallengedRights {
+        .presented(request, defaultScope: client.record.scopes)
+    }
+}
