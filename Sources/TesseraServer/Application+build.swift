@@ -14,15 +14,19 @@ public struct ServerDependencies: Sendable {
     public var logger: Logger
     /// Fetches client `jwks_uri` documents; `nil` uses AsyncHTTPClient.
     public var jwksFetcher: (any JWKSFetcher)?
+    /// Tests only: the database as the engine should see it (``EngineDatabase/wrappingStores(_:)``); `nil` as opened.
+    public var database: (@Sendable (EngineDatabase) -> EngineDatabase)?
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "tessera"),
-        jwksFetcher: (any JWKSFetcher)? = nil
+        jwksFetcher: (any JWKSFetcher)? = nil,
+        database: (@Sendable (EngineDatabase) -> EngineDatabase)? = nil
     ) {
         self.now = now
         self.logger = logger
         self.jwksFetcher = jwksFetcher
+        self.database = database
     }
 }
 
@@ -61,7 +65,8 @@ public func buildApplication(
     let reservation = configuration.port == 0 ? try FreePort.reserve(host: configuration.host) : nil
     let port = reservation?.port ?? configuration.port
     let issuer = configuration.effectiveIssuer(port: port)
-    let database = try await EngineDatabase.open(url: configuration.databaseURL, logger: logger)
+    let opened = try await EngineDatabase.open(url: configuration.databaseURL, logger: logger)
+    let database = dependencies.database?(opened) ?? opened
     var configuredClients: [ValidatedClient] = []
     for definition in configuration.clients {
         do {

@@ -1,12 +1,13 @@
 public import Foundation
-import TesseraEngine
+public import TesseraEngine
 public import TesseraServer
 
 /// Builds the real application on an in-memory database with the test clients registered.
 public enum TestServer {
     public static func build(
         now: @escaping @Sendable () -> Date = { Date() },
-        configure: (inout ServerConfiguration) -> Void = { _ in }
+        configure: (inout ServerConfiguration) -> Void = { _ in },
+        database: (@Sendable (EngineDatabase) -> EngineDatabase)? = nil
     ) async throws -> TesseraApplication {
         var configuration = Fixtures.configuration()
         configuration.clients = TestClients.definitions
@@ -20,6 +21,6 @@ public enum TestServer {
         configuration.outboundFetchTimeout = .seconds(30)
         configure(&configuration)
         configuration.users = try FixtureUserHashes.hashed(configuration.users)
-        return try await buildApplication(configuration, dependencies: ServerDependencies(now: now))
+        return try await buildApplication(configuration, dependencies: ServerDependencies(now: now, database: database))
     }
 }

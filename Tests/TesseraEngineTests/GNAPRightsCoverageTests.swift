@@ -89,11 +89,32 @@ import Testing
         let merged = GNAPTokenRequest(access: [.object(Self.read), write], label: "pub", flags: ["bearer"])
         #expect(!GNAPRightsCoverage.covers(approved, .single(merged)))
         #expect(!GNAPRightsCoverage.coversIssued(approved, merged))
+        // Nor is a key-bound token covered by the two approved tokens together (G2 remainder, below).
         let bound = GNAPTokenRequest(access: [.object(Self.read), write], label: "priv")
-        #expect(GNAPRightsCoverage.covers(approved, .single(bound)))
-        #expect(GNAPRightsCoverage.coversIssued(approved, bound))
+        #expect(!GNAPRightsCoverage.covers(approved, .single(bound)))
+        #expect(!GNAPRightsCoverage.coversIssued(approved, bound))
+        let boundRead = GNAPTokenRequest(access: [.object(Self.read)], label: "priv")
+        #expect(GNAPRightsCoverage.covers(approved, .single(boundRead)), "a bearer token's right may be key-bound")
         let readOnly = GNAPTokenRequest(access: [.object(Self.read)], label: "pub", flags: ["bearer"])
         #expect(GNAPRightsCoverage.covers(approved, .single(readOnly)))
         #expect(GNAPRightsCoverage.coversIssued(approved, readOnly))
+    }
+
+    /// Each wanted token must be within ONE approved token: two tokens approved separately (one per resource server)
+    /// are not merged into a token valid at both (RFC 9635 §2, §5.3; second review, G2 remainder).
+    @Test func aTokenIsCoveredByOneApprovedTokenNotByTheUnionOfSeveral() {
+        let other = Self.with {
+            $0.actions = ["write"]
+            $0.locations = ["https://b.example/"]
+        }
+        let approved = GNAPTokenRequests.multiple([
+            GNAPTokenRequest(access: [.object(Self.read)], label: "a"), GNAPTokenRequest(access: [other], label: "b"),
+        ])
+        let merged = GNAPTokenRequest(access: [.object(Self.read), other])
+        #expect(!GNAPRightsCoverage.covers(approved, .single(merged)))
+        #expect(!GNAPRightsCoverage.coversIssued(approved, merged))
+        #expect(GNAPRightsCoverage.covers(approved, .single(GNAPTokenRequest(access: [other]))))
+        #expect(GNAPRightsCoverage.covers(approved, approved))
+        #expect(GNAPRightsCoverage.coversIssued(approved, GNAPTokenRequest(access: [.object(Self.read)], label: "a")))
     }
 }

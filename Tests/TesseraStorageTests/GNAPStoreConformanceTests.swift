@@ -127,6 +127,40 @@ import Testing
         }
     }
 
+    /// A Cedar right's `valid_for` window counts from the approval a grant stands on (second review, G4): the consent
+    /// page's and the out-of-band decisions record when they approved, a continuation writes it back unchanged, and a
+    /// denial records none.
+    @Test(arguments: StoreBackend.allCases)
+    func theApprovalTimeIsRecordedByEachDecisionAndKeptByContinuations(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let decidedAt = Self.now.addingTimeInterval(5)
+            try await stores.gnap.createGrant(Self.grant("t1"), issued: [])
+            #expect(try await stores.gnap.grant(id: "t1")?.approvedAt == nil)
+            try await stores.interactions.createInteraction(InteractionStoreConformanceTests.interaction("i1", grant: "t1"))
+            let decision = GNAPInteractionDecision(
+                approve: true,
+                subject: "alice",
+                narrowedRequest: nil,
+                interactRefHash: "h1",
+                authenticatedAt: Self.now
+            )
+            #expect(try await stores.interactions.decide(interactionID: "i1", decision, at: decidedAt))
+            var approved = try #require(try await stores.gnap.grant(id: "t1"))
+            #expect(approved.approvedAt == decidedAt)
+            approved.continuationHash = "c2"
+            approved.updatedAt = Self.now.addingTimeInterval(30)
+            #expect(try await stores.gnap.updateGrant(approved, expectedContinuationHash: "c1", expectedState: .approved, issued: []))
+            #expect(try await stores.gnap.grant(id: "t1")?.approvedAt == decidedAt, "a continuation is no new approval")
+
+            try await stores.gnap.createGrant(Self.grant("t2"), issued: [])
+            #expect(try await stores.gnap.decide(grantID: "t2", approve: true, subject: "bob", at: decidedAt))
+            #expect(try await stores.gnap.grant(id: "t2")?.approvedAt == decidedAt)
+            try await stores.gnap.createGrant(Self.grant("t3"), issued: [])
+            #expect(try await stores.gnap.decide(grantID: "t3", approve: false, subject: nil, at: decidedAt))
+            #expect(try await stores.gnap.grant(id: "t3")?.approvedAt == nil)
+        }
+    }
+
     /// The account page's query (issue 21): a person's approved grants, newest first, and no one else's.
     @Test(arguments: StoreBackend.allCases)
     func approvedGrantsAreListedByTheirSubject(_ backend: StoreBackend) async throws {

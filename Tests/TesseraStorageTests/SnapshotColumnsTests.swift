@@ -70,7 +70,8 @@ import Testing
             createdAt: F.now,
             updatedAt: F.now.addingTimeInterval(1),
             expiresAt: F.now.addingTimeInterval(600),
-            authenticatedAt: F.now.addingTimeInterval(-60)
+            authenticatedAt: F.now.addingTimeInterval(-60),
+            approvedAt: F.now.addingTimeInterval(-50)
         )
         let token = GNAPTokenRecord(
             manageID: "m1",

@@ -1,14 +1,27 @@
 public import Foundation
 public import Logging
 public import ServiceLifecycle
-import TesseraStorage
+public import TesseraStorage
 
 /// The engine's database, opened from its URL: what a door holds instead of the stores, so that no
 /// door reads or writes a table itself (docs/architecture.md, "Layers"). The services a door needs
 /// before the engine exists (signing keys, people, the registry) are made here over the same stores.
 public struct EngineDatabase: Sendable {
     let connection: StoreConnection
-    var stores: Stores { connection.stores }
+    /// What the engine's stores pass through first (``wrappingStores(_:)``); `nil` outside tests.
+    var wrap: (@Sendable (Stores) -> Stores)? = nil
+    var stores: Stores { wrap.map { $0(connection.stores) } ?? connection.stores }
+
+    /// The same database, its stores passed through `wrap` before the engine and its services use them: a seam for
+    /// tests that must put another request between two steps of one, so that a race runs the same way every time
+    /// (no sleeps). The server never wraps them.
+    /// - Parameter wrap: returns the stores to use in place of those given.
+    /// - Returns: the database with `wrap` applied to its stores.
+    public func wrappingStores(_ wrap: @escaping @Sendable (Stores) -> Stores) -> EngineDatabase {
+        var wrapped = self
+        wrapped.wrap = wrap
+        return wrapped
+    }
 
     /// Opens the database behind `url` (`sqlite:…` or `postgres://…`) without starting anything.
     /// - Parameters:

@@ -88,12 +88,15 @@ public struct AuthorizationDetailsProcessor: Sendable {
     /// - Parameters:
     ///   - requested: the entries asked for.
     ///   - party: the client and subject.
+    ///   - approvedAt: when the approval these entries are granted under was given: a Cedar type's `valid_for` window
+    ///     counts from it (docs/rar-cedar.md, "grant time + N seconds"); now when `nil` (the grant is made now).
     ///   - label: how the door names entry `i` in a refusal (RFC 9396 `authorization_details[i]`, a GNAP `access[type]`).
     /// - Returns: the entries granted.
     /// - Throws: ``OAuthError`` `invalid_authorization_details` naming the entry.
     public func grant(
         _ requested: [JSONValue],
         to party: Party,
+        approvedAt: Date? = nil,
         label: (Int) -> String = AuthorizationDetailsProcessor.label
     ) throws(OAuthError) -> [JSONValue] {
         try Self.checkShape(requested)
@@ -117,7 +120,7 @@ public struct AuthorizationDetailsProcessor: Sendable {
                 let narrowed = try CedarDetailsGranter(profile: cedar, label: label, type: typeName).grant(
                     policySet: policySet,
                     to: party,
-                    at: now()
+                    at: approvedAt ?? now()
                 )
                 var out = members
                 out["policySet"] = .string(narrowed)

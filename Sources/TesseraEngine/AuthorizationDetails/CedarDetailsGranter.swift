@@ -57,10 +57,11 @@ struct CedarDetailsGranter {
         return set
     }
 
-    /// Decides and narrows a requested policy set for `party`; returns the granted Cedar text.
-    func grant(policySet text: String, to party: AuthorizationDetailsProcessor.Party, at now: Date) throws(OAuthError) -> String {
+    /// Decides and narrows a requested policy set for `party`, under an approval given at `approvedAt` (the start of
+    /// the type's `valid_for` window); returns the granted Cedar text.
+    func grant(policySet text: String, to party: AuthorizationDetailsProcessor.Party, at approvedAt: Date) throws(OAuthError) -> String {
         let set = try validated(policySet: text)
-        return try grant(set, to: party, at: now)
+        return try grant(set, to: party, at: approvedAt)
     }
 
     /// The checks that need no party: syntax, templates, emptiness, size, the schema.
@@ -87,11 +88,11 @@ struct CedarDetailsGranter {
         return set
     }
 
-    private func grant(_ set: PolicySet, to party: AuthorizationDetailsProcessor.Party, at now: Date) throws(OAuthError) -> String {
+    private func grant(_ set: PolicySet, to party: AuthorizationDetailsProcessor.Party, at approvedAt: Date) throws(OAuthError) -> String {
         var granted: [Policy] = []
         var refused: [String] = []
         for policy in set.staticPolicies {
-            switch try decide(policy, to: party, at: now) {
+            switch try decide(policy, to: party, at: approvedAt) {
             case .kept(let kept):
                 granted.append(kept)
             case .narrowed(let narrowed, let dropped):
@@ -123,14 +124,16 @@ struct CedarDetailsGranter {
         case refused(droppedActions: [EntityUID])
     }
 
-    /// Decides one policy of a validated set for `party` at `now`.
+    /// Decides one policy of a validated set for `party`, under an approval given at `approvedAt`: the type's
+    /// `valid_for` window counts from it ("grant time + N seconds", docs/rar-cedar.md), never from the request that
+    /// mints a token under that approval (a GNAP continuation, a refresh: second review, G4).
     /// - Throws: ``OAuthError`` `invalid_authorization_details` when the policy names no actions or
     ///   another principal than the pinned one.
-    func decide(_ policy: Policy, to party: AuthorizationDetailsProcessor.Party, at now: Date) throws(OAuthError) -> PolicyDecision {
+    func decide(_ policy: Policy, to party: AuthorizationDetailsProcessor.Party, at approvedAt: Date) throws(OAuthError) -> PolicyDecision {
         if policy.effect == .forbid { return .kept(policy) }
         var extra = profile.conditions
         if let validFor = profile.validFor {
-            let until = Int64((now.timeIntervalSince1970 + validFor).rounded(.down)) * 1000
+            let until = Int64((approvedAt.timeIntervalSince1970 + validFor).rounded(.down)) * 1000
             // The text is built from an integer timestamp, so it always parses.
             if let expiry = try? PolicyCondition(parsing: "context.now < \(ExtensionValue.datetime(until))") { extra.append(expiry) }
         }

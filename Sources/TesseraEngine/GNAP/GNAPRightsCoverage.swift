@@ -23,22 +23,23 @@ enum GNAPRightsCoverage {
         wanted.allSatisfy { want in approved.contains { have in covers(have, want) } }
     }
 
-    /// Whether a whole (modified) token request stays within an approved one: every token's rights within
-    /// ``held(_:for:)`` — a bearer token's within the approved bearer tokens' only (RFC 9635 §2.1.1: a right approved
-    /// in a key-bound token never turns bearer), a key-bound token's within every approved token's.
+    /// Whether a whole (modified) token request stays within an approved one: every token's rights within the rights
+    /// of ONE approved token it may stand on (``candidates(_:for:)``), never within the union of several. A person who
+    /// approved two tokens (say, one for each resource server) approved each as it was: merging them would make one
+    /// token usable wherever either was (RFC 9635 §2, §5.3). A bearer token stands only on an approved bearer token
+    /// (RFC 9635 §2.1.1: a right approved in a key-bound token never turns bearer).
     static func covers(_ approved: GNAPTokenRequests?, _ wanted: GNAPTokenRequests?) -> Bool {
         guard let wanted else { return true }
         guard let approved else { return false }
-        return wanted.requests.allSatisfy { token in held(approved, for: token).map { covers($0, token.access) } ?? false }
+        return wanted.requests.allSatisfy { token in candidates(approved, for: token).contains { covers($0.access, token.access) } }
     }
 
-    /// The approved rights `token` may carry: for a bearer token those approved in bearer tokens (anyone holding it
-    /// can use them), `nil` when none was; for a key-bound token those of every approved token (second review of
-    /// 2026-12-07, G2: a modification merged a key-bound right into a bearer token).
-    private static func held(_ approved: GNAPTokenRequests, for token: GNAPTokenRequest) -> [GNAPAccessRight]? {
-        guard token.flags?.contains("bearer") == true else { return approved.requests.flatMap(\.access) }
-        let bearer = approved.requests.filter { $0.flags?.contains("bearer") == true }
-        return bearer.isEmpty ? nil : bearer.flatMap(\.access)
+    /// The approved tokens `token` may stand on: for a bearer token the approved bearer tokens only (anyone holding it
+    /// can use it); for a key-bound token every approved token. Second review of 2026-12-07, G2: a modification merged
+    /// a key-bound right into a bearer token, then two separately approved tokens into one.
+    private static func candidates(_ approved: GNAPTokenRequests, for token: GNAPTokenRequest) -> [GNAPTokenRequest] {
+        guard token.flags?.contains("bearer") == true else { return approved.requests }
+        return approved.requests.filter { $0.flags?.contains("bearer") == true }
     }
 
     /// Whether the subject information asked for (RFC 9635 §2.2) was all asked for when approved.
@@ -59,21 +60,23 @@ enum GNAPRightsCoverage {
     }
 
     /// Whether a token issued under a grant is still within the grant's current request: as
-    /// ``covers(_:_:)-(GNAPTokenRequests?,GNAPTokenRequests?)`` for a single token, except that a Cedar-profile right
+    /// ``covers(_:_:)-(GNAPTokenRequests?,GNAPTokenRequests?)`` for a single token (within one requested token), except that a Cedar-profile right
     /// in the token is the AS's narrowing of a requested one (principal pinned, actions dropped, conditions and expiry
     /// added; draft-cecchetti-oauth-rar-cedar §7), never its text (``cedarIssued(within:granted:)``).
     /// - Parameters:
     ///   - approved: the grant's current token requests.
     ///   - token: the token as issued (its granted access and flags).
-    /// - Returns: `true` when every right of the token, and its `bearer` flag, is within `approved`.
+    /// - Returns: `true` when every right of the token, and its `bearer` flag, is within one token of `approved`.
     static func coversIssued(_ approved: GNAPTokenRequests?, _ token: GNAPTokenRequest) -> Bool {
-        guard let approved, let held = held(approved, for: token) else { return false }
-        return token.access.allSatisfy { want in
-            held.contains { have in
-                switch (have, want) {
-                case (.reference(let a), .reference(let b)): Array(a.utf8) == Array(b.utf8)
-                case (.object(let a), .object(let b)): covers(a, b, cedar: cedarIssued(within:granted:))
-                default: false
+        guard let approved else { return false }
+        return candidates(approved, for: token).contains { held in
+            token.access.allSatisfy { want in
+                held.access.contains { have in
+                    switch (have, want) {
+                    case (.reference(let a), .reference(let b)): Array(a.utf8) == Array(b.utf8)
+                    case (.object(let a), .object(let b)): covers(a, b, cedar: cedarIssued(within:granted:))
+                    default: false
+                    }
                 }
             }
         }

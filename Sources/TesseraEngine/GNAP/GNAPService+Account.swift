@@ -29,7 +29,12 @@ extension GNAPService {
                 client.name = try await stores.interactions.interaction(grantID: grant.id)?.clientName
             }
             result.append(
-                ApprovedGrant(id: grant.id, client: client, tokens: try await approvedTokens(of: grant), approvedAt: grant.updatedAt)
+                ApprovedGrant(
+                    id: grant.id,
+                    client: client,
+                    tokens: try await approvedTokens(of: grant),
+                    approvedAt: grant.approvedAt ?? grant.updatedAt
+                )
             )
         }
         return result

@@ -20,7 +20,19 @@ extension GNAPService {
 
     /// The rights a token carries: Cedar-profile objects replaced by what the AS grants to this
     /// grant's client and subject; other rights unchanged.
-    func grantedAccess(_ access: [GNAPAccessRight], grant: GNAPGrantRecord, subject: String) throws -> [GNAPAccessRight] {
+    /// - Parameters:
+    ///   - access: the rights asked for.
+    ///   - grant: the grant the token belongs to.
+    ///   - subject: whom the token is about.
+    ///   - approvedAt: when the approval the grant stands on was given: the start of each `valid_for` window.
+    /// - Returns: the rights granted.
+    /// - Throws: ``GNAPError`` for a refused Cedar-profile right.
+    func grantedAccess(
+        _ access: [GNAPAccessRight],
+        grant: GNAPGrantRecord,
+        subject: String,
+        approvedAt: Date
+    ) throws -> [GNAPAccessRight] {
         guard !Self.cedarEntries(access).isEmpty else { return access }
         guard let authorizationDetails else { throw GNAPError(.invalidRequest, "this server accepts no Cedar-profile access rights") }
         let party = AuthorizationDetailsProcessor.Party(clientID: grant.instanceID ?? grant.keyThumbprint, subject: subject)
@@ -32,7 +44,12 @@ extension GNAPService {
             }
             let granted: [JSONValue]
             do {
-                granted = try authorizationDetails.grant([try Self.json(object)], to: party, label: { _ in "access[\(object.type)]" })
+                granted = try authorizationDetails.grant(
+                    [try Self.json(object)],
+                    to: party,
+                    approvedAt: approvedAt,
+                    label: { _ in "access[\(object.type)]" }
+                )
             } catch let error as OAuthError {
                 throw Refusal(error).gnap
             }

@@ -206,7 +206,9 @@ extension GNAPService {
     ) async throws -> (record: GNAPInteractionRecord?, response: [String: JSONValue]?)? {
         switch decide(AccessRequest(gnap: request), client: client) {
         case .approved(let subject):
-            // The instance's own policy approved it: nobody signed in (no `auth_time`).
+            // The instance's own policy approved it: nobody signed in (no `auth_time`). Approving again what it already
+            // approved for the same subject is the same approval: its tokens' `valid_for` windows keep their start.
+            if grant.state != .approved || grant.subject != subject || grant.approvedAt == nil { grant.approvedAt = current }
             (grant.state, grant.subject, grant.authenticatedAt) = (.approved, subject, nil)
             return nil
         case .refused(let refusal): throw refusal.gnap

@@ -91,7 +91,10 @@ extension GNAPService {
         guard existing.utf8.count <= 16_384, let parent = try await ledger.entry(for: existing), parent.active else {
             throw GNAPError(.invalidRequest, "existing_access_token is not an active access token issued here (RFC 9767 §4)")
         }
-        // A GNAP token is derived from only while it stands on its grant's approval, as rotation requires.
+        // A GNAP token is derived from only while it stands on its grant's approval, as rotation requires. The derived
+        // token stands on that same approval: a Cedar right's `valid_for` window keeps its start (second review, G4);
+        // an OAuth parent carries its window in its granted text, and was issued no earlier than its approval.
+        var approvedAt = parent.issuedAt
         if let managed = try await stores.gnap.token(jti: parent.jti), let grant = try await stores.gnap.grant(id: managed.grantID) {
             let current = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
             guard Self.stands(managed, issuedTo: parent.subject, under: grant, request: current) else {
@@ -100,6 +103,7 @@ extension GNAPService {
                     "existing_access_token no longer stands on its grant's approval (RFC 9635 §5.3, RFC 9767 §4)"
                 )
             }
+            approvedAt = Self.approvalTime(of: grant)
         }
         guard !Set(parent.audience).isDisjoint(with: audiences) else {
             return .denied(
@@ -149,7 +153,8 @@ extension GNAPService {
             subject: parent.subject,
             createdAt: current,
             updatedAt: current,
-            expiresAt: min(parent.expiresAt, current.addingTimeInterval(configuration.grantLifetime))
+            expiresAt: min(parent.expiresAt, current.addingTimeInterval(configuration.grantLifetime)),
+            approvedAt: approvedAt
         )
         let (minted, issued) = try await mintTokens(
             for: request,

@@ -159,7 +159,9 @@ extension GNAPService {
             subject: subject,
             createdAt: current,
             updatedAt: current,
-            expiresAt: current.addingTimeInterval(configuration.grantLifetime)
+            expiresAt: current.addingTimeInterval(configuration.grantLifetime),
+            // The instance's own policy approved it now: the approval its tokens stand on.
+            approvedAt: subject == nil ? nil : current
         )
         guard subject != nil else {
             guard try await stores.gnap.createGrant(grant, issued: [], spending: asked.nonces) else { throw Self.replayedNonce }

@@ -239,7 +239,7 @@ extension GNAPService {
     }
 
     /// ``InteractionView/cedarPreviews``: each Cedar-profile right decided as
-    /// ``grantedAccess(_:grant:subject:)`` will decide it, for the same client and subject.
+    /// ``grantedAccess(_:grant:subject:approvedAt:)`` will decide it, for the same client and subject.
     private func cedarPreviews(_ request: GNAPGrantRequest, grant: GNAPGrantRecord, subject: String) throws -> [String: CedarConsentPreview]
     {
         let processor = authorizationDetails ?? AuthorizationDetailsProcessor(types: [], now: now)

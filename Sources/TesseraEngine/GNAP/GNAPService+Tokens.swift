@@ -7,6 +7,10 @@ extension GNAPService {
     /// client key (`cnf.jkt`, or `cnf.x5t#S256` for an mtls certificate) unless `bearer` was asked and allowed, audience-restricted to the
     /// rights' `locations` (the audience rule both doors share, ``ResourceCheck``), each with its own management URI and token.
     /// With `parent` (an RFC 9767 §4 derived token), each token records that token as its parent and expires no later.
+    ///
+    /// A Cedar-profile right's `valid_for` window counts from the approval the grant stands on (``approvalTime(of:)``),
+    /// never from this request: a continuation (RFC 9635 §5) or a modification the approval covers (§5.3) is no new
+    /// approval, so every token minted under one approval ends its window at the same time (second review, G4).
     /// - Parameters:
     ///   - request: the grant request.
     ///   - grant: the grant the tokens belong to.
@@ -26,13 +30,22 @@ extension GNAPService {
             granted.access = try grantedAccess(
                 token.access,
                 grant: grant,
-                subject: grant.subject ?? grant.instanceID ?? grant.keyThumbprint
+                subject: grant.subject ?? grant.instanceID ?? grant.keyThumbprint,
+                approvedAt: Self.approvalTime(of: grant)
             )
             let (response, record) = try await mint(granted, grant: grant, manageID: TokenIssuer.sortableIdentifier(), parent: parent)
             minted.append(response)
             issued.append(record)
         }
         return (minted, issued)
+    }
+
+    /// When the approval a grant stands on was given: the start of its Cedar rights' `valid_for` windows. A grant
+    /// approved before this was recorded counts from its creation, which is never later than its approval.
+    /// - Parameter grant: the grant.
+    /// - Returns: its approval time.
+    static func approvalTime(of grant: GNAPGrantRecord) -> Date {
+        grant.approvedAt ?? grant.createdAt
     }
 
     /// The GNAP door's rendering of issued tokens (RFC 9635 §3.2): one object for a single-token

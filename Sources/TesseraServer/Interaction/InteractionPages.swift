@@ -99,7 +99,10 @@ enum InteractionPages {
             let heading: HTML =
                 token.label.map { label -> HTML in "<h2>\(m(.consentToken, ["label": "\(label)"]))</h2>" }
                 ?? "<h2>\(m(.consentAccess))</h2>"
-            tokens.append("\(heading)\(rights)")
+            // RFC 9635 §2.1.1: a bearer token is not bound to the client's key; whoever holds it can use it. Said per
+            // token, in plain words, so a person approving several sees which one (second review, with G2).
+            let bearer: HTML = token.flags?.contains("bearer") == true ? "<p class=\"notice bearer\">\(m(.consentBearer))</p>" : .empty
+            tokens.append("\(heading)\(bearer)\(rights)")
         }
         var subject: HTML = .empty
         if let wanted = request.subject {

@@ -57,12 +57,13 @@ struct PostgresGNAPStore: GNAPStore {
         let logger = database.logger
         return try await database.transaction { connection in
             let (continueAfter, updatedAt, expiresAt) = (grant.continueAfter.millis, grant.updatedAt.millis, grant.expiresAt.millis)
-            let authenticatedAt = grant.authenticatedAt?.millis
+            let (authenticatedAt, approvedAt) = (grant.authenticatedAt?.millis, grant.approvedAt?.millis)
             let updated = try await connection.run(
                 """
                 UPDATE gnap_grants SET state = \(grant.state.rawValue), request = \(grant.request),
                     continuation_hash = \(grant.continuationHash), continue_after = \(continueAfter), subject = \(grant.subject),
-                    updated_at = \(updatedAt), expires_at = \(expiresAt), authenticated_at = \(authenticatedAt)
+                    updated_at = \(updatedAt), expires_at = \(expiresAt), authenticated_at = \(authenticatedAt),
+                    approved_at = \(approvedAt)
                 WHERE id = \(grant.id) AND continuation_hash IS NOT DISTINCT FROM \(expectedContinuationHash)
                     AND state = \(expectedState.rawValue) AND state <> 'finalized'
                     AND (\(interactRefHash)::text IS NULL OR EXISTS (
@@ -99,11 +100,13 @@ struct PostgresGNAPStore: GNAPStore {
 
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
         let (state, millis) = (approve ? "approved" : "denied", now.millis)
+        let approvedAt = approve ? millis : nil
         let logger = database.logger
         return try await database.transaction { connection in
             let rows = try await connection.query(
                 """
-                UPDATE gnap_grants SET state = \(state), subject = \(subject), updated_at = \(millis), authenticated_at = NULL
+                UPDATE gnap_grants SET state = \(state), subject = \(subject), updated_at = \(millis), authenticated_at = NULL,
+                    approved_at = \(approvedAt)
                 WHERE id = \(grantID) AND state = 'pending' RETURNING id
                 """,
                 logger: logger

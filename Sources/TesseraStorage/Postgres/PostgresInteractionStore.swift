@@ -47,6 +47,7 @@ struct PostgresInteractionStore: GNAPInteractionStore {
         let logger = database.logger
         let millis = now.millis
         let (state, authenticatedAt) = (decision.approve ? "approved" : "denied", decision.authenticatedAt?.millis)
+        let approvedAt = decision.approve ? millis : nil
         return try await database.transaction { connection in
             let rows = try await connection.rows(
                 """
@@ -59,7 +60,8 @@ struct PostgresInteractionStore: GNAPInteractionStore {
             let updated = try await connection.run(
                 """
                 UPDATE gnap_grants SET state = \(state), subject = \(decision.subject),
-                    request = COALESCE(\(decision.narrowedRequest), request), updated_at = \(millis), authenticated_at = \(authenticatedAt)
+                    request = COALESCE(\(decision.narrowedRequest), request), updated_at = \(millis), authenticated_at = \(authenticatedAt),
+                    approved_at = \(approvedAt)
                 WHERE id = \(grantID) AND state = 'pending' RETURNING id
                 """,
                 logger: logger

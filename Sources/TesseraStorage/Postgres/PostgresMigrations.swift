@@ -315,6 +315,9 @@ enum PostgresMigrations {
             "ALTER TABLE gnap_grants DROP CONSTRAINT IF EXISTS gnap_grants_continuation_hash_key"
             "ALTER TABLE gnap_tokens DROP CONSTRAINT IF EXISTS gnap_tokens_management_hash_key"
         },
+        // draft-cecchetti-oauth-rar-cedar §7: a Cedar right's `valid_for` window counts from the approval a GNAP grant
+        // stands on, not from the continuation that mints a token (SQLite's migration 20 likewise).
+        SchemaMigration(20, "gnap-grant-approved-at") { "ALTER TABLE gnap_grants ADD COLUMN approved_at BIGINT" },
     ]
 
     /// The newest schema version this build knows.

@@ -35,6 +35,11 @@ public struct GNAPGrantRecord: Sendable, Hashable {
     /// session's sign-in, recorded when they decided at the consent page. `nil` when nobody authenticated
     /// here — an out-of-band approval (`tessera gnap approve`), or an instance approved by its own policy.
     public var authenticatedAt: Date?
+    /// When the approval the grant now stands on was given: the person's decision (consent page or out of band), or the
+    /// instance's own policy when it approved. Every token minted under that approval counts a Cedar-profile right's
+    /// `valid_for` window from here (docs/rar-cedar.md: "grant time + N seconds"), however often the grant is
+    /// continued; only a new approval moves it. `nil` while nobody approved, and for grants stored before it existed.
+    public var approvedAt: Date?
 
     public init(
         id: String,
@@ -49,7 +54,8 @@ public struct GNAPGrantRecord: Sendable, Hashable {
         createdAt: Date,
         updatedAt: Date,
         expiresAt: Date,
-        authenticatedAt: Date? = nil
+        authenticatedAt: Date? = nil,
+        approvedAt: Date? = nil
     ) {
         self.id = id
         self.state = state
@@ -64,6 +70,7 @@ public struct GNAPGrantRecord: Sendable, Hashable {
         self.updatedAt = updatedAt
         self.expiresAt = expiresAt
         self.authenticatedAt = authenticatedAt
+        self.approvedAt = approvedAt
     }
 }
 
@@ -121,7 +128,7 @@ extension GNAPGrantRecord: InsertableRecord {
     static let table = "gnap_grants"
     static let columns = """
         id, state, client_key, key_thumbprint, instance_id, request, continuation_hash, continue_after, subject, created_at, updated_at, expires_at,
-        authenticated_at
+        authenticated_at, approved_at
         """
 
     /// An unknown state reads as `finalized`: nothing more can be done with the grant.
@@ -139,7 +146,8 @@ extension GNAPGrantRecord: InsertableRecord {
             createdAt: try row.date(9),
             updatedAt: try row.date(10),
             expiresAt: try row.date(11),
-            authenticatedAt: try row.optionalDate(12)
+            authenticatedAt: try row.optionalDate(12),
+            approvedAt: try row.optionalDate(13)
         )
     }
 
@@ -148,6 +156,7 @@ extension GNAPGrantRecord: InsertableRecord {
             .text(id), .text(state.rawValue), .text(clientKey), .text(keyThumbprint), .text(instanceID), .text(request),
             .text(continuationHash),
             .date(continueAfter), .text(subject), .date(createdAt), .date(updatedAt), .date(expiresAt), .date(authenticatedAt),
+            .date(approvedAt),
         ]
     }
 }

@@ -58,7 +58,7 @@ struct SQLiteGNAPStore: GNAPStore {
             try db.execute(
                 sql: """
                     UPDATE gnap_grants SET state = ?, request = ?, continuation_hash = ?, continue_after = ?, subject = ?,
-                        updated_at = ?, expires_at = ?, authenticated_at = ?
+                        updated_at = ?, expires_at = ?, authenticated_at = ?, approved_at = ?
                     WHERE id = ? AND continuation_hash IS ? AND state = ? AND state <> 'finalized'
                         AND (? IS NULL OR EXISTS (
                             SELECT 1 FROM gnap_interactions
@@ -66,7 +66,8 @@ struct SQLiteGNAPStore: GNAPStore {
                     """,
                 arguments: [
                     grant.state.rawValue, grant.request, grant.continuationHash, grant.continueAfter.millis, grant.subject,
-                    grant.updatedAt.millis, grant.expiresAt.millis, grant.authenticatedAt?.millis, grant.id, expectedContinuationHash,
+                    grant.updatedAt.millis, grant.expiresAt.millis, grant.authenticatedAt?.millis, grant.approvedAt?.millis, grant.id,
+                    expectedContinuationHash,
                     expectedState.rawValue,
                     interactRefHash, interactRefHash,
                 ]
@@ -94,10 +95,13 @@ struct SQLiteGNAPStore: GNAPStore {
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
         try await batcher.write { db in
             try db.execute(
-                // Out of band: nobody signed in here, so the grant claims no sign-in time (`auth_time`).
-                sql:
-                    "UPDATE gnap_grants SET state = ?, subject = ?, updated_at = ?, authenticated_at = NULL WHERE id = ? AND state = 'pending'",
-                arguments: [approve ? "approved" : "denied", subject, now.millis, grantID]
+                // Out of band: nobody signed in here, so the grant claims no sign-in time (`auth_time`). An approval is
+                // a new one: its tokens' `valid_for` windows count from now.
+                sql: """
+                    UPDATE gnap_grants SET state = ?, subject = ?, updated_at = ?, authenticated_at = NULL, approved_at = ?
+                    WHERE id = ? AND state = 'pending'
+                    """,
+                arguments: [approve ? "approved" : "denied", subject, now.millis, approve ? now.millis : nil, grantID]
             )
             guard db.changesCount == 1 else { return false }
             // A denial (no subject) revokes every token; an approval those issued to anyone else.

@@ -42,12 +42,13 @@ struct SQLiteInteractionStore: GNAPInteractionStore {
             let grantID: String = row["grant_id"]
             try db.execute(
                 sql: """
-                    UPDATE gnap_grants SET state = ?, subject = ?, request = COALESCE(?, request), updated_at = ?, authenticated_at = ?
+                    UPDATE gnap_grants SET state = ?, subject = ?, request = COALESCE(?, request), updated_at = ?, authenticated_at = ?,
+                        approved_at = ?
                     WHERE id = ? AND state = 'pending'
                     """,
                 arguments: [
                     decision.approve ? "approved" : "denied", decision.subject, decision.narrowedRequest, now.millis,
-                    decision.authenticatedAt?.millis, grantID,
+                    decision.authenticatedAt?.millis, decision.approve ? now.millis : nil, grantID,
                 ]
             )
             guard db.changesCount == 1 else { return false }

@@ -338,5 +338,9 @@ enum SQLiteMigrations {
             CREATE INDEX gnap_tokens_jti ON gnap_tokens(jti);
             """
         },
+        // draft-cecchetti-oauth-rar-cedar §7, docs/rar-cedar.md: a Cedar right's `valid_for` window counts from the
+        // approval a GNAP grant stands on, not from the continuation that mints a token (second review, G4). Grants
+        // approved before this have none; their tokens count from the grant's creation, never later.
+        SchemaMigration(20, "gnap-grant-approved-at") { "ALTER TABLE gnap_grants ADD COLUMN approved_at INTEGER" },
     ]
 }

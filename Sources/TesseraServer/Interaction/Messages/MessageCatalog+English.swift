@@ -45,6 +45,7 @@ extension MessageCatalog {
             .consentTitle: "Allow access?",
             .consentRights: "What the application asks for",
             .consentToken: "Token “{label}”",
+            .consentBearer: "Anyone who holds this token can use it: it is not tied to a key of the application (a bearer token).",
             .consentAccess: "Access",
             .consentDetails: "Access in detail",
             .consentSubject: "Information about you",

@@ -47,6 +47,8 @@ extension MessageCatalog {
             .consentTitle: "Zugriff erlauben?",
             .consentRights: "Worum die Anwendung bittet",
             .consentToken: "Token „{label}“",
+            .consentBearer:
+                "Wer dieses Token besitzt, kann es verwenden: Es ist an keinen Schlüssel der Anwendung gebunden (ein Bearer-Token).",
             .consentAccess: "Zugriff",
             .consentDetails: "Zugriff im Einzelnen",
             .consentSubject: "Angaben über Sie",

@@ -44,6 +44,7 @@ enum MessageID: String, CaseIterable, Sendable {
     case consentTitle = "consent.title"
     case consentRights = "consent.rights"
     case consentToken = "consent.token"
+    case consentBearer = "consent.bearer"
     case consentAccess = "consent.access"
     case consentDetails = "consent.details"
     case consentSubject = "consent.subject"
