@@ -292,6 +292,14 @@ def check(parent, child, proven_jkt, same_key_required):
             STATS["cedar_checks"] += 1
             if allows(child_set, sample):
                 assert allows(parent_set, sample), ("the child's merged Cedar entries permit what the parent's do not", sample, child, parent)
+    # A resource server may decide a token that has no Cedar entry of its type by a default grant of its own (the MCP
+    # example's scope-only tools), so a child that keeps a scope keeps a Cedar entry of every Cedar type its parent
+    # holds (security review round 10, H8: a child asking for the other entries only had dropped the Cedar grant).
+    if child.get("scope"):
+        child_types = {e["type"] for e in child.get("authorization_details") or [] if e.get("rarFormat") == "cedar"}
+        for entry in parent_entries:
+            if entry.get("rarFormat") == "cedar":
+                assert entry["type"] in child_types, ("a child keeping the scope lost the parent's Cedar grant of this type", entry, child, parent)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

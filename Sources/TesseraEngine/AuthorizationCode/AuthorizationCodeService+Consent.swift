@@ -94,7 +94,17 @@ extension AuthorizationCodeService {
     static func covers(_ consent: ConsentRecord, _ request: OAuthAuthorizationRequest) -> Bool {
         guard consent.clientID == request.clientID, consent.withdrawnAt == nil else { return false }
         guard Set(request.scope).isSubset(of: consent.scope), Set(request.resources).isSubset(of: consent.resources) else { return false }
-        let granted = Set(entries(consent.authorizationDetails).map { canonical([$0]) })
+        let consented = entries(consent.authorizationDetails)
+        // A Cedar grant approved with the scope restricts what the scope gives at a resource server with a default
+        // grant: a request keeping the scope without the consent's Cedar entries of a type is asked again
+        // (CedarGrantCarry; security review round 10, H8).
+        let left = CedarGrantCarry.carried(
+            from: consented.map(CedarGrantCarry.cedarType),
+            into: (request.authorizationDetails ?? []).map(CedarGrantCarry.cedarType),
+            keepsScope: !request.scope.isEmpty
+        )
+        guard left.isEmpty else { return false }
+        let granted = Set(consented.map { canonical([$0]) })
         return (request.authorizationDetails ?? []).allSatisfy { granted.contains(canonical([$0])) }
     }
 

@@ -115,6 +115,7 @@ struct IDJAGRedeemer: Sendable {
         let details = try grantedDetails(
             claims,
             requested: request.rights.authorizationDetails,
+            keepsScope: !scope.isEmpty,
             party: .init(clientID: client.id, subject: subject),
             question: question,
             context: context
@@ -246,6 +247,8 @@ struct IDJAGRedeemer: Sendable {
     /// - Parameters:
     ///   - claims: the verified ID-JAG's claims.
     ///   - requested: the request's `authorization_details`, if any.
+    ///   - keepsScope: whether the access token carries a scope: then it keeps the ID-JAG's Cedar entries of each
+    ///     type it leaves out (``CedarGrantCarry``, review round 10 H8).
     ///   - party: the redeeming client and the mapped subject.
     ///   - question: the redemption's question.
     ///   - context: the grant context.
@@ -255,6 +258,7 @@ struct IDJAGRedeemer: Sendable {
     private func grantedDetails(
         _ claims: JWTClaimSet,
         requested: [JSONValue]?,
+        keepsScope: Bool,
         party: AuthorizationDetailsProcessor.Party,
         question: AccessQuestion,
         context: GrantContext
@@ -272,7 +276,11 @@ struct IDJAGRedeemer: Sendable {
         default: throw OAuthError.invalidGrant("ID-JAG 'authorization_details' must be a non-empty JSON array (RFC 9396 §2)")
         }
         var asked = carried
-        if let requested { asked = try context.authorizationDetails.narrow(requested, within: carried) }
+        if let requested {
+            let narrowed = try context.authorizationDetails.narrow(requested, within: carried)
+            let known = CedarGrantCarry.known(carried, by: context.authorizationDetails)
+            asked = CedarGrantCarry.carry(from: known, into: narrowed, keepsScope: keepsScope) ?? narrowed
+        }
         let granted = try context.authorizationDetails.grant(asked, to: party)
         try context.scopeCheck.refuseForbiddenTypes(of: granted, question: question)
         return granted

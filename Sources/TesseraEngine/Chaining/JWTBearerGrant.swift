@@ -126,6 +126,7 @@ struct JWTBearerGrant: EvidenceHandler {
         grant.confirmation = confirmation
         grant.parent = TokenParent(.jwtGrant, jti)
         grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
+        var asked: [JSONValue]?
         if let requested = request.rights.authorizationDetails {
             // Only a narrowing of the grant's own `authorization_details` (a Cedar set keeps only policies the
             // grant's set holds), then decided (and Cedar sets narrowed further) by this AS's policies for the mapped subject.
@@ -134,8 +135,16 @@ struct JWTBearerGrant: EvidenceHandler {
                     "the grant carries no authorization_details; a token redeemed from it may only narrow the grant's (RFC 8693 §2.1, RFC 9396 §7)"
                 )
             }
-            let narrowed = try context.authorizationDetails.narrow(requested, within: held)
-            grant.authorizationDetails = try context.authorizationDetails.grant(narrowed, to: .init(clientID: client.id, subject: subject))
+            asked = try context.authorizationDetails.narrow(requested, within: held)
+        }
+        // A token that keeps the scope keeps the grant's Cedar entries of each type it leaves out, asked for or not
+        // (CedarGrantCarry, review round 10 H8): otherwise an RS's default grant would decide it.
+        if case .array(let held)? = claims["authorization_details"] {
+            let known = CedarGrantCarry.known(held, by: context.authorizationDetails)
+            asked = CedarGrantCarry.carry(from: known, into: asked, keepsScope: !scope.isEmpty)
+        }
+        if let asked {
+            grant.authorizationDetails = try context.authorizationDetails.grant(asked, to: .init(clientID: client.id, subject: subject))
             // Each entry's type asked of the one decision point, as at every door (an owner's forbid on the type holds).
             try context.scopeCheck.refuseForbiddenTypes(of: grant.authorizationDetails, question: question)
         }

@@ -151,7 +151,12 @@ struct TokenExchangeGrant: EvidenceHandler {
                         "the subject_token carries no authorization_details; an exchanged token may only narrow its subject token's (RFC 8693 §2.1)"
                     )
                 }
-                grant.authorizationDetails = try context.authorizationDetails.narrow(requested, within: held)
+                // A token that keeps the scope keeps the subject token's Cedar entries of each type it leaves out (H8).
+                grant.authorizationDetails = CedarGrantCarry.carry(
+                    from: held,
+                    into: try context.authorizationDetails.narrow(requested, within: held),
+                    keepsScope: !scope.isEmpty
+                )
             } else {
                 grant.authorizationDetails = subject.authorizationDetails
             }

@@ -125,9 +125,11 @@ extension GNAPService {
             try validateInteract(patch.interact)
             request = try await expandRegisteredReferences(in: request)
             interaction = try await modify(&grant, to: request, approved: approved, patch: patch, client: client, at: current)
-            // Still approved: the approved forbids stay in force for the rights kept (GNAPForbidCarry, review round 10 H1).
+            // Still approved: the approved Cedar rights of each type left out stay with the other rights kept
+            // (GNAPGrantCarry, review round 10 H8), the approved forbids with the Cedar rights kept (GNAPForbidCarry, H1).
             if let approved, grant.state == .approved {
-                request.accessToken = GNAPForbidCarry.carry(from: approved.accessToken, into: request.accessToken)
+                let carried = GNAPGrantCarry.carry(from: approved.accessToken, into: request.accessToken)
+                request.accessToken = GNAPForbidCarry.carry(from: approved.accessToken, into: carried)
             }
         } else if spending == nil {
             if current < grant.continueAfter { throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)") }

@@ -137,9 +137,10 @@ extension GNAPService {
         if let refusal = Self.refusal(decisions.decide(asked.question(.exchange, by: client, user: user, audiences: audiences.sorted()))) {
             return .denied(refusal)
         }
-        // Within the parent's rights: its forbids stay in force for the rights kept (GNAPForbidCarry, review round 10 H1).
+        // Within the parent's rights: its Cedar rights of each type left out stay with the other rights kept
+        // (GNAPGrantCarry, review round 10 H8), and its forbids with the Cedar rights kept (GNAPForbidCarry, H1).
         var request = derivation.request
-        request.accessToken = GNAPForbidCarry.carry(from: held, into: tokens)
+        request.accessToken = GNAPForbidCarry.carry(from: held, into: GNAPGrantCarry.carry(from: held, into: tokens))
         let current = now()
         let grant = GNAPGrantRecord(
             id: TokenIssuer.sortableIdentifier(),

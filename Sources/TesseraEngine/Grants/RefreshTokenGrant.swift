@@ -61,7 +61,12 @@ struct RefreshTokenGrant: EvidenceHandler {
             guard let grantDetails else {
                 throw OAuthError.invalidAuthorizationDetails("this grant holds no authorization_details; a refresh may only narrow")
             }
-            details = try context.authorizationDetails.narrow(requested, within: grantDetails)
+            // A token that keeps the scope keeps the grant's Cedar entries of each type it leaves out (review round 10, H8).
+            details = CedarGrantCarry.carry(
+                from: grantDetails,
+                into: try context.authorizationDetails.narrow(requested, within: grantDetails),
+                keepsScope: !scope.isEmpty
+            )
         }
         try context.scopeCheck.refuseForbiddenTypes(
             of: details,
