@@ -430,14 +430,7 @@ struct SchemaTextParser {
             var parents: [[String]] = []
             if isKeyword("in") {
                 pos += 1
-                if accept("[") {
-                    if !accept("]") {
-                        repeat { parents.append(try path()) } while accept(",")
-                        try expect("]")
-                    }
-                } else {
-                    parents.append(try path())
-                }
+                parents = try oneOrList { (p) throws(SchemaError) in try p.path() }
             }
             var shape: RawSchemaType?
             _ = accept("=")
@@ -469,14 +462,7 @@ struct SchemaTextParser {
             var memberOf: [([String]?, String)] = []
             if isKeyword("in") {
                 pos += 1
-                if accept("[") {
-                    if !accept("]") {
-                        repeat { memberOf.append(try actionRef()) } while accept(",")
-                        try expect("]")
-                    }
-                } else {
-                    memberOf.append(try actionRef())
-                }
+                memberOf = try oneOrList { (p) throws(SchemaError) in try p.actionRef() }
             }
             var principals: [[String]]?
             var resources: [[String]]?
@@ -552,14 +538,17 @@ struct SchemaTextParser {
     }
 
     mutating func typeList() throws(SchemaError) -> [[String]] {
-        if accept("[") {
-            var out: [[String]] = []
-            if accept("]") { return out }
-            repeat { out.append(try path()) } while accept(",")
-            try expect("]")
-            return out
-        }
-        return [try path()]
+        try oneOrList { (p) throws(SchemaError) in try p.path() }
+    }
+
+    /// One `item`, or a bracketed list of them (possibly empty): `in [A, B]`, `principal: A`.
+    mutating func oneOrList<T>(_ item: (inout Self) throws(SchemaError) -> T) throws(SchemaError) -> [T] {
+        guard accept("[") else { return [try item(&self)] }
+        var out: [T] = []
+        if accept("]") { return out }
+        repeat { out.append(try item(&self)) } while accept(",")
+        try expect("]")
+        return out
     }
 
     mutating func type() throws(SchemaError) -> RawSchemaType {
@@ -744,13 +733,15 @@ enum SchemaJSONParser {
 public enum SchemaPrinter {
     static func name(_ n: String) -> String { Lexer.isIdentifier(n) ? n : PolicyFormatter.quote(n) }
 
+    /// A qualified name split into its namespace (empty for none) and its last part.
+    static func split(_ name: String) -> (String, String) {
+        let parts = name.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count > 1 else { return ("", name) }
+        return (parts.dropLast().joined(separator: "::"), parts[parts.count - 1])
+    }
+
     /// The schema in `.cedarschema` syntax: one `namespace` block per namespace, references fully qualified, sorted.
     public static func cedarschema(_ schema: Schema) -> String {
-        func split(_ name: String) -> (String, String) {
-            let parts = name.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count > 1 else { return ("", name) }
-            return (parts.dropLast().joined(separator: "::"), parts[parts.count - 1])
-        }
         var blocks: [String: [String]] = [:]
         for decl in schema.entityTypes.values.sorted(by: { $0.name.name < $1.name.name }) {
             let (ns, local) = split(decl.name.name)
