@@ -12,12 +12,9 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
 
     func request(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord? {
         let millis = now.millis
-        return try await database.first(
-            """
-            SELECT \(unescaped: AuthorizationRequestRecord.columns) FROM authorization_requests
-            WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)
-            """,
-            AuthorizationRequestRecord.init(postgres:)
+        return try await database.record(
+            AuthorizationRequestRecord.self,
+            "WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)"
         )
     }
 

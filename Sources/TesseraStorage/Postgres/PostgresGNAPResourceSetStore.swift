@@ -20,9 +20,6 @@ struct PostgresGNAPResourceSetStore: GNAPResourceSetStore {
     }
 
     func resourceSet(reference: String) async throws -> GNAPResourceSetRecord? {
-        try await database.first(
-            "SELECT \(unescaped: GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE reference = \(reference)",
-            GNAPResourceSetRecord.init(postgres:)
-        )
+        try await database.record(GNAPResourceSetRecord.self, "WHERE reference = \(reference)")
     }
 }
