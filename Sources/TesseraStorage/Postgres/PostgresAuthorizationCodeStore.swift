@@ -47,11 +47,7 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
                 AuthorizationCodeRecord.init(postgres:)
             )
             if let redeemed = redeemed.last { return .redeemed(redeemed) }
-            let existing = try await connection.rows(
-                "SELECT \(unescaped: AuthorizationCodeRecord.columns) FROM authorization_codes WHERE code_hash = \(hash)",
-                logger: database.logger,
-                AuthorizationCodeRecord.init(postgres:)
-            )
+            let existing = try await connection.records(AuthorizationCodeRecord.self, "WHERE code_hash = \(hash)", logger: database.logger)
             guard let existing = existing.last, existing.usedAt != nil else { return .invalid }
             return .replayed(existing)
         }

@@ -57,7 +57,14 @@ extension PostgresDatabase {
     }
 
     /// `SELECT <columns> FROM <table> <clause>`: the prefix is constants, so the clause's binds keep their numbers.
-    private static func select<Record: InsertableRecord>(_ type: Record.Type, _ clause: PostgresQuery) -> PostgresQuery {
+    static func select<Record: InsertableRecord>(_ type: Record.Type, _ clause: PostgresQuery) -> PostgresQuery {
         PostgresQuery(unsafeSQL: "SELECT \(Record.columns) FROM \(Record.table) " + clause.sql, binds: clause.binds)
+    }
+}
+
+extension PostgresConnection {
+    /// ``PostgresDatabase/records(_:_:)`` inside a caller's transaction.
+    func records<Record: InsertableRecord>(_ type: Record.Type, _ clause: PostgresQuery, logger: Logger) async throws -> [Record] {
+        try await rows(PostgresDatabase.select(type, clause), logger: logger, Record.init(postgres:))
     }
 }
