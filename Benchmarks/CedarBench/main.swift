@@ -46,19 +46,6 @@ struct Options {
     }
 }
 
-func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-}
-
-func format(_ x: Double) -> String { String(format: "%.2f", x) }
-
-/// CPU time of the calling thread in seconds (not inflated by other processes on a busy machine).
-func threadCPUTime() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
 /// The answer in the comparison format of `scripts/cedar_bench_agreement.py`.
 func answerJSON(_ r: AuthorizationResponse) -> String {
     let reasons = r.diagnostics.reasons.sorted().map { "\"\($0)\"" }.joined(separator: ",")
@@ -97,22 +84,22 @@ func run(workload name: String, entitiesJSON: String, requests: [BenchRequest], 
         for _ in 0..<options.rounds {
             var samples: [Double] = []
             samples.reserveCapacity(requests.count)
-            let cpuStart = threadCPUTime()
+            let cpuStart = BenchMeasure.threadCPUTime()
             for r in requests {
                 var decision = AuthorizationResponse.Decision.deny
                 let elapsed = clock.measure { decision = authorizer.isAuthorized(r.request, entities: store).decision }
                 _ = decision
-                samples.append(seconds(elapsed) * 1e6)
+                samples.append(BenchMeasure.seconds(elapsed) * 1e6)
             }
-            let cpu = (threadCPUTime() - cpuStart) / Double(requests.count) * 1e6
+            let cpu = (BenchMeasure.threadCPUTime() - cpuStart) / Double(requests.count) * 1e6
             samples.sort()
             rounds.append((samples[samples.count / 2], samples[samples.count * 9 / 10], samples[samples.count * 99 / 100], cpu))
         }
         guard let best = rounds.min(by: { $0.median < $1.median }) else { return }
         print(
             "\(name) \(count) policies × \(store.count) entities: \(requests.count) requests, \(allows) allow, "
-                + "\(erroring) with errors: median \(format(best.median)) µs (rounds \(rounds.map { format($0.median) }.joined(separator: ", "))), "
-                + "p90 \(format(best.p90)) µs, p99 \(format(best.p99)) µs, CPU \(format(best.cpu)) µs/request"
+                + "\(erroring) with errors: median \(BenchMeasure.format(best.median)) µs (rounds \(rounds.map { BenchMeasure.format($0.median) }.joined(separator: ", "))), "
+                + "p90 \(BenchMeasure.format(best.p90)) µs, p99 \(BenchMeasure.format(best.p99)) µs, CPU \(BenchMeasure.format(best.cpu)) µs/request"
         )
         if let folder {
             try text.write(toFile: "\(folder)/bench-\(count).cedar", atomically: true, encoding: .utf8)

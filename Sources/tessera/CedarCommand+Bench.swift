@@ -27,7 +27,7 @@ extension CedarCommand {
             var best = Double.infinity
             for _ in 0..<5 {
                 let elapsed = try clock.measure { store = try EntityStore(json: entitiesJSON) }
-                best = min(best, BenchWorkload.seconds(elapsed))
+                best = min(best, BenchMeasure.seconds(elapsed))
             }
             print(
                 "entity store from JSON: \(store.count) entities, best of 5 \(String(format: "%.1f", best * 1000)) ms, "
@@ -49,7 +49,7 @@ extension CedarCommand {
                     var decision = AuthorizationResponse.Decision.deny
                     let elapsed = clock.measure { decision = authorizer.isAuthorized(r.request, entities: store).decision }
                     if decision == .allow { allows += 1 }
-                    samples.append(BenchWorkload.seconds(elapsed) * 1e6)
+                    samples.append(BenchMeasure.seconds(elapsed) * 1e6)
                 }
                 samples.sort()
                 let median = samples[samples.count / 2]
@@ -87,7 +87,7 @@ extension CedarCommand.Bench {
             var parseBest = Double.infinity
             for _ in 0..<20 {
                 let elapsed = try clock.measure { schema = try Schema(parsing: schemaText) }
-                parseBest = min(parseBest, BenchWorkload.seconds(elapsed))
+                parseBest = min(parseBest, BenchMeasure.seconds(elapsed))
             }
             let set = try PolicySet(parsing: workload.validationPolicies(count: 100))
             let validator = Validator(schema: schema)
@@ -96,11 +96,11 @@ extension CedarCommand.Bench {
             var errors = 0
             for _ in 0..<200 {
                 var count = 0
-                let cpuStart = BenchWorkload.threadCPUTime()
+                let cpuStart = BenchMeasure.threadCPUTime()
                 let elapsed = clock.measure { count = validator.validate(set).errors.count }
-                cpuSamples.append((BenchWorkload.threadCPUTime() - cpuStart) * 1000)
+                cpuSamples.append((BenchMeasure.threadCPUTime() - cpuStart) * 1000)
                 errors = count
-                samples.append(BenchWorkload.seconds(elapsed) * 1000)
+                samples.append(BenchMeasure.seconds(elapsed) * 1000)
             }
             samples.sort()
             cpuSamples.sort()
@@ -115,13 +115,6 @@ extension CedarCommand.Bench {
 }
 
 extension BenchWorkload {
-    /// CPU time of the calling thread in seconds (not inflated by other processes on a busy machine).
-    static func threadCPUTime() -> Double {
-        var ts = timespec()
-        unsafe clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     /// 50 entity types in hierarchies (5 deep, or one chain where each may be in the next two), attributes of every kind,
     /// optional attributes, tags on some, 12 actions in two groups with context records.
     static func validationSchema(chain: Bool) -> String {
@@ -176,9 +169,3 @@ extension BenchWorkload {
 
 /// The benchmark's deterministic workload generator, shared with `cedar-bench` (Benchmarks/CedarWorkloads).
 typealias BenchWorkload = FriendlyWorkload
-
-extension FriendlyWorkload {
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-}

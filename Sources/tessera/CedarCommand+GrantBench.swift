@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cedar
+import CedarWorkloads
 import Foundation
 import TesseraProtocol
 import TesseraResource
@@ -40,21 +41,21 @@ extension CedarCommand {
                 for i in 0..<requests {
                     let request = requestsToTime[i % requestsToTime.count]
                     let elapsed = clock.measure { _ = enforcer.authorize(request, entities: entities, grant: grant) }
-                    samples.append(Self.microseconds(elapsed))
+                    samples.append(BenchMeasure.seconds(elapsed) * 1e6)
                 }
                 // A fresh token: parse, compile and index its set, then decide.
                 var cold: [Double] = []
                 for i in 0..<min(requests, 2000) {
                     let fresh = GrantedPolicyEnforcer.Grant(cacheKey: "cold-\(size)-\(i)", authorizationDetails: details)
                     let elapsed = clock.measure { _ = enforcer.authorize(requestsToTime[0], entities: entities, grant: fresh) }
-                    cold.append(Self.microseconds(elapsed))
+                    cold.append(BenchMeasure.seconds(elapsed) * 1e6)
                 }
                 samples.sort()
                 cold.sort()
                 print(
-                    "granted set of \(size) \(size == 1 ? "policy" : "policies"): cached median \(Self.format(samples[samples.count / 2])) µs, "
-                        + "p90 \(Self.format(samples[samples.count * 9 / 10])) µs, p99 \(Self.format(samples[samples.count * 99 / 100])) µs; "
-                        + "first request of a token (parse + compile) median \(Self.format(cold[cold.count / 2])) µs"
+                    "granted set of \(size) \(size == 1 ? "policy" : "policies"): cached median \(BenchMeasure.format(samples[samples.count / 2])) µs, "
+                        + "p90 \(BenchMeasure.format(samples[samples.count * 9 / 10])) µs, p99 \(BenchMeasure.format(samples[samples.count * 99 / 100])) µs; "
+                        + "first request of a token (parse + compile) median \(BenchMeasure.format(cold[cold.count / 2])) µs"
                 )
             }
         }
@@ -103,11 +104,5 @@ extension CedarCommand {
                     """
             )
         }
-
-        static func microseconds(_ d: Duration) -> Double {
-            Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
-        }
-
-        static func format(_ v: Double) -> String { String(format: "%.2f", v) }
     }
 }

@@ -23,10 +23,6 @@ extension CedarCommand {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-    }
-
     static func loadPolicies(_ path: String) throws -> PolicySet {
         let text = try readFile(path)
         do {
@@ -124,7 +120,7 @@ extension CedarCommand {
                     let s = try CedarCommand.loadSchema(schema)
                     let report = Validator(schema: s).validate(set)
                     guard report.isValid else {
-                        for e in report.errors { CedarCommand.printError("\(policies): \(e)") }
+                        for e in report.errors { printError("\(policies): \(e)") }
                         throw ExitCode.failure
                     }
                     store = try s.entityStore(json: entitiesText)
@@ -136,7 +132,7 @@ extension CedarCommand {
             } catch let error as ExitCode {
                 throw error
             } catch let error as CedarParseError {
-                CedarCommand.printError(error.description)
+                printError(error.description)
                 throw ExitCode.failure
             }
             let response = Authorizer(policies: set).isAuthorized(req, entities: store)

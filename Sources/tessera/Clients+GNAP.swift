@@ -74,9 +74,7 @@ extension Tessera.Clients {
             if let gnap = record.gnap {
                 shown["gnap"] = try JSONDecoder().decode(JSONValue.self, from: Data(try gnap.storedJSON().utf8))
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(shown), as: UTF8.self))
+            print(String(decoding: try prettyJSON(shown), as: UTF8.self))
         }
     }
 }

@@ -244,23 +244,13 @@ struct MCPEnterpriseWalk {
         )
         let request = flow.start(scope: "openid")
         print("  browser → GET \(idpIssuer)/authorize?response_type=code&client_id=\(Self.clientID)&scope=openid&code_challenge=…")
-        var cookie: String?
-        let held = try await browse(request.url, cookie: &cookie)
+        let browser = InteractionPageDriver(base: idpIssuer)
+        let held = try await browser.get(request.url)
         guard let consentPath = held.location else { throw ValidationError("the IdP did not hold the request: \(held.body)") }
-        let signInPage = try await browse(idpIssuer + "/signin", cookie: &cookie)
         print("  browser → POST \(idpIssuer)/signin   username=\(Self.user.0) password=…")
-        _ = try await browse(
-            idpIssuer + "/signin",
-            form: [("csrf", Self.csrf(signInPage.body)), ("username", Self.user.0), ("password", Self.user.1), ("next", consentPath)],
-            cookie: &cookie
-        )
-        let consent = try await browse(idpIssuer + consentPath, cookie: &cookie)
+        try await browser.signIn(username: Self.user.0, password: Self.user.1, next: consentPath)
         print("  browser → POST \(idpIssuer)\(consentPath)   decision=approve_all")
-        let decided = try await browse(
-            idpIssuer + consentPath,
-            form: [("csrf", Self.csrf(consent.body)), ("decision", "approve_all")],
-            cookie: &cookie
-        )
+        let decided = try await browser.decide(consentPath: consentPath, decision: "approve_all")
         guard let callback = decided.location else { throw ValidationError("the IdP did not redirect back: \(decided.body)") }
         print("  ← 303 \(Self.shortened(callback))")
         let code = try flow.code(fromCallback: callback, for: request)
@@ -276,40 +266,11 @@ struct MCPEnterpriseWalk {
         return try DemoNarration.require(tokens.json, "id_token")
     }
 
-    private struct Page {
-        var location: String?
-        var body: String
-    }
-
-    private func browse(_ url: String, form: [(String, String)]? = nil, cookie: inout String?) async throws -> Page {
-        var request = HTTPClientRequest(url: url)
-        if let cookie { request.headers.add(name: "Cookie", value: cookie) }
-        if let form {
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            request.body = .bytes(ByteBuffer(string: FormParameters(form).encoded))
-        }
-        let response = try await http.execute(request, timeout: .seconds(10))
-        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        if let set = response.headers["Set-Cookie"].first, let pair = set.split(separator: ";").first { cookie = String(pair) }
-        return Page(location: response.headers["Location"].first, body: body)
-    }
-
-    private static func csrf(_ page: String) -> String {
-        guard let range = page.range(of: "name=\"csrf\" value=\"") else { return "" }
-        return String(page[range.upperBound...].prefix { $0 != "\"" })
-    }
-
     // MARK: - HTTP with narration
 
-    private struct Answer {
-        var status: Int
-        var json: [String: Any]
-    }
-
-    private func post(_ issuer: String, secret: String, _ parameters: [(String, String)]) async throws -> Answer {
-        let (status, json) = try await DemoNarration.postToken(issuer, clientID: Self.clientID, secret: secret, parameters, http: http)
-        return Answer(status: status, json: json)
+    private func post(_ issuer: String, secret: String, _ parameters: [(String, String)]) async throws -> (status: Int, json: [String: Any])
+    {
+        try await DemoNarration.postToken(issuer, clientID: Self.clientID, secret: secret, parameters, http: http)
     }
 
     private struct ToolResult {

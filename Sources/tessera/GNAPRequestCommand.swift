@@ -122,9 +122,9 @@ struct GNAPRequestCommand: AsyncParsableCommand {
         if !subjectFormat.isEmpty { request.subject = GNAPSubjectRequest(subIDFormats: subjectFormat) }
 
         if let certificate = configuration.mutualTLSCertificate {
-            printErr("client certificate (mtls) x5t#S256=\(certificate.thumbprint)")
+            printError("client certificate (mtls) x5t#S256=\(certificate.thumbprint)")
         } else {
-            printErr("client key kid=\(keyPair.publicJWK.kid ?? "-") thumbprint=\((try? keyPair.thumbprint()) ?? "-")")
+            printError("client key kid=\(keyPair.publicJWK.kid ?? "-") thumbprint=\((try? keyPair.thumbprint()) ?? "-")")
         }
         var grant: GNAPGrant
         do {
@@ -134,14 +134,14 @@ struct GNAPRequestCommand: AsyncParsableCommand {
                 grant = try await client.awaitApproval(grant, requested: tokens, maximumPolls: maxPolls) { pending in
                     let id = pending.continuation.map { Self.grantID(from: $0.uri) } ?? "-"
                     let wait = pending.continuation.map { "\($0.wait.components.seconds)s" } ?? "-"
-                    printErr("pending: grant \(id); approve with `tessera gnap approve \(id) --subject USER`; polling in \(wait)")
+                    printError("pending: grant \(id); approve with `tessera gnap approve \(id) --subject USER`; polling in \(wait)")
                 }
                 printJSON(grant.response)
             } else if grant.isPending, let continuation = grant.continuation {
-                printErr("pending: grant \(Self.grantID(from: continuation.uri)); rerun with --poll to wait for approval")
+                printError("pending: grant \(Self.grantID(from: continuation.uri)); rerun with --poll to wait for approval")
             }
         } catch let error as GNAPClientError {
-            printErr("error: \(error)")
+            printError("error: \(error)")
             throw ExitCode.failure
         }
         for token in grant.tokens {
@@ -170,7 +170,7 @@ struct GNAPRequestCommand: AsyncParsableCommand {
         else {
             throw ValidationError("cannot write \(key)")
         }
-        printErr("wrote a new private key to \(key)")
+        printError("wrote a new private key to \(key)")
         return generated
     }
 
@@ -205,11 +205,5 @@ struct GNAPRequestCommand: AsyncParsableCommand {
 }
 
 private func printJSON(_ value: some Encodable) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
-}
-
-private func printErr(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    if let data = try? prettyJSON(value) { print(String(decoding: data, as: UTF8.self)) }
 }

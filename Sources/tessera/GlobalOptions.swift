@@ -48,3 +48,15 @@ struct GlobalOptions: ParsableArguments {
         try await TesseraDatabase.withConnection(url: try loadConfiguration().databaseURL, body)
     }
 }
+
+/// Writes `message` and a newline to standard error (what every command reports besides its output).
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// `value` as every command prints JSON: pretty, keys sorted, `/` not escaped.
+func prettyJSON(_ value: some Encodable) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return try encoder.encode(value)
+}

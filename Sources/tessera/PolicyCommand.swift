@@ -90,7 +90,7 @@ extension Tessera.PolicyCommand {
             do {
                 Self.report(try OwnerPolicy(text: text, source: path))
             } catch {
-                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                printError(error.description)
                 throw ExitCode.failure
             }
         }

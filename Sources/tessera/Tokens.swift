@@ -37,9 +37,7 @@ extension Tessera.Tokens {
             guard let token else { throw CommandFailure("no token with jti '\(jti)' in the ledger (unknown, or expired and removed)") }
             let trace = TokenTrace(token: token, ancestors: ancestors, descendants: descendants, now: Date())
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-                FileHandle.standardOutput.write(try encoder.encode(trace.document))
+                FileHandle.standardOutput.write(try prettyJSON(trace.document))
                 FileHandle.standardOutput.write(Data("\n".utf8))
             } else {
                 print(trace.text, terminator: "")

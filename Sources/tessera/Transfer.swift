@@ -33,9 +33,7 @@ extension Tessera {
 
         func run() async throws {
             let snapshot = try await global.withDatabase { connection in try await connection.snapshots.exportSnapshot() }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-            let data = try encoder.encode(snapshot)
+            let data = try prettyJSON(snapshot)
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: data, attributes: [.posixPermissions: 0o600]) else {
                     throw ValidationError("cannot write \(output)")

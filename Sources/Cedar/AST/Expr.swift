@@ -24,13 +24,6 @@ enum BinaryOp: String, Hashable, Sendable {
     case sub = "-"
     case mul = "*"
     case contains, containsAll, containsAny, hasTag, getTag
-
-    var isMethod: Bool {
-        switch self {
-        case .contains, .containsAll, .containsAny, .hasTag, .getTag: true
-        default: false
-        }
-    }
 }
 
 /// One element of a `like` pattern.

@@ -46,11 +46,6 @@ extension Policy {
         }
     }
 
-    /// The scope's three constraints in Cedar syntax, for messages (`principal == User::"a"`, …).
-    public var scopeDescription: (principal: String, action: String, resource: String) {
-        (PolicyFormatter.scope("principal", principal), PolicyFormatter.actionScope(action), PolicyFormatter.scope("resource", resource))
-    }
-
     /// A copy granting at most what this policy grants.
     ///
     /// - Parameters:

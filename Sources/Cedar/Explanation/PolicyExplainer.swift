@@ -47,9 +47,9 @@ public struct PolicyExplainer: Sendable {
         var ctx = ExplanationContext(labels: labels, phrases: phrases)
         let principalType = Self.type(of: policy.principal)
         let resourceType = Self.type(of: policy.resource)
-        var principal = ctx.principal(policy.principal)
+        var principal = ctx.scope(policy.principal, "principal")
         let (actionText, actions) = ctx.actions(policy.action)
-        let resource = ctx.resource(policy.resource)
+        let resource = ctx.scope(policy.resource, "resource")
         var form = ExplanationPhrases.ID.sentencePermit
         if policy.effect == .forbid {
             // A forbid overrides every permit; "No one may" rather than "Anyone may not".
@@ -118,24 +118,16 @@ struct ExplanationContext {
         }
     }
 
-    /// The principal in words, not yet capitalized (the sentence does that).
-    mutating func principal(_ c: ScopeConstraint) -> String {
+    /// The principal (`role` "principal") or the resource in words, not yet capitalized (the sentence does that).
+    mutating func scope(_ c: ScopeConstraint, _ role: String) -> String {
+        let isPrincipal = role == "principal"
         switch c {
-        case .any: phrases(.principalAny)
-        case .equals(let r): reference(r, "principal")
-        case .in(let r): phrases(.principalIn, ["group": reference(r, "principal")])
-        case .is(let t): phrases(.principalIs, ["type": labels.entityType(t)])
-        case .isIn(let t, let r): phrases(.principalIsIn, ["type": labels.entityType(t), "group": reference(r, "principal")])
-        }
-    }
-
-    mutating func resource(_ c: ScopeConstraint) -> String {
-        switch c {
-        case .any: phrases(.resourceAny)
-        case .equals(let r): reference(r, "resource")
-        case .in(let r): phrases(.resourceIn, ["group": reference(r, "resource")])
-        case .is(let t): phrases(.resourceIs, ["type": labels.entityType(t)])
-        case .isIn(let t, let r): phrases(.resourceIsIn, ["type": labels.entityType(t), "group": reference(r, "resource")])
+        case .any: return phrases(isPrincipal ? .principalAny : .resourceAny)
+        case .equals(let r): return reference(r, role)
+        case .in(let r): return phrases(isPrincipal ? .principalIn : .resourceIn, ["group": reference(r, role)])
+        case .is(let t): return phrases(isPrincipal ? .principalIs : .resourceIs, ["type": labels.entityType(t)])
+        case .isIn(let t, let r):
+            return phrases(isPrincipal ? .principalIsIn : .resourceIsIn, ["type": labels.entityType(t), "group": reference(r, role)])
         }
     }
 

@@ -140,22 +140,25 @@ struct SchemaBuilder {
             }
         }
 
+        /// An entity's shape or an action's context: a record, empty when not declared.
+        func record(_ raw: RawSchemaType?, _ ns: [String], _ what: String, _ loc: SourceLocation?) throws(SchemaError) -> RecordType {
+            guard let raw else { return RecordType() }
+            guard case .record(let r) = try resolve(raw, ns) else { throw SchemaError("\(what) must be a record", at: loc) }
+            return r
+        }
+
+        func entityTypes(_ paths: [[String]], _ ns: [String], _ loc: SourceLocation?) throws(SchemaError) -> [EntityType] {
+            try paths.map { (path) throws(SchemaError) in try resolveEntityName(path, ns, loc) }
+        }
+
         var entityDecls: [EntityType: EntityTypeDeclaration] = [:]
         for e in entities {
             let name = EntityType(Self.qualify(e.namespace, e.name))
             guard entityDecls[name] == nil else { throw SchemaError("entity type `\(name)` is declared twice", at: e.location) }
-            var attrs = RecordType()
-            if let shape = e.shape {
-                guard case .record(let r) = try resolve(shape, e.namespace) else {
-                    throw SchemaError("the shape of entity type `\(name)` must be a record", at: e.location)
-                }
-                attrs = r
-            }
-            var parents: [EntityType] = []
-            for p in e.memberOf { parents.append(try resolveEntityName(p, e.namespace, e.location)) }
+            let attrs = try record(e.shape, e.namespace, "the shape of entity type `\(name)`", e.location)
             entityDecls[name] = EntityTypeDeclaration(
                 name: name,
-                memberOfTypes: parents,
+                memberOfTypes: try entityTypes(e.memberOf, e.namespace, e.location),
                 attributes: attrs,
                 tags: try e.tags.map { (t: RawSchemaType) throws(SchemaError) in try resolve(t, e.namespace) },
                 enumeratedIDs: e.enumIDs,
@@ -167,17 +170,9 @@ struct SchemaBuilder {
             let actionType = EntityType(Self.qualify(a.namespace, "Action"))
             let uid = EntityUID(type: actionType, id: CedarString(a.name))
             guard actionDecls[uid] == nil else { throw SchemaError("action `\(uid)` is declared twice", at: a.location) }
-            var context = RecordType()
-            if let c = a.context {
-                guard case .record(let r) = try resolve(c, a.namespace) else {
-                    throw SchemaError("the context of action `\(uid)` must be a record", at: a.location)
-                }
-                context = r
-            }
-            var principals: [EntityType] = []
-            for p in a.principals ?? [] { principals.append(try resolveEntityName(p, a.namespace, a.location)) }
-            var resources: [EntityType] = []
-            for r in a.resources ?? [] { resources.append(try resolveEntityName(r, a.namespace, a.location)) }
+            let context = try record(a.context, a.namespace, "the context of action `\(uid)`", a.location)
+            let principals = try entityTypes(a.principals ?? [], a.namespace, a.location)
+            let resources = try entityTypes(a.resources ?? [], a.namespace, a.location)
             let memberOf = a.memberOf.map { (path, id) in
                 EntityUID(type: path.map { EntityType($0.joined(separator: "::")) } ?? actionType, id: CedarString(id))
             }
@@ -435,14 +430,7 @@ struct SchemaTextParser {
             var parents: [[String]] = []
             if isKeyword("in") {
                 pos += 1
-                if accept("[") {
-                    if !accept("]") {
-                        repeat { parents.append(try path()) } while accept(",")
-                        try expect("]")
-                    }
-                } else {
-                    parents.append(try path())
-                }
+                parents = try oneOrList { (p) throws(SchemaError) in try p.path() }
             }
             var shape: RawSchemaType?
             _ = accept("=")
@@ -474,14 +462,7 @@ struct SchemaTextParser {
             var memberOf: [([String]?, String)] = []
             if isKeyword("in") {
                 pos += 1
-                if accept("[") {
-                    if !accept("]") {
-                        repeat { memberOf.append(try actionRef()) } while accept(",")
-                        try expect("]")
-                    }
-                } else {
-                    memberOf.append(try actionRef())
-                }
+                memberOf = try oneOrList { (p) throws(SchemaError) in try p.actionRef() }
             }
             var principals: [[String]]?
             var resources: [[String]]?
@@ -557,14 +538,17 @@ struct SchemaTextParser {
     }
 
     mutating func typeList() throws(SchemaError) -> [[String]] {
-        if accept("[") {
-            var out: [[String]] = []
-            if accept("]") { return out }
-            repeat { out.append(try path()) } while accept(",")
-            try expect("]")
-            return out
-        }
-        return [try path()]
+        try oneOrList { (p) throws(SchemaError) in try p.path() }
+    }
+
+    /// One `item`, or a bracketed list of them (possibly empty): `in [A, B]`, `principal: A`.
+    mutating func oneOrList<T>(_ item: (inout Self) throws(SchemaError) -> T) throws(SchemaError) -> [T] {
+        guard accept("[") else { return [try item(&self)] }
+        var out: [T] = []
+        if accept("]") { return out }
+        repeat { out.append(try item(&self)) } while accept(",")
+        try expect("]")
+        return out
     }
 
     mutating func type() throws(SchemaError) -> RawSchemaType {
@@ -749,13 +733,15 @@ enum SchemaJSONParser {
 public enum SchemaPrinter {
     static func name(_ n: String) -> String { Lexer.isIdentifier(n) ? n : PolicyFormatter.quote(n) }
 
+    /// A qualified name split into its namespace (empty for none) and its last part.
+    static func split(_ name: String) -> (String, String) {
+        let parts = name.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count > 1 else { return ("", name) }
+        return (parts.dropLast().joined(separator: "::"), parts[parts.count - 1])
+    }
+
     /// The schema in `.cedarschema` syntax: one `namespace` block per namespace, references fully qualified, sorted.
     public static func cedarschema(_ schema: Schema) -> String {
-        func split(_ name: String) -> (String, String) {
-            let parts = name.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count > 1 else { return ("", name) }
-            return (parts.dropLast().joined(separator: "::"), parts[parts.count - 1])
-        }
         var blocks: [String: [String]] = [:]
         for decl in schema.entityTypes.values.sorted(by: { $0.name.name < $1.name.name }) {
             let (ns, local) = split(decl.name.name)

@@ -2,11 +2,6 @@ extension SchemaPrinter {
     /// The schema in the JSON schema format: one member per namespace, names relative to it,
     /// entity references fully qualified, attributes sorted. Parses back to the same schema.
     public static func json(_ schema: Schema) -> String {
-        func split(_ name: String) -> (String, String) {
-            let parts = name.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count > 1 else { return ("", name) }
-            return (parts.dropLast().joined(separator: "::"), parts[parts.count - 1])
-        }
         func type(_ t: SchemaType) -> JSONValue {
             switch t {
             case .bool: return .object(["type": .string("Boolean")])

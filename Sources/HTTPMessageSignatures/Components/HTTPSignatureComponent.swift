@@ -106,11 +106,6 @@ public struct HTTPSignatureComponent: Sendable, CustomStringConvertible {
         if case .string(let key)? = parameters[key: "key"] { return key }
         return nil
     }
-    /// The `name` parameter of `@query-param`, if present.
-    public var queryParameterName: String? {
-        if case .string(let name)? = parameters[key: "name"] { return name }
-        return nil
-    }
 
     /// The identifier serialized as in a signature base, e.g. `"@query-param";name="Pet"` (RFC 9421 §2.5).
     public var description: String {

@@ -52,15 +52,8 @@ public struct HTTPSignatureAlgorithm: Hashable, Sendable, CustomStringConvertibl
 
     /// Looks an algorithm up by its HTTP Signature Algorithms registry name (the `alg` parameter).
     public init?(registryName: String) {
-        switch registryName {
-        case "ed25519": self = .ed25519
-        case "ecdsa-p256-sha256": self = .ecdsaP256SHA256
-        case "ecdsa-p384-sha384": self = .ecdsaP384SHA384
-        case "rsa-pss-sha512": self = .rsaPSSSHA512
-        case "rsa-v1_5-sha256": self = .rsaPKCS1v15SHA256
-        case "hmac-sha256": self = .hmacSHA256
-        default: return nil
-        }
+        guard let named = Self.registered.first(where: { $0.name == registryName }) else { return nil }
+        self = named
     }
 
     /// Maps a JWS `alg` (RFC 7518) to the operation it names (RFC 9421 §3.3.7; RFC 9635 §7.3.1). `none` and

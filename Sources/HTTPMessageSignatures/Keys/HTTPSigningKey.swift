@@ -23,20 +23,10 @@ public struct HTTPSigningKey: Sendable {
     public var keyID: String?
     let backing: Backing
 
+    /// Binds `backing` to `algorithm` when the key fits it: the check ``HTTPVerificationKey`` makes of its public half.
     private init(algorithm: HTTPSignatureAlgorithm, keyID: String?, backing: Backing) throws(HTTPSignatureError) {
-        switch (algorithm.kind, backing) {
-        case (.ed25519, .ed25519), (.ecdsaP256SHA256, .p256), (.ecdsaP384SHA384, .p384), (.hmacSHA256, .hmac): break
-        case (.rsaPSSSHA512, .rsa(let key)), (.rsaPKCS1SHA256, .rsa(let key)), (.rsaPSSSHA256, .rsa(let key)):
-            guard key.keySizeInBits >= 2048 else { throw HTTPSignatureError(.unsuitableKey, "RSA keys must have at least 2048 bits") }
-        default:
-            throw HTTPSignatureError(.unsuitableKey, "the key type does not fit \(algorithm)")
-        }
-        if case .hmac(let secret) = backing, secret.bitCount < 256 {
-            throw HTTPSignatureError(.unsuitableKey, "hmac-sha256 secrets must have at least 32 bytes")
-        }
-        self.algorithm = algorithm
-        self.keyID = keyID
-        self.backing = backing
+        _ = try HTTPVerificationKey(checked: algorithm, keyID: keyID, backing: Self.publicBacking(backing))
+        (self.algorithm, self.keyID, self.backing) = (algorithm, keyID, backing)
     }
 
     /// An Ed25519 key (`ed25519`).
@@ -123,27 +113,23 @@ public struct HTTPSigningKey: Sendable {
                 throw HTTPSignatureError(.invalidKey, "unsupported private key type in PEM")
             }
         }
-        let chosen: HTTPSignatureAlgorithm
-        switch backing {
-        case .ed25519: chosen = algorithm ?? .ed25519
-        case .p256: chosen = algorithm ?? .ecdsaP256SHA256
-        case .p384: chosen = algorithm ?? .ecdsaP384SHA384
-        case .hmac: chosen = algorithm ?? .hmacSHA256
-        case .rsa:
-            guard let algorithm else { throw HTTPSignatureError(.unknownAlgorithm, "RSA keys need an explicit algorithm") }
-            chosen = algorithm
-        }
+        let chosen = try HTTPVerificationKey.algorithm(algorithm, forPEM: Self.publicBacking(backing))
         try self.init(algorithm: chosen, keyID: keyID, backing: backing)
     }
 
     /// The matching verification key, bound to the same algorithm.
     public var verificationKey: HTTPVerificationKey {
+        HTTPVerificationKey(algorithm: algorithm, keyID: keyID, backing: Self.publicBacking(backing))
+    }
+
+    /// The public half of `backing` (a shared secret is its own).
+    private static func publicBacking(_ backing: Backing) -> HTTPVerificationKey.Backing {
         switch backing {
-        case .ed25519(let key): HTTPVerificationKey(algorithm: algorithm, keyID: keyID, backing: .ed25519(key.publicKey))
-        case .p256(let key): HTTPVerificationKey(algorithm: algorithm, keyID: keyID, backing: .p256(key.publicKey))
-        case .p384(let key): HTTPVerificationKey(algorithm: algorithm, keyID: keyID, backing: .p384(key.publicKey))
-        case .rsa(let key): HTTPVerificationKey(algorithm: algorithm, keyID: keyID, backing: .rsa(key.publicKey))
-        case .hmac(let key): HTTPVerificationKey(algorithm: algorithm, keyID: keyID, backing: .hmac(key))
+        case .ed25519(let key): .ed25519(key.publicKey)
+        case .p256(let key): .p256(key.publicKey)
+        case .p384(let key): .p384(key.publicKey)
+        case .rsa(let key): .rsa(key.publicKey)
+        case .hmac(let key): .hmac(key)
         }
     }
 

@@ -26,7 +26,8 @@ public struct HTTPVerificationKey: Sendable {
         self.backing = backing
     }
 
-    private init(checked algorithm: HTTPSignatureAlgorithm, keyID: String?, backing: Backing) throws(HTTPSignatureError) {
+    /// Binds `backing` to `algorithm` when the key fits it; ``HTTPSigningKey`` checks its public half here too.
+    init(checked algorithm: HTTPSignatureAlgorithm, keyID: String?, backing: Backing) throws(HTTPSignatureError) {
         switch (algorithm.kind, backing) {
         case (.ed25519, .ed25519), (.ecdsaP256SHA256, .p256), (.ecdsaP384SHA384, .p384), (.hmacSHA256, .hmac): break
         case (.rsaPSSSHA512, .rsa(let key)), (.rsaPKCS1SHA256, .rsa(let key)), (.rsaPSSSHA256, .rsa(let key)):
@@ -111,17 +112,21 @@ public struct HTTPVerificationKey: Sendable {
                 throw HTTPSignatureError(.invalidKey, "unsupported public key type in PEM")
             }
         }
-        let chosen: HTTPSignatureAlgorithm
+        try self.init(checked: Self.algorithm(algorithm, forPEM: backing), keyID: keyID, backing: backing)
+    }
+
+    /// The algorithm of a PEM key (public, or the public half of a private one): `named`, else the only one
+    /// its type allows; RSA keys need `named`.
+    static func algorithm(_ named: HTTPSignatureAlgorithm?, forPEM backing: Backing) throws(HTTPSignatureError) -> HTTPSignatureAlgorithm {
         switch backing {
-        case .ed25519: chosen = algorithm ?? .ed25519
-        case .p256: chosen = algorithm ?? .ecdsaP256SHA256
-        case .p384: chosen = algorithm ?? .ecdsaP384SHA384
-        case .hmac: chosen = algorithm ?? .hmacSHA256
+        case .ed25519: return named ?? .ed25519
+        case .p256: return named ?? .ecdsaP256SHA256
+        case .p384: return named ?? .ecdsaP384SHA384
+        case .hmac: return named ?? .hmacSHA256
         case .rsa:
-            guard let algorithm else { throw HTTPSignatureError(.unknownAlgorithm, "RSA keys need an explicit algorithm") }
-            chosen = algorithm
+            guard let named else { throw HTTPSignatureError(.unknownAlgorithm, "RSA keys need an explicit algorithm") }
+            return named
         }
-        try self.init(checked: chosen, keyID: keyID, backing: backing)
     }
 
     /// `HTTP_VERIFY` (RFC 9421 §3.3). HMAC is compared in constant time by swift-crypto.

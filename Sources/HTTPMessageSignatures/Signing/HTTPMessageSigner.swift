@@ -1,4 +1,3 @@
-import Crypto
 public import Foundation
 
 /// Signs HTTP requests and responses (RFC 9421 §3.1) and attaches `Signature-Input` and `Signature` (§4).
@@ -137,12 +136,6 @@ public struct HTTPMessageSigner: Sendable {
         structuredFieldTypes: [String: StructuredFieldType] = [:]
     ) throws(HTTPSignatureError) -> String {
         try signatureBaseText(response, components: components, parameters: parameters, structuredFieldTypes: structuredFieldTypes)
-    }
-
-    /// A 128-bit random nonce, base64url without padding (suitable for `nonce`, RFC 9421 §2.3).
-    public static func randomNonce() -> String {
-        let bytes = unsafe SymmetricKey(size: .bits128).withUnsafeBytes { unsafe Array($0) }
-        return NonceGenerator.base64URL(bytes)
     }
 
     // MARK: - Private

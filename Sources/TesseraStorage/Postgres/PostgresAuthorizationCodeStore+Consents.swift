@@ -9,13 +9,7 @@ extension PostgresAuthorizationCodeStore {
     }
 
     func consents(subject: String) async throws -> [ConsentRecord] {
-        try await database.rows(
-            """
-            SELECT \(unescaped: ConsentRecord.columns) FROM consents
-            WHERE subject = \(subject) AND withdrawn_at IS NULL ORDER BY created_at DESC, id
-            """,
-            ConsentRecord.init(postgres:)
-        )
+        try await database.records(ConsentRecord.self, "WHERE subject = \(subject) AND withdrawn_at IS NULL ORDER BY created_at DESC, id")
     }
 
     func linkConsent(id consentID: String, grantID: String) async throws {

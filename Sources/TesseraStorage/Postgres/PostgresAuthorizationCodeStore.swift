@@ -12,12 +12,9 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
 
     func request(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord? {
         let millis = now.millis
-        return try await database.first(
-            """
-            SELECT \(unescaped: AuthorizationRequestRecord.columns) FROM authorization_requests
-            WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)
-            """,
-            AuthorizationRequestRecord.init(postgres:)
+        return try await database.record(
+            AuthorizationRequestRecord.self,
+            "WHERE id_hash = \(idHash) AND used_at IS NULL AND expires_at > \(millis)"
         )
     }
 
@@ -61,11 +58,7 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
                 AuthorizationCodeRecord.init(postgres:)
             )
             if let redeemed = redeemed.last { return .redeemed(redeemed) }
-            let existing = try await connection.rows(
-                "SELECT \(unescaped: AuthorizationCodeRecord.columns) FROM authorization_codes WHERE code_hash = \(hash)",
-                logger: database.logger,
-                AuthorizationCodeRecord.init(postgres:)
-            )
+            let existing = try await connection.records(AuthorizationCodeRecord.self, "WHERE code_hash = \(hash)", logger: database.logger)
             guard let existing = existing.last, existing.usedAt != nil else { return .invalid }
             return .replayed(existing)
         }

@@ -65,10 +65,10 @@ struct PostgresClientChallengeStore: ClientChallengeStore {
                 ClientChallengeRecord.init(postgres:)
             )
             if let record = updated.first { return .consumed(record) }
-            let existing = try await connection.rows(
-                "SELECT \(unescaped: ClientChallengeRecord.columns) FROM client_challenges WHERE session_hash = \(sessionHash)",
-                logger: database.logger,
-                ClientChallengeRecord.init(postgres:)
+            let existing = try await connection.records(
+                ClientChallengeRecord.self,
+                "WHERE session_hash = \(sessionHash)",
+                logger: database.logger
             )
             guard let record = existing.first else { return .unknown }
             return record.clientID == clientID ? .alreadyUsed(record) : .issuedToAnotherClient

@@ -33,7 +33,7 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
     }
 
     func all() async throws -> [ClientRecord] {
-        try await database.rows("SELECT \(unescaped: ClientRecord.columns) FROM clients ORDER BY id", ClientRecord.init(postgres:))
+        try await database.records(ClientRecord.self, "ORDER BY id")
     }
 
     func remove(id: String) async throws -> Bool {
@@ -61,10 +61,7 @@ struct PostgresClientStore: ClientStore, ClientChangeFeed {
     }
 
     func registrationTokens() async throws -> [RegistrationTokenRecord] {
-        try await database.rows(
-            "SELECT \(unescaped: RegistrationTokenRecord.columns) FROM registration_tokens ORDER BY created_at, id",
-            RegistrationTokenRecord.init(postgres:)
-        )
+        try await database.records(RegistrationTokenRecord.self, "ORDER BY created_at, id")
     }
 
     func removeRegistrationToken(id: String) async throws -> Bool {

@@ -9,20 +9,13 @@ struct PostgresGNAPResourceSetStore: GNAPResourceSetStore {
     func register(_ set: GNAPResourceSetRecord) async throws -> GNAPResourceSetRecord {
         try await database.withConnection { connection in
             try await connection.run(try set.insertQuery(" ON CONFLICT (set_hash) DO NOTHING"), logger: database.logger)
-            let rows = try await connection.rows(
-                "SELECT \(unescaped: GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE set_hash = \(set.setHash)",
-                logger: database.logger,
-                GNAPResourceSetRecord.init(postgres:)
-            )
+            let rows = try await connection.records(GNAPResourceSetRecord.self, "WHERE set_hash = \(set.setHash)", logger: database.logger)
             guard let registered = rows.first else { throw StorageError(.unavailable, "resource set vanished after insert") }
             return registered
         }
     }
 
     func resourceSet(reference: String) async throws -> GNAPResourceSetRecord? {
-        try await database.first(
-            "SELECT \(unescaped: GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE reference = \(reference)",
-            GNAPResourceSetRecord.init(postgres:)
-        )
+        try await database.record(GNAPResourceSetRecord.self, "WHERE reference = \(reference)")
     }
 }

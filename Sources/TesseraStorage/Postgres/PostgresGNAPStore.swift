@@ -130,12 +130,9 @@ struct PostgresGNAPStore: GNAPStore {
     }
 
     func liveTokens(grantID: String) async throws -> [GNAPTokenRecord] {
-        try await database.rows(
-            """
-            SELECT \(unescaped: GNAPTokenRecord.columns) FROM gnap_tokens
-            WHERE grant_id = \(grantID) AND revoked_at IS NULL ORDER BY created_at, manage_id
-            """,
-            GNAPTokenRecord.init(postgres:)
+        try await database.records(
+            GNAPTokenRecord.self,
+            "WHERE grant_id = \(grantID) AND revoked_at IS NULL ORDER BY created_at, manage_id"
         )
     }
 
@@ -171,30 +168,21 @@ struct PostgresGNAPStore: GNAPStore {
 
     func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord] {
         let wanted = state?.rawValue
-        return try await database.rows(
-            """
-            SELECT \(unescaped: GNAPGrantRecord.columns) FROM gnap_grants
-            WHERE \(wanted)::TEXT IS NULL OR state = \(wanted) ORDER BY created_at, id
-            """,
-            GNAPGrantRecord.init(postgres:)
+        return try await database.records(
+            GNAPGrantRecord.self,
+            "WHERE \(wanted)::TEXT IS NULL OR state = \(wanted) ORDER BY created_at, id"
         )
     }
 
     func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord] {
-        try await database.rows(
-            """
-            SELECT \(unescaped: GNAPGrantRecord.columns) FROM gnap_grants
-            WHERE state = \(state.rawValue) AND subject = \(subject) ORDER BY created_at DESC, id DESC
-            """,
-            GNAPGrantRecord.init(postgres:)
+        try await database.records(
+            GNAPGrantRecord.self,
+            "WHERE state = \(state.rawValue) AND subject = \(subject) ORDER BY created_at DESC, id DESC"
         )
     }
 
     func token(manageID: String) async throws -> GNAPTokenRecord? {
-        try await database.first(
-            "SELECT \(unescaped: GNAPTokenRecord.columns) FROM gnap_tokens WHERE manage_id = \(manageID)",
-            GNAPTokenRecord.init(postgres:)
-        )
+        try await database.record(GNAPTokenRecord.self, "WHERE manage_id = \(manageID)")
     }
 
     func token(jti: String) async throws -> GNAPTokenRecord? {

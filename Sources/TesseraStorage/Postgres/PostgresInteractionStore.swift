@@ -23,24 +23,15 @@ struct PostgresInteractionStore: GNAPInteractionStore {
     }
 
     func interaction(id: String) async throws -> GNAPInteractionRecord? {
-        try await database.first(
-            "SELECT \(unescaped: GNAPInteractionRecord.columns) FROM gnap_interactions WHERE id = \(id)",
-            GNAPInteractionRecord.init(postgres:)
-        )
+        try await database.record(GNAPInteractionRecord.self, "WHERE id = \(id)")
     }
 
     func interaction(userCode: String) async throws -> GNAPInteractionRecord? {
-        try await database.first(
-            "SELECT \(unescaped: GNAPInteractionRecord.columns) FROM gnap_interactions WHERE user_code = \(userCode)",
-            GNAPInteractionRecord.init(postgres:)
-        )
+        try await database.record(GNAPInteractionRecord.self, "WHERE user_code = \(userCode)")
     }
 
     func interaction(grantID: String) async throws -> GNAPInteractionRecord? {
-        try await database.first(
-            "SELECT \(unescaped: GNAPInteractionRecord.columns) FROM gnap_interactions WHERE grant_id = \(grantID)",
-            GNAPInteractionRecord.init(postgres:)
-        )
+        try await database.record(GNAPInteractionRecord.self, "WHERE grant_id = \(grantID)")
     }
 
     func decide(interactionID: String, _ decision: GNAPInteractionDecision, at now: Date) async throws -> Bool {

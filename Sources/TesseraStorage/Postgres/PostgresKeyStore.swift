@@ -36,10 +36,7 @@ struct PostgresKeyStore: KeyStore {
     }
 
     func all() async throws -> [SigningKeyRecord] {
-        try await database.rows(
-            "SELECT \(unescaped: SigningKeyRecord.columns) FROM signing_keys ORDER BY created_at DESC, kid",
-            SigningKeyRecord.init(postgres:)
-        )
+        try await database.records(SigningKeyRecord.self, "ORDER BY created_at DESC, kid")
     }
 
     func retireAll(except kid: String, at now: Date) async throws {

@@ -10,14 +10,11 @@ struct PostgresPeopleStore: PeopleStore {
     }
 
     func user(username: String) async throws -> UserRecord? {
-        try await database.first(
-            "SELECT \(unescaped: UserRecord.columns) FROM users WHERE username = \(username)",
-            UserRecord.init(postgres:)
-        )
+        try await database.record(UserRecord.self, "WHERE username = \(username)")
     }
 
     func users() async throws -> [UserRecord] {
-        try await database.rows("SELECT \(unescaped: UserRecord.columns) FROM users ORDER BY username", UserRecord.init(postgres:))
+        try await database.records(UserRecord.self, "ORDER BY username")
     }
 
     func removeUser(username: String) async throws -> Bool {
@@ -72,10 +69,7 @@ struct PostgresPeopleStore: PeopleStore {
 
     func session(idHash: String, at now: Date) async throws -> SessionRecord? {
         let millis = now.millis
-        return try await database.first(
-            "SELECT \(unescaped: SessionRecord.columns) FROM sessions WHERE id_hash = \(idHash) AND expires_at > \(millis)",
-            SessionRecord.init(postgres:)
-        )
+        return try await database.record(SessionRecord.self, "WHERE id_hash = \(idHash) AND expires_at > \(millis)")
     }
 
     func deleteSession(idHash: String) async throws {

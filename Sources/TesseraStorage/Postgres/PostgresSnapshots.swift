@@ -12,16 +12,8 @@ struct PostgresSnapshots: StoreSnapshotting {
         return try await database.transaction(timeout: .seconds(600)) { connection in
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
             // Clients and users by the store's own column list and row reader, so the export reads every column the store reads.
-            let clients = try await connection.rows(
-                "SELECT \(unescaped: ClientRecord.columns) FROM clients ORDER BY id",
-                logger: logger,
-                ClientRecord.init(postgres:)
-            )
-            let users = try await connection.rows(
-                "SELECT \(unescaped: UserRecord.columns) FROM users ORDER BY username",
-                logger: logger,
-                UserRecord.init(postgres:)
-            )
+            let clients = try await connection.records(ClientRecord.self, "ORDER BY id", logger: logger)
+            let users = try await connection.records(UserRecord.self, "ORDER BY username", logger: logger)
             // Every other carried table as its rows (to_jsonb: text as strings, BIGINT as numbers, TEXT[] as arrays).
             var tables: [String: [StoreSnapshot.Row]] = [:]
             for (table, order) in StoreSnapshot.recordTables.map({ ($0.name, " ORDER BY " + $0.order) })

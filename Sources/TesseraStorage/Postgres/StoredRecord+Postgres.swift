@@ -43,3 +43,28 @@ extension InsertableRecord {
         return PostgresQuery(unsafeSQL: Self.insertSQL { "$\($0)" } + clause, binds: binds)
     }
 }
+
+extension PostgresDatabase {
+    /// The rows of `type`'s table that `clause` picks (`WHERE …`, `ORDER BY …`, its values bound), each read as a
+    /// record: the PostgreSQL side of the records' one mapping, as `Database.records` is SQLite's.
+    func records<Record: InsertableRecord>(_ type: Record.Type, _ clause: PostgresQuery) async throws -> [Record] {
+        try await rows(Self.select(type, clause), Record.init(postgres:))
+    }
+
+    /// The first row of `type`'s table that `clause` picks, read as a record; `nil` when there is none.
+    func record<Record: InsertableRecord>(_ type: Record.Type, _ clause: PostgresQuery) async throws -> Record? {
+        try await first(Self.select(type, clause), Record.init(postgres:))
+    }
+
+    /// `SELECT <columns> FROM <table> <clause>`: the prefix is constants, so the clause's binds keep their numbers.
+    static func select<Record: InsertableRecord>(_ type: Record.Type, _ clause: PostgresQuery) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: "SELECT \(Record.columns) FROM \(Record.table) " + clause.sql, binds: clause.binds)
+    }
+}
+
+extension PostgresConnection {
+    /// ``PostgresDatabase/records(_:_:)`` inside a caller's transaction.
+    func records<Record: InsertableRecord>(_ type: Record.Type, _ clause: PostgresQuery, logger: Logger) async throws -> [Record] {
+        try await rows(PostgresDatabase.select(type, clause), logger: logger, Record.init(postgres:))
+    }
+}

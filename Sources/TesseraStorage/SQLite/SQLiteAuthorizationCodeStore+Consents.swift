@@ -9,12 +9,7 @@ extension SQLiteAuthorizationCodeStore {
 
     func consents(subject: String) async throws -> [ConsentRecord] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT \(ConsentRecord.columns) FROM consents WHERE subject = ? AND withdrawn_at IS NULL ORDER BY created_at DESC, id",
-                arguments: [subject]
-            ).map(ConsentRecord.init(row:))
+            try db.records(ConsentRecord.self, "WHERE subject = ? AND withdrawn_at IS NULL ORDER BY created_at DESC, id", [subject])
         }
     }
 

@@ -11,12 +11,11 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
 
     func request(idHash: String, at now: Date) async throws -> AuthorizationRequestRecord? {
         try await writer.read { db in
-            try Row.fetchOne(
-                db,
-                sql:
-                    "SELECT \(AuthorizationRequestRecord.columns) FROM authorization_requests WHERE id_hash = ? AND used_at IS NULL AND expires_at > ?",
-                arguments: [idHash, now.millis]
-            ).map(AuthorizationRequestRecord.init(row:))
+            try db.record(
+                AuthorizationRequestRecord.self,
+                "WHERE id_hash = ? AND used_at IS NULL AND expires_at > ?",
+                [idHash, now.millis]
+            )
         }
     }
 
@@ -27,11 +26,7 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
                 arguments: [now.millis, idHash, now.millis]
             )
             guard db.changesCount == 1 else { return nil }
-            return try Row.fetchOne(
-                db,
-                sql: "SELECT \(AuthorizationRequestRecord.columns) FROM authorization_requests WHERE id_hash = ?",
-                arguments: [idHash]
-            ).map(AuthorizationRequestRecord.init(row:))
+            return try db.record(AuthorizationRequestRecord.self, "WHERE id_hash = ?", [idHash])
         }
     }
 
@@ -58,11 +53,7 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
             )
             let changed = db.changesCount == 1
             guard
-                let record = try Row.fetchOne(
-                    db,
-                    sql: "SELECT \(AuthorizationCodeRecord.columns) FROM authorization_codes WHERE code_hash = ?",
-                    arguments: [hash]
-                ).map(AuthorizationCodeRecord.init(row:))
+                let record = try db.record(AuthorizationCodeRecord.self, "WHERE code_hash = ?", [hash])
             else { return .invalid }
             if changed { return .redeemed(record) }
             return record.usedAt == nil ? .invalid : .replayed(record)

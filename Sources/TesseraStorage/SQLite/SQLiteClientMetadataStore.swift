@@ -62,11 +62,7 @@ struct SQLiteClientChallengeStore: ClientChallengeStore {
             )
             let consumed = db.changesCount == 1
             guard
-                let record = try Row.fetchOne(
-                    db,
-                    sql: "SELECT \(ClientChallengeRecord.columns) FROM client_challenges WHERE session_hash = ?",
-                    arguments: [sessionHash]
-                ).map(ClientChallengeRecord.init(row:))
+                let record = try db.record(ClientChallengeRecord.self, "WHERE session_hash = ?", [sessionHash])
             else { return .unknown }
             if consumed { return .consumed(record) }
             return record.clientID == clientID ? .alreadyUsed(record) : .issuedToAnotherClient

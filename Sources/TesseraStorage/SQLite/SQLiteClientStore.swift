@@ -48,7 +48,7 @@ struct SQLiteClientStore: ClientStore, ClientChangeFeed {
 
     func all() async throws -> [ClientRecord] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(ClientRecord.columns) FROM clients ORDER BY id").map(ClientRecord.init(row:))
+            try db.records(ClientRecord.self, "ORDER BY id")
         }
     }
 
@@ -82,9 +82,7 @@ struct SQLiteClientStore: ClientStore, ClientChangeFeed {
 
     func registrationTokens() async throws -> [RegistrationTokenRecord] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(RegistrationTokenRecord.columns) FROM registration_tokens ORDER BY created_at, id").map(
-                RegistrationTokenRecord.init(row:)
-            )
+            try db.records(RegistrationTokenRecord.self, "ORDER BY created_at, id")
         }
     }
 

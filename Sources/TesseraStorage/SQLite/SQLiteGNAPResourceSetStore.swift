@@ -8,26 +8,16 @@ struct SQLiteGNAPResourceSetStore: GNAPResourceSetStore {
     func register(_ set: GNAPResourceSetRecord) async throws -> GNAPResourceSetRecord {
         try await writer.write { db in
             try db.insertRow(set, " ON CONFLICT (set_hash) DO NOTHING")
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT \(GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE set_hash = ?",
-                    arguments: [set.setHash]
-                )
-            else {
+            guard let registered = try db.record(GNAPResourceSetRecord.self, "WHERE set_hash = ?", [set.setHash]) else {
                 throw StorageError(.unavailable, "resource set vanished after insert")
             }
-            return try GNAPResourceSetRecord(row: row)
+            return registered
         }
     }
 
     func resourceSet(reference: String) async throws -> GNAPResourceSetRecord? {
         try await writer.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT \(GNAPResourceSetRecord.columns) FROM gnap_resource_sets WHERE reference = ?",
-                arguments: [reference]
-            ).map(GNAPResourceSetRecord.init(row:))
+            try db.record(GNAPResourceSetRecord.self, "WHERE reference = ?", [reference])
         }
     }
 }

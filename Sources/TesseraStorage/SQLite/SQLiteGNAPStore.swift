@@ -120,12 +120,7 @@ struct SQLiteGNAPStore: GNAPStore {
 
     func liveTokens(grantID: String) async throws -> [GNAPTokenRecord] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT \(GNAPTokenRecord.columns) FROM gnap_tokens WHERE grant_id = ? AND revoked_at IS NULL ORDER BY created_at, manage_id",
-                arguments: [grantID]
-            ).map(GNAPTokenRecord.init(row:))
+            try db.records(GNAPTokenRecord.self, "WHERE grant_id = ? AND revoked_at IS NULL ORDER BY created_at, manage_id", [grantID])
         }
     }
 
@@ -154,34 +149,25 @@ struct SQLiteGNAPStore: GNAPStore {
     func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord] {
         try await writer.read { db in
             if let state {
-                return try Row.fetchAll(
-                    db,
-                    sql: "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants WHERE state = ? ORDER BY created_at",
-                    arguments: [state.rawValue]
-                )
-                .map(GNAPGrantRecord.init(row:))
+                return try db.records(GNAPGrantRecord.self, "WHERE state = ? ORDER BY created_at", [state.rawValue])
             }
-            return try Row.fetchAll(db, sql: "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants ORDER BY created_at").map(
-                GNAPGrantRecord.init(row:)
-            )
+            return try db.records(GNAPGrantRecord.self, "ORDER BY created_at")
         }
     }
 
     func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT \(GNAPGrantRecord.columns) FROM gnap_grants WHERE state = ? AND subject = ? ORDER BY created_at DESC, id DESC",
-                arguments: [state.rawValue, subject]
-            ).map(GNAPGrantRecord.init(row:))
+            try db.records(
+                GNAPGrantRecord.self,
+                "WHERE state = ? AND subject = ? ORDER BY created_at DESC, id DESC",
+                [state.rawValue, subject]
+            )
         }
     }
 
     func token(manageID: String) async throws -> GNAPTokenRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(GNAPTokenRecord.columns) FROM gnap_tokens WHERE manage_id = ?", arguments: [manageID]).map(
-                GNAPTokenRecord.init(row:)
-            )
+            try db.record(GNAPTokenRecord.self, "WHERE manage_id = ?", [manageID])
         }
     }
 

@@ -71,12 +71,7 @@ struct SQLiteInteractionStore: GNAPInteractionStore {
     /// `column` is one of three constants above, never input.
     private func fetch(_ column: String, _ value: String) async throws -> GNAPInteractionRecord? {
         try await writer.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT \(GNAPInteractionRecord.columns) FROM gnap_interactions WHERE \(column) = ?",
-                arguments: [value]
-            )
-            .map(GNAPInteractionRecord.init(row:))
+            try db.record(GNAPInteractionRecord.self, "WHERE \(column) = ?", [value])
         }
     }
 }

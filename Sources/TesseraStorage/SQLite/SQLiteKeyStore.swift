@@ -40,9 +40,7 @@ struct SQLiteKeyStore: KeyStore {
 
     func all() async throws -> [SigningKeyRecord] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SigningKeyRecord.columns) FROM signing_keys ORDER BY created_at DESC, kid").map(
-                SigningKeyRecord.init(row:)
-            )
+            try db.records(SigningKeyRecord.self, "ORDER BY created_at DESC, kid")
         }
     }
 

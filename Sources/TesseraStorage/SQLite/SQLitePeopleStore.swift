@@ -21,15 +21,13 @@ struct SQLitePeopleStore: PeopleStore {
 
     func user(username: String) async throws -> UserRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(UserRecord.columns) FROM users WHERE username = ?", arguments: [username]).map(
-                UserRecord.init(row:)
-            )
+            try db.record(UserRecord.self, "WHERE username = ?", [username])
         }
     }
 
     func users() async throws -> [UserRecord] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(UserRecord.columns) FROM users ORDER BY username").map(UserRecord.init(row:))
+            try db.records(UserRecord.self, "ORDER BY username")
         }
     }
 
@@ -75,11 +73,7 @@ struct SQLitePeopleStore: PeopleStore {
 
     func session(idHash: String, at now: Date) async throws -> SessionRecord? {
         try await writer.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT \(SessionRecord.columns) FROM sessions WHERE id_hash = ? AND expires_at > ?",
-                arguments: [idHash, now.millis]
-            ).map(SessionRecord.init(row:))
+            try db.record(SessionRecord.self, "WHERE id_hash = ? AND expires_at > ?", [idHash, now.millis])
         }
     }
 

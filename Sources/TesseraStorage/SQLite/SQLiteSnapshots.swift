@@ -10,7 +10,7 @@ struct SQLiteSnapshots: StoreSnapshotting {
         let clients = try await clients.all()
         let (users, tables) = try await writer.read { db in
             // Users by the store's own row reader; every other carried table as its rows (StoreSnapshotRows).
-            let users = try Row.fetchAll(db, sql: "SELECT \(UserRecord.columns) FROM users ORDER BY username").map(UserRecord.init(row:))
+            let users = try db.records(UserRecord.self, "ORDER BY username")
             var tables: [String: [StoreSnapshot.Row]] = [:]
             for (table, order) in StoreSnapshot.recordTables.map({ ($0.name, " ORDER BY " + $0.order) })
                 + StoreSnapshot.rowTables.map({ ($0, "") })

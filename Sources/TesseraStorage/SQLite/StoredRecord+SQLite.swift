@@ -26,6 +26,25 @@ extension Database {
     }
 }
 
+extension Database {
+    /// The rows of `type`'s table that `clause` picks (`WHERE …`, `ORDER BY …`: a constant; values are bound from
+    /// `arguments`), each read as a record: the SQLite side of the records' one mapping, as `rows` is PostgreSQL's.
+    func records<Record: InsertableRecord>(
+        _ type: Record.Type,
+        _ clause: String,
+        _ arguments: StatementArguments = []
+    ) throws
+        -> [Record]
+    {
+        try Row.fetchAll(self, sql: "SELECT \(Record.columns) FROM \(Record.table) \(clause)", arguments: arguments).map(Record.init(row:))
+    }
+
+    /// The first row of `type`'s table that `clause` picks, read as a record; `nil` when there is none.
+    func record<Record: InsertableRecord>(_ type: Record.Type, _ clause: String, _ arguments: StatementArguments = []) throws -> Record? {
+        try Row.fetchOne(self, sql: "SELECT \(Record.columns) FROM \(Record.table) \(clause)", arguments: arguments).map(Record.init(row:))
+    }
+}
+
 extension SQLiteArgument {
     /// A value as SQLite keeps it: booleans as 0 or 1, lists as text joined with their separator.
     /// - Parameter value: The value.
