@@ -84,7 +84,9 @@ def test_authlib_client_credentials_with_private_key_jwt(server, client_key):
     session = OAuth2Session(
         "authlib-jwt",
         client_key.as_dict(private=True),
-        token_endpoint_auth_method=PrivateKeyJWT(document["token_endpoint"], alg="ES256", headers={"kid": "interop-1"}),
+        # PrivateKeyJWT's first argument is the assertion's `aud`. draft-ietf-oauth-rfc7523bis makes it the issuer alone
+        # (the token endpoint URL is refused: audience injection), so the client names the issuer here.
+        token_endpoint_auth_method=PrivateKeyJWT(document["issuer"], alg="ES256", headers={"kid": "interop-1"}),
     )
     # Authlib's default assertion lifetime is an hour; Tessera caps assertions at ten minutes.
     session.token_auth.client.token_endpoint_auth_method.claims = {"exp": int(time.time()) + 120}
@@ -114,7 +116,7 @@ def test_assertion_replay_is_refused(server, client_key):
 
     document = metadata(server)
     assertion = private_key_jwt_sign(
-        client_key.as_dict(private=True), "authlib-jwt", document["token_endpoint"], alg="ES256",
+        client_key.as_dict(private=True), "authlib-jwt", document["issuer"], alg="ES256",
         header={"kid": "interop-1"}, expires_in=60,
     )
     form = {
