@@ -11,8 +11,8 @@ import Testing
 /// bidirectional controls, and a right-to-left override turned the "(as it names itself, unverified)"
 /// warning after it around. One rule (``DisplayedName``) now refuses control and format characters in
 /// every self-given name (RFC 7591 `client_name`, RFC 9635 §2.3.2 `display.name`); the pages isolate
-/// every client-chosen name (`<bdi>`) and write any such character that reaches them as visible
-/// `[U+XXXX]` (Unicode TR9 §2; RFC 9700 §4.1).
+/// every client-chosen name (`<bdi>`) and write any such character that reaches them as
+/// its code point, visibly (`[U+202E]`) (Unicode TR9 §2; RFC 9700 §4.1).
 @Suite struct DisplayedNameTests {
     typealias Registration = ClientRegistrationTests
     let clock = TestClock()

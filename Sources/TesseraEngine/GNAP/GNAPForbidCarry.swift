@@ -22,29 +22,6 @@ enum GNAPForbidCarry {
         }
     }
 
-    /// Each wanted token keeps the forbids of the approved tokens its rights come from: those holding a right
-    /// that covers one of its rights (``GNAPRightsCoverage/covers(_:_:)-(GNAPAccessRight,GNAPAccessRight)``), the
-    /// sets the resource server merged with those rights in the approved tokens.
-    /// - Parameters:
-    ///   - approved: the token requests as approved.
-    ///   - wanted: the token requests as now asked for, within `approved`.
-    /// - Returns: `wanted` with the forbids carried.
-    static func carry(from approved: GNAPTokenRequests?, into wanted: GNAPTokenRequests?) -> GNAPTokenRequests? {
-        guard let approved, let wanted else { return wanted }
-        let tokens = wanted.requests.map { token -> GNAPTokenRequest in
-            let sources = approved.requests.filter { source in
-                token.access.contains { want in source.access.contains { GNAPRightsCoverage.covers($0, want) } }
-            }
-            var token = token
-            token.access = carry(from: sources.flatMap(\.access), into: token.access)
-            return token
-        }
-        switch wanted {
-        case .single: return tokens.first.map(GNAPTokenRequests.single) ?? wanted
-        case .multiple: return .multiple(tokens)
-        }
-    }
-
     /// A Cedar-profile right as ``CedarForbidCarry`` reads it; `nil` for a reference or any other right.
     private static func entry(_ right: GNAPAccessRight) -> CedarForbidCarry.Entry? {
         guard case .object(let object) = right, object.extra["rarFormat"] == .string("cedar"),

@@ -21,29 +21,6 @@ enum GNAPGrantCarry {
             }
     }
 
-    /// Each wanted token keeps the Cedar rights of the approved tokens its rights come from: those holding a right
-    /// that covers one of its rights (``GNAPRightsCoverage/covers(_:_:)-(GNAPAccessRight,GNAPAccessRight)``), as
-    /// ``GNAPForbidCarry`` finds them.
-    /// - Parameters:
-    ///   - approved: the token requests as approved (or the parent token, for a derivation).
-    ///   - wanted: the token requests as now asked for, within `approved`.
-    /// - Returns: `wanted` with the Cedar rights carried.
-    static func carry(from approved: GNAPTokenRequests?, into wanted: GNAPTokenRequests?) -> GNAPTokenRequests? {
-        guard let approved, let wanted else { return wanted }
-        let tokens = wanted.requests.map { token -> GNAPTokenRequest in
-            let sources = approved.requests.filter { source in
-                token.access.contains { want in source.access.contains { GNAPRightsCoverage.covers($0, want) } }
-            }
-            var token = token
-            token.access = carry(from: sources.flatMap(\.access), into: token.access)
-            return token
-        }
-        switch wanted {
-        case .single: return tokens.first.map(GNAPTokenRequests.single) ?? wanted
-        case .multiple: return .multiple(tokens)
-        }
-    }
-
     /// The type of a Cedar-profile right; `nil` for a reference or any other right.
     private static func cedarType(_ right: GNAPAccessRight) -> String? {
         guard case .object(let object) = right, object.extra["rarFormat"] == .string("cedar") else { return nil }

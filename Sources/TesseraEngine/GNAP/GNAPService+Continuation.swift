@@ -128,8 +128,7 @@ extension GNAPService {
             // Still approved: the approved Cedar rights of each type left out stay with the other rights kept
             // (GNAPGrantCarry, review round 10 H8), the approved forbids with the Cedar rights kept (GNAPForbidCarry, H1).
             if let approved, grant.state == .approved {
-                let carried = GNAPGrantCarry.carry(from: approved.accessToken, into: request.accessToken)
-                request.accessToken = GNAPForbidCarry.carry(from: approved.accessToken, into: carried)
+                request.accessToken = GNAPCedarCarry.carry(from: approved.accessToken, into: request.accessToken)
             }
         } else if spending == nil {
             if current < grant.continueAfter { throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)") }

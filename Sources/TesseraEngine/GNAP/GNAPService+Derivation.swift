@@ -140,7 +140,7 @@ extension GNAPService {
         // Within the parent's rights: its Cedar rights of each type left out stay with the other rights kept
         // (GNAPGrantCarry, review round 10 H8), and its forbids with the Cedar rights kept (GNAPForbidCarry, H1).
         var request = derivation.request
-        request.accessToken = GNAPForbidCarry.carry(from: held, into: GNAPGrantCarry.carry(from: held, into: tokens))
+        request.accessToken = GNAPCedarCarry.carry(from: held, into: tokens)
         let current = now()
         let grant = GNAPGrantRecord(
             id: TokenIssuer.sortableIdentifier(),

@@ -28,7 +28,7 @@ struct HTML: Sendable, ExpressibleByStringInterpolation {
     /// Escapes `value` for HTML text and attributes. A scalar that would not display as it reads (a
     /// bidirectional override or isolate, a zero-width or other format character, a control other than
     /// line breaks and tabs, private-use or unassigned: ``DisplayedName/displaysAsItReads(_:)``) is
-    /// written as visible `[U+XXXX]`, so text from a client can neither reorder nor hide the words of a
+    /// written as its visible code point (`[U+202E]`), so text from a client can neither reorder nor hide the words of a
     /// page (Unicode TR9 §2; RFC 9700 §4.1).
     /// - Parameter value: text from anywhere.
     /// - Returns: the text, safe and visible.
