@@ -179,6 +179,9 @@ struct CedarDetailsGranter {
     /// the granted set (compared as canonical Cedar text), with every `forbid` of the granted set
     /// kept — dropping one would permit what the granted set forbids — else `nil`. So the result
     /// permits nothing the granted set does not.
+    ///
+    /// This compares one entry with one entry. The forbids of the parent's other Cedar entries, which the resource
+    /// server merges with this one, are carried by ``CedarForbidCarry`` (review round 10, H1).
     static func subset(requested: String, of granted: String, label: String) throws(OAuthError) -> String? {
         let asked = try parse(requested, label: label)
         guard let held = try? PolicySet(parsing: granted) else { return nil }

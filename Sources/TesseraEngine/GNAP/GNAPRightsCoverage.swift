@@ -17,6 +17,11 @@ import TesseraProtocol
 /// - a Cedar-profile right (`"rarFormat": "cedar"`) is covered when every requested policy is one
 ///   of the approved set (``CedarDetailsGranter/subset(requested:of:label:)``) and every approved
 ///   `forbid` is still asked for, so the requested set permits nothing the approved one did not.
+///
+/// Coverage is judged right by right. What a resource server merges across a token's rights — a `forbid` in a
+/// sibling Cedar right, a Cedar grant of a type the token no longer names while it keeps the scope — is not
+/// required here but carried into what is kept (``GNAPCedarCarry``, review round 10 H1 and H8), so a token
+/// that passes this test still enforces every forbid its parent did.
 enum GNAPRightsCoverage {
     /// Whether every right of `wanted` is covered by some right of `approved`.
     static func covers(_ approved: [GNAPAccessRight], _ wanted: [GNAPAccessRight]) -> Bool {
