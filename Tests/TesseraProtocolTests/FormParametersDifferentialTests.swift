@@ -5,8 +5,10 @@ import Testing
 /// or an error with the same code, for random bodies built from the characters that matter to the grammar.
 @Suite struct FormParametersDifferentialTests {
     /// The previous implementation, verbatim apart from names: split on `&` then on the first `=`, decode each part.
+    /// One rule changed since, in both: a name repeated after an empty first value is a repeat too (review round 11, J7).
     static func reference(_ body: [UInt8], repeatable: Set<String>) -> Result<[String: [String]], OAuthError> {
         var values: [String: [String]] = [:]
+        var empty = Set<String>()
         for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             let name: String
@@ -18,8 +20,13 @@ import Testing
                 return .failure(error)
             }
             guard !name.isEmpty else { return .failure(OAuthError.invalidRequest("no name")) }
-            if values[name] != nil, !repeatable.contains(name) { return .failure(OAuthError.invalidRequest("repeated")) }
-            if value.isEmpty { continue }
+            if values[name] != nil || empty.contains(name), !repeatable.contains(name) {
+                return .failure(OAuthError.invalidRequest("repeated"))
+            }
+            if value.isEmpty {
+                empty.insert(name)
+                continue
+            }
             values[name, default: []].append(value)
         }
         return .success(values)

@@ -22,7 +22,8 @@ extension AuthorizationCodeGrant {
         else { return .nothing }
         return ChallengedRights(
             scope: approved.scope,
-            resources: approved.request.resources,
+            // The token's audience: the resources and the approved entries' locations (review round 11, J1).
+            resources: ResourceCheck.unique(approved.request.resources + ResourceCheck.locations(of: approved.authorizationDetails)),
             authorizationDetails: approved.authorizationDetails
         )
     }

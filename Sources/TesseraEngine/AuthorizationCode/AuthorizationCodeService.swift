@@ -246,7 +246,11 @@ public struct AuthorizationCodeService: Sendable {
             // The authorization endpoint's question again, now with the approving person as `user`: an owner's
             // rule naming the person refuses the approval, and no code is issued for it.
             guard let client = try await client(id: request.clientID)?.record else { throw Problem.unknownOrExpired }
-            let question = Self.approval(by: client, audiences: request.resources, user: username)
+            let question = Self.approval(
+                by: client,
+                audiences: ResourceCheck.unique(request.resources + ResourceCheck.locations(of: keptDetails)),
+                user: username
+            )
             _ = try scopeCheck.grantedScope(requested: Scope(scope), offered: .empty, question: question)
             try scopeCheck.refuseForbiddenTypes(of: keptDetails, question: question)
             // RFC 9396 §7: granted for this person now that they are known (Cedar pins the principal).
@@ -381,7 +385,15 @@ public struct AuthorizationCodeService: Sendable {
         let resources = parameters.all("resource")
         try resourceCheck.requireNamed(resources, client: client)
         _ = try resourceCheck.audience(for: resources)
-        let question = Self.approval(by: client, audiences: resources, user: nil)
+        let requested = try parameters["authorization_details"].map { text throws(OAuthError) in
+            try AuthorizationDetailsProcessor.parse(text)
+        }
+        // The entries' locations become the token's audience as the resources do (RFC 9396 §2): asked about alike (J1).
+        let question = Self.approval(
+            by: client,
+            audiences: ResourceCheck.unique(resources + ResourceCheck.locations(of: requested)),
+            user: nil
+        )
         let scope = try scopeCheck.grantedScope(
             requested: try parameters["scope"].map { scope throws(OAuthError) in try Scope(parsing: scope) },
             offered: Scope(client.scopes),
@@ -392,8 +404,7 @@ public struct AuthorizationCodeService: Sendable {
         if parameters["request"] != nil { throw OAuthError("request_not_supported", "request objects are not supported; use PAR") }
         let signIn = try SignInRequirement(prompt: parameters["prompt"], maxAge: parameters["max_age"])
         var details: [JSONValue]?
-        if let text = parameters["authorization_details"] {
-            let requested = try AuthorizationDetailsProcessor.parse(text)
+        if let requested {
             // Types, members and client restrictions are checked now (errors go back to the client);
             // the grant itself is made for the person who approves.
             _ = try authorizationDetails.grant(requested, to: .init(clientID: client.id, subject: client.id))

@@ -78,6 +78,9 @@ public struct AuthorizationDetailsProcessor: Sendable {
             guard UnicodeNFC.isNormalized(entry) else {
                 throw .invalidAuthorizationDetails("a string in authorization_details[\(index)] \(UnicodeNFC.rule)")
             }
+            guard !ControlCharacters.occur(in: entry) else {
+                throw .invalidAuthorizationDetails("a string in authorization_details[\(index)] \(ControlCharacters.rule)")
+            }
         }
     }
 

@@ -94,7 +94,13 @@ struct IDJAGRedeemer: Sendable {
         guard let subject = peer.inbound.subject(of: claims) else {
             throw OAuthError.invalidGrant("the ID-JAG's subject cannot be mapped to a subject of this domain")
         }
-        var question = request.question(.redeem, by: ClientIdentity(.oauth(client)), user: subject)
+        // Asked about the token's audience, the ID-JAG's `resource` when the request names none (review round 11, J1).
+        var question = request.question(
+            .redeem,
+            by: ClientIdentity(.oauth(client)),
+            user: subject,
+            audiences: context.resourceCheck.named(audience)
+        )
         question.peer = peer.name
         // chaining.policy_file, translated, reads the ID-JAG's facts from context.chaining.
         question.chaining = [

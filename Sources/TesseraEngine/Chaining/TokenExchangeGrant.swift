@@ -72,16 +72,27 @@ struct TokenExchangeGrant: EvidenceHandler {
             role: presenter.delegated && actingParty?.confirmation != nil ? "actor_token" : "subject_token"
         )
 
+        // A token of ours: the audience asked for, within the subject token's, else the subject token's own. A trusted
+        // issuer's JWT is addressed to this AS, not to our resource servers: its parent audience is our default one
+        // (docs/chaining.md, "Derived tokens"). Asked about whether named or inherited (review round 11, J2).
+        var localAudience: [String]?
+        if case .local(let requested) = target {
+            localAudience = try DerivedTokenRules.audience(
+                requested: requested,
+                within: subject.isOurs ? subject.audience : context.resourceCheck.defaultAudience
+            )
+        }
+        let question = request.question(
+            .exchange,
+            by: ClientIdentity(.oauth(client)),
+            user: subject.subject == client.id ? nil : subject.subject,
+            audiences: localAudience.map(context.resourceCheck.named) ?? request.audiences + request.resources
+        )
         let scope = try context.scopeCheck.grantedScope(
             requested: request.rights.scope,
             offered: subject.scope,
             ceiling: .init(scope: subject.scope, refusal: "scope exceeds the subject token's scope: "),
-            question: request.question(
-                .exchange,
-                by: ClientIdentity(.oauth(client)),
-                user: subject.subject == client.id ? nil : subject.subject,
-                audiences: request.audiences + request.resources
-            )
+            question: question
         )
 
         switch target {
@@ -122,13 +133,8 @@ struct TokenExchangeGrant: EvidenceHandler {
                 throw OAuthError.temporarilyUnavailable("this server cannot reach peer '\(peer.name)' to redeem the grant")
             }
             return try await redeemer.redeem(grant: minted.accessToken, scope: scope, peer: peer, bound: confirmation)
-        case .local(let requested):
-            // A trusted issuer's JWT is addressed to this AS, not to our resource servers: its parent
-            // audience is our default one (docs/chaining.md, "Derived tokens").
-            let audience = try DerivedTokenRules.audience(
-                requested: requested,
-                within: subject.isOurs ? subject.audience : context.resourceCheck.defaultAudience
-            )
+        case .local:
+            let audience = localAudience ?? context.resourceCheck.defaultAudience
             var grant = TokenIssuer.Grant(
                 grantID: TokenIssuer.sortableIdentifier(),
                 clientID: client.id,
@@ -160,14 +166,7 @@ struct TokenExchangeGrant: EvidenceHandler {
             } else {
                 grant.authorizationDetails = subject.authorizationDetails
             }
-            try context.scopeCheck.refuseForbiddenTypes(
-                of: grant.authorizationDetails,
-                question: request.question(
-                    .exchange,
-                    by: ClientIdentity(.oauth(client)),
-                    user: subject.subject == client.id ? nil : subject.subject
-                )
-            )
+            try context.scopeCheck.refuseForbiddenTypes(of: grant.authorizationDetails, question: question)
             let minted = try await context.issuer.mint(grant)
             try await context.tokens.record(minted.issuance)
             var response = minted.response

@@ -17,7 +17,8 @@ struct ChallengedRights: Sendable, Hashable {
     static let nothing = ChallengedRights(scope: [], resources: [], authorizationDetails: nil)
 
     /// The rights of a request that names them itself: its `scope` (or `defaultScope` when it names none),
-    /// resources and details.
+    /// resources — its RFC 8707 `resource` values and its RAR entries' `locations` (RFC 9396 §2), both of which become
+    /// the token's audience (review round 11, J1) — and details.
     /// - Parameters:
     ///   - request: the token request.
     ///   - defaultScope: what the grant issues when the request names no `scope` (RFC 6749 §3.3).
@@ -25,7 +26,7 @@ struct ChallengedRights: Sendable, Hashable {
     static func presented(_ request: AccessRequest, defaultScope: [String] = []) -> ChallengedRights {
         ChallengedRights(
             scope: request.rights.scope?.tokens ?? defaultScope,
-            resources: request.resources,
+            resources: ResourceCheck.unique(request.resources + ResourceCheck.locations(of: request.rights.authorizationDetails)),
             authorizationDetails: request.rights.authorizationDetails
         )
     }

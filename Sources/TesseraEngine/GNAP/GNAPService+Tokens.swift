@@ -258,7 +258,10 @@ extension GNAPService {
             )
         }
         let user = subject == grant.instanceID || subject == grant.keyThumbprint ? nil : subject
-        if let refusal = Self.refusal(decisions.decide(asked.question(.refresh, by: client, user: user, audiences: []))) {
+        // Asked about the audience the renewed token keeps: an owner's forbid on it written since holds here too, as at
+        // a refresh (review round 11, J2). The default audience (this server) is named by no request.
+        let audiences = ResourceCheck(defaultAudience: [issuerID]).named(issuedAs.audience)
+        if let refusal = Self.refusal(decisions.decide(asked.question(.refresh, by: client, user: user, audiences: audiences))) {
             return .denied(refusal)
         }
         let parent = try await derivedParent(ofTokenJTI: record.jti)

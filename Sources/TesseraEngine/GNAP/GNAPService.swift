@@ -196,7 +196,8 @@ public struct GNAPService: Sendable {
     ///   - type: The type to decode.
     ///   - body: The JSON text.
     /// - Returns: The value.
-    /// - Throws: ``GNAPError`` `invalid_request` naming a missing member or one of the wrong type, or for text not in NFC.
+    /// - Throws: ``GNAPError`` `invalid_request` naming a missing member or one of the wrong type, or for text not in NFC
+    ///   or holding a control character (``ControlCharacters``).
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(GNAPError) -> T {
         guard !body.isEmpty else { throw GNAPError(.invalidRequest, "the request needs a JSON object body") }
         var asciiText = false
@@ -206,6 +207,9 @@ public struct GNAPService: Sendable {
         // ASCII text (nearly every body) is NFC: the walk is for the rest only.
         guard asciiText || UnicodeNFC.isNormalized(value) else {
             throw GNAPError(.invalidRequest, "a string in the body \(UnicodeNFC.rule)")
+        }
+        guard !ControlCharacters.occur(in: value) else {
+            throw GNAPError(.invalidRequest, "a string in the body \(ControlCharacters.rule)")
         }
         do {
             // The two read on every grant, by hand (GNAPGrantRequest+JSON.swift); anything else generically.

@@ -9,8 +9,14 @@ struct ClientCredentialsGrant: EvidenceHandler {
     func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
     {
         try context.resourceCheck.requireNamed(request.resources, client: client.record)
+        // RFC 8707 resources and the rights' locations (RFC 9396 §2), as at the GNAP door: the token's audience, and
+        // so the audiences the decision is asked about (review round 11, J1: locations are audiences too).
+        let asked = try context.resourceCheck.audience(
+            for: request.resources,
+            locations: ResourceCheck.locations(of: request.rights.authorizationDetails)
+        )
         // One question for both checks below (each fills in its own rights): the party is built once (issue 22).
-        let question = request.question(.token, by: ClientIdentity(.oauth(client)))
+        let question = request.question(.token, by: ClientIdentity(.oauth(client)), audiences: context.resourceCheck.named(asked))
         let scope = try context.scopeCheck.grantedScope(
             requested: request.rights.scope,
             offered: Scope(client.record.scopes),
@@ -33,7 +39,7 @@ struct ClientCredentialsGrant: EvidenceHandler {
             )
         }
         try context.scopeCheck.refuseForbiddenTypes(of: grant.authorizationDetails, question: question)
-        // RFC 8707 resources and the granted rights' locations (RFC 9396 §2), as at the GNAP door.
+        // The granted rights' locations: within those asked about (granting drops entries' locations, never adds one).
         grant.audience = try context.resourceCheck.audience(
             for: request.resources,
             locations: ResourceCheck.locations(of: grant.authorizationDetails)

@@ -31,17 +31,6 @@ struct RefreshTokenGrant: EvidenceHandler {
             }
         }
 
-        let grantScope = Scope(record.scope.split(separator: " ").map(String.init))
-        let scope = try context.scopeCheck.grantedScope(
-            requested: request.rights.scope,
-            offered: grantScope,
-            ceiling: .init(scope: grantScope, refusal: "scope not allowed for this client: "),
-            question: request.question(
-                .refresh,
-                by: ClientIdentity(.oauth(client)),
-                user: record.subject == client.id ? nil : record.subject
-            )
-        )
         var audience = record.audience
         if !request.resources.isEmpty {
             let requested = try context.resourceCheck.audience(for: request.resources)
@@ -50,6 +39,21 @@ struct RefreshTokenGrant: EvidenceHandler {
             }
             audience = requested
         }
+        // Asked about the audience the new token will carry, inherited or narrowed: an owner's forbid on it written
+        // since the family began holds here too (review round 11, J2).
+        let question = request.question(
+            .refresh,
+            by: ClientIdentity(.oauth(client)),
+            user: record.subject == client.id ? nil : record.subject,
+            audiences: context.resourceCheck.named(audience)
+        )
+        let grantScope = Scope(record.scope.split(separator: " ").map(String.init))
+        let scope = try context.scopeCheck.grantedScope(
+            requested: request.rights.scope,
+            offered: grantScope,
+            ceiling: .init(scope: grantScope, refusal: "scope not allowed for this client: "),
+            question: question
+        )
         // RFC 9396 §7: the grant's details are remembered with the refresh token; a refresh
         // request may ask for a subset of them for this access token, never for more.
         let grantDetails: [JSONValue]?
@@ -68,14 +72,7 @@ struct RefreshTokenGrant: EvidenceHandler {
                 keepsScope: !scope.isEmpty
             )
         }
-        try context.scopeCheck.refuseForbiddenTypes(
-            of: details,
-            question: request.question(
-                .refresh,
-                by: ClientIdentity(.oauth(client)),
-                user: record.subject == client.id ? nil : record.subject
-            )
-        )
+        try context.scopeCheck.refuseForbiddenTypes(of: details, question: question)
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
             clientID: client.id,

@@ -37,6 +37,9 @@ public struct FormParameters: Sendable, Hashable {
 
     private static func parse(_ body: UnsafeBufferPointer<UInt8>, repeatable: Set<String>) -> Result<[String: [String]], OAuthError> {
         var values: [String: [String]] = [:]
+        // Names sent with an empty value: absent for the reader, yet a second occurrence is a repeat all the same
+        // (`scope=&scope=write` read as "no scope" by a front end taking the first; review round 11, J7).
+        var empty = Set<String>()
         var start = 0
         while start <= body.count {
             var end = start
@@ -57,10 +60,13 @@ public struct FormParameters: Sendable, Hashable {
             guard UnicodeNFC.isNormalized(name), valuesCheckedElsewhere.contains(name) || UnicodeNFC.isNormalized(value) else {
                 return .failure(OAuthError.invalidRequest("parameter '\(Self.printable(name))' \(UnicodeNFC.rule)"))
             }
-            if values[name] != nil, !repeatable.contains(name) {
+            if values[name] != nil || empty.contains(name), !repeatable.contains(name) {
                 return .failure(OAuthError.invalidRequest("parameter '\(Self.printable(name))' is included more than once"))
             }
-            if value.isEmpty { continue }
+            if value.isEmpty {
+                empty.insert(name)
+                continue
+            }
             values[name, default: []].append(value)
         }
         return .success(values)

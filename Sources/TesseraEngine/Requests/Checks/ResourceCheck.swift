@@ -60,6 +60,14 @@ struct ResourceCheck: Sendable {
         return Self.unique(audience + locations)
     }
 
+    /// The audiences a token's decision is asked about (docs/policy.md, `Resource::"…"`): its audience, unless that
+    /// is only the default one no request named. A `resource`, a RAR entry's `locations` and a derived token's
+    /// inherited audience are all audiences the token will be accepted at, so every one is asked about (review
+    /// round 11, J1 and J2).
+    /// - Parameter audience: the token's audience.
+    /// - Returns: the audiences to ask about.
+    func named(_ audience: [String]) -> [String] { audience == defaultAudience ? [] : audience }
+
     /// Every `locations` entry of RAR entries / GNAP access objects (RFC 9396 §2, RFC 9635 §8.1), in order.
     static func locations(of rights: [JSONValue]?) -> [String] {
         (rights ?? []).flatMap { right -> [String] in
