@@ -19,8 +19,10 @@ import Testing
 
     /// Right-to-left override, isolates, a zero-width space, a right-to-left mark, the Arabic letter mark.
     static let reordering = ["Acme Mail \u{202E})deifirev(", "Payroll \u{2066}x\u{2069}", "A\u{200B}B", "Bank\u{200F}", "Mail\u{061C}"]
+    /// Combining marks stacked on one letter draw over the page around the name (review round 11, J14).
+    static let stacking = ["Acme" + String(repeating: "\u{30D}\u{346}", count: 40), "Mail" + String(repeating: "\u{332}", count: 6)]
 
-    @Test(arguments: reordering)
+    @Test(arguments: reordering + stacking)
     func aRegistrationWhoseNameReordersThePageIsInvalidClientMetadata(_ name: String) async throws {
         try await Registration().withApp { client, _ in
             let answer = try await Registration.send(client, json: Registration.with(["client_name": name]))
@@ -45,7 +47,7 @@ import Testing
         }
     }
 
-    @Test(arguments: reordering)
+    @Test(arguments: reordering + stacking)
     func aGNAPClientWhoseDisplayNameReordersThePageIsInvalidRequest(_ name: String) async throws {
         let tests = GNAPEndpointTests()
         let app = try await tests.app()

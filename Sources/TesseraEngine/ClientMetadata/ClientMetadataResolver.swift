@@ -149,7 +149,9 @@ public actor ClientMetadataResolver {
             }
         }
         if let name = document.clientName, !name.isEmpty, !DisplayedName.isDisplayable(name) {
-            throw refuse("client_name must be 1 to 200 bytes without control or formatting characters (such as bidirectional overrides)")
+            throw refuse(
+                "client_name must be 1 to 200 bytes without control or formatting characters (such as bidirectional overrides) or marks stacked on one character"
+            )
         }
         let declaredGrants = (document.grantTypes ?? ["authorization_code"]).map(GrantType.init(rawValue:))
         var grants = declaredGrants.filter(configuration.allowedGrantTypes.contains)

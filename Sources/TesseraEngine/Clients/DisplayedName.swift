@@ -19,11 +19,18 @@ public enum DisplayedName {
         !name.isEmpty && name.utf8.count <= maximumBytes && displaysAsItReads(name)
     }
 
-    /// Whether every scalar of `text` is a visible character or an ordinary space.
+    /// At most this many Unicode scalars in one character (extended grapheme cluster): a letter with its accents, a
+    /// flag, a keycap. A character carrying more stacks combining marks above and below the line, over the words of
+    /// the page around the name, such as its "unverified" warning (review round 11, J14).
+    public static let maximumScalarsPerCharacter = 5
+
+    /// Whether every scalar of `text` is a visible character or an ordinary space, and no character stacks more than
+    /// ``maximumScalarsPerCharacter`` scalars.
     /// - Parameter text: any text a page will show.
-    /// - Returns: `false` when one of its scalars does not ``displaysAsItReads(scalar:)``.
+    /// - Returns: `false` when one of its scalars does not ``displaysAsItReads(scalar:)`` or a character is too tall.
     public static func displaysAsItReads(_ text: String) -> Bool {
         text.unicodeScalars.allSatisfy(displaysAsItReads(scalar:))
+            && text.allSatisfy { $0.unicodeScalars.count <= maximumScalarsPerCharacter }
     }
 
     /// Whether `scalar` is a visible character or an ordinary space.

@@ -143,7 +143,7 @@ public struct GNAPService: Sendable {
         {
             throw GNAPError(
                 .invalidRequest,
-                "client.display.name must not hold control or formatting characters such as bidirectional overrides (RFC 9635 §2.3.2)"
+                "client.display.name must not hold control or formatting characters such as bidirectional overrides, nor stack more than \(DisplayedName.maximumScalarsPerCharacter) marks on a character (RFC 9635 §2.3.2)"
             )
         }
         if let tokens = request.accessToken {

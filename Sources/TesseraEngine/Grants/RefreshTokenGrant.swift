@@ -47,7 +47,10 @@ struct RefreshTokenGrant: EvidenceHandler {
             user: record.subject == client.id ? nil : record.subject,
             audiences: context.resourceCheck.named(audience)
         )
-        let grantScope = Scope(record.scope.split(separator: " ").map(String.init))
+        // The family's scope as far as the client is still registered for it: an operator who takes a scope from the
+        // client takes it from every family the client holds, at its next refresh (review round 11, J6; RFC 6749 §6).
+        let registered = Set(client.record.scopes)
+        let grantScope = Scope(record.scope.split(separator: " ").map(String.init).filter(registered.contains))
         let scope = try context.scopeCheck.grantedScope(
             requested: request.rights.scope,
             offered: grantScope,

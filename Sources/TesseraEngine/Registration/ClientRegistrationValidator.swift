@@ -67,7 +67,7 @@ struct ClientRegistrationValidator: Sendable {
         if let name = request.clientName {
             guard DisplayedName.isDisplayable(name) else {
                 throw Self.metadata(
-                    "client_name must be 1 to 200 bytes without control or formatting characters (such as bidirectional overrides)"
+                    "client_name must be 1 to 200 bytes without control or formatting characters (such as bidirectional overrides) or marks stacked on one character"
                 )
             }
         }
