@@ -166,6 +166,9 @@ struct TokenExchangeGrant: EvidenceHandler {
             } else {
                 grant.authorizationDetails = subject.authorizationDetails
             }
+            // The entries go to this client now: its types must still be ones it may hold (`clients`, members, schema),
+            // as for a request of its own (review round 11, J13: an impersonation client received a type it may not ask for).
+            if let details = grant.authorizationDetails { try context.authorizationDetails.check(details, clientID: client.id) }
             try context.scopeCheck.refuseForbiddenTypes(of: grant.authorizationDetails, question: question)
             let minted = try await context.issuer.mint(grant)
             try await context.tokens.record(minted.issuance)

@@ -75,6 +75,9 @@ struct RefreshTokenGrant: EvidenceHandler {
                 keepsScope: !scope.isEmpty
             )
         }
+        // The family's types as the configuration stands now (`clients`, members, schema): a type the operator has taken
+        // from the client ends at its next refresh (review round 11, J6).
+        if let details { try context.authorizationDetails.check(details, clientID: client.id) }
         try context.scopeCheck.refuseForbiddenTypes(of: details, question: question)
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
