@@ -288,12 +288,13 @@ import Testing
         }
     }
 
-    /// Plain decimal numbers are read as written: 999.99 passes, 5E+3 is 5,000.
+    /// Plain decimal numbers are read as written: 999.99 passes, 5E+3 is 5,000, and -5000 is 5,000 by its magnitude (a
+    /// payment API may read it as a debit; review round 11, J3).
     @Test func plainDecimalAmountsAreReadAsWritten() async throws {
         try await withApp { client, clientID in
             let browser = Flow.Browser(client)
             try await browser.signIn()
-            for (amount, challenged) in [("999.99", false), ("5E+3", true), ("-5000", false)] {
+            for (amount, challenged) in [("999.99", false), ("5E+3", true), ("-5000", true)] {
                 let uri = Flow.authorizeURI(
                     client: clientID,
                     redirect: Flow.spaCallback,
@@ -369,14 +370,18 @@ import Testing
     @Test func unreadableAmountsAreChallengedAtClientCredentials() async throws {
         let clock = clock
         try await withAgent { client, agent in
-            for amount in ["5000 ", "5,000.00", "５０００"] {
+            // J3 (review round 11): an amount given as an object, an empty object or an empty array is unbounded too.
+            let shapes = [#"{"value":"5000"}"#, "{}", "[]"].map { amount in
+                #"[{"type":"payment_initiation","instructedAmount":{"currency":"EUR","amount":\#(amount)}}]"#
+            }
+            for details in ["5000 ", "5,000.00", "５０００"].map(Self.details) + shapes {
                 let form = Challenge.grant(
                     agent,
                     try await agent.assertion(issuer: Self.issuer, now: clock.now),
-                    extra: [("authorization_details", Self.details(amount))]
+                    extra: [("authorization_details", details)]
                 )
                 let (status, body, _) = try await Challenge.token(client, form)
-                #expect(status == .forbidden, "\(amount): \(body)")
+                #expect(status == .forbidden, "\(details): \(body)")
                 #expect(body["error"] as? String == "insufficient_client_authorization")
             }
         }

@@ -62,19 +62,28 @@ enum ChallengeContext {
     static let unreadableAmount = Int64.max
 
     /// The integer part of the largest `amount` member anywhere in a detail (RAR payment examples
-    /// put it in `instructedAmount.amount`, as a string or a number). An `amount` that is neither a JSON number
-    /// nor a string in the JSON number grammar (RFC 8259 §6: no spaces, no grouping separators, no `+`, ASCII
-    /// digits only), or whose value is not finite, counts as ``unreadableAmount``: a payment API's own parser
-    /// might read "5000 ", "5,000.00" or "５０００" as 5000.
+    /// put it in `instructedAmount.amount`, as a string or a number), by magnitude: a payment API may read
+    /// "-5000" as a debit of 5,000. An `amount` that is neither a JSON number nor a string in the JSON number
+    /// grammar (RFC 8259 §6: no spaces, no grouping separators, no `+`, ASCII digits only) — an object such as
+    /// `{"value": "5000"}`, an array, `true`, `null` — or whose value is not finite, counts as ``unreadableAmount``:
+    /// a payment API's own parser might read "5000 ", "5,000.00", "５０００" or the object's member as 5000. A
+    /// Cedar-profile entry (`rarFormat`) counts as ``unreadableAmount`` too: its amounts are policy conditions (or
+    /// absent, for a permit that bounds none), which no number summarizes (review round 11, J3).
     /// - Parameter object: one `authorization_details` entry.
     /// - Returns: the integer part of its largest amount, 0 when it names none.
     static func largestAmount(_ object: [String: JSONValue]) -> Int64 {
+        guard object["rarFormat"] == nil else { return unreadableAmount }
         var largest: Int64 = 0
         func visit(_ value: JSONValue, key: String?) {
+            guard key == "amount" else {
+                switch value {
+                case .object(let members): for (name, member) in members { visit(member, key: name) }
+                case .array(let items): for item in items { visit(item, key: nil) }
+                default: break
+                }
+                return
+            }
             switch value {
-            case .object(let members): for (name, member) in members { visit(member, key: name) }
-            case .array(let items): for item in items { visit(item, key: key) }
-            case _ where key != "amount": break
             case .number(let number): largest = max(largest, integerPart(number))
             case .string(let text): largest = max(largest, isJSONNumber(text) ? integerPart(Double(text)) : unreadableAmount)
             default: largest = unreadableAmount
@@ -84,10 +93,11 @@ enum ChallengeContext {
         return largest
     }
 
-    /// The integer part of an amount, clamped to ±9·10¹⁵; ``unreadableAmount`` for a value that is absent or not finite.
+    /// The integer part of an amount's magnitude, clamped to 9·10¹⁵; ``unreadableAmount`` for a value that is absent
+    /// or not finite.
     static func integerPart(_ number: Double?) -> Int64 {
         guard let number, number.isFinite else { return unreadableAmount }
-        return Int64(number.clamped(to: -9e15...9e15))
+        return Int64(number.magnitude.clamped(to: 0...9e15))
     }
 
     /// Whether `text` is a number by RFC 8259 §6's grammar:
