@@ -153,6 +153,30 @@ import Testing
         }
     }
 
+    /// K1 (review round 12): an RFC 9767 derived token carries its parent's audience when it names no `locations`, and
+    /// is asked about it, not only about the deriving resource server's own audiences.
+    @Test func aDerivedTokenIsAskedAboutTheAudienceItCarries() async throws {
+        let tests = DerivedGNAPTokenAudienceTests()
+        let rs1 = tests.rs1
+        let owner = try OwnerPolicy(
+            text:
+                #"@id("rs1-never-archive") forbid (principal == Client::"rs-1", action, resource == Resource::"\#(DerivedGNAPTokenAudienceTests.archive)");"#,
+            source: "owner.cedar"
+        )
+        let app = try await TestServer.build(now: clock.closure) { configuration in
+            configuration.policy = owner
+            configuration.gnap.resourceServers = [.init(id: "rs-1", key: rs1.key, audiences: [DerivedGNAPTokenAudienceTests.backup])]
+        }
+        try await app.application.test(.router) { client in
+            let form =
+                "grant_type=client_credentials&scope=read&resource=\(DerivedGNAPTokenAudienceTests.backup)&resource=\(DerivedGNAPTokenAudienceTests.archive)"
+            let parent = try #require(try await OwnerPolicyDoorsTests.token(client, form).1["access_token"] as? String)
+            let derived = try await tests.derive(client, app, from: parent, access: [.reference("read")])
+            #expect(derived.status == .forbidden, "\(derived.json)")
+            #expect(GNAPEndpointTests.errorCode(derived.json) == GNAPError.Code.requestDenied.rawValue)
+        }
+    }
+
     /// J7: a parameter sent twice is refused even when its first value is empty, which a front end taking the
     /// first occurrence reads as "no scope" (RFC 6749 §3.2).
     @Test func aRepeatedParameterWithAnEmptyFirstValueIsRefused() async throws {

@@ -59,3 +59,32 @@ import Testing
         }
     }
 }
+
+/// White space in a right's spelling is refused at both doors (review round 12, K6): `"admin\n"` or `"admin\u{A0}"` is
+/// not `Scope::"admin"` to the decision point, yet the consent page shows `admin`.
+extension ControlCharacterRightsTests {
+    @Test func aRightSpelledWithWhiteSpaceIsRefused() async throws {
+        let agent = GNAPTestSigner(kid: "agent-1", privateKey: Curve25519.Signing.PrivateKey(), now: clock.closure)
+        let app = try await TestServer.build(now: clock.closure) { configuration in
+            configuration.gnap.instances = [.init(id: "agent-1", key: agent.key, allowedAccess: ["admin\n", "admin", "backup-api"])]
+            configuration.authorizationDetailsTypes = [AuthorizationDetailsTypeDefinition(type: "files")]
+        }
+        try await app.application.test(.router) { client in
+            let rights: [GNAPAccessRight] = [
+                .reference("admin\n"), .reference(" admin"), .reference("admin\u{A0}"),
+                .object(GNAPAccessObject(type: "backup-api", actions: ["read "])),
+            ]
+            for right in rights {
+                let body = try GNAPEndpointTests.grantBody(client: .instance("agent-1"), tokens: .single(.init(access: [right])))
+                let refused = try await GNAPEndpointTests.send(client, app, agent, method: .post, path: "/gnap", body: body)
+                #expect(refused.status == .badRequest, "\(right): \(refused.json)")
+                #expect(GNAPEndpointTests.errorCode(refused.json) == GNAPError.Code.invalidRequest.rawValue)
+            }
+            for details in [#"[{"type":"files","actions":["read\t"]}]"#, #"[{"type":"files ","actions":["read"]}]"#] {
+                let body = "grant_type=client_credentials&scope=read&authorization_details=\(FormParameters.encode(details))"
+                let refused = try await OwnerPolicyDoorsTests.token(client, body)
+                #expect(refused.1["error"] as? String == "invalid_authorization_details", "\(details): \(refused.1)")
+            }
+        }
+    }
+}

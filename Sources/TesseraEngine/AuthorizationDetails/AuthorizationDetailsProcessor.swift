@@ -81,6 +81,9 @@ public struct AuthorizationDetailsProcessor: Sendable {
             guard !ControlCharacters.occur(in: entry) else {
                 throw .invalidAuthorizationDetails("a string in authorization_details[\(index)] \(ControlCharacters.rule)")
             }
+            if let member = RightSpelling.spacedMember(of: members) {
+                throw .invalidAuthorizationDetails("authorization_details[\(index)].\(member) \(RightSpelling.rule)")
+            }
         }
     }
 

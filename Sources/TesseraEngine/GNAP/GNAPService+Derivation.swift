@@ -134,7 +134,16 @@ extension GNAPService {
             )
         }
         let user = parent.subject == serverID ? nil : parent.subject
-        if let refusal = Self.refusal(decisions.decide(asked.question(.exchange, by: client, user: user, audiences: audiences.sorted()))) {
+        // Asked about the resource server's audiences and every audience the derived tokens will carry: their rights'
+        // locations, else the parent's whole audience (review round 12, K1, as J1 and J2 at the token endpoint).
+        let carried = tokens.requests.flatMap { token -> [String] in
+            let locations = token.access.flatMap { right -> [String] in
+                if case .object(let object) = right { object.locations ?? [] } else { [] }
+            }
+            return locations.isEmpty ? parent.audience : locations
+        }
+        let asking = Set(audiences).union(carried).subtracting([issuerID]).sorted()
+        if let refusal = Self.refusal(decisions.decide(asked.question(.exchange, by: client, user: user, audiences: asking))) {
             return .denied(refusal)
         }
         // Within the parent's rights: its Cedar rights of each type left out stay with the other rights kept

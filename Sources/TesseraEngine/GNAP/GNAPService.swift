@@ -164,6 +164,18 @@ public struct GNAPService: Sendable {
                 for right in token.access where right.typeOrReference.isEmpty {
                     throw GNAPError(.invalidRequest, "an access right has an empty type or reference")
                 }
+                for right in token.access {
+                    let spelled: [String]
+                    switch right {
+                    case .reference(let reference): spelled = [reference]
+                    case .object(let object):
+                        spelled =
+                            [object.type] + [object.actions, object.locations, object.datatypes, object.privileges].flatMap { $0 ?? [] }
+                    }
+                    if spelled.contains(where: RightSpelling.hasWhiteSpace) {
+                        throw GNAPError(.invalidRequest, "an access right's reference, type or values \(RightSpelling.rule) (RFC 9635 §8)")
+                    }
+                }
                 try checkCedarRights(token.access, instance: instance)
                 let flags = token.flags ?? []
                 guard Set(flags).count == flags.count else { throw GNAPError(.invalidFlag, "a flag appears twice (RFC 9635 §2.1.1)") }
