@@ -63,7 +63,10 @@ extension GNAPService {
     }
 
     /// Whether granted rights cover every needed one: references by equality; objects by `type`, with
-    /// each listed action, location and datatype among the granted object's (RFC 9635 §8 cross product).
+    /// each listed action, location, datatype and privilege among the granted object's (RFC 9635 §8 cross product),
+    /// the same `identifier`, and every other member the resource server names (an amount, a Cedar policy set, any
+    /// API-specific member) exactly as granted: a member the AS cannot compare is never reported as covered (RFC 9767
+    /// §3.3; review round 12, K3: `privileges` and API-specific members were not looked at).
     static func covers(_ granted: [GNAPAccessRight], _ needed: [GNAPAccessRight]) -> Bool {
         needed.allSatisfy { want in
             granted.contains { have in
@@ -77,7 +80,8 @@ extension GNAPService {
                         return Set(wanted).isSubset(of: Set(held))
                     }
                     return within(b.actions, a.actions) && within(b.locations, a.locations) && within(b.datatypes, a.datatypes)
-                        && (b.identifier == nil || b.identifier == a.identifier)
+                        && within(b.privileges, a.privileges) && (b.identifier == nil || b.identifier == a.identifier)
+                        && b.extra.allSatisfy { name, value in a.extra[name] == value }
                 default: return false
                 }
             }
