@@ -76,4 +76,20 @@ import Testing
             #expect(!consent.body.contains("\u{202E}"), "the override never reaches the page as itself")
         }
     }
+
+    /// A right stacking combining marks on one letter is written with its marks as code points (review round 12, K2).
+    @Test func stackedMarksInRequestedDetailsAreShownAsCodePoints() async throws {
+        try await Registration().withApp { client, _ in
+            let marks = String(repeating: #"\u0346"#, count: 30)
+            let details = #"[{"type":"photo-api","actions":["read\#(marks)"]}]"#
+            let browser = AuthorizationCodeFlowTests.Browser(client)
+            let start = try await browser.request(AuthorizationCodeFlowTests.authorizeURI(extra: [("authorization_details", details)]))
+            let consentPath = try #require(start.location)
+            try await browser.signIn()
+            let consent = try await browser.request(consentPath)
+            #expect(consent.status == .ok)
+            #expect(consent.body.contains("rea" + "d" + String(repeating: "[U+346]", count: 30)), "\(consent.body)")
+            #expect(!consent.body.contains("\u{346}"), "no mark reaches the page as itself")
+        }
+    }
 }

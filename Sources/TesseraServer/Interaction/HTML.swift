@@ -29,24 +29,35 @@ struct HTML: Sendable, ExpressibleByStringInterpolation {
     /// bidirectional override or isolate, a zero-width or other format character, a control other than
     /// line breaks and tabs, private-use or unassigned: ``DisplayedName/displaysAsItReads(_:)``) is
     /// written as its visible code point (`[U+202E]`), so text from a client can neither reorder nor hide the words of a
-    /// page (Unicode TR9 §2; RFC 9700 §4.1).
+    /// page (Unicode TR9 §2; RFC 9700 §4.1). A character stacking more than
+    /// ``DisplayedName/maximumScalarsPerCharacter`` scalars keeps its first and has the rest written as code points too,
+    /// so combining marks in a right or a label cannot draw over the page around them (review round 12, K2).
     /// - Parameter value: text from anywhere.
     /// - Returns: the text, safe and visible.
     static func escape(_ value: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(value.utf8.count)
-        for character in value.unicodeScalars {
-            switch character {
+        func visible(_ scalar: Unicode.Scalar) -> String { "[U+" + String(scalar.value, radix: 16, uppercase: true) + "]" }
+        func append(_ scalar: Unicode.Scalar) {
+            switch scalar {
             case "&": escaped += "&amp;"
             case "<": escaped += "&lt;"
             case ">": escaped += "&gt;"
             case "\"": escaped += "&quot;"
             case "'": escaped += "&#39;"
-            case "\n", "\r", "\t": escaped.unicodeScalars.append(character)
-            case _ where !DisplayedName.displaysAsItReads(scalar: character):
-                escaped += "[U+" + String(character.value, radix: 16, uppercase: true) + "]"
-            default: escaped.unicodeScalars.append(character)
+            case "\n", "\r", "\t": escaped.unicodeScalars.append(scalar)
+            case _ where !DisplayedName.displaysAsItReads(scalar: scalar): escaped += visible(scalar)
+            default: escaped.unicodeScalars.append(scalar)
             }
+        }
+        for character in value {
+            let scalars = character.unicodeScalars
+            guard scalars.count > DisplayedName.maximumScalarsPerCharacter, let first = scalars.first else {
+                scalars.forEach(append)
+                continue
+            }
+            append(first)
+            for scalar in scalars.dropFirst() { escaped += visible(scalar) }
         }
         return escaped
     }
