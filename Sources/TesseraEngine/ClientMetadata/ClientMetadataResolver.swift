@@ -143,10 +143,10 @@ public actor ClientMetadataResolver {
             case (_?, _?): throw refuse("jwks and jwks_uri must not both be present (RFC 7591 §2)")
             }
         }
-        for uri in document.redirectURIs ?? [] {
-            guard let components = URLComponents(string: uri), components.scheme != nil, components.fragment == nil else {
-                throw refuse("redirect_uris must be absolute URLs without fragments")
-            }
+        // The operator's rule for redirect URIs (review round 12, K4: any scheme was taken, `javascript:` and plain
+        // `http` to any host included): https, http to a loopback host, or a reversed-domain private-use scheme.
+        do { _ = try ClientDefinition.validateRedirectURIs(document.redirectURIs ?? []) } catch {
+            throw refuse("redirect_uris: \(error.message)")
         }
         if let name = document.clientName, !name.isEmpty, !DisplayedName.isDisplayable(name) {
             throw refuse(

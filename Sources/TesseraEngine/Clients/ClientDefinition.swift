@@ -192,7 +192,8 @@ extension ClientDefinition {
 
     /// Absolute URIs without a fragment (RFC 6749 §3.1.2): `https`, `http` only on a loopback
     /// host (RFC 8252 §7.3), or a private-use scheme with a dot (RFC 8252 §7.1). No spaces (they
-    /// are stored space-separated) and never `javascript:`, `data:` or `file:`.
+    /// are stored space-separated), no user information (it could hide another host), and never `javascript:`,
+    /// `data:` or `file:`. The rule for Client ID Metadata Documents too (review round 12, K4).
     static func validateRedirectURIs(_ uris: [String]) throws(ClientDefinitionError) -> [String] {
         var valid: [String] = []
         for uri in uris {
@@ -200,6 +201,9 @@ extension ClientDefinition {
                 uri.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }),
                 let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased()
             else { throw ClientDefinitionError(field: "redirect_uris", "'\(uri)' is not an absolute URI without a fragment") }
+            guard components.user == nil, components.password == nil else {
+                throw ClientDefinitionError(field: "redirect_uris", "'\(uri)' carries user information")
+            }
             switch scheme {
             case "https":
                 guard let host = components.host, !host.isEmpty else {
