@@ -92,4 +92,22 @@ import Testing
             #expect(!consent.body.contains("\u{346}"), "no mark reaches the page as itself")
         }
     }
+
+    /// `display.uri` is the client's web page (RFC 9635 §2.3.2): a `javascript:` text or another scheme is refused
+    /// (review round 12, K7).
+    @Test(arguments: ["javascript:alert(1)", "data:text/html,x", "https://user@client.example/", "not a url"])
+    func aGNAPClientWhoseDisplayURIIsNoWebPageIsInvalidRequest(_ uri: String) async throws {
+        let tests = GNAPEndpointTests()
+        let app = try await tests.app()
+        let signer = GNAPTestSigner(now: tests.clock.closure)
+        let body = try GNAPEndpointTests.grantBody(
+            client: .value(GNAPClientInstance(key: signer.key, display: GNAPDisplay(name: "Acme", uri: uri))),
+            tokens: .single(.init(access: [GNAPEndpointTests.backupRead]))
+        )
+        try await app.application.test(.router) { client in
+            let answer = try await GNAPEndpointTests.send(client, app, signer, method: .post, path: "/gnap", body: body)
+            #expect(answer.status == .badRequest, "\(uri): \(answer.json)")
+            #expect((answer.json["error"] as? [String: Any])?["code"] as? String == "invalid_request")
+        }
+    }
 }

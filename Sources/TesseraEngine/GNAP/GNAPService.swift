@@ -146,6 +146,19 @@ public struct GNAPService: Sendable {
                 "client.display.name must not hold control or formatting characters such as bidirectional overrides, nor stack more than \(DisplayedName.maximumScalarsPerCharacter) marks on a character (RFC 9635 §2.3.2)"
             )
         }
+        // RFC 9635 §2.3.2: `uri` is the client's user-facing web page; anything but an http(s) URL with a host (a
+        // `javascript:` text shown under "Web site") is refused (review round 12, K7).
+        if case .value(let client) = request.client, let uri = client.display?.uri {
+            guard uri.utf8.count <= 500, uri.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }),
+                let components = URLComponents(string: uri), ["https", "http"].contains(components.scheme?.lowercased() ?? ""),
+                !(components.host ?? "").isEmpty, components.user == nil, components.password == nil
+            else {
+                throw GNAPError(
+                    .invalidRequest,
+                    "client.display.uri must be an http or https URL of the client's web page (RFC 9635 §2.3.2)"
+                )
+            }
+        }
         if let tokens = request.accessToken {
             let list = tokens.requests
             guard !list.isEmpty, list.count <= Self.maximumTokensPerRequest else {
