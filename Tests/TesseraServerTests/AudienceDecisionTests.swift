@@ -177,6 +177,30 @@ import Testing
         }
     }
 
+    /// K8 (review round 12): another spelling of a forbidden audience (RFC 3986 §6.2.2) is refused at both doors rather
+    /// than asked about as another resource.
+    @Test func anotherSpellingOfAnAudienceIsRefused() async throws {
+        let spellings = [
+            "https://PAYROLL.example/", "HTTPS://payroll.example/", "https://payroll.example:443/", "https://payroll.example./",
+            "https://payroll.example/%7E/../",
+        ]
+        try await withApp(policy: Self.neverPayroll) { client in
+            for spelling in spellings {
+                let named = try await OwnerPolicyDoorsTests.token(
+                    client,
+                    "grant_type=client_credentials&scope=read&resource=\(FormParameters.encode(spelling))"
+                )
+                #expect(named.0 == .badRequest, "\(spelling): \(named.1)")
+                #expect(named.1["error"] as? String == "invalid_target")
+                let located = try await OwnerPolicyDoorsTests.token(
+                    client,
+                    "grant_type=client_credentials&scope=read&authorization_details=\(Self.details(spelling))"
+                )
+                #expect(located.0 == .badRequest, "\(spelling): \(located.1)")
+            }
+        }
+    }
+
     /// J7: a parameter sent twice is refused even when its first value is empty, which a front end taking the
     /// first occurrence reads as "no scope" (RFC 6749 §3.2).
     @Test func aRepeatedParameterWithAnEmptyFirstValueIsRefused() async throws {

@@ -84,6 +84,11 @@ public struct AuthorizationDetailsProcessor: Sendable {
             if let member = RightSpelling.spacedMember(of: members) {
                 throw .invalidAuthorizationDetails("authorization_details[\(index)].\(member) \(RightSpelling.rule)")
             }
+            if case .array(let locations)? = members["locations"],
+                locations.contains(where: { if case .string(let uri) = $0 { !ResourceURI.isNormal(uri) } else { false } })
+            {
+                throw .invalidAuthorizationDetails("authorization_details[\(index)].locations \(ResourceURI.rule)")
+            }
         }
     }
 

@@ -188,6 +188,9 @@ public struct GNAPService: Sendable {
                     if spelled.contains(where: RightSpelling.hasWhiteSpace) {
                         throw GNAPError(.invalidRequest, "an access right's reference, type or values \(RightSpelling.rule) (RFC 9635 §8)")
                     }
+                    if case .object(let object) = right, let other = object.locations?.first(where: { !ResourceURI.isNormal($0) }) {
+                        throw GNAPError(.invalidRequest, "location '\(other.prefix(100))' \(ResourceURI.rule)")
+                    }
                 }
                 try checkCedarRights(token.access, instance: instance)
                 let flags = token.flags ?? []

@@ -42,6 +42,10 @@ struct ResourceCheck: Sendable {
     /// - Returns: the token's `aud`.
     /// - Throws: ``OAuthError`` `invalid_target` for a resource that is not an acceptable absolute URI.
     func audience(for resources: [String], locations: [String] = []) throws(OAuthError) -> [String] {
+        // One spelling per audience, so the decision is asked about the spelling the token carries (review round 12, K8).
+        if let other = (resources + locations).first(where: { !ResourceURI.isNormal($0) }) {
+            throw OAuthError.invalidTarget("'\(FormParameters.printableValue(other))' \(ResourceURI.rule)")
+        }
         guard !resources.isEmpty else { return locations.isEmpty ? defaultAudience : Self.unique(locations) }
         guard resources.count <= 10 else { throw OAuthError.invalidTarget("at most 10 resource indicators per request") }
         var audience: [String] = []
