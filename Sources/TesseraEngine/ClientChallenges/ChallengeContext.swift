@@ -75,13 +75,24 @@ enum ChallengeContext {
             case .object(let members): for (name, member) in members { visit(member, key: name) }
             case .array(let items): for item in items { visit(item, key: key) }
             case _ where key != "amount": break
-            case .number(let number): largest = max(largest, integerPart(number))
-            case .string(let text): largest = max(largest, isJSONNumber(text) ? integerPart(Double(text)) : unreadableAmount)
-            default: largest = unreadableAmount
+            default: largest = max(largest, integerPart(amount(value)))
             }
         }
         visit(.object(object), key: nil)
         return largest
+    }
+
+    /// An `amount` member's value as this server reads it: a JSON number, or a string that is exactly one (RFC 8259 §6).
+    /// - Parameter value: the member's value.
+    /// - Returns: the finite number; `nil` for anything else (`"5000 "`, `true`, `"1e400"`).
+    static func amount(_ value: JSONValue) -> Double? {
+        let read: Double? =
+            switch value {
+            case .number(let number): number
+            case .string(let text) where isJSONNumber(text): Double(text)
+            default: nil
+            }
+        return read.flatMap { $0.isFinite ? $0 : nil }
     }
 
     /// The integer part of an amount, clamped to ±9·10¹⁵; ``unreadableAmount`` for a value that is absent or not finite.
