@@ -34,7 +34,7 @@ extension GrantEngine {
         do {
             if let challenges {
                 // Judged on the rights the token will carry: a code's or a refresh family's, not only the parameters presented.
-                let rights = try await handler.challengedRights(request, client: registered, context: context)
+                let rights = try await handler.challengedRights(request, client: registered, key: client.provenKey, context: context)
                 try await challenges.admit(request, rights: rights, client: registered, key: client.provenKey)
             }
             let tokens = try await handler.handle(request, client: registered, key: client.provenKey, context: context)

@@ -385,7 +385,7 @@ client_challenges:
         assert challenged.status_code == 403, challenged.text
         body = challenged.json()
         assert body["authorization_requirement"]["type"] == MANDATE
-        # A mandate that names another client is refused, and burns the session.
+        # A mandate that names another client is refused (the session stays open until evidence verifies).
         mandate_claims = {"iss": HOME_AS, "sub": "alice", "aud": ISSUER, "client_id": agent.id,
                           "nonce": body["authorization_requirement"]["nonce"], "iat": now, "exp": now + 60}
         wrong = jwt.encode({"alg": "ES256", "kid": "home-1"}, {**mandate_claims, "client_id": "someone-else", "jti": str(uuid.uuid4())}, home_key)

@@ -173,6 +173,38 @@ import Testing
         }
     }
 
+    /// PAR answers a request the policy would challenge as /authorize does: it is accepted (a challenge needs the
+    /// token request it binds, and the person has not consented yet), and the challenge comes at redemption, on the
+    /// code's rights — the same `insufficient_client_authorization` as for a code from a plain /authorize.
+    @Test func aPushedRequestIsChallengedAtRedemptionAsAnAuthorizeRequestIs() async throws {
+        try await withApp { client, clientID in
+            let details = Self.details("5000")
+            let (status, pushed) = try await Flow.push(
+                client,
+                auth: nil,
+                [
+                    ("client_id", clientID), ("response_type", "code"), ("redirect_uri", Flow.spaCallback),
+                    ("scope", "openid payments"), ("authorization_details", details), ("code_challenge", Flow.challenge),
+                    ("code_challenge_method", "S256"),
+                ]
+            )
+            #expect(status == .created, "\(pushed)")
+            let requestURI = try #require(pushed["request_uri"] as? String)
+            let browser = Flow.Browser(client)
+            try await browser.signIn()
+            let uri = "/authorize?" + FormParameters([("client_id", clientID), ("request_uri", requestURI)]).encoded
+            let code = try #require(Flow.query(try await Flow.approve(browser, uri))["code"])
+            let redeem = [
+                ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Flow.spaCallback),
+                ("code_verifier", Flow.verifier), ("client_id", clientID),
+            ]
+            let (redeemed, body) = try await Flow.token(client, redeem, auth: nil)
+            let (requirement, _, _) = try Self.requirement(redeemed, body)
+            let carried = try #require(requirement["authorization_details"] as? [[String: Any]])
+            #expect((carried.first?["instructedAmount"] as? [String: Any])?["amount"] as? String == "5000")
+        }
+    }
+
     // MARK: - H2: the code's and the refresh family's rights
 
     /// A code whose approved details carry 5,000 is challenged at redemption, before it is spent: the retry
@@ -363,6 +395,44 @@ import Testing
             let evidence = try await mandate(client: agent.id, nonce: nonce, details: details)
             let (okStatus, okBody) = try await ask([("challenge_session", session), ("challenge_evidence", evidence)])
             #expect(okStatus == .ok, "\(okBody)")
+        }
+    }
+
+    /// A mandate's `amount` is a ceiling: €10,000 covers a €5,000 payment (and €5,000 itself), not €5,000.01, not
+    /// another currency, not another creditor; an amount either side cannot read covers nothing (fail closed).
+    @Test func aMandateForMoreCoversALesserPaymentOfTheSameKind() async throws {
+        let clock = clock
+        try await withAgent { client, agent in
+            func payment(_ amount: String, currency: String = "EUR", creditor: String = "Merchant A") -> String {
+                #"[{"type":"payment_initiation","instructedAmount":{"currency":"\#(currency)","amount":"\#(amount)"},"creditorName":"\#(creditor)"}]"#
+            }
+            func answered(request: String, mandate mandated: String) async throws -> HTTPResponse.Status {
+                func ask(_ extra: [(String, String)]) async throws -> (HTTPResponse.Status, [String: Any]) {
+                    let form = Challenge.grant(
+                        agent,
+                        try await agent.assertion(issuer: Self.issuer, now: clock.now),
+                        extra: [("authorization_details", request)] + extra
+                    )
+                    let (status, body, _) = try await Challenge.token(client, form)
+                    return (status, body)
+                }
+                let (status, body) = try await ask([])
+                let (_, session, nonce) = try Self.requirement(status, body)
+                let evidence = try await mandate(client: agent.id, nonce: nonce, details: mandated)
+                let (answer, answerBody) = try await ask([("challenge_session", session), ("challenge_evidence", evidence)])
+                #expect(answer == .ok || answerBody["error"] as? String == "unauthorized_client", "\(answerBody)")
+                return answer
+            }
+            let cases: [(String, String, HTTPResponse.Status)] = [
+                (payment("5000"), payment("10000"), .ok), (payment("5000.00"), payment("5000"), .ok),
+                (payment("5000.01"), payment("5000"), .badRequest), (payment("5000"), payment("10000", currency: "USD"), .badRequest),
+                (payment("5000"), payment("10000", creditor: "Merchant B"), .badRequest),
+                (payment("5000 "), payment("5000 "), .badRequest), (payment("5000"), payment("1e400"), .badRequest),
+            ]
+            for (request, mandated, expected) in cases {
+                let answer = try await answered(request: request, mandate: mandated)
+                #expect(answer == expected, "\(request) within \(mandated)")
+            }
         }
     }
 

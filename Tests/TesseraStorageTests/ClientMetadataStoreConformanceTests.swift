@@ -64,6 +64,9 @@ import Testing
             try await stores.challenges.insert(record)
             let owner = record.clientID
             #expect(try await stores.challenges.consume(sessionHash: "nope", clientID: owner, at: Self.at(20)) == .unknown)
+            // Read without being spent (a retry is checked first).
+            #expect(try await stores.challenges.challenge(sessionHash: "nope") == nil)
+            #expect(try await stores.challenges.challenge(sessionHash: "s1") == record)
             // Another client presenting the session spends nothing.
             #expect(
                 try await stores.challenges.consume(sessionHash: "s1", clientID: "https://thief.example/c.json", at: Self.at(15))
@@ -73,6 +76,7 @@ import Testing
             used.usedAt = Self.at(20)
             #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: owner, at: Self.at(20)) == .consumed(used))
             #expect(try await stores.challenges.consume(sessionHash: "s1", clientID: owner, at: Self.at(30)) == .alreadyUsed(used))
+            #expect(try await stores.challenges.challenge(sessionHash: "s1") == used)
             #expect(
                 try await stores.challenges.consume(sessionHash: "s1", clientID: "https://thief.example/c.json", at: Self.at(30))
                     == .issuedToAnotherClient

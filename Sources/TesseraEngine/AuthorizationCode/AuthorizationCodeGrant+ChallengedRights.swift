@@ -11,10 +11,16 @@ extension AuthorizationCodeGrant {
     /// - Parameters:
     ///   - request: the token request.
     ///   - client: the authenticated client.
+    ///   - key: the key the request proved (DPoP), if any.
     ///   - context: the grant context.
     /// - Returns: the code's approved rights, or ``ChallengedRights/nothing``.
     /// - Throws: store failures.
-    func challengedRights(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> ChallengedRights {
+    func challengedRights(
+        _ request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context: GrantContext
+    ) async throws -> ChallengedRights {
         guard case .authorizationCode(let code, let redirectURI, let verifier) = request.evidence, code.utf8.count <= 128,
             let record = try await store.code(hash: TokenIssuer.hashToken(code), at: context.now()), record.clientID == client.id,
             let approved = try? JSONDecoder().decode(ApprovedAuthorization.self, from: Data(record.payload.utf8)),

@@ -190,7 +190,14 @@ public struct AuthorizationDetailsProcessor: Sendable {
     /// each requested entry must be covered by one granted entry of its type. Returns what the
     /// new token carries: those entries, with every `forbid` of the granted Cedar entries the resource
     /// server would merge with them carried over (``CedarForbidCarry``; security review round 10, H1).
-    public func narrow(_ requested: [JSONValue], within granted: [JSONValue]) throws(OAuthError) -> [JSONValue] {
+    /// `amountsAsCeilings` reads each granted `amount` as a ceiling (a user mandate, ``covers(_:_:amountsAsCeilings:)``).
+    public func narrow(
+        _ requested: [JSONValue],
+        within granted: [JSONValue],
+        amountsAsCeilings: Bool = false
+    ) throws(OAuthError)
+        -> [JSONValue]
+    {
         try Self.checkShape(requested)
         var result: [JSONValue] = []
         for (index, entry) in requested.enumerated() {
@@ -221,7 +228,7 @@ public struct AuthorizationDetailsProcessor: Sendable {
                 out["policySet"] = .string(covered)
                 result.append(.object(out))
             } else {
-                guard candidates.contains(where: { Self.covers($0, members) }) else {
+                guard candidates.contains(where: { Self.covers($0, members, amountsAsCeilings: amountsAsCeilings) }) else {
                     throw .invalidAuthorizationDetails(
                         "\(label): asks for more than the grant holds (a derived token may only narrow its parent)"
                     )
@@ -284,15 +291,22 @@ public struct AuthorizationDetailsProcessor: Sendable {
 
     /// Whether a granted non-Cedar entry covers a requested one: both have the same members (a
     /// member left out is a constraint dropped, which widens the entry), arrays as subsets (RFC 9396
-    /// §2: an entry grants the product of its arrays), other values equal.
-    static func covers(_ granted: [String: JSONValue], _ requested: [String: JSONValue]) -> Bool {
+    /// §2: an entry grants the product of its arrays), other values equal. With `amountsAsCeilings` (a user mandate
+    /// covering a request, docs/client-challenge.md), objects are compared member by member in the same way and an
+    /// `amount` is covered by any granted one at least as large: both read as ``ChallengeContext/amount(_:)`` does,
+    /// the requested one not negative; one either side cannot read covers nothing.
+    static func covers(_ granted: [String: JSONValue], _ requested: [String: JSONValue], amountsAsCeilings: Bool = false) -> Bool {
         guard Set(granted.keys) == Set(requested.keys) else { return false }
         return requested.allSatisfy { name, value in
             guard let held = granted[name] else { return false }
-            if case .array(let asked) = value, case .array(let have) = held {
-                return asked.allSatisfy(have.contains)
+            switch (value, held) {
+            case (.array(let asked), .array(let have)): return asked.allSatisfy(have.contains)
+            case (.object(let asked), .object(let have)) where amountsAsCeilings: return covers(have, asked, amountsAsCeilings: true)
+            case _ where amountsAsCeilings && name == "amount":
+                guard let asked = ChallengeContext.amount(value), let ceiling = ChallengeContext.amount(held) else { return false }
+                return asked >= 0 && asked <= ceiling
+            default: return held == value
             }
-            return held == value
         }
     }
 }

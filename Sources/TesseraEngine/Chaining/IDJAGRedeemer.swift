@@ -23,13 +23,14 @@ struct IDJAGRedeemer: Sendable {
     let trust: TrustConfiguration
     let keys: TrustKeys
 
-    func redeem(
+    /// Every check and decision of the redemption, the `jti` not yet spent (``Redemption``).
+    func resolve(
         _ jws: CompactJWS,
         request: AccessRequest,
         client: AuthenticatedClient,
         key: ProvenKey?,
         context: GrantContext
-    ) async throws -> TokenResponse {
+    ) async throws -> Redemption {
         // Draft §8: ID-JAGs are for confidential clients; EMA §7.7: client authentication MUST be enforced.
         guard client.method != .none else {
             throw OAuthError.invalidClient(
@@ -143,11 +144,7 @@ struct IDJAGRedeemer: Sendable {
         grant.confirmation = confirmation
         grant.authorizationDetails = details
         grant.additionalClaims = peer.inbound.transcribedClaims(of: claims)
-        let minted = try await context.issuer.mint(grant)
-        guard try await context.tokens.record(minted.issuance, spending: spend) else {
-            throw OAuthError.invalidGrant("ID-JAG 'jti' was already used: an ID-JAG is redeemed once")
-        }
-        return minted.response
+        return Redemption(grant: grant, spend: spend, replayed: "ID-JAG 'jti' was already used: an ID-JAG is redeemed once")
     }
 
     /// `aud` as a string or an array of exactly one string (§4.4.1).

@@ -32,11 +32,41 @@ struct JWTBearerGrant: EvidenceHandler {
 
     func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
     {
+        try await resolve(request, client: client, key: key, context: context).issue(context)
+    }
+
+    /// What the grant (or ID-JAG) will issue, read without spending its `jti`: the client-challenge policy judges
+    /// it, and a challenge leaves the assertion usable for the retry with evidence (review round 10, H2).
+    /// - Parameters:
+    ///   - request: the token request.
+    ///   - client: the authenticated client.
+    ///   - key: the key the request proved (DPoP), if any.
+    ///   - context: the grant context.
+    /// - Returns: the token's scope, audience and `authorization_details`.
+    /// - Throws: the refusal the redemption would answer.
+    func challengedRights(
+        _ request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context: GrantContext
+    ) async throws -> ChallengedRights {
+        .issued(try await resolve(request, client: client, key: key, context: context).grant)
+    }
+
+    /// Every check and decision of the redemption, nothing spent (``Redemption``).
+    private func resolve(
+        _ request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context: GrantContext
+    ) async throws
+        -> Redemption
+    {
         guard case .jwtGrant(let assertion) = request.evidence else { throw OAuthError.invalidRequest("an assertion is required") }
         let jws: CompactJWS
         do { jws = try CompactJWS(parsing: assertion) } catch { throw OAuthError.invalidGrant("assertion is not a JWS: \(error.message)") }
         let typ = jws.header.normalizedType
-        if typ == IDJAGTrust.type { return try await idJAG.redeem(jws, request: request, client: client, key: key, context: context) }
+        if typ == IDJAGTrust.type { return try await idJAG.resolve(jws, request: request, client: client, key: key, context: context) }
         if let typ, Self.refusedTypes.contains(typ) {
             throw OAuthError.invalidGrant(
                 typ == "at+jwt"
@@ -148,11 +178,7 @@ struct JWTBearerGrant: EvidenceHandler {
             // Each entry's type asked of the one decision point, as at every door (an owner's forbid on the type holds).
             try context.scopeCheck.refuseForbiddenTypes(of: grant.authorizationDetails, question: question)
         }
-        let minted = try await context.issuer.mint(grant)
-        guard try await context.tokens.record(minted.issuance, spending: spend) else {
-            throw OAuthError.invalidGrant("assertion 'jti' was already used: a grant is redeemed once")
-        }
-        return minted.response
+        return Redemption(grant: grant, spend: spend, replayed: "assertion 'jti' was already used: a grant is redeemed once")
     }
 
     /// RFC 7523 §3 items 2–7 after the signature verified. Returns the `jti` and `exp`.

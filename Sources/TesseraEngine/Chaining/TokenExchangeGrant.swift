@@ -34,16 +34,71 @@ struct TokenExchangeGrant: EvidenceHandler {
         var delegated: Bool
     }
 
+    /// What an exchange will issue, decided and not yet minted.
+    private enum Plan {
+        /// An ID-JAG (``IDJAGIssuer``), which decides on the request's own rights.
+        case idJAG
+        /// A JWT authorization grant for a peer AS, redeemed there when `issuedType` is an access token.
+        case peer(TokenIssuer.Assertion, TrustConfiguration.Peer, issuedType: String, bound: Confirmation?)
+        /// A token of ours.
+        case local(TokenIssuer.Grant, issuedType: String)
+    }
+
     func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
     {
+        switch try await plan(request, client: client, key: key, context: context) {
+        case .idJAG:
+            return try await idJAG.issue(request, client: client, key: key, context: context)
+        case .peer(let assertion, let peer, let issuedType, let bound):
+            let minted = try await context.issuer.mintAssertion(assertion)
+            guard issuedType == TokenTypeIdentifier.accessToken else { return minted }
+            // Appendix B.2: we present the grant ourselves and hand over the peer's access token.
+            guard let redeemer else {
+                throw OAuthError.temporarilyUnavailable("this server cannot reach peer '\(peer.name)' to redeem the grant")
+            }
+            return try await redeemer.redeem(grant: minted.accessToken, scope: assertion.scope, peer: peer, bound: bound)
+        case .local(let grant, let issuedType):
+            let minted = try await context.issuer.mint(grant)
+            try await context.tokens.record(minted.issuance)
+            var response = minted.response
+            response.issuedTokenType = issuedType
+            return response
+        }
+    }
+
+    /// What the exchange will issue — without `scope`, the subject token's scope and `authorization_details` — for
+    /// the client-challenge policy (review round 10, H2); the subject token is read, nothing is issued or spent.
+    /// - Parameters:
+    ///   - request: the token request.
+    ///   - client: the authenticated client.
+    ///   - key: the key the request proved (DPoP), if any.
+    ///   - context: the grant context.
+    /// - Returns: the token's rights; for an ID-JAG, the request's.
+    /// - Throws: the refusal the exchange would answer.
+    func challengedRights(
+        _ request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context: GrantContext
+    ) async throws
+        -> ChallengedRights
+    {
+        switch try await plan(request, client: client, key: key, context: context) {
+        case .idJAG: .presented(request)
+        case .peer(let assertion, _, _, _):
+            ChallengedRights(scope: assertion.scope.tokens, resources: [assertion.audience], authorizationDetails: nil)
+        case .local(let grant, _): .issued(grant)
+        }
+    }
+
+    /// Every check and decision of the exchange (RFC 8693 §2.1), nothing minted.
+    private func plan(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> Plan {
         guard client.method != .none else {
             throw OAuthError.invalidClient("token exchange needs an authenticated client")
         }
         guard case .subjectToken(let presented) = request.evidence else { throw OAuthError.invalidRequest("a subject token is required") }
         // An ID-JAG is a profile of its own: an identity assertion in, the issuance policy deciding the access.
-        if presented.requestedTokenType == TokenTypeIdentifier.idJAG {
-            return try await idJAG.issue(request, client: client, key: key, context: context)
-        }
+        if presented.requestedTokenType == TokenTypeIdentifier.idJAG { return .idJAG }
         let subjectToken = try Evidence.require(presented.token, "subject_token")
         let subjectType = try Evidence.require(presented.tokenType, "subject_token_type")
         let actorToken = presented.actorToken
@@ -114,25 +169,18 @@ struct TokenExchangeGrant: EvidenceHandler {
             claims["client_id"] = .string(redeeming)
             if let actor { claims["act"] = JWTClaimSet.jsonValue(actor) }
             if let jkt = confirmation?.jkt { claims["requested_cnf"] = .object(["jkt": .string(jkt)]) }
-            let minted = try await context.issuer.mintAssertion(
-                .init(
-                    kind: .authorizationGrant,
-                    claims: claims,
-                    audience: peer.issuer,
-                    scope: scope,
-                    clientID: client.id,
-                    subject: subject.subject,
-                    parent: DerivedTokenRules.parent(subject),
-                    actorParent: actingParty.flatMap(DerivedTokenRules.parent),
-                    expiresNoLaterThan: expiresNoLaterThan
-                )
+            let assertion = TokenIssuer.Assertion(
+                kind: .authorizationGrant,
+                claims: claims,
+                audience: peer.issuer,
+                scope: scope,
+                clientID: client.id,
+                subject: subject.subject,
+                parent: DerivedTokenRules.parent(subject),
+                actorParent: actingParty.flatMap(DerivedTokenRules.parent),
+                expiresNoLaterThan: expiresNoLaterThan
             )
-            guard issuedType == TokenTypeIdentifier.accessToken else { return minted }
-            // Appendix B.2: we present the grant ourselves and hand over the peer's access token.
-            guard let redeemer else {
-                throw OAuthError.temporarilyUnavailable("this server cannot reach peer '\(peer.name)' to redeem the grant")
-            }
-            return try await redeemer.redeem(grant: minted.accessToken, scope: scope, peer: peer, bound: confirmation)
+            return .peer(assertion, peer, issuedType: issuedType, bound: confirmation)
         case .local:
             let audience = localAudience ?? context.resourceCheck.defaultAudience
             var grant = TokenIssuer.Grant(
@@ -170,11 +218,7 @@ struct TokenExchangeGrant: EvidenceHandler {
             // as for a request of its own (review round 11, J13: an impersonation client received a type it may not ask for).
             if let details = grant.authorizationDetails { try context.authorizationDetails.check(details, clientID: client.id) }
             try context.scopeCheck.refuseForbiddenTypes(of: grant.authorizationDetails, question: question)
-            let minted = try await context.issuer.mint(grant)
-            try await context.tokens.record(minted.issuance)
-            var response = minted.response
-            response.issuedTokenType = issuedType
-            return response
+            return .local(grant, issuedType: issuedType)
         }
     }
 

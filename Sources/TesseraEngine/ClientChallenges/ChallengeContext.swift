@@ -83,14 +83,23 @@ enum ChallengeContext {
                 }
                 return
             }
-            switch value {
-            case .number(let number): largest = max(largest, integerPart(number))
-            case .string(let text): largest = max(largest, isJSONNumber(text) ? integerPart(Double(text)) : unreadableAmount)
-            default: largest = unreadableAmount
-            }
+            largest = max(largest, integerPart(amount(value)))
         }
         visit(.object(object), key: nil)
         return largest
+    }
+
+    /// An `amount` member's value as this server reads it: a JSON number, or a string that is exactly one (RFC 8259 §6).
+    /// - Parameter value: the member's value.
+    /// - Returns: the finite number; `nil` for anything else (`"5000 "`, `true`, `"1e400"`).
+    static func amount(_ value: JSONValue) -> Double? {
+        let read: Double? =
+            switch value {
+            case .number(let number): number
+            case .string(let text) where isJSONNumber(text): Double(text)
+            default: nil
+            }
+        return read.flatMap { $0.isFinite ? $0 : nil }
     }
 
     /// The integer part of an amount's magnitude, clamped to 9·10¹⁵; ``unreadableAmount`` for a value that is absent

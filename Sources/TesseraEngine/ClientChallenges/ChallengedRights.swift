@@ -31,19 +31,32 @@ struct ChallengedRights: Sendable, Hashable {
         )
     }
 
+    /// The rights of a token a grant has decided to issue: its scope, audience and `authorization_details`.
+    /// - Parameter grant: what the grant will mint.
+    /// - Returns: the rights.
+    static func issued(_ grant: TokenIssuer.Grant) -> ChallengedRights {
+        ChallengedRights(scope: grant.scope.tokens, resources: grant.audience, authorizationDetails: grant.authorizationDetails)
+    }
+
     /// The scope as the requirement shows it (space-separated, RFC 6749 §3.3), `nil` when empty.
     var scopeText: String? { scope.isEmpty ? nil : scope.joined(separator: " ") }
 }
 
 extension EvidenceHandler {
-    /// A grant whose request names its own rights (token exchange, JWT bearer): judged on them.
+    /// A grant whose request names its own rights (an ID-JAG asked for by token exchange): judged on them.
     /// - Parameters:
     ///   - request: the token request.
     ///   - client: the authenticated client.
+    ///   - key: the key the request proved (DPoP), if any.
     ///   - context: the grant context.
     /// - Returns: ``ChallengedRights/presented(_:defaultScope:)``.
     /// - Throws: nothing here; the requirement may read a store.
-    func challengedRights(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> ChallengedRights {
+    func challengedRights(
+        _ request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context: GrantContext
+    ) async throws -> ChallengedRights {
         .presented(request)
     }
 }
@@ -54,10 +67,16 @@ extension ClientCredentialsGrant {
     /// - Parameters:
     ///   - request: the token request.
     ///   - client: the authenticated client.
+    ///   - key: the key the request proved (DPoP), if any.
     ///   - context: the grant context.
     /// - Returns: the rights.
     /// - Throws: nothing here; the requirement may read a store.
-    func challengedRights(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> ChallengedRights {
+    func challengedRights(
+        _ request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context: GrantContext
+    ) async throws -> ChallengedRights {
         .presented(request, defaultScope: client.record.scopes)
     }
 }

@@ -7,8 +7,8 @@ public import TesseraStorage
 /// decides each token request with the one decision point (`Action::"challenge"`, ``ClientChallengePolicy``;
 /// `client_challenges.policy` translated into it); when it says "challenge",
 /// stores a single-use session bound to the client, its DPoP key and the request, and answers
-/// ``InsufficientClientAuthorization``; on the retry, consumes the session, verifies the evidence
-/// for the requirement type and decides again with that type satisfied.
+/// ``InsufficientClientAuthorization``; on the retry, verifies the evidence for the requirement type, only then
+/// consumes the session, and decides again with that type satisfied.
 public struct ClientChallengeService: Sendable {
     let configuration: ClientChallengeConfiguration
     /// The one decision point (`Action::"challenge"`, docs/policy.md), with `client_challenges.policy` translated into it.
@@ -200,16 +200,11 @@ public struct ClientChallengeService: Sendable {
         key: ProvenKey?
     ) async throws -> Set<String> {
         func refuse(_ why: String) -> OAuthError { .unauthorizedClient("challenge_session rejected: \(why)") }
-        guard session.utf8.count <= 128 else { throw refuse("it is not one this server issued") }
-        let record: ClientChallengeRecord
-        // Spent only for the client it was issued to, so another client presenting it cannot burn the retry.
-        switch try await store.consume(sessionHash: TokenIssuer.hashToken(session), clientID: client.id, at: now()) {
-        case .unknown: throw refuse("it is not one this server issued")
-        case .issuedToAnotherClient: throw refuse("it was issued to another client")
-        case .alreadyUsed: throw refuse("it was already used")
-        case .consumed(let found): record = found
+        guard session.utf8.count <= 128, let record = try await store.challenge(sessionHash: TokenIssuer.hashToken(session)) else {
+            throw refuse("it is not one this server issued")
         }
         guard record.clientID == client.id else { throw refuse("it was issued to another client") }
+        guard record.usedAt == nil else { throw refuse("it was already used") }
         guard record.expiresAt > now() else { throw refuse("it has expired") }
         guard record.keyThumbprint == key?.jkt else {
             throw refuse("the request is not proven with the key the challenged request used (DPoP)")
@@ -234,6 +229,12 @@ public struct ClientChallengeService: Sendable {
             try await verifier.verify(evidence, type: type)
         } catch let error as OAuthError {
             throw OAuthError.unauthorizedClient("evidence for \(type) rejected: \(error.message)")
+        }
+        // Spent only now, by evidence that verified: a retry without it (junk, a stranger's signature, the client's
+        // own attestation for an earlier challenge) spends nothing, so it cannot burn the client's session (§8.2).
+        // One atomic update: of two retries with verified evidence, one passes.
+        guard case .consumed = try await store.consume(sessionHash: record.sessionHash, clientID: client.id, at: now()) else {
+            throw refuse("it was already used")
         }
         return Set(envelope.satisfied).union([type])
     }

@@ -100,8 +100,8 @@ struct EvidenceVerifier {
     }
 
     /// A mandate for a request with `authorization_details` must name details that cover them (RFC 9396 §7:
-    /// each requested entry covered by a mandated entry of its type); one naming none mandates none of them
-    /// (review round 10, H3: a mandate for €10 answered a challenge raised by €900,000).
+    /// each requested entry within a mandated entry of its type, a mandated `amount` a ceiling); one naming none
+    /// mandates none of them (review round 10, H3: a mandate for €10 answered a challenge raised by €900,000).
     /// - Parameter mandated: the mandate's `authorization_details` claim.
     /// - Throws: ``OAuthError`` saying what is not covered.
     private func checkDetails(_ mandated: JSONValue?) throws(OAuthError) {
@@ -112,7 +112,7 @@ struct EvidenceVerifier {
         guard case .array(let entries) = mandated else {
             throw OAuthError.invalidRequest("its authorization_details is not a JSON array (RFC 9396 §2)")
         }
-        do { _ = try service.authorizationDetails.narrow(asked, within: entries) } catch {
+        do { _ = try service.authorizationDetails.narrow(asked, within: entries, amountsAsCeilings: true) } catch {
             throw OAuthError.invalidRequest("its authorization_details do not cover the request's: \(error.message)")
         }
     }

@@ -10,5 +10,10 @@ protocol EvidenceHandler: Sendable {
     func handle(_ request: AccessRequest, client: AuthenticatedClient, key: ProvenKey?, context: GrantContext) async throws -> TokenResponse
     /// The rights a token answering `request` would carry, read without spending anything (a code stays
     /// unredeemed, a refresh token unrotated), for the client-challenge policy (docs/client-challenge.md).
-    func challengedRights(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> ChallengedRights
+    func challengedRights(
+        _ request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context: GrantContext
+    ) async throws -> ChallengedRights
 }

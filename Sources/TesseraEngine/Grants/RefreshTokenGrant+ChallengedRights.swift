@@ -9,10 +9,16 @@ extension RefreshTokenGrant {
     /// - Parameters:
     ///   - request: the token request.
     ///   - client: the authenticated client.
+    ///   - key: the key the request proved (DPoP), if any.
     ///   - context: the grant context.
     /// - Returns: the family's rights, or ``ChallengedRights/nothing``.
     /// - Throws: store failures.
-    func challengedRights(_ request: AccessRequest, client: AuthenticatedClient, context: GrantContext) async throws -> ChallengedRights {
+    func challengedRights(
+        _ request: AccessRequest,
+        client: AuthenticatedClient,
+        key: ProvenKey?,
+        context: GrantContext
+    ) async throws -> ChallengedRights {
         guard case .refreshToken(let presented) = request.evidence,
             let record = try await context.tokens.refreshToken(hash: TokenIssuer.hashToken(presented)),
             record.clientID == client.id, record.usedAt == nil, record.isActive(at: context.now())

@@ -52,6 +52,10 @@ struct PostgresClientChallengeStore: ClientChallengeStore {
         try await database.run(try challenge.insertQuery())
     }
 
+    func challenge(sessionHash: String) async throws -> ClientChallengeRecord? {
+        try await database.record(ClientChallengeRecord.self, "WHERE session_hash = \(sessionHash)")
+    }
+
     func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption {
         let millis = now.millis
         return try await database.withConnection { connection in

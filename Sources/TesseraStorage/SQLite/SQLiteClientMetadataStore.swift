@@ -54,6 +54,10 @@ struct SQLiteClientChallengeStore: ClientChallengeStore {
         try await batcher.write { db in try db.insertRow(challenge) }
     }
 
+    func challenge(sessionHash: String) async throws -> ClientChallengeRecord? {
+        try await writer.read { db in try db.record(ClientChallengeRecord.self, "WHERE session_hash = ?", [sessionHash]) }
+    }
+
     func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption {
         try await batcher.write { db in
             try db.execute(

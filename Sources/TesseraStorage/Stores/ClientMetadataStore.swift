@@ -18,6 +18,8 @@ public protocol ClientMetadataStore: Sendable {
 /// Outstanding client challenges.
 public protocol ClientChallengeStore: Sendable {
     func insert(_ challenge: ClientChallengeRecord) async throws
+    /// The challenge, used or not, read without spending it: a retry is checked before its session is spent.
+    func challenge(sessionHash: String) async throws -> ClientChallengeRecord?
     /// Marks the challenge used, atomically, so two retries with one session cannot both pass — but only for the
     /// client it was issued to: another client presenting it spends nothing (it cannot burn the rightful retry).
     func consume(sessionHash: String, clientID: String, at now: Date) async throws -> ClientChallengeConsumption
