@@ -31,6 +31,8 @@ struct RefreshTokenGrant: EvidenceHandler {
             }
         }
 
+        // The token's audience, asked of the policy whether or not the request names it (RFC 8707 §2.2).
+        let audience = try context.resourceCheck.narrowed(to: request.resources, within: record.audience)
         let grantScope = Scope(record.scope.split(separator: " ").map(String.init))
         let scope = try context.scopeCheck.grantedScope(
             requested: request.rights.scope,
@@ -39,17 +41,10 @@ struct RefreshTokenGrant: EvidenceHandler {
             question: request.question(
                 .refresh,
                 by: ClientIdentity(.oauth(client)),
-                user: record.subject == client.id ? nil : record.subject
+                user: record.subject == client.id ? nil : record.subject,
+                audiences: audience
             )
         )
-        var audience = record.audience
-        if !request.resources.isEmpty {
-            let requested = try context.resourceCheck.audience(for: request.resources)
-            guard Set(requested).isSubset(of: Set(record.audience)) else {
-                throw OAuthError.invalidTarget("a refresh request may only narrow the grant's resources (RFC 8707 §2.2)")
-            }
-            audience = requested
-        }
         // RFC 9396 §7: the grant's details are remembered with the refresh token; a refresh
         // request may ask for a subset of them for this access token, never for more.
         let grantDetails: [JSONValue]?
@@ -73,7 +68,8 @@ struct RefreshTokenGrant: EvidenceHandler {
             question: request.question(
                 .refresh,
                 by: ClientIdentity(.oauth(client)),
-                user: record.subject == client.id ? nil : record.subject
+                user: record.subject == client.id ? nil : record.subject,
+                audiences: audience
             )
         )
         var grant = TokenIssuer.Grant(
