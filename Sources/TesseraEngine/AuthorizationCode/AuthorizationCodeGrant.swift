@@ -41,21 +41,23 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         guard approved.request.verifies(verifier) else {
             throw OAuthError.invalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
         }
-        // RFC 8707 resources and the approved rights' locations (RFC 9396 §2), as at the GNAP door.
-        let audience = try context.resourceCheck.audience(
+        // RFC 8707 resources and the approved rights' locations (RFC 9396 §2), as at the GNAP door; a `resource` sent
+        // here narrows the access token to some of them (RFC 8707 §2.2), the refresh token keeps them all.
+        let approvedAudience = try context.resourceCheck.audience(
             for: approved.request.resources,
             locations: ResourceCheck.locations(of: approved.authorizationDetails)
         )
+        let audience = try context.resourceCheck.narrowed(to: request.resources, within: approvedAudience)
         // The person approved this scope; policy is asked again as the code is redeemed, so an
         // owner's forbid added since then takes the scope out (the response names what is granted).
         let scope = try context.scopeCheck.grantedScope(
             requested: nil,
             offered: Scope(approved.scope),
-            question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: audience)
+            question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: approvedAudience)
         )
         try context.scopeCheck.refuseForbiddenTypes(
             of: approved.authorizationDetails,
-            question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: audience)
+            question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: approvedAudience)
         )
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
@@ -70,6 +72,7 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         grant.authorizationDetails = approved.authorizationDetails
         grant.parent = approved.consentID.map { TokenParent(.consent, $0) }
         var minted = try await context.issuer.mint(grant)
+        minted.issuance.refreshToken?.audience = approvedAudience
         var response = minted.response
         if scope.tokens.contains("openid") {
             // In the code's grant, beside its tokens: whatever revokes the grant (a withdrawn consent, a replayed code,

@@ -18,7 +18,8 @@ extension AuthorizationCodeService {
     }
 
     /// When the signed-in person already consented to everything the held request asks for, decides
-    /// it under that consent and returns where the browser goes; otherwise `nil` (ask on the page).
+    /// it under that consent and returns where the browser goes; otherwise `nil` (ask on the page), also once a Cedar
+    /// right's `valid_for` window counted from that consent has closed (``remembered(_:answering:of:)``).
     /// `prompt=consent` always asks (OpenID Connect Core §3.1.2.1).
     public func decideIfRemembered(id: String, username: String, authTime: Date) async throws -> String? {
         guard let pending = try await pending(id: id), !pending.signIn.asksForConsent else { return nil }
@@ -47,6 +48,23 @@ extension AuthorizationCodeService {
     /// - Throws: store failures.
     func consents(covering request: OAuthAuthorizationRequest, of username: String) async throws -> [String] {
         try await store.consents(subject: username).filter { Self.covers($0, request) }.map(\.id)
+    }
+
+    /// The remembered consent `id` while it still answers `request`: not withdrawn, and every Cedar right asked for
+    /// inside the `valid_for` window counted from the consent's approval (draft-cecchetti-oauth-rar-cedar §7): a
+    /// request answered without a page stands on that approval, never starts a new window.
+    /// - Parameters:
+    ///   - id: the consent answering the request, `nil` when the person decides on the page.
+    ///   - request: the held request.
+    ///   - subject: the person.
+    /// - Returns: the consent, `nil` for a decision on the page.
+    /// - Throws: ``Problem/unknownOrExpired`` when it no longer answers (the person is asked); store failures.
+    func remembered(_ id: String?, answering request: OAuthAuthorizationRequest, of subject: String) async throws -> ConsentRecord? {
+        guard let id else { return nil }
+        guard let consent = try await store.consents(subject: subject).first(where: { $0.id == id }),
+            authorizationDetails.windowsOpen(request.authorizationDetails ?? [], approvedAt: consent.createdAt)
+        else { throw Problem.unknownOrExpired }
+        return consent
     }
 
     /// The person's consents that are still in force, newest first.

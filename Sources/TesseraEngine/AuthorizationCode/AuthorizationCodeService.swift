@@ -224,6 +224,8 @@ public struct AuthorizationCodeService: Sendable {
         guard SignInRequirement(asked).isSatisfied(byAuthTime: authTime, heldAt: held.createdAt, now: now()) else {
             throw Problem.signInAgain
         }
+        // Checked before the request is spent: a consent that no longer answers it leaves the person to be asked.
+        let consent = try await remembered(rememberedConsent, answering: asked, of: username)
         guard id.utf8.count <= 64, let record = try await store.consumeRequest(idHash: TokenIssuer.hashToken(id), at: now()),
             record.kind == AuthorizationRequestRecord.pending,
             let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
@@ -241,7 +243,8 @@ public struct AuthorizationCodeService: Sendable {
         let keptDetails = (request.authorizationDetails ?? []).enumerated().filter { approvedDetails?.contains($0.offset) ?? true }
             .map(\.element)
         // An unticked entry, or a remembered consent answering for fewer entries, leaves its forbids in force (H6).
-        let forbidding = try await forbiddingDetails(request, rememberedConsent: rememberedConsent, subject: username)
+        let forbidding = (request.authorizationDetails ?? []) + Self.entries(consent?.authorizationDetails)
+        let current = now()
         do {
             // The authorization endpoint's question again, now with the approving person as `user`: an owner's
             // rule naming the person refuses the approval, and no code is issued for it.
@@ -253,9 +256,14 @@ public struct AuthorizationCodeService: Sendable {
             )
             _ = try scopeCheck.grantedScope(requested: Scope(scope), offered: .empty, question: question)
             try scopeCheck.refuseForbiddenTypes(of: keptDetails, question: question)
-            // RFC 9396 §7: granted for this person now that they are known (Cedar pins the principal).
+            // RFC 9396 §7: granted for this person now that they are known (Cedar pins the principal), a `valid_for`
+            // window counted from when they approved: now, or the remembered consent's approval.
             if !keptDetails.isEmpty {
-                let granted = try authorizationDetails.grant(keptDetails, to: .init(clientID: request.clientID, subject: username))
+                let granted = try authorizationDetails.grant(
+                    keptDetails,
+                    to: .init(clientID: request.clientID, subject: username),
+                    approvedAt: consent?.createdAt ?? current
+                )
                 details = CedarForbidCarry.carry(from: forbidding, into: granted)
             }
         } catch let error as OAuthError {
@@ -272,10 +280,9 @@ public struct AuthorizationCodeService: Sendable {
         }
         let code = TokenIssuer.randomIdentifier()
         let grantID = TokenIssuer.sortableIdentifier()
-        let current = now()
         // Remembered before the code leaves: withdrawing the consent must find this grant.
         let consentID = try await rememberConsent(
-            rememberedConsent,
+            consent?.id,
             request: request,
             subject: username,
             scope: scope,

@@ -147,6 +147,23 @@ public struct AuthorizationDetailsProcessor: Sendable {
         return granted
     }
 
+    /// Whether every Cedar entry of `entries` is still inside its type's `valid_for` window counted from an approval
+    /// given at `approvedAt` (draft-cecchetti-oauth-rar-cedar §7, docs/rar-cedar.md): a remembered approval answers
+    /// for a time-boxed right only while the window it was given with is open.
+    /// - Parameters:
+    ///   - entries: the entries asked for.
+    ///   - approvedAt: when the approval was given.
+    /// - Returns: `false` once one entry's window has closed.
+    public func windowsOpen(_ entries: [JSONValue], approvedAt: Date) -> Bool {
+        let current = Int64(now().timeIntervalSince1970.rounded(.down))
+        return entries.allSatisfy { entry in
+            guard let type = CedarGrantCarry.cedarType(entry), let end = types[type]?.cedar?.windowEnd(approvedAt: approvedAt) else {
+                return true
+            }
+            return current < end
+        }
+    }
+
     /// The checks that do not depend on who is asking (for a request whose subject is decided
     /// later, such as a GNAP grant awaiting approval): types, members, and for Cedar entries the
     /// syntax, templates, emptiness, size and schema. ``grant(_:to:)`` repeats them and decides.

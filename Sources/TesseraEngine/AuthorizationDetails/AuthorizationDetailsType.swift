@@ -48,6 +48,12 @@ public struct AuthorizationDetailsType: Sendable {
         public let validFor: TimeInterval?
         /// The most policies one entry may carry.
         public let maximumPolicies: Int
+
+        /// The end of the `valid_for` window of a right approved at `approvedAt`, in whole seconds since 1970 (the
+        /// granted `context.now < datetime(…)` bound; docs/rar-cedar.md, "grant time + N seconds"); `nil` without one.
+        func windowEnd(approvedAt: Date) -> Int64? {
+            validFor.map { Int64((approvedAt.timeIntervalSince1970 + $0).rounded(.down)) }
+        }
         /// Requested sets that already passed ``CedarDetailsGranter/validated(policySet:)`` with this profile.
         let validatedSets = ValidatedPolicySets()
 

@@ -132,8 +132,8 @@ struct CedarDetailsGranter {
     func decide(_ policy: Policy, to party: AuthorizationDetailsProcessor.Party, at approvedAt: Date) throws(OAuthError) -> PolicyDecision {
         if policy.effect == .forbid { return .kept(policy) }
         var extra = profile.conditions
-        if let validFor = profile.validFor {
-            let until = Int64((approvedAt.timeIntervalSince1970 + validFor).rounded(.down)) * 1000
+        if let end = profile.windowEnd(approvedAt: approvedAt) {
+            let until = end * 1000
             // The text is built from an integer timestamp, so it always parses.
             if let expiry = try? PolicyCondition(parsing: "context.now < \(ExtensionValue.datetime(until))") { extra.append(expiry) }
         }

@@ -31,16 +31,9 @@ struct RefreshTokenGrant: EvidenceHandler {
             }
         }
 
-        var audience = record.audience
-        if !request.resources.isEmpty {
-            let requested = try context.resourceCheck.audience(for: request.resources)
-            guard Set(requested).isSubset(of: Set(record.audience)) else {
-                throw OAuthError.invalidTarget("a refresh request may only narrow the grant's resources (RFC 8707 §2.2)")
-            }
-            audience = requested
-        }
-        // Asked about the audience the new token will carry, inherited or narrowed: an owner's forbid on it written
-        // since the family began holds here too (review round 11, J2).
+        // The token's audience (RFC 8707 §2.2), inherited or narrowed, asked about whether or not the request names it: an
+        // owner's forbid on it written since the family began holds here too (review round 11, J2).
+        let audience = try context.resourceCheck.narrowed(to: request.resources, within: record.audience)
         let question = request.question(
             .refresh,
             by: ClientIdentity(.oauth(client)),

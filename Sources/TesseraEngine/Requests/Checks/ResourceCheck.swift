@@ -72,6 +72,23 @@ struct ResourceCheck: Sendable {
     /// - Returns: the audiences to ask about.
     func named(_ audience: [String]) -> [String] { audience == defaultAudience ? [] : audience }
 
+    /// The audience of a token drawn from a grant (an authorization code, a refresh token): the `resource` values the
+    /// token request names, each one the grant holds (RFC 8707 §2.2: "a subset of" what was authorized), or the
+    /// grant's whole audience when it names none.
+    /// - Parameters:
+    ///   - resources: the token request's `resource` values.
+    ///   - granted: the grant's audience.
+    /// - Returns: the token's `aud`.
+    /// - Throws: ``OAuthError`` `invalid_target` for a resource the grant does not hold, or not an acceptable URI.
+    func narrowed(to resources: [String], within granted: [String]) throws(OAuthError) -> [String] {
+        guard !resources.isEmpty else { return granted }
+        let requested = try audience(for: resources)
+        guard let outside = requested.first(where: { !granted.contains($0) }) else { return requested }
+        throw OAuthError.invalidTarget(
+            "resource '\(FormParameters.printableValue(outside))' is not one this grant was approved for; a token request may only narrow the grant's resources (RFC 8707 §2.2)"
+        )
+    }
+
     /// Every `locations` entry of RAR entries / GNAP access objects (RFC 9396 §2, RFC 9635 §8.1), in order.
     static func locations(of rights: [JSONValue]?) -> [String] {
         (rights ?? []).flatMap { right -> [String] in
