@@ -35,13 +35,16 @@ import Testing
     /// R1 (read and write on any document) and R2 (read "b"; no one writes on "secret").
     static let both = [right(D.readWriteAny), right(D.denySecret)]
 
-    /// Everything waits for a person (alice signs in to the consent page); rs-1 serves the API.
-    func app() async throws -> TesseraApplication {
+    /// Everything but `metrics` waits for a person (alice signs in to the consent page); rs-1 serves the API. The
+    /// agent may hold bearer tokens when `allowBearer`.
+    func app(allowBearer: Bool = false) async throws -> TesseraApplication {
         let (agent, rs) = (agent, rs)
         return try await TestServer.build(now: clock.closure) { configuration in
             Flow.configure(&configuration)
             configuration.gnap.continuationWait = 0
-            configuration.gnap.instances = [.init(id: "agent", key: agent.key, displayName: "Agent", allowedAccess: ["metrics"])]
+            configuration.gnap.instances = [
+                .init(id: "agent", key: agent.key, displayName: "Agent", allowedAccess: ["metrics"], allowBearer: allowBearer)
+            ]
             configuration.gnap.resourceServers = [.init(id: "rs-1", key: rs.key, audiences: [Self.api])]
             configuration.authorizationDetailsTypes += D.detailTypes()
         }

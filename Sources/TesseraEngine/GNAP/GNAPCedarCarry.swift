@@ -5,8 +5,9 @@ import TesseraProtocol
 /// keeping other rights (``GNAPGrantCarry``, review round 10 H8), then every forbid of those rights
 /// (``GNAPForbidCarry``, H1). One walk over the wanted tokens serves both.
 enum GNAPCedarCarry {
-    /// Each wanted token keeps the Cedar rights and forbids of the approved tokens its rights come from: those
-    /// holding a right that covers one of its rights (``GNAPRightsCoverage/covers(_:_:)-(GNAPAccessRight,GNAPAccessRight)``).
+    /// Each wanted token keeps the Cedar rights and forbids of the one approved token it stands on
+    /// (``GNAPRightsCoverage/source(of:in:)``: a bearer token only on a bearer token, RFC 9635 §2.1.1; one token,
+    /// never a union, §5.3), and nothing of any other approved token (review round 11, J12).
     /// - Parameters:
     ///   - approved: the token requests as approved (or the parent token, for a derivation).
     ///   - wanted: the token requests as now asked for, within `approved`.
@@ -14,10 +15,7 @@ enum GNAPCedarCarry {
     static func carry(from approved: GNAPTokenRequests?, into wanted: GNAPTokenRequests?) -> GNAPTokenRequests? {
         guard let approved, let wanted else { return wanted }
         let tokens = wanted.requests.map { token -> GNAPTokenRequest in
-            let sources = approved.requests.filter { source in
-                token.access.contains { want in source.access.contains { GNAPRightsCoverage.covers($0, want) } }
-            }
-            let held = sources.flatMap(\.access)
+            let held = GNAPRightsCoverage.source(of: token, in: approved)?.access ?? []
             var token = token
             token.access = GNAPForbidCarry.carry(from: held, into: GNAPGrantCarry.carry(from: held, into: token.access))
             return token

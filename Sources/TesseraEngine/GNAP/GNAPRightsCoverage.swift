@@ -36,7 +36,19 @@ enum GNAPRightsCoverage {
     static func covers(_ approved: GNAPTokenRequests?, _ wanted: GNAPTokenRequests?) -> Bool {
         guard let wanted else { return true }
         guard let approved else { return false }
-        return wanted.requests.allSatisfy { token in candidates(approved, for: token).contains { covers($0.access, token.access) } }
+        return wanted.requests.allSatisfy { source(of: $0, in: approved) != nil }
+    }
+
+    /// The ONE approved token a wanted token stands on: the first of its ``candidates(_:for:)`` holding every right it
+    /// asks for. What the token keeps of its Cedar sources comes from this token alone (``GNAPCedarCarry``), never from
+    /// another approved token that merely holds one of its rights (review round 11, J12: a key-bound token's Cedar
+    /// right carried into a bearer token).
+    /// - Parameters:
+    ///   - token: one token as now asked for.
+    ///   - approved: the token requests as approved.
+    /// - Returns: the approved token, or `nil` when no candidate covers `token`.
+    static func source(of token: GNAPTokenRequest, in approved: GNAPTokenRequests) -> GNAPTokenRequest? {
+        candidates(approved, for: token).first { covers($0.access, token.access) }
     }
 
     /// The approved tokens `token` may stand on: for a bearer token the approved bearer tokens only (anyone holding it

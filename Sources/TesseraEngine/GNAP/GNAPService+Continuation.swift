@@ -60,6 +60,11 @@ extension GNAPService {
         asked.evidence = evidence
         asked.gnap?.continued = (grant, presentedHash, patch)
         let instance = try await registeredInstance(grant.instanceID)
+        // The registration of the day decides a renewal too (review round 11, J6): no bearer token once `allow_bearer` is off.
+        let renewed = request.accessToken?.requests ?? []
+        guard presented.message.method == "DELETE" || renewed.allSatisfy({ Self.mayHold($0, instance: instance) }) else {
+            throw GNAPError(.invalidFlag, "this client may no longer hold bearer tokens (allow_bearer); PATCH for key-bound tokens")
+        }
         let client = Self.identity(instance: instance, thumbprint: grant.keyThumbprint, proof: key.proof.method)
         return Asked(request: asked, client: client, continuation: continuation)
     }
@@ -124,12 +129,7 @@ extension GNAPService {
             try validate(request, instance: try await registeredInstance(grant.instanceID))
             try validateInteract(patch.interact)
             request = try await expandRegisteredReferences(in: request)
-            interaction = try await modify(&grant, to: request, approved: approved, patch: patch, client: client, at: current)
-            // Still approved: the approved Cedar rights of each type left out stay with the other rights kept
-            // (GNAPGrantCarry, review round 10 H8), the approved forbids with the Cedar rights kept (GNAPForbidCarry, H1).
-            if let approved, grant.state == .approved {
-                request.accessToken = GNAPCedarCarry.carry(from: approved.accessToken, into: request.accessToken)
-            }
+            interaction = try await modify(&grant, to: &request, approved: approved, patch: patch, client: client, at: current)
         } else if spending == nil {
             if current < grant.continueAfter { throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)") }
             // A person decided through an interaction with a finish method: the client learns of it, and
@@ -187,7 +187,10 @@ extension GNAPService {
     ///
     /// - A registered instance's own policy approves it as it would a new request.
     /// - An approval stays only if every right (and subject information) now asked for is covered
-    ///   by what was approved (``GNAPRightsCoverage``); a narrower request stays approved.
+    ///   by what was approved (``GNAPRightsCoverage``); a narrower request stays approved, and only then does each
+    ///   token keep the Cedar rights and forbids of the approved token it stands on (``GNAPCedarCarry``, review
+    ///   round 10 H1 and H8). A request the instance's own policy approves is a new approval, for the instance: it
+    ///   gets exactly what that policy approved, nothing of the person's earlier approval (round 11, J11).
     /// - Anything else needs a person again: the grant goes back to pending, and the `interact` of
     ///   the modification starts a new interaction. Without `interact`, widening an approved grant
     ///   is refused (`request_denied`) and the grant is left as it was.
@@ -199,7 +202,7 @@ extension GNAPService {
     /// the grant's current one (`record` `nil`: cancel it), or `nil` to leave interactions alone.
     private func modify(
         _ grant: inout GNAPGrantRecord,
-        to request: GNAPGrantRequest,
+        to request: inout GNAPGrantRequest,
         approved: GNAPGrantRequest?,
         patch: GNAPGrantRequest,
         client: ClientIdentity,
@@ -220,6 +223,7 @@ extension GNAPService {
             GNAPRightsCoverage.covers(approved.subject, request.subject),
             patch.user == nil || patch.user == approved.user
         {
+            request.accessToken = GNAPCedarCarry.carry(from: approved.accessToken, into: request.accessToken)
             return nil
         }
         _ = try resourceOwner(for: request, client: client)

@@ -56,18 +56,26 @@ extension GNAPService {
         return Self.refusal(decisions.decide(question)).map(Verdict.refused) ?? .pending
     }
 
-    /// Decides an approved grant again before its tokens are minted (RFC 9635 §5): as a new request
-    /// (``decide(_:client:)``), and, when a person approved it, as the consent page asked that person
+    /// Decides an approved grant again before its tokens are minted (RFC 9635 §5) or rotated (§6.1): as a new
+    /// request (``decide(_:client:)``), and, when a person approved it, as the consent page asked that person
     /// (`Action::"approve"` with the person as `user`). A policy written since the approval, aimed at
-    /// the rights or at the approving person, refuses the tokens.
+    /// the rights or at the approving person, refuses the tokens. A grant the client was approved for itself must
+    /// still be approved the same way, `Action::"token"` with its current registration (`allowed_access`): that it
+    /// would now wait for a person is a refusal too, for there is nobody whose approval it stands on (review round
+    /// 11, J6: narrowing `allowed_access` did not reach approved grants).
     ///
     /// - Parameters:
     ///   - asked: the grant request as it stands.
     ///   - client: the client (``identity(instance:thumbprint:proof:)``).
     ///   - person: who approved, `nil` when the client was approved for itself.
-    /// - Returns: the refusal, or `nil` when the approval still holds.
+    /// - Returns: the refusal (`request_denied`), or `nil` when the approval still holds.
     func redecide(_ asked: AccessRequest, client: ClientIdentity, approvedBy person: String?) -> Refusal? {
-        if case .refused(let refusal) = decide(asked, client: client) { return refusal }
+        switch decide(asked, client: client) {
+        case .refused(let refusal): return refusal
+        case .pending where person == nil:
+            return Refusal(.rightsRefused, "the client's own policy (allowed_access) no longer permits this grant's rights")
+        default: break
+        }
         guard let person, !asked.rights.access.isEmpty else { return nil }
         return Self.refusal(decisions.decide(asked.question(.approve, by: client, user: person)))
     }

@@ -215,13 +215,18 @@ extension GNAPService {
 
     /// A grant made by a registered party (an instance, or a resource server's derived grant) continues only
     /// while that party is registered with the same key: removing it (`tessera clients remove`, or from the
-    /// configuration file) ends its grants, so no new token is minted for a party that is gone.
+    /// configuration file) ends its grants, so no new token is minted for a party that is gone. A grant of an
+    /// unregistered key continues only while `allow_unknown_clients` holds: turning it off (after an incident, say)
+    /// ends those grants as it refuses new ones (review round 11, J6).
     /// - Parameters:
     ///   - grant: the grant being continued or whose token is managed.
     ///   - errorCode: the refusal's code for this endpoint.
     /// - Throws: ``GNAPError`` with `errorCode`; store failures.
     func requireRegistered(_ grant: GNAPGrantRecord, errorCode: GNAPError.Code) async throws {
-        guard let id = grant.instanceID else { return }
+        guard let id = grant.instanceID else {
+            guard configuration.allowUnknownClients else { throw GNAPError(errorCode, "this client key is not registered") }
+            return
+        }
         guard let party = try await registry.party(id: id), party.instance != nil || party.resourceServer != nil,
             (try? Self.thumbprint(of: party.key)) == grant.keyThumbprint
         else { throw GNAPError(errorCode, "the client instance of this grant is no longer registered") }

@@ -257,6 +257,15 @@ extension GNAPService {
                 "the token no longer stands on its grant's approval: the grant was approved again for someone else, or no longer holds all of its rights (RFC 9635 §5.3, §6.1)"
             )
         }
+        let parent = try await derivedParent(ofTokenJTI: record.jti)
+        // A token of an instance's own grant is renewed only as the instance may now hold it (review round 11, J6):
+        // `bearer` while `allow_bearer` holds, and, approved for itself, while its own policy still approves it.
+        if parent == nil {
+            guard Self.mayHold(token, instance: try await registeredInstance(grant.instanceID)) else {
+                throw GNAPError(.invalidRotation, "this client may no longer hold bearer tokens (allow_bearer); it is not renewed")
+            }
+            if subject == grant.instanceID, let refusal = redecide(asked, client: client, approvedBy: nil) { return .denied(refusal) }
+        }
         let user = subject == grant.instanceID || subject == grant.keyThumbprint ? nil : subject
         // Asked about the audience the renewed token keeps: an owner's forbid on it written since holds here too, as at
         // a refresh (review round 11, J2). The default audience (this server) is named by no request.
@@ -264,7 +273,6 @@ extension GNAPService {
         if let refusal = Self.refusal(decisions.decide(asked.question(.refresh, by: client, user: user, audiences: audiences))) {
             return .denied(refusal)
         }
-        let parent = try await derivedParent(ofTokenJTI: record.jti)
         let (issued, replacement) = try await mint(token, grant: grant, manageID: manageID, parent: parent, subject: subject)
         guard
             try await stores.gnap.rotateToken(

@@ -198,7 +198,7 @@ public struct GNAPService: Sendable {
                 for flag in flags where flag != "bearer" {
                     throw GNAPError(.invalidFlag, "flag '\(flag.prefix(32))' cannot be requested (only 'bearer')")
                 }
-                if flags.contains("bearer"), instance?.allowBearer != true {
+                guard Self.mayHold(token, instance: instance) else {
                     throw GNAPError(.invalidFlag, "this client may not request bearer tokens; omit the flag for a key-bound token")
                 }
             }
@@ -206,6 +206,13 @@ public struct GNAPService: Sendable {
         if let formats = request.subject?.subIDFormats, formats.count > 20 {
             throw GNAPError(.invalidRequest, "too many sub_id_formats")
         }
+    }
+
+    /// Whether the client may hold `token` as its registration now stands: a `bearer` token only while the instance
+    /// has `allow_bearer` (RFC 9635 §2.1.1). Asked of a new request, and again of every continuation and rotation
+    /// (review round 11, J6), so turning `allow_bearer` off stops renewing the bearer tokens already approved.
+    static func mayHold(_ token: GNAPTokenRequest, instance: GNAPConfiguration.Instance?) -> Bool {
+        token.flags?.contains("bearer") != true || instance?.allowBearer == true
     }
 
     func continueMember(grantID: String, token: String) -> GNAPContinue {
