@@ -297,7 +297,7 @@ import Testing
         // The result on standard output, one log line per migration applied on standard error.
         let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["migrate", "--database", database], capture: .both)
         #expect(status == 0, "\(output)")
-        #expect(output.contains("is at schema version 20"), "\(output)")
+        #expect(output.contains("is at schema version 21"), "\(output)")
         let applied = output.split(separator: "\n").compactMap { line -> Int? in
             guard let range = line.range(of: "tessera.migration=") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
