@@ -1,5 +1,6 @@
 import Foundation
 import TesseraProtocol
+import TesseraTesting
 import Testing
 
 /// Outside review round 10, H7: a metadata-document client whose document keeps the same `jwks_uri` while
