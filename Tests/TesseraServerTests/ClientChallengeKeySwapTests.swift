@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import TesseraProtocol
 import TesseraTesting
 import Testing
