@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import TesseraEngine
+import TesseraProtocol
 import TesseraServer
 import TesseraStorage
 
@@ -55,7 +57,11 @@ extension GNAPCommand {
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Approve (or --deny) a pending grant as a resource owner.",
-            discussion: "The client receives its tokens on its next continuation request."
+            discussion: """
+                The client receives its tokens on its next continuation request. An approval is decided as the consent \
+                page decides one, with the configuration's policies (--config): a grant routed to another person, or a \
+                right the policies refuse this person, is refused (exit 1).
+                """
         )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The grant id (from `tessera gnap grants`).") var grant: String
@@ -68,8 +74,27 @@ extension GNAPCommand {
 
         func run() async throws {
             let (grantID, approve, owner) = (grant, !deny, deny ? nil : subject)
+            let configuration = try global.loadConfiguration()
             let decided = try await global.withDatabase { connection in
-                try await connection.stores.gnap.decide(grantID: grantID, approve: approve, subject: owner, at: Date())
+                // The engine's out-of-band decision (RFC 9635 §1.4), with the server's policies, never the store directly.
+                let issuer = configuration.effectiveIssuer(port: configuration.port)
+                var settings = GrantEngine.Configuration(issuer: issuer, tokenEndpoint: issuer + "/token")
+                settings.ownerPolicy = configuration.policy
+                let database = EngineDatabase(connection)
+                let engine = GrantEngine(
+                    configuration: settings,
+                    database: database,
+                    keyRing: database.keyRing(configuration: configuration.keyRingConfiguration, now: { Date() }),
+                    jwksFetcher: NoKeySets(),
+                    gnap: configuration.gnap,
+                    trust: configuration.chaining,
+                    now: { Date() }
+                )
+                do {
+                    return try await engine.gnap.decide(grantID: grantID, approve: approve, subject: owner)
+                } catch let refusal as GNAPError {
+                    throw CommandFailure("grant \(grantID) is not approved: \(refusal.message)")
+                }
             }
             guard decided else {
                 throw ValidationError("no pending grant with id \(grant)")
@@ -77,4 +102,9 @@ extension GNAPCommand {
             print(deny ? "denied grant \(grant)" : "approved grant \(grant) as \(subject ?? "")")
         }
     }
+}
+
+/// Deciding a grant fetches no key set.
+private struct NoKeySets: JWKSFetcher {
+    func fetchJWKS(from url: String) async throws -> PublicJWKSet { throw CommandFailure("no key set is fetched here") }
 }

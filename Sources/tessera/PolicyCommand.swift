@@ -167,17 +167,24 @@ extension Tessera.PolicyCommand {
             let party = try await party(configuration)
             let operation = AccessQuestion.Operation(named: action) ?? .token
             let requestDoor = door.flatMap(AccessQuestion.Party.Door.init(rawValue:)) ?? party.door
+            let idJAG = requestedTokenType == TokenTypeIdentifier.idJAG
+            let audiences: [String]
+            do { audiences = try idJAGAudiences(configuration) ?? resource } catch {
+                print("refused before policy: \(error.description)\ndecision: deny")
+                throw ExitCode(2)
+            }
             var question = AccessQuestion(
                 party: party,
                 operation: operation,
                 rights: scope.split(separator: " ").map(String.init),
-                audiences: resource,
+                audiences: audiences,
                 user: user,
                 door: requestDoor,
                 grantType: requestDoor == .gnap ? "gnap" : operation == .approve ? "authorize" : "explain"
             )
             question.requestedTokenType = requestedTokenType
-            question.peer = peer
+            // `context.peer` names the peer whose grant is redeemed; an ID-JAG's peer is in `context.chaining` alone.
+            question.peer = idJAG ? "" : peer
             if !peer.isEmpty {
                 guard case .object(let claims)? = try? JSONDecoder().decode(JSONValue.self, from: Data(claims.utf8)) else {
                     throw ValidationError("--claims must be a JSON object")
@@ -186,7 +193,7 @@ extension Tessera.PolicyCommand {
                 question.chaining = Self.chainingFacts(
                     peer: peer,
                     issuer: issuer,
-                    idJAG: requestedTokenType == "urn:ietf:params:oauth:token-type:id-jag",
+                    idJAG: idJAG,
                     question: question,
                     claims: claims
                 )
@@ -207,6 +214,26 @@ extension Tessera.PolicyCommand {
             }
             print("decision: \(decision.isPermitted ? "allow" : "deny")")
             if !decision.isPermitted { throw ExitCode(2) }
+        }
+
+        /// The audiences the IdP decides an ID-JAG for `--peer` with (``IDJAGIssuer``): the peer's issuer and each
+        /// `--resource`, never none; `nil` when no ID-JAG for a configured peer is described.
+        /// - Throws: ``CommandFailure`` saying why the server refuses the request before any policy (`invalid_target`):
+        ///   a resource the peer's `id_jag.resources` does not list, or none when it lists some (RFC 8707 §2).
+        private func idJAGAudiences(_ configuration: ServerConfiguration) throws(CommandFailure) -> [String]? {
+            let settings = configuration.chaining.peers.first { $0.name == peer }
+            guard requestedTokenType == TokenTypeIdentifier.idJAG, let settings else { return nil }
+            let resources = resource.filter { $0 != settings.issuer }
+            let listed = settings.idJAG?.resources ?? []
+            if let unknown = resources.first(where: { !listed.contains($0) }) {
+                throw CommandFailure("resource '\(unknown)' is not one an ID-JAG for '\(peer)' may name (invalid_target)")
+            }
+            if resources.isEmpty, !listed.isEmpty {
+                throw CommandFailure(
+                    "an ID-JAG for '\(peer)' must name a resource (invalid_target, RFC 8707 §2): add --resource with one of \(listed.joined(separator: ", "))"
+                )
+            }
+            return [settings.issuer] + resources
         }
 
         private func party(_ configuration: ServerConfiguration) async throws -> AccessQuestion.Party {

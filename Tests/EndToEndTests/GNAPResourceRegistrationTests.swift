@@ -75,4 +75,60 @@ extension GNAPClientEndToEndTests {
             }
         }
     }
+
+    /// RFC 9767 §3.4: an RS registers rights for its own locations only. photos-rs naming photos-rs2's
+    /// audience would hand clients a reference that yields tokens photos-rs could replay at photos-rs2.
+    @Test func aResourceServerCannotRegisterAnotherResourceServersLocations() async throws {
+        try await withServer { server in
+            let rs = resourceServer(server)
+            for locations in [["https://rs2.example/"], ["https://rs.example/", "https://rs2.example/"]] {
+                do {
+                    _ = try await rs.register([.object(GNAPAccessObject(type: "photo-api", actions: ["read"], locations: locations))])
+                    Issue.record("photos-rs registered photos-rs2's location \(locations)")
+                } catch let error as GNAPResourceError {
+                    #expect(error.gnapError?.code == .invalidAccess)
+                    #expect(error.gnapError?.message.contains("https://rs2.example/") == true, "the description names the foreign location")
+                }
+            }
+            let own = try await rs.register([
+                .object(GNAPAccessObject(type: "photo-api", actions: ["read"], locations: ["https://rs.example/"]))
+            ])
+            #expect(!own.resourceReference.isEmpty, "its own location is registered")
+        }
+    }
+
+    /// A reference is expanded against the registry as it is at the grant request, not as it was at
+    /// registration: once its RS is gone, or no longer answers for a location the set names, it is refused.
+    @Test func aReferenceFollowsItsResourceServersCurrentRegistration() async throws {
+        let server = try await start()
+        let rs2 = downstreamRS(server)
+        let dropped = try await rs2.register([.object(GNAPAccessObject(type: "photo-api", actions: ["read"]))])
+        let moved = try await resourceServer(server).register(
+            [.object(GNAPAccessObject(type: "photo-api", actions: ["read"], locations: ["https://rs.example/"]))]
+        )
+        try await server.process.stop()
+        let config = server.directory.appendingPathComponent("tessera.yaml").path
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try text.components(separatedBy: "    - id: photos-rs2")[0]
+            .replacingOccurrences(of: "https://rs.example/", with: "https://photos.example/")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let again = try await TesseraProcess(["--config", config, "--data-dir", server.directory.path])
+        let gnap = GNAPClient(grantEndpoint: again.baseURL + "/gnap", key: agent, sleep: { _ in })
+        do {
+            for reference in [dropped.resourceReference, moved.resourceReference] {
+                do {
+                    _ = try await gnap.requestGrant(
+                        GNAPGrantRequest(accessToken: .single(GNAPTokenRequest(access: [.reference(reference)])))
+                    )
+                    Issue.record("a reference outlived its resource server's registration")
+                } catch let error as GNAPClientError {
+                    #expect(error.gnapError?.code == .invalidRequest)
+                }
+            }
+        } catch {
+            try await again.stop()
+            throw error
+        }
+        try await again.stop()
+    }
 }

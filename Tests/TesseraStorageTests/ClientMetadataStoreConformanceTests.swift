@@ -49,6 +49,34 @@ import Testing
         }
     }
 
+    /// Outside review round 10, H7: a key set replaced behind an unchanged `jwks_uri` is a key change too.
+    @Test(arguments: StoreBackend.allCases)
+    func aFetchedKeySetChangeIsStamped(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let url = "https://agent.example/client.json"
+            #expect(try await stores.clientMetadata.observeKeySet(clientID: url, fingerprint: "s1", at: Self.at(50)) == nil)
+            _ = try await stores.clientMetadata.observe(
+                clientID: url,
+                keysFingerprint: "k1",
+                redirectURIsFingerprint: "r1",
+                at: Self.at(100)
+            )
+            let first = try await stores.clientMetadata.observeKeySet(clientID: url, fingerprint: "s1", at: Self.at(110))
+            #expect(first?.keySetFingerprint == "s1" && first?.keysChangedAt == nil, "the first key set seen is no change")
+            let same = try await stores.clientMetadata.observeKeySet(clientID: url, fingerprint: "s1", at: Self.at(120))
+            #expect(same?.keysChangedAt == nil)
+            let swapped = try await stores.clientMetadata.observeKeySet(clientID: url, fingerprint: "s2", at: Self.at(130))
+            #expect(swapped?.keysChangedAt == Self.at(130) && swapped?.keySetFingerprint == "s2")
+            let refetched = try await stores.clientMetadata.observe(
+                clientID: url,
+                keysFingerprint: "k1",
+                redirectURIsFingerprint: "r1",
+                at: Self.at(200)
+            )
+            #expect(refetched.keysChangedAt == Self.at(130) && refetched.keySetFingerprint == "s2", "an unchanged document keeps both")
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func aChallengeIsConsumedOnce(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in

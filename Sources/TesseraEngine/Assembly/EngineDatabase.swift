@@ -12,6 +12,9 @@ public struct EngineDatabase: Sendable {
     var wrap: (@Sendable (Stores) -> Stores)? = nil
     var stores: Stores { wrap.map { $0(connection.stores) } ?? connection.stores }
 
+    /// The database behind a connection already open (and migrated): the CLI's, for an engine of its own.
+    public init(_ connection: StoreConnection) { self.connection = connection }
+
     /// The same database, its stores passed through `wrap` before the engine and its services use them: a seam for
     /// tests that must put another request between two steps of one, so that a race runs the same way every time
     /// (no sleeps). The server never wraps them.
@@ -30,7 +33,7 @@ public struct EngineDatabase: Sendable {
     /// - Returns: The opened database; run ``service`` and call ``migrate()`` before serving.
     /// - Throws: A storage error for an unknown scheme, a malformed URL or an unopenable file.
     public static func open(url: String, logger: Logger) async throws -> EngineDatabase {
-        EngineDatabase(connection: try await TesseraDatabase.open(url: url, logger: logger))
+        EngineDatabase(try await TesseraDatabase.open(url: url, logger: logger))
     }
 
     /// Background work the database needs while in use (PostgreSQL's pool); `nil` for SQLite.

@@ -124,19 +124,23 @@ public struct ClientAuthenticator: Sendable {
         let verifier = try await keyVerifier(record: record, fromMetadataDocument: metadata != nil, kid: jws.header.kid)
         do { _ = try verifier.verify(jws) } catch { throw OAuthError.invalidClient("client_assertion rejected: \(error.message)") }
         try await checkClaims(unverified, clientID: record.id)
-        return AuthenticatedClient(record: record, method: .privateKeyJWT, metadata: metadata)
+        // Fetching the key set may have stamped a key change (``ClientMetadataResolver/observe(_:of:)``).
+        let observed = metadata == nil ? nil : try await metadataClients?.client(id: record.id)
+        return AuthenticatedClient(record: record, method: .privateKeyJWT, metadata: observed)
     }
 
     /// A verifier for the client's own public keys (registered `jwks`, or `jwks_uri` through the
-    /// cache — the guarded one for metadata-document clients).
+    /// cache — the guarded one for metadata-document clients, whose fetched key set is observed).
     /// - Throws: ``OAuthError`` `invalid_client` when the client has no usable keys.
     func keyVerifier(record: ClientRecord, fromMetadataDocument: Bool, kid: String?) async throws(OAuthError) -> JWSVerifier {
         do {
             if let jwks = record.jwks {
                 return try await JWSVerifier(keys: try JSONDecoder().decode(PublicJWKSet.self, from: Data(jwks.utf8)))
             } else if let uri = record.jwksURI {
-                let cache = fromMetadataDocument ? (metadataClients?.keyCache ?? keyCache) : keyCache
-                return try await cache.verifier(for: uri, kid: kid)
+                guard fromMetadataDocument, let metadataClients else { return try await keyCache.verifier(for: uri, kid: kid) }
+                let keys = try await metadataClients.keyCache.keys(for: uri, kid: kid)
+                try await metadataClients.observe(keys, of: record.id)
+                return keys.verifier
             }
         } catch let error as OAuthError {
             throw error

@@ -113,6 +113,20 @@ public actor ClientMetadataResolver {
         return client
     }
 
+    /// Records the key set just fetched from a client's `jwks_uri` (RFC 7638 thumbprints): keys replaced behind an
+    /// unchanged `jwks_uri` stamp `keysChangedAt` as a changed document does, so the challenge policy's
+    /// `keys_changed_recently` sees them (docs/client-challenge.md).
+    func observe(_ keys: ClientKeyCache.Keys, of clientID: String) async throws {
+        let fingerprint = Self.fingerprint(keys.thumbprints)
+        guard cache[clientID]?.client.observation.keySetFingerprint != fingerprint else { return }
+        let current = now()
+        guard let observation = try await store.observeKeySet(clientID: clientID, fingerprint: fingerprint, at: current) else { return }
+        if observation.keysChangedAt == current {
+            logger.warning("client metadata document's jwks_uri serves other keys", metadata: ["client_id": "\(clientID)"])
+        }
+        cache[clientID]?.client.observation = observation
+    }
+
     /// §4 and §6: the checks, then the document mapped onto a record within the operator's bounds.
     func record(for document: ClientMetadataDocument, url: String) throws(OAuthError) -> ClientRecord {
         func refuse(_ why: String) -> OAuthError { .invalidClient("the client metadata document is not acceptable: \(why)") }

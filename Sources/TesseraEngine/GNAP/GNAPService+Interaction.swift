@@ -216,15 +216,7 @@ extension GNAPService {
         // the interaction; a request that can no longer be routed is no one's to approve.
         let instance = try await registeredInstance(grant.instanceID)
         let client = Self.identity(instance: instance, thumbprint: grant.keyThumbprint)
-        let owner: (name: String, routed: Bool)?
-        do { owner = try resourceOwner(for: request, client: client) } catch { throw InteractionProblem.routed }
-        if let owner, owner.name != username { throw owner.routed ? InteractionProblem.routed : .wrongOwner }
-        // Who may approve is policy too (gnap.interaction.resource_owners is translated into it,
-        // docs/policy.md): a right the one decision point refuses for this person is not theirs to give.
-        if request.accessToken != nil {
-            let question = AccessRequest(gnap: request).question(.approve, by: client, user: username)
-            if !decisions.decide(question).refusals.isEmpty { throw InteractionProblem.routed }
-        }
+        if let refusal = approvalRefusal(request, client: client, by: username) { throw refusal.problem }
         return InteractionView(
             interaction: interaction,
             grant: grant,
@@ -236,6 +228,26 @@ extension GNAPService {
             rightsDigest: try Self.consentDigest(of: request),
             cedarPreviews: try cedarPreviews(request, grant: grant, subject: username)
         )
+    }
+
+    /// Whether `username` may approve `request` of `client`, asked from the grant as it stands, on the consent
+    /// page and out of band alike (RFC 9635 §1.4, §4): the grant is routed to this person (or to nobody in
+    /// particular), and the one decision point refuses this person none of its rights — an owner's policy,
+    /// `gnap.interaction.resource_owners` translated into one (docs/policy.md).
+    /// - Returns: `nil` when they may; else the consent page's problem and a description for an operator.
+    func approvalRefusal(
+        _ request: GNAPGrantRequest,
+        client: ClientIdentity,
+        by username: String
+    ) -> (problem: InteractionProblem, description: String)? {
+        let owner: (name: String, routed: Bool)?
+        do { owner = try resourceOwner(for: request, client: client) } catch { return (.routed, error.message) }
+        if let owner, owner.name != username {
+            return (owner.routed ? .routed : .wrongOwner, "the grant is for \(owner.name) to approve, not \(username)")
+        }
+        guard request.accessToken != nil else { return nil }
+        let question = AccessRequest(gnap: request).question(.approve, by: client, user: username)
+        return Self.refusal(decisions.decide(question)).map { (.routed, $0.message) }
     }
 
     /// ``InteractionView/cedarPreviews``: each Cedar-profile right decided as

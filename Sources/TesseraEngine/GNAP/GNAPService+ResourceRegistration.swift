@@ -22,7 +22,8 @@ extension GNAPService {
 
     /// Resource set registration (RFC 9767 §3.4): a registered resource server, proving its own key,
     /// registers access rights and gets one opaque reference for them that clients can put in their
-    /// `access` arrays. The same set registered again by the same RS gets the same reference.
+    /// `access` arrays. The same set registered again by the same RS gets the same reference. An object
+    /// may name only the RS's own audiences as `locations` (``meant(_:for:code:)``).
     public func registerResourceSet(_ presented: GNAPPresentedRequest) async throws -> GNAPResourceRegistrationResponse {
         let request = try Self.decode(GNAPResourceRegistrationRequest.self, from: presented.body)
         let server = try await resourceServer(request.resourceServer)
@@ -33,6 +34,7 @@ extension GNAPService {
         for right in request.access where right.typeOrReference.isEmpty {
             throw GNAPError(.invalidRequest, "an access right has an empty type or reference")
         }
+        _ = try Self.meant(request.access, for: server, code: .invalidAccess)
         let supportedFormats = resourceServerDiscovery.tokenFormatsSupported ?? []
         if let formats = request.tokenFormatsSupported, Set(formats).isDisjoint(with: supportedFormats) {
             throw GNAPError(
@@ -59,8 +61,8 @@ extension GNAPService {
     }
 
     /// Replaces references to registered resource sets in a grant request by the rights they stand
-    /// for. Objects without `locations` get the registering RS's audiences, so the token is meant
-    /// for that RS. Other references are left as they are.
+    /// for, meant for the RS that registered them as it is registered now (``meant(_:for:code:)``).
+    /// A reference whose RS is no longer registered is refused. Other references are left as they are.
     func expandRegisteredReferences(in request: GNAPGrantRequest) async throws -> GNAPGrantRequest {
         guard let tokens = request.accessToken else { return request }
         var expanded: [GNAPTokenRequest] = []
@@ -74,15 +76,10 @@ extension GNAPService {
                     rights.append(right)
                     continue
                 }
-                let audiences = try await registry.party(id: set.resourceServerID)?.resourceServer?.audiences.sorted() ?? []
-                for item in registered {
-                    guard case .object(var object) = item, object.locations == nil, !audiences.isEmpty else {
-                        rights.append(item)
-                        continue
-                    }
-                    object.locations = audiences
-                    rights.append(.object(object))
+                guard let server = try await registry.party(id: set.resourceServerID)?.resourceServer else {
+                    throw GNAPError(.invalidRequest, "the resource server that registered an access reference is no longer registered here")
                 }
+                rights += try Self.meant(registered, for: server, code: .invalidRequest)
             }
             token.access = rights
             expanded.append(token)
@@ -93,5 +90,34 @@ extension GNAPService {
         case .multiple: result.accessToken = .multiple(expanded)
         }
         return result
+    }
+
+    /// A registered resource set's rights as meant for the RS that registered it (RFC 9767 §3.4, §6):
+    /// an object without `locations` gets the RS's audiences; an object naming a location that is not
+    /// one of the RS's audiences is refused, so that no RS registers, and no client obtains through its
+    /// reference, a token meant for another RS.
+    /// - Parameters:
+    ///   - rights: the registered rights.
+    ///   - server: the registering RS, as it is registered now.
+    ///   - code: `invalid_access` to the registering RS (RFC 9767 §3.5), `invalid_request` to a client.
+    /// - Returns: the rights, every object's `locations` among the RS's audiences.
+    /// - Throws: ``GNAPError`` with `code`, naming the first location that is not the RS's.
+    static func meant(
+        _ rights: [GNAPAccessRight],
+        for server: GNAPConfiguration.ResourceServer,
+        code: GNAPError.Code
+    ) throws(GNAPError) -> [GNAPAccessRight] {
+        try rights.map { right throws(GNAPError) in
+            guard case .object(var object) = right else { return right }
+            guard let locations = object.locations else {
+                if !server.audiences.isEmpty { object.locations = server.audiences.sorted() }
+                return .object(object)
+            }
+            guard let foreign = locations.first(where: { !server.audiences.contains($0) }) else { return right }
+            throw GNAPError(
+                code,
+                "resource server '\(server.id.prefix(64))' may register only its own locations (\(server.audiences.isEmpty ? "it has none" : server.audiences.sorted().joined(separator: ", "))), not '\(foreign.prefix(256))' (RFC 9767 §3.4)"
+            )
+        }
     }
 }

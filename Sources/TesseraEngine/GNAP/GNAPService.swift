@@ -70,10 +70,18 @@ public struct GNAPService: Sendable {
     // MARK: - Out-of-band decisions
 
     /// A resource owner approves (as `subject`) or denies a pending grant — the party authorizing
-    /// access need not be the party operating the client (RFC 9635 §1.4).
-    /// - Returns: `false` when the grant does not exist or is not pending.
+    /// access need not be the party operating the client (RFC 9635 §1.4). An approval is checked as the
+    /// consent page checks one (``approvalRefusal(_:client:by:)``).
+    /// - Returns: `false` when the grant does not exist, is not pending or has expired.
+    /// - Throws: ``GNAPError`` `request_denied` when `subject` may not approve it.
     public func decide(grantID: String, approve: Bool, subject: String?) async throws -> Bool {
-        try await stores.gnap.decide(grantID: grantID, approve: approve, subject: subject, at: now())
+        guard let grant = try await stores.gnap.grant(id: grantID), grant.state == .pending, now() < grant.expiresAt else { return false }
+        if approve, let subject {
+            let request = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
+            let client = Self.identity(instance: try await registeredInstance(grant.instanceID), thumbprint: grant.keyThumbprint)
+            if let refusal = approvalRefusal(request, client: client, by: subject) { throw GNAPError(.requestDenied, refusal.description) }
+        }
+        return try await stores.gnap.decide(grantID: grantID, approve: approve, subject: subject, at: now())
     }
 
     /// Grants, optionally in one state, for operators.

@@ -41,6 +41,20 @@ struct PostgresClientMetadataStore: ClientMetadataStore {
             MetadataClientObservation.init(postgres:)
         )
     }
+
+    func observeKeySet(clientID: String, fingerprint: String, at now: Date) async throws -> MetadataClientObservation? {
+        let millis = now.millis
+        return try await database.first(
+            """
+            UPDATE metadata_clients SET
+                keys_changed_at = CASE WHEN key_set_fingerprint <> \(fingerprint) THEN \(millis) ELSE keys_changed_at END,
+                key_set_fingerprint = \(fingerprint)
+            WHERE client_id = \(clientID)
+            RETURNING \(unescaped: MetadataClientObservation.columns)
+            """,
+            MetadataClientObservation.init(postgres:)
+        )
+    }
 }
 
 /// ``ClientChallengeStore`` on PostgreSQL: consumption is one conditional UPDATE on the row, so of

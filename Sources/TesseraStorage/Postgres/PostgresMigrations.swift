@@ -318,6 +318,8 @@ enum PostgresMigrations {
         // draft-cecchetti-oauth-rar-cedar §7: a Cedar right's `valid_for` window counts from the approval a GNAP grant
         // stands on, not from the continuation that mints a token (SQLite's migration 20 likewise).
         SchemaMigration(20, "gnap-grant-approved-at") { "ALTER TABLE gnap_grants ADD COLUMN approved_at BIGINT" },
+        // A metadata-document client's key set as fetched from its `jwks_uri` (SQLite's migration 21 likewise).
+        SchemaMigration(21, "metadata-clients-key-set") { "ALTER TABLE metadata_clients ADD COLUMN key_set_fingerprint TEXT" },
     ]
 
     /// The newest schema version this build knows.

@@ -11,8 +11,11 @@ public struct MetadataClientObservation: Sendable, Hashable {
     public var keysFingerprint: String
     /// SHA-256 of the document's `redirect_uris`, base64url.
     public var redirectURIsFingerprint: String
+    /// When the keys last changed: the document's `jwks`/`jwks_uri`, or the key set fetched from that `jwks_uri`.
     public var keysChangedAt: Date?
     public var redirectURIsChangedAt: Date?
+    /// SHA-256 of the sorted RFC 7638 thumbprints of the key set last fetched from the document's `jwks_uri`, base64url.
+    public var keySetFingerprint: String?
 
     public init(
         clientID: String,
@@ -21,7 +24,8 @@ public struct MetadataClientObservation: Sendable, Hashable {
         keysFingerprint: String,
         redirectURIsFingerprint: String,
         keysChangedAt: Date? = nil,
-        redirectURIsChangedAt: Date? = nil
+        redirectURIsChangedAt: Date? = nil,
+        keySetFingerprint: String? = nil
     ) {
         self.clientID = clientID
         self.firstSeenAt = firstSeenAt
@@ -30,6 +34,7 @@ public struct MetadataClientObservation: Sendable, Hashable {
         self.redirectURIsFingerprint = redirectURIsFingerprint
         self.keysChangedAt = keysChangedAt
         self.redirectURIsChangedAt = redirectURIsChangedAt
+        self.keySetFingerprint = keySetFingerprint
     }
 }
 
@@ -72,7 +77,7 @@ public struct ClientChallengeRecord: Sendable, Hashable {
 
 extension MetadataClientObservation: StoredRecord {
     static let columns =
-        "client_id, first_seen_at, last_fetched_at, keys_fingerprint, redirect_uris_fingerprint, keys_changed_at, redirect_uris_changed_at"
+        "client_id, first_seen_at, last_fetched_at, keys_fingerprint, redirect_uris_fingerprint, keys_changed_at, redirect_uris_changed_at, key_set_fingerprint"
 
     init(row: some StoredRow) throws {
         self.init(
@@ -82,7 +87,8 @@ extension MetadataClientObservation: StoredRecord {
             keysFingerprint: try row.text(3),
             redirectURIsFingerprint: try row.text(4),
             keysChangedAt: try row.optionalDate(5),
-            redirectURIsChangedAt: try row.optionalDate(6)
+            redirectURIsChangedAt: try row.optionalDate(6),
+            keySetFingerprint: try row.optionalText(7)
         )
     }
 }

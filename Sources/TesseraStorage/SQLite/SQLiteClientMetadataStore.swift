@@ -42,6 +42,21 @@ struct SQLiteClientMetadataStore: ClientMetadataStore {
         }
     }
 
+    func observeKeySet(clientID: String, fingerprint: String, at now: Date) async throws -> MetadataClientObservation? {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE metadata_clients SET
+                        keys_changed_at = CASE WHEN key_set_fingerprint <> ? THEN ? ELSE keys_changed_at END,
+                        key_set_fingerprint = ?
+                    WHERE client_id = ?
+                    """,
+                arguments: [fingerprint, now.millis, fingerprint, clientID]
+            )
+            return try Row.fetchOne(db, sql: Self.select, arguments: [clientID]).map(MetadataClientObservation.init(row:))
+        }
+    }
+
     private static let select = "SELECT \(MetadataClientObservation.columns) FROM metadata_clients WHERE client_id = ?"
 }
 

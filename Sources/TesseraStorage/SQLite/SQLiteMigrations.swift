@@ -342,5 +342,8 @@ enum SQLiteMigrations {
         // approval a GNAP grant stands on, not from the continuation that mints a token (second review, G4). Grants
         // approved before this have none; their tokens count from the grant's creation, never later.
         SchemaMigration(20, "gnap-grant-approved-at") { "ALTER TABLE gnap_grants ADD COLUMN approved_at INTEGER" },
+        // A metadata-document client's key set as fetched from its `jwks_uri` (RFC 7638 thumbprints), so that keys
+        // replaced behind an unchanged `jwks_uri` stamp `keys_changed_at` too (outside review round 10, H7).
+        SchemaMigration(21, "metadata-clients-key-set") { "ALTER TABLE metadata_clients ADD COLUMN key_set_fingerprint TEXT" },
     ]
 }

@@ -13,6 +13,10 @@ public protocol ClientMetadataStore: Sendable {
     ) async throws
         -> MetadataClientObservation
     func observation(clientID: String) async throws -> MetadataClientObservation?
+    /// Records the fingerprint of the key set fetched from the client's `jwks_uri` and stamps `keysChangedAt`
+    /// when it differs from the one recorded before (a first one stamps nothing).
+    /// - Returns: the observation as stored afterwards; nil when the client was never observed.
+    func observeKeySet(clientID: String, fingerprint: String, at now: Date) async throws -> MetadataClientObservation?
 }
 
 /// Outstanding client challenges.
