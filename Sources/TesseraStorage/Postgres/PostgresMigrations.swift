@@ -318,6 +318,8 @@ enum PostgresMigrations {
         // draft-cecchetti-oauth-rar-cedar §7: a Cedar right's `valid_for` window counts from the approval a GNAP grant
         // stands on, not from the continuation that mints a token (SQLite's migration 20 likewise).
         SchemaMigration(20, "gnap-grant-approved-at") { "ALTER TABLE gnap_grants ADD COLUMN approved_at BIGINT" },
+        // Tokens carry the username as `sub`: a removed person's name is not given to someone else unasked (J8).
+        SchemaMigration(21, "removed-users") { "CREATE TABLE removed_users (username TEXT PRIMARY KEY, removed_at BIGINT NOT NULL)" },
     ]
 
     /// The newest schema version this build knows.

@@ -342,5 +342,9 @@ enum SQLiteMigrations {
         // approval a GNAP grant stands on, not from the continuation that mints a token (second review, G4). Grants
         // approved before this have none; their tokens count from the grant's creation, never later.
         SchemaMigration(20, "gnap-grant-approved-at") { "ALTER TABLE gnap_grants ADD COLUMN approved_at INTEGER" },
+        // Tokens carry the username as `sub`: a removed person's name is not given to someone else unasked (J8).
+        SchemaMigration(21, "removed-users") {
+            "CREATE TABLE removed_users (username TEXT PRIMARY KEY NOT NULL, removed_at INTEGER NOT NULL)"
+        },
     ]
 }
