@@ -85,9 +85,8 @@ extension GrantEngine {
             return notHeld
         case .consent(let id):
             guard case .person(let username) = revoker, PresentedIdentifier.isCanonical(id, as: .serverIdentifier),
-                let grants = try await stores.authorizationCodes.withdrawConsent(id: id, subject: username, at: now())
+                try await stores.authorizationCodes.withdrawConsent(id: id, subject: username, at: now()) != nil
             else { return notHeld }
-            for grant in grants { _ = try await stores.tokens.revokeGrant(id: grant, at: now()) }
         }
         return nil
     }

@@ -27,20 +27,19 @@ extension Tessera.Users {
         @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.") var passwordStdin =
             false
         @Option(name: .customLong("display-name"), help: "The name shown on pages.") var displayName: String?
+        @Flag(help: "Give a removed person's username to a new person (clients will take them for the one removed).") var force = false
 
         func run() async throws {
             var chosen = password
             if passwordStdin { chosen = readLine(strippingNewline: true) }
             let generated = chosen == nil
             let secret = chosen ?? ClientSecret.generate()
-            let (name, display) = (username, displayName)
+            let (name, display, force) = (username, displayName, force)
             do {
                 try await global.withDatabase { connection in
-                    try await PeopleService(store: connection.stores.people, now: { Date() }).addUser(
-                        username: name,
-                        password: secret,
-                        displayName: display
-                    )
+                    let people = PeopleService(store: connection.stores.people, now: { Date() })
+                    if !force { try await people.refuseRemovedName(name) }
+                    try await people.addUser(username: name, password: secret, displayName: display)
                 }
             } catch let error as UserDefinitionError {
                 throw ValidationError(error.message)
@@ -65,13 +64,17 @@ extension Tessera.Users {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a user and end their sessions.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a user: end their sessions, withdraw their consents and revoke every grant they approved."
+        )
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The username.") var username: String
 
         func run() async throws {
             let name = username
-            let removed = try await global.withDatabase { connection in try await connection.stores.people.removeUser(username: name) }
+            let removed = try await global.withDatabase { connection in
+                try await connection.stores.people.removeUser(username: name, at: Date())
+            }
             guard removed else { throw ValidationError("no user named '\(username)'") }
             print("removed user \(username)")
         }

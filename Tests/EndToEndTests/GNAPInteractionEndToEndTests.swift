@@ -400,6 +400,15 @@ import Testing
         try await process.stop()
         let (missing, _) = try await TesseraProcess.run(["users", "remove", "dave"] + data)
         #expect(missing != 0)
+        // Tokens carry the username as `sub`: a removed person's name goes to a newcomer only when asked (J8).
+        let (reused, _) = try await TesseraProcess.run(["users", "add", "dave", "--password", "dave-password-2"] + data)
+        #expect(reused != 0)
+        let (forced, forcedOutput) = try await TesseraProcess.run(
+            ["users", "add", "dave", "--password", "dave-password-2", "--force"] + data
+        )
+        #expect(forced == 0 && forcedOutput.contains("saved user dave"))
+        let (changed, _) = try await TesseraProcess.run(["users", "add", "dave", "--password", "dave-password-3"] + data)
+        #expect(changed == 0, "changing a present user's password is no reuse")
     }
 
     @Test func appAndRedirectModesShareOneSingleUseInteraction() async throws {

@@ -297,12 +297,12 @@ import Testing
         // The result on standard output, one log line per migration applied on standard error.
         let (status, output) = try await ChildProcess.run(TesseraProcess.binary, ["migrate", "--database", database], capture: .both)
         #expect(status == 0, "\(output)")
-        #expect(output.contains("is at schema version 21"), "\(output)")
+        #expect(output.contains("is at schema version 22"), "\(output)")
         let applied = output.split(separator: "\n").compactMap { line -> Int? in
             guard let range = line.range(of: "tessera.migration=") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }
-        #expect(applied == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], "\(output)")
+        #expect(applied == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22], "\(output)")
 
         let server = try await TesseraProcess(["--config", try Self.configFile(), "--database", database])
         let (tokenStatus, _) = try await Self.token(server.baseURL)

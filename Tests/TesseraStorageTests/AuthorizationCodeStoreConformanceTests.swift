@@ -158,12 +158,18 @@ import Testing
             )
             #expect(try await store.consents(subject: "alice") == [newer, older], "newest first, every column kept")
             #expect(try await store.consents(subject: "carol") == [])
-            try await store.linkConsent(id: "c1", grantID: "g1")
-            try await store.linkConsent(id: "c1", grantID: "g2")
-            try await store.linkConsent(id: "c1", grantID: "g2")
-            try await store.linkConsent(id: "c3", grantID: "g3")
-            try await store.createCode(Self.code("k1", grant: "g1"))
-            try await store.createCode(Self.code("k3", grant: "g3"))
+            #expect(try await store.createCode(Self.code("k1", grant: "g1"), underConsent: "c1"))
+            #expect(try await store.createCode(Self.code("k2", grant: "g2"), underConsent: "c1"))
+            #expect(try await store.createCode(Self.code("k3", grant: "g3"), underConsent: "c3"))
+            #expect(try await !store.createCode(Self.code("k9", grant: "g9"), underConsent: "unknown"))
+            // k2 redeemed with its tokens before the withdrawal: the withdrawal revokes them in its own commit (J5).
+            #expect(
+                try await stores.tokens.record(
+                    StoreFixtures.issuance(jti: "t2", grant: "g2", refreshHash: "r2"),
+                    redeemingCode: "k2",
+                    at: Self.now
+                )
+            )
             #expect(try await store.withdrawConsent(id: "c1", subject: "bob", at: Self.now) == nil, "not bob's")
             #expect(try await store.consents(subject: "alice").count == 2)
             #expect(try await store.withdrawConsent(id: "c1", subject: "alice", at: Self.now) == ["g1", "g2"])
@@ -172,6 +178,11 @@ import Testing
                 Issue.record("a code issued under a withdrawn consent is spent")
                 return
             }
+            #expect(try await stores.tokens.accessToken(jti: "t2")?.revokedAt == Self.now)
+            #expect(try await stores.tokens.refreshToken(hash: "r2")?.revokedAt == Self.now)
+            // No code is created under a withdrawn consent: the withdrawal would not find it.
+            #expect(try await !store.createCode(Self.code("k4", grant: "g4"), underConsent: "c1"))
+            #expect(try await store.code(hash: "k4", at: Self.now) == nil)
             guard case .redeemed = try await store.redeemCode(hash: "k3", at: Self.now) else {
                 Issue.record("another consent's code is untouched")
                 return

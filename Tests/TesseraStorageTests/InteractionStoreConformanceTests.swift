@@ -42,8 +42,8 @@ import Testing
                     expiresAt: Self.now.addingTimeInterval(60)
                 )
             )
-            #expect(try await stores.people.removeUser(username: "bob"))
-            #expect(try await !stores.people.removeUser(username: "bob"))
+            #expect(try await stores.people.removeUser(username: "bob", at: Self.now))
+            #expect(try await !stores.people.removeUser(username: "bob", at: Self.now))
             #expect(try await stores.people.user(username: "bob") == nil)
             #expect(try await stores.people.session(idHash: "s1", at: Self.now) == nil, "removing a user ends their sessions")
         }

@@ -25,6 +25,41 @@ import Testing
         }
     }
 
+    /// An authorization code is used in the commit that records its tokens (J5): once, never when expired, and a
+    /// replay that finds it used finds the tokens to revoke.
+    @Test(arguments: StoreBackend.allCases)
+    func aCodeIsRedeemedInTheCommitThatRecordsItsTokens(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores async throws in
+            let codes = stores.authorizationCodes
+            for hash in ["k1", "k2"] {
+                try await codes.createCode(
+                    AuthorizationCodeRecord(
+                        codeHash: hash,
+                        clientID: "c",
+                        grantID: "g-" + hash,
+                        payload: "{}",
+                        createdAt: F.now,
+                        expiresAt: F.now.addingTimeInterval(60)
+                    )
+                )
+            }
+            #expect(try await stores.tokens.record(F.issuance(jti: "k1-a", grant: "g-k1"), redeemingCode: "k1", at: F.now))
+            #expect(try await !stores.tokens.record(F.issuance(jti: "k1-b", grant: "g-k1"), redeemingCode: "k1", at: F.now))
+            #expect(try await stores.tokens.accessToken(jti: "k1-b") == nil)
+            guard case .replayed(let used) = try await codes.redeemCode(hash: "k1", at: F.now) else {
+                Issue.record("the code is used once its tokens are recorded")
+                return
+            }
+            #expect(try await stores.tokens.revokeGrant(id: used.grantID, at: F.now) == 1, "the replay finds the token")
+            #expect(try await !stores.tokens.record(F.issuance(jti: "k2-a"), redeemingCode: "k2", at: F.now.addingTimeInterval(61)))
+            #expect(try await !stores.tokens.record(F.issuance(jti: "k3-a"), redeemingCode: "unknown", at: F.now))
+            let accepted = try await StoreConformanceTests.race(8) { index in
+                try await stores.tokens.record(F.issuance(jti: "k2-race-\(index)"), redeemingCode: "k2", at: F.now)
+            }
+            #expect(accepted.filter { $0 }.count == 1)
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func theReplayCacheAndTheCombinedSpendSeeEachOther(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores async throws in

@@ -17,6 +17,7 @@ import Testing
         "clients": "id", "signing_keys": "kid", "access_tokens": "jti", "refresh_tokens": "token_hash",
         "gnap_grants": "id", "gnap_tokens": "manage_id", "users": "username",
         "consents": "id", "consent_grants": "consent_id", "registration_tokens": "id", "gnap_resource_sets": "reference",
+        "removed_users": "username",
     ]
     /// Tables deliberately not carried, with why. A new table must be added to one list or the other.
     static let notCarried: [String: String] = [
@@ -90,6 +91,8 @@ import Testing
         _ = try await stores.tokens.revokeAccessToken(jti: "gnap-at-1", at: F.now)
 
         try await stores.people.upsertUser(UserRecord(username: "alice", passwordHash: "ph", displayName: "Alice", createdAt: F.now))
+        try await stores.people.upsertUser(UserRecord(username: "zed", passwordHash: "ph", displayName: nil, createdAt: F.now))
+        _ = try await stores.people.removeUser(username: "zed", at: F.now)  // removed_users
 
         let consent = ConsentRecord(
             id: "consent-1",
@@ -101,7 +104,10 @@ import Testing
             createdAt: F.now
         )
         try await stores.authorizationCodes.createConsent(consent)
-        try await stores.authorizationCodes.linkConsent(id: "consent-1", grantID: "g1")
+        _ = try await stores.authorizationCodes.createCode(
+            AuthorizationCodeRecord(codeHash: "code-1", clientID: "c1", grantID: "g1", payload: "{}", createdAt: F.now, expiresAt: F.now),
+            underConsent: "consent-1"
+        )
         _ = try await stores.authorizationCodes.withdrawConsent(id: "consent-1", subject: "alice", at: F.now)  // withdrawn_at
         try await stores.clients.insertRegistrationToken(
             RegistrationTokenRecord(

@@ -16,26 +16,52 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         }
         guard code.utf8.count <= 128 else { throw OAuthError.invalidGrant("the authorization code is unknown, expired or already used") }
         let now = context.now()
-        let record: AuthorizationCodeRecord
-        switch try await store.redeemCode(hash: TokenIssuer.hashToken(code), at: now) {
-        case .invalid:
+        let hash = TokenIssuer.hashToken(code)
+        guard let record = try await store.code(hash: hash, at: now) else {
+            try await spend(hash, at: now, context: context)
             throw OAuthError.invalidGrant("the authorization code is unknown, expired or already used")
-        case .replayed(let used):
-            try await context.tokens.revokeGrant(id: used.grantID, at: now)
-            throw OAuthError.invalidGrant("the authorization code was already used; the tokens issued from it are now revoked")
-        case .redeemed(let redeemed):
-            record = redeemed
         }
-        // The code is spent from here on, whatever fails below (a wrong verifier burns it).
+        let minted: (issuance: TokenIssuance, response: TokenResponse)
+        do {
+            minted = try await tokens(for: record, request, presented: (presentedRedirectURI, presentedVerifier), client, key, context)
+        } catch {
+            // A failed redemption burns the code (a wrong verifier is not retried).
+            try await spend(hash, at: now, context: context)
+            throw error
+        }
+        // Spent in the commit that records its tokens: a replay finds it used only once they are there to revoke (J5).
+        guard try await context.tokens.record(minted.issuance, redeemingCode: hash, at: now) else {
+            try await spend(hash, at: now, context: context)
+            throw OAuthError.invalidGrant("the authorization code is unknown, expired or already used")
+        }
+        return minted.response
+    }
+
+    /// Spends a code without issuing; one already spent is a replay: every token issued from it is revoked (RFC 6749 §4.1.2).
+    private func spend(_ hash: String, at now: Date, context: GrantContext) async throws {
+        guard case .replayed(let used) = try await store.redeemCode(hash: hash, at: now) else { return }
+        try await context.tokens.revokeGrant(id: used.grantID, at: now)
+        throw OAuthError.invalidGrant("the authorization code was already used; the tokens issued from it are now revoked")
+    }
+
+    /// The tokens a code's approval yields, checked against the request presenting it (RFC 6749 §4.1.3, RFC 7636 §4.6).
+    private func tokens(
+        for record: AuthorizationCodeRecord,
+        _ request: AccessRequest,
+        presented: (redirectURI: String?, verifier: String?),
+        _ client: AuthenticatedClient,
+        _ key: ProvenKey?,
+        _ context: GrantContext
+    ) async throws -> (issuance: TokenIssuance, response: TokenResponse) {
         guard record.clientID == client.id else { throw OAuthError.invalidGrant("the authorization code was issued to another client") }
         let approved: ApprovedAuthorization
         do { approved = try JSONDecoder().decode(ApprovedAuthorization.self, from: Data(record.payload.utf8)) } catch {
             throw OAuthError.serverError("the stored authorization cannot be read")
         }
-        guard let redirectURI = presentedRedirectURI, redirectURI == approved.request.redirectURI else {
+        guard let redirectURI = presented.redirectURI, redirectURI == approved.request.redirectURI else {
             throw OAuthError.invalidGrant("redirect_uri must be the one used in the authorization request (RFC 6749 §4.1.3)")
         }
-        guard let verifier = presentedVerifier else {
+        guard let verifier = presented.verifier else {
             throw OAuthError.invalidRequest("code_verifier is required (RFC 7636 §4.5)")
         }
         guard approved.request.verifies(verifier) else {
@@ -87,7 +113,6 @@ struct AuthorizationCodeGrant: EvidenceHandler {
             response.idToken = idToken.token
             minted.issuance.companions.append(idToken.record)
         }
-        try await context.tokens.record(minted.issuance)
-        return response
+        return (minted.issuance, response)
     }
 }

@@ -279,8 +279,7 @@ public struct AuthorizationCodeService: Sendable {
             )
         }
         let code = TokenIssuer.randomIdentifier()
-        let grantID = TokenIssuer.sortableIdentifier()
-        // Remembered before the code leaves: withdrawing the consent must find this grant.
+        // Remembered before the code leaves: withdrawing the consent must find its grant.
         let consentID = try await rememberConsent(
             consent?.id,
             request: request,
@@ -289,7 +288,6 @@ public struct AuthorizationCodeService: Sendable {
             details: CedarForbidCarry.carry(from: forbidding, into: keptDetails),
             at: current
         )
-        try await store.linkConsent(id: consentID, grantID: grantID)
         var approved = ApprovedAuthorization(
             request: request,
             subject: username,
@@ -300,16 +298,19 @@ public struct AuthorizationCodeService: Sendable {
         approved.consentID = consentID
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try await store.createCode(
-            AuthorizationCodeRecord(
-                codeHash: TokenIssuer.hashToken(code),
-                clientID: request.clientID,
-                grantID: grantID,
-                payload: String(decoding: try encoder.encode(approved), as: UTF8.self),
-                createdAt: current,
-                expiresAt: current.addingTimeInterval(configuration.codeLifetime)
-            )
+        let codeRecord = AuthorizationCodeRecord(
+            codeHash: TokenIssuer.hashToken(code),
+            clientID: request.clientID,
+            grantID: TokenIssuer.sortableIdentifier(),
+            payload: String(decoding: try encoder.encode(approved), as: UTF8.self),
+            createdAt: current,
+            expiresAt: current.addingTimeInterval(configuration.codeLifetime)
         )
+        // Linked to its consent as it is created, while the consent stands: one withdrawn meanwhile issues no code (J5).
+        guard try await store.createCode(codeRecord, underConsent: consentID) else {
+            let withdrawn = OAuthError("access_denied", "the consent was withdrawn while this request was answered")
+            return Self.errorRedirect(request.redirectURI, withdrawn, state: request.state, issuer: configuration.issuer)
+        }
         var parameters = [("code", code)]
         if let state = request.state { parameters.append(("state", state)) }
         parameters.append(("iss", configuration.issuer))

@@ -46,6 +46,18 @@ public struct PeopleService: Sendable {
         try await store.upsertUser(UserRecord(username: username, passwordHash: hash, displayName: displayName, createdAt: now()))
     }
 
+    /// Refuses to give a removed person's username to a new person unless asked to (`tessera users add --force`): tokens
+    /// carry the username as `sub`, which OpenID Connect Core §2 says is never reassigned, so clients would take the
+    /// newcomer for the person removed (J8). Changing an existing user's password is not a reuse.
+    /// - Throws: ``UserDefinitionError`` naming when the person was removed.
+    public func refuseRemovedName(_ username: String) async throws {
+        guard try await store.user(username: username) == nil, let removed = try await store.removedAt(username: username) else { return }
+        throw UserDefinitionError(
+            "a user named '\(username)' was removed on \(ISO8601DateFormatter().string(from: removed)); clients know people by this name (`sub`), "
+                + "so a new person given it would be taken for the one removed: choose another name, or pass --force"
+        )
+    }
+
     /// A user whose password hash was made elsewhere (config file `password_hash`).
     public func addUser(username: String, passwordHash: String, displayName: String?) async throws {
         try Self.validate(username: username)

@@ -64,6 +64,17 @@ struct PostgresAuthorizationCodeStore: AuthorizationCodeStore {
         }
     }
 
+    /// Marks the code used when it is unused and unexpired at `millis`. - Returns: whether it was.
+    static func redeem(_ hash: String, at millis: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
+        try await connection.run(
+            """
+            UPDATE authorization_codes SET used_at = \(millis)
+            WHERE code_hash = \(hash) AND used_at IS NULL AND expires_at > \(millis) RETURNING code_hash
+            """,
+            logger: logger
+        ) == 1
+    }
+
     func deleteExpiredAuthorizations(before cutoff: Date) async throws -> Int {
         let millis = cutoff.millis
         return try await database.withConnection { connection in

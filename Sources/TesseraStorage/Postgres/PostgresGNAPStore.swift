@@ -87,15 +87,18 @@ struct PostgresGNAPStore: GNAPStore {
             }
             try await Self.revokeTokens(of: grant.id, manageIDs: revoking, at: updatedAt, connection, logger)
             try await Self.insert(issued, connection, logger)
-            if grant.state == .finalized {
-                _ = try await PostgresTokenStore.revokeGrant(grant.id, at: updatedAt, connection, logger)
-                try await connection.run(
-                    "UPDATE gnap_tokens SET revoked_at = \(updatedAt) WHERE grant_id = \(grant.id) AND revoked_at IS NULL",
-                    logger: logger
-                )
-            }
+            if grant.state == .finalized { try await Self.revokeFinalized(grant.id, at: updatedAt, connection, logger) }
             return true
         }
+    }
+
+    /// Revokes every token of a grant just finalized: its ledger rows with their derived grants, and its management records.
+    static func revokeFinalized(_ grantID: String, at millis: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        _ = try await PostgresTokenStore.revokeGrant(grantID, at: millis, connection, logger)
+        try await connection.run(
+            "UPDATE gnap_tokens SET revoked_at = \(millis) WHERE grant_id = \(grantID) AND revoked_at IS NULL",
+            logger: logger
+        )
     }
 
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {

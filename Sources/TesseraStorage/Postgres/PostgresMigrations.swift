@@ -320,6 +320,8 @@ enum PostgresMigrations {
         SchemaMigration(20, "gnap-grant-approved-at") { "ALTER TABLE gnap_grants ADD COLUMN approved_at BIGINT" },
         // A metadata-document client's key set as fetched from its `jwks_uri` (SQLite's migration 21 likewise).
         SchemaMigration(21, "metadata-clients-key-set") { "ALTER TABLE metadata_clients ADD COLUMN key_set_fingerprint TEXT" },
+        // Tokens carry the username as `sub`: a removed person's name is not given to someone else unasked (J8). SQLite's migration 22 likewise.
+        SchemaMigration(22, "removed-users") { "CREATE TABLE removed_users (username TEXT PRIMARY KEY, removed_at BIGINT NOT NULL)" },
     ]
 
     /// The newest schema version this build knows.

@@ -17,12 +17,41 @@ struct PostgresPeopleStore: PeopleStore {
         try await database.records(UserRecord.self, "ORDER BY username")
     }
 
-    func removeUser(username: String) async throws -> Bool {
-        let logger = database.logger
+    func removeUser(username: String, at now: Date) async throws -> Bool {
+        let (logger, millis) = (database.logger, now.millis)
         return try await database.transaction { connection in
             let removed = try await connection.run("DELETE FROM users WHERE username = \(username) RETURNING username", logger: logger)
+            guard removed == 1 else { return false }
             try await connection.run("DELETE FROM sessions WHERE username = \(username)", logger: logger)
-            return removed == 1
+            try await connection.run(
+                """
+                INSERT INTO removed_users (username, removed_at) VALUES (\(username), \(millis))
+                ON CONFLICT (username) DO UPDATE SET removed_at = EXCLUDED.removed_at
+                """,
+                logger: logger
+            )
+            let consents = try await connection.rows(
+                "SELECT id FROM consents WHERE subject = \(username) AND withdrawn_at IS NULL",
+                logger: logger
+            ) { try $0.decode(String.self) }
+            for id in consents {
+                _ = try await PostgresAuthorizationCodeStore.withdraw(id, subject: username, at: millis, connection, logger)
+            }
+            let grants = try await connection.rows(
+                """
+                UPDATE gnap_grants SET state = 'finalized', continuation_hash = NULL, updated_at = \(millis)
+                WHERE subject = \(username) AND state IN ('approved', 'pending') RETURNING id
+                """,
+                logger: logger
+            ) { try $0.decode(String.self) }
+            for id in grants { try await PostgresGNAPStore.revokeFinalized(id, at: millis, connection, logger) }
+            return true
+        }
+    }
+
+    func removedAt(username: String) async throws -> Date? {
+        try await database.first("SELECT removed_at FROM removed_users WHERE username = \(username)") {
+            Date(millis: try $0.decode(Int64.self))
         }
     }
 

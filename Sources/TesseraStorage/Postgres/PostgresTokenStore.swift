@@ -31,6 +31,17 @@ struct PostgresTokenStore: TokenStore {
         }
     }
 
+    func record(_ issuance: TokenIssuance, redeemingCode hash: String, at now: Date) async throws -> Bool {
+        let logger = database.logger
+        // The code's row stays locked until this commits: a replay or a consent withdrawal spending it meanwhile waits,
+        // then finds it used and these tokens committed (J5).
+        return try await database.transaction { connection in
+            guard try await PostgresAuthorizationCodeStore.redeem(hash, at: now.millis, connection, logger) else { return false }
+            try await Self.insert(issuance, connection, logger)
+            return true
+        }
+    }
+
     func accessToken(jti: String) async throws -> AccessTokenRecord? {
         try await database.first(
             "SELECT \(unescaped: AccessTokenRecord.columns) FROM access_tokens WHERE jti = \(jti)",

@@ -47,17 +47,22 @@ struct SQLiteAuthorizationCodeStore: AuthorizationCodeStore {
 
     func redeemCode(hash: String, at now: Date) async throws -> CodeRedemption {
         try await writer.write { db in
-            try db.execute(
-                sql: "UPDATE authorization_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
-                arguments: [now.millis, hash, now.millis]
-            )
-            let changed = db.changesCount == 1
+            let changed = try Self.redeem(hash, at: now, db)
             guard
                 let record = try db.record(AuthorizationCodeRecord.self, "WHERE code_hash = ?", [hash])
             else { return .invalid }
             if changed { return .redeemed(record) }
             return record.usedAt == nil ? .invalid : .replayed(record)
         }
+    }
+
+    /// Marks the code used when it is unused and unexpired at `now`. - Returns: whether it was.
+    static func redeem(_ hash: String, at now: Date, _ db: Database) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE authorization_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+            arguments: [now.millis, hash, now.millis]
+        )
+        return db.changesCount == 1
     }
 
     func deleteExpiredAuthorizations(before cutoff: Date) async throws -> Int {

@@ -81,15 +81,18 @@ struct SQLiteGNAPStore: GNAPStore {
             }
             try Self.revokeTokens(of: grant.id, manageIDs: revoking, at: grant.updatedAt, db)
             try Self.insert(issued, db)
-            if grant.state == .finalized {
-                _ = try SQLiteTokenStore.revokeGrant(grant.id, at: grant.updatedAt, db)
-                try db.execute(
-                    sql: "UPDATE gnap_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
-                    arguments: [grant.updatedAt.millis, grant.id]
-                )
-            }
+            if grant.state == .finalized { try Self.revokeFinalized(grant.id, at: grant.updatedAt, db) }
             return true
         }
+    }
+
+    /// Revokes every token of a grant just finalized: its ledger rows with their derived grants, and its management records.
+    static func revokeFinalized(_ grantID: String, at now: Date, _ db: Database) throws {
+        _ = try SQLiteTokenStore.revokeGrant(grantID, at: now, db)
+        try db.execute(
+            sql: "UPDATE gnap_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+            arguments: [now.millis, grantID]
+        )
     }
 
     func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {

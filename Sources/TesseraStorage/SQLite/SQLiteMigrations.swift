@@ -345,5 +345,9 @@ enum SQLiteMigrations {
         // A metadata-document client's key set as fetched from its `jwks_uri` (RFC 7638 thumbprints), so that keys
         // replaced behind an unchanged `jwks_uri` stamp `keys_changed_at` too (outside review round 10, H7).
         SchemaMigration(21, "metadata-clients-key-set") { "ALTER TABLE metadata_clients ADD COLUMN key_set_fingerprint TEXT" },
+        // Tokens carry the username as `sub`: a removed person's name is not given to someone else unasked (J8).
+        SchemaMigration(22, "removed-users") {
+            "CREATE TABLE removed_users (username TEXT PRIMARY KEY NOT NULL, removed_at INTEGER NOT NULL)"
+        },
     ]
 }

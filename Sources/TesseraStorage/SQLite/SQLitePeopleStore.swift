@@ -31,12 +31,37 @@ struct SQLitePeopleStore: PeopleStore {
         }
     }
 
-    func removeUser(username: String) async throws -> Bool {
+    func removeUser(username: String, at now: Date) async throws -> Bool {
         try await batcher.write { db in
             try db.execute(sql: "DELETE FROM users WHERE username = ?", arguments: [username])
-            let removed = db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
             try db.execute(sql: "DELETE FROM sessions WHERE username = ?", arguments: [username])
-            return removed
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO removed_users (username, removed_at) VALUES (?, ?)",
+                arguments: [username, now.millis]
+            )
+            let consents = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM consents WHERE subject = ? AND withdrawn_at IS NULL",
+                arguments: [username]
+            )
+            for id in consents { _ = try SQLiteAuthorizationCodeStore.withdraw(id, subject: username, at: now, db) }
+            let live = "subject = ? AND state IN ('approved', 'pending')"
+            let grants = try String.fetchAll(db, sql: "SELECT id FROM gnap_grants WHERE \(live)", arguments: [username])
+            try db.execute(
+                sql: "UPDATE gnap_grants SET state = 'finalized', continuation_hash = NULL, updated_at = ? WHERE \(live)",
+                arguments: [now.millis, username]
+            )
+            for id in grants { try SQLiteGNAPStore.revokeFinalized(id, at: now, db) }
+            return true
+        }
+    }
+
+    func removedAt(username: String) async throws -> Date? {
+        try await writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT removed_at FROM removed_users WHERE username = ?", arguments: [username]).map(
+                Date.init(millis:)
+            )
         }
     }
 

@@ -21,6 +21,14 @@ struct SQLiteTokenStore: TokenStore {
         }
     }
 
+    func record(_ issuance: TokenIssuance, redeemingCode hash: String, at now: Date) async throws -> Bool {
+        try await batcher.write { db in
+            guard try SQLiteAuthorizationCodeStore.redeem(hash, at: now, db) else { return false }
+            try Self.insert(issuance, db)
+            return true
+        }
+    }
+
     func accessToken(jti: String) async throws -> AccessTokenRecord? {
         if let reads { return try reads.first(Self.accessSelect, key: jti, AccessTokenRecord.init(row:)) }
         // Cached statements: introspection and exchange read these on every request, and preparing `SELECT *`

@@ -24,10 +24,15 @@ public protocol AuthorizationCodeStore: Sendable {
     func createConsent(_ consent: ConsentRecord) async throws
     /// The person's consents that are not withdrawn, newest first.
     func consents(subject: String) async throws -> [ConsentRecord]
-    /// Records that the grant (token family) `grantID` was issued under the consent `consentID`.
-    func linkConsent(id consentID: String, grantID: String) async throws
-    /// Marks the consent withdrawn, only when it belongs to `subject` and is not withdrawn yet.
-    /// - Returns: the grant identifiers issued under it (to revoke), or `nil`, changing nothing,
+    /// Creates the code and records that its grant (token family) is issued under the consent `consentID`, in one
+    /// transaction, only while the consent is not withdrawn: a withdrawal either finds the code (and spends it) or
+    /// comes first and no code is created (thirteenth review, J5).
+    /// - Returns: `false`, creating nothing, when the consent is withdrawn or unknown.
+    func createCode(_ code: AuthorizationCodeRecord, underConsent consentID: String) async throws -> Bool
+    /// Marks the consent withdrawn, only when it belongs to `subject` and is not withdrawn yet, and in the same
+    /// transaction spends the codes issued under it and revokes every token of its grants (and of the grants derived
+    /// from them, ``TokenStore/revokeGrant(id:at:)``): no redemption can land between the two (J5).
+    /// - Returns: the grant identifiers issued under it, or `nil`, changing nothing,
     ///   when there is no such consent for this subject.
     func withdrawConsent(id: String, subject: String, at now: Date) async throws -> [String]?
 }

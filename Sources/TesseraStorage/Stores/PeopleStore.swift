@@ -6,8 +6,15 @@ public protocol PeopleStore: Sendable {
     func upsertUser(_ user: UserRecord) async throws
     func user(username: String) async throws -> UserRecord?
     func users() async throws -> [UserRecord]
-    /// Removes the user and ends their sessions. - Returns: whether the user existed.
-    func removeUser(username: String) async throws -> Bool
+    /// Removes the user and, in the same transaction, ends their sessions, withdraws their consents (as
+    /// ``AuthorizationCodeStore/withdrawConsent(id:subject:at:)``), finalizes the GNAP grants they approved or are asked
+    /// for, revoking every token of those grants and of the grants derived from them (``TokenStore/revokeGrant(id:at:)``),
+    /// and remembers the name as removed (``removedAt(username:)``): nothing the person approved outlives them, and
+    /// nobody given the name later inherits it (OpenID Connect Core §2, `sub` never reassigned; RFC 9635 §1.5; J8).
+    /// - Returns: whether the user existed; `false` changes nothing.
+    func removeUser(username: String, at now: Date) async throws -> Bool
+    /// When the person with this username was last removed, or `nil` when never.
+    func removedAt(username: String) async throws -> Date?
 
     func createSession(_ session: SessionRecord) async throws
     /// Creates a session that holds no user yet (a sign-in form's CSRF token), keeping such sessions bounded:

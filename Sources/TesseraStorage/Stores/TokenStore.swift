@@ -17,6 +17,11 @@ public protocol TokenStore: Sendable {
     ///   not expired (a replay): nothing is recorded.
     /// - Throws: ``StorageError`` when the store cannot write.
     func record(_ issuance: TokenIssuance, spending spend: SingleUseSpend) async throws -> Bool
+    /// Redeems the authorization code with hash `hash` and records `issuance` in one durable transaction, as
+    /// ``record(_:spending:)`` spends a `jti`: a code is used exactly when its tokens are recorded, so a replay that finds
+    /// it used revokes them (RFC 6749 §4.1.2, RFC 9700 §4.5; thirteenth review, J5).
+    /// - Returns: `false`, recording nothing, when the code is unknown, already used or expired at `now`.
+    func record(_ issuance: TokenIssuance, redeemingCode hash: String, at now: Date) async throws -> Bool
     func accessToken(jti: String) async throws -> AccessTokenRecord?
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
     /// Atomically marks the refresh token used and records `replacement`. When the token was already

@@ -4,7 +4,7 @@ extension StoreSnapshot {
     /// Tables whose columns have the same type on both backends (text and integers only), carried as their
     /// rows themselves: column name to value, with no per-record mapping that could drift from the schema.
     /// A column a later migration adds to one of them moves without code.
-    public static let rowTables = ["consents", "consent_grants", "registration_tokens", "gnap_resource_sets"]
+    public static let rowTables = ["consents", "consent_grants", "registration_tokens", "gnap_resource_sets", "removed_users"]
 
     /// The tables carried as rows that must fit their record (signing keys, tokens, GNAP grants), in import order
     /// with the export's order. Their one record shape is the stores' (``StoredRecord``): the file's members are the
