@@ -89,4 +89,43 @@ extension GNAPApprovalStandingTests {
             #expect(answer["error"] == "consent_required")
         }
     }
+
+    /// Review round 11, J15: a changed password (`tessera users add` for an existing name) signs the person out of every
+    /// browser, so a session taken by whoever knew the old password ends with it; the same password with a new display
+    /// name (a restart re-reading the config file) keeps the session.
+    @Test func aChangedPasswordSignsThePersonOutOfEveryBrowser() async throws {
+        typealias Flow = AuthorizationCodeFlowTests
+        let opened = Mutex<Stores?>(nil)
+        let app = try await TestServer.build(
+            now: clock.closure,
+            configure: Flow.configure,
+            database: { database in
+                database.wrappingStores { stores in
+                    opened.withLock { $0 = stores }
+                    return stores
+                }
+            }
+        )
+        let clock = clock
+        try await app.application.test(.router) { client in
+            let stores = try #require(opened.withLock { $0 })
+            let people = PeopleService(store: stores.people, now: clock.closure)
+            let (victim, thief) = (Flow.Browser(client), Flow.Browser(client))
+            try await victim.signIn()
+            try await thief.signIn()
+            #expect(try await thief.request("/account").status == .ok)
+
+            try await people.ensureUser(username: "alice", password: "alice-password", passwordHash: nil, displayName: "Alice A.")
+            #expect(try await thief.request("/account").status == .ok, "the same password keeps the session")
+
+            try await people.addUser(username: "alice", password: "a-new-password", displayName: "Alice A.")
+            for browser in [thief, victim] {
+                let page = try await browser.request("/account")
+                #expect(page.status == .seeOther)
+                #expect(page.location?.hasPrefix("/signin") == true, "\(page.location ?? "")")
+            }
+            try await victim.signIn(password: "a-new-password")
+            #expect(try await victim.request("/account").status == .ok)
+        }
+    }
 }

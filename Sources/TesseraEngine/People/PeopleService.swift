@@ -85,9 +85,11 @@ public struct PeopleService: Sendable {
         if let passwordHash {
             try await addUser(username: username, passwordHash: passwordHash, displayName: displayName)
         } else if let password {
-            if let stored = try await store.user(username: username), PasswordHasher.verify(password, against: stored.passwordHash),
-                stored.displayName == displayName
-            {
+            if let stored = try await store.user(username: username), PasswordHasher.verify(password, against: stored.passwordHash) {
+                // Same password: keep its hash, so a new display name does not end the person's sessions (J15).
+                if stored.displayName != displayName {
+                    try await addUser(username: username, passwordHash: stored.passwordHash, displayName: displayName)
+                }
                 return
             }
             try await addUser(username: username, password: password, displayName: displayName)

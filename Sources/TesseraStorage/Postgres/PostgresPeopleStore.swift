@@ -6,7 +6,14 @@ struct PostgresPeopleStore: PeopleStore {
     let database: PostgresDatabase
 
     func upsertUser(_ user: UserRecord) async throws {
-        try await database.run(try user.insertQuery(UserRecord.replacingCredentials))
+        let (logger, username, hash) = (database.logger, user.username, user.passwordHash)
+        try await database.transaction { connection in
+            try await connection.run(
+                "DELETE FROM sessions WHERE username = \(username) AND EXISTS (SELECT 1 FROM users WHERE username = \(username) AND password_hash <> \(hash))",
+                logger: logger
+            )
+            try await connection.run(try user.insertQuery(UserRecord.replacingCredentials), logger: logger)
+        }
     }
 
     func user(username: String) async throws -> UserRecord? {

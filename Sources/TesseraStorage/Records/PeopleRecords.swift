@@ -44,6 +44,11 @@ extension UserRecord: InsertableRecord {
     static let replacingCredentials =
         " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, display_name = excluded.display_name"
     static let columns = "username, password_hash, display_name, created_at"
+    /// Run before ``replacingCredentials`` in the same transaction, with the username twice and the new hash: a changed
+    /// password signs the person out everywhere, so a session taken by whoever knew the old one ends with it (J15;
+    /// OWASP ASVS 3.3.3). An unchanged hash (a restart re-reading the config file) keeps every session.
+    static let endingSessionsOfChangedPassword =
+        "DELETE FROM sessions WHERE username = ? AND EXISTS (SELECT 1 FROM users WHERE username = ? AND password_hash <> ?)"
 
     init(row: some StoredRow) throws {
         self.init(

@@ -16,6 +16,7 @@ struct SQLitePeopleStore: PeopleStore {
     ///   - db: an open write transaction.
     /// - Throws: a database error.
     static func upsert(_ user: UserRecord, in db: Database) throws {
+        try db.execute(sql: UserRecord.endingSessionsOfChangedPassword, arguments: [user.username, user.username, user.passwordHash])
         try db.insertRow(user, UserRecord.replacingCredentials)
     }
 

@@ -2,7 +2,8 @@ public import Foundation
 
 /// People who sign in to the AS's pages, and their browser sessions.
 public protocol PeopleStore: Sendable {
-    /// Adds the user, or replaces the password hash and display name of an existing one.
+    /// Adds the user, or replaces the password hash and display name of an existing one. A changed hash ends the
+    /// person's sessions in the same transaction (J15): whoever signed in with the old password is signed out.
     func upsertUser(_ user: UserRecord) async throws
     func user(username: String) async throws -> UserRecord?
     func users() async throws -> [UserRecord]
