@@ -183,6 +183,8 @@ import Testing
         let spellings = [
             "https://PAYROLL.example/", "HTTPS://payroll.example/", "https://payroll.example:443/", "https://payroll.example./",
             "https://payroll.example/%7E/../",
+            // Review round 13, L8: an empty path segment or an empty query.
+            "https://payroll.example//", "https://payroll.example/?",
         ]
         try await withApp(policy: Self.neverPayroll) { client in
             for spelling in spellings {

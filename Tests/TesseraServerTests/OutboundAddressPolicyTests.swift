@@ -10,6 +10,8 @@ import Testing
         "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
         "192.0.2.10", "198.18.0.1", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1",
         "::ffff:127.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:7f00:1::", "2001:db8::1", "ff02::1",
+        // Review round 13, L2: the local-use NAT64 prefix (RFC 8215) and the IPv4-translated form (RFC 2765 §2.1).
+        "64:ff9b:1::7f00:1", "64:ff9b:1::a00:1", "64:ff9b:1:ffff::808:808", "::ffff:0:a00:1", "::ffff:0:7f00:1",
     ])
     func specialUseAddressesAreRefused(_ text: String) throws {
         let address = try #require(IPAddress(text))
@@ -17,13 +19,15 @@ import Testing
         #expect(!OutboundAddressPolicy().permits(address))
     }
 
-    @Test(arguments: ["93.184.216.34", "8.8.8.8", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:0808:0808::"])
+    @Test(arguments: [
+        "93.184.216.34", "8.8.8.8", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:0808:0808::", "::ffff:0:808:808",
+    ])
     func publicAddressesArePermitted(_ text: String) throws {
         #expect(OutboundAddressPolicy().permits(try #require(IPAddress(text))))
     }
 
     @Test func anAllowListLiftsTheRefusalForItsNetworkOnly() throws {
-        #expect(OutboundAddressPolicy.specialIPv4.count == 18 && OutboundAddressPolicy.specialIPv6.count == 11, "every literal parses")
+        #expect(OutboundAddressPolicy.specialIPv4.count == 18 && OutboundAddressPolicy.specialIPv6.count == 12, "every literal parses")
         let policy = OutboundAddressPolicy(allowedNetworks: [try #require(IPNetwork("127.0.0.1/32"))])
         #expect(policy.permits(try #require(IPAddress("127.0.0.1"))))
         #expect(!policy.permits(try #require(IPAddress("127.0.0.2"))))

@@ -128,4 +128,50 @@ extension GNAPApprovalStandingTests {
             #expect(try await victim.request("/account").status == .ok)
         }
     }
+
+    /// Review round 13, L11: removing a client (`tessera clients remove`, a DCR DELETE, a GNAP registry change: each
+    /// calls ``TokenStore/revokeTokens(clientID:at:)``) withdraws the consents people gave it and spends its codes, so
+    /// a client registered later under the same id is asked again and inherits no approval.
+    @Test func removingAClientEndsThePeoplesConsentsToIt() async throws {
+        typealias Flow = AuthorizationCodeFlowTests
+        let opened = Mutex<Stores?>(nil)
+        let app = try await TestServer.build(
+            now: clock.closure,
+            configure: Flow.configure,
+            database: { database in
+                database.wrappingStores { stores in
+                    opened.withLock { $0 = stores }
+                    return stores
+                }
+            }
+        )
+        let clock = clock
+        try await app.application.test(.router) { client in
+            let stores = try #require(opened.withLock { $0 })
+            let browser = Flow.Browser(client)
+            try await browser.signIn()
+            #expect(Flow.query(try await Flow.approve(browser, Flow.authorizeURI()))["code"] != nil)
+            let silent = Flow.authorizeURI(extra: [("prompt", "none")])
+            let (_, remembered) = try await RememberedConsentTests.open(browser, silent)
+            let rememberedAt = try #require(remembered.location)
+            let pending = try #require(Flow.query(rememberedAt)["code"], "the consent is remembered")
+
+            // What `tessera clients remove web-app` does, then the id registered again.
+            let record = try #require(try await stores.clients.client(id: Flow.web))
+            #expect(try await stores.clients.remove(id: Flow.web))
+            try await stores.tokens.revokeTokens(clientID: Flow.web, at: clock.closure())
+            try await stores.clients.insert(record)
+
+            let (_, asked) = try await RememberedConsentTests.open(browser, silent)
+            let askedAt = try #require(asked.location)
+            #expect(Flow.query(askedAt)["error"] == "consent_required", "\(askedAt)")
+            let (replayed, body) = try await Flow.redeem(
+                client,
+                code: pending,
+                auth: TestClients.basicAuthorization(id: Flow.web, secret: Flow.webSecret)
+            )
+            #expect(replayed == .badRequest, "\(body)")
+            #expect(body["error"] as? String == "invalid_grant")
+        }
+    }
 }

@@ -61,6 +61,11 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         guard let redirectURI = presented.redirectURI, redirectURI == approved.request.redirectURI else {
             throw OAuthError.invalidGrant("redirect_uri must be the one used in the authorization request (RFC 6749 §4.1.3)")
         }
+        // The registration of the day (review round 13, L6): a redirect URI the operator, or the client itself (RFC 7592),
+        // removed after the request was made may have received the code, never its tokens (RFC 6749 §4.1.3, RFC 9700 §4.1).
+        guard RedirectURIMatch.accepts(redirectURI, for: client.record) else {
+            throw OAuthError.invalidGrant("redirect_uri is no longer registered for this client; start a new authorization request")
+        }
         guard let verifier = presented.verifier else {
             throw OAuthError.invalidRequest("code_verifier is required (RFC 7636 §4.5)")
         }
@@ -75,10 +80,14 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         )
         let audience = try context.resourceCheck.narrowed(to: request.resources, within: approvedAudience)
         // The person approved this scope; policy is asked again as the code is redeemed, so an
-        // owner's forbid added since then takes the scope out (the response names what is granted).
+        // owner's forbid added since then takes the scope out (the response names what is granted). A scope or a rich
+        // authorization type taken from the client since then is not issued either, as at a refresh (review round 13,
+        // L4; J6, J13).
+        let registered = Set(client.record.scopes)
+        if let details = approved.authorizationDetails { try context.authorizationDetails.check(details, clientID: client.id) }
         let scope = try context.scopeCheck.grantedScope(
             requested: nil,
-            offered: Scope(approved.scope),
+            offered: Scope(approved.scope.filter(registered.contains)),
             question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: approvedAudience)
         )
         try context.scopeCheck.refuseForbiddenTypes(

@@ -143,9 +143,17 @@ struct TokenExchangeGrant: EvidenceHandler {
             user: subject.subject == client.id ? nil : subject.subject,
             audiences: localAudience.map(context.resourceCheck.named) ?? request.audiences + request.resources
         )
+        // The receiving client's registration caps what it gets, whatever the subject token holds: an impersonation or
+        // delegation client registered for `read` is not issued `admin` (RFC 8693 §2.1, RFC 6749 §3.3; review round 13,
+        // L5), as a refresh (J6) and a jwt-bearer redemption cap theirs.
+        let registered = Scope(client.record.scopes)
+        if let requested = request.rights.scope, case let unregistered = requested.subtracting(registered), !unregistered.isEmpty {
+            throw OAuthError.invalidScope("scope not allowed for this client: \(unregistered.description)")
+        }
+        let offered = Scope(subject.scope.tokens.filter(Set(registered.tokens).contains))
         let scope = try context.scopeCheck.grantedScope(
             requested: request.rights.scope,
-            offered: subject.scope,
+            offered: offered,
             ceiling: .init(scope: subject.scope, refusal: "scope exceeds the subject token's scope: "),
             question: question
         )

@@ -44,9 +44,13 @@ public struct OutboundAddressPolicy: Sendable, Hashable {
         }
     }
 
-    /// The IPv4 address inside an IPv4-mapped (::ffff:0:0/96), NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address.
+    /// The IPv4 address inside an IPv4-mapped (::ffff:0:0/96), IPv4-translated (::ffff:0:0:0/96, RFC 2765 §2.1; review
+    /// round 13, L2), NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address.
     static func embeddedIPv4(_ bytes: [UInt8]) -> IPAddress? {
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF { return .v4(Array(bytes[12..<16])) }
+        if bytes[0..<8].allSatisfy({ $0 == 0 }) && bytes[8] == 0xFF && bytes[9] == 0xFF && bytes[10] == 0 && bytes[11] == 0 {
+            return .v4(Array(bytes[12..<16]))
+        }
         if bytes[0..<4] == [0x00, 0x64, 0xFF, 0x9B] && bytes[4..<12].allSatisfy({ $0 == 0 }) { return .v4(Array(bytes[12..<16])) }
         if bytes[0] == 0x20 && bytes[1] == 0x02 { return .v4(Array(bytes[2..<6])) }
         return nil
@@ -59,9 +63,11 @@ public struct OutboundAddressPolicy: Sendable, Hashable {
         "192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
     ].compactMap(IPNetwork.init)
 
-    /// The special-use blocks checked.
+    /// The special-use blocks checked. `64:ff9b:1::/48` is the local-use NAT64 prefix (RFC 8215), not globally
+    /// reachable: a translator there reaches the site's own IPv4 hosts, wherever the prefix puts the address (review
+    /// round 13, L2).
     public static let specialIPv6: [IPNetwork] = [
-        "::/127", "::/96", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16", "fc00::/7",
+        "::/127", "::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16", "fc00::/7",
         "fe80::/10", "fec0::/10", "ff00::/8",
     ].compactMap(IPNetwork.init)
 }

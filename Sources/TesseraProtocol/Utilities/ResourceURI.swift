@@ -12,7 +12,7 @@ import Foundation
 public enum ResourceURI {
     /// What a refusal says about the rule, for error descriptions.
     public static let rule =
-        "must be in RFC 3986 normal form: lowercase scheme and host, no default port, no trailing dot in the host, no '.' or '..' path segments, no percent-encoded unreserved characters (RFC 3986 §6.2.2)"
+        "must be in RFC 3986 normal form: lowercase scheme and host, no default port, no trailing dot in the host, no '.' or '..' path segments, no empty path segment ('//') or empty query ('?' alone), no percent-encoded unreserved characters (RFC 3986 §6.2.2)"
 
     /// Whether `text`, if an http or https URI, is in syntax-normal form.
     /// - Parameter text: the value as sent.
@@ -25,6 +25,9 @@ public enum ResourceURI {
         if components.port == (lowered == "https" ? 443 : 80) { return false }
         let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false)
         if segments.contains(where: { $0 == "." || $0 == ".." }) { return false }
+        // `…/admin//` and `…/admin/?` are `…/admin/` to routers that collapse slashes and to URL libraries that drop an
+        // empty query (review round 13, L8).
+        if components.percentEncodedPath.contains("//") || components.percentEncodedQuery == "" { return false }
         return !encodesUnreserved(text)
     }
 

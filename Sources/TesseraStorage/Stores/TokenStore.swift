@@ -37,7 +37,9 @@ public protocol TokenStore: Sendable {
     func descendants(of jti: String) async throws -> [AccessTokenRecord]
 
     /// Revokes every access and refresh token issued to the client (its registration was deleted,
-    /// RFC 7592 §2.3). - Returns: the number of tokens revoked.
+    /// RFC 7592 §2.3), withdraws every consent people gave it and spends its unredeemed codes, in one transaction: a
+    /// client later registered under the same id inherits no approval (review round 13, L11).
+    /// - Returns: the number of tokens revoked.
     @discardableResult func revokeTokens(clientID: String, at now: Date) async throws -> Int
     /// Deletes records that expired before `date`. - Returns: the number deleted.
     func deleteExpired(before date: Date) async throws -> Int
