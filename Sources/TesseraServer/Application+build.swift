@@ -182,6 +182,12 @@ public func buildApplication(
     let registration: ClientRegistrationService? =
         configuration.registration.isEnabled
         ? engine.registration(configuration: configuration.registration, endpoint: base + Endpoints.registration) : nil
+    // A lowered ceiling reaches the clients that registered under a higher one (L10).
+    if let narrowed = try await registration?.applyCeiling(), !narrowed.isEmpty {
+        dependencies.logger.notice(
+            "narrowed \(narrowed.count) self-registered client(s) to registration.allowed_scopes and allowed_grant_types"
+        )
+    }
 
     let metrics = ServerMetrics()
     // RFC 9110 §9.3.2: every GET resource answers HEAD with the GET's status and header fields and no content.

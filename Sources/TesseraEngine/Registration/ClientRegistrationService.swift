@@ -133,6 +133,33 @@ public struct ClientRegistrationService: Sendable {
         return found
     }
 
+    /// Narrows every self-registered client to the ceiling as it stands now (`registration.allowed_scopes`,
+    /// `allowed_grant_types`), its stored metadata included: run at start-up, so an operator who lowers the ceiling
+    /// reaches the clients that registered under the higher one (review round 13, L10; RFC 7591 §2 lets the server
+    /// replace requested values), and their refresh families narrow at their next refresh (J6).
+    /// - Returns: the identifiers of the clients narrowed.
+    /// - Throws: store failures.
+    public func applyCeiling() async throws -> [String] {
+        var narrowed: [String] = []
+        for var record in try await clients.all() where record.registration != nil {
+            let scopes = record.scopes.filter(configuration.allowedScopes.contains)
+            let grantTypes = record.grantTypes.filter(configuration.allowedGrantTypes.contains)
+            guard scopes != record.scopes || grantTypes != record.grantTypes else { continue }
+            (record.scopes, record.grantTypes) = (scopes, grantTypes)
+            if var registration = record.registration,
+                var metadata = try? JSONDecoder().decode(ClientRegistrationMetadata.self, from: Data(registration.metadata.utf8))
+            {
+                metadata.scope = scopes.joined(separator: " ")
+                metadata.grantTypes = grantTypes.map(\.rawValue)
+                registration.metadata = try Self.encode(metadata)
+                record.registration = registration
+            }
+            try await clients.upsert(record)
+            narrowed.append(record.id)
+        }
+        return narrowed
+    }
+
     private func apply(_ accepted: ClientRegistrationValidator.Accepted, to record: inout ClientRecord) {
         record.redirectURIs = accepted.redirectURIs
         record.jwks = accepted.jwks
