@@ -57,8 +57,9 @@ extension Tessera {
         static let configuration = CommandConfiguration(
             abstract: "Add the clients, signing keys and tokens of a `tessera export` file to the database.",
             discussion: """
-                Runs in one transaction. Clients are replaced; keys and tokens already present are kept,
-                so an import can be repeated. Stop the servers on the old database first.
+                Runs in one transaction. Clients, people, keys and tokens already present are kept as the
+                database has them, and a person removed from it is not brought back, so an import can be
+                repeated without undoing later changes. Stop the servers on the old database first.
                 """
         )
         @OptionGroup var global: GlobalOptions

@@ -73,6 +73,35 @@ import Testing
 
     /// Carried rows name their table and columns, which reach SQL: a table this build does not carry, or a
     /// column the table does not have (a newer build's file, or a crafted one), fails the whole import.
+    /// Review round 13, L7: importing an earlier export again keeps what changed since (a rotated client secret, a
+    /// changed password) and does not bring back a person removed since (J8).
+    @Test(arguments: StoreBackend.allCases)
+    func anEarlierExportImportedAgainUndoesNothing(_ backend: StoreBackend) async throws {
+        try await TesseraDatabase.withConnection(url: try backend.freshURL()) { connection in
+            let stores = connection.stores
+            var client = F.client("c1")
+            client.secretHash = "old-secret"
+            try await stores.clients.insert(client)
+            for name in ["alice", "mallory"] {
+                try await stores.people.upsertUser(
+                    UserRecord(username: name, passwordHash: "old-\(name)", displayName: nil, createdAt: F.now)
+                )
+            }
+            let exported = try await connection.snapshots.exportSnapshot()
+
+            client.secretHash = "new-secret"
+            try await stores.clients.upsert(client)
+            try await stores.people.upsertUser(UserRecord(username: "alice", passwordHash: "new-alice", displayName: nil, createdAt: F.now))
+            #expect(try await stores.people.removeUser(username: "mallory", at: F.now))
+
+            let counts = try await connection.snapshots.importSnapshot(exported)
+            #expect(counts.clients == 0 && counts.users == 0, "\(counts)")
+            #expect(try await stores.clients.client(id: "c1")?.secretHash == "new-secret")
+            #expect(try await stores.people.user(username: "alice")?.passwordHash == "new-alice")
+            #expect(try await stores.people.user(username: "mallory") == nil)
+        }
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func rowsForAnUnknownTableOrColumnAreRefused(_ backend: StoreBackend) async throws {
         try await TesseraDatabase.withConnection(url: try backend.freshURL()) { connection in

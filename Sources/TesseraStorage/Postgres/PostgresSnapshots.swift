@@ -34,13 +34,18 @@ struct PostgresSnapshots: StoreSnapshotting {
         return try await database.transaction(timeout: .seconds(600)) { connection in
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
-                // The store's own statement (ClientRecord's), so every column the store writes is imported.
-                try await connection.run(try client.record.insertQuery(ClientRecord.replacing("id")), logger: logger)
-                counts.clients += 1
+                // The store's own statement (ClientRecord's), so every column the store writes is imported. A client
+                // already here is kept as it is: the database's own row is newer than the file's (review round 13, L7).
+                let clause = StoredRecordConflict.keepingPresent("id") + " RETURNING id"
+                counts.clients += try await connection.run(try client.record.insertQuery(clause), logger: logger)
             }
             for user in snapshot.users {
-                try await connection.run(try user.record.insertQuery(UserRecord.replacingCredentials), logger: logger)
-                counts.users += 1
+                // Kept as this database has them, and a person removed here is not brought back (L7, J8).
+                let name = user.record.username
+                let removed = try await connection.run("SELECT 1 FROM removed_users WHERE username = \(name)", logger: logger)
+                guard removed == 0 else { continue }
+                let clause = StoredRecordConflict.keepingPresent("username") + " RETURNING username"
+                counts.users += try await connection.run(try user.record.insertQuery(clause), logger: logger)
             }
             for (table, rows) in tables {
                 // The table name is one this build carries (tableRows); jsonb_populate_record maps the columns by name.

@@ -105,3 +105,9 @@ enum StoredValue: Sendable {
     /// - Returns: The value (NULL for none).
     static func date(_ date: Date?) -> StoredValue { .integer(date?.millis) }
 }
+
+/// The conflict clauses of an insert that must not replace a row already present.
+enum StoredRecordConflict {
+    /// ` ON CONFLICT (key) DO NOTHING`: a row with this key already present is kept as it is (a repeated import).
+    static func keepingPresent(_ key: String) -> String { " ON CONFLICT (\(key)) DO NOTHING" }
+}

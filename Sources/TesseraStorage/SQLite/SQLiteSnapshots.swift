@@ -50,15 +50,24 @@ struct SQLiteSnapshots: StoreSnapshotting {
             var counts = StoreSnapshot.Counts()
             for client in snapshot.clients {
                 // The store's own row mapping (ClientRecord's), so every column the store writes is imported.
+                // A client already here is kept as it is: the database's own row is newer than the file's (a rotated
+                // secret, a narrowed registration stay so; review round 13, L7).
                 do {
-                    try db.insertRow(client.record, ClientRecord.replacing("id"))
+                    try db.insertRow(client.record, StoredRecordConflict.keepingPresent("id"))
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                     throw StorageError(.conflict, "another party in this database already holds the GNAP key of '\(client.id)'")
                 }
                 counts.clients += db.changesCount
             }
             for user in snapshot.users {
-                try SQLitePeopleStore.upsert(user.record, in: db)
+                // Kept as this database has them, and a person removed here is not brought back (L7, J8).
+                let removed = try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM removed_users WHERE username = ?)",
+                    arguments: [user.record.username]
+                )
+                guard removed != true else { continue }
+                try db.insertRow(user.record, StoredRecordConflict.keepingPresent("username"))
                 counts.users += db.changesCount
             }
             for (table, rows) in tables {
