@@ -103,6 +103,10 @@ public func buildApplication(
                 displayName: user.displayName
             )
         }
+        let clashes = try await database.partyNameClashes()
+        guard clashes.isEmpty else {
+            throw ConfigurationError(field: "users", "\(clashes.joined(separator: ", ")): \(PartyNames.rule); rename one of them")
+        }
         try await keyRing.loadOrCreate()
         let plaintext = await keyRing.unencryptedKeyIDs()
         if configuration.keys.encryptionKey != nil, !plaintext.isEmpty {

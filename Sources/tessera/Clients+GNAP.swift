@@ -111,6 +111,9 @@ enum GNAPRoles {
         do {
             try await global.withDatabase { connection in
                 let clients = connection.stores.clients
+                if try await connection.stores.people.user(username: id) != nil {
+                    throw ValidationError("'\(id)' is a person's username: \(PartyNames.rule)")
+                }
                 var record = try await clients.client(id: id) ?? .gnapOnly(id: id, gnap: checked, createdAt: Date())
                 var registration = checked
                 if let existing = record.gnap {

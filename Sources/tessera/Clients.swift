@@ -94,6 +94,9 @@ extension Tessera.Clients {
             do {
                 try await global.withDatabase { connection in
                     let clients = connection.stores.clients
+                    if try await connection.stores.people.user(username: record.id) != nil {
+                        throw ValidationError("'\(record.id)' is a person's username: \(PartyNames.rule)")
+                    }
                     // A party registered only at the GNAP door gains its OAuth registration: one party (issue 19).
                     if let existing = try await clients.client(id: record.id), !existing.usesOAuth {
                         var joined = record

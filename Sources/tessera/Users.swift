@@ -38,6 +38,9 @@ extension Tessera.Users {
             do {
                 try await global.withDatabase { connection in
                     let people = PeopleService(store: connection.stores.people, now: { Date() })
+                    if try await connection.stores.clients.client(id: name) != nil {
+                        throw ValidationError("'\(name)' is a registered client: \(PartyNames.rule)")
+                    }
                     if !force { try await people.refuseRemovedName(name) }
                     try await people.addUser(username: name, password: secret, displayName: display)
                 }

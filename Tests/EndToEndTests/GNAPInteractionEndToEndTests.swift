@@ -360,8 +360,21 @@ import Testing
         #expect(generated == 0 && generatedOutput.contains("password: "), "a generated password is printed once")
         let (short, _) = try await TesseraProcess.run(["users", "add", "frank", "--password", "short"] + data)
         #expect(short != 0)
+        // A person and a client never share a name, whichever comes first (review round 13, L1).
+        let (clientNamedDave, clashOutput) = try await TesseraProcess.run(
+            ["clients", "add", "--id", "dave", "--auth", "client_secret_basic", "--grant-types", "client_credentials", "--scopes", "read"]
+                + data
+        )
+        #expect(clientNamedDave != 0, "\(clashOutput)")
+        let (clientAdded, _) = try await TesseraProcess.run(
+            ["clients", "add", "--id", "svc", "--auth", "client_secret_basic", "--grant-types", "client_credentials", "--scopes", "read"]
+                + data
+        )
+        #expect(clientAdded == 0)
+        let (personNamedSvc, personOutput) = try await TesseraProcess.run(["users", "add", "svc", "--password", "svc-password-1"] + data)
+        #expect(personNamedSvc != 0, "\(personOutput)")
         let (_, listed) = try await TesseraProcess.run(["users", "list"] + data)
-        #expect(listed.contains("dave\tDave") && listed.contains("erin") && !listed.contains("frank"))
+        #expect(listed.contains("dave\tDave") && listed.contains("erin") && !listed.contains("frank") && !listed.contains("svc"))
         #expect(!listed.contains("pbkdf2"), "hashes are never printed")
         // Export carries the users (hashes only); import into another installation lets them sign in there.
         let exportFile = directory.appendingPathComponent("export.json").path

@@ -174,4 +174,23 @@ extension GNAPApprovalStandingTests {
             #expect(body["error"] as? String == "invalid_grant")
         }
     }
+
+    /// Review round 13, L1: a server whose configuration names a person and a client alike does not start; the
+    /// operator is told which name to change.
+    @Test func aPersonAndAClientNamedAlikeStopTheStart() async throws {
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await TestServer.build(now: clock.closure) { configuration in
+                configuration.users = [UserDefinition(username: "alice", password: "alice-password", displayName: "Alice")]
+                configuration.clients = [
+                    ClientDefinition(
+                        id: "alice",
+                        auth: "client_secret_basic",
+                        secret: TestClients.secret,
+                        grantTypes: ["client_credentials"],
+                        scopes: "read"
+                    )
+                ]
+            }
+        }
+    }
 }

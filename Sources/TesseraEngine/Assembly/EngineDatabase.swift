@@ -62,6 +62,9 @@ public struct EngineDatabase: Sendable {
         PeopleService(store: stores.people, now: now, hashing: hashing, anonymousSessionLimit: anonymousSessionLimit)
     }
 
+    /// The usernames that are also a registered party's id (``PartyNames``): start-up refuses to serve with any.
+    public func partyNameClashes() async throws -> [String] { try await PartyNames.clashes(in: stores) }
+
     /// Writes the config file's OAuth clients, GNAP instances and resource servers into the one registry.
     /// - Parameters:
     ///   - configuration: the file's `gnap:` section.
