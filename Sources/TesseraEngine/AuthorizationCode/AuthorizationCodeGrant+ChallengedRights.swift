@@ -22,9 +22,8 @@ extension AuthorizationCodeGrant {
         context: GrantContext
     ) async throws -> ChallengedRights {
         guard case .authorizationCode(let code, let redirectURI, let verifier) = request.evidence, code.utf8.count <= 128,
-            let record = try await store.code(hash: TokenIssuer.hashToken(code), at: context.now()), record.clientID == client.id,
-            let approved = try? JSONDecoder().decode(ApprovedAuthorization.self, from: Data(record.payload.utf8)),
-            redirectURI == approved.request.redirectURI, let verifier, approved.request.verifies(verifier)
+            let record = try await store.code(hash: TokenIssuer.hashToken(code), at: context.now()),
+            let approved = try? Self.approval(record, presented: (redirectURI, verifier), client)
         else { return .nothing }
         return ChallengedRights(
             scope: approved.scope,

@@ -21,11 +21,20 @@ struct AuthorizationCodeGrant: EvidenceHandler {
             try await spend(hash, at: now, context: context)
             throw OAuthError.invalidGrant("the authorization code is unknown, expired or already used")
         }
+        let approved: ApprovedAuthorization
+        do { approved = try Self.approval(record, presented: (presentedRedirectURI, presentedVerifier), client) } catch {
+            // A failed redemption burns the code (a wrong verifier is not retried).
+            try await spend(hash, at: now, context: context)
+            throw error
+        }
+        // What the request narrows the approval to (RFC 8707 §2.2, RFC 9396 §6.1), refused as at a refresh: before anything
+        // is spent. Only the client holding the verifier gets here, and it may send the request again corrected, as a
+        // refused refresh leaves its refresh token unrotated.
+        let narrowed = try Self.narrowing(approved, by: request, context)
         let minted: (issuance: TokenIssuance, response: TokenResponse)
         do {
-            minted = try await tokens(for: record, request, presented: (presentedRedirectURI, presentedVerifier), client, key, context)
+            minted = try await tokens(for: record, approved, narrowed: narrowed, request, client, key, context)
         } catch {
-            // A failed redemption burns the code (a wrong verifier is not retried).
             try await spend(hash, at: now, context: context)
             throw error
         }
@@ -44,15 +53,12 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         throw OAuthError.invalidGrant("the authorization code was already used; the tokens issued from it are now revoked")
     }
 
-    /// The tokens a code's approval yields, checked against the request presenting it (RFC 6749 §4.1.3, RFC 7636 §4.6).
-    private func tokens(
-        for record: AuthorizationCodeRecord,
-        _ request: AccessRequest,
+    /// The approval a code holds, if the request presenting it is its client's (RFC 6749 §4.1.3, RFC 7636 §4.6).
+    static func approval(
+        _ record: AuthorizationCodeRecord,
         presented: (redirectURI: String?, verifier: String?),
-        _ client: AuthenticatedClient,
-        _ key: ProvenKey?,
-        _ context: GrantContext
-    ) async throws -> (issuance: TokenIssuance, response: TokenResponse) {
+        _ client: AuthenticatedClient
+    ) throws(OAuthError) -> ApprovedAuthorization {
         guard record.clientID == client.id else { throw OAuthError.invalidGrant("the authorization code was issued to another client") }
         let approved: ApprovedAuthorization
         do { approved = try JSONDecoder().decode(ApprovedAuthorization.self, from: Data(record.payload.utf8)) } catch {
@@ -72,13 +78,47 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         guard approved.request.verifies(verifier) else {
             throw OAuthError.invalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
         }
-        // RFC 8707 resources and the approved rights' locations (RFC 9396 §2), as at the GNAP door; a `resource` sent
-        // here narrows the access token to some of them (RFC 8707 §2.2), the refresh token keeps them all.
+        return approved
+    }
+
+    /// The approved audience (the authorization request's resources and the approved entries' `locations`, RFC 9396 §2)
+    /// and what the request narrows the access token to: each `resource` one of that audience (RFC 8707 §2.2), each
+    /// `authorization_details` entry covered by an approved one (RFC 9396 §6.1, compared as at a refresh, §7).
+    /// - Returns: the approved audience, the access token's, and its entries (`nil` when the request names none).
+    /// - Throws: ``OAuthError`` `invalid_target` or `invalid_authorization_details` naming what the approval lacks.
+    private static func narrowing(
+        _ approved: ApprovedAuthorization,
+        by request: AccessRequest,
+        _ context: GrantContext
+    ) throws(OAuthError) -> Narrowing {
         let approvedAudience = try context.resourceCheck.audience(
             for: approved.request.resources,
             locations: ResourceCheck.locations(of: approved.authorizationDetails)
         )
         let audience = try context.resourceCheck.narrowed(to: request.resources, within: approvedAudience)
+        guard let requested = request.rights.authorizationDetails else { return (approvedAudience, audience, nil) }
+        guard let held = approved.authorizationDetails else {
+            throw .invalidAuthorizationDetails(
+                "the authorization code holds no authorization_details; a token request may only narrow the approved ones (RFC 9396 §6.1)"
+            )
+        }
+        return (approvedAudience, audience, try context.authorizationDetails.narrow(requested, within: held))
+    }
+
+    typealias Narrowing = (approvedAudience: [String], audience: [String], details: [JSONValue]?)
+
+    /// The tokens a code's approval yields: the access token as the request narrows it (``narrowing(_:by:_:)``), the
+    /// refresh token for everything approved (RFC 8707 §2.2, RFC 9396 §7).
+    private func tokens(
+        for record: AuthorizationCodeRecord,
+        _ approved: ApprovedAuthorization,
+        narrowed: Narrowing,
+        _ request: AccessRequest,
+        _ client: AuthenticatedClient,
+        _ key: ProvenKey?,
+        _ context: GrantContext
+    ) async throws -> (issuance: TokenIssuance, response: TokenResponse) {
+        let (approvedAudience, audience) = (narrowed.approvedAudience, narrowed.audience)
         // The person approved this scope; policy is asked again as the code is redeemed, so an
         // owner's forbid added since then takes the scope out (the response names what is granted). A scope or a rich
         // authorization type taken from the client since then is not issued either, as at a refresh (review round 13,
@@ -104,7 +144,11 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         )
         grant.confirmation = key?.confirmation
         grant.refreshTokenBinding = key?.jkt
-        grant.authorizationDetails = approved.authorizationDetails
+        // A token that keeps the scope keeps the approved Cedar entries of each type it leaves out (review round 10, H8).
+        grant.authorizationDetails =
+            narrowed.details.map { CedarGrantCarry.carry(from: approved.authorizationDetails, into: $0, keepsScope: !scope.isEmpty) }
+            ?? approved.authorizationDetails
+        grant.refreshAuthorizationDetails = approved.authorizationDetails
         grant.parent = approved.consentID.map { TokenParent(.consent, $0) }
         var minted = try await context.issuer.mint(grant)
         minted.issuance.refreshToken?.audience = approvedAudience
