@@ -96,11 +96,16 @@ public func buildApplication(
             throw ConfigurationError(field: "gnap", error.message)
         }
         for user in configuration.users {
-            try await people.ensureUser(
-                username: user.username,
-                password: user.password,
-                passwordHash: user.passwordHash,
-                displayName: user.displayName
+            guard
+                let removed = try await people.ensureUser(
+                    username: user.username,
+                    password: user.password,
+                    passwordHash: user.passwordHash,
+                    displayName: user.displayName
+                )
+            else { continue }
+            logger.warning(
+                "users: '\(user.username)' is not re-created: `tessera users remove` removed this person on \(ISO8601DateFormatter().string(from: removed)). Delete the entry from the config file, or give the name to a new person knowingly with `tessera users add \(user.username) --force`"
             )
         }
         let clashes = try await database.partyNameClashes()

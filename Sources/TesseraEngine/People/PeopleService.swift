@@ -51,11 +51,17 @@ public struct PeopleService: Sendable {
     /// newcomer for the person removed (J8). Changing an existing user's password is not a reuse.
     /// - Throws: ``UserDefinitionError`` naming when the person was removed.
     public func refuseRemovedName(_ username: String) async throws {
-        guard try await store.user(username: username) == nil, let removed = try await store.removedAt(username: username) else { return }
+        guard let removed = try await vacatedAt(username) else { return }
         throw UserDefinitionError(
             "a user named '\(username)' was removed on \(ISO8601DateFormatter().string(from: removed)); clients know people by this name (`sub`), "
                 + "so a new person given it would be taken for the one removed: choose another name, or pass --force"
         )
+    }
+
+    /// When the person who had this username was removed, if nobody holds the name now (J8).
+    private func vacatedAt(_ username: String) async throws -> Date? {
+        guard try await store.user(username: username) == nil else { return nil }
+        return try await store.removedAt(username: username)
     }
 
     /// A user whose password hash was made elsewhere (config file `password_hash`).
@@ -74,14 +80,19 @@ public struct PeopleService: Sendable {
 
     /// A configured user (`users:` in the config file): a ready hash is stored as it is; a password is
     /// hashed, unless the stored hash already matches it and the display name is unchanged (start-up
-    /// skips the slow KDF for users it already has).
+    /// skips the slow KDF for users it already has). A name removed with `tessera users remove` and not given out
+    /// again since (`tessera users add --force`) is left removed: the file would otherwise hand the removed person's
+    /// `sub` to whoever signs in with its password at every start (OpenID Connect Core §2, J8).
     /// - Parameters:
     ///   - username: the sign-in name.
     ///   - password: the plaintext password, when the file gives one.
     ///   - passwordHash: a `pbkdf2-sha256$…` hash, when the file gives one (it wins over `password`).
     ///   - displayName: how the pages greet the person.
+    /// - Returns: when the person was removed, if the name was left removed; `nil` when the user is stored.
     /// - Throws: ``UserDefinitionError`` for a bad name, password or hash; store failures.
-    public func ensureUser(username: String, password: String?, passwordHash: String?, displayName: String?) async throws {
+    @discardableResult
+    public func ensureUser(username: String, password: String?, passwordHash: String?, displayName: String?) async throws -> Date? {
+        if let removed = try await vacatedAt(username) { return removed }
         if let passwordHash {
             try await addUser(username: username, passwordHash: passwordHash, displayName: displayName)
         } else if let password {
@@ -90,10 +101,11 @@ public struct PeopleService: Sendable {
                 if stored.displayName != displayName {
                     try await addUser(username: username, passwordHash: stored.passwordHash, displayName: displayName)
                 }
-                return
+                return nil
             }
             try await addUser(username: username, password: password, displayName: displayName)
         }
+        return nil
     }
 
     /// The user if `password` is theirs.
