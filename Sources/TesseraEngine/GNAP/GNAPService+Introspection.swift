@@ -26,13 +26,7 @@ extension GNAPService {
         try await proofs.verify(presented, key: server.key, errorCode: .invalidResourceServer)
 
         // The one decision point (docs/policy.md): by default an RS registered for one of the token's audiences.
-        let party = AccessQuestion.Party(
-            id: server.id,
-            door: .gnap,
-            registered: true,
-            scopes: [],
-            introspectionAudiences: Set(server.audiences)
-        )
+        let party = Self.introspector(server)
         guard let entry = try await ledger.entry(for: request.accessToken), entry.active,
             decisions.decide(
                 IntrospectionQuestion(
@@ -60,6 +54,11 @@ extension GNAPService {
             iss: endpoints.grant,
             instanceID: entry.holder.instanceID
         )
+    }
+
+    /// A registered resource server as the decision point sees it introspecting (RFC 9767 §3.3).
+    static func introspector(_ server: GNAPConfiguration.ResourceServer) -> AccessQuestion.Party {
+        AccessQuestion.Party(id: server.id, door: .gnap, registered: true, scopes: [], introspectionAudiences: server.audiences)
     }
 
     /// Whether granted rights cover every needed one: references by equality; objects by `type`, with

@@ -34,7 +34,8 @@ extension GNAPService {
         for right in request.access where right.typeOrReference.isEmpty {
             throw GNAPError(.invalidRequest, "an access right has an empty type or reference")
         }
-        _ = try Self.meant(request.access, for: server, code: .invalidAccess)
+        let meant = try Self.meant(request.access, for: server, code: .invalidAccess)
+        if request.tokenIntrospectionRequired == true { try requireIntrospectable(meant, by: server) }
         let supportedFormats = resourceServerDiscovery.tokenFormatsSupported ?? []
         if let formats = request.tokenFormatsSupported, Set(formats).isDisjoint(with: supportedFormats) {
             throw GNAPError(
@@ -57,6 +58,29 @@ extension GNAPService {
             resourceReference: stored.reference,
             instanceID: server.id,
             introspectionEndpoint: endpoints.introspection
+        )
+    }
+
+    /// RFC 9767 §3.4: "If the AS cannot offer introspection to this RS, it MUST return an error". Every token this AS
+    /// issues is introspectable at its introspection endpoint; whether this RS may introspect one is the decision point's
+    /// (``introspect(_:)`` asks it), so it is asked about the token the set alone yields: the set's `locations` as its
+    /// audience (this AS's own when it names none, as for references only), its references as its rights.
+    /// - Throws: ``GNAPError`` `invalid_access` (§3.5) when the answer is no.
+    func requireIntrospectable(_ rights: [GNAPAccessRight], by server: GNAPConfiguration.ResourceServer) throws(GNAPError) {
+        let locations = rights.flatMap { right -> [String] in if case .object(let object) = right { object.locations ?? [] } else { [] } }
+        let audience = locations.isEmpty ? [issuerID] : ResourceCheck.unique(locations)
+        let question = IntrospectionQuestion(
+            party: Self.introspector(server),
+            scopes: rights.compactMap { right in if case .reference(let reference) = right { reference } else { nil } },
+            audiences: audience,
+            tokenType: "access_token",
+            holder: nil,
+            user: nil
+        )
+        guard decisions.decide(question).verdict != .permitted else { return }
+        throw GNAPError(
+            .invalidAccess,
+            "token_introspection_required: resource server '\(server.id.prefix(64))' could not introspect the tokens for this set, whose audience would be \(audience.joined(separator: ", ").prefix(512)); register access objects, which take the resource server's own locations (RFC 9767 §3.4)"
         )
     }
 
