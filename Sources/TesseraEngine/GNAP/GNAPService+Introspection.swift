@@ -16,7 +16,8 @@ extension GNAPService {
     /// Token introspection for a registered resource server (RFC 9767 §3.3). The RS proves its own
     /// key; a token is active only if ours, unrevoked, unexpired, bound with the stated proof method,
     /// meant for this RS, and sufficient for the `access` asked about. Continuation and management
-    /// tokens are never active here (RFC 9767 §2.1.14).
+    /// tokens are never active here (RFC 9767 §2.1.14). The `access` answered, and judged, is the rights meant for
+    /// this RS: another RS's are neither shown nor confirmed (§3.3 "MAY be filtered", §6.8).
     ///
     /// OAuth tokens answer as GNAP ones do (issue 19): `access` is their scope tokens as references and
     /// their `authorization_details` as objects; a DPoP-bound one's `key` is its `jkt` as a key reference, proof `dpop`.
@@ -40,7 +41,12 @@ extension GNAPService {
             ).verdict == .permitted
         else { return .inactive }
         if let proof = request.proof, proof != entry.binding.proofMethod { return .inactive }
-        let access = entry.gnapAccess
+        // RFC 9767 §3.3, §6.8: the rights meant for this RS, those of another RS's `locations` neither shown nor
+        // answered about; a right naming no location (every reference) is meant for every audience of the token.
+        let access = entry.gnapAccess.filter { right in
+            guard case .object(let object) = right, let locations = object.locations else { return true }
+            return locations.contains(where: server.audiences.contains)
+        }
         if let needed = request.access, !Self.covers(access, needed) { return .inactive }
         return GNAPIntrospectionResponse(
             active: true,
