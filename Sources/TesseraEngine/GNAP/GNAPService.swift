@@ -200,7 +200,6 @@ public struct GNAPService: Sendable {
                         throw GNAPError(.invalidRequest, "location '\(other.prefix(100))' \(ResourceURI.rule)")
                     }
                 }
-                try checkCedarRights(token.access, instance: instance)
                 let flags = token.flags ?? []
                 guard Set(flags).count == flags.count else { throw GNAPError(.invalidFlag, "a flag appears twice (RFC 9635 §2.1.1)") }
                 for flag in flags where flag != "bearer" {
