@@ -24,7 +24,7 @@ struct GNAPRequestCommand: AsyncParsableCommand {
             that the AS's TLS certificate is checked against (e.g. a self-signed one).
 
             With --poll, a pending grant is polled (honouring the server's wait) until it is approved, for example \
-            with `tessera gnap approve GRANT_ID --subject USER`.
+            with `tessera gnap approve GRANT_ID --subject USER --digest DIGEST` (the digest `tessera gnap grants` lists).
             """
     )
 
@@ -134,7 +134,9 @@ struct GNAPRequestCommand: AsyncParsableCommand {
                 grant = try await client.awaitApproval(grant, requested: tokens, maximumPolls: maxPolls) { pending in
                     let id = pending.continuation.map { Self.grantID(from: $0.uri) } ?? "-"
                     let wait = pending.continuation.map { "\($0.wait.components.seconds)s" } ?? "-"
-                    printError("pending: grant \(id); approve with `tessera gnap approve \(id) --subject USER`; polling in \(wait)")
+                    printError(
+                        "pending: grant \(id); approve with `tessera gnap approve \(id) --subject USER --digest …` (`tessera gnap grants` lists the digest); polling in \(wait)"
+                    )
                 }
                 printJSON(grant.response)
             } else if grant.isPending, let continuation = grant.continuation {

@@ -152,10 +152,7 @@ import Testing
             }
 
             let grantID = URL(string: newest.uri)?.lastPathComponent ?? ""
-            let (status, _) = try await TesseraProcess.run([
-                "gnap", "approve", grantID, "--subject", "alice", "--data-dir", server.directory.path,
-            ])
-            #expect(status == 0)
+            #expect(try await Self.approveAsListed(grantID, subject: "alice", ["--data-dir", server.directory.path]) == 0)
             let approved = try await gnap.awaitApproval(stillPending, requested: requested, maximumPolls: 3)
             let token = try #require(approved.tokens.first)
             #expect(try Self.claims(token.value)["sub"] as? String == "alice")
@@ -177,16 +174,20 @@ import Testing
             )
             defer { request.terminate() }
             var grantID: String?
+            var digest: String?
             for _ in 0..<100 where grantID == nil {
                 let (_, listing) = try await TesseraProcess.run([
                     "gnap", "grants", "--state", "pending", "--data-dir", server.directory.path,
                 ])
-                // One line per grant: ID<TAB>state<TAB>…; "no grants" when there is none yet.
+                // One line per grant: ID<TAB>state<TAB>…<TAB>digest=…; "no grants" when there is none yet.
                 grantID = listing.split(separator: "\n").first { $0.contains("\tpending\t") }?.split(separator: "\t").first.map(String.init)
+                digest = grantID.flatMap { Self.listedDigest(listing, of: $0) }
                 if grantID == nil { try await Task.sleep(for: .milliseconds(100)) }
             }
             let id = try #require(grantID)
-            let (status, _) = try await TesseraProcess.run(["gnap", "approve", id, "--subject", "bob", "--data-dir", server.directory.path])
+            let (status, _) = try await TesseraProcess.run([
+                "gnap", "approve", id, "--subject", "bob", "--digest", try #require(digest), "--data-dir", server.directory.path,
+            ])
             #expect(status == 0)
             let (requestStatus, printed) = try await request.completion(within: .seconds(120))
             #expect(requestStatus == 0)

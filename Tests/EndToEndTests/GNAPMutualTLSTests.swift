@@ -1,4 +1,5 @@
 // swift-format-ignore-file: NeverForceUnwrap, NeverUseForceTry
+
 // Fixtures unwrap literals they were written with, as swift-format already allows in XCTest files.
 import AsyncHTTPClient
 import Foundation
@@ -14,6 +15,7 @@ import TesseraProtocol
 import TesseraResource
 import TesseraResourceHummingbird
 import TesseraServer
+import TesseraStorage
 import TesseraTesting
 import Testing
 
@@ -303,7 +305,10 @@ import Testing
             let pending = try await gnap.requestGrant(request)
             #expect(pending.isPending)
             let grantID = try #require(pending.continuation?.uri.split(separator: "/").last.map(String.init))
-            #expect(try await fixture.engine.gnap.decide(grantID: grantID, approve: true, subject: "alice"))
+            // Out of band, as `tessera gnap approve --digest` names the request `tessera gnap grants` listed.
+            let listed = try #require(try await fixture.engine.gnap.grants(state: .pending).first { $0.id == grantID })
+            let digest = try GNAPService.consentDigest(ofStored: listed.request)
+            #expect(try await fixture.engine.gnap.decide(grantID: grantID, approve: true, subject: "alice", digest: digest))
             let approved = try await gnap.awaitApproval(pending, maximumPolls: 3)
             let token = try #require(approved.tokens.first)
             #expect(

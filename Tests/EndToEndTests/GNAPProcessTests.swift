@@ -65,8 +65,9 @@ import Testing
         #expect(listStatus == 0)
         let grantID = try #require(listing.split(separator: "\t").first.map(String.init))
         #expect(listing.contains("photo-api[read]"))
+        let digest = try #require(GNAPClientEndToEndTests.listedDigest(listing, of: grantID), "\(listing)")
         let (approveStatus, _) = try await TesseraProcess.run([
-            "gnap", "approve", grantID, "--subject", "alice", "--data-dir", directory.path,
+            "gnap", "approve", grantID, "--subject", "alice", "--digest", digest, "--data-dir", directory.path,
         ])
         #expect(approveStatus == 0)
 

@@ -133,8 +133,7 @@ extension GNAPClientEndToEndTests {
             #expect(removed == 0)
             #expect(!(try await resourceServer(server).introspect(token: issued.value, proof: "httpsig").active))
             // Approved after the removal, it still yields nothing: a removed party's grants do not continue.
-            let (approved, _) = try await TesseraProcess.run(["gnap", "approve", grantID, "--subject", "bob"] + data)
-            #expect(approved == 0)
+            #expect(try await GNAPClientEndToEndTests.approveAsListed(grantID, subject: "bob", data) == 0)
             do {
                 _ = try await instance.continueGrant(continuation)
                 Issue.record("a removed instance's grant must not continue")

@@ -62,7 +62,10 @@ extension PostgresServeTests {
         let (listStatus, listing) = try await TesseraProcess.run(["gnap", "grants", "--state", "pending", "--database", database])
         #expect(listStatus == 0)
         let grantID = try #require(listing.split(separator: "\t").first.map(String.init))
-        let (approveStatus, _) = try await TesseraProcess.run(["gnap", "approve", grantID, "--subject", "alice", "--database", database])
+        let digest = try #require(GNAPClientEndToEndTests.listedDigest(listing, of: grantID), "\(listing)")
+        let (approveStatus, _) = try await TesseraProcess.run([
+            "gnap", "approve", grantID, "--subject", "alice", "--digest", digest, "--database", database,
+        ])
         #expect(approveStatus == 0)
 
         // Continued on B: the token comes from the grant A began.

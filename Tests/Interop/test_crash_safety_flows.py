@@ -282,8 +282,16 @@ gnap:
                 poll_pending(grant.client, grant)
             if grant in out_of_band:
                 grant_id = grant.continue_uri.rstrip("/").rsplit("/", 1)[1]
+                # The approval names the request as listed (its digest), as the consent page's form does.
+                listing = subprocess.run(
+                    [server.binary(), "gnap", "grants", "--state", "pending", "--data-dir", server.directory],
+                    capture_output=True, text=True, timeout=60, check=True,
+                ).stdout
+                line = next(line for line in listing.splitlines() if line.startswith(grant_id + "\t"))
+                digest = next(field for field in line.split("\t") if field.startswith("digest="))[len("digest="):]
                 approved_by_cli = subprocess.run(
-                    [server.binary(), "gnap", "approve", "--config", str(server.config), "--data-dir", server.directory, grant_id, "--subject", ALICE[0]],
+                    [server.binary(), "gnap", "approve", "--config", str(server.config), "--data-dir", server.directory, grant_id,
+                     "--subject", ALICE[0], "--digest", digest],
                     capture_output=True, text=True, timeout=60,
                 )
                 assert approved_by_cli.returncode == 0, approved_by_cli.stderr

@@ -10,8 +10,9 @@ import TesseraStorage
 import TesseraTesting
 import Testing
 
-/// The GNAP store as opened, except that the first time a grant is about to be finalized, an armed step runs first:
-/// another request lands between the finalizing request's read of the grant and its write, every time.
+/// The GNAP store as opened, except that the first time a grant is about to be finalized or decided out of band, an armed
+/// step runs first: another request lands between the finalizing (or deciding) request's read of the grant and its write,
+/// every time.
 struct RacingGNAPStore: GNAPStore {
     /// The step to run once, before the next finalizing write.
     final class Step: Sendable {
@@ -59,8 +60,9 @@ struct RacingGNAPStore: GNAPStore {
             revoking: revoking
         )
     }
-    func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
-        try await inner.decide(grantID: grantID, approve: approve, subject: subject, at: now)
+    func decide(grantID: String, approve: Bool, subject: String?, expectedRequest: String?, at now: Date) async throws -> Bool {
+        try await step.runOnce()
+        return try await inner.decide(grantID: grantID, approve: approve, subject: subject, expectedRequest: expectedRequest, at: now)
     }
     func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord] { try await inner.grants(state: state) }
     func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord] {

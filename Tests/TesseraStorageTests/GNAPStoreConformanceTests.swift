@@ -67,12 +67,12 @@ import Testing
     func aDecisionMadeMeanwhileIsNotOverwritten(_ backend: StoreBackend) async throws {
         try await backend.withStores { stores in
             try await stores.gnap.createGrant(Self.grant("g2"), issued: [])
-            #expect(try await stores.gnap.decide(grantID: "g2", approve: true, subject: "alice", at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "g2", approve: true, subject: "alice", expectedRequest: nil, at: Self.now))
             let stalePoll = Self.grant("g2", state: .pending, continuation: "c2")
             #expect(try await !stores.gnap.updateGrant(stalePoll, expectedContinuationHash: "c1", expectedState: .pending, issued: []))
             let stored = try #require(try await stores.gnap.grant(id: "g2"))
             #expect(stored.state == .approved && stored.subject == "alice" && stored.continuationHash == "c1")
-            #expect(try await !stores.gnap.decide(grantID: "g2", approve: false, subject: nil, at: Self.now))
+            #expect(try await !stores.gnap.decide(grantID: "g2", approve: false, subject: nil, expectedRequest: nil, at: Self.now))
         }
     }
 
@@ -121,7 +121,7 @@ import Testing
             carried.authenticatedAt = signedIn
             try await stores.gnap.createGrant(carried, issued: [])
             #expect(try await stores.gnap.grant(id: "s2")?.authenticatedAt == signedIn)
-            #expect(try await stores.gnap.decide(grantID: "s2", approve: true, subject: "bob", at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "s2", approve: true, subject: "bob", expectedRequest: nil, at: Self.now))
             let outOfBand = try #require(try await stores.gnap.grant(id: "s2"))
             #expect(outOfBand.subject == "bob" && outOfBand.authenticatedAt == nil)
         }
@@ -153,10 +153,10 @@ import Testing
             #expect(try await stores.gnap.grant(id: "t1")?.approvedAt == decidedAt, "a continuation is no new approval")
 
             try await stores.gnap.createGrant(Self.grant("t2"), issued: [])
-            #expect(try await stores.gnap.decide(grantID: "t2", approve: true, subject: "bob", at: decidedAt))
+            #expect(try await stores.gnap.decide(grantID: "t2", approve: true, subject: "bob", expectedRequest: nil, at: decidedAt))
             #expect(try await stores.gnap.grant(id: "t2")?.approvedAt == decidedAt)
             try await stores.gnap.createGrant(Self.grant("t3"), issued: [])
-            #expect(try await stores.gnap.decide(grantID: "t3", approve: false, subject: nil, at: decidedAt))
+            #expect(try await stores.gnap.decide(grantID: "t3", approve: false, subject: nil, expectedRequest: nil, at: decidedAt))
             #expect(try await stores.gnap.grant(id: "t3")?.approvedAt == nil)
         }
     }
@@ -170,9 +170,9 @@ import Testing
                 grant.createdAt = Self.now.addingTimeInterval(offset)
                 try await stores.gnap.createGrant(grant, issued: [])
             }
-            #expect(try await stores.gnap.decide(grantID: "a1", approve: true, subject: "alice", at: Self.now))
-            #expect(try await stores.gnap.decide(grantID: "a2", approve: true, subject: "alice", at: Self.now))
-            #expect(try await stores.gnap.decide(grantID: "b1", approve: true, subject: "bob", at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "a1", approve: true, subject: "alice", expectedRequest: nil, at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "a2", approve: true, subject: "alice", expectedRequest: nil, at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "b1", approve: true, subject: "bob", expectedRequest: nil, at: Self.now))
             #expect(try await stores.gnap.grants(subject: "alice", state: .approved).map(\.id) == ["a2", "a1"])
             #expect(try await stores.gnap.grants(subject: "bob", state: .approved).map(\.id) == ["b1"])
             #expect(try await stores.gnap.grants(subject: "alice", state: .pending).isEmpty)
@@ -182,6 +182,31 @@ import Testing
             finalized.continuationHash = nil
             #expect(try await stores.gnap.updateGrant(finalized, expectedContinuationHash: "c-a1", expectedState: .approved, issued: []))
             #expect(try await stores.gnap.grants(subject: "alice", state: .approved).map(\.id) == ["a2"])
+        }
+    }
+
+    /// Review round 13, L3: an out-of-band approval is written only while the grant's request is the one approved
+    /// (compare-and-swap), on both backends; a denial (no expected request) is written whatever it asks.
+    @Test(arguments: StoreBackend.allCases)
+    func anApprovalIsWrittenOnlyForTheRequestItNames(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            var modified = Self.grant("r1")
+            modified.request = #"{"access_token":{"access":["admin"]}}"#
+            try await stores.gnap.createGrant(modified, issued: [])
+            #expect(try await !stores.gnap.decide(grantID: "r1", approve: true, subject: "alice", expectedRequest: "{}", at: Self.now))
+            #expect(try await stores.gnap.grant(id: "r1")?.state == .pending)
+            #expect(
+                try await stores.gnap.decide(
+                    grantID: "r1",
+                    approve: true,
+                    subject: "alice",
+                    expectedRequest: modified.request,
+                    at: Self.now
+                )
+            )
+            #expect(try await stores.gnap.grant(id: "r1")?.state == .approved)
+            try await stores.gnap.createGrant(Self.grant("r2"), issued: [])
+            #expect(try await stores.gnap.decide(grantID: "r2", approve: false, subject: nil, expectedRequest: nil, at: Self.now))
         }
     }
 }

@@ -262,7 +262,7 @@ import Testing
             let deny = GNAPInteractionDecision(approve: false, subject: "alice", narrowedRequest: nil, interactRefHash: "r2")
             #expect(try await !stores.interactions.decide(interactionID: "i2", deny, at: Self.now.addingTimeInterval(11)), "expired")
             // An operator decided out of band first: the interaction must not decide again.
-            #expect(try await stores.gnap.decide(grantID: "g2", approve: true, subject: "op", at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "g2", approve: true, subject: "op", expectedRequest: nil, at: Self.now))
             #expect(try await !stores.interactions.decide(interactionID: "i2", deny, at: Self.now))
             #expect(try await stores.interactions.interaction(id: "i2")?.state == .waiting)
             #expect(try await stores.gnap.grant(id: "g2")?.state == .approved)

@@ -137,15 +137,15 @@ import Testing
             (waiting.state, waiting.continuationHash) = (.pending, "c3")
             #expect(try await stores.gnap.updateGrant(waiting, expectedContinuationHash: "c2", expectedState: .approved, issued: []))
             #expect(try await Self.active(stores, ["st2"]) == ["st2"])
-            #expect(try await stores.gnap.decide(grantID: "sg1", approve: true, subject: "bob", at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "sg1", approve: true, subject: "bob", expectedRequest: nil, at: Self.now))
             #expect(try await Self.active(stores, ["st2", "st3"]) == ["st3"])
 
             // Approved again by the same person: her token stays; denied: every token ends.
             try await stores.gnap.createGrant(GNAPStoreConformanceTests.grant("sg3"), issued: [issued("st4", "sm4", "sg3", "alice")])
-            #expect(try await stores.gnap.decide(grantID: "sg3", approve: true, subject: "alice", at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "sg3", approve: true, subject: "alice", expectedRequest: nil, at: Self.now))
             #expect(try await Self.active(stores, ["st4"]) == ["st4"])
             try await stores.gnap.createGrant(GNAPStoreConformanceTests.grant("sg4"), issued: [issued("st5", "sm5", "sg4", "alice")])
-            #expect(try await stores.gnap.decide(grantID: "sg4", approve: false, subject: nil, at: Self.now))
+            #expect(try await stores.gnap.decide(grantID: "sg4", approve: false, subject: nil, expectedRequest: nil, at: Self.now))
             #expect(try await Self.active(stores, ["st5", "st3"]) == ["st3"])
         }
     }

@@ -169,12 +169,13 @@ public struct AuthorizationDetailsProcessor: Sendable {
     /// syntax, templates, emptiness, size and schema. ``grant(_:to:)`` repeats them and decides.
     /// - Parameters:
     ///   - requested: the entries asked for.
-    ///   - clientID: the client, for types restricted to some clients.
+    ///   - clientID: the client, for types restricted to some clients: always named, so a restricted type is refused
+    ///     to a party no `clients` list can name (an unregistered GNAP key), never waved through (review round 13, L9).
     ///   - label: how the door names entry `i` in a refusal.
     /// - Throws: ``OAuthError`` `invalid_authorization_details` naming the entry.
     public func check(
         _ requested: [JSONValue],
-        clientID: String?,
+        clientID: String,
         label: (Int) -> String = AuthorizationDetailsProcessor.label
     ) throws(OAuthError) {
         try Self.checkShape(requested)
@@ -183,7 +184,7 @@ public struct AuthorizationDetailsProcessor: Sendable {
             guard case .object(let members) = entry, let typeName = members["type"]?.stringValue else { continue }
             let printable = FormParameters.printableValue(typeName)
             guard let type = types[typeName] else { throw .invalidAuthorizationDetails("\(label): unknown type '\(printable)'") }
-            if let clientID, let clients = type.clients, !clients.contains(clientID) {
+            if let clients = type.clients, !clients.contains(clientID) {
                 throw .invalidAuthorizationDetails("\(label): this client may not request type '\(printable)'")
             }
             try checkMembers(members, of: type, label: label)

@@ -128,7 +128,7 @@ extension GNAPService {
             if let interact = patch.interact { request.interact = interact }
             try validate(request, instance: try await registeredInstance(grant.instanceID))
             try validateInteract(patch.interact)
-            request = try await expandRegisteredReferences(in: request)
+            request = try await expandRegisteredReferences(in: request, for: client)
             interaction = try await modify(&grant, to: &request, approved: approved, patch: patch, client: client, at: current)
         } else if spending == nil {
             if current < grant.continueAfter { throw GNAPError(.tooFast, "continued before 'wait' elapsed (RFC 9635 §5)") }

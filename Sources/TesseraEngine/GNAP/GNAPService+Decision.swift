@@ -62,7 +62,8 @@ extension GNAPService {
     /// the rights or at the approving person, refuses the tokens. A grant the client was approved for itself must
     /// still be approved the same way, `Action::"token"` with its current registration (`allowed_access`): that it
     /// would now wait for a person is a refusal too, for there is nobody whose approval it stands on (review round
-    /// 11, J6: narrowing `allowed_access` did not reach approved grants).
+    /// 11, J6: narrowing `allowed_access` did not reach approved grants). The rights' rich authorization types are
+    /// checked first, as configured now (``typeRefusal(_:client:)``, round 13, L9).
     ///
     /// - Parameters:
     ///   - asked: the grant request as it stands.
@@ -70,6 +71,7 @@ extension GNAPService {
     ///   - person: who approved, `nil` when the client was approved for itself.
     /// - Returns: the refusal (`request_denied`), or `nil` when the approval still holds.
     func redecide(_ asked: AccessRequest, client: ClientIdentity, approvedBy person: String?) -> Refusal? {
+        if let refusal = typeRefusal(asked.rights.access, client: client) { return refusal }
         switch decide(asked, client: client) {
         case .refused(let refusal): return refusal
         case .pending where person == nil:

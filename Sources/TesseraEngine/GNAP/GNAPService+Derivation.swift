@@ -54,6 +54,8 @@ extension GNAPService {
             throw GNAPError(.invalidRequest, "a derived token request needs access_token (RFC 9767 §4)")
         }
         try validate(request, instance: party.instance)
+        // The types the resource server may hold, as a token exchange checks the receiving client's (round 13, L9).
+        for token in request.accessToken?.requests ?? [] { try checkTypedRights(token.access, clientID: party.id) }
         var stored = request
         stored.client = nil
         stored.existingAccessToken = nil

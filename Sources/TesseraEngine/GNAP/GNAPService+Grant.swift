@@ -101,7 +101,8 @@ extension GNAPService {
         }
         try validate(request, instance: instance)
         try validateInteract(request.interact)
-        var stored = try await expandRegisteredReferences(in: request)
+        let identity = Self.identity(instance: instance, thumbprint: thumbprint, proof: key.proof.method)
+        var stored = try await expandRegisteredReferences(in: request, for: identity)
         stored.client = nil
         let continuation = TokenIssuer.randomIdentifier()
         var display: GNAPDisplay?
@@ -110,7 +111,7 @@ extension GNAPService {
         asked.gnap?.nonces = nonces
         return Asked(
             request: asked,
-            client: Self.identity(instance: instance, thumbprint: thumbprint, proof: key.proof.method),
+            client: identity,
             continuation: continuation,
             display: display
         )

@@ -185,6 +185,15 @@ extension GNAPService {
         return Base64URL.encode(SHA256.hash(data: Data(shown.utf8)))
     }
 
+    /// ``consentDigest(of:)`` of a grant's stored request: what `tessera gnap grants` lists and an out-of-band approval
+    /// names (``decide(grantID:approve:subject:digest:)``).
+    /// - Parameter request: the grant record's `request`.
+    /// - Returns: the digest.
+    /// - Throws: ``GNAPError`` for a request that does not decode.
+    public static func consentDigest(ofStored request: String) throws -> String {
+        try consentDigest(of: decode(GNAPGrantRequest.self, from: Array(request.utf8)))
+    }
+
     /// The interaction behind an interaction URL, checked for the signed-in `username`.
     public func interaction(id: String, for username: String) async throws -> InteractionView {
         guard PresentedIdentifier.isCanonical(id, as: .serverIdentifier),

@@ -86,8 +86,10 @@ extension GNAPService {
 
     /// Replaces references to registered resource sets in a grant request by the rights they stand
     /// for, meant for the RS that registered them as it is registered now (``meant(_:for:code:)``).
-    /// A reference whose RS is no longer registered is refused. Other references are left as they are.
-    func expandRegisteredReferences(in request: GNAPGrantRequest) async throws -> GNAPGrantRequest {
+    /// A reference whose RS is no longer registered is refused. Other references are left as they are. The rights
+    /// as expanded are then checked against the rich authorization types for `client` (``checkTypedRights(_:clientID:)``):
+    /// a registered set holds no type its user may not request.
+    func expandRegisteredReferences(in request: GNAPGrantRequest, for client: ClientIdentity) async throws -> GNAPGrantRequest {
         guard let tokens = request.accessToken else { return request }
         var expanded: [GNAPTokenRequest] = []
         for var token in tokens.requests {
@@ -105,6 +107,7 @@ extension GNAPService {
                 }
                 rights += try Self.meant(registered, for: server, code: .invalidRequest)
             }
+            try checkTypedRights(rights, clientID: client.id)
             token.access = rights
             expanded.append(token)
         }

@@ -258,6 +258,8 @@ extension GNAPService {
             )
         }
         let parent = try await derivedParent(ofTokenJTI: record.jti)
+        // Every token, a person's, the instance's own or a derived one, holds only the types its client may now hold.
+        if let refusal = typeRefusal(token.access, client: client) { return .denied(refusal) }
         // A token of an instance's own grant is renewed only as the instance may now hold it (review round 11, J6):
         // `bearer` while `allow_bearer` holds, and, approved for itself, while its own policy still approves it.
         if parent == nil {

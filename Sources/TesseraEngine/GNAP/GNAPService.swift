@@ -69,19 +69,41 @@ public struct GNAPService: Sendable {
 
     // MARK: - Out-of-band decisions
 
-    /// A resource owner approves (as `subject`) or denies a pending grant — the party authorizing
-    /// access need not be the party operating the client (RFC 9635 §1.4). An approval is checked as the
-    /// consent page checks one (``approvalRefusal(_:client:by:)``).
+    /// A resource owner approves (as `subject`) or denies a pending grant out of band (`tessera gnap approve`) — the
+    /// party authorizing access need not be the party operating the client (RFC 9635 §1.4). An approval is checked as
+    /// the consent page checks one (``approvalRefusal(_:client:by:)``), and, as the page's form does, names the request
+    /// it approves by its ``consentDigest(of:)`` (the digest `tessera gnap grants` lists): it is written only while the
+    /// grant still asks exactly that (the store's compare-and-swap on the request), so a client that modifies its
+    /// pending grant (§5.3) between the listing and the approval has nothing approved (review round 13, L3). A denial
+    /// names no digest: denying what the grant now asks takes nothing from anyone.
+    /// - Parameters:
+    ///   - grantID: the grant.
+    ///   - approve: approve, or deny.
+    ///   - subject: who approves: the tokens' subject.
+    ///   - digest: the ``consentDigest(ofStored:)`` of the request as the approver saw it; an approval without it is refused.
     /// - Returns: `false` when the grant does not exist, is not pending or has expired.
-    /// - Throws: ``GNAPError`` `request_denied` when `subject` may not approve it.
-    public func decide(grantID: String, approve: Bool, subject: String?) async throws -> Bool {
+    /// - Throws: ``GNAPError`` `request_denied` when `subject` may not approve it, or the grant does not ask what `digest` names.
+    public func decide(grantID: String, approve: Bool, subject: String?, digest: String?) async throws -> Bool {
         guard let grant = try await stores.gnap.grant(id: grantID), grant.state == .pending, now() < grant.expiresAt else { return false }
-        if approve, let subject {
+        let changed = GNAPError(.requestDenied, "the grant does not ask for the request this digest names: it was modified (RFC 9635 §5.3)")
+        var expected: String?
+        if approve {
+            guard let subject else { throw GNAPError(.requestDenied, "an approval names its subject") }
+            guard let digest else { throw GNAPError(.requestDenied, "an approval names the digest of the request it approves") }
+            guard ConstantTime.equals(Array(digest.utf8), Array(try Self.consentDigest(ofStored: grant.request).utf8)) else {
+                throw changed
+            }
             let request = try Self.decode(GNAPGrantRequest.self, from: Array(grant.request.utf8))
             let client = Self.identity(instance: try await registeredInstance(grant.instanceID), thumbprint: grant.keyThumbprint)
             if let refusal = approvalRefusal(request, client: client, by: subject) { throw GNAPError(.requestDenied, refusal.description) }
+            expected = grant.request
         }
-        return try await stores.gnap.decide(grantID: grantID, approve: approve, subject: subject, at: now())
+        if try await stores.gnap.decide(grantID: grantID, approve: approve, subject: subject, expectedRequest: expected, at: now()) {
+            return true
+        }
+        // Modified between this read and the write: still pending, with another request.
+        guard expected != nil, try await stores.gnap.grant(id: grantID)?.state == .pending else { return false }
+        throw changed
     }
 
     /// Grants, optionally in one state, for operators.
@@ -200,7 +222,6 @@ public struct GNAPService: Sendable {
                         throw GNAPError(.invalidRequest, "location '\(other.prefix(100))' \(ResourceURI.rule)")
                     }
                 }
-                try checkCedarRights(token.access, instance: instance)
                 let flags = token.flags ?? []
                 guard Set(flags).count == flags.count else { throw GNAPError(.invalidFlag, "a flag appears twice (RFC 9635 §2.1.1)") }
                 for flag in flags where flag != "bearer" {

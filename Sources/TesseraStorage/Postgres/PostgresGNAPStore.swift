@@ -101,7 +101,7 @@ struct PostgresGNAPStore: GNAPStore {
         )
     }
 
-    func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
+    func decide(grantID: String, approve: Bool, subject: String?, expectedRequest: String?, at now: Date) async throws -> Bool {
         let (state, millis) = (approve ? "approved" : "denied", now.millis)
         let approvedAt = approve ? millis : nil
         let logger = database.logger
@@ -110,7 +110,8 @@ struct PostgresGNAPStore: GNAPStore {
                 """
                 UPDATE gnap_grants SET state = \(state), subject = \(subject), updated_at = \(millis), authenticated_at = NULL,
                     approved_at = \(approvedAt)
-                WHERE id = \(grantID) AND state = 'pending' RETURNING id
+                WHERE id = \(grantID) AND state = 'pending' AND (\(expectedRequest)::text IS NULL OR request = \(expectedRequest))
+                RETURNING id
                 """,
                 logger: logger
             )

@@ -95,16 +95,19 @@ struct SQLiteGNAPStore: GNAPStore {
         )
     }
 
-    func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool {
+    func decide(grantID: String, approve: Bool, subject: String?, expectedRequest: String?, at now: Date) async throws -> Bool {
         try await batcher.write { db in
             try db.execute(
                 // Out of band: nobody signed in here, so the grant claims no sign-in time (`auth_time`). An approval is
                 // a new one: its tokens' `valid_for` windows count from now.
                 sql: """
                     UPDATE gnap_grants SET state = ?, subject = ?, updated_at = ?, authenticated_at = NULL, approved_at = ?
-                    WHERE id = ? AND state = 'pending'
+                    WHERE id = ? AND state = 'pending' AND (? IS NULL OR request = ?)
                     """,
-                arguments: [approve ? "approved" : "denied", subject, now.millis, approve ? now.millis : nil, grantID]
+                arguments: [
+                    approve ? "approved" : "denied", subject, now.millis, approve ? now.millis : nil, grantID, expectedRequest,
+                    expectedRequest,
+                ]
             )
             guard db.changesCount == 1 else { return false }
             // A denial (no subject) revokes every token; an approval those issued to anyone else.

@@ -44,8 +44,11 @@ public protocol GNAPStore: Sendable {
     /// The grant's earlier tokens stand only behind the same person's approval: a denial revokes all of
     /// them, an approval those issued to anyone but `subject`, in the same transaction. (Their rights are
     /// within the pending request already: a modification revokes what it leaves out.)
-    /// - Returns: `false` when the grant is not pending.
-    func decide(grantID: String, approve: Bool, subject: String?, at now: Date) async throws -> Bool
+    /// With `expectedRequest`, the decision is written only while the grant's stored request is exactly that text
+    /// (compare-and-swap): an approval is of the request the person was shown, never of one modified since (RFC 9635
+    /// §5.3; review round 13, L3).
+    /// - Returns: `false` when the grant is not pending, or its request is not `expectedRequest`.
+    func decide(grantID: String, approve: Bool, subject: String?, expectedRequest: String?, at now: Date) async throws -> Bool
     func grants(state: GNAPGrantRecord.State?) async throws -> [GNAPGrantRecord]
     /// The grants in `state` whose resource owner is `subject`, newest first (the account page).
     func grants(subject: String, state: GNAPGrantRecord.State) async throws -> [GNAPGrantRecord]
