@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Synchronization
 import TesseraEngine
 import TesseraProtocol
 import TesseraServer
@@ -98,5 +99,45 @@ import Testing
         }
         #expect(answer.status == .badRequest, "\(answer)")
         #expect(answer.error == "invalid_grant", "\(answer)")
+    }
+
+    /// L6 at the consent page: a page held before the operator took its redirect URI from the client shows nothing to
+    /// approve afterwards, and its decision sends no code there.
+    @Test func aRequestHeldForARemovedRedirectURIIsVoid() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("held-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let removed = "https://app.example/other?tenant=1"
+        let clock = clock
+        func withApp(removing: Bool, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+            let app = try await TestServer.build(now: clock.closure) { configuration in
+                configuration.database = "sqlite:" + path
+                Flow.configure(&configuration)
+                guard removing else { return }
+                configuration.clients = configuration.clients.map { client in
+                    guard client.id == Flow.web else { return client }
+                    var narrowed = client
+                    narrowed.redirectURIs = [Flow.callback]
+                    return narrowed
+                }
+            }
+            try await app.application.test(.router) { client in try await body(client) }
+        }
+        let held = Mutex<(cookie: String?, page: String, csrf: String)?>(nil)
+        try await withApp(removing: false) { client in
+            let browser = Flow.Browser(client)
+            try await browser.signIn()
+            let (page, shown) = try await RememberedConsentTests.open(browser, Flow.authorizeURI(redirect: removed))
+            #expect(shown.status == .ok)
+            held.withLock { $0 = (browser.cookie, page, shown.csrf ?? "") }
+        }
+        let (cookie, page, csrf) = try #require(held.withLock { $0 })
+        try await withApp(removing: true) { client in
+            let browser = Flow.Browser(client)
+            browser.cookie = cookie
+            let shown = try await browser.request(page)
+            #expect(shown.status != .ok, "\(shown.body.prefix(200))")
+            let decided = try await browser.request(page, method: .post, form: [("csrf", csrf), ("decision", "approve_all")])
+            #expect(decided.location?.hasPrefix("https://app.example/other") != true, "\(decided.location ?? "")")
+        }
     }
 }

@@ -149,7 +149,9 @@ public struct AuthorizationCodeService: Sendable {
         guard id.utf8.count <= 64, let record = try await store.request(idHash: TokenIssuer.hashToken(id), at: now()),
             record.kind == AuthorizationRequestRecord.pending,
             let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8)),
-            let client = try await self.client(id: request.clientID)
+            let client = try await self.client(id: request.clientID),
+            // A redirect URI taken from the client since the request was held voids it (review round 13, L6).
+            RedirectURIMatch.accepts(request.redirectURI, for: client.record)
         else { return nil }
         return Pending(request: request, client: client.record, document: client.metadata?.document, heldAt: record.createdAt)
     }
@@ -248,7 +250,8 @@ public struct AuthorizationCodeService: Sendable {
         do {
             // The authorization endpoint's question again, now with the approving person as `user`: an owner's
             // rule naming the person refuses the approval, and no code is issued for it.
-            guard let client = try await client(id: request.clientID)?.record else { throw Problem.unknownOrExpired }
+            guard let client = try await client(id: request.clientID)?.record, RedirectURIMatch.accepts(request.redirectURI, for: client)
+            else { throw Problem.unknownOrExpired }
             let question = Self.approval(
                 by: client,
                 audiences: ResourceCheck.unique(request.resources + ResourceCheck.locations(of: keptDetails)),
