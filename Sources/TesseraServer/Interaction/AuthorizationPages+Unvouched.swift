@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TesseraEngine
+import TesseraProtocol
 
 /// A client nobody vouched for: one known only by its metadata document (CIMD) or one that registered itself
 /// (RFC 7591). It names itself, unverified (RFC 7591 §5: "the authorization server SHOULD display … that the client
