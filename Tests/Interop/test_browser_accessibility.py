@@ -3,7 +3,8 @@
 axe-core 4.9.1 (bundled by PyPI `axe-selenium-python-nhsuk`, pinned in requirements-dev.txt) audits every page
 state — sign-in, a wrong password, GNAP consent with plain rights and with Cedar policies (the exact
 policy disclosed), OAuth consent with scopes and with a Cedar RAR entry, the user-code page and its
-error, the account page before and after a withdrawal, an error page — in light AND dark mode
+error, the account page before and after a withdrawal, an error page, the error page with a link back that a
+self-registered client gets instead of a redirect — in light AND dark mode
 (`prefers-color-scheme` emulated with the DevTools protocol, `Emulation.setEmulatedMedia`). Any serious
 or critical violation fails; the summary of every run is printed in the test output. A self-test
 proves axe really ran: a missing `alt` and low-contrast text injected into a Tessera page are reported.
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import requests
 from conftest import TesseraServer, tessera_binary
 from test_browser_interaction import (  # noqa: F401 (browser is a fixture)
     BILLING,
@@ -89,6 +91,7 @@ clients:
     grant_types: [authorization_code]
     scopes: openid profile read
     redirect_uris: ["{redirect_uri}"]
+registration: open
 gnap:
   continuation_wait: 0
 authorization_details_types:
@@ -302,6 +305,17 @@ def test_every_page_state_passes_axe_in_light_and_dark_mode(server, browser, cal
     assert "Unknown request" in page_text(browser)
     audit("error page")
 
+    # The error page with a link back: a self-registered client's redirect URI is only its own word (K5).
+    registered = requests.post(
+        server.base_url + "/register",
+        json={"client_name": "Self-made <App>", "application_type": "native", "redirect_uris": [redirect_uri]},
+        timeout=10,
+    )
+    assert registered.status_code == 201, registered.text
+    browser.get(authorize_url(server, redirect_uri, client_id=registered.json()["client_id"], response_type="token"))
+    assert browser.find_element(By.ID, "return").text == "Return to 127.0.0.1", page_text(browser)
+    audit("error page, link back")
+
     # A page in German (the browser's Accept-Language): `lang` follows, and axe checks it as German.
     user_agent = browser.execute_script("return navigator.userAgent")
     browser.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": user_agent, "acceptLanguage": "de-DE,de;q=0.9"})
@@ -313,7 +327,7 @@ def test_every_page_state_passes_axe_in_light_and_dark_mode(server, browser, cal
     finally:
         browser.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": user_agent, "acceptLanguage": "en"})
 
-    assert len(audit.states) == 2 * 14
+    assert len(audit.states) == 2 * 15
     audit.check()
 
 

@@ -202,6 +202,13 @@ def csrf(html):
     return match.group(1) if match else ""
 
 
+def return_link(html):
+    """The "Return to <host>" link of the error page a client nobody vouched for gets instead of a redirect (K5)."""
+    match = re.search(r'<a id="return" href="([^"]+)"', html)
+    assert match, html
+    return match.group(1).replace("&amp;", "&")
+
+
 class Person:
     """Signs in on Tessera's page and approves on its consent page: one cookie jar, no redirects followed."""
 
@@ -473,8 +480,13 @@ def test_metadata_document_without_the_authorization_code_grant_is_refused_with_
     query = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT_URI, "state": "s2",
              "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}
     response = person.session.get(tessera.base_url + "/authorize", params=query, allow_redirects=False, timeout=10)
-    assert response.status_code == 302
-    back = parse_qs(urlparse(response.headers["Location"]).query)
+    # Only the document vouches for its redirect URI: the error is a page whose link carries it back, never a redirect
+    # by itself (RFC 9700 §4.11.2, review round 12 K5).
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert "127.0.0.1" in response.text and client_id in response.text
+    link = return_link(response.text)
+    assert link.startswith(REDIRECT_URI + "?")
+    back = parse_qs(urlparse(link).query)
     assert back["error"] == ["unauthorized_client"] and back["state"] == ["s2"] and back["iss"] == [tessera.base_url]
 
 

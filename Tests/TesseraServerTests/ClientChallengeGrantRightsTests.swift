@@ -138,17 +138,17 @@ import Testing
 
     // MARK: - H2: refusals at the authorization endpoint and PAR
 
-    /// A scope the policy refuses outright is refused before the person is asked: at /authorize as an error
-    /// redirect to the verified redirect URI (RFC 6749 §4.1.2.1, with `state` and `iss`), at PAR as a 400.
+    /// A scope the policy refuses outright is refused before the person is asked: at /authorize as an error response
+    /// for the verified redirect URI (RFC 6749 §4.1.2.1, with `state` and `iss`) — on a page with the link back, since
+    /// the metadata document alone vouches for that URI (RFC 9700 §4.11.2, K5) — at PAR as a 400.
     @Test func aRefusedScopeIsRefusedAtTheAuthorizationEndpointAndPAR() async throws {
         try await withApp { client, clientID in
             let browser = Flow.Browser(client)
             try await browser.signIn()
             let refused = try await browser.request(Flow.authorizeURI(client: clientID, redirect: Flow.spaCallback, scope: "openid write"))
-            #expect(refused.status == .found)
-            let location = try #require(refused.location)
+            #expect(refused.status == .badRequest && refused.location == nil)
+            let (location, answer) = try UntrustedRedirectTests.link(refused)
             #expect(location.hasPrefix(Flow.spaCallback))
-            let answer = Flow.query(location)
             #expect(answer["error"] == "unauthorized_client")
             // The redirect's query is form-encoded ('+' for a space), which URLComponents leaves as is.
             let description = answer["error_description"]?.replacingOccurrences(of: "+", with: " ")

@@ -216,8 +216,9 @@ import Testing
         }
     }
 
-    /// A document that does not declare the authorization code grant: `unauthorized_client` back to
-    /// its verified redirect URI, with `iss`.
+    /// A document that does not declare the authorization code grant: `unauthorized_client` for its verified redirect
+    /// URI, with `iss` — on a page with the link back, never redirected by itself, since only the document vouches for
+    /// that URI (RFC 9700 §4.11.2, K5).
     @Test func aMetadataDocumentWithoutTheAuthorizationCodeGrantIsRefused() async throws {
         let documents = ClientMetadataDocumentServer()
         try await documents.run { base in
@@ -226,8 +227,9 @@ import Testing
                 let browser = Flow.Browser(client)
                 let uri = Flow.authorizeURI(client: base + "/machine.json", redirect: Flow.spaCallback, scope: "read")
                 let page = try await browser.request(uri)
-                #expect(page.status == .found)
-                let answer = Flow.query(try #require(page.location))
+                #expect(page.status == .badRequest && page.location == nil)
+                let (location, answer) = try UntrustedRedirectTests.link(page)
+                #expect(location.hasPrefix(Flow.spaCallback + "?"))
                 #expect(answer["error"] == "unauthorized_client" && answer["iss"] == app.engine.configuration.issuer)
             }
         }

@@ -6,11 +6,19 @@ import TesseraStorage
 /// Cedar-profile `authorization_details` entry in plain language with the narrowing the grant will
 /// apply. Rendering only: a decision is still about the held request.
 extension AuthorizationCodeService.Pending {
+    /// Who asks (``ClientPresentation/init(_:document:)``).
+    public var presentation: ClientPresentation { ClientPresentation(client, document: document) }
+}
+
+extension ClientPresentation {
     /// Who asks. A client known only by its metadata document (CIMD) names itself: unverified, with
     /// the host that published the document; so does a self-registered one (RFC 7591). A client the
     /// operator registered is named by the `client_name` the operator gave it, verified (else by its
     /// `client_id`), with the loopback warning when it is public and only returns to this computer.
-    public var presentation: ClientPresentation {
+    /// - Parameters:
+    ///   - client: the OAuth client.
+    ///   - document: its metadata document when it is known only by one.
+    init(_ client: ClientRecord, document: ClientMetadataDocument?) {
         let selfNamed: String?
         if let registration = client.registration {
             // RFC 7591 §5: a self-registered client names itself; nobody vouched for the name.
@@ -21,20 +29,21 @@ extension AuthorizationCodeService.Pending {
         } else {
             // A public client has no secret to prove it is the one the operator registered: when it only
             // returns to loopback, any local program can pose as it (RFC 8252 §8.6), as for the others.
-            return ClientPresentation(
+            self.init(
                 name: client.clientName,
                 nameIsVerified: client.clientName != nil,
                 identity: client.id,
-                returnsOnlyToThisComputer: client.authMethod == .none && ClientPresentation.loopbackOnly(client.redirectURIs)
+                returnsOnlyToThisComputer: client.authMethod == .none && Self.loopbackOnly(client.redirectURIs)
             )
+            return
         }
-        return ClientPresentation(
+        self.init(
             name: selfNamed.flatMap { $0.isEmpty ? nil : $0 },
             nameIsVerified: false,
             identity: client.id,
             publisher: client.registration == nil ? URLComponents(string: client.id)?.host ?? client.id : nil,
             isSelfRegistered: client.registration != nil,
-            returnsOnlyToThisComputer: ClientPresentation.loopbackOnly(client.redirectURIs)
+            returnsOnlyToThisComputer: Self.loopbackOnly(client.redirectURIs)
         )
     }
 }

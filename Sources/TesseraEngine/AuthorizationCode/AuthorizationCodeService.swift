@@ -28,8 +28,12 @@ public struct AuthorizationCodeService: Sendable {
     public enum Outcome: Sendable, Hashable {
         /// The request is held under this random identifier until the person decides.
         case consent(id: String)
-        /// An error that may go back to the client: the redirect URI was verified (RFC 6749 §4.1.2.1).
+        /// An error that may go back to the client: the redirect URI was verified (RFC 6749 §4.1.2.1) and the operator
+        /// registered it.
         case redirect(String)
+        /// An error for a verified redirect URI that only the client vouches for (a metadata document, a
+        /// self-registration): shown with a link the person follows, never followed by itself (RFC 9700 §4.11.2).
+        case errorPageWithLink(ErrorLink)
         /// An error shown to the person and never redirected: no verified redirect URI.
         case errorPage(String)
     }
@@ -45,6 +49,15 @@ public struct AuthorizationCodeService: Sendable {
         public var heldAt: Date
         /// What the request asks of the person's sign-in and of the pages (OpenID Connect Core §3.1.2.1).
         public var signIn: SignInRequirement { SignInRequirement(request) }
+    }
+
+    /// An error response for the client's redirect URI, shown with a link to it (RFC 9700 §4.11.2).
+    public struct ErrorLink: Sendable, Hashable {
+        /// The redirect URI with `error`, `error_description`, `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207 §2).
+        public var location: String
+        public var redirectURI: String
+        public var error: OAuthError
+        public var client: ClientPresentation
     }
 
     /// Why a held request cannot be decided.
@@ -126,22 +139,27 @@ public struct AuthorizationCodeService: Sendable {
         }
         let state = query["state"]
         if configuration.requirePushedAuthorizationRequests || client.requirePushedAuthorizationRequests {
-            return .redirect(
-                Self.errorRedirect(
-                    redirectURI,
-                    OAuthError.invalidRequest("this client must use pushed authorization requests (RFC 9126)"),
-                    state: state,
-                    issuer: configuration.issuer
-                )
-            )
+            let error = OAuthError.invalidRequest("this client must use pushed authorization requests (RFC 9126)")
+            return answer(error, to: redirectURI, state: state, client: client, metadata: metadata)
         }
         do {
             let request = try validate(query, client: client, redirectURI: redirectURI)
             try refuseByChallengePolicy(request, client: AuthenticatedClient(record: client, method: client.authMethod, metadata: metadata))
             return .consent(id: try await hold(request))
         } catch let error as OAuthError {
-            return .redirect(Self.errorRedirect(redirectURI, error, state: state, issuer: configuration.issuer))
+            return answer(error, to: redirectURI, state: state, client: client, metadata: metadata)
         }
+    }
+
+    /// An error for the client's verified redirect URI before the person has seen the client on the consent page:
+    /// redirected when the operator registered the client, which vouches for the URI; a page with a link to it for a
+    /// client anyone can create — a metadata document or a self-registration — whose redirect URI is only its own word
+    /// (RFC 9700 §4.11.2: redirect automatically only to a trusted URI, never as an open redirector).
+    func answer(_ error: OAuthError, to redirectURI: String, state: String?, client: ClientRecord, metadata: MetadataClient?) -> Outcome {
+        let location = Self.errorRedirect(redirectURI, error, state: state, issuer: configuration.issuer)
+        guard client.registration != nil || metadata != nil else { return .redirect(location) }
+        let who = ClientPresentation(client, document: metadata?.document)
+        return .errorPageWithLink(ErrorLink(location: location, redirectURI: redirectURI, error: error, client: who))
     }
 
     /// The held request behind a consent page, if it is still waiting.
@@ -326,14 +344,17 @@ public struct AuthorizationCodeService: Sendable {
     /// - Parameters:
     ///   - id: the pending authorization request.
     ///   - error: the error to send.
-    /// - Returns: the redirect URI with `error`, `state` and `iss`; `nil` when the request is unknown or expired.
+    /// - Returns: the redirect URI with `error`, `state` and `iss` — on a page with a link for a client anyone can
+    ///   create (``answer(_:to:state:client:metadata:)``: no page was shown, so nobody saw the client yet);
+    ///   `nil` when the request is unknown or expired.
     /// - Throws: store failures.
-    public func answerWithoutPage(id: String, _ error: OAuthError) async throws -> String? {
+    public func answerWithoutPage(id: String, _ error: OAuthError) async throws -> Outcome? {
         guard id.utf8.count <= 64, let record = try await store.consumeRequest(idHash: TokenIssuer.hashToken(id), at: now()),
             record.kind == AuthorizationRequestRecord.pending,
-            let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8))
+            let request = try? JSONDecoder().decode(OAuthAuthorizationRequest.self, from: Data(record.parameters.utf8)),
+            let found = try? await client(id: request.clientID)
         else { return nil }
-        return Self.errorRedirect(request.redirectURI, error, state: request.state, issuer: configuration.issuer)
+        return answer(error, to: request.redirectURI, state: request.state, client: found.record, metadata: found.metadata)
     }
 
     // MARK: - Pushed authorization requests (RFC 9126 §2)

@@ -66,7 +66,7 @@ enum AuthorizationPages {
             body: """
                 <h1>\(title)</h1>
                 \(InteractionPages.greeting(person, m))
-                \(Self.who(pending, m))
+                \(Self.who(pending.presentation, m))
                 <form method="post" action="\(PagePaths.link("/authorize/" + id))">
                 <input type="hidden" name="csrf" value="\(csrf)">
                 \(access)
@@ -86,10 +86,8 @@ enum AuthorizationPages {
     /// published the document — and a warning when it only ever returns to this computer, where any
     /// local program could use the same `client_id` (MCP security considerations, "localhost impersonation");
     /// so does a public client the operator registered whose redirect URIs are all on loopback.
-    static func who(_ pending: AuthorizationCodeService.Pending, _ m: MessageCatalog) -> HTML {
-        let who = pending.presentation
-        if who.isSelfRegistered { return selfRegistered(who, m) }
-        guard let publisher = who.publisher else {
+    static func who(_ who: ClientPresentation, _ m: MessageCatalog) -> HTML {
+        guard who.isSelfRegistered || who.publisher != nil else {
             let warning: HTML = who.returnsOnlyToThisComputer ? "<p class=\"note warning\">\(m(.loopbackOperator))</p>" : .empty
             return """
                 <p>\(m(.asksOnYourBehalf, ["who": InteractionPages.asking(who, m)]))</p>
@@ -97,14 +95,11 @@ enum AuthorizationPages {
                 \(warning)
                 """
         }
-        let named: HTML =
-            who.name == nil
-            ? m(.unverified, ["who": "<strong>\(m(.anApplication))</strong>"]) : InteractionPages.asking(who, m)
-        let warning: HTML = who.returnsOnlyToThisComputer ? "<p class=\"note warning\">\(m(.loopbackMetadata))</p>" : .empty
+        let loopback: MessageID = who.isSelfRegistered ? .loopbackRegistered : .loopbackMetadata
+        let warning: HTML = who.returnsOnlyToThisComputer ? "<p class=\"note warning\">\(m(loopback))</p>" : .empty
         return """
-            <p>\(m(.asksOnYourBehalf, ["who": named]))</p>
-            <dl class="client"><dt>\(m(.identifiedBy))</dt><dd><bdi>\(who.identity)</bdi></dd>
-            <dt>\(m(.describedBy))</dt><dd>\(m(.describedByDocument, ["host": "\(publisher)"]))</dd></dl>
+            <p>\(m(.asksOnYourBehalf, ["who": named(who, m)]))</p>
+            \(unvouched(who, m))
             \(warning)
             """
     }

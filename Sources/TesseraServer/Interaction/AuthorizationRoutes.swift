@@ -8,7 +8,8 @@ import TesseraProtocol
 /// The OAuth authorization endpoint (RFC 6749 §4.1) on the interaction pages: `GET /authorize`
 /// checks the request and holds it, the person signs in on the shared sign-in page and decides on
 /// `/authorize/{id}` (CSRF-protected), and the browser goes back with `code`, `state` and `iss`
-/// (RFC 9207). Errors before the redirect URI is verified are pages, never redirects.
+/// (RFC 9207). Errors before the redirect URI is verified are pages, never redirects; so are errors for a client
+/// nobody vouched for before the person saw it on the consent page, with a link back (RFC 9700 §4.11.2).
 struct AuthorizationRoutes: Sendable {
     let engine: GrantEngine
     let people: PeopleService
@@ -43,6 +44,8 @@ struct AuthorizationRoutes: Sendable {
             return InteractionRoutes.seeOtherPage("/authorize/" + id)
         case .redirect(let location):
             return Self.found(location)
+        case .errorPageWithLink(let link):
+            return AuthorizationPages.errorPage(link, m)
         case .errorPage(let message):
             return Self.errorPage("\(message)", m)
         }
@@ -123,10 +126,14 @@ struct AuthorizationRoutes: Sendable {
         }
     }
 
-    /// `prompt=none` (OpenID Connect Core §3.1.2.6): the client learns at its redirect URI why no page was shown.
+    /// `prompt=none` (OpenID Connect Core §3.1.2.6): the client learns at its redirect URI why no page was shown — by a
+    /// link on a page when the redirect URI is only its own word (RFC 9700 §4.11.2).
     private func answerWithoutPage(_ id: String, _ error: OAuthError, _ m: MessageCatalog) async throws -> Response {
-        guard let location = try await service.answerWithoutPage(id: id, error) else { return Self.expired(m) }
-        return InteractionRoutes.seeOther(location)
+        switch try await service.answerWithoutPage(id: id, error) {
+        case .redirect(let location): InteractionRoutes.seeOther(location)
+        case .errorPageWithLink(let link): AuthorizationPages.errorPage(link, m)
+        case .errorPage, .consent, nil: Self.expired(m)
+        }
     }
 
     static func found(_ location: String) -> Response {

@@ -153,6 +153,10 @@ extension MessageCatalog {
                 "The application changed what it asks for after this page was shown, so nothing was approved. Reload the page to see the request as it stands.",
             .cannotContinueTitle: "This request cannot continue",
             .malformed: "The request is malformed: {problem}",
+            .linkRefused: "{who} sent you here with a request this server cannot answer: {error}",
+            .linkNotSent:
+                "Only the application itself vouches for the address it asked to send you back to, so you were not sent there. Go back only if you trust {host}: the application will then learn why its request failed.",
+            .linkReturn: "Return to {host}",
         ]
     )
 }

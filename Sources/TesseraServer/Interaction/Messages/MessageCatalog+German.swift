@@ -162,6 +162,10 @@ extension MessageCatalog {
                 "Die Anwendung hat ihre Anfrage geändert, nachdem diese Seite angezeigt wurde; daher wurde nichts erlaubt. Laden Sie die Seite neu, um die aktuelle Anfrage zu sehen.",
             .cannotContinueTitle: "Diese Anfrage kann nicht fortgesetzt werden",
             .malformed: "Die Anfrage ist fehlerhaft: {problem}",
+            .linkRefused: "{who} hat Sie mit einer Anfrage hierher geschickt, die dieser Server nicht beantworten kann: {error}",
+            .linkNotSent:
+                "Nur die Anwendung selbst bürgt für die Adresse, zu der Sie zurückgeschickt werden sollen; daher wurden Sie nicht dorthin weitergeleitet. Kehren Sie nur zurück, wenn Sie {host} vertrauen: Die Anwendung erfährt dann, warum ihre Anfrage gescheitert ist.",
+            .linkReturn: "Zurück zu {host}",
         ]
     )
 }

@@ -153,4 +153,7 @@ enum MessageID: String, CaseIterable, Sendable {
     case changed = "error.changed"
     case cannotContinueTitle = "error.cannot_continue_title"
     case malformed = "error.malformed"
+    case linkRefused = "error.link_refused"
+    case linkNotSent = "error.link_not_sent"
+    case linkReturn = "error.link_return"
 }
