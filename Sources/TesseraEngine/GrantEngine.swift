@@ -240,7 +240,16 @@ public struct GrantEngine: Sendable {
                 jti: entry.jti
             )
             answer.cnf = entry.confirmation
-            let details = entry.authorizationDetails
+            // A resource server is shown the entries meant for it: another RS's `locations` are none of its business,
+            // as at GNAP's introspection (RFC 9396 §9.1, RFC 9767 §3.3, §6.8); the token's own client sees them all.
+            var details = entry.authorizationDetails
+            if entry.holder.oauthClientID != caller.record.id {
+                let audiences = Set(caller.record.introspectionAudiences)
+                details = details.filter { entry in
+                    guard case .object(let members) = entry, members["locations"] != nil else { return true }
+                    return ResourceCheck.locations(of: [entry]).contains(where: audiences.contains)
+                }
+            }
             answer.authorizationDetails = details.isEmpty ? nil : details
             return answer
         }

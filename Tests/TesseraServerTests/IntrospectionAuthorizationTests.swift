@@ -131,3 +131,41 @@ import Testing
         }
     }
 }
+
+/// The OAuth door's twin of RFC 9767 §3.3's filter: a resource server introspecting at `/introspect` is shown only the
+/// `authorization_details` entries meant for it (no `locations`, or one of its `introspection_audiences`); another
+/// RS's entries are not its business (RFC 9396 §9.1). The token's own client still sees every entry.
+extension IntrospectionAuthorizationTests {
+    @Test func aResourceServerIsShownOnlyTheEntriesMeantForIt() async throws {
+        let photos = "https://photos.example/"
+        let app = try await TestServer.build(now: clock.closure) { configuration in
+            var backupRS = ClientDefinition(
+                id: "rs-backup",
+                auth: "client_secret_basic",
+                secret: Self.secret,
+                grantTypes: ["client_credentials"],
+                scopes: ""
+            )
+            backupRS.introspectionAudiences = [Self.backup]
+            configuration.clients = TestClients.definitions + [backupRS]
+            configuration.authorizationDetailsTypes = [AuthorizationDetailsTypeDefinition(type: "files")]
+        }
+        try await app.application.test(.router) { client in
+            let details =
+                #"[{"type":"files","actions":["read"],"locations":["\#(Self.backup)"]},"#
+                + #"{"type":"files","actions":["delete"],"locations":["\#(photos)"]},{"type":"files","actions":["list"]}]"#
+            let issued = try await OwnerPolicyDoorsTests.token(
+                client,
+                "grant_type=client_credentials&scope=read&authorization_details=\(FormParameters.encode(details))"
+            )
+            #expect(issued.0 == .ok, "\(issued.1)")
+            let token = try #require(issued.1["access_token"] as? String)
+            let seenByRS = try await Self.introspect(client, token, as: "rs-backup")
+            #expect(seenByRS["active"] as? Bool == true, "\(seenByRS)")
+            let actions = (seenByRS["authorization_details"] as? [[String: Any]] ?? []).compactMap { ($0["actions"] as? [String])?.first }
+            #expect(actions.sorted() == ["list", "read"], "\(seenByRS)")
+            let seenByHolder = try await Self.introspect(client, token, as: TestClients.secretClientID)
+            #expect((seenByHolder["authorization_details"] as? [Any])?.count == 3, "\(seenByHolder)")
+        }
+    }
+}
