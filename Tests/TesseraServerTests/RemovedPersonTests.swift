@@ -90,15 +90,13 @@ extension GNAPApprovalStandingTests {
         }
     }
 
-    /// Review round 11, J15: a changed password (`tessera users add` for an existing name) signs the person out of every
-    /// browser, so a session taken by whoever knew the old password ends with it; the same password with a new display
-    /// name (a restart re-reading the config file) keeps the session.
-    @Test func aChangedPasswordSignsThePersonOutOfEveryBrowser() async throws {
-        typealias Flow = AuthorizationCodeFlowTests
+    /// A server configured as ``AuthorizationCodeFlowTests``'s, run with its stores in hand: what the CLI's `users` and
+    /// `clients` commands write to.
+    func withCodeFlowServer(_ body: @escaping @Sendable (any TestClientProtocol, Stores) async throws -> Void) async throws {
         let opened = Mutex<Stores?>(nil)
         let app = try await TestServer.build(
             now: clock.closure,
-            configure: Flow.configure,
+            configure: AuthorizationCodeFlowTests.configure,
             database: { database in
                 database.wrappingStores { stores in
                     opened.withLock { $0 = stores }
@@ -106,9 +104,16 @@ extension GNAPApprovalStandingTests {
                 }
             }
         )
+        try await app.application.test(.router) { client in try await body(client, try #require(opened.withLock { $0 })) }
+    }
+
+    /// Review round 11, J15: a changed password (`tessera users add` for an existing name) signs the person out of every
+    /// browser, so a session taken by whoever knew the old password ends with it; the same password with a new display
+    /// name (a restart re-reading the config file) keeps the session.
+    @Test func aChangedPasswordSignsThePersonOutOfEveryBrowser() async throws {
+        typealias Flow = AuthorizationCodeFlowTests
         let clock = clock
-        try await app.application.test(.router) { client in
-            let stores = try #require(opened.withLock { $0 })
+        try await withCodeFlowServer { client, stores in
             let people = PeopleService(store: stores.people, now: clock.closure)
             let (victim, thief) = (Flow.Browser(client), Flow.Browser(client))
             try await victim.signIn()
@@ -134,20 +139,8 @@ extension GNAPApprovalStandingTests {
     /// a client registered later under the same id is asked again and inherits no approval.
     @Test func removingAClientEndsThePeoplesConsentsToIt() async throws {
         typealias Flow = AuthorizationCodeFlowTests
-        let opened = Mutex<Stores?>(nil)
-        let app = try await TestServer.build(
-            now: clock.closure,
-            configure: Flow.configure,
-            database: { database in
-                database.wrappingStores { stores in
-                    opened.withLock { $0 = stores }
-                    return stores
-                }
-            }
-        )
         let clock = clock
-        try await app.application.test(.router) { client in
-            let stores = try #require(opened.withLock { $0 })
+        try await withCodeFlowServer { client, stores in
             let browser = Flow.Browser(client)
             try await browser.signIn()
             #expect(Flow.query(try await Flow.approve(browser, Flow.authorizeURI()))["code"] != nil)

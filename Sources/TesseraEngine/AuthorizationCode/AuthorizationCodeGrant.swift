@@ -125,15 +125,13 @@ struct AuthorizationCodeGrant: EvidenceHandler {
         // L4; J6, J13).
         let registered = Set(client.record.scopes)
         if let details = approved.authorizationDetails { try context.authorizationDetails.check(details, clientID: client.id) }
+        let question = request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: approvedAudience)
         let scope = try context.scopeCheck.grantedScope(
             requested: nil,
             offered: Scope(approved.scope.filter(registered.contains)),
-            question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: approvedAudience)
+            question: question
         )
-        try context.scopeCheck.refuseForbiddenTypes(
-            of: approved.authorizationDetails,
-            question: request.question(.redeem, by: ClientIdentity(.oauth(client)), user: approved.subject, audiences: approvedAudience)
-        )
+        try context.scopeCheck.refuseForbiddenTypes(of: approved.authorizationDetails, question: question)
         var grant = TokenIssuer.Grant(
             grantID: record.grantID,
             clientID: client.id,
